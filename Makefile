@@ -1,0 +1,49 @@
+# Everything a fresh machine needs is installed by these targets: a venv in .venv, the package and its
+# dev tools, the Jaeger and Collector binaries (cached in ~/.cache/agentops-otel), Chromium for the
+# HTML replay check.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit e2e backends browser bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m examples.support_agent.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check agentops_otel tests examples bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+backends:
+	bash scripts/backends.sh
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the HTML replay check"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed: the HTML replay browser check will skip (fails under CI=true)"; fi; }
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -m "not e2e"
+
+e2e: $(STAMP) backends
+	$(BIN)/pytest -q -m e2e
+
+test: $(STAMP) backends browser lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .agentops-otel

@@ -1,0 +1,62 @@
+"""Session replay and behavioural testing for AI agents, on OpenTelemetry.
+
+A session is one trace: its root span is the agent run, its children the tool calls, actions and LLM
+calls. ``import agentops_otel as agentops`` gives the AgentOps-style API on top.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .compat import init, record
+from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+from .export import flush, shutdown
+from .semconv import END_FAIL, END_INDETERMINATE, END_SUCCESS
+from .sessions import Session, current_session, end_session, get_session, session, start_session
+from .tools import record_action, tool
+
+if TYPE_CHECKING:
+    from .cost import register_price
+    from .instrument.openai import instrument_openai, uninstrument_openai
+
+_LAZY = {
+    "instrument_openai": ("agentops_otel.instrument.openai", "instrument_openai"),
+    "uninstrument_openai": ("agentops_otel.instrument.openai", "uninstrument_openai"),
+    "register_price": ("agentops_otel.cost", "register_price"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the openai instrumentation and price tables only when asked for (they pull in more)."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'agentops_otel' has no attribute {name!r}")
+
+
+__all__ = [
+    "END_FAIL",
+    "END_INDETERMINATE",
+    "END_SUCCESS",
+    "ActionEvent",
+    "ErrorEvent",
+    "LLMEvent",
+    "Session",
+    "ToolEvent",
+    "current_session",
+    "end_session",
+    "flush",
+    "get_session",
+    "init",
+    "instrument_openai",
+    "record",
+    "record_action",
+    "register_price",
+    "session",
+    "shutdown",
+    "start_session",
+    "tool",
+    "uninstrument_openai",
+]

@@ -1,0 +1,87 @@
+"""The one guard around telemetry side effects.
+
+Telemetry must never change what the user's program does. Every piece of our code that runs inside
+the user's call path (span creation, attribute shaping, cost lookup, stream bookkeeping) runs under
+:func:`guard` or :func:`guarded`: a failure is logged once per site and swallowed. The user's own
+function is never called under the guard, so its exceptions propagate untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+logger = logging.getLogger("agentops_otel")
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+_reported: set[str] = set()
+_lock = threading.Lock()
+
+
+def report(site: str, exc: BaseException) -> None:
+    """Log an internal failure the first time it happens at ``site``; later ones stay quiet."""
+    with _lock:
+        if site in _reported:
+            return
+        _reported.add(site)
+    try:
+        logger.warning("agentops_otel: internal error in %s (telemetry skipped, your call proceeds): %r",
+                       site, exc, exc_info=exc)
+    except Exception:  # pragma: no cover - a broken logging config must not break the app either
+        pass
+
+
+def reset_reports() -> None:
+    """Forget which sites already reported (tests use it to see the log line again)."""
+    with _lock:
+        _reported.clear()
+
+
+@contextmanager
+def guard(site: str) -> Iterator[None]:
+    """Swallow and report any ``Exception`` raised in the block (never ``KeyboardInterrupt``)."""
+    try:
+        yield
+    except Exception as exc:
+        report(site, exc)
+
+
+def guarded(site: str, default: _R) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a telemetry helper so it returns ``default`` instead of raising."""
+
+    def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(fn)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                report(site, exc)
+                return default
+
+        return wrapper
+
+    return decorate
+
+
+class FaultInjector:
+    """Makes a named guarded site raise, so tests can prove the user's call is unaffected.
+
+    Production code calls :func:`fault_point` at the start of each guarded site; it costs one dict
+    lookup on an empty dict unless a test armed it.
+    """
+
+    armed: dict[str, type[BaseException]] = {}
+
+
+def fault_point(site: str) -> None:
+    """Raise the exception a test armed for ``site`` (no-op otherwise)."""
+    if FaultInjector.armed:
+        exc = FaultInjector.armed.get(site) or FaultInjector.armed.get("*")
+        if exc is not None:
+            raise exc(f"injected fault at {site}")

@@ -1,0 +1,189 @@
+"""The AgentOps-style entry points: ``init`` and ``record``.
+
+Together with ``start_session``/``end_session``/``get_session`` (in :mod:`.sessions`) and
+``record_action`` (in :mod:`.tools`) they let a suite written for AgentOps run on OpenTelemetry by
+changing one import: ``import agentops_otel as agentops``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from . import config, export, semconv
+from ._guard import fault_point, guard, report
+from ._serialize import to_json
+from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+
+logger = logging.getLogger("agentops_otel")
+_init_lock = threading.Lock()
+_executor_patched = False
+
+
+def _ns(ts: datetime | str | None) -> int | None:
+    if ts is None:
+        return None
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts)
+    return int(ts.timestamp() * 1e9)
+
+
+def _propagate_context_into_executors() -> None:
+    """``ThreadPoolExecutor.submit`` doesn't carry contextvars; make it, so sessions follow the work."""
+    global _executor_patched
+    if _executor_patched:
+        return
+    import wrapt
+
+    def submit(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not args:
+            return wrapped(*args, **kwargs)
+        ctx = contextvars.copy_context()
+        return wrapped(ctx.run, *args, **kwargs)
+
+    wrapt.wrap_function_wrapper("concurrent.futures.thread", "ThreadPoolExecutor.submit", submit)
+    _executor_patched = True
+
+
+def init(
+    api_key: str | None = None,
+    *,
+    service_name: str | None = None,
+    tracer_provider: TracerProvider | None = None,
+    instrument_llm_calls: bool = True,
+    capture_content: bool | str | None = None,
+    url_template: str | None = None,
+    max_value_chars: int | None = None,
+    default_tags: Iterable[str] | None = None,
+    auto_start_session: bool = False,
+    **_agentops_kwargs: Any,
+) -> None:
+    """Set up once; calling it again (every test does) only refreshes the settings given.
+
+    ``api_key`` and other AgentOps arguments are accepted for compatibility and ignored: spans go to
+    the user's provider, or to OTLP per the ``OTEL_*`` variables, or to the local file sink. Message
+    content capture is switched on when ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` is
+    unset, because replay without inputs and outputs shows little.
+    """
+    with _init_lock, guard("init"):
+        fault_point("init")
+        state = config.state
+        state.capture_default = config.ContentCapture.SPAN_ONLY
+        if capture_content is not None:
+            if isinstance(capture_content, bool):
+                state.capture_override = (config.ContentCapture.SPAN_ONLY if capture_content
+                                          else config.ContentCapture.NO_CONTENT)
+            else:
+                state.capture_override = config.parse_capture(capture_content, config.ContentCapture.SPAN_ONLY)
+        if url_template is not None:
+            state.url_template = url_template
+        if max_value_chars is not None:
+            state.max_value_chars = max_value_chars
+        if default_tags is not None:
+            state.extra["default_tags"] = list(default_tags)
+        export.configure(tracer_provider, service_name)
+        _propagate_context_into_executors()
+        if instrument_llm_calls:
+            _instrument_llms()
+    if auto_start_session:
+        from .sessions import current_session, start_session
+
+        if current_session() is None:
+            start_session()
+
+
+def _instrument_llms() -> None:
+    try:
+        import openai  # noqa: F401
+    except ImportError:
+        return
+    from .instrument.openai import instrument_openai
+
+    instrument_openai()
+
+
+def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
+    """Record an event as a step of the current session (a span, so backends see it too)."""
+    try:
+        fault_point("record")
+        _record(event)
+    except Exception as exc:
+        report("record", exc)
+
+
+def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
+    from .sessions import current_session
+
+    if current_session() is None:
+        report("record.no_session", RuntimeError(
+            "record() called outside a session: the event is exported as a lone span"))
+    limit = config.max_value_chars()
+    capture = config.content_capture().on_span
+    tracer = export.tracer()
+    attrs: dict[str, Any]
+    start_ns: int | None
+    end_ns: int | None = None
+    error: BaseException | None = None
+    status: Status | None = None
+    if isinstance(event, ActionEvent):
+        kind = event.action_type or "action"
+        name = f"{semconv.SPAN_ACTION} {kind}"
+        attrs = {semconv.ACTION_TYPE: kind}
+        if capture:
+            if event.params is not None:
+                attrs[semconv.ACTION_PARAMS] = to_json(event.params, limit)
+            if event.returns is not None:
+                attrs[semconv.ACTION_RETURNS] = to_json(event.returns, limit)
+        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+    elif isinstance(event, ToolEvent):
+        tool_name = event.name or "tool"
+        name = f"{semconv.SPAN_TOOL} {tool_name}"
+        attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
+        if capture:
+            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = to_json(event.params, limit)
+            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = to_json(event.returns, limit)
+        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+    elif isinstance(event, LLMEvent):
+        model = event.model or "unknown"
+        op = event.operation or semconv.OP_CHAT
+        name = f"{op} {model}"
+        attrs = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model}
+        if event.prompt_tokens is not None:
+            attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = int(event.prompt_tokens)
+        if event.completion_tokens is not None:
+            attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = int(event.completion_tokens)
+        if event.cost is not None:
+            attrs[semconv.COST_USD] = float(event.cost)
+        if capture:
+            if event.prompt is not None:
+                attrs[semconv.GEN_AI_INPUT_MESSAGES] = to_json(event.prompt, limit)
+            if event.completion is not None:
+                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = to_json(event.completion, limit)
+        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+    else:
+        etype = event.error_type or (type(event.exception).__qualname__ if event.exception else "Error")
+        name = f"{semconv.SPAN_ERROR} {etype}"
+        detail = event.details or (str(event.exception) if event.exception else None)
+        attrs = {semconv.ERROR_TYPE: etype}
+        if detail:
+            attrs[semconv.ERROR_MESSAGE] = detail
+        if event.code:
+            attrs["agentops.error.code"] = str(event.code)
+        if event.trigger_event is not None and capture:
+            attrs["agentops.error.trigger"] = to_json(event.trigger_event, limit)
+        error = event.exception
+        status = Status(StatusCode.ERROR, detail or etype)
+        start_ns = _ns(event.init_timestamp)
+    span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
+    if error is not None:
+        span.record_exception(error)
+    if status is not None:
+        span.set_status(status)
+    span.end(end_time=end_ns if end_ns is not None and start_ns is not None and end_ns >= start_ns else None)

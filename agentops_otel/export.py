@@ -1,0 +1,177 @@
+"""Where spans go: into the user's TracerProvider when there is one, else into one we build.
+
+We never replace a provider the user set: we add our :class:`SessionProcessor` to it and their
+exporters receive our spans. Only when no SDK provider exists do we create one, with a
+``BatchSpanProcessor`` and the SDK's own OTLP exporter chosen by the standard ``OTEL_*`` variables;
+with no endpoint configured, the embedded default writes OTLP JSON lines to a local file (the
+collector file exporter's format), so nothing is lost and ``agentops-otel replay`` can read it later.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import weakref
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from . import config, semconv
+from ._guard import guard
+from ._otlp_json import OTLPJsonFileExporter
+from .processor import SessionProcessor
+
+logger = logging.getLogger("agentops_otel")
+
+_lock = threading.RLock()
+_attached: weakref.WeakSet[TracerProvider] = weakref.WeakSet()
+_provider: TracerProvider | None = None
+"""The provider sessions and tools use once configured (the user's or ours)."""
+_owned = False
+_tracer: trace.Tracer | None = None
+_atexit_registered = False
+_sink: str | None = None
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("agentops-otel-replay")
+    except Exception:
+        return "0"
+
+
+def tracer() -> trace.Tracer:
+    """Our tracer: from the configured provider, else the global one (resolved lazily by the API)."""
+    global _tracer
+    if _tracer is None:
+        provider = _provider if _provider is not None else trace.get_tracer_provider()
+        _tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, _version())
+    return _tracer
+
+
+def _attach(provider: TracerProvider) -> None:
+    if provider not in _attached:
+        provider.add_span_processor(SessionProcessor())
+        _attached.add(provider)
+
+
+def ensure_processor() -> None:
+    """Plug into a global SDK provider the first time a session starts, even without ``init()``."""
+    global _provider, _tracer
+    if _provider is not None:
+        return
+    with _lock:
+        glob = trace.get_tracer_provider()
+        if isinstance(glob, TracerProvider) and _provider is None:
+            _attach(glob)
+            _provider, _tracer = glob, None
+
+
+def build_exporter() -> tuple[SpanExporter | None, str]:
+    """The exporter the standard variables ask for, and a human description of where spans go."""
+    choice = (os.environ.get(semconv.ENV_TRACES_EXPORTER) or "").strip().lower()
+    if choice == "none":
+        return None, "nowhere (OTEL_TRACES_EXPORTER=none)"
+    if choice == "console":
+        return ConsoleSpanExporter(), "the console"
+    if choice == "otlp" or config.otlp_endpoint_configured():
+        protocol = config.otlp_protocol()
+        if protocol == "grpc":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+
+            grpc_exporter = Grpc()
+            return grpc_exporter, f"OTLP gRPC {getattr(grpc_exporter, '_endpoint', '')}".strip()
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
+
+        http_exporter = Http()
+        return http_exporter, f"OTLP HTTP {getattr(http_exporter, '_endpoint', '')}".strip()
+    path = config.file_path()
+    return OTLPJsonFileExporter(path), f"file {path}"
+
+
+def configure(tracer_provider: TracerProvider | None = None, service_name: str | None = None,
+              resource_attributes: dict[str, Any] | None = None) -> TracerProvider | None:
+    """Pick (or build) the provider; idempotent. Returns it, or ``None`` if the global one isn't an SDK one."""
+    global _provider, _owned, _tracer, _sink
+    with _lock:
+        if tracer_provider is not None:
+            _attach(tracer_provider)
+            if _provider is not tracer_provider:
+                _provider, _owned, _tracer = tracer_provider, False, None
+            _register_atexit()
+            return tracer_provider
+        if _provider is not None:
+            return _provider
+        glob = trace.get_tracer_provider()
+        if isinstance(glob, TracerProvider):
+            _attach(glob)
+            _provider, _owned, _tracer = glob, False, None
+            _register_atexit()
+            return glob
+        if not isinstance(glob, trace.ProxyTracerProvider):
+            logger.warning("agentops_otel: the global tracer provider %r is not an SDK TracerProvider; "
+                           "sessions will be exported by it but get_session() will see no spans", glob)
+            return None
+        attrs: dict[str, Any] = {semconv.SERVICE_NAME: config.service_name(service_name)}
+        attrs.update(resource_attributes or {})
+        provider = TracerProvider(resource=Resource.create(attrs))
+        exporter, where = build_exporter()
+        if exporter is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+        _sink = where
+        _attach(provider)
+        trace.set_tracer_provider(provider)
+        _provider, _owned, _tracer = provider, True, None
+        _register_atexit()
+        logger.info("agentops_otel: exporting spans to %s", where)
+        return provider
+
+
+def sink_description() -> str | None:
+    """Where our own provider sends spans (``None`` when we plugged into the user's)."""
+    return _sink
+
+
+def flush(timeout_millis: int = 30_000) -> bool:
+    """Export everything finished so far; ``True`` when the pipeline confirmed it in time."""
+    provider = _provider
+    if provider is None:
+        return True
+    ok = True
+    with guard("export.flush"):
+        ok = bool(provider.force_flush(timeout_millis))
+    return ok
+
+
+def shutdown() -> None:
+    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's)."""
+    global _provider, _tracer, _owned
+    from .sessions import _end_all_live
+
+    _end_all_live("process exited before the session ended")
+    flush()
+    with _lock:
+        if _owned and _provider is not None:
+            with guard("export.shutdown"):
+                _provider.shutdown()
+
+
+def _register_atexit() -> None:
+    global _atexit_registered
+    if not _atexit_registered:
+        atexit.register(shutdown)
+        _atexit_registered = True
+
+
+def _reset_for_tests() -> None:
+    """Forget the configured provider (tests that build their own providers use it)."""
+    global _provider, _tracer, _owned, _sink
+    with _lock:
+        _provider, _tracer, _owned, _sink = None, None, False, None

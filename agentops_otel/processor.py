@@ -1,0 +1,90 @@
+"""The span processor that ties every span to its session.
+
+``on_start`` stamps ``session.id`` and ``agentops.seq`` from the parent context, so spans made by
+*any* instrumentation inside a session carry them (the reassembler groups by them). ``on_end`` hands
+each finished span to its live session, which keeps a bounded copy for ``get_session()`` and rolls
+up counts, tokens and cost. The root span's totals are written by the session itself just before it
+ends, because an ended span is frozen.
+
+Both hooks run on the user's thread for every span: they do a context lookup, two attribute writes
+and a dict lookup, and never raise.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Protocol
+
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+
+from . import semconv
+from ._guard import report
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
+SESSION_CONTEXT_KEY = otel_context.create_key("agentops_otel.session")
+"""Context key holding the innermost live session; follows contextvars into threads and tasks."""
+
+
+class _LiveSession(Protocol):
+    id: str
+
+    def _next_seq(self) -> int: ...
+
+    def _record(self, span: ReadableSpan) -> None: ...
+
+
+_live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
+"""Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
+_live_lock = threading.Lock()
+
+
+def register(session: _LiveSession) -> None:
+    with _live_lock:
+        _live[session.id] = session
+
+
+def unregister(session_id: str) -> None:
+    with _live_lock:
+        _live.pop(session_id, None)
+
+
+def live_session(session_id: str) -> _LiveSession | None:
+    return _live.get(session_id)
+
+
+class SessionProcessor(SpanProcessor):
+    """Stamps and collects spans of live sessions; exports nothing itself (the user's pipeline does)."""
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        try:
+            session: _LiveSession | None = otel_context.get_value(SESSION_CONTEXT_KEY, parent_context)  # type: ignore[assignment]
+            if session is None:
+                return
+            span.set_attribute(semconv.SESSION_ID, session.id)
+            span.set_attribute(semconv.SEQ, session._next_seq())
+        except Exception as exc:
+            report("processor.on_start", exc)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        try:
+            attrs = span.attributes
+            if not attrs:
+                return
+            session_id = attrs.get(semconv.SESSION_ID)
+            if session_id is None:
+                return
+            session = _live.get(session_id)  # type: ignore[arg-type]
+            if session is not None:
+                session._record(span)
+        except Exception as exc:
+            report("processor.on_end", exc)
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True

@@ -1,0 +1,133 @@
+"""Every name that goes on the wire or is read from the environment, in one place.
+
+The GenAI semantic conventions are still in development and renamed keys as late as 2026, so the
+strings are pinned here rather than imported from ``opentelemetry-semantic-conventions`` (whose
+GenAI constants are marked incubating and change between releases). Readers and renderers use the
+same constants, so a rename happens in exactly one file.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- GenAI semantic conventions (standard keys) -------------------------------------------------
+GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
+"""What the span does: ``chat``, ``embeddings``, ``execute_tool``, ``invoke_agent``... The reassembler
+classifies steps by this first."""
+GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
+GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
+GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
+GEN_AI_REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
+GEN_AI_REQUEST_TOP_P: Final = "gen_ai.request.top_p"
+GEN_AI_REQUEST_FREQUENCY_PENALTY: Final = "gen_ai.request.frequency_penalty"
+GEN_AI_REQUEST_PRESENCE_PENALTY: Final = "gen_ai.request.presence_penalty"
+GEN_AI_REQUEST_STOP_SEQUENCES: Final = "gen_ai.request.stop_sequences"
+GEN_AI_REQUEST_SEED: Final = "gen_ai.request.seed"
+GEN_AI_REQUEST_CHOICE_COUNT: Final = "gen_ai.request.choice.count"
+GEN_AI_REQUEST_ENCODING_FORMATS: Final = "gen_ai.request.encoding_formats"
+GEN_AI_REQUEST_STREAM: Final = "gen_ai.request.stream"
+GEN_AI_OUTPUT_TYPE: Final = "gen_ai.output.type"
+GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID: Final = "gen_ai.response.id"
+GEN_AI_RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
+GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
+GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
+GEN_AI_TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+GEN_AI_TOOL_NAME: Final = "gen_ai.tool.name"
+GEN_AI_TOOL_TYPE: Final = "gen_ai.tool.type"
+GEN_AI_TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
+GEN_AI_TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
+GEN_AI_TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+GEN_AI_TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+
+SERVER_ADDRESS: Final = "server.address"
+SERVER_PORT: Final = "server.port"
+ERROR_TYPE: Final = "error.type"
+SESSION_ID: Final = "session.id"
+"""Stamped on every span started inside a session, ours or foreign: the reassembler's grouping key."""
+SERVICE_NAME: Final = "service.name"
+
+# Values of gen_ai.operation.name
+OP_CHAT: Final = "chat"
+OP_TEXT_COMPLETION: Final = "text_completion"
+OP_GENERATE_CONTENT: Final = "generate_content"
+OP_EMBEDDINGS: Final = "embeddings"
+OP_EXECUTE_TOOL: Final = "execute_tool"
+OP_INVOKE_AGENT: Final = "invoke_agent"
+OP_CREATE_AGENT: Final = "create_agent"
+LLM_OPERATIONS: Final = frozenset({OP_CHAT, OP_TEXT_COMPLETION, OP_GENERATE_CONTENT, OP_EMBEDDINGS})
+"""Operations that are model calls (cost and tokens live on these)."""
+
+PROVIDER_OPENAI: Final = "openai"
+
+# --- ours: agentops.* only where the conventions have nothing ---------------------------------
+SEQ: Final = "agentops.seq"
+"""Per-session start order (int): the reassembler's tie-breaker when start times collide."""
+TAGS: Final = "agentops.tags"
+SESSION_NAME: Final = "agentops.session.name"
+SESSION_END_STATE: Final = "agentops.session.end_state"
+SESSION_END_REASON: Final = "agentops.session.end_reason"
+SESSION_COST_USD: Final = "agentops.session.cost_usd"
+SESSION_COST_MICROS: Final = "agentops.session.cost_micros"
+"""Integer micro-dollars: the tail-sampling numeric policy ignores double attributes."""
+SESSION_COST_COMPLETE: Final = "agentops.session.cost_complete"
+SESSION_LLM_CALLS: Final = "agentops.session.llm_calls"
+SESSION_TOOL_CALLS: Final = "agentops.session.tool_calls"
+SESSION_ACTIONS: Final = "agentops.session.actions"
+SESSION_ERRORS: Final = "agentops.session.errors"
+SESSION_FAILED_SPAN_ID: Final = "agentops.session.failed_span_id"
+SESSION_FAILED_SPAN_NAME: Final = "agentops.session.failed_span_name"
+SESSION_PARENT_ID: Final = "agentops.session.parent_id"
+"""On a nested session's root: the enclosing session's id (nesting survives a new_trace split)."""
+COST_USD: Final = "agentops.cost.usd"
+"""USD cost of one LLM call; absent when the model has no known price."""
+ACTION_TYPE: Final = "agentops.action.type"
+ACTION_PARAMS: Final = "agentops.action.params"
+ACTION_RETURNS: Final = "agentops.action.returns"
+ERROR_MESSAGE: Final = "agentops.error.message"
+"""On an ``error`` step (ErrorEvent): the human-readable detail shown in replays."""
+USAGE_MISSING: Final = "agentops.usage.missing"
+"""True on an LLM span whose response carried no usage (e.g. a stream without include_usage)."""
+
+# --- span names (prefix + " " + subject) -------------------------------------------------------
+SPAN_SESSION: Final = "invoke_agent"
+SPAN_TOOL: Final = "execute_tool"
+SPAN_ACTION: Final = "action"
+SPAN_ERROR: Final = "error"
+
+# --- end states --------------------------------------------------------------------------------
+END_SUCCESS: Final = "Success"
+END_FAIL: Final = "Fail"
+END_INDETERMINATE: Final = "Indeterminate"
+END_STATES: Final = (END_SUCCESS, END_FAIL, END_INDETERMINATE)
+
+# --- environment variables ---------------------------------------------------------------------
+ENV_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+"""``no_content`` | ``span_only`` | ``event_only`` | ``span_and_event`` (legacy ``true`` = span_only)."""
+ENV_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
+ENV_OTLP_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
+ENV_OTLP_TRACES_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+ENV_OTLP_PROTOCOL: Final = "OTEL_EXPORTER_OTLP_PROTOCOL"
+ENV_OTLP_TRACES_PROTOCOL: Final = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+ENV_TRACES_EXPORTER: Final = "OTEL_TRACES_EXPORTER"
+ENV_FILE: Final = "AGENTOPS_OTEL_FILE"
+"""Where the embedded default sink writes OTLP JSON lines when no OTLP endpoint is configured."""
+ENV_URL_TEMPLATE: Final = "AGENTOPS_OTEL_URL_TEMPLATE"
+"""Session link, formatted with ``{trace_id}``, ``{span_id}``, ``{session_id}``."""
+ENV_MAX_VALUE_CHARS: Final = "AGENTOPS_OTEL_MAX_VALUE_CHARS"
+"""Longest recorded argument/result (characters) before truncation with a marker."""
+ENV_MAX_SESSION_SPANS: Final = "AGENTOPS_OTEL_MAX_SESSION_SPANS"
+"""How many finished spans one live session keeps in memory for ``get_session()``."""
+ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
+"""``true`` turns every wrapper into a pass-through (an escape hatch in production)."""
+
+INSTRUMENTATION_SCOPE: Final = "agentops_otel"

@@ -1,0 +1,285 @@
+"""``@tool`` and ``@record_action``: each call of the decorated function becomes a child span.
+
+The wrapper is a thin shell around four guarded helpers (start, success, failure, end), so the user's
+function runs exactly once, outside any ``try`` of ours that could swallow its exceptions; the span is
+the current span while the function runs, so LLM calls made inside are its children. Sync, async,
+generator and async-generator functions each get a wrapper of the same kind, which keeps
+``inspect.iscoroutinefunction`` and friends truthful for frameworks that look.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any, TypeVar, overload
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from . import config, export, semconv
+from ._guard import fault_point, report
+from ._serialize import to_json
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_MAX_GEN_ITEMS = 100
+"""Yielded items kept for the recorded result of a generator tool (the count is always recorded)."""
+
+
+class _Step:
+    """What one decorated function records: precomputed at decoration time, shared by its calls."""
+
+    __slots__ = ("arg_names", "base_attrs", "content_keys", "has_varargs", "skip_first", "span_name")
+
+    def __init__(self, fn: Callable[..., Any], span_name: str, base_attrs: dict[str, Any],
+                 content_keys: tuple[str, str]) -> None:
+        self.span_name = span_name
+        self.base_attrs = base_attrs
+        self.content_keys = content_keys
+        names: list[str] = []
+        self.has_varargs = False
+        try:
+            for p in inspect.signature(fn).parameters.values():
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                    names.append(p.name)
+                elif p.kind is p.VAR_POSITIONAL:
+                    self.has_varargs = True
+        except (TypeError, ValueError):
+            self.has_varargs = True
+        self.skip_first = bool(names) and names[0] in ("self", "cls")
+        self.arg_names = tuple(names)
+
+    def arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Name the call's arguments the way the user wrote the signature (``self`` left out)."""
+        bound: dict[str, Any] = {}
+        names = self.arg_names
+        for i, value in enumerate(args):
+            if i < len(names):
+                if i == 0 and self.skip_first:
+                    continue
+                bound[names[i]] = value
+            else:
+                bound.setdefault("*args", []).append(value)
+        bound.update(kwargs)
+        return bound
+
+    def start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, object] | None:
+        """Start the span and make it current; ``None`` if telemetry failed (the call still runs)."""
+        try:
+            fault_point("tool.start")
+            span = export.tracer().start_span(self.span_name, kind=SpanKind.INTERNAL,
+                                              attributes=self.base_attrs)
+            if span.is_recording() and config.content_capture().on_span:
+                span.set_attribute(self.content_keys[0],
+                                   to_json(self.arguments(args, kwargs), config.max_value_chars()))
+            token = otel_context.attach(trace.set_span_in_context(span))
+            return span, token
+        except Exception as exc:
+            report("tool.start", exc)
+            return None
+
+    def succeed(self, started: tuple[Span, object], result: Any) -> None:
+        span, token = started
+        try:
+            fault_point("tool.end")
+            if span.is_recording() and config.content_capture().on_span:
+                span.set_attribute(self.content_keys[1], to_json(result, config.max_value_chars()))
+        except Exception as exc:
+            report("tool.end", exc)
+        self.close(span, token)
+
+    def fail(self, started: tuple[Span, object], exc: BaseException) -> None:
+        span, token = started
+        try:
+            fault_point("tool.error")
+            span.record_exception(exc)
+            span.set_attribute(semconv.ERROR_TYPE, type(exc).__qualname__)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        except Exception as err:
+            report("tool.error", err)
+        self.close(span, token)
+
+    @staticmethod
+    def close(span: Span, token: object) -> None:
+        try:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        except Exception as exc:
+            report("tool.detach", exc)
+        try:
+            span.end()
+        except Exception as exc:
+            report("tool.end_span", exc)
+
+    def suspend(self, started: tuple[Span, object]) -> None:
+        """Between two yields the consumer runs: our span must not be its current span."""
+        try:
+            otel_context.detach(started[1])  # type: ignore[arg-type]
+        except Exception as exc:
+            report("tool.detach", exc)
+
+    def resume(self, started: tuple[Span, object]) -> tuple[Span, object]:
+        try:
+            return started[0], otel_context.attach(trace.set_span_in_context(started[0]))
+        except Exception as exc:
+            report("tool.resume", exc)
+            return started
+
+
+def _wrap(fn: _F, step: _Step) -> _F:
+    if inspect.isasyncgenfunction(fn):
+        return _wrap_async_gen(fn, step)  # type: ignore[return-value]
+    if inspect.isgeneratorfunction(fn):
+        return _wrap_gen(fn, step)  # type: ignore[return-value]
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            started = step.start(args, kwargs)
+            if started is None:
+                return await fn(*args, **kwargs)
+            try:
+                result = await fn(*args, **kwargs)
+            except BaseException as exc:
+                step.fail(started, exc)
+                raise
+            step.succeed(started, result)
+            return result
+        return run_async  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        started = step.start(args, kwargs)
+        if started is None:
+            return fn(*args, **kwargs)
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            step.fail(started, exc)
+            raise
+        step.succeed(started, result)
+        return result
+    return run  # type: ignore[return-value]
+
+
+def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run_gen(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        started = step.start(args, kwargs)
+        if started is None:
+            return (yield from fn(*args, **kwargs))
+        items: list[Any] = []
+        count = 0
+        try:
+            gen = fn(*args, **kwargs)
+            to_send: Any = None
+            to_throw: BaseException | None = None
+            while True:
+                item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
+                to_throw = None
+                count += 1
+                if len(items) < _MAX_GEN_ITEMS:
+                    items.append(item)
+                step.suspend(started)
+                try:
+                    to_send = yield item
+                except GeneratorExit:
+                    started = step.resume(started)
+                    gen.close()
+                    raise
+                except BaseException as exc:
+                    to_throw = exc
+                started = step.resume(started)
+        except StopIteration as stop:
+            step.succeed(started, {"yielded": count, "items": items, "return": stop.value})
+            return stop.value
+        except GeneratorExit:
+            step.succeed(started, {"yielded": count, "items": items, "closed_early": True})
+            raise
+        except BaseException as exc:
+            step.fail(started, exc)
+            raise
+    return run_gen
+
+
+def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    async def run_agen(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        started = step.start(args, kwargs)
+        if started is None:
+            async for item in fn(*args, **kwargs):
+                yield item
+            return
+        items: list[Any] = []
+        count = 0
+        try:
+            agen = fn(*args, **kwargs)
+            to_send: Any = None
+            to_throw: BaseException | None = None
+            while True:
+                item = await (agen.athrow(to_throw) if to_throw is not None else agen.asend(to_send))
+                to_throw = None
+                count += 1
+                if len(items) < _MAX_GEN_ITEMS:
+                    items.append(item)
+                step.suspend(started)
+                try:
+                    to_send = yield item
+                except GeneratorExit:
+                    started = step.resume(started)
+                    await agen.aclose()
+                    raise
+                except BaseException as exc:
+                    to_throw = exc
+                started = step.resume(started)
+        except StopAsyncIteration:
+            step.succeed(started, {"yielded": count, "items": items})
+        except GeneratorExit:
+            step.succeed(started, {"yielded": count, "items": items, "closed_early": True})
+            raise
+        except BaseException as exc:
+            step.fail(started, exc)
+            raise
+    return run_agen
+
+
+@overload
+def tool(fn: _F, /) -> _F: ...
+@overload
+def tool(*, name: str | None = None, tool_type: str = "function",
+         description: str | None = None) -> Callable[[_F], _F]: ...
+def tool(fn: _F | None = None, /, *, name: str | None = None, tool_type: str = "function",
+         description: str | None = None) -> _F | Callable[[_F], _F]:
+    """Record each call as an ``execute_tool {name}`` span: arguments, result, duration, errors."""
+
+    def decorate(f: _F) -> _F:
+        tool_name = name or getattr(f, "__name__", "tool")
+        attrs: dict[str, Any] = {
+            semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL,
+            semconv.GEN_AI_TOOL_NAME: tool_name,
+            semconv.GEN_AI_TOOL_TYPE: tool_type,
+        }
+        if description:
+            attrs[semconv.GEN_AI_TOOL_DESCRIPTION] = description
+        step = _Step(f, f"{semconv.SPAN_TOOL} {tool_name}", attrs,
+                     (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT))
+        return _wrap(f, step)
+
+    return decorate(fn) if fn is not None else decorate
+
+
+@overload
+def record_action(action_type: _F, /) -> _F: ...
+@overload
+def record_action(action_type: str | None = None, /) -> Callable[[_F], _F]: ...
+def record_action(action_type: str | _F | None = None, /) -> _F | Callable[[_F], _F]:
+    """AgentOps' decorator: each call becomes an ``action {type}`` span and an ``ActionEvent``."""
+
+    def decorate(f: _F, kind: str | None) -> _F:
+        name = kind or getattr(f, "__name__", "action")
+        step = _Step(f, f"{semconv.SPAN_ACTION} {name}", {semconv.ACTION_TYPE: name},
+                     (semconv.ACTION_PARAMS, semconv.ACTION_RETURNS))
+        return _wrap(f, step)
+
+    if callable(action_type):
+        return decorate(action_type, None)
+    return lambda f: decorate(f, action_type)

@@ -1,0 +1,35 @@
+"""Shared fixtures: one global TracerProvider for the whole test run, spans captured in memory.
+
+OpenTelemetry allows the global provider to be set once per process, so the suite installs one
+provider with an in-memory exporter (and agentops_otel's session processor, through ``init``) and each
+test gets the exporter cleared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+_EXPORTER = InMemorySpanExporter()
+_PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+trace.set_tracer_provider(_PROVIDER)
+
+
+@pytest.fixture
+def tracer_provider() -> TracerProvider:
+    """The process-wide SDK provider every test's spans go through."""
+    return _PROVIDER
+
+
+@pytest.fixture
+def span_exporter() -> Iterator[InMemorySpanExporter]:
+    """Finished spans of this test only, in the order they ended."""
+    _EXPORTER.clear()
+    yield _EXPORTER
+    _EXPORTER.clear()
