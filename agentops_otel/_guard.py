@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import ClassVar, ParamSpec, TypeVar
 
 logger = logging.getLogger("agentops_otel")
 
@@ -76,7 +76,7 @@ class FaultInjector:
     lookup on an empty dict unless a test armed it.
     """
 
-    armed: dict[str, type[BaseException]] = {}
+    armed: ClassVar[dict[str, type[BaseException]]] = {}
 
 
 def fault_point(site: str) -> None:

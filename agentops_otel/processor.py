@@ -77,7 +77,7 @@ class SessionProcessor(SpanProcessor):
             session_id = attrs.get(semconv.SESSION_ID)
             if session_id is None:
                 return
-            session = _live.get(session_id)  # type: ignore[arg-type]
+            session = _live.get(session_id) if isinstance(session_id, str) else None
             if session is not None:
                 session._record(span)
         except Exception as exc:

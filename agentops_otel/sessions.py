@@ -279,7 +279,7 @@ class Session:
             out.append(
                 ErrorEvent(
                     error_type=cast(str, a.get(semconv.ERROR_TYPE) or etype),
-                    details=details or cast("str | None", a.get(semconv.ERROR_MESSAGE)) or text,
+                    details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
                     init_timestamp=_iso(s.start_time),
                     step_name=s.name,
                     span_id=trace.format_span_id(s.context.span_id) if s.context else None,
@@ -441,7 +441,7 @@ def start_session(
     defaults = config.state.extra.get("default_tags")
     if isinstance(defaults, list):
         tag_list = [*defaults, *(t for t in tag_list if t not in defaults)]
-    session = Session(name or "session", tag_list, parent, conversation_id)
+    session = Session(name if isinstance(name, str) else "session", tag_list, parent, conversation_id)
     with guard("session.start"):
         fault_point("session.start")
         export.ensure_processor()
@@ -458,7 +458,7 @@ def start_session(
             attrs[semconv.SESSION_PARENT_ID] = parent.id
         if attributes:
             attrs.update(attributes)
-        links = ()
+        links: tuple[Link, ...] = ()
         if new_trace and parent is not None and parent._span is not None:
             links = (Link(parent._span.get_span_context()),)
         register(session)
@@ -513,7 +513,7 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str |
     return target
 
 
-class session:  # noqa: N801 - used like a function: ``with session("name"):`` / ``@session("name")``
+class session:
     """A session as a context manager or a decorator (sync and async functions).
 
     An exception escaping the block ends the session ``Fail`` with the exception recorded, then

@@ -15,16 +15,27 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import agentops_otel
+
 _EXPORTER = InMemorySpanExporter()
 _PROVIDER = TracerProvider()
 _PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
 trace.set_tracer_provider(_PROVIDER)
+agentops_otel.init(tracer_provider=_PROVIDER, instrument_llm_calls=False)
 
 
 @pytest.fixture
 def tracer_provider() -> TracerProvider:
     """The process-wide SDK provider every test's spans go through."""
     return _PROVIDER
+
+
+@pytest.fixture(autouse=True)
+def _no_session_leaks() -> Iterator[None]:
+    """A test that leaves a session open must not make the next test's spans its children."""
+    yield
+    while (live := agentops_otel.current_session()) is not None:
+        live.end("Indeterminate", "left open by the test")
 
 
 @pytest.fixture

@@ -1,0 +1,101 @@
+"""``make demo``: run the support agent over a handful of messages and show what each session did.
+
+By default the agent talks to the local OpenAI-compatible server shipped in ``agentops_otel.testing``
+(no network, deterministic: one message lacks a customer id and its session fails). With ``--real``
+and ``OPENAI_API_KEY`` set it talks to the real API. Spans go to ``OTEL_EXPORTER_OTLP_ENDPOINT`` when
+set, else to the embedded default: OTLP JSON lines in ``.agentops-otel/traces.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import agentops_otel as agentops
+from agentops_otel import export
+from agentops_otel.testing import OpenAIServer
+
+from .agent import run_support_agent
+from .fake_llm import support_llm_responder
+
+MESSAGES = [
+    "I was charged twice for my subscription, account 4417",
+    "There's a duplicate charge on account 2093",
+    "I was charged twice for my subscription",
+    "How do I reset my password? The login page keeps saying error.",
+    "Double billing issue on customer 7781",
+]
+
+
+def _order(session: agentops.Session) -> str:
+    steps = [(e.init_timestamp, e.action_type or "?") for e in session.action_events]
+    steps += [(t.init_timestamp, t.name or "?") for t in session.tool_events]
+    steps.sort(key=lambda s: s[0] or 0)  # type: ignore[arg-type,return-value]
+    return " → ".join(name for _, name in steps) or "(none)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--real", action="store_true", help="use the real OpenAI API (needs OPENAI_API_KEY)")
+    parser.add_argument("--html", default=".agentops-otel/replay.html", help="where to write the HTML replay")
+    args = parser.parse_args(argv)
+
+    server: OpenAIServer | None = None
+    if args.real:
+        if not os.environ.get("OPENAI_API_KEY"):
+            print("--real needs OPENAI_API_KEY in the environment", file=sys.stderr)
+            return 2
+    else:
+        server = OpenAIServer().start()
+        server.set_responder(support_llm_responder)
+        os.environ["OPENAI_BASE_URL"] = server.base_url
+        os.environ["OPENAI_API_KEY"] = "sk-local-demo"
+
+    agentops.init(service_name="support-agent")
+    print(f"support agent: {len(MESSAGES)} messages, LLM at {'the OpenAI API' if args.real else server.base_url}"
+          if server else f"support agent: {len(MESSAGES)} messages, LLM at the OpenAI API")
+    print()
+    sessions: list[agentops.Session] = []
+    for message in MESSAGES:
+        try:
+            run_support_agent(message)
+        except Exception:
+            pass  # the session recorded the failure; the demo goes on with the next message
+        session = agentops.get_session()
+        assert session is not None
+        sessions.append(session)
+        mark = "✔" if session.end_state == "Success" else "✘"
+        print(f"{mark} {session.end_state:<7} ${session.cost:.6f}  {message!r}")
+        print(f"    steps: {_order(session)}")
+        if session.end_state_reason:
+            print(f"    reason: {session.end_state_reason}")
+        print(f"    view:  {session.url}")
+    agentops.flush()
+    print()
+    print(f"spans exported to {export.sink_description() or 'your tracer provider'}")
+
+    from agentops_otel.render.html import render_html
+    from agentops_otel.render.text import render_text
+
+    timelines = [s.timeline() for s in sessions]
+    failed = [t for t, s in zip(timelines, sessions, strict=True) if s.end_state == "Fail"]
+    for timeline in failed:
+        print()
+        print(render_text(timeline, color=None))
+    html = Path(args.html)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(render_html(timelines), encoding="utf-8")
+    print()
+    print(f"HTML replay of all {len(timelines)} sessions: {html}")
+    if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        print(f"replay later from the file: .venv/bin/agentops-otel sessions --source {export.sink_description()[5:]}"
+              if (export.sink_description() or "").startswith("file ") else "")
+    if server is not None:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

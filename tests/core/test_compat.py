@@ -1,0 +1,115 @@
+"""The AgentOps-style API: the product story's test code runs with one changed import."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import ActionEvent, ErrorEvent, record_action, semconv
+
+
+@record_action("fetch_customer_data")
+def fetch_customer(customer_id: str | None) -> dict[str, str]:
+    if customer_id is None:
+        raise ValueError("customer_id cannot be None")
+    return {"id": customer_id}
+
+
+def run_agent(message: str) -> str:
+    agentops.start_session(tags=["support", "v2.1"])
+    try:
+        customer = fetch_customer("42" if "42" in message else None)
+        agentops.record(ActionEvent(action_type="session_complete", params={"intent": "billing"},
+                                    returns={"customer": customer["id"]}))
+        agentops.end_session("Success")
+        return "done"
+    except Exception as e:
+        agentops.end_session("Fail", end_state_reason=str(e))
+        raise
+
+
+def test_init_is_idempotent(span_exporter: InMemorySpanExporter) -> None:
+    """Calling init() in every test adds no second processor: spans are stamped once, seq unbroken."""
+    for _ in range(5):
+        agentops.init(api_key="test-api-key", instrument_llm_calls=False)
+    run_agent("account 42")
+    seqs = [s.attributes[semconv.SEQ] for s in span_exporter.get_finished_spans()]
+    assert sorted(seqs) == [1, 2, 3]
+
+
+def test_story_billing_routing_assertions(span_exporter: InMemorySpanExporter) -> None:
+    """action_events lists the recorded actions in order, as the article's test reads them."""
+    agentops.init(api_key="test-api-key", instrument_llm_calls=False)
+    assert run_agent("charged twice, account 42") == "done"
+    session = agentops.get_session()
+    assert session is not None and session.end_state == "Success"
+    action_types = [e.action_type for e in session.action_events]
+    assert action_types == ["fetch_customer_data", "session_complete"]
+    assert session.action_events[0].params == {"customer_id": "42"}
+    assert session.action_events[1].returns == {"customer": "42"}
+    assert session.cost == 0.0
+    assert session.url.startswith("http://localhost:16686/trace/" + (session.trace_id or "-"))
+
+
+def test_story_failure_is_attributed_to_the_step(span_exporter: InMemorySpanExporter) -> None:
+    """A missing customer id fails the session; the error sits on fetch_customer_data."""
+    with pytest.raises(ValueError):
+        run_agent("charged twice")
+    session = agentops.get_session()
+    assert session is not None
+    assert session.end_state == "Fail" and session.end_state_reason == "customer_id cannot be None"
+    assert session.action_events[0].error == "ValueError: customer_id cannot be None"
+    assert [e.step_name for e in session.errors] == ["action fetch_customer_data"]
+    root = span_exporter.get_finished_spans()[-1]
+    assert root.attributes[semconv.SESSION_FAILED_SPAN_NAME] == "action fetch_customer_data"
+
+
+def test_error_event_is_a_failed_step(span_exporter: InMemorySpanExporter) -> None:
+    """record(ErrorEvent(...)) adds an error step with the exception, counted in session.errors."""
+    with agentops.session("s") as s:
+        agentops.record(ErrorEvent(exception=TimeoutError("upstream slow"), details="gave up after 3 tries"))
+    assert [(e.error_type, e.details) for e in s.errors] == [("TimeoutError", "gave up after 3 tries")]
+    span = next(x for x in span_exporter.get_finished_spans() if x.name == "error TimeoutError")
+    assert span.events[0].name == "exception"
+
+
+def test_record_outside_session_still_exports(span_exporter: InMemorySpanExporter,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """record() with no session loses nothing: the event is a lone span, and a warning says why."""
+    from agentops_otel._guard import reset_reports
+
+    reset_reports()
+    agentops.record(ActionEvent(action_type="orphan"))
+    assert [s.name for s in span_exporter.get_finished_spans()] == ["action orphan"]
+    assert "outside a session" in caplog.text
+
+
+def test_end_session_without_session_is_harmless(caplog: pytest.LogCaptureFixture) -> None:
+    """end_session() with nothing active returns None and logs, never raises."""
+    from agentops_otel._guard import reset_reports
+
+    reset_reports()
+    assert agentops.end_session("Success") is None
+    assert "no active session" in caplog.text
+
+
+def test_positional_tags_like_agentops(span_exporter: InMemorySpanExporter) -> None:
+    """start_session(["a", "b"]) takes the list as tags, as AgentOps' signature does."""
+    s = agentops.start_session(["a", "b"])
+    agentops.end_session("Success")
+    assert s.tags == ["a", "b"]
+
+
+def test_url_template_is_configurable() -> None:
+    """A Tempo/Grafana user can point session URLs at their UI."""
+    agentops.init(url_template="https://grafana.local/explore?traceId={trace_id}&session={session_id}",
+                  instrument_llm_calls=False)
+    from agentops_otel import config
+
+    try:
+        with agentops.session("s") as s:
+            pass
+        assert s.url == f"https://grafana.local/explore?traceId={s.trace_id}&session={s.id}"
+    finally:
+        config.state.url_template = None

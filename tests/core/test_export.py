@@ -1,0 +1,125 @@
+"""Export: coexist with the user's provider, pick OTLP by env, write OTLP JSON lines by default."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import export, semconv
+from agentops_otel._otlp_json import OTLPJsonFileExporter
+
+
+def _run(code: str, env: dict[str, str], tmp_path: Path) -> str:
+    """Run in a fresh interpreter: the global provider can be set once per process."""
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, env={**base, **env},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_user_provider_keeps_its_exporter_and_gets_our_spans(tmp_path: Path) -> None:
+    """A provider the user set stays global, its exporter receives session spans, and we add no exporter."""
+    out = _run("""
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import agentops_otel as agentops
+        mine = InMemorySpanExporter(); provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(mine)); trace.set_tracer_provider(provider)
+        with trace.get_tracer("app").start_as_current_span("app work"):
+            pass
+        agentops.init()
+        with agentops.session("s"):
+            pass
+        assert trace.get_tracer_provider() is provider
+        print(sorted(s.name for s in mine.get_finished_spans()))
+        import os; print(os.path.exists(".agentops-otel"))
+    """, {}, tmp_path)
+    assert out.splitlines() == ["['app work', 'invoke_agent s']", "False"]
+
+
+def test_default_sink_writes_collector_format_lines(tmp_path: Path) -> None:
+    """With no endpoint configured, spans land as OTLP JSON lines (hex ids, string int64, int enums)."""
+    _run("""
+        import agentops_otel as agentops
+        agentops.init(service_name="demo")
+        @agentops.tool
+        def t(x): return x
+        with agentops.session("s", tags=["a"]):
+            t(1)
+    """, {}, tmp_path)
+    lines = (tmp_path / ".agentops-otel" / "traces.jsonl").read_text().splitlines()
+    spans = [sp for line in lines for rs in json.loads(line)["resourceSpans"]
+             for ss in rs["scopeSpans"] for sp in ss["spans"]]
+    resource = json.loads(lines[0])["resourceSpans"][0]["resource"]["attributes"]
+    assert {"key": "service.name", "value": {"stringValue": "demo"}} in resource
+    root = next(s for s in spans if s["name"] == "invoke_agent s")
+    child = next(s for s in spans if s["name"] == "execute_tool t")
+    assert len(root["traceId"]) == 32 and len(root["spanId"]) == 16
+    assert child["parentSpanId"] == root["spanId"] and "parentSpanId" not in root
+    assert root["kind"] == 1 and root["status"]["code"] == 1
+    seq = next(a for a in child["attributes"] if a["key"] == semconv.SEQ)
+    assert seq["value"] == {"intValue": "2"}
+    tags = next(a for a in root["attributes"] if a["key"] == semconv.TAGS)
+    assert tags["value"] == {"arrayValue": {"values": [{"stringValue": "a"}]}}
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, "OTLP HTTP"),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTLP gRPC"),
+    ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:1/v1/traces"}, "OTLP HTTP"),
+    ({"OTEL_TRACES_EXPORTER": "none"}, "nowhere"),
+    ({}, "file .agentops-otel/traces.jsonl"),
+])
+def test_exporter_follows_standard_variables(env: dict[str, str], expected: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """OTEL_* variables choose gRPC, HTTP, none, or (no endpoint) the local file sink."""
+    for key in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_TRACES_EXPORTER", "AGENTOPS_OTEL_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    exporter, where = export.build_exporter()
+    assert where.startswith(expected)
+    if exporter is not None:
+        exporter.shutdown()
+
+
+def test_explicit_provider_argument_is_used(span_exporter: InMemorySpanExporter,
+                                            tracer_provider: TracerProvider) -> None:
+    """init(tracer_provider=...) plugs into that provider; spans reach its exporter."""
+    mine = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(mine))
+    try:
+        agentops.init(tracer_provider=provider, instrument_llm_calls=False)
+        with agentops.session("elsewhere") as s:
+            pass
+        assert [x.name for x in mine.get_finished_spans()] == ["invoke_agent elsewhere"]
+        assert span_exporter.get_finished_spans() == ()
+        assert s.end_state == "Success"
+    finally:
+        agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False)
+
+
+def test_file_exporter_failure_is_reported_not_raised(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """An unwritable sink path fails the export quietly (logged), never the app."""
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    with agentops.session("s"):
+        pass
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    exporter = OTLPJsonFileExporter(blocker / "sub" / "traces.jsonl")
+    assert exporter.export(span_exporter.get_finished_spans()) is SpanExportResult.FAILURE

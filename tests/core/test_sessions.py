@@ -1,0 +1,236 @@
+"""Sessions as root spans: lifecycle, end states, nesting, context propagation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _by_name(exporter: InMemorySpanExporter) -> dict[str, object]:
+    return {s.name: s for s in exporter.get_finished_spans()}
+
+
+def test_context_manager_makes_one_root_span_with_children(span_exporter: InMemorySpanExporter) -> None:
+    """A session is one trace: root `invoke_agent {name}` and its tool spans as children."""
+
+    @agentops.tool
+    def lookup(x: int) -> int:
+        return x + 1
+
+    with agentops.session("support", tags=["a", "b"]) as s:
+        lookup(1)
+        lookup(2)
+    spans = span_exporter.get_finished_spans()
+    root = next(sp for sp in spans if sp.name == "invoke_agent support")
+    children = [sp for sp in spans if sp.name == "execute_tool lookup"]
+    assert len(children) == 2
+    assert root.parent is None
+    assert all(c.parent is not None and c.parent.span_id == root.context.span_id for c in children)
+    assert {c.context.trace_id for c in spans} == {root.context.trace_id}
+    assert root.attributes[semconv.SESSION_END_STATE] == "Success"
+    assert root.status.status_code is StatusCode.OK
+    assert tuple(root.attributes[semconv.TAGS]) == ("a", "b")
+    assert root.attributes[semconv.SESSION_TOOL_CALLS] == 2
+    assert s.end_state == "Success"
+    assert [c.attributes[semconv.SEQ] for c in children] == [2, 3]
+    assert all(sp.attributes[semconv.SESSION_ID] == s.id for sp in spans)
+
+
+def test_exception_escaping_session_ends_it_fail(span_exporter: InMemorySpanExporter) -> None:
+    """An exception leaving the block ends the session Fail, records it, and propagates unchanged."""
+    err = KeyError("nope")
+    with pytest.raises(KeyError) as caught, agentops.session("x"):
+        raise err
+    assert caught.value is err
+    root = span_exporter.get_finished_spans()[-1]
+    assert root.attributes[semconv.SESSION_END_STATE] == "Fail"
+    assert root.attributes[semconv.ERROR_TYPE] == "KeyError"
+    assert root.status.status_code is StatusCode.ERROR
+    assert any(e.name == "exception" for e in root.events)
+
+
+def test_end_states_map_to_span_status(span_exporter: InMemorySpanExporter) -> None:
+    """Success → OK, Fail → ERROR with reason, Indeterminate → UNSET; case-insensitive names accepted."""
+    for state, status in (("success", StatusCode.OK), ("FAIL", StatusCode.ERROR),
+                          ("Indeterminate", StatusCode.UNSET)):
+        s = agentops.start_session("states")
+        agentops.end_session(state, end_state_reason="why")
+        root = span_exporter.get_finished_spans()[-1]
+        assert root.status.status_code is status
+        assert root.attributes[semconv.SESSION_END_REASON] == "why"
+        assert s.end_state == state.capitalize()
+
+
+def test_bad_end_state_ends_session_and_raises_clearly(span_exporter: InMemorySpanExporter) -> None:
+    """A typo in the end state still ends (and exports) the session, then raises a clear ValueError."""
+    s = agentops.start_session("typo")
+    with pytest.raises(ValueError, match="end state must be one of Success, Fail, Indeterminate"):
+        agentops.end_session("Sucess")
+    assert s.end_state == "Indeterminate"
+    assert "invalid end state" in (s.end_state_reason or "")
+    assert span_exporter.get_finished_spans()[-1].name == "invoke_agent typo"
+
+
+def test_end_is_idempotent(span_exporter: InMemorySpanExporter) -> None:
+    """Ending twice exports one root span and keeps the first end state."""
+    s = agentops.start_session("twice")
+    s.end("Fail", "first")
+    s.end("Success")
+    assert s.end_state == "Fail"
+    assert [sp.name for sp in span_exporter.get_finished_spans()] == ["invoke_agent twice"]
+
+
+def test_nested_session_is_child_span_and_rolls_up(span_exporter: InMemorySpanExporter) -> None:
+    """A session inside another is a child span; the outer counts the inner's steps."""
+
+    @agentops.tool
+    def t() -> None:
+        return None
+
+    with agentops.session("outer") as outer:
+        t()
+        with agentops.session("inner") as inner:
+            t()
+            t()
+        assert agentops.get_session() is outer
+    spans = _by_name(span_exporter)
+    outer_root, inner_root = spans["invoke_agent outer"], spans["invoke_agent inner"]
+    assert inner_root.parent.span_id == outer_root.context.span_id  # type: ignore[attr-defined]
+    assert inner_root.attributes[semconv.SESSION_PARENT_ID] == outer.id  # type: ignore[attr-defined]
+    assert inner.tool_calls == 2 and outer.tool_calls == 3
+    assert outer_root.attributes[semconv.SESSION_TOOL_CALLS] == 3  # type: ignore[attr-defined]
+    assert len(outer.tool_events) == 3 and len(inner.tool_events) == 2
+    assert inner.url != outer.url and inner.span_id in inner.url
+
+
+def test_new_trace_forces_separate_root(span_exporter: InMemorySpanExporter) -> None:
+    """new_trace=True starts a new trace, linked to the outer session's span."""
+    with agentops.session("outer") as outer, agentops.session("detached", new_trace=True) as inner:
+        pass
+    assert inner.trace_id != outer.trace_id
+    detached = _by_name(span_exporter)["invoke_agent detached"]
+    assert detached.parent is None  # type: ignore[attr-defined]
+    assert detached.links[0].context.span_id == int(outer.span_id or "0", 16)  # type: ignore[attr-defined]
+
+
+def test_foreign_spans_get_session_id_and_seq(span_exporter: InMemorySpanExporter) -> None:
+    """Spans from any other instrumentation inside a session are stamped with session.id and seq."""
+    other = trace.get_tracer("someone.else")
+    with agentops.session("s") as s, other.start_as_current_span("db.query"):
+        pass
+    foreign = _by_name(span_exporter)["db.query"]
+    assert foreign.attributes[semconv.SESSION_ID] == s.id  # type: ignore[attr-defined]
+    assert foreign.attributes[semconv.SEQ] == 2  # type: ignore[attr-defined]
+
+
+def test_context_follows_threads_tasks_and_executors(span_exporter: InMemorySpanExporter) -> None:
+    """copy_context threads, asyncio tasks and ThreadPoolExecutor work land in the session."""
+
+    @agentops.tool
+    def work(tag: str) -> str:
+        return tag
+
+    async def in_task() -> None:
+        await asyncio.gather(asyncio.to_thread(work, "to_thread"), asyncio.create_task(awork()))
+
+    @agentops.tool
+    async def awork() -> str:
+        return "task"
+
+    with agentops.session("fanout") as s:
+        ctx = contextvars.copy_context()
+        t = threading.Thread(target=ctx.run, args=(work, "thread"))
+        t.start()
+        t.join()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(work, ["pool1", "pool2"]))
+            pool.submit(work, "submit").result()
+        asyncio.run(in_task())
+    tools = [sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("execute_tool")]
+    assert len(tools) == 6
+    assert all(sp.attributes[semconv.SESSION_ID] == s.id for sp in tools)
+    assert all(sp.parent.span_id == int(s.span_id or "0", 16) for sp in tools)  # type: ignore[union-attr]
+
+
+def test_get_session_returns_innermost_then_last_ended() -> None:
+    """get_session(): the innermost live session, and after it ended, that same session."""
+    assert agentops.current_session() is None
+    outer = agentops.start_session("o")
+    inner = agentops.start_session("i")
+    assert agentops.get_session() is inner
+    agentops.end_session("Success")
+    assert agentops.get_session() is outer
+    agentops.end_session("Success")
+    assert agentops.get_session() is outer
+    assert agentops.current_session() is None
+
+
+def test_ending_outer_first_ends_open_inner_indeterminate(span_exporter: InMemorySpanExporter) -> None:
+    """Ending a session with a nested one still open ends the inner first, Indeterminate."""
+    outer = agentops.start_session("o")
+    inner = agentops.start_session("i")
+    outer.end("Success")
+    assert inner.end_state == "Indeterminate"
+    assert [sp.name for sp in span_exporter.get_finished_spans()] == ["invoke_agent i", "invoke_agent o"]
+    assert agentops.current_session() is None
+
+
+def test_session_decorator_sync_and_async(span_exporter: InMemorySpanExporter) -> None:
+    """@session wraps sync and async functions in a session named after them."""
+
+    @agentops.session()
+    def handle() -> str:
+        return agentops.get_session().name  # type: ignore[union-attr]
+
+    @agentops.session("named", tags=["x"])
+    async def ahandle() -> str:
+        return agentops.get_session().name  # type: ignore[union-attr]
+
+    assert handle() == "handle"
+    assert asyncio.run(ahandle()) == "named"
+    assert [sp.name for sp in span_exporter.get_finished_spans()] == ["invoke_agent handle",
+                                                                      "invoke_agent named"]
+
+
+def test_session_memory_is_bounded(span_exporter: InMemorySpanExporter) -> None:
+    """A session keeps at most max_session_spans spans for get_session() but counts them all."""
+    agentops.init(instrument_llm_calls=False)
+    from agentops_otel import config
+
+    config.state.max_session_spans = 5
+    try:
+
+        @agentops.tool
+        def t() -> None:
+            return None
+
+        with agentops.session("big") as s:
+            for _ in range(20):
+                t()
+        assert len(s.spans) == 5
+        assert s.tool_calls == 20 and s.spans_dropped == 15
+    finally:
+        config.state.max_session_spans = None
+
+
+def test_ended_sessions_are_not_retained() -> None:
+    """Thousands of sessions leave nothing behind in the live registry."""
+    import gc
+
+    from agentops_otel import processor
+
+    for _ in range(2000):
+        with agentops.session("many"):
+            pass
+    gc.collect()
+    assert len(processor._live) == 0

@@ -1,0 +1,181 @@
+"""@tool and @record_action: spans per call for every kind of function, safe argument recording."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+import agentops_otel as agentops
+from agentops_otel import config, semconv
+from agentops_otel._serialize import CYCLE_MARKER
+
+
+def _only(exporter: InMemorySpanExporter, prefix: str):  # type: ignore[no-untyped-def]
+    found = [s for s in exporter.get_finished_spans() if s.name.startswith(prefix)]
+    assert len(found) == 1, [s.name for s in exporter.get_finished_spans()]
+    return found[0]
+
+
+def test_tool_records_arguments_result_and_duration(span_exporter: InMemorySpanExporter) -> None:
+    """Arguments are named as in the signature, the result is JSON, the span has a duration."""
+
+    @agentops.tool
+    def fetch(customer_id: str, *, verbose: bool = False) -> dict[str, str]:
+        return {"id": customer_id}
+
+    with agentops.session("s"):
+        assert fetch("42", verbose=True) == {"id": "42"}
+    span = _only(span_exporter, "execute_tool fetch")
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"customer_id": "42", "verbose": True}
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_RESULT]) == {"id": "42"}
+    assert span.attributes[semconv.GEN_AI_TOOL_NAME] == "fetch"
+    assert span.end_time > span.start_time
+
+
+def test_methods_leave_self_out(span_exporter: InMemorySpanExporter) -> None:
+    """A decorated method records its arguments without `self`."""
+
+    class Agent:
+        @agentops.tool(name="search")
+        def search(self, query: str) -> list[str]:
+            return [query]
+
+    Agent().search("q")
+    assert json.loads(_only(span_exporter, "execute_tool search").attributes[
+        semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"query": "q"}
+
+
+def test_exception_is_recorded_on_that_span_and_reraised(span_exporter: InMemorySpanExporter) -> None:
+    """The raising step's span gets the exception; the same object propagates; the root names it."""
+    err = ValueError("customer_id cannot be None")
+
+    @agentops.record_action("fetch_customer_data")
+    def fetch(customer_id: str | None) -> None:
+        raise err
+
+    with pytest.raises(ValueError) as caught, agentops.session("s"):
+        fetch(None)
+    assert caught.value is err
+    step = _only(span_exporter, "action fetch_customer_data")
+    assert step.status.status_code is StatusCode.ERROR
+    assert step.attributes[semconv.ERROR_TYPE] == "ValueError"
+    assert step.events[0].attributes["exception.message"] == "customer_id cannot be None"
+    root = _only(span_exporter, "invoke_agent")
+    assert root.attributes[semconv.SESSION_FAILED_SPAN_NAME] == "action fetch_customer_data"
+    assert root.attributes[semconv.SESSION_FAILED_SPAN_ID] == format(step.context.span_id, "016x")
+
+
+def test_async_tool_and_kind_preserved(span_exporter: InMemorySpanExporter) -> None:
+    """Async functions stay coroutine functions and are traced across awaits."""
+
+    @agentops.tool
+    async def slow(x: int) -> int:
+        await asyncio.sleep(0)
+        return x * 2
+
+    assert inspect.iscoroutinefunction(slow)
+    assert asyncio.run(slow(4)) == 8
+    assert _only(span_exporter, "execute_tool slow").attributes[semconv.GEN_AI_TOOL_CALL_RESULT] == "8"
+
+
+def test_generator_tool_spans_the_iteration(span_exporter: InMemorySpanExporter) -> None:
+    """A generator tool's span covers iteration; the consumer's code between yields is not inside it."""
+
+    @agentops.tool
+    def pages(n: int) -> Iterator[int]:
+        yield from range(n)
+
+    assert inspect.isgeneratorfunction(pages)
+    with agentops.session("s") as s:
+        seen = []
+        for item in pages(3):
+            seen.append(item)
+            assert agentops.current_session() is s
+    assert seen == [0, 1, 2]
+    span = _only(span_exporter, "execute_tool pages")
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_RESULT])["items"] == [0, 1, 2]
+
+
+def test_generator_closed_early_and_error_inside(span_exporter: InMemorySpanExporter) -> None:
+    """Breaking out of a generator ends its span once; an error inside marks it ERROR and propagates."""
+
+    @agentops.tool
+    def numbers() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise RuntimeError("page 3 failed")
+
+    for _n in numbers():
+        break
+    assert json.loads(_only(span_exporter, "execute_tool numbers").attributes[
+        semconv.GEN_AI_TOOL_CALL_RESULT])["closed_early"] is True
+    span_exporter.clear()
+    with pytest.raises(RuntimeError, match="page 3 failed"):
+        list(numbers())
+    assert _only(span_exporter, "execute_tool numbers").status.status_code is StatusCode.ERROR
+
+
+def test_async_generator_tool(span_exporter: InMemorySpanExporter) -> None:
+    """Async generators are traced too and keep their kind."""
+
+    @agentops.tool
+    async def stream() -> AsyncIterator[str]:
+        for word in ("a", "b"):
+            yield word
+
+    async def consume() -> list[str]:
+        return [w async for w in stream()]
+
+    assert inspect.isasyncgenfunction(stream)
+    assert asyncio.run(consume()) == ["a", "b"]
+    assert json.loads(_only(span_exporter, "execute_tool stream").attributes[
+        semconv.GEN_AI_TOOL_CALL_RESULT])["yielded"] == 2
+
+
+def test_unserialisable_cyclic_bytes_and_huge_arguments(span_exporter: InMemorySpanExporter) -> None:
+    """Any argument records safely: objects by repr, cycles marked, bytes summarised, huge values cut."""
+
+    class Opaque:
+        def __repr__(self) -> str:
+            return "<Opaque>"
+
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr for you")
+
+    cyclic: list[object] = []
+    cyclic.append(cyclic)
+    config.state.max_value_chars = 200
+    try:
+
+        @agentops.tool
+        def take(a: object, b: object, c: bytes, d: str, e: object) -> str:
+            return "ok"
+
+        assert take(Opaque(), cyclic, b"\x00\xffbinary", "x" * 10_000, Hostile()) == "ok"
+    finally:
+        config.state.max_value_chars = None
+    text = _only(span_exporter, "execute_tool take").attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]
+    assert "<Opaque>" in text and CYCLE_MARKER in text and "bytes" in text
+    assert "…[truncated" in text and len(text) < 260
+
+
+def test_content_capture_off_records_no_arguments(span_exporter: InMemorySpanExporter,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With capture set to no_content, tool spans carry names and timing but no payloads."""
+    monkeypatch.setattr(config.state, "capture_override", config.ContentCapture.NO_CONTENT)
+
+    @agentops.tool
+    def secret(password: str) -> str:
+        return password
+
+    secret("hunter2")
+    span = _only(span_exporter, "execute_tool secret")
+    assert semconv.GEN_AI_TOOL_CALL_ARGUMENTS not in span.attributes
+    assert "hunter2" not in str(dict(span.attributes))
