@@ -1,0 +1,188 @@
+"""A stable, versioned JSON document of session replays, for tools and for the HTML page.
+
+The document is the contract with anything outside this package (dashboards, CI scripts, the HTML
+replay), so its shape is written down here and in ``json_schema.md`` and pinned by a golden test; a
+breaking change bumps the ``@1`` in the schema id instead of silently moving a field.
+
+One session (``render_json(timeline)``)::
+
+    {
+      "schema": "agentops-otel/timeline@1",
+      "summary": {
+        "session_id": str, "name": str|null, "tags": [str], "end_state": "Success"|"Fail"|
+        "Indeterminate"|null, "end_reason": str|null, "service_name": str|null, "trace_ids": [str],
+        "root_span_id": str|null, "parent_session_id": str|null,
+        "start_unix_nano": str (int64 as a string, like OTLP JSON), "start_time": str (ISO 8601 UTC)|null,
+        "duration_s": float, "cost_usd": float, "cost_complete": bool, "input_tokens": int,
+        "output_tokens": int, "llm_calls": int, "tool_calls": int, "actions": int, "errors": int,
+        "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
+        "span_count": int, "issues": [str]
+      },
+      "steps": [{
+        "index": int, "span_id": str, "parent_span_id": str|null, "trace_id": str,
+        "session_id": str|null, "kind": "llm"|"tool"|"action"|"error"|"session"|"agent"|"other",
+        "name": str, "span_name": str, "offset_s": float, "duration_s": float, "depth": int,
+        "status": "ok"|"error"|"unset", "error": {"type": str|null, "message": str|null,
+        "stacktrace": str|null, "span_id": str}|null, "raised_here": bool, "input": str|null,
+        "output": str|null, "model": str|null, "cost_usd": float|null, "input_tokens": int|null,
+        "output_tokens": int|null, "attributes": {str: scalar|[scalar]}, "flags": [str],
+        "skew_ns": int, "seq": int|null
+      }]
+    }
+
+Several sessions (``render_json([t1, t2])``)::
+
+    {"schema": "agentops-otel/timelines@1", "sessions": [<timeline@1 document>, ...]}
+
+Keys always appear, in this order (``null`` when unknown); attribute keys are sorted. Ids are
+lowercase hex. ``input``/``output`` are the recorded JSON text, whole. Consumers must ignore keys
+they do not know: new keys may be added within a version, never removed or retyped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from agentops_otel.render._format import raised_here
+from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
+
+SCHEMA = "agentops-otel/timeline@1"
+SCHEMA_LIST = "agentops-otel/timelines@1"
+
+
+def _plain(value: Any) -> Any:
+    """Attribute values as JSON scalars/lists; whatever JSON can't hold becomes its string form."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _iso(start_ns: int) -> str | None:
+    if start_ns <= 0:
+        return None
+    dt = datetime.fromtimestamp(start_ns // 1_000_000_000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{start_ns % 1_000_000_000:09d}Z"
+
+
+def _error(err: StepError | None) -> dict[str, Any] | None:
+    if err is None:
+        return None
+    return {"type": err.type, "message": err.message, "stacktrace": err.stacktrace, "span_id": err.span_id}
+
+
+def step_to_dict(step: Step, index: int) -> dict[str, Any]:
+    """One step in the schema's order; ``index`` is its position in the timeline."""
+    return {
+        "index": index,
+        "span_id": step.span_id,
+        "parent_span_id": step.parent_span_id,
+        "trace_id": step.trace_id,
+        "session_id": step.session_id,
+        "kind": step.kind,
+        "name": step.name,
+        "span_name": step.span_name,
+        "offset_s": step.offset_s,
+        "duration_s": step.duration_s,
+        "depth": step.depth,
+        "status": step.status,
+        "error": _error(step.error),
+        "raised_here": raised_here(step),
+        "input": step.input,
+        "output": step.output,
+        "model": step.model,
+        "cost_usd": _plain(step.cost_usd),
+        "input_tokens": step.input_tokens,
+        "output_tokens": step.output_tokens,
+        "attributes": _plain(step.attributes),
+        "flags": list(step.flags),
+        "skew_ns": step.skew_ns,
+        "seq": step.seq,
+    }
+
+
+def _failed_index(timeline: Timeline) -> int | None:
+    failed = timeline.summary.failed_step
+    if failed is None:
+        return None
+    for i, step in enumerate(timeline.steps):
+        if step.span_id == failed.span_id:
+            return i
+    return None
+
+
+def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) -> dict[str, Any]:
+    """The session's headline figures in the schema's order."""
+    return {
+        "session_id": summary.session_id,
+        "name": summary.name,
+        "tags": list(summary.tags),
+        "end_state": summary.end_state,
+        "end_reason": summary.end_reason,
+        "service_name": summary.service_name,
+        "trace_ids": list(summary.trace_ids),
+        "root_span_id": summary.root_span_id,
+        "parent_session_id": summary.parent_session_id,
+        "start_unix_nano": str(summary.start_ns),
+        "start_time": _iso(summary.start_ns),
+        "duration_s": summary.duration_s,
+        "cost_usd": _plain(summary.cost_usd),
+        "cost_complete": summary.cost_complete,
+        "input_tokens": summary.input_tokens,
+        "output_tokens": summary.output_tokens,
+        "llm_calls": summary.llm_calls,
+        "tool_calls": summary.tool_calls,
+        "actions": summary.actions,
+        "errors": summary.errors,
+        "failed_step_index": failed_index,
+        "failed_span_id": summary.failed_step.span_id if summary.failed_step is not None else None,
+        "complete": summary.complete,
+        "pseudo": summary.pseudo,
+        "span_count": summary.span_count,
+        "issues": list(summary.issues),
+    }
+
+
+def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
+    """One session as a ``agentops-otel/timeline@1`` document (plain dicts, lists and scalars)."""
+    return {
+        "schema": SCHEMA,
+        "summary": summary_to_dict(timeline.summary, _failed_index(timeline)),
+        "steps": [step_to_dict(s, i) for i, s in enumerate(timeline.steps)],
+    }
+
+
+def timelines_to_dict(timelines: Iterable[Timeline]) -> dict[str, Any]:
+    """Several sessions as one ``agentops-otel/timelines@1`` document."""
+    return {"schema": SCHEMA_LIST, "sessions": [timeline_to_dict(t) for t in timelines]}
+
+
+def render_json(timeline_or_list: Timeline | Iterable[Timeline], *, indent: int | None = 2) -> str:
+    """The document as text; a single Timeline gives ``timeline@1``, any iterable ``timelines@1``."""
+    if isinstance(timeline_or_list, Timeline):
+        doc = timeline_to_dict(timeline_or_list)
+    else:
+        doc = timelines_to_dict(timeline_or_list)
+    return json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_LIST",
+    "render_json",
+    "step_to_dict",
+    "summary_to_dict",
+    "timeline_to_dict",
+    "timelines_to_dict",
+]

@@ -1,0 +1,207 @@
+"""The replay a developer reads in a terminal or a pytest failure report.
+
+One line per step, in causal order, so the eye can run down the offsets and stop at the ``← ERROR``
+marker: the point of a replay is finding *where* it went wrong in seconds, not reading every payload.
+Payloads are therefore cut to ``max_field`` characters (the JSON and HTML renderings keep them
+whole). The same lines are produced with and without colour; colour is only styling added by
+``rich`` when a human is watching.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.text import Text
+
+from agentops_otel.render import _format as fmt
+from agentops_otel.timeline import SessionSummary, Step, Timeline
+
+KIND_WIDTH = 7
+"""Wide enough for ``session`` so names line up under each other."""
+
+KIND_STYLE: dict[str, str] = {
+    "llm": "magenta",
+    "tool": "cyan",
+    "action": "blue",
+    "error": "bold red",
+    "session": "bold",
+    "agent": "green",
+    "other": "dim",
+}
+
+STATUS_STYLE: dict[str, str] = {
+    "Success": "bold green",
+    "Fail": "bold red",
+    "Indeterminate": "bold yellow",
+    "Unknown": "bold yellow",
+}
+
+
+def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text]:
+    """The product story's headline plus the facts a reader checks next (who, where, how much)."""
+    status = fmt.status_of(summary)
+    cost = fmt.money(summary.cost_usd)
+    if not summary.cost_complete:
+        cost += " (incomplete: unpriced calls)"
+    head = Text()
+    head.append("Session: ", "bold")
+    head.append(summary.session_id, "bold")
+    head.append(f" | Duration: {fmt.duration(summary.duration_s)} | Cost: {cost} | Status: ")
+    head.append(status, STATUS_STYLE.get(status, "bold"))
+    lines = [head]
+
+    about: list[str] = []
+    if summary.name:
+        about.append(f"Name: {fmt.clean(summary.name)}")
+    if summary.service_name:
+        about.append(f"Service: {fmt.clean(summary.service_name)}")
+    if summary.tags:
+        about.append("Tags: " + ", ".join(fmt.clean(t) for t in summary.tags))
+    about.append(f"Started: {fmt.start_time(summary.start_ns)}")
+    lines.append(Text(" | ".join(about), "dim"))
+
+    ids = ["Trace: " + (", ".join(summary.trace_ids) if summary.trace_ids else "unknown")]
+    if summary.parent_session_id:
+        ids.append(f"Parent session: {summary.parent_session_id}")
+    if summary.pseudo:
+        ids.append("no session.id: grouped by trace")
+    lines.append(Text(" | ".join(ids), "dim"))
+
+    counts = [
+        *([f"Steps: {steps}"] if steps is not None else []),
+        f"LLM calls: {summary.llm_calls}",
+        f"Tool calls: {summary.tool_calls}",
+        f"Actions: {summary.actions}",
+        f"Errors: {summary.errors}",
+        f"Tokens: {summary.input_tokens} in / {summary.output_tokens} out",
+    ]
+    lines.append(Text(" | ".join(counts), "dim"))
+    if summary.end_reason:
+        reason = Text("Reason: ", "bold")
+        reason.append(fmt.clean(summary.end_reason), "red" if status == "Fail" else "")
+        lines.append(reason)
+    failed = summary.failed_step
+    if failed is not None:
+        at = Text("Failed at: ", "bold red")
+        at.append(f"{fmt.offset(failed.offset_s)} {failed.kind} {fmt.clean(failed.name)}")
+        lines.append(at)
+    return lines
+
+
+def step_line(
+    step: Step, *, max_field: int = 80, failed_span_id: str | None = None, indent: bool = True
+) -> Text:
+    """One replay line: offset, kind, name, timing/cost, short input and output, then the verdict."""
+    line = Text()
+    line.append(fmt.offset(step.offset_s), "dim")
+    line.append("  ")
+    if indent:
+        line.append("  " * max(step.depth, 0))
+    line.append(step.kind.ljust(KIND_WIDTH), KIND_STYLE.get(step.kind, ""))
+    line.append(" ")
+    line.append(fmt.clean(step.name), "bold")
+
+    meta = [fmt.duration(step.duration_s)]
+    if step.cost_usd is not None:
+        meta.append(fmt.money(step.cost_usd))
+    if step.input_tokens is not None or step.output_tokens is not None:
+        meta.append(f"{step.input_tokens or 0}→{step.output_tokens or 0} tok")
+    line.append(f" ({', '.join(meta)})", "dim")
+
+    shown_in = fmt.short(step.input, max_field)
+    if shown_in is not None:
+        line.append("  in: ", "dim")
+        line.append(shown_in)
+    shown_out = fmt.short(step.output, max_field, output=True)
+    if shown_out is not None:
+        line.append("  out: ", "dim")
+        line.append(shown_out)
+    if step.flags:
+        line.append("  [" + ", ".join(step.flags) + "]", "yellow")
+
+    is_failed = failed_span_id is not None and step.span_id == failed_span_id
+    if fmt.raised_here(step) or is_failed:
+        detail = fmt.error_text(step)
+        if step.kind == "error" and not detail:
+            detail = fmt.clean(str(step.attributes.get("agentops.error.message", "")))
+        marker = "  ← ERROR" + (f" {fmt.cut(detail, max(max_field, 40))}" if detail else "")
+        line.append(marker, "bold red")
+    elif step.status == "error":
+        line.append("  (error propagated)", "red")
+    return line
+
+
+def _footer(summary: SessionSummary) -> Text:
+    status = fmt.status_of(summary)
+    line = Text()
+    line.append(fmt.offset(summary.duration_s), "dim")
+    line.append("  ■ Session ended: ")
+    line.append(status, STATUS_STYLE.get(status, "bold"))
+    if summary.end_reason:
+        line.append(f" ({fmt.cut(fmt.clean(summary.end_reason), 120)})")
+    return line
+
+
+def replay_lines(timeline: Timeline, *, max_field: int = 80) -> list[Text]:
+    """Every line of the replay as styled text, for callers that compose their own output."""
+    summary = timeline.summary
+    failed = summary.failed_step.span_id if summary.failed_step is not None else None
+    lines = header_lines(summary, steps=len(timeline.steps))
+    lines.append(Text())
+    if not timeline.steps:
+        lines.append(Text("(no steps recorded)", "dim"))
+    lines.extend(step_line(s, max_field=max_field, failed_span_id=failed) for s in timeline.steps)
+    if summary.end_state is not None or summary.root_span_id is not None:
+        lines.append(_footer(summary))
+    issues = list(summary.issues)
+    if not summary.complete and not issues:
+        issues.append("session incomplete")
+    if issues:
+        lines.append(Text())
+        lines.append(Text("Issues:", "bold yellow"))
+        lines.extend(Text(f"  ! {fmt.clean(issue)}", "yellow") for issue in issues)
+    return lines
+
+
+def to_string(lines: list[Text], *, color: bool, width: int | None) -> str:
+    """Join styled lines, cutting each at ``width``; ANSI styling only when ``color`` is set."""
+    if width is not None and width > 0:
+        for line in lines:
+            if len(line.plain) > width:
+                line.truncate(width - 1)
+                line.append(fmt.ELLIPSIS)
+    if not color:
+        return "\n".join(line.plain.rstrip() for line in lines) + "\n"
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=True,
+        color_system="standard",
+        width=max([len(line.plain) for line in lines] + [80]) + 1,
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    for line in lines:
+        line.rstrip()
+        console.print(line)
+    return buf.getvalue()
+
+
+def render_text(
+    timeline: Timeline, *, color: bool | None = None, width: int | None = None, max_field: int = 80
+) -> str:
+    """The replay as a string.
+
+    ``color=None`` colours only for a terminal (NO_COLOR / TERM=dumb / a pipe / a pytest report give
+    plain text); ``width`` cuts long lines for narrow terminals; ``max_field`` bounds each shown
+    input, output and error message.
+    """
+    use_color = fmt.want_color() if color is None else color
+    return to_string(replay_lines(timeline, max_field=max_field), color=use_color, width=width)
+
+
+__all__ = ["render_text", "replay_lines", "step_line"]
