@@ -1,0 +1,7 @@
+"""Tools for testing agents without a network: a scriptable OpenAI-compatible server and its replies."""
+
+from __future__ import annotations
+
+from ._openai_server import OpenAIServer, Reply
+
+__all__ = ["OpenAIServer", "Reply"]
