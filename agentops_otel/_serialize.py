@@ -17,6 +17,8 @@ TRUNCATED_MARKER = "…[truncated {n} chars]"
 CYCLE_MARKER = "<cycle>"
 _MAX_DEPTH = 32
 _MAX_ITEMS = 1000
+_strict = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""Built once: ``json.dumps`` with keyword arguments builds a new encoder on every call."""
 
 
 def _plain(value: Any, seen: set[int], depth: int) -> Any:
@@ -83,13 +85,10 @@ def truncate(text: str, limit: int) -> str:
 def to_json(value: Any, limit: int) -> str:
     """Encode anything as JSON text of bounded size; never raises."""
     try:
-        if isinstance(value, str):
-            text = json.dumps(value, ensure_ascii=False)
-        else:
-            try:
-                text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-            except (TypeError, ValueError, RecursionError):
-                text = json.dumps(_plain(value, set(), 0), ensure_ascii=False)
+        try:
+            text = _strict.encode(value)
+        except (TypeError, ValueError, RecursionError):
+            text = _strict.encode(_plain(value, set(), 0))
     except Exception:
         text = json.dumps(_safe_repr(value))
     return truncate(text, limit)

@@ -83,21 +83,38 @@ class RuntimeState:
 state = RuntimeState()
 
 
+_capture_memo: tuple[str | None, ContentCapture, ContentCapture] | None = None
+
+
 def content_capture() -> ContentCapture:
-    """The capture mode in force: init argument > env var > default."""
+    """The capture mode in force: init argument > env var > default (memoised on the raw value)."""
+    global _capture_memo
     if state.capture_override is not None:
         return state.capture_override
-    return parse_capture(os.environ.get(semconv.ENV_CAPTURE_CONTENT), state.capture_default)
+    raw = os.environ.get(semconv.ENV_CAPTURE_CONTENT)
+    memo = _capture_memo
+    if memo is not None and memo[0] == raw and memo[1] is state.capture_default:
+        return memo[2]
+    mode = parse_capture(raw, state.capture_default)
+    _capture_memo = (raw, state.capture_default, mode)
+    return mode
 
 
 def url_template() -> str:
     return state.url_template or os.environ.get(semconv.ENV_URL_TEMPLATE) or DEFAULT_URL_TEMPLATE
 
 
+_max_chars_memo: tuple[str | None, int] = (None, DEFAULT_MAX_VALUE_CHARS)
+
+
 def max_value_chars() -> int:
+    global _max_chars_memo
     if state.max_value_chars is not None:
         return state.max_value_chars
-    return _int_env(semconv.ENV_MAX_VALUE_CHARS, DEFAULT_MAX_VALUE_CHARS)
+    raw = os.environ.get(semconv.ENV_MAX_VALUE_CHARS)
+    if raw != _max_chars_memo[0]:
+        _max_chars_memo = (raw, _int_env(semconv.ENV_MAX_VALUE_CHARS, DEFAULT_MAX_VALUE_CHARS))
+    return _max_chars_memo[1]
 
 
 def max_session_spans() -> int:

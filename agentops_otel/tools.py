@@ -73,8 +73,7 @@ class _Step:
             if span.is_recording() and config.content_capture().on_span:
                 span.set_attribute(self.content_keys[0],
                                    to_json(self.arguments(args, kwargs), config.max_value_chars()))
-            token = otel_context.attach(trace.set_span_in_context(span))
-            return span, token
+            return span, otel_context.attach(trace.set_span_in_context(span))
         except Exception as exc:
             report("tool.start", exc)
             return None
