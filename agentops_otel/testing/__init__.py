@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._openai_server import OpenAIServer, Reply
+from ._openai_server import OpenAIServer, Reply, Request, Usage
 
-__all__ = ["OpenAIServer", "Reply"]
+__all__ = ["OpenAIServer", "Reply", "Request", "Usage"]
