@@ -1,0 +1,1 @@
+"""Automatic spans for model clients (``instrument_openai``); each client lives in its own module."""

@@ -1,0 +1,413 @@
+"""Pure functions from openai request kwargs and response objects to span attributes and content.
+
+Nothing here touches a span or the network, so every shape can be unit-tested from plain dicts and
+the openai models. Responses are read attribute by attribute (never ``model_dump()``): this runs on
+every call. Inputs may be TypedDicts (what users usually pass) or the SDK's own models (what they
+pass back from a previous response), so fields are read with :func:`_get`.
+
+Only lists and tuples are read for content: ``messages`` and ``tools`` are typed ``Iterable`` and a
+generator would be consumed before the SDK could send it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from .. import semconv
+from ..llm import (
+    Content,
+    JSONDict,
+    Outcome,
+    TokenUsage,
+    bounded,
+    encode,
+    text_part,
+    tool_call_part,
+    tool_response_part,
+)
+
+__all__ = [
+    "CHAT_PARAMS",
+    "EMBEDDINGS_PARAMS",
+    "RESPONSES_PARAMS",
+    "chat_content",
+    "chat_outcome",
+    "chat_usage",
+    "embeddings_outcome",
+    "request_attributes",
+    "responses_content",
+    "responses_outcome",
+    "server_attributes",
+]
+
+# How to read one request kwarg: the attribute key and the kind of value it must be.
+_FLOAT: Final = 0
+_INT: Final = 1
+_STOP: Final = 2
+_CHAT_FORMAT: Final = 3
+_TEXT_FORMAT: Final = 4
+_STR_LIST: Final = 5
+
+ParamTable = Mapping[str, tuple[str, int]]
+
+CHAT_PARAMS: Final[ParamTable] = {
+    "temperature": (semconv.GEN_AI_REQUEST_TEMPERATURE, _FLOAT),
+    "top_p": (semconv.GEN_AI_REQUEST_TOP_P, _FLOAT),
+    "max_tokens": (semconv.GEN_AI_REQUEST_MAX_TOKENS, _INT),
+    "max_completion_tokens": (semconv.GEN_AI_REQUEST_MAX_TOKENS, _INT),
+    "seed": (semconv.GEN_AI_REQUEST_SEED, _INT),
+    "n": (semconv.GEN_AI_REQUEST_CHOICE_COUNT, _INT),
+    "frequency_penalty": (semconv.GEN_AI_REQUEST_FREQUENCY_PENALTY, _FLOAT),
+    "presence_penalty": (semconv.GEN_AI_REQUEST_PRESENCE_PENALTY, _FLOAT),
+    "stop": (semconv.GEN_AI_REQUEST_STOP_SEQUENCES, _STOP),
+    "response_format": (semconv.GEN_AI_OUTPUT_TYPE, _CHAT_FORMAT),
+}
+RESPONSES_PARAMS: Final[ParamTable] = {
+    "temperature": (semconv.GEN_AI_REQUEST_TEMPERATURE, _FLOAT),
+    "top_p": (semconv.GEN_AI_REQUEST_TOP_P, _FLOAT),
+    "max_output_tokens": (semconv.GEN_AI_REQUEST_MAX_TOKENS, _INT),
+    "text": (semconv.GEN_AI_OUTPUT_TYPE, _TEXT_FORMAT),
+}
+EMBEDDINGS_PARAMS: Final[ParamTable] = {
+    "encoding_format": (semconv.GEN_AI_REQUEST_ENCODING_FORMATS, _STR_LIST),
+}
+
+_FORMAT_TYPES: Final = {"json_schema": "json", "json_object": "json", "text": "text"}
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _format_type(fmt: Any) -> str | None:
+    if isinstance(fmt, type):
+        return "json"  # .parse(response_format=SomePydanticModel)
+    kind = _get(fmt, "type")
+    return _FORMAT_TYPES.get(kind) if isinstance(kind, str) else None
+
+
+def _convert(kind: int, value: Any) -> Any:
+    """The attribute value, or None when the kwarg holds a sentinel (``omit``) or an unexpected type."""
+    if kind == _FLOAT:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        return None
+    if kind == _INT:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind in (_STOP, _STR_LIST):
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return list(value)
+        return None
+    if kind == _CHAT_FORMAT:
+        return _format_type(value)
+    if kind == _TEXT_FORMAT:
+        return _format_type(_get(value, "format"))
+    return None  # pragma: no cover - every table entry uses a kind above
+
+
+def request_attributes(operation: str, params: ParamTable, kwargs: Mapping[str, Any],
+                       streaming: bool) -> tuple[str | None, dict[str, Any]]:
+    """The request model and the attributes known before the call (name, params, stream flag)."""
+    model = kwargs.get("model")
+    if not isinstance(model, str):
+        model = None
+    attrs: dict[str, Any] = {
+        semconv.GEN_AI_OPERATION_NAME: operation,
+        semconv.GEN_AI_PROVIDER_NAME: semconv.PROVIDER_OPENAI,
+    }
+    if model:
+        attrs[semconv.GEN_AI_REQUEST_MODEL] = model
+    for name, value in kwargs.items():
+        spec = params.get(name)
+        if spec is not None and value is not None:
+            converted = _convert(spec[1], value)
+            if converted is not None:
+                attrs[spec[0]] = converted
+    if operation != semconv.OP_EMBEDDINGS:
+        attrs[semconv.GEN_AI_REQUEST_STREAM] = streaming
+    return model, attrs
+
+
+_DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+
+
+def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
+    """``server.*`` from the client's base_url (never its headers: those carry the API key)."""
+    url = resource._client.base_url
+    host = url.host
+    if host:
+        attrs[semconv.SERVER_ADDRESS] = host
+        port = url.port or _DEFAULT_PORTS.get(url.scheme)
+        if port:
+            attrs[semconv.SERVER_PORT] = port
+
+
+# --- content: chat completions ------------------------------------------------------------------
+
+def _text_of(content: Any) -> str:
+    """Plain text of a tool result / system prompt given as a string or a list of text parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        return "".join(t for p in content if isinstance(t := _get(p, "text"), str))
+    return "" if content is None else str(content)
+
+
+def _media_part(kind: str, url: Any, modality: str) -> JSONDict:
+    """Images and files by reference; inline (``data:``) payloads are summarised, never copied."""
+    if isinstance(url, str):
+        if url.startswith("data:"):
+            mime = url[5:].split(";", 1)[0].split(",", 1)[0]
+            return {"type": "blob", "modality": modality, "mime_type": mime or None,
+                    "content": f"<{len(url)} chars inline>"}
+        return {"type": "uri", "modality": modality, "uri": url}
+    return {"type": kind, "modality": modality}
+
+
+def _chat_parts(content: Any, limit: int) -> list[JSONDict]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [text_part(content, limit)]
+    parts: list[JSONDict] = []
+    if not isinstance(content, (list, tuple)):
+        return [text_part(str(content), limit)]
+    for part in content:
+        kind = _get(part, "type")
+        if kind == "text":
+            parts.append(text_part(_get(part, "text") or "", limit))
+        elif kind == "refusal":
+            parts.append({"type": "refusal", "content": bounded(_get(part, "refusal") or "", limit)})
+        elif kind == "image_url":
+            parts.append(_media_part("image", _get(_get(part, "image_url"), "url"), "image"))
+        elif kind == "input_audio":
+            fmt = _get(_get(part, "input_audio"), "format")
+            parts.append({"type": "blob", "modality": "audio", "mime_type": f"audio/{fmt}" if fmt else None,
+                          "content": "<inline audio>"})
+        elif kind == "file":
+            parts.append({"type": "file", "file_id": _get(_get(part, "file"), "file_id")})
+        elif isinstance(kind, str):
+            parts.append({"type": kind})
+    return parts
+
+
+def _chat_tool_call_parts(tool_calls: Any, limit: int) -> list[JSONDict]:
+    parts: list[JSONDict] = []
+    if not isinstance(tool_calls, (list, tuple)):
+        return parts
+    for call in tool_calls:
+        fn = _get(call, "function")
+        if fn is not None:
+            parts.append(tool_call_part(_get(call, "id"), _get(fn, "name"), _get(fn, "arguments"), limit))
+            continue
+        custom = _get(call, "custom")
+        if custom is not None:
+            parts.append(tool_call_part(_get(call, "id"), _get(custom, "name"), _get(custom, "input"), limit))
+    return parts
+
+
+def _chat_message(msg: Any, limit: int) -> JSONDict:
+    role = _get(msg, "role")
+    content = _get(msg, "content")
+    if role == "tool":
+        parts = [tool_response_part(_get(msg, "tool_call_id"), _text_of(content), limit)]
+    elif role == "function":  # the pre-tools API
+        parts = [tool_response_part(_get(msg, "name"), _text_of(content), limit)]
+    else:
+        parts = _chat_parts(content, limit)
+        refusal = _get(msg, "refusal")
+        if isinstance(refusal, str) and refusal:
+            parts.append({"type": "refusal", "content": bounded(refusal, limit)})
+        parts.extend(_chat_tool_call_parts(_get(msg, "tool_calls"), limit))
+        legacy = _get(msg, "function_call")
+        if legacy is not None:
+            parts.append(tool_call_part(None, _get(legacy, "name"), _get(legacy, "arguments"), limit))
+    out: JSONDict = {"role": role if isinstance(role, str) else "user", "parts": parts}
+    name = _get(msg, "name")
+    if isinstance(name, str) and role != "function":
+        out["name"] = name
+    return out
+
+
+def _tool_definitions(tools: Any, limit: int) -> str | None:
+    """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them)."""
+    if not isinstance(tools, (list, tuple)) or not tools:
+        return None
+    out: list[JSONDict] = []
+    for tool in tools:
+        kind = _get(tool, "type")
+        inner = _get(tool, kind) if kind in ("function", "custom") else None
+        src = inner if inner is not None else tool
+        entry: JSONDict = {"type": kind}
+        for key in ("name", "description", "parameters"):
+            value = _get(src, key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                text = encode(value)
+                value = value if len(text) <= limit else text  # an oversized schema is kept as cut text
+            entry[key] = bounded(value, limit) if isinstance(value, str) else value
+        out.append(entry)
+    return encode(out)
+
+
+def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+    """Request content of a chat call; system messages stay in the history, where the model saw them."""
+    content = Content()
+    messages = kwargs.get("messages")
+    if isinstance(messages, (list, tuple)):
+        content.input_messages = encode([_chat_message(m, limit) for m in messages])
+    content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
+    return content
+
+
+def chat_usage(usage: Any) -> TokenUsage | None:
+    if usage is None:
+        return None
+    out = TokenUsage(input=usage.prompt_tokens or 0, output=usage.completion_tokens or 0)
+    details = usage.prompt_tokens_details
+    if details is not None:
+        out.cache_read = details.cached_tokens
+        out.cache_write = getattr(details, "cache_write_tokens", None)
+    out_details = usage.completion_tokens_details
+    if out_details is not None:
+        out.reasoning = out_details.reasoning_tokens
+    return out
+
+
+def chat_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
+    choices = resp.choices or ()
+    reasons = [r for c in choices if isinstance(r := c.finish_reason, str)]
+    outcome = Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), resp.service_tier)
+    if with_content:
+        messages: list[JSONDict] = []
+        for choice in choices:
+            msg = _chat_message(choice.message, limit)
+            msg["finish_reason"] = choice.finish_reason
+            messages.append(msg)
+        outcome.output_messages = messages
+    return outcome
+
+
+# --- content: responses API ---------------------------------------------------------------------
+
+def _responses_parts(content: Any, limit: int) -> list[JSONDict]:
+    if isinstance(content, str):
+        return [text_part(content, limit)]
+    parts: list[JSONDict] = []
+    if not isinstance(content, (list, tuple)):
+        return parts
+    for part in content:
+        kind = _get(part, "type")
+        if kind in ("input_text", "output_text", "text"):
+            parts.append(text_part(_get(part, "text") or "", limit))
+        elif kind == "refusal":
+            parts.append({"type": "refusal", "content": bounded(_get(part, "refusal") or "", limit)})
+        elif kind == "input_image":
+            url = _get(part, "image_url")
+            parts.append(_media_part("image", url, "image") if url else
+                         {"type": "file", "modality": "image", "file_id": _get(part, "file_id")})
+        elif kind == "input_file":
+            parts.append({"type": "file", "file_id": _get(part, "file_id"), "name": _get(part, "filename")})
+        elif isinstance(kind, str):
+            parts.append({"type": kind})
+    return parts
+
+
+def _responses_item(item: Any, limit: int) -> JSONDict | None:
+    kind = _get(item, "type")
+    role = _get(item, "role")
+    if role is not None and kind in (None, "message"):
+        return {"role": role, "parts": _responses_parts(_get(item, "content"), limit)}
+    if kind == "function_call":
+        return {"role": "assistant", "parts": [
+            tool_call_part(_get(item, "call_id"), _get(item, "name"), _get(item, "arguments"), limit)]}
+    if kind == "custom_tool_call":
+        return {"role": "assistant", "parts": [
+            tool_call_part(_get(item, "call_id"), _get(item, "name"), _get(item, "input"), limit)]}
+    if kind in ("function_call_output", "custom_tool_call_output"):
+        output = _get(item, "output")
+        return {"role": "tool", "parts": [
+            tool_response_part(_get(item, "call_id"), output if isinstance(output, str) else _text_of(output),
+                               limit)]}
+    if kind == "reasoning":
+        summary = _text_of(_get(item, "summary"))
+        return {"role": "assistant", "parts": [{"type": "reasoning", "content": bounded(summary, limit)}]}
+    return None
+
+
+def responses_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+    """Request content of a responses call; ``instructions`` is the system prompt, kept apart."""
+    content = Content()
+    given = kwargs.get("input")
+    if isinstance(given, str):
+        content.input_messages = encode([{"role": "user", "parts": [text_part(given, limit)]}])
+    elif isinstance(given, (list, tuple)):
+        messages = [m for item in given if (m := _responses_item(item, limit)) is not None]
+        content.input_messages = encode(messages)
+    instructions = kwargs.get("instructions")
+    if isinstance(instructions, str):
+        content.system_instructions = encode([text_part(instructions, limit)])
+    content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
+    return content
+
+
+_INCOMPLETE_REASONS: Final = {"max_output_tokens": "length", "content_filter": "content_filter"}
+
+
+def _responses_finish_reason(resp: Any) -> str | None:
+    """Chat-style finish reasons, so dashboards can group both APIs by one vocabulary."""
+    status = resp.status
+    if status == "completed":
+        for item in resp.output or ():
+            if _get(item, "type") in ("function_call", "custom_tool_call"):
+                return "tool_calls"
+        return "stop"
+    if status == "incomplete":
+        reason = _get(resp.incomplete_details, "reason")
+        return _INCOMPLETE_REASONS.get(reason, reason) if isinstance(reason, str) else "incomplete"
+    if status == "failed":
+        return "error"
+    return status if isinstance(status, str) else None
+
+
+def _responses_usage(usage: Any) -> TokenUsage | None:
+    if usage is None:
+        return None
+    out = TokenUsage(input=usage.input_tokens or 0, output=usage.output_tokens or 0)
+    details = usage.input_tokens_details
+    if details is not None:
+        out.cache_read = getattr(details, "cached_tokens", None)
+        out.cache_write = getattr(details, "cache_write_tokens", None)
+    out_details = usage.output_tokens_details
+    if out_details is not None:
+        out.reasoning = getattr(out_details, "reasoning_tokens", None)
+    return out
+
+
+def responses_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
+    reason = _responses_finish_reason(resp)
+    model = resp.model
+    outcome = Outcome(resp.id, model if isinstance(model, str) else None, [reason] if reason else [],
+                      _responses_usage(resp.usage), resp.service_tier)
+    if with_content:
+        parts: list[JSONDict] = []
+        for item in resp.output or ():
+            msg = _responses_item(item, limit)
+            if msg is not None:
+                parts.extend(msg["parts"])
+        outcome.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason}]
+    return outcome
+
+
+# --- embeddings ---------------------------------------------------------------------------------
+
+def embeddings_outcome(resp: Any) -> Outcome:
+    usage = resp.usage
+    tokens = None if usage is None else TokenUsage(input=usage.prompt_tokens or 0, output=0)
+    return Outcome(None, resp.model, [], tokens, None)

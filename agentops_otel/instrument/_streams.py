@@ -1,0 +1,302 @@
+"""Stream proxies: the user keeps an openai ``Stream`` / ``AsyncStream``, we see every chunk go by.
+
+A streamed call's span can only end when the stream does, and a stream can end five ways: it is read
+to the end, it raises, the user closes it (``close()``, ``with``), or the user simply drops it. The
+proxies route all of them to :meth:`_StreamState.finish`, which ends the span exactly once. Dropped
+streams are caught by ``__del__`` (the proxy is the only thing that refers to the state, so no
+reference cycle keeps it alive and no ``weakref.finalize`` registry grows per call).
+
+Chunks are folded into an accumulator as they pass: ids, finish reasons, usage, time to first chunk,
+and the message text only when content capture is on. The user's request is never altered, so a
+chat stream without ``stream_options.include_usage`` simply ends with ``agentops.usage.missing``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import wrapt
+
+from .. import _guard, semconv
+from ..llm import JSONDict, LLMCall, Outcome, text_part, tool_call_part
+from ._openai_attrs import chat_usage, responses_outcome
+
+__all__ = ["AsyncStreamProxy", "ChatAccumulator", "ResponsesAccumulator", "StreamProxy", "wrap_stream"]
+
+
+class ChatAccumulator:
+    """Folds ``ChatCompletionChunk`` objects into the outcome a non-streamed call would have had."""
+
+    __slots__ = ("first", "model", "reasons", "response_id", "service_tier", "texts", "tools", "usage")
+
+    def __init__(self, with_content: bool) -> None:
+        self.first: float | None = None
+        self.response_id: str | None = None
+        self.model: str | None = None
+        self.service_tier: str | None = None
+        self.reasons: dict[int, str] = {}
+        self.usage: Any = None
+        self.texts: dict[int, list[str]] | None = {} if with_content else None
+        self.tools: dict[int, dict[int, list[Any]]] | None = {} if with_content else None
+
+    def add(self, chunk: Any) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+            self.response_id = chunk.id
+            self.model = chunk.model
+            self.service_tier = chunk.service_tier
+        usage = chunk.usage
+        if usage is not None:
+            self.usage = usage
+        for choice in chunk.choices:
+            reason = choice.finish_reason
+            if reason is not None:
+                self.reasons[choice.index] = reason
+            texts = self.texts
+            if texts is not None:
+                self._add_content(choice, texts)
+
+    def _add_content(self, choice: Any, texts: dict[int, list[str]]) -> None:
+        delta = choice.delta
+        if delta is None:
+            return
+        pieces = texts.get(choice.index)
+        if pieces is None:
+            pieces = texts[choice.index] = []
+        text = delta.content
+        if text:
+            pieces.append(text)
+        calls = delta.tool_calls
+        if calls and self.tools is not None:
+            slots = self.tools.setdefault(choice.index, {})
+            for call in calls:
+                slot = slots.get(call.index)
+                if slot is None:
+                    slot = slots[call.index] = [None, None, []]
+                if call.id:
+                    slot[0] = call.id
+                fn = call.function
+                if fn is not None:
+                    if fn.name:
+                        slot[1] = fn.name
+                    if fn.arguments:
+                        slot[2].append(fn.arguments)
+
+    def outcome(self, limit: int) -> Outcome:
+        reasons = [self.reasons[i] for i in sorted(self.reasons)]
+        outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage), self.service_tier)
+        if self.texts is not None and self.tools is not None:
+            messages: list[JSONDict] = []
+            for index in sorted(set(self.texts) | set(self.tools) | set(self.reasons)):
+                parts: list[JSONDict] = []
+                text = "".join(self.texts.get(index, ()))
+                if text:
+                    parts.append(text_part(text, limit))
+                for _, (call_id, name, args) in sorted(self.tools.get(index, {}).items()):
+                    parts.append(tool_call_part(call_id, name, "".join(args), limit))
+                messages.append({"role": "assistant", "parts": parts,
+                                 "finish_reason": self.reasons.get(index)})
+            outcome.output_messages = messages
+        return outcome
+
+    @property
+    def first_chunk(self) -> float | None:
+        return self.first
+
+
+_RESPONSE_FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_RESPONSE_PREAMBLE = frozenset({"response.created", "response.in_progress", "response.queued"})
+
+
+class ResponsesAccumulator:
+    """Keeps the final ``Response`` of a Responses API stream: it carries output and usage whole."""
+
+    __slots__ = ("error", "final", "first", "started_response", "with_content")
+
+    def __init__(self, with_content: bool) -> None:
+        self.with_content = with_content
+        self.first: float | None = None
+        self.started_response: Any = None
+        self.final: Any = None
+        self.error: str | None = None
+
+    def add(self, event: Any) -> None:
+        kind = getattr(event, "type", None)
+        if kind in _RESPONSE_PREAMBLE:
+            if self.started_response is None:
+                self.started_response = event.response
+            return
+        if self.first is None:
+            # The preamble is sent before the model produces anything: the first *output* event is
+            # what a user waiting for tokens perceives.
+            self.first = time.perf_counter()
+        if kind in _RESPONSE_FINAL:
+            self.final = event.response
+        elif kind == "error":
+            code = getattr(event, "code", None)
+            self.error = code if isinstance(code, str) and code else "error"
+
+    def outcome(self, limit: int) -> Outcome:
+        if self.final is not None:
+            outcome = responses_outcome(self.final, self.with_content, limit)
+            if self.final.status == "failed":
+                err = self.final.error
+                code = getattr(err, "code", None)
+                outcome.error = str(code) if code else "failed"
+        elif self.started_response is not None:
+            # Closed or broken before the end: identity is known, usage is not.
+            started = self.started_response
+            outcome = Outcome(started.id, started.model if isinstance(started.model, str) else None)
+        else:
+            outcome = Outcome()
+        if self.error is not None:
+            outcome.error = self.error
+        return outcome
+
+    @property
+    def first_chunk(self) -> float | None:
+        return self.first
+
+
+Accumulator = ChatAccumulator | ResponsesAccumulator
+
+
+class _StreamState:
+    """The one place a streamed call's span ends; every way out of the stream lands here."""
+
+    __slots__ = ("acc", "call", "item_failed")
+
+    def __init__(self, call: LLMCall, acc: Accumulator) -> None:
+        self.call = call
+        self.acc = acc
+        self.item_failed = False
+
+    def add(self, item: Any) -> None:
+        if self.item_failed:
+            return
+        try:
+            _guard.fault_point("openai.stream.chunk")
+            self.acc.add(item)
+        except Exception as exc:
+            # Stop looking at chunks (the outcome would be partial) but keep the span alive to end it.
+            self.item_failed = True
+            _guard.report("openai.stream.chunk", exc)
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        call = self.call
+        if call.done:
+            return
+        try:
+            _guard.fault_point("openai.stream.finish")
+            outcome = self.acc.outcome(call.limit)
+            extra: dict[str, Any] = {}
+            first = self.acc.first_chunk
+            if first is not None:
+                extra[semconv.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = first - call.started
+        except Exception as err:
+            _guard.report("openai.stream.finish", err)
+            call.abort()
+            return
+        if exc is None:
+            call.end(outcome, extra)
+        else:
+            call.fail(exc, outcome, extra)
+
+
+class StreamProxy(wrapt.ObjectProxy[Any]):
+    """An openai ``Stream`` (``isinstance`` holds) whose span ends with the stream."""
+
+    def __init__(self, wrapped: Any, state: _StreamState) -> None:
+        super().__init__(wrapped)
+        self._self_state = state
+
+    def __iter__(self) -> StreamProxy:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            item = self.__wrapped__.__next__()
+        except StopIteration:
+            self._self_state.finish()
+            raise
+        except BaseException as exc:
+            self._self_state.finish(exc)
+            raise
+        self._self_state.add(item)
+        return item
+
+    def __enter__(self) -> StreamProxy:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(exc_type, exc, tb)
+        finally:
+            self._self_state.finish()
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_state.finish()
+
+    def __del__(self) -> None:
+        try:
+            self._self_state.finish()
+        except Exception:  # pragma: no cover - finish is guarded; never raise from a finaliser
+            pass
+
+
+class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
+    """An openai ``AsyncStream`` whose span ends with the stream."""
+
+    def __init__(self, wrapped: Any, state: _StreamState) -> None:
+        super().__init__(wrapped)
+        self._self_state = state
+
+    def __aiter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            item = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            self._self_state.finish()
+            raise
+        except BaseException as exc:
+            self._self_state.finish(exc)
+            raise
+        self._self_state.add(item)
+        return item
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(exc_type, exc, tb)
+        finally:
+            self._self_state.finish()
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_state.finish()
+
+    async def aclose(self) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        try:
+            self._self_state.finish()
+        except Exception:  # pragma: no cover
+            pass
+
+
+def wrap_stream(stream: Any, call: LLMCall, accumulator: type[Accumulator], is_async: bool) -> Any:
+    state = _StreamState(call, accumulator(call.wants_output))
+    return AsyncStreamProxy(stream, state) if is_async else StreamProxy(stream, state)

@@ -1,0 +1,283 @@
+"""One LLM call as a span: the provider-neutral half of model instrumentation.
+
+Wrappers (sync, async, streaming) all reduce a call to the same three moments: the request is known
+(:func:`start_call`), the outcome is known (:meth:`LLMCall.end` with an :class:`Outcome`) or the call
+failed (:meth:`LLMCall.fail`). Keeping the span bookkeeping here means the sync and async shells, and
+the stream proxies, cannot drift apart in what they record.
+
+Message content is shaped into the GenAI "parts" format (``{"role", "parts": [...]}``) with every
+string bounded by ``config.max_value_chars()`` *before* encoding, so the attribute stays valid JSON
+that readers can parse even when a prompt was cut.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from . import _guard, _serialize, config, semconv
+from .cost import price_call
+
+__all__ = [
+    "LLMCall",
+    "Outcome",
+    "TokenUsage",
+    "error_type",
+    "start_call",
+    "text_part",
+    "tool_call_part",
+    "tool_response_part",
+]
+
+JSONDict = dict[str, Any]
+
+
+@dataclass(slots=True)
+class TokenUsage:
+    """Token counts as the provider reported them; ``input`` includes cached prompt tokens."""
+
+    input: int = 0
+    output: int = 0
+    cache_read: int | None = None
+    cache_write: int | None = None
+    reasoning: int | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a finished call produced, whether it came back whole or was assembled from a stream."""
+
+    response_id: str | None = None
+    response_model: str | None = None
+    finish_reasons: list[str] = field(default_factory=list)
+    usage: TokenUsage | None = None
+    service_tier: str | None = None
+    output_messages: list[JSONDict] | None = None
+    error: str | None = None
+    """Set when the provider reported a failure inside a well-formed response (a failed stream)."""
+
+
+@dataclass(slots=True)
+class Content:
+    """The request's content, already encoded: kept for the event that is emitted when the call ends."""
+
+    input_messages: str | None = None
+    system_instructions: str | None = None
+    tool_definitions: str | None = None
+
+
+def encode(value: Any) -> str:
+    """JSON text for an already-bounded structure (strings inside were cut by :func:`bounded`)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return _serialize.to_json(value, 0)
+
+
+def bounded(text: str, limit: int) -> str:
+    return _serialize.truncate(text, limit)
+
+
+def text_part(text: str, limit: int) -> JSONDict:
+    return {"type": "text", "content": _serialize.truncate(text, limit)}
+
+
+def _structured(value: Any, limit: int) -> Any:
+    """Arguments / results as JSON values when they are JSON text that fits; else the (cut) string."""
+    if isinstance(value, str):
+        if len(value) <= limit and value[:1] in ("{", "["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                pass
+        return _serialize.truncate(value, limit)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return _serialize.truncate(_serialize.to_json(value, 0), limit)
+
+
+def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit: int) -> JSONDict:
+    return {"type": "tool_call", "id": call_id, "name": name, "arguments": _structured(arguments, limit)}
+
+
+def tool_response_part(call_id: str | None, response: Any, limit: int) -> JSONDict:
+    return {"type": "tool_call_response", "id": call_id, "response": _structured(response, limit)}
+
+
+def error_type(exc: BaseException) -> str:
+    """HTTP status for API errors (what dashboards group by), else the exception's class name."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and not isinstance(status, bool):
+        return str(status)
+    return type(exc).__qualname__
+
+
+def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str | None,
+                     provider: str, service_tier: str | None) -> None:
+    """Tokens and cost; a call without usage says so instead of pretending it was free."""
+    if usage is None:
+        attrs[semconv.USAGE_MISSING] = True
+        return
+    attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = usage.input
+    attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output
+    if usage.cache_read is not None:
+        attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read
+    if usage.cache_write is not None:
+        attrs[semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = usage.cache_write
+    if usage.reasoning is not None:
+        attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning
+    cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output,
+                      cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
+                      provider=provider, service_tier=service_tier)
+    if cost is not None:
+        attrs[semconv.COST_USD] = cost
+
+
+class LLMCall:
+    """The span of one model call, ended exactly once whichever way the call finishes."""
+
+    __slots__ = ("_done", "capture", "content", "limit", "provider", "request_model", "span", "started")
+
+    def __init__(self, span: Span, request_model: str | None, provider: str,
+                 capture: config.ContentCapture, content: Content | None, limit: int) -> None:
+        self.span = span
+        self.request_model = request_model
+        self.provider = provider
+        self.capture = capture
+        self.content = content
+        self.limit = limit
+        self.started = time.perf_counter()
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    @property
+    def wants_output(self) -> bool:
+        """Whether output content is recorded at all (streams skip accumulating text otherwise)."""
+        return self.content is not None
+
+    def end(self, outcome: Outcome, extra: Mapping[str, Any] | None = None) -> None:
+        """Record the outcome and end the span (no-op after the first end)."""
+        if self._done:
+            return
+        self._done = True
+        span = self.span
+        try:
+            _guard.fault_point("llm.end")
+            attrs: dict[str, Any] = {}
+            if outcome.response_id:
+                attrs[semconv.GEN_AI_RESPONSE_ID] = outcome.response_id
+            if outcome.response_model:
+                attrs[semconv.GEN_AI_RESPONSE_MODEL] = outcome.response_model
+            if outcome.finish_reasons:
+                attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
+            usage_attributes(attrs, outcome.usage, outcome.response_model or self.request_model,
+                             self.provider, outcome.service_tier)
+            if outcome.error is not None:
+                attrs[semconv.ERROR_TYPE] = outcome.error
+                span.set_status(Status(StatusCode.ERROR, outcome.error))
+            if extra:
+                attrs.update(extra)
+            output = None
+            if self.content is not None and outcome.output_messages is not None:
+                output = encode(outcome.output_messages)
+                if self.capture.on_span:
+                    attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
+            span.set_attributes(attrs)
+            if self.content is not None and self.capture.on_event:
+                self._emit_event(output)
+        except Exception as exc:
+            _guard.report("llm.end", exc)
+        finally:
+            _end_span(span)
+
+    def fail(self, exc: BaseException, outcome: Outcome | None = None,
+             extra: Mapping[str, Any] | None = None) -> None:
+        """Record the user's exception on the span and end it; the caller re-raises it unchanged."""
+        if self._done:
+            return
+        if outcome is not None:
+            # A stream that broke half-way: keep what arrived, then mark the failure.
+            try:
+                self._record_exception(exc)
+            except Exception as err:
+                _guard.report("llm.fail", err)
+            self.end(outcome, {**(extra or {}), **self._error_attrs(exc)})
+            return
+        self._done = True
+        span = self.span
+        try:
+            _guard.fault_point("llm.fail")
+            self._record_exception(exc)
+            span.set_attributes(self._error_attrs(exc))
+            if self.content is not None and self.capture.on_event:
+                self._emit_event(None)
+        except Exception as err:
+            _guard.report("llm.fail", err)
+        finally:
+            _end_span(span)
+
+    def _error_attrs(self, exc: BaseException) -> dict[str, Any]:
+        return {semconv.ERROR_TYPE: error_type(exc)}
+
+    def _record_exception(self, exc: BaseException) -> None:
+        self.span.record_exception(exc)
+        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__qualname__}: {exc}"))
+
+    def abort(self) -> None:
+        """End the span with nothing more recorded (our own bookkeeping failed; the user's call didn't)."""
+        if self._done:
+            return
+        self._done = True
+        _end_span(self.span)
+
+    def _emit_event(self, output: str | None) -> None:
+        content = self.content
+        if content is None:
+            return
+        attrs: dict[str, Any] = {}
+        if content.input_messages is not None:
+            attrs[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
+        if content.system_instructions is not None:
+            attrs[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
+        if content.tool_definitions is not None:
+            attrs[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
+        if output is not None:
+            attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
+        self.span.add_event(semconv.EVENT_INFERENCE_DETAILS, attrs)
+
+
+def _end_span(span: Span) -> None:
+    try:
+        span.end()
+    except Exception as exc:
+        _guard.report("llm.span_end", exc)
+
+
+def content_attributes(content: Content) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if content.input_messages is not None:
+        attrs[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
+    if content.system_instructions is not None:
+        attrs[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
+    if content.tool_definitions is not None:
+        attrs[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
+    return attrs
+
+
+def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], request_model: str | None,
+               provider: str, capture: config.ContentCapture, content: Content | None,
+               limit: int) -> LLMCall:
+    """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
+    if content is not None and capture.on_span:
+        attributes.update(content_attributes(content))
+    span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+    return LLMCall(span, request_model, provider, capture, content, limit)
