@@ -131,3 +131,7 @@ ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
 """``true`` turns every wrapper into a pass-through (an escape hatch in production)."""
 
 INSTRUMENTATION_SCOPE: Final = "agentops_otel"
+
+# --- added by the openai instrumentation (issue 3) ----------------------------------------------
+EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
+"""Span event carrying the message content when capture is ``event_only`` / ``span_and_event``."""
