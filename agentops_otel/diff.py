@@ -1,0 +1,177 @@
+"""Where two runs of an agent part ways: the first step at which their step sequences diverge.
+
+A passing and a failing variant of the same test usually share a prefix of identical decisions and
+then split at one step; finding that step by eye in two long replays is slow. Steps are compared by
+what the agent decided, most telling difference first: *which* call it made (kind and name), then
+*with what* (the recorded input, compared as JSON so key order and spacing don't count), then *what
+came of it* (status and error). Outputs are not part of the signature — LLM outputs differ on every
+run — but a differing output just before the split is reported as the likely cause.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+
+from agentops_otel.render import _format as fmt
+from agentops_otel.render.text import step_line, to_string
+from agentops_otel.timeline import Step, Timeline
+
+_NOUN = {"tool": "tool", "llm": "LLM call", "action": "action", "error": "error event",
+         "session": "nested session", "agent": "agent step", "other": "step"}
+_ARGS = {"tool": "arguments", "action": "arguments"}
+
+DIFFERENT_KIND = "different kind of step"
+SAME_CALL_DIFFERENT_OUTCOME = "same call, different outcome"
+A_ENDED = "a ended here"
+_PREFIX_SHOWN = 5
+"""How many of the shared steps before the split are listed: the ones that lead up to it."""
+B_ENDED = "b ended here"
+
+
+@dataclass(frozen=True)
+class SessionDiff:
+    """The outcome of :func:`diff_timelines`; ``diverged_at`` is None when the sequences agree."""
+
+    a: Timeline
+    b: Timeline
+    diverged_at: int | None
+    """Index into both compared sequences (the timelines' steps, in order) of the first difference."""
+    a_step: Step | None
+    b_step: Step | None
+    reason: str
+    """``different tool``, ``same tool, different arguments``, ``same call, different outcome``,
+    ``a ended here``, ... or ``identical`` / ``same steps, different end state``."""
+    details: tuple[str, ...] = field(default=())
+    """What exactly differed (argument keys, error types), one line each."""
+    hint: str | None = None
+    """The nearest earlier step whose output differed: often why the runs split."""
+
+    @property
+    def same(self) -> bool:
+        return self.diverged_at is None and self.reason == "identical"
+
+
+def _parsed(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _same_value(a: str | None, b: str | None) -> bool:
+    return a == b or _parsed(a) == _parsed(b)
+
+
+def _outcome(step: Step) -> tuple[str, str | None, str | None]:
+    err = step.error
+    return (step.status, err.type if err else None, err.message if err else None)
+
+
+def _brief(value: Any) -> str:
+    return fmt.cut(fmt.clean(json.dumps(value, ensure_ascii=False, default=str)), 60)
+
+
+def _input_details(a: Step, b: Step) -> list[str]:
+    pa, pb = _parsed(a.input), _parsed(b.input)
+    if isinstance(pa, dict) and isinstance(pb, dict):
+        lines = []
+        for key in [*pa, *(k for k in pb if k not in pa)]:
+            if key not in pb:
+                lines.append(f"{key}: {_brief(pa[key])} → (absent)")
+            elif key not in pa:
+                lines.append(f"{key}: (absent) → {_brief(pb[key])}")
+            elif pa[key] != pb[key]:
+                lines.append(f"{key}: {_brief(pa[key])} → {_brief(pb[key])}")
+        return lines
+    return [f"a: {fmt.short(a.input, 70) or '(none)'}", f"b: {fmt.short(b.input, 70) or '(none)'}"]
+
+
+def _outcome_text(step: Step) -> str:
+    err = fmt.error_text(step)
+    return f"{step.status} ({err})" if err else step.status
+
+
+def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
+    """The reason two steps at the same position differ, or None when they count as the same."""
+    if a.kind != b.kind:
+        return DIFFERENT_KIND, [f"a: {a.kind} {a.name}", f"b: {b.kind} {b.name}"]
+    noun = _NOUN.get(a.kind, "step")
+    if a.name != b.name:
+        return f"different {noun}", [f"a: {a.name}", f"b: {b.name}"]
+    if not _same_value(a.input, b.input):
+        return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
+    if _outcome(a) != _outcome(b):
+        return SAME_CALL_DIFFERENT_OUTCOME, [f"a: {_outcome_text(a)}", f"b: {_outcome_text(b)}"]
+    return None
+
+
+def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
+    """Compare two sessions step by step and stop at the first difference."""
+    hint: str | None = None
+    for i, (sa, sb) in enumerate(zip(a.steps, b.steps, strict=False)):
+        found = _compare(sa, sb)
+        if found is not None:
+            reason, details = found
+            return SessionDiff(a, b, i, sa, sb, reason, tuple(details), hint)
+        if not _same_value(sa.output, sb.output):
+            hint = f"step #{i} ({sa.kind} {sa.name}) returned different output just before"
+    na, nb = len(a.steps), len(b.steps)
+    if na != nb:
+        i = min(na, nb)
+        if na < nb:
+            return SessionDiff(a, b, i, None, b.steps[i], A_ENDED, (f"b went on with {nb - na} more step(s)",), hint)
+        return SessionDiff(a, b, i, a.steps[i], None, B_ENDED, (f"a went on with {na - nb} more step(s)",), hint)
+    ea, eb = a.summary.end_state, b.summary.end_state
+    if ea != eb:
+        ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
+        return SessionDiff(a, b, None, None, None, "same steps, different end state", ends, hint)
+    return SessionDiff(a, b, None, None, None, "identical", (), hint)
+
+
+def _who(t: Timeline) -> str:
+    s = t.summary
+    return f"{s.session_id} ({fmt.status_of(s)}, {len(t.steps)} steps, {fmt.duration(s.duration_s)})"
+
+
+def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int = 60) -> str:
+    """The diff as text: the shared prefix in brief, then both sides of the diverging step."""
+    lines: list[Text] = [Text(f"a: {_who(diff.a)}"), Text(f"b: {_who(diff.b)}")]
+    common = diff.diverged_at if diff.diverged_at is not None else min(len(diff.a.steps), len(diff.b.steps))
+    if common:
+        lines.append(Text(f"Same first {common} step(s):", "dim"))
+        first = max(0, common - _PREFIX_SHOWN)
+        if first:
+            lines.append(Text(f"  … {first} earlier step(s)", "dim"))
+        for i in range(first, common):
+            step = diff.a.steps[i]
+            lines.append(Text(f"  #{i} {fmt.offset(step.offset_s)} {step.kind} {fmt.clean(step.name)}", "dim"))
+    if diff.diverged_at is None:
+        head = Text("No divergence: ", "bold")
+        head.append(diff.reason, "bold green" if diff.reason == "identical" else "bold yellow")
+        lines.append(head)
+    else:
+        head = Text(f"Diverged at step #{diff.diverged_at}: ", "bold")
+        head.append(diff.reason, "bold red")
+        lines.append(head)
+        for label, side in (("a", diff.a_step), ("b", diff.b_step)):
+            row = Text(f"  {label}  ")
+            if side is None:
+                row.append("(no more steps)", "dim")
+            else:
+                row.append_text(step_line(side, max_field=max_field, indent=False))
+            lines.append(row)
+    for detail in diff.details:
+        lines.append(Text(f"  {fmt.clean(detail)}", "yellow"))
+    if diff.hint:
+        lines.append(Text(f"Hint: {diff.hint}", "dim"))
+    use_color = fmt.want_color() if color is None else color
+    return to_string(lines, color=use_color, width=None)
+
+
+__all__ = ["SessionDiff", "diff_timelines", "render_diff"]

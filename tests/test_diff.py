@@ -1,0 +1,148 @@
+"""Session diff: the first step where two runs part ways, and why."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentops_otel.diff import diff_timelines, render_diff
+from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
+
+
+def step(kind: Any, name: str, inp: object = None, *, out: object = None, error: str | None = None,
+         offset: float = 0.0) -> Step:
+    """A step with JSON-encoded input/output; ``error`` is ``Type: message``."""
+    span_id = f"{abs(hash((kind, name, offset))) % 10**16:016d}"
+    err = None
+    if error is not None:
+        etype, _, msg = error.partition(": ")
+        err = StepError(type=etype, message=msg, stacktrace=None, span_id=span_id)
+    return Step(
+        span_id=span_id, parent_span_id=None, trace_id="1" * 32,
+        session_id="s", kind=kind, name=name, span_name=f"{kind} {name}", offset_s=offset, duration_s=0.1,
+        depth=0, status="error" if error else "ok", error=err,
+        input=None if inp is None else json.dumps(inp), output=None if out is None else json.dumps(out),
+    )
+
+
+def timeline(session_id: str, *steps: Step, end_state: str = "Success") -> Timeline:
+    """A timeline around the given steps."""
+    summary = SessionSummary(
+        session_id=session_id, name=None, tags=(), end_state=end_state, end_reason=None, service_name=None,
+        trace_ids=("1" * 32,), root_span_id="r" * 16, parent_session_id=None, start_ns=1, duration_s=1.0,
+        cost_usd=0.0, cost_complete=True, input_tokens=0, output_tokens=0, llm_calls=0, tool_calls=0,
+        actions=0, errors=0, failed_step=None, complete=True, issues=(),
+    )
+    return Timeline(summary=summary, steps=steps)
+
+
+CLASSIFY = step("llm", "gpt-4o", "classify: I was charged twice", out="billing")
+
+
+def test_identical_runs_do_not_diverge() -> None:
+    """Same calls with the same inputs and outcomes: no divergence, reason identical."""
+    a = timeline("a", CLASSIFY, step("tool", "fetch_customer", {"customer_id": "C1"}))
+    d = diff_timelines(a, a)
+    assert (d.diverged_at, d.a_step, d.b_step, d.reason) == (None, None, None, "identical")
+    assert d.same
+
+
+def test_different_tool_is_reported_first() -> None:
+    """A different tool name at the same position is 'different tool'."""
+    a = timeline("a", CLASSIFY, step("tool", "fetch_customer", {"id": 1}))
+    b = timeline("b", CLASSIFY, step("tool", "escalate", {"id": 1}))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.reason) == (1, "different tool")
+    assert d.a_step is a.steps[1] and d.b_step is b.steps[1]
+
+
+def test_different_kind_of_step() -> None:
+    """A tool call where the other run made an LLM call is a different kind of step."""
+    d = diff_timelines(timeline("a", CLASSIFY), timeline("b", step("tool", "gpt-4o")))
+    assert (d.diverged_at, d.reason) == (0, "different kind of step")
+
+
+def test_same_tool_different_arguments_names_the_keys() -> None:
+    """Same tool, other arguments: the reason says so and the details show the changed key."""
+    a = timeline("a", CLASSIFY, step("tool", "fetch_customer", {"customer_id": "C-42", "full": True}))
+    b = timeline("b", CLASSIFY, step("tool", "fetch_customer", {"full": True, "customer_id": None}))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.reason) == (1, "same tool, different arguments")
+    assert d.details == ('customer_id: "C-42" → null',)
+
+
+def test_argument_key_order_does_not_count() -> None:
+    """Inputs are compared as JSON, so key order and spacing are not differences."""
+    a = timeline("a", Step(**{**_fields(step("tool", "t", None)), "input": '{"x": 1, "y": 2}'}))
+    b = timeline("b", Step(**{**_fields(step("tool", "t", None)), "input": '{"y":2,"x":1}'}))
+    assert diff_timelines(a, b).reason == "identical"
+
+
+def _fields(s: Step) -> dict[str, Any]:
+    return {f: getattr(s, f) for f in s.__struct_fields__}
+
+
+def test_same_call_different_outcome() -> None:
+    """Same call and input but one raised: 'same call, different outcome' with the error."""
+    a = timeline("a", step("tool", "fetch_customer", {"customer_id": None}, out={"ok": 1}))
+    b = timeline("b", step("tool", "fetch_customer", {"customer_id": None},
+                           error="ValueError: customer_id cannot be None"), end_state="Fail")
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.reason) == (0, "same call, different outcome")
+    assert d.details == ("a: ok", "b: error (ValueError: customer_id cannot be None)")
+
+
+def test_llm_input_difference() -> None:
+    """Two LLM calls to the same model with other prompts differ in input."""
+    d = diff_timelines(timeline("a", CLASSIFY), timeline("b", step("llm", "gpt-4o", "classify: hello")))
+    assert d.reason == "same LLM call, different input"
+
+
+def test_shorter_run_ended() -> None:
+    """When one run stops early the reason says which one ended, and its step is None."""
+    a = timeline("a", CLASSIFY)
+    b = timeline("b", CLASSIFY, step("tool", "fetch_customer", {"id": 1}))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.a_step, d.b_step, d.reason) == (1, None, b.steps[1], "a ended here")
+    d2 = diff_timelines(b, a)
+    assert (d2.diverged_at, d2.a_step, d2.b_step, d2.reason) == (1, b.steps[1], None, "b ended here")
+
+
+def test_same_steps_different_end_state() -> None:
+    """Matching steps but another end state is reported without a divergence index."""
+    d = diff_timelines(timeline("a", CLASSIFY), timeline("b", CLASSIFY, end_state="Fail"))
+    assert (d.diverged_at, d.reason) == (None, "same steps, different end state")
+    assert not d.same
+
+
+def test_output_difference_before_the_split_is_a_hint() -> None:
+    """An LLM that answered differently just before the split is named as the likely cause."""
+    a = timeline("a", CLASSIFY, step("tool", "fetch_customer", {"id": 1}))
+    b = timeline("b", step("llm", "gpt-4o", "classify: I was charged twice", out="general"),
+                 step("tool", "small_talk", {}))
+    d = diff_timelines(a, b)
+    assert d.reason == "different tool"
+    assert d.hint == "step #0 (llm gpt-4o) returned different output just before"
+
+
+def test_render_diff_shows_both_sides() -> None:
+    """The rendered diff lists the shared prefix, the reason and both diverging steps."""
+    a = timeline("pass", CLASSIFY, step("tool", "fetch_customer", {"customer_id": "C-42"}, offset=1.5))
+    b = timeline("fail", CLASSIFY, step("tool", "fetch_customer", {"customer_id": None}, offset=1.5,
+                                         error="ValueError: customer_id cannot be None"), end_state="Fail")
+    text = render_diff(diff_timelines(a, b), color=False)
+    lines = text.splitlines()
+    assert lines[0] == "a: pass (Success, 2 steps, 1.0s)"
+    assert lines[1] == "b: fail (Fail, 2 steps, 1.0s)"
+    assert "Same first 1 step(s):" in lines
+    assert "Diverged at step #1: same tool, different arguments" in lines
+    assert any(ln.startswith("  a  00:01.500  tool    fetch_customer") for ln in lines)
+    assert any(ln.startswith("  b  00:01.500  tool    fetch_customer") and "← ERROR ValueError" in ln
+               for ln in lines)
+    assert '  customer_id: "C-42" → null' in lines
+
+
+def test_render_diff_of_identical_runs() -> None:
+    """Identical runs render a one-line verdict after the header."""
+    a = timeline("a", CLASSIFY)
+    assert "No divergence: identical" in render_diff(diff_timelines(a, a), color=False)
