@@ -1,0 +1,294 @@
+"""pytest plugin: each opted-in test runs inside an agent session, and a failing test shows its replay.
+
+Opt in per test by asking for the ``agent_session`` fixture or by marking it
+``@pytest.mark.agent_cost_limit(...)``, or for every test with ``agentops_session_per_test = true`` in
+the ini file. The plugin is installed with the package (``pytest11``), so in a project that does none
+of this it must stay invisible: no session, no ``init()``, no change to any report.
+
+A test's session is named after the test and tagged ``test`` and its node id. It starts before the
+test's fixtures are set up and ends after they are torn down, so an agent started by a fixture or by
+the test is nested in it: its spans, cost and errors count for the test, and the failure report can
+show the whole story. The end state mirrors the outcome (``Fail`` for a failure or an error,
+``Indeterminate`` for a skip, ``Success`` otherwise), which is what a CI gate on the session failure
+rate then reads from the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from _pytest.reports import TestReport
+
+from agentops_otel import semconv, sessions
+from agentops_otel._guard import guard
+from agentops_otel.sessions import Session, start_session
+
+INI_PER_TEST = "agentops_session_per_test"
+FIXTURE = "agent_session"
+MARKER = "agent_cost_limit"
+SECTION = "agentops session replay"
+"""Shown as ``Captured agentops session replay teardown`` under the failure (``setup`` for errors there)."""
+TEST_TAG = "test"
+
+_REASON_CHARS = 300
+
+
+@dataclass
+class _TestRun:
+    """What the plugin keeps about one opted-in test between its phases."""
+
+    session: Session
+    reports: dict[str, TestReport] = field(default_factory=dict)
+    replay_shown: bool = False
+
+
+_RUN = pytest.StashKey[_TestRun]()
+_initialised = False
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(INI_PER_TEST, type="bool", default=False,
+                  help="agentops_otel: run every test inside its own agent session "
+                       "(Fail/Success/Indeterminate from the outcome, replay in failure reports)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(usd=None, llm_calls=None, tokens=None): fail the test when its agent sessions "
+        "(nested ones included) cost more than usd dollars, make more than llm_calls model calls or use "
+        "more than tokens tokens; the failure lists the cost of each call",
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _initialised:
+        from agentops_otel.export import flush
+
+        flush()
+
+
+def _wanted(item: pytest.Item) -> bool:
+    return bool(
+        item.config.getini(INI_PER_TEST)
+        or FIXTURE in getattr(item, "fixturenames", ())
+        or item.get_closest_marker(MARKER) is not None
+    )
+
+
+def _start(item: pytest.Item) -> _TestRun:
+    """Set up once, then open the test's session in the context the test and its fixtures run in."""
+    global _initialised
+    if not _initialised:
+        import agentops_otel
+
+        agentops_otel.init()
+        _initialised = True
+    run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
+    item.stash[_RUN] = run
+    return run
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    if _wanted(item) and _RUN not in item.stash:
+        _start(item)
+    result = yield
+    marker = item.get_closest_marker(MARKER)
+    if marker is not None:
+        _limits(marker)  # a misspelt limit fails here, before the test spends anything
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    result = yield
+    run = item.stash.get(_RUN, None)
+    marker = item.get_closest_marker(MARKER)
+    if run is not None and marker is not None:
+        problems = _limit_problems(run.session, marker)
+        if problems:
+            pytest.fail(problems, pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+        None, TestReport, TestReport]:
+    report = yield
+    run = item.stash.get(_RUN, None)
+    if run is None:
+        return report
+    run.reports[report.when] = report
+    if report.when == "setup" and report.failed:
+        # The test will not run and pytest prints setup errors without their teardown sections:
+        # end the session now and put the replay on this report.
+        _end(run, semconv.END_FAIL, f"error in setup: {_crash(report)}")
+        report.sections.append((f"Captured {SECTION} setup", _section(run)))
+        run.replay_shown = True
+    return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[
+        None, None, None]:
+    try:
+        result = yield
+    except BaseException as exc:
+        _finish(item, f"error in teardown: {type(exc).__name__}: {exc}")
+        raise
+    _finish(item, None)
+    return result
+
+
+def _finish(item: pytest.Item, teardown_error: str | None) -> None:
+    """End the test's session from the phases' reports; on failure, attach the replay."""
+    run = item.stash.get(_RUN, None)
+    if run is None:
+        return
+    del item.stash[_RUN]
+    state, reason = _outcome(run.reports, teardown_error)
+    _end(run, state, reason)
+    if state == semconv.END_FAIL and not run.replay_shown:
+        item.add_report_section("teardown", SECTION, _section(run))
+
+
+def _outcome(reports: dict[str, TestReport], teardown_error: str | None) -> tuple[str, str | None]:
+    setup, call = reports.get("setup"), reports.get("call")
+    if setup is not None and setup.failed:
+        return semconv.END_FAIL, f"error in setup: {_crash(setup)}"
+    if call is not None and call.failed:
+        return semconv.END_FAIL, f"test failed: {_crash(call)}"
+    if teardown_error is not None:
+        return semconv.END_FAIL, teardown_error
+    skipped = call if call is not None and call.skipped else setup if setup is not None and setup.skipped \
+        else None
+    if skipped is not None:
+        return semconv.END_INDETERMINATE, f"test skipped: {_crash(skipped)}"
+    return semconv.END_SUCCESS, None
+
+
+def _crash(report: TestReport) -> str:
+    """The one line pytest itself would summarise the outcome with."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # skips: (path, line, "Skipped: reason")
+        text = str(longrepr[2]).removeprefix("Skipped: ")
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = str(getattr(crash, "message", "") or longrepr or report.outcome)
+    first = text.strip().splitlines()[0] if text.strip() else report.outcome
+    return first[:_REASON_CHARS]
+
+
+def _end(run: _TestRun, state: str, reason: str | None) -> None:
+    if not run.session.ended:
+        with guard("pytest_plugin.end_session"):
+            run.session.end(state, reason)
+            # get_session() falls back to the last session ended in this context; the next test must
+            # not find this test's session there.
+            sessions._last_ended.set(None)
+
+
+def _section(run: _TestRun) -> str:
+    """The test's replay (agent sessions nested in it included), then where each session can be opened."""
+    from agentops_otel.export import flush, sink_description
+
+    session = run.session
+    parts: list[str] = []
+    try:
+        from agentops_otel.testing._assertions import replay_text, session_url, sessions_in
+
+        parts.append(replay_text(session))
+        nested = sessions_in(session)
+        if nested:
+            parts.append("Sessions started inside this test:")
+            for tl in nested:
+                s = tl.summary
+                reason = f" ({s.end_reason})" if s.end_reason else ""
+                parts.append(f"  - {s.name or 'session'} {s.session_id}: {s.end_state or 'Unknown'}{reason}"
+                             f"  {session_url(tl)}")
+    except Exception as exc:  # the report must survive a replay bug; the URL still helps
+        parts.append(f"(replay unavailable: {type(exc).__name__}: {exc})\nSession URL: {session.url}")
+    with guard("pytest_plugin.flush"):
+        flush(5_000)  # so the URL opens on something when the developer clicks it right away
+    sink = sink_description()
+    if sink:
+        parts.append(f"Spans exported to {sink}")
+    return "\n".join(parts) + "\n"
+
+
+_LIMITS = ("usd", "llm_calls", "tokens")
+
+
+def _limits(marker: pytest.Mark) -> dict[str, Any]:
+    """The marker's keyword limits, or a setup failure that says how to spell them."""
+    limits: dict[str, Any] = dict(marker.kwargs)
+    if marker.args or not limits or set(limits) - set(_LIMITS) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in limits.values()):
+        pytest.fail(f"@pytest.mark.{MARKER} takes usd=, llm_calls= and/or tokens= as numbers "
+                    f"(got args {marker.args!r}, kwargs {marker.kwargs!r})", pytrace=False)
+    return limits
+
+
+def _limit_problems(session: Session, marker: pytest.Mark) -> str | None:
+    """What the marker's limits say about the test's sessions so far, or None when all hold."""
+    from agentops_otel.render import _format as fmt
+    from agentops_otel.testing._assertions import as_timeline, cost_breakdown
+
+    limits = _limits(marker)
+    over: list[str] = []
+    usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
+    if usd is not None and session.cost > float(usd):
+        incomplete = "" if session.cost_complete else " (at least; some calls have no known price)"
+        over.append(f"cost {fmt.money(session.cost)}{incomplete} is over the limit of {fmt.money(float(usd))}")
+    if calls is not None and session.llm_calls > int(calls):
+        over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
+    used = session.input_tokens + session.output_tokens
+    if tokens is not None and used > int(tokens):
+        over.append(f"{used} tokens ({session.input_tokens} in / {session.output_tokens} out) are over the "
+                    f"limit of {int(tokens)}")
+    if not over:
+        return None
+    try:
+        breakdown = cost_breakdown(as_timeline(session))
+    except Exception as exc:  # the limit verdict stands even if the replay machinery fails
+        breakdown = f"  (breakdown unavailable: {type(exc).__name__}: {exc})"
+    lines = [f"{MARKER} exceeded: " + "; ".join(over) + ".",
+             "Cost by call (all sessions of this test):", breakdown, f"Session URL: {session.url}"]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def agent_session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """The session this test runs in; agents the test starts are nested in it."""
+    run = request.node.stash.get(_RUN, None)
+    if run is None:  # a fixture pulled in dynamically (getfixturevalue) after setup began
+        run = _start(request.node)
+    yield run.session
+
+
+@pytest.fixture(scope="session")
+def variation_report(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """One report shared by a parametrised test's variants; its table is printed at the end of the run."""
+    from agentops_otel.testing._variations import VariationReport
+
+    report = VariationReport()
+    request.config.stash[_VARIATIONS] = report
+    yield report
+
+
+_VARIATIONS = pytest.StashKey[Any]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    report = config.stash.get(_VARIATIONS, None)
+    if report is None or not report.results:
+        return
+    terminalreporter.write_sep("=", "agent variations")
+    terminalreporter.write_line(report.table())
+
+
+__all__ = ["agent_session", "variation_report"]

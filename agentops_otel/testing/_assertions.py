@@ -1,0 +1,444 @@
+"""Behavioural assertions over one agent session: which steps ran, in what order, how it ended, what it cost.
+
+A bare ``assert "fetch_customer_data" in action_types`` fails with ``False`` and leaves the developer to
+rerun the agent with prints. Each assertion here fails with a sentence saying what was expected and
+what happened instead, followed by the session's text replay (trimmed around the steps that matter)
+and its URL, so the failure report alone is enough to see where the agent went wrong.
+
+Everything works on a live or ended :class:`~agentops_otel.Session` (what ``get_session()`` returns)
+and on a :class:`~agentops_otel.timeline.Timeline` read back from a backend: both are normalised to a
+Timeline first, so the same test code can check a run in-process or a session pulled from Jaeger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import msgspec
+
+from agentops_otel import config
+from agentops_otel.render import _format as fmt
+from agentops_otel.render.text import render_text
+from agentops_otel.sessions import Session, normalize_end_state
+from agentops_otel.timeline import SessionSummary, Step, Timeline
+
+SessionLike: TypeAlias = Session | Timeline
+"""What every assertion accepts: the live object from ``get_session()`` or a Timeline read back."""
+
+ArgsMatcher: TypeAlias = Mapping[str, Any] | Callable[[Any], bool]
+"""A subset of the recorded arguments (``{"customer_id": None}``) or a predicate over them."""
+
+CALL_KINDS = ("tool", "action")
+"""Steps that count as "called": ``@tool`` / ``execute_tool`` spans and actions (``@record_action``,
+``record(ActionEvent(...))``)."""
+
+MAX_REPLAY_STEPS = 40
+"""Above this many steps the replay in a message is cut to the neighbourhood of the relevant steps."""
+_CONTEXT_STEPS = 3
+
+
+class AgentAssertionError(AssertionError):
+    """A behavioural expectation about an agent session did not hold.
+
+    An ``AssertionError`` so pytest reports it as a test failure (not an error) and ``pytest.raises``
+    / ``except AssertionError`` keep working; ``timeline`` keeps what the message was made from.
+    """
+
+    def __init__(self, message: str, timeline: Timeline | None = None) -> None:
+        super().__init__(message)
+        self.timeline = timeline
+
+
+# --- normalisation ------------------------------------------------------------------------------------
+
+def as_timeline(session: SessionLike) -> Timeline:
+    """The Timeline behind a session, whatever form the test holds it in."""
+    if isinstance(session, Timeline):
+        return session
+    if isinstance(session, Session):
+        try:
+            timeline: Timeline = session.timeline()
+        except KeyError:
+            # No span of the session was recorded yet (or the provider is a no-op): the session's own
+            # counters are all there is to say about it.
+            return _empty_timeline(session)
+        return timeline
+    raise TypeError(f"expected a Session or a Timeline, got {type(session).__name__}")
+
+
+def _empty_timeline(session: Session) -> Timeline:
+    start_ns = int(session.start_time.timestamp() * 1e9)
+    end = session.end_time
+    summary = SessionSummary(
+        session_id=session.id, name=session.name, tags=tuple(session.tags), end_state=session.end_state,
+        end_reason=session.end_state_reason, service_name=None,
+        trace_ids=(session.trace_id,) if session.trace_id else (), root_span_id=session.span_id,
+        parent_session_id=session.parent.id if session.parent is not None else None, start_ns=start_ns,
+        duration_s=(end - session.start_time).total_seconds() if end is not None else 0.0,
+        cost_usd=session.cost, cost_complete=session.cost_complete, input_tokens=session.input_tokens,
+        output_tokens=session.output_tokens, llm_calls=session.llm_calls, tool_calls=session.tool_calls,
+        actions=session.actions, errors=session.error_count, failed_step=None, complete=False,
+        issues=("no spans recorded for this session",),
+    )
+    return Timeline(summary=summary, steps=())
+
+
+def session_url(session: SessionLike) -> str:
+    """Where to open the session in the trace UI (the configured URL template)."""
+    if isinstance(session, Session):
+        return session.url
+    return fmt.url_for(session.summary, config.url_template())
+
+
+def sessions_in(session: Session, *, name: str | None = None, tag: str | None = None) -> list[Timeline]:
+    """Sessions started inside ``session`` (an agent's own session inside a test's), in start order.
+
+    ``get_session()`` inside a test that runs in its own session returns that outer session; this is
+    how the test reaches the session the agent started, e.g. to check that *it* ended ``Fail``.
+    """
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+
+    spans = session.spans  # nested roots included: an ended nested session counts for its parents
+    found = [tl for tl in reassemble(records_from_spans(spans)).sessions
+             if tl.summary.session_id != session.id]
+    found.sort(key=lambda tl: tl.summary.start_ns)
+    return [tl for tl in found
+            if (name is None or tl.summary.name == name) and (tag is None or tag in tl.summary.tags)]
+
+
+# --- building blocks ------------------------------------------------------------------------------------
+
+def _calls(timeline: Timeline) -> list[Step]:
+    return [s for s in timeline.steps if s.kind in CALL_KINDS]
+
+
+def _matches_name(step: Step, name: str) -> bool:
+    return name in (step.name, step.span_name)
+
+
+def _parse(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    """Dicts match when every expected key matches recursively; anything else by equality."""
+    if isinstance(expected, Mapping):
+        return isinstance(actual, Mapping) and all(
+            k in actual and _subset(v, actual[k]) for k, v in expected.items())
+    return bool(expected == actual)
+
+
+def _args_match(step: Step, with_args: ArgsMatcher) -> bool:
+    args = _parse(step.input)
+    if callable(with_args):
+        try:
+            return bool(with_args(args))
+        except Exception:
+            return False
+    return _subset(with_args, args)
+
+
+def _describe_args(with_args: ArgsMatcher) -> str:
+    if callable(with_args):
+        return f"arguments satisfying {getattr(with_args, '__name__', repr(with_args))}"
+    return "arguments ⊇ " + ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in with_args.items())
+
+
+def _sequence(calls: Sequence[Step]) -> str:
+    return ", ".join(s.name for s in calls) if calls else "(none)"
+
+
+def _ordinal(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _excerpt(timeline: Timeline, focus: Iterable[str] = ()) -> Timeline:
+    """Long sessions: keep the steps around the focused ones (or the first ones) so the message stays short."""
+    steps = timeline.steps
+    if len(steps) <= MAX_REPLAY_STEPS:
+        return timeline
+    wanted = set(focus)
+    keep: set[int] = set()
+    for i, step in enumerate(steps):
+        if step.span_id in wanted or step.status == "error":
+            keep.update(range(max(0, i - _CONTEXT_STEPS), min(len(steps), i + _CONTEXT_STEPS + 1)))
+    if not keep:
+        keep = set(range(MAX_REPLAY_STEPS))
+    chosen = tuple(s for i, s in enumerate(steps) if i in keep)[: MAX_REPLAY_STEPS * 2]
+    return msgspec.structs.replace(timeline, steps=chosen)
+
+
+def _replay_block(timeline: Timeline, url: str, focus: Iterable[str] = ()) -> str:
+    shown = _excerpt(timeline, focus)
+    text = render_text(shown, color=False, max_field=100).rstrip("\n")
+    if len(shown.steps) < len(timeline.steps):
+        text += f"\n(showing {len(shown.steps)} of {len(timeline.steps)} steps)"
+    if url:
+        text += f"\nSession URL: {url}"
+    return text
+
+
+def replay_text(session: SessionLike) -> str:
+    """The replay and URL block that ends every failure message (plain text, never colour)."""
+    return _replay_block(as_timeline(session), session_url(session))
+
+
+def _fail(session: SessionLike, timeline: Timeline, message: str, focus: Iterable[str] = ()) -> None:
+    __tracebackhide__ = True
+    block = _replay_block(timeline, session_url(session), focus)
+    raise AgentAssertionError(f"{message}\n\n{block}", timeline)
+
+
+def _error_type_name(error_type: type[BaseException] | str) -> str:
+    return error_type if isinstance(error_type, str) else error_type.__qualname__
+
+
+def _same_error_type(recorded: str | None, wanted: type[BaseException] | str) -> bool:
+    if recorded is None:
+        return False
+    name = _error_type_name(wanted)
+    return recorded == name or recorded.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]
+
+
+def cost_breakdown(timeline: Timeline) -> str:
+    """One line per model call, with the step that made it: where the money and the tokens went."""
+    calls = timeline.llm_calls()
+    if not calls:
+        return "  no LLM calls recorded"
+    by_id = {s.span_id: s for s in timeline.steps}
+    lines = []
+    for i, step in enumerate(calls, 1):
+        cost = fmt.money(step.cost_usd) if step.cost_usd is not None else "unpriced"
+        parent = by_id.get(step.parent_span_id or "")
+        within = f"  (in {parent.kind} {parent.name})" if parent is not None else ""
+        lines.append(f"  {i:>2}. {fmt.offset(step.offset_s)}  {step.name:<20} "
+                     f"{step.input_tokens or 0:>6} in / {step.output_tokens or 0:>5} out  {cost:>10}{within}")
+    summary = timeline.summary
+    total = fmt.money(summary.cost_usd)
+    if not summary.cost_complete:
+        total += " (incomplete: some calls have no known price)"
+    lines.append(f"  total: {len(calls)} LLM call{'s' if len(calls) != 1 else ''}, "
+                 f"{summary.input_tokens} in / {summary.output_tokens} out tokens, {total}")
+    return "\n".join(lines)
+
+
+# --- the assertions -------------------------------------------------------------------------------------
+
+def assert_tool_called(session: SessionLike, name: str, times: int | None = None,
+                       with_args: ArgsMatcher | None = None) -> None:
+    """The tool or action ``name`` ran (exactly ``times`` times, if given), optionally with given arguments."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    calls = _calls(timeline)
+    named = [s for s in calls if _matches_name(s, name)]
+    matching = [s for s in named if with_args is None or _args_match(s, with_args)]
+    ok = len(matching) == times if times is not None else bool(matching)
+    if ok:
+        return
+    what = f"'{name}'" + (f" with {_describe_args(with_args)}" if with_args is not None else "")
+    expected = _ordinal(times) if times is not None else "at least once"
+    lines = [f"expected {what} to be called {expected}, but it was called {len(matching)} "
+             f"time{'s' if len(matching) != 1 else ''}."]
+    if with_args is not None and named:
+        lines.append(f"'{name}' was called {len(named)} time(s) with:")
+        lines.extend(f"  - {s.input if s.input is not None else '(arguments not recorded)'}" for s in named)
+        if all(s.input is None for s in named):
+            lines.append("Arguments were not recorded: content capture is off "
+                         "(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=span_only turns it on).")
+    lines.append(f"Called, in order: {_sequence(calls)}")
+    _fail(session, timeline, "\n".join(lines), [s.span_id for s in named])
+
+
+def assert_tool_not_called(session: SessionLike, name: str) -> None:
+    """The tool or action ``name`` never ran in this session."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    calls = _calls(timeline)
+    named = [s for s in calls if _matches_name(s, name)]
+    if named:
+        at = ", ".join(fmt.offset(s.offset_s) for s in named)
+        _fail(session, timeline,
+              f"expected '{name}' not to be called, but it was called {_ordinal(len(named))} (at {at}).\n"
+              f"Called, in order: {_sequence(calls)}", [s.span_id for s in named])
+
+
+def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
+    """``names`` ran in this order (other calls may come between them)."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    calls = _calls(timeline)
+    position = 0
+    matched: list[Step] = []
+    for step in calls:
+        if position < len(names) and _matches_name(step, names[position]):
+            matched.append(step)
+            position += 1
+    if position == len(names):
+        return
+    missing = names[position]
+    later = [s for s in calls if _matches_name(s, missing)]
+    if later:
+        why = (f"'{missing}' was called, but not after '{names[position - 1]}'" if position
+               else f"'{missing}' was not found")
+    else:
+        why = f"'{missing}' was never called"
+    _fail(session, timeline,
+          f"expected calls in order: {' → '.join(names)}\n"
+          f"matched {position} of {len(names)}: {why}.\n"
+          f"Called, in order: {_sequence(calls)}", [s.span_id for s in matched + later])
+
+
+def assert_called_before(session: SessionLike, first: str, then: str) -> None:
+    """``first`` ran (for the first time) before ``then`` did; both must have run."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    calls = _calls(timeline)
+    index = {s.span_id: i for i, s in enumerate(calls)}
+    a = next((s for s in calls if _matches_name(s, first)), None)
+    b = next((s for s in calls if _matches_name(s, then)), None)
+    if a is not None and b is not None and index[a.span_id] < index[b.span_id]:
+        return
+    if a is None or b is None:
+        absent = " and ".join(f"'{n}'" for n, s in ((first, a), (then, b)) if s is None)
+        why = f"{absent} {'were' if a is None and b is None else 'was'} never called"
+    else:
+        why = (f"'{then}' ran first at {fmt.offset(b.offset_s)}, "
+               f"'{first}' only at {fmt.offset(a.offset_s)}")
+    _fail(session, timeline,
+          f"expected '{first}' to be called before '{then}', but {why}.\n"
+          f"Called, in order: {_sequence(calls)}",
+          [s.span_id for s in (a, b) if s is not None])
+
+
+def assert_ended_with(session: SessionLike, end_state: str) -> None:
+    """The session ended in ``end_state`` (``Success``, ``Fail`` or ``Indeterminate``, any case)."""
+    __tracebackhide__ = True
+    wanted = normalize_end_state(end_state)
+    timeline = as_timeline(session)
+    actual = session.end_state if isinstance(session, Session) else timeline.summary.end_state
+    if actual == wanted:
+        return
+    if actual is None:
+        state = ("is still running" if isinstance(session, Session)
+                 else "has no recorded end state (its root span is missing)")
+        message = f"expected the session to end {wanted}, but it {state}."
+    else:
+        reason = session.end_state_reason if isinstance(session, Session) else timeline.summary.end_reason
+        message = f"expected the session to end {wanted}, but it ended {actual}" + (
+            f" ({reason})." if reason else ".")
+    _fail(session, timeline, message)
+
+
+def assert_no_errors(session: SessionLike) -> None:
+    """No step of the session (nested sessions included) ended in error."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    errors = [s for s in timeline.errors() if s.kind != "session"]
+    if not errors:
+        return
+    lines = [f"expected no errors, but {len(errors)} step(s) failed:"]
+    lines.extend(f"  - {fmt.offset(s.offset_s)} {s.kind} {s.name}: {fmt.error_text(s) or 'error'}"
+                 for s in errors)
+    _fail(session, timeline, "\n".join(lines), [s.span_id for s in errors])
+
+
+def assert_error_in_step(session: SessionLike, name: str,
+                         error_type: type[BaseException] | str | None = None) -> None:
+    """The step ``name`` (tool, action, model or span name) failed, with ``error_type`` if given."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    failed = [s for s in timeline.errors() if _matches_name(s, name)]
+    if error_type is not None:
+        typed = [s for s in failed if _same_error_type(s.error.type if s.error else
+                                                       str(s.attributes.get("error.type") or ""), error_type)]
+    else:
+        typed = failed
+    if typed:
+        return
+    what = f"'{name}' to fail" + (f" with {_error_type_name(error_type)}" if error_type is not None else "")
+    if failed:
+        got = "; ".join(fmt.error_text(s) or "error" for s in failed)
+        why = f"it failed with {got}"
+    elif any(_matches_name(s, name) for s in timeline.steps):
+        why = "it ran without error"
+    else:
+        why = "it never ran"
+    others = [s for s in timeline.errors() if s.kind != "session"]
+    lines = [f"expected {what}, but {why}."]
+    if others and not failed:
+        lines.append("Steps that failed: " + "; ".join(f"{s.name} ({fmt.error_text(s) or 'error'})"
+                                                       for s in others))
+    _fail(session, timeline, "\n".join(lines),
+          [s.span_id for s in timeline.steps if _matches_name(s, name)])
+
+
+def assert_cost_below(session: SessionLike, usd: float) -> None:
+    """The session's LLM calls (nested sessions included) cost less than ``usd`` dollars."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    cost = session.cost if isinstance(session, Session) else timeline.summary.cost_usd
+    if cost < usd:
+        return
+    _fail(session, timeline,
+          f"expected the session to cost below {fmt.money(usd)}, but it cost {fmt.money(cost)}.\n"
+          f"Cost by call:\n{cost_breakdown(timeline)}",
+          [s.span_id for s in timeline.llm_calls()])
+
+
+def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
+    """The session made at most ``n`` model calls (nested sessions included)."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
+    if count <= n:
+        return
+    _fail(session, timeline,
+          f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session made {count}.\n"
+          f"Calls:\n{cost_breakdown(timeline)}",
+          [s.span_id for s in timeline.llm_calls()])
+
+
+def assert_tokens_below(session: SessionLike, n: int) -> None:
+    """The session used fewer than ``n`` tokens, input and output together (nested sessions included)."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    if isinstance(session, Session):
+        used = session.input_tokens + session.output_tokens
+    else:
+        used = timeline.summary.input_tokens + timeline.summary.output_tokens
+    if used < n:
+        return
+    _fail(session, timeline,
+          f"expected fewer than {n} tokens, but the session used {used}.\n"
+          f"Tokens by call:\n{cost_breakdown(timeline)}",
+          [s.span_id for s in timeline.llm_calls()])
+
+
+__all__ = [
+    "AgentAssertionError",
+    "ArgsMatcher",
+    "SessionLike",
+    "as_timeline",
+    "assert_called_before",
+    "assert_called_in_order",
+    "assert_cost_below",
+    "assert_ended_with",
+    "assert_error_in_step",
+    "assert_llm_calls_at_most",
+    "assert_no_errors",
+    "assert_tokens_below",
+    "assert_tool_called",
+    "assert_tool_not_called",
+    "cost_breakdown",
+    "replay_text",
+    "session_url",
+    "sessions_in",
+]

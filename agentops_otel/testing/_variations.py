@@ -1,0 +1,227 @@
+"""Variation runs: one agent over many phrasings of the same intent, one session each.
+
+An agent that handles "I was charged twice" may route "double billing issue" elsewhere. Running every
+phrasing in a session of its own makes each run inspectable; comparing a failing run with a passing
+one (:func:`agentops_otel.diff.diff_timelines`) names the step where the agent's decisions parted,
+which is usually all a developer needs to see what the classifier made of the failing wording.
+
+Two ways to use it::
+
+    report = run_variations(run_support_agent, BILLING_VARIANTS, check=uses_customer_fetch)
+    report.assert_all_passed()        # one test, fails with the table of every variant
+
+    @pytest.mark.parametrize("message", BILLING_VARIANTS)
+    def test_billing_phrasing(message, variation_report):   # one test per variant
+        variation_report.run(run_support_agent, message, check=uses_customer_fetch).assert_passed()
+
+With the fixture, the table of all variants (with the divergence of each failing one from a passing
+one) is printed in pytest's terminal summary.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from agentops_otel import semconv
+from agentops_otel.sessions import Session, start_session
+from agentops_otel.testing._assertions import AgentAssertionError, as_timeline
+from agentops_otel.timeline import Timeline
+
+Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
+"""``check(session, result)``: True, None or "" pass; False or a reason string fail. An
+``AssertionError`` raised inside (e.g. by ``assert_tool_called``) fails the variant with its message."""
+
+DEFAULT_TAGS = ("variation",)
+_LABEL_CHARS = 48
+
+
+def _label(variant: Any) -> str:
+    text = repr(variant) if not isinstance(variant, str) else f'"{variant}"'
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+@dataclass
+class VariantResult:
+    """How one variant went; ``reason`` says why it failed (None when it passed)."""
+
+    variant: Any
+    passed: bool
+    session: Session
+    reason: str | None = None
+    result: Any = None
+    error: BaseException | None = None
+    diverged: str | None = None
+    """Where this failing run parted from a passing one (filled in by the report)."""
+
+    @property
+    def url(self) -> str:
+        return self.session.url
+
+    @property
+    def label(self) -> str:
+        return _label(self.variant)
+
+    def timeline(self) -> Timeline:
+        return as_timeline(self.session)
+
+    def assert_passed(self) -> None:
+        """Fail the calling test with this variant's reason, its session URL and its replay."""
+        __tracebackhide__ = True
+        if self.passed:
+            return
+        from agentops_otel.testing._assertions import replay_text
+
+        raise AgentAssertionError(
+            f"variant {self.label} failed: {self.reason}\n\n{replay_text(self.session)}", self.timeline())
+
+
+class VariationReport:
+    """Results of one agent over many variants: who passed, who failed, and where the failures diverged."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+        self.results: list[VariantResult] = []
+        self._lock = threading.Lock()
+        self._diverged_for = 0
+        """How many results the divergences were computed over (recomputed when more arrive)."""
+
+    @property
+    def passed(self) -> list[VariantResult]:
+        return [r for r in self.results if r.passed]
+
+    @property
+    def failed(self) -> list[VariantResult]:
+        return [r for r in self.results if not r.passed]
+
+    def run(self, agent_fn: Callable[..., Any], variant: Any, check: Check | None = None, *,
+            tags: Iterable[str] = DEFAULT_TAGS) -> VariantResult:
+        """Run one variant in a session of its own and record how it went."""
+        name = self.name or getattr(agent_fn, "__name__", "agent")
+        session = start_session(f"{name} variant", tags=list(tags))
+        result: Any = None
+        error: BaseException | None = None
+        reason: str | None = None
+        try:
+            result = _call(agent_fn, variant)
+        except Exception as exc:
+            error, reason = exc, f"raised {type(exc).__name__}: {exc}"
+        if error is None and check is not None:
+            reason = _judge(check, session, result)
+        passed = reason is None
+        session.end(semconv.END_SUCCESS if passed else semconv.END_FAIL,
+                    None if passed else _first_line(reason or ""))
+        outcome = VariantResult(variant, passed, session, reason, result, error)
+        with self._lock:
+            self.results.append(outcome)
+        return outcome
+
+    def _diverge(self) -> None:
+        """Diff each failing run against the first passing one: the step where their decisions split."""
+        from agentops_otel.diff import diff_timelines
+
+        with self._lock:
+            if self._diverged_for == len(self.results):
+                return
+            self._diverged_for = len(self.results)
+            results = list(self.results)
+        reference = next((r for r in results if r.passed), None)
+        for r in results:
+            if r.passed:
+                continue
+            if reference is None:
+                r.diverged = "no passing variant to compare with"
+                continue
+            try:
+                diff = diff_timelines(reference.timeline(), r.timeline())
+            except Exception as exc:  # a diff bug must not hide which variants failed
+                r.diverged = f"(diff unavailable: {type(exc).__name__})"
+                continue
+            if diff.diverged_at is None:
+                r.diverged = f"{diff.reason} as {reference.label}"
+                continue
+            step = diff.b_step or diff.a_step
+            where = f"{step.kind} {step.name}" if step is not None else "the end"
+            detail = f" ({diff.details[0]})" if diff.details else ""
+            r.diverged = f"step #{diff.diverged_at} {where}: {diff.reason}{detail}; vs {reference.label}"
+
+    def table(self) -> str:
+        """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
+        self._diverge()
+        name = self.name or (self.results[0].session.name.removesuffix(" variant") if self.results else "agent")
+        lines = [f"Variations of {name}: {len(self.passed)} of {len(self.results)} passed"]
+        width = max([len(r.label) for r in self.results] + [7])
+        for i, r in enumerate(self.results, 1):
+            lines.append(f"  {i:>2}. {'PASS' if r.passed else 'FAIL'}  {r.label:<{width}}  {r.url}")
+            if not r.passed:
+                lines.append(f"      why:      {_first_line(r.reason or '')}")
+                if r.diverged:
+                    lines.append(f"      diverged: {r.diverged}")
+        return "\n".join(lines)
+
+    def assert_all_passed(self) -> None:
+        """Fail with the table when any variant failed."""
+        __tracebackhide__ = True
+        if not self.results:
+            raise AgentAssertionError("no variants were run")
+        if self.failed:
+            raise AgentAssertionError(
+                f"agent failed on {len(self.failed)}/{len(self.results)} variants\n\n{self.table()}")
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _call(agent_fn: Callable[..., Any], variant: Any) -> Any:
+    """A dict is keyword arguments, a tuple positional ones, anything else the single argument."""
+    if isinstance(variant, Mapping):
+        result = agent_fn(**variant)
+    elif isinstance(variant, tuple):
+        result = agent_fn(*variant)
+    else:
+        result = agent_fn(variant)
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        raise TypeError("run_variations runs synchronous agents; wrap an async one, e.g. "
+                        "lambda m: asyncio.run(agent(m))")
+    return result
+
+
+def _judge(check: Check, session: Session, result: Any) -> str | None:
+    """The check's verdict as a failure reason, or None when the variant passed."""
+    try:
+        verdict = check(session, result)
+    except AssertionError as exc:
+        return str(exc) or "check failed"
+    except Exception as exc:
+        return f"check raised {type(exc).__name__}: {exc}"
+    if verdict is False:
+        return "check returned False"
+    if verdict is None or verdict is True or verdict == "":
+        return None
+    return str(verdict)
+
+
+def run_variations(agent_fn: Callable[..., Any], variants: Iterable[Any], check: Check | None = None, *,
+                   tags: Iterable[str] = DEFAULT_TAGS, name: str | None = None) -> VariationReport:
+    """Run ``agent_fn`` once per variant, each in its own session, and report who passed the check.
+
+    A variant fails when the agent raises or when ``check(session, result)`` says so. ``session`` is
+    the variant's session, with the agent's own session (if it starts one) nested inside.
+    """
+    report = VariationReport(name)
+    tag_list = list(tags)
+    for variant in variants:
+        report.run(agent_fn, variant, check, tags=tag_list)
+    return report
+
+
+__all__ = ["Check", "VariantResult", "VariationReport", "run_variations"]
