@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Build (or find) the backend binaries the end-to-end tests run against, and print their paths.
+#
+#   scripts/backends.sh              find or build jaeger and otelcol, print NAME=PATH lines on stdout
+#   scripts/backends.sh --print      only find (PATH, *_BIN, cache); never build; exit 1 if one is missing
+#   scripts/backends.sh jaeger       restrict to one binary (names: jaeger, otelcol, tempo)
+#
+# Progress goes to stderr; stdout carries only "jaeger=/abs/path" and "otelcol=/abs/path" lines, so
+# callers can `eval` or parse them. Lookup order for each binary:
+#   1. JAEGER_BIN / OTELCOL_BIN (an explicit path; an error if it is not executable)
+#   2. `jaeger` / `otelcol-agentops` / `otelcol` on PATH
+#   3. the cache: ${AGENTOPS_OTEL_CACHE:-$HOME/.cache/agentops-otel}/<name>-<version>/
+#   4. a build into that cache (CGO_ENABLED=0, Go module proxy only; the Go module cache is reused)
+# A second run finds the cache and prints "cached" without touching the network.
+#
+# ---------------------------------------------------------------------------------------------------
+# How Jaeger v2 is obtained (recorded on purpose: the obvious route does not work)
+#
+#   Jaeger v2.20.0 is commit 798e4b0fcf22609e381df764a01461affd813e1e, tagged only "v2.20.0". The
+#   module path is github.com/jaegertracing/jaeger (no /v2 suffix), so Go only sees its v1.x tags;
+#   the proxy we can reach answers 403 "This module version is not available" for the bare commit, for
+#   v2.20.0 and for the correctly-timestamped pseudo-version v1.76.1-0.20260720033334-798e4b0fcf22
+#   (the same for the v2.14.0 and v2.19.0 commits). Its newest tag is v1.76.0, which is the same
+#   commit (63b27e1810a7, 2025-12-03) as Jaeger v2.13.0, whose cmd/jaeger is the v2 binary (an
+#   OpenTelemetry Collector distribution: OTLP 4317/4318, query + /api/v3 on 16686).
+#   `go install …/cmd/jaeger@v1.76.0` is refused because Jaeger's go.mod has a replace directive, so
+#   we download the module source and `go build ./cmd/jaeger` inside a copy of it, honouring its own
+#   go.mod/go.sum, with the version stamped in as v2.13.0.
+#   Override with JAEGER_BIN=/path/to/a/newer/jaeger (e.g. an official v2.20.0 release binary).
+#
+# The OpenTelemetry Collector is built with the OpenTelemetry Collector Builder from
+# collector-config/builder-manifest.yaml. Every component there is pinned to one release
+# (OTELCOL_VERSION below, and the matching stable v1.x core modules); the script refuses a manifest
+# whose v0.x component versions disagree with it. v0.155.0 is the newest release for which the proxy
+# serves all components we need (prometheusexporter is not served at v0.156.0 .. v0.165.0).
+#
+# Tempo: not built. The proxy refuses github.com/grafana/tempo's version list and every v2 version
+# (Tempo's v2 tags are not valid for its module path); it only serves the 2022 v1.5.0, which predates
+# the /api/v2/traces API that agentops_otel.read.tempo uses. `scripts/backends.sh tempo` finds a
+# `tempo` on PATH or TEMPO_BIN and otherwise explains this; make test does not need it.
+# ---------------------------------------------------------------------------------------------------
+set -euo pipefail
+shopt -s inherit_errexit
+
+JAEGER_MODULE=github.com/jaegertracing/jaeger
+JAEGER_MODULE_VERSION=v1.76.0                       # same commit as Jaeger v2.13.0
+JAEGER_VERSION=2.13.0                               # the Jaeger v2 version that tag really is
+JAEGER_COMMIT=63b27e1810a710ac54dc4522da0538e540bdc545
+JAEGER_DATE=2025-12-03T16:07:08Z
+OTELCOL_VERSION=0.155.0                             # builder + every v0.x component in the manifest
+OTELCOL_NAME=otelcol-agentops
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MANIFEST=$REPO_ROOT/collector-config/builder-manifest.yaml
+CACHE_ROOT=${AGENTOPS_OTEL_CACHE:-$HOME/.cache/agentops-otel}
+
+log() { printf '[backends] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() {
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+MODE=build
+WANT=()
+for arg in "$@"; do
+    case $arg in
+        --print) MODE=print ;;
+        -h|--help) usage; exit 0 ;;
+        jaeger|otelcol|tempo) WANT+=("$arg") ;;
+        *) usage >&2; die "unknown argument: $arg" ;;
+    esac
+done
+[ ${#WANT[@]} -gt 0 ] || WANT=(jaeger otelcol)
+
+# --- Go environment ---------------------------------------------------------------------------------
+find_go() {
+    if command -v go >/dev/null 2>&1; then command -v go
+    elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go
+    else return 1
+    fi
+}
+
+setup_go() {
+    GO=$(find_go) || die "no Go toolchain found (need go >= 1.24 on PATH or in /usr/local/go/bin)"
+    export CGO_ENABLED=0
+    # A 2-core machine builds these in one go; keep parallelism at the core count and don't stamp VCS
+    # data (there is no VCS checkout in a module zip).
+    local flags=${GOFLAGS:-}
+    case " $flags " in *" -buildvcs="*) ;; *) flags="$flags -buildvcs=false" ;; esac
+    case " $flags " in *" -p="*) ;; *) flags="$flags -p=$(nproc 2>/dev/null || echo 2)" ;; esac
+    export GOFLAGS=${flags# }
+    # Never let a go.mod trigger a toolchain download in the middle of a build.
+    export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+    log "using $("$GO" version) (GOFLAGS='$GOFLAGS', CGO_ENABLED=0)"
+}
+
+# Serialize builds of the same cache between concurrent callers (two test sessions, make -j).
+lock_cache() {
+    mkdir -p "$CACHE_ROOT"
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$CACHE_ROOT/.lock"
+        if ! flock -n 9; then
+            log "another build holds $CACHE_ROOT/.lock; waiting"
+            flock 9
+        fi
+    fi
+}
+
+# Install $1 (a built file) as $2 atomically, so an interrupted build never leaves a half binary.
+install_atomic() {
+    mkdir -p "$(dirname "$2")"
+    cp "$1" "$2.tmp.$$"
+    chmod 0755 "$2.tmp.$$"
+    mv -f "$2.tmp.$$" "$2"
+}
+
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+
+# --- Jaeger ------------------------------------------------------------------------------------------
+jaeger_cached() { echo "$CACHE_ROOT/jaeger-$JAEGER_VERSION/jaeger"; }
+
+find_jaeger() {
+    if [ -n "${JAEGER_BIN:-}" ]; then
+        [ -x "$JAEGER_BIN" ] || die "JAEGER_BIN=$JAEGER_BIN is not an executable file"
+        log "jaeger: using JAEGER_BIN ($JAEGER_BIN)"
+        echo "$JAEGER_BIN"; return 0
+    fi
+    if command -v jaeger >/dev/null 2>&1; then
+        log "jaeger: found on PATH ($(command -v jaeger))"
+        command -v jaeger; return 0
+    fi
+    local cached; cached=$(jaeger_cached)
+    if [ -x "$cached" ]; then
+        log "jaeger: cached ($cached)"
+        echo "$cached"; return 0
+    fi
+    return 1
+}
+
+build_jaeger() {
+    local start; start=$(date +%s)
+    local target; target=$(jaeger_cached)
+    log "jaeger: building Jaeger v$JAEGER_VERSION (module $JAEGER_MODULE@$JAEGER_MODULE_VERSION) into $(dirname "$target")"
+    log "jaeger: downloading module source"
+    local src
+    src=$("$GO" mod download -json "$JAEGER_MODULE@$JAEGER_MODULE_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    [ -n "$src" ] && [ -d "$src" ] || die "could not download $JAEGER_MODULE@$JAEGER_MODULE_VERSION"
+    local work; work=$(mktemp -d "$CACHE_ROOT/.build-jaeger.XXXXXX")
+    # shellcheck disable=SC2064  # expand $work now
+    trap "rm -rf '$work'" EXIT
+    cp -R "$src/." "$work/src"
+    chmod -R u+w "$work/src"
+    log "jaeger: compiling ./cmd/jaeger (cold: downloads ~400 modules and takes several minutes on 2 cores)"
+    local v=$JAEGER_MODULE/internal/version
+    (cd "$work/src" && "$GO" build -trimpath -o "$work/jaeger" \
+        -ldflags "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_COMMIT -X $v.date=$JAEGER_DATE" \
+        ./cmd/jaeger) >&2
+    "$work/jaeger" --help >/dev/null 2>&1 || die "the built jaeger binary does not run"
+    install_atomic "$work/jaeger" "$target"
+    rm -rf "$work"; trap - EXIT
+    log "jaeger: built in $(elapsed "$start") -> $target"
+    echo "$target"
+}
+
+# --- OpenTelemetry Collector -------------------------------------------------------------------------
+# Comments and blank lines don't change the binary, so they don't change the cache key.
+manifest_key() {
+    sed -e 's/[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' "$MANIFEST" | sha256sum | cut -c1-12
+}
+otelcol_cached() { echo "$CACHE_ROOT/$OTELCOL_NAME-$OTELCOL_VERSION-$(manifest_key)/$OTELCOL_NAME"; }
+
+check_manifest() {
+    [ -f "$MANIFEST" ] || die "missing $MANIFEST"
+    # Every v0.x module must be the pinned release; stable v1.x core modules are checked by the builder.
+    local bad
+    bad=$(grep -E '^[[:space:]]*-?[[:space:]]*gomod:' "$MANIFEST" | grep -E ' v0\.' \
+        | grep -v " v$OTELCOL_VERSION\b" || true)
+    [ -z "$bad" ] || die "components in $MANIFEST not at v$OTELCOL_VERSION:"$'\n'"$bad"
+}
+
+find_otelcol() {
+    if [ -n "${OTELCOL_BIN:-}" ]; then
+        [ -x "$OTELCOL_BIN" ] || die "OTELCOL_BIN=$OTELCOL_BIN is not an executable file"
+        log "otelcol: using OTELCOL_BIN ($OTELCOL_BIN)"
+        echo "$OTELCOL_BIN"; return 0
+    fi
+    local name
+    for name in "$OTELCOL_NAME" otelcol; do
+        if command -v "$name" >/dev/null 2>&1; then
+            log "otelcol: found on PATH ($(command -v "$name")); it must include the manifest's components"
+            command -v "$name"; return 0
+        fi
+    done
+    local cached; cached=$(otelcol_cached)
+    if [ -x "$cached" ]; then
+        log "otelcol: cached ($cached)"
+        echo "$cached"; return 0
+    fi
+    return 1
+}
+
+build_otelcol() {
+    local start; start=$(date +%s)
+    check_manifest
+    local target; target=$(otelcol_cached)
+    local builder=$CACHE_ROOT/ocb-$OTELCOL_VERSION/builder
+    if [ -x "$builder" ]; then
+        log "otelcol: builder cached ($builder)"
+    else
+        log "otelcol: installing the OpenTelemetry Collector Builder v$OTELCOL_VERSION"
+        GOBIN=$(dirname "$builder") "$GO" install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION" >&2
+    fi
+    local work; work=$(mktemp -d "$CACHE_ROOT/.build-otelcol.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    # The repo manifest leaves output_path relative; build in a scratch folder of the cache instead.
+    sed -E "s#^([[:space:]]*output_path:).*#\1 $work/dist#" "$MANIFEST" >"$work/manifest.yaml"
+    # The builder's `go mod tidy` also loads the TESTS of every component, and the proxy refuses a few
+    # test-only modules (pkg/golden, extension/encoding/otlpencodingextension at v0.155.0), which makes
+    # tidy fail. GOFLAGS=-e reaches only go commands that know -e (tidy here; not download or build),
+    # so tidy tolerates exactly those unloadable test imports while a module the binary really needs
+    # still fails `go build`.
+    log "otelcol: generating, resolving modules and compiling $OTELCOL_NAME v$OTELCOL_VERSION (cold: several minutes)"
+    (cd "$work" && GOFLAGS="$GOFLAGS -e" "$builder" --config "$work/manifest.yaml") >&2
+    [ -x "$work/dist/$OTELCOL_NAME" ] || die "the builder produced no $work/dist/$OTELCOL_NAME"
+    "$work/dist/$OTELCOL_NAME" --version >&2 || die "the built $OTELCOL_NAME does not run"
+    install_atomic "$work/dist/$OTELCOL_NAME" "$target"
+    rm -rf "$work"; trap - EXIT
+    log "otelcol: built in $(elapsed "$start") -> $target"
+    echo "$target"
+}
+
+# --- Tempo (optional, never built) -------------------------------------------------------------------
+find_tempo() {
+    if [ -n "${TEMPO_BIN:-}" ]; then
+        [ -x "$TEMPO_BIN" ] || die "TEMPO_BIN=$TEMPO_BIN is not an executable file"
+        log "tempo: using TEMPO_BIN ($TEMPO_BIN)"
+        echo "$TEMPO_BIN"; return 0
+    fi
+    if command -v tempo >/dev/null 2>&1; then
+        log "tempo: found on PATH ($(command -v tempo))"
+        command -v tempo; return 0
+    fi
+    return 1
+}
+
+# --- main --------------------------------------------------------------------------------------------
+status=0
+for name in "${WANT[@]}"; do
+    path=""
+    if path=$("find_$name"); then
+        echo "$name=$path"
+        continue
+    fi
+    if [ "$name" = tempo ]; then
+        log "tempo: not found; set TEMPO_BIN. It cannot be built here: the Go module proxy serves no"
+        log "tempo:   Tempo v2 module version (only v1.5.0 from 2022, without /api/v2/traces)."
+        status=1; continue
+    fi
+    if [ "$MODE" = print ]; then
+        log "$name: not found (run scripts/backends.sh to build it into $CACHE_ROOT)"
+        status=1; continue
+    fi
+    [ -n "${GO:-}" ] || setup_go
+    lock_cache
+    # Another caller may have finished the build while we waited for the lock.
+    if path=$("find_$name" 2>/dev/null); then
+        log "$name: cached ($path)"
+    else
+        path=$("build_$name")
+    fi
+    echo "$name=$path"
+done
+exit $status
