@@ -1,21 +1,390 @@
-"""OTLP JSON in all three dialects (collector file exporter, Jaeger v3, Tempo), streamed."""
+"""OTLP JSON in all three dialects (collector file exporter, Jaeger v3, Tempo), streamed.
+
+The dialects differ in ways a strict decoder trips over: ids in hex or base64, enums as numbers or
+names, 64-bit ints as strings or numbers, ``resourceSpans`` or ``batches``, an optional
+``{"result": ...}`` / ``{"trace": ...}`` wrapper. One typed ``msgspec`` schema with lax coercion
+accepts all of them in a single pass.
+
+Files are memory-mapped and decoded line by line; a span's attributes stay a zero-copy view into
+the map (see ``_lazyattrs``), and pages already decoded are handed back to the OS, so a million
+spans fit in a few hundred MB. A ``.gz`` file is first inflated into an anonymous temporary file so
+the same path applies. The cyclic GC is paused while a line is decoded: the decoder allocates
+thousands of container objects per line, and letting the collector scan them repeatedly made bulk
+decoding 4–5x slower in measurements.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gc
+import gzip
+import logging
+import mmap
 import os
-from collections.abc import Iterator
-from typing import Any
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import MappingProxyType
+from typing import IO, Any, Final
 
-from agentops_otel.read._record import SpanRecord
+import msgspec
+
+from agentops_otel._lazyattrs import KeyValue, LazyAttributes, kv_dict
+from agentops_otel.read._errors import MalformedPayload, ReadError
+from agentops_otel.read._record import SpanEventRecord, SpanRecord
+
+_log = logging.getLogger(__name__)
 
 
-def decode_otlp_json(obj_or_bytes: bytes | str | dict[str, Any]) -> Iterator[SpanRecord]:
-    """Records from one OTLP JSON document (``resourceSpans``/``batches``, optionally wrapped)."""
-    raise NotImplementedError
-    yield  # pragma: no cover
+# --- wire schema (only what we read; unknown fields are skipped by msgspec) --------------------
+class _Status(msgspec.Struct, gc=False):
+    code: int | str = 0
+    message: str = ""
+
+
+class _Event(msgspec.Struct, gc=False):
+    name: str = ""
+    timeUnixNano: int = 0
+    attributes: list[KeyValue] = []
+
+
+class _Span(msgspec.Struct, gc=False):
+    traceId: str = ""
+    spanId: str = ""
+    parentSpanId: str = ""
+    name: str = ""
+    kind: int | str = 0
+    startTimeUnixNano: int = 0
+    endTimeUnixNano: int = 0
+    attributes: msgspec.Raw = msgspec.Raw(b"[]")
+    events: msgspec.Raw = msgspec.Raw(b"[]")
+    status: _Status | None = None
+
+
+class _Scope(msgspec.Struct, gc=False):
+    name: str = ""
+
+
+class _ScopeSpans(msgspec.Struct, gc=False):
+    spans: list[_Span] = []
+    scope: _Scope | None = None
+    instrumentationLibrary: _Scope | None = None
+
+
+class _Resource(msgspec.Struct, gc=False):
+    attributes: msgspec.Raw = msgspec.Raw(b"[]")
+
+
+class _ResourceSpans(msgspec.Struct, gc=False):
+    resource: _Resource | None = None
+    scopeSpans: list[_ScopeSpans] = []
+    instrumentationLibrarySpans: list[_ScopeSpans] = []
+
+
+class _Traces(msgspec.Struct, gc=False):
+    resourceSpans: list[_ResourceSpans] = []
+    batches: list[_ResourceSpans] = []
+
+
+class _Document(msgspec.Struct, gc=False):
+    """Any of the dialects' top-level objects: bare, Jaeger's ``result`` or Tempo v2's ``trace``."""
+
+    resourceSpans: list[_ResourceSpans] = []
+    batches: list[_ResourceSpans] = []
+    result: _Traces | None = None
+    trace: _Traces | None = None
+
+
+_DOC_DECODER: Final = msgspec.json.Decoder(_Document, strict=False)
+_EVENTS_DECODER: Final = msgspec.json.Decoder(list[_Event], strict=False)
+
+_KIND_NAMES: Final = {
+    "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
+    "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
+}
+_STATUS_NAMES: Final = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
+_EMPTY: Final[MappingProxyType[str, Any]] = MappingProxyType({})
+_ZERO_SPAN_ID: Final = "0" * 16
+
+
+# --- small normalisers -----------------------------------------------------------------------
+def _norm_id(value: str, hex_len: int) -> str:
+    """Lowercase hex whatever the dialect wrote (hex, base64, or hex with leading zeros cut)."""
+    if len(value) == hex_len:
+        return value if value.islower() or value.isdigit() else value.lower()
+    try:
+        if len(value) < hex_len:
+            int(value, 16)
+            return value.lower().rjust(hex_len, "0")
+    except ValueError:
+        pass
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value
+                               else None, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedPayload(f"span or trace id {value!r} is neither hex nor base64") from None
+    return raw.hex().rjust(hex_len, "0")
+
+
+def _kind(value: int | str) -> int:
+    """OTLP's enum (internal = 1) to the SDK's SpanKind value (internal = 0)."""
+    if isinstance(value, str):
+        value = _KIND_NAMES.get(value.upper(), 0) if not value.isdigit() else int(value)
+    return value - 1 if value > 0 else 0
+
+
+def _status(status: _Status | None) -> tuple[int, str]:
+    if status is None:
+        return 0, ""
+    code = status.code
+    if isinstance(code, str):
+        code = _STATUS_NAMES.get(code.upper(), 0) if not code.isdigit() else int(code)
+    return code, status.message
+
+
+def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
+    if len(raw) <= 2:
+        return ()
+    try:
+        events = _EVENTS_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise MalformedPayload(f"malformed span events: {exc}") from None
+    return tuple(
+        SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(kv_dict(e.attributes))) for e in events
+    )
+
+
+class _Converter:
+    """Turns decoded documents into records, sharing repeated strings and resources.
+
+    Trace ids, parent ids, span names and resources repeat across spans; handing out one shared
+    object per distinct value keeps a large reassembly's memory down at the cost of a dict
+    lookup. The caches are bounded and reset when they grow past ``_MAX_CACHE``.
+    """
+
+    _MAX_CACHE: Final = 50_000
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._resources: dict[bytes, MappingProxyType[str, Any]] = {}
+
+    def _resource(self, res: _Resource | None) -> MappingProxyType[str, Any]:
+        if res is None or len(res.attributes) <= 2:
+            return _EMPTY
+        key = bytes(res.attributes)
+        found = self._resources.get(key)
+        if found is None:
+            try:
+                found = MappingProxyType(LazyAttributes(key).to_dict())
+            except ReadError:
+                found = _EMPTY
+            if len(self._resources) > 1000:
+                self._resources.clear()
+            self._resources[key] = found
+        return found
+
+    def records(self, doc: _Document) -> Iterator[SpanRecord]:
+        ids = self._ids
+        names = self._names
+        if len(ids) > self._MAX_CACHE:
+            ids.clear()
+        if len(names) > self._MAX_CACHE:
+            names.clear()
+        for batches in (doc.resourceSpans, doc.batches, doc.result and doc.result.resourceSpans,
+                        doc.result and doc.result.batches, doc.trace and doc.trace.resourceSpans,
+                        doc.trace and doc.trace.batches):
+            if not batches:
+                continue
+            for rs in batches:
+                resource = self._resource(rs.resource)
+                for ss in rs.scopeSpans or rs.instrumentationLibrarySpans:
+                    sc = ss.scope or ss.instrumentationLibrary
+                    scope = sc.name if sc is not None else ""
+                    for s in ss.spans:
+                        tid = ids.get(s.traceId)
+                        if tid is None:
+                            if not s.traceId:
+                                raise MalformedPayload(f"span {s.name!r} has no traceId")
+                            tid = ids[s.traceId] = _norm_id(s.traceId, 32)
+                        if not s.spanId:
+                            raise MalformedPayload(f"span {s.name!r} has no spanId")
+                        sid = _norm_id(s.spanId, 16)
+                        pid: str | None = None
+                        if s.parentSpanId:
+                            pid = ids.get(s.parentSpanId)
+                            if pid is None:
+                                pid = ids[s.parentSpanId] = _norm_id(s.parentSpanId, 16)
+                            if pid == _ZERO_SPAN_ID:
+                                pid = None
+                        name = names.get(s.name)
+                        if name is None:
+                            name = names[s.name] = s.name
+                        code, message = _status(s.status)
+                        yield SpanRecord(
+                            tid, sid, pid, name, _kind(s.kind), s.startTimeUnixNano, s.endTimeUnixNano,
+                            code, message, LazyAttributes(s.attributes),  # type: ignore[arg-type]
+                            _events(s.events), resource, scope,
+                        )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC for a bulk allocation burst, restoring the caller's setting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _decode_document(data: Any, where: str) -> _Document:
+    try:
+        return _DOC_DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise MalformedPayload(f"{where}: not OTLP JSON ({exc})") from None
+
+
+def decode_otlp_json(obj_or_bytes: bytes | bytearray | memoryview | str | dict[str, Any]) -> Iterator[SpanRecord]:
+    """Records from one OTLP JSON document in any dialect (bare, ``{"result":…}``, ``{"trace":…}``).
+
+    A dict (already parsed JSON) is re-encoded once so it goes through the same tolerant path.
+    """
+    data: Any = obj_or_bytes
+    if isinstance(data, dict):
+        data = msgspec.json.encode(data)
+    elif isinstance(data, str):
+        data = data.encode()
+    with gc_paused():
+        doc = _decode_document(data, "payload")
+        records = list(_Converter().records(doc))
+    yield from records
+
+
+# --- files ---------------------------------------------------------------------------------
+_PAGE: Final = mmap.PAGESIZE
+_RELEASE_EVERY: Final = 32 * 1024 * 1024
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _inflate_to_temp(path: str) -> IO[bytes]:
+    tmp = tempfile.TemporaryFile(prefix="agentops-otel-")  # noqa: SIM115 - returned open
+    try:
+        with gzip.open(path, "rb") as src:
+            shutil.copyfileobj(src, tmp, 4 * 1024 * 1024)
+    except (OSError, EOFError, zlib.error) as exc:
+        tmp.close()
+        raise MalformedPayload(f"{path}: broken gzip stream ({exc})") from None
+    tmp.flush()
+    return tmp
+
+
+def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | None]:
+    """The file's bytes, memory-mapped when possible, else read whole; plus a page releaser."""
+    try:
+        gz = _is_gzip(path)
+        fh: IO[bytes] = _inflate_to_temp(path) if gz else open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise ReadError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReadError(f"{path}: is a directory, expected an OTLP JSON(-lines) file") from None
+    except PermissionError:
+        raise ReadError(f"{path}: permission denied") from None
+    with fh:
+        try:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return b"", None
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # keeps its own descriptor
+        except (OSError, ValueError):
+            fh.seek(0)
+            return fh.read(), None
+
+    def release(upto: int) -> None:
+        # Hand decoded pages back; views into them fault back in from the page cache on access.
+        end = upto - upto % _PAGE
+        if end > 0 and hasattr(mm, "madvise"):
+            try:
+                mm.madvise(mmap.MADV_DONTNEED, 0, end)
+            except (OSError, ValueError):
+                pass
+
+    return mm, release
+
+
+def iter_documents(path: str | os.PathLike[str]) -> Iterator[tuple[int, memoryview]]:
+    """(line number, zero-copy view) for each non-blank line of the file."""
+    p = os.fspath(path)
+    data, release = _open_map(p)
+    view = memoryview(data)
+    n = len(data)
+    pos = 0
+    lineno = 0
+    released = 0
+    while pos < n:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = n
+        lineno += 1
+        chunk = view[pos:end]
+        pos = end + 1
+        if chunk.nbytes < 8 and not bytes(chunk).strip():
+            continue
+        yield lineno, chunk
+        if release is not None and pos - released > _RELEASE_EVERY:
+            release(pos)
+            released = pos
 
 
 def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
-    """Stream records from a JSON-lines file (``.gz`` too) or a single JSON document."""
-    raise NotImplementedError
-    yield  # pragma: no cover
+    """Stream records from a JSON-lines file (one OTLP document per line, ``.gz`` too).
+
+    A file holding one pretty-printed document (``.json``) is accepted as well. A last line cut
+    short (a writer still appending) is skipped with a warning; any other malformed line raises
+    ``MalformedPayload`` naming the line.
+    """
+    p = os.fspath(path)
+    conv = _Converter()
+    lines = iter_documents(p)
+    first = True
+    for lineno, chunk in lines:
+        with gc_paused():
+            try:
+                doc = _DOC_DECODER.decode(chunk)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                doc = None
+                error = exc
+            if doc is None:
+                if first:
+                    # Maybe one multi-line document (a pretty-printed .json export).
+                    yield from _whole_file(p, conv, lineno, error)
+                    return
+                if next(lines, None) is None:
+                    _log.warning("%s: skipping truncated last line %d (%s)", p, lineno, error)
+                    return
+                raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({error})")
+            records = list(conv.records(doc))
+        first = False
+        yield from records
+
+
+def _whole_file(path: str, conv: _Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:
+    data, _ = _open_map(path)
+    with gc_paused():
+        try:
+            doc = _DOC_DECODER.decode(memoryview(data))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({error})") from None
+        records = list(conv.records(doc))
+    yield from records
+
+
+__all__ = ["decode_otlp_json", "gc_paused", "iter_documents", "read_otlp_file"]

@@ -1,0 +1,195 @@
+"""OTLP attribute lists kept as undecoded JSON until someone looks inside.
+
+Decoding every attribute of every span costs more than parsing the rest of the file, and the
+resulting dicts weigh ~6 KB a span; a reassembly only needs ``session.id`` up front. So a span's
+attributes stay a view of the source bytes (for a file, a view into its memory map, which the OS
+can page out) and are decoded on first real access. The grouping key is pulled out with one
+regular expression instead; anything the expression does not recognise falls back to the full
+decode, so the shortcut can make things faster but never wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+import msgspec
+
+from agentops_otel.semconv import SESSION_ID
+
+
+class AnyValue(msgspec.Struct, gc=False):
+    """OTLP ``AnyValue``: at most one field is set. Ints and doubles may arrive as strings."""
+
+    stringValue: str | None = None
+    intValue: int | str | None = None
+    doubleValue: float | str | None = None
+    boolValue: bool | None = None
+    arrayValue: ArrayValue | None = None
+    kvlistValue: KvList | None = None
+    bytesValue: str | None = None
+
+
+class KeyValue(msgspec.Struct, gc=False):
+    key: str
+    value: AnyValue | None = None
+
+
+class ArrayValue(msgspec.Struct, gc=False):
+    values: list[AnyValue] = []
+
+
+class KvList(msgspec.Struct, gc=False):
+    values: list[KeyValue] = []
+
+
+_KV_LIST_DECODER: Final = msgspec.json.Decoder(list[KeyValue], strict=False)
+_SPECIAL_FLOATS: Final = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def any_value(v: AnyValue | None) -> Any:
+    """Plain Python value of an OTLP AnyValue (arrays as tuples, kvlists as dicts)."""
+    if v is None:
+        return None
+    if v.stringValue is not None:
+        return v.stringValue
+    if v.intValue is not None:
+        iv = v.intValue
+        return iv if isinstance(iv, int) else int(iv)
+    if v.doubleValue is not None:
+        dv = v.doubleValue
+        if isinstance(dv, str):
+            return _SPECIAL_FLOATS[dv] if dv in _SPECIAL_FLOATS else float(dv)
+        return float(dv)
+    if v.boolValue is not None:
+        return v.boolValue
+    if v.arrayValue is not None:
+        return tuple(any_value(x) for x in v.arrayValue.values)
+    if v.kvlistValue is not None:
+        return kv_dict(v.kvlistValue.values)
+    if v.bytesValue is not None:
+        try:
+            return base64.b64decode(v.bytesValue)
+        except ValueError:
+            return v.bytesValue
+    return None
+
+
+def kv_dict(kvs: list[KeyValue]) -> dict[str, Any]:
+    return {kv.key: any_value(kv.value) for kv in kvs}
+
+
+def decode_kv_json(raw: Any) -> dict[str, Any]:
+    """Decode an OTLP JSON attribute list (bytes-like) to a dict; ``msgspec`` errors propagate."""
+    return kv_dict(_KV_LIST_DECODER.decode(raw))
+
+
+# The compact form every known producer writes; whitespace tolerated for pretty-printed files.
+_SID_RE: Final = re.compile(
+    rb'"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"'
+)
+_SID_PRESENT_RE: Final = re.compile(rb'"session\.id"')
+_UNKNOWN: Final[Any] = object()
+
+
+class LazyAttributes(msgspec.Struct, gc=False):
+    """Read-only mapping over an undecoded OTLP attribute list.
+
+    Not GC-tracked and without a ``__dict__`` so a million of them stay cheap; the decoded dict is
+    cached on first full access. Invalid JSON surfaces as an empty mapping plus
+    ``decode_error``, never as an exception in a renderer.
+    """
+
+    raw: Any
+    """A bytes-like object: ``bytes`` or a ``msgspec.Raw`` view into the source buffer."""
+    _decoded: dict[str, Any] | None = None
+    _sid: Any = _UNKNOWN
+    decode_error: str | None = None
+
+    # --- the hot path -----------------------------------------------------------------------
+    def session_id(self) -> str | None:
+        """``session.id`` without decoding the rest (cached)."""
+        sid = self._sid
+        if sid is _UNKNOWN:
+            sid = self._find_session_id()
+            self._sid = sid
+        return sid  # type: ignore[no-any-return]
+
+    def _find_session_id(self) -> str | None:
+        if self._decoded is None:
+            m = _SID_RE.search(self.raw)
+            if m is not None:
+                return m.group(1).decode("utf-8", "replace") or None
+            if _SID_PRESENT_RE.search(self.raw) is None:
+                return None
+        value = self._dict().get(SESSION_ID)
+        if value is None or value == "":
+            return None
+        return value if isinstance(value, str) else str(value)
+
+    # --- Mapping protocol ---------------------------------------------------------------------
+    def _dict(self) -> dict[str, Any]:
+        d = self._decoded
+        if d is None:
+            try:
+                d = decode_kv_json(self.raw)
+            except (msgspec.DecodeError, msgspec.ValidationError, ValueError, KeyError) as exc:
+                d = {}
+                self.decode_error = str(exc)
+            self._decoded = d
+        return d
+
+    def __getitem__(self, key: str) -> Any:
+        if key == SESSION_ID and self._decoded is None:
+            sid = self.session_id()
+            if sid is None:
+                raise KeyError(key)
+            return sid
+        return self._dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == SESSION_ID and self._decoded is None:
+            sid = self.session_id()
+            return default if sid is None else sid
+        return self._dict().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def keys(self) -> Any:
+        return self._dict().keys()
+
+    def items(self) -> Any:
+        return self._dict().items()
+
+    def values(self) -> Any:
+        return self._dict().values()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._dict() == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"LazyAttributes({self._dict()!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A fresh plain dict (for JSON output or mutation by the caller)."""
+        return dict(self._dict())
+
+
+Mapping.register(LazyAttributes)
+
+__all__ = ["AnyValue", "KeyValue", "LazyAttributes", "any_value", "decode_kv_json", "kv_dict"]
