@@ -1,0 +1,89 @@
+"""Message content follows OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: span, event, both, or nowhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openai import OpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai_helpers import attrs, content, only_span
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import config, semconv
+from agentops_otel._serialize import TRUNCATED_MARKER
+
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello there"}]
+CONTENT_KEYS = (semconv.GEN_AI_INPUT_MESSAGES, semconv.GEN_AI_OUTPUT_MESSAGES)
+
+
+@pytest.mark.parametrize(("mode", "on_span", "on_event"), [
+    ("no_content", False, False),
+    ("span_only", True, False),
+    ("event_only", False, True),
+    ("span_and_event", True, True),
+    ("true", True, False),
+    ("false", False, False),
+])
+def test_capture_modes(mode: str, on_span: bool, on_event: bool, client: OpenAI,
+                       monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """Each mode puts input/output messages on the span, on one details event, both, or nowhere."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, mode)
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    span = only_span(span_exporter)
+    a = attrs(span)
+    for key in CONTENT_KEYS:
+        assert (key in a) is on_span
+    events = [e for e in span.events if e.name == semconv.EVENT_INFERENCE_DETAILS]
+    assert len(events) == (1 if on_event else 0)
+    if on_event:
+        event_attrs = dict(events[0].attributes or {})
+        assert json.loads(event_attrs[semconv.GEN_AI_INPUT_MESSAGES]) == [
+            {"role": "user", "parts": [{"type": "text", "content": "hello there"}]}]
+        assert json.loads(event_attrs[semconv.GEN_AI_OUTPUT_MESSAGES])[0]["finish_reason"] == "stop"
+    # tokens and cost are recorded whatever the content mode
+    assert semconv.COST_USD in a
+
+
+def test_bare_instrumentor_captures_nothing_by_default(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                       span_exporter: InMemorySpanExporter) -> None:
+    """With the env var unset and no init(), content stays off (the OTel default)."""
+    monkeypatch.delenv(semconv.ENV_CAPTURE_CONTENT)
+    monkeypatch.setattr(config.state, "capture_default", config.ContentCapture.NO_CONTENT)
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert not any(k in a for k in CONTENT_KEYS)
+
+
+def test_init_default_captures_on_span(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                       span_exporter: InMemorySpanExporter) -> None:
+    """With the env var unset after init() (capture_default span_only), content is on the span."""
+    monkeypatch.delenv(semconv.ENV_CAPTURE_CONTENT)
+    monkeypatch.setattr(config.state, "capture_default", config.ContentCapture.SPAN_ONLY)
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)[0]["role"] == "user"
+
+
+def test_long_content_is_cut_but_stays_valid_json(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                  span_exporter: InMemorySpanExporter) -> None:
+    """Each content string is bounded by AGENTOPS_OTEL_MAX_VALUE_CHARS with a marker; the attribute still parses."""
+    monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, "10")
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x" * 500}])
+    text = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]["content"]
+    assert text == "x" * 10 + TRUNCATED_MARKER.format(n=490)
+
+
+def test_inline_images_are_summarised_not_copied(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A data: URL image is recorded as a blob summary, a remote image as a uri part."""
+    data_url = "data:image/png;base64," + "A" * 1000
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": [
+        {"type": "text", "text": "what is this"},
+        {"type": "image_url", "image_url": {"url": data_url}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+    ]}])
+    parts = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)[0]["parts"]
+    assert parts[0] == {"type": "text", "content": "what is this"}
+    assert parts[1]["type"] == "blob"
+    assert parts[1]["mime_type"] == "image/png"
+    assert "AAAA" not in json.dumps(parts[1])
+    assert parts[2] == {"type": "uri", "modality": "image", "uri": "https://example.com/cat.png"}

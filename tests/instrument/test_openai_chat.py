@@ -1,0 +1,289 @@
+"""Chat completions (create and parse, sync and async) become one CLIENT span with GenAI attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+from openai import AsyncOpenAI, OpenAI
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+from openai_helpers import SECRET_KEY, attrs, content, llm_spans, only_span
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+from pydantic import BaseModel
+
+from agentops_otel import semconv
+from agentops_otel.cost import price_call, register_price
+from agentops_otel.testing import OpenAIServer, Reply, Usage
+
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Where is my invoice?"}]
+TOOL: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {"name": "fetch", "description": "Fetch a customer",
+                 "parameters": {"type": "object", "properties": {"id": {"type": "integer"}}}},
+}
+
+
+def test_create_records_request_response_usage_and_cost(client: OpenAI, server: OpenAIServer,
+                                                         span_exporter: InMemorySpanExporter) -> None:
+    """A plain create gives `chat {model}`, CLIENT, with request params, response ids, tokens, server and cost."""
+    server.queue(Reply.text("Here it is.", usage=Usage(prompt_tokens=1000, completion_tokens=50,
+                                                       cached_tokens=400, reasoning_tokens=7)))
+    result = client.chat.completions.create(
+        model="gpt-4o", messages=USER, temperature=0.5, top_p=0.9, max_tokens=100, seed=7, stop="END", n=1,
+        frequency_penalty=0.1, presence_penalty=0.2, response_format={"type": "json_object"})
+    assert result.choices[0].message.content == "Here it is."
+    span = only_span(span_exporter)
+    a = attrs(span)
+    assert span.name == "chat gpt-4o"
+    assert span.kind is SpanKind.CLIENT
+    assert a[semconv.GEN_AI_OPERATION_NAME] == "chat"
+    assert a[semconv.GEN_AI_PROVIDER_NAME] == "openai"
+    assert a[semconv.GEN_AI_REQUEST_MODEL] == "gpt-4o"
+    assert a[semconv.GEN_AI_REQUEST_TEMPERATURE] == 0.5
+    assert a[semconv.GEN_AI_REQUEST_TOP_P] == 0.9
+    assert a[semconv.GEN_AI_REQUEST_MAX_TOKENS] == 100
+    assert a[semconv.GEN_AI_REQUEST_SEED] == 7
+    assert a[semconv.GEN_AI_REQUEST_STOP_SEQUENCES] == ("END",)
+    assert a[semconv.GEN_AI_REQUEST_CHOICE_COUNT] == 1
+    assert a[semconv.GEN_AI_REQUEST_FREQUENCY_PENALTY] == 0.1
+    assert a[semconv.GEN_AI_REQUEST_PRESENCE_PENALTY] == 0.2
+    assert a[semconv.GEN_AI_OUTPUT_TYPE] == "json"
+    assert a[semconv.GEN_AI_REQUEST_STREAM] is False
+    assert a[semconv.GEN_AI_RESPONSE_ID] == result.id
+    assert a[semconv.GEN_AI_RESPONSE_MODEL] == "gpt-4o"
+    assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 1000
+    assert a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 50
+    assert a[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 400
+    assert a[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] == 7
+    assert a[semconv.SERVER_ADDRESS] == "127.0.0.1"
+    assert a[semconv.SERVER_PORT] == server.port
+    assert a[semconv.COST_USD] == pytest.approx(
+        price_call("gpt-4o", input_tokens=1000, output_tokens=50, cache_read_tokens=400))
+    assert a[semconv.COST_USD] == pytest.approx((600 * 2.5 + 400 * 1.25 + 50 * 10) / 1e6)
+    assert semconv.USAGE_MISSING not in a
+    assert semconv.ERROR_TYPE not in a
+    assert span.status.status_code is StatusCode.UNSET
+
+
+def test_max_completion_tokens_is_the_max_tokens_attribute(client: OpenAI,
+                                                           span_exporter: InMemorySpanExporter) -> None:
+    """`max_completion_tokens` (the newer name) lands in gen_ai.request.max_tokens; a stop list stays a list."""
+    client.chat.completions.create(model="gpt-4o-mini", messages=USER, max_completion_tokens=64,
+                                   stop=["a", "b"])
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_REQUEST_MAX_TOKENS] == 64
+    assert a[semconv.GEN_AI_REQUEST_STOP_SEQUENCES] == ("a", "b")
+    assert semconv.GEN_AI_REQUEST_TEMPERATURE not in a
+
+
+def test_tool_calls_in_the_response(client: OpenAI, server: OpenAIServer,
+                                    span_exporter: InMemorySpanExporter) -> None:
+    """A tool-call answer records finish reason tool_calls and the call (id, name, parsed arguments)."""
+    server.queue(Reply.tool_calls(("fetch", {"id": 1}, "call_1"), ("fetch", {"id": 2}, "call_2")))
+    result = client.chat.completions.create(model="gpt-4o", messages=USER, tools=[TOOL])
+    assert result.choices[0].message.tool_calls is not None
+    span = only_span(span_exporter)
+    assert attrs(span)[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_calls",)
+    assert content(span, semconv.GEN_AI_OUTPUT_MESSAGES) == [{
+        "role": "assistant", "finish_reason": "tool_calls",
+        "parts": [{"type": "tool_call", "id": "call_1", "name": "fetch", "arguments": {"id": 1}},
+                  {"type": "tool_call", "id": "call_2", "name": "fetch", "arguments": {"id": 2}}],
+    }]
+    assert content(span, semconv.GEN_AI_TOOL_DEFINITIONS) == [{
+        "type": "function", "name": "fetch", "description": "Fetch a customer",
+        "parameters": {"type": "object", "properties": {"id": {"type": "integer"}}},
+    }]
+
+
+def test_history_with_tool_calls_and_results_in_parts_format(client: OpenAI,
+                                                             span_exporter: InMemorySpanExporter) -> None:
+    """Input messages use GenAI parts: text, tool_call (from the assistant), tool_call_response (from tools)."""
+    history: list[ChatCompletionMessageParam] = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "Find 1"}]},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "fetch", "arguments": '{"id": 1}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "customer 1"},
+    ]
+    client.chat.completions.create(model="gpt-4o", messages=history)
+    span = only_span(span_exporter)
+    assert content(span, semconv.GEN_AI_INPUT_MESSAGES) == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Find 1"}]},
+        {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "fetch", "arguments": {"id": 1}}]},
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": "customer 1"}]},
+    ]
+    assert content(span, semconv.GEN_AI_OUTPUT_MESSAGES) == [
+        {"role": "assistant", "parts": [{"type": "text", "content": "ok: Find 1"}], "finish_reason": "stop"}]
+
+
+def test_a_generator_of_messages_is_not_consumed(client: OpenAI, server: OpenAIServer,
+                                                 span_exporter: InMemorySpanExporter) -> None:
+    """Messages given as a one-shot iterable still reach the server whole (we only read lists)."""
+    client.chat.completions.create(model="gpt-4o", messages=(m for m in USER))
+    assert server.requests[-1].messages == [{"role": "user", "content": "Where is my invoice?"}]
+    assert semconv.GEN_AI_INPUT_MESSAGES not in attrs(only_span(span_exporter))
+
+
+async def test_async_create(aclient: AsyncOpenAI, server: OpenAIServer,
+                            span_exporter: InMemorySpanExporter) -> None:
+    """AsyncCompletions.create records the same attributes as the sync call."""
+    server.queue(Reply.text("async hi", usage=Usage(prompt_tokens=10, completion_tokens=2)))
+    result = await aclient.chat.completions.create(model="gpt-4o-mini", messages=USER, temperature=0)
+    assert result.choices[0].message.content == "async hi"
+    span = only_span(span_exporter)
+    a = attrs(span)
+    assert span.name == "chat gpt-4o-mini"
+    assert a[semconv.GEN_AI_REQUEST_TEMPERATURE] == 0.0
+    assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 10
+    assert a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
+    assert a[semconv.COST_USD] == pytest.approx((10 * 0.15 + 2 * 0.6) / 1e6)
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+def test_parse_is_one_span_with_json_output(client: OpenAI, server: OpenAIServer,
+                                            span_exporter: InMemorySpanExporter) -> None:
+    """chat.completions.parse gives exactly one span, output type json, and the parsed object to the user."""
+    server.queue(Reply.text('{"answer": "42"}'))
+    result = client.chat.completions.parse(model="gpt-4o", messages=USER, response_format=Answer)
+    assert result.choices[0].message.parsed == Answer(answer="42")
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_OUTPUT_TYPE] == "json"
+    assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] > 0
+
+
+async def test_async_parse(aclient: AsyncOpenAI, server: OpenAIServer,
+                           span_exporter: InMemorySpanExporter) -> None:
+    """AsyncCompletions.parse is instrumented too."""
+    server.queue(Reply.text('{"answer": "x"}'))
+    result = await aclient.chat.completions.parse(model="gpt-4o", messages=USER, response_format=Answer)
+    assert result.choices[0].message.parsed == Answer(answer="x")
+    assert only_span(span_exporter).name == "chat gpt-4o"
+
+
+def test_api_error_is_recorded_and_propagates_unchanged(client: OpenAI, server: OpenAIServer,
+                                                        span_exporter: InMemorySpanExporter) -> None:
+    """A 429 ends the span with status ERROR, error.type "429" and the exception event; the user gets the same error."""
+    server.queue(Reply.error(429))
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert caught.value.status_code == 429
+    span = only_span(span_exporter)
+    assert attrs(span)[semconv.ERROR_TYPE] == "429"
+    assert span.status.status_code is StatusCode.ERROR
+    assert [e.name for e in span.events] == ["exception"]
+    assert span.events[0].attributes is not None
+    assert span.events[0].attributes["exception.type"].endswith("RateLimitError")
+    assert semconv.COST_USD not in attrs(span)
+
+
+def test_connection_error_type_is_the_class_name(client: OpenAI, server: OpenAIServer,
+                                                 span_exporter: InMemorySpanExporter) -> None:
+    """A dropped connection (no HTTP status) records the exception class name as error.type."""
+    server.queue(Reply.text("never", fail_after_chunks=0))
+    with pytest.raises(openai.APIConnectionError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert attrs(only_span(span_exporter))[semconv.ERROR_TYPE] == "APIConnectionError"
+
+
+@pytest.fixture
+def module_client(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The module-level client (`openai.chat...`) pointed at the local server."""
+    monkeypatch.setattr(openai, "api_key", SECRET_KEY)
+    monkeypatch.setattr(openai, "base_url", server.base_url.rstrip("/") + "/")
+    monkeypatch.setattr(openai, "max_retries", 0)
+    openai._reset_client()
+    yield
+    openai._reset_client()
+
+
+@pytest.mark.usefixtures("module_client")
+def test_module_level_client(server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """`openai.chat.completions.create` (no explicit client) is covered, with the server taken from openai.base_url."""
+    server.queue(Reply.text("module"))
+    result = openai.chat.completions.create(model="gpt-4o", messages=USER)
+    assert result.choices[0].message.content == "module"
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.SERVER_PORT] == server.port
+    assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+
+
+def test_api_key_and_headers_never_reach_the_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """Neither the API key nor extra auth headers appear in any attribute or event."""
+    client.chat.completions.create(model="gpt-4o", messages=USER,
+                                   extra_headers={"Authorization": "Bearer sk-extra-SECRET"})
+    span = only_span(span_exporter)
+    dump = repr(attrs(span)) + repr([dict(e.attributes or {}) for e in span.events])
+    assert SECRET_KEY not in dump
+    assert "sk-extra-SECRET" not in dump
+    assert "Bearer" not in dump
+
+
+def test_span_is_current_during_the_call_and_child_of_the_callers_span(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """The LLM span nests under the caller's span (so it belongs to the caller's session trace)."""
+    with trace.get_tracer("test").start_as_current_span("agent step") as parent:
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    span = only_span(span_exporter)
+    assert span.parent is not None
+    assert span.parent.span_id == parent.get_span_context().span_id
+    assert span.context is not None
+    assert span.context.trace_id == parent.get_span_context().trace_id
+
+
+def test_raw_response_helper_gets_a_span_without_reading_the_body(client: OpenAI,
+                                                                  span_exporter: InMemorySpanExporter) -> None:
+    """with_raw_response still works for the user; its span has the request but says usage is unknown."""
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=USER)
+    assert raw.parse().choices[0].message.content == "ok: Where is my invoice?"
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_REQUEST_MODEL] == "gpt-4o"
+    assert a[semconv.USAGE_MISSING] is True
+
+
+def test_each_call_is_its_own_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """Two calls give two spans, with distinct response ids."""
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    spans = llm_spans(span_exporter)
+    assert len(spans) == 2
+    assert attrs(spans[0])[semconv.GEN_AI_RESPONSE_ID] != attrs(spans[1])[semconv.GEN_AI_RESPONSE_ID]
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("ft:gpt-4o-mini:acme::abc", (1000 * 0.15 + 100 * 0.6) / 1e6),
+    ("my-house-model", (1000 * 1.0 + 100 * 2.0) / 1e6),
+    ("totally-unknown-model", None),
+])
+def test_cost_on_the_span_for_fine_tuned_custom_and_unknown_models(
+        model: str, expected: float | None, client: OpenAI, server: OpenAIServer,
+        span_exporter: InMemorySpanExporter) -> None:
+    """Fine-tunes are priced as their base, registered models at their price; unknown ones carry no cost."""
+    register_price("my-house-model", input_per_mtok=1.0, output_per_mtok=2.0)
+    server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=100)))
+    client.chat.completions.create(model=model, messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 1000
+    assert semconv.USAGE_MISSING not in a
+    if expected is None:
+        assert semconv.COST_USD not in a
+    else:
+        assert a[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_cost_uses_the_response_model(client: OpenAI, server: OpenAIServer,
+                                      span_exporter: InMemorySpanExporter) -> None:
+    """The (more specific) response model is what gets priced: an alias resolving to gpt-4o costs gpt-4o."""
+    server.queue(Reply.text("x", model="gpt-4o-2024-08-06", usage=Usage(prompt_tokens=1000, completion_tokens=0)))
+    client.chat.completions.create(model="my-alias", messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2024-08-06"
+    assert a[semconv.COST_USD] == pytest.approx(1000 * 2.5 / 1e6)
