@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -209,11 +210,34 @@ def error_text(step: Step) -> str:
     return kind or msg
 
 
-def raised_here(step: Step) -> bool:
-    """True where the error happened, False on ancestors that only saw it propagate through."""
-    if step.status != "error" and step.error is None and step.kind != "error":
-        return False
-    return step.error is None or not step.error.span_id or step.error.span_id == step.span_id
+def failed(step: Step) -> bool:
+    """The step did not succeed: an error status or an error event."""
+    return step.status == "error" or step.kind == "error"
+
+
+def propagated(steps: Sequence[Step]) -> set[str]:
+    """Span ids whose error only passed through them on its way up from a descendant.
+
+    OpenTelemetry records an exception on every span it leaves, so a ``ValueError`` raised in a tool
+    inside an action shows on both; the replay marks ``← ERROR`` only where it was raised (the
+    deepest step with that same error), so the eye lands on the cause.
+    """
+    by_id = {s.span_id: s for s in steps}
+    out: set[str] = set()
+    for step in steps:
+        if not failed(step):
+            continue
+        err = step.error
+        key = (err.type, err.message) if err is not None else None
+        parent = by_id.get(step.parent_span_id or "")
+        seen = {step.span_id}
+        while parent is not None and parent.span_id not in seen:
+            seen.add(parent.span_id)
+            perr = parent.error if failed(parent) else None
+            if perr is not None and (perr.type, perr.message) == key:
+                out.add(parent.span_id)
+            parent = by_id.get(parent.parent_span_id or "")
+    return out
 
 
 def url_for(summary: SessionSummary, template: str) -> str:

@@ -35,7 +35,10 @@ Several sessions (``render_json([t1, t2])``)::
     {"schema": "agentops-otel/timelines@1", "sessions": [<timeline@1 document>, ...]}
 
 Keys always appear, in this order (``null`` when unknown); attribute keys are sorted. Ids are
-lowercase hex. ``input``/``output`` are the recorded JSON text, whole. Consumers must ignore keys
+lowercase hex. ``input``/``output`` are the recorded JSON text, whole; the attribute each was read
+from is left out of ``attributes`` so content is not carried twice. ``raised_here`` is false on a
+step an error only passed through (OpenTelemetry records it on every span it leaves): the replay
+marks the deepest one. Consumers must ignore keys
 they do not know: new keys may be added within a version, never removed or retyped.
 """
 
@@ -47,7 +50,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from agentops_otel.render._format import raised_here
+from agentops_otel import semconv as sc
+from agentops_otel.render._format import failed, propagated
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
 
 SCHEMA = "agentops-otel/timeline@1"
@@ -82,8 +86,43 @@ def _error(err: StepError | None) -> dict[str, Any] | None:
     return {"type": err.type, "message": err.message, "stacktrace": err.stacktrace, "span_id": err.span_id}
 
 
-def step_to_dict(step: Step, index: int) -> dict[str, Any]:
-    """One step in the schema's order; ``index`` is its position in the timeline."""
+_CONTENT_KEYS = frozenset({
+    sc.GEN_AI_INPUT_MESSAGES, sc.GEN_AI_OUTPUT_MESSAGES, sc.GEN_AI_TOOL_CALL_ARGUMENTS,
+    sc.GEN_AI_TOOL_CALL_RESULT, sc.ACTION_PARAMS, sc.ACTION_RETURNS,
+    "input.value", "output.value", "traceloop.entity.input", "traceloop.entity.output",
+})
+
+
+def _attributes(step: Step) -> dict[str, Any]:
+    """The span's attributes minus the one each of ``input``/``output`` was read from.
+
+    Prompts and tool results are the bulk of a session; carrying them twice would double the HTML
+    page and the document for nothing.
+    """
+    shown = {step.input, step.output} - {None}
+    attrs = step.attributes
+    keep = {}
+    for key in attrs:
+        value = attrs[key]
+        if key in _CONTENT_KEYS and (value if isinstance(value, str) else _dumps(value)) in shown:
+            continue
+        keep[key] = value
+    result: dict[str, Any] = _plain(keep)
+    return result
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except ValueError:
+        return ""
+
+
+def step_to_dict(step: Step, index: int, *, passed_through: bool = False) -> dict[str, Any]:
+    """One step in the schema's order; ``index`` is its position in the timeline.
+
+    ``passed_through`` marks an error that was raised in a descendant (see ``raised_here``).
+    """
     return {
         "index": index,
         "span_id": step.span_id,
@@ -98,14 +137,14 @@ def step_to_dict(step: Step, index: int) -> dict[str, Any]:
         "depth": step.depth,
         "status": step.status,
         "error": _error(step.error),
-        "raised_here": raised_here(step),
+        "raised_here": failed(step) and not passed_through,
         "input": step.input,
         "output": step.output,
         "model": step.model,
         "cost_usd": _plain(step.cost_usd),
         "input_tokens": step.input_tokens,
         "output_tokens": step.output_tokens,
-        "attributes": _plain(step.attributes),
+        "attributes": _attributes(step),
         "flags": list(step.flags),
         "skew_ns": step.skew_ns,
         "seq": step.seq,
@@ -156,10 +195,11 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
 
 def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     """One session as a ``agentops-otel/timeline@1`` document (plain dicts, lists and scalars)."""
+    through = propagated(timeline.steps)
     return {
         "schema": SCHEMA,
         "summary": summary_to_dict(timeline.summary, _failed_index(timeline)),
-        "steps": [step_to_dict(s, i) for i, s in enumerate(timeline.steps)],
+        "steps": [step_to_dict(s, i, passed_through=s.span_id in through) for i, s in enumerate(timeline.steps)],
     }
 
 

@@ -234,7 +234,7 @@
     if (st.error) {
       var err = st.error;
       var head = errorText(st);
-      if (!st.raised_here && err.span_id && err.span_id !== st.span_id) { head += "  (raised in span " + err.span_id + ")"; }
+      if (!st.raised_here) { head += "  (passed through: raised in a nested step)"; }
       block(d, "Error", head + (err.stacktrace ? "\n\n" + err.stacktrace : ""), "err");
     }
     if (st.input !== null) { block(d, "Input", st.input); }

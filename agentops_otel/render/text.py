@@ -90,7 +90,12 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
 
 
 def step_line(
-    step: Step, *, max_field: int = 80, failed_span_id: str | None = None, indent: bool = True
+    step: Step,
+    *,
+    max_field: int = 80,
+    failed_span_id: str | None = None,
+    indent: bool = True,
+    passed_through: bool = False,
 ) -> Text:
     """One replay line: offset, kind, name, timing/cost, short input and output, then the verdict."""
     line = Text()
@@ -121,14 +126,12 @@ def step_line(
         line.append("  [" + ", ".join(step.flags) + "]", "yellow")
 
     is_failed = failed_span_id is not None and step.span_id == failed_span_id
-    if fmt.raised_here(step) or is_failed:
+    if is_failed or (fmt.failed(step) and not passed_through):
         detail = fmt.error_text(step)
-        if step.kind == "error" and not detail:
-            detail = fmt.clean(str(step.attributes.get("agentops.error.message", "")))
         marker = "  ← ERROR" + (f" {fmt.cut(detail, max(max_field, 40))}" if detail else "")
         line.append(marker, "bold red")
-    elif step.status == "error":
-        line.append("  (error propagated)", "red")
+    elif fmt.failed(step):
+        line.append("  (error passed through)", "red")
     return line
 
 
@@ -151,7 +154,11 @@ def replay_lines(timeline: Timeline, *, max_field: int = 80) -> list[Text]:
     lines.append(Text())
     if not timeline.steps:
         lines.append(Text("(no steps recorded)", "dim"))
-    lines.extend(step_line(s, max_field=max_field, failed_span_id=failed) for s in timeline.steps)
+    through = fmt.propagated(timeline.steps)
+    lines.extend(
+        step_line(s, max_field=max_field, failed_span_id=failed, passed_through=s.span_id in through)
+        for s in timeline.steps
+    )
     if summary.end_state is not None or summary.root_span_id is not None:
         lines.append(_footer(summary))
     issues = list(summary.issues)

@@ -8,7 +8,7 @@ import pytest
 from render_fixtures import broken_timeline, check_golden, story_timeline
 
 from agentops_otel.render import render_text
-from agentops_otel.timeline import Timeline
+from agentops_otel.timeline import Step, StepError, Timeline
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -89,3 +89,15 @@ def test_empty_session_says_so(story: Timeline) -> None:
     """A session without steps renders a placeholder rather than nothing."""
     empty = Timeline(summary=story.summary, steps=())
     assert "(no steps recorded)" in render_text(empty, color=False)
+
+
+def test_error_passing_through_a_parent_is_not_marked_twice() -> None:
+    """An exception recorded on a tool and on the action it escaped marks only the tool."""
+    err = StepError(type="ValueError", message="bad id", stacktrace=None, span_id="")
+    outer = Step.build(kind="action", name="lookup", span_id="aaaaaaaaaaaaaaa1", status="error", error=err)
+    inner = Step.build(kind="tool", name="fetch", span_id="aaaaaaaaaaaaaaa2", parent_span_id="aaaaaaaaaaaaaaa1",
+                       depth=1, offset_s=0.1, error=err)
+    tl = Timeline(summary=story_timeline().summary, steps=(outer, inner))
+    lines = [ln for ln in render_text(tl, color=False).splitlines() if ln.startswith("00:00.")]
+    assert lines[0].endswith("lookup (0ms)  (error passed through)")
+    assert lines[1].endswith("← ERROR ValueError: bad id")
