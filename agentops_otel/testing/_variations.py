@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+import msgspec
+
 from agentops_otel import semconv
 from agentops_otel.sessions import Session, start_session
 from agentops_otel.testing._assertions import AgentAssertionError, as_timeline
@@ -42,6 +44,10 @@ _LABEL_CHARS = 48
 def _label(variant: Any) -> str:
     text = repr(variant) if not isinstance(variant, str) else f'"{variant}"'
     return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _exc_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _first_line(text: str) -> str:
@@ -112,7 +118,7 @@ class VariationReport:
         try:
             result = _call(agent_fn, variant)
         except Exception as exc:
-            error, reason = exc, f"raised {type(exc).__name__}: {exc}"
+            error, reason = exc, f"raised {_exc_text(exc)}"
         if error is None and check is not None:
             reason = _judge(check, session, result)
         passed = reason is None
@@ -140,7 +146,7 @@ class VariationReport:
                 r.diverged = "no passing variant to compare with"
                 continue
             try:
-                diff = diff_timelines(reference.timeline(), r.timeline())
+                diff = diff_timelines(_decisions(reference.timeline()), _decisions(r.timeline()))
             except Exception as exc:  # a diff bug must not hide which variants failed
                 r.diverged = f"(diff unavailable: {type(exc).__name__})"
                 continue
@@ -179,6 +185,20 @@ class VariationReport:
         return self.table()
 
 
+_INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARAMS, semconv.GEN_AI_INPUT_MESSAGES,
+                         "input.value", "traceloop.entity.input"})
+
+
+def _decisions(timeline: Timeline) -> Timeline:
+    """The timeline without recorded inputs: variants differ in input by design (the phrasing, the
+    customer id), so comparing inputs would stop every diff at the first step. What is left to
+    compare is which calls were made and how they ended; outputs still feed the diff's hint."""
+    steps = tuple(
+        msgspec.structs.replace(s, attributes={k: v for k, v in s.attributes.items() if k not in _INPUT_KEYS})
+        for s in timeline.steps)
+    return msgspec.structs.replace(timeline, steps=steps)
+
+
 def _call(agent_fn: Callable[..., Any], variant: Any) -> Any:
     """A dict is keyword arguments, a tuple positional ones, anything else the single argument."""
     if isinstance(variant, Mapping):
@@ -202,7 +222,7 @@ def _judge(check: Check, session: Session, result: Any) -> str | None:
     except AssertionError as exc:
         return str(exc) or "check failed"
     except Exception as exc:
-        return f"check raised {type(exc).__name__}: {exc}"
+        return f"check raised {_exc_text(exc)}"
     if verdict is False:
         return "check returned False"
     if verdict is None or verdict is True or verdict == "":
