@@ -87,12 +87,14 @@ def decode_kv_json(raw: Any) -> dict[str, Any]:
     return kv_dict(_KV_LIST_DECODER.decode(raw))
 
 
-# The compact form every known producer writes; whitespace tolerated for pretty-printed files.
-_SID_RE: Final = re.compile(
+# The compact form every known producer writes (the fast path), and the same with whitespace.
+SESSION_ID_RE: Final = re.compile(rb'"session\.id","value":\{"stringValue":"([^"\\]*)"')
+_SID_SPACED_RE: Final = re.compile(
     rb'"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"'
 )
 _SID_PRESENT_RE: Final = re.compile(rb'"session\.id"')
-_UNKNOWN: Final[Any] = object()
+UNKNOWN: Final[Any] = object()
+"""Marker: the hot value has not been looked for yet."""
 
 
 class LazyAttributes(msgspec.Struct, gc=False):
@@ -106,21 +108,21 @@ class LazyAttributes(msgspec.Struct, gc=False):
     raw: Any
     """A bytes-like object: ``bytes`` or a ``msgspec.Raw`` view into the source buffer."""
     _decoded: dict[str, Any] | None = None
-    _sid: Any = _UNKNOWN
+    _sid: Any = UNKNOWN
     decode_error: str | None = None
 
     # --- the hot path -----------------------------------------------------------------------
     def session_id(self) -> str | None:
         """``session.id`` without decoding the rest (cached)."""
         sid = self._sid
-        if sid is _UNKNOWN:
+        if sid is UNKNOWN:
             sid = self._find_session_id()
             self._sid = sid
         return sid  # type: ignore[no-any-return]
 
     def _find_session_id(self) -> str | None:
         if self._decoded is None:
-            m = _SID_RE.search(self.raw)
+            m = SESSION_ID_RE.search(self.raw) or _SID_SPACED_RE.search(self.raw)
             if m is not None:
                 return m.group(1).decode("utf-8", "replace") or None
             if _SID_PRESENT_RE.search(self.raw) is None:
@@ -192,4 +194,13 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
 Mapping.register(LazyAttributes)
 
-__all__ = ["AnyValue", "KeyValue", "LazyAttributes", "any_value", "decode_kv_json", "kv_dict"]
+__all__ = [
+    "SESSION_ID_RE",
+    "UNKNOWN",
+    "AnyValue",
+    "KeyValue",
+    "LazyAttributes",
+    "any_value",
+    "decode_kv_json",
+    "kv_dict",
+]

@@ -32,7 +32,7 @@ from typing import IO, Any, Final
 
 import msgspec
 
-from agentops_otel._lazyattrs import KeyValue, LazyAttributes, kv_dict
+from agentops_otel._lazyattrs import SESSION_ID_RE, UNKNOWN, KeyValue, LazyAttributes, kv_dict
 from agentops_otel.read._errors import MalformedPayload, ReadError
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 
@@ -170,6 +170,7 @@ class _Converter:
     def __init__(self) -> None:
         self._ids: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        self._sids: dict[bytes, str | None] = {}
         self._resources: dict[bytes, MappingProxyType[str, Any]] = {}
 
     def _resource(self, res: _Resource | None) -> MappingProxyType[str, Any]:
@@ -187,13 +188,21 @@ class _Converter:
             self._resources[key] = found
         return found
 
-    def records(self, doc: _Document) -> Iterator[SpanRecord]:
+    def records(self, doc: _Document) -> list[SpanRecord]:
+        """All spans of one document; the common dialect (hex ids, int enums) takes the fast path."""
         ids = self._ids
         names = self._names
+        sids = self._sids
         if len(ids) > self._MAX_CACHE:
             ids.clear()
         if len(names) > self._MAX_CACHE:
             names.clear()
+        if len(sids) > self._MAX_CACHE:
+            sids.clear()
+        out: list[SpanRecord] = []
+        append = out.append
+        sid_search = SESSION_ID_RE.search
+        unknown = UNKNOWN
         for batches in (doc.resourceSpans, doc.batches, doc.result and doc.result.resourceSpans,
                         doc.result and doc.result.batches, doc.trace and doc.trace.resourceSpans,
                         doc.trace and doc.trace.batches):
@@ -205,30 +214,53 @@ class _Converter:
                     sc = ss.scope or ss.instrumentationLibrary
                     scope = sc.name if sc is not None else ""
                     for s in ss.spans:
-                        tid = ids.get(s.traceId)
+                        raw_tid = s.traceId
+                        tid = ids.get(raw_tid)
                         if tid is None:
-                            if not s.traceId:
+                            if not raw_tid:
                                 raise MalformedPayload(f"span {s.name!r} has no traceId")
-                            tid = ids[s.traceId] = _norm_id(s.traceId, 32)
-                        if not s.spanId:
-                            raise MalformedPayload(f"span {s.name!r} has no spanId")
-                        sid = _norm_id(s.spanId, 16)
+                            tid = ids[raw_tid] = _norm_id(raw_tid, 32)
+                        span_id = s.spanId
+                        if len(span_id) != 16 or not (span_id.islower() or span_id.isdigit()):
+                            if not span_id:
+                                raise MalformedPayload(f"span {s.name!r} has no spanId")
+                            span_id = _norm_id(span_id, 16)
                         pid: str | None = None
-                        if s.parentSpanId:
-                            pid = ids.get(s.parentSpanId)
+                        raw_pid = s.parentSpanId
+                        if raw_pid:
+                            pid = ids.get(raw_pid)
                             if pid is None:
-                                pid = ids[s.parentSpanId] = _norm_id(s.parentSpanId, 16)
+                                pid = ids[raw_pid] = _norm_id(raw_pid, 16)
                             if pid == _ZERO_SPAN_ID:
                                 pid = None
                         name = names.get(s.name)
                         if name is None:
                             name = names[s.name] = s.name
-                        code, message = _status(s.status)
-                        yield SpanRecord(
-                            tid, sid, pid, name, _kind(s.kind), s.startTimeUnixNano, s.endTimeUnixNano,
-                            code, message, LazyAttributes(s.attributes),  # type: ignore[arg-type]
-                            _events(s.events), resource, scope,
-                        )
+                        st = s.status
+                        if st is None:
+                            code, message = 0, ""
+                        elif type(st.code) is int:
+                            code, message = st.code, st.message
+                        else:
+                            code, message = _status(st)
+                        kind = s.kind
+                        kind = (kind - 1 if kind > 0 else 0) if type(kind) is int else _kind(kind)
+                        raw = s.attributes
+                        m = sid_search(raw)
+                        if m is None:
+                            session: Any = unknown  # absent, or in a form only the full decode reads
+                        else:
+                            key = m.group(1)
+                            session = sids.get(key)
+                            if session is None:
+                                session = sids[key] = key.decode("utf-8", "replace") or None
+                        ev = s.events
+                        append(SpanRecord(
+                            tid, span_id, pid, name, kind, s.startTimeUnixNano, s.endTimeUnixNano,
+                            code, message, LazyAttributes(raw, None, session),  # type: ignore[arg-type]
+                            _events(ev) if len(ev) > 2 else (), resource, scope,
+                        ))
+        return out
 
 
 @contextmanager
@@ -262,7 +294,7 @@ def decode_otlp_json(obj_or_bytes: bytes | bytearray | memoryview | str | dict[s
         data = data.encode()
     with gc_paused():
         doc = _decode_document(data, "payload")
-        records = list(_Converter().records(doc))
+        records = _Converter().records(doc)
     yield from records
 
 
@@ -371,7 +403,7 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
                     _log.warning("%s: skipping truncated last line %d (%s)", p, lineno, error)
                     return
                 raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({error})")
-            records = list(conv.records(doc))
+            records = conv.records(doc)
         first = False
         yield from records
 
@@ -383,7 +415,7 @@ def _whole_file(path: str, conv: _Converter, lineno: int, error: Exception) -> I
             doc = _DOC_DECODER.decode(memoryview(data))
         except (msgspec.DecodeError, msgspec.ValidationError):
             raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({error})") from None
-        records = list(conv.records(doc))
+        records = conv.records(doc)
     yield from records
 
 
