@@ -22,7 +22,7 @@ import msgspec
 
 from agentops_otel import semconv as sc
 from agentops_otel._lazyattrs import UNKNOWN, LazyAttributes
-from agentops_otel.read._record import SpanRecord
+from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read.otlp_json import gc_paused
 from agentops_otel.timeline import (
     FLAG_CLOCK_SKEW,
@@ -151,13 +151,6 @@ def _session_id_of(rec: SpanRecord) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else str(value)
-
-
-def _is_root(rec: SpanRecord) -> bool:
-    """Our session root: ``invoke_agent …`` from our scope, or anything carrying an end state."""
-    if not rec.name.startswith(sc.SPAN_SESSION):
-        return False
-    return rec.scope.startswith(_OWN_SCOPE) or rec.attributes.get(sc.SESSION_END_STATE) is not None
 
 
 def _service(rec: SpanRecord) -> str | None:
@@ -558,7 +551,7 @@ def _prepare(sess: _Session) -> None:
     uniq = list(by_id.values())
     # Root.
     if not sess.pseudo:
-        roots = [r for r in uniq if r.name.startswith(sc.SPAN_SESSION) and _is_root(r)]
+        roots = [r for r in uniq if r.name.startswith(sc.SPAN_SESSION) and is_session_root(r)]
         if roots:
             roots.sort(key=_START)
             sess.root = roots[0]

@@ -9,8 +9,9 @@ Typical use::
 from __future__ import annotations
 
 from agentops_otel.read._errors import BackendUnreachable, MalformedPayload, ReadError, TraceNotFound
-from agentops_otel.read._record import SpanEventRecord, SpanRecord
-from agentops_otel.read._source import Source, TimeArg, open_source
+from agentops_otel.read._record import SpanEventRecord, SpanRecord, is_session_root
+from agentops_otel.read._source import FileSource, JaegerSource, Source, TempoSource, open_source
+from agentops_otel.read._time import TimeArg
 from agentops_otel.read.jaeger import JaegerReader
 from agentops_otel.read.memory import records_from_spans
 from agentops_otel.read.otlp_json import decode_otlp_json, read_otlp_file
@@ -18,16 +19,20 @@ from agentops_otel.read.tempo import TempoReader
 
 __all__ = [
     "BackendUnreachable",
+    "FileSource",
     "JaegerReader",
+    "JaegerSource",
     "MalformedPayload",
     "ReadError",
     "Source",
     "SpanEventRecord",
     "SpanRecord",
     "TempoReader",
+    "TempoSource",
     "TimeArg",
     "TraceNotFound",
     "decode_otlp_json",
+    "is_session_root",
     "open_source",
     "read_otlp_file",
     "records_from_spans",

@@ -14,7 +14,13 @@ from typing import Any
 
 import msgspec
 
-from agentops_otel.semconv import SERVICE_NAME, SESSION_ID
+from agentops_otel.semconv import (
+    INSTRUMENTATION_SCOPE,
+    SERVICE_NAME,
+    SESSION_END_STATE,
+    SESSION_ID,
+    SPAN_SESSION,
+)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -67,4 +73,15 @@ class SpanRecord(msgspec.Struct, frozen=True, gc=False):
         return value if isinstance(value, str) else None
 
 
-__all__ = ["SpanEventRecord", "SpanRecord"]
+def is_session_root(rec: SpanRecord) -> bool:
+    """Our session root: ``invoke_agent …`` from our scope, or any span carrying an end state.
+
+    A foreign ``invoke_agent`` span (another agent framework's instrumentation) inside a session
+    carries the session's id too, but neither our scope nor an end state.
+    """
+    if not rec.name.startswith(SPAN_SESSION):
+        return False
+    return rec.scope.startswith(INSTRUMENTATION_SCOPE) or rec.attributes.get(SESSION_END_STATE) is not None
+
+
+__all__ = ["SpanEventRecord", "SpanRecord", "is_session_root"]

@@ -1,22 +1,50 @@
-"""Jaeger's HTTP API v3 (``/api/v3/...``), which answers in OTLP JSON."""
+"""Jaeger's HTTP API v3 (``/api/v3/...``), which answers in OTLP JSON.
+
+Facts this relies on (Jaeger v2): ``GET /api/v3/traces/{id}`` and ``GET /api/v3/traces?query.…``
+answer ``{"result": {"resourceSpans": […]}}`` with every matching trace merged into one result; no
+match is a 404; a search needs a service name and both ends of the time range; attribute filters go
+in ``query.attributes`` as a JSON object of strings. Parameter names are sent in snake_case, which
+both old releases and the camelCase ones (2.19+) accept.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import timedelta
+from types import TracebackType
 
+import httpx
+
+from agentops_otel.read._errors import MalformedPayload, TraceNotFound
+from agentops_otel.read._http import HttpBackend, norm_trace_id
 from agentops_otel.read._record import SpanRecord
-from agentops_otel.read._source import TimeArg
+from agentops_otel.read._time import TimeArg, rfc3339, window
+from agentops_otel.read.otlp_json import decode_otlp_json
+
+DEFAULT_LOOKBACK = timedelta(days=7)
+"""Search window when ``since`` is not given."""
 
 
 class JaegerReader:
-    """A thin client: ``JaegerReader("http://localhost:16686").trace(trace_id)``."""
+    """A thin client: ``JaegerReader("http://localhost:16686").trace(trace_id)``.
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        self.base_url = base_url.rstrip("/")
+    Usable as a context manager; pass ``client`` to share an ``httpx.Client`` (auth, proxies).
+    """
+
+    def __init__(self, base_url: str, timeout: float = 10.0, *, client: httpx.Client | None = None) -> None:
+        self._http = HttpBackend("Jaeger", base_url, timeout, client)
+        self.base_url = self._http.base_url
         self.timeout = timeout
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
-        raise NotImplementedError
+        """Every span of the trace; ``TraceNotFound`` when Jaeger has none."""
+        tid = norm_trace_id(trace_id)
+        resp = self._http.get(f"/api/v3/traces/{tid}")
+        records = self._decode(resp, f"trace {tid}") if resp is not None else []
+        if not records:
+            raise TraceNotFound(f"Jaeger at {self.base_url} has no trace {tid}")
+        return records
 
     def search(
         self,
@@ -25,8 +53,71 @@ class JaegerReader:
         until: TimeArg = None,
         attributes: Mapping[str, str] | None = None,
         limit: int = 100,
+        operation: str | None = None,
     ) -> list[SpanRecord]:
-        raise NotImplementedError
+        """All spans of the traces matching the filters (empty when none match).
+
+        Jaeger's search needs a service: without one, every service is searched in turn. ``limit``
+        is Jaeger's search depth (traces per service).
+        """
+        start, end = window(since, until, DEFAULT_LOOKBACK)
+        services = [service] if service else self.services()
+        seen: set[tuple[str, str]] = set()
+        out: list[SpanRecord] = []
+        for svc in services:
+            params: dict[str, str | int] = {
+                "query.service_name": svc,
+                "query.start_time_min": rfc3339(start),
+                "query.start_time_max": rfc3339(end),
+                "query.search_depth": limit,
+                "query.num_traces": limit,
+            }
+            if operation:
+                params["query.operation_name"] = operation
+            if attributes:
+                params["query.attributes"] = json.dumps(
+                    {str(k): str(v) for k, v in attributes.items()}, separators=(",", ":"))
+            resp = self._http.get("/api/v3/traces", params)
+            if resp is None:
+                continue  # 404: nothing matched in this service
+            for rec in self._decode(resp, f"search in {svc!r}"):
+                key = (rec.trace_id, rec.span_id)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(rec)
+        return out
 
     def services(self) -> list[str]:
-        raise NotImplementedError
+        """Service names Jaeger has seen."""
+        resp = self._http.get("/api/v3/services")
+        if resp is None:
+            return []
+        try:
+            body = resp.json()
+        except ValueError:
+            raise MalformedPayload(f"Jaeger at {self.base_url}: /api/v3/services is not JSON") from None
+        services = body.get("services") if isinstance(body, dict) else None
+        if services is None:
+            return []
+        if not isinstance(services, list):
+            raise MalformedPayload(f"Jaeger at {self.base_url}: unexpected services answer {body!r:.200}")
+        return sorted(str(s) for s in services)
+
+    def _decode(self, resp: httpx.Response, what: str) -> list[SpanRecord]:
+        try:
+            return list(decode_otlp_json(resp.content))
+        except MalformedPayload as exc:
+            raise MalformedPayload(f"Jaeger at {self.base_url}, {what}: {exc}") from None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> JaegerReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+__all__ = ["DEFAULT_LOOKBACK", "JaegerReader"]
