@@ -1,0 +1,493 @@
+"""``agentops-otel``: replay, list, diff and gate agent sessions from a file, Jaeger or Tempo.
+
+The CLI is the CI-facing side of the package: ``gate`` is the session-failure-rate check a pipeline
+runs after the agent tests, ``replay``/``diff`` are what a developer runs on the session link from a
+failed build. So it is careful about two things: exit codes a script can rely on (0 fine, 1 a bound
+broken or — for ``diff`` — the runs differ, 2 usage or source trouble) and errors a human can act on
+(one line naming the source and what to check, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from agentops_otel import config, semconv
+from agentops_otel.diff import diff_timelines, render_diff
+from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
+from agentops_otel.reassemble import reassemble
+from agentops_otel.render import _format as fmt
+from agentops_otel.render.html import render_html
+from agentops_otel.render.json import render_json, summary_to_dict
+from agentops_otel.render.text import render_text
+from agentops_otel.timeline import Timeline
+
+PROG = "agentops-otel"
+EXIT_OK = 0
+EXIT_BOUND = 1
+"""``gate``: a bound was broken; ``diff``: the sessions differ."""
+EXIT_USAGE = 2
+"""Bad arguments, unreadable source, unknown id."""
+
+_TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class CliError(Exception):
+    """A failure the user can fix; printed as one line, exit code 2."""
+
+
+# --- arguments -------------------------------------------------------------------------------------
+
+
+def parse_time(text: str, *, now: datetime | None = None) -> datetime:
+    """``1h``/``30m``/``2d`` ago, an ISO 8601 time (naive = UTC) or unix seconds."""
+    now = now or datetime.now(UTC)
+    match = _DURATION.match(text)
+    if match:
+        return now - timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid time {text!r}: use a duration ago (30m, 1h, 2d), ISO 8601 or unix seconds"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _rate(text: str) -> float:
+    """A failure rate as a fraction (0.05) or a percentage (5%)."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: use a fraction (0.05) or 5%") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"rate {text!r} is outside 0..1")
+    return value
+
+
+def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the docs and the tests)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Replay, list, diff and gate AI-agent sessions recorded with OpenTelemetry.",
+        epilog=f"Sources: a file of OTLP JSON lines (default {config.DEFAULT_FILE}, env {semconv.ENV_FILE}), "
+        "jaeger://host:16686 (or http(s)://host:16686), tempo://host:3200.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    source = argparse.ArgumentParser(add_help=False)
+    source.add_argument("--source", "-s", help="file path, jaeger://host:port or tempo://host:port "
+                        f"(default: ${semconv.ENV_FILE} or {config.DEFAULT_FILE})")
+    source.add_argument("--timeout", type=_non_negative(float), default=10.0,
+                        help="seconds to wait for a backend (default 10)")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--color", dest="color", action="store_true", default=None, help="force colour")
+    output.add_argument("--no-color", dest="color", action="store_false", help="never colour")
+
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--until", type=parse_time, help="end of the window (default now)")
+    filters.add_argument("--service", help="only sessions of this service.name")
+    filters.add_argument("--tag", action="append", default=[], help="only sessions with this tag (repeatable)")
+
+    rp = sub.add_parser("replay", parents=[source, output], help="show one session (or all in a file)",
+                        description="Replay a session by session id or 32-hex trace id. For a file source "
+                        "the id is optional: without it every session in the file is shown.")
+    rp.add_argument("id", nargs="?", help="session id or trace id")
+    rp.add_argument("--html", metavar="OUT", help="also write a self-contained HTML replay to OUT")
+    rp.add_argument("--json", action="store_true", help="print the JSON document instead of text")
+    rp.add_argument("--max-field", type=_non_negative(int), default=80,
+                    help="characters shown per input/output in text (default 80)")
+    rp.add_argument("--width", type=_non_negative(int), help="cut text lines at this width")
+
+    ls = sub.add_parser("sessions", parents=[source, filters, output], help="list recent sessions")
+    ls.add_argument("--since", type=parse_time, help="start of the window: 1h, 30m, ISO time (default: all)")
+    ls.add_argument("--state", choices=semconv.END_STATES, help="only sessions that ended so")
+    ls.add_argument("--limit", type=_non_negative(int), default=20, help="at most N sessions (default 20)")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    gt = sub.add_parser("gate", parents=[source, filters, output], help="fail CI when sessions fail too often",
+                        description="Check recent sessions against bounds; exit 1 when one is broken.")
+    gt.add_argument("--since", type=parse_time, default=None, help="start of the window (default 1h)")
+    gt.add_argument("--max-failure-rate", type=_rate, required=True, help="e.g. 0.05 or 5%%")
+    gt.add_argument("--max-cost-per-session", type=_non_negative(float), help="USD bound for every session")
+    gt.add_argument("--min-sessions", type=_non_negative(int), default=1,
+                    help="fail when fewer sessions are found (default 1: an empty window is suspicious)")
+    gt.add_argument("--limit", type=_non_negative(int), default=1000, help="read at most N sessions")
+    gt.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    df = sub.add_parser("diff", parents=[source, output], help="where two sessions diverge",
+                        description="Exit 0 when the sessions' steps agree, 1 when they differ.")
+    df.add_argument("a", help="session id or trace id (e.g. the passing run)")
+    df.add_argument("b", help="session id or trace id (e.g. the failing run)")
+    df.add_argument("--source-b", help="read B from another source (default: --source)")
+    return parser
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _is_file(uri: str) -> bool:
+    return uri.startswith("file://") or not _SCHEME.match(uri)
+
+
+def _file_path(uri: str) -> Path:
+    return Path(uri[len("file://"):] if uri.startswith("file://") else uri)
+
+
+class Reader:
+    """A source plus the console for progress: the one place the CLI touches readers."""
+
+    def __init__(self, uri: str, timeout: float, err: TextIO, *, default: bool = False) -> None:
+        self.uri = uri
+        self.is_file = _is_file(uri)
+        self._timeout = timeout
+        self._source: Source | None = None
+        self._console = Console(file=err, stderr=True) if _isatty(err) else None
+        if self.is_file and not _file_path(uri).is_file():
+            hint = f" (the default source; pass --source or set {semconv.ENV_FILE})" if default else ""
+            raise CliError(f"no such file: {uri}{hint}")
+
+    @property
+    def source(self) -> Source:
+        if self._source is None:
+            self._source = open_source(self.uri, timeout=self._timeout)
+        return self._source
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+
+    def _status(self, what: str) -> AbstractContextManager[Any]:
+        if self._console is None:
+            return nullcontext()
+        return self._console.status(f"{what} from {self.uri}…", spinner="dots")
+
+    def collect(self, what: str, fetch: Callable[[], Iterable[SpanRecord]]) -> list[SpanRecord]:
+        """Drain a reader with a spinner and a running count (files can hold millions of spans)."""
+        with self._status(what) as status:
+            out: list[SpanRecord] = []
+            last = time.monotonic()
+            for record in fetch():
+                out.append(record)
+                if status is not None and time.monotonic() - last > 0.1:
+                    status.update(f"{what} from {self.uri}… {len(out):,} spans")
+                    last = time.monotonic()
+            return out
+
+    def all_spans(self) -> list[SpanRecord]:
+        if not self.is_file:
+            raise CliError("a session or trace id is required for a backend source "
+                           f"(list recent ones with: {PROG} sessions --source {self.uri})")
+        return self.collect("Reading spans", lambda: read_otlp_file(_file_path(self.uri)))
+
+    def sessions_for(self, ident: str) -> list[Timeline]:
+        """Sessions for an id: a 32-hex id is tried as a trace first, then as a session id."""
+        if _TRACE_ID.match(ident):
+            try:
+                found = top_level(self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident))))
+            except TraceNotFound:
+                found = []
+            if found:
+                return found
+        try:
+            records = self.collect("Reading session", lambda: self.source.session(ident))
+        except TraceNotFound:
+            records = []
+        timelines = self._assemble(records)
+        exact = [t for t in timelines if t.summary.session_id == ident]
+        if not exact:
+            kind = "session or trace" if _TRACE_ID.match(ident) else "session"
+            raise CliError(f"no {kind} {ident!r} in {self.uri}")
+        return exact
+
+    def session(self, ident: str) -> Timeline:
+        return self.sessions_for(ident)[0]
+
+    def search(self, *, since: datetime | None, until: datetime | None, service: str | None,
+               tags: Sequence[str], state: str | None, limit: int | None) -> list[Timeline]:
+        records = self.collect("Searching sessions", lambda: self.source.search(
+            since=since, until=until, service=service, tags=list(tags) or None, state=state, limit=limit))
+        return self._assemble(records)
+
+    @staticmethod
+    def _assemble(records: list[SpanRecord]) -> list[Timeline]:
+        sessions = list(reassemble(records).sessions) if records else []
+        sessions.sort(key=lambda t: (t.summary.start_ns, t.summary.session_id))
+        return sessions
+
+
+def top_level(timelines: Iterable[Timeline]) -> list[Timeline]:
+    """Sessions not nested in another one found alongside: nested steps already show inside them."""
+    items = list(timelines)
+    ids = {t.summary.session_id for t in items}
+    return [t for t in items if t.summary.parent_session_id not in ids]
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _source_uri(args: argparse.Namespace) -> str:
+    return str(args.source) if args.source else config.file_path()
+
+
+def _url_template(uri: str) -> str:
+    """Links point at the Jaeger being read, unless the user configured a template."""
+    if os.environ.get(semconv.ENV_URL_TEMPLATE) or config.state.url_template:
+        return config.url_template()
+    if uri.startswith(("jaeger://", "http://", "https://")):
+        base = "http://" + uri[len("jaeger://"):] if uri.startswith("jaeger://") else uri
+        return base.rstrip("/") + "/trace/{trace_id}?uiFind={span_id}"
+    return config.url_template()
+
+
+def _color(args: argparse.Namespace, out: TextIO) -> bool:
+    if args.color is not None:
+        return bool(args.color)
+    return fmt.want_color(out)
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    if args.id:
+        timelines = reader.sessions_for(args.id)
+    else:
+        timelines = top_level(Reader._assemble(reader.all_spans()))
+        if not timelines:
+            raise CliError(f"no sessions in {reader.uri}")
+    if args.html:
+        try:
+            Path(args.html).write_text(render_html(timelines if len(timelines) > 1 else timelines[0]),
+                                       encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.html}: {exc.strerror or exc}") from None
+        print(f"wrote {args.html} ({len(timelines)} session{'s' if len(timelines) != 1 else ''})", file=err)
+    if args.json:
+        out.write(render_json(timelines[0] if len(timelines) == 1 else timelines))
+        return EXIT_OK
+    color = _color(args, out)
+    out.write("\n".join(render_text(t, color=color, width=args.width, max_field=args.max_field)
+                        for t in timelines))
+    return EXIT_OK
+
+
+def _table(rows: list[list[str]], header: list[str]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *rows]]
+
+
+def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
+                          state=args.state, limit=args.limit or None)
+    found = [t for t in found if args.state is None or t.summary.end_state == args.state]
+    found.sort(key=lambda t: t.summary.start_ns, reverse=True)
+    if args.limit:
+        found = found[: args.limit]
+    template = _url_template(reader.uri)
+    if args.json:
+        docs = [{**summary_to_dict(t.summary), "steps": len(t.steps), "url": fmt.url_for(t.summary, template)}
+                for t in found]
+        out.write(json.dumps({"schema": "agentops-otel/sessions@1", "sessions": docs}, indent=2) + "\n")
+        return EXIT_OK
+    if not found:
+        print(f"no sessions in {reader.uri} matching the filters", file=err)
+        return EXIT_OK
+    header = ["SESSION", "START (UTC)", "NAME", "STATE", "DURATION", "COST", "STEPS", "URL"]
+    rows = []
+    for t in found:
+        s = t.summary
+        name = fmt.cut(fmt.clean(s.name or ""), 30) + (" (nested)" if s.parent_session_id else "")
+        rows.append([s.session_id, fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
+                     fmt.duration(s.duration_s), fmt.money(s.cost_usd) + ("" if s.cost_complete else "+"),
+                     str(len(t.steps)), fmt.url_for(s, template)])
+    lines = _table(rows, header)
+    if _color(args, out):
+        console = Console(file=out, force_terminal=True, width=max(len(line) for line in lines) + 1,
+                          highlight=False, soft_wrap=True)
+        console.print(lines[0], style="bold", markup=False)
+        styles = {"Fail": "red", "Success": "green"}
+        for line, t in zip(lines[1:], found, strict=True):
+            console.print(line, style=styles.get(t.summary.end_state or "", "yellow"), markup=False)
+    else:
+        out.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The figures ``gate`` prints and decides on."""
+
+    sessions: int
+    failures: int
+    failure_rate: float | None
+    max_cost: float | None
+    mean_cost: float | None
+    over_cost: list[str]
+    broken: list[str]
+    failed_sessions: list[str]
+
+
+def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None,
+                  min_sessions: int) -> GateResult:
+    """Apply the bounds to top-level agent sessions (pseudo and nested sessions are not runs)."""
+    runs = [t for t in top_level(timelines) if not t.summary.pseudo]
+    n = len(runs)
+    failed = [t.summary.session_id for t in runs if t.summary.end_state == semconv.END_FAIL]
+    rate = len(failed) / n if n else None
+    costs = [t.summary.cost_usd for t in runs]
+    broken = []
+    if n < min_sessions:
+        broken.append(f"only {n} session{'s' if n != 1 else ''} found, need at least {min_sessions}")
+    if rate is not None and rate > max_failure_rate:
+        broken.append(f"failure rate {rate:.1%} > {max_failure_rate:.1%}")
+    over = []
+    if max_cost is not None:
+        over = [t.summary.session_id for t in runs if t.summary.cost_usd > max_cost]
+        if over:
+            broken.append(f"{len(over)} session{'s' if len(over) != 1 else ''} cost more than {fmt.money(max_cost)}")
+    return GateResult(
+        sessions=n, failures=len(failed), failure_rate=rate, max_cost=max(costs) if costs else None,
+        mean_cost=sum(costs) / n if n else None, over_cost=over, broken=broken, failed_sessions=failed,
+    )
+
+
+def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    since = args.since or datetime.now(UTC) - timedelta(hours=1)
+    found = reader.search(since=since, until=args.until, service=args.service, tags=args.tag, state=None,
+                          limit=args.limit or None)
+    res = evaluate_gate(found, max_failure_rate=args.max_failure_rate, max_cost=args.max_cost_per_session,
+                        min_sessions=args.min_sessions)
+    ok = not res.broken
+    if args.json:
+        doc = {"ok": ok, "sessions": res.sessions, "failures": res.failures, "failure_rate": res.failure_rate,
+               "max_failure_rate": args.max_failure_rate, "max_cost_usd": res.max_cost,
+               "mean_cost_usd": res.mean_cost, "max_cost_per_session": args.max_cost_per_session,
+               "over_cost": res.over_cost, "failed_sessions": res.failed_sessions, "broken": res.broken,
+               "since": since.isoformat(), "source": reader.uri}
+        out.write(json.dumps(doc, indent=2) + "\n")
+        return EXIT_OK if ok else EXIT_BOUND
+    rate = "n/a" if res.failure_rate is None else f"{res.failure_rate:.1%}"
+    lines = [
+        f"Sessions since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
+        f" (min {args.min_sessions})",
+        f"Failed: {res.failures}/{res.sessions} = {rate} (max {args.max_failure_rate:.1%})",
+    ]
+    if res.max_cost is not None:
+        bound = "" if args.max_cost_per_session is None else f" (bound {fmt.money(args.max_cost_per_session)})"
+        lines.append(f"Cost per session: max {fmt.money(res.max_cost)}, mean {fmt.money(res.mean_cost)}{bound}")
+    template = _url_template(reader.uri)
+    by_id = {t.summary.session_id: t for t in found}
+    for title, ids in (("Failed sessions:", res.failed_sessions), ("Over the cost bound:", res.over_cost)):
+        if ids:
+            lines.append(title)
+            lines.extend(f"  {i}  {fmt.url_for(by_id[i].summary, template)}".rstrip() for i in ids[:20])
+            if len(ids) > 20:
+                lines.append(f"  … {len(ids) - 20} more")
+    verdict = "PASS" if ok else "FAIL: " + "; ".join(res.broken)
+    if _color(args, out):
+        console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
+        for line in lines:
+            console.print(line, markup=False)
+        console.print(verdict, style="bold green" if ok else "bold red", markup=False)
+    else:
+        out.write("\n".join([*lines, verdict]) + "\n")
+    return EXIT_OK if ok else EXIT_BOUND
+
+
+def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    a = reader.session(args.a)
+    if args.source_b:
+        other = Reader(args.source_b, args.timeout, err)
+        try:
+            b = other.session(args.b)
+        finally:
+            other.close()
+    else:
+        b = reader.session(args.b)
+    diff = diff_timelines(a, b)
+    out.write(render_diff(diff, color=_color(args, out)))
+    return EXIT_OK if diff.same else EXIT_BOUND
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Reader, TextIO, TextIO], int]] = {
+    "replay": cmd_replay,
+    "sessions": cmd_sessions,
+    "gate": cmd_gate,
+    "diff": cmd_diff,
+}
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed usage and the message
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    reader: Reader | None = None
+    try:
+        reader = Reader(_source_uri(args), args.timeout, err, default=not args.source)
+        return _COMMANDS[args.command](args, reader, out, err)
+    except (CliError, ReadError) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        if reader is not None:
+            try:
+                reader.close()
+            except ReadError:
+                pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
