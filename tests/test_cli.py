@@ -1,0 +1,466 @@
+"""The agentops-otel CLI against OTLP JSON files and a local server that answers like Jaeger's v3 API."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from agentops_otel.cli import main, parse_time
+
+NOW_NS = time.time_ns() - 60 * 1_000_000_000  # a minute ago: inside gate's default 1h window
+SERVICE = "billing-bot"
+
+
+# --- OTLP JSON, as the collector's file exporter writes it ----------------------------------------
+
+
+def _value(v: Any) -> dict[str, Any]:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, (list, tuple)):
+        return {"arrayValue": {"values": [_value(x) for x in v]}}
+    return {"stringValue": str(v)}
+
+
+def _attrs(d: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": k, "value": _value(v)} for k, v in d.items() if v is not None]
+
+
+def _span(trace_id: str, span_id: str, parent: str | None, name: str, kind: int, start: int, end: int,
+          attrs: dict[str, Any], *, error: tuple[str, str] | None = None) -> dict[str, Any]:
+    span: dict[str, Any] = {
+        "traceId": trace_id, "spanId": span_id, "parentSpanId": parent or "", "name": name, "kind": kind,
+        "startTimeUnixNano": str(start), "endTimeUnixNano": str(end), "attributes": _attrs(attrs),
+        "status": {"code": 2, "message": error[1]} if error else {"code": 1},
+    }
+    if error:
+        span["events"] = [{"name": "exception", "timeUnixNano": str(end), "attributes": _attrs(
+            {"exception.type": error[0], "exception.message": error[1],
+             "exception.stacktrace": f"Traceback (most recent call last):\n{error[0]}: {error[1]}"})}]
+    return span
+
+
+def session_line(n: int, *, fail: bool, cost: float = 0.002, tags: tuple[str, ...] = ("support",),
+                 start_ns: int = NOW_NS, service: str = SERVICE) -> dict[str, Any]:
+    """One agent run as one trace: root, an LLM call, then fetch_customer_data (raising when ``fail``)."""
+    trace_id = f"{n:032x}"
+    sid = f"s_{n:04d}"
+    root, llm, tool = f"{n:08x}00000001", f"{n:08x}00000002", f"{n:08x}00000003"
+    ms = 1_000_000
+    customer = None if fail else "C-42"
+    error = ("ValueError", "customer_id cannot be None") if fail else None
+    common = {"session.id": sid, "agentops.tags": list(tags)}
+    spans = [
+        _span(trace_id, root, None, "invoke_agent support-agent", 1, start_ns, start_ns + 4200 * ms, {
+            **common, "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support-agent",
+            "gen_ai.conversation.id": sid, "agentops.session.name": "support-agent",
+            "agentops.session.end_state": "Fail" if fail else "Success",
+            "agentops.session.end_reason": "ValueError: customer_id cannot be None" if fail else None,
+            "agentops.session.cost_usd": cost, "agentops.session.cost_micros": round(cost * 1e6),
+            "agentops.session.cost_complete": True, "agentops.session.llm_calls": 1,
+            "agentops.session.tool_calls": 1, "agentops.session.errors": 1 if fail else 0,
+            "agentops.session.failed_span_id": tool if fail else None,
+            "agentops.session.failed_span_name": "execute_tool fetch_customer_data" if fail else None,
+            "gen_ai.usage.input_tokens": 412, "gen_ai.usage.output_tokens": 38, "agentops.seq": 0,
+            "error.type": "ValueError" if fail else None,
+        }, error=error),
+        _span(trace_id, llm, root, "chat gpt-4o", 3, start_ns + 10 * ms, start_ns + 1200 * ms, {
+            **common, "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 412, "gen_ai.usage.output_tokens": 38, "agentops.cost.usd": cost,
+            "gen_ai.input.messages": json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": "I was charged twice"}]}]),
+            "gen_ai.output.messages": json.dumps(
+                [{"role": "assistant", "parts": [{"type": "text", "content": "Looking into it"}]}]),
+            "agentops.seq": 1,
+        }),
+        _span(trace_id, tool, root, "execute_tool fetch_customer_data", 1, start_ns + 1890 * ms,
+              start_ns + 1891 * ms, {
+                  **common, "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "fetch_customer_data",
+                  "gen_ai.tool.call.arguments": json.dumps({"customer_id": customer}),
+                  "gen_ai.tool.call.result": None if fail else json.dumps({"name": "Ada"}),
+                  "error.type": "ValueError" if fail else None, "agentops.seq": 2,
+              }, error=error),
+    ]
+    return {"resourceSpans": [{
+        "resource": {"attributes": _attrs({"service.name": service})},
+        "scopeSpans": [{"scope": {"name": "agentops_otel"}, "spans": spans}],
+    }]}
+
+
+def write_file(path: Path, lines: list[dict[str, Any]]) -> Path:
+    """Write OTLP JSON lines, one resourceSpans object per line."""
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def traces(tmp_path: Path) -> Path:
+    """Four sessions: 1 and 3 succeed, 2 fails on customer_id=None, 4 succeeds but costs $0.02."""
+    return write_file(tmp_path / "traces.jsonl", [
+        session_line(1, fail=False), session_line(2, fail=True), session_line(3, fail=False),
+        session_line(4, fail=False, cost=0.02, tags=("support", "expensive")),
+    ])
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process, returning (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- replay ----------------------------------------------------------------------------------------
+
+
+def test_replay_session_from_file(traces: Path) -> None:
+    """Replaying a session id shows the headline and marks the failing tool call."""
+    code, out, err = run("replay", "s_0002", "--source", str(traces))
+    assert (code, err) == (0, "")
+    assert out.startswith("Session: s_0002 | Duration: 4.2s | Cost: $0.002 | Status: Fail\n")
+    assert "← ERROR ValueError: customer_id cannot be None" in out
+    assert "\x1b[" not in out
+
+
+def test_replay_by_trace_id(traces: Path) -> None:
+    """A 32-hex id is looked up as a trace first."""
+    code, out, _ = run("replay", f"{3:032x}", "--source", str(traces))
+    assert code == 0
+    assert out.startswith("Session: s_0003 ")
+
+
+def test_replay_file_without_id_shows_every_session(traces: Path) -> None:
+    """For a file source the id is optional: all sessions are replayed."""
+    code, out, _ = run("replay", "--source", str(traces))
+    assert code == 0
+    assert [ln.split(" |")[0] for ln in out.splitlines() if ln.startswith("Session: ")] == [
+        "Session: s_0001", "Session: s_0002", "Session: s_0003", "Session: s_0004"]
+
+
+def test_replay_json(traces: Path) -> None:
+    """--json prints the timeline@1 document."""
+    code, out, _ = run("replay", "s_0002", "--source", str(traces), "--json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["schema"] == "agentops-otel/timeline@1"
+    assert doc["summary"]["end_state"] == "Fail"
+    assert doc["steps"][doc["summary"]["failed_step_index"]]["name"] == "fetch_customer_data"
+
+
+def test_replay_html(traces: Path, tmp_path: Path) -> None:
+    """--html writes the self-contained page and says so on stderr."""
+    out_file = tmp_path / "replay.html"
+    code, out, err = run("replay", "s_0002", "--source", str(traces), "--html", str(out_file))
+    assert code == 0
+    assert err == f"wrote {out_file} (1 session)\n"
+    page = out_file.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "s_0002" in page
+    assert out.startswith("Session: s_0002")
+
+
+def test_replay_uses_the_default_file(traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --source the embedded default file (AGENTOPS_OTEL_FILE) is read."""
+    monkeypatch.setenv("AGENTOPS_OTEL_FILE", str(traces))
+    code, out, _ = run("replay", "s_0001")
+    assert code == 0 and out.startswith("Session: s_0001 ")
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def _one_line_error(code: int, out: str, err: str) -> str:
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("agentops-otel: error: ")
+    return err
+
+
+def test_unknown_session_is_one_line(traces: Path) -> None:
+    """An unknown id exits 2 with one line naming the id and the source."""
+    err = _one_line_error(*run("replay", "nope", "--source", str(traces)))
+    assert "'nope'" in err and str(traces) in err
+
+
+def test_missing_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing default file says where it looked and how to point elsewhere."""
+    monkeypatch.setenv("AGENTOPS_OTEL_FILE", str(tmp_path / "absent.jsonl"))
+    err = _one_line_error(*run("sessions"))
+    assert "absent.jsonl" in err and "--source" in err
+
+
+def test_malformed_file_is_one_line(tmp_path: Path) -> None:
+    """A file that is not OTLP JSON exits 2 without a traceback."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("this is not json\n", encoding="utf-8")
+    _one_line_error(*run("replay", "s_1", "--source", str(bad)))
+
+
+def test_unreachable_backend_is_one_line() -> None:
+    """A Jaeger that does not answer exits 2 with one line."""
+    _one_line_error(*run("replay", "s_0001", "--source", "jaeger://127.0.0.1:9", "--timeout", "2"))
+
+
+def test_backend_needs_an_id() -> None:
+    """Replaying a backend without an id is a usage error pointing at `sessions`."""
+    err = _one_line_error(*run("replay", "--source", "jaeger://127.0.0.1:9"))
+    assert "agentops-otel sessions" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse errors (missing command, bad rate) exit 2."""
+    assert main([]) == 2
+    assert main(["gate", "--max-failure-rate", "lots"]) == 2
+    assert "invalid rate" in capsys.readouterr().err
+
+
+# --- sessions --------------------------------------------------------------------------------------
+
+
+def test_sessions_table(traces: Path) -> None:
+    """The listing has one row per session, newest first, with state, cost, steps and a link."""
+    code, out, _ = run("sessions", "--source", str(traces))
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == ["SESSION", "START", "(UTC)", "NAME", "STATE", "DURATION", "COST", "STEPS", "URL"]
+    assert len(lines) == 5
+    row = next(ln for ln in lines if ln.startswith("s_0002"))
+    assert "Fail" in row and "4.2s" in row and "$0.002" in row
+    assert f"/trace/{2:032x}" in row
+
+
+def test_sessions_filters(traces: Path) -> None:
+    """--state, --tag and --limit narrow the listing."""
+    _, out, _ = run("sessions", "--source", str(traces), "--state", "Fail")
+    assert [ln.split()[0] for ln in out.splitlines()[1:]] == ["s_0002"]
+    _, out, _ = run("sessions", "--source", str(traces), "--tag", "expensive")
+    assert [ln.split()[0] for ln in out.splitlines()[1:]] == ["s_0004"]
+    _, out, _ = run("sessions", "--source", str(traces), "--limit", "2", "--json")
+    assert len(json.loads(out)["sessions"]) == 2
+
+
+def test_sessions_json(traces: Path) -> None:
+    """--json lists the summaries with step counts and links."""
+    code, out, _ = run("sessions", "--source", str(traces), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["schema"] == "agentops-otel/sessions@1"
+    assert {s["session_id"]: s["steps"] for s in doc["sessions"]} == {
+        "s_0001": 2, "s_0002": 2, "s_0003": 2, "s_0004": 2}
+
+
+# --- gate ------------------------------------------------------------------------------------------
+
+
+def test_gate_fails_above_the_failure_rate(traces: Path) -> None:
+    """1 of 4 sessions failed: a 5% bound is broken (exit 1), the figures and the failed link shown."""
+    code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.05")
+    assert code == 1
+    assert "Failed: 1/4 = 25.0% (max 5.0%)" in out
+    assert "  s_0002  " in out
+    assert out.splitlines()[-1] == "FAIL: failure rate 25.0% > 5.0%"
+
+
+def test_gate_passes_within_bounds(traces: Path) -> None:
+    """A 30% bound holds: exit 0 and PASS."""
+    code, out, _ = run("gate", "--source", str(traces), "--max-failure-rate", "30%")
+    assert code == 0
+    assert out.splitlines()[-1] == "PASS"
+
+
+def test_gate_cost_bound(traces: Path) -> None:
+    """A session over the per-session cost bound breaks the gate."""
+    code, out, _ = run("gate", "--source", str(traces), "--max-failure-rate", "0.5",
+                       "--max-cost-per-session", "0.01")
+    assert code == 1
+    assert "Cost per session: max $0.02, mean $0.0065 (bound $0.01)" in out
+    assert out.splitlines()[-1] == "FAIL: 1 session cost more than $0.01"
+
+
+def test_gate_min_sessions_and_window(traces: Path) -> None:
+    """Sessions outside --since/--until don't count, and too few sessions break the gate."""
+    window = ("--since", "3h", "--until", "2h")
+    code, out, _ = run("gate", "--source", str(traces), *window, "--max-failure-rate", "0.05")
+    assert code == 1
+    assert "only 0 sessions found, need at least 1" in out
+    code, _, _ = run("gate", "--source", str(traces), *window, "--max-failure-rate", "0.05", "--min-sessions", "0")
+    assert code == 0
+
+
+def test_gate_json(traces: Path) -> None:
+    """--json gives the figures to scripts, with the same exit code."""
+    code, out, _ = run("gate", "--source", str(traces), "--max-failure-rate", "0.05", "--tag", "support",
+                       "--json")
+    doc = json.loads(out)
+    assert code == 1
+    assert (doc["ok"], doc["sessions"], doc["failures"], doc["failed_sessions"]) == (False, 4, 1, ["s_0002"])
+
+
+# --- diff ------------------------------------------------------------------------------------------
+
+
+def test_diff_finds_the_diverging_call(traces: Path) -> None:
+    """Passing vs failing run: same tool, different arguments at step 1; exit 1 like diff(1)."""
+    code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
+    assert code == 1
+    assert "Diverged at step #1: same tool, different arguments" in out
+    assert '  customer_id: "C-42" → null' in out
+
+
+def test_diff_identical(traces: Path) -> None:
+    """Two runs that made the same calls exit 0."""
+    code, out, _ = run("diff", "s_0001", f"{3:032x}", "--source", str(traces))
+    assert code == 0
+    assert "No divergence: identical" in out
+
+
+def test_diff_unknown_id(traces: Path) -> None:
+    """An unknown id on either side is a one-line error."""
+    _one_line_error(*run("diff", "s_0001", "s_9999", "--source", str(traces)))
+
+
+# --- against a server that answers like Jaeger v3 --------------------------------------------------
+
+
+class _Jaeger(BaseHTTPRequestHandler):
+    """Just enough of Jaeger's /api/v3: traces by id, search by service/time/attributes, services."""
+
+    lines: ClassVar[list[dict[str, Any]]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    @staticmethod
+    def _spans(line: dict[str, Any]) -> list[dict[str, Any]]:
+        return [s for rs in line["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+
+    @staticmethod
+    def _flat(span: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for kv in span["attributes"]:
+            v = kv["value"]
+            out[kv["key"]] = str(next(iter(v.values())))
+        return out
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/api/v3/services":
+            self._send(200, {"services": [SERVICE]})
+            return
+        if url.path.startswith("/api/v3/traces/"):
+            tid = url.path.rsplit("/", 1)[1]
+            hits = [ln for ln in self.lines if self._spans(ln)[0]["traceId"] == tid]
+        elif url.path == "/api/v3/traces":
+            def get(name: str) -> str | None:
+                return q.get(f"query.{name}") or q.get("query." + "".join(
+                    "_" + c.lower() if c.isupper() else c for c in name))
+            service, tmin, tmax = get("serviceName"), get("startTimeMin"), get("startTimeMax")
+            if not service or not tmin or not tmax:
+                self._send(400, {"error": {"message": "service name and time range are required"}})
+                return
+            lo = datetime.fromisoformat(tmin.replace("Z", "+00:00")).timestamp() * 1e9
+            hi = datetime.fromisoformat(tmax.replace("Z", "+00:00")).timestamp() * 1e9
+            wanted = json.loads(get("attributes") or "{}")
+            hits = []
+            for ln in self.lines:
+                spans = self._spans(ln)
+                svc = ln["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"]
+                if svc != service or not any(lo <= int(s["startTimeUnixNano"]) <= hi for s in spans):
+                    continue
+                if wanted and not any(all(self._flat(s).get(k) == str(v) for k, v in wanted.items())
+                                      for s in spans):
+                    continue
+                hits.append(ln)
+        else:
+            self._send(404, {"error": {"message": "not found"}})
+            return
+        if not hits:
+            self._send(404, {"error": {"httpCode": 404, "message": "trace not found"}})
+            return
+        self._send(200, {"result": {"resourceSpans": [rs for ln in hits for rs in ln["resourceSpans"]]}})
+
+
+@pytest.fixture
+def jaeger() -> Iterator[str]:
+    """A local Jaeger-v3 look-alike holding ten sessions, two of them failed."""
+    _Jaeger.lines = [session_line(n, fail=n in (3, 7)) for n in range(1, 11)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Jaeger)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"jaeger://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_gate_against_jaeger(jaeger: str) -> None:
+    """The CI check against a Jaeger v3 API: 2 of 10 failed breaks a 5% bound, links point at Jaeger."""
+    code, out, _ = run("gate", "--source", jaeger, "--since", "1h", "--max-failure-rate", "0.05")
+    assert code == 1, out
+    assert "Failed: 2/10 = 20.0% (max 5.0%)" in out
+    host = jaeger.removeprefix("jaeger://")
+    assert f"  s_0003  http://{host}/trace/{3:032x}" in out
+    code, out, _ = run("gate", "--source", jaeger, "--since", "1h", "--max-failure-rate", "0.25")
+    assert code == 0 and out.endswith("PASS\n")
+
+
+def test_replay_and_diff_against_jaeger(jaeger: str) -> None:
+    """Trace and session ids resolve through the backend the same way as through a file."""
+    code, out, _ = run("replay", f"{7:032x}", "--source", jaeger)
+    assert code == 0 and out.startswith("Session: s_0007 ")
+    code, out, _ = run("diff", "s_0002", "s_0003", "--source", jaeger)
+    assert code == 1 and "same tool, different arguments" in out
+
+
+# --- entry points and helpers ----------------------------------------------------------------------
+
+
+def test_python_dash_m_runs_the_cli(traces: Path) -> None:
+    """`python -m agentops_otel` is the same CLI, with the exit code passed through."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "agentops_otel", "gate", "--source", str(traces),
+                           "--max-failure-rate", "0.05"], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "FAIL: failure rate 25.0% > 5.0%" in proc.stdout
+
+
+@pytest.mark.parametrize("text, seconds_ago", [("90s", 90), ("30m", 1800), ("1h", 3600), ("2d", 172800),
+                                                ("1.5h", 5400), ("1w", 604800)])
+def test_parse_time_durations(text: str, seconds_ago: int) -> None:
+    """Durations mean that long before now."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_time(text, now=now) == now - timedelta(seconds=seconds_ago)
+
+
+def test_parse_time_absolute() -> None:
+    """ISO times (naive = UTC) and unix seconds are absolute."""
+    assert parse_time("2026-01-01T10:00:00") == datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert parse_time("2026-01-01T10:00:00Z") == datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
