@@ -42,9 +42,14 @@ EXIT_USAGE = 2
 """Bad arguments, unreadable source, unknown id."""
 
 _TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_JAEGER = re.compile(r"^(jaeger\+https|jaeger\+http|jaeger|https|http)://", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+_BACKEND_DEPTH = 100
+"""Jaeger's default cap on search results: a count at or above it may be a truncated sample."""
 
 
 class CliError(Exception):
@@ -270,9 +275,10 @@ def _url_template(uri: str) -> str:
     """Links point at the Jaeger being read, unless the user configured a template."""
     if os.environ.get(semconv.ENV_URL_TEMPLATE) or config.state.url_template:
         return config.url_template()
-    if uri.startswith(("jaeger://", "http://", "https://")):
-        base = "http://" + uri[len("jaeger://"):] if uri.startswith("jaeger://") else uri
-        return base.rstrip("/") + "/trace/{trace_id}?uiFind={span_id}"
+    match = _JAEGER.match(uri)
+    if match:
+        scheme = "https" if match.group(1).endswith("https") else "http"
+        return f"{scheme}://{uri[match.end():].rstrip('/')}" + "/trace/{trace_id}?uiFind={span_id}"
     return config.url_template()
 
 
@@ -421,6 +427,9 @@ def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
             lines.extend(f"  {i}  {fmt.url_for(by_id[i].summary, template)}".rstrip() for i in ids[:20])
             if len(ids) > 20:
                 lines.append(f"  … {len(ids) - 20} more")
+    if not reader.is_file and res.sessions >= _BACKEND_DEPTH:
+        lines.append(f"Note: {res.sessions} sessions; the backend may cap a search at its search depth, "
+                     "so more may exist in the window (narrow it with --since/--service/--tag)")
     verdict = "PASS" if ok else "FAIL: " + "; ".join(res.broken)
     if _color(args, out):
         console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
