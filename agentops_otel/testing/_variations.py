@@ -29,9 +29,11 @@ from typing import Any, TypeAlias
 import msgspec
 
 from agentops_otel import semconv
+from agentops_otel.compat import init
+from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
 from agentops_otel.testing._assertions import AgentAssertionError, as_timeline
-from agentops_otel.timeline import Timeline
+from agentops_otel.timeline import Step, Timeline
 
 Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
 """``check(session, result)``: True, None or "" pass; False or a reason string fail. An
@@ -44,6 +46,14 @@ _LABEL_CHARS = 48
 def _label(variant: Any) -> str:
     text = repr(variant) if not isinstance(variant, str) else f'"{variant}"'
     return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _side(step: Step | None) -> str:
+    """One side of a divergence: the call made there and how it ended."""
+    if step is None:
+        return "nothing (its session ended)"
+    error = fmt.error_text(step)
+    return f"{step.kind} {step.name}" + (f" failing with {error}" if error else "")
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -111,6 +121,7 @@ class VariationReport:
             tags: Iterable[str] = DEFAULT_TAGS) -> VariantResult:
         """Run one variant in a session of its own and record how it went."""
         name = self.name or getattr(agent_fn, "__name__", "agent")
+        init()  # idempotent: a variant's session must record, and replay needs the arguments
         session = start_session(f"{name} variant", tags=list(tags))
         result: Any = None
         error: BaseException | None = None
@@ -119,6 +130,12 @@ class VariationReport:
             result = _call(agent_fn, variant)
         except Exception as exc:
             error, reason = exc, f"raised {_exc_text(exc)}"
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            session.end(semconv.END_INDETERMINATE, "async agent: not run")
+            raise TypeError("run_variations runs synchronous agents; wrap an async one, e.g. "
+                            "lambda m: asyncio.run(agent(m))")
         if error is None and check is not None:
             reason = _judge(check, session, result)
         passed = reason is None
@@ -152,11 +169,9 @@ class VariationReport:
                 continue
             if diff.diverged_at is None:
                 r.diverged = f"{diff.reason} as {reference.label}"
-                continue
-            step = diff.b_step or diff.a_step
-            where = f"{step.kind} {step.name}" if step is not None else "the end"
-            detail = f" ({diff.details[0]})" if diff.details else ""
-            r.diverged = f"step #{diff.diverged_at} {where}: {diff.reason}{detail}; vs {reference.label}"
+            else:
+                r.diverged = (f"step #{diff.diverged_at}: {_side(diff.b_step)} where {reference.label} had "
+                              f"{_side(diff.a_step)}")
 
     def table(self) -> str:
         """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
@@ -190,29 +205,29 @@ _INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARA
 
 
 def _decisions(timeline: Timeline) -> Timeline:
-    """The timeline without recorded inputs: variants differ in input by design (the phrasing, the
-    customer id), so comparing inputs would stop every diff at the first step. What is left to
-    compare is which calls were made and how they ended; outputs still feed the diff's hint."""
-    steps = tuple(
-        msgspec.structs.replace(s, attributes={k: v for k, v in s.attributes.items() if k not in _INPUT_KEYS})
-        for s in timeline.steps)
-    return msgspec.structs.replace(timeline, steps=steps)
+    """The timeline reduced to what the agent decided, for comparing variants.
+
+    Inputs go (variants differ in input by design: the phrasing, the customer id), and so do the
+    outcomes of nested sessions, which only sum up their steps: compared as they are, every diff
+    would stop at the first step. Which calls were made and how each ended is what is left; outputs
+    stay too, for the diff's hint.
+    """
+    def reduce(step: Step) -> Step:
+        attrs = {k: v for k, v in step.attributes.items() if k not in _INPUT_KEYS}
+        if step.kind == "session":
+            return msgspec.structs.replace(step, attributes=attrs, status="unset", events=())
+        return msgspec.structs.replace(step, attributes=attrs)
+
+    return msgspec.structs.replace(timeline, steps=tuple(reduce(s) for s in timeline.steps))
 
 
 def _call(agent_fn: Callable[..., Any], variant: Any) -> Any:
     """A dict is keyword arguments, a tuple positional ones, anything else the single argument."""
     if isinstance(variant, Mapping):
-        result = agent_fn(**variant)
-    elif isinstance(variant, tuple):
-        result = agent_fn(*variant)
-    else:
-        result = agent_fn(variant)
-    if inspect.isawaitable(result):
-        if inspect.iscoroutine(result):
-            result.close()
-        raise TypeError("run_variations runs synchronous agents; wrap an async one, e.g. "
-                        "lambda m: asyncio.run(agent(m))")
-    return result
+        return agent_fn(**variant)
+    if isinstance(variant, tuple):
+        return agent_fn(*variant)
+    return agent_fn(variant)
 
 
 def _judge(check: Check, session: Session, result: Any) -> str | None:

@@ -1,0 +1,397 @@
+"""The pytest plugin: per-test sessions whose end state mirrors the outcome, replays on failure, cost limits.
+
+Each scenario runs pytest in a subprocess (``runpytest_subprocess``): OpenTelemetry's global provider
+can be set once per process, and the plugin's default sink (a JSON-lines file) or an OTLP endpoint
+are what a real project would get. The sessions are then read back from what was exported.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+INI = """
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+{extra}
+"""
+
+AGENT = '''
+import agentops_otel as agentops
+from agentops_otel import ActionEvent, LLMEvent, record_action
+
+@record_action("fetch_customer_data")
+def fetch_customer(customer_id):
+    if customer_id is None:
+        raise ValueError("customer_id cannot be None")
+    return {"id": customer_id}
+
+def llm_call(tokens=100, cost=0.002):
+    agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=tokens, completion_tokens=tokens // 10, cost=cost))
+
+def run_agent(customer_id, llm_calls=1):
+    agentops.start_session("support-agent", tags=["support"])
+    try:
+        for _ in range(llm_calls):
+            llm_call()
+        customer = fetch_customer(customer_id)
+        agentops.record(ActionEvent(action_type="session_complete"))
+        agentops.end_session("Success")
+        return customer
+    except Exception as e:
+        agentops.end_session("Fail", end_state_reason=str(e))
+        raise
+'''
+
+
+def _value(v: dict[str, Any]) -> Any:
+    (kind, raw), = v.items()
+    if kind == "arrayValue":
+        return [_value(x) for x in raw.get("values", [])]
+    if kind == "intValue":
+        return int(raw)
+    return raw
+
+
+def sink_spans(root: Path) -> list[dict[str, Any]]:
+    """Every span the default file sink wrote, with attributes as a plain dict."""
+    spans = []
+    for line in (root / ".agentops-otel" / "traces.jsonl").read_text().splitlines():
+        for rs in json.loads(line)["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    span["attrs"] = {kv["key"]: _value(kv["value"]) for kv in span.get("attributes", [])}
+                    spans.append(span)
+    return spans
+
+
+def sink_sessions(root: Path) -> dict[str, dict[str, Any]]:
+    """Session root attributes by session name."""
+    return {s["attrs"]["agentops.session.name"]: s["attrs"] for s in sink_spans(root)
+            if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A fresh project with the example agent, and no OTLP endpoint inherited from the outer run."""
+    for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER",
+                "AGENTOPS_OTEL_FILE", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        monkeypatch.delenv(var, raising=False)
+    pytester.makepyfile(agent=AGENT)
+    pytester.makeini(INI.format(extra=""))
+    return pytester
+
+
+OUTCOMES = '''
+import pytest
+from agent import fetch_customer
+
+def test_passes(agent_session):
+    fetch_customer("42")
+
+def test_fails(agent_session):
+    fetch_customer("42")
+    assert 1 == 2, "wrong answer"
+
+@pytest.fixture
+def broken_setup():
+    raise RuntimeError("database down")
+
+def test_setup_error(agent_session, broken_setup):
+    pass
+
+@pytest.fixture
+def broken_teardown():
+    yield
+    raise RuntimeError("cleanup failed")
+
+def test_teardown_error(agent_session, broken_teardown):
+    pass
+
+def test_skipped(agent_session):
+    pytest.skip("not today")
+
+@pytest.mark.skip(reason="never")
+def test_skipped_by_marker(agent_session):
+    pass
+'''
+
+
+def test_outcomes_become_end_states(project: pytest.Pytester) -> None:
+    """pass → Success, fail/setup error/teardown error → Fail, skip → Indeterminate, each with a reason."""
+    project.makepyfile(test_outcomes=OUTCOMES)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=1, errors=2, skipped=2)
+    found = {name: (a["agentops.session.end_state"], a.get("agentops.session.end_reason"))
+             for name, a in sink_sessions(project.path).items()}
+    assert found == {
+        "test_passes": ("Success", None),
+        "test_fails": ("Fail", "test failed: AssertionError: wrong answer"),
+        "test_setup_error": ("Fail", "error in setup: RuntimeError: database down"),
+        "test_teardown_error": ("Fail", "error in teardown: RuntimeError: cleanup failed"),
+        "test_skipped": ("Indeterminate", "test skipped: not today"),
+        "test_skipped_by_marker": ("Indeterminate", "test skipped: never"),
+    }
+
+
+def test_sessions_are_named_and_tagged_after_the_test(project: pytest.Pytester) -> None:
+    """The session carries the test's name, and the tags ``test`` and the node id."""
+    project.makepyfile(test_named="def test_one(agent_session):\n    pass\n")
+    project.runpytest_subprocess().assert_outcomes(passed=1)
+    attrs = sink_sessions(project.path)["test_one"]
+    assert attrs["agentops.tags"] == ["test", "test_named.py::test_one"]
+
+
+def test_replay_section_on_failures_only(project: pytest.Pytester) -> None:
+    """A failure and a setup error show the replay and the URL; passing tests get no section (even with -rA)."""
+    project.makepyfile(test_outcomes=OUTCOMES)
+    result = project.runpytest_subprocess("-rA")
+    out = result.stdout.str()
+    assert out.count("Captured agentops session replay teardown") == 2  # test_fails, test_teardown_error
+    assert out.count("Captured agentops session replay setup") == 1
+    failure = out[out.index("_ test_fails _"):]
+    failure = failure[: failure.index("Spans exported to file .agentops-otel/traces.jsonl")]
+    assert "Captured agentops session replay teardown" in failure
+    assert "fetch_customer_data" in failure
+    assert "Session URL: http://localhost:16686/trace/" in failure
+    passes = out[out.index("PASSES"):] if "PASSES" in out else ""
+    assert "agentops session replay" not in passes
+
+
+def test_replay_shows_agent_sessions_started_in_the_test(project: pytest.Pytester) -> None:
+    """The agent's own session appears in the replay, with its error step and its own URL."""
+    project.makepyfile(test_nested='''
+        from agent import run_agent
+
+        def test_missing_customer(agent_session):
+            run_agent(None)
+    ''')
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*Captured agentops session replay teardown*",
+        "Session: * | Status: Fail",
+        "*fetch_customer_data*← ERROR ValueError: customer_id cannot be None*",
+        "Sessions started inside this test:",
+        "  - support-agent *: Fail (customer_id cannot be None)  http://localhost:16686/trace/*",
+    ])
+    sessions = sink_sessions(project.path)
+    agent = sessions["support-agent"]
+    assert agent["agentops.session.parent_id"] == sessions["test_missing_customer"]["session.id"]
+
+
+def test_sessions_are_isolated_between_tests(project: pytest.Pytester) -> None:
+    """A test's session holds only its own spans; the next test (opted in or not) never sees it."""
+    project.makepyfile(test_isolated='''
+        import agentops_otel as agentops
+        from agent import fetch_customer, run_agent
+
+        def test_first(agent_session):
+            run_agent("42")
+            assert agent_session.actions == 2
+
+        def test_second(agent_session):
+            assert agentops.get_session() is agent_session
+            assert agent_session.spans == [] and agent_session.actions == 0
+            fetch_customer("7")
+            assert [e.params for e in agent_session.action_events] == [{"customer_id": "7"}]
+
+        def test_not_opted_in():
+            assert agentops.get_session() is None
+    ''')
+    project.runpytest_subprocess().assert_outcomes(passed=3)
+    spans = sink_spans(project.path)
+    ids = {s["attrs"]["agentops.session.name"]: s["attrs"]["session.id"] for s in spans
+           if "agentops.session.name" in s["attrs"]}
+    fetches = [s["attrs"]["session.id"] for s in spans if s["name"] == "action fetch_customer_data"]
+    assert fetches == [ids["support-agent"], ids["test_second"]]
+
+
+def test_does_nothing_unless_enabled(project: pytest.Pytester) -> None:
+    """No fixture, marker or ini: no session, no init, no file, no report section, failures unchanged."""
+    project.makepyfile(test_plain='''
+        from opentelemetry import trace
+        import agentops_otel as agentops
+        from agentops_otel import export
+
+        def test_untouched():
+            assert agentops.get_session() is None
+            assert export._provider is None
+            assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+        def test_failing():
+            assert False
+    ''')
+    result = project.runpytest_subprocess("-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "agentops session replay" not in result.stdout.str()
+    assert not (project.path / ".agentops-otel").exists()
+
+
+def test_ini_option_wraps_every_test(project: pytest.Pytester) -> None:
+    """``agentops_session_per_test = true`` gives every test a session without asking for the fixture."""
+    project.makeini(INI.format(extra="agentops_session_per_test = true"))
+    project.makepyfile(test_every='''
+        import agentops_otel as agentops
+
+        def test_a():
+            s = agentops.current_session()
+            assert s is not None and s.name == "test_a" and s.tags == ["test", "test_every.py::test_a"]
+
+        def test_b():
+            assert agentops.current_session().name == "test_b"
+
+        def test_c():
+            assert False, "nope"
+    ''')
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=1)
+    states = {n: a["agentops.session.end_state"] for n, a in sink_sessions(project.path).items()}
+    assert states == {"test_a": "Success", "test_b": "Success", "test_c": "Fail"}
+    assert "Captured agentops session replay teardown" in result.stdout.str()
+
+
+def test_async_tests_run_inside_their_session(project: pytest.Pytester) -> None:
+    """An async test (and an async fixture) sees the test's session; agent spans nest in it."""
+    project.makepyfile(test_async='''
+        import asyncio
+        import pytest
+        import agentops_otel as agentops
+        from agent import fetch_customer
+
+        @pytest.fixture
+        async def warmed_up():
+            return agentops.current_session()
+
+        async def test_async(agent_session, warmed_up):
+            assert warmed_up is agent_session
+            await asyncio.sleep(0)
+            assert agentops.current_session() is agent_session
+            fetch_customer("42")
+            assert agent_session.actions == 1
+    ''')
+    project.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+COST = '''
+import pytest
+from agent import llm_call, run_agent
+
+@pytest.mark.agent_cost_limit(usd=0.01, llm_calls=3)
+def test_within_budget():
+    run_agent("42", llm_calls=2)
+
+@pytest.mark.agent_cost_limit(usd=0.01, llm_calls=3)
+def test_prompt_change_doubles_the_calls():
+    run_agent("42", llm_calls=6)
+
+@pytest.mark.agent_cost_limit(tokens=500)
+def test_too_many_tokens():
+    llm_call(tokens=1000, cost=0.0)
+'''
+
+
+def test_cost_limit_marker(project: pytest.Pytester) -> None:
+    """Limits count the nested agent sessions; exceeding one fails with the cost of every call."""
+    project.makepyfile(test_cost=COST)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines([
+        "*_ test_prompt_change_doubles_the_calls _*",
+        "agent_cost_limit exceeded: cost $0.012 is over the limit of $0.01; "
+        "6 LLM calls are over the limit of 3.",
+        "Cost by call (all sessions of this test):",
+        "   1. 00:00.* gpt-4o * 100 in /    10 out      $0.002  (in session support-agent)",
+        "*   6. 00:00.* gpt-4o*",
+        "  total: 6 LLM calls, 600 in / 60 out tokens, $0.012",
+        "Session URL: http://localhost:16686/trace/*",
+        "*_ test_too_many_tokens _*",
+        "agent_cost_limit exceeded: 1100 tokens (1000 in / 100 out) are over the limit of 500.",
+    ])
+    states = {n: a["agentops.session.end_state"] for n, a in sink_sessions(project.path).items()
+              if n.startswith("test_")}
+    assert states == {"test_within_budget": "Success", "test_prompt_change_doubles_the_calls": "Fail",
+                      "test_too_many_tokens": "Fail"}
+
+
+def test_cost_limit_marker_rejects_unknown_limits(project: pytest.Pytester) -> None:
+    """A misspelt limit is a setup error naming the accepted keywords, not a silently ignored bound."""
+    project.makepyfile(test_bad='''
+        import pytest
+
+        @pytest.mark.agent_cost_limit(dollars=1)
+        def test_x():
+            pass
+    ''')
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*agent_cost_limit takes usd=, llm_calls= and/or tokens=*dollars*"])
+
+
+def test_marker_is_registered(project: pytest.Pytester) -> None:
+    """``--strict-markers`` accepts the marker and ``--markers`` documents it."""
+    result = project.runpytest_subprocess("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.agent_cost_limit(usd=None, llm_calls=None, tokens=None):*"])
+
+
+class _Collector(BaseHTTPRequestHandler):
+    bodies: list[bytes]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        self.server.bodies.append(self.rfile.read(length))  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def otlp_receiver() -> Iterator[ThreadingHTTPServer]:
+    """A bare OTLP/HTTP endpoint that keeps every request body."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    server.bodies = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester, otlp_receiver: ThreadingHTTPServer,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``OTEL_EXPORTER_OTLP_ENDPOINT`` set, test sessions are exported there and no file is written."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    host, port = otlp_receiver.server_address[:2]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://{host}:{port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    project.makepyfile(test_outcomes=OUTCOMES)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=1, errors=2, skipped=2)
+    assert "Spans exported to OTLP HTTP" in result.stdout.str()
+    states = {}
+    for body in otlp_receiver.bodies:  # type: ignore[attr-defined]
+        request = ExportTraceServiceRequest.FromString(body)
+        for rs in request.resource_spans:
+            for ss in rs.scope_spans:
+                for span in ss.spans:
+                    attrs = {kv.key: kv.value.string_value for kv in span.attributes}
+                    if "agentops.session.end_state" in attrs:
+                        states[attrs["agentops.session.name"]] = attrs["agentops.session.end_state"]
+    assert states == {"test_passes": "Success", "test_fails": "Fail", "test_setup_error": "Fail",
+                      "test_teardown_error": "Fail", "test_skipped": "Indeterminate",
+                      "test_skipped_by_marker": "Indeterminate"}
+    assert not (project.path / ".agentops-otel").exists()

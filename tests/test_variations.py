@@ -1,0 +1,214 @@
+"""Variation runs: one session per variant, a verdict per variant, and where the failing ones diverged."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+import agentops_otel as agentops
+from agentops_otel import ActionEvent, Session, record_action
+from agentops_otel.testing import (
+    AgentAssertionError,
+    VariationReport,
+    assert_tool_called,
+    run_variations,
+)
+
+pytest_plugins = ["pytester"]
+
+
+@record_action("classify_intent")
+def classify(message: str) -> str:
+    return "billing" if re.search(r"charg|refund", message) else "general"
+
+
+@record_action("fetch_customer_data")
+def fetch_customer(customer_id: str | None) -> dict[str, str]:
+    if customer_id is None:
+        raise ValueError("customer_id cannot be None")
+    return {"id": customer_id}
+
+
+@record_action("general_reply")
+def general_reply(message: str) -> str:
+    return "Thanks for reaching out!"
+
+
+def agent(message: str) -> str:
+    """A keyword-routed agent in its own session: it misses billing phrasings without "charge"."""
+    agentops.start_session("support-agent", tags=["support"])
+    try:
+        if classify(message) == "billing":
+            match = re.search(r"account (\d+)", message)
+            fetch_customer(match.group(1) if match else None)
+            reply = "We refunded the duplicate charge."
+        else:
+            reply = general_reply(message)
+        agentops.record(ActionEvent(action_type="session_complete"))
+        agentops.end_session("Success")
+        return reply
+    except Exception as e:
+        agentops.end_session("Fail", end_state_reason=str(e))
+        raise
+
+
+def fetched_customer(session: Session, result: Any) -> bool:
+    return "fetch_customer_data" in [e.action_type for e in session.action_events]
+
+
+VARIANTS = [
+    "I was charged twice, account 4417",
+    "Double billing issue on account 2093",
+    "Refund the second charge",
+]
+
+
+@pytest.fixture(autouse=True)
+def _capture_content() -> None:
+    """Arguments are recorded (``init()`` turns content capture on)."""
+    agentops.init(instrument_llm_calls=False)
+
+
+def test_each_variant_gets_a_verdict_and_a_session() -> None:
+    """Pass, wrong route (check False) and exception are told apart; each has its own session and URL."""
+    report = run_variations(agent, VARIANTS, check=fetched_customer, tags=["robustness-test", "billing"])
+
+    assert [(r.variant, r.passed) for r in report.results] == list(zip(VARIANTS, [True, False, False], strict=True))
+    assert report.results[1].reason == "check returned False"
+    assert report.results[2].reason == "raised ValueError: customer_id cannot be None"
+    assert isinstance(report.results[2].error, ValueError)
+    assert report.results[0].result == "We refunded the duplicate charge."
+    sessions = [r.session for r in report.results]
+    assert len({s.id for s in sessions}) == 3
+    assert [s.end_state for s in sessions] == ["Success", "Fail", "Fail"]
+    assert sessions[1].end_state_reason == "check returned False"
+    assert all(s.tags == ["robustness-test", "billing"] for s in sessions)
+    assert [r.url for r in report.results] == [s.url for s in sessions]
+    assert report.passed == report.results[:1] and report.failed == report.results[1:]
+
+
+def test_the_agents_own_session_is_nested_in_the_variant_session() -> None:
+    """The check sees the agent's steps: its session runs inside the variant's."""
+    report = run_variations(agent, VARIANTS[:1], check=fetched_customer)
+    variant_session = report.results[0].session
+    assert variant_session.actions == 3  # classify, fetch, session_complete, from the nested session
+    root_names = [s.name for s in variant_session.spans if s.name.startswith("invoke_agent")]
+    assert root_names == ["invoke_agent support-agent"]
+
+
+def test_check_verdicts() -> None:
+    """True/None/"" pass; False and a reason string fail; an assertion inside the check gives its message."""
+    def verdicts(check: Any) -> tuple[bool, str | None]:
+        r = run_variations(agent, VARIANTS[:1], check=check).results[0]
+        return r.passed, r.reason
+
+    assert verdicts(lambda s, r: True) == (True, None)
+    assert verdicts(lambda s, r: None) == (True, None)
+    assert verdicts(lambda s, r: "") == (True, None)
+    assert verdicts(lambda s, r: False) == (False, "check returned False")
+    assert verdicts(lambda s, r: "reply too short") == (False, "reply too short")
+    assert verdicts(lambda s, r: 1 / 0) == (False, "check raised ZeroDivisionError: division by zero")
+    passed, reason = verdicts(lambda s, r: assert_tool_called(s, "lookup_invoices"))
+    assert not passed and reason is not None
+    assert reason.startswith("expected 'lookup_invoices' to be called at least once, but it was called 0 times.")
+
+
+def test_dict_and_tuple_variants_are_arguments() -> None:
+    """A dict variant is keyword arguments, a tuple positional ones."""
+    seen: list[tuple[Any, ...]] = []
+
+    def fn(message: str, tone: str = "plain") -> str:
+        seen.append((message, tone))
+        return message
+
+    run_variations(fn, [{"message": "hi", "tone": "formal"}, ("yo", "casual"), "hey"])
+    assert seen == [("hi", "formal"), ("yo", "casual"), ("hey", "plain")]
+
+
+def test_async_agents_are_refused_with_a_hint() -> None:
+    """An async agent is a usage error, not a failing variant."""
+    async def async_agent(message: str) -> str:
+        return message
+
+    with pytest.raises(TypeError, match=r"asyncio.run\(agent\(m\)\)"):
+        run_variations(async_agent, ["hi"])
+
+
+def test_failing_variants_name_the_step_where_they_diverged() -> None:
+    """Compared with a passing run, the wrongly routed variant splits at the step after classification."""
+    report = run_variations(agent, VARIANTS, check=fetched_customer)
+    table = report.table()
+    lines = table.splitlines()
+    assert lines[0] == "Variations of agent: 1 of 3 passed"
+    assert lines[1].startswith('   1. PASS  "I was charged twice, account 4417"')
+    assert lines[1].endswith(report.results[0].url)
+    assert lines[3] == "      why:      check returned False"
+    assert lines[4] == ('      diverged: step #2: action general_reply where "I was charged twice, account 4417" '
+                        "had action fetch_customer_data")
+    assert lines[6] == "      why:      raised ValueError: customer_id cannot be None"
+    assert lines[7] == ("      diverged: step #2: action fetch_customer_data failing with ValueError: customer_id "
+                        'cannot be None where "I was charged twice, account 4417" had action fetch_customer_data')
+
+
+def test_assert_all_passed_fails_with_the_table() -> None:
+    """The failure message is the table: every variant, its verdict, its URL, its divergence."""
+    report = run_variations(agent, VARIANTS, check=fetched_customer)
+    with pytest.raises(AgentAssertionError) as excinfo:
+        report.assert_all_passed()
+    message = str(excinfo.value)
+    assert message.startswith("agent failed on 2/3 variants\n\nVariations of agent: 1 of 3 passed\n")
+    assert all(r.url in message for r in report.results)
+    run_variations(agent, VARIANTS[:1], check=fetched_customer).assert_all_passed()
+    with pytest.raises(AgentAssertionError, match="no variants were run"):
+        VariationReport().assert_all_passed()
+
+
+def test_a_variant_result_fails_with_its_replay() -> None:
+    """``assert_passed`` on a failing variant shows its reason and its session replay."""
+    result = VariationReport().run(agent, "Refund the second charge", check=fetched_customer)
+    with pytest.raises(AgentAssertionError) as excinfo:
+        result.assert_passed()
+    message = str(excinfo.value)
+    assert message.startswith('variant "Refund the second charge" failed: raised ValueError: customer_id cannot '
+                              "be None\n\nSession: ")
+    assert "fetch_customer_data" in message and "← ERROR ValueError: customer_id cannot be None" in message
+    assert f"Session URL: {result.url}" in message
+
+
+def test_parametrize_with_the_variation_report_fixture(pytester: pytest.Pytester) -> None:
+    """One test per phrasing; the shared report prints the table in the terminal summary."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_phrasings='''
+        import pytest
+        import agentops_otel as agentops
+        from agentops_otel import record_action
+
+        @record_action("fetch_customer_data")
+        def fetch_customer(message):
+            return {"id": "1"}
+
+        def agent(message):
+            if "charge" in message:
+                fetch_customer(message)
+            return "ok"
+
+        def fetched(session, result):
+            return "fetch_customer_data" in [e.action_type for e in session.action_events]
+
+        @pytest.mark.parametrize("message", ["charged twice", "double billing", "extra charge"])
+        def test_phrasing(message, variation_report):
+            variation_report.run(agent, message, check=fetched).assert_passed()
+    ''')
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*= agent variations =*",
+        "Variations of agent: 2 of 3 passed",
+        '   1. PASS  "charged twice" *http://localhost:16686/trace/*',
+        '   2. FAIL  "double billing" *http://localhost:16686/trace/*',
+        "      why:      check returned False",
+        '      diverged: step #0: nothing (its session ended) where "charged twice" had action fetch_customer_data',
+        '   3. PASS  "extra charge" *',
+    ])
