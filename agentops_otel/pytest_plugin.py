@@ -15,6 +15,7 @@ rate then reads from the backend.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ SECTION = "agentops session replay"
 TEST_TAG = "test"
 
 _REASON_CHARS = 300
+_QUALIFIED = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*: )")
+"""``agentops_otel.testing._assertions.AgentAssertionError: ...``: the class name is enough in a reason."""
 
 
 @dataclass
@@ -180,7 +183,7 @@ def _crash(report: TestReport) -> str:
         crash = getattr(longrepr, "reprcrash", None)
         text = str(getattr(crash, "message", "") or longrepr or report.outcome)
     first = text.strip().splitlines()[0] if text.strip() else report.outcome
-    return first[:_REASON_CHARS]
+    return _QUALIFIED.sub(r"\1", first)[:_REASON_CHARS]
 
 
 def _end(run: _TestRun, state: str, reason: str | None) -> None:

@@ -48,8 +48,10 @@ class AgentAssertionError(AssertionError):
     / ``except AssertionError`` keep working; ``timeline`` keeps what the message was made from.
     """
 
-    def __init__(self, message: str, timeline: Timeline | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, timeline: Timeline | None = None, details: str | None = None) -> None:
+        super().__init__(f"{message}\n\n{details}" if details else message)
+        self.summary = message
+        """The sentence(s) without the details (the replay): what a table of many failures shows per row."""
         self.timeline = timeline
 
 
@@ -213,8 +215,7 @@ def replay_text(session: SessionLike) -> str:
 
 def _fail(session: SessionLike, timeline: Timeline, message: str, focus: Iterable[str] = ()) -> None:
     __tracebackhide__ = True
-    block = _replay_block(timeline, session_url(session), focus)
-    raise AgentAssertionError(f"{message}\n\n{block}", timeline)
+    raise AgentAssertionError(message, timeline, _replay_block(timeline, session_url(session), focus))
 
 
 def _error_type_name(error_type: type[BaseException] | str) -> str:
@@ -330,8 +331,8 @@ def assert_called_before(session: SessionLike, first: str, then: str) -> None:
         absent = " and ".join(f"'{n}'" for n, s in ((first, a), (then, b)) if s is None)
         why = f"{absent} {'were' if a is None and b is None else 'was'} never called"
     else:
-        why = (f"'{then}' ran first at {fmt.offset(b.offset_s)}, "
-               f"'{first}' only at {fmt.offset(a.offset_s)}")
+        why = (f"'{then}' ran first (call #{index[b.span_id] + 1}), "
+               f"'{first}' only later (call #{index[a.span_id] + 1})")
     _fail(session, timeline,
           f"expected '{first}' to be called before '{then}', but {why}.\n"
           f"Called, in order: {_sequence(calls)}",

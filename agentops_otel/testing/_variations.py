@@ -40,7 +40,7 @@ Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
 ``AssertionError`` raised inside (e.g. by ``assert_tool_called``) fails the variant with its message."""
 
 DEFAULT_TAGS = ("variation",)
-_LABEL_CHARS = 48
+_LABEL_CHARS = 60
 
 
 def _label(variant: Any) -> str:
@@ -95,8 +95,8 @@ class VariantResult:
             return
         from agentops_otel.testing._assertions import replay_text
 
-        raise AgentAssertionError(
-            f"variant {self.label} failed: {self.reason}\n\n{replay_text(self.session)}", self.timeline())
+        raise AgentAssertionError(f"variant {self.label} failed: {self.reason}", self.timeline(),
+                                  replay_text(self.session))
 
 
 class VariationReport:
@@ -182,7 +182,9 @@ class VariationReport:
         for i, r in enumerate(self.results, 1):
             lines.append(f"  {i:>2}. {'PASS' if r.passed else 'FAIL'}  {r.label:<{width}}  {r.url}")
             if not r.passed:
-                lines.append(f"      why:      {_first_line(r.reason or '')}")
+                why = (r.reason or "").strip().splitlines() or [""]
+                lines.append(f"      why:      {why[0]}")
+                lines.extend(f"                {line}" for line in why[1:])
                 if r.diverged:
                     lines.append(f"      diverged: {r.diverged}")
         return "\n".join(lines)
@@ -193,8 +195,8 @@ class VariationReport:
         if not self.results:
             raise AgentAssertionError("no variants were run")
         if self.failed:
-            raise AgentAssertionError(
-                f"agent failed on {len(self.failed)}/{len(self.results)} variants\n\n{self.table()}")
+            raise AgentAssertionError(f"agent failed on {len(self.failed)}/{len(self.results)} variants",
+                                      details=self.table())
 
     def __str__(self) -> str:
         return self.table()
@@ -234,6 +236,8 @@ def _judge(check: Check, session: Session, result: Any) -> str | None:
     """The check's verdict as a failure reason, or None when the variant passed."""
     try:
         verdict = check(session, result)
+    except AgentAssertionError as exc:
+        return exc.summary  # the replay is shown once, by whoever reports the variant
     except AssertionError as exc:
         return str(exc) or "check failed"
     except Exception as exc:
