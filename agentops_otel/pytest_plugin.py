@@ -46,6 +46,9 @@ class _TestRun:
     session: Session
     reports: dict[str, TestReport] = field(default_factory=dict)
     replay_shown: bool = False
+    """The section went on the setup report already."""
+    replay_in_message: bool = False
+    """The test failed on an agent assertion, whose message carries a replay: the section stays short."""
 
 
 _RUN = pytest.StashKey[_TestRun]()
@@ -126,6 +129,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if run is None:
         return report
     run.reports[report.when] = report
+    if report.when == "call" and call.excinfo is not None:
+        from agentops_otel.testing._assertions import AgentAssertionError
+
+        run.replay_in_message = isinstance(call.excinfo.value, AgentAssertionError)
     if report.when == "setup" and report.failed:
         # The test will not run and pytest prints setup errors without their teardown sections:
         # end the session now and put the replay on this report.
@@ -204,7 +211,12 @@ def _section(run: _TestRun) -> str:
     try:
         from agentops_otel.testing._assertions import replay_text, session_url, sessions_in
 
-        parts.append(replay_text(session))
+        if run.replay_in_message:
+            reason = f" ({session.end_state_reason})" if session.end_state_reason else ""
+            parts.append(f"Session {session.id} ({session.name}): {session.end_state}{reason}\n"
+                         f"Session URL: {session.url}")
+        else:
+            parts.append(replay_text(session))
         nested = sessions_in(session)
         if nested:
             parts.append("Sessions started inside this test:")
@@ -213,6 +225,8 @@ def _section(run: _TestRun) -> str:
                 reason = f" ({s.end_reason})" if s.end_reason else ""
                 parts.append(f"  - {s.name or 'session'} {s.session_id}: {s.end_state or 'Unknown'}{reason}"
                              f"  {session_url(tl)}")
+        if run.replay_in_message:
+            parts.append("The replay is in the assertion message above.")
     except Exception as exc:  # the report must survive a replay bug; the URL still helps
         parts.append(f"(replay unavailable: {type(exc).__name__}: {exc})\nSession URL: {session.url}")
     with guard("pytest_plugin.flush"):
@@ -246,7 +260,8 @@ def _limit_problems(session: Session, marker: pytest.Mark) -> str | None:
     usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
     if usd is not None and session.cost > float(usd):
         incomplete = "" if session.cost_complete else " (at least; some calls have no known price)"
-        over.append(f"cost {fmt.money(session.cost)}{incomplete} is over the limit of {fmt.money(float(usd))}")
+        over.append(f"cost {fmt.money(session.cost)}{incomplete} is over the limit of "
+                    f"{fmt.money(float(usd))}")
     if calls is not None and session.llm_calls > int(calls):
         over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
     used = session.input_tokens + session.output_tokens

@@ -189,6 +189,32 @@ def test_replay_shows_agent_sessions_started_in_the_test(project: pytest.Pyteste
     assert agent["agentops.session.parent_id"] == sessions["test_missing_customer"]["session.id"]
 
 
+def test_agent_assertion_failures_show_the_replay_once(project: pytest.Pytester) -> None:
+    """When an agent assertion already printed the replay, the section only links the sessions."""
+    project.makepyfile(test_asserting='''
+        import pytest
+        from agentops_otel.testing import assert_tool_called
+        from agent import run_agent
+
+        def test_expects_a_refund(agent_session):
+            run_agent("42")
+            assert_tool_called(agent_session, "refund")
+    ''')
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert out.count("fetch_customer_data (") == 1  # one replay line for the step, in the message
+    result.stdout.fnmatch_lines([
+        "E   *AgentAssertionError: expected 'refund' to be called at least once, but it was called 0 times.",
+        "*Captured agentops session replay teardown*",
+        "Session * (test_expects_a_refund): Fail (test failed: AgentAssertionError: expected 'refund' *",
+        "Session URL: http://localhost:16686/trace/*",
+        "Sessions started inside this test:",
+        "  - support-agent *: Success  http://localhost:16686/trace/*",
+        "The replay is in the assertion message above.",
+    ])
+
+
 def test_sessions_are_isolated_between_tests(project: pytest.Pytester) -> None:
     """A test's session holds only its own spans; the next test (opted in or not) never sees it."""
     project.makepyfile(test_isolated='''

@@ -87,7 +87,10 @@ def _live_timeline(session: Session) -> Timeline:
     if isinstance(root, ReadableSpan):
         for record in records_from_spans([root]):
             records.insert(0, msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns())))
-    return reassemble(records).timeline_for(session.id)
+    timeline = reassemble(records).timeline_for(session.id)
+    # The open root has no end state yet; the reassembler would read its unset status as Indeterminate.
+    summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason="still running")
+    return msgspec.structs.replace(timeline, summary=summary)
 
 
 def _empty_timeline(session: Session) -> Timeline:
@@ -183,7 +186,7 @@ def _ordinal(n: int) -> str:
 
 
 def _excerpt(timeline: Timeline, focus: Iterable[str] = ()) -> Timeline:
-    """Long sessions: keep the steps around the focused ones (or the first ones) so the message stays short."""
+    """Long sessions: keep the steps around the focused ones (or the first ones): messages stay short."""
     steps = timeline.steps
     if len(steps) <= MAX_REPLAY_STEPS:
         return timeline
@@ -255,7 +258,7 @@ def cost_breakdown(timeline: Timeline) -> str:
 
 def assert_tool_called(session: SessionLike, name: str, times: int | None = None,
                        with_args: ArgsMatcher | None = None) -> None:
-    """The tool or action ``name`` ran (exactly ``times`` times, if given), optionally with given arguments."""
+    """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
     calls = _calls(timeline)

@@ -176,7 +176,8 @@ class VariationReport:
     def table(self) -> str:
         """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
         self._diverge()
-        name = self.name or (self.results[0].session.name.removesuffix(" variant") if self.results else "agent")
+        first = self.results[0].session.name.removesuffix(" variant") if self.results else "agent"
+        name = self.name or first
         lines = [f"Variations of {name}: {len(self.passed)} of {len(self.results)} passed"]
         width = max([len(r.label) for r in self.results] + [7])
         for i, r in enumerate(self.results, 1):
@@ -202,8 +203,8 @@ class VariationReport:
         return self.table()
 
 
-_INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARAMS, semconv.GEN_AI_INPUT_MESSAGES,
-                         "input.value", "traceloop.entity.input"})
+_INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARAMS,
+                         semconv.GEN_AI_INPUT_MESSAGES, "input.value", "traceloop.entity.input"})
 
 
 def _decisions(timeline: Timeline) -> Timeline:

@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tag", action="append", default=[], help="only sessions with this tag")
     args = parser.parse_args(argv)
 
-    gate = ["gate", "--source", args.source, "--since", args.since, "--max-failure-rate", args.max_failure_rate]
+    gate = ["gate", "--source", args.source, "--since", args.since,
+            "--max-failure-rate", args.max_failure_rate]
     if args.service:
         gate += ["--service", args.service]
     for tag in args.tag:
