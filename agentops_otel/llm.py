@@ -12,12 +12,12 @@ that readers can parse even when a prompt was cut.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -72,20 +72,27 @@ class Content:
     tool_definitions: str | None = None
 
 
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder()
+
+
 def encode(value: Any) -> str:
-    """JSON text for an already-bounded structure (strings inside were cut by :func:`bounded`)."""
+    """JSON text for an already-bounded structure (strings inside were cut by :func:`bounded`).
+
+    msgspec rather than ``json``: this runs on every captured call, and it is ten times faster.
+    """
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError):
+        return _ENCODER.encode(value).decode("utf-8")
+    except (TypeError, ValueError, msgspec.MsgspecError):
         return _serialize.to_json(value, 0)
 
 
 def bounded(text: str, limit: int) -> str:
-    return _serialize.truncate(text, limit)
+    return text if len(text) <= limit else _serialize.truncate(text, limit)
 
 
 def text_part(text: str, limit: int) -> JSONDict:
-    return {"type": "text", "content": _serialize.truncate(text, limit)}
+    return {"type": "text", "content": text if len(text) <= limit else _serialize.truncate(text, limit)}
 
 
 def _structured(value: Any, limit: int) -> Any:
@@ -93,13 +100,13 @@ def _structured(value: Any, limit: int) -> Any:
     if isinstance(value, str):
         if len(value) <= limit and value[:1] in ("{", "["):
             try:
-                return json.loads(value)
-            except ValueError:
+                return _DECODER.decode(value)
+            except (msgspec.MsgspecError, ValueError):
                 pass
-        return _serialize.truncate(value, limit)
+        return bounded(value, limit)
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    return _serialize.truncate(_serialize.to_json(value, 0), limit)
+    return bounded(_serialize.to_json(value, 0), limit)
 
 
 def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit: int) -> JSONDict:

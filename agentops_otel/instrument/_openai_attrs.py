@@ -211,7 +211,16 @@ def _chat_tool_call_parts(tool_calls: Any, limit: int) -> list[JSONDict]:
     return parts
 
 
+_PLAIN_KEYS: Final = frozenset({"role", "content"})
+
+
 def _chat_message(msg: Any, limit: int) -> JSONDict:
+    if type(msg) is dict and msg.keys() <= _PLAIN_KEYS:
+        # The common case, a {"role", "content": str} dict, without the general walk below.
+        role = msg.get("role")
+        text = msg.get("content")
+        if isinstance(text, str) and role in ("user", "system", "developer", "assistant"):
+            return {"role": role, "parts": [text_part(text, limit)]}
     role = _get(msg, "role")
     content = _get(msg, "content")
     if role == "tool":
@@ -246,13 +255,18 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
         entry: JSONDict = {"type": kind}
         for key in ("name", "description", "parameters"):
             value = _get(src, key)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                text = encode(value)
-                value = value if len(text) <= limit else text  # an oversized schema is kept as cut text
-            entry[key] = bounded(value, limit) if isinstance(value, str) else value
+            if value is not None:
+                entry[key] = bounded(value, limit) if isinstance(value, str) else value
         out.append(entry)
+    text = encode(out)
+    if len(text) <= limit:
+        return text  # then no single schema can be over the limit either
+    for entry in out:
+        params = entry.get("parameters")
+        if params is not None and not isinstance(params, str):
+            schema = encode(params)
+            if len(schema) > limit:
+                entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
     return encode(out)
 
 
@@ -264,6 +278,23 @@ def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
         content.input_messages = encode([_chat_message(m, limit) for m in messages])
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
+
+
+def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
+    """One choice's message: read straight off the SDK model (the hot path when capture is on)."""
+    parts: list[JSONDict] = []
+    text = msg.content
+    if isinstance(text, str) and text:
+        parts.append(text_part(text, limit))
+    refusal = msg.refusal
+    if isinstance(refusal, str) and refusal:
+        parts.append({"type": "refusal", "content": bounded(refusal, limit)})
+    if msg.tool_calls:
+        parts.extend(_chat_tool_call_parts(msg.tool_calls, limit))
+    legacy = msg.function_call
+    if legacy is not None:
+        parts.append(tool_call_part(None, legacy.name, legacy.arguments, limit))
+    return {"role": msg.role or "assistant", "parts": parts, "finish_reason": finish_reason}
 
 
 def chat_usage(usage: Any) -> TokenUsage | None:
@@ -287,9 +318,7 @@ def chat_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
     if with_content:
         messages: list[JSONDict] = []
         for choice in choices:
-            msg = _chat_message(choice.message, limit)
-            msg["finish_reason"] = choice.finish_reason
-            messages.append(msg)
+            messages.append(_chat_output(choice.message, choice.finish_reason, limit))
         outcome.output_messages = messages
     return outcome
 

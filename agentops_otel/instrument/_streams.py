@@ -41,7 +41,9 @@ class ChatAccumulator:
         self.tools: dict[int, dict[int, list[Any]]] | None = {} if with_content else None
 
     def add(self, chunk: Any) -> None:
+        # Runs once per chunk: plain attribute reads, no helper calls on the common path.
         if self.first is None:
+            _guard.fault_point("openai.stream.chunk")
             self.first = time.perf_counter()
             self.response_id = chunk.id
             self.model = chunk.model
@@ -49,27 +51,28 @@ class ChatAccumulator:
         usage = chunk.usage
         if usage is not None:
             self.usage = usage
+        texts = self.texts
         for choice in chunk.choices:
             reason = choice.finish_reason
             if reason is not None:
                 self.reasons[choice.index] = reason
-            texts = self.texts
-            if texts is not None:
-                self._add_content(choice, texts)
+            if texts is None:
+                continue
+            delta = choice.delta
+            if delta is None:
+                continue
+            pieces = texts.get(choice.index)
+            if pieces is None:
+                pieces = texts[choice.index] = []
+            text = delta.content
+            if text:
+                pieces.append(text)
+            if delta.tool_calls:
+                self._add_tool_calls(choice.index, delta.tool_calls)
 
-    def _add_content(self, choice: Any, texts: dict[int, list[str]]) -> None:
-        delta = choice.delta
-        if delta is None:
-            return
-        pieces = texts.get(choice.index)
-        if pieces is None:
-            pieces = texts[choice.index] = []
-        text = delta.content
-        if text:
-            pieces.append(text)
-        calls = delta.tool_calls
-        if calls and self.tools is not None:
-            slots = self.tools.setdefault(choice.index, {})
+    def _add_tool_calls(self, index: int, calls: Any) -> None:
+        if self.tools is not None:
+            slots = self.tools.setdefault(index, {})
             for call in calls:
                 slot = slots.get(call.index)
                 if slot is None:
@@ -130,6 +133,7 @@ class ResponsesAccumulator:
         if self.first is None:
             # The preamble is sent before the model produces anything: the first *output* event is
             # what a user waiting for tokens perceives.
+            _guard.fault_point("openai.stream.chunk")
             self.first = time.perf_counter()
         if kind in _RESPONSE_FINAL:
             self.final = event.response
@@ -176,7 +180,6 @@ class _StreamState:
         if self.item_failed:
             return
         try:
-            _guard.fault_point("openai.stream.chunk")
             self.acc.add(item)
         except Exception as exc:
             # Stop looking at chunks (the outcome would be partial) but keep the span alive to end it.
@@ -216,7 +219,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
 
     def __next__(self) -> Any:
         try:
-            item = self.__wrapped__.__next__()
+            item = next(self.__wrapped__)
         except StopIteration:
             self._self_state.finish()
             raise

@@ -273,7 +273,7 @@ def is_instrumented() -> bool:
 
 
 class _PlainInstrumentor:
-    """The instrumentor protocol ``opentelemetry-instrument`` uses, when opentelemetry-instrumentation is absent."""
+    """The protocol ``opentelemetry-instrument`` drives, for when opentelemetry-instrumentation is absent."""
 
     def instrument(self, **kwargs: Any) -> None:
         self._instrument(**kwargs)
