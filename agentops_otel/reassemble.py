@@ -174,9 +174,13 @@ def _as_float(v: Any) -> float | None:
     return float(v)
 
 
-def _seq_key(rec: SpanRecord) -> tuple[int, int, str]:
+def _seq_key(rec: SpanRecord) -> tuple[int, int, str, str]:
     seq = _as_int(rec.attributes.get(sc.SEQ))
-    return (rec.start_ns, seq if seq is not None else 1 << 62, rec.span_id)
+    return (rec.start_ns, seq if seq is not None else 1 << 62, rec.span_id, rec.trace_id)
+
+
+def _root_key(rec: SpanRecord) -> tuple[int, str, str]:
+    return (rec.start_ns, rec.span_id, rec.trace_id)
 
 
 _START: Final = attrgetter("start_ns")
@@ -551,13 +555,18 @@ def _prepare(sess: _Session) -> None:
     uniq = list(by_id.values())
     # Root.
     if not sess.pseudo:
-        roots = [r for r in uniq if r.name.startswith(sc.SPAN_SESSION) and is_session_root(r)]
+        adopted = sess.no_session
+        roots = [r for r in uniq if r.name.startswith(sc.SPAN_SESSION) and is_session_root(r)
+                 and (not adopted or id(r) not in adopted)]
         if roots:
-            roots.sort(key=_START)
+            roots.sort(key=_root_key)
             sess.root = roots[0]
             sess.duplicate_roots = roots[1:]
             sess.anchor = roots[0].parent_span_id
             sess.parent_sid = _str(roots[0].attributes.get(sc.SESSION_PARENT_ID))
+            if multi and sess.trace_ids[0] != roots[0].trace_id:
+                rest = tuple(t for t in sess.trace_ids if t != roots[0].trace_id)
+                sess.trace_ids = (roots[0].trace_id, *rest)
     root = sess.root
     children: dict[Any, list[SpanRecord]] = {}
     top: list[SpanRecord] = []
@@ -584,7 +593,7 @@ def _prepare(sess: _Session) -> None:
             missing_parents[p] = missing_parents.get(p, 0) + 1
     if root is None and missing_parents:
         # The process died: the most common missing parent is the session root that never ended.
-        sess.presumed_root = max(missing_parents.items(), key=lambda kv: kv[1])[0]
+        sess.presumed_root = max(missing_parents.items(), key=lambda kv: (kv[1], kv[0]))[0]
     sess.orphans = sum(n for p, n in missing_parents.items() if p != sess.presumed_root)
     sess.children = children
     sess.top = top
@@ -719,12 +728,10 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
     """
     traces = {r.trace_id for r in loose}
     owner: dict[tuple[str, str], str] = {}
-    for sid, recs in groups.items():
-        if sid is None:
-            continue
-        for r in recs:
+    for sid in sorted(k for k in groups if k is not None):
+        for r in groups[sid]:
             if r.trace_id in traces:
-                owner[(r.trace_id, r.span_id)] = sid
+                owner.setdefault((r.trace_id, r.span_id), sid)
     if not owner:
         return loose
     by_key = {(r.trace_id, r.span_id): r for r in loose}
@@ -751,16 +758,19 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
 
 def _link_nested(sessions: dict[str, _Session]) -> None:
     """Attach each nested session to the one it ran in (by anchor span or recorded parent id)."""
-    pending = [s for s in sessions.values() if s.root is not None and (s.anchor or s.parent_sid)]
+    # Sorted, so that which of two contradicting links wins never depends on arrival order.
+    pending = sorted((s for s in sessions.values() if s.root is not None and (s.anchor or s.parent_sid)),
+                     key=lambda s: s.key)
     if not pending:
         return
     # Where does each anchor span live?
     wanted = {s.anchor for s in pending if s.anchor}
     where: dict[str, _Session] = {}
     if wanted:
-        for s in sessions.values():
+        for key in sorted(sessions):
+            s = sessions[key]
             for r in s.records:
-                if r.span_id in wanted:
+                if r.span_id in wanted and r.span_id not in where:
                     where[r.span_id] = s
     for s in pending:
         outer = where.get(s.anchor) if s.anchor else None

@@ -277,6 +277,7 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     end_reason: str | None
     service_name: str | None
     trace_ids: tuple[str, ...]
+    """Every trace holding the session's spans, the root's first."""
     root_span_id: str | None
     parent_session_id: str | None
     start_ns: int
