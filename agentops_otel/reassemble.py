@@ -728,16 +728,16 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
     """
     traces = {r.trace_id for r in loose}
     owner: dict[tuple[str, str], str] = {}
-    for sid in sorted(k for k in groups if k is not None):
-        for r in groups[sid]:
+    for key in sorted(k for k in groups if k is not None):
+        for r in groups[key]:
             if r.trace_id in traces:
-                owner.setdefault((r.trace_id, r.span_id), sid)
+                owner.setdefault((r.trace_id, r.span_id), key)
     if not owner:
         return loose
     by_key = {(r.trace_id, r.span_id): r for r in loose}
     left: list[SpanRecord] = []
     for r in loose:
-        sid = None
+        sid: str | None = None
         cur: SpanRecord | None = r
         hops = 0
         while cur is not None and cur.parent_span_id is not None and hops <= len(by_key):
