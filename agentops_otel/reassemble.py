@@ -728,10 +728,10 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
     """
     traces = {r.trace_id for r in loose}
     owner: dict[tuple[str, str], str] = {}
-    for key in sorted(k for k in groups if k is not None):
-        for r in groups[key]:
+    for group in sorted(k for k in groups if k is not None):
+        for r in groups[group]:
             if r.trace_id in traces:
-                owner.setdefault((r.trace_id, r.span_id), key)
+                owner.setdefault((r.trace_id, r.span_id), group)
     if not owner:
         return loose
     by_key = {(r.trace_id, r.span_id): r for r in loose}
