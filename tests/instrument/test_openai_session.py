@@ -1,0 +1,34 @@
+"""Inside a session, instrumented calls are children of the session and roll up into its totals."""
+
+from __future__ import annotations
+
+import pytest
+from openai import OpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai_helpers import attrs, llm_spans
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+from agentops_otel.testing import OpenAIServer, Reply, Usage
+
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+
+
+def test_calls_roll_up_into_the_session(client: OpenAI, server: OpenAIServer,
+                                        span_exporter: InMemorySpanExporter) -> None:
+    """Tokens and cost of a priced call and a usage-less stream reach the session; the stream makes it incomplete."""
+    server.queue(Reply.text("a", usage=Usage(prompt_tokens=100, completion_tokens=10, cached_tokens=40)),
+                 Reply.text("b c"))
+    with agentops.session("support") as s:
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+        for _ in client.chat.completions.create(model="gpt-4o", messages=USER, stream=True):
+            pass
+    spans = llm_spans(span_exporter)
+    assert len(spans) == 2
+    assert {attrs(sp)[semconv.SESSION_ID] for sp in spans} == {s.id}
+    assert s.llm_calls == 2
+    assert s.input_tokens == 100
+    assert s.cache_read_tokens == 40
+    assert s.cost == pytest.approx((60 * 2.5 + 40 * 1.25 + 10 * 10) / 1e6)
+    assert s.cost_complete is False
