@@ -8,7 +8,8 @@
 # Progress goes to stderr; stdout carries only "jaeger=/abs/path" and "otelcol=/abs/path" lines, so
 # callers can `eval` or parse them. Lookup order for each binary:
 #   1. JAEGER_BIN / OTELCOL_BIN (an explicit path; an error if it is not executable)
-#   2. `jaeger` / `otelcol-agentops` / `otelcol` on PATH
+#   2. `jaeger` / `otelcol-agentops`, `otelcol-contrib`, `otelcol` on PATH (a collector must have
+#      every component collector-config/ uses, else it is ignored)
 #   3. the cache: ${AGENTOPS_OTEL_CACHE:-$HOME/.cache/agentops-otel}/<name>-<version>/
 #   4. a build into that cache (CGO_ENABLED=0, Go module proxy only; the Go module cache is reused)
 # A second run finds the cache and prints "cached" without touching the network.
@@ -39,6 +40,7 @@
 # the /api/v2/traces API that agentops_otel.read.tempo uses. `scripts/backends.sh tempo` finds a
 # `tempo` on PATH or TEMPO_BIN and otherwise explains this; make test does not need it.
 # ---------------------------------------------------------------------------------------------------
+# shellcheck disable=SC2317  # the find_*/build_* functions are called indirectly, as "find_$name"
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -58,7 +60,7 @@ log() { printf '[backends] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^# ----/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
 }
 
 MODE=build
@@ -122,7 +124,6 @@ jaeger_cached() { echo "$CACHE_ROOT/jaeger-$JAEGER_VERSION/jaeger"; }
 
 find_jaeger() {
     if [ -n "${JAEGER_BIN:-}" ]; then
-        [ -x "$JAEGER_BIN" ] || die "JAEGER_BIN=$JAEGER_BIN is not an executable file"
         log "jaeger: using JAEGER_BIN ($JAEGER_BIN)"
         echo "$JAEGER_BIN"; return 0
     fi
@@ -146,7 +147,9 @@ build_jaeger() {
     local src
     src=$("$GO" mod download -json "$JAEGER_MODULE@$JAEGER_MODULE_VERSION" \
         | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-    [ -n "$src" ] && [ -d "$src" ] || die "could not download $JAEGER_MODULE@$JAEGER_MODULE_VERSION"
+    if [ -z "$src" ] || [ ! -d "$src" ]; then
+        die "could not download $JAEGER_MODULE@$JAEGER_MODULE_VERSION"
+    fi
     local work; work=$(mktemp -d "$CACHE_ROOT/.build-jaeger.XXXXXX")
     # shellcheck disable=SC2064  # expand $work now
     trap "rm -rf '$work'" EXIT
@@ -180,18 +183,37 @@ check_manifest() {
     [ -z "$bad" ] || die "components in $MANIFEST not at v$OTELCOL_VERSION:"$'\n'"$bad"
 }
 
+# Components the configs in collector-config/ use; a collector found on PATH must have them all.
+OTELCOL_REQUIRED="otlp memory_limiter batch tail_sampling transform redaction filter deltatocumulative
+span_metrics signal_to_metrics otlp_grpc prometheus health_check"
+
+# Print the required components that binary $1 lacks (nothing if it has them all).
+otelcol_missing() {
+    local listed want missing=""
+    listed=$("$1" components 2>/dev/null | sed -n 's/^[[:space:]]*-[[:space:]]*name:[[:space:]]*//p') || true
+    for want in $OTELCOL_REQUIRED; do
+        grep -qx "$want" <<<"$listed" || missing="$missing $want"
+    done
+    echo "${missing# }"
+}
+
 find_otelcol() {
+    local missing
     if [ -n "${OTELCOL_BIN:-}" ]; then
-        [ -x "$OTELCOL_BIN" ] || die "OTELCOL_BIN=$OTELCOL_BIN is not an executable file"
         log "otelcol: using OTELCOL_BIN ($OTELCOL_BIN)"
+        missing=$(otelcol_missing "$OTELCOL_BIN")
+        [ -z "$missing" ] || log "otelcol: warning: OTELCOL_BIN lacks components: $missing"
         echo "$OTELCOL_BIN"; return 0
     fi
     local name
-    for name in "$OTELCOL_NAME" otelcol; do
-        if command -v "$name" >/dev/null 2>&1; then
-            log "otelcol: found on PATH ($(command -v "$name")); it must include the manifest's components"
+    for name in "$OTELCOL_NAME" otelcol-contrib otelcol; do
+        command -v "$name" >/dev/null 2>&1 || continue
+        missing=$(otelcol_missing "$(command -v "$name")")
+        if [ -z "$missing" ]; then
+            log "otelcol: found on PATH ($(command -v "$name"))"
             command -v "$name"; return 0
         fi
+        log "otelcol: ignoring $(command -v "$name") on PATH, it lacks: $missing"
     done
     local cached; cached=$(otelcol_cached)
     if [ -x "$cached" ]; then
@@ -235,7 +257,6 @@ build_otelcol() {
 # --- Tempo (optional, never built) -------------------------------------------------------------------
 find_tempo() {
     if [ -n "${TEMPO_BIN:-}" ]; then
-        [ -x "$TEMPO_BIN" ] || die "TEMPO_BIN=$TEMPO_BIN is not an executable file"
         log "tempo: using TEMPO_BIN ($TEMPO_BIN)"
         echo "$TEMPO_BIN"; return 0
     fi
@@ -247,6 +268,12 @@ find_tempo() {
 }
 
 # --- main --------------------------------------------------------------------------------------------
+for var in JAEGER_BIN OTELCOL_BIN TEMPO_BIN; do
+    if [ -n "${!var:-}" ] && { [ ! -f "${!var}" ] || [ ! -x "${!var}" ]; }; then
+        die "$var=${!var} is not an executable file"
+    fi
+done
+
 status=0
 for name in "${WANT[@]}"; do
     path=""
