@@ -48,6 +48,8 @@ class AgentAssertionError(AssertionError):
     / ``except AssertionError`` keep working; ``timeline`` keeps what the message was made from.
     """
 
+    __module__ = "agentops_otel.testing"  # how tracebacks name it: the public path, not the private module
+
     def __init__(self, message: str, timeline: Timeline | None = None, details: str | None = None) -> None:
         super().__init__(f"{message}\n\n{details}" if details else message)
         self.summary = message
