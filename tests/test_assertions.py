@@ -41,7 +41,8 @@ def _step(i: int, kind: Any, name: str, *, input: Any = None, error: tuple[str, 
         offset_s=i * 0.5, duration_s=0.1, depth=depth, status="ok",
         error=StepError(type=error[0], message=error[1], stacktrace=None, span_id=span_id) if error else None,
         input=json.dumps(input) if input is not None else None, model=name if kind == "llm" else None,
-        cost_usd=cost, input_tokens=tokens[0] if tokens else None, output_tokens=tokens[1] if tokens else None,
+        cost_usd=cost, input_tokens=tokens[0] if tokens else None,
+        output_tokens=tokens[1] if tokens else None,
     )
 
 
@@ -53,7 +54,8 @@ def _timeline(*steps: Step, end_state: str | None = "Success", reason: str | Non
         service_name="agent", trace_ids=(TRACE,), root_span_id=ROOT, parent_session_id=None,
         start_ns=1_764_000_000_000_000_000, duration_s=3.0, cost_usd=sum(s.cost_usd or 0 for s in llm),
         cost_complete=all(s.cost_usd is not None for s in llm),
-        input_tokens=sum(s.input_tokens or 0 for s in llm), output_tokens=sum(s.output_tokens or 0 for s in llm),
+        input_tokens=sum(s.input_tokens or 0 for s in llm),
+        output_tokens=sum(s.output_tokens or 0 for s in llm),
         llm_calls=len(llm), tool_calls=sum(s.kind == "tool" for s in steps),
         actions=sum(s.kind == "action" for s in steps), errors=sum(s.status == "error" for s in steps),
         failed_step=failed, complete=True, issues=(),
@@ -113,10 +115,12 @@ def test_failure_is_an_assertion_error_with_the_replay() -> None:
         assert_tool_called(billing_missing_id(), "lookup_invoices")
     assert isinstance(excinfo.value, AgentAssertionError)
     message = str(excinfo.value)
-    assert message.startswith("expected 'lookup_invoices' to be called at least once, but it was called 0 times.\n"
+    assert message.startswith("expected 'lookup_invoices' to be called at least once, "
+                              "but it was called 0 times.\n"
                               "Called, in order: classify_intent, fetch_customer_data\n\n")
     assert "Session: s_1 | Duration: 3.0s | Cost: $0.0002 | Status: Fail" in message
-    assert "action  fetch_customer_data (100ms)  in: customer_id=null  ← ERROR ValueError: customer_id" in message
+    assert ("action  fetch_customer_data (100ms)  in: customer_id=null  ← ERROR ValueError: customer_id"
+            in message)
     assert f"Session URL: http://localhost:16686/trace/{TRACE}?uiFind={ROOT}" in message
     assert excinfo.value.timeline is not None
 
@@ -125,7 +129,8 @@ def test_times_counts_calls() -> None:
     """``times`` is an exact count; the message says how often it really ran."""
     with pytest.raises(AgentAssertionError) as excinfo:
         assert_tool_called(billing_ok(), "classify_intent", times=2)
-    assert _message(excinfo).startswith("expected 'classify_intent' to be called twice, but it was called 1 time.")
+    assert _message(excinfo).startswith(
+        "expected 'classify_intent' to be called twice, but it was called 1 time.")
 
 
 def test_with_args_lists_the_recorded_arguments() -> None:
@@ -158,7 +163,8 @@ def test_with_args_matches_nested_subsets() -> None:
 def test_with_args_says_when_arguments_were_not_recorded() -> None:
     """Without content capture there is nothing to match: the message says how to turn it on."""
     tl = _timeline(_step(1, "tool", "search"))
-    with pytest.raises(AgentAssertionError, match="OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=span_only"):
+    with pytest.raises(AgentAssertionError,
+                       match="OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=span_only"):
         assert_tool_called(tl, "search", with_args={"q": "x"})
 
 
@@ -228,8 +234,9 @@ def test_error_in_step() -> None:
     assert_error_in_step(tl, "fetch_customer_data")
     assert_error_in_step(tl, "fetch_customer_data", ValueError)
     assert_error_in_step(tl, "fetch_customer_data", "ValueError")
-    with pytest.raises(AgentAssertionError, match=r"expected 'fetch_customer_data' to fail with KeyError, but "
-                                                  r"it failed with ValueError: customer_id cannot be None\."):
+    with pytest.raises(AgentAssertionError,
+                       match=r"expected 'fetch_customer_data' to fail with KeyError, but "
+                             r"it failed with ValueError: customer_id cannot be None\."):
         assert_error_in_step(tl, "fetch_customer_data", KeyError)
     with pytest.raises(AgentAssertionError) as excinfo:
         assert_error_in_step(tl, "classify_intent")
@@ -248,7 +255,8 @@ def test_cost_below_shows_the_cost_of_each_call() -> None:
     assert _message(excinfo).splitlines()[:6] == [
         "expected the session to cost below $0.001, but it cost $0.0026.",
         "Cost by call:",
-        "   1. 00:01.000  gpt-4o-mini              40 in /     2 out     $0.0002  (in action classify_intent)",
+        "   1. 00:01.000  gpt-4o-mini              40 in /     2 out     $0.0002"
+        "  (in action classify_intent)",
         "   2. 00:02.000  gpt-4o-mini             300 in /    20 out     $0.0011",
         "   3. 00:03.000  gpt-4o-mini             350 in /    60 out     $0.0013",
         "  total: 3 LLM calls, 690 in / 82 out tokens, $0.0026",
@@ -257,9 +265,11 @@ def test_cost_below_shows_the_cost_of_each_call() -> None:
 
 def test_llm_calls_and_tokens_bounds() -> None:
     """Call count and token budget fail with the same per-call table."""
-    with pytest.raises(AgentAssertionError, match=r"expected at most 2 LLM calls, but the session made 3\.\nCalls:"):
+    with pytest.raises(AgentAssertionError,
+                       match=r"expected at most 2 LLM calls, but the session made 3\.\nCalls:"):
         assert_llm_calls_at_most(billing_ok(), 2)
-    with pytest.raises(AgentAssertionError, match=r"expected fewer than 500 tokens, but the session used 772\."):
+    with pytest.raises(AgentAssertionError,
+                       match=r"expected fewer than 500 tokens, but the session used 772\."):
         assert_tokens_below(billing_ok(), 500)
 
 

@@ -152,7 +152,7 @@ def test_sessions_are_named_and_tagged_after_the_test(project: pytest.Pytester) 
 
 
 def test_replay_section_on_failures_only(project: pytest.Pytester) -> None:
-    """A failure and a setup error show the replay and the URL; passing tests get no section (even with -rA)."""
+    """Failures and setup errors show the replay and the URL; passing tests get no section (even with -rA)."""
     project.makepyfile(test_outcomes=OUTCOMES)
     result = project.runpytest_subprocess("-rA")
     out = result.stdout.str()
@@ -396,7 +396,8 @@ def otlp_receiver() -> Iterator[ThreadingHTTPServer]:
     server.server_close()
 
 
-def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester, otlp_receiver: ThreadingHTTPServer,
+def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester,
+                                                     otlp_receiver: ThreadingHTTPServer,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``OTEL_EXPORTER_OTLP_ENDPOINT`` set, test sessions are exported there and no file is written."""
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest

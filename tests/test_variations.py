@@ -75,7 +75,8 @@ def test_each_variant_gets_a_verdict_and_a_session() -> None:
     """Pass, wrong route (check False) and exception are told apart; each has its own session and URL."""
     report = run_variations(agent, VARIANTS, check=fetched_customer, tags=["robustness-test", "billing"])
 
-    assert [(r.variant, r.passed) for r in report.results] == list(zip(VARIANTS, [True, False, False], strict=True))
+    verdicts = [(r.variant, r.passed) for r in report.results]
+    assert verdicts == list(zip(VARIANTS, [True, False, False], strict=True))
     assert report.results[1].reason == "check returned False"
     assert report.results[2].reason == "raised ValueError: customer_id cannot be None"
     assert isinstance(report.results[2].error, ValueError)
@@ -112,7 +113,8 @@ def test_check_verdicts() -> None:
     assert verdicts(lambda s, r: 1 / 0) == (False, "check raised ZeroDivisionError: division by zero")
     passed, reason = verdicts(lambda s, r: assert_tool_called(s, "lookup_invoices"))
     assert not passed and reason is not None
-    assert reason.startswith("expected 'lookup_invoices' to be called at least once, but it was called 0 times.")
+    assert reason.startswith("expected 'lookup_invoices' to be called at least once, "
+                             "but it was called 0 times.")
 
 
 def test_dict_and_tuple_variants_are_arguments() -> None:
@@ -145,11 +147,12 @@ def test_failing_variants_name_the_step_where_they_diverged() -> None:
     assert lines[1].startswith('   1. PASS  "I was charged twice, account 4417"')
     assert lines[1].endswith(report.results[0].url)
     assert lines[3] == "      why:      check returned False"
-    assert lines[4] == ('      diverged: step #2: action general_reply where "I was charged twice, account 4417" '
-                        "had action fetch_customer_data")
+    assert lines[4] == ('      diverged: step #2: action general_reply where '
+                        '"I was charged twice, account 4417" had action fetch_customer_data')
     assert lines[6] == "      why:      raised ValueError: customer_id cannot be None"
-    assert lines[7] == ("      diverged: step #2: action fetch_customer_data failing with ValueError: customer_id "
-                        'cannot be None where "I was charged twice, account 4417" had action fetch_customer_data')
+    assert lines[7] == ("      diverged: step #2: action fetch_customer_data failing with ValueError: "
+                        'customer_id cannot be None where "I was charged twice, account 4417" had '
+                        "action fetch_customer_data")
 
 
 def test_assert_all_passed_fails_with_the_table() -> None:
@@ -171,8 +174,8 @@ def test_a_variant_result_fails_with_its_replay() -> None:
     with pytest.raises(AgentAssertionError) as excinfo:
         result.assert_passed()
     message = str(excinfo.value)
-    assert message.startswith('variant "Refund the second charge" failed: raised ValueError: customer_id cannot '
-                              "be None\n\nSession: ")
+    assert message.startswith('variant "Refund the second charge" failed: raised ValueError: '
+                              "customer_id cannot be None\n\nSession: ")
     assert "fetch_customer_data" in message and "← ERROR ValueError: customer_id cannot be None" in message
     assert f"Session URL: {result.url}" in message
 
@@ -209,6 +212,7 @@ def test_parametrize_with_the_variation_report_fixture(pytester: pytest.Pytester
         '   1. PASS  "charged twice" *http://localhost:16686/trace/*',
         '   2. FAIL  "double billing" *http://localhost:16686/trace/*',
         "      why:      check returned False",
-        '      diverged: step #0: nothing (its session ended) where "charged twice" had action fetch_customer_data',
+        '      diverged: step #0: nothing (its session ended) where "charged twice" had action '
+        "fetch_customer_data",
         '   3. PASS  "extra charge" *',
     ])

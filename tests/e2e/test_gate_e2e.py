@@ -92,7 +92,8 @@ def test_gate_fails_the_build_over_the_failure_rate(pytester: pytest.Pytester, j
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """1 failing test in 10 is a 10% session failure rate: over 5% the script exits 1, under 20% it passes."""
     service = _export_to(jaeger, monkeypatch, "gate-project")
-    pytester.makeini("[pytest]\nagentops_session_per_test = true\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini("[pytest]\nagentops_session_per_test = true\n"
+                     "asyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_agent=PROJECT_TESTS)
     pytester.runpytest_subprocess().assert_outcomes(passed=9, failed=1)
 
@@ -115,7 +116,8 @@ def test_gate_fails_the_build_over_the_failure_rate(pytester: pytest.Pytester, j
 def test_the_example_suite_passes_the_gate_and_the_broken_agent_fails_it(
         pytester: pytest.Pytester, jaeger: JaegerBackend, monkeypatch: pytest.MonkeyPatch) -> None:
     """The support agent's behavioural suite, as the CI workflow runs it: green gate, then red with a bug."""
-    args = (str(SUITE), "--rootdir", str(REPO), "-p", "no:cacheprovider", "-o", "agentops_session_per_test=true")
+    args = (str(SUITE), "--rootdir", str(REPO), "-p", "no:cacheprovider",
+            "-o", "agentops_session_per_test=true")
 
     good = _export_to(jaeger, monkeypatch, "suite-good")
     result = pytester.runpytest_subprocess(*args)
