@@ -1,0 +1,237 @@
+"""OTLP JSON decoding: every dialect gives the same records, files stream, errors say what broke."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from otlp_samples import collector_dialect, compact, make_session_spans, tempo_dialect
+
+from agentops_otel import semconv as sc
+from agentops_otel._lazyattrs import LazyAttributes
+from agentops_otel.read import (
+    MalformedPayload,
+    ReadError,
+    SpanRecord,
+    decode_otlp_json,
+    read_otlp_file,
+    records_from_spans,
+)
+from agentops_otel.reassemble import reassemble
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_norm(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _norm(v) for k, v in value.items()}
+    return value
+
+
+def canon(r: SpanRecord) -> tuple[Any, ...]:
+    return (r.trace_id, r.span_id, r.parent_span_id, r.name, r.kind, r.start_ns, r.end_ns, r.status_code,
+            r.status_message, _norm(dict(r.attributes)),
+            [(e.name, e.time_ns, _norm(dict(e.attributes))) for e in r.events],
+            r.resource.get(sc.SERVICE_NAME), r.scope)
+
+
+def expected(spans: list[ReadableSpan]) -> list[tuple[Any, ...]]:
+    return sorted(canon(r) for r in records_from_spans(spans))
+
+
+def test_collector_file_matches_sdk_spans(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A collector file-exporter file (hex ids, int enums, string int64) decodes to the SDK's spans."""
+    path = tmp_path / "traces.jsonl"
+    other = make_session_spans("sess-2", service="billing")
+    path.write_bytes(compact(collector_dialect(session_spans)) + b"\n" + compact(collector_dialect(other)) + b"\n")
+    got = sorted(canon(r) for r in read_otlp_file(path))
+    assert got == sorted(expected(session_spans) + expected(other))
+
+
+def test_gzip_file(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A gzip-compressed JSON-lines file reads like the plain one, whatever its name."""
+    path = tmp_path / "traces.jsonl.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(compact(collector_dialect(session_spans)) + b"\n")
+        fh.write(compact(collector_dialect(session_spans)) + b"\n")
+    got = [canon(r) for r in read_otlp_file(path)]
+    assert sorted(got) == sorted(expected(session_spans) * 2)
+    renamed = tmp_path / "traces.jsonl"
+    renamed.write_bytes(path.read_bytes())
+    assert len(list(read_otlp_file(renamed))) == len(got)
+
+
+def test_tempo_dialect_base64_ids_and_enum_names(session_spans: list[ReadableSpan]) -> None:
+    """Tempo's answer (base64 ids, SPAN_KIND_/STATUS_CODE_ names, spaced JSON) decodes the same."""
+    doc = {"trace": tempo_dialect(session_spans)}
+    spaced = json.dumps(doc).encode()
+    assert b'"SPAN_KIND_CLIENT"' in spaced and b'", "' in spaced
+    assert sorted(canon(r) for r in decode_otlp_json(spaced)) == expected(session_spans)
+    assert sorted(canon(r) for r in decode_otlp_json(doc)) == expected(session_spans)
+
+
+def test_jaeger_result_wrapper(session_spans: list[ReadableSpan]) -> None:
+    """Jaeger v3's {"result": {"resourceSpans": …}} decodes, several traces merged in one result."""
+    other = make_session_spans("sess-2")
+    body = {"result": {"resourceSpans": collector_dialect(session_spans)["resourceSpans"]
+                       + collector_dialect(other)["resourceSpans"]}}
+    got = sorted(canon(r) for r in decode_otlp_json(json.dumps(body)))
+    assert got == sorted(expected(session_spans) + expected(other))
+
+
+def test_tempo_v1_batches_and_instrumentation_library(session_spans: list[ReadableSpan]) -> None:
+    """Older shapes: ``batches`` and ``instrumentationLibrarySpans`` / ``instrumentationLibrary``."""
+    doc = collector_dialect(session_spans)
+    for rs in doc["resourceSpans"]:
+        rs["instrumentationLibrarySpans"] = rs.pop("scopeSpans")
+        for ss in rs["instrumentationLibrarySpans"]:
+            ss["instrumentationLibrary"] = ss.pop("scope")
+    got = sorted(canon(r) for r in decode_otlp_json({"batches": doc["resourceSpans"]}))
+    assert got == expected(session_spans)
+
+
+def test_pretty_printed_single_document_file(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A .json file holding one indented document (not JSON lines) is read whole."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tempo_dialect(session_spans), indent=2))
+    assert sorted(canon(r) for r in read_otlp_file(path)) == expected(session_spans)
+
+
+def test_blank_lines_crlf_and_empty_file(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """Blank lines and CRLF endings are tolerated; an empty file has no spans."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"\r\n" + line + b"\r\n\r\n  \n" + line + b"\r\n")
+    assert len(list(read_otlp_file(path))) == 2 * len(session_spans)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert list(read_otlp_file(empty)) == []
+
+
+def test_truncated_last_line_is_skipped(tmp_path: Path, session_spans: list[ReadableSpan],
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A writer still appending leaves a partial last line: skipped with a warning, not an error."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(line + b"\n" + line[: len(line) // 2])
+    assert len(list(read_otlp_file(path))) == len(session_spans)
+    assert "truncated last line 2" in caplog.text
+
+
+def test_malformed_line_names_file_and_line(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A broken line in the middle raises MalformedPayload with the file and line number."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(line + b"\n{not json\n" + line + b"\n")
+    with pytest.raises(MalformedPayload, match=r"bad\.jsonl, line 2: not OTLP JSON"):
+        list(read_otlp_file(path))
+
+
+def test_not_otlp_at_all(tmp_path: Path) -> None:
+    """A file that is not OTLP JSON (wrong types) fails on its first line."""
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"resourceSpans": "nope"}\n')
+    with pytest.raises(MalformedPayload, match="line 1"):
+        list(read_otlp_file(path))
+
+
+def test_bad_ids_are_malformed() -> None:
+    """An id that is neither hex nor base64 is a malformed payload, not a crash."""
+    doc = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz!!", "spanId": "00f067aa0ba902b7"}]}]}]}
+    with pytest.raises(MalformedPayload, match="neither hex nor base64"):
+        list(decode_otlp_json(doc))
+    doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0] = {"traceId": "a" * 32}  # type: ignore[index]
+    with pytest.raises(MalformedPayload, match="no spanId"):
+        list(decode_otlp_json(doc))
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    """Unreadable paths raise ReadError saying why."""
+    with pytest.raises(ReadError, match="no such file"):
+        list(read_otlp_file(tmp_path / "nope.jsonl"))
+    with pytest.raises(ReadError, match="is a directory"):
+        list(read_otlp_file(tmp_path))
+
+
+def _doc(attributes: list[dict[str, Any]] | str, **span: Any) -> bytes:
+    attrs = attributes if isinstance(attributes, str) else json.dumps(attributes, separators=(",", ":"))
+    fields = {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7", "name": "x", **span}
+    head = json.dumps(fields, separators=(",", ":"))[:-1]
+    return f'{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{head},"attributes":{attrs}}}]}}]}}]}}'.encode()
+
+
+def test_attribute_value_types() -> None:
+    """Every AnyValue form decodes: int as string or number, special doubles, bytes, arrays, kvlists."""
+    attrs = [
+        {"key": "i1", "value": {"intValue": "9007199254740993"}}, {"key": "i2", "value": {"intValue": 3}},
+        {"key": "d", "value": {"doubleValue": 2.5}}, {"key": "nan", "value": {"doubleValue": "NaN"}},
+        {"key": "inf", "value": {"doubleValue": "-Infinity"}}, {"key": "b", "value": {"boolValue": True}},
+        {"key": "raw", "value": {"bytesValue": "aGk="}}, {"key": "empty", "value": {}},
+        {"key": "arr", "value": {"arrayValue": {"values": [{"stringValue": "a"}, {"intValue": "1"}]}}},
+        {"key": "kv", "value": {"kvlistValue": {"values": [{"key": "k", "value": {"boolValue": False}}]}}},
+    ]
+    (rec,) = decode_otlp_json(_doc(attrs))
+    a = dict(rec.attributes)
+    assert a["i1"] == 9007199254740993 and a["i2"] == 3 and a["d"] == 2.5 and math.isnan(a["nan"])
+    assert a["inf"] == -math.inf and a["b"] is True and a["raw"] == b"hi" and a["empty"] is None
+    assert a["arr"] == ("a", 1) and a["kv"] == {"k": False}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "session"),
+    [
+        ('[{"key":"session.id","value":{"stringValue":"abc"}}]', "abc"),
+        ('[ { "key" : "session.id" , "value" : { "stringValue" : "abc" } } ]', "abc"),
+        ('[{"key":"session.id","value":{"stringValue":"a\\"b\\\\c"}}]', 'a"b\\c'),
+        ('[{"value":{"stringValue":"abc"},"key":"session.id"}]', "abc"),
+        ('[{"key":"note","value":{"stringValue":"session.id"}}]', None),
+        ('[{"key":"args","value":{"stringValue":"{\\"session.id\\": 1}"}}]', None),
+        ('[{"key":"session.id","value":{"intValue":"7"}}]', "7"),
+        ('[{"key":"session.id","value":{"stringValue":""}}]', None),
+        ("[]", None),
+    ],
+)
+def test_session_id_fast_path_never_wrong(attributes: str, session: str | None) -> None:
+    """The session id shortcut agrees with a full decode for every layout and escape."""
+    (rec,) = decode_otlp_json(_doc(attributes))
+    assert rec.session_id == session
+    assert isinstance(rec.attributes, LazyAttributes)
+    full = dict(rec.attributes).get(sc.SESSION_ID)
+    assert (full if full not in ("", None) else None) == (session if session != "7" else 7)
+
+
+def test_attributes_stay_undecoded_until_read(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """Reading a file decodes no attribute lists; looking inside one decodes just that one."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(compact(collector_dialect(session_spans)) + b"\n")
+    records = list(read_otlp_file(path))
+    lazy = [r.attributes for r in records]
+    assert all(isinstance(a, LazyAttributes) and a._decoded is None for a in lazy)
+    assert all(r.session_id == "sess-1" for r in records)
+    assert all(a._decoded is None for a in lazy)  # the session id came from the shortcut
+    assert records[0].attributes.get(sc.SEQ) is not None and lazy[0]._decoded is not None
+
+
+def test_invalid_attribute_json_degrades_to_empty() -> None:
+    """Attribute lists that are valid JSON but not OTLP read as empty with the reason kept."""
+    (rec,) = decode_otlp_json(_doc('[{"nokey": 1}]'))
+    assert dict(rec.attributes) == {} and isinstance(rec.attributes, LazyAttributes)
+    assert rec.attributes.decode_error is not None
+
+
+def test_file_and_memory_reassemble_alike(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A session replayed from its file export equals the one replayed from memory."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(compact(collector_dialect(session_spans)) + b"\n")
+    from_file = reassemble(read_otlp_file(path)).timeline_for("sess-1")
+    from_memory = reassemble(records_from_spans(session_spans)).timeline_for("sess-1")
+    assert [s.to_builtins() for s in from_file.steps] == [s.to_builtins() for s in from_memory.steps]
+    assert from_file.summary.end_state == sc.END_FAIL and from_file.summary.tags == ("prod", "eu")
+    tool = from_file.tool_calls()[0]
+    assert tool.error is not None and tool.error.type == "KeyError" and tool.input == '{"id": 7}'
+    assert from_file.llm_calls()[0].input == '[{"role": "user", "content": "say \\"hi\\"\\n"}]'
