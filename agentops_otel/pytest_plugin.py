@@ -188,7 +188,9 @@ def _crash(report: TestReport) -> str:
         text = str(longrepr[2]).removeprefix("Skipped: ")
     else:
         crash = getattr(longrepr, "reprcrash", None)
-        text = str(getattr(crash, "message", "") or longrepr or report.outcome)
+        # A missing fixture has no crash line, only its error string.
+        text = str(getattr(crash, "message", "") or getattr(longrepr, "errorstring", "") or longrepr
+                   or report.outcome)
     first = text.strip().splitlines()[0] if text.strip() else report.outcome
     return _QUALIFIED.sub(r"\1", first)[:_REASON_CHARS]
 
