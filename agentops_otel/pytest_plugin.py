@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest.reports import TestReport
@@ -26,6 +26,9 @@ from _pytest.reports import TestReport
 from agentops_otel import semconv, sessions
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session, start_session
+
+if TYPE_CHECKING:
+    from agentops_otel.testing._variations import VariationReport
 
 INI_PER_TEST = "agentops_session_per_test"
 FIXTURE = "agent_session"
@@ -177,6 +180,9 @@ def _outcome(reports: dict[str, TestReport], teardown_error: str | None) -> tupl
     skipped = call if call is not None and call.skipped else setup if setup is not None and setup.skipped \
         else None
     if skipped is not None:
+        xfail = getattr(skipped, "wasxfail", None)
+        if xfail is not None:
+            return semconv.END_INDETERMINATE, "expected failure (xfail)" + (f": {xfail}" if xfail else "")
         return semconv.END_INDETERMINATE, f"test skipped: {_crash(skipped)}"
     return semconv.END_SUCCESS, None
 
@@ -290,17 +296,17 @@ def agent_session(request: pytest.FixtureRequest) -> Iterator[Session]:
     yield run.session
 
 
+_VARIATIONS = pytest.StashKey["VariationReport"]()
+
+
 @pytest.fixture(scope="session")
-def variation_report(request: pytest.FixtureRequest) -> Iterator[Any]:
+def variation_report(request: pytest.FixtureRequest) -> Iterator[VariationReport]:
     """One report shared by a parametrised test's variants; its table is printed at the end of the run."""
     from agentops_otel.testing._variations import VariationReport
 
     report = VariationReport()
     request.config.stash[_VARIATIONS] = report
     yield report
-
-
-_VARIATIONS = pytest.StashKey[Any]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
