@@ -133,6 +133,10 @@ class LazyAttributes(msgspec.Struct, gc=False):
         return value if isinstance(value, str) else str(value)
 
     # --- Mapping protocol ---------------------------------------------------------------------
+    def decoded(self) -> dict[str, Any]:
+        """Decode now (cached); the returned dict is the cache: do not mutate it."""
+        return self._dict()
+
     def _dict(self) -> dict[str, Any]:
         d = self._decoded
         if d is None:

@@ -339,8 +339,12 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
     visited = 0
     while stack:
         rec, depth, base, parent, ps, pe = pop()
-        s0 = rec.start_ns + base
-        e0 = rec.end_ns + base
+        if base:
+            s0 = rec.start_ns + base
+            e0 = rec.end_ns + base
+        else:
+            s0 = rec.start_ns  # share the record's int: a million steps, 32 bytes each
+            e0 = rec.end_ns
         shift = base
         if parent is not None and (s0 < ps or (e0 > pe and rec.resource is not parent.resource)):
             extra = _fit(rec, base, parent, ps, pe)
@@ -547,11 +551,11 @@ def _prepare(sess: _Session) -> None:
     """Deduplicate, find the root, and link children to parents (cutting cycles)."""
     recs = sess.records
     by_id: dict[Any, SpanRecord] = {r.span_id: r for r in recs}
-    tid0 = recs[0].trace_id
-    multi = any(r.trace_id is not tid0 and r.trace_id != tid0 for r in recs)
+    tids = {r.trace_id for r in recs}
+    multi = len(tids) > 1
     if len(by_id) != len(recs):
         by_id = _dedup(sess, recs)
-    sess.trace_ids = tuple(dict.fromkeys(r.trace_id for r in recs)) if multi else (tid0,)
+    sess.trace_ids = tuple(sorted(tids)) if multi else (recs[0].trace_id,)
     uniq = list(by_id.values())
     # Root.
     if not sess.pseudo:
@@ -690,9 +694,12 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
         _prepare(s)
     _link_nested(sessions)
 
+    groups.clear()
     built: dict[str, Timeline] = {}
     for s in _children_first(sessions):
         built[s.key] = _build(s, built)
+        # The working state is no longer needed; holding it would add ~100 bytes a span.
+        s.records, s.children, s.top = [], {}, []
     ordered = sorted(built.values(), key=lambda t: (t.summary.start_ns, t.summary.session_id))
 
     by_trace: dict[str, list[SpanRecord]] = {}

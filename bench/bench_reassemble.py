@@ -229,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20k spans and 100k for memory")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     n, sessions, big = (20_000, 200, 100_000) if args.quick else (200_000, 2_000, 1_000_000)
     with tempfile.TemporaryDirectory(prefix="agentops-bench-") as workdir:
-        throughput(n, sessions, workdir, args.repeat)
+        if not args.skip_throughput:
+            throughput(n, sessions, workdir, args.repeat)
         if not args.skip_memory:
             memory(big, big // 100, workdir)
     return 0

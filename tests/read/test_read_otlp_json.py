@@ -206,15 +206,17 @@ def test_session_id_fast_path_never_wrong(attributes: str, session: str | None) 
 
 
 def test_attributes_stay_undecoded_until_read(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
-    """Reading a file decodes no attribute lists; looking inside one decodes just that one."""
+    """Reading a file decodes only session roots' attributes; looking inside another decodes just it."""
     path = tmp_path / "t.jsonl"
     path.write_bytes(compact(collector_dialect(session_spans)) + b"\n")
-    records = list(read_otlp_file(path))
+    records = [r for r in read_otlp_file(path) if not r.name.startswith("invoke_agent")]
+    (root,) = [r for r in read_otlp_file(path) if r.name.startswith("invoke_agent")]
+    assert isinstance(root.attributes, LazyAttributes) and root.attributes._decoded is not None
     lazy = [r.attributes for r in records]
     assert all(isinstance(a, LazyAttributes) and a._decoded is None for a in lazy)
     assert all(r.session_id == "sess-1" for r in records)
     assert all(a._decoded is None for a in lazy)  # the session id came from the shortcut
-    assert records[0].attributes.get(sc.SEQ) is not None and lazy[0]._decoded is not None
+    assert records[0].attributes.get(sc.SEQ) is not None and lazy[0]._decoded is not None  # type: ignore[attr-defined]
 
 
 def test_invalid_attribute_json_degrades_to_empty() -> None:
