@@ -11,8 +11,8 @@ keeps the result, with the cyclic GC enabled and paused. The ratio is taken agai
 parse-only configuration measured. Each timing is the best of a few repetitions, so page-cache and
 allocator warm-up do not count against either side.
 
-Memory: a child process streams a 1M-span file through ``reassemble`` and reports its peak RSS
-(``ru_maxrss``) next to the RSS of an idle interpreter with the same imports.
+Memory: a fresh child process streams a 1M-span file through ``reassemble`` and reports its peak RSS
+(``VmHWM``) next to that of an idle interpreter with the same imports.
 """
 
 from __future__ import annotations
@@ -193,19 +193,30 @@ def throughput(n_spans: int, n_sessions: int, workdir: str, repeat: int) -> None
 
 
 _CHILD = r"""
-import gc, resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
+
+
+def hwm_kib():
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child started by a big
+    # parent would report the parent's peak.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 from agentops_otel.read import read_otlp_file
 from agentops_otel.reassemble import reassemble
-idle = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+idle = hwm_kib()
 t = time.perf_counter()
 r = reassemble(read_otlp_file({path!r}))
 dt = time.perf_counter() - t
 steps = sum(len(tl.steps) for tl in r.sessions)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm_kib()
 print(r.accounting.spans_in, len(r.sessions), steps, idle, peak, dt, r.accounting.balanced)
 """
-
 
 def memory(n_spans: int, n_sessions: int, workdir: str) -> None:
     path = os.path.join(workdir, "big.jsonl")
