@@ -389,7 +389,11 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
 
     A file holding one pretty-printed document (``.json``) is accepted as well. A last line cut
     short (a writer still appending) is skipped with a warning; any other malformed line raises
-    ``MalformedPayload`` naming the line.
+    ``MalformedPayload`` naming the line. Lines appended after the call are not seen.
+
+    The records' attributes are views into a memory map of the file: rotating it by renaming is
+    fine, truncating it in place while the records are in use is not (the OS then faults on
+    access). A ``.gz`` file is inflated into a private temporary file first, so it is immune.
     """
     p = os.fspath(path)
     conv = _Converter()
