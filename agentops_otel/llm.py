@@ -126,8 +126,12 @@ def error_type(exc: BaseException) -> str:
 
 
 def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str | None,
-                     provider: str, service_tier: str | None) -> None:
-    """Tokens and cost; a call without usage says so instead of pretending it was free."""
+                     provider: str, service_tier: str | None, fallback_model: str | None = None) -> None:
+    """Tokens and cost; a call without usage says so instead of pretending it was free.
+
+    ``model`` (the response's, the most specific) is priced first, then ``fallback_model`` (the
+    request's), for gateways that answer with a model name of their own.
+    """
     if usage is None:
         attrs[semconv.USAGE_MISSING] = True
         return
@@ -142,6 +146,10 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
     cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output,
                       cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
                       provider=provider, service_tier=service_tier)
+    if cost is None and fallback_model and fallback_model != model:
+        cost = price_call(fallback_model, input_tokens=usage.input, output_tokens=usage.output,
+                          cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
+                          provider=provider, service_tier=service_tier)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
 
@@ -187,7 +195,7 @@ class LLMCall:
             if outcome.finish_reasons:
                 attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
             usage_attributes(attrs, outcome.usage, outcome.response_model or self.request_model,
-                             self.provider, outcome.service_tier)
+                             self.provider, outcome.service_tier, self.request_model)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
                 span.set_status(Status(StatusCode.ERROR, outcome.error))

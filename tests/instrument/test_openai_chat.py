@@ -287,3 +287,11 @@ def test_cost_uses_the_response_model(client: OpenAI, server: OpenAIServer,
     a = attrs(only_span(span_exporter))
     assert a[semconv.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2024-08-06"
     assert a[semconv.COST_USD] == pytest.approx(1000 * 2.5 / 1e6)
+
+
+def test_cost_falls_back_to_the_request_model(client: OpenAI, server: OpenAIServer,
+                                              span_exporter: InMemorySpanExporter) -> None:
+    """A gateway answering with a model name nobody prices still gets the requested model's price."""
+    server.queue(Reply.text("x", model="gateway/xyz-42", usage=Usage(prompt_tokens=1000, completion_tokens=0)))
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(1000 * 2.5 / 1e6)
