@@ -306,6 +306,9 @@ def main(argv: list[str]) -> int:
           "content capture on (span_only), cost computed, spans to a dropping exporter")
     if not others:
         print("contenders not installed: run bench/setup.sh (creates bench/.venv) to compare")
+    if args.http:
+        print("note: over loopback HTTP a non-streamed reply from OpenAIServer stalls ~40 ms (Nagle + delayed "
+              "ACK), which buries microsecond differences; the default in-process transport avoids it")
     names = [v.name for v in variants if v.name != "bare"]
     header = f"{'scenario':<11}{'bare µs':>9}" + "".join(f"{'+' + n + ' µs':>22}" for n in names)
     print(header)
@@ -318,14 +321,18 @@ def main(argv: list[str]) -> int:
     for sc_name, res in results.items():
         ours = res["agentops_otel"][1]
         floor_added = res["floor"][1]
-        line = f"{sc_name:<11} ours/floor = {ours / floor_added:5.2f}" if floor_added > 0 else f"{sc_name:<11}"
+        line = (f"{sc_name:<11} ours/floor = {ours / floor_added:5.2f}" if floor_added > 0
+                else f"{sc_name:<11} ours/floor = n/a  ")
         if others:
             cheapest_name = min((v.name for v in others), key=lambda n: res[n][1])
             cheapest = res[cheapest_name][1]
-            ratio = ours / cheapest if cheapest > 0 else float("inf")
-            ok &= ratio <= 0.5
-            line += (f"   ours/cheapest contender ({cheapest_name}) = {ratio:5.2f}"
-                     f"   [target <= 0.50: {'met' if ratio <= 0.5 else 'MISSED'}]")
+            if cheapest <= 0.01 * res["bare"][0]:
+                line += "   ours/cheapest contender: n/a (added times are below this transport's noise)"
+            else:
+                ratio = ours / cheapest
+                ok &= ratio <= 0.5
+                line += (f"   ours/cheapest contender ({cheapest_name}) = {ratio:5.2f}"
+                         f"   [target <= 0.50: {'met' if ratio <= 0.5 else 'MISSED'}]")
         print(line)
     if others:
         print(f"\ntarget (ours <= half the cheapest contender's added time): {'met' if ok else 'MISSED'}")
