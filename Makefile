@@ -43,6 +43,7 @@ test: $(STAMP) backends browser lint typecheck
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
+	bash bench/setup.sh
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -233,6 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
     # client (incomplete chunked read), not like a normal end of a read-until-close body.
     protocol_version = "HTTP/1.1"
     server_version = "agentops-otel-openai-test-server"
+    # Headers and body go out in separate small writes; with Nagle on, the second waits for the
+    # client's delayed ACK (~40 ms per non-streamed reply on a kept-alive connection).
+    disable_nagle_algorithm = True
     _request_id = ""
 
     @property
