@@ -92,3 +92,13 @@ def to_json(value: Any, limit: int) -> str:
     except Exception:
         text = json.dumps(_safe_repr(value))
     return truncate(text, limit)
+
+
+def from_json(raw: Any) -> Any:
+    """Recorded payloads are JSON text; give back objects where they parse, the text where they don't."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

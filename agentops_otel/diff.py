@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.text import Text
 
+from agentops_otel._serialize import from_json
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
 from agentops_otel.timeline import Step, Timeline
@@ -55,17 +56,8 @@ class SessionDiff:
         return self.diverged_at is None and self.reason == "identical"
 
 
-def _parsed(raw: str | None) -> Any:
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def _same_value(a: str | None, b: str | None) -> bool:
-    return a == b or _parsed(a) == _parsed(b)
+    return a == b or from_json(a) == from_json(b)
 
 
 def _outcome(step: Step) -> tuple[str, str | None, str | None]:
@@ -78,7 +70,7 @@ def _brief(value: Any) -> str:
 
 
 def _input_details(a: Step, b: Step) -> list[str]:
-    pa, pb = _parsed(a.input), _parsed(b.input)
+    pa, pb = from_json(a.input), from_json(b.input)
     if isinstance(pa, dict) and isinstance(pb, dict):
         lines = []
         for key in [*pa, *(k for k in pb if k not in pa)]:

@@ -15,7 +15,6 @@ import contextvars
 import functools
 import inspect
 import itertools
-import json
 import threading
 import uuid
 from collections import deque
@@ -31,6 +30,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from . import config, export, semconv
 from ._guard import fault_point, guard, report
+from ._serialize import from_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from .processor import SESSION_CONTEXT_KEY, register, unregister
 
@@ -63,16 +63,6 @@ def normalize_end_state(value: object) -> str:
 
 def _iso(ns: int | None) -> datetime | None:
     return None if ns is None else datetime.fromtimestamp(ns / 1e9, tz=UTC)
-
-
-def _loads(raw: Any) -> Any:
-    """Attributes hold JSON text; hand the user back objects where the text is valid JSON."""
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
 
 
 def _span_error(span: ReadableSpan) -> str | None:
@@ -216,8 +206,8 @@ class Session:
         return [
             ActionEvent(
                 action_type=cast(str, a.get(semconv.ACTION_TYPE)),
-                params=_loads(a.get(semconv.ACTION_PARAMS)),
-                returns=_loads(a.get(semconv.ACTION_RETURNS)),
+                params=from_json(a.get(semconv.ACTION_PARAMS)),
+                returns=from_json(a.get(semconv.ACTION_RETURNS)),
                 init_timestamp=_iso(s.start_time),
                 end_timestamp=_iso(s.end_time),
                 error=_span_error(s),
@@ -232,8 +222,8 @@ class Session:
         return [
             ToolEvent(
                 name=cast(str, a.get(semconv.GEN_AI_TOOL_NAME)),
-                params=_loads(a.get(semconv.GEN_AI_TOOL_CALL_ARGUMENTS)),
-                returns=_loads(a.get(semconv.GEN_AI_TOOL_CALL_RESULT)),
+                params=from_json(a.get(semconv.GEN_AI_TOOL_CALL_ARGUMENTS)),
+                returns=from_json(a.get(semconv.GEN_AI_TOOL_CALL_RESULT)),
                 init_timestamp=_iso(s.start_time),
                 end_timestamp=_iso(s.end_time),
                 error=_span_error(s),
@@ -249,8 +239,8 @@ class Session:
         return [
             LLMEvent(
                 model=cast(str, a.get(semconv.GEN_AI_RESPONSE_MODEL) or a.get(semconv.GEN_AI_REQUEST_MODEL)),
-                prompt=_loads(a.get(semconv.GEN_AI_INPUT_MESSAGES)),
-                completion=_loads(a.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
+                prompt=from_json(a.get(semconv.GEN_AI_INPUT_MESSAGES)),
+                completion=from_json(a.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
                 prompt_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_INPUT_TOKENS)),
                 completion_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
                 cost=cast("float | None", a.get(semconv.COST_USD)),
