@@ -32,7 +32,7 @@ from agentops_otel import semconv
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
-from agentops_otel.testing._assertions import AgentAssertionError, as_timeline
+from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, replay_text
 from agentops_otel.timeline import Step, Timeline
 
 Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
@@ -93,8 +93,6 @@ class VariantResult:
         __tracebackhide__ = True
         if self.passed:
             return
-        from agentops_otel.testing._assertions import replay_text
-
         raise AgentAssertionError(f"variant {self.label} failed: {self.reason}", self.timeline(),
                                   replay_text(self.session))
 
