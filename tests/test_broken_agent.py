@@ -126,3 +126,28 @@ def test_cost_bug_fails_the_cost_tests(pytester: pytest.Pytester, monkeypatch: p
     assert "  total: 5 LLM calls" in budget
     explicit = section(out, "test_billing_tokens_and_calls")
     assert "expected at most 3 LLM calls, but the session made 5." in explicit
+
+
+def test_the_bug_parameter_plants_a_bug_for_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``broken.run_support_agent(message, bug)`` misroutes that call only; the agent module is restored."""
+    import openai
+
+    import agentops_otel as agentops
+    from agentops_otel.testing import OpenAIServer
+    from examples.support_agent import agent, broken
+    from examples.support_agent.fake_llm import support_llm_responder
+
+    agentops.init()
+    message = "Double billing issue on account 4417"
+    with OpenAIServer() as server:
+        server.set_responder(support_llm_responder)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
+        monkeypatch.setattr(openai, "base_url", server.base_url + "/")
+        monkeypatch.setattr(openai, "api_key", "sk-local-test")
+        monkeypatch.setattr(agent, "_client", None)
+        assert "reset your password" in broken.run_support_agent(message, bug="routing")
+        assert agent.classify is not broken.classify_with_keyword_guard
+        assert "duplicate charge" in broken.run_support_agent(message)
+    with pytest.raises(ValueError, match="unknown bug 'typo'; choose one of routing, tool_order, cost"):
+        broken.run_support_agent(message, bug="typo")
