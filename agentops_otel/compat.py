@@ -88,6 +88,8 @@ def init(
             state.max_value_chars = max_value_chars
         if default_tags is not None:
             state.extra["default_tags"] = list(default_tags)
+        if service_name is not None:
+            state.extra["service_name"] = service_name
         export.configure(tracer_provider, service_name)
         _propagate_context_into_executors()
         if instrument_llm_calls:

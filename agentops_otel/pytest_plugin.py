@@ -207,7 +207,7 @@ def _end(run: _TestRun, state: str, reason: str | None) -> None:
             run.session.end(state, reason)
             # get_session() falls back to the last session ended in this context; the next test must
             # not find this test's session there.
-            sessions._last_ended.set(None)
+            sessions.clear_last_session()
 
 
 def _section(run: _TestRun) -> str:

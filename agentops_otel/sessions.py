@@ -16,13 +16,15 @@ import functools
 import inspect
 import itertools
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
+import msgspec
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
@@ -33,6 +35,9 @@ from ._guard import fault_point, guard, report
 from ._serialize import from_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from .processor import SESSION_CONTEXT_KEY, register, unregister
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -285,16 +290,28 @@ class Session:
         merged.sort(key=lambda e: e.init_timestamp or datetime.min.replace(tzinfo=UTC))
         return merged
 
-    def timeline(self) -> Any:
-        """The reassembled, ordered timeline of this session (see :mod:`agentops_otel.timeline`)."""
+    def timeline(self) -> Timeline:
+        """The reassembled, ordered timeline of this session (see :mod:`agentops_otel.timeline`).
+
+        A running session is rooted at its still-open span, ended "now" for the replay and reported
+        with no end state, so a test can show the replay of the session it is inside.
+        Raises ``KeyError`` when no span of the session was recorded (a no-op tracer provider).
+        """
         from .read import records_from_spans
         from .reassemble import reassemble
 
-        spans = self.spans
-        if self._root_readable is not None:
-            spans = [self._root_readable, *spans]
-        result = reassemble(records_from_spans(spans))
-        return result.timeline_for(self.id)
+        records = list(records_from_spans(self.spans))
+        root = self._root_readable if self.ended else self._span
+        if isinstance(root, ReadableSpan):
+            for record in records_from_spans([root]):
+                if not self.ended:
+                    record = msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns()))
+                records.insert(0, record)
+        timeline = reassemble(records).timeline_for(self.id)
+        if self.ended:
+            return timeline
+        summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason="still running")
+        return msgspec.structs.replace(timeline, summary=summary)
 
     _root_readable: ReadableSpan | None = None
 
@@ -431,7 +448,10 @@ def start_session(
     defaults = config.state.extra.get("default_tags")
     if isinstance(defaults, list):
         tag_list = [*defaults, *(t for t in tag_list if t not in defaults)]
-    session = Session(name if isinstance(name, str) else "session", tag_list, parent, conversation_id)
+    if not isinstance(name, str) or not name:
+        default = config.state.extra.get("service_name")
+        name = config.service_name(default if isinstance(default, str) else None)
+    session = Session(name, tag_list, parent, conversation_id)
     with guard("session.start"):
         fault_point("session.start")
         export.ensure_processor()
@@ -489,6 +509,14 @@ def get_session(session_id: str | None = None) -> Session | None:
         last = _last_ended.get()
         return last if last is not None and last.id == session_id else None
     return current_session() or _last_ended.get() or _latest_started
+
+
+def clear_last_session() -> None:
+    """Forget the last ended session in this context (a test harness calls it between tests)."""
+    global _latest_started
+    _last_ended.set(None)
+    if _latest_started is not None and _latest_started.ended:
+        _latest_started = None
 
 
 def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
@@ -567,4 +595,4 @@ def _end_all_live(reason: str) -> None:
                 s.end(semconv.END_INDETERMINATE, reason)
 
 
-__all__ = ["Session", "current_session", "end_session", "get_session", "session", "start_session"]
+__all__ = ["Session", "clear_last_session", "current_session", "end_session", "get_session", "session", "start_session"]

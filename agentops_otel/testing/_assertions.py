@@ -13,12 +13,10 @@ Timeline first, so the same test code can check a run in-process or a session pu
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import msgspec
-from opentelemetry.sdk.trace import ReadableSpan
 
 from agentops_otel import config
 from agentops_otel.render import _format as fmt
@@ -65,34 +63,13 @@ def as_timeline(session: SessionLike) -> Timeline:
         return session
     if isinstance(session, Session):
         try:
-            timeline: Timeline = session.timeline() if session.ended else _live_timeline(session)
+            timeline: Timeline = session.timeline()
         except KeyError:
             # No span of the session was recorded (a no-op provider): the session's own counters are
             # all there is to say about it.
             return _empty_timeline(session)
         return timeline
     raise TypeError(f"expected a Session or a Timeline, got {type(session).__name__}")
-
-
-def _live_timeline(session: Session) -> Timeline:
-    """A running session's timeline, rooted at its still-open span.
-
-    Without the root, a session whose work all happened in nested sessions (a test around an agent)
-    has no span of its own to be found by; the open root, ended "now" for the purpose of the replay,
-    puts the nested sessions back under it.
-    """
-    from agentops_otel.read import records_from_spans
-    from agentops_otel.reassemble import reassemble
-
-    records = list(records_from_spans(session.spans))
-    root = session._span
-    if isinstance(root, ReadableSpan):
-        for record in records_from_spans([root]):
-            records.insert(0, msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns())))
-    timeline = reassemble(records).timeline_for(session.id)
-    # The open root has no end state yet; the reassembler would read its unset status as Indeterminate.
-    summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason="still running")
-    return msgspec.structs.replace(timeline, summary=summary)
 
 
 def _empty_timeline(session: Session) -> Timeline:

@@ -28,7 +28,7 @@ def test_sessions_arrive_whole_with_their_attributes(jaeger: JaegerBackend, prot
     trace = jaeger.wait_for_trace(ok["trace_id"], min_spans=ok["span_count"])
     assert len(trace.spans) == ok["span_count"]
     root = trace.root
-    assert root.name == "invoke_agent session" and root.resource["service.name"] == service
+    assert root.name == f"invoke_agent {service}" and root.resource["service.name"] == service
     assert root.status == "OK"
     assert root.attributes["agentops.session.end_state"] == "Success"
     assert list(root.attributes["agentops.tags"]) == ["support", "v2.1"]
