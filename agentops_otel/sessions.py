@@ -299,6 +299,7 @@ class Session:
         """
         from .read import records_from_spans
         from .reassemble import reassemble
+        from .timeline import RUNNING_REASON
 
         records = list(records_from_spans(self.spans))
         root = self._root_readable if self.ended else self._span
@@ -310,7 +311,7 @@ class Session:
         timeline = reassemble(records).timeline_for(self.id)
         if self.ended:
             return timeline
-        summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason="still running")
+        summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason=RUNNING_REASON)
         return msgspec.structs.replace(timeline, summary=summary)
 
     _root_readable: ReadableSpan | None = None

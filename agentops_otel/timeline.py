@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import msgspec
 
@@ -264,6 +264,10 @@ class Step(msgspec.Struct, frozen=True, gc=False):
             "flags": list(self.flags), "skew_ns": self.skew_ns, "service_name": self.service_name,
             "attributes": msgspec.to_builtins(dict(self.attributes), enc_hook=repr),
         }
+
+
+RUNNING_REASON: Final = "still running"
+"""``end_reason`` of a session read while it runs (no end state yet): replays say "Running"."""
 
 
 class SessionSummary(msgspec.Struct, frozen=True, gc=False):

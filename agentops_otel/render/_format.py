@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from agentops_otel.timeline import SessionSummary, Step
+from agentops_otel.timeline import RUNNING_REASON, SessionSummary, Step
 
 ELLIPSIS = "…"
 
@@ -89,6 +89,8 @@ def start_time(start_ns: int) -> str:
 
 def status_of(summary: SessionSummary) -> str:
     """The end state the replay headline shows; a missing root says so instead of guessing."""
+    if summary.end_state is None and summary.end_reason == RUNNING_REASON:
+        return "Running"
     return summary.end_state or "Unknown"
 
 

@@ -93,7 +93,7 @@
   function current() { return sessions[state.session]; }
 
   function renderHeader(s) {
-    var sum = s.summary, status = sum.end_state || "Unknown";
+    var sum = s.summary, status = sum.end_state || (sum.end_reason === "still running" ? "Running" : "Unknown");
     $("session-id").textContent = sum.session_id;
     var badge = $("status");
     badge.textContent = status;

@@ -35,6 +35,7 @@ STATUS_STYLE: dict[str, str] = {
     "Fail": "bold red",
     "Indeterminate": "bold yellow",
     "Unknown": "bold yellow",
+    "Running": "bold cyan",
 }
 
 
@@ -139,6 +140,9 @@ def _footer(summary: SessionSummary) -> Text:
     status = fmt.status_of(summary)
     line = Text()
     line.append(fmt.offset(summary.duration_s), "dim")
+    if status == "Running":
+        line.append("  ■ Session still running", STATUS_STYLE["Running"])
+        return line
     line.append("  ■ Session ended: ")
     line.append(status, STATUS_STYLE.get(status, "bold"))
     if summary.end_reason:
