@@ -34,8 +34,17 @@ def _support_llm() -> Iterator[OpenAIServer]:
 
 
 @pytest.fixture(autouse=True)
-def llm_server(_support_llm: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> OpenAIServer:
-    """Every test talks to the local OpenAI-compatible server (the agent's two clients), never the network."""
+def llm_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> OpenAIServer | None:
+    """Every test talks to the local OpenAI-compatible server (the agent's two clients), never the network.
+
+    With ``--real`` (and ``OPENAI_API_KEY`` set) the agent talks to the real API instead and this is None.
+    """
+    if request.config.getoption("--real", default=False):
+        if not os.environ.get("OPENAI_API_KEY"):
+            pytest.skip("--real needs OPENAI_API_KEY")
+        monkeypatch.setattr(agent, "_client", None)
+        return None
+    _support_llm: OpenAIServer = request.getfixturevalue("_support_llm")
     monkeypatch.setenv("OPENAI_BASE_URL", _support_llm.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
     monkeypatch.setattr(openai, "base_url", _support_llm.base_url + "/")  # the module-level client
