@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m examples.support_agent.demo
+	$(BIN)/python -m examples.support_agent.demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check agentops_otel tests examples bench
