@@ -1,4 +1,4 @@
-"""Tools for testing agents without a network: a scriptable OpenAI-compatible server and its replies."""
+"""Tools for testing agents: a scriptable OpenAI-compatible server, behavioural assertions, variation runs."""
 
 from __future__ import annotations
 

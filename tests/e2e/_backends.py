@@ -305,19 +305,11 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class JaegerBackend:
-    """A running Jaeger v2 (``collector-config/jaeger-local.yaml``): where to send OTLP, how to read back.
+class _OTLPReceiver:
+    """The OTLP endpoints of a backend that receives on ``otlp_grpc_port`` / ``otlp_http_port``."""
 
-    Endpoints use loopback only. ``otlp_grpc_endpoint`` and ``otlp_http_endpoint`` are base URLs as
-    the OpenTelemetry SDK exporters and ``OTEL_EXPORTER_OTLP_ENDPOINT`` take them (the HTTP traces path
-    is ``otlp_http_traces_url``); ``otlp_grpc_hostport`` is the ``host:port`` a collector exports to.
-    """
-
-    process: BackendProcess
     otlp_grpc_port: int
     otlp_http_port: int
-    query_port: int
 
     @property
     def otlp_grpc_hostport(self) -> str:
@@ -338,6 +330,21 @@ class JaegerBackend:
     def otlp_http_traces_url(self) -> str:
         """The OTLP/HTTP traces URL (``.../v1/traces``)."""
         return f"{self.otlp_http_endpoint}/v1/traces"
+
+
+@dataclass
+class JaegerBackend(_OTLPReceiver):
+    """A running Jaeger v2 (``collector-config/jaeger-local.yaml``): where to send OTLP, how to read back.
+
+    Endpoints use loopback only. ``otlp_grpc_endpoint`` and ``otlp_http_endpoint`` are base URLs as
+    the OpenTelemetry SDK exporters and ``OTEL_EXPORTER_OTLP_ENDPOINT`` take them (the HTTP traces path
+    is ``otlp_http_traces_url``); ``otlp_grpc_hostport`` is the ``host:port`` a collector exports to.
+    """
+
+    process: BackendProcess
+    otlp_grpc_port: int
+    otlp_http_port: int
+    query_port: int
 
     @property
     def query_url(self) -> str:
@@ -459,7 +466,7 @@ def start_jaeger(binary: Path, log_dir: Path, *, timeout: float = 30.0) -> Jaege
 
 
 @dataclass
-class CollectorProcess:
+class CollectorProcess(_OTLPReceiver):
     """A running ``otelcol-agentops``: its receivers, Prometheus endpoint, and the process itself."""
 
     process: BackendProcess
@@ -468,21 +475,6 @@ class CollectorProcess:
     otlp_grpc_port: int
     otlp_http_port: int
     prometheus_port: int
-
-    @property
-    def otlp_grpc_endpoint(self) -> str:
-        """``http://127.0.0.1:PORT`` of the OTLP/gRPC receiver (plaintext)."""
-        return f"http://{LOOPBACK}:{self.otlp_grpc_port}"
-
-    @property
-    def otlp_http_endpoint(self) -> str:
-        """``http://127.0.0.1:PORT`` of the OTLP/HTTP receiver (base URL)."""
-        return f"http://{LOOPBACK}:{self.otlp_http_port}"
-
-    @property
-    def otlp_http_traces_url(self) -> str:
-        """The OTLP/HTTP traces URL (``.../v1/traces``)."""
-        return f"{self.otlp_http_endpoint}/v1/traces"
 
     @property
     def prometheus_url(self) -> str:
