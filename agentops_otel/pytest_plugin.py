@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest.reports import TestReport
 
 from agentops_otel import semconv, sessions
 from agentops_otel._guard import guard
@@ -47,7 +46,7 @@ class _TestRun:
     """What the plugin keeps about one opted-in test between its phases."""
 
     session: Session
-    reports: dict[str, TestReport] = field(default_factory=dict)
+    reports: dict[str, pytest.TestReport] = field(default_factory=dict)
     replay_shown: bool = False
     """The section went on the setup report already."""
     replay_in_message: bool = False
@@ -126,7 +125,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
-        None, TestReport, TestReport]:
+        None, pytest.TestReport, pytest.TestReport]:
     report = yield
     run = item.stash.get(_RUN, None)
     if run is None:
@@ -169,7 +168,7 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
         item.add_report_section("teardown", SECTION, _section(run))
 
 
-def _outcome(reports: dict[str, TestReport], teardown_error: str | None) -> tuple[str, str | None]:
+def _outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None) -> tuple[str, str | None]:
     setup, call = reports.get("setup"), reports.get("call")
     if setup is not None and setup.failed:
         return semconv.END_FAIL, f"error in setup: {_crash(setup)}"
@@ -187,7 +186,7 @@ def _outcome(reports: dict[str, TestReport], teardown_error: str | None) -> tupl
     return semconv.END_SUCCESS, None
 
 
-def _crash(report: TestReport) -> str:
+def _crash(report: pytest.TestReport) -> str:
     """The one line pytest itself would summarise the outcome with."""
     longrepr = report.longrepr
     if isinstance(longrepr, tuple):  # skips: (path, line, "Skipped: reason")
