@@ -169,9 +169,3 @@ def _register_atexit() -> None:
         atexit.register(shutdown)
         _atexit_registered = True
 
-
-def _reset_for_tests() -> None:
-    """Forget the configured provider (tests that build their own providers use it)."""
-    global _provider, _tracer, _owned, _sink
-    with _lock:
-        _provider, _tracer, _owned, _sink = None, None, False, None

@@ -86,6 +86,16 @@ def _span_error(span: ReadableSpan) -> str | None:
     return str(etype or detail or "error")
 
 
+def _span_id(span: ReadableSpan) -> str | None:
+    return trace.format_span_id(span.context.span_id) if span.context else None
+
+
+def _step_fields(span: ReadableSpan) -> dict[str, Any]:
+    """What every event rebuilt from a span carries: its timing, its error and where to find it."""
+    return {"init_timestamp": _iso(span.start_time), "end_timestamp": _iso(span.end_time),
+            "error": _span_error(span), "span_id": _span_id(span)}
+
+
 class Session:
     """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
 
@@ -156,8 +166,7 @@ class Session:
                 if failed and op != semconv.OP_INVOKE_AGENT:
                     session.error_count += 1
                     if session.failed_span_id is None:
-                        ctx = span.get_span_context()
-                        session.failed_span_id = trace.format_span_id(ctx.span_id) if ctx else None
+                        session.failed_span_id = _span_id(span)
                         session.failed_span_name = span.name
             session = session.parent
 
@@ -203,9 +212,6 @@ class Session:
         spans.sort(key=lambda s: (s.start_time or 0, (s.attributes or {}).get(semconv.SEQ, 0)))
         return spans
 
-    def _spans_where(self, predicate: Callable[[Any], bool]) -> list[ReadableSpan]:
-        return [s for s in self.spans if predicate(s.attributes or {})]
-
     @property
     def action_events(self) -> list[ActionEvent]:
         return [
@@ -213,10 +219,7 @@ class Session:
                 action_type=cast(str, a.get(semconv.ACTION_TYPE)),
                 params=from_json(a.get(semconv.ACTION_PARAMS)),
                 returns=from_json(a.get(semconv.ACTION_RETURNS)),
-                init_timestamp=_iso(s.start_time),
-                end_timestamp=_iso(s.end_time),
-                error=_span_error(s),
-                span_id=trace.format_span_id(s.context.span_id) if s.context else None,
+                **_step_fields(s),
             )
             for s in self.spans
             if semconv.ACTION_TYPE in (a := s.attributes or {})
@@ -229,10 +232,7 @@ class Session:
                 name=cast(str, a.get(semconv.GEN_AI_TOOL_NAME)),
                 params=from_json(a.get(semconv.GEN_AI_TOOL_CALL_ARGUMENTS)),
                 returns=from_json(a.get(semconv.GEN_AI_TOOL_CALL_RESULT)),
-                init_timestamp=_iso(s.start_time),
-                end_timestamp=_iso(s.end_time),
-                error=_span_error(s),
-                span_id=trace.format_span_id(s.context.span_id) if s.context else None,
+                **_step_fields(s),
                 tool_call_id=cast("str | None", a.get(semconv.GEN_AI_TOOL_CALL_ID)),
             )
             for s in self.spans
@@ -250,10 +250,7 @@ class Session:
                 completion_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
                 cost=cast("float | None", a.get(semconv.COST_USD)),
                 operation=cast(str, a.get(semconv.GEN_AI_OPERATION_NAME)),
-                init_timestamp=_iso(s.start_time),
-                end_timestamp=_iso(s.end_time),
-                error=_span_error(s),
-                span_id=trace.format_span_id(s.context.span_id) if s.context else None,
+                **_step_fields(s),
             )
             for s in self.spans
             if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) in semconv.LLM_OPERATIONS
@@ -277,7 +274,7 @@ class Session:
                     details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
                     init_timestamp=_iso(s.start_time),
                     step_name=s.name,
-                    span_id=trace.format_span_id(s.context.span_id) if s.context else None,
+                    span_id=_span_id(s),
                 )
             )
         return out
@@ -393,7 +390,7 @@ class Session:
         if self.failed_span_id is None:
             return None
         for s in reversed(self.spans):
-            if s.context and trace.format_span_id(s.context.span_id) == self.failed_span_id:
+            if _span_id(s) == self.failed_span_id:
                 return cast("str | None", (s.attributes or {}).get(semconv.ERROR_TYPE))
         return None
 
