@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from . import config, semconv
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
-from .processor import SessionProcessor
+from .processor import SessionProcessor, end_all_live
 
 logger = logging.getLogger("agentops_otel")
 
@@ -153,9 +153,7 @@ def flush(timeout_millis: int = 30_000) -> bool:
 def shutdown() -> None:
     """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's)."""
     global _provider, _tracer, _owned
-    from .sessions import _end_all_live
-
-    _end_all_live("process exited before the session ended")
+    end_all_live("process exited before the session ended")
     flush()
     with _lock:
         if _owned and _provider is not None:

@@ -20,7 +20,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from . import semconv
-from ._guard import report
+from ._guard import guard, report
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -32,9 +32,14 @@ SESSION_CONTEXT_KEY = otel_context.create_key("agentops_otel.session")
 class _LiveSession(Protocol):
     id: str
 
+    @property
+    def ended(self) -> bool: ...
+
     def _next_seq(self) -> int: ...
 
     def _record(self, span: ReadableSpan) -> None: ...
+
+    def end(self, end_state: object = ..., end_state_reason: str | None = None) -> None: ...
 
 
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
@@ -54,6 +59,19 @@ def unregister(session_id: str) -> None:
 
 def live_session(session_id: str) -> _LiveSession | None:
     return _live.get(session_id)
+
+
+def live_sessions() -> list[_LiveSession]:
+    """Every session that is still open, anywhere in the process."""
+    with _live_lock:
+        return [s for s in _live.values() if not s.ended]
+
+
+def end_all_live(reason: str) -> None:
+    """At exit: sessions still open end Indeterminate with ``reason``, so their spans are exported."""
+    for s in live_sessions():
+        with guard("session.atexit"):
+            s.end(semconv.END_INDETERMINATE, reason)
 
 
 class SessionProcessor(SpanProcessor):

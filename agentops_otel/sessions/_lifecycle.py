@@ -1,0 +1,94 @@
+"""Starting and ending sessions the AgentOps way: ``start_session()`` / ``end_session()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanKind
+
+from .. import config, export, semconv
+from .._guard import fault_point, guard, report
+from ..processor import SESSION_CONTEXT_KEY, register
+from ._context import current_session, latest_live, note_started
+from ._session import Session
+
+
+def start_session(
+    name: str | Sequence[str] | None = None,
+    tags: Iterable[str] | None = None,
+    *,
+    new_trace: bool = False,
+    conversation_id: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    **_agentops_kwargs: Any,
+) -> Session:
+    """Start a session and make it current in this context (explicit-style API).
+
+    Unknown keyword arguments of the AgentOps API (``inherited_session_id``...) are accepted and
+    ignored, so existing calls keep working.
+    """
+    if isinstance(name, (list, tuple)) and tags is None:  # AgentOps: start_session(["tag"])
+        name, tags = None, name
+    parent_ctx = otel_context.get_current()
+    outer = otel_context.get_value(SESSION_CONTEXT_KEY, parent_ctx)
+    parent = outer if isinstance(outer, Session) and not outer.ended else None
+    tag_list = [tags] if isinstance(tags, str) else list(tags or ())
+    defaults = config.state.extra.get("default_tags")
+    if isinstance(defaults, list):
+        tag_list = [*defaults, *(t for t in tag_list if t not in defaults)]
+    if not isinstance(name, str) or not name:
+        default = config.state.extra.get("service_name")
+        name = config.service_name(default if isinstance(default, str) else None)
+    session = Session(name, tag_list, parent, conversation_id)
+    with guard("session.start"):
+        fault_point("session.start")
+        export.ensure_processor()
+        span_parent_ctx = otel_context.Context() if new_trace else parent_ctx
+        root_ctx = otel_context.set_value(SESSION_CONTEXT_KEY, session, span_parent_ctx)
+        attrs: dict[str, Any] = {
+            semconv.GEN_AI_OPERATION_NAME: semconv.OP_INVOKE_AGENT,
+            semconv.GEN_AI_AGENT_NAME: session.name,
+            semconv.GEN_AI_CONVERSATION_ID: conversation_id or session.id,
+            semconv.SESSION_NAME: session.name,
+            semconv.TAGS: session.tags,
+        }
+        if parent is not None:
+            attrs[semconv.SESSION_PARENT_ID] = parent.id
+        if attributes:
+            attrs.update(attributes)
+        links: tuple[Link, ...] = ()
+        if new_trace and parent is not None and parent._span is not None:
+            links = (Link(parent._span.get_span_context()),)
+        register(session)
+        span = export.tracer().start_span(
+            f"{semconv.SPAN_SESSION} {session.name}", context=root_ctx, kind=SpanKind.INTERNAL,
+            attributes=attrs, links=links,
+        )
+        session._span = span
+        span_ctx = span.get_span_context()
+        session.trace_id = trace.format_trace_id(span_ctx.trace_id)
+        session.span_id = trace.format_span_id(span_ctx.span_id)
+        new_ctx = trace.set_span_in_context(span, otel_context.set_value(SESSION_CONTEXT_KEY, session,
+                                                                          parent_ctx))
+        session._prev_ctx = parent_ctx
+        session._ctx = new_ctx
+        otel_context.attach(new_ctx)
+    if parent is not None:
+        with parent._lock:
+            parent._children.append(session)
+    note_started(session)
+    return session
+
+
+def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
+                *, session: Session | None = None, **_agentops_kwargs: Any) -> Session | None:
+    """End the given (or current) session. Returns it, or ``None`` when there was nothing to end."""
+    target = session or current_session() or latest_live()
+    if target is None:
+        report("end_session", RuntimeError("end_session() called with no active session"))
+        return None
+    target.end(end_state, end_state_reason)
+    return target

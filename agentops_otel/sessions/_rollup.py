@@ -1,0 +1,122 @@
+"""The counters a session keeps while it runs: steps, errors, tokens and cost, nested sessions included.
+
+The processor hands every finished span of a session to :meth:`Rollup.record`, which adds it to the
+session and to every enclosing one. The totals are written on the root span when the session ends
+(an ended span is frozen, so they cannot be updated later).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import StatusCode
+
+from .. import config, semconv
+from ._views import span_id
+
+
+class Rollup:
+    """Bounded copies of a session's finished spans and the totals rolled up from them."""
+
+    def __init__(self, session_id: str, parent: Rollup | None) -> None:
+        self.id = session_id
+        self.parent = parent
+        self._lock = threading.Lock()
+        self._spans: deque[ReadableSpan] = deque(maxlen=max(1, config.max_session_spans()))
+        self.spans_dropped = 0
+        self.llm_calls = 0
+        self.tool_calls = 0
+        self.actions = 0
+        self.error_count = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read_tokens = 0
+        self.cache_write_tokens = 0
+        self.reasoning_tokens = 0
+        self._cost_usd = 0.0
+        self.cost_complete = True
+        self.failed_span_id: str | None = None
+        self.failed_span_name: str | None = None
+
+    def _record(self, span: ReadableSpan) -> None:
+        """Called by the processor for each finished span of this session (and of nested ones)."""
+        attrs = span.attributes or {}
+        op = attrs.get(semconv.GEN_AI_OPERATION_NAME)
+        failed = span.status.status_code is StatusCode.ERROR
+        # A session's own root is summarised by the session itself; it only counts for the outer ones.
+        target: Rollup | None = self.parent if op == semconv.OP_INVOKE_AGENT and (
+            attrs.get(semconv.SESSION_ID) == self.id) else self
+        while target is not None:
+            with target._lock:
+                if len(target._spans) == target._spans.maxlen:
+                    target.spans_dropped += 1
+                target._spans.append(span)
+                if op in semconv.LLM_OPERATIONS:
+                    target._add_llm(attrs)
+                elif op == semconv.OP_EXECUTE_TOOL:
+                    target.tool_calls += 1
+                elif semconv.ACTION_TYPE in attrs:
+                    target.actions += 1
+                if failed and op != semconv.OP_INVOKE_AGENT:
+                    target.error_count += 1
+                    if target.failed_span_id is None:
+                        target.failed_span_id = span_id(span)
+                        target.failed_span_name = span.name
+            target = target.parent
+
+    def _add_llm(self, attrs: Any) -> None:
+        self.llm_calls += 1
+        self.input_tokens += int(attrs.get(semconv.GEN_AI_USAGE_INPUT_TOKENS) or 0)
+        self.output_tokens += int(attrs.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS) or 0)
+        self.cache_read_tokens += int(attrs.get(semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS) or 0)
+        self.cache_write_tokens += int(attrs.get(semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS) or 0)
+        self.reasoning_tokens += int(attrs.get(semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS) or 0)
+        cost = attrs.get(semconv.COST_USD)
+        if cost is None:
+            self.cost_complete = False
+        else:
+            self._cost_usd += float(cost)
+
+    @property
+    def cost(self) -> float:
+        """USD spent by the LLM calls of this session and its nested sessions (0.0 if none priced)."""
+        return round(self._cost_usd, 12)
+
+    @property
+    def spans(self) -> list[ReadableSpan]:
+        """Finished spans of this session (and nested ones), in start order; bounded in memory."""
+        with self._lock:
+            spans = list(self._spans)
+        spans.sort(key=lambda s: (s.start_time or 0, (s.attributes or {}).get(semconv.SEQ, 0)))
+        return spans
+
+    def totals_attributes(self) -> dict[str, Any]:
+        """The root span's summary attributes: what a backend reads without the session's other spans."""
+        attrs: dict[str, Any] = {
+            semconv.SESSION_COST_USD: self.cost,
+            semconv.SESSION_COST_MICROS: round(self._cost_usd * 1_000_000),
+            semconv.SESSION_COST_COMPLETE: self.cost_complete,
+            semconv.SESSION_LLM_CALLS: self.llm_calls,
+            semconv.SESSION_TOOL_CALLS: self.tool_calls,
+            semconv.SESSION_ACTIONS: self.actions,
+            semconv.SESSION_ERRORS: self.error_count,
+            semconv.GEN_AI_USAGE_INPUT_TOKENS: self.input_tokens,
+            semconv.GEN_AI_USAGE_OUTPUT_TOKENS: self.output_tokens,
+        }
+        if self.cache_read_tokens:
+            attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
+        if self.reasoning_tokens:
+            attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
+        return attrs
+
+    def failing_error_type(self) -> str | None:
+        """``error.type`` of the first failed step, for a session that ends Fail without an exception."""
+        if self.failed_span_id is None:
+            return None
+        for s in reversed(self.spans):
+            if span_id(s) == self.failed_span_id:
+                return (s.attributes or {}).get(semconv.ERROR_TYPE)  # type: ignore[return-value]
+        return None

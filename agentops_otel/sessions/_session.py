@@ -1,0 +1,224 @@
+"""The session object: one root span, its end state, and the way back to the enclosing context."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, cast
+
+import msgspec
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import Status, StatusCode
+
+from .. import config, semconv
+from .._guard import fault_point, guard, report
+from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+from ..processor import SESSION_CONTEXT_KEY, unregister
+from . import _views
+from ._context import note_ended
+from ._rollup import Rollup
+
+if TYPE_CHECKING:
+    from ..timeline import Timeline
+
+_STATE_BY_NAME = {s.lower(): s for s in semconv.END_STATES}
+_STATUS_FOR_STATE = {
+    semconv.END_SUCCESS: StatusCode.OK,
+    semconv.END_FAIL: StatusCode.ERROR,
+    semconv.END_INDETERMINATE: StatusCode.UNSET,
+}
+
+
+def normalize_end_state(value: object) -> str:
+    """Accept ``"success"``, ``EndState.SUCCESS``... and return the canonical spelling, or raise."""
+    raw = getattr(value, "value", value)
+    if isinstance(raw, str):
+        found = _STATE_BY_NAME.get(raw.strip().lower())
+        if found is not None:
+            return found
+    raise ValueError(f"end state must be one of {', '.join(semconv.END_STATES)}, got {value!r}")
+
+
+class Session(Rollup):
+    """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
+
+    parent: Session | None
+
+    def __init__(
+        self,
+        name: str,
+        tags: Sequence[str],
+        parent: Session | None,
+        conversation_id: str | None,
+    ) -> None:
+        super().__init__(str(uuid.uuid4()), parent)
+        self.name = name
+        self.tags: list[str] = [str(t) for t in tags]
+        self.conversation_id = conversation_id
+        self.end_state: str | None = None
+        self.end_state_reason: str | None = None
+        self.trace_id: str | None = None
+        self.span_id: str | None = None
+        self.start_time: datetime = datetime.now(UTC)
+        self.end_time: datetime | None = None
+        self._span: trace.Span | None = None
+        self._ctx: otel_context.Context | None = None
+        self._prev_ctx: otel_context.Context | None = None
+        self._children: list[Session] = []
+        self._seq = itertools.count(1)
+
+    def _next_seq(self) -> int:
+        """The processor stamps each span started in this session with the next number (hot path)."""
+        return next(self._seq)
+
+    # --- what users read ------------------------------------------------------------------------
+    @property
+    def ended(self) -> bool:
+        return self.end_state is not None
+
+    @property
+    def url(self) -> str:
+        """Link to this session in the trace UI (template: ``AGENTOPS_OTEL_URL_TEMPLATE``)."""
+        template = config.url_template()
+        values = {"trace_id": self.trace_id or "", "span_id": self.span_id or "", "session_id": self.id}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            report("session.url", exc)
+            return config.DEFAULT_URL_TEMPLATE.format(**values)
+
+    @property
+    def action_events(self) -> list[ActionEvent]:
+        return _views.action_events(self.spans)
+
+    @property
+    def tool_events(self) -> list[ToolEvent]:
+        return _views.tool_events(self.spans)
+
+    @property
+    def llm_events(self) -> list[LLMEvent]:
+        return _views.llm_events(self.spans)
+
+    @property
+    def errors(self) -> list[ErrorEvent]:
+        """Every step that ended in error, innermost first as they happened."""
+        return _views.error_events(self.spans)
+
+    @property
+    def events(self) -> list[ActionEvent | ToolEvent | LLMEvent]:
+        """Actions, tools and LLM calls together, in start order."""
+        return _views.all_events(self.spans)
+
+    def timeline(self) -> Timeline:
+        """The reassembled, ordered timeline of this session (see :mod:`agentops_otel.timeline`).
+
+        A running session is rooted at its still-open span, ended "now" for the replay and reported
+        with no end state, so a test can show the replay of the session it is inside.
+        Raises ``KeyError`` when no span of the session was recorded (a no-op tracer provider).
+        """
+        from ..read import records_from_spans
+        from ..reassemble import reassemble
+        from ..timeline import RUNNING_REASON
+
+        records = list(records_from_spans(self.spans))
+        root = self._root_readable if self.ended else self._span
+        if isinstance(root, ReadableSpan):
+            for record in records_from_spans([root]):
+                if not self.ended:
+                    record = msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns()))
+                records.insert(0, record)
+        timeline = reassemble(records).timeline_for(self.id)
+        if self.ended:
+            return timeline
+        summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason=RUNNING_REASON)
+        return msgspec.structs.replace(timeline, summary=summary)
+
+    _root_readable: ReadableSpan | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def end(self, end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
+            *, exception: BaseException | None = None) -> None:
+        """End the session; idempotent. A bad ``end_state`` still ends it (Indeterminate), then raises."""
+        if self.end_state is not None:
+            return
+        bad_state: ValueError | None = None
+        try:
+            state = normalize_end_state(end_state)
+        except ValueError as exc:
+            bad_state, state = exc, semconv.END_INDETERMINATE
+            end_state_reason = f"invalid end state {end_state!r}" + (
+                f": {end_state_reason}" if end_state_reason else "")
+        for child in list(self._children):
+            if child.end_state is None:
+                child.end(semconv.END_INDETERMINATE, "parent session ended first")
+        self.end_state, self.end_state_reason = state, end_state_reason
+        self.end_time = datetime.now(UTC)
+        with guard("session.end"):
+            self._finish_span(exception)
+        with guard("session.restore_context"):
+            self._restore_context()
+        note_ended(self)
+        unregister(self.id)
+        if self.parent is not None:
+            with self.parent._lock:
+                if self in self.parent._children:
+                    self.parent._children.remove(self)
+        if bad_state is not None:
+            raise bad_state
+
+    def _finish_span(self, exception: BaseException | None) -> None:
+        span = self._span
+        if span is None:
+            return
+        fault_point("session.end")
+        state = cast(str, self.end_state)
+        attrs = {semconv.SESSION_END_STATE: state, **self.totals_attributes()}
+        if self.end_state_reason:
+            attrs[semconv.SESSION_END_REASON] = self.end_state_reason
+        if state == semconv.END_FAIL:
+            if self.failed_span_id:
+                attrs[semconv.SESSION_FAILED_SPAN_ID] = self.failed_span_id
+                attrs[semconv.SESSION_FAILED_SPAN_NAME] = cast(str, self.failed_span_name)
+            attrs[semconv.ERROR_TYPE] = (type(exception).__qualname__ if exception is not None
+                                         else self.failing_error_type() or "_OTHER")
+        if exception is not None:
+            span.record_exception(exception)
+        span.set_attributes(attrs)
+        span.set_status(Status(_STATUS_FOR_STATE[state],
+                               self.end_state_reason if state == semconv.END_FAIL else None))
+        span.end()
+        if isinstance(span, ReadableSpan):
+            self._root_readable = span
+
+    def _restore_context(self) -> None:
+        """Make the enclosing session current again, if this session is still the current one here."""
+        if self._ctx is None or otel_context.get_current() is not self._ctx:
+            return
+        prev = self._prev_ctx or otel_context.Context()
+        # Skip over sessions that were ended out of order while we were current.
+        while True:
+            outer = otel_context.get_value(SESSION_CONTEXT_KEY, prev)
+            if not isinstance(outer, Session) or not outer.ended or outer._prev_ctx is None:
+                break
+            prev = outer._prev_ctx
+        otel_context.attach(prev)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is not None:
+            self.end(semconv.END_FAIL, f"{type(exc).__name__}: {exc}", exception=exc)
+        else:
+            self.end(semconv.END_SUCCESS)
+
+    def __repr__(self) -> str:
+        state = self.end_state or "running"
+        return f"<Session {self.name!r} {self.id} {state} cost=${self.cost:.6f}>"

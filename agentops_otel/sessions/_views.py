@@ -1,0 +1,126 @@
+"""The AgentOps-style event views of a session, rebuilt from the spans it really emitted.
+
+``session.action_events`` and friends are what the AgentOps API offered; here they are pure
+functions of the finished spans, so they show exactly what a backend would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import StatusCode
+
+from .. import semconv
+from .._serialize import from_json
+from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+
+
+def iso(ns: int | None) -> datetime | None:
+    """A span timestamp (ns since the epoch) as an aware datetime."""
+    return None if ns is None else datetime.fromtimestamp(ns / 1e9, tz=UTC)
+
+
+def span_error(span: ReadableSpan) -> str | None:
+    """``"Type: message"`` for a failed span, from its exception event or its error attributes."""
+    if span.status.status_code is not StatusCode.ERROR:
+        return None
+    for event in span.events:
+        if event.name == "exception" and event.attributes:
+            etype = event.attributes.get("exception.type", "Error")
+            message = event.attributes.get("exception.message", "")
+            return f"{etype}: {message}" if message else str(etype)
+    attrs = span.attributes or {}
+    etype = attrs.get(semconv.ERROR_TYPE)
+    detail = span.status.description or attrs.get(semconv.ERROR_MESSAGE)
+    if etype and detail:
+        return f"{etype}: {detail}"
+    return str(etype or detail or "error")
+
+
+def span_id(span: ReadableSpan) -> str | None:
+    return trace.format_span_id(span.context.span_id) if span.context else None
+
+
+def _step_fields(span: ReadableSpan) -> dict[str, Any]:
+    """What every event rebuilt from a span carries: its timing, its error and where to find it."""
+    return {"init_timestamp": iso(span.start_time), "end_timestamp": iso(span.end_time),
+            "error": span_error(span), "span_id": span_id(span)}
+
+
+def action_events(spans: Iterable[ReadableSpan]) -> list[ActionEvent]:
+    return [
+        ActionEvent(
+            action_type=cast(str, a.get(semconv.ACTION_TYPE)),
+            params=from_json(a.get(semconv.ACTION_PARAMS)),
+            returns=from_json(a.get(semconv.ACTION_RETURNS)),
+            **_step_fields(s),
+        )
+        for s in spans
+        if semconv.ACTION_TYPE in (a := s.attributes or {})
+    ]
+
+
+def tool_events(spans: Iterable[ReadableSpan]) -> list[ToolEvent]:
+    return [
+        ToolEvent(
+            name=cast(str, a.get(semconv.GEN_AI_TOOL_NAME)),
+            params=from_json(a.get(semconv.GEN_AI_TOOL_CALL_ARGUMENTS)),
+            returns=from_json(a.get(semconv.GEN_AI_TOOL_CALL_RESULT)),
+            **_step_fields(s),
+            tool_call_id=cast("str | None", a.get(semconv.GEN_AI_TOOL_CALL_ID)),
+        )
+        for s in spans
+        if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_EXECUTE_TOOL
+    ]
+
+
+def llm_events(spans: Iterable[ReadableSpan]) -> list[LLMEvent]:
+    return [
+        LLMEvent(
+            model=cast(str, a.get(semconv.GEN_AI_RESPONSE_MODEL) or a.get(semconv.GEN_AI_REQUEST_MODEL)),
+            prompt=from_json(a.get(semconv.GEN_AI_INPUT_MESSAGES)),
+            completion=from_json(a.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
+            prompt_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_INPUT_TOKENS)),
+            completion_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
+            cost=cast("float | None", a.get(semconv.COST_USD)),
+            operation=cast(str, a.get(semconv.GEN_AI_OPERATION_NAME)),
+            **_step_fields(s),
+        )
+        for s in spans
+        if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) in semconv.LLM_OPERATIONS
+    ]
+
+
+def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
+    """Every step that ended in error, innermost first as they happened."""
+    out: list[ErrorEvent] = []
+    for s in spans:
+        a = s.attributes or {}
+        if s.status.status_code is not StatusCode.ERROR or a.get(semconv.GEN_AI_OPERATION_NAME) == (
+            semconv.OP_INVOKE_AGENT
+        ):
+            continue
+        text = span_error(s) or "error"
+        etype, _, details = text.partition(": ")
+        out.append(
+            ErrorEvent(
+                error_type=cast(str, a.get(semconv.ERROR_TYPE) or etype),
+                details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
+                init_timestamp=iso(s.start_time),
+                step_name=s.name,
+                span_id=span_id(s),
+            )
+        )
+    return out
+
+
+def all_events(spans: list[ReadableSpan]) -> list[ActionEvent | ToolEvent | LLMEvent]:
+    """Actions, tools and LLM calls together, in start order."""
+    merged: list[ActionEvent | ToolEvent | LLMEvent] = [*action_events(spans), *tool_events(spans),
+                                                         *llm_events(spans)]
+    merged.sort(key=lambda e: e.init_timestamp or datetime.min.replace(tzinfo=UTC))
+    return merged
