@@ -61,6 +61,8 @@ class Outcome:
     output_messages: list[JSONDict] | None = None
     error: str | None = None
     """Set when the provider reported a failure inside a well-formed response (a failed stream)."""
+    usage_gap: str | None = None
+    """Why ``usage`` is None, when the wrapper knows better than "missing" (a ``semconv.GAP_*`` value)."""
 
 
 @dataclass(slots=True)
@@ -126,14 +128,17 @@ def error_type(exc: BaseException) -> str:
 
 
 def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str | None,
-                     provider: str, service_tier: str | None, fallback_model: str | None = None) -> None:
-    """Tokens and cost; a call without usage says so instead of pretending it was free.
+                     provider: str, service_tier: str | None, fallback_model: str | None = None,
+                     gap: str | None = None) -> None:
+    """Tokens and cost; a call without either says why instead of pretending it was free.
 
     ``model`` (the response's, the most specific) is priced first, then ``fallback_model`` (the
-    request's), for gateways that answer with a model name of their own.
+    request's), for gateways that answer with a model name of their own. ``gap`` is the wrapper's
+    reason for missing usage (a stream without its usage chunk, a raw response).
     """
     if usage is None:
         attrs[semconv.USAGE_MISSING] = True
+        attrs[semconv.COST_INCOMPLETE_REASON] = gap or semconv.GAP_USAGE_MISSING
         return
     attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = usage.input
     attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output
@@ -152,6 +157,8 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
                           provider=provider, service_tier=service_tier)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
+    else:
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_UNPRICED
 
 
 class LLMCall:
@@ -195,7 +202,7 @@ class LLMCall:
             if outcome.finish_reasons:
                 attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
             usage_attributes(attrs, outcome.usage, outcome.response_model or self.request_model,
-                             self.provider, outcome.service_tier, self.request_model)
+                             self.provider, outcome.service_tier, self.request_model, outcome.usage_gap)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
                 span.set_status(Status(StatusCode.ERROR, outcome.error))

@@ -21,6 +21,7 @@ from typing import Any, Final
 import msgspec
 
 from agentops_otel import semconv as sc
+from agentops_otel._cost_gaps import summary_gaps
 from agentops_otel._lazyattrs import UNKNOWN, LazyAttributes
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read.otlp_json import gc_paused
@@ -500,9 +501,11 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             s_out += st.output_tokens or 0
         if cost is None:
             cost = s_cost
-            cost_complete = priced and root is not None
+            cost_complete = priced and (root is not None or sess.pseudo)
         tin = s_in if tin is None else tin
         tout = s_out if tout is None else tout
+    cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete)
+    cost_complete = cost_complete and not cost_gaps
 
     failed: Step | None = None
     if root is not None:
@@ -540,7 +543,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         service_name=_service(root) if root is not None else (steps[0].service_name if steps else None),
         trace_ids=sess.trace_ids, root_span_id=root.span_id if root is not None else None,
         parent_session_id=parent_sid, start_ns=start, duration_s=max(0, end_max - start) / 1e9,
-        cost_usd=cost, cost_complete=cost_complete, input_tokens=tin or 0, output_tokens=tout or 0,
+        cost_usd=cost, cost_complete=cost_complete, cost_gaps=cost_gaps, input_tokens=tin or 0,
+        output_tokens=tout or 0,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), span_count=own, pseudo=sess.pseudo,
     )

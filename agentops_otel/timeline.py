@@ -304,6 +304,9 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     """Spans accounted to this session (its steps plus the root), nested sessions excluded."""
     pseudo: bool = False
     """True for a per-trace pseudo-session built from spans that carried no ``session.id``."""
+    cost_gaps: tuple[str, ...] = ()
+    """Why ``cost_usd`` is incomplete, one line per reason ("2 calls without usage (...)", an unpriced
+    model, a lost root); empty when ``cost_complete``."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):

@@ -8,7 +8,8 @@ reference cycle keeps it alive and no ``weakref.finalize`` registry grows per ca
 
 Chunks are folded into an accumulator as they pass: ids, finish reasons, usage, time to first chunk,
 and the message text only when content capture is on. The user's request is never altered, so a
-chat stream without ``stream_options.include_usage`` simply ends with ``agentops.usage.missing``.
+chat stream without ``stream_options.include_usage`` ends unpriced, with the reason on the span
+(``agentops.cost.incomplete_reason``): bounds then refuse to count it as $0.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class ChatAccumulator:
     def outcome(self, limit: int) -> Outcome:
         reasons = [self.reasons[i] for i in sorted(self.reasons)]
         outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage), self.service_tier)
+        if self.usage is None:
+            # The usage chunk comes after every finish reason: without one the stream stopped early.
+            outcome.usage_gap = semconv.GAP_STREAM_WITHOUT_USAGE if reasons else semconv.GAP_STREAM_NOT_FINISHED
         if self.texts is not None and self.tools is not None:
             messages: list[JSONDict] = []
             for index in sorted(set(self.texts) | set(self.tools) | set(self.reasons)):
@@ -151,9 +155,10 @@ class ResponsesAccumulator:
         elif self.started_response is not None:
             # Closed or broken before the end: identity is known, usage is not.
             started = self.started_response
-            outcome = Outcome(started.id, started.model if isinstance(started.model, str) else None)
+            outcome = Outcome(started.id, started.model if isinstance(started.model, str) else None,
+                              usage_gap=semconv.GAP_STREAM_NOT_FINISHED)
         else:
-            outcome = Outcome()
+            outcome = Outcome(usage_gap=semconv.GAP_STREAM_NOT_FINISHED)
         if self.error is not None:
             outcome.error = self.error
         return outcome

@@ -138,7 +138,8 @@ class _Instrumentation:
             if isinstance(result, kind.result_types):
                 call.end(kind.outcome(result, call.wants_output, call.limit))
             else:
-                call.end(Outcome())  # raw / streaming-response helpers: the body is the user's to read
+                # raw / streaming-response helpers: the body is the user's to read, its usage unseen
+                call.end(Outcome(usage_gap=semconv.GAP_RAW_RESPONSE))
         except Exception as exc:
             _guard.report("openai.response", exc)
             call.abort()

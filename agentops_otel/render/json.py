@@ -16,7 +16,7 @@ One session (``render_json(timeline)``)::
         "duration_s": float, "cost_usd": float, "cost_complete": bool, "input_tokens": int,
         "output_tokens": int, "llm_calls": int, "tool_calls": int, "actions": int, "errors": int,
         "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
-        "span_count": int, "issues": [str]
+        "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is incomplete)
       },
       "steps": [{
         "index": int, "span_id": str, "parent_span_id": str|null, "trace_id": str,
@@ -190,6 +190,7 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
         "pseudo": summary.pseudo,
         "span_count": summary.span_count,
         "issues": list(summary.issues),
+        "cost_gaps": list(summary.cost_gaps),
     }
 
 

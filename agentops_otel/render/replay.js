@@ -109,7 +109,9 @@
       figs.appendChild(f);
     }
     fig("Duration", duration(sum.duration_s));
-    fig("Cost", money(sum.cost_usd) + (sum.cost_complete ? "" : " (incomplete)"));
+    var gaps = sum.cost_gaps || [];
+    fig("Cost", money(sum.cost_usd) + (sum.cost_complete ? "" : " (incomplete" +
+        (gaps.length ? ": " + gaps.join("; ") : "") + ")"));
     fig("Tokens", sum.input_tokens + " in / " + sum.output_tokens + " out");
     fig("LLM calls", String(sum.llm_calls));
     fig("Tool calls", String(sum.tool_calls));

@@ -44,7 +44,7 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
     status = fmt.status_of(summary)
     cost = fmt.money(summary.cost_usd)
     if not summary.cost_complete:
-        cost += " (incomplete: unpriced calls)"
+        cost += " (incomplete)"
     head = Text()
     head.append("Session: ", "bold")
     head.append(summary.session_id, "bold")
@@ -78,6 +78,10 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
         f"Tokens: {summary.input_tokens} in / {summary.output_tokens} out",
     ]
     lines.append(Text(" | ".join(counts), "dim"))
+    if summary.cost_gaps:
+        gaps = Text("Cost incomplete: ", "bold yellow")
+        gaps.append("; ".join(fmt.clean(g) for g in summary.cost_gaps), "yellow")
+        lines.append(gaps)
     if summary.end_reason:
         reason = Text("Reason: ", "bold")
         reason.append(fmt.clean(summary.end_reason), "red" if status == "Fail" else "")

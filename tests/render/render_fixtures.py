@@ -92,6 +92,8 @@ def broken_timeline() -> Timeline:
         duration_s=67.5, cost_usd=0.0, cost_complete=False, input_tokens=10, output_tokens=5,
         llm_calls=1, tool_calls=1, actions=0, errors=0, failed_step=None, complete=False,
         issues=("root span missing", "1 orphan span", "1 step shifted for clock skew"), span_count=2,
+        cost_gaps=("1 call to an unpriced model (mystery-model)", "root span missing: the session's own "
+                   "totals are lost, the cost is summed from the calls found"),
     )
     return Timeline(summary=summary, steps=steps)
 

@@ -1,0 +1,79 @@
+"""Why a session's cost or token count is not the whole truth, in words a failing test can show.
+
+A bound that reads $0 for a call whose usage never arrived passes a broken agent. So every model
+call without a cost carries its reason on the span (``agentops.cost.incomplete_reason``), and
+everything that reports a total (the replay, the JSON document, the assertions, the gate) names
+those reasons through this module instead of a blanket "unpriced calls". Spans of other
+instrumentations, or of older versions, carry no reason: it is inferred from what they do carry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from . import semconv as sc
+from .timeline import Step
+
+__all__ = ["GAP_TEXT", "describe_step", "step_gap", "summary_gaps", "usage_gaps"]
+
+GAP_TEXT: dict[str, str] = {
+    sc.GAP_USAGE_MISSING: "no usage in the response",
+    sc.GAP_STREAM_WITHOUT_USAGE: "stream without usage; request it with stream_options={'include_usage': True}",
+    sc.GAP_STREAM_NOT_FINISHED: "stream closed before its usage arrived",
+    sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
+    sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
+}
+"""One phrase per reason, for replays and failure messages."""
+
+_ROOT_LOST = "root span missing: the session's own totals are lost, the cost is summed from the calls found"
+_CULPRIT_LOST = "the root reports unpriced calls that are not among the spans read"
+
+
+def step_gap(step: Step) -> str | None:
+    """Why this model call has no cost (a ``semconv.GAP_*`` value), or None when it has one."""
+    if step.kind != "llm" or step.cost_usd is not None:
+        return None
+    reason = step.attributes.get(sc.COST_INCOMPLETE_REASON)
+    if isinstance(reason, str) and reason:
+        return reason
+    if step.attributes.get(sc.USAGE_MISSING) or (step.input_tokens is None and step.output_tokens is None):
+        return sc.GAP_USAGE_MISSING
+    return sc.GAP_MODEL_UNPRICED
+
+
+def usage_gaps(steps: Iterable[Step]) -> list[tuple[Step, str]]:
+    """Model calls whose token counts are unknown, with the reason."""
+    return [(s, g) for s in steps if (g := step_gap(s)) is not None and g != sc.GAP_MODEL_UNPRICED]
+
+
+def describe_step(step: Step, reason: str) -> str:
+    """``chat gpt-4o at 00:01.234: stream without usage; ...`` for one call of a failure message."""
+    from .render import _format as fmt
+
+    return f"{step.span_name} at {fmt.offset(step.offset_s)}: {GAP_TEXT.get(reason, reason)}"
+
+
+def _plural(n: int) -> str:
+    return f"{n} call{'s' if n != 1 else ''}"
+
+
+def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: bool) -> tuple[str, ...]:
+    """The reasons a session's cost is incomplete, one line each, most actionable first."""
+    usage: Counter[str] = Counter()
+    unpriced: dict[str, int] = {}
+    for step in steps:
+        reason = step_gap(step)
+        if reason == sc.GAP_MODEL_UNPRICED:
+            model = step.model or "unknown model"
+            unpriced[model] = unpriced.get(model, 0) + 1
+        elif reason is not None:
+            usage[reason] += 1
+    gaps = [f"{_plural(n)} without usage ({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
+    if unpriced:
+        gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
+    if root_lost:
+        gaps.append(_ROOT_LOST)
+    elif root_incomplete and not gaps:
+        gaps.append(_CULPRIT_LOST)
+    return tuple(gaps)
