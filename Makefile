@@ -33,8 +33,10 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else echo "chromium not installed: the HTML replay browser check will skip (fails under CI=true)"; fi; }
 
+# The fast tier: no backends, no subprocess runs of pytest or the agent, no long property searches
+# (marked slow); `make test` runs those too.
 unit: $(STAMP)
-	$(BIN)/pytest -q -m "not e2e"
+	$(BIN)/pytest -q -m "not e2e and not slow"
 
 e2e: $(STAMP) backends
 	$(BIN)/pytest -q -m e2e

@@ -13,15 +13,16 @@ from collections import Counter
 from collections.abc import Iterable
 
 from . import semconv as sc
-from .timeline import Step
+from .timeline import Step, Timeline
 
-__all__ = ["GAP_TEXT", "describe_step", "step_gap", "summary_gaps", "usage_gaps"]
+__all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps", "usage_gaps"]
 
 GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_MISSING: "no usage in the response",
     sc.GAP_STREAM_WITHOUT_USAGE: "stream without usage; request it with stream_options={'include_usage': True}",
     sc.GAP_STREAM_NOT_FINISHED: "stream closed before its usage arrived",
     sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
+    sc.GAP_CALL_FAILED: "the call failed before reporting usage",
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
 }
 """One phrase per reason, for replays and failure messages."""
@@ -38,7 +39,7 @@ def step_gap(step: Step) -> str | None:
     if isinstance(reason, str) and reason:
         return reason
     if step.attributes.get(sc.USAGE_MISSING) or (step.input_tokens is None and step.output_tokens is None):
-        return sc.GAP_USAGE_MISSING
+        return sc.GAP_CALL_FAILED if step.status == "error" else sc.GAP_USAGE_MISSING
     return sc.GAP_MODEL_UNPRICED
 
 
@@ -52,6 +53,14 @@ def describe_step(step: Step, reason: str) -> str:
     from .render import _format as fmt
 
     return f"{step.span_name} at {fmt.offset(step.offset_s)}: {GAP_TEXT.get(reason, reason)}"
+
+
+def gap_lines(timeline: Timeline, *, usage_only: bool = False) -> list[str]:
+    """One line per call without a known cost (or without usage), else the summary's reasons."""
+    if usage_only:
+        return [describe_step(s, g) for s, g in usage_gaps(timeline.steps)]
+    lines = [describe_step(s, g) for s in timeline.steps if (g := step_gap(s)) is not None]
+    return lines or list(timeline.summary.cost_gaps)
 
 
 def _plural(n: int) -> str:

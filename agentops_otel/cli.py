@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +25,7 @@ from rich.console import Console
 
 from agentops_otel import config, semconv
 from agentops_otel.diff import diff_timelines, render_diff
+from agentops_otel.gate import evaluate_gate, report_doc, report_lines, top_level
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render import _format as fmt
@@ -146,7 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Check recent sessions against bounds; exit 1 when one is broken.")
     gt.add_argument("--since", type=parse_time, default=None, help="start of the window (default 1h)")
     gt.add_argument("--max-failure-rate", type=_rate, required=True, help="e.g. 0.05 or 5%%")
-    gt.add_argument("--max-cost-per-session", type=_non_negative(float), help="USD bound for every session")
+    gt.add_argument("--max-cost-per-session", type=_non_negative(float),
+                    help="USD bound for every session; a session whose cost is incomplete (a call without "
+                    "usage or a known price) breaks it unless --allow-unpriced")
+    gt.add_argument("--allow-unpriced", action="store_true",
+                    help="bound only the priced calls; the report lists the sessions whose cost is a lower bound")
     gt.add_argument("--min-sessions", type=_non_negative(int), default=1,
                     help="fail when fewer sessions are found (default 1: an empty window is suspicious)")
     gt.add_argument("--limit", type=_non_negative(int), default=1000, help="read at most N sessions")
@@ -253,13 +257,6 @@ class Reader:
         return sessions
 
 
-def top_level(timelines: Iterable[Timeline]) -> list[Timeline]:
-    """Sessions not nested in another one found alongside: nested steps already show inside them."""
-    items = list(timelines)
-    ids = {t.summary.session_id for t in items}
-    return [t for t in items if t.summary.parent_session_id not in ids]
-
-
 def _isatty(stream: TextIO) -> bool:
     try:
         return bool(stream.isatty())
@@ -357,88 +354,32 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     return EXIT_OK
 
 
-@dataclass(frozen=True)
-class GateResult:
-    """The figures ``gate`` prints and decides on."""
-
-    sessions: int
-    failures: int
-    failure_rate: float | None
-    max_cost: float | None
-    mean_cost: float | None
-    over_cost: list[str]
-    broken: list[str]
-    failed_sessions: list[str]
-
-
-def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None,
-                  min_sessions: int) -> GateResult:
-    """Apply the bounds to top-level agent sessions (pseudo and nested sessions are not runs)."""
-    runs = [t for t in top_level(timelines) if not t.summary.pseudo]
-    n = len(runs)
-    failed = [t.summary.session_id for t in runs if t.summary.end_state == semconv.END_FAIL]
-    rate = len(failed) / n if n else None
-    costs = [t.summary.cost_usd for t in runs]
-    broken = []
-    if n < min_sessions:
-        broken.append(f"only {n} session{'s' if n != 1 else ''} found, need at least {min_sessions}")
-    if rate is not None and rate > max_failure_rate:
-        broken.append(f"failure rate {rate:.1%} > {max_failure_rate:.1%}")
-    over = []
-    if max_cost is not None:
-        over = [t.summary.session_id for t in runs if t.summary.cost_usd > max_cost]
-        if over:
-            broken.append(f"{len(over)} session{'s' if len(over) != 1 else ''} cost more than {fmt.money(max_cost)}")
-    return GateResult(
-        sessions=n, failures=len(failed), failure_rate=rate, max_cost=max(costs) if costs else None,
-        mean_cost=sum(costs) / n if n else None, over_cost=over, broken=broken, failed_sessions=failed,
-    )
-
-
 def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     since = args.since or datetime.now(UTC) - timedelta(hours=1)
     found = reader.search(since=since, until=args.until, service=args.service, tags=args.tag, state=None,
                           limit=args.limit or None)
     res = evaluate_gate(found, max_failure_rate=args.max_failure_rate, max_cost=args.max_cost_per_session,
-                        min_sessions=args.min_sessions)
-    ok = not res.broken
+                        min_sessions=args.min_sessions, allow_unpriced=args.allow_unpriced)
     if args.json:
-        doc = {"ok": ok, "sessions": res.sessions, "failures": res.failures, "failure_rate": res.failure_rate,
-               "max_failure_rate": args.max_failure_rate, "max_cost_usd": res.max_cost,
-               "mean_cost_usd": res.mean_cost, "max_cost_per_session": args.max_cost_per_session,
-               "over_cost": res.over_cost, "failed_sessions": res.failed_sessions, "broken": res.broken,
-               "since": since.isoformat(), "source": reader.uri}
+        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.uri}
         out.write(json.dumps(doc, indent=2) + "\n")
-        return EXIT_OK if ok else EXIT_BOUND
-    rate = "n/a" if res.failure_rate is None else f"{res.failure_rate:.1%}"
-    lines = [
-        f"Sessions since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
-        f" (min {args.min_sessions})",
-        f"Failed: {res.failures}/{res.sessions} = {rate} (max {args.max_failure_rate:.1%})",
-    ]
-    if res.max_cost is not None:
-        bound = "" if args.max_cost_per_session is None else f" (bound {fmt.money(args.max_cost_per_session)})"
-        lines.append(f"Cost per session: max {fmt.money(res.max_cost)}, mean {fmt.money(res.mean_cost)}{bound}")
+        return EXIT_OK if res.ok else EXIT_BOUND
     template = _url_template(reader.uri)
     by_id = {t.summary.session_id: t for t in found}
-    for title, ids in (("Failed sessions:", res.failed_sessions), ("Over the cost bound:", res.over_cost)):
-        if ids:
-            lines.append(title)
-            lines.extend(f"  {i}  {fmt.url_for(by_id[i].summary, template)}".rstrip() for i in ids[:20])
-            if len(ids) > 20:
-                lines.append(f"  … {len(ids) - 20} more")
+    lines = [f"Sessions since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
+             f" (min {args.min_sessions})",
+             *report_lines(res, lambda sid: fmt.url_for(by_id[sid].summary, template))]
     if not reader.is_file and res.sessions >= _BACKEND_DEPTH:
-        lines.append(f"Note: {res.sessions} sessions; the backend may cap a search at its search depth, "
+        lines.insert(-1, f"Note: {res.sessions} sessions; the backend may cap a search at its search depth, "
                      "so more may exist in the window (narrow it with --since/--service/--tag)")
-    verdict = "PASS" if ok else "FAIL: " + "; ".join(res.broken)
     if _color(args, out):
         console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
-        for line in lines:
+        for line in lines[:-1]:
             console.print(line, markup=False)
-        console.print(verdict, style="bold green" if ok else "bold red", markup=False)
+        console.print(lines[-1], style="bold green" if res.ok else "bold red", markup=False)
     else:
-        out.write("\n".join([*lines, verdict]) + "\n")
-    return EXIT_OK if ok else EXIT_BOUND
+        out.write("\n".join(lines) + "\n")
+    return EXIT_OK if res.ok else EXIT_BOUND
 
 
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:

@@ -239,7 +239,8 @@ class LLMCall:
         try:
             _guard.fault_point("llm.fail")
             self._record_exception(exc)
-            span.set_attributes(self._error_attrs(exc))
+            span.set_attributes({**self._error_attrs(exc),
+                                 semconv.COST_INCOMPLETE_REASON: semconv.GAP_CALL_FAILED})
             if self.content is not None and self.capture.on_event:
                 self._emit_event(None)
         except Exception as err:

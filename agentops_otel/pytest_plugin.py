@@ -66,9 +66,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(usd=None, llm_calls=None, tokens=None): fail the test when its agent sessions "
-        "(nested ones included) cost more than usd dollars, make more than llm_calls model calls or use "
-        "more than tokens tokens; the failure lists the cost of each call",
+        f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "
+        "fail the test when its agent sessions (nested ones included) cost more than usd dollars, make more "
+        "than llm_calls model calls or use more than tokens tokens; the failure lists the cost of each call. "
+        "A call whose cost (usd) or usage (tokens) is unknown fails the bound by name unless allowed by the "
+        "allow_* keywords, which then warn",
     )
 
 
@@ -245,44 +247,79 @@ def _section(run: _TestRun) -> str:
 
 
 _LIMITS = ("usd", "llm_calls", "tokens")
+_OPT_OUTS = ("allow_unpriced", "allow_missing_usage")
 
 
 def _limits(marker: pytest.Mark) -> dict[str, Any]:
     """The marker's keyword limits, or a setup failure that says how to spell them."""
     limits: dict[str, Any] = dict(marker.kwargs)
-    if marker.args or not limits or set(limits) - set(_LIMITS) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in limits.values()):
-        pytest.fail(f"@pytest.mark.{MARKER} takes usd=, llm_calls= and/or tokens= as numbers "
+    numbers = {k: v for k, v in limits.items() if k in _LIMITS}
+    if marker.args or not numbers or set(limits) - set(_LIMITS) - set(_OPT_OUTS) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers.values()) or not all(
+            isinstance(limits[k], bool) for k in _OPT_OUTS if k in limits):
+        pytest.fail(f"@pytest.mark.{MARKER} takes usd=, llm_calls= and/or tokens= as numbers, and "
+                    f"allow_unpriced= / allow_missing_usage= as True or False "
                     f"(got args {marker.args!r}, kwargs {marker.kwargs!r})", pytrace=False)
     return limits
 
 
 def _limit_problems(session: Session, marker: pytest.Mark) -> str | None:
-    """What the marker's limits say about the test's sessions so far, or None when all hold."""
+    """What the marker's limits say about the test's sessions so far, or None when all hold.
+
+    A bound over data that is missing (a call without usage or a known price) fails, naming the
+    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so.
+    """
+    import warnings
+
     from agentops_otel.render import _format as fmt
-    from agentops_otel.testing._assertions import as_timeline, cost_breakdown
+    from agentops_otel.testing._assertions import IncompleteCostWarning, as_timeline, cost_breakdown
+    from agentops_otel.testing._assertions import cost_gaps as find_cost_gaps
+    from agentops_otel.testing._assertions import usage_gaps as find_usage_gaps
 
     limits = _limits(marker)
     over: list[str] = []
+    unknown: list[str] = []
+    allowed: list[str] = []
     usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
-    if usd is not None and session.cost > float(usd):
-        incomplete = "" if session.cost_complete else " (at least; some calls have no known price)"
-        over.append(f"cost {fmt.money(session.cost)}{incomplete} is over the limit of "
-                    f"{fmt.money(float(usd))}")
+    if usd is not None:
+        gaps = find_cost_gaps(session)
+        at_least = "at least " if gaps else ""
+        if session.cost > float(usd):
+            over.append(f"cost {at_least}{fmt.money(session.cost)} is over the limit of {fmt.money(float(usd))}")
+        if gaps and not limits.get("allow_unpriced"):
+            unknown.append("Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the "
+                           "priced calls):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(session.cost)} leaves out "
+                           + "; ".join(gaps))
     if calls is not None and session.llm_calls > int(calls):
         over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
-    used = session.input_tokens + session.output_tokens
-    if tokens is not None and used > int(tokens):
-        over.append(f"{used} tokens ({session.input_tokens} in / {session.output_tokens} out) are over the "
-                    f"limit of {int(tokens)}")
-    if not over:
+    if tokens is not None:
+        gaps = find_usage_gaps(session)
+        used = session.input_tokens + session.output_tokens
+        if used > int(tokens):
+            over.append(f"{'at least ' if gaps else ''}{used} tokens ({session.input_tokens} in / "
+                        f"{session.output_tokens} out) are over the limit of {int(tokens)}")
+        if gaps and not limits.get("allow_missing_usage"):
+            unknown.append("Calls without usage (their tokens are unknown, not zero; allow_missing_usage=True "
+                           "bounds only the calls that reported usage):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"tokens bound checked with allow_missing_usage=True: {used} tokens leave out "
+                           + "; ".join(gaps))
+    if not over and not unknown:
+        for note in allowed:
+            warnings.warn(IncompleteCostWarning(f"{MARKER}: {note}"), stacklevel=1)
         return None
     try:
         breakdown = cost_breakdown(as_timeline(session))
     except Exception as exc:  # the limit verdict stands even if the replay machinery fails
         breakdown = f"  (breakdown unavailable: {type(exc).__name__}: {exc})"
-    lines = [f"{MARKER} exceeded: " + "; ".join(over) + ".",
-             "Cost by call (all sessions of this test):", breakdown, f"Session URL: {session.url}"]
+    head = (f"{MARKER} exceeded: " + "; ".join(over) + "." if over
+            else f"{MARKER} cannot be checked: some calls have no known cost.")
+    lines = [head, *unknown, "Cost by call (all sessions of this test):", breakdown,
+             f"Session URL: {session.url}"]
     return "\n".join(lines)
 
 

@@ -108,6 +108,8 @@ GAP_STREAM_NOT_FINISHED: Final = "stream_not_finished"
 """The stream was closed, dropped or broke before its usage arrived."""
 GAP_RAW_RESPONSE: Final = "raw_response"
 """``with_raw_response`` / ``with_streaming_response``: the caller reads the body, we never see usage."""
+GAP_CALL_FAILED: Final = "call_failed"
+"""The call raised before any usage was reported (an API error, a timeout)."""
 GAP_MODEL_UNPRICED: Final = "model_unpriced"
 """Usage is known but the model has no price (``register_price`` adds one)."""
 

@@ -279,7 +279,7 @@ def test_unpriced_calls_are_flagged() -> None:
     with pytest.raises(AgentAssertionError) as excinfo:
         assert_tokens_below(tl, 5)
     assert "unpriced" in _message(excinfo)
-    assert "(incomplete: some calls have no known price)" in _message(excinfo)
+    assert "(incomplete: 1 call to an unpriced model (my-local-model))" in _message(excinfo)
 
 
 def test_long_sessions_are_trimmed_around_the_relevant_steps() -> None:

@@ -1,13 +1,16 @@
 """The pytest plugin: per-test sessions whose end state mirrors the outcome, replays on failure, cost limits.
 
-Each scenario runs pytest in a subprocess (``runpytest_subprocess``): OpenTelemetry's global provider
-can be set once per process, and the plugin's default sink (a JSON-lines file) or an OTLP endpoint
-are what a real project would get. The sessions are then read back from what was exported.
+Most scenarios run pytest in-process (``runpytest_inprocess``, well under a second each): the inner
+run's plugin finds the suite's provider already initialised, so the sessions it opens land in the
+``span_exporter`` fixture. What needs a process of its own (the plugin's own ``init()``, the default
+file sink, an OTLP endpoint, a project that never opts in) runs in a subprocess and is marked
+``slow``: ``make test`` runs it, ``make unit`` leaves it out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import pytest_plugin
 
 pytest_plugins = ["pytester"]
+
+QUIET_SUBPROCESS = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+"""Plugins the scenarios never use: hypothesis alone takes seconds to import in every run."""
 
 INI = """
 [pytest]
@@ -91,6 +100,33 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
+@pytest.fixture
+def inline(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+           span_exporter: InMemorySpanExporter) -> pytest.Pytester:
+    """The project, run in this process: the plugin skips ``init()`` and its spans reach ``span_exporter``."""
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)
+    return project
+
+
+def run_inline(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # pytester drops the modules an in-process run imported: hypothesis (imported by its plugin's
+    # summary) would be imported afresh, for seconds, by every run.
+    return pytester.runpytest_inprocess(*QUIET_SUBPROCESS, *args)
+
+
+def exported_spans(exporter: InMemorySpanExporter) -> list[dict[str, Any]]:
+    """The spans an in-process run exported, shaped like ``sink_spans``' (name and plain attributes)."""
+    return [{"name": s.name, "attrs": {k: list(v) if isinstance(v, tuple) else v
+                                       for k, v in (s.attributes or {}).items()}}
+            for s in exporter.get_finished_spans()]
+
+
+def exported_sessions(exporter: InMemorySpanExporter) -> dict[str, dict[str, Any]]:
+    """Session root attributes by session name, from an in-process run."""
+    return {s["attrs"]["agentops.session.name"]: s["attrs"] for s in exported_spans(exporter)
+            if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"}
+
+
 OUTCOMES = '''
 import pytest
 from agent import fetch_customer
@@ -130,41 +166,57 @@ def test_expected_failure(agent_session):
 '''
 
 
-def test_outcomes_become_end_states(project: pytest.Pytester) -> None:
+END_STATES = {
+    "test_passes": ("Success", None),
+    "test_fails": ("Fail", "test failed: AssertionError: wrong answer"),
+    "test_setup_error": ("Fail", "error in setup: RuntimeError: database down"),
+    "test_teardown_error": ("Fail", "error in teardown: RuntimeError: cleanup failed"),
+    "test_skipped": ("Indeterminate", "test skipped: not today"),
+    "test_skipped_by_marker": ("Indeterminate", "test skipped: never"),
+    "test_expected_failure": ("Indeterminate", "expected failure (xfail): known bug"),
+}
+
+
+def test_outcomes_become_end_states(inline: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
     """pass → Success, fail/setup error/teardown error → Fail, skip/xfail → Indeterminate, with a reason."""
-    project.makepyfile(test_outcomes=OUTCOMES)
-    result = project.runpytest_subprocess()
+    inline.makepyfile(test_outcomes=OUTCOMES)
+    result = run_inline(inline)
     result.assert_outcomes(passed=2, failed=1, errors=2, skipped=2, xfailed=1)
     found = {name: (a["agentops.session.end_state"], a.get("agentops.session.end_reason"))
+             for name, a in exported_sessions(span_exporter).items()}
+    assert found == END_STATES
+
+
+@pytest.mark.slow
+def test_a_real_run_writes_its_sessions_to_the_default_sink(project: pytest.Pytester) -> None:
+    """In a project of its own the plugin initialises, writes every test's session to the file sink and says so."""
+    project.makepyfile(test_outcomes=OUTCOMES)
+    result = project.runpytest_subprocess(*QUIET_SUBPROCESS)
+    result.assert_outcomes(passed=2, failed=1, errors=2, skipped=2, xfailed=1)
+    assert "Spans exported to file .agentops-otel/traces.jsonl" in result.stdout.str()
+    found = {name: (a["agentops.session.end_state"], a.get("agentops.session.end_reason"))
              for name, a in sink_sessions(project.path).items()}
-    assert found == {
-        "test_passes": ("Success", None),
-        "test_fails": ("Fail", "test failed: AssertionError: wrong answer"),
-        "test_setup_error": ("Fail", "error in setup: RuntimeError: database down"),
-        "test_teardown_error": ("Fail", "error in teardown: RuntimeError: cleanup failed"),
-        "test_skipped": ("Indeterminate", "test skipped: not today"),
-        "test_skipped_by_marker": ("Indeterminate", "test skipped: never"),
-        "test_expected_failure": ("Indeterminate", "expected failure (xfail): known bug"),
-    }
+    assert found == END_STATES
 
 
-def test_sessions_are_named_and_tagged_after_the_test(project: pytest.Pytester) -> None:
+def test_sessions_are_named_and_tagged_after_the_test(inline: pytest.Pytester,
+                                                      span_exporter: InMemorySpanExporter) -> None:
     """The session carries the test's name, and the tags ``test`` and the node id."""
-    project.makepyfile(test_named="def test_one(agent_session):\n    pass\n")
-    project.runpytest_subprocess().assert_outcomes(passed=1)
-    attrs = sink_sessions(project.path)["test_one"]
+    inline.makepyfile(test_named="def test_one(agent_session):\n    pass\n")
+    run_inline(inline).assert_outcomes(passed=1)
+    attrs = exported_sessions(span_exporter)["test_one"]
     assert attrs["agentops.tags"] == ["test", "test_named.py::test_one"]
 
 
-def test_replay_section_on_failures_only(project: pytest.Pytester) -> None:
+def test_replay_section_on_failures_only(inline: pytest.Pytester) -> None:
     """Failures and setup errors show the replay and the URL; passing tests get no section (even with -rA)."""
-    project.makepyfile(test_outcomes=OUTCOMES)
-    result = project.runpytest_subprocess("-rA")
+    inline.makepyfile(test_outcomes=OUTCOMES)
+    result = run_inline(inline, "-rA")
     out = result.stdout.str()
     assert out.count("Captured agentops session replay teardown") == 2  # test_fails, test_teardown_error
     assert out.count("Captured agentops session replay setup") == 1
     failure = out[out.index("_ test_fails _"):]
-    failure = failure[: failure.index("Spans exported to file .agentops-otel/traces.jsonl")]
+    failure = re.split(r"\n[_=]{3,} ", failure, maxsplit=1)[0]  # up to the next report or section
     assert "Captured agentops session replay teardown" in failure
     assert "fetch_customer_data" in failure
     assert "Session URL: http://localhost:16686/trace/" in failure
@@ -172,15 +224,16 @@ def test_replay_section_on_failures_only(project: pytest.Pytester) -> None:
     assert "agentops session replay" not in passes
 
 
-def test_replay_shows_agent_sessions_started_in_the_test(project: pytest.Pytester) -> None:
+def test_replay_shows_agent_sessions_started_in_the_test(inline: pytest.Pytester,
+                                                         span_exporter: InMemorySpanExporter) -> None:
     """The agent's own session appears in the replay, with its error step and its own URL."""
-    project.makepyfile(test_nested='''
+    inline.makepyfile(test_nested='''
         from agent import run_agent
 
         def test_missing_customer(agent_session):
             run_agent(None)
     ''')
-    result = project.runpytest_subprocess()
+    result = run_inline(inline)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*Captured agentops session replay teardown*",
@@ -189,14 +242,14 @@ def test_replay_shows_agent_sessions_started_in_the_test(project: pytest.Pyteste
         "Sessions started inside this test:",
         "  - support-agent *: Fail (customer_id cannot be None)  http://localhost:16686/trace/*",
     ])
-    sessions = sink_sessions(project.path)
+    sessions = exported_sessions(span_exporter)
     agent = sessions["support-agent"]
     assert agent["agentops.session.parent_id"] == sessions["test_missing_customer"]["session.id"]
 
 
-def test_agent_assertion_failures_show_the_replay_once(project: pytest.Pytester) -> None:
+def test_agent_assertion_failures_show_the_replay_once(inline: pytest.Pytester) -> None:
     """When an agent assertion already printed the replay, the section only links the sessions."""
-    project.makepyfile(test_asserting='''
+    inline.makepyfile(test_asserting='''
         import pytest
         from agentops_otel.testing import assert_tool_called
         from agent import run_agent
@@ -205,7 +258,7 @@ def test_agent_assertion_failures_show_the_replay_once(project: pytest.Pytester)
             run_agent("42")
             assert_tool_called(agent_session, "refund")
     ''')
-    result = project.runpytest_subprocess()
+    result = run_inline(inline)
     result.assert_outcomes(failed=1)
     # Under CI=true pytest repeats the whole message in the short summary; count above it.
     out = result.stdout.str().split("short test summary info")[0]
@@ -221,9 +274,10 @@ def test_agent_assertion_failures_show_the_replay_once(project: pytest.Pytester)
     ])
 
 
-def test_sessions_are_isolated_between_tests(project: pytest.Pytester) -> None:
+def test_sessions_are_isolated_between_tests(inline: pytest.Pytester,
+                                             span_exporter: InMemorySpanExporter) -> None:
     """A test's session holds only its own spans; the next test (opted in or not) never sees it."""
-    project.makepyfile(test_isolated='''
+    inline.makepyfile(test_isolated='''
         import agentops_otel as agentops
         from agent import fetch_customer, run_agent
 
@@ -240,14 +294,15 @@ def test_sessions_are_isolated_between_tests(project: pytest.Pytester) -> None:
         def test_not_opted_in():
             assert agentops.get_session() is None
     ''')
-    project.runpytest_subprocess().assert_outcomes(passed=3)
-    spans = sink_spans(project.path)
+    run_inline(inline).assert_outcomes(passed=3)
+    spans = exported_spans(span_exporter)
     ids = {s["attrs"]["agentops.session.name"]: s["attrs"]["session.id"] for s in spans
            if "agentops.session.name" in s["attrs"]}
     fetches = [s["attrs"]["session.id"] for s in spans if s["name"] == "action fetch_customer_data"]
     assert fetches == [ids["support-agent"], ids["test_second"]]
 
 
+@pytest.mark.slow
 def test_does_nothing_unless_enabled(project: pytest.Pytester) -> None:
     """No fixture, marker or ini: no session, no init, no file, no report section, failures unchanged."""
     project.makepyfile(test_plain='''
@@ -263,16 +318,16 @@ def test_does_nothing_unless_enabled(project: pytest.Pytester) -> None:
         def test_failing():
             assert False
     ''')
-    result = project.runpytest_subprocess("-rA")
+    result = project.runpytest_subprocess("-rA", *QUIET_SUBPROCESS)
     result.assert_outcomes(passed=1, failed=1)
     assert "agentops session replay" not in result.stdout.str()
     assert not (project.path / ".agentops-otel").exists()
 
 
-def test_ini_option_wraps_every_test(project: pytest.Pytester) -> None:
+def test_ini_option_wraps_every_test(inline: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
     """``agentops_session_per_test = true`` gives every test a session without asking for the fixture."""
-    project.makeini(INI.format(extra="agentops_session_per_test = true"))
-    project.makepyfile(test_every='''
+    inline.makeini(INI.format(extra="agentops_session_per_test = true"))
+    inline.makepyfile(test_every='''
         import agentops_otel as agentops
 
         def test_a():
@@ -285,16 +340,16 @@ def test_ini_option_wraps_every_test(project: pytest.Pytester) -> None:
         def test_c():
             assert False, "nope"
     ''')
-    result = project.runpytest_subprocess()
+    result = run_inline(inline)
     result.assert_outcomes(passed=2, failed=1)
-    states = {n: a["agentops.session.end_state"] for n, a in sink_sessions(project.path).items()}
+    states = {n: a["agentops.session.end_state"] for n, a in exported_sessions(span_exporter).items()}
     assert states == {"test_a": "Success", "test_b": "Success", "test_c": "Fail"}
     assert "Captured agentops session replay teardown" in result.stdout.str()
 
 
-def test_async_tests_run_inside_their_session(project: pytest.Pytester) -> None:
+def test_async_tests_run_inside_their_session(inline: pytest.Pytester) -> None:
     """An async test (and an async fixture) sees the test's session; agent spans nest in it."""
-    project.makepyfile(test_async='''
+    inline.makepyfile(test_async='''
         import asyncio
         import pytest
         import agentops_otel as agentops
@@ -311,7 +366,7 @@ def test_async_tests_run_inside_their_session(project: pytest.Pytester) -> None:
             fetch_customer("42")
             assert agent_session.actions == 1
     ''')
-    project.runpytest_subprocess().assert_outcomes(passed=1)
+    run_inline(inline).assert_outcomes(passed=1)
 
 
 COST = '''
@@ -332,10 +387,10 @@ def test_too_many_tokens():
 '''
 
 
-def test_cost_limit_marker(project: pytest.Pytester) -> None:
+def test_cost_limit_marker(inline: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
     """Limits count the nested agent sessions; exceeding one fails with the cost of every call."""
-    project.makepyfile(test_cost=COST)
-    result = project.runpytest_subprocess()
+    inline.makepyfile(test_cost=COST)
+    result = run_inline(inline)
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([
         "*_ test_prompt_change_doubles_the_calls _*",
@@ -349,30 +404,31 @@ def test_cost_limit_marker(project: pytest.Pytester) -> None:
         "*_ test_too_many_tokens _*",
         "agent_cost_limit exceeded: 1100 tokens (1000 in / 100 out) are over the limit of 500.",
     ])
-    states = {n: a["agentops.session.end_state"] for n, a in sink_sessions(project.path).items()
+    states = {n: a["agentops.session.end_state"] for n, a in exported_sessions(span_exporter).items()
               if n.startswith("test_")}
     assert states == {"test_within_budget": "Success", "test_prompt_change_doubles_the_calls": "Fail",
                       "test_too_many_tokens": "Fail"}
 
 
-def test_cost_limit_marker_rejects_unknown_limits(project: pytest.Pytester) -> None:
+def test_cost_limit_marker_rejects_unknown_limits(inline: pytest.Pytester) -> None:
     """A misspelt limit is a setup error naming the accepted keywords, not a silently ignored bound."""
-    project.makepyfile(test_bad='''
+    inline.makepyfile(test_bad='''
         import pytest
 
         @pytest.mark.agent_cost_limit(dollars=1)
         def test_x():
             pass
     ''')
-    result = project.runpytest_subprocess()
+    result = run_inline(inline)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*agent_cost_limit takes usd=, llm_calls= and/or tokens=*dollars*"])
 
 
-def test_marker_is_registered(project: pytest.Pytester) -> None:
+def test_marker_is_registered(inline: pytest.Pytester) -> None:
     """``--strict-markers`` accepts the marker and ``--markers`` documents it."""
-    result = project.runpytest_subprocess("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.agent_cost_limit(usd=None, llm_calls=None, tokens=None):*"])
+    result = run_inline(inline, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.agent_cost_limit(usd=None, llm_calls=None, tokens=None, "
+                                 "allow_unpriced=False, allow_missing_usage=False):*"])
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -402,6 +458,7 @@ def otlp_receiver() -> Iterator[ThreadingHTTPServer]:
     server.server_close()
 
 
+@pytest.mark.slow
 def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester,
                                                      otlp_receiver: ThreadingHTTPServer,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,7 +469,7 @@ def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester,
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://{host}:{port}")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
     project.makepyfile(test_outcomes=OUTCOMES)
-    result = project.runpytest_subprocess()
+    result = project.runpytest_subprocess(*QUIET_SUBPROCESS)
     result.assert_outcomes(passed=2, failed=1, errors=2, skipped=2, xfailed=1)
     assert "Spans exported to OTLP HTTP" in result.stdout.str()
     states = {}
@@ -428,3 +485,65 @@ def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester,
                       "test_teardown_error": "Fail", "test_skipped": "Indeterminate",
                       "test_skipped_by_marker": "Indeterminate", "test_expected_failure": "Indeterminate"}
     assert not (project.path / ".agentops-otel").exists()
+
+
+UNKNOWN_COST = '''
+import pytest
+import agentops_otel as agentops
+from agentops_otel import LLMEvent
+
+def priced_call():
+    agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=100, completion_tokens=10, cost=0.001))
+
+def unpriced_call():
+    agentops.record(LLMEvent(model="acme-llm-9", prompt_tokens=100, completion_tokens=10))
+
+def call_without_usage():
+    agentops.record(LLMEvent(model="gpt-4o"))
+
+@pytest.mark.agent_cost_limit(usd=1)
+def test_unpriced_model():
+    priced_call()
+    unpriced_call()
+
+@pytest.mark.agent_cost_limit(usd=1, allow_unpriced=True)
+def test_unpriced_model_allowed():
+    priced_call()
+    unpriced_call()
+
+@pytest.mark.agent_cost_limit(tokens=1000)
+def test_tokens_without_usage():
+    call_without_usage()
+
+@pytest.mark.agent_cost_limit(tokens=1000)
+def test_tokens_of_an_unpriced_model():
+    unpriced_call()
+'''
+
+
+def test_cost_limit_fails_on_calls_without_a_known_cost(inline: pytest.Pytester) -> None:
+    """An unpriced call fails the usd limit by name (never $0); missing usage fails the tokens limit."""
+    inline.makepyfile(test_unknown=UNKNOWN_COST)
+    result = run_inline(inline, "-W", "default")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines([
+        "*_ test_unpriced_model _*",
+        "agent_cost_limit cannot be checked: some calls have no known cost.",
+        "Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the priced calls):",
+        "  - chat acme-llm-9 at 00:00.*: model without a known price; add one with register_price()",
+        "*_ test_tokens_without_usage _*",
+        "agent_cost_limit cannot be checked: some calls have no known cost.",
+        "Calls without usage (their tokens are unknown, not zero;*",
+        "  - chat gpt-4o at 00:00.*: no usage in the response",
+    ])
+
+
+def test_cost_limit_opt_out_is_visible(inline: pytest.Pytester) -> None:
+    """``allow_unpriced=True`` passes on the priced calls and warns, naming what it left out."""
+    inline.makepyfile(test_unknown=UNKNOWN_COST)
+    result = run_inline(inline, "-W", "default", "-k", "allowed")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "*IncompleteCostWarning: agent_cost_limit: usd bound checked with allow_unpriced=True: $0.001 leaves out "
+        "chat acme-llm-9 at 00:00.*: model without a known price*",
+    ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._assertions import (
     AgentAssertionError,
+    IncompleteCostWarning,
     assert_called_before,
     assert_called_in_order,
     assert_cost_below,
@@ -22,6 +23,7 @@ from ._variations import VariantResult, VariationReport, run_variations
 
 __all__ = [
     "AgentAssertionError",
+    "IncompleteCostWarning",
     "OpenAIServer",
     "Reply",
     "Request",
