@@ -389,7 +389,7 @@ def test_too_many_tokens():
 
 def test_cost_limit_marker(inline: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
     """Limits count the nested agent sessions; exceeding one fails with the cost of every call."""
-    inline.makepyfile(test_cost=COST)
+    inline.makepyfile(test_budget=COST)  # in-process: basenames must not clash with this suite's modules
     result = run_inline(inline)
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([
