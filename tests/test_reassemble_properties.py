@@ -7,6 +7,7 @@ from collections import Counter
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,6 +128,7 @@ def _check_timeline(tl: Any) -> None:
     assert s.duration_s >= 0
 
 
+@pytest.mark.slow  # a long search: make test runs it, make unit does not
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(span_sets())
 def test_arbitrary_span_sets_are_fully_accounted_for(records: list[SpanRecord]) -> None:
@@ -134,6 +136,7 @@ def test_arbitrary_span_sets_are_fully_accounted_for(records: list[SpanRecord]) 
     _check(records)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(span_sets(), st.integers(0, 2**32 - 1))
 def test_result_does_not_depend_on_arrival_order(records: list[SpanRecord], seed: int) -> None:

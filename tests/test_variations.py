@@ -180,6 +180,7 @@ def test_a_variant_result_fails_with_its_replay() -> None:
     assert f"Session URL: {result.url}" in message
 
 
+@pytest.mark.slow  # pytest in a subprocess
 def test_parametrize_with_the_variation_report_fixture(pytester: pytest.Pytester) -> None:
     """One test per phrasing; the shared report prints the table in the terminal summary."""
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
