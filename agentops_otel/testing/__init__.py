@@ -1,7 +1,8 @@
-"""Tools for testing agents: a scriptable OpenAI-compatible server, behavioural assertions, variation runs."""
+"""Tools for testing agents: scriptable OpenAI / Anthropic servers, behavioural assertions, variation runs."""
 
 from __future__ import annotations
 
+from ._anthropic_server import AnthropicServer
 from ._assertions import (
     AgentAssertionError,
     IncompleteCostWarning,
@@ -23,6 +24,7 @@ from ._variations import VariantResult, VariationReport, run_variations
 
 __all__ = [
     "AgentAssertionError",
+    "AnthropicServer",
     "IncompleteCostWarning",
     "OpenAIServer",
     "Reply",

@@ -1,4 +1,4 @@
-"""Wire shapes for the fake OpenAI server: what a test scripts (``Reply``), what the server saw (``Request``).
+"""Wire shapes of the fake OpenAI server: Chat Completions, Responses and Embeddings bodies and events.
 
 Kept apart from the HTTP plumbing so the JSON and SSE shaping can be read against the openai
 package's types in one place. Everything here is pure and deterministic: the same request and reply
@@ -11,19 +11,25 @@ import base64
 import hashlib
 import json
 import math
-import re
 import struct
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Reply", "Request", "ToolCall", "Usage"]
+from ._script import (
+    JSON,
+    IdFactory,
+    Reply,
+    Request,
+    ToolCall,
+    Usage,
+    _argument_pieces,
+    _pieces,
+    _strings,
+    count_tokens,
+    usage_for,
+)
 
-JSON = dict[str, Any]
-IdFactory = Callable[[str], str]
-"""Returns a fresh id with the given prefix (``"chatcmpl-"``, ``"resp_"``...), unique per server."""
-
-ReplyKind = Literal["text", "tool_calls", "error", "embedding"]
+__all__ = ["JSON", "IdFactory", "Reply", "Request", "ToolCall", "Usage"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
@@ -42,272 +48,27 @@ _ERRORS: dict[int, tuple[str, str | None, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Token counts to report instead of the server's word-count estimate (e.g. to test cost maths)."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    cached_tokens: int = 0
-    reasoning_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
+def error_body(message: str, type: str | None, code: str | None, param: str | None = None) -> JSON:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """One function call the fake model makes; ``arguments`` is the JSON text exactly as sent on the wire."""
 
-    name: str
-    arguments: str
-    call_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the fake model answers to one request; build it with the constructors, not directly.
-
-    One type covers every endpoint so a test can queue a whole conversation (text, tool calls,
-    failures) in order, whichever API the agent under test happens to call.
-    """
-
-    kind: ReplyKind
-    content: str = ""
-    calls: tuple[ToolCall, ...] = ()
-    usage: Usage | None = None
-    finish_reason: str = "stop"
-    model: str | None = None
-    delay: float = 0.0
-    chunk_size: int | None = None
-    fail_after_chunks: int | None = None
-    status: int = 200
-    error_message: str | None = None
-    error_type: str | None = None
-    error_code: str | None = None
-    retry_after: float | None = None
-    dim: int | None = None
-
-    @classmethod
-    def text(
-        cls,
-        content: str,
-        *,
-        usage: Usage | None = None,
-        finish_reason: str = "stop",
-        model: str | None = None,
-        delay: float = 0.0,
-        chunk_size: int | None = None,
-        fail_after_chunks: int | None = None,
-    ) -> Reply:
-        """An assistant message.
-
-        ``chunk_size`` streams the text in pieces of that many characters (default: word by word).
-        ``fail_after_chunks=N`` drops the connection after N server-sent events of a stream (the role
-        chunk / ``response.created`` count), or before any byte of a non-streaming answer, so the
-        client's connection-error path can be exercised. ``delay`` seconds pass before the first byte.
-        """
-        return cls(
-            kind="text",
-            content=content,
-            usage=usage,
-            finish_reason=finish_reason,
-            model=model,
-            delay=delay,
-            chunk_size=chunk_size,
-            fail_after_chunks=fail_after_chunks,
-        )
-
-    @classmethod
-    def tool_calls(
-        cls,
-        *calls: tuple[str, Mapping[str, Any] | str] | tuple[str, Mapping[str, Any] | str, str],
-        usage: Usage | None = None,
-        model: str | None = None,
-        delay: float = 0.0,
-        chunk_size: int | None = None,
-        fail_after_chunks: int | None = None,
-    ) -> Reply:
-        """Function calls, each ``(name, args)`` or ``(name, args, call_id)``.
-
-        ``args`` is a dict (serialised compactly, like the model does) or a ready string, which lets a
-        test send malformed arguments on purpose. Missing call ids are numbered by the server.
-        """
-        if not calls:
-            raise ValueError("Reply.tool_calls needs at least one (name, args) call")
-        parsed: list[ToolCall] = []
-        for call in calls:
-            name, args = call[0], call[1]
-            arguments = args if isinstance(args, str) else json.dumps(dict(args), separators=(",", ":"))
-            parsed.append(ToolCall(name, arguments, call[2] if len(call) > 2 else None))
-        return cls(
-            kind="tool_calls",
-            calls=tuple(parsed),
-            usage=usage,
-            finish_reason="tool_calls",
-            model=model,
-            delay=delay,
-            chunk_size=chunk_size,
-            fail_after_chunks=fail_after_chunks,
-        )
-
-    @classmethod
-    def error(
-        cls,
-        status: int,
-        message: str | None = None,
-        type: str | None = None,
-        code: str | None = None,
-        *,
-        retry_after: float | None = None,
-    ) -> Reply:
-        """An HTTP error with OpenAI's error body; type, code and message default to what the API sends.
-
-        ``retry_after`` (seconds) sets ``retry-after-ms`` so a client with retries enabled retries
-        at once instead of backing off for about a second; the retry then takes the next reply.
-        """
-        if status < 400:
-            raise ValueError(f"Reply.error needs an error status (>= 400), got {status}")
-        default_type, default_code, default_message = _ERRORS.get(
-            status,
-            (
-                "server_error" if status >= 500 else "invalid_request_error",
-                None,
-                f"Simulated HTTP {status} error.",
-            ),
-        )
-        return cls(
-            kind="error",
-            status=status,
-            error_message=message if message is not None else default_message,
-            error_type=type if type is not None else default_type,
-            error_code=code if code is not None else default_code,
-            retry_after=retry_after,
-        )
-
-    @classmethod
-    def embedding(cls, dim: int | None = None, *, model: str | None = None, delay: float = 0.0) -> Reply:
-        """Embedding vectors of ``dim`` floats (default: the request's ``dimensions``, else 8)."""
-        if dim is not None and dim < 1:
-            raise ValueError(f"embedding dim must be positive, got {dim}")
-        return cls(kind="embedding", dim=dim, model=model, delay=delay)
-
-
-@dataclass(frozen=True)
-class Request:
-    """One HTTP request the server received, for assertions and for responders to branch on."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    """Lower-cased header names."""
-    json: JSON = field(default_factory=dict)
-    """The decoded JSON body (empty for bodiless requests)."""
-
-    @property
-    def model(self) -> str | None:
-        value = self.json.get("model")
-        return value if isinstance(value, str) else None
-
-    @property
-    def messages(self) -> list[JSON]:
-        """Chat Completions messages (empty for other endpoints)."""
-        value = self.json.get("messages")
-        return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else []
-
-    @property
-    def stream(self) -> bool:
-        return self.json.get("stream") is True
-
-    @property
-    def input(self) -> Any:
-        """Responses / Embeddings ``input``: a string or a list, as the client sent it."""
-        return self.json.get("input")
-
-    @property
-    def last_user_text(self) -> str:
-        """Text of the last user turn in either API, the usual thing a responder keys on."""
-        turns: list[Any] = self.messages
-        raw_input = self.input
-        if not turns:
-            if isinstance(raw_input, str):
-                return raw_input
-            turns = raw_input if isinstance(raw_input, list) else []
-        for turn in reversed(turns):
-            if isinstance(turn, dict) and turn.get("role") == "user":
-                return " ".join(_strings(turn.get("content")))
-        return ""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Token estimates: deterministic and never zero for non-empty text, so usage assertions are stable.
-
-_WORD = re.compile(r"\w+|[^\w\s]")
-# Keys whose values are identifiers or binary payloads, not text the model would read as tokens.
-_NOT_TEXT = frozenset({"role", "type", "id", "tool_call_id", "call_id", "image_url", "file_data", "detail"})
-
-
-def count_tokens(text: str) -> int:
-    """Words and punctuation marks, a crude but stable stand-in for a BPE tokenizer."""
-    return max(len(_WORD.findall(text)), 1) if text else 0
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in _NOT_TEXT:
-                yield from _strings(item)
-
-
-def _prompt_tokens(request: Request) -> int:
-    body = request.json
-    tools = body.get("tools")
-    total = 3 + (count_tokens(json.dumps(tools)) if tools else 0)
-    if "messages" in body:
-        return total + sum(4 + sum(map(count_tokens, _strings(m))) for m in request.messages)
-    total += count_tokens(body["instructions"]) if isinstance(body.get("instructions"), str) else 0
-    raw_input = request.input
-    if isinstance(raw_input, list):
-        return total + sum(4 + sum(map(count_tokens, _strings(item))) for item in raw_input)
-    return total + sum(map(count_tokens, _strings(raw_input)))
-
-
-def usage_for(reply: Reply, request: Request) -> Usage:
-    if reply.usage is not None:
-        return reply.usage
-    completion = count_tokens(reply.content) + sum(
-        count_tokens(call.name) + count_tokens(call.arguments) for call in reply.calls
+def openai_error(reply: Reply) -> JSON:
+    """The body of an error reply; type, code and message default to what the API sends for its status."""
+    status = reply.status
+    default_type, default_code, default_message = _ERRORS.get(
+        status,
+        ("server_error" if status >= 500 else "invalid_request_error", None, f"Simulated HTTP {status} error."),
     )
-    return Usage(prompt_tokens=_prompt_tokens(request), completion_tokens=completion)
+    return error_body(
+        reply.error_message if reply.error_message is not None else default_message,
+        reply.error_type if reply.error_type is not None else default_type,
+        reply.error_code if reply.error_code is not None else default_code,
+    )
 
 
 def _model(reply: Reply, request: Request, default: str = DEFAULT_MODEL) -> str:
     return reply.model or request.model or default
-
-
-def _pieces(text: str, chunk_size: int | None) -> list[str]:
-    """How streamed text is cut: fixed-size pieces, else word by word (whitespace kept with the word)."""
-    if not text:
-        return []
-    if chunk_size is not None and chunk_size > 0:
-        return [text[i : i + chunk_size] for i in range(0, len(text), chunk_size)]
-    return re.findall(r"\s*\S+\s*$|\s*\S+", text) or [text]
-
-
-def _argument_pieces(arguments: str, chunk_size: int | None) -> list[str]:
-    # Several fragments even for short arguments, so client-side accumulation is really exercised.
-    return _pieces(arguments, chunk_size or 8)
-
-
-def error_body(message: str, type: str | None, code: str | None, param: str | None = None) -> JSON:
-    return {"error": {"message": message, "type": type, "param": param, "code": code}}
-
 
 # ---------------------------------------------------------------------------------------------------
 # Chat Completions
@@ -339,7 +100,7 @@ def _chat_tool_call(call: ToolCall) -> JSON:
 def chat_completion(reply: Reply, request: Request, new_id: IdFactory, created: int) -> JSON:
     message: JSON = {
         "role": "assistant",
-        "content": reply.content if reply.kind == "text" else None,
+        "content": reply.content if reply.kind == "text" else (reply.content or None),
         "refusal": None,
         "annotations": [],
     }
@@ -404,7 +165,7 @@ def chat_chunks(reply: Reply, request: Request, new_id: IdFactory, created: int)
 def _responses_usage(usage: Usage) -> JSON:
     return {
         "input_tokens": usage.prompt_tokens,
-        "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": 0},
+        "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": usage.cache_write_tokens},
         "output_tokens": usage.completion_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.total_tokens,
