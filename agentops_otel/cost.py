@@ -34,6 +34,8 @@ class _Rates:
     output: float
     cache_read: float | None
     cache_write: float | None
+    cache_write_1h: float | None = None
+    """One-hour-TTL cache writes (Anthropic); ``None``: priced as other cache writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +104,7 @@ def _from_genai_prices(model: str, provider: str, service_tier: str | None) -> _
         return None
     price = calc.model_price
     values = {key: getattr(price, key, None) for key in
-              ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")}
+              ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")}
     if values["input_mtok"] is None and values["output_mtok"] is None:
         return None  # priced per image, per second...: not a token model we can price
     if not all(v is None or isinstance(v, Decimal) for v in values.values()):
@@ -112,6 +114,7 @@ def _from_genai_prices(model: str, provider: str, service_tier: str | None) -> _
         output=_per_token(values["output_mtok"]) or 0.0,
         cache_read=_per_token(values["cache_read_mtok"]),
         cache_write=_per_token(values["cache_write_mtok"]),
+        cache_write_1h=_per_token(values["cache_write_1h_mtok"]),
     )
 
 
@@ -136,6 +139,7 @@ def price_call(
     output_tokens: int,
     cache_read_tokens: int = 0,
     cache_write_tokens: int = 0,
+    cache_write_1h_tokens: int = 0,
     provider: str = "openai",
     service_tier: str | None = None,
 ) -> float | None:
@@ -143,6 +147,7 @@ def price_call(
 
     ``input_tokens`` is the whole prompt *including* cache reads and writes (OpenAI's and genai-prices'
     convention); the cached share is charged at its own rate when the model has one.
+    ``cache_write_1h_tokens`` is the part of ``cache_write_tokens`` written with a one-hour TTL.
     """
     try:
         _guard.fault_point("cost.price_call")
@@ -152,7 +157,8 @@ def price_call(
         if entry is None:
             return None
         if isinstance(entry, _Tiered):
-            return _tiered_price(entry, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+            return _tiered_price(entry, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                                 cache_write_1h_tokens)
         uncached = input_tokens
         cost = output_tokens * entry.output
         if entry.cache_read is not None:
@@ -160,7 +166,8 @@ def price_call(
             cost += cache_read_tokens * entry.cache_read
         if entry.cache_write is not None:
             uncached -= cache_write_tokens
-            cost += cache_write_tokens * entry.cache_write
+            hour = min(cache_write_1h_tokens, cache_write_tokens) if entry.cache_write_1h is not None else 0
+            cost += (cache_write_tokens - hour) * entry.cache_write + hour * (entry.cache_write_1h or 0.0)
         if uncached < 0 or output_tokens < 0:
             return None  # inconsistent usage (cached share larger than the prompt): don't guess
         return cost + uncached * entry.input
@@ -170,11 +177,12 @@ def price_call(
 
 
 def _tiered_price(entry: _Tiered, input_tokens: int, output_tokens: int, cache_read: int,
-                  cache_write: int) -> float | None:
+                  cache_write: int, cache_write_1h: int = 0) -> float | None:
     from genai_prices import Usage
 
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens,
-                  cache_read_tokens=cache_read or None, cache_write_tokens=cache_write or None)
+                  cache_read_tokens=cache_read or None, cache_write_tokens=cache_write or None,
+                  cache_write_1h_tokens=cache_write_1h or None)
     try:
         result = entry.model_price.calc_price(usage)
     except ValueError:

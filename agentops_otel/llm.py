@@ -46,6 +46,8 @@ class TokenUsage:
     output: int = 0
     cache_read: int | None = None
     cache_write: int | None = None
+    cache_write_1h: int | None = None
+    """The share of ``cache_write`` stored with a one-hour TTL (Anthropic), priced at its own rate."""
     reasoning: int | None = None
 
 
@@ -148,13 +150,17 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
         attrs[semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = usage.cache_write
     if usage.reasoning is not None:
         attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning
+    hour = usage.cache_write_1h
+    if hour is not None:
+        attrs[semconv.ANTHROPIC_CACHE_WRITE_5M] = (usage.cache_write or 0) - hour
+        attrs[semconv.ANTHROPIC_CACHE_WRITE_1H] = hour
     cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output,
                       cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
-                      provider=provider, service_tier=service_tier)
+                      cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
     if cost is None and fallback_model and fallback_model != model:
         cost = price_call(fallback_model, input_tokens=usage.input, output_tokens=usage.output,
                           cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
-                          provider=provider, service_tier=service_tier)
+                          cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
     else:

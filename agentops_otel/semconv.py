@@ -21,6 +21,7 @@ GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
 GEN_AI_REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
 GEN_AI_REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
 GEN_AI_REQUEST_TOP_P: Final = "gen_ai.request.top_p"
+GEN_AI_REQUEST_TOP_K: Final = "gen_ai.request.top_k"
 GEN_AI_REQUEST_FREQUENCY_PENALTY: Final = "gen_ai.request.frequency_penalty"
 GEN_AI_REQUEST_PRESENCE_PENALTY: Final = "gen_ai.request.presence_penalty"
 GEN_AI_REQUEST_STOP_SEQUENCES: Final = "gen_ai.request.stop_sequences"
@@ -68,6 +69,17 @@ LLM_OPERATIONS: Final = frozenset({OP_CHAT, OP_TEXT_COMPLETION, OP_GENERATE_CONT
 """Operations that are model calls (cost and tokens live on these)."""
 
 PROVIDER_OPENAI: Final = "openai"
+PROVIDER_ANTHROPIC: Final = "anthropic"
+
+# --- anthropic's own names, kept for what the conventions do not split --------------------------
+ANTHROPIC_CACHE_WRITE_5M: Final = "anthropic.usage.cache_creation.ephemeral_5m_input_tokens"
+"""Cache writes with the 5-minute TTL (a share of ``gen_ai.usage.cache_write.input_tokens``)."""
+ANTHROPIC_CACHE_WRITE_1H: Final = "anthropic.usage.cache_creation.ephemeral_1h_input_tokens"
+"""Cache writes with the 1-hour TTL, priced higher; the names the anthropic SDK's own spans use."""
+ANTHROPIC_REQUEST_ID: Final = "anthropic.request.id"
+"""The ``request-id`` Anthropic support asks for (also on the SDK's own spans, which ours replace)."""
+ANTHROPIC_SDK_SCOPE: Final = "com.anthropic.sdk.python"
+"""Instrumentation scope of the spans the anthropic SDK emits itself."""
 
 # --- ours: agentops.* only where the conventions have nothing ---------------------------------
 SEQ: Final = "agentops.seq"

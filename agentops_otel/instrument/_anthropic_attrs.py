@@ -1,0 +1,343 @@
+"""Pure functions from anthropic ``messages.create`` kwargs, messages and stream events to span data.
+
+Nothing here touches a span or the network. Inputs may be TypedDicts (what users write) or the SDK's
+models (``response.content`` passed back as the next assistant turn), so fields are read with
+:func:`_get`. Only lists and tuples are read for content: ``messages``, ``system`` and ``tools`` are
+typed ``Iterable`` and a generator would be consumed before the SDK could send it.
+
+Two Anthropic conventions differ from the GenAI ones and are translated here:
+
+- ``usage.input_tokens`` excludes cache reads and writes; the convention's input tokens include them,
+  so the span's ``gen_ai.usage.input_tokens`` is the sum (and pricing charges each share its rate).
+- ``stop_reason`` values are mapped to the convention's finish reasons (``end_turn`` → ``stop``,
+  ``tool_use`` → ``tool_call``...), so dashboards group both providers by one vocabulary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+from .. import _guard, semconv
+from ..llm import (
+    Content,
+    JSONDict,
+    Outcome,
+    TokenUsage,
+    bounded,
+    encode,
+    text_part,
+    tool_call_part,
+    tool_response_part,
+)
+
+__all__ = [
+    "MessageAccumulator",
+    "finish_reason",
+    "message_content",
+    "message_outcome",
+    "request_attributes",
+    "usage",
+]
+
+FINISH_REASONS: Final = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_call",
+    "refusal": "content_filter",
+}
+"""Anthropic ``stop_reason`` → the GenAI convention's finish reason; others (``pause_turn``) pass through."""
+
+_FLOAT_PARAMS: Final = {
+    "temperature": semconv.GEN_AI_REQUEST_TEMPERATURE,
+    "top_p": semconv.GEN_AI_REQUEST_TOP_P,
+}
+_INT_PARAMS: Final = {
+    "max_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_k": semconv.GEN_AI_REQUEST_TOP_K,
+}
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def finish_reason(stop_reason: Any) -> str | None:
+    if not isinstance(stop_reason, str):
+        return None
+    return FINISH_REASONS.get(stop_reason, stop_reason)
+
+
+def request_attributes(kwargs: Mapping[str, Any], streaming: bool) -> tuple[str | None, dict[str, Any]]:
+    """The request model and the attributes known before the call (operation, params, stream flag)."""
+    model = kwargs.get("model")
+    if not isinstance(model, str):
+        model = None
+    attrs: dict[str, Any] = {
+        semconv.GEN_AI_OPERATION_NAME: semconv.OP_CHAT,
+        semconv.GEN_AI_PROVIDER_NAME: semconv.PROVIDER_ANTHROPIC,
+        semconv.GEN_AI_REQUEST_STREAM: streaming,
+    }
+    if model:
+        attrs[semconv.GEN_AI_REQUEST_MODEL] = model
+    for name, key in _FLOAT_PARAMS.items():
+        value = kwargs.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            attrs[key] = float(value)
+    for name, key in _INT_PARAMS.items():
+        value = kwargs.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            attrs[key] = value
+    stops = kwargs.get("stop_sequences")
+    if isinstance(stops, (list, tuple)) and stops and all(isinstance(s, str) for s in stops):
+        attrs[semconv.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stops)
+    if isinstance(kwargs.get("output_format"), type) or (
+            _get(_get(kwargs.get("output_config"), "format"), "type") == "json_schema"):
+        attrs[semconv.GEN_AI_OUTPUT_TYPE] = "json"
+    return model, attrs
+
+
+# --- content ------------------------------------------------------------------------------------
+
+def _image_part(source: Any) -> JSONDict:
+    """An image by reference, or a marker of its size: inline bytes never reach a span."""
+    kind = _get(source, "type")
+    if kind == "url":
+        return {"type": "uri", "modality": "image", "uri": _get(source, "url")}
+    if kind == "file":
+        return {"type": "file", "modality": "image", "file_id": _get(source, "file_id")}
+    data = _get(source, "data")
+    size = len(data) if isinstance(data, (str, bytes)) else 0
+    return {"type": "blob", "modality": "image", "mime_type": _get(source, "media_type"),
+            "content": f"<{size} chars inline>"}
+
+
+def _result_text(content: Any) -> Any:
+    """A tool result's content: the string, or the text of its text blocks (images become markers)."""
+    if isinstance(content, str) or content is None:
+        return content
+    if isinstance(content, (list, tuple)):
+        texts = []
+        for block in content:
+            kind = _get(block, "type")
+            if kind == "text":
+                texts.append(_get(block, "text") or "")
+            elif isinstance(kind, str):
+                texts.append(f"<{kind}>")
+        return "".join(texts)
+    return str(content)
+
+
+def _part(block: Any, limit: int) -> JSONDict | None:
+    kind = _get(block, "type")
+    if kind == "text":
+        return text_part(_get(block, "text") or "", limit)
+    if kind in ("tool_use", "server_tool_use"):
+        arguments = _get(block, "input")
+        if isinstance(arguments, dict):
+            arguments = encode(arguments)  # JSON text: kept as an object when it fits the bound
+        return tool_call_part(_get(block, "id"), _get(block, "name"), arguments, limit)
+    if kind == "tool_result":
+        response = _result_text(_get(block, "content"))
+        part = tool_response_part(_get(block, "tool_use_id"), response, limit)
+        if _get(block, "is_error") is True:
+            part["is_error"] = True
+        return part
+    if kind == "thinking":
+        return {"type": "reasoning", "content": bounded(_get(block, "thinking") or "", limit)}
+    if kind == "redacted_thinking":
+        return {"type": "reasoning", "content": "<redacted>"}
+    if kind == "image":
+        return _image_part(_get(block, "source"))
+    if kind == "document":
+        source = _get(block, "source")
+        return {"type": "file", "modality": "document", "mime_type": _get(source, "media_type"),
+                "file_id": _get(source, "file_id")}
+    if isinstance(kind, str):
+        return {"type": kind}
+    return None
+
+
+def _parts(content: Any, limit: int) -> list[JSONDict]:
+    if isinstance(content, str):
+        return [text_part(content, limit)]
+    if not isinstance(content, (list, tuple)):
+        return []
+    return [p for block in content if (p := _part(block, limit)) is not None]
+
+
+def _message(msg: Any, limit: int) -> JSONDict:
+    role = _get(msg, "role")
+    content = _get(msg, "content")
+    if type(msg) is dict and isinstance(content, str) and role in ("user", "assistant"):
+        return {"role": role, "parts": [text_part(content, limit)]}  # the common case, without the walk
+    parts = _parts(content, limit)
+    if role == "user" and parts and all(p["type"] == "tool_call_response" for p in parts):
+        role = "tool"  # Anthropic sends tool results as a user turn; the convention names them apart
+    return {"role": role if isinstance(role, str) else "user", "parts": parts}
+
+
+def _tool_definitions(tools: Any, limit: int) -> str | None:
+    if not isinstance(tools, (list, tuple)) or not tools:
+        return None
+    out: list[JSONDict] = []
+    for tool in tools:
+        kind = _get(tool, "type")
+        entry: JSONDict = {"type": "function" if kind in (None, "custom") else kind}
+        for key, name in (("name", "name"), ("description", "description"), ("input_schema", "parameters")):
+            value = _get(tool, key)
+            if value is not None:
+                entry[name] = bounded(value, limit) if isinstance(value, str) else value
+        out.append(entry)
+    text = encode(out)
+    if len(text) <= limit:
+        return text
+    for entry in out:
+        params = entry.get("parameters")
+        if params is not None and not isinstance(params, str) and len(schema := encode(params)) > limit:
+            entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
+    return encode(out)
+
+
+def message_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+    """Request content: the ``system`` prompt apart (``gen_ai.system_instructions``), as the API keeps it."""
+    content = Content()
+    messages = kwargs.get("messages")
+    if isinstance(messages, (list, tuple)):
+        content.input_messages = encode([_message(m, limit) for m in messages])
+    system = kwargs.get("system")
+    if isinstance(system, (str, list, tuple)) and system:
+        content.system_instructions = encode(_parts(system, limit))
+    content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
+    return content
+
+
+# --- usage and outcome --------------------------------------------------------------------------
+
+def usage(raw: Any) -> TokenUsage | None:
+    """Convention token counts from an Anthropic ``Usage`` (a message's, or one accumulated from a stream)."""
+    if raw is None:
+        return None
+    read = _get(raw, "cache_read_input_tokens") or 0
+    written = _get(raw, "cache_creation_input_tokens") or 0
+    out = TokenUsage(input=(_get(raw, "input_tokens") or 0) + read + written,
+                     output=_get(raw, "output_tokens") or 0,
+                     cache_read=read, cache_write=written)
+    split = _get(raw, "cache_creation")
+    if split is not None:
+        out.cache_write_1h = _get(split, "ephemeral_1h_input_tokens") or 0
+    details = _get(raw, "output_tokens_details")
+    if details is not None:
+        out.reasoning = _get(details, "thinking_tokens")
+    return out
+
+
+def _tier(raw: Any) -> str | None:
+    tier = _get(raw, "service_tier")
+    return tier if isinstance(tier, str) else None
+
+
+def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
+    reason = finish_reason(message.stop_reason)
+    raw = message.usage
+    outcome = Outcome(message.id, message.model if isinstance(message.model, str) else None,
+                      [reason] if reason else [], usage(raw), _tier(raw))
+    if with_content:
+        outcome.output_messages = [{"role": "assistant", "parts": _parts(message.content, limit),
+                                    "finish_reason": reason}]
+    return outcome
+
+
+_USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
+                        "cache_creation", "output_tokens_details", "service_tier")
+_PREAMBLE: Final = frozenset({"message_start", "ping"})
+
+
+class MessageAccumulator:
+    """Folds raw stream events into the outcome a non-streamed call would have had.
+
+    Usage comes in ``message_start`` and again in ``message_delta``, each time as running totals:
+    every field is *assigned* from the latest event that carries it, never added.
+    """
+
+    __slots__ = ("blocks", "first", "model", "reason", "response_id", "usage")
+
+    def __init__(self, with_content: bool) -> None:
+        self.first: float | None = None
+        self.response_id: str | None = None
+        self.model: str | None = None
+        self.reason: str | None = None
+        self.usage: dict[str, Any] | None = None
+        self.blocks: dict[int, list[Any]] | None = {} if with_content else None
+
+    def _take_usage(self, raw: Any) -> None:
+        if raw is None:
+            return
+        if self.usage is None:
+            self.usage = {}
+        for name in _USAGE_FIELDS:
+            value = _get(raw, name)
+            if value is not None:
+                self.usage[name] = value
+
+    def add(self, event: Any) -> None:
+        kind = event.type
+        if kind in _PREAMBLE:
+            if kind == "message_start":
+                message = event.message
+                self.response_id = message.id
+                self.model = message.model
+                self._take_usage(message.usage)
+            return
+        if self.first is None:
+            # message_start is sent before the model produces anything: the first block is what a user
+            # waiting for tokens perceives.
+            _guard.fault_point("anthropic.stream.chunk")
+            self.first = time.perf_counter()
+        if kind == "message_delta":
+            self.reason = event.delta.stop_reason or self.reason
+            self._take_usage(event.usage)
+            return
+        blocks = self.blocks
+        if blocks is None:
+            return
+        if kind == "content_block_start":
+            block = event.content_block
+            blocks[event.index] = [block, []]
+        elif kind == "content_block_delta":
+            slot = blocks.get(event.index)
+            if slot is not None:
+                delta = event.delta
+                piece = (_get(delta, "text") or _get(delta, "partial_json") or _get(delta, "thinking"))
+                if isinstance(piece, str):
+                    slot[1].append(piece)
+
+    def outcome(self, limit: int) -> Outcome:
+        reason = finish_reason(self.reason)
+        outcome = Outcome(self.response_id, self.model, [reason] if reason else [], usage(self.usage),
+                          _tier(self.usage))
+        if self.blocks is not None and (self.blocks or self.response_id is not None):
+            parts: list[JSONDict] = []
+            for index in sorted(self.blocks):
+                block, pieces = self.blocks[index]
+                text = "".join(pieces)
+                kind = _get(block, "type")
+                if kind == "text":
+                    parts.append(text_part(text, limit))
+                elif kind in ("tool_use", "server_tool_use"):
+                    parts.append(tool_call_part(_get(block, "id"), _get(block, "name"), text or "{}", limit))
+                elif kind == "thinking":
+                    parts.append({"type": "reasoning", "content": bounded(text, limit)})
+                elif (part := _part(block, limit)) is not None:
+                    parts.append(part)
+            outcome.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason}]
+        return outcome
+
+    @property
+    def first_chunk(self) -> float | None:
+        return self.first
