@@ -132,3 +132,16 @@ def test_never_raises(caplog: pytest.LogCaptureFixture) -> None:
     FaultInjector.armed["cost.price_call"] = RuntimeError
     assert price_call("gpt-4o", input_tokens=1, output_tokens=1) is None
     assert "cost.price_call" in caplog.text
+
+
+@pytest.mark.parametrize("model", ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-1"])
+def test_anthropic_one_hour_cache_writes_match_genai_prices(model: str) -> None:
+    """Cache writes with a one-hour TTL cost their own (higher) rate, as genai-prices computes it."""
+    tokens = {"input_tokens": 10_000, "output_tokens": 500, "cache_read_tokens": 2000, "cache_write_tokens": 3000,
+              "cache_write_1h_tokens": 1000}
+    got = price_call(model, input_tokens=10_000, output_tokens=500, cache_read_tokens=2000, cache_write_tokens=3000,
+                     cache_write_1h_tokens=1000, provider="anthropic")
+    expected = float(calc_price(Usage(**tokens), model, provider_id="anthropic").total_price)
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert got > price_call(model, input_tokens=10_000, output_tokens=500, cache_read_tokens=2000,  # type: ignore[operator]
+                            cache_write_tokens=3000, provider="anthropic")
