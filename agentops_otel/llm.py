@@ -245,8 +245,13 @@ class LLMCall:
         try:
             _guard.fault_point("llm.fail")
             self._record_exception(exc)
-            span.set_attributes({**self._error_attrs(exc),
-                                 semconv.COST_INCOMPLETE_REASON: semconv.GAP_CALL_FAILED})
+            attrs: dict[str, Any] = self._error_attrs(exc)
+            if attrs[semconv.ERROR_TYPE].isdigit():
+                attrs[semconv.COST_USD] = 0.0  # the API answered with an error: such requests are not billed
+            else:
+                # No answer (a timeout, a dropped connection): the model may have run, and been billed.
+                attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_CALL_FAILED
+            span.set_attributes(attrs)
             if self.content is not None and self.capture.on_event:
                 self._emit_event(None)
         except Exception as err:

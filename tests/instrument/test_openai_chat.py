@@ -182,7 +182,7 @@ def test_api_error_is_recorded_and_propagates_unchanged(client: OpenAI, server: 
     assert [e.name for e in span.events] == ["exception"]
     assert span.events[0].attributes is not None
     assert span.events[0].attributes["exception.type"].endswith("RateLimitError")
-    assert semconv.COST_USD not in attrs(span)
+    assert attrs(span)[semconv.COST_USD] == 0.0  # an error response is not billed
 
 
 def test_connection_error_type_is_the_class_name(client: OpenAI, server: OpenAIServer,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
@@ -116,3 +117,23 @@ def test_replay_names_each_real_reason(client: OpenAI, span_exporter: InMemorySp
     doc = json.loads(render_json(timeline))["summary"]
     assert doc["cost_complete"] is False
     assert len(doc["cost_gaps"]) == 2
+
+
+def test_api_error_response_costs_nothing(client: OpenAI, server: OpenAIServer,
+                                          span_exporter: InMemorySpanExporter) -> None:
+    """An error response (here a 429) is not billed: the call costs $0 and leaves the cost complete."""
+    server.queue(Reply.error(429))
+    with agentops_otel.session("limited") as s, pytest.raises(openai.RateLimitError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.COST_USD] == 0.0 and semconv.COST_INCOMPLETE_REASON not in a
+    assert s.cost_complete and s.timeline().summary.cost_gaps == ()
+
+
+def test_call_that_got_no_response_names_the_reason(client: OpenAI, server: OpenAIServer,
+                                                    span_exporter: InMemorySpanExporter) -> None:
+    """A timed-out call may have been billed: its cost is unknown, and the span says the call failed."""
+    server.queue(Reply.text("too late", delay=2.0))
+    with pytest.raises(openai.APITimeoutError):
+        client.with_options(timeout=0.2).chat.completions.create(model="gpt-4o", messages=USER)
+    assert _reason(span_exporter) == semconv.GAP_CALL_FAILED
