@@ -17,7 +17,7 @@ from typing import Any
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import config, export, semconv
+from . import _replay_hook, config, export, semconv
 from ._guard import fault_point, guard, report
 from ._serialize import to_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -113,6 +113,8 @@ def _instrument_llms() -> None:
 
 def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     """Record an event as a step of the current session (a span, so backends see it too)."""
+    if _replay_hook.hook is not None:
+        _replay_hook.event(event)  # a replay checks it against the recording (and may fail the test)
     try:
         fault_point("record")
         _record(event)

@@ -18,7 +18,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import config, export, semconv
+from . import _replay_hook, config, export, semconv
 from ._guard import fault_point, report
 from ._serialize import to_json
 
@@ -135,9 +135,10 @@ def _wrap(fn: _F, step: _Step) -> _F:
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             started = step.start(args, kwargs)
             if started is None:
-                return await fn(*args, **kwargs)
+                return await _replay_hook.acall(step, fn, args, kwargs)
             try:
-                result = await fn(*args, **kwargs)
+                result = await (fn(*args, **kwargs) if _replay_hook.hook is None
+                                else _replay_hook.acall(step, fn, args, kwargs))
             except BaseException as exc:
                 step.fail(started, exc)
                 raise
@@ -149,9 +150,9 @@ def _wrap(fn: _F, step: _Step) -> _F:
     def run(*args: Any, **kwargs: Any) -> Any:
         started = step.start(args, kwargs)
         if started is None:
-            return fn(*args, **kwargs)
+            return _replay_hook.call(step, fn, args, kwargs)
         try:
-            result = fn(*args, **kwargs)
+            result = fn(*args, **kwargs) if _replay_hook.hook is None else _replay_hook.call(step, fn, args, kwargs)
         except BaseException as exc:
             step.fail(started, exc)
             raise

@@ -1,4 +1,5 @@
-"""Tools for testing agents: scriptable OpenAI / Anthropic servers, behavioural assertions, variation runs."""
+"""Tools for testing agents: scriptable OpenAI / Anthropic servers, behavioural assertions, variation runs,
+and deterministic replay of recorded sessions (cassettes, divergence, forks)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,26 @@ from ._assertions import (
     replay_text,
     sessions_in,
 )
+from ._cassette import Cassette, CassetteError
+from ._cassette import load as load_cassette
+from ._divergence import DivergenceError
+from ._from_trace import cassette_from_source, cassette_from_timeline
 from ._openai_server import OpenAIServer, Reply, Request, Usage
+from ._recorder import Recorder, record
+from ._replayer import Fork, Replayer, replay
 from ._variations import VariantResult, VariationReport, run_variations
 
 __all__ = [
     "AgentAssertionError",
     "AnthropicServer",
     "IncompleteCostWarning",
+    "Cassette",
+    "CassetteError",
+    "DivergenceError",
+    "Fork",
     "OpenAIServer",
+    "Recorder",
+    "Replayer",
     "Reply",
     "Request",
     "Usage",
@@ -42,6 +55,11 @@ __all__ = [
     "assert_tokens_below",
     "assert_tool_called",
     "assert_tool_not_called",
+    "cassette_from_source",
+    "cassette_from_timeline",
+    "load_cassette",
+    "record",
+    "replay",
     "replay_text",
     "run_variations",
     "sessions_in",

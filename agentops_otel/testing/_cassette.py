@@ -1,0 +1,206 @@
+"""The cassette: one agent session, step by step, in a file a reviewer can read.
+
+A cassette holds what a replay needs and nothing else: each LLM call's request (in the GenAI
+"parts" shape the trace uses, so a cassette built from a trace and one recorded live compare equal)
+and its answer as the provider sent it (a JSON body, or the server-sent events of a stream), and each
+tool call's arguments and result. Steps are in the order the agent took them; a step made inside a
+tool names that tool's step as its ``parent``, so answering the tool from the recording skips them.
+
+The file is stable JSON (sorted keys, two-space indent, one stream event per line) so that a
+re-recording shows up in code review as the few lines that changed. Loading is strict: a truncated
+file, a hand edit that drops a field or a step, another format or another agent version fails with
+a message naming what is wrong, because the alternative — replaying a partial recording — would let
+the agent make a call the cassette cannot answer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import msgspec
+
+__all__ = [
+    "FORMAT",
+    "Cassette",
+    "CassetteError",
+    "LLMStep",
+    "SessionInfo",
+    "ToolStep",
+    "dumps",
+    "load",
+]
+
+FORMAT: Final = "agentops-otel/cassette@1"
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be replayed: missing, truncated, hand-edited, of another agent version."""
+
+
+class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
+    """One model call: the request as the trace shows it, the answer as the provider sent it."""
+
+    index: int
+    provider: str
+    endpoint: str
+    """The API path after the client's base URL (``/chat/completions``, ``/messages``)."""
+    request: dict[str, Any]
+    """model, messages, system, tools, params: what divergence compares."""
+    status: int
+    body: Any = None
+    """The JSON body of a non-streamed answer (or of an error)."""
+    events: list[dict[str, Any]] | None = None
+    """A streamed answer: server-sent events as ``{"event": ..., "data": ...}`` in order."""
+    parent: int | None = None
+
+
+class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True):
+    """One ``@tool`` / ``@record_action`` call."""
+
+    index: int
+    name: str
+    arguments: dict[str, Any]
+    tool_type: str = "tool"
+    """``tool`` or ``action`` (``@record_action``)."""
+    result: Any = None
+    result_is_json: bool = True
+    """False when the result was not plain JSON (an object): it is recorded by repr and cannot be answered."""
+    error: dict[str, str] | None = None
+    """``{"type": ..., "message": ...}`` when the call raised."""
+    parent: int | None = None
+
+
+Step = LLMStep | ToolStep
+
+
+class SessionInfo(msgspec.Struct, omit_defaults=True):
+    """What the recorded session showed: what an exported test asserts."""
+
+    id: str | None = None
+    name: str | None = None
+    end_state: str | None = None
+    cost_usd: float | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class Cassette(msgspec.Struct, forbid_unknown_fields=False):
+    """A recorded session; ``step_count`` guards against a cut or hand-shortened file."""
+
+    format: str
+    steps: list[LLMStep | ToolStep]
+    step_count: int
+    agent_version: str | None = None
+    recorded_from: str = "live"
+    """``live`` (recorded in-process) or the source a trace was read from."""
+    why: str = ""
+    """Why this cassette exists rather than replaying from the trace itself."""
+    session: SessionInfo = msgspec.field(default_factory=SessionInfo)
+    sdk: dict[str, str] = msgspec.field(default_factory=dict)
+
+    @classmethod
+    def new(cls, steps: list[Step], *, agent_version: str | None = None, recorded_from: str = "live",
+            why: str = "", session: SessionInfo | None = None, sdk: dict[str, str] | None = None) -> Cassette:
+        return cls(FORMAT, list(steps), len(steps), agent_version, recorded_from, why,
+                   session or SessionInfo(), dict(sdk or {}))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the cassette (parent folders created); returns the path."""
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(dumps(self), encoding="utf-8")
+        tmp.replace(out)  # a crash mid-write never leaves a truncated cassette behind
+        return out
+
+    def tools(self) -> list[ToolStep]:
+        return [s for s in self.steps if isinstance(s, ToolStep)]
+
+    def llm_calls(self) -> list[LLMStep]:
+        return [s for s in self.steps if isinstance(s, LLMStep)]
+
+
+_EVENT_MARK = "\x00event:"
+
+
+def dumps(cassette: Cassette) -> str:
+    """Stable, reviewable JSON: sorted keys, one value per line, one stream event per line."""
+    doc = msgspec.to_builtins(cassette)
+    events: list[str] = []
+    for step in doc["steps"]:
+        if step.get("events"):
+            marked = []
+            for ev in step["events"]:
+                events.append(json.dumps(ev, sort_keys=True, ensure_ascii=False, separators=(", ", ": ")))
+                marked.append(f"{_EVENT_MARK}{len(events) - 1}")
+            step["events"] = marked
+    text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
+    for i, ev in enumerate(events):
+        text = text.replace(json.dumps(f"{_EVENT_MARK}{i}"), ev, 1)
+    return text + "\n"
+
+
+def load(path: str | Path, *, agent_version: str | None = None) -> Cassette:
+    """Read and check a cassette; every problem is a :class:`CassetteError` naming what is wrong."""
+    where = Path(path)
+    try:
+        raw = where.read_bytes()
+    except FileNotFoundError:
+        raise CassetteError(f"no cassette at {where} (record it first: pytest --record-mode=record, "
+                            "or agentops-otel export-test)") from None
+    except OSError as exc:
+        raise CassetteError(f"cannot read cassette {where}: {exc.strerror or exc}") from None
+    return loads(raw, str(where), agent_version=agent_version)
+
+
+def loads(raw: bytes | str, where: str = "<cassette>", *, agent_version: str | None = None) -> Cassette:
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        size = len(raw)
+        raise CassetteError(f"cassette {where} is truncated or not JSON ({exc}; {size} bytes): "
+                            "re-record it") from None
+    if not isinstance(doc, dict):
+        raise CassetteError(f"cassette {where} is not a JSON object")
+    fmt = doc.get("format")
+    if fmt != FORMAT:
+        raise CassetteError(f"cassette {where} has format {fmt!r}; this agentops_otel reads {FORMAT!r}")
+    try:
+        cassette = msgspec.convert(doc, Cassette)
+    except msgspec.ValidationError as exc:
+        raise CassetteError(f"cassette {where} was edited into a shape it cannot replay: {exc}") from None
+    _check_steps(cassette, where)
+    if agent_version is not None and cassette.agent_version != agent_version:
+        raise CassetteError(
+            f"cassette {where} was recorded with agent version {cassette.agent_version!r}, this is "
+            f"{agent_version!r}: re-record it (pytest --record-mode=record) or replay the matching version")
+    return cassette
+
+
+def _check_steps(cassette: Cassette, where: str) -> None:
+    steps = cassette.steps
+    if len(steps) != cassette.step_count:
+        raise CassetteError(f"cassette {where} says it holds {cassette.step_count} steps but has {len(steps)}: "
+                            "it was cut or steps were deleted by hand; re-record it")
+    for position, step in enumerate(steps):
+        if step.index != position:
+            raise CassetteError(f"cassette {where}: step at position {position} has index {step.index} "
+                                f"(expected {position}): steps were removed, added or reordered by hand")
+        if step.parent is not None and not 0 <= step.parent < position:
+            raise CassetteError(f"cassette {where}: step {position} names parent {step.parent}, "
+                                "which is not an earlier step")
+        if isinstance(step, LLMStep) and step.body is None and step.events is None:
+            raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) has neither a body nor "
+                                "stream events: its answer is missing")
+
+
+def step_label(step: Step) -> str:
+    """``llm gpt-4o-mini`` / ``tool lookup_invoices``: how messages name a step."""
+    if isinstance(step, ToolStep):
+        return f"{step.tool_type} {step.name}"
+    model = step.request.get("model")
+    return f"llm {model}" if model else f"llm {step.endpoint}"
+
+
+Kind = Literal["llm", "tool"]

@@ -1,0 +1,176 @@
+"""Where a replay stops matching its recording, said so a developer can see the cause at a glance.
+
+The unit is the agent's step (an LLM call or a tool call), not the HTTP request: the first step the
+agent takes that the recording does not have at that point — another tool, other arguments, other
+messages, a call too many or too few — ends the replay with both stories side by side up to there
+and a unified diff of the two requests. Matching is strict by default; ``ignore`` names fields that
+may differ (``temperature``, ``params.seed``, ``messages.*.parts.*.id``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from ._cassette import LLMStep, ToolStep, step_label
+
+__all__ = ["ActualStep", "DivergenceError", "compare", "describe_recorded", "strip_ignored"]
+
+_SHOWN = 90
+
+
+@dataclass(frozen=True)
+class ActualStep:
+    """What the agent did at one step of the replay."""
+
+    label: str
+    detail: str
+    view: Any = None
+    """The request view (LLM) or arguments (tool) that was compared."""
+
+
+def strip_ignored(value: Any, patterns: Sequence[str], path: tuple[str, ...] = ()) -> Any:
+    """``value`` without the fields ``patterns`` name: a bare name anywhere, or a dotted path with ``*``."""
+    if not patterns:
+        return value
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            here = (*path, str(key))
+            if any(_matches(p, here) for p in patterns):
+                continue
+            out[key] = strip_ignored(item, patterns, here)
+        return out
+    if isinstance(value, list):
+        return [strip_ignored(item, patterns, (*path, str(i))) for i, item in enumerate(value)]
+    return value
+
+
+def _matches(pattern: str, path: tuple[str, ...]) -> bool:
+    if "." not in pattern:
+        return fnmatchcase(path[-1], pattern)
+    parts = pattern.split(".")
+    return len(parts) == len(path) and all(fnmatchcase(seg, pat) for seg, pat in zip(path, parts, strict=True))
+
+
+def _pretty(value: Any) -> list[str]:
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, default=repr).splitlines()
+
+
+def compare(recorded: Any, actual: Any, ignore: Sequence[str]) -> str | None:
+    """A unified diff of the two (after ``ignore``), or None when they agree."""
+    a = strip_ignored(recorded, ignore)
+    b = strip_ignored(actual, ignore)
+    if a == b:
+        return None
+    lines = difflib.unified_diff(_pretty(a), _pretty(b), "recorded", "actual", n=2, lineterm="")
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
+
+
+def _last_text(view: dict[str, Any]) -> str:
+    messages = view.get("messages")
+    if isinstance(messages, list) and messages:
+        last = messages[-1]
+        parts = last.get("parts") if isinstance(last, dict) else None
+        if isinstance(parts, list):
+            for part in parts:
+                if isinstance(part, dict):
+                    for key in ("content", "response", "arguments"):
+                        if key in part:
+                            return _short(part[key])
+    return _short(view.get("input", ""))
+
+
+def _answer_text(step: LLMStep) -> str:
+    body = step.body
+    if step.events is not None:
+        texts: list[str] = []
+        for ev in step.events:
+            data = ev.get("data")
+            if isinstance(data, dict):
+                for choice in data.get("choices") or ():
+                    delta = choice.get("delta") or {}
+                    if isinstance(delta.get("content"), str):
+                        texts.append(delta["content"])
+                if data.get("type") == "response.output_text.delta":
+                    texts.append(str(data.get("delta", "")))
+        return _short("".join(texts))
+    if isinstance(body, dict):
+        for choice in body.get("choices") or ():
+            msg = choice.get("message") or {}
+            if msg.get("tool_calls"):
+                calls = msg["tool_calls"]
+                return _short(", ".join(f"{c['function']['name']}({c['function'].get('arguments', '')})"
+                                        for c in calls if isinstance(c, dict) and "function" in c))
+            if isinstance(msg.get("content"), str):
+                return _short(msg["content"])
+        if isinstance(body.get("output_text"), str):
+            return _short(body["output_text"])
+        if "error" in body:
+            return _short(body["error"])
+    return ""
+
+
+def describe_recorded(step: LLMStep | ToolStep) -> str:
+    """One line of a recorded step: its input and what it gave back."""
+    if isinstance(step, ToolStep):
+        out = f"raised {step.error['type']}: {step.error['message']}" if step.error else _short(step.result)
+        return f"{_short(step.arguments)} -> {out}"
+    return f"{_last_text(step.request)!s} -> {_answer_text(step)}"
+
+
+def describe_args(arguments: Any) -> str:
+    return _short(arguments)
+
+
+def describe_actual_llm(view: dict[str, Any]) -> str:
+    return _last_text(view)
+
+
+@dataclass(eq=False)
+class DivergenceError(AssertionError):
+    """The agent under replay took a step the recording does not have at that point."""
+
+    index: int
+    reason: str
+    recorded: list[LLMStep | ToolStep]
+    actual: list[ActualStep]
+    diff: str | None = None
+    where: str = ""
+    hint: str = field(default="")
+
+    def __post_init__(self) -> None:
+        super().__init__(self.render())
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self) -> str:
+        head = f"replay of {self.where} diverged at step {self.index}: {self.reason}" if self.where else \
+            f"replay diverged at step {self.index}: {self.reason}"
+        lines = [head]
+        if self.diff:
+            lines += ["", "Recorded vs actual:", self.diff]
+        lines += ["", f"Recorded, steps 0-{self.index}:"]
+        lines += _column(f"{i:>3}  {step_label(s)}  {describe_recorded(s)}"
+                         for i, s in enumerate(self.recorded[: self.index + 1]))
+        lines += ["", f"Actual, steps 0-{self.index}:"]
+        lines += _column(f"{i:>3}  {a.label}  {a.detail}" for i, a in enumerate(self.actual[: self.index + 1]))
+        if self.hint:
+            lines += ["", self.hint]
+        return "\n".join(lines)
+
+
+def _column(items: Iterable[str]) -> list[str]:
+    out = list(items)
+    return out or ["  (none)"]

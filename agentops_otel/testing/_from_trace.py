@@ -1,0 +1,204 @@
+"""A cassette from the trace itself: a session read back from a file, Jaeger or Tempo.
+
+When content capture held the session whole, the trace *is* the recording: each LLM span carries its
+input and output messages, each tool span its arguments and result. This turns those back into what
+a client needs — a chat completion body, or the chunks of a stream — so a production session can be
+replayed without anything recorded beside it.
+
+When the trace is not enough, the error says which step lacks what and why (content capture off,
+a value cut at the size bound), so nobody replays a session with holes in it. Masked secrets are
+carried over as masked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .. import semconv
+from .._serialize import from_json
+from ..timeline import Step, Timeline
+from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
+from ._providers import request_view
+
+__all__ = ["cassette_from_source", "cassette_from_timeline"]
+
+_CUT = "…[truncated"
+_CHAT_ENDPOINT = "/chat/completions"
+
+
+def _content(step: Step) -> dict[str, Any]:
+    """Attributes plus content that went to the inference event instead (``event_only`` capture)."""
+    attrs: dict[str, Any] = dict(step.attributes)
+    for ev in step.events:
+        if ev.name == semconv.EVENT_INFERENCE_DETAILS:
+            for key, value in ev.attributes.items():
+                attrs.setdefault(key, value)
+    return attrs
+
+
+def _holes(label: str, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...]) -> list[str]:
+    problems: list[str] = []
+    for key, what in needed:
+        value = attrs.get(key)
+        if value is None:
+            problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
+        elif isinstance(value, str) and _CUT in value:
+            problems.append(f"{label}: {what} was cut at the size bound ({key})")
+    return problems
+
+
+def _tool_error(step: Step) -> dict[str, str] | None:
+    err = step.error
+    if err is None:
+        return None
+    kind = (err.type or "Exception").rsplit(".", 1)[-1]
+    return {"type": kind, "message": err.message or ""}
+
+
+def _tool_step(step: Step, index: int, parent: int | None, problems: list[str]) -> ToolStep:
+    attrs = step.attributes
+    is_tool = step.kind == "tool"
+    args_key = semconv.GEN_AI_TOOL_CALL_ARGUMENTS if is_tool else semconv.ACTION_PARAMS
+    result_key = semconv.GEN_AI_TOOL_CALL_RESULT if is_tool else semconv.ACTION_RETURNS
+    label = f"step {index} ({step.kind} {step.name})"
+    error = _tool_error(step)
+    needed = ((args_key, "arguments"),) if error is not None else ((args_key, "arguments"), (result_key, "result"))
+    problems.extend(_holes(label, attrs, needed))
+    arguments = from_json(attrs.get(args_key))
+    return ToolStep(index, step.name, arguments if isinstance(arguments, dict) else {"*args": arguments},
+                    "tool" if is_tool else "action", from_json(attrs.get(result_key)), True, error, parent)
+
+
+def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -> LLMStep:
+    attrs = _content(step)
+    label = f"step {index} (llm {step.model or step.name})"
+    operation = attrs.get(semconv.GEN_AI_OPERATION_NAME)
+    if operation not in (semconv.OP_CHAT, None):
+        problems.append(f"{label}: a {operation} call's answer is not in the trace (only chat calls are)")
+    problems.extend(_holes(label, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
+                                          (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"))))
+    provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
+    view = request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES})
+    outputs = from_json(attrs.get(semconv.GEN_AI_OUTPUT_MESSAGES))
+    messages = outputs if isinstance(outputs, list) else []
+    body = _completion(attrs, messages, step.start_ns)
+    if attrs.get(semconv.GEN_AI_REQUEST_STREAM) is True:
+        return LLMStep(index, provider, _CHAT_ENDPOINT, view, 200, events=_chunks(body), parent=parent)
+    return LLMStep(index, provider, _CHAT_ENDPOINT, view, 200, body=body, parent=parent)
+
+
+def _message(msg: Mapping[str, Any]) -> dict[str, Any]:
+    text = "".join(str(p.get("content", "")) for p in msg.get("parts", ()) if p.get("type") == "text")
+    calls = [{"id": p.get("id") or f"call_{i}", "type": "function",
+              "function": {"name": p.get("name"), "arguments": p["arguments"] if isinstance(p.get("arguments"), str)
+                           else json.dumps(p.get("arguments"))}}
+             for i, p in enumerate(msg.get("parts", ())) if p.get("type") == "tool_call"]
+    out: dict[str, Any] = {"role": msg.get("role") or "assistant", "content": text or None}
+    if calls:
+        out["tool_calls"] = calls
+    return out
+
+
+def _completion(attrs: Mapping[str, Any], messages: list[Any], start_ns: int) -> dict[str, Any]:
+    """The chat completion a client would have received, from the span's response attributes."""
+    reasons = list(attrs.get(semconv.GEN_AI_RESPONSE_FINISH_REASONS) or ())
+    choices = []
+    for i, msg in enumerate(m for m in messages if isinstance(m, dict)):
+        reason = msg.get("finish_reason") or (reasons[i] if i < len(reasons) else "stop")
+        choices.append({"index": i, "message": _message(msg), "finish_reason": reason})
+    body: dict[str, Any] = {
+        "id": attrs.get(semconv.GEN_AI_RESPONSE_ID) or "chatcmpl-replay",
+        "object": "chat.completion",
+        "created": start_ns // 1_000_000_000,
+        "model": attrs.get(semconv.GEN_AI_RESPONSE_MODEL) or attrs.get(semconv.GEN_AI_REQUEST_MODEL) or "",
+        "choices": choices,
+    }
+    tokens_in = attrs.get(semconv.GEN_AI_USAGE_INPUT_TOKENS)
+    tokens_out = attrs.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)
+    if isinstance(tokens_in, int) and isinstance(tokens_out, int):
+        body["usage"] = {"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
+                         "total_tokens": tokens_in + tokens_out}
+    return body
+
+
+def _chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same completion as stream chunks: content, tool calls, finish reason, usage, [DONE]."""
+    base = {"id": body["id"], "object": "chat.completion.chunk", "created": body["created"], "model": body["model"]}
+    events: list[dict[str, Any]] = []
+    for choice in body["choices"]:
+        msg = choice["message"]
+        delta: dict[str, Any] = {"role": "assistant", "content": msg.get("content") or ""}
+        if msg.get("tool_calls"):
+            delta["tool_calls"] = [{"index": j, **call} for j, call in enumerate(msg["tool_calls"])]
+        events.append({"data": {**base, "choices": [{"index": choice["index"], "delta": delta,
+                                                      "finish_reason": None}]}})
+        events.append({"data": {**base, "choices": [{"index": choice["index"], "delta": {},
+                                                      "finish_reason": choice["finish_reason"]}]}})
+    if "usage" in body:
+        events.append({"data": {**base, "choices": [], "usage": body["usage"]}})
+    events.append({"data": "[DONE]"})
+    return events
+
+
+def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
+                           agent_version: str | None = None) -> Cassette:
+    """The session's steps as a cassette; :class:`CassetteError` lists every step the trace cannot replay."""
+    steps: list[LLMStep | ToolStep] = []
+    by_span: dict[str, int] = {}
+    problems: list[str] = []
+    spans = {s.span_id: s for s in timeline.steps}
+    for step in timeline.steps:
+        if step.kind not in ("llm", "tool", "action"):
+            continue
+        parent = _parent(step, spans, by_span)
+        index = len(steps)
+        if step.kind == "llm":
+            steps.append(_llm_step(step, index, parent, problems))
+        else:
+            steps.append(_tool_step(step, index, parent, problems))
+            by_span[step.span_id] = index
+    summary = timeline.summary
+    if problems:
+        shown = "\n  ".join(problems[:20]) + (f"\n  … {len(problems) - 20} more" if len(problems) > 20 else "")
+        raise CassetteError(f"session {summary.session_id} in {source} cannot be replayed from its trace:\n  "
+                            f"{shown}\nRecord it with content capture on "
+                            f"({semconv.ENV_CAPTURE_CONTENT}=span_only) or with a cassette "
+                            "(agentops_otel.testing.record / pytest --record-mode=record).")
+    if not steps:
+        raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")
+    info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags))
+    return Cassette.new(steps, agent_version=agent_version, recorded_from=source,
+                        why="the trace holds every step whole (content capture on, nothing cut)", session=info)
+
+
+def _parent(step: Step, spans: Mapping[str, Step], by_span: Mapping[str, int]) -> int | None:
+    """The nearest enclosing tool/action step (LLM calls made inside a tool belong to it)."""
+    current = step.parent_span_id
+    while current is not None:
+        if current in by_span:
+            return by_span[current]
+        above = spans.get(current)
+        current = above.parent_span_id if above is not None else None
+    return None
+
+
+def cassette_from_source(session_id: str, source: str, *, timeout: float = 10.0,
+                         agent_version: str | None = None) -> Cassette:
+    """Read one session from a file, ``jaeger://`` or ``tempo://`` and make it a cassette."""
+    from ..read import TraceNotFound, open_source
+    from ..reassemble import reassemble
+
+    src = open_source(source, timeout=timeout)
+    try:
+        try:
+            records = src.session(session_id)
+        except TraceNotFound:
+            records = []
+    finally:
+        src.close()
+    found = [t for t in reassemble(records).sessions if t.summary.session_id == session_id] if records else []
+    if not found:
+        raise CassetteError(f"no session {session_id!r} in {source}")
+    return cassette_from_timeline(found[0], source=source, agent_version=agent_version)

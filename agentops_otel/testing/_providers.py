@@ -1,0 +1,144 @@
+"""Per-provider knowledge for recording and replay: where the client sends, what a request means.
+
+Both the recorder and the replayer sit on the provider SDK's own send method (for openai,
+``OpenAI._send_request`` / ``AsyncOpenAI._send_request``): below our instrumentation and the SDK's
+request building, above the network. So the agent gets the real client objects it expects —
+``ChatCompletion``, ``Stream`` that streams, ``.parse()`` results, raw responses — built by the SDK
+itself from the recorded bytes, the LLM span is still created with its usage and cost, and no
+socket is opened. A provider only says which classes to patch, and how a request body reads as a
+step (the GenAI attributes the trace would carry, so live and trace-derived recordings compare
+equal). Anthropic plugs in with one more entry in :data:`PROVIDERS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .. import semconv
+from ..llm import content_attributes
+
+__all__ = ["PROVIDERS", "Provider", "request_view", "sse_bytes", "sse_events"]
+
+_UNBOUNDED: Final = 1 << 62
+_PARAM_PREFIX: Final = "gen_ai.request."
+_CONTENT_KEYS: Final = {
+    semconv.GEN_AI_INPUT_MESSAGES: "messages",
+    semconv.GEN_AI_SYSTEM_INSTRUCTIONS: "system",
+    semconv.GEN_AI_TOOL_DEFINITIONS: "tools",
+}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider SDK: the classes whose send method is patched and how to read a request."""
+
+    name: str
+    targets: tuple[tuple[str, str, bool], ...]
+    """``(module, class, is_async)`` of the clients whose ``send_method`` is patched."""
+    send_method: str
+    attributes: Callable[[str, Mapping[str, Any]], dict[str, Any]]
+    """endpoint, request body -> the GenAI request attributes the trace would carry."""
+
+    def classes(self) -> list[tuple[type, bool]]:
+        found: list[tuple[type, bool]] = []
+        for module, cls, is_async in self.targets:
+            try:
+                found.append((getattr(importlib.import_module(module), cls), is_async))
+            except (ImportError, AttributeError):
+                continue
+        return found
+
+
+def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    from ..instrument import _openai_attrs as attrs
+
+    streaming = body.get("stream") is True
+    if endpoint.endswith("/chat/completions"):
+        _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.CHAT_PARAMS, body, streaming)
+        out.update(content_attributes(attrs.chat_content(body, _UNBOUNDED)))
+    elif endpoint.endswith("/responses"):
+        _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, body, streaming)
+        out.update(content_attributes(attrs.responses_content(body, _UNBOUNDED)))
+    elif endpoint.endswith("/embeddings"):
+        _, out = attrs.request_attributes(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, body, False)
+        out["input"] = body.get("input")
+    else:
+        out = {"body": dict(body)}
+    return out
+
+
+def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The comparable request of an LLM step from its GenAI attributes (live or read from a trace)."""
+    view: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if key == semconv.GEN_AI_REQUEST_MODEL:
+            view["model"] = value
+        elif key in _CONTENT_KEYS:
+            view[_CONTENT_KEYS[key]] = _parsed(value)
+        elif key.startswith(_PARAM_PREFIX):
+            params[key[len(_PARAM_PREFIX):]] = list(value) if isinstance(value, tuple) else value
+        elif key == semconv.GEN_AI_OUTPUT_TYPE:
+            params["output_type"] = value
+        elif key in ("input", "body"):
+            view[key] = value
+    if params:
+        view["params"] = params
+    return view
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+PROVIDERS: Final = (
+    Provider(
+        "openai",
+        (("openai", "OpenAI", False), ("openai", "AsyncOpenAI", True)),
+        "_send_request",
+        _openai_attributes,
+    ),
+)
+
+
+# --- server-sent events ------------------------------------------------------------------------
+
+def sse_events(raw: bytes) -> list[dict[str, Any]]:
+    """Split an SSE body into ``{"event", "data"}`` items; JSON data is parsed for readable cassettes."""
+    out: list[dict[str, Any]] = []
+    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    for block in text.split("\n\n"):
+        if not block.strip():
+            continue
+        event: str | None = None
+        data: list[str] = []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+        item: dict[str, Any] = {"data": _parsed("\n".join(data))}
+        if event is not None:
+            item["event"] = event
+        out.append(item)
+    return out
+
+
+def sse_bytes(events: list[dict[str, Any]]) -> bytes:
+    """The stream a server would have sent for these events."""
+    chunks: list[str] = []
+    for item in events:
+        data = item.get("data")
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        event = item.get("event")
+        chunks.append((f"event: {event}\n" if event else "") + f"data: {text}\n\n")
+    return "".join(chunks).encode("utf-8")

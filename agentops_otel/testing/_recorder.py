@@ -1,0 +1,306 @@
+"""Recording a session live: every LLM exchange and tool call, whole, in the order the agent made them.
+
+The trace already holds a session's content when capture is on, but bounded (values over
+``AGENTOPS_OTEL_MAX_VALUE_CHARS`` are cut) and only as the GenAI attributes, not the bytes a client
+needs to be answered. The recorder keeps the whole values and the provider's answers, masked by the
+same rules as the trace, and :meth:`Recorder.where` says whether the trace alone would have been
+enough to replay the session, and if not, why.
+
+Recording runs the agent for real: our bookkeeping is guarded so that it can never change what the
+agent gets back; only a failure to *save* the cassette is reported to the caller.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import _guard, config
+from .._serialize import to_json
+from ._cassette import Cassette, LLMStep, SessionInfo, ToolStep
+from ._masking import mask
+from ._providers import request_view, sse_events
+from ._seam import Exchange, install, uninstall
+
+__all__ = ["Recorder", "record"]
+
+_parent: contextvars.ContextVar[int | None] = contextvars.ContextVar("agentops_replay_parent", default=None)
+
+
+class _Tee:
+    """The response body as the SDK reads it, copied on the way past; the step completes at the end."""
+
+    def __init__(self, inner: Any, done: Callable[[bytes], None]) -> None:
+        self._inner = inner
+        self._done = done
+        self._chunks: list[bytes] = []
+        self._finished = False
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            with _guard.guard("replay.record_stream"):
+                self._done(b"".join(self._chunks))
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._inner:
+                self._chunks.append(chunk)
+                yield chunk
+        finally:
+            self._finish()
+
+    async def __aiter__(self) -> Any:
+        try:
+            async for chunk in self._inner:
+                self._chunks.append(chunk)
+                yield chunk
+        finally:
+            self._finish()
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._finish()
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._finish()
+
+
+def _tee_stream(response: Any, done: Callable[[bytes], None], is_async: bool) -> None:
+    """Swap the response's byte stream for a copying one of the same (sync/async) kind."""
+    import importlib
+
+    httpx = importlib.import_module(type(response).__module__.split(".")[0])
+    tee = _Tee(response.stream, done)
+    base = httpx.AsyncByteStream if is_async else httpx.SyncByteStream
+
+    class _Stream(base):  # type: ignore[misc, valid-type]
+        def __iter__(self) -> Iterator[bytes]:
+            return iter(tee)
+
+        def __aiter__(self) -> Any:
+            return tee.__aiter__()
+
+        def close(self) -> None:
+            tee.close()
+
+        async def aclose(self) -> None:
+            await tee.aclose()
+
+    response.stream = _Stream()
+
+
+class Recorder:
+    """Collects the steps of whatever the agent does while installed; :meth:`cassette` hands them over."""
+
+    def __init__(self, *, agent_version: str | None = None) -> None:
+        self.agent_version = agent_version
+        self.steps: list[LLMStep | ToolStep] = []
+        self._lock = threading.Lock()
+        self._cut: list[str] = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> Recorder:
+        install(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        uninstall(self)
+
+    def _add(self, make: Callable[[int], LLMStep | ToolStep]) -> LLMStep | ToolStep:
+        with self._lock:
+            step = make(len(self.steps))
+            self.steps.append(step)
+            return step
+
+    # --- LLM exchanges --------------------------------------------------------------------
+    def _begin(self, ex: Exchange) -> LLMStep | None:
+        try:
+            view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
+            self._note_size(f"llm {view.get('model') or ex.endpoint}", view)
+            parent = _parent.get()
+            step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent))
+            return step if isinstance(step, LLMStep) else None
+        except Exception as exc:
+            _guard.report("replay.record_request", exc)
+            return None
+
+    def _answer(self, step: LLMStep | None, response: Any, is_async: bool) -> None:
+        if step is None:
+            return
+        try:
+            step.status = int(response.status_code)
+            if "text/event-stream" in response.headers.get("content-type", ""):
+                step.events = []
+
+                def done(raw: bytes) -> None:
+                    step.events = mask(sse_events(raw), keys=False)
+
+                _tee_stream(response, done, is_async)
+            else:
+                step.body = None  # set below once the SDK (or we) read it
+                raw = response.read() if not is_async else None
+                if raw is not None:
+                    step.body = _body(raw)
+        except Exception as exc:
+            _guard.report("replay.record_response", exc)
+
+    def send(self, exchange: Exchange, send: Callable[[], Any]) -> Any:
+        step = self._begin(exchange)
+        try:
+            response = send()
+        except BaseException as exc:
+            self._failed(step, exc)
+            raise
+        self._answer(step, response, False)
+        return response
+
+    async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any:
+        step = self._begin(exchange)
+        try:
+            response = await send()
+        except BaseException as exc:
+            self._failed(step, exc)
+            raise
+        self._answer(step, response, True)
+        if step is not None and step.events is None:
+            with _guard.guard("replay.record_response"):
+                step.body = _body(await response.aread())
+        return response
+
+    @staticmethod
+    def _failed(step: LLMStep | None, exc: BaseException) -> None:
+        if step is not None:
+            step.status = 0
+            step.body = {"error": {"type": type(exc).__name__, "message": str(exc)}}
+
+    # --- tools ----------------------------------------------------------------------------
+    def _open_tool(self, kind: str, name: str, arguments: dict[str, Any]) -> ToolStep | None:
+        try:
+            args = mask(_plain(arguments))
+            self._note_size(f"{kind} {name} arguments", args)
+            parent = _parent.get()
+            step = self._add(lambda i: ToolStep(i, name, args, kind, parent=parent))
+            return step if isinstance(step, ToolStep) else None
+        except Exception as exc:
+            _guard.report("replay.record_tool", exc)
+            return None
+
+    @staticmethod
+    def _close_tool(step: ToolStep | None, result: Any = None, exc: BaseException | None = None) -> None:
+        if step is None:
+            return
+        with _guard.guard("replay.record_tool"):
+            if exc is not None:
+                step.error = {"type": type(exc).__name__, "message": str(mask(str(exc)))}
+                return
+            plain = _plain(result)
+            step.result_is_json = _is_json(result)
+            step.result = mask(plain)
+
+    def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
+        step = self._open_tool(kind, name, arguments)
+        token = _parent.set(step.index) if step is not None else None
+        try:
+            result = run()
+        except BaseException as exc:
+            self._close_tool(step, exc=exc)
+            raise
+        finally:
+            if token is not None:
+                _parent.reset(token)
+        self._close_tool(step, result)
+        return result
+
+    async def acall(self, kind: str, name: str, arguments: dict[str, Any],
+                    run: Callable[[], Awaitable[Any]]) -> Any:
+        step = self._open_tool(kind, name, arguments)
+        token = _parent.set(step.index) if step is not None else None
+        try:
+            result = await run()
+        except BaseException as exc:
+            self._close_tool(step, exc=exc)
+            raise
+        finally:
+            if token is not None:
+                _parent.reset(token)
+        self._close_tool(step, result)
+        return result
+
+    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
+        step = self._open_tool(kind, name, arguments)
+        self._close_tool(step, result)
+
+    # --- the result -----------------------------------------------------------------------
+    def _note_size(self, what: str, value: Any) -> None:
+        limit = config.max_value_chars()
+        if len(to_json(value, 0)) > limit:
+            self._cut.append(f"{what} is over {limit} characters (cut in the trace)")
+
+    def where(self) -> tuple[str, str]:
+        """``("trace" | "cassette", why)``: can the trace alone replay this session?"""
+        capture = config.content_capture()
+        reasons: list[str] = []
+        if not capture.on_span:
+            reasons.append(f"content capture is {capture.value} (the trace holds no span content)")
+        reasons.extend(self._cut)
+        if reasons:
+            return "cassette", "; ".join(reasons)
+        return "trace", f"content capture is {capture.value} and no value reached the {config.max_value_chars()}-" \
+                        "character bound: the trace holds every step whole"
+
+    def cassette(self, session: SessionInfo | None = None) -> Cassette:
+        import importlib.metadata as md
+
+        sdk: dict[str, str] = {}
+        for dist in ("openai", "anthropic", "agentops-otel-replay"):
+            try:
+                sdk[dist] = md.version(dist)
+            except md.PackageNotFoundError:
+                pass
+        _, why = self.where()
+        with self._lock:
+            steps = list(self.steps)
+        return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session, sdk=sdk)
+
+    def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
+        return self.cassette(session).save(path)
+
+
+def _body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _plain(value: Any) -> Any:
+    """JSON data for a recorded value (tuples become lists, objects their JSON form or repr)."""
+    if _is_json(value):
+        return json.loads(json.dumps(value))
+    return json.loads(to_json(value, 0))
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` round-trips through JSON as plain data (so a replay can hand it back)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_json(v) for v in value)
+    return False
+
+
+def record(*, agent_version: str | None = None) -> Recorder:
+    """``with record() as rec: run_agent(...)`` then ``rec.save("cassettes/x.json")``."""
+    return Recorder(agent_version=agent_version)

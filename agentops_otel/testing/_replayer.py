@@ -1,0 +1,372 @@
+"""Running the agent's own code against a recording: the world held still, every step checked.
+
+While a :class:`Replayer` is installed, each LLM request the agent's client sends is compared with
+the next recorded step and answered from it — by the SDK itself, from the recorded bytes, so the
+agent gets a real ``ChatCompletion`` or a ``Stream`` that streams, and our instrumentation still
+writes the LLM span with its usage and cost. No socket is opened and no API key is needed. Tools
+run for real (their arguments are still checked) unless the test names them in ``answer_tools``;
+then the recorded result is handed back and the steps the tool made inside are skipped.
+
+Nothing ever goes live by accident: a request the recording cannot answer raises
+:class:`DivergenceError`, and the divergence is raised again on exit in case the agent swallowed it.
+:class:`Fork` is the one explicit way out — replay up to a step, substitute a tool result or an LLM
+reply there (or go live), and let the agent continue.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import threading
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
+from ._divergence import (
+    ActualStep,
+    DivergenceError,
+    compare,
+    describe_actual_llm,
+    describe_args,
+    describe_recorded,
+)
+from ._masking import mask
+from ._providers import request_view, sse_bytes
+from ._seam import Exchange, install, uninstall
+
+__all__ = ["Fork", "Replayer", "replay"]
+
+_NOT_GIVEN: Any = object()
+_BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
+                   if isinstance(cls, type) and issubclass(cls, Exception)}
+_DUMMY_KEY = "sk-replay-no-network"
+
+
+@dataclass(frozen=True)
+class Fork:
+    """Replay the recording up to step ``at``, change that step, then let the agent go on its own.
+
+    ``at`` is a step index of the cassette or a tool name (its first call). At that step the tool
+    returns ``tool_result`` (or raises ``tool_error``) without running, or the LLM answers
+    ``llm_reply``. After it, LLM calls are answered by ``then``: ``"recorded"`` (the remaining
+    recorded answers in order, requests no longer checked) or ``"live"`` (the real provider: the one
+    way a replay touches the network); tools run for real.
+    """
+
+    at: int | str
+    tool_result: Any = _NOT_GIVEN
+    tool_error: BaseException | None = None
+    llm_reply: str | None = None
+    then: Literal["recorded", "live"] = "recorded"
+
+
+class RecordedToolError(Exception):
+    """A recorded tool failure whose exception class is not a builtin (re-raised by name and message)."""
+
+
+class Replayer:
+    """One replay of one cassette; use as a context manager around the agent's run."""
+
+    def __init__(self, cassette: Cassette, *, answer_tools: Collection[str] | bool = (),
+                 ignore: Sequence[str] = (), fork: Fork | None = None, name: str = "cassette") -> None:
+        self.cassette = cassette
+        self.answer_tools = answer_tools
+        self.ignore = tuple(ignore)
+        self.fork = fork
+        self.name = name
+        self.actual: list[ActualStep] = []
+        self.expected: list[LLMStep | ToolStep] = []
+        self.divergence: DivergenceError | None = None
+        self._cursor = 0
+        self._forked = False
+        self._fork_index = self._resolve_fork(fork)
+        self._lock = threading.RLock()
+        self._env: dict[str, str | None] = {}
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> Replayer:
+        self._ensure_key()
+        install(self)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        uninstall(self)
+        self._restore_key()
+        if self.divergence is not None and exc is not self.divergence:
+            raise self.divergence  # the agent caught it: the test must still fail
+        if exc_type is None and not self._forked:
+            self._check_finished()
+
+    def _ensure_key(self) -> None:
+        """The SDK refuses to build a client without a key; the replay never sends one anywhere."""
+        import openai
+
+        if not os.environ.get("OPENAI_API_KEY"):
+            self._env["OPENAI_API_KEY"] = os.environ.get("OPENAI_API_KEY")
+            os.environ["OPENAI_API_KEY"] = _DUMMY_KEY
+        if openai.api_key is None:
+            self._env["openai.api_key"] = None
+            openai.api_key = _DUMMY_KEY
+
+    def _restore_key(self) -> None:
+        import openai
+
+        for key, value in self._env.items():
+            if key == "openai.api_key":
+                openai.api_key = value
+            elif value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._env.clear()
+
+    def _check_finished(self) -> None:
+        nxt = self._peek()
+        if nxt is not None:
+            raise self._diverge(nxt, None, "the agent finished, but the recording continues with "
+                                f"{step_label(nxt)} ({describe_recorded(nxt)})", index=len(self.actual))
+
+    def _resolve_fork(self, fork: Fork | None) -> int | None:
+        if fork is None:
+            return None
+        steps = self.cassette.steps
+        if isinstance(fork.at, int):
+            if not 0 <= fork.at < len(steps):
+                raise CassetteError(f"fork at step {fork.at}: {self.name} has steps 0-{len(steps) - 1}")
+            return fork.at
+        for step in steps:
+            if isinstance(step, ToolStep) and step.name == fork.at:
+                return step.index
+        names = sorted({s.name for s in steps if isinstance(s, ToolStep)})
+        raise CassetteError(f"fork at {fork.at!r}: {self.name} has no such tool (tools: {', '.join(names)})")
+
+    # --- walking the recording --------------------------------------------------------------
+    def _peek(self) -> LLMStep | ToolStep | None:
+        steps = self.cassette.steps
+        return steps[self._cursor] if self._cursor < len(steps) else None
+
+    def _take(self) -> LLMStep | ToolStep | None:
+        step = self._peek()
+        if step is not None:
+            self._cursor += 1
+            self.expected.append(step)
+        return step
+
+    def _skip_children(self, parent: int) -> None:
+        """The tool was answered: the steps it made inside never happen in this replay."""
+        inside = {parent}
+        steps = self.cassette.steps
+        while self._cursor < len(steps) and steps[self._cursor].parent in inside:
+            inside.add(steps[self._cursor].index)
+            self._cursor += 1
+
+    def _diverge(self, expected: LLMStep | ToolStep | None, diff: str | None, reason: str,
+                 index: int | None = None) -> DivergenceError:
+        if expected is not None and (not self.expected or self.expected[-1] is not expected):
+            self.expected.append(expected)
+        at = len(self.actual) - 1 if index is None else index
+        err = DivergenceError(at, reason, list(self.expected), list(self.actual), diff, self.name,
+                              _hint(self.ignore))
+        if self.divergence is None:
+            self.divergence = err
+        return err
+
+    # --- LLM calls ----------------------------------------------------------------------------
+    def _llm_step(self, ex: Exchange) -> tuple[LLMStep | None, Any]:
+        """The recorded step answering this request (None: forward to the provider)."""
+        with self._lock:
+            if self.divergence is not None:
+                raise self.divergence
+            view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
+            self.actual.append(ActualStep(f"llm {view.get('model') or ex.endpoint}", describe_actual_llm(view),
+                                          view))
+            if self._forked:
+                if self.fork is not None and self.fork.then == "live":
+                    return None, None
+                step = self._next_llm()
+                if step is None:
+                    raise self._diverge(None, None, "after the fork the agent made more LLM calls than the "
+                                        "recording holds (use Fork(then='live') to let it talk to the provider)")
+                return step, None
+            expected = self._take()
+            if expected is not None and expected.index == self._fork_index:
+                return self._fork_llm(expected)
+            if expected is None:
+                raise self._diverge(None, None, f"the agent made an LLM call ({ex.endpoint}) after the last "
+                                    "recorded step: the recording has no answer for it")
+            if not isinstance(expected, LLMStep):
+                raise self._diverge(expected, None, f"the recording has {step_label(expected)} here, the "
+                                    f"agent made an LLM call ({view.get('model') or ex.endpoint})")
+            if expected.endpoint != ex.endpoint:
+                raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
+                                    f"agent called {ex.endpoint}")
+            diff = compare(expected.request, view, self.ignore)
+            if diff is not None:
+                raise self._diverge(expected, diff, f"the {step_label(expected)} request differs from the "
+                                    "recording")
+            return expected, None
+
+    def _next_llm(self) -> LLMStep | None:
+        while (step := self._take()) is not None:
+            if isinstance(step, LLMStep):
+                return step
+        return None
+
+    def _fork_llm(self, expected: LLMStep | ToolStep) -> tuple[LLMStep | None, Any]:
+        fork = self.fork
+        assert fork is not None
+        self._forked = True
+        if not isinstance(expected, LLMStep):
+            raise self._diverge(expected, None, f"the fork is at {step_label(expected)}, but the agent made an "
+                                "LLM call there")
+        if fork.llm_reply is not None:
+            return expected, _reply_with(expected, fork.llm_reply)
+        if fork.then == "live":
+            return None, None
+        return expected, None
+
+    def _respond(self, ex: Exchange, step: LLMStep, replaced: Any) -> Any:
+        if replaced is not None:
+            status, content, ctype = replaced
+        elif step.events is not None:
+            status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
+        elif step.status == 0:
+            raise _connection_error(ex, step)
+        else:
+            status, content, ctype = step.status, json.dumps(step.body).encode(), "application/json"
+        return ex.response(status, content, ctype)
+
+    def send(self, exchange: Exchange, send: Callable[[], Any]) -> Any:
+        step, replaced = self._llm_step(exchange)
+        if step is None:
+            return send()  # a fork that asked to go live
+        return self._respond(exchange, step, replaced)
+
+    async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any:
+        step, replaced = self._llm_step(exchange)
+        if step is None:
+            return await send()
+        return self._respond(exchange, step, replaced)
+
+    # --- tools ----------------------------------------------------------------------------
+    def _tool_step(self, kind: str, name: str, arguments: dict[str, Any]) -> tuple[ToolStep | None, bool]:
+        """(recorded step, answer from it?) — or raise where the agent left the recording."""
+        with self._lock:
+            if self.divergence is not None:
+                raise self.divergence
+            args = mask(_json_args(arguments))
+            self.actual.append(ActualStep(f"{kind} {name}", describe_args(args), args))
+            if self._forked:
+                return None, False
+            expected = self._take()
+            if expected is None:
+                raise self._diverge(None, None, f"the agent called {kind} {name} after the last recorded step")
+            if not isinstance(expected, ToolStep) or expected.name != name:
+                raise self._diverge(expected, None, f"the recording has {step_label(expected)} here, the agent "
+                                    f"called {kind} {name}")
+            diff = compare(expected.arguments, args, self.ignore)
+            if diff is not None:
+                raise self._diverge(expected, diff, f"{kind} {name} was called with other arguments")
+            if expected.index == self._fork_index:
+                self._forked = True
+                self._skip_children(expected.index)
+                return expected, True
+            answer = self.answer_tools is True or (not isinstance(self.answer_tools, bool)
+                                                   and name in self.answer_tools)
+            if answer:
+                if not expected.result_is_json and expected.error is None:
+                    raise CassetteError(f"{self.name}: {kind} {name} (step {expected.index}) returned an object the "
+                                        "cassette holds only as text; it cannot be answered from the recording — "
+                                        "let it run for real")
+                self._skip_children(expected.index)
+            return expected, answer
+
+    def _answer(self, step: ToolStep) -> Any:
+        if step.index == self._fork_index and self.fork is not None:
+            if self.fork.tool_error is not None:
+                raise self.fork.tool_error
+            if self.fork.tool_result is not _NOT_GIVEN:
+                return self.fork.tool_result
+        if step.error is not None:
+            cls = _BUILTIN_ERRORS.get(step.error["type"], RecordedToolError)
+            raise cls(step.error["message"])
+        return step.result
+
+    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
+        """A hand-recorded event is the agent's output: its returns are checked like arguments."""
+        step, _ = self._tool_step(kind, name, arguments)
+        if step is None:
+            return
+        with self._lock:
+            actual = mask(_json_args({"result": result}))["result"]
+            diff = compare(step.result, actual, self.ignore)
+            if diff is not None:
+                raise self._diverge(step, diff, f"{kind} {name} recorded another result")
+
+    def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
+        step, answer = self._tool_step(kind, name, arguments)
+        if step is not None and answer:
+            return self._answer(step)
+        return run()
+
+    async def acall(self, kind: str, name: str, arguments: dict[str, Any],
+                    run: Callable[[], Awaitable[Any]]) -> Any:
+        step, answer = self._tool_step(kind, name, arguments)
+        if step is not None and answer:
+            return self._answer(step)
+        return await run()
+
+
+def _json_args(arguments: dict[str, Any]) -> Any:
+    from ._recorder import _plain
+
+    return _plain(arguments)
+
+
+def _hint(ignore: Sequence[str]) -> str:
+    shown = f" (ignoring: {', '.join(ignore)})" if ignore else ""
+    return (f"Matching is strict{shown}. If the change is intended, re-record the cassette "
+            "(pytest --record-mode=record); if a field may vary, pass ignore=[...].")
+
+
+def _connection_error(ex: Exchange, step: LLMStep) -> BaseException:
+    import importlib
+
+    httpx = importlib.import_module(type(ex.request).__module__.split(".")[0])
+    message = step.body.get("error", {}).get("message", "recorded connection failure") \
+        if isinstance(step.body, dict) else "recorded connection failure"
+    return httpx.ConnectError(str(message), request=ex.request)  # type: ignore[no-any-return]
+
+
+def _reply_with(step: LLMStep, text: str) -> tuple[int, bytes, str]:
+    """The recorded answer with its message replaced by ``text`` (chat completions)."""
+    if step.events is not None:
+        first: dict[str, Any] = next((e["data"] for e in step.events if isinstance(e.get("data"), dict)), {})
+        base = {k: first.get(k) for k in ("id", "object", "created", "model") if k in first}
+        delta = {"role": "assistant", "content": text}
+        events: list[dict[str, Any]] = [
+            {"data": {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}},
+            {"data": {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}},
+            {"data": "[DONE]"},
+        ]
+        return 200, sse_bytes(events), "text/event-stream"
+    body = dict(step.body) if isinstance(step.body, dict) else {}
+    body["choices"] = [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
+    return 200, json.dumps(body).encode(), "application/json"
+
+
+def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | bool = (),
+           ignore: Sequence[str] = (), fork: Fork | None = None, agent_version: str | None = None) -> Replayer:
+    """``with replay("cassettes/x.json"): run_agent(...)`` — raises :class:`DivergenceError` on the first
+    step the agent takes that the recording does not have."""
+    if isinstance(cassette, Cassette):
+        loaded, name = cassette, "cassette"
+        if agent_version is not None and cassette.agent_version != agent_version:
+            raise CassetteError(f"cassette was recorded with agent version {cassette.agent_version!r}, "
+                                f"this is {agent_version!r}")
+    else:
+        loaded, name = load(cassette, agent_version=agent_version), str(cassette)
+    return Replayer(loaded, answer_tools=answer_tools, ignore=ignore, fork=fork, name=name)

@@ -1,0 +1,118 @@
+"""Installing the recorder or replayer on the provider SDKs' send method and on the tool hook.
+
+Only one recorder or replayer is active at a time (a replay inside a recording would record the
+replay); installing a second one is an error rather than a silent stack. The patches are plain
+``wrapt`` wrappers that exist only while the recording or replay runs, so production code never
+pays for them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import wrapt
+
+from .. import _replay_hook
+from ._providers import PROVIDERS, Provider
+
+__all__ = ["Exchange", "Handler", "install", "uninstall"]
+
+
+class Exchange:
+    """One request the agent's client is about to send, as the handler sees it."""
+
+    __slots__ = ("body", "client", "endpoint", "provider", "request", "stream")
+
+    def __init__(self, provider: Provider, client: Any, request: Any, stream: bool) -> None:
+        self.provider = provider
+        self.client = client
+        self.request = request
+        self.stream = stream
+        base_url = getattr(client, "base_url", None)
+        base = str(getattr(base_url, "path", "") or "").rstrip("/")
+        path = request.url.path
+        self.endpoint = path[len(base):] if base and path.startswith(base) else path
+        try:
+            parsed = json.loads(request.content or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            parsed = {}
+        self.body: dict[str, Any] = parsed if isinstance(parsed, dict) else {"body": parsed}
+
+    def response(self, status: int, content: bytes, content_type: str) -> Any:
+        """A response of the SDK's own HTTP library, as if the server had sent these bytes."""
+        module = type(self.request).__module__.split(".")[0]
+        import importlib
+
+        httpx = importlib.import_module(module)
+        return httpx.Response(status, headers={"content-type": content_type}, content=content,
+                              request=self.request)
+
+
+class Handler(_replay_hook.ToolHook, Protocol):
+    """A recorder or replayer: answers (or passes on) each LLM request and each tool call."""
+
+    def send(self, exchange: Exchange, send: Callable[[], Any]) -> Any: ...
+
+    async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any: ...
+
+
+_lock = threading.Lock()
+_active: Handler | None = None
+_patched: list[tuple[type, str, Any]] = []
+
+
+def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        request = args[0] if args else kwargs["request"]
+        stream = bool(kwargs.get("stream", False))
+        return handler.send(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
+
+    return wrapper
+
+
+def _async_wrapper(provider: Provider, handler: Handler) -> Callable[..., Awaitable[Any]]:
+    async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Any:
+        request = args[0] if args else kwargs["request"]
+        stream = bool(kwargs.get("stream", False))
+        return await handler.asend(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
+
+    return wrapper
+
+
+def install(handler: Handler) -> None:
+    """Route every provider request and tool call through ``handler`` until :func:`uninstall`."""
+    global _active
+    with _lock:
+        if _active is not None:
+            raise RuntimeError("a recording or replay is already running in this process; finish it first")
+        for provider in PROVIDERS:
+            for cls, is_async in provider.classes():
+                original = vars(cls).get(provider.send_method)
+                if original is None:
+                    continue
+                fn = _async_wrapper(provider, handler) if is_async else _sync_wrapper(provider, handler)
+                wrapt.wrap_function_wrapper(cls, provider.send_method, fn)
+                _patched.append((cls, provider.send_method, original))
+        _replay_hook.hook = handler
+        _active = handler
+
+
+def uninstall(handler: Handler) -> None:
+    global _active
+    with _lock:
+        if _active is not handler:
+            return
+        for cls, method, original in reversed(_patched):
+            setattr(cls, method, original)
+        _patched.clear()
+        _replay_hook.hook = None
+        _active = None
+
+
+def patched_classes() -> list[type]:
+    """Classes patched right now (a replay refuses to start when there is no client to answer)."""
+    return [cls for cls, _, _ in _patched]
