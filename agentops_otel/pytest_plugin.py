@@ -58,12 +58,19 @@ _initialised = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from agentops_otel.testing import _pytest_replay
+
+    _pytest_replay.add_options(parser)
     parser.addini(INI_PER_TEST, type="bool", default=False,
                   help="agentops_otel: run every test inside its own agent session "
                        "(Fail/Success/Indeterminate from the outcome, replay in failure reports)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from agentops_otel.testing import _pytest_replay
+
+    config.addinivalue_line("markers", _pytest_replay.marker_help())
+    config.pluginmanager.register(_pytest_replay.ReplayPlugin(), "agentops_otel.replay")
     config.addinivalue_line(
         "markers",
         f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "

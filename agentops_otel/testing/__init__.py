@@ -20,7 +20,7 @@ from ._assertions import (
     replay_text,
     sessions_in,
 )
-from ._cassette import Cassette, CassetteError
+from ._cassette import Cassette, CassetteError, LLMStep, ToolStep
 from ._cassette import load as load_cassette
 from ._divergence import DivergenceError
 from ._from_trace import cassette_from_source, cassette_from_timeline
@@ -37,11 +37,13 @@ __all__ = [
     "CassetteError",
     "DivergenceError",
     "Fork",
+    "LLMStep",
     "OpenAIServer",
     "Recorder",
     "Replayer",
     "Reply",
     "Request",
+    "ToolStep",
     "Usage",
     "VariantResult",
     "VariationReport",

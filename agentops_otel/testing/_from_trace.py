@@ -20,6 +20,7 @@ from .. import semconv
 from .._serialize import from_json
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
+from ._masking import mask
 from ._providers import request_view
 
 __all__ = ["cassette_from_source", "cassette_from_timeline"]
@@ -67,8 +68,8 @@ def _tool_step(step: Step, index: int, parent: int | None, problems: list[str]) 
     needed = ((args_key, "arguments"),) if error is not None else ((args_key, "arguments"), (result_key, "result"))
     problems.extend(_holes(label, attrs, needed))
     arguments = from_json(attrs.get(args_key))
-    return ToolStep(index, step.name, arguments if isinstance(arguments, dict) else {"*args": arguments},
-                    "tool" if is_tool else "action", from_json(attrs.get(result_key)), True, error, parent)
+    return ToolStep(index, step.name, mask(arguments if isinstance(arguments, dict) else {"*args": arguments}),
+                    "tool" if is_tool else "action", mask(from_json(attrs.get(result_key))), True, error, parent)
 
 
 def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -> LLMStep:
@@ -80,7 +81,7 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     problems.extend(_holes(label, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
                                           (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"))))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
-    view = request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES})
+    view = mask(request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES}))
     outputs = from_json(attrs.get(semconv.GEN_AI_OUTPUT_MESSAGES))
     messages = outputs if isinstance(outputs, list) else []
     body = _completion(attrs, messages, step.start_ns)

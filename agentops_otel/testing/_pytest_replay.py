@@ -1,0 +1,105 @@
+"""``@pytest.mark.agent_replay("cassettes/x.json")``: a test that records its agent once and replays it after.
+
+The modes are the ones VCR users know, chosen per run with ``--record-mode``:
+
+``auto`` (default; VCR's ``once``)
+    replay when the cassette exists, else run live and record it.
+``replay`` (VCR's ``none``)
+    replay only; a missing cassette is an error — what CI should run, no key, no network.
+``record`` (VCR's ``all``)
+    run live and rewrite the cassette (after an intended behaviour change).
+
+The cassette path is relative to the test file. A recording is saved only when the test passes, so a
+broken run never becomes the reference. The marker takes the replay's options as keywords:
+``answer_tools=[...]`` (or ``True``), ``ignore=[...]``, ``agent_version="..."``, ``fork=Fork(...)``.
+The ``agent_replay`` fixture gives the test the running :class:`Replayer` (or :class:`Recorder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from ._cassette import CassetteError
+from ._recorder import Recorder
+from ._replayer import Replayer, replay
+
+__all__ = ["MARKER", "MODES", "ReplayPlugin", "add_options"]
+
+MARKER: Final = "agent_replay"
+OPTION: Final = "--record-mode"
+MODES: Final = {"auto": "auto", "once": "auto", "replay": "replay", "none": "replay", "record": "record",
+                "all": "record", "rewrite": "record"}
+_KEYWORDS: Final = frozenset({"answer_tools", "ignore", "agent_version", "fork"})
+_ACTIVE = pytest.StashKey["Replayer | Recorder"]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    parser.addoption(OPTION, default="auto", choices=sorted(MODES),
+                     help="agent_replay cassettes: auto (replay if present, else record; VCR 'once'), "
+                          "replay (never record; VCR 'none'), record (always re-record; VCR 'all')")
+
+
+def marker_help() -> str:
+    return (f"{MARKER}(path, answer_tools=(), ignore=(), agent_version=None, fork=None): run the test's agent "
+            "against the recorded cassette at path (relative to the test file); --record-mode records it")
+
+
+def _cassette_path(item: pytest.Item, mark: pytest.Mark) -> Path:
+    if len(mark.args) != 1 or not isinstance(mark.args[0], (str, Path)) or set(mark.kwargs) - _KEYWORDS:
+        pytest.fail(f"@pytest.mark.{MARKER} takes one cassette path and keywords {sorted(_KEYWORDS)} "
+                    f"(got args {mark.args!r}, kwargs {sorted(mark.kwargs)})", pytrace=False)
+    path = Path(mark.args[0])
+    return path if path.is_absolute() else Path(str(item.path)).parent / path
+
+
+class ReplayPlugin:
+    """Registered by the agentops_otel pytest plugin; inert for tests without the marker."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Build the replayer (or recorder) early, so the fixture can hand it to the test."""
+        mark = item.get_closest_marker(MARKER)
+        if mark is None:
+            return
+        path = _cassette_path(item, mark)
+        mode = MODES[str(item.config.getoption(OPTION))]
+        if mode == "auto":
+            mode = "replay" if path.exists() else "record"
+        kwargs: dict[str, Any] = dict(mark.kwargs)
+        if mode == "record":
+            item.stash[_ACTIVE] = Recorder(agent_version=kwargs.get("agent_version"))
+            return
+        problem = None
+        try:
+            item.stash[_ACTIVE] = replay(path, answer_tools=kwargs.get("answer_tools", ()),
+                                         ignore=kwargs.get("ignore", ()), fork=kwargs.get("fork"),
+                                         agent_version=kwargs.get("agent_version"))
+        except CassetteError as exc:
+            problem = str(exc)
+        if problem is not None:
+            pytest.fail(problem, pytrace=False)  # a setup error: the test cannot run without its cassette
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        active = item.stash.get(_ACTIVE, None)
+        if active is None:
+            return (yield)
+        with active:
+            result = yield
+        if isinstance(active, Recorder):
+            mark = item.get_closest_marker(MARKER)
+            assert mark is not None
+            active.save(_cassette_path(item, mark))  # only reached when the test passed
+        return result
+
+    @pytest.fixture
+    def agent_replay(self, request: pytest.FixtureRequest) -> Replayer | Recorder:
+        """The replayer (or, while recording, the recorder) of this ``agent_replay`` test."""
+        active = request.node.stash.get(_ACTIVE, None)
+        if active is None:
+            pytest.fail(f"the agent_replay fixture needs @pytest.mark.{MARKER}(path) on the test", pytrace=False)
+        return active

@@ -1,0 +1,97 @@
+"""Divergence: the first step the agent takes that the recording does not have fails the replay, readably."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Agent
+from openai import OpenAI
+
+from agentops_otel.testing import Cassette, DivergenceError, OpenAIServer, record, replay
+
+
+@pytest.fixture
+def cassette(agent: Agent, client: OpenAI) -> Cassette:
+    with record() as rec:
+        agent.run(client)
+    return rec.cassette()
+
+
+@pytest.fixture
+def dead(dead_url: str) -> OpenAI:
+    return OpenAI(base_url=dead_url, api_key="unused", max_retries=0)
+
+
+def test_other_messages_fail_with_a_diff_and_both_stories(cassette: Cassette, dead: OpenAI) -> None:
+    """Another question: the first LLM step diverges; the message has the diff and both replays to there."""
+    with pytest.raises(DivergenceError) as err, replay(cassette):
+        Agent().run(dead, "who is 2093?")
+    text = str(err.value)
+    assert err.value.index == 0
+    assert "the llm gpt-4o-mini request differs from the recording" in text
+    assert '-          "content": "who is 4417?",' in text
+    assert '+          "content": "who is 2093?",' in text
+    assert "Recorded, steps 0-0:" in text and "Actual, steps 0-0:" in text
+
+
+def test_other_tool_arguments_fail_at_the_tool_step(cassette: Cassette, dead: OpenAI) -> None:
+    """The tool called with another id diverges at that step, after a matching LLM step."""
+    agent = Agent()
+    with pytest.raises(DivergenceError) as err, replay(cassette):
+        dead.chat.completions.create(model="gpt-4o-mini", temperature=0.0,
+                                     messages=[{"role": "user", "content": "who is 4417?"}])
+        agent.lookup_customer("2093")
+    assert err.value.index == 1
+    assert "tool lookup_customer was called with other arguments" in str(err.value)
+    assert '+  "customer_id": "2093"' in str(err.value)
+    assert agent.tool_runs == []  # a divergent tool call is not run
+
+
+def test_another_step_kind_names_both(cassette: Cassette, dead: OpenAI) -> None:
+    """A tool where the recording has an LLM call: the error names what each side did."""
+    with pytest.raises(DivergenceError, match="the recording has llm gpt-4o-mini here, the agent called tool "
+                                              "lookup_customer"), replay(cassette):
+        Agent().lookup_customer("4417")
+
+
+def test_an_extra_call_is_refused_never_sent(cassette: Cassette, client: OpenAI, server: OpenAIServer) -> None:
+    """A call after the last recorded step fails; nothing reaches the server even though it is up."""
+    sent = len(server.requests)
+    with pytest.raises(DivergenceError, match="after the last recorded step"), replay(cassette):
+        Agent().run(client)
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "more"}])
+    assert len(server.requests) == sent
+
+
+def test_an_agent_that_stops_early_fails_at_exit(cassette: Cassette, dead: OpenAI) -> None:
+    """Fewer steps than recorded is a divergence too, named by the first step that never came."""
+    with pytest.raises(DivergenceError, match="the agent finished, but the recording continues with tool "
+                                              "lookup_customer"), replay(cassette):
+        dead.chat.completions.create(model="gpt-4o-mini", temperature=0.0,
+                                     messages=[{"role": "user", "content": "who is 4417?"}])
+
+
+def test_a_swallowed_divergence_still_fails(cassette: Cassette, dead: OpenAI) -> None:
+    """An agent that catches every exception cannot hide the divergence: it is raised again at exit."""
+    with pytest.raises(DivergenceError), replay(cassette):
+        try:
+            Agent().run(dead, "who is 2093?")
+        except Exception:
+            pass
+
+
+def test_matching_is_strict_by_default(cassette: Cassette, dead: OpenAI) -> None:
+    """Another temperature alone is a divergence unless ignored."""
+    with pytest.raises(DivergenceError, match="temperature"), replay(cassette):
+        Agent().run(dead, temperature=0.7)
+
+
+def test_ignored_fields_may_differ(cassette: Cassette, dead: OpenAI) -> None:
+    """ignore=["temperature"] lets the temperature change and checks everything else."""
+    with replay(cassette, ignore=["temperature"]):
+        Agent().run(dead, temperature=0.7)
+
+
+def test_dotted_ignore_paths_take_wildcards(cassette: Cassette, dead: OpenAI) -> None:
+    """A dotted path with * ignores one field at one place (here: the first user message's text)."""
+    with replay(cassette, ignore=["messages.*.parts.*.content"]):
+        Agent().run(dead, "who is 2093?")

@@ -1,0 +1,103 @@
+"""Recording: every LLM exchange (sync, async, streamed) and tool call, whole, masked, in a stable file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Agent
+from openai import AsyncOpenAI, OpenAI
+
+from agentops_otel import semconv
+from agentops_otel.testing import LLMStep, ToolStep, load_cassette, record
+
+
+def test_sync_call_is_recorded_with_request_view_and_body(agent: Agent, client: OpenAI) -> None:
+    """A plain chat call becomes an LLM step: the request as the trace shows it, the answer as sent."""
+    with record() as rec:
+        agent.run(client, stream=False)
+    first = rec.steps[0]
+    assert isinstance(first, LLMStep)
+    assert first.endpoint == "/chat/completions"
+    assert first.request["model"] == "gpt-4o-mini"
+    assert first.request["params"]["temperature"] == 0.0
+    assert first.request["messages"] == [{"role": "user", "parts": [{"type": "text", "content": "who is 4417?"}]}]
+    assert first.status == 200 and first.body["object"] == "chat.completion"
+
+
+def test_stream_is_recorded_as_events(agent: Agent, client: OpenAI) -> None:
+    """A streamed answer is kept as its server-sent events, in order, ending with [DONE]."""
+    with record() as rec:
+        agent.run(client)
+    last = rec.steps[-1]
+    assert isinstance(last, LLMStep) and last.body is None and last.events is not None
+    assert last.events[-1] == {"data": "[DONE]"}
+    assert any(e["data"].get("usage") for e in last.events if isinstance(e["data"], dict))
+
+
+async def test_async_calls_and_streams_are_recorded(agent: Agent, aclient: AsyncOpenAI) -> None:
+    """The async client's calls are recorded like the sync ones, the stream as events."""
+    with record() as rec:
+        await agent.arun(aclient)
+    kinds = [type(s).__name__ for s in rec.steps]
+    assert kinds == ["LLMStep", "ToolStep", "LLMStep"]
+    assert isinstance(rec.steps[0], LLMStep) and rec.steps[0].body["object"] == "chat.completion"
+    assert isinstance(rec.steps[2], LLMStep) and rec.steps[2].events
+
+
+def test_tool_arguments_and_result_are_recorded_and_secrets_stay_masked(agent: Agent, client: OpenAI) -> None:
+    """The tool's named arguments and result are recorded whole; a secret argument is masked."""
+    with record() as rec:
+        agent.run(client)
+    step = rec.steps[1]
+    assert isinstance(step, ToolStep)
+    assert step.name == "lookup_customer" and step.tool_type == "tool"
+    assert step.arguments["customer_id"] == "4417"
+    assert step.arguments["api_key"] == "[REDACTED]"
+    assert step.result == {"id": "4417", "plan": "pro"}
+
+
+def test_saved_cassette_is_stable_sorted_json_with_one_event_per_line(agent: Agent, client: OpenAI,
+                                                                      tmp_path: Path) -> None:
+    """Saving twice gives the same bytes; keys are sorted; each stream event sits on one line."""
+    with record() as rec:
+        agent.run(client)
+    a = rec.save(tmp_path / "a.json").read_text()
+    b = rec.save(tmp_path / "b.json").read_text()
+    assert a == b
+    assert "sk-live" not in a
+    doc = json.loads(a)
+    assert list(doc) == sorted(doc)
+    event_lines = [line for line in a.splitlines() if line.strip().startswith('{"data"')]
+    assert len(event_lines) == len(rec.steps[-1].events)  # type: ignore[union-attr, arg-type]
+    assert load_cassette(tmp_path / "a.json").steps == rec.steps
+
+
+def test_where_says_the_trace_suffices_when_content_fits(agent: Agent, client: OpenAI) -> None:
+    """With capture on and every value under the bound, the trace itself is the recording."""
+    with record() as rec:
+        agent.run(client)
+    where, why = rec.where()
+    assert where == "trace" and "whole" in why
+
+
+def test_where_asks_for_a_cassette_when_a_value_was_cut(agent: Agent, client: OpenAI,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value over AGENTOPS_OTEL_MAX_VALUE_CHARS is cut in the trace: a cassette is needed, and says why."""
+    monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, "20")
+    with record() as rec:
+        agent.run(client)
+    where, why = rec.where()
+    assert where == "cassette"
+    assert "over 20 characters" in why and "lookup_customer" in why
+    assert rec.cassette().why == why
+
+
+def test_where_asks_for_a_cassette_when_capture_is_off(agent: Agent, client: OpenAI,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without content capture the trace holds no content: the cassette says so."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "no_content")
+    with record() as rec:
+        agent.run(client)
+    assert rec.where() == ("cassette", "content capture is no_content (the trace holds no span content)")
