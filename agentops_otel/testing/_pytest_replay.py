@@ -99,7 +99,7 @@ class ReplayPlugin:
     @pytest.fixture
     def agent_replay(self, request: pytest.FixtureRequest) -> Replayer | Recorder:
         """The replayer (or, while recording, the recorder) of this ``agent_replay`` test."""
-        active = request.node.stash.get(_ACTIVE, None)
+        active: Replayer | Recorder | None = request.node.stash.get(_ACTIVE, None)
         if active is None:
             pytest.fail(f"the agent_replay fixture needs @pytest.mark.{MARKER}(path) on the test", pytrace=False)
         return active
