@@ -1,4 +1,4 @@
-"""``agentops-otel``: replay, list, diff and gate agent sessions from a file, Jaeger or Tempo.
+"""``agentops-otel``: replay, list, diff and gate agent sessions from a file, Jaeger or Tempo; export one as a test.
 
 The CLI is the CI-facing side of the package: ``gate`` is the session-failure-rate check a pipeline
 runs after the agent tests, ``replay``/``diff`` are what a developer runs on the session link from a
@@ -161,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("a", help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", help="read B from another source (default: --source)")
+
+    ex = sub.add_parser("export-test", parents=[source], help="turn a session into a pytest regression test",
+                        description="Write a pytest file and its cassette that replay the session through the "
+                        "agent's entry point and assert what it did (calls in order, end state, cost bound).")
+    ex.add_argument("id", help="session id (the agent's session)")
+    ex.add_argument("--call", required=True, metavar="MODULE:FUNCTION", help="the agent's entry point")
+    ex.add_argument("--args", metavar="JSON", help="its arguments as a JSON list (default: the first recorded "
+                    "call's single text argument)")
+    ex.add_argument("--out", metavar="PATH", help="test file to write (default tests/test_session_<id>.py)")
+    ex.add_argument("--run-tools", action="store_true", help="run tools for real instead of answering them "
+                    "from the recording")
+    ex.add_argument("--agent-version", help="pin the cassette to this agent version")
     return parser
 
 
@@ -397,11 +409,38 @@ def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
     return EXIT_OK if diff.same else EXIT_BOUND
 
 
+def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    from agentops_otel.testing._cassette import CassetteError
+    from agentops_otel.testing._export_test import export_test
+    from agentops_otel.testing._from_trace import cassette_from_timeline
+
+    try:
+        call_args = None if args.args is None else json.loads(args.args)
+    except ValueError as exc:
+        raise CliError(f"--args is not JSON: {exc}") from None
+    if call_args is not None and not isinstance(call_args, list):
+        raise CliError("--args must be a JSON list, e.g. '[\"I was charged twice\"]'")
+    try:
+        cassette = cassette_from_timeline(reader.session(args.id), source=reader.uri,
+                                          agent_version=args.agent_version)
+        target = args.out or f"tests/test_session_{re.sub(r'[^0-9a-zA-Z]+', '_', args.id)[:12]}.py"
+        done = export_test(cassette, target, call=args.call, args=call_args, source=reader.uri,
+                           run_tools=args.run_tools)
+    except CassetteError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the test: {exc}") from None
+    print(f"wrote {done.test_path} ({done.test_name}) and {done.cassette_path} "
+          f"({len(cassette.steps)} steps)", file=out)
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Reader, TextIO, TextIO], int]] = {
     "replay": cmd_replay,
     "sessions": cmd_sessions,
     "gate": cmd_gate,
     "diff": cmd_diff,
+    "export-test": cmd_export_test,
 }
 
 

@@ -39,6 +39,9 @@ class CassetteError(Exception):
     """A cassette that cannot be replayed: missing, truncated, hand-edited, of another agent version."""
 
 
+CassetteError.__module__ = "agentops_otel.testing"
+
+
 class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     """One model call: the request as the trace shows it, the answer as the provider sent it."""
 

@@ -150,15 +150,22 @@ class DivergenceError(AssertionError):
     hint: str = field(default="")
 
     def __post_init__(self) -> None:
-        super().__init__(self.render())
+        super().__init__(self.headline())
+        self.add_note(self.details())  # shown by pytest and tracebacks; str() stays one line for end reasons
 
     def __str__(self) -> str:
-        return self.render()
+        return self.headline()
+
+    def headline(self) -> str:
+        where = f"replay of {self.where}" if self.where else "replay"
+        return f"{where} diverged at step {self.index}: {self.reason}"
 
     def render(self) -> str:
-        head = f"replay of {self.where} diverged at step {self.index}: {self.reason}" if self.where else \
-            f"replay diverged at step {self.index}: {self.reason}"
-        lines = [head]
+        """The headline and the details: what the test report shows."""
+        return f"{self.headline()}\n{self.details()}"
+
+    def details(self) -> str:
+        lines: list[str] = []
         if self.diff:
             lines += ["", "Recorded vs actual:", self.diff]
         lines += ["", f"Recorded, steps 0-{self.index}:"]
@@ -174,3 +181,5 @@ class DivergenceError(AssertionError):
 def _column(items: Iterable[str]) -> list[str]:
     out = list(items)
     return out or ["  (none)"]
+
+DivergenceError.__module__ = "agentops_otel.testing"  # how tracebacks and replays name it

@@ -368,5 +368,6 @@ def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | b
             raise CassetteError(f"cassette was recorded with agent version {cassette.agent_version!r}, "
                                 f"this is {agent_version!r}")
     else:
-        loaded, name = load(cassette, agent_version=agent_version), str(cassette)
+        rel = os.path.relpath(cassette)
+        loaded, name = load(cassette, agent_version=agent_version), rel if not rel.startswith("..") else str(cassette)
     return Replayer(loaded, answer_tools=answer_tools, ignore=ignore, fork=fork, name=name)

@@ -25,7 +25,7 @@ def test_other_messages_fail_with_a_diff_and_both_stories(cassette: Cassette, de
     """Another question: the first LLM step diverges; the message has the diff and both replays to there."""
     with pytest.raises(DivergenceError) as err, replay(cassette):
         Agent().run(dead, "who is 2093?")
-    text = str(err.value)
+    text = err.value.render()
     assert err.value.index == 0
     assert "the llm gpt-4o-mini request differs from the recording" in text
     assert '-          "content": "who is 4417?",' in text
@@ -41,8 +41,8 @@ def test_other_tool_arguments_fail_at_the_tool_step(cassette: Cassette, dead: Op
                                      messages=[{"role": "user", "content": "who is 4417?"}])
         agent.lookup_customer("2093")
     assert err.value.index == 1
-    assert "tool lookup_customer was called with other arguments" in str(err.value)
-    assert '+  "customer_id": "2093"' in str(err.value)
+    assert "tool lookup_customer was called with other arguments" in err.value.render()
+    assert '+  "customer_id": "2093"' in err.value.render()
     assert agent.tool_runs == []  # a divergent tool call is not run
 
 

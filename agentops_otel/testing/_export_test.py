@@ -1,0 +1,123 @@
+"""A recorded session as a regression test: a pytest file plus its cassette, written in one step.
+
+The test replays the session through the agent's own entry point and pins the behaviour the session
+showed: the order of its tool and action calls, its end state (and the exception a failed session
+raised), and its cost with some headroom. Tools are answered from the recording by default, because
+a production session's tools (databases, payment APIs) rarely run in CI; ``run_tools=True`` lets
+them run for real. Once the agent is changed on purpose, ``--record-mode=record`` re-records it.
+
+The generated file is plain code using the public API, meant to be read, committed and edited.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._cassette import Cassette, CassetteError, ToolStep
+
+__all__ = ["ExportedTest", "export_test", "infer_args"]
+
+_COST_HEADROOM = 1.5
+"""The exported cost bound: the recorded cost times this (prices and token counts wobble a little)."""
+
+
+@dataclass(frozen=True)
+class ExportedTest:
+    test_path: Path
+    cassette_path: Path
+    test_name: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "session"
+
+
+def infer_args(cassette: Cassette) -> list[Any]:
+    """The agent's input, when the first recorded call took a single text argument (its message)."""
+    for step in cassette.steps:
+        if isinstance(step, ToolStep):
+            values = list(step.arguments.values())
+            if len(values) == 1 and isinstance(values[0], str):
+                return values
+            break
+    raise CassetteError("cannot tell the agent's input from the recording: pass --args '[...]' (a JSON list)")
+
+
+def _raised(cassette: Cassette) -> str | None:
+    """The exception a failed session raised out of the agent: the last recorded error, if a builtin."""
+    for step in reversed(cassette.steps):
+        if isinstance(step, ToolStep) and step.error is not None:
+            name = step.error["type"]
+            cls = getattr(builtins, name, None)
+            return name if isinstance(cls, type) and issubclass(cls, BaseException) else "Exception"
+    return "Exception"
+
+
+def _names(cassette: Cassette) -> list[str]:
+    return [s.name for s in cassette.steps if isinstance(s, ToolStep)]
+
+
+def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
+                source: str, run_tools: bool) -> str:
+    """The pytest module's text."""
+    module, _, function = call.partition(":")
+    if not module or not function or not function.isidentifier():
+        raise CassetteError(f"--call must be module:function (got {call!r})")
+    info = cassette.session
+    state = info.end_state
+    lines = [
+        f'"""Regression test exported from session {info.id} ({info.name or "unnamed"}, {state or "unknown"}).',
+        "",
+        f"Read from {source}.",
+        f"The cassette {cassette_ref} holds its steps; the test replays them through {call}",
+        "and asserts what the session did. Re-record after an intended change:",
+        "    pytest THIS_FILE --record-mode=record",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import pytest",
+        "",
+        "from agentops_otel import Session",
+        "from agentops_otel.testing import assert_called_in_order, assert_cost_below, assert_ended_with, sessions_in",
+        f"from {module} import {function}",
+        "",
+        f"ARGS = {json.dumps(args, ensure_ascii=False)}",
+        f"CALLS = {json.dumps(_names(cassette), ensure_ascii=False)}",
+        "",
+        "",
+        f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools={not run_tools!r})",
+        f"def {test_name}(agent_session: Session) -> None:",
+        f'    """Session {info.id}: the same calls in the same order, ending {state or "as recorded"}."""',
+    ]
+    if state == "Fail":
+        lines += [f"    with pytest.raises({_raised(cassette)}):", f"        {function}(*ARGS)"]
+    else:
+        lines += [f"    {function}(*ARGS)"]
+    lines += ["", "    assert_called_in_order(agent_session, CALLS)"]
+    if state:
+        lines += ["    [agent] = sessions_in(agent_session)", f"    assert_ended_with(agent, {state!r})"]
+    if info.cost_usd:
+        bound = float(f"{info.cost_usd * _COST_HEADROOM:.3g}")
+        lines += [f"    assert_cost_below(agent_session, {bound!r})  # recorded: ${info.cost_usd:.8f}"]
+    return "\n".join(lines) + "\n"
+
+
+def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[Any] | None = None,
+                source: str = "", run_tools: bool = False) -> ExportedTest:
+    """Write ``out`` (a test module) and its cassette in ``cassettes/`` beside it."""
+    test_path = Path(out)
+    short = _slug(cassette.session.id or "session")[:12]
+    cassette_ref = f"cassettes/{test_path.stem}.json"
+    name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
+    text = render_test(cassette, call=call, args=args if args is not None else infer_args(cassette),
+                       cassette_ref=cassette_ref, test_name=name, source=source, run_tools=run_tools)
+    cassette_path = cassette.save(test_path.parent / cassette_ref)
+    test_path.parent.mkdir(parents=True, exist_ok=True)
+    test_path.write_text(text, encoding="utf-8")
+    return ExportedTest(test_path, cassette_path, name)

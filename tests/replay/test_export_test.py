@@ -1,0 +1,102 @@
+"""``agentops-otel export-test``: a session read back from an OTLP file becomes a passing, offline pytest file."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel
+from agentops_otel import get_session
+from agentops_otel._otlp_json import encode_batch
+from agentops_otel.cli import main
+from agentops_otel.testing import OpenAIServer
+from examples.support_agent import agent
+from examples.support_agent.fake_llm import support_llm_responder
+
+REPO = Path(agentops_otel.__file__).parents[1]
+CALL = "examples.support_agent.agent:run_support_agent"
+
+
+@pytest.fixture
+def support_llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    """The example agent's two clients pointed at a local server answering like a plausible model."""
+    with OpenAIServer() as server:
+        server.set_responder(support_llm_responder)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
+        monkeypatch.setattr(openai, "base_url", server.base_url + "/")
+        monkeypatch.setattr(openai, "api_key", "sk-local-test")
+        monkeypatch.setattr(agent, "_client", None)
+        yield server
+
+
+def _session_file(message: str, tmp_path: Path, exporter: InMemorySpanExporter) -> tuple[str, Path]:
+    exporter.clear()
+    try:
+        agent.run_support_agent(message)
+    except ValueError:
+        pass
+    session = get_session()
+    assert session is not None
+    path = tmp_path / "traces.jsonl"
+    path.write_bytes(encode_batch(exporter.get_finished_spans()) + b"\n")
+    return session.id, path
+
+
+def _run_offline(test: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(test.parent)}  # no key, no base URL
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test),
+                           "-o", "asyncio_default_fixture_loop_scope=function"],
+                          cwd=test.parent, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.usefixtures("support_llm")
+def test_exported_session_passes_offline(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """A billing session exported from the OTLP file replays through the agent with no server and no key."""
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    out = io.StringIO()
+    test = tmp_path / "suite" / "test_billing.py"
+    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)], stdout=out) == 0
+    assert "wrote" in out.getvalue() and (tmp_path / "suite" / "cassettes" / "test_billing.json").is_file()
+    text = test.read_text()
+    assert 'CALLS = ["classify_intent", "fetch_customer_data", "lookup_invoices", "session_complete"]' in text
+    assert "assert_ended_with(agent, 'Success')" in text and "assert_cost_below(agent_session" in text
+    run = _run_offline(test)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.usefixtures("support_llm")
+def test_exported_failing_session_pins_the_failure(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """A session that failed (no account id) becomes a test expecting the same ValueError and Fail."""
+    sid, traces = _session_file("I was charged twice for my subscription", tmp_path, span_exporter)
+    test = tmp_path / "suite" / "test_no_account.py"
+    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+                stdout=io.StringIO()) == 0
+    text = test.read_text()
+    assert "with pytest.raises(ValueError):" in text and "assert_ended_with(agent, 'Fail')" in text
+    run = _run_offline(test)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_export_of_a_session_without_content_says_what_is_missing(tmp_path: Path,
+                                                                  span_exporter: InMemorySpanExporter,
+                                                                  support_llm: OpenAIServer,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without captured content the command fails (exit 2) naming the steps, and writes nothing."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "no_content")
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    err = io.StringIO()
+    test = tmp_path / "suite" / "test_x.py"
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert "cannot be replayed from its trace" in err.getvalue()
+    assert "step 1 (llm gpt-4o-mini): no input messages" in err.getvalue()
+    assert not test.exists()
