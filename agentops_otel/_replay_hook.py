@@ -44,6 +44,7 @@ def _describe(step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple
 
 def call(step: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run ``fn`` through the installed hook (which may answer without running it)."""
+    __tracebackhide__ = True
     current = hook
     if current is None:
         return fn(*args, **kwargs)
@@ -53,6 +54,7 @@ def call(step: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 
 async def acall(step: Any, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...],
                 kwargs: dict[str, Any]) -> Any:
+    __tracebackhide__ = True
     current = hook
     if current is None:
         return await fn(*args, **kwargs)
@@ -62,6 +64,7 @@ async def acall(step: Any, fn: Callable[..., Awaitable[Any]], args: tuple[Any, .
 
 def event(recorded: Any) -> None:
     """Show an event passed to ``agentops.record`` to the installed hook (actions and tools only)."""
+    __tracebackhide__ = True
     current = hook
     if current is None:
         return

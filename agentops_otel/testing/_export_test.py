@@ -74,8 +74,8 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f'"""Regression test exported from session {info.id} ({info.name or "unnamed"}, {state or "unknown"}).',
         "",
         f"Read from {source}.",
-        f"The cassette {cassette_ref} holds its steps; the test replays them through {call}",
-        "and asserts what the session did. Re-record after an intended change:",
+        f"The cassette {cassette_ref} holds its steps; the test replays them through",
+        f"{call} and asserts what the session did. Re-record after an intended change:",
         "    pytest THIS_FILE --record-mode=record",
         '"""',
         "",
@@ -112,7 +112,7 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
                 source: str = "", run_tools: bool = False) -> ExportedTest:
     """Write ``out`` (a test module) and its cassette in ``cassettes/`` beside it."""
     test_path = Path(out)
-    short = _slug(cassette.session.id or "session")[:12]
+    short = _slug(cassette.session.id or "session")[:8]
     cassette_ref = f"cassettes/{test_path.stem}.json"
     name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
     text = render_test(cassette, call=call, args=args if args is not None else infer_args(cassette),

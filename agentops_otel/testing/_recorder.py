@@ -261,15 +261,15 @@ class Recorder:
     def cassette(self, session: SessionInfo | None = None) -> Cassette:
         import importlib.metadata as md
 
+        with self._lock:
+            steps = list(self.steps)
         sdk: dict[str, str] = {}
-        for dist in ("openai", "anthropic", "agentops-otel-replay"):
+        for dist in [*sorted({s.provider for s in steps if isinstance(s, LLMStep)}), "agentops-otel-replay"]:
             try:
                 sdk[dist] = md.version(dist)
             except md.PackageNotFoundError:
                 pass
         _, why = self.where()
-        with self._lock:
-            steps = list(self.steps)
         return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session, sdk=sdk)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:

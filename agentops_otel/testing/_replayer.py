@@ -177,6 +177,7 @@ class Replayer:
     # --- LLM calls ----------------------------------------------------------------------------
     def _llm_step(self, ex: Exchange) -> tuple[LLMStep | None, Any]:
         """The recorded step answering this request (None: forward to the provider)."""
+        __tracebackhide__ = True
         with self._lock:
             if self.divergence is not None:
                 raise self.divergence
@@ -229,6 +230,7 @@ class Replayer:
         return expected, None
 
     def _respond(self, ex: Exchange, step: LLMStep, replaced: Any) -> Any:
+        __tracebackhide__ = True
         if replaced is not None:
             status, content, ctype = replaced
         elif step.events is not None:
@@ -240,12 +242,14 @@ class Replayer:
         return ex.response(status, content, ctype)
 
     def send(self, exchange: Exchange, send: Callable[[], Any]) -> Any:
+        __tracebackhide__ = True
         step, replaced = self._llm_step(exchange)
         if step is None:
             return send()  # a fork that asked to go live
         return self._respond(exchange, step, replaced)
 
     async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any:
+        __tracebackhide__ = True
         step, replaced = self._llm_step(exchange)
         if step is None:
             return await send()
@@ -254,6 +258,7 @@ class Replayer:
     # --- tools ----------------------------------------------------------------------------
     def _tool_step(self, kind: str, name: str, arguments: dict[str, Any]) -> tuple[ToolStep | None, bool]:
         """(recorded step, answer from it?) — or raise where the agent left the recording."""
+        __tracebackhide__ = True
         with self._lock:
             if self.divergence is not None:
                 raise self.divergence
@@ -285,6 +290,7 @@ class Replayer:
             return expected, answer
 
     def _answer(self, step: ToolStep) -> Any:
+        __tracebackhide__ = True
         if step.index == self._fork_index and self.fork is not None:
             if self.fork.tool_error is not None:
                 raise self.fork.tool_error
@@ -297,6 +303,7 @@ class Replayer:
 
     def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
         """A hand-recorded event is the agent's output: its returns are checked like arguments."""
+        __tracebackhide__ = True
         step, _ = self._tool_step(kind, name, arguments)
         if step is None:
             return
@@ -307,6 +314,7 @@ class Replayer:
                 raise self._diverge(step, diff, f"{kind} {name} recorded another result")
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
+        __tracebackhide__ = True
         step, answer = self._tool_step(kind, name, arguments)
         if step is not None and answer:
             return self._answer(step)
@@ -314,6 +322,7 @@ class Replayer:
 
     async def acall(self, kind: str, name: str, arguments: dict[str, Any],
                     run: Callable[[], Awaitable[Any]]) -> Any:
+        __tracebackhide__ = True
         step, answer = self._tool_step(kind, name, arguments)
         if step is not None and answer:
             return self._answer(step)

@@ -66,6 +66,7 @@ _patched: list[tuple[type, str, Any]] = []
 
 def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        __tracebackhide__ = True
         request = args[0] if args else kwargs["request"]
         stream = bool(kwargs.get("stream", False))
         return handler.send(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
@@ -76,6 +77,7 @@ def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
 def _async_wrapper(provider: Provider, handler: Handler) -> Callable[..., Awaitable[Any]]:
     async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
+        __tracebackhide__ = True
         request = args[0] if args else kwargs["request"]
         stream = bool(kwargs.get("stream", False))
         return await handler.asend(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
