@@ -32,11 +32,11 @@ from ._variations import VariantResult, VariationReport, run_variations
 __all__ = [
     "AgentAssertionError",
     "AnthropicServer",
-    "IncompleteCostWarning",
     "Cassette",
     "CassetteError",
     "DivergenceError",
     "Fork",
+    "IncompleteCostWarning",
     "LLMStep",
     "OpenAIServer",
     "Recorder",

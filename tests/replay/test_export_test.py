@@ -57,6 +57,7 @@ def _run_offline(test: Path) -> subprocess.CompletedProcess[str]:
                           cwd=test.parent, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("support_llm")
 def test_exported_session_passes_offline(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
     """A billing session exported from the OTLP file replays through the agent with no server and no key."""
@@ -72,6 +73,7 @@ def test_exported_session_passes_offline(tmp_path: Path, span_exporter: InMemory
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("support_llm")
 def test_exported_failing_session_pins_the_failure(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
     """A session that failed (no account id) becomes a test expecting the same ValueError and Fail."""

@@ -13,6 +13,7 @@ import agentops_otel
 from agentops_otel.testing import OpenAIServer
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # each scenario runs pytest in a subprocess
 
 TESTS = '''
 import os
