@@ -81,6 +81,8 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     problems.extend(_holes(label, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
                                           (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"))))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
+    if provider != semconv.PROVIDER_OPENAI:
+        problems.append(f"{label}: a {provider} answer cannot be rebuilt from the trace yet (record a cassette)")
     view = mask(request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES}))
     outputs = from_json(attrs.get(semconv.GEN_AI_OUTPUT_MESSAGES))
     messages = outputs if isinstance(outputs, list) else []

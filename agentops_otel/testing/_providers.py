@@ -38,7 +38,9 @@ class Provider:
 
     name: str
     targets: tuple[tuple[str, str, bool], ...]
-    """``(module, class, is_async)`` of the clients whose ``send_method`` is patched."""
+    """``(module, class, is_async)`` of the clients whose ``send_method`` is patched: openai's client
+    classes (their ``_send_request``), anthropic's default HTTP client (``send``; a custom
+    ``http_client=`` passed to ``Anthropic()`` is not seen)."""
     send_method: str
     attributes: Callable[[str, Mapping[str, Any]], dict[str, Any]]
     """endpoint, request body -> the GenAI request attributes the trace would carry."""
@@ -68,6 +70,26 @@ def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]
         out["input"] = body.get("input")
     else:
         out = {"body": dict(body)}
+    return out
+
+
+def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Anthropic's request as it is: model, messages and system kept in the provider's own shape."""
+    if not endpoint.endswith("/messages"):
+        return {"body": dict(body)}
+    out: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_CHAT,
+                           semconv.GEN_AI_PROVIDER_NAME: "anthropic"}
+    for key, value in body.items():
+        if key == "model":
+            out[semconv.GEN_AI_REQUEST_MODEL] = value
+        elif key == "messages":
+            out[semconv.GEN_AI_INPUT_MESSAGES] = value
+        elif key == "system":
+            out[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = value
+        elif key == "tools":
+            out[semconv.GEN_AI_TOOL_DEFINITIONS] = value
+        elif key != "metadata":
+            out[_PARAM_PREFIX + key] = value
     return out
 
 
@@ -106,6 +128,13 @@ PROVIDERS: Final = (
         (("openai", "OpenAI", False), ("openai", "AsyncOpenAI", True)),
         "_send_request",
         _openai_attributes,
+    ),
+    Provider(
+        "anthropic",
+        (("anthropic._base_client", "SyncHttpxClientWrapper", False),
+         ("anthropic._base_client", "AsyncHttpxClientWrapper", True)),
+        "send",
+        _anthropic_attributes,
     ),
 )
 

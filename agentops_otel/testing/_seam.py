@@ -59,6 +59,8 @@ class Handler(_replay_hook.ToolHook, Protocol):
     async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any: ...
 
 
+_INHERITED: Any = object()
+"""The patched method was inherited: uninstalling deletes our wrapper instead of restoring one."""
 _lock = threading.Lock()
 _active: Handler | None = None
 _patched: list[tuple[type, str, Any]] = []
@@ -93,9 +95,9 @@ def install(handler: Handler) -> None:
             raise RuntimeError("a recording or replay is already running in this process; finish it first")
         for provider in PROVIDERS:
             for cls, is_async in provider.classes():
-                original = vars(cls).get(provider.send_method)
-                if original is None:
+                if not hasattr(cls, provider.send_method):
                     continue
+                original = vars(cls).get(provider.send_method, _INHERITED)
                 fn = _async_wrapper(provider, handler) if is_async else _sync_wrapper(provider, handler)
                 wrapt.wrap_function_wrapper(cls, provider.send_method, fn)
                 _patched.append((cls, provider.send_method, original))
@@ -109,7 +111,10 @@ def uninstall(handler: Handler) -> None:
         if _active is not handler:
             return
         for cls, method, original in reversed(_patched):
-            setattr(cls, method, original)
+            if original is _INHERITED:
+                delattr(cls, method)
+            else:
+                setattr(cls, method, original)
         _patched.clear()
         _replay_hook.hook = None
         _active = None
