@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,9 @@ from ._seam import Exchange, install, uninstall
 
 __all__ = ["Recorder", "record"]
 
+logger = logging.getLogger("agentops_otel")
+DEFAULT_DIR = ".agentops-otel/cassettes"
+"""Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``."""
 _parent: contextvars.ContextVar[int | None] = contextvars.ContextVar("agentops_replay_parent", default=None)
 
 
@@ -107,6 +111,7 @@ class Recorder:
         self.steps: list[LLMStep | ToolStep] = []
         self._lock = threading.Lock()
         self._cut: list[str] = []
+        self._session: Any = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Recorder:
@@ -117,6 +122,10 @@ class Recorder:
         uninstall(self)
 
     def _add(self, make: Callable[[int], LLMStep | ToolStep]) -> LLMStep | ToolStep:
+        if self._session is None:
+            from .. import current_session
+
+            self._session = current_session()  # the session the agent runs in: the cassette's name
         with self._lock:
             step = make(len(self.steps))
             self.steps.append(step)
@@ -258,6 +267,13 @@ class Recorder:
         return "trace", f"content capture is {capture.value} and no value reached the {config.max_value_chars()}-" \
                         "character bound: the trace holds every step whole"
 
+    def session_info(self) -> SessionInfo:
+        """What the recorded session showed (its id, name, end state, cost, tags), when one was live."""
+        s = self._session
+        if s is None:
+            return SessionInfo()
+        return SessionInfo(s.id, s.name, s.end_state, float(s.cost), list(s.tags))
+
     def cassette(self, session: SessionInfo | None = None) -> Cassette:
         import importlib.metadata as md
 
@@ -270,10 +286,26 @@ class Recorder:
             except md.PackageNotFoundError:
                 pass
         _, why = self.where()
-        return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session, sdk=sdk)
+        return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session or self.session_info(),
+                            sdk=sdk)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
         return self.cassette(session).save(path)
+
+    def save_beside(self, directory: str | Path = DEFAULT_DIR, *, always: bool = False) -> Path | None:
+        """Write ``<directory>/<session id>.json`` only when the trace cannot replay the session.
+
+        Returns the path, or None when the trace holds every step whole (then it is the recording);
+        either way one log line says which and why.
+        """
+        where, why = self.where()
+        sid = self.session_info().id or "session"
+        if where == "trace" and not always:
+            logger.info("agentops_otel: session %s replays from its trace: %s", sid, why)
+            return None
+        path = self.save(Path(directory) / f"{sid}.json")
+        logger.info("agentops_otel: session %s recorded in cassette %s: %s", sid, path, why)
+        return path
 
 
 def _body(raw: bytes) -> Any:

@@ -101,3 +101,21 @@ def test_where_asks_for_a_cassette_when_capture_is_off(agent: Agent, client: Ope
     with record() as rec:
         agent.run(client)
     assert rec.where() == ("cassette", "content capture is no_content (the trace holds no span content)")
+
+
+def test_save_beside_writes_only_when_the_trace_is_not_enough(agent: Agent, client: OpenAI, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole content: no cassette (the trace is the recording); cut content: <dir>/<session id>.json, saying why."""
+    import agentops_otel as agentops
+
+    with agentops.session("whole"), record() as rec:
+        agent.run(client)
+    assert rec.save_beside(tmp_path) is None
+    monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, "20")
+    with agentops.session("cut") as s, record() as rec:
+        agent.run(client)
+    path = rec.save_beside(tmp_path)
+    assert path == tmp_path / f"{s.id}.json"
+    saved = load_cassette(path)
+    assert saved.session.id == s.id and saved.session.name == "cut"
+    assert "over 20 characters" in saved.why
