@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ _NOT_GIVEN: Any = object()
 _BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
                    if isinstance(cls, type) and issubclass(cls, Exception)}
 _DUMMY_KEY = "sk-replay-no-network"
+_KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -101,22 +103,22 @@ class Replayer:
             self._check_finished()
 
     def _ensure_key(self) -> None:
-        """The SDK refuses to build a client without a key; the replay never sends one anywhere."""
-        import openai
-
-        if not os.environ.get("OPENAI_API_KEY"):
-            self._env["OPENAI_API_KEY"] = os.environ.get("OPENAI_API_KEY")
-            os.environ["OPENAI_API_KEY"] = _DUMMY_KEY
-        if openai.api_key is None:
+        """The SDKs refuse to build a request without a key; the replay never sends one anywhere."""
+        for var in _KEY_VARS:
+            if not os.environ.get(var):
+                self._env[var] = os.environ.get(var)
+                os.environ[var] = _DUMMY_KEY
+        openai = sys.modules.get("openai")
+        if openai is not None and getattr(openai, "api_key", "") is None:
             self._env["openai.api_key"] = None
-            openai.api_key = _DUMMY_KEY
+            setattr(openai, "api_key", _DUMMY_KEY)  # noqa: B010 - a module found at run time
 
     def _restore_key(self) -> None:
-        import openai
-
         for key, value in self._env.items():
             if key == "openai.api_key":
-                openai.api_key = value
+                openai = sys.modules.get("openai")
+                if openai is not None:
+                    setattr(openai, "api_key", value)  # noqa: B010
             elif value is None:
                 os.environ.pop(key, None)
             else:

@@ -68,16 +68,18 @@ def _ask(client: anthropic.Anthropic, text: str) -> str:
     return f"{block.text}|{streamed}"
 
 
-def test_anthropic_calls_record_and_replay_offline(messages_url: str, dead_url: str) -> None:
-    """messages.create and messages.stream are recorded as LLM steps and replayed without the server."""
+def test_anthropic_calls_record_and_replay_offline(messages_url: str, dead_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """messages.create and messages.stream are recorded as LLM steps and replayed without the server or a key."""
     with record() as rec:
         live = _ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0), "hi")
     first, second = rec.steps
     assert isinstance(first, LLMStep) and first.provider == "anthropic" and first.endpoint == "/v1/messages"
     assert first.request["messages"] == [{"role": "user", "content": "hi"}]
     assert isinstance(second, LLMStep) and second.events and second.events[0]["event"] == "message_start"
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with replay(rec.cassette()):
-        assert _ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0), "hi") == live
+        assert _ask(anthropic.Anthropic(base_url=dead_url, max_retries=0), "hi") == live
 
 
 def test_anthropic_divergence(messages_url: str, dead_url: str) -> None:
