@@ -74,22 +74,12 @@ def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Anthropic's request as it is: model, messages and system kept in the provider's own shape."""
+    from ..instrument import _anthropic_attrs as attrs
+
     if not endpoint.endswith("/messages"):
         return {"body": dict(body)}
-    out: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_CHAT,
-                           semconv.GEN_AI_PROVIDER_NAME: "anthropic"}
-    for key, value in body.items():
-        if key == "model":
-            out[semconv.GEN_AI_REQUEST_MODEL] = value
-        elif key == "messages":
-            out[semconv.GEN_AI_INPUT_MESSAGES] = value
-        elif key == "system":
-            out[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = value
-        elif key == "tools":
-            out[semconv.GEN_AI_TOOL_DEFINITIONS] = value
-        elif key != "metadata":
-            out[_PARAM_PREFIX + key] = value
+    _, out = attrs.request_attributes(body, body.get("stream") is True)
+    out.update(content_attributes(attrs.message_content(body, _UNBOUNDED)))
     return out
 
 

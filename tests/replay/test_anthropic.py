@@ -75,7 +75,7 @@ def test_anthropic_calls_record_and_replay_offline(messages_url: str, dead_url: 
         live = _ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0), "hi")
     first, second = rec.steps
     assert isinstance(first, LLMStep) and first.provider == "anthropic" and first.endpoint == "/v1/messages"
-    assert first.request["messages"] == [{"role": "user", "content": "hi"}]
+    assert first.request["messages"] == [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
     assert isinstance(second, LLMStep) and second.events and second.events[0]["event"] == "message_start"
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with replay(rec.cassette()):
