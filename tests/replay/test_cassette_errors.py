@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Agent
 from openai import OpenAI
+from replay_helpers import Agent
 
 from agentops_otel.testing import CassetteError, load_cassette, record, replay
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Agent
 from openai import OpenAI
+from replay_helpers import Agent
 
 from agentops_otel.testing import Cassette, CassetteError, Fork, OpenAIServer, record, replay
 

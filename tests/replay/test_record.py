@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Agent
 from openai import AsyncOpenAI, OpenAI
+from replay_helpers import Agent
 
 from agentops_otel import semconv
 from agentops_otel.testing import LLMStep, ToolStep, load_cassette, record

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import Agent
 from openai import AsyncOpenAI, OpenAI
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from replay_helpers import Agent
 
 import agentops_otel as agentops
 from agentops_otel import semconv

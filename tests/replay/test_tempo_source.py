@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import Agent
 from google.protobuf.json_format import MessageToDict
 from openai import OpenAI
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from replay_helpers import Agent
 
 import agentops_otel as agentops
 from agentops_otel.testing import cassette_from_source, replay
