@@ -1,8 +1,11 @@
-"""Shared fixtures: one global TracerProvider for the whole test run, spans captured in memory.
+"""Shared fixtures: each test gets its own TracerProvider and in-memory exporter.
 
-OpenTelemetry allows the global provider to be set once per process, so the suite installs one
-provider with an in-memory exporter (and agentops_otel's session processor, through ``init``) and each
-test gets the exporter cleared.
+OpenTelemetry lets the *global* provider be set only once per process, so the suite installs one
+global provider the first time a test runs (not at import) whose only processor forwards to the
+current test's processors. Spans made through ``agentops_otel`` go to the test's own provider
+(``init(tracer_provider=...)``); spans made through the global API (another instrumentation) reach the
+same exporter. A span that a previous test's leftover thread ends late lands in that test's exporter,
+never in this one's.
 """
 
 from __future__ import annotations
@@ -10,37 +13,62 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel
-
-_EXPORTER = InMemorySpanExporter()
-_PROVIDER = TracerProvider()
-_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-trace.set_tracer_provider(_PROVIDER)
-agentops_otel.init(tracer_provider=_PROVIDER, instrument_llm_calls=False)
+from agentops_otel import processor
 
 
-@pytest.fixture
-def tracer_provider() -> TracerProvider:
-    """The process-wide SDK provider every test's spans go through."""
-    return _PROVIDER
+class _ToCurrentTest(SpanProcessor):
+    """The global provider's processor: hands each span to the processors of the test running now."""
+
+    def __init__(self) -> None:
+        self.targets: tuple[SpanProcessor, ...] = ()
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        for target in self.targets:
+            target.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for target in self.targets:
+            target.on_end(span)
+
+
+@pytest.fixture(scope="session")
+def _global_router() -> _ToCurrentTest:
+    router = _ToCurrentTest()
+    provider = TracerProvider()
+    provider.add_span_processor(router)
+    trace.set_tracer_provider(provider)
+    return router
 
 
 @pytest.fixture(autouse=True)
-def _no_session_leaks() -> Iterator[None]:
-    """A test that leaves a session open must not make the next test's spans its children."""
-    yield
+def _isolated_tracing(_global_router: _ToCurrentTest) -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
+    """A fresh provider and exporter per test, made ``agentops_otel``'s provider for the test."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    agentops_otel.init(tracer_provider=provider, instrument_llm_calls=False)
+    _global_router.targets = (SimpleSpanProcessor(exporter), processor.SessionProcessor())
+    yield provider, exporter
+    # A test that leaves a session open must not make the next test's spans its children.
     while (live := agentops_otel.current_session()) is not None:
         live.end("Indeterminate", "left open by the test")
+    _global_router.targets = ()
 
 
 @pytest.fixture
-def span_exporter() -> Iterator[InMemorySpanExporter]:
+def tracer_provider(_isolated_tracing: tuple[TracerProvider, InMemorySpanExporter]) -> TracerProvider:
+    """This test's SDK provider (``agentops_otel`` sends its spans there)."""
+    return _isolated_tracing[0]
+
+
+@pytest.fixture
+def span_exporter(_isolated_tracing: tuple[TracerProvider, InMemorySpanExporter]) -> InMemorySpanExporter:
     """Finished spans of this test only, in the order they ended."""
-    _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
+    return _isolated_tracing[1]
