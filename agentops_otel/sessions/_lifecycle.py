@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -10,9 +11,9 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from .. import config, export, semconv
-from .._guard import fault_point, guard, report
+from .._guard import fault_point, guard
 from ..processor import SESSION_CONTEXT_KEY, register
-from ._context import current_session, latest_live, note_started
+from ._context import current_session
 from ._session import Session
 
 
@@ -79,16 +80,22 @@ def start_session(
     if parent is not None:
         with parent._lock:
             parent._children.append(session)
-    note_started(session)
     return session
 
 
 def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
                 *, session: Session | None = None, **_agentops_kwargs: Any) -> Session | None:
-    """End the given (or current) session. Returns it, or ``None`` when there was nothing to end."""
-    target = session or current_session() or latest_live()
+    """End the given (or this context's current) session and return it.
+
+    Where no session is open in this thread or task (none started here, none inherited), this is a
+    no-op that returns ``None`` and emits a ``RuntimeWarning``: it never ends a session that another
+    thread or task started.
+    """
+    target = session or current_session()
     if target is None:
-        report("end_session", RuntimeError("end_session() called with no active session"))
+        warnings.warn("agentops_otel: end_session() called where no session is open in this thread or "
+                      "task; nothing was ended (sessions follow the context that started them: pass "
+                      "session=... to end another one)", RuntimeWarning, stacklevel=2)
         return None
     target.end(end_state, end_state_reason)
     return target
