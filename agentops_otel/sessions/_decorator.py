@@ -1,10 +1,19 @@
-"""``session(...)``: a session as a context manager or a decorator."""
+"""``session(...)``: a session as a context manager or a decorator.
+
+One ``session(...)`` object may be entered by many threads or tasks at once (a decorator's object is
+shared by every call), so the sessions it started are kept per context, never in the object.
+
+A decorated generator (sync or async) runs each step of its body in a context of its own where the
+session is current: the session covers the body from the first step to exhaustion, and the caller's
+code between two steps is not in it.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator, Iterable
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
@@ -15,12 +24,8 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-class session:
-    """A session as a context manager or a decorator (sync and async functions).
-
-    An exception escaping the block ends the session ``Fail`` with the exception recorded, then
-    propagates unchanged; a normal exit ends it ``Success`` unless it was ended explicitly inside.
-    """
+class SessionScope:
+    """What ``session("name", ...)`` returns: a context manager, async context manager and decorator."""
 
     def __init__(self, name: str | None = None, *, tags: Iterable[str] | None = None,
                  new_trace: bool = False, conversation_id: str | None = None,
@@ -28,16 +33,18 @@ class session:
         self._kwargs: dict[str, Any] = dict(tags=tags, new_trace=new_trace,
                                             conversation_id=conversation_id, attributes=attributes)
         self._name = name
-        self._active: list[Session] = []
+        self._active: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
+            "agentops_otel_session_scope", default=())
 
     def __enter__(self) -> Session:
         s = start_session(self._name, **self._kwargs)
-        self._active.append(s)
+        self._active.set((*self._active.get(), s))
         return s
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        s = self._active.pop()
+        *rest, s = self._active.get()
+        self._active.set(tuple(rest))
         s.__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> Session:
@@ -55,15 +62,131 @@ class session:
         name = self._name or getattr(fn, "__name__", "session")
         kwargs = self._kwargs
 
+        def scope() -> SessionScope:
+            return SessionScope(name, **kwargs)
+
+        if inspect.isasyncgenfunction(fn):
+            @functools.wraps(fn)
+            def run_agen(*args: _P.args, **kw: _P.kwargs) -> AsyncGenerator[Any, Any]:
+                return _async_generator_in_session(scope(), fn, args, kw)
+            return run_agen
+
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def run_gen(*args: _P.args, **kw: _P.kwargs) -> Generator[Any, Any, Any]:
+                return (yield from _generator_in_session(scope(), fn, args, kw))
+            return run_gen
+
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def run_async(*args: _P.args, **kw: _P.kwargs) -> Any:
-                with session(name, **kwargs):
+                with scope():
                     return await fn(*args, **kw)
             return run_async
 
         @functools.wraps(fn)
         def run(*args: _P.args, **kw: _P.kwargs) -> Any:
-            with session(name, **kwargs):
+            with scope():
                 return fn(*args, **kw)
         return run
+
+
+def _generator_in_session(scope: SessionScope, fn: Callable[..., Generator[Any, Any, Any]],
+                          args: Any, kw: Any) -> Generator[Any, Any, Any]:
+    ctx = contextvars.copy_context()
+    ctx.run(scope.__enter__)
+    gen = ctx.run(fn, *args, **kw)
+    sent: Any = None
+    thrown: BaseException | None = None
+    while True:
+        try:
+            item = ctx.run(gen.send, sent) if thrown is None else ctx.run(gen.throw, thrown)
+        except StopIteration as stop:
+            ctx.run(scope.__exit__, None, None, None)
+            return stop.value
+        except BaseException as exc:
+            ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        try:
+            sent, thrown = (yield item), None
+        except GeneratorExit:
+            # The consumer stopped early (``break``, ``close()``, garbage collection): not a failure.
+            try:
+                ctx.run(gen.close)
+            finally:
+                ctx.run(scope.__exit__, None, None, None)
+            raise
+        except BaseException as exc:
+            sent, thrown = None, exc
+
+
+async def _async_generator_in_session(scope: SessionScope, fn: Callable[..., AsyncGenerator[Any, Any]],
+                                      args: Any, kw: Any) -> AsyncGenerator[Any, Any]:
+    ctx = contextvars.copy_context()
+    ctx.run(scope.__enter__)
+    agen = ctx.run(fn, *args, **kw)
+    sent: Any = None
+    thrown: BaseException | None = None
+    while True:
+        try:
+            step = agen.asend(sent) if thrown is None else agen.athrow(thrown)
+            item = await _InContext(ctx, step)
+        except StopAsyncIteration:
+            ctx.run(scope.__exit__, None, None, None)
+            return
+        except BaseException as exc:
+            ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        try:
+            sent, thrown = (yield item), None
+        except GeneratorExit:
+            try:
+                await _InContext(ctx, agen.aclose())
+            finally:
+                ctx.run(scope.__exit__, None, None, None)
+            raise
+        except BaseException as exc:
+            sent, thrown = None, exc
+
+
+class _InContext:
+    """Await a coroutine with every one of its steps run in ``ctx`` (the event loop is unaware)."""
+
+    def __init__(self, ctx: contextvars.Context, coro: Awaitable[Any]) -> None:
+        self._ctx = ctx
+        self._coro: Coroutine[Any, Any, Any] = coro  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        sent: Any = None
+        thrown: BaseException | None = None
+        while True:
+            try:
+                if thrown is None:
+                    item = self._ctx.run(self._coro.send, sent)
+                else:
+                    item = self._ctx.run(self._coro.throw, thrown)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                sent, thrown = (yield item), None
+            except BaseException as exc:
+                sent, thrown = None, exc
+
+
+@overload
+def session(name: Callable[_P, _R], /) -> Callable[_P, _R]: ...
+@overload
+def session(name: str | None = None, *, tags: Iterable[str] | None = None, new_trace: bool = False,
+            conversation_id: str | None = None, attributes: dict[str, Any] | None = None) -> SessionScope: ...
+def session(name: Any = None, *, tags: Iterable[str] | None = None, new_trace: bool = False,
+            conversation_id: str | None = None, attributes: dict[str, Any] | None = None) -> Any:
+    """A session as ``with session("name"):``, ``async with``, ``@session("name")`` or bare ``@session``.
+
+    An exception escaping the block ends the session ``Fail`` with the exception recorded, then
+    propagates unchanged; a normal exit ends it ``Success`` unless it was ended explicitly inside.
+    """
+    if callable(name):
+        return SessionScope()(name)
+    return SessionScope(name, tags=tags, new_trace=new_trace, conversation_id=conversation_id,
+                        attributes=attributes)
+

@@ -1,0 +1,184 @@
+"""Sessions belong to the thread or task that started them; ``session(...)`` covers exactly its body."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+@agentops.tool
+def step(x: int) -> int:
+    return x
+
+
+def test_thread_without_session_sees_none_and_cannot_end_another_threads() -> None:
+    """Thread B, which started nothing, gets None and its end_session() leaves A's session alone."""
+    started, checked = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def request_a() -> None:
+        s = agentops.start_session(tags=["user-a"])
+        seen["a"] = s
+        started.set()
+        checked.wait(30)
+        step(1)
+        agentops.end_session("Success")
+
+    def request_b() -> None:
+        started.wait(30)
+        seen["b_get"] = agentops.get_session()
+        with pytest.warns(RuntimeWarning, match="no session is open in this thread or task"):
+            seen["b_end"] = agentops.end_session("Fail", "request B failed")
+        checked.set()
+
+    threads = [threading.Thread(target=request_a), threading.Thread(target=request_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    a = seen["a"]
+    assert isinstance(a, agentops.Session)
+    assert seen["b_get"] is None and seen["b_end"] is None
+    assert (a.end_state, a.end_state_reason, a.tool_calls) == ("Success", None, 1)
+
+
+def test_task_without_session_sees_none_and_cannot_end_another_tasks() -> None:
+    """Task B, which started nothing, gets None and its end_session() leaves task A's session alone."""
+
+    async def main() -> tuple[agentops.Session, object, object]:
+        started, checked = asyncio.Event(), asyncio.Event()
+
+        async def request_a() -> agentops.Session:
+            s = agentops.start_session(tags=["user-a"])
+            started.set()
+            await checked.wait()
+            step(1)
+            agentops.end_session("Success")
+            return s
+
+        async def request_b() -> tuple[object, object]:
+            await started.wait()
+            got = agentops.get_session()
+            with pytest.warns(RuntimeWarning):
+                ended = agentops.end_session("Fail", "request B failed")
+            checked.set()
+            return got, ended
+
+        a, (got, ended) = await asyncio.gather(request_a(), request_b())
+        return a, got, ended
+
+    a, got, ended = asyncio.run(main())
+    assert got is None and ended is None
+    assert (a.end_state, a.end_state_reason, a.tool_calls) == ("Success", None, 1)
+
+
+def test_get_session_after_end_is_this_contexts_last_session_only() -> None:
+    """After end_session(), get_session() here returns that session; another thread still gets None."""
+    s = agentops.start_session("mine")
+    agentops.end_session("Success")
+    other: list[object] = []
+    t = threading.Thread(target=lambda: other.append(agentops.get_session()))
+    t.start()
+    t.join(30)
+    assert agentops.get_session() is s
+    assert other == [None]
+
+
+def test_one_session_object_entered_by_two_tasks_gives_each_its_own() -> None:
+    """A shared session(...) object entered by two concurrent tasks starts two sessions, each ended by its task."""
+    shared = agentops.session("handler")
+
+    async def handle(n: int, delay: float) -> tuple[agentops.Session, str | None]:
+        async with shared as s:
+            await asyncio.sleep(delay)
+            step(n)
+            state_inside = s.end_state
+        return s, state_inside
+
+    async def main() -> list[tuple[agentops.Session, str | None]]:
+        return list(await asyncio.gather(handle(1, 0.0), handle(2, 0.2)))
+
+    (fast, fast_inside), (slow, slow_inside) = asyncio.run(main())
+    assert slow is not fast
+    assert slow_inside is None and fast_inside is None
+    assert (slow.end_state, slow.tool_calls, fast.end_state, fast.tool_calls) == ("Success", 1, "Success", 1)
+
+
+def test_bare_session_decorator_runs_the_body_in_a_session(span_exporter: InMemorySpanExporter) -> None:
+    """@agentops.session without parentheses wraps the function in a session named after it."""
+
+    @agentops.session
+    def handle(x: int) -> str:
+        step(x)
+        return agentops.get_session().name  # type: ignore[union-attr]
+
+    assert handle(3) == "handle"
+    assert [sp.name for sp in span_exporter.get_finished_spans()] == ["execute_tool step", "invoke_agent handle"]
+
+
+def test_session_decorator_covers_a_generators_body(span_exporter: InMemorySpanExporter) -> None:
+    """@session on a generator function: every step of the body is in the session, the caller is not."""
+
+    @agentops.session("stream")
+    def produce() -> Iterator[int]:
+        for i in range(3):
+            yield step(i)
+
+    outside: list[object] = []
+    got = []
+    for value in produce():
+        got.append(value)
+        outside.append(agentops.current_session())
+    spans = span_exporter.get_finished_spans()
+    root = spans[-1]
+    assert got == [0, 1, 2] and outside == [None, None, None]
+    assert root.name == "invoke_agent stream" and root.attributes[semconv.SESSION_TOOL_CALLS] == 3
+    assert all(sp.attributes[semconv.SESSION_ID] == root.attributes[semconv.SESSION_ID] for sp in spans)
+
+
+def test_session_decorator_covers_an_async_generators_body(span_exporter: InMemorySpanExporter) -> None:
+    """@session on an async generator function: every step of the body is in the session, the caller is not."""
+
+    @agentops.session("astream")
+    async def produce() -> AsyncIterator[int]:
+        for i in range(3):
+            await asyncio.sleep(0)
+            yield step(i)
+
+    async def consume() -> tuple[list[int], list[object]]:
+        got, outside = [], []
+        async for value in produce():
+            got.append(value)
+            outside.append(agentops.current_session())
+        return got, outside
+
+    got, outside = asyncio.run(consume())
+    root = span_exporter.get_finished_spans()[-1]
+    assert got == [0, 1, 2] and outside == [None, None, None]
+    assert root.name == "invoke_agent astream" and root.attributes[semconv.SESSION_TOOL_CALLS] == 3
+
+
+def test_generator_failure_ends_its_session_fail_and_propagates() -> None:
+    """An exception raised in a decorated generator's body ends the session Fail and reaches the caller."""
+
+    inside: list[agentops.Session | None] = []
+
+    @agentops.session("broken")
+    def produce() -> Iterator[int]:
+        inside.append(agentops.current_session())
+        yield 1
+        raise LookupError("gone")
+
+    gen = produce()
+    assert next(gen) == 1
+    with pytest.raises(LookupError, match="gone"):
+        next(gen)
+    s = inside[0]
+    assert s is not None and (s.name, s.end_state, s.end_state_reason) == ("broken", "Fail", "LookupError: gone")
