@@ -12,6 +12,7 @@ and a dict lookup, and never raise.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from typing import TYPE_CHECKING, Protocol
@@ -24,6 +25,8 @@ from ._guard import guard, report
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
+
+logger = logging.getLogger("agentops_otel")
 
 SESSION_CONTEXT_KEY = otel_context.create_key("agentops_otel.session")
 """Context key holding the innermost live session; follows contextvars into threads and tasks."""
@@ -68,9 +71,12 @@ def live_sessions() -> list[_LiveSession]:
 
 
 def end_all_live(reason: str) -> None:
-    """At exit: sessions still open end Indeterminate with ``reason``, so their spans are exported."""
+    """At exit: sessions still open end Indeterminate with ``reason`` (each named in a warning), so
+    their spans are exported and the forgotten ``end_session()`` is visible."""
     for s in live_sessions():
         with guard("session.atexit"):
+            logger.warning("agentops_otel: session %r %s was never ended; ending it Indeterminate (%s)",
+                           getattr(s, "name", "session"), s.id, reason)
             s.end(semconv.END_INDETERMINATE, reason)
 
 

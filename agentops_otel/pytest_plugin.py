@@ -24,6 +24,7 @@ import pytest
 
 from agentops_otel import semconv, sessions
 from agentops_otel._guard import guard
+from agentops_otel.processor import live_sessions
 from agentops_otel.sessions import Session, start_session
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class _TestRun:
 
 
 _RUN = pytest.StashKey[_TestRun]()
+_LIVE_BEFORE = pytest.StashKey[frozenset[str]]()
+"""Ids of the sessions already open when the test's setup began (not the test's to end)."""
 _initialised = False
 
 
@@ -111,6 +114,7 @@ def _start(item: pytest.Item) -> _TestRun:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    item.stash[_LIVE_BEFORE] = frozenset(s.id for s in live_sessions())
     if _wanted(item) and _RUN not in item.stash:
         _start(item)
     result = yield
@@ -136,6 +140,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
         None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    # pytest's documented recipe, done for every test: fixtures read request.node.rep_call.failed.
+    setattr(item, f"rep_{report.when}", report)
     run = item.stash.get(_RUN, None)
     if run is None:
         return report
@@ -159,10 +165,29 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         result = yield
     except BaseException as exc:
+        _end_left_open(item)
         _finish(item, f"error in teardown: {type(exc).__name__}: {exc}")
         raise
+    _end_left_open(item)
     _finish(item, None)
     return result
+
+
+def _end_left_open(item: pytest.Item) -> None:
+    """End, innermost first, the sessions this test started and left open, so the next test's are not nested.
+
+    A fixture whose teardown broke, or an agent that crashed before ``end_session()``, leaves its
+    session open in the context the next test runs in; every later session would become its child.
+    """
+    before = item.stash.get(_LIVE_BEFORE, frozenset())
+    run = item.stash.get(_RUN, None)
+    own = run.session if run is not None else None
+    for s in reversed(live_sessions()):
+        if s.id not in before and s is not own and not s.ended:
+            with guard("pytest_plugin.end_left_open"):
+                s.end(semconv.END_INDETERMINATE, f"left open by test {item.nodeid}: ended by the pytest plugin")
+    if own is None:
+        sessions.clear_last_session()
 
 
 def _finish(item: pytest.Item, teardown_error: str | None) -> None:

@@ -1,4 +1,4 @@
-"""The behavioural suite's harness: the local LLM server, the AgentOps-style report hook, the broken agent.
+"""The behavioural suite's harness: the local LLM server, the broken agent.
 
 ``llm_server`` starts :class:`~agentops_otel.testing.OpenAIServer` once per run, answering like a
 plausible model (:func:`examples.support_agent.fake_llm.support_llm_responder`), and points both of
@@ -13,7 +13,7 @@ planted bug fails exactly the tests meant to catch it.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 
 import openai
 import pytest
@@ -52,11 +52,3 @@ def llm_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(agent, "_client", None)  # the explicit client, rebuilt from the variables
     return _support_llm
 
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
-        None, pytest.TestReport, pytest.TestReport]:
-    """pytest's documented recipe that the product story's fixture relies on: ``item.rep_call``."""
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
