@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 logger = logging.getLogger("agentops_otel")
 
@@ -85,3 +85,25 @@ def fault_point(site: str) -> None:
         exc = FaultInjector.armed.get(site) or FaultInjector.armed.get("*")
         if exc is not None:
             raise exc(f"injected fault at {site}")
+
+
+def describe(exc: BaseException) -> str:
+    """``"Type: message"`` for any exception, even one whose ``__str__`` raises; never raises itself.
+
+    The user's exception is about to propagate to them: computing its text must not replace it.
+    """
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<unprintable exception>"
+    return f"{name}: {text}" if text else name
+
+
+def record_exception(span: Any, exc: BaseException) -> None:
+    """``span.record_exception(exc)``, falling back to a plain event when the exception's text raises."""
+    try:
+        span.record_exception(exc)
+    except Exception:
+        span.add_event("exception", {"exception.type": type(exc).__qualname__,
+                                     "exception.message": describe(exc).partition(": ")[2]})

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from agentops_otel import semconv, sessions
-from agentops_otel._guard import guard
+from agentops_otel._guard import describe, guard
 from agentops_otel.processor import live_sessions
 from agentops_otel.sessions import Session, start_session
 
@@ -166,7 +166,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         result = yield
     except BaseException as exc:
         _end_left_open(item)
-        _finish(item, f"error in teardown: {type(exc).__name__}: {exc}")
+        _finish(item, f"error in teardown: {describe(exc)}")
         raise
     _end_left_open(item)
     _finish(item, None)

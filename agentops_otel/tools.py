@@ -19,7 +19,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _replay_hook, config, export, semconv
-from ._guard import fault_point, report
+from ._guard import describe, fault_point, record_exception, report
 from ._serialize import to_json
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -92,9 +92,9 @@ class _Step:
         span, token = started
         try:
             fault_point("tool.error")
-            span.record_exception(exc)
+            record_exception(span, exc)
             span.set_attribute(semconv.ERROR_TYPE, type(exc).__qualname__)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            span.set_status(Status(StatusCode.ERROR, describe(exc)))
         except Exception as err:
             report("tool.error", err)
         self.close(span, token)

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Gene
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
-from ._lifecycle import start_session
+from ._lifecycle import start_session, tag_strings
 from ._session import Session
 
 _P = ParamSpec("_P")
@@ -30,6 +30,7 @@ class SessionScope:
     def __init__(self, name: str | None = None, *, tags: Iterable[str] | None = None,
                  new_trace: bool = False, conversation_id: str | None = None,
                  attributes: dict[str, Any] | None = None) -> None:
+        tag_strings(tags)  # a bad tags= fails where it is written, not at the first call
         self._kwargs: dict[str, Any] = dict(tags=tags, new_trace=new_trace,
                                             conversation_id=conversation_id, attributes=attributes)
         self._name = name

@@ -14,7 +14,19 @@ from .. import config, export, semconv
 from .._guard import fault_point, guard
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._context import current_session
-from ._session import Session
+from ._session import Session, safe_repr
+
+
+def tag_strings(tags: object) -> list[str]:
+    """``tags=`` as a list of strings; a clear ``TypeError`` for a value that is not a tag list."""
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        return [tags]
+    if isinstance(tags, (bytes, bytearray)) or not isinstance(tags, Iterable):
+        raise TypeError(f"start_session(tags=...) takes a string or a list of strings, got "
+                        f"{type(tags).__name__} {safe_repr(tags)}")
+    return [str(t) for t in tags]
 
 
 def start_session(
@@ -36,7 +48,7 @@ def start_session(
     parent_ctx = otel_context.get_current()
     outer = otel_context.get_value(SESSION_CONTEXT_KEY, parent_ctx)
     parent = outer if isinstance(outer, Session) and not outer.ended else None
-    tag_list = [tags] if isinstance(tags, str) else list(tags or ())
+    tag_list = tag_strings(tags)
     defaults = config.state.extra.get("default_tags")
     if isinstance(defaults, list):
         tag_list = [*defaults, *(t for t in tag_list if t not in defaults)]
@@ -44,6 +56,7 @@ def start_session(
         default = config.state.extra.get("service_name")
         name = config.service_name(default if isinstance(default, str) else None)
     session = Session(name, tag_list, parent, conversation_id)
+    new_ctx = otel_context.set_value(SESSION_CONTEXT_KEY, session, parent_ctx)
     with guard("session.start"):
         fault_point("session.start")
         export.ensure_processor()
@@ -72,11 +85,11 @@ def start_session(
         span_ctx = span.get_span_context()
         session.trace_id = trace.format_trace_id(span_ctx.trace_id)
         session.span_id = trace.format_span_id(span_ctx.span_id)
-        new_ctx = trace.set_span_in_context(span, otel_context.set_value(SESSION_CONTEXT_KEY, session,
-                                                                          parent_ctx))
-        session._prev_ctx = parent_ctx
-        session._ctx = new_ctx
-        otel_context.attach(new_ctx)
+        new_ctx = trace.set_span_in_context(span, new_ctx)
+    # Current here even when telemetry broke above: end_session() and get_session() must still find it.
+    session._prev_ctx = parent_ctx
+    session._ctx = new_ctx
+    otel_context.attach(new_ctx)
     if parent is not None:
         with parent._lock:
             parent._children.append(session)

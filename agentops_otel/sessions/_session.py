@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import reprlib
 import time
 import uuid
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 
 from .. import config, semconv
-from .._guard import fault_point, guard, report
+from .._guard import describe, fault_point, guard, record_exception, report
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
@@ -37,12 +38,20 @@ _STATUS_FOR_STATE = {
 
 def normalize_end_state(value: object) -> str:
     """Accept ``"success"``, ``EndState.SUCCESS``... and return the canonical spelling, or raise."""
-    raw = getattr(value, "value", value)
+    raw = value if isinstance(value, str) else getattr(value, "value", value)
     if isinstance(raw, str):
         found = _STATE_BY_NAME.get(raw.strip().lower())
         if found is not None:
             return found
-    raise ValueError(f"end state must be one of {', '.join(semconv.END_STATES)}, got {value!r}")
+    raise ValueError(f"end state must be one of {', '.join(semconv.END_STATES)}, got {safe_repr(value)}")
+
+
+def safe_repr(value: object) -> str:
+    """A short repr of a user's value for an error message; never raises."""
+    try:
+        return reprlib.repr(value)
+    except Exception:
+        return f"<{type(value).__name__} object>"
 
 
 class Session(Rollup):
@@ -151,8 +160,12 @@ class Session(Rollup):
         try:
             state = normalize_end_state(end_state)
         except ValueError as exc:
-            bad_state, state = exc, semconv.END_INDETERMINATE
-            end_state_reason = f"invalid end state {end_state!r}" + (
+            shown = safe_repr(end_state)
+            bad_state = ValueError(f"end_session({shown}): {exc.args[0].partition(', got')[0]} (or "
+                                   "agentops.END_SUCCESS / END_FAIL / END_INDETERMINATE); "
+                                   "the session was ended Indeterminate")
+            state = semconv.END_INDETERMINATE
+            end_state_reason = f"invalid end state {shown}" + (
                 f": {end_state_reason}" if end_state_reason else "")
         for child in list(self._children):
             if child.end_state is None:
@@ -188,7 +201,7 @@ class Session(Rollup):
             attrs[semconv.ERROR_TYPE] = (type(exception).__qualname__ if exception is not None
                                          else self.failing_error_type() or "_OTHER")
         if exception is not None:
-            span.record_exception(exception)
+            record_exception(span, exception)
         span.set_attributes(attrs)
         span.set_status(Status(_STATUS_FOR_STATE[state],
                                self.end_state_reason if state == semconv.END_FAIL else None))
@@ -215,7 +228,7 @@ class Session(Rollup):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if exc is not None:
-            self.end(semconv.END_FAIL, f"{type(exc).__name__}: {exc}", exception=exc)
+            self.end(semconv.END_FAIL, describe(exc), exception=exc)
         else:
             self.end(semconv.END_SUCCESS)
 

@@ -182,3 +182,58 @@ def test_generator_failure_ends_its_session_fail_and_propagates() -> None:
         next(gen)
     s = inside[0]
     assert s is not None and (s.name, s.end_state, s.end_state_reason) == ("broken", "Fail", "LookupError: gone")
+
+
+class _Unprintable(Exception):
+    """An exception whose text cannot be computed (a broken ``__str__`` and ``__repr__``)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("__str__ is broken")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("__repr__ is broken")
+
+
+def test_unprintable_exception_escapes_a_session_unchanged(span_exporter: InMemorySpanExporter) -> None:
+    """An exception whose __str__/__repr__ raise leaves a session as itself; the session ends Fail."""
+    err = _Unprintable()
+    with pytest.raises(_Unprintable) as caught, agentops.session("x") as s:
+        raise err
+    assert caught.value is err
+    assert s.end_state == "Fail" and s.end_state_reason is not None and "_Unprintable" in s.end_state_reason
+    root = span_exporter.get_finished_spans()[-1]
+    assert root.attributes[semconv.ERROR_TYPE] == "_Unprintable"
+
+
+def test_unprintable_exception_escapes_a_tool_unchanged(span_exporter: InMemorySpanExporter) -> None:
+    """An exception whose __str__/__repr__ raise leaves a tool as itself, and the tool span says it failed."""
+    err = _Unprintable()
+
+    @agentops.tool
+    def broken() -> None:
+        raise err
+
+    with pytest.raises(_Unprintable) as caught, agentops.session("x"):
+        broken()
+    assert caught.value is err
+    tool = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "execute_tool broken")
+    assert tool.attributes[semconv.ERROR_TYPE] == "_Unprintable"
+    assert tool.status.status_code.name == "ERROR"
+
+
+@pytest.mark.parametrize("tags", [123, b"abc", 4.5])
+def test_tags_that_are_not_strings_get_a_clear_error(tags: object) -> None:
+    """start_session(tags=123) / tags=b"abc" raise a TypeError that names tags= and what was given."""
+    with pytest.raises(TypeError, match=rf"start_session\(tags=\.\.\.\) takes a string or a list of strings, "
+                                        rf"got {type(tags).__name__}"):
+        agentops.start_session(tags=tags)  # type: ignore[arg-type]
+    assert agentops.current_session() is None
+
+
+def test_bad_end_state_message_names_the_mistake_and_the_choices() -> None:
+    """end_session("Bogus") says what was wrong, what is accepted, and that the session still ended."""
+    s = agentops.start_session("x")
+    with pytest.raises(ValueError, match=r"end_session\('Bogus'\): end state must be one of Success, Fail, "
+                                         r"Indeterminate .*; the session was ended Indeterminate"):
+        agentops.end_session("Bogus")
+    assert s.end_state == "Indeterminate"
