@@ -477,8 +477,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             tool += 1
         elif k == "action":
             actions += 1
-        if k == "error" or st.status == "error":
-            errors += 1
+        if k == "error" or (st.status == "error" and k != "session"):
+            errors += 1  # a failed nested session is counted by its failed steps, as the live session does
 
     cost = _as_float(attrs.get(sc.SESSION_COST_USD)) if root is not None else None
     cost_complete_attr = attrs.get(sc.SESSION_COST_COMPLETE) if root is not None else None

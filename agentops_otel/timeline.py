@@ -336,8 +336,11 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
         return self._of("action")
 
     def errors(self) -> list[Step]:
-        """Steps that failed: ``error`` steps and any step whose status is error."""
-        return [s for s in self.steps if s.kind == "error" or s.status == "error"]
+        """Steps that failed: ``error`` steps and any other step whose status is error.
+
+        A nested session that failed is not one more error: its failed steps are already here.
+        """
+        return [s for s in self.steps if s.kind == "error" or (s.status == "error" and s.kind != "session")]
 
     def step_names(self, kind: StepKind | None = None) -> list[str]:
         return [s.name for s in self.steps if kind is None or s.kind == kind]
