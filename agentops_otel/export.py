@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from . import config, semconv
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
-from .processor import SessionProcessor, end_all_live
+from .processor import SessionProcessor, end_all_live, local_tracer
 
 logger = logging.getLogger("agentops_otel")
 
@@ -50,6 +50,9 @@ def _version() -> str:
 def tracer() -> trace.Tracer:
     """Our tracer: from the configured provider, else the global one (resolved lazily by the API)."""
     global _tracer
+    local = local_tracer()
+    if local is not None:  # inside a session recorded in-process only (see sessions/_local.py)
+        return local
     if _tracer is None:
         provider = _provider if _provider is not None else trace.get_tracer_provider()
         _tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, _version())

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import Tracer
 
 from . import semconv
 from ._guard import guard, report
@@ -48,6 +49,16 @@ class _LiveSession(Protocol):
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
 """Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
 _live_lock = threading.Lock()
+
+
+def local_tracer() -> Tracer | None:
+    """The private tracer of the current session when it is recorded in-process only, else ``None``.
+
+    ``export.tracer()`` asks this first, so the steps of a session the configured tracer would not
+    record (SDK disabled, trace sampled out) are recorded where the session's own spans are.
+    """
+    session = otel_context.get_value(SESSION_CONTEXT_KEY)
+    return getattr(session, "_local_tracer", None) if session is not None else None
 
 
 def register(session: _LiveSession) -> None:

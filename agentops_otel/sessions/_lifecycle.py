@@ -14,6 +14,7 @@ from .. import config, export, semconv
 from .._guard import fault_point, guard
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._context import current_session
+from ._local import local_tracer, not_exported_reason, why_not_recorded
 from ._session import Session, safe_repr
 
 
@@ -81,6 +82,16 @@ def start_session(
             f"{semconv.SPAN_SESSION} {session.name}", context=root_ctx, kind=SpanKind.INTERNAL,
             attributes=attrs, links=links,
         )
+        if parent is not None and parent._local_tracer is not None:
+            session._local_tracer, session.not_exported = parent._local_tracer, parent.not_exported
+        elif not span.is_recording():
+            session._local_tracer, session.not_exported = local_tracer(), why_not_recorded()
+            span = session._local_tracer.start_span(
+                f"{semconv.SPAN_SESSION} {session.name}", context=root_ctx, kind=SpanKind.INTERNAL,
+                attributes=attrs, links=links,
+            )
+        else:
+            session.not_exported = not_exported_reason()
         session._span = span
         span_ctx = span.get_span_context()
         session.trace_id = trace.format_trace_id(span_ctx.trace_id)

@@ -77,6 +77,9 @@ class Session(Rollup):
         self.start_time: datetime = datetime.now(UTC)
         self.end_time: datetime | None = None
         self._span: trace.Span | None = None
+        self._local_tracer: trace.Tracer | None = None
+        self.not_exported: str | None = None
+        """Why no backend will have this session (it is recorded in this process only), or ``None``."""
         self._ctx: otel_context.Context | None = None
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
@@ -129,7 +132,8 @@ class Session(Rollup):
 
         A running session is rooted at its still-open span, ended "now" for the replay and reported
         with no end state, so a test can show the replay of the session it is inside.
-        Raises ``KeyError`` when no span of the session was recorded (a no-op tracer provider).
+        A session no backend will get (SDK disabled, trace sampled out, no exporter) has a timeline
+        too, with an issue saying so.
         """
         from ..read import records_from_spans
         from ..reassemble import reassemble
@@ -143,9 +147,15 @@ class Session(Rollup):
                     record = msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns()))
                 records.insert(0, record)
         timeline = reassemble(records).timeline_for(self.id)
-        if self.ended:
+        changes: dict[str, object] = {}
+        if self.not_exported:
+            changes["issues"] = (*timeline.summary.issues,
+                                 f"recorded in this process only, no backend will have it: {self.not_exported}")
+        if not self.ended:
+            changes.update(end_state=None, end_reason=RUNNING_REASON)
+        if not changes:
             return timeline
-        summary = msgspec.structs.replace(timeline.summary, end_state=None, end_reason=RUNNING_REASON)
+        summary = msgspec.structs.replace(timeline.summary, **changes)
         return msgspec.structs.replace(timeline, summary=summary)
 
     _root_readable: ReadableSpan | None = None
