@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import msgspec
 
+from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import summary_gaps
 from agentops_otel._lazyattrs import UNKNOWN, LazyAttributes
@@ -131,12 +132,14 @@ def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
             kind = _OI_KINDS.get(oi.upper(), "other")
         elif isinstance(tl, str):
             kind = _TL_KINDS.get(tl.lower(), "other")
+        elif genai_spans.is_llm(attrs):
+            kind = "llm"
         elif op is not None:
             kind = "other"
         else:
             return "other", name, False
     if kind == "llm":
-        model = attrs.get(sc.GEN_AI_REQUEST_MODEL) or attrs.get(sc.GEN_AI_RESPONSE_MODEL)
+        model = attrs.get(sc.GEN_AI_REQUEST_MODEL) or genai_spans.model_of(attrs)
         return kind, str(model) if model else name, False
     if kind == "tool":
         tool = attrs.get(sc.GEN_AI_TOOL_NAME) or attrs.get("tool.name")
@@ -469,9 +472,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         issues.append(f"{len(sess.duplicate_roots) + 1} root spans; the earliest is used")
 
     llm = tool = actions = errors = 0
+    # An LLM step wrapping another is the same call seen by a second instrumentation: counted once.
+    wrapping = genai_spans.wrappers((st.span_id, st.parent_span_id) for st in steps if st.kind == "llm")
     for st in steps:
         k = st.kind
         if k == "llm":
+            if st.span_id in wrapping:
+                continue
             llm += 1
         elif k == "tool":
             tool += 1
@@ -490,7 +497,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         s_in = s_out = 0
         priced = True
         for st in steps:
-            if st.kind != "llm":
+            if st.kind != "llm" or st.span_id in wrapping:
                 continue
             c = st.cost_usd
             if c is None:

@@ -57,6 +57,27 @@ SESSION_ID: Final = "session.id"
 """Stamped on every span started inside a session, ours or foreign: the reassembler's grouping key."""
 SERVICE_NAME: Final = "service.name"
 
+# Other instrumentations' LLM spans, recognised by agentops_otel.genai_spans (live session and replay alike).
+GEN_AI_SYSTEM: Final = "gen_ai.system"
+"""Deprecated spelling of ``gen_ai.provider.name``; still emitted by the official openai-v2 and OpenLLMetry."""
+OPENLLMETRY_REQUEST_TYPE: Final = "llm.request.type"
+"""OpenLLMetry's legacy LLM marker: ``chat``, ``completion``, ``embedding``..."""
+OPENLLMETRY_REQUEST_TYPES: Final = frozenset({"chat", "completion", "embedding"})
+OPENLLMETRY_USAGE_PROMPT_TOKENS: Final = "gen_ai.usage.prompt_tokens"
+OPENLLMETRY_USAGE_COMPLETION_TOKENS: Final = "gen_ai.usage.completion_tokens"
+OPENLLMETRY_USAGE_TOTAL_TOKENS: Final = "llm.usage.total_tokens"
+OPENLLMETRY_USAGE_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read_input_tokens"
+OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_creation_input_tokens"
+OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"
+OPENINFERENCE_LLM_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
+OPENINFERENCE_MODEL_NAME: Final = "llm.model_name"
+OPENINFERENCE_PROVIDER: Final = "llm.provider"
+OPENINFERENCE_SYSTEM: Final = "llm.system"
+OPENINFERENCE_TOKENS_PROMPT: Final = "llm.token_count.prompt"
+OPENINFERENCE_TOKENS_COMPLETION: Final = "llm.token_count.completion"
+OPENINFERENCE_TOKENS_CACHE_READ: Final = "llm.token_count.prompt_details.cache_read"
+OPENINFERENCE_TOKENS_CACHE_WRITE: Final = "llm.token_count.prompt_details.cache_write"
+
 # Values of gen_ai.operation.name
 OP_CHAT: Final = "chat"
 OP_TEXT_COMPLETION: Final = "text_completion"

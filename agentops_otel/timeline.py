@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import msgspec
 
+from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._record import SpanEventRecord
 
@@ -154,22 +155,29 @@ class Step(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def model(self) -> str | None:
+        return genai_spans.model_of(self.attributes) if self.kind == "llm" else None
+
+    def _usage(self) -> genai_spans.LLMUsage | None:
+        """Tokens and cost of an LLM step, in our spelling or another instrumentation's (priced here)."""
         if self.kind != "llm":
             return None
-        v = self._first((sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL))
-        return v if isinstance(v, str) else None
+        return genai_spans.llm_usage(self.attributes, own=FLAG_FOREIGN not in self.flags)
 
     @property
     def cost_usd(self) -> float | None:
-        return _num(self.attributes.get(sc.COST_USD))
+        usage = self._usage()
+        return usage.cost_usd if usage is not None else _num(self.attributes.get(sc.COST_USD))
 
     @property
     def input_tokens(self) -> int | None:
-        return _int(self.attributes.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
+        usage = self._usage()
+        return usage.input_tokens if usage is not None else _int(self.attributes.get(sc.GEN_AI_USAGE_INPUT_TOKENS))
 
     @property
     def output_tokens(self) -> int | None:
-        return _int(self.attributes.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
+        usage = self._usage()
+        return usage.output_tokens if usage is not None else _int(
+            self.attributes.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS))
 
     @property
     def seq(self) -> int | None:

@@ -7,6 +7,7 @@ session and to every enclosing one. The totals are written on the root span when
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from typing import Any
@@ -14,8 +15,11 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import config, semconv
-from ._views import span_id
+from .. import config, genai_spans, semconv
+from ._views import is_own, span_id
+
+_WRAP_WINDOW = 16
+"""How many of the latest spans are searched for the inner LLM span of a wrapping one."""
 
 
 class Rollup:
@@ -46,6 +50,8 @@ class Rollup:
         attrs = span.attributes or {}
         op = attrs.get(semconv.GEN_AI_OPERATION_NAME)
         failed = span.status.status_code is StatusCode.ERROR
+        llm = genai_spans.is_llm(attrs)
+        usage = genai_spans.llm_usage(attrs, own=is_own(span)) if llm and not self._wraps_llm(span) else None
         # A session's own root is summarised by the session itself; it only counts for the outer ones.
         target: Rollup | None = self.parent if op == semconv.OP_INVOKE_AGENT and (
             attrs.get(semconv.SESSION_ID) == self.id) else self
@@ -54,8 +60,9 @@ class Rollup:
                 if len(target._spans) == target._spans.maxlen:
                     target.spans_dropped += 1
                 target._spans.append(span)
-                if op in semconv.LLM_OPERATIONS:
-                    target._add_llm(attrs)
+                if llm:
+                    if usage is not None:
+                        target._add_llm(usage)
                 elif op == semconv.OP_EXECUTE_TOOL:
                     target.tool_calls += 1
                 elif semconv.ACTION_TYPE in attrs:
@@ -67,18 +74,30 @@ class Rollup:
                         target.failed_span_name = span.name
             target = target.parent
 
-    def _add_llm(self, attrs: Any) -> None:
+    def _wraps_llm(self, span: ReadableSpan) -> bool:
+        """An LLM span whose LLM child already ended here is that same call seen by a second instrumentation.
+
+        Children end before their parent, so the child is among the last spans recorded.
+        """
+        ctx = span.context
+        if ctx is None:
+            return False
+        with self._lock:
+            recent = list(itertools.islice(reversed(self._spans), _WRAP_WINDOW))
+        return any(s.parent is not None and s.parent.span_id == ctx.span_id and genai_spans.is_llm(
+            s.attributes or {}) for s in recent)
+
+    def _add_llm(self, usage: genai_spans.LLMUsage) -> None:
         self.llm_calls += 1
-        self.input_tokens += int(attrs.get(semconv.GEN_AI_USAGE_INPUT_TOKENS) or 0)
-        self.output_tokens += int(attrs.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS) or 0)
-        self.cache_read_tokens += int(attrs.get(semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS) or 0)
-        self.cache_write_tokens += int(attrs.get(semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS) or 0)
-        self.reasoning_tokens += int(attrs.get(semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS) or 0)
-        cost = attrs.get(semconv.COST_USD)
-        if cost is None:
+        self.input_tokens += usage.input_tokens or 0
+        self.output_tokens += usage.output_tokens or 0
+        self.cache_read_tokens += usage.cache_read_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
+        self.reasoning_tokens += usage.reasoning_tokens
+        if usage.cost_usd is None:
             self.cost_complete = False
         else:
-            self._cost_usd += float(cost)
+            self._cost_usd += usage.cost_usd
 
     @property
     def cost(self) -> float:

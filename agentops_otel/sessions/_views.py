@@ -14,7 +14,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import semconv
+from .. import genai_spans, semconv
 from .._serialize import from_json
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
@@ -78,21 +78,38 @@ def tool_events(spans: Iterable[ReadableSpan]) -> list[ToolEvent]:
     ]
 
 
+def is_own(span: ReadableSpan) -> bool:
+    """Made by agentops_otel (its cost, when priced, is on the span) rather than another instrumentation."""
+    scope = span.instrumentation_scope
+    return scope is not None and scope.name == semconv.INSTRUMENTATION_SCOPE
+
+
 def llm_events(spans: Iterable[ReadableSpan]) -> list[LLMEvent]:
-    return [
-        LLMEvent(
-            model=cast(str, a.get(semconv.GEN_AI_RESPONSE_MODEL) or a.get(semconv.GEN_AI_REQUEST_MODEL)),
+    """One event per LLM call, whichever instrumentation recorded it, each call once."""
+    calls = [s for s in spans if genai_spans.is_llm(s.attributes or {})]
+    wrapping = genai_spans.wrappers((span_id(s) or "", _parent_id(s)) for s in calls)
+    events: list[LLMEvent] = []
+    for s in calls:
+        if span_id(s) in wrapping:
+            continue
+        a = s.attributes or {}
+        usage = genai_spans.llm_usage(a, own=is_own(s))
+        events.append(LLMEvent(
+            model=cast(str, usage.model),
             prompt=from_json(a.get(semconv.GEN_AI_INPUT_MESSAGES)),
             completion=from_json(a.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
-            prompt_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_INPUT_TOKENS)),
-            completion_tokens=cast("int | None", a.get(semconv.GEN_AI_USAGE_OUTPUT_TOKENS)),
-            cost=cast("float | None", a.get(semconv.COST_USD)),
-            operation=cast(str, a.get(semconv.GEN_AI_OPERATION_NAME)),
+            prompt_tokens=usage.input_tokens,
+            completion_tokens=usage.output_tokens,
+            cost=usage.cost_usd,
+            operation=cast(str, a.get(semconv.GEN_AI_OPERATION_NAME) or a.get(semconv.OPENLLMETRY_REQUEST_TYPE)
+                           or a.get(semconv.OPENINFERENCE_SPAN_KIND)),
             **_step_fields(s),
-        )
-        for s in spans
-        if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) in semconv.LLM_OPERATIONS
-    ]
+        ))
+    return events
+
+
+def _parent_id(span: ReadableSpan) -> str | None:
+    return trace.format_span_id(span.parent.span_id) if span.parent else None
 
 
 def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:

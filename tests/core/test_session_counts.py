@@ -33,3 +33,78 @@ def test_error_counts_agree_between_live_root_and_timeline(span_exporter: InMemo
     counts = (s.error_count, len(s.errors), root.attributes[semconv.SESSION_ERRORS], timeline.summary.errors,
               len(timeline.errors()))
     assert counts == (4, 4, 4, 4, 4)
+
+
+# Attribute sets as the three instrumentations emit them for one chat completion.
+OPENAI_V2 = ("opentelemetry.instrumentation.openai_v2", "chat gpt-4o-mini", {
+    "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18", "gen_ai.response.id": "chatcmpl-1",
+    "gen_ai.response.finish_reasons": ("stop",), "gen_ai.usage.input_tokens": 100,
+    "gen_ai.usage.output_tokens": 20, "server.address": "api.openai.com"})
+OPENLLMETRY = ("opentelemetry.instrumentation.openai.v1", "openai.chat", {
+    "gen_ai.system": "openai", "llm.request.type": "chat", "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18", "gen_ai.usage.prompt_tokens": 200,
+    "gen_ai.usage.completion_tokens": 30, "llm.usage.total_tokens": 230, "llm.is_streaming": False,
+    "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "I was charged twice",
+    "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "billing"})
+OPENINFERENCE = ("openinference.instrumentation.openai", "ChatCompletion", {
+    "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini-2024-07-18", "llm.provider": "openai",
+    "llm.system": "openai", "llm.token_count.prompt": 300, "llm.token_count.completion": 40,
+    "llm.token_count.total": 340, "input.value": '{"messages": []}', "input.mime_type": "application/json",
+    "llm.invocation_parameters": '{"model": "gpt-4o-mini"}'})
+
+
+def _emit(provider: TracerProvider, spec: tuple[str, str, dict[str, object]]) -> None:
+    scope, name, attrs = spec
+    with provider.get_tracer(scope).start_as_current_span(name, attributes=attrs):  # type: ignore[arg-type]
+        pass
+
+
+def _foreign_session(provider: TracerProvider) -> agentops.Session:
+    """One call by each instrumentation, then one call that OpenInference and openai-v2 both wrapped."""
+    s = agentops.start_session("foreign")
+    for spec in (OPENAI_V2, OPENLLMETRY, OPENINFERENCE):
+        _emit(provider, spec)
+    scope, name, attrs = OPENINFERENCE
+    with provider.get_tracer(scope).start_as_current_span(name, attributes=attrs):  # type: ignore[arg-type]
+        _emit(provider, OPENAI_V2)
+    agentops.end_session("Success")
+    return s
+
+
+def _expected_cost() -> float:
+    from agentops_otel.cost import price_call
+
+    prices = [price_call("gpt-4o-mini-2024-07-18", input_tokens=i, output_tokens=o)
+              for i, o in ((100, 20), (200, 30), (300, 40), (100, 20))]
+    assert all(p is not None and p > 0 for p in prices)
+    return sum(p for p in prices if p is not None)
+
+
+def test_foreign_llm_spans_count_in_the_live_session(tracer_provider: TracerProvider) -> None:
+    """openai-v2, OpenLLMetry and OpenInference calls count as LLM calls with their tokens and a priced cost."""
+    s = _foreign_session(tracer_provider)
+    assert (s.llm_calls, s.input_tokens, s.output_tokens, s.cost_complete) == (4, 700, 110, True)
+    assert s.cost == pytest.approx(_expected_cost())
+    assert [(e.prompt_tokens, e.completion_tokens) for e in s.llm_events] == [(100, 20), (200, 30), (300, 40),
+                                                                               (100, 20)]
+
+
+def test_foreign_llm_totals_agree_on_root_span_and_replay(span_exporter: InMemorySpanExporter,
+                                                           tracer_provider: TracerProvider) -> None:
+    """The root span's totals, the timeline and a replay rebuilt without the root all say the same."""
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+
+    s = _foreign_session(tracer_provider)
+    spans = span_exporter.get_finished_spans()
+    root = spans[-1].attributes
+    assert (root[semconv.SESSION_LLM_CALLS], root[semconv.GEN_AI_USAGE_INPUT_TOKENS],
+            root[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (4, 700, 110)
+    assert root[semconv.SESSION_COST_USD] == pytest.approx(_expected_cost())
+    summary = s.timeline().summary
+    assert (summary.llm_calls, summary.input_tokens, summary.output_tokens) == (4, 700, 110)
+    assert summary.cost_usd == pytest.approx(_expected_cost())
+    rootless = reassemble(list(records_from_spans(spans[:-1]))).timeline_for(s.id).summary
+    assert (rootless.llm_calls, rootless.input_tokens, rootless.output_tokens) == (4, 700, 110)
+    assert rootless.cost_usd == pytest.approx(_expected_cost())

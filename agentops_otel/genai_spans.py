@@ -1,0 +1,114 @@
+"""Which spans are LLM calls, and what each one used and cost, whoever instrumented it.
+
+The README promises that a session counts "ours or any other instrumentation's" LLM calls. Three
+families are common besides ours: the official OpenTelemetry openai-v2 instrumentation
+(``gen_ai.operation.name`` plus ``gen_ai.usage.input_tokens``/``output_tokens``), OpenLLMetry's legacy
+attributes (``llm.request.type`` with ``gen_ai.usage.prompt_tokens``/``completion_tokens``), and
+OpenInference (``openinference.span.kind`` = ``LLM`` with ``llm.model_name`` and ``llm.token_count.*``).
+Only our spans carry a cost; for the others it is computed here from the model and usage with the
+same price table, so the live session, the root span's totals and a replay read from a backend all
+agree. Pure functions of a span's attributes: the live rollup and the reassembler both call them.
+
+When two instrumentations wrap the same call, one LLM span is the parent of the other; the *inner*
+one (closest to the request) is the call, the outer is not counted again (:func:`wrappers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from . import semconv as sc
+
+_INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_PROMPT_TOKENS, sc.OPENINFERENCE_TOKENS_PROMPT)
+_OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.OPENLLMETRY_USAGE_COMPLETION_TOKENS,
+                sc.OPENINFERENCE_TOKENS_COMPLETION)
+_CACHE_READ_KEYS = (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_CACHE_READ_TOKENS,
+                    sc.OPENINFERENCE_TOKENS_CACHE_READ)
+_CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS,
+                     sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
+_MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
+_PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
+
+
+class LLMUsage(NamedTuple):
+    """One LLM call's model, tokens and cost (``None`` where the span does not say / has no price)."""
+
+    model: str | None
+    provider: str
+    input_tokens: int | None
+    output_tokens: int | None
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    cost_usd: float | None
+
+
+def is_llm(attrs: Mapping[str, Any]) -> bool:
+    """True for an LLM (or embeddings) call span of ours, openai-v2, OpenLLMetry or OpenInference."""
+    op = attrs.get(sc.GEN_AI_OPERATION_NAME)
+    if op is not None:
+        return op in sc.LLM_OPERATIONS
+    kind = attrs.get(sc.OPENINFERENCE_SPAN_KIND)
+    if isinstance(kind, str):
+        return kind.upper() in sc.OPENINFERENCE_LLM_KINDS
+    request_type = attrs.get(sc.OPENLLMETRY_REQUEST_TYPE)
+    return isinstance(request_type, str) and request_type.lower() in sc.OPENLLMETRY_REQUEST_TYPES
+
+
+def _int(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        v = attrs.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return int(v)
+    return None
+
+
+def _str(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        v = attrs.get(key)
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def model_of(attrs: Mapping[str, Any]) -> str | None:
+    """The model an LLM span names (response model first), in any of the three spellings."""
+    return _str(attrs, _MODEL_KEYS)
+
+
+def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
+    """Model, tokens and cost of an LLM span (call :func:`is_llm` first).
+
+    Our own spans (``own``) carry ``agentops.cost.usd`` when they are priced, and say why when they
+    are not: their cost is taken as recorded. Another instrumentation's is priced here from model and
+    usage, and stays ``None`` (unpriced) when either is missing or the model has no known price.
+    """
+    model = model_of(attrs)
+    provider = (_str(attrs, _PROVIDER_KEYS) or "openai").lower()
+    tin, tout = _int(attrs, _INPUT_KEYS), _int(attrs, _OUTPUT_KEYS)
+    cache_read = _int(attrs, _CACHE_READ_KEYS) or 0
+    cache_write = _int(attrs, _CACHE_WRITE_KEYS) or 0
+    reasoning = _int(attrs, (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,)) or 0
+    recorded = attrs.get(sc.COST_USD)
+    cost: float | None
+    if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
+        cost = float(recorded)
+    elif not own and model and tin is not None and tout is not None:
+        from .cost import price_call
+
+        cost = price_call(model, input_tokens=tin, output_tokens=tout, cache_read_tokens=cache_read,
+                          cache_write_tokens=cache_write, provider=provider)
+    else:
+        cost = None
+    return LLMUsage(model, provider, tin, tout, cache_read, cache_write, reasoning, cost)
+
+
+def wrappers(llm_spans: Iterable[tuple[str, str | None]]) -> set[str]:
+    """Ids of the LLM spans that wrap another LLM span, from ``(span_id, parent_span_id)`` of each.
+
+    Those are the same call seen by a second instrumentation: not counted again.
+    """
+    spans = list(llm_spans)
+    ids = {sid for sid, _ in spans}
+    return {parent for _, parent in spans if parent is not None and parent in ids}
