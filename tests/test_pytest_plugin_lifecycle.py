@@ -57,6 +57,8 @@ def test_after_the_crash():
 '''
 
 
+pytestmark = pytest.mark.slow  # pytest and python in subprocesses
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -71,6 +71,7 @@ def test_unrecorded_session_timeline_says_the_backend_will_not_have_it(
     assert any("no backend will have it" in i and reason in i for i in timeline.summary.issues)
 
 
+@pytest.mark.slow
 def test_no_exporter_session_says_so_in_its_replay(tmp_path: Path) -> None:
     """With OTEL_TRACES_EXPORTER=none the session works and its replay says no backend will have it."""
     code = textwrap.dedent("""
