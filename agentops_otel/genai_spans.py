@@ -111,4 +111,4 @@ def wrappers(llm_spans: Iterable[tuple[str, str | None]]) -> set[str]:
     """
     spans = list(llm_spans)
     ids = {sid for sid, _ in spans}
-    return {parent for _, parent in spans if parent is not None and parent in ids}
+    return {parent for sid, parent in spans if parent is not None and parent != sid and parent in ids}

@@ -335,7 +335,10 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
         return [s for s in self.steps if s.kind == kind]
 
     def llm_calls(self) -> list[Step]:
-        return self._of("llm")
+        """LLM calls, each once: a step wrapping another LLM step is the same call seen twice."""
+        calls = self._of("llm")
+        wrapping = genai_spans.wrappers((s.span_id, s.parent_span_id) for s in calls)
+        return [s for s in calls if s.span_id not in wrapping] if wrapping else calls
 
     def tool_calls(self) -> list[Step]:
         return self._of("tool")
