@@ -27,6 +27,7 @@ from agentops_otel import config, semconv
 from agentops_otel.diff import diff_timelines, render_diff
 from agentops_otel.gate import evaluate_gate, report_doc, report_lines, top_level
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
+from agentops_otel.read._http import parse_headers
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default: ${semconv.ENV_FILE} or {config.DEFAULT_FILE})")
     source.add_argument("--timeout", type=_non_negative(float), default=10.0,
                         help="seconds to wait for a backend (default 10)")
+    source.add_argument("--header", "-H", action="append", default=[], metavar="'NAME: VALUE'",
+                        help="send this header to the backend, e.g. 'X-Scope-OrgID: team-a' (repeatable; "
+                        f"default ${semconv.ENV_SOURCE_HEADERS}, name=value,…)")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--color", dest="color", action="store_true", default=None, help="force colour")
     output.add_argument("--no-color", dest="color", action="store_false", help="never colour")
@@ -190,10 +194,12 @@ def _file_path(uri: str) -> Path:
 class Reader:
     """A source plus the console for progress: the one place the CLI touches readers."""
 
-    def __init__(self, uri: str, timeout: float, err: TextIO, *, default: bool = False) -> None:
+    def __init__(self, uri: str, timeout: float, err: TextIO, *, default: bool = False,
+                 headers: Sequence[str] = ()) -> None:
         self.uri = uri
         self.is_file = _is_file(uri)
         self._timeout = timeout
+        self._headers = parse_headers(list(headers)) if headers else None
         self._source: Source | None = None
         self._console = Console(file=err, stderr=True) if _isatty(err) else None
         if self.is_file and not _file_path(uri).is_file():
@@ -203,7 +209,7 @@ class Reader:
     @property
     def source(self) -> Source:
         if self._source is None:
-            self._source = open_source(self.uri, timeout=self._timeout)
+            self._source = open_source(self.uri, timeout=self._timeout, headers=self._headers)
         return self._source
 
     def close(self) -> None:
@@ -397,7 +403,7 @@ def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     a = reader.session(args.a)
     if args.source_b:
-        other = Reader(args.source_b, args.timeout, err)
+        other = Reader(args.source_b, args.timeout, err, headers=args.header)
         try:
             b = other.session(args.b)
         finally:
@@ -455,7 +461,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     reader: Reader | None = None
     try:
-        reader = Reader(_source_uri(args), args.timeout, err, default=not args.source)
+        reader = Reader(_source_uri(args), args.timeout, err, default=not args.source, headers=args.header)
         return _COMMANDS[args.command](args, reader, out, err)
     except (CliError, ReadError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=err)

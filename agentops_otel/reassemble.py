@@ -466,7 +466,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             tags = (raw_tags,)
         if end_state is None:
             end_state = {1: sc.END_SUCCESS, 2: sc.END_FAIL}.get(root.status_code, sc.END_INDETERMINATE)
-    elif not sess.pseudo:
+    partial = _partial(sess.records)
+    if partial is not None:
+        issues.append(f"trace cut by the backend: {partial}")
+    elif root is None and not sess.pseudo:
         issues.append("root span missing")
     if len(sess.duplicate_roots):
         issues.append(f"{len(sess.duplicate_roots) + 1} root spans; the earliest is used")
@@ -542,7 +545,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if sess.no_session:
         issues.append(f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
-    complete = (root is not None and not sess.orphans and not sess.cycles
+    complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
                 and not any(i.startswith("root reports") for i in issues))
     own = len(sess.records) - sess.dups
     summary = SessionSummary(
@@ -554,8 +557,23 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         output_tokens=tout or 0,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), span_count=own, pseudo=sess.pseudo,
+        partial=partial,
     )
     return Timeline(summary, tuple(steps))
+
+
+def _partial(records: list[SpanRecord]) -> str | None:
+    """The reader's note when a backend returned only part of one of these traces (looked up once
+    per resource: spans of one batch share it)."""
+    prev: Any = None
+    for r in records:
+        res = r.resource
+        if res is not prev:
+            why = res.get(sc.READ_PARTIAL)
+            if why is not None:
+                return str(why)
+            prev = res
+    return None
 
 
 def _prepare(sess: _Session) -> None:

@@ -178,6 +178,14 @@ ENV_MAX_SESSION_SPANS: Final = "AGENTOPS_OTEL_MAX_SESSION_SPANS"
 """How many finished spans one live session keeps in memory for ``get_session()``."""
 ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
 """``true`` turns every wrapper into a pass-through (an escape hatch in production)."""
+ENV_SOURCE_HEADERS: Final = "AGENTOPS_OTEL_SOURCE_HEADERS"
+"""Headers sent to a backend source (``X-Scope-OrgID=t1,Authorization=Bearer …``), as in
+``OTEL_EXPORTER_OTLP_HEADERS``: tenants and tokens never go into the source URL."""
+
+# --- set by readers, never on the wire ----------------------------------------------------------
+READ_PARTIAL: Final = "agentops.read.partial"
+"""On the resource of spans from a trace the backend returned only in part (Tempo's
+``"status": "PARTIAL"``): why, in the backend's words."""
 
 INSTRUMENTATION_SCOPE: Final = "agentops_otel"
 

@@ -315,6 +315,8 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     cost_gaps: tuple[str, ...] = ()
     """Why ``cost_usd`` is incomplete, one line per reason ("2 calls without usage (...)", an unpriced
     model, a lost root); empty when ``cost_complete``."""
+    partial: str | None = None
+    """Why the backend returned only part of the session's trace (Tempo's ``PARTIAL``), else None."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):

@@ -1,31 +1,48 @@
-"""The one place HTTP failures become typed read errors with a message a user can act on."""
+"""The one place HTTP failures become typed read errors with a message a user can act on, and the
+base every backend reader shares (client, headers, decoding, context manager).
+
+Headers (a tenant's ``X-Scope-OrgID``, an ``Authorization`` token) travel as headers, never in the
+URL, so they stay out of error messages, logs and the replay's links.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 import httpx
 
-from agentops_otel.read._errors import BackendUnreachable, ReadError
+from agentops_otel.read._errors import BackendUnreachable, MalformedPayload, ReadError
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.read.otlp_json import decode_otlp_json
+
+_R = TypeVar("_R", bound="HttpReader")
 
 
 class HttpBackend:
-    """A base URL, a client and a name to put in error messages."""
+    """A base URL, a client, the headers sent with every request and a name for error messages."""
 
-    def __init__(self, kind: str, base_url: str, timeout: float, client: httpx.Client | None) -> None:
+    def __init__(self, kind: str, base_url: str, timeout: float, client: httpx.Client | None,
+                 headers: Mapping[str, str] | None = None) -> None:
         self.kind = kind
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._own_client = client is None
         self.client = client or httpx.Client(timeout=timeout)
+        # Tempo answers protobuf unless JSON is asked for; Jaeger ignores the header.
+        self.headers = {"Accept": "application/json", **dict(headers or {})}
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response | None:
         """The response, or None on 404; raises ``BackendUnreachable`` / ``ReadError`` otherwise."""
+        resp = self.get_any(path, params)
+        return None if resp.status_code == 404 else resp
+
+    def get_any(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """Like ``get`` but hands a 404 back to the caller, whose body may say why."""
         url = self.base_url + path
         try:
-            # Tempo answers protobuf unless JSON is asked for; Jaeger ignores the header.
-            resp = self.client.get(url, params=params, headers={"Accept": "application/json"})
+            resp = self.client.get(url, params=params, headers=self.headers)
         except httpx.TimeoutException:
             raise BackendUnreachable(
                 f"{self.kind} at {self.base_url} did not answer within {self.timeout:g}s ({path})"
@@ -38,14 +55,18 @@ class HttpBackend:
         except httpx.InvalidURL as exc:
             raise ReadError(f"invalid {self.kind} URL {url!r}: {exc}") from None
         if resp.status_code == 404:
-            return None
+            return resp
         if resp.status_code >= 500:
             raise BackendUnreachable(
-                f"{self.kind} at {self.base_url} failed with HTTP {resp.status_code}: {_snippet(resp)}"
+                f"{self.kind} at {self.base_url} failed with HTTP {resp.status_code}: {snippet(resp)}"
             )
+        if resp.status_code in (401, 403):
+            raise ReadError(f"{self.kind} at {self.base_url} refused {path} (HTTP {resp.status_code}): "
+                            f"{snippet(resp)}. Does it need a header (--header 'Authorization: …', "
+                            "'X-Scope-OrgID: …')?")
         if resp.status_code >= 400:
             raise ReadError(f"{self.kind} at {self.base_url} rejected {path} (HTTP {resp.status_code}): "
-                            f"{_snippet(resp)}")
+                            f"{snippet(resp)}")
         return resp
 
     def close(self) -> None:
@@ -53,7 +74,45 @@ class HttpBackend:
             self.client.close()
 
 
-def _snippet(resp: httpx.Response) -> str:
+class HttpReader:
+    """What the Jaeger and Tempo readers share: construction, decoding, closing.
+
+    Usable as a context manager; pass ``client`` to share an ``httpx.Client`` (proxies, TLS) and
+    ``headers`` for tenants and auth.
+    """
+
+    KIND = "backend"
+
+    def __init__(self, base_url: str, timeout: float = 10.0, *, client: httpx.Client | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self._http = HttpBackend(self.KIND, base_url, timeout, client, headers)
+        self.base_url = self._http.base_url
+        self.timeout = timeout
+
+    def _decode(self, content: bytes, what: str) -> list[SpanRecord]:
+        try:
+            return list(decode_otlp_json(content))
+        except MalformedPayload as exc:
+            raise MalformedPayload(f"{self.KIND} at {self.base_url}, {what}: {exc}") from None
+
+    def _json(self, resp: httpx.Response, what: str) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            raise MalformedPayload(f"{self.KIND} at {self.base_url}: {what} is not JSON") from None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self: _R) -> _R:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def snippet(resp: httpx.Response) -> str:
     text = resp.text.strip().replace("\n", " ")
     return text[:300] + ("…" if len(text) > 300 else "")
 
@@ -68,3 +127,22 @@ def norm_trace_id(trace_id: str) -> str:
     if len(tid) > 32:
         raise ReadError(f"{trace_id!r} is longer than a trace id (32 hex digits)")
     return tid.rjust(32, "0")
+
+
+def parse_headers(items: str | list[str] | tuple[str, ...] | None) -> dict[str, str]:
+    """``Name: value`` items (``--header``), or ``name=value,…`` as in ``OTEL_EXPORTER_OTLP_HEADERS``.
+
+    Raises ``ReadError`` naming the bad item without its value (it may be a secret).
+    """
+    if not items:
+        return {}
+    parts = [p for p in items.split(",") if p.strip()] if isinstance(items, str) else list(items)
+    out: dict[str, str] = {}
+    for item in parts:
+        colon, eq = item.find(":"), item.find("=")
+        cut = colon if colon > 0 and (eq < 0 or colon < eq) else eq
+        name = item[:cut].strip() if cut > 0 else ""
+        if not name or any(c.isspace() for c in name):
+            raise ReadError("a header is not 'Name: value' (value not shown: it may be a secret)")
+        out[name] = item[cut + 1:].strip()
+    return out

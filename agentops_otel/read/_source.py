@@ -12,13 +12,13 @@ downstream service's), which the reassembler attaches by ancestry.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import ReadError, TraceNotFound
-from agentops_otel.read._http import norm_trace_id
+from agentops_otel.read._http import norm_trace_id, parse_headers
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read._time import TimeArg, to_ns
 
@@ -93,6 +93,8 @@ class _Index:
 
     def __init__(self) -> None:
         self.roots: dict[str, SpanRecord] = {}
+        self.first: dict[str, SpanRecord] = {}
+        """Each session's earliest span: stands in for a root that never arrived (or was cut)."""
         self.parent_of: dict[str, str] = {}
         self.traces_of: dict[str, set[str]] = {}
         self.loose_traces: set[str] = set()
@@ -105,8 +107,11 @@ class _Index:
         traces = self.traces_of.get(sid)
         if traces is None:
             self.traces_of[sid] = {rec.trace_id}
+            self.first[sid] = rec
         else:
             traces.add(rec.trace_id)
+            if rec.start_ns < self.first[sid].start_ns:
+                self.first[sid] = rec
         if is_session_root(rec):
             known = self.roots.get(sid)
             if known is None or rec.start_ns < known.start_ns:
@@ -141,7 +146,11 @@ class _Index:
 
 
 def _select(index: _Index, flt: _RootFilter, limit: int | None) -> set[str]:
+    # A session whose root never arrived is still a session: its earliest span stands in, and
+    # matches only the filters a span without the root's attributes can meet.
+    rootless = [r for sid, r in index.first.items() if sid not in index.roots]
     matched = [r for r in index.roots.values() if flt.matches(r)]
+    matched += [r for r in rootless if flt.state is None and not flt.tags and flt.matches(r)]
     # Nested sessions are shown inside their parent: list only outermost matches.
     matched = [r for r in matched if r.session_id not in index.parent_of
                or index.parent_of[r.session_id or ""] not in index.roots]
@@ -218,10 +227,11 @@ class FileSource:
 class JaegerSource:
     """Sessions in Jaeger, found through the v3 search API by attribute."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, *,
+                 headers: Mapping[str, str] | None = None) -> None:
         from agentops_otel.read.jaeger import JaegerReader
 
-        self.reader = JaegerReader(base_url, timeout)
+        self.reader = JaegerReader(base_url, timeout, headers=headers)
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
         return self.reader.trace(trace_id)
@@ -256,12 +266,13 @@ class JaegerSource:
 
 
 class TempoSource:
-    """Sessions in Tempo, found with TraceQL."""
+    """Sessions in Tempo, found with TraceQL (tenants: ``headers={"X-Scope-OrgID": …}``)."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, *,
+                 headers: Mapping[str, str] | None = None) -> None:
         from agentops_otel.read.tempo import TempoReader
 
-        self.reader = TempoReader(base_url, timeout)
+        self.reader = TempoReader(base_url, timeout, headers=headers)
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
         return self.reader.trace(trace_id)
@@ -329,11 +340,15 @@ def _search_in(found: list[SpanRecord], since: TimeArg, until: TimeArg, service:
 _FILE_SUFFIXES = (".jsonl", ".json", ".gz", ".ndjson")
 
 
-def open_source(uri: str, *, timeout: float = 10.0) -> Source:
+def open_source(uri: str, *, timeout: float = 10.0, headers: Mapping[str, str] | None = None) -> Source:
     """``jaeger://host:16686``, ``http(s)://…`` (Jaeger), ``tempo://host:3200``, or a file path.
 
     ``jaeger+https://`` and ``tempo+https://`` select TLS; a path may also be ``file://…``.
+    ``headers`` go with every request to a backend (a tenant's ``X-Scope-OrgID``, ``Authorization``);
+    without them, ``AGENTOPS_OTEL_SOURCE_HEADERS`` (``name=value,…``) is read.
     """
+    if headers is None:
+        headers = parse_headers(os.environ.get(sc.ENV_SOURCE_HEADERS))
     text = uri.strip()
     if not text:
         raise ReadError("empty source: give a file path, jaeger://host:16686 or tempo://host:3200")
@@ -341,11 +356,11 @@ def open_source(uri: str, *, timeout: float = 10.0) -> Source:
     scheme = parts.scheme.lower()
     rest = text[len(parts.scheme) + 3:] if "://" in text else ""
     if scheme in ("jaeger", "jaeger+http", "jaeger+https"):
-        return JaegerSource(("https://" if scheme.endswith("https") else "http://") + rest, timeout)
+        return JaegerSource(("https://" if scheme.endswith("https") else "http://") + rest, timeout, headers=headers)
     if scheme in ("tempo", "tempo+http", "tempo+https"):
-        return TempoSource(("https://" if scheme.endswith("https") else "http://") + rest, timeout)
+        return TempoSource(("https://" if scheme.endswith("https") else "http://") + rest, timeout, headers=headers)
     if scheme in ("http", "https"):
-        return JaegerSource(text, timeout)
+        return JaegerSource(text, timeout, headers=headers)
     if scheme == "file":
         return FileSource(parts.path)
     if scheme and len(scheme) > 1:  # not a Windows drive letter

@@ -12,36 +12,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import timedelta
-from types import TracebackType
-
-import httpx
 
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
-from agentops_otel.read._http import HttpBackend, norm_trace_id
+from agentops_otel.read._http import HttpReader, norm_trace_id
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read._time import TimeArg, rfc3339, window
-from agentops_otel.read.otlp_json import decode_otlp_json
 
 DEFAULT_LOOKBACK = timedelta(days=7)
 """Search window when ``since`` is not given."""
 
 
-class JaegerReader:
-    """A thin client: ``JaegerReader("http://localhost:16686").trace(trace_id)``.
+class JaegerReader(HttpReader):
+    """A thin client: ``JaegerReader("http://localhost:16686").trace(trace_id)``."""
 
-    Usable as a context manager; pass ``client`` to share an ``httpx.Client`` (auth, proxies).
-    """
-
-    def __init__(self, base_url: str, timeout: float = 10.0, *, client: httpx.Client | None = None) -> None:
-        self._http = HttpBackend("Jaeger", base_url, timeout, client)
-        self.base_url = self._http.base_url
-        self.timeout = timeout
+    KIND = "Jaeger"
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
         """Every span of the trace; ``TraceNotFound`` when Jaeger has none."""
         tid = norm_trace_id(trace_id)
         resp = self._http.get(f"/api/v3/traces/{tid}")
-        records = self._decode(resp, f"trace {tid}") if resp is not None else []
+        records = self._decode(resp.content, f"trace {tid}") if resp is not None else []
         if not records:
             raise TraceNotFound(f"Jaeger at {self.base_url} has no trace {tid}")
         return records
@@ -80,7 +70,7 @@ class JaegerReader:
             resp = self._http.get("/api/v3/traces", params)
             if resp is None:
                 continue  # 404: nothing matched in this service
-            for rec in self._decode(resp, f"search in {svc!r}"):
+            for rec in self._decode(resp.content, f"search in {svc!r}"):
                 key = (rec.trace_id, rec.span_id)
                 if key not in seen:
                     seen.add(key)
@@ -92,32 +82,13 @@ class JaegerReader:
         resp = self._http.get("/api/v3/services")
         if resp is None:
             return []
-        try:
-            body = resp.json()
-        except ValueError:
-            raise MalformedPayload(f"Jaeger at {self.base_url}: /api/v3/services is not JSON") from None
+        body = self._json(resp, "/api/v3/services")
         services = body.get("services") if isinstance(body, dict) else None
         if services is None:
             return []
         if not isinstance(services, list):
             raise MalformedPayload(f"Jaeger at {self.base_url}: unexpected services answer {body!r:.200}")
         return sorted(str(s) for s in services)
-
-    def _decode(self, resp: httpx.Response, what: str) -> list[SpanRecord]:
-        try:
-            return list(decode_otlp_json(resp.content))
-        except MalformedPayload as exc:
-            raise MalformedPayload(f"Jaeger at {self.base_url}, {what}: {exc}") from None
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> JaegerReader:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 __all__ = ["DEFAULT_LOOKBACK", "JaegerReader"]

@@ -1,46 +1,88 @@
-"""Grafana Tempo's HTTP API: trace by id (v2, falling back to v1) and TraceQL search.
+"""Grafana Tempo's HTTP API: trace by id (v2, or v1 on a Tempo without it) and TraceQL search.
 
 Facts this relies on: ``/api/v2/traces/{id}`` answers ``{"trace": {...}}`` with base64 ids and
-enum names, ``/api/traces/{id}`` (v1) the bare OTLP object (``batches`` or ``resourceSpans``);
-``/api/search?q=&start=&end=&limit=`` takes unix seconds and returns ``{"traces": [{"traceID"}]}``
-with leading zeros of the trace id trimmed. Tempo cuts attribute values over 2048 bytes by
-default, so long tool arguments may arrive shortened.
+enum names, plus ``"status": "PARTIAL"`` and a ``message`` when it returns only part of the trace
+(a trace over the size limit, a filter); ``/api/traces/{id}`` (v1) answers the bare OTLP object
+(``batches`` or ``resourceSpans``). A missing trace is a 404 whose body says "trace not found",
+an unknown route (a Tempo without v2) Go's "404 page not found". Both take ``start`` / ``end``
+(unix seconds) so Tempo searches only the blocks of that window. ``/api/search?q=&start=&end=&limit=``
+returns ``{"traces": [{"traceID"}]}`` with leading zeros of the trace id trimmed. Tempo cuts
+attribute values over 2048 bytes by default, so long tool arguments may arrive shortened.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from types import TracebackType
+from typing import Any
 
-import httpx
+import msgspec
 
+from agentops_otel import semconv as sc
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
-from agentops_otel.read._http import HttpBackend, norm_trace_id
+from agentops_otel.read._http import HttpReader, norm_trace_id
 from agentops_otel.read._record import SpanRecord
-from agentops_otel.read._time import TimeArg, window
-from agentops_otel.read.otlp_json import decode_otlp_json
+from agentops_otel.read._time import TimeArg, to_ns, window
 
 DEFAULT_LOOKBACK = timedelta(hours=24)
 """Search window when ``since`` is not given (Tempo limits how far one search may reach)."""
 
+_PARTIAL = ("PARTIAL", 1)  # enum name, or its number from a protobuf-style encoder
 
-class TempoReader:
-    """A thin client: ``TempoReader("http://localhost:3200").trace(trace_id)``."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0, *, client: httpx.Client | None = None) -> None:
-        self._http = HttpBackend("Tempo", base_url, timeout, client)
-        self.base_url = self._http.base_url
-        self.timeout = timeout
+class _Status(msgspec.Struct):
+    """The fields of a v2 answer beside the trace (the decoder skips the trace itself)."""
 
-    def trace(self, trace_id: str) -> list[SpanRecord]:
-        """Every span of the trace; ``TraceNotFound`` when Tempo has none."""
+    status: str | int = ""
+    message: str = ""
+
+
+_STATUS = msgspec.json.Decoder(_Status)
+_ROUTE_MISSING = "404 page not found"
+
+
+class TempoReader(HttpReader):
+    """A thin client: ``TempoReader("http://localhost:3200", headers={"X-Scope-OrgID": "t1"})``."""
+
+    KIND = "Tempo"
+    _v1_only = False
+
+    def trace(self, trace_id: str, *, since: TimeArg = None, until: TimeArg = None) -> list[SpanRecord]:
+        """Every span of the trace; ``TraceNotFound`` when Tempo has none.
+
+        ``since`` / ``until`` narrow the blocks Tempo reads (a search passes its own window). The
+        spans of a trace Tempo returned only in part carry ``agentops.read.partial`` on their
+        resource, so the replay says the trace was cut instead of losing its session.
+        """
         tid = norm_trace_id(trace_id)
-        resp = self._http.get(f"/api/v2/traces/{tid}")
-        if resp is None:
-            resp = self._http.get(f"/api/traces/{tid}")  # Tempo before v2 of the API
-        records = self._decode(resp, f"trace {tid}") if resp is not None else []
+        params: dict[str, int] = {}
+        lo, hi = to_ns(since), to_ns(until)
+        if lo is not None:
+            params["start"] = lo // 1_000_000_000
+        if hi is not None:
+            params["end"] = hi // 1_000_000_000 + 1
+        if not self._v1_only:
+            resp = self._http.get_any(f"/api/v2/traces/{tid}", params or None)
+            if resp.status_code != 404:
+                return self._records(tid, resp.content)
+            if _ROUTE_MISSING not in resp.text:
+                raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+            self._v1_only = True  # a Tempo before v2 of the API: ask v1 from now on
+        v1 = self._http.get(f"/api/traces/{tid}", params or None)
+        if v1 is None:
+            raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+        return self._records(tid, v1.content)
+
+    def _records(self, tid: str, content: bytes) -> list[SpanRecord]:
+        records = self._decode(content, f"trace {tid}")
         if not records:
             raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+        try:
+            head = _STATUS.decode(content)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return records  # a v1 answer, or one without a status: complete
+        if head.status in _PARTIAL:
+            why = "Tempo returned part of the trace" + (f": {head.message}" if head.message else "")
+            records = mark_partial(records, why)
         return records
 
     def search(
@@ -50,17 +92,14 @@ class TempoReader:
         until: TimeArg = None,
         limit: int = 20,
     ) -> list[SpanRecord]:
-        """All spans of the traces the TraceQL query matches (each trace fetched whole)."""
+        """All spans of the traces the TraceQL query matches (each fetched whole, in the same window)."""
         start, end = window(since, until, DEFAULT_LOOKBACK)
         params = {"q": traceql, "start": int(start.timestamp()), "end": int(end.timestamp()) + 1,
                   "limit": limit}
         resp = self._http.get("/api/search", params)
         if resp is None:
             return []
-        try:
-            body = resp.json()
-        except ValueError:
-            raise MalformedPayload(f"Tempo at {self.base_url}: search answer is not JSON") from None
+        body = self._json(resp, "search answer")
         traces = body.get("traces") if isinstance(body, dict) else None
         if traces is None:
             return []
@@ -72,26 +111,22 @@ class TempoReader:
             if not isinstance(tid, str):
                 raise MalformedPayload(f"Tempo at {self.base_url}: search result without traceID: {t!r:.200}")
             try:
-                out.extend(self.trace(tid))
+                out.extend(self.trace(tid, since=start, until=end))
             except TraceNotFound:
                 continue  # listed by the search index but already gone from storage
         return out
 
-    def _decode(self, resp: httpx.Response, what: str) -> list[SpanRecord]:
-        try:
-            return list(decode_otlp_json(resp.content))
-        except MalformedPayload as exc:
-            raise MalformedPayload(f"Tempo at {self.base_url}, {what}: {exc}") from None
 
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> TempoReader:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+def mark_partial(records: list[SpanRecord], why: str) -> list[SpanRecord]:
+    """The records with ``agentops.read.partial`` on their resource (one new mapping per resource)."""
+    marked: dict[int, Any] = {}
+    out: list[SpanRecord] = []
+    for r in records:
+        res = marked.get(id(r.resource))
+        if res is None:
+            res = marked[id(r.resource)] = {**r.resource, sc.READ_PARTIAL: why}
+        out.append(msgspec.structs.replace(r, resource=res))
+    return out
 
 
-__all__ = ["DEFAULT_LOOKBACK", "TempoReader"]
+__all__ = ["DEFAULT_LOOKBACK", "TempoReader", "mark_partial"]

@@ -91,6 +91,8 @@ def status_of(summary: SessionSummary) -> str:
     """The end state the replay headline shows; a missing root says so instead of guessing."""
     if summary.end_state is None and summary.end_reason == RUNNING_REASON:
         return "Running"
+    if summary.end_state is None and summary.partial:
+        return "Partial"
     return summary.end_state or "Unknown"
 
 

@@ -16,7 +16,8 @@ One session (``render_json(timeline)``)::
         "duration_s": float, "cost_usd": float, "cost_complete": bool, "input_tokens": int,
         "output_tokens": int, "llm_calls": int, "tool_calls": int, "actions": int, "errors": int,
         "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
-        "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is incomplete)
+        "partial": str|null, "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is
+        incomplete)
       },
       "steps": [{
         "index": int, "span_id": str, "parent_span_id": str|null, "trace_id": str,
@@ -188,6 +189,7 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
         "failed_span_id": summary.failed_step.span_id if summary.failed_step is not None else None,
         "complete": summary.complete,
         "pseudo": summary.pseudo,
+        "partial": summary.partial,
         "span_count": summary.span_count,
         "issues": list(summary.issues),
         "cost_gaps": list(summary.cost_gaps),

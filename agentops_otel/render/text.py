@@ -36,6 +36,7 @@ STATUS_STYLE: dict[str, str] = {
     "Indeterminate": "bold yellow",
     "Unknown": "bold yellow",
     "Running": "bold cyan",
+    "Partial": "bold yellow",
 }
 
 

@@ -22,11 +22,12 @@ class FakeBackend:
     url: str
     routes: dict[str, Handler | tuple[int, Any]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """The headers of each request, in the order of ``requests`` (names lowercased)."""
     delay: float = 0.0
 
     def route(self, path: str, answer: Handler | tuple[int, Any]) -> None:
         self.routes[path] = answer
-
 
 
 @contextmanager
@@ -39,6 +40,7 @@ def serve() -> Iterator[FakeBackend]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             state.requests.append((parts.path, query))
+            state.headers.append({k.lower(): v for k, v in self.headers.items()})
             if state.delay:
                 time.sleep(state.delay)
             match = max((p for p in state.routes if parts.path.startswith(p)), key=len, default=None)

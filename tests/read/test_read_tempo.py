@@ -9,6 +9,7 @@ from fake_backend import FakeBackend
 from opentelemetry.sdk.trace import ReadableSpan
 from otlp_samples import make_session_spans, tempo_dialect
 
+from agentops_otel import semconv as sc
 from agentops_otel.read import BackendUnreachable, MalformedPayload, TempoReader, TraceNotFound
 
 
@@ -26,17 +27,64 @@ def test_trace_v2(backend: FakeBackend, session_spans: list[ReadableSpan]) -> No
 
 
 def test_trace_falls_back_to_v1(backend: FakeBackend, session_spans: list[ReadableSpan]) -> None:
-    """An older Tempo without the v2 route is asked on /api/traces (``batches``)."""
+    """An older Tempo without the v2 route (Go's "404 page not found") is asked on /api/traces."""
     tid = _tid(session_spans)
+    backend.route("/api/v2/", (404, "404 page not found\n"))
     backend.route(f"/api/traces/{tid}", (200, {"batches": tempo_dialect(session_spans)["resourceSpans"]}))
     assert len(TempoReader(backend.url).trace(tid)) == len(session_spans)
     assert [p for p, _ in backend.requests] == [f"/api/v2/traces/{tid}", f"/api/traces/{tid}"]
 
 
 def test_trace_not_found(backend: FakeBackend) -> None:
-    """404 on both routes is TraceNotFound."""
+    """Tempo's "trace not found" 404 is TraceNotFound after one request, not a second on v1."""
+    backend.route("/api/v2/traces/", (404, "trace not found\n"))
     with pytest.raises(TraceNotFound, match=r"Tempo at .* has no trace"):
         TempoReader(backend.url).trace("1")
+    assert len(backend.requests) == 1
+
+
+def test_v1_only_tempo_is_asked_v1_once_known(backend: FakeBackend, session_spans: list[ReadableSpan]) -> None:
+    """Once a Tempo has shown it lacks v2, later lookups go straight to v1."""
+    tid = _tid(session_spans)
+    backend.route("/api/v2/", (404, "404 page not found\n"))
+    backend.route(f"/api/traces/{tid}", (200, {"batches": tempo_dialect(session_spans)["resourceSpans"]}))
+    reader = TempoReader(backend.url)
+    reader.trace(tid)
+    reader.trace(tid)
+    assert [p for p, _ in backend.requests] == [f"/api/v2/traces/{tid}", f"/api/traces/{tid}", f"/api/traces/{tid}"]
+
+
+def test_partial_trace_is_marked(backend: FakeBackend, session_spans: list[ReadableSpan]) -> None:
+    """A v2 answer with "status": "PARTIAL" marks its spans with Tempo's message."""
+    tid = _tid(session_spans)
+    backend.route(f"/api/v2/traces/{tid}", (200, {"trace": tempo_dialect(session_spans), "status": "PARTIAL",
+                                                  "message": "trace exceeds max size"}))
+    records = TempoReader(backend.url).trace(tid)
+    assert {r.resource.get(sc.READ_PARTIAL) for r in records} == {
+        "Tempo returned part of the trace: trace exceeds max size"}
+
+
+def test_headers_go_with_every_request(backend: FakeBackend) -> None:
+    """Tenant and auth headers are sent with searches and trace lookups, not put in the URL."""
+    spans = make_session_spans("sess-h")
+    backend.route("/api/search", (200, {"traces": [{"traceID": _tid(spans)}]}))
+    backend.route("/api/v2/traces/", (200, {"trace": tempo_dialect(spans)}))
+    headers = {"X-Scope-OrgID": "team-a", "Authorization": "Bearer s3cret"}
+    TempoReader(backend.url, headers=headers).search()
+    assert len(backend.headers) == 2
+    for h in backend.headers:
+        assert (h["x-scope-orgid"], h["authorization"]) == ("team-a", "Bearer s3cret")
+    assert not any("s3cret" in str(q) or "team-a" in p for p, q in backend.requests)
+
+
+def test_trace_after_search_carries_the_window(backend: FakeBackend) -> None:
+    """Each trace fetched for a search is asked with the search's start/end, so Tempo scans only those blocks."""
+    spans = make_session_spans("sess-w")
+    backend.route("/api/search", (200, {"traces": [{"traceID": _tid(spans)}]}))
+    backend.route("/api/v2/traces/", (200, {"trace": tempo_dialect(spans)}))
+    TempoReader(backend.url).search(since=1000, until=2000)
+    (_, search), (_, fetch) = backend.requests
+    assert (fetch["start"], fetch["end"]) == (search["start"], search["end"]) == (["1000"], ["2001"])
 
 
 def test_traceql_search_pads_trimmed_ids(backend: FakeBackend) -> None:
