@@ -42,7 +42,9 @@ EXIT_BOUND = 1
 EXIT_USAGE = 2
 """Bad arguments, unreadable source, unknown id."""
 
-_TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,32}$")
+"""A trace id as backends show it: 32 hex digits, or fewer with leading zeros trimmed (Tempo's search,
+Grafana: 31 for a random id starting with 0, 16 for a 64-bit one)."""
 _JAEGER = re.compile(r"^(jaeger\+https|jaeger\+http|jaeger|https|http)://", re.I)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
@@ -131,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     filters.add_argument("--tag", action="append", default=[], help="only sessions with this tag (repeatable)")
 
     rp = sub.add_parser("replay", parents=[source, output], help="show one session (or all in a file)",
-                        description="Replay a session by session id or 32-hex trace id. For a file source "
-                        "the id is optional: without it every session in the file is shown.")
+                        description="Replay a session by session id or trace id (32 hex digits, or fewer "
+                        "as backends show them, leading zeros trimmed). For a file source the id is optional: "
+                        "without it every session in the file is shown.")
     rp.add_argument("id", nargs="?", help="session id or trace id")
     rp.add_argument("--html", metavar="OUT", help="also write a self-contained HTML replay to OUT")
     rp.add_argument("--json", action="store_true", help="print the JSON document instead of text")
@@ -240,7 +243,7 @@ class Reader:
         return self.collect("Reading spans", lambda: read_otlp_file(_file_path(self.uri)))
 
     def sessions_for(self, ident: str) -> list[Timeline]:
-        """Sessions for an id: a 32-hex id is tried as a trace first, then as a session id."""
+        """Sessions for an id: a hex trace id (16-32 digits) is tried as a trace first, then as a session id."""
         if _TRACE_ID.match(ident):
             try:
                 found = top_level(self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident))))
@@ -270,7 +273,9 @@ class Reader:
 
     @staticmethod
     def _assemble(records: list[SpanRecord]) -> list[Timeline]:
-        sessions = list(reassemble(records).sessions) if records else []
+        # A trace without a session.id is a session too (marked pseudo): listed, replayed, gated.
+        result = reassemble(records) if records else None
+        sessions = [*result.sessions, *result.pseudo_sessions] if result is not None else []
         sessions.sort(key=lambda t: (t.summary.start_ns, t.summary.session_id))
         return sessions
 
@@ -355,7 +360,8 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     rows = []
     for t in found:
         s = t.summary
-        name = fmt.cut(fmt.clean(s.name or ""), 30) + (" (nested)" if s.parent_session_id else "")
+        name = fmt.cut(fmt.clean(s.name or ""), 30) + (" (nested)" if s.parent_session_id else "") + (
+            " (no session.id)" if s.pseudo else "")
         rows.append([s.session_id, fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
                      fmt.duration(s.duration_s), fmt.money(s.cost_usd) + ("" if s.cost_complete else "+"),
                      str(len(t.steps)), fmt.url_for(s, template)])
