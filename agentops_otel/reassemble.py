@@ -40,6 +40,9 @@ from agentops_otel.timeline import (
     Timeline,
 )
 
+PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
+"""``end_reason`` of a trace without a session: Fail when a top-level span failed, else Success."""
+
 
 class Accounting(msgspec.Struct, frozen=True):
     """Where every input span went; ``spans_in == in_sessions + in_pseudo_sessions + duplicates``."""
@@ -526,6 +529,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                 issues.append(f"failing step {fid} not among the spans")
     if failed is None and (end_state == sc.END_FAIL or root is None):
         failed = next((s for s in steps if s.kind == "error" or s.status == "error"), None)
+    if sess.pseudo and steps:
+        # A trace without a session is a run too (gateable): it failed when one of its top spans did.
+        top_failed = next((s for s in steps if s.depth == 0 and s.status == "error"), None)
+        end_state = sc.END_FAIL if top_failed is not None else sc.END_SUCCESS
+        end_reason = PSEUDO_REASON
+        name = steps[0].span_name
+        failed = top_failed or failed
 
     if root is not None:
         for key, found, label in ((sc.SESSION_LLM_CALLS, llm, "LLM calls"), (sc.SESSION_TOOL_CALLS, tool,
@@ -848,4 +858,4 @@ def _children_first(sessions: dict[str, _Session]) -> list[_Session]:
     return order
 
 
-__all__ = ["Accounting", "Reassembly", "reassemble"]
+__all__ = ["PSEUDO_REASON", "Accounting", "Reassembly", "reassemble"]

@@ -98,11 +98,16 @@ class _Index:
         self.parent_of: dict[str, str] = {}
         self.traces_of: dict[str, set[str]] = {}
         self.loose_traces: set[str] = set()
+        self.loose_first: dict[str, SpanRecord] = {}
+        """Earliest span of each trace with spans lacking ``session.id``."""
 
     def add(self, rec: SpanRecord) -> None:
         sid = rec.session_id
         if sid is None:
             self.loose_traces.add(rec.trace_id)
+            known = self.loose_first.get(rec.trace_id)
+            if known is None or rec.start_ns < known.start_ns:
+                self.loose_first[rec.trace_id] = rec
             return
         traces = self.traces_of.get(sid)
         if traces is None:
@@ -135,8 +140,9 @@ class _Index:
             stack.extend(children.get(s, ()))
         return out
 
-    def keep(self, sids: set[str]) -> Callable[[SpanRecord], bool]:
+    def keep(self, sids: set[str], traces_alone: Iterable[str] = ()) -> Callable[[SpanRecord], bool]:
         traces = set().union(*(self.traces_of.get(s, set()) for s in sids)) if sids else set()
+        traces.update(traces_alone)
 
         def wanted(rec: SpanRecord) -> bool:
             sid = rec.session_id
@@ -145,19 +151,25 @@ class _Index:
         return wanted
 
 
-def _select(index: _Index, flt: _RootFilter, limit: int | None) -> set[str]:
+def _select(index: _Index, flt: _RootFilter, limit: int | None) -> tuple[set[str], set[str]]:
+    """(session ids, trace ids of traces without any session) to show, most recent first."""
     # A session whose root never arrived is still a session: its earliest span stands in, and
-    # matches only the filters a span without the root's attributes can meet.
-    rootless = [r for sid, r in index.first.items() if sid not in index.roots]
+    # matches only the filters a span without the root's attributes can meet. So is a trace
+    # without any session.id (another instrumentation's app).
+    stand_ins = flt.state is None and not flt.tags
     matched = [r for r in index.roots.values() if flt.matches(r)]
-    matched += [r for r in rootless if flt.state is None and not flt.tags and flt.matches(r)]
+    if stand_ins:
+        matched += [r for sid, r in index.first.items() if sid not in index.roots and flt.matches(r)]
+        in_sessions = set().union(*index.traces_of.values()) if index.traces_of else set()
+        matched += [r for tid, r in index.loose_first.items() if tid not in in_sessions and flt.matches(r)]
     # Nested sessions are shown inside their parent: list only outermost matches.
     matched = [r for r in matched if r.session_id not in index.parent_of
                or index.parent_of[r.session_id or ""] not in index.roots]
     matched.sort(key=lambda r: r.start_ns, reverse=True)
     if limit is not None:
         matched = matched[:limit]
-    return index.closure(r.session_id for r in matched if r.session_id is not None)
+    sids = index.closure(r.session_id for r in matched if r.session_id is not None)
+    return sids, {r.trace_id for r in matched if r.session_id is None}
 
 
 def _filter_records(records: list[SpanRecord], sids: set[str]) -> list[SpanRecord]:
@@ -214,7 +226,7 @@ class FileSource:
         index = _Index()
         for r in self._stream():
             index.add(r)
-        keep = index.keep(_select(index, flt, limit))
+        keep = index.keep(*_select(index, flt, limit))
         for r in self._stream():
             if keep(r):
                 yield r
@@ -330,7 +342,7 @@ def _search_in(found: list[SpanRecord], since: TimeArg, until: TimeArg, service:
     records = _dedup(found)
     for r in records:
         index.add(r)
-    keep = index.keep(_select(index, _RootFilter(since, until, service, tags, state), limit))
+    keep = index.keep(*_select(index, _RootFilter(since, until, service, tags, state), limit))
     for r in records:
         if keep(r):
             yield r
