@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit e2e backends browser bench clean
+.PHONY: demo test lint typecheck unit e2e backends phoenix browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ typecheck: $(STAMP)
 backends:
 	bash scripts/backends.sh
 
+# Arize Phoenix for its e2e test, in its own cached venv (~/.cache/agentops-otel/phoenix-<version>)
+phoenix:
+	bash scripts/phoenix.sh
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -38,10 +42,10 @@ browser:
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not e2e and not slow"
 
-e2e: $(STAMP) backends
+e2e: $(STAMP) backends phoenix
 	$(BIN)/pytest -q -m e2e
 
-test: $(STAMP) backends browser lint typecheck
+test: $(STAMP) backends phoenix browser lint typecheck
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
