@@ -28,6 +28,8 @@ GAP_TEXT: dict[str, str] = {
 """One phrase per reason, for replays and failure messages."""
 
 _ROOT_LOST = "root span missing: the session's own totals are lost, the cost is summed from the calls found"
+_ROOT_CUT = ("root span not in the part of the trace the backend returned: the session's own totals are "
+             "lost, the cost is summed from the calls found")
 _CULPRIT_LOST = "the root reports unpriced calls that are not among the spans read"
 
 
@@ -67,7 +69,8 @@ def _plural(n: int) -> str:
     return f"{n} call{'s' if n != 1 else ''}"
 
 
-def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: bool) -> tuple[str, ...]:
+def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: bool,
+                 trace_cut: bool = False) -> tuple[str, ...]:
     """The reasons a session's cost is incomplete, one line each, most actionable first."""
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
@@ -82,7 +85,7 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     if unpriced:
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if root_lost:
-        gaps.append(_ROOT_LOST)
+        gaps.append(_ROOT_CUT if trace_cut else _ROOT_LOST)
     elif root_incomplete and not gaps:
         gaps.append(_CULPRIT_LOST)
     return tuple(gaps)

@@ -69,8 +69,9 @@ def _plural(n: int, word: str) -> str:
 
 def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None = None,
                   min_sessions: int = 1, allow_unpriced: bool = False) -> GateResult:
-    """Apply the bounds to top-level agent sessions (pseudo and nested sessions are not runs)."""
-    runs = [t for t in top_level(timelines) if not t.summary.pseudo]
+    """Apply the bounds to top-level sessions (nested sessions are part of their parent's run; a trace
+    without a session.id is a run of its own)."""
+    runs = top_level(timelines)
     n = len(runs)
     failed = [t.summary.session_id for t in runs if t.summary.end_state == semconv.END_FAIL]
     rate = len(failed) / n if n else None

@@ -517,7 +517,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             cost_complete = priced and (root is not None or sess.pseudo)
         tin = s_in if tin is None else tin
         tout = s_out if tout is None else tout
-    cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete)
+    cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete,
+                             trace_cut=partial is not None)
     cost_complete = cost_complete and not cost_gaps
 
     failed: Step | None = None
