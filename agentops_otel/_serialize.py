@@ -1,71 +1,144 @@
 """Safe, bounded JSON for recorded tool arguments, results and action payloads.
 
-Recording must never raise and never hold a huge value: objects that json can't encode are turned
-into their repr, cycles become a marker, bytes are summarised, and the text is cut at a configurable
-size with an explicit marker so a reader knows something was dropped.
+Recording must never raise, never hold a huge value and never cost more than the limit: values are
+*walked* into plain JSON-ready data with a character budget, and the walk stops where the budget
+ends, so a 2-million-item list costs as much as the few items that fit (the items past the budget
+are never looked at). What was dropped is said in place, inside valid JSON: a cut string ends with
+:data:`TRUNCATED_MARKER`, a cut list ends with :data:`MORE_ITEMS_MARKER`, a cut mapping gets the key
+:data:`MORE_KEY`. Objects json can't encode become their repr (itself bounded), cycles become
+:data:`CYCLE_MARKER`, bytes are summarised.
+
+Tool and action arguments are bounded *per argument* (:func:`arguments_json`): one 100 kB argument
+is cut on its own and the others stay intact, so ``assert_tool_called(with_args=...)`` still
+matches them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import enum
 import json
 import math
+import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-TRUNCATED_MARKER = "…[truncated {n} chars]"
-CYCLE_MARKER = "<cycle>"
-_MAX_DEPTH = 32
-_MAX_ITEMS = 1000
-_strict = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-"""Built once: ``json.dumps`` with keyword arguments builds a new encoder on every call."""
+import msgspec
+
+TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
+"""Appended to a cut string: how many characters were dropped."""
+MORE_ITEMS_MARKER: Final = "…[{n} more items]"
+"""Last element of a cut list (or the value under :data:`MORE_KEY` of a cut mapping)."""
+MORE_KEY: Final = "…"
+CYCLE_MARKER: Final = "<cycle>"
+DEPTH_MARKER: Final = "<max depth>"
+_MAX_DEPTH: Final = 32
+_MIN_STRING: Final = 16
+"""A string met after the budget ran low still keeps this many characters (so it says what it was)."""
+_BIG_INT: Final = 1 << 63
+_ENCODER: Final = msgspec.json.Encoder()
 
 
-def _plain(value: Any, seen: set[int], depth: int) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        raw = bytes(value)
-        head = raw[:32]
-        try:
-            return f"<{len(raw)} bytes: {head.decode('utf-8')!r}{'…' if len(raw) > 32 else ''}>"
-        except UnicodeDecodeError:
-            return f"<{len(raw)} bytes: {head.hex()}{'…' if len(raw) > 32 else ''}>"
-    if depth >= _MAX_DEPTH:
-        return "<max depth>"
-    ident = id(value)
-    if ident in seen:
-        return CYCLE_MARKER
-    seen.add(ident)
+class _Budget:
+    """Characters left for one bounded value (shared by the whole walk of that value)."""
+
+    __slots__ = ("left", "limit", "seen")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+        self.seen: set[int] = set()
+
+
+def _string(text: str, budget: _Budget) -> str:
+    room = max(budget.left, _MIN_STRING) if budget.left < budget.limit else budget.limit
+    if len(text) > room:
+        budget.left -= room + 2
+        return text[:room] + TRUNCATED_MARKER.format(n=len(text) - room)
+    budget.left -= len(text) + 2
+    return text
+
+
+def _bytes(raw: bytes | bytearray | memoryview) -> str:
+    size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
+    head = bytes(raw[:32])
+    more = "…" if size > 32 else ""
     try:
-        if isinstance(value, Mapping):
-            out: dict[str, Any] = {}
-            for i, (k, v) in enumerate(value.items()):
-                if i >= _MAX_ITEMS:
-                    out["…"] = f"{len(value) - _MAX_ITEMS} more"
-                    break
-                out[k if isinstance(k, str) else str(k)] = _plain(v, seen, depth + 1)
-            return out
-        if isinstance(value, (list, tuple, set, frozenset)):
-            items = list(value)
-            res = [_plain(v, seen, depth + 1) for v in items[:_MAX_ITEMS]]
-            if len(items) > _MAX_ITEMS:
-                res.append(f"… {len(items) - _MAX_ITEMS} more")
-            return res
-        dump = getattr(value, "model_dump", None)  # pydantic models (openai's types among them)
-        if callable(dump):
-            try:
-                return _plain(dump(mode="json"), seen, depth + 1)
-            except Exception:
-                pass
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return _plain({f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)},
-                          seen, depth + 1)
-        return _safe_repr(value)
+        return f"<{size} bytes: {head.decode('utf-8')!r}{more}>"
+    except UnicodeDecodeError:
+        return f"<{size} bytes: {head.hex()}{more}>"
+
+
+def _walk(value: Any, budget: _Budget, depth: int) -> Any:
+    """Plain JSON data for ``value``, spending ``budget``; never raises for any input."""
+    if value is None or isinstance(value, bool):
+        budget.left -= 5
+        return value
+    if isinstance(value, str):
+        return _string(value, budget)
+    if isinstance(value, int):
+        budget.left -= 8
+        if -_BIG_INT <= value < _BIG_INT:
+            return int(value)
+        return f"<int of {value.bit_length()} bits>"
+    if isinstance(value, float):
+        budget.left -= 8
+        return float(value) if math.isfinite(value) else repr(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _string(_bytes(value), budget)
+    if isinstance(value, enum.Enum):
+        return _walk(value.value, budget, depth + 1)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return _string(value.isoformat(), budget)
+    if isinstance(value, uuid.UUID):
+        return _string(str(value), budget)
+    if depth >= _MAX_DEPTH:
+        return _string(DEPTH_MARKER, budget)
+    ident = id(value)
+    if ident in budget.seen:
+        return _string(CYCLE_MARKER, budget)
+    budget.seen.add(ident)
+    try:
+        return _container(value, budget, depth)
     finally:
-        seen.discard(ident)
+        budget.seen.discard(ident)
+
+
+def _container(value: Any, budget: _Budget, depth: int) -> Any:
+    if isinstance(value, Mapping):
+        return _mapping(value.items(), len(value), budget, depth)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        out: list[Any] = []
+        budget.left -= 2
+        for i, item in enumerate(value):
+            if budget.left <= 0:
+                out.append(MORE_ITEMS_MARKER.format(n=len(value) - i))
+                break
+            out.append(_walk(item, budget, depth + 1))
+            budget.left -= 1
+        return out
+    fields = getattr(type(value), "model_fields", None)  # pydantic models (openai's types among them)
+    if isinstance(fields, Mapping):
+        return _mapping(((name, getattr(value, name, None)) for name in fields), len(fields), budget, depth)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        return _mapping(((n, getattr(value, n, None)) for n in names), len(names), budget, depth)
+    return _string(_safe_repr(value), budget)
+
+
+def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    budget.left -= 2
+    for i, (key, item) in enumerate(items):
+        if budget.left <= 0:
+            out[MORE_KEY] = MORE_ITEMS_MARKER.format(n=size - i)
+            break
+        name = _string(key if isinstance(key, str) else _safe_repr(key) if not isinstance(key, (int, float))
+                       else str(key), budget)
+        out[name] = _walk(item, budget, depth + 1)
+        budget.left -= 2
+    return out
 
 
 def _safe_repr(value: Any) -> str:
@@ -75,23 +148,53 @@ def _safe_repr(value: Any) -> str:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
+def bounded(value: Any, limit: int) -> Any:
+    """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
+    try:
+        return _walk(value, _Budget(max(limit, 1)), 0)
+    except Exception:
+        return truncate(_safe_repr(value), max(limit, 1))
+
+
+def encode(plain: Any) -> str:
+    """JSON text for data produced by :func:`bounded` (or any already-plain structure)."""
+    try:
+        return _ENCODER.encode(plain).decode("utf-8")
+    except Exception:
+        return json.dumps(_safe_repr(plain))
+
+
+def bounded_json(value: Any, limit: int) -> str:
+    """Encode anything as JSON text of bounded size; never raises."""
+    return encode(bounded(value, limit))
+
+
+def bounded_arguments(arguments: Any, limit: int) -> Any:
+    """A mapping's entries each bounded on their own (``limit`` characters each), so a long one can't
+    crowd out the rest; anything else bounded as one value."""
+    if not isinstance(arguments, Mapping):
+        return bounded(arguments, limit)
+    try:
+        return {(name if isinstance(name, str) else str(name)): bounded(value, limit)
+                for name, value in arguments.items()}
+    except Exception:
+        return bounded(arguments, limit)
+
+
+def arguments_json(arguments: Any, limit: int) -> str:
+    """JSON text of tool/action arguments (an object, every argument bounded separately); never raises."""
+    return encode(bounded_arguments(arguments, limit))
+
+
+to_json = bounded_json
+"""The name callers used before values were bounded by walking."""
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters plus a marker saying how much was dropped."""
     if limit <= 0 or len(text) <= limit:
         return text
     return text[:limit] + TRUNCATED_MARKER.format(n=len(text) - limit)
-
-
-def to_json(value: Any, limit: int) -> str:
-    """Encode anything as JSON text of bounded size; never raises."""
-    try:
-        try:
-            text = _strict.encode(value)
-        except (TypeError, ValueError, RecursionError):
-            text = _strict.encode(_plain(value, set(), 0))
-    except Exception:
-        text = json.dumps(_safe_repr(value))
-    return truncate(text, limit)
 
 
 def from_json(raw: Any) -> Any:

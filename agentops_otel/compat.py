@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import _replay_hook, config, export, semconv
 from ._guard import fault_point, guard, report
-from ._serialize import to_json
+from ._serialize import arguments_json, bounded_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
@@ -142,17 +142,17 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ACTION_TYPE: kind}
         if capture:
             if event.params is not None:
-                attrs[semconv.ACTION_PARAMS] = to_json(event.params, limit)
+                attrs[semconv.ACTION_PARAMS] = arguments_json(event.params, limit)
             if event.returns is not None:
-                attrs[semconv.ACTION_RETURNS] = to_json(event.returns, limit)
+                attrs[semconv.ACTION_RETURNS] = bounded_json(event.returns, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     elif isinstance(event, ToolEvent):
         tool_name = event.name or "tool"
         name = f"{semconv.SPAN_TOOL} {tool_name}"
         attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
         if capture:
-            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = to_json(event.params, limit)
-            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = to_json(event.returns, limit)
+            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = arguments_json(event.params, limit)
+            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = bounded_json(event.returns, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
         model = event.model or "unknown"
@@ -167,9 +167,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.COST_USD] = float(event.cost)
         if capture:
             if event.prompt is not None:
-                attrs[semconv.GEN_AI_INPUT_MESSAGES] = to_json(event.prompt, limit)
+                attrs[semconv.GEN_AI_INPUT_MESSAGES] = bounded_json(event.prompt, limit)
             if event.completion is not None:
-                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = to_json(event.completion, limit)
+                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = bounded_json(event.completion, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     else:
         etype = event.error_type or (type(event.exception).__qualname__ if event.exception else "Error")
@@ -181,7 +181,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         if event.code:
             attrs["agentops.error.code"] = str(event.code)
         if event.trigger_event is not None and capture:
-            attrs["agentops.error.trigger"] = to_json(event.trigger_event, limit)
+            attrs["agentops.error.trigger"] = bounded_json(event.trigger_event, limit)
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
         start_ns = _ns(event.init_timestamp)

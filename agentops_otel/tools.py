@@ -20,7 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report
-from ._serialize import to_json
+from ._serialize import arguments_json, bounded_json
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
@@ -72,7 +72,7 @@ class _Step:
                                               attributes=self.base_attrs)
             if span.is_recording() and config.content_capture().on_span:
                 span.set_attribute(self.content_keys[0],
-                                   to_json(self.arguments(args, kwargs), config.max_value_chars()))
+                                   arguments_json(self.arguments(args, kwargs), config.max_value_chars()))
             return span, otel_context.attach(trace.set_span_in_context(span))
         except Exception as exc:
             report("tool.start", exc)
@@ -83,7 +83,7 @@ class _Step:
         try:
             fault_point("tool.end")
             if span.is_recording() and config.content_capture().on_span:
-                span.set_attribute(self.content_keys[1], to_json(result, config.max_value_chars()))
+                span.set_attribute(self.content_keys[1], bounded_json(result, config.max_value_chars()))
         except Exception as exc:
             report("tool.end", exc)
         self.close(span, token)

@@ -1,0 +1,100 @@
+"""Recorded tool/action arguments and results: each argument bounded on its own, always valid JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import config, semconv
+from agentops_otel._serialize import MORE_ITEMS_MARKER, TRUNCATED_MARKER, bounded_json
+from agentops_otel.testing import assert_tool_called
+
+
+def _attr(exporter: InMemorySpanExporter, prefix: str, key: str) -> Any:
+    spans = [s for s in exporter.get_finished_spans() if s.name.startswith(prefix)]
+    assert len(spans) == 1, [s.name for s in exporter.get_finished_spans()]
+    return (spans[0].attributes or {})[key]
+
+
+def test_long_sibling_argument_leaves_the_others_matchable(span_exporter: InMemorySpanExporter) -> None:
+    """A 100 kB argument is cut on its own: assert_tool_called still finds customer_id=4417."""
+
+    @agentops.tool
+    def lookup(customer_id: str, notes: str) -> str:
+        return "ok"
+
+    with agentops.session("bounds") as session:
+        lookup("4417", "n" * 100_000)
+    assert_tool_called(session, "lookup", times=1, with_args={"customer_id": "4417"})
+
+
+def test_arguments_stay_a_json_object_with_a_marker_per_cut_argument(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every argument is bounded separately; the cut one carries the truncation marker."""
+    monkeypatch.setattr(config.state, "max_value_chars", 50)
+
+    @agentops.tool
+    def lookup(customer_id: str, notes: str, flags: list[int]) -> str:
+        return "ok"
+
+    lookup("4417", "n" * 1000, list(range(3)))
+    args = json.loads(_attr(span_exporter, "execute_tool lookup", semconv.GEN_AI_TOOL_CALL_ARGUMENTS))
+    assert args["customer_id"] == "4417"
+    assert args["flags"] == [0, 1, 2]
+    assert args["notes"] == "n" * 50 + TRUNCATED_MARKER.format(n=950)
+
+
+def test_huge_list_is_bounded_before_encoding(span_exporter: InMemorySpanExporter,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2M-item list argument is recorded as a valid prefix plus a count marker."""
+    monkeypatch.setattr(config.state, "max_value_chars", 100)
+
+    @agentops.record_action("scan")
+    def scan(rows: list[int], label: str) -> int:
+        return len(rows)
+
+    rows = list(range(2_000_000))
+    assert scan(rows, "today") == 2_000_000
+    params = json.loads(_attr(span_exporter, "action scan", semconv.ACTION_PARAMS))
+    assert params["label"] == "today"
+    kept = params["rows"]
+    assert kept[:3] == [0, 1, 2]
+    assert kept[-1] == MORE_ITEMS_MARKER.format(n=2_000_000 - (len(kept) - 1))
+    assert len(json.dumps(kept)) < 200
+
+
+def test_items_past_the_limit_are_never_looked_at() -> None:
+    """Bounding walks only as many items as fit in the limit, however long the list."""
+    touched: list[int] = []
+
+    class Row:
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def __repr__(self) -> str:
+            touched.append(self.i)
+            return f"Row({self.i})"
+
+    text = bounded_json([Row(i) for i in range(100_000)], 100)
+    assert json.loads(text)[-1] == MORE_ITEMS_MARKER.format(n=100_000 - len(touched))
+    assert len(touched) < 20
+
+
+def test_results_are_bounded_the_same_way(span_exporter: InMemorySpanExporter,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result dict with one long field keeps its short fields intact and parses."""
+    monkeypatch.setattr(config.state, "max_value_chars", 40)
+
+    @agentops.tool
+    def fetch() -> dict[str, str]:
+        return {"id": "4417", "body": "b" * 5000}
+
+    fetch()
+    result = json.loads(_attr(span_exporter, "execute_tool fetch", semconv.GEN_AI_TOOL_CALL_RESULT))
+    assert result["id"] == "4417"
+    assert result["body"].startswith("bbb") and "…[truncated" in result["body"]
+    assert len(json.dumps(result)) < 120
