@@ -91,19 +91,20 @@ def describe(exc: BaseException) -> str:
     """``"Type: message"`` for any exception, even one whose ``__str__`` raises; never raises itself.
 
     The user's exception is about to propagate to them: computing its text must not replace it.
+    Credential-shaped text in it is masked (a provider's error may echo the key it was given).
     """
+    from ._redact import mask_text  # _redact reports through this module
+
     name = type(exc).__name__
     try:
         text = str(exc)
     except Exception:
         text = "<unprintable exception>"
-    return f"{name}: {text}" if text else name
+    return mask_text(f"{name}: {text}" if text else name)
 
 
 def record_exception(span: Any, exc: BaseException) -> None:
-    """``span.record_exception(exc)``, falling back to a plain event when the exception's text raises."""
-    try:
-        span.record_exception(exc)
-    except Exception:
-        span.add_event("exception", {"exception.type": type(exc).__qualname__,
-                                     "exception.message": describe(exc).partition(": ")[2]})
+    """``span.record_exception(exc)`` with message and stack trace masked; never calls ``str`` unsafely."""
+    from ._redact import record_exception as record_masked
+
+    record_masked(span, exc)

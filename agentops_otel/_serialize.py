@@ -10,7 +10,8 @@ are never looked at). What was dropped is said in place, inside valid JSON: a cu
 
 Tool and action arguments are bounded *per argument* (:func:`arguments_json`): one 100 kB argument
 is cut on its own and the others stay intact, so ``assert_tool_called(with_args=...)`` still
-matches them.
+matches them. The walk also applies the masking rules of :mod:`._redact` (secret-named keys,
+key-shaped strings) on the way, and :func:`content_json` hands the result to the user's hook.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import msgspec
+
+from ._redact import REDACTED, apply_hook, is_secret_key, mask_text
 
 TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
 """Appended to a cut string: how many characters were dropped."""
@@ -76,7 +79,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         budget.left -= 5
         return value
     if isinstance(value, str):
-        return _string(value, budget)
+        return mask_text(_string(value, budget))
     if isinstance(value, int):
         budget.left -= 8
         if -_BIG_INT <= value < _BIG_INT:
@@ -124,7 +127,7 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = [f.name for f in dataclasses.fields(value)]
         return _mapping(((n, getattr(value, n, None)) for n in names), len(names), budget, depth)
-    return _string(_safe_repr(value), budget)
+    return mask_text(_string(_safe_repr(value), budget))
 
 
 def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, Any]:
@@ -136,7 +139,11 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
             break
         name = _string(key if isinstance(key, str) else _safe_repr(key) if not isinstance(key, (int, float))
                        else str(key), budget)
-        out[name] = _walk(item, budget, depth + 1)
+        if is_secret_key(name):
+            out[name] = REDACTED
+            budget.left -= len(REDACTED)
+        else:
+            out[name] = _walk(item, budget, depth + 1)
         budget.left -= 2
     return out
 
@@ -175,8 +182,11 @@ def bounded_arguments(arguments: Any, limit: int) -> Any:
     if not isinstance(arguments, Mapping):
         return bounded(arguments, limit)
     try:
-        return {(name if isinstance(name, str) else str(name)): bounded(value, limit)
-                for name, value in arguments.items()}
+        out: dict[str, Any] = {}
+        for key, value in arguments.items():
+            name = key if isinstance(key, str) else str(key)
+            out[name] = REDACTED if is_secret_key(name) else bounded(value, limit)
+        return out
     except Exception:
         return bounded(arguments, limit)
 
@@ -184,6 +194,13 @@ def bounded_arguments(arguments: Any, limit: int) -> Any:
 def arguments_json(arguments: Any, limit: int) -> str:
     """JSON text of tool/action arguments (an object, every argument bounded separately); never raises."""
     return encode(bounded_arguments(arguments, limit))
+
+
+def content_json(attribute: str, value: Any, limit: int, *, arguments: bool = False) -> str:
+    """What a content attribute records: ``value`` bounded (per argument if ``arguments``), masked,
+    passed through the user's redaction hook, encoded; never raises."""
+    plain = bounded_arguments(value, limit) if arguments else bounded(value, limit)
+    return encode(apply_hook(attribute, plain))
 
 
 to_json = bounded_json

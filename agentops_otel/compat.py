@@ -17,9 +17,9 @@ from typing import Any
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import _replay_hook, config, export, semconv
+from . import _redact, _replay_hook, config, export, semconv
 from ._guard import fault_point, guard, report
-from ._serialize import arguments_json, bounded_json
+from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
@@ -63,6 +63,7 @@ def init(
     max_value_chars: int | None = None,
     default_tags: Iterable[str] | None = None,
     auto_start_session: bool = False,
+    redact: _redact.Hook | None = None,
     **_agentops_kwargs: Any,
 ) -> None:
     """Set up once; calling it again (every test does) only refreshes the settings given.
@@ -71,7 +72,14 @@ def init(
     the user's provider, or to OTLP per the ``OTEL_*`` variables, or to the local file sink. Message
     content capture is switched on when ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` is
     unset, because replay without inputs and outputs shows little.
+
+    ``redact(attribute, value) -> value`` is called on every content value before it is recorded
+    (tool/action arguments and results, LLM messages, exception messages), after the built-in
+    masking of secret-named keys and key-shaped strings; what it returns is recorded, and a hook that
+    raises records a marker instead of the value (see ``agentops_otel._redact``).
     """
+    if redact is not None:
+        _redact.set_hook(redact)  # outside the guard: a non-callable is the caller's mistake, said clearly
     with _init_lock, guard("init"):
         fault_point("init")
         state = config.state
@@ -142,17 +150,19 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ACTION_TYPE: kind}
         if capture:
             if event.params is not None:
-                attrs[semconv.ACTION_PARAMS] = arguments_json(event.params, limit)
+                attrs[semconv.ACTION_PARAMS] = content_json(semconv.ACTION_PARAMS, event.params, limit,
+                                                            arguments=True)
             if event.returns is not None:
-                attrs[semconv.ACTION_RETURNS] = bounded_json(event.returns, limit)
+                attrs[semconv.ACTION_RETURNS] = content_json(semconv.ACTION_RETURNS, event.returns, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     elif isinstance(event, ToolEvent):
         tool_name = event.name or "tool"
         name = f"{semconv.SPAN_TOOL} {tool_name}"
         attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
         if capture:
-            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = arguments_json(event.params, limit)
-            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = bounded_json(event.returns, limit)
+            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
+                semconv.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, limit, arguments=True)
+            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
         model = event.model or "unknown"
@@ -167,27 +177,30 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.COST_USD] = float(event.cost)
         if capture:
             if event.prompt is not None:
-                attrs[semconv.GEN_AI_INPUT_MESSAGES] = bounded_json(event.prompt, limit)
+                attrs[semconv.GEN_AI_INPUT_MESSAGES] = content_json(semconv.GEN_AI_INPUT_MESSAGES, event.prompt, limit)
             if event.completion is not None:
-                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = bounded_json(event.completion, limit)
+                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = content_json(semconv.GEN_AI_OUTPUT_MESSAGES, event.completion,
+                                                                     limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     else:
         etype = event.error_type or (type(event.exception).__qualname__ if event.exception else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = event.details or (str(event.exception) if event.exception else None)
+        if detail:
+            detail = _redact.mask_text(detail)
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
         if event.code:
             attrs["agentops.error.code"] = str(event.code)
         if event.trigger_event is not None and capture:
-            attrs["agentops.error.trigger"] = bounded_json(event.trigger_event, limit)
+            attrs["agentops.error.trigger"] = content_json("agentops.error.trigger", event.trigger_event, limit)
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
         start_ns = _ns(event.init_timestamp)
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
     if error is not None:
-        span.record_exception(error)
+        _redact.record_exception(span, error)
     if status is not None:
         span.set_status(status)
     span.end(end_time=end_ns if end_ns is not None and start_ns is not None and end_ns >= start_ns else None)

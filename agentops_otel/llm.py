@@ -21,7 +21,7 @@ import msgspec
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import _guard, _serialize, config, semconv
+from . import _guard, _redact, _serialize, config, semconv
 from .cost import price_call
 
 __all__ = [
@@ -91,26 +91,35 @@ def encode(value: Any) -> str:
         return _serialize.to_json(value, 0)
 
 
+def encode_content(attribute: str, value: Any) -> str:
+    """JSON text of one content attribute, after the user's redaction hook (if any) has seen it."""
+    return encode(_redact.apply_hook(attribute, value))
+
+
 def bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else _serialize.truncate(text, limit)
+    """``text`` cut to ``limit`` (with a marker) and with credential-shaped runs masked."""
+    return _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))
 
 
 def text_part(text: str, limit: int) -> JSONDict:
-    return {"type": "text", "content": text if len(text) <= limit else _serialize.truncate(text, limit)}
+    return {"type": "text", "content": bounded(text, limit)}
 
 
 def _structured(value: Any, limit: int) -> Any:
-    """Arguments / results as JSON values when they are JSON text that fits; else the (cut) string."""
+    """Arguments / results as JSON values when they are JSON text that fits; else the (cut) string.
+
+    Either way masked like a tool's own arguments (secret-named keys, key-shaped strings).
+    """
     if isinstance(value, str):
         if len(value) <= limit and value[:1] in ("{", "["):
             try:
-                return _DECODER.decode(value)
+                return _serialize.bounded(_DECODER.decode(value), limit)
             except (msgspec.MsgspecError, ValueError):
                 pass
         return bounded(value, limit)
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    return bounded(_serialize.to_json(value, 0), limit)
+    return _serialize.bounded(value, limit)
 
 
 def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit: int) -> JSONDict:
@@ -211,12 +220,12 @@ class LLMCall:
                              self.provider, outcome.service_tier, self.request_model, outcome.usage_gap)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
-                span.set_status(Status(StatusCode.ERROR, outcome.error))
+                span.set_status(Status(StatusCode.ERROR, _redact.mask_text(outcome.error)))
             if extra:
                 attrs.update(extra)
             output = None
             if self.content is not None and outcome.output_messages is not None:
-                output = encode(outcome.output_messages)
+                output = encode_content(semconv.GEN_AI_OUTPUT_MESSAGES, outcome.output_messages)
                 if self.capture.on_span:
                     attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
             span.set_attributes(attrs)
@@ -263,8 +272,8 @@ class LLMCall:
         return {semconv.ERROR_TYPE: error_type(exc)}
 
     def _record_exception(self, exc: BaseException) -> None:
-        self.span.record_exception(exc)
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__qualname__}: {exc}"))
+        _guard.record_exception(self.span, exc)
+        self.span.set_status(Status(StatusCode.ERROR, _guard.describe(exc)))
 
     def abort(self) -> None:
         """End the span with nothing more recorded (our own bookkeeping failed; the user's call didn't)."""

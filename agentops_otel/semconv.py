@@ -56,6 +56,12 @@ ERROR_TYPE: Final = "error.type"
 SESSION_ID: Final = "session.id"
 """Stamped on every span started inside a session, ours or foreign: the reassembler's grouping key."""
 SERVICE_NAME: Final = "service.name"
+EVENT_EXCEPTION: Final = "exception"
+EXCEPTION_TYPE: Final = "exception.type"
+EXCEPTION_MESSAGE: Final = "exception.message"
+"""Recorded masked (see ``_redact``): a provider's error may echo the key it was given."""
+EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
+EXCEPTION_ESCAPED: Final = "exception.escaped"
 
 # Other instrumentations' LLM spans, recognised by agentops_otel.genai_spans (live session and replay alike).
 GEN_AI_SYSTEM: Final = "gen_ai.system"

@@ -20,7 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report
-from ._serialize import arguments_json, bounded_json
+from ._serialize import content_json
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
@@ -71,8 +71,9 @@ class _Step:
             span = export.tracer().start_span(self.span_name, kind=SpanKind.INTERNAL,
                                               attributes=self.base_attrs)
             if span.is_recording() and config.content_capture().on_span:
-                span.set_attribute(self.content_keys[0],
-                                   arguments_json(self.arguments(args, kwargs), config.max_value_chars()))
+                key = self.content_keys[0]
+                span.set_attribute(key, content_json(key, self.arguments(args, kwargs), config.max_value_chars(),
+                                                     arguments=True))
             return span, otel_context.attach(trace.set_span_in_context(span))
         except Exception as exc:
             report("tool.start", exc)
@@ -83,7 +84,8 @@ class _Step:
         try:
             fault_point("tool.end")
             if span.is_recording() and config.content_capture().on_span:
-                span.set_attribute(self.content_keys[1], bounded_json(result, config.max_value_chars()))
+                key = self.content_keys[1]
+                span.set_attribute(key, content_json(key, result, config.max_value_chars()))
         except Exception as exc:
             report("tool.end", exc)
         self.close(span, token)

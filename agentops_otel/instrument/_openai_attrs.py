@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import semconv
+from .. import _redact, semconv
 from ..llm import (
     Content,
     JSONDict,
@@ -22,6 +22,7 @@ from ..llm import (
     TokenUsage,
     bounded,
     encode,
+    encode_content,
     text_part,
     tool_call_part,
     tool_response_part,
@@ -259,15 +260,15 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
                 entry[key] = bounded(value, limit) if isinstance(value, str) else value
         out.append(entry)
     text = encode(out)
-    if len(text) <= limit:
-        return text  # then no single schema can be over the limit either
-    for entry in out:
-        params = entry.get("parameters")
-        if params is not None and not isinstance(params, str):
-            schema = encode(params)
-            if len(schema) > limit:
-                entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
-    return encode(out)
+    if len(text) > limit:  # else no single schema can be over the limit either
+        for entry in out:
+            params = entry.get("parameters")
+            if params is not None and not isinstance(params, str):
+                schema = encode(params)
+                if len(schema) > limit:
+                    entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
+        text = encode(out)
+    return encode_content(semconv.GEN_AI_TOOL_DEFINITIONS, out) if _redact.hook_installed() else text
 
 
 def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
@@ -275,7 +276,8 @@ def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = encode([_chat_message(m, limit) for m in messages])
+        content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
+                                                [_chat_message(m, limit) for m in messages])
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 
@@ -375,13 +377,15 @@ def responses_content(kwargs: Mapping[str, Any], limit: int) -> Content:
     content = Content()
     given = kwargs.get("input")
     if isinstance(given, str):
-        content.input_messages = encode([{"role": "user", "parts": [text_part(given, limit)]}])
+        content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
+                                                [{"role": "user", "parts": [text_part(given, limit)]}])
     elif isinstance(given, (list, tuple)):
         messages = [m for item in given if (m := _responses_item(item, limit)) is not None]
-        content.input_messages = encode(messages)
+        content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES, messages)
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):
-        content.system_instructions = encode([text_part(instructions, limit)])
+        content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS,
+                                                     [text_part(instructions, limit)])
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 

@@ -7,21 +7,9 @@ comparing it with the recording, so a masked argument still matches.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-try:
-    from .._redact import REDACTED, is_secret_key, mask_text  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # pragma: no cover - until the shared redaction rules land
-    REDACTED = "[REDACTED]"
-    _KEY = re.compile(r"(?i)(api[_-]?key|password|secret|token|authorization)$")
-    _SHAPE = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}|(?i:\bbearer)\s+[A-Za-z0-9._~+/=\-]{8,}")
-
-    def is_secret_key(key: str) -> bool:
-        return bool(_KEY.search(key))
-
-    def mask_text(text: str) -> str:
-        return _SHAPE.sub(REDACTED, text)
+from .._redact import REDACTED, is_secret_key, mask_text
 
 __all__ = ["REDACTED", "mask"]
 

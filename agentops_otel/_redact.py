@@ -1,0 +1,172 @@
+"""What is masked before content reaches a span, and the user's own redaction hook.
+
+Traces leave the process (a collector, a vendor, a file in the repository), so a secret that reaches
+an attribute has leaked. Two rules run on every recorded content value, always:
+
+* **By key name.** A mapping key (or a tool argument name) is a secret when, split into words at
+  ``_``, ``-``, ``.``, spaces and camelCase humps, its *last* word is one of :data:`SECRET_WORDS`, or
+  its last two words are one of :data:`SECRET_WORD_PAIRS`. So ``api_key``, ``X-Api-Key``,
+  ``accessToken``, ``client_secret``, ``DB_PASSWORD``, ``Set-Cookie`` are masked, while ``token_count``,
+  ``max_tokens``, ``secret_name``, ``sort_key`` and ``key`` are not: a word that only *describes* a
+  secret (a count, a name, a sort key) is not one. The whole value under such a key becomes
+  :data:`REDACTED`.
+* **By value shape.** Any recorded string is scanned for credentials with a recognisable shape
+  (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS,
+  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``);
+  only the matching run of characters is replaced, so the rest of the text stays readable.
+
+Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same
+value-shape masking in the exception event and status; the exception object itself is never touched.
+
+The user's hook (``init(redact=fn)``) runs after these rules, once per recorded value, with the
+attribute name and a plain JSON-ready copy (dicts, lists, strings, numbers) that it may change or
+replace; whatever it returns is recorded. A hook that raises records :data:`REDACTION_FAILED` instead
+of the value: failing closed is the only safe choice for a redaction step. With no hook the cost is
+one ``is None`` test per value.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable
+from typing import Any, Final
+
+from opentelemetry.trace import Span
+
+from . import semconv
+from ._guard import report
+
+__all__ = [
+    "REDACTED",
+    "REDACTION_FAILED",
+    "SECRET_PATTERNS",
+    "SECRET_WORDS",
+    "SECRET_WORD_PAIRS",
+    "Hook",
+    "apply_hook",
+    "is_secret_key",
+    "mask_text",
+    "record_exception",
+    "set_hook",
+]
+
+Hook = Callable[[str, Any], Any]
+"""``hook(attribute, value) -> value``: ``attribute`` is the span attribute about to be written."""
+
+REDACTED: Final = "[REDACTED]"
+"""What a masked value (or the masked run of a string) is replaced by."""
+REDACTION_FAILED: Final = "[REDACTION HOOK FAILED: value not recorded]"
+"""Recorded instead of a value when the user's hook raised on it."""
+
+SECRET_WORDS: Final = frozenset({
+    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials",
+    "passphrase", "passwd", "password", "pwd", "secret", "secrets", "token",
+})
+"""A key whose last word is one of these is a secret (``access_token``, ``Authorization``)."""
+SECRET_WORD_PAIRS: Final = frozenset({
+    ("access", "key"), ("api", "key"), ("encryption", "key"), ("private", "key"), ("secret", "key"),
+    ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),
+})
+"""Two-word endings that are secrets although their last word alone (``key``) is not."""
+
+SECRET_PATTERNS: Final = (
+    (("sk-",), r"\bsk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-]{16,}"),
+    (("earer", "EARER"), r"\b[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9._~+/=\-]{8,}"),
+    (("asic ", "ASIC "), r"\b[Bb][Aa][Ss][Ii][Cc]\s+[A-Za-z0-9+/]{8,}={0,2}"),
+    (("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), r"\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"),
+    (("xox",), r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
+    (("AIza",), r"\bAIza[0-9A-Za-z_\-]{35}"),
+    (("hf_",), r"\bhf_[A-Za-z0-9]{30,}"),
+    (("eyJ",), r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    (("://",), r"(?<=://)[^\s:/@]+:[^\s@/]+(?=@)"),
+)
+"""Shapes of credentials masked wherever they appear in a recorded string, each with the literal
+substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
+regex: most text contains none of them). The last one masks ``user:password`` in a URL."""
+
+_PATTERNS: Final = tuple((anchors, re.compile(pattern)) for anchors, pattern in SECRET_PATTERNS)
+_WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_key_cache: dict[str, bool] = {}
+_KEY_CACHE_MAX: Final = 4096
+
+_hook: Hook | None = None
+
+
+def set_hook(hook: Hook | None) -> None:
+    """Install (or, with ``None``, remove) the user's redaction hook; ``init(redact=...)`` calls it."""
+    global _hook
+    if hook is not None and not callable(hook):
+        raise TypeError(f"redact= must be a callable (attribute, value) -> value, got {type(hook).__name__}")
+    _hook = hook
+
+
+def hook_installed() -> bool:
+    return _hook is not None
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a value stored under ``key`` is masked whole (see the module docstring for the rule)."""
+    known = _key_cache.get(key)
+    if known is not None:
+        return known
+    words = [w.lower() for w in _WORDS_RE.findall(key)]
+    secret = bool(words) and (words[-1] in SECRET_WORDS
+                              or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
+    if len(_key_cache) < _KEY_CACHE_MAX:
+        _key_cache[key] = secret
+    return secret
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every credential-shaped run replaced by :data:`REDACTED`."""
+    for anchors, pattern in _PATTERNS:
+        for anchor in anchors:
+            if anchor in text:
+                text = pattern.sub(REDACTED, text)
+                break
+    return text
+
+
+def apply_hook(attribute: str, value: Any) -> Any:
+    """The user's hook on one recorded value (identity without a hook); fails closed."""
+    hook = _hook
+    if hook is None:
+        return value
+    try:
+        return hook(attribute, value)
+    except Exception as exc:
+        report("redact.hook", exc)
+        return REDACTION_FAILED
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__qualname__}>"
+
+
+def _stacktrace(exc: BaseException) -> str:
+    try:
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:
+        return ""
+
+
+def _scrub(attribute: str, text: str) -> str:
+    out = apply_hook(attribute, mask_text(text))
+    return out if isinstance(out, str) else REDACTION_FAILED
+
+
+def record_exception(span: Span, exc: BaseException) -> None:
+    """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
+    module = type(exc).__module__
+    qualname = type(exc).__qualname__
+    span.add_event(semconv.EVENT_EXCEPTION, {
+        semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
+        semconv.EXCEPTION_MESSAGE: _scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),
+        semconv.EXCEPTION_STACKTRACE: _scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
+        semconv.EXCEPTION_ESCAPED: "False",
+    })

@@ -1,0 +1,170 @@
+"""No secret reaches a span: secret-named keys and key-shaped values are masked; the user's hook sees every value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+import agentops_otel as agentops
+from agentops_otel import ActionEvent, LLMEvent, ToolEvent, semconv
+
+OPENAI_KEY = "sk-proj-Abcdefghijklmnop0123456789XYZ"
+ANTHROPIC_KEY = "sk-ant-api03-Zyxwvutsrqponm9876543210abc"
+BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9abcdefgh"
+
+
+def _span(exporter: InMemorySpanExporter, prefix: str) -> ReadableSpan:
+    spans = [s for s in exporter.get_finished_spans() if s.name.startswith(prefix)]
+    assert len(spans) == 1, [s.name for s in exporter.get_finished_spans()]
+    return spans[0]
+
+
+def _everything(span: ReadableSpan) -> str:
+    """Every attribute, event attribute and status text of the span, as one string."""
+    texts = [str(dict(span.attributes or {})), str(span.status.description)]
+    texts.extend(str(dict(e.attributes or {})) for e in span.events)
+    return "\n".join(texts)
+
+
+@pytest.fixture
+def hook_reset() -> Iterator[None]:
+    """The redaction hook installed by a test is removed after it."""
+    yield
+    from agentops_otel import _redact
+
+    _redact.set_hook(None)
+
+
+def test_secret_named_arguments_are_masked_nested_and_any_case(span_exporter: InMemorySpanExporter) -> None:
+    """api_key, Password, a nested Authorization header and a cookie are masked; their siblings are kept."""
+
+    @agentops.tool
+    def call_api(url: str, api_key: str, options: dict[str, Any]) -> str:
+        return "ok"
+
+    call_api("https://api.example.com", "plain-looking-value",
+             {"headers": {"Authorization": "Basic Zm9vOmJhcg", "Accept": "json"},
+              "auth": {"Password": "hunter2", "user": "ann"}, "Cookie": "session=abc123"})
+    span = _span(span_exporter, "execute_tool call_api")
+    args = json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])  # type: ignore[index,arg-type]
+    assert args["api_key"] == "[REDACTED]"
+    assert args["options"]["headers"] == {"Authorization": "[REDACTED]", "Accept": "json"}
+    assert args["options"]["auth"] == "[REDACTED]"
+    assert args["options"]["Cookie"] == "[REDACTED]"
+    assert args["url"] == "https://api.example.com"
+    for secret in ("plain-looking-value", "Zm9vOmJhcg", "hunter2", "abc123"):
+        assert secret not in _everything(span)
+
+
+def test_words_that_only_describe_secrets_are_kept(span_exporter: InMemorySpanExporter) -> None:
+    """token_count, max_tokens, secret_name and sort_key are data, not secrets: recorded as given."""
+
+    @agentops.tool
+    def budget(token_count: int, max_tokens: int, secret_name: str, sort_key: str) -> dict[str, int]:
+        return {"tokens_used": 12, "prompt_tokens": 3}
+
+    budget(10, 20, "prod-db", "date")
+    span = _span(span_exporter, "execute_tool budget")
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {  # type: ignore[arg-type]
+        "token_count": 10, "max_tokens": 20, "secret_name": "prod-db", "sort_key": "date"}
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_RESULT]) == {  # type: ignore[arg-type]
+        "tokens_used": 12, "prompt_tokens": 3}
+
+
+def test_key_shaped_values_are_masked_in_arguments_and_results(span_exporter: InMemorySpanExporter) -> None:
+    """sk-… / sk-ant-… keys, Bearer tokens and URL passwords are masked wherever they appear in text."""
+
+    @agentops.record_action("configure")
+    def configure(note: str, lines: list[str]) -> dict[str, str]:
+        return {"echo": f"configured with {ANTHROPIC_KEY}"}
+
+    configure(f"use {OPENAI_KEY} today", [f"Authorization: {BEARER}", "postgres://ann:s3cr3t@db/x"])
+    span = _span(span_exporter, "action configure")
+    params = json.loads(span.attributes[semconv.ACTION_PARAMS])  # type: ignore[arg-type]
+    assert params["note"] == "use [REDACTED] today"
+    assert params["lines"] == ["Authorization: [REDACTED]", "postgres://[REDACTED]@db/x"]
+    assert json.loads(span.attributes[semconv.ACTION_RETURNS]) == {  # type: ignore[arg-type]
+        "echo": "configured with [REDACTED]"}
+    for secret in (OPENAI_KEY, ANTHROPIC_KEY, "eyJhbGciOiJIUzI1NiJ9", "s3cr3t"):
+        assert secret not in _everything(span)
+
+
+def test_tool_error_echoing_a_key_is_masked_on_the_span_not_in_the_exception(
+        span_exporter: InMemorySpanExporter) -> None:
+    """The span's exception event and status hide the key; the caller's exception object is untouched."""
+    err = PermissionError(f"Incorrect API key provided: {OPENAI_KEY}")
+
+    @agentops.tool
+    def fetch() -> None:
+        raise err
+
+    with pytest.raises(PermissionError) as caught:
+        fetch()
+    assert caught.value is err and str(err) == f"Incorrect API key provided: {OPENAI_KEY}"
+    span = _span(span_exporter, "execute_tool fetch")
+    assert span.status.status_code is StatusCode.ERROR
+    assert OPENAI_KEY not in _everything(span)
+    assert span.events[0].attributes["exception.message"] == (  # type: ignore[index]
+        "Incorrect API key provided: [REDACTED]")
+
+
+def test_record_masks_event_payloads(span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent / ToolEvent / LLMEvent) payloads get the same masking as decorated functions."""
+    with agentops.session("record"):
+        agentops.record(ActionEvent(action_type="login", params={"user": "ann", "password": "pw1"}))
+        agentops.record(ToolEvent(name="http", params={"token": "t0k"}, returns={"body": OPENAI_KEY}))
+        agentops.record(LLMEvent(model="gpt-4o", prompt=f"my key is {OPENAI_KEY}", completion="noted"))
+    text = "\n".join(_everything(s) for s in span_exporter.get_finished_spans())
+    for secret in ("pw1", "t0k", OPENAI_KEY):
+        assert secret not in text
+    assert '"user":"ann"' in text
+
+
+def test_hook_sees_every_value_and_what_it_returns_is_recorded(
+        span_exporter: InMemorySpanExporter, tracer_provider: Any, hook_reset: None) -> None:
+    """init(redact=fn) is called per recorded value with the attribute name; its return value is recorded."""
+    seen: list[tuple[str, Any]] = []
+
+    def scrub(attribute: str, value: Any) -> Any:
+        seen.append((attribute, value))
+        return json.loads(json.dumps(value).replace("ann@example.com", "<email>"))
+
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False, redact=scrub)
+
+    @agentops.tool
+    def notify(to: str) -> str:
+        return "sent to ann@example.com"
+
+    with agentops.session("hook"):
+        notify("ann@example.com")
+        agentops.record(LLMEvent(model="gpt-4o", prompt="mail ann@example.com", completion="ok"))
+    assert (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, {"to": "ann@example.com"}) in seen
+    assert (semconv.GEN_AI_TOOL_CALL_RESULT, "sent to ann@example.com") in seen
+    assert (semconv.GEN_AI_INPUT_MESSAGES, "mail ann@example.com") in seen
+    text = "\n".join(_everything(s) for s in span_exporter.get_finished_spans())
+    assert "ann@example.com" not in text and "<email>" in text
+
+
+def test_a_failing_hook_records_a_marker_and_the_call_goes_on(
+        span_exporter: InMemorySpanExporter, tracer_provider: Any, hook_reset: None) -> None:
+    """A hook that raises fails closed: the value is replaced by a marker, the user's function still returns."""
+
+    def broken(attribute: str, value: Any) -> Any:
+        raise RuntimeError("hook bug")
+
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False, redact=broken)
+
+    @agentops.tool
+    def lookup(customer_id: str) -> str:
+        return "found"
+
+    assert lookup("4417") == "found"
+    span = _span(span_exporter, "execute_tool lookup")
+    assert "4417" not in _everything(span)
+    assert "REDACTION HOOK FAILED" in span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]  # type: ignore[operator]

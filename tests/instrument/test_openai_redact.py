@@ -1,0 +1,64 @@
+"""LLM spans record no secret: key-shaped text in messages and in provider errors is masked, the hook sees content."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from openai import OpenAI
+from openai_helpers import SECRET_KEY, content, only_span
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import _redact, semconv
+from agentops_otel.testing import OpenAIServer, Reply
+
+LEAKED = "sk-proj-Abcdefghijklmnop0123456789XYZ"
+
+
+@pytest.fixture
+def hook() -> Iterator[list[tuple[str, Any]]]:
+    """A recording redaction hook, removed after the test."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(attribute: str, value: Any) -> Any:
+        seen.append((attribute, value))
+        return value
+
+    _redact.set_hook(record)
+    yield seen
+    _redact.set_hook(None)
+
+
+def test_key_pasted_into_a_prompt_is_masked(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A provider key inside a message is replaced by the marker; the rest of the text is kept."""
+    client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"why is {LEAKED} rejected?"}])
+    sent = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
+    assert sent[0]["parts"][0]["content"] == "why is [REDACTED] rejected?"
+
+
+def test_provider_error_echoing_the_key_is_masked_on_the_span(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """A 401 whose message repeats the key: the span's event and status hide it, the SDK error keeps it."""
+    server.queue(Reply.error(401, f"Incorrect API key provided: {SECRET_KEY}. {LEAKED}"))
+    with pytest.raises(openai.AuthenticationError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert LEAKED in str(caught.value)
+    span = only_span(span_exporter)
+    recorded = [str(dict(e.attributes or {})) for e in span.events] + [str(span.status.description)]
+    assert all(LEAKED not in text and SECRET_KEY not in text for text in recorded)
+    assert "[REDACTED]" in str(span.status.description)
+
+
+def test_hook_sees_input_and_output_messages(client: OpenAI, span_exporter: InMemorySpanExporter,
+                                             hook: list[tuple[str, Any]]) -> None:
+    """The redaction hook is called with the shaped input and output messages of an LLM call."""
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hello"}])
+    seen = dict(hook)
+    assert seen[semconv.GEN_AI_INPUT_MESSAGES] == [{"role": "user", "parts": [{"type": "text", "content": "hello"}]}]
+    assert seen[semconv.GEN_AI_OUTPUT_MESSAGES][0]["role"] == "assistant"
+    assert json.loads(only_span(span_exporter).attributes[semconv.GEN_AI_INPUT_MESSAGES]) == seen[  # type: ignore[arg-type]
+        semconv.GEN_AI_INPUT_MESSAGES]
