@@ -99,7 +99,8 @@ def _run_agent(endpoint: str, service: str) -> dict[str, Any]:
     env = _child_env({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                       "OTEL_SERVICE_NAME": service,
                       "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "span_only"})
-    proc = subprocess.run([sys.executable, str(HERE / "agent_run.py"), json.dumps(["I was charged twice"])],
+    message = json.dumps(["I was charged twice, account 4417"])  # one that calls a tool
+    proc = subprocess.run([sys.executable, str(HERE / "agent_run.py"), message],
                           env=env, capture_output=True, text=True, timeout=300, check=True)
     session: dict[str, Any] = json.loads(proc.stdout.splitlines()[0])
     return session
