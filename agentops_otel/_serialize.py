@@ -34,6 +34,8 @@ TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
 MORE_ITEMS_MARKER: Final = "…[{n} more items]"
 """Last element of a cut list (or the value under :data:`MORE_KEY` of a cut mapping)."""
 MORE_KEY: Final = "…"
+OMITTED_MESSAGES_MARKER: Final = "…[{n} earlier messages not recorded: over the content budget]"
+"""Text of the marker message standing in for the older messages of a history cut by the budget."""
 CYCLE_MARKER: Final = "<cycle>"
 DEPTH_MARKER: Final = "<max depth>"
 _MAX_DEPTH: Final = 32

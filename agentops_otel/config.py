@@ -19,6 +19,10 @@ DEFAULT_URL_TEMPLATE = "http://localhost:16686/trace/{trace_id}?uiFind={span_id}
 DEFAULT_FILE = ".agentops-otel/traces.jsonl"
 DEFAULT_MAX_VALUE_CHARS = 4096
 DEFAULT_MAX_SESSION_SPANS = 10_000
+DEFAULT_MAX_CONTENT_CHARS = 8192
+"""Per-span budget for an LLM call's message history (about 2k tokens): the recent turns a replay
+shows (earlier turns are on earlier calls' spans), small enough that the bytes recorded over a
+conversation grow linearly, not quadratically, and a call's cost stops growing with its history."""
 
 
 class ContentCapture(enum.Enum):
@@ -115,6 +119,18 @@ def max_value_chars() -> int:
     if raw != _max_chars_memo[0]:
         _max_chars_memo = (raw, _int_env(semconv.ENV_MAX_VALUE_CHARS, DEFAULT_MAX_VALUE_CHARS))
     return _max_chars_memo[1]
+
+
+_max_content_memo: tuple[str | None, int] = (None, DEFAULT_MAX_CONTENT_CHARS)
+
+
+def max_content_chars() -> int:
+    """The per-span content budget (``AGENTOPS_OTEL_MAX_CONTENT_CHARS``), memoised on the raw value."""
+    global _max_content_memo
+    raw = os.environ.get(semconv.ENV_MAX_CONTENT_CHARS)
+    if raw != _max_content_memo[0]:
+        _max_content_memo = (raw, _int_env(semconv.ENV_MAX_CONTENT_CHARS, DEFAULT_MAX_CONTENT_CHARS))
+    return _max_content_memo[1]
 
 
 def max_session_spans() -> int:

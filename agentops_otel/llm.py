@@ -13,7 +13,7 @@ that readers can parse even when a prompt was cut.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "Outcome",
     "TokenUsage",
     "error_type",
+    "history_content",
     "start_call",
     "text_part",
     "tool_call_part",
@@ -128,6 +129,55 @@ def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit:
 
 def tool_response_part(call_id: str | None, response: Any, limit: int) -> JSONDict:
     return {"type": "tool_call_response", "id": call_id, "response": _structured(response, limit)}
+
+
+_LEADING_ROLES = ("system", "developer")
+
+
+def _omitted(count: int) -> JSONDict:
+    return {"role": "system", "parts": [{"type": "text", "omitted_messages": count,
+                                         "content": _serialize.OMITTED_MESSAGES_MARKER.format(n=count)}]}
+
+
+def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | None], budget: int) -> str:
+    """``gen_ai.input.messages`` of a conversation, kept within ``budget`` characters.
+
+    The whole history is resent on every call, so recording it whole makes the bytes grow with the
+    square of the conversation. Messages are shaped from the newest backwards and shaping stops
+    where the budget ends: the cost of a call does not depend on how long the conversation is, and
+    messages that will be dropped are never read. One marker message counts the dropped ones. The
+    newest message is always kept (its strings bounded by ``max_value_chars``), and so is a leading
+    system/developer prompt, which explains the rest.
+    """
+    head: list[JSONDict] = []
+    start = 0
+    if len(messages) > 1:
+        first = shape(messages[0])
+        if first is not None and first.get("role") in _LEADING_ROLES:
+            head, start = [first], 1
+    head_text = [encode(m) for m in head]
+    used = sum(len(t) for t in head_text)
+    kept: list[JSONDict] = []
+    pieces: list[str] = []
+    i = len(messages)
+    while i > start:
+        msg = shape(messages[i - 1])
+        if msg is not None:
+            text = encode(msg)
+            if kept and used + len(text) + 1 > budget:
+                break
+            kept.append(msg)
+            pieces.append(text)
+            used += len(text) + 1
+        i -= 1
+    dropped = i - start
+    if _redact.hook_installed():
+        marker = [_omitted(dropped)] if dropped else []
+        return encode_content(semconv.GEN_AI_INPUT_MESSAGES, [*head, *marker, *reversed(kept)])
+    if dropped:
+        head_text.append(encode(_omitted(dropped)))
+    pieces.reverse()
+    return "[" + ",".join(head_text + pieces) + "]"
 
 
 def error_type(exc: BaseException) -> str:

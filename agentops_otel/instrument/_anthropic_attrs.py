@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import _guard, semconv
+from .. import _guard, config, semconv
 from ..llm import (
     Content,
     JSONDict,
@@ -27,6 +27,8 @@ from ..llm import (
     TokenUsage,
     bounded,
     encode,
+    encode_content,
+    history_content,
     text_part,
     tool_call_part,
     tool_response_part,
@@ -209,10 +211,10 @@ def message_content(kwargs: Mapping[str, Any], limit: int) -> Content:
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = encode([_message(m, limit) for m in messages])
+        content.input_messages = history_content(messages, lambda m: _message(m, limit), config.max_content_chars())
     system = kwargs.get("system")
     if isinstance(system, (str, list, tuple)) and system:
-        content.system_instructions = encode(_parts(system, limit))
+        content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, _parts(system, limit))
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 

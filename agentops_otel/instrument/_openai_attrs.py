@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import _redact, semconv
+from .. import _redact, config, semconv
 from ..llm import (
     Content,
     JSONDict,
@@ -23,6 +23,7 @@ from ..llm import (
     bounded,
     encode,
     encode_content,
+    history_content,
     text_part,
     tool_call_part,
     tool_response_part,
@@ -276,8 +277,8 @@ def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
-                                                [_chat_message(m, limit) for m in messages])
+        content.input_messages = history_content(messages, lambda m: _chat_message(m, limit),
+                                                 config.max_content_chars())
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 
@@ -380,8 +381,8 @@ def responses_content(kwargs: Mapping[str, Any], limit: int) -> Content:
         content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
                                                 [{"role": "user", "parts": [text_part(given, limit)]}])
     elif isinstance(given, (list, tuple)):
-        messages = [m for item in given if (m := _responses_item(item, limit)) is not None]
-        content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES, messages)
+        content.input_messages = history_content(given, lambda item: _responses_item(item, limit),
+                                                 config.max_content_chars())
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS,
