@@ -296,63 +296,10 @@ def _limits(marker: pytest.Mark) -> dict[str, Any]:
 
 
 def _limit_problems(session: Session, marker: pytest.Mark) -> str | None:
-    """What the marker's limits say about the test's sessions so far, or None when all hold.
+    """What the marker's limits say about the test's sessions so far, or None when all hold."""
+    from agentops_otel.testing._budget import limit_problems
 
-    A bound over data that is missing (a call without usage or a known price) fails, naming the
-    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so.
-    """
-    import warnings
-
-    from agentops_otel.render import _format as fmt
-    from agentops_otel.testing._assertions import IncompleteCostWarning, as_timeline, cost_breakdown
-    from agentops_otel.testing._assertions import cost_gaps as find_cost_gaps
-    from agentops_otel.testing._assertions import usage_gaps as find_usage_gaps
-
-    limits = _limits(marker)
-    over: list[str] = []
-    unknown: list[str] = []
-    allowed: list[str] = []
-    usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
-    if usd is not None:
-        gaps = find_cost_gaps(session)
-        at_least = "at least " if gaps else ""
-        if session.cost > float(usd):
-            over.append(f"cost {at_least}{fmt.money(session.cost)} is over the limit of {fmt.money(float(usd))}")
-        if gaps and not limits.get("allow_unpriced"):
-            unknown.append("Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the "
-                           "priced calls):")
-            unknown.extend(f"  - {g}" for g in gaps)
-        elif gaps:
-            allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(session.cost)} leaves out "
-                           + "; ".join(gaps))
-    if calls is not None and session.llm_calls > int(calls):
-        over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
-    if tokens is not None:
-        gaps = find_usage_gaps(session)
-        used = session.input_tokens + session.output_tokens
-        if used > int(tokens):
-            over.append(f"{'at least ' if gaps else ''}{used} tokens ({session.input_tokens} in / "
-                        f"{session.output_tokens} out) are over the limit of {int(tokens)}")
-        if gaps and not limits.get("allow_missing_usage"):
-            unknown.append("Calls without usage (their tokens are unknown, not zero; allow_missing_usage=True "
-                           "bounds only the calls that reported usage):")
-            unknown.extend(f"  - {g}" for g in gaps)
-        elif gaps:
-            allowed.append(f"tokens bound checked with allow_missing_usage=True: {used} tokens leave out "
-                           + "; ".join(gaps))
-    if not over and not unknown:
-        for note in allowed:
-            warnings.warn(IncompleteCostWarning(f"{MARKER}: {note}"), stacklevel=1)
-        return None
-    try:
-        breakdown = cost_breakdown(as_timeline(session))
-    except Exception as exc:  # the limit verdict stands even if the replay machinery fails
-        breakdown = f"  (breakdown unavailable: {type(exc).__name__}: {exc})"
-    head = (f"{MARKER} exceeded: " + "; ".join(over) + "." if over
-            else f"{MARKER} cannot be checked: some calls have no known cost.")
-    lines = [head, *unknown, "Cost by call (all sessions of this test):", breakdown,
-             f"Session URL: {session.url}"]
-    return "\n".join(lines)
+    return limit_problems(session, _limits(marker), MARKER)
 
 
 @pytest.fixture

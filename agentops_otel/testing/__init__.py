@@ -6,20 +6,17 @@ from __future__ import annotations
 from ._anthropic_server import AnthropicServer
 from ._assertions import (
     AgentAssertionError,
-    IncompleteCostWarning,
     assert_called_before,
     assert_called_in_order,
-    assert_cost_below,
     assert_ended_with,
     assert_error_in_step,
-    assert_llm_calls_at_most,
     assert_no_errors,
-    assert_tokens_below,
     assert_tool_called,
     assert_tool_not_called,
     replay_text,
     sessions_in,
 )
+from ._budget import IncompleteCostWarning, assert_cost_below, assert_llm_calls_at_most, assert_tokens_below
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep
 from ._cassette import load as load_cassette
 from ._divergence import DivergenceError

@@ -1,0 +1,228 @@
+"""Cost, call and token bounds over one agent session, for the assertions and the ``agent_cost_limit`` marker.
+
+A bound that reads $0 for a call whose usage never arrived passes a broken agent, so every bound here
+fails on a call whose cost (or, for tokens, usage) is unknown, naming the call and why. The opt-outs
+(``allow_unpriced``, ``allow_missing_usage``) are explicit and visible: a pass they made possible
+warns with :class:`IncompleteCostWarning`, a failure says the figure is only a lower bound.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
+from agentops_otel.render import _format as fmt
+from agentops_otel.semconv import GAP_MODEL_UNPRICED
+from agentops_otel.sessions import Session
+from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
+from agentops_otel.timeline import Timeline
+
+__all__ = [
+    "IncompleteCostWarning",
+    "assert_cost_below",
+    "assert_llm_calls_at_most",
+    "assert_tokens_below",
+    "cost_breakdown",
+    "cost_gaps",
+    "limit_problems",
+    "usage_gaps",
+]
+
+
+class IncompleteCostWarning(UserWarning):
+    """A cost or token bound passed only because the test opted out of calls whose cost is unknown.
+
+    Emitted by ``assert_cost_below(..., allow_unpriced=True)``, ``assert_tokens_below(...,
+    allow_missing_usage=True)`` and the ``agent_cost_limit`` marker's same keywords, so the opt-out
+    shows in pytest's warnings summary instead of passing silently.
+    """
+
+    __module__ = "agentops_otel.testing"
+
+
+def cost_breakdown(timeline: Timeline) -> str:
+    """One line per model call, with the step that made it: where the money and the tokens went."""
+    calls = timeline.llm_calls()
+    if not calls:
+        return "  no LLM calls recorded"
+    by_id = {s.span_id: s for s in timeline.steps}
+    lines = []
+    for i, step in enumerate(calls, 1):
+        gap = step_gap(step)
+        cost = fmt.money(step.cost_usd) if gap is None else "no usage" if gap != GAP_MODEL_UNPRICED else "unpriced"
+        parent = by_id.get(step.parent_span_id or "")
+        within = f"  (in {parent.kind} {parent.name})" if parent is not None else ""
+        lines.append(f"  {i:>2}. {fmt.offset(step.offset_s)}  {step.name:<20} "
+                     f"{step.input_tokens or 0:>6} in / {step.output_tokens or 0:>5} out  {cost:>10}{within}")
+    summary = timeline.summary
+    total = fmt.money(summary.cost_usd)
+    if not summary.cost_complete:
+        why = summary.cost_gaps or summary_gaps(timeline.steps, root_lost=False, root_incomplete=True)
+        total += " (incomplete: " + "; ".join(why) + ")"
+    lines.append(f"  total: {len(calls)} LLM call{'s' if len(calls) != 1 else ''}, "
+                 f"{summary.input_tokens} in / {summary.output_tokens} out tokens, {total}")
+    return "\n".join(lines)
+
+
+def _gap_block(title: str, lines: Sequence[str]) -> str:
+    shown = [f"  - {line}" for line in lines[:MAX_REPLAY_STEPS]]
+    if len(lines) > MAX_REPLAY_STEPS:
+        shown.append(f"  … {len(lines) - MAX_REPLAY_STEPS} more")
+    return "\n".join([title, *shown])
+
+
+def _calls_text(n: int) -> str:
+    return f"{n} LLM call{'s' if n != 1 else ''}"
+
+
+def cost_gaps(session: SessionLike) -> list[str]:
+    """One line per model call whose cost is unknown, and why (empty when the cost is complete).
+
+    What ``assert_cost_below`` and the ``agent_cost_limit`` marker refuse to count as $0.
+    """
+    timeline = as_timeline(session)
+    complete = session.cost_complete if isinstance(session, Session) else timeline.summary.cost_complete
+    lines = gap_lines(timeline)
+    if not lines and not complete:
+        lines = ["some LLM calls have no known cost (their spans are no longer held in memory)"]
+    return lines
+
+
+def usage_gaps(session: SessionLike) -> list[str]:
+    """One line per model call whose token counts are unknown, and why."""
+    return gap_lines(as_timeline(session), usage_only=True)
+
+
+def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool = False) -> None:
+    """The session's LLM calls (nested sessions included) cost less than ``usd`` dollars.
+
+    A call whose cost is unknown (no usage, an unpriced model) fails the bound, by name: it is never
+    counted as $0. ``allow_unpriced=True`` bounds only the priced calls, and warns
+    (:class:`IncompleteCostWarning`) when that is what let the bound pass.
+    """
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    cost = session.cost if isinstance(session, Session) else timeline.summary.cost_usd
+    gaps = cost_gaps(session)
+    focus = [s.span_id for s in timeline.llm_calls()]
+    if gaps and not allow_unpriced:
+        _fail(session, timeline,
+              f"expected the session to cost below {fmt.money(usd)}, but its cost is incomplete: "
+              f"{fmt.money(cost)} is only what the priced calls cost.\n"
+              + _gap_block("Calls without a known cost:", gaps)
+              + "\nPass allow_unpriced=True to bound only the priced calls.\n"
+              f"Cost by call:\n{cost_breakdown(timeline)}", focus)
+    if cost < usd:
+        if gaps:
+            warnings.warn(IncompleteCostWarning(
+                f"assert_cost_below passed with allow_unpriced=True: {fmt.money(cost)} leaves out "
+                + "; ".join(gaps)), stacklevel=2)
+        return
+    left_out = (f" (allow_unpriced=True left out {_calls_text(len(gaps))} without a known cost: "
+                + "; ".join(gaps) + ")") if gaps else ""
+    _fail(session, timeline,
+          f"expected the session to cost below {fmt.money(usd)}, but it cost "
+          f"{'at least ' if gaps else ''}{fmt.money(cost)}{left_out}.\n"
+          f"Cost by call:\n{cost_breakdown(timeline)}", focus)
+
+
+def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
+    """The session made at most ``n`` model calls (nested sessions included)."""
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
+    if count <= n:
+        return
+    _fail(session, timeline,
+          f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session made {count}.\n"
+          f"Calls:\n{cost_breakdown(timeline)}",
+          [s.span_id for s in timeline.llm_calls()])
+
+
+def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bool = False) -> None:
+    """The session used fewer than ``n`` tokens, input and output together (nested sessions included).
+
+    A call that reported no usage fails the bound, by name (its tokens are unknown, not zero), unless
+    ``allow_missing_usage=True``, which warns when that is what let the bound pass.
+    """
+    __tracebackhide__ = True
+    timeline = as_timeline(session)
+    if isinstance(session, Session):
+        used = session.input_tokens + session.output_tokens
+    else:
+        used = timeline.summary.input_tokens + timeline.summary.output_tokens
+    gaps = usage_gaps(session)
+    focus = [s.span_id for s in timeline.llm_calls()]
+    if gaps and not allow_missing_usage:
+        _fail(session, timeline,
+              f"expected fewer than {n} tokens, but the token count is incomplete: {used} is only what the "
+              "calls that reported usage used.\n"
+              + _gap_block("Calls without usage:", gaps)
+              + "\nPass allow_missing_usage=True to bound only the calls that reported usage.\n"
+              f"Tokens by call:\n{cost_breakdown(timeline)}", focus)
+    if used < n:
+        if gaps:
+            warnings.warn(IncompleteCostWarning(
+                f"assert_tokens_below passed with allow_missing_usage=True: {used} tokens leave out "
+                + "; ".join(gaps)), stacklevel=2)
+        return
+    left_out = (f" (allow_missing_usage=True left out {_calls_text(len(gaps))} without usage)"
+                if gaps else "")
+    _fail(session, timeline,
+          f"expected fewer than {n} tokens, but the session used {'at least ' if gaps else ''}{used}{left_out}.\n"
+          f"Tokens by call:\n{cost_breakdown(timeline)}", focus)
+
+
+def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "agent_cost_limit") -> str | None:
+    """What ``limits`` (usd, llm_calls, tokens, allow_*) say about a session so far, or None when all hold.
+
+    A bound over data that is missing (a call without usage or a known price) fails, naming the
+    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so.
+    """
+    over: list[str] = []
+    unknown: list[str] = []
+    allowed: list[str] = []
+    usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
+    if usd is not None:
+        gaps = cost_gaps(session)
+        at_least = "at least " if gaps else ""
+        if session.cost > float(usd):
+            over.append(f"cost {at_least}{fmt.money(session.cost)} is over the limit of {fmt.money(float(usd))}")
+        if gaps and not limits.get("allow_unpriced"):
+            unknown.append("Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the "
+                           "priced calls):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(session.cost)} leaves out "
+                           + "; ".join(gaps))
+    if calls is not None and session.llm_calls > int(calls):
+        over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
+    if tokens is not None:
+        gaps = usage_gaps(session)
+        used = session.input_tokens + session.output_tokens
+        if used > int(tokens):
+            over.append(f"{'at least ' if gaps else ''}{used} tokens ({session.input_tokens} in / "
+                        f"{session.output_tokens} out) are over the limit of {int(tokens)}")
+        if gaps and not limits.get("allow_missing_usage"):
+            unknown.append("Calls without usage (their tokens are unknown, not zero; allow_missing_usage=True "
+                           "bounds only the calls that reported usage):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"tokens bound checked with allow_missing_usage=True: {used} tokens leave out "
+                           + "; ".join(gaps))
+    if not over and not unknown:
+        for note in allowed:
+            warnings.warn(IncompleteCostWarning(f"{name}: {note}"), stacklevel=1)
+        return None
+    try:
+        breakdown = cost_breakdown(as_timeline(session))
+    except Exception as exc:  # the limit verdict stands even if the replay machinery fails
+        breakdown = f"  (breakdown unavailable: {type(exc).__name__}: {exc})"
+    head = (f"{name} exceeded: " + "; ".join(over) + "." if over
+            else f"{name} cannot be checked: some calls have no known cost.")
+    lines = [head, *unknown, *(f"Note: {note}" for note in allowed), "Cost by call (all sessions of this test):",
+             breakdown,
+             f"Session URL: {session.url}"]
+    return "\n".join(lines)
