@@ -86,6 +86,8 @@ SECRET_PATTERNS: Final = (
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
 regex: most text contains none of them). The last one masks ``user:password`` in a URL."""
 
+_SHORTEST_SECRET: Final = 8
+"""No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
 _PATTERNS: Final = tuple((anchors, re.compile(pattern)) for anchors, pattern in SECRET_PATTERNS)
 _WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _key_cache: dict[str, bool] = {}
@@ -121,6 +123,8 @@ def is_secret_key(key: str) -> bool:
 
 def mask_text(text: str) -> str:
     """``text`` with every credential-shaped run replaced by :data:`REDACTED`."""
+    if len(text) < _SHORTEST_SECRET:
+        return text
     for anchors, pattern in _PATTERNS:
         for anchor in anchors:
             if anchor in text:

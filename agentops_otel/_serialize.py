@@ -159,6 +159,11 @@ def _safe_repr(value: Any) -> str:
 
 def bounded(value: Any, limit: int) -> Any:
     """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
+    kind = type(value)
+    if kind is str and len(value) <= limit:
+        return mask_text(value)  # the common flat cases, without the walk's bookkeeping
+    if kind is int or kind is bool or value is None:
+        return value if kind is not int or -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
     try:
         return _walk(value, _Budget(max(limit, 1)), 0)
     except Exception:
