@@ -2,7 +2,9 @@
 
 Telemetry must never change what the user's program does. Every piece of our code that runs inside
 the user's call path (span creation, attribute shaping, cost lookup, stream bookkeeping) runs under
-:func:`guard` or :func:`guarded`: a failure is logged once per site and swallowed. The user's own
+:func:`guard` or :func:`guarded`: a failure is swallowed and logged once per *distinct* failure (site,
+exception type and message shape), so a second, different bug at the same site is not hidden behind
+the first, while one bug repeated on every call logs one line. The user's own
 function is never called under the guard, so its exceptions propagate untouched.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,16 +23,32 @@ logger = logging.getLogger("agentops_otel")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-_reported: set[str] = set()
+MAX_REMEMBERED = 512
+"""Distinct failures remembered; past it the memory starts over (a few repeats logged, never growth)."""
+
+_reported: set[tuple[str, str, str]] = set()
 _lock = threading.Lock()
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
+
+
+def _shape(exc: BaseException) -> str:
+    """The message with its numbers and addresses blanked: ``index 3`` and ``index 7`` are one failure."""
+    try:
+        text = str(exc)
+    except Exception:  # a message that can't be rendered is still one kind of failure
+        return "?"
+    return _NUMBERS.sub("#", text[:200])
 
 
 def report(site: str, exc: BaseException) -> None:
-    """Log an internal failure the first time it happens at ``site``; later ones stay quiet."""
+    """Log an internal failure the first time this failure happens at ``site``; repeats stay quiet."""
+    key = (site, type(exc).__qualname__, _shape(exc))
     with _lock:
-        if site in _reported:
+        if key in _reported:
             return
-        _reported.add(site)
+        if len(_reported) >= MAX_REMEMBERED:
+            _reported.clear()
+        _reported.add(key)
     try:
         logger.warning("agentops_otel: internal error in %s (telemetry skipped, your call proceeds): %r",
                        site, exc, exc_info=exc)
@@ -38,7 +57,7 @@ def report(site: str, exc: BaseException) -> None:
 
 
 def reset_reports() -> None:
-    """Forget which sites already reported (tests use it to see the log line again)."""
+    """Forget which failures were already reported (tests use it to see the log line again)."""
     with _lock:
         _reported.clear()
 
