@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compat import init, record
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+from .executor import SessionExecutor, carry_context
 from .export import flush, shutdown
 from .semconv import END_FAIL, END_INDETERMINATE, END_SUCCESS
 from .sessions import Session, current_session, end_session, get_session, session, start_session
@@ -44,7 +45,9 @@ __all__ = [
     "ErrorEvent",
     "LLMEvent",
     "Session",
+    "SessionExecutor",
     "ToolEvent",
+    "carry_context",
     "current_session",
     "end_session",
     "flush",

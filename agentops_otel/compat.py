@@ -7,7 +7,6 @@ changing one import: ``import agentops_otel as agentops``.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 from collections.abc import Iterable
@@ -24,7 +23,6 @@ from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
 _init_lock = threading.Lock()
-_executor_patched = False
 
 
 def _ns(ts: datetime | str | None) -> int | None:
@@ -33,23 +31,6 @@ def _ns(ts: datetime | str | None) -> int | None:
     if isinstance(ts, str):
         ts = datetime.fromisoformat(ts)
     return int(ts.timestamp() * 1e9)
-
-
-def _propagate_context_into_executors() -> None:
-    """``ThreadPoolExecutor.submit`` doesn't carry contextvars; make it, so sessions follow the work."""
-    global _executor_patched
-    if _executor_patched:
-        return
-    import wrapt
-
-    def submit(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if not args:
-            return wrapped(*args, **kwargs)
-        ctx = contextvars.copy_context()
-        return wrapped(ctx.run, *args, **kwargs)
-
-    wrapt.wrap_function_wrapper("concurrent.futures.thread", "ThreadPoolExecutor.submit", submit)
-    _executor_patched = True
 
 
 def init(
@@ -71,7 +52,8 @@ def init(
     ``api_key`` and other AgentOps arguments are accepted for compatibility and ignored: spans go to
     the user's provider, or to OTLP per the ``OTEL_*`` variables, or to the local file sink. Message
     content capture is switched on when ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` is
-    unset, because replay without inputs and outputs shows little.
+    unset, because replay without inputs and outputs shows little. With ``AGENTOPS_OTEL_DISABLED``
+    set it does nothing at all.
 
     ``redact(attribute, value) -> value`` is called on every content value before it is recorded
     (tool/action arguments and results, LLM messages, exception messages), after the built-in
@@ -80,6 +62,9 @@ def init(
     """
     if redact is not None:
         _redact.set_hook(redact)  # outside the guard: a non-callable is the caller's mistake, said clearly
+    if config.disabled():
+        logger.info("agentops_otel: %s is set; init() does nothing", semconv.ENV_DISABLED)
+        return
     with _init_lock, guard("init"):
         fault_point("init")
         state = config.state
@@ -99,7 +84,6 @@ def init(
         if service_name is not None:
             state.extra["service_name"] = service_name
         export.configure(tracer_provider, service_name)
-        _propagate_context_into_executors()
         if instrument_llm_calls:
             _instrument_llms()
     if auto_start_session:
@@ -110,10 +94,7 @@ def init(
 
 
 def _instrument_llms() -> None:
-    try:
-        import openai  # noqa: F401
-    except ImportError:
-        return
+    """Each provider module instruments its SDK if installed (atomically, at most once)."""
     from .instrument.openai import instrument_openai
 
     instrument_openai()
@@ -123,6 +104,8 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     """Record an event as a step of the current session (a span, so backends see it too)."""
     if _replay_hook.hook is not None:
         _replay_hook.event(event)  # a replay checks it against the recording (and may fail the test)
+    if config.disabled():
+        return
     try:
         fault_point("record")
         _record(event)

@@ -14,14 +14,14 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any
+from typing import Any, Final
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
-from . import config, semconv
+from . import _deferred, config, semconv
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
 from .processor import SessionProcessor, end_all_live, local_tracer
@@ -31,32 +31,68 @@ logger = logging.getLogger("agentops_otel")
 _lock = threading.RLock()
 _attached: weakref.WeakSet[TracerProvider] = weakref.WeakSet()
 _provider: TracerProvider | None = None
-"""The provider sessions and tools use once configured (the user's or ours)."""
+"""The provider every instrumentation uses once configured (the user's or ours)."""
+_own: TracerProvider | None = None
+"""The provider we built (never made global, so the user can still set theirs); ``None`` after shutdown."""
 _owned = False
 _tracer: trace.Tracer | None = None
+_global_seen: object = None
+"""The global provider when :data:`_tracer` was cached: a change means the user set theirs."""
 _atexit_registered = False
 _sink: str | None = None
+_NOOP: Final = trace.NoOpTracer()
 
 
-def _version() -> str:
+def version() -> str:
+    """This distribution's version, for the instrumentation scope of our spans."""
     try:
-        from importlib.metadata import version
+        from importlib.metadata import version as dist_version
 
-        return version("agentops-otel-replay")
+        return dist_version("agentops-otel-replay")
     except Exception:
         return "0"
 
 
 def tracer() -> trace.Tracer:
-    """Our tracer: from the configured provider, else the global one (resolved lazily by the API)."""
-    global _tracer
+    """The one tracer every instrumentation (sessions, tools, actions, LLM clients) starts spans with.
+
+    From the provider ``init()`` configured, else the global one; inside a session recorded
+    in-process only, that session's private tracer. A no-op tracer while ``AGENTOPS_OTEL_DISABLED``
+    is set. Called per span, so ``configure()``, ``shutdown()`` and a global provider the user sets
+    after ``init()`` take effect at the next span.
+    """
+    if config.disabled():
+        return _NOOP
+    if _deferred.pending:
+        _deferred.run()
     local = local_tracer()
     if local is not None:  # inside a session recorded in-process only (see sessions/_local.py)
         return local
-    if _tracer is None:
-        provider = _provider if _provider is not None else trace.get_tracer_provider()
-        _tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, _version())
-    return _tracer
+    cached = _tracer
+    if cached is not None and (_own is None or _provider is not _own or trace.get_tracer_provider() is _global_seen):
+        return cached
+    return _resolve_tracer()
+
+
+def _resolve_tracer() -> trace.Tracer:
+    global _provider, _tracer, _global_seen
+    with _lock:
+        glob = trace.get_tracer_provider()
+        if _own is not None and _provider is _own and isinstance(glob, TracerProvider) and glob is not _own:
+            # The user set a global SDK provider after init(): it wins from the next span on (ours
+            # keeps exporting what it already started, and is shut down at exit).
+            _attach(glob)
+            _provider = glob
+            logger.info("agentops_otel: a global TracerProvider was set after init(); sending spans to it")
+        provider = _provider if _provider is not None else glob
+        _tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, version())
+        _global_seen = glob
+        return _tracer
+
+
+def provider() -> TracerProvider | None:
+    """The SDK provider our spans go to, or ``None`` before ``configure()`` found or built one."""
+    return _provider
 
 
 def _attach(provider: TracerProvider) -> None:
@@ -68,7 +104,7 @@ def _attach(provider: TracerProvider) -> None:
 def ensure_processor() -> None:
     """Plug into a global SDK provider the first time a session starts, even without ``init()``."""
     global _provider, _tracer
-    if _provider is not None:
+    if _provider is not None or config.disabled():
         return
     with _lock:
         glob = trace.get_tracer_provider()
@@ -101,8 +137,12 @@ def build_exporter() -> tuple[SpanExporter | None, str]:
 
 def configure(tracer_provider: TracerProvider | None = None, service_name: str | None = None,
               resource_attributes: dict[str, Any] | None = None) -> TracerProvider | None:
-    """Pick (or build) the provider; idempotent. Returns it, or ``None`` if the global one isn't an SDK one."""
-    global _provider, _owned, _tracer, _sink
+    """Pick (or build) the provider; idempotent. Returns it, or ``None`` if the global one isn't an SDK one.
+
+    A provider we build stays private: it is never installed as the global provider, so a
+    ``trace.set_tracer_provider()`` the user calls later is accepted (and then used, see :func:`tracer`).
+    """
+    global _provider, _owned, _tracer, _sink, _own
     with _lock:
         if tracer_provider is not None:
             _attach(tracer_provider)
@@ -130,8 +170,7 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
             provider.add_span_processor(BatchSpanProcessor(exporter))
         _sink = where
         _attach(provider)
-        trace.set_tracer_provider(provider)
-        _provider, _owned, _tracer = provider, True, None
+        _provider, _own, _owned, _tracer = provider, provider, True, None
         _register_atexit()
         logger.info("agentops_otel: exporting spans to %s", where)
         return provider
@@ -144,6 +183,7 @@ def sink_description() -> str | None:
 
 def flush(timeout_millis: int = 30_000) -> bool:
     """Export everything finished so far; ``True`` when the pipeline confirmed it in time."""
+    _deferred.run()
     provider = _provider
     if provider is None:
         return True
@@ -155,13 +195,16 @@ def flush(timeout_millis: int = 30_000) -> bool:
 
 def shutdown() -> None:
     """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's)."""
-    global _provider, _tracer, _owned
+    global _provider, _tracer, _owned, _own
     end_all_live("process exited before the session ended")
     flush()
     with _lock:
-        if _owned and _provider is not None:
+        own, _own = _own, None
+        if own is not None:
             with guard("export.shutdown"):
-                _provider.shutdown()
+                own.shutdown()
+            if _provider is own:  # the next init() builds a fresh one (ours was never global)
+                _provider, _owned, _tracer = None, False, None
 
 
 def _register_atexit() -> None:

@@ -66,6 +66,8 @@ class _Step:
 
     def start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, object] | None:
         """Start the span and make it current; ``None`` if telemetry failed (the call still runs)."""
+        if config.disabled():
+            return None
         try:
             fault_point("tool.start")
             span = export.tracer().start_span(self.span_name, kind=SpanKind.INTERNAL,

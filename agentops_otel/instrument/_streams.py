@@ -4,7 +4,9 @@ A streamed call's span can only end when the stream does, and a stream can end f
 to the end, it raises, the user closes it (``close()``, ``with``), or the user simply drops it. The
 proxies route all of them to :meth:`_StreamState.finish`, which ends the span exactly once. Dropped
 streams are caught by ``__del__`` (the proxy is the only thing that refers to the state, so no
-reference cycle keeps it alive and no ``weakref.finalize`` registry grows per call).
+reference cycle keeps it alive and no ``weakref.finalize`` registry grows per call). A finaliser run
+by the cyclic garbage collector never ends the span itself: it may have interrupted code that holds a
+lock ending a span needs, so the work is deferred (:mod:`.._deferred`).
 
 Chunks are folded into an accumulator as they pass: ids, finish reasons, usage, time to first chunk,
 and the message text only when content capture is on. The user's request is never altered, so a
@@ -19,7 +21,7 @@ from typing import Any
 
 import wrapt
 
-from .. import _guard, semconv
+from .. import _deferred, _guard, semconv
 from ..llm import JSONDict, LLMCall, Outcome, text_part, tool_call_part
 from ._openai_attrs import chat_usage, responses_outcome
 
@@ -191,6 +193,22 @@ class _StreamState:
             self.item_failed = True
             _guard.report("openai.stream.chunk", exc)
 
+    def finalise(self) -> None:
+        """The stream was dropped: end the span now, or later if the garbage collector is running.
+
+        During a collection this finaliser may have interrupted code holding a lock that ending a
+        span takes (the session's, the SDK's): the work is deferred to the next ordinary path.
+        """
+        try:
+            if self.call.done:
+                return
+            if _deferred.in_collection():
+                _deferred.defer(self.finish)
+            else:
+                self.finish()
+        except Exception:  # pragma: no cover - finish is guarded; never raise from a finaliser
+            pass
+
     def finish(self, exc: BaseException | None = None) -> None:
         call = self.call
         if call.done:
@@ -251,10 +269,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
             self._self_state.finish()
 
     def __del__(self) -> None:
-        try:
-            self._self_state.finish()
-        except Exception:  # pragma: no cover - finish is guarded; never raise from a finaliser
-            pass
+        self._self_state.finalise()
 
 
 class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
@@ -299,10 +314,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
         await self.close()
 
     def __del__(self) -> None:
-        try:
-            self._self_state.finish()
-        except Exception:  # pragma: no cover
-            pass
+        self._self_state.finalise()
 
 
 def wrap_stream(stream: Any, call: LLMCall, accumulator: type[Accumulator], is_async: bool) -> Any:

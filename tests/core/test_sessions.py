@@ -134,7 +134,7 @@ def test_foreign_spans_get_session_id_and_seq(span_exporter: InMemorySpanExporte
 
 
 def test_context_follows_threads_tasks_and_executors(span_exporter: InMemorySpanExporter) -> None:
-    """copy_context threads, asyncio tasks and ThreadPoolExecutor work land in the session."""
+    """copy_context threads, asyncio tasks and work through SessionExecutor land in the session."""
 
     @agentops.tool
     def work(tag: str) -> str:
@@ -152,7 +152,7 @@ def test_context_follows_threads_tasks_and_executors(span_exporter: InMemorySpan
         t = threading.Thread(target=ctx.run, args=(work, "thread"))
         t.start()
         t.join()
-        with ThreadPoolExecutor(2) as pool:
+        with agentops.SessionExecutor(ThreadPoolExecutor(2)) as pool:
             list(pool.map(work, ["pool1", "pool2"]))
             pool.submit(work, "submit").result()
         asyncio.run(in_task())

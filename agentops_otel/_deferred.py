@@ -1,0 +1,53 @@
+"""Work a garbage-collection finaliser hands over instead of doing it: no lock is ever taken from GC.
+
+A finaliser (``__del__``) runs wherever the collector happens to start, possibly while this very
+thread holds a lock that ending a span needs (the SDK's, a session's, an exporter's): doing the work
+there deadlocks. So finalisers only :func:`defer` (a ``deque.append``, atomic and lock-free) and the
+work runs on the next ordinary path: the next span any instrumentation starts
+(:func:`agentops_otel.export.tracer`), ``flush()`` and ``shutdown()``.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import deque
+from collections.abc import Callable
+
+from ._guard import report
+
+_queue: deque[Callable[[], None]] = deque()
+pending = _queue
+"""Truthy while something waits; a cheap check for the hot path."""
+
+_collecting = False
+
+
+def _watch(phase: str, info: dict[str, int]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+
+
+gc.callbacks.append(_watch)
+
+
+def in_collection() -> bool:
+    """Whether the cyclic garbage collector is running (a finaliser may then interrupt any code)."""
+    return _collecting
+
+
+def defer(fn: Callable[[], None]) -> None:
+    """Queue ``fn`` for the next ordinary path; safe to call from a finaliser."""
+    _queue.append(fn)
+
+
+def run() -> None:
+    """Run what finalisers deferred (each at most once, failures reported, never raised)."""
+    while True:
+        try:
+            fn = _queue.popleft()
+        except IndexError:
+            return
+        try:
+            fn()
+        except Exception as exc:
+            report("deferred", exc)

@@ -1,0 +1,323 @@
+"""The instrumentor base every model client (openai, anthropic, the next one) sits on.
+
+Why one base: patching a third-party SDK is where an instrumentation most easily changes the host
+program — a half-applied patch, a method wrapped twice (two spans, double cost), a wrapper that keeps
+tracing after ``uninstrument``. The rules live here once, so each provider module only says *what* to
+wrap and *what* to record:
+
+- **Atomic**: every target is resolved (module imported, class and method found) before anything is
+  patched; a target missing from this SDK version is skipped, and if patching fails half-way what was
+  patched is restored. Imports of the SDK happen inside the guard.
+- **Idempotent**: a second :meth:`Instrumentor.instrument` (a second ``init()``, or the
+  ``opentelemetry-instrument`` entry point after ``init()``) changes nothing.
+- **Reversible**: :meth:`Instrumentor.uninstrument` puts the SDK's functions back; where someone else
+  wrapped on top of us, our wrapper stays in their chain but becomes a pass-through.
+- **Switchable**: wrappers pass straight through under ``AGENTOPS_OTEL_DISABLED`` (checked per call)
+  and inside OpenTelemetry's ``suppress_instrumentation`` context.
+- **One provider**: spans come from :func:`agentops_otel.export.tracer` (so ``init(tracer_provider=)``,
+  a later global provider and ``shutdown()`` + ``init()`` all apply), unless ``instrument()`` was given
+  a provider of its own.
+
+The API a provider module uses (keep it this small)::
+
+    class _Anthropic(Instrumentor[_Kind]):
+        name = "anthropic"                       # guard sites: "anthropic.start", "anthropic.response"
+        targets = (Target("anthropic.resources.messages", "Messages", "create", "chat"), ...)
+        def load(self) -> Mapping[str, _Kind]: ...   # import SDK types; ImportError = not installed
+        def begin(self, kind, instance, kwargs, tracer) -> LLMCall: ...         # open the span
+        def complete(self, call, kind, result, is_async) -> Any: ...  # end it; return the user's value
+
+    _ANTHROPIC = _Anthropic()
+    instrument_anthropic, uninstrument_anthropic = _ANTHROPIC.instrument, _ANTHROPIC.uninstrument
+
+    class AnthropicInstrumentor(EntryPoint):      # the ``opentelemetry_instrumentor`` entry point
+        instrumentation = _ANTHROPIC
+        dependencies = ("anthropic >= 0.40",)
+
+``begin`` and ``complete`` may raise: the base reports the failure once (see :mod:`.._guard`), ends
+the span if one was opened, and lets the user's call proceed with its own value. The user's function
+is always called outside any ``try`` that could swallow its exception. A target whose shape needs a
+different shell (a method returning a context manager) overrides :meth:`Instrumentor.wrapper`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+
+import wrapt
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from .. import _guard, config, export, semconv
+from ..llm import LLMCall
+
+__all__ = ["EntryPoint", "Instrumentor", "Target", "Wrapper"]
+
+logger = logging.getLogger("agentops_otel")
+
+SUPPRESS_KEY: Final = getattr(otel_context, "_SUPPRESS_INSTRUMENTATION_KEY", "suppress_instrumentation")
+"""The context key OpenTelemetry instrumentations agree on for "make no spans here"."""
+
+_K = TypeVar("_K")
+Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+"""A ``wrapt`` function wrapper: ``(wrapped, instance, args, kwargs) -> result``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One SDK method to wrap; ``kind`` names the entry of :meth:`Instrumentor.load` it records with."""
+
+    module: str
+    cls: str
+    method: str
+    kind: str
+    is_async: bool = False
+
+
+@dataclass(slots=True)
+class Activation:
+    """One ``instrument()``: which methods it patched, and whether its wrappers still record."""
+
+    tracer_provider: trace.TracerProvider | None
+    on: bool = True
+    patched: list[tuple[type, str, Wrapper]] = field(default_factory=list)
+    _tracer: trace.Tracer | None = None
+
+    def tracer(self) -> trace.Tracer:
+        """The shared tracer from :mod:`..export`, or one from the provider ``instrument()`` was given."""
+        if self.tracer_provider is None:
+            return export.tracer()
+        if self._tracer is None:
+            self._tracer = self.tracer_provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, export.version())
+        return self._tracer
+
+    def skip(self) -> bool:
+        """Pass the call straight through: uninstrumented, switched off, or suppressed by the caller."""
+        try:
+            return not self.on or config.disabled() or bool(otel_context.get_value(SUPPRESS_KEY))
+        except Exception as exc:
+            _guard.report("instrument.skip", exc)
+            return True
+
+
+class Instrumentor(Generic[_K]):
+    """Patches one provider's SDK; subclasses set ``name``/``targets`` and write ``load``/``begin``/``complete``."""
+
+    name: ClassVar[str] = ""
+    targets: ClassVar[tuple[Target, ...]] = ()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active: Activation | None = None
+
+    # --- what a provider module writes ------------------------------------------------------------
+    def load(self) -> Mapping[str, _K]:
+        """Import the SDK's types and describe each target kind; raise ``ImportError`` without the SDK."""
+        raise NotImplementedError
+
+    def begin(self, kind: _K, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer) -> LLMCall:
+        """Open the call's span from the request (runs before the SDK sends it)."""
+        raise NotImplementedError
+
+    def complete(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
+        """End the span from the SDK's result, or hand it to a stream proxy; return what the user gets."""
+        raise NotImplementedError
+
+    # --- the machinery ----------------------------------------------------------------------------
+    @property
+    def is_instrumented(self) -> bool:
+        return self._active is not None
+
+    def instrument(self, tracer_provider: trace.TracerProvider | None = None) -> bool:
+        """Patch the SDK; ``True`` when it is (now or already) instrumented, ``False`` without it.
+
+        Idempotent: while instrumented a second call changes nothing, not even the provider (call
+        :meth:`uninstrument` first to switch). Never raises: a failure is logged and nothing stays patched.
+        """
+        with self._lock:
+            if self._active is not None:
+                return True
+            try:
+                _guard.fault_point(f"{self.name}.instrument")
+                kinds = self.load()
+            except ImportError:
+                logger.debug("agentops_otel: %s is not installed; nothing to instrument", self.name)
+                return False
+            except Exception as exc:
+                _guard.report(f"{self.name}.instrument", exc)
+                return False
+            active = Activation(tracer_provider)
+            try:
+                plan = [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
+                        for target, cls in self._resolve() if target.kind in kinds]
+                for cls, method, fn in plan:
+                    wrapt.wrap_function_wrapper(cls, method, fn)
+                    active.patched.append((cls, method, fn))
+            except Exception as exc:
+                _restore(active)
+                _guard.report(f"{self.name}.instrument", exc)
+                return False
+            self._active = active
+            return True
+
+    def uninstrument(self) -> None:
+        """Restore the SDK's methods (no-op when not instrumented)."""
+        with self._lock:
+            active, self._active = self._active, None
+            if active is not None:
+                _restore(active)
+
+    def _resolve(self) -> list[tuple[Target, type]]:
+        """Every target this SDK version has; nothing is patched until all are known."""
+        found: list[tuple[Target, type]] = []
+        for target in self.targets:
+            try:
+                module = importlib.import_module(target.module)
+            except ImportError:
+                logger.debug("agentops_otel: %s has no module %s; skipped", self.name, target.module)
+                continue
+            cls = getattr(module, target.cls, None)
+            if isinstance(cls, type) and target.method in vars(cls):
+                found.append((target, cls))
+        return found
+
+    def wrapper(self, active: Activation, target: Target, kind: _K) -> Wrapper:
+        """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
+        return _async_shell(self, active, kind) if target.is_async else _sync_shell(self, active, kind)
+
+    def start(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
+        """``begin`` under the guard: ``None`` (and one logged warning) if our code fails."""
+        try:
+            _guard.fault_point(f"{self.name}.start")
+            return self.begin(kind, instance, kwargs, active.tracer())
+        except Exception as exc:
+            _guard.report(f"{self.name}.start", exc)
+            return None
+
+    def finish(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
+        """``complete`` under the guard; the user's value comes back whatever happens in our code."""
+        try:
+            _guard.fault_point(f"{self.name}.response")
+            return self.complete(call, kind, result, is_async)
+        except Exception as exc:
+            _guard.report(f"{self.name}.response", exc)
+            call.abort()
+            return result
+
+
+def _restore(active: Activation) -> None:
+    """Put the SDK's functions back; under a foreign wrapper ours stays but stops recording."""
+    active.on = False
+    for cls, method, fn in reversed(active.patched):
+        current = vars(cls).get(method)
+        if isinstance(current, wrapt.FunctionWrapper) and current._self_wrapper is fn:
+            setattr(cls, method, current.__wrapped__)
+    active.patched.clear()
+
+
+def activate(call: LLMCall) -> object | None:
+    """Make the call's span current for the SDK's own work (its HTTP spans nest under it)."""
+    try:
+        return otel_context.attach(trace.set_span_in_context(call.span))
+    except Exception as exc:
+        _guard.report("instrument.context", exc)
+        return None
+
+
+def deactivate(token: object | None) -> None:
+    if token is not None:
+        try:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        except Exception as exc:
+            _guard.report("instrument.context", exc)
+
+
+def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if active.skip():
+            return wrapped(*args, **kwargs)
+        call = inst.start(active, kind, instance, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        token = activate(call)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            deactivate(token)
+            call.fail(exc)
+            raise
+        deactivate(token)
+        return inst.finish(call, kind, result, False)
+
+    return wrapper
+
+
+def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
+    async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Any:
+        if active.skip():
+            return await wrapped(*args, **kwargs)
+        call = inst.start(active, kind, instance, kwargs)
+        if call is None:
+            return await wrapped(*args, **kwargs)
+        token = activate(call)
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            deactivate(token)
+            call.fail(exc)
+            raise
+        deactivate(token)
+        return inst.finish(call, kind, result, True)
+
+    return wrapper
+
+
+class _PlainInstrumentor:
+    """The protocol ``opentelemetry-instrument`` drives, for when opentelemetry-instrumentation is absent."""
+
+    def instrument(self, **kwargs: Any) -> None:
+        self._instrument(**kwargs)
+
+    def uninstrument(self, **kwargs: Any) -> None:
+        self._uninstrument(**kwargs)
+
+    def _instrument(self, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+
+if TYPE_CHECKING:
+    _OTelBase = _PlainInstrumentor
+else:
+    try:
+        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor as _OTelBase
+    except ImportError:
+        _OTelBase = _PlainInstrumentor
+
+
+class EntryPoint(_OTelBase):
+    """Base of each provider's ``opentelemetry_instrumentor`` entry point (``opentelemetry-instrument``)."""
+
+    instrumentation: ClassVar[Instrumentor[Any]]
+    dependencies: ClassVar[tuple[str, ...]] = ()
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return self.dependencies
+
+    @property
+    def is_instrumented_by_opentelemetry(self) -> bool:
+        return self.instrumentation.is_instrumented
+
+    def _instrument(self, **kwargs: Any) -> None:
+        self.instrumentation.instrument(tracer_provider=kwargs.get("tracer_provider"))
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        self.instrumentation.uninstrument()

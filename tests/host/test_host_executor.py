@@ -1,0 +1,60 @@
+"""Sessions follow work into executors through an explicit helper; nothing in the stdlib is patched."""
+
+from __future__ import annotations
+
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+worker_name: contextvars.ContextVar[str] = contextvars.ContextVar("worker_name")
+
+
+def _name_worker() -> None:
+    worker_name.set("worker")
+
+
+@agentops.tool
+def work(item: int) -> int:
+    return item * 2
+
+
+def _tool_sessions(exporter: InMemorySpanExporter) -> list[object]:
+    return [(s.attributes or {}).get(semconv.SESSION_ID) for s in exporter.get_finished_spans()
+            if s.name.startswith("execute_tool")]
+
+
+def test_executor_initializer_contextvars_stay_visible_after_init() -> None:
+    """A contextvar an executor's initializer sets is visible to its tasks after init()."""
+    agentops.init(instrument_llm_calls=False)
+    with ThreadPoolExecutor(1, initializer=_name_worker) as pool:
+        assert pool.submit(worker_name.get).result() == "worker"
+
+
+def test_session_executor_carries_the_session_and_keeps_worker_context(
+        span_exporter: InMemorySpanExporter) -> None:
+    """Work submitted or mapped through SessionExecutor lands in the session, and sees its worker's contextvars."""
+    with agentops.session("fanout") as s, agentops.SessionExecutor(
+            ThreadPoolExecutor(2, initializer=_name_worker)) as pool:
+        assert pool.submit(work, 1).result() == 2
+        assert list(pool.map(work, [2, 3])) == [4, 6]
+        assert pool.submit(worker_name.get).result() == "worker"
+    assert _tool_sessions(span_exporter) == [s.id, s.id, s.id]
+
+
+def test_carry_context_wraps_one_callable(span_exporter: InMemorySpanExporter) -> None:
+    """carry_context(fn) runs fn in the submitter's session, on an executor we never touched."""
+    with agentops.session("one") as s, ThreadPoolExecutor(1, initializer=_name_worker) as pool:
+        assert pool.submit(agentops.carry_context(work), 5).result() == 10
+        assert pool.submit(agentops.carry_context(worker_name.get)).result() == "worker"
+    assert _tool_sessions(span_exporter) == [s.id]
+
+
+def test_plain_executor_is_left_alone(span_exporter: InMemorySpanExporter) -> None:
+    """Without the helper a plain executor behaves exactly as the standard library's: no session there."""
+    with agentops.session("plain"), ThreadPoolExecutor(1) as pool:
+        pool.submit(work, 1).result()
+    assert _tool_sessions(span_exporter) == [None]

@@ -1,0 +1,42 @@
+"""Instrumenting is atomic and idempotent: never a half-wrapped client, never a second wrapper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _subproc import PRELUDE, run_python
+
+
+def test_init_twice_without_the_responses_module_wraps_once(tmp_path: Path) -> None:
+    """With an openai lacking one target module, two init() still give one span and one cost per call."""
+    out = run_python("""
+import sys
+sys.modules["openai.resources.responses.responses"] = None  # an older SDK: importing it fails
+""" + PRELUDE + """
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+agentops.init()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    with agentops.session("s") as s:
+        chat(client)
+print(len(llm_names(exporter)), s.llm_calls, round(s.cost, 8))
+""", tmp_path)
+    assert out.split() == ["1", "1", "5e-05"]
+
+
+def test_instrumentor_after_init_does_not_wrap_again(tmp_path: Path) -> None:
+    """OpenAIInstrumentor().instrument() after init() changes nothing: one span per call."""
+    out = run_python(PRELUDE + """
+from agentops_otel.instrument.openai import OpenAIInstrumentor
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+OpenAIInstrumentor().instrument()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    chat(client)
+print(len(llm_names(exporter)))
+""", tmp_path)
+    assert out.split() == ["1"]

@@ -1,0 +1,53 @@
+"""AGENTOPS_OTEL_DISABLED turns every wrapper into a pass-through: sessions, tools, actions, LLM calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _subproc import PRELUDE, run_python
+
+DISABLED = {"AGENTOPS_OTEL_DISABLED": "true"}
+
+AGENT = """
+@agentops.tool
+def lookup(x):
+    return x + 1
+
+@agentops.record_action("step")
+def step(x):
+    return x * 2
+
+def agent(client):
+    with agentops.session("s") as s:
+        reply = chat(client).choices[0].message.content
+        agentops.record(agentops.ActionEvent(action_type="note", params={"a": 1}))
+        result = (lookup(1), step(2), reply)
+    return result, s.end_state
+"""
+
+
+def test_disabled_exports_nothing_to_the_users_provider(tmp_path: Path) -> None:
+    """With the kill switch on, no span of ours reaches the user's exporter, and results are unchanged."""
+    out = run_python(PRELUDE + AGENT + """
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    print(agent(client))
+print(len(exporter.get_finished_spans()))
+""", tmp_path, env=DISABLED)
+    lines = out.splitlines()
+    assert lines[0].startswith("((2, 4, ") and lines[0].endswith("'Success')")
+    assert lines[1] == "0"
+
+
+def test_disabled_writes_no_local_sink(tmp_path: Path) -> None:
+    """With the kill switch on and no provider of the user's, nothing is written to the local file."""
+    run_python(PRELUDE + AGENT + """
+agentops.init()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    agent(client)
+agentops.shutdown()
+""", tmp_path, env=DISABLED)
+    assert not (tmp_path / ".agentops-otel").exists()

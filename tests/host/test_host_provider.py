@@ -1,0 +1,53 @@
+"""One owner of "our provider": every instrumentation, LLM calls included, follows ``init()``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _subproc import PRELUDE, run_python
+
+
+def test_llm_spans_go_to_the_provider_given_to_init(tmp_path: Path) -> None:
+    """init(tracer_provider=tp) sends LLM spans to tp and the session counts the call."""
+    out = run_python(PRELUDE + """
+provider, exporter = memory_provider()
+agentops.init(tracer_provider=provider)
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    with agentops.session("s") as s:
+        chat(client)
+print(llm_names(exporter), s.llm_calls, s.cost > 0)
+""", tmp_path)
+    assert out.split() == ["['chat", "gpt-4o']", "1", "True"]
+
+
+def test_init_after_shutdown_records_again(tmp_path: Path) -> None:
+    """shutdown() then init(): the second run's sessions reach the local sink too."""
+    run_python("""
+import agentops_otel as agentops
+agentops.init()
+with agentops.session("first"):
+    pass
+agentops.shutdown()
+agentops.init()
+with agentops.session("second"):
+    pass
+agentops.shutdown()
+""", tmp_path)
+    text = (tmp_path / ".agentops-otel" / "traces.jsonl").read_text()
+    assert "invoke_agent first" in text
+    assert "invoke_agent second" in text
+
+
+def test_global_provider_set_after_init_is_accepted(tmp_path: Path) -> None:
+    """A global provider the user sets after init() is not rejected, and sessions go to it from then on."""
+    out = run_python(PRELUDE + """
+from opentelemetry import trace
+agentops.init()
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+print(trace.get_tracer_provider() is provider)
+with agentops.session("later") as s, trace.get_tracer("app").start_as_current_span("app work"):
+    pass
+print(sorted(x.name for x in exporter.get_finished_spans()))
+""", tmp_path)
+    assert out.splitlines() == ["True", "['app work', 'invoke_agent later']"]

@@ -1,0 +1,33 @@
+"""A stream proxy finalised by the garbage collector takes no lock: it defers the span's end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _subproc import PRELUDE, run_python
+
+
+def test_stream_collected_while_the_session_lock_is_held_does_not_deadlock(tmp_path: Path) -> None:
+    """A dropped stream in a reference cycle, collected while this thread holds the session's lock, still ends."""
+    out = run_python(PRELUDE + """
+import gc
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    with agentops.session("s") as s:
+        stream = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                                stream=True)
+        next(iter(stream))
+        cycle = [stream]
+        cycle.append(cycle)
+        del stream, cycle
+        # The collector may start on any allocation, e.g. inside the session's own bookkeeping.
+        with s._lock:
+            gc.collect()
+        print("collected")
+        agentops.flush()
+print(llm_names(exporter), s.llm_calls)
+""", tmp_path, timeout=60)
+    assert out.splitlines() == ["collected", "['chat gpt-4o'] 1"]
