@@ -1,8 +1,8 @@
 """Sessions: one agent run = one root span (``invoke_agent {name}``) and everything beneath it.
 
 A session is made current through the OpenTelemetry context, so it follows ``contextvars`` into
-asyncio tasks, ``copy_context()`` threads and (once :func:`agentops_otel.init` patched them)
-``concurrent.futures`` executors. A session started inside another is nested: its root is a child
+asyncio tasks, ``copy_context()`` threads and executors wrapped in
+:class:`agentops_otel.SessionExecutor`. A session started inside another is nested: its root is a child
 span of the outer one, and every span it records also counts for the outer session.
 
 The live session keeps a bounded list of the spans it produced, so ``get_session()`` answers from
