@@ -34,7 +34,6 @@ _provider: TracerProvider | None = None
 """The provider every instrumentation uses once configured (the user's or ours)."""
 _own: TracerProvider | None = None
 """The provider we built (never made global, so the user can still set theirs); ``None`` after shutdown."""
-_owned = False
 _tracer: trace.Tracer | None = None
 _global_seen: object = None
 """The global provider when :data:`_tracer` was cached: a change means the user set theirs."""
@@ -142,12 +141,12 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
     A provider we build stays private: it is never installed as the global provider, so a
     ``trace.set_tracer_provider()`` the user calls later is accepted (and then used, see :func:`tracer`).
     """
-    global _provider, _owned, _tracer, _sink, _own
+    global _provider, _tracer, _sink, _own
     with _lock:
         if tracer_provider is not None:
             _attach(tracer_provider)
             if _provider is not tracer_provider:
-                _provider, _owned, _tracer = tracer_provider, False, None
+                _provider, _tracer = tracer_provider, None
             _register_atexit()
             return tracer_provider
         if _provider is not None:
@@ -155,7 +154,7 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
         glob = trace.get_tracer_provider()
         if isinstance(glob, TracerProvider):
             _attach(glob)
-            _provider, _owned, _tracer = glob, False, None
+            _provider, _tracer = glob, None
             _register_atexit()
             return glob
         if not isinstance(glob, trace.ProxyTracerProvider):
@@ -170,7 +169,7 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
             provider.add_span_processor(BatchSpanProcessor(exporter))
         _sink = where
         _attach(provider)
-        _provider, _own, _owned, _tracer = provider, provider, True, None
+        _provider, _own, _tracer = provider, provider, None
         _register_atexit()
         logger.info("agentops_otel: exporting spans to %s", where)
         return provider
@@ -195,7 +194,7 @@ def flush(timeout_millis: int = 30_000) -> bool:
 
 def shutdown() -> None:
     """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's)."""
-    global _provider, _tracer, _owned, _own
+    global _provider, _tracer, _own
     end_all_live("process exited before the session ended")
     flush()
     with _lock:
@@ -204,7 +203,7 @@ def shutdown() -> None:
             with guard("export.shutdown"):
                 own.shutdown()
             if _provider is own:  # the next init() builds a fresh one (ours was never global)
-                _provider, _owned, _tracer = None, False, None
+                _provider, _tracer = None, None
 
 
 def _register_atexit() -> None:

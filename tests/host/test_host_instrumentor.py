@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+import wrapt
 from _subproc import PRELUDE, run_python
 
 
@@ -40,3 +43,27 @@ with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max
 print(len(llm_names(exporter)))
 """, tmp_path)
     assert out.split() == ["1"]
+
+
+def test_a_failure_half_way_through_patching_leaves_nothing_wrapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If patching fails on the third method, the first two are restored and instrument_openai() says False."""
+    from openai.resources.chat.completions.completions import AsyncCompletions, Completions
+    from openai.resources.embeddings import Embeddings
+
+    from agentops_otel.instrument.openai import instrument_openai, is_instrumented, uninstrument_openai
+
+    uninstrument_openai()
+    originals = {cls: vars(cls)["create"] for cls in (Completions, AsyncCompletions, Embeddings)}
+    real = wrapt.wrap_function_wrapper
+    calls: list[object] = []
+
+    def fails_third(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 3:
+            raise RuntimeError("patching failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wrapt, "wrap_function_wrapper", fails_third)
+    assert instrument_openai() is False
+    assert not is_instrumented()
+    assert {cls: vars(cls)["create"] for cls in originals} == originals
