@@ -156,3 +156,19 @@ def test_trace_from_an_otlp_file_replays(agent: Agent, client: OpenAI, dead_url:
     path.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
     with replay(cassette_from_source(s.id, str(path))):
         assert Agent().run(OpenAI(base_url=dead_url, api_key="unused", max_retries=0)) == live
+
+
+async def test_async_tools_are_recorded_and_answered() -> None:
+    """An async @tool is recorded with its result and, when named, answered without running."""
+    runs: list[int] = []
+
+    @agentops.tool
+    async def score(n: int) -> int:
+        runs.append(n)
+        return n * 2
+
+    with record() as rec:
+        assert await score(21) == 42
+    with replay(rec.cassette(), answer_tools=["score"]):
+        assert await score(21) == 42
+    assert runs == [21]
