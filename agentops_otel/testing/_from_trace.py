@@ -26,6 +26,8 @@ from ._providers import request_view
 __all__ = ["cassette_from_source", "cassette_from_timeline"]
 
 _CUT = "…[truncated"
+_OMITTED = '"omitted_messages"'
+"""The marker message standing in for a history cut by AGENTOPS_OTEL_MAX_CONTENT_CHARS."""
 _CHAT_ENDPOINT = "/chat/completions"
 
 
@@ -47,6 +49,8 @@ def _holes(label: str, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], 
             problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
         elif isinstance(value, str) and _CUT in value:
             problems.append(f"{label}: {what} was cut at the size bound ({key})")
+        elif isinstance(value, str) and _OMITTED in value:
+            problems.append(f"{label}: older {what} were left out by the content budget ({key})")
     return problems
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import semconv
-from ..llm import content_attributes
+from ..llm import content_attributes, history_content
 
 __all__ = ["PROVIDERS", "Provider", "request_view", "sse_bytes", "sse_events"]
 
@@ -62,9 +62,11 @@ def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]
     if endpoint.endswith("/chat/completions"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.CHAT_PARAMS, body, streaming)
         out.update(content_attributes(attrs.chat_content(body, _UNBOUNDED)))
+        _whole_history(out, body.get("messages"), lambda m: attrs._chat_message(m, _UNBOUNDED))
     elif endpoint.endswith("/responses"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, body, streaming)
         out.update(content_attributes(attrs.responses_content(body, _UNBOUNDED)))
+        _whole_history(out, body.get("input"), lambda m: attrs._responses_item(m, _UNBOUNDED))
     elif endpoint.endswith("/embeddings"):
         _, out = attrs.request_attributes(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, body, False)
         out["input"] = body.get("input")
@@ -80,7 +82,14 @@ def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, A
         return {"body": dict(body)}
     _, out = attrs.request_attributes(body, body.get("stream") is True)
     out.update(content_attributes(attrs.message_content(body, _UNBOUNDED)))
+    _whole_history(out, body.get("messages"), lambda m: attrs._message(m, _UNBOUNDED))
     return out
+
+
+def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any], Any]) -> None:
+    """The whole message history, where the trace keeps only what fits its content budget."""
+    if isinstance(messages, (list, tuple)):
+        out[semconv.GEN_AI_INPUT_MESSAGES] = history_content(messages, shape, _UNBOUNDED)
 
 
 def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:

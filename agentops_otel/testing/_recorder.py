@@ -30,6 +30,8 @@ from ._seam import Exchange, install, uninstall
 __all__ = ["Recorder", "record"]
 
 logger = logging.getLogger("agentops_otel")
+_WHOLE = 1 << 40
+"""A bound no value reaches: cassettes keep values whole."""
 DEFAULT_DIR = ".agentops-otel/cassettes"
 """Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``."""
 _parent: contextvars.ContextVar[int | None] = contextvars.ContextVar("agentops_replay_parent", default=None)
@@ -135,7 +137,7 @@ class Recorder:
     def _begin(self, ex: Exchange) -> LLMStep | None:
         try:
             view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
-            self._note_size(f"llm {view.get('model') or ex.endpoint}", view)
+            self._note_llm(f"llm {view.get('model') or ex.endpoint}", view)
             parent = _parent.get()
             step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent))
             return step if isinstance(step, LLMStep) else None
@@ -196,7 +198,8 @@ class Recorder:
     def _open_tool(self, kind: str, name: str, arguments: dict[str, Any]) -> ToolStep | None:
         try:
             args = mask(_plain(arguments))
-            self._note_size(f"{kind} {name} arguments", args)
+            for arg, value in args.items():
+                self._note_size(f"{kind} {name} argument {arg}", value)
             parent = _parent.get()
             step = self._add(lambda i: ToolStep(i, name, args, kind, parent=parent))
             return step if isinstance(step, ToolStep) else None
@@ -204,8 +207,7 @@ class Recorder:
             _guard.report("replay.record_tool", exc)
             return None
 
-    @staticmethod
-    def _close_tool(step: ToolStep | None, result: Any = None, exc: BaseException | None = None) -> None:
+    def _close_tool(self, step: ToolStep | None, result: Any = None, exc: BaseException | None = None) -> None:
         if step is None:
             return
         with _guard.guard("replay.record_tool"):
@@ -215,6 +217,7 @@ class Recorder:
             plain = _plain(result)
             step.result_is_json = _is_json(result)
             step.result = mask(plain)
+            self._note_size(f"{step.tool_type} {step.name} result", step.result)
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
         step = self._open_tool(kind, name, arguments)
@@ -252,8 +255,18 @@ class Recorder:
     # --- the result -----------------------------------------------------------------------
     def _note_size(self, what: str, value: Any) -> None:
         limit = config.max_value_chars()
-        if len(to_json(value, 0)) > limit:
+        if len(to_json(value, _WHOLE)) > limit:
             self._cut.append(f"{what} is over {limit} characters (cut in the trace)")
+
+    def _note_llm(self, what: str, view: dict[str, Any]) -> None:
+        """An LLM request is cut in the trace per string, and its history to the content budget."""
+        limit = config.max_value_chars()
+        if any(len(text) > limit for text in _strings(view)):
+            self._cut.append(f"{what} has a text over {limit} characters (cut in the trace)")
+        budget = config.max_content_chars()
+        if len(to_json(view.get("messages"), _WHOLE)) > budget:
+            self._cut.append(f"{what} message history is over the {budget}-character content budget "
+                             "(older messages left out of the trace)")
 
     def where(self) -> tuple[str, str]:
         """``("trace" | "cassette", why)``: can the trace alone replay this session?"""
@@ -308,6 +321,17 @@ class Recorder:
         return path
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def _body(raw: bytes) -> Any:
     try:
         return json.loads(raw)
@@ -319,7 +343,7 @@ def _plain(value: Any) -> Any:
     """JSON data for a recorded value (tuples become lists, objects their JSON form or repr)."""
     if _is_json(value):
         return json.loads(json.dumps(value))
-    return json.loads(to_json(value, 0))
+    return json.loads(to_json(value, _WHOLE))
 
 
 def _is_json(value: Any) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from openai import AsyncOpenAI, OpenAI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from replay_helpers import Agent
 
 from agentops_otel import semconv
@@ -119,3 +120,26 @@ def test_save_beside_writes_only_when_the_trace_is_not_enough(agent: Agent, clie
     saved = load_cassette(path)
     assert saved.session.id == s.id and saved.session.name == "cut"
     assert "over 20 characters" in saved.why
+
+
+def test_a_history_over_the_content_budget_is_recorded_whole(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                             span_exporter: InMemorySpanExporter) -> None:
+    """The trace keeps the newest messages within AGENTOPS_OTEL_MAX_CONTENT_CHARS; the cassette keeps them all,
+    says why it is needed, and the trace alone is refused for replay."""
+    import agentops_otel as agentops
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+    from agentops_otel.testing import CassetteError, cassette_from_timeline
+
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "200")
+    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i} " + "x" * 60} for i in range(7)]
+    with agentops.session("long") as s, record() as rec:
+        client.chat.completions.create(model="gpt-4o-mini", messages=history)  # type: ignore[arg-type]
+    step = rec.steps[0]
+    assert isinstance(step, LLMStep) and len(step.request["messages"]) == 7
+    where, why = rec.where()
+    assert where == "cassette" and "over the 200-character content budget" in why
+    [timeline] = [t for t in reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+                  if t.summary.session_id == s.id]
+    with pytest.raises(CassetteError, match="older input messages were left out by the content budget"):
+        cassette_from_timeline(timeline)

@@ -172,3 +172,25 @@ async def test_async_tools_are_recorded_and_answered() -> None:
     with replay(rec.cassette(), answer_tools=["score"]):
         assert await score(21) == 42
     assert runs == [21]
+
+
+def test_a_tool_returning_an_object_runs_for_real_and_cannot_be_answered() -> None:
+    """An object result is kept whole as text; answering that tool from the recording is refused, clearly."""
+
+    class Customer:
+        def __repr__(self) -> str:
+            return "Customer(id='4417')"
+
+    @agentops.tool
+    def load_customer(customer_id: str) -> Customer:
+        return Customer()
+
+    with record() as rec:
+        load_customer("4417")
+    step = rec.steps[0]
+    assert step.result == "Customer(id='4417')" and not step.result_is_json  # type: ignore[union-attr]
+    with replay(rec.cassette()):
+        assert isinstance(load_customer("4417"), Customer)
+    with pytest.raises(CassetteError, match="returned an object the cassette holds only as text"), \
+            replay(rec.cassette(), answer_tools=["load_customer"]):
+        load_customer("4417")
