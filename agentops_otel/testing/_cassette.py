@@ -183,6 +183,9 @@ def loads(raw: bytes | str, where: str = "<cassette>", *, agent_version: str | N
 
 def _check_steps(cassette: Cassette, where: str) -> None:
     steps = cassette.steps
+    if not steps:
+        raise CassetteError(f"cassette {where} holds no LLM or tool steps: replaying it would pass any agent "
+                            "that makes no call the replay sees; re-record it")
     if len(steps) != cassette.step_count:
         raise CassetteError(f"cassette {where} says it holds {cassette.step_count} steps but has {len(steps)}: "
                             "it was cut or steps were deleted by hand; re-record it")

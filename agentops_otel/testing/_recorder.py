@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import _guard, config
 from .._serialize import to_json
-from ._cassette import Cassette, LLMStep, SessionInfo, ToolStep
+from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import request_view, sse_events
 from ._seam import Exchange, install, uninstall
@@ -303,7 +303,12 @@ class Recorder:
                             sdk=sdk)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
-        return self.cassette(session).save(path)
+        """Write the cassette; a recording that saw nothing is refused, as its replay would always pass."""
+        cassette = self.cassette(session)
+        if not cassette.steps:
+            raise CassetteError(f"not saving {path}: the recording saw no LLM or tool steps (is the agent's "
+                                "client one the recorder covers, and did the agent run inside record()?)")
+        return cassette.save(path)
 
     def save_beside(self, directory: str | Path = DEFAULT_DIR, *, always: bool = False) -> Path | None:
         """Write ``<directory>/<session id>.json`` only when the trace cannot replay the session.
