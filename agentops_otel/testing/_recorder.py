@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _guard, config
+from .._redact import mask_text
 from .._serialize import to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
@@ -192,7 +193,7 @@ class Recorder:
     def _failed(step: LLMStep | None, exc: BaseException) -> None:
         if step is not None:
             step.status = 0
-            step.body = {"error": {"type": type(exc).__name__, "message": str(exc)}}
+            step.body = {"error": {"type": type(exc).__name__, "message": _guard.describe(exc).partition(": ")[2]}}
 
     # --- tools ----------------------------------------------------------------------------
     def _open_tool(self, kind: str, name: str, arguments: dict[str, Any]) -> ToolStep | None:
@@ -338,10 +339,11 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _body(raw: bytes) -> Any:
+    """The answer as the cassette keeps it: credential-shaped text masked, as in streamed events."""
     try:
-        return json.loads(raw)
+        return mask(json.loads(raw), keys=False)
     except ValueError:
-        return raw.decode("utf-8", errors="replace")
+        return mask_text(raw.decode("utf-8", errors="replace"))
 
 
 def _plain(value: Any) -> Any:
