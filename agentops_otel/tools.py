@@ -18,7 +18,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import _replay_hook, config, export, semconv
+from . import _deferred, _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report
 from ._serialize import content_json
 
@@ -109,6 +109,11 @@ class _Step:
             otel_context.detach(token)  # type: ignore[arg-type]
         except Exception as exc:
             report("tool.detach", exc)
+        if _deferred.in_collection():
+            # A generator tool finalised by the garbage collector: ending the span may need a lock
+            # this thread already holds, so the end is deferred (see _deferred).
+            _deferred.defer(span.end)
+            return
         try:
             span.end()
         except Exception as exc:

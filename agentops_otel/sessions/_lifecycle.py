@@ -84,6 +84,8 @@ def start_session(
         )
         if parent is not None and parent._local_tracer is not None:
             session._local_tracer, session.not_exported = parent._local_tracer, parent.not_exported
+        elif config.disabled():
+            session.not_exported = f"agentops_otel is disabled ({semconv.ENV_DISABLED})"
         elif not span.is_recording():
             session._local_tracer, session.not_exported = local_tracer(), why_not_recorded()
             span = session._local_tracer.start_span(

@@ -51,3 +51,14 @@ with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max
 agentops.shutdown()
 """, tmp_path, env=DISABLED)
     assert not (tmp_path / ".agentops-otel").exists()
+
+
+def test_disabled_session_records_nothing_even_in_process(tmp_path: Path) -> None:
+    """The kill switch means no work: no in-process recording either, and the session says why."""
+    out = run_python(PRELUDE + AGENT + """
+agentops.init()
+with agentops.session("s") as s:
+    pass
+print(s.spans, s.not_exported)
+""", tmp_path, env=DISABLED)
+    assert out.splitlines() == ["[] agentops_otel is disabled (AGENTOPS_OTEL_DISABLED)"]

@@ -31,3 +31,32 @@ with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max
 print(llm_names(exporter), s.llm_calls)
 """, tmp_path, timeout=60)
     assert out.splitlines() == ["collected", "['chat gpt-4o'] 1"]
+
+
+def test_generator_tool_collected_while_the_session_lock_is_held_does_not_deadlock(tmp_path: Path) -> None:
+    """A half-read generator tool in a reference cycle, collected under the session's lock, still ends its span."""
+    out = run_python(PRELUDE + """
+import gc
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+
+@agentops.tool
+def pages(n):
+    for i in range(n):
+        yield i
+
+with agentops.session("s") as s:
+    gen = pages(3)
+    next(gen)
+    cycle = [gen]
+    cycle.append(cycle)
+    del gen, cycle
+    with s._lock:
+        gc.collect()
+    print("collected")
+    agentops.flush()
+print([sp.name for sp in exporter.get_finished_spans() if sp.name.startswith("execute_tool")], s.tool_calls)
+""", tmp_path, timeout=60)
+    assert out.splitlines() == ["collected", "['execute_tool pages'] 1"]
