@@ -201,3 +201,23 @@ INSTRUMENTATION_SCOPE: Final = "agentops_otel"
 # --- added by the openai instrumentation (issue 3) ----------------------------------------------
 EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
 """Span event carrying the message content when capture is ``event_only`` / ``span_and_event``."""
+
+# --- content as other instrumentations write it (read only, issue 11) ---------------------------
+OI_INPUT_VALUE: Final = "input.value"
+"""OpenInference: a span's input (for an LLM span, the raw request body as JSON)."""
+OI_OUTPUT_VALUE: Final = "output.value"
+"""OpenInference: a span's output (for an LLM span, the raw response body as JSON)."""
+OI_INPUT_MESSAGES: Final = "llm.input_messages."
+"""OpenInference prefix: ``llm.input_messages.{i}.message.role`` / ``.message.content``."""
+OI_OUTPUT_MESSAGES: Final = "llm.output_messages."
+"""OpenInference prefix: ``llm.output_messages.{i}.message.role`` / ``.message.content``."""
+OI_MESSAGE_ROLE: Final = "message.role"
+OI_MESSAGE_CONTENT: Final = "message.content"
+LEGACY_PROMPT: Final = "gen_ai.prompt."
+"""OpenLLMetry before the 2025 conventions: ``gen_ai.prompt.{i}.role`` / ``.content``."""
+LEGACY_COMPLETION: Final = "gen_ai.completion."
+"""OpenLLMetry before the 2025 conventions: ``gen_ai.completion.{i}.role`` / ``.content`` /
+``.finish_reason``."""
+LEGACY_ROLE: Final = "role"
+LEGACY_CONTENT: Final = "content"
+LEGACY_FINISH_REASON: Final = "finish_reason"

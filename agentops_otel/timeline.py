@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 import msgspec
 
-from agentops_otel import genai_spans
+from agentops_otel import genai_content, genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._record import SpanEventRecord
 
@@ -147,10 +147,14 @@ class Step(msgspec.Struct, frozen=True, gc=False):
     @property
     def input(self) -> str | None:
         """Tool arguments / action params / LLM input messages: JSON text as recorded."""
+        if self.kind == "llm":
+            return _text(genai_content.input_messages(self.attributes))
         return _text(self._first(_INPUT_KEYS.get(self.kind, ())))
 
     @property
     def output(self) -> str | None:
+        if self.kind == "llm":
+            return _text(genai_content.output_messages(self.attributes))
         return _text(self._first(_OUTPUT_KEYS.get(self.kind, ())))
 
     @property
