@@ -21,7 +21,7 @@ from ._guard import report
 _encoder = msgspec.json.Encoder()
 
 
-def any_value(value: Any) -> dict[str, Any]:
+def encode_any_value(value: Any) -> dict[str, Any]:
     """One attribute value in OTLP's ``AnyValue`` JSON shape."""
     if isinstance(value, bool):
         return {"boolValue": value}
@@ -36,14 +36,14 @@ def any_value(value: Any) -> dict[str, Any]:
 
         return {"bytesValue": base64.b64encode(value).decode()}
     if isinstance(value, Sequence):
-        return {"arrayValue": {"values": [any_value(v) for v in value]}}
+        return {"arrayValue": {"values": [encode_any_value(v) for v in value]}}
     if isinstance(value, Mapping):
         return {"kvlistValue": {"values": key_values(value)}}
     return {"stringValue": str(value)}
 
 
 def key_values(attrs: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    return [{"key": k, "value": any_value(v)} for k, v in (attrs or {}).items()]
+    return [{"key": k, "value": encode_any_value(v)} for k, v in (attrs or {}).items()]
 
 
 def span_to_json(span: ReadableSpan) -> dict[str, Any]:

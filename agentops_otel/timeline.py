@@ -257,9 +257,10 @@ class Step(msgspec.Struct, frozen=True, gc=False):
         prefix = {"tool": sc.SPAN_TOOL, "action": sc.SPAN_ACTION, "error": sc.SPAN_ERROR,
                   "session": sc.SPAN_SESSION, "llm": sc.OP_CHAT}.get(kind)
         return cls(
-            span_id, parent_span_id, trace_id, session_id, kind, name,
-            span_name or (f"{prefix} {name}" if prefix else name), offset_s, duration_s, depth, status,
-            MappingProxyType(attrs), events, flags,
+            span_id=span_id, parent_span_id=parent_span_id, trace_id=trace_id, session_id=session_id,
+            kind=kind, name=name, span_name=span_name or (f"{prefix} {name}" if prefix else name),
+            offset_s=offset_s, duration_s=duration_s, depth=depth, status=status,
+            attributes=MappingProxyType(attrs), events=events, flags=flags,
         )
 
     def to_builtins(self) -> dict[str, Any]:
@@ -321,6 +322,8 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     model, a lost root); empty when ``cost_complete``."""
     partial: str | None = None
     """Why the backend returned only part of the session's trace (Tempo's ``PARTIAL``), else None."""
+    issue_kinds: tuple[str, ...] = ()
+    """One ``reassemble.Issue`` value per entry of ``issues``, for code that decides on them."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):

@@ -9,8 +9,8 @@ import msgspec
 import pytest
 
 from agentops_otel import semconv as sc
-from agentops_otel._lazyattrs import LazyAttributes
 from agentops_otel.read import SpanEventRecord
+from agentops_otel.read._lazyattrs import LazyAttributes
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
 
 

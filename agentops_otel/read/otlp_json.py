@@ -32,8 +32,8 @@ from typing import IO, Any, Final
 
 import msgspec
 
-from agentops_otel._lazyattrs import SESSION_ID_RE, UNKNOWN, KeyValue, LazyAttributes, kv_dict
 from agentops_otel.read._errors import MalformedPayload, ReadError
+from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, KeyValue, LazyAttributes, kv_dict
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import SPAN_SESSION
 

@@ -13,7 +13,6 @@ from opentelemetry.sdk.trace import ReadableSpan
 from otlp_samples import collector_dialect, compact, make_session_spans, tempo_dialect
 
 from agentops_otel import semconv as sc
-from agentops_otel._lazyattrs import LazyAttributes
 from agentops_otel.read import (
     MalformedPayload,
     ReadError,
@@ -22,6 +21,7 @@ from agentops_otel.read import (
     read_otlp_file,
     records_from_spans,
 )
+from agentops_otel.read._lazyattrs import LazyAttributes
 from agentops_otel.reassemble import reassemble
 
 

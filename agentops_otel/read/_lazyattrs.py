@@ -50,7 +50,7 @@ _KV_LIST_DECODER: Final = msgspec.json.Decoder(list[KeyValue], strict=False)
 _SPECIAL_FLOATS: Final = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def any_value(v: AnyValue | None) -> Any:
+def decode_any_value(v: AnyValue | None) -> Any:
     """Plain Python value of an OTLP AnyValue (arrays as tuples, kvlists as dicts)."""
     if v is None:
         return None
@@ -67,7 +67,7 @@ def any_value(v: AnyValue | None) -> Any:
     if v.boolValue is not None:
         return v.boolValue
     if v.arrayValue is not None:
-        return tuple(any_value(x) for x in v.arrayValue.values)
+        return tuple(decode_any_value(x) for x in v.arrayValue.values)
     if v.kvlistValue is not None:
         return kv_dict(v.kvlistValue.values)
     if v.bytesValue is not None:
@@ -79,7 +79,7 @@ def any_value(v: AnyValue | None) -> Any:
 
 
 def kv_dict(kvs: list[KeyValue]) -> dict[str, Any]:
-    return {kv.key: any_value(kv.value) for kv in kvs}
+    return {kv.key: decode_any_value(kv.value) for kv in kvs}
 
 
 def decode_kv_json(raw: Any) -> dict[str, Any]:
@@ -204,7 +204,7 @@ __all__ = [
     "AnyValue",
     "KeyValue",
     "LazyAttributes",
-    "any_value",
+    "decode_any_value",
     "decode_kv_json",
     "kv_dict",
 ]

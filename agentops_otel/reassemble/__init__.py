@@ -1,0 +1,143 @@
+"""Spans → sessions: grouping, tree, causal order, and the repairs real traces need.
+
+Real exports are messy: the process died before the session root ended, a batch was lost, a
+downstream service's clock runs ahead, a retry exported a span twice, another instrumentation
+named things its own way. The reassembler never drops a span because of that: every input span
+ends up in exactly one session (as its root or one of its steps), in a per-trace pseudo-session
+when it carried no ``session.id`` and no ancestor did, or in the duplicate count. ``Accounting``
+states the totals so callers (and the property tests) can check it.
+
+Only ``session.id`` is decoded per span up front; classification uses the span name, which the
+GenAI conventions make ``{operation} {target}``, and falls back to attributes for names it does not
+know. That keeps a reassembly of 200k spans close to the cost of parsing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from agentops_otel.read._lazyattrs import UNKNOWN
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.read.otlp_json import gc_paused
+from agentops_otel.reassemble._classify import _LAZY, _session_id_of
+from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _link_nested
+from agentops_otel.reassemble._repair import _prepare
+from agentops_otel.reassemble._state import _Session
+from agentops_otel.reassemble._summary import PSEUDO_REASON, Issue
+from agentops_otel.reassemble._walk import _build
+from agentops_otel.timeline import SessionSummary, Timeline
+
+
+class Accounting(msgspec.Struct, frozen=True):
+    """Where every input span went; ``spans_in == in_sessions + in_pseudo_sessions + duplicates``."""
+
+    spans_in: int
+    in_sessions: int
+    """Spans that are a session's root or one of its own steps (nested sessions counted once)."""
+    in_pseudo_sessions: int
+    """Spans without any session, shown in per-trace pseudo-sessions."""
+    duplicates: int
+    """Extra copies of a span already seen (same trace and span id), dropped."""
+
+    @property
+    def balanced(self) -> bool:
+        return self.spans_in == self.in_sessions + self.in_pseudo_sessions + self.duplicates
+
+
+class Reassembly(msgspec.Struct, frozen=True):
+    """The sessions found in a set of spans, plus what could not be placed in one."""
+
+    sessions: list[Timeline]
+    """Real sessions (with a ``session.id``), ordered by start."""
+    pseudo_sessions: list[Timeline]
+    """One per trace for spans that carried no ``session.id`` (``summary.pseudo`` is True)."""
+    unassigned: list[SpanRecord]
+    """The spans of the pseudo-sessions, flat."""
+    accounting: Accounting
+
+    def timeline_for(self, session_id: str) -> Timeline:
+        """The session's timeline; ``KeyError`` when no such session was found."""
+        for tl in self.sessions:
+            if tl.summary.session_id == session_id:
+                return tl
+        for tl in self.pseudo_sessions:
+            if tl.summary.session_id == session_id:
+                return tl
+        raise KeyError(session_id)
+
+    def summaries(self) -> list[SessionSummary]:
+        return [tl.summary for tl in self.sessions]
+
+
+def reassemble(records: Iterable[SpanRecord]) -> Reassembly:
+    """Group, order and repair; every input span is accounted for in the result."""
+    with gc_paused():
+        return _reassemble(records)
+
+
+def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
+    groups: dict[str | None, list[SpanRecord]] = {}
+    n_in = 0
+    get = groups.get
+    unknown = UNKNOWN
+    for r in records:
+        n_in += 1
+        attrs = r.attributes
+        if type(attrs) is _LAZY:
+            sid = attrs._sid  # type: ignore[attr-defined]
+            if sid is unknown:
+                sid = attrs.session_id()  # type: ignore[attr-defined]
+        else:
+            sid = _session_id_of(r)
+        lst = get(sid)
+        if lst is None:
+            groups[sid] = [r]
+        else:
+            lst.append(r)
+    loose = groups.pop(None, [])
+    no_session_ids: dict[str, set[int]] = {}
+    if loose:
+        loose = _adopt_by_ancestry(groups, loose, no_session_ids)
+
+    sessions: dict[str, _Session] = {k: _Session(k, v, False) for k, v in groups.items() if k is not None}
+    for k, ids in no_session_ids.items():
+        sessions[k].no_session = ids
+    for s in sessions.values():
+        _prepare(s)
+    _link_nested(sessions)
+
+    groups.clear()
+    built: dict[str, Timeline] = {}
+    for s in _children_first(sessions):
+        built[s.key] = _build(s, built)
+        # The working state is no longer needed; holding it would add ~100 bytes a span.
+        s.records, s.children, s.top = [], {}, []
+    ordered = sorted(built.values(), key=lambda t: (t.summary.start_ns, t.summary.session_id))
+
+    by_trace: dict[str, list[SpanRecord]] = {}
+    for r in loose:
+        lst = by_trace.get(r.trace_id)
+        if lst is None:
+            by_trace[r.trace_id] = [r]
+        else:
+            lst.append(r)
+    pseudo: list[Timeline] = []
+    dups = sum(s.dups for s in sessions.values())
+    for tid, recs in by_trace.items():
+        ps = _Session(f"trace:{tid}", recs, True)
+        _prepare(ps)
+        dups += ps.dups
+        pseudo.append(_build(ps, {}))
+    pseudo.sort(key=lambda t: (t.summary.start_ns, t.summary.session_id))
+    acc = Accounting(
+        spans_in=n_in,
+        in_sessions=sum(t.summary.span_count for t in built.values()),
+        in_pseudo_sessions=sum(t.summary.span_count for t in pseudo),
+        duplicates=dups,
+    )
+    return Reassembly(ordered, pseudo, loose, acc)
+
+
+__all__ = ["PSEUDO_REASON", "Accounting", "Issue", "Reassembly", "reassemble"]

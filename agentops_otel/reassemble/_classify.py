@@ -1,0 +1,140 @@
+"""What a span is (LLM call, tool, action, ...) and the small helpers every step of the reassembly shares.
+
+The GenAI conventions name spans ``{operation} {target}``, so a conventional name settles the kind
+without decoding attributes; results are cached per span name.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any, Final
+
+from agentops_otel import genai_spans
+from agentops_otel import semconv as sc
+from agentops_otel.read._lazyattrs import LazyAttributes
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.timeline import (
+    StepKind,
+    StepStatus,
+)
+
+# --- classification --------------------------------------------------------------------------
+_NAME_KINDS: Final[dict[str, StepKind]] = {
+    sc.OP_CHAT: "llm", sc.OP_TEXT_COMPLETION: "llm", sc.OP_GENERATE_CONTENT: "llm", sc.OP_EMBEDDINGS: "llm",
+    sc.OP_EXECUTE_TOOL: "tool", sc.OP_INVOKE_AGENT: "agent", sc.OP_CREATE_AGENT: "agent",
+}
+_OP_KINDS: Final[dict[str, StepKind]] = dict(_NAME_KINDS)
+_OPENINFERENCE_KIND: Final = "openinference.span.kind"
+_TRACELOOP_KIND: Final = "traceloop.span.kind"
+_OI_KINDS: Final[dict[str, StepKind]] = {
+    "LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "agent",
+}
+_TL_KINDS: Final[dict[str, StepKind]] = {"workflow": "agent", "agent": "agent", "task": "agent", "tool": "tool"}
+_OWN_SCOPE: Final = sc.INSTRUMENTATION_SCOPE
+_STATUS: Final[tuple[StepStatus, ...]] = ("unset", "ok", "error")
+_NO_FLAGS: Final[tuple[str, ...]] = ()
+_MISSING: Final[Any] = object()
+# Span name -> (kind, display name) for names whose classification needs no attributes.
+_KIND_CACHE_OWN: dict[str, tuple[StepKind, str]] = {}
+_KIND_CACHE_FOREIGN: dict[str, tuple[StepKind, str]] = {}
+
+
+def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
+    """(kind, display name, decided by the name alone).
+
+    The GenAI conventions name spans ``{operation} {target}``, so a conventional name settles the
+    kind without decoding attributes; otherwise ``gen_ai.operation.name``, then OpenInference's
+    and traceloop's span kinds, else "other".
+    """
+    name = rec.name
+    head, _, tail = name.partition(" ")
+    kind = _NAME_KINDS.get(head)
+    if kind is not None and tail:
+        return kind, tail, True
+    if own and tail:
+        if head == sc.SPAN_ACTION:
+            return "action", tail, True
+        if head == sc.SPAN_ERROR:
+            return "error", tail, True
+    attrs = rec.attributes
+    op = attrs.get(sc.GEN_AI_OPERATION_NAME)
+    kind = _OP_KINDS.get(op) if isinstance(op, str) else None
+    if kind is None:
+        if attrs.get(sc.ACTION_TYPE) is not None:
+            return "action", str(attrs.get(sc.ACTION_TYPE)), False
+        oi = attrs.get(_OPENINFERENCE_KIND)
+        tl = attrs.get(_TRACELOOP_KIND)
+        if isinstance(oi, str):
+            kind = _OI_KINDS.get(oi.upper(), "other")
+        elif isinstance(tl, str):
+            kind = _TL_KINDS.get(tl.lower(), "other")
+        elif genai_spans.is_llm(attrs):
+            kind = "llm"
+        elif op is not None:
+            kind = "other"
+        else:
+            return "other", name, False
+    if kind == "llm":
+        model = attrs.get(sc.GEN_AI_REQUEST_MODEL) or genai_spans.model_of(attrs)
+        return kind, str(model) if model else name, False
+    if kind == "tool":
+        tool = attrs.get(sc.GEN_AI_TOOL_NAME) or attrs.get("tool.name")
+        return kind, str(tool) if tool else name, False
+    return kind, name, False
+
+
+def _session_id_of(rec: SpanRecord) -> str | None:
+    attrs = rec.attributes
+    if type(attrs) is _LAZY:
+        return attrs.session_id()  # type: ignore[attr-defined,no-any-return]
+    value = attrs.get(sc.SESSION_ID)
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _service(rec: SpanRecord) -> str | None:
+    v = rec.resource.get(sc.SERVICE_NAME)
+    return v if isinstance(v, str) else None
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None else v if isinstance(v, str) else str(v)
+
+
+def _as_int(v: Any) -> int | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return int(v)
+
+
+def _as_float(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
+
+
+def _seq_key(rec: SpanRecord) -> tuple[int, int, str, str]:
+    seq = _as_int(rec.attributes.get(sc.SEQ))
+    return (rec.start_ns, seq if seq is not None else 1 << 62, rec.span_id, rec.trace_id)
+
+
+def _root_key(rec: SpanRecord) -> tuple[int, str, str]:
+    return (rec.start_ns, rec.span_id, rec.trace_id)
+
+
+_START: Final = attrgetter("start_ns")
+_LAZY: Final[type] = LazyAttributes
+
+
+def _sort_siblings(nodes: list[SpanRecord]) -> None:
+    """By start time; ties (common with coarse clocks) by ``agentops.seq``, then span id."""
+    if len(nodes) < 2:
+        return
+    nodes.sort(key=_START)
+    prev = nodes[0].start_ns
+    for n in nodes[1:]:
+        if n.start_ns == prev:
+            nodes.sort(key=_seq_key)  # decode seq only when a tie makes it matter
+            return
+        prev = n.start_ns

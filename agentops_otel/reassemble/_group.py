@@ -1,0 +1,100 @@
+"""Grouping: which session each span belongs to (by ``session.id``, else by ancestry), and how
+sessions nest."""
+
+from __future__ import annotations
+
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.reassemble._state import _Session
+
+
+def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[SpanRecord],
+                       adopted: dict[str, set[int]]) -> list[SpanRecord]:
+    """Give spans without ``session.id`` the session of their nearest ancestor in the same trace.
+
+    Downstream services and un-stamped instrumentations produce such spans inside a session; they
+    belong in its replay. Returns the spans that have no session ancestor.
+    """
+    traces = {r.trace_id for r in loose}
+    owner: dict[tuple[str, str], str] = {}
+    for group in sorted(k for k in groups if k is not None):
+        for r in groups[group]:
+            if r.trace_id in traces:
+                owner.setdefault((r.trace_id, r.span_id), group)
+    if not owner:
+        return loose
+    by_key = {(r.trace_id, r.span_id): r for r in loose}
+    left: list[SpanRecord] = []
+    for r in loose:
+        sid: str | None = None
+        cur: SpanRecord | None = r
+        hops = 0
+        while cur is not None and cur.parent_span_id is not None and hops <= len(by_key):
+            key = (cur.trace_id, cur.parent_span_id)
+            sid = owner.get(key)
+            if sid is not None:
+                break
+            cur = by_key.get(key)
+            hops += 1
+        if sid is None:
+            left.append(r)
+        else:
+            lst = groups[sid]
+            lst.append(r)
+            adopted.setdefault(sid, set()).add(id(r))
+    return left
+
+
+def _link_nested(sessions: dict[str, _Session]) -> None:
+    """Attach each nested session to the one it ran in (by anchor span or recorded parent id)."""
+    # Sorted, so that which of two contradicting links wins never depends on arrival order.
+    pending = sorted((s for s in sessions.values() if s.root is not None and (s.anchor or s.parent_sid)),
+                     key=lambda s: s.key)
+    if not pending:
+        return
+    # Where does each anchor span live?
+    wanted = {s.anchor for s in pending if s.anchor}
+    where: dict[str, _Session] = {}
+    if wanted:
+        for key in sorted(sessions):
+            s = sessions[key]
+            for r in s.records:
+                if r.span_id in wanted and r.span_id not in where:
+                    where[r.span_id] = s
+    for s in pending:
+        outer = where.get(s.anchor) if s.anchor else None
+        if outer is None or outer is s:
+            outer = sessions.get(s.parent_sid) if s.parent_sid else None
+            if outer is None or outer is s:
+                continue
+            s.anchor = None if not (s.anchor and s.anchor in where and where[s.anchor] is outer) else s.anchor
+        # Refuse links that would make the nesting circular.
+        cur: _Session | None = outer
+        while cur is not None and cur is not s:
+            cur = cur.nest_parent
+        if cur is s:
+            s.anchor = None
+            continue
+        outer.nested.append(s)
+        s.nest_parent = outer
+
+
+def _children_first(sessions: dict[str, _Session]) -> list[_Session]:
+    order: list[_Session] = []
+    done: set[str] = set()
+
+    def visit(s: _Session) -> None:
+        stack: list[tuple[_Session, int]] = [(s, 0)]
+        while stack:
+            cur, i = stack.pop()
+            if cur.key in done:
+                continue
+            if i < len(cur.nested):
+                stack.append((cur, i + 1))
+                stack.append((cur.nested[i], 0))
+            else:
+                done.add(cur.key)
+                order.append(cur)
+
+    for s in sessions.values():
+        visit(s)
+    return order

@@ -1,0 +1,56 @@
+"""The working state of one session while its timeline is built (shared by every step)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentops_otel.read._record import SpanRecord
+
+
+class _Session:
+    """Working state of one session while its timeline is built."""
+
+    __slots__ = (
+        "anchor",
+        "children",
+        "cut",
+        "cycles",
+        "dup_ids",
+        "duplicate_roots",
+        "dups",
+        "expected",
+        "key",
+        "nest_parent",
+        "nested",
+        "no_session",
+        "orphans",
+        "parent_sid",
+        "presumed_root",
+        "pseudo",
+        "records",
+        "root",
+        "top",
+        "trace_ids",
+    )
+
+    def __init__(self, key: str, records: list[SpanRecord], pseudo: bool) -> None:
+        self.key = key
+        self.records = records
+        self.pseudo = pseudo
+        self.root: SpanRecord | None = None
+        self.duplicate_roots: list[SpanRecord] = []
+        self.parent_sid: str | None = None
+        self.anchor: str | None = None
+        self.nested: list[_Session] = []
+        self.nest_parent: _Session | None = None
+        self.cut: set[int] = set()
+        self.expected = 0
+        self.children: dict[Any, list[SpanRecord]] = {}
+        self.top: list[SpanRecord] = []
+        self.dups = 0
+        self.dup_ids: set[str] = set()
+        self.orphans = 0
+        self.cycles = 0
+        self.presumed_root: str | None = None
+        self.no_session: set[int] = set()
+        self.trace_ids: tuple[str, ...] = ()

@@ -1,0 +1,194 @@
+"""The session summary: end state, counts, cost and tokens, the failing step, and the issues found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final
+
+from agentops_otel import genai_spans
+from agentops_otel import semconv as sc
+from agentops_otel._cost_gaps import summary_gaps
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.reassemble._classify import (
+    _as_float,
+    _as_int,
+    _service,
+    _str,
+)
+from agentops_otel.reassemble._state import _Session
+from agentops_otel.timeline import (
+    SessionSummary,
+    Step,
+    Timeline,
+)
+
+
+class Issue(StrEnum):
+    """What a repair or a gap in a session was; ``SessionSummary.issue_kinds`` lists them beside the
+    human-readable ``issues``, so code decides on kinds, never by parsing the text."""
+
+    TRACE_CUT = "trace_cut"
+    """The backend returned only part of a trace (Tempo's PARTIAL)."""
+    ROOT_MISSING = "root_missing"
+    DUPLICATE_ROOTS = "duplicate_roots"
+    FAILED_STEP_MISSING = "failed_step_missing"
+    STEPS_MISSING = "steps_missing"
+    """The root counts more LLM or tool calls than were found."""
+    ORPHANS = "orphans"
+    CYCLES = "cycles"
+    CLOCK_SKEW = "clock_skew"
+    DUPLICATES = "duplicates"
+    ADOPTED = "adopted"
+    """Spans without session.id attached to the session by ancestry."""
+
+
+PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
+"""``end_reason`` of a trace without a session: Fail when a top-level span failed, else Success."""
+
+
+def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shifted: int,
+               shift_total: int) -> Timeline:
+    root = sess.root
+    issues: list[str] = []
+    kinds: list[Issue] = []
+
+    def add(kind: Issue, text: str) -> None:
+        kinds.append(kind)
+        issues.append(text)
+
+    attrs: Mapping[str, Any] = root.attributes if root is not None else {}
+    name: str | None = None
+    end_state = end_reason = parent_sid = None
+    tags: tuple[str, ...] = ()
+    if root is not None:
+        name = _str(attrs.get(sc.SESSION_NAME) or attrs.get(sc.GEN_AI_AGENT_NAME))
+        if not name:
+            _, _, tail = root.name.partition(" ")
+            name = tail or root.name
+        end_state = _str(attrs.get(sc.SESSION_END_STATE))
+        end_reason = _str(attrs.get(sc.SESSION_END_REASON))
+        parent_sid = _str(attrs.get(sc.SESSION_PARENT_ID))
+        raw_tags = attrs.get(sc.TAGS)
+        if isinstance(raw_tags, (list, tuple)):
+            tags = tuple(str(t) for t in raw_tags)
+        elif isinstance(raw_tags, str) and raw_tags:
+            tags = (raw_tags,)
+        if end_state is None:
+            end_state = {1: sc.END_SUCCESS, 2: sc.END_FAIL}.get(root.status_code, sc.END_INDETERMINATE)
+    partial = _partial(sess.records)
+    if partial is not None:
+        add(Issue.TRACE_CUT, f"trace cut by the backend: {partial}")
+    elif root is None and not sess.pseudo:
+        add(Issue.ROOT_MISSING, "root span missing")
+    if len(sess.duplicate_roots):
+        add(Issue.DUPLICATE_ROOTS, f"{len(sess.duplicate_roots) + 1} root spans; the earliest is used")
+
+    llm = tool = actions = errors = 0
+    # An LLM step wrapping another is the same call seen by a second instrumentation: counted once.
+    wrapping = genai_spans.wrappers((st.span_id, st.parent_span_id) for st in steps if st.kind == "llm")
+    for st in steps:
+        k = st.kind
+        if k == "llm":
+            if st.span_id in wrapping:
+                continue
+            llm += 1
+        elif k == "tool":
+            tool += 1
+        elif k == "action":
+            actions += 1
+        if k == "error" or (st.status == "error" and k != "session"):
+            errors += 1  # a failed nested session is counted by its failed steps, as the live session does
+
+    cost = _as_float(attrs.get(sc.SESSION_COST_USD)) if root is not None else None
+    cost_complete_attr = attrs.get(sc.SESSION_COST_COMPLETE) if root is not None else None
+    tin = _as_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) if root is not None else None
+    tout = _as_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) if root is not None else None
+    cost_complete = bool(cost_complete_attr) if isinstance(cost_complete_attr, bool) else cost is not None
+    if cost is None or tin is None or tout is None:
+        s_cost = 0.0
+        s_in = s_out = 0
+        priced = True
+        for st in steps:
+            if st.kind != "llm" or st.span_id in wrapping:
+                continue
+            c = st.cost_usd
+            if c is None:
+                priced = False
+            else:
+                s_cost += c
+            s_in += st.input_tokens or 0
+            s_out += st.output_tokens or 0
+        if cost is None:
+            cost = s_cost
+            cost_complete = priced and (root is not None or sess.pseudo)
+        tin = s_in if tin is None else tin
+        tout = s_out if tout is None else tout
+    cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete,
+                             trace_cut=partial is not None)
+    cost_complete = cost_complete and not cost_gaps
+
+    failed: Step | None = None
+    if root is not None:
+        fid = _str(attrs.get(sc.SESSION_FAILED_SPAN_ID))
+        if fid:
+            failed = next((s for s in steps if s.span_id == fid), None)
+            if failed is None:
+                add(Issue.FAILED_STEP_MISSING, f"failing step {fid} not among the spans")
+    if failed is None and (end_state == sc.END_FAIL or root is None):
+        failed = next((s for s in steps if s.kind == "error" or s.status == "error"), None)
+    if sess.pseudo and steps:
+        # A trace without a session is a run too (gateable): it failed when one of its top spans did.
+        top_failed = next((s for s in steps if s.depth == 0 and s.status == "error"), None)
+        end_state = sc.END_FAIL if top_failed is not None else sc.END_SUCCESS
+        end_reason = PSEUDO_REASON
+        name = steps[0].span_name
+        failed = top_failed or failed
+
+    if root is not None:
+        for key, found, label in ((sc.SESSION_LLM_CALLS, llm, "LLM calls"), (sc.SESSION_TOOL_CALLS, tool,
+                                  "tool calls")):
+            declared = _as_int(attrs.get(key))
+            if declared is not None and declared > found:
+                add(Issue.STEPS_MISSING, f"root reports {declared} {label}, {found} found")
+    if sess.orphans:
+        add(Issue.ORPHANS, f"{sess.orphans} orphan span{'s' if sess.orphans != 1 else ''} (parent never arrived)")
+    if sess.cycles:
+        add(Issue.CYCLES, f"{sess.cycles} parent cycle{'s' if sess.cycles != 1 else ''} cut")
+    if shifted:
+        add(Issue.CLOCK_SKEW, f"clock skew: shifted {shifted} subtree{'s' if shifted != 1 else ''} "
+                      f"by {shift_total / 1e9:.3g}s")
+    if sess.dups:
+        add(Issue.DUPLICATES, f"{sess.dups} duplicate span{'s' if sess.dups != 1 else ''} dropped")
+    if sess.no_session:
+        add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
+                      "session.id attached by ancestry")
+    complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
+                and Issue.STEPS_MISSING not in kinds)
+    own = len(sess.records) - sess.dups
+    summary = SessionSummary(
+        session_id=sess.key, name=name, tags=tags, end_state=end_state, end_reason=end_reason,
+        service_name=_service(root) if root is not None else (steps[0].service_name if steps else None),
+        trace_ids=sess.trace_ids, root_span_id=root.span_id if root is not None else None,
+        parent_session_id=parent_sid, start_ns=start, duration_s=max(0, end_max - start) / 1e9,
+        cost_usd=cost, cost_complete=cost_complete, cost_gaps=cost_gaps, input_tokens=tin or 0,
+        output_tokens=tout or 0,
+        llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
+        complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
+        partial=partial,
+    )
+    return Timeline(summary, tuple(steps))
+
+
+def _partial(records: list[SpanRecord]) -> str | None:
+    """The reader's note when a backend returned only part of one of these traces (looked up once
+    per resource: spans of one batch share it)."""
+    prev: Any = None
+    for r in records:
+        res = r.resource
+        if res is not prev:
+            why = res.get(sc.READ_PARTIAL)
+            if why is not None:
+                return str(why)
+            prev = res
+    return None

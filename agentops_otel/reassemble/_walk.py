@@ -1,0 +1,228 @@
+"""The walk: a depth-first pass producing steps in causal order, repairing clock skew on the way,
+and splicing in the timelines of nested sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from agentops_otel import semconv as sc
+from agentops_otel.read._record import SpanRecord
+from agentops_otel.reassemble._classify import (
+    _KIND_CACHE_FOREIGN,
+    _KIND_CACHE_OWN,
+    _NO_FLAGS,
+    _OWN_SCOPE,
+    _STATUS,
+    _classify,
+    _service,
+    _sort_siblings,
+)
+from agentops_otel.reassemble._repair import _cut_cycles
+from agentops_otel.reassemble._state import _Session
+from agentops_otel.reassemble._summary import _summarise
+from agentops_otel.timeline import (
+    FLAG_CLOCK_SKEW,
+    FLAG_CYCLE,
+    FLAG_DUPLICATE,
+    FLAG_FOREIGN,
+    FLAG_NO_SESSION,
+    FLAG_ORPHAN,
+    Step,
+    StepStatus,
+    Timeline,
+)
+
+
+def _fit(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pend: int) -> int:
+    """Extra shift so the child sits inside its parent (0 when it already does or may not)."""
+    cs = rec.start_ns + base
+    if parent is None:
+        return 0
+    if cs < pstart:
+        return pstart - cs
+    ce = rec.end_ns + base
+    if ce > pend and rec.resource is not parent.resource and _service(rec) != _service(parent):
+        # Another service's clock: a child cannot run after its parent returned a result.
+        if rec.end_ns - rec.start_ns <= pend - pstart:
+            return pend - ce
+        if cs > pstart:
+            return pstart - cs
+    return 0
+
+
+def _build(sess: _Session, built: dict[str, Timeline]) -> Timeline:
+    """Timeline of one session, splicing in the already-built timelines of sessions nested in it."""
+    steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
+    if visited < sess.expected:
+        # Some spans hang below a parent cycle and were never reached: cut the cycles, walk again.
+        _cut_cycles(sess)
+        steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
+    return _summarise(sess, steps, start, end_max, shifted, shift_total)
+
+
+def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, int, int, int, int]:
+    """Depth-first walk producing steps in causal order, repairing clock skew on the way."""
+    root = sess.root
+    children = sess.children
+    nested_at: dict[str | None, list[SpanRecord]] = {}
+    nested_by_root: dict[int, _Session] = {}
+    for n in sess.nested:
+        if n.root is not None:
+            nested_at.setdefault(n.anchor, []).append(n.root)
+            nested_by_root[id(n.root)] = n
+    # Depth 0: the root's children, plus spans and nested sessions hanging at the session level.
+    loose_top = sess.top + nested_at.get(None, [])
+    level0: list[SpanRecord] = list(loose_top)
+    if root is not None:
+        level0 += [k for k in children.get(root.span_id, ()) if k.trace_id == root.trace_id]
+        level0 += nested_at.get(root.span_id, [])
+    starts = [r.start_ns for r in loose_top]
+    if root is not None:
+        starts.append(root.start_ns)
+    start = min(starts) if starts else (min(r.start_ns for r in level0) if level0 else 0)
+    _sort_siblings(level0)
+    # DFS stack items: (record, depth, inherited shift, parent record, parent's effective start, end)
+    stack: list[tuple[SpanRecord, int, int, SpanRecord | None, int, int]] = []
+    if root is None:
+        stack = [(rec, 0, 0, None, 0, 0) for rec in reversed(level0)]
+    elif not loose_top:
+        rs, re_ = root.start_ns, root.end_ns
+        stack = [(rec, 0, 0, root, rs, re_) for rec in reversed(level0)]
+    else:
+        loose_ids = {id(r) for r in loose_top}
+        for rec in reversed(level0):
+            if id(rec) in loose_ids:
+                stack.append((rec, 0, 0, None, 0, 0))
+            else:
+                stack.append((rec, 0, 0, root, root.start_ns, root.end_ns))
+
+    steps: list[Step] = []
+    append = steps.append
+    pop = stack.pop
+    push = stack.append
+    sid: str | None = None if sess.pseudo else sess.key
+    dup_ids = sess.dup_ids
+    no_session = sess.no_session
+    cut = sess.cut
+    presumed_root = sess.presumed_root
+    multi_trace = len(sess.trace_ids) > 1
+    end_max = root.end_ns if root is not None else start
+    shifted_subtrees = 0
+    shift_total = 0
+    kinds_own = _KIND_CACHE_OWN
+    kinds_foreign = _KIND_CACHE_FOREIGN
+    children_get = children.get
+    status_names: tuple[StepStatus, ...] = _STATUS
+    no_flags = _NO_FLAGS
+    prev_resource: Any = None
+    svc: str | None = None
+    prev_scope: Any = None
+    own = True
+    cache = kinds_own
+    plain = not (dup_ids or no_session or nested_by_root or nested_at)
+    visited = 0
+    while stack:
+        rec, depth, base, parent, ps, pe = pop()
+        if base:
+            s0 = rec.start_ns + base
+            e0 = rec.end_ns + base
+        else:
+            s0 = rec.start_ns  # share the record's int: a million steps, 32 bytes each
+            e0 = rec.end_ns
+        shift = base
+        if parent is not None and (s0 < ps or (e0 > pe and rec.resource is not parent.resource)):
+            extra = _fit(rec, base, parent, ps, pe)
+            if extra:
+                shift += extra
+                s0 += extra
+                e0 += extra
+                shifted_subtrees += 1
+                shift_total += abs(extra)
+        if e0 > end_max:
+            end_max = e0
+        resource = rec.resource
+        if resource is not prev_resource:
+            v = resource.get(sc.SERVICE_NAME)
+            svc = v if isinstance(v, str) else None
+            prev_resource = resource
+        if nested_by_root:
+            nested = nested_by_root.get(id(rec))
+            if nested is not None:
+                inner = built[nested.key]
+                _splice(rec, nested, inner, depth, shift, s0, start, steps, svc)
+                inner_end = inner.summary.start_ns + shift + int(inner.summary.duration_s * 1e9)
+                if inner_end > end_max:
+                    end_max = inner_end
+                continue
+        visited += 1
+        scope = rec.scope
+        if scope is not prev_scope:
+            own = scope.startswith(_OWN_SCOPE)
+            cache = kinds_own if own else kinds_foreign
+            prev_scope = scope
+        name = rec.name
+        classified = cache.get(name)
+        if classified is None:
+            kind, label, by_name = _classify(rec, own)
+            if by_name:
+                if len(cache) > 10_000:
+                    cache.clear()
+                cache[name] = (kind, label)
+        else:
+            kind, label = classified
+        if parent is not None and not shift and own and plain:
+            flags = no_flags
+        else:
+            flags = no_flags
+            if parent is None and rec.parent_span_id is not None and rec.parent_span_id != presumed_root:
+                flags = (FLAG_CYCLE,) if id(rec) in cut else (FLAG_ORPHAN,)
+            if shift:
+                flags = (*flags, FLAG_CLOCK_SKEW)
+            if dup_ids and rec.span_id in dup_ids:
+                flags = (*flags, FLAG_DUPLICATE)
+            if not own:
+                flags = (*flags, FLAG_FOREIGN)
+            if no_session and id(rec) in no_session:
+                flags = (*flags, FLAG_NO_SESSION)
+        span_id = rec.span_id
+        # The one positional construction of a Step (keywords cost ~3x per span here, measured);
+        # tests/test_reassemble_split.py pins the field order it relies on.
+        append(Step(span_id, rec.parent_span_id, rec.trace_id, sid, kind, label, name,
+                    (s0 - start) / 1e9, (rec.end_ns - rec.start_ns) / 1e9, depth, status_names[rec.status_code],
+                    rec.attributes, rec.events, flags, shift, svc, rec.status_message, s0))
+        kids = children_get(span_id)
+        nest = nested_at.get(span_id) if nested_at else None
+        if kids is None and nest is None:
+            continue
+        if kids is None:
+            level = []
+        elif multi_trace:
+            level = [k for k in kids if k.trace_id == rec.trace_id]
+        else:
+            level = kids[:]
+        if nest:
+            level += nest
+        _sort_siblings(level)
+        d1 = depth + 1
+        for kid in reversed(level):
+            push((kid, d1, shift, rec, s0, e0))
+    return steps, start, end_max, visited, shifted_subtrees, shift_total
+
+
+def _splice(rec: SpanRecord, nested: _Session, inner: Timeline, depth: int, shift: int, s0: int, start: int,
+            steps: list[Step], svc: str | None) -> None:
+    """A nested session in its parent's timeline: one ``session`` step, then its steps beneath."""
+    steps.append(Step(
+        span_id=rec.span_id, parent_span_id=rec.parent_span_id, trace_id=rec.trace_id, session_id=nested.key,
+        kind="session", name=inner.summary.name or rec.name, span_name=rec.name, offset_s=(s0 - start) / 1e9,
+        duration_s=(rec.end_ns - rec.start_ns) / 1e9, depth=depth, status=_STATUS[rec.status_code],
+        attributes=rec.attributes, events=rec.events, flags=(FLAG_CLOCK_SKEW,) if shift else _NO_FLAGS,
+        skew_ns=shift, service_name=svc, status_message=rec.status_message, start_ns=s0))
+    for st in inner.steps:
+        st_start = st.start_ns + shift
+        st_flags = st.flags if not shift or FLAG_CLOCK_SKEW in st.flags else (*st.flags, FLAG_CLOCK_SKEW)
+        steps.append(msgspec.structs.replace(
+            st, depth=st.depth + depth + 1, offset_s=(st_start - start) / 1e9,
+            skew_ns=st.skew_ns + shift, flags=st_flags, start_ns=st_start))
