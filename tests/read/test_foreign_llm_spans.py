@@ -66,3 +66,20 @@ def test_legacy_openllmetry_messages(tmp_path: Path) -> None:
     assert json.loads(genai_content.input_messages(rec.attributes)) == [{"role": "user", "content": "What is 2+2?"}]
     assert json.loads(genai_content.output_messages(rec.attributes)) == [
         {"role": "assistant", "content": "4", "finish_reason": "stop"}]
+
+
+@pytest.mark.parametrize("name", ["openai-v2", "openllmetry", "openinference"])
+def test_foreign_llm_calls_show_model_tokens_and_cost(name: str) -> None:
+    """Each call shows its model, its tokens and a cost priced with genai-prices (they carry none of ours)."""
+    steps = _llm_steps(FOREIGN / f"{name}.jsonl")
+    assert [(s.model, s.input_tokens, s.output_tokens) for s in steps] == [
+        ("gpt-4o-mini", 13, 8), ("gpt-4o-mini", 9, 4)]
+    assert all(s.cost_usd is not None and s.cost_usd > 0 for s in steps)
+
+
+def test_legacy_openllmetry_usage(tmp_path: Path) -> None:
+    """OpenLLMetry's legacy llm.request.type / gen_ai.usage.prompt_tokens span is an LLM step, priced."""
+    (step,) = _llm_steps(_legacy_openllmetry(tmp_path))
+    assert (step.model, step.input_tokens, step.output_tokens) == ("gpt-4o-mini", 13, 8)
+    assert step.cost_usd is not None and step.cost_usd > 0
+    assert step.output is not None and '"4"' in step.output
