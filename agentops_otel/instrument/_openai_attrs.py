@@ -130,8 +130,8 @@ def request_attributes(operation: str, params: ParamTable, kwargs: Mapping[str, 
             converted = _convert(spec[1], value)
             if converted is not None:
                 attrs[spec[0]] = converted
-    if operation != semconv.OP_EMBEDDINGS:
-        attrs[semconv.GEN_AI_REQUEST_STREAM] = streaming
+    if streaming and operation != semconv.OP_EMBEDDINGS:
+        attrs[semconv.GEN_AI_REQUEST_STREAM] = True  # the conventions: set only when streaming
     return model, attrs
 
 
