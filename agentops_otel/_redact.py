@@ -172,5 +172,4 @@ def record_exception(span: Span, exc: BaseException) -> None:
         semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
         semconv.EXCEPTION_MESSAGE: _scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),
         semconv.EXCEPTION_STACKTRACE: _scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
-        semconv.EXCEPTION_ESCAPED: "False",
     })
