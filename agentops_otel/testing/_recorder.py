@@ -314,11 +314,15 @@ class Recorder:
     def save_beside(self, directory: str | Path = DEFAULT_DIR, *, always: bool = False) -> Path | None:
         """Write ``<directory>/<session id>.json`` only when the trace cannot replay the session.
 
-        Returns the path, or None when the trace holds every step whole (then it is the recording);
+        Returns the path, or None when the trace holds every step whole (then it is the recording) or
+        the session made no step (nothing to replay);
         either way one log line says which and why.
         """
         where, why = self.where()
         sid = self.session_info().id or "session"
+        if not self.steps:
+            logger.info("agentops_otel: session %s made no LLM or tool step: no cassette written", sid)
+            return None
         if where == "trace" and not always:
             logger.info("agentops_otel: session %s replays from its trace: %s", sid, why)
             return None

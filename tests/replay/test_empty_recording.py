@@ -45,3 +45,11 @@ def test_a_key_in_the_model_answer_is_masked_in_the_cassette(tmp_path: Path, str
     finally:
         server.close()
     assert LEAK not in text
+
+
+def test_save_beside_skips_a_recording_with_no_steps(tmp_path: Path) -> None:
+    """save_beside, called after every session, writes nothing for a session with no step and does not raise."""
+    with record() as rec:
+        pass
+    assert rec.save_beside(tmp_path, always=True) is None
+    assert list(tmp_path.iterdir()) == []
