@@ -18,9 +18,12 @@ from .tools import record_action, tool
 
 if TYPE_CHECKING:
     from .cost import register_price
+    from .instrument.anthropic import instrument_anthropic, uninstrument_anthropic
     from .instrument.openai import instrument_openai, uninstrument_openai
 
 _LAZY = {
+    "instrument_anthropic": ("agentops_otel.instrument.anthropic", "instrument_anthropic"),
+    "uninstrument_anthropic": ("agentops_otel.instrument.anthropic", "uninstrument_anthropic"),
     "instrument_openai": ("agentops_otel.instrument.openai", "instrument_openai"),
     "uninstrument_openai": ("agentops_otel.instrument.openai", "uninstrument_openai"),
     "register_price": ("agentops_otel.cost", "register_price"),
@@ -28,7 +31,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the openai instrumentation and price tables only when asked for (they pull in more)."""
+    """Import the LLM-client instrumentations and price tables only when asked for (they pull in more)."""
     if name in _LAZY:
         import importlib
 
@@ -53,6 +56,7 @@ __all__ = [
     "flush",
     "get_session",
     "init",
+    "instrument_anthropic",
     "instrument_openai",
     "record",
     "record_action",
@@ -61,5 +65,6 @@ __all__ = [
     "shutdown",
     "start_session",
     "tool",
+    "uninstrument_anthropic",
     "uninstrument_openai",
 ]

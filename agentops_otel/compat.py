@@ -95,9 +95,11 @@ def init(
 
 def _instrument_llms() -> None:
     """Each provider module instruments its SDK if installed (atomically, at most once)."""
+    from .instrument.anthropic import instrument_anthropic
     from .instrument.openai import instrument_openai
 
     instrument_openai()
+    instrument_anthropic()
 
 
 def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:

@@ -48,10 +48,11 @@ EXPECTED_FAILURES = {
 
 
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-              bug: str | None) -> pytest.RunResult:
+              bug: str | None, provider: str = "openai") -> pytest.RunResult:
     """The example suite in a fresh interpreter, from the repository's root configuration."""
     for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SUPPORT_AGENT_PROVIDER", provider)
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # this checkout's package, whichever one is installed
     if bug is None:
         monkeypatch.delenv("SUPPORT_AGENT_BUG", raising=False)
@@ -78,9 +79,11 @@ def section(out: str, test: str) -> str:
     return rest[: end.start()] if end else rest
 
 
-def test_the_real_agent_passes_the_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without a planted bug every behavioural test passes."""
-    result = run_suite(pytester, monkeypatch, None)
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_the_real_agent_passes_the_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                         provider: str) -> None:
+    """Without a planted bug every behavioural test passes, with the agent on either provider."""
+    result = run_suite(pytester, monkeypatch, None, provider)
     assert failed_tests(result) == set(), result.stdout.str()
     assert result.ret == 0
 
@@ -133,6 +136,16 @@ def test_cost_bug_fails_the_cost_tests(pytester: pytest.Pytester, monkeypatch: p
     assert "  total: 5 LLM calls" in budget
     explicit = section(out, "test_billing_tokens_and_calls")
     assert "expected at most 3 LLM calls, but the session made 5." in explicit
+
+
+def test_cost_bug_on_claude_fails_the_same_tests(pytester: pytest.Pytester,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Claude the five-call classifier is caught by the same cost tests, priced from Anthropic's rates."""
+    result = run_suite(pytester, monkeypatch, "cost", "anthropic")
+    assert failed_tests(result) == EXPECTED_FAILURES["cost"]
+    budget = section(result.stdout.str(), "test_billing_question_stays_within_budget")
+    assert re.search(r"cost \$0\.\d+ is over the limit of \$0\.001; 5 LLM calls are over the limit of 3\.", budget)
+    assert "claude-haiku-4-5" in budget
 
 
 def test_the_bug_parameter_plants_a_bug_for_one_call(monkeypatch: pytest.MonkeyPatch) -> None:

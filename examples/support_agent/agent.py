@@ -6,6 +6,10 @@ through an LLM tool call and writes a reply; anything else gets a streamed gener
 
 The code is written against the AgentOps-style API (``import agentops_otel as agentops``) exactly as
 the article shows it, so the same file shows how an existing agent ports with one import.
+
+The same agent runs on Claude with ``SUPPORT_AGENT_PROVIDER=anthropic`` (read at each call): the three
+LLM steps then go through the ``anthropic`` client (``messages.create`` with a tool-use round trip, and
+the ``messages.stream()`` helper), and ``init()`` traces them just the same.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import OpenAI
@@ -21,7 +25,14 @@ from openai import OpenAI
 import agentops_otel as agentops
 from agentops_otel import ActionEvent, record_action, tool
 
+if TYPE_CHECKING:
+    from anthropic import Anthropic
+
 MODEL = os.environ.get("SUPPORT_AGENT_MODEL", "gpt-4o-mini")
+ANTHROPIC_MODEL = os.environ.get("SUPPORT_AGENT_ANTHROPIC_MODEL", "claude-haiku-4-5")
+PROVIDER_ENV = "SUPPORT_AGENT_PROVIDER"
+"""``openai`` (default) or ``anthropic``: which client the agent's LLM steps use."""
+PROVIDERS = ("openai", "anthropic")
 CLASSIFY_PROMPT = "Classify the support message as one word: billing, technical or general."
 BILLING_PROMPT = "You are a billing support agent. Use lookup_invoices before answering."
 GENERAL_PROMPT = "You are a friendly support agent. Answer in two sentences."
@@ -49,7 +60,38 @@ LOOKUP_INVOICES_SCHEMA = {
     },
 }
 
+LOOKUP_INVOICES_TOOL = {  # the same tool in Anthropic's shape
+    "name": "lookup_invoices",
+    "description": LOOKUP_INVOICES_SCHEMA["function"]["description"],  # type: ignore[index]
+    "input_schema": LOOKUP_INVOICES_SCHEMA["function"]["parameters"],  # type: ignore[index]
+}
+
 _client: OpenAI | None = None
+_claude: Anthropic | None = None
+
+
+def provider() -> str:
+    name = os.environ.get(PROVIDER_ENV, "openai").strip().lower() or "openai"
+    if name not in PROVIDERS:
+        raise ValueError(f"{PROVIDER_ENV}={name!r}: choose one of {', '.join(PROVIDERS)}")
+    return name
+
+
+def claude() -> Anthropic:
+    """One Anthropic client (reads ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY); imported only when used."""
+    global _claude
+    if _claude is None:
+        from anthropic import Anthropic
+
+        _claude = Anthropic(max_retries=0)
+    return _claude
+
+
+def claude_classify(system: str, message: str) -> str:
+    response = claude().messages.create(model=ANTHROPIC_MODEL, max_tokens=16, system=system,
+                                        messages=[{"role": "user", "content": f"Classify: {message}"}])
+    text = "".join(block.text for block in response.content if block.type == "text")
+    return (text or "general").strip().lower().strip(".")
 
 
 def client() -> OpenAI:
@@ -62,6 +104,8 @@ def client() -> OpenAI:
 
 @record_action("classify_intent")
 def classify(message: str) -> str:
+    if provider() == "anthropic":
+        return claude_classify(CLASSIFY_PROMPT, message)
     response = openai.chat.completions.create(  # the module-level client, as in the article
         model=MODEL,
         messages=[{"role": "system", "content": CLASSIFY_PROMPT},
@@ -91,7 +135,29 @@ def lookup_invoices(customer_id: str) -> list[dict[str, Any]]:
     return INVOICES.get(customer_id, [])
 
 
+def _claude_billing_response(customer: dict[str, Any], message: str) -> str:
+    messages: list[Any] = [{"role": "user", "content": f"Customer {customer['name']} (id {customer['id']}): {message}"}]
+    response = claude().messages.create(model=ANTHROPIC_MODEL, max_tokens=512, system=BILLING_PROMPT,
+                                        messages=messages, tools=[LOOKUP_INVOICES_TOOL])  # type: ignore[list-item]
+    for _ in range(3):
+        calls = [block for block in response.content if block.type == "tool_use"]
+        if not calls:
+            break
+        messages.append({"role": "assistant", "content": response.content})
+        results = []
+        for call in calls:
+            args: Any = call.input if isinstance(call.input, dict) else {}
+            invoices = lookup_invoices(args.get("customer_id", customer["id"]))
+            results.append({"type": "tool_result", "tool_use_id": call.id, "content": json.dumps(invoices)})
+        messages.append({"role": "user", "content": results})
+        response = claude().messages.create(model=ANTHROPIC_MODEL, max_tokens=512, system=BILLING_PROMPT,
+                                            messages=messages, tools=[LOOKUP_INVOICES_TOOL])  # type: ignore[list-item]
+    return "".join(block.text for block in response.content if block.type == "text")
+
+
 def generate_billing_response(customer: dict[str, Any], message: str) -> str:
+    if provider() == "anthropic":
+        return _claude_billing_response(customer, message)
     messages: list[Any] = [
         {"role": "system", "content": BILLING_PROMPT},
         {"role": "user", "content": f"Customer {customer['name']} (id {customer['id']}): {message}"},
@@ -114,6 +180,10 @@ def generate_billing_response(customer: dict[str, Any], message: str) -> str:
 
 
 def generate_general_response(message: str) -> str:
+    if provider() == "anthropic":
+        with claude().messages.stream(model=ANTHROPIC_MODEL, max_tokens=256, system=GENERAL_PROMPT,
+                                      messages=[{"role": "user", "content": message}]) as claude_stream:
+            return "".join(claude_stream.text_stream)
     stream = client().chat.completions.create(
         model=MODEL,
         messages=[{"role": "system", "content": GENERAL_PROMPT}, {"role": "user", "content": message}],

@@ -65,6 +65,8 @@ def fetch_customer_after_reading_invoices(customer_id: str | None) -> dict[str, 
 
 @record_action("classify_intent")
 def _classify_with_examples(message: str) -> str:
+    if agent.provider() == "anthropic":
+        return agent.claude_classify(f"{agent.CLASSIFY_PROMPT}\n{_FEW_SHOT}", message)
     response = openai.chat.completions.create(
         model=agent.MODEL,
         messages=[{"role": "system", "content": f"{agent.CLASSIFY_PROMPT}\n{_FEW_SHOT}"},

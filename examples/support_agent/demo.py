@@ -1,9 +1,11 @@
 """``make demo``: run the support agent over a handful of messages and show what each session did.
 
 By default the agent talks to the local OpenAI-compatible server shipped in ``agentops_otel.testing``
-(no network, deterministic: one message lacks a customer id and its session fails). With ``--real``
-and ``OPENAI_API_KEY`` set it talks to the real API. Spans go to ``OTEL_EXPORTER_OTLP_ENDPOINT`` when
-set, else to the embedded default: OTLP JSON lines in ``.agentops-otel/traces.jsonl``.
+(no network, deterministic: one message lacks a customer id and its session fails).
+``--provider anthropic`` runs the same agent on Claude against the local Anthropic-compatible server.
+With ``--real`` it talks to the provider's real API (``OPENAI_API_KEY`` / ``ANTHROPIC_API_KEY``).
+Spans go to ``OTEL_EXPORTER_OTLP_ENDPOINT`` when set, else to the embedded default: OTLP JSON lines
+in ``.agentops-otel/traces.jsonl``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 
 import agentops_otel as agentops
 from agentops_otel import export
-from agentops_otel.testing import OpenAIServer
+from agentops_otel.testing import AnthropicServer, OpenAIServer
 
-from .agent import run_support_agent
+from .agent import PROVIDER_ENV, PROVIDERS, run_support_agent
 from .fake_llm import support_llm_responder
 
 MESSAGES = [
@@ -38,24 +40,32 @@ def _order(session: agentops.Session) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
-    parser.add_argument("--real", action="store_true", help="use the real OpenAI API (needs OPENAI_API_KEY)")
+    parser.add_argument("--real", action="store_true",
+                        help="use the provider's real API (needs OPENAI_API_KEY / ANTHROPIC_API_KEY)")
+    parser.add_argument("--provider", choices=PROVIDERS, default=os.environ.get(PROVIDER_ENV) or "openai",
+                        help="which LLM client the agent uses (default: $SUPPORT_AGENT_PROVIDER, else openai)")
     parser.add_argument("--html", default=".agentops-otel/replay.html", help="where to write the HTML replay")
     args = parser.parse_args(argv)
 
-    server: OpenAIServer | None = None
+    os.environ[PROVIDER_ENV] = args.provider
+    on_claude = args.provider == "anthropic"
+    api = "the Anthropic API" if on_claude else "the OpenAI API"
+    server: OpenAIServer | AnthropicServer | None = None
     if args.real:
-        if not os.environ.get("OPENAI_API_KEY"):
-            print("--real needs OPENAI_API_KEY in the environment", file=sys.stderr)
+        key = "ANTHROPIC_API_KEY" if on_claude else "OPENAI_API_KEY"
+        if not os.environ.get(key):
+            print(f"--real needs {key} in the environment", file=sys.stderr)
             return 2
     else:
-        server = OpenAIServer().start()
+        server = (AnthropicServer() if on_claude else OpenAIServer()).start()
         server.set_responder(support_llm_responder)
-        os.environ["OPENAI_BASE_URL"] = server.base_url
-        os.environ["OPENAI_API_KEY"] = "sk-local-demo"
+        prefix = "ANTHROPIC" if on_claude else "OPENAI"
+        os.environ[f"{prefix}_BASE_URL"] = server.base_url
+        os.environ[f"{prefix}_API_KEY"] = "sk-local-demo"
 
     agentops.init(service_name="support-agent")
-    print(f"support agent: {len(MESSAGES)} messages, LLM at {'the OpenAI API' if args.real else server.base_url}"
-          if server else f"support agent: {len(MESSAGES)} messages, LLM at the OpenAI API")
+    print(f"support agent on {args.provider}: {len(MESSAGES)} messages, LLM at "
+          f"{server.base_url if server else api}")
     print()
     sessions: list[agentops.Session] = []
     for message in MESSAGES:

@@ -1,0 +1,289 @@
+"""anthropic instrumentation through the real client against AnthropicServer: every call shape."""
+
+from __future__ import annotations
+
+import gc
+
+import anthropic
+import httpx2
+import pytest
+from anthropic import Anthropic, AsyncAnthropic
+from anthropic.types import MessageParam, ToolParam
+from openai_helpers import SECRET_KEY, attrs, content, llm_spans, only_span
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
+from pydantic import BaseModel
+
+from agentops_otel import semconv
+from agentops_otel.instrument.anthropic import instrument_anthropic, uninstrument_anthropic
+from agentops_otel.testing import AnthropicServer, Reply, Usage
+
+MODEL = "claude-haiku-4-5"  # priced: $1 in, $5 out, $0.10 cache read, $1.25 / $2 5m / 1h write per MTok
+
+USER: list[MessageParam] = [{"role": "user", "content": "Where is my invoice?"}]
+TOOL: ToolParam = {"name": "lookup", "description": "Find an invoice",
+                   "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
+
+
+def test_create_records_a_chat_client_span(client: Anthropic, server: AnthropicServer,
+                                           span_exporter: InMemorySpanExporter) -> None:
+    """messages.create is one `chat {model}` CLIENT span with request, response, usage and cost."""
+    server.queue(Reply.text("Here it is.", usage=Usage(120, 30)))
+
+    message = client.messages.create(model=MODEL, max_tokens=256, stop_sequences=["END"], messages=USER)
+
+    span = only_span(span_exporter)
+    a = attrs(span)
+    assert (span.name, span.kind) == (f"chat {MODEL}", SpanKind.CLIENT)
+    assert a[semconv.GEN_AI_PROVIDER_NAME] == "anthropic"
+    assert a[semconv.GEN_AI_REQUEST_MAX_TOKENS] == 256
+    assert a[semconv.GEN_AI_REQUEST_STOP_SEQUENCES] == ("END",)
+    assert a[semconv.GEN_AI_REQUEST_STREAM] is False
+    assert a[semconv.GEN_AI_RESPONSE_ID] == message.id and a[semconv.GEN_AI_RESPONSE_MODEL] == MODEL
+    assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (120, 30)
+    assert a[semconv.COST_USD] == pytest.approx((120 * 1 + 30 * 5) / 1e6)
+    assert a[semconv.SERVER_ADDRESS] == "127.0.0.1" and a[semconv.SERVER_PORT] == server.port
+    assert a[semconv.ANTHROPIC_REQUEST_ID].startswith("req_")
+    assert SECRET_KEY not in repr(a)
+
+
+def test_cache_tokens_are_part_of_input_and_priced_at_their_rates(client: Anthropic, server: AnthropicServer,
+                                                                  span_exporter: InMemorySpanExporter) -> None:
+    """input = uncached + cache reads + writes; reads, 5m and 1h writes each cost their own rate."""
+    server.queue(Reply.text("ok", usage=Usage(1000, 100, cached_tokens=200, cache_write_tokens=300,
+                                              cache_write_1h_tokens=100)))
+
+    client.messages.create(model=MODEL, max_tokens=256, messages=USER)
+
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 1000
+    assert a[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 200
+    assert a[semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] == 300
+    assert (a[semconv.ANTHROPIC_CACHE_WRITE_5M], a[semconv.ANTHROPIC_CACHE_WRITE_1H]) == (200, 100)
+    # haiku 4.5: $1 input, $5 output, $0.10 cache read, $1.25 5m write, $2 1h write per MTok
+    expected = (500 * 1 + 200 * 0.1 + 200 * 1.25 + 100 * 2 + 100 * 5) / 1e6
+    assert a[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_tool_use_round_trip_content(client: Anthropic, server: AnthropicServer,
+                                     span_exporter: InMemorySpanExporter) -> None:
+    """tool_use → tool_call parts and finish reason tool_call; tool_result → a tool turn with the response."""
+    server.queue(Reply.tool_calls(("lookup", {"q": "inv-1"}, "toolu_1"), text="Checking."), Reply.text("Paid."))
+    first = client.messages.create(model=MODEL, max_tokens=256, system="Be brief.", tools=[TOOL], messages=USER)
+    client.messages.create(model=MODEL, max_tokens=256, system="Be brief.", tools=[TOOL], messages=[
+        *USER, {"role": "assistant", "content": first.content},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": '{"paid": true}'}]},
+    ])
+
+    one, two = llm_spans(span_exporter)
+    assert attrs(one)[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_call",)
+    assert content(one, semconv.GEN_AI_OUTPUT_MESSAGES) == [{"role": "assistant", "finish_reason": "tool_call",
+                                                             "parts": [
+        {"type": "text", "content": "Checking."},
+        {"type": "tool_call", "id": "toolu_1", "name": "lookup", "arguments": {"q": "inv-1"}}]}]
+    assert content(one, semconv.GEN_AI_SYSTEM_INSTRUCTIONS) == [{"type": "text", "content": "Be brief."}]
+    assert content(one, semconv.GEN_AI_TOOL_DEFINITIONS) == [{"type": "function", "name": "lookup",
+                                                             "description": "Find an invoice",
+                                                             "parameters": TOOL["input_schema"]}]
+    history = content(two, semconv.GEN_AI_INPUT_MESSAGES)
+    assert history[1]["parts"][1] == {"type": "tool_call", "id": "toolu_1", "name": "lookup",
+                                      "arguments": {"q": "inv-1"}}
+    assert history[2] == {"role": "tool", "parts": [
+        {"type": "tool_call_response", "id": "toolu_1", "response": {"paid": True}}]}
+
+
+def test_thinking_and_images(client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """Thinking blocks are reasoning parts; an inline image is a marker, never its bytes."""
+    server.queue(Reply.text("A cat.", thinking="Whiskers, so a cat."))
+    pixels = "iVBORw0KGgo" * 50
+    client.messages.create(model=MODEL, max_tokens=2048, thinking={"type": "enabled", "budget_tokens": 1024},
+                           messages=[{"role": "user", "content": [
+                               {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                                            "data": pixels}},
+                               {"type": "text", "text": "What is this?"}]}])
+
+    span = only_span(span_exporter)
+    assert pixels not in repr(attrs(span))
+    image = content(span, semconv.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]
+    assert image == {"type": "blob", "modality": "image", "mime_type": "image/png",
+                     "content": f"<{len(pixels)} chars inline>"}
+    assert content(span, semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [
+        {"type": "reasoning", "content": "Whiskers, so a cat."}, {"type": "text", "content": "A cat."}]
+
+
+def test_stream_true_assigns_cumulative_usage(client: Anthropic, server: AnthropicServer,
+                                              span_exporter: InMemorySpanExporter) -> None:
+    """stream=True: usage from message_start and message_delta is assigned (not summed); TTFC recorded."""
+    server.queue(Reply.tool_calls(("lookup", {"q": "x"}, "toolu_9"), text="On it.",
+                                  usage=Usage(80, 12, cached_tokens=20)))
+
+    events = list(client.messages.create(model=MODEL, max_tokens=256, messages=USER, stream=True))
+
+    a = attrs(only_span(span_exporter))
+    assert events[-1].type == "message_stop"
+    assert a[semconv.GEN_AI_REQUEST_STREAM] is True
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (80, 12)
+    assert a[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 20
+    assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_call",)
+    assert a[semconv.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] >= 0
+    assert content(only_span(span_exporter), semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"][1] == {
+        "type": "tool_call", "id": "toolu_9", "name": "lookup", "arguments": {"q": "x"}}
+
+
+def test_stream_helper_sync(client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """messages.stream(): the span opens when the manager is entered and ends with the stream."""
+    server.queue(Reply.text("Streaming words here", usage=Usage(40, 4)))
+
+    manager = client.messages.stream(model=MODEL, max_tokens=256, messages=USER)
+    assert llm_spans(span_exporter) == []
+    with manager as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+
+    a = attrs(only_span(span_exporter))
+    assert text == "Streaming words here"
+    assert a[semconv.GEN_AI_RESPONSE_ID] == final.id and a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 4
+    assert content(only_span(span_exporter), semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [
+        {"type": "text", "content": "Streaming words here"}]
+
+
+async def test_stream_helper_async(aclient: AsyncAnthropic, server: AnthropicServer,
+                                   span_exporter: InMemorySpanExporter) -> None:
+    """AsyncMessages.stream (a plain function returning an async context manager) is traced the same."""
+    server.queue(Reply.text("async words", usage=Usage(10, 2)))
+
+    async with aclient.messages.stream(model=MODEL, max_tokens=256, messages=USER) as stream:
+        final = await stream.get_final_message()
+
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_RESPONSE_ID] == final.id
+    assert a[semconv.GEN_AI_REQUEST_STREAM] is True and a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 2
+
+
+async def test_async_create_and_stream(aclient: AsyncAnthropic, server: AnthropicServer,
+                                       span_exporter: InMemorySpanExporter) -> None:
+    """AsyncMessages.create, plain and stream=True, each give one finished span."""
+    server.queue(Reply.text("one"), Reply.text("two words"))
+    await aclient.messages.create(model=MODEL, max_tokens=64, messages=USER)
+    async for _ in await aclient.messages.create(model=MODEL, max_tokens=64, messages=USER, stream=True):
+        pass
+
+    spans = llm_spans(span_exporter)
+    assert [attrs(s)[semconv.GEN_AI_REQUEST_STREAM] for s in spans] == [False, True]
+    assert all(attrs(s)[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",) for s in spans)
+
+
+def test_abandoned_stream_ends_the_span_once(client: Anthropic, server: AnthropicServer,
+                                             span_exporter: InMemorySpanExporter) -> None:
+    """Breaking out of a stream and dropping it ends the span exactly once, with what arrived."""
+    server.queue(Reply.text("many words in this reply", usage=Usage(10, 6)))
+
+    stream = client.messages.create(model=MODEL, max_tokens=64, messages=USER, stream=True)
+    for event in stream:
+        if event.type == "content_block_delta":
+            break
+    del stream, event
+    gc.collect()
+
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_RESPONSE_ID].startswith("msg_")
+    assert semconv.GEN_AI_RESPONSE_FINISH_REASONS not in a
+
+
+def test_closed_stream_helper_ends_the_span_once(client: Anthropic, server: AnthropicServer,
+                                                 span_exporter: InMemorySpanExporter) -> None:
+    """Leaving the stream helper's with-block early closes the stream and ends the span once."""
+    server.queue(Reply.text("a b c d e f"))
+
+    with client.messages.stream(model=MODEL, max_tokens=64, messages=USER) as stream:
+        next(iter(stream))
+    gc.collect()
+
+    assert len(llm_spans(span_exporter)) == 1
+
+
+def test_api_error_sets_error_type(client: Anthropic, server: AnthropicServer,
+                                   span_exporter: InMemorySpanExporter) -> None:
+    """An API error reaches the user unchanged and is recorded: status ERROR, error.type = the status."""
+    server.queue(Reply.error(529))
+
+    with pytest.raises(anthropic.OverloadedError):
+        client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+
+    span = only_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert attrs(span)[semconv.ERROR_TYPE] == "529"
+
+
+def test_mid_stream_failure_keeps_what_arrived(client: Anthropic, server: AnthropicServer,
+                                               span_exporter: InMemorySpanExporter) -> None:
+    """A stream cut by the network ends the span as failed, with the message id it had seen."""
+    server.queue(Reply.text("one two three", fail_after_chunks=5))
+
+    with pytest.raises(httpx2.RemoteProtocolError):
+        for _ in client.messages.create(model=MODEL, max_tokens=64, messages=USER, stream=True):
+            pass
+
+    span = only_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert attrs(span)[semconv.ERROR_TYPE] == "RemoteProtocolError"
+    assert attrs(span)[semconv.GEN_AI_RESPONSE_ID].startswith("msg_")
+
+
+class Invoice(BaseModel):
+    number: str
+
+
+def test_parse_and_raw_response(client: Anthropic, server: AnthropicServer,
+                                span_exporter: InMemorySpanExporter) -> None:
+    """.parse gives output type json; with_raw_response is priced and the user's parse() still works."""
+    server.queue(Reply.text('{"number": "INV-1"}'), Reply.text("raw", usage=Usage(9, 1)))
+
+    parsed = client.messages.parse(model=MODEL, max_tokens=64, messages=USER, output_format=Invoice)
+    raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=64, messages=USER)
+
+    assert parsed.parsed_output == Invoice(number="INV-1")
+    assert raw.parse().content[0].text == "raw"  # type: ignore[union-attr]
+    first, second = llm_spans(span_exporter)
+    assert attrs(first)[semconv.GEN_AI_OUTPUT_TYPE] == "json"
+    assert attrs(second)[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] == 1 and semconv.COST_USD in attrs(second)
+
+
+def test_streaming_response_helper_leaves_the_body_unread(client: Anthropic, server: AnthropicServer,
+                                                          span_exporter: InMemorySpanExporter) -> None:
+    """with_streaming_response: one span, and the body is still the user's to read."""
+    server.queue(Reply.text("body"))
+
+    with client.messages.with_streaming_response.create(model=MODEL, max_tokens=64, messages=USER) as response:
+        body = response.parse()
+
+    assert body.content[0].text == "body"  # type: ignore[union-attr]
+    assert len(llm_spans(span_exporter)) == 1
+
+
+def test_beta_messages(client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """The beta surface (create and the stream helper) is traced like the main one."""
+    server.queue(Reply.text("beta"), Reply.text("beta stream"))
+
+    client.beta.messages.create(model=MODEL, max_tokens=64, messages=USER)
+    with client.beta.messages.stream(model=MODEL, max_tokens=64, messages=USER) as stream:
+        stream.until_done()
+
+    spans = llm_spans(span_exporter)
+    assert [attrs(s)[semconv.GEN_AI_REQUEST_STREAM] for s in spans] == [False, True]
+    assert all(attrs(s)[semconv.GEN_AI_PROVIDER_NAME] == "anthropic" for s in spans)
+
+
+def test_uninstrument_restores_and_instrument_is_idempotent(client: Anthropic, server: AnthropicServer,
+                                                            span_exporter: InMemorySpanExporter) -> None:
+    """A second instrument() adds no second span; after uninstrument() only the SDK's own span is left."""
+    assert instrument_anthropic() is True
+    client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+    assert [s.name for s in llm_spans(span_exporter)] == [f"chat {MODEL}"]
+    span_exporter.clear()
+
+    uninstrument_anthropic()
+    client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+
+    assert [s.name for s in llm_spans(span_exporter)] == ["anthropic.messages.create"]
