@@ -27,18 +27,14 @@ current interpreter).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-BENCH_VENV = HERE / ".venv"
+from _harness import CLOCK, DropExporter, Variant, maybe_reexec, measure, noop, report
 
 # Content capture on for everyone (ours, the official one; openinference records content by default).
 os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "span_only"
@@ -54,38 +50,18 @@ def _contenders_importable() -> bool:
     return True
 
 
-def _maybe_reexec(argv: list[str]) -> None:
-    """Run inside bench/.venv when the contenders live only there."""
-    if "--no-reexec" in argv or _contenders_importable():
-        return
-    python = BENCH_VENV / "bin" / "python"
-    if python.exists() and Path(sys.prefix).resolve() != BENCH_VENV.resolve():
-        print(f"(re-running in {python} where the contenders are installed)", flush=True)
-        os.execv(str(python), [str(python), __file__, *argv, "--no-reexec"])
-
-
-_maybe_reexec(sys.argv[1:])
+maybe_reexec(__file__, sys.argv[1:], _contenders_importable)
 
 import httpx2  # noqa: E402
 import openai  # noqa: E402
 from opentelemetry import trace  # noqa: E402
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import (  # noqa: E402
-    SimpleSpanProcessor,
-    SpanExporter,
-    SpanExportResult,
-)
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
 
 from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai  # noqa: E402
 from agentops_otel.testing import OpenAIServer, Reply, Usage  # noqa: E402
-
-
-class DropExporter(SpanExporter):
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
-
 
 MESSAGES: list[Any] = [
     {"role": "system", "content": "You are a support agent for an online shop. Answer briefly."},
@@ -157,17 +133,6 @@ def replay_client(recorded: Recorded) -> openai.OpenAI:
 
 # --- contenders ---------------------------------------------------------------------------------
 
-@dataclass
-class Variant:
-    name: str
-    on: Callable[[], None]
-    off: Callable[[], None]
-
-
-def _noop() -> None:
-    return None
-
-
 def contenders(provider: TracerProvider) -> list[Variant]:
     found: list[Variant] = []
     try:
@@ -211,23 +176,9 @@ def call(client: openai.OpenAI, sc: Scenario) -> None:
 
 # --- measurement --------------------------------------------------------------------------------
 
-CLOCK: Callable[[], int] = time.thread_time_ns
-"""CPU time of this thread: on a shared, busy machine, time spent descheduled is not ours to count."""
-
-
-def timed(fn: Callable[[], None], n: int) -> list[int]:
-    clock = CLOCK
-    out = []
-    for _ in range(n):
-        t0 = clock()
-        fn()
-        out.append(clock() - t0)
-    return out
-
-
-def measure(client: openai.OpenAI, sc: Scenario, variants: list[Variant], floor: tuple[str, dict[str, Any]],
-            tracer: trace.Tracer, rounds: int, per_round: int) -> dict[str, tuple[float, float]]:
-    """Per variant: (median µs per call, median added µs over bare), both as medians over rounds."""
+def measure_scenario(client: openai.OpenAI, sc: Scenario, variants: list[Variant],
+                     floor: tuple[str, dict[str, Any]], tracer: trace.Tracer, rounds: int,
+                     per_round: int) -> dict[str, tuple[float, float]]:
     name, floor_attrs = floor
 
     def plain() -> None:
@@ -237,30 +188,7 @@ def measure(client: openai.OpenAI, sc: Scenario, variants: list[Variant], floor:
         with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=floor_attrs):
             call(client, sc)
 
-    fns: dict[str, Callable[[], None]] = {v.name: (with_floor_span if v.name == "floor" else plain)
-                                          for v in variants}
-    per_variant: dict[str, list[float]] = {v.name: [] for v in variants}
-    added: dict[str, list[float]] = {v.name: [] for v in variants}
-    for r in range(rounds):
-        order = variants[r % len(variants):] + variants[:r % len(variants)]
-        medians: dict[str, float] = {}
-        for v in order:
-            v.on()
-            try:
-                timed(fns[v.name], 3)  # warm caches after switching
-                gc.collect()
-                gc.disable()
-                try:
-                    samples = timed(fns[v.name], per_round)
-                finally:
-                    gc.enable()
-            finally:
-                v.off()
-            medians[v.name] = statistics.median(samples) / 1000
-        for v in variants:
-            per_variant[v.name].append(medians[v.name])
-            added[v.name].append(medians[v.name] - medians["bare"])
-    return {k: (statistics.median(per_variant[k]), statistics.median(added[k])) for k in per_variant}
+    return measure(plain, with_floor_span, variants, rounds, per_round)
 
 
 def main(argv: list[str]) -> int:
@@ -270,15 +198,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-reexec", action="store_true")
     args = parser.parse_args(argv)
     rounds, per_round = (4, 20) if args.quick else (25, 60)
-    global CLOCK
     if args.http:
-        CLOCK = time.perf_counter_ns  # the server's threads do part of the work: wall time then
+        CLOCK[0] = time.perf_counter_ns  # the server's threads do part of the work: wall time then
 
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(DropExporter()))
     tracer = provider.get_tracer("bench-floor")
     others = contenders(provider)
-    variants = [Variant("bare", _noop, _noop), Variant("floor", _noop, _noop),
+    variants = [Variant("bare", noop, noop), Variant("floor", noop, noop),
                 Variant("agentops_otel", lambda: instrument_openai(tracer_provider=provider), uninstrument_openai),
                 *others]
 
@@ -295,7 +222,7 @@ def main(argv: list[str]) -> int:
                     return replay_client(recorded[sc.name])
             client = make_client()
             floor = floor_attributes(make_client, sc)
-            results[sc.name] = measure(client, sc, variants, floor, tracer, rounds, per_round)
+            results[sc.name] = measure_scenario(client, sc, variants, floor, tracer, rounds, per_round)
 
     transport = ("live OpenAIServer over HTTP on 127.0.0.1" if args.http else
                  "in-process httpx2.MockTransport replaying OpenAIServer's recorded bytes")
@@ -309,33 +236,7 @@ def main(argv: list[str]) -> int:
     if args.http:
         print("note: over loopback HTTP a non-streamed reply from OpenAIServer stalls ~40 ms (Nagle + delayed "
               "ACK), which buries microsecond differences; the default in-process transport avoids it")
-    names = [v.name for v in variants if v.name != "bare"]
-    header = f"{'scenario':<11}{'bare µs':>9}" + "".join(f"{'+' + n + ' µs':>22}" for n in names)
-    print(header)
-    print("-" * len(header))
-    for sc_name, res in results.items():
-        row = f"{sc_name:<11}{res['bare'][0]:>9.1f}" + "".join(f"{res[n][1]:>22.1f}" for n in names)
-        print(row)
-    print()
-    ok = True
-    for sc_name, res in results.items():
-        ours = res["agentops_otel"][1]
-        floor_added = res["floor"][1]
-        line = (f"{sc_name:<11} ours/floor = {ours / floor_added:5.2f}" if floor_added > 0
-                else f"{sc_name:<11} ours/floor = n/a  ")
-        if others:
-            cheapest_name = min((v.name for v in others), key=lambda n: res[n][1])
-            cheapest = res[cheapest_name][1]
-            if cheapest <= 0.01 * res["bare"][0]:
-                line += "   ours/cheapest contender: n/a (added times are below this transport's noise)"
-            else:
-                ratio = ours / cheapest
-                ok &= ratio <= 0.5
-                line += (f"   ours/cheapest contender ({cheapest_name}) = {ratio:5.2f}"
-                         f"   [target <= 0.50: {'met' if ratio <= 0.5 else 'MISSED'}]")
-        print(line)
-    if others:
-        print(f"\ntarget (ours <= half the cheapest contender's added time): {'met' if ok else 'MISSED'}")
+    report(results, variants, others)
     return 0  # a benchmark reports; it does not fail the build
 
 

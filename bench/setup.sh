@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bench-only environment for bench_openai.py: this package plus the instrumentations it is compared
+# Bench-only environment for bench_openai.py / bench_anthropic.py: this package plus the instrumentations they are compared
 # with, kept out of the project's own venv (they pin their own OpenTelemetry versions).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -9,7 +9,10 @@ VENV="$HERE/.venv"
 
 test -x "$VENV/bin/python" || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e "$ROOT" "openai>=3" \
+"$VENV/bin/python" -m pip install --quiet -e "$ROOT" "openai>=3" "anthropic>=2.14" \
     opentelemetry-instrumentation-genai-openai \
-    openinference-instrumentation-openai
-"$VENV/bin/python" -m pip list 2>/dev/null | grep -iE "^(openai|opentelemetry-(api|sdk|instrumentation|instrumentation-genai-openai|util-genai)|openinference-instrumentation(-openai)?) "
+    openinference-instrumentation-openai \
+    opentelemetry-instrumentation-genai-anthropic \
+    opentelemetry-instrumentation-anthropic \
+    openinference-instrumentation-anthropic
+"$VENV/bin/python" -m pip list 2>/dev/null | grep -iE "^(openai|anthropic|opentelemetry-(api|sdk|instrumentation|instrumentation-genai-(openai|anthropic)|instrumentation-anthropic|util-genai)|openinference-instrumentation(-openai|-anthropic)?) "
