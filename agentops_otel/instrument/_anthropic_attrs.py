@@ -321,8 +321,13 @@ class MessageAccumulator:
 
     def outcome(self, limit: int) -> Outcome:
         reason = finish_reason(self.reason)
-        outcome = Outcome(self.response_id, self.model, [reason] if reason else [], usage(self.usage),
-                          _tier(self.usage))
+        # Before message_delta the counts are message_start's provisional ones (one output token):
+        # pricing them would understate the call, so an unfinished stream says so instead.
+        finished = self.reason is not None
+        outcome = Outcome(self.response_id, self.model, [reason] if reason else [],
+                          usage(self.usage) if finished else None, _tier(self.usage))
+        if not finished:
+            outcome.usage_gap = semconv.GAP_STREAM_NOT_FINISHED
         if self.blocks is not None and (self.blocks or self.response_id is not None):
             parts: list[JSONDict] = []
             for index in sorted(self.blocks):

@@ -129,7 +129,7 @@ class _Anthropic(Instrumentor[_Kind]):
             _request_id(call, getattr(message, "_request_id", None))
             call.end(attrs.message_outcome(message, call.wants_output, call.limit))
         else:
-            call.end(Outcome())  # streaming-response helpers: the body is the user's to read
+            call.end(Outcome(usage_gap=semconv.GAP_RAW_RESPONSE))  # an unread body is the user's to read
         return result
 
     def wrapper(self, active: Activation, target: Target, kind: _Kind) -> Wrapper:
