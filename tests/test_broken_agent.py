@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["pytester"]
-pytestmark = pytest.mark.slow  # five subprocess runs of the whole example suite: make test, not make unit
+pytestmark = pytest.mark.slow  # seven subprocess runs of the whole example suite: make test, not make unit
 
 REPO = Path(__file__).resolve().parents[1]
 SUITE = REPO / "examples" / "support_agent" / "tests"
