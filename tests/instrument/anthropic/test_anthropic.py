@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from importlib.metadata import entry_points
 
 import anthropic
 import httpx2
@@ -14,8 +15,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
+import agentops_otel as agentops
 from agentops_otel import semconv
-from agentops_otel.instrument.anthropic import instrument_anthropic, uninstrument_anthropic
+from agentops_otel.instrument.anthropic import (
+    AnthropicInstrumentor,
+    instrument_anthropic,
+    is_instrumented,
+    uninstrument_anthropic,
+)
 from agentops_otel.testing import AnthropicServer, Reply, Usage
 
 MODEL = "claude-haiku-4-5"  # priced: $1 in, $5 out, $0.10 cache read, $1.25 / $2 5m / 1h write per MTok
@@ -288,3 +295,26 @@ def test_uninstrument_restores_and_instrument_is_idempotent(client: Anthropic, s
     client.messages.create(model=MODEL, max_tokens=64, messages=USER)
 
     assert [s.name for s in llm_spans(span_exporter)] == ["anthropic.messages.create"]
+
+
+def test_entry_point_loads_the_instrumentor(client: Anthropic, span_exporter: InMemorySpanExporter) -> None:
+    """The opentelemetry_instrumentor entry point loads and, called as the distro does, instruments anthropic."""
+    uninstrument_anthropic()
+    (ep,) = [e for e in entry_points(group="opentelemetry_instrumentor") if e.name == "agentops_anthropic"]
+    assert ep.load() is AnthropicInstrumentor
+    instrumentor = ep.load()()
+    instrumentor.instrument()
+    assert is_instrumented()
+    client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+    assert [s.name for s in llm_spans(span_exporter)] == [f"chat {MODEL}"]
+    instrumentor.uninstrument()
+    assert not is_instrumented()
+
+
+def test_init_instruments_anthropic(client: Anthropic, span_exporter: InMemorySpanExporter) -> None:
+    """agentops_otel.init() instruments anthropic as well as openai (when installed)."""
+    uninstrument_anthropic()
+    agentops.init(instrument_llm_calls=True)
+    assert is_instrumented()
+    client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+    assert [s.name for s in llm_spans(span_exporter)] == [f"chat {MODEL}"]
