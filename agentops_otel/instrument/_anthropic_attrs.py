@@ -258,6 +258,8 @@ def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
 _USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
                         "cache_creation", "output_tokens_details", "service_tier")
 _PREAMBLE: Final = frozenset({"message_start", "ping"})
+_DELTA_TEXT: Final = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
+"""Delta type → the field holding its piece of text (citations and signatures add no text)."""
 
 
 class MessageAccumulator:
@@ -288,7 +290,20 @@ class MessageAccumulator:
                 self.usage[name] = value
 
     def add(self, event: Any) -> None:
+        # Runs once per event: the common case (a content delta) first, plain attribute reads.
         kind = event.type
+        if kind == "content_block_delta":
+            blocks = self.blocks
+            if blocks is not None:
+                slot = blocks.get(event.index)
+                if slot is not None:
+                    delta = event.delta
+                    piece = _DELTA_TEXT.get(delta.type)
+                    if piece is not None:
+                        slot[1].append(getattr(delta, piece))
+            if self.first is None:
+                self._first_output()
+            return
         if kind in _PREAMBLE:
             if kind == "message_start":
                 message = event.message
@@ -297,27 +312,18 @@ class MessageAccumulator:
                 self._take_usage(message.usage)
             return
         if self.first is None:
-            # message_start is sent before the model produces anything: the first block is what a user
-            # waiting for tokens perceives.
-            _guard.fault_point("anthropic.stream.chunk")
-            self.first = time.perf_counter()
+            self._first_output()
         if kind == "message_delta":
             self.reason = event.delta.stop_reason or self.reason
             self._take_usage(event.usage)
-            return
-        blocks = self.blocks
-        if blocks is None:
-            return
-        if kind == "content_block_start":
-            block = event.content_block
-            blocks[event.index] = [block, []]
-        elif kind == "content_block_delta":
-            slot = blocks.get(event.index)
-            if slot is not None:
-                delta = event.delta
-                piece = (_get(delta, "text") or _get(delta, "partial_json") or _get(delta, "thinking"))
-                if isinstance(piece, str):
-                    slot[1].append(piece)
+        elif kind == "content_block_start" and self.blocks is not None:
+            self.blocks[event.index] = [event.content_block, []]
+
+    def _first_output(self) -> None:
+        # message_start is sent before the model produces anything: the first block is what a user
+        # waiting for tokens perceives.
+        _guard.fault_point("anthropic.stream.chunk")
+        self.first = time.perf_counter()
 
     def outcome(self, limit: int) -> Outcome:
         reason = finish_reason(self.reason)
