@@ -27,6 +27,7 @@ while ``AGENTOPS_OTEL_DISABLED`` is set or after ``uninstrument_anthropic()``) k
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -77,6 +78,7 @@ class _Anthropic(Instrumentor[_Kind]):
         self._stream_types: tuple[type, ...] = ()
         self._raw_type: type | None = None
         self._sdk_hook: Wrapper | None = None
+        self._hook_lock = threading.Lock()
 
     def load(self) -> Mapping[str, _Kind]:
         import anthropic
@@ -95,15 +97,17 @@ class _Anthropic(Instrumentor[_Kind]):
 
     def instrument(self, tracer_provider: trace.TracerProvider | None = None) -> bool:
         done = super().instrument(tracer_provider)
-        if done and self._sdk_hook is None:
-            self._sdk_hook = _replace_sdk_spans()
+        with self._hook_lock:
+            if done and self._sdk_hook is None:
+                self._sdk_hook = _replace_sdk_spans()
         return done
 
     def uninstrument(self) -> None:
         super().uninstrument()
-        hook, self._sdk_hook = self._sdk_hook, None
-        if hook is not None:
-            _restore_sdk_spans(hook)
+        with self._hook_lock:
+            hook, self._sdk_hook = self._sdk_hook, None
+            if hook is not None:
+                _restore_sdk_spans(hook)
 
     def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer) -> LLMCall:
         streaming = kind.helper or kwargs.get("stream") is True
