@@ -140,10 +140,8 @@ def _part(block: Any, limit: int) -> JSONDict | None:
     if kind == "text":
         return text_part(_get(block, "text") or "", limit)
     if kind in ("tool_use", "server_tool_use"):
-        arguments = _get(block, "input")
-        if isinstance(arguments, dict):
-            arguments = encode(arguments)  # JSON text: kept as an object when it fits the bound
-        return tool_call_part(_get(block, "id"), _get(block, "name"), arguments, limit)
+        # The input dict as is: each argument is bounded on its own, so it stays a JSON object.
+        return tool_call_part(_get(block, "id"), _get(block, "name"), _get(block, "input"), limit)
     if kind == "tool_result":
         response = _result_text(_get(block, "content"))
         part = tool_response_part(_get(block, "tool_use_id"), response, limit)
