@@ -142,7 +142,8 @@ def test_cost_bug_on_claude_fails_the_same_tests(pytester: pytest.Pytester,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """On Claude the five-call classifier is caught by the same cost tests, priced from Anthropic's rates."""
     result = run_suite(pytester, monkeypatch, "cost", "anthropic")
-    assert failed_tests(result) == EXPECTED_FAILURES["cost"]
+    # The replay tests are skipped on Claude: their cassettes hold the agent's OpenAI calls.
+    assert failed_tests(result) == {t for t in EXPECTED_FAILURES["cost"] if not t.startswith("test_replay.py")}
     budget = section(result.stdout.str(), "test_billing_question_stays_within_budget")
     assert re.search(r"cost \$0\.\d+ is over the limit of \$0\.001; 5 LLM calls are over the limit of 3\.", budget)
     assert "claude-haiku-4-5" in budget
