@@ -89,7 +89,8 @@ def encode(value: Any) -> str:
     try:
         return _ENCODER.encode(value).decode("utf-8")
     except (TypeError, ValueError, msgspec.MsgspecError):
-        return _serialize.to_json(value, 0)
+        # Something in it is not plain JSON: walk it within the content budget (a limit of 0 would cut all).
+        return _serialize.bounded_json(value, config.max_content_chars())
 
 
 def encode_content(attribute: str, value: Any) -> str:

@@ -98,3 +98,15 @@ def test_results_are_bounded_the_same_way(span_exporter: InMemorySpanExporter,
     assert result["id"] == "4417"
     assert result["body"].startswith("bbb") and "…[truncated" in result["body"]
     assert len(json.dumps(result)) < 120
+
+
+def test_content_that_msgspec_cannot_encode_is_kept_not_cut_to_nothing() -> None:
+    """Shaped content holding a non-JSON object still records its plain parts whole (the fallback walk)."""
+    from agentops_otel.llm import encode
+
+    class Opaque:
+        def __repr__(self) -> str:
+            return "<opaque>"
+
+    text = encode([{"role": "user", "parts": [{"type": "text", "content": "hello there"}], "x": Opaque()}])
+    assert "hello there" in text and "<opaque>" in text
