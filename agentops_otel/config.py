@@ -9,6 +9,7 @@ refreshes.
 from __future__ import annotations
 
 import enum
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ DEFAULT_MAX_CONTENT_CHARS = 8192
 """Per-span budget for an LLM call's message history (about 2k tokens): the recent turns a replay
 shows (earlier turns are on earlier calls' spans), small enough that the bytes recorded over a
 conversation grow linearly, not quadratically, and a call's cost stops growing with its history."""
+DEFAULT_EXIT_TIMEOUT_MILLIS = 3_000
+"""Long enough for a live backend to take a few batches, short of the 10 s a container gets after SIGTERM."""
 
 
 class ContentCapture(enum.Enum):
@@ -141,6 +144,20 @@ def max_session_spans() -> int:
 
 def file_path() -> str:
     return os.environ.get(semconv.ENV_FILE) or DEFAULT_FILE
+
+
+def exit_timeout_millis() -> int:
+    """How long exit waits for the backend; a value that is not a whole number is reported, not obeyed."""
+    raw = os.environ.get(semconv.ENV_EXIT_TIMEOUT_MILLIS)
+    if raw is None or not raw.strip():
+        return DEFAULT_EXIT_TIMEOUT_MILLIS
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        logging.getLogger("agentops_otel").warning(
+            "agentops_otel: %s=%r is not a whole number of milliseconds; using %d",
+            semconv.ENV_EXIT_TIMEOUT_MILLIS, raw, DEFAULT_EXIT_TIMEOUT_MILLIS)
+        return DEFAULT_EXIT_TIMEOUT_MILLIS
 
 
 def service_name(arg: str | None = None) -> str:

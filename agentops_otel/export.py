@@ -21,7 +21,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
-from . import _deferred, config, semconv
+from . import _deferred, _exit, config, semconv
+from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
 from .processor import SessionProcessor, end_all_live, local_tracer
@@ -113,25 +114,30 @@ def ensure_processor() -> None:
 
 
 def build_exporter() -> tuple[SpanExporter | None, str]:
-    """The exporter the standard variables ask for, and a human description of where spans go."""
+    """The exporter the standard variables ask for, and a human description of where spans go.
+
+    Each is wrapped (:mod:`._fallback`) so that ``flush()`` sees failed batches; an OTLP one also
+    writes what its backend did not take to the local file.
+    """
     choice = (os.environ.get(semconv.ENV_TRACES_EXPORTER) or "").strip().lower()
     if choice == "none":
         return None, "nowhere (OTEL_TRACES_EXPORTER=none)"
     if choice == "console":
-        return ConsoleSpanExporter(), "the console"
+        return FallbackExporter(ConsoleSpanExporter()), "the console"
+    path = config.file_path()
     if choice == "otlp" or config.otlp_endpoint_configured():
-        protocol = config.otlp_protocol()
-        if protocol == "grpc":
+        otlp: SpanExporter
+        if config.otlp_protocol() == "grpc":
             from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
 
-            grpc_exporter = Grpc()
-            return grpc_exporter, f"OTLP gRPC {getattr(grpc_exporter, '_endpoint', '')}".strip()
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
+            otlp, kind = Grpc(), "gRPC"
+        else:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
 
-        http_exporter = Http()
-        return http_exporter, f"OTLP HTTP {getattr(http_exporter, '_endpoint', '')}".strip()
-    path = config.file_path()
-    return OTLPJsonFileExporter(path), f"file {path}"
+            otlp, kind = Http(), "HTTP"
+        where = f"OTLP {kind} {getattr(otlp, '_endpoint', '')}".strip()
+        return FallbackExporter(otlp, OTLPJsonFileExporter(path)), f"{where} (what it misses: file {path})"
+    return FallbackExporter(OTLPJsonFileExporter(path)), f"file {path}"
 
 
 def configure(tracer_provider: TracerProvider | None = None, service_name: str | None = None,
@@ -181,29 +187,60 @@ def sink_description() -> str | None:
 
 
 def flush(timeout_millis: int = 30_000) -> bool:
-    """Export everything finished so far; ``True`` when the pipeline confirmed it in time."""
+    """Export everything finished so far; ``True`` only when it was delivered within the timeout.
+
+    ``False`` when the wait ran out or a batch failed (with an OTLP backend down, the batch is then
+    in the local file). With your own provider, only the timeout is seen: its exporters are yours.
+    """
     _deferred.run()
     provider = _provider
     if provider is None:
         return True
-    ok = True
+    ok = False
     with guard("export.flush"):
-        ok = bool(provider.force_flush(timeout_millis))
+        ok = _exit.flush(provider, timeout_millis)
     return ok
 
 
-def shutdown() -> None:
-    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's)."""
+def drain(timeout_millis: int | None = None) -> bool:
+    """Flush at the end of a run: past the exit limit, stop waiting and write the rest to the local file."""
+    provider = _provider
+    if provider is None:
+        return True
+    ok = False
+    with guard("export.drain"):
+        ok = _exit.finish(provider, False, _exit_limit(timeout_millis))
+    return ok
+
+
+def shutdown(timeout_millis: int | None = None) -> None:
+    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's).
+
+    Waits at most ``timeout_millis`` (default: ``AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS``, 3 s) for the
+    backend; what it has not taken by then goes to the local file. Runs by itself at interpreter exit.
+    """
+    shutdown_for("process exited before the session ended", timeout_millis)
+
+
+def shutdown_for(reason: str, timeout_millis: int | None = None) -> None:
+    """:func:`shutdown`, with the end reason open sessions get."""
+    def end_live() -> None:
+        end_all_live(reason)
+
     global _provider, _tracer, _own
-    end_all_live("process exited before the session ended")
-    flush()
     with _lock:
-        own, _own = _own, None
-        if own is not None:
-            with guard("export.shutdown"):
-                own.shutdown()
+        provider, own = _provider, _own
+    with guard("export.shutdown"):
+        _exit.finish(provider, own is not None and own is provider, _exit_limit(timeout_millis), end_live)
+    with _lock:
+        if own is not None and _own is own:
+            _own = None
             if _provider is own:  # the next init() builds a fresh one (ours was never global)
                 _provider, _tracer = None, None
+
+
+def _exit_limit(timeout_millis: int | None) -> int:
+    return config.exit_timeout_millis() if timeout_millis is None else max(0, timeout_millis)
 
 
 def _register_atexit() -> None:
@@ -211,4 +248,4 @@ def _register_atexit() -> None:
     if not _atexit_registered:
         atexit.register(shutdown)
         _atexit_registered = True
-
+    _exit.install_sigterm_handler()

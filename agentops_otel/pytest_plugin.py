@@ -85,10 +85,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _initialised:
-        from agentops_otel.export import flush
+    if _initialised:  # bounded by AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS; the rest goes to the local file
+        from agentops_otel.export import drain
 
-        flush()
+        drain()
 
 
 def _wanted(item: pytest.Item) -> bool:

@@ -190,6 +190,9 @@ ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
 ENV_SOURCE_HEADERS: Final = "AGENTOPS_OTEL_SOURCE_HEADERS"
 """Headers sent to a backend source (``X-Scope-OrgID=t1,Authorization=Bearer …``), as in
 ``OTEL_EXPORTER_OTLP_HEADERS``: tenants and tokens never go into the source URL."""
+ENV_EXIT_TIMEOUT_MILLIS: Final = "AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS"
+"""How long exit (``shutdown()``, interpreter exit, SIGTERM, end of a pytest run) waits for the backend
+before writing what is left to the local file. Milliseconds, like the ``OTEL_*`` timeouts."""
 
 # --- set by readers, never on the wire ----------------------------------------------------------
 READ_PARTIAL: Final = "agentops.read.partial"

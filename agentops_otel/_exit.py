@@ -1,0 +1,151 @@
+"""Leave without losing what already ended, and without hanging on a backend that is down.
+
+Spans wait in the batch processor's queue for up to five seconds before they are exported, so
+whatever ends the process must push them out first. Python's own ways out (the script's end,
+``sys.exit``, an unhandled exception, the end of a pytest run) run ``atexit`` handlers, where
+``export.shutdown`` does it. SIGTERM, the way containers, CI runners and process managers stop a
+program, does not: by default the process dies on the spot. So ``init()`` installs a SIGTERM handler
+that chains whatever was there:
+
+* the program's own Python handler: we flush, then call it; it decides what happens next (carry on,
+  ``sys.exit`` and the ``atexit`` path, ``os._exit``...);
+* the default action: we end open sessions (Indeterminate), flush, shut our provider down, then
+  restore the default and re-raise the signal, so the process still dies *of SIGTERM* (status -15, no
+  ``atexit``, exactly as without us);
+* ignored, or a handler set outside Python: left alone.
+
+A handler the program installs after ``init()`` replaces ours; it is then in charge, and if it leaves
+through ``sys.exit`` the ``atexit`` path still saves everything.
+
+Every wait is bounded by :func:`agentops_otel.config.exit_timeout_millis`. The work runs on a helper
+thread, so a lock held by the interrupted main thread cannot hang the exit, and the batch processor's
+``force_flush`` (which ignores its timeout) cannot either. At the deadline the exporters we built stop
+waiting for their backend and write what is left to the local file (:mod:`._fallback`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Generic, TypeVar
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from . import _fallback
+from ._guard import guard
+
+_T = TypeVar("_T")
+
+SPILL_GRACE_SECONDS = 1.0
+"""After the deadline: time allowed to write what is left to the local file (milliseconds of work)."""
+
+_previous: Any = None
+"""What SIGTERM did before ``init()``: ``signal.SIG_DFL`` or the program's own handler."""
+_installed = False
+_stopping = False
+
+
+class _Task(Generic[_T]):
+    """``fn`` on a daemon thread, so the caller can stop waiting for it."""
+
+    def __init__(self, fn: Callable[[], _T], name: str) -> None:
+        self.result: _T | None = None
+        self._fn = fn
+        self._thread: threading.Thread | None = threading.Thread(target=self._run, name=name, daemon=True)
+        try:
+            self._thread.start()
+        except RuntimeError:  # no new threads while the interpreter finalises: do it here, unbounded
+            self._thread = None
+            self._run()
+
+    def _run(self) -> None:
+        with guard("exit.task"):
+            self.result = self._fn()
+
+    def wait(self, seconds: float) -> bool:
+        """``True`` once ``fn`` has returned (or raised, which the guard reports)."""
+        if self._thread is None:
+            return True
+        self._thread.join(max(0.0, seconds))
+        return not self._thread.is_alive()
+
+
+def flush(provider: TracerProvider, timeout_millis: float) -> bool:
+    """Export what ended; ``False`` if that took longer than the timeout or a batch was not delivered."""
+    before = _fallback.failures()
+    task = _Task(lambda: provider.force_flush(int(timeout_millis)), "agentops-otel-flush")
+    done = task.wait(timeout_millis / 1000)
+    return done and bool(task.result) and _fallback.failures() == before
+
+
+def finish(provider: TracerProvider | None, owned: bool, timeout_millis: float,
+           end_live: Callable[[], None] | None = None) -> bool:
+    """End open sessions, flush, shut our provider down; at the deadline, write the rest to the file.
+
+    Returns whether everything was delivered in time. Later batches of the exporters we built go to
+    the file once the deadline has passed (the process is on its way out).
+    """
+    before = _fallback.failures()
+
+    def work() -> bool:
+        if end_live is not None:
+            end_live()
+        if provider is None:
+            return True
+        ok = bool(provider.force_flush(int(timeout_millis)))
+        if owned:
+            provider.shutdown()
+        return ok
+
+    task = _Task(work, "agentops-otel-exit")
+    done = task.wait(timeout_millis / 1000)
+    if not done:
+        _fallback.abandon_all()
+        task.wait(SPILL_GRACE_SECONDS)
+    return done and bool(task.result) and _fallback.failures() == before
+
+
+def install_sigterm_handler() -> None:
+    """Chain our SIGTERM handler in front of what was there (from the main thread only: Python's rule)."""
+    global _previous, _installed
+    if _installed or threading.current_thread() is not threading.main_thread():
+        return
+    with guard("exit.install_sigterm"):
+        current = signal.getsignal(signal.SIGTERM)
+        _installed = True
+        if current is signal.SIG_IGN or current is None or current is _on_sigterm:
+            return  # ignored on purpose, or handled outside Python: not ours to change
+        _previous = current
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    global _stopping
+    previous = _previous
+    from . import config, export
+
+    if callable(previous):  # the program's own handler decides what happens next; save first
+        if not _stopping:
+            _stopping = True
+            try:
+                with guard("exit.sigterm"):
+                    export.flush(config.exit_timeout_millis())
+            finally:
+                _stopping = False
+        previous(signum, frame)
+        return
+    if not _stopping:  # a second SIGTERM while we save: the sender means it, die now
+        _stopping = True
+        with guard("exit.sigterm"):
+            export.shutdown_for(f"process received {signal.Signals(signum).name} before the session ended")
+    _die_of(signum)
+
+
+def _die_of(signum: int) -> None:
+    """End the way the default action would: killed by the signal, ``atexit`` not run."""
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
+    os._exit(128 + signum)  # only if the signal is blocked in this thread

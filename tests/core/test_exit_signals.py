@@ -1,0 +1,132 @@
+"""Lose nothing at exit: sessions ended before SIGTERM, ``sys.exit``, a crash or the end of a pytest run
+are on disk (and sent) afterwards, and the program's own signal handling still decides how it ends."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from _exit_helpers import READY, SINK, finish, otlp_receiver, run, span_names, start
+
+from agentops_otel import semconv
+from agentops_otel.read.otlp_json import read_otlp_file
+
+ENDED_THEN_WAIT = f"""
+    import time
+    import agentops_otel as agentops
+    agentops.init(service_name="exit-test")
+    with agentops.session("before the signal"):
+        pass
+    print("{READY}", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_sigterm_keeps_sessions_ended_before_it(tmp_path: Path) -> None:
+    """A session that ended before SIGTERM is in the local file after the process is gone."""
+    outcome = finish(start(ENDED_THEN_WAIT, tmp_path), signal.SIGTERM)
+    assert "invoke_agent before the signal" in span_names(tmp_path / SINK), outcome.stderr
+
+
+def test_sigterm_without_a_handler_still_terminates_by_the_signal(tmp_path: Path) -> None:
+    """With no handler of the program's own, the process still dies of SIGTERM (status -15)."""
+    outcome = finish(start(ENDED_THEN_WAIT, tmp_path), signal.SIGTERM)
+    assert outcome.returncode == -signal.SIGTERM, outcome.stderr
+
+
+def test_sigterm_ends_an_open_session_indeterminate(tmp_path: Path) -> None:
+    """A session still open at SIGTERM is ended Indeterminate and written, with the signal as reason."""
+    finish(start(f"""
+        import time
+        import agentops_otel as agentops
+        agentops.init()
+        agentops.start_session("open at the signal")
+        print("{READY}", flush=True)
+        time.sleep(120)
+    """, tmp_path), signal.SIGTERM)
+    roots = [r for r in read_otlp_file(tmp_path / SINK) if r.name == "invoke_agent open at the signal"]
+    assert [r.attributes.get(semconv.SESSION_END_STATE) for r in roots] == [semconv.END_INDETERMINATE]
+    assert "SIGTERM" in str(roots[0].attributes.get(semconv.SESSION_END_REASON))
+
+
+def test_sigterm_runs_the_programs_own_handler(tmp_path: Path) -> None:
+    """A handler the program installed before init() still runs and decides the exit (here os._exit(7))."""
+    outcome = finish(start(f"""
+        import os, signal, time
+        import agentops_otel as agentops
+        def mine(signum, frame):
+            print("my handler ran", flush=True)
+            os._exit(7)
+        signal.signal(signal.SIGTERM, mine)
+        agentops.init()
+        with agentops.session("before the signal"):
+            pass
+        print("{READY}", flush=True)
+        time.sleep(120)
+    """, tmp_path), signal.SIGTERM)
+    assert outcome.returncode == 7 and "my handler ran" in outcome.stdout, outcome.stderr
+    assert "invoke_agent before the signal" in span_names(tmp_path / SINK)
+
+
+def test_program_whose_handler_carries_on_is_not_stopped(tmp_path: Path) -> None:
+    """A graceful-stop handler that returns lets the program finish its work; later sessions are kept too."""
+    outcome = finish(start(f"""
+        import signal, time
+        import agentops_otel as agentops
+        stop = []
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+        agentops.init()
+        print("{READY}", flush=True)
+        while not stop:
+            time.sleep(0.05)
+        with agentops.session("after the signal"):
+            pass
+        print("finished cleanly", flush=True)
+    """, tmp_path), signal.SIGTERM)
+    assert outcome.returncode == 0 and "finished cleanly" in outcome.stdout, outcome.stderr
+    assert "invoke_agent after the signal" in span_names(tmp_path / SINK)
+
+
+def test_sigterm_sends_ended_sessions_to_the_backend(tmp_path: Path) -> None:
+    """With an OTLP endpoint up, sessions ended before SIGTERM are sent to it before the process dies."""
+    with otlp_receiver() as receiver:
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
+        outcome = finish(start(ENDED_THEN_WAIT, tmp_path, env), signal.SIGTERM)
+        assert "invoke_agent before the signal" in receiver.names, outcome.stderr
+
+
+@pytest.mark.parametrize(("ending", "status"), [("sys.exit(4)", 4), ("raise RuntimeError('crash')", 1)])
+def test_sys_exit_and_crash_keep_ended_sessions(ending: str, status: int, tmp_path: Path) -> None:
+    """sys.exit and an unhandled exception keep their exit status, and the ended session is on disk."""
+    outcome = run(f"""
+        import sys
+        import agentops_otel as agentops
+        agentops.init()
+        with agentops.session("before the end"):
+            pass
+        print("{READY}", flush=True)
+        {ending}
+    """, tmp_path)
+    assert outcome.returncode == status, outcome.stderr
+    assert "invoke_agent before the end" in span_names(tmp_path / SINK)
+
+
+def test_sigterm_during_a_pytest_run_keeps_finished_tests(tmp_path: Path) -> None:
+    """A CI runner stopping pytest with SIGTERM keeps the sessions of the tests that already finished."""
+    (tmp_path / "test_agent.py").write_text(f"""
+import time
+
+def test_finished(agent_session):
+    pass
+
+def test_still_running(agent_session):
+    print("{READY}", flush=True)
+    time.sleep(120)
+""")
+    import sys
+
+    proc = start("", tmp_path, argv=[sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+                                     "test_agent.py"])
+    outcome = finish(proc, signal.SIGTERM)
+    assert "invoke_agent test_finished" in span_names(tmp_path / SINK), outcome.stdout + outcome.stderr
