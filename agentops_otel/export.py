@@ -136,8 +136,14 @@ def build_exporter() -> tuple[SpanExporter | None, str]:
 
             otlp, kind = Http(), "HTTP"
         where = f"OTLP {kind} {getattr(otlp, '_endpoint', '')}".strip()
-        return FallbackExporter(otlp, OTLPJsonFileExporter(path)), f"{where} (what it misses: file {path})"
-    return FallbackExporter(OTLPJsonFileExporter(path)), f"file {path}"
+        return FallbackExporter(otlp, _file_exporter(path)), f"{where} (what it misses: file {path})"
+    return FallbackExporter(_file_exporter(path)), f"file {path}"
+
+
+def _file_exporter(path: str) -> OTLPJsonFileExporter:
+    """The local sink; its default folder is ours to make private even if it exists already."""
+    ours = os.path.normpath(os.path.dirname(path)) == os.path.normpath(os.path.dirname(config.DEFAULT_FILE))
+    return OTLPJsonFileExporter(path, own_folder=ours)
 
 
 def configure(tracer_provider: TracerProvider | None = None, service_name: str | None = None,
