@@ -26,6 +26,20 @@ from agentops_otel.read.otlp_json import read_otlp_file
 REPO = Path(__file__).resolve().parents[2]
 READY = "agent ready"
 SINK = Path(".agentops-otel") / "traces.jsonl"
+CLOCK = ('import atexit, time; _t = []; '
+         'atexit.register(lambda: _t and print("exit work took", time.monotonic() - _t[0], flush=True))')
+"""First line of a child: an ``atexit`` handler registered before ``init()``'s runs after it, and
+prints how long exit work took since :data:`CLOCK_READY` (interpreter teardown, which is not ours
+and takes seconds on a busy machine, is left out)."""
+CLOCK_READY = f'_t.append(time.monotonic()); print("{READY}", flush=True)'
+CLOCK_CONFTEST = """
+import atexit, time
+_t = []
+def pytest_sessionfinish(session, exitstatus):
+    _t.append(time.monotonic())
+atexit.register(lambda: _t and print("exit work took", time.monotonic() - _t[0], flush=True))
+"""
+"""The same clock for a pytest run, started when the test session finishes."""
 
 
 @dataclass
@@ -75,6 +89,13 @@ def finish(proc: subprocess.Popen[str], send: signal.Signals | None = None, time
 def run(code: str, tmp_path: Path, env: dict[str, str] | None = None) -> Outcome:
     """Run ``code`` to its own end."""
     return finish(start(code, tmp_path, env))
+
+
+def exit_work_seconds(outcome: Outcome) -> float:
+    """What :data:`CLOCK` printed."""
+    lines = [line for line in outcome.stdout.splitlines() if line.startswith("exit work took")]
+    assert lines, f"no exit clock in the output:\n{outcome.stdout}\n{outcome.stderr}"
+    return float(lines[-1].split()[-1])
 
 
 def span_names(path: Path) -> list[str]:
