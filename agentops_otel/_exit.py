@@ -81,9 +81,10 @@ def flush(provider: TracerProvider, timeout_millis: float) -> bool:
     return done and bool(task.result) and _fallback.failures() == before
 
 
-def finish(provider: TracerProvider | None, owned: bool, timeout_millis: float,
+def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_millis: float,
            end_live: Callable[[], None] | None = None) -> bool:
-    """End open sessions, flush, shut our provider down; at the deadline, write the rest to the file.
+    """End open sessions, flush ``provider``, shut ``own`` (the one we built) down; at the deadline,
+    write the rest to the file.
 
     Returns whether everything was delivered in time. Later batches of the exporters we built go to
     the file once the deadline has passed (the process is on its way out).
@@ -93,11 +94,9 @@ def finish(provider: TracerProvider | None, owned: bool, timeout_millis: float,
     def work() -> bool:
         if end_live is not None:
             end_live()
-        if provider is None:
-            return True
-        ok = bool(provider.force_flush(int(timeout_millis)))
-        if owned:
-            provider.shutdown()
+        ok = provider is None or bool(provider.force_flush(int(timeout_millis)))
+        if own is not None:
+            own.shutdown()
         return ok
 
     task = _Task(work, "agentops-otel-exit")

@@ -38,7 +38,6 @@ _own: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
 _global_seen: object = None
 """The global provider when :data:`_tracer` was cached: a change means the user set theirs."""
-_atexit_registered = False
 _sink: str | None = None
 _NOOP: Final = trace.NoOpTracer()
 
@@ -215,7 +214,7 @@ def drain(timeout_millis: int | None = None) -> bool:
         return True
     ok = False
     with guard("export.drain"):
-        ok = _exit.finish(provider, False, _exit_limit(timeout_millis))
+        ok = _exit.finish(provider, None, _exit_limit(timeout_millis))
     return ok
 
 
@@ -237,7 +236,7 @@ def shutdown_for(reason: str, timeout_millis: int | None = None) -> None:
     with _lock:
         provider, own = _provider, _own
     with guard("export.shutdown"):
-        _exit.finish(provider, own is not None and own is provider, _exit_limit(timeout_millis), end_live)
+        _exit.finish(provider, own, _exit_limit(timeout_millis), end_live)
     with _lock:
         if own is not None and _own is own:
             _own = None
@@ -250,8 +249,12 @@ def _exit_limit(timeout_millis: int | None) -> int:
 
 
 def _register_atexit() -> None:
-    global _atexit_registered
-    if not _atexit_registered:
-        atexit.register(shutdown)
-        _atexit_registered = True
+    """Make our exit hook the next to run, and hook SIGTERM.
+
+    ``atexit`` runs last-registered first, and every SDK ``TracerProvider`` registers its own
+    shutdown when it is built: re-registering on each ``configure()`` keeps ours ahead of the
+    provider it now feeds, so open sessions end while it can still export them.
+    """
+    atexit.unregister(shutdown)
+    atexit.register(shutdown)
     _exit.install_sigterm_handler()

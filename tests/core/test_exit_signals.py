@@ -130,3 +130,20 @@ def test_still_running(agent_session):
                                      "test_agent.py"])
     outcome = finish(proc, signal.SIGTERM)
     assert "invoke_agent test_finished" in span_names(tmp_path / SINK), outcome.stdout + outcome.stderr
+
+
+def test_provider_given_after_init_still_gets_the_sessions_open_at_exit(tmp_path: Path) -> None:
+    """atexit order: a provider created after the first init() is shut down only after we end open sessions."""
+    outcome = run(f"""
+        import agentops_otel as agentops
+        from agentops_otel._otlp_json import OTLPJsonFileExporter
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        agentops.init()
+        mine = TracerProvider()  # registers its own atexit shutdown, after ours
+        mine.add_span_processor(BatchSpanProcessor(OTLPJsonFileExporter("mine.jsonl")))
+        agentops.init(tracer_provider=mine)
+        agentops.start_session("open at exit")
+        print("{READY}", flush=True)
+    """, tmp_path)
+    assert "invoke_agent open at exit" in span_names(tmp_path / "mine.jsonl"), outcome.stderr
