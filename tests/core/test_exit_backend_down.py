@@ -54,6 +54,7 @@ def exited_with_backend_down(request: pytest.FixtureRequest,
     return run(ENDED_THEN_EXIT, tmp_path, _down_env(request.param)), tmp_path
 
 
+@pytest.mark.slow
 def test_exit_with_backend_down_waits_at_most_the_limit(exited_with_backend_down: tuple[Outcome, Path]) -> None:
     """Exit gives up on an unreachable backend after the configured limit (plus teardown slack)."""
     outcome, _ = exited_with_backend_down
@@ -61,12 +62,14 @@ def test_exit_with_backend_down_waits_at_most_the_limit(exited_with_backend_down
     assert exit_work_seconds(outcome) < LIMIT_MILLIS / 1000 + SLACK_SECONDS
 
 
+@pytest.mark.slow
 def test_what_the_backend_did_not_take_is_in_the_local_file(exited_with_backend_down: tuple[Outcome, Path]) -> None:
     """The session the backend never received is in the local OTLP JSON file, readable by our reader."""
     outcome, tmp_path = exited_with_backend_down
     assert "invoke_agent backend down" in span_names(tmp_path / SINK), outcome.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_with_backend_down_is_bounded_and_keeps_the_session(tmp_path: Path) -> None:
     """SIGTERM with the backend down: the process dies of the signal within the limit, the session on disk."""
     outcome = finish(start(f"""
@@ -83,6 +86,7 @@ def test_sigterm_with_backend_down_is_bounded_and_keeps_the_session(tmp_path: Pa
     assert "invoke_agent backend down" in span_names(tmp_path / SINK)
 
 
+@pytest.mark.slow
 def test_flush_returns_false_when_the_export_failed(tmp_path: Path) -> None:
     """flush() is False when the backend refused the batch (the exporter gave up well within the wait)."""
     env = {**_down_env("http/protobuf"), "OTEL_EXPORTER_OTLP_TIMEOUT": "0.5"}
@@ -97,6 +101,7 @@ def test_flush_returns_false_when_the_export_failed(tmp_path: Path) -> None:
     assert "flushed: False" in outcome.stdout, outcome.stderr
 
 
+@pytest.mark.slow
 def test_flush_returns_false_when_the_wait_ran_out(tmp_path: Path) -> None:
     """flush(timeout_millis) returns False at its timeout while the exporter is still retrying."""
     outcome = run(f"""
@@ -124,6 +129,7 @@ def test_exit_limit_that_is_not_a_number_is_reported(monkeypatch: pytest.MonkeyP
     assert semconv.ENV_EXIT_TIMEOUT_MILLIS in caplog.text and "'3s'" in caplog.text
 
 
+@pytest.mark.slow
 def test_pytest_run_with_backend_down_ends_within_the_limit(tmp_path: Path) -> None:
     """The end of a pytest run waits at most the limit for a dead backend; the test's session is on disk."""
     import sys

@@ -22,6 +22,8 @@ ENDED_THEN_WAIT = f"""
     time.sleep(120)
 """
 
+pytestmark = pytest.mark.slow  # each test runs a child interpreter
+
 
 def test_sigterm_keeps_sessions_ended_before_it(tmp_path: Path) -> None:
     """A session that ended before SIGTERM is in the local file after the process is gone."""

@@ -20,6 +20,8 @@ ONE_SESSION = f"""
     print("{READY}", flush=True)
 """
 
+pytestmark = pytest.mark.slow  # each test runs a child interpreter
+
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
