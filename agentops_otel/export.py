@@ -82,6 +82,7 @@ def _resolve_tracer() -> trace.Tracer:
             # keeps exporting what it already started, and is shut down at exit).
             _attach(glob)
             _provider = glob
+            _register_atexit()  # theirs was built after init(): our exit hook must still run before its own
             logger.info("agentops_otel: a global TracerProvider was set after init(); sending spans to it")
         provider = _provider if _provider is not None else glob
         _tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, version())

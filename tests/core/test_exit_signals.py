@@ -149,3 +149,21 @@ def test_provider_given_after_init_still_gets_the_sessions_open_at_exit(tmp_path
         print("{READY}", flush=True)
     """, tmp_path)
     assert "invoke_agent open at exit" in span_names(tmp_path / "mine.jsonl"), outcome.stderr
+
+
+def test_global_provider_set_after_init_still_gets_the_sessions_open_at_exit(tmp_path: Path) -> None:
+    """atexit order: a global provider the user sets after init() is shut down only after open sessions end."""
+    outcome = run(f"""
+        import agentops_otel as agentops
+        from agentops_otel._otlp_json import OTLPJsonFileExporter
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        agentops.init()
+        mine = TracerProvider()  # registers its own atexit shutdown, after ours
+        mine.add_span_processor(BatchSpanProcessor(OTLPJsonFileExporter("mine.jsonl")))
+        trace.set_tracer_provider(mine)
+        agentops.start_session("open at exit")
+        print("{READY}", flush=True)
+    """, tmp_path)
+    assert "invoke_agent open at exit" in span_names(tmp_path / "mine.jsonl"), outcome.stderr
