@@ -39,14 +39,16 @@ browser:
 
 # The fast tier: no backends, no subprocess runs of pytest or the agent, no long property searches
 # (marked slow); `make test` runs those too.
+# Both run on two workers (pytest-xdist); the e2e tests share real backends and run in one process.
 unit: $(STAMP)
-	$(BIN)/pytest -q -m "not e2e and not slow"
+	$(BIN)/pytest -q -n 2 -m "not e2e and not slow"
 
 e2e: $(STAMP) backends phoenix
 	$(BIN)/pytest -q -m e2e
 
 test: $(STAMP) backends phoenix browser lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 -m "not e2e"
+	$(BIN)/pytest -q -m e2e
 
 bench: $(STAMP)
 	bash bench/setup.sh
