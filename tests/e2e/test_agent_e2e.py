@@ -6,6 +6,7 @@ user's service would be; sessions are read back through Jaeger's HTTP API v3.
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -44,7 +45,7 @@ def test_sessions_arrive_whole_with_their_attributes(jaeger: JaegerBackend, prot
     assert [by_id[c.parent_span_id].name for c in chats].count("action classify_intent") == 1
     assert classify.parent_span_id == root.span_id
     tool = trace.span("execute_tool lookup_invoices")
-    assert tool.attributes["gen_ai.tool.call.arguments"] == '{"customer_id": "4417"}'
+    assert json.loads(tool.attributes["gen_ai.tool.call.arguments"]) == {"customer_id": "4417"}
     seqs = sorted(s.attributes["agentops.seq"] for s in trace.spans)
     assert seqs == list(range(1, len(trace.spans) + 1))
 
