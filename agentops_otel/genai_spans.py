@@ -25,8 +25,8 @@ _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.OPENLLMETRY_USAGE_COMPLETION_T
                 sc.OPENINFERENCE_TOKENS_COMPLETION)
 _CACHE_READ_KEYS = (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_CACHE_READ_TOKENS,
                     sc.OPENINFERENCE_TOKENS_CACHE_READ)
-_CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS,
-                     sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
+_CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.LEGACY_USAGE_CACHE_WRITE_INPUT_TOKENS,
+                     sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS, sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
 _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
 
@@ -54,6 +54,15 @@ def is_llm(attrs: Mapping[str, Any]) -> bool:
         return kind.upper() in sc.OPENINFERENCE_LLM_KINDS
     request_type = attrs.get(sc.OPENLLMETRY_REQUEST_TYPE)
     return isinstance(request_type, str) and request_type.lower() in sc.OPENLLMETRY_REQUEST_TYPES
+
+
+def _is_embeddings(attrs: Mapping[str, Any]) -> bool:
+    if attrs.get(sc.GEN_AI_OPERATION_NAME) == sc.OP_EMBEDDINGS:
+        return True
+    kind = attrs.get(sc.OPENINFERENCE_SPAN_KIND)
+    request_type = attrs.get(sc.OPENLLMETRY_REQUEST_TYPE)
+    return (isinstance(kind, str) and kind.upper() == sc.OPENINFERENCE_KIND_EMBEDDING) or (
+        request_type == sc.OPENLLMETRY_TYPE_EMBEDDING)
 
 
 def _int(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
@@ -94,10 +103,11 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     cost: float | None
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
         cost = float(recorded)
-    elif not own and model and tin is not None and tout is not None:
+    elif not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
         from .cost import price_call
 
-        cost = price_call(model, input_tokens=tin, output_tokens=tout, cache_read_tokens=cache_read,
+        # An embeddings span carries no output tokens (the conventions record none): it is still priced.
+        cost = price_call(model, input_tokens=tin, output_tokens=tout or 0, cache_read_tokens=cache_read,
                           cache_write_tokens=cache_write, provider=provider)
     else:
         cost = None

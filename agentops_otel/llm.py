@@ -44,7 +44,8 @@ class TokenUsage:
     """Token counts as the provider reported them; ``input`` includes cached prompt tokens."""
 
     input: int = 0
-    output: int = 0
+    output: int | None = 0
+    """None for an embeddings call: it produces no tokens, and the conventions record none."""
     cache_read: int | None = None
     cache_write: int | None = None
     cache_write_1h: int | None = None
@@ -62,6 +63,8 @@ class Outcome:
     usage: TokenUsage | None = None
     service_tier: str | None = None
     output_messages: list[JSONDict] | None = None
+    provider_attributes: JSONDict | None = None
+    """Provider-specific response attributes (``openai.response.*``), recorded as they are."""
     error: str | None = None
     """Set when the provider reported a failure inside a well-formed response (a failed stream)."""
     usage_gap: str | None = None
@@ -203,22 +206,23 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
         attrs[semconv.COST_INCOMPLETE_REASON] = gap or semconv.GAP_USAGE_MISSING
         return
     attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = usage.input
-    attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output
+    if usage.output is not None:
+        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output
     if usage.cache_read is not None:
         attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read
     if usage.cache_write is not None:
-        attrs[semconv.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS] = usage.cache_write
+        attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_write
     if usage.reasoning is not None:
         attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning
     hour = usage.cache_write_1h
     if hour is not None:
         attrs[semconv.ANTHROPIC_CACHE_WRITE_5M] = (usage.cache_write or 0) - hour
         attrs[semconv.ANTHROPIC_CACHE_WRITE_1H] = hour
-    cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output,
+    cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output or 0,
                       cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
                       cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
     if cost is None and fallback_model and fallback_model != model:
-        cost = price_call(fallback_model, input_tokens=usage.input, output_tokens=usage.output,
+        cost = price_call(fallback_model, input_tokens=usage.input, output_tokens=usage.output or 0,
                           cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
                           cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
     if cost is not None:
@@ -269,6 +273,8 @@ class LLMCall:
                 attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
             usage_attributes(attrs, outcome.usage, outcome.response_model or self.request_model,
                              self.provider, outcome.service_tier, self.request_model, outcome.usage_gap)
+            if outcome.provider_attributes:
+                attrs.update(outcome.provider_attributes)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
                 span.set_status(Status(StatusCode.ERROR, _redact.mask_text(outcome.error)))

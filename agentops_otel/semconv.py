@@ -4,6 +4,12 @@ The GenAI semantic conventions are still in development and renamed keys as late
 strings are pinned here rather than imported from ``opentelemetry-semantic-conventions`` (whose
 GenAI constants are marked incubating and change between releases). Readers and renderers use the
 same constants, so a rename happens in exactly one file.
+
+Checked against the registry of ``open-telemetry/semantic-conventions-genai`` (where the GenAI
+conventions live since 2026): ``model/gen-ai/registry.yaml`` and ``model/gen-ai/events.yaml`` at
+commit ``e8fc5751506258db1459d1bde47994e01dee922e``, the OpenAI refinement in ``docs/gen-ai/openai.md``
+at ``5bc5dd3cb0a126dfa335e72f8e337c5634ddf9ff``. Names we wrote before a rename stay readable
+(``LEGACY_*`` below), so traces recorded earlier still replay.
 """
 
 from __future__ import annotations
@@ -37,7 +43,11 @@ GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chun
 GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
 GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
 GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
-GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+"""Input tokens written to the provider's prompt cache (a share of ``gen_ai.usage.input_tokens``)."""
+LEGACY_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+"""What agentops_otel wrote for cache writes before it followed the registry's ``cache_creation``:
+read only, so older traces keep their cache tokens and cost."""
 GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
 GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
@@ -49,6 +59,25 @@ GEN_AI_TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
 GEN_AI_TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
 GEN_AI_TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
 GEN_AI_TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+
+GEN_AI_EVALUATION_RESULT: Final = "gen_ai.evaluation.result"
+"""Event name of a verdict (an assertion, a pytest outcome) on the session it judged."""
+GEN_AI_EVALUATION_NAME: Final = "gen_ai.evaluation.name"
+GEN_AI_EVALUATION_SCORE_VALUE: Final = "gen_ai.evaluation.score.value"
+"""A double: 1.0 passed, 0.0 failed (for a bound, see the README's mapping)."""
+GEN_AI_EVALUATION_SCORE_LABEL: Final = "gen_ai.evaluation.score.label"
+"""Low-cardinality label; ours are ``pass``, ``fail``, ``skip`` (see ``EVAL_*``)."""
+GEN_AI_EVALUATION_EXPLANATION: Final = "gen_ai.evaluation.explanation"
+EVAL_PASS: Final = "pass"
+EVAL_FAIL: Final = "fail"
+EVAL_SKIP: Final = "skip"
+
+# OpenAI refinement of the inference span (docs/gen-ai/openai.md)
+OPENAI_API_TYPE: Final = "openai.api.type"
+OPENAI_API_CHAT_COMPLETIONS: Final = "chat_completions"
+OPENAI_API_RESPONSES: Final = "responses"
+OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
+OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = "openai.response.system_fingerprint"
 
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
@@ -62,20 +91,24 @@ EXCEPTION_MESSAGE: Final = "exception.message"
 """Recorded masked (see ``_redact``): a provider's error may echo the key it was given."""
 EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
 EXCEPTION_ESCAPED: Final = "exception.escaped"
+"""Deprecated in the conventions; never written by us (the SDK's ``record_exception`` writes "False" even
+for an exception that escapes), only named so tests can check its absence."""
 
 # Other instrumentations' LLM spans, recognised by agentops_otel.genai_spans (live session and replay alike).
 GEN_AI_SYSTEM: Final = "gen_ai.system"
 """Deprecated spelling of ``gen_ai.provider.name``; still emitted by the official openai-v2 and OpenLLMetry."""
 OPENLLMETRY_REQUEST_TYPE: Final = "llm.request.type"
 """OpenLLMetry's legacy LLM marker: ``chat``, ``completion``, ``embedding``..."""
-OPENLLMETRY_REQUEST_TYPES: Final = frozenset({"chat", "completion", "embedding"})
+OPENLLMETRY_TYPE_EMBEDDING: Final = "embedding"
+OPENLLMETRY_REQUEST_TYPES: Final = frozenset({"chat", "completion", OPENLLMETRY_TYPE_EMBEDDING})
 OPENLLMETRY_USAGE_PROMPT_TOKENS: Final = "gen_ai.usage.prompt_tokens"
 OPENLLMETRY_USAGE_COMPLETION_TOKENS: Final = "gen_ai.usage.completion_tokens"
 OPENLLMETRY_USAGE_TOTAL_TOKENS: Final = "llm.usage.total_tokens"
 OPENLLMETRY_USAGE_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read_input_tokens"
 OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_creation_input_tokens"
 OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"
-OPENINFERENCE_LLM_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
+OPENINFERENCE_KIND_EMBEDDING: Final = "EMBEDDING"
+OPENINFERENCE_LLM_KINDS: Final = frozenset({"LLM", OPENINFERENCE_KIND_EMBEDDING})
 OPENINFERENCE_MODEL_NAME: Final = "llm.model_name"
 OPENINFERENCE_PROVIDER: Final = "llm.provider"
 OPENINFERENCE_SYSTEM: Final = "llm.system"

@@ -83,8 +83,9 @@ def request_attributes(kwargs: Mapping[str, Any], streaming: bool) -> tuple[str 
     attrs: dict[str, Any] = {
         semconv.GEN_AI_OPERATION_NAME: semconv.OP_CHAT,
         semconv.GEN_AI_PROVIDER_NAME: semconv.PROVIDER_ANTHROPIC,
-        semconv.GEN_AI_REQUEST_STREAM: streaming,
     }
+    if streaming:
+        attrs[semconv.GEN_AI_REQUEST_STREAM] = True  # the conventions: set only when streaming
     if model:
         attrs[semconv.GEN_AI_REQUEST_MODEL] = model
     for name, key in _FLOAT_PARAMS.items():

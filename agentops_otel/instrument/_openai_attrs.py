@@ -38,6 +38,7 @@ __all__ = [
     "chat_usage",
     "embeddings_outcome",
     "request_attributes",
+    "response_attributes",
     "responses_content",
     "responses_outcome",
     "server_attributes",
@@ -314,10 +315,22 @@ def chat_usage(usage: Any) -> TokenUsage | None:
     return out
 
 
+def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
+    """``openai.response.service_tier`` / ``.system_fingerprint``, each when the response has it."""
+    out: JSONDict = {}
+    if isinstance(service_tier, str) and service_tier:
+        out[semconv.OPENAI_RESPONSE_SERVICE_TIER] = service_tier
+    if isinstance(fingerprint, str) and fingerprint:
+        out[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    return out or None
+
+
 def chat_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
     choices = resp.choices or ()
     reasons = [r for c in choices if isinstance(r := c.finish_reason, str)]
-    outcome = Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), resp.service_tier)
+    tier = resp.service_tier
+    outcome = Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), tier,
+                      provider_attributes=response_attributes(tier, resp.system_fingerprint))
     if with_content:
         messages: list[JSONDict] = []
         for choice in choices:
@@ -427,8 +440,9 @@ def _responses_usage(usage: Any) -> TokenUsage | None:
 def responses_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
     reason = _responses_finish_reason(resp)
     model = resp.model
+    tier = resp.service_tier
     outcome = Outcome(resp.id, model if isinstance(model, str) else None, [reason] if reason else [],
-                      _responses_usage(resp.usage), resp.service_tier)
+                      _responses_usage(resp.usage), tier, provider_attributes=response_attributes(tier, None))
     if with_content:
         parts: list[JSONDict] = []
         for item in resp.output or ():
@@ -443,5 +457,6 @@ def responses_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
 
 def embeddings_outcome(resp: Any) -> Outcome:
     usage = resp.usage
-    tokens = None if usage is None else TokenUsage(input=usage.prompt_tokens or 0, output=0)
+    # An embeddings call produces no tokens: output is left out, not recorded as 0.
+    tokens = None if usage is None else TokenUsage(input=usage.prompt_tokens or 0, output=None)
     return Outcome(None, resp.model, [], tokens, None)

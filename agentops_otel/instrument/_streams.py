@@ -23,7 +23,7 @@ import wrapt
 
 from .. import _deferred, _guard, semconv
 from ..llm import JSONDict, LLMCall, Outcome, text_part, tool_call_part
-from ._openai_attrs import chat_usage, responses_outcome
+from ._openai_attrs import chat_usage, response_attributes, responses_outcome
 
 __all__ = ["AsyncStreamProxy", "ChatAccumulator", "ResponsesAccumulator", "StreamProxy", "wrap_stream"]
 
@@ -31,13 +31,15 @@ __all__ = ["AsyncStreamProxy", "ChatAccumulator", "ResponsesAccumulator", "Strea
 class ChatAccumulator:
     """Folds ``ChatCompletionChunk`` objects into the outcome a non-streamed call would have had."""
 
-    __slots__ = ("first", "model", "reasons", "response_id", "service_tier", "texts", "tools", "usage")
+    __slots__ = ("fingerprint", "first", "model", "reasons", "response_id", "service_tier", "texts", "tools",
+                 "usage")
 
     def __init__(self, with_content: bool) -> None:
         self.first: float | None = None
         self.response_id: str | None = None
         self.model: str | None = None
         self.service_tier: str | None = None
+        self.fingerprint: str | None = None
         self.reasons: dict[int, str] = {}
         self.usage: Any = None
         self.texts: dict[int, list[str]] | None = {} if with_content else None
@@ -51,6 +53,7 @@ class ChatAccumulator:
             self.response_id = chunk.id
             self.model = chunk.model
             self.service_tier = chunk.service_tier
+            self.fingerprint = chunk.system_fingerprint
         usage = chunk.usage
         if usage is not None:
             self.usage = usage
@@ -91,7 +94,8 @@ class ChatAccumulator:
 
     def outcome(self, limit: int) -> Outcome:
         reasons = [self.reasons[i] for i in sorted(self.reasons)]
-        outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage), self.service_tier)
+        outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage), self.service_tier,
+                          provider_attributes=response_attributes(self.service_tier, self.fingerprint))
         if self.usage is None:
             # The usage chunk comes after every finish reason: without one the stream stopped early.
             outcome.usage_gap = semconv.GAP_STREAM_WITHOUT_USAGE if reasons else semconv.GAP_STREAM_NOT_FINISHED

@@ -40,6 +40,8 @@ class _Kind:
     accumulator: type[Accumulator] | None
     result_types: tuple[type, ...]
     """What a plain call returns; anything else (``with_raw_response``) gets a span without response data."""
+    api_type: str | None = None
+    """``openai.api.type`` (the conventions name chat completions and responses; embeddings have none)."""
 
 
 _TARGETS: Final = (
@@ -67,7 +69,7 @@ def _kinds() -> dict[str, _Kind]:
 
     kinds = {
         "chat": _Kind(semconv.OP_CHAT, attrs.CHAT_PARAMS, attrs.chat_content, attrs.chat_outcome,
-                      ChatAccumulator, (ChatCompletion,)),
+                      ChatAccumulator, (ChatCompletion,), semconv.OPENAI_API_CHAT_COMPLETIONS),
         "embeddings": _Kind(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, None, _embeddings_outcome,
                             None, (CreateEmbeddingResponse,)),
     }
@@ -76,7 +78,8 @@ def _kinds() -> dict[str, _Kind]:
     except ImportError:
         return kinds
     kinds["responses"] = _Kind(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, attrs.responses_content,
-                               attrs.responses_outcome, ResponsesAccumulator, (Response,))
+                               attrs.responses_outcome, ResponsesAccumulator, (Response,),
+                               semconv.OPENAI_API_RESPONSES)
     return kinds
 
 
@@ -101,6 +104,8 @@ class _OpenAI(Instrumentor[_Kind]):
         streaming = kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kind.operation, kind.params, kwargs, streaming)
         attrs.server_attributes(attributes, instance)
+        if kind.api_type is not None:
+            attributes[semconv.OPENAI_API_TYPE] = kind.api_type
         capture = config.content_capture()
         limit = config.max_value_chars()
         content = None

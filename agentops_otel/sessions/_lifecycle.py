@@ -66,10 +66,12 @@ def start_session(
         attrs: dict[str, Any] = {
             semconv.GEN_AI_OPERATION_NAME: semconv.OP_INVOKE_AGENT,
             semconv.GEN_AI_AGENT_NAME: session.name,
-            semconv.GEN_AI_CONVERSATION_ID: conversation_id or session.id,
             semconv.SESSION_NAME: session.name,
             semconv.TAGS: session.tags,
         }
+        if conversation_id:
+            # The user's conversation only: the conventions say never to generate one (session.id is ours).
+            attrs[semconv.GEN_AI_CONVERSATION_ID] = conversation_id
         if parent is not None:
             attrs[semconv.SESSION_PARENT_ID] = parent.id
         if attributes:

@@ -234,6 +234,7 @@ def _response_object(reply: Reply, request: Request, ids: _ResponseIds, created:
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": body.get("previous_response_id"),
         "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),
         "text": body.get("text", {"format": {"type": "text"}}),

@@ -83,3 +83,34 @@ def test_legacy_openllmetry_usage(tmp_path: Path) -> None:
     assert (step.model, step.input_tokens, step.output_tokens) == ("gpt-4o-mini", 13, 8)
     assert step.cost_usd is not None and step.cost_usd > 0
     assert step.output is not None and '"4"' in step.output
+
+
+def _conventions_span(tmp_path: Path, attrs: dict[str, object]) -> Path:
+    span = {"traceId": "ef" * 16, "spanId": "12" * 8, "name": "chat claude-haiku-4-5", "kind": 3,
+            "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000001000000000",
+            "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+                           for k, v in attrs.items()]}
+    path = tmp_path / "calls.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {}, "scopeSpans": [{
+        "scope": {"name": "some.instrumentation"}, "spans": [span]}]}]}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("cache_key", ["gen_ai.usage.cache_creation.input_tokens",
+                                       "gen_ai.usage.cache_write.input_tokens"])
+def test_cache_writes_are_priced_in_the_registry_and_the_old_spelling(tmp_path: Path, cache_key: str) -> None:
+    """Cache writes count at their rate whether spelt as the registry does or as we did before."""
+    base = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 1000,
+            "gen_ai.usage.output_tokens": 0}
+    (step,) = _llm_steps(_conventions_span(tmp_path, {**base, cache_key: 1000}))
+    assert step.cost_usd == pytest.approx(1000 * 1.25 / 1e6)  # haiku 4.5: $1.25 per MTok 5-minute write
+
+
+def test_embeddings_span_without_output_tokens_is_priced(tmp_path: Path) -> None:
+    """An embeddings span with input tokens only (as the conventions have it) is priced, not unpriced."""
+    (step,) = _llm_steps(_conventions_span(tmp_path, {
+        "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "text-embedding-3-small", "gen_ai.usage.input_tokens": 1000}))
+    assert step.cost_usd == pytest.approx(1000 * 0.02 / 1e6)
+    assert step.output_tokens is None
