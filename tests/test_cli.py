@@ -441,6 +441,7 @@ def test_replay_and_diff_against_jaeger(jaeger: str) -> None:
 # --- entry points and helpers ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a child interpreter
 def test_python_dash_m_runs_the_cli(traces: Path) -> None:
     """`python -m agentops_otel` is the same CLI, with the exit code passed through."""
     env = {**os.environ, "NO_COLOR": "1"}

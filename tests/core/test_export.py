@@ -27,6 +27,7 @@ def _run(code: str, env: dict[str, str], tmp_path: Path) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow  # a child interpreter
 def test_user_provider_keeps_its_exporter_and_gets_our_spans(tmp_path: Path) -> None:
     """A provider the user set stays global, its exporter receives session spans, and we add no exporter."""
     out = _run("""
@@ -49,6 +50,7 @@ def test_user_provider_keeps_its_exporter_and_gets_our_spans(tmp_path: Path) -> 
     assert out.splitlines() == ["['app work', 'invoke_agent s']", "False"]
 
 
+@pytest.mark.slow  # a child interpreter
 def test_default_sink_writes_collector_format_lines(tmp_path: Path) -> None:
     """With no endpoint configured, spans land as OTLP JSON lines (hex ids, string int64, int enums)."""
     _run("""

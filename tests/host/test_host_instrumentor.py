@@ -10,6 +10,7 @@ import wrapt
 from _subproc import PRELUDE, run_python
 
 
+@pytest.mark.slow  # a child interpreter
 def test_init_twice_without_the_responses_module_wraps_once(tmp_path: Path) -> None:
     """With an openai lacking one target module, two init() still give one span and one cost per call."""
     out = run_python("""
@@ -29,6 +30,7 @@ print(len(llm_names(exporter)), s.llm_calls, round(s.cost, 8))
     assert out.split() == ["1", "1", "5e-05"]
 
 
+@pytest.mark.slow  # a child interpreter
 def test_instrumentor_after_init_does_not_wrap_again(tmp_path: Path) -> None:
     """OpenAIInstrumentor().instrument() after init() changes nothing: one span per call."""
     out = run_python(PRELUDE + """

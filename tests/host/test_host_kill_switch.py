@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _subproc import PRELUDE, run_python
+
+pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
 DISABLED = {"AGENTOPS_OTEL_DISABLED": "true"}
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _subproc import PRELUDE, run_python
+
+pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
 
 def test_llm_spans_go_to_the_provider_given_to_init(tmp_path: Path) -> None:

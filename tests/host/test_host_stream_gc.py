@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _subproc import PRELUDE, run_python
+
+pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
 
 def test_stream_collected_while_the_session_lock_is_held_does_not_deadlock(tmp_path: Path) -> None:

@@ -110,6 +110,7 @@ def run_autotest(chromium: str, page: str, tmp_path: Path) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.slow  # a headless Chromium
 def test_page_steps_through_in_chromium(chromium: str, tmp_path: Path) -> None:
     """In a real browser the page loads without console errors and keys/slider move the selection."""
     report = run_autotest(chromium, render_html([story_timeline(), broken_timeline()]), tmp_path)
@@ -123,6 +124,7 @@ def test_page_steps_through_in_chromium(chromium: str, tmp_path: Path) -> None:
     assert [v["slider"] for v in report["visited"]] == ["0", "1", "2", "3", "0", "1"]
 
 
+@pytest.mark.slow  # a headless Chromium
 def test_details_show_hostile_text_as_text(chromium: str, tmp_path: Path) -> None:
     """Recorded markup is displayed literally in the details panel and never becomes elements."""
     report = run_autotest(chromium, render_html(broken_timeline()), tmp_path)
@@ -134,6 +136,7 @@ def test_details_show_hostile_text_as_text(chromium: str, tmp_path: Path) -> Non
     assert dom.count("<script") == 3
 
 
+@pytest.mark.slow  # a headless Chromium
 def test_console_errors_fail_the_autotest(chromium: str, tmp_path: Path) -> None:
     """The capture hook sees console.error, so a page that logs errors cannot pass."""
     page = render_html(story_timeline()).replace(
