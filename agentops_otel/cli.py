@@ -28,12 +28,12 @@ from agentops_otel.diff import diff_timelines, render_diff
 from agentops_otel.gate import evaluate_gate, report_doc, report_lines, top_level
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import parse_headers
-from agentops_otel.reassemble import reassemble
+from agentops_otel.reassemble import Issue, reassemble
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
 from agentops_otel.render.json import render_json, summary_to_dict
 from agentops_otel.render.text import render_text
-from agentops_otel.timeline import Timeline
+from agentops_otel.timeline import SessionSummary, Timeline
 
 PROG = "agentops-otel"
 EXIT_OK = 0
@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--since", type=parse_time, help="start of the window: 1h, 30m, ISO time (default: all)")
     ls.add_argument("--state", choices=semconv.END_STATES, help="only sessions that ended so")
     ls.add_argument("--limit", type=_non_negative(int), default=20, help="at most N sessions (default 20)")
+    ls.add_argument("--open", action="store_true",
+                    help="only sessions the program never ended: ended by our exit hook or the pytest plugin, "
+                         "or whose root span never arrived (a crash, or still running)")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     gt = sub.add_parser("gate", parents=[source, filters, output], help="fail CI when sessions fail too often",
@@ -340,10 +343,17 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
             for row in [header, *rows]]
 
 
+def _left_open(s: SessionSummary) -> bool:
+    """Whether the program never ended this session (it was ended for it, or its root never arrived)."""
+    return (s.end_reason or "").startswith(semconv.NEVER_ENDED) or Issue.ROOT_MISSING in s.issue_kinds
+
+
 def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
                           state=args.state, limit=args.limit or None)
     found = [t for t in found if args.state is None or t.summary.end_state == args.state]
+    if args.open:
+        found = [t for t in found if _left_open(t.summary)]
     found.sort(key=lambda t: t.summary.start_ns, reverse=True)
     if args.limit:
         found = found[: args.limit]

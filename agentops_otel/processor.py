@@ -88,7 +88,7 @@ def end_all_live(reason: str) -> None:
         with guard("session.atexit"):
             logger.warning("agentops_otel: session %r %s was never ended; ending it Indeterminate (%s)",
                            getattr(s, "name", "session"), s.id, reason)
-            s.end(semconv.END_INDETERMINATE, reason)
+            s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: {reason}")
 
 
 class SessionProcessor(SpanProcessor):

@@ -185,7 +185,8 @@ def _end_left_open(item: pytest.Item) -> None:
     for s in reversed(live_sessions()):
         if s.id not in before and s is not own and not s.ended:
             with guard("pytest_plugin.end_left_open"):
-                s.end(semconv.END_INDETERMINATE, f"left open by test {item.nodeid}: ended by the pytest plugin")
+                s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {item.nodeid}, "
+                                                        "ended by the pytest plugin")
     if own is None:
         sessions.clear_last_session()
 

@@ -196,6 +196,9 @@ END_SUCCESS: Final = "Success"
 END_FAIL: Final = "Fail"
 END_INDETERMINATE: Final = "Indeterminate"
 END_STATES: Final = (END_SUCCESS, END_FAIL, END_INDETERMINATE)
+NEVER_ENDED: Final = "never ended"
+"""First words of the end reason of a session the program left open and we ended (at exit, on SIGTERM, or
+the pytest plugin after the test): ``sessions --open`` finds them by it."""
 
 # --- environment variables ---------------------------------------------------------------------
 ENV_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
