@@ -19,15 +19,17 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from rich.console import Console
 
 from agentops_otel import config, semconv
+from agentops_otel.ci_run import current_run
 from agentops_otel.diff import diff_timelines, render_diff
-from agentops_otel.gate import evaluate_gate, report_doc, report_lines, top_level
+from agentops_otel.gate import GateResult, evaluate_gate, report_doc, report_lines, top_level, variants_of
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import parse_headers
+from agentops_otel.read._source import Query, Scan
 from agentops_otel.reassemble import Issue, reassemble
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
@@ -41,6 +43,8 @@ EXIT_BOUND = 1
 """``gate``: a bound was broken; ``diff``: the sessions differ."""
 EXIT_USAGE = 2
 """Bad arguments, unreadable source, unknown id."""
+EXIT_UNDECIDED = 3
+"""``gate``: INSUFFICIENT DATA, too little to decide either way (never a pass)."""
 
 _TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,32}$")
 """A trace id as backends show it: 32 hex digits, or fewer with leading zeros trimmed (Tempo's search,
@@ -50,9 +54,6 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
-
-_BACKEND_DEPTH = 100
-"""Jaeger's default cap on search results: a count at or above it may be a truncated sample."""
 
 
 class CliError(Exception):
@@ -89,6 +90,24 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"invalid rate {text!r}: use a fraction (0.05) or 5%") from None
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"rate {text!r} is outside 0..1")
+    return value
+
+
+def _confidence(text: str) -> float:
+    """A confidence level as a fraction (0.95) or a percentage (95%), strictly between 0 and 1."""
+    value = _rate(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"confidence {text!r} must be between 0 and 1 (e.g. 0.95)")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
 
@@ -153,8 +172,25 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     gt = sub.add_parser("gate", parents=[source, filters, output], help="fail CI when sessions fail too often",
-                        description="Check recent sessions against bounds; exit 1 when one is broken.")
-    gt.add_argument("--since", type=parse_time, default=None, help="start of the window (default 1h)")
+                        description="Check recent sessions against bounds: exit 0 PASS, 1 FAIL (a bound is broken), "
+                        f"{EXIT_UNDECIDED} INSUFFICIENT DATA (too few sessions, an interval too wide to decide "
+                        "under --confidence, or an incomplete read under --require-complete). Backends are read "
+                        "page by page over the whole window.")
+    gt.add_argument("--since", type=parse_time, default=None,
+                    help="start of the window (default 1h; 24h with --run/--this-run)")
+    run = gt.add_mutually_exclusive_group()
+    run.add_argument("--run", metavar="ID", help="only sessions of this CI run (their agentops.run.id)")
+    run.add_argument("--this-run", action="store_true",
+                     help=f"only sessions of the CI run this runs in (${semconv.ENV_RUN_ID}, else GITHUB_RUN_ID-"
+                     "GITHUB_RUN_ATTEMPT, CI_PIPELINE_ID, BUILDKITE_BUILD_ID, CIRCLE_WORKFLOW_ID, Jenkins' "
+                     "BUILD_TAG, BUILD_ID, …: the same lookup the sessions were stamped with)")
+    gt.add_argument("--require-complete", action="store_true",
+                    help=f"exit {EXIT_UNDECIDED} unless the source showed every session of the window")
+    gt.add_argument("--confidence", type=_confidence, metavar="LEVEL",
+                    help="decide on the Wilson interval at this level (e.g. 0.95): PASS needs its upper end "
+                    f"within --max-failure-rate, else INSUFFICIENT DATA (exit {EXIT_UNDECIDED})")
+    gt.add_argument("--page-size", type=_positive, default=100, metavar="N",
+                    help="traces per backend search request (default 100; keep below Jaeger's max_traces)")
     gt.add_argument("--max-failure-rate", type=_rate, required=True, help="e.g. 0.05 or 5%%")
     gt.add_argument("--max-cost-per-session", type=_non_negative(float),
                     help="USD bound for every session; a session whose cost is incomplete (a call without "
@@ -163,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="bound only the priced calls; the report lists the sessions whose cost is a lower bound")
     gt.add_argument("--min-sessions", type=_non_negative(int), default=1,
                     help="fail when fewer sessions are found (default 1: an empty window is suspicious)")
-    gt.add_argument("--limit", type=_non_negative(int), default=1000, help="read at most N sessions")
+    gt.add_argument("--limit", type=_non_negative(int), default=None,
+                    help="read at most N sessions (default: every session of the window)")
     gt.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     df = sub.add_parser("diff", parents=[source, output], help="where two sessions diverge",
@@ -273,6 +310,11 @@ class Reader:
         records = self.collect("Searching sessions", lambda: self.source.search(
             since=since, until=until, service=service, tags=list(tags) or None, state=state, limit=limit))
         return self._assemble(records)
+
+    def scan(self, query: Query) -> Scan:
+        """Every session of the window (backends page through it), and what could not be seen."""
+        with self._status("Reading sessions"):
+            return self.source.scan(query)
 
     @staticmethod
     def _assemble(records: list[SpanRecord]) -> list[Timeline]:
@@ -388,32 +430,73 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     return EXIT_OK
 
 
+def gate_query(args: argparse.Namespace) -> Query:
+    """The window and filters ``gate`` judges (``--this-run`` resolved from the environment)."""
+    run = args.run
+    if args.this_run:
+        found = current_run()
+        if found is None:
+            raise CliError(f"--this-run: no CI run id in the environment (set {semconv.ENV_RUN_ID}, or run in "
+                           "GitHub Actions, GitLab CI, Jenkins, Buildkite, CircleCI, …); or pass --run ID")
+        run = found.id
+    default_window = timedelta(hours=24 if run is not None else 1)
+    since = args.since or datetime.now(UTC) - default_window
+    return Query(since=since, until=args.until, service=args.service, tags=tuple(args.tag), run=run,
+                 page=args.page_size, limit=args.limit)
+
+
+GateSource = Callable[[argparse.Namespace, Reader, Query], GateResult]
+"""Reads what a gate needs from one kind of source and judges it."""
+
+
+def _gate_spans(args: argparse.Namespace, reader: Reader, query: Query) -> GateResult:
+    """Sessions listed span by span (a file, Jaeger, Tempo), reassembled and judged one by one."""
+    scan = reader.scan(query)
+    found = reader._assemble(scan.records)
+    args.by_id = {t.summary.session_id: t for t in found}
+    return evaluate_gate(found, max_failure_rate=args.max_failure_rate, max_cost=args.max_cost_per_session,
+                         min_sessions=args.min_sessions, allow_unpriced=args.allow_unpriced,
+                         confidence=args.confidence, unseen=scan.unseen, require_complete=args.require_complete,
+                         variants=variants_of(scan.records))
+
+
+GATE_SOURCES: list[tuple[Callable[[str], bool], GateSource]] = []
+"""Sources that judge sessions without listing them, tried in order before :func:`_gate_spans`:
+``(accepts(uri), judge)``."""
+
+
+def _gate_source(uri: str) -> GateSource:
+    return next((judge for accepts, judge in GATE_SOURCES if accepts(uri)), _gate_spans)
+
+
 def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
-    since = args.since or datetime.now(UTC) - timedelta(hours=1)
-    found = reader.search(since=since, until=args.until, service=args.service, tags=args.tag, state=None,
-                          limit=args.limit or None)
-    res = evaluate_gate(found, max_failure_rate=args.max_failure_rate, max_cost=args.max_cost_per_session,
-                        min_sessions=args.min_sessions, allow_unpriced=args.allow_unpriced)
+    query = gate_query(args)
+    args.by_id = {}
+    res = _gate_source(reader.uri)(args, reader, query)
+    code = EXIT_OK if res.ok else EXIT_BOUND if res.broken else EXIT_UNDECIDED
+    since = cast(datetime, query.since)
     if args.json:
-        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.uri}
+        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.uri, "run": query.run}
         out.write(json.dumps(doc, indent=2) + "\n")
-        return EXIT_OK if res.ok else EXIT_BOUND
+        return code
     template = _url_template(reader.uri)
-    by_id = {t.summary.session_id: t for t in found}
-    lines = [f"Sessions since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
-             f" (min {args.min_sessions})",
-             *report_lines(res, lambda sid: fmt.url_for(by_id[sid].summary, template))]
-    if not reader.is_file and res.sessions >= _BACKEND_DEPTH:
-        lines.insert(-1, f"Note: {res.sessions} sessions; the backend may cap a search at its search depth, "
-                     "so more may exist in the window (narrow it with --since/--service/--tag)")
+    by_id: dict[str, Timeline] = args.by_id
+
+    def link(sid: str) -> str:
+        return fmt.url_for(by_id[sid].summary, template) if sid in by_id else ""
+
+    run = f" of run {query.run}" if query.run is not None else ""
+    lines = [f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
+             f" (min {args.min_sessions})", *report_lines(res, link)]
     if _color(args, out):
         console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
         for line in lines[:-1]:
             console.print(line, markup=False)
-        console.print(lines[-1], style="bold green" if res.ok else "bold red", markup=False)
+        style = "bold green" if res.ok else "bold red" if res.broken else "bold yellow"
+        console.print(lines[-1], style=style, markup=False)
     else:
         out.write("\n".join(lines) + "\n")
-    return EXIT_OK if res.ok else EXIT_BOUND
+    return code
 
 
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:

@@ -25,6 +25,7 @@ from . import _deferred, _exit, config, semconv
 from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
+from .ci_run import run_attributes
 from .processor import SessionProcessor, end_all_live, local_tracer
 
 logger = logging.getLogger("agentops_otel")
@@ -173,7 +174,7 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
             logger.warning("agentops_otel: the global tracer provider %r is not an SDK TracerProvider; "
                            "sessions will be exported by it but get_session() will see no spans", glob)
             return None
-        attrs: dict[str, Any] = {semconv.SERVICE_NAME: config.service_name(service_name)}
+        attrs: dict[str, Any] = {semconv.SERVICE_NAME: config.service_name(service_name), **run_attributes()}
         attrs.update(resource_attributes or {})
         provider = TracerProvider(resource=Resource.create(attrs))
         exporter, where = build_exporter()

@@ -8,6 +8,11 @@ the same verdict to timelines it already holds::
     print("\\n".join(report_lines(result)))
     sys.exit(0 if result.ok else 1)
 
+The verdict is one of three: PASS, FAIL (a bound is broken) and INSUFFICIENT DATA (fewer sessions than
+``min_sessions``; under ``confidence``, a Wilson interval whose upper end is above the bound while the
+observed rate is not; under ``require_complete``, a source that could not show every session of the
+window). Only PASS is ``ok``. The interval is always reported, at ``confidence`` or 95%.
+
 A cost bound never passes on missing data: a session with a call whose cost is unknown (no usage,
 an unpriced model, a lost root) breaks it, naming the calls, unless the caller opts out with
 ``allow_unpriced`` — and then the report says whose cost is only a lower bound.
@@ -15,16 +20,22 @@ an unpriced model, a lost root) breaks it, naming the calls, unless the caller o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import semconv
 from ._cost_gaps import gap_lines
+from ._interval import sessions_needed, wilson_interval
+from .read._record import SpanRecord, is_session_root
 from .render import _format as fmt
 from .timeline import Timeline
 
-__all__ = ["GateResult", "evaluate_gate", "report_doc", "report_lines", "top_level"]
+__all__ = ["GateResult", "evaluate_gate", "judge_rate", "report_doc", "report_lines", "top_level", "variant_outcomes",
+           "variants_of", "wilson_interval"]
+
+REPORTED_CONFIDENCE = 0.95
+"""The interval shown when the gate is not asked to decide on one."""
 
 _SHOWN = 20
 """Sessions listed per heading; the rest are counted."""
@@ -57,30 +68,105 @@ class GateResult:
     max_failure_rate: float = 1.0
     max_cost_per_session: float | None = None
     min_sessions: int = 0
+    interval: tuple[float, float] | None = None
+    """Wilson interval of the failure rate at ``interval_confidence`` (None without sessions)."""
+    interval_confidence: float = REPORTED_CONFIDENCE
+    confidence: float | None = None
+    """When set, the gate decides on the interval's upper end, not the point rate."""
+    undecided: list[str] = field(default_factory=list)
+    """Why the data cannot support a verdict (too few sessions, too wide an interval, an incomplete read)."""
+    unseen: list[str] = field(default_factory=list)
+    """What the source could not show of the window (a search cap, a page it could not narrow)."""
+    require_complete: bool = False
+    flaky_variants: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Variant label -> (failed, runs), for variants that both passed and failed."""
+    failing_variants: dict[str, int] = field(default_factory=dict)
+    """Variant label -> runs, for variants that failed every time."""
 
     @property
     def ok(self) -> bool:
-        return not self.broken
+        return not self.broken and not self.undecided
+
+    @property
+    def verdict(self) -> str:
+        """``PASS``, ``FAIL`` or ``INSUFFICIENT DATA``."""
+        return "FAIL" if self.broken else "INSUFFICIENT DATA" if self.undecided else "PASS"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confidence: float | None = None,
+               min_sessions: int = 1) -> tuple[list[str], list[str], tuple[float, float] | None]:
+    """(broken, undecided, interval) for a failure count: the part of the verdict any source can feed
+    (a backend that counts sessions without listing them, too)."""
+    broken: list[str] = []
+    undecided: list[str] = []
+    level = confidence if confidence is not None else REPORTED_CONFIDENCE
+    interval = wilson_interval(failures, sessions, level) if sessions else None
+    rate = failures / sessions if sessions else None
+    if sessions < min_sessions:
+        undecided.append(f"only {_plural(sessions, 'session')} found, need at least {min_sessions}")
+    if rate is not None and rate > max_failure_rate:
+        broken.append(f"failure rate {_pct(rate)} > {_pct(max_failure_rate)}")
+    elif confidence is not None and interval is not None and interval[1] > max_failure_rate:
+        need = sessions_needed(failures, sessions, max_failure_rate, confidence)
+        more = f"; at this rate about {need} sessions would show it" if need is not None else ""
+        undecided.append(f"at {confidence:.0%} confidence the failure rate may be up to {_pct(interval[1])}, "
+                         f"above {_pct(max_failure_rate)}{more}")
+    return broken, undecided, interval
+
+
+def variant_outcomes(runs: Sequence[Timeline], variants: Mapping[str, str]) -> tuple[
+        dict[str, tuple[int, int]], dict[str, int]]:
+    """(flaky, consistently failing) variants among the runs that name one: same input, different verdicts."""
+    seen: dict[str, list[int]] = {}
+    for t in runs:
+        label = variants.get(t.summary.session_id)
+        if label is not None:
+            tally = seen.setdefault(label, [0, 0])
+            tally[0] += t.summary.end_state == semconv.END_FAIL
+            tally[1] += 1
+    flaky = {v: (f, n) for v, (f, n) in seen.items() if 0 < f < n}
+    failing = {v: n for v, (f, n) in seen.items() if f == n}
+    return flaky, failing
+
+
+def variants_of(records: Iterable[SpanRecord]) -> dict[str, str]:
+    """Session id -> variant label, from the roots of variation runs (``agentops.variant``)."""
+    out: dict[str, str] = {}
+    for r in records:
+        label = r.attributes.get(semconv.VARIANT)
+        if isinstance(label, str) and r.session_id is not None and is_session_root(r):
+            out[r.session_id] = label
+    return out
+
+
 def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None = None,
-                  min_sessions: int = 1, allow_unpriced: bool = False) -> GateResult:
+                  min_sessions: int = 1, allow_unpriced: bool = False, confidence: float | None = None,
+                  unseen: Sequence[str] = (), require_complete: bool = False,
+                  variants: Mapping[str, str] | None = None) -> GateResult:
     """Apply the bounds to top-level sessions (nested sessions are part of their parent's run; a trace
-    without a session.id is a run of its own)."""
+    without a session.id is a run of its own).
+
+    ``unseen`` is what the source says it could not show; with ``require_complete`` it makes the verdict
+    INSUFFICIENT DATA. ``variants`` maps session ids of variation runs to their variant's label.
+    """
     runs = top_level(timelines)
     n = len(runs)
     failed = [t.summary.session_id for t in runs if t.summary.end_state == semconv.END_FAIL]
     rate = len(failed) / n if n else None
     costs = [t.summary.cost_usd for t in runs]
-    broken = []
-    if n < min_sessions:
-        broken.append(f"only {_plural(n, 'session')} found, need at least {min_sessions}")
-    if rate is not None and rate > max_failure_rate:
-        broken.append(f"failure rate {rate:.1%} > {max_failure_rate:.1%}")
+    broken, undecided, interval = judge_rate(len(failed), n, max_failure_rate=max_failure_rate,
+                                             confidence=confidence, min_sessions=min_sessions)
+    if unseen and require_complete:
+        undecided.append("the source did not show every session of the window (--require-complete)")
+    flaky, failing = variant_outcomes(runs, variants or {})
     over: list[str] = []
     incomplete: list[str] = []
     gaps: dict[str, list[str]] = {}
@@ -100,6 +186,9 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
         mean_cost=sum(costs) / n if n else None, over_cost=over, broken=broken, failed_sessions=failed,
         incomplete_cost=incomplete, cost_gaps=gaps, allow_unpriced=allow_unpriced,
         max_failure_rate=max_failure_rate, max_cost_per_session=max_cost, min_sessions=min_sessions,
+        interval=interval, interval_confidence=confidence if confidence is not None else REPORTED_CONFIDENCE,
+        confidence=confidence, undecided=undecided, unseen=list(unseen), require_complete=require_complete,
+        flaky_variants=flaky, failing_variants=failing,
     )
 
 
@@ -112,14 +201,32 @@ def report_doc(result: GateResult) -> dict[str, Any]:
         "max_cost_per_session": result.max_cost_per_session, "over_cost": result.over_cost,
         "incomplete_cost": result.incomplete_cost, "cost_gaps": result.cost_gaps,
         "allow_unpriced": result.allow_unpriced, "failed_sessions": result.failed_sessions,
-        "broken": result.broken,
+        "broken": result.broken, "verdict": result.verdict, "undecided": result.undecided,
+        "interval": list(result.interval) if result.interval else None,
+        "interval_confidence": result.interval_confidence, "confidence": result.confidence,
+        "min_sessions": result.min_sessions, "unseen": result.unseen, "complete": not result.unseen,
+        "flaky_variants": {k: {"failed": f, "runs": n} for k, (f, n) in result.flaky_variants.items()},
+        "failing_variants": {k: {"failed": n, "runs": n} for k, n in result.failing_variants.items()},
     }
 
 
 def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None) -> list[str]:
     """The figures, the sessions behind each broken bound, and the verdict (the last line)."""
     rate = "n/a" if result.failure_rate is None else f"{result.failure_rate:.1%}"
-    lines = [f"Failed: {result.failures}/{result.sessions} = {rate} (max {result.max_failure_rate:.1%})"]
+    ci = "" if result.interval is None else (
+        f"; {result.interval_confidence:.0%} interval {_pct(result.interval[0])}–{_pct(result.interval[1])}"
+        + (" (decides)" if result.confidence is not None else ""))
+    lines = [f"Failed: {result.failures}/{result.sessions} = {rate} (max {result.max_failure_rate:.1%}){ci}"]
+    if result.unseen:
+        lines.append("Not seen" + (" (the verdict needs every session: --require-complete)"
+                                   if result.require_complete else " (judged on what was seen)") + ":")
+        lines.extend(f"  {gap}" for gap in result.unseen[:_SHOWN])
+    if result.flaky_variants:
+        lines.append("Flaky variants (passed and failed across repetitions):")
+        lines.extend(f"  {v}  failed {f} of {n}" for v, (f, n) in sorted(result.flaky_variants.items()))
+    if result.failing_variants:
+        lines.append("Consistently failing variants:")
+        lines.extend(f"  {v}  failed {n} of {n}" for v, n in sorted(result.failing_variants.items()))
     if result.max_cost is not None:
         bound = ("" if result.max_cost_per_session is None
                  else f" (bound {fmt.money(result.max_cost_per_session)})")
@@ -143,5 +250,10 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
             lines.extend(f"  {sid}: {gap}" for gap in result.cost_gaps.get(sid, ())[:5])
         if len(result.incomplete_cost) > _SHOWN:
             lines.append(f"  … {len(result.incomplete_cost) - _SHOWN} more")
-    lines.append("PASS" if result.ok else "FAIL: " + "; ".join(result.broken))
+    if result.broken:
+        lines.append("FAIL: " + "; ".join(result.broken + result.undecided))
+    elif result.undecided:
+        lines.append("INSUFFICIENT DATA: " + "; ".join(result.undecided))
+    else:
+        lines.append("PASS")
     return lines

@@ -160,6 +160,17 @@ SESSION_FAILED_SPAN_ID: Final = "agentops.session.failed_span_id"
 SESSION_FAILED_SPAN_NAME: Final = "agentops.session.failed_span_name"
 SESSION_PARENT_ID: Final = "agentops.session.parent_id"
 """On a nested session's root: the enclosing session's id (nesting survives a new_trace split)."""
+RUN_ID: Final = "agentops.run.id"
+"""The CI run a session belongs to (a resource attribute of our provider, and on every session root so
+it survives a provider we did not build): ``gate --run`` / ``--this-run`` judge exactly these sessions.
+Ours rather than ``cicd.pipeline.run.id``: it may be composite (GitHub's run id and attempt) or chosen
+by the user (``AGENTOPS_OTEL_RUN_ID``)."""
+RUN_SYSTEM: Final = "agentops.run.system"
+"""Which CI system the run id came from: ``github_actions``, ``gitlab``, ``jenkins``, ``buildkite``,
+``circleci``, ``azure_pipelines``, ``travis``, ``ci`` (a generic ``BUILD_ID``) or ``custom``."""
+VARIANT: Final = "agentops.variant"
+"""On a variation run's session root: which input it ran (its label), so a gate over many runs can tell
+a flaky variant (passes and fails across repetitions) from one that always fails."""
 COST_USD: Final = "agentops.cost.usd"
 """USD cost of one LLM call; absent when the model has no known price."""
 ACTION_TYPE: Final = "agentops.action.type"
@@ -229,6 +240,21 @@ ENV_SOURCE_HEADERS: Final = "AGENTOPS_OTEL_SOURCE_HEADERS"
 ENV_EXIT_TIMEOUT_MILLIS: Final = "AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS"
 """How long exit (``shutdown()``, interpreter exit, SIGTERM, end of a pytest run) waits for the backend
 before writing what is left to the local file. Milliseconds, like the ``OTEL_*`` timeouts."""
+
+ENV_RUN_ID: Final = "AGENTOPS_OTEL_RUN_ID"
+"""The run id sessions carry (``agentops.run.id``); wins over the CI system's own variables."""
+ENV_CI_RUN_VARIABLES: Final = (
+    ("github_actions", ("GITHUB_RUN_ID",)),
+    ("gitlab", ("CI_PIPELINE_ID",)),
+    ("buildkite", ("BUILDKITE_BUILD_ID",)),
+    ("circleci", ("CIRCLE_WORKFLOW_ID",)),
+    ("azure_pipelines", ("BUILD_BUILDID",)),
+    ("travis", ("TRAVIS_BUILD_ID",)),
+    ("jenkins", ("BUILD_TAG", "BUILD_ID", "BUILD_NUMBER")),
+)
+"""Where each CI system keeps its run id, checked in this order after ``AGENTOPS_OTEL_RUN_ID``
+(GitHub's ``GITHUB_RUN_ATTEMPT`` is appended; Jenkins needs ``JENKINS_URL`` set, else a bare
+``BUILD_ID`` counts as system ``ci``)."""
 
 # --- set by readers, never on the wire ----------------------------------------------------------
 READ_PARTIAL: Final = "agentops.read.partial"

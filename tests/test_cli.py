@@ -294,11 +294,11 @@ def test_gate_cost_bound(traces: Path) -> None:
 
 
 def test_gate_min_sessions_and_window(traces: Path) -> None:
-    """Sessions outside --since/--until don't count, and too few sessions break the gate."""
+    """Sessions outside --since/--until don't count, and too few sessions are INSUFFICIENT DATA (exit 3)."""
     window = ("--since", "3h", "--until", "2h")
     code, out, _ = run("gate", "--source", str(traces), *window, "--max-failure-rate", "0.05")
-    assert code == 1
-    assert "only 0 sessions found, need at least 1" in out
+    assert code == 3
+    assert out.splitlines()[-1] == "INSUFFICIENT DATA: only 0 sessions found, need at least 1"
     code, _, _ = run("gate", "--source", str(traces), *window, "--max-failure-rate", "0.05", "--min-sessions", "0")
     assert code == 0
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import ReadError, TraceNotFound
 from agentops_otel.read._http import norm_trace_id, parse_headers
+from agentops_otel.read._paging import Coverage
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read._time import TimeArg, to_ns
 
@@ -51,7 +53,36 @@ class Source(Protocol):
         most recent first)."""
         ...
 
+    def scan(self, query: Query) -> Scan:
+        """Every session of the query's window, or as many as the source could show and what it could not."""
+        ...
+
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a gate judges: the sessions whose root starts in the window and matches every filter."""
+
+    since: TimeArg = None
+    until: TimeArg = None
+    service: str | None = None
+    tags: Sequence[str] = ()
+    run: str | None = None
+    """Only sessions of this CI run (``agentops.run.id`` on the root or its resource)."""
+    page: int = _SEARCH_DEPTH
+    """Traces per backend request (a backend caps each search; the gate pages through the window)."""
+    limit: int | None = None
+    """Stop after this many sessions (what is left is reported as not seen)."""
+
+
+@dataclass
+class Scan:
+    """The spans of the sessions found, and what the source could not show (empty: it saw everything)."""
+
+    records: list[SpanRecord]
+    unseen: list[str] = field(default_factory=list)
+    requests: int = 0
 
 
 # --- shared selection logic -------------------------------------------------------------------
@@ -59,19 +90,22 @@ class _RootFilter:
     """The search filters, applied to a session's root span."""
 
     def __init__(self, since: TimeArg, until: TimeArg, service: str | None, tags: Sequence[str] | None,
-                 state: str | None) -> None:
+                 state: str | None, run: str | None = None) -> None:
         self.since = to_ns(since)
         self.until = to_ns(until)
         self.service = service
         self.tags = frozenset(tags or ())
         self.state = state
+        self.run = run
 
     @property
     def empty(self) -> bool:
         return (self.since is None and self.until is None and self.service is None and not self.tags
-                and self.state is None)
+                and self.state is None and self.run is None)
 
     def matches(self, root: SpanRecord) -> bool:
+        if self.run is not None and root.attributes.get(sc.RUN_ID, root.resource.get(sc.RUN_ID)) != self.run:
+            return False
         if self.since is not None and root.start_ns < self.since:
             return False
         if self.until is not None and root.start_ns > self.until:
@@ -156,7 +190,7 @@ def _select(index: _Index, flt: _RootFilter, limit: int | None) -> tuple[set[str
     # A session whose root never arrived is still a session: its earliest span stands in, and
     # matches only the filters a span without the root's attributes can meet. So is a trace
     # without any session.id (another instrumentation's app).
-    stand_ins = flt.state is None and not flt.tags
+    stand_ins = flt.state is None and not flt.tags and flt.run is None
     matched = [r for r in index.roots.values() if flt.matches(r)]
     if stand_ins:
         matched += [r for sid, r in index.first.items() if sid not in index.roots and flt.matches(r)]
@@ -231,6 +265,14 @@ class FileSource:
             if keep(r):
                 yield r
 
+    def scan(self, query: Query) -> Scan:
+        index = _Index()
+        for r in self._stream():
+            index.add(r)
+        flt = _RootFilter(query.since, query.until, query.service, query.tags, None, query.run)
+        keep = index.keep(*_select(index, flt, query.limit))
+        return Scan([r for r in self._stream() if keep(r)])
+
     def close(self) -> None:
         pass
 
@@ -272,6 +314,15 @@ class JaegerSource:
         depth = max(limit or _SEARCH_DEPTH, 1)
         found = self.reader.search(service=service, since=since, until=until, attributes=attrs, limit=depth)
         yield from _search_in(found, since, until, service, tags, state, limit)
+
+    def scan(self, query: Query) -> Scan:
+        attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
+        if query.run is not None:
+            attrs[sc.RUN_ID] = query.run  # Jaeger matches span and resource attributes alike
+        coverage = Coverage()
+        found = self.reader.scan(query.service, query.since, query.until, attrs, page=query.page,
+                                 coverage=coverage, max_traces=query.limit)
+        return _scanned(found, query, coverage)
 
     def close(self) -> None:
         self.reader.close()
@@ -316,8 +367,25 @@ class TempoSource:
                                    limit=max(limit or _SEARCH_DEPTH, 1))
         yield from _search_in(found, since, until, service, tags, state, limit)
 
+    def scan(self, query: Query) -> Scan:
+        conds = [f'span."{sc.GEN_AI_OPERATION_NAME}" = "{sc.OP_INVOKE_AGENT}"']
+        if query.service is not None:
+            conds.append(f"resource.service.name = {_traceql_string(query.service)}")
+        if query.run is not None:
+            conds.append(f".{sc.RUN_ID} = {_traceql_string(query.run)}")  # unscoped: span or resource
+        coverage = Coverage()
+        found = self.reader.scan("{ " + " && ".join(conds) + " }", query.since, query.until, page=query.page,
+                                 coverage=coverage, max_traces=query.limit)
+        return _scanned(found, query, coverage)
+
     def close(self) -> None:
         self.reader.close()
+
+
+def _scanned(found: list[SpanRecord], query: Query, coverage: Coverage) -> Scan:
+    records = list(_search_in(found, query.since, query.until, query.service, query.tags, None, None,
+                              query.run))
+    return Scan(records, coverage.unseen, coverage.requests)
 
 
 def _traceql_string(value: str) -> str:
@@ -336,13 +404,14 @@ def _dedup(records: list[SpanRecord]) -> list[SpanRecord]:
 
 
 def _search_in(found: list[SpanRecord], since: TimeArg, until: TimeArg, service: str | None,
-               tags: Sequence[str] | None, state: str | None, limit: int | None) -> Iterator[SpanRecord]:
+               tags: Sequence[str] | None, state: str | None, limit: int | None,
+               run: str | None = None) -> Iterator[SpanRecord]:
     """The backend pre-filtered by what it can; the exact filters apply to the roots here."""
     index = _Index()
     records = _dedup(found)
     for r in records:
         index.add(r)
-    keep = index.keep(*_select(index, _RootFilter(since, until, service, tags, state), limit))
+    keep = index.keep(*_select(index, _RootFilter(since, until, service, tags, state, run), limit))
     for r in records:
         if keep(r):
             yield r
@@ -384,4 +453,4 @@ def open_source(uri: str, *, timeout: float = 10.0, headers: Mapping[str, str] |
     return FileSource(text)
 
 
-__all__ = ["FileSource", "JaegerSource", "Source", "TempoSource", "open_source"]
+__all__ = ["FileSource", "JaegerSource", "Query", "Scan", "Source", "TempoSource", "open_source"]

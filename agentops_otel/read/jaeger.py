@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
 from agentops_otel.read._http import HttpReader, norm_trace_id
+from agentops_otel.read._paging import Coverage, Load, page_window
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read._time import TimeArg, rfc3339, window
 
@@ -36,6 +37,39 @@ class JaegerReader(HttpReader):
             raise TraceNotFound(f"Jaeger at {self.base_url} has no trace {tid}")
         return records
 
+    def _search_once(self, svc: str, start: str, end: str, attributes: Mapping[str, str] | None, limit: int,
+                     operation: str | None = None) -> list[SpanRecord]:
+        params: dict[str, str | int] = {
+            "query.service_name": svc,
+            "query.start_time_min": start,
+            "query.start_time_max": end,
+            "query.search_depth": limit,
+            "query.num_traces": limit,
+        }
+        if operation:
+            params["query.operation_name"] = operation
+        if attributes:
+            params["query.attributes"] = json.dumps(
+                {str(k): str(v) for k, v in attributes.items()}, separators=(",", ":"))
+        resp = self._http.get("/api/v3/traces", params)
+        if resp is None:
+            return []  # 404: nothing matched in this service
+        return self._decode(resp.content, f"search in {svc!r}")
+
+    def scan(self, service: str | None, since: TimeArg, until: TimeArg, attributes: Mapping[str, str] | None,
+             *, page: int, coverage: Coverage, max_traces: int | None = None) -> list[SpanRecord]:
+        """Every trace of the window matching the filters, paged (see :mod:`._paging`) per service."""
+        start, end = window(since, until, DEFAULT_LOOKBACK)
+        out: list[SpanRecord] = []
+        for svc in [service] if service else self.services():
+            def fetch(lo: int, hi: int, limit: int, svc: str = svc) -> tuple[int, Load]:
+                found = self._search_once(svc, _rfc3339_us(lo), _rfc3339_us(hi), attributes, limit)
+                return len({r.trace_id for r in found}), lambda _skip: found
+
+            out.extend(page_window(fetch, _micros(start), _micros(end), page=page, per_second=1_000_000,
+                                   coverage=coverage, what=f"Jaeger service {svc!r}", max_traces=max_traces))
+        return out
+
     def search(
         self,
         service: str | None = None,
@@ -55,22 +89,7 @@ class JaegerReader(HttpReader):
         seen: set[tuple[str, str]] = set()
         out: list[SpanRecord] = []
         for svc in services:
-            params: dict[str, str | int] = {
-                "query.service_name": svc,
-                "query.start_time_min": rfc3339(start),
-                "query.start_time_max": rfc3339(end),
-                "query.search_depth": limit,
-                "query.num_traces": limit,
-            }
-            if operation:
-                params["query.operation_name"] = operation
-            if attributes:
-                params["query.attributes"] = json.dumps(
-                    {str(k): str(v) for k, v in attributes.items()}, separators=(",", ":"))
-            resp = self._http.get("/api/v3/traces", params)
-            if resp is None:
-                continue  # 404: nothing matched in this service
-            for rec in self._decode(resp.content, f"search in {svc!r}"):
+            for rec in self._search_once(svc, rfc3339(start), rfc3339(end), attributes, limit, operation):
                 key = (rec.trace_id, rec.span_id)
                 if key not in seen:
                     seen.add(key)
@@ -90,5 +109,15 @@ class JaegerReader(HttpReader):
             raise MalformedPayload(f"Jaeger at {self.base_url}: unexpected services answer {body!r:.200}")
         return sorted(str(s) for s in services)
 
+
+def _micros(dt: datetime) -> int:
+    return (dt - _EPOCH) // timedelta(microseconds=1)
+
+
+def _rfc3339_us(micros: int) -> str:
+    return rfc3339(_EPOCH + timedelta(microseconds=micros))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 __all__ = ["DEFAULT_LOOKBACK", "JaegerReader"]

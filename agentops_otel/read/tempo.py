@@ -20,6 +20,7 @@ import msgspec
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
 from agentops_otel.read._http import HttpReader, norm_trace_id
+from agentops_otel.read._paging import Coverage, Load, page_window
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read._time import TimeArg, to_ns, window
 
@@ -85,6 +86,53 @@ class TempoReader(HttpReader):
             records = mark_partial(records, why)
         return records
 
+    def _ids(self, traceql: str, start_s: int, end_s: int, limit: int) -> list[str]:
+        """Trace ids (zero-padded) the TraceQL query finds starting in ``[start_s, end_s)``."""
+        resp = self._http.get("/api/search", {"q": traceql, "start": start_s, "end": end_s, "limit": limit})
+        if resp is None:
+            return []
+        body = self._json(resp, "search answer")
+        traces = body.get("traces") if isinstance(body, dict) else None
+        if traces is None:
+            return []
+        if not isinstance(traces, list):
+            raise MalformedPayload(f"Tempo at {self.base_url}: unexpected search answer {body!r:.200}")
+        ids: list[str] = []
+        for t in traces:
+            tid = t.get("traceID") if isinstance(t, dict) else None
+            if not isinstance(tid, str):
+                raise MalformedPayload(f"Tempo at {self.base_url}: search result without traceID: {t!r:.200}")
+            ids.append(norm_trace_id(tid))
+        return ids
+
+    def _load(self, ids: list[str], start_s: int, last_s: int, skip: set[str]) -> list[SpanRecord]:
+        """The traces, each asked for with the search's window (``trace()`` makes ``last_s`` inclusive)."""
+        out: list[SpanRecord] = []
+        for tid in ids:
+            if tid in skip:
+                continue
+            try:
+                out.extend(self.trace(tid, since=start_s, until=last_s))
+            except TraceNotFound:
+                continue  # listed by the search index but already gone from storage
+        return out
+
+    def scan(self, traceql: str, since: TimeArg, until: TimeArg, *, page: int, coverage: Coverage,
+             max_traces: int | None = None) -> list[SpanRecord]:
+        """Every trace of the window the query matches, paged by time (see :mod:`._paging`).
+
+        Tempo's search takes whole seconds: a second holding more than ``page`` matching traces is asked
+        again with up to 16 times the limit before it is reported as not fully seen.
+        """
+        start, end = window(since, until, DEFAULT_LOOKBACK)
+
+        def fetch(lo: int, hi: int, limit: int) -> tuple[int, Load]:
+            ids = self._ids(traceql, lo, hi + 1, limit)
+            return len(ids), lambda skip: self._load(ids, lo, hi, skip)
+
+        return page_window(fetch, int(start.timestamp()), int(end.timestamp()), page=page, per_second=1,
+                           coverage=coverage, what=f"Tempo {traceql}", max_page=page * 16, max_traces=max_traces)
+
     def search(
         self,
         traceql: str = "{}",
@@ -94,27 +142,8 @@ class TempoReader(HttpReader):
     ) -> list[SpanRecord]:
         """All spans of the traces the TraceQL query matches (each fetched whole, in the same window)."""
         start, end = window(since, until, DEFAULT_LOOKBACK)
-        params = {"q": traceql, "start": int(start.timestamp()), "end": int(end.timestamp()) + 1,
-                  "limit": limit}
-        resp = self._http.get("/api/search", params)
-        if resp is None:
-            return []
-        body = self._json(resp, "search answer")
-        traces = body.get("traces") if isinstance(body, dict) else None
-        if traces is None:
-            return []
-        if not isinstance(traces, list):
-            raise MalformedPayload(f"Tempo at {self.base_url}: unexpected search answer {body!r:.200}")
-        out: list[SpanRecord] = []
-        for t in traces:
-            tid = t.get("traceID") if isinstance(t, dict) else None
-            if not isinstance(tid, str):
-                raise MalformedPayload(f"Tempo at {self.base_url}: search result without traceID: {t!r:.200}")
-            try:
-                out.extend(self.trace(tid, since=start, until=end))
-            except TraceNotFound:
-                continue  # listed by the search index but already gone from storage
-        return out
+        lo, hi = int(start.timestamp()), int(end.timestamp())
+        return self._load(self._ids(traceql, lo, hi + 1, limit), lo, hi, set())
 
 
 def mark_partial(records: list[SpanRecord], why: str) -> list[SpanRecord]:

@@ -12,6 +12,7 @@ from opentelemetry.trace import Link, SpanKind
 
 from .. import config, export, semconv
 from .._guard import fault_point, guard
+from ..ci_run import run_attributes
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._context import current_session
 from ._local import local_tracer, not_exported_reason, why_not_recorded
@@ -68,6 +69,9 @@ def start_session(
             semconv.GEN_AI_AGENT_NAME: session.name,
             semconv.SESSION_NAME: session.name,
             semconv.TAGS: session.tags,
+            # Also on the root, not only our resource: a provider the user built has a resource we
+            # cannot change, and the gate must find the run's sessions either way.
+            **run_attributes(),
         }
         if conversation_id:
             # The user's conversation only: the conventions say never to generate one (session.id is ours).
