@@ -9,9 +9,10 @@ every slice it keeps is one the backend answered completely. A slice it cannot n
 ``limit`` traces start within the backend's time resolution) is asked again with a larger limit, and
 if still full its traces are kept and the window is reported as not fully seen.
 
-Times are integers in the backend's resolution (Jaeger: microseconds, Tempo: seconds) with both ends
-inclusive; consecutive slices share their boundary unit so nothing between them is skipped when a
-backend truncates, and the traces read twice there are dropped.
+Times are integers in the backend's resolution (Jaeger: microseconds, Tempo: seconds); a slice
+``[lo, hi]`` holds every instant from the start of unit ``lo`` to the end of unit ``hi`` (each fetch
+asks for exactly that), so consecutive slices neither overlap nor leave a gap. A trace found twice
+(a backend that matches a trace by any of its spans) is kept once.
 """
 
 from __future__ import annotations
@@ -49,27 +50,29 @@ def page_window(fetch: Fetch, start: int, end: int, *, page: int, per_second: in
                 what: str, max_page: int | None = None, max_traces: int | None = None) -> list[SpanRecord]:
     """Spans of every trace ``fetch`` finds in ``[start, end]`` (units of 1/``per_second`` s), newest first.
 
-    ``max_page`` lets a slice one unit wide be asked again with up to that many traces; ``max_traces``
-    stops early (what is left is reported unseen).
+    ``fetch(lo, hi, limit)`` must cover all of units ``lo`` to ``hi``. ``max_page`` lets a slice one unit
+    wide be asked again with up to that many traces; ``max_traces`` stops early (the rest is reported unseen).
     """
     page = max(1, page)
     out: list[SpanRecord] = []
     taken: set[str] = set()
-    hi, width, limit = end, max(1, end - start), page
+    gaps: list[tuple[int, int, int]] = []
+    hi, width, limit = end, end - start, page
     while True:
         lo = max(start, hi - width)
         traces, load = fetch(lo, hi, limit)
         coverage.requests += 1
         if traces >= limit:
-            if hi - lo > 1:
-                width = max(1, (hi - lo) // 2)  # too many in this slice: claim nothing, ask a narrower one
+            if hi > lo:
+                width = (hi - lo) // 2  # too many in this slice: claim nothing, ask a narrower one
                 continue
             if max_page is not None and limit < max_page:
                 limit = min(max_page, limit * 4)
                 continue
-            coverage.unseen.append(f"{what}: saw {traces} of more than {traces - 1} traces starting between "
-                                   f"{_when(lo, per_second)} and {_when(hi + 1, per_second)} (the backend's search "
-                                   f"limit, and the window cannot be narrower)")
+            if gaps and gaps[-1][0] == hi + 1:  # next to the last gap: one gap, not two
+                gaps[-1] = (lo, gaps[-1][1], max(traces, gaps[-1][2]))
+            else:
+                gaps.append((lo, hi, traces))
         records = [r for r in load(taken) if r.trace_id not in taken]
         taken.update(r.trace_id for r in records)
         out.extend(records)
@@ -80,7 +83,11 @@ def page_window(fetch: Fetch, start: int, end: int, *, page: int, per_second: in
                                    f"between {_when(start, per_second)} and {_when(lo, per_second)} not read")
             break
         # Aim the next slice at half a page, judging by this one's density.
-        width = max(1, min(width * 4, max(width // 2, width * page // max(2 * traces, 1))))
-        hi, limit = lo, page
+        base = max(width, 1)
+        width = min(base * 4, max(base // 2, base * page // max(2 * traces, 1)))
+        hi, limit = lo - 1, page
+    coverage.unseen[:0] = [f"{what}: saw {n} of at least {n} traces starting between {_when(lo, per_second)} and "
+                           f"{_when(hi + 1, per_second)} (the search limit, in a window that cannot be narrowed): "
+                           "the rest were not seen" for lo, hi, n in gaps]
     coverage.traces += len(taken)
     return out

@@ -63,7 +63,9 @@ class JaegerReader(HttpReader):
         out: list[SpanRecord] = []
         for svc in [service] if service else self.services():
             def fetch(lo: int, hi: int, limit: int, svc: str = svc) -> tuple[int, Load]:
-                found = self._search_once(svc, _rfc3339_us(lo), _rfc3339_us(hi), attributes, limit)
+                # Through the last nanosecond of microsecond ``hi``: slices meet without a gap.
+                found = self._search_once(svc, _rfc3339_us(lo), _rfc3339_us(hi).replace("Z", "999Z"), attributes,
+                                          limit)
                 return len({r.trace_id for r in found}), lambda _skip: found
 
             out.extend(page_window(fetch, _micros(start), _micros(end), page=page, per_second=1_000_000,

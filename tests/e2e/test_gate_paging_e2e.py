@@ -1,0 +1,106 @@
+"""The run-scoped gate over the real Jaeger: more sessions than one search returns, two runs in one store.
+
+Jaeger answers a search with at most ``num_traces`` traces; the gate pages through the window and
+counts every session of the run, or says what it could not see and, with ``--require-complete``,
+refuses to pass.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from _backends import JaegerBackend
+
+from agentops_otel import semconv as sc
+from agentops_otel.cli import main as cli_main
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+AGENT = """
+import sys
+import agentops_otel as agentops
+
+agentops.init()
+failures, total = int(sys.argv[1]), int(sys.argv[2])
+for i in range(total):
+    s = agentops.start_session("paged-agent", tags=["ci"])
+    s.end("Fail" if i < failures else "Success", "planted" if i < failures else None)
+agentops.shutdown()
+"""
+
+
+def _record(jaeger: JaegerBackend, service: str, run: str, failures: int, total: int) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_", "GITHUB_"))}
+    env.update(PYTHONPATH=str(ROOT), OTEL_SERVICE_NAME=service, OTEL_EXPORTER_OTLP_ENDPOINT=jaeger.otlp_http_endpoint,
+               OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf", AGENTOPS_OTEL_RUN_ID=run)
+    subprocess.run([sys.executable, "-c", AGENT, str(failures), str(total)], env=env, check=True, timeout=300)
+
+
+def _gate(jaeger: JaegerBackend, *args: str) -> tuple[int, dict[str, Any]]:
+    out = io.StringIO()
+    code = cli_main(["gate", "--source", f"jaeger://{jaeger.query_url.removeprefix('http://')}", "--json", *args],
+                    stdout=out, stderr=io.StringIO())
+    return code, json.loads(out.getvalue())
+
+
+def _settled(jaeger: JaegerBackend, expect: int, *args: str) -> tuple[int, dict[str, Any]]:
+    """The gate's answer once Jaeger has stored every session (its batch is asynchronous)."""
+    deadline = time.monotonic() + 60
+    while True:
+        code, doc = _gate(jaeger, *args)
+        if doc["sessions"] >= expect or time.monotonic() > deadline:
+            return code, doc
+        time.sleep(1)
+
+
+def test_the_gate_pages_through_every_session_of_its_run(jaeger: JaegerBackend) -> None:
+    """130 sessions of one run, read 40 traces per request, all counted; the other run's 20 failures are not."""
+    service = f"paged-{uuid.uuid4().hex[:8]}"
+    _record(jaeger, service, "run-A", failures=7, total=130)
+    _record(jaeger, service, "run-B", failures=20, total=20)
+    code, doc = _settled(jaeger, 130, "--service", service, "--run", "run-A", "--page-size", "40",
+                         "--max-failure-rate", "0.1", "--require-complete")
+    assert (doc["sessions"], doc["failures"], doc["complete"], doc["run"]) == (130, 7, True, "run-A")
+    assert code == 0 and doc["verdict"] == "PASS"
+    code, doc = _gate(jaeger, "--service", service, "--run", "run-B", "--page-size", "40", "--max-failure-rate", "0.1")
+    assert (code, doc["sessions"], doc["failures"]) == (1, 20, 20)
+
+
+def _root(trace_id: str, span_id: str, start_ns: int, run: str) -> dict[str, Any]:
+    attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT, sc.SESSION_ID: f"same-{trace_id[:8]}",
+             sc.SESSION_END_STATE: sc.END_SUCCESS, sc.RUN_ID: run}
+    return {"traceId": trace_id, "spanId": span_id, "name": "invoke_agent same", "kind": 1,
+            "startTimeUnixNano": str(start_ns), "endTimeUnixNano": str(start_ns + 1_000_000),
+            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()]}
+
+
+def test_what_the_search_cap_hides_is_reported_and_fails_closed(jaeger: JaegerBackend) -> None:
+    """12 sessions starting in the same microsecond, 5 per request: the gate says what it could not see,
+    and --require-complete makes that INSUFFICIENT DATA (exit 3) instead of a pass on 5 of them."""
+    service = f"same-instant-{uuid.uuid4().hex[:8]}"
+    start = (time.time_ns() - 60_000_000_000) // 1000 * 1000
+    spans = [_root(uuid.uuid4().hex, uuid.uuid4().hex[:16], start, "run-C") for _ in range(12)]
+    body = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name",
+                                                            "value": {"stringValue": service}}]},
+                               "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}]}]}
+    httpx.post(jaeger.otlp_http_traces_url, json=body, timeout=10).raise_for_status()
+    args = ("--service", service, "--run", "run-C", "--page-size", "5", "--max-failure-rate", "0.1")
+    _settled(jaeger, 5, *args)
+    time.sleep(1)
+    code, doc = _gate(jaeger, *args)
+    assert (code, doc["sessions"], doc["complete"], doc["verdict"]) == (0, 5, False, "PASS")
+    (gap,) = doc["unseen"]
+    assert f"Jaeger service {service!r}: saw 5 of at least 5 traces starting between" in gap
+    code, doc = _gate(jaeger, *args, "--require-complete")
+    assert (code, doc["verdict"]) == (3, "INSUFFICIENT DATA")
