@@ -10,7 +10,8 @@ test's fixtures are set up and ends after they are torn down, so an agent starte
 the test is nested in it: its spans, cost and errors count for the test, and the failure report can
 show the whole story. The end state mirrors the outcome (``Fail`` for a failure or an error,
 ``Indeterminate`` for a skip, ``Success`` otherwise), which is what a CI gate on the session failure
-rate then reads from the backend.
+rate then reads from the backend. The outcome (and the ``agent_cost_limit`` marker's verdict) is also
+recorded on the session as a ``gen_ai.evaluation.result`` event (see ``testing._verdicts``).
 """
 
 from __future__ import annotations
@@ -130,10 +131,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     run = item.stash.get(_RUN, None)
     marker = item.get_closest_marker(MARKER)
     if run is not None and marker is not None:
+        from agentops_otel.testing._verdicts import record_verdict
+
         problems = _limit_problems(run.session, marker)
+        record_verdict(run.session, MARKER, problems is None,
+                       problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(marker)})")
         if problems:
             pytest.fail(problems, pytrace=False)
     return result
+
+
+def _limits_text(marker: pytest.Mark) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in marker.kwargs.items())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -235,8 +244,15 @@ def _crash(report: pytest.TestReport) -> str:
     return _QUALIFIED.sub(r"\1", first)[:_REASON_CHARS]
 
 
+_VERDICTS = {semconv.END_SUCCESS: True, semconv.END_FAIL: False, semconv.END_INDETERMINATE: None}
+
+
 def _end(run: _TestRun, state: str, reason: str | None) -> None:
     if not run.session.ended:
+        from agentops_otel.testing._verdicts import record_verdict
+
+        # The outcome as a verdict on the root, while it can still take events.
+        record_verdict(run.session, semconv.EVAL_NAME_PYTEST, _VERDICTS[state], reason or "test passed")
         with guard("pytest_plugin.end_session"):
             run.session.end(state, reason)
             # get_session() falls back to the last session ended in this context; the next test must

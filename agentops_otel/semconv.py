@@ -71,6 +71,8 @@ GEN_AI_EVALUATION_EXPLANATION: Final = "gen_ai.evaluation.explanation"
 EVAL_PASS: Final = "pass"
 EVAL_FAIL: Final = "fail"
 EVAL_SKIP: Final = "skip"
+EVAL_NAME_PYTEST: Final = "pytest"
+"""``gen_ai.evaluation.name`` of a test's outcome, recorded by the pytest plugin on the test's session."""
 
 # OpenAI refinement of the inference span (docs/gen-ai/openai.md)
 OPENAI_API_TYPE: Final = "openai.api.type"
@@ -201,6 +203,9 @@ SPAN_SESSION: Final = "invoke_agent"
 SPAN_TOOL: Final = "execute_tool"
 SPAN_ACTION: Final = "action"
 SPAN_ERROR: Final = "error"
+SPAN_EVALUATION: Final = "evaluation"
+"""``evaluation {name}``: carries a verdict made after its session's root span ended (frozen), as a
+child of that root; the reassembler folds it into the session's verdicts instead of showing a step."""
 
 # --- end states --------------------------------------------------------------------------------
 END_SUCCESS: Final = "Success"

@@ -24,8 +24,10 @@ from agentops_otel import genai_content, genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._record import SpanEventRecord
 
-StepKind = Literal["llm", "tool", "action", "error", "session", "agent", "other"]
-"""``session`` is the root of a nested session; ``agent`` a foreign agent/chain/workflow span."""
+StepKind = Literal["llm", "tool", "action", "error", "session", "agent", "other", "evaluation"]
+"""``session`` is the root of a nested session; ``agent`` a foreign agent/chain/workflow span;
+``evaluation`` a verdict recorded after its session ended (the reassembler folds it into
+``SessionSummary.evaluations``: it never appears among a timeline's steps)."""
 
 StepStatus = Literal["ok", "error", "unset"]
 
@@ -279,6 +281,19 @@ class Step(msgspec.Struct, frozen=True, gc=False):
         }
 
 
+class Evaluation(msgspec.Struct, frozen=True, gc=False):
+    """A verdict on the session (an assertion, the test's outcome), from a ``gen_ai.evaluation.result`` event."""
+
+    name: str
+    label: str | None
+    """``pass`` / ``fail`` / ``skip`` for ours; another evaluator's own label otherwise."""
+    score: float | None
+    explanation: str | None
+    session_id: str | None = None
+    """The session it judged (a nested session's verdict also shows in the sessions around it)."""
+    time_ns: int = 0
+
+
 RUNNING_REASON: Final = "still running"
 """``end_reason`` of a session read while it runs (no end state yet): replays say "Running"."""
 
@@ -324,6 +339,8 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     """Why the backend returned only part of the session's trace (Tempo's ``PARTIAL``), else None."""
     issue_kinds: tuple[str, ...] = ()
     """One ``reassemble.Issue`` value per entry of ``issues``, for code that decides on them."""
+    evaluations: tuple[Evaluation, ...] = ()
+    """Verdicts recorded on this session and the sessions nested in it, in the order they were made."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):
@@ -373,6 +390,7 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
         summary["tags"] = list(self.summary.tags)
         summary["trace_ids"] = list(self.summary.trace_ids)
         summary["issues"] = list(self.summary.issues)
+        summary["evaluations"] = [msgspec.structs.asdict(e) for e in self.summary.evaluations]
         return {"summary": summary, "steps": [s.to_builtins() for s in self.steps]}
 
 
@@ -384,6 +402,7 @@ __all__ = [
     "FLAG_NO_SESSION",
     "FLAG_ORPHAN",
     "STEP_KINDS",
+    "Evaluation",
     "SessionSummary",
     "Step",
     "StepError",

@@ -56,6 +56,8 @@ def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
             return "action", tail, True
         if head == sc.SPAN_ERROR:
             return "error", tail, True
+        if head == sc.SPAN_EVALUATION:
+            return "evaluation", tail, True
     attrs = rec.attributes
     op = attrs.get(sc.GEN_AI_OPERATION_NAME)
     kind = _OP_KINDS.get(op) if isinstance(op, str) else None

@@ -18,6 +18,7 @@ from agentops_otel.reassemble._classify import (
 )
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.timeline import (
+    Evaluation,
     SessionSummary,
     Step,
     Timeline,
@@ -48,7 +49,7 @@ PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
 
 
 def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shifted: int,
-               shift_total: int) -> Timeline:
+               shift_total: int, nested_evaluations: tuple[Evaluation, ...] = ()) -> Timeline:
     root = sess.root
     issues: list[str] = []
     kinds: list[Issue] = []
@@ -87,8 +88,12 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     llm = tool = actions = errors = 0
     # An LLM step wrapping another is the same call seen by a second instrumentation: counted once.
     wrapping = genai_spans.wrappers((st.span_id, st.parent_span_id) for st in steps if st.kind == "llm")
+    verdict_spans: list[Step] = []
     for st in steps:
         k = st.kind
+        if k == "evaluation":
+            verdict_spans.append(st)
+            continue
         if k == "llm":
             if st.span_id in wrapping:
                 continue
@@ -100,6 +105,9 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         if k == "error" or (st.status == "error" and k != "session"):
             errors += 1  # a failed nested session is counted by its failed steps, as the live session does
 
+    if verdict_spans:
+        steps = [st for st in steps if st.kind != "evaluation"]
+    evaluations = _evaluations(None if sess.pseudo else sess.key, root, verdict_spans, nested_evaluations)
     cost = _as_float(attrs.get(sc.SESSION_COST_USD)) if root is not None else None
     cost_complete_attr = attrs.get(sc.SESSION_COST_COMPLETE) if root is not None else None
     tin = _as_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) if root is not None else None
@@ -175,9 +183,32 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         output_tokens=tout or 0,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
-        partial=partial,
+        partial=partial, evaluations=evaluations,
     )
     return Timeline(summary, tuple(steps))
+
+
+def _evaluations(session_id: str | None, root: SpanRecord | None, verdict_spans: list[Step],
+                 nested: tuple[Evaluation, ...]) -> tuple[Evaluation, ...]:
+    """Verdicts on the root (made while the session ran), on ``evaluation`` spans (made after it
+    ended) and those of nested sessions, in the order they were made."""
+    found: list[Evaluation] = []
+    events = list(root.events) if root is not None else []
+    for st in verdict_spans:
+        events.extend(st.events)
+    for ev in events:
+        if ev.name != sc.GEN_AI_EVALUATION_RESULT:
+            continue
+        a = ev.attributes
+        found.append(Evaluation(
+            name=_str(a.get(sc.GEN_AI_EVALUATION_NAME)) or "evaluation",
+            label=_str(a.get(sc.GEN_AI_EVALUATION_SCORE_LABEL)),
+            score=_as_float(a.get(sc.GEN_AI_EVALUATION_SCORE_VALUE)),
+            explanation=_str(a.get(sc.GEN_AI_EVALUATION_EXPLANATION)),
+            session_id=session_id, time_ns=ev.time_ns))
+    if not found and not nested:
+        return ()
+    return tuple(sorted((*found, *nested), key=lambda e: e.time_ns))
 
 
 def _partial(records: list[SpanRecord]) -> str | None:

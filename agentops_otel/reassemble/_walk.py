@@ -59,7 +59,8 @@ def _build(sess: _Session, built: dict[str, Timeline]) -> Timeline:
         # Some spans hang below a parent cycle and were never reached: cut the cycles, walk again.
         _cut_cycles(sess)
         steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
-    return _summarise(sess, steps, start, end_max, shifted, shift_total)
+    nested = tuple(e for n in sess.nested if n.key in built for e in built[n.key].summary.evaluations)
+    return _summarise(sess, steps, start, end_max, shifted, shift_total, nested)
 
 
 def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, int, int, int, int]:

@@ -17,7 +17,9 @@ One session (``render_json(timeline)``)::
         "output_tokens": int, "llm_calls": int, "tool_calls": int, "actions": int, "errors": int,
         "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
         "partial": str|null, "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is
-        incomplete)
+        incomplete), "evaluations": [{"name": str, "label": "pass"|"fail"|"skip"|str|null,
+        "score": float|null, "explanation": str|null, "session_id": str|null}] (verdicts recorded as
+        gen_ai.evaluation.result events, nested sessions' included)
       },
       "steps": [{
         "index": int, "span_id": str, "parent_span_id": str|null, "trace_id": str,
@@ -193,6 +195,8 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
         "span_count": summary.span_count,
         "issues": list(summary.issues),
         "cost_gaps": list(summary.cost_gaps),
+        "evaluations": [{"name": e.name, "label": e.label, "score": _plain(e.score), "explanation": e.explanation,
+                         "session_id": e.session_id} for e in summary.evaluations],
     }
 
 

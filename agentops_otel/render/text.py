@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from agentops_otel.render import _format as fmt
-from agentops_otel.timeline import SessionSummary, Step, Timeline
+from agentops_otel.timeline import Evaluation, SessionSummary, Step, Timeline
 
 KIND_WIDTH = 7
 """Wide enough for ``session`` so names line up under each other."""
@@ -141,6 +141,27 @@ def step_line(
     return line
 
 
+_VERDICT_STYLE: dict[str | None, tuple[str, str]] = {
+    "pass": ("✓", "green"), "fail": ("✗", "bold red"), "skip": ("-", "yellow"),
+}
+
+
+def verdict_line(evaluation: Evaluation, session_id: str, max_field: int = 80) -> Text:
+    """One verdict: mark, label, check name, the session it judged when nested, then why."""
+    mark, style = _VERDICT_STYLE.get(evaluation.label, ("?", "bold"))
+    line = Text(f"  {mark} ")
+    line.append((evaluation.label or "?").ljust(4), style)
+    line.append(" ")
+    line.append(fmt.clean(evaluation.name), "bold")
+    if evaluation.score is not None and evaluation.label not in _VERDICT_STYLE:
+        line.append(f" (score {evaluation.score:g})")
+    if evaluation.session_id and evaluation.session_id != session_id:
+        line.append(f" [session {evaluation.session_id}]", "dim")
+    if evaluation.explanation:
+        line.append(": " + fmt.cut(fmt.clean(evaluation.explanation), max(max_field, 40) * 2))
+    return line
+
+
 def _footer(summary: SessionSummary) -> Text:
     status = fmt.status_of(summary)
     line = Text()
@@ -170,6 +191,10 @@ def replay_lines(timeline: Timeline, *, max_field: int = 80) -> list[Text]:
     )
     if summary.end_state is not None or summary.root_span_id is not None:
         lines.append(_footer(summary))
+    if summary.evaluations:
+        lines.append(Text())
+        lines.append(Text("Verdicts:", "bold"))
+        lines.extend(verdict_line(e, summary.session_id, max_field) for e in summary.evaluations)
     issues = list(summary.issues)
     if not summary.complete and not issues:
         issues.append("session incomplete")
@@ -220,4 +245,4 @@ def render_text(
     return to_string(replay_lines(timeline, max_field=max_field), color=use_color, width=width)
 
 
-__all__ = ["render_text", "replay_lines", "step_line"]
+__all__ = ["render_text", "replay_lines", "step_line", "verdict_line"]

@@ -8,6 +8,7 @@ and its URL, so the failure report alone is enough to see where the agent went w
 Everything works on a live or ended :class:`~agentops_otel.Session` (what ``get_session()`` returns)
 and on a :class:`~agentops_otel.timeline.Timeline` read back from a backend: both are normalised to a
 Timeline first, so the same test code can check a run in-process or a session pulled from Jaeger.
+Each assertion records its verdict on the session it checked (see ``_verdicts``), pass or fail.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from agentops_otel import config
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
+from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import SessionSummary, Step, Timeline
 
 SessionLike: TypeAlias = Session | Timeline
@@ -213,6 +215,7 @@ def _same_error_type(recorded: str | None, wanted: type[BaseException] | str) ->
 
 # --- the assertions -------------------------------------------------------------------------------------
 
+@verdict
 def assert_tool_called(session: SessionLike, name: str, times: int | None = None,
                        with_args: ArgsMatcher | None = None) -> None:
     """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
@@ -238,6 +241,7 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
     _fail(session, timeline, "\n".join(lines), [s.span_id for s in named])
 
 
+@verdict
 def assert_tool_not_called(session: SessionLike, name: str) -> None:
     """The tool or action ``name`` never ran in this session."""
     __tracebackhide__ = True
@@ -251,6 +255,7 @@ def assert_tool_not_called(session: SessionLike, name: str) -> None:
               f"Called, in order: {_sequence(calls)}", [s.span_id for s in named])
 
 
+@verdict
 def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
     """``names`` ran in this order (other calls may come between them)."""
     __tracebackhide__ = True
@@ -277,6 +282,7 @@ def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
           f"Called, in order: {_sequence(calls)}", [s.span_id for s in matched + later])
 
 
+@verdict
 def assert_called_before(session: SessionLike, first: str, then: str) -> None:
     """``first`` ran (for the first time) before ``then`` did; both must have run."""
     __tracebackhide__ = True
@@ -299,6 +305,7 @@ def assert_called_before(session: SessionLike, first: str, then: str) -> None:
           [s.span_id for s in (a, b) if s is not None])
 
 
+@verdict
 def assert_ended_with(session: SessionLike, end_state: str) -> None:
     """The session ended in ``end_state`` (``Success``, ``Fail`` or ``Indeterminate``, any case)."""
     __tracebackhide__ = True
@@ -318,6 +325,7 @@ def assert_ended_with(session: SessionLike, end_state: str) -> None:
     _fail(session, timeline, message)
 
 
+@verdict
 def assert_no_errors(session: SessionLike) -> None:
     """No step of the session (nested sessions included) ended in error."""
     __tracebackhide__ = True
@@ -331,6 +339,7 @@ def assert_no_errors(session: SessionLike) -> None:
     _fail(session, timeline, "\n".join(lines), [s.span_id for s in errors])
 
 
+@verdict
 def assert_error_in_step(session: SessionLike, name: str,
                          error_type: type[BaseException] | str | None = None) -> None:
     """The step ``name`` (tool, action, model or span name) failed, with ``error_type`` if given."""

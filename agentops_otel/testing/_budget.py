@@ -17,6 +17,7 @@ from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import GAP_MODEL_UNPRICED
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
+from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import Timeline
 
 __all__ = [
@@ -95,6 +96,7 @@ def usage_gaps(session: SessionLike) -> list[str]:
     return gap_lines(as_timeline(session), usage_only=True)
 
 
+@verdict
 def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool = False) -> None:
     """The session's LLM calls (nested sessions included) cost less than ``usd`` dollars.
 
@@ -118,7 +120,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
         if gaps:
             warnings.warn(IncompleteCostWarning(
                 f"assert_cost_below passed with allow_unpriced=True: {fmt.money(cost)} leaves out "
-                + "; ".join(gaps)), stacklevel=2)
+                + "; ".join(gaps)), stacklevel=3)  # past the verdict wrapper, to the test's line
         return
     left_out = (f" (allow_unpriced=True left out {_calls_text(len(gaps))} without a known cost: "
                 + "; ".join(gaps) + ")") if gaps else ""
@@ -128,6 +130,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
           f"Cost by call:\n{cost_breakdown(timeline)}", focus)
 
 
+@verdict
 def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
     """The session made at most ``n`` model calls (nested sessions included)."""
     __tracebackhide__ = True
@@ -141,6 +144,7 @@ def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
           [s.span_id for s in timeline.llm_calls()])
 
 
+@verdict
 def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bool = False) -> None:
     """The session used fewer than ``n`` tokens, input and output together (nested sessions included).
 
@@ -166,7 +170,7 @@ def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bo
         if gaps:
             warnings.warn(IncompleteCostWarning(
                 f"assert_tokens_below passed with allow_missing_usage=True: {used} tokens leave out "
-                + "; ".join(gaps)), stacklevel=2)
+                + "; ".join(gaps)), stacklevel=3)  # past the verdict wrapper, to the test's line
         return
     left_out = (f" (allow_missing_usage=True left out {_calls_text(len(gaps))} without usage)"
                 if gaps else "")

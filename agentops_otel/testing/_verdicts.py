@@ -1,0 +1,153 @@
+"""Verdicts as telemetry: each assertion and each test outcome becomes a ``gen_ai.evaluation.result``.
+
+A CI failure says *which* test failed; the backend only has sessions. Recording the verdict on the
+session it judged lets a trace UI (and ``agentops-otel replay``) show which check failed on which
+session, next to the steps that made it fail.
+
+Where the verdict goes depends on when it is made, because an ended span is frozen:
+
+- the session is still running (the pytest plugin's own verdicts, an assertion on the test's
+  session): an event on its root span, as the conventions recommend (parented to the operation
+  judged);
+- the session has ended (the usual case for an assertion on an agent's session): a small
+  ``evaluation {name}`` span, child of the session's root in the same trace, carrying the event and
+  ``session.id``. The reassembler folds it into the session's verdicts instead of showing a step;
+- a Timeline read back from a backend: the same span, parented to the root span it names.
+
+Recording never raises and never changes the assertion's outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Final, ParamSpec
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from agentops_otel import _redact, config, semconv
+from agentops_otel._guard import guard
+from agentops_otel._serialize import truncate
+from agentops_otel.sessions import Session
+from agentops_otel.timeline import Timeline
+
+__all__ = ["LABELS", "record_verdict", "verdict"]
+
+LABELS: Final = {True: semconv.EVAL_PASS, False: semconv.EVAL_FAIL, None: semconv.EVAL_SKIP}
+"""``passed`` → ``gen_ai.evaluation.score.label``; the score is 1.0 / 0.0, absent for a skip."""
+
+_P = ParamSpec("_P")
+
+
+def _attributes(name: str, passed: bool | None, explanation: str | None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        semconv.GEN_AI_EVALUATION_NAME: name,
+        semconv.GEN_AI_EVALUATION_SCORE_LABEL: LABELS[passed],
+    }
+    if passed is not None:
+        attrs[semconv.GEN_AI_EVALUATION_SCORE_VALUE] = 1.0 if passed else 0.0
+    if explanation:
+        attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _redact.mask_text(
+            truncate(explanation, config.max_value_chars()))
+    return attrs
+
+
+def _tracer(session: Session) -> trace.Tracer:
+    from agentops_otel import export
+
+    local = session._local_tracer
+    return local if local is not None else export.tracer()
+
+
+def _emit(tracer: trace.Tracer, parent: trace.Span | None, name: str, attrs: dict[str, Any],
+          session_id: str | None) -> trace.Span:
+    """The ``evaluation {name}`` span, started in a context of its own (no live session stamps it)."""
+    ctx = trace.set_span_in_context(parent, otel_context.Context()) if parent is not None else otel_context.Context()
+    span = tracer.start_span(f"{semconv.SPAN_EVALUATION} {name}", context=ctx, kind=SpanKind.INTERNAL,
+                             attributes={semconv.SESSION_ID: session_id} if session_id else None)
+    span.add_event(semconv.GEN_AI_EVALUATION_RESULT, attrs)
+    span.end()
+    return span
+
+
+def _on_session(session: Session, name: str, attrs: dict[str, Any]) -> None:
+    root = session._span
+    if root is None:
+        return
+    if not session.ended:
+        if root.is_recording():
+            root.add_event(semconv.GEN_AI_EVALUATION_RESULT, attrs)
+        return
+    span = _emit(_tracer(session), root, name, attrs, session.id)
+    if isinstance(span, ReadableSpan):
+        # The processor keeps spans of live sessions only: hand it to the ended session (and the ones
+        # around it) so their in-process replays show the verdict too.
+        session._record(span)
+
+
+def _span_context(trace_id: str, span_id: str) -> SpanContext:
+    return SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=True,
+                       trace_flags=TraceFlags(TraceFlags.SAMPLED))
+
+
+def _on_timeline(timeline: Timeline, name: str, attrs: dict[str, Any]) -> None:
+    from agentops_otel import export
+
+    summary = timeline.summary
+    parent: trace.Span | None = None
+    if summary.root_span_id and summary.trace_ids:
+        parent = NonRecordingSpan(_span_context(summary.trace_ids[0], summary.root_span_id))
+    elif timeline.steps:  # no root (a trace without a session, a lost root): under the first step
+        first = timeline.steps[0]
+        parent = NonRecordingSpan(_span_context(first.trace_id, first.span_id))
+    _emit(export.tracer(), parent, name, attrs, None if summary.pseudo else summary.session_id)
+
+
+def record_verdict(session: Session | Timeline, name: str, passed: bool | None,
+                   explanation: str | None = None) -> None:
+    """Record one verdict on ``session`` (``passed=None`` for a skip); never raises."""
+    with guard("testing.verdict"):
+        attrs = _attributes(name, passed, explanation)
+        if isinstance(session, Session):
+            _on_session(session, name, attrs)
+        elif isinstance(session, Timeline):
+            _on_timeline(session, name, attrs)
+
+
+def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    shown = [_repr(a) for a in args[1:]] + [f"{k}={_repr(v)}" for k, v in kwargs.items() if k != "session"]
+    return ", ".join(shown)
+
+
+def _repr(value: Any) -> str:
+    try:
+        text = getattr(value, "__name__", None) if callable(value) else None
+        return text if isinstance(text, str) else repr(value)
+    except Exception:
+        return f"<{type(value).__qualname__}>"
+
+
+def verdict(check: Callable[_P, None]) -> Callable[_P, None]:
+    """An assertion that records its verdict (named after it) on the session it was given.
+
+    The failure message's first sentences are the explanation of a fail; a pass names what was checked.
+    """
+    name = check.__name__
+
+    @functools.wraps(check)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        __tracebackhide__ = True
+        target = args[0] if args else kwargs.get("session")
+        try:
+            check(*args, **kwargs)
+        except AssertionError as exc:  # an AgentAssertionError: its summary leaves the replay out
+            if isinstance(target, (Session, Timeline)):
+                record_verdict(target, name, False, getattr(exc, "summary", None) or str(exc))
+            raise
+        if isinstance(target, (Session, Timeline)):
+            record_verdict(target, name, True, f"{name}({_call_text(args, kwargs)})")
+
+    return run
