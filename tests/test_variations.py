@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import ActionEvent, Session, record_action
+from agentops_otel._otlp_json import OTLPJsonFileExporter
+from agentops_otel.cli import main as cli_main
 from agentops_otel.testing import (
     AgentAssertionError,
     VariationReport,
@@ -217,3 +222,48 @@ def test_parametrize_with_the_variation_report_fixture(pytester: pytest.Pytester
         "fetch_customer_data",
         '   3. PASS  "extra charge" *',
     ])
+
+
+def _moody_agent() -> Any:
+    """Always right on "always", wrong on every second run of "sometimes", always wrong on "never"."""
+    calls: dict[str, int] = {}
+
+    def moody(message: str) -> str:
+        calls[message] = calls.get(message, 0) + 1
+        if message == "never" or (message == "sometimes" and calls[message] % 2 == 0):
+            raise RuntimeError(f"wrong on {message}")
+        return "ok"
+
+    return moody
+
+
+def test_repeated_runs_tell_flaky_variants_from_failing_ones() -> None:
+    """repeat=3: a variant that passes and fails is FLAKY, one that fails every run is FAIL, apart."""
+    report = run_variations(_moody_agent(), ["always", "sometimes", "never"], repeat=3)
+    assert [(v.label, v.verdict, v.failed, v.runs) for v in report.by_variant()] == [
+        ('"always"', "PASS", 0, 3), ('"sometimes"', "FLAKY", 1, 3), ('"never"', "FAIL", 3, 3)]
+    assert [v.label for v in report.flaky] == ['"sometimes"']
+    assert [v.label for v in report.consistently_failing] == ['"never"']
+    tail = report.table().splitlines()[-4:]
+    assert tail == ["By variant: 1 flaky (passed and failed across repetitions), 1 failing every time",
+                    '  FLAKY  "sometimes"  failed 1 of 3', '  FAIL   "never"      failed 3 of 3',
+                    '  PASS   "always"     failed 0 of 3']
+    with pytest.raises(AgentAssertionError) as excinfo:
+        report.assert_all_passed()
+    assert str(excinfo.value).startswith(
+        "agent failed on 4/9 runs: 1 flaky and 1 consistently failing of 3 variants")
+
+
+def test_the_gate_reports_flaky_variants_from_the_sessions(span_exporter: InMemorySpanExporter,
+                                                          tmp_path: Path) -> None:
+    """Each variation session names its variant, so the gate over the exported sessions lists flaky and
+    consistently failing variants apart."""
+    run_variations(_moody_agent(), ["always", "sometimes", "never"], repeat=3)
+    path = tmp_path / "traces.jsonl"
+    OTLPJsonFileExporter(path).export(span_exporter.get_finished_spans())
+    out = io.StringIO()
+    code = cli_main(["gate", "--source", str(path), "--since", "1h", "--max-failure-rate", "0.5"], stdout=out)
+    text = out.getvalue()
+    assert code == 0
+    assert 'Flaky variants (passed and failed across repetitions):\n  "sometimes"  failed 1 of 3\n' in text
+    assert 'Consistently failing variants:\n  "never"  failed 3 of 3\n' in text

@@ -16,6 +16,12 @@ Two ways to use it::
 
 With the fixture, the table of all variants (with the divergence of each failing one from a passing
 one) is printed in pytest's terminal summary.
+
+A model is not deterministic, so one run per phrasing cannot tell a variant the agent gets wrong from
+one it gets wrong sometimes. ``run_variations(..., repeat=5)`` (or the same variant run several times
+through the fixture) reports FLAKY variants (passed and failed across repetitions) apart from those
+that FAIL every time: the first call for a retry budget or a sharper prompt, the second for a fix.
+Each session carries its variant (``agentops.variant``), so ``agentops-otel gate`` tells them apart too.
 """
 
 from __future__ import annotations
@@ -97,6 +103,24 @@ class VariantResult:
                                   replay_text(self.session))
 
 
+@dataclass(frozen=True)
+class VariantOutcome:
+    """One variant over all its runs."""
+
+    label: str
+    runs: int
+    failed: int
+
+    @property
+    def verdict(self) -> str:
+        """``PASS`` (never failed), ``FAIL`` (failed every run) or ``FLAKY`` (both)."""
+        return "PASS" if not self.failed else "FAIL" if self.failed == self.runs else "FLAKY"
+
+
+def _key(variant: Any) -> str:
+    return repr(variant)
+
+
 class VariationReport:
     """Results of one agent over many variants: who passed, who failed, and where the failures diverged."""
 
@@ -111,6 +135,30 @@ class VariationReport:
     def passed(self) -> list[VariantResult]:
         return [r for r in self.results if r.passed]
 
+    def by_variant(self) -> list[VariantOutcome]:
+        """Every variant once, in first-run order, with how many of its runs failed."""
+        groups: dict[str, VariantOutcome] = {}
+        with self._lock:
+            results = list(self.results)
+        for r in results:
+            key = _key(r.variant)
+            known = groups.get(key)
+            if known is None:
+                groups[key] = VariantOutcome(r.label, 1, int(not r.passed))
+            else:
+                groups[key] = VariantOutcome(known.label, known.runs + 1, known.failed + (not r.passed))
+        return list(groups.values())
+
+    @property
+    def flaky(self) -> list[VariantOutcome]:
+        """Variants that passed in some runs and failed in others."""
+        return [v for v in self.by_variant() if v.verdict == "FLAKY"]
+
+    @property
+    def consistently_failing(self) -> list[VariantOutcome]:
+        """Variants that failed in every run."""
+        return [v for v in self.by_variant() if v.verdict == "FAIL"]
+
     @property
     def failed(self) -> list[VariantResult]:
         return [r for r in self.results if not r.passed]
@@ -120,7 +168,7 @@ class VariationReport:
         """Run one variant in a session of its own and record how it went."""
         name = self.name or getattr(agent_fn, "__name__", "agent")
         init()  # idempotent: a variant's session must record, and replay needs the arguments
-        session = start_session(f"{name} variant", tags=list(tags))
+        session = start_session(f"{name} variant", tags=list(tags), attributes={semconv.VARIANT: _label(variant)})
         result: Any = None
         error: BaseException | None = None
         reason: str | None = None
@@ -186,6 +234,13 @@ class VariationReport:
                 lines.extend(f"                {line}" for line in why[1:])
                 if r.diverged:
                     lines.append(f"      diverged: {r.diverged}")
+        variants = self.by_variant()
+        if any(v.runs > 1 for v in variants):
+            lines.append(f"By variant: {sum(v.verdict == 'FLAKY' for v in variants)} flaky (passed and failed "
+                         f"across repetitions), {sum(v.verdict == 'FAIL' for v in variants)} failing every time")
+            order = {"FLAKY": 0, "FAIL": 1, "PASS": 2}
+            for v in sorted(variants, key=lambda v: order[v.verdict]):
+                lines.append(f"  {v.verdict:<5}  {v.label:<{width}}  failed {v.failed} of {v.runs}")
         return "\n".join(lines)
 
     def assert_all_passed(self) -> None:
@@ -194,8 +249,13 @@ class VariationReport:
         if not self.results:
             raise AgentAssertionError("no variants were run")
         if self.failed:
-            raise AgentAssertionError(f"agent failed on {len(self.failed)}/{len(self.results)} variants",
-                                      details=self.table())
+            variants = self.by_variant()
+            if len(variants) == len(self.results):
+                what = f"{len(self.failed)}/{len(self.results)} variants"
+            else:
+                what = (f"{len(self.failed)}/{len(self.results)} runs: {len(self.flaky)} flaky and "
+                        f"{len(self.consistently_failing)} consistently failing of {len(variants)} variants")
+            raise AgentAssertionError(f"agent failed on {what}", details=self.table())
 
     def __str__(self) -> str:
         return self.table()
@@ -249,17 +309,21 @@ def _judge(check: Check, session: Session, result: Any) -> str | None:
 
 
 def run_variations(agent_fn: Callable[..., Any], variants: Iterable[Any], check: Check | None = None, *,
-                   tags: Iterable[str] = DEFAULT_TAGS, name: str | None = None) -> VariationReport:
-    """Run ``agent_fn`` once per variant, each in its own session, and report who passed the check.
+                   tags: Iterable[str] = DEFAULT_TAGS, name: str | None = None, repeat: int = 1) -> VariationReport:
+    """Run ``agent_fn`` ``repeat`` times per variant, each run in its own session, and report who passed.
 
-    A variant fails when the agent raises or when ``check(session, result)`` says so. ``session`` is
-    the variant's session, with the agent's own session (if it starts one) nested inside.
+    A run fails when the agent raises or when ``check(session, result)`` says so. ``session`` is the
+    run's session, with the agent's own session (if it starts one) nested inside. With ``repeat`` > 1
+    the report separates flaky variants from consistently failing ones (:meth:`VariationReport.flaky`).
     """
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat!r}")
     report = VariationReport(name)
     tag_list = list(tags)
-    for variant in variants:
-        report.run(agent_fn, variant, check, tags=tag_list)
+    for variant in list(variants):
+        for _ in range(repeat):
+            report.run(agent_fn, variant, check, tags=tag_list)
     return report
 
 
-__all__ = ["Check", "VariantResult", "VariationReport", "run_variations"]
+__all__ = ["Check", "VariantOutcome", "VariantResult", "VariationReport", "run_variations"]
