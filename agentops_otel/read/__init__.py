@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agentops_otel.read._errors import BackendUnreachable, MalformedPayload, ReadError, TraceNotFound
 from agentops_otel.read._record import SpanEventRecord, SpanRecord, is_session_root
-from agentops_otel.read._source import FileSource, JaegerSource, Source, TempoSource, open_source
+from agentops_otel.read._source import FileSource, JaegerSource, Query, Scan, Source, TempoSource, open_source
 from agentops_otel.read._time import TimeArg
 from agentops_otel.read.jaeger import JaegerReader
 from agentops_otel.read.memory import records_from_spans
@@ -23,7 +23,9 @@ __all__ = [
     "JaegerReader",
     "JaegerSource",
     "MalformedPayload",
+    "Query",
     "ReadError",
+    "Scan",
     "Source",
     "SpanEventRecord",
     "SpanRecord",
