@@ -2,9 +2,11 @@
 
 The story's script asked the AgentOps API for recent session stats. Here the sessions are in your
 trace backend, so this is a thin wrapper around ``agentops-otel gate``: the same figures, the same
-exit codes (0 within bounds, 1 a bound broken, 2 the backend could not be read)::
+exit codes (0 within bounds, 1 a bound broken, 2 the backend could not be read, 3 too little data to
+decide). Any other gate option is passed through::
 
     python examples/ci/check_session_metrics.py --max-failure-rate 0.05
+    python examples/ci/check_session_metrics.py --max-failure-rate 0.05 --this-run --require-complete
     python examples/ci/check_session_metrics.py --source jaeger://jaeger:16686 --since 30m --service my-agent
 """
 
@@ -30,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--service", default=os.environ.get("OTEL_SERVICE_NAME"),
                         help="only this service's sessions (default $OTEL_SERVICE_NAME)")
     parser.add_argument("--tag", action="append", default=[], help="only sessions with this tag")
-    args = parser.parse_args(argv)
+    args, passed_through = parser.parse_known_args(argv)
 
     gate = ["gate", "--source", args.source, "--since", args.since,
             "--max-failure-rate", args.max_failure_rate]
@@ -38,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         gate += ["--service", args.service]
     for tag in args.tag:
         gate += ["--tag", tag]
-    return agentops_otel_cli(gate)
+    return agentops_otel_cli(gate + passed_through)
 
 
 if __name__ == "__main__":

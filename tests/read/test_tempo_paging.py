@@ -89,3 +89,17 @@ def test_a_second_tempo_cannot_split_is_reported_and_fails_closed(backend: FakeB
                              "the rest were not seen"]
     code, doc = _gate(backend, "--run", "r", "--page-size", "1", "--max-failure-rate", "0.2")
     assert (code, doc["verdict"]) == (0, "PASS")
+
+
+def test_the_text_report_names_what_was_not_seen(backend: FakeBackend) -> None:
+    """Without --json the report lists the unseen window and ends INSUFFICIENT DATA under --require-complete."""
+    _serve(backend, _store([BASE_S] * 20, "r"))
+    out = io.StringIO()
+    code = main(["gate", "--source", "tempo://" + backend.url.removeprefix("http://"), "--since", str(BASE_S - 10),
+                 "--until", str(BASE_S + 60), "--run", "r", "--page-size", "1", "--max-failure-rate", "0.2",
+                 "--require-complete"], stdout=out, stderr=io.StringIO())
+    lines = out.getvalue().splitlines()
+    assert code == 3
+    assert "Not seen (the verdict needs every session: --require-complete):" in lines
+    assert lines[-1] == ("INSUFFICIENT DATA: the source did not show every session of the window "
+                         "(--require-complete)")
