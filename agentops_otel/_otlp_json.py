@@ -2,14 +2,15 @@
 
 One ``{"resourceSpans": [...]}`` object per line (per export batch): hex ids, int64 values as
 strings, enums as integers, camelCase keys. Writing the collector's own format means the embedded
-default sink, a collector's file exporter and our readers all speak one dialect.
+default sink, a collector's file exporter and our readers all speak one dialect. Attribute values
+are encoded by ``_otlp_values``, which also holds their decoding, so the two directions stay one.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -17,33 +18,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ._guard import report
+from ._otlp_values import attributes_to_key_values
 
 _encoder = msgspec.json.Encoder()
-
-
-def encode_any_value(value: Any) -> dict[str, Any]:
-    """One attribute value in OTLP's ``AnyValue`` JSON shape."""
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value}
-    if isinstance(value, str):
-        return {"stringValue": value}
-    if isinstance(value, bytes):
-        import base64
-
-        return {"bytesValue": base64.b64encode(value).decode()}
-    if isinstance(value, Sequence):
-        return {"arrayValue": {"values": [encode_any_value(v) for v in value]}}
-    if isinstance(value, Mapping):
-        return {"kvlistValue": {"values": key_values(value)}}
-    return {"stringValue": str(value)}
-
-
-def key_values(attrs: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    return [{"key": k, "value": encode_any_value(v)} for k, v in (attrs or {}).items()]
 
 
 def span_to_json(span: ReadableSpan) -> dict[str, Any]:
@@ -55,7 +32,7 @@ def span_to_json(span: ReadableSpan) -> dict[str, Any]:
         "kind": span.kind.value + 1,  # the SDK's INTERNAL is 0; OTLP's SPAN_KIND_INTERNAL is 1
         "startTimeUnixNano": str(span.start_time or 0),
         "endTimeUnixNano": str(span.end_time or 0),
-        "attributes": key_values(span.attributes),
+        "attributes": attributes_to_key_values(span.attributes),
         "status": {"code": span.status.status_code.value},
     }
     if ctx is not None and ctx.trace_state:
@@ -66,13 +43,13 @@ def span_to_json(span: ReadableSpan) -> dict[str, Any]:
         out["status"]["message"] = span.status.description
     if span.events:
         out["events"] = [
-            {"timeUnixNano": str(e.timestamp), "name": e.name, "attributes": key_values(e.attributes)}
+            {"timeUnixNano": str(e.timestamp), "name": e.name, "attributes": attributes_to_key_values(e.attributes)}
             for e in span.events
         ]
     if span.links:
         out["links"] = [
             {"traceId": format(link.context.trace_id, "032x"), "spanId": format(link.context.span_id, "016x"),
-             "attributes": key_values(link.attributes)}
+             "attributes": attributes_to_key_values(link.attributes)}
             for link in span.links
         ]
     return out
@@ -90,7 +67,7 @@ def encode_batch(spans: Sequence[ReadableSpan]) -> bytes:
     resource_spans = []
     for resource, scopes in by_resource.values():
         resource_spans.append({
-            "resource": {"attributes": key_values(resource.attributes if resource else None)},
+            "resource": {"attributes": attributes_to_key_values(resource.attributes if resource else None)},
             "scopeSpans": [
                 {"scope": {"name": name, **({"version": version} if version else {})}, "spans": items}
                 for (name, version), items in scopes.items()

@@ -10,82 +10,14 @@ decode, so the shortcut can make things faster but never wrong.
 
 from __future__ import annotations
 
-import base64
-import math
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import msgspec
 
+from agentops_otel._otlp_values import key_values_json_to_python
 from agentops_otel.semconv import SESSION_ID
-
-
-class AnyValue(msgspec.Struct, gc=False):
-    """OTLP ``AnyValue``: at most one field is set. Ints and doubles may arrive as strings."""
-
-    stringValue: str | None = None
-    intValue: int | str | None = None
-    doubleValue: float | str | None = None
-    boolValue: bool | None = None
-    arrayValue: ArrayValue | None = None
-    kvlistValue: KvList | None = None
-    bytesValue: str | None = None
-
-
-class KeyValue(msgspec.Struct, gc=False):
-    key: str
-    value: AnyValue | None = None
-
-
-class ArrayValue(msgspec.Struct, gc=False):
-    values: list[AnyValue] = []
-
-
-class KvList(msgspec.Struct, gc=False):
-    values: list[KeyValue] = []
-
-
-_KV_LIST_DECODER: Final = msgspec.json.Decoder(list[KeyValue], strict=False)
-_SPECIAL_FLOATS: Final = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-
-def decode_any_value(v: AnyValue | None) -> Any:
-    """Plain Python value of an OTLP AnyValue (arrays as tuples, kvlists as dicts)."""
-    if v is None:
-        return None
-    if v.stringValue is not None:
-        return v.stringValue
-    if v.intValue is not None:
-        iv = v.intValue
-        return iv if isinstance(iv, int) else int(iv)
-    if v.doubleValue is not None:
-        dv = v.doubleValue
-        if isinstance(dv, str):
-            return _SPECIAL_FLOATS[dv] if dv in _SPECIAL_FLOATS else float(dv)
-        return float(dv)
-    if v.boolValue is not None:
-        return v.boolValue
-    if v.arrayValue is not None:
-        return tuple(decode_any_value(x) for x in v.arrayValue.values)
-    if v.kvlistValue is not None:
-        return kv_dict(v.kvlistValue.values)
-    if v.bytesValue is not None:
-        try:
-            return base64.b64decode(v.bytesValue)
-        except ValueError:
-            return v.bytesValue
-    return None
-
-
-def kv_dict(kvs: list[KeyValue]) -> dict[str, Any]:
-    return {kv.key: decode_any_value(kv.value) for kv in kvs}
-
-
-def decode_kv_json(raw: Any) -> dict[str, Any]:
-    """Decode an OTLP JSON attribute list (bytes-like) to a dict; ``msgspec`` errors propagate."""
-    return kv_dict(_KV_LIST_DECODER.decode(raw))
-
 
 # The compact form every known producer writes (the fast path), and the same with whitespace.
 SESSION_ID_RE: Final = re.compile(rb'"session\.id","value":\{"stringValue":"([^"\\]*)"')
@@ -141,7 +73,7 @@ class LazyAttributes(msgspec.Struct, gc=False):
         d = self._decoded
         if d is None:
             try:
-                d = decode_kv_json(self.raw)
+                d = key_values_json_to_python(self.raw)
             except (msgspec.DecodeError, msgspec.ValidationError, ValueError, KeyError) as exc:
                 d = {}
                 self.decode_error = str(exc)
@@ -198,13 +130,4 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
 Mapping.register(LazyAttributes)
 
-__all__ = [
-    "SESSION_ID_RE",
-    "UNKNOWN",
-    "AnyValue",
-    "KeyValue",
-    "LazyAttributes",
-    "decode_any_value",
-    "decode_kv_json",
-    "kv_dict",
-]
+__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes"]

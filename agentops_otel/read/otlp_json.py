@@ -32,8 +32,9 @@ from typing import IO, Any, Final
 
 import msgspec
 
+from agentops_otel._otlp_values import KeyValue, key_values_to_python
 from agentops_otel.read._errors import MalformedPayload, ReadError
-from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, KeyValue, LazyAttributes, kv_dict
+from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, LazyAttributes
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import SPAN_SESSION
 
@@ -154,7 +155,7 @@ def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedPayload(f"malformed span events: {exc}") from None
     return tuple(
-        SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(kv_dict(e.attributes))) for e in events
+        SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes))) for e in events
     )
 
 

@@ -237,3 +237,35 @@ def test_file_and_memory_reassemble_alike(tmp_path: Path, session_spans: list[Re
     tool = from_file.tool_calls()[0]
     assert tool.error is not None and tool.error.type == "KeyError" and tool.input == '{"id": 7}'
     assert from_file.llm_calls()[0].input == '[{"role": "user", "content": "say \\"hi\\"\\n"}]'
+
+
+def test_what_the_file_exporter_writes_reads_back_unchanged(tmp_path: Path) -> None:
+    """Every attribute value type survives the file exporter and the reader: one encoding, both directions."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from agentops_otel._otlp_json import OTLPJsonFileExporter
+
+    values: dict[str, Any] = {"s": "text", "i": 2**62, "neg": -7, "f": 0.25, "b": True, "strs": ["a", "b"],
+                              "ints": [1, 2], "floats": [1.5], "bools": [False, True]}
+    path = tmp_path / "traces.jsonl"
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(OTLPJsonFileExporter(path)))
+    span = provider.get_tracer("t").start_span("s", attributes=values)
+    span.add_event("e", {"nested": "ok", "n": 3})
+    span.end()
+    provider.shutdown()
+    (record,) = read_otlp_file(path)
+    assert dict(record.attributes) == {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    assert [(e.name, dict(e.attributes)) for e in record.events] == [("e", {"nested": "ok", "n": 3})]
+
+
+@pytest.mark.parametrize("value", [b"\x00\xff raw", {"k": [1, "x", {"deep": 2.5}]}, [[1, 2], []], "", 0])
+def test_any_value_encoding_and_decoding_agree(value: Any) -> None:
+    """python_to_any_value and any_value_to_python are inverses (sequences come back as tuples)."""
+    import msgspec
+
+    from agentops_otel._otlp_values import AnyValue, any_value_to_python, python_to_any_value
+
+    wire = msgspec.json.encode(python_to_any_value(value))
+    assert _norm(any_value_to_python(msgspec.json.decode(wire, type=AnyValue))) == _norm(value)

@@ -1,0 +1,123 @@
+"""OTLP JSON attribute values (``AnyValue``, ``KeyValue``) in both directions, in one place.
+
+The file exporter writes attributes in this shape and every reader (files, Jaeger, Tempo) reads
+them back, so the two directions must agree on every edge: int64 as a string, arrays and key-value
+lists nested, bytes in base64, doubles that JSON cannot hold (``NaN``, ``Infinity``) as strings.
+Function names say the direction: ``python_to_*`` encodes, ``*_to_python`` decodes.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import msgspec
+
+__all__ = [
+    "AnyValue",
+    "ArrayValue",
+    "KeyValue",
+    "KvList",
+    "any_value_to_python",
+    "attributes_to_key_values",
+    "key_values_json_to_python",
+    "key_values_to_python",
+    "python_to_any_value",
+]
+
+
+# --- Python -> OTLP JSON (the file exporter) -----------------------------------------------------
+
+def python_to_any_value(value: Any) -> dict[str, Any]:
+    """One attribute value in OTLP's ``AnyValue`` JSON shape (int64 as a string, as the spec says)."""
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, bytes):
+        return {"bytesValue": base64.b64encode(value).decode()}
+    if isinstance(value, Sequence):
+        return {"arrayValue": {"values": [python_to_any_value(v) for v in value]}}
+    if isinstance(value, Mapping):
+        return {"kvlistValue": {"values": attributes_to_key_values(value)}}
+    return {"stringValue": str(value)}
+
+
+def attributes_to_key_values(attrs: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """An attribute mapping as OTLP's ``KeyValue`` list."""
+    return [{"key": k, "value": python_to_any_value(v)} for k, v in (attrs or {}).items()]
+
+
+# --- OTLP JSON -> Python (the readers) -----------------------------------------------------------
+
+class AnyValue(msgspec.Struct, gc=False):
+    """OTLP ``AnyValue``: at most one field is set. Ints and doubles may arrive as strings."""
+
+    stringValue: str | None = None
+    intValue: int | str | None = None
+    doubleValue: float | str | None = None
+    boolValue: bool | None = None
+    arrayValue: ArrayValue | None = None
+    kvlistValue: KvList | None = None
+    bytesValue: str | None = None
+
+
+class KeyValue(msgspec.Struct, gc=False):
+    key: str
+    value: AnyValue | None = None
+
+
+class ArrayValue(msgspec.Struct, gc=False):
+    values: list[AnyValue] = []
+
+
+class KvList(msgspec.Struct, gc=False):
+    values: list[KeyValue] = []
+
+
+_KV_LIST_DECODER: Final = msgspec.json.Decoder(list[KeyValue], strict=False)
+_SPECIAL_FLOATS: Final = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def any_value_to_python(v: AnyValue | None) -> Any:
+    """Plain Python value of an OTLP AnyValue (arrays as tuples, kvlists as dicts)."""
+    if v is None:
+        return None
+    if v.stringValue is not None:
+        return v.stringValue
+    if v.intValue is not None:
+        iv = v.intValue
+        return iv if isinstance(iv, int) else int(iv)
+    if v.doubleValue is not None:
+        dv = v.doubleValue
+        if isinstance(dv, str):
+            return _SPECIAL_FLOATS[dv] if dv in _SPECIAL_FLOATS else float(dv)
+        return float(dv)
+    if v.boolValue is not None:
+        return v.boolValue
+    if v.arrayValue is not None:
+        return tuple(any_value_to_python(x) for x in v.arrayValue.values)
+    if v.kvlistValue is not None:
+        return key_values_to_python(v.kvlistValue.values)
+    if v.bytesValue is not None:
+        try:
+            return base64.b64decode(v.bytesValue)
+        except ValueError:
+            return v.bytesValue
+    return None
+
+
+def key_values_to_python(kvs: list[KeyValue]) -> dict[str, Any]:
+    """A decoded ``KeyValue`` list as a plain dict."""
+    return {kv.key: any_value_to_python(kv.value) for kv in kvs}
+
+
+def key_values_json_to_python(raw: Any) -> dict[str, Any]:
+    """An OTLP JSON attribute list (bytes-like, undecoded) as a dict; ``msgspec`` errors propagate."""
+    return key_values_to_python(_KV_LIST_DECODER.decode(raw))
