@@ -1,6 +1,6 @@
 # Everything a fresh machine needs is installed by these targets: a venv in .venv, the package and its
-# dev tools, the Jaeger and Collector binaries (cached in ~/.cache/agentops-otel), Chromium for the
-# HTML replay check.
+# dev tools, the Jaeger, Collector and Prometheus binaries (built from Go modules by scripts/backends.sh,
+# cached in ~/.cache/agentops-otel), Chromium for the HTML replay check.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +23,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# jaeger, otelcol-agentops and prometheus; each is built once per version (cold: minutes) and then cached
 backends:
 	bash scripts/backends.sh
 

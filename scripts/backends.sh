@@ -3,13 +3,13 @@
 #
 #   scripts/backends.sh              find or build jaeger and otelcol, print NAME=PATH lines on stdout
 #   scripts/backends.sh --print      only find (PATH, *_BIN, cache); never build; exit 1 if one is missing
-#   scripts/backends.sh jaeger       restrict to one binary (names: jaeger, otelcol, tempo)
+#   scripts/backends.sh jaeger       restrict to one binary (names: jaeger, otelcol, prometheus, tempo)
 #
-# Progress goes to stderr; stdout carries only "jaeger=/abs/path" and "otelcol=/abs/path" lines, so
-# callers can `eval` or parse them. Lookup order for each binary:
-#   1. JAEGER_BIN / OTELCOL_BIN (an explicit path; an error if it is not executable)
-#   2. `jaeger` / `otelcol-agentops`, `otelcol-contrib`, `otelcol` on PATH (a collector must have
-#      every component collector-config/ uses, else it is ignored)
+# Progress goes to stderr; stdout carries only "NAME=/abs/path" lines (jaeger, otelcol, prometheus),
+# so callers can `eval` or parse them. Lookup order for each binary:
+#   1. JAEGER_BIN / OTELCOL_BIN / PROMETHEUS_BIN (an explicit path; an error if it is not executable)
+#   2. `jaeger` / `otelcol-agentops`, `otelcol-contrib`, `otelcol` / `prometheus` on PATH (a collector
+#      must have every component collector-config/ uses, a Prometheus must be 3.x: else it is ignored)
 #   3. the cache: ${AGENTOPS_OTEL_CACHE:-$HOME/.cache/agentops-otel}/<name>-<version>/
 #   4. a build into that cache (CGO_ENABLED=0, Go module proxy only; the Go module cache is reused)
 # A second run finds the cache and prints "cached" without touching the network.
@@ -29,11 +29,21 @@
 #   go.mod/go.sum, with the version stamped in as v2.13.0.
 #   Override with JAEGER_BIN=/path/to/a/newer/jaeger (e.g. an official v2.20.0 release binary).
 #
+# Prometheus is built the same way from github.com/prometheus/prometheus v0.316.0, which is Prometheus
+# 3.16.0 (Prometheus 3 tags its Go module v0.3XX.Y for release 3.XX.Y; the module's VERSION file says
+# 3.16.0). Its go.mod has no replace directive, but the zip carries a go.work naming folders that are
+# not in it, so the build runs with GOWORK=off. Tags: `remove_all_sd` leaves out the cloud service
+# discoveries (Kubernetes, AWS, Azure, GCE, ...: most of the compile time; file and HTTP discovery
+# stay), `netgo` as in the official builds. Without `builtinassets` the binary has no web UI, only
+# the HTTP APIs, which is all the tests and `agentops-otel gate --source prometheus://` need. It takes
+# session metrics over OTLP (--web.enable-otlp-receiver, see collector-config/prometheus-local.yml).
+#
 # The OpenTelemetry Collector is built with the OpenTelemetry Collector Builder from
 # collector-config/builder-manifest.yaml. Every component there is pinned to one release
 # (OTELCOL_VERSION below, and the matching stable v1.x core modules); the script refuses a manifest
 # whose v0.x component versions disagree with it. v0.155.0 is the newest release for which the proxy
-# serves all components we need (prometheusexporter is not served at v0.156.0 .. v0.165.0).
+# serves all components we need: v0.161.0 (the first with loadbalancingexporter; prometheusexporter
+# is not served there, so session metrics go to a real Prometheus over OTLP instead).
 #
 # Tempo: not built. The proxy refuses github.com/grafana/tempo's version list and every v2 version
 # (Tempo's v2 tags are not valid for its module path); it only serves the 2022 v1.5.0, which predates
@@ -49,8 +59,12 @@ JAEGER_MODULE_VERSION=v1.76.0                       # same commit as Jaeger v2.1
 JAEGER_VERSION=2.13.0                               # the Jaeger v2 version that tag really is
 JAEGER_COMMIT=63b27e1810a710ac54dc4522da0538e540bdc545
 JAEGER_DATE=2025-12-03T16:07:08Z
-OTELCOL_VERSION=0.155.0                             # builder + every v0.x component in the manifest
+OTELCOL_VERSION=0.161.0                             # builder + every v0.x component in the manifest
 OTELCOL_NAME=otelcol-agentops
+PROMETHEUS_MODULE=github.com/prometheus/prometheus
+PROMETHEUS_MODULE_VERSION=v0.316.0                  # Prometheus 3.16.0
+PROMETHEUS_VERSION=3.16.0
+PROMETHEUS_DATE=20261105-15:06:51                   # the module version's time on the proxy
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MANIFEST=$REPO_ROOT/collector-config/builder-manifest.yaml
@@ -69,11 +83,11 @@ for arg in "$@"; do
     case $arg in
         --print) MODE=print ;;
         -h|--help) usage; exit 0 ;;
-        jaeger|otelcol|tempo) WANT+=("$arg") ;;
+        jaeger|otelcol|prometheus|tempo) WANT+=("$arg") ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
 done
-[ ${#WANT[@]} -gt 0 ] || WANT=(jaeger otelcol)
+[ ${#WANT[@]} -gt 0 ] || WANT=(jaeger otelcol prometheus)
 
 # --- Go environment ---------------------------------------------------------------------------------
 find_go() {
@@ -185,7 +199,7 @@ check_manifest() {
 
 # Components the configs in collector-config/ use; a collector found on PATH must have them all.
 OTELCOL_REQUIRED="otlp memory_limiter batch tail_sampling transform redaction filter deltatocumulative
-span_metrics signal_to_metrics otlp_grpc prometheus health_check"
+span_metrics signal_to_metrics otlp_grpc otlp_http load_balancing health_check"
 
 # Print the required components that binary $1 lacks (nothing if it has them all).
 otelcol_missing() {
@@ -254,6 +268,63 @@ build_otelcol() {
     echo "$target"
 }
 
+# --- Prometheus ---------------------------------------------------------------------------------------
+prometheus_cached() { echo "$CACHE_ROOT/prometheus-$PROMETHEUS_VERSION/prometheus"; }
+
+# A prometheus on PATH counts only from 3.16 on: the tests use the OTLP receiver and `anchored` ranges
+# without feature flags (experimental from 3.7 behind promql-extended-range-selectors).
+prometheus_ok() {
+    "$1" --version 2>/dev/null | head -1 | grep -Eq 'version 3\.(1[6-9]|[2-9][0-9])\.'
+}
+
+find_prometheus() {
+    if [ -n "${PROMETHEUS_BIN:-}" ]; then
+        log "prometheus: using PROMETHEUS_BIN ($PROMETHEUS_BIN)"
+        prometheus_ok "$PROMETHEUS_BIN" || log "prometheus: warning: PROMETHEUS_BIN is not Prometheus >= 3.16"
+        echo "$PROMETHEUS_BIN"; return 0
+    fi
+    if command -v prometheus >/dev/null 2>&1; then
+        if prometheus_ok "$(command -v prometheus)"; then
+            log "prometheus: found on PATH ($(command -v prometheus))"
+            command -v prometheus; return 0
+        fi
+        log "prometheus: ignoring $(command -v prometheus) on PATH, it is not Prometheus >= 3.16"
+    fi
+    local cached; cached=$(prometheus_cached)
+    if [ -x "$cached" ]; then
+        log "prometheus: cached ($cached)"
+        echo "$cached"; return 0
+    fi
+    return 1
+}
+
+build_prometheus() {
+    local start; start=$(date +%s)
+    local target; target=$(prometheus_cached)
+    log "prometheus: building Prometheus v$PROMETHEUS_VERSION (module $PROMETHEUS_MODULE@$PROMETHEUS_MODULE_VERSION) into $(dirname "$target")"
+    local src
+    src=$("$GO" mod download -json "$PROMETHEUS_MODULE@$PROMETHEUS_MODULE_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    if [ -z "$src" ] || [ ! -d "$src" ]; then
+        die "could not download $PROMETHEUS_MODULE@$PROMETHEUS_MODULE_VERSION"
+    fi
+    local work; work=$(mktemp -d "$CACHE_ROOT/.build-prometheus.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    cp -R "$src/." "$work/src"
+    chmod -R u+w "$work/src"
+    log "prometheus: compiling ./cmd/prometheus (API only, no cloud service discovery; cold: minutes)"
+    local v=github.com/prometheus/common/version
+    (cd "$work/src" && GOWORK=off "$GO" build -trimpath -tags netgo,remove_all_sd -o "$work/prometheus" \
+        -ldflags "-s -w -X $v.Version=$PROMETHEUS_VERSION -X $v.Revision=$PROMETHEUS_MODULE_VERSION -X $v.Branch=HEAD -X $v.BuildUser=agentops-otel -X $v.BuildDate=$PROMETHEUS_DATE" \
+        ./cmd/prometheus) >&2
+    prometheus_ok "$work/prometheus" || die "the built prometheus binary does not run or is not v$PROMETHEUS_VERSION"
+    install_atomic "$work/prometheus" "$target"
+    rm -rf "$work"; trap - EXIT
+    log "prometheus: built in $(elapsed "$start") -> $target"
+    echo "$target"
+}
+
 # --- Tempo (optional, never built) -------------------------------------------------------------------
 find_tempo() {
     if [ -n "${TEMPO_BIN:-}" ]; then
@@ -268,7 +339,7 @@ find_tempo() {
 }
 
 # --- main --------------------------------------------------------------------------------------------
-for var in JAEGER_BIN OTELCOL_BIN TEMPO_BIN; do
+for var in JAEGER_BIN OTELCOL_BIN PROMETHEUS_BIN TEMPO_BIN; do
     if [ -n "${!var:-}" ] && { [ ! -f "${!var}" ] || [ ! -x "${!var}" ]; }; then
         die "$var=${!var} is not an executable file"
     fi

@@ -83,7 +83,7 @@ def locate_binaries(
     if missing:
         raise BackendUnavailable(
             f"backend binaries not available: {', '.join(missing)}. Build them with"
-            f" `bash scripts/backends.sh` (or `make backends`), or set JAEGER_BIN / OTELCOL_BIN.\n"
+            f" `bash scripts/backends.sh` (or `make backends`), or set JAEGER_BIN / OTELCOL_BIN / PROMETHEUS_BIN.\n"
             f"{proc.stderr.strip()}"
         )
     return found
@@ -467,19 +467,13 @@ def start_jaeger(binary: Path, log_dir: Path, *, timeout: float = 30.0) -> Jaege
 
 @dataclass
 class CollectorProcess(_OTLPReceiver):
-    """A running ``otelcol-agentops``: its receivers, Prometheus endpoint, and the process itself."""
+    """A running ``otelcol-agentops``: its receivers and the process itself."""
 
     process: BackendProcess
     configs: list[Path]
     env: dict[str, str]
     otlp_grpc_port: int
     otlp_http_port: int
-    prometheus_port: int
-
-    @property
-    def prometheus_url(self) -> str:
-        """The session-metrics Prometheus endpoint (``/metrics``; only served by session-metrics.yaml)."""
-        return f"http://{LOOPBACK}:{self.prometheus_port}/metrics"
 
     def stop(self) -> None:
         """Stop the collector (flushes what its processors still hold)."""
@@ -512,7 +506,7 @@ class CollectorFactory:
         ``env`` overrides the defaults: :data:`FAST_COLLECTOR_ENV`, ports, ``AGENTOPS_JAEGER_ENDPOINT``.
         """
         paths = [Path(c) if Path(c).is_absolute() else CONFIG_DIR / c for c in configs]
-        grpc, http, health, metrics, prometheus = free_ports(5)
+        grpc, http, health, metrics = free_ports(4)
         settings = {
             **FAST_COLLECTOR_ENV,
             "AGENTOPS_COLLECTOR_HOST": LOOPBACK,
@@ -520,7 +514,6 @@ class CollectorFactory:
             "AGENTOPS_COLLECTOR_OTLP_HTTP_PORT": str(http),
             "AGENTOPS_COLLECTOR_HEALTH_PORT": str(health),
             "AGENTOPS_COLLECTOR_METRICS_PORT": str(metrics),
-            "AGENTOPS_PROMETHEUS_PORT": str(prometheus),
             "AGENTOPS_JAEGER_ENDPOINT": self.jaeger.otlp_grpc_hostport,
             **(env or {}),
         }
@@ -536,7 +529,7 @@ class CollectorFactory:
             health_url=f"http://{LOOPBACK}:{health}/",
         )
         process.start(timeout)
-        collector = CollectorProcess(process, paths, settings, grpc, http, prometheus)
+        collector = CollectorProcess(process, paths, settings, grpc, http)
         self.started.append(collector)
         return collector
 
@@ -544,46 +537,3 @@ class CollectorFactory:
         """Stop every collector this factory started."""
         for collector in self.started:
             collector.stop()
-
-
-# --- Prometheus text format -----------------------------------------------------------------------------
-
-
-def parse_prometheus(text: str) -> list[tuple[str, dict[str, str], float]]:
-    """Samples of a Prometheus text exposition: ``(metric name, labels, value)``; comments skipped."""
-    samples: list[tuple[str, dict[str, str], float]] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if "{" in line:
-            name, _, rest = line.partition("{")
-            label_text, _, value_text = rest.rpartition("}")
-            labels = _parse_labels(label_text)
-        else:
-            name, _, value_text = line.partition(" ")
-            labels = {}
-        samples.append((name, labels, float(value_text.split()[0])))
-    return samples
-
-
-def _parse_labels(text: str) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    i = 0
-    while i < len(text):
-        eq = text.index("=", i)
-        key = text[i:eq].strip().strip(",").strip()
-        j = eq + 2  # skip ="
-        value_chars: list[str] = []
-        while text[j] != '"':
-            if text[j] == "\\":
-                j += 1
-                value_chars.append({"n": "\n"}.get(text[j], text[j]))
-            else:
-                value_chars.append(text[j])
-            j += 1
-        labels[key] = "".join(value_chars)
-        i = j + 1
-        while i < len(text) and text[i] in ", ":
-            i += 1
-    return labels

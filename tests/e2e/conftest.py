@@ -3,6 +3,9 @@
 * ``jaeger``: one Jaeger per test session (collector-config/jaeger-local.yaml, in-memory storage, free
   loopback ports). Tests share it, so give each test's spans its own ``service.name`` or look them up by
   trace id. See :class:`_backends.JaegerBackend` for the endpoints and readers.
+* ``prometheus``: one Prometheus 3 per test session (collector-config/prometheus-local.yml, OTLP
+  receiver on); collectors push session metrics to ``prometheus.otlp_endpoint``. Tests share it, so
+  select their series by ``job`` (the service name). See :class:`_prometheus.PrometheusBackend`.
 * ``otelcol_factory``: ``otelcol_factory.start("agent-sessions.yaml", env={...})`` runs a collector
   exporting to ``jaeger``; every collector a test started is stopped after it.
 * ``backend_log_dir``: where the backends' logs go (kept by pytest's tmp_path retention); a backend
@@ -29,6 +32,7 @@ from _backends import (
     locate_binaries,
     start_jaeger,
 )
+from _prometheus import PrometheusBackend, start_prometheus
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +78,24 @@ def jaeger(request: pytest.FixtureRequest, backend_log_dir: Path) -> Iterator[Ja
     binary = _binary(request, "jaeger")
     try:
         backend = start_jaeger(binary, backend_log_dir)
+    except BackendStartError as exc:
+        failure = str(exc)
+    else:
+        failure = ""
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    try:
+        yield backend
+    finally:
+        backend.process.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus(request: pytest.FixtureRequest, backend_log_dir: Path) -> Iterator[PrometheusBackend]:
+    """A Prometheus 3 with its OTLP receiver on, on a free loopback port, for the whole test session."""
+    binary = _binary(request, "prometheus")
+    try:
+        backend = start_prometheus(binary, backend_log_dir)
     except BackendStartError as exc:
         failure = str(exc)
     else:
