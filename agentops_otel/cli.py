@@ -27,6 +27,7 @@ from agentops_otel import config, semconv
 from agentops_otel.ci_run import current_run
 from agentops_otel.diff import diff_timelines, render_diff
 from agentops_otel.gate import GateResult, evaluate_gate, report_doc, report_lines, top_level, variants_of
+from agentops_otel.gate_prometheus import gate_prometheus, is_prometheus_uri
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import parse_headers
 from agentops_otel.read._source import Query, Scan
@@ -130,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Replay, list, diff and gate AI-agent sessions recorded with OpenTelemetry.",
         epilog=f"Sources: a file of OTLP JSON lines (default {config.DEFAULT_FILE}, env {semconv.ENV_FILE}), "
-        "jaeger://host:16686 (or http(s)://host:16686), tempo://host:3200.",
+        "jaeger://host:16686 (or http(s)://host:16686), tempo://host:3200; gate also takes "
+        "prometheus://host:9090 (session metrics, collector-config/session-metrics.yaml).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -460,7 +462,7 @@ def _gate_spans(args: argparse.Namespace, reader: Reader, query: Query) -> GateR
                          variants=variants_of(scan.records))
 
 
-GATE_SOURCES: list[tuple[Callable[[str], bool], GateSource]] = []
+GATE_SOURCES: list[tuple[Callable[[str], bool], GateSource]] = [(is_prometheus_uri, gate_prometheus)]
 """Sources that judge sessions without listing them, tried in order before :func:`_gate_spans`:
 ``(accepts(uri), judge)``."""
 

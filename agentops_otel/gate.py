@@ -82,6 +82,10 @@ class GateResult:
     """Variant label -> (failed, runs), for variants that both passed and failed."""
     failing_variants: dict[str, int] = field(default_factory=dict)
     """Variant label -> runs, for variants that failed every time."""
+    notes: list[str] = field(default_factory=list)
+    """Figures a source adds to the report, shown before the verdict (Prometheus: counts by end state, cost)."""
+    figures: dict[str, Any] = field(default_factory=dict)
+    """The same for the JSON report, merged into it."""
 
     @property
     def ok(self) -> bool:
@@ -207,6 +211,7 @@ def report_doc(result: GateResult) -> dict[str, Any]:
         "min_sessions": result.min_sessions, "unseen": result.unseen, "complete": not result.unseen,
         "flaky_variants": {k: {"failed": f, "runs": n} for k, (f, n) in result.flaky_variants.items()},
         "failing_variants": {k: {"failed": n, "runs": n} for k, n in result.failing_variants.items()},
+        **result.figures,
     }
 
 
@@ -250,6 +255,7 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
             lines.extend(f"  {sid}: {gap}" for gap in result.cost_gaps.get(sid, ())[:5])
         if len(result.incomplete_cost) > _SHOWN:
             lines.append(f"  … {len(result.incomplete_cost) - _SHOWN} more")
+    lines.extend(result.notes)
     if result.broken:
         lines.append("FAIL: " + "; ".join(result.broken + result.undecided))
     elif result.undecided:

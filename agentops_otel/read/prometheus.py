@@ -1,0 +1,198 @@
+"""Session counts and cost over a time window from a Prometheus that stores the session metrics.
+
+The collector (``collector-config/session-metrics.yaml``) counts every top-level session root before
+any sampling and pushes the counters to Prometheus over OTLP. A window's figures are then one PromQL
+query each, whatever the volume: no search depth, no sample, no spans fetched. The queries use
+``increase(...[window] anchored)``: no extrapolation to the window's edges, so the result is the exact
+difference of the counters (Prometheus stores a zero at each series' start with
+``created-timestamp-zero-ingestion``, so a series born inside the window counts from zero).
+
+Names: the series and label names are the OTLP attribute names as Prometheus' OTLP translation writes
+them (dots to underscores, ``_total`` on counters, the unit on the histogram); see :func:`label`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from agentops_otel import semconv
+from agentops_otel.read._errors import MalformedPayload, ReadError
+from agentops_otel.read._http import HttpBackend
+
+__all__ = [
+    "CALLS_METRIC",
+    "COST_METRIC",
+    "DURATION_BUCKET_METRIC",
+    "PrometheusReader",
+    "SessionCounts",
+    "label",
+    "window_selector",
+]
+
+CALLS_METRIC = "agentops_session_calls_total"
+"""Sessions (top-level session roots) counted by the collector's ``span_metrics/sessions`` connector."""
+COST_METRIC = "agentops_session_cost_micros_total"
+"""Summed ``agentops.session.cost_micros`` (1e-6 USD) from the ``signal_to_metrics/cost`` connector."""
+DURATION_BUCKET_METRIC = "agentops_session_duration_milliseconds_bucket"
+"""Session duration histogram buckets (``le`` in milliseconds)."""
+_COLLECTOR = "agentops_collector"
+"""Which collector counted a series (several may push into one Prometheus)."""
+
+
+def label(attribute: str) -> str:
+    """The Prometheus label an OTLP attribute becomes (Prometheus' underscore escaping)."""
+    return re.sub(r"[^a-zA-Z0-9_]", "_", attribute)
+
+
+def _quote(value: str) -> str:
+    """A PromQL string literal (double-quoted, backslash escapes)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _regex_quote(value: str) -> str:
+    """``value`` matched literally inside a PromQL (RE2) regular expression."""
+    return re.sub(r"([.*+?()\[\]{}|^$\\])", r"\\\1", value)
+
+
+def window_selector(*, service: str | None = None, tags: Sequence[str] = (), run_id: str | None = None,
+                    extra: Mapping[str, str] | None = None) -> str:
+    """The ``{...}`` label matchers for the gate's filters.
+
+    A session's tags are one label holding the JSON list (``["smoke","billing"]``), so each wanted tag
+    is a regex match for the quoted tag inside it.
+    """
+    matchers = []
+    if service:
+        matchers.append(f"job={_quote(service)}")
+    for tag in tags:
+        matchers.append(f"{label(semconv.TAGS)}=~{_quote('.*' + _regex_quote(_json_string(tag)) + '.*')}")
+    if run_id:
+        matchers.append(f"{label(semconv.RUN_ID)}={_quote(run_id)}")
+    for key, value in (extra or {}).items():
+        matchers.append(f"{key}={_quote(value)}")
+    return "{" + ",".join(matchers) + "}"
+
+
+def _json_string(text: str) -> str:
+    """``text`` as a JSON string literal, as the collector renders list elements."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """Exact figures for one window, as Prometheus computed them."""
+
+    sessions: int
+    by_state: dict[str, int]
+    """Sessions by ``agentops.session.end_state`` (``unknown`` where a root carried none)."""
+    cost_usd: float
+    """Summed cost of the window's sessions (only the priced part of an incomplete one)."""
+    incomplete_cost: int
+    """Sessions whose cost is known only in part (``agentops.session.cost_complete`` false)."""
+    since: datetime
+    until: datetime
+    queries: list[str] = field(default_factory=list)
+    """The PromQL behind the figures, for the report."""
+
+    @property
+    def failures(self) -> int:
+        """Sessions that ended in ``Fail``."""
+        return self.by_state.get(semconv.END_FAIL, 0)
+
+
+class PrometheusReader:
+    """Runs the gate's PromQL on ``base_url`` (``http://host:9090``) through its HTTP API.
+
+    Usable as a context manager; pass ``client`` to share an ``httpx.Client`` and ``headers`` for auth.
+    """
+
+    KIND = "Prometheus"
+
+    def __init__(self, base_url: str, timeout: float = 10.0, *, client: httpx.Client | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self._http = HttpBackend(self.KIND, base_url, timeout, client, headers)
+        self.base_url = self._http.base_url
+
+    def query(self, promql: str, at: datetime | None = None) -> list[tuple[dict[str, str], float]]:
+        """An instant query: ``(labels, value)`` per series of the vector (a scalar has no labels)."""
+        params: dict[str, Any] = {"query": promql}
+        if at is not None:
+            params["time"] = f"{at.timestamp():.3f}"
+        resp = self._http.get_any("/api/v1/query", params)
+        if resp.status_code == 404:
+            raise ReadError(f"{self.KIND} at {self.base_url} has no /api/v1/query: is it Prometheus?")
+        try:
+            doc = resp.json()
+        except ValueError:
+            raise MalformedPayload(f"{self.KIND} at {self.base_url}: the query answer is not JSON") from None
+        return _vector(doc, self.base_url)
+
+    def session_counts(self, since: datetime, until: datetime | None = None, *, service: str | None = None,
+                       tags: Sequence[str] = (), run_id: str | None = None) -> SessionCounts:
+        """Sessions by end state, summed cost and incomplete-cost sessions in ``[since, until]``."""
+        until = until or datetime.now(UTC)
+        if until <= since:
+            raise ReadError(f"empty window: {since.isoformat()} is not before {until.isoformat()}")
+        window = f"[{max(1, round((until - since).total_seconds() * 1000))}ms] anchored"
+        selector = window_selector(service=service, tags=tags, run_id=run_id)
+        by_state_q = (f"sum by ({label(semconv.SESSION_END_STATE)}) "
+                      f"(increase({CALLS_METRIC}{selector}{window}))")
+        incomplete_selector = window_selector(service=service, tags=tags, run_id=run_id,
+                                              extra={label(semconv.SESSION_COST_COMPLETE): "false"})
+        incomplete_q = f"sum(increase({CALLS_METRIC}{incomplete_selector}{window}))"
+        cost_q = f"sum(increase({COST_METRIC}{selector}{window})) / 1e6"
+        by_state: dict[str, int] = {}
+        for labels, value in self.query(by_state_q, until):
+            state = labels.get(label(semconv.SESSION_END_STATE), "unknown")
+            by_state[state] = by_state.get(state, 0) + _count(value)
+        incomplete = sum(_count(value) for _, value in self.query(incomplete_q, until))
+        cost = sum(value for _, value in self.query(cost_q, until) if math.isfinite(value))
+        return SessionCounts(sessions=sum(by_state.values()), by_state=by_state, cost_usd=cost,
+                             incomplete_cost=incomplete, since=since, until=until,
+                             queries=[by_state_q, cost_q, incomplete_q])
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PrometheusReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _count(value: float) -> int:
+    """A counter increase as a session count (the anchored increase of an int counter is whole)."""
+    return round(value) if math.isfinite(value) else 0
+
+
+def _vector(doc: Any, where: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of a ``/api/v1/query`` answer; Prometheus' own error text on a failed query."""
+    if not isinstance(doc, dict):
+        raise MalformedPayload(f"Prometheus at {where}: the query answer is not an object")
+    if doc.get("status") != "success":
+        raise ReadError(f"Prometheus at {where} rejected the query: {doc.get('errorType', '?')}: "
+                        f"{doc.get('error', 'no error text')}")
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        raise MalformedPayload(f"Prometheus at {where}: the query answer has no data")
+    kind, result = data.get("resultType"), data.get("result")
+    try:
+        if kind == "scalar":
+            return [({}, float(result[1]))]  # type: ignore[index]
+        if kind == "vector" and isinstance(result, list):
+            return [({str(k): str(v) for k, v in item.get("metric", {}).items()}, float(item["value"][1]))
+                    for item in result]
+    except (TypeError, KeyError, IndexError, ValueError):
+        pass
+    raise MalformedPayload(f"Prometheus at {where}: unexpected query result ({kind!r})")
