@@ -198,7 +198,7 @@ check_manifest() {
 }
 
 # Components the configs in collector-config/ use; a collector found on PATH must have them all.
-OTELCOL_REQUIRED="otlp memory_limiter batch tail_sampling transform redaction filter deltatocumulative
+OTELCOL_REQUIRED="otlp memory_limiter batch tail_sampling transform redaction filter delta_to_cumulative
 span_metrics signal_to_metrics otlp_grpc otlp_http load_balancing health_check"
 
 # Print the required components that binary $1 lacks (nothing if it has them all).

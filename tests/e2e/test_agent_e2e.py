@@ -12,7 +12,8 @@ import time
 import httpx
 import pytest
 from _agent import BILLING, GENERAL, MISSING_ID, agent_env, new_service, run_agent
-from _backends import CollectorFactory, JaegerBackend, parse_prometheus
+from _backends import CollectorFactory, JaegerBackend
+from _prometheus import PrometheusBackend
 
 pytestmark = pytest.mark.e2e
 
@@ -119,21 +120,21 @@ def test_redaction_pipeline_strips_content_from_real_sessions(
 
 
 def test_session_metrics_count_sessions_by_end_state(
-    jaeger: JaegerBackend, otelcol_factory: CollectorFactory
+    jaeger: JaegerBackend, otelcol_factory: CollectorFactory, prometheus: PrometheusBackend
 ) -> None:
-    """session-metrics.yaml: the Prometheus endpoint counts this service's sessions by end state."""
-    collector = otelcol_factory.start("session-metrics.yaml", env={"AGENTOPS_METRICS_FLUSH_INTERVAL": "1s"})
+    """session-metrics.yaml: Prometheus counts this service's sessions by end state."""
+    collector = otelcol_factory.start(
+        "session-metrics.yaml",
+        env={"AGENTOPS_METRICS_FLUSH_INTERVAL": "1s", "AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint},
+    )
     service = new_service("agent-metrics")
     run_agent([BILLING, MISSING_ID, GENERAL], agent_env(collector.otlp_grpc_endpoint, "grpc", service))
-    deadline = time.monotonic() + 30
+    query = ('sum by (agentops_session_end_state) '
+             f'(increase(agentops_session_calls_total{{job="{service}"}}[10m] anchored))')
+    deadline = time.monotonic() + 40
     counts: dict[str, float] = {}
     while time.monotonic() < deadline:
-        samples = parse_prometheus(httpx.get(collector.prometheus_url, timeout=5).text)
-        counts = {
-            labels.get("agentops_session_end_state", ""): value
-            for name, labels, value in samples
-            if name == "agentops_session_calls_total" and labels.get("service_name", service) == service
-        }
+        counts = {labels.get("agentops_session_end_state", ""): value for labels, value in prometheus.query(query)}
         if counts.get("Success") == 2 and counts.get("Fail") == 1:
             break
         time.sleep(0.5)

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
 import pytest
 from _backends import (
     CollectorFactory,
@@ -24,8 +23,8 @@ from _backends import (
     SpanView,
     Trace,
     free_ports,
-    parse_prometheus,
 )
+from _prometheus import PrometheusBackend
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -358,27 +357,20 @@ def _assert_metadata_survives(trace: Trace, emitted: Emitted) -> None:
 # --- session-metrics.yaml --------------------------------------------------------------------------------
 
 
-def _series(collector_url: str) -> list[tuple[str, dict[str, str], float]]:
-    response = httpx.get(collector_url, timeout=5.0)
-    response.raise_for_status()
-    return parse_prometheus(response.text)
-
-
-def _by_end_state(samples: list[tuple[str, dict[str, str], float]], metric: str) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for name, labels, value in samples:
-        if name == metric:
-            state = labels.get("agentops_session_end_state", "?")
-            totals[state] = totals.get(state, 0.0) + value
-    return totals
+def _by_end_state(prometheus: PrometheusBackend, metric: str, service: str) -> dict[str, float]:
+    """The window's increase of ``metric`` for ``service``, per end state."""
+    query = f'sum by (agentops_session_end_state) (increase({metric}{{job="{service}"}}[10m] anchored))'
+    return {labels["agentops_session_end_state"]: value for labels, value in prometheus.query(query)}
 
 
 @pytest.mark.e2e
-def test_session_metrics_exposes_session_counts_and_cost_by_end_state(
-    jaeger: JaegerBackend, otelcol_factory: CollectorFactory
+def test_session_metrics_stores_session_counts_and_cost_by_end_state_in_prometheus(
+    jaeger: JaegerBackend, otelcol_factory: CollectorFactory, prometheus: PrometheusBackend
 ) -> None:
-    """session-metrics.yaml exposes session counts and summed cost by end state for Prometheus."""
-    collector = otelcol_factory.start("session-metrics.yaml")
+    """session-metrics.yaml pushes session counts and summed cost by end state into a real Prometheus."""
+    collector = otelcol_factory.start(
+        "session-metrics.yaml", env={"AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint}
+    )
     service = new_service("metrics")
     # Two exports hit the same (Fail) series: the cost sum must add the per-batch deltas up.
     with otlp_tracer(collector.otlp_grpc_endpoint, "grpc", service) as tracer:
@@ -391,25 +383,20 @@ def test_session_metrics_exposes_session_counts_and_cost_by_end_state(
 
     expected_calls = {"Fail": 2.0, "Success": 3.0, "Indeterminate": 1.0}
     expected_cost = {"Fail": 2_000.0, "Success": 600.0, "Indeterminate": 0.0}
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 40
     calls: dict[str, float] = {}
     cost: dict[str, float] = {}
-    samples: list[tuple[str, dict[str, str], float]] = []
     while time.monotonic() < deadline:
-        samples = _series(collector.prometheus_url)
-        calls = _by_end_state(samples, "agentops_session_calls_total")
-        cost = _by_end_state(samples, "agentops_session_cost_micros_total")
+        calls = _by_end_state(prometheus, "agentops_session_calls_total", service)
+        cost = _by_end_state(prometheus, "agentops_session_cost_micros_total", service)
         if calls == expected_calls and cost == expected_cost:
             break
         time.sleep(0.5)
-    scraped = sorted({name for name, _, _ in samples})
-    assert calls == expected_calls, scraped
-    assert cost == expected_cost, scraped
-    span_names = {
-        labels.get("span_name") for name, labels, _ in samples if name == "agentops_session_calls_total"
-    }
-    assert span_names == {"invoke_agent support"}  # LLM and tool spans are filtered out of the metrics
-    assert any(name.startswith("agentops_session_duration") for name in scraped)
+    assert calls == expected_calls
+    assert cost == expected_cost
+    names = {labels["span_name"] for labels, _ in prometheus.query(f'agentops_session_calls_total{{job="{service}"}}')}
+    assert names == {"invoke_agent support"}  # LLM and tool spans are filtered out of the metrics
+    assert prometheus.query(f'agentops_session_duration_milliseconds_count{{job="{service}"}}')
 
     # The traces pipeline still forwards every span, unsampled.
     for emitted in (*failed, *ok):
