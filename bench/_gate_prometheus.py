@@ -6,17 +6,16 @@ collector with ``session-metrics.yaml``), pushes N session roots to the collecto
 counts all N, then times the gate's queries. The query cost does not grow with N: the counters are
 already summed per series.
 
-``measure(n)`` is what ``bench_gate.py`` calls; ``python bench/_gate_prometheus.py [N]`` prints the row.
+``bench_gate.py`` runs the gate on what :func:`prometheus_with_sessions` loaded.
 """
 
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,19 +35,6 @@ from agentops_otel.read.prometheus import PrometheusReader  # noqa: E402
 FAIL_EVERY = 50
 """One session in 50 fails: 2% of N."""
 BATCH = 5_000
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the gate benchmark."""
-
-    source: str
-    sessions_expected: int
-    sessions_seen: int
-    failures_seen: int
-    seconds: float
-    """Median wall time of the gate's queries (the whole verdict's reading)."""
-    note: str
 
 
 def _kv(key: str, value: str | int | bool) -> KeyValue:
@@ -77,55 +63,33 @@ def _batch(start: int, count: int, service: str, now_ns: int) -> bytes:
     return request.SerializeToString()
 
 
-def measure(n: int = 100_000, *, repeats: int = 7) -> Row:
-    """Push ``n`` session roots through the real collector into the real Prometheus; time the gate's read."""
+@contextmanager
+def prometheus_with_sessions(n: int, workdir: Path) -> Iterator[tuple[str, str, float]]:
+    """Start Prometheus and the collector (session-metrics.yaml), push ``n`` session roots, wait until
+    Prometheus counts them all; yields (gate source, service, load seconds). Raises BackendUnavailable."""
     binaries = locate_binaries(["jaeger", "otelcol", "prometheus"])
-    with tempfile.TemporaryDirectory(prefix="bench-gate-prom-") as tmp:
-        logs = Path(tmp)
-        jaeger: JaegerBackend = start_jaeger(binaries["jaeger"], logs)
-        prometheus = start_prometheus(binaries["prometheus"], logs)
-        collectors = CollectorFactory(binary=binaries["otelcol"], jaeger=jaeger, log_dir=logs)
-        try:
-            collector = collectors.start("session-metrics.yaml", env={
-                "AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint,
-                "AGENTOPS_METRICS_FLUSH_INTERVAL": "1s", "AGENTOPS_BATCH_TIMEOUT": "200ms"})
-            service = f"bench-gate-{os.getpid()}"
-            now_ns = time.time_ns()
-            since = datetime.now(UTC) - timedelta(minutes=5)
-            with httpx.Client(timeout=60) as client:
-                for start in range(0, n, BATCH):
-                    body = _batch(start, min(BATCH, n - start), service, now_ns)
-                    resp = client.post(collector.otlp_http_traces_url, content=body,
-                                       headers={"Content-Type": "application/x-protobuf"})
-                    resp.raise_for_status()
-            with PrometheusReader(prometheus.url, timeout=30) as reader:
-                deadline = time.monotonic() + 120
-                counts = reader.session_counts(since, service=service)
-                while counts.sessions < n and time.monotonic() < deadline:
-                    time.sleep(1)
-                    counts = reader.session_counts(since, service=service)
-                times = []
-                for _ in range(repeats):
-                    started = time.perf_counter()
-                    counts = reader.session_counts(since, service=service)
-                    times.append(time.perf_counter() - started)
-            return Row(source=prometheus.source, sessions_expected=n, sessions_seen=counts.sessions,
-                       failures_seen=counts.failures, seconds=statistics.median(times),
-                       note="3 PromQL queries over the session counters (exact, no search cap)")
-        finally:
-            collectors.close()
-            prometheus.process.stop()
-            jaeger.process.stop()
-
-
-def main(argv: list[str]) -> int:
-    n = int(argv[0]) if argv else 100_000
-    row = measure(n)
-    print(f"{'source':<34} {'sessions seen':>14} {'failed':>8} {'gate read':>10}")
-    print(f"{row.source:<34} {row.sessions_seen:>7,}/{row.sessions_expected:<6,} {row.failures_seen:>8,} "
-          f"{row.seconds * 1000:>8.1f}ms  {row.note}")
-    return 0 if row.sessions_seen == row.sessions_expected else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    jaeger: JaegerBackend = start_jaeger(binaries["jaeger"], workdir)
+    prometheus = start_prometheus(binaries["prometheus"], workdir)
+    collectors = CollectorFactory(binary=binaries["otelcol"], jaeger=jaeger, log_dir=workdir)
+    try:
+        collector = collectors.start("session-metrics.yaml", env={
+            "AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint,
+            "AGENTOPS_METRICS_FLUSH_INTERVAL": "1s", "AGENTOPS_BATCH_TIMEOUT": "200ms"})
+        service = f"bench-gate-{os.getpid()}"
+        started = time.perf_counter()
+        since = datetime.now(UTC) - timedelta(minutes=5)
+        now_ns = time.time_ns()
+        with httpx.Client(timeout=60) as client:
+            for first in range(0, n, BATCH):
+                body = _batch(first, min(BATCH, n - first), service, now_ns)
+                client.post(collector.otlp_http_traces_url, content=body,
+                            headers={"Content-Type": "application/x-protobuf"}).raise_for_status()
+        with PrometheusReader(prometheus.url, timeout=30) as reader:
+            deadline = time.monotonic() + 300
+            while reader.session_counts(since, service=service).sessions < n and time.monotonic() < deadline:
+                time.sleep(1)
+        yield prometheus.source, service, time.perf_counter() - started
+    finally:
+        collectors.close()
+        prometheus.process.stop()
+        jaeger.process.stop()

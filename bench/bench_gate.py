@@ -161,7 +161,27 @@ def _one_search(source: str, sessions: int) -> int:
         src.close()
 
 
-SOURCES: list[Callable[[Context], Row | None]] = [bench_file, bench_jaeger]
+def bench_prometheus(ctx: Context) -> Row | None:
+    """Gate over the real Prometheus holding the session counters of ``--sessions`` session roots, pushed
+    through the real collector (session-metrics.yaml); the gate's time is its three PromQL queries."""
+    from _backends import BackendUnavailable
+    from _gate_prometheus import prometheus_with_sessions
+
+    try:
+        with prometheus_with_sessions(ctx.sessions, ctx.workdir) as (source, service, loading):
+            args = ["--since", "10m", "--service", service]
+            gate(source, args)  # warm: the first query loads the series' chunks
+            doc, elapsed = gate(source, args)
+    except BackendUnavailable as exc:
+        ctx.notes.append(f"prometheus: not run ({str(exc).splitlines()[0]})")
+        return None
+    ctx.notes.append(f"prometheus: {ctx.sessions:,} session roots through the collector into Prometheus in "
+                     f"{loading:.1f} s (not part of the gate's time)")
+    return Row("prometheus", doc["sessions"], ctx.sessions, doc["failures"], elapsed, "3 queries",
+               "exact counters, no search cap")
+
+
+SOURCES: list[Callable[[Context], Row | None]] = [bench_file, bench_jaeger, bench_prometheus]
 """One function per source, run in this order; another source appends its own."""
 
 

@@ -122,4 +122,4 @@ def test_gate_over_prometheus_counts_the_example_agents_failed_sessions(
     code, doc = _gate(prometheus, "--service", service, "--max-failure-rate", str(failed / len(sessions)))
     assert code == 0 and doc["ok"]
     code, doc = _gate(prometheus, "--service", "no-such-service", "--max-failure-rate", "1")
-    assert code == 1 and doc["sessions"] == 0
+    assert code == 3 and doc["sessions"] == 0 and doc["verdict"] == "INSUFFICIENT DATA"
