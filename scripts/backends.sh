@@ -33,17 +33,19 @@
 # 3.16.0 (Prometheus 3 tags its Go module v0.3XX.Y for release 3.XX.Y; the module's VERSION file says
 # 3.16.0). Its go.mod has no replace directive, but the zip carries a go.work naming folders that are
 # not in it, so the build runs with GOWORK=off. Tags: `remove_all_sd` leaves out the cloud service
-# discoveries (Kubernetes, AWS, Azure, GCE, ...: most of the compile time; file and HTTP discovery
-# stay), `netgo` as in the official builds. Without `builtinassets` the binary has no web UI, only
+# discoveries (Kubernetes, AWS, Azure, GCE, ...: a large share of the dependencies; file and HTTP
+# discovery stay), `netgo` as in the official builds. Without `builtinassets` the binary has no web UI, only
 # the HTTP APIs, which is all the tests and `agentops-otel gate --source prometheus://` need. It takes
 # session metrics over OTLP (--web.enable-otlp-receiver, see collector-config/prometheus-local.yml).
 #
 # The OpenTelemetry Collector is built with the OpenTelemetry Collector Builder from
 # collector-config/builder-manifest.yaml. Every component there is pinned to one release
 # (OTELCOL_VERSION below, and the matching stable v1.x core modules); the script refuses a manifest
-# whose v0.x component versions disagree with it. v0.155.0 is the newest release for which the proxy
-# serves all components we need: v0.161.0 (the first with loadbalancingexporter; prometheusexporter
-# is not served there, so session metrics go to a real Prometheus over OTLP instead).
+# whose v0.x component versions disagree with it. The release is v0.161.0: the first at which the
+# proxy serves loadbalancingexporter (the collector tier), and every other component we use is served
+# there too except prometheusexporter, so session metrics go to a real Prometheus over OTLP instead.
+# One dependency of loadbalancingexporter is pinned back by a `replaces:` line in the manifest (the
+# proxy refuses the zip of the version it asks for).
 #
 # Tempo: not built. The proxy refuses github.com/grafana/tempo's version list and every v2 version
 # (Tempo's v2 tags are not valid for its module path); it only serves the 2022 v1.5.0, which predates

@@ -101,12 +101,14 @@ def _gate(prometheus: PrometheusBackend, *args: str) -> tuple[int, dict[str, Any
 def test_gate_over_prometheus_counts_the_example_agents_failed_sessions(
     jaeger: JaegerBackend, otelcol_factory: CollectorFactory, prometheus: PrometheusBackend
 ) -> None:
-    """gate --source prometheus:// sees exactly the agent's sessions and failures, and exits accordingly."""
+    """gate --source prometheus:// counts the agent's sessions and failures exactly, by service and by run."""
     collector = otelcol_factory.start(
         "session-metrics.yaml", env={"AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint})
     service = new_service("gate-prom")
+    run_id = f"ci-{uuid.uuid4().hex[:8]}"
     sessions, _ = run_agent([BILLING, MISSING_ID, GENERAL, MISSING_ID, BILLING],
-                            agent_env(collector.otlp_grpc_endpoint, "grpc", service))
+                            agent_env(collector.otlp_grpc_endpoint, "grpc", service,
+                                      {"AGENTOPS_OTEL_RUN_ID": run_id}))
     failed = sum(1 for s in sessions if s["end_state"] == "Fail")
     assert 0 < failed < len(sessions)
     cost = sum(s["cost_micros"] for s in sessions) / 1e6
@@ -121,5 +123,7 @@ def test_gate_over_prometheus_counts_the_example_agents_failed_sessions(
     assert code == 1  # failures above a 0% bound
     code, doc = _gate(prometheus, "--service", service, "--max-failure-rate", str(failed / len(sessions)))
     assert code == 0 and doc["ok"]
+    code, doc = _gate(prometheus, "--run", run_id, "--max-failure-rate", "1")
+    assert (code, doc["sessions"], doc["failures"], doc["run"]) == (0, len(sessions), failed, run_id)
     code, doc = _gate(prometheus, "--service", "no-such-service", "--max-failure-rate", "1")
     assert code == 3 and doc["sessions"] == 0 and doc["verdict"] == "INSUFFICIENT DATA"
