@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import ReadError, TraceNotFound
 from agentops_otel.read._http import norm_trace_id, parse_headers
@@ -27,6 +28,21 @@ from agentops_otel.read._time import TimeArg
 
 # One search over a backend fetches at most this many traces per service.
 _SEARCH_DEPTH = 100
+_LLM_MARKERS = (*((sc.GEN_AI_OPERATION_NAME, op) for op in sorted(sc.LLM_OPERATIONS)),
+                (sc.OPENINFERENCE_SPAN_KIND, sc.OPENINFERENCE_KIND_LLM))
+"""How Tempo's search finds the LLM spans of any instrumentation: a trace that has them but no
+session (an app traced only by openai-v2, OpenLLMetry, OpenInference) is listed as a session of its
+own, as it is from a file. Jaeger's search takes no alternatives: it is asked once more without an
+attribute filter. Either only when no filter a root alone could meet (end state, tags, run) is given."""
+
+
+def _agent_traces(records: list[SpanRecord]) -> list[SpanRecord]:
+    """The traces holding a session's span or any instrumentation's LLM span.
+
+    A backend holds every service's traces; one without either (a plain HTTP request) is no agent run.
+    """
+    keep = {r.trace_id for r in records if r.session_id is not None or genai_spans.is_llm(r.attributes)}
+    return [r for r in records if r.trace_id in keep]
 
 
 @runtime_checkable
@@ -185,7 +201,9 @@ class JaegerSource:
             attrs[sc.SESSION_END_STATE] = state
         depth = max(limit or _SEARCH_DEPTH, 1)
         found = self.reader.search(service=service, since=since, until=until, attributes=attrs, limit=depth)
-        yield from search_in(found, since, until, service, tags, state, limit)
+        if state is None and not tags:  # a trace without session can match: look beyond session roots
+            found += self.reader.search(service=service, since=since, until=until, attributes=None, limit=depth)
+        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit)
 
     def scan(self, query: Query) -> Scan:
         attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
@@ -194,6 +212,9 @@ class JaegerSource:
         coverage = Coverage()
         found = self.reader.scan(query.service, query.since, query.until, attrs, page=query.page,
                                  coverage=coverage, max_traces=query.limit)
+        if query.run is None and not query.tags:  # a trace without session can match
+            found += self.reader.scan(query.service, query.since, query.until, None, page=query.page,
+                                      coverage=coverage, max_traces=query.limit)
         return _scanned(found, query, coverage)
 
     def close(self) -> None:
@@ -230,17 +251,17 @@ class TempoSource:
         state: str | None = None,
         limit: int | None = None,
     ) -> Iterator[SpanRecord]:
-        conds = [f'span."{sc.GEN_AI_OPERATION_NAME}" = "{sc.OP_INVOKE_AGENT}"']
+        conds = [_traceql_roots(with_llm_spans=state is None and not tags)]
         if state is not None:
             conds.append(f'span."{sc.SESSION_END_STATE}" = {_traceql_string(state)}')
         if service is not None:
             conds.append(f"resource.service.name = {_traceql_string(service)}")
         found = self.reader.search("{ " + " && ".join(conds) + " }", since=since, until=until,
                                    limit=max(limit or _SEARCH_DEPTH, 1))
-        yield from search_in(found, since, until, service, tags, state, limit)
+        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit)
 
     def scan(self, query: Query) -> Scan:
-        conds = [f'span."{sc.GEN_AI_OPERATION_NAME}" = "{sc.OP_INVOKE_AGENT}"']
+        conds = [_traceql_roots(with_llm_spans=query.run is None and not query.tags)]
         if query.service is not None:
             conds.append(f"resource.service.name = {_traceql_string(query.service)}")
         if query.run is not None:
@@ -254,8 +275,17 @@ class TempoSource:
         self.reader.close()
 
 
+def _traceql_roots(*, with_llm_spans: bool) -> str:
+    """Session roots, and with ``with_llm_spans`` any instrumentation's LLM span (see ``_LLM_MARKERS``)."""
+    root = f'span."{sc.GEN_AI_OPERATION_NAME}" = "{sc.OP_INVOKE_AGENT}"'
+    if not with_llm_spans:
+        return root
+    alternatives = [root, *(f'span."{key}" = "{value}"' for key, value in _LLM_MARKERS)]
+    return "(" + " || ".join(alternatives) + ")"
+
+
 def _scanned(found: list[SpanRecord], query: Query, coverage: Coverage) -> Scan:
-    records = list(search_in(found, query.since, query.until, query.service, query.tags, None, None,
+    records = list(search_in(_agent_traces(found), query.since, query.until, query.service, query.tags, None, None,
                               query.run))
     return Scan(records, coverage.unseen, coverage.requests)
 
