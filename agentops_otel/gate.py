@@ -116,6 +116,8 @@ def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confide
     rate = failures / sessions if sessions else None
     if sessions < min_sessions:
         undecided.append(f"only {_plural(sessions, 'session')} found, need at least {min_sessions}")
+    elif confidence is not None and not sessions:
+        undecided.append(f"no sessions: nothing to be {confidence:.0%} confident about")
     if rate is not None and rate > max_failure_rate:
         broken.append(f"failure rate {_pct(rate)} > {_pct(max_failure_rate)}")
     elif confidence is not None and interval is not None and interval[1] > max_failure_rate:

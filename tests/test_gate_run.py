@@ -148,3 +148,11 @@ def test_confidence_never_softens_a_broken_bound(two_runs: Path) -> None:
     code, out = _gate(two_runs, "--run", "100-1", "--max-failure-rate", "0.5", "--confidence", "0.95")
     assert code == 1
     assert out.strip().splitlines()[-1] == "FAIL: failure rate 60.0% > 50.0%"
+
+
+def test_confidence_never_passes_an_empty_window(two_runs: Path) -> None:
+    """--confidence with --min-sessions 0 and no session is INSUFFICIENT DATA, not a pass."""
+    code, out = _gate(two_runs, "--run", "no-such-run", "--min-sessions", "0", "--max-failure-rate", "0.05",
+                      "--confidence", "0.95")
+    assert code == 3
+    assert out.strip().splitlines()[-1] == "INSUFFICIENT DATA: no sessions: nothing to be 95% confident about"
