@@ -26,17 +26,25 @@ from rich.console import Console
 from agentops_otel import config, semconv
 from agentops_otel.ci_run import current_run
 from agentops_otel.diff import diff_timelines, render_diff
-from agentops_otel.gate import GateResult, evaluate_gate, report_doc, report_lines, top_level, variants_of
+from agentops_otel.gate import (
+    GateResult,
+    evaluate_gate,
+    never_ended,
+    report_doc,
+    report_lines,
+    top_level,
+    variants_of,
+)
 from agentops_otel.gate_prometheus import gate_prometheus, is_prometheus_uri
 from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import parse_headers
 from agentops_otel.read._source import Query, Scan
-from agentops_otel.reassemble import Issue, reassemble
+from agentops_otel.reassemble import reassemble
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
 from agentops_otel.render.json import render_json, summary_to_dict
 from agentops_otel.render.text import render_text
-from agentops_otel.timeline import SessionSummary, Timeline
+from agentops_otel.timeline import Timeline
 
 PROG = "agentops-otel"
 EXIT_OK = 0
@@ -83,6 +91,10 @@ def parse_time(text: str, *, now: datetime | None = None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+_MAX_CONFIDENCE = 0.999999
+"""Beyond this the normal quantile of the Wilson interval is lost to float rounding."""
+
+
 def _rate(text: str) -> float:
     """A failure rate as a fraction (0.05) or a percentage (5%)."""
     try:
@@ -95,10 +107,22 @@ def _rate(text: str) -> float:
 
 
 def _confidence(text: str) -> float:
-    """A confidence level as a fraction (0.95) or a percentage (95%), strictly between 0 and 1."""
-    value = _rate(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"confidence {text!r} must be between 0 and 1 (e.g. 0.95)")
+    """A confidence level as a fraction (0.95) or a percentage (95%), from 50% to 99.9999%.
+
+    Below 50% the "interval" is narrower than the point estimate's noise: the number was almost surely an
+    error rate (0.05 for 95%), so it is refused rather than gated on.
+    """
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid confidence {text!r}: use a fraction (0.95) or 95%") from None
+    if value > 1 and not text.endswith("%"):
+        raise argparse.ArgumentTypeError(f"confidence {text!r} is above 1: for a percentage write {text}%")
+    if not 0.5 <= value <= _MAX_CONFIDENCE:
+        raise argparse.ArgumentTypeError(
+            f"confidence {text!r} looks like an error rate: did you mean {1 - value:.4g}? "
+            f"(a level from 0.5 to {_MAX_CONFIDENCE})" if 0 < value < 0.5 else
+            f"confidence {text!r} must be from 0.5 to {_MAX_CONFIDENCE} (e.g. 0.95)")
     return value
 
 
@@ -387,17 +411,12 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
             for row in [header, *rows]]
 
 
-def _left_open(s: SessionSummary) -> bool:
-    """Whether the program never ended this session (it was ended for it, or its root never arrived)."""
-    return (s.end_reason or "").startswith(semconv.NEVER_ENDED) or Issue.ROOT_MISSING in s.issue_kinds
-
-
 def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
                           state=args.state, limit=args.limit or None)
     found = [t for t in found if args.state is None or t.summary.end_state == args.state]
     if args.open:
-        found = [t for t in found if _left_open(t.summary)]
+        found = [t for t in found if never_ended(t.summary)]
     found.sort(key=lambda t: t.summary.start_ns, reverse=True)
     if args.limit:
         found = found[: args.limit]

@@ -28,8 +28,9 @@ from . import semconv
 from ._cost_gaps import gap_lines
 from ._interval import sessions_needed, wilson_interval
 from .read._record import SpanRecord, is_session_root
+from .reassemble._summary import Issue
 from .render import _format as fmt
-from .timeline import Timeline
+from .timeline import SessionSummary, Timeline
 
 __all__ = ["GateResult", "evaluate_gate", "judge_rate", "report_doc", "report_lines", "top_level", "variant_outcomes",
            "variants_of", "wilson_interval"]
@@ -82,6 +83,8 @@ class GateResult:
     """Variant label -> (failed, runs), for variants that both passed and failed."""
     failing_variants: dict[str, int] = field(default_factory=dict)
     """Variant label -> runs, for variants that failed every time."""
+    never_ended: list[str] = field(default_factory=list)
+    """Sessions the program never ended (killed, hung or still running): counted as failures."""
     notes: list[str] = field(default_factory=list)
     """Figures a source adds to the report, shown before the verdict (Prometheus: counts by end state, cost)."""
     figures: dict[str, Any] = field(default_factory=dict)
@@ -128,6 +131,18 @@ def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confide
     return broken, undecided, interval
 
 
+def never_ended(s: SessionSummary) -> bool:
+    """Whether the program never ended this session: we ended it for the program (at exit, on SIGTERM, the
+    pytest plugin after the test), or its root never arrived (the process was killed, or still runs)."""
+    return (s.end_reason or "").startswith(semconv.NEVER_ENDED) or (
+        not s.pseudo and Issue.ROOT_MISSING in s.issue_kinds)
+
+
+def failed(s: SessionSummary) -> bool:
+    """A failure for the gate: ended Fail, or never ended (a run that did not finish did not pass)."""
+    return s.end_state == semconv.END_FAIL or never_ended(s)
+
+
 def variant_outcomes(runs: Sequence[Timeline], variants: Mapping[str, str]) -> tuple[
         dict[str, tuple[int, int]], dict[str, int]]:
     """(flaky, consistently failing) variants among the runs that name one: same input, different verdicts."""
@@ -136,7 +151,7 @@ def variant_outcomes(runs: Sequence[Timeline], variants: Mapping[str, str]) -> t
         label = variants.get(t.summary.session_id)
         if label is not None:
             tally = seen.setdefault(label, [0, 0])
-            tally[0] += t.summary.end_state == semconv.END_FAIL
+            tally[0] += failed(t.summary)
             tally[1] += 1
     flaky = {v: (f, n) for v, (f, n) in seen.items() if 0 < f < n}
     failing = {v: n for v, (f, n) in seen.items() if f == n}
@@ -165,10 +180,11 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     """
     runs = top_level(timelines)
     n = len(runs)
-    failed = [t.summary.session_id for t in runs if t.summary.end_state == semconv.END_FAIL]
-    rate = len(failed) / n if n else None
+    failures = [t.summary.session_id for t in runs if failed(t.summary)]
+    unfinished = [t.summary.session_id for t in runs if never_ended(t.summary)]
+    rate = len(failures) / n if n else None
     costs = [t.summary.cost_usd for t in runs]
-    broken, undecided, interval = judge_rate(len(failed), n, max_failure_rate=max_failure_rate,
+    broken, undecided, interval = judge_rate(len(failures), n, max_failure_rate=max_failure_rate,
                                              confidence=confidence, min_sessions=min_sessions)
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--require-complete)")
@@ -188,13 +204,13 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
             broken.append(f"{_plural(len(incomplete), 'session')} with an incomplete cost "
                           "(calls without usage or a known price; --allow-unpriced bounds only the priced calls)")
     return GateResult(
-        sessions=n, failures=len(failed), failure_rate=rate, max_cost=max(costs) if costs else None,
-        mean_cost=sum(costs) / n if n else None, over_cost=over, broken=broken, failed_sessions=failed,
+        sessions=n, failures=len(failures), failure_rate=rate, max_cost=max(costs) if costs else None,
+        mean_cost=sum(costs) / n if n else None, over_cost=over, broken=broken, failed_sessions=failures,
         incomplete_cost=incomplete, cost_gaps=gaps, allow_unpriced=allow_unpriced,
         max_failure_rate=max_failure_rate, max_cost_per_session=max_cost, min_sessions=min_sessions,
         interval=interval, interval_confidence=confidence if confidence is not None else REPORTED_CONFIDENCE,
         confidence=confidence, undecided=undecided, unseen=list(unseen), require_complete=require_complete,
-        flaky_variants=flaky, failing_variants=failing,
+        flaky_variants=flaky, failing_variants=failing, never_ended=unfinished,
     )
 
 
@@ -207,6 +223,7 @@ def report_doc(result: GateResult) -> dict[str, Any]:
         "max_cost_per_session": result.max_cost_per_session, "over_cost": result.over_cost,
         "incomplete_cost": result.incomplete_cost, "cost_gaps": result.cost_gaps,
         "allow_unpriced": result.allow_unpriced, "failed_sessions": result.failed_sessions,
+        "never_ended": result.never_ended,
         "broken": result.broken, "verdict": result.verdict, "undecided": result.undecided,
         "interval": list(result.interval) if result.interval else None,
         "interval_confidence": result.interval_confidence, "confidence": result.confidence,
@@ -240,12 +257,18 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
         lines.append(f"Cost per session: max {fmt.money(result.max_cost)}, mean {fmt.money(result.mean_cost)}"
                      f"{bound}")
     link = url_for or (lambda _id: "")
-    for title, ids in (("Failed sessions:", result.failed_sessions), ("Over the cost bound:", result.over_cost)):
+    ended_failed = [i for i in result.failed_sessions if i not in set(result.never_ended)]
+    for title, ids in (("Failed sessions:", ended_failed), ("Over the cost bound:", result.over_cost)):
         if ids:
             lines.append(title)
             lines.extend(f"  {i}  {link(i)}".rstrip() for i in ids[:_SHOWN])
             if len(ids) > _SHOWN:
                 lines.append(f"  … {len(ids) - _SHOWN} more")
+    if result.never_ended:
+        lines.append("Never ended (killed, hung or still running; counted as failed):")
+        lines.extend(f"  {i}  {link(i)}".rstrip() for i in result.never_ended[:_SHOWN])
+        if len(result.never_ended) > _SHOWN:
+            lines.append(f"  … {len(result.never_ended) - _SHOWN} more")
     if result.incomplete_cost:
         if result.allow_unpriced:
             n = len(result.incomplete_cost)

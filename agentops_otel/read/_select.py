@@ -115,12 +115,12 @@ class Index:
         return wanted
 
 
-def select(index: Index, flt: RootFilter, limit: int | None) -> tuple[set[str], set[str]]:
-    """(session ids, trace ids of traces without any session) to show, most recent first."""
+def matching_roots(index: Index, flt: RootFilter) -> list[SpanRecord]:
+    """The roots (or stand-ins) of the outermost sessions and session-less traces that match, newest first."""
     # A session whose root never arrived is still a session: its earliest span stands in, and
-    # matches only the filters a span without the root's attributes can meet. So is a trace
-    # without any session.id (another instrumentation's app).
-    stand_ins = flt.state is None and not flt.tags and flt.run is None
+    # matches only the filters a span without the root's attributes can meet (the run id is on every
+    # span's resource). So is a trace without any session.id (another instrumentation's app).
+    stand_ins = flt.state is None and not flt.tags
     matched = [r for r in index.roots.values() if flt.matches(r)]
     if stand_ins:
         matched += [r for sid, r in index.first.items() if sid not in index.roots and flt.matches(r)]
@@ -130,8 +130,20 @@ def select(index: Index, flt: RootFilter, limit: int | None) -> tuple[set[str], 
     matched = [r for r in matched if r.session_id not in index.parent_of
                or index.parent_of[r.session_id or ""] not in index.roots]
     matched.sort(key=lambda r: r.start_ns, reverse=True)
+    return matched
+
+
+def select(index: Index, flt: RootFilter, limit: int | None) -> tuple[set[str], set[str]]:
+    """(session ids, trace ids of traces without any session) to show, most recent first."""
+    matched = matching_roots(index, flt)
     if limit is not None:
         matched = matched[:limit]
+    return selected(index, matched)
+
+
+def selected(index: Index, matched: Iterable[SpanRecord]) -> tuple[set[str], set[str]]:
+    """:func:`select`'s answer for the given roots: their sessions with nested ones, and loose traces."""
+    matched = list(matched)
     sids = index.closure(r.session_id for r in matched if r.session_id is not None)
     return sids, {r.trace_id for r in matched if r.session_id is None}
 

@@ -23,7 +23,16 @@ from agentops_otel.read._errors import ReadError, TraceNotFound
 from agentops_otel.read._http import norm_trace_id, parse_headers
 from agentops_otel.read._paging import Coverage
 from agentops_otel.read._record import SpanRecord
-from agentops_otel.read._select import Index, RootFilter, dedup, filter_records, search_in, select
+from agentops_otel.read._select import (
+    Index,
+    RootFilter,
+    dedup,
+    filter_records,
+    matching_roots,
+    search_in,
+    select,
+    selected,
+)
 from agentops_otel.read._time import TimeArg
 
 # One search over a backend fetches at most this many traces per service.
@@ -158,8 +167,14 @@ class FileSource:
         for r in self._stream():
             index.add(r)
         flt = RootFilter(query.since, query.until, query.service, query.tags, None, query.run)
-        keep = index.keep(*select(index, flt, query.limit))
-        return Scan([r for r in self._stream() if keep(r)])
+        roots = matching_roots(index, flt)
+        unseen: list[str] = []
+        if query.limit is not None and len(roots) > query.limit:
+            unseen.append(f"{len(roots) - query.limit} of the window's {len(roots)} sessions not read "
+                          f"(--limit {query.limit})")
+            roots = roots[: query.limit]
+        keep = index.keep(*selected(index, roots))
+        return Scan([r for r in self._stream() if keep(r)], unseen)
 
     def close(self) -> None:
         pass
