@@ -3,7 +3,7 @@
 Phoenix (installed by scripts/phoenix.sh into its own cached venv) runs on free loopback ports with all
 its storage in a temporary folder; the example agent sends one session through the collector; the
 test then reads back, through Phoenix's REST and GraphQL APIs, what its UI shows: span kinds, the
-Input / Output of every step, the session in the sessions list with its last output.
+Input / Output of every step, the session in the sessions list with its first input and last output.
 """
 
 from __future__ import annotations
@@ -143,10 +143,15 @@ def test_phoenix_shows_a_session_fully(phoenix: str, collector_to_phoenix: str) 
             out = json.loads(attrs["output.value"])
             assert isinstance(out, list) and out[0]["role"] == "assistant", attrs["output.value"]
     root = next(s for s in spans if s["parent_id"] is None)
-    assert root["attributes"]["output.value"] == "Success"
+    llm_calls = sorted((s for s in spans if s["span_kind"] == "LLM"), key=lambda s: s["start_time"])
+    assert root["attributes"]["input.value"] == llm_calls[0]["attributes"]["input.value"]
+    assert "I was charged twice, account 4417" in root["attributes"]["input.value"]
+    assert root["attributes"]["output.value"] == llm_calls[-1]["attributes"]["output.value"]
 
     doc = httpx.post(f"{phoenix}/graphql", json={"query": _SESSIONS_QUERY, "variables": {"first": 50}},
                      timeout=30).json()
     sessions = [e["node"] for p in doc["data"]["projects"]["edges"] for e in p["node"]["sessions"]["edges"]]
     mine = next(s for s in sessions if s["sessionId"] == run["session_id"])
-    assert mine["numTraces"] == 1 and mine["lastOutput"]["value"] == "Success"
+    assert mine["numTraces"] == 1
+    assert mine["firstInput"]["value"] == root["attributes"]["input.value"]
+    assert mine["lastOutput"]["value"] == root["attributes"]["output.value"]
