@@ -52,6 +52,9 @@ class RootFilter:
         return True
 
 
+_VERDICT = f"{sc.SPAN_EVALUATION} "
+
+
 class Index:
     """What a first pass learns: session roots, nesting, and which traces hold which sessions."""
 
@@ -76,10 +79,13 @@ class Index:
         traces = self.traces_of.get(sid)
         if traces is None:
             self.traces_of[sid] = {rec.trace_id}
-            self.first[sid] = rec
         else:
             traces.add(rec.trace_id)
-            if rec.start_ns < self.first[sid].start_ns:
+        # A verdict written later, maybe elsewhere, belongs to its session but never stands in for it:
+        # on its own it is no session (no phantom "root missing" run where only the verdict is).
+        if not rec.name.startswith(_VERDICT):
+            known = self.first.get(sid)
+            if known is None or rec.start_ns < known.start_ns:
                 self.first[sid] = rec
         if is_session_root(rec):
             known = self.roots.get(sid)

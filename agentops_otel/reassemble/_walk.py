@@ -34,6 +34,9 @@ from agentops_otel.timeline import (
     Timeline,
 )
 
+_VERDICT = f"{sc.SPAN_EVALUATION} "
+"""Spans of verdicts (``evaluation {name}``) start when the check ran, often after the session ended."""
+
 
 def _fit(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pend: int) -> int:
     """Extra shift so the child sits inside its parent (0 when it already does or may not)."""
@@ -133,7 +136,8 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
             s0 = rec.start_ns  # share the record's int: a million steps, 32 bytes each
             e0 = rec.end_ns
         shift = base
-        if parent is not None and (s0 < ps or (e0 > pe and rec.resource is not parent.resource)):
+        if parent is not None and (s0 < ps or (e0 > pe and rec.resource is not parent.resource)) and (
+                not rec.name.startswith(_VERDICT)):  # a verdict is judged after the fact: late is not skew
             extra = _fit(rec, base, parent, ps, pe)
             if extra:
                 shift += extra
