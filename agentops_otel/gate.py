@@ -159,13 +159,22 @@ def variant_outcomes(runs: Sequence[Timeline], variants: Mapping[str, str]) -> t
 
 
 def variants_of(records: Iterable[SpanRecord]) -> dict[str, str]:
-    """Session id -> variant label, from the roots of variation runs (``agentops.variant``)."""
-    out: dict[str, str] = {}
+    """Session id -> variant, from the roots of variation runs (``agentops.variant``).
+
+    Runs are grouped by the whole input (``agentops.variant.key``), not by the cut display label: where two
+    inputs share a label, the label gets the key's first digits so they stay apart in the report.
+    """
+    found: dict[str, tuple[str, str]] = {}
     for r in records:
         label = r.attributes.get(semconv.VARIANT)
         if isinstance(label, str) and r.session_id is not None and is_session_root(r):
-            out[r.session_id] = label
-    return out
+            key = r.attributes.get(semconv.VARIANT_KEY)
+            found[r.session_id] = (label, key if isinstance(key, str) else f"{r.name}\x00{label}")
+    keys_of: dict[str, set[str]] = {}
+    for label, key in found.values():
+        keys_of.setdefault(label, set()).add(key)
+    return {sid: label if len(keys_of[label]) == 1 else f"{label} (#{key[:8]})"
+            for sid, (label, key) in found.items()}
 
 
 def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None = None,
@@ -188,7 +197,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
                                              confidence=confidence, min_sessions=min_sessions)
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--require-complete)")
-    flaky, failing = variant_outcomes(runs, variants or {})
+    # Variation runs nested in a test's own session (agentops_session_per_test) count as runs here too.
+    flaky, failing = variant_outcomes(timelines, variants or {})
     over: list[str] = []
     incomplete: list[str] = []
     gaps: dict[str, list[str]] = {}

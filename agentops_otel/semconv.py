@@ -174,6 +174,9 @@ RUN_SYSTEM: Final = "agentops.run.system"
 VARIANT: Final = "agentops.variant"
 """On a variation run's session root: which input it ran (its label), so a gate over many runs can tell
 a flaky variant (passes and fails across repetitions) from one that always fails."""
+VARIANT_KEY: Final = "agentops.variant.key"
+"""A digest of the whole variant input and the agent's name: the label is cut for display, so two long
+inputs, or one input given to two agents, may share it; the gate groups repetitions by this."""
 COST_USD: Final = "agentops.cost.usd"
 """USD cost of one LLM call; absent when the model has no known price."""
 ACTION_TYPE: Final = "agentops.action.type"

@@ -267,3 +267,36 @@ def test_the_gate_reports_flaky_variants_from_the_sessions(span_exporter: InMemo
     assert code == 0
     assert 'Flaky variants (passed and failed across repetitions):\n  "sometimes"  failed 1 of 3\n' in text
     assert 'Consistently failing variants:\n  "never"  failed 3 of 3\n' in text
+
+
+def _gate_text(span_exporter: InMemorySpanExporter, tmp_path: Path) -> str:
+    path = tmp_path / "traces.jsonl"
+    OTLPJsonFileExporter(path).export(span_exporter.get_finished_spans())
+    out = io.StringIO()
+    cli_main(["gate", "--source", str(path), "--since", "1h", "--max-failure-rate", "1"], stdout=out)
+    return out.getvalue()
+
+
+def test_the_gate_keeps_variants_apart_that_share_a_cut_label(span_exporter: InMemorySpanExporter,
+                                                              tmp_path: Path) -> None:
+    """Two long inputs whose display labels are cut alike are two variants, not one flaky one."""
+    good, bad = "x" * 80 + " good", "x" * 80 + " bad"
+
+    def agent(message: str) -> str:
+        if message == bad:
+            raise RuntimeError("wrong")
+        return "ok"
+
+    run_variations(agent, [good, bad], repeat=2)
+    text = _gate_text(span_exporter, tmp_path)
+    assert "Flaky variants" not in text, text
+    assert "Consistently failing variants:" in text and "failed 2 of 2" in text, text
+
+
+def test_the_gate_counts_variants_nested_in_a_test_session(span_exporter: InMemorySpanExporter,
+                                                           tmp_path: Path) -> None:
+    """Variation runs inside a test's own session (agentops_session_per_test) still show as variants."""
+    with agentops.session("test_phrasings"):
+        run_variations(_moody_agent(), ["always", "sometimes", "never"], repeat=3)
+    text = _gate_text(span_exporter, tmp_path)
+    assert '"sometimes"  failed 1 of 3' in text and '"never"  failed 3 of 3' in text, text

@@ -26,6 +26,7 @@ Each session carries its variant (``agentops.variant``), so ``agentops-otel gate
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +53,12 @@ _LABEL_CHARS = 60
 def _label(variant: Any) -> str:
     text = repr(variant) if not isinstance(variant, str) else f'"{variant}"'
     return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _digest(name: str, variant: Any) -> str:
+    """Which input this is, whole: repetitions of one variant share it, different inputs never do."""
+    text = variant if isinstance(variant, str) else repr(variant)
+    return hashlib.sha256(f"{name}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _side(step: Step | None) -> str:
@@ -168,7 +175,8 @@ class VariationReport:
         """Run one variant in a session of its own and record how it went."""
         name = self.name or getattr(agent_fn, "__name__", "agent")
         init()  # idempotent: a variant's session must record, and replay needs the arguments
-        session = start_session(f"{name} variant", tags=list(tags), attributes={semconv.VARIANT: _label(variant)})
+        session = start_session(f"{name} variant", tags=list(tags), attributes={
+            semconv.VARIANT: _label(variant), semconv.VARIANT_KEY: _digest(str(name), variant)})
         result: Any = None
         error: BaseException | None = None
         reason: str | None = None
