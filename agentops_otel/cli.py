@@ -95,6 +95,13 @@ _MAX_CONFIDENCE = 0.999999
 """Beyond this the normal quantile of the Wilson interval is lost to float rounding."""
 
 
+def _run_id(text: str) -> str:
+    """A CI run id: blank would match sessions recorded outside any run, never what was meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty run id matches no run: give the id (or use --this-run)")
+    return text.strip()
+
+
 def _rate(text: str) -> float:
     """A failure rate as a fraction (0.05) or a percentage (5%)."""
     try:
@@ -205,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     gt.add_argument("--since", type=parse_time, default=None,
                     help="start of the window (default 1h; 24h with --run/--this-run)")
     run = gt.add_mutually_exclusive_group()
-    run.add_argument("--run", metavar="ID", help="only sessions of this CI run (their agentops.run.id)")
+    run.add_argument("--run", metavar="ID", type=_run_id, help="only sessions of this CI run (their agentops.run.id)")
     run.add_argument("--this-run", action="store_true",
                      help=f"only sessions of the CI run this runs in (${semconv.ENV_RUN_ID}, else GITHUB_RUN_ID-"
                      "GITHUB_RUN_ATTEMPT, CI_PIPELINE_ID, BUILDKITE_BUILD_ID, CIRCLE_WORKFLOW_ID, Jenkins' "

@@ -81,3 +81,11 @@ def test_a_confidence_level_that_cannot_be_meant_gets_a_clear_error(tmp_path: Pa
     err = capsys.readouterr().err
     assert code == 2, text
     assert hint in err and "Traceback" not in err, err
+
+
+def test_an_empty_run_id_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--run '' (an unset variable in a CI script) is an error, not a gate over no run."""
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("")
+    code, _ = _gate(traces, "--run", "", "--max-failure-rate", "0.1")
+    assert code == 2 and "empty run id" in capsys.readouterr().err
