@@ -221,15 +221,16 @@ class JaegerSource:
         yield from search_in(_agent_traces(found), since, until, service, tags, state, limit)
 
     def scan(self, query: Query) -> Scan:
-        attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
-        if query.run is not None:
-            attrs[sc.RUN_ID] = query.run  # Jaeger matches span and resource attributes alike
+        attrs: dict[str, str] | None = None
+        if query.run is not None or query.tags:
+            attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
+            if query.run is not None:
+                attrs[sc.RUN_ID] = query.run  # on the root span too, so a span-only match finds it
+        # else a trace without session can match: page through every trace of the window once (a
+        # superset of the session roots; Jaeger 2.13 ignores the attribute filter anyway).
         coverage = Coverage()
         found = self.reader.scan(query.service, query.since, query.until, attrs, page=query.page,
                                  coverage=coverage, max_traces=query.limit)
-        if query.run is None and not query.tags:  # a trace without session can match
-            found += self.reader.scan(query.service, query.since, query.until, None, page=query.page,
-                                      coverage=coverage, max_traces=query.limit)
         return _scanned(found, query, coverage)
 
     def close(self) -> None:
