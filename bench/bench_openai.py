@@ -1,44 +1,53 @@
 """Added time per instrumented ``chat.completions.create``, as ratios measured in one run.
 
 What is compared, call by call, in one process and alternating in rounds (so machine noise hits every
-contender alike):
+contender alike), each switched on and off with its own ``instrument()`` / ``uninstrument()``:
 
 * ``bare``: the openai SDK, uninstrumented (the baseline every other line is measured against);
-* ``floor``: the bare call plus one plain SDK span carrying the same attributes ours records,
-  precomputed (the cost of the span itself: what no instrumentation can go below);
-* ``agentops_otel``: ``instrument_openai()`` with content capture on and the cost computed;
-* ``otel-genai-openai`` (``opentelemetry-instrumentation-genai-openai``, the official one, formerly
-  ``-openai-v2``) and ``openinference`` (``openinference-instrumentation-openai``), content on,
-  when installed (``bench/setup.sh`` makes ``bench/.venv`` with them; this script re-runs itself
-  there when it exists).
+* ``floor``: a hand-written ``wrapt`` wrapper that makes one span (operation, provider, model, and
+  the response model and token counts when there is a usage object): what an instrumentation that
+  records almost nothing costs;
+* ``span+attrs``: the same wrapper, its span carrying the attributes ours records (precomputed):
+  the share of ours that is the SDK's span and attribute handling;
+* ``ours``: ``instrument_openai()`` with content capture on and the cost computed;
+* ``genai-off`` / ``genai-on``: ``opentelemetry-instrumentation-genai-openai`` (the official one,
+  formerly ``-openai-v2``) with content capture off (its cheapest configuration) and on;
+* ``openinference``: ``openinference-instrumentation-openai`` (records content by default).
 
-Scenarios: a plain answer, a streamed answer (``include_usage``, word-by-word chunks) read to the
-end, and a tool-call answer. All spans go to a TracerProvider with a dropping exporter.
+The contenders are installed in ``bench/.venv`` (``bench/setup.sh``); this script re-runs itself
+there when it exists. Scenarios: a plain answer, a streamed answer (``include_usage``, word-by-word
+chunks) read to the end, and a tool-call answer. Spans go through a ``BatchSpanProcessor`` to a
+dropping exporter.
 
-The HTTP layer is an in-process ``httpx2.MockTransport`` replaying the exact bytes ``OpenAIServer``
-answered (recorded at start-up), so socket noise doesn't drown the microseconds being measured;
-``--http`` talks to the live local server instead. Target: our added time at most half the cheapest
-contender's.
+Transport: real HTTP on loopback (the default, the table the target is judged on) to an
+``OpenAIServer`` in a child process (so its work competes with nobody's GIL), with the SDK's own
+pooled connection; ``--mock`` replays the server's recorded bytes through an in-process
+``httpx2.MockTransport`` instead. Each call is timed on two clocks: the calling thread's CPU time
+(what an instrumentation adds is work on that thread; time spent descheduled on a shared machine is
+not) and the wall clock. Added time = median (and 20 %-trimmed mean) over rounds of the round's
+median minus bare's. Target: ours at most half the cheapest peer configuration's added time.
 
-Run: ``python bench/bench_openai.py`` (``--quick`` for a smoke run, ``--no-reexec`` to stay in the
-current interpreter).
+Run: ``python bench/bench_openai.py`` (``--quick`` for a smoke run, ``--mock`` for the in-process
+transport, ``--no-reexec`` to stay in the current interpreter).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from _harness import CLOCK, DropExporter, Variant, maybe_reexec, measure, noop, report
+from _harness import Added, DropExporter, Variant, load_average, maybe_reexec, measure_both, noop
 
-# Content capture on for everyone (ours, the official one; openinference records content by default).
-os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "span_only"
+CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+os.environ[CAPTURE_ENV] = "span_only"
 os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+TARGET = 0.5
+"""Our added time may be at most this fraction of the cheapest peer configuration's."""
 
 
 def _contenders_importable() -> bool:
@@ -50,18 +59,19 @@ def _contenders_importable() -> bool:
     return True
 
 
-maybe_reexec(__file__, sys.argv[1:], _contenders_importable)
+if __name__ == "__main__" and "--serve" not in sys.argv:
+    maybe_reexec(__file__, sys.argv[1:], _contenders_importable)
 
 import httpx2  # noqa: E402
 import openai  # noqa: E402
-from opentelemetry import trace  # noqa: E402
+import wrapt  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
 
 from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai  # noqa: E402
-from agentops_otel.testing import OpenAIServer, Reply, Usage  # noqa: E402
+from agentops_otel.testing import OpenAIServer, Reply, Request, Usage  # noqa: E402
 
 MESSAGES: list[Any] = [
     {"role": "system", "content": "You are a support agent for an online shop. Answer briefly."},
@@ -97,7 +107,38 @@ SCENARIOS = [
 ]
 
 
+def respond(request: Request) -> Reply:
+    """One responder for every scenario: the request says which one it is."""
+    return SCENARIOS[2].reply if request.json.get("tools") else SCENARIOS[0].reply
+
+
 # --- transport ----------------------------------------------------------------------------------
+
+def serve() -> int:
+    """``--serve``: run OpenAIServer in this (child) process until stdin closes."""
+    with OpenAIServer() as server:
+        server.set_responder(respond)
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+    return 0
+
+
+class ServerProcess:
+    """OpenAIServer in a child process, so its request handling never holds the bench's GIL."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", "--no-reexec"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.base_url = self.proc.stdout.readline().strip()
+        if not self.base_url:
+            raise RuntimeError("the OpenAIServer child process did not start")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -106,14 +147,12 @@ class Recorded:
     frames: list[bytes]
 
 
-def record_replies(server: OpenAIServer) -> dict[str, Recorded]:
+def record_replies(base_url: str) -> dict[str, Recorded]:
     """What the local server sends for each scenario, byte for byte (SSE frames kept apart)."""
     out: dict[str, Recorded] = {}
     with httpx2.Client() as http:
         for sc in SCENARIOS:
-            server.queue(sc.reply)
-            body = {k: v for k, v in sc.kwargs.items()}
-            resp = http.post(server.base_url.rstrip("/") + "/chat/completions", json=body,
+            resp = http.post(base_url.rstrip("/") + "/chat/completions", json=sc.kwargs,
                              headers={"authorization": "Bearer test"})
             data = resp.content
             frames = [f + b"\n\n" for f in data.split(b"\n\n") if f] if sc.stream else [data]
@@ -131,15 +170,79 @@ def replay_client(recorded: Recorded) -> openai.OpenAI:
     return openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="test", max_retries=0, http_client=http)
 
 
+def call(client: openai.OpenAI, sc: Scenario) -> None:
+    result = client.chat.completions.create(**sc.kwargs)
+    if sc.stream:
+        for _ in result:
+            pass
+
+
 # --- contenders ---------------------------------------------------------------------------------
 
-def contenders(provider: TracerProvider) -> list[Variant]:
+def with_capture(mode: str, on: Callable[[], object]) -> Callable[[], None]:
+    """Set the content-capture env var, then switch on (the official one reads it in ``instrument()``)."""
+    def switch_on() -> None:
+        os.environ[CAPTURE_ENV] = mode
+        on()
+    return switch_on
+
+
+def hand_wrapper(provider: TracerProvider, name: str, attrs: dict[str, Any] | None) -> Variant:
+    """A hand-written one-span wrapper around ``Completions.create``, switched on/off like the others.
+
+    ``attrs=None``: the floor (a few attributes read off the request and the response); else one span
+    carrying ``attrs`` as they are (precomputed: no extraction, no encoding).
+    """
+    from openai.resources.chat.completions import completions as module
+
+    tracer = provider.get_tracer("bench-hand-written")
+    cls = module.Completions
+
+    def floor(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        model = kwargs.get("model")
+        with tracer.start_as_current_span(f"chat {model}", kind=SpanKind.CLIENT, attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+                "gen_ai.request.model": model}) as span:
+            result = wrapped(*args, **kwargs)
+            usage = getattr(result, "usage", None)
+            if usage is not None:
+                span.set_attributes({"gen_ai.response.model": result.model,
+                                     "gen_ai.usage.input_tokens": usage.prompt_tokens,
+                                     "gen_ai.usage.output_tokens": usage.completion_tokens})
+            return result
+
+    def precomputed(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Any:
+        with tracer.start_as_current_span(span_name, kind=SpanKind.CLIENT, attributes=attrs):
+            return wrapped(*args, **kwargs)
+
+    span_name = str((attrs or {}).get("_name", "chat"))
+    if attrs is not None:
+        attrs = {k: v for k, v in attrs.items() if k != "_name"}
+    fn = floor if attrs is None else precomputed
+
+    def on() -> None:
+        wrapt.wrap_function_wrapper(cls, "create", fn)
+
+    def off() -> None:
+        current = vars(cls)["create"]
+        if isinstance(current, wrapt.FunctionWrapper):
+            cls.create = current.__wrapped__  # type: ignore[method-assign]
+
+    return Variant(name, on, off)
+
+
+def peers(provider: TracerProvider) -> list[Variant]:
     found: list[Variant] = []
     try:
         from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as OTelGenAI
 
         official = OTelGenAI()
-        found.append(Variant("otel-genai-openai", lambda: official.instrument(tracer_provider=provider),
+        found.append(Variant("genai-off", with_capture("no_content",
+                                                       lambda: official.instrument(tracer_provider=provider)),
+                             official.uninstrument))
+        found.append(Variant("genai-on", with_capture("span_only",
+                                                      lambda: official.instrument(tracer_provider=provider)),
                              official.uninstrument))
     except ImportError:
         pass
@@ -153,90 +256,116 @@ def contenders(provider: TracerProvider) -> list[Variant]:
     return found
 
 
-def floor_attributes(make_client: Callable[[], openai.OpenAI], sc: Scenario) -> tuple[str, dict[str, Any]]:
-    """The name and attributes our span carries for this scenario (captured once, replayed by `floor`)."""
+def our_attributes(client: openai.OpenAI, sc: Scenario) -> dict[str, Any]:
+    """The name (under ``_name``) and attributes our span carries for this scenario, captured once."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    os.environ[CAPTURE_ENV] = "span_only"
     instrument_openai(tracer_provider=provider)
     try:
-        call(make_client(), sc)
+        call(client, sc)
     finally:
         uninstrument_openai()
     (span,) = exporter.get_finished_spans()
-    return span.name, dict(span.attributes or {})
+    return {"_name": span.name, **dict(span.attributes or {})}
 
 
-def call(client: openai.OpenAI, sc: Scenario) -> None:
-    result = client.chat.completions.create(**sc.kwargs)
-    if sc.stream:
-        for _ in result:
-            pass
+# --- report -------------------------------------------------------------------------------------
+
+def print_table(title: str, results: dict[str, dict[str, Added]], names: list[str], peer_names: list[str],
+                clock: str) -> bool:
+    """One clock's table and ratios; True when ours met the target in every scenario."""
+    print(f"\n{title}")
+    header = f"{'scenario':<11}{'bare µs':>9}" + "".join(f"{'+' + n:>15}" for n in names if n != "bare")
+    print(header + "      (added µs per call: median over rounds / trimmed mean)")
+    print("-" * len(header))
+    for sc_name, res in results.items():
+        base = res["bare"].base_cpu if clock == "cpu" else res["bare"].base_wall
+        cells = []
+        for n in names:
+            if n == "bare":
+                continue
+            a = res[n]
+            med, trim = (a.cpu_median, a.cpu_trimmed) if clock == "cpu" else (a.wall_median, a.wall_trimmed)
+            cells.append(f"{med:>7.1f}/{trim:<7.1f}")
+        print(f"{sc_name:<11}{base:>9.1f}" + "".join(f"{c:>15}" for c in cells))
+    ok = True
+    for sc_name, res in results.items():
+        def added(n: str, res: dict[str, Added] = res) -> float:
+            return res[n].cpu_median if clock == "cpu" else res[n].wall_median
+        ours, floor = added("ours"), added("floor")
+        line = f"{sc_name:<11} ours/floor = {ours / floor:5.2f}" if floor > 0 else f"{sc_name:<11} ours/floor = n/a"
+        if peer_names:
+            cheapest = min(peer_names, key=added)
+            if added(cheapest) <= 0:
+                line += "   ours/cheapest peer: n/a (peer's added time below the noise)"
+                ok = False
+            else:
+                ratio = ours / added(cheapest)
+                ok &= ratio <= TARGET
+                line += (f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
+                         f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]")
+        print(line)
+    return ok
 
 
-# --- measurement --------------------------------------------------------------------------------
-
-def measure_scenario(client: openai.OpenAI, sc: Scenario, variants: list[Variant],
-                     floor: tuple[str, dict[str, Any]], tracer: trace.Tracer, rounds: int,
-                     per_round: int) -> dict[str, tuple[float, float]]:
-    name, floor_attrs = floor
-
-    def plain() -> None:
-        call(client, sc)
-
-    def with_floor_span() -> None:
-        with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=floor_attrs):
-            call(client, sc)
-
-    return measure(plain, with_floor_span, variants, rounds, per_round)
-
+# --- main ---------------------------------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--http", action="store_true", help="talk to the live local server over HTTP")
+    parser.add_argument("--mock", action="store_true", help="in-process MockTransport instead of real HTTP")
+    parser.add_argument("--rounds", type=int, default=0)
+    parser.add_argument("--per-round", type=int, default=0)
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-reexec", action="store_true")
     args = parser.parse_args(argv)
-    rounds, per_round = (4, 20) if args.quick else (25, 60)
-    if args.http:
-        CLOCK[0] = time.perf_counter_ns  # the server's threads do part of the work: wall time then
+    if args.serve:
+        return serve()
+    rounds, per_round = (4, 10) if args.quick else (40, 25)
+    rounds, per_round = args.rounds or rounds, args.per_round or per_round
+    scenarios = [sc for sc in SCENARIOS if not args.only or sc.name in args.only.split(",")]
 
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(DropExporter()))
-    tracer = provider.get_tracer("bench-floor")
-    others = contenders(provider)
-    variants = [Variant("bare", noop, noop), Variant("floor", noop, noop),
-                Variant("agentops_otel", lambda: instrument_openai(tracer_provider=provider), uninstrument_openai),
-                *others]
+    provider.add_span_processor(BatchSpanProcessor(DropExporter()))
+    others = peers(provider)
+    load_before = load_average()
+    results: dict[str, dict[str, Added]] = {}
+    server = ServerProcess()
+    try:
+        recorded = record_replies(server.base_url) if args.mock else {}
+        for sc in scenarios:
+            client = (replay_client(recorded[sc.name]) if args.mock else
+                      openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0))
+            variants = [Variant("bare", noop, noop), hand_wrapper(provider, "floor", None),
+                        hand_wrapper(provider, "span+attrs", our_attributes(client, sc)),
+                        Variant("ours", with_capture("span_only", lambda: instrument_openai(tracer_provider=provider)),
+                                uninstrument_openai),
+                        *others]
+            fns = {v.name: (lambda client=client, sc=sc: call(client, sc)) for v in variants}
+            results[sc.name] = measure_both(fns, variants, rounds, per_round)
+            client.close()
+    finally:
+        server.close()
+        os.environ[CAPTURE_ENV] = "span_only"
+    provider.shutdown()
 
-    results: dict[str, dict[str, tuple[float, float]]] = {}
-    with OpenAIServer() as server:
-        recorded = record_replies(server)
-        for sc in SCENARIOS:
-            if args.http:
-                def make_client(sc: Scenario = sc) -> openai.OpenAI:
-                    server.set_responder(lambda request, sc=sc: sc.reply)
-                    return openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
-            else:
-                def make_client(sc: Scenario = sc) -> openai.OpenAI:
-                    return replay_client(recorded[sc.name])
-            client = make_client()
-            floor = floor_attributes(make_client, sc)
-            results[sc.name] = measure_scenario(client, sc, variants, floor, tracer, rounds, per_round)
-
-    transport = ("live OpenAIServer over HTTP on 127.0.0.1" if args.http else
-                 "in-process httpx2.MockTransport replaying OpenAIServer's recorded bytes")
-    clock = "wall clock" if args.http else "thread CPU time"
-    print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: {transport}; "
-          f"clock: {clock}")
-    print(f"{rounds} rounds x {per_round} calls per variant per scenario, alternating; medians; "
-          "content capture on (span_only), cost computed, spans to a dropping exporter")
+    names = ["bare", "floor", "span+attrs", "ours", *(v.name for v in others)]
+    transport = ("in-process httpx2.MockTransport replaying OpenAIServer's bytes" if args.mock else
+                 "real HTTP on 127.0.0.1 to OpenAIServer in a child process")
+    print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: {transport}")
+    print(f"{rounds} rounds x {per_round} calls per variant per scenario, alternating; BatchSpanProcessor to a "
+          f"dropping exporter; load average before {load_before}, after {load_average()}")
     if not others:
-        print("contenders not installed: run bench/setup.sh (creates bench/.venv) to compare")
-    if args.http:
-        print("note: over loopback HTTP a non-streamed reply from OpenAIServer stalls ~40 ms (Nagle + delayed "
-              "ACK), which buries microsecond differences; the default in-process transport avoids it")
-    report(results, variants, others)
+        print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
+    peer_names = [v.name for v in others]
+    ok_cpu = print_table("calling thread's CPU time (the judged table)", results, names, peer_names, "cpu")
+    print_table("wall clock (socket and scheduling noise included)", results, names, peer_names, "wall")
+    if peer_names:
+        print(f"\ntarget (ours <= {TARGET} x the cheapest peer configuration, CPU time, every scenario): "
+              f"{'met' if ok_cpu else 'MISSED'}")
     return 0  # a benchmark reports; it does not fail the build
 
 

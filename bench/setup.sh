@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Bench-only environment for bench_openai.py / bench_anthropic.py: this package plus the instrumentations they are compared
 # with, kept out of the project's own venv (they pin their own OpenTelemetry versions).
+# The official OpenAI instrumentation is opentelemetry-instrumentation-genai-openai (the new name of
+# opentelemetry-instrumentation-openai-v2): the last -openai-v2 (2.4b0) imports
+# opentelemetry.util.genai.instruments, which the opentelemetry-util-genai that -genai-openai needs no
+# longer has, so the two cannot share one venv (and one run); the bench compares against the newer one.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$HERE")"
