@@ -77,6 +77,27 @@ def _bytes(raw: bytes | bytearray | memoryview) -> str:
 
 def _walk(value: Any, budget: _Budget, depth: int) -> Any:
     """Plain JSON data for ``value``, spending ``budget``; never raises for any input."""
+    # The exact built-in types first, by identity: the same branches the checks below take for
+    # them, without an isinstance chain (and the ABC checks of ``_container``) per value.
+    kind = type(value)
+    if kind is str:
+        return mask_text(_string(value, budget))
+    if kind is int:
+        budget.left -= 8
+        return value if -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
+    if kind is dict or kind is list:
+        if depth >= _MAX_DEPTH:
+            return _string(DEPTH_MARKER, budget)
+        ident = id(value)
+        if ident in budget.seen:
+            return _string(CYCLE_MARKER, budget)
+        budget.seen.add(ident)
+        try:
+            if kind is dict:
+                return _mapping(value.items(), len(value), budget, depth)
+            return _sequence(value, budget, depth)
+        finally:
+            budget.seen.discard(ident)
     if value is None or isinstance(value, bool):
         budget.left -= 5
         return value
@@ -114,15 +135,7 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
     if isinstance(value, Mapping):
         return _mapping(value.items(), len(value), budget, depth)
     if isinstance(value, (list, tuple, set, frozenset)):
-        out: list[Any] = []
-        budget.left -= 2
-        for i, item in enumerate(value):
-            if budget.left <= 0:
-                out.append(MORE_ITEMS_MARKER.format(n=len(value) - i))
-                break
-            out.append(_walk(item, budget, depth + 1))
-            budget.left -= 1
-        return out
+        return _sequence(value, budget, depth)
     fields = getattr(type(value), "model_fields", None)  # pydantic models (openai's types among them)
     if isinstance(fields, Mapping):
         return _mapping(((name, getattr(value, name, None)) for name in fields), len(fields), budget, depth)
@@ -130,6 +143,19 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
         names = [f.name for f in dataclasses.fields(value)]
         return _mapping(((n, getattr(value, n, None)) for n in names), len(names), budget, depth)
     return mask_text(_string(_safe_repr(value), budget))
+
+
+def _sequence(value: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], budget: _Budget,
+              depth: int) -> list[Any]:
+    out: list[Any] = []
+    budget.left -= 2
+    for i, item in enumerate(value):
+        if budget.left <= 0:
+            out.append(MORE_ITEMS_MARKER.format(n=len(value) - i))
+            break
+        out.append(_walk(item, budget, depth + 1))
+        budget.left -= 1
+    return out
 
 
 def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "TokenUsage",
     "error_type",
     "history_content",
+    "plain_message",
     "start_call",
     "text_part",
     "tool_call_part",
@@ -143,7 +144,42 @@ def _omitted(count: int) -> JSONDict:
                                          "content": _serialize.OMITTED_MESSAGES_MARKER.format(n=count)}]}
 
 
-def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | None], budget: int) -> str:
+_PLAIN_KEYS = frozenset({"role", "content"})
+_PLAIN_ROLES = ("user", "system", "developer", "assistant")
+_plain_cache: dict[tuple[str, str, int], tuple[JSONDict, str]] = {}
+_PLAIN_CACHE_MAX = 1024
+_PLAIN_CACHE_TEXT_MAX = 32_768
+"""Longer texts are shaped afresh each time (the cache would keep them alive)."""
+
+
+def plain_message(msg: Any, limit: int) -> tuple[JSONDict, str] | None:
+    """A ``{"role": ..., "content": str}`` dict shaped into parts and encoded; ``None`` for any other shape.
+
+    The whole history is resent on every call of a conversation, so the same message is bounded,
+    masked and encoded again and again: the result depends only on (role, text, limit), and is kept.
+    The shaped dict is shared between calls, so it is only for callers that never hand it to the
+    user's redaction hook (:func:`history_content` uses it only when no hook is installed).
+    """
+    if type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+        return None
+    role = msg.get("role")
+    text = msg.get("content")
+    if type(text) is not str or role not in _PLAIN_ROLES:
+        return None
+    key = (role, text, limit)
+    hit = _plain_cache.get(key)
+    if hit is None:
+        shaped: JSONDict = {"role": role, "parts": [text_part(text, limit)]}
+        hit = (shaped, encode(shaped))
+        if len(text) <= _PLAIN_CACHE_TEXT_MAX:
+            if len(_plain_cache) >= _PLAIN_CACHE_MAX:
+                _plain_cache.clear()
+            _plain_cache[key] = hit
+    return hit
+
+
+def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | None], budget: int,
+                    plain: Callable[[Any], tuple[JSONDict, str] | None] | None = None) -> str:
     """``gen_ai.input.messages`` of a conversation, kept within ``budget`` characters.
 
     The whole history is resent on every call, so recording it whole makes the bytes grow with the
@@ -152,22 +188,31 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
     messages that will be dropped are never read. One marker message counts the dropped ones. The
     newest message is always kept (its strings bounded by ``max_value_chars``), and so is a leading
     system/developer prompt, which explains the rest.
+
+    ``plain`` (when given, and no redaction hook is installed) shapes *and encodes* the messages it
+    recognises, from a cache (:func:`plain_message`); ``shape`` does the others.
     """
+    fast = None if _redact.hook_installed() else plain
     head: list[JSONDict] = []
+    head_text: list[str] = []
     start = 0
     if len(messages) > 1:
-        first = shape(messages[0])
+        hit = fast(messages[0]) if fast is not None else None
+        first, first_text = hit if hit is not None else (shape(messages[0]), None)
         if first is not None and first.get("role") in _LEADING_ROLES:
             head, start = [first], 1
-    head_text = [encode(m) for m in head]
+            head_text = [first_text if first_text is not None else encode(first)]
     used = sum(len(t) for t in head_text)
     kept: list[JSONDict] = []
     pieces: list[str] = []
     i = len(messages)
     while i > start:
-        msg = shape(messages[i - 1])
+        item = messages[i - 1]
+        hit = fast(item) if fast is not None else None
+        msg, text = hit if hit is not None else (shape(item), None)
         if msg is not None:
-            text = encode(msg)
+            if text is None:
+                text = encode(msg)
             if kept and used + len(text) + 1 > budget:
                 break
             kept.append(msg)

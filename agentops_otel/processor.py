@@ -6,8 +6,8 @@ each finished span to its live session, which keeps a bounded copy for ``get_ses
 up counts, tokens and cost. The root span's totals are written by the session itself just before it
 ends, because an ended span is frozen.
 
-Both hooks run on the user's thread for every span: they do a context lookup, two attribute writes
-and a dict lookup, and never raise.
+Both hooks run on the user's thread for every span: they do a context lookup, one attribute write
+(of two attributes) and a dict lookup, and never raise.
 """
 
 from __future__ import annotations
@@ -99,8 +99,13 @@ class SessionProcessor(SpanProcessor):
             session: _LiveSession | None = otel_context.get_value(SESSION_CONTEXT_KEY, parent_context)  # type: ignore[assignment]
             if session is None:
                 return
-            span.set_attribute(semconv.SESSION_ID, session.id)
-            span.set_attribute(semconv.SEQ, session._next_seq())
+            # One write (one lock, one pass of the SDK's checks) rather than two; the id is stamped
+            # even if numbering fails, so the span still reaches its session.
+            attrs: dict[str, str | int] = {semconv.SESSION_ID: session.id}
+            try:
+                attrs[semconv.SEQ] = session._next_seq()
+            finally:
+                span.set_attributes(attrs)
         except Exception as exc:
             report("processor.on_start", exc)
 

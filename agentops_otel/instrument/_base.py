@@ -114,6 +114,9 @@ class Instrumentor(Generic[_K]):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._active: Activation | None = None
+        # Guard site names of the per-call steps, built once rather than on every call.
+        self._start_site = f"{self.name}.start"
+        self._response_site = f"{self.name}.response"
 
     # --- what a provider module writes ------------------------------------------------------------
     def load(self) -> Mapping[str, _K]:
@@ -193,19 +196,19 @@ class Instrumentor(Generic[_K]):
     def start(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
         """``begin`` under the guard: ``None`` (and one logged warning) if our code fails."""
         try:
-            _guard.fault_point(f"{self.name}.start")
+            _guard.fault_point(self._start_site)
             return self.begin(kind, instance, kwargs, active.tracer())
         except Exception as exc:
-            _guard.report(f"{self.name}.start", exc)
+            _guard.report(self._start_site, exc)
             return None
 
     def finish(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
         """``complete`` under the guard; the user's value comes back whatever happens in our code."""
         try:
-            _guard.fault_point(f"{self.name}.response")
+            _guard.fault_point(self._response_site)
             return self.complete(call, kind, result, is_async)
         except Exception as exc:
-            _guard.report(f"{self.name}.response", exc)
+            _guard.report(self._response_site, exc)
             call.abort()
             return result
 

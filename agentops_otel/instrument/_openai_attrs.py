@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+import msgspec
+
 from .. import _redact, config, semconv
 from ..llm import (
     Content,
@@ -24,6 +26,7 @@ from ..llm import (
     encode,
     encode_content,
     history_content,
+    plain_message,
     text_part,
     tool_call_part,
     tool_response_part,
@@ -139,15 +142,28 @@ def request_attributes(operation: str, params: ParamTable, kwargs: Mapping[str, 
 _DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 
 
+_servers: dict[int, tuple[Any, str | None, int | None]] = {}
+"""``server.*`` per base_url object (by id; the URL is kept, so the id can't be reused): parsing the
+URL's host and port took a few µs on every call. URLs are immutable; a client given a new base_url
+holds a new object."""
+_SERVERS_MAX: Final = 64
+
+
 def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
     """``server.*`` from the client's base_url (never its headers: those carry the API key)."""
     url = resource._client.base_url
-    host = url.host
-    if host:
-        attrs[semconv.SERVER_ADDRESS] = host
-        port = url.port or _DEFAULT_PORTS.get(url.scheme)
-        if port:
-            attrs[semconv.SERVER_PORT] = port
+    hit = _servers.get(id(url))
+    if hit is None or hit[0] is not url:
+        host = url.host or None
+        port = (url.port or _DEFAULT_PORTS.get(url.scheme) or None) if host else None
+        hit = (url, host, port)
+        if len(_servers) >= _SERVERS_MAX:
+            _servers.clear()
+        _servers[id(url)] = hit
+    if hit[1]:
+        attrs[semconv.SERVER_ADDRESS] = hit[1]
+        if hit[2]:
+            attrs[semconv.SERVER_PORT] = hit[2]
 
 
 # --- content: chat completions ------------------------------------------------------------------
@@ -246,10 +262,38 @@ def _chat_message(msg: Any, limit: int) -> JSONDict:
     return out
 
 
+_RAW_ENCODER: Final = msgspec.json.Encoder()
+_tool_texts: dict[tuple[bytes, int], str] = {}
+"""Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit): an
+agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook."""
+_TOOL_TEXTS_MAX: Final = 128
+_TOOL_RAW_MAX: Final = 65_536
+
+
 def _tool_definitions(tools: Any, limit: int) -> str | None:
     """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them)."""
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
+    key: tuple[bytes, int] | None = None
+    if not _redact.hook_installed() and all(type(t) is dict for t in tools):
+        try:
+            raw = _RAW_ENCODER.encode(tools)
+        except (TypeError, ValueError, msgspec.MsgspecError):
+            raw = b""
+        if 0 < len(raw) <= _TOOL_RAW_MAX:
+            key = (raw, limit)
+            known = _tool_texts.get(key)
+            if known is not None:
+                return known
+    text = _shape_tool_definitions(tools, limit)
+    if key is not None:
+        if len(_tool_texts) >= _TOOL_TEXTS_MAX:
+            _tool_texts.clear()
+        _tool_texts[key] = text
+    return text
+
+
+def _shape_tool_definitions(tools: list[Any] | tuple[Any, ...], limit: int) -> str:
     out: list[JSONDict] = []
     for tool in tools:
         kind = _get(tool, "type")
@@ -279,7 +323,7 @@ def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
         content.input_messages = history_content(messages, lambda m: _chat_message(m, limit),
-                                                 config.max_content_chars())
+                                                 config.max_content_chars(), lambda m: plain_message(m, limit))
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 

@@ -7,7 +7,6 @@ session and to every enclosing one. The totals are written on the root span when
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import deque
 from typing import Any
@@ -30,6 +29,8 @@ class Rollup:
         self.parent = parent
         self._lock = threading.Lock()
         self._spans: deque[ReadableSpan] = deque(maxlen=max(1, config.max_session_spans()))
+        self._llm_parents: deque[int | None] = deque(maxlen=min(_WRAP_WINDOW, self._spans.maxlen or 1))
+        """For the latest spans of ``_spans`` (same window): the parent span id of each LLM span, else None."""
         self.spans_dropped = 0
         self.llm_calls = 0
         self.tool_calls = 0
@@ -52,6 +53,8 @@ class Rollup:
         failed = span.status.status_code is StatusCode.ERROR
         llm = genai_spans.is_llm(attrs)
         usage = genai_spans.llm_usage(attrs, own=is_own(span)) if llm and not self._wraps_llm(span) else None
+        parent = span.parent
+        llm_parent = parent.span_id if llm and parent is not None else None
         # A session's own root is summarised by the session itself; it only counts for the outer ones.
         target: Rollup | None = self.parent if op == semconv.OP_INVOKE_AGENT and (
             attrs.get(semconv.SESSION_ID) == self.id) else self
@@ -60,6 +63,7 @@ class Rollup:
                 if len(target._spans) == target._spans.maxlen:
                     target.spans_dropped += 1
                 target._spans.append(span)
+                target._llm_parents.append(llm_parent)
                 if llm:
                     if usage is not None:
                         target._add_llm(usage)
@@ -77,15 +81,14 @@ class Rollup:
     def _wraps_llm(self, span: ReadableSpan) -> bool:
         """An LLM span whose LLM child already ended here is that same call seen by a second instrumentation.
 
-        Children end before their parent, so the child is among the last spans recorded.
+        Children end before their parent, so the child is among the last spans recorded: their LLM
+        parents are kept as they are recorded (``_llm_parents``), so the check is one lookup.
         """
         ctx = span.context
         if ctx is None:
             return False
         with self._lock:
-            recent = list(itertools.islice(reversed(self._spans), _WRAP_WINDOW))
-        return any(s.parent is not None and s.parent.span_id == ctx.span_id and genai_spans.is_llm(
-            s.attributes or {}) for s in recent)
+            return ctx.span_id in self._llm_parents
 
     def _add_llm(self, usage: genai_spans.LLMUsage) -> None:
         self.llm_calls += 1
