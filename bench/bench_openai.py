@@ -298,8 +298,9 @@ def print_table(title: str, results: dict[str, dict[str, Added]], names: list[st
         line = f"{sc_name:<11} ours/floor = {ours / floor:5.2f}" if floor > 0 else f"{sc_name:<11} ours/floor = n/a"
         if peer_names:
             cheapest = min(peer_names, key=added)
-            if added(cheapest) <= 0:
-                line += "   ours/cheapest peer: n/a (peer's added time below the noise)"
+            if added(cheapest) <= 0 or ours <= 0:
+                line += (f"   ours/cheapest peer ({cheapest}): n/a (an added time at or below 0: "
+                         "below this clock's noise)")
                 ok = False
             else:
                 ratio = ours / added(cheapest)
