@@ -3,157 +3,50 @@
 The CLI is the CI-facing side of the package: ``gate`` is the session-failure-rate check a pipeline
 runs after the agent tests, ``replay``/``diff`` are what a developer runs on the session link from a
 failed build. So it is careful about two things: exit codes a script can rely on (0 fine, 1 a bound
-broken or — for ``diff`` — the runs differ, 2 usage or source trouble) and errors a human can act on
-(one line naming the source and what to check, never a traceback).
+broken or — for ``diff`` — the runs differ, 2 usage or source trouble, 3 ``gate`` could not decide) and
+errors a human can act on (one line naming the source and what to check, never a traceback). The gate
+command lives in ``_cli_gate``, the source handling in ``_cli_reader``, the argument parsers in ``_cli_args``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TextIO
 
 from rich.console import Console
 
 from agentops_otel import config, semconv
-from agentops_otel.ci_run import current_run
-from agentops_otel.diff import diff_timelines, render_diff
-from agentops_otel.gate import (
-    GateResult,
-    evaluate_gate,
-    never_ended,
-    report_doc,
-    report_lines,
-    top_level,
-    variants_of,
+from agentops_otel._cli_args import (
+    EXIT_BOUND,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    PROG,
+    CliError,
+    _confidence,
+    _non_negative,
+    _positive,
+    _rate,
+    _run_id,
+    parse_time,
 )
-from agentops_otel.gate_prometheus import gate_prometheus, is_prometheus_uri
-from agentops_otel.read import ReadError, Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
-from agentops_otel.read._http import parse_headers
-from agentops_otel.read._source import Query, Scan
-from agentops_otel.reassemble import reassemble
+from agentops_otel._cli_gate import GATE_SOURCES, GateSource, cmd_gate, gate_query
+from agentops_otel._cli_reader import Reader, _color, _source_uri, _url_template
+from agentops_otel.diff import diff_timelines, render_diff
+from agentops_otel.gate import never_ended, top_level
+from agentops_otel.read import ReadError
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
 from agentops_otel.render.json import render_json, summary_to_dict
 from agentops_otel.render.text import render_text
-from agentops_otel.timeline import Timeline
 
-PROG = "agentops-otel"
-EXIT_OK = 0
-EXIT_BOUND = 1
-"""``gate``: a bound was broken; ``diff``: the sessions differ."""
-EXIT_USAGE = 2
-"""Bad arguments, unreadable source, unknown id."""
-EXIT_UNDECIDED = 3
-"""``gate``: INSUFFICIENT DATA, too little to decide either way (never a pass)."""
-
-_TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,32}$")
-"""A trace id as backends show it: 32 hex digits, or fewer with leading zeros trimmed (Tempo's search,
-Grafana: 31 for a random id starting with 0, 16 for a 64-bit one)."""
-_JAEGER = re.compile(r"^(jaeger\+https|jaeger\+http|jaeger|https|http)://", re.I)
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-
-class CliError(Exception):
-    """A failure the user can fix; printed as one line, exit code 2."""
-
-
-# --- arguments -------------------------------------------------------------------------------------
-
-
-def parse_time(text: str, *, now: datetime | None = None) -> datetime:
-    """``1h``/``30m``/``2d`` ago, an ISO 8601 time (naive = UTC) or unix seconds."""
-    now = now or datetime.now(UTC)
-    match = _DURATION.match(text)
-    if match:
-        return now - timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-    try:
-        return datetime.fromtimestamp(float(text), tz=UTC)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid time {text!r}: use a duration ago (30m, 1h, 2d), ISO 8601 or unix seconds"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-_MAX_CONFIDENCE = 0.999999
-"""Beyond this the normal quantile of the Wilson interval is lost to float rounding."""
-
-
-def _run_id(text: str) -> str:
-    """A CI run id: blank would match sessions recorded outside any run, never what was meant."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("an empty run id matches no run: give the id (or use --this-run)")
-    return text.strip()
-
-
-def _rate(text: str) -> float:
-    """A failure rate as a fraction (0.05) or a percentage (5%)."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: use a fraction (0.05) or 5%") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"rate {text!r} is outside 0..1")
-    return value
-
-
-def _confidence(text: str) -> float:
-    """A confidence level as a fraction (0.95) or a percentage (95%), from 50% to 99.9999%.
-
-    Below 50% the "interval" is narrower than the point estimate's noise: the number was almost surely an
-    error rate (0.05 for 95%), so it is refused rather than gated on.
-    """
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid confidence {text!r}: use a fraction (0.95) or 95%") from None
-    if value > 1 and not text.endswith("%"):
-        raise argparse.ArgumentTypeError(f"confidence {text!r} is above 1: for a percentage write {text}%")
-    if not 0.5 <= value <= _MAX_CONFIDENCE:
-        raise argparse.ArgumentTypeError(
-            f"confidence {text!r} looks like an error rate: did you mean {1 - value:.4g}? "
-            f"(a level from 0.5 to {_MAX_CONFIDENCE})" if 0 < value < 0.5 else
-            f"confidence {text!r} must be from 0.5 to {_MAX_CONFIDENCE} (e.g. 0.95)")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-        return value
-
-    return parse
+__all__ = ["EXIT_BOUND", "EXIT_OK", "EXIT_UNDECIDED", "EXIT_USAGE", "GATE_SOURCES", "PROG", "CliError", "GateSource",
+           "Reader", "build_parser", "gate_query", "main", "parse_time"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,136 +149,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --- reading ---------------------------------------------------------------------------------------
-
-
-def _is_file(uri: str) -> bool:
-    return uri.startswith("file://") or not _SCHEME.match(uri)
-
-
-def _file_path(uri: str) -> Path:
-    return Path(uri[len("file://"):] if uri.startswith("file://") else uri)
-
-
-class Reader:
-    """A source plus the console for progress: the one place the CLI touches readers."""
-
-    def __init__(self, uri: str, timeout: float, err: TextIO, *, default: bool = False,
-                 headers: Sequence[str] = ()) -> None:
-        self.uri = uri
-        self.is_file = _is_file(uri)
-        self._timeout = timeout
-        self._headers = parse_headers(list(headers)) if headers else None
-        self._source: Source | None = None
-        self._console = Console(file=err, stderr=True) if _isatty(err) else None
-        if self.is_file and not _file_path(uri).is_file():
-            hint = f" (the default source; pass --source or set {semconv.ENV_FILE})" if default else ""
-            raise CliError(f"no such file: {uri}{hint}")
-
-    @property
-    def source(self) -> Source:
-        if self._source is None:
-            self._source = open_source(self.uri, timeout=self._timeout, headers=self._headers)
-        return self._source
-
-    def close(self) -> None:
-        if self._source is not None:
-            self._source.close()
-
-    def _status(self, what: str) -> AbstractContextManager[Any]:
-        if self._console is None:
-            return nullcontext()
-        return self._console.status(f"{what} from {self.uri}…", spinner="dots")
-
-    def collect(self, what: str, fetch: Callable[[], Iterable[SpanRecord]]) -> list[SpanRecord]:
-        """Drain a reader with a spinner and a running count (files can hold millions of spans)."""
-        with self._status(what) as status:
-            out: list[SpanRecord] = []
-            last = time.monotonic()
-            for record in fetch():
-                out.append(record)
-                if status is not None and time.monotonic() - last > 0.1:
-                    status.update(f"{what} from {self.uri}… {len(out):,} spans")
-                    last = time.monotonic()
-            return out
-
-    def all_spans(self) -> list[SpanRecord]:
-        if not self.is_file:
-            raise CliError("a session or trace id is required for a backend source "
-                           f"(list recent ones with: {PROG} sessions --source {self.uri})")
-        return self.collect("Reading spans", lambda: read_otlp_file(_file_path(self.uri)))
-
-    def sessions_for(self, ident: str) -> list[Timeline]:
-        """Sessions for an id: a hex trace id (16-32 digits) is tried as a trace first, then as a session id."""
-        if _TRACE_ID.match(ident):
-            try:
-                found = top_level(self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident))))
-            except TraceNotFound:
-                found = []
-            if found:
-                return found
-        try:
-            records = self.collect("Reading session", lambda: self.source.session(ident))
-        except TraceNotFound:
-            records = []
-        timelines = self._assemble(records)
-        exact = [t for t in timelines if t.summary.session_id == ident]
-        if not exact:
-            kind = "session or trace" if _TRACE_ID.match(ident) else "session"
-            raise CliError(f"no {kind} {ident!r} in {self.uri}")
-        return exact
-
-    def session(self, ident: str) -> Timeline:
-        return self.sessions_for(ident)[0]
-
-    def search(self, *, since: datetime | None, until: datetime | None, service: str | None,
-               tags: Sequence[str], state: str | None, limit: int | None) -> list[Timeline]:
-        records = self.collect("Searching sessions", lambda: self.source.search(
-            since=since, until=until, service=service, tags=list(tags) or None, state=state, limit=limit))
-        return self._assemble(records)
-
-    def scan(self, query: Query) -> Scan:
-        """Every session of the window (backends page through it), and what could not be seen."""
-        with self._status("Reading sessions"):
-            return self.source.scan(query)
-
-    @staticmethod
-    def _assemble(records: list[SpanRecord]) -> list[Timeline]:
-        # A trace without a session.id is a session too (marked pseudo): listed, replayed, gated.
-        result = reassemble(records) if records else None
-        sessions = [*result.sessions, *result.pseudo_sessions] if result is not None else []
-        sessions.sort(key=lambda t: (t.summary.start_ns, t.summary.session_id))
-        return sessions
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _source_uri(args: argparse.Namespace) -> str:
-    return str(args.source) if args.source else config.file_path()
-
-
-def _url_template(uri: str) -> str:
-    """Links point at the Jaeger being read, unless the user configured a template."""
-    if os.environ.get(semconv.ENV_URL_TEMPLATE) or config.state.url_template:
-        return config.url_template()
-    match = _JAEGER.match(uri)
-    if match:
-        scheme = "https" if match.group(1).endswith("https") else "http"
-        return f"{scheme}://{uri[match.end():].rstrip('/')}" + "/trace/{trace_id}?uiFind={span_id}"
-    return config.url_template()
-
-
-def _color(args: argparse.Namespace, out: TextIO) -> bool:
-    if args.color is not None:
-        return bool(args.color)
-    return fmt.want_color(out)
-
-
 # --- commands --------------------------------------------------------------------------------------
 
 
@@ -456,75 +219,6 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     else:
         out.write("\n".join(lines) + "\n")
     return EXIT_OK
-
-
-def gate_query(args: argparse.Namespace) -> Query:
-    """The window and filters ``gate`` judges (``--this-run`` resolved from the environment)."""
-    run = args.run
-    if args.this_run:
-        found = current_run()
-        if found is None:
-            raise CliError(f"--this-run: no CI run id in the environment (set {semconv.ENV_RUN_ID}, or run in "
-                           "GitHub Actions, GitLab CI, Jenkins, Buildkite, CircleCI, …); or pass --run ID")
-        run = found.id
-    default_window = timedelta(hours=24 if run is not None else 1)
-    since = args.since or datetime.now(UTC) - default_window
-    return Query(since=since, until=args.until, service=args.service, tags=tuple(args.tag), run=run,
-                 page=args.page_size, limit=args.limit)
-
-
-GateSource = Callable[[argparse.Namespace, Reader, Query], GateResult]
-"""Reads what a gate needs from one kind of source and judges it."""
-
-
-def _gate_spans(args: argparse.Namespace, reader: Reader, query: Query) -> GateResult:
-    """Sessions listed span by span (a file, Jaeger, Tempo), reassembled and judged one by one."""
-    scan = reader.scan(query)
-    found = reader._assemble(scan.records)
-    args.by_id = {t.summary.session_id: t for t in found}
-    return evaluate_gate(found, max_failure_rate=args.max_failure_rate, max_cost=args.max_cost_per_session,
-                         min_sessions=args.min_sessions, allow_unpriced=args.allow_unpriced,
-                         confidence=args.confidence, unseen=scan.unseen, require_complete=args.require_complete,
-                         variants=variants_of(scan.records))
-
-
-GATE_SOURCES: list[tuple[Callable[[str], bool], GateSource]] = [(is_prometheus_uri, gate_prometheus)]
-"""Sources that judge sessions without listing them, tried in order before :func:`_gate_spans`:
-``(accepts(uri), judge)``."""
-
-
-def _gate_source(uri: str) -> GateSource:
-    return next((judge for accepts, judge in GATE_SOURCES if accepts(uri)), _gate_spans)
-
-
-def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
-    query = gate_query(args)
-    args.by_id = {}
-    res = _gate_source(reader.uri)(args, reader, query)
-    code = EXIT_OK if res.ok else EXIT_BOUND if res.broken else EXIT_UNDECIDED
-    since = cast(datetime, query.since)
-    if args.json:
-        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.uri, "run": query.run}
-        out.write(json.dumps(doc, indent=2) + "\n")
-        return code
-    template = _url_template(reader.uri)
-    by_id: dict[str, Timeline] = args.by_id
-
-    def link(sid: str) -> str:
-        return fmt.url_for(by_id[sid].summary, template) if sid in by_id else ""
-
-    run = f" of run {query.run}" if query.run is not None else ""
-    lines = [f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
-             f" (min {args.min_sessions})", *report_lines(res, link)]
-    if _color(args, out):
-        console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
-        for line in lines[:-1]:
-            console.print(line, markup=False)
-        style = "bold green" if res.ok else "bold red" if res.broken else "bold yellow"
-        console.print(lines[-1], style=style, markup=False)
-    else:
-        out.write("\n".join(lines) + "\n")
-    return code
 
 
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:

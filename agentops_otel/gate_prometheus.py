@@ -23,7 +23,7 @@ from agentops_otel.read.prometheus import PrometheusReader, SessionCounts
 from agentops_otel.render import _format as fmt
 
 if TYPE_CHECKING:
-    from agentops_otel.cli import Reader
+    from agentops_otel._cli_reader import Reader
 
 __all__ = ["evaluate_counts", "gate_prometheus", "is_prometheus_uri", "prometheus_base_url"]
 
