@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit e2e backends phoenix browser bench clean
+.PHONY: demo test lint typecheck unit e2e backends phoenix peers browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,11 @@ backends:
 phoenix:
 	bash scripts/phoenix.sh
 
+# The other GenAI instrumentations (official openai, OpenLLMetry, OpenInference) in their own cached venv
+# (~/.cache/agentops-otel/peers-<key>): tests/read/test_foreign_generated.py writes fresh traces with them
+peers:
+	bash scripts/peers.sh
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -47,7 +52,7 @@ unit: $(STAMP)
 e2e: $(STAMP) backends phoenix
 	$(BIN)/pytest -q -m e2e
 
-test: $(STAMP) backends phoenix browser lint typecheck
+test: $(STAMP) backends phoenix peers browser lint typecheck
 	$(BIN)/pytest -q -n 2 -m "not e2e"
 	$(BIN)/pytest -q -m e2e
 
