@@ -45,16 +45,17 @@ browser:
 
 # The fast tier: no backends, no subprocess runs of pytest or the agent, no long property searches
 # (marked slow); `make test` runs those too.
-# Both run on two workers (pytest-xdist); the e2e tests share real backends and run in one process.
+# Both run on two workers (pytest-xdist); each e2e worker starts its own backends on free loopback ports
+# (--dist loadfile: the tests of one file share them).
 unit: $(STAMP)
 	$(BIN)/pytest -q -n 2 -m "not e2e and not slow"
 
 e2e: $(STAMP) backends phoenix
-	$(BIN)/pytest -q -m e2e
+	$(BIN)/pytest -q -n 2 --dist loadfile -m e2e
 
 test: $(STAMP) backends phoenix peers browser lint typecheck
 	$(BIN)/pytest -q -n 2 -m "not e2e"
-	$(BIN)/pytest -q -m e2e
+	$(BIN)/pytest -q -n 2 --dist loadfile -m e2e
 
 bench: $(STAMP)
 	bash bench/setup.sh

@@ -410,7 +410,7 @@ def jaeger() -> Iterator[str]:
     """A local Jaeger-v3 look-alike holding ten sessions, two of them failed."""
     _Jaeger.lines = [session_line(n, fail=n in (3, 7)) for n in range(1, 11)]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Jaeger)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"jaeger://127.0.0.1:{server.server_address[1]}"

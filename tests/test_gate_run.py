@@ -19,6 +19,8 @@ from agentops_otel.cli import main
 from agentops_otel.read import is_session_root, read_otlp_file
 
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # the sessions are recorded by agents in child interpreters, as CI jobs would
 _CI_VARS = ("GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_ACTIONS", "CI_PIPELINE_ID", "BUILD_ID", "BUILD_TAG",
             "BUILD_NUMBER", "JENKINS_URL", "JENKINS_HOME", "BUILDKITE_BUILD_ID", "CIRCLE_WORKFLOW_ID",
             "BUILD_BUILDID", "TRAVIS_BUILD_ID", sc.ENV_RUN_ID)

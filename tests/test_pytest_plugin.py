@@ -451,7 +451,7 @@ def otlp_receiver() -> Iterator[ThreadingHTTPServer]:
     """A bare OTLP/HTTP endpoint that keeps every request body."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
     server.bodies = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -41,7 +41,7 @@ def tempo() -> Iterator[tuple[str, dict[str, Any]]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Tempo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"tempo://127.0.0.1:{server.server_address[1]}", stored
     server.shutdown()
     server.server_close()
