@@ -18,9 +18,9 @@ Missing binaries skip these tests with the reason, or fail them when ``CI=true``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import pytest
 from _backends import (
@@ -33,6 +33,8 @@ from _backends import (
     start_jaeger,
 )
 from _prometheus import PrometheusBackend, start_prometheus
+
+_B = TypeVar("_B", JaegerBackend, PrometheusBackend)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,40 +74,31 @@ def backend_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("backend-logs")
 
 
-@pytest.fixture(scope="session")
-def jaeger(request: pytest.FixtureRequest, backend_log_dir: Path) -> Iterator[JaegerBackend]:
-    """A Jaeger v2 all-in-one on free loopback ports for the whole test session."""
-    binary = _binary(request, "jaeger")
+def _running(start: Callable[[Path, Path], _B], binary: Path, log_dir: Path) -> Iterator[_B]:
+    """Start a backend for a fixture, fail (not error) when it cannot start, stop it afterwards."""
+    failure = ""
     try:
-        backend = start_jaeger(binary, backend_log_dir)
+        backend = start(binary, log_dir)
     except BackendStartError as exc:
-        failure = str(exc)
-    else:
-        failure = ""
+        failure = str(exc)  # failed outside the handler: the report shows the reason, not a chain
     if failure:
         pytest.fail(failure, pytrace=False)
     try:
         yield backend
     finally:
         backend.process.stop()
+
+
+@pytest.fixture(scope="session")
+def jaeger(request: pytest.FixtureRequest, backend_log_dir: Path) -> Iterator[JaegerBackend]:
+    """A Jaeger v2 all-in-one on free loopback ports for the whole test session."""
+    yield from _running(start_jaeger, _binary(request, "jaeger"), backend_log_dir)
 
 
 @pytest.fixture(scope="session")
 def prometheus(request: pytest.FixtureRequest, backend_log_dir: Path) -> Iterator[PrometheusBackend]:
     """A Prometheus 3 with its OTLP receiver on, on a free loopback port, for the whole test session."""
-    binary = _binary(request, "prometheus")
-    try:
-        backend = start_prometheus(binary, backend_log_dir)
-    except BackendStartError as exc:
-        failure = str(exc)
-    else:
-        failure = ""
-    if failure:
-        pytest.fail(failure, pytrace=False)
-    try:
-        yield backend
-    finally:
-        backend.process.stop()
+    yield from _running(start_prometheus, _binary(request, "prometheus"), backend_log_dir)
 
 
 @pytest.fixture
