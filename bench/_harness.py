@@ -4,21 +4,33 @@ Each bench says what to call and which instrumentations to compare; this module 
 way: variants alternate in rounds (so machine noise hits every contender alike), CPU time of the
 calling thread by default, medians of medians, and the report prints added microseconds over the bare
 SDK with the ratio to the cheapest contender.
+
+``--instructions`` (both benches) counts instead of timing: the bench re-runs itself under valgrind's
+callgrind (``run_under_callgrind``); the child makes each variant's calls between two ``os.getppid()``
+markers (``count_loops``), callgrind dumps its counters at every marker, and the instructions executed
+on the calling thread between a variant's two markers, divided by the number of calls, are that
+variant's cost per call (``report_instructions``). Deterministic and immune to machine load, but a
+proxy: it ignores cache misses and whatever the kernel does for the call (sockets).
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 HERE = Path(__file__).resolve().parent
 BENCH_VENV = HERE / ".venv"
@@ -44,8 +56,8 @@ class DropExporter(SpanExporter):
 @dataclass
 class Variant:
     name: str
-    on: Callable[[], None]
-    off: Callable[[], None]
+    on: Callable[[], object]
+    off: Callable[[], object]
 
 
 def noop() -> None:
@@ -202,3 +214,150 @@ def load_average() -> str:
     except OSError:
         return "n/a"
     return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+# --- instruction counts under callgrind (``--instructions``) -----------------------------------------
+
+INSTRUCTIONS_NOTE = (
+    "instructions executed on the calling thread, counted by valgrind's callgrind: deterministic and\n"
+    "immune to machine load, but only a proxy for CPU time (it ignores cache misses, and the kernel's\n"
+    "socket work: the calls go through an in-process MockTransport). The real-HTTP CPU-time table\n"
+    "remains the end-to-end measurement.")
+CHILD_FLAG = "--instructions-child"
+"""Passed (with the dump directory) to the bench re-run under callgrind: count, don't time."""
+
+
+def quiet_batch_processor() -> BatchSpanProcessor:
+    """A BatchSpanProcessor to a dropping exporter that never wakes its worker during a run.
+
+    Queue and batch size so large the calling thread never signals the worker, a schedule delay of
+    weeks: ending a span is a deque append, and no other thread's work lands between the markers.
+    """
+    huge = 10**8
+    return BatchSpanProcessor(DropExporter(), max_queue_size=huge, max_export_batch_size=huge,
+                              schedule_delay_millis=1e12)
+
+
+@dataclass
+class Loop:
+    """One scenario's variants and the call each of them makes (``fns[variant.name]``)."""
+
+    scenario: str
+    variants: list[Variant]
+    fns: dict[str, Callable[[], None]]
+
+
+def count_loops(loops: list[Loop], out_dir: Path, warmup: int, calls: int) -> None:
+    """The child's side: each variant's ``calls`` calls between two ``os.getppid()`` markers.
+
+    Switched on, ``warmup`` calls outside the markers (first-call caches, lazy imports), a full
+    collection, then the measured calls with the cyclic GC off (as when timing). The labels, in marker
+    order, go to ``out_dir/labels.json`` for the parent.
+    """
+    labels: list[list[str]] = []
+    for loop in loops:
+        for v in loop.variants:
+            fn = loop.fns[v.name]
+            v.on()
+            try:
+                for _ in range(warmup):
+                    fn()
+                gc.collect()
+                gc.disable()
+                try:
+                    os.getppid()  # callgrind dumps here (--dump-before=getppid): the loop starts
+                    for _ in range(calls):
+                        fn()
+                    os.getppid()  # ... and ends
+                finally:
+                    gc.enable()
+            finally:
+                v.off()
+            labels.append([loop.scenario, v.name])
+            print(f"  counted {loop.scenario}: {v.name}", flush=True)
+    (out_dir / "labels.json").write_text(json.dumps(labels))
+
+
+def _dump_total(path: Path) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError(f"no summary line in {path}")
+
+
+def run_under_callgrind(script: str, child_args: list[str], calls: int) -> dict[str, dict[str, float]] | None:
+    """Re-run ``script`` under callgrind with ``CHILD_FLAG``; instructions per call, by scenario and variant.
+
+    None (after saying why) when valgrind is missing or the child failed. The child runs with
+    ``PYTHONHASHSEED=0`` so that dict and set layouts, and with them the counts, repeat run to run.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("valgrind is not installed: get it with `apt-get install valgrind` (Debian/Ubuntu) "
+              "or your system's package manager, then run again")
+        return None
+    with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
+        out_dir = Path(tmp)
+        cmd = [valgrind, "--tool=callgrind", "--separate-threads=yes", "--dump-before=getppid",
+               f"--callgrind-out-file={out_dir}/cg.%p", f"--log-file={out_dir}/valgrind.log",
+               sys.executable, script, *child_args, "--no-reexec", CHILD_FLAG, str(out_dir)]
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONHASHSEED": "0"})
+        proc.wait()  # valgrind runs the program in its own process: proc.pid names the dumps
+        labels_file = out_dir / "labels.json"
+        if proc.returncode != 0 or not labels_file.exists():
+            log = out_dir / "valgrind.log"
+            print(f"the run under callgrind failed (exit {proc.returncode})")
+            if log.exists():
+                print("\n".join(log.read_text().splitlines()[-15:]))
+            return None
+        labels = json.loads(labels_file.read_text())
+        # One dump per marker per thread: cg.PID.K-TT, K counting dumps from 1, TT the thread (01 = the
+        # calling one). Dump 2i (i = 1, 2, ...) closes the i-th measured loop.
+        parts: dict[int, Path] = {}
+        for path in out_dir.glob(f"cg.{proc.pid}.*-01"):
+            m = re.fullmatch(rf"cg\.{proc.pid}\.(\d+)-01", path.name)
+            if m:
+                parts[int(m.group(1))] = path
+        if any(2 * i not in parts for i in range(1, len(labels) + 1)):
+            print(f"expected {2 * len(labels)} dumps of thread 1, found {len(parts)} "
+                  "(did something else call getppid?)")
+            return None
+        print(f"(callgrind run took {time.monotonic() - started:.0f} s)")
+        out: dict[str, dict[str, float]] = {}
+        for i, (scenario, variant) in enumerate(labels, start=1):
+            out.setdefault(scenario, {})[variant] = _dump_total(parts[2 * i]) / calls
+        return out
+
+
+def report_instructions(counts: dict[str, dict[str, float]], ours: str, floor: str, peer_names: list[str],
+                        calls: int, warmup: int) -> bool:
+    """The instruction table and ratios, in the CPU table's style; True when ours met the target everywhere."""
+    print(f"\n{INSTRUCTIONS_NOTE}")
+    print(f"{calls} calls per variant per scenario after {warmup} warm-up calls, cyclic GC off in the loop; "
+          "PYTHONHASHSEED=0")
+    names = [n for n in next(iter(counts.values())) if n != "bare"]
+    width = max(15, *(len(n) + 3 for n in names))
+    header = f"{'scenario':<11}{'bare kI':>9}" + "".join(f"{'+' + n:>{width}}" for n in names)
+    print(header + "      (added thousands of instructions per call)")
+    print("-" * len(header))
+    for sc_name, res in counts.items():
+        bare = res["bare"]
+        print(f"{sc_name:<11}{bare / 1000:>9.1f}" + "".join(f"{(res[n] - bare) / 1000:>{width}.1f}" for n in names))
+    ok = True
+    for sc_name, res in counts.items():
+        def added(n: str, res: dict[str, float] = res) -> float:
+            return res[n] - res["bare"]
+        line = f"{sc_name:<11} ours/floor = {added(ours) / added(floor):5.2f}"
+        peers = [p for p in peer_names if p in res]
+        if peers:
+            cheapest = min(peers, key=added)
+            ratio = added(ours) / added(cheapest)
+            ok &= ratio <= TARGET
+            line += (f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
+                     f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]")
+        print(line)
+    if peer_names:
+        print(f"\ntarget (ours <= {TARGET} x the cheapest peer, instructions, every scenario): "
+              f"{'met' if ok else 'MISSED'}")
+    return ok

@@ -17,18 +17,39 @@ answer. Spans go to a provider with a dropping exporter. The HTTP layer is an in
 ``httpx2.MockTransport`` replaying the bytes ``AnthropicServer`` answered. Target: our added time at
 most half the cheapest contender's.
 
+``--instructions`` counts instead of timing (``_harness.py``): the bench re-runs itself under
+valgrind's callgrind and reports the instructions each variant adds per call on the calling thread
+(``--calls`` measured calls per variant after warm-up, ``--peers`` to keep only some contenders).
+Deterministic and immune to machine load, but a proxy for CPU time: it ignores cache misses.
+
 Run: ``python bench/bench_anthropic.py`` (``--quick`` for a smoke run, ``--no-reexec`` to stay here).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from _harness import DropExporter, Variant, maybe_reexec, measure, noop, report
+from _harness import (
+    CHILD_FLAG,
+    DropExporter,
+    Loop,
+    Variant,
+    count_loops,
+    maybe_reexec,
+    measure,
+    noop,
+    quiet_batch_processor,
+    report,
+    report_instructions,
+    run_under_callgrind,
+)
 
 os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "span_only"
 os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
@@ -118,7 +139,9 @@ def replay_client(recorded: Recorded) -> anthropic.Anthropic:
     return anthropic.Anthropic(base_url="http://127.0.0.1:9", api_key="test", max_retries=0, http_client=http)
 
 
-def contenders(provider: TracerProvider) -> list[Variant]:
+def contenders(provider: TracerProvider, keep: str = "") -> list[Variant]:
+    """The installed contenders (only those named in ``keep``, comma-separated, when given)."""
+    wanted = set(keep.split(",")) if keep else None
     found: list[Variant] = []
     candidates = (
         ("otel-genai-anthropic", "opentelemetry.instrumentation.genai.anthropic"),
@@ -126,12 +149,14 @@ def contenders(provider: TracerProvider) -> list[Variant]:
         ("openinference", "openinference.instrumentation.anthropic"),
     )
     for name, module in candidates:
+        if wanted is not None and name not in wanted:
+            continue
         try:
             cls = __import__(module, fromlist=["AnthropicInstrumentor"]).AnthropicInstrumentor
         except (ImportError, AttributeError):
             continue
         inst = cls()
-        found.append(Variant(name, lambda inst=inst: inst.instrument(tracer_provider=provider), inst.uninstrument))
+        found.append(Variant(name, functools.partial(inst.instrument, tracer_provider=provider), inst.uninstrument))
     return found
 
 
@@ -156,25 +181,17 @@ def floor_attributes(client: anthropic.Anthropic, sc: Scenario) -> tuple[str, di
     return span.name, dict(span.attributes or {})
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--no-reexec", action="store_true")
-    args = parser.parse_args(argv)
-    rounds, per_round = (4, 20) if args.quick else (25, 60)
+def variants_for(provider: TracerProvider, others: list[Variant]) -> list[Variant]:
+    return [Variant("bare", noop, noop), Variant("floor", noop, noop),
+            Variant("agentops_otel", lambda: instrument_anthropic(tracer_provider=provider), uninstrument_anthropic),
+            *others]
 
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(DropExporter()))
+
+def scenario_calls(provider: TracerProvider,
+                   recorded: dict[str, Recorded]) -> list[tuple[Scenario, Callable[[], None], Callable[[], None]]]:
+    """Per scenario: the plain call and the same call inside the precomputed ``floor`` span."""
     tracer = provider.get_tracer("bench-floor")
-    others = contenders(provider)
-    variants = [Variant("bare", noop, noop), Variant("floor", noop, noop),
-                Variant("agentops_otel", lambda: instrument_anthropic(tracer_provider=provider),
-                        uninstrument_anthropic),
-                *others]
-
-    results: dict[str, dict[str, tuple[float, float]]] = {}
-    with AnthropicServer() as server:
-        recorded = record_replies(server)
+    out: list[tuple[Scenario, Callable[[], None], Callable[[], None]]] = []
     for sc in SCENARIOS:
         client = replay_client(recorded[sc.name])
         name, attrs = floor_attributes(client, sc)
@@ -187,6 +204,67 @@ def main(argv: list[str]) -> int:
             with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attrs):
                 call(client, sc)
 
+        out.append((sc, plain, with_floor_span))
+    return out
+
+
+def recorded_replies() -> dict[str, Recorded]:
+    with AnthropicServer() as server:
+        return record_replies(server)
+
+
+def count_instructions_child(out_dir: Path, keep: str, warmup: int, calls: int) -> int:
+    """Under callgrind: every variant's calls through the replaying client, between markers."""
+    provider = TracerProvider()
+    provider.add_span_processor(quiet_batch_processor())
+    variants = variants_for(provider, contenders(provider, keep))
+    loops = [Loop(sc.name, variants, {v.name: with_floor_span if v.name == "floor" else plain for v in variants})
+             for sc, plain, with_floor_span in scenario_calls(provider, recorded_replies())]
+    count_loops(loops, out_dir, warmup, calls)
+    return 0
+
+
+def count_instructions(argv: list[str], warmup: int, calls: int, keep: str) -> int:
+    print(f"counting instructions under valgrind (callgrind): {calls} calls per variant; this takes minutes",
+          flush=True)
+    counts = run_under_callgrind(__file__, argv, calls)
+    if counts is None:
+        return 0
+    print(f"python {sys.version.split()[0]}, anthropic {anthropic.__version__}; transport: in-process "
+          "httpx2.MockTransport replaying AnthropicServer's bytes; BatchSpanProcessor that never wakes its worker")
+    peer_names = [v.name for v in contenders(TracerProvider(), keep)]
+    if not peer_names:
+        print("contenders not installed: run bench/setup.sh (creates bench/.venv) to compare")
+    report_instructions(counts, "agentops_otel", "floor", peer_names, calls, warmup)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--peers", default="", help="comma-separated contenders to keep (default: all)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the calling thread's instructions under valgrind instead of timing")
+    parser.add_argument("--calls", type=int, default=0, help="--instructions: measured calls per variant")
+    parser.add_argument(CHILD_FLAG, type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--no-reexec", action="store_true")
+    args = parser.parse_args(argv)
+    if args.instructions or args.instructions_child:
+        warmup, calls = (5, 10) if args.quick else (20, 100)
+        calls = args.calls or calls
+        if args.instructions_child:
+            return count_instructions_child(args.instructions_child, args.peers, warmup, calls)
+        child_argv = [a for a in argv if a not in ("--instructions", "--no-reexec")]
+        return count_instructions(child_argv, warmup, calls, args.peers)
+    rounds, per_round = (4, 20) if args.quick else (25, 60)
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(DropExporter()))
+    others = contenders(provider, args.peers)
+    variants = variants_for(provider, others)
+
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    for sc, plain, with_floor_span in scenario_calls(provider, recorded_replies()):
         results[sc.name] = measure(plain, with_floor_span, variants, rounds, per_round)
 
     print(f"python {sys.version.split()[0]}, anthropic {anthropic.__version__}; transport: in-process "

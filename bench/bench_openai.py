@@ -34,14 +34,30 @@ transport, ``--no-reexec`` to stay in the current interpreter).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from _harness import Added, DropExporter, Variant, load_average, maybe_reexec, measure_both, noop
+from _harness import (
+    CHILD_FLAG,
+    Added,
+    DropExporter,
+    Loop,
+    Variant,
+    count_loops,
+    load_average,
+    maybe_reexec,
+    measure_both,
+    noop,
+    quiet_batch_processor,
+    report_instructions,
+    run_under_callgrind,
+)
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 os.environ[CAPTURE_ENV] = "span_only"
@@ -232,7 +248,13 @@ def hand_wrapper(provider: TracerProvider, name: str, attrs: dict[str, Any] | No
     return Variant(name, on, off)
 
 
-def peers(provider: TracerProvider) -> list[Variant]:
+def peers(provider: TracerProvider, keep: str = "") -> list[Variant]:
+    """The installed peer configurations (only those named in ``keep``, comma-separated, when given)."""
+    wanted = set(keep.split(",")) if keep else None
+    return [v for v in _installed_peers(provider) if wanted is None or v.name in wanted]
+
+
+def _installed_peers(provider: TracerProvider) -> list[Variant]:
     found: list[Variant] = []
     try:
         from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as OTelGenAI
@@ -269,6 +291,57 @@ def our_attributes(client: openai.OpenAI, sc: Scenario) -> dict[str, Any]:
         uninstrument_openai()
     (span,) = exporter.get_finished_spans()
     return {"_name": span.name, **dict(span.attributes or {})}
+
+
+def variants_for(provider: TracerProvider, client: openai.OpenAI, sc: Scenario, others: list[Variant]) -> list[Variant]:
+    """Every variant for one scenario: bare, the two hand-written wrappers, ours, then the peers."""
+    return [Variant("bare", noop, noop), hand_wrapper(provider, "floor", None),
+            hand_wrapper(provider, "span+attrs", our_attributes(client, sc)),
+            Variant("ours", with_capture("span_only", lambda: instrument_openai(tracer_provider=provider)),
+                    uninstrument_openai),
+            *others]
+
+
+def recorded_replies() -> dict[str, Recorded]:
+    server = ServerProcess()
+    try:
+        return record_replies(server.base_url)
+    finally:
+        server.close()
+
+
+# --- instruction counts (--instructions) --------------------------------------------------------
+
+def count_instructions_child(out_dir: Path, scenarios: list[Scenario], keep_peers: str, warmup: int,
+                             calls: int) -> int:
+    """Under callgrind: every variant's calls through the replaying client, between markers."""
+    provider = TracerProvider()
+    provider.add_span_processor(quiet_batch_processor())
+    others = peers(provider, keep_peers)
+    recorded = recorded_replies()
+    loops = []
+    for sc in scenarios:
+        client = replay_client(recorded[sc.name])
+        variants = variants_for(provider, client, sc, others)
+        loops.append(Loop(sc.name, variants, {v.name: functools.partial(call, client, sc) for v in variants}))
+    count_loops(loops, out_dir, warmup, calls)
+    os.environ[CAPTURE_ENV] = "span_only"
+    return 0
+
+
+def count_instructions(argv: list[str], warmup: int, calls: int, keep_peers: str) -> int:
+    print(f"counting instructions under valgrind (callgrind): {calls} calls per variant; this takes minutes",
+          flush=True)
+    counts = run_under_callgrind(__file__, argv, calls)
+    if counts is None:
+        return 0
+    print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: in-process "
+          "httpx2.MockTransport replaying OpenAIServer's bytes; BatchSpanProcessor that never wakes its worker")
+    peer_names = [v.name for v in peers(TracerProvider(), keep_peers)]
+    if not peer_names:
+        print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
+    report_instructions(counts, "ours", "floor", peer_names, calls, warmup)
+    return 0
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -320,18 +393,30 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=0)
     parser.add_argument("--per-round", type=int, default=0)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--peers", default="", help="comma-separated peer configurations to keep (default: all)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the calling thread's instructions under valgrind instead of timing")
+    parser.add_argument("--calls", type=int, default=0, help="--instructions: measured calls per variant")
+    parser.add_argument(CHILD_FLAG, type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-reexec", action="store_true")
     args = parser.parse_args(argv)
     if args.serve:
         return serve()
+    scenarios = [sc for sc in SCENARIOS if not args.only or sc.name in args.only.split(",")]
+    if args.instructions or args.instructions_child:
+        warmup, calls = (5, 10) if args.quick else (20, 100)
+        calls = args.calls or calls
+        if args.instructions_child:
+            return count_instructions_child(args.instructions_child, scenarios, args.peers, warmup, calls)
+        child_argv = [a for a in argv if a not in ("--instructions", "--no-reexec")]
+        return count_instructions(child_argv, warmup, calls, args.peers)
     rounds, per_round = (4, 10) if args.quick else (40, 25)
     rounds, per_round = args.rounds or rounds, args.per_round or per_round
-    scenarios = [sc for sc in SCENARIOS if not args.only or sc.name in args.only.split(",")]
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DropExporter()))
-    others = peers(provider)
+    others = peers(provider, args.peers)
     load_before = load_average()
     results: dict[str, dict[str, Added]] = {}
     server = ServerProcess()
@@ -340,12 +425,8 @@ def main(argv: list[str]) -> int:
         for sc in scenarios:
             client = (replay_client(recorded[sc.name]) if args.mock else
                       openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0))
-            variants = [Variant("bare", noop, noop), hand_wrapper(provider, "floor", None),
-                        hand_wrapper(provider, "span+attrs", our_attributes(client, sc)),
-                        Variant("ours", with_capture("span_only", lambda: instrument_openai(tracer_provider=provider)),
-                                uninstrument_openai),
-                        *others]
-            fns = {v.name: (lambda client=client, sc=sc: call(client, sc)) for v in variants}
+            variants = variants_for(provider, client, sc, others)
+            fns: dict[str, Callable[[], None]] = {v.name: functools.partial(call, client, sc) for v in variants}
             results[sc.name] = measure_both(fns, variants, rounds, per_round)
             client.close()
     finally:
