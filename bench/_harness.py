@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -154,7 +155,11 @@ def trimmed_mean(values: Sequence[float], cut: float = 0.2) -> float:
 
 @dataclass
 class Added:
-    """One variant's added µs per call over ``bare``, from per-round differences (both clocks)."""
+    """One variant's added µs per call over ``bare``, from paired differences (both clocks).
+
+    ``cpu_diffs`` / ``wall_diffs``: the differences themselves (one per cycle) when measured call by
+    call, for confidence intervals.
+    """
 
     base_cpu: float
     base_wall: float
@@ -162,6 +167,8 @@ class Added:
     cpu_trimmed: float
     wall_median: float
     wall_trimmed: float
+    cpu_diffs: list[float] = field(default_factory=list)
+    wall_diffs: list[float] = field(default_factory=list)
 
 
 def measure_both(fns: dict[str, Callable[[], None]], variants: list[Variant], rounds: int,
@@ -206,6 +213,71 @@ def measure_both(fns: dict[str, Callable[[], None]], variants: list[Variant], ro
         out[v.name] = Added(statistics.median(cpu["bare"]), statistics.median(wall["bare"]),
                             statistics.median(dc), trimmed_mean(dc), statistics.median(dw), trimmed_mean(dw))
     return out
+
+
+def measure_interleaved(fns: dict[str, Callable[[], None]], variants: list[Variant], cycles: int,
+                        warm: int = 1, calls: int = 1) -> dict[str, Added]:
+    """Per variant: added µs per call over ``bare``, from differences paired call by call.
+
+    A cycle switches every variant on in turn (the order rotates from cycle to cycle), makes ``warm``
+    untimed calls (caches after the switch), times ``calls`` calls, and switches it off again; only the
+    calls are timed. A variant's added time is the median over cycles of its time minus ``bare``'s in
+    the same cycle, so drift slower than a cycle (a few tens of ms) cancels out. The cyclic GC runs
+    between cycles, never inside one.
+    """
+    cpu: dict[str, list[float]] = {v.name: [] for v in variants}
+    wall: dict[str, list[float]] = {v.name: [] for v in variants}
+    for c in range(cycles):
+        k = c % len(variants)
+        gc.collect()
+        gc.disable()
+        try:
+            for v in variants[k:] + variants[:k]:
+                fn = fns[v.name]
+                v.on()
+                try:
+                    for _ in range(warm):
+                        fn()
+                    c_sum = w_sum = 0
+                    for _ in range(calls):
+                        w0 = time.perf_counter_ns()
+                        c0 = time.thread_time_ns()
+                        fn()
+                        c_sum += time.thread_time_ns() - c0
+                        w_sum += time.perf_counter_ns() - w0
+                finally:
+                    v.off()
+                cpu[v.name].append(c_sum / calls / 1000)
+                wall[v.name].append(w_sum / calls / 1000)
+        finally:
+            gc.enable()
+    out: dict[str, Added] = {}
+    for v in variants:
+        dc = [a - b for a, b in zip(cpu[v.name], cpu["bare"], strict=True)]
+        dw = [a - b for a, b in zip(wall[v.name], wall["bare"], strict=True)]
+        out[v.name] = Added(statistics.median(cpu["bare"]), statistics.median(wall["bare"]),
+                            statistics.median(dc), trimmed_mean(dc), statistics.median(dw), trimmed_mean(dw),
+                            dc, dw)
+    return out
+
+
+def ratio_interval(num: Sequence[float], den: Sequence[float], level: float = 0.95,
+                   resamples: int = 1000) -> tuple[float, float] | None:
+    """Bootstrap interval of ``median(num) / median(den)``, cycles resampled in pairs (they share ``bare``).
+
+    None when ``den``'s median comes out at or below 0 in too many resamples for the interval to mean
+    anything. Seeded: the same samples give the same interval.
+    """
+    rng = random.Random(0)
+    n = len(num)
+    ratios: list[float] = []
+    for _ in range(resamples):
+        idx = [rng.randrange(n) for _ in range(n)]
+        d = statistics.median([den[i] for i in idx])
+        ratios.append(statistics.median([num[i] for i in idx]) / d if d > 0 else float("inf"))
+    ratios.sort()
+    lo, hi = ratios[int(resamples * (1 - level) / 2)], ratios[int(resamples * (1 + level) / 2) - 1]
+    return None if hi == float("inf") else (lo, hi)
 
 
 def load_average() -> str:

@@ -27,8 +27,18 @@ pooled connection; ``--mock`` replays the server's recorded bytes through an in-
 not) and the wall clock. Added time = median (and 20 %-trimmed mean) over rounds of the round's
 median minus bare's. Target: ours at most half the cheapest peer configuration's added time.
 
+``--instructions``: a deterministic table instead, immune to machine load. The bench re-runs itself
+under valgrind's callgrind (``_harness.run_under_callgrind``); the child makes every variant's calls
+through the real client over the replaying MockTransport (20 warm-up calls, then ``--calls``, default
+100, between two ``os.getppid()`` markers at which callgrind dumps its counters), with spans going to a
+BatchSpanProcessor that never wakes its worker. The table is the instructions executed *on the
+calling thread* per call, bare and added per variant: a proxy for CPU time that ignores cache misses
+and the kernel's socket work; the real-HTTP CPU table stays the end-to-end measurement. A full run
+takes ~15 minutes (``--peers genai-off`` leaves out the two expensive peer configurations).
+
 Run: ``python bench/bench_openai.py`` (``--quick`` for a smoke run, ``--mock`` for the in-process
-transport, ``--no-reexec`` to stay in the current interpreter).
+transport, ``--only chat,stream`` for some scenarios, ``--peers genai-off`` for some peers,
+``--instructions`` for the instruction counts, ``--no-reexec`` to stay in the current interpreter).
 """
 
 from __future__ import annotations
@@ -53,8 +63,10 @@ from _harness import (
     load_average,
     maybe_reexec,
     measure_both,
+    measure_interleaved,
     noop,
     quiet_batch_processor,
+    ratio_interval,
     report_instructions,
     run_under_callgrind,
 )
@@ -378,8 +390,14 @@ def print_table(title: str, results: dict[str, dict[str, Added]], names: list[st
             else:
                 ratio = ours / added(cheapest)
                 ok &= ratio <= TARGET
-                line += (f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
-                         f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]")
+                line += f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
+                num, den = ((res["ours"].cpu_diffs, res[cheapest].cpu_diffs) if clock == "cpu" else
+                            (res["ours"].wall_diffs, res[cheapest].wall_diffs))
+                if num:
+                    interval = ratio_interval(num, den)
+                    line += (f" (95% CI {interval[0]:.2f}-{interval[1]:.2f})" if interval else
+                             " (95% CI unbounded)")
+                line += f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]"
         print(line)
     return ok
 
@@ -390,6 +408,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--mock", action="store_true", help="in-process MockTransport instead of real HTTP")
+    parser.add_argument("--method", choices=("calls", "rounds"), default="calls")
+    parser.add_argument("--cycles", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=0)
     parser.add_argument("--per-round", type=int, default=0)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
@@ -413,6 +433,7 @@ def main(argv: list[str]) -> int:
         return count_instructions(child_argv, warmup, calls, args.peers)
     rounds, per_round = (4, 10) if args.quick else (40, 25)
     rounds, per_round = args.rounds or rounds, args.per_round or per_round
+    cycles = args.cycles or (40 if args.quick else 1000)
 
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DropExporter()))
@@ -427,7 +448,8 @@ def main(argv: list[str]) -> int:
                       openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0))
             variants = variants_for(provider, client, sc, others)
             fns: dict[str, Callable[[], None]] = {v.name: functools.partial(call, client, sc) for v in variants}
-            results[sc.name] = measure_both(fns, variants, rounds, per_round)
+            results[sc.name] = (measure_interleaved(fns, variants, cycles) if args.method == "calls" else
+                                measure_both(fns, variants, rounds, per_round))
             client.close()
     finally:
         server.close()
@@ -438,8 +460,12 @@ def main(argv: list[str]) -> int:
     transport = ("in-process httpx2.MockTransport replaying OpenAIServer's bytes" if args.mock else
                  "real HTTP on 127.0.0.1 to OpenAIServer in a child process")
     print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: {transport}")
-    print(f"{rounds} rounds x {per_round} calls per variant per scenario, alternating; BatchSpanProcessor to a "
-          f"dropping exporter; load average before {load_before}, after {load_average()}")
+    if args.method == "calls":
+        print(f"{cycles} cycles per scenario, each switching every variant on for 1 warm-up and 1 timed call "
+              "(rotating order)")
+    else:
+        print(f"{rounds} rounds x {per_round} calls per variant per scenario, alternating")
+    print(f"BatchSpanProcessor to a dropping exporter; load average before {load_before}, after {load_average()}")
     if not others:
         print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
     peer_names = [v.name for v in others]
