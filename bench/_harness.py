@@ -3,7 +3,8 @@
 Each bench says what to call and which instrumentations to compare; this module times them the same
 way: variants alternate in rounds (so machine noise hits every contender alike), CPU time of the
 calling thread by default, medians of medians, and the report prints added microseconds over the bare
-SDK with the ratio to the cheapest contender.
+SDK with the ratio to the cheapest contender. ``measure_interleaved`` (bench_openai's real-HTTP
+table) alternates call by call instead and pairs each variant's call with bare's in the same cycle.
 
 ``--instructions`` (both benches) counts instead of timing: the bench re-runs itself under valgrind's
 callgrind (``run_under_callgrind``); the child makes each variant's calls between two ``os.getppid()``
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -143,7 +144,7 @@ def report(results: dict[str, dict[str, tuple[float, float]]], variants: list[Va
     return ok
 
 
-# --- two clocks, robust statistics (bench_openai's real-HTTP table) ------------------------------
+# --- two clocks, call-by-call pairs, robust statistics (bench_openai's real-HTTP table) ------------
 
 def trimmed_mean(values: Sequence[float], cut: float = 0.2) -> float:
     """Mean of the middle values (``cut`` of each end dropped): steadier than a mean, finer than a median."""
@@ -155,10 +156,9 @@ def trimmed_mean(values: Sequence[float], cut: float = 0.2) -> float:
 
 @dataclass
 class Added:
-    """One variant's added µs per call over ``bare``, from paired differences (both clocks).
+    """One variant's added µs per call over ``bare``, from differences paired cycle by cycle (both clocks).
 
-    ``cpu_diffs`` / ``wall_diffs``: the differences themselves (one per cycle) when measured call by
-    call, for confidence intervals.
+    ``cpu_diffs`` / ``wall_diffs``: the differences themselves, one per cycle, for confidence intervals.
     """
 
     base_cpu: float
@@ -167,52 +167,8 @@ class Added:
     cpu_trimmed: float
     wall_median: float
     wall_trimmed: float
-    cpu_diffs: list[float] = field(default_factory=list)
-    wall_diffs: list[float] = field(default_factory=list)
-
-
-def measure_both(fns: dict[str, Callable[[], None]], variants: list[Variant], rounds: int,
-                 per_round: int) -> dict[str, Added]:
-    """Per variant: added µs per call over ``bare`` on the calling thread's CPU clock and on the wall clock.
-
-    Variants alternate in rounds (the order rotates), each switched on with its own ``on()`` and off
-    again after its calls; a round's value is the median of its calls, and the added time is the
-    median (and the 20 %-trimmed mean) over rounds of ``variant - bare`` in the same round.
-    """
-    cpu: dict[str, list[float]] = {v.name: [] for v in variants}
-    wall: dict[str, list[float]] = {v.name: [] for v in variants}
-    for r in range(rounds):
-        order = variants[r % len(variants):] + variants[:r % len(variants)]
-        for v in order:
-            fn = fns[v.name]
-            v.on()
-            try:
-                for _ in range(3):  # warm caches (and the pooled connection) after switching
-                    fn()
-                gc.collect()
-                gc.disable()
-                c_samples: list[int] = []
-                w_samples: list[int] = []
-                try:
-                    for _ in range(per_round):
-                        w0 = time.perf_counter_ns()
-                        c0 = time.thread_time_ns()
-                        fn()
-                        c_samples.append(time.thread_time_ns() - c0)
-                        w_samples.append(time.perf_counter_ns() - w0)
-                finally:
-                    gc.enable()
-            finally:
-                v.off()
-            cpu[v.name].append(statistics.median(c_samples) / 1000)
-            wall[v.name].append(statistics.median(w_samples) / 1000)
-    out: dict[str, Added] = {}
-    for v in variants:
-        dc = [a - b for a, b in zip(cpu[v.name], cpu["bare"], strict=True)]
-        dw = [a - b for a, b in zip(wall[v.name], wall["bare"], strict=True)]
-        out[v.name] = Added(statistics.median(cpu["bare"]), statistics.median(wall["bare"]),
-                            statistics.median(dc), trimmed_mean(dc), statistics.median(dw), trimmed_mean(dw))
-    return out
+    cpu_diffs: list[float]
+    wall_diffs: list[float]
 
 
 def measure_interleaved(fns: dict[str, Callable[[], None]], variants: list[Variant], cycles: int,
@@ -222,35 +178,20 @@ def measure_interleaved(fns: dict[str, Callable[[], None]], variants: list[Varia
     A cycle switches every variant on in turn (the order rotates from cycle to cycle), makes ``warm``
     untimed calls (caches after the switch), times ``calls`` calls, and switches it off again; only the
     calls are timed. A variant's added time is the median over cycles of its time minus ``bare``'s in
-    the same cycle, so drift slower than a cycle (a few tens of ms) cancels out. The cyclic GC runs
-    between cycles, never inside one.
+    the same cycle, so drift slower than a cycle (a few tens of ms) cancels out, and the bare call's
+    own variance is faced by every variant alike. The cyclic GC runs between cycles, never inside one,
+    over what the cycles allocated only (the heap from before is frozen: a full collection of it would
+    cost ~50 ms a cycle).
     """
     cpu: dict[str, list[float]] = {v.name: [] for v in variants}
     wall: dict[str, list[float]] = {v.name: [] for v in variants}
-    for c in range(cycles):
-        k = c % len(variants)
-        gc.collect()
-        gc.disable()
-        try:
-            for v in variants[k:] + variants[:k]:
-                fn = fns[v.name]
-                v.on()
-                try:
-                    for _ in range(warm):
-                        fn()
-                    c_sum = w_sum = 0
-                    for _ in range(calls):
-                        w0 = time.perf_counter_ns()
-                        c0 = time.thread_time_ns()
-                        fn()
-                        c_sum += time.thread_time_ns() - c0
-                        w_sum += time.perf_counter_ns() - w0
-                finally:
-                    v.off()
-                cpu[v.name].append(c_sum / calls / 1000)
-                wall[v.name].append(w_sum / calls / 1000)
-        finally:
-            gc.enable()
+    gc.collect()
+    gc.freeze()
+    try:
+        for c in range(cycles):
+            _cycle(fns, variants[c % len(variants):] + variants[:c % len(variants)], warm, calls, cpu, wall)
+    finally:
+        gc.unfreeze()
     out: dict[str, Added] = {}
     for v in variants:
         dc = [a - b for a, b in zip(cpu[v.name], cpu["bare"], strict=True)]
@@ -259,6 +200,33 @@ def measure_interleaved(fns: dict[str, Callable[[], None]], variants: list[Varia
                             statistics.median(dc), trimmed_mean(dc), statistics.median(dw), trimmed_mean(dw),
                             dc, dw)
     return out
+
+
+def _cycle(fns: dict[str, Callable[[], None]], order: list[Variant], warm: int, calls: int,
+           cpu: dict[str, list[float]], wall: dict[str, list[float]]) -> None:
+    """One cycle of ``measure_interleaved``: each variant in ``order`` on, its calls, off."""
+    gc.collect()
+    gc.disable()
+    try:
+        for v in order:
+            fn = fns[v.name]
+            v.on()
+            try:
+                for _ in range(warm):
+                    fn()
+                c_sum = w_sum = 0
+                for _ in range(calls):
+                    w0 = time.perf_counter_ns()
+                    c0 = time.thread_time_ns()
+                    fn()
+                    c_sum += time.thread_time_ns() - c0
+                    w_sum += time.perf_counter_ns() - w0
+            finally:
+                v.off()
+            cpu[v.name].append(c_sum / calls / 1000)
+            wall[v.name].append(w_sum / calls / 1000)
+    finally:
+        gc.enable()
 
 
 def ratio_interval(num: Sequence[float], den: Sequence[float], level: float = 0.95,
