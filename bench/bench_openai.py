@@ -41,7 +41,7 @@ through the real client over the replaying MockTransport (20 warm-up calls, then
 BatchSpanProcessor that never wakes its worker. The table is the instructions executed *on the
 calling thread* per call, bare and added per variant: a proxy for CPU time that ignores cache misses
 and the kernel's socket work; the real-HTTP CPU table stays the end-to-end measurement. A full run
-takes ~15 minutes (``--peers genai-off`` leaves out the two expensive peer configurations).
+takes 15-25 minutes (``--peers genai-off`` leaves out the two expensive peer configurations).
 
 Run: ``python bench/bench_openai.py`` (``--quick`` for a smoke run, ``--mock`` for the in-process
 transport, ``--only chat,stream`` for some scenarios, ``--peers genai-off`` for some peers,
