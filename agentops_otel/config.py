@@ -166,6 +166,43 @@ def max_content_chars() -> int:
     return memo[1]
 
 
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """What one LLM call reads from the settings: the capture mode and the two content limits."""
+
+    capture: ContentCapture
+    on_span: bool
+    on_event: bool
+    limit: int
+    """``max_value_chars``: the bound on each recorded string."""
+    budget: int
+    """``max_content_chars``: the per-span budget for the message history."""
+
+
+_settings_memo: tuple[object, ...] = ()
+_settings: CallSettings | None = None
+
+
+def call_settings() -> CallSettings:
+    """:func:`content_capture`, :func:`max_value_chars` and :func:`max_content_chars` in one look-up.
+
+    Read on every LLM call: the result is kept until one of the three variables' stored values, or
+    what ``init()`` set, changes (so a change applies at the next call, as with the separate readers).
+    """
+    global _settings_memo, _settings
+    st = state
+    key = (_raw(semconv.ENV_CAPTURE_CONTENT, _CAPTURE_KEY), _raw(semconv.ENV_MAX_VALUE_CHARS, _MAX_CHARS_KEY),
+           _raw(semconv.ENV_MAX_CONTENT_CHARS, _MAX_CONTENT_KEY), st.capture_override, st.capture_default,
+           st.max_value_chars)
+    settings = _settings
+    if settings is not None and key == _settings_memo:  # element identity first, then equal values
+        return settings
+    capture = content_capture()
+    settings = CallSettings(capture, capture.on_span, capture.on_event, max_value_chars(), max_content_chars())
+    _settings_memo, _settings = key, settings
+    return settings
+
+
 def max_session_spans() -> int:
     if state.max_session_spans is not None:
         return state.max_session_spans

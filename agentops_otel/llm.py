@@ -279,16 +279,18 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
 class LLMCall:
     """The span of one model call, ended exactly once whichever way the call finishes."""
 
-    __slots__ = ("_done", "capture", "content", "limit", "provider", "request_model", "span", "started")
+    __slots__ = ("_done", "content", "limit", "on_event", "on_span", "provider", "request_model", "span",
+                 "started")
 
-    def __init__(self, span: Span, request_model: str | None, provider: str,
-                 capture: config.ContentCapture, content: Content | None, limit: int) -> None:
+    def __init__(self, span: Span, request_model: str | None, provider: str, settings: config.CallSettings,
+                 content: Content | None) -> None:
         self.span = span
         self.request_model = request_model
         self.provider = provider
-        self.capture = capture
+        self.on_span = settings.on_span
+        self.on_event = settings.on_event
         self.content = content
-        self.limit = limit
+        self.limit = settings.limit
         self.started = time.perf_counter()
         self._done = False
 
@@ -328,10 +330,10 @@ class LLMCall:
             output = None
             if self.content is not None and outcome.output_messages is not None:
                 output = encode_content(semconv.GEN_AI_OUTPUT_MESSAGES, outcome.output_messages)
-                if self.capture.on_span:
+                if self.on_span:
                     attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
             span.set_attributes(attrs)
-            if self.content is not None and self.capture.on_event:
+            if self.content is not None and self.on_event:
                 self._emit_event(output)
         except Exception as exc:
             _guard.report("llm.end", exc)
@@ -363,7 +365,7 @@ class LLMCall:
                 # No answer (a timeout, a dropped connection): the model may have run, and been billed.
                 attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_CALL_FAILED
             span.set_attributes(attrs)
-            if self.content is not None and self.capture.on_event:
+            if self.content is not None and self.on_event:
                 self._emit_event(None)
         except Exception as err:
             _guard.report("llm.fail", err)
@@ -419,10 +421,14 @@ def content_attributes(content: Content) -> dict[str, str]:
 
 
 def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], request_model: str | None,
-               provider: str, capture: config.ContentCapture, content: Content | None,
-               limit: int) -> LLMCall:
+               provider: str, settings: config.CallSettings, content: Content | None) -> LLMCall:
     """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
-    if content is not None and capture.on_span:
-        attributes.update(content_attributes(content))
+    if content is not None and settings.on_span:
+        if content.input_messages is not None:
+            attributes[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
+        if content.system_instructions is not None:
+            attributes[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
+        if content.tool_definitions is not None:
+            attributes[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
     span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-    return LLMCall(span, request_model, provider, capture, content, limit)
+    return LLMCall(span, request_model, provider, settings, content)

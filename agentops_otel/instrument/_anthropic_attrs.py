@@ -205,12 +205,13 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
     return encode(out)
 
 
-def message_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content: the ``system`` prompt apart (``gen_ai.system_instructions``), as the API keeps it."""
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = history_content(messages, lambda m: _message(m, limit), config.max_content_chars())
+        content.input_messages = history_content(messages, lambda m: _message(m, limit),
+                                                 config.max_content_chars() if budget is None else budget)
     system = kwargs.get("system")
     if isinstance(system, (str, list, tuple)) and system:
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, _parts(system, limit))

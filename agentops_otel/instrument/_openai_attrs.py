@@ -151,7 +151,11 @@ _SERVERS_MAX: Final = 64
 
 def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
     """``server.*`` from the client's base_url (never its headers: those carry the API key)."""
-    url = resource._client.base_url
+    client = resource._client
+    # The stored URL: the public ``base_url`` property imports a module on every read (a few µs).
+    url = getattr(client, "_base_url", None)
+    if url is None:
+        url = client.base_url
     hit = _servers.get(id(url))
     if hit is None or hit[0] is not url:
         host = url.host or None
@@ -317,13 +321,14 @@ def _shape_tool_definitions(tools: list[Any] | tuple[Any, ...], limit: int) -> s
     return encode_content(semconv.GEN_AI_TOOL_DEFINITIONS, out) if _redact.hook_installed() else text
 
 
-def chat_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content of a chat call; system messages stay in the history, where the model saw them."""
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
         content.input_messages = history_content(messages, lambda m: _chat_message(m, limit),
-                                                 config.max_content_chars(), lambda m: plain_message(m, limit))
+                                                 config.max_content_chars() if budget is None else budget,
+                                                 lambda m: plain_message(m, limit))
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 
@@ -430,7 +435,7 @@ def _responses_item(item: Any, limit: int) -> JSONDict | None:
     return None
 
 
-def responses_content(kwargs: Mapping[str, Any], limit: int) -> Content:
+def responses_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content of a responses call; ``instructions`` is the system prompt, kept apart."""
     content = Content()
     given = kwargs.get("input")
@@ -439,7 +444,7 @@ def responses_content(kwargs: Mapping[str, Any], limit: int) -> Content:
                                                 [{"role": "user", "parts": [text_part(given, limit)]}])
     elif isinstance(given, (list, tuple)):
         content.input_messages = history_content(given, lambda item: _responses_item(item, limit),
-                                                 config.max_content_chars())
+                                                 config.max_content_chars() if budget is None else budget)
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS,

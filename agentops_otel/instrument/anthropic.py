@@ -113,11 +113,11 @@ class _Anthropic(Instrumentor[_Kind]):
         streaming = kind.helper or kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kwargs, streaming)
         server_attributes(attributes, instance)
-        capture = config.content_capture()
-        limit = config.max_value_chars()
-        content = attrs.message_content(kwargs, limit) if capture is not config.ContentCapture.NO_CONTENT else None
+        settings = config.call_settings()
+        content = (attrs.message_content(kwargs, settings.limit, settings.budget)
+                   if settings.capture is not config.ContentCapture.NO_CONTENT else None)
         name = f"{semconv.OP_CHAT} {model}" if model else semconv.OP_CHAT
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, capture, content, limit)
+        return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, settings, content)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         value: Any = result

@@ -35,7 +35,7 @@ class _Kind:
 
     operation: str
     params: attrs.ParamTable
-    content: Callable[[Mapping[str, Any], int], Content] | None
+    content: Callable[[Mapping[str, Any], int, int], Content] | None
     outcome: Callable[[Any, bool, int], Outcome]
     accumulator: type[Accumulator] | None
     result_types: tuple[type, ...]
@@ -106,13 +106,12 @@ class _OpenAI(Instrumentor[_Kind]):
         attrs.server_attributes(attributes, instance)
         if kind.api_type is not None:
             attributes[semconv.OPENAI_API_TYPE] = kind.api_type
-        capture = config.content_capture()
-        limit = config.max_value_chars()
+        settings = config.call_settings()
         content = None
-        if kind.content is not None and capture is not config.ContentCapture.NO_CONTENT:
-            content = kind.content(kwargs, limit)
+        if kind.content is not None and settings.capture is not config.ContentCapture.NO_CONTENT:
+            content = kind.content(kwargs, settings.limit, settings.budget)
         name = f"{kind.operation} {model}" if model else kind.operation
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, capture, content, limit)
+        return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         if kind.accumulator is not None and isinstance(result, self._stream_types):
