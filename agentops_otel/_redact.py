@@ -76,7 +76,7 @@ SECRET_PATTERNS: Final = (
     (("asic ", "ASIC "), r"\b[Bb][Aa][Ss][Ii][Cc]\s+[A-Za-z0-9+/]{8,}={0,2}"),
     (("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), r"\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"),
-    (("xox",), r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
+    (("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"), r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
     (("AIza",), r"\bAIza[0-9A-Za-z_\-]{35}"),
     (("hf_",), r"\bhf_[A-Za-z0-9]{30,}"),
     (("eyJ",), r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
@@ -88,7 +88,21 @@ regex: most text contains none of them). The last one masks ``user:password`` in
 
 _SHORTEST_SECRET: Final = 8
 """No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
-_PATTERNS: Final = tuple((anchors, re.compile(pattern)) for anchors, pattern in SECRET_PATTERNS)
+_GATES: Final = "-_:A"
+"""Characters that every anchor of several patterns contains: one ``in`` test for a single character
+(a ``memchr``) rules out the whole group, so plain prose is scanned about half as many times."""
+
+
+def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]], ...]:
+    """The patterns grouped by the first gate character all their anchors contain ("" for none)."""
+    groups: dict[str, list[tuple[tuple[str, ...], re.Pattern[str]]]] = {}
+    for anchors, pattern in SECRET_PATTERNS:
+        gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
+        groups.setdefault(gate, []).append((anchors, re.compile(pattern)))
+    return tuple((gate, tuple(members)) for gate, members in groups.items())
+
+
+_PATTERN_GROUPS: Final = _grouped()
 _WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _key_cache: dict[str, bool] = {}
 _KEY_CACHE_MAX: Final = 4096
@@ -125,11 +139,14 @@ def mask_text(text: str) -> str:
     """``text`` with every credential-shaped run replaced by :data:`REDACTED`."""
     if len(text) < _SHORTEST_SECRET:
         return text
-    for anchors, pattern in _PATTERNS:
-        for anchor in anchors:
-            if anchor in text:
-                text = pattern.sub(REDACTED, text)
-                break
+    for gate, patterns in _PATTERN_GROUPS:
+        if gate and gate not in text:
+            continue
+        for anchors, pattern in patterns:
+            for anchor in anchors:
+                if anchor in text:
+                    text = pattern.sub(REDACTED, text)
+                    break
     return text
 
 
