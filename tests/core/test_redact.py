@@ -168,3 +168,24 @@ def test_a_failing_hook_records_a_marker_and_the_call_goes_on(
     span = _span(span_exporter, "execute_tool lookup")
     assert "4417" not in _everything(span)
     assert "REDACTION HOOK FAILED" in span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("secret", [
+    "AKIAIOSFODNN7EXAMPLE",  # AWS access key id
+    "ghp_" + "a1B2c3D4e5" * 4,  # GitHub token
+    "github_pat_" + "11ABCDEFG0" * 4,
+    "xoxb-1234567890-abcdefghijkl",  # Slack
+    "AIza" + "Sy" + "A1b2C3d4E5" * 3 + "xyz",  # Google API key (35 characters after AIza)
+    "hf_" + "AbCdEfGhIj" * 4,  # Hugging Face
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpM",  # JWT
+    "Basic dXNlcjpwYXNzd29yZA==",
+    "BEARER abcdefgh12345678",
+])
+def test_every_credential_shape_is_masked_inside_prose(span_exporter: InMemorySpanExporter, secret: str) -> None:
+    @agentops.record_action("note")
+    def note(text: str) -> None:
+        return None
+
+    note(f"Here it is: {secret} -- keep it safe.")
+    params = json.loads(_span(span_exporter, "action note").attributes[semconv.ACTION_PARAMS])  # type: ignore[arg-type]
+    assert params["text"] == "Here it is: [REDACTED] -- keep it safe.", params
