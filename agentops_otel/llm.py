@@ -179,7 +179,7 @@ def plain_message(msg: Any, limit: int) -> tuple[JSONDict, str] | None:
 
 
 def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | None], budget: int,
-                    plain: Callable[[Any], tuple[JSONDict, str] | None] | None = None) -> str:
+                    plain_limit: int | None = None) -> str:
     """``gen_ai.input.messages`` of a conversation, kept within ``budget`` characters.
 
     The whole history is resent on every call, so recording it whole makes the bytes grow with the
@@ -189,26 +189,30 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
     newest message is always kept (its strings bounded by ``max_value_chars``), and so is a leading
     system/developer prompt, which explains the rest.
 
-    ``plain`` (when given, and no redaction hook is installed) shapes *and encodes* the messages it
-    recognises, from a cache (:func:`plain_message`); ``shape`` does the others.
+    With ``plain_limit`` (the provider's plain ``{"role", "content": str}`` messages are shaped as
+    :func:`plain_message` does) and no redaction hook installed, those messages come shaped *and
+    encoded* from its cache; ``shape`` does the others.
     """
-    fast = None if _redact.hook_installed() else plain
+    hooked = _redact.hook_installed()
+    limit = -1 if plain_limit is None or hooked else plain_limit
+    fast = limit >= 0
     head: list[JSONDict] = []
     head_text: list[str] = []
     start = 0
+    used = 0
     if len(messages) > 1:
-        hit = fast(messages[0]) if fast is not None else None
+        hit = plain_message(messages[0], limit) if fast else None
         first, first_text = hit if hit is not None else (shape(messages[0]), None)
         if first is not None and first.get("role") in _LEADING_ROLES:
             head, start = [first], 1
             head_text = [first_text if first_text is not None else encode(first)]
-    used = sum(len(t) for t in head_text)
+            used = len(head_text[0])
     kept: list[JSONDict] = []
     pieces: list[str] = []
     i = len(messages)
     while i > start:
         item = messages[i - 1]
-        hit = fast(item) if fast is not None else None
+        hit = plain_message(item, limit) if fast else None
         msg, text = hit if hit is not None else (shape(item), None)
         if msg is not None:
             if text is None:
@@ -220,7 +224,7 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
             used += len(text) + 1
         i -= 1
     dropped = i - start
-    if _redact.hook_installed():
+    if hooked:
         marker = [_omitted(dropped)] if dropped else []
         return encode_content(semconv.GEN_AI_INPUT_MESSAGES, [*head, *marker, *reversed(kept)])
     if dropped:

@@ -26,7 +26,6 @@ from ..llm import (
     encode,
     encode_content,
     history_content,
-    plain_message,
     text_part,
     tool_call_part,
     tool_response_part,
@@ -327,8 +326,7 @@ def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = Non
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
         content.input_messages = history_content(messages, lambda m: _chat_message(m, limit),
-                                                 config.max_content_chars() if budget is None else budget,
-                                                 lambda m: plain_message(m, limit))
+                                                 config.max_content_chars() if budget is None else budget, limit)
     content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
     return content
 
