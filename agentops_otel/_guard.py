@@ -98,6 +98,11 @@ class FaultInjector:
     armed: ClassVar[dict[str, type[BaseException]]] = {}
 
 
+ARMED: dict[str, type[BaseException]] = FaultInjector.armed
+"""The armed sites (the same dict): hot paths test ``if ARMED:`` before calling :func:`fault_point`,
+which saves a call per site on every LLM call when nothing is armed."""
+
+
 def fault_point(site: str) -> None:
     """Raise the exception a test armed for ``site`` (no-op otherwise)."""
     if FaultInjector.armed:

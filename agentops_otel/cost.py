@@ -150,7 +150,8 @@ def price_call(
     ``cache_write_1h_tokens`` is the part of ``cache_write_tokens`` written with a one-hour TTL.
     """
     try:
-        _guard.fault_point("cost.price_call")
+        if _guard.ARMED:
+            _guard.fault_point("cost.price_call")
         if not model:
             return None
         entry = _lookup(provider.lower(), model, service_tier or None)

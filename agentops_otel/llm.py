@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -314,7 +315,8 @@ class LLMCall:
         self._done = True
         span = self.span
         try:
-            _guard.fault_point("llm.end")
+            if _guard.ARMED:
+                _guard.fault_point("llm.end")
             attrs: dict[str, Any] = {}
             if outcome.response_id:
                 attrs[semconv.GEN_AI_RESPONSE_ID] = outcome.response_id
@@ -360,7 +362,8 @@ class LLMCall:
         self._done = True
         span = self.span
         try:
-            _guard.fault_point("llm.fail")
+            if _guard.ARMED:
+                _guard.fault_point("llm.fail")
             self._record_exception(exc)
             attrs: dict[str, Any] = self._error_attrs(exc)
             if attrs[semconv.ERROR_TYPE].isdigit():
@@ -425,7 +428,8 @@ def content_attributes(content: Content) -> dict[str, str]:
 
 
 def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], request_model: str | None,
-               provider: str, settings: config.CallSettings, content: Content | None) -> LLMCall:
+               provider: str, settings: config.CallSettings, content: Content | None,
+               ctx: otel_context.Context | None = None) -> LLMCall:
     """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
     if content is not None and settings.on_span:
         if content.input_messages is not None:
@@ -434,5 +438,5 @@ def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], requ
             attributes[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
         if content.tool_definitions is not None:
             attributes[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
-    span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+    span = tracer.start_span(name, ctx, SpanKind.CLIENT, attributes)
     return LLMCall(span, request_model, provider, settings, content)

@@ -322,7 +322,8 @@ class MessageAccumulator:
     def _first_output(self) -> None:
         # message_start is sent before the model produces anything: the first block is what a user
         # waiting for tokens perceives.
-        _guard.fault_point("anthropic.stream.chunk")
+        if _guard.ARMED:
+            _guard.fault_point("anthropic.stream.chunk")
         self.first = time.perf_counter()
 
     def outcome(self, limit: int) -> Outcome:

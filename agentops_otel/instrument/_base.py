@@ -98,11 +98,20 @@ class Activation:
 
     def skip(self) -> bool:
         """Pass the call straight through: uninstrumented, switched off, or suppressed by the caller."""
+        return self.entry() is None
+
+    def entry(self) -> otel_context.Context | None:
+        """The caller's context when this call is to be recorded; ``None`` to pass it straight through
+        (uninstrumented, switched off, or suppressed by the caller). Read once per call and handed on
+        to the span's start and activation, which would each look it up again."""
         try:
-            return not self.on or config.disabled() or bool(otel_context.get_value(SUPPRESS_KEY))
+            if not self.on or config.disabled():
+                return None
+            ctx = otel_context.get_current()
+            return None if ctx.get(SUPPRESS_KEY) else ctx
         except Exception as exc:
             _guard.report("instrument.skip", exc)
-            return True
+            return None
 
 
 class Instrumentor(Generic[_K]):
@@ -123,8 +132,9 @@ class Instrumentor(Generic[_K]):
         """Import the SDK's types and describe each target kind; raise ``ImportError`` without the SDK."""
         raise NotImplementedError
 
-    def begin(self, kind: _K, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer) -> LLMCall:
-        """Open the call's span from the request (runs before the SDK sends it)."""
+    def begin(self, kind: _K, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
+              ctx: otel_context.Context | None = None) -> LLMCall:
+        """Open the call's span from the request (runs before the SDK sends it), as a child in ``ctx``."""
         raise NotImplementedError
 
     def complete(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
@@ -193,11 +203,13 @@ class Instrumentor(Generic[_K]):
         """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
         return _async_shell(self, active, kind) if target.is_async else _sync_shell(self, active, kind)
 
-    def start(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
+    def start(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any],
+              ctx: otel_context.Context | None = None) -> LLMCall | None:
         """``begin`` under the guard: ``None`` (and one logged warning) if our code fails."""
         try:
-            _guard.fault_point(self._start_site)
-            return self.begin(kind, instance, kwargs, active.tracer())
+            if _guard.ARMED:
+                _guard.fault_point(self._start_site)
+            return self.begin(kind, instance, kwargs, active.tracer(), ctx)
         except Exception as exc:
             _guard.report(self._start_site, exc)
             return None
@@ -205,7 +217,8 @@ class Instrumentor(Generic[_K]):
     def finish(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
         """``complete`` under the guard; the user's value comes back whatever happens in our code."""
         try:
-            _guard.fault_point(self._response_site)
+            if _guard.ARMED:
+                _guard.fault_point(self._response_site)
             return self.complete(call, kind, result, is_async)
         except Exception as exc:
             _guard.report(self._response_site, exc)
@@ -223,10 +236,10 @@ def _restore(active: Activation) -> None:
     active.patched.clear()
 
 
-def activate(call: LLMCall) -> object | None:
+def activate(call: LLMCall, ctx: otel_context.Context | None = None) -> object | None:
     """Make the call's span current for the SDK's own work (its HTTP spans nest under it)."""
     try:
-        return otel_context.attach(trace.set_span_in_context(call.span))
+        return otel_context.attach(trace.set_span_in_context(call.span, ctx))
     except Exception as exc:
         _guard.report("instrument.context", exc)
         return None
@@ -242,12 +255,13 @@ def deactivate(token: object | None) -> None:
 
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if active.skip():
+        ctx = active.entry()
+        if ctx is None:
             return wrapped(*args, **kwargs)
-        call = inst.start(active, kind, instance, kwargs)
+        call = inst.start(active, kind, instance, kwargs, ctx)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = activate(call)
+        token = activate(call, ctx)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -263,12 +277,13 @@ def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper
 def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
     async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
-        if active.skip():
+        ctx = active.entry()
+        if ctx is None:
             return await wrapped(*args, **kwargs)
-        call = inst.start(active, kind, instance, kwargs)
+        call = inst.start(active, kind, instance, kwargs, ctx)
         if call is None:
             return await wrapped(*args, **kwargs)
-        token = activate(call)
+        token = activate(call, ctx)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:

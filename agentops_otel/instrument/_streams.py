@@ -48,7 +48,8 @@ class ChatAccumulator:
     def add(self, chunk: Any) -> None:
         # Runs once per chunk: plain attribute reads, no helper calls on the common path.
         if self.first is None:
-            _guard.fault_point("openai.stream.chunk")
+            if _guard.ARMED:
+                _guard.fault_point("openai.stream.chunk")
             self.first = time.perf_counter()
             self.response_id = chunk.id
             self.model = chunk.model
@@ -143,7 +144,8 @@ class ResponsesAccumulator:
         if self.first is None:
             # The preamble is sent before the model produces anything: the first *output* event is
             # what a user waiting for tokens perceives.
-            _guard.fault_point("openai.stream.chunk")
+            if _guard.ARMED:
+                _guard.fault_point("openai.stream.chunk")
             self.first = time.perf_counter()
         if kind in _RESPONSE_FINAL:
             self.final = event.response
@@ -218,7 +220,8 @@ class _StreamState:
         if call.done:
             return
         try:
-            _guard.fault_point("openai.stream.finish")
+            if _guard.ARMED:
+                _guard.fault_point("openai.stream.finish")
             outcome = self.acc.outcome(call.limit)
             extra: dict[str, Any] = {}
             first = self.acc.first_chunk

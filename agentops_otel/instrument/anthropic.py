@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import wrapt
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from .. import _guard, config, semconv
@@ -109,7 +110,8 @@ class _Anthropic(Instrumentor[_Kind]):
             if hook is not None:
                 _restore_sdk_spans(hook)
 
-    def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer) -> LLMCall:
+    def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
+              ctx: otel_context.Context | None = None) -> LLMCall:
         streaming = kind.helper or kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kwargs, streaming)
         server_attributes(attributes, instance)
@@ -117,7 +119,7 @@ class _Anthropic(Instrumentor[_Kind]):
         content = (attrs.message_content(kwargs, settings.limit, settings.budget)
                    if settings.capture is not config.ContentCapture.NO_CONTENT else None)
         name = f"{semconv.OP_CHAT} {model}" if model else semconv.OP_CHAT
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, settings, content)
+        return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, settings, content, ctx)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         value: Any = result

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from .. import config, semconv
@@ -100,7 +101,8 @@ class _OpenAI(Instrumentor[_Kind]):
         self._stream_types = (openai.Stream, openai.AsyncStream)
         return kinds
 
-    def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer) -> LLMCall:
+    def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
+              ctx: otel_context.Context | None = None) -> LLMCall:
         streaming = kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kind.operation, kind.params, kwargs, streaming)
         attrs.server_attributes(attributes, instance)
@@ -111,7 +113,7 @@ class _OpenAI(Instrumentor[_Kind]):
         if kind.content is not None and settings.capture is not config.ContentCapture.NO_CONTENT:
             content = kind.content(kwargs, settings.limit, settings.budget)
         name = f"{kind.operation} {model}" if model else kind.operation
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content)
+        return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content, ctx)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         if kind.accumulator is not None and isinstance(result, self._stream_types):
