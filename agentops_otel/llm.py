@@ -23,7 +23,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _guard, _redact, _serialize, config, semconv
-from .cost import price_call
+from .cost import price_tokens
 
 __all__ = [
     "LLMCall",
@@ -109,7 +109,7 @@ def bounded(text: str, limit: int) -> str:
 
 
 def text_part(text: str, limit: int) -> JSONDict:
-    return {"type": "text", "content": bounded(text, limit)}
+    return {"type": "text", "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
 
 
 def _structured(value: Any, limit: int) -> Any:
@@ -268,13 +268,13 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
     if hour is not None:
         attrs[semconv.ANTHROPIC_CACHE_WRITE_5M] = (usage.cache_write or 0) - hour
         attrs[semconv.ANTHROPIC_CACHE_WRITE_1H] = hour
-    cost = price_call(model, input_tokens=usage.input, output_tokens=usage.output or 0,
-                      cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
-                      cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
+    cache_read = usage.cache_read or 0
+    cache_write = usage.cache_write or 0
+    output = usage.output or 0
+    cost = price_tokens(model, provider, service_tier, usage.input, output, cache_read, cache_write, hour or 0)
     if cost is None and fallback_model and fallback_model != model:
-        cost = price_call(fallback_model, input_tokens=usage.input, output_tokens=usage.output or 0,
-                          cache_read_tokens=usage.cache_read or 0, cache_write_tokens=usage.cache_write or 0,
-                          cache_write_1h_tokens=hour or 0, provider=provider, service_tier=service_tier)
+        cost = price_tokens(fallback_model, provider, service_tier, usage.input, output, cache_read, cache_write,
+                            hour or 0)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
     else:

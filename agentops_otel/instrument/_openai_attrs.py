@@ -322,13 +322,13 @@ def _shape_tool_definitions(tools: list[Any] | tuple[Any, ...], limit: int) -> s
 
 def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content of a chat call; system messages stay in the history, where the model saw them."""
-    content = Content()
     messages = kwargs.get("messages")
+    history = None
     if isinstance(messages, (list, tuple)):
-        content.input_messages = history_content(messages, lambda m: _chat_message(m, limit),
-                                                 config.max_content_chars() if budget is None else budget, limit)
-    content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
-    return content
+        history = history_content(messages, lambda m: _chat_message(m, limit),
+                                  config.max_content_chars() if budget is None else budget, limit)
+    tools = kwargs.get("tools")
+    return Content(history, None, _tool_definitions(tools, limit) if tools else None)
 
 
 def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
@@ -351,15 +351,13 @@ def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
 def chat_usage(usage: Any) -> TokenUsage | None:
     if usage is None:
         return None
-    out = TokenUsage(input=usage.prompt_tokens or 0, output=usage.completion_tokens or 0)
     details = usage.prompt_tokens_details
-    if details is not None:
-        out.cache_read = details.cached_tokens
-        out.cache_write = getattr(details, "cache_write_tokens", None)
     out_details = usage.completion_tokens_details
-    if out_details is not None:
-        out.reasoning = out_details.reasoning_tokens
-    return out
+    return TokenUsage(usage.prompt_tokens or 0, usage.completion_tokens or 0,
+                      None if details is None else details.cached_tokens,
+                      None if details is None else getattr(details, "cache_write_tokens", None),
+                      None,
+                      None if out_details is None else out_details.reasoning_tokens)
 
 
 def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
@@ -374,16 +372,17 @@ def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
 
 def chat_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
     choices = resp.choices or ()
-    reasons = [r for c in choices if isinstance(r := c.finish_reason, str)]
+    reasons: list[str] = []
+    messages: list[JSONDict] | None = [] if with_content else None
+    for choice in choices:
+        reason = choice.finish_reason
+        if isinstance(reason, str):
+            reasons.append(reason)
+        if messages is not None:
+            messages.append(_chat_output(choice.message, reason, limit))
     tier = resp.service_tier
-    outcome = Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), tier,
-                      provider_attributes=response_attributes(tier, resp.system_fingerprint))
-    if with_content:
-        messages: list[JSONDict] = []
-        for choice in choices:
-            messages.append(_chat_output(choice.message, choice.finish_reason, limit))
-        outcome.output_messages = messages
-    return outcome
+    return Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), tier, messages,
+                   response_attributes(tier, resp.system_fingerprint))
 
 
 # --- content: responses API ---------------------------------------------------------------------
