@@ -183,6 +183,37 @@ def _safe_repr(value: Any) -> str:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
+_FLAT_MAX: Final = 16
+
+
+def _flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
+    """What :func:`_walk` makes of a small dict of strings to plain scalars that fits ``limit`` whole
+    (the usual tool-call arguments), without its bookkeeping; ``None`` for anything else.
+
+    The same result, by construction: nothing is cut when the walk's own count of characters stays
+    within the budget (counted here with room to spare: a masked value costs the walk more than the
+    text it replaces), and keys and values are masked by the same rules.
+    """
+    used = 2
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        kind = type(item)
+        if kind is str:
+            used += len(key) + len(item) + 16
+            out[key] = REDACTED if is_secret_key(key) else mask_text(item)
+        elif (item is None or kind is bool or (kind is int and -_BIG_INT <= item < _BIG_INT)
+              or (kind is float and math.isfinite(item))):
+            used += len(key) + 14
+            out[key] = REDACTED if is_secret_key(key) else item
+        else:
+            return None
+        if used >= limit:
+            return None
+    return out
+
+
 def bounded(value: Any, limit: int) -> Any:
     """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
     kind = type(value)
@@ -190,6 +221,10 @@ def bounded(value: Any, limit: int) -> Any:
         return mask_text(value)  # the common flat cases, without the walk's bookkeeping
     if kind is int or kind is bool or value is None:
         return value if kind is not int or -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
+    if kind is dict and len(value) <= _FLAT_MAX:
+        flat = _flat_mapping(value, limit)
+        if flat is not None:
+            return flat
     try:
         return _walk(value, _Budget(max(limit, 1)), 0)
     except Exception:

@@ -191,9 +191,14 @@ def call_settings() -> CallSettings:
     """
     global _settings_memo, _settings
     st = state
-    key = (_raw(semconv.ENV_CAPTURE_CONTENT, _CAPTURE_KEY), _raw(semconv.ENV_MAX_VALUE_CHARS, _MAX_CHARS_KEY),
-           _raw(semconv.ENV_MAX_CONTENT_CHARS, _MAX_CONTENT_KEY), st.capture_override, st.capture_default,
-           st.max_value_chars)
+    data = getattr(os.environ, "_data", None)  # what _raw reads, fetched once for the three variables
+    if type(data) is dict:
+        key = (data.get(_CAPTURE_KEY), data.get(_MAX_CHARS_KEY), data.get(_MAX_CONTENT_KEY), st.capture_override,
+               st.capture_default, st.max_value_chars)
+    else:
+        key = (_raw(semconv.ENV_CAPTURE_CONTENT, _CAPTURE_KEY), _raw(semconv.ENV_MAX_VALUE_CHARS, _MAX_CHARS_KEY),
+               _raw(semconv.ENV_MAX_CONTENT_CHARS, _MAX_CONTENT_KEY), st.capture_override, st.capture_default,
+               st.max_value_chars)
     settings = _settings
     if settings is not None and key == _settings_memo:  # element identity first, then equal values
         return settings
@@ -239,7 +244,8 @@ def disabled() -> bool:
     """The kill switch, ``AGENTOPS_OTEL_DISABLED``: read on every call (1-3 times per span), so it is
     memoised on the stored value (see :func:`_raw`) and a change at run time applies at the next span."""
     global _disabled_memo
-    raw = _raw(semconv.ENV_DISABLED, _DISABLED_KEY)
+    data = getattr(os.environ, "_data", None)  # _raw, inlined: this runs on every span
+    raw = data.get(_DISABLED_KEY) if type(data) is dict else os.environ.get(semconv.ENV_DISABLED)
     memo = _disabled_memo
     if raw is memo[0]:
         return memo[1]

@@ -109,7 +109,9 @@ def bounded(text: str, limit: int) -> str:
 
 
 def text_part(text: str, limit: int) -> JSONDict:
-    return {"type": "text", "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
+    # ``bounded`` inlined: this runs for every text part of every call.
+    return {"type": "text",
+            "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
 
 
 def _structured(value: Any, limit: int) -> Any:
@@ -145,7 +147,6 @@ def _omitted(count: int) -> JSONDict:
                                          "content": _serialize.OMITTED_MESSAGES_MARKER.format(n=count)}]}
 
 
-_PLAIN_KEYS = frozenset({"role", "content"})
 _PLAIN_ROLES = ("user", "system", "developer", "assistant")
 _plain_cache: dict[tuple[str, str, int], tuple[JSONDict, str]] = {}
 _PLAIN_CACHE_MAX = 1024
@@ -161,14 +162,16 @@ def plain_message(msg: Any, limit: int) -> tuple[JSONDict, str] | None:
     The shaped dict is shared between calls, so it is only for callers that never hand it to the
     user's redaction hook (:func:`history_content` uses it only when no hook is installed).
     """
-    if type(msg) is not dict or not msg.keys() <= _PLAIN_KEYS:
+    if type(msg) is not dict or len(msg) != 2:
         return None
     role = msg.get("role")
     text = msg.get("content")
-    if type(text) is not str or role not in _PLAIN_ROLES:
-        return None
+    if type(text) is not str or type(role) is not str:
+        return None  # (two keys, both strings: exactly the plain shape)
     key = (role, text, limit)
     hit = _plain_cache.get(key)
+    if hit is None and role not in _PLAIN_ROLES:
+        return None
     if hit is None:
         shaped: JSONDict = {"role": role, "parts": [text_part(text, limit)]}
         hit = (shaped, encode(shaped))
@@ -285,7 +288,7 @@ class LLMCall:
     """The span of one model call, ended exactly once whichever way the call finishes."""
 
     __slots__ = ("_done", "content", "limit", "on_event", "on_span", "provider", "request_model", "span",
-                 "started")
+                 "started", "token")
 
     def __init__(self, span: Span, request_model: str | None, provider: str, settings: config.CallSettings,
                  content: Content | None) -> None:
@@ -298,6 +301,8 @@ class LLMCall:
         self.limit = settings.limit
         self.started = time.perf_counter()
         self._done = False
+        self.token: object | None = None
+        """The context token while the span is current during the SDK's call (see ``instrument._base``)."""
 
     @property
     def done(self) -> bool:

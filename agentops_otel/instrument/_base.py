@@ -203,19 +203,26 @@ class Instrumentor(Generic[_K]):
         """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
         return _async_shell(self, active, kind) if target.is_async else _sync_shell(self, active, kind)
 
-    def start(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any],
-              ctx: otel_context.Context | None = None) -> LLMCall | None:
-        """``begin`` under the guard: ``None`` (and one logged warning) if our code fails."""
+    def open(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any],
+             ctx: otel_context.Context | None = None) -> LLMCall | None:
+        """``begin`` under the guard, then the span made current for the SDK's own work (its HTTP
+        spans nest under it); ``None`` (and one logged warning) if our code fails."""
         try:
             if _guard.ARMED:
                 _guard.fault_point(self._start_site)
-            return self.begin(kind, instance, kwargs, active.tracer(), ctx)
+            call = self.begin(kind, instance, kwargs, active.tracer(), ctx)
         except Exception as exc:
             _guard.report(self._start_site, exc)
             return None
+        try:
+            call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
+        except Exception as exc:
+            _guard.report("instrument.context", exc)
+        return call
 
-    def finish(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
+    def close(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
         """``complete`` under the guard; the user's value comes back whatever happens in our code."""
+        _detach(call)
         try:
             if _guard.ARMED:
                 _guard.fault_point(self._response_site)
@@ -224,6 +231,22 @@ class Instrumentor(Generic[_K]):
             _guard.report(self._response_site, exc)
             call.abort()
             return result
+
+    @staticmethod
+    def failed(call: LLMCall, exc: BaseException) -> None:
+        """The user's call raised: record it and end the span (the caller re-raises ``exc`` unchanged)."""
+        _detach(call)
+        call.fail(exc)
+
+
+def _detach(call: LLMCall) -> None:
+    token = call.token
+    if token is not None:
+        call.token = None
+        try:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        except Exception as exc:
+            _guard.report("instrument.context", exc)
 
 
 def _restore(active: Activation) -> None:
@@ -236,40 +259,18 @@ def _restore(active: Activation) -> None:
     active.patched.clear()
 
 
-def activate(call: LLMCall, ctx: otel_context.Context | None = None) -> object | None:
-    """Make the call's span current for the SDK's own work (its HTTP spans nest under it)."""
-    try:
-        return otel_context.attach(trace.set_span_in_context(call.span, ctx))
-    except Exception as exc:
-        _guard.report("instrument.context", exc)
-        return None
-
-
-def deactivate(token: object | None) -> None:
-    if token is not None:
-        try:
-            otel_context.detach(token)  # type: ignore[arg-type]
-        except Exception as exc:
-            _guard.report("instrument.context", exc)
-
-
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         ctx = active.entry()
-        if ctx is None:
-            return wrapped(*args, **kwargs)
-        call = inst.start(active, kind, instance, kwargs, ctx)
+        call = None if ctx is None else inst.open(active, kind, instance, kwargs, ctx)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = activate(call, ctx)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
-            deactivate(token)
-            call.fail(exc)
+            inst.failed(call, exc)
             raise
-        deactivate(token)
-        return inst.finish(call, kind, result, False)
+        return inst.close(call, kind, result, False)
 
     return wrapper
 
@@ -278,20 +279,15 @@ def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrappe
     async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
         ctx = active.entry()
-        if ctx is None:
-            return await wrapped(*args, **kwargs)
-        call = inst.start(active, kind, instance, kwargs, ctx)
+        call = None if ctx is None else inst.open(active, kind, instance, kwargs, ctx)
         if call is None:
             return await wrapped(*args, **kwargs)
-        token = activate(call, ctx)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            deactivate(token)
-            call.fail(exc)
+            inst.failed(call, exc)
             raise
-        deactivate(token)
-        return inst.finish(call, kind, result, True)
+        return inst.close(call, kind, result, True)
 
     return wrapper
 

@@ -278,7 +278,12 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
     key: tuple[bytes, int] | None = None
-    if not _redact.hook_installed() and all(type(t) is dict for t in tools):
+    plain = not _redact.hook_installed()
+    for tool in tools:
+        if type(tool) is not dict:
+            plain = False
+            break
+    if plain:
         try:
             raw = _RAW_ENCODER.encode(tools)
         except (TypeError, ValueError, msgspec.MsgspecError):

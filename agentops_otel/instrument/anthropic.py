@@ -39,7 +39,7 @@ from opentelemetry import trace
 from .. import _guard, config, semconv
 from ..llm import LLMCall, Outcome, start_call
 from . import _anthropic_attrs as attrs
-from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper, activate, deactivate
+from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
 from ._openai_attrs import server_attributes
 from ._streams import wrap_stream
 
@@ -165,32 +165,26 @@ class _Anthropic(Instrumentor[_Kind]):
         original = getattr(manager, slot)
 
         def send() -> Any:
-            call = self.start(active, kind, instance, kwargs)
+            call = self.open(active, kind, instance, kwargs)
             if call is None:
                 return original()
-            token = activate(call)
             try:
                 raw = original()
             except BaseException as exc:
-                deactivate(token)
-                call.fail(exc)
+                self.failed(call, exc)
                 raise
-            deactivate(token)
-            return self.finish(call, kind, raw, False)
+            return self.close(call, kind, raw, False)
 
         async def send_async() -> Any:
-            call = self.start(active, kind, instance, kwargs)
+            call = self.open(active, kind, instance, kwargs)
             if call is None:
                 return await original
-            token = activate(call)
             try:
                 raw = await original
             except BaseException as exc:
-                deactivate(token)
-                call.fail(exc)
+                self.failed(call, exc)
                 raise
-            deactivate(token)
-            return self.finish(call, kind, raw, True)
+            return self.close(call, kind, raw, True)
 
         setattr(manager, slot, _Awaitable(send_async) if is_async else send)
 
