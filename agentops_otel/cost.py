@@ -149,20 +149,21 @@ def price_call(
     convention); the cached share is charged at its own rate when the model has one.
     ``cache_write_1h_tokens`` is the part of ``cache_write_tokens`` written with a one-hour TTL.
     """
-    return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read_tokens,
+    return price_tokens(model, provider.lower(), service_tier, input_tokens, output_tokens, cache_read_tokens,
                         cache_write_tokens, cache_write_1h_tokens)
 
 
 def price_tokens(model: str | None, provider: str, service_tier: str | None, input_tokens: int,
                  output_tokens: int, cache_read_tokens: int, cache_write_tokens: int,
                  cache_write_1h_tokens: int) -> float | None:
-    """:func:`price_call` with positional arguments, for the per-call path (keywords cost a little more)."""
+    """:func:`price_call` with positional arguments, for the per-call path (keywords cost a little more);
+    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names)."""
     try:
         if _guard.ARMED:
             _guard.fault_point("cost.price_call")
         if not model:
             return None
-        entry = _lookup(provider.lower(), model, service_tier or None)
+        entry = _lookup(provider, model, service_tier or None)
         if entry is None:
             return None
         if isinstance(entry, _Tiered):
