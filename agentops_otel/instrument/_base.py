@@ -24,7 +24,7 @@ The API a provider module uses (keep it this small)::
         name = "anthropic"                       # guard sites: "anthropic.start", "anthropic.response"
         targets = (Target("anthropic.resources.messages", "Messages", "create", "chat"), ...)
         def load(self) -> Mapping[str, _Kind]: ...   # import SDK types; ImportError = not installed
-        def begin(self, kind, instance, kwargs, tracer) -> LLMCall: ...         # open the span
+        def begin(self, kind, instance, kwargs, tracer, ctx) -> LLMCall: ...    # open the span (child in ctx)
         def complete(self, call, kind, result, is_async) -> Any: ...  # end it; return the user's value
 
     _ANTHROPIC = _Anthropic()
