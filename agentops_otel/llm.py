@@ -200,6 +200,22 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
     hooked = _redact.hook_installed()
     limit = -1 if plain_limit is None or hooked else plain_limit
     fast = limit >= 0
+    if fast:
+        # The usual conversation: plain messages that fit the budget whole, so all are kept, in order,
+        # and no marker is needed (the loop below would reach the same, newest first). Stops at the
+        # first other message or once over the budget, having read at most a budget's worth.
+        texts: list[str] = []
+        total = 0
+        for item in messages:
+            hit = plain_message(item, limit)
+            if hit is None:
+                break
+            total += len(hit[1]) + 1
+            if total > budget:
+                break
+            texts.append(hit[1])
+        else:
+            return "[" + ",".join(texts) + "]"
     head: list[JSONDict] = []
     head_text: list[str] = []
     start = 0
