@@ -437,8 +437,10 @@ def _end_span(span: Span) -> None:
         _guard.report("llm.span_end", exc)
 
 
-def content_attributes(content: Content) -> dict[str, str]:
-    attrs: dict[str, str] = {}
+def content_attributes(content: Content, attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The request's content attributes, added to ``attrs`` (a new dict without it)."""
+    if attrs is None:
+        attrs = {}
     if content.input_messages is not None:
         attrs[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
     if content.system_instructions is not None:
@@ -453,11 +455,6 @@ def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], requ
                ctx: otel_context.Context | None = None) -> LLMCall:
     """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
     if content is not None and settings.on_span:
-        if content.input_messages is not None:
-            attributes[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
-        if content.system_instructions is not None:
-            attributes[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
-        if content.tool_definitions is not None:
-            attributes[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
+        content_attributes(content, attributes)
     span = tracer.start_span(name, ctx, SpanKind.CLIENT, attributes)
     return LLMCall(span, request_model, provider, settings, content)

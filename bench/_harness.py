@@ -370,6 +370,22 @@ def run_under_callgrind(script: str, child_args: list[str], calls: int) -> dict[
         return out
 
 
+def count_instructions(script: str, argv: list[str], warmup: int, calls: int, sdk: str, server: str,
+                       peer_names: list[str], ours: str) -> int:
+    """The parent side of ``--instructions``: run ``script`` under callgrind, then print the table."""
+    print(f"counting instructions under valgrind (callgrind): {calls} calls per variant; this takes minutes",
+          flush=True)
+    counts = run_under_callgrind(script, argv, calls)
+    if counts is None:
+        return 0
+    print(f"python {sys.version.split()[0]}, {sdk}; transport: in-process httpx2.MockTransport replaying "
+          f"{server}'s bytes; BatchSpanProcessor that never wakes its worker")
+    if not peer_names:
+        print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
+    report_instructions(counts, ours, "floor", peer_names, calls, warmup)
+    return 0
+
+
 def report_instructions(counts: dict[str, dict[str, float]], ours: str, floor: str, peer_names: list[str],
                         calls: int, warmup: int) -> bool:
     """The instruction table and ratios, in the CPU table's style; True when ours met the target everywhere."""

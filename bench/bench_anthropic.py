@@ -47,9 +47,8 @@ from _harness import (
     noop,
     quiet_batch_processor,
     report,
-    report_instructions,
-    run_under_callgrind,
 )
+from _harness import count_instructions as harness_count_instructions
 
 os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "span_only"
 os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
@@ -225,18 +224,9 @@ def count_instructions_child(out_dir: Path, keep: str, warmup: int, calls: int) 
 
 
 def count_instructions(argv: list[str], warmup: int, calls: int, keep: str) -> int:
-    print(f"counting instructions under valgrind (callgrind): {calls} calls per variant; this takes minutes",
-          flush=True)
-    counts = run_under_callgrind(__file__, argv, calls)
-    if counts is None:
-        return 0
-    print(f"python {sys.version.split()[0]}, anthropic {anthropic.__version__}; transport: in-process "
-          "httpx2.MockTransport replaying AnthropicServer's bytes; BatchSpanProcessor that never wakes its worker")
-    peer_names = [v.name for v in contenders(TracerProvider(), keep)]
-    if not peer_names:
-        print("contenders not installed: run bench/setup.sh (creates bench/.venv) to compare")
-    report_instructions(counts, "agentops_otel", "floor", peer_names, calls, warmup)
-    return 0
+    return harness_count_instructions(__file__, argv, warmup, calls, f"anthropic {anthropic.__version__}",
+                                      "AnthropicServer", [v.name for v in contenders(TracerProvider(), keep)],
+                                      "agentops_otel")
 
 
 def main(argv: list[str]) -> int:

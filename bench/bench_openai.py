@@ -73,9 +73,8 @@ from _harness import (
     noop,
     quiet_batch_processor,
     ratio_interval,
-    report_instructions,
-    run_under_callgrind,
 )
+from _harness import count_instructions as harness_count_instructions
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 os.environ[CAPTURE_ENV] = "span_only"
@@ -348,18 +347,8 @@ def count_instructions_child(out_dir: Path, scenarios: list[Scenario], keep_peer
 
 
 def count_instructions(argv: list[str], warmup: int, calls: int, keep_peers: str) -> int:
-    print(f"counting instructions under valgrind (callgrind): {calls} calls per variant; this takes minutes",
-          flush=True)
-    counts = run_under_callgrind(__file__, argv, calls)
-    if counts is None:
-        return 0
-    print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: in-process "
-          "httpx2.MockTransport replaying OpenAIServer's bytes; BatchSpanProcessor that never wakes its worker")
-    peer_names = [v.name for v in peers(TracerProvider(), keep_peers)]
-    if not peer_names:
-        print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
-    report_instructions(counts, "ours", "floor", peer_names, calls, warmup)
-    return 0
+    return harness_count_instructions(__file__, argv, warmup, calls, f"openai {openai.__version__}", "OpenAIServer",
+                                      [v.name for v in peers(TracerProvider(), keep_peers)], "ours")
 
 
 # --- report -------------------------------------------------------------------------------------
