@@ -87,3 +87,19 @@ def test_inline_images_are_summarised_not_copied(client: OpenAI, span_exporter: 
     assert parts[1]["mime_type"] == "image/png"
     assert "AAAA" not in json.dumps(parts[1])
     assert parts[2] == {"type": "uri", "modality": "image", "uri": "https://example.com/cat.png"}
+
+
+def test_a_capture_setting_changed_at_run_time_applies_at_the_next_call(
+        client: OpenAI, monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """The settings an LLM call reads are memoised; changing a variable between calls still takes effect."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "no_content")
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "span_only")
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, "5")
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    first, second, third = span_exporter.get_finished_spans()
+    assert semconv.GEN_AI_INPUT_MESSAGES not in attrs(first)
+    assert "hello there" in str(attrs(second)[semconv.GEN_AI_INPUT_MESSAGES])
+    cut = str(attrs(third)[semconv.GEN_AI_INPUT_MESSAGES])
+    assert "hello there" not in cut and TRUNCATED_MARKER.split("{")[0] in cut
