@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
@@ -83,6 +84,31 @@ def test_explicit_tracer_provider(client: OpenAI, span_exporter: InMemorySpanExp
     _call(client)
     assert [s.name for s in own.get_finished_spans()] == ["chat gpt-4o"]
     assert llm_spans(span_exporter) == []
+
+
+def test_switching_on_again_reads_the_package_metadata_at_most_once(client: OpenAI,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version in our spans' scope is looked up once per process, not in the first call after every
+    instrument(): the lookup walks sys.path, and the call after it cost ~20 µs more in bench_openai."""
+    looked_up: list[str] = []
+    real = importlib.metadata.version
+
+    def counting(name: str) -> str:
+        looked_up.append(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", counting)
+    own = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(own))
+    for _ in range(3):
+        uninstrument_openai()
+        instrument_openai(tracer_provider=provider)
+        _call(client)
+    assert looked_up.count("agentops-otel-replay") <= 1
+    scopes = {span.instrumentation_scope for span in own.get_finished_spans()}
+    assert [(s.name, s.version) for s in scopes if s is not None] == [
+        (semconv.INSTRUMENTATION_SCOPE, real("agentops-otel-replay"))]
 
 
 def test_suppress_instrumentation_key(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
