@@ -107,19 +107,21 @@ _WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _key_cache: dict[str, bool] = {}
 _KEY_CACHE_MAX: Final = 4096
 
-_hook: Hook | None = None
+installed_hook: Hook | None = None
+"""The user's hook, or ``None``: read as ``_redact.installed_hook is not None`` on the per-call path
+(one attribute read rather than a call to :func:`hook_installed`)."""
 
 
 def set_hook(hook: Hook | None) -> None:
     """Install (or, with ``None``, remove) the user's redaction hook; ``init(redact=...)`` calls it."""
-    global _hook
+    global installed_hook
     if hook is not None and not callable(hook):
         raise TypeError(f"redact= must be a callable (attribute, value) -> value, got {type(hook).__name__}")
-    _hook = hook
+    installed_hook = hook
 
 
 def hook_installed() -> bool:
-    return _hook is not None
+    return installed_hook is not None
 
 
 def is_secret_key(key: str) -> bool:
@@ -152,7 +154,7 @@ def mask_text(text: str) -> str:
 
 def apply_hook(attribute: str, value: Any) -> Any:
     """The user's hook on one recorded value (identity without a hook); fails closed."""
-    hook = _hook
+    hook = installed_hook
     if hook is None:
         return value
     try:

@@ -182,24 +182,24 @@ def plain_message(msg: Any, limit: int) -> tuple[JSONDict, str] | None:
     return hit
 
 
-def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | None], budget: int,
-                    plain_limit: int | None = None) -> str:
+def history_content(messages: Sequence[Any], shape: Callable[[Any, int], JSONDict | None], limit: int,
+                    budget: int, plain: bool = False) -> str:
     """``gen_ai.input.messages`` of a conversation, kept within ``budget`` characters.
 
     The whole history is resent on every call, so recording it whole makes the bytes grow with the
-    square of the conversation. Messages are shaped from the newest backwards and shaping stops
-    where the budget ends: the cost of a call does not depend on how long the conversation is, and
-    messages that will be dropped are never read. One marker message counts the dropped ones. The
-    newest message is always kept (its strings bounded by ``max_value_chars``), and so is a leading
-    system/developer prompt, which explains the rest.
+    square of the conversation. Messages are shaped (``shape(message, limit)``, every string bounded
+    by ``limit``) from the newest backwards and shaping stops where the budget ends: the cost of a
+    call does not depend on how long the conversation is, and messages that will be dropped are never
+    read. One marker message counts the dropped ones. The newest message is always kept, and so is a
+    leading system/developer prompt, which explains the rest.
 
-    With ``plain_limit`` (the provider's plain ``{"role", "content": str}`` messages are shaped as
+    With ``plain`` (the provider's plain ``{"role", "content": str}`` messages are shaped as
     :func:`plain_message` does) and no redaction hook installed, those messages come shaped *and
-    encoded* from its cache; ``shape`` does the others.
+    encoded* from its cache; ``shape`` does the others. ``shape`` takes the limit as an argument so
+    that no closure is made per call.
     """
-    hooked = _redact.hook_installed()
-    limit = -1 if plain_limit is None or hooked else plain_limit
-    fast = limit >= 0
+    hooked = _redact.installed_hook is not None
+    fast = plain and not hooked
     if fast:
         # The usual conversation: plain messages that fit the budget whole, so all are kept, in order,
         # and no marker is needed (the loop below would reach the same, newest first). Stops at the
@@ -207,9 +207,16 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
         texts: list[str] = []
         total = 0
         for item in messages:
-            hit = plain_message(item, limit)
+            hit = None
+            if type(item) is dict and len(item) == 2:  # the cache probe of plain_message, written out
+                role = item.get("role")
+                text = item.get("content")
+                if type(role) is str and type(text) is str:
+                    hit = _plain_cache.get((role, text, limit))
             if hit is None:
-                break
+                hit = plain_message(item, limit)
+                if hit is None:
+                    break
             total += len(hit[1]) + 1
             if total > budget:
                 break
@@ -222,7 +229,7 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
     used = 0
     if len(messages) > 1:
         hit = plain_message(messages[0], limit) if fast else None
-        first, first_text = hit if hit is not None else (shape(messages[0]), None)
+        first, first_text = hit if hit is not None else (shape(messages[0], limit), None)
         if first is not None and first.get("role") in _LEADING_ROLES:
             head, start = [first], 1
             head_text = [first_text if first_text is not None else encode(first)]
@@ -233,7 +240,7 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any], JSONDict | N
     while i > start:
         item = messages[i - 1]
         hit = plain_message(item, limit) if fast else None
-        msg, text = hit if hit is not None else (shape(item), None)
+        msg, text = hit if hit is not None else (shape(item, limit), None)
         if msg is not None:
             if text is None:
                 text = encode(msg)
@@ -274,26 +281,35 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = gap or semconv.GAP_USAGE_MISSING
         return
-    attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = usage.input
-    if usage.output is not None:
-        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output
-    if usage.cache_read is not None:
-        attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read
-    if usage.cache_write is not None:
-        attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_write
-    if usage.reasoning is not None:
-        attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning
-    hour = usage.cache_write_1h
-    if hour is not None:
-        attrs[semconv.ANTHROPIC_CACHE_WRITE_5M] = (usage.cache_write or 0) - hour
-        attrs[semconv.ANTHROPIC_CACHE_WRITE_1H] = hour
-    cache_read = usage.cache_read or 0
-    cache_write = usage.cache_write or 0
-    output = usage.output or 0
-    cost = price_tokens(model, provider, service_tier, usage.input, output, cache_read, cache_write, hour or 0)
+    token_attributes(attrs, model, provider, service_tier, fallback_model, usage.input, usage.output,
+                     usage.cache_read, usage.cache_write, usage.cache_write_1h, usage.reasoning)
+
+
+def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, service_tier: str | None,
+                     fallback_model: str | None, input_tokens: int, output_tokens: int | None,
+                     cache_read: int | None, cache_write: int | None, cache_write_1h: int | None,
+                     reasoning: int | None) -> None:
+    """:func:`usage_attributes` of a call whose usage is known, from the counts themselves (the
+    per-call path of non-streamed chat reads them off the response without a :class:`TokenUsage`)."""
+    attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
+    if output_tokens is not None:
+        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
+    if cache_read is not None:
+        attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = cache_read
+    if cache_write is not None:
+        attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = cache_write
+    if reasoning is not None:
+        attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning
+    if cache_write_1h is not None:
+        attrs[semconv.ANTHROPIC_CACHE_WRITE_5M] = (cache_write or 0) - cache_write_1h
+        attrs[semconv.ANTHROPIC_CACHE_WRITE_1H] = cache_write_1h
+    read = cache_read or 0
+    write = cache_write or 0
+    output = output_tokens or 0
+    hour = cache_write_1h or 0
+    cost = price_tokens(model, provider, service_tier, input_tokens, output, read, write, hour)
     if cost is None and fallback_model and fallback_model != model:
-        cost = price_tokens(fallback_model, provider, service_tier, usage.input, output, cache_read, cache_write,
-                            hour or 0)
+        cost = price_tokens(fallback_model, provider, service_tier, input_tokens, output, read, write, hour)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
     else:
@@ -333,39 +349,67 @@ class LLMCall:
         """Record the outcome and end the span (no-op after the first end)."""
         if self._done:
             return
+        try:
+            attrs: dict[str, Any] = {}
+            if outcome.response_id:
+                attrs[semconv.GEN_AI_RESPONSE_ID] = outcome.response_id
+            model = outcome.response_model
+            if model:
+                attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
+            if outcome.finish_reasons:
+                attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
+            usage_attributes(attrs, outcome.usage, model or self.request_model, self.provider, outcome.service_tier,
+                             self.request_model, outcome.usage_gap)
+            if outcome.provider_attributes:
+                attrs.update(outcome.provider_attributes)
+            if outcome.error is not None:
+                attrs[semconv.ERROR_TYPE] = outcome.error
+                self.span.set_status(Status(StatusCode.ERROR, _redact.mask_text(outcome.error)))
+            if extra:
+                attrs.update(extra)
+        except Exception as exc:
+            _guard.report("llm.end", exc)
+            self.abort()
+            return
+        self.finish(attrs, outcome.output_messages)
+
+    def finish(self, attrs: dict[str, Any], output_messages: list[JSONDict] | None = None) -> None:
+        """End the span with the response's attributes already in ``attrs`` (no-op after the first end).
+
+        :meth:`end` builds them from an :class:`Outcome`; the per-call path of non-streamed openai chat
+        writes them straight from the response (see ``instrument._openai_attrs.chat_end``). Runs after
+        the SDK's own work has evicted our code from the CPU caches, so its small steps are written out
+        here rather than spread over helpers, each one more cold frame.
+        """
+        if self._done:
+            return
         self._done = True
         span = self.span
         try:
             if _guard.ARMED:
                 _guard.fault_point("llm.end")
-            attrs: dict[str, Any] = {}
-            if outcome.response_id:
-                attrs[semconv.GEN_AI_RESPONSE_ID] = outcome.response_id
-            if outcome.response_model:
-                attrs[semconv.GEN_AI_RESPONSE_MODEL] = outcome.response_model
-            if outcome.finish_reasons:
-                attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
-            usage_attributes(attrs, outcome.usage, outcome.response_model or self.request_model,
-                             self.provider, outcome.service_tier, self.request_model, outcome.usage_gap)
-            if outcome.provider_attributes:
-                attrs.update(outcome.provider_attributes)
-            if outcome.error is not None:
-                attrs[semconv.ERROR_TYPE] = outcome.error
-                span.set_status(Status(StatusCode.ERROR, _redact.mask_text(outcome.error)))
-            if extra:
-                attrs.update(extra)
             output = None
-            if self.content is not None and outcome.output_messages is not None:
-                output = encode_content(semconv.GEN_AI_OUTPUT_MESSAGES, outcome.output_messages)
+            content = self.content
+            if content is not None and output_messages is not None:
+                if _redact.installed_hook is not None:
+                    output = encode_content(semconv.GEN_AI_OUTPUT_MESSAGES, output_messages)
+                else:
+                    try:  # encode(), written out
+                        output = _ENCODER.encode(output_messages).decode("utf-8")
+                    except (TypeError, ValueError, msgspec.MsgspecError):
+                        output = encode(output_messages)
                 if self.on_span:
                     attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
             span.set_attributes(attrs)
-            if self.content is not None and self.on_event:
+            if content is not None and self.on_event:
                 self._emit_event(output)
         except Exception as exc:
             _guard.report("llm.end", exc)
         finally:
-            _end_span(span)
+            try:  # _end_span, written out
+                span.end()
+            except Exception as exc:
+                _guard.report("llm.span_end", exc)
 
     def fail(self, exc: BaseException, outcome: Outcome | None = None,
              extra: Mapping[str, Any] | None = None) -> None:
@@ -454,7 +498,12 @@ def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], requ
                provider: str, settings: config.CallSettings, content: Content | None,
                ctx: otel_context.Context | None = None) -> LLMCall:
     """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
-    if content is not None and settings.on_span:
-        content_attributes(content, attributes)
+    if content is not None and settings.on_span:  # content_attributes, written out (per call)
+        if content.input_messages is not None:
+            attributes[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
+        if content.system_instructions is not None:
+            attributes[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
+        if content.tool_definitions is not None:
+            attributes[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
     span = tracer.start_span(name, ctx, SpanKind.CLIENT, attributes)
     return LLMCall(span, request_model, provider, settings, content)

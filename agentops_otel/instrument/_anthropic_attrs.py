@@ -210,8 +210,8 @@ def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = 
     content = Content()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = history_content(messages, lambda m: _message(m, limit),
-                                                 config.max_content_chars() if budget is None else budget, limit)
+        content.input_messages = history_content(messages, _message, limit,
+                                                 config.max_content_chars() if budget is None else budget, plain=True)
     system = kwargs.get("system")
     if isinstance(system, (str, list, tuple)) and system:
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, _parts(system, limit))

@@ -260,9 +260,26 @@ def _restore(active: Activation) -> None:
 
 
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
+    begin, complete = inst.begin, inst.complete
+    start_site, response_site = inst._start_site, inst._response_site
+
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        ctx = active.entry()
-        call = None if ctx is None else inst.open(active, kind, instance, kwargs, ctx)
+        # Activation.entry, Instrumentor.open and .close written out: the SDK's call in between evicts our
+        # code from the CPU caches, so every extra frame here is paid again, cold, on every call.
+        call: LLMCall | None = None
+        site = "instrument.skip"
+        try:
+            if active.on and not config.disabled():
+                ctx = otel_context.get_current()
+                if not ctx.get(SUPPRESS_KEY):
+                    site = start_site
+                    if _guard.ARMED:
+                        _guard.fault_point(start_site)
+                    call = begin(kind, instance, kwargs, active._tracer or active.tracer(), ctx)
+                    site = "instrument.context"
+                    call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
+        except Exception as exc:
+            _guard.report(site, exc)
         if call is None:
             return wrapped(*args, **kwargs)
         try:
@@ -270,16 +287,45 @@ def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper
         except BaseException as exc:
             inst.failed(call, exc)
             raise
-        return inst.close(call, kind, result, False)
+        token = call.token
+        if token is not None:
+            call.token = None
+            try:
+                otel_context.detach(token)  # type: ignore[arg-type]
+            except Exception as exc:
+                _guard.report("instrument.context", exc)
+        try:
+            if _guard.ARMED:
+                _guard.fault_point(response_site)
+            return complete(call, kind, result, False)
+        except Exception as exc:
+            _guard.report(response_site, exc)
+            call.abort()
+            return result
 
     return wrapper
 
 
 def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
+    begin, complete = inst.begin, inst.complete
+    start_site, response_site = inst._start_site, inst._response_site
+
     async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
-        ctx = active.entry()
-        call = None if ctx is None else inst.open(active, kind, instance, kwargs, ctx)
+        call: LLMCall | None = None
+        site = "instrument.skip"
+        try:
+            if active.on and not config.disabled():
+                ctx = otel_context.get_current()
+                if not ctx.get(SUPPRESS_KEY):
+                    site = start_site
+                    if _guard.ARMED:
+                        _guard.fault_point(start_site)
+                    call = begin(kind, instance, kwargs, active._tracer or active.tracer(), ctx)
+                    site = "instrument.context"
+                    call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
+        except Exception as exc:
+            _guard.report(site, exc)
         if call is None:
             return await wrapped(*args, **kwargs)
         try:
@@ -287,7 +333,21 @@ def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrappe
         except BaseException as exc:
             inst.failed(call, exc)
             raise
-        return inst.close(call, kind, result, True)
+        token = call.token
+        if token is not None:
+            call.token = None
+            try:
+                otel_context.detach(token)  # type: ignore[arg-type]
+            except Exception as exc:
+                _guard.report("instrument.context", exc)
+        try:
+            if _guard.ARMED:
+                _guard.fault_point(response_site)
+            return complete(call, kind, result, True)
+        except Exception as exc:
+            _guard.report(response_site, exc)
+            call.abort()
+            return result
 
     return wrapper
 

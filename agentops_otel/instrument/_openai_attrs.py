@@ -16,10 +16,11 @@ from typing import Any, Final
 
 import msgspec
 
-from .. import _redact, config, semconv
+from .. import _redact, _serialize, config, semconv
 from ..llm import (
     Content,
     JSONDict,
+    LLMCall,
     Outcome,
     TokenUsage,
     bounded,
@@ -27,6 +28,7 @@ from ..llm import (
     encode_content,
     history_content,
     text_part,
+    token_attributes,
     tool_call_part,
     tool_response_part,
 )
@@ -36,7 +38,7 @@ __all__ = [
     "EMBEDDINGS_PARAMS",
     "RESPONSES_PARAMS",
     "chat_content",
-    "chat_outcome",
+    "chat_end",
     "chat_usage",
     "embeddings_outcome",
     "request_attributes",
@@ -278,7 +280,7 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
     key: tuple[bytes, int] | None = None
-    plain = not _redact.hook_installed()
+    plain = _redact.installed_hook is None
     for tool in tools:
         if type(tool) is not dict:
             plain = False
@@ -330,8 +332,8 @@ def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = Non
     messages = kwargs.get("messages")
     history = None
     if isinstance(messages, (list, tuple)):
-        history = history_content(messages, lambda m: _chat_message(m, limit),
-                                  config.max_content_chars() if budget is None else budget, limit)
+        history = history_content(messages, _chat_message, limit,
+                                  config.max_content_chars() if budget is None else budget, plain=True)
     tools = kwargs.get("tools")
     return Content(history, None, _tool_definitions(tools, limit) if tools else None)
 
@@ -340,8 +342,9 @@ def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
     """One choice's message: read straight off the SDK model (the hot path when capture is on)."""
     parts: list[JSONDict] = []
     text = msg.content
-    if isinstance(text, str) and text:
-        parts.append(text_part(text, limit))
+    if isinstance(text, str) and text:  # text_part, written out
+        parts.append({"type": "text", "content": _redact.mask_text(
+            text if len(text) <= limit else _serialize.truncate(text, limit))})
     refusal = msg.refusal
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})
@@ -375,19 +378,51 @@ def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
     return out or None
 
 
-def chat_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
-    choices = resp.choices or ()
+def chat_end(call: LLMCall, resp: Any) -> None:
+    """End ``call`` from a ``ChatCompletion``: the attributes ``LLMCall.end`` would record from an
+    ``Outcome``, written straight from the response into one dict.
+
+    This is the path nearly every call takes, and it runs after the SDK's own work has evicted our
+    code from the CPU caches: each intermediate object and helper frame is paid cold, so the reads
+    (off the SDK's models, never ``model_dump()``) are written out here.
+    """
+    limit = call.limit
+    messages: list[JSONDict] | None = [] if call.content is not None else None
+    attrs: JSONDict = {}
+    response_id = resp.id
+    if response_id:
+        attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
+    model = resp.model
+    if model:
+        attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
     reasons: list[str] = []
-    messages: list[JSONDict] | None = [] if with_content else None
-    for choice in choices:
+    for choice in resp.choices or ():
         reason = choice.finish_reason
         if isinstance(reason, str):
             reasons.append(reason)
         if messages is not None:
             messages.append(_chat_output(choice.message, reason, limit))
+    if reasons:
+        attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
     tier = resp.service_tier
-    return Outcome(resp.id, resp.model, reasons, chat_usage(resp.usage), tier, messages,
-                   response_attributes(tier, resp.system_fingerprint))
+    usage = resp.usage
+    if usage is None:
+        attrs[semconv.USAGE_MISSING] = True
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
+    else:  # chat_usage, written out
+        details = usage.prompt_tokens_details
+        out_details = usage.completion_tokens_details
+        token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
+                         usage.prompt_tokens or 0, usage.completion_tokens or 0,
+                         None if details is None else details.cached_tokens,
+                         None if details is None else getattr(details, "cache_write_tokens", None), None,
+                         None if out_details is None else out_details.reasoning_tokens)
+    if isinstance(tier, str) and tier:  # response_attributes, written out
+        attrs[semconv.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    fingerprint = resp.system_fingerprint
+    if isinstance(fingerprint, str) and fingerprint:
+        attrs[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+    call.finish(attrs, messages)
 
 
 # --- content: responses API ---------------------------------------------------------------------
@@ -445,7 +480,7 @@ def responses_content(kwargs: Mapping[str, Any], limit: int, budget: int | None 
         content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
                                                 [{"role": "user", "parts": [text_part(given, limit)]}])
     elif isinstance(given, (list, tuple)):
-        content.input_messages = history_content(given, lambda item: _responses_item(item, limit),
+        content.input_messages = history_content(given, _responses_item, limit,
                                                  config.max_content_chars() if budget is None else budget)
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):

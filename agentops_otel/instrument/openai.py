@@ -37,7 +37,8 @@ class _Kind:
     operation: str
     params: attrs.ParamTable
     content: Callable[[Mapping[str, Any], int, int], Content] | None
-    outcome: Callable[[Any, bool, int], Outcome]
+    end: Callable[[LLMCall, Any], None]
+    """Ends the call's span from a plain (``result_types``) result."""
     accumulator: type[Accumulator] | None
     result_types: tuple[type, ...]
     """What a plain call returns; anything else (``with_raw_response``) gets a span without response data."""
@@ -59,8 +60,12 @@ _TARGETS: Final = (
 )
 
 
-def _embeddings_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
-    return attrs.embeddings_outcome(resp)
+def _embeddings_end(call: LLMCall, resp: Any) -> None:
+    call.end(attrs.embeddings_outcome(resp))
+
+
+def _responses_end(call: LLMCall, resp: Any) -> None:
+    call.end(attrs.responses_outcome(resp, call.content is not None, call.limit))
 
 
 def _kinds() -> dict[str, _Kind]:
@@ -69,9 +74,9 @@ def _kinds() -> dict[str, _Kind]:
     from openai.types.chat import ChatCompletion
 
     kinds = {
-        "chat": _Kind(semconv.OP_CHAT, attrs.CHAT_PARAMS, attrs.chat_content, attrs.chat_outcome,
+        "chat": _Kind(semconv.OP_CHAT, attrs.CHAT_PARAMS, attrs.chat_content, attrs.chat_end,
                       ChatAccumulator, (ChatCompletion,), semconv.OPENAI_API_CHAT_COMPLETIONS),
-        "embeddings": _Kind(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, None, _embeddings_outcome,
+        "embeddings": _Kind(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, None, _embeddings_end,
                             None, (CreateEmbeddingResponse,)),
     }
     try:
@@ -79,7 +84,7 @@ def _kinds() -> dict[str, _Kind]:
     except ImportError:
         return kinds
     kinds["responses"] = _Kind(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, attrs.responses_content,
-                               attrs.responses_outcome, ResponsesAccumulator, (Response,),
+                               _responses_end, ResponsesAccumulator, (Response,),
                                semconv.OPENAI_API_RESPONSES)
     return kinds
 
@@ -116,10 +121,10 @@ class _OpenAI(Instrumentor[_Kind]):
         return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content, ctx)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
-        if kind.accumulator is not None and isinstance(result, self._stream_types):
-            return wrap_stream(result, call, kind.accumulator, is_async)
         if isinstance(result, kind.result_types):
-            call.end(kind.outcome(result, call.wants_output, call.limit))
+            kind.end(call, result)
+        elif kind.accumulator is not None and isinstance(result, self._stream_types):
+            return wrap_stream(result, call, kind.accumulator, is_async)
         else:
             # raw / streaming-response helpers: the body is the user's to read, its usage unseen
             call.end(Outcome(usage_gap=semconv.GAP_RAW_RESPONSE))

@@ -62,11 +62,11 @@ def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]
     if endpoint.endswith("/chat/completions"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.CHAT_PARAMS, body, streaming)
         out.update(content_attributes(attrs.chat_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("messages"), lambda m: attrs._chat_message(m, _UNBOUNDED))
+        _whole_history(out, body.get("messages"), attrs._chat_message)
     elif endpoint.endswith("/responses"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, body, streaming)
         out.update(content_attributes(attrs.responses_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("input"), lambda m: attrs._responses_item(m, _UNBOUNDED))
+        _whole_history(out, body.get("input"), attrs._responses_item)
     elif endpoint.endswith("/embeddings"):
         _, out = attrs.request_attributes(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, body, False)
         out["input"] = body.get("input")
@@ -82,14 +82,14 @@ def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, A
         return {"body": dict(body)}
     _, out = attrs.request_attributes(body, body.get("stream") is True)
     out.update(content_attributes(attrs.message_content(body, _UNBOUNDED)))
-    _whole_history(out, body.get("messages"), lambda m: attrs._message(m, _UNBOUNDED))
+    _whole_history(out, body.get("messages"), attrs._message)
     return out
 
 
-def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any], Any]) -> None:
+def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any, int], Any]) -> None:
     """The whole message history, where the trace keeps only what fits its content budget."""
     if isinstance(messages, (list, tuple)):
-        out[semconv.GEN_AI_INPUT_MESSAGES] = history_content(messages, shape, _UNBOUNDED)
+        out[semconv.GEN_AI_INPUT_MESSAGES] = history_content(messages, shape, _UNBOUNDED, _UNBOUNDED)
 
 
 def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,5 @@ OTHER = st.fixed_dictionaries({"role": st.just("tool"), "tool_call_id": st.just(
        budget=st.integers(min_value=0, max_value=900), limit=st.integers(min_value=1, max_value=80))
 def test_cached_and_fresh_shaping_record_the_same_history(messages: list[dict[str, Any]], budget: int,
                                                           limit: int) -> None:
-    def shape(m: Any) -> dict[str, Any]:
-        return _chat_message(m, limit)
-
-    assert history_content(messages, shape, budget, limit) == history_content(messages, shape, budget)
+    cached = history_content(messages, _chat_message, limit, budget, plain=True)
+    assert cached == history_content(messages, _chat_message, limit, budget)
