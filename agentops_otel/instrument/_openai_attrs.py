@@ -348,8 +348,14 @@ def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
     refusal = msg.refusal
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})
-    if msg.tool_calls:
-        parts.extend(_chat_tool_call_parts(msg.tool_calls, limit))
+    tool_calls = msg.tool_calls
+    if tool_calls:
+        for tool_call in tool_calls:  # the SDK's models, read directly rather than through _get
+            fn = getattr(tool_call, "function", None) if type(tool_call) is not dict else None
+            if fn is not None:
+                parts.append(tool_call_part(tool_call.id, fn.name, fn.arguments, limit))
+            else:
+                parts.extend(_chat_tool_call_parts((tool_call,), limit))  # custom tools, raw dicts
     legacy = msg.function_call
     if legacy is not None:
         parts.append(tool_call_part(None, legacy.name, legacy.arguments, limit))
