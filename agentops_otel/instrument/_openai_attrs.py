@@ -268,6 +268,7 @@ def _chat_message(msg: Any, limit: int) -> JSONDict:
 
 
 _RAW_ENCODER: Final = msgspec.json.Encoder()
+_DECODER: Final = msgspec.json.Decoder()
 _tool_texts: dict[tuple[bytes, int], str] = {}
 """Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit): an
 agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook."""
@@ -275,10 +276,20 @@ _TOOL_TEXTS_MAX: Final = 128
 _TOOL_RAW_MAX: Final = 65_536
 
 
+_last_tools: tuple[Any, Any, int, str] | None = None
+"""The last plain tools object seen, a deep copy of it, the limit and its text: an agent usually passes
+the very same list on every call, and comparing it with the copy is cheaper than encoding it."""
+
+
 def _tool_definitions(tools: Any, limit: int) -> str | None:
     """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them)."""
+    global _last_tools
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
+    last = _last_tools
+    if last is not None and last[0] is tools and last[2] == limit and _redact.installed_hook is None \
+            and last[1] == tools:  # the same object, unchanged since
+        return last[3]
     key: tuple[bytes, int] | None = None
     plain = _redact.installed_hook is None
     for tool in tools:
@@ -300,6 +311,7 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
         if len(_tool_texts) >= _TOOL_TEXTS_MAX:
             _tool_texts.clear()
         _tool_texts[key] = text
+        _last_tools = (tools, _DECODER.decode(key[0]), limit, text)  # a copy to compare, made from the JSON
     return text
 
 

@@ -99,6 +99,21 @@ def test_tool_calls_in_the_response(client: OpenAI, server: OpenAIServer,
     }]
 
 
+def test_a_tools_list_changed_in_place_between_calls_records_the_new_definitions(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """The same list object passed again is recognised only while it is unchanged."""
+    tools: list[ChatCompletionToolParam] = [{"type": "function", "function": {"name": "fetch", "parameters": {}}}]
+    for _ in range(2):
+        client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
+    tools[0]["function"]["name"] = "lookup"
+    tools.append({"type": "function", "function": {"name": "refund", "parameters": {}}})
+    client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
+
+    first, second, third = llm_spans(span_exporter)
+    assert content(first, semconv.GEN_AI_TOOL_DEFINITIONS) == content(second, semconv.GEN_AI_TOOL_DEFINITIONS)
+    assert [t["name"] for t in content(third, semconv.GEN_AI_TOOL_DEFINITIONS)] == ["lookup", "refund"]
+
+
 def test_history_with_tool_calls_and_results_in_parts_format(client: OpenAI,
                                                              span_exporter: InMemorySpanExporter) -> None:
     """Input messages use GenAI parts: text, tool_call (from the assistant), tool_call_response (from tools)."""
