@@ -350,28 +350,43 @@ def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = Non
     return Content(history, None, _tool_definitions(tools, limit) if tools else None)
 
 
-def _chat_output(msg: Any, finish_reason: Any, limit: int) -> JSONDict:
-    """One choice's message: read straight off the SDK model (the hot path when capture is on)."""
+def _fields(obj: Any) -> Mapping[str, Any]:
+    """The field values of one of the SDK's models (its instance dict), or a raw dict as it is.
+
+    Reading ``model.field`` looks the name up through the model's classes first (pydantic's
+    ``BaseModel`` and the SDK's), and after the SDK's own call that look-up misses the type cache
+    for every field; the instance dict needs one look-up per object.
+    """
+    if type(obj) is dict:
+        return obj
+    values = getattr(obj, "__dict__", None)
+    return values if type(values) is dict else {}
+
+
+def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSONDict:
+    """One choice's message (its fields, see :func:`_fields`): the hot path when capture is on."""
     parts: list[JSONDict] = []
-    text = msg.content
+    text = msg.get("content")
     if isinstance(text, str) and text:  # text_part, written out
         parts.append({"type": "text", "content": _redact.mask_text(
             text if len(text) <= limit else _serialize.truncate(text, limit))})
-    refusal = msg.refusal
+    refusal = msg.get("refusal")
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})
-    tool_calls = msg.tool_calls
+    tool_calls = msg.get("tool_calls")
     if tool_calls:
-        for tool_call in tool_calls:  # the SDK's models, read directly rather than through _get
-            fn = getattr(tool_call, "function", None) if type(tool_call) is not dict else None
+        for tool_call in tool_calls:
+            call = _fields(tool_call)
+            fn = call.get("function")
             if fn is not None:
-                parts.append(tool_call_part(tool_call.id, fn.name, fn.arguments, limit))
+                fn_fields = _fields(fn)
+                parts.append(tool_call_part(call.get("id"), fn_fields.get("name"), fn_fields.get("arguments"), limit))
             else:
-                parts.extend(_chat_tool_call_parts((tool_call,), limit))  # custom tools, raw dicts
-    legacy = msg.function_call
+                parts.extend(_chat_tool_call_parts((tool_call,), limit))  # custom tools
+    legacy = msg.get("function_call")
     if legacy is not None:
-        parts.append(tool_call_part(None, legacy.name, legacy.arguments, limit))
-    return {"role": msg.role or "assistant", "parts": parts, "finish_reason": finish_reason}
+        parts.append(tool_call_part(None, _get(legacy, "name"), _get(legacy, "arguments"), limit))
+    return {"role": msg.get("role") or "assistant", "parts": parts, "finish_reason": finish_reason}
 
 
 def chat_usage(usage: Any) -> TokenUsage | None:
@@ -407,37 +422,45 @@ def chat_end(call: LLMCall, resp: Any) -> None:
     limit = call.limit
     messages: list[JSONDict] | None = [] if call.content is not None else None
     attrs: JSONDict = {}
-    response_id = resp.id
+    fields = _fields(resp)
+    response_id = fields.get("id")
     if response_id:
         attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
-    model = resp.model
+    model = fields.get("model")
     if model:
         attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
     reasons: list[str] = []
-    for choice in resp.choices or ():
-        reason = choice.finish_reason
+    for choice in fields.get("choices") or ():
+        choice_fields = _fields(choice)
+        reason = choice_fields.get("finish_reason")
         if isinstance(reason, str):
             reasons.append(reason)
         if messages is not None:
-            messages.append(_chat_output(choice.message, reason, limit))
+            messages.append(_chat_output(_fields(choice_fields.get("message")), reason, limit))
     if reasons:
         attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
-    tier = resp.service_tier
-    usage = resp.usage
+    tier = fields.get("service_tier")
+    usage = fields.get("usage")
     if usage is None:
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
     else:  # chat_usage, written out
-        details = usage.prompt_tokens_details
-        out_details = usage.completion_tokens_details
+        counts = _fields(usage)
+        details = counts.get("prompt_tokens_details")
+        out_details = counts.get("completion_tokens_details")
+        cached = cache_write = reasoning = None
+        if details is not None:
+            detail_counts = _fields(details)
+            cached = detail_counts.get("cached_tokens")
+            cache_write = detail_counts.get("cache_write_tokens")
+        if out_details is not None:
+            reasoning = _fields(out_details).get("reasoning_tokens")
         token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
-                         usage.prompt_tokens or 0, usage.completion_tokens or 0,
-                         None if details is None else details.cached_tokens,
-                         None if details is None else getattr(details, "cache_write_tokens", None), None,
-                         None if out_details is None else out_details.reasoning_tokens)
+                         counts.get("prompt_tokens") or 0, counts.get("completion_tokens") or 0, cached, cache_write,
+                         None, reasoning)
     if isinstance(tier, str) and tier:  # response_attributes, written out
         attrs[semconv.OPENAI_RESPONSE_SERVICE_TIER] = tier
-    fingerprint = resp.system_fingerprint
+    fingerprint = fields.get("system_fingerprint")
     if isinstance(fingerprint, str) and fingerprint:
         attrs[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
     call.finish(attrs, messages)
