@@ -186,14 +186,17 @@ def _safe_repr(value: Any) -> str:
 _FLAT_MAX: Final = 16
 
 
-def _flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
-    """What :func:`_walk` makes of a small dict of strings to plain scalars that fits ``limit`` whole
-    (the usual tool-call arguments), without its bookkeeping; ``None`` for anything else.
+def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
+    """What :func:`_walk` (and so :func:`bounded`) makes of a small dict of strings to plain scalars
+    that fits ``limit`` whole (the usual tool-call arguments), without its bookkeeping; ``None`` for
+    anything else.
 
     The same result, by construction: nothing is cut when the walk's own count of characters stays
     within the budget (counted here with room to spare: a masked value costs the walk more than the
     text it replaces), and keys and values are masked by the same rules.
     """
+    if len(value) > _FLAT_MAX:
+        return None
     used = 2
     out: dict[str, Any] = {}
     for key, item in value.items():
@@ -221,8 +224,8 @@ def bounded(value: Any, limit: int) -> Any:
         return mask_text(value)  # the common flat cases, without the walk's bookkeeping
     if kind is int or kind is bool or value is None:
         return value if kind is not int or -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
-    if kind is dict and len(value) <= _FLAT_MAX:
-        flat = _flat_mapping(value, limit)
+    if kind is dict:
+        flat = flat_mapping(value, limit)
         if flat is not None:
             return flat
     try:

@@ -122,9 +122,14 @@ def _structured(value: Any, limit: int) -> Any:
     if isinstance(value, str):
         if len(value) <= limit and value[:1] in ("{", "["):
             try:
-                return _serialize.bounded(_DECODER.decode(value), limit)
+                decoded = _DECODER.decode(value)
             except (msgspec.MsgspecError, ValueError):
-                pass
+                return bounded(value, limit)
+            if type(decoded) is dict:  # the usual arguments: a small flat object (bounded's first step)
+                flat = _serialize.flat_mapping(decoded, limit)
+                if flat is not None:
+                    return flat
+            return _serialize.bounded(decoded, limit)
         return bounded(value, limit)
     if value is None or isinstance(value, (bool, int, float)):
         return value

@@ -12,6 +12,7 @@ generator would be consumed before the SDK could send it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 import msgspec
@@ -350,21 +351,16 @@ def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = Non
     return Content(history, None, _tool_definitions(tools, limit) if tools else None)
 
 
-def _fields(obj: Any) -> Mapping[str, Any]:
-    """The field values of one of the SDK's models (its instance dict), or a raw dict as it is.
-
-    Reading ``model.field`` looks the name up through the model's classes first (pydantic's
-    ``BaseModel`` and the SDK's), and after the SDK's own call that look-up misses the type cache
-    for every field; the instance dict needs one look-up per object.
-    """
-    if type(obj) is dict:
-        return obj
-    values = getattr(obj, "__dict__", None)
-    return values if type(values) is dict else {}
+_NO_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})
+"""Fields of a response object are read from the model's instance dict, written out at each read as
+``x if type(x) is dict else getattr(x, "__dict__", _NO_FIELDS)`` (a raw dict is read as it is).
+Reading ``model.field`` looks the name up through the model's classes first (the SDK's and pydantic's
+``BaseModel``), and after the SDK's own call that look-up misses the type cache for every field; the
+instance dict costs one look-up per object, and no helper frame."""
 
 
 def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSONDict:
-    """One choice's message (its fields, see :func:`_fields`): the hot path when capture is on."""
+    """One choice's message (its fields, see ``_NO_FIELDS``): the hot path when capture is on."""
     parts: list[JSONDict] = []
     text = msg.get("content")
     if isinstance(text, str) and text:  # text_part, written out
@@ -376,10 +372,10 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
     tool_calls = msg.get("tool_calls")
     if tool_calls:
         for tool_call in tool_calls:
-            call = _fields(tool_call)
+            call = tool_call if type(tool_call) is dict else getattr(tool_call, "__dict__", _NO_FIELDS)
             fn = call.get("function")
             if fn is not None:
-                fn_fields = _fields(fn)
+                fn_fields = fn if type(fn) is dict else getattr(fn, "__dict__", _NO_FIELDS)
                 parts.append(tool_call_part(call.get("id"), fn_fields.get("name"), fn_fields.get("arguments"), limit))
             else:
                 parts.extend(_chat_tool_call_parts((tool_call,), limit))  # custom tools
@@ -422,7 +418,7 @@ def chat_end(call: LLMCall, resp: Any) -> None:
     limit = call.limit
     messages: list[JSONDict] | None = [] if call.content is not None else None
     attrs: JSONDict = {}
-    fields = _fields(resp)
+    fields = getattr(resp, "__dict__", _NO_FIELDS)  # a ChatCompletion (see _NO_FIELDS)
     response_id = fields.get("id")
     if response_id:
         attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
@@ -431,12 +427,14 @@ def chat_end(call: LLMCall, resp: Any) -> None:
         attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
     reasons: list[str] = []
     for choice in fields.get("choices") or ():
-        choice_fields = _fields(choice)
+        choice_fields = choice if type(choice) is dict else getattr(choice, "__dict__", _NO_FIELDS)
         reason = choice_fields.get("finish_reason")
         if isinstance(reason, str):
             reasons.append(reason)
         if messages is not None:
-            messages.append(_chat_output(_fields(choice_fields.get("message")), reason, limit))
+            msg = choice_fields.get("message")
+            messages.append(_chat_output(msg if type(msg) is dict else getattr(msg, "__dict__", _NO_FIELDS),
+                                         reason, limit))
     if reasons:
         attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
     tier = fields.get("service_tier")
@@ -445,16 +443,17 @@ def chat_end(call: LLMCall, resp: Any) -> None:
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
     else:  # chat_usage, written out
-        counts = _fields(usage)
+        counts = usage if type(usage) is dict else getattr(usage, "__dict__", _NO_FIELDS)
         details = counts.get("prompt_tokens_details")
         out_details = counts.get("completion_tokens_details")
         cached = cache_write = reasoning = None
         if details is not None:
-            detail_counts = _fields(details)
+            detail_counts = details if type(details) is dict else getattr(details, "__dict__", _NO_FIELDS)
             cached = detail_counts.get("cached_tokens")
             cache_write = detail_counts.get("cache_write_tokens")
         if out_details is not None:
-            reasoning = _fields(out_details).get("reasoning_tokens")
+            out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
+            reasoning = out_counts.get("reasoning_tokens")
         token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
                          counts.get("prompt_tokens") or 0, counts.get("completion_tokens") or 0, cached, cache_write,
                          None, reasoning)
