@@ -220,9 +220,38 @@ class Instrumentor(Generic[_K]):
             _guard.report("instrument.context", exc)
         return call
 
+    def enter(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
+        """:meth:`Activation.entry` and :meth:`open` in one frame: the call to record (its span current),
+        or ``None`` to pass it straight through.
+
+        The shells' per-call step, written out: the SDK's call in between evicts our code from the CPU
+        caches, so every extra frame on this path is paid again, cold, on every call.
+        """
+        call: LLMCall | None = None
+        site = "instrument.skip"
+        try:
+            if active.on and not config.disabled():
+                ctx = otel_context.get_current()
+                if not ctx.get(SUPPRESS_KEY):
+                    site = self._start_site
+                    if _guard.ARMED:
+                        _guard.fault_point(site)
+                    call = self.begin(kind, instance, kwargs, active._tracer or active.tracer(), ctx)
+                    site = "instrument.context"
+                    call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
+        except Exception as exc:
+            _guard.report(site, exc)
+        return call
+
     def close(self, call: LLMCall, kind: _K, result: Any, is_async: bool) -> Any:
         """``complete`` under the guard; the user's value comes back whatever happens in our code."""
-        _detach(call)
+        token = call.token
+        if token is not None:  # _detach, written out
+            call.token = None
+            try:
+                otel_context.detach(token)  # type: ignore[arg-type]
+            except Exception as exc:
+                _guard.report("instrument.context", exc)
         try:
             if _guard.ARMED:
                 _guard.fault_point(self._response_site)
@@ -260,26 +289,8 @@ def _restore(active: Activation) -> None:
 
 
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
-    begin, complete = inst.begin, inst.complete
-    start_site, response_site = inst._start_site, inst._response_site
-
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        # Activation.entry, Instrumentor.open and .close written out: the SDK's call in between evicts our
-        # code from the CPU caches, so every extra frame here is paid again, cold, on every call.
-        call: LLMCall | None = None
-        site = "instrument.skip"
-        try:
-            if active.on and not config.disabled():
-                ctx = otel_context.get_current()
-                if not ctx.get(SUPPRESS_KEY):
-                    site = start_site
-                    if _guard.ARMED:
-                        _guard.fault_point(start_site)
-                    call = begin(kind, instance, kwargs, active._tracer or active.tracer(), ctx)
-                    site = "instrument.context"
-                    call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
-        except Exception as exc:
-            _guard.report(site, exc)
+        call = inst.enter(active, kind, instance, kwargs)
         if call is None:
             return wrapped(*args, **kwargs)
         try:
@@ -287,45 +298,15 @@ def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper
         except BaseException as exc:
             inst.failed(call, exc)
             raise
-        token = call.token
-        if token is not None:
-            call.token = None
-            try:
-                otel_context.detach(token)  # type: ignore[arg-type]
-            except Exception as exc:
-                _guard.report("instrument.context", exc)
-        try:
-            if _guard.ARMED:
-                _guard.fault_point(response_site)
-            return complete(call, kind, result, False)
-        except Exception as exc:
-            _guard.report(response_site, exc)
-            call.abort()
-            return result
+        return inst.close(call, kind, result, False)
 
     return wrapper
 
 
 def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
-    begin, complete = inst.begin, inst.complete
-    start_site, response_site = inst._start_site, inst._response_site
-
     async def wrapper(wrapped: Callable[..., Awaitable[Any]], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
-        call: LLMCall | None = None
-        site = "instrument.skip"
-        try:
-            if active.on and not config.disabled():
-                ctx = otel_context.get_current()
-                if not ctx.get(SUPPRESS_KEY):
-                    site = start_site
-                    if _guard.ARMED:
-                        _guard.fault_point(start_site)
-                    call = begin(kind, instance, kwargs, active._tracer or active.tracer(), ctx)
-                    site = "instrument.context"
-                    call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
-        except Exception as exc:
-            _guard.report(site, exc)
+        call = inst.enter(active, kind, instance, kwargs)
         if call is None:
             return await wrapped(*args, **kwargs)
         try:
@@ -333,21 +314,7 @@ def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrappe
         except BaseException as exc:
             inst.failed(call, exc)
             raise
-        token = call.token
-        if token is not None:
-            call.token = None
-            try:
-                otel_context.detach(token)  # type: ignore[arg-type]
-            except Exception as exc:
-                _guard.report("instrument.context", exc)
-        try:
-            if _guard.ARMED:
-                _guard.fault_point(response_site)
-            return complete(call, kind, result, True)
-        except Exception as exc:
-            _guard.report(response_site, exc)
-            call.abort()
-            return result
+        return inst.close(call, kind, result, True)
 
     return wrapper
 
