@@ -354,7 +354,10 @@ class LLMCall:
         """Record the outcome and end the span (no-op after the first end)."""
         if self._done:
             return
+        self._done = True  # claimed first: a racing end (a stream closed on another thread) does nothing
         try:
+            if _guard.ARMED:
+                _guard.fault_point("llm.end")
             attrs: dict[str, Any] = {}
             if outcome.response_id:
                 attrs[semconv.GEN_AI_RESPONSE_ID] = outcome.response_id
@@ -374,21 +377,27 @@ class LLMCall:
                 attrs.update(extra)
         except Exception as exc:
             _guard.report("llm.end", exc)
-            self.abort()
+            _end_span(self.span)
             return
-        self.finish(attrs, outcome.output_messages)
+        self._record(attrs, outcome.output_messages)
 
     def finish(self, attrs: dict[str, Any], output_messages: list[JSONDict] | None = None) -> None:
         """End the span with the response's attributes already in ``attrs`` (no-op after the first end).
 
         :meth:`end` builds them from an :class:`Outcome`; the per-call path of non-streamed openai chat
-        writes them straight from the response (see ``instrument._openai_attrs.chat_end``). Runs after
-        the SDK's own work has evicted our code from the CPU caches, so its small steps are written out
-        here rather than spread over helpers, each one more cold frame.
+        writes them straight from the response (see ``instrument._openai_attrs.chat_end``).
         """
         if self._done:
             return
         self._done = True
+        self._record(attrs, output_messages)
+
+    def _record(self, attrs: dict[str, Any], output_messages: list[JSONDict] | None) -> None:
+        """The output content, the attributes and the span's end: the tail of :meth:`end` and :meth:`finish`.
+
+        Runs after the SDK's own work has evicted our code from the CPU caches, so its small steps are
+        written out here rather than spread over helpers, each one more cold frame.
+        """
         span = self.span
         try:
             if _guard.ARMED:

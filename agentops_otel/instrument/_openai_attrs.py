@@ -269,7 +269,6 @@ def _chat_message(msg: Any, limit: int) -> JSONDict:
 
 
 _RAW_ENCODER: Final = msgspec.json.Encoder()
-_DECODER: Final = msgspec.json.Decoder()
 _tool_texts: dict[tuple[bytes, int], str] = {}
 """Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit): an
 agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook."""
@@ -277,20 +276,10 @@ _TOOL_TEXTS_MAX: Final = 128
 _TOOL_RAW_MAX: Final = 65_536
 
 
-_last_tools: tuple[Any, Any, int, str] | None = None
-"""The last plain tools object seen, a deep copy of it, the limit and its text: an agent usually passes
-the very same list on every call, and comparing it with the copy is cheaper than encoding it."""
-
-
 def _tool_definitions(tools: Any, limit: int) -> str | None:
     """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them)."""
-    global _last_tools
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
-    last = _last_tools
-    if last is not None and last[0] is tools and last[2] == limit and _redact.installed_hook is None \
-            and last[1] == tools:  # the same object, unchanged since
-        return last[3]
     key: tuple[bytes, int] | None = None
     plain = _redact.installed_hook is None
     for tool in tools:
@@ -312,7 +301,6 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
         if len(_tool_texts) >= _TOOL_TEXTS_MAX:
             _tool_texts.clear()
         _tool_texts[key] = text
-        _last_tools = (tools, _DECODER.decode(key[0]), limit, text)  # a copy to compare, made from the JSON
     return text
 
 
@@ -370,7 +358,7 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})
     tool_calls = msg.get("tool_calls")
-    if tool_calls:
+    if tool_calls and isinstance(tool_calls, (list, tuple)):
         for tool_call in tool_calls:
             call = tool_call if type(tool_call) is dict else getattr(tool_call, "__dict__", _NO_FIELDS)
             fn = call.get("function")
@@ -439,18 +427,20 @@ def chat_end(call: LLMCall, resp: Any) -> None:
         attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
     tier = fields.get("service_tier")
     usage = fields.get("usage")
-    if usage is None:
+    counts = None if usage is None else usage if type(usage) is dict else getattr(usage, "__dict__", None)
+    if counts is None:  # absent, or not a usage object at all: unknown, never free
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
     else:  # chat_usage, written out
-        counts = usage if type(usage) is dict else getattr(usage, "__dict__", _NO_FIELDS)
         details = counts.get("prompt_tokens_details")
         out_details = counts.get("completion_tokens_details")
         cached = cache_write = reasoning = None
         if details is not None:
             detail_counts = details if type(details) is dict else getattr(details, "__dict__", _NO_FIELDS)
             cached = detail_counts.get("cached_tokens")
-            cache_write = detail_counts.get("cache_write_tokens")
+            # An attribute read: SDK versions that don't declare it keep it among pydantic's extras.
+            cache_write = (detail_counts.get("cache_write_tokens") if type(details) is dict
+                           else getattr(details, "cache_write_tokens", None))
         if out_details is not None:
             out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
             reasoning = out_counts.get("reasoning_tokens")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import pytest
@@ -112,6 +114,43 @@ def test_a_tools_list_changed_in_place_between_calls_records_the_new_definitions
     first, second, third = llm_spans(span_exporter)
     assert content(first, semconv.GEN_AI_TOOL_DEFINITIONS) == content(second, semconv.GEN_AI_TOOL_DEFINITIONS)
     assert [t["name"] for t in content(third, semconv.GEN_AI_TOOL_DEFINITIONS)] == ["lookup", "refund"]
+
+
+def test_an_in_place_edit_that_python_calls_equal_still_records_the_new_definitions(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """1 and True compare equal in Python but are different JSON: the recorded schema follows the edit."""
+    tools: list[Any] = [{"type": "function", "function": {"name": "f", "parameters": {"default": 1}}}]
+    client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
+    tools[0]["function"]["parameters"]["default"] = True
+    client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
+
+    first, second = llm_spans(span_exporter)
+    assert content(first, semconv.GEN_AI_TOOL_DEFINITIONS)[0]["parameters"] == {"default": 1}
+    assert content(second, semconv.GEN_AI_TOOL_DEFINITIONS)[0]["parameters"] == {"default": True}
+
+
+class _Unit(enum.StrEnum):
+    """A value whose comparison with anything but itself raises (user code we must never call)."""
+
+    CELSIUS = "celsius"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Unit):
+            raise TypeError("compared a _Unit with something else")
+        return self is other
+
+    __hash__ = str.__hash__
+
+
+def test_tools_holding_values_with_a_raising_eq_are_recorded_on_every_call(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    tools: list[Any] = [{"type": "function", "function": {"name": "f", "parameters": {"unit": _Unit.CELSIUS}}}]
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
+
+    spans = llm_spans(span_exporter)
+    assert len(spans) == 3
+    assert all(content(s, semconv.GEN_AI_TOOL_DEFINITIONS)[0]["parameters"] == {"unit": "celsius"} for s in spans)
 
 
 def test_history_with_tool_calls_and_results_in_parts_format(client: OpenAI,
