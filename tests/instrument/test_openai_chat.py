@@ -125,8 +125,9 @@ def test_an_in_place_edit_that_python_calls_equal_still_records_the_new_definiti
     client.chat.completions.create(model="gpt-4o", messages=USER, tools=tools)
 
     first, second = llm_spans(span_exporter)
-    assert content(first, semconv.GEN_AI_TOOL_DEFINITIONS)[0]["parameters"] == {"default": 1}
-    assert content(second, semconv.GEN_AI_TOOL_DEFINITIONS)[0]["parameters"] == {"default": True}
+    # Compared as recorded JSON text: parsed back, 1 == True would hide a stale record.
+    assert '"parameters":{"default":1}' in attrs(first)[semconv.GEN_AI_TOOL_DEFINITIONS]
+    assert '"parameters":{"default":true}' in attrs(second)[semconv.GEN_AI_TOOL_DEFINITIONS]
 
 
 class _Unit(enum.StrEnum):
