@@ -203,29 +203,13 @@ class Instrumentor(Generic[_K]):
         """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
         return _async_shell(self, active, kind) if target.is_async else _sync_shell(self, active, kind)
 
-    def open(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any],
-             ctx: otel_context.Context | None = None) -> LLMCall | None:
-        """``begin`` under the guard, then the span made current for the SDK's own work (its HTTP
-        spans nest under it); ``None`` (and one logged warning) if our code fails."""
-        try:
-            if _guard.ARMED:
-                _guard.fault_point(self._start_site)
-            call = self.begin(kind, instance, kwargs, active.tracer(), ctx)
-        except Exception as exc:
-            _guard.report(self._start_site, exc)
-            return None
-        try:
-            call.token = otel_context.attach(trace.set_span_in_context(call.span, ctx))
-        except Exception as exc:
-            _guard.report("instrument.context", exc)
-        return call
-
     def enter(self, active: Activation, kind: _K, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
-        """:meth:`Activation.entry` and :meth:`open` in one frame: the call to record (its span current),
-        or ``None`` to pass it straight through.
+        """The call to record, its span opened by ``begin`` under the guard and made current for the SDK's
+        own work (its HTTP spans nest under it); ``None`` to pass the call straight through
+        (uninstrumented, switched off, suppressed by the caller, or our code failed: reported once).
 
-        The shells' per-call step, written out: the SDK's call in between evicts our code from the CPU
-        caches, so every extra frame on this path is paid again, cold, on every call.
+        :meth:`Activation.entry`'s checks are written out here: the SDK's call in between evicts our code
+        from the CPU caches, so every extra frame on this path is paid again, cold, on every call.
         """
         call: LLMCall | None = None
         site = "instrument.skip"

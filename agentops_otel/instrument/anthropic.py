@@ -165,7 +165,7 @@ class _Anthropic(Instrumentor[_Kind]):
         original = getattr(manager, slot)
 
         def send() -> Any:
-            call = self.open(active, kind, instance, kwargs)
+            call = self.enter(active, kind, instance, kwargs)
             if call is None:
                 return original()
             try:
@@ -176,7 +176,7 @@ class _Anthropic(Instrumentor[_Kind]):
             return self.close(call, kind, raw, False)
 
         async def send_async() -> Any:
-            call = self.open(active, kind, instance, kwargs)
+            call = self.enter(active, kind, instance, kwargs)
             if call is None:
                 return await original
             try:
