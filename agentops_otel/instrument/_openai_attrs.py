@@ -150,12 +150,38 @@ URL's host and port took a few µs on every call. URLs are immutable; a client g
 holds a new object."""
 _SERVERS_MAX: Final = 64
 
+_url_fields: dict[type, str | None] = {}
+"""Per client class: the instance attribute its ``base_url`` is stored in, when the property is the
+SDK's own and returns it (``None``: read the property). The property is three frames and an import
+statement per read in current SDKs (``base_url`` → ``_client_auth.syncbase_url``), and it ran on every
+call; the stored URL is one look-up in the client's instance dict. ``""`` in a look-up: not seen yet."""
+_URL_FIELD_NAMES: Final = ("_configured_base_url", "_base_url")
+"""Where the SDK keeps it: ``_configured_base_url`` since openai 3, ``_base_url`` before."""
+
+
+def _url_field(client: Any) -> str | None:
+    """Which field ``client.base_url`` returns, checked once per class on its first client: only the
+    SDK's own property qualifies (a subclass that computes its URL keeps being asked)."""
+    prop = getattr(type(client), "base_url", None)
+    owner = getattr(getattr(prop, "fget", None), "__module__", None)
+    fields = getattr(client, "__dict__", None)
+    if not isinstance(prop, property) or not isinstance(owner, str) or not owner.startswith("openai.") \
+            or not isinstance(fields, dict):
+        return None
+    current = client.base_url
+    return next((name for name in _URL_FIELD_NAMES if fields.get(name) is current), None)
+
 
 def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
     """``server.*`` from the client's base_url (never its headers: those carry the API key)."""
     client = resource._client
-    # The stored URL: the public ``base_url`` property imports a module on every read (a few µs).
-    url = getattr(client, "_base_url", None)
+    kind = type(client)
+    field = _url_fields.get(kind, "")
+    if field == "":  # a class not seen yet
+        field = _url_field(client)
+        if len(_url_fields) < _SERVERS_MAX:
+            _url_fields[kind] = field
+    url = client.__dict__.get(field) if field is not None else None
     if url is None:
         url = client.base_url
     hit = _servers.get(id(url))

@@ -271,6 +271,36 @@ def test_module_level_client(server: OpenAIServer, span_exporter: InMemorySpanEx
     assert a[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
 
 
+def test_server_attributes_follow_a_base_url_changed_between_calls(client: OpenAI, server: OpenAIServer,
+                                                                   span_exporter: InMemorySpanExporter) -> None:
+    """`client.base_url = ...` after a first call: the next span names the server the request went to."""
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    with OpenAIServer() as other:
+        client.base_url = other.base_url
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+        other_port = other.port
+    assert [attrs(s)[semconv.SERVER_PORT] for s in llm_spans(span_exporter)] == [server.port, other_port]
+
+
+class _RoutedClient(OpenAI):
+    """A client whose URL is computed on each read (a gateway routing to a port of its choosing)."""
+
+    routed_port = 0
+
+    @property  # type: ignore[override,misc]
+    def base_url(self) -> Any:
+        return OpenAI.base_url.fget(self).copy_with(port=self.routed_port)  # type: ignore[attr-defined]
+
+
+def test_server_attributes_follow_a_subclass_that_computes_its_base_url(
+        server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """The SDK sends to what `base_url` returns, not to the URL it stored: so does the span."""
+    with _RoutedClient(base_url="http://127.0.0.1:9/v1", api_key=SECRET_KEY, max_retries=0) as routed:
+        routed.routed_port = server.port
+        routed.chat.completions.create(model="gpt-4o", messages=USER)
+    assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
+
+
 def test_api_key_and_headers_never_reach_the_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
     """Neither the API key nor extra auth headers appear in any attribute or event."""
     client.chat.completions.create(model="gpt-4o", messages=USER,
