@@ -33,6 +33,7 @@ __all__ = [
     "history_content",
     "plain_message",
     "start_call",
+    "structured",
     "text_part",
     "tool_call_part",
     "tool_response_part",
@@ -114,7 +115,7 @@ def text_part(text: str, limit: int) -> JSONDict:
             "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
 
 
-def _structured(value: Any, limit: int) -> Any:
+def structured(value: Any, limit: int) -> Any:
     """Arguments / results as JSON values when they are JSON text that fits; else the (cut) string.
 
     Either way masked like a tool's own arguments (secret-named keys, key-shaped strings).
@@ -137,11 +138,11 @@ def _structured(value: Any, limit: int) -> Any:
 
 
 def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit: int) -> JSONDict:
-    return {"type": "tool_call", "id": call_id, "name": name, "arguments": _structured(arguments, limit)}
+    return {"type": "tool_call", "id": call_id, "name": name, "arguments": structured(arguments, limit)}
 
 
 def tool_response_part(call_id: str | None, response: Any, limit: int) -> JSONDict:
-    return {"type": "tool_call_response", "id": call_id, "response": _structured(response, limit)}
+    return {"type": "tool_call_response", "id": call_id, "response": structured(response, limit)}
 
 
 _LEADING_ROLES = ("system", "developer")

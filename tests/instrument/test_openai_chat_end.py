@@ -18,7 +18,7 @@ from opentelemetry.trace import StatusCode
 from agentops_otel import config, semconv
 from agentops_otel._guard import FaultInjector, reset_reports
 from agentops_otel.instrument._openai_attrs import chat_end
-from agentops_otel.llm import Content, Outcome, start_call
+from agentops_otel.llm import Content, Outcome, start_call, structured
 
 
 def _answer(tool_calls: list[dict[str, Any]]) -> ChatCompletion:
@@ -64,6 +64,21 @@ def test_secret_named_tool_arguments_in_the_answer_are_masked() -> None:
 
     (message,) = json.loads(attrs[semconv.GEN_AI_OUTPUT_MESSAGES])
     assert message["parts"][0]["arguments"] == {"password": "[REDACTED]"}
+
+
+@pytest.mark.parametrize("arguments", [
+    '{"customer_id": "42"}', "{}", '{"order": {"id": 7, "items": [1, 2]}}', '{"auth": {"api_key": "x"}}',
+    '{"note": "use sk-abcdefghijklmnopqrstuvwx"}', "{not json", '["a", "b"]', "null", "plain text",
+    '{"text": "' + "x" * 5000 + '"}', '{"n": 1e400}', '{"big": 123456789012345678901234567890}',
+])
+def test_tool_call_arguments_in_the_answer_are_recorded_as_tool_arguments_are_everywhere(arguments: str) -> None:
+    """The answer's arguments take the fast path when they are a small flat object; whatever their
+    shape, what is recorded is what the general rule for tool-call arguments makes of them."""
+    attrs = _recorded(_answer([{"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}]))
+
+    (message,) = json.loads(attrs[semconv.GEN_AI_OUTPUT_MESSAGES])
+    expected = structured(arguments, config.call_settings().limit)
+    assert message["parts"][0]["arguments"] == json.loads(json.dumps(expected))
 
 
 def _constructed(**overrides: Any) -> ChatCompletion:
