@@ -86,7 +86,7 @@ SECRET_PATTERNS: Final = (
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
 regex: most text contains none of them). The last one masks ``user:password`` in a URL."""
 
-_SHORTEST_SECRET: Final = 8
+SHORTEST_SECRET: Final = 8
 """No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
 _GATES: Final = "-_:A"
 """Characters that every anchor of several patterns contains: one ``in`` test for a single character
@@ -104,7 +104,8 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], re.Pattern[str]]
 
 _PATTERN_GROUPS: Final = _grouped()
 _WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_key_cache: dict[str, bool] = {}
+secret_key_memo: dict[str, bool] = {}
+""":func:`is_secret_key`'s answers by key; per-call paths probe it inline before calling the function."""
 _KEY_CACHE_MAX: Final = 4096
 
 installed_hook: Hook | None = None
@@ -126,20 +127,20 @@ def hook_installed() -> bool:
 
 def is_secret_key(key: str) -> bool:
     """Whether a value stored under ``key`` is masked whole (see the module docstring for the rule)."""
-    known = _key_cache.get(key)
+    known = secret_key_memo.get(key)
     if known is not None:
         return known
     words = [w.lower() for w in _WORDS_RE.findall(key)]
     secret = bool(words) and (words[-1] in SECRET_WORDS
                               or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
-    if len(_key_cache) < _KEY_CACHE_MAX:
-        _key_cache[key] = secret
+    if len(secret_key_memo) < _KEY_CACHE_MAX:
+        secret_key_memo[key] = secret
     return secret
 
 
 def mask_text(text: str) -> str:
     """``text`` with every credential-shaped run replaced by :data:`REDACTED`."""
-    if len(text) < _SHORTEST_SECRET:
+    if len(text) < SHORTEST_SECRET:
         return text
     for gate, patterns in _PATTERN_GROUPS:
         if gate and gate not in text:

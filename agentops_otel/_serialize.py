@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import msgspec
 
-from ._redact import REDACTED, apply_hook, is_secret_key, mask_text
+from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, is_secret_key, mask_text, secret_key_memo
 
 TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
 """Appended to a cut string: how many characters were dropped."""
@@ -202,14 +202,19 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
     for key, item in value.items():
         if type(key) is not str:
             return None
+        # is_secret_key's memo and mask_text's length test, probed here: this runs for every argument
+        # of every tool call in an answer, and each helper is one more cold frame.
+        secret = secret_key_memo.get(key)
+        if secret is None:
+            secret = is_secret_key(key)
         kind = type(item)
         if kind is str:
             used += len(key) + len(item) + 16
-            out[key] = REDACTED if is_secret_key(key) else mask_text(item)
+            out[key] = REDACTED if secret else item if len(item) < SHORTEST_SECRET else mask_text(item)
         elif (item is None or kind is bool or (kind is int and -_BIG_INT <= item < _BIG_INT)
               or (kind is float and math.isfinite(item))):
             used += len(key) + 14
-            out[key] = REDACTED if is_secret_key(key) else item
+            out[key] = REDACTED if secret else item
         else:
             return None
         if used >= limit:
