@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import msgspec
 
-from .. import _redact, _serialize, config, semconv
+from .. import _guard, _redact, _serialize, config, semconv
 from ..llm import (
     Content,
     JSONDict,
@@ -151,40 +151,63 @@ URL's host and port took a few µs on every call. URLs are immutable; a client g
 holds a new object."""
 _SERVERS_MAX: Final = 64
 
-_url_fields: dict[type, str | None] = {}
-"""Per client class: the instance attribute its ``base_url`` is stored in, when the property is the
-SDK's own and returns it (``None``: read the property). The property is three frames and an import
-statement per read in current SDKs (``base_url`` → ``_client_auth.syncbase_url``), and it ran on every
-call; the stored URL is one look-up in the client's instance dict. ``""`` in a look-up: not seen yet."""
+_url_fields: dict[int, str | None] = {}
+"""Per ``base_url`` property of the openai SDK's own client classes (by id; they are kept in
+``_sdk_url_properties``): the instance attribute it returns (``None``: ask the property). That property
+is three frames and an import statement per read in current SDKs (``base_url`` →
+``_client_auth.syncbase_url``) and it ran on every call; the stored URL is one look-up in the client's
+instance dict. The property is looked up on the client's class at each call, so a subclass's own, or
+one a test patched in (``PropertyMock``), is asked instead."""
 _URL_FIELD_NAMES: Final = ("_configured_base_url", "_base_url")
 """Where the SDK keeps it: ``_configured_base_url`` since openai 3, ``_base_url`` before."""
+_sdk_url_properties: tuple[Any, ...] | None = None
 
 
-def _url_field(client: Any) -> str | None:
-    """Which field ``client.base_url`` returns, checked once per class on its first client: only the
-    SDK's own property qualifies (a subclass that computes its URL keeps being asked)."""
-    prop = getattr(type(client), "base_url", None)
-    owner = getattr(getattr(prop, "fget", None), "__module__", None)
+def _sdk_properties() -> tuple[Any, ...]:
+    """The ``base_url`` properties the openai SDK's own client classes define."""
+    global _sdk_url_properties
+    if _sdk_url_properties is None:
+        import openai
+
+        found: list[Any] = []
+        for cls in (openai.OpenAI, openai.AsyncOpenAI, openai.AzureOpenAI, openai.AsyncAzureOpenAI):
+            for klass in cls.__mro__:
+                prop = vars(klass).get("base_url")
+                if isinstance(prop, property) and all(prop is not seen for seen in found):
+                    found.append(prop)
+        _sdk_url_properties = tuple(found)
+    return _sdk_url_properties
+
+
+def _url_field(prop: Any, client: Any) -> str | None:
+    """The field ``prop`` returns on ``client`` (found by identity, and kept), when ``prop`` is the SDK's
+    own property; else ``None``."""
+    if not any(prop is known for known in _sdk_properties()):
+        return None
     fields = getattr(client, "__dict__", None)
-    if not isinstance(prop, property) or not isinstance(owner, str) or not owner.startswith("openai.") \
-            or not isinstance(fields, dict):
+    if not isinstance(fields, dict):
         return None
     current = client.base_url
-    return next((name for name in _URL_FIELD_NAMES if fields.get(name) is current), None)
+    field = next((name for name in _URL_FIELD_NAMES if fields.get(name) is current), None)
+    _url_fields[id(prop)] = field
+    return field
 
 
 def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
-    """``server.*`` from the client's base_url (never its headers: those carry the API key)."""
+    """``server.*`` from the client's base_url (never its headers: those carry the API key); none when
+    the client is not one that can say (an odd stand-in), rather than no span at all."""
     client = resource._client
-    kind = type(client)
-    field = _url_fields.get(kind, "")
-    if field == "":  # a class not seen yet
-        field = _url_field(client)
-        if len(_url_fields) < _SERVERS_MAX:
-            _url_fields[kind] = field
-    url = client.__dict__.get(field) if field is not None else None
-    if url is None:
-        url = client.base_url
+    try:
+        prop = getattr(type(client), "base_url", None)
+        field = _url_fields.get(id(prop), "")
+        if field == "":  # not the SDK's own property, or not seen yet
+            field = _url_field(prop, client)
+        url = client.__dict__.get(field) if field is not None else None
+        if url is None:
+            url = client.base_url
+    except Exception as exc:
+        _guard.report("instrument.server_address", exc)
+        return
     hit = _servers.get(id(url))
     if hit is None or hit[0] is not url:
         host = url.host or None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
+from unittest.mock import PropertyMock
 
+import httpx2
 import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
@@ -299,6 +302,38 @@ def test_server_attributes_follow_a_subclass_that_computes_its_base_url(
         routed.routed_port = server.port
         routed.chat.completions.create(model="gpt-4o", messages=USER)
     assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
+
+
+def test_server_attributes_follow_a_base_url_a_test_patches_in_after_the_first_call(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """`mock.patch.object(OpenAI, "base_url", PropertyMock(...))` in a later test: the SDK sends where
+    the patch says, and so the span says."""
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    with OpenAIServer() as other:
+        redirected = PropertyMock(return_value=httpx2.URL(other.base_url.rstrip("/") + "/"))
+        with mock.patch.object(OpenAI, "base_url", redirected):
+            client.chat.completions.create(model="gpt-4o", messages=USER)
+        other_port = other.port
+    assert [attrs(s)[semconv.SERVER_PORT] for s in llm_spans(span_exporter)] == [server.port, other_port]
+
+
+class _UnreachableClient(OpenAI):
+    """A client whose URL can't be read (a broken gateway shim)."""
+
+    @property  # type: ignore[override,misc]
+    def base_url(self) -> Any:
+        raise LookupError("no route configured")
+
+
+def test_a_client_whose_base_url_raises_still_gets_its_failed_call_recorded(
+        span_exporter: InMemorySpanExporter) -> None:
+    """The SDK raises the client's own error to the user; the span records it, without server attributes."""
+    with _UnreachableClient(base_url="http://127.0.0.1:9/v1", api_key=SECRET_KEY, max_retries=0) as broken:
+        with pytest.raises(LookupError, match="no route configured"):
+            broken.chat.completions.create(model="gpt-4o", messages=USER)
+    span = only_span(span_exporter)
+    assert semconv.SERVER_ADDRESS not in attrs(span)
+    assert span.status.status_code is StatusCode.ERROR
 
 
 def test_api_key_and_headers_never_reach_the_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:

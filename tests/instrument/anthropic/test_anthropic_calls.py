@@ -319,3 +319,23 @@ def test_init_instruments_anthropic(client: Anthropic, span_exporter: InMemorySp
     assert is_instrumented()
     client.messages.create(model=MODEL, max_tokens=64, messages=USER)
     assert [s.name for s in llm_spans(span_exporter)] == [f"chat {MODEL}"]
+
+
+class _RoutedAnthropic(Anthropic):
+    """A client whose URL is computed on each read (a gateway routing to a port of its choosing)."""
+
+    routed_port = 0
+
+    @property  # type: ignore[override,misc]
+    def base_url(self) -> httpx2.URL:
+        return Anthropic.base_url.fget(self).copy_with(port=self.routed_port)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_server_attributes_name_the_url_the_sdk_sends_to_not_the_one_it_stored(
+        server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """A subclass that computes `base_url`: the request goes where the property says; so does the span."""
+    server.queue(Reply.text("routed"))
+    with _RoutedAnthropic(base_url="http://127.0.0.1:9", api_key=SECRET_KEY, max_retries=0) as routed:
+        routed.routed_port = server.port
+        routed.messages.create(model=MODEL, max_tokens=16, messages=USER)
+    assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
