@@ -121,10 +121,12 @@ def structured(value: Any, limit: int) -> Any:
     Either way masked like a tool's own arguments (secret-named keys, key-shaped strings).
     """
     if isinstance(value, str):
+        if type(value) is not str:
+            value = str.__str__(value)  # a subclass's text as a plain str (the decoder takes no other)
         if len(value) <= limit and value[:1] in ("{", "["):
             try:
                 decoded = _DECODER.decode(value)
-            except (msgspec.MsgspecError, ValueError):
+            except (msgspec.MsgspecError, ValueError, RecursionError):  # nested past the decoder's depth
                 return bounded(value, limit)
             if type(decoded) is dict:  # the usual arguments: a small flat object (bounded's first step)
                 flat = _serialize.flat_mapping(decoded, limit)

@@ -421,7 +421,7 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
                     # tool_call_part of the usual arguments (a JSON object that fits), written out
                     try:
                         decoded = _ARGUMENTS_DECODER.decode(arguments)
-                    except (msgspec.MsgspecError, ValueError):
+                    except (msgspec.MsgspecError, ValueError, RecursionError):
                         decoded = None
                     if type(decoded) is dict:
                         recorded = _serialize.flat_mapping(decoded, limit)

@@ -336,6 +336,25 @@ def test_a_client_whose_base_url_raises_still_gets_its_failed_call_recorded(
     assert span.status.status_code is StatusCode.ERROR
 
 
+class _Arguments(str):
+    """Tool-call arguments an agent framework keeps as its own str type."""
+
+
+def test_history_with_tool_call_arguments_of_a_str_subclass_is_recorded(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """The SDK sends a str subclass as the text it is; the span records it as any other arguments."""
+    call = {"name": "lookup", "arguments": _Arguments('{"q": "inv-7"}')}
+    history: list[Any] = [
+        *USER,
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": call}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "found"},
+    ]
+    client.chat.completions.create(model="gpt-4o", messages=history)
+
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
+    assert recorded[1]["parts"] == [{"type": "tool_call", "id": "c1", "name": "lookup", "arguments": {"q": "inv-7"}}]
+
+
 def test_api_key_and_headers_never_reach_the_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
     """Neither the API key nor extra auth headers appear in any attribute or event."""
     client.chat.completions.create(model="gpt-4o", messages=USER,

@@ -81,6 +81,17 @@ def test_tool_call_arguments_in_the_answer_are_recorded_as_tool_arguments_are_ev
     assert message["parts"][0]["arguments"] == json.loads(json.dumps(expected))
 
 
+def test_arguments_nested_past_the_decoders_depth_are_kept_as_text_and_the_answer_recorded() -> None:
+    """A model's runaway nesting (valid JSON, deeper than the decoder goes) loses nothing else."""
+    deep = "[" * 2000 + "]" * 2000
+    attrs = _recorded(_answer([{"id": "c1", "type": "function", "function": {"name": "f", "arguments": deep}}]))
+
+    (message,) = json.loads(attrs[semconv.GEN_AI_OUTPUT_MESSAGES])
+    assert message["parts"][0]["arguments"] == deep
+    assert message["parts"][0]["name"] == "f"
+    assert attrs[semconv.GEN_AI_RESPONSE_ID] == "chatcmpl-1"
+
+
 def _constructed(**overrides: Any) -> ChatCompletion:
     """A ChatCompletion as the SDK's lax parsing may leave it: fields not validated."""
     fields: dict[str, Any] = {
