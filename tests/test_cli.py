@@ -213,6 +213,18 @@ def test_malformed_file_is_one_line(tmp_path: Path) -> None:
     _one_line_error(*run("replay", "s_1", "--source", str(bad)))
 
 
+def test_a_file_nested_deeper_than_the_reader_goes_is_one_line(tmp_path: Path) -> None:
+    """A hostile (or corrupt) trace file with an attribute nested thousands deep exits 2, no traceback."""
+    value = '{"arrayValue":{"values":[' * 3000 + '{"stringValue":"x"}' + "]}}" * 3000
+    span = ('{"traceId":"' + "0" * 31 + '1","spanId":"' + "0" * 15 + '1","name":"s","kind":1,'
+            '"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"deep","value":' + value + "}]}")
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"x"},'
+                    '"spans":[' + span + "]}]}]}\n", encoding="utf-8")
+    err = _one_line_error(*run("replay", "--source", str(deep)))
+    assert "deep.jsonl" in err and "nested" in err
+
+
 def test_unreachable_backend_is_one_line() -> None:
     """A Jaeger that does not answer exits 2 with one line."""
     _one_line_error(*run("replay", "s_0001", "--source", "jaeger://127.0.0.1:9", "--timeout", "2"))

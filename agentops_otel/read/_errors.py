@@ -6,6 +6,10 @@ the backend or file and what to check.
 
 from __future__ import annotations
 
+from typing import Final
+
+import msgspec
+
 
 class ReadError(Exception):
     """Base of every failure to read spans from a file or a backend."""
@@ -23,4 +27,16 @@ class MalformedPayload(ReadError):
     """The file or the backend's answer is not OTLP JSON this reader understands."""
 
 
-__all__ = ["BackendUnreachable", "MalformedPayload", "ReadError", "TraceNotFound"]
+DECODE_ERRORS: Final = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+"""What decoding a document the readers can't read raises. ``RecursionError``: values nested deeper
+than the decoder goes (a corrupt or hostile file), which is bad input like any other, not a crash."""
+
+
+def why_undecodable(exc: BaseException) -> str:
+    """The reason a :data:`DECODE_ERRORS` failure gives, in words a user can act on."""
+    if isinstance(exc, RecursionError):
+        return "values nested too deeply to read"
+    return str(exc)
+
+
+__all__ = ["DECODE_ERRORS", "BackendUnreachable", "MalformedPayload", "ReadError", "TraceNotFound", "why_undecodable"]

@@ -17,6 +17,7 @@ from typing import Any, Final
 import msgspec
 
 from agentops_otel._otlp_values import key_values_json_to_python
+from agentops_otel.read._errors import DECODE_ERRORS, why_undecodable
 from agentops_otel.semconv import SESSION_ID
 
 # The compact form every known producer writes (the fast path), and the same with whitespace.
@@ -74,9 +75,9 @@ class LazyAttributes(msgspec.Struct, gc=False):
         if d is None:
             try:
                 d = key_values_json_to_python(self.raw)
-            except (msgspec.DecodeError, msgspec.ValidationError, ValueError, KeyError) as exc:
+            except (*DECODE_ERRORS, ValueError, KeyError) as exc:
                 d = {}
-                self.decode_error = str(exc)
+                self.decode_error = why_undecodable(exc)
             self._decoded = d
         return d
 

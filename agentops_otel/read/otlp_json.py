@@ -33,7 +33,7 @@ from typing import IO, Any, Final
 import msgspec
 
 from agentops_otel._otlp_values import KeyValue, key_values_to_python
-from agentops_otel.read._errors import MalformedPayload, ReadError
+from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
 from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, LazyAttributes
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import SPAN_SESSION
@@ -152,8 +152,8 @@ def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
         return ()
     try:
         events = _EVENTS_DECODER.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise MalformedPayload(f"malformed span events: {exc}") from None
+    except DECODE_ERRORS as exc:
+        raise MalformedPayload(f"malformed span events: {why_undecodable(exc)}") from None
     return tuple(
         SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes))) for e in events
     )
@@ -287,8 +287,8 @@ def gc_paused() -> Iterator[None]:
 def _decode_document(data: Any, where: str) -> _Document:
     try:
         return _DOC_DECODER.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise MalformedPayload(f"{where}: not OTLP JSON ({exc})") from None
+    except DECODE_ERRORS as exc:
+        raise MalformedPayload(f"{where}: not OTLP JSON ({why_undecodable(exc)})") from None
 
 
 def decode_otlp_json(obj_or_bytes: bytes | bytearray | memoryview | str | dict[str, Any]) -> Iterator[SpanRecord]:
@@ -404,7 +404,7 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
         with gc_paused():
             try:
                 doc = _DOC_DECODER.decode(chunk)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            except DECODE_ERRORS as exc:
                 doc = None
                 error = exc
             if doc is None:
@@ -413,9 +413,9 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
                     yield from _whole_file(p, conv, lineno, error)
                     return
                 if next(lines, None) is None:
-                    _log.warning("%s: skipping truncated last line %d (%s)", p, lineno, error)
+                    _log.warning("%s: skipping truncated last line %d (%s)", p, lineno, why_undecodable(error))
                     return
-                raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({error})")
+                raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
             records = conv.records(doc)
         first = False
         yield from records
@@ -426,8 +426,8 @@ def _whole_file(path: str, conv: _Converter, lineno: int, error: Exception) -> I
     with gc_paused():
         try:
             doc = _DOC_DECODER.decode(memoryview(data))
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({error})") from None
+        except DECODE_ERRORS:
+            raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({why_undecodable(error)})") from None
         records = conv.records(doc)
     yield from records
 

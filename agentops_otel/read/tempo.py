@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from agentops_otel import semconv as sc
-from agentops_otel.read._errors import MalformedPayload, TraceNotFound
+from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, TraceNotFound
 from agentops_otel.read._http import HttpReader, norm_trace_id
 from agentops_otel.read._paging import Coverage, Load, page_window
 from agentops_otel.read._record import SpanRecord
@@ -79,7 +79,7 @@ class TempoReader(HttpReader):
             raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
         try:
             head = _STATUS.decode(content)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except DECODE_ERRORS:
             return records  # a v1 answer, or one without a status: complete
         if head.status in _PARTIAL:
             why = "Tempo returned part of the trace" + (f": {head.message}" if head.message else "")
