@@ -509,12 +509,7 @@ def start_call(tracer: trace.Tracer, name: str, attributes: dict[str, Any], requ
                provider: str, settings: config.CallSettings, content: Content | None,
                ctx: otel_context.Context | None = None) -> LLMCall:
     """Open the CLIENT span with every request attribute known up front (samplers and processors see them)."""
-    if content is not None and settings.on_span:  # content_attributes, written out (a frame per call)
-        if content.input_messages is not None:
-            attributes[semconv.GEN_AI_INPUT_MESSAGES] = content.input_messages
-        if content.system_instructions is not None:
-            attributes[semconv.GEN_AI_SYSTEM_INSTRUCTIONS] = content.system_instructions
-        if content.tool_definitions is not None:
-            attributes[semconv.GEN_AI_TOOL_DEFINITIONS] = content.tool_definitions
+    if content is not None and settings.on_span:
+        content_attributes(content, attributes)
     span = tracer.start_span(name, ctx, SpanKind.CLIENT, attributes)
     return LLMCall(span, request_model, provider, settings, content)
