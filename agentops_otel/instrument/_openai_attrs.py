@@ -11,6 +11,7 @@ generator would be consumed before the SDK could send it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -164,14 +165,16 @@ _sdk_url_properties: tuple[Any, ...] | None = None
 
 
 def _sdk_properties() -> tuple[Any, ...]:
-    """The ``base_url`` properties the openai SDK's own client classes define."""
+    """The ``base_url`` properties the openai SDK's own client classes define (none while openai is not
+    imported: an anthropic-only program has no openai client, and openai is an optional dependency)."""
     global _sdk_url_properties
     if _sdk_url_properties is None:
-        import openai
-
+        openai = sys.modules.get("openai")
+        if openai is None:
+            return ()
         found: list[Any] = []
-        for cls in (openai.OpenAI, openai.AsyncOpenAI, openai.AzureOpenAI, openai.AsyncAzureOpenAI):
-            for klass in cls.__mro__:
+        for name in ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI"):
+            for klass in getattr(getattr(openai, name, None), "__mro__", ()):
                 prop = vars(klass).get("base_url")
                 if isinstance(prop, property) and all(prop is not seen for seen in found):
                     found.append(prop)
@@ -198,7 +201,11 @@ def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
     the client is not one that can say (an odd stand-in), rather than no span at all."""
     client = resource._client
     try:
-        prop = getattr(type(client), "base_url", None)
+        prop = None
+        for klass in type(client).__mro__:  # the class attribute as it is: a getattr would call a mock's __get__
+            prop = klass.__dict__.get("base_url")
+            if prop is not None:
+                break
         field = _url_fields.get(id(prop), "")
         if field == "":  # not the SDK's own property, or not seen yet
             field = _url_field(prop, client)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import sys
 from importlib.metadata import entry_points
 
 import anthropic
@@ -17,6 +19,7 @@ from pydantic import BaseModel
 
 import agentops_otel as agentops
 from agentops_otel import semconv
+from agentops_otel.instrument import _openai_attrs
 from agentops_otel.instrument.anthropic import (
     AnthropicInstrumentor,
     instrument_anthropic,
@@ -339,3 +342,19 @@ def test_server_attributes_name_the_url_the_sdk_sends_to_not_the_one_it_stored(
         routed.routed_port = server.port
         routed.messages.create(model=MODEL, max_tokens=16, messages=USER)
     assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
+
+
+def test_server_attributes_without_openai_installed(client: Anthropic, server: AnthropicServer,
+                                                    span_exporter: InMemorySpanExporter,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """openai is an optional dependency: an anthropic-only program still gets server.* and no internal error."""
+    monkeypatch.setitem(sys.modules, "openai", None)  # what `import openai` sees when it is not installed
+    monkeypatch.setattr(_openai_attrs, "_sdk_url_properties", None)
+    monkeypatch.setattr(_openai_attrs, "_url_fields", {})
+    server.queue(Reply.text("hi"))
+    with caplog.at_level(logging.WARNING, logger="agentops_otel"):
+        client.messages.create(model=MODEL, max_tokens=16, messages=USER)
+    assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
+    assert not [r for r in caplog.records if r.name == "agentops_otel"]
+
