@@ -19,8 +19,9 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ._guard import report
 from ._otlp_values import attributes_to_key_values
+from ._serialize import str_subclass_as_str
 
-_encoder = msgspec.json.Encoder()
+_encoder = msgspec.json.Encoder(enc_hook=str_subclass_as_str)
 
 
 def span_to_json(span: ReadableSpan) -> dict[str, Any]:

@@ -42,7 +42,18 @@ _MAX_DEPTH: Final = 32
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
 _BIG_INT: Final = 1 << 63
-_ENCODER: Final = msgspec.json.Encoder()
+
+
+def str_subclass_as_str(obj: Any) -> str:
+    """``enc_hook`` of every JSON encoder here: msgspec encodes exact ``str`` only, and an agent
+    framework's own string type (a subclass) is the text it holds (read with ``str.__str__``, which runs
+    none of the subclass's code). Anything else msgspec can't encode stays a ``TypeError``."""
+    if isinstance(obj, str):
+        return str.__str__(obj)
+    raise TypeError(f"can't encode {type(obj).__qualname__} as JSON")
+
+
+_ENCODER: Final = msgspec.json.Encoder(enc_hook=str_subclass_as_str)
 
 
 class _Budget:

@@ -83,7 +83,7 @@ class Content:
     tool_definitions: str | None = None
 
 
-_ENCODER = msgspec.json.Encoder()
+_ENCODER = msgspec.json.Encoder(enc_hook=_serialize.str_subclass_as_str)
 _DECODER = msgspec.json.Decoder()
 
 

@@ -77,6 +77,23 @@ def test_default_sink_writes_collector_format_lines(tmp_path: Path) -> None:
     assert tags["value"] == {"arrayValue": {"values": [{"stringValue": "a"}]}}
 
 
+def test_default_sink_writes_tags_of_a_str_subclass(tmp_path: Path) -> None:
+    """A tag given as a str subclass reaches the file as its text (the line is not lost)."""
+    _run("""
+        import agentops_otel as agentops
+        class Tag(str): pass
+        agentops.init(service_name="demo")
+        with agentops.session("s", tags=[Tag("nightly")]):
+            pass
+    """, {}, tmp_path)
+    lines = (tmp_path / ".agentops-otel" / "traces.jsonl").read_text().splitlines()
+    spans = [sp for line in lines for rs in json.loads(line)["resourceSpans"]
+             for ss in rs["scopeSpans"] for sp in ss["spans"]]
+    root = next(s for s in spans if s["name"] == "invoke_agent s")
+    tags = next(a for a in root["attributes"] if a["key"] == semconv.TAGS)
+    assert tags["value"] == {"arrayValue": {"values": [{"stringValue": "nightly"}]}}
+
+
 @pytest.mark.parametrize(("env", "expected"), [
     ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, "OTLP HTTP"),
     ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTLP gRPC"),

@@ -180,3 +180,22 @@ def test_content_capture_off_records_no_arguments(span_exporter: InMemorySpanExp
     span = _only(span_exporter, "execute_tool secret")
     assert semconv.GEN_AI_TOOL_CALL_ARGUMENTS not in span.attributes
     assert "hunter2" not in str(dict(span.attributes))
+
+
+class _Text(str):
+    """An agent framework's own string type (a str subclass)."""
+
+
+def test_arguments_of_a_str_subclass_are_recorded_as_their_text(span_exporter: InMemorySpanExporter) -> None:
+    """A str subclass is the text it holds, in the arguments and in the result, not its repr."""
+
+    @agentops.tool
+    def search(query: str) -> str:
+        return _Text(f"found {query}")
+
+    with agentops.session("s"):
+        search(_Text("invoices"))
+    span = _only(span_exporter, "execute_tool search")
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"query": "invoices"}
+    assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_RESULT]) == "found invoices"
+

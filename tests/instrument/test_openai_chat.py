@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from agentops_otel import semconv
 from agentops_otel.cost import price_call, register_price
+from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
 from agentops_otel.testing import OpenAIServer, Reply, Usage
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Where is my invoice?"}]
@@ -317,6 +318,18 @@ def test_server_attributes_follow_a_base_url_a_test_patches_in_after_the_first_c
     assert [attrs(s)[semconv.SERVER_PORT] for s in llm_spans(span_exporter)] == [server.port, other_port]
 
 
+def test_a_patched_in_base_url_is_read_once_per_call_by_the_instrumentation(client: OpenAI) -> None:
+    """A test that counts reads of its PropertyMock sees the SDK's own reads and one of ours, no more."""
+    redirected = PropertyMock(return_value=client.base_url)
+    with mock.patch.object(OpenAI, "base_url", redirected):
+        uninstrument_openai()
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+        bare = redirected.call_count
+        instrument_openai()
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert redirected.call_count - bare == bare + 1
+
+
 class _UnreachableClient(OpenAI):
     """A client whose URL can't be read (a broken gateway shim)."""
 
@@ -353,6 +366,15 @@ def test_history_with_tool_call_arguments_of_a_str_subclass_is_recorded(
 
     recorded = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
     assert recorded[1]["parts"] == [{"type": "tool_call", "id": "c1", "name": "lookup", "arguments": {"q": "inv-7"}}]
+
+
+def test_message_text_of_a_str_subclass_is_recorded_as_its_text(client: OpenAI,
+                                                                 span_exporter: InMemorySpanExporter) -> None:
+    """A prompt held in a str subclass is recorded as the text the SDK sent."""
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": _Arguments("Hi there")}])
+
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
+    assert recorded == [{"role": "user", "parts": [{"type": "text", "content": "Hi there"}]}]
 
 
 def test_api_key_and_headers_never_reach_the_span(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
