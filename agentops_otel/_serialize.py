@@ -307,5 +307,5 @@ def from_json(raw: Any) -> Any:
         return raw
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: the text, as for any non-JSON
         return raw

@@ -40,6 +40,7 @@ from agentops_otel._cli_reader import Reader, _color, _source_uri, _url_template
 from agentops_otel.diff import diff_timelines, render_diff
 from agentops_otel.gate import never_ended, top_level
 from agentops_otel.read import ReadError
+from agentops_otel.read._errors import why_undecodable
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import render_html
 from agentops_otel.render.json import render_json, summary_to_dict
@@ -243,8 +244,8 @@ def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: 
 
     try:
         call_args = None if args.args is None else json.loads(args.args)
-    except ValueError as exc:
-        raise CliError(f"--args is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise CliError(f"--args is not JSON: {why_undecodable(exc)}") from None
     if call_args is not None and not isinstance(call_args, list):
         raise CliError("--args must be a JSON list, e.g. '[\"I was charged twice\"]'")
     try:

@@ -225,6 +225,43 @@ def test_a_file_nested_deeper_than_the_reader_goes_is_one_line(tmp_path: Path) -
     assert "deep.jsonl" in err and "nested" in err
 
 
+def _with_deep_tool_payloads(n: int) -> dict[str, Any]:
+    """A session whose tool arguments and result are JSON text nested deeper than Python's parser goes."""
+    line = session_line(n, fail=False)
+    deep = "[" * 3000 + "]" * 3000
+    tool = line["resourceSpans"][0]["scopeSpans"][0]["spans"][2]
+    for attr in tool["attributes"]:
+        if attr["key"] in ("gen_ai.tool.call.arguments", "gen_ai.tool.call.result"):
+            attr["value"] = {"stringValue": deep}
+    return line
+
+
+@pytest.mark.parametrize("view", [(), ("--json",), ("--html", "{tmp}/out.html")])
+def test_recorded_text_nested_deeper_than_the_parser_goes_is_shown_as_text(tmp_path: Path,
+                                                                           view: tuple[str, ...]) -> None:
+    """Recorded payloads are shown parsed when they parse; text the parser can't take is shown as text."""
+    traces = write_file(tmp_path / "deep.jsonl", [_with_deep_tool_payloads(1)])
+    code, out, err = run("replay", "s_0001", "--source", str(traces),
+                         *(v.format(tmp=tmp_path) for v in view))
+    assert code == 0 and "Traceback" not in err
+    shown = (tmp_path / "out.html").read_text(encoding="utf-8") if "--html" in view else out
+    assert "[[[[[[[[" in shown
+
+
+def test_diff_of_sessions_with_deeply_nested_payloads_runs(tmp_path: Path) -> None:
+    """`diff` compares such payloads as text rather than failing."""
+    traces = write_file(tmp_path / "deep.jsonl", [_with_deep_tool_payloads(1), session_line(2, fail=False)])
+    code, _out, err = run("diff", "s_0001", "s_0002", "--source", str(traces))
+    assert code == 1 and "Traceback" not in err
+
+
+def test_export_test_args_nested_too_deeply_is_one_line(traces: Path) -> None:
+    """A hand-typed --args that is nested past the parser's depth is a usage error, not a traceback."""
+    err = _one_line_error(*run("export-test", "s_0001", "--source", str(traces), "--call", "m:f",
+                               "--args", "[" * 100_000))
+    assert "--args" in err
+
+
 def test_unreachable_backend_is_one_line() -> None:
     """A Jaeger that does not answer exits 2 with one line."""
     _one_line_error(*run("replay", "s_0001", "--source", "jaeger://127.0.0.1:9", "--timeout", "2"))

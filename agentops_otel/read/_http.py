@@ -98,7 +98,7 @@ class HttpReader:
     def _json(self, resp: httpx.Response, what: str) -> Any:
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise MalformedPayload(f"{self.KIND} at {self.base_url}: {what} is not JSON") from None
 
     def close(self) -> None:

@@ -132,7 +132,7 @@ class PrometheusReader:
             raise ReadError(f"{self.KIND} at {self.base_url} has no /api/v1/query: is it Prometheus?")
         try:
             doc = resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise MalformedPayload(f"{self.KIND} at {self.base_url}: the query answer is not JSON") from None
         return _vector(doc, self.base_url)
 

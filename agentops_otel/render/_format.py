@@ -117,7 +117,7 @@ def _loads(raw: str) -> tuple[bool, Any]:
         return False, None
     try:
         return True, json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: shown as text
         return False, None
 
 

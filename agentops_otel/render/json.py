@@ -117,7 +117,7 @@ def _attributes(step: Step) -> dict[str, Any]:
 def _dumps(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
 
 

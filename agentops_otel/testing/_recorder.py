@@ -346,7 +346,7 @@ def _body(raw: bytes) -> Any:
     """The answer as the cassette keeps it: credential-shaped text masked, as in streamed events."""
     try:
         return mask(json.loads(raw), keys=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return mask_text(raw.decode("utf-8", errors="replace"))
 
 

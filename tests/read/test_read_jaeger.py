@@ -119,6 +119,13 @@ def test_malformed_answer(backend: FakeBackend) -> None:
         JaegerReader(backend.url).trace("ab")
 
 
+def test_an_answer_nested_deeper_than_the_parser_goes_is_malformed(backend: FakeBackend) -> None:
+    """A broken or hostile proxy's answer is a MalformedPayload naming the backend, not a RecursionError."""
+    backend.route("/api/v3/services", (200, '{"services":' + "[" * 100_000 + "]" * 100_000 + "}"))
+    with pytest.raises(MalformedPayload, match=r"Jaeger at http://127\.0\.0\.1:\d+"):
+        JaegerReader(backend.url).services()
+
+
 def test_bad_trace_id_and_empty_range() -> None:
     """Inputs that cannot be sent are ReadErrors before any request."""
     with pytest.raises(ReadError, match="not a hex trace id"):

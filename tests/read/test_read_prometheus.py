@@ -131,6 +131,13 @@ def test_an_unreachable_prometheus_exits_2(closed_port: int) -> None:
     assert f"127.0.0.1:{closed_port}" in err.getvalue()
 
 
+def test_an_answer_nested_deeper_than_the_parser_goes_exits_2(backend: FakeBackend) -> None:
+    """The gate can't read the answer: exit 2 with one line, never a pass and never a traceback."""
+    backend.route("/api/v1/query", (200, '{"data":' + "[" * 100_000 + "]" * 100_000 + "}"))
+    code, out, err = _gate(backend, "--max-failure-rate", "0.05")
+    assert (code, out) == (2, "") and "Traceback" not in err and "not JSON" in err
+
+
 def test_reader_returns_labels_and_values(backend: FakeBackend) -> None:
     """query() hands back each series' labels and value."""
     backend.route("/api/v1/query", (200, _vector(({"job": "x"}, 4.0))))
