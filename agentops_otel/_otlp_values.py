@@ -22,6 +22,7 @@ __all__ = [
     "KvList",
     "any_value_to_python",
     "attributes_to_key_values",
+    "key_values_json_leniently",
     "key_values_json_to_python",
     "key_values_to_python",
     "python_to_any_value",
@@ -121,3 +122,26 @@ def key_values_to_python(kvs: list[KeyValue]) -> dict[str, Any]:
 def key_values_json_to_python(raw: Any) -> dict[str, Any]:
     """An OTLP JSON attribute list (bytes-like, undecoded) as a dict; ``msgspec`` errors propagate."""
     return key_values_to_python(_KV_LIST_DECODER.decode(raw))
+
+
+_ANY_LIST_DECODER: Final = msgspec.json.Decoder(list[Any])
+
+
+def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
+    """The attributes of a list :func:`key_values_json_to_python` refused, each read on its own: what
+    can be read, and the keys of those that can't (``"*"`` when the list itself can't be read). One bad
+    value costs only itself, and the caller can say which."""
+    try:
+        items = _ANY_LIST_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return {}, ["*"]
+    out: dict[str, Any] = {}
+    lost: list[str] = []
+    for item in items:
+        try:
+            kv = msgspec.convert(item, KeyValue, strict=False)
+            out[kv.key] = any_value_to_python(kv.value)
+        except (msgspec.ValidationError, ValueError, KeyError, TypeError, RecursionError):
+            key = item.get("key") if isinstance(item, dict) else None
+            lost.append(key if isinstance(key, str) else "?")
+    return out, lost

@@ -197,6 +197,11 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
                                              confidence=confidence, min_sessions=min_sessions)
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--require-complete)")
+    unreadable = [t.summary.session_id for t in runs if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds]
+    if unreadable:
+        undecided.append(f"{_plural(len(unreadable), 'session')} with attributes that could not be read "
+                         f"({', '.join(str(sid) for sid in unreadable[:5])}{', …' if len(unreadable) > 5 else ''}): "
+                         "see `agentops-otel replay` for which")
     # Variation runs nested in a test's own session (agentops_session_per_test) count as runs here too.
     flaky, failing = variant_outcomes(timelines, variants or {})
     over: list[str] = []

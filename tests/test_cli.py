@@ -342,6 +342,30 @@ def test_gate_cost_bound(traces: Path) -> None:
     assert out.splitlines()[-1] == "FAIL: 1 session cost more than $0.01"
 
 
+def _with_unreadable_root_attribute(line: dict[str, Any]) -> dict[str, Any]:
+    """One attribute on the session's root whose value can't be read (an int64 that is not a number)."""
+    root = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    root["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+    return line
+
+
+def test_one_unreadable_attribute_loses_only_itself(tmp_path: Path) -> None:
+    """The rest of the span is read (the session still shows Fail) and the replay says what was lost."""
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_root_attribute(session_line(1, fail=True))])
+    code, out, err = run("replay", "s_0001", "--source", str(traces))
+    assert code == 0 and "Traceback" not in err
+    assert "Fail" in out and "Indeterminate" not in out
+    assert "vendor.retries" in out
+
+
+def test_the_gate_does_not_pass_sessions_with_unreadable_attributes(tmp_path: Path) -> None:
+    """Data that could not be read is not judged as if it were fine: INSUFFICIENT DATA (exit 3)."""
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_root_attribute(session_line(1, fail=False))])
+    code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
+    assert code == 3
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "could not be read" in out
+
+
 def test_gate_min_sessions_and_window(traces: Path) -> None:
     """Sessions outside --since/--until don't count, and too few sessions are INSUFFICIENT DATA (exit 3)."""
     window = ("--since", "3h", "--until", "2h")

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import msgspec
 
-from agentops_otel._otlp_values import key_values_json_to_python
+from agentops_otel._otlp_values import key_values_json_leniently, key_values_json_to_python
 from agentops_otel.read._errors import DECODE_ERRORS, why_undecodable
 from agentops_otel.semconv import SESSION_ID
 
@@ -34,8 +34,9 @@ class LazyAttributes(msgspec.Struct, gc=False):
     """Read-only mapping over an undecoded OTLP attribute list.
 
     Not GC-tracked and without a ``__dict__`` so a million of them stay cheap; the decoded dict is
-    cached on first full access. Invalid JSON surfaces as an empty mapping plus
-    ``decode_error``, never as an exception in a renderer.
+    cached on first full access. A value that can't be read is left out and named in ``decode_error``
+    (invalid JSON: an empty mapping), never an exception in a renderer; the session that holds the span
+    reports it as an issue, and the gate does not judge it.
     """
 
     raw: Any
@@ -76,8 +77,9 @@ class LazyAttributes(msgspec.Struct, gc=False):
             try:
                 d = key_values_json_to_python(self.raw)
             except (*DECODE_ERRORS, ValueError, KeyError) as exc:
-                d = {}
-                self.decode_error = why_undecodable(exc)
+                d, lost = key_values_json_leniently(self.raw)
+                what = "the attribute list" if lost == ["*"] else ", ".join(lost)
+                self.decode_error = f"could not read {what} ({why_undecodable(exc)})"
             self._decoded = d
         return d
 

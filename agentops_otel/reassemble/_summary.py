@@ -42,6 +42,9 @@ class Issue(StrEnum):
     DUPLICATES = "duplicates"
     ADOPTED = "adopted"
     """Spans without session.id attached to the session by ancestry."""
+    UNREADABLE_ATTRIBUTES = "unreadable_attributes"
+    """Attribute values in the source that could not be read: the session is shown without them, and
+    the gate does not judge it."""
 
 
 PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
@@ -171,6 +174,11 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if sess.no_session:
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
+    unreadable = [(r.name, err) for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
+    if unreadable:
+        shown = "; ".join(f"{name}: {err}" for name, err in unreadable[:3])
+        more = f" (and {len(unreadable) - 3} more)" if len(unreadable) > 3 else ""
+        add(Issue.UNREADABLE_ATTRIBUTES, f"attributes that could not be read, left out: {shown}{more}")
     complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
                 and Issue.STEPS_MISSING not in kinds)
     own = len(sess.records) - sess.dups
