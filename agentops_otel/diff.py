@@ -31,6 +31,8 @@ A_ENDED = "a ended here"
 _PREFIX_SHOWN = 5
 """How many of the shared steps before the split are listed: the ones that lead up to it."""
 B_ENDED = "b ended here"
+UNREADABLE = "no divergence in what could be read, but some attributes could not be read"
+"""Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
         return SessionDiff(a, b, None, None, None, "same steps, different end state", ends, hint)
+    lost = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
+    if lost:  # what could not be read can't be said to agree
+        return SessionDiff(a, b, None, None, None, UNREADABLE, tuple(lost), hint)
     return SessionDiff(a, b, None, None, None, "identical", (), hint)
 
 

@@ -197,7 +197,9 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
                                              confidence=confidence, min_sessions=min_sessions)
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--require-complete)")
-    unreadable = [t.summary.session_id for t in runs if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds]
+    # Any session, nested ones too: what a nested session lost is part of its run's verdict.
+    unreadable = [t.summary.session_id for t in timelines
+                  if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds or t.unreadable_attributes()]
     if unreadable:
         undecided.append(f"{_plural(len(unreadable), 'session')} with attributes that could not be read "
                          f"({', '.join(str(sid) for sid in unreadable[:5])}{', …' if len(unreadable) > 5 else ''}): "

@@ -357,6 +357,22 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
     def session_id(self) -> str:
         return self.summary.session_id
 
+    def unreadable_attributes(self) -> list[str]:
+        """``"span: what"`` for every step whose attribute values could not all be read, decoding each
+        step's attributes now: reassembly decodes them only where it needs them, so the issues it found
+        may not cover every span. Verdicts (the gate, ``diff``) and replays ask this before trusting a
+        session."""
+        found: list[str] = []
+        for step in self.steps:
+            attrs = step.attributes
+            decode = getattr(attrs, "decoded", None)
+            if decode is not None:
+                decode()
+                error = getattr(attrs, "decode_error", None)
+                if error:
+                    found.append(f"{step.span_name}: {error}")
+        return found
+
     def _of(self, kind: StepKind) -> list[Step]:
         return [s for s in self.steps if s.kind == kind]
 

@@ -366,6 +366,61 @@ def test_the_gate_does_not_pass_sessions_with_unreadable_attributes(tmp_path: Pa
     assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "could not be read" in out
 
 
+def _with_unreadable_tool_attribute(line: dict[str, Any]) -> dict[str, Any]:
+    """The same on the tool span, whose attributes nothing else needs to read (it is named by convention)."""
+    tool = line["resourceSpans"][0]["scopeSpans"][0]["spans"][2]
+    tool["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+    return line
+
+
+def test_an_unreadable_attribute_on_a_span_nothing_reads_still_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """Whether a span's attributes happened to be decoded does not decide whether the loss is seen."""
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_tool_attribute(session_line(1, fail=False))])
+    code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
+    assert code == 3 and "could not be read" in out
+    _, shown, _ = run("replay", "s_0001", "--source", str(traces))
+    assert "vendor.retries" in shown
+
+
+def test_an_unreadable_attribute_in_a_nested_session_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """The gate judges top-level runs; a nested session's unreadable data is part of its run."""
+    outer, inner = session_line(1, fail=False), _with_unreadable_root_attribute(session_line(2, fail=False))
+    inner_spans = inner["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    outer_root = outer["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    for span in inner_spans:
+        span["traceId"] = outer_root["traceId"]
+    inner_spans[0]["parentSpanId"] = outer_root["spanId"]
+    inner_spans[0]["attributes"].append({"key": "agentops.session.parent_id", "value": {"stringValue": "s_0001"}})
+    traces = write_file(tmp_path / "t.jsonl", [outer, inner])
+    code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
+    assert code == 3 and "could not be read" in out
+
+
+def test_a_span_event_with_an_unreadable_attribute_is_one_line(tmp_path: Path) -> None:
+    """A bad value inside an event (an exception's attributes) is a clear error, not a traceback."""
+    line = session_line(1, fail=True)
+    event = line["resourceSpans"][0]["scopeSpans"][0]["spans"][2]["events"][0]
+    event["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+    traces = write_file(tmp_path / "t.jsonl", [line])
+    err = _one_line_error(*run("replay", "s_0001", "--source", str(traces)))
+    assert "event" in err
+
+
+def test_diff_does_not_call_sessions_identical_when_values_could_not_be_read(tmp_path: Path) -> None:
+    """Two sessions whose tool arguments can't be read (a string written as a number) are not 'identical'."""
+    lines = []
+    for n, bad in ((1, 111), (2, 222)):
+        line = session_line(n, fail=False)
+        tool = line["resourceSpans"][0]["scopeSpans"][0]["spans"][2]
+        for attr in tool["attributes"]:
+            if attr["key"] == "gen_ai.tool.call.arguments":
+                attr["value"] = {"stringValue": bad}
+        lines.append(line)
+    traces = write_file(tmp_path / "t.jsonl", lines)
+    code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
+    assert code == 1 and "identical" not in out and "could not be read" in out
+
+
 def test_gate_min_sessions_and_window(traces: Path) -> None:
     """Sessions outside --since/--until don't count, and too few sessions are INSUFFICIENT DATA (exit 3)."""
     window = ("--since", "3h", "--until", "2h")

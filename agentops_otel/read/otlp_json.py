@@ -154,9 +154,13 @@ def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
         events = _EVENTS_DECODER.decode(raw)
     except DECODE_ERRORS as exc:
         raise MalformedPayload(f"malformed span events: {why_undecodable(exc)}") from None
-    return tuple(
-        SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes))) for e in events
-    )
+    try:
+        return tuple(
+            SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes)))
+            for e in events
+        )
+    except (ValueError, KeyError, RecursionError) as exc:  # a value of the right shape that can't be read
+        raise MalformedPayload(f"malformed span event attributes: {why_undecodable(exc)}") from None
 
 
 class _Converter:

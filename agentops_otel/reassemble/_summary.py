@@ -174,11 +174,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if sess.no_session:
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
-    unreadable = [(r.name, err) for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
+    # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
+    unreadable = [f"{r.name}: {err}" for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
     if unreadable:
-        shown = "; ".join(f"{name}: {err}" for name, err in unreadable[:3])
-        more = f" (and {len(unreadable) - 3} more)" if len(unreadable) > 3 else ""
-        add(Issue.UNREADABLE_ATTRIBUTES, f"attributes that could not be read, left out: {shown}{more}")
+        add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))
     complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
                 and Issue.STEPS_MISSING not in kinds)
     own = len(sess.records) - sess.dups
@@ -217,6 +216,23 @@ def _evaluations(session_id: str | None, root: SpanRecord | None, verdict_spans:
     if not found and not nested:
         return ()
     return tuple(sorted((*found, *nested), key=lambda e: e.time_ns))
+
+
+def all_issues(timeline: Timeline) -> list[str]:
+    """The session's issues, with attributes that could not be read on spans reassembly did not need to
+    read (see ``Timeline.unreadable_attributes``) added: what a replay shows under "Issues"."""
+    issues = list(timeline.summary.issues)
+    if Issue.UNREADABLE_ATTRIBUTES not in timeline.summary.issue_kinds:
+        found = timeline.unreadable_attributes()
+        if found:
+            issues.append(unreadable_issue(found))
+    return issues
+
+
+def unreadable_issue(found: list[str]) -> str:
+    """The issue line for ``"span: what"`` entries of attributes that could not be read."""
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    return f"attributes that could not be read, left out: {'; '.join(found[:3])}{more}"
 
 
 def _partial(records: list[SpanRecord]) -> str | None:

@@ -54,6 +54,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentops_otel import semconv as sc
+from agentops_otel.reassemble._summary import all_issues
 from agentops_otel.render._format import failed, propagated
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
 
@@ -203,9 +204,11 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
 def timeline_to_dict(timeline: Timeline) -> dict[str, Any]:
     """One session as a ``agentops-otel/timeline@1`` document (plain dicts, lists and scalars)."""
     through = propagated(timeline.steps)
+    summary = summary_to_dict(timeline.summary, _failed_index(timeline))
+    summary["issues"] = all_issues(timeline)
     return {
         "schema": SCHEMA,
-        "summary": summary_to_dict(timeline.summary, _failed_index(timeline)),
+        "summary": summary,
         "steps": [step_to_dict(s, i, passed_through=s.span_id in through) for i, s in enumerate(timeline.steps)],
     }
 

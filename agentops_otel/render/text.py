@@ -14,6 +14,7 @@ import io
 from rich.console import Console
 from rich.text import Text
 
+from agentops_otel.reassemble._summary import all_issues
 from agentops_otel.render import _format as fmt
 from agentops_otel.timeline import Evaluation, SessionSummary, Step, Timeline
 
@@ -195,7 +196,7 @@ def replay_lines(timeline: Timeline, *, max_field: int = 80) -> list[Text]:
         lines.append(Text())
         lines.append(Text("Verdicts:", "bold"))
         lines.extend(verdict_line(e, summary.session_id, max_field) for e in summary.evaluations)
-    issues = list(summary.issues)
+    issues = all_issues(timeline)
     if not summary.complete and not issues:
         issues.append("session incomplete")
     if issues:
