@@ -233,6 +233,21 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
     return out
 
 
+def mask_strings(value: Any, depth: int = 0) -> Any:
+    """A copy of plain JSON data (a tool's schema) with credential-shaped runs masked in every string,
+    keys included, and the structure kept. Unlike :func:`bounded`, no value is masked for its key's name:
+    a schema's ``token`` property describes an argument, it holds none."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if depth >= _MAX_DEPTH:
+        return DEPTH_MARKER
+    if isinstance(value, Mapping):
+        return {mask_text(k) if isinstance(k, str) else k: mask_strings(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_strings(v, depth + 1) for v in value]
+    return value
+
+
 def bounded(value: Any, limit: int) -> Any:
     """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
     kind = type(value)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import _guard, config, semconv
+from .. import _guard, _serialize, config, semconv
 from ..llm import (
     Content,
     JSONDict,
@@ -193,7 +193,7 @@ def _tool_definitions(tools: Any, limit: int) -> str | None:
         for key, name in (("name", "name"), ("description", "description"), ("input_schema", "parameters")):
             value = _get(tool, key)
             if value is not None:
-                entry[name] = bounded(value, limit) if isinstance(value, str) else value
+                entry[name] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
         out.append(entry)
     text = encode(out)
     if len(text) <= limit:

@@ -372,7 +372,7 @@ def _shape_tool_definitions(tools: list[Any] | tuple[Any, ...], limit: int) -> s
         for key in ("name", "description", "parameters"):
             value = _get(src, key)
             if value is not None:
-                entry[key] = bounded(value, limit) if isinstance(value, str) else value
+                entry[key] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
         out.append(entry)
     text = encode(out)
     if len(text) > limit:  # else no single schema can be over the limit either

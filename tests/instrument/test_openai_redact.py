@@ -40,6 +40,23 @@ def test_key_pasted_into_a_prompt_is_masked(client: OpenAI, span_exporter: InMem
     assert sent[0]["parts"][0]["content"] == "why is [REDACTED] rejected?"
 
 
+def test_key_inside_a_tool_schema_is_masked_and_the_schema_kept(client: OpenAI,
+                                                                span_exporter: InMemorySpanExporter) -> None:
+    """A key pasted into a tool's JSON schema (a default, an example) is masked; a property named
+    `token` is an argument's description, not a secret, and keeps its schema."""
+    schema = {"type": "object", "properties": {
+        "token": {"type": "string", "description": "pagination cursor"},
+        "key": {"type": "string", "default": LEAKED},
+    }}
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                   tools=[{"type": "function", "function": {"name": "page", "parameters": schema}}])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
+    properties = recorded[0]["parameters"]["properties"]
+    assert properties["key"]["default"] == "[REDACTED]"
+    assert properties["token"] == {"type": "string", "description": "pagination cursor"}
+    assert schema["properties"]["key"]["default"] == LEAKED  # the user's own schema is left alone
+
+
 def test_provider_error_echoing_the_key_is_masked_on_the_span(
         client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
     """A 401 whose message repeats the key: the span's event and status hide it, the SDK error keeps it."""

@@ -358,3 +358,15 @@ def test_server_attributes_without_openai_installed(client: Anthropic, server: A
     assert attrs(only_span(span_exporter))[semconv.SERVER_PORT] == server.port
     assert not [r for r in caplog.records if r.name == "agentops_otel"]
 
+
+def test_key_inside_a_tool_schema_is_masked(client: Anthropic, server: AnthropicServer,
+                                            span_exporter: InMemorySpanExporter) -> None:
+    """A key pasted into a tool's input schema is masked in the recorded definitions."""
+    leaked = "sk-ant-api03-Abcdefghijklmnop0123456789"
+    server.queue(Reply.text("ok"))
+    tool: ToolParam = {"name": "page", "input_schema": {
+        "type": "object", "properties": {"key": {"type": "string", "default": leaked}}}}
+    client.messages.create(model=MODEL, max_tokens=16, messages=USER, tools=[tool])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
+    assert recorded[0]["parameters"]["properties"]["key"]["default"] == "[REDACTED]"
+
