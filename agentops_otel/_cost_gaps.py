@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from . import semconv as sc
-from .timeline import Step, Timeline
+from .timeline import FLAG_FOREIGN, Step, Timeline
 
 __all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps", "usage_gaps"]
 
@@ -35,7 +35,12 @@ _CULPRIT_LOST = "the root reports unpriced calls that are not among the spans re
 
 def step_gap(step: Step) -> str | None:
     """Why this model call has no cost (a ``semconv.GAP_*`` value), or None when it has one."""
-    if step.kind != "llm" or step.cost_usd is not None:
+    if step.kind != "llm":
+        return None
+    has_number = getattr(step.attributes, "has_number", None)
+    if has_number is not None and FLAG_FOREIGN not in step.flags and has_number(sc.COST_USD):
+        return None  # our call, priced as recorded: known without decoding its attributes
+    if step.cost_usd is not None:
         return None
     reason = step.attributes.get(sc.COST_INCOMPLETE_REASON)
     if isinstance(reason, str) and reason:

@@ -26,6 +26,7 @@ _SID_SPACED_RE: Final = re.compile(
     rb'"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"'
 )
 _SID_PRESENT_RE: Final = re.compile(rb'"session\.id"')
+_number_patterns: dict[str, re.Pattern[bytes]] = {}
 UNKNOWN: Final[Any] = object()
 """Marker: the hot value has not been looked for yet."""
 
@@ -65,6 +66,22 @@ class LazyAttributes(msgspec.Struct, gc=False):
         if value is None or value == "":
             return None
         return value if isinstance(value, str) else str(value)
+
+    def has_number(self, key: str) -> bool:
+        """Whether ``key`` holds a number, answered from the raw bytes while nothing is decoded (the
+        compact form every known producer writes; any other spelling answers ``False``, and the caller
+        then reads the value the slow way). Reassembly asks this of every model call's cost, and
+        decoding a call's attributes means decoding its whole message history."""
+        d = self._decoded
+        if d is not None:
+            value = d.get(key)
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        pattern = _number_patterns.get(key)
+        if pattern is None:
+            pattern = re.compile(b'"' + re.escape(key.encode()) + rb'","value":\{"(?:doubleValue|intValue)":"?-?[0-9]')
+            if len(_number_patterns) < 64:
+                _number_patterns[key] = pattern
+        return pattern.search(self.raw) is not None
 
     # --- Mapping protocol ---------------------------------------------------------------------
     def decoded(self) -> dict[str, Any]:
