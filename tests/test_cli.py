@@ -342,16 +342,21 @@ def test_gate_cost_bound(traces: Path) -> None:
     assert out.splitlines()[-1] == "FAIL: 1 session cost more than $0.01"
 
 
-def _with_unreadable_root_attribute(line: dict[str, Any]) -> dict[str, Any]:
-    """One attribute on the session's root whose value can't be read (an int64 that is not a number)."""
-    root = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
-    root["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+_ROOT, _TOOL = 0, 2
+"""Span indexes in session_line: the root, and the tool span (named by convention: nothing reads its
+attributes while reassembling)."""
+
+
+def _with_unreadable_attribute(line: dict[str, Any], span: int = _ROOT) -> dict[str, Any]:
+    """One attribute on a span whose value can't be read (an int64 that is not a number)."""
+    target = line["resourceSpans"][0]["scopeSpans"][0]["spans"][span]
+    target["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
     return line
 
 
 def test_one_unreadable_attribute_loses_only_itself(tmp_path: Path) -> None:
     """The rest of the span is read (the session still shows Fail) and the replay says what was lost."""
-    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_root_attribute(session_line(1, fail=True))])
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_attribute(session_line(1, fail=True))])
     code, out, err = run("replay", "s_0001", "--source", str(traces))
     assert code == 0 and "Traceback" not in err
     assert "Fail" in out and "Indeterminate" not in out
@@ -360,22 +365,15 @@ def test_one_unreadable_attribute_loses_only_itself(tmp_path: Path) -> None:
 
 def test_the_gate_does_not_pass_sessions_with_unreadable_attributes(tmp_path: Path) -> None:
     """Data that could not be read is not judged as if it were fine: INSUFFICIENT DATA (exit 3)."""
-    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_root_attribute(session_line(1, fail=False))])
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_attribute(session_line(1, fail=False))])
     code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
     assert code == 3
     assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "could not be read" in out
 
 
-def _with_unreadable_tool_attribute(line: dict[str, Any]) -> dict[str, Any]:
-    """The same on the tool span, whose attributes nothing else needs to read (it is named by convention)."""
-    tool = line["resourceSpans"][0]["scopeSpans"][0]["spans"][2]
-    tool["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
-    return line
-
-
 def test_an_unreadable_attribute_on_a_span_nothing_reads_still_keeps_the_gate_from_passing(tmp_path: Path) -> None:
     """Whether a span's attributes happened to be decoded does not decide whether the loss is seen."""
-    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_tool_attribute(session_line(1, fail=False))])
+    traces = write_file(tmp_path / "t.jsonl", [_with_unreadable_attribute(session_line(1, fail=False), _TOOL)])
     code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
     assert code == 3 and "could not be read" in out
     _, shown, _ = run("replay", "s_0001", "--source", str(traces))
@@ -384,7 +382,7 @@ def test_an_unreadable_attribute_on_a_span_nothing_reads_still_keeps_the_gate_fr
 
 def test_an_unreadable_attribute_in_a_nested_session_keeps_the_gate_from_passing(tmp_path: Path) -> None:
     """The gate judges top-level runs; a nested session's unreadable data is part of its run."""
-    outer, inner = session_line(1, fail=False), _with_unreadable_root_attribute(session_line(2, fail=False))
+    outer, inner = session_line(1, fail=False), _with_unreadable_attribute(session_line(2, fail=False))
     inner_spans = inner["resourceSpans"][0]["scopeSpans"][0]["spans"]
     outer_root = outer["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
     for span in inner_spans:
