@@ -29,7 +29,6 @@ from ..llm import (
     encode,
     encode_content,
     history_content,
-    structured,
     text_part,
     token_attributes,
     tool_call_part,
@@ -326,7 +325,6 @@ def _chat_message(msg: Any, limit: int) -> JSONDict:
 
 
 _RAW_ENCODER: Final = msgspec.json.Encoder()
-_ARGUMENTS_DECODER: Final = msgspec.json.Decoder()
 _tool_texts: dict[tuple[bytes, int], str] = {}
 """Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit): an
 agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook."""
@@ -422,22 +420,7 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
             fn = call.get("function")
             if fn is not None:
                 fn_fields = fn if type(fn) is dict else getattr(fn, "__dict__", _NO_FIELDS)
-                arguments = fn_fields.get("arguments")
-                recorded: Any = None
-                if type(arguments) is str and arguments[:1] == "{" and len(arguments) <= limit:
-                    # tool_call_part of the usual arguments (a JSON object that fits), written out
-                    try:
-                        decoded = _ARGUMENTS_DECODER.decode(arguments)
-                    except (msgspec.MsgspecError, ValueError, RecursionError):
-                        decoded = None
-                    if type(decoded) is dict:
-                        recorded = _serialize.flat_mapping(decoded, limit)
-                        if recorded is None:
-                            recorded = _serialize.bounded(decoded, limit)
-                if recorded is None:
-                    recorded = structured(arguments, limit)
-                parts.append({"type": "tool_call", "id": call.get("id"), "name": fn_fields.get("name"),
-                              "arguments": recorded})
+                parts.append(tool_call_part(call.get("id"), fn_fields.get("name"), fn_fields.get("arguments"), limit))
             else:
                 parts.extend(_chat_tool_call_parts((tool_call,), limit))  # custom tools
     legacy = msg.get("function_call")
