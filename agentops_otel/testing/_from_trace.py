@@ -41,12 +41,21 @@ def _content(step: Step) -> dict[str, Any]:
     return attrs
 
 
-def _holes(label: str, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...]) -> list[str]:
+def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...]) -> list[str]:
+    """What keeps the step from being replayed; a value missing because the trace held it unreadable
+    is reported as that, not blamed on content capture."""
     problems: list[str] = []
+    decode = getattr(step.attributes, "decoded", None)
+    if decode is not None:
+        decode()  # (read lazily: the loss is known once decoded)
+    unreadable = getattr(step.attributes, "decode_error", None)
+    if unreadable:
+        problems.append(f"{label}: {unreadable}")
     for key, what in needed:
         value = attrs.get(key)
         if value is None:
-            problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
+            if not (unreadable and key in unreadable):
+                problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
         elif isinstance(value, str) and _CUT in value:
             problems.append(f"{label}: {what} was cut at the size bound ({key})")
         elif isinstance(value, str) and _OMITTED in value:
@@ -70,7 +79,7 @@ def _tool_step(step: Step, index: int, parent: int | None, problems: list[str]) 
     label = f"step {index} ({step.kind} {step.name})"
     error = _tool_error(step)
     needed = ((args_key, "arguments"),) if error is not None else ((args_key, "arguments"), (result_key, "result"))
-    problems.extend(_holes(label, attrs, needed))
+    problems.extend(_holes(label, step, attrs, needed))
     arguments = from_json(attrs.get(args_key))
     return ToolStep(index, step.name, mask(arguments if isinstance(arguments, dict) else {"*args": arguments}),
                     "tool" if is_tool else "action", mask(from_json(attrs.get(result_key))), True, error, parent)
@@ -82,7 +91,7 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     operation = attrs.get(semconv.GEN_AI_OPERATION_NAME)
     if operation not in (semconv.OP_CHAT, None):
         problems.append(f"{label}: a {operation} call's answer is not in the trace (only chat calls are)")
-    problems.extend(_holes(label, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
+    problems.extend(_holes(label, step, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
                                           (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"))))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
     if provider != semconv.PROVIDER_OPENAI:

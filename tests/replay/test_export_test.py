@@ -102,3 +102,27 @@ def test_export_of_a_session_without_content_says_what_is_missing(tmp_path: Path
     assert "cannot be replayed from its trace" in err.getvalue()
     assert "step 1 (llm gpt-4o-mini): no input messages" in err.getvalue()
     assert not test.exists()
+
+
+def test_export_of_a_session_with_unreadable_arguments_says_they_could_not_be_read(
+        tmp_path: Path, span_exporter: InMemorySpanExporter, support_llm: OpenAIServer) -> None:
+    """A corrupt value is not blamed on content capture: the message names the real reason."""
+    import json
+
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    batch = json.loads(traces.read_text())
+    for resource in batch["resourceSpans"]:
+        for scope in resource["scopeSpans"]:
+            for span in scope["spans"]:
+                for kv in span["attributes"]:
+                    if kv["key"] == "gen_ai.tool.call.arguments":
+                        kv["value"] = {"intValue": "abc"}
+    traces.write_text(json.dumps(batch) + "\n")
+    err = io.StringIO()
+    test = tmp_path / "suite" / "test_x.py"
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert "could not read gen_ai.tool.call.arguments" in err.getvalue()
+    assert "content capture was off" not in err.getvalue()
+    assert not test.exists()
