@@ -269,6 +269,9 @@ ENV_CI_RUN_VARIABLES: Final = (
 READ_PARTIAL: Final = "agentops.read.partial"
 """On the resource of spans from a trace the backend returned only in part (Tempo's
 ``"status": "PARTIAL"``): why, in the backend's words."""
+READ_UNREADABLE: Final = "agentops.read.unreadable"
+"""On a resource some of whose attribute values could not be read: which, and why (the values are
+left out; the sessions on it get the ``unreadable_attributes`` issue)."""
 
 INSTRUMENTATION_SCOPE: Final = "agentops_otel"
 

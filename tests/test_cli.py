@@ -394,6 +394,18 @@ def test_an_unreadable_attribute_in_a_nested_session_keeps_the_gate_from_passing
     assert code == 3 and "could not be read" in out
 
 
+def test_an_unreadable_resource_attribute_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """A bad value on the resource (the service's own attributes) is a loss like any other, not silence."""
+    line = session_line(1, fail=False)
+    line["resourceSpans"][0]["resource"]["attributes"].append(
+        {"key": "service.instance.id", "value": {"intValue": "abc"}})
+    traces = write_file(tmp_path / "t.jsonl", [line])
+    code, out, _ = run("gate", "--source", str(traces), "--since", "1h", "--max-failure-rate", "0.5")
+    assert code == 3 and "could not be read" in out
+    _, shown, _ = run("replay", "s_0001", "--source", str(traces))
+    assert "service.instance.id" in shown
+
+
 def test_a_span_event_with_an_unreadable_attribute_is_one_line(tmp_path: Path) -> None:
     """A bad value inside an event (an exception's attributes) is a clear error, not a traceback."""
     line = session_line(1, fail=True)

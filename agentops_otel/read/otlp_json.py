@@ -36,7 +36,7 @@ from agentops_otel._otlp_values import KeyValue, key_values_to_python
 from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
 from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, LazyAttributes
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
-from agentops_otel.semconv import SPAN_SESSION
+from agentops_otel.semconv import READ_UNREADABLE, SPAN_SESSION
 
 _log = logging.getLogger(__name__)
 
@@ -186,7 +186,11 @@ class _Converter:
         found = self._resources.get(key)
         if found is None:
             try:
-                found = MappingProxyType(LazyAttributes(key).to_dict())
+                lazy = LazyAttributes(key)
+                values = lazy.to_dict()
+                if lazy.decode_error:
+                    values[READ_UNREADABLE] = lazy.decode_error
+                found = MappingProxyType(values)
             except ReadError:
                 found = _EMPTY
             if len(self._resources) > 1000:

@@ -176,6 +176,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                       "session.id attached by ancestry")
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
     unreadable = [f"{r.name}: {err}" for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
+    unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")
     if unreadable:
         add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))
     complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
@@ -233,6 +234,20 @@ def unreadable_issue(found: list[str]) -> str:
     """The issue line for ``"span: what"`` entries of attributes that could not be read."""
     more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
     return f"attributes that could not be read, left out: {'; '.join(found[:3])}{more}"
+
+
+def _resource_notes(records: list[SpanRecord], key: str, label: str) -> list[str]:
+    """A reader's note under ``key`` on the resources of these spans, once per distinct resource."""
+    notes: list[str] = []
+    prev: Any = None
+    for r in records:
+        res = r.resource
+        if res is not prev:
+            note = res.get(key)
+            if note is not None and f"{label}: {note}" not in notes:
+                notes.append(f"{label}: {note}")
+            prev = res
+    return notes
 
 
 def _partial(records: list[SpanRecord]) -> str | None:
