@@ -9,6 +9,7 @@ Function names say the direction: ``python_to_*`` encodes, ``*_to_python`` decod
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -125,6 +126,16 @@ def key_values_json_to_python(raw: Any) -> dict[str, Any]:
 
 
 _ANY_LIST_DECODER: Final = msgspec.json.Decoder(list[Any])
+_ENCODER: Final = msgspec.json.Encoder()
+
+
+class _OutOfRange:
+    """What a JSON number too large for a float reads as: no attribute type accepts it."""
+
+
+def _finite_float(text: str) -> float | _OutOfRange:
+    value = float(text)
+    return _OutOfRange() if math.isinf(value) else value
 
 
 def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
@@ -133,14 +144,26 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
     value costs only itself, and the caller can say which."""
     try:
         items = _ANY_LIST_DECODER.decode(raw)
+        checked = False
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return {}, ["*"]
+        # msgspec refuses the whole text for one number out of range or one lone surrogate; the stdlib
+        # reads both, so each can be lost on its own below (a number out of range comes back marked).
+        try:
+            items = json.loads(bytes(raw), parse_float=_finite_float)
+        except (ValueError, RecursionError):
+            return {}, ["*"]
+        if not isinstance(items, list):
+            return {}, ["*"]
+        checked = True
     out: dict[str, Any] = {}
     lost: list[str] = []
     for item in items:
         try:
             kv = msgspec.convert(item, KeyValue, strict=False)
-            out[kv.key] = any_value_to_python(kv.value)
+            value = any_value_to_python(kv.value)
+            if checked:
+                _ENCODER.encode(value)  # a lone surrogate can't be written out again: lost, not kept
+            out[kv.key] = value
         except (msgspec.ValidationError, ValueError, KeyError, TypeError, RecursionError):
             key = item.get("key") if isinstance(item, dict) else None
             lost.append(key if isinstance(key, str) else "?")

@@ -291,3 +291,14 @@ def test_has_number_answers_from_the_raw_bytes_only_what_decoding_would_confirm(
     if value in ({"doubleValue": 0.0021}, {"intValue": "3"}, {"intValue": 3}):
         assert fast  # the compact forms our exporter and the Collector write are answered without decoding
 
+
+
+@pytest.mark.parametrize("bad", ['{"doubleValue":1e400}', '{"stringValue":"\\ud800"}',
+                                 '{"arrayValue":{"values":[{"stringValue":"ok"},{"stringValue":"\\udfff"}]}}'])
+def test_a_value_the_decoder_refuses_loses_only_itself(bad: str) -> None:
+    """An out-of-range number or a lone surrogate is one lost value, named; its neighbours are read."""
+    raw = ('[{"key":"vendor.bad","value":' + bad + '},{"key":"gen_ai.request.model","value":'
+           '{"stringValue":"gpt-4o"}},{"key":"agentops.seq","value":{"intValue":"3"}}]').encode()
+    attrs = LazyAttributes(raw)
+    assert dict(attrs) == {"gen_ai.request.model": "gpt-4o", "agentops.seq": 3}
+    assert attrs.decode_error is not None and "vendor.bad" in attrs.decode_error
