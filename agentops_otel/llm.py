@@ -5,15 +5,14 @@ Wrappers (sync, async, streaming) all reduce a call to the same three moments: t
 failed (:meth:`LLMCall.fail`). Keeping the span bookkeeping here means the sync and async shells, and
 the stream proxies, cannot drift apart in what they record.
 
-Message content is shaped into the GenAI "parts" format (``{"role", "parts": [...]}``) with every
-string bounded by ``config.max_value_chars()`` *before* encoding, so the attribute stays valid JSON
-that readers can parse even when a prompt was cut.
+Message content arrives here already shaped into the GenAI "parts" format, bounded and encoded
+(:mod:`._parts`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,24 +21,19 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import _guard, _redact, _serialize, config, semconv
+from . import _guard, _redact, config, semconv
+from ._parts import ENCODER, JSONDict, encode, encode_content
 from .cost import price_tokens
 
 __all__ = [
+    "Content",
     "LLMCall",
     "Outcome",
     "TokenUsage",
+    "content_attributes",
     "error_type",
-    "history_content",
-    "plain_message",
     "start_call",
-    "structured",
-    "text_part",
-    "tool_call_part",
-    "tool_response_part",
 ]
-
-JSONDict = dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -81,191 +75,6 @@ class Content:
     input_messages: str | None = None
     system_instructions: str | None = None
     tool_definitions: str | None = None
-
-
-_ENCODER = msgspec.json.Encoder(enc_hook=_serialize.str_subclass_as_str)
-_DECODER = msgspec.json.Decoder()
-
-
-def encode(value: Any) -> str:
-    """JSON text for an already-bounded structure (strings inside were cut by :func:`bounded`).
-
-    msgspec rather than ``json``: this runs on every captured call, and it is ten times faster.
-    """
-    try:
-        return _ENCODER.encode(value).decode("utf-8")
-    except (TypeError, ValueError, msgspec.MsgspecError):
-        # Something in it is not plain JSON: walk it within the content budget (a limit of 0 would cut all).
-        return _serialize.bounded_json(value, config.max_content_chars())
-
-
-def encode_content(attribute: str, value: Any) -> str:
-    """JSON text of one content attribute, after the user's redaction hook (if any) has seen it."""
-    return encode(_redact.apply_hook(attribute, value))
-
-
-def bounded(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` (with a marker) and with credential-shaped runs masked."""
-    return _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))
-
-
-def text_part(text: str, limit: int) -> JSONDict:
-    # ``bounded`` inlined: this runs for every text part of every call.
-    return {"type": "text",
-            "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
-
-
-def structured(value: Any, limit: int) -> Any:
-    """Arguments / results as JSON values when they are JSON text that fits; else the (cut) string.
-
-    Either way masked like a tool's own arguments (secret-named keys, key-shaped strings).
-    """
-    if isinstance(value, str):
-        if type(value) is not str:
-            value = str.__str__(value)  # a subclass's text as a plain str (the decoder takes no other)
-        if len(value) <= limit and value[:1] in ("{", "["):
-            try:
-                decoded = _DECODER.decode(value)
-            except (msgspec.MsgspecError, ValueError, RecursionError):  # nested past the decoder's depth
-                return bounded(value, limit)
-            if type(decoded) is dict:  # the usual arguments: a small flat object (bounded's first step)
-                flat = _serialize.flat_mapping(decoded, limit)
-                if flat is not None:
-                    return flat
-            return _serialize.bounded(decoded, limit)
-        return bounded(value, limit)
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return _serialize.bounded(value, limit)
-
-
-def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit: int) -> JSONDict:
-    return {"type": "tool_call", "id": call_id, "name": name, "arguments": structured(arguments, limit)}
-
-
-def tool_response_part(call_id: str | None, response: Any, limit: int) -> JSONDict:
-    return {"type": "tool_call_response", "id": call_id, "response": structured(response, limit)}
-
-
-_LEADING_ROLES = ("system", "developer")
-
-
-def _omitted(count: int) -> JSONDict:
-    return {"role": "system", "parts": [{"type": "text", "omitted_messages": count,
-                                         "content": _serialize.OMITTED_MESSAGES_MARKER.format(n=count)}]}
-
-
-_PLAIN_ROLES = ("user", "system", "developer", "assistant")
-_plain_cache: dict[tuple[str, str, int], tuple[JSONDict, str]] = {}
-_PLAIN_CACHE_MAX = 1024
-_PLAIN_CACHE_TEXT_MAX = 32_768
-"""Longer texts are shaped afresh each time (the cache would keep them alive)."""
-
-
-def plain_message(msg: Any, limit: int) -> tuple[JSONDict, str] | None:
-    """A ``{"role": ..., "content": str}`` dict shaped into parts and encoded; ``None`` for any other shape.
-
-    The whole history is resent on every call of a conversation, so the same message is bounded,
-    masked and encoded again and again: the result depends only on (role, text, limit), and is kept.
-    The shaped dict is shared between calls, so it is only for callers that never hand it to the
-    user's redaction hook (:func:`history_content` uses it only when no hook is installed).
-    """
-    if type(msg) is not dict or len(msg) != 2:
-        return None
-    role = msg.get("role")
-    text = msg.get("content")
-    if type(text) is not str or type(role) is not str:
-        return None  # (two keys, both strings: exactly the plain shape)
-    key = (role, text, limit)
-    hit = _plain_cache.get(key)
-    if hit is None and role not in _PLAIN_ROLES:
-        return None
-    if hit is None:
-        shaped: JSONDict = {"role": role, "parts": [text_part(text, limit)]}
-        hit = (shaped, encode(shaped))
-        if len(text) <= _PLAIN_CACHE_TEXT_MAX:
-            if len(_plain_cache) >= _PLAIN_CACHE_MAX:
-                _plain_cache.clear()
-            _plain_cache[key] = hit
-    return hit
-
-
-def history_content(messages: Sequence[Any], shape: Callable[[Any, int], JSONDict | None], limit: int,
-                    budget: int, plain: bool = False) -> str:
-    """``gen_ai.input.messages`` of a conversation, kept within ``budget`` characters.
-
-    The whole history is resent on every call, so recording it whole makes the bytes grow with the
-    square of the conversation. Messages are shaped (``shape(message, limit)``, every string bounded
-    by ``limit``) from the newest backwards and shaping stops where the budget ends: the cost of a
-    call does not depend on how long the conversation is, and messages that will be dropped are never
-    read. One marker message counts the dropped ones. The newest message is always kept, and so is a
-    leading system/developer prompt, which explains the rest.
-
-    With ``plain`` (the provider's plain ``{"role", "content": str}`` messages are shaped as
-    :func:`plain_message` does) and no redaction hook installed, those messages come shaped *and
-    encoded* from its cache; ``shape`` does the others. ``shape`` takes the limit as an argument so
-    that no closure is made per call.
-    """
-    hooked = _redact.installed_hook is not None
-    fast = plain and not hooked
-    if fast:
-        # The usual conversation: plain messages that fit the budget whole, so all are kept, in order,
-        # and no marker is needed (the loop below would reach the same, newest first). Stops at the
-        # first other message or once over the budget, having read at most a budget's worth.
-        texts: list[str] = []
-        total = 0
-        for item in messages:
-            hit = None
-            if type(item) is dict and len(item) == 2:  # the cache probe of plain_message, written out
-                role = item.get("role")
-                text = item.get("content")
-                if type(role) is str and type(text) is str:
-                    hit = _plain_cache.get((role, text, limit))
-            if hit is None:
-                hit = plain_message(item, limit)
-                if hit is None:
-                    break
-            total += len(hit[1]) + 1
-            if total > budget:
-                break
-            texts.append(hit[1])
-        else:
-            return "[" + ",".join(texts) + "]"
-    head: list[JSONDict] = []
-    head_text: list[str] = []
-    start = 0
-    used = 0
-    if len(messages) > 1:
-        hit = plain_message(messages[0], limit) if fast else None
-        first, first_text = hit if hit is not None else (shape(messages[0], limit), None)
-        if first is not None and first.get("role") in _LEADING_ROLES:
-            head, start = [first], 1
-            head_text = [first_text if first_text is not None else encode(first)]
-            used = len(head_text[0])
-    kept: list[JSONDict] = []
-    pieces: list[str] = []
-    i = len(messages)
-    while i > start:
-        item = messages[i - 1]
-        hit = plain_message(item, limit) if fast else None
-        msg, text = hit if hit is not None else (shape(item, limit), None)
-        if msg is not None:
-            if text is None:
-                text = encode(msg)
-            if kept and used + len(text) + 1 > budget:
-                break
-            kept.append(msg)
-            pieces.append(text)
-            used += len(text) + 1
-        i -= 1
-    dropped = i - start
-    if hooked:
-        marker = [_omitted(dropped)] if dropped else []
-        return encode_content(semconv.GEN_AI_INPUT_MESSAGES, [*head, *marker, *reversed(kept)])
-    if dropped:
-        head_text.append(encode(_omitted(dropped)))
-    pieces.reverse()
-    return "[" + ",".join(head_text + pieces) + "]"
 
 
 def error_type(exc: BaseException) -> str:
@@ -388,7 +197,7 @@ class LLMCall:
         """End the span with the response's attributes already in ``attrs`` (no-op after the first end).
 
         :meth:`end` builds them from an :class:`Outcome`; the per-call path of non-streamed openai chat
-        writes them straight from the response (see ``instrument._openai_attrs.chat_end``).
+        writes them straight from the response (see ``instrument._openai_chat.chat_end``).
         """
         if self._done:
             return
@@ -412,7 +221,7 @@ class LLMCall:
                     output = encode_content(semconv.GEN_AI_OUTPUT_MESSAGES, output_messages)
                 else:
                     try:  # encode(), written out
-                        output = _ENCODER.encode(output_messages).decode("utf-8")
+                        output = ENCODER.encode(output_messages).decode("utf-8")
                     except (TypeError, ValueError, msgspec.MsgspecError):
                         output = encode(output_messages)
                 if self.on_span:

@@ -20,11 +20,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import _guard, _serialize, config, semconv
-from ..llm import (
-    Content,
+from .._parts import (
     JSONDict,
-    Outcome,
-    TokenUsage,
     bounded,
     encode,
     encode_content,
@@ -33,6 +30,7 @@ from ..llm import (
     tool_call_part,
     tool_response_part,
 )
+from ..llm import Content, Outcome, TokenUsage
 
 __all__ = [
     "MessageAccumulator",

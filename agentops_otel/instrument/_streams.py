@@ -22,8 +22,10 @@ from typing import Any
 import wrapt
 
 from .. import _deferred, _guard, semconv
-from ..llm import JSONDict, LLMCall, Outcome, text_part, tool_call_part
-from ._openai_attrs import chat_usage, response_attributes, responses_outcome
+from .._parts import JSONDict, text_part, tool_call_part
+from ..llm import LLMCall, Outcome
+from ._openai_chat import chat_usage, response_attributes
+from ._openai_responses import responses_outcome
 
 __all__ = ["AsyncStreamProxy", "ChatAccumulator", "ResponsesAccumulator", "StreamProxy", "wrap_stream"]
 

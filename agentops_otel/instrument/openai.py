@@ -24,6 +24,8 @@ from opentelemetry import trace
 from .. import config, semconv
 from ..llm import Content, LLMCall, Outcome, start_call
 from . import _openai_attrs as attrs
+from . import _openai_chat as chat
+from . import _openai_responses as responses
 from ._base import EntryPoint, Instrumentor, Target
 from ._streams import Accumulator, ChatAccumulator, ResponsesAccumulator, wrap_stream
 
@@ -61,11 +63,11 @@ _TARGETS: Final = (
 
 
 def _embeddings_end(call: LLMCall, resp: Any) -> None:
-    call.end(attrs.embeddings_outcome(resp))
+    call.end(responses.embeddings_outcome(resp))
 
 
 def _responses_end(call: LLMCall, resp: Any) -> None:
-    call.end(attrs.responses_outcome(resp, call.content is not None, call.limit))
+    call.end(responses.responses_outcome(resp, call.content is not None, call.limit))
 
 
 def _kinds() -> dict[str, _Kind]:
@@ -74,7 +76,7 @@ def _kinds() -> dict[str, _Kind]:
     from openai.types.chat import ChatCompletion
 
     kinds = {
-        "chat": _Kind(semconv.OP_CHAT, attrs.CHAT_PARAMS, attrs.chat_content, attrs.chat_end,
+        "chat": _Kind(semconv.OP_CHAT, attrs.CHAT_PARAMS, chat.chat_content, chat.chat_end,
                       ChatAccumulator, (ChatCompletion,), semconv.OPENAI_API_CHAT_COMPLETIONS),
         "embeddings": _Kind(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, None, _embeddings_end,
                             None, (CreateEmbeddingResponse,)),
@@ -83,7 +85,7 @@ def _kinds() -> dict[str, _Kind]:
         from openai.types.responses import Response
     except ImportError:
         return kinds
-    kinds["responses"] = _Kind(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, attrs.responses_content,
+    kinds["responses"] = _Kind(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, responses.responses_content,
                                _responses_end, ResponsesAccumulator, (Response,),
                                semconv.OPENAI_API_RESPONSES)
     return kinds

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import semconv
-from ..llm import content_attributes, history_content
+from .._parts import history_content
+from ..llm import content_attributes
 
 __all__ = ["PROVIDERS", "Provider", "request_view", "sse_bytes", "sse_events"]
 
@@ -57,16 +58,18 @@ class Provider:
 
 def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
     from ..instrument import _openai_attrs as attrs
+    from ..instrument import _openai_chat as chat
+    from ..instrument import _openai_responses as responses
 
     streaming = body.get("stream") is True
     if endpoint.endswith("/chat/completions"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.CHAT_PARAMS, body, streaming)
-        out.update(content_attributes(attrs.chat_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("messages"), attrs._chat_message)
+        out.update(content_attributes(chat.chat_content(body, _UNBOUNDED)))
+        _whole_history(out, body.get("messages"), chat.chat_message)
     elif endpoint.endswith("/responses"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, body, streaming)
-        out.update(content_attributes(attrs.responses_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("input"), attrs._responses_item)
+        out.update(content_attributes(responses.responses_content(body, _UNBOUNDED)))
+        _whole_history(out, body.get("input"), responses.responses_item)
     elif endpoint.endswith("/embeddings"):
         _, out = attrs.request_attributes(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, body, False)
         out["input"] = body.get("input")

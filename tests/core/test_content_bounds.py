@@ -102,7 +102,7 @@ def test_results_are_bounded_the_same_way(span_exporter: InMemorySpanExporter,
 
 def test_content_that_msgspec_cannot_encode_is_kept_not_cut_to_nothing() -> None:
     """Shaped content holding a non-JSON object still records its plain parts whole (the fallback walk)."""
-    from agentops_otel.llm import encode
+    from agentops_otel._parts import encode
 
     class Opaque:
         def __repr__(self) -> str:

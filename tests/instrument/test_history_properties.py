@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentops_otel.instrument._openai_attrs import _chat_message
-from agentops_otel.llm import history_content
+from agentops_otel._parts import history_content
+from agentops_otel.instrument._openai_chat import chat_message
 
 PLAIN = st.fixed_dictionaries({"role": st.sampled_from(["system", "developer", "user", "assistant"]),
                                "content": st.text(max_size=60)})
@@ -21,5 +21,5 @@ OTHER = st.fixed_dictionaries({"role": st.just("tool"), "tool_call_id": st.just(
        budget=st.integers(min_value=0, max_value=900), limit=st.integers(min_value=1, max_value=80))
 def test_cached_and_fresh_shaping_record_the_same_history(messages: list[dict[str, Any]], budget: int,
                                                           limit: int) -> None:
-    cached = history_content(messages, _chat_message, limit, budget, plain=True)
-    assert cached == history_content(messages, _chat_message, limit, budget)
+    cached = history_content(messages, chat_message, limit, budget, plain=True)
+    assert cached == history_content(messages, chat_message, limit, budget)

@@ -17,8 +17,9 @@ from opentelemetry.trace import StatusCode
 
 from agentops_otel import config, semconv
 from agentops_otel._guard import FaultInjector, reset_reports
-from agentops_otel.instrument._openai_attrs import chat_end
-from agentops_otel.llm import Content, Outcome, start_call, structured
+from agentops_otel._parts import structured
+from agentops_otel.instrument._openai_chat import chat_end
+from agentops_otel.llm import Content, Outcome, start_call
 
 
 def _answer(tool_calls: list[dict[str, Any]]) -> ChatCompletion:

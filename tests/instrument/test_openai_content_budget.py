@@ -11,7 +11,7 @@ from openai_helpers import content, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agentops_otel import semconv
-from agentops_otel.instrument._openai_attrs import chat_content
+from agentops_otel.instrument._openai_chat import chat_content
 
 
 def _history(n: int, size: int = 200) -> list[Any]:
