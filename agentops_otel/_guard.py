@@ -119,12 +119,25 @@ def describe(exc: BaseException) -> str:
     """
     from ._redact import mask_text  # _redact reports through this module
 
-    name = type(exc).__name__
+    name = type_name(exc, qualified=False)
     try:
         text = str(exc)
     except Exception:
         text = "<unprintable exception>"
     return mask_text(f"{name}: {text}" if text else name)
+
+
+def type_name(exc: BaseException, *, qualified: bool = True) -> str:
+    """The exception's class name (``__qualname__``, or ``__name__``); never raises.
+
+    A metaclass can make even the name user code, and the exception it belongs to is about to reach
+    the user: reading its name must not replace it.
+    """
+    try:
+        name = type(exc).__qualname__ if qualified else type(exc).__name__
+        return name if isinstance(name, str) else "<unnamed exception>"
+    except Exception:
+        return "<unnamed exception>"
 
 
 def record_exception(span: Any, exc: BaseException) -> None:

@@ -35,7 +35,7 @@ from typing import Any, Final
 from opentelemetry.trace import Span
 
 from . import semconv
-from ._guard import report
+from ._guard import report, type_name
 
 __all__ = [
     "REDACTED",
@@ -169,7 +169,7 @@ def _safe_str(exc: BaseException) -> str:
     try:
         return str(exc)
     except Exception:
-        return f"<unprintable {type(exc).__qualname__}>"
+        return f"<unprintable {type_name(exc)}>"
 
 
 def _stacktrace(exc: BaseException) -> str:
@@ -186,8 +186,11 @@ def _scrub(attribute: str, text: str) -> str:
 
 def record_exception(span: Span, exc: BaseException) -> None:
     """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
-    module = type(exc).__module__
-    qualname = type(exc).__qualname__
+    try:
+        module = type(exc).__module__
+    except Exception:
+        module = None
+    qualname = type_name(exc)
     span.add_event(semconv.EVENT_EXCEPTION, {
         semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
         semconv.EXCEPTION_MESSAGE: _scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),

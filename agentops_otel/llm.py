@@ -82,7 +82,7 @@ def error_type(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and not isinstance(status, bool):
         return str(status)
-    return type(exc).__qualname__
+    return _guard.type_name(exc)
 
 
 def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str | None,

@@ -19,7 +19,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _deferred, _replay_hook, config, export, semconv
-from ._guard import describe, fault_point, record_exception, report
+from ._guard import describe, fault_point, record_exception, report, type_name
 from ._serialize import content_json
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -97,7 +97,7 @@ class _Step:
         try:
             fault_point("tool.error")
             record_exception(span, exc)
-            span.set_attribute(semconv.ERROR_TYPE, type(exc).__qualname__)
+            span.set_attribute(semconv.ERROR_TYPE, type_name(exc))
             span.set_status(Status(StatusCode.ERROR, describe(exc)))
         except Exception as err:
             report("tool.error", err)

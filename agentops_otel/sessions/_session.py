@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 
 from .. import config, semconv
-from .._guard import describe, fault_point, guard, record_exception, report
+from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
@@ -208,7 +208,7 @@ class Session(Rollup):
             if self.failed_span_id:
                 attrs[semconv.SESSION_FAILED_SPAN_ID] = self.failed_span_id
                 attrs[semconv.SESSION_FAILED_SPAN_NAME] = cast(str, self.failed_span_name)
-            attrs[semconv.ERROR_TYPE] = (type(exception).__qualname__ if exception is not None
+            attrs[semconv.ERROR_TYPE] = (type_name(exception) if exception is not None
                                          else self.failing_error_type() or "_OTHER")
         if exception is not None:
             record_exception(span, exception)

@@ -193,7 +193,8 @@ class Recorder:
     def _failed(step: LLMStep | None, exc: BaseException) -> None:
         if step is not None:
             step.status = 0
-            step.body = {"error": {"type": type(exc).__name__, "message": _guard.describe(exc).partition(": ")[2]}}
+            step.body = {"error": {"type": _guard.type_name(exc, qualified=False),
+                                   "message": _guard.describe(exc).partition(": ")[2]}}
 
     # --- tools ----------------------------------------------------------------------------
     def _open_tool(self, kind: str, name: str, arguments: dict[str, Any]) -> ToolStep | None:
@@ -213,7 +214,8 @@ class Recorder:
             return
         with _guard.guard("replay.record_tool"):
             if exc is not None:
-                step.error = {"type": type(exc).__name__, "message": str(mask(str(exc)))}
+                step.error = {"type": _guard.type_name(exc, qualified=False),
+                              "message": _guard.describe(exc).partition(": ")[2]}
                 return
             plain = _plain(result)
             step.result_is_json = _is_json(result)

@@ -221,6 +221,45 @@ def test_unprintable_exception_escapes_a_tool_unchanged(span_exporter: InMemoryS
     assert tool.status.status_code.name == "ERROR"
 
 
+def _nameless_error() -> Exception:
+    """An exception whose class has no readable ``__name__`` (made per test: pytest's collection reads
+    the names of module-level classes)."""
+
+    class Meta(type):
+        @property
+        def __name__(cls) -> str:  # type: ignore[override]
+            raise RuntimeError("__name__ is broken")
+
+    class Nameless(Exception, metaclass=Meta):
+        pass
+
+    return Nameless("gone")
+
+
+def test_exception_of_a_nameless_class_escapes_a_session_unchanged(span_exporter: InMemorySpanExporter) -> None:
+    """Even the exception's class name is the user's code: failing to read it doesn't replace the exception."""
+    err = _nameless_error()
+    with pytest.raises(type(err)) as caught, agentops.session("x") as s:
+        raise err
+    assert caught.value is err
+    assert s.end_state == "Fail"
+
+
+def test_exception_of_a_nameless_class_escapes_a_tool_unchanged(span_exporter: InMemorySpanExporter) -> None:
+    """A tool raising an exception whose class name can't be read hands the caller that same exception."""
+    err = _nameless_error()
+
+    @agentops.tool
+    def broken() -> None:
+        raise err
+
+    with pytest.raises(type(err)) as caught, agentops.session("x"):
+        broken()
+    assert caught.value is err
+    tool = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "execute_tool broken")
+    assert tool.status.status_code.name == "ERROR"
+
+
 @pytest.mark.parametrize("tags", [123, b"abc", 4.5])
 def test_tags_that_are_not_strings_get_a_clear_error(tags: object) -> None:
     """start_session(tags=123) / tags=b"abc" raise a TypeError that names tags= and what was given."""
