@@ -48,6 +48,7 @@ __all__ = [
     "is_secret_key",
     "mask_text",
     "record_exception",
+    "scrub",
     "set_hook",
 ]
 
@@ -179,7 +180,9 @@ def _stacktrace(exc: BaseException) -> str:
         return ""
 
 
-def _scrub(attribute: str, text: str) -> str:
+def scrub(attribute: str, text: str) -> str:
+    """Error text (an exception's message, a status, an end reason) as recorded: masked, then past the
+    user's hook, which is told ``attribute``; a hook returning a non-string fails closed."""
     out = apply_hook(attribute, mask_text(text))
     return out if isinstance(out, str) else REDACTION_FAILED
 
@@ -193,6 +196,6 @@ def record_exception(span: Span, exc: BaseException) -> None:
     qualname = type_name(exc)
     span.add_event(semconv.EVENT_EXCEPTION, {
         semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
-        semconv.EXCEPTION_MESSAGE: _scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),
-        semconv.EXCEPTION_STACKTRACE: _scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
+        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),
+        semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
     })

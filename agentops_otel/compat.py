@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import _redact, _replay_hook, config, export, semconv
-from ._guard import fault_point, guard, report
+from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
@@ -168,18 +168,18 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                                                                      limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     else:
-        etype = event.error_type or (type(event.exception).__qualname__ if event.exception else "Error")
+        etype = event.error_type or (type_name(event.exception) if event.exception else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = event.details or (str(event.exception) if event.exception else None)
         if detail:
-            detail = _redact.mask_text(detail)
+            detail = _redact.scrub(semconv.ERROR_MESSAGE, detail)
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
         if event.code:
-            attrs["agentops.error.code"] = str(event.code)
+            attrs[semconv.ERROR_CODE] = str(event.code)
         if event.trigger_event is not None and capture:
-            attrs["agentops.error.trigger"] = content_json("agentops.error.trigger", event.trigger_event, limit)
+            attrs[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
         start_ns = _ns(event.init_timestamp)

@@ -184,7 +184,7 @@ class LLMCall:
                 attrs.update(outcome.provider_attributes)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
-                self.span.set_status(Status(StatusCode.ERROR, _redact.mask_text(outcome.error)))
+                self.span.set_status(Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, outcome.error)))
             if extra:
                 attrs.update(extra)
         except Exception as exc:
@@ -275,7 +275,7 @@ class LLMCall:
 
     def _record_exception(self, exc: BaseException) -> None:
         _guard.record_exception(self.span, exc)
-        self.span.set_status(Status(StatusCode.ERROR, _guard.describe(exc)))
+        self.span.set_status(Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, _guard.describe(exc))))
 
     def abort(self) -> None:
         """End the span with nothing more recorded (our own bookkeeping failed; the user's call didn't)."""

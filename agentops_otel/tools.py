@@ -20,6 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _deferred, _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report, type_name
+from ._redact import scrub
 from ._serialize import content_json
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -98,7 +99,7 @@ class _Step:
             fault_point("tool.error")
             record_exception(span, exc)
             span.set_attribute(semconv.ERROR_TYPE, type_name(exc))
-            span.set_status(Status(StatusCode.ERROR, describe(exc)))
+            span.set_status(Status(StatusCode.ERROR, scrub(semconv.STATUS_DESCRIPTION, describe(exc))))
         except Exception as err:
             report("tool.error", err)
         self.close(span, token)

@@ -19,6 +19,7 @@ from opentelemetry.trace import Status, StatusCode
 
 from .. import config, semconv
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
+from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
@@ -202,8 +203,9 @@ class Session(Rollup):
         fault_point("session.end")
         state = cast(str, self.end_state)
         attrs = {semconv.SESSION_END_STATE: state, **self.totals_attributes()}
-        if self.end_state_reason:
-            attrs[semconv.SESSION_END_REASON] = self.end_state_reason
+        reason = self.end_state_reason
+        if reason:
+            attrs[semconv.SESSION_END_REASON] = scrub(semconv.SESSION_END_REASON, reason)
         if state == semconv.END_FAIL:
             if self.failed_span_id:
                 attrs[semconv.SESSION_FAILED_SPAN_ID] = self.failed_span_id
@@ -215,8 +217,8 @@ class Session(Rollup):
         with guard("session.content_edges"):
             attrs.update(self._content_edges())
         span.set_attributes(attrs)
-        span.set_status(Status(_STATUS_FOR_STATE[state],
-                               self.end_state_reason if state == semconv.END_FAIL else None))
+        span.set_status(Status(_STATUS_FOR_STATE[state], scrub(semconv.STATUS_DESCRIPTION, reason)
+                               if reason and state == semconv.END_FAIL else None))
         span.end()
         if isinstance(span, ReadableSpan):
             self._root_readable = span

@@ -189,3 +189,37 @@ def test_every_credential_shape_is_masked_inside_prose(span_exporter: InMemorySp
     note(f"Here it is: {secret} -- keep it safe.")
     params = json.loads(_span(span_exporter, "action note").attributes[semconv.ACTION_PARAMS])  # type: ignore[arg-type]
     assert params["text"] == "Here it is: [REDACTED] -- keep it safe.", params
+
+
+def test_hook_sees_error_texts_before_they_reach_a_status_or_an_end_reason(
+        span_exporter: InMemorySpanExporter, tracer_provider: Any, hook_reset: None) -> None:
+    """An exception message copied into a span status or the session's end reason goes through the hook too."""
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False,
+                  redact=lambda attribute, value: json.loads(json.dumps(value).replace("ada@example.com", "<email>")))
+
+    @agentops.tool
+    def lookup(email: str) -> str:
+        raise ValueError(f"no customer with email {email}")
+
+    with pytest.raises(ValueError, match=r"ada@example\.com"), agentops.session("s"):
+        lookup("ada@example.com")
+    text = "\n".join(_everything(s) for s in span_exporter.get_finished_spans())
+    assert "ada@example.com" not in text and "<email>" in text
+
+
+def test_hook_sees_a_provider_error_before_it_reaches_the_llm_span_status(
+        span_exporter: InMemorySpanExporter, tracer_provider: Any, hook_reset: None) -> None:
+    """An API error's message (it may echo the request) reaches the model call's span status hooked."""
+    import openai
+
+    from agentops_otel.testing import OpenAIServer, Reply
+
+    agentops.init(tracer_provider=tracer_provider,
+                  redact=lambda attribute, value: json.loads(json.dumps(value).replace("ada@example.com", "<email>")))
+    with OpenAIServer() as server:
+        server.queue(Reply.error(400, "unknown field in message for ada@example.com"))
+        client = openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
+        with pytest.raises(openai.BadRequestError, match=r"ada@example\.com"):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    text = "\n".join(_everything(s) for s in span_exporter.get_finished_spans())
+    assert "ada@example.com" not in text and "<email>" in text
