@@ -127,7 +127,7 @@ def describe(exc: BaseException) -> str:
     return mask_text(f"{name}: {text}" if text else name)
 
 
-def type_name(exc: BaseException, *, qualified: bool = True) -> str:
+def type_name(exc: object, *, qualified: bool = True) -> str:
     """The exception's class name (``__qualname__``, or ``__name__``); never raises.
 
     A metaclass can make even the name user code, and the exception it belongs to is about to reach

@@ -60,8 +60,18 @@ def init(
     masking of secret-named keys and key-shaped strings; what it returns is recorded, and a hook that
     raises records a marker instead of the value (see ``agentops_otel._redact``).
     """
+    # The caller's mistakes are said clearly, here, before anything changes (outside the guard, which
+    # would log them as our failure and leave telemetry half set up).
+    capture = None if capture_content is None else config.capture_argument(capture_content)
+    if max_value_chars is not None:
+        config.positive_int_argument("init(max_value_chars=...)", max_value_chars)
+    tags = None
+    if default_tags is not None:
+        from .sessions._lifecycle import tag_strings
+
+        tags = tag_strings(default_tags, "init(default_tags=...)")
     if redact is not None:
-        _redact.set_hook(redact)  # outside the guard: a non-callable is the caller's mistake, said clearly
+        _redact.set_hook(redact)
     if config.disabled():
         logger.info("agentops_otel: %s is set; init() does nothing", semconv.ENV_DISABLED)
         return
@@ -69,18 +79,14 @@ def init(
         fault_point("init")
         state = config.state
         state.capture_default = config.ContentCapture.SPAN_ONLY
-        if capture_content is not None:
-            if isinstance(capture_content, bool):
-                state.capture_override = (config.ContentCapture.SPAN_ONLY if capture_content
-                                          else config.ContentCapture.NO_CONTENT)
-            else:
-                state.capture_override = config.parse_capture(capture_content, config.ContentCapture.SPAN_ONLY)
+        if capture is not None:
+            state.capture_override = capture
         if url_template is not None:
             state.url_template = url_template
         if max_value_chars is not None:
             state.max_value_chars = max_value_chars
-        if default_tags is not None:
-            state.extra["default_tags"] = list(default_tags)
+        if tags is not None:
+            state.extra["default_tags"] = tags
         if service_name is not None:
             state.extra["service_name"] = service_name
         export.configure(tracer_provider, service_name)
@@ -104,6 +110,9 @@ def _instrument_llms() -> None:
 
 def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     """Record an event as a step of the current session (a span, so backends see it too)."""
+    if not isinstance(event, (ActionEvent, ErrorEvent, LLMEvent, ToolEvent)):
+        raise TypeError(f"record() takes an ActionEvent, ErrorEvent, LLMEvent or ToolEvent, "
+                        f"got {type_name(event, qualified=False)}")
     if _replay_hook.hook is not None:
         _replay_hook.event(event)  # a replay checks it against the recording (and may fail the test)
     if config.disabled():

@@ -52,6 +52,35 @@ _LEGACY_TRUE = {"true", "1", "yes", "on"}
 _LEGACY_FALSE = {"false", "0", "no", "off", ""}
 
 
+def capture_argument(value: object) -> ContentCapture:
+    """``init(capture_content=...)``: ``True``/``False`` or a mode's name; unlike the environment variable
+    (read leniently, see :func:`parse_capture`) a value the program passes that means nothing is an error."""
+    if isinstance(value, bool):
+        return ContentCapture.SPAN_ONLY if value else ContentCapture.NO_CONTENT
+    if not isinstance(value, str):
+        raise TypeError(f"init(capture_content=...) takes True, False or a capture mode's name, "
+                        f"got {type(value).__name__}")
+    text = value.strip().lower()
+    if text in _LEGACY_TRUE:
+        return ContentCapture.SPAN_ONLY
+    if text in _LEGACY_FALSE:
+        return ContentCapture.NO_CONTENT
+    try:
+        return ContentCapture(text)
+    except ValueError:
+        modes = ", ".join(m.value for m in ContentCapture)
+        raise ValueError(f"init(capture_content=...) takes True, False or one of {modes}, got {value!r}") from None
+
+
+def positive_int_argument(where: str, value: object) -> int:
+    """A count or size the program passes: an ``int`` above zero (``True`` is not a size)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{where} takes a positive int, got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{where} takes a positive int, got {value}")
+    return value
+
+
 def parse_capture(raw: str | None, default: ContentCapture) -> ContentCapture:
     """Map the env var's value to a mode; unknown values fall back to ``default`` (never raise)."""
     if raw is None:

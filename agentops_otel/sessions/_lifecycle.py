@@ -19,14 +19,15 @@ from ._local import local_tracer, not_exported_reason, why_not_recorded
 from ._session import Session, safe_repr
 
 
-def tag_strings(tags: object) -> list[str]:
-    """``tags=`` as a list of strings; a clear ``TypeError`` for a value that is not a tag list."""
+def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[str]:
+    """``tags=`` as a list of strings; a clear ``TypeError`` naming ``where`` for a value that is not
+    a tag list (a single string is one tag, never its characters)."""
     if tags is None:
         return []
     if isinstance(tags, str):
         return [tags]
     if isinstance(tags, (bytes, bytearray)) or not isinstance(tags, Iterable):
-        raise TypeError(f"start_session(tags=...) takes a string or a list of strings, got "
+        raise TypeError(f"{where} takes a string or a list of strings, got "
                         f"{type(tags).__name__} {safe_repr(tags)}")
     return [str(t) for t in tags]
 
@@ -123,6 +124,8 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str |
     no-op that returns ``None`` and emits a ``RuntimeWarning``: it never ends a session that another
     thread or task started.
     """
+    if session is not None and not isinstance(session, Session):
+        raise TypeError(f"end_session(session=...) takes a Session, got {type(session).__name__}")
     target = session or current_session()
     if target is None:
         warnings.warn("agentops_otel: end_session() called where no session is open in this thread or "

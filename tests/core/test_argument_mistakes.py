@@ -1,0 +1,70 @@
+"""A mistake in an argument of the public API gets a clear error naming it, at the call that made it,
+and changes nothing: telemetry is neither switched off nor recorded wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+@pytest.fixture
+def default_tags_reset() -> Iterator[None]:
+    yield
+    agentops.init(default_tags=[])
+
+
+@pytest.mark.parametrize("tags", [123, b"abc", 4.5])
+def test_init_default_tags_that_are_not_strings_get_a_clear_error(
+        tracer_provider: TracerProvider, span_exporter: InMemorySpanExporter, tags: object) -> None:
+    """init(default_tags=123) names the argument; sessions are still recorded afterwards."""
+    with pytest.raises(TypeError, match=r"init\(default_tags=\.\.\.\) takes a string or a list of strings"):
+        agentops.init(tracer_provider=tracer_provider, default_tags=tags)  # type: ignore[arg-type]
+    with agentops.session("still-recorded"):
+        pass
+    assert any(s.name.endswith("still-recorded") for s in span_exporter.get_finished_spans())
+
+
+def test_init_default_tags_as_one_string_is_one_tag(span_exporter: InMemorySpanExporter,
+                                                    default_tags_reset: None) -> None:
+    """default_tags="prod" is the tag "prod", as tags="prod" is for start_session."""
+    agentops.init(default_tags="prod")
+    with agentops.session("s") as s:
+        pass
+    assert "prod" in s.tags and "p" not in s.tags
+
+
+@pytest.mark.parametrize(("value", "error"), [("x", TypeError), (True, TypeError), (0, ValueError), (-5, ValueError)])
+def test_init_max_value_chars_must_be_a_positive_int(value: Any, error: type[Exception]) -> None:
+    """init(max_value_chars="x") is refused at init, not reported later as an internal error in every tool."""
+    with pytest.raises(error, match=r"init\(max_value_chars=\.\.\.\)"):
+        agentops.init(max_value_chars=value)
+
+
+@pytest.mark.parametrize("value", [3, "sometimes"])
+def test_init_capture_content_must_be_a_bool_or_a_mode(value: Any) -> None:
+    """capture_content= takes True/False or a capture mode's name; anything else is named, not ignored."""
+    with pytest.raises((TypeError, ValueError), match=r"init\(capture_content=\.\.\.\)"):
+        agentops.init(capture_content=value)
+
+
+def test_record_of_something_that_is_not_an_event_gets_a_clear_error() -> None:
+    """record("x") says what record() takes instead of logging an internal error."""
+    with pytest.raises(TypeError, match=r"record\(\) takes an ActionEvent, ErrorEvent, LLMEvent or ToolEvent, got str"):
+        agentops.record("x")  # type: ignore[arg-type]
+
+
+def test_end_session_with_a_session_that_is_not_one_gets_a_clear_error() -> None:
+    """end_session(session=5) names the argument, and the current session stays open."""
+    s = agentops.start_session("open")
+    with pytest.raises(TypeError, match=r"end_session\(session=\.\.\.\) takes a Session, got int"):
+        agentops.end_session("Success", session=5)  # type: ignore[arg-type]
+    assert s.end_state is None
+    agentops.end_session("Success", session=s)
+    assert s.end_state == semconv.END_SUCCESS
