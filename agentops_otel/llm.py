@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from opentelemetry import context as otel_context
@@ -28,10 +28,14 @@ from .cost import price_tokens
 __all__ = [
     "Content",
     "LLMCall",
+    "OpenCall",
     "Outcome",
     "TokenUsage",
     "content_attributes",
+    "end_open_calls",
     "error_type",
+    "hold_open",
+    "release",
     "start_call",
 ]
 
@@ -292,6 +296,39 @@ class LLMCall:
         if output is not None:
             attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
         self.span.add_event(semconv.EVENT_INFERENCE_DETAILS, attrs)
+
+
+class OpenCall(Protocol):
+    """A call whose span outlives its wrapper (a stream): something that can end it as unfinished."""
+
+    def abandon(self) -> None: ...
+
+
+_open_calls: dict[OpenCall, str | None] = {}
+"""Streams still open, with the id of the session they were made in (``None``: outside any). A stream
+the program stopped reading but still holds would otherwise end after its session, or never: the
+session would show no call and a cost that looks complete. Plain dict operations, no lock: entries
+are dropped from finalisers too."""
+
+
+def hold_open(call: OpenCall, session_id: str | None) -> None:
+    """Track ``call`` until :func:`release`: its session (or the exit) ends it if the program doesn't."""
+    _open_calls[call] = session_id
+
+
+def release(call: OpenCall) -> None:
+    _open_calls.pop(call, None)
+
+
+def end_open_calls(session_id: str | None = None) -> None:
+    """End as unfinished the calls still open in session ``session_id`` (every one, with ``None``)."""
+    for call, owner in _open_calls.copy().items():
+        if session_id is None or owner == session_id:
+            try:
+                call.abandon()
+            except Exception as exc:  # abandon is guarded; this only keeps one failure from the rest
+                _guard.report("llm.end_open", exc)
+            release(call)
 
 
 def _end_span(span: Span) -> None:

@@ -23,6 +23,7 @@ from opentelemetry.trace import Tracer
 
 from . import semconv
 from ._guard import guard, report
+from .llm import end_open_calls
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -89,6 +90,8 @@ def end_all_live(reason: str) -> None:
             logger.warning("agentops_otel: session %r %s was never ended; ending it Indeterminate (%s)",
                            getattr(s, "name", "session"), s.id, reason)
             s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: {reason}")
+    with guard("llm.end_open"):
+        end_open_calls()  # streams opened outside any session, never finished: not lost either
 
 
 class SessionProcessor(SpanProcessor):

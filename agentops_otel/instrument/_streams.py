@@ -20,10 +20,12 @@ import time
 from typing import Any
 
 import wrapt
+from opentelemetry import context as otel_context
 
 from .. import _deferred, _guard, semconv
 from .._parts import JSONDict, text_part, tool_call_part
-from ..llm import LLMCall, Outcome
+from ..llm import LLMCall, Outcome, hold_open, release
+from ..processor import SESSION_CONTEXT_KEY
 from ._openai_chat import chat_usage, response_attributes
 from ._openai_responses import responses_outcome
 
@@ -217,8 +219,16 @@ class _StreamState:
         except Exception:  # pragma: no cover - finish is guarded; never raise from a finaliser
             pass
 
+    def abandon(self) -> None:
+        """The session the stream was made in ended (or the process is exiting) before the stream did:
+        end the span with what arrived so far, as a stream not finished. The user's stream is left as
+        it is; chunks read later pass through unrecorded."""
+        self.item_failed = True
+        self.finish()
+
     def finish(self, exc: BaseException | None = None) -> None:
         call = self.call
+        release(self)
         if call.done:
             return
         try:
@@ -328,4 +338,6 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
 
 def wrap_stream(stream: Any, call: LLMCall, accumulator: type[Accumulator], is_async: bool) -> Any:
     state = _StreamState(call, accumulator(call.wants_output))
+    session = otel_context.get_value(SESSION_CONTEXT_KEY)
+    hold_open(state, getattr(session, "id", None) if session is not None else None)
     return AsyncStreamProxy(stream, state) if is_async else StreamProxy(stream, state)

@@ -21,6 +21,7 @@ from .. import config, semconv
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+from ..llm import end_open_calls
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._context import note_ended
@@ -181,6 +182,8 @@ class Session(Rollup):
         for child in list(self._children):
             if child.end_state is None:
                 child.end(semconv.END_INDETERMINATE, "parent session ended first")
+        with guard("session.open_calls"):
+            end_open_calls(self.id)  # streams it left open: counted, unpriced, before the totals
         self.end_state, self.end_state_reason = state, end_state_reason
         self.end_time = datetime.now(UTC)
         with guard("session.end"):

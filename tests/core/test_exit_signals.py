@@ -167,3 +167,26 @@ def test_global_provider_set_after_init_still_gets_the_sessions_open_at_exit(tmp
         print("{READY}", flush=True)
     """, tmp_path)
     assert "invoke_agent open at exit" in span_names(tmp_path / "mine.jsonl"), outcome.stderr
+
+
+def test_a_stream_never_finished_is_on_disk_after_exit(tmp_path: Path) -> None:
+    """A stream the program stopped reading, in a session or outside any, is written out at exit."""
+    outcome = run(f"""
+        import openai
+        import agentops_otel as agentops
+        from agentops_otel.testing import OpenAIServer
+        agentops.init()
+        server = OpenAIServer().__enter__()
+        client = openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
+        outside = client.chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                 messages=[{{"role": "user", "content": "hi"}}])
+        next(iter(outside))
+        agentops.start_session("never ended")
+        inside = client.chat.completions.create(model="gpt-4o", stream=True,
+                                                messages=[{{"role": "user", "content": "hi"}}])
+        next(iter(inside))
+        print("{READY}", flush=True)
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    names = span_names(tmp_path / SINK)
+    assert "chat gpt-4o-mini" in names and "chat gpt-4o" in names, (names, outcome.stderr)

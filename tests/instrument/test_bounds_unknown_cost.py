@@ -123,3 +123,22 @@ def test_gate_fails_sessions_with_unknown_cost(client: OpenAI, span_exporter: In
     assert "--allow-unpriced: 1 session's cost is a lower bound" in out
     code, out = _gate(path, "--json")
     assert json.loads(out)["incomplete_cost"] == [s.id]
+
+
+def test_a_stream_still_open_when_its_session_ends_is_not_a_free_call(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A stream the agent stopped reading (still referenced) is ended with its session: counted, unpriced."""
+    with agentops_otel.session("abandons-a-stream") as s:
+        stream = client.chat.completions.create(model="gpt-4o", messages=USER, stream=True,
+                                                stream_options={"include_usage": True})
+        next(iter(stream))
+    assert len(s.llm_events) == 1
+    with pytest.raises(AgentAssertionError, match=r"chat gpt-4o at .*stream"):
+        assert_cost_below(s, 1.0)
+    (chat,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "chat gpt-4o"]
+    root = next(sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("invoke_agent"))
+    assert chat.end_time is not None and root.end_time is not None and chat.end_time <= root.end_time
+    assert chat.attributes[agentops_otel.semconv.COST_INCOMPLETE_REASON] == "stream_not_finished"  # type: ignore[index]
+    assert root.attributes[agentops_otel.semconv.SESSION_COST_COMPLETE] is False  # type: ignore[index]
+    for _ in stream:  # the agent may still read the rest: its stream is unchanged
+        pass
