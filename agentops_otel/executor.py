@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from types import TracebackType
-from typing import ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
@@ -28,23 +28,47 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+class _Carried(Generic[_P, _R]):
+    """``fn`` run in a captured context; pickled, it is ``fn`` itself.
+
+    A context cannot cross a process boundary, so what a ``ProcessPoolExecutor`` (or any pickler)
+    sends is the plain function, and there it runs as it would unwrapped. A closure could not do
+    this: ``functools.wraps`` gives it ``fn``'s name, and pickle then refuses it as an impostor.
+    """
+
+    def __init__(self, fn: Callable[_P, _R], captured: otel_context.Context) -> None:
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._captured = captured
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        token = otel_context.attach(self._captured)
+        try:
+            return self._fn(*args, **kwargs)
+        finally:
+            otel_context.detach(token)
+
+    def __reduce__(self) -> tuple[Callable[[Callable[_P, _R]], Callable[_P, _R]], tuple[Callable[_P, _R]]]:
+        return _itself, (self._fn,)
+
+    def __copy__(self) -> _Carried[_P, _R]:
+        return self  # as a function is: copying must not drop the context
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _Carried[_P, _R]:
+        return self
+
+
+def _itself(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    return fn
+
+
 def carry_context(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """``fn`` bound to the caller's session and current span, wherever it is later called.
 
     Only the OpenTelemetry context is swapped in for the call and restored after it; every other
-    contextvar of the thread that runs it is left untouched.
+    contextvar of the thread that runs it is left untouched. In another process ``fn`` runs as itself.
     """
-    captured = otel_context.get_current()
-
-    @functools.wraps(fn)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        token = otel_context.attach(captured)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            otel_context.detach(token)
-
-    return run
+    return _Carried(fn, otel_context.get_current())
 
 
 class SessionExecutor(Executor):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
-from concurrent.futures import ThreadPoolExecutor
+import operator
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -20,6 +22,10 @@ def _name_worker() -> None:
 @agentops.tool
 def work(item: int) -> int:
     return item * 2
+
+
+def triple(item: int) -> int:
+    return item * 3
 
 
 def _tool_sessions(exporter: InMemorySpanExporter) -> list[object]:
@@ -58,3 +64,20 @@ def test_plain_executor_is_left_alone(span_exporter: InMemorySpanExporter) -> No
     with agentops.session("plain"), ThreadPoolExecutor(1) as pool:
         pool.submit(work, 1).result()
     assert _tool_sessions(span_exporter) == [None]
+
+
+def test_session_executor_and_carry_context_work_on_a_process_pool() -> None:
+    """A process pool runs wrapped functions as it runs plain ones (the session can't cross the process)."""
+    with agentops.session("procs"), ProcessPoolExecutor(1) as procs:
+        pool = agentops.SessionExecutor(procs)
+        assert pool.submit(operator.add, 2, 3).result() == 5
+        assert pool.submit(triple, 2).result() == 6
+        assert list(pool.map(triple, [1, 2])) == [3, 6]
+        assert procs.submit(agentops.carry_context(triple), 3).result() == 9
+
+
+def test_carried_callable_keeps_the_wrapped_function_s_name_and_pickles_as_it() -> None:
+    """carry_context(fn) still looks like fn, and pickles to fn itself."""
+    carried = agentops.carry_context(triple)
+    assert (carried.__name__, carried.__wrapped__) == ("triple", triple)  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(carried)) is triple
