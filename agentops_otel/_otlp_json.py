@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ._guard import report
 from ._otlp_values import attributes_to_key_values
+from ._private import private_folder
 from ._serialize import str_subclass_as_str
 
 _encoder = msgspec.json.Encoder(enc_hook=str_subclass_as_str)
@@ -77,46 +78,6 @@ def encode_batch(spans: Sequence[ReadableSpan]) -> bytes:
     return _encoder.encode({"resourceSpans": resource_spans})
 
 
-GITIGNORE = "# Written by agentops_otel: traces (prompts, tool arguments) stay out of version control.\n*\n"
-"""``*`` ignores the folder's whole content, this file included, so ``git status`` stays clean."""
-
-
-def _create_private_folders(folder: str) -> str | None:
-    """Create the missing folders of ``folder`` as 0700; return the topmost one created, if any.
-
-    ``os.makedirs(mode=...)`` applies the mode to the last folder only (and through the umask), so
-    each missing level is made, and set, here.
-    """
-    missing: list[str] = []
-    current = os.path.abspath(folder)
-    while not os.path.isdir(current):
-        missing.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    top: str | None = None
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue  # another process was first: theirs, or ours from a moment ago
-        os.chmod(path, 0o700)  # mkdir's mode goes through the umask; set it exactly
-        top = top or path
-    return top
-
-
-def _claim(folder: str) -> None:
-    """Make a folder that holds only our traces private and git-ignored (never a folder of the user's)."""
-    os.chmod(folder, 0o700)
-    try:
-        fd = os.open(os.path.join(folder, ".gitignore"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(GITIGNORE)
-
-
 class OTLPJsonFileExporter(SpanExporter):
     """Appends each batch as one JSON line; the file and its folder are created on first write.
 
@@ -137,13 +98,7 @@ class OTLPJsonFileExporter(SpanExporter):
     def _open(self) -> Any:
         folder = os.path.dirname(self.path)
         if folder:
-            created = _create_private_folders(folder)
-            claimed = created or (folder if self.own_folder else None)
-            if claimed is not None:
-                try:
-                    _claim(claimed)
-                except OSError as exc:  # e.g. a folder owned by someone else: still write the traces
-                    report("file_exporter.private_folder", exc)
+            private_folder(folder, folder if self.own_folder else None)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return os.fdopen(fd, "ab")
 

@@ -16,6 +16,7 @@ the agent make a call the cassette cannot answer.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -109,11 +110,18 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
                    session or SessionInfo(), dict(sdk or {}))
 
     def save(self, path: str | Path) -> Path:
-        """Write the cassette (parent folders created); returns the path."""
+        """Write the cassette (parent folders created); returns the path.
+
+        The file is 0600 wherever it goes: it holds whole prompts and tool values. Its folder is the
+        user's choice, made as usual (a test's cassettes are meant to be committed).
+        """
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(dumps(self), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.chmod(tmp, 0o600)  # before the content: a crashed write's leftover must not lend us its mode
+            handle.write(dumps(self))
         tmp.replace(out)  # a crash mid-write never leaves a truncated cassette behind
         return out
 

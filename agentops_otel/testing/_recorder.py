@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .. import _guard, config
+from .._private import private_folder
 from .._redact import mask_text
 from .._serialize import to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
@@ -34,7 +36,9 @@ logger = logging.getLogger("agentops_otel")
 _WHOLE = 1 << 40
 """A bound no value reaches: cassettes keep values whole."""
 DEFAULT_DIR = ".agentops-otel/cassettes"
-"""Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``."""
+"""Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``.
+
+Its top folder is ours, as the trace sink's is: private (0700) and git-ignored (``agentops_otel._private``)."""
 _parent: contextvars.ContextVar[int | None] = contextvars.ContextVar("agentops_replay_parent", default=None)
 
 
@@ -328,6 +332,8 @@ class Recorder:
         if where == "trace" and not always:
             logger.info("agentops_otel: session %s replays from its trace: %s", sid, why)
             return None
+        if os.path.abspath(directory) == os.path.abspath(DEFAULT_DIR):
+            private_folder(DEFAULT_DIR, os.path.dirname(DEFAULT_DIR))
         path = self.save(Path(directory) / f"{sid}.json")
         logger.info("agentops_otel: session %s recorded in cassette %s: %s", sid, path, why)
         return path
