@@ -371,8 +371,14 @@ def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | Non
 
 def iter_documents(path: str | os.PathLike[str]) -> Iterator[tuple[int, memoryview]]:
     """(line number, zero-copy view) for each non-blank line of the file."""
-    p = os.fspath(path)
-    data, release = _open_map(p)
+    for lineno, chunk, _ in _lines(os.fspath(path)):
+        yield lineno, chunk
+
+
+def _lines(path: str) -> Iterator[tuple[int, memoryview, bool]]:
+    """(line number, view, whether a newline ends it) for each non-blank line: only the last line can
+    lack one, and then a writer may still be appending to it."""
+    data, release = _open_map(path)
     view = memoryview(data)
     n = len(data)
     pos = 0
@@ -380,25 +386,34 @@ def iter_documents(path: str | os.PathLike[str]) -> Iterator[tuple[int, memoryvi
     released = 0
     while pos < n:
         end = data.find(b"\n", pos)
-        if end < 0:
+        terminated = end >= 0
+        if not terminated:
             end = n
         lineno += 1
         chunk = view[pos:end]
         pos = end + 1
         if chunk.nbytes < 8 and not bytes(chunk).strip():
             continue
-        yield lineno, chunk
+        yield lineno, chunk, terminated
         if release is not None and pos - released > _RELEASE_EVERY:
             release(pos)
             released = pos
 
 
-def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
+def _being_written(error: Exception) -> bool:
+    """Whether a line without its newline reads like a writer's unfinished output: valid JSON that stops
+    short. Anything else (zero bytes after a crash, garbage) is damage, whatever the position."""
+    return isinstance(error, msgspec.DecodeError) and "truncated" in str(error)
+
+
+def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = None) -> Iterator[SpanRecord]:
     """Stream records from a JSON-lines file (one OTLP document per line, ``.gz`` too).
 
-    A file holding one pretty-printed document (``.json``) is accepted as well. A last line cut
-    short (a writer still appending) is skipped with a warning; any other malformed line raises
-    ``MalformedPayload`` naming the line. Lines appended after the call are not seen.
+    A file holding one pretty-printed document (``.json``) is accepted as well. A last line a writer is
+    still appending to (no newline yet, JSON cut short) is skipped with a warning, and said in ``unseen``
+    when given: the gate must know it did not see those sessions. Any other line that can't be read,
+    the last one included once its newline is written, raises ``MalformedPayload`` naming the line.
+    Lines appended after the call are not seen.
 
     The records' attributes are views into a memory map of the file: rotating it by renaming is
     fine, truncating it in place while the records are in use is not (the OS then faults on
@@ -406,9 +421,9 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
     """
     p = os.fspath(path)
     conv = _Converter()
-    lines = iter_documents(p)
+    lines = _lines(p)
     first = True
-    for lineno, chunk in lines:
+    for lineno, chunk, terminated in lines:
         with gc_paused():
             try:
                 doc = _DOC_DECODER.decode(chunk)
@@ -416,12 +431,17 @@ def read_otlp_file(path: str | os.PathLike[str]) -> Iterator[SpanRecord]:
                 doc = None
                 error = exc
             if doc is None:
+                last = next(lines, None) is None
+                if last and not terminated and _being_written(error):
+                    _log.warning("%s: skipping truncated last line %d, still being written (%s)", p, lineno,
+                                 why_undecodable(error))
+                    if unseen is not None:
+                        unseen.append(f"{p}, line {lineno}: still being written (no newline yet), "
+                                      f"{chunk.nbytes:,} bytes not read")
+                    return
                 if first:
                     # Maybe one multi-line document (a pretty-printed .json export).
                     yield from _whole_file(p, conv, lineno, error)
-                    return
-                if next(lines, None) is None:
-                    _log.warning("%s: skipping truncated last line %d (%s)", p, lineno, why_undecodable(error))
                     return
                 raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
             records = conv.records(doc)

@@ -123,6 +123,25 @@ def test_truncated_last_line_is_skipped(tmp_path: Path, session_spans: list[Read
     assert "truncated last line 2" in caplog.text
 
 
+def test_a_cut_last_line_with_its_newline_is_malformed(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A last line whose newline was written is finished: cut short, it is damage, reported like any line."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(line + b"\n" + line[: len(line) // 2] + b"\n")
+    with pytest.raises(MalformedPayload, match=r"cut\.jsonl, line 2: not OTLP JSON"):
+        list(read_otlp_file(path))
+
+
+def test_a_line_being_written_is_named_in_unseen(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """The caller that must know what it missed (the gate) is told which line was skipped."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(line + b"\n" + line[:100])
+    unseen: list[str] = []
+    assert len(list(read_otlp_file(path, unseen=unseen))) == len(session_spans)
+    assert unseen == [f"{path}, line 2: still being written (no newline yet), 100 bytes not read"]
+
+
 def test_malformed_line_names_file_and_line(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
     """A broken line in the middle raises MalformedPayload with the file and line number."""
     line = compact(collector_dialect(session_spans))

@@ -1,0 +1,75 @@
+"""The gate never passes on input it could not read (a damaged last line) or does not understand (an end
+state that is none of Success, Fail, Indeterminate): exit 2 or 3, never 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_cli import run, session_line, write_file
+
+_GATE = ("--since", "1h", "--max-failure-rate", "0")
+
+
+def _ok_then(tmp_path: Path, last: bytes) -> Path:
+    """A file with one successful session, then ``last`` as written (a damaged failed session, say)."""
+    path = write_file(tmp_path / "t.jsonl", [session_line(1, fail=False)])
+    with path.open("ab") as fh:
+        fh.write(last)
+    return path
+
+
+def _failed_line() -> bytes:
+    return json.dumps(session_line(2, fail=True)).encode()
+
+
+# --- a last line that can't be read ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_a_cut_last_line_ending_in_a_newline_is_a_read_error_not_a_pass(tmp_path: Path, complete: bool) -> None:
+    """A finished line (newline written) that can't be read holds sessions: the gate exits 2 naming it."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500] + b"\n")
+    code, out, err = run("gate", "--source", str(traces), *_GATE, *(["--require-complete"] * complete))
+    assert code == 2, out + err
+    assert "line 2: not OTLP JSON" in err and "PASS" not in out
+
+
+def test_a_garbage_last_line_is_a_read_error_whether_or_not_it_ends_in_a_newline(tmp_path: Path) -> None:
+    """Zero bytes at the end of a file are damage, not a line being written: never skipped."""
+    for tail in (b"\x00" * 64, b"\x00" * 64 + b"\n"):
+        traces = _ok_then(tmp_path, tail)
+        code, out, err = run("gate", "--source", str(traces), *_GATE)
+        assert code == 2 and "line 2" in err, (tail, out, err)
+
+
+def test_replay_sessions_and_diff_report_an_unreadable_last_line_like_the_gate(tmp_path: Path) -> None:
+    """Every command reading the file says the same: exit 2, which line."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500] + b"\n")
+    for argv in (["replay"], ["replay", "s_0001"], ["sessions"], ["diff", "s_0001", "s_0001"]):
+        code, out, err = run(*argv, "--source", str(traces))
+        assert code == 2 and "line 2: not OTLP JSON" in err, (argv, out, err)
+
+
+def test_a_line_still_being_written_is_reported_as_not_seen(tmp_path: Path) -> None:
+    """Without its newline the last line is a writer's work in progress: judged without it, and said so."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 0, out
+    assert "Not seen (judged on what was seen):" in out and "line 2" in out and "still being written" in out
+
+
+def test_a_line_still_being_written_keeps_a_require_complete_gate_from_passing(tmp_path: Path) -> None:
+    """--require-complete needs every session; one still being written may be the failing one: exit 3."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE, "--require-complete")
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "still being written" in out
+
+
+def test_replay_still_shows_a_file_whose_last_line_is_being_written(tmp_path: Path) -> None:
+    """Watching a live file keeps working: the sessions written so far are shown."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500])
+    code, out, err = run("sessions", "--source", str(traces))
+    assert code == 0 and "s_0001" in out and "s_0002" not in out, err
