@@ -17,6 +17,7 @@ from typing import Any
 from rich.text import Text
 
 from agentops_otel._serialize import from_json
+from agentops_otel.reassemble._summary import Issue
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
 from agentops_otel.timeline import Step, Timeline
@@ -33,6 +34,8 @@ _PREFIX_SHOWN = 5
 B_ENDED = "b ended here"
 UNREADABLE = "no divergence in what could be read, but some attributes could not be read"
 """Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
+UNKNOWN_END_STATE = "same steps, but an end state that is not Success, Fail or Indeterminate"
+"""Not ``identical`` either: equal unknown end states say nothing about whether both runs went well."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,10 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
         return SessionDiff(a, b, None, None, None, "same steps, different end state", ends, hint)
+    unknown = [f"{side}: end state {ea!r} is not Success, Fail or Indeterminate" for side, t in (("a", a), ("b", b))
+               if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
+    if unknown:  # both ended the same unknown way: nothing the diff understands says they agree
+        return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, tuple(unknown), hint)
     lost = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
     if lost:  # what could not be read can't be said to agree
         return SessionDiff(a, b, None, None, None, UNREADABLE, tuple(lost), hint)

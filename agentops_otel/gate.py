@@ -20,6 +20,7 @@ an unpriced model, a lost root) breaks it, naming the calls, unless the caller o
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,6 +205,12 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
         undecided.append(f"{_plural(len(unreadable), 'session')} with attributes that could not be read "
                          f"({', '.join(str(sid) for sid in unreadable[:5])}{', …' if len(unreadable) > 5 else ''}): "
                          "see `agentops-otel replay` for which")
+    # Any session, as above: a state nobody defined is neither a pass nor a failure, so no verdict.
+    unknown = [t.summary for t in timelines if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
+    if unknown:
+        named = ", ".join(f"{s.session_id}: {reprlib.repr(s.end_state)}" for s in unknown[:5])
+        undecided.append(f"{_plural(len(unknown), 'session')} with an unknown end state ({named}"
+                         f"{', …' if len(unknown) > 5 else ''}; not Success, Fail or Indeterminate)")
     # Variation runs nested in a test's own session (agentops_session_per_test) count as runs here too.
     flaky, failing = variant_outcomes(timelines, variants or {})
     over: list[str] = []

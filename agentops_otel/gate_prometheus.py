@@ -50,6 +50,11 @@ def evaluate_counts(counts: SessionCounts, *, max_failure_rate: float, min_sessi
     n, failures = counts.sessions, counts.failures
     broken, undecided, interval = judge_rate(failures, n, max_failure_rate=max_failure_rate,
                                              confidence=confidence, min_sessions=min_sessions)
+    unknown = counts.unknown_states
+    if unknown:
+        named = ", ".join(f"{state!r} {k}" for state, k in sorted(unknown.items()))
+        undecided.append(f"{sum(unknown.values())} session(s) counted under an unknown end state ({named}; "
+                         "'unknown' is a root without one): neither passes nor failures")
     hours = (counts.until - counts.since).total_seconds() / 3600
     per_hour = counts.cost_usd / hours if hours > 0 else None
     mean = counts.cost_usd / n if n else None

@@ -415,3 +415,20 @@ def test_timeline_read_back_from_a_file_gives_the_same_verdicts(span_exporter: I
     with pytest.raises(AgentAssertionError) as excinfo:
         assert_no_errors(timeline)
     assert f"Session URL: {session.url}" in _message(excinfo)
+
+
+def test_assert_ended_with_reads_an_end_state_written_in_another_case(tmp_path: Path) -> None:
+    """A file whose root says 'fail' (a spelling end_session() accepts) asserts as Fail, not as a mismatch."""
+    from agentops_otel.read import read_otlp_file
+    from agentops_otel.reassemble import reassemble
+
+    root = {"traceId": TRACE, "spanId": ROOT, "name": "invoke_agent billing", "kind": 1, "status": {"code": 2},
+            "startTimeUnixNano": "1", "endTimeUnixNano": "2", "attributes": [
+                {"key": "session.id", "value": {"stringValue": "s_1"}},
+                {"key": "agentops.session.end_state", "value": {"stringValue": "fail"}}]}
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [root]}]}]}) + "\n")
+    timeline = reassemble(read_otlp_file(path)).timeline_for("s_1")
+    assert_ended_with(timeline, "Fail")
+    with pytest.raises(AgentAssertionError, match="expected the session to end Success, but it ended Fail"):
+        assert_ended_with(timeline, "Success")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import run, session_line, write_file
@@ -73,3 +74,57 @@ def test_replay_still_shows_a_file_whose_last_line_is_being_written(tmp_path: Pa
     traces = _ok_then(tmp_path, _failed_line()[:1500])
     code, out, err = run("sessions", "--source", str(traces))
     assert code == 0 and "s_0001" in out and "s_0002" not in out, err
+
+
+# --- an end state the reader does not know ---------------------------------------------------------
+
+
+def _ended(n: int, state: Any, *, fail: bool = True) -> dict[str, Any]:
+    """Session ``n`` as recorded, but with ``state`` written as its end state (a hand edit, another writer)."""
+    line = session_line(n, fail=fail)
+    root = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    for attr in root["attributes"]:
+        if attr["key"] == "agentops.session.end_state":
+            attr["value"] = {"intValue": str(state)} if isinstance(state, int) else {"stringValue": state}
+    return line
+
+
+@pytest.mark.parametrize("spelling", ["fail", "FAIL", " Fail "])
+def test_a_fail_end_state_in_another_case_fails_the_gate(tmp_path: Path, spelling: str) -> None:
+    """The spellings end_session() accepts mean what they say when read back: a failure (exit 1)."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(1, spelling)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 1, out
+    assert "Failed: 1/1" in out
+
+
+def test_sessions_and_replay_show_the_canonical_end_state(tmp_path: Path) -> None:
+    """What was written as 'fail' is listed and filtered as Fail."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(1, "fail"), _ended(2, "success", fail=False)])
+    code, out, _ = run("sessions", "--source", str(traces), "--state", "Fail", "--json")
+    assert code == 0
+    assert [(s["session_id"], s["end_state"]) for s in json.loads(out)["sessions"]] == [("s_0001", "Fail")]
+
+
+@pytest.mark.parametrize("state", ["Bogus", 2, ""])
+def test_an_unknown_end_state_keeps_the_gate_from_passing(tmp_path: Path, state: Any) -> None:
+    """An end state that is none of the three is not a pass: INSUFFICIENT DATA (exit 3), naming the value."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(1, state)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "unknown end state" in out
+    assert f"s_0001: {str(state)!r}" in out
+
+
+def test_replay_names_an_unknown_end_state_as_an_issue(tmp_path: Path) -> None:
+    """The replay shows the value as written and says it is not one the tools know."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(1, "Bogus")])
+    code, out, _ = run("replay", "s_0001", "--source", str(traces))
+    assert code == 0 and "Bogus" in out and "end state 'Bogus' is not Success, Fail or Indeterminate" in out
+
+
+def test_diff_does_not_call_sessions_with_an_unknown_end_state_identical(tmp_path: Path) -> None:
+    """Two runs both ending 'Bogus' agree on nothing the diff understands: not 'identical' (exit 1)."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(1, "Bogus"), _ended(2, "Bogus")])
+    code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
+    assert code == 1 and "identical" not in out and "Bogus" in out

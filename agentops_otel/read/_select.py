@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from agentops_otel import semconv as sc
+from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read._time import TimeArg, to_ns
 
@@ -25,7 +26,7 @@ class RootFilter:
         self.until = to_ns(until)
         self.service = service
         self.tags = frozenset(tags or ())
-        self.state = state
+        self.state = state if state is None else canonical_end_state(state) or state
         self.run = run
 
     @property
@@ -42,7 +43,7 @@ class RootFilter:
             return False
         if self.service is not None and root.service_name != self.service:
             return False
-        if self.state is not None and root.attributes.get(sc.SESSION_END_STATE) != self.state:
+        if self.state is not None and canonical_end_state(root.attributes.get(sc.SESSION_END_STATE)) != self.state:
             return False
         if self.tags:
             raw = root.attributes.get(sc.TAGS)

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from agentops_otel import semconv
+from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._errors import MalformedPayload, ReadError
 from agentops_otel.read._http import HttpBackend
 
@@ -105,8 +106,14 @@ class SessionCounts:
 
     @property
     def failures(self) -> int:
-        """Sessions that ended in ``Fail``."""
-        return self.by_state.get(semconv.END_FAIL, 0)
+        """Sessions that ended in ``Fail``, in any spelling ``end_session()`` accepts."""
+        return sum(n for state, n in self.by_state.items() if canonical_end_state(state) == semconv.END_FAIL)
+
+    @property
+    def unknown_states(self) -> dict[str, int]:
+        """Counts under a label that is no end state (``unknown``: the root carried none; a value another
+        writer made up): neither passes nor failures."""
+        return {state: n for state, n in self.by_state.items() if n and canonical_end_state(state) is None}
 
 
 class PrometheusReader:

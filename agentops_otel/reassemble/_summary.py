@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final
@@ -9,6 +10,7 @@ from typing import Any, Final
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import summary_gaps
+from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
     _as_float,
@@ -45,6 +47,9 @@ class Issue(StrEnum):
     UNREADABLE_ATTRIBUTES = "unreadable_attributes"
     """Attribute values in the source that could not be read: the session is shown without them, and
     the gate does not judge it."""
+    UNKNOWN_END_STATE = "unknown_end_state"
+    """The root's end state is none of Success, Fail, Indeterminate in any case (another writer, a hand
+    edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure)."""
 
 
 PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
@@ -70,7 +75,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         if not name:
             _, _, tail = root.name.partition(" ")
             name = tail or root.name
-        end_state = _str(attrs.get(sc.SESSION_END_STATE))
+        raw_state = attrs.get(sc.SESSION_END_STATE)
+        end_state = canonical_end_state(raw_state)
+        if end_state is None and raw_state is not None:
+            end_state = _str(raw_state)
+            if not sess.pseudo:
+                add(Issue.UNKNOWN_END_STATE, f"end state {reprlib.repr(raw_state)} is not Success, Fail or "
+                    "Indeterminate: neither a pass nor a failure")
         end_reason = _str(attrs.get(sc.SESSION_END_REASON))
         parent_sid = _str(attrs.get(sc.SESSION_PARENT_ID))
         raw_tags = attrs.get(sc.TAGS)

@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 
 from .. import config, semconv
+from .._end_states import canonical_end_state
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -30,7 +31,6 @@ from ._rollup import Rollup
 if TYPE_CHECKING:
     from ..timeline import Timeline
 
-_STATE_BY_NAME = {s.lower(): s for s in semconv.END_STATES}
 _STATUS_FOR_STATE = {
     semconv.END_SUCCESS: StatusCode.OK,
     semconv.END_FAIL: StatusCode.ERROR,
@@ -40,11 +40,9 @@ _STATUS_FOR_STATE = {
 
 def normalize_end_state(value: object) -> str:
     """Accept ``"success"``, ``EndState.SUCCESS``... and return the canonical spelling, or raise."""
-    raw = value if isinstance(value, str) else getattr(value, "value", value)
-    if isinstance(raw, str):
-        found = _STATE_BY_NAME.get(raw.strip().lower())
-        if found is not None:
-            return found
+    found = canonical_end_state(value)
+    if found is not None:
+        return found
     raise ValueError(f"end state must be one of {', '.join(semconv.END_STATES)}, got {safe_repr(value)}")
 
 

@@ -143,3 +143,31 @@ def test_reader_returns_labels_and_values(backend: FakeBackend) -> None:
     backend.route("/api/v1/query", (200, _vector(({"job": "x"}, 4.0))))
     with PrometheusReader(backend.url) as reader:
         assert reader.query("up") == [({"job": "x"}, 4.0)]
+
+
+def _answer_states(backend: FakeBackend, states: dict[str, float]) -> None:
+    """Answer the by-state query with these end-state labels (the cost queries with nothing)."""
+
+    def handler(path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if query["query"][0].startswith("sum by (agentops_session_end_state)"):
+            return 200, _vector(*(({"agentops_session_end_state": s}, n) for s, n in states.items()))
+        return 200, _vector(({}, 0.0))
+
+    backend.route("/api/v1/query", handler)
+
+
+def test_gate_counts_a_fail_end_state_in_another_case_as_a_failure(backend: FakeBackend) -> None:
+    """Sessions counted under 'fail' or 'FAIL' failed, as end_session() meant: the bound breaks (exit 1)."""
+    _answer_states(backend, {"Success": 90, "fail": 6, "FAIL": 4})
+    code, out, _ = _gate(backend, "--max-failure-rate", "0.05")
+    assert code == 1, out
+    assert "Failed: 10/100" in out
+
+
+@pytest.mark.parametrize("state", ["Bogus", "unknown"])
+def test_gate_with_sessions_of_an_unknown_end_state_is_undecided(backend: FakeBackend, state: str) -> None:
+    """Counts under an end state the gate does not know are not passes: INSUFFICIENT DATA (exit 3), named."""
+    _answer_states(backend, {"Success": 99, state: 1})
+    code, out, _ = _gate(backend, "--max-failure-rate", "0.05")
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and f"'{state}' 1" in out
