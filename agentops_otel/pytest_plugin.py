@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from agentops_otel import semconv, sessions
+from agentops_otel._bounds import is_bound, not_a_bound
 from agentops_otel._guard import describe, guard
 from agentops_otel.processor import live_sessions
 from agentops_otel.sessions import Session, start_session
@@ -81,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "fail the test when its agent sessions (nested ones included) cost more than usd dollars, make more "
         "than llm_calls model calls or use more than tokens tokens; the failure lists the cost of each call. "
         "A call whose cost (usd) or usage (tokens) is unknown fails the bound by name unless allowed by the "
-        "allow_* keywords, which then warn",
+        "allow_* keywords, which then warn. Markers of the module and class apply too; the lowest bound holds",
     )
 
 
@@ -119,9 +120,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _wanted(item) and _RUN not in item.stash:
         _start(item)
     result = yield
-    marker = item.get_closest_marker(MARKER)
-    if marker is not None:
-        _limits(marker)  # a misspelt limit fails here, before the test spends anything
+    _limits(item)  # a misspelt or NaN limit fails here, before the test spends anything
     return result
 
 
@@ -129,20 +128,21 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     result = yield
     run = item.stash.get(_RUN, None)
-    marker = item.get_closest_marker(MARKER)
-    if run is not None and marker is not None:
+    limits = _limits(item)
+    if run is not None and limits is not None:
+        from agentops_otel.testing._budget import limit_problems
         from agentops_otel.testing._verdicts import record_verdict
 
-        problems = _limit_problems(run.session, marker)
+        problems = limit_problems(run.session, limits, MARKER)
         record_verdict(run.session, MARKER, problems is None,
-                       problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(marker)})")
+                       problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
         if problems:
             pytest.fail(problems, pytrace=False)
     return result
 
 
-def _limits_text(marker: pytest.Mark) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in marker.kwargs.items())
+def _limits_text(limits: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in limits.items())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -299,8 +299,12 @@ _LIMITS = ("usd", "llm_calls", "tokens")
 _OPT_OUTS = ("allow_unpriced", "allow_missing_usage")
 
 
-def _limits(marker: pytest.Mark) -> dict[str, Any]:
-    """The marker's keyword limits, or a setup failure that says how to spell them."""
+_OPT_OUT_OF = {"allow_unpriced": "usd", "allow_missing_usage": "tokens"}
+"""Each opt-out and the bound it loosens."""
+
+
+def _marker_limits(marker: pytest.Mark) -> dict[str, Any]:
+    """One marker's keyword limits, or a setup failure that says how to spell them."""
     limits: dict[str, Any] = dict(marker.kwargs)
     numbers = {k: v for k, v in limits.items() if k in _LIMITS}
     if marker.args or not numbers or set(limits) - set(_LIMITS) - set(_OPT_OUTS) or not all(
@@ -309,14 +313,32 @@ def _limits(marker: pytest.Mark) -> dict[str, Any]:
         pytest.fail(f"@pytest.mark.{MARKER} takes usd=, llm_calls= and/or tokens= as numbers, and "
                     f"allow_unpriced= / allow_missing_usage= as True or False "
                     f"(got args {marker.args!r}, kwargs {marker.kwargs!r})", pytrace=False)
+    for name, value in numbers.items():
+        if not is_bound(value):  # NaN never compares over a limit: the test would always pass
+            pytest.fail(f"@pytest.mark.{MARKER}: {not_a_bound(name, value)}", pytrace=False)
     return limits
 
 
-def _limit_problems(session: Session, marker: pytest.Mark) -> str | None:
-    """What the marker's limits say about the test's sessions so far, or None when all hold."""
-    from agentops_otel.testing._budget import limit_problems
+def _limits(item: pytest.Item) -> dict[str, Any] | None:
+    """The limits of every marker that applies (the test's, its class's, its module's), or None for none.
 
-    return limit_problems(session, _limits(marker), MARKER)
+    Each marker's bounds hold as written: a test's own marker adds to a module-wide budget, it does not
+    replace it. So where two bound the same quantity the lower wins, and an opt-out holds only if every
+    marker bounding that quantity allows it.
+    """
+    markers = [_marker_limits(m) for m in item.iter_markers(MARKER)]
+    if not markers:
+        return None
+    merged: dict[str, Any] = {}
+    for name in _LIMITS:
+        values = [m[name] for m in markers if name in m]
+        if values:
+            merged[name] = min(values)
+    for opt_out, bound in _OPT_OUT_OF.items():
+        bounding = [m for m in markers if bound in m]
+        if bounding and all(m.get(opt_out) for m in bounding):
+            merged[opt_out] = True
+    return merged
 
 
 @pytest.fixture

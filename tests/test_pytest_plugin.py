@@ -547,3 +547,71 @@ def test_cost_limit_opt_out_is_visible(inline: pytest.Pytester) -> None:
         "*IncompleteCostWarning: agent_cost_limit: usd bound checked with allow_unpriced=True: $0.001 leaves out "
         "chat acme-llm-9 at 00:00.*: model without a known price*",
     ])
+
+
+LAYERED = '''
+import pytest
+from agent import llm_call
+
+pytestmark = pytest.mark.agent_cost_limit(llm_calls=0)
+
+def test_module_bound_only():
+    llm_call()
+
+@pytest.mark.agent_cost_limit(usd=1.0)
+def test_module_bound_plus_own_marker():
+    llm_call()
+
+@pytest.mark.agent_cost_limit(llm_calls=5)
+def test_looser_own_bound():
+    llm_call()
+
+class TestClassBound:
+    pytestmark = pytest.mark.agent_cost_limit(tokens=50)
+
+    @pytest.mark.agent_cost_limit(usd=1.0, llm_calls=5)
+    def test_class_bound_plus_own_marker(self):
+        llm_call(tokens=100, cost=0.0)
+'''
+
+
+def test_module_and_class_cost_limits_hold_beside_the_tests_own(inline: pytest.Pytester) -> None:
+    """A module's or class's ``agent_cost_limit`` still applies to a test with its own; the stricter bound wins."""
+    inline.makepyfile(test_layered=LAYERED)
+    result = run_inline(inline)
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines([
+        "*_ test_module_bound_plus_own_marker _*",
+        "agent_cost_limit exceeded: 1 LLM calls are over the limit of 0.",
+        "*_ test_looser_own_bound _*",
+        "agent_cost_limit exceeded: 1 LLM calls are over the limit of 0.",
+        "*_ TestClassBound.test_class_bound_plus_own_marker _*",
+        "agent_cost_limit exceeded: 1 LLM calls are over the limit of 0; 110 tokens * over the limit of 50.",
+    ])
+
+
+def test_cost_limit_marker_rejects_bounds_that_are_not_numbers(inline: pytest.Pytester) -> None:
+    """A NaN, infinite or negative bound is an error naming it: NaN compares false, so it would always pass."""
+    inline.makepyfile(test_nan='''
+        import pytest
+        from agent import llm_call
+
+        @pytest.mark.agent_cost_limit(usd=float("nan"))
+        def test_nan_bound():
+            llm_call()
+
+        @pytest.mark.agent_cost_limit(tokens=float("inf"))
+        def test_infinite_bound():
+            llm_call()
+
+        @pytest.mark.agent_cost_limit(llm_calls=-1)
+        def test_negative_bound():
+            pass
+    ''')
+    result = run_inline(inline)
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines([
+        "*agent_cost_limit: usd=nan is not a bound: give a finite number of 0 or more*",
+        "*agent_cost_limit: tokens=inf is not a bound: give a finite number of 0 or more*",
+        "*agent_cost_limit: llm_calls=-1 is not a bound: give a finite number of 0 or more*",
+    ])
