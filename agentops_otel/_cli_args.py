@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agentops_otel._bounds import is_bound
+
 PROG = "agentops-otel"
 EXIT_OK = 0
 EXIT_BOUND = 1
@@ -39,11 +41,13 @@ def parse_time(text: str, *, now: datetime | None = None) -> datetime:
     """``1h``/``30m``/``2d`` ago, an ISO 8601 time (naive = UTC) or unix seconds."""
     now = now or datetime.now(UTC)
     match = _DURATION.match(text)
-    if match:
-        return now - timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
     try:
+        if match:
+            return now - timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
         return datetime.fromtimestamp(float(text), tz=UTC)
-    except ValueError:
+    except OverflowError:  # inf, or a time before year 1: no window was meant
+        raise argparse.ArgumentTypeError(f"time {text!r} is out of range") from None
+    except (ValueError, OSError):  # not a number (or NaN): try ISO 8601
         pass
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -112,8 +116,8 @@ def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+        if not is_bound(value):  # a NaN bound compares false with everything: it would always pass
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of 0 or more")
         return value
 
     return parse

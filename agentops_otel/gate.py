@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import semconv
+from ._bounds import check_bound
 from ._cost_gaps import gap_lines
 from ._interval import sessions_needed, wilson_interval
 from .read._record import SpanRecord, is_session_root
@@ -113,6 +114,7 @@ def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confide
                min_sessions: int = 1) -> tuple[list[str], list[str], tuple[float, float] | None]:
     """(broken, undecided, interval) for a failure count: the part of the verdict any source can feed
     (a backend that counts sessions without listing them, too)."""
+    check_bound("max_failure_rate", max_failure_rate, at_most=1)
     broken: list[str] = []
     undecided: list[str] = []
     level = confidence if confidence is not None else REPORTED_CONFIDENCE
@@ -188,6 +190,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     ``unseen`` is what the source says it could not show; with ``require_complete`` it makes the verdict
     INSUFFICIENT DATA. ``variants`` maps session ids of variation runs to their variant's label.
     """
+    if max_cost is not None:  # a NaN bound compares false with every cost: it would pass them all
+        check_bound("max_cost", max_cost)
     runs = top_level(timelines)
     n = len(runs)
     failures = [t.summary.session_id for t in runs if failed(t.summary)]

@@ -273,6 +273,16 @@ def test_llm_calls_and_tokens_bounds() -> None:
         assert_tokens_below(billing_ok(), 500)
 
 
+def test_cost_call_and_token_bounds_refuse_nan() -> None:
+    """A NaN, infinite or negative bound is a usage error naming it, never a verdict on a bound not applied."""
+    with pytest.raises(ValueError, match=r"^assert_cost_below: usd=nan is not a bound"):
+        assert_cost_below(billing_ok(), float("nan"))
+    with pytest.raises(ValueError, match=r"^assert_tokens_below: n=inf is not a bound"):
+        assert_tokens_below(billing_ok(), float("inf"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^assert_llm_calls_at_most: n=-1 is not a bound"):
+        assert_llm_calls_at_most(billing_ok(), -1)
+
+
 def test_unpriced_calls_are_flagged() -> None:
     """A call without a known price shows as unpriced and the total as incomplete."""
     tl = _timeline(_step(1, "llm", "my-local-model", tokens=(10, 10)))

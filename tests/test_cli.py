@@ -342,6 +342,29 @@ def test_gate_cost_bound(traces: Path) -> None:
     assert out.splitlines()[-1] == "FAIL: 1 session cost more than $0.01"
 
 
+@pytest.mark.parametrize(("option", "value"), [("--max-cost-per-session", "nan"),
+                                               ("--max-cost-per-session", "inf"),
+                                               ("--timeout", "nan"), ("--since", "inf")])
+def test_gate_refuses_numbers_that_are_no_bound(traces: Path, capsys: pytest.CaptureFixture[str],
+                                                option: str, value: str) -> None:
+    """NaN compares false with every cost, so a NaN bound would pass anything: a usage error naming it."""
+    code, out, _ = run("gate", "--source", str(traces), "--max-failure-rate", "0.5", option, value)
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"agentops-otel gate: error: argument {option}: " in err and value in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(("bound", "value"), [("max_cost", float("nan")), ("max_failure_rate", float("nan")),
+                                             ("max_failure_rate", 1.5), ("max_cost", -0.01)])
+def test_the_gate_api_refuses_numbers_that_are_no_bound(bound: str, value: float) -> None:
+    """``evaluate_gate`` called from a script refuses a NaN or out-of-range bound, naming it, as the CLI does."""
+    from agentops_otel.gate import evaluate_gate
+
+    kwargs: dict[str, Any] = {"max_failure_rate": 0.5, bound: value}
+    with pytest.raises(ValueError, match=f"^{bound}={value!r} is not a bound"):
+        evaluate_gate([], **kwargs)
+
+
 _ROOT, _TOOL = 0, 2
 """Span indexes in session_line: the root, and the tool span (named by convention: nothing reads its
 attributes while reassembling)."""

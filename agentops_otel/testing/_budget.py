@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
 from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import GAP_MODEL_UNPRICED
@@ -105,6 +106,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
     (:class:`IncompleteCostWarning`) when that is what let the bound pass.
     """
     __tracebackhide__ = True
+    check_bound("assert_cost_below: usd", usd)
     timeline = as_timeline(session)
     cost = session.cost if isinstance(session, Session) else timeline.summary.cost_usd
     gaps = cost_gaps(session)
@@ -134,6 +136,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
 def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
     """The session made at most ``n`` model calls (nested sessions included)."""
     __tracebackhide__ = True
+    check_bound("assert_llm_calls_at_most: n", n)
     timeline = as_timeline(session)
     count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
     if count <= n:
@@ -152,6 +155,7 @@ def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bo
     ``allow_missing_usage=True``, which warns when that is what let the bound pass.
     """
     __tracebackhide__ = True
+    check_bound("assert_tokens_below: n", n)
     timeline = as_timeline(session)
     if isinstance(session, Session):
         used = session.input_tokens + session.output_tokens
