@@ -14,7 +14,8 @@ from agentops_otel._bounds import is_bound
 PROG = "agentops-otel"
 EXIT_OK = 0
 EXIT_BOUND = 1
-"""``gate``: a bound was broken; ``diff``: the sessions differ."""
+"""``gate``: a bound was broken; ``diff``: the sessions differ, or content they would be compared on is
+unknown (not recorded, cut, unreadable): never ``identical`` on data that isn't there."""
 EXIT_USAGE = 2
 """Bad arguments, unreadable source, unknown id."""
 EXIT_UNDECIDED = 3

@@ -3,9 +3,10 @@
 The CLI is the CI-facing side of the package: ``gate`` is the session-failure-rate check a pipeline
 runs after the agent tests, ``replay``/``diff`` are what a developer runs on the session link from a
 failed build. So it is careful about two things: exit codes a script can rely on (0 fine, 1 a bound
-broken or — for ``diff`` — the runs differ, 2 usage or source trouble, 3 ``gate`` could not decide) and
-errors a human can act on (one line naming the source and what to check, never a traceback). The gate
-command lives in ``_cli_gate``, the source handling in ``_cli_reader``, the argument parsers in ``_cli_args``.
+broken or — for ``diff`` — the runs differ or can't be shown to agree, 2 usage or source trouble, 3
+``gate`` could not decide) and errors a human can act on (one line naming the source and what to
+check, never a traceback). The gate command lives in ``_cli_gate``, the source handling in
+``_cli_reader``, the argument parsers in ``_cli_args``.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     gt.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     df = sub.add_parser("diff", parents=[source, output], help="where two sessions diverge",
-                        description="Exit 0 when the sessions' steps agree, 1 when they differ.")
+                        description="Exit 0 when the sessions' steps agree, 1 when they differ or can't be shown "
+                                    "to agree (arguments or messages not recorded, cut, or unreadable).")
     df.add_argument("a", help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", help="read B from another source (default: --source)")

@@ -6,17 +6,29 @@ what the agent decided, most telling difference first: *which* call it made (kin
 *with what* (the recorded input, compared as JSON so key order and spacing don't count), then *what
 came of it* (status and error). Outputs are not part of the signature — LLM outputs differ on every
 run — but a differing output just before the split is reported as the likely cause.
+
+Runs are ``identical`` only on what was recorded in full: an input that was never recorded (content
+capture off) or was cut at ``AGENTOPS_OTEL_MAX_VALUE_CHARS`` can hide the difference, so such steps
+make the outcome :data:`CONTENT_UNKNOWN` (as unreadable attributes make it :data:`UNREADABLE`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
 
-from agentops_otel._serialize import from_json
+from agentops_otel._serialize import (
+    DEPTH_MARKER,
+    MORE_ITEMS_MARKER,
+    MORE_KEY,
+    OMITTED_MESSAGES_MARKER,
+    TRUNCATED_MARKER,
+    from_json,
+)
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
@@ -36,6 +48,18 @@ UNREADABLE = "no divergence in what could be read, but some attributes could not
 """Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
 UNKNOWN_END_STATE = "same steps, but an end state that is not Success, Fail or Indeterminate"
 """Not ``identical`` either: equal unknown end states say nothing about whether both runs went well."""
+CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded or were cut"
+"""Not ``identical``: arguments or messages never recorded (content capture off) or cut at the recording
+bound can't be said to agree; ``details`` names the steps."""
+_CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
+"""The kinds whose input the recorder writes when content capture is on, and what that input is."""
+_MAX_UNKNOWN = 10
+_CUT = re.compile("|".join((
+    re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
+    "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
+    "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
+    "^" + re.escape(DEPTH_MARKER) + "$")))
+"""A string the recorder put in place of what it cut (see ``agentops_otel._serialize``)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +74,8 @@ class SessionDiff:
     b_step: Step | None
     reason: str
     """``different tool``, ``same tool, different arguments``, ``same call, different outcome``,
-    ``a ended here``, ... or ``identical`` / ``same steps, different end state``."""
+    ``a ended here``, ... or ``identical`` / ``same steps, different end state`` / :data:`CONTENT_UNKNOWN` /
+    :data:`UNREADABLE`."""
     details: tuple[str, ...] = field(default=())
     """What exactly differed (argument keys, error types), one line each."""
     hint: str | None = None
@@ -94,6 +119,37 @@ def _outcome_text(step: Step) -> str:
     return f"{step.status} ({err})" if err else step.status
 
 
+def _was_cut(value: Any) -> bool:
+    if isinstance(value, str):
+        return _CUT.search(value) is not None
+    if isinstance(value, dict):
+        return MORE_KEY in value or any(_was_cut(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_was_cut(v) for v in value)
+    return False
+
+
+def _content_gap(step: Step) -> str | None:
+    """Why the step's recorded input can't stand for what the agent passed, or None when it can."""
+    if step.kind not in _CONTENT:
+        return None
+    if step.input is None:
+        return "not recorded"
+    return "cut at the recording bound" if _was_cut(from_json(step.input)) else None
+
+
+def _unknown_content(i: int, a: Step, b: Step) -> str | None:
+    """One detail line when the input of the steps at ``i`` is unknown on either side."""
+    gaps = [(side, gap) for side, step in (("a", a), ("b", b)) if (gap := _content_gap(step)) is not None]
+    if not gaps:
+        return None
+    if len(gaps) == 2 and gaps[0][1] == gaps[1][1]:
+        where = f"{gaps[0][1]} in a and b"
+    else:
+        where = " and ".join(f"{gap} in {side}" for side, gap in gaps)
+    return f"step #{i} {a.kind} {a.name}: {_CONTENT[a.kind]} {where}"
+
+
 def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
     """The reason two steps at the same position differ, or None when they count as the same."""
     if a.kind != b.kind:
@@ -101,7 +157,9 @@ def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
     noun = _NOUN.get(a.kind, "step")
     if a.name != b.name:
         return f"different {noun}", [f"a: {a.name}", f"b: {b.name}"]
-    if not _same_value(a.input, b.input):
+    # Recorded on one side only: unknown there (reported by the caller), not different.
+    recorded = not (a.kind in _CONTENT and (a.input is None or b.input is None))
+    if recorded and not _same_value(a.input, b.input):
         return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
     if _outcome(a) != _outcome(b):
         return SAME_CALL_DIFFERENT_OUTCOME, [f"a: {_outcome_text(a)}", f"b: {_outcome_text(b)}"]
@@ -111,11 +169,15 @@ def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
 def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     """Compare two sessions step by step and stop at the first difference."""
     hint: str | None = None
+    unknown: list[str] = []
     for i, (sa, sb) in enumerate(zip(a.steps, b.steps, strict=False)):
         found = _compare(sa, sb)
         if found is not None:
             reason, details = found
             return SessionDiff(a, b, i, sa, sb, reason, tuple(details), hint)
+        gap = _unknown_content(i, sa, sb)
+        if gap is not None:
+            unknown.append(gap)
         if not _same_value(sa.output, sb.output):
             hint = f"step #{i} ({sa.kind} {sa.name}) returned different output just before"
     na, nb = len(a.steps), len(b.steps)
@@ -128,13 +190,17 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
         return SessionDiff(a, b, None, None, None, "same steps, different end state", ends, hint)
-    unknown = [f"{side}: end state {ea!r} is not Success, Fail or Indeterminate" for side, t in (("a", a), ("b", b))
-               if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
-    if unknown:  # both ended the same unknown way: nothing the diff understands says they agree
-        return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, tuple(unknown), hint)
+    odd = [f"{side}: end state {ea!r} is not Success, Fail or Indeterminate" for side, t in (("a", a), ("b", b))
+           if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
+    if odd:  # both ended the same unknown way: nothing the diff understands says they agree
+        return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, tuple(odd), hint)
     lost = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
+    if len(unknown) > _MAX_UNKNOWN:
+        unknown[_MAX_UNKNOWN:] = [f"… {len(unknown) - _MAX_UNKNOWN} more step(s) with unknown content"]
     if lost:  # what could not be read can't be said to agree
-        return SessionDiff(a, b, None, None, None, UNREADABLE, tuple(lost), hint)
+        return SessionDiff(a, b, None, None, None, UNREADABLE, (*lost, *unknown), hint)
+    if unknown:  # nor can what was never recorded, or was cut
+        return SessionDiff(a, b, None, None, None, CONTENT_UNKNOWN, tuple(unknown), hint)
     return SessionDiff(a, b, None, None, None, "identical", (), hint)
 
 

@@ -491,6 +491,68 @@ def test_diff_identical(traces: Path) -> None:
     assert "No divergence: identical" in out
 
 
+RECORD_REFUNDS = """
+import agentops_otel as a
+
+@a.tool
+def refund(amount, note=""):
+    return "ok"
+
+a.init(capture_content=False)
+with a.session("off-small"):
+    refund(10)
+with a.session("off-large"):
+    refund(10000)
+a.init(capture_content=True)
+long = "x" * 5000  # past the default 4096-character bound: cut with a marker
+with a.session("cut-a"):
+    refund(10, note=long + "a")
+with a.session("cut-b"):
+    refund(10, note=long + "b")
+with a.session("cut-b-more"):
+    refund(11, note=long + "b")
+"""
+
+
+@pytest.fixture(scope="module")
+def refunds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Refund sessions recorded by a real process: without content capture, and with arguments cut."""
+    path = tmp_path_factory.mktemp("refunds") / "t.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_OTEL_"))}
+    subprocess.run([sys.executable, "-c", RECORD_REFUNDS], check=True, timeout=60,
+                   env={**env, "AGENTOPS_OTEL_FILE": str(path)})
+    code, out, _ = run("sessions", "--source", str(path), "--json")
+    assert code == 0
+    return path, {s["name"]: s["session_id"] for s in json.loads(out)["sessions"]}
+
+
+def test_diff_does_not_call_sessions_identical_when_arguments_were_not_recorded(
+        refunds: tuple[Path, dict[str, str]]) -> None:
+    """refund(10) and refund(10000) recorded without content: the diff says the arguments are unknown."""
+    path, ids = refunds
+    code, out, _ = run("diff", ids["off-small"], ids["off-large"], "--source", str(path))
+    assert code == 1 and "identical" not in out
+    assert "No divergence: content unknown: some arguments or messages were not recorded or were cut" in out
+    assert "  step #0 tool refund: arguments not recorded in a and b" in out
+
+
+def test_diff_does_not_call_sessions_identical_when_arguments_were_cut(
+        refunds: tuple[Path, dict[str, str]]) -> None:
+    """Arguments that differ only past the recording bound are unknown, not identical."""
+    path, ids = refunds
+    code, out, _ = run("diff", ids["cut-a"], ids["cut-b"], "--source", str(path))
+    assert code == 1 and "identical" not in out
+    assert "  step #0 tool refund: arguments cut at the recording bound in a and b" in out
+
+
+def test_diff_still_reports_a_divergence_beside_cut_content(refunds: tuple[Path, dict[str, str]]) -> None:
+    """A difference in what was recorded is a divergence, whatever was cut."""
+    path, ids = refunds
+    code, out, _ = run("diff", ids["cut-a"], ids["cut-b-more"], "--source", str(path))
+    assert code == 1
+    assert "Diverged at step #0: same tool, different arguments" in out and "amount: 10 → 11" in out
+
+
 def test_diff_unknown_id(traces: Path) -> None:
     """An unknown id on either side is a one-line error."""
     _one_line_error(*run("diff", "s_0001", "s_9999", "--source", str(traces)))

@@ -146,3 +146,28 @@ def test_render_diff_of_identical_runs() -> None:
     """Identical runs render a one-line verdict after the header."""
     a = timeline("a", CLASSIFY)
     assert "No divergence: identical" in render_diff(diff_timelines(a, a), color=False)
+
+
+def test_unrecorded_messages_are_unknown_not_identical() -> None:
+    """LLM calls recorded without their messages can't be said to agree: the diff names them."""
+    a = timeline("a", step("llm", "gpt-4o"), step("tool", "refund", {"amount": 10}))
+    d = diff_timelines(a, a)
+    assert not d.same and d.diverged_at is None
+    assert d.details == ("step #0 llm gpt-4o: input messages not recorded in a and b",)
+
+
+def test_content_recorded_on_one_side_only_is_unknown_not_a_divergence() -> None:
+    """Arguments missing from one run (recorded without content) are unknown there, not different."""
+    a = timeline("a", step("tool", "refund", {"amount": 10}))
+    b = timeline("b", step("tool", "refund"))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.same) == (None, False)
+    assert d.details == ("step #0 tool refund: arguments not recorded in b",)
+
+
+def test_unknown_content_does_not_hide_a_divergence() -> None:
+    """A different tool after unrecorded arguments is still the divergence reported."""
+    a = timeline("a", step("tool", "refund"), step("tool", "notify", offset=1))
+    b = timeline("b", step("tool", "refund"), step("tool", "escalate", offset=1))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.reason) == (1, "different tool")
