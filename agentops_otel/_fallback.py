@@ -7,14 +7,22 @@ build gives what the SDK does not: the dropped batch is appended to the local OT
 export failed; and at exit the wait for a dead backend can be cut short (:func:`abandon_all`) with the
 batch in flight saved to the file first.
 
+Cutting it short needs the export call itself to return: the batch processor holds its export lock
+for the whole call, so while an OTLP/HTTP request waits for a backend that accepted the connection and
+never answers (up to ``OTEL_EXPORTER_OTLP_TIMEOUT``, 10 s), neither the rest of the queue nor the
+provider's shutdown can move, and shutting the exporter down does not wake a blocked socket read. So
+the OTLP exporter is called on a helper thread and ``export`` waits for it or for :meth:`abandon`,
+whichever comes first; an abandoned request finishes (or times out) on its own, off the way out.
+
 Only exporters we build are wrapped: a provider the user configured keeps exactly the exporters they gave it.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -23,6 +31,15 @@ from ._guard import guard, report
 
 _registry: weakref.WeakSet[FallbackExporter] = weakref.WeakSet()
 _registry_lock = threading.Lock()
+
+
+class _Call:
+    """One batch handed to the primary; ``done`` is set when it returns, or when :meth:`abandon` gives up on it."""
+
+    def __init__(self, spans: Sequence[ReadableSpan]) -> None:
+        self.spans = spans
+        self.result = SpanExportResult.FAILURE
+        self.done = threading.Event()
 
 
 class FallbackExporter(SpanExporter):
@@ -34,7 +51,7 @@ class FallbackExporter(SpanExporter):
         self._lock = threading.Lock()
         self._failures = 0
         self._abandoned = False
-        self._in_flight: dict[int, Sequence[ReadableSpan]] = {}
+        self._in_flight: dict[int, _Call] = {}
         """Batches the primary is working on, by call, so that :meth:`abandon` can save them."""
         with _registry_lock:
             _registry.add(self)
@@ -45,23 +62,33 @@ class FallbackExporter(SpanExporter):
         return self._failures
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if self._abandoned:
-            return self._spill(spans)
-        call = object()
+        call = _Call(spans)
         with self._lock:
-            self._in_flight[id(call)] = spans
-        try:
-            result = self.primary.export(spans)
-        except Exception as exc:
-            report("fallback_exporter.export", exc)
-            result = SpanExportResult.FAILURE
+            abandoned = self._abandoned
+            if not abandoned:
+                self._in_flight[id(call)] = call
+        if abandoned:
+            return self._spill(spans)
+        if self.fallback is None:
+            self._send(call)  # the primary is the local file or the console: nothing to wait for
+        else:
+            _beside(self._send, call)
+            call.done.wait()
         with self._lock:
             still_ours = self._in_flight.pop(id(call), None) is not None
-        if result is SpanExportResult.SUCCESS:
-            return result
-        if still_ours:  # otherwise abandon() has already saved this batch
-            self._spill(spans)
-        return SpanExportResult.FAILURE
+        if not still_ours:  # abandon() has already saved this batch
+            return SpanExportResult.FAILURE
+        if call.result is SpanExportResult.SUCCESS:
+            return call.result
+        return self._spill(spans)
+
+    def _send(self, call: _Call) -> None:
+        try:
+            call.result = self.primary.export(call.spans)
+        except Exception as exc:
+            report("fallback_exporter.export", exc)
+        finally:
+            call.done.set()
 
     def _spill(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Count the batch as not sent and keep it in the fallback file."""
@@ -85,8 +112,9 @@ class FallbackExporter(SpanExporter):
             self._abandoned = True
             in_flight = list(self._in_flight.values())
             self._in_flight.clear()
-        for spans in in_flight:
-            self._spill(spans)
+        for call in in_flight:
+            self._spill(call.spans)
+            call.done.set()  # the batch processor's export returns now, and its queue drains to the file
         with guard("fallback_exporter.abandon"):
             self.primary.shutdown()
 
@@ -100,6 +128,16 @@ class FallbackExporter(SpanExporter):
         if self.fallback is not None:
             with guard("fallback_exporter.shutdown"):
                 self.fallback.shutdown()
+
+
+def _beside(send: Callable[[_Call], None], call: _Call) -> None:
+    """Run ``send(call)`` on a daemon thread, in the caller's context (the batch processor's
+    suppress-instrumentation flag must travel, or an instrumented HTTP client would trace our export)."""
+    context = contextvars.copy_context()
+    try:
+        threading.Thread(target=context.run, args=(send, call), name="agentops-otel-otlp", daemon=True).start()
+    except RuntimeError:  # no new threads while the interpreter finalises: send it here
+        context.run(send, call)
 
 
 def failures() -> int:

@@ -184,7 +184,9 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
             return None
         attrs: dict[str, Any] = {semconv.SERVICE_NAME: config.service_name(service_name), **run_attributes()}
         attrs.update(resource_attributes or {})
-        provider = TracerProvider(resource=Resource.create(attrs))
+        # No SDK exit hook: its shutdown waits for an export in flight with no limit (up to the
+        # exporter's own timeout on a backend that never answers). Ours shuts it down within the limit.
+        provider = TracerProvider(resource=Resource.create(attrs), shutdown_on_exit=False)
         exporter, where = build_exporter()
         if exporter is not None:
             provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -261,9 +263,9 @@ def _exit_limit(timeout_millis: int | None) -> int:
 def _register_atexit() -> None:
     """Make our exit hook the next to run, and hook SIGTERM.
 
-    ``atexit`` runs last-registered first, and every SDK ``TracerProvider`` registers its own
-    shutdown when it is built: re-registering on each ``configure()`` keeps ours ahead of the
-    provider it now feeds, so open sessions end while it can still export them.
+    ``atexit`` runs last-registered first, and an SDK ``TracerProvider`` registers its own shutdown
+    when it is built (the user's do; ours is built without): re-registering on each ``configure()``
+    keeps ours ahead of the provider it now feeds, so open sessions end while it can still export them.
     """
     atexit.unregister(shutdown)
     atexit.register(shutdown)

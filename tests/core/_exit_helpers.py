@@ -112,6 +112,19 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers, like a backend that hangs.
+
+    The kernel completes the handshake for the listen backlog, so the exporter sends its request
+    and then waits for a response that never comes.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield int(sock.getsockname()[1])
+
+
 class OTLPReceiver:
     """A real OTLP/HTTP endpoint on loopback that keeps every span name it receives."""
 

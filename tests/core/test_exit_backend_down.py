@@ -19,6 +19,7 @@ from _exit_helpers import (
     exit_work_seconds,
     finish,
     run,
+    silent_port,
     span_names,
     start,
 )
@@ -52,6 +53,75 @@ def exited_with_backend_down(request: pytest.FixtureRequest,
     """One child per OTLP protocol that ends a session and exits normally, its endpoint a closed port."""
     tmp_path = tmp_path_factory.mktemp("down")
     return run(ENDED_THEN_EXIT, tmp_path, _down_env(request.param)), tmp_path
+
+
+def _silent_env(port: int, protocol: str) -> dict[str, str]:
+    """A backend that takes the request and never answers; the exporter alone would wait 30 s."""
+    return {**_down_env(protocol), "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "30"}
+
+
+@pytest.fixture(scope="module", params=["http/protobuf", "grpc"])
+def exited_with_backend_silent(request: pytest.FixtureRequest,
+                               tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
+    """One child per OTLP protocol that ends a session and exits normally, its backend never answering."""
+    tmp_path = tmp_path_factory.mktemp("silent")
+    with silent_port() as port:
+        return run(ENDED_THEN_EXIT, tmp_path, _silent_env(port, request.param)), tmp_path
+
+
+@pytest.mark.slow
+def test_exit_with_backend_silent_waits_at_most_the_limit(exited_with_backend_silent: tuple[Outcome, Path]) -> None:
+    """A backend that never answers holds the process no longer than the limit (plus teardown slack)."""
+    outcome, _ = exited_with_backend_silent
+    assert outcome.returncode == 0, outcome.stderr
+    assert outcome.seconds_after_ready < LIMIT_MILLIS / 1000 + SLACK_SECONDS, outcome.stderr
+
+
+@pytest.mark.slow
+def test_what_a_silent_backend_did_not_take_is_in_the_local_file(
+        exited_with_backend_silent: tuple[Outcome, Path]) -> None:
+    """The session sent to a backend that never answered is in the local OTLP JSON file."""
+    outcome, tmp_path = exited_with_backend_silent
+    assert "invoke_agent backend down" in span_names(tmp_path / SINK), outcome.stderr
+
+
+@pytest.mark.slow
+def test_shutdown_with_backend_silent_returns_within_its_timeout(tmp_path: Path) -> None:
+    """shutdown(timeout_millis=) called by the program returns at its timeout, and the exit after it is quick."""
+    with silent_port() as port:
+        outcome = run(f"""
+            import time
+            import agentops_otel as agentops
+            agentops.init()
+            with agentops.session("backend down"):
+                pass
+            print("{READY}", flush=True)
+            began = time.monotonic()
+            agentops.shutdown(timeout_millis=500)
+            print("shutdown took", time.monotonic() - began, flush=True)
+        """, tmp_path, _silent_env(port, "http/protobuf"))
+    took = [line for line in outcome.stdout.splitlines() if line.startswith("shutdown took")]
+    assert took and float(took[0].split()[-1]) < 0.5 + SLACK_SECONDS, outcome.stdout + outcome.stderr
+    assert outcome.seconds_after_ready < 0.5 + SLACK_SECONDS, outcome.stderr
+    assert "invoke_agent backend down" in span_names(tmp_path / SINK)
+
+
+@pytest.mark.slow
+def test_every_batch_queued_for_a_silent_backend_is_in_the_local_file(tmp_path: Path) -> None:
+    """More sessions than one export batch holds: at exit every one of them is in the local file."""
+    with silent_port() as port:
+        outcome = run(f"""
+            import agentops_otel as agentops
+            agentops.init()
+            for i in range(1200):
+                with agentops.session(f"s{{i}}"):
+                    pass
+            print("{READY}", flush=True)
+        """, tmp_path, _silent_env(port, "http/protobuf"))
+    assert outcome.seconds_after_ready < LIMIT_MILLIS / 1000 + SLACK_SECONDS, outcome.stderr
+    names = span_names(tmp_path / SINK)
+    assert len(set(names)) == 1200, (len(set(names)), outcome.stderr)
 
 
 @pytest.mark.slow
