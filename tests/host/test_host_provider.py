@@ -54,3 +54,22 @@ with agentops.session("later") as s, trace.get_tracer("app").start_as_current_sp
 print(sorted(x.name for x in exporter.get_finished_spans()))
 """, tmp_path)
     assert out.splitlines() == ["True", "['app work', 'invoke_agent later']"]
+
+
+def test_provider_given_to_init_is_still_shut_down_by_its_own_exit_hook(tmp_path: Path) -> None:
+    """The SDK's exit hook of a provider passed to init() still runs: only the provider we build goes without it."""
+    out = run_python("""
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+import agentops_otel as agentops
+
+class Mine(SpanProcessor):
+    def shutdown(self):
+        print("my provider shut down", flush=True)
+
+provider = TracerProvider()
+provider.add_span_processor(Mine())
+agentops.init(tracer_provider=provider)
+with agentops.session("s"):
+    pass
+""", tmp_path)
+    assert "my provider shut down" in out
