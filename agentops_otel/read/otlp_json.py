@@ -1,23 +1,15 @@
-"""OTLP JSON in all three dialects (collector file exporter, Jaeger v3, Tempo), streamed.
+"""OTLP JSON files, streamed: the collector's file exporter output, our own sink, saved API answers.
 
-The dialects differ in ways a strict decoder trips over: ids in hex or base64, enums as numbers or
-names, 64-bit ints as strings or numbers, ``resourceSpans`` or ``batches``, an optional
-``{"result": ...}`` / ``{"trace": ...}`` wrapper. One typed ``msgspec`` schema with lax coercion
-accepts all of them in a single pass.
-
-Files are memory-mapped and decoded line by line; a span's attributes stay a zero-copy view into
-the map (see ``_lazyattrs``), and pages already decoded are handed back to the OS, so a million
-spans fit in a few hundred MB. A ``.gz`` file is first inflated into an anonymous temporary file so
-the same path applies. The cyclic GC is paused while a line is decoded: the decoder allocates
-thousands of container objects per line, and letting the collector scan them repeatedly made bulk
-decoding 4–5x slower in measurements.
+Files are memory-mapped and decoded line by line (:mod:`._otlp_decode` reads each document, in any of
+the three dialects); a span's attributes stay a zero-copy view into the map (see ``_lazyattrs``), and
+pages already decoded are handed back to the OS, so a million spans fit in a few hundred MB. A ``.gz``
+file is first inflated into an anonymous temporary file so the same path applies. The cyclic GC is
+paused while a line is decoded: the decoder allocates thousands of container objects per line, and
+letting the collector scan them repeatedly made bulk decoding 4–5x slower in measurements.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gc
 import gzip
 import logging
 import mmap
@@ -26,293 +18,18 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import MappingProxyType
-from typing import IO, Any, Final
+from typing import IO, Final
 
 import msgspec
 
-from agentops_otel._otlp_values import KeyValue, key_values_to_python
+from agentops_otel._gc import gc_paused
 from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
-from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, LazyAttributes
-from agentops_otel.read._record import SpanEventRecord, SpanRecord
-from agentops_otel.semconv import READ_UNREADABLE, SPAN_SESSION
+from agentops_otel.read._otlp_decode import DOC_DECODER, Converter, decode_otlp_json
+from agentops_otel.read._record import SpanRecord
 
 _log = logging.getLogger(__name__)
 
-
-# --- wire schema (only what we read; unknown fields are skipped by msgspec) --------------------
-class _Status(msgspec.Struct, gc=False):
-    code: int | str = 0
-    message: str = ""
-
-
-class _Event(msgspec.Struct, gc=False):
-    name: str = ""
-    timeUnixNano: int = 0
-    attributes: list[KeyValue] = []
-
-
-class _Span(msgspec.Struct, gc=False):
-    traceId: str = ""
-    spanId: str = ""
-    parentSpanId: str = ""
-    name: str = ""
-    kind: int | str = 0
-    startTimeUnixNano: int = 0
-    endTimeUnixNano: int = 0
-    attributes: msgspec.Raw = msgspec.Raw(b"[]")
-    events: msgspec.Raw = msgspec.Raw(b"[]")
-    status: _Status | None = None
-
-
-class _Scope(msgspec.Struct, gc=False):
-    name: str = ""
-
-
-class _ScopeSpans(msgspec.Struct, gc=False):
-    spans: list[_Span] = []
-    scope: _Scope | None = None
-    instrumentationLibrary: _Scope | None = None
-
-
-class _Resource(msgspec.Struct, gc=False):
-    attributes: msgspec.Raw = msgspec.Raw(b"[]")
-
-
-class _ResourceSpans(msgspec.Struct, gc=False):
-    resource: _Resource | None = None
-    scopeSpans: list[_ScopeSpans] = []
-    instrumentationLibrarySpans: list[_ScopeSpans] = []
-
-
-class _Traces(msgspec.Struct, gc=False):
-    resourceSpans: list[_ResourceSpans] = []
-    batches: list[_ResourceSpans] = []
-
-
-class _Document(msgspec.Struct, gc=False):
-    """Any of the dialects' top-level objects: bare, Jaeger's ``result`` or Tempo v2's ``trace``."""
-
-    resourceSpans: list[_ResourceSpans] = []
-    batches: list[_ResourceSpans] = []
-    result: _Traces | None = None
-    trace: _Traces | None = None
-
-
-_DOC_DECODER: Final = msgspec.json.Decoder(_Document, strict=False)
-_EVENTS_DECODER: Final = msgspec.json.Decoder(list[_Event], strict=False)
-
-_KIND_NAMES: Final = {
-    "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
-    "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
-}
-_STATUS_NAMES: Final = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
-_EMPTY: Final[MappingProxyType[str, Any]] = MappingProxyType({})
-_ZERO_SPAN_ID: Final = "0" * 16
-
-
-# --- small normalisers -----------------------------------------------------------------------
-def _norm_id(value: str, hex_len: int) -> str:
-    """Lowercase hex whatever the dialect wrote (hex, base64, or hex with leading zeros cut)."""
-    if len(value) == hex_len:
-        return value if value.islower() or value.isdigit() else value.lower()
-    try:
-        if len(value) < hex_len:
-            int(value, 16)
-            return value.lower().rjust(hex_len, "0")
-    except ValueError:
-        pass
-    try:
-        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value
-                               else None, validate=True)
-    except (binascii.Error, ValueError):
-        raise MalformedPayload(f"span or trace id {value!r} is neither hex nor base64") from None
-    return raw.hex().rjust(hex_len, "0")
-
-
-def _kind(value: int | str) -> int:
-    """OTLP's enum (internal = 1) to the SDK's SpanKind value (internal = 0)."""
-    if isinstance(value, str):
-        value = _KIND_NAMES.get(value.upper(), 0) if not value.isdigit() else int(value)
-    return value - 1 if value > 0 else 0
-
-
-def _status(status: _Status | None) -> tuple[int, str]:
-    if status is None:
-        return 0, ""
-    code = status.code
-    if isinstance(code, str):
-        code = _STATUS_NAMES.get(code.upper(), 0) if not code.isdigit() else int(code)
-    return code, status.message
-
-
-def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
-    if len(raw) <= 2:
-        return ()
-    try:
-        events = _EVENTS_DECODER.decode(raw)
-    except DECODE_ERRORS as exc:
-        raise MalformedPayload(f"malformed span events: {why_undecodable(exc)}") from None
-    try:
-        return tuple(
-            SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes)))
-            for e in events
-        )
-    except (ValueError, KeyError, RecursionError) as exc:  # a value of the right shape that can't be read
-        raise MalformedPayload(f"malformed span event attributes: {why_undecodable(exc)}") from None
-
-
-class _Converter:
-    """Turns decoded documents into records, sharing repeated strings and resources.
-
-    Trace ids, parent ids, span names and resources repeat across spans; handing out one shared
-    object per distinct value keeps a large reassembly's memory down at the cost of a dict
-    lookup. The caches are bounded and reset when they grow past ``_MAX_CACHE``.
-    """
-
-    _MAX_CACHE: Final = 50_000
-
-    def __init__(self) -> None:
-        self._ids: dict[str, str] = {}
-        self._names: dict[str, str] = {}
-        self._sids: dict[bytes, str | None] = {}
-        self._resources: dict[bytes, MappingProxyType[str, Any]] = {}
-
-    def _resource(self, res: _Resource | None) -> MappingProxyType[str, Any]:
-        if res is None or len(res.attributes) <= 2:
-            return _EMPTY
-        key = bytes(res.attributes)
-        found = self._resources.get(key)
-        if found is None:
-            try:
-                lazy = LazyAttributes(key)
-                values = lazy.to_dict()
-                if lazy.decode_error:
-                    values[READ_UNREADABLE] = lazy.decode_error
-                found = MappingProxyType(values)
-            except ReadError:
-                found = _EMPTY
-            if len(self._resources) > 1000:
-                self._resources.clear()
-            self._resources[key] = found
-        return found
-
-    def records(self, doc: _Document) -> list[SpanRecord]:
-        """All spans of one document; the common dialect (hex ids, int enums) takes the fast path."""
-        ids = self._ids
-        names = self._names
-        sids = self._sids
-        if len(ids) > self._MAX_CACHE:
-            ids.clear()
-        if len(names) > self._MAX_CACHE:
-            names.clear()
-        if len(sids) > self._MAX_CACHE:
-            sids.clear()
-        out: list[SpanRecord] = []
-        append = out.append
-        sid_search = SESSION_ID_RE.search
-        unknown = UNKNOWN
-        for batches in (doc.resourceSpans, doc.batches, doc.result and doc.result.resourceSpans,
-                        doc.result and doc.result.batches, doc.trace and doc.trace.resourceSpans,
-                        doc.trace and doc.trace.batches):
-            if not batches:
-                continue
-            for rs in batches:
-                resource = self._resource(rs.resource)
-                for ss in rs.scopeSpans or rs.instrumentationLibrarySpans:
-                    sc = ss.scope or ss.instrumentationLibrary
-                    scope = sc.name if sc is not None else ""
-                    for s in ss.spans:
-                        raw_tid = s.traceId
-                        tid = ids.get(raw_tid)
-                        if tid is None:
-                            if not raw_tid:
-                                raise MalformedPayload(f"span {s.name!r} has no traceId")
-                            tid = ids[raw_tid] = _norm_id(raw_tid, 32)
-                        span_id = s.spanId
-                        if len(span_id) != 16 or not (span_id.islower() or span_id.isdigit()):
-                            if not span_id:
-                                raise MalformedPayload(f"span {s.name!r} has no spanId")
-                            span_id = _norm_id(span_id, 16)
-                        pid: str | None = None
-                        raw_pid = s.parentSpanId
-                        if raw_pid:
-                            pid = ids.get(raw_pid)
-                            if pid is None:
-                                pid = ids[raw_pid] = _norm_id(raw_pid, 16)
-                            if pid == _ZERO_SPAN_ID:
-                                pid = None
-                        name = names.get(s.name)
-                        if name is None:
-                            name = names[s.name] = s.name
-                        st = s.status
-                        if st is None:
-                            code, message = 0, ""
-                        elif type(st.code) is int:
-                            code, message = st.code, st.message
-                        else:
-                            code, message = _status(st)
-                        kind = s.kind
-                        kind = (kind - 1 if kind > 0 else 0) if type(kind) is int else _kind(kind)
-                        raw = s.attributes
-                        m = sid_search(raw)
-                        if m is None:
-                            session: Any = unknown  # absent, or in a form only the full decode reads
-                        else:
-                            key = m.group(1)
-                            session = sids.get(key)
-                            if session is None:
-                                session = sids[key] = key.decode("utf-8", "replace") or None
-                        ev = s.events
-                        attrs = LazyAttributes(raw, None, session)
-                        if name.startswith(SPAN_SESSION):
-                            # Session roots are read by every reassembly: decode them while their page
-                            # is resident. Touching a released page later maps its neighbours back in
-                            # too (the kernel's fault-around), which for 10k roots in a 1 GB file cost
-                            # 700 MB of resident memory.
-                            attrs.decoded()
-                        append(SpanRecord(
-                            tid, span_id, pid, name, kind, s.startTimeUnixNano, s.endTimeUnixNano,
-                            code, message, attrs,  # type: ignore[arg-type]
-                            _events(ev) if len(ev) > 2 else (), resource, scope,
-                        ))
-        return out
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC for a bulk allocation burst, restoring the caller's setting."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _decode_document(data: Any, where: str) -> _Document:
-    try:
-        return _DOC_DECODER.decode(data)
-    except DECODE_ERRORS as exc:
-        raise MalformedPayload(f"{where}: not OTLP JSON ({why_undecodable(exc)})") from None
-
-
-def decode_otlp_json(obj_or_bytes: bytes | bytearray | memoryview | str | dict[str, Any]) -> Iterator[SpanRecord]:
-    """Records from one OTLP JSON document in any dialect (bare, ``{"result":…}``, ``{"trace":…}``).
-
-    A dict (already parsed JSON) is re-encoded once so it goes through the same tolerant path.
-    """
-    data: Any = obj_or_bytes
-    if isinstance(data, dict):
-        data = msgspec.json.encode(data)
-    elif isinstance(data, str):
-        data = data.encode()
-    with gc_paused():
-        doc = _decode_document(data, "payload")
-        records = _Converter().records(doc)
-    yield from records
+__all__ = ["decode_otlp_json", "iter_documents", "read_otlp_file"]
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -420,13 +137,13 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
     access). A ``.gz`` file is inflated into a private temporary file first, so it is immune.
     """
     p = os.fspath(path)
-    conv = _Converter()
+    conv = Converter()
     lines = _lines(p)
     first = True
     for lineno, chunk, terminated in lines:
         with gc_paused():
             try:
-                doc = _DOC_DECODER.decode(chunk)
+                doc = DOC_DECODER.decode(chunk)
             except DECODE_ERRORS as exc:
                 doc = None
                 error = exc
@@ -449,15 +166,14 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
         yield from records
 
 
-def _whole_file(path: str, conv: _Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:
+def _whole_file(path: str, conv: Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:
     data, _ = _open_map(path)
     with gc_paused():
         try:
-            doc = _DOC_DECODER.decode(memoryview(data))
+            doc = DOC_DECODER.decode(memoryview(data))
         except DECODE_ERRORS:
             raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({why_undecodable(error)})") from None
         records = conv.records(doc)
     yield from records
 
 
-__all__ = ["decode_otlp_json", "gc_paused", "iter_documents", "read_otlp_file"]

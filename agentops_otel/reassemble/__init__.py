@@ -18,9 +18,9 @@ from collections.abc import Iterable
 
 import msgspec
 
+from agentops_otel._gc import gc_paused
 from agentops_otel.read._lazyattrs import UNKNOWN
 from agentops_otel.read._record import SpanRecord
-from agentops_otel.read.otlp_json import gc_paused
 from agentops_otel.reassemble._classify import _LAZY, _session_id_of
 from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _link_nested
 from agentops_otel.reassemble._repair import _prepare
