@@ -60,16 +60,11 @@ def capture_argument(value: object) -> ContentCapture:
     if not isinstance(value, str):
         raise TypeError(f"init(capture_content=...) takes True, False or a capture mode's name, "
                         f"got {type(value).__name__}")
-    text = value.strip().lower()
-    if text in _LEGACY_TRUE:
-        return ContentCapture.SPAN_ONLY
-    if text in _LEGACY_FALSE:
-        return ContentCapture.NO_CONTENT
-    try:
-        return ContentCapture(text)
-    except ValueError:
+    mode = _capture_named(value)
+    if mode is None:
         modes = ", ".join(m.value for m in ContentCapture)
-        raise ValueError(f"init(capture_content=...) takes True, False or one of {modes}, got {value!r}") from None
+        raise ValueError(f"init(capture_content=...) takes True, False or one of {modes}, got {value!r}")
+    return mode
 
 
 def positive_int_argument(where: str, value: object) -> int:
@@ -83,9 +78,13 @@ def positive_int_argument(where: str, value: object) -> int:
 
 def parse_capture(raw: str | None, default: ContentCapture) -> ContentCapture:
     """Map the env var's value to a mode; unknown values fall back to ``default`` (never raise)."""
-    if raw is None:
-        return default
-    value = raw.strip().lower()
+    mode = None if raw is None else _capture_named(raw)
+    return default if mode is None else mode
+
+
+def _capture_named(text: str) -> ContentCapture | None:
+    """The mode a capture setting names (a mode, or a legacy true/false word); ``None``: none."""
+    value = text.strip().lower()
     if value in _LEGACY_TRUE:
         return ContentCapture.SPAN_ONLY
     if value in _LEGACY_FALSE:
@@ -93,7 +92,7 @@ def parse_capture(raw: str | None, default: ContentCapture) -> ContentCapture:
     try:
         return ContentCapture(value)
     except ValueError:
-        return default
+        return None
 
 
 def _env_key(name: str) -> object:
