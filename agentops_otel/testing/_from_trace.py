@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import semconv
 from .._serialize import from_json
+from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
@@ -176,6 +177,9 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
             steps.append(_tool_step(step, index, parent, problems))
             by_span[step.span_id] = index
     summary = timeline.summary
+    if Issue.UNKNOWN_END_STATE in summary.issue_kinds:
+        # The generated test would pin a state the assertions don't know: it could only raise.
+        problems.append(f"session: end state {summary.end_state!r} is not Success, Fail or Indeterminate")
     if problems:
         shown = "\n  ".join(problems[:20]) + (f"\n  … {len(problems) - 20} more" if len(problems) > 20 else "")
         raise CassetteError(f"session {summary.session_id} in {source} cannot be replayed from its trace:\n  "

@@ -126,3 +126,17 @@ def test_export_of_a_session_with_unreadable_arguments_says_they_could_not_be_re
     assert "could not read gen_ai.tool.call.arguments" in err.getvalue()
     assert "content capture was off" not in err.getvalue()
     assert not test.exists()
+
+
+def test_export_of_a_session_with_an_unknown_end_state_is_refused(
+        tmp_path: Path, span_exporter: InMemorySpanExporter, support_llm: OpenAIServer) -> None:
+    """A test pinning an end state nobody knows would raise, not check: the command says why and writes nothing."""
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    traces.write_text(traces.read_text().replace('"stringValue":"Success"', '"stringValue":"Bogus"'))
+    err = io.StringIO()
+    test = tmp_path / "suite" / "test_x.py"
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert "end state 'Bogus'" in err.getvalue()
+    assert not test.exists()
