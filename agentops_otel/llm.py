@@ -35,6 +35,7 @@ __all__ = [
     "end_open_calls",
     "error_type",
     "hold_open",
+    "open_calls_in",
     "release",
     "start_call",
 ]
@@ -299,16 +300,22 @@ class LLMCall:
 
 
 class OpenCall(Protocol):
-    """A call whose span outlives its wrapper (a stream): something that can end it as unfinished."""
+    """A call whose span outlives its wrapper (a stream): named, and able to end as unfinished."""
+
+    @property
+    def name(self) -> str: ...
 
     def abandon(self) -> None: ...
 
 
 _open_calls: dict[OpenCall, str | None] = {}
-"""Streams still open, with the id of the session they were made in (``None``: outside any). A stream
-the program stopped reading but still holds would otherwise end after its session, or never: the
-session would show no call and a cost that looks complete. Plain dict operations, no lock: entries
-are dropped from finalisers too."""
+"""Streams still open, with the id of the session they were made in (``None``: outside any).
+
+A session that ends while one of its streams is still open counts it as a call whose cost is not
+known (:func:`open_calls_in`) and leaves it running: a handler may return the stream for its caller to
+read, and its usage arrives at the end. A stream still open at exit is ended as unfinished
+(:func:`end_open_calls`), so it is not lost. Plain dict operations, no lock: entries are dropped from
+finalisers too."""
 
 
 def hold_open(call: OpenCall, session_id: str | None) -> None:
@@ -318,6 +325,11 @@ def hold_open(call: OpenCall, session_id: str | None) -> None:
 
 def release(call: OpenCall) -> None:
     _open_calls.pop(call, None)
+
+
+def open_calls_in(session_id: str) -> list[OpenCall]:
+    """The calls made in session ``session_id`` that are still open."""
+    return [call for call, owner in _open_calls.copy().items() if owner == session_id]
 
 
 def end_open_calls(session_id: str | None = None) -> None:

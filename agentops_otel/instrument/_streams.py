@@ -219,10 +219,15 @@ class _StreamState:
         except Exception:  # pragma: no cover - finish is guarded; never raise from a finaliser
             pass
 
+    @property
+    def name(self) -> str:
+        """The call's span name (``chat gpt-4o``), for a session that ends while it is still open."""
+        return str(getattr(self.call.span, "name", "LLM call"))
+
     def abandon(self) -> None:
-        """The session the stream was made in ended (or the process is exiting) before the stream did:
-        end the span with what arrived so far, as a stream not finished. The user's stream is left as
-        it is; chunks read later pass through unrecorded."""
+        """The process is exiting before the stream ended: end the span with what arrived so far, as a
+        stream not finished. The user's stream is left as it is; chunks read later pass through
+        unrecorded."""
         self.item_failed = True
         self.finish()
 

@@ -45,6 +45,8 @@ class Rollup:
         self.cost_complete = True
         self.failed_span_id: str | None = None
         self.failed_span_name: str | None = None
+        self.open_at_end: list[str] = []
+        """Span names of streams still open when this session (or a nested one) ended."""
 
     def _record(self, span: ReadableSpan) -> None:
         """Called by the processor for each finished span of this session (and of nested ones)."""
@@ -89,6 +91,20 @@ class Rollup:
             return False
         with self._lock:
             return ctx.span_id in self._llm_parents
+
+    def note_open_calls(self, names: list[str]) -> None:
+        """Streams still open as the session ends: calls it made whose cost is not known yet (their
+        usage comes with their end, after this session's totals are written). Counted here and in
+        every enclosing session, and named for the bounds that refuse them."""
+        if not names:
+            return
+        target: Rollup | None = self
+        while target is not None:
+            with target._lock:
+                target.llm_calls += len(names)
+                target.cost_complete = False
+                target.open_at_end.extend(names)
+            target = target.parent
 
     def _add_llm(self, usage: genai_spans.LLMUsage) -> None:
         self.llm_calls += 1

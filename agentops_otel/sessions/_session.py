@@ -22,7 +22,7 @@ from .._end_states import canonical_end_state
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
-from ..llm import end_open_calls
+from ..llm import open_calls_in
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._context import note_ended
@@ -181,7 +181,7 @@ class Session(Rollup):
             if child.end_state is None:
                 child.end(semconv.END_INDETERMINATE, "parent session ended first")
         with guard("session.open_calls"):
-            end_open_calls(self.id)  # streams it left open: counted, unpriced, before the totals
+            self.note_open_calls([call.name for call in open_calls_in(self.id)])
         self.end_state, self.end_state_reason = state, end_state_reason
         self.end_time = datetime.now(UTC)
         with guard("session.end"):

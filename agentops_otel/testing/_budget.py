@@ -86,7 +86,7 @@ def cost_gaps(session: SessionLike) -> list[str]:
     """
     timeline = as_timeline(session)
     complete = session.cost_complete if isinstance(session, Session) else timeline.summary.cost_complete
-    lines = gap_lines(timeline)
+    lines = gap_lines(timeline) + _still_open(session)
     if not lines and not complete:
         lines = ["some LLM calls have no known cost (their spans are no longer held in memory)"]
     return lines
@@ -94,7 +94,13 @@ def cost_gaps(session: SessionLike) -> list[str]:
 
 def usage_gaps(session: SessionLike) -> list[str]:
     """One line per model call whose token counts are unknown, and why."""
-    return gap_lines(as_timeline(session), usage_only=True)
+    return gap_lines(as_timeline(session), usage_only=True) + _still_open(session)
+
+
+def _still_open(session: SessionLike) -> list[str]:
+    """Streams a live session counted as it ended, still open: their usage comes at their end."""
+    names = session.open_at_end if isinstance(session, Session) else []
+    return [f"{name}: a stream still open when the session ended (its usage comes at its end)" for name in names]
 
 
 @verdict

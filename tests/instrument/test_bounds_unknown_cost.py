@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-from openai import OpenAI
-from openai.types.chat import ChatCompletionMessageParam
+from openai import OpenAI, Stream
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel
@@ -28,6 +28,7 @@ from agentops_otel.testing import (
     Reply,
     Usage,
     assert_cost_below,
+    assert_llm_calls_at_most,
     assert_tokens_below,
 )
 
@@ -125,20 +126,30 @@ def test_gate_fails_sessions_with_unknown_cost(client: OpenAI, span_exporter: In
     assert json.loads(out)["incomplete_cost"] == [s.id]
 
 
-def test_a_stream_still_open_when_its_session_ends_is_not_a_free_call(
-        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
-    """A stream the agent stopped reading (still referenced) is ended with its session: counted, unpriced."""
+def test_a_stream_still_open_when_its_session_ends_is_not_a_free_call(client: OpenAI) -> None:
+    """A stream the agent stopped reading (still referenced) is counted by its session, cost unknown."""
     with agentops_otel.session("abandons-a-stream") as s:
         stream = client.chat.completions.create(model="gpt-4o", messages=USER, stream=True,
                                                 stream_options={"include_usage": True})
         next(iter(stream))
-    assert len(s.llm_events) == 1
-    with pytest.raises(AgentAssertionError, match=r"chat gpt-4o at .*stream"):
+    assert s.llm_calls == 1 and not s.cost_complete
+    with pytest.raises(AgentAssertionError, match=r"chat gpt-4o: a stream still open when the session ended"):
         assert_cost_below(s, 1.0)
+    with pytest.raises(AgentAssertionError):
+        assert_llm_calls_at_most(s, 0)
+
+
+def test_a_stream_a_session_returns_keeps_its_usage_when_read_later(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A handler returning the stream for its caller to read: the call's span still gets usage, cost, output."""
+
+    @agentops_otel.session("handler")
+    def handle() -> Stream[ChatCompletionChunk]:
+        return client.chat.completions.create(model="gpt-4o", messages=USER, stream=True,
+                                              stream_options={"include_usage": True})
+
+    text = "".join(c.choices[0].delta.content or "" for c in handle() if c.choices)
     (chat,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "chat gpt-4o"]
-    root = next(sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("invoke_agent"))
-    assert chat.end_time is not None and root.end_time is not None and chat.end_time <= root.end_time
-    assert chat.attributes[agentops_otel.semconv.COST_INCOMPLETE_REASON] == "stream_not_finished"  # type: ignore[index]
-    assert root.attributes[agentops_otel.semconv.SESSION_COST_COMPLETE] is False  # type: ignore[index]
-    for _ in stream:  # the agent may still read the rest: its stream is unchanged
-        pass
+    attrs = chat.attributes or {}
+    assert attrs.get(agentops_otel.semconv.GEN_AI_USAGE_OUTPUT_TOKENS) and agentops_otel.semconv.COST_USD in attrs
+    assert text and text in str(attrs.get(agentops_otel.semconv.GEN_AI_OUTPUT_MESSAGES))
