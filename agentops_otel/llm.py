@@ -83,8 +83,14 @@ class Content:
 
 
 def error_type(exc: BaseException) -> str:
-    """HTTP status for API errors (what dashboards group by), else the exception's class name."""
-    status = getattr(exc, "status_code", None)
+    """HTTP status for API errors (what dashboards group by), else the exception's class name.
+
+    Never raises: the exception is the user's, on its way to them (its ``status_code`` may be
+    computed, and fail)."""
+    try:
+        status = getattr(exc, "status_code", None)
+    except Exception:
+        status = None
     if isinstance(status, int) and not isinstance(status, bool):
         return str(status)
     return _guard.type_name(exc)
@@ -251,9 +257,10 @@ class LLMCall:
             # A stream that broke half-way: keep what arrived, then mark the failure.
             try:
                 self._record_exception(exc)
+                extra = {**(extra or {}), **self._error_attrs(exc)}
             except Exception as err:
                 _guard.report("llm.fail", err)
-            self.end(outcome, {**(extra or {}), **self._error_attrs(exc)})
+            self.end(outcome, extra)
             return
         self._done = True
         span = self.span

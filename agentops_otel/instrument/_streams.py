@@ -248,10 +248,13 @@ class _StreamState:
             _guard.report("openai.stream.finish", err)
             call.abort()
             return
-        if exc is None:
-            call.end(outcome, extra)
-        else:
-            call.fail(exc, outcome, extra)
+        try:  # both are guarded inside; this keeps the user's iteration out of reach all the same
+            if exc is None:
+                call.end(outcome, extra)
+            else:
+                call.fail(exc, outcome, extra)
+        except Exception as err:
+            _guard.report("openai.stream.finish", err)
 
 
 class StreamProxy(wrapt.ObjectProxy[Any]):

@@ -180,3 +180,35 @@ def test_mid_stream_error_propagates_when_finish_fails(client: OpenAI, server: O
     with pytest.raises(openai.APIConnectionError):
         list(client.chat.completions.create(model="gpt-4o", messages=USER, stream=True))
     assert len(llm_spans(span_exporter)) == 1
+
+
+class _TransportGone(Exception):
+    """A transport's error whose ``status_code`` is computed, and fails (a lazily parsed status)."""
+
+    @property
+    def status_code(self) -> int:
+        raise RuntimeError("no status")
+
+
+def test_a_mid_stream_error_whose_status_cannot_be_read_reaches_the_caller_unchanged() -> None:
+    """Reading the error's status for the span must not replace the user's exception with ours."""
+    import httpx
+
+    chunk = ('data: {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", '
+             '"choices": [{"index": 0, "delta": {"role": "assistant", "content": "hel"}, "finish_reason": null}]}\n\n')
+    gone = _TransportGone("connection went away")
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield chunk.encode()
+            raise gone
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Body())
+
+    client = OpenAI(base_url="http://127.0.0.1:9/v1", api_key="x", max_retries=0,
+                    http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    with pytest.raises(_TransportGone) as caught:
+        for _ in client.chat.completions.create(model="gpt-4o-mini", messages=USER, stream=True):
+            pass
+    assert caught.value is gone
