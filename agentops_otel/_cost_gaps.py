@@ -24,6 +24,7 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
     sc.GAP_CALL_FAILED: "the call failed before reporting usage",
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
+    sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
 }
 """One phrase per reason, for replays and failure messages."""
 

@@ -8,7 +8,9 @@ changing one import: ``import agentops_otel as agentops``.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import warnings
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -124,6 +126,17 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         report("record", exc)
 
 
+def _price(cost: object) -> float | None:
+    """``LLMEvent.cost`` as dollars, or ``None`` (with a warning naming it) when it is not a price: a
+    NaN, infinite or negative cost counted as given would make every bound on the session meaningless."""
+    value = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
+    if value is None or not math.isfinite(value) or value < 0:
+        warnings.warn(f"agentops_otel: LLMEvent(cost={cost!r}) is not a price in dollars; the call is "
+                      "recorded with its cost unknown", RuntimeWarning, stacklevel=4)
+        return None
+    return value
+
+
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .sessions import current_session
 
@@ -168,7 +181,11 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         if event.completion_tokens is not None:
             attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = int(event.completion_tokens)
         if event.cost is not None:
-            attrs[semconv.COST_USD] = float(event.cost)
+            cost = _price(event.cost)
+            if cost is None:
+                attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_COST
+            else:
+                attrs[semconv.COST_USD] = cost
         if capture:
             if event.prompt is not None:
                 attrs[semconv.GEN_AI_INPUT_MESSAGES] = content_json(semconv.GEN_AI_INPUT_MESSAGES, event.prompt, limit)

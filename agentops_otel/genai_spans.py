@@ -15,6 +15,7 @@ one (closest to the request) is the call, the outer is not counted again (:func:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -102,7 +103,7 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     recorded = attrs.get(sc.COST_USD)
     cost: float | None
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
-        cost = float(recorded)
+        cost = float(recorded) if math.isfinite(recorded) and recorded >= 0 else None  # not a price: unknown
     elif not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
         from .cost import price_call
 

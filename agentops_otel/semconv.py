@@ -207,6 +207,8 @@ GAP_CALL_FAILED: Final = "call_failed"
 """The call raised before any usage was reported (an API error, a timeout)."""
 GAP_MODEL_UNPRICED: Final = "model_unpriced"
 """Usage is known but the model has no price (``register_price`` adds one)."""
+GAP_INVALID_COST: Final = "cost_not_a_price"
+"""The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
 
 # --- span names (prefix + " " + subject) -------------------------------------------------------
 SPAN_SESSION: Final = "invoke_agent"

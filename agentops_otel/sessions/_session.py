@@ -201,8 +201,21 @@ class Session(Rollup):
         span = self._span
         if span is None:
             return
-        fault_point("session.end")
         state = cast(str, self.end_state)
+        try:
+            self._summarise(span, state, exception)
+        except Exception as exc:
+            report("session.end", exc)
+            with guard("session.end_state"):  # the summary is lost: never let the cost look complete
+                span.set_attributes({semconv.SESSION_END_STATE: state, semconv.SESSION_COST_COMPLETE: False})
+        finally:
+            span.end()  # the root is the session: whatever failed above, it ends and is exported
+            if isinstance(span, ReadableSpan):
+                self._root_readable = span
+
+    def _summarise(self, span: trace.Span, state: str, exception: BaseException | None) -> None:
+        """The root's summary: end state, totals, the failing step, the content edges."""
+        fault_point("session.end")
         attrs = {semconv.SESSION_END_STATE: state, **self.totals_attributes()}
         reason = self.end_state_reason
         if reason:
@@ -220,9 +233,6 @@ class Session(Rollup):
         span.set_attributes(attrs)
         span.set_status(Status(_STATUS_FOR_STATE[state], scrub(semconv.STATUS_DESCRIPTION, reason)
                                if reason and state == semconv.END_FAIL else None))
-        span.end()
-        if isinstance(span, ReadableSpan):
-            self._root_readable = span
 
     def _content_edges(self) -> dict[str, str]:
         """The first model call's input and the last one's output, for the root span.

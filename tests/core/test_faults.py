@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import ActionEvent
@@ -107,3 +108,17 @@ def test_keyboard_interrupt_is_never_swallowed(inject: dict[str, type[BaseExcept
 
     with pytest.raises(KeyboardInterrupt):
         interrupt()
+
+
+def test_a_failure_writing_the_session_totals_still_ends_and_exports_the_root(
+        inject: dict[str, type[BaseException]], span_exporter: InMemorySpanExporter) -> None:
+    """The root is the session: if summing it up fails, it still ends, with its end state and a cost
+    that does not claim to be complete."""
+    from agentops_otel import semconv
+
+    inject["session.end"] = RuntimeError
+    with agentops.session("totals-fail"):
+        pass
+    (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent totals-fail"]
+    assert root.attributes[semconv.SESSION_END_STATE] == "Success"  # type: ignore[index]
+    assert root.attributes[semconv.SESSION_COST_COMPLETE] is False  # type: ignore[index]
