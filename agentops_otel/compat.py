@@ -65,6 +65,8 @@ def init(
     # The caller's mistakes are said clearly, here, before anything changes (outside the guard, which
     # would log them as our failure and leave telemetry half set up).
     capture = None if capture_content is None else config.capture_argument(capture_content)
+    if url_template is not None:
+        config.url_template_argument(url_template)
     if max_value_chars is not None:
         config.positive_int_argument("init(max_value_chars=...)", max_value_chars)
     tags = None

@@ -165,6 +165,25 @@ def url_template() -> str:
     return state.url_template or os.environ.get(semconv.ENV_URL_TEMPLATE) or DEFAULT_URL_TEMPLATE
 
 
+def link(template: str, trace_id: str, span_id: str, session_id: str) -> str | None:
+    """``template`` filled in, or ``None`` when it can't make a link (an unknown field, ``{trace_id.hex}``,
+    a stray brace): a session's link is read by assertions and the CLI, and must never raise."""
+    try:
+        return template.format(trace_id=trace_id, span_id=span_id, session_id=session_id)
+    except Exception:
+        return None
+
+
+def url_template_argument(value: object) -> str:
+    """``init(url_template=...)``: a template that makes a link, checked once here, not on every link."""
+    if not isinstance(value, str):
+        raise TypeError(f"init(url_template=...) takes a str, got {type(value).__name__}")
+    if link(value, "0" * 32, "0" * 16, "session") is None:
+        raise ValueError(f"init(url_template=...) can't make a link from {value!r}: use the fields "
+                         "{trace_id}, {span_id} and {session_id}")
+    return value
+
+
 _MAX_CHARS_KEY = _env_key(semconv.ENV_MAX_VALUE_CHARS)
 _max_chars_memo: tuple[object, int] = (None, DEFAULT_MAX_VALUE_CHARS)
 

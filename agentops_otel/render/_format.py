@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from agentops_otel.config import link
 from agentops_otel.timeline import RUNNING_REASON, SessionSummary, Step
 
 ELLIPSIS = "…"
@@ -247,9 +248,4 @@ def propagated(steps: Sequence[Step]) -> set[str]:
 def url_for(summary: SessionSummary, template: str) -> str:
     """The session link from a ``{trace_id}``/``{span_id}``/``{session_id}`` template; "" if it can't."""
     trace_id = summary.trace_ids[0] if summary.trace_ids else ""
-    try:
-        return template.format(
-            trace_id=trace_id, span_id=summary.root_span_id or "", session_id=summary.session_id
-        )
-    except (KeyError, IndexError, ValueError):
-        return ""
+    return link(template, trace_id, summary.root_span_id or "", summary.session_id) or ""

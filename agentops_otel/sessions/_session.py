@@ -97,13 +97,12 @@ class Session(Rollup):
     @property
     def url(self) -> str:
         """Link to this session in the trace UI (template: ``AGENTOPS_OTEL_URL_TEMPLATE``)."""
-        template = config.url_template()
-        values = {"trace_id": self.trace_id or "", "span_id": self.span_id or "", "session_id": self.id}
-        try:
-            return template.format(**values)
-        except (KeyError, IndexError, ValueError) as exc:
-            report("session.url", exc)
-            return config.DEFAULT_URL_TEMPLATE.format(**values)
+        values = (self.trace_id or "", self.span_id or "", self.id)
+        made = config.link(config.url_template(), *values)
+        if made is None:
+            report("session.url", ValueError(f"{semconv.ENV_URL_TEMPLATE} can't make a link; using the default"))
+            made = config.link(config.DEFAULT_URL_TEMPLATE, *values)
+        return made or ""
 
     @property
     def action_events(self) -> list[ActionEvent]:

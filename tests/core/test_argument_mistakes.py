@@ -68,3 +68,23 @@ def test_end_session_with_a_session_that_is_not_one_gets_a_clear_error() -> None
     assert s.end_state is None
     agentops.end_session("Success", session=s)
     assert s.end_state == semconv.END_SUCCESS
+
+
+@pytest.mark.parametrize(("template", "error"), [(123, TypeError), ("{trace_id.hex}", ValueError),
+                                                 ("{nope}", ValueError), ("{", ValueError)])
+def test_init_url_template_that_cannot_make_a_link_is_refused(template: Any, error: type[Exception]) -> None:
+    """init(url_template=...) is checked once, at init, rather than breaking every session.url later."""
+    with pytest.raises(error, match=r"init\(url_template=\.\.\.\)"):
+        agentops.init(url_template=template)
+
+
+def test_a_url_template_from_the_environment_that_fails_falls_back_to_the_default(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """AGENTOPS_OTEL_URL_TEMPLATE="{trace_id.hex}" gives the default link, not an AttributeError."""
+    from agentops_otel import config
+
+    monkeypatch.setattr(config.state, "url_template", None)
+    monkeypatch.setenv(semconv.ENV_URL_TEMPLATE, "{trace_id.hex}")
+    with agentops.session("s") as s:
+        pass
+    assert s.url.startswith("http://localhost:16686/trace/")
