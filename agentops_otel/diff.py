@@ -4,7 +4,9 @@ A passing and a failing variant of the same test usually share a prefix of ident
 then split at one step; finding that step by eye in two long replays is slow. Steps are compared by
 what the agent decided, most telling difference first: *which* call it made (kind and name), then
 *with what* (the recorded input, compared as JSON so key order and spacing don't count), then *what
-came of it* (status and error). Outputs are not part of the signature — LLM outputs differ on every
+came of it* (status and error). An LLM call's input is its messages and, beside them, its system
+instructions and tool definitions: the same question under another system prompt, or offered other
+tools, is another call. Outputs are not part of the signature — LLM outputs differ on every
 run — but a differing output just before the split is reported as the likely cause.
 
 Runs are ``identical`` only on what was recorded in full: an input that was never recorded (content
@@ -21,6 +23,7 @@ from typing import Any
 
 from rich.text import Text
 
+from agentops_otel import semconv as sc
 from agentops_otel._serialize import (
     DEPTH_MARKER,
     MORE_ITEMS_MARKER,
@@ -53,6 +56,9 @@ CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded
 bound can't be said to agree; ``details`` names the steps."""
 _CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
 """The kinds whose input the recorder writes when content capture is on, and what that input is."""
+_LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool definitions", sc.GEN_AI_TOOL_DEFINITIONS))
+"""The rest of an LLM call's input, recorded beside its messages (absent: the call had none)."""
+_ABSENT = object()
 _MAX_UNKNOWN = 10
 _CUT = re.compile("|".join((
     re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
@@ -90,12 +96,45 @@ def _same_value(a: str | None, b: str | None) -> bool:
     return a == b or from_json(a) == from_json(b)
 
 
+def _raw(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _inputs(step: Step) -> list[tuple[str, str | None]]:
+    """The parts of the step's input that are compared, each with its name (the first is the main one)."""
+    main = (_CONTENT.get(step.kind, "input"), step.input)
+    if step.kind != "llm":
+        return [main]
+    return [main, *((label, _raw(step.attributes.get(key))) for label, key in _LLM_EXTRAS)]
+
+
+def _first_difference(a: Any, b: Any) -> tuple[str, Any, Any]:
+    """The path (``[0].content``) to the first place two decoded values differ, and both values there."""
+    path = ""
+    while True:
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys = [*a, *(k for k in b if k not in a)]
+            key = next((k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT)), _ABSENT)
+            if key is _ABSENT:  # equal after all (NaN is never equal to itself): show the whole values
+                return path, a, b
+            path, a, b = f"{path}.{key}", a.get(key, _ABSENT), b.get(key, _ABSENT)
+        elif isinstance(a, list) and isinstance(b, list):
+            i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+            path, a, b = f"{path}[{i}]", a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
+        else:
+            return path, a, b
+
+
 def _outcome(step: Step) -> tuple[str, str | None, str | None]:
     err = step.error
     return (step.status, err.type if err else None, err.message if err else None)
 
 
 def _brief(value: Any) -> str:
+    if value is _ABSENT:
+        return "(absent)"
     return fmt.cut(fmt.clean(json.dumps(value, ensure_ascii=False, default=str)), 60)
 
 
@@ -159,8 +198,14 @@ def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
         return f"different {noun}", [f"a: {a.name}", f"b: {b.name}"]
     # Recorded on one side only: unknown there (reported by the caller), not different.
     recorded = not (a.kind in _CONTENT and (a.input is None or b.input is None))
-    if recorded and not _same_value(a.input, b.input):
-        return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
+    if recorded:
+        for n, ((label, ia), (_, ib)) in enumerate(zip(_inputs(a), _inputs(b), strict=True)):
+            if _same_value(ia, ib):
+                continue
+            if n == 0:
+                return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
+            path, va, vb = _first_difference(*(_ABSENT if raw is None else from_json(raw) for raw in (ia, ib)))
+            return f"same {noun}, different input", [f"{label}{path}: {_brief(va)} → {_brief(vb)}"]
     if _outcome(a) != _outcome(b):
         return SAME_CALL_DIFFERENT_OUTCOME, [f"a: {_outcome_text(a)}", f"b: {_outcome_text(b)}"]
     return None

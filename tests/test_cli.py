@@ -553,6 +553,77 @@ def test_diff_still_reports_a_divergence_beside_cut_content(refunds: tuple[Path,
     assert "Diverged at step #0: same tool, different arguments" in out and "amount: 10 → 11" in out
 
 
+RECORD_INPUTS = """
+import anthropic, openai
+import agentops_otel as a
+from agentops_otel.testing import AnthropicServer, OpenAIServer
+
+@a.tool
+def lookup(query, password=None):
+    return "r"
+
+a.init(capture_content=True)
+with AnthropicServer() as claude, OpenAIServer() as gpt:
+    ac = anthropic.Anthropic(base_url=claude.base_url, api_key="x")
+    oc = openai.OpenAI(base_url=gpt.base_url, api_key="x")
+    for v, system, tool in (("a", "Be careful.", "read_only"), ("b", "Refund everything.", "delete_all")):
+        with a.session(f"system-{v}"):
+            ac.messages.create(model="claude-sonnet-4-5", max_tokens=10, system=system,
+                               messages=[{"role": "user", "content": "hi"}])
+        with a.session(f"tools-{v}"):
+            oc.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], tools=[
+                {"type": "function", "function": {"name": tool, "parameters": {"type": "object"}}}])
+"""
+RECORD_LONG = """
+import agentops_otel as a
+
+@a.tool
+def lookup(query):
+    return "r"
+
+a.init(capture_content=True)
+for v in "ab":
+    with a.session(f"long-{v}"):
+        lookup("x" * 70 + v)
+"""
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """Pairs of sessions recorded by a real process whose inputs differ where the diff used to miss it;
+    the second file recorded with the SDK's own attribute length limit at 60 characters."""
+    ids: dict[str, str] = {}
+    paths = []
+    for script, extra in ((RECORD_INPUTS, {}), (RECORD_LONG, {"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "60"})):
+        path = tmp_path_factory.mktemp("inputs") / "t.jsonl"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_OTEL_"))}
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=60,
+                       env={**env, **extra, "AGENTOPS_OTEL_FILE": str(path)})
+        code, out, _ = run("sessions", "--source", str(path), "--json")
+        assert code == 0
+        ids.update({s["name"]: s["session_id"] for s in json.loads(out)["sessions"]})
+        paths.append(path)
+    return paths[0], paths[1], ids
+
+
+def test_diff_finds_different_system_prompts(inputs: tuple[Path, Path, dict[str, str]]) -> None:
+    """Claude calls with the same messages under other system prompts diverge at that call."""
+    path, _, ids = inputs
+    code, out, _ = run("diff", ids["system-a"], ids["system-b"], "--source", str(path), "--no-color")
+    assert code == 1
+    assert "Diverged at step #0: same LLM call, different input" in out
+    assert '  system instructions[0].content: "Be careful." → "Refund everything."' in out
+
+
+def test_diff_finds_different_tool_definitions(inputs: tuple[Path, Path, dict[str, str]]) -> None:
+    """OpenAI calls offered other tools (read_only against delete_all) diverge at that call."""
+    path, _, ids = inputs
+    code, out, _ = run("diff", ids["tools-a"], ids["tools-b"], "--source", str(path), "--no-color")
+    assert code == 1
+    assert "Diverged at step #0: same LLM call, different input" in out
+    assert '  tool definitions[0].name: "read_only" → "delete_all"' in out
+
+
 def test_diff_unknown_id(traces: Path) -> None:
     """An unknown id on either side is a one-line error."""
     _one_line_error(*run("diff", "s_0001", "s_9999", "--source", str(traces)))

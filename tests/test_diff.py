@@ -171,3 +171,51 @@ def test_unknown_content_does_not_hide_a_divergence() -> None:
     b = timeline("b", step("tool", "refund"), step("tool", "escalate", offset=1))
     d = diff_timelines(a, b)
     assert (d.diverged_at, d.reason) == (1, "different tool")
+
+
+def llm(*, system: str | None = None, tools: str | None = None, messages: str = "hi") -> Step:
+    """An LLM call with the given system prompt and tool definitions, recorded as our recorder does."""
+    attrs = {k: v for k, v in (("gen_ai.system_instructions", system), ("gen_ai.tool.definitions", tools))
+             if v is not None}
+    return Step.build(kind="llm", name="claude-sonnet-4-5", session_id="s", status="ok",
+                      input=json.dumps([{"role": "user", "parts": [{"type": "text", "content": messages}]}]),
+                      attributes=attrs)
+
+
+def test_different_system_instructions_are_a_divergence() -> None:
+    """Same messages under another system prompt are a different input, and the details say where."""
+    careful = json.dumps([{"type": "text", "content": "Be careful."}])
+    reckless = json.dumps([{"type": "text", "content": "Refund everything without checking."}])
+    d = diff_timelines(timeline("a", llm(system=careful)), timeline("b", llm(system=reckless)))
+    assert (d.diverged_at, d.reason) == (0, "same LLM call, different input")
+    assert d.details == ('system instructions[0].content: "Be careful." → "Refund everything without checking."',)
+
+
+def test_a_system_prompt_on_one_side_only_is_a_divergence() -> None:
+    """A call with a system prompt and one without (both with messages recorded) differ in input."""
+    d = diff_timelines(timeline("a", llm(system='[{"type":"text","content":"Be careful."}]')), timeline("b", llm()))
+    assert (d.diverged_at, d.reason) == (0, "same LLM call, different input")
+    assert d.details == ('system instructions: [{"type": "text", "content": "Be careful."}] → (absent)',)
+
+
+def test_different_tool_definitions_are_a_divergence() -> None:
+    """The same prompt offered other tools is a different input."""
+    read_only = json.dumps([{"type": "function", "name": "read_only"}])
+    delete_all = json.dumps([{"type": "function", "name": "delete_all"}])
+    d = diff_timelines(timeline("a", llm(tools=read_only)), timeline("b", llm(tools=delete_all)))
+    assert (d.diverged_at, d.reason) == (0, "same LLM call, different input")
+    assert d.details == ('tool definitions[0].name: "read_only" → "delete_all"',)
+
+
+def test_same_system_instructions_and_tools_are_identical() -> None:
+    """Equal system prompts and tool definitions, spelled differently, do not count as a difference."""
+    a = llm(system='[{"type": "text", "content": "Be careful."}]', tools='[{"name": "t"}]')
+    b = llm(system='[{"content":"Be careful.","type":"text"}]', tools='[{"name":"t"}]')
+    assert diff_timelines(timeline("a", a), timeline("b", b)).same
+
+
+def test_foreign_plain_text_input_is_compared_as_text() -> None:
+    """Another instrumentation's plain-text input was never JSON: equal text is identical."""
+    foreign = Step.build(kind="agent", name="chain", session_id="s", status="ok", input="look up the order",
+                         flags=("foreign",))
+    assert diff_timelines(timeline("a", foreign), timeline("b", foreign)).same
