@@ -10,8 +10,12 @@ tools, is another call. Outputs are not part of the signature — LLM outputs di
 run — but a differing output just before the split is reported as the likely cause.
 
 Runs are ``identical`` only on what was recorded in full: an input that was never recorded (content
-capture off) or was cut at ``AGENTOPS_OTEL_MAX_VALUE_CHARS`` can hide the difference, so such steps
-make the outcome :data:`CONTENT_UNKNOWN` (as unreadable attributes make it :data:`UNREADABLE`).
+capture off), was cut at ``AGENTOPS_OTEL_MAX_VALUE_CHARS``, was cut after recording, or was masked
+can hide the difference, so such steps make the outcome :data:`CONTENT_UNKNOWN` (as unreadable
+attributes make it :data:`UNREADABLE`). Our recorder writes arguments and messages as valid JSON and
+marks what it cuts; the OpenTelemetry SDK's own ``OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`` cuts without a
+mark, but a cut JSON object or list never parses, so such a value of our own steps counts as cut.
+Two secrets masked as ``[REDACTED]`` read the same whatever they were, so a masked value is unknown.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from rich.text import Text
 
 from agentops_otel import semconv as sc
+from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import (
     DEPTH_MARKER,
     MORE_ITEMS_MARKER,
@@ -35,7 +40,7 @@ from agentops_otel._serialize import (
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
-from agentops_otel.timeline import Step, Timeline
+from agentops_otel.timeline import FLAG_FOREIGN, Step, Timeline
 
 _NOUN = {"tool": "tool", "llm": "LLM call", "action": "action", "error": "error event",
          "session": "nested session", "agent": "agent step", "other": "step"}
@@ -51,13 +56,14 @@ UNREADABLE = "no divergence in what could be read, but some attributes could not
 """Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
 UNKNOWN_END_STATE = "same steps, but an end state that is not Success, Fail or Indeterminate"
 """Not ``identical`` either: equal unknown end states say nothing about whether both runs went well."""
-CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded or were cut"
-"""Not ``identical``: arguments or messages never recorded (content capture off) or cut at the recording
-bound can't be said to agree; ``details`` names the steps."""
+CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded, were cut or were masked"
+"""Not ``identical``: arguments or messages never recorded (content capture off), cut (at the recording
+bound or after it) or masked can't be said to agree; ``details`` names the steps."""
 _CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
 """The kinds whose input the recorder writes when content capture is on, and what that input is."""
 _LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool definitions", sc.GEN_AI_TOOL_DEFINITIONS))
 """The rest of an LLM call's input, recorded beside its messages (absent: the call had none)."""
+_MASKS = (REDACTED, REDACTION_FAILED)
 _ABSENT = object()
 _MAX_UNKNOWN = 10
 _CUT = re.compile("|".join((
@@ -168,25 +174,49 @@ def _was_cut(value: Any) -> bool:
     return False
 
 
-def _content_gap(step: Step) -> str | None:
-    """Why the step's recorded input can't stand for what the agent passed, or None when it can."""
+def _value_gap(raw: str, own: bool) -> str | None:
+    """Why one recorded value can't stand for what the agent passed, or None when it can."""
+    try:
+        value = json.loads(raw)
+    except ValueError:  # we only ever write valid JSON: something after us cut it (the SDK's length limit)
+        if own:
+            return "cut after recording (no longer valid JSON)"
+        value = raw
+    except RecursionError:  # valid, only deeper than the parser goes
+        value = raw
+    if _was_cut(value):
+        return "cut at the recording bound"
+    if any(mask in raw for mask in _MASKS):
+        return "masked"
+    return None
+
+
+def _content_gaps(step: Step) -> list[tuple[str, str]]:
+    """Which parts of the step's recorded input can't stand for what the agent passed, and why."""
     if step.kind not in _CONTENT:
-        return None
-    if step.input is None:
-        return "not recorded"
-    return "cut at the recording bound" if _was_cut(from_json(step.input)) else None
+        return []
+    parts = _inputs(step)
+    if parts[0][1] is None:
+        return [(parts[0][0], "not recorded")]
+    own = FLAG_FOREIGN not in step.flags
+    return [(label, gap) for label, raw in parts if raw is not None and (gap := _value_gap(raw, own)) is not None]
 
 
 def _unknown_content(i: int, a: Step, b: Step) -> str | None:
     """One detail line when the input of the steps at ``i`` is unknown on either side."""
-    gaps = [(side, gap) for side, step in (("a", a), ("b", b)) if (gap := _content_gap(step)) is not None]
-    if not gaps:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for side, step in (("a", a), ("b", b)):
+        for label, gap in _content_gaps(step):
+            found.setdefault(label, []).append((side, gap))
+    if not found:
         return None
-    if len(gaps) == 2 and gaps[0][1] == gaps[1][1]:
-        where = f"{gaps[0][1]} in a and b"
-    else:
-        where = " and ".join(f"{gap} in {side}" for side, gap in gaps)
-    return f"step #{i} {a.kind} {a.name}: {_CONTENT[a.kind]} {where}"
+    parts = []
+    for label, gaps in found.items():
+        if len(gaps) == 2 and gaps[0][1] == gaps[1][1]:
+            parts.append(f"{label} {gaps[0][1]} in a and b")
+        else:
+            parts.append(f"{label} " + " and ".join(f"{gap} in {side}" for side, gap in gaps))
+    return f"step #{i} {a.kind} {a.name}: {'; '.join(parts)}"
 
 
 def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:

@@ -532,7 +532,8 @@ def test_diff_does_not_call_sessions_identical_when_arguments_were_not_recorded(
     path, ids = refunds
     code, out, _ = run("diff", ids["off-small"], ids["off-large"], "--source", str(path))
     assert code == 1 and "identical" not in out
-    assert "No divergence: content unknown: some arguments or messages were not recorded or were cut" in out
+    assert ("No divergence: content unknown: some arguments or messages were not recorded, were cut or were masked"
+            in out)
     assert "  step #0 tool refund: arguments not recorded in a and b" in out
 
 
@@ -573,6 +574,8 @@ with AnthropicServer() as claude, OpenAIServer() as gpt:
         with a.session(f"tools-{v}"):
             oc.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], tools=[
                 {"type": "function", "function": {"name": tool, "parameters": {"type": "object"}}}])
+        with a.session(f"masked-{v}"):
+            lookup("q", password=f"pw-{v}")
 """
 RECORD_LONG = """
 import agentops_otel as a
@@ -622,6 +625,22 @@ def test_diff_finds_different_tool_definitions(inputs: tuple[Path, Path, dict[st
     assert code == 1
     assert "Diverged at step #0: same LLM call, different input" in out
     assert '  tool definitions[0].name: "read_only" → "delete_all"' in out
+
+
+def test_diff_does_not_call_masked_arguments_identical(inputs: tuple[Path, Path, dict[str, str]]) -> None:
+    """Two different passwords, both recorded as [REDACTED], are unknown, not identical."""
+    path, _, ids = inputs
+    code, out, _ = run("diff", ids["masked-a"], ids["masked-b"], "--source", str(path), "--no-color")
+    assert code == 1 and "identical" not in out
+    assert "  step #0 tool lookup: arguments masked in a and b" in out
+
+
+def test_diff_does_not_call_arguments_cut_by_the_sdk_identical(inputs: tuple[Path, Path, dict[str, str]]) -> None:
+    """Arguments cut by OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT (no marker of ours) are unknown, not identical."""
+    _, path, ids = inputs
+    code, out, _ = run("diff", ids["long-a"], ids["long-b"], "--source", str(path), "--no-color")
+    assert code == 1 and "identical" not in out
+    assert "  step #0 tool lookup: arguments cut after recording (no longer valid JSON) in a and b" in out
 
 
 def test_diff_unknown_id(traces: Path) -> None:

@@ -214,6 +214,39 @@ def test_same_system_instructions_and_tools_are_identical() -> None:
     assert diff_timelines(timeline("a", a), timeline("b", b)).same
 
 
+def test_arguments_that_are_no_longer_json_are_unknown_not_identical() -> None:
+    """Arguments cut by something after our recorder (not valid JSON any more) can't be said to agree."""
+    cut = step("tool", "lookup", RawJSON('{"query": "' + "x" * 48))
+    d = diff_timelines(timeline("a", cut), timeline("b", cut))
+    assert (d.same, d.diverged_at) == (False, None)
+    assert d.details == ("step #0 tool lookup: arguments cut after recording (no longer valid JSON) in a and b",)
+
+
+def test_cut_system_instructions_are_unknown_not_identical() -> None:
+    """A system prompt cut after recording hides any difference past the cut."""
+    cut = llm(system='[{"type":"text","content":"Refund every')
+    d = diff_timelines(timeline("a", cut), timeline("b", cut))
+    assert not d.same
+    assert d.details == ("step #0 llm claude-sonnet-4-5: system instructions cut after recording "
+                         "(no longer valid JSON) in a and b",)
+
+
+def test_masked_arguments_are_unknown_not_identical() -> None:
+    """Two passwords both masked as [REDACTED] can't be said to agree."""
+    masked = step("tool", "lookup", {"query": "q", "password": "[REDACTED]"})
+    d = diff_timelines(timeline("a", masked), timeline("b", masked))
+    assert (d.same, d.diverged_at) == (False, None)
+    assert d.details == ("step #0 tool lookup: arguments masked in a and b",)
+
+
+def test_a_value_masked_on_one_side_only_is_a_divergence() -> None:
+    """A masked value against a plain one is a difference in what was recorded."""
+    a = timeline("a", step("tool", "lookup", {"password": "[REDACTED]"}))
+    b = timeline("b", step("tool", "lookup", {"password": "hunter2"}))
+    d = diff_timelines(a, b)
+    assert (d.diverged_at, d.reason) == (0, "same tool, different arguments")
+
+
 def test_foreign_plain_text_input_is_compared_as_text() -> None:
     """Another instrumentation's plain-text input was never JSON: equal text is identical."""
     foreign = Step.build(kind="agent", name="chain", session_id="s", status="ok", input="look up the order",
