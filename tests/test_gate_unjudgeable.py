@@ -3,6 +3,7 @@ state that is none of Success, Fail, Indeterminate): exit 2 or 3, never 0."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,27 @@ def test_a_garbage_last_line_is_a_read_error_whether_or_not_it_ends_in_a_newline
         traces = _ok_then(tmp_path, tail)
         code, out, err = run("gate", "--source", str(traces), *_GATE)
         assert code == 2 and "line 2" in err, (tail, out, err)
+
+
+def test_a_cut_last_line_in_a_finished_gzip_file_is_a_read_error_not_a_pass(tmp_path: Path) -> None:
+    """A complete .gz file is not being appended to: its cut last line is damage, exit 2, never PASS."""
+    plain = _ok_then(tmp_path, _failed_line()[:1500])
+    traces = tmp_path / "t.jsonl.gz"
+    traces.write_bytes(gzip.compress(plain.read_bytes()))
+    code, out, err = run("gate", "--source", str(traces), *_GATE)
+    assert code == 2, out + err
+    assert "line 2: not OTLP JSON" in err and "PASS" not in out
+
+
+def test_a_gzip_file_cut_short_is_a_read_error_saying_so(tmp_path: Path) -> None:
+    """A .gz file whose compressed stream stops early (a crash, a copy cut off) is exit 2, naming the cut."""
+    plain = write_file(tmp_path / "t.jsonl", [session_line(1, fail=False), session_line(2, fail=True)])
+    packed = gzip.compress(plain.read_bytes())
+    traces = tmp_path / "t.jsonl.gz"
+    traces.write_bytes(packed[: len(packed) * 2 // 3])
+    code, out, err = run("gate", "--source", str(traces), *_GATE)
+    assert code == 2 and "PASS" not in out, out + err
+    assert "t.jsonl.gz: the gzip stream ends early" in err, err
 
 
 def test_replay_sessions_and_diff_report_an_unreadable_last_line_like_the_gate(tmp_path: Path) -> None:

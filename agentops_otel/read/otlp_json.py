@@ -47,15 +47,22 @@ def _inflate_to_temp(path: str) -> IO[bytes]:
     try:
         with gzip.open(path, "rb") as src:
             shutil.copyfileobj(src, tmp, 4 * 1024 * 1024)
-    except (OSError, EOFError, zlib.error) as exc:
+    except EOFError:
+        # Not treated like a line still being written: a cut gzip stream is far more often a crash or a
+        # copy cut off than a live writer, and which sessions it holds can't be known.
+        tmp.close()
+        raise MalformedPayload(f"{path}: the gzip stream ends early (the file is cut short, or still being "
+                               "compressed); read it once it is complete") from None
+    except (OSError, zlib.error) as exc:
         tmp.close()
         raise MalformedPayload(f"{path}: broken gzip stream ({exc})") from None
     tmp.flush()
     return tmp
 
 
-def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | None]:
-    """The file's bytes, memory-mapped when possible, else read whole; plus a page releaser."""
+def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | None, bool]:
+    """The file's bytes, memory-mapped when possible, else read whole; a page releaser; whether the
+    bytes are final (an inflated gzip stream, whose end was checked, can't grow)."""
     try:
         gz = _is_gzip(path)
         fh: IO[bytes] = _inflate_to_temp(path) if gz else open(path, "rb")  # noqa: SIM115
@@ -68,11 +75,11 @@ def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | Non
     with fh:
         try:
             if os.fstat(fh.fileno()).st_size == 0:
-                return b"", None
+                return b"", None, gz
             mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # keeps its own descriptor
         except (OSError, ValueError):
             fh.seek(0)
-            return fh.read(), None
+            return fh.read(), None, gz
 
     def release(upto: int) -> None:
         # Hand decoded pages back; views into them fault back in from the page cache on access.
@@ -83,7 +90,7 @@ def _open_map(path: str) -> tuple[mmap.mmap | bytes, Callable[[int], None] | Non
             except (OSError, ValueError):
                 pass
 
-    return mm, release
+    return mm, release, gz
 
 
 def iter_documents(path: str | os.PathLike[str]) -> Iterator[tuple[int, memoryview]]:
@@ -93,9 +100,10 @@ def iter_documents(path: str | os.PathLike[str]) -> Iterator[tuple[int, memoryvi
 
 
 def _lines(path: str) -> Iterator[tuple[int, memoryview, bool]]:
-    """(line number, view, whether a newline ends it) for each non-blank line: only the last line can
-    lack one, and then a writer may still be appending to it."""
-    data, release = _open_map(path)
+    """(line number, view, whether it is finished) for each non-blank line. Every line but the last ends
+    in a newline; a last line without one may be a writer's work in progress, unless the file is a
+    complete gzip stream: nothing appends to that, so its last line is as finished as any other."""
+    data, release, final = _open_map(path)
     view = memoryview(data)
     n = len(data)
     pos = 0
@@ -103,15 +111,15 @@ def _lines(path: str) -> Iterator[tuple[int, memoryview, bool]]:
     released = 0
     while pos < n:
         end = data.find(b"\n", pos)
-        terminated = end >= 0
-        if not terminated:
+        finished = end >= 0 or final
+        if end < 0:
             end = n
         lineno += 1
         chunk = view[pos:end]
         pos = end + 1
         if chunk.nbytes < 8 and not bytes(chunk).strip():
             continue
-        yield lineno, chunk, terminated
+        yield lineno, chunk, finished
         if release is not None and pos - released > _RELEASE_EVERY:
             release(pos)
             released = pos
@@ -129,7 +137,8 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
     A file holding one pretty-printed document (``.json``) is accepted as well. A last line a writer is
     still appending to (no newline yet, JSON cut short) is skipped with a warning, and said in ``unseen``
     when given: the gate must know it did not see those sessions. Any other line that can't be read,
-    the last one included once its newline is written, raises ``MalformedPayload`` naming the line.
+    the last one included once its newline is written or when the file is a complete ``.gz`` (nothing
+    appends to one), raises ``MalformedPayload`` naming the line; so does a gzip stream that ends early.
     Lines appended after the call are not seen.
 
     The records' attributes are views into a memory map of the file: rotating it by renaming is
@@ -140,7 +149,7 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
     conv = Converter()
     lines = _lines(p)
     first = True
-    for lineno, chunk, terminated in lines:
+    for lineno, chunk, finished in lines:
         with gc_paused():
             try:
                 doc = DOC_DECODER.decode(chunk)
@@ -149,7 +158,7 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                 error = exc
             if doc is None:
                 last = next(lines, None) is None
-                if last and not terminated and _being_written(error):
+                if last and not finished and _being_written(error):
                     _log.warning("%s: skipping truncated last line %d, still being written (%s)", p, lineno,
                                  why_undecodable(error))
                     if unseen is not None:
@@ -167,7 +176,7 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
 
 
 def _whole_file(path: str, conv: Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:
-    data, _ = _open_map(path)
+    data, _, _ = _open_map(path)
     with gc_paused():
         try:
             doc = DOC_DECODER.decode(memoryview(data))
