@@ -113,6 +113,15 @@ def test_blank_lines_crlf_and_empty_file(tmp_path: Path, session_spans: list[Rea
     assert list(read_otlp_file(empty)) == []
 
 
+def test_whitespace_only_lines_of_any_length_are_blank(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """A line of only spaces, tabs or CR is skipped however long it is, like an empty one."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "t.jsonl"
+    for pad in (b" " * 7, b" " * 8, b" \t" * 500 + b"\r", b" " * 9):
+        path.write_bytes(line + b"\n" + pad + b"\n" + line + b"\n" + pad)
+        assert len(list(read_otlp_file(path))) == 2 * len(session_spans), pad
+
+
 def test_truncated_last_line_is_skipped(tmp_path: Path, session_spans: list[ReadableSpan],
                                         caplog: pytest.LogCaptureFixture) -> None:
     """A writer still appending leaves a partial last line: skipped with a warning, not an error."""
