@@ -74,11 +74,12 @@ class _Task(Generic[_T]):
 
 
 def flush(provider: TracerProvider, timeout_millis: float) -> bool:
-    """Export what ended; ``False`` if that took longer than the timeout or a batch was not delivered."""
-    before = _fallback.failures()
+    """Export what ended; ``False`` if that took longer than the timeout, or a batch (spans a full queue
+    had no room for, too) was not delivered since the last flush."""
     task = _Task(lambda: provider.force_flush(int(timeout_millis)), "agentops-otel-flush")
     done = task.wait(timeout_millis / 1000)
-    return done and bool(task.result) and _fallback.failures() == before
+    failed = _fallback.failed_since_asked()
+    return done and bool(task.result) and not failed
 
 
 def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_millis: float,
@@ -89,8 +90,6 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     Returns whether everything was delivered in time. Later batches of the exporters we built go to
     the file once the deadline has passed (the process is on its way out).
     """
-    before = _fallback.failures()
-
     def work() -> bool:
         if end_live is not None:
             end_live()
@@ -104,7 +103,8 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     if not done:
         _fallback.abandon_all()
         task.wait(SPILL_GRACE_SECONDS)
-    return done and bool(task.result) and _fallback.failures() == before
+    failed = _fallback.failed_since_asked()
+    return done and bool(task.result) and not failed
 
 
 def install_sigterm_handler() -> None:

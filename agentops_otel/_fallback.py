@@ -31,6 +31,10 @@ from ._guard import guard, report
 
 _registry: weakref.WeakSet[FallbackExporter] = weakref.WeakSet()
 _registry_lock = threading.Lock()
+_failed = 0
+"""Batches not delivered by any exporter we built, ever (a count that outlives the exporters)."""
+_reported = 0
+""":data:`_failed` when :func:`failed_since_asked` was last called."""
 
 
 class _Call:
@@ -92,11 +96,35 @@ class FallbackExporter(SpanExporter):
 
     def _spill(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Count the batch as not sent and keep it in the fallback file."""
-        with self._lock:
-            self._failures += 1
+        self._count_failure()
         if self.fallback is not None:
             self.fallback.export(spans)
         return SpanExportResult.FAILURE
+
+    def _count_failure(self) -> None:
+        global _failed
+        with self._lock:
+            self._failures += 1
+        with _registry_lock:
+            _failed += 1
+
+    def keep(self, spans: Sequence[ReadableSpan]) -> None:
+        """Spans the batch queue had no room for (:mod:`._overflow`): written to the local file now.
+
+        With a backend they go to the fallback file and count as not delivered; when the file (or the
+        console) is the destination itself, they are written there like any batch.
+        """
+        if self.fallback is not None:
+            self._spill(spans)
+        elif self.primary.export(spans) is not SpanExportResult.SUCCESS:
+            self._count_failure()
+
+    @property
+    def keeps_to(self) -> str:
+        """Where :meth:`keep` writes, in words, for the one warning that says so."""
+        target = self.fallback if self.fallback is not None else self.primary
+        path = getattr(target, "path", None)
+        return f"the local file {path}" if isinstance(path, str) else type(target).__name__
 
     def abandon(self) -> None:
         """Stop waiting for the backend: the batch in flight is saved now, later ones go straight to the file.
@@ -140,10 +168,13 @@ def _beside(send: Callable[[_Call], None], call: _Call) -> None:
         context.run(send, call)
 
 
-def failures() -> int:
-    """Failed batches across every exporter we built: a flush compares it before and after."""
+def failed_since_asked() -> bool:
+    """Whether a batch of any exporter we built was not delivered since the last call: a flush (or the
+    exit) answers for everything since the previous one, not only for what failed while it waited."""
+    global _reported
     with _registry_lock:
-        return sum(exporter.failures for exporter in _registry)
+        previous, _reported = _reported, _failed
+        return _failed != previous
 
 
 def abandon_all() -> None:

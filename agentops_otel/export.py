@@ -1,10 +1,11 @@
 """Where spans go: into the user's TracerProvider when there is one, else into one we build.
 
 We never replace a provider the user set: we add our :class:`SessionProcessor` to it and their
-exporters receive our spans. Only when no SDK provider exists do we create one, with a
-``BatchSpanProcessor`` and the SDK's own OTLP exporter chosen by the standard ``OTEL_*`` variables;
-with no endpoint configured, the embedded default writes OTLP JSON lines to a local file (the
-collector file exporter's format), so nothing is lost and ``agentops-otel replay`` can read it later.
+exporters receive our spans. Only when no SDK provider exists do we create one, with the SDK's batch
+processor (overflowing to the local file when full, :mod:`._overflow`) and its own OTLP exporter chosen
+by the standard ``OTEL_*`` variables; with no endpoint configured, the embedded default writes OTLP
+JSON lines to a local file (the collector file exporter's format), so nothing is lost and
+``agentops-otel replay`` can read it later.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from typing import Any, Final
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
 from . import _deferred, _exit, config, semconv
 from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
+from ._overflow import OverflowingBatchSpanProcessor
 from .ci_run import run_attributes
 from .processor import SessionProcessor, end_all_live, local_tracer
 
@@ -122,7 +124,7 @@ def ensure_processor() -> None:
             _provider, _tracer = glob, None
 
 
-def build_exporter() -> tuple[SpanExporter | None, str]:
+def build_exporter() -> tuple[FallbackExporter | None, str]:
     """The exporter the standard variables ask for, and a human description of where spans go.
 
     Each is wrapped (:mod:`._fallback`) so that ``flush()`` sees failed batches; an OTLP one also
@@ -189,7 +191,7 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
         provider = TracerProvider(resource=Resource.create(attrs), shutdown_on_exit=False)
         exporter, where = build_exporter()
         if exporter is not None:
-            provider.add_span_processor(BatchSpanProcessor(exporter))
+            provider.add_span_processor(OverflowingBatchSpanProcessor(exporter))
         _sink = where
         _attach(provider)
         _provider, _own, _tracer = provider, provider, None
@@ -206,8 +208,9 @@ def sink_description() -> str | None:
 def flush(timeout_millis: int = 30_000) -> bool:
     """Export everything finished so far; ``True`` only when it was delivered within the timeout.
 
-    ``False`` when the wait ran out or a batch failed (with an OTLP backend down, the batch is then
-    in the local file). With your own provider, only the timeout is seen: its exporters are yours.
+    ``False`` when the wait ran out, or a batch was not delivered since the previous flush (with an
+    OTLP backend down or too slow for a burst, it is then in the local file). With your own provider,
+    only the timeout is seen: its exporters and its queue are yours.
     """
     _deferred.run()
     provider = _provider

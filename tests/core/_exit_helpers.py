@@ -126,9 +126,10 @@ def silent_port() -> Iterator[int]:
 
 
 class OTLPReceiver:
-    """A real OTLP/HTTP endpoint on loopback that keeps every span name it receives."""
+    """A real OTLP/HTTP endpoint on loopback that keeps every span name it receives, answering each
+    request after ``delay`` seconds (a backend slower than the program)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.names: list[str] = []
         received = self.names
 
@@ -138,6 +139,7 @@ class OTLPReceiver:
 
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 request = ExportTraceServiceRequest.FromString(body)
+                time.sleep(delay)
                 received.extend(span.name for rs in request.resource_spans for ss in rs.scope_spans
                                 for span in ss.spans)
                 self.send_response(200)
@@ -153,9 +155,9 @@ class OTLPReceiver:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[OTLPReceiver]:
+def otlp_receiver(delay: float = 0.0) -> Iterator[OTLPReceiver]:
     """Serve an :class:`OTLPReceiver` for the duration of the block."""
-    receiver = OTLPReceiver()
+    receiver = OTLPReceiver(delay)
     thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
     thread.start()
     try:
