@@ -58,9 +58,10 @@ def init(
     set it does nothing at all.
 
     ``redact(attribute, value) -> value`` is called on every content value before it is recorded
-    (tool/action arguments and results, LLM messages, exception messages), after the built-in
-    masking of secret-named keys and key-shaped strings; what it returns is recorded, and a hook that
-    raises records a marker instead of the value (see ``agentops_otel._redact``).
+    (tool/action arguments and results, LLM messages, exception messages, verdict explanations,
+    variation inputs), after the built-in masking of secret-named keys and key-shaped strings; what it
+    returns is recorded, and a hook that raises records a marker instead of the value (see
+    ``agentops_otel._redact``).
     """
     # The caller's mistakes are said clearly, here, before anything changes (outside the guard, which
     # would log them as our failure and leave telemetry half set up).

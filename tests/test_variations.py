@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import ActionEvent, Session, record_action
+from agentops_otel import ActionEvent, Session, _redact, record_action
 from agentops_otel._otlp_json import OTLPJsonFileExporter
 from agentops_otel.cli import main as cli_main
 from agentops_otel.testing import (
@@ -300,3 +302,16 @@ def test_the_gate_counts_variants_nested_in_a_test_session(span_exporter: InMemo
         run_variations(_moody_agent(), ["always", "sometimes", "never"], repeat=3)
     text = _gate_text(span_exporter, tmp_path)
     assert '"sometimes"  failed 1 of 3' in text and '"never"  failed 3 of 3' in text, text
+
+
+def test_the_redaction_hook_sees_a_variants_input(span_exporter: InMemorySpanExporter,
+                                                  tracer_provider: TracerProvider) -> None:
+    """The variant's input, recorded on its session as ``agentops.variant``, goes through ``init(redact=)``."""
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False,
+                  redact=lambda attribute, value: json.loads(json.dumps(value).replace("alice@example.com", "<email>")))
+    try:
+        run_variations(agent, ["I was charged twice, write to alice@example.com"])
+    finally:
+        _redact.set_hook(None)
+    labels = [(s.attributes or {}).get("agentops.variant") for s in span_exporter.get_finished_spans()]
+    assert [label for label in labels if label] == ['"I was charged twice, write to <email>"']

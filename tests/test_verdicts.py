@@ -6,14 +6,16 @@ Wire names are spelled out (not taken from ``semconv``) so a misspelt constant f
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import pytest_plugin
+from agentops_otel import _redact, pytest_plugin
 from agentops_otel.read import records_from_spans
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render.json import render_json
@@ -160,3 +162,44 @@ def test_test_outcomes_are_recorded_on_the_test_sessions(inline: pytest.Pytester
             ("pytest", "fail", 0.0,
              "test failed: Failed: agent_cost_limit exceeded: cost $0.002 is over the limit of $0.001.")],
     }
+
+
+def _no_emails(attribute: str, value: Any) -> Any:
+    return json.loads(re.sub(r"[\w.+-]+@[\w-]+\.[\w.]+", "<email>", json.dumps(value)))
+
+
+@pytest.fixture
+def email_hook(tracer_provider: TracerProvider) -> Iterator[None]:
+    """``init(redact=)`` with a hook that replaces e-mail addresses, removed after the test."""
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False, redact=_no_emails)
+    yield
+    _redact.set_hook(None)
+
+
+def _explanations(exporter: InMemorySpanExporter) -> list[str]:
+    return [v["gen_ai.evaluation.explanation"] for s in exporter.get_finished_spans() for v in _verdicts(s)]
+
+
+def test_the_redaction_hook_sees_an_assertions_explanation(span_exporter: InMemorySpanExporter,
+                                                            email_hook: None) -> None:
+    """What an assertion was called with, echoed in its verdict, goes through ``init(redact=)``."""
+    s = _run_agent()
+    with pytest.raises(AgentAssertionError, match=r"alice@example\.com"):
+        assert_tool_called(s, "notify alice@example.com")
+    assert_tool_not_called(s, "email bob@example.com")
+    failed, passed = _explanations(span_exporter)
+    assert failed.startswith("expected 'notify <email>' to be called at least once") and "@" not in failed
+    assert passed == "assert_tool_not_called('email <email>')"
+
+
+def test_the_redaction_hook_sees_a_failing_tests_message(inline: pytest.Pytester,
+                                                          span_exporter: InMemorySpanExporter,
+                                                          email_hook: None) -> None:
+    """A test's failure message, recorded as its pytest verdict, goes through ``init(redact=)``."""
+    inline.makepyfile(test_reply='''
+        def test_reply_has_no_email(agent_session):
+            reply = "Contact alice@example.com for a refund"
+            assert "@" not in reply, reply
+    ''')
+    inline.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    assert _explanations(span_exporter) == ["test failed: AssertionError: Contact <email> for a refund"]

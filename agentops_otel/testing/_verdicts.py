@@ -50,8 +50,10 @@ def _attributes(name: str, passed: bool | None, explanation: str | None) -> dict
     if passed is not None:
         attrs[semconv.GEN_AI_EVALUATION_SCORE_VALUE] = 1.0 if passed else 0.0
     if explanation:
-        attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _redact.mask_text(
-            truncate(explanation, config.max_value_chars()))
+        # A failure message quotes what the agent said and what the test expected: user text, so the
+        # user's hook sees it like every other error text we record.
+        attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _redact.scrub(
+            semconv.GEN_AI_EVALUATION_EXPLANATION, truncate(explanation, config.max_value_chars()))
     return attrs
 
 
