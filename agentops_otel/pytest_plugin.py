@@ -12,6 +12,11 @@ show the whole story. The end state mirrors the outcome (``Fail`` for a failure 
 ``Indeterminate`` for a skip, ``Success`` otherwise), which is what a CI gate on the session failure
 rate then reads from the backend. The outcome (and the ``agent_cost_limit`` marker's verdict) is also
 recorded on the session as a ``gen_ai.evaluation.result`` event (see ``testing._verdicts``).
+
+The marker bounds everything the test's session records, so it is judged last, on the ended
+session's totals: a model call made in a fixture's teardown, or a stream the test left open, counts.
+A bound the test body already broke fails the test there; one broken only afterwards fails its
+teardown (pytest's "ERROR at teardown"), with the same message.
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A bound the body broke fails the test here (totals only grow); the final judgement is :func:`_end_judged`."""
     result = yield
     run = item.stash.get(_RUN, None)
     limits = _limits(item)
@@ -133,10 +139,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         from agentops_otel.testing._budget import limit_problems
         from agentops_otel.testing._verdicts import record_verdict
 
-        problems = limit_problems(run.session, limits, MARKER)
-        record_verdict(run.session, MARKER, problems is None,
-                       problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
+        problems = limit_problems(run.session, limits, MARKER, warn=False)
         if problems:
+            record_verdict(run.session, MARKER, False, problems.partition("\n")[0])
             pytest.fail(problems, pytrace=False)
     return result
 
@@ -207,9 +212,44 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
         return
     del item.stash[_RUN]
     state, reason = _outcome(run.reports, teardown_error)
-    _end(run, state, reason)
+    limits = _limits(item) if state == semconv.END_SUCCESS else None
+    problems = None
+    if limits is None:
+        _end(run, state, reason)
+    else:
+        state, problems = _end_judged(run, limits)
     if state == semconv.END_FAIL and not run.replay_shown:
         item.add_report_section("teardown", SECTION, _section(run))
+    if problems:
+        pytest.fail(problems, pytrace=False)
+
+
+def _end_judged(run: _TestRun, limits: dict[str, Any]) -> tuple[str, str | None]:
+    """End a test that passed so far, then judge its ``agent_cost_limit`` on the ended session's totals.
+
+    Then nothing the session records escapes the bound: the fixtures' teardown has run in it, and
+    ending it settled what was still open (a stream the test never finished). A bound broken before
+    the end ends the session Fail; one broken only by the end comes too late for the end state, but
+    both verdicts say so. Returns the test's state and the limit's message, if any.
+    """
+    from agentops_otel.testing._budget import limit_problems
+    from agentops_otel.testing._verdicts import record_verdict
+
+    early = limit_problems(run.session, limits, MARKER, warn=False)  # a call in a fixture's teardown
+    _end(run, semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early), verdict=False)
+    problems = limit_problems(run.session, limits, MARKER) or early
+    record_verdict(run.session, MARKER, problems is None,
+                   problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
+    record_verdict(run.session, semconv.EVAL_NAME_PYTEST, problems is None,
+                   _teardown_reason(problems) or "test passed")
+    return (semconv.END_FAIL if problems else semconv.END_SUCCESS), problems
+
+
+def _teardown_reason(problems: str | None) -> str | None:
+    if not problems:
+        return None
+    first = problems.partition("\n")[0]
+    return f"error in teardown: {first}"[:_REASON_CHARS]
 
 
 def _outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None) -> tuple[str, str | None]:
@@ -247,12 +287,13 @@ def _crash(report: pytest.TestReport) -> str:
 _VERDICTS = {semconv.END_SUCCESS: True, semconv.END_FAIL: False, semconv.END_INDETERMINATE: None}
 
 
-def _end(run: _TestRun, state: str, reason: str | None) -> None:
+def _end(run: _TestRun, state: str, reason: str | None, *, verdict: bool = True) -> None:
+    """End the test's session; ``verdict=False`` when the outcome is recorded after the end instead."""
     if not run.session.ended:
         from agentops_otel.testing._verdicts import record_verdict
 
-        # The outcome as a verdict on the root, while it can still take events.
-        record_verdict(run.session, semconv.EVAL_NAME_PYTEST, _VERDICTS[state], reason or "test passed")
+        if verdict:  # the outcome as a verdict on the root, while it can still take events
+            record_verdict(run.session, semconv.EVAL_NAME_PYTEST, _VERDICTS[state], reason or "test passed")
         with guard("pytest_plugin.end_session"):
             run.session.end(state, reason)
             # get_session() falls back to the last session ended in this context; the next test must

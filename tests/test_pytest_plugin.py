@@ -615,3 +615,72 @@ def test_cost_limit_marker_rejects_bounds_that_are_not_numbers(inline: pytest.Py
         "*agent_cost_limit: tokens=inf is not a bound: give a finite number of 0 or more*",
         "*agent_cost_limit: llm_calls=-1 is not a bound: give a finite number of 0 or more*",
     ])
+
+
+def test_cost_limit_counts_model_calls_made_in_fixture_teardown(inline: pytest.Pytester,
+                                                                span_exporter: InMemorySpanExporter) -> None:
+    """A call an agent fixture makes while it is torn down counts against the test's limit, and fails it."""
+    inline.makepyfile(test_teardown_call='''
+        import pytest
+        from agent import llm_call
+
+        @pytest.fixture
+        def agent():
+            yield
+            llm_call()  # e.g. the agent summarises its conversation on shutdown
+
+        @pytest.mark.agent_cost_limit(llm_calls=0, usd=0.000001)
+        def test_budget(agent):
+            pass
+    ''')
+    result = run_inline(inline)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*_ ERROR at teardown of test_budget _*",
+        "agent_cost_limit exceeded: cost $0.002 is over the limit of $0.000001; 1 LLM calls are over the limit of 0.",
+        "*Captured agentops session replay teardown*",
+    ])
+    attrs = exported_sessions(span_exporter)["test_budget"]
+    assert attrs["agentops.session.end_state"] == "Fail"
+    assert attrs["agentops.session.end_reason"].startswith("error in teardown: agent_cost_limit exceeded")
+
+
+OPEN_STREAM = '''
+import openai
+import pytest
+from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
+from agentops_otel.testing import OpenAIServer
+
+held = []  # an agent kept beyond its test, holding the stream it stopped reading
+
+@pytest.fixture(scope="module")
+def client():
+    instrument_openai()  # what init() does in a real run
+    with OpenAIServer() as server, openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as c:
+        yield c
+    uninstrument_openai()
+
+def start_stream(client, **options):
+    stream = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                            stream=True, **options)
+    next(stream)
+    held.append(stream)
+
+@pytest.mark.agent_cost_limit(llm_calls=0)
+def test_no_llm_calls_allowed(client):
+    start_stream(client)
+
+@pytest.mark.agent_cost_limit(usd=0.000001)
+def test_tiny_budget(client):
+    start_stream(client, stream_options={"include_usage": True})
+'''
+
+
+def test_cost_limit_counts_a_stream_still_open_when_the_test_ends(inline: pytest.Pytester) -> None:
+    """A model stream the test left open is judged with the session's final totals: it never passes as free."""
+    inline.makepyfile(test_open_stream=OPEN_STREAM)
+    result = run_inline(inline)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) + outcomes.get("errors", 0) == 2, result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_no_llm_calls_allowed*", "agent_cost_limit *",
+                                 "*test_tiny_budget*", "agent_cost_limit *"])

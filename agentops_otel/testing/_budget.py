@@ -189,11 +189,13 @@ def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bo
           f"Tokens by call:\n{cost_breakdown(timeline)}", focus)
 
 
-def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "agent_cost_limit") -> str | None:
+def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "agent_cost_limit", *,
+                   warn: bool = True) -> str | None:
     """What ``limits`` (usd, llm_calls, tokens, allow_*) say about a session so far, or None when all hold.
 
     A bound over data that is missing (a call without usage or a known price) fails, naming the
-    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so.
+    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so
+    (unless ``warn=False``: a look before the final judgement must not warn twice).
     """
     over: list[str] = []
     unknown: list[str] = []
@@ -227,7 +229,7 @@ def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "age
             allowed.append(f"tokens bound checked with allow_missing_usage=True: {used} tokens leave out "
                            + "; ".join(gaps))
     if not over and not unknown:
-        for note in allowed:
+        for note in allowed if warn else ():
             warnings.warn(IncompleteCostWarning(f"{name}: {note}"), stacklevel=1)
         return None
     try:
