@@ -7,7 +7,6 @@ from typing import Any
 from agentops_otel import semconv as sc
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.reassemble._classify import (
-    _START,
     _root_key,
     _str,
 )
@@ -105,7 +104,7 @@ def _cut_cycles(sess: _Session) -> None:
             continue
         seen.add(id(n))
         stack.extend(children.get(n.span_id, ()))
-    for r in sorted(uniq, key=_START):
+    for r in sorted(uniq, key=_root_key):  # a total order: which span is cut must not depend on arrival
         if id(r) in seen:
             continue
         # r is on or below a cycle: detach it from its parent and walk what hangs below it.
