@@ -40,7 +40,7 @@ class _LiveSession(Protocol):
     @property
     def ended(self) -> bool: ...
 
-    def _next_seq(self) -> int: ...
+    def _started(self, span: Span) -> int: ...
 
     def _record(self, span: ReadableSpan) -> None: ...
 
@@ -106,7 +106,7 @@ class SessionProcessor(SpanProcessor):
             # even if numbering fails, so the span still reaches its session.
             attrs: dict[str, str | int] = {semconv.SESSION_ID: session.id}
             try:
-                attrs[semconv.SEQ] = session._next_seq()
+                attrs[semconv.SEQ] = session._started(span)
             finally:
                 span.set_attributes(attrs)
         except Exception as exc:

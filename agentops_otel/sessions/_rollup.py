@@ -19,6 +19,8 @@ from ._views import is_own, span_id
 
 _WRAP_WINDOW = 16
 """How many of the latest spans are searched for the inner LLM span of a wrapping one."""
+_OUTSIDE_NAMED = 20
+"""How many of the steps outside a session are named; the rest are only counted."""
 
 
 class Rollup:
@@ -47,9 +49,20 @@ class Rollup:
         self.failed_span_name: str | None = None
         self.open_at_end: list[str] = []
         """Span names of streams still open when this session (or a nested one) ended."""
+        self._running: dict[int, Any] = {}
+        """Spans started in this session (not nested ones) and not ended yet, by span id: the processor
+        adds each as it starts and :meth:`_record` drops it as it ends (plain dict operations, no lock)."""
+        self.steps_outside = 0
+        """Steps of this session (or a nested one) its counters and held spans miss: still running when
+        it ended, or started in its context after it ended. What a verdict on absence cannot pass over."""
+        self.steps_outside_named: list[str] = []
+        """The first few of ``steps_outside``, each as "span name: why" (bounded)."""
 
     def _record(self, span: ReadableSpan) -> None:
         """Called by the processor for each finished span of this session (and of nested ones)."""
+        ctx = span.context
+        if ctx is not None:
+            self._running.pop(ctx.span_id, None)
         attrs = span.attributes or {}
         op = attrs.get(semconv.GEN_AI_OPERATION_NAME)
         failed = span.status.status_code is StatusCode.ERROR
@@ -104,6 +117,21 @@ class Rollup:
                 target.llm_calls += len(names)
                 target.cost_complete = False
                 target.open_at_end.extend(names)
+            target = target.parent
+
+    def note_outside(self, lines: list[str]) -> None:
+        """Steps this session will never see end (``"name: why"``): counted here and in every enclosing
+        session, whose counters miss them as well, and named (the first few) for the verdicts that
+        refuse to judge absence without them."""
+        if not lines:
+            return
+        target: Rollup | None = self
+        while target is not None:
+            with target._lock:
+                target.steps_outside += len(lines)
+                room = _OUTSIDE_NAMED - len(target.steps_outside_named)
+                if room > 0:
+                    target.steps_outside_named.extend(lines[:room])
             target = target.parent
 
     def _add_llm(self, usage: genai_spans.LLMUsage) -> None:

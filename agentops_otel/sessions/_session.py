@@ -54,6 +54,21 @@ def safe_repr(value: object) -> str:
         return f"<{type(value).__name__} object>"
 
 
+def _span_name(span: object) -> str:
+    name = getattr(span, "name", None)
+    return name if isinstance(name, str) else "a span"
+
+
+def _ancestors(span: object, running: dict[int, object]) -> list[int]:
+    """Ids of ``span``'s parents among the ``running`` spans, innermost first."""
+    found: list[int] = []
+    parent = getattr(span, "parent", None)
+    while parent is not None and parent.span_id in running and parent.span_id not in found:
+        found.append(parent.span_id)
+        parent = getattr(running[parent.span_id], "parent", None)
+    return found
+
+
 class Session(Rollup):
     """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
 
@@ -85,9 +100,34 @@ class Session(Rollup):
         self._children: list[Session] = []
         self._seq = itertools.count(1)
 
-    def _next_seq(self) -> int:
-        """The processor stamps each span started in this session with the next number (hot path)."""
+    def _started(self, span: trace.Span) -> int:
+        """The processor hands each span started in this session here (hot path) and stamps it with
+        the number returned. A span that starts after the session ended is one of its steps that its
+        counters and held spans will never have: noted, so verdicts on absence refuse to pass."""
+        if self.end_state is None:
+            self._running[span.get_span_context().span_id] = span
+        else:
+            self.note_outside([f"{_span_name(span)}: started after the session ended"])
         return next(self._seq)
+
+    def _note_still_running(self, streams: list[str]) -> None:
+        """Steps started here and still running as the session ends, less the ``streams`` already noted
+        as open calls (and the spans inside them): the session will not see them end."""
+        running = self._running.copy()
+        self._running.clear()
+        if self._span is not None:
+            running.pop(self._span.get_span_context().span_id, None)
+        streams_left, skipped = list(streams), set()
+        for sid, span in running.items():
+            if _span_name(span) in streams_left:
+                streams_left.remove(_span_name(span))
+                skipped.add(sid)
+        lines: list[str] = []
+        for sid, span in running.items():
+            if sid in skipped or any(p in skipped for p in _ancestors(span, running)):
+                continue
+            lines.append(f"{_span_name(span)}: still running when the session ended")
+        self.note_outside(lines)
 
     # --- what users read ------------------------------------------------------------------------
     @property
@@ -182,6 +222,8 @@ class Session(Rollup):
         with guard("session.open_calls"):
             self.note_open_calls([call.name for call in open_calls_in(self.id)])
         self.end_state, self.end_state_reason = state, end_state_reason
+        with guard("session.still_running"):  # after end_state: a span starting now is noted as late
+            self._note_still_running(self.open_at_end)
         self.end_time = datetime.now(UTC)
         with guard("session.end"):
             self._finish_span(exception)

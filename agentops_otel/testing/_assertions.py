@@ -23,6 +23,8 @@ from agentops_otel import config
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
+from agentops_otel.testing._partial import partial_lines as _partial_lines
+from agentops_otel.testing._partial import partial_view
 from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import SessionSummary, Step, Timeline
 
@@ -225,12 +227,17 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
     named = [s for s in calls if _matches_name(s, name)]
     matching = [s for s in named if with_args is None or _args_match(s, with_args)]
     ok = len(matching) == times if times is not None else bool(matching)
-    if ok:
+    # An exact count needs every step; finding the call proves "at least once" on any part.
+    why = partial_view(session) if times is not None and len(matching) <= times else []
+    if ok and not why:
         return
     what = f"'{name}'" + (f" with {_describe_args(with_args)}" if with_args is not None else "")
     expected = _ordinal(times) if times is not None else "at least once"
+    if not why:
+        why = partial_view(session)
+    seen = " among the steps the session saw" if why else ""
     lines = [f"expected {what} to be called {expected}, but it was called {len(matching)} "
-             f"time{'s' if len(matching) != 1 else ''}."]
+             f"time{'s' if len(matching) != 1 else ''}{seen}.", *_partial_lines(why)]
     if with_args is not None and named:
         lines.append(f"'{name}' was called {len(named)} time(s) with:")
         lines.extend(f"  - {s.input if s.input is not None else '(arguments not recorded)'}" for s in named)
@@ -253,6 +260,12 @@ def assert_tool_not_called(session: SessionLike, name: str) -> None:
         _fail(session, timeline,
               f"expected '{name}' not to be called, but it was called {_ordinal(len(named))} (at {at}).\n"
               f"Called, in order: {_sequence(calls)}", [s.span_id for s in named])
+    why = partial_view(session)
+    if why:
+        _fail(session, timeline, "\n".join([
+            f"expected '{name}' not to be called, but the session cannot show it was not: "
+            "it was not among the steps the session saw.", *_partial_lines(why),
+            f"Called, in order (steps seen): {_sequence(calls)}"]))
 
 
 @verdict
@@ -276,10 +289,10 @@ def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
                else f"'{missing}' was not found")
     else:
         why = f"'{missing}' was never called"
-    _fail(session, timeline,
-          f"expected calls in order: {' → '.join(names)}\n"
-          f"matched {position} of {len(names)}: {why}.\n"
-          f"Called, in order: {_sequence(calls)}", [s.span_id for s in matched + later])
+    _fail(session, timeline, "\n".join([
+          f"expected calls in order: {' → '.join(names)}",
+          f"matched {position} of {len(names)}: {why}.", *_partial_lines(partial_view(session)),
+          f"Called, in order: {_sequence(calls)}"]), [s.span_id for s in matched + later])
 
 
 @verdict
@@ -291,17 +304,20 @@ def assert_called_before(session: SessionLike, first: str, then: str) -> None:
     index = {s.span_id: i for i, s in enumerate(calls)}
     a = next((s for s in calls if _matches_name(s, first)), None)
     b = next((s for s in calls if _matches_name(s, then)), None)
-    if a is not None and b is not None and index[a.span_id] < index[b.span_id]:
+    partial = partial_view(session)  # a first call of either may be among the steps not seen
+    if a is not None and b is not None and index[a.span_id] < index[b.span_id] and not partial:
         return
-    if a is None or b is None:
+    if partial:
+        why = "the first call of each cannot be told apart from calls the session did not see"
+    elif a is None or b is None:
         absent = " and ".join(f"'{n}'" for n, s in ((first, a), (then, b)) if s is None)
         why = f"{absent} {'were' if a is None and b is None else 'was'} never called"
     else:
         why = (f"'{then}' ran first (call #{index[b.span_id] + 1}), "
                f"'{first}' only later (call #{index[a.span_id] + 1})")
-    _fail(session, timeline,
-          f"expected '{first}' to be called before '{then}', but {why}.\n"
-          f"Called, in order: {_sequence(calls)}",
+    _fail(session, timeline, "\n".join([
+          f"expected '{first}' to be called before '{then}', but {why}.", *_partial_lines(partial),
+          f"Called, in order: {_sequence(calls)}"]),
           [s.span_id for s in (a, b) if s is not None])
 
 
@@ -331,11 +347,21 @@ def assert_no_errors(session: SessionLike) -> None:
     __tracebackhide__ = True
     timeline = as_timeline(session)
     errors = [s for s in timeline.errors() if s.kind != "session"]
-    if not errors:
+    # Past its span cap the session's own count still has every failed step; a step it never saw end
+    # may yet fail, so it cannot vouch for none.
+    counted = session.error_count if isinstance(session, Session) and session.spans_dropped else 0
+    why = partial_view(session)
+    if not errors and not counted and not (isinstance(session, Session) and session.steps_outside):
         return
-    lines = [f"expected no errors, but {len(errors)} step(s) failed:"]
+    if errors or counted:
+        lines = [f"expected no errors, but {max(len(errors), counted)} step(s) failed"
+                 + (f" ({counted} counted by the session, {len(errors)} among the steps it still holds)"
+                    if counted > len(errors) else "") + ":"]
+    else:
+        lines = ["expected no errors, but the session cannot vouch for steps it never saw end."]
     lines.extend(f"  - {fmt.offset(s.offset_s)} {s.kind} {s.name}: {fmt.error_text(s) or 'error'}"
                  for s in errors)
+    lines.extend(_partial_lines(why))
     _fail(session, timeline, "\n".join(lines), [s.span_id for s in errors])
 
 
@@ -362,7 +388,7 @@ def assert_error_in_step(session: SessionLike, name: str,
     else:
         why = "it never ran"
     others = [s for s in timeline.errors() if s.kind != "session"]
-    lines = [f"expected {what}, but {why}."]
+    lines = [f"expected {what}, but {why}.", *_partial_lines(partial_view(session))]
     if others and not failed:
         lines.append("Steps that failed: " + "; ".join(f"{s.name} ({fmt.error_text(s) or 'error'})"
                                                        for s in others))
@@ -382,6 +408,7 @@ __all__ = [
     "assert_no_errors",
     "assert_tool_called",
     "assert_tool_not_called",
+    "partial_view",
     "replay_text",
     "session_url",
     "sessions_in",

@@ -98,9 +98,20 @@ def usage_gaps(session: SessionLike) -> list[str]:
 
 
 def _still_open(session: SessionLike) -> list[str]:
-    """Streams a live session counted as it ended, still open: their usage comes at their end."""
-    names = session.open_at_end if isinstance(session, Session) else []
-    return [f"{name}: a stream still open when the session ended (its usage comes at its end)" for name in names]
+    """Streams a live session counted as it ended, still open: their usage comes at their end. And
+    steps it never saw end (still running, or started after it ended): model calls they make are in
+    no total of the session."""
+    if not isinstance(session, Session):
+        return []
+    lines = [f"{name}: a stream still open when the session ended (its usage comes at its end)"
+             for name in session.open_at_end]
+    return lines + _outside(session)
+
+
+def _outside(session: Session) -> list[str]:
+    named = [f"{line} (model calls it makes are not counted)" for line in session.steps_outside_named]
+    more = session.steps_outside - len(named)
+    return named + ([f"{more} more steps outside the session"] if more > 0 else [])
 
 
 @verdict
@@ -145,6 +156,12 @@ def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
     check_bound("assert_llm_calls_at_most: n", n)
     timeline = as_timeline(session)
     count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
+    outside = _outside(session) if isinstance(session, Session) else []
+    if outside and count <= n:
+        _fail(session, timeline,
+              f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session cannot count the calls "
+              f"of steps it never saw end ({count} counted):\n" + _gap_block("Steps outside the session:", outside),
+              [s.span_id for s in timeline.llm_calls()])
     if count <= n:
         return
     _fail(session, timeline,
@@ -215,6 +232,9 @@ def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "age
                            + "; ".join(gaps))
     if calls is not None and session.llm_calls > int(calls):
         over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
+    elif calls is not None and session.steps_outside:
+        unknown.append("Steps the session never saw end (their LLM calls are not counted):")
+        unknown.extend(f"  - {g}" for g in _outside(session))
     if tokens is not None:
         gaps = usage_gaps(session)
         used = session.input_tokens + session.output_tokens

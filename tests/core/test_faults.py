@@ -91,7 +91,7 @@ def test_processor_faults_do_not_break_spans(monkeypatch: pytest.MonkeyPatch,
     def broken(*_: object) -> int:
         raise RuntimeError("processor broke")
 
-    monkeypatch.setattr(Session, "_next_seq", broken)
+    monkeypatch.setattr(Session, "_started", broken)
     monkeypatch.setattr(Session, "_record", broken)
     with agentops.session("s") as s:
         assert add(5, 5) == 10
