@@ -21,6 +21,7 @@ import datetime
 import enum
 import json
 import math
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -42,6 +43,40 @@ _MAX_DEPTH: Final = 32
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
 _BIG_INT: Final = 1 << 63
+BIG_INT_MARKER: Final = "<int of {n} bits>"
+"""Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
+_CUT_TEXT: Final = re.compile("|".join((
+    re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
+    "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
+    "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
+    "^" + re.escape(DEPTH_MARKER) + "$",
+    "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
+    r"^<\d+ bytes: .*…>$")))
+"""A string put in place of what was cut: the one test the diff, the recorder and the trace's cassette all
+use, so none of them calls a value whole that another knows was cut."""
+
+
+def cut_marker(value: Any, depth: int = 0) -> str | None:
+    """The first marker in plain JSON data that stands for something cut (a string, a list's last item or
+    a mapping's :data:`MORE_KEY`), or None when nothing in it was cut. A value that really is such text
+    counts as cut too: no reader can tell the two apart."""
+    if isinstance(value, str):
+        return value if _CUT_TEXT.search(value) is not None else None
+    if depth >= _MAX_DEPTH * 4:
+        return None
+    if isinstance(value, dict):
+        if MORE_KEY in value:
+            return str(value[MORE_KEY])
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = cut_marker(item, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def str_subclass_as_str(obj: Any) -> str:
@@ -95,7 +130,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         return mask_text(_string(value, budget))
     if kind is int:
         budget.left -= 8
-        return value if -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
+        return value if -_BIG_INT <= value < _BIG_INT else BIG_INT_MARKER.format(n=value.bit_length())
     if kind is dict or kind is list:
         if depth >= _MAX_DEPTH:
             return _string(DEPTH_MARKER, budget)
@@ -118,7 +153,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         budget.left -= 8
         if -_BIG_INT <= value < _BIG_INT:
             return int(value)
-        return f"<int of {value.bit_length()} bits>"
+        return BIG_INT_MARKER.format(n=value.bit_length())
     if isinstance(value, float):
         budget.left -= 8
         return float(value) if math.isfinite(value) else repr(value)
@@ -254,7 +289,9 @@ def bounded(value: Any, limit: int) -> Any:
     if kind is str and len(value) <= limit:
         return mask_text(value)  # the common flat cases, without the walk's bookkeeping
     if kind is int or kind is bool or value is None:
-        return value if kind is not int or -_BIG_INT <= value < _BIG_INT else f"<int of {value.bit_length()} bits>"
+        if kind is not int or -_BIG_INT <= value < _BIG_INT:
+            return value
+        return BIG_INT_MARKER.format(n=value.bit_length())
     if kind is dict:
         flat = flat_mapping(value, limit)
         if flat is not None:

@@ -21,7 +21,6 @@ Two secrets masked as ``[REDACTED]`` read the same whatever they were, so a mask
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,14 +28,7 @@ from rich.text import Text
 
 from agentops_otel import semconv as sc
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
-from agentops_otel._serialize import (
-    DEPTH_MARKER,
-    MORE_ITEMS_MARKER,
-    MORE_KEY,
-    OMITTED_MESSAGES_MARKER,
-    TRUNCATED_MARKER,
-    from_json,
-)
+from agentops_otel._serialize import cut_marker, from_json
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
@@ -66,12 +58,6 @@ _LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool de
 _MASKS = (REDACTED, REDACTION_FAILED)
 _ABSENT = object()
 _MAX_UNKNOWN = 10
-_CUT = re.compile("|".join((
-    re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
-    "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
-    "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
-    "^" + re.escape(DEPTH_MARKER) + "$")))
-"""A string the recorder put in place of what it cut (see ``agentops_otel._serialize``)."""
 
 
 @dataclass(frozen=True)
@@ -164,16 +150,6 @@ def _outcome_text(step: Step) -> str:
     return f"{step.status} ({err})" if err else step.status
 
 
-def _was_cut(value: Any) -> bool:
-    if isinstance(value, str):
-        return _CUT.search(value) is not None
-    if isinstance(value, dict):
-        return MORE_KEY in value or any(_was_cut(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_was_cut(v) for v in value)
-    return False
-
-
 def _value_gap(raw: str, own: bool) -> str | None:
     """Why one recorded value can't stand for what the agent passed, or None when it can."""
     try:
@@ -184,7 +160,7 @@ def _value_gap(raw: str, own: bool) -> str | None:
         value = raw
     except RecursionError:  # valid, only deeper than the parser goes
         value = raw
-    if _was_cut(value):
+    if cut_marker(value) is not None:
         return "cut at the recording bound"
     if any(mask in raw for mask in _MASKS):
         return "masked"

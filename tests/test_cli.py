@@ -511,6 +511,10 @@ with a.session("cut-b"):
     refund(10, note=long + "b")
 with a.session("cut-b-more"):
     refund(11, note=long + "b")
+with a.session("big-a"):
+    refund(2**64 + 1)
+with a.session("big-b"):
+    refund(2**64 + 999)
 """
 
 
@@ -542,6 +546,15 @@ def test_diff_does_not_call_sessions_identical_when_arguments_were_cut(
     """Arguments that differ only past the recording bound are unknown, not identical."""
     path, ids = refunds
     code, out, _ = run("diff", ids["cut-a"], ids["cut-b"], "--source", str(path))
+    assert code == 1 and "identical" not in out
+    assert "  step #0 tool refund: arguments cut at the recording bound in a and b" in out
+
+
+def test_diff_does_not_call_sessions_identical_when_numbers_were_too_big_to_record(
+        refunds: tuple[Path, dict[str, str]]) -> None:
+    """refund(2**64 + 1) and refund(2**64 + 999) are recorded by size only: unknown, not identical."""
+    path, ids = refunds
+    code, out, _ = run("diff", ids["big-a"], ids["big-b"], "--source", str(path))
     assert code == 1 and "identical" not in out
     assert "  step #0 tool refund: arguments cut at the recording bound in a and b" in out
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import semconv
-from .._serialize import from_json
+from .._serialize import cut_marker, from_json
 from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
@@ -26,7 +26,6 @@ from ._providers import request_view
 
 __all__ = ["cassette_from_source", "cassette_from_timeline"]
 
-_CUT = "…[truncated"
 _OMITTED = '"omitted_messages"'
 """The marker message standing in for a history cut by AGENTOPS_OTEL_MAX_CONTENT_CHARS."""
 _CHAT_ENDPOINT = "/chat/completions"
@@ -57,10 +56,10 @@ def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple
         if value is None:
             if not (unreadable and key in unreadable):
                 problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
-        elif isinstance(value, str) and _CUT in value:
-            problems.append(f"{label}: {what} was cut at the size bound ({key})")
         elif isinstance(value, str) and _OMITTED in value:
             problems.append(f"{label}: older {what} were left out by the content budget ({key})")
+        elif isinstance(value, str) and cut_marker(from_json(value)) is not None:
+            problems.append(f"{label}: {what} was cut at the size bound ({key})")
     return problems
 
 

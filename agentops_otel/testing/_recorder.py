@@ -24,7 +24,7 @@ from typing import Any
 from .. import _guard, config
 from .._private import private_folder
 from .._redact import mask_text
-from .._serialize import to_json
+from .._serialize import bounded, cut_marker, to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import request_view, sse_events
@@ -264,6 +264,10 @@ class Recorder:
         limit = config.max_value_chars()
         if len(to_json(value, _WHOLE)) > limit:
             self._cut.append(f"{what} is over {limit} characters (cut in the trace)")
+            return
+        marker = cut_marker(bounded(value, _WHOLE))  # short, but held in part (a number past 64 bits)
+        if marker is not None:
+            self._cut.append(f"{what} is recorded in the trace only in part (as {marker})")
 
     def _note_llm(self, what: str, view: dict[str, Any]) -> None:
         """An LLM request is cut in the trace per string, and its history to the content budget."""

@@ -143,3 +143,24 @@ def test_a_history_over_the_content_budget_is_recorded_whole(client: OpenAI, mon
                   if t.summary.session_id == s.id]
     with pytest.raises(CassetteError, match="older input messages were left out by the content budget"):
         cassette_from_timeline(timeline)
+
+
+def test_a_number_too_big_for_the_trace_needs_a_cassette(span_exporter: InMemorySpanExporter) -> None:
+    """An argument past 64 bits is only a size in the trace: the recorder keeps a cassette, the trace is refused."""
+    import agentops_otel as agentops
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+    from agentops_otel.testing import CassetteError, cassette_from_timeline
+
+    @agentops.tool
+    def refund(account_id: int) -> str:
+        return "ok"
+
+    with agentops.session("big") as s, record() as rec:
+        refund(2**64 + 1)
+    where, why = rec.where()
+    assert where == "cassette" and "tool refund argument account_id" in why and "<int of 65 bits>" in why
+    [timeline] = [t for t in reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+                  if t.summary.session_id == s.id]
+    with pytest.raises(CassetteError, match=r"tool refund\): arguments was cut at the size bound"):
+        cassette_from_timeline(timeline)
