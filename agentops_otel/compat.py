@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
 _init_lock = threading.Lock()
+_TYPED = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?", re.DOTALL)
+"""An event's ``error`` text as read back from a failed step: ``"Type: message"`` or a bare ``"Type"``."""
 
 
 def _ns(ts: datetime | str | None) -> int | None:
@@ -140,6 +143,35 @@ def _price(cost: object) -> float | None:
     return value
 
 
+def _error_parts(text: str) -> tuple[str, str | None]:
+    """The type and message of an event's ``error`` text; a text with no type is of type ``_OTHER``."""
+    typed = _TYPED.fullmatch(text)
+    if typed is None:
+        return semconv.ERROR_TYPE_OTHER, text
+    return typed.group(1), typed.group(2)
+
+
+def _fail(attrs: dict[str, Any], text: str) -> Status:
+    """Mark a recorded step failed the way a raising ``@tool`` is, so it reads back with the same error."""
+    etype, message = _error_parts(text)
+    attrs[semconv.ERROR_TYPE] = etype
+    if message is None:  # a bare type: saying it again as the description would read "T: T"
+        return Status(StatusCode.ERROR)
+    return Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, text))
+
+
+def _add_exception(span: Any, text: str) -> None:
+    """The exception event a failed ``@tool`` step carries, read first by every reader (no stack trace:
+    nothing was raised here); a text of no known type has none, its status says it all."""
+    etype, message = _error_parts(text)
+    if etype == semconv.ERROR_TYPE_OTHER:
+        return
+    event = {semconv.EXCEPTION_TYPE: etype}
+    if message:
+        event[semconv.EXCEPTION_MESSAGE] = _redact.scrub(semconv.EXCEPTION_MESSAGE, message)
+    span.add_event(semconv.EVENT_EXCEPTION, event)
+
+
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .sessions import current_session
 
@@ -196,7 +228,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                 attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = content_json(semconv.GEN_AI_OUTPUT_MESSAGES, event.completion,
                                                                      limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
-    else:
+    if not isinstance(event, ErrorEvent) and event.error:
+        status = _fail(attrs, str(event.error))
+    if isinstance(event, ErrorEvent):
         etype = event.error_type or (type_name(event.exception) if event.exception else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = event.details or (str(event.exception) if event.exception else None)
@@ -215,6 +249,8 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
     if error is not None:
         _redact.record_exception(span, error)
+    elif not isinstance(event, ErrorEvent) and event.error:
+        _add_exception(span, str(event.error))
     if status is not None:
         span.set_status(status)
     span.end(end_time=end_ns if end_ns is not None and start_ns is not None and end_ns >= start_ns else None)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from agentops_otel import semconv as sc
 from agentops_otel.config import link
 from agentops_otel.timeline import RUNNING_REASON, SessionSummary, Step
 
@@ -210,6 +211,8 @@ def error_text(step: Step) -> str:
         return ""
     kind = err.type or ""
     msg = clean(err.message or "")
+    if kind == sc.ERROR_TYPE_OTHER and msg:
+        return msg  # a failure of no known type: its text is the whole error
     if kind and msg:
         return f"{kind}: {msg}"
     return kind or msg

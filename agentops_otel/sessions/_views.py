@@ -36,6 +36,8 @@ def span_error(span: ReadableSpan) -> str | None:
     attrs = span.attributes or {}
     etype = attrs.get(semconv.ERROR_TYPE)
     detail = span.status.description or attrs.get(semconv.ERROR_MESSAGE)
+    if etype == semconv.ERROR_TYPE_OTHER and detail:
+        return str(detail)  # a type no one knew: the text is the whole error
     if etype and detail:
         return f"{etype}: {detail}"
     return str(etype or detail or "error")

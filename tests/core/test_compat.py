@@ -128,3 +128,25 @@ def test_an_llm_event_whose_cost_is_not_a_price_is_an_unknown_cost(
     assert len(root) == 1
     with pytest.raises(AgentAssertionError, match="cost is incomplete"):
         assert_cost_below(s, 1000.0)
+
+
+def test_an_event_recorded_with_an_error_is_a_failed_step(span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent/ToolEvent/LLMEvent(error=...)) fails that step: read back with the same error, and
+    listed in session.errors."""
+    from agentops_otel import LLMEvent, ToolEvent
+    from agentops_otel.testing import AgentAssertionError, assert_no_errors
+
+    with agentops.session("failing") as s:
+        agentops.record(ActionEvent(action_type="charge_card", params={"amount": 5}, error="ValueError: card declined"))
+        agentops.record(ToolEvent(name="search", params={"q": "x"}, error="TimeoutError: upstream"))
+        agentops.record(LLMEvent(model="gpt-4o-mini", prompt="hi", error="RateLimitError"))
+        agentops.record(ActionEvent(action_type="ship", error="the courier never came"))
+    assert [e.error for e in s.action_events] == ["ValueError: card declined", "the courier never came"]
+    assert [e.error for e in s.tool_events] == ["TimeoutError: upstream"]
+    assert [e.error for e in s.llm_events] == ["RateLimitError"]
+    assert [(e.step_name, e.error_type) for e in s.errors] == [
+        ("action charge_card", "ValueError"), ("execute_tool search", "TimeoutError"),
+        ("chat gpt-4o-mini", "RateLimitError"), ("action ship", "_OTHER")]
+    with pytest.raises(AgentAssertionError, match="4 step") as failed:
+        assert_no_errors(s)
+    assert "gpt-4o-mini: RateLimitError\n" in str(failed.value) and "ship: the courier never came" in str(failed.value)
