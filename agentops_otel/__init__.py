@@ -13,8 +13,16 @@ from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from .executor import SessionExecutor, carry_context
 from .export import flush, shutdown
 from .semconv import END_FAIL, END_INDETERMINATE, END_SUCCESS
-from .sessions import Session, current_session, end_session, get_session, session, start_session
-from .tools import record_action, tool
+from .sessions import (
+    Session,
+    current_session,
+    end_all_sessions,
+    end_session,
+    get_session,
+    session,
+    start_session,
+)
+from .tools import record_action, record_tool, tool
 
 if TYPE_CHECKING:
     from .cost import register_price
@@ -52,6 +60,7 @@ __all__ = [
     "ToolEvent",
     "carry_context",
     "current_session",
+    "end_all_sessions",
     "end_session",
     "flush",
     "get_session",
@@ -60,6 +69,7 @@ __all__ = [
     "instrument_openai",
     "record",
     "record_action",
+    "record_tool",
     "register_price",
     "session",
     "shutdown",

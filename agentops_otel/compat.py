@@ -243,6 +243,8 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.ERROR_CODE] = str(event.code)
         if event.trigger_event is not None and capture:
             attrs[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
+            if isinstance(event.trigger_event, (ActionEvent, LLMEvent, ToolEvent)):
+                attrs[semconv.ERROR_TRIGGER_TYPE] = type(event.trigger_event).__name__
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
         start_ns = _ns(event.init_timestamp)

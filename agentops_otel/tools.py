@@ -255,11 +255,20 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
 @overload
 def tool(fn: _F, /) -> _F: ...
 @overload
-def tool(*, name: str | None = None, tool_type: str = "function",
+def tool(fn: str | None = None, /, *, name: str | None = None, tool_type: str = "function",
          description: str | None = None) -> Callable[[_F], _F]: ...
-def tool(fn: _F | None = None, /, *, name: str | None = None, tool_type: str = "function",
+def tool(fn: _F | str | None = None, /, *, name: str | None = None, tool_type: str = "function",
          description: str | None = None) -> _F | Callable[[_F], _F]:
-    """Record each call as an ``execute_tool {name}`` span: arguments, result, duration, errors."""
+    """Record each call as an ``execute_tool {name}`` span: arguments, result, duration, errors.
+
+    The name may come first, as ``@record_action("fetch")`` takes its type: ``@tool("search")``.
+    """
+    if isinstance(fn, str):
+        if name is not None:
+            raise TypeError(f"tool({fn!r}, name={name!r}): give the tool's name once")
+        fn, name = None, fn
+    elif fn is not None and not callable(fn):
+        raise TypeError(f"@tool takes a function or the tool's name, got {type(fn).__name__}")
 
     def decorate(f: _F) -> _F:
         tool_name = name or getattr(f, "__name__", "tool")
@@ -293,3 +302,12 @@ def record_action(action_type: str | _F | None = None, /) -> _F | Callable[[_F],
     if callable(action_type):
         return decorate(action_type, None)
     return lambda f: decorate(f, action_type)
+
+
+@overload
+def record_tool(tool_name: _F, /) -> _F: ...
+@overload
+def record_tool(tool_name: str | None = None) -> Callable[[_F], _F]: ...
+def record_tool(tool_name: str | _F | None = None) -> _F | Callable[[_F], _F]:
+    """AgentOps' name for :func:`tool`: ``@record_tool("search")`` (or bare) records each call as that tool."""
+    return tool(tool_name)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from ._context import clear_last_session, current_session, get_session
 from ._decorator import session
-from ._lifecycle import end_session, start_session
+from ._lifecycle import end_all_sessions, end_session, start_session
 from ._session import Session, normalize_end_state
 
 __all__ = [
     "Session",
     "clear_last_session",
     "current_session",
+    "end_all_sessions",
     "end_session",
     "get_session",
     "normalize_end_state",

@@ -1,4 +1,5 @@
-"""Starting and ending sessions the AgentOps way: ``start_session()`` / ``end_session()``."""
+"""Starting and ending sessions the AgentOps way: ``start_session()`` / ``end_session()`` /
+``end_all_sessions()``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..ci_run import run_attributes
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._context import current_session
 from ._local import local_tracer, not_exported_reason, why_not_recorded
-from ._session import Session, safe_repr
+from ._session import Session, normalize_end_state, safe_repr
 
 
 def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[str]:
@@ -134,3 +135,21 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str |
         return None
     target.end(end_state, end_state_reason)
     return target
+
+
+def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_reason: str | None = None,
+                     **_agentops_kwargs: Any) -> list[Session]:
+    """AgentOps' ``end_all_sessions()``: end every session still open anywhere in the process, nested ones
+    before the sessions around them, and return them. Indeterminate by default, as AgentOps ends them."""
+    from ..processor import live_sessions
+
+    try:  # a wrong end state is the caller's mistake: said before anything ends
+        normalize_end_state(end_state)
+    except ValueError as exc:
+        raise ValueError(f"end_all_sessions(): {exc}") from None
+    ended: list[Session] = []
+    for open_session in reversed(live_sessions()):
+        if isinstance(open_session, Session) and not open_session.ended:
+            open_session.end(end_state, end_state_reason)
+            ended.append(open_session)
+    return ended

@@ -6,6 +6,7 @@ functions of the finished spans, so they show exactly what a backend would show.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -114,6 +115,30 @@ def _parent_id(span: ReadableSpan) -> str | None:
     return trace.format_span_id(span.parent.span_id) if span.parent else None
 
 
+_TRIGGERS: dict[str, type[ActionEvent | LLMEvent | ToolEvent]] = {
+    cls.__name__: cls for cls in (ActionEvent, LLMEvent, ToolEvent)}
+
+
+def _trigger(raw: Any, kind: Any) -> Any:
+    """An error's recorded trigger: the event it was when the span names its class and the JSON fits that
+    class, else the recorded data as it is (a trigger cut at the bound may no longer fit)."""
+    value = from_json(raw)
+    cls = _TRIGGERS.get(kind) if isinstance(kind, str) else None
+    if cls is None or not isinstance(value, dict):
+        return value
+    fields = {f.name for f in dataclasses.fields(cls)}
+    if not set(value) <= fields:
+        return value
+    stamps = {}
+    for key in ("init_timestamp", "end_timestamp"):
+        if isinstance(value.get(key), str):
+            try:
+                stamps[key] = datetime.fromisoformat(value[key])
+            except ValueError:
+                return value
+    return cls(**{**value, **stamps})
+
+
 def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
     """Every step that ended in error, innermost first as they happened."""
     out: list[ErrorEvent] = []
@@ -132,6 +157,7 @@ def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
                 init_timestamp=iso(s.start_time),
                 step_name=s.name,
                 span_id=span_id(s),
+                trigger_event=_trigger(a.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE)),
             )
         )
     return out

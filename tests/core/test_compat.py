@@ -150,3 +150,58 @@ def test_an_event_recorded_with_an_error_is_a_failed_step(span_exporter: InMemor
     with pytest.raises(AgentAssertionError, match="4 step") as failed:
         assert_no_errors(s)
     assert "gpt-4o-mini: RateLimitError\n" in str(failed.value) and "ship: the courier never came" in str(failed.value)
+
+
+def test_error_event_trigger_reads_back_as_the_event(span_exporter: InMemorySpanExporter) -> None:
+    """ErrorEvent(trigger_event=ActionEvent(...)) reads back with that ActionEvent as its trigger."""
+    with agentops.session("s") as s:
+        agentops.record(ErrorEvent(trigger_event=ActionEvent(action_type="pay", params={"amount": 5}),
+                                   error_type="CardDeclined", details="declined"))
+    trigger = s.errors[0].trigger_event
+    assert isinstance(trigger, ActionEvent)
+    assert (trigger.action_type, trigger.params) == ("pay", {"amount": 5})
+
+
+def test_error_event_trigger_that_is_not_an_event_reads_back_as_recorded(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A trigger that is plain data reads back as that data."""
+    with agentops.session("s") as s:
+        agentops.record(ErrorEvent(trigger_event={"step": "pay", "attempt": 2}, error_type="CardDeclined"))
+    assert s.errors[0].trigger_event == {"step": "pay", "attempt": 2}
+
+
+def test_tool_takes_its_name_as_record_action_does(span_exporter: InMemorySpanExporter) -> None:
+    """@agentops.tool("search") names the tool, like @record_action("fetch") names the action."""
+    @agentops.tool("search")
+    def lookup(q: str) -> str:
+        return q
+
+    with agentops.session("s") as s:
+        lookup("x")
+    assert [e.name for e in s.tool_events] == ["search"]
+
+
+def test_record_tool_is_agentops_tool_decorator(span_exporter: InMemorySpanExporter) -> None:
+    """AgentOps' @record_tool("name") records each call as that tool."""
+    @agentops.record_tool("search")
+    def lookup(q: str) -> str:
+        return q
+
+    with agentops.session("s") as s:
+        assert lookup("x") == "x"
+    assert [(e.name, e.params) for e in s.tool_events] == [("search", {"q": "x"})]
+
+
+def test_end_all_sessions_ends_every_open_session(span_exporter: InMemorySpanExporter) -> None:
+    """end_all_sessions("Fail") ends every session still open, nested ones too, with that end state."""
+    outer = agentops.start_session()
+    inner = agentops.start_session()
+    agentops.end_all_sessions("Fail", "shutting down")
+    assert (outer.end_state, inner.end_state) == ("Fail", "Fail")
+    assert outer.end_state_reason == "shutting down" and agentops.current_session() is None
+
+
+def test_tool_given_neither_a_function_nor_a_name_says_so() -> None:
+    """@agentops.tool(5) is the caller's mistake, named in a TypeError when decorating."""
+    with pytest.raises(TypeError, match="@tool takes a function or the tool's name, got int"):
+        agentops.tool(5)  # type: ignore[call-overload]
