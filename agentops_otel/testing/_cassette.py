@@ -58,6 +58,10 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     events: list[dict[str, Any]] | None = None
     """A streamed answer: server-sent events as ``{"event": ..., "data": ...}`` in order."""
     parent: int | None = None
+    extra: dict[str, Any] | None = None
+    """The request's other body fields (``tool_choice``, ``response_format``, ``stream_options``, ...),
+    compared too. None when they are unknown — a cassette built from a trace, or recorded before they
+    were kept — and then a replay compares ``request`` alone."""
 
 
 class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True):

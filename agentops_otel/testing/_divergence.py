@@ -18,7 +18,7 @@ from typing import Any
 
 from ._cassette import LLMStep, ToolStep, step_label
 
-__all__ = ["ActualStep", "DivergenceError", "compare", "describe_recorded", "strip_ignored"]
+__all__ = ["ActualStep", "DivergenceError", "compare", "describe_recorded", "differing_fields", "strip_ignored"]
 
 _SHOWN = 90
 
@@ -69,6 +69,24 @@ def compare(recorded: Any, actual: Any, ignore: Sequence[str]) -> str | None:
         return None
     lines = difflib.unified_diff(_pretty(a), _pretty(b), "recorded", "actual", n=2, lineterm="")
     return "\n".join(lines)
+
+
+def differing_fields(recorded: Any, actual: Any, ignore: Sequence[str]) -> list[str]:
+    """``params.max_tokens``, ``extra.tool_choice``: where two requests differ, named in the headline,
+    as a diff's context lines may not reach the field's name (a deep JSON schema)."""
+    a, b = strip_ignored(recorded, ignore), strip_ignored(actual, ignore)
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return []
+    out: list[str] = []
+    for key in sorted(set(a) | set(b), key=str):
+        x, y = a.get(key), b.get(key)
+        if x == y:
+            continue
+        if key in ("params", "extra") and isinstance(x, dict) and isinstance(y, dict):
+            out += [f"{key}.{k}" for k in sorted(set(x) | set(y), key=str) if x.get(k) != y.get(k)]
+        else:
+            out.append(str(key))
+    return out
 
 
 def _short(value: Any) -> str:

@@ -189,7 +189,10 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
         raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")
     info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags))
     return Cassette.new(steps, agent_version=agent_version, recorded_from=source,
-                        why="the trace holds every step whole (content capture on, nothing cut)", session=info)
+                        why="the trace holds every step whole (content capture on, nothing cut); its LLM requests "
+                            "are checked on what the spans carry (model, messages, system, tools, sampling "
+                            "parameters), not on other request fields such as tool_choice or response_format's "
+                            "schema", session=info)
 
 
 def _parent(step: Step, spans: Mapping[str, Step], by_span: Mapping[str, int]) -> int | None:

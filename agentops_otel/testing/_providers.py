@@ -22,7 +22,7 @@ from .. import semconv
 from .._parts import history_content
 from ..llm import content_attributes
 
-__all__ = ["PROVIDERS", "Provider", "request_view", "sse_bytes", "sse_events"]
+__all__ = ["PROVIDERS", "Provider", "request_extra", "request_view", "sse_bytes", "sse_events"]
 
 _UNBOUNDED: Final = 1 << 62
 _PARAM_PREFIX: Final = "gen_ai.request."
@@ -45,6 +45,8 @@ class Provider:
     send_method: str
     attributes: Callable[[str, Mapping[str, Any]], dict[str, Any]]
     """endpoint, request body -> the GenAI request attributes the trace would carry."""
+    carried: Callable[[str], frozenset[str] | None]
+    """endpoint -> the body fields those attributes carry as they are (None: the whole body)."""
 
     def classes(self) -> list[tuple[type, bool]]:
         found: list[tuple[type, bool]] = []
@@ -89,6 +91,42 @@ def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, A
     return out
 
 
+def _openai_carried(endpoint: str) -> frozenset[str] | None:
+    from ..instrument import _openai_attrs as attrs
+
+    if endpoint.endswith("/chat/completions"):
+        return _exact(attrs.CHAT_PARAMS, "model", "stream", "messages", "tools")
+    if endpoint.endswith("/responses"):
+        return _exact(attrs.RESPONSES_PARAMS, "model", "stream", "input", "instructions", "tools")
+    if endpoint.endswith("/embeddings"):
+        return _exact(attrs.EMBEDDINGS_PARAMS, "model", "input")
+    return None
+
+
+def _anthropic_carried(endpoint: str) -> frozenset[str] | None:
+    from ..instrument import _anthropic_attrs as attrs
+
+    if not endpoint.endswith("/messages"):
+        return None
+    return frozenset({"model", "stream", "messages", "system", "tools", "stop_sequences",
+                      *attrs._FLOAT_PARAMS, *attrs._INT_PARAMS})
+
+
+def _exact(params: Mapping[str, tuple[str, int]], *content: str) -> frozenset[str]:
+    """The content fields and the parameters an attribute keeps whole (not ``response_format``: only its kind)."""
+    return frozenset({*content, *(name for name, (key, _) in params.items() if key != semconv.GEN_AI_OUTPUT_TYPE)})
+
+
+def request_extra(provider: Provider, endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's fields the trace does not carry (``tool_choice``, ``response_format``'s schema,
+    ``stream_options``, ``reasoning_effort``, ``thinking``, ``user``, ...): a recording keeps them, so a
+    replay compares the whole request, not only what a span shows."""
+    carried = provider.carried(endpoint)
+    if carried is None:
+        return {}
+    return {key: value for key, value in body.items() if key not in carried}
+
+
 def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any, int], Any]) -> None:
     """The whole message history, where the trace keeps only what fits its content budget."""
     if isinstance(messages, (list, tuple)):
@@ -130,6 +168,7 @@ PROVIDERS: Final = (
         (("openai", "OpenAI", False), ("openai", "AsyncOpenAI", True)),
         "_send_request",
         _openai_attributes,
+        _openai_carried,
     ),
     Provider(
         "anthropic",
@@ -137,6 +176,7 @@ PROVIDERS: Final = (
          ("anthropic._base_client", "AsyncHttpxClientWrapper", True)),
         "send",
         _anthropic_attributes,
+        _anthropic_carried,
     ),
 )
 

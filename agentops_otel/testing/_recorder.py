@@ -27,7 +27,7 @@ from .._redact import mask_text
 from .._serialize import bounded, cut_marker, to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
-from ._providers import request_view, sse_events
+from ._providers import request_extra, request_view, sse_events
 from ._seam import Exchange, install, uninstall
 
 __all__ = ["Recorder", "record"]
@@ -143,8 +143,10 @@ class Recorder:
         try:
             view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
             self._note_llm(f"llm {view.get('model') or ex.endpoint}", view)
+            extra = mask(request_extra(ex.provider, ex.endpoint, ex.body))
             parent = _parent.get()
-            step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent))
+            step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent,
+                                               extra=extra))
             return step if isinstance(step, LLMStep) else None
         except Exception as exc:
             _guard.report("replay.record_request", exc)

@@ -33,9 +33,10 @@ from ._divergence import (
     describe_actual_llm,
     describe_args,
     describe_recorded,
+    differing_fields,
 )
 from ._masking import mask
-from ._providers import request_view, sse_bytes
+from ._providers import request_extra, request_view, sse_bytes
 from ._seam import Exchange, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
@@ -206,10 +207,15 @@ class Replayer:
             if expected.endpoint != ex.endpoint:
                 raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
                                     f"agent called {ex.endpoint}")
-            diff = compare(_without_stream_false(expected.request), _without_stream_false(view), self.ignore)
+            recorded, actual = _without_stream_false(expected.request), _without_stream_false(view)
+            if expected.extra is not None:  # the whole request was recorded: its other fields must match too
+                recorded = {**recorded, "extra": expected.extra}
+                actual = {**actual, "extra": mask(request_extra(ex.provider, ex.endpoint, ex.body))}
+            diff = compare(recorded, actual, self.ignore)
             if diff is not None:
+                fields = ", ".join(differing_fields(recorded, actual, self.ignore))
                 raise self._diverge(expected, diff, f"the {step_label(expected)} request differs from the "
-                                    "recording")
+                                    "recording" + (f" in {fields}" if fields else ""))
             return expected, None
 
     def _next_llm(self) -> LLMStep | None:

@@ -88,3 +88,17 @@ def test_anthropic_divergence(messages_url: str, dead_url: str) -> None:
         _ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0), "hi")
     with pytest.raises(DivergenceError, match="request differs"), replay(rec.cassette()):
         _ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0), "hello")
+
+
+def test_anthropic_thinking_added_diverges(messages_url: str, dead_url: str) -> None:
+    """Turning on extended thinking changes the request even though the span attributes stay the same."""
+    def ask(client: anthropic.Anthropic, **more: Any) -> None:
+        client.messages.create(model="claude-haiku-4-5", max_tokens=2000,
+                               messages=[{"role": "user", "content": "hi"}], **more)
+
+    with record() as rec:
+        ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0))
+    with pytest.raises(DivergenceError, match=r"request differs from the recording in extra\.thinking"), \
+            replay(rec.cassette()):
+        ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0),
+            thinking={"type": "enabled", "budget_tokens": 1024})

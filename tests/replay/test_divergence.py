@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from openai import OpenAI
 from replay_helpers import Agent
@@ -81,7 +85,7 @@ def test_a_swallowed_divergence_still_fails(cassette: Cassette, dead: OpenAI) ->
 
 def test_matching_is_strict_by_default(cassette: Cassette, dead: OpenAI) -> None:
     """Another temperature alone is a divergence unless ignored."""
-    with pytest.raises(DivergenceError, match="temperature"), replay(cassette):
+    with pytest.raises(DivergenceError, match=r"differs from the recording in params\.temperature"), replay(cassette):
         Agent().run(dead, temperature=0.7)
 
 
@@ -95,3 +99,71 @@ def test_dotted_ignore_paths_take_wildcards(cassette: Cassette, dead: OpenAI) ->
     """A dotted path with * ignores one field at one place (here: the first user message's text)."""
     with replay(cassette, ignore=["messages.*.parts.*.content"]):
         Agent().run(dead, "who is 2093?")
+
+
+_TOOLS: Any = [{"type": "function", "function": {"name": "search", "parameters": {"type": "object"}}}]
+
+
+def _format(field: str) -> Any:
+    return {"type": "json_schema", "json_schema": {"name": "out", "strict": True, "schema": {
+        "type": "object", "properties": {field: {"type": "string"}}, "required": [field]}}}
+
+
+def _ask(client: OpenAI, **changed: Any) -> None:
+    """One call with fields the GenAI span attributes do not carry (or carry only in part)."""
+    fields: dict[str, Any] = {"tool_choice": "auto", "response_format": _format("answer"), "user": "u-1"}
+    fields.update(changed)
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                   tools=_TOOLS, **{k: v for k, v in fields.items() if v is not None})
+
+
+@pytest.mark.parametrize(("changed", "field"), [
+    ({"tool_choice": "none"}, "extra.tool_choice"),
+    ({"response_format": _format("verdict")}, "extra.response_format"),
+    ({"reasoning_effort": "high"}, "extra.reasoning_effort"),
+    ({"user": None}, "extra.user"),
+    ({"extra_body": {"store": True}}, "extra.store"),
+])
+def test_a_request_field_outside_the_span_attributes_diverges(client: OpenAI, dead: OpenAI, changed: dict[str, Any],
+                                                              field: str) -> None:
+    """A recorded request is compared whole: a field the trace does not show still diverges, named in the diff."""
+    with record() as rec:
+        _ask(client)
+    with pytest.raises(DivergenceError) as err, replay(rec.cassette()):
+        _ask(dead, **changed)
+    assert str(err.value).endswith(f"request differs from the recording in {field}")
+
+
+def test_a_dropped_stream_option_diverges(client: OpenAI, dead: OpenAI) -> None:
+    """Without include_usage the live stream would report no cost: a replay that drops it must not pass."""
+    def stream(c: OpenAI, **options: Any) -> None:
+        chunks = c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "s"}],
+                                           stream=True, **options)
+        "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+
+    with record() as rec:
+        stream(client, stream_options={"include_usage": True})
+    with pytest.raises(DivergenceError, match=r"request differs from the recording in extra\.stream_options"), \
+            replay(rec.cassette()):
+        stream(dead)
+
+
+def test_request_fields_can_be_ignored_by_name(client: OpenAI, dead: OpenAI) -> None:
+    """ignore=["tool_choice"] lets that one field vary, as for the span's own parameters."""
+    with record() as rec:
+        _ask(client)
+    with replay(rec.cassette(), ignore=["tool_choice"]):
+        _ask(dead, tool_choice="none")
+
+
+def test_a_cassette_without_request_fields_still_replays(client: OpenAI, dead: OpenAI, tmp_path: Path) -> None:
+    """A cassette recorded before the whole request was kept (or built from a trace) loads and replays."""
+    with record() as rec:
+        _ask(client)
+    path = rec.save(tmp_path / "old.json")
+    doc = json.loads(path.read_text())
+    for step in doc["steps"]:
+        step.pop("extra", None)
+    path.write_text(json.dumps(doc))
+    with replay(path):
+        _ask(dead)
