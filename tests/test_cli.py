@@ -305,6 +305,37 @@ def test_sessions_filters(traces: Path) -> None:
     assert len(json.loads(out)["sessions"]) == 2
 
 
+def _nested(tmp_path: Path) -> Path:
+    """A test's session s_0001 (tagged test, passing) holding the agent's session s_0002 (tagged support, failing),
+    as agentops_session_per_test lays them out."""
+    outer, inner = session_line(1, fail=False, tags=("test",)), session_line(2, fail=True, tags=("support",))
+    inner_spans = inner["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    outer_root = outer["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    for span in inner_spans:
+        span["traceId"] = outer_root["traceId"]
+    inner_spans[0]["parentSpanId"] = outer_root["spanId"]
+    inner_spans[0]["attributes"].append({"key": "agentops.session.parent_id", "value": {"stringValue": "s_0001"}})
+    return write_file(tmp_path / "nested.jsonl", [outer, inner])
+
+
+@pytest.mark.parametrize("flt", [("--tag", "support"), ("--state", "Fail")])
+def test_sessions_filters_find_a_nested_session(tmp_path: Path, flt: tuple[str, str]) -> None:
+    """A nested session matching --tag or --state is listed (marked nested), though its parent does not match."""
+    code, out, err = run("sessions", "--source", str(_nested(tmp_path)), *flt)
+    rows = out.splitlines()[1:]
+    assert code == 0 and err == ""
+    assert len(rows) == 1 and rows[0].startswith("s_0002") and "(nested)" in rows[0] and "Fail" in rows[0]
+
+
+def test_gate_filters_still_judge_only_outermost_runs(tmp_path: Path) -> None:
+    """The gate's --tag selects runs by their outermost session: a nested session's own tag makes no run."""
+    code, out, _ = run("gate", "--source", str(_nested(tmp_path)), "--tag", "support", "--max-failure-rate", "0.5")
+    assert code == 3 and "only 0 sessions found" in out
+    code, out, _ = run("gate", "--source", str(_nested(tmp_path)), "--tag", "test", "--max-failure-rate", "0.5",
+                       "--json")
+    assert code == 0 and json.loads(out)["sessions"] == 1
+
+
 def test_sessions_json(traces: Path) -> None:
     """--json lists the summaries with step counts and links."""
     code, out, _ = run("sessions", "--source", str(traces), "--json")

@@ -122,8 +122,12 @@ class Index:
         return wanted
 
 
-def matching_roots(index: Index, flt: RootFilter) -> list[SpanRecord]:
-    """The roots (or stand-ins) of the outermost sessions and session-less traces that match, newest first."""
+def matching_roots(index: Index, flt: RootFilter, *, nested: bool = False) -> list[SpanRecord]:
+    """The roots (or stand-ins) of the sessions and session-less traces that match, newest first.
+
+    Only outermost ones unless ``nested``: the gate judges runs, and a nested session is part of its
+    parent's run; a listing (``nested=True``) finds the agent's session tagged ``support`` inside a
+    test's session tagged ``test`` too."""
     # A session whose root never arrived is still a session: its earliest span stands in, and
     # matches only the filters a span without the root's attributes can meet (the run id is on every
     # span's resource). So is a trace without any session.id (another instrumentation's app).
@@ -133,16 +137,17 @@ def matching_roots(index: Index, flt: RootFilter) -> list[SpanRecord]:
         matched += [r for sid, r in index.first.items() if sid not in index.roots and flt.matches(r)]
         in_sessions = set().union(*index.traces_of.values()) if index.traces_of else set()
         matched += [r for tid, r in index.loose_first.items() if tid not in in_sessions and flt.matches(r)]
-    # Nested sessions are shown inside their parent: list only outermost matches.
-    matched = [r for r in matched if r.session_id not in index.parent_of
-               or index.parent_of[r.session_id or ""] not in index.roots]
+    if not nested:  # a nested session is part of its parent's run: only outermost matches
+        matched = [r for r in matched if r.session_id not in index.parent_of
+                   or index.parent_of[r.session_id or ""] not in index.roots]
     matched.sort(key=lambda r: r.start_ns, reverse=True)
     return matched
 
 
-def select(index: Index, flt: RootFilter, limit: int | None) -> tuple[set[str], set[str]]:
+def select(index: Index, flt: RootFilter, limit: int | None, *,
+           nested: bool = False) -> tuple[set[str], set[str]]:
     """(session ids, trace ids of traces without any session) to show, most recent first."""
-    matched = matching_roots(index, flt)
+    matched = matching_roots(index, flt, nested=nested)
     if limit is not None:
         matched = matched[:limit]
     return selected(index, matched)
@@ -176,13 +181,14 @@ def dedup(records: list[SpanRecord]) -> list[SpanRecord]:
 
 def search_in(found: list[SpanRecord], since: TimeArg, until: TimeArg, service: str | None,
                tags: Sequence[str] | None, state: str | None, limit: int | None,
-               run: str | None = None) -> Iterator[SpanRecord]:
-    """The backend pre-filtered by what it can; the exact filters apply to the roots here."""
+               run: str | None = None, *, nested: bool = False) -> Iterator[SpanRecord]:
+    """The backend pre-filtered by what it can; the exact filters apply to the roots here (``nested``: as
+    in :func:`matching_roots`)."""
     index = Index()
     records = dedup(found)
     for r in records:
         index.add(r)
-    keep = index.keep(*select(index, RootFilter(since, until, service, tags, state, run), limit))
+    keep = index.keep(*select(index, RootFilter(since, until, service, tags, state, run), limit, nested=nested))
     for r in records:
         if keep(r):
             yield r

@@ -75,8 +75,8 @@ class Source(Protocol):
         state: str | None = None,
         limit: int | None = None,
     ) -> Iterator[SpanRecord]:
-        """Spans of the sessions whose root matches every given filter (``limit`` counts sessions,
-        most recent first)."""
+        """Spans of the sessions whose root matches every given filter, nested sessions included (with
+        the sessions nested in them; ``limit`` counts sessions, most recent first)."""
         ...
 
     def scan(self, query: Query) -> Scan:
@@ -157,7 +157,7 @@ class FileSource:
         index = Index()
         for r in self._stream():
             index.add(r)
-        keep = index.keep(*select(index, flt, limit))
+        keep = index.keep(*select(index, flt, limit, nested=True))  # a listing: nested sessions match too
         for r in self._stream():
             if keep(r):
                 yield r
@@ -219,7 +219,7 @@ class JaegerSource:
         found = self.reader.search(service=service, since=since, until=until, attributes=attrs, limit=depth)
         if state is None and not tags:  # a trace without session can match: look beyond session roots
             found += self.reader.search(service=service, since=since, until=until, attributes=None, limit=depth)
-        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit)
+        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
 
     def scan(self, query: Query) -> Scan:
         attrs: dict[str, str] | None = None
@@ -275,7 +275,7 @@ class TempoSource:
             conds.append(f"resource.service.name = {_traceql_string(service)}")
         found = self.reader.search("{ " + " && ".join(conds) + " }", since=since, until=until,
                                    limit=max(limit or _SEARCH_DEPTH, 1))
-        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit)
+        yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
 
     def scan(self, query: Query) -> Scan:
         conds = [_traceql_roots(with_llm_spans=query.run is None and not query.tags)]

@@ -203,3 +203,33 @@ def test_tempo_session_and_search(backend: FakeBackend, sessions_file: Path) -> 
     assert _sids(TempoSource(backend.url).search(state="Success", service="shop")) == {"A", "N", None}
     q = backend.requests[-2][1]["q"][0]
     assert 'span."agentops.session.end_state" = "Success"' in q and 'resource.service.name = "shop"' in q
+
+
+@pytest.fixture
+def nested_file(tmp_path: Path) -> Path:
+    """A test's session T (tagged test, Success) holding the agent's session S (tagged support, Fail)."""
+    path = tmp_path / "nested.jsonl"
+    path.write_bytes(line(root(7, 70, "T", 0, sc.END_SUCCESS, ["test"]),
+                          root(7, 71, "S", 1, sc.END_FAIL, ["support"], parent=70, parent_sid="T"),
+                          tool(7, 72, 71, "S", 1.5)) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("filters", [{"tags": ["support"]}, {"state": sc.END_FAIL}])
+def test_file_search_finds_a_nested_session_by_its_own_tags_and_state(nested_file: Path,
+                                                                       filters: dict[str, Any]) -> None:
+    """A nested session matching the filters is found on its own, though its parent does not match."""
+    assert _sids(open_source(str(nested_file)).search(**filters)) == {"S"}
+
+
+def test_jaeger_search_finds_a_nested_session_by_its_tag(backend: FakeBackend, nested_file: Path) -> None:
+    """Jaeger's search applies the same selection: the nested session tagged support is found."""
+    backend.route("/api/v3/traces", (200, _jaeger_body(nested_file, lambda s: True)))
+    assert _sids(JaegerSource(backend.url).search(service="shop", tags=["support"], since=T0 / 1e9 - 5)) == {"S"}
+
+
+def test_tempo_search_finds_a_nested_session_by_its_state(backend: FakeBackend, nested_file: Path) -> None:
+    """Tempo's search applies the same selection: the nested session that failed is found."""
+    backend.route("/api/search", (200, {"traces": [{"traceID": "7"}]}))
+    backend.route("/api/v2/traces/", (200, {"trace": _jaeger_body(nested_file, lambda s: True)["result"]}))
+    assert _sids(TempoSource(backend.url).search(state=sc.END_FAIL)) == {"S"}
