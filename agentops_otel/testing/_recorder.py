@@ -288,6 +288,10 @@ class Recorder:
         if not capture.on_span:
             reasons.append(f"content capture is {capture.value} (the trace holds no span content)")
         reasons.extend(self._cut)
+        with self._lock:
+            extra = sorted({f for s in self.steps if isinstance(s, LLMStep) and s.extra for f in s.extra})
+        if extra:  # a replay from the trace could not check them: a change there would pass
+            reasons.append(f"the requests set {', '.join(extra)}, which the trace does not hold")
         if reasons:
             return "cassette", "; ".join(reasons)
         return "trace", f"content capture is {capture.value} and no value reached the {config.max_value_chars()}-" \

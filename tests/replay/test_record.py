@@ -78,9 +78,18 @@ def test_saved_cassette_is_stable_sorted_json_with_one_event_per_line(agent: Age
 def test_where_says_the_trace_suffices_when_content_fits(agent: Agent, client: OpenAI) -> None:
     """With capture on and every value under the bound, the trace itself is the recording."""
     with record() as rec:
-        agent.run(client)
+        agent.run(client, stream=False)
     where, why = rec.where()
     assert where == "trace" and "whole" in why
+
+
+def test_where_asks_for_a_cassette_when_a_request_set_fields_the_trace_lacks(agent: Agent, client: OpenAI) -> None:
+    """stream_options (like tool_choice, reasoning_effort...) is not on the span: a replay from the trace
+    could not notice it changed, so the recording must be a cassette, which says why."""
+    with record() as rec:
+        agent.run(client)
+    where, why = rec.where()
+    assert where == "cassette" and "stream_options" in why
 
 
 def test_where_asks_for_a_cassette_when_a_value_was_cut(agent: Agent, client: OpenAI,
@@ -100,7 +109,7 @@ def test_where_asks_for_a_cassette_when_capture_is_off(agent: Agent, client: Ope
     """Without content capture the trace holds no content: the cassette says so."""
     monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "no_content")
     with record() as rec:
-        agent.run(client)
+        agent.run(client, stream=False)
     assert rec.where() == ("cassette", "content capture is no_content (the trace holds no span content)")
 
 
@@ -110,7 +119,7 @@ def test_save_beside_writes_only_when_the_trace_is_not_enough(agent: Agent, clie
     import agentops_otel as agentops
 
     with agentops.session("whole"), record() as rec:
-        agent.run(client)
+        agent.run(client, stream=False)
     assert rec.save_beside(tmp_path) is None
     monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, "20")
     with agentops.session("cut") as s, record() as rec:
