@@ -11,7 +11,6 @@ import logging
 import math
 import re
 import threading
-import warnings
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -133,12 +132,13 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
 
 
 def _price(cost: object) -> float | None:
-    """``LLMEvent.cost`` as dollars, or ``None`` (with a warning naming it) when it is not a price: a
-    NaN, infinite or negative cost counted as given would make every bound on the session meaningless."""
+    """``LLMEvent.cost`` as dollars, or ``None`` (logged, naming it) when it is not a price: a NaN, infinite
+    or negative cost counted as given would make every bound on the session meaningless. Logged, not a
+    ``warnings.warn``: under ``-W error`` that would raise here and lose the whole call."""
     value = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
     if value is None or not math.isfinite(value) or value < 0:
-        warnings.warn(f"agentops_otel: LLMEvent(cost={cost!r}) is not a price in dollars; the call is "
-                      "recorded with its cost unknown", RuntimeWarning, stacklevel=4)
+        logger.warning("agentops_otel: LLMEvent(cost=%r) is not a price in dollars; the call is recorded "
+                       "with its cost unknown", cost)
         return None
     return value
 

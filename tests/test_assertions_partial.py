@@ -156,3 +156,18 @@ def test_a_session_whose_steps_all_ended_passes_as_before() -> None:
     assert_tool_not_called(s, "delete_all_data")
     assert_tool_called(s, "send_email", times=1)
     assert_no_errors(s)
+
+
+def test_a_span_the_program_drops_unended_is_not_kept_alive_by_its_session() -> None:
+    """The session notes what is still running by name only: a span dropped unended can still be freed."""
+    import gc
+    import weakref
+
+    from agentops_otel import export
+
+    with agentops.session("keeps-nothing-alive"):
+        span = export.tracer().start_span("dropped")
+        ref = weakref.ref(span)
+        del span
+        gc.collect()
+        assert ref() is None

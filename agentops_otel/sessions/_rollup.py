@@ -49,7 +49,7 @@ class Rollup:
         self.failed_span_name: str | None = None
         self.open_at_end: list[str] = []
         """Span names of streams still open when this session (or a nested one) ended."""
-        self._running: dict[int, Any] = {}
+        self._running: dict[int, tuple[str, int | None]] = {}
         """Spans started in this session (not nested ones) and not ended yet, by span id: the processor
         adds each as it starts and :meth:`_record` drops it as it ends (plain dict operations, no lock)."""
         self.steps_outside = 0

@@ -59,13 +59,12 @@ def _span_name(span: object) -> str:
     return name if isinstance(name, str) else "a span"
 
 
-def _ancestors(span: object, running: dict[int, object]) -> list[int]:
-    """Ids of ``span``'s parents among the ``running`` spans, innermost first."""
+def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None]]) -> list[int]:
+    """Ids of the ``running`` spans above a span whose parent is ``parent``, innermost first."""
     found: list[int] = []
-    parent = getattr(span, "parent", None)
-    while parent is not None and parent.span_id in running and parent.span_id not in found:
-        found.append(parent.span_id)
-        parent = getattr(running[parent.span_id], "parent", None)
+    while parent is not None and parent in running and parent not in found:
+        found.append(parent)
+        parent = running[parent][1]
     return found
 
 
@@ -104,9 +103,13 @@ class Session(Rollup):
         """The processor hands each span started in this session here (hot path) and stamps it with
         the number returned. A span that starts after the session ended is one of its steps that its
         counters and held spans will never have: noted, so verdicts on absence refuse to pass."""
-        if self.end_state is None:
-            self._running[span.get_span_context().span_id] = span
-        else:
+        # Its name and parent only (never the span: one the program drops unended must not be pinned),
+        # put in first and checked after, so a session ending on another thread meanwhile either finds
+        # it still running or leaves it here to be noted as late: never neither.
+        sid = span.get_span_context().span_id
+        parent = getattr(span, "parent", None)
+        self._running[sid] = (_span_name(span), parent.span_id if parent is not None else None)
+        if self.end_state is not None and self._running.pop(sid, None) is not None:
             self.note_outside([f"{_span_name(span)}: started after the session ended"])
         return next(self._seq)
 
@@ -118,15 +121,15 @@ class Session(Rollup):
         if self._span is not None:
             running.pop(self._span.get_span_context().span_id, None)
         streams_left, skipped = list(streams), set()
-        for sid, span in running.items():
-            if _span_name(span) in streams_left:
-                streams_left.remove(_span_name(span))
+        for sid, (name, _) in running.items():
+            if name in streams_left:
+                streams_left.remove(name)
                 skipped.add(sid)
         lines: list[str] = []
-        for sid, span in running.items():
-            if sid in skipped or any(p in skipped for p in _ancestors(span, running)):
+        for sid, (name, parent) in running.items():
+            if sid in skipped or any(p in skipped for p in _ancestors(parent, running)):
                 continue
-            lines.append(f"{_span_name(span)}: still running when the session ended")
+            lines.append(f"{name}: still running when the session ended")
         self.note_outside(lines)
 
     # --- what users read ------------------------------------------------------------------------
