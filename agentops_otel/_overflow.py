@@ -22,6 +22,7 @@ import collections
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Final
 
@@ -60,8 +61,16 @@ class OverflowingBatchSpanProcessor(BatchSpanProcessor):
             self._queue = collections.deque(maxlen=limit + _SLACK)
             inner._queue = self._queue
             inner._max_queue_size = limit + _SLACK
-            if hasattr(os, "register_at_fork"):  # the child must not write the parent's spans again
-                os.register_at_fork(after_in_child=self._overflow.clear)
+            if hasattr(os, "register_at_fork"):
+                after_fork = weakref.WeakMethod(self._after_fork)  # a handler can't be removed: hold no processor
+                os.register_at_fork(after_in_child=lambda: (method := after_fork()) is not None and method())
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent's overflow is the parent's to write, and a writer thread that was
+        running at the fork does not exist here: its lock and flag would block every flush for good."""
+        self._overflow.clear()
+        self._write_lock = threading.Lock()
+        self._writing = False
 
     def on_end(self, span: ReadableSpan) -> None:
         queue = self._queue

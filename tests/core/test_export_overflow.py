@@ -79,3 +79,32 @@ def test_nothing_the_queue_had_no_room_for_is_lost_at_exit(tmp_path: Path) -> No
         received = Counter(receiver.names)
     assert outcome.returncode == 0, outcome.stderr
     assert received + Counter(span_names(tmp_path / SINK)) == MADE
+
+
+@pytest.mark.slow  # a child interpreter that forks
+def test_a_child_forked_while_the_overflow_was_being_written_can_still_flush(tmp_path: Path) -> None:
+    """A fork taken while the overflow writer held its lock: the child's flush does not wait on a thread
+    that does not exist there."""
+    outcome = run(f"""
+        import os, time
+        import agentops_otel as agentops
+        from agentops_otel import export
+        from agentops_otel._overflow import OverflowingBatchSpanProcessor
+        agentops.init()
+        print("{READY}", flush=True)
+        [ours] = [p for p in export._provider._active_span_processor._span_processors
+                  if isinstance(p, OverflowingBatchSpanProcessor)]
+        ours._write_lock.acquire()  # the writer thread is busy at the moment of the fork
+        ours._writing = True
+        pid = os.fork()
+        if pid == 0:
+            began = time.monotonic()
+            ok = agentops.flush(2_000)
+            print("child flushed:", ok, round(time.monotonic() - began, 1), flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        ours._write_lock.release()
+        ours._writing = False
+    """, tmp_path)
+    line = next(x for x in outcome.stdout.splitlines() if x.startswith("child flushed:"))
+    assert line.split()[2] == "True", outcome.stdout + outcome.stderr
