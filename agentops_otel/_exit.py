@@ -73,12 +73,12 @@ class _Task(Generic[_T]):
         return not self._thread.is_alive()
 
 
-def flush(provider: TracerProvider, timeout_millis: float) -> bool:
+def flush(provider: TracerProvider, timeout_millis: float, *, ours: bool = False) -> bool:
     """Export what ended; ``False`` if that took longer than the timeout, or a batch (spans a full queue
     had no room for, too) was not delivered since the last flush."""
     task = _Task(lambda: provider.force_flush(int(timeout_millis)), "agentops-otel-flush")
     done = task.wait(timeout_millis / 1000)
-    failed = _fallback.failed_since_asked()
+    failed = _fallback.failed_since_asked(consume=not ours)
     return done and bool(task.result) and not failed
 
 
@@ -131,7 +131,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
             _stopping = True
             try:
                 with guard("exit.sigterm"):
-                    export.flush(config.exit_timeout_millis())
+                    export.flush_ours(config.exit_timeout_millis())
             finally:
                 _stopping = False
         previous(signum, frame)

@@ -168,12 +168,17 @@ def _beside(send: Callable[[_Call], None], call: _Call) -> None:
         context.run(send, call)
 
 
-def failed_since_asked() -> bool:
+def failed_since_asked(*, consume: bool = True) -> bool:
     """Whether a batch of any exporter we built was not delivered since the last call: a flush (or the
-    exit) answers for everything since the previous one, not only for what failed while it waited."""
+    exit) answers for everything since the previous one, not only for what failed while it waited.
+
+    ``consume=False`` asks without moving the mark: for flushes of our own (on SIGTERM, for a failing
+    test's link), which must not hide a failure from the program's next ``flush()``."""
     global _reported
     with _registry_lock:
-        previous, _reported = _reported, _failed
+        previous = _reported
+        if consume:
+            _reported = _failed
         return _failed != previous
 
 

@@ -303,7 +303,7 @@ def _end(run: _TestRun, state: str, reason: str | None, *, verdict: bool = True)
 
 def _section(run: _TestRun) -> str:
     """The test's replay (agent sessions nested in it included), then where each session can be opened."""
-    from agentops_otel.export import flush, sink_description
+    from agentops_otel.export import flush_ours, sink_description
 
     session = run.session
     parts: list[str] = []
@@ -329,7 +329,7 @@ def _section(run: _TestRun) -> str:
     except Exception as exc:  # the report must survive a replay bug; the URL still helps
         parts.append(f"(replay unavailable: {type(exc).__name__}: {exc})\nSession URL: {session.url}")
     with guard("pytest_plugin.flush"):
-        flush(5_000)  # so the URL opens on something when the developer clicks it right away
+        flush_ours(5_000)  # so the URL opens on something when the developer clicks it right away
     sink = sink_description()
     if sink:
         parts.append(f"Spans exported to {sink}")

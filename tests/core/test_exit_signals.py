@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from _exit_helpers import READY, SINK, finish, otlp_receiver, run, span_names, start
+from _exit_helpers import READY, SINK, closed_port, finish, otlp_receiver, run, span_names, start
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
@@ -190,3 +190,25 @@ def test_a_stream_never_finished_is_on_disk_after_exit(tmp_path: Path) -> None:
     assert outcome.returncode == 0, outcome.stderr
     names = span_names(tmp_path / SINK)
     assert "chat gpt-4o-mini" in names and "chat gpt-4o" in names, (names, outcome.stderr)
+
+
+def test_our_flush_on_sigterm_does_not_hide_a_failure_from_the_programs_own_flush(tmp_path: Path) -> None:
+    """The save we make on SIGTERM (before a handler that carries on) is ours: the program's next flush()
+    still says a batch missed the backend since its previous one."""
+    port = closed_port()
+    outcome = finish(start(f"""
+        import signal, time
+        import agentops_otel as agentops
+        stop = []
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+        agentops.init()
+        with agentops.session("backend down"):
+            pass
+        print("{READY}", flush=True)
+        while not stop:
+            time.sleep(0.05)
+        print("flushed:", agentops.flush(2_000), flush=True)
+    """, tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+                    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_TIMEOUT": "1"}),
+                     signal.SIGTERM)
+    assert "flushed: False" in outcome.stdout, outcome.stdout + outcome.stderr
