@@ -187,7 +187,10 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
 def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
                           state=args.state, limit=args.limit or None)
-    found = [t for t in found if args.state is None or t.summary.end_state == args.state]
+    # The reader selects whole traces; a trace it kept for one session can hold others (a tagged test's
+    # session and the agent's nested one): each listed session must match on its own.
+    found = [t for t in found if (args.state is None or t.summary.end_state == args.state)
+             and set(args.tag) <= set(t.summary.tags)]
     if args.open:
         found = [t for t in found if never_ended(t.summary)]
     found.sort(key=lambda t: t.summary.start_ns, reverse=True)

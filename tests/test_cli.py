@@ -327,6 +327,14 @@ def test_sessions_filters_find_a_nested_session(tmp_path: Path, flt: tuple[str, 
     assert len(rows) == 1 and rows[0].startswith("s_0002") and "(nested)" in rows[0] and "Fail" in rows[0]
 
 
+def test_sessions_tag_on_a_parent_leaves_out_its_untagged_children(tmp_path: Path) -> None:
+    """--tag lists the sessions carrying the tag: the tagged parent, not the nested session it holds."""
+    code, out, err = run("sessions", "--source", str(_nested(tmp_path)), "--tag", "test")
+    rows = out.splitlines()[1:]
+    assert code == 0 and err == ""
+    assert [row.split()[0] for row in rows] == ["s_0001"]
+
+
 def test_gate_filters_still_judge_only_outermost_runs(tmp_path: Path) -> None:
     """The gate's --tag selects runs by their outermost session: a nested session's own tag makes no run."""
     code, out, _ = run("gate", "--source", str(_nested(tmp_path)), "--tag", "support", "--max-failure-rate", "0.5")
