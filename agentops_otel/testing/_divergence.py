@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
 from ._cassette import LLMStep, ToolStep, step_label
+from ._providers import CONTENT_DIGEST
 
-__all__ = ["ActualStep", "DivergenceError", "compare", "describe_recorded", "differing_fields", "strip_ignored"]
+__all__ = ["ActualStep", "DivergenceError", "compare", "describe_recorded", "differing_fields", "strip_ignored",
+           "with_extra"]
 
 _SHOWN = 90
 
@@ -57,6 +59,53 @@ def _matches(pattern: str, path: tuple[str, ...]) -> bool:
     return len(parts) == len(path) and all(fnmatchcase(seg, pat) for seg, pat in zip(path, parts, strict=True))
 
 
+def with_extra(recorded: dict[str, Any], recorded_extra: dict[str, Any], actual: dict[str, Any],
+               actual_extra: dict[str, Any], ignore: Sequence[str],
+               actual_content: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both request views with their fields outside the view (``extra``), as compared.
+
+    A content field's digest is compared only where the recording has one (a cassette recorded before they
+    were kept has none) and no ``ignore`` pattern reaches inside that field (as the view shows it, or as
+    ``actual_content`` holds it, sent): a digest of the whole field would fail on the part the user said
+    may vary.
+    """
+    actual_extra = dict(actual_extra)
+    digests = actual_extra.pop(CONTENT_DIGEST, None)
+    kept = recorded_extra.get(CONTENT_DIGEST)
+    if isinstance(digests, dict) and isinstance(kept, dict):
+        reached = {name for name in set(digests) | set(kept)
+                   if any(_reaches(ignore, name, view) for view in (recorded.get(name), actual.get(name),
+                                                                    actual_content.get(name)))}
+        if reached:
+            recorded_extra = {**recorded_extra, CONTENT_DIGEST: {k: v for k, v in kept.items() if k not in reached}}
+            digests = {k: v for k, v in digests.items() if k not in reached}
+        actual_extra[CONTENT_DIGEST] = digests
+    return {**recorded, "extra": recorded_extra}, {**actual, "extra": actual_extra}
+
+
+def _reaches(patterns: Sequence[str], name: str, view: Any) -> bool:
+    """Whether a pattern names ``name`` itself or something inside its view."""
+    for pattern in patterns:
+        if "." in pattern:
+            if fnmatchcase(name, pattern.split(".", 1)[0]):
+                return True
+        elif fnmatchcase(name, pattern) or any(fnmatchcase(key, pattern) for key in _keys(view)):
+            return True
+    return False
+
+
+def _keys(value: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 64:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _keys(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item, depth + 1)
+
+
 def _pretty(value: Any) -> list[str]:
     return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, default=repr).splitlines()
 
@@ -83,7 +132,16 @@ def differing_fields(recorded: Any, actual: Any, ignore: Sequence[str]) -> list[
         if x == y:
             continue
         if key in ("params", "extra") and isinstance(x, dict) and isinstance(y, dict):
-            out += [f"{key}.{k}" for k in sorted(set(x) | set(y), key=str) if x.get(k) != y.get(k)]
+            for k in sorted(set(x) | set(y), key=str):
+                if x.get(k) == y.get(k):
+                    continue
+                if k == CONTENT_DIGEST and isinstance(x.get(k), dict) and isinstance(y.get(k), dict):
+                    inner, other = x[k], y[k]
+                    out += [f"{name} (in a part the trace does not show)"
+                            for name in sorted(set(inner) | set(other)) if inner.get(name) != other.get(name)
+                            and a.get(name) == b.get(name)]
+                else:
+                    out.append(f"{key}.{k}")
         else:
             out.append(str(key))
     return out

@@ -12,6 +12,7 @@ equal). Anthropic plugs in with one more entry in :data:`PROVIDERS`.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from collections.abc import Callable, Mapping
@@ -21,8 +22,10 @@ from typing import Any, Final
 from .. import semconv
 from .._parts import history_content
 from ..llm import content_attributes
+from ._masking import mask
 
-__all__ = ["PROVIDERS", "Provider", "request_extra", "request_view", "sse_bytes", "sse_events"]
+__all__ = ["CONTENT_DIGEST", "PROVIDERS", "Provider", "content_fields", "request_extra", "request_view", "sse_bytes",
+           "sse_events"]
 
 _UNBOUNDED: Final = 1 << 62
 _PARAM_PREFIX: Final = "gen_ai.request."
@@ -117,14 +120,45 @@ def _exact(params: Mapping[str, tuple[str, int]], *content: str) -> frozenset[st
     return frozenset({*content, *(name for name, (key, _) in params.items() if key != semconv.GEN_AI_OUTPUT_TYPE)})
 
 
+CONTENT_DIGEST: Final = "content_sha256"
+"""Key of :func:`request_extra` holding a digest of each content field as it was sent, under the name the
+request view gives it (``messages``, ``system``, ``tools``). The view keeps what the GenAI conventions have
+a place for and drops the rest (a tool's ``strict``, an image's ``detail``, Anthropic's ``cache_control``, a
+thinking block's signature, where one tool result's text blocks split): the digest makes a change there
+diverge too, while the cassette stays readable."""
+
+_CONTENT_FIELDS: Final = (
+    ("/chat/completions", {"messages": "messages", "tools": "tools"}),
+    ("/responses", {"input": "messages", "instructions": "system", "tools": "tools"}),
+    ("/messages", {"messages": "messages", "system": "system", "tools": "tools"}),
+)
+
+
 def request_extra(provider: Provider, endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """The request's fields the trace does not carry (``tool_choice``, ``response_format``'s schema,
-    ``stream_options``, ``reasoning_effort``, ``thinking``, ``user``, ...): a recording keeps them, so a
-    replay compares the whole request, not only what a span shows."""
+    ``stream_options``, ``reasoning_effort``, ``thinking``, ``user``, ...) and the :data:`CONTENT_DIGEST` of
+    those it carries only in part: a recording keeps them, so a replay compares the whole request, not
+    only what a span shows."""
     carried = provider.carried(endpoint)
     if carried is None:
         return {}
-    return {key: value for key, value in body.items() if key not in carried}
+    extra = {key: value for key, value in body.items() if key not in carried}
+    digests = {view: _digest(value) for view, value in content_fields(endpoint, body).items()}
+    if digests:
+        extra[CONTENT_DIGEST] = digests
+    return extra
+
+
+def content_fields(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's content fields as sent, by the name the request view gives them."""
+    fields = next((names for suffix, names in _CONTENT_FIELDS if endpoint.endswith(suffix)), {})
+    return {view: body[field] for field, view in fields.items() if body.get(field) is not None}
+
+
+def _digest(value: Any) -> str:
+    """Of the value as masked (a rotated key in a prompt is not a change), key order aside."""
+    text = json.dumps(mask(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any, int], Any]) -> None:

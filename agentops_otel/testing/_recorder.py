@@ -27,7 +27,7 @@ from .._redact import mask_text
 from .._serialize import bounded, cut_marker, to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
-from ._providers import request_extra, request_view, sse_events
+from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events
 from ._seam import Exchange, install, uninstall
 
 __all__ = ["Recorder", "record"]
@@ -289,7 +289,8 @@ class Recorder:
             reasons.append(f"content capture is {capture.value} (the trace holds no span content)")
         reasons.extend(self._cut)
         with self._lock:
-            extra = sorted({f for s in self.steps if isinstance(s, LLMStep) and s.extra for f in s.extra})
+            extra = sorted({f for s in self.steps if isinstance(s, LLMStep) and s.extra for f in s.extra
+                            if f != CONTENT_DIGEST})
         if extra:  # a replay from the trace could not check them: a change there would pass
             reasons.append(f"the requests set {', '.join(extra)}, which the trace does not hold")
         if reasons:

@@ -34,9 +34,10 @@ from ._divergence import (
     describe_args,
     describe_recorded,
     differing_fields,
+    with_extra,
 )
 from ._masking import mask
-from ._providers import request_extra, request_view, sse_bytes
+from ._providers import content_fields, request_extra, request_view, sse_bytes
 from ._seam import Exchange, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
@@ -209,8 +210,9 @@ class Replayer:
                                     f"agent called {ex.endpoint}")
             recorded, actual = _without_stream_false(expected.request), _without_stream_false(view)
             if expected.extra is not None:  # the whole request was recorded: its other fields must match too
-                recorded = {**recorded, "extra": expected.extra}
-                actual = {**actual, "extra": mask(request_extra(ex.provider, ex.endpoint, ex.body))}
+                recorded, actual = with_extra(recorded, expected.extra, actual,
+                                              mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
+                                              content_fields(ex.endpoint, ex.body))
             diff = compare(recorded, actual, self.ignore)
             if diff is not None:
                 fields = ", ".join(differing_fields(recorded, actual, self.ignore))

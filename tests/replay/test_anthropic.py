@@ -102,3 +102,17 @@ def test_anthropic_thinking_added_diverges(messages_url: str, dead_url: str) -> 
             replay(rec.cassette()):
         ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0),
             thinking={"type": "enabled", "budget_tokens": 1024})
+
+
+def test_anthropic_cache_control_changed_diverges(messages_url: str, dead_url: str) -> None:
+    """A prompt-caching marker moved to another block changes what is billed: the replay does not pass it."""
+    def ask(client: anthropic.Anthropic, cached: int) -> None:
+        blocks: list[Any] = [{"type": "text", "text": "policy"}, {"type": "text", "text": "question"}]
+        blocks[cached] = {**blocks[cached], "cache_control": {"type": "ephemeral"}}
+        client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=[{"role": "user", "content": blocks}])
+
+    with record() as rec:
+        ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0), 0)
+    with pytest.raises(DivergenceError, match=r"request differs from the recording in .*messages"), \
+            replay(rec.cassette()):
+        ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0), 1)

@@ -134,6 +134,47 @@ def test_a_request_field_outside_the_span_attributes_diverges(client: OpenAI, de
     assert str(err.value).endswith(f"request differs from the recording in {field}")
 
 
+def _strict_tools(strict: bool) -> list[Any]:
+    return [{"type": "function", "function": {**_TOOLS[0]["function"], "strict": strict}}]
+
+
+def _image(detail: str) -> list[Any]:
+    return [{"role": "user", "content": [{"type": "text", "text": "what is this?"},
+                                         {"type": "image_url", "image_url": {"url": "https://x.test/a.png",
+                                                                             "detail": detail}}]}]
+
+
+@pytest.mark.parametrize(("recorded", "changed"), [
+    ({"tools": _strict_tools(True)}, {"tools": _strict_tools(False)}),
+    ({"messages": _image("high")}, {"messages": _image("low")}),
+    ({"messages": [{"role": "user", "content": "hi", "name": "ann"}]},
+     {"messages": [{"role": "user", "content": "hi", "name": "bob"}]}),
+])
+def test_a_content_field_the_span_view_drops_still_diverges(client: OpenAI, dead: OpenAI, recorded: dict[str, Any],
+                                                            changed: dict[str, Any]) -> None:
+    """Messages and tools are compared whole, not only as the span shows them (it drops a tool's strict flag
+    and an image's detail): a change there fails the replay, named as a change in the content."""
+    def ask(c: OpenAI, fields: dict[str, Any]) -> None:
+        c.chat.completions.create(**{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
+                                     **fields})
+
+    with record() as rec:
+        ask(client, recorded)
+    with pytest.raises(DivergenceError, match=r"request differs from the recording in .*"
+                                              r"(messages|tools)"), replay(rec.cassette()):
+        ask(dead, changed)
+
+
+def test_a_field_the_span_view_drops_can_be_ignored_by_name(client: OpenAI, dead: OpenAI) -> None:
+    """ignore=["strict"] lets a tool's strict flag vary: the content's digest gives way to the user's pattern."""
+    with record() as rec:
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                       tools=_strict_tools(True))
+    with replay(rec.cassette(), ignore=["strict"]):
+        dead.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                     tools=_strict_tools(False))
+
+
 def test_a_dropped_stream_option_diverges(client: OpenAI, dead: OpenAI) -> None:
     """Without include_usage the live stream would report no cost: a replay that drops it must not pass."""
     def stream(c: OpenAI, **options: Any) -> None:
