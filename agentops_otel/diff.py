@@ -27,6 +27,7 @@ from typing import Any
 from rich.text import Text
 
 from agentops_otel import semconv as sc
+from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import cut_marker, from_json
 from agentops_otel.reassemble._summary import Issue
@@ -85,7 +86,7 @@ class SessionDiff:
 
 
 def _same_value(a: str | None, b: str | None) -> bool:
-    return a == b or from_json(a) == from_json(b)
+    return a == b or same_json(from_json(a), from_json(b))
 
 
 def _raw(value: Any) -> str | None:

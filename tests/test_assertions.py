@@ -160,6 +160,14 @@ def test_with_args_matches_nested_subsets() -> None:
         assert_tool_called(tl, "search", with_args={"query": {"text": "refund", "lang": "de"}})
 
 
+def test_with_args_tells_a_boolean_from_a_number() -> None:
+    """JSON's true is not 1: a call made with confirm=1, amount=true does not match confirm=True, amount=1."""
+    tl = _timeline(_step(1, "tool", "issue_refund", input={"amount": True, "confirm": 1}))
+    with pytest.raises(AgentAssertionError):
+        assert_tool_called(tl, "issue_refund", with_args={"amount": 1, "confirm": True})
+    assert_tool_called(tl, "issue_refund", with_args={"amount": True, "confirm": 1.0})
+
+
 def test_with_args_says_when_arguments_were_not_recorded() -> None:
     """Without content capture there is nothing to match: the message says how to turn it on."""
     tl = _timeline(_step(1, "tool", "search"))

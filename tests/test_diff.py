@@ -75,6 +75,13 @@ def test_same_tool_different_arguments_names_the_keys() -> None:
     assert d.details == ('customer_id: "C-42" → null',)
 
 
+def test_a_boolean_and_a_number_are_different_arguments() -> None:
+    """confirm=true where the other run passed confirm=1 is a difference, as JSON sees it."""
+    a = timeline("a", step("tool", "issue_refund", {"amount": 1, "confirm": True}))
+    b = timeline("b", step("tool", "issue_refund", {"amount": True, "confirm": 1}))
+    assert diff_timelines(a, b).reason == "same tool, different arguments"
+
+
 def test_argument_key_order_does_not_count() -> None:
     """Inputs are compared as JSON, so key order and spacing are not differences."""
     a = timeline("a", step("tool", "t", RawJSON('{"x": 1, "y": 2}')))

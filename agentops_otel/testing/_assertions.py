@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 import msgspec
 
 from agentops_otel import config
+from agentops_otel._json_equal import same_json
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
@@ -141,7 +142,7 @@ def _subset(expected: Any, actual: Any) -> bool:
     if isinstance(expected, Mapping):
         return isinstance(actual, Mapping) and all(
             k in actual and _subset(v, actual[k]) for k, v in expected.items())
-    return bool(expected == actual)
+    return same_json(expected, actual)
 
 
 def _args_match(step: Step, with_args: ArgsMatcher) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from .._json_equal import same_json
 from ._cassette import LLMStep, ToolStep, step_label
 from ._providers import CONTENT_DIGEST
 
@@ -114,7 +115,7 @@ def compare(recorded: Any, actual: Any, ignore: Sequence[str]) -> str | None:
     """A unified diff of the two (after ``ignore``), or None when they agree."""
     a = strip_ignored(recorded, ignore)
     b = strip_ignored(actual, ignore)
-    if a == b:
+    if same_json(a, b):
         return None
     lines = difflib.unified_diff(_pretty(a), _pretty(b), "recorded", "actual", n=2, lineterm="")
     return "\n".join(lines)
@@ -129,11 +130,11 @@ def differing_fields(recorded: Any, actual: Any, ignore: Sequence[str]) -> list[
     out: list[str] = []
     for key in sorted(set(a) | set(b), key=str):
         x, y = a.get(key), b.get(key)
-        if x == y:
+        if same_json(x, y):
             continue
         if key in ("params", "extra") and isinstance(x, dict) and isinstance(y, dict):
             for k in sorted(set(x) | set(y), key=str):
-                if x.get(k) == y.get(k):
+                if same_json(x.get(k), y.get(k)):
                     continue
                 if k == CONTENT_DIGEST and isinstance(x.get(k), dict) and isinstance(y.get(k), dict):
                     inner, other = x[k], y[k]

@@ -10,6 +10,7 @@ import pytest
 from openai import OpenAI
 from replay_helpers import Agent
 
+from agentops_otel import tool
 from agentops_otel.testing import Cassette, DivergenceError, OpenAIServer, record, replay
 
 
@@ -48,6 +49,18 @@ def test_other_tool_arguments_fail_at_the_tool_step(cassette: Cassette, dead: Op
     assert "tool lookup_customer was called with other arguments" in err.value.render()
     assert '+  "customer_id": "2093"' in err.value.render()
     assert agent.tool_runs == []  # a divergent tool call is not run
+
+
+def test_a_tool_argument_turned_from_boolean_to_number_diverges(cassette: Cassette, dead: OpenAI) -> None:
+    """Strict matching is JSON's: a tool called with full=1 where the recording has full=True diverges."""
+    @tool
+    def lookup(customer_id: str, full: object) -> str:
+        return "ok"
+
+    with record() as rec:
+        lookup("4417", full=True)
+    with pytest.raises(DivergenceError, match="called with other arguments"), replay(rec.cassette()):
+        lookup("4417", full=1)
 
 
 def test_another_step_kind_names_both(cassette: Cassette, dead: OpenAI) -> None:
