@@ -114,8 +114,12 @@ def cut(text: str, limit: int) -> str:
 
 
 def _loads(raw: str) -> tuple[bool, Any]:
+    """The recorded JSON value, or ``(False, None)`` for text (another instrumentation's plain value).
+
+    A bare number, ``true``, ``false`` or ``null`` is JSON too: read as text it would be quoted, and a tool
+    that returned ``None`` would read like one that returned the text "null"."""
     stripped = raw.strip()
-    if not stripped or stripped[0] not in '[{"':
+    if not stripped or stripped[0] not in '[{"-0123456789tfn':
         return False, None
     try:
         return True, json.loads(stripped)

@@ -101,3 +101,15 @@ def test_error_passing_through_a_parent_is_not_marked_twice() -> None:
     lines = [ln for ln in render_text(tl, color=False).splitlines() if ln.startswith("00:00.")]
     assert lines[0].endswith("lookup (0ms)  (error passed through)")
     assert lines[1].endswith("← ERROR ValueError: bad id")
+
+
+@pytest.mark.parametrize(("recorded", "shown"), [
+    ("0", "out: 0"), ('"0"', 'out: "0"'), ("false", "out: false"), ('"false"', 'out: "false"'),
+    ("null", "out: null"), ('"null"', 'out: "null"'), ("-1.5", "out: -1.5"),
+])
+def test_a_tool_output_shows_its_json_type(recorded: str, shown: str) -> None:
+    """A tool that returned None reads apart from one that returned the text "null" (and 0 from "0")."""
+    step = Step.build(kind="tool", name="count_refunds", span_id="aaaaaaaaaaaaaaa1", output=recorded)
+    tl = Timeline(summary=story_timeline().summary, steps=(step,))
+    (line,) = [ln for ln in render_text(tl, color=False).splitlines() if "count_refunds" in ln]
+    assert line.endswith(shown)
