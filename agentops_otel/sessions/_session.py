@@ -324,11 +324,26 @@ class Session(Rollup):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc is not None:
-            self.end(semconv.END_FAIL, describe(exc), exception=exc)
-        else:
+        if exc is None:
             self.end(semconv.END_SUCCESS)
+        elif isinstance(exc, SystemExit) and _exit_code(exc) == 0:
+            # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
+            self.end(semconv.END_SUCCESS, "the program exited with status 0")
+        elif isinstance(exc, KeyboardInterrupt):
+            # Ctrl-C: the run was stopped from outside, neither finished nor failed
+            self.end(semconv.END_INDETERMINATE, "interrupted (KeyboardInterrupt)")
+        else:
+            self.end(semconv.END_FAIL, describe(exc), exception=exc)
 
     def __repr__(self) -> str:
         state = self.end_state or "running"
         return f"<Session {self.name!r} {self.id} {state} cost=${self.cost:.6f}>"
+
+
+def _exit_code(exc: SystemExit) -> object:
+    """The status ``sys.exit`` was given, as the interpreter reads it (``None`` is 0)."""
+    try:
+        code = exc.code
+    except Exception:  # a subclass's property: never our failure to raise into the exit
+        return None
+    return 0 if code is None else code

@@ -59,6 +59,21 @@ def test_exception_escaping_session_ends_it_fail(span_exporter: InMemorySpanExpo
     assert any(e.name == "exception" for e in root.events)
 
 
+@pytest.mark.parametrize(("exit_with", "state"), [
+    (SystemExit(0), "Success"), (SystemExit(None), "Success"), (SystemExit(2), "Fail"),
+    (SystemExit("usage: agent ID"), "Fail"), (KeyboardInterrupt(), "Indeterminate"),
+])
+def test_leaving_a_session_by_exiting_ends_it_as_the_exit_says(span_exporter: InMemorySpanExporter,
+                                                                exit_with: BaseException, state: str) -> None:
+    """sys.exit(0) inside a session is the program finishing well, not a failure; Ctrl-C is an interruption,
+    neither success nor failure; either way the exception propagates unchanged."""
+    with pytest.raises(type(exit_with)) as caught, agentops.session("cli"):
+        raise exit_with
+    assert caught.value is exit_with
+    root = span_exporter.get_finished_spans()[-1]
+    assert root.attributes[semconv.SESSION_END_STATE] == state
+
+
 def test_end_states_map_to_span_status(span_exporter: InMemorySpanExporter) -> None:
     """Success → OK, Fail → ERROR with reason, Indeterminate → UNSET; case-insensitive names accepted."""
     for state, status in (("success", StatusCode.OK), ("FAIL", StatusCode.ERROR),
