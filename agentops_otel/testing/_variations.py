@@ -35,7 +35,7 @@ from typing import Any, TypeAlias
 
 import msgspec
 
-from agentops_otel import semconv
+from agentops_otel import config, semconv
 from agentops_otel._redact import scrub
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
@@ -176,9 +176,13 @@ class VariationReport:
         """Run one variant in a session of its own and record how it went."""
         name = self.name or getattr(agent_fn, "__name__", "agent")
         init()  # idempotent: a variant's session must record, and replay needs the arguments
-        label = scrub(semconv.VARIANT, _label(variant))  # the user's input: masked, and their hook sees it
+        key = _digest(str(name), variant)
+        if config.content_capture() is config.ContentCapture.NO_CONTENT:
+            label = f"input #{key[:8]}"  # no prompt reaches the trace with capture off; runs still group
+        else:
+            label = scrub(semconv.VARIANT, _label(variant))  # the user's input: masked, and their hook sees it
         session = start_session(f"{name} variant", tags=list(tags), attributes={
-            semconv.VARIANT: label, semconv.VARIANT_KEY: _digest(str(name), variant)})
+            semconv.VARIANT: label, semconv.VARIANT_KEY: key})
         result: Any = None
         error: BaseException | None = None
         reason: str | None = None
