@@ -376,6 +376,18 @@ def test_root_declaring_more_calls_than_found_marks_incomplete() -> None:
     assert "root reports 3 LLM calls, 1 found" in tl.summary.issues and not tl.summary.complete
 
 
+def test_root_declaring_more_errors_than_found_marks_incomplete() -> None:
+    """A failed step the root counted but the trace lacks is a lost span too, even with every call found."""
+    tl = one([root(attrs={sc.SESSION_ERRORS: 2, sc.SESSION_TOOL_CALLS: 1}), rec(2, 1, start=1, status=2)])
+    assert "root reports 2 errors, 1 found" in tl.summary.issues and not tl.summary.complete
+
+
+def test_root_declaring_more_actions_than_found_marks_incomplete() -> None:
+    """Actions count as calls for the assertions: one the root counted but the trace lacks is lost."""
+    tl = one([root(attrs={sc.SESSION_ACTIONS: 1})])
+    assert "root reports 1 actions, 0 found" in tl.summary.issues and not tl.summary.complete
+
+
 def test_empty_input() -> None:
     """No spans, no sessions, balanced accounting."""
     result = reassemble([])

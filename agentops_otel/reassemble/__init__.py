@@ -26,6 +26,7 @@ from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first,
 from agentops_otel.reassemble._repair import _prepare
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import PSEUDO_REASON, Issue
+from agentops_otel.reassemble._unseen import check_root_counts
 from agentops_otel.reassemble._walk import _build
 from agentops_otel.timeline import SessionSummary, Timeline
 
@@ -111,7 +112,7 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
     groups.clear()
     built: dict[str, Timeline] = {}
     for s in _children_first(sessions):
-        built[s.key] = _build(s, built)
+        built[s.key] = check_root_counts(s, _build(s, built))
         # The working state is no longer needed; holding it would add ~100 bytes a span.
         s.records, s.children, s.top = [], {}, []
     ordered = sorted(built.values(), key=lambda t: (t.summary.start_ns, t.summary.session_id))
