@@ -1,18 +1,29 @@
-"""Assertions on a live session whose held spans are not all of its steps never pass as if they were.
+"""Assertions on a session whose spans at hand are not all of its steps never pass as if they were.
 
 Two ways a live session's view is partial: past its span cap (``AGENTOPS_OTEL_MAX_SESSION_SPANS``) its
 oldest spans are no longer held, and a step it started (a task, a thread) may still be running, or
 only start, after it ended. The session's counters stay complete; the held spans do not.
+
+A session read back from a trace is partial when spans were lost on the way: its root missing, fewer
+steps than the root counted, a trace the backend cut, values that could not be read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import config
+from agentops_otel._otlp_json import OTLPJsonFileExporter
+from agentops_otel.read import read_otlp_file
+from agentops_otel.reassemble import reassemble
 from agentops_otel.testing import (
     AgentAssertionError,
     assert_called_before,
@@ -21,9 +32,11 @@ from agentops_otel.testing import (
     assert_error_in_step,
     assert_llm_calls_at_most,
     assert_no_errors,
+    assert_tokens_below,
     assert_tool_called,
     assert_tool_not_called,
 )
+from agentops_otel.timeline import Timeline
 
 
 @agentops.tool
@@ -171,3 +184,98 @@ def test_a_span_the_program_drops_unended_is_not_kept_alive_by_its_session() -> 
         del span
         gc.collect()
         assert ref() is None
+
+
+# --- read back from a trace -------------------------------------------------------------------------
+
+ReadBack = Callable[..., Timeline]
+
+
+@pytest.fixture
+def read_back(span_exporter: InMemorySpanExporter, tmp_path: Path) -> ReadBack:
+    """Runs an agent (delete_all_data, boom raising, poll), and reads its session back from the trace
+    file with the spans named in ``lose`` lost on the way (``"root"`` for the session's own span)."""
+    with agentops.session("agent") as s:
+        delete_all_data()
+        with pytest.raises(RuntimeError):
+            boom()
+        poll(1)
+    spans = list(span_exporter.get_finished_spans())
+
+    def read(*lose: str, corrupt: str | None = None) -> Timeline:
+        def lost(span: ReadableSpan) -> bool:
+            is_root = span.context is not None and f"{span.context.span_id:016x}" == s.span_id
+            return ("root" in lose and is_root) or any(span.name == f"execute_tool {n}" for n in lose)
+
+        path = tmp_path / "traces.jsonl"
+        exporter = OTLPJsonFileExporter(path)
+        exporter.export([sp for sp in spans if not lost(sp)])
+        exporter.shutdown()
+        if corrupt is not None:  # a value another writer got wrong: a number that is not one
+            doc = json.loads(path.read_text())
+            for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]:
+                if sp["name"] == f"execute_tool {corrupt}":
+                    sp["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+            path.write_text(json.dumps(doc) + "\n")
+        return reassemble(read_otlp_file(path)).timeline_for(s.id)
+
+    return read
+
+
+def test_read_back_tool_not_called_refuses_when_a_tool_span_was_lost(read_back: ReadBack) -> None:
+    """A tool whose span never reached the backend is not reported as never called."""
+    timeline = read_back("delete_all_data")
+    with pytest.raises(AgentAssertionError, match=r"root reports 3 tool calls, 2 found"):
+        assert_tool_not_called(timeline, "delete_all_data")
+
+
+def test_read_back_exact_times_refuses_when_a_tool_span_was_lost(read_back: ReadBack) -> None:
+    """times= cannot be checked on part of the trace: the lost call may be one more."""
+    timeline = read_back("poll")
+    with pytest.raises(AgentAssertionError, match="Only part of the session can be checked"):
+        assert_tool_called(timeline, "poll", times=0)
+
+
+def test_read_back_no_errors_refuses_when_the_failed_step_was_lost(read_back: ReadBack) -> None:
+    """The root counted a failed step that is not in the trace: no_errors cannot pass."""
+    timeline = read_back("boom")
+    with pytest.raises(AgentAssertionError, match=r"root reports 1 errors, 0 found"):
+        assert_no_errors(timeline)
+
+
+def test_read_back_without_its_root_refuses_verdicts_on_absence_and_bounds(read_back: ReadBack) -> None:
+    """Without the root nothing says how many steps there were: absence, call and token bounds refuse."""
+    timeline = read_back("root")
+    with pytest.raises(AgentAssertionError, match="root span missing"):
+        assert_tool_not_called(timeline, "refund")
+    with pytest.raises(AgentAssertionError, match="root span missing"):
+        assert_llm_calls_at_most(timeline, 5)
+    with pytest.raises(AgentAssertionError, match="root span missing"):
+        assert_tokens_below(timeline, 10**6)
+
+
+def test_read_back_positive_evidence_in_the_trace_still_passes(read_back: ReadBack) -> None:
+    """Calls and failures found in the trace prove they happened, whatever else was lost."""
+    timeline = read_back("delete_all_data")
+    assert_tool_called(timeline, "poll")
+    assert_called_in_order(timeline, ["boom", "poll"])
+    assert_error_in_step(timeline, "boom", RuntimeError)
+
+
+def test_read_back_unreadable_values_refuse_verdicts_on_names_not_on_errors(read_back: ReadBack) -> None:
+    """A span whose attributes could not be read may be any tool; its status still reads, so errors do."""
+    timeline = read_back(corrupt="poll")
+    with pytest.raises(AgentAssertionError, match="could not be read"):
+        assert_tool_not_called(timeline, "refund")
+    with pytest.raises(AgentAssertionError, match="1 step"):
+        assert_no_errors(timeline)
+
+
+def test_read_back_of_a_whole_trace_passes_as_before(read_back: ReadBack) -> None:
+    """Nothing lost, nothing refused."""
+    timeline = read_back()
+    assert timeline.summary.complete
+    assert_tool_not_called(timeline, "refund")
+    assert_tool_called(timeline, "poll", times=1)
+    assert_llm_calls_at_most(timeline, 0)
+    assert_called_before(timeline, "delete_all_data", "poll")

@@ -14,10 +14,12 @@ from typing import Any
 
 from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
+from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import GAP_MODEL_UNPRICED
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
+from agentops_otel.testing._partial import partial_lines, partial_view
 from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import Timeline
 
@@ -94,7 +96,19 @@ def cost_gaps(session: SessionLike) -> list[str]:
 
 def usage_gaps(session: SessionLike) -> list[str]:
     """One line per model call whose token counts are unknown, and why."""
-    return gap_lines(as_timeline(session), usage_only=True) + _still_open(session)
+    timeline = as_timeline(session)
+    return gap_lines(timeline, usage_only=True) + _still_open(session) + _root_totals_lost(session, timeline)
+
+
+def _root_totals_lost(session: SessionLike, timeline: Timeline) -> list[str]:
+    """Read back without its root (or with the trace cut), the session's token totals are those of the
+    calls found: a lost call's tokens are in none of them."""
+    summary = timeline.summary
+    if isinstance(session, Session) or summary.root_span_id is not None or (
+            summary.pseudo and summary.partial is None):
+        return []
+    return [f"{why}: the session's own token totals are lost, only the calls found are counted"
+            for why in unseen_steps(timeline)]
 
 
 def _still_open(session: SessionLike) -> list[str]:
@@ -161,6 +175,13 @@ def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
         _fail(session, timeline,
               f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session cannot count the calls "
               f"of steps it never saw end ({count} counted):\n" + _gap_block("Steps outside the session:", outside),
+              [s.span_id for s in timeline.llm_calls()])
+    # Read back, the count is of the calls found: a lost span may be one more.
+    lost = partial_view(session) if not isinstance(session, Session) and count <= n else []
+    if lost:
+        _fail(session, timeline,
+              f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the trace does not hold every step "
+              f"({count} among those it holds).\n" + "\n".join(partial_lines(lost)),
               [s.span_id for s in timeline.llm_calls()])
     if count <= n:
         return

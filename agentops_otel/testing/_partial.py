@@ -1,8 +1,10 @@
-"""Whether a live session's held spans are all of its steps, for the verdicts that need every one.
+"""Whether the steps at hand are all of a session's steps, for the verdicts that need every one.
 
-Past its span cap (``AGENTOPS_OTEL_MAX_SESSION_SPANS``) a session no longer holds its oldest spans, and a
-step it started may still be running, or only start, after it ended. Its counters are complete; the
-held spans are not. A verdict on absence, an exact count or an order refuses to pass on such a view.
+Past its span cap (``AGENTOPS_OTEL_MAX_SESSION_SPANS``) a live session no longer holds its oldest spans,
+and a step it started may still be running, or only start, after it ended. Its counters are complete;
+the held spans are not. A session read back from a trace lost spans on the way when its root is
+missing, counts more steps than arrived, or the backend cut the trace; attributes that could not be
+read hide what a step was. A verdict on absence, an exact count or an order refuses to pass on such a view.
 """
 
 from __future__ import annotations
@@ -10,20 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agentops_otel import semconv
+from agentops_otel.reassemble._summary import Issue, unreadable_issue
+from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
 from agentops_otel.timeline import Timeline
 
 __all__ = ["partial_lines", "partial_view"]
 
 
-def partial_view(session: Session | Timeline) -> list[str]:
-    """Why the steps a live session holds are not all of its steps (empty when they are).
+def partial_view(session: Session | Timeline, *, values: bool = True) -> list[str]:
+    """Why the steps at hand are not all of the session's steps (empty when they are).
 
     A verdict on absence, an exact count or an order cannot pass on part of a session: each of these
-    lines is a reason it refuses to. A Timeline read back carries its own completeness signals.
+    lines is a reason it refuses to. ``values=False`` leaves out attributes that could not be read, for
+    a verdict that reads none (a step's status is not an attribute).
     """
-    if not isinstance(session, Session):
-        return []
+    if isinstance(session, Timeline):
+        return _read_back(session, values)
     why: list[str] = []
     if session.spans_dropped:
         why.append(f"{session.spans_dropped} steps of this session were not kept: it holds only its last "
@@ -33,6 +38,18 @@ def partial_view(session: Session | Timeline) -> list[str]:
         more = session.steps_outside - len(named)
         why.append(f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them "
                    "end: " + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
+    return why
+
+
+def _read_back(timeline: Timeline, values: bool) -> list[str]:
+    """The issues of a session read back that mean steps were lost, as the replay words them."""
+    why = unseen_steps(timeline)
+    if values:
+        kinds = timeline.summary.issue_kinds
+        if Issue.UNREADABLE_ATTRIBUTES in kinds:
+            why.append(timeline.summary.issues[kinds.index(Issue.UNREADABLE_ATTRIBUTES)])
+        elif found := timeline.unreadable_attributes():
+            why.append(unreadable_issue(found))
     return why
 
 
