@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     df = sub.add_parser("diff", parents=[source, output], help="where two sessions diverge",
                         description="Exit 0 when the sessions' steps agree, 1 when they differ or can't be shown "
-                                    "to agree (arguments or messages not recorded, cut, or unreadable).")
+                                    "to agree (arguments or messages not recorded, cut, or unreadable; spans of "
+                                    "a session lost).")
     df.add_argument("a", help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", help="read B from another source (default: --source)")

@@ -16,6 +16,9 @@ attributes make it :data:`UNREADABLE`). Our recorder writes arguments and messag
 marks what it cuts; the OpenTelemetry SDK's own ``OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`` cuts without a
 mark, but a cut JSON object or list never parses, so such a value of our own steps counts as cut.
 Two secrets masked as ``[REDACTED]`` read the same whatever they were, so a masked value is unknown.
+A session that lost spans on the way (its root missing, fewer steps than its root counted, the trace cut)
+may differ in the steps lost: the outcome is :data:`INCOMPLETE`, and a divergence found beside it names
+the loss (where a run "ended" it may only have lost its spans).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import cut_marker, from_json
 from agentops_otel.reassemble._summary import Issue
+from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import step_line, to_string
 from agentops_otel.timeline import FLAG_FOREIGN, Step, Timeline
@@ -52,6 +56,9 @@ UNKNOWN_END_STATE = "same steps, but an end state that is not Success, Fail or I
 CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded, were cut or were masked"
 """Not ``identical``: arguments or messages never recorded (content capture off), cut (at the recording
 bound or after it) or masked can't be said to agree; ``details`` names the steps."""
+INCOMPLETE = "not recorded in full: spans of a session were lost, its steps can't be shown to agree"
+"""Not ``identical``: steps a session lost on the way to the backend may be where the runs part;
+``details`` names what each side lost."""
 _CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
 """The kinds whose input the recorder writes when content capture is on, and what that input is."""
 _LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool definitions", sc.GEN_AI_TOOL_DEFINITIONS))
@@ -74,7 +81,7 @@ class SessionDiff:
     reason: str
     """``different tool``, ``same tool, different arguments``, ``same call, different outcome``,
     ``a ended here``, ... or ``identical`` / ``same steps, different end state`` / :data:`CONTENT_UNKNOWN` /
-    :data:`UNREADABLE`."""
+    :data:`UNREADABLE` / :data:`INCOMPLETE`."""
     details: tuple[str, ...] = field(default=())
     """What exactly differed (argument keys, error types), one line each."""
     hint: str | None = None
@@ -222,11 +229,12 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     """Compare two sessions step by step and stop at the first difference."""
     hint: str | None = None
     unknown: list[str] = []
+    lost = tuple(f"{side} not recorded in full: {why}" for side, t in (("a", a), ("b", b)) for why in unseen_steps(t))
     for i, (sa, sb) in enumerate(zip(a.steps, b.steps, strict=False)):
         found = _compare(sa, sb)
         if found is not None:
             reason, details = found
-            return SessionDiff(a, b, i, sa, sb, reason, tuple(details), hint)
+            return SessionDiff(a, b, i, sa, sb, reason, (*details, *lost), hint)
         gap = _unknown_content(i, sa, sb)
         if gap is not None:
             unknown.append(gap)
@@ -236,21 +244,25 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if na != nb:
         i = min(na, nb)
         if na < nb:
-            return SessionDiff(a, b, i, None, b.steps[i], A_ENDED, (f"b went on with {nb - na} more step(s)",), hint)
-        return SessionDiff(a, b, i, a.steps[i], None, B_ENDED, (f"a went on with {na - nb} more step(s)",), hint)
+            more = f"b went on with {nb - na} more step(s)"
+            return SessionDiff(a, b, i, None, b.steps[i], A_ENDED, (more, *lost), hint)
+        more = f"a went on with {na - nb} more step(s)"
+        return SessionDiff(a, b, i, a.steps[i], None, B_ENDED, (more, *lost), hint)
     ea, eb = a.summary.end_state, b.summary.end_state
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
-        return SessionDiff(a, b, None, None, None, "same steps, different end state", ends, hint)
+        return SessionDiff(a, b, None, None, None, "same steps, different end state", (*ends, *lost), hint)
     odd = [f"{side}: end state {ea!r} is not Success, Fail or Indeterminate" for side, t in (("a", a), ("b", b))
            if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
     if odd:  # both ended the same unknown way: nothing the diff understands says they agree
-        return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, tuple(odd), hint)
-    lost = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
+        return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, (*odd, *lost), hint)
+    unread = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
     if len(unknown) > _MAX_UNKNOWN:
         unknown[_MAX_UNKNOWN:] = [f"… {len(unknown) - _MAX_UNKNOWN} more step(s) with unknown content"]
-    if lost:  # what could not be read can't be said to agree
-        return SessionDiff(a, b, None, None, None, UNREADABLE, (*lost, *unknown), hint)
+    if lost:  # the steps a side lost may be where they part
+        return SessionDiff(a, b, None, None, None, INCOMPLETE, (*lost, *unread, *unknown), hint)
+    if unread:  # what could not be read can't be said to agree
+        return SessionDiff(a, b, None, None, None, UNREADABLE, (*unread, *unknown), hint)
     if unknown:  # nor can what was never recorded, or was cut
         return SessionDiff(a, b, None, None, None, CONTENT_UNKNOWN, tuple(unknown), hint)
     return SessionDiff(a, b, None, None, None, "identical", (), hint)
@@ -296,4 +308,4 @@ def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int 
     return to_string(lines, color=use_color, width=None)
 
 
-__all__ = ["SessionDiff", "diff_timelines", "render_diff"]
+__all__ = ["INCOMPLETE", "SessionDiff", "diff_timelines", "render_diff"]

@@ -530,6 +530,31 @@ def test_diff_identical(traces: Path) -> None:
     assert "No divergence: identical" in out
 
 
+def test_diff_does_not_call_sessions_identical_when_spans_were_lost(tmp_path: Path) -> None:
+    """Same steps found, but one root counted more tool calls than arrived: not identical, exit 1."""
+    lost = session_line(3, fail=False)
+    root_attrs = lost["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"]
+    for attr in root_attrs:
+        if attr["key"] == "agentops.session.tool_calls":
+            attr["value"] = {"intValue": "3"}
+    traces = write_file(tmp_path / "t.jsonl", [session_line(1, fail=False), lost])
+    code, out, _ = run("diff", "s_0001", "s_0003", "--source", str(traces), "--no-color")
+    assert code == 1 and "identical" not in out
+    assert "No divergence: not recorded in full" in out
+    assert "b not recorded in full: root reports 3 tool calls, 1 found" in out
+
+
+def test_diff_does_not_call_sessions_identical_when_their_roots_never_arrived(tmp_path: Path) -> None:
+    """Two sessions whose roots were lost (killed processes) are not identical, exit 1."""
+    lines = [session_line(1, fail=False), session_line(3, fail=False)]
+    for line in lines:
+        del line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    traces = write_file(tmp_path / "t.jsonl", lines)
+    code, out, _ = run("diff", "s_0001", "s_0003", "--source", str(traces), "--no-color")
+    assert code == 1 and "identical" not in out
+    assert "a not recorded in full: root span missing" in out and "b not recorded in full" in out
+
+
 RECORD_REFUNDS = """
 import agentops_otel as a
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentops_otel.diff import diff_timelines, render_diff
+import msgspec
+
+from agentops_otel.diff import INCOMPLETE, diff_timelines, render_diff
+from agentops_otel.reassemble import Issue
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
 
 
@@ -259,3 +262,39 @@ def test_foreign_plain_text_input_is_compared_as_text() -> None:
     foreign = Step.build(kind="agent", name="chain", session_id="s", status="ok", input="look up the order",
                          flags=("foreign",))
     assert diff_timelines(timeline("a", foreign), timeline("b", foreign)).same
+
+
+def lost_spans(tl: Timeline, issue: str, kind: Issue = Issue.STEPS_MISSING) -> Timeline:
+    """The timeline as the reassembler gives it when spans of the session never arrived."""
+    end_state = None if kind == Issue.ROOT_MISSING else tl.summary.end_state
+    summary = msgspec.structs.replace(tl.summary, complete=False, issues=(issue,), issue_kinds=(kind,),
+                                      end_state=end_state)
+    return msgspec.structs.replace(tl, summary=summary)
+
+
+REFUND = step("tool", "refund", {"amount": 5})
+
+
+def test_a_run_that_lost_spans_is_not_identical() -> None:
+    """Equal steps found, but b's root counted more: the steps b lost may be where they part."""
+    b = lost_spans(timeline("b", REFUND), "root reports 3 tool calls, 1 found")
+    d = diff_timelines(timeline("a", REFUND), b)
+    assert (d.same, d.diverged_at, d.reason) == (False, None, INCOMPLETE)
+    assert d.details == ("b not recorded in full: root reports 3 tool calls, 1 found",)
+
+
+def test_runs_whose_roots_never_arrived_are_not_identical() -> None:
+    """Two sessions without their roots can't be shown to have made the same calls."""
+    a = lost_spans(timeline("a", REFUND), "root span missing", Issue.ROOT_MISSING)
+    b = lost_spans(timeline("b", REFUND), "root span missing", Issue.ROOT_MISSING)
+    d = diff_timelines(a, b)
+    assert (d.same, d.reason) == (False, INCOMPLETE)
+    assert "No divergence: not recorded in full" in render_diff(d, color=False)
+
+
+def test_a_divergence_beside_a_run_that_lost_spans_names_the_loss() -> None:
+    """Where b 'ended' it may only have lost its spans: the divergence says so."""
+    b = lost_spans(timeline("b", REFUND), "root reports 2 tool calls, 1 found")
+    d = diff_timelines(timeline("a", REFUND, step("tool", "notify", offset=1)), b)
+    assert d.reason == "b ended here"
+    assert "b not recorded in full: root reports 2 tool calls, 1 found" in d.details
