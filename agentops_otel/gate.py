@@ -87,6 +87,8 @@ class GateResult:
     """Variant label -> runs, for variants that failed every time."""
     never_ended: list[str] = field(default_factory=list)
     """Sessions the program never ended (killed, hung or still running): counted as failures."""
+    root_cut: list[str] = field(default_factory=list)
+    """Sessions whose root the backend cut from their trace: end state unknown, counted as failures."""
     notes: list[str] = field(default_factory=list)
     """Figures a source adds to the report, shown before the verdict (Prometheus: counts by end state, cost)."""
     figures: dict[str, Any] = field(default_factory=dict)
@@ -141,9 +143,22 @@ def never_ended(s: SessionSummary) -> bool:
         not s.pseudo and Issue.ROOT_MISSING in s.issue_kinds)
 
 
+def root_cut(s: SessionSummary) -> bool:
+    """Whether the backend returned this session's trace without its root (Tempo's PARTIAL): the end state
+    went with the root, so, like a root that never arrived, the run is not shown to have passed."""
+    return not s.pseudo and s.root_span_id is None and Issue.TRACE_CUT in s.issue_kinds
+
+
 def failed(s: SessionSummary) -> bool:
-    """A failure for the gate: ended Fail, or never ended (a run that did not finish did not pass)."""
-    return s.end_state == semconv.END_FAIL or never_ended(s)
+    """A failure for the gate: ended Fail, never ended (a run that did not finish did not pass), or its
+    root was cut (a run not shown to pass)."""
+    return s.end_state == semconv.END_FAIL or never_ended(s) or root_cut(s)
+
+
+def _cut_traces(timelines: Iterable[Timeline]) -> list[str]:
+    """What the backend cut from the sessions' traces, one line per session: part of the window not seen."""
+    return [f"{t.summary.session_id}: trace cut by the backend ({t.summary.partial})"
+            for t in timelines if t.summary.partial is not None]
 
 
 def variant_outcomes(runs: Sequence[Timeline], variants: Mapping[str, str]) -> tuple[
@@ -187,8 +202,9 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     """Apply the bounds to top-level sessions (nested sessions are part of their parent's run; a trace
     without a session.id is a run of its own).
 
-    ``unseen`` is what the source says it could not show; with ``require_complete`` it makes the verdict
-    INSUFFICIENT DATA. ``variants`` maps session ids of variation runs to their variant's label.
+    ``unseen`` is what the source says it could not show, to which the traces it cut (``summary.partial``)
+    are added; with ``require_complete`` it makes the verdict INSUFFICIENT DATA. ``variants`` maps session
+    ids of variation runs to their variant's label.
     """
     if max_cost is not None:  # a NaN bound compares false with every cost: it would pass them all
         check_bound("max_cost", max_cost)
@@ -196,6 +212,9 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     n = len(runs)
     failures = [t.summary.session_id for t in runs if failed(t.summary)]
     unfinished = [t.summary.session_id for t in runs if never_ended(t.summary)]
+    cut = [t.summary.session_id for t in runs if root_cut(t.summary)]
+    # Any session, nested ones too: a cut is part of the window the source did not show.
+    unseen = [*unseen, *_cut_traces(timelines)]
     rate = len(failures) / n if n else None
     costs = [t.summary.cost_usd for t in runs]
     broken, undecided, interval = judge_rate(len(failures), n, max_failure_rate=max_failure_rate,
@@ -238,7 +257,7 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
         max_failure_rate=max_failure_rate, max_cost_per_session=max_cost, min_sessions=min_sessions,
         interval=interval, interval_confidence=confidence if confidence is not None else REPORTED_CONFIDENCE,
         confidence=confidence, undecided=undecided, unseen=list(unseen), require_complete=require_complete,
-        flaky_variants=flaky, failing_variants=failing, never_ended=unfinished,
+        flaky_variants=flaky, failing_variants=failing, never_ended=unfinished, root_cut=cut,
     )
 
 
@@ -251,7 +270,7 @@ def report_doc(result: GateResult) -> dict[str, Any]:
         "max_cost_per_session": result.max_cost_per_session, "over_cost": result.over_cost,
         "incomplete_cost": result.incomplete_cost, "cost_gaps": result.cost_gaps,
         "allow_unpriced": result.allow_unpriced, "failed_sessions": result.failed_sessions,
-        "never_ended": result.never_ended,
+        "never_ended": result.never_ended, "root_cut": result.root_cut,
         "broken": result.broken, "verdict": result.verdict, "undecided": result.undecided,
         "interval": list(result.interval) if result.interval else None,
         "interval_confidence": result.interval_confidence, "confidence": result.confidence,
@@ -285,18 +304,21 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
         lines.append(f"Cost per session: max {fmt.money(result.max_cost)}, mean {fmt.money(result.mean_cost)}"
                      f"{bound}")
     link = url_for or (lambda _id: "")
-    ended_failed = [i for i in result.failed_sessions if i not in set(result.never_ended)]
+    not_ended = {*result.never_ended, *result.root_cut}  # listed under their own headings
+    ended_failed = [i for i in result.failed_sessions if i not in not_ended]
     for title, ids in (("Failed sessions:", ended_failed), ("Over the cost bound:", result.over_cost)):
         if ids:
             lines.append(title)
             lines.extend(f"  {i}  {link(i)}".rstrip() for i in ids[:_SHOWN])
             if len(ids) > _SHOWN:
                 lines.append(f"  … {len(ids) - _SHOWN} more")
-    if result.never_ended:
-        lines.append("Never ended (killed, hung or still running; counted as failed):")
-        lines.extend(f"  {i}  {link(i)}".rstrip() for i in result.never_ended[:_SHOWN])
-        if len(result.never_ended) > _SHOWN:
-            lines.append(f"  … {len(result.never_ended) - _SHOWN} more")
+    for title, ids in (("Never ended (killed, hung or still running; counted as failed):", result.never_ended),
+                       ("Root cut by the backend (end state unknown; counted as failed):", result.root_cut)):
+        if ids:
+            lines.append(title)
+            lines.extend(f"  {i}  {link(i)}".rstrip() for i in ids[:_SHOWN])
+            if len(ids) > _SHOWN:
+                lines.append(f"  … {len(ids) - _SHOWN} more")
     if result.incomplete_cost:
         if result.allow_unpriced:
             n = len(result.incomplete_cost)

@@ -70,3 +70,28 @@ def test_bad_header_is_one_line_without_its_value(backend: FakeBackend) -> None:
     code, _, err = _run("replay", "ab" * 16, "--source", "tempo://" + backend.url.removeprefix("http://"),
                         "--header", "no separator here s3cret")
     assert code == 2 and "header" in err and "s3cret" not in err
+
+
+def _gate_cut(backend: FakeBackend, *args: str) -> tuple[int, str, str]:
+    """The gate over a window holding one session whose trace Tempo cut before its root."""
+    spans = make_session_spans("sess-cut")
+    tid = format(spans[0].context.trace_id, "032x")
+    backend.route("/api/search", (200, {"traces": [{"traceID": tid.lstrip("0")}]}))
+    backend.route("/api/v2/traces/", (200, _cut_trace(spans)))
+    return _run("gate", "--source", "tempo://" + backend.url.removeprefix("http://"), "--since", "2000-01-01",
+                "--no-color", *args)
+
+
+def test_gate_never_passes_a_session_whose_root_tempo_cut(backend: FakeBackend) -> None:
+    """Its end state was cut with the root: counted as failed like a root that never arrived, not a pass."""
+    code, out, err = _gate_cut(backend, "--max-failure-rate", "0")
+    assert code == 1, out + err
+    assert "Failed: 1/1" in out and "PASS" not in out
+
+
+def test_gate_lists_a_cut_trace_as_not_seen(backend: FakeBackend) -> None:
+    """Tempo showed only part of the session: named under Not seen, so --require-complete has no verdict."""
+    code, out, err = _gate_cut(backend, "--max-failure-rate", "1", "--require-complete")
+    assert code == 3, out + err
+    assert "Not seen" in out and "sess-cut" in out and "max size" in out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
