@@ -32,6 +32,8 @@ _ROOT_LOST = "root span missing: the session's own totals are lost, the cost is 
 _ROOT_CUT = ("root span not in the part of the trace the backend returned: the session's own totals are "
              "lost, the cost is summed from the calls found")
 _CULPRIT_LOST = "the root reports unpriced calls that are not among the spans read"
+_ROOT_NOT_A_PRICE = ("the session's cost on its root was not a price (NaN, infinite or negative): the cost is "
+                     "summed from the calls found")
 
 
 def step_gap(step: Step) -> str | None:
@@ -76,7 +78,7 @@ def _plural(n: int) -> str:
 
 
 def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: bool,
-                 trace_cut: bool = False) -> tuple[str, ...]:
+                 trace_cut: bool = False, root_not_a_price: bool = False) -> tuple[str, ...]:
     """The reasons a session's cost is incomplete, one line each, most actionable first."""
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
@@ -92,6 +94,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if root_lost:
         gaps.append(_ROOT_CUT if trace_cut else _ROOT_LOST)
+    elif root_not_a_price:
+        gaps.append(_ROOT_NOT_A_PRICE)
     elif root_incomplete and not gaps:
         gaps.append(_CULPRIT_LOST)
     return tuple(gaps)

@@ -240,7 +240,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     incomplete: list[str] = []
     gaps: dict[str, list[str]] = {}
     if max_cost is not None:
-        over = [t.summary.session_id for t in runs if t.summary.cost_usd > max_cost]
+        # Not "cost > bound": a NaN cost (a hand-built summary) compares false with it and would pass.
+        over = [t.summary.session_id for t in runs if not t.summary.cost_usd <= max_cost]
         if over:
             broken.append(f"{_plural(len(over), 'session')} cost more than {fmt.money(max_cost)}")
         for t in runs:

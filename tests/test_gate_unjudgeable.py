@@ -150,3 +150,25 @@ def test_diff_does_not_call_sessions_with_an_unknown_end_state_identical(tmp_pat
     traces = write_file(tmp_path / "t.jsonl", [_ended(1, "Bogus"), _ended(2, "Bogus")])
     code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
     assert code == 1 and "identical" not in out and "Bogus" in out
+
+
+# --- a root cost that is not a price -----------------------------------------------------------------
+
+
+def _root_cost(n: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """Session ``n`` as recorded, but with ``raw`` (an OTLP AnyValue) as the root's session cost."""
+    line = session_line(n, fail=False)
+    root = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    for attr in root["attributes"]:
+        if attr["key"] == "agentops.session.cost_usd":
+            attr["value"] = raw
+    return line
+
+
+@pytest.mark.parametrize("raw", [{"doubleValue": "NaN"}, {"doubleValue": "Infinity"}, {"doubleValue": -5.0}])
+def test_a_root_cost_that_is_not_a_price_is_never_within_the_cost_bound(tmp_path: Path, raw: Any) -> None:
+    """A NaN, infinite or negative session cost is unknown, not cheap: the cost bound fails, saying why."""
+    traces = write_file(tmp_path / "t.jsonl", [_root_cost(1, raw)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE, "--max-cost-per-session", "1")
+    assert code == 1 and "PASS" not in out, out
+    assert "s_0001: the session's cost on its root was not a price" in out

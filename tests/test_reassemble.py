@@ -402,3 +402,11 @@ def test_timeline_to_builtins_is_plain_data() -> None:
     data = tl.to_builtins()
     json.dumps(data)
     assert data["steps"][0]["input"] == '{"q": 1}' and data["summary"]["tags"] == ["prod", "eu"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0])
+def test_root_cost_that_is_not_a_price_falls_back_to_the_steps(bad: float) -> None:
+    """A NaN, infinite or negative session cost is not believed: the calls' sum, marked incomplete."""
+    tl = one([root(attrs={sc.SESSION_COST_USD: bad, sc.SESSION_COST_COMPLETE: True}), llm(2, start=1, cost=0.25)])
+    assert tl.summary.cost_usd == 0.25 and not tl.summary.cost_complete
+    assert any("not a price" in gap for gap in tl.summary.cost_gaps)

@@ -6,6 +6,7 @@ without decoding attributes; results are cached per span name.
 
 from __future__ import annotations
 
+import math
 from operator import attrgetter
 from typing import Any, Final
 
@@ -110,10 +111,13 @@ def _as_int(v: Any) -> int | None:
     return int(v)
 
 
-def _as_float(v: Any) -> float | None:
+def _as_float(v: Any, *, finite: bool = True) -> float | None:
+    """A number as written, else None; NaN and infinities too unless ``finite`` is off: no figure is
+    computed from them (and NaN compares false with every bound)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    return float(v)
+    f = float(v)
+    return f if not finite or math.isfinite(f) else None
 
 
 def _seq_key(rec: SpanRecord) -> tuple[int, int, str, str]:

@@ -122,7 +122,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if verdict_spans:
         steps = [st for st in steps if st.kind != "evaluation"]
     evaluations = _evaluations(None if sess.pseudo else sess.key, root, verdict_spans, nested_evaluations)
-    cost = _as_float(attrs.get(sc.SESSION_COST_USD)) if root is not None else None
+    raw_cost = attrs.get(sc.SESSION_COST_USD) if root is not None else None
+    cost = _as_float(raw_cost)
+    # NaN, infinity or a negative number is not a price (another writer, a hand edit): the calls' sum
+    # stands in, as for a cost written as text, but never as the whole cost.
+    not_a_price = cost is None and raw_cost is not None and _as_float(raw_cost, finite=False) is not None
+    if cost is not None and cost < 0:
+        cost, not_a_price = None, True
     cost_complete_attr = attrs.get(sc.SESSION_COST_COMPLETE) if root is not None else None
     tin = _as_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) if root is not None else None
     tout = _as_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) if root is not None else None
@@ -147,7 +153,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         tin = s_in if tin is None else tin
         tout = s_out if tout is None else tout
     cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete,
-                             trace_cut=partial is not None)
+                             trace_cut=partial is not None, root_not_a_price=not_a_price)
     cost_complete = cost_complete and not cost_gaps
 
     failed: Step | None = None
