@@ -66,11 +66,46 @@ def _is_embeddings(attrs: Mapping[str, Any]) -> bool:
         request_type == sc.OPENLLMETRY_TYPE_EMBEDDING)
 
 
+COUNT_KEYS = (*_INPUT_KEYS, *_OUTPUT_KEYS, *_CACHE_READ_KEYS, *_CACHE_WRITE_KEYS,
+              sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, sc.SEQ, sc.SESSION_LLM_CALLS, sc.SESSION_TOOL_CALLS)
+"""Every attribute the readers take as a count (tokens, calls, the start order)."""
+
+
+def whole(v: Any) -> int | None:
+    """A count as written: an int, or a double holding a whole number (JSON writers send every number as
+    one). None for anything else; NaN, infinities and fractions count nothing (:func:`not_whole` names them)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    return int(v) if isinstance(v, float) and v.is_integer() else None
+
+
+def not_whole(attrs: Mapping[str, Any]) -> list[str]:
+    """``"key is NaN, not a whole number"`` for each count in ``attrs`` written as a double that counts
+    nothing: read as absent, so a verdict must not trust the figures computed without it."""
+    found: list[str] = []
+    for key in COUNT_KEYS:
+        v = attrs.get(key)
+        if isinstance(v, float) and not v.is_integer():
+            found.append(f"{key} is {_as_written(v)}, not a whole number")
+    return found
+
+
+def _as_written(v: float) -> str:
+    """A double spelt as OTLP JSON writes it (``NaN``, ``-Infinity``, ``1.5``)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "-Infinity" if v < 0 else "Infinity"
+    return repr(v)
+
+
 def _int(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
     for key in keys:
-        v = attrs.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return int(v)
+        n = whole(attrs.get(key))
+        if n is not None:
+            return n
     return None
 
 

@@ -98,10 +98,7 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value)
+_int = genai_spans.whole
 
 
 class Step(msgspec.Struct, frozen=True, gc=False):
@@ -371,6 +368,7 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
                 error = getattr(attrs, "decode_error", None)
                 if error:
                     found.append(f"{step.span_name}: {error}")
+            found.extend(f"{step.span_name}: {what}" for what in genai_spans.not_whole(attrs))
         return found
 
     def _of(self, kind: StepKind) -> list[Step]:

@@ -172,3 +172,41 @@ def test_a_root_cost_that_is_not_a_price_is_never_within_the_cost_bound(tmp_path
     code, out, _ = run("gate", "--source", str(traces), *_GATE, "--max-cost-per-session", "1")
     assert code == 1 and "PASS" not in out, out
     assert "s_0001: the session's cost on its root was not a price" in out
+
+
+# --- a count that is not a whole number --------------------------------------------------------------
+
+_NOT_WHOLE = [(0, "gen_ai.usage.input_tokens", "Infinity"), (0, "agentops.session.llm_calls", "NaN"),
+              (1, "gen_ai.usage.input_tokens", "NaN"), (2, "agentops.seq", "NaN"), (1, "agentops.seq", 1.5)]
+
+
+def _not_whole(span: int, key: str, value: Any) -> dict[str, Any]:
+    """Session 1 with ``key`` of span ``span`` (root, LLM call, tool) written as a double that counts nothing."""
+    line = session_line(1, fail=False)
+    spans = line["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[2]["startTimeUnixNano"] = spans[1]["startTimeUnixNano"]  # a tie: agentops.seq decides the order
+    attrs = [a for a in spans[span]["attributes"] if a["key"] != key]
+    spans[span]["attributes"] = [*attrs, {"key": key, "value": {"doubleValue": value}}]
+    return line
+
+
+@pytest.mark.parametrize(("span", "key", "value"), _NOT_WHOLE)
+def test_replay_and_sessions_name_a_count_that_is_not_a_whole_number(tmp_path: Path, span: int, key: str,
+                                                                      value: Any) -> None:
+    """A NaN, infinite or fractional count is named as unreadable, never a traceback."""
+    traces = write_file(tmp_path / "t.jsonl", [_not_whole(span, key, value)])
+    for argv in (["replay", "s_0001"], ["replay", "s_0001", "--json"], ["sessions"], ["sessions", "--json"]):
+        code, out, err = run(*argv, "--source", str(traces))
+        assert code == 0, (argv, out, err)
+    code, out, _ = run("replay", "s_0001", "--source", str(traces))
+    assert "could not be read" in out and f"{key} is {value}" in out.replace("'", ""), out
+
+
+@pytest.mark.parametrize(("span", "key", "value"), _NOT_WHOLE)
+def test_a_count_that_is_not_a_whole_number_keeps_the_gate_from_passing(tmp_path: Path, span: int, key: str,
+                                                                         value: Any) -> None:
+    """Like any value that could not be read: INSUFFICIENT DATA (exit 3), not a crash read as FAIL."""
+    traces = write_file(tmp_path / "t.jsonl", [_not_whole(span, key, value)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "could not be read" in out

@@ -105,10 +105,7 @@ def _str(v: Any) -> str | None:
     return None if v is None else v if isinstance(v, str) else str(v)
 
 
-def _as_int(v: Any) -> int | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return int(v)
+_as_int = genai_spans.whole
 
 
 def _as_float(v: Any, *, finite: bool = True) -> float | None:
