@@ -149,6 +149,13 @@ ANTHROPIC_REQUEST_ID: Final = "anthropic.request.id"
 """The ``request-id`` Anthropic support asks for (also on the SDK's own spans, which ours replace)."""
 ANTHROPIC_SDK_SCOPE: Final = "com.anthropic.sdk.python"
 """Instrumentation scope of the spans the anthropic SDK emits itself."""
+GENAI_SCOPE_PREFIXES: Final = (
+    "openinference.instrumentation", "opentelemetry.instrumentation.genai", "opentelemetry.instrumentation.openai",
+    "opentelemetry.instrumentation.anthropic", "opentelemetry.instrumentation.google_genai",
+    "opentelemetry.instrumentation.vertexai", ANTHROPIC_SDK_SCOPE)
+"""Scopes (by prefix) of instrumentations that trace nothing but GenAI calls: a span of theirs named by the
+conventions (``chat gpt-4o``) is that call even when no attribute says so (dropped by a limit, say). Any
+other instrumentation's span is only what its attributes say: a websocket's ``chat support-room`` is no call."""
 
 # --- ours: agentops.* only where the conventions have nothing ---------------------------------
 SEQ: Final = "agentops.seq"

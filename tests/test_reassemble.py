@@ -283,6 +283,27 @@ def test_foreign_spans_classified(name: str, attrs: dict[str, Any], kind: str, l
     assert (step.kind, step.name) == (kind, label) and FLAG_FOREIGN in step.flags
 
 
+def test_a_span_of_another_instrumentation_named_like_a_call_is_not_one() -> None:
+    """A websocket handler's "chat support-room" carries no GenAI attributes: not an LLM call, as live."""
+    tl = one([root(), rec(2, 1, name="chat support-room", start=1, attrs={"ws.room": "support"},
+                          scope="opentelemetry.instrumentation.websocket")])
+    assert tl.steps[0].kind == "other" and tl.summary.llm_calls == 0 and tl.summary.cost_complete
+
+
+def test_a_foreign_span_is_what_its_attributes_say_whatever_its_name() -> None:
+    """gen_ai.operation.name decides for another instrumentation's span, as the live session does."""
+    tl = one([root(), rec(2, 1, name="chat planner", start=1, scope="some.instrumentation",
+                          attrs={sc.GEN_AI_OPERATION_NAME: sc.OP_EXECUTE_TOOL, sc.GEN_AI_TOOL_NAME: "plan"})])
+    assert (tl.steps[0].kind, tl.steps[0].name) == ("tool", "plan")
+
+
+def test_the_same_name_is_classified_per_instrumentation() -> None:
+    """A GenAI instrumentation's bare "chat gpt-4" is a call by its name; another scope's same name is not."""
+    tl = one([root(), rec(2, 1, name="chat gpt-4", start=1, scope="openinference.instrumentation.openai"),
+              rec(3, 1, name="chat gpt-4", start=2, scope="opentelemetry.instrumentation.websocket")])
+    assert [st.kind for st in tl.steps] == ["llm", "other"]
+
+
 # --- sessions across and within traces ----------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """What a span is (LLM call, tool, action, ...) and the small helpers every step of the reassembly shares.
 
-The GenAI conventions name spans ``{operation} {target}``, so a conventional name settles the kind
-without decoding attributes; results are cached per span name.
+The GenAI conventions name spans ``{operation} {target}``, so the name of one of our spans settles its
+kind without decoding attributes; results are cached per span name. Another instrumentation's span is
+what its attributes say, as in the live session: its name is anyone's to choose.
 """
 
 from __future__ import annotations
@@ -43,16 +44,19 @@ _KIND_CACHE_FOREIGN: dict[str, tuple[StepKind, str]] = {}
 def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
     """(kind, display name, decided by the name alone).
 
-    The GenAI conventions name spans ``{operation} {target}``, so a conventional name settles the
-    kind without decoding attributes; otherwise ``gen_ai.operation.name``, then OpenInference's
-    and traceloop's span kinds, else "other".
+    Our spans are named ``{operation} {target}`` with the operation in their attributes too, so their
+    name settles the kind without decoding attributes. Otherwise ``gen_ai.operation.name``, then
+    OpenInference's and traceloop's span kinds, then the LLM attributes the live session counts; with
+    none of these, a conventional name counts only from a GenAI instrumentation
+    (``semconv.GENAI_SCOPE_PREFIXES``), else "other". A foreign span is never decided by its name alone:
+    the cache, keyed by name, cannot tell a websocket's ``chat support-room`` from a model call.
     """
     name = rec.name
     head, _, tail = name.partition(" ")
-    kind = _NAME_KINDS.get(head)
-    if kind is not None and tail:
-        return kind, tail, True
     if own and tail:
+        kind = _NAME_KINDS.get(head)
+        if kind is not None:
+            return kind, tail, True
         if head == sc.SPAN_ACTION:
             return "action", tail, True
         if head == sc.SPAN_ERROR:
@@ -76,7 +80,10 @@ def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
         elif op is not None:
             kind = "other"
         else:
-            return "other", name, False
+            kind = _NAME_KINDS.get(head) if tail and rec.scope.startswith(sc.GENAI_SCOPE_PREFIXES) else None
+            if kind is None:
+                return "other", name, False
+            name = tail  # the conventional name's target: model, tool or agent
     if kind == "llm":
         model = attrs.get(sc.GEN_AI_REQUEST_MODEL) or genai_spans.model_of(attrs)
         return kind, str(model) if model else name, False
