@@ -89,6 +89,8 @@ class GateResult:
     """Sessions the program never ended (killed, hung or still running): counted as failures."""
     root_cut: list[str] = field(default_factory=list)
     """Sessions whose root the backend cut from their trace: end state unknown, counted as failures."""
+    indeterminate: list[str] = field(default_factory=list)
+    """Sessions the program ended Indeterminate: left out of the count, neither passes nor failures."""
     notes: list[str] = field(default_factory=list)
     """Figures a source adds to the report, shown before the verdict (Prometheus: counts by end state, cost)."""
     figures: dict[str, Any] = field(default_factory=dict)
@@ -113,9 +115,10 @@ def _pct(x: float) -> str:
 
 
 def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confidence: float | None = None,
-               min_sessions: int = 1) -> tuple[list[str], list[str], tuple[float, float] | None]:
+               min_sessions: int = 1, not_judged: int = 0) -> tuple[list[str], list[str], tuple[float, float] | None]:
     """(broken, undecided, interval) for a failure count: the part of the verdict any source can feed
-    (a backend that counts sessions without listing them, too)."""
+    (a backend that counts sessions without listing them, too). ``sessions`` are the judged ones;
+    ``not_judged`` more ended Indeterminate."""
     check_bound("max_failure_rate", max_failure_rate, at_most=1)
     broken: list[str] = []
     undecided: list[str] = []
@@ -123,7 +126,8 @@ def judge_rate(failures: int, sessions: int, *, max_failure_rate: float, confide
     interval = wilson_interval(failures, sessions, level) if sessions else None
     rate = failures / sessions if sessions else None
     if sessions < min_sessions:
-        undecided.append(f"only {_plural(sessions, 'session')} found, need at least {min_sessions}")
+        aside = f" ({not_judged} more ended Indeterminate: not judged)" if not_judged else ""
+        undecided.append(f"only {_plural(sessions, 'session')} found{aside}, need at least {min_sessions}")
     elif confidence is not None and not sessions:
         undecided.append(f"no sessions: nothing to be {confidence:.0%} confident about")
     if rate is not None and rate > max_failure_rate:
@@ -147,6 +151,11 @@ def root_cut(s: SessionSummary) -> bool:
     """Whether the backend returned this session's trace without its root (Tempo's PARTIAL): the end state
     went with the root, so, like a root that never arrived, the run is not shown to have passed."""
     return not s.pseudo and s.root_span_id is None and Issue.TRACE_CUT in s.issue_kinds
+
+
+def undecided_by_program(s: SessionSummary) -> bool:
+    """Ended Indeterminate by the program itself (not by us for a program that never ended it)."""
+    return s.end_state == semconv.END_INDETERMINATE and not never_ended(s) and not root_cut(s)
 
 
 def failed(s: SessionSummary) -> bool:
@@ -208,7 +217,10 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     """
     if max_cost is not None:  # a NaN bound compares false with every cost: it would pass them all
         check_bound("max_cost", max_cost)
-    runs = top_level(timelines)
+    # A run the program itself ended Indeterminate (a skipped test, Ctrl-C) is no evidence either way:
+    # counted as a pass it would let a suite whose every test was skipped pass the gate.
+    indeterminate = [t.summary.session_id for t in top_level(timelines) if undecided_by_program(t.summary)]
+    runs = [t for t in top_level(timelines) if not undecided_by_program(t.summary)]
     n = len(runs)
     failures = [t.summary.session_id for t in runs if failed(t.summary)]
     unfinished = [t.summary.session_id for t in runs if never_ended(t.summary)]
@@ -218,7 +230,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     rate = len(failures) / n if n else None
     costs = [t.summary.cost_usd for t in runs]
     broken, undecided, interval = judge_rate(len(failures), n, max_failure_rate=max_failure_rate,
-                                             confidence=confidence, min_sessions=min_sessions)
+                                             confidence=confidence, min_sessions=min_sessions,
+                                             not_judged=len(indeterminate))
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--require-complete)")
     # Any session, nested ones too: what a nested session lost is part of its run's verdict.
@@ -259,6 +272,7 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
         interval=interval, interval_confidence=confidence if confidence is not None else REPORTED_CONFIDENCE,
         confidence=confidence, undecided=undecided, unseen=list(unseen), require_complete=require_complete,
         flaky_variants=flaky, failing_variants=failing, never_ended=unfinished, root_cut=cut,
+        indeterminate=indeterminate,
     )
 
 
@@ -271,7 +285,7 @@ def report_doc(result: GateResult) -> dict[str, Any]:
         "max_cost_per_session": result.max_cost_per_session, "over_cost": result.over_cost,
         "incomplete_cost": result.incomplete_cost, "cost_gaps": result.cost_gaps,
         "allow_unpriced": result.allow_unpriced, "failed_sessions": result.failed_sessions,
-        "never_ended": result.never_ended, "root_cut": result.root_cut,
+        "never_ended": result.never_ended, "root_cut": result.root_cut, "indeterminate": result.indeterminate,
         "broken": result.broken, "verdict": result.verdict, "undecided": result.undecided,
         "interval": list(result.interval) if result.interval else None,
         "interval_confidence": result.interval_confidence, "confidence": result.confidence,
@@ -289,6 +303,10 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
         f"; {result.interval_confidence:.0%} interval {_pct(result.interval[0])}–{_pct(result.interval[1])}"
         + (" (decides)" if result.confidence is not None else ""))
     lines = [f"Failed: {result.failures}/{result.sessions} = {rate} (max {result.max_failure_rate:.1%}){ci}"]
+    if result.indeterminate:
+        n = len(result.indeterminate)
+        lines.append(f"{_plural(n, 'session')} ended Indeterminate (not judged): "
+                     + ", ".join(result.indeterminate[:_SHOWN]) + (", …" if n > _SHOWN else ""))
     if result.unseen:
         lines.append("Not seen" + (" (the verdict needs every session: --require-complete)"
                                    if result.require_complete else " (judged on what was seen)") + ":")

@@ -47,9 +47,10 @@ def evaluate_counts(counts: SessionCounts, *, max_failure_rate: float, min_sessi
                     confidence: float | None = None) -> GateResult:
     """The verdict on a window's counts, in the same terms as :func:`agentops_otel.gate.evaluate_gate`
     (the failure-rate bound, the interval, too few sessions); the counts and cost go into the notes."""
-    n, failures = counts.sessions, counts.failures
+    n, failures = counts.sessions - counts.indeterminate, counts.failures
     broken, undecided, interval = judge_rate(failures, n, max_failure_rate=max_failure_rate,
-                                             confidence=confidence, min_sessions=min_sessions)
+                                             confidence=confidence, min_sessions=min_sessions,
+                                             not_judged=counts.indeterminate)
     unknown = counts.unknown_states
     if unknown:
         named = ", ".join(f"{state!r} {k}" for state, k in sorted(unknown.items()))
@@ -57,7 +58,7 @@ def evaluate_counts(counts: SessionCounts, *, max_failure_rate: float, min_sessi
                          "'unknown' is a root without one): neither passes nor failures")
     hours = (counts.until - counts.since).total_seconds() / 3600
     per_hour = counts.cost_usd / hours if hours > 0 else None
-    mean = counts.cost_usd / n if n else None
+    mean = counts.cost_usd / counts.sessions if counts.sessions else None
     states = ", ".join(f"{state} {k}" for state, k in sorted(counts.by_state.items())) or "none"
     notes = [f"Exact counts from the session metrics (no search cap); by end state: {states}",
              f"Cost in the window: {fmt.money(counts.cost_usd)}"

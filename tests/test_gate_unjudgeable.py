@@ -210,3 +210,27 @@ def test_a_count_that_is_not_a_whole_number_keeps_the_gate_from_passing(tmp_path
     code, out, _ = run("gate", "--source", str(traces), *_GATE)
     assert code == 3, out
     assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "could not be read" in out
+
+
+# --- sessions the program itself could not judge ----------------------------------------------------
+
+
+def test_sessions_that_ended_indeterminate_are_no_evidence_of_a_pass(tmp_path: Path) -> None:
+    """Every test skipped (each session ended Indeterminate): nothing was judged, so no PASS (exit 3)."""
+    traces = write_file(tmp_path / "t.jsonl", [_ended(n, "Indeterminate", fail=False) for n in range(1, 4)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 3, out
+    assert "Failed: 0/0" in out and "3 sessions ended Indeterminate (not judged)" in out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
+
+
+def test_indeterminate_sessions_are_left_out_of_the_failure_rate(tmp_path: Path) -> None:
+    """One success, one failure and two Indeterminate runs: the rate is 1 of the 2 judged, and the rest listed."""
+    lines = [_ended(1, "Success", fail=False), _ended(2, "Fail"), _ended(3, "Indeterminate", fail=False),
+             _ended(4, "Indeterminate", fail=False)]
+    code, out, _ = run("gate", "--source", str(write_file(tmp_path / "t.jsonl", lines)), "--since", "1h",
+                       "--max-failure-rate", "0.6",
+                       "--json")
+    doc = json.loads(out)
+    assert code == 0, out
+    assert (doc["sessions"], doc["failures"], doc["indeterminate"]) == (2, 1, ["s_0003", "s_0004"])

@@ -110,6 +110,13 @@ class SessionCounts:
         return sum(n for state, n in self.by_state.items() if canonical_end_state(state) == semconv.END_FAIL)
 
     @property
+    def indeterminate(self) -> int:
+        """Sessions that ended ``Indeterminate``: neither passes nor failures (the metrics cannot tell the
+        ones we ended for a program that never did, which the file gate counts as failures, from the rest)."""
+        return sum(n for state, n in self.by_state.items()
+                   if canonical_end_state(state) == semconv.END_INDETERMINATE)
+
+    @property
     def unknown_states(self) -> dict[str, int]:
         """Counts under a label that is no end state (``unknown``: the root carried none; a value another
         writer made up): neither passes nor failures."""

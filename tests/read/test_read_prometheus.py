@@ -20,14 +20,16 @@ def _vector(*samples: tuple[dict[str, str], float]) -> dict[str, Any]:
 
 
 def _answer_counts(backend: FakeBackend, *, success: float, fail: float, cost_usd: float,
-                   incomplete: float = 0.0) -> None:
+                   incomplete: float = 0.0, indeterminate: float = 0.0) -> None:
     """Answer the three gate queries the way Prometheus does (anchored increases are whole numbers)."""
 
     def handler(path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         promql = query["query"][0]
         if promql.startswith("sum by (agentops_session_end_state)"):
             return 200, _vector(({"agentops_session_end_state": "Success"}, success),
-                                ({"agentops_session_end_state": "Fail"}, fail))
+                                ({"agentops_session_end_state": "Fail"}, fail),
+                                *([({"agentops_session_end_state": "Indeterminate"}, indeterminate)]
+                                  if indeterminate else []))
         if "cost_complete" in promql:
             return 200, _vector(({}, incomplete))
         if "cost_micros" in promql:
@@ -53,6 +55,14 @@ def test_gate_passes_on_exact_counts_below_the_bound(backend: FakeBackend) -> No
     assert "by end state: Fail 1000, Success 99000" in out
     assert "Cost in the window: $250.00 ($250.00/h), mean $0.0025 per session" in out
     assert out.rstrip().endswith("PASS")
+
+
+def test_gate_leaves_indeterminate_sessions_out_of_the_rate(backend: FakeBackend) -> None:
+    """Sessions that ended Indeterminate (skipped tests) are not passes: all of them is INSUFFICIENT DATA."""
+    _answer_counts(backend, success=0, fail=0, cost_usd=0.0, indeterminate=40)
+    code, out, _ = _gate(backend, "--max-failure-rate", "2%", "--since", "1h")
+    assert code == 3, out
+    assert "Failed: 0/0" in out and "40 more ended Indeterminate: not judged" in out
 
 
 def test_gate_fails_when_the_failure_rate_is_above_the_bound(backend: FakeBackend) -> None:
