@@ -4,7 +4,10 @@ A finaliser (``__del__``) runs wherever the collector happens to start, possibly
 thread holds a lock that ending a span needs (the SDK's, a session's, an exporter's): doing the work
 there deadlocks. So finalisers only :func:`defer` (a ``deque.append``, atomic and lock-free) and the
 work runs on the next ordinary path: the next span any instrumentation starts
-(:func:`agentops_otel.export.tracer`), ``flush()`` and ``shutdown()``.
+(:func:`agentops_otel.export.tracer`), ``flush()``, ``shutdown()`` and the exit path.
+
+Only the thread running the collection is interrupted: other threads keep ending their spans
+themselves, even while a finaliser there blocks (sleeps, closes a socket) with the GIL released.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Callable
+from threading import get_ident
 
 from ._guard import report
 
@@ -19,20 +23,22 @@ _queue: deque[Callable[[], None]] = deque()
 pending = _queue
 """Truthy while something waits; a cheap check for the hot path."""
 
-_collecting = False
+_collecting: int | None = None
+"""The ident of the thread running a collection (CPython runs one collection at a time)."""
 
 
 def _watch(phase: str, info: dict[str, int]) -> None:
     global _collecting
-    _collecting = phase == "start"
+    _collecting = get_ident() if phase == "start" else None
 
 
 gc.callbacks.append(_watch)
 
 
 def in_collection() -> bool:
-    """Whether the cyclic garbage collector is running (a finaliser may then interrupt any code)."""
-    return _collecting
+    """Whether this thread is inside the cyclic garbage collector (a finaliser may then have
+    interrupted any of its code, holding any lock)."""
+    return _collecting == get_ident()
 
 
 def defer(fn: Callable[[], None]) -> None:

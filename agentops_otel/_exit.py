@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from . import _fallback
+from . import _deferred, _fallback
 from ._guard import guard
 
 _T = TypeVar("_T")
@@ -91,6 +91,7 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     the file once the deadline has passed (the process is on its way out).
     """
     def work() -> bool:
+        _deferred.run()  # span ends a finaliser handed over: they belong to the sessions ending now
         if end_live is not None:
             end_live()
         ok = provider is None or bool(provider.force_flush(int(timeout_millis)))

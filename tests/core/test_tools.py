@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
+import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -199,3 +201,38 @@ def test_arguments_of_a_str_subclass_are_recorded_as_their_text(span_exporter: I
     assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"query": "invoices"}
     assert json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_RESULT]) == "found invoices"
 
+
+
+def test_another_threads_garbage_collection_does_not_hold_back_a_tool_span(
+        span_exporter: InMemorySpanExporter) -> None:
+    """While a finaliser blocks in another thread's collection, a failing tool here still ends its span at once."""
+    in_finaliser, release = threading.Event(), threading.Event()
+
+    class Connection:
+        def __init__(self) -> None:
+            self.me = self  # a reference cycle: only the cyclic collector frees it
+
+        def __del__(self) -> None:
+            in_finaliser.set()
+            release.wait(5)
+
+    def background() -> None:
+        Connection()
+        gc.collect()
+
+    @agentops.tool
+    def charge(amount: int) -> str:
+        raise ValueError("card declined")
+
+    worker = threading.Thread(target=background)
+    with agentops.session("checkout") as s:
+        worker.start()
+        assert in_finaliser.wait(5)
+        try:
+            with pytest.raises(ValueError):
+                charge(500)
+            assert [e.status.status_code for e in span_exporter.get_finished_spans()] == [StatusCode.ERROR]
+            assert len(s.errors) == 1
+        finally:
+            release.set()
+            worker.join()

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from _subproc import PRELUDE, run_python
 
+from agentops_otel.read.otlp_json import read_otlp_file
+
 pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
 
@@ -63,3 +65,27 @@ with agentops.session("s") as s:
 print([sp.name for sp in exporter.get_finished_spans() if sp.name.startswith("execute_tool")], s.tool_calls)
 """, tmp_path, timeout=60)
     assert out.splitlines() == ["collected", "['execute_tool pages'] 1"]
+
+
+def test_a_span_end_deferred_by_the_collector_is_saved_at_exit(tmp_path: Path) -> None:
+    """A generator tool the collector finalised is in the local file even if the program exits right after."""
+    run_python("""
+import gc
+import agentops_otel as agentops
+agentops.init()
+
+@agentops.tool
+def pages(n):
+    for i in range(n):
+        yield i
+
+with agentops.session("s"):
+    gen = pages(3)
+    next(gen)
+    cycle = [gen]
+    cycle.append(cycle)
+    del gen, cycle
+gc.collect()
+""", tmp_path, timeout=60)
+    names = [record.name for record in read_otlp_file(tmp_path / ".agentops-otel" / "traces.jsonl")]
+    assert "execute_tool pages" in names
