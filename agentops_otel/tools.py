@@ -22,6 +22,7 @@ from . import _deferred, _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report, type_name
 from ._redact import scrub
 from ._serialize import content_json
+from .sessions._context import detach_keeping_sessions
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
@@ -107,7 +108,7 @@ class _Step:
     @staticmethod
     def close(span: Span, token: object) -> None:
         try:
-            otel_context.detach(token)  # type: ignore[arg-type]
+            detach_keeping_sessions(token)
         except Exception as exc:
             report("tool.detach", exc)
         if _deferred.in_collection():
@@ -123,7 +124,7 @@ class _Step:
     def suspend(self, started: tuple[Span, object]) -> None:
         """Between two yields the consumer runs: our span must not be its current span."""
         try:
-            otel_context.detach(started[1])  # type: ignore[arg-type]
+            detach_keeping_sessions(started[1])
         except Exception as exc:
             report("tool.detach", exc)
 

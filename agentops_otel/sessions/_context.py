@@ -29,10 +29,37 @@ def note_ended(session: Session) -> None:
     _last_ended.set(session)
 
 
+def detach_keeping_sessions(token: object) -> None:
+    """Detach a decorator's context ``token``, keeping current a session started under it and still open.
+
+    ``start_session()`` inside a decorated function makes the session current the way an undecorated
+    call would leave it: for the caller, after the function returns. Detaching the decorator's token
+    alone would restore the context from before the call and drop that session. Its context is put
+    back instead, and the outermost session started under the token returns, when it ends, to the
+    caller's context (not to the decorator's span, which has ended by then).
+    """
+    inner = otel_context.get_current()
+    otel_context.detach(token)  # type: ignore[arg-type]
+    outer = otel_context.get_current()
+    found = _live(inner)
+    if found is None or found is _live(outer):
+        return
+    bottom = found
+    while bottom._prev_ctx is not None and (below := _live(bottom._prev_ctx)) is not None \
+            and below is not _live(outer):
+        bottom = below
+    bottom._prev_ctx = outer
+    otel_context.attach(inner)
+
+
+def _live(ctx: otel_context.Context) -> Session | None:
+    found = cast("Session | None", otel_context.get_value(SESSION_CONTEXT_KEY, ctx))
+    return found if found is not None and not found.ended else None
+
+
 def current_session() -> Session | None:
     """The innermost live session in this context, or ``None``."""
-    found = cast("Session | None", otel_context.get_value(SESSION_CONTEXT_KEY))
-    return found if found is not None and not found.ended else None
+    return _live(otel_context.get_current())
 
 
 def get_session(session_id: str | None = None) -> Session | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -249,3 +250,41 @@ def test_ended_sessions_are_not_retained() -> None:
             pass
     gc.collect()
     assert len(processor._live) == 0
+
+
+def test_session_started_inside_a_decorated_helper_stays_current(span_exporter: InMemorySpanExporter) -> None:
+    """A session a @record_action helper starts is current once it returns, as without the decorator."""
+
+    @agentops.record_action("begin")
+    def begin_run() -> agentops.Session:
+        return agentops.start_session("run")
+
+    @agentops.tool
+    def lookup() -> None:
+        pass
+
+    s = begin_run()
+    assert agentops.get_session() is s
+    lookup()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert agentops.end_session("Success") is s
+    assert s.end_state == "Success" and len(s.tool_events) == 1
+    assert agentops.current_session() is None
+    lookup()  # after the session: not a child of the helper's ended span
+    assert span_exporter.get_finished_spans()[-1].parent is None
+
+
+def test_session_started_inside_an_async_tool_stays_current() -> None:
+    """A session an async @tool starts is current in the awaiting task once the tool returns."""
+
+    @agentops.tool
+    async def begin_run() -> agentops.Session:
+        return agentops.start_session("run")
+
+    async def main() -> tuple[agentops.Session, agentops.Session | None]:
+        s = await begin_run()
+        return s, agentops.end_session()
+
+    s, ended = asyncio.run(main())
+    assert ended is s and s.end_state == "Success"
