@@ -30,8 +30,10 @@ class SessionScope:
     def __init__(self, name: str | None = None, *, tags: Iterable[str] | None = None,
                  new_trace: bool = False, conversation_id: str | None = None,
                  attributes: dict[str, Any] | None = None) -> None:
-        tag_strings(tags)  # a bad tags= fails where it is written, not at the first call
-        self._kwargs: dict[str, Any] = dict(tags=tags, new_trace=new_trace,
+        # A bad tags= fails where it is written, not at the first call; a generator is read once here
+        # (every session this scope starts gets the same tags).
+        tag_list = None if tags is None else tag_strings(tags, "session(tags=...)")
+        self._kwargs: dict[str, Any] = dict(tags=tag_list, new_trace=new_trace,
                                             conversation_id=conversation_id, attributes=attributes)
         self._name = name
         self._active: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(

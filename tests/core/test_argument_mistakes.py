@@ -88,3 +88,16 @@ def test_a_url_template_from_the_environment_that_fails_falls_back_to_the_defaul
     with agentops.session("s") as s:
         pass
     assert s.url.startswith("http://localhost:16686/trace/")
+
+
+def test_session_tags_from_a_generator_are_recorded_on_every_use(span_exporter: InMemorySpanExporter) -> None:
+    """tags= given as a generator tags the `with` session and each call of a decorated function alike."""
+    with agentops.session("g", tags=(t for t in ["billing", "v2"])) as s:
+        pass
+    assert s.tags == ["billing", "v2"]
+
+    @agentops.session("d", tags=iter(["billing", "v2"]))
+    def run() -> list[str]:
+        return agentops.get_session().tags  # type: ignore[union-attr]
+
+    assert run() == run() == ["billing", "v2"]
