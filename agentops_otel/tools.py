@@ -21,12 +21,12 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from . import _deferred, _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report, type_name
 from ._redact import scrub
-from ._serialize import content_json
+from ._serialize import MORE_ITEMS_MARKER, bounded, content_json, encode
 from .sessions._context import detach_keeping_sessions
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
-"""Yielded items kept for the recorded result of a generator tool (the count is always recorded)."""
+"""Yielded items recorded in a generator tool's result at most (the count is always recorded)."""
 
 
 class _Step:
@@ -83,6 +83,14 @@ class _Step:
             report("tool.start", exc)
             return None
 
+    def records_content(self, started: tuple[Span, object]) -> bool:
+        """Whether this call's result is recorded (worth serialising yielded items for)."""
+        try:
+            return started[0].is_recording() and config.content_capture().on_span
+        except Exception as exc:
+            report("tool.capture", exc)
+            return False
+
     def succeed(self, started: tuple[Span, object], result: Any) -> None:
         span, token = started
         try:
@@ -136,6 +144,42 @@ class _Step:
             return started
 
 
+class _Yielded:
+    """A generator tool's yielded items, each recorded when it is yielded.
+
+    Recorded then, as bounded plain data, not kept: the consumer may change an item afterwards, and
+    a generator streaming large chunks must not have them all kept alive until it finishes. The
+    items share three quarters of the ``max_value_chars`` budget (the rest is the return value's);
+    past it, or past :data:`_MAX_GEN_ITEMS`, only the count goes on, and a ``…[N more items]``
+    marker says what was left out.
+    """
+
+    __slots__ = ("count", "items", "left")
+
+    def __init__(self, records: bool) -> None:
+        self.count = 0
+        self.items: list[Any] = []
+        self.left = config.max_value_chars() * 3 // 4 if records else 0
+
+    def add(self, item: Any) -> None:
+        self.count += 1
+        if self.left <= 0 or len(self.items) >= _MAX_GEN_ITEMS:
+            return
+        try:
+            plain = bounded(item, self.left)
+            self.left -= len(encode(plain))
+            self.items.append(plain)
+        except Exception as exc:
+            self.left = 0
+            report("tool.yield", exc)
+
+    def result(self, outcome: dict[str, Any]) -> dict[str, Any]:
+        items = self.items
+        if len(items) < self.count and items:
+            items = [*items, MORE_ITEMS_MARKER.format(n=self.count - len(items))]
+        return {"yielded": self.count, "items": items, **outcome}
+
+
 def _wrap(fn: _F, step: _Step) -> _F:
     if inspect.isasyncgenfunction(fn):
         return _wrap_async_gen(fn, step)  # type: ignore[return-value]
@@ -178,8 +222,7 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
         started = step.start(args, kwargs)
         if started is None:
             return (yield from fn(*args, **kwargs))
-        items: list[Any] = []
-        count = 0
+        yielded = _Yielded(step.records_content(started))
         try:
             gen = fn(*args, **kwargs)
             to_send: Any = None
@@ -187,9 +230,7 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
             while True:
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
                 to_throw = None
-                count += 1
-                if len(items) < _MAX_GEN_ITEMS:
-                    items.append(item)
+                yielded.add(item)
                 step.suspend(started)
                 try:
                     to_send = yield item
@@ -201,10 +242,10 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
                     to_throw = exc
                 started = step.resume(started)
         except StopIteration as stop:
-            step.succeed(started, {"yielded": count, "items": items, "return": stop.value})
+            step.succeed(started, yielded.result({"return": stop.value}))
             return stop.value
         except GeneratorExit:
-            step.succeed(started, {"yielded": count, "items": items, "closed_early": True})
+            step.succeed(started, yielded.result({"closed_early": True}))
             raise
         except BaseException as exc:
             step.fail(started, exc)
@@ -220,8 +261,7 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
             async for item in fn(*args, **kwargs):
                 yield item
             return
-        items: list[Any] = []
-        count = 0
+        yielded = _Yielded(step.records_content(started))
         try:
             agen = fn(*args, **kwargs)
             to_send: Any = None
@@ -229,9 +269,7 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
             while True:
                 item = await (agen.athrow(to_throw) if to_throw is not None else agen.asend(to_send))
                 to_throw = None
-                count += 1
-                if len(items) < _MAX_GEN_ITEMS:
-                    items.append(item)
+                yielded.add(item)
                 step.suspend(started)
                 try:
                     to_send = yield item
@@ -243,9 +281,9 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
                     to_throw = exc
                 started = step.resume(started)
         except StopAsyncIteration:
-            step.succeed(started, {"yielded": count, "items": items})
+            step.succeed(started, yielded.result({}))
         except GeneratorExit:
-            step.succeed(started, {"yielded": count, "items": items, "closed_early": True})
+            step.succeed(started, yielded.result({"closed_early": True}))
             raise
         except BaseException as exc:
             step.fail(started, exc)

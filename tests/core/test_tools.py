@@ -7,6 +7,7 @@ import gc
 import inspect
 import json
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -236,3 +237,44 @@ def test_another_threads_garbage_collection_does_not_hold_back_a_tool_span(
         finally:
             release.set()
             worker.join()
+
+
+def test_generator_tool_keeps_no_yielded_item_alive(span_exporter: InMemorySpanExporter) -> None:
+    """Items a generator tool yielded are freed once the consumer drops them, as without the decorator."""
+
+    class Chunk:
+        pass
+
+    alive: list[weakref.ref[Chunk]] = []
+
+    @agentops.tool
+    def chunks(n: int) -> Iterator[Chunk]:
+        for _ in range(n):
+            chunk = Chunk()
+            alive.append(weakref.ref(chunk))
+            yield chunk
+
+    gen = chunks(60)
+    for i, _chunk in enumerate(gen):
+        if i == 49:
+            break
+    del _chunk
+    gc.collect()
+    assert sum(ref() is not None for ref in alive) <= 1  # the one the paused generator still holds
+    gen.close()
+    assert json.loads(_only(span_exporter, "execute_tool chunks").attributes[
+        semconv.GEN_AI_TOOL_CALL_RESULT])["yielded"] == 50
+
+
+def test_generator_tool_records_each_item_as_it_was_yielded(span_exporter: InMemorySpanExporter) -> None:
+    """The recorded items are what was yielded, not what the consumer later turned them into."""
+
+    @agentops.tool
+    def rows() -> Iterator[dict[str, str]]:
+        yield {"status": "new"}
+        yield {"status": "new"}
+
+    for row in rows():
+        row["status"] = "processed"
+    result = json.loads(_only(span_exporter, "execute_tool rows").attributes[semconv.GEN_AI_TOOL_CALL_RESULT])
+    assert result["items"] == [{"status": "new"}, {"status": "new"}]
