@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -291,6 +291,15 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
     return run_agen
 
 
+def _decorate_method(f: _F, decorate: Callable[[_F], _F]) -> _F:
+    """Decorate the function inside a ``@staticmethod`` / ``@classmethod`` and wrap it back, so the
+    method binds (or does not) exactly as undecorated: our wrapper is a plain function, which an
+    instance would otherwise bind as ``self``."""
+    if isinstance(f, (staticmethod, classmethod)):
+        return cast(_F, type(f)(decorate(cast(_F, f.__func__))))
+    return decorate(f)
+
+
 @overload
 def tool(fn: _F, /) -> _F: ...
 @overload
@@ -306,7 +315,7 @@ def tool(fn: _F | str | None = None, /, *, name: str | None = None, tool_type: s
         if name is not None:
             raise TypeError(f"tool({fn!r}, name={name!r}): give the tool's name once")
         fn, name = None, fn
-    elif fn is not None and not callable(fn):
+    elif fn is not None and not callable(fn) and not isinstance(fn, classmethod):
         raise TypeError(f"@tool takes a function or the tool's name, got {type(fn).__name__}")
 
     def decorate(f: _F) -> _F:
@@ -322,7 +331,7 @@ def tool(fn: _F | str | None = None, /, *, name: str | None = None, tool_type: s
                      (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT))
         return _wrap(f, step)
 
-    return decorate(fn) if fn is not None else decorate
+    return _decorate_method(fn, decorate) if fn is not None else lambda f: _decorate_method(f, decorate)
 
 
 @overload
@@ -338,9 +347,9 @@ def record_action(action_type: str | _F | None = None, /) -> _F | Callable[[_F],
                      (semconv.ACTION_PARAMS, semconv.ACTION_RETURNS))
         return _wrap(f, step)
 
-    if callable(action_type):
-        return decorate(action_type, None)
-    return lambda f: decorate(f, action_type)
+    if callable(action_type) or isinstance(action_type, classmethod):
+        return _decorate_method(action_type, lambda f: decorate(f, None))
+    return lambda f: _decorate_method(f, lambda g: decorate(g, action_type))
 
 
 @overload

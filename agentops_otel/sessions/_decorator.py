@@ -62,6 +62,8 @@ class SessionScope:
     @overload
     def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]: ...
     def __call__(self, fn: Callable[_P, Any]) -> Callable[_P, Any]:
+        if isinstance(fn, (staticmethod, classmethod)):  # decorate the function inside: it binds as undecorated
+            return type(fn)(self(fn.__func__))
         name = self._name or getattr(fn, "__name__", "session")
         kwargs = self._kwargs
 
@@ -188,7 +190,7 @@ def session(name: Any = None, *, tags: Iterable[str] | None = None, new_trace: b
     An exception escaping the block ends the session ``Fail`` with the exception recorded, then
     propagates unchanged; a normal exit ends it ``Success`` unless it was ended explicitly inside.
     """
-    if callable(name):
+    if callable(name) or isinstance(name, classmethod):
         return SessionScope()(name)
     return SessionScope(name, tags=tags, new_trace=new_trace, conversation_id=conversation_id,
                         attributes=attributes)

@@ -288,3 +288,15 @@ def test_session_started_inside_an_async_tool_stays_current() -> None:
 
     s, ended = asyncio.run(main())
     assert ended is s and s.end_state == "Success"
+
+
+def test_session_over_staticmethod_works_through_an_instance() -> None:
+    """@session stacked over @staticmethod calls like the undecorated method, in a session of its name."""
+
+    class Agent:
+        @agentops.session
+        @staticmethod
+        def run(task: str) -> str:
+            return f"{agentops.get_session().name}: {task}"  # type: ignore[union-attr]
+
+    assert Agent().run("x") == Agent.run("x") == "run: x"

@@ -278,3 +278,24 @@ def test_generator_tool_records_each_item_as_it_was_yielded(span_exporter: InMem
         row["status"] = "processed"
     result = json.loads(_only(span_exporter, "execute_tool rows").attributes[semconv.GEN_AI_TOOL_CALL_RESULT])
     assert result["items"] == [{"status": "new"}, {"status": "new"}]
+
+
+def test_tool_over_staticmethod_and_classmethod_works_through_an_instance(span_exporter: InMemorySpanExporter) -> None:
+    """@tool stacked over @staticmethod or @classmethod calls like the undecorated method and records its arguments."""
+
+    class Calculator:
+        @agentops.tool
+        @staticmethod
+        def double(x: int) -> int:
+            return 2 * x
+
+        @agentops.record_action("label")
+        @classmethod
+        def label(cls, suffix: str) -> str:
+            return cls.__name__ + suffix
+
+    assert Calculator().double(3) == Calculator.double(3) == 6
+    assert Calculator().label("!") == "Calculator!"
+    spans = {s.name: s for s in span_exporter.get_finished_spans()}
+    assert json.loads(spans["execute_tool double"].attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"x": 3}
+    assert json.loads(spans["action label"].attributes[semconv.ACTION_PARAMS]) == {"suffix": "!"}
