@@ -29,6 +29,7 @@ from typing import Any
 
 from rich.text import Text
 
+from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
@@ -63,7 +64,7 @@ _CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
 """The kinds whose input the recorder writes when content capture is on, and what that input is."""
 _LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool definitions", sc.GEN_AI_TOOL_DEFINITIONS))
 """The rest of an LLM call's input, recorded beside its messages (absent: the call had none)."""
-_MASKS = (REDACTED, REDACTION_FAILED)
+_MASKS = (REDACTED, REDACTION_FAILED, sc.OI_REDACTED)
 _ABSENT = object()
 _MAX_UNKNOWN = 10
 
@@ -107,7 +108,8 @@ def _inputs(step: Step) -> list[tuple[str, str | None]]:
     main = (_CONTENT.get(step.kind, "input"), step.input)
     if step.kind != "llm":
         return [main]
-    return [main, *((label, _raw(step.attributes.get(key))) for label, key in _LLM_EXTRAS)]
+    return [main, *((label, _raw(step.attributes.get(key))) for label, key in _LLM_EXTRAS),
+            ("request", _raw(genai_content.request(step.attributes)))]  # another instrumentation's raw request
 
 
 def _first_difference(a: Any, b: Any) -> tuple[str, Any, Any]:
@@ -172,6 +174,8 @@ def _value_gap(raw: str, own: bool) -> str | None:
         return "cut at the recording bound"
     if any(mask in raw for mask in _MASKS):
         return "masked"
+    if not own and (field := genai_content.unread(value)) is not None:
+        return f"not read ({field})"
     return None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from agentops_otel.diff import INCOMPLETE, diff_timelines, render_diff
+from agentops_otel.diff import CONTENT_UNKNOWN, INCOMPLETE, diff_timelines, render_diff
 from agentops_otel.reassemble import Issue
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
 
@@ -298,3 +298,62 @@ def test_a_divergence_beside_a_run_that_lost_spans_names_the_loss() -> None:
     d = diff_timelines(timeline("a", REFUND, step("tool", "notify", offset=1)), b)
     assert d.reason == "b ended here"
     assert "b not recorded in full: root reports 2 tool calls, 1 found" in d.details
+
+
+def oi_call(user: str, **extra: str) -> Step:
+    """An OpenInference LLM call whose user message is one text part (its multimodal spelling)."""
+    attrs = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+             "llm.input_messages.0.message.role": "user",
+             "llm.input_messages.0.message.contents.0.message_content.type": "text",
+             "llm.input_messages.0.message.contents.0.message_content.text": user, **extra}
+    return Step.build(kind="llm", name="gpt-4o-mini", session_id="s", status="ok", attributes=attrs,
+                      flags=("foreign",))
+
+
+def test_foreign_calls_whose_message_contents_differ_diverge() -> None:
+    """Two OpenInference calls whose user message text differs are different calls, not identical."""
+    d = diff_timelines(timeline("a", oi_call("refund 5")), timeline("b", oi_call("refund 500")))
+    assert (d.diverged_at, d.reason, d.details) == (0, "same LLM call, different input",
+                                                    ('a: "refund 5"', 'b: "refund 500"'))
+
+
+def test_foreign_calls_whose_tool_calls_sent_back_differ_diverge() -> None:
+    """Legacy OpenLLMetry calls sending back different tool calls are different calls."""
+    def call(amount: int) -> Step:
+        attrs = {"llm.request.type": "chat", "gen_ai.request.model": "gpt-4o-mini",
+                 "gen_ai.prompt.0.role": "assistant", "gen_ai.prompt.0.tool_calls.0.name": "refund",
+                 "gen_ai.prompt.0.tool_calls.0.arguments": json.dumps({"amount": amount})}
+        return Step.build(kind="llm", name="gpt-4o-mini", session_id="s", status="ok", attributes=attrs,
+                          flags=("foreign",))
+
+    d = diff_timelines(timeline("a", call(5)), timeline("b", call(500)))
+    assert (d.diverged_at, d.reason) == (0, "same LLM call, different input")
+
+
+def test_a_foreign_message_field_we_cannot_read_is_unknown_not_identical() -> None:
+    """Equal calls but for a message part this reader does not know can't be said to agree: the diff names it."""
+    video = "llm.input_messages.0.message.contents.1.message_content.video.video.url"
+    a = oi_call("describe this", **{video: "https://example.com/a.mp4"})
+    d = diff_timelines(timeline("a", a), timeline("b", a))
+    assert (d.same, d.diverged_at, d.reason) == (False, None, CONTENT_UNKNOWN)
+    assert d.details == (f"step #0 llm gpt-4o-mini: input messages not read ({video}) in a and b",)
+
+
+def test_a_foreign_request_differing_beyond_its_messages_diverges() -> None:
+    """OpenInference's raw request counts beside the messages: the same question offered other tools differs."""
+    def request(tool: str) -> str:
+        return json.dumps({"messages": [{"role": "user", "content": "hi"}], "tools": [{"name": tool}]})
+
+    d = diff_timelines(timeline("a", oi_call("hi", **{"input.value": request("read_only")})),
+                       timeline("b", oi_call("hi", **{"input.value": request("delete_all")})))
+    assert (d.diverged_at, d.reason) == (0, "same LLM call, different input")
+    assert d.details == ('request.tools[0].name: "read_only" → "delete_all"',)
+
+
+def test_input_hidden_by_openinference_is_unknown_not_identical() -> None:
+    """OpenInference's hide_inputs leaves __REDACTED__ in place of the request: two such calls can't agree."""
+    hidden = Step.build(kind="llm", name="gpt-4o-mini", session_id="s", status="ok", flags=("foreign",),
+                        attributes={"openinference.span.kind": "LLM", "input.value": "__REDACTED__"})
+    d = diff_timelines(timeline("a", hidden), timeline("b", hidden))
+    assert (d.same, d.reason) == (False, CONTENT_UNKNOWN)
+    assert d.details == ("step #0 llm gpt-4o-mini: input messages masked in a and b",)

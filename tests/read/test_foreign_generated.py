@@ -8,6 +8,7 @@ files in ``foreign/`` keep the fast tier offline; these catch the packages movin
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -38,11 +39,11 @@ def peers_python() -> str:
     return found[0]
 
 
-def _generated(peers_python: str, name: str, tmp_path: Path) -> list[Step]:
+def _generated(peers_python: str, name: str, tmp_path: Path, *scenario: str) -> list[Step]:
     out = tmp_path / f"{name}.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_", "PYTHON"))}
-    proc = subprocess.run([peers_python, str(GENERATE), name, str(out)], env=env, capture_output=True, text=True,
-                          timeout=180, check=False)
+    proc = subprocess.run([peers_python, str(GENERATE), name, str(out), *scenario], env=env, capture_output=True,
+                          text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr
     result = reassemble(read_otlp_file(out))
     assert not result.sessions and len(result.pseudo_sessions) == 2  # no session.id: one stand-in per trace
@@ -60,3 +61,17 @@ def test_a_fresh_trace_of_each_instrumentation_replays_fully(peers_python: str, 
         assert step.cost_usd is not None and step.cost_usd > 0
         assert step.input is not None and asked in step.input
         assert step.output is not None and answer in step.output
+
+
+@pytest.mark.parametrize("name", ["openai-v2", "openllmetry", "openinference"])
+def test_a_fresh_conversation_with_a_tool_call_replays_every_part(peers_python: str, name: str,
+                                                                   tmp_path: Path) -> None:
+    """Text and image parts, the tool call with its id and arguments, and its result sent back, per call."""
+    first, second = _generated(peers_python, name, tmp_path, "tools")
+    asked, answer = json.loads(second.input or ""), json.loads(first.output or "")
+    parts = [part for message in asked for part in message["parts"]]
+    assert {"type": "text", "content": "refund 5"} in parts
+    assert any(p.get("type") == "uri" and p.get("uri") == "https://example.com/a.png" for p in parts)
+    (call,) = [p for p in answer[0]["parts"] if p.get("type") == "tool_call"]
+    assert (call["name"], call["arguments"]) == ("refund", {"amount": 5}) and call["id"]
+    assert any(p.get("type") == "tool_call_response" and p.get("id") == call["id"] for p in parts)

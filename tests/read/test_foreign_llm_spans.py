@@ -63,9 +63,45 @@ def _legacy_openllmetry(tmp_path: Path) -> Path:
 def test_legacy_openllmetry_messages(tmp_path: Path) -> None:
     """OpenLLMetry's legacy gen_ai.prompt.N / gen_ai.completion.N attributes are the call's messages."""
     (rec,) = read_otlp_file(_legacy_openllmetry(tmp_path))
-    assert json.loads(genai_content.input_messages(rec.attributes)) == [{"role": "user", "content": "What is 2+2?"}]
+    assert json.loads(genai_content.input_messages(rec.attributes)) == [
+        {"role": "user", "parts": [{"type": "text", "content": "What is 2+2?"}]}]
     assert json.loads(genai_content.output_messages(rec.attributes)) == [
-        {"role": "assistant", "content": "4", "finish_reason": "stop"}]
+        {"role": "assistant", "parts": [{"type": "text", "content": "4"}], "finish_reason": "stop"}]
+
+
+def test_legacy_openllmetry_tool_calls_and_results_are_read() -> None:
+    """Legacy OpenLLMetry tool calls (asked for and sent back) and tool results read as GenAI parts."""
+    attrs = {"gen_ai.prompt.0.role": "assistant",
+             "gen_ai.prompt.0.tool_calls.0.id": "call_1", "gen_ai.prompt.0.tool_calls.0.name": "refund",
+             "gen_ai.prompt.0.tool_calls.0.arguments": '{"amount": 5}',
+             "gen_ai.prompt.1.role": "tool", "gen_ai.prompt.1.tool_call_id": "call_1",
+             "gen_ai.prompt.1.content": "refunded",
+             "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.finish_reason": "tool_calls",
+             "gen_ai.completion.0.tool_calls.0.id": "call_2", "gen_ai.completion.0.tool_calls.0.name": "notify",
+             "gen_ai.completion.0.tool_calls.0.arguments": '{"to": "ops"}'}
+    assert json.loads(genai_content.input_messages(attrs)) == [
+        {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "refund",
+                                         "arguments": {"amount": 5}}]},
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "refunded"}]}]
+    assert json.loads(genai_content.output_messages(attrs)) == [
+        {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_2", "name": "notify",
+                                         "arguments": {"to": "ops"}}], "finish_reason": "tool_calls"}]
+
+
+def test_openinference_multimodal_messages_tool_calls_and_results_are_read() -> None:
+    """OpenInference's message contents (text, image), tool calls with their ids and tool results read as
+    GenAI parts, from what the real package wrote for a conversation with a tool call."""
+    first, second = _llm_steps(FOREIGN / "openinference-tools.jsonl")
+    user = {"role": "user", "parts": [{"type": "text", "content": "refund 5"},
+                                      {"type": "uri", "modality": "image", "uri": "https://example.com/a.png"}]}
+    system = {"role": "system", "parts": [{"type": "text", "content": "be nice"}]}
+    call = {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_000001", "name": "refund",
+                                            "arguments": {"amount": 5}}]}
+    assert json.loads(first.input or "") == [system, user]
+    assert json.loads(first.output or "") == [call]
+    assert json.loads(second.input or "") == [system, user, call, {"role": "tool", "parts": [
+        {"type": "tool_call_response", "id": "call_000001", "response": "refunded"}]}]
+    assert json.loads(second.output or "") == [{"role": "assistant", "parts": [{"type": "text", "content": "done"}]}]
 
 
 @pytest.mark.parametrize("name", ["openai-v2", "openllmetry", "openinference"])
