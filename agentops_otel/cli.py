@@ -210,8 +210,9 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     rows = []
     for t in found:
         s = t.summary
+        keyed = " (foreign session.id)" if s.foreign_session_id else " (no session.id)"
         name = fmt.cut(fmt.clean(s.name or ""), 30) + (" (nested)" if s.parent_session_id else "") + (
-            " (no session.id)" if s.pseudo else "")
+            keyed if s.pseudo else "")
         rows.append([s.session_id, fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
                      fmt.duration(s.duration_s), fmt.money(s.cost_usd) + ("" if s.cost_complete else "+"),
                      str(len(t.steps)), fmt.url_for(s, template)])

@@ -328,7 +328,16 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     span_count: int = 0
     """Spans accounted to this session (its steps plus the root), nested sessions excluded."""
     pseudo: bool = False
-    """True for a per-trace pseudo-session built from spans that carried no ``session.id``."""
+    """True for a session not of ours, judged on its top spans: a per-trace pseudo-session built from
+    spans that carried no ``session.id`` (id ``trace:<trace id>``), or one keyed by another
+    instrumentation's ``session.id`` (:attr:`foreign_session_id`)."""
+
+    @property
+    def foreign_session_id(self) -> bool:
+        """A pseudo-session keyed by another instrumentation's ``session.id`` (OpenInference's
+        ``using_session``) rather than by trace."""
+        return self.pseudo and not self.session_id.startswith("trace:")
+
     cost_gaps: tuple[str, ...] = ()
     """Why ``cost_usd`` is incomplete, one line per reason ("2 calls without usage (...)", an unpriced
     model, a lost root); empty when ``cost_complete``."""

@@ -78,3 +78,21 @@ def test_gate_counts_a_trace_without_session(traces: Path) -> None:
     assert code == 1, err
     doc = json.loads(out)
     assert f"trace:{_FOREIGN}" in doc["failed_sessions"]
+
+
+def test_gate_passes_a_conversation_keyed_by_openinference(tmp_path: Path) -> None:
+    """An app traced only by OpenInference, with its own session.id on two succeeded turns, is one session
+    that passed: listed as such, not as one of ours that never ended."""
+    def turn(trace_id: str, start_s: float) -> dict[str, object]:
+        return _span(trace_id, "00000000000000a1", "", "ChatCompletion", start_s, {
+            "session.id": "conv-7", "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+            "llm.token_count.prompt": 10, "llm.token_count.completion": 3, "input.value": "hi"})
+    path = tmp_path / "oi.jsonl"
+    path.write_text(_line("openinference.instrumentation.openai", "oi-app", [turn("7c" * 16, 0), turn("8d" * 16, 5)]))
+    code, out, err = _run("sessions", "--source", str(path), "--since", "2000-01-01T00:00:00")
+    (row,) = out.splitlines()[1:]
+    assert code == 0 and row.startswith("conv-7") and "Success" in row and "+" not in row, out + err
+    assert "(foreign session.id)" in row
+    code, out, err = _run("gate", "--source", str(path), "--since", "2000-01-01T00:00:00", "--max-failure-rate", "0")
+    assert code == 0, out + err
+    assert "Never ended" not in out

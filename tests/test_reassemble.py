@@ -381,6 +381,43 @@ def test_traces_without_any_session_become_pseudo_sessions() -> None:
     assert result.accounting.in_pseudo_sessions == 3 and result.accounting.balanced
 
 
+_OPENINFERENCE = "openinference.instrumentation.openai"
+
+
+def oi_turn(span: int, *, trace: int, start: float, session: str = "conv-7", status: int = 1,
+            seq: int | None = None) -> SpanRecord:
+    """One turn of a conversation an app traced with OpenInference only (its using_session sets session.id)."""
+    attrs = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini", "llm.token_count.prompt": 10,
+             "llm.token_count.completion": 3}
+    return rec(span, None, name="ChatCompletion", start=start, trace=trace, session=session, status=status,
+               attrs=attrs, scope=_OPENINFERENCE, seq=seq)
+
+
+def test_another_instrumentations_session_id_is_a_session_of_its_own() -> None:
+    """OpenInference's own session.id groups its turns into one session judged on them, not one of ours
+    whose root never arrived."""
+    result = reassemble([oi_turn(1, trace=1, start=0), oi_turn(2, trace=2, start=10)])
+    assert result.sessions == [] and result.accounting.balanced
+    (conv,) = result.pseudo_sessions
+    s = conv.summary
+    assert (s.session_id, s.end_state, s.trace_ids, len(conv.steps)) == ("conv-7", sc.END_SUCCESS, (tid(1), tid(2)), 2)
+    assert "root span missing" not in s.issues and s.cost_complete
+    assert s.end_reason is not None and "session.id" in s.end_reason and "no session.id" not in s.end_reason
+
+
+def test_another_instrumentations_session_fails_when_a_top_span_failed() -> None:
+    """Judged on what it has: a failed turn fails the conversation."""
+    (conv,) = reassemble([oi_turn(1, trace=1, start=0), oi_turn(2, trace=2, start=10, status=2)]).pseudo_sessions
+    assert conv.summary.end_state == sc.END_FAIL and conv.summary.failed_step is not None
+
+
+def test_a_session_of_ours_holding_only_foreign_spans_still_misses_its_root() -> None:
+    """Foreign spans our processor stamped (session.id and agentops.seq) belong to our session: without
+    its root it never ended."""
+    tl = one([oi_turn(2, trace=1, start=1, session="s1", seq=1)])
+    assert tl.summary.session_id == "s1" and "root span missing" in tl.summary.issues
+
+
 def test_sessions_ordered_by_start_and_looked_up_by_id() -> None:
     """Reassembly lists sessions by start time; timeline_for finds one or raises KeyError."""
     records = [root(1, session="b", start=5, trace=1), root(2, session="a", start=1, trace=2)]

@@ -4,7 +4,9 @@ Real exports are messy: the process died before the session root ended, a batch 
 downstream service's clock runs ahead, a retry exported a span twice, another instrumentation
 named things its own way. The reassembler never drops a span because of that: every input span
 ends up in exactly one session (as its root or one of its steps), in a per-trace pseudo-session
-when it carried no ``session.id`` and no ancestor did, or in the duplicate count. ``Accounting``
+when it carried no ``session.id`` and no ancestor did, in a pseudo-session of its own when its
+``session.id`` is another instrumentation's (OpenInference's ``using_session``: no span of that
+session is ours), or in the duplicate count. ``Accounting``
 states the totals so callers (and the property tests) can check it.
 
 Only ``session.id`` is decoded per span up front; classification uses the span name, which the
@@ -17,18 +19,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import msgspec
+from msgspec.structs import replace
 
 from agentops_otel._gc import gc_paused
 from agentops_otel.read._lazyattrs import UNKNOWN
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import _LAZY, _session_id_of
-from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _link_nested
+from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _link_nested, _ours
 from agentops_otel.reassemble._repair import _prepare
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import PSEUDO_REASON, Issue
 from agentops_otel.reassemble._unseen import check_root_counts
 from agentops_otel.reassemble._walk import _build
 from agentops_otel.timeline import SessionSummary, Timeline
+
+FOREIGN_SESSION_REASON = "another instrumentation's session.id: state from its top spans"
+"""The end reason of a session keyed by another instrumentation's ``session.id`` (a pseudo-session)."""
 
 
 class Accounting(msgspec.Struct, frozen=True):
@@ -38,7 +44,8 @@ class Accounting(msgspec.Struct, frozen=True):
     in_sessions: int
     """Spans that are a session's root or one of its own steps (nested sessions counted once)."""
     in_pseudo_sessions: int
-    """Spans without any session, shown in per-trace pseudo-sessions."""
+    """Spans without any session of ours, shown in pseudo-sessions (per trace, or per another
+    instrumentation's ``session.id``)."""
     duplicates: int
     """Extra copies of a span already seen (same trace and span id), dropped."""
 
@@ -53,7 +60,8 @@ class Reassembly(msgspec.Struct, frozen=True):
     sessions: list[Timeline]
     """Real sessions (with a ``session.id``), ordered by start."""
     pseudo_sessions: list[Timeline]
-    """One per trace for spans that carried no ``session.id`` (``summary.pseudo`` is True)."""
+    """One per trace for spans that carried no ``session.id``, and one per ``session.id`` that is another
+    instrumentation's (``summary.pseudo`` is True): judged on their top spans, no root awaited."""
     unassigned: list[SpanRecord]
     """The spans of the pseudo-sessions, flat."""
     accounting: Accounting
@@ -98,13 +106,16 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
         else:
             lst.append(r)
     loose = groups.pop(None, [])
+    # Decided before adoption: a loose span of our scope joining such a session does not make it ours.
+    foreign = [k for k, v in groups.items() if k is not None and not _ours(v)]
     no_session_ids: dict[str, set[int]] = {}
     if loose:
         loose = _adopt_by_ancestry(groups, loose, no_session_ids)
+    theirs = [_Session(k, groups.pop(k), True) for k in sorted(foreign)]
 
     sessions: dict[str, _Session] = {k: _Session(k, v, False) for k, v in groups.items() if k is not None}
-    for k, ids in no_session_ids.items():
-        sessions[k].no_session = ids
+    for s in (*sessions.values(), *theirs):
+        s.no_session = no_session_ids.get(s.key, s.no_session)
     for s in sessions.values():
         _prepare(s)
     _link_nested(sessions)
@@ -131,6 +142,12 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
         _prepare(ps)
         dups += ps.dups
         pseudo.append(_build(ps, {}))
+    for ps in theirs:
+        loose.extend(ps.records)
+        _prepare(ps)
+        dups += ps.dups
+        tl = _build(ps, {})
+        pseudo.append(replace(tl, summary=replace(tl.summary, end_reason=FOREIGN_SESSION_REASON)))
     pseudo.sort(key=lambda t: (t.summary.start_ns, t.summary.session_id))
     acc = Accounting(
         spans_in=n_in,
@@ -141,4 +158,4 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
     return Reassembly(ordered, pseudo, loose, acc)
 
 
-__all__ = ["PSEUDO_REASON", "Accounting", "Issue", "Reassembly", "reassemble"]
+__all__ = ["FOREIGN_SESSION_REASON", "PSEUDO_REASON", "Accounting", "Issue", "Reassembly", "reassemble"]

@@ -3,8 +3,26 @@ sessions nest."""
 
 from __future__ import annotations
 
-from agentops_otel.read._record import SpanRecord
+from agentops_otel import semconv as sc
+from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.reassemble._state import _Session
+
+
+def _ours(records: list[SpanRecord]) -> bool:
+    """Whether a ``session.id`` group is one of our sessions, not another instrumentation's.
+
+    OpenInference writes ``session.id`` itself (its ``using_session``): an app traced only by it has
+    sessions with no root of ours to wait for. Ours has a span of our scope, a root (its end state),
+    or a span our processor numbered: it stamps ``agentops.seq`` beside the id on every span of a
+    session, other instrumentations' too, so a session of ours whose own spans were all lost is
+    still known as ours. A span without any scope (a record built by hand, an exporter that drops
+    it) could be ours: only spans known to be another's make the group theirs. The scope is checked
+    first: it needs no attribute decoded.
+    """
+    scope = sc.INSTRUMENTATION_SCOPE
+    if any(not r.scope or r.scope.startswith(scope) for r in records):
+        return True
+    return any(r.attributes.get(sc.SEQ) is not None or is_session_root(r) for r in records)
 
 
 def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[SpanRecord],

@@ -67,7 +67,9 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
     ids = ["Trace: " + (", ".join(summary.trace_ids) if summary.trace_ids else "unknown")]
     if summary.parent_session_id:
         ids.append(f"Parent session: {summary.parent_session_id}")
-    if summary.pseudo:
+    if summary.foreign_session_id:
+        ids.append("another instrumentation's session.id")
+    elif summary.pseudo:
         ids.append("no session.id: grouped by trace")
     lines.append(Text(" | ".join(ids), "dim"))
 
