@@ -418,6 +418,18 @@ def test_a_session_of_ours_holding_only_foreign_spans_still_misses_its_root() ->
     assert tl.summary.session_id == "s1" and "root span missing" in tl.summary.issues
 
 
+def test_a_foreign_span_whose_session_id_was_overwritten_stays_in_the_session_it_ran_in() -> None:
+    """OpenInference's using_session inside one of our sessions overwrites the id we stamped (not our
+    agentops.seq): the call is a step of our session, not a phantom session of its own."""
+    records = [root(), oi_turn(2, trace=1, start=1, seq=1)]
+    records[1] = rec(2, 1, name="ChatCompletion", start=1, session="conv-7", attrs=records[1].attributes,
+                     scope=_OPENINFERENCE)
+    result = reassemble(records)
+    assert result.pseudo_sessions == [] and result.accounting.balanced
+    (tl,) = result.sessions
+    assert (tl.summary.session_id, tl.summary.llm_calls, tl.summary.issues) == ("s1", 1, ())
+
+
 def test_sessions_ordered_by_start_and_looked_up_by_id() -> None:
     """Reassembly lists sessions by start time; timeline_for finds one or raises KeyError."""
     records = [root(1, session="b", start=5, trace=1), root(2, session="a", start=1, trace=2)]

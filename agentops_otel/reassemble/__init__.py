@@ -25,7 +25,7 @@ from agentops_otel._gc import gc_paused
 from agentops_otel.read._lazyattrs import UNKNOWN
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import _LAZY, _session_id_of
-from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _link_nested, _ours
+from agentops_otel.reassemble._group import _adopt_by_ancestry, _children_first, _claimed, _link_nested, _stamped
 from agentops_otel.reassemble._repair import _prepare
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import PSEUDO_REASON, Issue
@@ -106,11 +106,27 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
         else:
             lst.append(r)
     loose = groups.pop(None, [])
-    # Decided before adoption: a loose span of our scope joining such a session does not make it ours.
-    foreign = [k for k, v in groups.items() if k is not None and not _ours(v)]
     no_session_ids: dict[str, set[int]] = {}
-    if loose:
-        loose = _adopt_by_ancestry(groups, loose, no_session_ids)
+    # Groups no span of ours claims are another instrumentation's session.id. Their spans that ran inside
+    # one of our sessions (the id we stamped was overwritten) go back to it by ancestry, as loose spans do;
+    # the rest keep their id: ours when our processor numbered them (our spans were lost), else theirs.
+    unclaimed = [k for k, v in groups.items() if k is not None and not _claimed(v)]
+    moved = [r for k in unclaimed for r in groups.pop(k)]
+    if loose or moved:
+        left = _adopt_by_ancestry(groups, loose + moved if moved else loose, no_session_ids)
+        if moved:
+            moved_ids = {id(r) for r in moved}
+            for ids in no_session_ids.values():
+                ids -= moved_ids  # they carried a session.id: not flagged as spans without one
+            loose = []
+            for r in left:
+                if id(r) in moved_ids:
+                    groups.setdefault(_session_id_of(r), []).append(r)
+                else:
+                    loose.append(r)
+        else:
+            loose = left
+    foreign = [k for k in unclaimed if k in groups and not _stamped(groups[k])]
     theirs = [_Session(k, groups.pop(k), True) for k in sorted(foreign)]
 
     sessions: dict[str, _Session] = {k: _Session(k, v, False) for k, v in groups.items() if k is not None}

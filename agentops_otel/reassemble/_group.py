@@ -8,21 +8,26 @@ from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.reassemble._state import _Session
 
 
-def _ours(records: list[SpanRecord]) -> bool:
-    """Whether a ``session.id`` group is one of our sessions, not another instrumentation's.
+def _claimed(records: list[SpanRecord]) -> bool:
+    """Whether a ``session.id`` group is surely one of our sessions: a span of our scope, or a root.
 
     OpenInference writes ``session.id`` itself (its ``using_session``): an app traced only by it has
-    sessions with no root of ours to wait for. Ours has a span of our scope, a root (its end state),
-    or a span our processor numbered: it stamps ``agentops.seq`` beside the id on every span of a
-    session, other instrumentations' too, so a session of ours whose own spans were all lost is
-    still known as ours. A span without any scope (a record built by hand, an exporter that drops
-    it) could be ours: only spans known to be another's make the group theirs. The scope is checked
-    first: it needs no attribute decoded.
+    sessions with no root of ours to wait for, and inside one of our sessions it overwrites the id we
+    stamped. A span without any scope (a record built by hand, an exporter that drops it) could be
+    ours: only spans known to be another's leave the group unclaimed. The scope is checked first: it
+    needs no attribute decoded.
     """
     scope = sc.INSTRUMENTATION_SCOPE
     if any(not r.scope or r.scope.startswith(scope) for r in records):
         return True
-    return any(r.attributes.get(sc.SEQ) is not None or is_session_root(r) for r in records)
+    return any(is_session_root(r) for r in records)
+
+
+def _stamped(records: list[SpanRecord]) -> bool:
+    """Whether our processor numbered a span of the group: it stamps ``agentops.seq`` beside the id on
+    every span of a session, other instrumentations' too, so a session of ours whose own spans were all
+    lost is still known as ours."""
+    return any(r.attributes.get(sc.SEQ) is not None for r in records)
 
 
 def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[SpanRecord],
@@ -30,7 +35,8 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
     """Give spans without ``session.id`` the session of their nearest ancestor in the same trace.
 
     Downstream services and un-stamped instrumentations produce such spans inside a session; they
-    belong in its replay. Returns the spans that have no session ancestor.
+    belong in its replay (so do spans whose id another instrumentation overwrote, passed here too).
+    Returns the spans that have no session ancestor.
     """
     traces = {r.trace_id for r in loose}
     owner: dict[tuple[str, str], str] = {}
