@@ -20,7 +20,7 @@ def rec(span: int, parent: int | None, *, name: str, start: float, attrs: dict[s
         trace_id=TRACE, span_id=f"{span:016x}", parent_span_id=None if parent is None else f"{parent:016x}",
         name=name, kind=0, start_ns=T0 + int(start * 1e9), end_ns=T0 + int((start + 0.5 if end is None else end) * 1e9),
         status_code=0, attributes=MappingProxyType({sc.SESSION_ID: "s1", **attrs}), events=(),
-        resource=MappingProxyType({sc.SERVICE_NAME: "agent"}), scope="test",
+        resource=MappingProxyType({sc.SERVICE_NAME: "agent"}), scope=sc.INSTRUMENTATION_SCOPE,
     )
 
 
