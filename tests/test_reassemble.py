@@ -229,6 +229,14 @@ def test_child_of_other_service_ending_after_parent_is_pulled_back() -> None:
     assert step.offset_s == pytest.approx(2.0) and step.skew_ns == -SEC // 2
 
 
+def test_steps_moved_for_clock_skew_are_listed_in_their_repaired_order() -> None:
+    """A remote child pulled back inside its parent is listed where it now starts: offsets never go back."""
+    tl = one([root(end=10), tool(2, start=1, end=3), tool(3, 2, start=2.85, end=2.86, tool_name="local"),
+              rec(4, 2, name="chat m", start=2.86, end=3.4, service="b")])
+    offsets = [st.offset_s for st in tl.steps]
+    assert offsets == sorted(offsets) and [st.span_id for st in tl.steps] == [sid(2), sid(4), sid(3)]
+
+
 def test_same_service_child_may_outlive_parent() -> None:
     """In one process there is one clock: a child ending after its parent is left alone."""
     tl = one([root(end=10), tool(2, start=1, end=3), rec(3, 2, name="chat m", start=2.5, end=3.5)])

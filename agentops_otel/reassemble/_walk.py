@@ -15,6 +15,7 @@ from agentops_otel.reassemble._classify import (
     _NO_FLAGS,
     _OWN_SCOPE,
     _STATUS,
+    _as_int,
     _classify,
     _service,
     _sort_siblings,
@@ -55,6 +56,37 @@ def _fit(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pen
     return 0
 
 
+def _skew_of(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pend: int) -> int:
+    """The shift the walk gives ``rec`` below a parent it inherited ``base`` from (0: none)."""
+    if parent is None or rec.name.startswith(_VERDICT):  # a verdict is judged after the fact: late is not skew
+        return base
+    s0 = rec.start_ns + base
+    if s0 < pstart or (rec.end_ns + base > pend and rec.resource is not parent.resource):
+        return base + _fit(rec, base, parent, pstart, pend)
+    return base
+
+
+def _order(level: list[SpanRecord], base: int, parent: SpanRecord | None, pstart: int, pend: int,
+           loose: set[int] | None = None) -> None:
+    """Siblings in the order of their start once clock skew is repaired: sorted on the raw clock, a
+    step shifted inside its parent would be listed out of time order with the local steps around it."""
+    _sort_siblings(level)
+    if parent is None or len(level) < 2:
+        return
+    lo = pstart - base  # the parent's span on the children's (unshifted) clock
+    hi = pend - base
+    if level[0].start_ns >= lo and all(k.end_ns <= hi or k.resource is parent.resource for k in level):
+        return  # nothing moves: the raw order is the repaired order
+
+    def key(k: SpanRecord) -> tuple[int, int, str, str]:
+        p = None if loose and id(k) in loose else parent
+        seq = _as_int(k.attributes.get(sc.SEQ))
+        return (k.start_ns + _skew_of(k, base, p, pstart, pend), seq if seq is not None else 1 << 62,
+                k.span_id, k.trace_id)
+
+    level.sort(key=key)
+
+
 def _build(sess: _Session, built: dict[str, Timeline]) -> Timeline:
     """Timeline of one session, splicing in the already-built timelines of sessions nested in it."""
     steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
@@ -86,7 +118,10 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
     if root is not None:
         starts.append(root.start_ns)
     start = min(starts) if starts else (min(r.start_ns for r in level0) if level0 else 0)
-    _sort_siblings(level0)
+    if root is None:
+        _sort_siblings(level0)
+    else:
+        _order(level0, 0, root, root.start_ns, root.end_ns, {id(r) for r in loose_top} if loose_top else None)
     # DFS stack items: (record, depth, inherited shift, parent record, parent's effective start, end)
     stack: list[tuple[SpanRecord, int, int, SpanRecord | None, int, int]] = []
     if root is None:
@@ -209,7 +244,7 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
             level = kids[:]
         if nest:
             level += nest
-        _sort_siblings(level)
+        _order(level, shift, rec, s0, e0)
         d1 = depth + 1
         for kid in reversed(level):
             push((kid, d1, shift, rec, s0, e0))
