@@ -216,9 +216,9 @@ def test_clock_skew_shifts_subtree_into_parent_and_reports_it() -> None:
     ]
     tl = one(records)
     by = {st.span_id: st for st in tl.steps}
-    assert by[sid(3)].offset_s == pytest.approx(5.0) and FLAG_CLOCK_SKEW in by[sid(3)].flags
-    assert by[sid(4)].offset_s == pytest.approx(5.1) and by[sid(4)].skew_ns == 2 * SEC
-    assert "clock skew: shifted 1 subtree by 2s" in tl.summary.issues
+    assert by[sid(3)].offset_s == pytest.approx(5.25) and FLAG_CLOCK_SKEW in by[sid(3)].flags
+    assert by[sid(4)].offset_s == pytest.approx(5.35) and by[sid(4)].skew_ns == 2.25 * SEC
+    assert "clock skew: shifted 1 subtree by 2.25s" in tl.summary.issues
     assert tl.summary.complete  # a shift loses nothing
 
 
@@ -226,7 +226,16 @@ def test_child_of_other_service_ending_after_parent_is_pulled_back() -> None:
     """Another service's child that ends after its parent returned is shifted back inside it."""
     tl = one([root(end=10), tool(2, start=1, end=3), rec(3, 2, name="chat m", start=2.5, end=3.5, service="b")])
     step = next(st for st in tl.steps if st.span_id == sid(3))
-    assert step.offset_s == pytest.approx(2.0) and step.skew_ns == -SEC // 2
+    assert step.offset_s == pytest.approx(1.5) and step.skew_ns == -SEC
+
+
+def test_a_remote_child_moved_for_clock_skew_sits_mid_parent() -> None:
+    """Another clock's child is centred in its parent (the network taken as long each way), so it is not
+    put ahead of a local step that came first."""
+    tl = one([root(end=10), tool(2, start=0.1, end=0.9), tool(3, 2, start=0.11, end=0.15, tool_name="validate"),
+              rec(4, 2, name="POST /reserve", start=-4.8, end=-4.2, service="booking")])
+    assert [st.span_id for st in tl.steps] == [sid(2), sid(3), sid(4)]
+    assert tl.steps[2].offset_s == pytest.approx(0.2) and tl.steps[2].skew_ns == 5 * SEC
 
 
 def test_steps_moved_for_clock_skew_are_listed_in_their_repaired_order() -> None:

@@ -40,20 +40,24 @@ _VERDICT = f"{sc.SPAN_EVALUATION} "
 
 
 def _fit(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pend: int) -> int:
-    """Extra shift so the child sits inside its parent (0 when it already does or may not)."""
-    cs = rec.start_ns + base
+    """Extra shift so the child sits inside its parent (0 when it already does or may not).
+
+    Another service's child, on another clock, is centred in its parent: the request and the answer are
+    taken to cross the network equally fast (as Jaeger's and Zipkin's skew repairs do). Moved only as far
+    as the parent's edge, it would be put ahead of the parent's local steps that ran before the call."""
     if parent is None:
         return 0
-    if cs < pstart:
-        return pstart - cs
+    cs = rec.start_ns + base
     ce = rec.end_ns + base
-    if ce > pend and rec.resource is not parent.resource and _service(rec) != _service(parent):
-        # Another service's clock: a child cannot run after its parent returned a result.
-        if rec.end_ns - rec.start_ns <= pend - pstart:
-            return pend - ce
-        if cs > pstart:
-            return pstart - cs
-    return 0
+    other_clock = rec.resource is not parent.resource and _service(rec) != _service(parent)
+    if cs >= pstart and (ce <= pend or not other_clock):
+        return 0
+    if not other_clock:
+        return pstart - cs  # one clock: a rounding, moved the least
+    duration = rec.end_ns - rec.start_ns
+    if duration <= pend - pstart:
+        return pstart + (pend - pstart - duration) // 2 - cs
+    return pstart - cs  # longer than its parent: they start together
 
 
 def _skew_of(rec: SpanRecord, base: int, parent: SpanRecord | None, pstart: int, pend: int) -> int:
