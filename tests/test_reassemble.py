@@ -252,6 +252,12 @@ def test_same_service_child_may_outlive_parent() -> None:
     assert all(st.skew_ns == 0 for st in tl.steps) and tl.summary.issues == ()
 
 
+def test_a_status_outside_otlp_three_is_shown_as_an_error() -> None:
+    """A record built with a status code OTLP does not define is a failed step, not a crash."""
+    tl = one([root(), tool(2, start=1, status=3), tool(3, start=2, status=-1)])
+    assert [st.status for st in tl.steps] == ["error", "error"]
+
+
 def test_duplicates_dropped_counted_and_flagged() -> None:
     """A span exported twice is shown once, flagged, and counted as a duplicate."""
     t = tool(2, start=1)

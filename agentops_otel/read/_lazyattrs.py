@@ -96,7 +96,9 @@ class LazyAttributes(msgspec.Struct, gc=False):
             except (*DECODE_ERRORS, ValueError, KeyError) as exc:
                 d, lost = key_values_json_leniently(self.raw)
                 what = "the attribute list" if lost == ["*"] else ", ".join(lost)
-                self.decode_error = f"could not read {what} ({why_undecodable(exc)})"
+                note = f"could not read {what} ({why_undecodable(exc)})"
+                # A reader may have noted a value of the span's own (its status) already: keep both.
+                self.decode_error = f"{self.decode_error}; {note}" if self.decode_error else note
             self._decoded = d
         return d
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import reprlib
 from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any, Final
@@ -29,7 +30,8 @@ __all__ = ["DOC_DECODER", "Converter", "decode_document", "decode_otlp_json"]
 
 # --- wire schema (only what we read; unknown fields are skipped by msgspec) --------------------
 class _Status(msgspec.Struct, gc=False):
-    code: int | str = 0
+    code: Any = 0
+    """A number or a name (see ``_status``); anything else is the span's unreadable value, not the file's."""
     message: str = ""
 
 
@@ -93,7 +95,10 @@ _KIND_NAMES: Final = {
     "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
     "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
 }
-_STATUS_NAMES: Final = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
+_STATUS_NAMES: Final = {"UNSET": 0, "OK": 1, "ERROR": 2}
+_STATUS_PREFIXES: Final = ("STATUS_CODE_", "STATUSCODE.")
+"""Spellings of the names: OTLP's own (``STATUS_CODE_ERROR``), the short one some exporters write
+(``ERROR``, ``Error``) and Python's enum's (``StatusCode.ERROR``)."""
 _EMPTY: Final[MappingProxyType[str, Any]] = MappingProxyType({})
 _ZERO_SPAN_ID: Final = "0" * 16
 
@@ -124,13 +129,25 @@ def _kind(value: int | str) -> int:
     return value - 1 if value > 0 else 0
 
 
-def _status(status: _Status | None) -> tuple[int, str]:
-    if status is None:
-        return 0, ""
+def _status(status: _Status) -> tuple[int, str, str | None]:
+    """Code, message, and why the code could not be read (``None``: it could). A code OTLP does not
+    define is read as an error, never as unset or ok: a failed step must not pass for a fine one."""
     code = status.code
+    if code is None:
+        return 0, status.message, None  # null: the field's default, as if left out
+    found: int | None = None
     if isinstance(code, str):
-        code = _STATUS_NAMES.get(code.upper(), 0) if not code.isdigit() else int(code)
-    return code, status.message
+        name = code.strip().upper()
+        for prefix in _STATUS_PREFIXES:
+            name = name.removeprefix(prefix)
+        found = _STATUS_NAMES.get(name)
+        if found is None and name.isdigit() and len(name) == 1:
+            found = int(name)
+    elif isinstance(code, int | float) and not isinstance(code, bool) and code == int(code):
+        found = int(code)
+    if found is not None and 0 <= found <= 2:
+        return found, status.message, None
+    return 2, status.message, f"could not read the span status code {reprlib.repr(code)} (taken as an error)"
 
 
 def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
@@ -233,12 +250,13 @@ class Converter:
                         if name is None:
                             name = names[s.name] = s.name
                         st = s.status
+                        unreadable = None
                         if st is None:
                             code, message = 0, ""
-                        elif type(st.code) is int:
+                        elif type(st.code) is int and 0 <= st.code <= 2:
                             code, message = st.code, st.message
                         else:
-                            code, message = _status(st)
+                            code, message, unreadable = _status(st)
                         kind = s.kind
                         kind = (kind - 1 if kind > 0 else 0) if type(kind) is int else _kind(kind)
                         raw = s.attributes
@@ -251,7 +269,7 @@ class Converter:
                             if session is None:
                                 session = sids[key] = key.decode("utf-8", "replace") or None
                         ev = s.events
-                        attrs = LazyAttributes(raw, None, session)
+                        attrs = LazyAttributes(raw, None, session, unreadable)
                         if name.startswith(SPAN_SESSION):
                             # Session roots are read by every reassembly: decode them while their page
                             # is resident. Touching a released page later maps its neighbours back in

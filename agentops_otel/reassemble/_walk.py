@@ -234,7 +234,8 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
         # The one positional construction of a Step (keywords cost ~3x per span here, measured);
         # tests/test_reassemble_split.py pins the field order it relies on.
         append(Step(span_id, rec.parent_span_id, rec.trace_id, sid, kind, label, name,
-                    (s0 - start) / 1e9, (rec.end_ns - rec.start_ns) / 1e9, depth, status_names[rec.status_code],
+                    (s0 - start) / 1e9, (rec.end_ns - rec.start_ns) / 1e9, depth,
+                    status_names[rec.status_code] if 0 <= rec.status_code <= 2 else "error",
                     rec.attributes, rec.events, flags, shift, svc, rec.status_message, s0))
         kids = children_get(span_id)
         nest = nested_at.get(span_id) if nested_at else None
@@ -261,7 +262,8 @@ def _splice(rec: SpanRecord, nested: _Session, inner: Timeline, depth: int, shif
     steps.append(Step(
         span_id=rec.span_id, parent_span_id=rec.parent_span_id, trace_id=rec.trace_id, session_id=nested.key,
         kind="session", name=inner.summary.name or rec.name, span_name=rec.name, offset_s=(s0 - start) / 1e9,
-        duration_s=(rec.end_ns - rec.start_ns) / 1e9, depth=depth, status=_STATUS[rec.status_code],
+        duration_s=(rec.end_ns - rec.start_ns) / 1e9, depth=depth,
+        status=_STATUS[rec.status_code] if 0 <= rec.status_code <= 2 else "error",
         attributes=rec.attributes, events=rec.events, flags=(FLAG_CLOCK_SKEW,) if shift else _NO_FLAGS,
         skew_ns=shift, service_name=svc, status_message=rec.status_message, start_ns=s0))
     for st in inner.steps:

@@ -1,0 +1,90 @@
+"""OTLP JSON values real exporters write in their own way, and values no exporter should write: each
+read as what it means, or flagged as unreadable with a clear reason, never a crash or a quiet guess."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentops_otel.cli import main
+from agentops_otel.read import decode_otlp_json
+from agentops_otel.reassemble import Issue, reassemble
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+T0 = 1_764_000_000_000_000_000
+
+
+def _attrs(**values: str) -> list[dict[str, Any]]:
+    return [{"key": k.replace("_", "."), "value": {"stringValue": v}} for k, v in values.items()]
+
+
+def _span(span_id: str, name: str, attributes: list[dict[str, Any]], *, parent: str | None = None,
+          start_ms: int = 0, end_ms: int = 100, **extra: Any) -> dict[str, Any]:
+    span = {"traceId": TRACE, "spanId": span_id, "name": name, "startTimeUnixNano": str(T0 + start_ms * 1_000_000),
+            "endTimeUnixNano": str(T0 + end_ms * 1_000_000), "attributes": attributes, **extra}
+    if parent:
+        span["parentSpanId"] = parent
+    return span
+
+
+def _session(tool_status: Any = None, tool_attributes: list[dict[str, Any]] | None = None,
+             root_start: Any = None) -> bytes:
+    """One session: a root and a failing-or-not tool call below it, as a collector file line."""
+    root = _span("a" * 16, "invoke_agent shop", [
+        *_attrs(session_id="s1", gen_ai_operation_name="invoke_agent"),
+        {"key": "agentops.session.end_state", "value": {"stringValue": "Success"}}])
+    if root_start is not None:
+        root["startTimeUnixNano"] = root_start
+    tool = _span("b" * 16, "execute_tool pay", tool_attributes if tool_attributes is not None else _attrs(
+        session_id="s1", gen_ai_operation_name="execute_tool", gen_ai_tool_name="pay"),
+        parent="a" * 16, start_ms=10, end_ms=20)
+    if tool_status is not None:
+        tool["status"] = {"code": tool_status, "message": "card declined"}
+    doc = {"resourceSpans": [{"scopeSpans": [{"scope": {"name": "agentops_otel"}, "spans": [root, tool]}]}]}
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+# --- status codes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "status"), [
+    (2, "error"), ("2", "error"), ("STATUS_CODE_ERROR", "error"), ("ERROR", "error"), ("Error", "error"),
+    ("status_code_error", "error"), (1, "ok"), ("STATUS_CODE_OK", "ok"), ("Ok", "ok"), (0, "unset"),
+    ("STATUS_CODE_UNSET", "unset"), (None, "unset"), (2.0, "error"),
+])
+def test_status_codes_as_exporters_spell_them(code: Any, status: str) -> None:
+    """A status written as a number, its OTLP name or the name's short form reads as that status."""
+    (tl,) = reassemble(decode_otlp_json(_session(code))).sessions
+    (step,) = tl.steps
+    assert step.status == status
+    assert Issue.UNREADABLE_ATTRIBUTES not in tl.summary.issue_kinds
+
+
+@pytest.mark.parametrize("code", [3, -1, 99999999999999999999, "FAILED", "", 2.5, True])
+def test_a_status_no_exporter_writes_is_flagged_not_read_as_unset(code: Any) -> None:
+    """An unknown status code is named as unreadable and its step not shown as fine (nor a crash)."""
+    (tl,) = reassemble(decode_otlp_json(_session(code))).sessions
+    (step,) = tl.steps
+    assert step.status == "error"
+    assert Issue.UNREADABLE_ATTRIBUTES in tl.summary.issue_kinds
+    assert any("status" in issue and repr(code) in issue for issue in tl.summary.issues)
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_replay_and_gate_of_a_session_with_an_unknown_status(tmp_path: Path) -> None:
+    """The replay shows the step failed and says why; the gate does not pass a session it could not read."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_session(3) + b"\n")
+    code, out, err = _cli("replay", "s1", "--source", str(path), "--no-color")
+    assert code == 0 and "Errors: 1" in out and "status" in out.split("Issues:")[1], out + err
+    code, out, _ = _cli("gate", "--source", str(path), "--since", "2020-01-01", "--max-failure-rate", "0.5")
+    assert code == 3 and "could not be read" in out
