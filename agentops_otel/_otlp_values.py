@@ -116,8 +116,13 @@ def any_value_to_python(v: AnyValue | None) -> Any:
 
 
 def key_values_to_python(kvs: list[KeyValue]) -> dict[str, Any]:
-    """A decoded ``KeyValue`` list as a plain dict."""
-    return {kv.key: any_value_to_python(kv.value) for kv in kvs}
+    """A decoded ``KeyValue`` list as a plain dict; of a key listed twice (OTLP forbids it, some writers
+    do it) the first counts, as the Collector's own lookups read it and as the readers' shortcuts do."""
+    out: dict[str, Any] = {}
+    for kv in kvs:
+        if kv.key not in out:
+            out[kv.key] = any_value_to_python(kv.value)
+    return out
 
 
 def key_values_json_to_python(raw: Any) -> dict[str, Any]:
@@ -163,7 +168,8 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
             value = any_value_to_python(kv.value)
             if checked:
                 _ENCODER.encode(value)  # a lone surrogate can't be written out again: lost, not kept
-            out[kv.key] = value
+            if kv.key not in out:  # the first of a key listed twice, as key_values_to_python reads it
+                out[kv.key] = value
         except (msgspec.ValidationError, ValueError, KeyError, TypeError, RecursionError):
             key = item.get("key") if isinstance(item, dict) else None
             lost.append(key if isinstance(key, str) else "?")

@@ -20,15 +20,61 @@ from agentops_otel._otlp_values import key_values_json_leniently, key_values_jso
 from agentops_otel.read._errors import DECODE_ERRORS, why_undecodable
 from agentops_otel.semconv import SESSION_ID
 
-# The compact form every known producer writes (the fast path), and the same with whitespace.
-SESSION_ID_RE: Final = re.compile(rb'"session\.id","value":\{"stringValue":"([^"\\]*)"')
+# A whole ``session.id`` element in the compact form every known producer writes (the fast path), and
+# the same with whitespace. A match counts only once ``_first_at_top`` has seen where it stands.
+SESSION_ID_RE: Final = re.compile(rb'\{"key":"session\.id","value":\{"stringValue":"([^"\\]*)"\}\}')
 _SID_SPACED_RE: Final = re.compile(
-    rb'"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"'
+    rb'\{\s*"key"\s*:\s*"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"\s*\}\s*\}'
 )
-_SID_PRESENT_RE: Final = re.compile(rb'"session\.id"')
+_SID_MAYBE_RE: Final = re.compile(rb'"session\.id"|\\u')
+"""The key in any other layout, or an escape that could spell it: only a full decode can tell."""
 _number_patterns: dict[str, re.Pattern[bytes]] = {}
 UNKNOWN: Final[Any] = object()
 """Marker: the hot value has not been looked for yet."""
+
+
+class _Key(msgspec.Struct, gc=False):
+    key: str
+
+
+_KEYS_DECODER: Final = msgspec.json.Decoder(list[_Key])
+_SPACE: Final = b" \t\r\n"
+_QUOTED: Final = {SESSION_ID: b'"session.id"'}
+
+
+def _first_at_top(raw: Any, start: int, key: str) -> bool:
+    """Whether the element at ``start`` is a top-level attribute and the first one named ``key``: what a
+    full decode reads (a duplicated key: the first counts). The same text nested in a key-value list
+    value, or after another spelling of the key, is not.
+
+    A reader's view holds one valid JSON value, without surrounding space (what ``msgspec.Raw`` gives).
+    In it an object at offset 1 is the list's first element (as our own spans write ``session.id``), and
+    an object right after ``[`` or ``,`` is an array's element: with no other ``[`` before it, nor an
+    escape, nor the key, the attribute list's own. Otherwise the elements before it decide, read as keys
+    only."""
+    if start == 1:
+        return True
+    head = bytes(memoryview(raw)[:start])
+    if head[0] == 0x5B and head[-1] in b"[," and head.find(b"[", 1) < 0 and b"\\" not in head and (
+            _QUOTED.get(key) or b'"' + key.encode() + b'"') not in head:
+        return True
+    head = head.rstrip(_SPACE)
+    if not head.endswith(b","):
+        return False  # not an element, or a nested list's first
+    try:
+        before = _KEYS_DECODER.decode(head[:-1] + b"]")
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return False  # not a list up to here: the match is nested, or the list is not OTLP
+    return all(k.key != key for k in before)
+
+
+def top_level_session_id(raw: Any) -> bytes | None:
+    """The raw ``session.id`` string when the bytes alone prove a full decode reads it (else ``None``:
+    absent, or for the full decode to say)."""
+    m = SESSION_ID_RE.search(raw) or _SID_SPACED_RE.search(raw)
+    if m is None or not _first_at_top(raw, m.start(), SESSION_ID):
+        return None
+    return m.group(1)
 
 
 class LazyAttributes(msgspec.Struct, gc=False):
@@ -57,10 +103,13 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
     def _find_session_id(self) -> str | None:
         if self._decoded is None:
-            m = SESSION_ID_RE.search(self.raw) or _SID_SPACED_RE.search(self.raw)
-            if m is not None:
-                return m.group(1).decode("utf-8", "replace") or None
-            if _SID_PRESENT_RE.search(self.raw) is None:
+            found = top_level_session_id(self.raw)
+            if found is not None:
+                try:
+                    return found.decode() or None
+                except UnicodeDecodeError:
+                    pass  # the full decode decides what such bytes read as
+            elif _SID_MAYBE_RE.search(self.raw) is None:
                 return None
         value = self._dict().get(SESSION_ID)
         if value is None or value == "":
@@ -78,10 +127,12 @@ class LazyAttributes(msgspec.Struct, gc=False):
             return isinstance(value, (int, float)) and not isinstance(value, bool)
         pattern = _number_patterns.get(key)
         if pattern is None:
-            pattern = re.compile(b'"' + re.escape(key.encode()) + rb'","value":\{"(?:doubleValue|intValue)":"?-?[0-9]')
+            pattern = re.compile(b'\\{"key":"' + re.escape(key.encode())
+                                 + rb'","value":\{"(?:doubleValue|intValue)":"?-?[0-9]')
             if len(_number_patterns) < 64:
                 _number_patterns[key] = pattern
-        return pattern.search(self.raw) is not None
+        m = pattern.search(self.raw)
+        return m is not None and _first_at_top(self.raw, m.start(), key)
 
     # --- Mapping protocol ---------------------------------------------------------------------
     def decoded(self) -> dict[str, Any]:
@@ -152,4 +203,4 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
 Mapping.register(LazyAttributes)
 
-__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes"]
+__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes", "top_level_session_id"]

@@ -22,7 +22,7 @@ import msgspec
 from agentops_otel._gc import gc_paused
 from agentops_otel._otlp_values import KeyValue, key_values_to_python
 from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
-from agentops_otel.read._lazyattrs import SESSION_ID_RE, UNKNOWN, LazyAttributes
+from agentops_otel.read._lazyattrs import UNKNOWN, LazyAttributes, top_level_session_id
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import READ_UNREADABLE, SPAN_SESSION
 
@@ -214,7 +214,7 @@ class Converter:
             sids.clear()
         out: list[SpanRecord] = []
         append = out.append
-        sid_search = SESSION_ID_RE.search
+        sid_of = top_level_session_id
         unknown = UNKNOWN
         for batches in (doc.resourceSpans, doc.batches, doc.result and doc.result.resourceSpans,
                         doc.result and doc.result.batches, doc.trace and doc.trace.resourceSpans,
@@ -260,14 +260,15 @@ class Converter:
                         kind = s.kind
                         kind = (kind - 1 if kind > 0 else 0) if type(kind) is int else _kind(kind)
                         raw = s.attributes
-                        m = sid_search(raw)
-                        if m is None:
-                            session: Any = unknown  # absent, or in a form only the full decode reads
-                        else:
-                            key = m.group(1)
-                            session = sids.get(key)
-                            if session is None:
-                                session = sids[key] = key.decode("utf-8", "replace") or None
+                        key = sid_of(raw)
+                        session: Any = unknown  # absent, or in a form only the full decode reads
+                        if key is not None:
+                            session = sids.get(key, unknown)
+                            if session is unknown:
+                                try:
+                                    session = sids[key] = key.decode() or None
+                                except UnicodeDecodeError:
+                                    pass
                         ev = s.events
                         attrs = LazyAttributes(raw, None, session, unreadable)
                         if name.startswith(SPAN_SESSION):

@@ -88,3 +88,56 @@ def test_replay_and_gate_of_a_session_with_an_unknown_status(tmp_path: Path) -> 
     assert code == 0 and "Errors: 1" in out and "status" in out.split("Issues:")[1], out + err
     code, out, _ = _cli("gate", "--source", str(path), "--since", "2020-01-01", "--max-failure-rate", "0.5")
     assert code == 3 and "could not be read" in out
+
+
+# --- session.id: the span's own, top-level attribute ------------------------------------------------
+
+
+def _nested_sid(order: str) -> list[dict[str, Any]]:
+    meta = {"key": "request.metadata", "value": {"kvlistValue": {"values": _attrs(session_id="upstream-42")}}}
+    own = _attrs(session_id="s1", gen_ai_operation_name="execute_tool", gen_ai_tool_name="pay")
+    return [meta, *own] if order == "before" else [*own, meta]
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_a_session_id_inside_an_attribute_value_does_not_regroup_the_span(order: str) -> None:
+    """A ``session.id`` key nested in a key-value list attribute is not the span's session."""
+    spans = list(decode_otlp_json(_session(tool_attributes=_nested_sid(order))))
+    assert [r.session_id for r in spans] == ["s1", "s1"]
+    assert spans[1].attributes["request.metadata"] == {"session.id": "upstream-42"}
+    (tl,) = reassemble(spans).sessions
+    assert [st.span_name for st in tl.steps] == ["execute_tool pay"]
+
+
+@pytest.mark.parametrize(("attributes", "session"), [
+    ('[{"key":"m","value":{"kvlistValue":{"values":[{"key":"session.id","value":{"stringValue":"x"}}]}}}]', None),
+    ('[{"key":"m","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"session.id","value":'
+     '{"stringValue":"x"}}]}}]}}},{"key":"session.id","value":{"stringValue":"s1"}}]', "s1"),
+    ('[{"key":"session.id","value":{"stringValue":"s1"}},{"key":"session.id","value":{"stringValue":"s2"}}]', "s1"),
+    ('[{"key":"session.id","value":{"intValue":"7"}},{"key":"session.id","value":{"stringValue":"s2"}}]', "7"),
+    ('[{"key":"a","value":{"stringValue":"b"}},{"key":"session\\u002eid","value":{"stringValue":"s1"}},'
+     '{"key":"session.id","value":{"stringValue":"s2"}}]', "s1"),
+    ('[{"key":"session\\u002eid","value":{"stringValue":"s1"}}]', "s1"),
+    ('[{"key":"a","value":{"stringValue":"b"},"x":{"key":"session.id","value":{"stringValue":"no"}}}]', None),
+])
+def test_the_grouping_key_and_the_attributes_agree(attributes: str, session: str | None) -> None:
+    """Nested, duplicated or escaped: the span is grouped by the ``session.id`` its attributes show."""
+    span = f'{{"traceId":"{TRACE}","spanId":"00f067aa0ba902b7","name":"x","attributes":{attributes}}}'
+    doc = f'{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{span}]}}]}}]}}'
+    (rec,) = decode_otlp_json(doc.encode())
+    grouped = rec.session_id
+    shown = dict(rec.attributes).get("session.id")
+    assert grouped == session and (None if shown is None else str(shown)) == session
+
+
+@pytest.mark.parametrize("attributes", [
+    '[{"key":"m","value":{"kvlistValue":{"values":[{"key":"agentops.cost.usd","value":{"doubleValue":0.5}}]}}}]',
+    '[{"key":"agentops.cost.usd","value":{"stringValue":"n/a"}},{"key":"agentops.cost.usd","value":{"doubleValue":1}}]',
+])
+def test_a_cost_read_from_the_bytes_is_the_one_the_attributes_show(attributes: str) -> None:
+    """The raw-bytes answer to "is the cost a number" agrees with the decoded attributes."""
+    from agentops_otel.read._lazyattrs import LazyAttributes
+
+    fast = LazyAttributes(attributes.encode()).has_number("agentops.cost.usd")
+    shown = dict(LazyAttributes(attributes.encode())).get("agentops.cost.usd")
+    assert fast == isinstance(shown, float | int)
