@@ -99,6 +99,8 @@ _STATUS_NAMES: Final = {"UNSET": 0, "OK": 1, "ERROR": 2}
 _STATUS_PREFIXES: Final = ("STATUS_CODE_", "STATUSCODE.")
 """Spellings of the names: OTLP's own (``STATUS_CODE_ERROR``), the short one some exporters write
 (``ERROR``, ``Error``) and Python's enum's (``StatusCode.ERROR``)."""
+_TIME_END: Final = 1 << 64
+"""OTLP times are unsigned 64-bit nanoseconds (until 2554): a value past them is no clock's reading."""
 _EMPTY: Final[MappingProxyType[str, Any]] = MappingProxyType({})
 _ZERO_SPAN_ID: Final = "0" * 16
 
@@ -150,13 +152,21 @@ def _status(status: _Status) -> tuple[int, str, str | None]:
     return 2, status.message, f"could not read the span status code {reprlib.repr(code)} (taken as an error)"
 
 
-def _events(raw: msgspec.Raw) -> tuple[SpanEventRecord, ...]:
+def _bad_time(field: str, value: int, span: str) -> MalformedPayload:
+    return MalformedPayload(f"{field} {value} of span {span!r} is not an OTLP time (nanoseconds since 1970, "
+                            "0 to 2**64-1)")
+
+
+def _events(raw: msgspec.Raw, span: str) -> tuple[SpanEventRecord, ...]:
     if len(raw) <= 2:
         return ()
     try:
         events = _EVENTS_DECODER.decode(raw)
     except DECODE_ERRORS as exc:
         raise MalformedPayload(f"malformed span events: {why_undecodable(exc)}") from None
+    for e in events:
+        if not 0 <= e.timeUnixNano < _TIME_END:
+            raise _bad_time("timeUnixNano", e.timeUnixNano, f"{span}, event {e.name}")
     try:
         return tuple(
             SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes)))
@@ -269,6 +279,10 @@ class Converter:
                                     session = sids[key] = key.decode() or None
                                 except UnicodeDecodeError:
                                     pass
+                        start, end = s.startTimeUnixNano, s.endTimeUnixNano
+                        if not (0 <= start < _TIME_END and 0 <= end < _TIME_END):
+                            bad = start if not 0 <= start < _TIME_END else end
+                            raise _bad_time("startTimeUnixNano" if bad is start else "endTimeUnixNano", bad, name)
                         ev = s.events
                         attrs = LazyAttributes(raw, None, session, unreadable)
                         if name.startswith(SPAN_SESSION):
@@ -278,9 +292,9 @@ class Converter:
                             # 700 MB of resident memory.
                             attrs.decoded()
                         append(SpanRecord(
-                            tid, span_id, pid, name, kind, s.startTimeUnixNano, s.endTimeUnixNano,
+                            tid, span_id, pid, name, kind, start, end,
                             code, message, attrs,  # type: ignore[arg-type]
-                            _events(ev) if len(ev) > 2 else (), resource, scope,
+                            _events(ev, name) if len(ev) > 2 else (), resource, scope,
                         ))
         return out
 

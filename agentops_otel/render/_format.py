@@ -85,7 +85,10 @@ def start_time(start_ns: int) -> str:
     """UTC wall clock to the millisecond: sessions are compared across machines and time zones."""
     if start_ns <= 0:
         return "unknown"
-    dt = datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
+    try:
+        dt = datetime.fromtimestamp(start_ns / 1e9, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return "unknown"  # past the calendar (year 9999): no clock's reading, shown as such
     return dt.strftime("%Y-%m-%d %H:%M:%S.") + f"{dt.microsecond // 1000:03d} UTC"
 
 

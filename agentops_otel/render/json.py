@@ -80,7 +80,10 @@ def _plain(value: Any) -> Any:
 def _iso(start_ns: int) -> str | None:
     if start_ns <= 0:
         return None
-    dt = datetime.fromtimestamp(start_ns // 1_000_000_000, tz=UTC)
+    try:
+        dt = datetime.fromtimestamp(start_ns // 1_000_000_000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # past the calendar (year 9999): unknown, like an unset time
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{start_ns % 1_000_000_000:09d}Z"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agentops_otel.cli import main
-from agentops_otel.read import decode_otlp_json
+from agentops_otel.read import MalformedPayload, decode_otlp_json, read_otlp_file
 from agentops_otel.reassemble import Issue, reassemble
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -141,3 +141,24 @@ def test_a_cost_read_from_the_bytes_is_the_one_the_attributes_show(attributes: s
     fast = LazyAttributes(attributes.encode()).has_number("agentops.cost.usd")
     shown = dict(LazyAttributes(attributes.encode())).get("agentops.cost.usd")
     assert fast == isinstance(shown, float | int)
+
+
+# --- timestamps -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", [str(2**70), str(2**64), "-5"])
+def test_a_time_outside_otlp_range_is_a_read_error_naming_the_field(tmp_path: Path, when: str) -> None:
+    """A start time no 64-bit OTLP clock can write is refused with the field and span named."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_session(root_start=when) + b"\n")
+    with pytest.raises(MalformedPayload, match=r"startTimeUnixNano.*invoke_agent shop"):
+        list(read_otlp_file(path))
+    for argv in (["sessions"], ["replay", "s1"]):
+        code, _, err = _cli(*argv, "--source", str(path), "--no-color")
+        assert code == 2 and "startTimeUnixNano" in err and "Traceback" not in err
+
+
+def test_the_largest_otlp_time_still_reads() -> None:
+    """The last nanosecond a uint64 holds is a valid, if odd, time."""
+    (root, _) = decode_otlp_json(_session(root_start=str(2**64 - 1)))
+    assert root.start_ns == 2**64 - 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import pytest
 from render_fixtures import broken_timeline, check_golden, story_timeline
 
-from agentops_otel.render import render_text
+from agentops_otel.render import render_text, timeline_to_dict
 from agentops_otel.timeline import Step, StepError, Timeline
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -113,3 +114,10 @@ def test_a_tool_output_shows_its_json_type(recorded: str, shown: str) -> None:
     tl = Timeline(summary=story_timeline().summary, steps=(step,))
     (line,) = [ln for ln in render_text(tl, color=False).splitlines() if "count_refunds" in ln]
     assert line.endswith(shown)
+
+
+def test_a_start_no_calendar_holds_reads_as_unknown(story: Timeline) -> None:
+    """A start time past what a date can show (a record built by hand) is shown as unknown, not a crash."""
+    far = msgspec.structs.replace(story, summary=msgspec.structs.replace(story.summary, start_ns=2**70))
+    assert "Started: unknown" in render_text(far, color=False)
+    assert timeline_to_dict(far)["summary"]["start_time"] is None
