@@ -71,21 +71,40 @@ SECRET_WORD_PAIRS: Final = frozenset({
 })
 """Two-word endings that are secrets although their last word alone (``key``) is not."""
 
+_GLUED: Final = r"(?<![A-Za-z0-9])"
+"""Where a prefixed token may start: after anything but a letter or digit, so one glued to a name by an
+underscore (``OPENAI_KEY_sk-…``) is masked too (``\\b`` counts ``_`` as part of a word)."""
+
+_TOKEN: Final = r"A-Za-z0-9._~+/=\-"
+"""The characters of a ``Bearer`` token (RFC 6750)."""
+_BASE64: Final = "A-Za-z0-9+/"
+
+
+def _not_a_word(charset: str) -> str:
+    """After ``Basic`` / ``Bearer``: not a plain word (``basic principles``, ``Basic Authentication``), one
+    whose next character (past a full stop) can't continue a credential of ``charset``. A real credential
+    is random, so it has digits or mixed case: prose after these words stays readable."""
+    end = f"\\.?(?![{charset}])"
+    return f"(?![A-Z]?[a-z]+{end}|[A-Z]+{end})"
+
+
 SECRET_PATTERNS: Final = (
-    (("sk-",), r"\bsk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-]{16,}"),
-    (("earer", "EARER"), r"\b[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9._~+/=\-]{8,}"),
-    (("asic ", "ASIC "), r"\b[Bb][Aa][Ss][Ii][Cc]\s+[A-Za-z0-9+/]{8,}={0,2}"),
-    (("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), r"\b(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"),
-    (("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"), r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
-    (("AIza",), r"\bAIza[0-9A-Za-z_\-]{35}"),
-    (("hf_",), r"\bhf_[A-Za-z0-9]{30,}"),
-    (("eyJ",), r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
-    (("://",), r"(?<=://)[^\s:/@]+:[^\s@/]+(?=@)"),
+    (("sk-",), _GLUED + r"sk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-]{16,}"),
+    (("earer", "EARER"), r"\b[Bb][Ee][Aa][Rr][Ee][Rr]\s+" + _not_a_word(_TOKEN) + f"[{_TOKEN}]{{8,}}"),
+    (("asic", "ASIC"), r"\b[Bb][Aa][Ss][Ii][Cc]\s+" + _not_a_word(_BASE64 + "=") + f"[{_BASE64}]{{8,}}={{0,2}}"),
+    (("AKIA", "ASIA"), _GLUED + r"(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), _GLUED + r"(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}"),
+    (("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"), _GLUED + r"xox[abprs]-[A-Za-z0-9\-]{10,}"),
+    (("AIza",), _GLUED + r"AIza[0-9A-Za-z_\-]{35}"),
+    (("hf_",), _GLUED + r"hf_[A-Za-z0-9]{30,}"),
+    (("eyJ",), _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    (("://",), r"(?<=://)[^\s:/@]*:[^\s/]+(?=@)"),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
-regex: most text contains none of them). The last one masks ``user:password`` in a URL."""
+regex: most text contains none of them). The last one masks ``user:password`` in a URL: the user may
+be empty (``redis://:password@host``) and the password runs to the last ``@`` before the host, as a
+URL parser reads it, so one holding an ``@`` is masked whole."""
 
 SHORTEST_SECRET: Final = 8
 """No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
@@ -108,6 +127,9 @@ _WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 secret_key_memo: dict[str, bool] = {}
 """:func:`is_secret_key`'s answers by key; per-call paths probe it inline before calling the function."""
 _KEY_CACHE_MAX: Final = 4096
+_KEY_TAIL: Final = 64
+"""How much of a key's end :func:`is_secret_key` reads: more than any two secret words and a separator.
+A last word cut there is still longer than every secret word; a cut word before it can only mask more."""
 
 installed_hook: Hook | None = None
 """The user's hook, or ``None``: read as ``_redact.installed_hook is not None`` on the per-call path
@@ -128,6 +150,8 @@ def hook_installed() -> bool:
 
 def is_secret_key(key: str) -> bool:
     """Whether a value stored under ``key`` is masked whole (see the module docstring for the rule)."""
+    if len(key) > _KEY_TAIL:  # only the last two words count: a huge key costs no more than a short one
+        key = key[-_KEY_TAIL:]
     known = secret_key_memo.get(key)
     if known is not None:
         return known

@@ -112,13 +112,13 @@ def _string(text: str, budget: _Budget) -> str:
 
 
 def _bytes(raw: bytes | bytearray | memoryview) -> str:
+    """The size and the first 32 bytes as text, masked like any string: a request body or header held as
+    bytes carries the same keys. Bytes that are not UTF-8 show as U+FFFD (never hex, which would spell a
+    key out unmasked)."""
     size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
-    head = bytes(raw[:32])
+    head = bytes(raw[:32]).decode("utf-8", "replace")
     more = "…" if size > 32 else ""
-    try:
-        return f"<{size} bytes: {head.decode('utf-8')!r}{more}>"
-    except UnicodeDecodeError:
-        return f"<{size} bytes: {head.hex()}{more}>"
+    return f"<{size} bytes: {mask_text(head)!r}{more}>"
 
 
 def _walk(value: Any, budget: _Budget, depth: int) -> Any:
@@ -211,9 +211,9 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
         if budget.left <= 0:
             out[MORE_KEY] = MORE_ITEMS_MARKER.format(n=size - i)
             break
-        name = _string(key if isinstance(key, str) else _safe_repr(key) if not isinstance(key, (int, float))
-                       else str(key), budget)
-        if is_secret_key(name):
+        whole = key if isinstance(key, str) else _safe_repr(key) if not isinstance(key, (int, float)) else str(key)
+        name = _string(whole, budget)
+        if is_secret_key(whole):  # the whole name: the budget may have cut ``db_password`` to ``db_passw…``
             out[name] = REDACTED
             budget.left -= len(REDACTED)
         else:

@@ -223,3 +223,65 @@ def test_hook_sees_a_provider_error_before_it_reaches_the_llm_span_status(
             client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
     text = "\n".join(_everything(s) for s in span_exporter.get_finished_spans())
     assert "ada@example.com" not in text and "<email>" in text
+
+
+def _arguments_text(exporter: InMemorySpanExporter, **arguments: Any) -> str:
+    """What a tool called with ``arguments`` recorded for them, as the span holds it."""
+
+    @agentops.tool
+    def send(**kwargs: Any) -> str:
+        return "ok"
+
+    send(**arguments)
+    return str(_span(exporter, "execute_tool send").attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])  # type: ignore[index]
+
+
+def test_a_key_in_bytes_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A request body passed as bytes is summarised with its key masked, as the same text would be."""
+    text = _arguments_text(span_exporter, body=OPENAI_KEY.encode() + b" rest",
+                           header=bytearray(b"Authorization: Bearer abcdefgh12345678"))
+    assert OPENAI_KEY[:12] not in text and "abcdefgh" not in text
+    assert "bytes: 'Authorization: [REDACTED]" in text
+
+
+def test_a_key_in_bytes_that_are_not_utf8_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """Binary bytes holding a key are shown masked, never as hex that spells the key out."""
+    text = _arguments_text(span_exporter, body=b"\xff\xfe" + OPENAI_KEY.encode())
+    assert OPENAI_KEY.encode().hex()[:16] not in text and OPENAI_KEY[:12] not in text
+    assert "\ufffd\ufffd[REDACTED]" in text
+
+
+def test_a_secret_named_key_is_masked_when_the_budget_has_run_low(span_exporter: InMemorySpanExporter) -> None:
+    """A long secret-named key after a long sibling value is judged by its whole name, not its cut one."""
+    text = _arguments_text(span_exporter, config={"notes": "x" * 4058, "customer_database_password": "hunter2"})
+    assert "hunter2" not in text
+
+
+def test_a_url_password_with_no_user_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """redis://:password@host (a password without a user name) hides the password."""
+    text = _arguments_text(span_exporter, dsn="redis://:hunter2-redis@cache.internal:6379/0")
+    assert json.loads(text)["dsn"] == "redis://[REDACTED]@cache.internal:6379/0"
+
+
+def test_a_url_password_holding_an_at_sign_is_masked_whole(span_exporter: InMemorySpanExporter) -> None:
+    """The credentials of a URL run to its last @ before the host, so a password with an @ is hidden whole."""
+    text = _arguments_text(span_exporter, dsn="postgres://admin:p@ssw0rd@db.internal:5432/x and a@b.c")
+    assert json.loads(text)["dsn"] == "postgres://[REDACTED]@db.internal:5432/x and a@b.c"
+
+
+@pytest.mark.parametrize("secret", [
+    "Basic\tdXNlcjpwYXNzd29yZA==",
+    "OPENAI_KEY_" + OPENAI_KEY,
+    "TOKEN_ghp_" + "a1B2c3D4e5" * 4,
+])
+def test_credentials_written_with_a_tab_or_glued_to_a_name_are_masked(
+        span_exporter: InMemorySpanExporter, secret: str) -> None:
+    """Basic<tab>credential and a key glued after an underscore (ENV_NAME_sk-…) are still credentials."""
+    text = _arguments_text(span_exporter, note=f"here: {secret} ok")
+    assert "dXNlcjpw" not in text and "Abcdefghij" not in text and "a1B2c3D4e5" not in text, text
+
+
+def test_prose_after_the_words_basic_and_bearer_is_kept(span_exporter: InMemorySpanExporter) -> None:
+    """Ordinary words after 'basic' or 'bearer' are text, not credentials: a prompt reads as written."""
+    prompt = "Explain the basic principles of Basic Authentication, then bearer instruments."
+    assert json.loads(_arguments_text(span_exporter, prompt=prompt))["prompt"] == prompt
