@@ -8,6 +8,12 @@ are never looked at). What was dropped is said in place, inside valid JSON: a cu
 :data:`MORE_KEY`. Objects json can't encode become their repr (itself bounded), cycles become
 :data:`CYCLE_MARKER`, bytes are summarised.
 
+The walk reads only the built-in storage of a dict, list, tuple, set or deque (a subclass's too,
+through the built-in methods, so its overrides never run); any other mapping or sequence is named, not
+read (:data:`UNREAD_MARKER`): reading it would run the user's code, and a test's ``MagicMock(spec=dict)``
+would record our calls in its ``mock_calls``. A dataclass or pydantic field declared ``repr=False`` is
+left out, as its repr leaves it out.
+
 Tool and action arguments are bounded *per argument* (:func:`arguments_json`): one 100 kB argument
 is cut on its own and the others stay intact, so ``assert_tool_called(with_args=...)`` still
 matches them. The walk also applies the masking rules of :mod:`._redact` (secret-named keys,
@@ -23,7 +29,8 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -45,13 +52,18 @@ _MIN_STRING: Final = 16
 _BIG_INT: Final = 1 << 63
 BIG_INT_MARKER: Final = "<int of {n} bits>"
 """Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
+UNREAD_MARKER: Final = "<{type} {kind}: not read>"
+"""Stands for a mapping or sequence that is not a built-in container (``kind`` says which): only its type."""
+_BUILTIN_SEQUENCES: Final = (list, tuple, set, frozenset, deque)
+"""Read through their own ``__iter__``/``__len__`` (C code, whatever a subclass overrides)."""
 _CUT_TEXT: Final = re.compile("|".join((
     re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
     "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
     "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
     "^" + re.escape(DEPTH_MARKER) + "$",
     "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
-    r"^<\d+ bytes: .*…>$")))
+    r"^<\d+ bytes: .*…>$",
+    r"^<[^<>]+ (?:mapping|sequence): not read>$")))
 """A string put in place of what was cut: the one test the diff, the recorder and the trace's cassette all
 use, so none of them calls a value whole that another knows was cut."""
 
@@ -141,7 +153,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         try:
             if kind is dict:
                 return _mapping(value.items(), len(value), budget, depth)
-            return _sequence(value, budget, depth)
+            return _sequence(value, len(value), budget, depth)
         finally:
             budget.seen.discard(ident)
     if value is None or isinstance(value, bool):
@@ -178,26 +190,34 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
 
 
 def _container(value: Any, budget: _Budget, depth: int) -> Any:
-    if isinstance(value, Mapping):
-        return _mapping(value.items(), len(value), budget, depth)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return _sequence(value, budget, depth)
-    fields = getattr(type(value), "model_fields", None)  # pydantic models (openai's types among them)
-    if isinstance(fields, Mapping):
-        return _mapping(((name, getattr(value, name, None)) for name in fields), len(fields), budget, depth)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [f.name for f in dataclasses.fields(value)]
+    # By type(), not isinstance: a mock's spec (or any __class__ property) makes isinstance say dict.
+    kind = type(value)
+    if issubclass(kind, dict):
+        return _mapping(dict.items(value), dict.__len__(value), budget, depth)
+    for base in _BUILTIN_SEQUENCES:
+        if issubclass(kind, base):
+            return _sequence(base.__iter__(value), base.__len__(value), budget, depth)
+    fields = getattr(kind, "model_fields", None)  # pydantic models (openai's types among them)
+    if isinstance(fields, dict):
+        names = [name for name, info in fields.items() if getattr(info, "repr", True) is not False]
         return _mapping(((n, getattr(value, n, None)) for n in names), len(names), budget, depth)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value) if f.repr]
+        return _mapping(((n, getattr(value, n, None)) for n in names), len(names), budget, depth)
+    if kind.__module__ != "builtins":
+        if isinstance(value, Mapping):
+            return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="mapping"), budget)
+        if isinstance(value, Sequence):
+            return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="sequence"), budget)
     return mask_text(_string(_safe_repr(value), budget))
 
 
-def _sequence(value: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], budget: _Budget,
-              depth: int) -> list[Any]:
+def _sequence(value: Any, size: int, budget: _Budget, depth: int) -> list[Any]:
     out: list[Any] = []
     budget.left -= 2
     for i, item in enumerate(value):
         if budget.left <= 0:
-            out.append(MORE_ITEMS_MARKER.format(n=len(value) - i))
+            out.append(MORE_ITEMS_MARKER.format(n=size - i))
             break
         out.append(_walk(item, budget, depth + 1))
         budget.left -= 1

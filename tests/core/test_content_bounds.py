@@ -110,3 +110,65 @@ def test_content_that_msgspec_cannot_encode_is_kept_not_cut_to_nothing() -> None
 
     text = encode([{"role": "user", "parts": [{"type": "text", "content": "hello there"}], "x": Opaque()}])
     assert "hello there" in text and "<opaque>" in text
+
+
+def test_recording_a_mock_mapping_calls_none_of_its_methods(span_exporter: InMemorySpanExporter) -> None:
+    """A MagicMock(spec=dict) argument is recorded without a call on it: the test's mock_calls stay its own."""
+    from unittest import mock
+
+    @agentops.tool
+    def handle(payload: Any, client: Any) -> Any:
+        return client.send(payload)
+
+    payload, client = mock.MagicMock(spec=dict), mock.MagicMock()
+    handle(payload, client)
+    assert payload.mock_calls == []
+    client.send.assert_called_once_with(payload)
+    assert "MagicMock" in _attr(span_exporter, "execute_tool handle", semconv.GEN_AI_TOOL_CALL_ARGUMENTS)
+
+
+def test_a_mapping_and_a_list_subclass_are_read_without_running_their_code() -> None:
+    """Recording reads a dict or list subclass's own items; its overridden methods and a Mapping's are not called."""
+    from collections.abc import Iterator, Mapping
+
+    called: list[str] = []
+
+    class Loud(dict[str, Any]):
+        def items(self) -> Any:
+            called.append("items")
+            return super().items()
+
+    class Rows(list[int]):
+        def __iter__(self) -> Iterator[int]:
+            called.append("iter")
+            return super().__iter__()
+
+    class Lazy(Mapping[str, int]):
+        def __getitem__(self, key: str) -> int:
+            called.append("getitem")
+            return 1
+
+        def __iter__(self) -> Iterator[str]:
+            called.append("iter")
+            return iter(["a"])
+
+        def __len__(self) -> int:
+            called.append("len")
+            return 1
+
+    assert json.loads(bounded_json({"loud": Loud(a=1), "rows": Rows([1, 2])}, 200)) == {
+        "loud": {"a": 1}, "rows": [1, 2]}
+    assert "Lazy" in json.loads(bounded_json(Lazy(), 200))
+    assert called == []
+
+
+def test_a_dataclass_field_hidden_from_repr_is_not_recorded() -> None:
+    """A dataclass field declared field(repr=False) is left out of the record, as it is left out of repr."""
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Conn:
+        host: str
+        dsn_blob: str = dataclasses.field(repr=False)
+
+    assert json.loads(bounded_json(Conn("db.internal", "hunter2"), 200)) == {"host": "db.internal"}
