@@ -336,13 +336,13 @@ def bounded_json(value: Any, limit: int) -> str:
 
 
 def bounded_arguments(arguments: Any, limit: int) -> Any:
-    """A mapping's entries each bounded on their own (``limit`` characters each), so a long one can't
-    crowd out the rest; anything else bounded as one value."""
-    if not isinstance(arguments, Mapping):
+    """A dict's entries each bounded on their own (``limit`` characters each), so a long one can't
+    crowd out the rest; anything else (another mapping too: see the module docstring) as one value."""
+    if not issubclass(type(arguments), dict):
         return bounded(arguments, limit)
     try:
         out: dict[str, Any] = {}
-        for key, value in arguments.items():
+        for key, value in dict.items(arguments):
             name = key if isinstance(key, str) else str(key)
             out[name] = REDACTED if is_secret_key(name) else bounded(value, limit)
         return out

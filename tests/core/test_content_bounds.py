@@ -172,3 +172,15 @@ def test_a_dataclass_field_hidden_from_repr_is_not_recorded() -> None:
         dsn_blob: str = dataclasses.field(repr=False)
 
     assert json.loads(bounded_json(Conn("db.internal", "hunter2"), 200)) == {"host": "db.internal"}
+
+
+def test_recording_an_event_with_mock_params_calls_none_of_its_methods(span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent(params=MagicMock(spec=dict))) leaves the mock's mock_calls empty."""
+    from unittest import mock
+
+    from agentops_otel import ActionEvent
+
+    params = mock.MagicMock(spec=dict)
+    with agentops.session("mock params"):
+        agentops.record(ActionEvent(action_type="charge", params=params))
+    assert params.mock_calls == []
