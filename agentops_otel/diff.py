@@ -23,7 +23,9 @@ the loss (where a run "ended" it may only have lost its spans).
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,8 +95,54 @@ class SessionDiff:
         return self.diverged_at is None and self.reason == "identical"
 
 
-def _same_value(a: str | None, b: str | None) -> bool:
-    return a == b or same_json(from_json(a), from_json(b))
+_Ids = tuple[dict[str, str], dict[str, str]]
+"""Each side's tool call ids by position (:func:`_call_ids`)."""
+
+
+def _same_value(a: str | None, b: str | None, ids: _Ids | None = None) -> bool:
+    if a == b:
+        return True
+    if ids is None:
+        return same_json(from_json(a), from_json(b))
+    return same_json(_aliased(from_json(a), ids[0]), _aliased(from_json(b), ids[1]))
+
+
+_CALL_PARTS = frozenset({"tool_call", "tool_call_response"})
+
+
+def _call_parts(value: Any) -> Iterator[dict[str, Any]]:
+    """The tool call and tool result parts of recorded messages."""
+    if isinstance(value, list):
+        for message in value:
+            parts = message.get("parts") if isinstance(message, dict) else None
+            if isinstance(parts, list):
+                for part in parts:
+                    if isinstance(part, dict) and part.get("type") in _CALL_PARTS and isinstance(part.get("id"), str):
+                        yield part
+
+
+def _call_ids(t: Timeline) -> dict[str, str]:
+    """The session's tool call ids by order of first appearance (``call#1``, ...).
+
+    The provider makes the ids up, so two runs of one agent name the same calls differently: compared
+    through this map they match by position, and a result sent back under another call's id still
+    differs (the map is one-to-one)."""
+    seen: dict[str, str] = {}
+    for step in t.steps:
+        if step.kind == "llm":
+            for raw in (step.input, step.output):
+                for part in _call_parts(from_json(raw)):
+                    seen.setdefault(part["id"], f"call#{len(seen) + 1}")
+    return seen
+
+
+def _aliased(value: Any, ids: dict[str, str]) -> Any:
+    if not any(True for _ in _call_parts(value)):
+        return value
+    out = copy.deepcopy(value)
+    for part in _call_parts(out):
+        part["id"] = ids.get(part["id"], part["id"])
+    return out
 
 
 def _raw(value: Any) -> str | None:
@@ -207,7 +255,7 @@ def _unknown_content(i: int, a: Step, b: Step) -> str | None:
     return f"step #{i} {a.kind} {a.name}: {'; '.join(parts)}"
 
 
-def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
+def _compare(a: Step, b: Step, ids: _Ids | None = None) -> tuple[str, list[str]] | None:
     """The reason two steps at the same position differ, or None when they count as the same."""
     if a.kind != b.kind:
         return DIFFERENT_KIND, [f"a: {a.kind} {a.name}", f"b: {b.kind} {b.name}"]
@@ -218,7 +266,7 @@ def _compare(a: Step, b: Step) -> tuple[str, list[str]] | None:
     recorded = not (a.kind in _CONTENT and (a.input is None or b.input is None))
     if recorded:
         for n, ((label, ia), (_, ib)) in enumerate(zip(_inputs(a), _inputs(b), strict=True)):
-            if _same_value(ia, ib):
+            if _same_value(ia, ib, ids if a.kind == "llm" else None):
                 continue
             if n == 0:
                 return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
@@ -234,15 +282,16 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     hint: str | None = None
     unknown: list[str] = []
     lost = tuple(f"{side} not recorded in full: {why}" for side, t in (("a", a), ("b", b)) for why in unseen_steps(t))
+    ids = (_call_ids(a), _call_ids(b))
     for i, (sa, sb) in enumerate(zip(a.steps, b.steps, strict=False)):
-        found = _compare(sa, sb)
+        found = _compare(sa, sb, ids)
         if found is not None:
             reason, details = found
             return SessionDiff(a, b, i, sa, sb, reason, (*details, *lost), hint)
         gap = _unknown_content(i, sa, sb)
         if gap is not None:
             unknown.append(gap)
-        if not _same_value(sa.output, sb.output):
+        if not _same_value(sa.output, sb.output, ids if sa.kind == "llm" else None):
             hint = f"step #{i} ({sa.kind} {sa.name}) returned different output just before"
     na, nb = len(a.steps), len(b.steps)
     if na != nb:

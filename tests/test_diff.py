@@ -357,3 +357,27 @@ def test_input_hidden_by_openinference_is_unknown_not_identical() -> None:
     d = diff_timelines(timeline("a", hidden), timeline("b", hidden))
     assert (d.same, d.reason) == (False, CONTENT_UNKNOWN)
     assert d.details == ("step #0 llm gpt-4o-mini: input messages masked in a and b",)
+
+
+def _agent_run(session_id: str, call_id: str, answered: str | None = None) -> Timeline:
+    """A model asking for a tool (the provider names the call), the tool, then the model given its result."""
+    asked = [{"role": "assistant", "parts": [{"type": "tool_call", "id": call_id, "name": "lookup",
+                                              "arguments": {"id": "4417"}}]}]
+    history = [{"role": "user", "parts": [{"type": "text", "content": "who is 4417?"}]}, *asked,
+               {"role": "tool", "parts": [{"type": "tool_call_response", "id": answered or call_id,
+                                           "response": "Ann"}]}]
+    return timeline(session_id, step("llm", "gpt-4o", history[:1], out=asked),
+                    step("tool", "lookup", {"id": "4417"}, out="Ann", offset=1),
+                    step("llm", "gpt-4o", history, out="It is Ann.", offset=2))
+
+
+def test_tool_call_ids_the_provider_made_up_do_not_make_two_runs_differ() -> None:
+    """Two real runs get different call ids for the same calls: compared by position, they are identical."""
+    d = diff_timelines(_agent_run("a", "call_Xa81"), _agent_run("b", "call_Q7c2"))
+    assert (d.reason, d.hint) == ("identical", None)
+
+
+def test_a_tool_result_sent_back_for_another_call_still_differs() -> None:
+    """The ids are compared as a pairing: a result sent back under an id no call had is a difference."""
+    d = diff_timelines(_agent_run("a", "call_Xa81"), _agent_run("b", "call_Q7c2", answered="call_other"))
+    assert (d.diverged_at, d.reason) == (2, "same LLM call, different input")
