@@ -43,6 +43,8 @@ _tracer: trace.Tracer | None = None
 _global_seen: object = None
 """The global provider when :data:`_tracer` was cached: a change means the user set theirs."""
 _sink: str | None = None
+_exit_hooked = False
+"""Whether :func:`shutdown` is registered with ``atexit`` (by ``init()``, not by a session alone)."""
 _NOOP: Final = trace.NoOpTracer()
 
 
@@ -173,6 +175,12 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
             _register_atexit()
             return tracer_provider
         if _provider is not None:
+            # Found before by a session started without init(), or by an init() on a worker thread
+            # (where Python lets no one set a signal handler): hook exit and SIGTERM now, once.
+            if _exit_hooked:
+                _exit.install_sigterm_handler()
+            else:
+                _register_atexit()
             return _provider
         glob = trace.get_tracer_provider()
         if isinstance(glob, TracerProvider):
@@ -280,6 +288,8 @@ def _register_atexit() -> None:
     when it is built (the user's do; ours is built without): re-registering on each ``configure()``
     keeps ours ahead of the provider it now feeds, so open sessions end while it can still export them.
     """
+    global _exit_hooked
     atexit.unregister(shutdown)
     atexit.register(shutdown)
+    _exit_hooked = True
     _exit.install_sigterm_handler()

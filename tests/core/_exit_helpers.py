@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,6 +104,14 @@ def span_names(path: Path) -> list[str]:
     if not path.exists():
         return []
     return [record.name for record in read_otlp_file(path)]
+
+
+def end_states(path: Path, session: str) -> list[object]:
+    """The end state on every root span of the session named ``session`` in the file, one per write."""
+    if not path.exists():
+        return []
+    return [record.attributes.get(semconv.SESSION_END_STATE) for record in read_otlp_file(path)
+            if record.name == f"invoke_agent {session}"]
 
 
 def closed_port() -> int:

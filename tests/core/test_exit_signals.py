@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from _exit_helpers import READY, SINK, closed_port, finish, otlp_receiver, run, span_names, start
+from _exit_helpers import READY, SINK, closed_port, end_states, finish, otlp_receiver, run, span_names, start
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
@@ -212,3 +212,39 @@ def test_our_flush_on_sigterm_does_not_hide_a_failure_from_the_programs_own_flus
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_TIMEOUT": "1"}),
                      signal.SIGTERM)
     assert "flushed: False" in outcome.stdout, outcome.stdout + outcome.stderr
+
+
+def test_init_from_a_thread_then_the_main_thread_still_handles_sigterm(tmp_path: Path) -> None:
+    """When init() first runs in a worker thread, the main thread's later init() installs the SIGTERM handler."""
+    outcome = finish(start(f"""
+        import threading, time
+        import agentops_otel as agentops
+        first = threading.Thread(target=agentops.init)
+        first.start(); first.join()
+        agentops.init()
+        with agentops.session("before the signal"):
+            pass
+        print("{READY}", flush=True)
+        time.sleep(120)
+    """, tmp_path), signal.SIGTERM)
+    assert "invoke_agent before the signal" in span_names(tmp_path / SINK), outcome.stderr
+
+
+def test_init_after_a_session_found_the_global_provider_still_ends_sessions_open_at_exit(tmp_path: Path) -> None:
+    """init() called after a session already plugged into the global provider still hooks the exit."""
+    outcome = run(f"""
+        import agentops_otel as agentops
+        from agentops_otel._otlp_json import OTLPJsonFileExporter
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        mine = TracerProvider()
+        mine.add_span_processor(BatchSpanProcessor(OTLPJsonFileExporter("mine.jsonl")))
+        trace.set_tracer_provider(mine)
+        with agentops.session("before init"):
+            pass
+        agentops.init()
+        agentops.start_session("open at exit")
+        print("{READY}", flush=True)
+    """, tmp_path)
+    assert end_states(tmp_path / "mine.jsonl", "open at exit") == [semconv.END_INDETERMINATE], outcome.stderr
