@@ -46,6 +46,8 @@ class _LiveSession(Protocol):
 
     def end(self, end_state: object = ..., end_state_reason: str | None = None) -> None: ...
 
+    def _end_cut_short(self) -> bool: ...
+
 
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
 """Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
@@ -84,12 +86,20 @@ def live_sessions() -> list[_LiveSession]:
 
 def end_all_live(reason: str) -> None:
     """At exit: sessions still open end Indeterminate with ``reason`` (each named in a warning), so
-    their spans are exported and the forgotten ``end_session()`` is visible."""
-    for s in live_sessions():
+    their spans are exported and the forgotten ``end_session()`` is visible. A session caught in the
+    middle of ending (the signal arrived inside ``end()``) has its root span ended here, named too."""
+    with _live_lock:
+        registered = list(_live.values())
+    for s in registered:  # outer sessions first: ending one ends its nested ones, which are then skipped
         with guard("session.atexit"):
-            logger.warning("agentops_otel: session %r %s was never ended; ending it Indeterminate (%s)",
-                           getattr(s, "name", "session"), s.id, reason)
-            s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: {reason}")
+            name = getattr(s, "name", "session")
+            if not s.ended:
+                logger.warning("agentops_otel: session %r %s was never ended; ending it Indeterminate (%s)",
+                               name, s.id, reason)
+                s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: {reason}")
+            elif s._end_cut_short():
+                logger.warning("agentops_otel: session %r %s was still ending (%s); writing it as it stood",
+                               name, s.id, reason)
     with guard("llm.end_open"):
         end_open_calls()  # streams opened outside any session, never finished: not lost either
 

@@ -257,6 +257,22 @@ class Session(Rollup):
             if isinstance(span, ReadableSpan):
                 self._root_readable = span
 
+    def _end_cut_short(self) -> bool:
+        """At exit: end the root span of a session whose ``end()`` was cut short before it ended it (a
+        SIGTERM arriving inside ``end()``: the handler runs on this thread, which never resumes), so the
+        session is still written. ``False`` when there was nothing to end.
+
+        No program code runs here (no redaction hook; it may be what sent the signal): a summary not
+        yet written keeps only the end state, and the cost is marked incomplete.
+        """
+        span = self._span
+        if self.end_state is None or span is None or not span.is_recording():
+            return False
+        if semconv.SESSION_END_STATE not in (getattr(span, "attributes", None) or {}):
+            span.set_attributes({semconv.SESSION_END_STATE: self.end_state, semconv.SESSION_COST_COMPLETE: False})
+        span.end()
+        return True
+
     def _summarise(self, span: trace.Span, state: str, exception: BaseException | None) -> None:
         """The root's summary: end state, totals, the failing step, the content edges."""
         fault_point("session.end")

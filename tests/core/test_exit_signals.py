@@ -214,6 +214,25 @@ def test_our_flush_on_sigterm_does_not_hide_a_failure_from_the_programs_own_flus
     assert "flushed: False" in outcome.stdout, outcome.stdout + outcome.stderr
 
 
+def test_sigterm_while_a_session_ends_still_writes_the_session(tmp_path: Path) -> None:
+    """SIGTERM arriving inside end_session() (here: from the program's redaction hook) does not lose the
+    session's own span: it is on disk with the end state the program gave."""
+    outcome = run(f"""
+        import os, signal
+        import agentops_otel as agentops
+        def redact(attribute, value):
+            if attribute == "agentops.session.end_reason":
+                os.kill(os.getpid(), signal.SIGTERM)  # the container is stopped right now
+            return value
+        agentops.init(redact=redact)
+        print("{READY}", flush=True)
+        agentops.start_session("job")
+        agentops.end_session("Success", end_state_reason="all done")
+    """, tmp_path)
+    assert outcome.returncode == -signal.SIGTERM, outcome.stderr
+    assert end_states(tmp_path / SINK, "job") == [semconv.END_SUCCESS], outcome.stderr
+
+
 def test_init_from_a_thread_then_the_main_thread_still_handles_sigterm(tmp_path: Path) -> None:
     """When init() first runs in a worker thread, the main thread's later init() installs the SIGTERM handler."""
     outcome = finish(start(f"""
