@@ -13,6 +13,7 @@ Both hooks run on the user's thread for every span: they do a context lookup, on
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from typing import TYPE_CHECKING, Protocol
@@ -52,6 +53,20 @@ class _LiveSession(Protocol):
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
 """Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
 _live_lock = threading.Lock()
+
+
+def _forget_parents_sessions() -> None:
+    """In a forked child (a ``multiprocessing`` fork worker, a pre-fork server), the sessions open at
+    the fork are the parent's: the parent ends and exports them. The child's exit path (its SIGTERM
+    handler, inherited) must not end them a second time, Indeterminate, as its own; a lock another
+    thread held at the fork would never be released here."""
+    global _live, _live_lock
+    _live = weakref.WeakValueDictionary()
+    _live_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_sessions)
 
 
 def local_tracer() -> Tracer | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import reprlib
 import time
 import uuid
@@ -98,6 +99,8 @@ class Session(Rollup):
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
         self._seq = itertools.count(1)
+        self._pid = os.getpid()
+        """The process that owns the root span: a forked child's copy of the session never ends it."""
 
     def _started(self, span: trace.Span) -> int:
         """The processor hands each span started in this session here (hot path) and stamps it with
@@ -243,7 +246,7 @@ class Session(Rollup):
 
     def _finish_span(self, exception: BaseException | None) -> None:
         span = self._span
-        if span is None:
+        if span is None or self._pid != os.getpid():  # a forked child's copy: the parent writes it
             return
         state = cast(str, self.end_state)
         try:

@@ -1,0 +1,80 @@
+"""A forked child (a ``multiprocessing`` fork worker, a pre-fork server) inherits the parent's open
+sessions and its SIGTERM handler; the sessions stay the parent's: the child never ends or writes them,
+while the sessions it starts itself are recorded like any other.
+
+No model client is used here, so ``init(instrument_llm_calls=False)`` spares each child importing them.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from _exit_helpers import READY, SINK, end_states, run
+
+from agentops_otel import semconv
+
+pytestmark = pytest.mark.slow  # each test runs a child interpreter
+
+
+def test_forked_child_stopped_by_sigterm_leaves_the_parents_session_alone(tmp_path: Path) -> None:
+    """A worker forked inside a session and stopped with SIGTERM neither ends nor writes the parent's session."""
+    outcome = run(f"""
+        import os, signal, time
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+        ready_r, ready_w = os.pipe()
+        with agentops.session("parent"):
+            pid = os.fork()
+            if pid == 0:  # a worker that never touches agentops
+                os.write(ready_w, b"x")
+                time.sleep(60)
+                os._exit(0)
+        os.read(ready_r, 1)  # a signal sent before the child is set up is dropped by Python itself
+        os.kill(pid, signal.SIGTERM)
+        print("worker status", os.waitpid(pid, 0)[1], flush=True)
+    """, tmp_path)
+    assert f"worker status {signal.SIGTERM.value}" in outcome.stdout, outcome.stderr
+    assert end_states(tmp_path / SINK, "parent") == [semconv.END_SUCCESS], outcome.stderr
+    assert "never ended" not in outcome.stderr
+
+
+def test_forked_child_leaving_the_session_block_does_not_write_it_again(tmp_path: Path) -> None:
+    """A child forked inside a ``with session`` that runs on out of the block and exits writes no copy of it."""
+    outcome = run(f"""
+        import os
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+        with agentops.session("parent"):
+            pid = os.fork()
+        if pid == 0:
+            raise SystemExit(0)  # the child's exit runs its atexit hooks
+        os.waitpid(pid, 0)
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    assert end_states(tmp_path / SINK, "parent") == [semconv.END_SUCCESS], outcome.stderr
+
+
+def test_session_a_forked_child_starts_is_ended_and_written_at_sigterm(tmp_path: Path) -> None:
+    """The child's own session, open when it is stopped with SIGTERM, still ends Indeterminate on disk."""
+    outcome = run(f"""
+        import os, signal, time
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+        ready_r, ready_w = os.pipe()
+        with agentops.session("parent"):
+            pid = os.fork()
+            if pid == 0:
+                agentops.start_session("child job")
+                os.write(ready_w, b"x")
+                time.sleep(60)
+                os._exit(0)
+        os.read(ready_r, 1)
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    """, tmp_path)
+    assert end_states(tmp_path / SINK, "child job") == [semconv.END_INDETERMINATE], outcome.stderr
