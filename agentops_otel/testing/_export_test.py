@@ -4,7 +4,10 @@ The test replays the session through the agent's own entry point and pins the be
 showed: the order of its tool and action calls, its end state (and the exception a failed session
 raised), and its cost with some headroom. Tools are answered from the recording by default, because
 a production session's tools (databases, payment APIs) rarely run in CI; ``run_tools=True`` lets
-them run for real. Once the agent is changed on purpose, ``--record-mode=record`` re-records it.
+them run for real. A step that made model calls inside (an action wrapping the LLM call) is never
+answered (``answer_tools=True`` runs it): its calls are replayed, so a changed request fails the test
+and the cost bound counts them. Once the agent is changed on purpose, ``--record-mode=record``
+re-records it.
 
 The generated file is plain code using the public API, meant to be read, committed and edited.
 """

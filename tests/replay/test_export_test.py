@@ -13,12 +13,14 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel
-from agentops_otel import get_session
+from agentops_otel import get_session, pytest_plugin
 from agentops_otel._otlp_json import encode_batch
 from agentops_otel.cli import main
 from agentops_otel.testing import OpenAIServer
 from examples.support_agent import agent
 from examples.support_agent.fake_llm import support_llm_responder
+
+pytest_plugins = ["pytester"]
 
 REPO = Path(agentops_otel.__file__).parents[1]
 CALL = "examples.support_agent.agent:run_support_agent"
@@ -140,3 +142,56 @@ def test_export_of_a_session_with_an_unknown_end_state_is_refused(
     assert code == 2
     assert "end state 'Bogus'" in err.getvalue()
     assert not test.exists()
+
+
+CLASSIFIER_AGENT = '''
+import os
+import openai
+import agentops_otel as agentops
+from agentops_otel import record_action
+
+@record_action("classify_intent")
+def classify(message):
+    client = openai.OpenAI(base_url=os.environ["OPENAI_BASE_URL"], api_key="sk-test", max_retries=0)
+    response = client.chat.completions.create(model="gpt-4o",
+                                              messages=[{"role": "user", "content": f"Classify: {message}"}])
+    return response.choices[0].message.content
+
+@record_action("route")
+def route(intent):
+    return "billing-desk" if intent == "billing" else "front-desk"
+
+def run_classifier(message):
+    with agentops.session("classifier"):
+        return route(classify(message))
+'''
+
+
+def test_exported_test_fails_when_an_actions_llm_call_changes(pytester: pytest.Pytester,
+                                                              span_exporter: InMemorySpanExporter,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model call inside a recorded action is replayed and compared: changing its prompt fails the test."""
+    pytester.makepyfile(classifier_bot=CLASSIFIER_AGENT)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    monkeypatch.syspath_prepend(str(pytester.path))
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)  # the inner run uses this process's provider
+    import anthropic  # noqa: F401  the replay patches its client too: imported here once, not by the inner run
+    with OpenAIServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        import classifier_bot
+
+        assert classifier_bot.run_classifier("I was charged twice") == "front-desk"
+    monkeypatch.delitem(sys.modules, "classifier_bot")
+    session = get_session()
+    assert session is not None
+    traces = pytester.path / "traces.jsonl"
+    traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
+    test = pytester.path / "tests" / "test_regression.py"
+    assert main(["export-test", session.id, "--source", str(traces), "--call", "classifier_bot:run_classifier",
+                 "--out", str(test)], stdout=io.StringIO()) == 0
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: the replay answers
+    bot = pytester.path / "classifier_bot.py"
+    bot.write_text(bot.read_text().replace('f"Classify: {message}"', 'f"Classify, in detail: {message}"'))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*request differs from the recording in messages*"])

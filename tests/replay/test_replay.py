@@ -18,6 +18,7 @@ from agentops_otel.reassemble import reassemble
 from agentops_otel.testing import (
     Cassette,
     CassetteError,
+    DivergenceError,
     OpenAIServer,
     cassette_from_timeline,
     record,
@@ -194,3 +195,21 @@ def test_a_tool_returning_an_object_runs_for_real_and_cannot_be_answered() -> No
     with pytest.raises(CassetteError, match="returned an object the cassette holds only as text"), \
             replay(rec.cassette(), answer_tools=["load_customer"]):
         load_customer("4417")
+
+
+def test_answering_every_tool_still_checks_the_model_call_inside_an_action(client: OpenAI, dead_url: str) -> None:
+    """``answer_tools=True`` runs an action that made a model call, so a changed prompt there diverges."""
+    clients, prompt = [client], ["Classify: charged twice"]
+
+    @agentops.record_action("classify_intent")
+    def classify(message: str) -> str | None:
+        reply = clients[0].chat.completions.create(model="gpt-4o-mini",
+                                                   messages=[{"role": "user", "content": prompt[0] + message}])
+        return reply.choices[0].message.content
+
+    with record() as rec:
+        classify("!")
+    clients[0], prompt[0] = OpenAI(base_url=dead_url, api_key="unused", max_retries=0), "Classify, in detail: "
+    with pytest.raises(DivergenceError, match="request differs from the recording in messages"), \
+            replay(rec.cassette(), answer_tools=True):
+        classify("!")
