@@ -334,8 +334,8 @@ def release(call: OpenCall) -> None:
     _open_calls.pop(call, None)
 
 
-def open_calls_in(session_id: str) -> list[OpenCall]:
-    """The calls made in session ``session_id`` that are still open."""
+def open_calls_in(session_id: str | None) -> list[OpenCall]:
+    """The calls made in session ``session_id`` (``None``: outside any session) that are still open."""
     return [call for call, owner in _open_calls.copy().items() if owner == session_id]
 
 

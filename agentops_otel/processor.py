@@ -50,6 +50,17 @@ class _LiveSession(Protocol):
     def _end_cut_short(self) -> bool: ...
 
 
+class Watcher(Protocol):
+    """Told of every session that starts and every finished span outside any session (see :func:`watch`)."""
+
+    def session_started(self, session: _LiveSession) -> None: ...
+
+    def sessionless_span(self, span: ReadableSpan) -> None: ...
+
+
+_watchers: tuple[Watcher, ...] = ()
+"""Replaced whole, never changed in place: the hooks read it without the lock."""
+
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
 """Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
 _live_lock = threading.Lock()
@@ -79,9 +90,26 @@ def local_tracer() -> Tracer | None:
     return getattr(session, "_local_tracer", None) if session is not None else None
 
 
+def watch(watcher: Watcher) -> None:
+    """Until :func:`unwatch`, hand ``watcher`` what no single session sees: sessions started anywhere (in
+    another thread too) and spans made outside any session. The pytest plugin's cost limit counts them."""
+    global _watchers
+    with _live_lock:
+        _watchers = (*_watchers, watcher)
+
+
+def unwatch(watcher: Watcher) -> None:
+    global _watchers
+    with _live_lock:
+        _watchers = tuple(w for w in _watchers if w is not watcher)
+
+
 def register(session: _LiveSession) -> None:
     with _live_lock:
         _live[session.id] = session
+    for watcher in _watchers:
+        with guard("processor.watch_session"):
+            watcher.session_started(session)
 
 
 def unregister(session_id: str) -> None:
@@ -144,6 +172,8 @@ class SessionProcessor(SpanProcessor):
                 return
             session_id = attrs.get(semconv.SESSION_ID)
             if session_id is None:
+                for watcher in _watchers:
+                    watcher.sessionless_span(span)
                 return
             session = _live.get(session_id) if isinstance(session_id, str) else None
             if session is not None:

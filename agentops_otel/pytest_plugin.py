@@ -15,6 +15,8 @@ recorded on the session as a ``gen_ai.evaluation.result`` event (see ``testing._
 
 The marker bounds everything the test's session records, so it is judged last, on the ended
 session's totals: a model call made in a fixture's teardown, or a stream the test left open, counts.
+A thread does not inherit the test's session, so the marker also counts a session started during the
+test outside it and model calls made outside any session (``testing._cost_limit``).
 A bound the test body already broke fails the test there; one broken only afterwards fails its
 teardown (pytest's "ERROR at teardown"), with the same message.
 """
@@ -29,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from agentops_otel import semconv, sessions
-from agentops_otel._bounds import is_bound, not_a_bound
 from agentops_otel._guard import describe, guard
 from agentops_otel.processor import live_sessions
 from agentops_otel.sessions import Session, start_session
 
 if TYPE_CHECKING:
+    from agentops_otel.testing._cost_limit import Spend
     from agentops_otel.testing._variations import VariationReport
 
 INI_PER_TEST = "agentops_session_per_test"
@@ -55,6 +57,8 @@ class _TestRun:
 
     session: Session
     reports: dict[str, pytest.TestReport] = field(default_factory=dict)
+    spend: Spend | None = None
+    """What a marked test spent (its session, and what a thread its context missed spent), watched from the start."""
     replay_shown: bool = False
     """The section went on the setup report already."""
     replay_in_message: bool = False
@@ -84,7 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "
-        "fail the test when its agent sessions (nested ones included) cost more than usd dollars, make more "
+        "fail the test when its agent sessions (nested ones, ones started in other threads during the test "
+        "and model calls outside any session included) cost more than usd dollars, make more "
         "than llm_calls model calls or use more than tokens tokens; the failure lists the cost of each call. "
         "A call whose cost (usd) or usage (tokens) is unknown fails the bound by name unless allowed by the "
         "allow_* keywords, which then warn. Markers of the module and class apply too; the lowest bound holds",
@@ -116,7 +121,18 @@ def _start(item: pytest.Item) -> _TestRun:
         _initialised = True
     run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
     item.stash[_RUN] = run
+    if item.get_closest_marker(MARKER) is not None:
+        _spend(run).start()  # stopped by _finish, after the last judgement
     return run
+
+
+def _spend(run: _TestRun) -> Spend:
+    """What the ``agent_cost_limit`` marker judges (made on first use: a test without one imports nothing)."""
+    if run.spend is None:
+        from agentops_otel.testing._cost_limit import Spend
+
+        run.spend = Spend(run.session)
+    return run.spend
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -136,18 +152,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     run = item.stash.get(_RUN, None)
     limits = _limits(item)
     if run is not None and limits is not None:
-        from agentops_otel.testing._budget import limit_problems
+        from agentops_otel.testing._cost_limit import limit_problems
         from agentops_otel.testing._verdicts import record_verdict
 
-        problems = limit_problems(run.session, limits, MARKER, warn=False)
+        problems = limit_problems(_spend(run), limits, MARKER, warn=False)
         if problems:
             record_verdict(run.session, MARKER, False, problems.partition("\n")[0])
             pytest.fail(problems, pytrace=False)
     return result
-
-
-def _limits_text(limits: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in limits.items())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -214,10 +226,14 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
     state, reason = _outcome(run.reports, teardown_error)
     limits = _limits(item) if state == semconv.END_SUCCESS else None
     problems = None
-    if limits is None:
-        _end(run, state, reason)
-    else:
-        state, problems = _end_judged(run, limits)
+    try:
+        if limits is None:
+            _end(run, state, reason)
+        else:
+            state, problems = _end_judged(run, limits)
+    finally:
+        if run.spend is not None:
+            run.spend.stop()
     if state == semconv.END_FAIL and not run.replay_shown:
         item.add_report_section("teardown", SECTION, _section(run))
     if problems:
@@ -232,17 +248,21 @@ def _end_judged(run: _TestRun, limits: dict[str, Any]) -> tuple[str, str | None]
     the end ends the session Fail; one broken only by the end comes too late for the end state, but
     both verdicts say so. Returns the test's state and the limit's message, if any.
     """
-    from agentops_otel.testing._budget import limit_problems
+    from agentops_otel.testing._cost_limit import limit_problems
     from agentops_otel.testing._verdicts import record_verdict
 
-    early = limit_problems(run.session, limits, MARKER, warn=False)  # a call in a fixture's teardown
+    early = limit_problems(_spend(run), limits, MARKER, warn=False)  # a call in a fixture's teardown
     _end(run, semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early), verdict=False)
-    problems = limit_problems(run.session, limits, MARKER) or early
+    problems = limit_problems(_spend(run), limits, MARKER) or early
     record_verdict(run.session, MARKER, problems is None,
                    problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
     record_verdict(run.session, semconv.EVAL_NAME_PYTEST, problems is None,
                    _teardown_reason(problems) or "test passed")
     return (semconv.END_FAIL if problems else semconv.END_SUCCESS), problems
+
+
+def _limits_text(limits: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in limits.items())
 
 
 def _teardown_reason(problems: str | None) -> str | None:
@@ -336,50 +356,13 @@ def _section(run: _TestRun) -> str:
     return "\n".join(parts) + "\n"
 
 
-_LIMITS = ("usd", "llm_calls", "tokens")
-_OPT_OUTS = ("allow_unpriced", "allow_missing_usage")
-
-
-_OPT_OUT_OF = {"allow_unpriced": "usd", "allow_missing_usage": "tokens"}
-"""Each opt-out and the bound it loosens."""
-
-
-def _marker_limits(marker: pytest.Mark) -> dict[str, Any]:
-    """One marker's keyword limits, or a setup failure that says how to spell them."""
-    limits: dict[str, Any] = dict(marker.kwargs)
-    numbers = {k: v for k, v in limits.items() if k in _LIMITS}
-    if marker.args or not numbers or set(limits) - set(_LIMITS) - set(_OPT_OUTS) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers.values()) or not all(
-            isinstance(limits[k], bool) for k in _OPT_OUTS if k in limits):
-        pytest.fail(f"@pytest.mark.{MARKER} takes usd=, llm_calls= and/or tokens= as numbers, and "
-                    f"allow_unpriced= / allow_missing_usage= as True or False "
-                    f"(got args {marker.args!r}, kwargs {marker.kwargs!r})", pytrace=False)
-    for name, value in numbers.items():
-        if not is_bound(value):  # NaN never compares over a limit: the test would always pass
-            pytest.fail(f"@pytest.mark.{MARKER}: {not_a_bound(name, value)}", pytrace=False)
-    return limits
-
-
 def _limits(item: pytest.Item) -> dict[str, Any] | None:
-    """The limits of every marker that applies (the test's, its class's, its module's), or None for none.
-
-    Each marker's bounds hold as written: a test's own marker adds to a module-wide budget, it does not
-    replace it. So where two bound the same quantity the lower wins, and an opt-out holds only if every
-    marker bounding that quantity allows it.
-    """
-    markers = [_marker_limits(m) for m in item.iter_markers(MARKER)]
-    if not markers:
+    """The ``agent_cost_limit`` bounds that apply to the test, or None; imports nothing for a test without one."""
+    if item.get_closest_marker(MARKER) is None:
         return None
-    merged: dict[str, Any] = {}
-    for name in _LIMITS:
-        values = [m[name] for m in markers if name in m]
-        if values:
-            merged[name] = min(values)
-    for opt_out, bound in _OPT_OUT_OF.items():
-        bounding = [m for m in markers if bound in m]
-        if bounding and all(m.get(opt_out) for m in bounding):
-            merged[opt_out] = True
-    return merged
+    from agentops_otel.testing._cost_limit import marker_limits
+
+    return marker_limits(item, MARKER)
 
 
 @pytest.fixture

@@ -684,3 +684,63 @@ def test_cost_limit_counts_a_stream_still_open_when_the_test_ends(inline: pytest
     assert outcomes.get("failed", 0) + outcomes.get("errors", 0) == 2, result.stdout.str()
     result.stdout.fnmatch_lines(["*test_no_llm_calls_allowed*", "agent_cost_limit *",
                                  "*test_tiny_budget*", "agent_cost_limit *"])
+
+
+THREADED_AGENT = '''
+from concurrent.futures import ThreadPoolExecutor
+import threading
+import openai
+import pytest
+import agentops_otel as agentops
+from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
+from agentops_otel.testing import OpenAIServer
+
+@pytest.fixture(scope="module")
+def client():
+    instrument_openai()  # what init() does in a real run
+    with OpenAIServer() as server, openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as c:
+        yield c
+    uninstrument_openai()
+
+def ask(client):
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "word " * 500}])
+
+@pytest.mark.agent_cost_limit(usd=0.001, llm_calls=1)
+def test_agent_session_in_a_worker_thread(client):
+    def work():
+        with agentops.session("agent", tags=["support"]):
+            for _ in range(3):
+                ask(client)
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+
+@pytest.mark.agent_cost_limit(usd=0.001, llm_calls=1)
+def test_calls_in_a_thread_pool(client):
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: ask(client), range(3)))
+'''
+
+
+def test_cost_limit_counts_a_session_the_agent_starts_in_another_thread(inline: pytest.Pytester) -> None:
+    """An agent that runs its own session in a worker thread still spends the test's budget."""
+    inline.makepyfile(test_threaded=THREADED_AGENT)
+    result = run_inline(inline, "-k", "worker_thread")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "agent_cost_limit exceeded: cost $0.0* is over the limit of $0.001; 3 LLM calls are over the limit of 1.",
+        "Session agent * (started during the test, outside its session):",
+        "   1. *gpt-4o * in / * out *$0.0*",
+    ])
+
+
+def test_cost_limit_counts_model_calls_made_outside_any_session(inline: pytest.Pytester) -> None:
+    """Calls from a thread pool the test's session never reached are counted, not passed over as free."""
+    inline.makepyfile(test_threaded=THREADED_AGENT)
+    result = run_inline(inline, "-k", "thread_pool")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "agent_cost_limit exceeded: cost $0.0* is over the limit of $0.001; 3 LLM calls are over the limit of 1.",
+        "Model calls outside any session during the test:",
+        "   1. *gpt-4o * in / * out *$0.0*",
+    ])

@@ -9,8 +9,7 @@ warns with :class:`IncompleteCostWarning`, a failure says the figure is only a l
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
@@ -30,7 +29,6 @@ __all__ = [
     "assert_tokens_below",
     "cost_breakdown",
     "cost_gaps",
-    "limit_problems",
     "usage_gaps",
 ]
 
@@ -225,61 +223,3 @@ def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bo
     _fail(session, timeline,
           f"expected fewer than {n} tokens, but the session used {'at least ' if gaps else ''}{used}{left_out}.\n"
           f"Tokens by call:\n{cost_breakdown(timeline)}", focus)
-
-
-def limit_problems(session: Session, limits: Mapping[str, Any], name: str = "agent_cost_limit", *,
-                   warn: bool = True) -> str | None:
-    """What ``limits`` (usd, llm_calls, tokens, allow_*) say about a session so far, or None when all hold.
-
-    A bound over data that is missing (a call without usage or a known price) fails, naming the
-    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so
-    (unless ``warn=False``: a look before the final judgement must not warn twice).
-    """
-    over: list[str] = []
-    unknown: list[str] = []
-    allowed: list[str] = []
-    usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
-    if usd is not None:
-        gaps = cost_gaps(session)
-        at_least = "at least " if gaps else ""
-        if session.cost > float(usd):
-            over.append(f"cost {at_least}{fmt.money(session.cost)} is over the limit of {fmt.money(float(usd))}")
-        if gaps and not limits.get("allow_unpriced"):
-            unknown.append("Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the "
-                           "priced calls):")
-            unknown.extend(f"  - {g}" for g in gaps)
-        elif gaps:
-            allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(session.cost)} leaves out "
-                           + "; ".join(gaps))
-    if calls is not None and session.llm_calls > int(calls):
-        over.append(f"{session.llm_calls} LLM calls are over the limit of {int(calls)}")
-    elif calls is not None and session.steps_outside:
-        unknown.append("Steps the session never saw end (their LLM calls are not counted):")
-        unknown.extend(f"  - {g}" for g in _outside(session))
-    if tokens is not None:
-        gaps = usage_gaps(session)
-        used = session.input_tokens + session.output_tokens
-        if used > int(tokens):
-            over.append(f"{'at least ' if gaps else ''}{used} tokens ({session.input_tokens} in / "
-                        f"{session.output_tokens} out) are over the limit of {int(tokens)}")
-        if gaps and not limits.get("allow_missing_usage"):
-            unknown.append("Calls without usage (their tokens are unknown, not zero; allow_missing_usage=True "
-                           "bounds only the calls that reported usage):")
-            unknown.extend(f"  - {g}" for g in gaps)
-        elif gaps:
-            allowed.append(f"tokens bound checked with allow_missing_usage=True: {used} tokens leave out "
-                           + "; ".join(gaps))
-    if not over and not unknown:
-        for note in allowed if warn else ():
-            warnings.warn(IncompleteCostWarning(f"{name}: {note}"), stacklevel=1)
-        return None
-    try:
-        breakdown = cost_breakdown(as_timeline(session))
-    except Exception as exc:  # the limit verdict stands even if the replay machinery fails
-        breakdown = f"  (breakdown unavailable: {type(exc).__name__}: {exc})"
-    head = (f"{name} exceeded: " + "; ".join(over) + "." if over
-            else f"{name} cannot be checked: some calls have no known cost.")
-    lines = [head, *unknown, *(f"Note: {note}" for note in allowed), "Cost by call (all sessions of this test):",
-             breakdown,
-             f"Session URL: {session.url}"]
-    return "\n".join(lines)

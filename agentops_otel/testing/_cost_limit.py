@@ -1,0 +1,244 @@
+"""The ``agent_cost_limit`` marker: its bounds, what one test spent, and the verdict on the two.
+
+The test's session counts what runs in its context: the test, its fixtures and the agents nested in
+it. A thread does not inherit that context (``threading.Thread``, a ``ThreadPoolExecutor``), so an
+agent running there starts a session beside the test's, or makes its model calls outside any
+session; neither reaches the test's totals, and a limit judged on them alone passed a test that
+spent fifty times its budget. So while a bounded test runs, :class:`Spend` watches the process
+(``processor.watch``): a session started during the test outside its session is judged with it,
+and model calls made outside any session are counted like a session's, each named in the failure.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+
+from agentops_otel import genai_spans, processor
+from agentops_otel._bounds import is_bound, not_a_bound
+from agentops_otel._cost_gaps import GAP_TEXT, step_gap
+from agentops_otel._guard import report
+from agentops_otel.llm import open_calls_in
+from agentops_otel.render import _format as fmt
+from agentops_otel.semconv import GAP_MODEL_UNPRICED
+from agentops_otel.sessions import Session
+from agentops_otel.sessions._rollup import Rollup
+from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
+from agentops_otel.testing._budget import IncompleteCostWarning, _outside, cost_breakdown, cost_gaps, usage_gaps
+
+__all__ = ["Spend", "limit_problems", "marker_limits"]
+
+OUTSIDE_TITLE = "Model calls outside any session during the test:"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One source of spend: the test's session, another session started during it, or the sessionless calls."""
+
+    title: str | None
+    cost: float
+    llm_calls: int
+    input_tokens: int
+    output_tokens: int
+    steps_outside: int
+    cost_gaps: Callable[[], list[str]]
+    usage_gaps: Callable[[], list[str]]
+    outside: Callable[[], list[str]]
+    breakdown: Callable[[], str]
+
+
+def _session_part(session: Session, title: str | None) -> _Part:
+    return _Part(title, session.cost, session.llm_calls, session.input_tokens, session.output_tokens,
+                 session.steps_outside, lambda: cost_gaps(session), lambda: usage_gaps(session),
+                 lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)))
+
+
+class Spend:
+    """The test's session, plus what :func:`processor.watch` reports between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.others: list[Session] = []
+        """Sessions started during the test that are not nested in its session, nor in one another."""
+        self._sessionless = Rollup("outside any session", None)
+        self._open_before: set[object] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._open_before = set(open_calls_in(None))
+        processor.watch(self)
+
+    def stop(self) -> None:
+        processor.unwatch(self)
+
+    # --- processor.Watcher (any thread; never raises into the program) ---------------------------
+    def session_started(self, session: object) -> None:
+        """A session nested in the test's (or in one counted already) rolls up there; any other is the test's too."""
+        if not isinstance(session, Session) or session is self.session:
+            return
+        with self._lock:
+            ancestor = session.parent
+            while ancestor is not None:
+                if ancestor is self.session or any(ancestor is other for other in self.others):
+                    return
+                ancestor = ancestor.parent
+            self.others.append(session)
+
+    def sessionless_span(self, span: ReadableSpan) -> None:
+        try:
+            if genai_spans.is_llm(span.attributes or {}):
+                self._sessionless._record(span)
+        except Exception as exc:
+            report("spend.sessionless_span", exc)
+
+    # --- what the marker judges -----------------------------------------------------------------
+    def parts(self) -> list[_Part]:
+        with self._lock:
+            others = list(self.others)
+        parts = [_session_part(self.session, None)]
+        parts += [_session_part(s, f"Session {s.name} {s.id} (started during the test, outside its session):")
+                  for s in others]
+        open_now = [c for c in open_calls_in(None) if c not in self._open_before]
+        rollup = self._sessionless
+        if rollup.llm_calls or open_now or not rollup.cost_complete:
+            streams = [f"{c.name} (outside any session): a stream still open at the end of the test "
+                       "(its usage comes at its end)" for c in open_now]
+            parts.append(_Part(OUTSIDE_TITLE, rollup.cost, rollup.llm_calls + len(open_now), rollup.input_tokens,
+                               rollup.output_tokens, 0, lambda: self._gaps(usage_only=False) + streams,
+                               lambda: self._gaps(usage_only=True) + streams, list, self._breakdown))
+        return parts
+
+    def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None]]:
+        """(name, input tokens, output tokens, cost, why the cost is unknown) of each sessionless call."""
+        from agentops_otel.read import records_from_spans
+        from agentops_otel.reassemble import reassemble
+
+        timelines = reassemble(records_from_spans(self._sessionless.spans)).pseudo_sessions
+        steps = sorted((s for t in timelines for s in t.llm_calls()), key=lambda s: s.start_ns)
+        return [(s.name, s.input_tokens, s.output_tokens, s.cost_usd, step_gap(s)) for s in steps]
+
+    def _gaps(self, *, usage_only: bool) -> list[str]:
+        return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}" for name, _, _, _, gap in self._calls()
+                if gap is not None and not (usage_only and gap == GAP_MODEL_UNPRICED)]
+
+    def _breakdown(self) -> str:
+        calls = self._calls()
+        lines = [f"  {i:>2}. {name:<20} {tin or 0:>6} in / {tout or 0:>5} out  "
+                 f"{fmt.money(cost) if gap is None else GAP_TEXT.get(gap, gap):>10}"
+                 for i, (name, tin, tout, cost, gap) in enumerate(calls[:MAX_REPLAY_STEPS], 1)]
+        if len(calls) > MAX_REPLAY_STEPS:
+            lines.append(f"  … {len(calls) - MAX_REPLAY_STEPS} more")
+        return "\n".join(lines) or "  (their spans are no longer held in memory)"
+
+
+def limit_problems(spend: Spend, limits: Mapping[str, Any], name: str = "agent_cost_limit", *,
+                   warn: bool = True) -> str | None:
+    """What ``limits`` (usd, llm_calls, tokens, allow_*) say about a test's spend so far, or None when all hold.
+
+    A bound over data that is missing (a call without usage or a known price) fails, naming the
+    calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so
+    (unless ``warn=False``: a look before the final judgement must not warn twice).
+    """
+    parts = spend.parts()
+    cost = round(sum(p.cost for p in parts), 12)
+    llm_calls = sum(p.llm_calls for p in parts)
+    tin, tout = sum(p.input_tokens for p in parts), sum(p.output_tokens for p in parts)
+    over: list[str] = []
+    unknown: list[str] = []
+    allowed: list[str] = []
+    usd, calls, tokens = limits.get("usd"), limits.get("llm_calls"), limits.get("tokens")
+    if usd is not None:
+        gaps = [g for p in parts for g in p.cost_gaps()]
+        at_least = "at least " if gaps else ""
+        if cost > float(usd):
+            over.append(f"cost {at_least}{fmt.money(cost)} is over the limit of {fmt.money(float(usd))}")
+        if gaps and not limits.get("allow_unpriced"):
+            unknown.append("Calls without a known cost (never counted as $0; allow_unpriced=True bounds only the "
+                           "priced calls):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(cost)} leaves out "
+                           + "; ".join(gaps))
+    if calls is not None and llm_calls > int(calls):
+        over.append(f"{llm_calls} LLM calls are over the limit of {int(calls)}")
+    elif calls is not None and any(p.steps_outside for p in parts):
+        unknown.append("Steps the session never saw end (their LLM calls are not counted):")
+        unknown.extend(f"  - {g}" for p in parts for g in p.outside())
+    if tokens is not None:
+        gaps = [g for p in parts for g in p.usage_gaps()]
+        if tin + tout > int(tokens):
+            over.append(f"{'at least ' if gaps else ''}{tin + tout} tokens ({tin} in / "
+                        f"{tout} out) are over the limit of {int(tokens)}")
+        if gaps and not limits.get("allow_missing_usage"):
+            unknown.append("Calls without usage (their tokens are unknown, not zero; allow_missing_usage=True "
+                           "bounds only the calls that reported usage):")
+            unknown.extend(f"  - {g}" for g in gaps)
+        elif gaps:
+            allowed.append(f"tokens bound checked with allow_missing_usage=True: {tin + tout} tokens leave out "
+                           + "; ".join(gaps))
+    if not over and not unknown:
+        for note in allowed if warn else ():
+            warnings.warn(IncompleteCostWarning(f"{name}: {note}"), stacklevel=1)
+        return None
+    head = (f"{name} exceeded: " + "; ".join(over) + "." if over
+            else f"{name} cannot be checked: some calls have no known cost.")
+    lines = [head, *unknown, *(f"Note: {note}" for note in allowed), "Cost by call (all sessions of this test):"]
+    for part in parts:
+        if part.title:
+            lines.append(part.title)
+        try:
+            lines.append(part.breakdown())
+        except Exception as exc:  # the limit verdict stands even if the replay machinery fails
+            lines.append(f"  (breakdown unavailable: {type(exc).__name__}: {exc})")
+    lines.append(f"Session URL: {spend.session.url}")
+    return "\n".join(lines)
+
+
+_LIMITS = ("usd", "llm_calls", "tokens")
+_OPT_OUTS = ("allow_unpriced", "allow_missing_usage")
+_OPT_OUT_OF = {"allow_unpriced": "usd", "allow_missing_usage": "tokens"}
+"""Each opt-out and the bound it loosens."""
+
+
+def _one_marker(marker: pytest.Mark, name: str) -> dict[str, Any]:
+    """One marker's keyword limits, or a setup failure that says how to spell them."""
+    limits: dict[str, Any] = dict(marker.kwargs)
+    numbers = {k: v for k, v in limits.items() if k in _LIMITS}
+    if marker.args or not numbers or set(limits) - set(_LIMITS) - set(_OPT_OUTS) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers.values()) or not all(
+            isinstance(limits[k], bool) for k in _OPT_OUTS if k in limits):
+        pytest.fail(f"@pytest.mark.{name} takes usd=, llm_calls= and/or tokens= as numbers, and "
+                    f"allow_unpriced= / allow_missing_usage= as True or False "
+                    f"(got args {marker.args!r}, kwargs {marker.kwargs!r})", pytrace=False)
+    for key, value in numbers.items():
+        if not is_bound(value):  # NaN never compares over a limit: the test would always pass
+            pytest.fail(f"@pytest.mark.{name}: {not_a_bound(key, value)}", pytrace=False)
+    return limits
+
+
+def marker_limits(item: pytest.Item, name: str = "agent_cost_limit") -> dict[str, Any] | None:
+    """The limits of every marker that applies (the test's, its class's, its module's), or None for none.
+
+    Each marker's bounds hold as written: a test's own marker adds to a module-wide budget, it does not
+    replace it. So where two bound the same quantity the lower wins, and an opt-out holds only if every
+    marker bounding that quantity allows it.
+    """
+    markers = [_one_marker(m, name) for m in item.iter_markers(name)]
+    if not markers:
+        return None
+    merged: dict[str, Any] = {}
+    for key in _LIMITS:
+        values = [m[key] for m in markers if key in m]
+        if values:
+            merged[key] = min(values)
+    for opt_out, bound in _OPT_OUT_OF.items():
+        bounding = [m for m in markers if bound in m]
+        if bounding and all(m.get(opt_out) for m in bounding):
+            merged[opt_out] = True
+    return merged
