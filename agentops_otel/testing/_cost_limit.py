@@ -111,7 +111,8 @@ class Spend:
                        "(its usage comes at its end)" for c in open_now]
             parts.append(_Part(OUTSIDE_TITLE, rollup.cost, rollup.llm_calls + len(open_now), rollup.input_tokens,
                                rollup.output_tokens, 0, lambda: self._gaps(usage_only=False) + streams,
-                               lambda: self._gaps(usage_only=True) + streams, list, self._breakdown))
+                               lambda: self._gaps(usage_only=True) + streams, list,
+                               lambda: self._breakdown([c.name for c in open_now])))
         return parts
 
     def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None]]:
@@ -127,13 +128,14 @@ class Spend:
         return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}" for name, _, _, _, gap in self._calls()
                 if gap is not None and not (usage_only and gap == GAP_MODEL_UNPRICED)]
 
-    def _breakdown(self) -> str:
+    def _breakdown(self, streams: list[str]) -> str:
         calls = self._calls()
         lines = [f"  {i:>2}. {name:<20} {tin or 0:>6} in / {tout or 0:>5} out  "
                  f"{fmt.money(cost) if gap is None else GAP_TEXT.get(gap, gap):>10}"
                  for i, (name, tin, tout, cost, gap) in enumerate(calls[:MAX_REPLAY_STEPS], 1)]
         if len(calls) > MAX_REPLAY_STEPS:
             lines.append(f"  … {len(calls) - MAX_REPLAY_STEPS} more")
+        lines += [f"   - {name}: a stream still open (its usage comes at its end)" for name in streams]
         return "\n".join(lines) or "  (their spans are no longer held in memory)"
 
 
