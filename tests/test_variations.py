@@ -318,10 +318,10 @@ def test_the_redaction_hook_sees_a_variants_input(span_exporter: InMemorySpanExp
 
 
 def test_a_variants_input_is_not_recorded_with_content_capture_off(span_exporter: InMemorySpanExporter,
-                                                                  tracer_provider: TracerProvider) -> None:
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """With capture off no prompt reaches the trace: the variant is labelled by a digest of its input, and
     repetitions of one input still share the label (so the gate still tells flaky from failing)."""
-    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False, capture_content=False)
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "no_content")
     run_variations(agent, ["my card 4417 was charged twice", "refund please"], repeat=2)
     labels = [(s.attributes or {}).get("agentops.variant") for s in span_exporter.get_finished_spans()]
     labels = [label for label in labels if label]
