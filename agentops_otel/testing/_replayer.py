@@ -40,6 +40,7 @@ from ._divergence import (
 )
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
+from ._replay_answers import connection_error, reply_with
 from ._seam import Exchange, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
@@ -237,7 +238,7 @@ class Replayer:
             raise self._diverge(expected, None, f"the fork is at {step_label(expected)}, but the agent made an "
                                 "LLM call there")
         if fork.llm_reply is not None:
-            return expected, _reply_with(expected, fork.llm_reply)
+            return expected, reply_with(expected, fork.llm_reply)
         if fork.then == "live":
             return None, None
         return expected, None
@@ -249,7 +250,7 @@ class Replayer:
         elif step.events is not None:
             status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
         elif step.status == 0:
-            raise _connection_error(ex, step)
+            raise connection_error(ex, step)
         else:
             status, content, ctype = step.status, json.dumps(step.body).encode(), "application/json"
         return ex.response(status, content, ctype)
@@ -364,32 +365,6 @@ def _hint(ignore: Sequence[str]) -> str:
     shown = f" (ignoring: {', '.join(ignore)})" if ignore else ""
     return (f"Matching is strict{shown}. If the change is intended, re-record the cassette "
             "(pytest --record-mode=record); if a field may vary, pass ignore=[...].")
-
-
-def _connection_error(ex: Exchange, step: LLMStep) -> BaseException:
-    import importlib
-
-    httpx = importlib.import_module(type(ex.request).__module__.split(".")[0])
-    message = step.body.get("error", {}).get("message", "recorded connection failure") \
-        if isinstance(step.body, dict) else "recorded connection failure"
-    return httpx.ConnectError(str(message), request=ex.request)  # type: ignore[no-any-return]
-
-
-def _reply_with(step: LLMStep, text: str) -> tuple[int, bytes, str]:
-    """The recorded answer with its message replaced by ``text`` (chat completions)."""
-    if step.events is not None:
-        first: dict[str, Any] = next((e["data"] for e in step.events if isinstance(e.get("data"), dict)), {})
-        base = {k: first.get(k) for k in ("id", "object", "created", "model") if k in first}
-        delta = {"role": "assistant", "content": text}
-        events: list[dict[str, Any]] = [
-            {"data": {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}},
-            {"data": {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}},
-            {"data": "[DONE]"},
-        ]
-        return 200, sse_bytes(events), "text/event-stream"
-    body = dict(step.body) if isinstance(step.body, dict) else {}
-    body["choices"] = [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
-    return 200, json.dumps(body).encode(), "application/json"
 
 
 def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | bool = (),

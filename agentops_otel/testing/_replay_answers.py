@@ -1,0 +1,43 @@
+"""What a replay hands the SDK in place of the provider's answer: a recorded connection failure, or a
+recorded answer whose message a fork replaced.
+
+Built from the cassette alone, through the SDK's own transport types, so the agent's client reads them
+exactly as it would read the provider.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._cassette import LLMStep
+from ._providers import sse_bytes
+from ._seam import Exchange
+
+__all__ = ["connection_error", "reply_with"]
+
+
+def connection_error(ex: Exchange, step: LLMStep) -> BaseException:
+    import importlib
+
+    httpx = importlib.import_module(type(ex.request).__module__.split(".")[0])
+    message = step.body.get("error", {}).get("message", "recorded connection failure") \
+        if isinstance(step.body, dict) else "recorded connection failure"
+    return httpx.ConnectError(str(message), request=ex.request)  # type: ignore[no-any-return]
+
+
+def reply_with(step: LLMStep, text: str) -> tuple[int, bytes, str]:
+    """The recorded answer with its message replaced by ``text`` (chat completions)."""
+    if step.events is not None:
+        first: dict[str, Any] = next((e["data"] for e in step.events if isinstance(e.get("data"), dict)), {})
+        base = {k: first.get(k) for k in ("id", "object", "created", "model") if k in first}
+        delta = {"role": "assistant", "content": text}
+        events: list[dict[str, Any]] = [
+            {"data": {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}},
+            {"data": {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}},
+            {"data": "[DONE]"},
+        ]
+        return 200, sse_bytes(events), "text/event-stream"
+    body = dict(step.body) if isinstance(step.body, dict) else {}
+    body["choices"] = [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
+    return 200, json.dumps(body).encode(), "application/json"
