@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from opentelemetry.trace import Span
 
@@ -80,6 +80,13 @@ _TOKEN: Final = r"A-Za-z0-9._~+/=\-"
 _BASE64: Final = "A-Za-z0-9+/"
 
 
+_JWT_PATTERN: Final = _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
+"""A JSON Web Token: header and payload (both base64url JSON, so ``eyJ…``) and a signature. Matched by
+:class:`_JwtMatcher`, not by this regex: run by ``re``, every ``eyJ`` of a long run of token characters
+(``_eyJ_eyJ…``, no dot) is a start that scans to the run's end, so a 100 kB exception message took
+seconds to mask."""
+
+
 def _not_a_word(charset: str) -> str:
     """After ``Basic`` / ``Bearer``: not a plain word (``basic principles``, ``Basic Authentication``), one
     whose next character (past a full stop) can't continue a credential of ``charset``. A real credential
@@ -97,7 +104,7 @@ SECRET_PATTERNS: Final = (
     (("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"), _GLUED + r"xox[abprs]-[A-Za-z0-9\-]{10,}"),
     (("AIza",), _GLUED + r"AIza[0-9A-Za-z_\-]{35}"),
     (("hf_",), _GLUED + r"hf_[A-Za-z0-9]{30,}"),
-    (("eyJ",), _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    (("eyJ",), _JWT_PATTERN),
     (("://",), r"(?<=://)[^\s:/@]*:[^\s/]+(?=@)"),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
@@ -113,12 +120,58 @@ _GATES: Final = "-_:A"
 (a ``memchr``) rules out the whole group, so plain prose is scanned about half as many times."""
 
 
-def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]], ...]:
+class _Substitutes(Protocol):
+    def sub(self, repl: str, string: str) -> str: ...
+
+
+_TOKEN_RUN: Final = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _run_end(text: str, start: int) -> int:
+    """Where the run of token characters from ``start`` ends (``start`` when there is none)."""
+    run = _TOKEN_RUN.match(text, start)
+    return start if run is None else run.end()
+
+
+class _JwtMatcher:
+    """``re.sub`` of :data:`_JWT_PATTERN`, in one pass over the text.
+
+    The regex's match from a start is forced (each part is a whole run of token characters, ended by a
+    dot), and every start inside one run shares that run's end: so each run is read once, and the
+    leftmost start that fits is the match, as ``re`` would find it.
+    """
+
+    def sub(self, repl: str, string: str) -> str:
+        text, out, done, i = string, [], 0, 0
+        while (p := text.find("eyJ", i)) >= 0:
+            if p and text[p - 1].isascii() and text[p - 1].isalnum():
+                i = p + 1  # glued to a word: not a start (the pattern's lookbehind)
+                continue
+            end = _run_end(text, p)  # the header's run: shared by every start inside it
+            if end - p - 3 < 8 or not text.startswith(".eyJ", end):
+                i = end  # no start in this run fits
+                continue
+            payload = _run_end(text, end + 4)
+            signature = _run_end(text, payload + 1) if text.startswith(".", payload) else -1
+            if payload - end - 4 < 8 or signature - payload - 1 < 8:
+                i = end
+                continue
+            out.append(text[done:p])
+            out.append(repl)
+            done = i = signature
+        if not out:
+            return text
+        out.append(text[done:])
+        return "".join(out)
+
+
+def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], _Substitutes], ...]], ...]:
     """The patterns grouped by the first gate character all their anchors contain ("" for none)."""
-    groups: dict[str, list[tuple[tuple[str, ...], re.Pattern[str]]]] = {}
+    groups: dict[str, list[tuple[tuple[str, ...], _Substitutes]]] = {}
     for anchors, pattern in SECRET_PATTERNS:
         gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
-        groups.setdefault(gate, []).append((anchors, re.compile(pattern)))
+        matcher: _Substitutes = _JwtMatcher() if pattern == _JWT_PATTERN else re.compile(pattern)
+        groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
@@ -285,3 +287,47 @@ def test_prose_after_the_words_basic_and_bearer_is_kept(span_exporter: InMemoryS
     """Ordinary words after 'basic' or 'bearer' are text, not credentials: a prompt reads as written."""
     prompt = "Explain the basic principles of Basic Authentication, then bearer instruments."
     assert json.loads(_arguments_text(span_exporter, prompt=prompt))["prompt"] == prompt
+
+
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpM"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    (f"AUTH_{_JWT} ok", "AUTH_[REDACTED] ok"),
+    (f"{_JWT} and {_JWT}", "[REDACTED] and [REDACTED]"),
+    (f"x.eyJAAAAAAAA.{_JWT}", "x.[REDACTED].SflKxwRJSMeKKF2QT4fwpM"),
+    (f"v1.{_JWT}.tail", "v1.[REDACTED].tail"),
+    ("eyJ_eyJ_eyJ.not.jwt", "eyJ_eyJ_eyJ.not.jwt"),
+])
+def test_tokens_shaped_like_jwts_are_masked_wherever_they_start(text: str, masked: str) -> None:
+    from agentops_otel._redact import mask_text
+
+    assert mask_text(text) == masked
+
+
+def test_a_long_exception_message_reaches_the_caller_without_a_stall(span_exporter: InMemorySpanExporter) -> None:
+    """Masking is linear in the text: a 100 kB message made of JWT-like starts (quadratic before: ~10 s)
+    is recorded and re-raised at once; the bound is far above any machine's noise."""
+    import time
+
+    @agentops.tool
+    def parse(blob: str) -> None:
+        raise ValueError(blob)
+
+    blob = "_eyJ" * 25_000
+    started = time.perf_counter()
+    with pytest.raises(ValueError):
+        parse(blob)
+    assert time.perf_counter() - started < 3.0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["eyJ", "_", "-", ".", "a", "B", "1", " ", "AAAAAAAA", "xyz12345"]),
+                max_size=30).map("".join))
+def test_the_jwt_matcher_masks_exactly_what_the_jwt_regex_masks(pieces: str) -> None:
+    """The one-pass JWT matcher agrees with the regex it stands for, on texts built of JWT-ish pieces."""
+    import re
+
+    from agentops_otel._redact import _JWT_PATTERN, REDACTED, _JwtMatcher
+
+    assert _JwtMatcher().sub(REDACTED, pieces) == re.sub(_JWT_PATTERN, REDACTED, pieces)
