@@ -11,6 +11,7 @@ Message content arrives here already shaped into the GenAI "parts" format, bound
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -323,6 +324,16 @@ known (:func:`open_calls_in`) and leaves it running: a handler may return the st
 read, and its usage arrives at the end. A stream still open at exit is ended as unfinished
 (:func:`end_open_calls`), so it is not lost. Plain dict operations, no lock: entries are dropped from
 finalisers too."""
+
+
+def _forget_parents_calls() -> None:
+    """In a forked child the open streams are the parent's: the parent ends and writes them; the child's
+    exit path must not end its copies as unfinished and write them a second time."""
+    _open_calls.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_calls)
 
 
 def hold_open(call: OpenCall, session_id: str | None) -> None:

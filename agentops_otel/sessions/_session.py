@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import msgspec
 from opentelemetry import context as otel_context
@@ -345,7 +345,7 @@ class Session(Rollup):
                  tb: TracebackType | None) -> None:
         if exc is None:
             self.end(semconv.END_SUCCESS)
-        elif isinstance(exc, SystemExit) and _exit_code(exc) == 0:
+        elif isinstance(exc, SystemExit) and _exit_code(exc) is _SUCCESS:
             # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
             self.end(semconv.END_SUCCESS, "the program exited with status 0")
         elif isinstance(exc, KeyboardInterrupt):
@@ -359,10 +359,17 @@ class Session(Rollup):
         return f"<Session {self.name!r} {self.id} {state} cost=${self.cost:.6f}>"
 
 
+_SUCCESS: Final = object()
+
+
 def _exit_code(exc: SystemExit) -> object:
-    """The status ``sys.exit`` was given, as the interpreter reads it (``None`` is 0)."""
+    """:data:`_SUCCESS` when the interpreter would exit with status 0 (``None``, ``0``, ``False``), else the
+    status. Read without running any of the program's code (a status object's ``__eq__``, a subclass's
+    property): its exit must reach it unchanged."""
     try:
         code = exc.code
-    except Exception:  # a subclass's property: never our failure to raise into the exit
+    except Exception:
         return None
-    return 0 if code is None else code
+    if code is None or (type(code) in (int, bool) and code == 0):
+        return _SUCCESS
+    return code

@@ -14,6 +14,7 @@ import pytest
 from _exit_helpers import READY, SINK, end_states, run
 
 from agentops_otel import semconv
+from agentops_otel.read.otlp_json import read_otlp_file
 
 pytestmark = pytest.mark.slow  # each test runs a child interpreter
 
@@ -78,3 +79,37 @@ def test_session_a_forked_child_starts_is_ended_and_written_at_sigterm(tmp_path:
         os.waitpid(pid, 0)
     """, tmp_path)
     assert end_states(tmp_path / SINK, "child job") == [semconv.END_INDETERMINATE], outcome.stderr
+
+
+def test_forked_child_does_not_write_the_parents_open_stream(tmp_path: Path) -> None:
+    """A worker forked while the parent reads a model stream exits without ending or writing that call:
+    the parent writes it once, finished, when its stream ends."""
+    outcome = run(f'''
+        import os, httpx, openai
+        import agentops_otel as agentops
+        agentops.init()
+        print("{READY}", flush=True)
+        def chunk(text, finish):
+            return ('data: {{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", '
+                    '"choices": [{{"index": 0, "delta": {{"content": "' + text + '"}}, "finish_reason": '
+                    + finish + '}}]}}\\n\\n').encode()
+        def answer(request):
+            return httpx.Response(200, headers={{"content-type": "text/event-stream"}},
+                                  content=chunk("hel", "null") + chunk("lo", '"stop"') + b"data: [DONE]\\n\\n")
+        client = openai.OpenAI(api_key="x", base_url="http://test/v1",
+                               http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+        with agentops.session("parent"):
+            stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
+                                                    messages=[{{"role": "user", "content": "hi"}}])
+            chunks = iter(stream)
+            next(chunks)
+            pid = os.fork()
+            if pid == 0:
+                raise SystemExit(0)  # a worker that never touches the stream, exiting normally
+            os.waitpid(pid, 0)
+            for _ in chunks:
+                pass
+    ''', tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    calls = [r for r in read_otlp_file(tmp_path / SINK) if r.name.startswith("chat")]
+    assert [r.attributes.get(semconv.GEN_AI_RESPONSE_FINISH_REASONS) for r in calls] == [("stop",)], calls

@@ -75,6 +75,22 @@ def test_leaving_a_session_by_exiting_ends_it_as_the_exit_says(span_exporter: In
     assert root.attributes[semconv.SESSION_END_STATE] == state
 
 
+def test_an_exit_status_that_cannot_be_compared_still_leaves_the_session_unchanged(
+        span_exporter: InMemorySpanExporter) -> None:
+    """sys.exit(status) whose status raises on ==: the program's SystemExit reaches it, the session ends Fail."""
+    class Status:
+        def __eq__(self, other: object) -> bool:
+            raise TypeError("no comparisons")
+
+        __hash__ = object.__hash__
+
+    exit_with = SystemExit(Status())
+    with pytest.raises(SystemExit) as caught, agentops.session("cli"):
+        raise exit_with
+    assert caught.value is exit_with
+    assert span_exporter.get_finished_spans()[-1].attributes[semconv.SESSION_END_STATE] == "Fail"
+
+
 def test_end_states_map_to_span_status(span_exporter: InMemorySpanExporter) -> None:
     """Success → OK, Fail → ERROR with reason, Indeterminate → UNSET; case-insensitive names accepted."""
     for state, status in (("success", StatusCode.OK), ("FAIL", StatusCode.ERROR),
