@@ -110,15 +110,27 @@ def _same_value(a: str | None, b: str | None, ids: _Ids | None = None) -> bool:
 _CALL_PARTS = frozenset({"tool_call", "tool_call_response"})
 
 
-def _call_parts(value: Any) -> Iterator[dict[str, Any]]:
-    """The tool call and tool result parts of recorded messages."""
+def _id_slots(value: Any, depth: int = 0) -> Iterator[tuple[dict[str, Any], str]]:
+    """Where a tool call id sits in recorded messages, as ``(container, key)``: the ``id`` of a GenAI
+    tool call / result part, and in a provider's raw request (another instrumentation's ``input.value``)
+    the ``id`` of a ``tool_calls`` item and a message's ``tool_call_id``."""
+    if depth > 32:
+        return
     if isinstance(value, list):
-        for message in value:
-            parts = message.get("parts") if isinstance(message, dict) else None
-            if isinstance(parts, list):
-                for part in parts:
-                    if isinstance(part, dict) and part.get("type") in _CALL_PARTS and isinstance(part.get("id"), str):
-                        yield part
+        for item in value:
+            yield from _id_slots(item, depth + 1)
+    elif isinstance(value, dict):
+        if value.get("type") in _CALL_PARTS and isinstance(value.get("id"), str):
+            yield value, "id"
+        if isinstance(value.get("tool_call_id"), str):
+            yield value, "tool_call_id"
+        for key, item in value.items():
+            if key == "tool_calls" and isinstance(item, list):
+                for call in item:
+                    if isinstance(call, dict) and isinstance(call.get("id"), str):
+                        yield call, "id"
+            if isinstance(item, (dict, list)):
+                yield from _id_slots(item, depth + 1)
 
 
 def _call_ids(t: Timeline) -> dict[str, str]:
@@ -130,18 +142,18 @@ def _call_ids(t: Timeline) -> dict[str, str]:
     seen: dict[str, str] = {}
     for step in t.steps:
         if step.kind == "llm":
-            for raw in (step.input, step.output):
-                for part in _call_parts(from_json(raw)):
-                    seen.setdefault(part["id"], f"call#{len(seen) + 1}")
+            for raw in (step.input, step.output, _raw(genai_content.request(step.attributes))):
+                for slot, key in _id_slots(from_json(raw)):
+                    seen.setdefault(slot[key], f"call#{len(seen) + 1}")
     return seen
 
 
 def _aliased(value: Any, ids: dict[str, str]) -> Any:
-    if not any(True for _ in _call_parts(value)):
+    if not any(True for _ in _id_slots(value)):
         return value
     out = copy.deepcopy(value)
-    for part in _call_parts(out):
-        part["id"] = ids.get(part["id"], part["id"])
+    for slot, key in list(_id_slots(out)):
+        slot[key] = ids.get(slot[key], slot[key])
     return out
 
 

@@ -381,3 +381,31 @@ def test_a_tool_result_sent_back_for_another_call_still_differs() -> None:
     """The ids are compared as a pairing: a result sent back under an id no call had is a difference."""
     d = diff_timelines(_agent_run("a", "call_Xa81"), _agent_run("b", "call_Q7c2", answered="call_other"))
     assert (d.diverged_at, d.reason) == (2, "same LLM call, different input")
+
+
+def _oi_run(session_id: str, call_id: str) -> Timeline:
+    """An OpenInference-traced run: messages as indexed attributes and the raw request as input.value."""
+    def call(offset: float, messages: list[dict[str, str]], request: list[Any], out: dict[str, str]) -> Step:
+        attrs = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+                 "input.value": json.dumps({"model": "gpt-4o-mini", "messages": request}),
+                 **{f"llm.input_messages.{i}.message.{k}": v for i, m in enumerate(messages) for k, v in m.items()},
+                 **{f"llm.output_messages.0.message.{k}": v for k, v in out.items()}}
+        return Step.build(kind="llm", name="gpt-4o-mini", session_id="s", status="ok", attributes=attrs,
+                          flags=("foreign",), offset_s=offset)
+
+    user = {"role": "user", "content": "who is 4417?"}
+    asked = {"role": "assistant", "tool_calls.0.tool_call.id": call_id,
+             "tool_calls.0.tool_call.function.name": "lookup",
+             "tool_calls.0.tool_call.function.arguments": '{"id": "4417"}'}
+    result = {"role": "tool", "content": "Ann", "tool_call_id": call_id}
+    raw_asked = {"role": "assistant", "tool_calls": [{"id": call_id, "type": "function",
+                                                      "function": {"name": "lookup", "arguments": '{"id": "4417"}'}}]}
+    return timeline(session_id, call(0, [user], [user], asked),
+                    call(2, [user, asked, result], [user, raw_asked, {"role": "tool", "tool_call_id": call_id,
+                                                                      "content": "Ann"}],
+                         {"role": "assistant", "content": "It is Ann."}))
+
+
+def test_tool_call_ids_in_another_instrumentations_raw_request_are_compared_by_position() -> None:
+    """OpenInference's input.value holds the provider's ids too: two real runs are still identical."""
+    assert diff_timelines(_oi_run("a", "call_Xa81"), _oi_run("b", "call_Q7c2")).reason == "identical"
