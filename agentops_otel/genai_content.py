@@ -24,7 +24,7 @@ import msgspec
 
 from agentops_otel import semconv as sc
 
-UNREAD = "agentops.unread"
+UNREAD = sc.READ_UNREAD_FIELDS
 """Key, in a message read from indexed attributes, of the attributes (full names) this reader did not know."""
 
 _Fields = dict[str, Any]

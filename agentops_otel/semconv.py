@@ -292,6 +292,9 @@ READ_PARTIAL: Final = "agentops.read.partial"
 READ_UNREADABLE: Final = "agentops.read.unreadable"
 """On a resource some of whose attribute values could not be read: which, and why (the values are
 left out; the sessions on it get the ``unreadable_attributes`` issue)."""
+READ_UNREAD_FIELDS: Final = "agentops.unread"
+"""In a message read from another instrumentation's attributes: the fields the reader does not know,
+kept whole so that two calls differing there still differ (and the diff says it could not read them)."""
 
 INSTRUMENTATION_SCOPE: Final = "agentops_otel"
 
