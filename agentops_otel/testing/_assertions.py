@@ -13,17 +13,24 @@ Each assertion records its verdict on the session it checked (see ``_verdicts``)
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import TypeAlias
 
 import msgspec
 
 from agentops_otel import config
-from agentops_otel._json_equal import same_json
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
+from agentops_otel.testing._matching import (
+    ArgsMatcher,
+    args_match,
+    calls_in,
+    describe_args,
+    error_type_name,
+    matches_name,
+    same_error_type,
+)
 from agentops_otel.testing._partial import partial_lines as _partial_lines
 from agentops_otel.testing._partial import partial_view
 from agentops_otel.testing._verdicts import verdict
@@ -32,12 +39,7 @@ from agentops_otel.timeline import SessionSummary, Step, Timeline
 SessionLike: TypeAlias = Session | Timeline
 """What every assertion accepts: the live object from ``get_session()`` or a Timeline read back."""
 
-ArgsMatcher: TypeAlias = Mapping[str, Any] | Callable[[Any], bool]
-"""A subset of the recorded arguments (``{"customer_id": None}``) or a predicate over them."""
 
-CALL_KINDS = ("tool", "action")
-"""Steps that count as "called": ``@tool`` / ``execute_tool`` spans and actions (``@record_action``,
-``record(ActionEvent(...))``)."""
 
 MAX_REPLAY_STEPS = 40
 """Above this many steps the replay in a message is cut to the neighbourhood of the relevant steps."""
@@ -120,47 +122,6 @@ def sessions_in(session: Session, *, name: str | None = None, tag: str | None = 
 
 # --- building blocks ------------------------------------------------------------------------------------
 
-def _calls(timeline: Timeline) -> list[Step]:
-    return [s for s in timeline.steps if s.kind in CALL_KINDS]
-
-
-def _matches_name(step: Step, name: str) -> bool:
-    return name in (step.name, step.span_name)
-
-
-def _parse(raw: str | None) -> Any:
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
-def _subset(expected: Any, actual: Any) -> bool:
-    """Dicts match when every expected key matches recursively; anything else by equality."""
-    if isinstance(expected, Mapping):
-        return isinstance(actual, Mapping) and all(
-            k in actual and _subset(v, actual[k]) for k, v in expected.items())
-    return same_json(expected, actual)
-
-
-def _args_match(step: Step, with_args: ArgsMatcher) -> bool:
-    args = _parse(step.input)
-    if callable(with_args):
-        try:
-            return bool(with_args(args))
-        except Exception:
-            return False
-    return _subset(with_args, args)
-
-
-def _describe_args(with_args: ArgsMatcher) -> str:
-    if callable(with_args):
-        return f"arguments satisfying {getattr(with_args, '__name__', repr(with_args))}"
-    return "arguments ⊇ " + ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in with_args.items())
-
-
 def _sequence(calls: Sequence[Step]) -> str:
     return ", ".join(s.name for s in calls) if calls else "(none)"
 
@@ -205,17 +166,6 @@ def _fail(session: SessionLike, timeline: Timeline, message: str, focus: Iterabl
     raise AgentAssertionError(message, timeline, _replay_block(timeline, session_url(session), focus))
 
 
-def _error_type_name(error_type: type[BaseException] | str) -> str:
-    return error_type if isinstance(error_type, str) else error_type.__qualname__
-
-
-def _same_error_type(recorded: str | None, wanted: type[BaseException] | str) -> bool:
-    if recorded is None:
-        return False
-    name = _error_type_name(wanted)
-    return recorded == name or recorded.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]
-
-
 # --- the assertions -------------------------------------------------------------------------------------
 
 @verdict
@@ -224,15 +174,15 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
     """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = _calls(timeline)
-    named = [s for s in calls if _matches_name(s, name)]
-    matching = [s for s in named if with_args is None or _args_match(s, with_args)]
+    calls = calls_in(timeline)
+    named = [s for s in calls if matches_name(s, name)]
+    matching = [s for s in named if with_args is None or args_match(s, with_args)]
     ok = len(matching) == times if times is not None else bool(matching)
     # An exact count needs every step; finding the call proves "at least once" on any part.
     why = partial_view(session) if times is not None and len(matching) <= times else []
     if ok and not why:
         return
-    what = f"'{name}'" + (f" with {_describe_args(with_args)}" if with_args is not None else "")
+    what = f"'{name}'" + (f" with {describe_args(with_args)}" if with_args is not None else "")
     expected = _ordinal(times) if times is not None else "at least once"
     if not why:
         why = partial_view(session)
@@ -254,8 +204,8 @@ def assert_tool_not_called(session: SessionLike, name: str) -> None:
     """The tool or action ``name`` never ran in this session."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = _calls(timeline)
-    named = [s for s in calls if _matches_name(s, name)]
+    calls = calls_in(timeline)
+    named = [s for s in calls if matches_name(s, name)]
     if named:
         at = ", ".join(fmt.offset(s.offset_s) for s in named)
         _fail(session, timeline,
@@ -274,17 +224,17 @@ def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
     """``names`` ran in this order (other calls may come between them)."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = _calls(timeline)
+    calls = calls_in(timeline)
     position = 0
     matched: list[Step] = []
     for step in calls:
-        if position < len(names) and _matches_name(step, names[position]):
+        if position < len(names) and matches_name(step, names[position]):
             matched.append(step)
             position += 1
     if position == len(names):
         return
     missing = names[position]
-    later = [s for s in calls if _matches_name(s, missing)]
+    later = [s for s in calls if matches_name(s, missing)]
     if later:
         why = (f"'{missing}' was called, but not after '{names[position - 1]}'" if position
                else f"'{missing}' was not found")
@@ -301,10 +251,10 @@ def assert_called_before(session: SessionLike, first: str, then: str) -> None:
     """``first`` ran (for the first time) before ``then`` did; both must have run."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = _calls(timeline)
+    calls = calls_in(timeline)
     index = {s.span_id: i for i, s in enumerate(calls)}
-    a = next((s for s in calls if _matches_name(s, first)), None)
-    b = next((s for s in calls if _matches_name(s, then)), None)
+    a = next((s for s in calls if matches_name(s, first)), None)
+    b = next((s for s in calls if matches_name(s, then)), None)
     partial = partial_view(session)  # a first call of either may be among the steps not seen
     if a is not None and b is not None and index[a.span_id] < index[b.span_id] and not partial:
         return
@@ -375,19 +325,19 @@ def assert_error_in_step(session: SessionLike, name: str,
     """The step ``name`` (tool, action, model or span name) failed, with ``error_type`` if given."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    failed = [s for s in timeline.errors() if _matches_name(s, name)]
+    failed = [s for s in timeline.errors() if matches_name(s, name)]
     if error_type is not None:
-        typed = [s for s in failed if _same_error_type(s.error.type if s.error else
+        typed = [s for s in failed if same_error_type(s.error.type if s.error else
                                                        str(s.attributes.get("error.type") or ""), error_type)]
     else:
         typed = failed
     if typed:
         return
-    what = f"'{name}' to fail" + (f" with {_error_type_name(error_type)}" if error_type is not None else "")
+    what = f"'{name}' to fail" + (f" with {error_type_name(error_type)}" if error_type is not None else "")
     if failed:
         got = "; ".join(fmt.error_text(s) or "error" for s in failed)
         why = f"it failed with {got}"
-    elif any(_matches_name(s, name) for s in timeline.steps):
+    elif any(matches_name(s, name) for s in timeline.steps):
         why = "it ran without error"
     else:
         why = "it never ran"
@@ -397,7 +347,7 @@ def assert_error_in_step(session: SessionLike, name: str,
         lines.append("Steps that failed: " + "; ".join(f"{s.name} ({fmt.error_text(s) or 'error'})"
                                                        for s in others))
     _fail(session, timeline, "\n".join(lines),
-          [s.span_id for s in timeline.steps if _matches_name(s, name)])
+          [s.span_id for s in timeline.steps if matches_name(s, name)])
 
 
 __all__ = [
