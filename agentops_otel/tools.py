@@ -116,7 +116,7 @@ class _Step:
     @staticmethod
     def close(span: Span, token: object) -> None:
         try:
-            detach_keeping_sessions(token)
+            detach_keeping_sessions(token, span)
         except Exception as exc:
             report("tool.detach", exc)
         if _deferred.in_collection():
@@ -132,7 +132,7 @@ class _Step:
     def suspend(self, started: tuple[Span, object]) -> None:
         """Between two yields the consumer runs: our span must not be its current span."""
         try:
-            detach_keeping_sessions(started[1])
+            detach_keeping_sessions(started[1], started[0])
         except Exception as exc:
             report("tool.detach", exc)
 

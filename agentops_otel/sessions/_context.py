@@ -14,10 +14,13 @@ import contextvars
 from typing import TYPE_CHECKING, cast
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from ..processor import SESSION_CONTEXT_KEY, live_session
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import Span
+
     from ._session import Session
 
 _last_ended: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
@@ -25,35 +28,73 @@ _last_ended: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
 )
 
 
+_ABSENT = object()
+
+
 def note_ended(session: Session) -> None:
     _last_ended.set(session)
 
 
-def detach_keeping_sessions(token: object) -> None:
-    """Detach a decorator's context ``token``, keeping current a session started under it and still open.
+def detach_keeping_sessions(token: object, span: Span) -> None:
+    """Detach a decorator's context ``token`` (its ``span``'s), keeping what the call did to the session.
 
-    ``start_session()`` inside a decorated function makes the session current the way an undecorated
-    call would leave it: for the caller, after the function returns. Detaching the decorator's token
-    alone would restore the context from before the call and drop that session. Its context is put
-    back instead, and the outermost session started under the token returns, when it ends, to the
-    caller's context (not to the decorator's span, which has ended by then).
+    Without the decorator, ``start_session()`` or ``end_session()`` in the function changes the
+    caller's context; detaching the token alone would undo that. So the caller gets the context it
+    would have without the decorator: a session started under ``span`` and still open stays current
+    (and, when it ends, returns to the caller's context, not to ``span``'s, which has ended by then);
+    a session that was current for the caller and ended under ``span`` gives way to the one it
+    returns to, under whatever the caller had layered on it (an outer tool's span).
     """
     inner = otel_context.get_current()
     otel_context.detach(token)  # type: ignore[arg-type]
     outer = otel_context.get_current()
-    found = _live(inner)
-    if found is None or found is _live(outer):
+    after = _session_in(inner)
+    before = _session_in(outer)
+    if after is before:  # the common case: the call changed no session
         return
-    bottom = found
-    while bottom._prev_ctx is not None and (below := _live(bottom._prev_ctx)) is not None \
-            and below is not _live(outer):
-        bottom = below
-    bottom._prev_ctx = outer
-    otel_context.attach(inner)
+    base = outer
+    if before is not None and before.ended and before._ctx is not None:
+        base = rebased(outer, before._ctx, returning_context(before))
+    bottom = _started_under(after, span, before)
+    if bottom is not None:
+        bottom._prev_ctx = base
+        otel_context.attach(inner)
+    elif base is not outer:
+        otel_context.attach(base)
+
+
+def _started_under(session: Session | None, span: Span, before: Session | None) -> Session | None:
+    """The outermost of the open sessions up to ``session`` that started while ``span`` was current."""
+    if session is None or session.ended:
+        return None
+    while session is not None and session is not before and session._prev_ctx is not None:
+        if trace.get_current_span(session._prev_ctx) is span:
+            return session
+        session = _session_in(session._prev_ctx)
+    return None
+
+
+def returning_context(session: Session) -> otel_context.Context:
+    """The context ``session`` returns to when it ends: the one it started in, past sessions ended since."""
+    prev = session._prev_ctx or otel_context.Context()
+    while (outer := _session_in(prev)) is not None and outer.ended and outer._prev_ctx is not None:
+        prev = outer._prev_ctx
+    return prev
+
+
+def rebased(ctx: otel_context.Context, old: otel_context.Context,
+            new: otel_context.Context) -> otel_context.Context:
+    """``ctx`` with what was layered on ``old`` (a decorator's current span) layered on ``new`` instead."""
+    layers = {key: value for key, value in ctx.items() if old.get(key, _ABSENT) is not value}
+    return otel_context.Context({**new, **layers}) if layers else new
+
+
+def _session_in(ctx: otel_context.Context) -> Session | None:
+    return cast("Session | None", otel_context.get_value(SESSION_CONTEXT_KEY, ctx))
 
 
 def _live(ctx: otel_context.Context) -> Session | None:
-    found = cast("Session | None", otel_context.get_value(SESSION_CONTEXT_KEY, ctx))
+    found = _session_in(ctx)
     return found if found is not None and not found.ended else None
 
 

@@ -26,7 +26,7 @@ from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..llm import open_calls_in
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
-from ._context import note_ended
+from ._context import note_ended, rebased, returning_context
 from ._rollup import Rollup
 
 if TYPE_CHECKING:
@@ -326,17 +326,17 @@ class Session(Rollup):
         return edges
 
     def _restore_context(self) -> None:
-        """Make the enclosing session current again, if this session is still the current one here."""
-        if self._ctx is None or otel_context.get_current() is not self._ctx:
+        """Make the enclosing session current again, if this session is the current one here.
+
+        Also where a decorator's span is current over this session (``end_session()`` inside a
+        ``@tool``): the span stays current, over the enclosing session's context, so the rest of the
+        function sees the session it would see undecorated.
+        """
+        current = otel_context.get_current()
+        if self._ctx is None or otel_context.get_value(SESSION_CONTEXT_KEY, current) is not self:
             return
-        prev = self._prev_ctx or otel_context.Context()
-        # Skip over sessions that were ended out of order while we were current.
-        while True:
-            outer = otel_context.get_value(SESSION_CONTEXT_KEY, prev)
-            if not isinstance(outer, Session) or not outer.ended or outer._prev_ctx is None:
-                break
-            prev = outer._prev_ctx
-        otel_context.attach(prev)
+        prev = returning_context(self)
+        otel_context.attach(prev if current is self._ctx else rebased(current, self._ctx, prev))
 
     def __enter__(self) -> Session:
         return self
