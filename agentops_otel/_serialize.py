@@ -322,6 +322,25 @@ def bounded(value: Any, limit: int) -> Any:
         return truncate(_safe_repr(value), max(limit, 1))
 
 
+class BoundedItems:
+    """Values bounded one at a time as :func:`bounded` bounds one list's items: each walked once, all
+    sharing ``limit`` characters; past them, the rest are not looked at. For values seen one by one
+    and not kept (a generator tool's yields): ``items`` is plain data, ready to encode."""
+
+    __slots__ = ("budget", "items")
+
+    def __init__(self, limit: int) -> None:
+        self.budget = _Budget(limit)
+        self.budget.left -= 2
+        self.items: list[Any] = []
+
+    def add(self, item: Any) -> None:
+        """Bound ``item`` onto ``items`` if the budget has room left; never raises (as :func:`_walk`)."""
+        if self.budget.left > 0:
+            self.items.append(_walk(item, self.budget, 1))
+            self.budget.left -= 1
+
+
 def encode(plain: Any) -> str:
     """JSON text for data produced by :func:`bounded` (or any already-plain structure)."""
     try:
@@ -358,7 +377,11 @@ def arguments_json(arguments: Any, limit: int) -> str:
 def content_json(attribute: str, value: Any, limit: int, *, arguments: bool = False) -> str:
     """What a content attribute records: ``value`` bounded (per argument if ``arguments``), masked,
     passed through the user's redaction hook, encoded; never raises."""
-    plain = bounded_arguments(value, limit) if arguments else bounded(value, limit)
+    return plain_content_json(attribute, bounded_arguments(value, limit) if arguments else bounded(value, limit))
+
+
+def plain_content_json(attribute: str, plain: Any) -> str:
+    """:func:`content_json` for data :func:`bounded` already made (not walked again); never raises."""
     return encode(apply_hook(attribute, plain))
 
 

@@ -21,7 +21,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from . import _deferred, _replay_hook, config, export, semconv
 from ._guard import describe, fault_point, record_exception, report, type_name
 from ._redact import scrub
-from ._serialize import MORE_ITEMS_MARKER, bounded, content_json, encode
+from ._serialize import MORE_ITEMS_MARKER, BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import detach_keeping_sessions
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -91,13 +91,15 @@ class _Step:
             report("tool.capture", exc)
             return False
 
-    def succeed(self, started: tuple[Span, object], result: Any) -> None:
+    def succeed(self, started: tuple[Span, object], result: Any, *, plain: bool = False) -> None:
+        """End the call with ``result`` recorded (``plain``: already bounded, as a generator's is)."""
         span, token = started
         try:
             fault_point("tool.end")
             if span.is_recording() and config.content_capture().on_span:
                 key = self.content_keys[1]
-                span.set_attribute(key, content_json(key, result, config.max_value_chars()))
+                span.set_attribute(key, plain_content_json(key, result) if plain
+                                   else content_json(key, result, config.max_value_chars()))
         except Exception as exc:
             report("tool.end", exc)
         self.close(span, token)
@@ -149,35 +151,36 @@ class _Yielded:
 
     Recorded then, as bounded plain data, not kept: the consumer may change an item afterwards, and
     a generator streaming large chunks must not have them all kept alive until it finishes. The
-    items share three quarters of the ``max_value_chars`` budget (the rest is the return value's);
-    past it, or past :data:`_MAX_GEN_ITEMS`, only the count goes on, and a ``…[N more items]``
-    marker says what was left out.
+    items share three quarters of the ``max_value_chars`` budget (the rest is the return value's)
+    and are walked once, as one list's items would be; past the budget, or past
+    :data:`_MAX_GEN_ITEMS`, only the count goes on, and a ``…[N more items]`` marker says what was
+    left out.
     """
 
-    __slots__ = ("count", "items", "left")
+    __slots__ = ("count", "recorded")
 
     def __init__(self, records: bool) -> None:
         self.count = 0
-        self.items: list[Any] = []
-        self.left = config.max_value_chars() * 3 // 4 if records else 0
+        self.recorded = BoundedItems(config.max_value_chars() * 3 // 4 if records else 0)
 
     def add(self, item: Any) -> None:
         self.count += 1
-        if self.left <= 0 or len(self.items) >= _MAX_GEN_ITEMS:
+        if len(self.recorded.items) >= _MAX_GEN_ITEMS:
             return
         try:
-            plain = bounded(item, self.left)
-            self.left -= len(encode(plain))
-            self.items.append(plain)
+            self.recorded.add(item)
         except Exception as exc:
-            self.left = 0
+            self.recorded.budget.left = 0  # record no more: the count still goes on
             report("tool.yield", exc)
 
     def result(self, outcome: dict[str, Any]) -> dict[str, Any]:
-        items = self.items
+        """The result as bounded plain data: the items as recorded, ``outcome`` in the budget they left."""
+        items = self.recorded.items
         if len(items) < self.count and items:
             items = [*items, MORE_ITEMS_MARKER.format(n=self.count - len(items))]
-        return {"yielded": self.count, "items": items, **outcome}
+        limit = config.max_value_chars()
+        room = max(limit // 4 + max(self.recorded.budget.left, 0), 1)
+        return {"yielded": self.count, "items": items, **{k: bounded(v, room) for k, v in outcome.items()}}
 
 
 def _wrap(fn: _F, step: _Step) -> _F:
@@ -242,10 +245,10 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
                     to_throw = exc
                 started = step.resume(started)
         except StopIteration as stop:
-            step.succeed(started, yielded.result({"return": stop.value}))
+            step.succeed(started, yielded.result({"return": stop.value}), plain=True)
             return stop.value
         except GeneratorExit:
-            step.succeed(started, yielded.result({"closed_early": True}))
+            step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise
         except BaseException as exc:
             step.fail(started, exc)
@@ -281,9 +284,9 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
                     to_throw = exc
                 started = step.resume(started)
         except StopAsyncIteration:
-            step.succeed(started, yielded.result({}))
+            step.succeed(started, yielded.result({}), plain=True)
         except GeneratorExit:
-            step.succeed(started, yielded.result({"closed_early": True}))
+            step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise
         except BaseException as exc:
             step.fail(started, exc)

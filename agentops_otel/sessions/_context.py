@@ -48,8 +48,9 @@ def detach_keeping_sessions(token: object, span: Span) -> None:
     inner = otel_context.get_current()
     otel_context.detach(token)  # type: ignore[arg-type]
     outer = otel_context.get_current()
-    after = _session_in(inner)
-    before = _session_in(outer)
+    # A Context is a dict: read directly, this runs at every decorated call and every yield.
+    after = cast("Session | None", inner.get(SESSION_CONTEXT_KEY))
+    before = cast("Session | None", outer.get(SESSION_CONTEXT_KEY))
     if after is before:  # the common case: the call changed no session
         return
     base = outer

@@ -7,8 +7,10 @@ import gc
 import inspect
 import json
 import threading
+import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -299,3 +301,28 @@ def test_tool_over_staticmethod_and_classmethod_works_through_an_instance(span_e
     spans = {s.name: s for s in span_exporter.get_finished_spans()}
     assert json.loads(spans["execute_tool double"].attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"x": 3}
     assert json.loads(spans["action label"].attributes[semconv.ACTION_PARAMS]) == {"suffix": "!"}
+
+
+def test_recording_a_generator_tools_items_costs_about_what_a_returned_list_does() -> None:
+    """Each yielded item is serialised once: a generator tool costs about what a tool returning its items does."""
+    items = [{"delta": "some token text", "index": i, "meta": {"a": [1, 2, 3]}} for i in range(100)]
+
+    @agentops.tool
+    def streamed() -> Iterator[dict[str, Any]]:
+        yield from items
+
+    @agentops.tool
+    def returned() -> list[dict[str, Any]]:
+        return items
+
+    def best(call: Callable[[], object]) -> float:
+        timings = []
+        for _ in range(15):
+            start = time.perf_counter()
+            for _ in range(5):
+                call()
+            timings.append(time.perf_counter() - start)
+        return min(timings)
+
+    ratio = best(lambda: list(streamed())) / best(returned)
+    assert ratio < 2.2, f"a generator tool costs {ratio:.1f}x a tool returning the same items"
