@@ -4,9 +4,10 @@ The test replays the session through the agent's own entry point and pins the be
 showed: the order of its tool and action calls, its end state (and the exception a failed session
 raised), and its cost with some headroom. Tools are answered from the recording by default, because
 a production session's tools (databases, payment APIs) rarely run in CI; ``run_tools=True`` lets
-them run for real. A step that made model calls inside (an action wrapping the LLM call) is never
-answered (``answer_tools=True`` runs it): its calls are replayed, so a changed request fails the test
-and the cost bound counts them. Once the agent is changed on purpose, ``--record-mode=record``
+them run for real. The marker names the tools it answers rather than saying ``answer_tools=True``:
+a step that made model calls inside (an action wrapping the LLM call) is left out, so it runs and its
+calls are replayed — answered, they would be skipped, and the test would pass whatever that LLM call
+became, with a $0 cost bound. Once the agent is changed on purpose, ``--record-mode=record``
 re-records it.
 
 The generated file is plain code using the public API, meant to be read, committed and edited.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._answering import answerable
 from ._cassette import Cassette, CassetteError, ToolStep
 
 __all__ = ["ExportedTest", "export_test", "infer_args"]
@@ -65,6 +67,20 @@ def _names(cassette: Cassette) -> list[str]:
     return [s.name for s in cassette.steps if isinstance(s, ToolStep)]
 
 
+def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]:
+    """The ``agent_replay`` line, and a comment naming the steps left to run because they call the model."""
+    if run_tools:
+        return [f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools=False)"]
+    quiet, calling = answerable(cassette)
+    if not calling:
+        return [f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools=True)"]
+    they = "it makes" if len(calling) == 1 else "they make"
+    answer = f", answer_tools={json.dumps(quiet, ensure_ascii=False)}" if quiet else ""
+    return [f"# {', '.join(calling)} run{'s' if len(calling) == 1 else ''} for real: {they} the model calls "
+            "this test checks (answered, they would be skipped).",
+            f"@pytest.mark.agent_replay({cassette_ref!r}{answer})"]
+
+
 def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
                 source: str, run_tools: bool) -> str:
     """The pytest module's text."""
@@ -94,7 +110,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"CALLS = {json.dumps(_names(cassette), ensure_ascii=False)}",
         "",
         "",
-        f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools={not run_tools!r})",
+        *_marker(cassette, cassette_ref, run_tools),
         f"def {test_name}(agent_session: Session) -> None:",
         f'    """Session {info.id}: the same calls in the same order, ending {state or "as recorded"}."""',
     ]

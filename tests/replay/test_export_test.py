@@ -159,6 +159,8 @@ def classify(message):
 
 @record_action("route")
 def route(intent):
+    with open("routed.log", "a") as log:  # a side effect CI must not repeat
+        log.write(f"{intent}\\n")
     return "billing-desk" if intent == "billing" else "front-desk"
 
 def run_classifier(message):
@@ -167,11 +169,10 @@ def run_classifier(message):
 '''
 
 
-def test_exported_test_fails_when_an_actions_llm_call_changes(pytester: pytest.Pytester,
-                                                              span_exporter: InMemorySpanExporter,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """The model call inside a recorded action is replayed and compared: changing its prompt fails the test."""
-    pytester.makepyfile(classifier_bot=CLASSIFIER_AGENT)
+def _exported(pytester: pytest.Pytester, exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch,
+              source: str = CLASSIFIER_AGENT) -> Path:
+    """The bot in ``source`` run once against a local server, then exported as a test; the bot stays editable."""
+    pytester.makepyfile(classifier_bot=source)
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     monkeypatch.syspath_prepend(str(pytester.path))
     monkeypatch.setattr(pytest_plugin, "_initialised", True)  # the inner run uses this process's provider
@@ -181,17 +182,63 @@ def test_exported_test_fails_when_an_actions_llm_call_changes(pytester: pytest.P
         import classifier_bot
 
         assert classifier_bot.run_classifier("I was charged twice") == "front-desk"
-    monkeypatch.delitem(sys.modules, "classifier_bot")
+    del sys.modules["classifier_bot"]  # the exported test imports the file afresh (and the next test its own)
     session = get_session()
     assert session is not None
     traces = pytester.path / "traces.jsonl"
-    traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
+    traces.write_bytes(encode_batch(exporter.get_finished_spans()) + b"\n")
     test = pytester.path / "tests" / "test_regression.py"
     assert main(["export-test", session.id, "--source", str(traces), "--call", "classifier_bot:run_classifier",
-                 "--out", str(test)], stdout=io.StringIO()) == 0
+                 "--args", '["I was charged twice"]', "--out", str(test)], stdout=io.StringIO()) == 0
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: the replay answers
+    (pytester.path / "routed.log").unlink(missing_ok=True)
+    return test
+
+
+def _run(pytester: pytest.Pytester, test: Path) -> pytest.RunResult:
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+
+
+WITHOUT_ROUTE = CLASSIFIER_AGENT.replace('@record_action("route")\n', "")
+CLASSIFY_UNRECORDED = CLASSIFIER_AGENT.replace('@record_action("classify_intent")\n', "")
+
+
+LEFT_TO_RUN = ("# classify_intent runs for real: it makes the model calls this test checks "
+               "(answered, they would be skipped).")
+MARKER = "@pytest.mark.agent_replay('cassettes/test_regression.json'"
+
+
+@pytest.mark.parametrize(("source", "marker"), [
+    pytest.param(CLASSIFIER_AGENT, [LEFT_TO_RUN, MARKER + ', answer_tools=["route"])'], id="mixed"),
+    pytest.param(WITHOUT_ROUTE, [LEFT_TO_RUN, MARKER + ")"], id="every-step-calls-the-model"),
+    pytest.param(CLASSIFY_UNRECORDED, [MARKER + ", answer_tools=True)"], id="no-step-calls-the-model"),
+])
+def test_exported_test_answers_exactly_the_steps_that_make_no_model_call(
+        source: str, marker: list[str], pytester: pytest.Pytester, span_exporter: InMemorySpanExporter,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The marker names the tools to answer; a step wrapping an LLM call is left to run, with a comment saying why."""
+    lines = _exported(pytester, span_exporter, monkeypatch, source).read_text().splitlines()
+    start = lines.index(marker[-1]) - len(marker) + 1
+    assert lines[start:start + len(marker)] == marker
+
+
+def test_exported_test_passes_offline_without_running_the_tools_it_answers(
+        pytester: pytest.Pytester, span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged, the exported test passes quietly and the answered tool's side effect does not happen again."""
+    test = _exported(pytester, span_exporter, monkeypatch)
+    result = _run(pytester, test)
+    result.assert_outcomes(passed=1)
+    assert "ReplayWarning" not in result.stdout.str()
+    assert not (pytester.path / "routed.log").exists()
+
+
+def test_exported_test_fails_when_an_actions_llm_call_changes(pytester: pytest.Pytester,
+                                                              span_exporter: InMemorySpanExporter,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model call inside a recorded action is replayed and compared: changing its prompt fails the test."""
+    test = _exported(pytester, span_exporter, monkeypatch)
     bot = pytester.path / "classifier_bot.py"
     bot.write_text(bot.read_text().replace('f"Classify: {message}"', 'f"Classify, in detail: {message}"'))
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+    result = _run(pytester, test)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*request differs from the recording in messages*"])
