@@ -3,6 +3,7 @@ and deterministic replay of recorded sessions (cassettes, divergence, forks)."""
 
 from __future__ import annotations
 
+from ._answering import ReplayWarning
 from ._anthropic_server import AnthropicServer
 from ._assertions import (
     AgentAssertionError,
@@ -37,6 +38,7 @@ __all__ = [
     "LLMStep",
     "OpenAIServer",
     "Recorder",
+    "ReplayWarning",
     "Replayer",
     "Reply",
     "Request",

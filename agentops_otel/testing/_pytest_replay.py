@@ -11,8 +11,7 @@ The modes are the ones VCR users know, chosen per run with ``--record-mode``:
 
 The cassette path is relative to the test file. A recording is saved only when the test passes, so a
 broken run never becomes the reference. The marker takes the replay's options as keywords:
-``answer_tools=[...]`` (or ``True``: every tool that made no model call inside), ``ignore=[...]``,
-``agent_version="..."``, ``fork=Fork(...)``.
+``answer_tools=[...]`` (or ``True``), ``ignore=[...]``, ``agent_version="..."``, ``fork=Fork(...)``.
 The ``agent_replay`` fixture gives the test the running :class:`Replayer` (or :class:`Recorder`).
 """
 

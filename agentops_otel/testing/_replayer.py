@@ -6,8 +6,9 @@ agent gets a real ``ChatCompletion`` or a ``Stream`` that streams, and our instr
 writes the LLM span with its usage and cost. No socket is opened and no API key is needed. Tools
 run for real (their arguments are still checked) unless the test names them in ``answer_tools``;
 then the recorded result is handed back and the steps the tool made inside are skipped.
-``answer_tools=True`` answers every tool but one that made model calls inside (an action wrapping the
-LLM call): skipped, their requests went unchecked and their cost unbounded, so it runs (name it to answer it).
+``answer_tools=True`` answers every tool; when one of them had made model calls inside (an action
+wrapping the LLM call), a passing replay ends with a :class:`ReplayWarning`, since those calls went
+unchecked (see ``_answering``).
 
 Nothing ever goes live by accident: a request the recording cannot answer raises
 :class:`DivergenceError`, and the divergence is raised again on exit in case the agent swallowed it.
@@ -22,11 +23,13 @@ import json
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ._answering import ReplayWarning, holding_llm, unchecked_note
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
 from ._divergence import (
     ActualStep,
@@ -90,7 +93,8 @@ class Replayer:
         self._cursor = 0
         self._forked = False
         self._fork_index = self._resolve_fork(fork)
-        self._holding_llm = _holding_llm(cassette.steps)
+        self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
+        self._unchecked: list[ToolStep] = []
         self._lock = threading.RLock()
         self._env: dict[str, str | None] = {}
 
@@ -107,6 +111,8 @@ class Replayer:
             raise self.divergence  # the agent caught it: the test must still fail
         if exc_type is None and not self._forked:
             self._check_finished()
+        if exc_type is None and self._unchecked:
+            warnings.warn(ReplayWarning(unchecked_note(self.name, self.cassette, self._unchecked)), stacklevel=2)
 
     def _ensure_key(self) -> None:
         """The SDKs refuse to build a request without a key; the replay never sends one anywhere."""
@@ -293,14 +299,16 @@ class Replayer:
                 self._forked = True
                 self._skip_children(expected.index)
                 return expected, True
-            answer = (self.answer_tools is True and expected.index not in self._holding_llm) or (
-                not isinstance(self.answer_tools, bool) and name in self.answer_tools)
+            answer = self.answer_tools is True or (not isinstance(self.answer_tools, bool)
+                                                   and name in self.answer_tools)
             if answer:
                 if not expected.result_is_json and expected.error is None:
                     raise CassetteError(f"{self.name}: {kind} {name} (step {expected.index}) returned an object the "
                                         "cassette holds only as text; it cannot be answered from the recording — "
                                         "let it run for real")
                 self._skip_children(expected.index)
+                if expected.index in self._holding_llm:
+                    self._unchecked.append(expected)
             return expected, answer
 
     def _answer(self, step: ToolStep) -> Any:
@@ -341,18 +349,6 @@ class Replayer:
         if step is not None and answer:
             return self._answer(step)
         return await run()
-
-
-def _holding_llm(steps: Sequence[LLMStep | ToolStep]) -> frozenset[int]:
-    """The steps with a model call somewhere inside them (parents are earlier steps)."""
-    found: set[int] = set()
-    for step in steps:
-        if isinstance(step, LLMStep):
-            parent = step.parent
-            while parent is not None and parent not in found and 0 <= parent < len(steps):
-                found.add(parent)
-                parent = steps[parent].parent
-    return frozenset(found)
 
 
 def _json_args(arguments: dict[str, Any]) -> Any:
