@@ -110,27 +110,29 @@ def _same_value(a: str | None, b: str | None, ids: _Ids | None = None) -> bool:
 _CALL_PARTS = frozenset({"tool_call", "tool_call_response"})
 
 
-def _id_slots(value: Any, depth: int = 0) -> Iterator[tuple[dict[str, Any], str]]:
-    """Where a tool call id sits in recorded messages, as ``(container, key)``: the ``id`` of a GenAI
-    tool call / result part, and in a provider's raw request (another instrumentation's ``input.value``)
-    the ``id`` of a ``tool_calls`` item and a message's ``tool_call_id``."""
-    if depth > 32:
+def _id_slots(value: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Where the provider's tool call ids sit in recorded messages, as ``(container, key)``: the ``id`` of
+    a GenAI tool call / result part, and in a provider's raw request (another instrumentation's
+    ``input.value``: ``{"messages": [...]}``) a message's ``tool_call_id`` and its ``tool_calls`` items'
+    ``id``. Only there: a tool's arguments or result may hold such names as data of their own."""
+    messages = value.get("messages") if isinstance(value, dict) else value
+    if not isinstance(messages, list):
         return
-    if isinstance(value, list):
-        for item in value:
-            yield from _id_slots(item, depth + 1)
-    elif isinstance(value, dict):
-        if value.get("type") in _CALL_PARTS and isinstance(value.get("id"), str):
-            yield value, "id"
-        if isinstance(value.get("tool_call_id"), str):
-            yield value, "tool_call_id"
-        for key, item in value.items():
-            if key == "tool_calls" and isinstance(item, list):
-                for call in item:
-                    if isinstance(call, dict) and isinstance(call.get("id"), str):
-                        yield call, "id"
-            if isinstance(item, (dict, list)):
-                yield from _id_slots(item, depth + 1)
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        parts = message.get("parts")
+        if isinstance(parts, list):
+            for part in parts:
+                if isinstance(part, dict) and part.get("type") in _CALL_PARTS and isinstance(part.get("id"), str):
+                    yield part, "id"
+        if isinstance(message.get("tool_call_id"), str):
+            yield message, "tool_call_id"
+        calls = message.get("tool_calls")
+        if isinstance(calls, list):
+            for call in calls:
+                if isinstance(call, dict) and isinstance(call.get("id"), str):
+                    yield call, "id"
 
 
 def _call_ids(t: Timeline) -> dict[str, str]:

@@ -157,10 +157,11 @@ class _Yielded:
     left out.
     """
 
-    __slots__ = ("count", "recorded")
+    __slots__ = ("count", "recorded", "records")
 
     def __init__(self, records: bool) -> None:
         self.count = 0
+        self.records = records
         self.recorded = BoundedItems(config.max_value_chars() * 3 // 4 if records else 0)
 
     def add(self, item: Any) -> None:
@@ -174,7 +175,10 @@ class _Yielded:
             report("tool.yield", exc)
 
     def result(self, outcome: dict[str, Any]) -> dict[str, Any]:
-        """The result as bounded plain data: the items as recorded, ``outcome`` in the budget they left."""
+        """The result as bounded plain data: the items as recorded, ``outcome`` in the budget they left.
+        Nothing of ``outcome`` is read when nothing is recorded (its objects' own code must not run)."""
+        if not self.records:
+            return {"yielded": self.count}
         items = self.recorded.items
         if len(items) < self.count and items:
             items = [*items, MORE_ITEMS_MARKER.format(n=self.count - len(items))]

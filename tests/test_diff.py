@@ -409,3 +409,14 @@ def _oi_run(session_id: str, call_id: str) -> Timeline:
 def test_tool_call_ids_in_another_instrumentations_raw_request_are_compared_by_position() -> None:
     """OpenInference's input.value holds the provider's ids too: two real runs are still identical."""
     assert diff_timelines(_oi_run("a", "call_Xa81"), _oi_run("b", "call_Q7c2")).reason == "identical"
+
+
+def test_a_tool_argument_named_like_a_call_id_is_compared_as_it_is() -> None:
+    """Only the provider's id slots are compared by position: cancel_job(tool_call_id="job-1") is not
+    cancel_job(tool_call_id="job-666")."""
+    def run(session_id: str, job: str) -> Timeline:
+        asked = [{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "cancel_job",
+                                                  "arguments": {"tool_call_id": job}}]}]
+        return timeline(session_id, step("llm", "gpt-4o", [{"role": "user", "parts": []}], out=asked))
+
+    assert diff_timelines(run("a", "job-1"), run("b", "job-666")).hint is not None

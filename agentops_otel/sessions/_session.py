@@ -370,6 +370,6 @@ def _exit_code(exc: SystemExit) -> object:
         code = exc.code
     except Exception:
         return None
-    if code is None or (type(code) in (int, bool) and code == 0):
+    if code is None or (isinstance(code, int) and int.__eq__(code, 0) is True):  # an IntEnum too, its == not run
         return _SUCCESS
     return code

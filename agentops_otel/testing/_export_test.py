@@ -76,7 +76,9 @@ def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]
         return [f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools=True)"]
     they = "it makes" if len(calling) == 1 else "they make"
     answer = f", answer_tools={json.dumps(quiet, ensure_ascii=False)}" if quiet else ""
-    return [f"# {', '.join(calling)} run{'s' if len(calling) == 1 else ''} for real: {they} the model calls "
+    named = ", ".join(name if name.replace(".", "_").isidentifier() else json.dumps(name)  # data: one line
+                      for name in calling)
+    return [f"# {named} run{'s' if len(calling) == 1 else ''} for real: {they} the model calls "
             "this test checks (answered, they would be skipped).",
             f"@pytest.mark.agent_replay({cassette_ref!r}{answer})"]
 

@@ -316,3 +316,10 @@ def test_session_over_staticmethod_works_through_an_instance() -> None:
             return f"{agentops.get_session().name}: {task}"  # type: ignore[union-attr]
 
     assert Agent().run("x") == Agent.run("x") == "run: x"
+
+
+def test_sys_exit_with_an_int_enum_zero_ends_the_session_success(span_exporter: InMemorySpanExporter) -> None:
+    """sys.exit(pytest.ExitCode.OK) exits with status 0 like sys.exit(0): the session ends Success."""
+    with pytest.raises(SystemExit), agentops.session("cli"):
+        raise SystemExit(pytest.ExitCode.OK)
+    assert span_exporter.get_finished_spans()[-1].attributes[semconv.SESSION_END_STATE] == "Success"

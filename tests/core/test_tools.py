@@ -326,3 +326,23 @@ def test_recording_a_generator_tools_items_costs_about_what_a_returned_list_does
 
     ratio = best(lambda: list(streamed())) / best(returned)
     assert ratio < 2.2, f"a generator tool costs {ratio:.1f}x a tool returning the same items"
+
+
+def test_a_generator_tools_return_value_is_not_read_with_capture_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is recorded with capture off, so the returned object's own code (its repr) never runs."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "no_content")
+    reprs: list[int] = []
+
+    class Frame:
+        def __repr__(self) -> str:
+            reprs.append(1)
+            return "<Frame>"
+
+    @agentops.tool
+    def load() -> Iterator[str]:
+        yield "chunk"
+        return Frame()  # type: ignore[misc]
+
+    with agentops.session("s"):
+        assert list(load()) == ["chunk"]
+    assert reprs == []

@@ -242,3 +242,18 @@ def test_exported_test_fails_when_an_actions_llm_call_changes(pytester: pytest.P
     result = _run(pytester, test)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*request differs from the recording in messages*"])
+
+
+def test_a_step_name_cannot_write_code_into_the_exported_test() -> None:
+    """Names come from recorded traces: one holding a newline stays inside the generated comment."""
+    import ast
+
+    from agentops_otel.testing import Cassette, LLMStep, ToolStep
+    from agentops_otel.testing._export_test import render_test
+
+    name = 'classify\nraise SystemExit("injected")  #'
+    cassette = Cassette.new([ToolStep(0, name, {}, tool_type="action"),
+                             LLMStep(1, "openai", "/chat/completions", {"model": "m"}, 200, body={}, parent=0)])
+    text = render_test(cassette, call="agent:run", args=[], cassette_ref="c.json", test_name="test_it",
+                       source="traces.jsonl", run_tools=False)
+    assert not [node for node in ast.parse(text).body if isinstance(node, ast.Raise)], text
