@@ -67,6 +67,11 @@ def _names(cassette: Cassette) -> list[str]:
     return [s.name for s in cassette.steps if isinstance(s, ToolStep)]
 
 
+def _doc(text: object) -> str:
+    """Recorded text as it may stand inside the generated docstrings: it ends none, and escapes nothing."""
+    return json.dumps(str(text), ensure_ascii=False)[1:-1]
+
+
 def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]:
     """The ``agent_replay`` line, and a comment naming the steps left to run because they call the model."""
     if run_tools:
@@ -92,9 +97,10 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
     info = cassette.session
     state = info.end_state
     lines = [
-        f'"""Regression test exported from session {info.id} ({info.name or "unnamed"}, {state or "unknown"}).',
+        f'"""Regression test exported from session {_doc(info.id)} ({_doc(info.name or "unnamed")}, '
+        f'{_doc(state or "unknown")}).',
         "",
-        f"Read from {source}.",
+        f"Read from {_doc(source)}.",
         f"The cassette {cassette_ref} holds its steps; the test replays them through",
         f"{call} and asserts what the session did. Re-record after an intended change:",
         "    pytest THIS_FILE --record-mode=record",
@@ -114,7 +120,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         "",
         *_marker(cassette, cassette_ref, run_tools),
         f"def {test_name}(agent_session: Session) -> None:",
-        f'    """Session {info.id}: the same calls in the same order, ending {state or "as recorded"}."""',
+        f'    """Session {_doc(info.id)}: the same calls in the same order, ending {_doc(state or "as recorded")}."""',
     ]
     if state == "Fail":
         lines += [f"    with pytest.raises({_raised(cassette)}):", f"        {function}(*ARGS)"]

@@ -257,3 +257,18 @@ def test_a_step_name_cannot_write_code_into_the_exported_test() -> None:
     text = render_test(cassette, call="agent:run", args=[], cassette_ref="c.json", test_name="test_it",
                        source="traces.jsonl", run_tools=False)
     assert not [node for node in ast.parse(text).body if isinstance(node, ast.Raise)], text
+
+
+def test_a_session_name_cannot_end_the_exported_tests_docstring() -> None:
+    """A recorded session name holding triple quotes stays text inside the generated docstring."""
+    import ast
+
+    from agentops_otel.testing import Cassette, ToolStep
+    from agentops_otel.testing._cassette import SessionInfo
+    from agentops_otel.testing._export_test import render_test
+
+    cassette = Cassette.new([ToolStep(0, "lookup", {})],
+                            session=SessionInfo(id="s1", name='x"""\nraise SystemExit("injected")\n"""'))
+    text = render_test(cassette, call="agent:run", args=[], cassette_ref="c.json", test_name="test_it",
+                       source="traces.jsonl", run_tools=False)
+    assert not [node for node in ast.parse(text).body if isinstance(node, ast.Raise)], text
