@@ -115,14 +115,33 @@ def _raw(name: str, key: object) -> object:
     return env.get(name)
 
 
-def _int_env(name: str, default: int) -> int:
+_warned: set[tuple[str, str]] = set()
+"""The bad values already reported: a setting read on every span is named once, not once per span."""
+
+
+def config_warning(name: str, raw: str, message: str) -> None:
+    """Tell the user, once per value, that ``name=raw`` is not obeyed (a log line, never an exception:
+    a variable is often set far from the code, and a typo in it must not stop their program)."""
+    if (name, raw) in _warned:
+        return
+    _warned.add((name, raw))
+    logging.getLogger("agentops_otel").warning("agentops_otel: %s=%r %s", name, raw, message)
+
+
+def positive_int_env(name: str, default: int) -> int:
+    """A size from the environment: a whole number above zero, else the default (said once). Zero or a
+    negative number is not "no limit": taken as given it lifted the bound on recorded content."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
+        value = 0
+    if value <= 0:
+        config_warning(name, raw, f"is not a whole number above zero; using {default}")
         return default
+    return value
 
 
 @dataclass
@@ -162,7 +181,17 @@ def content_capture() -> ContentCapture:
 
 
 def url_template() -> str:
-    return state.url_template or os.environ.get(semconv.ENV_URL_TEMPLATE) or DEFAULT_URL_TEMPLATE
+    """The link template in force; one from the environment that can't make a link is named and not used."""
+    if state.url_template:
+        return state.url_template
+    raw = os.environ.get(semconv.ENV_URL_TEMPLATE)
+    if not raw:
+        return DEFAULT_URL_TEMPLATE
+    if link(raw, "0" * 32, "0" * 16, "session") is None:
+        config_warning(semconv.ENV_URL_TEMPLATE, raw, "can't make a link (use the fields {trace_id}, {span_id} "
+                       "and {session_id}); using the default")
+        return DEFAULT_URL_TEMPLATE
+    return raw
 
 
 def link(template: str, trace_id: str, span_id: str, session_id: str) -> str | None:
@@ -195,7 +224,7 @@ def max_value_chars() -> int:
     raw = _raw(semconv.ENV_MAX_VALUE_CHARS, _MAX_CHARS_KEY)
     memo = _max_chars_memo
     if raw is not memo[0]:
-        memo = _max_chars_memo = (raw, _int_env(semconv.ENV_MAX_VALUE_CHARS, DEFAULT_MAX_VALUE_CHARS))
+        memo = _max_chars_memo = (raw, positive_int_env(semconv.ENV_MAX_VALUE_CHARS, DEFAULT_MAX_VALUE_CHARS))
     return memo[1]
 
 
@@ -209,7 +238,7 @@ def max_content_chars() -> int:
     raw = _raw(semconv.ENV_MAX_CONTENT_CHARS, _MAX_CONTENT_KEY)
     memo = _max_content_memo
     if raw is not memo[0]:
-        memo = _max_content_memo = (raw, _int_env(semconv.ENV_MAX_CONTENT_CHARS, DEFAULT_MAX_CONTENT_CHARS))
+        memo = _max_content_memo = (raw, positive_int_env(semconv.ENV_MAX_CONTENT_CHARS, DEFAULT_MAX_CONTENT_CHARS))
     return memo[1]
 
 
@@ -258,7 +287,7 @@ def call_settings() -> CallSettings:
 def max_session_spans() -> int:
     if state.max_session_spans is not None:
         return state.max_session_spans
-    return _int_env(semconv.ENV_MAX_SESSION_SPANS, DEFAULT_MAX_SESSION_SPANS)
+    return positive_int_env(semconv.ENV_MAX_SESSION_SPANS, DEFAULT_MAX_SESSION_SPANS)
 
 
 def file_path() -> str:
@@ -273,9 +302,8 @@ def exit_timeout_millis() -> int:
     try:
         return max(0, int(raw))
     except ValueError:
-        logging.getLogger("agentops_otel").warning(
-            "agentops_otel: %s=%r is not a whole number of milliseconds; using %d",
-            semconv.ENV_EXIT_TIMEOUT_MILLIS, raw, DEFAULT_EXIT_TIMEOUT_MILLIS)
+        config_warning(semconv.ENV_EXIT_TIMEOUT_MILLIS, raw,
+                       f"is not a whole number of milliseconds; using {DEFAULT_EXIT_TIMEOUT_MILLIS}")
         return DEFAULT_EXIT_TIMEOUT_MILLIS
 
 

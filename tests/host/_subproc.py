@@ -48,3 +48,16 @@ def chat(client):
 def llm_names(exporter):
     return [s.name for s in exporter.get_finished_spans() if s.name.startswith("chat")]
 """
+
+
+def run_python_streams(code: str, tmp_path: Path, env: dict[str, str] | None = None,
+                       timeout: float = 90) -> tuple[str, str]:
+    """stdout and stderr of ``code`` run in ``tmp_path`` (for the warnings a user sees); as :func:`run_python`."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    try:
+        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
+                              env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"timed out after {timeout}s (deadlock?): {exc.stderr!r}") from exc
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, proc.stderr
