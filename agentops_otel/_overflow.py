@@ -26,11 +26,17 @@ import weakref
 from collections.abc import Callable
 from typing import Final
 
+from opentelemetry.sdk.environment_variables import (
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    OTEL_BSP_MAX_QUEUE_SIZE,
+    OTEL_BSP_SCHEDULE_DELAY,
+)
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from ._fallback import FallbackExporter
 from ._guard import guard
+from .config import config_warning, positive_int_env
 
 logger = logging.getLogger("agentops_otel")
 
@@ -38,11 +44,43 @@ _SLACK: Final = 1024
 """Places beyond the limit: spans of threads racing past the ``len()`` check at once still fit."""
 
 
+_SDK_QUEUE: Final = 2048
+_SDK_DELAY_MILLIS: Final = 5000
+_SDK_BATCH: Final = 512
+"""The SDK's defaults for the three ``OTEL_BSP_*`` sizes it refuses to start with when they are wrong."""
+
+
+def batch_settings() -> tuple[int, int, int]:
+    """Queue size, schedule delay and batch size from the ``OTEL_BSP_*`` variables, each usable.
+
+    The SDK's processor raises on a zero or negative value, or on a batch larger than the queue: with no
+    processor there is no provider, and every span of the run (LLM calls included) was lost behind one
+    log line. A bad value is named instead and the SDK's default used in its place.
+    """
+    queue = positive_int_env(OTEL_BSP_MAX_QUEUE_SIZE, _SDK_QUEUE)
+    delay = positive_int_env(OTEL_BSP_SCHEDULE_DELAY, _SDK_DELAY_MILLIS)
+    batch = positive_int_env(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, _SDK_BATCH)
+    if batch > queue:
+        fitted = min(_SDK_BATCH, queue)
+        raw_batch = os.environ.get(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
+        if raw_batch is not None and raw_batch.strip():
+            config_warning(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, raw_batch,
+                           f"is more than the queue holds ({OTEL_BSP_MAX_QUEUE_SIZE} {queue}); using {fitted}")
+        else:
+            config_warning(OTEL_BSP_MAX_QUEUE_SIZE, os.environ.get(OTEL_BSP_MAX_QUEUE_SIZE, ""),
+                           f"is less than a batch ({OTEL_BSP_MAX_EXPORT_BATCH_SIZE} {batch}); "
+                           f"exporting batches of {fitted}")
+        batch = fitted
+    return queue, delay, batch
+
+
 class OverflowingBatchSpanProcessor(BatchSpanProcessor):
     """The SDK's batch processor, except that a full queue overflows to the local file instead of dropping."""
 
     def __init__(self, exporter: FallbackExporter) -> None:
-        super().__init__(exporter)
+        sizes = batch_settings()
+        super().__init__(exporter, max_queue_size=sizes[0], schedule_delay_millis=sizes[1],
+                         max_export_batch_size=sizes[2])
         self._keeper = exporter
         self._overflow: collections.deque[ReadableSpan] = collections.deque()
         self._warned = False

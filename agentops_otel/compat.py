@@ -82,21 +82,27 @@ def init(
     if config.disabled():
         logger.info("agentops_otel: %s is set; init() does nothing", semconv.ENV_DISABLED)
         return
-    with _init_lock, guard("init"):
-        fault_point("init")
-        state = config.state
-        state.capture_default = config.ContentCapture.SPAN_ONLY
-        if capture is not None:
-            state.capture_override = capture
-        if url_template is not None:
-            state.url_template = url_template
-        if max_value_chars is not None:
-            state.max_value_chars = max_value_chars
-        if tags is not None:
-            state.extra["default_tags"] = tags
-        if service_name is not None:
-            state.extra["service_name"] = service_name
-        export.configure(tracer_provider, service_name)
+    # Each step under its own guard: one that fails (a bad OTEL_* value the SDK refuses, an exporter
+    # that can't be built) must not skip the others. Behind one guard, a failed export setup left the
+    # LLM clients uninstrumented, and the session read $0 and 0 calls for calls that happened.
+    with _init_lock:
+        with guard("init"):
+            fault_point("init")
+            state = config.state
+            state.capture_default = config.ContentCapture.SPAN_ONLY
+            if capture is not None:
+                state.capture_override = capture
+            if url_template is not None:
+                state.url_template = url_template
+            if max_value_chars is not None:
+                state.max_value_chars = max_value_chars
+            if tags is not None:
+                state.extra["default_tags"] = tags
+            if service_name is not None:
+                state.extra["service_name"] = service_name
+        with guard("init.export"):
+            fault_point("init.export")
+            export.configure(tracer_provider, service_name)
         if instrument_llm_calls:
             _instrument_llms()
     if auto_start_session:
@@ -111,8 +117,10 @@ def _instrument_llms() -> None:
     from .instrument.anthropic import instrument_anthropic
     from .instrument.openai import instrument_openai
 
-    instrument_openai()
-    instrument_anthropic()
+    for name, instrument in (("openai", instrument_openai), ("anthropic", instrument_anthropic)):
+        with guard(f"init.instrument.{name}"):  # one SDK that can't be patched leaves the other patched
+            fault_point(f"init.instrument.{name}")
+            instrument()
 
 
 def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
