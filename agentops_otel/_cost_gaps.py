@@ -24,6 +24,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
     sc.GAP_CALL_FAILED: "the call failed before reporting usage",
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
+    sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier or fast mode the price table "
+                            "has no rate for"),
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
 }
 """One phrase per reason, for replays and failure messages."""
@@ -55,7 +57,7 @@ def step_gap(step: Step) -> str | None:
 
 def usage_gaps(steps: Iterable[Step]) -> list[tuple[Step, str]]:
     """Model calls whose token counts are unknown, with the reason."""
-    return [(s, g) for s in steps if (g := step_gap(s)) is not None and g != sc.GAP_MODEL_UNPRICED]
+    return [(s, g) for s in steps if (g := step_gap(s)) is not None and g not in sc.PRICE_GAPS]
 
 
 def describe_step(step: Step, reason: str) -> str:
@@ -82,16 +84,20 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     """The reasons a session's cost is incomplete, one line each, most actionable first."""
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
+    extras: dict[str, int] = {}
     for step in steps:
         reason = step_gap(step)
-        if reason == sc.GAP_MODEL_UNPRICED:
+        if reason in sc.PRICE_GAPS:
+            counts = unpriced if reason == sc.GAP_MODEL_UNPRICED else extras
             model = step.model or "unknown model"
-            unpriced[model] = unpriced.get(model, 0) + 1
+            counts[model] = counts.get(model, 0) + 1
         elif reason is not None:
             usage[reason] += 1
     gaps = [f"{_plural(n)} without usage ({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
     if unpriced:
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
+    if extras:
+        gaps.append(f"{_plural(sum(extras.values()))} {GAP_TEXT[sc.GAP_USAGE_UNPRICED]} ({', '.join(sorted(extras))})")
     if root_lost:
         gaps.append(_ROOT_CUT if trace_cut else _ROOT_LOST)
     elif root_not_a_price:

@@ -8,6 +8,11 @@ object, because a flat rate would be wrong for them.
 
 Unknown models are not an error: :func:`price_call` returns ``None``, the span carries no cost, and the
 session is marked incomplete by the processor. Nothing here raises into the caller.
+
+What a call is billed for beyond its tokens at the text rates (audio tokens, server-side web searches,
+Anthropic's fast mode) arrives as :class:`Extras`, rare enough to be priced by genai-prices itself on
+each call; the per-call path only tests it for ``None``. A charge the table has no rate for leaves the
+call unpriced rather than priced without it: a cost that is known must be the whole bill.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import _guard
+from .semconv import GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, PROVIDER_ANTHROPIC, PROVIDER_OPENAI
 
-__all__ = ["clear_price_cache", "price_call", "register_price"]
+__all__ = ["Extras", "clear_price_cache", "price_call", "register_price"]
 
 _PER_MTOK = 1_000_000
 _LRU_SIZE = 1024
@@ -36,6 +42,22 @@ class _Rates:
     cache_write: float | None
     cache_write_1h: float | None = None
     """One-hour-TTL cache writes (Anthropic); ``None``: priced as other cache writes."""
+    source: Any = None
+    """The genai-prices price these rates came from (``None`` for a registered price), for :class:`Extras`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What a call used beyond tokens at the text rates; built only when one of them is there.
+
+    The audio counts are shares of the input / output token totals (as the providers report them).
+    """
+
+    input_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    web_searches: int = 0
+    speed: str | None = None
+    """Anthropic's ``usage.speed`` when not ``"standard"`` (``"fast"`` is billed at its own rates)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +88,17 @@ def register_price(
 ) -> None:
     """Price a model genai-prices doesn't know (a fine-tune, a self-hosted model), or override its price.
 
-    Registered prices win over the bundled table. A fine-tuned id (``ft:base:org::id``) that has no
-    price of its own falls back to its base model, so registering the base covers its fine-tunes.
+    Registered prices win over the bundled table. A call names two models, the one requested and the one
+    the response names (often a dated one, ``gpt-4o`` answered as ``gpt-4o-2024-08-06``); the first of
+    these prices is used: registered for the response's model, registered for the requested model,
+    bundled for the response's model, bundled for the requested model. So registering the name you
+    request covers every dated name it is answered with.
+
+    A fine-tuned model (``ft:base:org::id``) the table doesn't know is unpriced, not priced as its base:
+    fine-tuned inference is billed at other rates. Register the fine-tuned id itself.
+
+    A registered price is the price of the model's tokens whatever the service tier or speed; a call
+    that also used audio tokens or web searches, which it has no rate for, stays unpriced.
     """
     rates = _Rates(
         input=float(input_per_mtok) / _PER_MTOK,
@@ -92,14 +123,39 @@ def _unregister_all() -> None:
     _lookup.cache_clear()
 
 
-def _from_genai_prices(model: str, provider: str, service_tier: str | None) -> _Entry:
+def _context(provider: str, service_tier: str | None, speed: str | None) -> tuple[dict[str, str], bool]:
+    """genai-prices' price context for a call, and whether it changes the bill (then a model without a
+    variant for it is unpriced, not priced at its standard rates)."""
+    context: dict[str, str] = {}
+    billed = False
+    if service_tier:
+        if provider == PROVIDER_ANTHROPIC and service_tier == "batch":
+            context["processing"] = "batch"
+            billed = True
+        else:
+            context["service_tier"] = service_tier
+            billed = provider == PROVIDER_OPENAI and service_tier in _BILLED_TIERS
+    if speed and speed != "standard":
+        context["speed"] = speed
+        billed = True
+    return context, billed
+
+
+_BILLED_TIERS = frozenset({"priority", "flex"})
+"""OpenAI service tiers billed at rates of their own (``default``/``auto`` are the standard rates)."""
+
+
+def _from_genai_prices(model: str, provider: str, service_tier: str | None, speed: str | None) -> _Entry:
     from genai_prices import Usage, calc_price
 
-    context = {"service_tier": service_tier} if service_tier else None
+    context, billed = _context(provider, service_tier, speed)
     try:
         # One throwaway calculation resolves the model, its dated price and the service-tier variant.
         calc = calc_price(Usage(input_tokens=1, output_tokens=1), model, provider_id=provider,
-                          price_context=context)
+                          price_context=context or None)
+        if billed and calc.model_price == calc_price(Usage(input_tokens=1, output_tokens=1), model,
+                                                     provider_id=provider).model_price:
+            return None  # the table has no rates for this tier / speed: the standard ones would be wrong
     except LookupError:
         return None
     price = calc.model_price
@@ -115,20 +171,24 @@ def _from_genai_prices(model: str, provider: str, service_tier: str | None) -> _
         cache_read=_per_token(values["cache_read_mtok"]),
         cache_write=_per_token(values["cache_write_mtok"]),
         cache_write_1h=_per_token(values["cache_write_1h_mtok"]),
+        source=price,
     )
 
 
 @functools.lru_cache(maxsize=_LRU_SIZE)
-def _lookup(provider: str, model: str, service_tier: str | None) -> _Entry:
-    key = model.lower()
-    custom = _custom.get((provider, key))
-    if custom is not None:
-        return custom
-    entry = _from_genai_prices(model, provider, service_tier)
-    if entry is None and key.startswith("ft:"):
-        base = key.split(":", 2)[1]
-        if base:
-            return _lookup(provider, base, service_tier)
+def _lookup(provider: str, model: str, fallback: str | None, service_tier: str | None,
+            speed: str | None = None) -> _Entry:
+    """The price of a call to ``model`` (the response's) requested as ``fallback``, in the order
+    :func:`register_price` documents."""
+    if _custom:
+        custom = _custom.get((provider, model.lower()))
+        if custom is None and fallback:
+            custom = _custom.get((provider, fallback.lower()))
+        if custom is not None:
+            return custom
+    entry = _from_genai_prices(model, provider, service_tier, speed)
+    if entry is None and fallback and fallback != model:
+        entry = _from_genai_prices(fallback, provider, service_tier, speed)
     return entry
 
 
@@ -155,15 +215,20 @@ def price_call(
 
 def price_tokens(model: str | None, provider: str, service_tier: str | None, input_tokens: int,
                  output_tokens: int, cache_read_tokens: int, cache_write_tokens: int,
-                 cache_write_1h_tokens: int) -> float | None:
+                 cache_write_1h_tokens: int, fallback_model: str | None = None,
+                 extras: Extras | None = None) -> float | None:
     """:func:`price_call` with positional arguments, for the per-call path (keywords cost a little more);
-    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names)."""
+    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names).
+    ``fallback_model`` is the requested model when ``model`` is the response's (see :func:`register_price`)."""
     try:
         if _guard.ARMED:
             _guard.fault_point("cost.price_call")
         if not model:
             return None
-        entry = _lookup(provider, model, service_tier or None)
+        if extras is not None:
+            return _price_extras(model, provider, service_tier or None, input_tokens, output_tokens,
+                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, fallback_model, extras)
+        entry = _lookup(provider, model, fallback_model, service_tier or None)
         if entry is None:
             return None
         if isinstance(entry, _Tiered):
@@ -198,3 +263,47 @@ def _tiered_price(entry: _Tiered, input_tokens: int, output_tokens: int, cache_r
     except ValueError:
         return None  # genai-prices rejects inconsistent usage
     return float(result["total_price"])
+
+
+def _price_extras(model: str, provider: str, service_tier: str | None, input_tokens: int, output_tokens: int,
+                  cache_read: int, cache_write: int, cache_write_1h: int, fallback: str | None,
+                  extras: Extras) -> float | None:
+    """A call with :class:`Extras`, priced by genai-prices from the whole usage; ``None`` when one of
+    them has no rate in the price found."""
+    entry = _lookup(provider, model, fallback, service_tier, extras.speed)
+    if entry is None:
+        return None
+    audio_in, audio_out, searches = extras.input_audio_tokens, extras.output_audio_tokens, extras.web_searches
+    source = entry.model_price if isinstance(entry, _Tiered) else entry.source
+    if source is None:  # a registered price: the tokens' rates only
+        if audio_in or audio_out or searches:
+            return None
+        return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read, cache_write,
+                            cache_write_1h, fallback)
+    if ((audio_in and source.input_audio_mtok is None) or (audio_out and source.output_audio_mtok is None)
+            or (searches and source.web_searches_kcount is None)):
+        return None
+    if audio_in > input_tokens or audio_out > output_tokens or min(audio_in, audio_out, searches) < 0:
+        return None  # inconsistent usage: don't guess
+    from genai_prices import Usage
+
+    usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read or None,
+                  cache_write_tokens=cache_write or None, cache_write_1h_tokens=cache_write_1h or None,
+                  input_audio_tokens=audio_in or None, output_audio_tokens=audio_out or None,
+                  web_searches=searches or None)
+    try:
+        return float(source.calc_price(usage)["total_price"])
+    except ValueError:
+        return None  # genai-prices rejects inconsistent usage
+
+
+def unpriced_reason(model: str | None, provider: str, service_tier: str | None, fallback_model: str | None,
+                    extras: Extras | None) -> str:
+    """Why :func:`price_tokens` gave ``None`` (a ``semconv.GAP_*`` value): the model has no price, or
+    something the call used (a service tier, fast mode, audio, web searches) has none. Off the per-call path."""
+    try:
+        if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None):
+            return GAP_USAGE_UNPRICED
+    except Exception as exc:
+        _guard.report("cost.price_call", exc)
+    return GAP_MODEL_UNPRICED

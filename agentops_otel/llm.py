@@ -24,7 +24,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _guard, _redact, config, semconv
 from ._parts import ENCODER, JSONDict, encode, encode_content
-from .cost import price_tokens
+from .cost import Extras, price_tokens, unpriced_reason
 
 __all__ = [
     "Content",
@@ -54,6 +54,8 @@ class TokenUsage:
     cache_write_1h: int | None = None
     """The share of ``cache_write`` stored with a one-hour TTL (Anthropic), priced at its own rate."""
     reasoning: int | None = None
+    extras: Extras | None = None
+    """What the call was billed for beyond its tokens (audio, web searches, fast mode); ``None``: nothing."""
 
 
 @dataclass(slots=True)
@@ -102,22 +104,23 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
                      gap: str | None = None) -> None:
     """Tokens and cost; a call without either says why instead of pretending it was free.
 
-    ``model`` (the response's, the most specific) is priced first, then ``fallback_model`` (the
-    request's), for gateways that answer with a model name of their own. ``gap`` is the wrapper's
-    reason for missing usage (a stream without its usage chunk, a raw response).
+    ``model`` is the response's and ``fallback_model`` the request's: a price registered for either
+    wins over the bundled table, then the response's (the most specific), for gateways that answer with
+    a model name of their own (see ``cost.register_price``). ``gap`` is the wrapper's reason for missing
+    usage (a stream without its usage chunk, a raw response).
     """
     if usage is None:
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = gap or semconv.GAP_USAGE_MISSING
         return
     token_attributes(attrs, model, provider, service_tier, fallback_model, usage.input, usage.output,
-                     usage.cache_read, usage.cache_write, usage.cache_write_1h, usage.reasoning)
+                     usage.cache_read, usage.cache_write, usage.cache_write_1h, usage.reasoning, usage.extras)
 
 
 def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, service_tier: str | None,
                      fallback_model: str | None, input_tokens: int, output_tokens: int | None,
                      cache_read: int | None, cache_write: int | None, cache_write_1h: int | None,
-                     reasoning: int | None) -> None:
+                     reasoning: int | None, extras: Extras | None = None) -> None:
     """:func:`usage_attributes` of a call whose usage is known, from the counts themselves (the
     per-call path of non-streamed chat reads them off the response without a :class:`TokenUsage`)."""
     attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
@@ -136,13 +139,12 @@ def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, se
     write = cache_write or 0
     output = output_tokens or 0
     hour = cache_write_1h or 0
-    cost = price_tokens(model, provider, service_tier, input_tokens, output, read, write, hour)
-    if cost is None and fallback_model and fallback_model != model:
-        cost = price_tokens(fallback_model, provider, service_tier, input_tokens, output, read, write, hour)
+    cost = price_tokens(model, provider, service_tier, input_tokens, output, read, write, hour, fallback_model,
+                        extras)
     if cost is not None:
         attrs[semconv.COST_USD] = cost
     else:
-        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_UNPRICED
+        attrs[semconv.COST_INCOMPLETE_REASON] = unpriced_reason(model, provider, service_tier, fallback_model, extras)
 
 
 class LLMCall:

@@ -79,6 +79,8 @@ OPENAI_API_TYPE: Final = "openai.api.type"
 OPENAI_API_CHAT_COMPLETIONS: Final = "chat_completions"
 OPENAI_API_RESPONSES: Final = "responses"
 OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
+LEGACY_OPENAI_RESPONSE_SERVICE_TIER: Final = "gen_ai.openai.response.service_tier"
+"""The same, as earlier GenAI conventions (and instrumentations that follow them) spelt it."""
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = "openai.response.system_fingerprint"
 
 SERVER_ADDRESS: Final = "server.address"
@@ -219,6 +221,11 @@ GAP_CALL_FAILED: Final = "call_failed"
 """The call raised before any usage was reported (an API error, a timeout)."""
 GAP_MODEL_UNPRICED: Final = "model_unpriced"
 """Usage is known but the model has no price (``register_price`` adds one)."""
+GAP_USAGE_UNPRICED: Final = "usage_unpriced"
+"""Usage is known and the model priced, but something the call was billed for has no rate in the table
+(audio tokens, web searches, a priority/flex/batch tier or fast mode): left out it would understate the bill."""
+PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED})
+"""The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
 

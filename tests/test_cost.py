@@ -1,4 +1,4 @@
-"""Per-call USD cost from genai-prices, with custom prices and fine-tune fallback; never raises."""
+"""Per-call USD cost from genai-prices, with custom prices; never raises."""
 
 from __future__ import annotations
 
@@ -85,23 +85,37 @@ def test_fine_tuned_model_priced_by_genai_prices_when_it_knows_the_form() -> Non
     assert got == pytest.approx(0.3)
 
 
-def test_fine_tuned_model_falls_back_to_its_base() -> None:
-    """`ft:gpt-4o-mini:org::id`, unknown as such, is priced as gpt-4o-mini."""
-    got = price_call("ft:gpt-4o-mini:acme::abc123", input_tokens=1_000_000, output_tokens=1_000_000)
-    assert got == pytest.approx(0.15 + 0.6)
+def test_fine_tuned_model_genai_prices_does_not_know_is_unpriced() -> None:
+    """`ft:gpt-4.1-...:org::id` is billed above gpt-4.1's rates: unknown, not priced as its base."""
+    assert price_call("ft:gpt-4.1-2025-04-14:acme::abc123", input_tokens=1_000_000, output_tokens=0) is None
 
 
-def test_registered_fine_tune_beats_the_base_fallback() -> None:
-    """A price registered for the exact fine-tune id is used instead of the base model's."""
+def test_registered_fine_tune_is_priced() -> None:
+    """A price registered for the exact fine-tune id prices it."""
     register_price("ft:gpt-4o-mini:acme::abc123", input_per_mtok=0.3, output_per_mtok=1.2)
     got = price_call("ft:gpt-4o-mini:acme::abc123", input_tokens=1_000_000, output_tokens=1_000_000)
     assert got == pytest.approx(1.5)
 
 
-def test_registered_base_covers_its_fine_tunes() -> None:
-    """Registering a custom base model also prices `ft:` models built on it."""
+def test_registered_base_does_not_price_its_fine_tunes() -> None:
+    """A base model's price is not a fine-tune's: its `ft:` models stay unpriced until registered."""
     register_price("house-model", input_per_mtok=4.0, output_per_mtok=8.0)
-    assert price_call("ft:house-model:acme::x", input_tokens=1_000_000, output_tokens=0) == pytest.approx(4.0)
+    assert price_call("ft:house-model:acme::x", input_tokens=1_000_000, output_tokens=0) is None
+
+
+def test_billed_tier_without_rates_of_its_own_is_unpriced() -> None:
+    """A priority call to a model the table has no priority rates for is not priced at the default ones."""
+    assert price_call("gpt-3.5-turbo", input_tokens=1000, output_tokens=0, service_tier="default") is not None
+    assert price_call("gpt-3.5-turbo", input_tokens=1000, output_tokens=0, service_tier="priority") is None
+
+
+def test_anthropic_batch_tier_costs_the_batch_rates() -> None:
+    """Anthropic's ``service_tier="batch"`` is genai-prices' batch processing variant."""
+    got = price_call("claude-haiku-4-5", input_tokens=1_000_000, output_tokens=0, provider="anthropic",
+                     service_tier="batch")
+    expected = calc_price(Usage(input_tokens=1_000_000), "claude-haiku-4-5", provider_id="anthropic",
+                          price_context={"processing": "batch"}).total_price
+    assert got == pytest.approx(float(expected))
 
 
 def test_service_tier_selects_the_price_variant() -> None:
@@ -118,7 +132,7 @@ def test_inconsistent_usage_is_unknown_not_negative() -> None:
 
 
 def test_lookups_are_cached() -> None:
-    """The genai-prices lookup runs once per (provider, model, tier), not once per call."""
+    """The genai-prices lookup runs once per (provider, model, requested model, tier), not once per call."""
     clear_price_cache()
     for _ in range(5):
         price_call("gpt-4o", input_tokens=1, output_tokens=1)

@@ -30,6 +30,7 @@ from .._parts import (
     tool_call_part,
     tool_response_part,
 )
+from ..cost import Extras
 from ..llm import Content, Outcome, TokenUsage
 
 __all__ = [
@@ -234,7 +235,20 @@ def usage(raw: Any) -> TokenUsage | None:
     details = _get(raw, "output_tokens_details")
     if details is not None:
         out.reasoning = _get(details, "thinking_tokens")
+    server_tools = _get(raw, "server_tool_use")
+    speed = _get(raw, "speed")
+    if server_tools is not None or (speed is not None and speed != "standard"):
+        out.extras = _extras(server_tools, speed)
     return out
+
+
+def _extras(server_tools: Any, speed: Any) -> Extras | None:
+    """Server-side web searches (billed per search) and fast mode (its own rates); ``None`` without either."""
+    searches = None if server_tools is None else _get(server_tools, "web_search_requests")
+    fast = speed if isinstance(speed, str) and speed != "standard" else None
+    if not searches and fast is None:
+        return None
+    return Extras(web_searches=searches if isinstance(searches, int) else 0, speed=fast)
 
 
 def _tier(raw: Any) -> str | None:
@@ -254,7 +268,7 @@ def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
 
 
 _USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
-                        "cache_creation", "output_tokens_details", "service_tier")
+                        "cache_creation", "output_tokens_details", "service_tier", "server_tool_use", "speed")
 _PREAMBLE: Final = frozenset({"message_start", "ping"})
 _DELTA_TEXT: Final = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
 """Delta type → the field holding its piece of text (citations and signatures add no text)."""

@@ -25,6 +25,7 @@ from .._parts import (
     tool_call_part,
     tool_response_part,
 )
+from ..cost import Extras
 from ..llm import Content, LLMCall, TokenUsage, token_attributes
 from ._openai_attrs import field_of, media_part, text_of
 
@@ -228,7 +229,16 @@ def chat_usage(usage: Any) -> TokenUsage | None:
                       None if details is None else details.cached_tokens,
                       None if details is None else getattr(details, "cache_write_tokens", None),
                       None,
-                      None if out_details is None else out_details.reasoning_tokens)
+                      None if out_details is None else out_details.reasoning_tokens,
+                      audio_extras(getattr(details, "audio_tokens", None), getattr(out_details, "audio_tokens", None)))
+
+
+def audio_extras(audio_in: Any, audio_out: Any) -> Extras | None:
+    """Audio tokens are billed at their own rates: ``None`` for a call without any (nearly every one)."""
+    if not (audio_in or audio_out):
+        return None
+    return Extras(input_audio_tokens=audio_in if isinstance(audio_in, int) else 0,
+                  output_audio_tokens=audio_out if isinstance(audio_out, int) else 0)
 
 
 def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
@@ -280,19 +290,21 @@ def chat_end(call: LLMCall, resp: Any) -> None:
     else:  # chat_usage, written out
         details = counts.get("prompt_tokens_details")
         out_details = counts.get("completion_tokens_details")
-        cached = cache_write = reasoning = None
+        cached = cache_write = reasoning = audio_in = audio_out = None
         if details is not None:
             detail_counts = details if type(details) is dict else getattr(details, "__dict__", _NO_FIELDS)
             cached = detail_counts.get("cached_tokens")
             # An attribute read: SDK versions that don't declare it keep it among pydantic's extras.
             cache_write = (detail_counts.get("cache_write_tokens") if type(details) is dict
                            else getattr(details, "cache_write_tokens", None))
+            audio_in = detail_counts.get("audio_tokens")
         if out_details is not None:
             out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
             reasoning = out_counts.get("reasoning_tokens")
+            audio_out = out_counts.get("audio_tokens")
         token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
                          counts.get("prompt_tokens") or 0, counts.get("completion_tokens") or 0, cached, cache_write,
-                         None, reasoning)
+                         None, reasoning, audio_extras(audio_in, audio_out) if audio_in or audio_out else None)
     if isinstance(tier, str) and tier:  # response_attributes, written out
         attrs[semconv.OPENAI_RESPONSE_SERVICE_TIER] = tier
     fingerprint = fields.get("system_fingerprint")

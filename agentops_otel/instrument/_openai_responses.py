@@ -16,6 +16,7 @@ from .._parts import (
     tool_call_part,
     tool_response_part,
 )
+from ..cost import Extras
 from ..llm import Content, Outcome, TokenUsage
 from ._openai_attrs import field_of, media_part, text_of
 from ._openai_chat import response_attributes, tool_definitions
@@ -129,8 +130,12 @@ def responses_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
     reason = _responses_finish_reason(resp)
     model = resp.model
     tier = resp.service_tier
+    usage = _responses_usage(resp.usage)
+    searches = sum(1 for item in resp.output or () if field_of(item, "type") == "web_search_call")
+    if searches and usage is not None:
+        usage.extras = Extras(web_searches=searches)  # billed per search, beside the tokens
     outcome = Outcome(resp.id, model if isinstance(model, str) else None, [reason] if reason else [],
-                      _responses_usage(resp.usage), tier, provider_attributes=response_attributes(tier, None))
+                      usage, tier, provider_attributes=response_attributes(tier, None))
     if with_content:
         parts: list[JSONDict] = []
         for item in resp.output or ():

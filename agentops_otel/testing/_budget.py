@@ -15,7 +15,7 @@ from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import GAP_MODEL_UNPRICED
+from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import partial_lines, partial_view
@@ -53,7 +53,7 @@ def cost_breakdown(timeline: Timeline) -> str:
     lines = []
     for i, step in enumerate(calls, 1):
         gap = step_gap(step)
-        cost = fmt.money(step.cost_usd) if gap is None else "no usage" if gap != GAP_MODEL_UNPRICED else "unpriced"
+        cost = fmt.money(step.cost_usd) if gap is None else "no usage" if gap not in PRICE_GAPS else "unpriced"
         parent = by_id.get(step.parent_span_id or "")
         within = f"  (in {parent.kind} {parent.name})" if parent is not None else ""
         lines.append(f"  {i:>2}. {fmt.offset(step.offset_s)}  {step.name:<20} "

@@ -26,7 +26,7 @@ from agentops_otel._cost_gaps import GAP_TEXT, step_gap
 from agentops_otel._guard import report
 from agentops_otel.llm import open_calls_in
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import GAP_MODEL_UNPRICED
+from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
@@ -126,7 +126,7 @@ class Spend:
 
     def _gaps(self, *, usage_only: bool) -> list[str]:
         return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}" for name, _, _, _, gap in self._calls()
-                if gap is not None and not (usage_only and gap == GAP_MODEL_UNPRICED)]
+                if gap is not None and not (usage_only and gap in PRICE_GAPS)]
 
     def _breakdown(self, streams: list[str]) -> str:
         calls = self._calls()

@@ -420,14 +420,15 @@ def test_each_call_is_its_own_span(client: OpenAI, span_exporter: InMemorySpanEx
 
 
 @pytest.mark.parametrize(("model", "expected"), [
-    ("ft:gpt-4o-mini:acme::abc", (1000 * 0.15 + 100 * 0.6) / 1e6),
+    ("ft:gpt-4o-mini-2024-07-18:acme::abc", (1000 * 0.3 + 100 * 1.2) / 1e6),  # a fine-tune price of its own
+    ("ft:gpt-4.1-2025-04-14:acme::abc", None),  # billed above gpt-4.1, and genai-prices doesn't know it
     ("my-house-model", (1000 * 1.0 + 100 * 2.0) / 1e6),
     ("totally-unknown-model", None),
 ])
 def test_cost_on_the_span_for_fine_tuned_custom_and_unknown_models(
         model: str, expected: float | None, client: OpenAI, server: OpenAIServer,
         span_exporter: InMemorySpanExporter) -> None:
-    """Fine-tunes are priced as their base, registered models at their price; unknown ones carry no cost."""
+    """Fine-tunes at genai-prices' fine-tune price, registered models at theirs; unknown ones carry no cost."""
     register_price("my-house-model", input_per_mtok=1.0, output_per_mtok=2.0)
     server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=100)))
     client.chat.completions.create(model=model, messages=USER)

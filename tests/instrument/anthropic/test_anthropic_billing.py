@@ -1,0 +1,85 @@
+"""What a Claude call is billed for beyond its tokens (server-side web searches, fast mode), against genai-prices.
+
+The real ``anthropic`` client talks to a local endpoint answering with the payload shapes the API
+sends (``canned``); the expected USD comes from ``genai_prices.calc_price``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from anthropic import Anthropic
+from genai_prices import Usage, calc_price
+from openai_helpers import SECRET_KEY, Canned, attrs, only_span
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import semconv
+
+SEARCH_USAGE = {"input_tokens": 20_000, "output_tokens": 1000, "cache_read_input_tokens": 0,
+                "cache_creation_input_tokens": 0, "service_tier": "standard",
+                "server_tool_use": {"web_search_requests": 25, "web_fetch_requests": 0}}
+
+
+def _reference(model: str, context: dict[str, str] | None = None, **usage: int) -> float:
+    return float(calc_price(Usage(**usage), model, provider_id="anthropic", price_context=context).total_price)
+
+
+def _message(model: str, usage: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "msg_1", "type": "message", "role": "assistant", "model": model, "stop_reason": "end_turn",
+            "stop_sequence": None, "content": [{"type": "text", "text": "found it"}], "usage": usage}
+
+
+def _client(canned: Canned) -> Anthropic:
+    return Anthropic(base_url=canned.url, api_key=SECRET_KEY, max_retries=0)
+
+
+def test_web_searches_are_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """``server_tool_use.web_search_requests`` is billed per search, as genai-prices prices it."""
+    canned.bodies.append(_message("claude-sonnet-4-5-20250929", SEARCH_USAGE))
+    with _client(canned) as client:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
+    expected = _reference("claude-sonnet-4-5", input_tokens=20_000, output_tokens=1000, web_searches=25)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_streamed_web_searches_are_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The searches a stream reports in its final ``message_delta`` usage are priced too."""
+    start = _message("claude-sonnet-4-5-20250929", {**SEARCH_USAGE, "output_tokens": 1,
+                                                    "server_tool_use": {"web_search_requests": 0}})
+    start["content"] = []
+    canned.bodies.append([
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "found it"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": SEARCH_USAGE},
+        {"type": "message_stop"}])
+    with _client(canned) as client, client.messages.stream(
+            model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}]) as stream:
+        stream.until_done()
+    expected = _reference("claude-sonnet-4-5", input_tokens=20_000, output_tokens=1000, web_searches=25)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_fast_mode_costs_the_fast_rates(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """A call answered with ``usage.speed == "fast"`` is priced at genai-prices' fast-mode rates."""
+    usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "speed": "fast"}
+    canned.bodies.append(_message("claude-opus-4-8", usage))
+    with _client(canned) as client:
+        client.messages.create(model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": "x"}],
+                               speed="fast")
+    expected = _reference("claude-opus-4-8", {"speed": "fast"}, input_tokens=10_000, output_tokens=2000)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_fast_mode_without_a_fast_price_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """Fast mode on a model the table has no fast rates for is not priced at the standard rates."""
+    usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "speed": "fast"}
+    canned.bodies.append(_message("claude-haiku-4-5", usage))
+    with _client(canned) as client:
+        client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
