@@ -30,6 +30,8 @@ _CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.LEGACY_USAG
                      sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS, sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
 _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
+_SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER)
+"""The tier the response was served (and billed) at; the request's may be ``auto``."""
 
 
 class LLMUsage(NamedTuple):
@@ -140,11 +142,14 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
         cost = float(recorded) if math.isfinite(recorded) and recorded >= 0 else None  # not a price: unknown
     elif not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
-        from .cost import price_call
+        from .cost import price_tokens
 
         # An embeddings span carries no output tokens (the conventions record none): it is still priced.
-        cost = price_call(model, input_tokens=tin, output_tokens=tout or 0, cache_read_tokens=cache_read,
-                          cache_write_tokens=cache_write, provider=provider)
+        # The span's price details count too: the one-hour cache-write share, the tier it was served at,
+        # and the requested model (a price registered for it covers the dated name answered).
+        cost = price_tokens(model, provider, _str(attrs, _SERVICE_TIER_KEYS), tin, tout or 0, cache_read,
+                            cache_write, _int(attrs, (sc.ANTHROPIC_CACHE_WRITE_1H,)) or 0,
+                            _str(attrs, (sc.GEN_AI_REQUEST_MODEL,)))
     else:
         cost = None
     return LLMUsage(model, provider, tin, tout, cache_read, cache_write, reasoning, cost)

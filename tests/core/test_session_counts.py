@@ -108,3 +108,41 @@ def test_foreign_llm_totals_agree_on_root_span_and_replay(span_exporter: InMemor
     rootless = reassemble(list(records_from_spans(spans[:-1]))).timeline_for(s.id).summary
     assert (rootless.llm_calls, rootless.input_tokens, rootless.output_tokens) == (4, 700, 110)
     assert rootless.cost_usd == pytest.approx(_expected_cost())
+
+
+def _foreign_cost(provider: TracerProvider, scope: str, attrs: dict[str, object]) -> agentops.Session:
+    s = agentops.start_session("foreign")
+    with provider.get_tracer(scope).start_as_current_span("call", attributes=attrs):  # type: ignore[arg-type]
+        pass
+    agentops.end_session("Success")
+    return s
+
+
+def test_foreign_claude_call_prices_its_one_hour_cache_writes(tracer_provider: TracerProvider) -> None:
+    """The anthropic SDK's own span splits cache writes by TTL: one-hour writes cost their own rate."""
+    from genai_prices import Usage, calc_price
+
+    s = _foreign_cost(tracer_provider, semconv.ANTHROPIC_SDK_SCOPE, {
+        "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "claude-sonnet-4-5", "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+        "gen_ai.usage.input_tokens": 100_100, "gen_ai.usage.output_tokens": 500,
+        "gen_ai.usage.cache_write.input_tokens": 100_000, "gen_ai.usage.cache_read.input_tokens": 0,
+        "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 0,
+        "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 100_000})
+    expected = calc_price(Usage(input_tokens=100_100, output_tokens=500, cache_write_tokens=100_000,
+                                cache_write_1h_tokens=100_000), "claude-sonnet-4-5", provider_id="anthropic")
+    assert s.cost == pytest.approx(float(expected.total_price))
+
+
+def test_foreign_openai_call_prices_its_service_tier(tracer_provider: TracerProvider) -> None:
+    """An openai-v2 span answered at the priority tier costs the priority rates."""
+    from genai_prices import Usage, calc_price
+
+    s = _foreign_cost(tracer_provider, "opentelemetry.instrumentation.openai_v2", {
+        "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
+        "gen_ai.response.model": "gpt-4o-2024-08-06", "gen_ai.usage.input_tokens": 100_000,
+        "gen_ai.usage.output_tokens": 10_000, "openai.request.service_tier": "priority",
+        "openai.response.service_tier": "priority"})
+    expected = calc_price(Usage(input_tokens=100_000, output_tokens=10_000), "gpt-4o", provider_id="openai",
+                          price_context={"service_tier": "priority"})
+    assert s.cost == pytest.approx(float(expected.total_price))
