@@ -213,6 +213,33 @@ def test_malformed_file_is_one_line(tmp_path: Path) -> None:
     _one_line_error(*run("replay", "s_1", "--source", str(bad)))
 
 
+def _snake_case(line: dict[str, Any]) -> dict[str, Any]:
+    """The line as protobuf's MessageToJson(preserving_proto_field_name=True) names its containers."""
+    rs = line["resourceSpans"][0]
+    return {"resource_spans": [{"resource": rs["resource"], "scope_spans": rs["scopeSpans"]}]}
+
+
+@pytest.mark.parametrize("spelling", ["proto field names", "unknown object", "misspelled key"])
+def test_gate_does_not_pass_over_a_line_it_cannot_read_as_otlp(tmp_path: Path, spelling: str) -> None:
+    """A JSON line holding no resourceSpans is a read error naming the line, not an empty document."""
+    failed = session_line(2, fail=True)
+    odd = {"proto field names": _snake_case(failed), "unknown object": {"foo": 1},
+           "misspelled key": {"resourceSpan": failed["resourceSpans"]}}[spelling]
+    path = write_file(tmp_path / "traces.jsonl", [session_line(1, fail=False), odd, session_line(3, fail=False)])
+    err = _one_line_error(*run("gate", "--source", str(path), "--max-failure-rate", "0.05"))
+    assert "traces.jsonl, line 2" in err and "resourceSpans" in err
+    if spelling == "proto field names":
+        assert "resource_spans" in err
+
+
+def test_empty_otlp_documents_are_read_as_no_spans(tmp_path: Path) -> None:
+    """`{}` and `{"resourceSpans": []}` are what exporters write for an empty batch: no spans, no error."""
+    path = tmp_path / "traces.jsonl"
+    path.write_text('{}\n{"resourceSpans": []}\n' + json.dumps(session_line(1, fail=False)) + "\n")
+    code, out, _ = run("sessions", "--source", str(path))
+    assert code == 0 and "s_0001" in out
+
+
 def test_a_file_nested_deeper_than_the_reader_goes_is_one_line(tmp_path: Path) -> None:
     """A hostile (or corrupt) trace file with an attribute nested thousands deep exits 2, no traceback."""
     value = '{"arrayValue":{"values":[' * 3000 + '{"stringValue":"x"}' + "]}}" * 3000

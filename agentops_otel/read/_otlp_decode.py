@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from agentops_otel._gc import gc_paused
 from agentops_otel._otlp_values import KeyValue, key_values_to_python
@@ -68,22 +69,24 @@ class _Resource(msgspec.Struct, gc=False):
     attributes: msgspec.Raw = msgspec.Raw(b"[]")
 
 
+# The containers default to UNSET, not []: a key left out (misspelled, or protobuf's snake_case
+# ``resource_spans``) must not read as an empty batch, or its spans vanish without a word.
 class _ResourceSpans(msgspec.Struct, gc=False):
     resource: _Resource | None = None
-    scopeSpans: list[_ScopeSpans] = []
-    instrumentationLibrarySpans: list[_ScopeSpans] = []
+    scopeSpans: list[_ScopeSpans] | UnsetType = UNSET
+    instrumentationLibrarySpans: list[_ScopeSpans] | UnsetType = UNSET
 
 
 class _Traces(msgspec.Struct, gc=False):
-    resourceSpans: list[_ResourceSpans] = []
-    batches: list[_ResourceSpans] = []
+    resourceSpans: list[_ResourceSpans] | UnsetType = UNSET
+    batches: list[_ResourceSpans] | UnsetType = UNSET
 
 
 class _Document(msgspec.Struct, gc=False):
     """Any of the dialects' top-level objects: bare, Jaeger's ``result`` or Tempo v2's ``trace``."""
 
-    resourceSpans: list[_ResourceSpans] = []
-    batches: list[_ResourceSpans] = []
+    resourceSpans: list[_ResourceSpans] | UnsetType = UNSET
+    batches: list[_ResourceSpans] | UnsetType = UNSET
     result: _Traces | None = None
     trace: _Traces | None = None
 
@@ -211,8 +214,10 @@ class Converter:
             self._resources[key] = found
         return found
 
-    def records(self, doc: _Document) -> list[SpanRecord]:
-        """All spans of one document; the common dialect (hex ids, int enums) takes the fast path."""
+    def records(self, doc: _Document, data: Any) -> list[SpanRecord]:
+        """All spans of one document (``data``: its JSON, read again only when it names no container);
+        the common dialect (hex ids, int enums) takes the fast path."""
+        _check_containers(doc, data)
         ids = self._ids
         names = self._names
         sids = self._sids
@@ -233,7 +238,13 @@ class Converter:
                 continue
             for rs in batches:
                 resource = self._resource(rs.resource)
-                for ss in rs.scopeSpans or rs.instrumentationLibrarySpans:
+                scopes = rs.scopeSpans or rs.instrumentationLibrarySpans
+                if scopes is UNSET:
+                    if rs.scopeSpans is UNSET:
+                        raise MalformedPayload("a resourceSpans entry holds no scopeSpans (misspelled, or "
+                                               "protobuf field names such as scope_spans?)")
+                    scopes = []
+                for ss in scopes:
                     sc = ss.scope or ss.instrumentationLibrary
                     scope = sc.name if sc is not None else ""
                     for s in ss.spans:
@@ -299,6 +310,40 @@ class Converter:
         return out
 
 
+_PROTO_NAMES: Final = ("resource_spans", "scope_spans")
+_ANY_OBJECT: Final = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def _check_containers(doc: _Document, data: Any) -> None:
+    """Raise unless the document names its spans' container, or is an empty object (``{}``, what a
+    proto3 writer makes of an empty batch). Anything else read as "no spans" would drop a line of
+    the input without a word, and the gate would pass without the sessions it held."""
+    if doc.resourceSpans is not UNSET or doc.batches is not UNSET:
+        return
+    try:
+        top = _ANY_OBJECT.decode(data)
+        wrapped = next((k for k in ("result", "trace") if getattr(doc, k) is not None), None)
+        if wrapped is not None:
+            traces: _Traces = getattr(doc, wrapped)
+            if traces.resourceSpans is not UNSET or traces.batches is not UNSET:
+                return
+            inner = _ANY_OBJECT.decode(top[wrapped])
+            if not inner:
+                return
+            keys, where = sorted(inner), f"its {wrapped!r} "
+        else:
+            keys, where = sorted(top), ""
+    except DECODE_ERRORS:  # not a JSON object at that level: the typed decode would have refused it
+        keys, where = ["?"], ""
+    if not keys:
+        return
+    why = f"not OTLP JSON: {where}holds no resourceSpans (keys: {reprlib.repr(', '.join(keys))})"
+    if any(k in _PROTO_NAMES for k in keys):
+        why += ("; it uses protobuf field names: write OTLP JSON's camelCase ones (the collector's file "
+                "exporter does; protobuf's json_format without preserving_proto_field_name)")
+    raise MalformedPayload(why)
+
+
 def decode_document(data: Any, where: str) -> _Document:
     try:
         return DOC_DECODER.decode(data)
@@ -318,5 +363,5 @@ def decode_otlp_json(obj_or_bytes: bytes | bytearray | memoryview | str | dict[s
         data = data.encode()
     with gc_paused():
         doc = decode_document(data, "payload")
-        records = Converter().records(doc)
+        records = Converter().records(doc, data)
     yield from records

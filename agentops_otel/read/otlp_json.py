@@ -173,7 +173,10 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                     yield from _whole_file(p, conv, lineno, error)
                     return
                 raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
-            records = conv.records(doc)
+            try:
+                records = conv.records(doc, chunk)
+            except MalformedPayload as exc:
+                raise MalformedPayload(f"{p}, line {lineno}: {exc}") from None
         first = False
         yield from records
 
@@ -185,7 +188,10 @@ def _whole_file(path: str, conv: Converter, lineno: int, error: Exception) -> It
             doc = DOC_DECODER.decode(memoryview(data))
         except DECODE_ERRORS:
             raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({why_undecodable(error)})") from None
-        records = conv.records(doc)
+        try:
+            records = conv.records(doc, data)
+        except MalformedPayload as exc:
+            raise MalformedPayload(f"{path}: {exc}") from None
     yield from records
 
 

@@ -168,6 +168,24 @@ def test_not_otlp_at_all(tmp_path: Path) -> None:
         list(read_otlp_file(path))
 
 
+def test_a_resource_without_scope_spans_is_malformed(tmp_path: Path, session_spans: list[ReadableSpan]) -> None:
+    """Spans under a misspelled container key (here protobuf's scope_spans) are an error, not lost."""
+    doc = collector_dialect(session_spans)
+    for rs in doc["resourceSpans"]:
+        rs["scope_spans"] = rs.pop("scopeSpans")
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(compact(doc) + b"\n")
+    with pytest.raises(MalformedPayload, match=r"t\.jsonl, line 1: .*holds no scopeSpans"):
+        list(read_otlp_file(path))
+
+
+def test_an_empty_jaeger_result_is_no_spans() -> None:
+    """Jaeger's and Tempo's wrappers around nothing read as no spans; around unknown keys, as an error."""
+    assert list(decode_otlp_json({"result": {}})) == []
+    with pytest.raises(MalformedPayload, match="'result' holds no resourceSpans"):
+        list(decode_otlp_json({"result": {"resource_spans": []}}))
+
+
 def test_bad_ids_are_malformed() -> None:
     """An id that is neither hex nor base64 is a malformed payload, not a crash."""
     doc = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz!!", "spanId": "00f067aa0ba902b7"}]}]}]}
