@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -43,7 +44,7 @@ from agentops_otel.gate import never_ended, top_level
 from agentops_otel.read import ReadError
 from agentops_otel.read._errors import why_undecodable
 from agentops_otel.render import _format as fmt
-from agentops_otel.render.html import render_html
+from agentops_otel.render.html import GENERATOR_META, render_html
 from agentops_otel.render.json import render_json, summary_to_dict
 from agentops_otel.render.text import render_text
 
@@ -164,11 +165,7 @@ def cmd_replay(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextI
         if not timelines:
             raise CliError(f"no sessions in {reader.uri}")
     if args.html:
-        try:
-            Path(args.html).write_text(render_html(timelines if len(timelines) > 1 else timelines[0]),
-                                       encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write {args.html}: {exc.strerror or exc}") from None
+        _write_page(Path(args.html), render_html(timelines if len(timelines) > 1 else timelines[0]))
         print(f"wrote {args.html} ({len(timelines)} session{'s' if len(timelines) != 1 else ''})", file=err)
     if args.json:
         out.write(render_json(timelines[0] if len(timelines) == 1 else timelines))
@@ -177,6 +174,33 @@ def cmd_replay(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextI
     out.write("\n".join(render_text(t, color=color, width=args.width, max_field=args.max_field)
                         for t in timelines))
     return EXIT_OK
+
+
+def _write_page(path: Path, page: str) -> None:
+    """Write the replay page 0600 (it holds prompts and tool values), replacing only a page of ours.
+
+    Any other existing file (the trace file being read, a page of the user's) is refused: a typo in
+    ``--html`` must not cost data.
+    """
+    try:
+        with path.open("rb") as old:
+            head = old.read(4096)
+    except FileNotFoundError:
+        head = None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if head is not None and GENERATOR_META.encode() not in head:
+        raise CliError(f"refusing to write over {path}: it is not an HTML replay {PROG} wrote "
+                       "(choose another path, or remove the file first)")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _table(rows: list[list[str]], header: list[str]) -> list[str]:

@@ -175,6 +175,41 @@ def test_replay_html(traces: Path, tmp_path: Path) -> None:
     assert out.startswith("Session: s_0002")
 
 
+def test_replay_html_refuses_to_write_over_the_trace_file(traces: Path) -> None:
+    """--html naming the source file exits 2 and leaves the traces as they were."""
+    before = traces.read_bytes()
+    err = _one_line_error(*run("replay", "s_0002", "--source", str(traces), "--html", str(traces)))
+    assert "not an HTML replay" in err and str(traces) in err
+    assert traces.read_bytes() == before
+
+
+def test_replay_html_refuses_to_write_over_a_file_of_the_users(traces: Path, tmp_path: Path) -> None:
+    """An existing file that is not a replay this tool wrote is left alone, exit 2."""
+    page = tmp_path / "notes.html"
+    page.write_text("<!doctype html><p>my notes</p>\n", encoding="utf-8")
+    _one_line_error(*run("replay", "s_0002", "--source", str(traces), "--html", str(page)))
+    assert page.read_text(encoding="utf-8") == "<!doctype html><p>my notes</p>\n"
+
+
+def test_replay_html_replaces_its_own_earlier_page(traces: Path, tmp_path: Path) -> None:
+    """Writing the replay again to the same path updates it."""
+    page = tmp_path / "replay.html"
+    assert run("replay", "s_0001", "--source", str(traces), "--html", str(page))[0] == 0
+    assert run("replay", "s_0002", "--source", str(traces), "--html", str(page))[0] == 0
+    assert "s_0002" in page.read_text(encoding="utf-8")
+
+
+def test_replay_html_is_private(traces: Path, tmp_path: Path) -> None:
+    """The page holds prompts and tool values: only its owner may read it, whatever the umask."""
+    page = tmp_path / "replay.html"
+    old = os.umask(0o022)
+    try:
+        assert run("replay", "s_0002", "--source", str(traces), "--html", str(page))[0] == 0
+    finally:
+        os.umask(old)
+    assert page.stat().st_mode & 0o777 == 0o600
+
+
 def test_replay_uses_the_default_file(traces: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --source the embedded default file (AGENTOPS_OTEL_FILE) is read."""
     monkeypatch.setenv("AGENTOPS_OTEL_FILE", str(traces))

@@ -82,6 +82,10 @@ def embed_json(data: object) -> str:
     return text
 
 
+GENERATOR_META = '<meta name="generator" content="agentops-otel">'
+"""In every page's head: how ``replay --html`` tells a page it wrote (and may replace) from anything else."""
+
+
 def render_html(timeline_or_list: Timeline | Iterable[Timeline], *, title: str | None = None) -> str:
     """The replay page for one session or several (a selector switches between them)."""
     timelines = [timeline_or_list] if isinstance(timeline_or_list, Timeline) else list(timeline_or_list)
@@ -94,7 +98,7 @@ def render_html(timeline_or_list: Timeline | Iterable[Timeline], *, title: str |
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="generator" content="agentops-otel">\n'
+        f"{GENERATOR_META}\n"
         f"<title>{html.escape(title)}</title>\n"
         f"<script>{_CAPTURE}</script>\n"
         f"<style>\n{_asset('replay.css')}</style>\n"
@@ -106,4 +110,4 @@ def render_html(timeline_or_list: Timeline | Iterable[Timeline], *, title: str |
     )
 
 
-__all__ = ["embed_json", "render_html"]
+__all__ = ["GENERATOR_META", "embed_json", "render_html"]
