@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--run-tools", action="store_true", help="run tools for real instead of answering them "
                     "from the recording")
     ex.add_argument("--agent-version", help="pin the cassette to this agent version")
+    ex.add_argument("--force", action="store_true", help="replace the test file and its cassette when they exist "
+                    "(default: refuse, exit 2)")
     return parser
 
 
@@ -284,9 +286,11 @@ def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: 
                                           agent_version=args.agent_version)
         target = args.out or f"tests/test_session_{re.sub(r'[^0-9a-zA-Z]+', '_', args.id)[:12]}.py"
         done = export_test(cassette, target, call=args.call, args=call_args, source=reader.uri,
-                           run_tools=args.run_tools)
+                           run_tools=args.run_tools, force=args.force)
     except CassetteError as exc:
         raise CliError(str(exc)) from None
+    except FileExistsError as exc:
+        raise CliError(f"not writing the test: {exc}") from None
     except OSError as exc:
         raise CliError(f"cannot write the test: {exc}") from None
     print(f"wrote {done.test_path} ({done.test_name}) and {done.cassette_path} "

@@ -136,11 +136,19 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
 
 
 def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[Any] | None = None,
-                source: str = "", run_tools: bool = False) -> ExportedTest:
-    """Write ``out`` (a test module) and its cassette in ``cassettes/`` beside it."""
+                source: str = "", run_tools: bool = False, force: bool = False) -> ExportedTest:
+    """Write ``out`` (a test module) and its cassette in ``cassettes/`` beside it.
+
+    Raises ``FileExistsError`` when either exists, unless ``force``: a hand-written test or a cassette
+    edited by hand must not be lost to a reused ``--out``.
+    """
     test_path = Path(out)
     short = _slug(cassette.session.id or "session")[:8]
     cassette_ref = f"cassettes/{test_path.stem}.json"
+    if not force:
+        for path in (test_path, test_path.parent / cassette_ref):
+            if path.exists() or path.is_symlink():
+                raise FileExistsError(f"{path} exists already (pass --force to replace it)")
     name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
     text = render_test(cassette, call=call, args=args if args is not None else infer_args(cassette),
                        cassette_ref=cassette_ref, test_name=name, source=source, run_tools=run_tools)

@@ -144,6 +144,39 @@ def test_export_of_a_session_with_an_unknown_end_state_is_refused(
     assert not test.exists()
 
 
+@pytest.mark.parametrize("existing", ["test_mine.py", "cassettes/test_mine.json"])
+def test_export_does_not_replace_an_existing_test_or_cassette(
+        tmp_path: Path, span_exporter: InMemorySpanExporter, support_llm: OpenAIServer, existing: str) -> None:
+    """An --out whose test file or cassette exists already is refused (exit 2), both left as they were."""
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    mine = tmp_path / "suite" / existing
+    mine.parent.mkdir(parents=True)
+    mine.write_text("def test_my_handwritten_regression():\n    assert True\n")
+    err = io.StringIO()
+    test = tmp_path / "suite" / "test_mine.py"
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert "--force" in err.getvalue() and existing.split("/")[-1] in err.getvalue()
+    assert mine.read_text() == "def test_my_handwritten_regression():\n    assert True\n"
+    assert sorted(p.name for p in (tmp_path / "suite").rglob("*") if p.is_file()) == [mine.name]
+
+
+def test_export_with_force_replaces_the_test_and_cassette(
+        tmp_path: Path, span_exporter: InMemorySpanExporter, support_llm: OpenAIServer) -> None:
+    """--force writes the new test and cassette over the old ones."""
+    sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
+    test = tmp_path / "suite" / "test_mine.py"
+    (tmp_path / "suite" / "cassettes").mkdir(parents=True)
+    test.write_text("old\n")
+    (tmp_path / "suite" / "cassettes" / "test_mine.json").write_text("{}\n")
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--force"],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 0
+    assert "assert_called_in_order" in test.read_text()
+    assert sid in (tmp_path / "suite" / "cassettes" / "test_mine.json").read_text()
+
+
 CLASSIFIER_AGENT = '''
 import os
 import openai
