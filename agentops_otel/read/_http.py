@@ -69,6 +69,12 @@ class HttpBackend:
                             f"{snippet(resp)}")
         return resp
 
+    def not_the_api(self, path: str, port: int) -> ReadError:
+        """For a 404 on a route every release has: the URL is some other server (or the backend's
+        OTLP port), and reading that as "no sessions" would let a gate pass on nothing."""
+        return ReadError(f"{self.kind} at {self.base_url}: this is not {self.kind}'s query API (HTTP 404 on "
+                         f"{path}); is the URL the query service's (port {port} by default)?")
+
     def close(self) -> None:
         if self._own_client:
             self.client.close()

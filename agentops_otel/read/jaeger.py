@@ -102,7 +102,7 @@ class JaegerReader(HttpReader):
         """Service names Jaeger has seen."""
         resp = self._http.get("/api/v3/services")
         if resp is None:
-            return []
+            raise self._http.not_the_api("/api/v3/services", 16686)
         body = self._json(resp, "/api/v3/services")
         services = body.get("services") if isinstance(body, dict) else None
         if services is None:

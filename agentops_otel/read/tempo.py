@@ -89,8 +89,8 @@ class TempoReader(HttpReader):
     def _ids(self, traceql: str, start_s: int, end_s: int, limit: int) -> list[str]:
         """Trace ids (zero-padded) the TraceQL query finds starting in ``[start_s, end_s)``."""
         resp = self._http.get("/api/search", {"q": traceql, "start": start_s, "end": end_s, "limit": limit})
-        if resp is None:
-            return []
+        if resp is None:  # Tempo answers a search without a match with an empty list, never a 404
+            raise self._http.not_the_api("/api/search", 3200)
         body = self._json(resp, "search answer")
         traces = body.get("traces") if isinstance(body, dict) else None
         if traces is None:

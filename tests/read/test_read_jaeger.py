@@ -89,6 +89,13 @@ def test_services(backend: FakeBackend) -> None:
         JaegerReader(backend.url).services()
 
 
+def test_a_server_without_the_query_api_is_an_error(backend: FakeBackend) -> None:
+    """A 404 on the service list (Jaeger's OTLP port, any other server) is a source error, not "no sessions"."""
+    backend.route("/", (404, "404 page not found"))
+    with pytest.raises(ReadError, match=r"not Jaeger's query API \(HTTP 404 on /api/v3/services\)"):
+        JaegerReader(backend.url).search()
+
+
 def test_unreachable_backend(closed_port: int) -> None:
     """Nothing listening: BackendUnreachable with the URL and a hint."""
     with pytest.raises(BackendUnreachable, match=rf"cannot reach Jaeger at http://127.0.0.1:{closed_port}.*running"):

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from otlp_samples import make_session_spans, tempo_dialect
 
 from agentops_otel import semconv as sc
-from agentops_otel.read import BackendUnreachable, MalformedPayload, TempoReader, TraceNotFound
+from agentops_otel.read import BackendUnreachable, MalformedPayload, ReadError, TempoReader, TraceNotFound
 
 
 def _tid(spans: list[ReadableSpan]) -> str:
@@ -113,6 +113,13 @@ def test_malformed_search_answers(backend: FakeBackend, answer: tuple[int, Any])
     """Search answers that are not what Tempo sends are MalformedPayload."""
     backend.route("/api/search", answer)
     with pytest.raises(MalformedPayload):
+        TempoReader(backend.url).search()
+
+
+def test_a_server_without_the_search_api_is_an_error(backend: FakeBackend) -> None:
+    """A 404 on /api/search (not Tempo, or Tempo's OTLP port) is a source error, not an empty search."""
+    backend.route("/", (404, "404 page not found"))
+    with pytest.raises(ReadError, match=r"not Tempo's query API \(HTTP 404 on /api/search\)"):
         TempoReader(backend.url).search()
 
 

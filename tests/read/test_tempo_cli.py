@@ -95,3 +95,13 @@ def test_gate_lists_a_cut_trace_as_not_seen(backend: FakeBackend) -> None:
     assert code == 3, out + err
     assert "Not seen" in out and "sess-cut" in out and "max size" in out
     assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
+
+
+@pytest.mark.parametrize("scheme", ["jaeger", "tempo"])
+def test_gate_against_a_server_that_is_not_the_query_api_exits_2(backend: FakeBackend, scheme: str) -> None:
+    """Pointed at a port answering 404 to everything, the gate says so (exit 2), even with --min-sessions 0."""
+    backend.route("/", (404, "404 page not found"))
+    code, out, err = _run("gate", "--source", f"{scheme}://" + backend.url.removeprefix("http://"),
+                          "--max-failure-rate", "0.05", "--min-sessions", "0")
+    assert (code, out) == (2, "")
+    assert "query API (HTTP 404 on /api/" in err
