@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from agentops_otel.gate import REPORTED_CONFIDENCE, GateResult, judge_rate
 from agentops_otel.read._errors import ReadError
-from agentops_otel.read._http import parse_headers
+from agentops_otel.read._http import parse_headers, split_url
 from agentops_otel.read._source import Query
 from agentops_otel.read._time import window
 from agentops_otel.read.prometheus import PrometheusReader, SessionCounts
@@ -32,12 +31,13 @@ _SCHEMES = {"prometheus": "http", "prometheus+http": "http", "prometheus+https":
 
 def is_prometheus_uri(uri: str) -> bool:
     """``prometheus://``, ``prometheus+http://`` or ``prometheus+https://``."""
-    return urlsplit(uri).scheme.lower() in _SCHEMES
+    scheme, sep, _ = uri.strip().partition("://")
+    return bool(sep) and scheme.lower() in _SCHEMES
 
 
 def prometheus_base_url(uri: str) -> str:
     """``prometheus://host:9090/prefix`` -> ``http://host:9090/prefix``."""
-    parts = urlsplit(uri)
+    parts = split_url(uri)
     if not parts.netloc:
         raise ReadError(f"no host in {uri!r}: use prometheus://host:9090")
     return f"{_SCHEMES[parts.scheme.lower()]}://{parts.netloc}{parts.path.rstrip('/')}"

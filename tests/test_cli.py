@@ -329,6 +329,18 @@ def test_unreachable_backend_is_one_line() -> None:
     _one_line_error(*run("replay", "s_0001", "--source", "jaeger://127.0.0.1:9", "--timeout", "2"))
 
 
+_BROKEN_URLS = ["jaeger://[::1", "tempo://[::1:3200", "http://[zz]:16686"]
+
+
+@pytest.mark.parametrize("argv", [("gate", "--max-failure-rate", "0.05", "--source", url)
+                                  for url in [*_BROKEN_URLS, "prometheus://[::1"]]
+                         + [("sessions", "--source", url) for url in _BROKEN_URLS])
+def test_a_malformed_source_url_is_one_line(argv: tuple[str, ...]) -> None:
+    """A source URL with a broken IPv6 host exits 2 naming it, never a traceback (exit 1 is the gate's FAIL)."""
+    err = _one_line_error(*run(*argv))
+    assert repr(argv[-1]) in err and "invalid" in err
+
+
 def test_backend_needs_an_id() -> None:
     """Replaying a backend without an id is a usage error pointing at `sessions`."""
     err = _one_line_error(*run("replay", "--source", "jaeger://127.0.0.1:9"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -133,6 +134,17 @@ def norm_trace_id(trace_id: str) -> str:
     if len(tid) > 32:
         raise ReadError(f"{trace_id!r} is longer than a trace id (32 hex digits)")
     return tid.rjust(32, "0")
+
+
+def split_url(uri: str) -> SplitResult:
+    """``urlsplit`` raising ``ReadError`` for a URL it can't take apart (a broken IPv6 host such as
+    ``[::1``), which ``urlsplit`` reports as a bare ``ValueError``: a traceback, and exit 1 from the gate."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - checks the port's digits and range, or raises ValueError
+    except ValueError as exc:
+        raise ReadError(f"invalid source URL {uri!r}: {exc}") from None
+    return parts
 
 
 def parse_headers(items: str | list[str] | tuple[str, ...] | None) -> dict[str, str]:

@@ -15,12 +15,11 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import ReadError, TraceNotFound
-from agentops_otel.read._http import norm_trace_id, parse_headers
+from agentops_otel.read._http import norm_trace_id, parse_headers, split_url
 from agentops_otel.read._paging import Coverage
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read._select import (
@@ -327,7 +326,7 @@ def open_source(uri: str, *, timeout: float = 10.0, headers: Mapping[str, str] |
     text = uri.strip()
     if not text:
         raise ReadError("empty source: give a file path, jaeger://host:16686 or tempo://host:3200")
-    parts = urlsplit(text)
+    parts = split_url(text)
     scheme = parts.scheme.lower()
     rest = text[len(parts.scheme) + 3:] if "://" in text else ""
     if scheme in ("jaeger", "jaeger+http", "jaeger+https"):
