@@ -17,10 +17,13 @@ from pathlib import Path
 
 import agentops_otel as agentops
 from agentops_otel import export
+from agentops_otel._private import private_folder
 from agentops_otel.testing import AnthropicServer, OpenAIServer
 
 from .agent import PROVIDER_ENV, PROVIDERS, run_support_agent
 from .fake_llm import support_llm_responder
+
+DEFAULT_HTML = ".agentops-otel/replay.html"
 
 MESSAGES = [
     "I was charged twice for my subscription, account 4417",
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="use the provider's real API (needs OPENAI_API_KEY / ANTHROPIC_API_KEY)")
     parser.add_argument("--provider", choices=PROVIDERS, default=os.environ.get(PROVIDER_ENV) or "openai",
                         help="which LLM client the agent uses (default: $SUPPORT_AGENT_PROVIDER, else openai)")
-    parser.add_argument("--html", default=".agentops-otel/replay.html", help="where to write the HTML replay")
+    parser.add_argument("--html", default=DEFAULT_HTML, help="where to write the HTML replay")
     args = parser.parse_args(argv)
 
     os.environ[PROVIDER_ENV] = args.provider
@@ -95,8 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(render_text(timeline, color=None))
     html = Path(args.html)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(render_html(timelines), encoding="utf-8")
+    # The page holds the customers' messages: a folder of ours (the default) is made 0700 and
+    # git-ignored even when no trace file went there first (a collector, or no export); the page is 0600.
+    private_folder(str(html.parent), ours=str(html.parent) if args.html == DEFAULT_HTML else None)
+    fd = os.open(html, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older page keeps its mode through O_TRUNC
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(render_html(timelines))
     print()
     print(f"HTML replay of all {len(timelines)} sessions: {html}")
     if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
