@@ -27,6 +27,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier or fast mode the price table "
                             "has no rate for"),
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
+    sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
+                           "made are not in its totals"),
 }
 """One phrase per reason, for replays and failure messages."""
 
@@ -80,8 +82,13 @@ def _plural(n: int) -> str:
 
 
 def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: bool,
-                 trace_cut: bool = False, root_not_a_price: bool = False) -> tuple[str, ...]:
-    """The reasons a session's cost is incomplete, one line each, most actionable first."""
+                 trace_cut: bool = False, root_not_a_price: bool = False, uncounted: int = 0,
+                 root_reason: object = None) -> tuple[str, ...]:
+    """The reasons a session's cost is incomplete, one line each, most actionable first.
+
+    ``uncounted``: model calls in the trace beyond those the root counted (its totals leave them out);
+    ``root_reason``: the root's own ``SESSION_COST_INCOMPLETE_REASON``, named when no call explains it.
+    """
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
     extras: dict[str, int] = {}
@@ -98,10 +105,13 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if extras:
         gaps.append(f"{_plural(sum(extras.values()))} {GAP_TEXT[sc.GAP_USAGE_UNPRICED]} ({', '.join(sorted(extras))})")
+    if uncounted > 0:
+        gaps.append(f"{_plural(uncounted)} in the trace the session's totals leave out (ended after the "
+                    "session, or recorded elsewhere)")
     if root_lost:
         gaps.append(_ROOT_CUT if trace_cut else _ROOT_LOST)
     elif root_not_a_price:
         gaps.append(_ROOT_NOT_A_PRICE)
     elif root_incomplete and not gaps:
-        gaps.append(_CULPRIT_LOST)
+        gaps.append(GAP_TEXT[sc.GAP_STEPS_OUTSIDE] if root_reason == sc.GAP_STEPS_OUTSIDE else _CULPRIT_LOST)
     return tuple(gaps)

@@ -170,6 +170,9 @@ SESSION_COST_USD: Final = "agentops.session.cost_usd"
 SESSION_COST_MICROS: Final = "agentops.session.cost_micros"
 """Integer micro-dollars: the tail-sampling numeric policy ignores double attributes."""
 SESSION_COST_COMPLETE: Final = "agentops.session.cost_complete"
+SESSION_COST_INCOMPLETE_REASON: Final = "agentops.session.cost_incomplete_reason"
+"""On a root whose cost is incomplete for a reason no call carries (``GAP_STEPS_OUTSIDE``): read back, the
+summary names it instead of guessing at a lost unpriced call."""
 SESSION_LLM_CALLS: Final = "agentops.session.llm_calls"
 SESSION_TOOL_CALLS: Final = "agentops.session.tool_calls"
 SESSION_ACTIONS: Final = "agentops.session.actions"
@@ -228,6 +231,9 @@ PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
+GAP_STEPS_OUTSIDE: Final = "steps_outside_session"
+"""On a session root (``SESSION_COST_INCOMPLETE_REASON``): steps of the session were still running when it
+ended, or started after it; the calls they made are in none of its totals, so it cannot vouch for its cost."""
 
 # --- span names (prefix + " " + subject) -------------------------------------------------------
 SPAN_SESSION: Final = "invoke_agent"

@@ -77,3 +77,24 @@ def test_root_saying_incomplete_without_the_culprit_among_the_spans() -> None:
     tl = one([llm(2, start=1), root(attrs={sc.SESSION_COST_USD: 0.01, sc.SESSION_COST_COMPLETE: False})])
     assert not tl.summary.cost_complete
     assert tl.summary.cost_gaps == ("the root reports unpriced calls that are not among the spans read",)
+
+
+def test_a_call_the_root_did_not_count_leaves_the_cost_incomplete() -> None:
+    """A root written complete at $0 beside a $0.35 call it never counted (it ended after the session) is no
+    complete $0: the summary says the cost is at least the call's and names why."""
+    tl = one([llm(2, start=1, cost=0.35), root(attrs={sc.SESSION_COST_USD: 0.0, sc.SESSION_COST_COMPLETE: True,
+                                                      sc.SESSION_LLM_CALLS: 0})])
+    assert not tl.summary.cost_complete
+    assert tl.summary.cost_usd == 0.35
+    assert tl.summary.cost_gaps == ("1 call in the trace the session's totals leave out "
+                                    "(ended after the session, or recorded elsewhere)",)
+
+
+def test_root_naming_steps_outside_the_session_says_so() -> None:
+    """A root whose session saw steps still running at its end names that, not a lost unpriced call."""
+    tl = one([llm(2, start=1), root(attrs={sc.SESSION_COST_USD: 0.01, sc.SESSION_COST_COMPLETE: False,
+                                           sc.SESSION_LLM_CALLS: 1,
+                                           sc.SESSION_COST_INCOMPLETE_REASON: sc.GAP_STEPS_OUTSIDE})])
+    assert not tl.summary.cost_complete
+    assert tl.summary.cost_gaps == ("steps still running when the session ended, or started after it: "
+                                    "model calls they made are not in its totals",)

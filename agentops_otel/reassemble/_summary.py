@@ -133,7 +133,11 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     tin = _as_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) if root is not None else None
     tout = _as_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) if root is not None else None
     cost_complete = bool(cost_complete_attr) if isinstance(cost_complete_attr, bool) else cost is not None
-    if cost is None or tin is None or tout is None:
+    # More calls in the trace than the root counted: its totals leave them out (a call that ended after
+    # the session, one recorded by another process), so they are no whole cost, only a lower bound.
+    declared_llm = _as_int(attrs.get(sc.SESSION_LLM_CALLS)) if root is not None else None
+    uncounted = llm - declared_llm if declared_llm is not None and llm > declared_llm else 0
+    if cost is None or tin is None or tout is None or uncounted:
         s_cost = 0.0
         s_in = s_out = 0
         priced = True
@@ -150,10 +154,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         if cost is None:
             cost = s_cost
             cost_complete = priced and (root is not None or sess.pseudo)
-        tin = s_in if tin is None else tin
-        tout = s_out if tout is None else tout
+        tin = s_in if tin is None else max(tin, s_in) if uncounted else tin
+        tout = s_out if tout is None else max(tout, s_out) if uncounted else tout
+        if uncounted:
+            cost = max(cost, s_cost)
     cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete,
-                             trace_cut=partial is not None, root_not_a_price=not_a_price)
+                             trace_cut=partial is not None, root_not_a_price=not_a_price, uncounted=uncounted,
+                             root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
     cost_complete = cost_complete and not cost_gaps
 
     failed: Step | None = None

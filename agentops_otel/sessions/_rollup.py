@@ -45,6 +45,8 @@ class Rollup:
         self.reasoning_tokens = 0
         self._cost_usd = 0.0
         self.cost_complete = True
+        self.cost_incomplete_reason: str | None = None
+        """Why the cost is incomplete when no call says (a ``semconv.GAP_*``), written on the root."""
         self.failed_span_id: str | None = None
         self.failed_span_name: str | None = None
         self.open_at_end: list[str] = []
@@ -122,13 +124,16 @@ class Rollup:
     def note_outside(self, lines: list[str]) -> None:
         """Steps this session will never see end (``"name: why"``): counted here and in every enclosing
         session, whose counters miss them as well, and named (the first few) for the verdicts that
-        refuse to judge absence without them."""
+        refuse to judge absence without them. The model calls they make are in no total of these
+        sessions, so none of them can vouch for its cost any more."""
         if not lines:
             return
         target: Rollup | None = self
         while target is not None:
             with target._lock:
                 target.steps_outside += len(lines)
+                target.cost_complete = False
+                target.cost_incomplete_reason = target.cost_incomplete_reason or semconv.GAP_STEPS_OUTSIDE
                 room = _OUTSIDE_NAMED - len(target.steps_outside_named)
                 if room > 0:
                     target.steps_outside_named.extend(lines[:room])
@@ -176,6 +181,8 @@ class Rollup:
             attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
         if self.reasoning_tokens:
             attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
+        if self.cost_incomplete_reason is not None:
+            attrs[semconv.SESSION_COST_INCOMPLETE_REASON] = self.cost_incomplete_reason
         return attrs
 
     def failing_error_type(self) -> str | None:

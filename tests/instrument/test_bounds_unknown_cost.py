@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,38 @@ def test_a_stream_a_session_returns_keeps_its_usage_when_read_later(
     attrs = chat.attributes or {}
     assert attrs.get(agentops_otel.semconv.GEN_AI_USAGE_OUTPUT_TOKENS) and agentops_otel.semconv.COST_USD in attrs
     assert text and text in str(attrs.get(agentops_otel.semconv.GEN_AI_OUTPUT_MESSAGES))
+
+
+def _outlived_session(client: OpenAI, server: OpenAIServer) -> Session:
+    """A $0.35 call in a carried thread, still waiting for its answer when the session ends."""
+    server.queue(Reply.text("ok", usage=Usage(prompt_tokens=100_000, completion_tokens=10_000), delay=0.4))
+    with agentops_otel.session("hands-off-work") as s:
+        worker = threading.Thread(target=agentops_otel.carry_context(
+            lambda: client.chat.completions.create(model="gpt-4o", messages=USER)))
+        worker.start()
+        time.sleep(0.1)
+    worker.join()
+    return s
+
+
+def test_a_call_still_running_when_its_session_ends_leaves_the_cost_incomplete(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """A call the session never saw end is not free: the session's cost, live and on its root, is incomplete."""
+    s = _outlived_session(client, server)
+    assert not s.cost_complete
+    (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent hands-off-work"]
+    assert (root.attributes or {})[agentops_otel.semconv.SESSION_COST_COMPLETE] is False
+
+
+def test_gate_fails_a_session_whose_call_outlived_it(client: OpenAI, server: OpenAIServer,
+                                                     span_exporter: InMemorySpanExporter, tmp_path: Path) -> None:
+    """``gate --max-cost-per-session`` does not pass a session whose $0.35 call ended after it."""
+    s = _outlived_session(client, server)
+    path = tmp_path / "traces.jsonl"
+    path.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
+    code, out = _gate(path, "--max-cost-per-session", "0.01")
+    assert code == 1, out
+    assert f"{s.id}: 1 call in the trace the session's totals leave out" in out and "PASS" not in out
+    code, out = _gate(path, "--max-cost-per-session", "0.01", "--allow-unpriced")
+    assert code == 1, out  # the late call's $0.35 is known: at least that much, over the bound
+    assert "cost more than $0.01" in out
