@@ -19,6 +19,7 @@ __all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps",
 
 GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_MISSING: "no usage in the response",
+    sc.GAP_USAGE_PARTIAL: "usage lacking its input or output token count",
     sc.GAP_STREAM_WITHOUT_USAGE: "stream without usage; request it with stream_options={'include_usage': True}",
     sc.GAP_STREAM_NOT_FINISHED: "stream closed before its usage arrived",
     sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
@@ -100,7 +101,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
             counts[model] = counts.get(model, 0) + 1
         elif reason is not None:
             usage[reason] += 1
-    gaps = [f"{_plural(n)} without usage ({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
+    gaps = [f"{_plural(n)} {'with partial' if reason == sc.GAP_USAGE_PARTIAL else 'without'} usage "
+            f"({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
     if unpriced:
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if extras:

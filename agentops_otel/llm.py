@@ -36,7 +36,9 @@ __all__ = [
     "end_open_calls",
     "error_type",
     "hold_open",
+    "is_count",
     "open_calls_in",
+    "partial_usage",
     "release",
     "start_call",
 ]
@@ -46,9 +48,11 @@ __all__ = [
 class TokenUsage:
     """Token counts as the provider reported them; ``input`` includes cached prompt tokens."""
 
-    input: int = 0
+    input: int | None = 0
+    """None only when ``partial``: the provider left it out."""
     output: int | None = 0
-    """None for an embeddings call: it produces no tokens, and the conventions record none."""
+    """None for an embeddings call: it produces no tokens, and the conventions record none. Or, when
+    ``partial``, left out by the provider."""
     cache_read: int | None = None
     cache_write: int | None = None
     cache_write_1h: int | None = None
@@ -56,6 +60,29 @@ class TokenUsage:
     reasoning: int | None = None
     extras: Extras | None = None
     """What the call was billed for beyond its tokens (audio, web searches, fast mode); ``None``: nothing."""
+    partial: bool = False
+    """The usage lacked (or garbled) its input or output count: recorded as it is, never priced."""
+
+
+def is_count(value: object) -> bool:
+    """A token count a provider could have meant: a non-negative int (not a bool, not None)."""
+    return type(value) is int and value >= 0
+
+
+def partial_usage(attrs: dict[str, Any], input_tokens: object, output_tokens: object) -> None:
+    """Usage lacking its input or output count: the counts it has are recorded, and the cost is unknown
+    with the reason; pricing the part reported would pass a bound the call broke. With neither count
+    it is no usage at all."""
+    has_input, has_output = is_count(input_tokens), is_count(output_tokens)
+    if not has_input and not has_output:
+        attrs[semconv.USAGE_MISSING] = True
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
+        return
+    if has_input:
+        attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
+    if has_output:
+        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
+    attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_PARTIAL
 
 
 @dataclass(slots=True)
@@ -112,6 +139,9 @@ def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str
     if usage is None:
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = gap or semconv.GAP_USAGE_MISSING
+        return
+    if usage.partial or usage.input is None:
+        partial_usage(attrs, usage.input, usage.output)
         return
     token_attributes(attrs, model, provider, service_tier, fallback_model, usage.input, usage.output,
                      usage.cache_read, usage.cache_write, usage.cache_write_1h, usage.reasoning, usage.extras)

@@ -31,7 +31,7 @@ from .._parts import (
     tool_response_part,
 )
 from ..cost import Extras
-from ..llm import Content, Outcome, TokenUsage
+from ..llm import Content, Outcome, TokenUsage, is_count
 
 __all__ = [
     "MessageAccumulator",
@@ -224,11 +224,14 @@ def usage(raw: Any) -> TokenUsage | None:
     """Convention token counts from an Anthropic ``Usage`` (a message's, or one accumulated from a stream)."""
     if raw is None:
         return None
-    read = _get(raw, "cache_read_input_tokens") or 0
-    written = _get(raw, "cache_creation_input_tokens") or 0
-    out = TokenUsage(input=(_get(raw, "input_tokens") or 0) + read + written,
-                     output=_get(raw, "output_tokens") or 0,
-                     cache_read=read, cache_write=written)
+    read = _get(raw, "cache_read_input_tokens")
+    read = read if is_count(read) else 0  # absent: nothing cached
+    written = _get(raw, "cache_creation_input_tokens")
+    written = written if is_count(written) else 0
+    uncached, output = _get(raw, "input_tokens"), _get(raw, "output_tokens")
+    if not (is_count(uncached) and is_count(output)):  # a count left out is unknown, never 0
+        return TokenUsage(uncached + read + written if is_count(uncached) else None, output, partial=True)
+    out = TokenUsage(input=uncached + read + written, output=output, cache_read=read, cache_write=written)
     split = _get(raw, "cache_creation")
     if split is not None:
         out.cache_write_1h = _get(split, "ephemeral_1h_input_tokens") or 0

@@ -26,7 +26,7 @@ from .._parts import (
     tool_response_part,
 )
 from ..cost import Extras
-from ..llm import Content, LLMCall, TokenUsage, token_attributes
+from ..llm import Content, LLMCall, TokenUsage, is_count, partial_usage, token_attributes
 from ._openai_attrs import field_of, media_part, text_of
 
 __all__ = [
@@ -223,9 +223,13 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
 def chat_usage(usage: Any) -> TokenUsage | None:
     if usage is None:
         return None
+    prompt = getattr(usage, "prompt_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    if not (is_count(prompt) and is_count(completion)):  # a count left out is unknown, never 0
+        return TokenUsage(prompt, completion, partial=True)
     details = usage.prompt_tokens_details
     out_details = usage.completion_tokens_details
-    return TokenUsage(usage.prompt_tokens or 0, usage.completion_tokens or 0,
+    return TokenUsage(prompt, completion,
                       None if details is None else details.cached_tokens,
                       None if details is None else getattr(details, "cache_write_tokens", None),
                       None,
@@ -284,9 +288,15 @@ def chat_end(call: LLMCall, resp: Any) -> None:
     tier = fields.get("service_tier")
     usage = fields.get("usage")
     counts = None if usage is None else usage if type(usage) is dict else getattr(usage, "__dict__", None)
+    prompt = completion = None
+    if counts is not None:
+        prompt = counts.get("prompt_tokens")
+        completion = counts.get("completion_tokens")
     if counts is None:  # absent, or not a usage object at all: unknown, never free
         attrs[semconv.USAGE_MISSING] = True
         attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_USAGE_MISSING
+    elif not (type(prompt) is int and type(completion) is int and prompt >= 0 and completion >= 0):
+        partial_usage(attrs, prompt, completion)  # a count left out is unknown, never 0 (is_count, inlined)
     else:  # chat_usage, written out
         details = counts.get("prompt_tokens_details")
         out_details = counts.get("completion_tokens_details")
@@ -303,7 +313,7 @@ def chat_end(call: LLMCall, resp: Any) -> None:
             reasoning = out_counts.get("reasoning_tokens")
             audio_out = out_counts.get("audio_tokens")
         token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
-                         counts.get("prompt_tokens") or 0, counts.get("completion_tokens") or 0, cached, cache_write,
+                         prompt, completion, cached, cache_write,
                          None, reasoning, audio_extras(audio_in, audio_out) if audio_in or audio_out else None)
     if isinstance(tier, str) and tier:  # response_attributes, written out
         attrs[semconv.OPENAI_RESPONSE_SERVICE_TIER] = tier

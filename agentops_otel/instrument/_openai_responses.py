@@ -17,7 +17,7 @@ from .._parts import (
     tool_response_part,
 )
 from ..cost import Extras
-from ..llm import Content, Outcome, TokenUsage
+from ..llm import Content, Outcome, TokenUsage, is_count
 from ._openai_attrs import field_of, media_part, text_of
 from ._openai_chat import response_attributes, tool_definitions
 
@@ -115,7 +115,10 @@ def _responses_finish_reason(resp: Any) -> str | None:
 def _responses_usage(usage: Any) -> TokenUsage | None:
     if usage is None:
         return None
-    out = TokenUsage(input=usage.input_tokens or 0, output=usage.output_tokens or 0)
+    tin, tout = getattr(usage, "input_tokens", None), getattr(usage, "output_tokens", None)
+    if not (is_count(tin) and is_count(tout)):  # a count left out is unknown, never 0
+        return TokenUsage(tin, tout, partial=True)
+    out = TokenUsage(input=tin, output=tout)
     details = usage.input_tokens_details
     if details is not None:
         out.cache_read = getattr(details, "cached_tokens", None)
@@ -151,5 +154,6 @@ def responses_outcome(resp: Any, with_content: bool, limit: int) -> Outcome:
 def embeddings_outcome(resp: Any) -> Outcome:
     usage = resp.usage
     # An embeddings call produces no tokens: output is left out, not recorded as 0.
-    tokens = None if usage is None else TokenUsage(input=usage.prompt_tokens or 0, output=None)
+    prompt = None if usage is None else getattr(usage, "prompt_tokens", None)
+    tokens = None if usage is None else TokenUsage(input=prompt, output=None, partial=not is_count(prompt))
     return Outcome(None, resp.model, [], tokens, None)
