@@ -28,6 +28,7 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier or fast mode the price table "
                             "has no rate for"),
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
+    sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
 }
@@ -58,9 +59,23 @@ def step_gap(step: Step) -> str | None:
     return sc.GAP_MODEL_UNPRICED
 
 
+def usage_gap(step: Step) -> str | None:
+    """Why this model call's token counts are unknown, or None. A priced call can lack them too: one
+    recorded with ``LLMEvent(cost=...)`` and no counts, or counts that were no counts."""
+    gap = step_gap(step)
+    if gap is not None:
+        return None if gap in sc.PRICE_GAPS else gap  # its tokens are known: only its price is not
+    if step.kind != "llm":
+        return None
+    # An embeddings call has no output count; others say when theirs is missing (only then read).
+    if step.input_tokens is None or (step.output_tokens is None and step.attributes.get(sc.USAGE_MISSING)):
+        return sc.GAP_USAGE_MISSING
+    return None
+
+
 def usage_gaps(steps: Iterable[Step]) -> list[tuple[Step, str]]:
     """Model calls whose token counts are unknown, with the reason."""
-    return [(s, g) for s in steps if (g := step_gap(s)) is not None and g not in sc.PRICE_GAPS]
+    return [(s, g) for s in steps if (g := usage_gap(s)) is not None]
 
 
 def describe_step(step: Step, reason: str) -> str:

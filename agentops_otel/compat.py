@@ -151,6 +151,54 @@ def _price(cost: object) -> float | None:
     return value
 
 
+def _count(value: object, name: str) -> int | None:
+    """An ``LLMEvent`` token count as an int, or ``None`` (logged, naming it) when it is not a count: a
+    negative, fractional or non-number count summed as given would make every token bound meaningless.
+    A whole float (``1000.0``, from JSON) is that count."""
+    if type(value) is int and value >= 0:
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    logger.warning("agentops_otel: LLMEvent(%s=%r) is not a token count; the call is recorded with its "
+                   "usage unknown", name, value)
+    return None
+
+
+def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
+    """The span attributes of a recorded model call: always a call whatever its ``operation`` label (an
+    unknown one is recorded as chat, so the session counts it), tokens never summed unless they are
+    counts, and the reason when its cost or usage is unknown."""
+    model = event.model or "unknown"
+    op = event.operation or semconv.OP_CHAT
+    if op not in semconv.LLM_OPERATIONS:
+        logger.info("agentops_otel: LLMEvent(operation=%r) is recorded as %r, a model call like any other",
+                    op, semconv.OP_CHAT)
+        op = semconv.OP_CHAT
+    attrs: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model}
+    given = (event.prompt_tokens, event.completion_tokens)
+    tin = None if given[0] is None else _count(given[0], "prompt_tokens")
+    tout = None if given[1] is None else _count(given[1], "completion_tokens")
+    if tin is not None:
+        attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = tin
+    if tout is not None:
+        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = tout
+    invalid = (tin is None and given[0] is not None) or (tout is None and given[1] is not None)
+    usage_known = tin is not None and (tout is not None or op == semconv.OP_EMBEDDINGS)
+    if not usage_known:
+        attrs[semconv.USAGE_MISSING] = True  # what the token bound refuses to count as zero
+    cost = None if event.cost is None else _price(event.cost)
+    if cost is not None:
+        attrs[semconv.COST_USD] = cost
+    elif event.cost is not None:
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_COST
+    elif invalid:
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_TOKENS
+    elif not usage_known:
+        attrs[semconv.COST_INCOMPLETE_REASON] = (semconv.GAP_USAGE_PARTIAL if tin is not None or tout is not None
+                                                 else semconv.GAP_USAGE_MISSING)
+    return attrs
+
+
 def _error_parts(text: str) -> tuple[str, str | None]:
     """The type and message of an event's ``error`` text; a text with no type is of type ``_OTHER``."""
     typed = _TYPED.fullmatch(text)
@@ -215,20 +263,8 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
-        model = event.model or "unknown"
-        op = event.operation or semconv.OP_CHAT
-        name = f"{op} {model}"
-        attrs = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model}
-        if event.prompt_tokens is not None:
-            attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = int(event.prompt_tokens)
-        if event.completion_tokens is not None:
-            attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = int(event.completion_tokens)
-        if event.cost is not None:
-            cost = _price(event.cost)
-            if cost is None:
-                attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_COST
-            else:
-                attrs[semconv.COST_USD] = cost
+        attrs = _llm_attributes(event)
+        name = f"{attrs[semconv.GEN_AI_OPERATION_NAME]} {attrs[semconv.GEN_AI_REQUEST_MODEL]}"
         if capture:
             if event.prompt is not None:
                 attrs[semconv.GEN_AI_INPUT_MESSAGES] = content_json(semconv.GEN_AI_INPUT_MESSAGES, event.prompt, limit)

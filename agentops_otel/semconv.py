@@ -234,6 +234,9 @@ PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
+GAP_INVALID_TOKENS: Final = "tokens_not_counts"
+"""The token counts given for the call (``LLMEvent(prompt_tokens=...)``) were not counts: negative,
+fractional, NaN or not numbers. Never summed: the session's tokens would be meaningless."""
 GAP_STEPS_OUTSIDE: Final = "steps_outside_session"
 """On a session root (``SESSION_COST_INCOMPLETE_REASON``): steps of the session were still running when it
 ended, or started after it; the calls they made are in none of its totals, so it cannot vouch for its cost."""

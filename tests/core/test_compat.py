@@ -207,3 +207,46 @@ def test_tool_given_neither_a_function_nor_a_name_says_so() -> None:
     """@agentops.tool(5) is the caller's mistake, named in a TypeError when decorating."""
     with pytest.raises(TypeError, match="@tool takes a function or the tool's name, got int"):
         agentops.tool(5)  # type: ignore[call-overload]
+
+
+def test_an_llm_event_of_any_operation_is_a_counted_call(span_exporter: InMemorySpanExporter) -> None:
+    """record(LLMEvent(operation="completion", cost=0.5)) is a model call of the session: counted and costed."""
+    from agentops_otel import LLMEvent
+    from agentops_otel.testing import AgentAssertionError, assert_cost_below
+
+    with agentops.session("legacy-completions") as s:
+        agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=1000, completion_tokens=100, cost=0.5,
+                                 operation="completion"))
+    assert s.llm_calls == 1 and s.cost == 0.5 and s.input_tokens == 1000
+    with pytest.raises(AgentAssertionError, match=r"cost \$0\.50"):
+        assert_cost_below(s, 0.01)
+
+
+@pytest.mark.parametrize("tokens", [-50_000, 1000.9, float("nan"), "1000", True])
+@pytest.mark.filterwarnings("error")
+def test_an_llm_event_whose_token_count_is_not_a_count_is_unknown_usage(
+        span_exporter: InMemorySpanExporter, tokens: object, caplog: pytest.LogCaptureFixture) -> None:
+    """record(LLMEvent(prompt_tokens=-50000)) is never summed (the session's tokens cannot go down): the
+    count is unknown, said in the log, and the token bound fails on it."""
+    from agentops_otel import LLMEvent
+    from agentops_otel.testing import AgentAssertionError, assert_tokens_below
+
+    with agentops.session("odd-tokens") as s:
+        agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=40_000, completion_tokens=1000, cost=0.11))
+        agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=tokens, completion_tokens=0, cost=0.0))  # type: ignore[arg-type]
+    assert s.end_state == "Success" and s.llm_calls == 2
+    assert s.input_tokens == 40_000
+    assert "is not a token count" in caplog.text
+    with pytest.raises(AgentAssertionError, match="token count is incomplete"):
+        assert_tokens_below(s, 100_000)
+
+
+def test_an_llm_event_without_token_counts_fails_the_token_bound(span_exporter: InMemorySpanExporter) -> None:
+    """A call recorded with a cost but no token counts used an unknown number of tokens, not zero."""
+    from agentops_otel import LLMEvent
+    from agentops_otel.testing import AgentAssertionError, assert_tokens_below
+
+    with agentops.session("cost-only") as s:
+        agentops.record(LLMEvent(model="gpt-4o", cost=0.1))
+    with pytest.raises(AgentAssertionError, match=r"token count is incomplete[\s\S]*chat gpt-4o"):
+        assert_tokens_below(s, 10)
