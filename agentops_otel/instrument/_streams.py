@@ -55,8 +55,11 @@ class ChatAccumulator:
             if _guard.ARMED:
                 _guard.fault_point("openai.stream.chunk")
             self.first = time.perf_counter()
-            self.response_id = chunk.id
-            self.model = chunk.model
+        if not self.model:
+            # Azure opens with a prompt_filter_results chunk whose id and model are "": the call is the
+            # first chunk that names its model, or it would be priced by the deployment's name (unpriced).
+            self.response_id = chunk.id or self.response_id
+            self.model = chunk.model or None
             self.service_tier = chunk.service_tier
             self.fingerprint = chunk.system_fingerprint
         usage = chunk.usage

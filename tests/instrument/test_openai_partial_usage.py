@@ -95,3 +95,4 @@ def test_responses_usage_without_the_output_count_leaves_the_cost_unknown(
     a = attrs(only_span(span_exporter))
     assert a[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 1_000 and semconv.GEN_AI_USAGE_OUTPUT_TOKENS not in a
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_PARTIAL and not s.cost_complete
+

@@ -6,11 +6,12 @@ import gc
 
 import openai
 import pytest
-from openai import AsyncOpenAI, OpenAI
+from openai import AsyncOpenAI, AzureOpenAI, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
-from openai_helpers import attrs, content, llm_spans, only_span
+from openai_helpers import SECRET_KEY, attrs, content, llm_spans, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
+from payload_server import PayloadServer, payload_server
 
 from agentops_otel import semconv
 from agentops_otel.instrument._streams import AsyncStreamProxy, StreamProxy
@@ -267,3 +268,30 @@ async def test_async_responses_stream_with_tool_call(aclient: AsyncOpenAI, serve
     assert attrs(span)[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("tool_calls",)
     assert content(span, semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [
         {"type": "tool_call", "id": "call_r", "name": "lookup", "arguments": {"q": "x"}}]
+
+
+def test_an_azure_stream_is_priced_by_the_model_after_its_filter_results_chunk(
+        span_exporter: InMemorySpanExporter) -> None:
+    """Azure opens a stream with a prompt_filter_results chunk whose model is "": the call is priced by the
+    model the later chunks name, as the same call unstreamed is, not left unpriced under the deployment."""
+    with payload_server() as gateway:
+        _azure_stream(gateway)
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2024-11-20" and a[semconv.GEN_AI_RESPONSE_ID] == "chatcmpl-1"
+    assert a[semconv.COST_USD] > 0
+
+
+def _azure_stream(gateway: PayloadServer) -> None:
+    """The chunks Azure OpenAI sends for a streamed chat call, read to the end through the real client."""
+    first = {"id": "", "object": "", "created": 0, "model": "", "choices": [],
+             "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-2024-11-20"}
+    gateway.sse(first, {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"},
+                                              "finish_reason": "stop"}]},
+                {**chunk, "choices": [], "usage": {"prompt_tokens": 1_000, "completion_tokens": 200,
+                                                   "total_tokens": 1_200}})
+    with AzureOpenAI(azure_endpoint=gateway.url, api_key=SECRET_KEY, api_version="2024-10-21",
+                     azure_deployment="prod-chat", max_retries=0) as azure:
+        for _ in azure.chat.completions.create(model="prod-chat", messages=USER, stream=True,
+                                               stream_options={"include_usage": True}):
+            pass
