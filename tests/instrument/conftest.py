@@ -6,12 +6,12 @@ own request building, streaming and error mapping run under our wrappers exactly
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from openai import AsyncOpenAI, OpenAI
 from openai_helpers import SECRET_KEY, Canned
+from payload_server import payload_server
 
 from agentops_otel import config, semconv
 from agentops_otel._guard import FaultInjector, reset_reports
@@ -58,10 +58,5 @@ def instrumented(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def canned() -> Iterator[Canned]:
-    running = Canned()
-    thread = threading.Thread(target=running.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.httpd.shutdown()
-    running.httpd.server_close()
-    thread.join()
+    with payload_server() as server:
+        yield Canned(server)

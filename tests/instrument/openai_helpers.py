@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from payload_server import PayloadServer
 
 from agentops_otel import semconv
 
@@ -38,36 +38,17 @@ def content(span: ReadableSpan, key: str) -> Any:
 
 
 class Canned:
-    """A provider endpoint on 127.0.0.1 that answers each POST with the next queued JSON body, exactly as
-    given (a list is sent as a stream of server-sent events): for usage shapes the scripted servers
-    don't produce (audio tokens, server-side tool use)."""
+    """Answers each model call with the next queued body, exactly as given (a list is sent as a stream
+    of server-sent events, each named by its ``type`` when it has one): for usage shapes the scripted
+    servers don't produce (audio tokens, server-side tool use). Served by :mod:`payload_server`."""
 
-    def __init__(self) -> None:
-        self.bodies: list[object] = []
-        canned = self
+    def __init__(self, server: PayloadServer) -> None:
+        self.url = server.url
+        self._server = server
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def answer(self, body: dict[str, Any] | list[dict[str, Any]]) -> None:
+        if isinstance(body, list):
+            self._server.sse(*((item["type"], item) if "type" in item else item for item in body))
+        else:
+            self._server.json(body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                body = canned.bodies.pop(0)
-                kind = "application/json"
-                if isinstance(body, list):  # a stream: one server-sent event per item
-                    kind = "text/event-stream"
-                    data = b"".join((f"event: {item['type']}\n" if "type" in item else "").encode()
-                                    + b"data: " + json.dumps(item).encode() + b"\n\n" for item in body)
-                    data += b"data: [DONE]\n\n"
-                else:
-                    data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

@@ -43,7 +43,7 @@ def test_price_registered_for_the_requested_model_beats_the_bundled_price_of_its
         canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """register_price("gpt-4o") prices a call that the API answers as gpt-4o-2024-08-06."""
     agentops_otel.register_price("gpt-4o", input_per_mtok=100.0, output_per_mtok=400.0)
-    canned.bodies.append(_completion("gpt-4o-2024-08-06", {"prompt_tokens": 10_000, "completion_tokens": 1000,
+    canned.answer(_completion("gpt-4o-2024-08-06", {"prompt_tokens": 10_000, "completion_tokens": 1000,
                                                            "total_tokens": 11_000}))
     _chat(canned, "gpt-4o")
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(10_000 * 100e-6 + 1000 * 400e-6)
@@ -54,7 +54,7 @@ def test_price_registered_for_the_answering_model_beats_one_for_the_requested_mo
     """Both registered: the response's own model name is the more specific one."""
     agentops_otel.register_price("gpt-4o", input_per_mtok=100.0, output_per_mtok=400.0)
     agentops_otel.register_price("gpt-4o-2024-08-06", input_per_mtok=1.0, output_per_mtok=4.0)
-    canned.bodies.append(_completion("gpt-4o-2024-08-06", {"prompt_tokens": 10_000, "completion_tokens": 1000,
+    canned.answer(_completion("gpt-4o-2024-08-06", {"prompt_tokens": 10_000, "completion_tokens": 1000,
                                                            "total_tokens": 11_000}))
     _chat(canned, "gpt-4o")
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(10_000 * 1e-6 + 1000 * 4e-6)
@@ -64,7 +64,7 @@ def test_fine_tune_genai_prices_does_not_know_is_unpriced_not_its_base_price(
         canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """Fine-tuned inference is billed above the base rate: without a price of its own the cost is unknown."""
     model = "ft:gpt-4.1-2025-04-14:acme::B1x2"
-    canned.bodies.append(_completion(model, {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}))
+    canned.answer(_completion(model, {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}))
     with agentops_otel.session("ft") as s:
         _chat(canned, model)
     a = attrs(only_span(span_exporter))
@@ -75,7 +75,7 @@ def test_fine_tune_genai_prices_does_not_know_is_unpriced_not_its_base_price(
 
 def test_audio_tokens_cost_the_audio_rates(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """Prompt and completion audio tokens are charged at the model's audio rates, as genai-prices does."""
-    canned.bodies.append(_completion("gpt-audio-2025-08-28", AUDIO_USAGE))
+    canned.answer(_completion("gpt-audio-2025-08-28", AUDIO_USAGE))
     _chat(canned, "gpt-audio", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"})
     expected = _reference("gpt-audio", input_tokens=10_000, output_tokens=3000, input_audio_tokens=8000,
                           output_audio_tokens=2500)
@@ -85,7 +85,7 @@ def test_audio_tokens_cost_the_audio_rates(canned: Canned, span_exporter: InMemo
 def test_streamed_audio_tokens_cost_the_audio_rates(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """A stream's usage chunk is priced with its audio split too."""
     chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-audio-2025-08-28"}
-    canned.bodies.append([
+    canned.answer([
         {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": None}]},
         {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
         {**chunk, "choices": [], "usage": AUDIO_USAGE}])
@@ -101,7 +101,7 @@ def test_streamed_audio_tokens_cost_the_audio_rates(canned: Canned, span_exporte
 def test_audio_tokens_without_an_audio_rate_leave_the_cost_unknown(
         canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """Audio on a model the table has no audio rate for is not priced as text: the cost says it is unknown."""
-    canned.bodies.append(_completion("gpt-4o-2024-08-06", AUDIO_USAGE))
+    canned.answer(_completion("gpt-4o-2024-08-06", AUDIO_USAGE))
     _chat(canned, "gpt-4o")
     a = attrs(only_span(span_exporter))
     assert semconv.COST_USD not in a
@@ -121,7 +121,7 @@ def test_responses_web_search_calls_are_priced(canned: Canned, span_exporter: In
                  "action": {"type": "search", "query": "q"}} for i in range(3)]
     message = {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
                "content": [{"type": "output_text", "text": "found", "annotations": []}]}
-    canned.bodies.append(_response([*searches, message]))
+    canned.answer(_response([*searches, message]))
     with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
         client.responses.create(model="gpt-4o", input="search", tools=[{"type": "web_search"}])
     expected = _reference("gpt-4o", input_tokens=5000, output_tokens=500, web_searches=3)

@@ -36,7 +36,7 @@ def _client(canned: Canned) -> Anthropic:
 
 def test_web_searches_are_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """``server_tool_use.web_search_requests`` is billed per search, as genai-prices prices it."""
-    canned.bodies.append(_message("claude-sonnet-4-5-20250929", SEARCH_USAGE))
+    canned.answer(_message("claude-sonnet-4-5-20250929", SEARCH_USAGE))
     with _client(canned) as client:
         client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
     expected = _reference("claude-sonnet-4-5", input_tokens=20_000, output_tokens=1000, web_searches=25)
@@ -48,7 +48,7 @@ def test_streamed_web_searches_are_priced(canned: Canned, span_exporter: InMemor
     start = _message("claude-sonnet-4-5-20250929", {**SEARCH_USAGE, "output_tokens": 1,
                                                     "server_tool_use": {"web_search_requests": 0}})
     start["content"] = []
-    canned.bodies.append([
+    canned.answer([
         {"type": "message_start", "message": start},
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "found it"}},
@@ -65,7 +65,7 @@ def test_streamed_web_searches_are_priced(canned: Canned, span_exporter: InMemor
 def test_fast_mode_costs_the_fast_rates(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """A call answered with ``usage.speed == "fast"`` is priced at genai-prices' fast-mode rates."""
     usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "speed": "fast"}
-    canned.bodies.append(_message("claude-opus-4-8", usage))
+    canned.answer(_message("claude-opus-4-8", usage))
     with _client(canned) as client:
         client.messages.create(model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": "x"}],
                                speed="fast")
@@ -77,7 +77,7 @@ def test_fast_mode_without_a_fast_price_leaves_the_cost_unknown(
         canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """Fast mode on a model the table has no fast rates for is not priced at the standard rates."""
     usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "speed": "fast"}
-    canned.bodies.append(_message("claude-haiku-4-5", usage))
+    canned.answer(_message("claude-haiku-4-5", usage))
     with _client(canned) as client:
         client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=[{"role": "user", "content": "x"}])
     a = attrs(only_span(span_exporter))
