@@ -75,6 +75,8 @@ class _ResourceSpans(msgspec.Struct, gc=False):
     resource: _Resource | None = None
     scopeSpans: list[_ScopeSpans] | UnsetType = UNSET
     instrumentationLibrarySpans: list[_ScopeSpans] | UnsetType = UNSET
+    scope_spans: Any = UNSET
+    """Protobuf's own field name: its spans would be lost in silence (only its presence is read)."""
 
 
 class _Traces(msgspec.Struct, gc=False):
@@ -240,10 +242,10 @@ class Converter:
                 resource = self._resource(rs.resource)
                 scopes = rs.scopeSpans or rs.instrumentationLibrarySpans
                 if scopes is UNSET:
-                    if rs.scopeSpans is UNSET:
-                        raise MalformedPayload("a resourceSpans entry holds no scopeSpans (misspelled, or "
-                                               "protobuf field names such as scope_spans?)")
-                    scopes = []
+                    if rs.scope_spans is not UNSET:
+                        raise MalformedPayload("a resourceSpans entry holds its spans under scope_spans, "
+                                               "protobuf's field name: write OTLP JSON's camelCase scopeSpans")
+                    scopes = []  # left out: proto3 JSON's empty batch
                 for ss in scopes:
                     sc = ss.scope or ss.instrumentationLibrary
                     scope = sc.name if sc is not None else ""
@@ -314,6 +316,9 @@ _PROTO_NAMES: Final = ("resource_spans", "scope_spans")
 _ANY_OBJECT: Final = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
+_OTHER_SIGNALS: Final = frozenset({"resourceLogs", "resourceMetrics", "resourceProfiles"})
+
+
 def _check_containers(doc: _Document, data: Any) -> None:
     """Raise unless the document names its spans' container, or is an empty object (``{}``, what a
     proto3 writer makes of an empty batch). Anything else read as "no spans" would drop a line of
@@ -335,8 +340,8 @@ def _check_containers(doc: _Document, data: Any) -> None:
             keys, where = sorted(top), ""
     except DECODE_ERRORS:  # not a JSON object at that level: the typed decode would have refused it
         keys, where = ["?"], ""
-    if not keys:
-        return
+    if not keys or any(k in _OTHER_SIGNALS for k in keys):
+        return  # nothing, or another signal's batch (one file exporter on every pipeline writes all three)
     why = f"not OTLP JSON: {where}holds no resourceSpans (keys: {reprlib.repr(', '.join(keys))})"
     if any(k in _PROTO_NAMES for k in keys):
         why += ("; it uses protobuf field names: write OTLP JSON's camelCase ones (the collector's file "

@@ -175,8 +175,27 @@ def test_a_resource_without_scope_spans_is_malformed(tmp_path: Path, session_spa
         rs["scope_spans"] = rs.pop("scopeSpans")
     path = tmp_path / "t.jsonl"
     path.write_bytes(compact(doc) + b"\n")
-    with pytest.raises(MalformedPayload, match=r"t\.jsonl, line 1: .*holds no scopeSpans"):
+    with pytest.raises(MalformedPayload, match=r"t\.jsonl, line 1: .*under scope_spans"):
         list(read_otlp_file(path))
+
+
+def test_a_resource_with_an_empty_batch_left_out_is_no_spans(tmp_path: Path,
+                                                              session_spans: list[ReadableSpan]) -> None:
+    """A resourceSpans entry without scopeSpans (how proto3 JSON writes an empty batch) reads as no spans."""
+    doc = collector_dialect(session_spans)
+    empty = {"resourceSpans": [{"resource": doc["resourceSpans"][0]["resource"]}]}
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(compact(doc) + b"\n" + compact(empty) + b"\n")
+    assert len(list(read_otlp_file(path))) == len(session_spans)
+
+
+def test_lines_of_other_signals_in_a_shared_file_are_skipped(tmp_path: Path,
+                                                              session_spans: list[ReadableSpan]) -> None:
+    """One file exporter on the traces, metrics and logs pipelines writes all three: the spans are read."""
+    other = [{"resourceLogs": [{"scopeLogs": []}]}, {"resourceMetrics": [{"scopeMetrics": []}]}]
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"".join(compact(line) + b"\n" for line in [collector_dialect(session_spans), *other]))
+    assert len(list(read_otlp_file(path))) == len(session_spans)
 
 
 def test_an_empty_jaeger_result_is_no_spans() -> None:
