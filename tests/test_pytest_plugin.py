@@ -720,6 +720,11 @@ def test_calls_in_a_thread_pool(client):
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: ask(client), range(3)))
 
+@pytest.mark.agent_cost_limit(tokens=10)
+def test_event_without_token_counts_made_elsewhere(client):
+    with ThreadPoolExecutor(1) as pool:
+        list(pool.map(lambda _: agentops.record(agentops.LLMEvent(model="gpt-4o", cost=0.001)), range(1)))
+
 held = []
 
 @pytest.mark.agent_cost_limit(usd=1.0)
@@ -756,6 +761,15 @@ def test_cost_limit_counts_model_calls_made_outside_any_session(inline: pytest.P
         "Model calls outside any session during the test:",
         "   1. *gpt-4o * in / * out *$0.0*",
     ])
+
+
+def test_token_limit_refuses_a_call_outside_any_session_without_counts(inline: pytest.Pytester) -> None:
+    """A model call recorded outside any session with a cost but no token counts: its tokens are unknown,
+    so the token limit fails naming it, as it does for a call inside the test's session."""
+    inline.makepyfile(test_threaded=THREADED_AGENT)
+    result = run_inline(inline, "-k", "event_without_token_counts")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*(outside any session)*"])
 
 
 def test_cost_limit_refuses_a_stream_left_open_outside_any_session(inline: pytest.Pytester) -> None:

@@ -22,11 +22,10 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from agentops_otel import genai_spans, processor
 from agentops_otel._bounds import is_bound, not_a_bound
-from agentops_otel._cost_gaps import GAP_TEXT, step_gap
+from agentops_otel._cost_gaps import GAP_TEXT, step_gap, usage_gap
 from agentops_otel._guard import report
 from agentops_otel.llm import open_calls_in
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
@@ -115,24 +114,27 @@ class Spend:
                                lambda: self._breakdown([c.name for c in open_now])))
         return parts
 
-    def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None]]:
-        """(name, input tokens, output tokens, cost, why the cost is unknown) of each sessionless call."""
+    def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None, str | None]]:
+        """(name, input tokens, output tokens, cost, why the cost is unknown, why the tokens are) of each
+        sessionless call."""
         from agentops_otel.read import records_from_spans
         from agentops_otel.reassemble import reassemble
 
         timelines = reassemble(records_from_spans(self._sessionless.spans)).pseudo_sessions
         steps = sorted((s for t in timelines for s in t.llm_calls()), key=lambda s: s.start_ns)
-        return [(s.name, s.input_tokens, s.output_tokens, s.cost_usd, step_gap(s)) for s in steps]
+        return [(s.name, s.input_tokens, s.output_tokens, s.cost_usd, step_gap(s), usage_gap(s)) for s in steps]
 
     def _gaps(self, *, usage_only: bool) -> list[str]:
-        return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}" for name, _, _, _, gap in self._calls()
-                if gap is not None and not (usage_only and gap in PRICE_GAPS)]
+        # The token bound asks why the counts are unknown (a priced call can lack them too), as in a session.
+        return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}"
+                for name, _, _, _, cost_gap, usage in self._calls()
+                if (gap := usage if usage_only else cost_gap) is not None]
 
     def _breakdown(self, streams: list[str]) -> str:
         calls = self._calls()
         lines = [f"  {i:>2}. {name:<20} {tin or 0:>6} in / {tout or 0:>5} out  "
                  f"{fmt.money(cost) if gap is None else GAP_TEXT.get(gap, gap):>10}"
-                 for i, (name, tin, tout, cost, gap) in enumerate(calls[:MAX_REPLAY_STEPS], 1)]
+                 for i, (name, tin, tout, cost, gap, _) in enumerate(calls[:MAX_REPLAY_STEPS], 1)]
         if len(calls) > MAX_REPLAY_STEPS:
             lines.append(f"  … {len(calls) - MAX_REPLAY_STEPS} more")
         lines += [f"   - {name}: a stream still open (its usage comes at its end)" for name in streams]
