@@ -316,6 +316,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has already printed usage and the message
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since is not None and until is not None and until < since:  # an empty window would read as no sessions
+        print(f"{PROG}: error: --until ({until.isoformat()}) is before --since ({since.isoformat()})", file=err)
+        return EXIT_USAGE
     reader: Reader | None = None
     try:
         reader = Reader(_source_uri(args), args.timeout, err, default=not args.source, headers=args.header)

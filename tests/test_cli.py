@@ -929,3 +929,11 @@ def test_parse_time_absolute() -> None:
     assert parse_time("2026-01-01T10:00:00") == datetime(2026, 1, 1, 10, tzinfo=UTC)
     assert parse_time("2026-01-01T10:00:00Z") == datetime(2026, 1, 1, 10, tzinfo=UTC)
     assert parse_time("0") == datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("command", ["sessions", "gate"])
+def test_a_window_that_ends_before_it_starts_is_a_usage_error(traces: Path, command: str) -> None:
+    """--until before --since is the user's mistake, said so (exit 2), not an empty window read as no sessions."""
+    extra = ["--max-failure-rate", "0.1"] if command == "gate" else []
+    code, _, err = run(command, "--source", str(traces), "--since", "2026-01-02", "--until", "2026-01-01", *extra)
+    assert code == 2 and "--until" in err and "before --since" in err
