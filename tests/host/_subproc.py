@@ -18,14 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_python(code: str, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 90) -> str:
     """stdout of ``code`` run in ``tmp_path``; fails the test on a non-zero exit or a timeout."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    try:
-        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
-                              env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"timed out after {timeout}s (deadlock?): {exc.stderr!r}") from exc
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    return run_python_streams(code, tmp_path, env, timeout)[0]
 
 
 PRELUDE = """

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from openai import AsyncOpenAI, OpenAI
 from openai_helpers import SECRET_KEY, Canned
-from payload_server import payload_server
+from payload_server import PayloadServer, payload_server
 
 from agentops_otel import config, semconv
 from agentops_otel._guard import FaultInjector, reset_reports
@@ -57,6 +57,12 @@ def instrumented(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def canned() -> Iterator[Canned]:
-    with payload_server() as server:
-        yield Canned(server)
+def gateway() -> Iterator[PayloadServer]:
+    """A provider endpoint answering with exact payloads (what the scripted servers never send)."""
+    with payload_server() as running:
+        yield running
+
+
+@pytest.fixture
+def canned(gateway: PayloadServer) -> Canned:
+    return Canned(gateway)

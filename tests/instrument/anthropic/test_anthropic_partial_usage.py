@@ -9,17 +9,11 @@ import pytest
 from anthropic import Anthropic
 from openai_helpers import SECRET_KEY, attrs, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from payload_server import PayloadServer, payload_server
+from payload_server import PayloadServer
 
 import agentops_otel
 from agentops_otel import semconv
 from agentops_otel.testing import AgentAssertionError, assert_cost_below
-
-
-@pytest.fixture
-def gateway() -> Iterator[PayloadServer]:
-    with payload_server() as running:
-        yield running
 
 
 @pytest.fixture
