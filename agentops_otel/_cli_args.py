@@ -22,6 +22,7 @@ EXIT_UNDECIDED = 3
 """``gate``: INSUFFICIENT DATA, too little to decide either way (never a pass)."""
 
 _TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,32}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 """A trace id as backends show it: 32 hex digits, or fewer with leading zeros trimmed (Tempo's search,
 Grafana: 31 for a random id starting with 0, 16 for a 64-bit one)."""
 _JAEGER = re.compile(r"^(jaeger\+https|jaeger\+http|jaeger|https|http)://", re.I)
@@ -109,6 +110,14 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def _session_id(text: str) -> str:
+    """A session or trace id as typed; an empty one is refused rather than read as "no id" (every
+    session): it is nearly always an unset shell variable (``replay "$ID"``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty session id (an unset shell variable?)")
+    return text
 
 
 def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from agentops_otel import config, semconv
-from agentops_otel._cli_args import _JAEGER, _SCHEME, _TRACE_ID, PROG, CliError
+from agentops_otel._cli_args import _JAEGER, _SCHEME, _TRACE_ID, _UUID, PROG, CliError
 from agentops_otel.gate import top_level
 from agentops_otel.read import Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import parse_headers
@@ -97,6 +97,10 @@ class Reader:
             records = []
         timelines = self._assemble(records)
         exact = [t for t in timelines if t.summary.session_id == ident]
+        if not exact and _UUID.match(ident) and ident != ident.lower():
+            # A UUID is the same id in either case (RFC 9562), and ours are written in lower case:
+            # one copied from a tool that shows it upper-cased still names its session.
+            return self.sessions_for(ident.lower())
         if not exact:
             kind = "session or trace" if _TRACE_ID.match(ident) else "session"
             raise CliError(f"no {kind} {ident!r} in {self.uri}")

@@ -35,6 +35,7 @@ from agentops_otel._cli_args import (
     _positive,
     _rate,
     _run_id,
+    _session_id,
     parse_time,
 )
 from agentops_otel._cli_gate import GATE_SOURCES, GateSource, cmd_gate, gate_query
@@ -84,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Replay a session by session id or trace id (32 hex digits, or fewer "
                         "as backends show them, leading zeros trimmed). For a file source the id is optional: "
                         "without it every session in the file is shown.")
-    rp.add_argument("id", nargs="?", help="session id or trace id")
+    rp.add_argument("id", nargs="?", type=_session_id, help="session id or trace id")
     rp.add_argument("--html", metavar="OUT", help="also write a self-contained HTML replay to OUT")
     rp.add_argument("--json", action="store_true", help="print the JSON document instead of text")
     rp.add_argument("--max-field", type=_non_negative(int), default=80,
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("sessions", parents=[source, filters, output], help="list recent sessions")
     ls.add_argument("--since", type=parse_time, help="start of the window: 1h, 30m, ISO time (default: all)")
     ls.add_argument("--state", choices=semconv.END_STATES, help="only sessions that ended so")
-    ls.add_argument("--limit", type=_non_negative(int), default=20, help="at most N sessions (default 20)")
+    ls.add_argument("--limit", type=_non_negative(int), default=20, help="at most N sessions (default 20; 0 for all)")
     ls.add_argument("--open", action="store_true",
                     help="only sessions the program never ended: ended by our exit hook or the pytest plugin, "
                          "or whose root span never arrived (a crash, or still running)")
@@ -136,14 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Exit 0 when the sessions' steps agree, 1 when they differ or can't be shown "
                                     "to agree (arguments or messages not recorded, cut, or unreadable; spans of "
                                     "a session lost).")
-    df.add_argument("a", help="session id or trace id (e.g. the passing run)")
-    df.add_argument("b", help="session id or trace id (e.g. the failing run)")
+    df.add_argument("a", type=_session_id, help="session id or trace id (e.g. the passing run)")
+    df.add_argument("b", type=_session_id, help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", help="read B from another source (default: --source)")
 
     ex = sub.add_parser("export-test", parents=[source], help="turn a session into a pytest regression test",
                         description="Write a pytest file and its cassette that replay the session through the "
                         "agent's entry point and assert what it did (calls in order, end state, cost bound).")
-    ex.add_argument("id", help="session id (the agent's session)")
+    ex.add_argument("id", type=_session_id, help="session id (the agent's session)")
     ex.add_argument("--call", required=True, metavar="MODULE:FUNCTION", help="the agent's entry point")
     ex.add_argument("--args", metavar="JSON", help="its arguments as a JSON list (default: the first recorded "
                     "call's single text argument)")

@@ -937,3 +937,21 @@ def test_a_window_that_ends_before_it_starts_is_a_usage_error(traces: Path, comm
     extra = ["--max-failure-rate", "0.1"] if command == "gate" else []
     code, _, err = run(command, "--source", str(traces), "--since", "2026-01-02", "--until", "2026-01-01", *extra)
     assert code == 2 and "--until" in err and "before --since" in err
+
+
+@pytest.mark.parametrize("argv", [("replay", ""), ("replay", "  "), ("export-test", ""), ("diff", "", "s_0001")])
+def test_an_empty_session_id_is_a_usage_error(traces: Path, argv: tuple[str, ...],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty id (an unset shell variable) is the user's mistake, said so (exit 2), not every session shown."""
+    code, out, _ = run(*argv, "--source", str(traces))
+    assert code == 2 and "empty session id" in capsys.readouterr().err and "Session:" not in out
+
+
+def test_an_uppercase_session_uuid_finds_its_session(tmp_path: Path) -> None:
+    """A session UUID copied in upper case (as some tools show it) replays its session."""
+    sid = "8905cc11-f12a-4c0e-aa85-3858565107ae"
+    line = json.loads(json.dumps(session_line(1, fail=False)).replace("s_0001", sid))
+    traces = write_file(tmp_path / "traces.jsonl", [line])
+    code, out, err = run("replay", sid.upper(), "--source", str(traces))
+    assert code == 0, err
+    assert out.startswith(f"Session: {sid} ")
