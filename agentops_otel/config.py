@@ -15,6 +15,7 @@ import enum
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Final
 
 from . import semconv
 
@@ -333,7 +334,22 @@ def otlp_endpoint_configured() -> bool:
     return bool(os.environ.get(semconv.ENV_OTLP_TRACES_ENDPOINT) or os.environ.get(semconv.ENV_OTLP_ENDPOINT))
 
 
+_OTLP_PROTOCOLS: Final = ("grpc", "http/protobuf")
+"""What the SDK's exporters send (the Python SDK has no ``http/json`` exporter)."""
+
+
 def otlp_protocol() -> str:
-    """``grpc`` or ``http/protobuf``; the spec's default is http/protobuf."""
-    raw = os.environ.get(semconv.ENV_OTLP_TRACES_PROTOCOL) or os.environ.get(semconv.ENV_OTLP_PROTOCOL)
-    return (raw or "http/protobuf").strip().lower()
+    """``grpc`` or ``http/protobuf`` (the spec's default); any other value is named in a warning and
+    http/protobuf is sent, rather than the typo going unnoticed until nothing arrives."""
+    name = semconv.ENV_OTLP_TRACES_PROTOCOL
+    raw = os.environ.get(name)
+    if not raw:
+        name, raw = semconv.ENV_OTLP_PROTOCOL, os.environ.get(semconv.ENV_OTLP_PROTOCOL)
+    if not raw or not raw.strip():
+        return "http/protobuf"
+    protocol = raw.strip().lower()
+    if protocol not in _OTLP_PROTOCOLS:
+        config_warning(name, raw, "is not a protocol this exporter sends (grpc, http/protobuf); sending "
+                       "http/protobuf")
+        return "http/protobuf"
+    return protocol

@@ -113,3 +113,19 @@ print(len(s.llm_events), llm_names(exporter))
 """, tmp_path)
     assert out.split()[0] == "1", (out, err)
     assert "internal error in init" in err, err
+
+
+@pytest.mark.parametrize("protocol", ["bogus", "http/json"])
+def test_an_otlp_protocol_we_cannot_send_is_named(tmp_path: Path, protocol: str) -> None:
+    """OTEL_EXPORTER_OTLP_PROTOCOL=bogus is warned about by name, with the protocol used instead."""
+    program = PRELUDE + """
+import agentops_otel as agentops
+agentops.init(service_name="bad-protocol")
+with agentops.session("p"):
+    pass
+agentops.shutdown()
+"""
+    _, err = run_python_streams(program, tmp_path, {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        semconv.ENV_EXIT_TIMEOUT_MILLIS: "300"})
+    assert f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol!r}" in err and "http/protobuf" in err, err
