@@ -23,7 +23,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
-from . import _deferred, _exit, config, semconv
+from . import _deferred, _exit, _mp_exit, config, semconv
 from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
@@ -291,5 +291,6 @@ def _register_atexit() -> None:
     global _exit_hooked
     atexit.unregister(shutdown)
     atexit.register(shutdown)
+    _mp_exit.hook(shutdown)  # multiprocessing's fork and forkserver children skip atexit
     _exit_hooked = True
     _exit.install_sigterm_handler()

@@ -8,10 +8,12 @@ No model client is used here, so ``init(instrument_llm_calls=False)`` spares eac
 from __future__ import annotations
 
 import signal
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
-from _exit_helpers import READY, SINK, end_states, run
+from _exit_helpers import READY, SINK, end_states, finish, run, start
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
@@ -113,3 +115,79 @@ def test_forked_child_does_not_write_the_parents_open_stream(tmp_path: Path) -> 
     assert outcome.returncode == 0, outcome.stderr
     calls = [r for r in read_otlp_file(tmp_path / SINK) if r.name.startswith("chat")]
     assert [r.attributes.get(semconv.GEN_AI_RESPONSE_FINISH_REASONS) for r in calls] == [("stop",)], calls
+
+
+def _saved_sessions(tmp_path: Path) -> list[str]:
+    path = tmp_path / SINK
+    if not path.exists():
+        return []
+    return sorted(r.name.removeprefix("invoke_agent ") for r in read_otlp_file(path)
+                  if r.name.startswith("invoke_agent"))
+
+
+def test_sessions_ended_in_a_fork_pool_worker_are_saved(tmp_path: Path) -> None:
+    """multiprocessing ends its fork workers with os._exit (no atexit): their sessions still reach the file."""
+    outcome = run(f"""
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        import multiprocessing  # imported after init(), as often
+        print("{READY}", flush=True)
+
+        def handle(i):
+            with agentops.session(f"ticket-{{i}}"):
+                pass
+            return i
+
+        if __name__ == "__main__":
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                print(pool.map(handle, range(3)))
+                pool.close()
+                pool.join()
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    assert _saved_sessions(tmp_path) == ["ticket-0", "ticket-1", "ticket-2"], outcome.stderr
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_session_ended_in_a_multiprocessing_process_is_saved(tmp_path: Path, method: str) -> None:
+    """A ``Process`` whose target runs a session saves it at its exit, whichever start method made it."""
+    script = tmp_path / "agent.py"
+    script.write_text(textwrap.dedent(f"""
+        import multiprocessing
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+
+        def job():
+            with agentops.session("job"):
+                pass
+
+        if __name__ == "__main__":
+            print("{READY}", flush=True)
+            p = multiprocessing.get_context("{method}").Process(target=job)
+            p.start()
+            p.join()
+            print("exitcode", p.exitcode, flush=True)
+    """))
+    outcome = finish(start("", tmp_path, argv=[sys.executable, str(script)]))
+    assert "exitcode 0" in outcome.stdout, outcome.stderr
+    assert _saved_sessions(tmp_path) == ["job"], outcome.stderr
+
+
+def test_a_session_of_a_fork_process_that_calls_init_itself_is_saved(tmp_path: Path) -> None:
+    """init() called inside the child's target (not in the parent) still saves the child's session at its exit."""
+    outcome = run(f"""
+        import multiprocessing
+        import agentops_otel as agentops
+        print("{READY}", flush=True)
+
+        def job():
+            agentops.init(instrument_llm_calls=False)
+            with agentops.session("job"):
+                pass
+
+        p = multiprocessing.get_context("fork").Process(target=job)
+        p.start()
+        p.join()
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    assert _saved_sessions(tmp_path) == ["job"], outcome.stderr
