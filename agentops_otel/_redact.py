@@ -5,7 +5,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
 
 * **By key name.** A mapping key (or a tool argument name) is a secret when, split into words at
   ``_``, ``-``, ``.``, spaces and camelCase humps, its *last* word is one of :data:`SECRET_WORDS`, or
-  its last two words are one of :data:`SECRET_WORD_PAIRS`. So ``api_key``, ``X-Api-Key``,
+  its last two words are one of :data:`SECRET_WORD_PAIRS`; a trailing number or version is no word
+  (``password1``, ``token_2``, ``api_key_v2``). So ``api_key``, ``X-Api-Key``,
   ``accessToken``, ``client_secret``, ``DB_PASSWORD``, ``Set-Cookie`` are masked, while ``token_count``,
   ``max_tokens``, ``secret_name``, ``sort_key`` and ``key`` are not: a word that only *describes* a
   secret (a count, a name, a sort key) is not one. The whole value under such a key becomes
@@ -209,6 +210,11 @@ def is_secret_key(key: str) -> bool:
     if known is not None:
         return known
     words = [w.lower() for w in _WORDS_RE.findall(key)]
+    if words and words[-1].isdigit():  # a numbered or versioned name (password1, token_2, api_key_v2)
+        while words and words[-1].isdigit():
+            words.pop()
+        if words and words[-1] == "v":
+            words.pop()
     secret = bool(words) and (words[-1] in SECRET_WORDS
                               or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
     if len(secret_key_memo) < _KEY_CACHE_MAX:

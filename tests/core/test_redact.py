@@ -79,6 +79,27 @@ def test_words_that_only_describe_secrets_are_kept(span_exporter: InMemorySpanEx
         "tokens_used": 12, "prompt_tokens": 3}
 
 
+def test_numbered_secret_names_are_masked(span_exporter: InMemorySpanExporter) -> None:
+    """password1/password2 (Django's sign-up form), new_password1, api_key_v2 and token_2 are masked;
+    a number after a word that only describes a secret (token_count_2, max_tokens_v2) is still kept."""
+
+    @agentops.tool
+    def register_user(username: str, password1: str, password2: str, options: dict[str, Any]) -> str:
+        return "ok"
+
+    register_user("bob", "Hunter2-secret", "Hunter2-secret",
+                  {"new_password1": "S3cret-new", "api_key_v2": "live-key-123", "token_2": "tok-456",
+                   "clientSecret2": "cs-789", "token_count_2": 7, "max_tokens_v2": 9})
+    span = _span(span_exporter, "execute_tool register_user")
+    args = json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])  # type: ignore[index,arg-type]
+    assert args["password1"] == args["password2"] == "[REDACTED]"
+    assert {k: v for k, v in args["options"].items()} == {
+        "new_password1": "[REDACTED]", "api_key_v2": "[REDACTED]", "token_2": "[REDACTED]",
+        "clientSecret2": "[REDACTED]", "token_count_2": 7, "max_tokens_v2": 9}
+    for secret in ("Hunter2-secret", "S3cret-new", "live-key-123", "tok-456", "cs-789"):
+        assert secret not in _everything(span)
+
+
 def test_key_shaped_values_are_masked_in_arguments_and_results(span_exporter: InMemorySpanExporter) -> None:
     """sk-… / sk-ant-… keys, Bearer tokens and URL passwords are masked wherever they appear in text."""
 
