@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -18,6 +18,9 @@ from ..processor import SESSION_CONTEXT_KEY, register
 from ._context import current_session
 from ._local import local_tracer, not_exported_reason, why_not_recorded
 from ._session import Session, normalize_end_state, safe_repr
+
+_UNRECORDED: Final = trace.NoOpTracer()
+"""The tracer of a session started while agentops_otel is disabled."""
 
 
 def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[str]:
@@ -94,6 +97,9 @@ def start_session(
             session._local_tracer, session.not_exported = parent._local_tracer, parent.not_exported
         elif config.disabled():
             session.not_exported = f"agentops_otel is disabled ({semconv.ENV_DISABLED})"
+            # Its steps follow it, even once the switch is cleared: recorded, they would have no
+            # recorded root to hang from, and each would become a trace of its own.
+            session._local_tracer = _UNRECORDED
         elif not span.is_recording():
             session._local_tracer, session.not_exported = local_tracer(), why_not_recorded()
             span = session._local_tracer.start_span(

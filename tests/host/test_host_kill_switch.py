@@ -65,3 +65,23 @@ with agentops.session("s") as s:
 print(s.spans, s.not_exported)
 """, tmp_path, env=DISABLED)
     assert out.splitlines() == ["[] agentops_otel is disabled (AGENTOPS_OTEL_DISABLED)"]
+
+
+def test_a_session_started_while_disabled_stays_unrecorded_when_the_switch_is_cleared(tmp_path: Path) -> None:
+    """Clearing the switch mid-session records none of that session's later steps as stray traces of their own."""
+    out = run_python(PRELUDE + AGENT + """
+import os
+from opentelemetry import trace
+provider, exporter = memory_provider()
+trace.set_tracer_provider(provider)
+agentops.init()
+with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+    with agentops.session("s") as s:
+        os.environ.pop("AGENTOPS_OTEL_DISABLED")
+        lookup(1)
+        chat(client)
+    with agentops.session("after") as t:
+        lookup(2)
+print(sorted(sp.name for sp in exporter.get_finished_spans()))
+""", tmp_path, env=DISABLED)
+    assert out.splitlines()[-1] == "['execute_tool lookup', 'invoke_agent after']"
