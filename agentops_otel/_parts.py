@@ -54,14 +54,15 @@ def encode_content(attribute: str, value: Any) -> str:
 
 
 def bounded(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` (with a marker) and with credential-shaped runs masked."""
-    return _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))
+    """``text`` cut to ``limit`` (with a marker) and with credential-shaped runs masked; a key the cut
+    would split is masked whole (:func:`._serialize.truncate_masked`)."""
+    return _redact.mask_text(text) if len(text) <= limit else _serialize.truncate_masked(text, limit)
 
 
 def text_part(text: str, limit: int) -> JSONDict:
     # ``bounded`` inlined: this runs for every text part of every call.
     return {"type": "text",
-            "content": _redact.mask_text(text if len(text) <= limit else _serialize.truncate(text, limit))}
+            "content": _redact.mask_text(text) if len(text) <= limit else _serialize.truncate_masked(text, limit)}
 
 
 def structured(value: Any, limit: int) -> Any:

@@ -29,6 +29,7 @@ one ``is None`` test per value.
 from __future__ import annotations
 
 import re
+import string
 import traceback
 from collections.abc import Callable
 from typing import Any, Final, Protocol
@@ -46,6 +47,7 @@ __all__ = [
     "SECRET_WORD_PAIRS",
     "Hook",
     "apply_hook",
+    "cut_at",
     "is_secret_key",
     "mask_text",
     "record_exception",
@@ -235,6 +237,55 @@ def mask_text(text: str) -> str:
                     text = pattern.sub(REDACTED, text)
                     break
     return text
+
+
+_RUN_CHARS: Final = string.ascii_letters + string.digits + "._~+/=-"
+"""The widest alphabet of a token-shaped credential (a ``Bearer`` token's, :data:`_TOKEN`): every other
+shape's characters are among these."""
+_RUN_ANCHORS: Final = tuple(a for anchors, p in SECRET_PATTERNS if p.startswith(_GLUED) for a in anchors)
+"""How each token-shaped credential starts (``sk-``, ``AKIA``, ``eyJ``…)."""
+_SCHEME_BEFORE: Final = re.compile(r"(?:bearer|basic)\s+\Z", re.IGNORECASE)
+_AUTHORITY_END: Final = re.compile(r"[\s/]")
+_USERINFO_AHEAD: Final = 256
+_TO_AT: Final = re.compile(rf"[^\s/@]{{0,{_USERINFO_AHEAD}}}")
+
+
+def cut_at(text: str, limit: int) -> int:
+    """Where to cut ``text`` (longer than ``limit``) so that no credential is split: ``limit``, or the start
+    of a credential the cut at ``limit`` would fall inside.
+
+    Masking the kept part is not enough: what is left of a split key may be too short for its pattern
+    (``sk-`` and 5 characters, ``Bearer`` and 7), and a JWT or a URL's ``user:password`` is recognised
+    only whole. So a cut inside a run of token characters moves back to the start of a token-shaped
+    credential (an anchor such as ``sk-`` or ``eyJ`` not glued to a word) in that run, or to the word
+    ``Bearer``/``Basic`` before the run; a cut inside a URL's authority with an ``@`` still to come moves
+    back to just after ``://``. Conservative by design: an anchor in the run moves the cut even when
+    what follows would not have matched. Reads at most the kept text and a few hundred characters
+    past the cut, so the cost stays bounded by the limit.
+    """
+    if limit <= 0 or len(text) <= limit:
+        return max(limit, 0)
+    cut = limit
+    after = text[limit]
+    if after in _RUN_CHARS and text[limit - 1] in _RUN_CHARS:
+        start = len(text[:limit].rstrip(_RUN_CHARS))  # where the run cut at ``limit`` begins
+        for anchor in _RUN_ANCHORS:
+            at = text.find(anchor, start, cut)
+            while at > 0 and text[at - 1].isascii() and text[at - 1].isalnum():  # glued: not a start
+                at = text.find(anchor, at + 1, cut)
+            if at >= 0:
+                cut = at
+        word = _SCHEME_BEFORE.search(text, max(0, start - 32), start)
+        if word is not None:  # the masked run starts at the word, as when the whole text is masked
+            cut = min(cut, word.start())
+    if after != "/" and not after.isspace():
+        scheme = text.rfind("://", 0, limit)
+        if scheme >= 0 and scheme + 3 < cut and not _AUTHORITY_END.search(text, scheme + 3, limit):
+            ahead = _TO_AT.match(text, limit)
+            end = ahead.end() if ahead is not None else limit
+            if text.startswith("@", end) or end - limit >= _USERINFO_AHEAD:
+                cut = scheme + 3
+    return cut
 
 
 def apply_hook(attribute: str, value: Any) -> Any:

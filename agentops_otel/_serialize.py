@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import msgspec
 
-from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, is_secret_key, mask_text, secret_key_memo
+from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, cut_at, is_secret_key, mask_text, secret_key_memo
 
 TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
 """Appended to a cut string: how many characters were dropped."""
@@ -114,13 +114,28 @@ class _Budget:
         self.seen: set[int] = set()
 
 
+def _room(budget: _Budget) -> int:
+    return max(budget.left, _MIN_STRING) if budget.left < budget.limit else budget.limit
+
+
 def _string(text: str, budget: _Budget) -> str:
-    room = max(budget.left, _MIN_STRING) if budget.left < budget.limit else budget.limit
+    """``text`` cut to the room left (our own text: a key's name, a marker, a date)."""
+    room = _room(budget)
     if len(text) > room:
         budget.left -= room + 2
         return text[:room] + TRUNCATED_MARKER.format(n=len(text) - room)
     budget.left -= len(text) + 2
     return text
+
+
+def _masked(text: str, budget: _Budget) -> str:
+    """``text`` cut to the room left and masked, never cut inside a credential (see :func:`truncate_masked`)."""
+    room = _room(budget)
+    if len(text) > room:
+        budget.left -= room + 2
+        return truncate_masked(text, room)
+    budget.left -= len(text) + 2
+    return mask_text(text)
 
 
 def _bytes(raw: bytes | bytearray | memoryview) -> str:
@@ -129,8 +144,12 @@ def _bytes(raw: bytes | bytearray | memoryview) -> str:
     key out unmasked)."""
     size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
     head = bytes(raw[:32]).decode("utf-8", "replace")
-    more = "…" if size > 32 else ""
-    return f"<{size} bytes: {mask_text(head)!r}{more}>"
+    if size <= 32:
+        return f"<{size} bytes: {mask_text(head)!r}>"
+    # What follows the 32 bytes says whether they end inside a key (read a little, as cut_at does).
+    keep = cut_at(head + bytes(raw[32:320]).decode("utf-8", "replace"), len(head))
+    shown = mask_text(head[:keep]) + (REDACTED if keep < len(head) else "")
+    return f"<{size} bytes: {shown!r}…>"
 
 
 def _walk(value: Any, budget: _Budget, depth: int) -> Any:
@@ -139,7 +158,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
     # them, without an isinstance chain (and the ABC checks of ``_container``) per value.
     kind = type(value)
     if kind is str:
-        return mask_text(_string(value, budget))
+        return _masked(value, budget)
     if kind is int:
         budget.left -= 8
         return value if -_BIG_INT <= value < _BIG_INT else BIG_INT_MARKER.format(n=value.bit_length())
@@ -160,7 +179,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         budget.left -= 5
         return value
     if isinstance(value, str):
-        return mask_text(_string(value, budget))
+        return _masked(value, budget)
     if isinstance(value, int):
         budget.left -= 8
         if -_BIG_INT <= value < _BIG_INT:
@@ -209,7 +228,7 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="mapping"), budget)
         if isinstance(value, Sequence):
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="sequence"), budget)
-    return mask_text(_string(_safe_repr(value), budget))
+    return _masked(_safe_repr(value), budget)
 
 
 def _sequence(value: Any, size: int, budget: _Budget, depth: int) -> list[Any]:
@@ -319,7 +338,7 @@ def bounded(value: Any, limit: int) -> Any:
     try:
         return _walk(value, _Budget(max(limit, 1)), 0)
     except Exception:
-        return truncate(_safe_repr(value), max(limit, 1))
+        return truncate_masked(_safe_repr(value), max(limit, 1))
 
 
 class BoundedItems:
@@ -394,6 +413,20 @@ def truncate(text: str, limit: int) -> str:
     if limit <= 0 or len(text) <= limit:
         return text
     return text[:limit] + TRUNCATED_MARKER.format(n=len(text) - limit)
+
+
+def truncate_masked(text: str, limit: int) -> str:
+    """:func:`truncate` and mask (:func:`._redact.mask_text`), never keeping part of a credential.
+
+    Masking after the cut would leave the start of a key the cut splits (``sk-proj-Ab…``: too short
+    for its pattern), so the cut moves back to where that key begins (:func:`._redact.cut_at`) and
+    :data:`REDACTED` stands in its place before the marker, which counts every character not shown.
+    """
+    if limit <= 0 or len(text) <= limit:
+        return mask_text(text)
+    keep = cut_at(text, limit)
+    head = mask_text(text[:keep])
+    return (head + REDACTED if keep < limit else head) + TRUNCATED_MARKER.format(n=len(text) - keep)
 
 
 def from_json(raw: Any) -> Any:

@@ -199,8 +199,8 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
     parts: list[JSONDict] = []
     text = msg.get("content")
     if isinstance(text, str) and text:  # text_part, written out
-        parts.append({"type": "text", "content": _redact.mask_text(
-            text if len(text) <= limit else _serialize.truncate(text, limit))})
+        parts.append({"type": "text", "content": _redact.mask_text(text) if len(text) <= limit
+                      else _serialize.truncate_masked(text, limit)})
     refusal = msg.get("refusal")
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})

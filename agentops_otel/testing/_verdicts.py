@@ -30,7 +30,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 
 from agentops_otel import _redact, config, semconv
 from agentops_otel._guard import guard
-from agentops_otel._serialize import truncate
+from agentops_otel._serialize import truncate_masked
 from agentops_otel.sessions import Session
 from agentops_otel.timeline import Timeline
 
@@ -53,7 +53,7 @@ def _attributes(name: str, passed: bool | None, explanation: str | None) -> dict
         # A failure message quotes what the agent said and what the test expected: user text, so the
         # user's hook sees it like every other error text we record.
         attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _redact.scrub(
-            semconv.GEN_AI_EVALUATION_EXPLANATION, truncate(explanation, config.max_value_chars()))
+            semconv.GEN_AI_EVALUATION_EXPLANATION, truncate_masked(explanation, config.max_value_chars()))
     return attrs
 
 

@@ -79,3 +79,18 @@ def test_hook_sees_input_and_output_messages(client: OpenAI, span_exporter: InMe
     assert seen[semconv.GEN_AI_OUTPUT_MESSAGES][0]["role"] == "assistant"
     assert json.loads(only_span(span_exporter).attributes[semconv.GEN_AI_INPUT_MESSAGES]) == seen[  # type: ignore[arg-type]
         semconv.GEN_AI_INPUT_MESSAGES]
+
+
+def test_a_key_cut_by_the_value_limit_is_recorded_in_neither_prompt_nor_answer(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a small AGENTOPS_OTEL_MAX_VALUE_CHARS falling inside a pasted key, no start of the key is kept."""
+    monkeypatch.setenv(semconv.ENV_MAX_VALUE_CHARS, str(len("why is sk-proj-Abcdef")))
+    server.queue(Reply.text(f"why is {LEAKED} rejected? it looks fine"))
+    client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": f"why is {LEAKED} rejected? it looks fine"}])
+    span = only_span(span_exporter)
+    sent = content(span, semconv.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]["content"]
+    answer = content(span, semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"][0]["content"]
+    for recorded in (sent, answer):
+        assert recorded.startswith("why is [REDACTED]…[truncated"), recorded
