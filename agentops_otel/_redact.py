@@ -261,10 +261,27 @@ def cut_at(text: str, limit: int) -> int:
     ``Bearer``/``Basic`` before the run; a cut inside a URL's authority with an ``@`` still to come moves
     back to just after ``://``. Conservative by design: an anchor in the run moves the cut even when
     what follows would not have matched. Reads at most the kept text and a few hundred characters
-    past the cut, so the cost stays bounded by the limit.
+    past the cut, so the cost stays bounded by the limit. A moved cut can land inside another
+    credential (``sk-…Bearer`` reads as one key), so it is checked again, a few times at most; past
+    them the whole text is dropped, which no real text reaches.
     """
     if limit <= 0 or len(text) <= limit:
         return max(limit, 0)
+    for _ in range(_MAX_MOVES):
+        cut = _cut_once(text, limit)
+        if cut == limit:
+            return cut
+        limit = cut
+    return 0
+
+
+_MAX_MOVES: Final = 8
+
+
+def _cut_once(text: str, limit: int) -> int:
+    """:func:`cut_at`'s one step: where a credential split at ``limit`` starts (``limit`` when none)."""
+    if limit <= 0:
+        return 0
     cut = limit
     after = text[limit]
     if after in _RUN_CHARS and text[limit - 1] in _RUN_CHARS:
