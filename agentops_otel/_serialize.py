@@ -17,7 +17,8 @@ left out, as its repr leaves it out.
 Tool and action arguments are bounded *per argument* (:func:`arguments_json`): one 100 kB argument
 is cut on its own and the others stay intact, so ``assert_tool_called(with_args=...)`` still
 matches them. The walk also applies the masking rules of :mod:`._redact` (secret-named keys,
-key-shaped strings) on the way, and :func:`content_json` hands the result to the user's hook.
+key-shaped strings) on the way, and those of :mod:`._shapes` (secret-named pairs, named tuples' and
+objects' fields), and :func:`content_json` hands the result to the user's hook.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any, Final
 import msgspec
 
 from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, cut_at, is_secret_key, mask_text, secret_key_memo
+from ._shapes import NOTHING_HIDDEN, hidden_items, secret_holding_fields
 
 TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
 """Appended to a cut string: how many characters were dropped."""
@@ -172,7 +174,9 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         try:
             if kind is dict:
                 return _mapping(value.items(), len(value), budget, depth)
-            return _sequence(value, len(value), budget, depth)
+            size = len(value)
+            hidden = hidden_items(list, 2, value[0]) if size == 2 else NOTHING_HIDDEN  # a (name, value) pair
+            return _sequence(value, size, budget, depth, hidden)
         finally:
             budget.seen.discard(ident)
     if value is None or isinstance(value, bool):
@@ -215,7 +219,11 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
         return _mapping(dict.items(value), dict.__len__(value), budget, depth)
     for base in _BUILTIN_SEQUENCES:
         if issubclass(kind, base):
-            return _sequence(base.__iter__(value), base.__len__(value), budget, depth)
+            size = base.__len__(value)
+            hidden = NOTHING_HIDDEN
+            if base is list or base is tuple:  # a pair's or a named tuple's secret
+                hidden = hidden_items(kind, size, base.__getitem__(value, 0) if size == 2 else None)
+            return _sequence(base.__iter__(value), size, budget, depth, hidden)
     fields = getattr(kind, "model_fields", None)  # pydantic models (openai's types among them)
     if isinstance(fields, dict):
         names = [name for name, info in fields.items() if getattr(info, "repr", True) is not False]
@@ -228,17 +236,26 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="mapping"), budget)
         if isinstance(value, Sequence):
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="sequence"), budget)
+        own = secret_holding_fields(value)  # its repr would show the secret: its fields, masked, instead
+        if own is not None:
+            return _mapping(iter(own), len(own), budget, depth)
     return _masked(_safe_repr(value), budget)
 
 
-def _sequence(value: Any, size: int, budget: _Budget, depth: int) -> list[Any]:
+def _sequence(value: Any, size: int, budget: _Budget, depth: int,
+              hidden: frozenset[int] = NOTHING_HIDDEN) -> list[Any]:
+    """The items as a list; those at the ``hidden`` positions are masked (see :mod:`._shapes`)."""
     out: list[Any] = []
     budget.left -= 2
     for i, item in enumerate(value):
         if budget.left <= 0:
             out.append(MORE_ITEMS_MARKER.format(n=size - i))
             break
-        out.append(_walk(item, budget, depth + 1))
+        if hidden and i in hidden:
+            out.append(REDACTED)
+            budget.left -= len(REDACTED)
+        else:
+            out.append(_walk(item, budget, depth + 1))
         budget.left -= 1
     return out
 

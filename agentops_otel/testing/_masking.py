@@ -1,8 +1,9 @@
 """Secrets stay masked in cassettes: the same rules the trace applies, on whole (uncut) values.
 
 The rules themselves (secret key names, credential-shaped strings) live in ``agentops_otel._redact``;
-this applies them to plain JSON data. A replay masks what the agent does now the same way before
-comparing it with the recording, so a masked argument still matches.
+this applies them to plain JSON data, where a two-item list whose first item is a secret key name is a
+(name, value) pair whose value is masked, as in the trace. A replay masks what the agent does now the
+same way before comparing it with the recording, so a masked argument still matches.
 """
 
 from __future__ import annotations
@@ -22,5 +23,7 @@ def mask(value: Any, *, keys: bool = True) -> Any:
         return {k: REDACTED if keys and isinstance(k, str) and is_secret_key(k) and v is not None
                 else mask(v, keys=keys) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if keys and len(value) == 2 and isinstance(value[0], str) and is_secret_key(value[0]) and value[1] is not None:
+            return [mask_text(value[0]), REDACTED]  # a (name, value) pair: a header list's ("Authorization", ...)
         return [mask(v, keys=keys) for v in value]
     return value

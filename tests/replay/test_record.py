@@ -59,6 +59,22 @@ def test_tool_arguments_and_result_are_recorded_and_secrets_stay_masked(agent: A
     assert step.result == {"id": "4417", "plan": "pro"}
 
 
+def test_secret_header_pairs_stay_masked_in_the_cassette() -> None:
+    """A tool given headers as [name, value] lists records the secret ones masked, as the trace does."""
+    from agentops_otel import tool
+
+    @tool
+    def fetch(url: str, headers: list[list[str]]) -> list[list[str]]:
+        return [["Set-Cookie", "sid=abc123"], ["Content-Type", "text/plain"]]
+
+    with record() as rec:
+        fetch("https://api.example.com", [["Authorization", "token abc123"], ["Accept", "*/*"]])
+    step = rec.steps[0]
+    assert isinstance(step, ToolStep)
+    assert step.arguments["headers"] == [["Authorization", "[REDACTED]"], ["Accept", "*/*"]]
+    assert step.result == [["Set-Cookie", "[REDACTED]"], ["Content-Type", "text/plain"]]
+
+
 def test_saved_cassette_is_stable_sorted_json_with_one_event_per_line(agent: Agent, client: OpenAI,
                                                                       tmp_path: Path) -> None:
     """Saving twice gives the same bytes; keys are sorted; each stream event sits on one line."""

@@ -1,0 +1,111 @@
+"""Secrets held in shapes other than a mapping's key: header pairs, objects' fields, named tuples."""
+
+from __future__ import annotations
+
+import json
+import types
+from collections import namedtuple
+from typing import Any, NamedTuple
+
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _arguments(exporter: InMemorySpanExporter, **arguments: Any) -> Any:
+    """What a tool called with ``arguments`` recorded for them, parsed."""
+
+    @agentops.tool
+    def send(**kwargs: Any) -> str:
+        return "ok"
+
+    send(**arguments)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
+    return json.loads(span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])  # type: ignore[index,arg-type]
+
+
+def test_header_pairs_with_secret_names_are_masked(span_exporter: InMemorySpanExporter) -> None:
+    """headers=[("Authorization", ...), ("X-Api-Key", ...)] hides those values, as a headers dict would."""
+    recorded = _arguments(span_exporter,
+                          headers=[("Authorization", "token abc123"), ("X-Api-Key", "abc123def456"),
+                                   ("Accept", "application/json"), ("max_tokens", 100)],
+                          session_state=[["Cookie", "sid=abc123"]])
+    assert recorded == {
+        "headers": [["Authorization", "[REDACTED]"], ["X-Api-Key", "[REDACTED]"],
+                    ["Accept", "application/json"], ["max_tokens", 100]],
+        "session_state": [["Cookie", "[REDACTED]"]]}
+
+
+def test_raw_header_pairs_in_bytes_are_masked(span_exporter: InMemorySpanExporter) -> None:
+    """An ASGI scope's or httpx's raw headers, (b"authorization", b"...") pairs, hide the credential too."""
+    recorded = _arguments(span_exporter, headers=[(b"authorization", b"token abc123"), (b"accept", b"*/*")])
+    assert "abc123" not in json.dumps(recorded)
+    assert recorded["headers"][0][1] == "[REDACTED]" and "*/*" in recorded["headers"][1][1]
+
+
+def test_an_objects_secret_named_attribute_is_masked_not_shown_by_its_repr(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A settings object whose repr prints its api_key is recorded by its fields, the key masked."""
+    reprs: list[int] = []
+
+    class Settings:
+        def __init__(self) -> None:
+            self.api_key = "abc123def456"
+            self.model = "gpt-4o"
+
+        def __repr__(self) -> str:
+            reprs.append(1)
+            return f"Settings(api_key={self.api_key!r}, model={self.model!r})"
+
+    assert _arguments(span_exporter, settings=Settings()) == {
+        "settings": {"api_key": "[REDACTED]", "model": "gpt-4o"}}
+    assert reprs == []
+
+
+def test_a_slotted_objects_secret_named_attribute_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A class with __slots__ (no instance dict) is read by its slots the same way."""
+
+    class Login:
+        __slots__ = ("password", "user")
+
+        def __init__(self) -> None:
+            self.password = "hunter2hunter2"
+            self.user = "ann"
+
+        def __repr__(self) -> str:
+            return f"Login(user={self.user!r}, password={self.password!r})"
+
+    assert _arguments(span_exporter, login=Login()) == {"login": {"password": "[REDACTED]", "user": "ann"}}
+
+
+def test_a_simple_namespace_with_a_password_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """types.SimpleNamespace(password=...), whose repr shows every field, hides the password."""
+    recorded = _arguments(span_exporter, ns=types.SimpleNamespace(password="hunter2hunter2", user="ann"))
+    assert recorded == {"ns": {"password": "[REDACTED]", "user": "ann"}}
+
+
+def test_a_named_tuples_secret_named_field_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A namedtuple is recorded as a list, with the items of its secret-named fields masked."""
+
+    class Credentials(NamedTuple):
+        user: str
+        token: str
+
+    Pair = namedtuple("Pair", "name api_key")
+    recorded = _arguments(span_exporter, creds=Credentials("ann", "tok123tok123"), pair=Pair("svc", "abc123def456"))
+    assert recorded == {"creds": ["ann", "[REDACTED]"], "pair": ["svc", "[REDACTED]"]}
+
+
+def test_an_object_without_secret_named_fields_is_still_recorded_by_its_repr(
+        span_exporter: InMemorySpanExporter) -> None:
+    """Only a secret-named field changes how an object is recorded: others keep their own repr."""
+
+    class Customer:
+        def __init__(self) -> None:
+            self.customer_id = "4417"
+
+        def __repr__(self) -> str:
+            return "Customer(4417)"
+
+    assert _arguments(span_exporter, customer=Customer()) == {"customer": "Customer(4417)"}
