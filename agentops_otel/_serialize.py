@@ -26,12 +26,14 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import gc
 import json
 import math
 import re
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 import msgspec
@@ -58,6 +60,9 @@ UNREAD_MARKER: Final = "<{type} {kind}: not read>"
 """Stands for a mapping or sequence that is not a built-in container (``kind`` says which): only its type."""
 _BUILTIN_SEQUENCES: Final = (list, tuple, set, frozenset, deque)
 """Read through their own ``__iter__``/``__len__`` (C code, whatever a subclass overrides)."""
+_DICT_VIEWS: Final[tuple[type, ...]] = (type({}.keys()), type({}.values()), type({}.items()))
+"""``d.keys()``/``values()``/``items()`` (an OrderedDict's too): read as the sequences they show, in C;
+their repr would print every item before the bound could cut it."""
 _CUT_TEXT: Final = re.compile("|".join((
     re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
     "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
@@ -224,6 +229,14 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
             if base is list or base is tuple:  # a pair's or a named tuple's secret
                 hidden = hidden_items(kind, size, base.__getitem__(value, 0) if size == 2 else None)
             return _sequence(base.__iter__(value), size, budget, depth, hidden)
+    if issubclass(kind, _DICT_VIEWS):
+        return _sequence(iter(value), len(value), budget, depth, NOTHING_HIDDEN)
+    if kind is MappingProxyType:
+        # Its items() would run the wrapped mapping's own code; a plain dict underneath is read as one.
+        inner = gc.get_referents(value)
+        if len(inner) == 1 and type(inner[0]) is dict:
+            return _mapping(dict.items(inner[0]), dict.__len__(inner[0]), budget, depth)
+        return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="mapping"), budget)
     fields = getattr(kind, "model_fields", None)  # pydantic models (openai's types among them)
     if isinstance(fields, dict):
         names = [name for name, info in fields.items() if getattr(info, "repr", True) is not False]

@@ -184,3 +184,24 @@ def test_recording_an_event_with_mock_params_calls_none_of_its_methods(span_expo
     with agentops.session("mock params"):
         agentops.record(ActionEvent(action_type="charge", params=params))
     assert params.mock_calls == []
+
+
+def test_dict_views_and_mapping_proxies_are_walked_within_the_bound(span_exporter: InMemorySpanExporter) -> None:
+    """d.keys(), d.values(), d.items() and a MappingProxyType are read item by item, as far as the bound
+    reaches (not printed whole first), and a secret-named entry among d.items() is masked."""
+    from types import MappingProxyType
+
+    big = {f"k{i}": i for i in range(200_000)}
+
+    @agentops.tool
+    def take(keys: Any, values: Any, items: Any, proxy: Any, pairs: Any) -> str:
+        return "ok"
+
+    take(big.keys(), big.values(), big.items(), MappingProxyType({"a": 1, "api_key": "live-123"}),
+         {"user": "bob", "password": "hunter2-secret"}.items())
+    args = json.loads(_attr(span_exporter, "execute_tool take", semconv.GEN_AI_TOOL_CALL_ARGUMENTS))
+    assert args["keys"][:2] == ["k0", "k1"] and args["keys"][-1].startswith(MORE_ITEMS_MARKER.split("{")[0])
+    assert args["values"][:2] == [0, 1]
+    assert args["items"][:2] == [["k0", 0], ["k1", 1]]
+    assert args["proxy"] == {"a": 1, "api_key": "[REDACTED]"}
+    assert args["pairs"] == [["user", "bob"], ["password", "[REDACTED]"]]
