@@ -27,10 +27,11 @@ from collections.abc import Callable, Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from . import _forksafe
 from ._guard import guard, report
 
 _registry: weakref.WeakSet[FallbackExporter] = weakref.WeakSet()
-_registry_lock = threading.Lock()
+_registry_lock = _forksafe.lock()
 _failed = 0
 """Batches not delivered by any exporter we built, ever (a count that outlives the exporters)."""
 _reported = 0
@@ -52,7 +53,7 @@ class FallbackExporter(SpanExporter):
     def __init__(self, primary: SpanExporter, fallback: SpanExporter | None = None) -> None:
         self.primary = primary
         self.fallback = fallback
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._failures = 0
         self._abandoned = False
         self._in_flight: dict[int, _Call] = {}

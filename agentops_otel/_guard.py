@@ -13,10 +13,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, ParamSpec, TypeVar
+
+from . import _forksafe
 
 logger = logging.getLogger("agentops_otel")
 
@@ -27,7 +28,7 @@ MAX_REMEMBERED = 512
 """Distinct failures remembered; past it the memory starts over (a few repeats logged, never growth)."""
 
 _reported: set[tuple[str, str, str]] = set()
-_lock = threading.Lock()
+_lock = _forksafe.lock()
 _NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 

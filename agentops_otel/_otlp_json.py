@@ -9,7 +9,6 @@ are encoded by ``_otlp_values``, which also holds their decoding, so the two dir
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import msgspec
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from . import _forksafe
 from ._guard import report
 from ._otlp_values import attributes_to_key_values
 from ._private import private_folder
@@ -91,7 +91,7 @@ class OTLPJsonFileExporter(SpanExporter):
     def __init__(self, path: str | os.PathLike[str], own_folder: bool = False) -> None:
         self.path = os.fspath(path)
         self.own_folder = own_folder
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._file: Any = None
         self._closed = False
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,13 +17,13 @@ from typing import Any
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import _redact, _replay_hook, config, export, semconv
+from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
-_init_lock = threading.Lock()
+_init_lock = _forksafe.lock()
 _TYPED = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?", re.DOTALL)
 """An event's ``error`` text as read back from a failed step: ``"Type: message"`` or a bare ``"Type"``."""
 

@@ -18,12 +18,11 @@ call unpriced rather than priced without it: a cost that is known must be the wh
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import _guard
+from . import _forksafe, _guard
 from .semconv import GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, PROVIDER_ANTHROPIC, PROVIDER_OPENAI
 
 __all__ = ["Extras", "clear_price_cache", "price_call", "register_price"]
@@ -70,7 +69,7 @@ class _Tiered:
 _Entry = _Rates | _Tiered | None
 
 _custom: dict[tuple[str, str], _Rates] = {}
-_custom_lock = threading.Lock()
+_custom_lock = _forksafe.lock()
 
 
 def _per_token(per_mtok: float | Decimal | None) -> float | None:

@@ -14,7 +14,6 @@ import atexit
 import functools
 import logging
 import os
-import threading
 import weakref
 from typing import Any, Final
 
@@ -23,7 +22,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
-from . import _deferred, _exit, _mp_exit, config, semconv
+from . import _deferred, _exit, _forksafe, _mp_exit, config, semconv
 from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
@@ -33,7 +32,7 @@ from .processor import SessionProcessor, end_all_live, local_tracer
 
 logger = logging.getLogger("agentops_otel")
 
-_lock = threading.RLock()
+_lock = _forksafe.rlock()
 _attached: weakref.WeakSet[TracerProvider] = weakref.WeakSet()
 _provider: TracerProvider | None = None
 """The provider every instrumentation uses once configured (the user's or ours)."""

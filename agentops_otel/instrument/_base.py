@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
@@ -53,7 +52,7 @@ import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from .. import _guard, config, export, semconv
+from .. import _forksafe, _guard, config, export, semconv
 from ..llm import LLMCall
 
 __all__ = ["EntryPoint", "Instrumentor", "Target", "Wrapper"]
@@ -121,7 +120,7 @@ class Instrumentor(Generic[_K]):
     targets: ClassVar[tuple[Target, ...]] = ()
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._active: Activation | None = None
         # Guard site names of the per-call steps, built once rather than on every call.
         self._start_site = f"{self.name}.start"

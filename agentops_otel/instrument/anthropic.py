@@ -27,7 +27,6 @@ while ``AGENTOPS_OTEL_DISABLED`` is set or after ``uninstrument_anthropic()``) k
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -36,7 +35,7 @@ import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from .. import _guard, config, semconv
+from .. import _forksafe, _guard, config, semconv
 from ..llm import LLMCall, Outcome, start_call
 from . import _anthropic_attrs as attrs
 from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
@@ -79,7 +78,7 @@ class _Anthropic(Instrumentor[_Kind]):
         self._stream_types: tuple[type, ...] = ()
         self._raw_type: type | None = None
         self._sdk_hook: Wrapper | None = None
-        self._hook_lock = threading.Lock()
+        self._hook_lock = _forksafe.lock()
 
     def load(self) -> Mapping[str, _Kind]:
         import anthropic

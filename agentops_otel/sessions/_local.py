@@ -11,7 +11,6 @@ their children as the user's configuration asked. The replay says the backend wi
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
 from opentelemetry import trace
@@ -23,10 +22,10 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from .. import config, export, semconv
+from .. import _forksafe, config, export, semconv
 from ..processor import SessionProcessor
 
-_lock = threading.Lock()
+_lock = _forksafe.lock()
 _tracer: trace.Tracer | None = None
 
 

@@ -7,14 +7,13 @@ session and to every enclosing one. The totals are written on the root span when
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import config, genai_spans, semconv
+from .. import _forksafe, config, genai_spans, semconv
 from ._views import is_own, span_id
 
 _WRAP_WINDOW = 16
@@ -29,7 +28,7 @@ class Rollup:
     def __init__(self, session_id: str, parent: Rollup | None) -> None:
         self.id = session_id
         self.parent = parent
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._spans: deque[ReadableSpan] = deque(maxlen=max(1, config.max_session_spans()))
         self._llm_parents: deque[int | None] = deque(maxlen=min(_WRAP_WINDOW, self._spans.maxlen or 1))
         """For the latest spans of ``_spans`` (same window): the parent span id of each LLM span, else None."""

@@ -11,7 +11,6 @@ and model calls made outside any session are counted like a session's, each name
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
 from agentops_otel.testing._budget import IncompleteCostWarning, _outside, cost_breakdown, cost_gaps, usage_gaps
+
+from .. import _forksafe
 
 __all__ = ["Spend", "limit_problems", "marker_limits"]
 
@@ -67,7 +68,7 @@ class Spend:
         """Sessions started during the test that are not nested in its session, nor in one another."""
         self._sessionless = Rollup("outside any session", None)
         self._open_before: set[object] = set()
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
 
     def start(self) -> None:
         self._open_before = set(open_calls_in(None))

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
+from .. import _forksafe
 from ._openai_payloads import JSON, Reply, Request
 
 __all__ = ["Responder", "ScriptedServer"]
@@ -49,7 +50,7 @@ class ScriptedServer:
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1") -> None:
         self._host = host
         self._port = port
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._queue: deque[Reply] = deque()
         self._responder: Responder | None = None
         self._requests: list[Request] = []

@@ -16,12 +16,11 @@ import contextvars
 import json
 import logging
 import os
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import _guard, config
+from .. import _forksafe, _guard, config
 from .._private import private_folder
 from .._redact import mask_text
 from .._serialize import bounded, cut_marker, to_json
@@ -116,7 +115,7 @@ class Recorder:
     def __init__(self, *, agent_version: str | None = None) -> None:
         self.agent_version = agent_version
         self.steps: list[LLMStep | ToolStep] = []
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._cut: list[str] = []
         self._session: Any = None
 

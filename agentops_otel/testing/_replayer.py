@@ -22,13 +22,13 @@ import builtins
 import json
 import os
 import sys
-import threading
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .. import _forksafe
 from ._answering import ReplayWarning, holding_llm, unchecked_note
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
 from ._divergence import (
@@ -95,7 +95,7 @@ class Replayer:
         self._fork_index = self._resolve_fork(fork)
         self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
         self._unchecked: list[ToolStep] = []
-        self._lock = threading.RLock()
+        self._lock = _forksafe.rlock()
         self._env: dict[str, str | None] = {}
 
     # --- lifecycle ------------------------------------------------------------------------

@@ -9,13 +9,12 @@ pays for them.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import wrapt
 
-from .. import _replay_hook
+from .. import _forksafe, _replay_hook
 from ._providers import PROVIDERS, Provider
 
 __all__ = ["Exchange", "Handler", "install", "uninstall"]
@@ -61,7 +60,7 @@ class Handler(_replay_hook.ToolHook, Protocol):
 
 _INHERITED: Any = object()
 """The patched method was inherited: uninstalling deletes our wrapper instead of restoring one."""
-_lock = threading.Lock()
+_lock = _forksafe.lock()
 _active: Handler | None = None
 _patched: list[tuple[type, str, Any]] = []
 

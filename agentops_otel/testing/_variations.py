@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -42,6 +41,8 @@ from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
 from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, replay_text
 from agentops_otel.timeline import Step, Timeline
+
+from .. import _forksafe
 
 Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
 """``check(session, result)``: True, None or "" pass; False or a reason string fail. An
@@ -135,7 +136,7 @@ class VariationReport:
     def __init__(self, name: str | None = None) -> None:
         self.name = name
         self.results: list[VariantResult] = []
-        self._lock = threading.Lock()
+        self._lock = _forksafe.lock()
         self._diverged_for = 0
         """How many results the divergences were computed over (recomputed when more arrive)."""
 

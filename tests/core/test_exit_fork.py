@@ -191,3 +191,79 @@ def test_a_session_of_a_fork_process_that_calls_init_itself_is_saved(tmp_path: P
     """, tmp_path)
     assert outcome.returncode == 0, outcome.stderr
     assert _saved_sessions(tmp_path) == ["job"], outcome.stderr
+
+
+_HELD_AT_FORK = {  # where a thread of the parent was inside agentops_otel at the fork, and the lock it held
+    "init on another thread": "compat._init_lock",
+    "exporter set-up": "export._lock",
+    "client instrumentation": "_OPENAI._lock",
+    "a step added to the session the child nests in": "parent._lock",
+    "a batch written to the local file": "next(iter(_fallback._registry)).primary._lock",
+    "a batch handed to the exporter": "next(iter(_fallback._registry))._lock",
+    "a failed export counted": "_fallback._registry_lock",
+    "an internal failure reported": "_guard._lock",
+    "a price registered": "cost._custom_lock",
+    "an unexported session's tracer built": "_local._lock",
+}
+
+
+@pytest.mark.parametrize("held", _HELD_AT_FORK.values(), ids=_HELD_AT_FORK.keys())
+def test_forked_child_records_its_session_while_a_parent_thread_held_our_lock(tmp_path: Path, held: str) -> None:
+    """A child forked while another thread of the parent held one of our locks still inits, records
+    its own session and exits promptly: the lock is free in the child, where its holder does not exist.
+
+    No public call holds these locks long enough to fork inside it on purpose, so the parent's thread
+    takes the lock itself (the race it stands for: that thread was inside our code at the fork)."""
+    unexported = held == "_local._lock"
+    outcome = run(f"""
+        import os, sys, threading, time
+        import agentops_otel as agentops
+        from agentops_otel import _fallback, _guard, compat, cost, export
+        from agentops_otel._guard import FaultInjector
+        from agentops_otel.instrument.openai import _OPENAI
+        from agentops_otel.sessions import _local
+        agentops.init()
+        print("{READY}", flush=True)
+        with agentops.session("warm-up"):  # the local file is open, the private tracer built
+            pass
+        agentops.flush()
+        _local.local_tracer()
+        parent = agentops.start_session("parent") if {not unexported} else None
+
+        @agentops.tool
+        def add(a, b):
+            return a + b
+
+        lock, held, release = {held}, threading.Event(), threading.Event()
+        def hold():
+            with lock:
+                held.set()
+                release.wait()
+        threading.Thread(target=hold, daemon=True).start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            agentops.init()
+            agentops.register_price("my-model", input_per_mtok=1.0, output_per_mtok=2.0)
+            FaultInjector.armed["tool.start"] = ValueError  # an internal failure, reported in the child
+            add(0, 0)
+            FaultInjector.armed.clear()
+            with agentops.session("child job") as s:
+                add(1, 2)
+            print("child recorded", s.end_state, s.tool_calls, flush=True)
+            sys.exit(0)
+        release.set()
+        deadline = time.monotonic() + 10
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(pid, 9)
+                sys.exit("the child hung")
+            time.sleep(0.02)
+        print("child exited", flush=True)
+        if parent is not None:
+            parent.end("Success")
+    """, tmp_path, {"OTEL_SDK_DISABLED": "true"} if unexported else None)
+    assert "child exited" in outcome.stdout, outcome.stdout + outcome.stderr
+    assert "child recorded Success 1" in outcome.stdout, outcome.stderr
+    if not unexported:
+        assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
