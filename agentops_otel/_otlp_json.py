@@ -92,15 +92,24 @@ class OTLPJsonFileExporter(SpanExporter):
         self.path = os.fspath(path)
         self.own_folder = own_folder
         self._lock = _forksafe.lock()
-        self._file: Any = None
+        self._fd: int | None = None
         self._closed = False
 
-    def _open(self) -> Any:
+    def _open(self) -> int:
         folder = os.path.dirname(self.path)
         if folder:
             private_folder(folder, folder if self.own_folder else None)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        return os.fdopen(fd, "ab")
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def _write(self, fd: int, line: bytes) -> None:
+        """The whole line, with plain ``os.write``: a buffered file object has a lock of its own, which a
+        forked child would find held for good if the parent's export was inside a write at the fork."""
+        view = memoryview(line)
+        while view:
+            written = os.write(fd, view)
+            if not written:
+                raise OSError(f"no room to write to {self.path}")
+            view = view[written:]
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._closed:
@@ -108,10 +117,9 @@ class OTLPJsonFileExporter(SpanExporter):
         try:
             line = encode_batch(spans) + b"\n"
             with self._lock:
-                if self._file is None:
-                    self._file = self._open()
-                self._file.write(line)
-                self._file.flush()
+                if self._fd is None:
+                    self._fd = self._open()
+                self._write(self._fd, line)
             return SpanExportResult.SUCCESS
         except Exception as exc:
             report("file_exporter.export", exc)
@@ -123,6 +131,6 @@ class OTLPJsonFileExporter(SpanExporter):
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

@@ -267,3 +267,51 @@ def test_forked_child_records_its_session_while_a_parent_thread_held_our_lock(tm
     assert "child recorded Success 1" in outcome.stdout, outcome.stderr
     if not unexported:
         assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
+
+
+def test_forked_child_writes_its_session_while_the_parent_was_writing_the_file(tmp_path: Path) -> None:
+    """A child forked while the parent's export was inside its write to the local file writes its own
+    session there and exits promptly (no lock of the parent's file object is left held in the child).
+
+    The file is a FIFO nobody reads until after the fork, so the parent's write is still under way."""
+    outcome = run(f"""
+        import os, sys, threading, time
+        os.mkfifo("spans.fifo")
+        reader = os.open("spans.fifo", os.O_RDONLY | os.O_NONBLOCK)
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+
+        @agentops.tool
+        def note(text):
+            return len(text)
+
+        with agentops.session("parent"):
+            for _ in range(30):  # more than the pipe holds: the export blocks inside its write
+                note("x" * 4000)
+        agentops.flush(300)
+        pid = os.fork()
+        if pid == 0:
+            with agentops.session("child job"):
+                note("hi")
+            sys.exit(0)
+        os.set_blocking(reader, True)
+        received = bytearray()
+        def drain():
+            while chunk := os.read(reader, 65536):
+                received.extend(chunk)
+        threading.Thread(target=drain, daemon=True).start()
+        began = time.monotonic()
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.monotonic() - began > 10:
+                os.kill(pid, 9)
+                break
+            time.sleep(0.02)
+        print("child exited after %.1fs" % (time.monotonic() - began), flush=True)
+        time.sleep(0.2)
+        print("child sessions in the file:", bytes(received).count(b'"name":"invoke_agent child job"'), flush=True)
+        os._exit(0)
+    """, tmp_path, {"AGENTOPS_OTEL_FILE": str(tmp_path / "spans.fifo")})
+    assert "child sessions in the file: 1" in outcome.stdout, outcome.stdout + outcome.stderr
+    exit_seconds = float(outcome.stdout.split("child exited after ")[1].split("s")[0])
+    assert exit_seconds < 3, outcome.stdout  # not the exit limit spent waiting on a lock
