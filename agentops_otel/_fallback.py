@@ -20,6 +20,7 @@ Only exporters we build are wrapped: a provider the user configured keeps exactl
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -157,6 +158,18 @@ class FallbackExporter(SpanExporter):
         if self.fallback is not None:
             with guard("fallback_exporter.shutdown"):
                 self.fallback.shutdown()
+
+
+def _forget_parents_batches() -> None:
+    """In a forked child the batches in flight are the parent's: the parent delivers them or saves them
+    to the file. Saving them again at the child's exit deadline (:meth:`FallbackExporter.abandon`) would
+    write them twice."""
+    for exporter in list(_registry):
+        exporter._in_flight = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_batches)
 
 
 def _beside(send: Callable[[_Call], None], call: _Call) -> None:

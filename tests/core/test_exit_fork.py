@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from _exit_helpers import READY, SINK, end_states, finish, run, start
+from _exit_helpers import READY, SINK, end_states, finish, run, silent_port, start
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
@@ -315,3 +315,27 @@ def test_forked_child_writes_its_session_while_the_parent_was_writing_the_file(t
     assert "child sessions in the file: 1" in outcome.stdout, outcome.stdout + outcome.stderr
     exit_seconds = float(outcome.stdout.split("child exited after ")[1].split("s")[0])
     assert exit_seconds < 3, outcome.stdout  # not the exit limit spent waiting on a lock
+
+
+def test_forked_child_does_not_save_the_parents_batch_in_flight(tmp_path: Path) -> None:
+    """A child forked while the parent's batch waits on a backend that never answers saves only its own
+    session to the local file at its exit deadline: the parent's batch is written once, by the parent."""
+    with silent_port() as port:
+        outcome = run(f"""
+            import os, sys
+            import agentops_otel as agentops
+            agentops.init(instrument_llm_calls=False)
+            print("{READY}", flush=True)
+            with agentops.session("parent"):
+                pass
+            agentops.flush(300)  # the batch is now in flight, waiting for the backend
+            pid = os.fork()
+            if pid == 0:
+                with agentops.session("child job"):
+                    pass
+                sys.exit(0)  # past the exit limit, what the backend has not taken goes to the file
+            os.waitpid(pid, 0)
+        """, tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+                        "AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS": "300"})
+    assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
+    assert end_states(tmp_path / SINK, "parent") == [semconv.END_SUCCESS], outcome.stderr
