@@ -13,6 +13,7 @@ themselves, even while a finaliser there blocks (sleeps, closes a socket) with t
 from __future__ import annotations
 
 import gc
+import os
 from collections import deque
 from collections.abc import Callable
 from threading import get_ident
@@ -33,6 +34,16 @@ def _watch(phase: str, info: dict[str, int]) -> None:
 
 
 gc.callbacks.append(_watch)
+
+
+def _forget_parents_work() -> None:
+    """In a forked child the queued ends are the parent's steps: the parent ends and writes them; ended
+    here too, the child would write them a second time."""
+    _queue.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parents_work)
 
 
 def in_collection() -> bool:

@@ -339,3 +339,34 @@ def test_forked_child_does_not_save_the_parents_batch_in_flight(tmp_path: Path) 
                         "AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS": "300"})
     assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
     assert end_states(tmp_path / SINK, "parent") == [semconv.END_SUCCESS], outcome.stderr
+
+
+def test_forked_child_does_not_end_a_step_the_parents_collector_finalised(tmp_path: Path) -> None:
+    """A generator tool the parent's garbage collector finalised just before the fork is written once,
+    by the parent: the child does not end and write its copy of that step."""
+    outcome = run(f"""
+        import gc, os, sys
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+
+        @agentops.tool
+        def pages(n):
+            yield from range(n)
+
+        with agentops.session("parent"):
+            gen = pages(3)
+            next(gen)
+            cycle = [gen]
+            cycle.append(cycle)
+            del gen, cycle
+            gc.collect()  # the step's end waits for the next span
+            pid = os.fork()
+            if pid == 0:
+                with agentops.session("child job"):
+                    pass
+                sys.exit(0)
+            os.waitpid(pid, 0)
+    """, tmp_path)
+    assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
+    assert [r.name for r in read_otlp_file(tmp_path / SINK)].count("execute_tool pages") == 1, outcome.stderr
