@@ -36,9 +36,17 @@ def _shape(exc: BaseException) -> str:
     """The message with its numbers and addresses blanked: ``index 3`` and ``index 7`` are one failure."""
     try:
         text = str(exc)
-    except Exception:  # a message that can't be rendered is still one kind of failure
+    except BaseException:  # a message that can't be rendered (see describe) is still one kind of failure
         return "?"
     return _NUMBERS.sub("#", text[:200])
+
+
+def _safe_repr(exc: BaseException) -> str:
+    """``repr(exc)`` for the log line, rendered here (see :func:`describe`) rather than by logging."""
+    try:
+        return repr(exc)
+    except BaseException:
+        return f"<unprintable {type_name(exc)}>"
 
 
 def report(site: str, exc: BaseException) -> None:
@@ -51,8 +59,8 @@ def report(site: str, exc: BaseException) -> None:
             _reported.clear()
         _reported.add(key)
     try:
-        logger.warning("agentops_otel: internal error in %s (telemetry skipped, your call proceeds): %r",
-                       site, exc, exc_info=exc)
+        logger.warning("agentops_otel: internal error in %s (telemetry skipped, your call proceeds): %s",
+                       site, _safe_repr(exc), exc_info=exc)
     except Exception:  # pragma: no cover - a broken logging config must not break the app either
         pass
 
@@ -115,7 +123,10 @@ def fault_point(site: str) -> None:
 def describe(exc: BaseException) -> str:
     """``"Type: message"`` for any exception, even one whose ``__str__`` raises; never raises itself.
 
-    The user's exception is about to propagate to them: computing its text must not replace it.
+    The user's exception is about to propagate to them: computing its text must not replace it, not
+    even with a ``KeyboardInterrupt`` or ``SystemExit`` its ``__str__`` raises. So every error is
+    caught here, at the price of swallowing a real Ctrl-C that lands inside this ``str()`` call: the
+    user's exception still propagates, so the program unwinds either way.
     Credential-shaped text in it is masked (a provider's error may echo the key it was given).
     """
     from ._redact import mask_text  # _redact reports through this module
@@ -123,7 +134,7 @@ def describe(exc: BaseException) -> str:
     name = type_name(exc, qualified=False)
     try:
         text = str(exc)
-    except Exception:
+    except BaseException:
         text = "<unprintable exception>"
     return mask_text(f"{name}: {text}" if text else name)
 
@@ -132,12 +143,12 @@ def type_name(exc: object, *, qualified: bool = True) -> str:
     """The exception's class name (``__qualname__``, or ``__name__``); never raises.
 
     A metaclass can make even the name user code, and the exception it belongs to is about to reach
-    the user: reading its name must not replace it.
+    the user: reading its name must not replace it (whatever it raises, as in :func:`describe`).
     """
     try:
         name = type(exc).__qualname__ if qualified else type(exc).__name__
         return name if isinstance(name, str) else "<unnamed exception>"
-    except Exception:
+    except BaseException:
         return "<unnamed exception>"
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "is_secret_key",
     "mask_text",
     "record_exception",
+    "safe_str",
     "scrub",
     "set_hook",
 ]
@@ -317,17 +318,19 @@ def apply_hook(attribute: str, value: Any) -> Any:
         return REDACTION_FAILED
 
 
-def _safe_str(exc: BaseException) -> str:
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)``, or a marker when that raises anything at all: the exception is the user's, on its
+    way to them, and must not be replaced by what its ``__str__`` raises (see ``_guard.describe``)."""
     try:
         return str(exc)
-    except Exception:
+    except BaseException:
         return f"<unprintable {type_name(exc)}>"
 
 
 def _stacktrace(exc: BaseException) -> str:
     try:
         return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except Exception:
+    except BaseException:
         return ""
 
 
@@ -342,11 +345,11 @@ def record_exception(span: Span, exc: BaseException) -> None:
     """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
     try:
         module = type(exc).__module__
-    except Exception:
+    except BaseException:
         module = None
     qualname = type_name(exc)
     span.add_event(semconv.EVENT_EXCEPTION, {
         semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
-        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, _safe_str(exc)),
+        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, safe_str(exc)),
         semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
     })

@@ -274,9 +274,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     if not isinstance(event, ErrorEvent) and event.error:
         status = _fail(attrs, str(event.error))
     if isinstance(event, ErrorEvent):
-        etype = event.error_type or (type_name(event.exception) if event.exception else "Error")
+        etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
-        detail = event.details or (str(event.exception) if event.exception else None)
+        detail = event.details or (_redact.safe_str(event.exception) if event.exception is not None else None)
         if detail:
             detail = _redact.scrub(semconv.ERROR_MESSAGE, detail)
         attrs = {semconv.ERROR_TYPE: etype}

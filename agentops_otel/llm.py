@@ -119,7 +119,7 @@ def error_type(exc: BaseException) -> str:
     computed, and fail)."""
     try:
         status = getattr(exc, "status_code", None)
-    except Exception:
+    except BaseException:  # whatever it raises, as in _guard.describe
         status = None
     if isinstance(status, int) and not isinstance(status, bool):
         return str(status)

@@ -51,8 +51,8 @@ def safe_repr(value: object) -> str:
     """A short repr of a user's value for an error message; never raises."""
     try:
         return reprlib.repr(value)
-    except Exception:
-        return f"<{type(value).__name__} object>"
+    except BaseException:  # the error being reported is the one the user must see (see _guard.describe)
+        return f"<{type_name(value, qualified=False)} object>"
 
 
 def _span_name(span: object) -> str:

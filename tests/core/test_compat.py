@@ -74,6 +74,25 @@ def test_error_event_is_a_failed_step(span_exporter: InMemorySpanExporter) -> No
     assert span.events[0].name == "exception"
 
 
+class _StrInterrupts(Exception):
+    def __str__(self) -> str:
+        raise KeyboardInterrupt("raised inside __str__")
+
+
+def test_error_event_with_an_exception_whose_str_raises_keyboardinterrupt_is_recorded(
+        span_exporter: InMemorySpanExporter) -> None:
+    """record(ErrorEvent(exception=...)) whose __str__ raises KeyboardInterrupt records the step and returns."""
+    try:
+        with agentops.session("s") as s:
+            agentops.record(ErrorEvent(exception=_StrInterrupts()))
+    except BaseException as exc:  # pytest.raises would let a KeyboardInterrupt stop the run
+        escaped: BaseException | None = exc
+    else:
+        escaped = None
+    assert escaped is None, type(escaped).__name__
+    assert [e.error_type for e in s.errors] == ["_StrInterrupts"]
+
+
 def test_record_outside_session_still_exports(span_exporter: InMemorySpanExporter,
                                               caplog: pytest.LogCaptureFixture) -> None:
     """record() with no session loses nothing: the event is a lone span, and a warning says why."""

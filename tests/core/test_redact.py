@@ -193,6 +193,34 @@ def test_a_failing_hook_records_a_marker_and_the_call_goes_on(
     assert "REDACTION HOOK FAILED" in span.attributes[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]  # type: ignore[operator]
 
 
+def test_a_hook_raising_an_exception_whose_str_raises_keyboardinterrupt_fails_closed(
+        span_exporter: InMemorySpanExporter, tracer_provider: Any, hook_reset: None) -> None:
+    """Logging the hook's failure never renders its text unsafely: the marker is recorded, the tool returns."""
+
+    class StrInterrupts(Exception):
+        def __str__(self) -> str:
+            raise KeyboardInterrupt("raised inside __str__")
+
+        __repr__ = __str__
+
+    def broken(attribute: str, value: Any) -> Any:
+        raise StrInterrupts
+
+    agentops.init(tracer_provider=tracer_provider, instrument_llm_calls=False, redact=broken)
+
+    @agentops.tool
+    def lookup(customer_id: str) -> str:
+        return "found"
+
+    try:
+        result: object = lookup("4417")
+    except BaseException as exc:  # pytest.raises would let a KeyboardInterrupt stop the run
+        result = type(exc).__name__
+    assert result == "found"
+    assert "REDACTION HOOK FAILED" in _span(span_exporter, "execute_tool lookup").attributes[
+        semconv.GEN_AI_TOOL_CALL_ARGUMENTS]  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("secret", [
     "AKIAIOSFODNN7EXAMPLE",  # AWS access key id
     "ghp_" + "a1B2c3D4e5" * 4,  # GitHub token

@@ -221,6 +221,52 @@ def test_unprintable_exception_escapes_a_tool_unchanged(span_exporter: InMemoryS
     assert tool.status.status_code.name == "ERROR"
 
 
+class _StrInterrupts(Exception):
+    """An exception whose ``__str__`` and ``__repr__`` raise something that is not an ``Exception``."""
+
+    def __str__(self) -> str:
+        raise KeyboardInterrupt("raised inside __str__")
+
+    __repr__ = __str__
+
+
+def test_exception_whose_str_raises_keyboardinterrupt_escapes_a_session_unchanged(
+        span_exporter: InMemorySpanExporter) -> None:
+    """Rendering the exception's text raising KeyboardInterrupt neither replaces it nor leaves the session open."""
+    err = _StrInterrupts()
+    try:
+        with agentops.session("checkout") as s:
+            raise err
+    except BaseException as exc:  # what reached the caller; pytest.raises would let a KeyboardInterrupt stop the run
+        caught = exc
+    assert type(caught).__name__ == "_StrInterrupts"
+    assert caught is err
+    assert s.end_state == "Fail"
+    root = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent checkout")
+    assert root.attributes[semconv.ERROR_TYPE] == "_StrInterrupts"
+
+
+def test_exception_whose_str_raises_keyboardinterrupt_escapes_a_tool_unchanged(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A tool's exception whose __str__ raises KeyboardInterrupt reaches the caller as itself; both spans fail."""
+    err = _StrInterrupts()
+
+    @agentops.tool
+    def charge() -> None:
+        raise err
+
+    try:
+        with agentops.session("checkout") as s:
+            charge()
+    except BaseException as exc:  # what reached the caller; pytest.raises would let a KeyboardInterrupt stop the run
+        caught = exc
+    assert type(caught).__name__ == "_StrInterrupts"
+    assert caught is err
+    assert s.end_state == "Fail"
+    tool = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "execute_tool charge")
+    assert tool.status.status_code.name == "ERROR"
+
+
 def _nameless_error() -> Exception:
     """An exception whose class has no readable ``__name__`` (made per test: pytest's collection reads
     the names of module-level classes)."""
