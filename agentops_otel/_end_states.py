@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from agentops_otel import semconv
+from agentops_otel._guard import describe, type_name
 
 _BY_NAME: Final = {s.lower(): s for s in semconv.END_STATES}
 
@@ -16,4 +17,18 @@ def canonical_end_state(value: object) -> str | None:
     return _BY_NAME.get(raw.strip().lower()) if isinstance(raw, str) else None
 
 
-__all__ = ["canonical_end_state"]
+def reason_text(reason: object) -> str | None:
+    """An end reason as the text recorded: an exception as ``"Type: message"`` (masked, as one escaping
+    a session is), anything else as ``str()``. Passing the exception or a status code itself is an easy
+    slip; read as text here, it can't cost the session's root its summary."""
+    if reason is None or isinstance(reason, str):
+        return reason
+    if isinstance(reason, BaseException):
+        return describe(reason)
+    try:
+        return str(reason)
+    except BaseException:  # the user's __str__: whatever it raises, the session still ends (see describe)
+        return f"<unprintable {type_name(reason)}>"
+
+
+__all__ = ["canonical_end_state", "reason_text"]

@@ -123,13 +123,14 @@ def start_session(
     return session
 
 
-def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
+def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: object = None,
                 *, session: Session | None = None, **_agentops_kwargs: Any) -> Session | None:
     """End the given (or this context's current) session and return it.
 
     Where no session is open in this thread or task (none started here, none inherited), this is a
     no-op that returns ``None`` and emits a ``RuntimeWarning``: it never ends a session that another
-    thread or task started.
+    thread or task started. ``end_state_reason=exc`` (or a status code) is recorded as text, an
+    exception as ``"Type: message"`` the way one escaping a session is.
     """
     if session is not None and not isinstance(session, Session):
         raise TypeError(f"end_session(session=...) takes a Session, got {type(session).__name__}")
@@ -143,7 +144,7 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: str |
     return target
 
 
-def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_reason: str | None = None,
+def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_reason: object = None,
                      **_agentops_kwargs: Any) -> list[Session]:
     """AgentOps' ``end_all_sessions()``: end every session still open anywhere in the process, nested ones
     before the sessions around them, and return them. Indeterminate by default, as AgentOps ends them."""

@@ -17,9 +17,10 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
+from opentelemetry.util.types import AttributeValue
 
 from .. import config, semconv
-from .._end_states import canonical_end_state
+from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -206,11 +207,15 @@ class Session(Rollup):
     _root_readable: ReadableSpan | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def end(self, end_state: object = semconv.END_SUCCESS, end_state_reason: str | None = None,
+    def end(self, end_state: object = semconv.END_SUCCESS, end_state_reason: object = None,
             *, exception: BaseException | None = None) -> None:
-        """End the session; idempotent. A bad ``end_state`` still ends it (Indeterminate), then raises."""
+        """End the session; idempotent. A bad ``end_state`` still ends it (Indeterminate), then raises.
+
+        ``end_state_reason`` is text; an exception or a number given instead is recorded as text
+        (see :func:`reason_text`)."""
         if self.end_state is not None:
             return
+        end_state_reason = reason_text(end_state_reason)
         bad_state: ValueError | None = None
         try:
             state = normalize_end_state(end_state)
@@ -277,25 +282,40 @@ class Session(Rollup):
         return True
 
     def _summarise(self, span: trace.Span, state: str, exception: BaseException | None) -> None:
-        """The root's summary: end state, totals, the failing step, the content edges."""
-        fault_point("session.end")
-        attrs = {semconv.SESSION_END_STATE: state, **self.totals_attributes()}
+        """The root's summary: end state, totals, the failing step, the content edges.
+
+        Each part under its own guard: one that fails (a reason the hook chokes on, an exception that
+        can't be recorded) must not take the cost and counts with it. Only the totals failing marks
+        the cost incomplete.
+        """
+        attrs: dict[str, AttributeValue] = {semconv.SESSION_END_STATE: state, semconv.SESSION_COST_COMPLETE: False}
+        with guard("session.totals"):
+            fault_point("session.end")
+            attrs.update(self.totals_attributes())
         reason = self.end_state_reason
-        if reason:
-            attrs[semconv.SESSION_END_REASON] = scrub(semconv.SESSION_END_REASON, reason)
+        with guard("session.end_reason"):
+            fault_point("session.end_reason")
+            if reason:
+                attrs[semconv.SESSION_END_REASON] = scrub(semconv.SESSION_END_REASON, reason)
         if state == semconv.END_FAIL:
-            if self.failed_span_id:
-                attrs[semconv.SESSION_FAILED_SPAN_ID] = self.failed_span_id
-                attrs[semconv.SESSION_FAILED_SPAN_NAME] = cast(str, self.failed_span_name)
-            attrs[semconv.ERROR_TYPE] = (type_name(exception) if exception is not None
-                                         else self.failing_error_type() or "_OTHER")
+            with guard("session.failure"):
+                fault_point("session.failure")
+                if self.failed_span_id:
+                    attrs[semconv.SESSION_FAILED_SPAN_ID] = self.failed_span_id
+                    attrs[semconv.SESSION_FAILED_SPAN_NAME] = cast(str, self.failed_span_name)
+                attrs[semconv.ERROR_TYPE] = (type_name(exception) if exception is not None
+                                             else self.failing_error_type() or "_OTHER")
         if exception is not None:
-            record_exception(span, exception)
+            with guard("session.exception"):
+                fault_point("session.exception")
+                record_exception(span, exception)
         with guard("session.content_edges"):
             attrs.update(self._content_edges())
         span.set_attributes(attrs)
-        span.set_status(Status(_STATUS_FOR_STATE[state], scrub(semconv.STATUS_DESCRIPTION, reason)
-                               if reason and state == semconv.END_FAIL else None))
+        with guard("session.status"):
+            fault_point("session.status")
+            span.set_status(Status(_STATUS_FOR_STATE[state], scrub(semconv.STATUS_DESCRIPTION, reason)
+                                   if reason and state == semconv.END_FAIL else None))
 
     def _content_edges(self) -> dict[str, str]:
         """The first model call's input and the last one's output, for the root span.

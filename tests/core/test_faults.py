@@ -122,3 +122,20 @@ def test_a_failure_writing_the_session_totals_still_ends_and_exports_the_root(
     (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent totals-fail"]
     assert root.attributes[semconv.SESSION_END_STATE] == "Success"  # type: ignore[index]
     assert root.attributes[semconv.SESSION_COST_COMPLETE] is False  # type: ignore[index]
+
+
+@pytest.mark.parametrize("site", ["session.end_reason", "session.failure", "session.exception", "session.status"])
+def test_one_part_of_the_session_summary_failing_keeps_the_rest(
+        site: str, inject: dict[str, type[BaseException]], span_exporter: InMemorySpanExporter) -> None:
+    """A failure writing one part of the root's summary (reason, failing step, exception, status) leaves
+    the cost and counts on it."""
+    from agentops_otel import semconv
+
+    inject[site] = RuntimeError
+    with pytest.raises(LookupError), agentops.session("part-fails"):
+        assert add(1, 2) == 3
+        explode()
+    (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent part-fails"]
+    assert root.attributes is not None
+    assert root.attributes[semconv.SESSION_END_STATE] == "Fail"
+    assert (root.attributes[semconv.SESSION_TOOL_CALLS], root.attributes[semconv.SESSION_COST_COMPLETE]) == (2, True)

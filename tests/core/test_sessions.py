@@ -103,6 +103,42 @@ def test_end_states_map_to_span_status(span_exporter: InMemorySpanExporter) -> N
         assert s.end_state == state.capitalize()
 
 
+_ENDERS = {
+    "end_session": lambda s, reason: agentops.end_session("Fail", end_state_reason=reason),
+    "end_all_sessions": lambda s, reason: agentops.end_all_sessions("Fail", end_state_reason=reason),
+    "Session.end": lambda s, reason: s.end("Fail", reason),
+}
+
+
+@pytest.mark.parametrize("ender", list(_ENDERS))
+@pytest.mark.parametrize(("reason", "text"), [
+    (ValueError("card declined"), "ValueError: card declined"),
+    (402, "402"),
+    (PermissionError("rejected key sk-proj-Abcdefghijklmnop0123456789XYZ"), "PermissionError: rejected key [REDACTED]"),
+])
+def test_a_reason_that_is_not_a_string_is_recorded_as_text_beside_the_whole_summary(
+        span_exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture,
+        ender: str, reason: object, text: str) -> None:
+    """end_session("Fail", end_state_reason=exc or 402) records the reason as text and keeps cost and counts."""
+
+    @agentops.tool
+    def charge_card() -> None:
+        raise ValueError("card declined")
+
+    s = agentops.start_session("checkout")
+    agentops.record(agentops.LLMEvent(model="gpt-4o", prompt_tokens=10, completion_tokens=5, cost=0.5))
+    with pytest.raises(ValueError):
+        charge_card()
+    _ENDERS[ender](s, reason)
+    root = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "invoke_agent checkout")
+    assert s.end_state == "Fail" and s.end_state_reason == text
+    assert root.attributes is not None and root.attributes[semconv.SESSION_END_REASON] == text
+    assert (root.attributes[semconv.SESSION_COST_USD], root.attributes[semconv.SESSION_COST_COMPLETE],
+            root.attributes[semconv.SESSION_TOOL_CALLS]) == (0.5, True, 1)
+    assert root.status.description == text
+    assert "internal error" not in caplog.text
+
+
 def test_bad_end_state_ends_session_and_raises_clearly(span_exporter: InMemorySpanExporter) -> None:
     """A typo in the end state still ends (and exports) the session, then raises a clear ValueError."""
     s = agentops.start_session("typo")
