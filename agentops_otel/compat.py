@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Status, StatusCode
 
 from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._guard import fault_point, guard, report, type_name
@@ -71,6 +71,8 @@ def init(
         config.url_template_argument(url_template)
     if max_value_chars is not None:
         config.positive_int_argument("init(max_value_chars=...)", max_value_chars)
+    if tracer_provider is not None:
+        _check_provider(tracer_provider)
     tags = None
     if default_tags is not None:
         from .sessions._lifecycle import tag_strings
@@ -109,6 +111,25 @@ def init(
 
         if current_session() is None:
             start_session()
+
+
+def _check_provider(provider: object) -> None:
+    """``init(tracer_provider=...)`` must take our span processor: the API's placeholder (what
+    ``trace.get_tracer_provider()`` returns before an SDK provider is set) cannot, and would leave
+    every session exported nowhere, not even to the local file."""
+    try:
+        takes_processors = callable(getattr(provider, "add_span_processor", None))
+    except Exception:
+        takes_processors = False
+    if takes_processors:
+        return
+    shown = type_name(provider, qualified=False)
+    hint = ("; that is the OpenTelemetry API's placeholder, returned by trace.get_tracer_provider() before "
+            "an SDK provider is set: pass the SDK TracerProvider you build, or leave tracer_provider out "
+            "and agentops_otel builds one" if isinstance(provider, ProxyTracerProvider | NoOpTracerProvider)
+            else "")
+    raise TypeError("init(tracer_provider=...) takes an OpenTelemetry SDK TracerProvider (one with "
+                    f"add_span_processor), got {shown}{hint}")
 
 
 def _instrument_llms() -> None:

@@ -216,8 +216,9 @@ def flush(timeout_millis: int = 30_000) -> bool:
     """Export everything finished so far; ``True`` only when it was delivered within the timeout.
 
     ``False`` when the wait ran out, or a batch was not delivered since the previous flush (with an
-    OTLP backend down or too slow for a burst, it is then in the local file). With your own provider,
-    only the timeout is seen: its exporters and its queue are yours.
+    OTLP backend down or too slow for a burst, it is then in the local file), or when there is no SDK
+    provider to export with at all (unless ``AGENTOPS_OTEL_DISABLED`` says not to export). With your
+    own provider, only the timeout is seen: its exporters and its queue are yours.
     """
     return _flush(timeout_millis, ours=False)
 
@@ -232,7 +233,13 @@ def _flush(timeout_millis: int, *, ours: bool) -> bool:
     _deferred.run()
     provider = _provider
     if provider is None:
-        return True
+        glob = trace.get_tracer_provider()  # set by the program, no session started since
+        provider = glob if isinstance(glob, TracerProvider) else None
+    if provider is None:
+        # No SDK provider anywhere (none set, init() not called or refused, or after shutdown()):
+        # what ended was recorded in this process only, delivered nowhere. Only the kill switch
+        # makes that the intent.
+        return config.disabled()
     ok = False
     with guard("export.flush"):
         ok = _exit.flush(provider, timeout_millis, ours=ours)

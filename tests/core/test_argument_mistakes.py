@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -45,6 +46,19 @@ def test_init_max_value_chars_must_be_a_positive_int(value: Any, error: type[Exc
     """init(max_value_chars="x") is refused at init, not reported later as an internal error in every tool."""
     with pytest.raises(error, match=r"init\(max_value_chars=\.\.\.\)"):
         agentops.init(max_value_chars=value)
+
+
+@pytest.mark.parametrize(("provider", "shown"), [(trace.ProxyTracerProvider(), "ProxyTracerProvider"),
+                                                 (trace.NoOpTracerProvider(), "NoOpTracerProvider"), ("x", "str")])
+def test_init_tracer_provider_that_takes_no_span_processors_gets_a_clear_error(
+        span_exporter: InMemorySpanExporter, provider: object, shown: str) -> None:
+    """init(tracer_provider=<the API's placeholder>) names the argument and what was passed, and changes nothing."""
+    with pytest.raises(TypeError, match=rf"init\(tracer_provider=\.\.\.\) takes an OpenTelemetry SDK "
+                                        rf"TracerProvider .*got {shown}"):
+        agentops.init(tracer_provider=provider)  # type: ignore[arg-type]
+    with agentops.session("still-recorded"):
+        pass
+    assert any(s.name.endswith("still-recorded") for s in span_exporter.get_finished_spans())
 
 
 @pytest.mark.parametrize("value", [3, "sometimes"])

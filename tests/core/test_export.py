@@ -51,6 +51,26 @@ def test_user_provider_keeps_its_exporter_and_gets_our_spans(tmp_path: Path) -> 
 
 
 @pytest.mark.slow  # a child interpreter
+def test_flush_is_false_when_no_provider_could_export_anything(tmp_path: Path) -> None:
+    """init(tracer_provider=<the API's placeholder>) is refused, and flush() then says nothing was delivered."""
+    out = _run("""
+        from opentelemetry import trace
+        import agentops_otel as agentops
+        try:
+            agentops.init(tracer_provider=trace.get_tracer_provider())
+        except TypeError as exc:
+            print("TypeError:", exc)
+        with agentops.session("s") as s:
+            pass
+        print(s.not_exported)
+        print(agentops.flush())
+    """, {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}, tmp_path)
+    refused, not_exported, flushed = out.splitlines()
+    assert refused.startswith("TypeError: init(tracer_provider=...) takes an OpenTelemetry SDK TracerProvider")
+    assert not_exported and flushed == "False"
+
+
+@pytest.mark.slow  # a child interpreter
 def test_default_sink_writes_collector_format_lines(tmp_path: Path) -> None:
     """With no endpoint configured, spans land as OTLP JSON lines (hex ids, string int64, int enums)."""
     _run("""
