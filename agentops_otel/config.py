@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
+import numbers
 import os
+import reprlib
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -75,6 +78,25 @@ def positive_int_argument(where: str, value: object) -> int:
     if value <= 0:
         raise ValueError(f"{where} takes a positive int, got {value}")
     return value
+
+
+def millis_argument(where: str, value: object) -> float:
+    """A wait the program passes, in milliseconds: a real number. ``True`` is not one, nor is ``"3000"``
+    read from a config file or ``os.environ`` (said here, before anything is done, rather than failing
+    half-way as our own error); NaN or infinity is no limit to wait by."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where} takes a number of milliseconds, got {type(value).__name__} {_shown(value)}")
+    millis = float(value)
+    if not math.isfinite(millis):
+        raise ValueError(f"{where} takes a finite number of milliseconds, got {millis}")
+    return millis
+
+
+def _shown(value: object) -> str:
+    try:
+        return reprlib.repr(value)
+    except Exception:
+        return "object"
 
 
 def parse_capture(raw: str | None, default: ContentCapture) -> ContentCapture:

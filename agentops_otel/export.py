@@ -212,7 +212,7 @@ def sink_description() -> str | None:
     return _sink
 
 
-def flush(timeout_millis: int = 30_000) -> bool:
+def flush(timeout_millis: float = 30_000) -> bool:
     """Export everything finished so far; ``True`` only when it was delivered within the timeout.
 
     ``False`` when the wait ran out, or a batch was not delivered since the previous flush (with an
@@ -220,7 +220,7 @@ def flush(timeout_millis: int = 30_000) -> bool:
     provider to export with at all (unless ``AGENTOPS_OTEL_DISABLED`` says not to export). With your
     own provider, only the timeout is seen: its exporters and its queue are yours.
     """
-    return _flush(timeout_millis, ours=False)
+    return _flush(config.millis_argument("flush(timeout_millis=...)", timeout_millis), ours=False)
 
 
 def flush_ours(timeout_millis: int) -> bool:
@@ -229,7 +229,7 @@ def flush_ours(timeout_millis: int) -> bool:
     return _flush(timeout_millis, ours=True)
 
 
-def _flush(timeout_millis: int, *, ours: bool) -> bool:
+def _flush(timeout_millis: float, *, ours: bool) -> bool:
     _deferred.run()
     provider = _provider
     if provider is None:
@@ -246,7 +246,7 @@ def _flush(timeout_millis: int, *, ours: bool) -> bool:
     return ok
 
 
-def drain(timeout_millis: int | None = None) -> bool:
+def drain(timeout_millis: float | None = None) -> bool:
     """Flush at the end of a run: past the exit limit, stop waiting and write the rest to the local file."""
     provider = _provider
     if provider is None:
@@ -257,16 +257,18 @@ def drain(timeout_millis: int | None = None) -> bool:
     return ok
 
 
-def shutdown(timeout_millis: int | None = None) -> None:
+def shutdown(timeout_millis: float | None = None) -> None:
     """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's).
 
     Waits at most ``timeout_millis`` (default: ``AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS``, 3 s) for the
     backend; what it has not taken by then goes to the local file. Runs by itself at interpreter exit.
     """
+    if timeout_millis is not None:  # the caller's mistake, said before any session ends
+        timeout_millis = config.millis_argument("shutdown(timeout_millis=...)", timeout_millis)
     shutdown_for("process exited before the session ended", timeout_millis)
 
 
-def shutdown_for(reason: str, timeout_millis: int | None = None) -> None:
+def shutdown_for(reason: str, timeout_millis: float | None = None) -> None:
     """:func:`shutdown`, with the end reason open sessions get."""
     def end_live() -> None:
         end_all_live(reason)
@@ -283,7 +285,7 @@ def shutdown_for(reason: str, timeout_millis: int | None = None) -> None:
                 _provider, _tracer = None, None
 
 
-def _exit_limit(timeout_millis: int | None) -> int:
+def _exit_limit(timeout_millis: float | None) -> float:
     return config.exit_timeout_millis() if timeout_millis is None else max(0, timeout_millis)
 
 

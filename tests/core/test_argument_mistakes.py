@@ -61,6 +61,23 @@ def test_init_tracer_provider_that_takes_no_span_processors_gets_a_clear_error(
     assert any(s.name.endswith("still-recorded") for s in span_exporter.get_finished_spans())
 
 
+@pytest.mark.parametrize("value", ["5000", None, True, [5000]])
+def test_flush_timeout_that_is_not_a_number_gets_a_clear_error(value: object) -> None:
+    """flush("5000") (read from the environment, still a str) names timeout_millis instead of an internal error."""
+    with pytest.raises(TypeError, match=r"flush\(timeout_millis=\.\.\.\) takes a number of milliseconds"):
+        agentops.flush(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["3000", True, float("nan")])
+def test_shutdown_timeout_that_is_not_a_number_is_refused_before_anything_ends(value: object) -> None:
+    """shutdown(timeout_millis="3000") raises naming the argument and leaves the open session as it was."""
+    s = agentops.start_session("worker")
+    with pytest.raises((TypeError, ValueError), match=r"shutdown\(timeout_millis=\.\.\.\) takes"):
+        agentops.shutdown(timeout_millis=value)  # type: ignore[arg-type]
+    assert s.end_state is None
+    agentops.end_session("Success", session=s)
+
+
 @pytest.mark.parametrize("value", [3, "sometimes"])
 def test_init_capture_content_must_be_a_bool_or_a_mode(value: Any) -> None:
     """capture_content= takes True/False or a capture mode's name; anything else is named, not ignored."""
