@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Status, StatusCode
 
 from . import _forksafe, _redact, _replay_hook, config, export, semconv
+from ._end_states import reason_text
 from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -73,6 +74,8 @@ def init(
         config.positive_int_argument("init(max_value_chars=...)", max_value_chars)
     if tracer_provider is not None:
         _check_provider(tracer_provider)
+    if service_name is not None and not isinstance(service_name, str):
+        raise TypeError(f"init(service_name=...) takes a string, got {type_name(service_name, qualified=False)}")
     tags = None
     if default_tags is not None:
         from .sessions._lifecycle import tag_strings
@@ -148,6 +151,7 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     if not isinstance(event, (ActionEvent, ErrorEvent, LLMEvent, ToolEvent)):
         raise TypeError(f"record() takes an ActionEvent, ErrorEvent, LLMEvent or ToolEvent, "
                         f"got {type_name(event, qualified=False)}")
+    _check_timestamps(event)
     if _replay_hook.hook is not None:
         _replay_hook.event(event)  # a replay checks it against the recording (and may fail the test)
     if config.disabled():
@@ -157,6 +161,22 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         _record(event)
     except Exception as exc:
         report("record", exc)
+
+
+def _check_timestamps(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
+    """A timestamp that is not one is the caller's mistake, said here naming the field: read while
+    recording, it dropped the whole event as our internal error."""
+    for field in ("init_timestamp", "end_timestamp"):
+        value = getattr(event, field, None)
+        if value is None or isinstance(value, datetime):
+            continue
+        where = f"record(): {type(event).__name__}.{field} takes a datetime or an ISO 8601 string"
+        if not isinstance(value, str):
+            raise TypeError(f"{where}, got {type_name(value, qualified=False)}")
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{where}, got {value[:80]!r}") from None
 
 
 def _price(cost: object) -> float | None:
@@ -292,12 +312,14 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                 attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = content_json(semconv.GEN_AI_OUTPUT_MESSAGES, event.completion,
                                                                      limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
-    if not isinstance(event, ErrorEvent) and event.error:
-        status = _fail(attrs, str(event.error))
+    error_text = None if isinstance(event, ErrorEvent) else reason_text(event.error)  # an exception: "Type: message"
+    if error_text:
+        status = _fail(attrs, error_text)
     if isinstance(event, ErrorEvent):
         etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
-        detail = event.details or (_redact.safe_str(event.exception) if event.exception is not None else None)
+        detail = reason_text(event.details) or (
+            _redact.safe_str(event.exception) if event.exception is not None else None)
         if detail:
             detail = _redact.scrub(semconv.ERROR_MESSAGE, detail)
         attrs = {semconv.ERROR_TYPE: etype}
@@ -315,8 +337,8 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
     if error is not None:
         _redact.record_exception(span, error)
-    elif not isinstance(event, ErrorEvent) and event.error:
-        _add_exception(span, str(event.error))
+    elif error_text:
+        _add_exception(span, error_text)
     if status is not None:
         span.set_status(status)
     span.end(end_time=end_ns if end_ns is not None and start_ns is not None and end_ns >= start_ns else None)

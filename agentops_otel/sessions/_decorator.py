@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Gene
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
-from ._lifecycle import start_session, tag_strings
+from ._lifecycle import attribute_dict, start_session, tag_strings
 from ._session import Session
 
 _P = ParamSpec("_P")
@@ -33,8 +33,8 @@ class SessionScope:
         # A bad tags= fails where it is written, not at the first call; a generator is read once here
         # (every session this scope starts gets the same tags).
         tag_list = None if tags is None else tag_strings(tags, "session(tags=...)")
-        self._kwargs: dict[str, Any] = dict(tags=tag_list, new_trace=new_trace,
-                                            conversation_id=conversation_id, attributes=attributes)
+        self._kwargs: dict[str, Any] = dict(tags=tag_list, new_trace=new_trace, conversation_id=conversation_id,
+                                            attributes=attribute_dict(attributes, "session(attributes=...)"))
         self._name = name
         self._active: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
             "agentops_otel_session_scope", default=())

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from opentelemetry import context as otel_context
@@ -36,6 +36,17 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
     return [str(t) for t in tags]
 
 
+def attribute_dict(attributes: object, where: str = "start_session(attributes=...)") -> dict[str, Any] | None:
+    """``attributes=`` as a dict; a clear ``TypeError`` naming ``where`` for anything that is not a mapping
+    (read inside the session's set-up, it was our internal error and a session with no root span)."""
+    if attributes is None:
+        return None
+    if not isinstance(attributes, Mapping):
+        raise TypeError(f"{where} takes a dict of attribute names to values, got "
+                        f"{type(attributes).__name__} {safe_repr(attributes)}")
+    return dict(attributes)
+
+
 def start_session(
     name: str | Sequence[str] | None = None,
     tags: Iterable[str] | None = None,
@@ -56,6 +67,7 @@ def start_session(
     outer = otel_context.get_value(SESSION_CONTEXT_KEY, parent_ctx)
     parent = outer if isinstance(outer, Session) and not outer.ended else None
     tag_list = tag_strings(tags)
+    attributes = attribute_dict(attributes)
     defaults = config.state.extra.get("default_tags")
     if isinstance(defaults, list):
         tag_list = [*defaults, *(t for t in tag_list if t not in defaults)]

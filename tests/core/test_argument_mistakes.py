@@ -132,3 +132,40 @@ def test_session_tags_from_a_generator_are_recorded_on_every_use(span_exporter: 
         return agentops.get_session().tags  # type: ignore[union-attr]
 
     assert run() == run() == ["billing", "v2"]
+
+
+@pytest.mark.parametrize(("start", "where"), [
+    (lambda: agentops.start_session("s", attributes="team=a"), r"start_session\(attributes=\.\.\.\)"),
+    (lambda: agentops.session("s", attributes=5), r"session\(attributes=\.\.\.\)"),
+])
+def test_session_attributes_that_are_not_a_mapping_get_a_clear_error(start: Any, where: str) -> None:
+    """attributes="team=a" names the argument instead of an internal error and a session with no root span."""
+    with pytest.raises(TypeError, match=where + r" takes a dict of attribute names to values, got "):
+        start()
+    assert agentops.current_session() is None
+
+
+def test_init_service_name_that_is_not_a_string_gets_a_clear_error() -> None:
+    """init(service_name=123) names the argument instead of silently naming sessions after the default."""
+    with pytest.raises(TypeError, match=r"init\(service_name=\.\.\.\) takes a string, got int"):
+        agentops.init(service_name=123)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("field", "value", "error"), [
+    ("init_timestamp", 1_700_000_000, TypeError), ("end_timestamp", "yesterday", ValueError)])
+def test_record_of_an_event_with_a_timestamp_that_is_not_one_gets_a_clear_error(
+        span_exporter: InMemorySpanExporter, field: str, value: object, error: type[Exception]) -> None:
+    """record(ActionEvent(init_timestamp=1700000000)) names the field instead of dropping the event as our error."""
+    with agentops.session("s"):
+        with pytest.raises(error, match=rf"record\(\): ActionEvent\.{field} takes a datetime or an ISO 8601 string"):
+            agentops.record(agentops.ActionEvent(action_type="pay", **{field: value}))
+
+
+def test_record_of_error_texts_that_are_not_strings_keeps_the_step(span_exporter: InMemorySpanExporter) -> None:
+    """ErrorEvent(details=402) and ActionEvent(error=exc) are recorded as text, not dropped as an internal error."""
+    with agentops.session("s") as s:
+        agentops.record(agentops.ErrorEvent(error_type="PaymentRequired", details=402))  # type: ignore[arg-type]
+        agentops.record(agentops.ActionEvent(action_type="pay", error=ValueError("card declined")))  # type: ignore[arg-type]
+    assert [(e.error_type, e.details) for e in s.errors if e.step_name == "error PaymentRequired"] == [
+        ("PaymentRequired", "402")]
+    assert [e.error for e in s.action_events] == ["ValueError: card declined"]
