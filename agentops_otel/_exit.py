@@ -42,6 +42,10 @@ _T = TypeVar("_T")
 SPILL_GRACE_SECONDS = 1.0
 """After the deadline: time allowed to write what is left to the local file (milliseconds of work)."""
 
+FOREVER_MILLIS = 365 * 86_400_000
+"""The longest wait we pass on: a year is forever to a program, while ``flush(10**13)`` passed on as it is
+overflows the thread join (``threading.TIMEOUT_MAX``) and the wait failed instead of waiting."""
+
 _previous: Any = None
 """What SIGTERM did before ``init()``: ``signal.SIG_DFL`` or the program's own handler."""
 _installed = False
@@ -76,6 +80,7 @@ class _Task(Generic[_T]):
 def flush(provider: TracerProvider, timeout_millis: float, *, ours: bool = False) -> bool:
     """Export what ended; ``False`` if that took longer than the timeout, or a batch (spans a full queue
     had no room for, too) was not delivered since the last flush."""
+    timeout_millis = min(timeout_millis, FOREVER_MILLIS)
     task = _Task(lambda: provider.force_flush(int(timeout_millis)), "agentops-otel-flush")
     done = task.wait(timeout_millis / 1000)
     failed = _fallback.failed_since_asked(consume=not ours)
@@ -90,6 +95,7 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     Returns whether everything was delivered in time. Later batches of the exporters we built go to
     the file once the deadline has passed (the process is on its way out).
     """
+    timeout_millis = min(timeout_millis, FOREVER_MILLIS)
     def work() -> bool:
         _deferred.run()  # span ends a finaliser handed over: they belong to the sessions ending now
         if end_live is not None:

@@ -67,7 +67,10 @@ def carry_context(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
     Only the OpenTelemetry context is swapped in for the call and restored after it; every other
     contextvar of the thread that runs it is left untouched. In another process ``fn`` runs as itself.
+    A ``fn`` that is not callable is refused here, where it was written, not later in a worker thread.
     """
+    if not callable(fn):
+        raise TypeError(f"carry_context() takes a callable, got {type(fn).__name__}")
     return _Carried(fn, otel_context.get_current())
 
 
@@ -79,6 +82,10 @@ class SessionExecutor(Executor):
     """
 
     def __init__(self, executor: Executor) -> None:
+        # SessionExecutor(4) (the worker count) would only fail at the first submit, far from here
+        if not callable(getattr(executor, "submit", None)):
+            raise TypeError("SessionExecutor(...) takes an executor to wrap, e.g. "
+                            f"SessionExecutor(ThreadPoolExecutor(4)), got {type(executor).__name__}")
         self.executor = executor
 
     def submit(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:

@@ -356,6 +356,8 @@ def record_action(action_type: str | _F | None = None, /) -> _F | Callable[[_F],
 
     if callable(action_type) or isinstance(action_type, classmethod):
         return _decorate_method(action_type, lambda f: decorate(f, None))
+    if action_type is not None and not isinstance(action_type, str):
+        raise TypeError(f"@record_action takes a function or the action's name, got {type(action_type).__name__}")
     return lambda f: _decorate_method(f, lambda g: decorate(g, action_type))
 
 

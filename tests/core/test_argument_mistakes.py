@@ -169,3 +169,29 @@ def test_record_of_error_texts_that_are_not_strings_keeps_the_step(span_exporter
     assert [(e.error_type, e.details) for e in s.errors if e.step_name == "error PaymentRequired"] == [
         ("PaymentRequired", "402")]
     assert [e.error for e in s.action_events] == ["ValueError: card declined"]
+
+
+@pytest.mark.parametrize("timeout", [10**13, 1e300])
+def test_flush_with_a_huge_timeout_waits_instead_of_failing(timeout: float) -> None:
+    """flush(10**13) (an 'effectively forever' wait) flushes, rather than an internal error from the thread join."""
+    with agentops.session("s"):
+        pass
+    assert agentops.flush(timeout) is True
+
+
+def test_session_executor_of_something_that_is_not_an_executor_gets_a_clear_error() -> None:
+    """SessionExecutor(4) (the worker count, not an executor) names what it takes at construction."""
+    with pytest.raises(TypeError, match=r"SessionExecutor\(\.\.\.\) takes an executor .*got int"):
+        agentops.SessionExecutor(4)  # type: ignore[arg-type]
+
+
+def test_carry_context_of_something_that_is_not_callable_gets_a_clear_error() -> None:
+    """carry_context(5) fails where it is written, not later inside a worker thread."""
+    with pytest.raises(TypeError, match=r"carry_context\(\) takes a callable, got int"):
+        agentops.carry_context(5)  # type: ignore[arg-type]
+
+
+def test_record_action_given_neither_a_function_nor_a_name_says_so() -> None:
+    """@record_action(123) names what it takes, as @tool(123) does."""
+    with pytest.raises(TypeError, match=r"@record_action takes a function or the action's name, got int"):
+        agentops.record_action(123)  # type: ignore[call-overload]
