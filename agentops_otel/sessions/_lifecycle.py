@@ -33,7 +33,16 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
     if isinstance(tags, (bytes, bytearray)) or not isinstance(tags, Iterable):
         raise TypeError(f"{where} takes a string or a list of strings, got "
                         f"{type(tags).__name__} {safe_repr(tags)}")
-    return [str(t) for t in tags]
+    out: list[str] = []
+    for tag in tags:
+        if isinstance(tag, str):
+            out.append(str.__str__(tag))  # an enum's or a framework's str subclass: its text
+        elif isinstance(tag, (int, float)) or (not isinstance(tag, (bytes, bytearray, Iterable)) and tag is not None):
+            out.append(str(tag))  # a number (or another scalar) is a tag by its text
+        else:  # bytes, None, a nested list: recorded as "b'x'" or "None", a tag no filter would match
+            raise TypeError(f"{where} takes a string or a list of strings, got a tag of type "
+                            f"{type(tag).__name__} {safe_repr(tag)}")
+    return out
 
 
 def attribute_dict(attributes: object, where: str = "start_session(attributes=...)") -> dict[str, Any] | None:

@@ -315,6 +315,28 @@ def test_tags_that_are_not_strings_get_a_clear_error(tags: object) -> None:
     assert agentops.current_session() is None
 
 
+@pytest.mark.parametrize("tags", [[b"billing"], ["ok", None], [["nested"]]])
+def test_a_tag_that_is_not_text_gets_a_clear_error(tags: list[object]) -> None:
+    """tags=[b"billing"] / [None] / a nested list raise a TypeError naming tags= and the bad tag, rather
+    than recording "b'billing'" or "None" as a tag a filter would never match."""
+    with pytest.raises(TypeError, match=r"start_session\(tags=\.\.\.\) takes a string or a list of strings, "
+                                        r"got a tag of type"):
+        agentops.start_session(tags=tags)  # type: ignore[arg-type]
+    assert agentops.current_session() is None
+
+
+def test_numbers_and_enums_as_tags_are_recorded_as_their_text() -> None:
+    """tags=["v2", 3] keeps working: a number or an enum is a tag by its text."""
+    import enum
+
+    class Tier(enum.StrEnum):
+        GOLD = "gold"
+
+    s = agentops.start_session(tags=["v2", 3, Tier.GOLD])
+    agentops.end_session("Success")
+    assert s.tags == ["v2", "3", "gold"]
+
+
 def test_bad_end_state_message_names_the_mistake_and_the_choices() -> None:
     """end_session("Bogus") says what was wrong, what is accepted, and that the session still ended."""
     s = agentops.start_session("x")
