@@ -4,12 +4,13 @@ records as ``gen_ai.input.messages`` / ``gen_ai.output.messages``.
 Every string is cut to ``config.max_value_chars()`` and has credential-shaped runs masked *before*
 encoding, so the attribute stays valid JSON that readers can parse even when a prompt was cut. The
 history of a conversation is resent on every call, so plain messages are shaped once and kept
-(:func:`plain_message`), and a call records at most a budget's worth of it (:func:`history_content`).
+(:func:`plain_message`), and a call records at most a budget's worth of it (:func:`history_content`), and
+of its tool definitions (:func:`tool_definitions_content`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ __all__ = [
     "structured",
     "text_part",
     "tool_call_part",
+    "tool_definitions_content",
     "tool_response_part",
 ]
 
@@ -216,3 +218,69 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any, int], JSONDic
         head_text.append(encode(_omitted(dropped)))
     pieces.reverse()
     return "[" + ",".join(head_text + pieces) + "]"
+
+
+def _omitted_tools(count: int) -> JSONDict:
+    return {"type": "omitted", "omitted_tools": count,
+            "description": _serialize.OMITTED_TOOLS_MARKER.format(n=count)}
+
+
+_FEW_TOOLS = 16
+"""Up to this many tools are shaped all at once and encoded as one list (the usual case, as cheap as before
+there was a budget); more are shaped one at a time, only as far as the budget reaches."""
+
+
+def tool_definitions_content(tools: Sequence[Any], shape: Callable[[Any, int], JSONDict], limit: int,
+                             budget: int) -> str:
+    """``gen_ai.tool.definitions`` kept within ``budget`` characters, a budget of its own beside the history's.
+
+    Every call offers the agent's tools again, and an MCP server's can be hundreds of schemas (~1 MB on
+    each span). Whole entries are kept in order while they fit; one last entry (``"omitted_tools": N``)
+    counts the tools left out, so the attribute stays valid JSON and says it was cut. Past
+    :data:`_FEW_TOOLS`, tools beyond the budget are never shaped. ``shape(tool, limit)`` makes one entry
+    with every string bounded by ``limit``; a schema whose JSON is still over ``limit`` is kept as cut text.
+    """
+    if len(tools) <= _FEW_TOOLS:
+        entries = [shape(tool, limit) for tool in tools]
+        text = encode(entries)
+        if len(text) <= limit and len(text) <= budget:  # else a schema may be over the limit, or all over the budget
+            if _redact.installed_hook is not None:
+                return encode_content(semconv.GEN_AI_TOOL_DEFINITIONS, entries)
+            return text
+        return _within_budget(entries, len(tools), limit, budget)
+    return _within_budget((shape(tool, limit) for tool in tools), len(tools), limit, budget)
+
+
+def _within_budget(entries: Iterable[JSONDict], total: int, limit: int, budget: int) -> str:
+    kept: list[JSONDict] = []
+    pieces: list[str] = []
+    used = 1  # len("[" + ",".join(pieces) + "]") == 1 + sum(len(piece) + 1)
+    for entry in entries:
+        text = encode(entry)
+        if len(text) > limit:  # else its schema can't be over the limit either
+            params = entry.get("parameters")
+            if params is not None and not isinstance(params, str):
+                schema = encode(params)
+                if len(schema) > limit:
+                    entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
+                    text = encode(entry)
+        if used + len(text) + 1 > budget:
+            break
+        kept.append(entry)
+        pieces.append(text)
+        used += len(text) + 1
+    dropped = total - len(kept)
+    if dropped:
+        marker = _omitted_tools(dropped)
+        marker_text = encode(marker)
+        while kept and used + len(marker_text) + 1 > budget:  # make room for the marker
+            kept.pop()
+            used -= len(pieces.pop()) + 1
+            dropped += 1
+            marker = _omitted_tools(dropped)
+            marker_text = encode(marker)
+        kept.append(marker)
+        pieces.append(marker_text)
+    if _redact.installed_hook is not None:
+        return encode_content(semconv.GEN_AI_TOOL_DEFINITIONS, kept)
+    return "[" + ",".join(pieces) + "]"

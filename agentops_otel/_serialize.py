@@ -48,6 +48,8 @@ MORE_ITEMS_MARKER: Final = "…[{n} more items]"
 MORE_KEY: Final = "…"
 OMITTED_MESSAGES_MARKER: Final = "…[{n} earlier messages not recorded: over the content budget]"
 """Text of the marker message standing in for the older messages of a history cut by the budget."""
+OMITTED_TOOLS_MARKER: Final = "…[{n} more tools not recorded: over the content budget]"
+"""Description of the last entry of tool definitions cut by the budget: how many tools were left out."""
 CYCLE_MARKER: Final = "<cycle>"
 DEPTH_MARKER: Final = "<max depth>"
 _MAX_DEPTH: Final = 32
@@ -67,6 +69,7 @@ _CUT_TEXT: Final = re.compile("|".join((
     re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
     "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
     "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
+    "^" + re.escape(OMITTED_TOOLS_MARKER.split("{", 1)[0]) + r"\d+ more tools not recorded",
     "^" + re.escape(DEPTH_MARKER) + "$",
     "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
     r"^<\d+ bytes: .*…>$",

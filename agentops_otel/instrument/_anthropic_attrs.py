@@ -23,11 +23,11 @@ from .. import _guard, _serialize, config, semconv
 from .._parts import (
     JSONDict,
     bounded,
-    encode,
     encode_content,
     history_content,
     text_part,
     tool_call_part,
+    tool_definitions_content,
     tool_response_part,
 )
 from ..cost import Extras
@@ -182,39 +182,30 @@ def _message(msg: Any, limit: int) -> JSONDict:
     return {"role": role if isinstance(role, str) else "user", "parts": parts}
 
 
-def _tool_definitions(tools: Any, limit: int) -> str | None:
-    if not isinstance(tools, (list, tuple)) or not tools:
-        return None
-    out: list[JSONDict] = []
-    for tool in tools:
-        kind = _get(tool, "type")
-        entry: JSONDict = {"type": "function" if kind in (None, "custom") else kind}
-        for key, name in (("name", "name"), ("description", "description"), ("input_schema", "parameters")):
-            value = _get(tool, key)
-            if value is not None:
-                entry[name] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
-        out.append(entry)
-    text = encode(out)
-    if len(text) <= limit:
-        return text
-    for entry in out:
-        params = entry.get("parameters")
-        if params is not None and not isinstance(params, str) and len(schema := encode(params)) > limit:
-            entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
-    return encode(out)
+def _tool_entry(tool: Any, limit: int) -> JSONDict:
+    kind = _get(tool, "type")
+    entry: JSONDict = {"type": "function" if kind in (None, "custom") else kind}
+    for key, name in (("name", "name"), ("description", "description"), ("input_schema", "parameters")):
+        value = _get(tool, key)
+        if value is not None:
+            entry[name] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
+    return entry
 
 
 def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content: the ``system`` prompt apart (``gen_ai.system_instructions``), as the API keeps it."""
     content = Content()
+    if budget is None:
+        budget = config.max_content_chars()
     messages = kwargs.get("messages")
     if isinstance(messages, (list, tuple)):
-        content.input_messages = history_content(messages, _message, limit,
-                                                 config.max_content_chars() if budget is None else budget, plain=True)
+        content.input_messages = history_content(messages, _message, limit, budget, plain=True)
     system = kwargs.get("system")
     if isinstance(system, (str, list, tuple)) and system:
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, _parts(system, limit))
-    content.tool_definitions = _tool_definitions(kwargs.get("tools"), limit)
+    tools = kwargs.get("tools")
+    if isinstance(tools, (list, tuple)) and tools:
+        content.tool_definitions = tool_definitions_content(tools, _tool_entry, limit, budget)
     return content
 
 

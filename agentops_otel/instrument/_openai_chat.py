@@ -18,11 +18,10 @@ from .. import _redact, _serialize, config, semconv
 from .._parts import (
     JSONDict,
     bounded,
-    encode,
-    encode_content,
     history_content,
     text_part,
     tool_call_part,
+    tool_definitions_content,
     tool_response_part,
 )
 from ..cost import Extras
@@ -116,18 +115,20 @@ def chat_message(msg: Any, limit: int) -> JSONDict:
 
 
 _RAW_ENCODER: Final = msgspec.json.Encoder()
-_tool_texts: dict[tuple[bytes, int], str] = {}
-"""Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit): an
-agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook."""
+_tool_texts: dict[tuple[bytes, int, int], str] = {}
+"""Recorded tool definitions by the JSON of the plain dicts they were made from (and the limit and budget):
+an agent sends the same tools on every call. Only for plain-dict tools and without a redaction hook. The
+text kept is the one within the budget, so a hit costs nothing more, whether the tools fit it or not."""
 _TOOL_TEXTS_MAX: Final = 128
 _TOOL_RAW_MAX: Final = 65_536
 
 
-def tool_definitions(tools: Any, limit: int) -> str | None:
-    """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them)."""
+def tool_definitions(tools: Any, limit: int, budget: int) -> str | None:
+    """Tool schemas flattened to ``{"type", "name", "description", "parameters"}`` (chat nests them),
+    within the content ``budget`` (:func:`~agentops_otel._parts.tool_definitions_content`)."""
     if not isinstance(tools, (list, tuple)) or not tools:
         return None
-    key: tuple[bytes, int] | None = None
+    key: tuple[bytes, int, int] | None = None
     plain = _redact.installed_hook is None
     for tool in tools:
         if type(tool) is not dict:
@@ -139,11 +140,11 @@ def tool_definitions(tools: Any, limit: int) -> str | None:
         except (TypeError, ValueError, msgspec.MsgspecError):
             raw = b""
         if 0 < len(raw) <= _TOOL_RAW_MAX:
-            key = (raw, limit)
+            key = (raw, limit, budget)
             known = _tool_texts.get(key)
             if known is not None:
                 return known
-    text = _shape_tool_definitions(tools, limit)
+    text = tool_definitions_content(tools, _tool_entry, limit, budget)
     if key is not None:
         if len(_tool_texts) >= _TOOL_TEXTS_MAX:
             _tool_texts.clear()
@@ -151,39 +152,28 @@ def tool_definitions(tools: Any, limit: int) -> str | None:
     return text
 
 
-def _shape_tool_definitions(tools: list[Any] | tuple[Any, ...], limit: int) -> str:
-    out: list[JSONDict] = []
-    for tool in tools:
-        kind = field_of(tool, "type")
-        inner = field_of(tool, kind) if kind in ("function", "custom") else None
-        src = inner if inner is not None else tool
-        entry: JSONDict = {"type": kind}
-        for key in ("name", "description", "parameters"):
-            value = field_of(src, key)
-            if value is not None:
-                entry[key] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
-        out.append(entry)
-    text = encode(out)
-    if len(text) > limit:  # else no single schema can be over the limit either
-        for entry in out:
-            params = entry.get("parameters")
-            if params is not None and not isinstance(params, str):
-                schema = encode(params)
-                if len(schema) > limit:
-                    entry["parameters"] = bounded(schema, limit)  # an oversized schema is kept as cut text
-        text = encode(out)
-    return encode_content(semconv.GEN_AI_TOOL_DEFINITIONS, out) if _redact.hook_installed() else text
+def _tool_entry(tool: Any, limit: int) -> JSONDict:
+    kind = field_of(tool, "type")
+    inner = field_of(tool, kind) if kind in ("function", "custom") else None
+    src = inner if inner is not None else tool
+    entry: JSONDict = {"type": kind}
+    for key in ("name", "description", "parameters"):
+        value = field_of(src, key)
+        if value is not None:
+            entry[key] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
+    return entry
 
 
 def chat_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content of a chat call; system messages stay in the history, where the model saw them."""
+    if budget is None:
+        budget = config.max_content_chars()
     messages = kwargs.get("messages")
     history = None
     if isinstance(messages, (list, tuple)):
-        history = history_content(messages, chat_message, limit,
-                                  config.max_content_chars() if budget is None else budget, plain=True)
+        history = history_content(messages, chat_message, limit, budget, plain=True)
     tools = kwargs.get("tools")
-    return Content(history, None, tool_definitions(tools, limit) if tools else None)
+    return Content(history, None, tool_definitions(tools, limit, budget) if tools else None)
 
 
 _NO_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})

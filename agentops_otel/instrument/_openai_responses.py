@@ -78,18 +78,19 @@ def responses_item(item: Any, limit: int) -> JSONDict | None:
 def responses_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = None) -> Content:
     """Request content of a responses call; ``instructions`` is the system prompt, kept apart."""
     content = Content()
+    if budget is None:
+        budget = config.max_content_chars()
     given = kwargs.get("input")
     if isinstance(given, str):
         content.input_messages = encode_content(semconv.GEN_AI_INPUT_MESSAGES,
                                                 [{"role": "user", "parts": [text_part(given, limit)]}])
     elif isinstance(given, (list, tuple)):
-        content.input_messages = history_content(given, responses_item, limit,
-                                                 config.max_content_chars() if budget is None else budget)
+        content.input_messages = history_content(given, responses_item, limit, budget)
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS,
                                                      [text_part(instructions, limit)])
-    content.tool_definitions = tool_definitions(kwargs.get("tools"), limit)
+    content.tool_definitions = tool_definitions(kwargs.get("tools"), limit, budget)
     return content
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import semconv
-from .._parts import history_content
 from ..llm import content_attributes
 from ._masking import mask
 
@@ -28,6 +27,7 @@ __all__ = ["CONTENT_DIGEST", "PROVIDERS", "Provider", "content_fields", "request
            "sse_events"]
 
 _UNBOUNDED: Final = 1 << 62
+"""No bound and no budget: a recording keeps each request whole (the history and the tools the trace cuts)."""
 _PARAM_PREFIX: Final = "gen_ai.request."
 _CONTENT_KEYS: Final = {
     semconv.GEN_AI_INPUT_MESSAGES: "messages",
@@ -69,12 +69,10 @@ def _openai_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]
     streaming = body.get("stream") is True
     if endpoint.endswith("/chat/completions"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.CHAT_PARAMS, body, streaming)
-        out.update(content_attributes(chat.chat_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("messages"), chat.chat_message)
+        out.update(content_attributes(chat.chat_content(body, _UNBOUNDED, _UNBOUNDED)))
     elif endpoint.endswith("/responses"):
         _, out = attrs.request_attributes(semconv.OP_CHAT, attrs.RESPONSES_PARAMS, body, streaming)
-        out.update(content_attributes(responses.responses_content(body, _UNBOUNDED)))
-        _whole_history(out, body.get("input"), responses.responses_item)
+        out.update(content_attributes(responses.responses_content(body, _UNBOUNDED, _UNBOUNDED)))
     elif endpoint.endswith("/embeddings"):
         _, out = attrs.request_attributes(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, body, False)
         out["input"] = body.get("input")
@@ -89,8 +87,7 @@ def _anthropic_attributes(endpoint: str, body: Mapping[str, Any]) -> dict[str, A
     if not endpoint.endswith("/messages"):
         return {"body": dict(body)}
     _, out = attrs.request_attributes(body, body.get("stream") is True)
-    out.update(content_attributes(attrs.message_content(body, _UNBOUNDED)))
-    _whole_history(out, body.get("messages"), attrs._message)
+    out.update(content_attributes(attrs.message_content(body, _UNBOUNDED, _UNBOUNDED)))
     return out
 
 
@@ -159,12 +156,6 @@ def _digest(value: Any) -> str:
     """Of the value as masked (a rotated key in a prompt is not a change), key order aside."""
     text = json.dumps(mask(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _whole_history(out: dict[str, Any], messages: Any, shape: Callable[[Any, int], Any]) -> None:
-    """The whole message history, where the trace keeps only what fits its content budget."""
-    if isinstance(messages, (list, tuple)):
-        out[semconv.GEN_AI_INPUT_MESSAGES] = history_content(messages, shape, _UNBOUNDED, _UNBOUNDED)
 
 
 def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -95,3 +95,55 @@ def test_anthropic_history_gets_the_same_budget(monkeypatch: pytest.MonkeyPatch)
     recorded = json.loads(message_content({"messages": _history(300)}, 4096).input_messages or "[]")
     assert _omitted(recorded[0]) == 301 - len(recorded)
     assert recorded[-1]["parts"][0]["content"].startswith("message 299 ")
+
+
+_SCHEMA = {"type": "object",
+           "properties": {f"p{j}": {"type": "string", "description": "an argument"} for j in range(5)}}
+
+
+def _chat_tools(n: int) -> list[Any]:
+    return [{"type": "function", "function": {"name": f"tool_{i}", "description": "Does something useful. " * 20,
+                                              "parameters": _SCHEMA}} for i in range(n)]
+
+
+def _kept_tools(raw: object, budget: int, total: int) -> list[dict[str, Any]]:
+    """The whole tool entries of recorded definitions cut to ``budget``, after checking the marker counts the rest."""
+    assert isinstance(raw, str) and len(raw) <= budget
+    *kept, marker = json.loads(raw)
+    assert kept and [t["name"] for t in kept] == [f"tool_{i}" for i in range(len(kept))]
+    assert marker["omitted_tools"] == total - len(kept)
+    return kept
+
+
+def test_many_tools_keep_the_first_ones_within_the_budget(
+        client: OpenAI, monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """200 tool schemas (an MCP server's) over a 5000-char budget: whole tools in order, one entry counts the rest."""
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "5000")
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                   tools=_chat_tools(200))  # type: ignore[arg-type]
+    kept = _kept_tools(only_span(span_exporter).attributes[semconv.GEN_AI_TOOL_DEFINITIONS],  # type: ignore[index]
+                       5000, 200)
+    assert kept[0] == {"type": "function", "name": "tool_0", "description": "Does something useful. " * 20,
+                       "parameters": _SCHEMA}
+
+
+def test_the_budget_applies_to_tools_sent_again(
+        client: OpenAI, monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """The same tools recorded whole under the default budget are cut once the budget is lowered."""
+    tools = _chat_tools(10)
+    for budget in ("8192", "2000"):
+        monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, budget)
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                       tools=tools)  # type: ignore[arg-type]
+    whole, cut = (s.attributes[semconv.GEN_AI_TOOL_DEFINITIONS] for s in span_exporter.get_finished_spans())  # type: ignore[index]
+    assert len(json.loads(whole)) == 10  # type: ignore[arg-type]
+    _kept_tools(cut, 2000, 10)
+
+
+def test_responses_tools_get_the_same_budget(
+        client: OpenAI, monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """The Responses API's flat tool list is cut the same way."""
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "5000")
+    tools = [{"type": "function", **t["function"]} for t in _chat_tools(200)]
+    client.responses.create(model="gpt-4o", input="hi", tools=tools)  # type: ignore[arg-type]
+    _kept_tools(only_span(span_exporter).attributes[semconv.GEN_AI_TOOL_DEFINITIONS], 5000, 200)  # type: ignore[index]

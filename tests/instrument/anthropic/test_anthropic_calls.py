@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import sys
 from importlib.metadata import entry_points
@@ -370,3 +371,19 @@ def test_key_inside_a_tool_schema_is_masked(client: Anthropic, server: Anthropic
     recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
     assert recorded[0]["parameters"]["properties"]["key"]["default"] == "[REDACTED]"
 
+
+
+def test_many_tools_keep_the_first_ones_within_the_content_budget(
+        client: Anthropic, server: AnthropicServer, monkeypatch: pytest.MonkeyPatch,
+        span_exporter: InMemorySpanExporter) -> None:
+    """200 tools over a 5000-char budget: whole tools in order, then one entry counting those left out."""
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "5000")
+    server.queue(Reply.text("ok"))
+    tools: list[ToolParam] = [{**TOOL, "name": f"tool_{i}", "description": "Does something useful. " * 20}
+                              for i in range(200)]
+    client.messages.create(model=MODEL, max_tokens=16, messages=USER, tools=tools)
+    raw = attrs(only_span(span_exporter))[semconv.GEN_AI_TOOL_DEFINITIONS]
+    assert len(raw) <= 5000
+    *kept, marker = json.loads(raw)
+    assert kept and [t["name"] for t in kept] == [f"tool_{i}" for i in range(len(kept))]
+    assert marker["omitted_tools"] == 200 - len(kept)
