@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
 import agentops_otel as agentops
-from agentops_otel import semconv
+from agentops_otel import _redact, semconv
 from agentops_otel.instrument import _openai_attrs
 from agentops_otel.instrument.anthropic import (
     AnthropicInstrumentor,
@@ -387,3 +387,15 @@ def test_many_tools_keep_the_first_ones_within_the_content_budget(
     *kept, marker = json.loads(raw)
     assert kept and [t["name"] for t in kept] == [f"tool_{i}" for i in range(len(kept))]
     assert marker["omitted_tools"] == 200 - len(kept)
+
+
+def test_redaction_hook_sees_tool_definitions(client: Anthropic, server: AnthropicServer,
+                                              span_exporter: InMemorySpanExporter) -> None:
+    """The redaction hook (init(redact=...)) is given the tool definitions, as for openai; its answer is recorded."""
+    server.queue(Reply.text("ok"))
+    _redact.set_hook(lambda attribute, value: "[hidden]" if attribute == semconv.GEN_AI_TOOL_DEFINITIONS else value)
+    try:
+        client.messages.create(model=MODEL, max_tokens=16, messages=USER, tools=[TOOL])
+    finally:
+        _redact.set_hook(None)
+    assert content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS) == "[hidden]"
