@@ -224,6 +224,19 @@ def test_same_system_instructions_and_tools_are_identical() -> None:
     assert diff_timelines(timeline("a", a), timeline("b", b)).same
 
 
+def test_tool_definitions_cut_by_the_content_budget_are_unknown_not_identical() -> None:
+    """Two calls offering 200 tools, recorded as the first ones and a count: a difference past the cut is
+    unknown, so the runs are not called identical."""
+    from agentops_otel.instrument._openai_chat import chat_content
+
+    tools = [{"type": "function", "function": {"name": f"tool_{i}", "parameters": {"type": "object"}}}
+             for i in range(200)]
+    recorded = chat_content({"tools": tools}, 4096, 2000).tool_definitions
+    d = diff_timelines(timeline("a", llm(tools=recorded)), timeline("b", llm(tools=recorded)))
+    assert not d.same
+    assert d.details == ("step #0 llm claude-sonnet-4-5: tool definitions cut at the recording bound in a and b",)
+
+
 def test_arguments_that_are_no_longer_json_are_unknown_not_identical() -> None:
     """Arguments cut by something after our recorder (not valid JSON any more) can't be said to agree."""
     cut = step("tool", "lookup", RawJSON('{"query": "' + "x" * 48))

@@ -28,6 +28,8 @@ __all__ = ["cassette_from_source", "cassette_from_timeline"]
 
 _OMITTED = '"omitted_messages"'
 """The marker message standing in for a history cut by AGENTOPS_OTEL_MAX_CONTENT_CHARS."""
+_OMITTED_TOOLS = '"omitted_tools"'
+"""The last entry of tool definitions cut by the same budget."""
 _CHAT_ENDPOINT = "/chat/completions"
 
 
@@ -41,9 +43,10 @@ def _content(step: Step) -> dict[str, Any]:
     return attrs
 
 
-def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...]) -> list[str]:
+def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...],
+           optional: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """What keeps the step from being replayed; a value missing because the trace held it unreadable
-    is reported as that, not blamed on content capture."""
+    is reported as that, not blamed on content capture. ``optional`` values may be absent, but not cut."""
     problems: list[str] = []
     decode = getattr(step.attributes, "decoded", None)
     if decode is not None:
@@ -60,6 +63,12 @@ def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple
             problems.append(f"{label}: older {what} were left out by the content budget ({key})")
         elif isinstance(value, str) and cut_marker(from_json(value)) is not None:
             problems.append(f"{label}: {what} was cut at the size bound ({key})")
+    for key, what in optional:
+        value = attrs.get(key)
+        if isinstance(value, str) and _OMITTED_TOOLS in value:
+            problems.append(f"{label}: the last {what} were left out by the content budget ({key})")
+        elif isinstance(value, str) and cut_marker(from_json(value)) is not None:
+            problems.append(f"{label}: {what} were cut at the size bound ({key})")
     return problems
 
 
@@ -92,7 +101,8 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     if operation not in (semconv.OP_CHAT, None):
         problems.append(f"{label}: a {operation} call's answer is not in the trace (only chat calls are)")
     problems.extend(_holes(label, step, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
-                                          (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"))))
+                                                (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages")),
+                           ((semconv.GEN_AI_TOOL_DEFINITIONS, "tool definitions"),)))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
     if provider != semconv.PROVIDER_OPENAI:
         problems.append(f"{label}: a {provider} answer cannot be rebuilt from the trace yet (record a cassette)")

@@ -271,7 +271,7 @@ class Recorder:
             self._cut.append(f"{what} is recorded in the trace only in part (as {marker})")
 
     def _note_llm(self, what: str, view: dict[str, Any]) -> None:
-        """An LLM request is cut in the trace per string, and its history to the content budget."""
+        """An LLM request is cut in the trace per string, and its history and its tools to the content budget."""
         limit = config.max_value_chars()
         if any(len(text) > limit for text in _strings(view)):
             self._cut.append(f"{what} has a text over {limit} characters (cut in the trace)")
@@ -279,6 +279,9 @@ class Recorder:
         if len(to_json(view.get("messages"), _WHOLE)) > budget:
             self._cut.append(f"{what} message history is over the {budget}-character content budget "
                              "(older messages left out of the trace)")
+        if len(to_json(view.get("tools"), _WHOLE)) > budget:
+            self._cut.append(f"{what} tool definitions are over the {budget}-character content budget "
+                             "(the last tools left out of the trace)")
 
     def where(self) -> tuple[str, str]:
         """``("trace" | "cassette", why)``: can the trace alone replay this session?"""

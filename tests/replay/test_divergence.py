@@ -10,7 +10,7 @@ import pytest
 from openai import OpenAI
 from replay_helpers import Agent
 
-from agentops_otel import tool
+from agentops_otel import semconv, tool
 from agentops_otel.testing import Cassette, DivergenceError, OpenAIServer, record, replay
 
 
@@ -221,3 +221,24 @@ def test_a_cassette_without_request_fields_still_replays(client: OpenAI, dead: O
     path.write_text(json.dumps(doc))
     with replay(path):
         _ask(dead)
+
+
+def _many_tools(last: str) -> list[Any]:
+    return [{"type": "function", "function": {"name": name, "description": "Does something useful. " * 10,
+                                              "parameters": {"type": "object"}}}
+            for name in [*(f"tool_{i}" for i in range(49)), last]]
+
+
+def test_a_tool_changed_past_the_content_budget_diverges(client: OpenAI, dead: OpenAI,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trace keeps only the first tools within the content budget; a replay compares them all."""
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "2000")
+
+    def ask(c: OpenAI, last: str) -> None:
+        c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                  tools=_many_tools(last))
+
+    with record() as rec:
+        ask(client, "lookup")
+    with pytest.raises(DivergenceError, match=r"differs from the recording in .*tools"), replay(rec.cassette()):
+        ask(dead, "delete_all")

@@ -170,6 +170,31 @@ def test_a_history_over_the_content_budget_is_recorded_whole(client: OpenAI, mon
         cassette_from_timeline(timeline)
 
 
+def test_tools_over_the_content_budget_are_recorded_whole(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                          span_exporter: InMemorySpanExporter) -> None:
+    """The trace keeps the first tools within AGENTOPS_OTEL_MAX_CONTENT_CHARS; the cassette keeps them all,
+    says why it is needed, and the trace alone is refused for replay."""
+    import agentops_otel as agentops
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+    from agentops_otel.testing import CassetteError, cassette_from_timeline
+
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "500")
+    tools = [{"type": "function", "function": {"name": f"tool_{i}", "parameters": {"type": "object"}}}
+             for i in range(40)]
+    with agentops.session("many tools") as s, record() as rec:
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                                       tools=tools)  # type: ignore[arg-type]
+    step = rec.steps[0]
+    assert isinstance(step, LLMStep) and len(step.request["tools"]) == 40
+    where, why = rec.where()
+    assert where == "cassette" and "tool definitions are over the 500-character content budget" in why
+    [timeline] = [t for t in reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+                  if t.summary.session_id == s.id]
+    with pytest.raises(CassetteError, match="the last tool definitions were left out by the content budget"):
+        cassette_from_timeline(timeline)
+
+
 def test_a_number_too_big_for_the_trace_needs_a_cassette(span_exporter: InMemorySpanExporter) -> None:
     """An argument past 64 bits is only a size in the trace: the recorder keeps a cassette, the trace is refused."""
     import agentops_otel as agentops
