@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from . import _redact, _serialize, config, semconv
+from . import _cut, _redact, _serialize, config, semconv
 
 __all__ = [
     "JSONDict",
@@ -57,14 +57,14 @@ def encode_content(attribute: str, value: Any) -> str:
 
 def bounded(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` (with a marker) and with credential-shaped runs masked; a key the cut
-    would split is masked whole (:func:`._serialize.truncate_masked`)."""
-    return _redact.mask_text(text) if len(text) <= limit else _serialize.truncate_masked(text, limit)
+    would split is masked whole (:func:`._cut.truncate_masked`)."""
+    return _redact.mask_text(text) if len(text) <= limit else _cut.truncate_masked(text, limit)
 
 
 def text_part(text: str, limit: int) -> JSONDict:
     # ``bounded`` inlined: this runs for every text part of every call.
     return {"type": "text",
-            "content": _redact.mask_text(text) if len(text) <= limit else _serialize.truncate_masked(text, limit)}
+            "content": _redact.mask_text(text) if len(text) <= limit else _cut.truncate_masked(text, limit)}
 
 
 def structured(value: Any, limit: int) -> Any:
@@ -104,7 +104,7 @@ _LEADING_ROLES = ("system", "developer")
 
 def _omitted(count: int) -> JSONDict:
     return {"role": "system", "parts": [{"type": "text", "omitted_messages": count,
-                                         "content": _serialize.OMITTED_MESSAGES_MARKER.format(n=count)}]}
+                                         "content": _cut.OMITTED_MESSAGES_MARKER.format(n=count)}]}
 
 
 _PLAIN_ROLES = ("user", "system", "developer", "assistant")
@@ -222,7 +222,7 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any, int], JSONDic
 
 def _omitted_tools(count: int) -> JSONDict:
     return {"type": "omitted", "omitted_tools": count,
-            "description": _serialize.OMITTED_TOOLS_MARKER.format(n=count)}
+            "description": _cut.OMITTED_TOOLS_MARKER.format(n=count)}
 
 
 _FEW_TOOLS = 16

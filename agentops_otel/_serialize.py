@@ -29,7 +29,6 @@ import enum
 import gc
 import json
 import math
-import re
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -38,67 +37,28 @@ from typing import Any, Final
 
 import msgspec
 
+from ._cut import (
+    BIG_INT_MARKER,
+    CYCLE_MARKER,
+    DEPTH_MARKER,
+    MAX_DEPTH,
+    MORE_ITEMS_MARKER,
+    MORE_KEY,
+    TRUNCATED_MARKER,
+    UNREAD_MARKER,
+    truncate_masked,
+)
 from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, cut_at, is_secret_key, mask_text, secret_key_memo
 from ._shapes import NOTHING_HIDDEN, hidden_items, secret_holding_fields
 
-TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
-"""Appended to a cut string: how many characters were dropped."""
-MORE_ITEMS_MARKER: Final = "…[{n} more items]"
-"""Last element of a cut list (or the value under :data:`MORE_KEY` of a cut mapping)."""
-MORE_KEY: Final = "…"
-OMITTED_MESSAGES_MARKER: Final = "…[{n} earlier messages not recorded: over the content budget]"
-"""Text of the marker message standing in for the older messages of a history cut by the budget."""
-OMITTED_TOOLS_MARKER: Final = "…[{n} more tools not recorded: over the content budget]"
-"""Description of the last entry of tool definitions cut by the budget: how many tools were left out."""
-CYCLE_MARKER: Final = "<cycle>"
-DEPTH_MARKER: Final = "<max depth>"
-_MAX_DEPTH: Final = 32
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
 _BIG_INT: Final = 1 << 63
-BIG_INT_MARKER: Final = "<int of {n} bits>"
-"""Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
-UNREAD_MARKER: Final = "<{type} {kind}: not read>"
-"""Stands for a mapping or sequence that is not a built-in container (``kind`` says which): only its type."""
 _BUILTIN_SEQUENCES: Final = (list, tuple, set, frozenset, deque)
 """Read through their own ``__iter__``/``__len__`` (C code, whatever a subclass overrides)."""
 _DICT_VIEWS: Final[tuple[type, ...]] = (type({}.keys()), type({}.values()), type({}.items()))
 """``d.keys()``/``values()``/``items()`` (an OrderedDict's too): read as the sequences they show, in C;
 their repr would print every item before the bound could cut it."""
-_CUT_TEXT: Final = re.compile("|".join((
-    re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
-    "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
-    "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
-    "^" + re.escape(OMITTED_TOOLS_MARKER.split("{", 1)[0]) + r"\d+ more tools not recorded",
-    "^" + re.escape(DEPTH_MARKER) + "$",
-    "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
-    r"^<\d+ bytes: .*…>$",
-    r"^<[^<>]+ (?:mapping|sequence): not read>$")))
-"""A string put in place of what was cut: the one test the diff, the recorder and the trace's cassette all
-use, so none of them calls a value whole that another knows was cut."""
-
-
-def cut_marker(value: Any, depth: int = 0) -> str | None:
-    """The first marker in plain JSON data that stands for something cut (a string, a list's last item or
-    a mapping's :data:`MORE_KEY`), or None when nothing in it was cut. A value that really is such text
-    counts as cut too: no reader can tell the two apart."""
-    if isinstance(value, str):
-        return value if _CUT_TEXT.search(value) is not None else None
-    if depth >= _MAX_DEPTH * 4:
-        return None
-    if isinstance(value, dict):
-        if MORE_KEY in value:
-            return str(value[MORE_KEY])
-        items: Any = value.values()
-    elif isinstance(value, list):
-        items = value
-    else:
-        return None
-    for item in items:
-        found = cut_marker(item, depth + 1)
-        if found is not None:
-            return found
-    return None
 
 
 def str_subclass_as_str(obj: Any) -> str:
@@ -173,7 +133,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         budget.left -= 8
         return value if -_BIG_INT <= value < _BIG_INT else BIG_INT_MARKER.format(n=value.bit_length())
     if kind is dict or kind is list:
-        if depth >= _MAX_DEPTH:
+        if depth >= MAX_DEPTH:
             return _string(DEPTH_MARKER, budget)
         ident = id(value)
         if ident in budget.seen:
@@ -208,7 +168,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         return _string(value.isoformat(), budget)
     if isinstance(value, uuid.UUID):
         return _string(str(value), budget)
-    if depth >= _MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         return _string(DEPTH_MARKER, budget)
     ident = id(value)
     if ident in budget.seen:
@@ -346,7 +306,7 @@ def mask_strings(value: Any, depth: int = 0) -> Any:
     a schema's ``token`` property describes an argument, it holds none."""
     if isinstance(value, str):
         return mask_text(value)
-    if depth >= _MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         return DEPTH_MARKER
     if isinstance(value, Mapping):
         return {mask_text(k) if isinstance(k, str) else k: mask_strings(v, depth + 1) for k, v in value.items()}
@@ -439,27 +399,6 @@ def plain_content_json(attribute: str, plain: Any) -> str:
 
 to_json = bounded_json
 """The name callers used before values were bounded by walking."""
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` characters plus a marker saying how much was dropped."""
-    if limit <= 0 or len(text) <= limit:
-        return text
-    return text[:limit] + TRUNCATED_MARKER.format(n=len(text) - limit)
-
-
-def truncate_masked(text: str, limit: int) -> str:
-    """:func:`truncate` and mask (:func:`._redact.mask_text`), never keeping part of a credential.
-
-    Masking after the cut would leave the start of a key the cut splits (``sk-proj-Ab…``: too short
-    for its pattern), so the cut moves back to where that key begins (:func:`._redact.cut_at`) and
-    :data:`REDACTED` stands in its place before the marker, which counts every character not shown.
-    """
-    if limit <= 0 or len(text) <= limit:
-        return mask_text(text)
-    keep = cut_at(text, limit)
-    head = mask_text(text[:keep])
-    return (head + REDACTED if keep < limit else head) + TRUNCATED_MARKER.format(n=len(text) - keep)
 
 
 def from_json(raw: Any) -> Any:

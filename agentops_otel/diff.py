@@ -33,9 +33,10 @@ from rich.text import Text
 
 from agentops_otel import genai_content
 from agentops_otel import semconv as sc
+from agentops_otel._cut import cut_marker
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
-from agentops_otel._serialize import cut_marker, from_json
+from agentops_otel._serialize import from_json
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt

@@ -19,9 +19,10 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _deferred, _replay_hook, config, export, semconv
+from ._cut import MORE_ITEMS_MARKER
 from ._guard import describe, fault_point, record_exception, report, type_name
 from ._redact import scrub
-from ._serialize import MORE_ITEMS_MARKER, BoundedItems, bounded, content_json, plain_content_json
+from ._serialize import BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import detach_keeping_sessions
 
 _F = TypeVar("_F", bound=Callable[..., Any])

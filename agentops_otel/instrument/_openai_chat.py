@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import msgspec
 
-from .. import _redact, _serialize, config, semconv
+from .. import _cut, _redact, _serialize, config, semconv
 from .._parts import (
     JSONDict,
     bounded,
@@ -190,7 +190,7 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
     text = msg.get("content")
     if isinstance(text, str) and text:  # text_part, written out
         parts.append({"type": "text", "content": _redact.mask_text(text) if len(text) <= limit
-                      else _serialize.truncate_masked(text, limit)})
+                      else _cut.truncate_masked(text, limit)})
     refusal = msg.get("refusal")
     if isinstance(refusal, str) and refusal:
         parts.append({"type": "refusal", "content": bounded(refusal, limit)})

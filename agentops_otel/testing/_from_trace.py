@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import semconv
-from .._serialize import cut_marker, from_json
+from .._cut import cut_marker
+from .._serialize import from_json
 from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import _forksafe, _guard, config
+from .._cut import cut_marker
 from .._private import private_folder
 from .._redact import mask_text
-from .._serialize import bounded, cut_marker, to_json
+from .._serialize import bounded, to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events

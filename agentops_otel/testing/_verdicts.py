@@ -29,8 +29,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from agentops_otel import _redact, config, semconv
+from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
-from agentops_otel._serialize import truncate_masked
 from agentops_otel.sessions import Session
 from agentops_otel.timeline import Timeline
 

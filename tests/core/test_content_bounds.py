@@ -10,7 +10,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import agentops_otel as agentops
 from agentops_otel import config, semconv
-from agentops_otel._serialize import MORE_ITEMS_MARKER, TRUNCATED_MARKER, bounded_json
+from agentops_otel._cut import MORE_ITEMS_MARKER, TRUNCATED_MARKER
+from agentops_otel._serialize import bounded_json
 from agentops_otel.testing import assert_tool_called
 
 

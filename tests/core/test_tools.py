@@ -18,7 +18,7 @@ from opentelemetry.trace import StatusCode
 
 import agentops_otel as agentops
 from agentops_otel import config, semconv
-from agentops_otel._serialize import CYCLE_MARKER
+from agentops_otel._cut import CYCLE_MARKER
 
 
 def _only(exporter: InMemorySpanExporter, prefix: str):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from openai_helpers import attrs, content, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agentops_otel import config, semconv
-from agentops_otel._serialize import TRUNCATED_MARKER
+from agentops_otel._cut import TRUNCATED_MARKER
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello there"}]
 CONTENT_KEYS = (semconv.GEN_AI_INPUT_MESSAGES, semconv.GEN_AI_OUTPUT_MESSAGES)

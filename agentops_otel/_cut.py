@@ -1,0 +1,96 @@
+"""What stands in place of something cut, and cutting text without keeping part of a secret.
+
+The walk of :mod:`._serialize`, the content budget of :mod:`._parts` and the cut of long strings all put
+a marker where something was dropped, inside valid JSON. The diff, the recorder and a cassette made from
+a trace must each know such a value was cut (:func:`cut_marker`): calling it equal to, or replaying it
+as, the value before the cut would pass on data that was never recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from ._redact import REDACTED, cut_at, mask_text
+
+__all__ = [
+    "BIG_INT_MARKER",
+    "CYCLE_MARKER",
+    "DEPTH_MARKER",
+    "MAX_DEPTH",
+    "MORE_ITEMS_MARKER",
+    "MORE_KEY",
+    "OMITTED_MESSAGES_MARKER",
+    "OMITTED_TOOLS_MARKER",
+    "TRUNCATED_MARKER",
+    "UNREAD_MARKER",
+    "cut_marker",
+    "truncate_masked",
+]
+
+TRUNCATED_MARKER: Final = "…[truncated {n} chars]"
+"""Appended to a cut string: how many characters were dropped."""
+MORE_ITEMS_MARKER: Final = "…[{n} more items]"
+"""Last element of a cut list (or the value under :data:`MORE_KEY` of a cut mapping)."""
+MORE_KEY: Final = "…"
+OMITTED_MESSAGES_MARKER: Final = "…[{n} earlier messages not recorded: over the content budget]"
+"""Text of the marker message standing in for the older messages of a history cut by the budget."""
+OMITTED_TOOLS_MARKER: Final = "…[{n} more tools not recorded: over the content budget]"
+"""Description of the last entry of tool definitions cut by the budget: how many tools were left out."""
+CYCLE_MARKER: Final = "<cycle>"
+DEPTH_MARKER: Final = "<max depth>"
+MAX_DEPTH: Final = 32
+"""How deep the walk goes before it writes :data:`DEPTH_MARKER`."""
+BIG_INT_MARKER: Final = "<int of {n} bits>"
+"""Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
+UNREAD_MARKER: Final = "<{type} {kind}: not read>"
+"""Stands for a mapping or sequence that is not a built-in container (``kind`` says which): only its type."""
+_CUT_TEXT: Final = re.compile("|".join((
+    re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
+    "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
+    "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
+    "^" + re.escape(OMITTED_TOOLS_MARKER.split("{", 1)[0]) + r"\d+ more tools not recorded",
+    "^" + re.escape(DEPTH_MARKER) + "$",
+    "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
+    r"^<\d+ bytes: .*…>$",
+    r"^<[^<>]+ (?:mapping|sequence): not read>$")))
+"""A string put in place of what was cut: the one test the diff, the recorder and the trace's cassette all
+use, so none of them calls a value whole that another knows was cut."""
+
+
+def cut_marker(value: Any, depth: int = 0) -> str | None:
+    """The first marker in plain JSON data that stands for something cut (a string, a list's last item or
+    a mapping's :data:`MORE_KEY`), or None when nothing in it was cut. A value that really is such text
+    counts as cut too: no reader can tell the two apart."""
+    if isinstance(value, str):
+        return value if _CUT_TEXT.search(value) is not None else None
+    if depth >= MAX_DEPTH * 4:
+        return None
+    if isinstance(value, dict):
+        if MORE_KEY in value:
+            return str(value[MORE_KEY])
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = cut_marker(item, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def truncate_masked(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters plus :data:`TRUNCATED_MARKER`, and masked
+    (:func:`._redact.mask_text`), never keeping part of a credential.
+
+    Masking after the cut would leave the start of a key the cut splits (``sk-proj-Ab…``: too short
+    for its pattern), so the cut moves back to where that key begins (:func:`._redact.cut_at`) and
+    :data:`REDACTED` stands in its place before the marker, which counts every character not shown.
+    """
+    if limit <= 0 or len(text) <= limit:
+        return mask_text(text)
+    keep = cut_at(text, limit)
+    head = mask_text(text[:keep])
+    return (head + REDACTED if keep < limit else head) + TRUNCATED_MARKER.format(n=len(text) - keep)
