@@ -27,7 +27,7 @@ _NAME_KINDS: Final[dict[str, StepKind]] = {
 }
 _OP_KINDS: Final[dict[str, StepKind]] = dict(_NAME_KINDS)
 _OPENINFERENCE_KIND: Final = "openinference.span.kind"
-_TRACELOOP_KIND: Final = "traceloop.span.kind"
+_TRACELOOP_KIND: Final = sc.TL_SPAN_KIND
 _OI_KINDS: Final[dict[str, StepKind]] = {
     "LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "agent",
 }

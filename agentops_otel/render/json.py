@@ -96,7 +96,7 @@ def _error(err: StepError | None) -> dict[str, Any] | None:
 _CONTENT_KEYS = frozenset({
     sc.GEN_AI_INPUT_MESSAGES, sc.GEN_AI_OUTPUT_MESSAGES, sc.GEN_AI_TOOL_CALL_ARGUMENTS,
     sc.GEN_AI_TOOL_CALL_RESULT, sc.ACTION_PARAMS, sc.ACTION_RETURNS,
-    "input.value", "output.value", "traceloop.entity.input", "traceloop.entity.output",
+    sc.OI_INPUT_VALUE, sc.OI_OUTPUT_VALUE, sc.TL_ENTITY_INPUT, sc.TL_ENTITY_OUTPUT,
 })
 
 

@@ -277,7 +277,7 @@ class VariationReport:
 
 
 _INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARAMS,
-                         semconv.GEN_AI_INPUT_MESSAGES, "input.value", "traceloop.entity.input"})
+                         semconv.GEN_AI_INPUT_MESSAGES, semconv.OI_INPUT_VALUE, semconv.TL_ENTITY_INPUT})
 
 
 def _decisions(timeline: Timeline) -> Timeline:
