@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,30 @@ def test_async_agents_are_refused_with_a_hint() -> None:
 
     with pytest.raises(TypeError, match=r"asyncio.run\(agent\(m\)\)"):
         run_variations(async_agent, ["hi"])
+
+
+def test_a_streaming_generator_agent_is_run_and_its_chunks_are_the_result() -> None:
+    """A generator agent is run to its end, each variant judged on the list of chunks it yielded; one
+    that raises part-way fails (it used to pass without its body ever running)."""
+    def streaming_agent(message: str) -> Iterator[str]:
+        if "twice" in message:
+            raise ValueError("agent crashed")
+        yield "Sorry"
+        yield f" about {message}"
+
+    report = run_variations(streaming_agent, ["I was charged twice", "late delivery"],
+                            check=lambda session, chunks: chunks == ["Sorry", " about late delivery"])
+    assert [r.passed for r in report.results] == [False, True]
+    assert report.results[0].reason == "raised ValueError: agent crashed"
+
+
+def test_async_generator_agents_are_refused_with_a_hint() -> None:
+    """An async generator agent is a usage error (nothing runs it), not a passing variant."""
+    async def async_streaming_agent(message: str) -> AsyncIterator[str]:
+        yield message
+
+    with pytest.raises(TypeError, match=r"async"):
+        run_variations(async_streaming_agent, ["hi"])
 
 
 def test_failing_variants_name_the_step_where_they_diverged() -> None:

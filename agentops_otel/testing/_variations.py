@@ -189,8 +189,15 @@ class VariationReport:
         reason: str | None = None
         try:
             result = _call(agent_fn, variant)
+            if inspect.isgenerator(result):  # a streaming agent: its body runs as it is read
+                result = list(result)
         except Exception as exc:
             error, reason = exc, f"raised {_exc_text(exc)}"
+        if inspect.isasyncgen(result):
+            session.end(semconv.END_INDETERMINATE, "async generator agent: not run")
+            raise TypeError("run_variations runs synchronous agents; read an async generator one to its end, "
+                            "e.g. lambda m: asyncio.run(collect(agent(m))) with "
+                            "async def collect(g): return [c async for c in g]")
         if inspect.isawaitable(result):
             if inspect.iscoroutine(result):
                 result.close()
