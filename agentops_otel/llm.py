@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import msgspec
 from opentelemetry import context as otel_context
@@ -177,6 +177,11 @@ def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, se
         attrs[semconv.COST_INCOMPLETE_REASON] = unpriced_reason(model, provider, service_tier, fallback_model, extras)
 
 
+_STOPPED_WAITING: Final = frozenset({"408", "504", "524"})
+"""Statuses that say something between us and the model stopped waiting (a request timeout, a gateway's
+timeout, Cloudflare's): not that the model never ran."""
+
+
 class LLMCall:
     """The span of one model call, ended exactly once whichever way the call finishes."""
 
@@ -302,10 +307,12 @@ class LLMCall:
                 _guard.fault_point("llm.fail")
             self._record_exception(exc)
             attrs: dict[str, Any] = self._error_attrs(exc)
-            if attrs[semconv.ERROR_TYPE].isdigit():
+            status = attrs[semconv.ERROR_TYPE]
+            if status.isdigit() and status not in _STOPPED_WAITING:
                 attrs[semconv.COST_USD] = 0.0  # the API answered with an error: such requests are not billed
             else:
-                # No answer (a timeout, a dropped connection): the model may have run, and been billed.
+                # No answer (a timeout, a dropped connection, a gateway that stopped waiting): the model
+                # may have run, and been billed.
                 attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_CALL_FAILED
             span.set_attributes(attrs)
             if self.content is not None and self.on_event:

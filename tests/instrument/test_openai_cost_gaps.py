@@ -130,6 +130,20 @@ def test_api_error_response_costs_nothing(client: OpenAI, server: OpenAIServer,
     assert s.cost_complete and s.timeline().summary.cost_gaps == ()
 
 
+@pytest.mark.parametrize("status", [408, 504, 524])
+def test_a_timeout_answered_by_a_gateway_leaves_the_cost_unknown(client: OpenAI, server: OpenAIServer,
+                                                                span_exporter: InMemorySpanExporter,
+                                                                status: int) -> None:
+    """A 504 from a gateway (or a 408, or Cloudflare's 524) says it stopped waiting, not that the model
+    never ran: the call may have been billed, so its cost is unknown, not $0."""
+    server.queue(Reply.error(status))
+    with agentops_otel.session("gateway") as s, pytest.raises(openai.APIStatusError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a and a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_CALL_FAILED
+    assert not s.cost_complete
+
+
 def test_call_that_got_no_response_names_the_reason(client: OpenAI, server: OpenAIServer,
                                                     span_exporter: InMemorySpanExporter) -> None:
     """A timed-out call may have been billed: its cost is unknown, and the span says the call failed."""
