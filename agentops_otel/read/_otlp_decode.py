@@ -157,6 +157,9 @@ def _status(status: _Status) -> tuple[int, str, str | None]:
     return 2, status.message, f"could not read the span status code {reprlib.repr(code)} (taken as an error)"
 
 
+_NO_START: Final = "no startTimeUnixNano (0, unset): the step is shown at its end, as taking no time"
+
+
 def _bad_time(field: str, value: int, span: str) -> MalformedPayload:
     return MalformedPayload(f"{field} {value} of span {span!r} is not an OTLP time (nanoseconds since 1970, "
                             "0 to 2**64-1)")
@@ -296,6 +299,9 @@ class Converter:
                         if not (0 <= start < _TIME_END and 0 <= end < _TIME_END):
                             bad = start if not 0 <= start < _TIME_END else end
                             raise _bad_time("startTimeUnixNano" if bad is start else "endTimeUnixNano", bad, name)
+                        if not start and end:  # unset (proto3's 0): at its end, said so, not a 56-year step
+                            start = end
+                            unreadable = f"{unreadable}; {_NO_START}" if unreadable else _NO_START
                         ev = s.events
                         attrs = LazyAttributes(raw, None, session, unreadable)
                         if name.startswith(SPAN_SESSION):

@@ -162,3 +162,16 @@ def test_the_largest_otlp_time_still_reads() -> None:
     """The last nanosecond a uint64 holds is a valid, if odd, time."""
     (root, _) = decode_otlp_json(_session(root_start=str(2**64 - 1)))
     assert root.start_ns == 2**64 - 1
+
+
+def test_a_span_without_a_start_time_is_shown_at_its_end_and_flagged() -> None:
+    """startTimeUnixNano 0 (unset) is no step that began in 1970: the step sits at its end, taking no
+    time, the session keeps its own length, and the replay says the time was missing."""
+    doc = json.loads(_session())
+    doc["resourceSpans"][0]["scopeSpans"][0]["spans"][1]["startTimeUnixNano"] = "0"
+    (tl,) = reassemble(decode_otlp_json(json.dumps(doc).encode())).sessions
+    (step,) = tl.steps
+    assert step.start_ns == T0 + 20 * 1_000_000 and step.duration_s == 0
+    assert tl.summary.duration_s == pytest.approx(0.1)
+    assert Issue.UNREADABLE_ATTRIBUTES in tl.summary.issue_kinds
+    assert any("startTimeUnixNano" in issue for issue in tl.summary.issues)
