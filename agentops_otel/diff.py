@@ -9,6 +9,11 @@ instructions and tool definitions: the same question under another system prompt
 tools, is another call. Outputs are not part of the signature — LLM outputs differ on every
 run — but a differing output just before the split is reported as the likely cause.
 
+Steps are compared in the timeline's order: the call tree depth-first, each caller's calls by start.
+Calls in concurrent branches (``asyncio.gather``, threads) interleave differently from run to run, so
+comparing them by the clock would report noise as a divergence; which ran first is the ordering
+assertions' question (:mod:`agentops_otel.testing._order`), not the diff's.
+
 Runs are ``identical`` only on what was recorded in full: an input that was never recorded (content
 capture off), was cut at ``AGENTOPS_OTEL_MAX_VALUE_CHARS``, was cut after recording, or was masked
 can hide the difference, so such steps make the outcome :data:`CONTENT_UNKNOWN` (as unreadable

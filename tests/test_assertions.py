@@ -191,7 +191,8 @@ def test_called_in_order_is_a_subsequence() -> None:
         assert_called_in_order(billing_ok(), ["lookup_invoices", "fetch_customer_data"])
     assert _message(excinfo).splitlines()[:3] == [
         "expected calls in order: lookup_invoices → fetch_customer_data",
-        "matched 1 of 2: 'fetch_customer_data' was called, but not after 'lookup_invoices'.",
+        "matched 1 of 2: 'fetch_customer_data' was called, but not after 'lookup_invoices': "
+        "'fetch_customer_data' ran first: it started at 00:01.500000, 'lookup_invoices' only at 00:02.500000.",
         "Called, in order: classify_intent, fetch_customer_data, lookup_invoices, session_complete",
     ]
 
@@ -208,7 +209,7 @@ def test_called_before() -> None:
         assert_called_before(billing_ok(), "session_complete", "fetch_customer_data")
     assert _message(excinfo).startswith(
         "expected 'session_complete' to be called before 'fetch_customer_data', but 'fetch_customer_data' "
-        "ran first (call #2), 'session_complete' only later (call #4).")
+        "ran first: it started at 00:01.500000, 'session_complete' only at 00:03.500000.")
     with pytest.raises(AgentAssertionError, match="but 'lookup_invoices' was never called"):
         assert_called_before(billing_missing_id(), "fetch_customer_data", "lookup_invoices")
 

@@ -31,6 +31,7 @@ from agentops_otel.testing._matching import (
     matches_name,
     same_error_type,
 )
+from agentops_otel.testing._order import RunOrder
 from agentops_otel.testing._partial import partial_lines as _partial_lines
 from agentops_otel.testing._partial import partial_view
 from agentops_otel.testing._verdicts import verdict
@@ -174,7 +175,7 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
     """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = calls_in(timeline)
+    calls = RunOrder(timeline).by_start(calls_in(timeline))
     named = [s for s in calls if matches_name(s, name)]
     matching = [s for s in named if with_args is None or args_match(s, with_args)]
     ok = len(matching) == times if times is not None else bool(matching)
@@ -204,7 +205,7 @@ def assert_tool_not_called(session: SessionLike, name: str) -> None:
     """The tool or action ``name`` never ran in this session."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = calls_in(timeline)
+    calls = RunOrder(timeline).by_start(calls_in(timeline))
     named = [s for s in calls if matches_name(s, name)]
     if named:
         at = ", ".join(fmt.offset(s.offset_s) for s in named)
@@ -221,23 +222,25 @@ def assert_tool_not_called(session: SessionLike, name: str) -> None:
 
 @verdict
 def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
-    """``names`` ran in this order (other calls may come between them)."""
+    """``names`` ran in this order (other calls may come between them): each ended before the next
+    started, or called it (see ``_order`` for what "before" means with concurrency and clock skew)."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = calls_in(timeline)
-    position = 0
-    matched: list[Step] = []
-    for step in calls:
-        if position < len(names) and matches_name(step, names[position]):
-            matched.append(step)
-            position += 1
+    order = RunOrder(timeline)
+    calls = order.by_start(calls_in(timeline))
+    reach = order.chains([[s for s in calls if matches_name(s, n)] for n in names])
+    position = len(reach)
     if position == len(names):
         return
+    matched = RunOrder.chain(reach)
     missing = names[position]
     later = [s for s in calls if matches_name(s, missing)]
-    if later:
-        why = (f"'{missing}' was called, but not after '{names[position - 1]}'" if position
-               else f"'{missing}' was not found")
+    if later and position:
+        earliest = min((p for p, _ in reach[-1].values()), key=lambda p: p.offset_s + p.duration_s)
+        why = (f"'{missing}' was called, but not after '{names[position - 1]}': "
+               + order.why_not(earliest, later[0], names[position - 1], missing))
+    elif later:
+        why = f"'{missing}' was not found"
     else:
         why = f"'{missing}' was never called"
     _fail(session, timeline, "\n".join([
@@ -248,24 +251,28 @@ def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
 
 @verdict
 def assert_called_before(session: SessionLike, first: str, then: str) -> None:
-    """``first`` ran (for the first time) before ``then`` did; both must have run."""
+    """A call of ``first`` ended before any call of ``then`` started (or called it); both must have run."""
     __tracebackhide__ = True
     timeline = as_timeline(session)
-    calls = calls_in(timeline)
-    index = {s.span_id: i for i, s in enumerate(calls)}
-    a = next((s for s in calls if matches_name(s, first)), None)
-    b = next((s for s in calls if matches_name(s, then)), None)
+    order = RunOrder(timeline)
+    calls = order.by_start(calls_in(timeline))
+    firsts = [s for s in calls if matches_name(s, first)]
+    thens = [s for s in calls if matches_name(s, then)]
     partial = partial_view(session)  # a first call of either may be among the steps not seen
-    if a is not None and b is not None and index[a.span_id] < index[b.span_id] and not partial:
+    a = next((x for x in firsts if all(order.before(x, y) for y in thens)), None) if thens else None
+    if a is not None and not partial:
         return
+    a = a or (firsts[0] if firsts else None)
+    b = thens[0] if thens else None
     if partial:
         why = "the first call of each cannot be told apart from calls the session did not see"
     elif a is None or b is None:
         absent = " and ".join(f"'{n}'" for n, s in ((first, a), (then, b)) if s is None)
         why = f"{absent} {'were' if a is None and b is None else 'was'} never called"
     else:
-        why = (f"'{then}' ran first (call #{index[b.span_id] + 1}), "
-               f"'{first}' only later (call #{index[a.span_id] + 1})")
+        a = min(firsts, key=lambda s: s.offset_s + s.duration_s)  # the first to end: the likeliest to be first
+        b = next((y for y in thens if not order.before(a, y)), b)
+        why = order.why_not(a, b, first, then)
     _fail(session, timeline, "\n".join([
           f"expected '{first}' to be called before '{then}', but {why}.", *_partial_lines(partial),
           f"Called, in order: {_sequence(calls)}"]),
