@@ -30,6 +30,7 @@ from agentops_otel.testing._matching import (
     error_type_name,
     matches_name,
     same_error_type,
+    unqualified_hint,
 )
 from agentops_otel.testing._order import RunOrder
 from agentops_otel.testing._partial import partial_lines as _partial_lines
@@ -333,12 +334,8 @@ def assert_error_in_step(session: SessionLike, name: str,
     __tracebackhide__ = True
     timeline = as_timeline(session)
     failed = [s for s in timeline.errors() if matches_name(s, name)]
-    if error_type is not None:
-        typed = [s for s in failed if same_error_type(s.error.type if s.error else
-                                                       str(s.attributes.get("error.type") or ""), error_type)]
-    else:
-        typed = failed
-    if typed:
+    types = [s.error.type if s.error else str(s.attributes.get("error.type") or "") for s in failed]
+    if failed and (error_type is None or any(same_error_type(t, error_type) for t in types)):
         return
     what = f"'{name}' to fail" + (f" with {error_type_name(error_type)}" if error_type is not None else "")
     if failed:
@@ -349,7 +346,8 @@ def assert_error_in_step(session: SessionLike, name: str,
     else:
         why = "it never ran"
     others = [s for s in timeline.errors() if s.kind != "session"]
-    lines = [f"expected {what}, but {why}.", *_partial_lines(partial_view(session))]
+    hints = {h for t in types if error_type is not None and (h := unqualified_hint(t, error_type))}
+    lines = [f"expected {what}, but {why}.", *sorted(hints), *_partial_lines(partial_view(session))]
     if others and not failed:
         lines.append("Steps that failed: " + "; ".join(f"{s.name} ({fmt.error_text(s) or 'error'})"
                                                        for s in others))

@@ -7,6 +7,7 @@ Pure functions of the recorded steps, shared by every assertion in :mod:`._asser
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
@@ -14,7 +15,7 @@ from agentops_otel._json_equal import same_json
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["CALL_KINDS", "ArgsMatcher", "args_match", "calls_in", "describe_args", "error_type_name",
-           "matches_name", "same_error_type"]
+           "matches_name", "same_error_type", "unqualified_hint"]
 
 ArgsMatcher: TypeAlias = Mapping[str, Any] | Callable[[Any], bool]
 """A subset of the recorded arguments (``{"customer_id": None}``) or a predicate over them."""
@@ -66,11 +67,56 @@ def describe_args(with_args: ArgsMatcher) -> str:
 
 
 def error_type_name(error_type: type[BaseException] | str) -> str:
-    return error_type if isinstance(error_type, str) else error_type.__qualname__
+    """The name an exception class is recorded under: ``module.Qualname``, bare for builtins (as the
+    OpenTelemetry SDK and our spans write ``exception.type``)."""
+    if isinstance(error_type, str):
+        return error_type
+    module = getattr(error_type, "__module__", None)
+    name = error_type.__qualname__
+    return f"{module}.{name}" if isinstance(module, str) and module and module != "builtins" else name
+
+
+def _recorded_class(recorded: str) -> type | None:
+    """The class a recorded type names, when its module is already imported (never imports one: the
+    name may come from a trace read back from a backend)."""
+    parts = recorded.split(".")
+    for cut in range(len(parts) - 1, -1, -1):
+        module = sys.modules.get(".".join(parts[:cut]) if cut else "builtins")
+        if module is None:
+            continue
+        obj: Any = module
+        for part in parts[cut:]:  # vars(), not getattr(): a module's __getattr__ may import
+            try:
+                obj = vars(obj).get(part)
+            except TypeError:
+                obj = None
+        if isinstance(obj, type) and error_type_name(obj) == recorded:
+            return obj
+    return None
 
 
 def same_error_type(recorded: str | None, wanted: type[BaseException] | str) -> bool:
-    if recorded is None:
+    """A class matches the type recorded under its own full name, or a subclass of it the test process
+    knows; a name written as a string matches a recorded type that is it or ends with it (``"ValidationError"``
+    from any module). Only bare names of builtins are full names: another class recorded without its
+    module (an instrumentation writing ``__qualname__`` to ``error.type``) can't be told from one of the
+    same name elsewhere, and does not match a class."""
+    if not recorded:
         return False
-    name = error_type_name(wanted)
-    return recorded == name or recorded.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]
+    if isinstance(wanted, str):
+        return recorded == wanted or recorded.endswith("." + wanted)
+    if recorded == error_type_name(wanted):
+        return True
+    found = _recorded_class(recorded)
+    return found is not None and issubclass(found, wanted)
+
+
+def unqualified_hint(recorded: str | None, wanted: type[BaseException] | str) -> str | None:
+    """Why a type recorded under a bare name did not match a class of a module, and what would."""
+    if not recorded or "." in recorded or isinstance(wanted, str):
+        return None
+    full = error_type_name(wanted)
+    if "." not in full or full.rsplit(".", 1)[-1] != recorded:
+        return None
+    return (f"The step records no module for '{recorded}', so it can't be told from {full}; "
+            f"pass the name '{recorded}' to match by name.")
