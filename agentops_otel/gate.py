@@ -11,7 +11,8 @@ the same verdict to timelines it already holds::
 The verdict is one of three: PASS, FAIL (a bound is broken) and INSUFFICIENT DATA (fewer sessions than
 ``min_sessions``; under ``confidence``, a Wilson interval whose upper end is above the bound while the
 observed rate is not; under ``require_complete``, a source that could not show every session of the
-window). Only PASS is ``ok``. The interval is always reported, at ``confidence`` or 95%.
+window; data that contradicts itself: an unknown end state, unreadable attributes, several root spans
+under one session id). Only PASS is ``ok``. The interval is always reported, at ``confidence`` or 95%.
 
 A cost bound never passes on missing data: a session with a call whose cost is unknown (no usage,
 an unpriced model, a lost root) breaks it, naming the calls, unless the caller opts out with
@@ -164,6 +165,13 @@ def failed(s: SessionSummary) -> bool:
     return s.end_state == semconv.END_FAIL or never_ended(s) or root_cut(s)
 
 
+def _root_count(s: SessionSummary) -> str:
+    """How many root spans the reassembler found, from its issue ("2 root spans; ...")."""
+    text = s.issues[s.issue_kinds.index(Issue.DUPLICATE_ROOTS)] if len(s.issues) == len(s.issue_kinds) else ""
+    count = text.split(" ", 1)[0]
+    return count if count.isdigit() else "several"
+
+
 def _cut_traces(timelines: Iterable[Timeline]) -> list[str]:
     """What the backend cut from the sessions' traces, one line per session: part of the window not seen."""
     return [f"{t.summary.session_id}: trace cut by the backend ({t.summary.partial})"
@@ -247,6 +255,14 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
         named = ", ".join(f"{s.session_id}: {reprlib.repr(s.end_state)}" for s in unknown[:5])
         undecided.append(f"{_plural(len(unknown), 'session')} with an unknown end state ({named}"
                          f"{', …' if len(unknown) > 5 else ''}; not Success, Fail or Indeterminate)")
+    # Any session: several roots under one session.id are several runs (an id reused by another writer,
+    # a run exported twice under new span ids). Which of their end states is the session's, and whose
+    # cost, the data does not say: counted as one run by its earliest root, a Fail would pass unseen.
+    merged = [t.summary for t in timelines if Issue.DUPLICATE_ROOTS in t.summary.issue_kinds]
+    if merged:
+        named = ", ".join(f"{s.session_id}: {_root_count(s)} roots" for s in merged[:5])
+        undecided.append(f"{_plural(len(merged), 'session')} with more than one root span ({named}"
+                         f"{', …' if len(merged) > 5 else ''}): runs sharing a session id can't be judged apart")
     # Variation runs nested in a test's own session (agentops_session_per_test) count as runs here too.
     flaky, failing = variant_outcomes(timelines, variants or {})
     over: list[str] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run, session_line, write_file
+from test_cli import NOW_NS, run, session_line, write_file
 
 _GATE = ("--since", "1h", "--max-failure-rate", "0")
 
@@ -234,3 +234,25 @@ def test_indeterminate_sessions_are_left_out_of_the_failure_rate(tmp_path: Path)
     doc = json.loads(out)
     assert code == 0, out
     assert (doc["sessions"], doc["failures"], doc["indeterminate"]) == (2, 1, ["s_0003", "s_0004"])
+
+
+# --- one session id, several roots ------------------------------------------------------------------
+
+
+def _two_roots(tmp_path: Path, *, second_fails: bool) -> Path:
+    """Run 1 ended Success; run 2, a separate trace a second later, also wrote session.id s_0001."""
+    second = session_line(2, fail=second_fails, start_ns=NOW_NS + 10**9)
+    for span in second["resourceSpans"][0]["scopeSpans"][0]["spans"]:
+        for attr in span["attributes"]:
+            if attr["key"] in ("session.id", "gen_ai.conversation.id"):
+                attr["value"] = {"stringValue": "s_0001"}
+    return write_file(tmp_path / "t.jsonl", [session_line(1, fail=False), second])
+
+
+@pytest.mark.parametrize("second_fails", [True, False])
+def test_two_roots_with_one_session_id_keep_the_gate_from_passing(tmp_path: Path, second_fails: bool) -> None:
+    """Two runs merged under one session id can't be counted or judged as one: exit 3, naming the session."""
+    code, out, _ = run("gate", "--source", str(_two_roots(tmp_path, second_fails=second_fails)), *_GATE)
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
+    assert "1 session with more than one root span (s_0001: 2 roots)" in out
