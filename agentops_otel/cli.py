@@ -275,6 +275,8 @@ def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: 
     from agentops_otel.testing._cassette import CassetteError
     from agentops_otel.testing._export_test import export_test
     from agentops_otel.testing._from_trace import cassette_from_timeline
+    from agentops_otel.testing._matching import calls_in
+    from agentops_otel.testing._order import unordered_calls
 
     try:
         call_args = None if args.args is None else json.loads(args.args)
@@ -283,11 +285,12 @@ def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: 
     if call_args is not None and not isinstance(call_args, list):
         raise CliError("--args must be a JSON list, e.g. '[\"I was charged twice\"]'")
     try:
-        cassette = cassette_from_timeline(reader.session(args.id), source=reader.uri,
-                                          agent_version=args.agent_version)
+        timeline = reader.session(args.id)
+        cassette = cassette_from_timeline(timeline, source=reader.uri, agent_version=args.agent_version)
         target = args.out or f"tests/test_session_{re.sub(r'[^0-9a-zA-Z]+', '_', args.id)[:12]}.py"
         done = export_test(cassette, target, call=args.call, args=call_args, source=reader.uri,
-                           run_tools=args.run_tools, force=args.force)
+                           run_tools=args.run_tools, force=args.force,
+                           overlapping=unordered_calls(timeline, calls_in(timeline)))
     except CassetteError as exc:
         raise CliError(str(exc)) from None
     except FileExistsError as exc:

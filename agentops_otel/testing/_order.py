@@ -18,11 +18,12 @@ exactly. Two zero-length steps at the same instant keep the order the trace list
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TypeAlias
 
 from agentops_otel.timeline import Step, Timeline
 
-__all__ = ["Reach", "RunOrder"]
+__all__ = ["Reach", "RunOrder", "unordered_calls"]
 
 Reach: TypeAlias = dict[int, tuple[Step, "Step | None"]]
 """Calls (by ``id``) that can end a chain of calls in order, each with the chain's previous call."""
@@ -147,3 +148,15 @@ class RunOrder:
                     f"'{first}' only at {_at(_start(a))}")
         return (f"'{then}' started at {_at(_start(b))} while '{first}' was still running "
                 f"({span_a}): they overlapped")
+
+
+def unordered_calls(timeline: Timeline, calls: Sequence[Step]) -> list[str]:
+    """The names of ``calls`` (in the order the trace lists them) that did not each run before the next:
+    calls that overlapped, which no test can expect in one order every run (``export-test`` asserts how
+    often they ran instead)."""
+    order = RunOrder(timeline)
+    names: list[str] = []
+    for a, b in pairwise(calls):
+        if not order.before(a, b):
+            names += [n for n in (a.name, b.name) if n not in names]
+    return names
