@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -169,6 +171,73 @@ def test_a_session_whose_steps_all_ended_passes_as_before() -> None:
     assert_tool_not_called(s, "delete_all_data")
     assert_tool_called(s, "send_email", times=1)
     assert_no_errors(s)
+
+
+@pytest.fixture
+def running_delete() -> Iterator[agentops.Session]:
+    """A live session whose agent handed a tool to a SessionExecutor: the tool is still running."""
+    release = threading.Event()
+    started = threading.Event()
+
+    @agentops.tool
+    def delete_account(customer_id: str) -> None:
+        started.set()
+        release.wait(5)
+        raise PermissionError("deleted the wrong account")
+
+    with ThreadPoolExecutor(1) as pool, agentops.session("agent") as s:
+        poll(1)
+        future = agentops.SessionExecutor(pool).submit(delete_account, "C-42")
+        assert started.wait(5)
+        try:
+            yield s
+        finally:
+            release.set()
+            with pytest.raises(PermissionError):
+                future.result(5)
+
+
+def test_tool_not_called_refuses_while_a_step_of_the_live_session_runs(running_delete: agentops.Session) -> None:
+    """A tool that has started and not finished is not 'never called'."""
+    with pytest.raises(AgentAssertionError, match=r"still running.*delete_account"):
+        assert_tool_not_called(running_delete, "delete_account")
+    with pytest.raises(AgentAssertionError, match=r"still running.*delete_account"):
+        assert_tool_called(running_delete, "delete_account", times=0)
+
+
+def test_no_errors_refuses_while_a_step_of_the_live_session_runs(running_delete: agentops.Session) -> None:
+    """A step still running may yet fail: a live session cannot vouch that none did."""
+    with pytest.raises(AgentAssertionError, match=r"still running.*delete_account"):
+        assert_no_errors(running_delete)
+
+
+def test_call_and_cost_bounds_refuse_while_a_step_of_the_live_session_runs(
+        running_delete: agentops.Session) -> None:
+    """Model calls a running step makes are not in the session's totals yet: the bounds do not read them as none."""
+    with pytest.raises(AgentAssertionError, match=r"delete_account.*still running"):
+        assert_llm_calls_at_most(running_delete, 5)
+    with pytest.raises(AgentAssertionError, match=r"delete_account.*still running"):
+        assert_cost_below(running_delete, 1.0)
+
+
+def test_finished_steps_still_prove_a_call_while_others_run(running_delete: agentops.Session) -> None:
+    """Finding the call among the finished steps proves it ran, whatever is still running."""
+    assert_tool_called(running_delete, "poll")
+    assert_tool_called(running_delete, "poll", with_args={"i": 1})
+
+
+def test_the_step_making_the_assertion_does_not_block_it() -> None:
+    """An assertion made inside a step of the session (an action checking its own session) is not
+    refused because of the step it is made in."""
+
+    @agentops.record_action("self_check")
+    def self_check(s: agentops.Session) -> None:
+        assert_tool_not_called(s, "delete_all_data")
+        assert_no_errors(s)
+
+    with agentops.session("agent") as s:
+        poll(1)
+        self_check(s)
 
 
 def test_a_span_the_program_drops_unended_is_not_kept_alive_by_its_session() -> None:

@@ -34,7 +34,7 @@ from agentops_otel.testing._matching import (
 )
 from agentops_otel.testing._order import RunOrder
 from agentops_otel.testing._partial import partial_lines as _partial_lines
-from agentops_otel.testing._partial import partial_view
+from agentops_otel.testing._partial import partial_view, running_steps
 from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import SessionSummary, Step, Timeline
 
@@ -307,10 +307,11 @@ def assert_no_errors(session: SessionLike) -> None:
     timeline = as_timeline(session)
     errors = [s for s in timeline.errors() if s.kind != "session"]
     # Past its span cap the session's own count still has every failed step; a step it never saw end
-    # may yet fail, so it cannot vouch for none. Read back, a lost span may be the failed one.
+    # (or has not yet: still running) may yet fail, so it cannot vouch for none. Read back, a lost span
+    # may be the failed one.
     counted = session.error_count if isinstance(session, Session) and session.spans_dropped else 0
     why = partial_view(session, values=False)
-    blind = session.steps_outside if isinstance(session, Session) else bool(why)
+    blind = (session.steps_outside or running_steps(session)) if isinstance(session, Session) else why
     if not errors and not counted and not blind:
         return
     if errors or counted:
@@ -318,7 +319,7 @@ def assert_no_errors(session: SessionLike) -> None:
                  + (f" ({counted} counted by the session, {len(errors)} among the steps it still holds)"
                     if counted > len(errors) else "") + ":"]
     elif isinstance(session, Session):
-        lines = ["expected no errors, but the session cannot vouch for steps it never saw end."]
+        lines = ["expected no errors, but the session cannot vouch for steps it has not seen end."]
     else:
         lines = ["expected no errors, but the trace cannot vouch for the steps it does not hold."]
     lines.extend(f"  - {fmt.offset(s.offset_s)} {s.kind} {s.name}: {fmt.error_text(s) or 'error'}"

@@ -18,7 +18,7 @@ from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
-from agentops_otel.testing._partial import partial_lines, partial_view
+from agentops_otel.testing._partial import partial_lines, partial_view, running_steps
 from agentops_otel.testing._verdicts import verdict
 from agentops_otel.timeline import Timeline
 
@@ -121,9 +121,12 @@ def _still_open(session: SessionLike) -> list[str]:
 
 
 def _outside(session: Session) -> list[str]:
+    """Steps whose model calls are in no total of the session: never seen end, or (live) not yet."""
     named = [f"{line} (model calls it makes are not counted)" for line in session.steps_outside_named]
     more = session.steps_outside - len(named)
-    return named + ([f"{more} more steps outside the session"] if more > 0 else [])
+    running = [f"{name}: still running (model calls it makes are not counted yet)"
+               for name in running_steps(session)]
+    return named + ([f"{more} more steps outside the session"] if more > 0 else []) + running
 
 
 @verdict

@@ -1,7 +1,8 @@
 """Whether the steps at hand are all of a session's steps, for the verdicts that need every one.
 
 Past its span cap (``AGENTOPS_OTEL_MAX_SESSION_SPANS``) a live session no longer holds its oldest spans,
-and a step it started may still be running, or only start, after it ended. Its counters are complete;
+a step it started may still be running (as the test checks it, or after it ended), or only start after
+it ended. Its counters are complete;
 the held spans are not. A session read back from a trace lost spans on the way when its root is
 missing, counts more steps than arrived, or the backend cut the trace; attributes that could not be
 read hide what a step was. A verdict on absence, an exact count or an order refuses to pass on such a view.
@@ -11,13 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from opentelemetry import trace
+
 from agentops_otel import semconv
 from agentops_otel.reassemble._summary import Issue, unreadable_issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
 from agentops_otel.timeline import Timeline
 
-__all__ = ["partial_lines", "partial_view"]
+__all__ = ["partial_lines", "partial_view", "running_steps"]
+
+_NAMED = 20
+"""How many running steps a refusal names; the rest are counted."""
 
 
 def partial_view(session: Session | Timeline, *, values: bool = True) -> list[str]:
@@ -38,7 +44,37 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         more = session.steps_outside - len(named)
         why.append(f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them "
                    "end: " + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
+    if running := running_steps(session):
+        named = running[:_NAMED]
+        more = len(running) - len(named)
+        why.append(f"{len(running)} step(s) of this session are still running, so it has not seen them end: "
+                   + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return why
+
+
+def running_steps(session: Session) -> list[str]:
+    """Names of the steps a live session (or a live nested one) started and has not seen end yet.
+
+    Not the sessions' own roots, nor the steps the caller is inside (an action checking its own session):
+    whatever those still do happens after this check, in the caller's own flow; a step they run
+    elsewhere meanwhile is among the running ones itself.
+    """
+    running: dict[int, tuple[str, int | None]] = {}
+    roots: set[int] = set()
+    todo = [session]
+    while todo:
+        s = todo.pop()
+        if s.ended:
+            continue  # what it never saw end was noted as it ended (steps_outside)
+        running.update(s._running.copy())  # a copy: other threads add and drop entries meanwhile
+        if s._span is not None:
+            roots.add(s._span.get_span_context().span_id)
+        todo.extend(list(s._children))
+    here: int | None = trace.get_current_span().get_span_context().span_id
+    while here is not None and here in running and here not in roots:
+        roots.add(here)
+        here = running[here][1]
+    return [name for sid, (name, _) in running.items() if sid not in roots]
 
 
 def _read_back(timeline: Timeline, values: bool) -> list[str]:
