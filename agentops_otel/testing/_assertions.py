@@ -30,6 +30,7 @@ from agentops_otel.testing._matching import (
     error_type_name,
     matches_name,
     same_error_type,
+    unjudged_lines,
     unqualified_hint,
 )
 from agentops_otel.testing._order import RunOrder
@@ -178,25 +179,30 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
     timeline = as_timeline(session)
     calls = RunOrder(timeline).by_start(calls_in(timeline))
     named = [s for s in calls if matches_name(s, name)]
-    matching = [s for s in named if with_args is None or args_match(s, with_args)]
+    judged = [(s, args_match(s, with_args) if with_args is not None else True) for s in named]
+    matching = [s for s, found in judged if found is True]
+    unjudged = [found for _, found in judged if isinstance(found, str)]
     ok = len(matching) == times if times is not None else bool(matching)
-    # An exact count needs every step; finding the call proves "at least once" on any part.
-    why = partial_view(session) if times is not None and len(matching) <= times else []
-    if ok and not why:
+    # An exact count needs every step; finding the call proves "at least once" on any part. A call whose
+    # arguments were not recorded whole may be one more (or the one looked for).
+    short = len(matching) <= times if times is not None else not matching
+    why = partial_view(session) if times is not None and short else []
+    if ok and not why and not (unjudged and short):
         return
     what = f"'{name}'" + (f" with {describe_args(with_args)}" if with_args is not None else "")
     expected = _ordinal(times) if times is not None else "at least once"
     if not why:
         why = partial_view(session)
     seen = " among the steps the session saw" if why else ""
+    if unjudged and short:
+        seen += (" whose" if why else " among the calls whose") + " arguments were recorded whole"
     lines = [f"expected {what} to be called {expected}, but it was called {len(matching)} "
              f"time{'s' if len(matching) != 1 else ''}{seen}.", *_partial_lines(why)]
+    if unjudged:
+        lines.extend(unjudged_lines(name, unjudged))
     if with_args is not None and named:
         lines.append(f"'{name}' was called {len(named)} time(s) with:")
         lines.extend(f"  - {s.input if s.input is not None else '(arguments not recorded)'}" for s in named)
-        if all(s.input is None for s in named):
-            lines.append("Arguments were not recorded: content capture is off "
-                         "(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=span_only turns it on).")
     lines.append(f"Called, in order: {_sequence(calls)}")
     _fail(session, timeline, "\n".join(lines), [s.span_id for s in named])
 

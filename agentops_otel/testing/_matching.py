@@ -7,15 +7,23 @@ Pure functions of the recorded steps, shared by every assertion in :mod:`._asser
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
+from agentops_otel import config, semconv
+from agentops_otel._cut import MORE_KEY, TRUNCATED_MARKER, cut_marker
 from agentops_otel._json_equal import same_json
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["CALL_KINDS", "ArgsMatcher", "args_match", "calls_in", "describe_args", "error_type_name",
-           "matches_name", "same_error_type", "unqualified_hint"]
+           "matches_name", "same_error_type", "unjudged_lines", "unqualified_hint"]
+
+NOT_RECORDED: Final = "arguments not recorded"
+_NAMED = 10
+"""How many calls that with_args could not judge a failure names; the rest are counted."""
+_TRUNCATED_TAIL: Final = re.compile(re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$")
 
 ArgsMatcher: TypeAlias = Mapping[str, Any] | Callable[[Any], bool]
 """A subset of the recorded arguments (``{"customer_id": None}``) or a predicate over them."""
@@ -42,22 +50,79 @@ def _parse(raw: str | None) -> Any:
         return raw
 
 
-def _subset(expected: Any, actual: Any) -> bool:
-    """Dicts match when every expected key matches recursively; anything else by equality."""
+def _subset(expected: Any, actual: Any) -> bool | None:
+    """Dicts match when every expected key matches recursively; anything else by equality. None when
+    it cannot be told: what the expected value would be compared with was cut, or is past a cut."""
     if isinstance(expected, Mapping):
-        return isinstance(actual, Mapping) and all(
-            k in actual and _subset(v, actual[k]) for k, v in expected.items())
-    return same_json(expected, actual)
+        if not isinstance(actual, Mapping):
+            return None if cut_marker(actual) is not None else False
+        unknown = False
+        for key, value in expected.items():
+            found = _subset(value, actual[key]) if key in actual else None if MORE_KEY in actual else False
+            if found is False:
+                return False
+            unknown = unknown or found is None
+        return None if unknown else True
+    if same_json(expected, actual):
+        return True
+    return None if cut_marker(actual) is not None else False
 
 
-def args_match(step: Step, with_args: ArgsMatcher) -> bool:
+def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
+    """Whether the step's recorded arguments match, or why that cannot be told (a predicate is never
+    called on arguments that were not recorded, or not whole: it would judge what the agent never passed)."""
+    if step.input is None:
+        return NOT_RECORDED
     args = _parse(step.input)
     if callable(with_args):
+        cut = _cut_argument(args)
+        if cut is not None:
+            return cut
         try:
             return bool(with_args(args))
         except Exception:
             return False
-    return _subset(with_args, args)
+    found = _subset(with_args, args)
+    if found is None:
+        return _cut_argument(args, with_args.keys()) or _cut_argument(args) or "arguments not recorded whole"
+    return found
+
+
+def _cut_argument(args: Any, keys: Iterable[str] | None = None) -> str | None:
+    """Which argument (of ``keys``, or any) was not recorded whole, and the marker standing for the cut."""
+    if isinstance(args, Mapping):
+        for key in args if keys is None else keys:
+            if key == MORE_KEY or key not in args:
+                continue
+            marker = cut_marker(args[key])
+            if marker is not None:
+                return f"argument {key!r} was cut ({_marker_text(marker)})"
+        if MORE_KEY in args:
+            return f"arguments past the first {len(args) - 1} were cut ({_marker_text(str(args[MORE_KEY]))})"
+        return None
+    marker = cut_marker(args)
+    return None if marker is None else f"the arguments were cut ({_marker_text(marker)})"
+
+
+def _marker_text(marker: str) -> str:
+    tail = _TRUNCATED_TAIL.search(marker)
+    return tail.group() if tail else marker if len(marker) <= 80 else marker[:79] + "…"
+
+
+def unjudged_lines(name: str, unjudged: Sequence[str]) -> list[str]:
+    """Why ``with_args`` could not judge some calls of ``name``, and how to record what it needs."""
+    lines = [f"{len(unjudged)} call(s) of '{name}' cannot be judged by with_args: their arguments were not "
+             "recorded whole:", *(f"  - {why}" for why in unjudged[:_NAMED])]
+    if len(unjudged) > _NAMED:
+        lines.append(f"  - and {len(unjudged) - _NAMED} more")
+    if NOT_RECORDED in unjudged:
+        lines.append(f"Arguments are recorded only with content capture on "
+                     f"({semconv.ENV_CAPTURE_CONTENT}=span_only turns it on).")
+    if len(unjudged) > unjudged.count(NOT_RECORDED):
+        lines.append(f"Each value is recorded up to {semconv.ENV_MAX_VALUE_CHARS} = {config.max_value_chars()} "
+                     "characters (raise it to record longer ones whole); a dict with_args matches the "
+                     "arguments that were recorded whole.")
+    return lines
 
 
 def describe_args(with_args: ArgsMatcher) -> str:
