@@ -51,9 +51,12 @@ class _LiveSession(Protocol):
 
 
 class Watcher(Protocol):
-    """Told of every session that starts and every finished span outside any session (see :func:`watch`)."""
+    """Told of every session that starts, and of every span outside any session as it starts and as it
+    ends (see :func:`watch`)."""
 
     def session_started(self, session: _LiveSession) -> None: ...
+
+    def sessionless_start(self, span: Span) -> None: ...
 
     def sessionless_span(self, span: ReadableSpan) -> None: ...
 
@@ -92,7 +95,8 @@ def local_tracer() -> Tracer | None:
 
 def watch(watcher: Watcher) -> None:
     """Until :func:`unwatch`, hand ``watcher`` what no single session sees: sessions started anywhere (in
-    another thread too) and spans made outside any session. The pytest plugin's cost limit counts them."""
+    another thread too) and spans made outside any session, as they start and as they end. The pytest
+    plugin's cost limit counts them."""
     global _watchers
     with _live_lock:
         _watchers = (*_watchers, watcher)
@@ -154,6 +158,9 @@ class SessionProcessor(SpanProcessor):
         try:
             session: _LiveSession | None = otel_context.get_value(SESSION_CONTEXT_KEY, parent_context)  # type: ignore[assignment]
             if session is None:
+                if _watchers:  # only while a bounded test runs
+                    for watcher in _watchers:
+                        watcher.sessionless_start(span)
                 return
             # One write (one lock, one pass of the SDK's checks) rather than two; the id is stamped
             # even if numbering fails, so the span still reaches its session.

@@ -155,7 +155,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         from agentops_otel.testing._cost_limit import limit_problems
         from agentops_otel.testing._verdicts import record_verdict
 
-        problems = limit_problems(_spend(run), limits, MARKER, warn=False)
+        problems = limit_problems(_spend(run), limits, MARKER, warn=False, settled=False)
         if problems:
             record_verdict(run.session, MARKER, False, problems.partition("\n")[0])
             pytest.fail(problems, pytrace=False)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, Span
 
 from agentops_otel import genai_spans, processor
 from agentops_otel._bounds import is_bound, not_a_bound
@@ -67,12 +67,15 @@ class Spend:
         self.others: list[Session] = []
         """Sessions started during the test that are not nested in its session, nor in one another."""
         self._sessionless = Rollup("outside any session", None)
+        self._in_flight: dict[int, str] = {}
+        """Model calls started outside any session during the test and not ended yet: span id to name
+        (plain dict operations from any thread, no lock, as a session's running steps)."""
         self._open_before: set[object] = set()
         self._lock = _forksafe.lock()
 
     def start(self) -> None:
+        processor.watch(self)  # first: a stream opened meanwhile is then in flight, not passed over
         self._open_before = set(open_calls_in(None))
-        processor.watch(self)
 
     def stop(self) -> None:
         processor.unwatch(self)
@@ -90,29 +93,49 @@ class Spend:
                 ancestor = ancestor.parent
             self.others.append(session)
 
+    def sessionless_start(self, span: Span) -> None:
+        """A model call starting outside any session: counted now, so one still in flight as the test
+        ends is not passed over (its span, and with it its usage, comes only at its end)."""
+        try:
+            if genai_spans.is_llm(span.attributes or {}):
+                self._in_flight[span.get_span_context().span_id] = span.name
+        except Exception as exc:
+            report("spend.sessionless_start", exc)
+
     def sessionless_span(self, span: ReadableSpan) -> None:
         try:
+            if span.context is not None:
+                self._in_flight.pop(span.context.span_id, None)
             if genai_spans.is_llm(span.attributes or {}):
                 self._sessionless._record(span)
         except Exception as exc:
             report("spend.sessionless_span", exc)
 
     # --- what the marker judges -----------------------------------------------------------------
-    def parts(self) -> list[_Part]:
+    def parts(self, *, settled: bool = True) -> list[_Part]:
+        """``settled=False``: the fixtures' teardown may still finish the calls in flight (a pool it joins),
+        so they are counted but not yet called unknown."""
         with self._lock:
             others = list(self.others)
         parts = [_session_part(self.session, None)]
         parts += [_session_part(s, f"Session {s.name} {s.id} (started during the test, outside its session):")
                   for s in others]
         open_now = [c for c in open_calls_in(None) if c not in self._open_before]
+        in_flight = list(self._in_flight.copy().values())  # a copy: other threads add and drop entries
+        for stream in open_now:  # an open stream is a call in flight too: counted once, as a stream
+            if stream.name in in_flight:
+                in_flight.remove(stream.name)
         rollup = self._sessionless
-        if rollup.llm_calls or open_now or not rollup.cost_complete:
-            streams = [f"{c.name} (outside any session): a stream still open at the end of the test "
+        if rollup.llm_calls or open_now or in_flight or not rollup.cost_complete:
+            unknown = [f"{c.name} (outside any session): a stream still open at the end of the test "
                        "(its usage comes at its end)" for c in open_now]
-            parts.append(_Part(OUTSIDE_TITLE, rollup.cost, rollup.llm_calls + len(open_now), rollup.input_tokens,
-                               rollup.output_tokens, 0, lambda: self._gaps(usage_only=False) + streams,
-                               lambda: self._gaps(usage_only=True) + streams, list,
-                               lambda: self._breakdown([c.name for c in open_now])))
+            unknown += [f"{name} (outside any session): a call still in flight at the end of the test "
+                        "(its usage comes at its end)" for name in in_flight if settled]
+            parts.append(_Part(OUTSIDE_TITLE, rollup.cost, rollup.llm_calls + len(open_now) + len(in_flight),
+                               rollup.input_tokens, rollup.output_tokens, 0,
+                               lambda: self._gaps(usage_only=False) + unknown,
+                               lambda: self._gaps(usage_only=True) + unknown, list,
+                               lambda: self._breakdown([c.name for c in open_now], in_flight)))
         return parts
 
     def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None, str | None]]:
@@ -131,7 +154,7 @@ class Spend:
                 for name, _, _, _, cost_gap, usage in self._calls()
                 if (gap := usage if usage_only else cost_gap) is not None]
 
-    def _breakdown(self, streams: list[str]) -> str:
+    def _breakdown(self, streams: list[str], in_flight: list[str]) -> str:
         calls = self._calls()
         lines = [f"  {i:>2}. {name:<20} {tin or 0:>6} in / {tout or 0:>5} out  "
                  f"{fmt.money(cost) if gap is None else GAP_TEXT.get(gap, gap):>10}"
@@ -139,18 +162,20 @@ class Spend:
         if len(calls) > MAX_REPLAY_STEPS:
             lines.append(f"  … {len(calls) - MAX_REPLAY_STEPS} more")
         lines += [f"   - {name}: a stream still open (its usage comes at its end)" for name in streams]
+        lines += [f"   - {name}: still in flight (its usage comes at its end)" for name in in_flight]
         return "\n".join(lines) or "  (their spans are no longer held in memory)"
 
 
 def limit_problems(spend: Spend, limits: Mapping[str, Any], name: str = "agent_cost_limit", *,
-                   warn: bool = True) -> str | None:
+                   warn: bool = True, settled: bool = True) -> str | None:
     """What ``limits`` (usd, llm_calls, tokens, allow_*) say about a test's spend so far, or None when all hold.
 
     A bound over data that is missing (a call without usage or a known price) fails, naming the
     calls; with the marker's opt-out it holds on what is known, and an ``IncompleteCostWarning`` says so
-    (unless ``warn=False``: a look before the final judgement must not warn twice).
+    (unless ``warn=False``: a look before the final judgement must not warn twice). ``settled=False``
+    looks before the fixtures' teardown, which may yet finish the calls still in flight.
     """
-    parts = spend.parts()
+    parts = spend.parts(settled=settled)
     cost = round(sum(p.cost for p in parts), 12)
     llm_calls = sum(p.llm_calls for p in parts)
     tin, tout = sum(p.input_tokens for p in parts), sum(p.output_tokens for p in parts)
