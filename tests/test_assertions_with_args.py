@@ -4,11 +4,11 @@ were not recorded, or were cut, as if they were what the agent passed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 import agentops_otel as agentops
+from agentops_otel import config
 from agentops_otel.testing import AgentAssertionError, assert_tool_called
 
 SCRIPT = "SELECT * FROM invoices WHERE customer_id = 42;\n" * 120 + "DROP TABLE customers;\n"
@@ -26,12 +26,9 @@ def run_sql(sql: str, database: str = "main") -> str:
 
 
 @pytest.fixture
-def capture_off() -> Iterator[None]:
-    agentops.init(capture_content=False, instrument_llm_calls=False)
-    try:
-        yield
-    finally:
-        agentops.init(capture_content=True, instrument_llm_calls=False)
+def capture_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Content capture off, as ``init(capture_content=False)`` sets it, for this test only."""
+    monkeypatch.setattr(config.state, "capture_override", config.ContentCapture.NO_CONTENT)
 
 
 def test_a_predicate_is_not_judged_on_arguments_that_were_not_recorded(capture_off: None) -> None:
