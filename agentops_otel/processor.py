@@ -24,7 +24,7 @@ from opentelemetry.trace import Tracer
 
 from . import semconv
 from ._guard import guard, report
-from .llm import end_open_calls
+from ._open_calls import end_open_calls
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping

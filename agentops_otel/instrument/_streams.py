@@ -23,8 +23,9 @@ import wrapt
 from opentelemetry import context as otel_context
 
 from .. import _deferred, _guard, semconv
+from .._open_calls import hold_open, release
 from .._parts import JSONDict, text_part, tool_call_part
-from ..llm import LLMCall, Outcome, hold_open, release
+from ..llm import LLMCall, Outcome
 from ..processor import SESSION_CONTEXT_KEY
 from ._openai_chat import chat_usage, response_attributes
 from ._openai_responses import responses_outcome

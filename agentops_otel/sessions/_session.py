@@ -22,9 +22,9 @@ from opentelemetry.util.types import AttributeValue
 from .. import config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
+from .._open_calls import open_calls_in
 from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
-from ..llm import open_calls_in
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._context import note_ended, rebased, returning_context

@@ -23,7 +23,7 @@ from agentops_otel import genai_spans, processor
 from agentops_otel._bounds import is_bound, not_a_bound
 from agentops_otel._cost_gaps import GAP_TEXT, step_gap, usage_gap
 from agentops_otel._guard import report
-from agentops_otel.llm import open_calls_in
+from agentops_otel._open_calls import open_calls_in
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
