@@ -49,13 +49,23 @@ from ._cut import (
     truncate_masked,
 )
 from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, cut_at, is_secret_key, mask_text, secret_key_memo
-from ._shapes import NOTHING_HIDDEN, hidden_items, secret_holding_fields
+from ._shapes import (
+    NOTHING_HIDDEN,
+    REPR_FIELDS,
+    REPR_NOTHING,
+    hidden_items,
+    hide_values,
+    pair_in_pairs,
+    repr_shows,
+    secret_holding_fields,
+)
 
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
 _BIG_INT: Final = 1 << 63
 _BUILTIN_SEQUENCES: Final = (list, tuple, set, frozenset, deque)
 """Read through their own ``__iter__``/``__len__`` (C code, whatever a subclass overrides)."""
+_PAIR_TYPES: Final = (list, tuple)
 _DICT_VIEWS: Final[tuple[type, ...]] = (type({}.keys()), type({}.values()), type({}.items()))
 """``d.keys()``/``values()``/``items()`` (an OrderedDict's too): read as the sequences they show, in C;
 their repr would print every item before the bound could cut it."""
@@ -212,9 +222,12 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="mapping"), budget)
         if isinstance(value, Sequence):
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="sequence"), budget)
-        own = secret_holding_fields(value)  # its repr would show the secret: its fields, masked, instead
-        if own is not None:
-            return _mapping(iter(own), len(own), budget, depth)
+        shows = repr_shows(kind)
+        own = None if shows == REPR_NOTHING else secret_holding_fields(value)
+        if own is not None:  # its repr may show a secret
+            if shows == REPR_FIELDS:  # a namespace: its fields, masked, are what its repr shows
+                return _mapping(iter(own), len(own), budget, depth)
+            return _masked(hide_values(_safe_repr(value), own), budget)
     return _masked(_safe_repr(value), budget)
 
 
@@ -223,13 +236,19 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
     """The items as a list; those at the ``hidden`` positions are masked (see :mod:`._shapes`)."""
     out: list[Any] = []
     budget.left -= 2
+    pairs = False
     for i, item in enumerate(value):
         if budget.left <= 0:
             out.append(MORE_ITEMS_MARKER.format(n=size - i))
             break
+        if i == 0:  # a list of (name, value) pairs: its list pairs are pairs too
+            pairs = type(item) in _PAIR_TYPES and len(item) == 2
         if hidden and i in hidden:
             out.append(REDACTED)
             budget.left -= len(REDACTED)
+        elif pairs and pair_in_pairs(item):
+            out.append([_walk(item[0], budget, depth + 2), REDACTED])
+            budget.left -= len(REDACTED) + 3
         else:
             out.append(_walk(item, budget, depth + 1))
         budget.left -= 1

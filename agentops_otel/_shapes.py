@@ -3,14 +3,19 @@
 A mapping's secret-named key masks its value; three other shapes name a secret just as plainly:
 
 * **A pair.** Headers are often a list of ``(name, value)`` pairs (``requests``, ``httpx``, an ASGI
-  scope's raw ``(b"authorization", b"...")``): the second item of a two-item list or tuple is masked
-  when the first is a string (or bytes) that is a secret key name, by the rule of mapping keys.
+  scope's raw ``(b"authorization", b"...")``): the second item of a pair is masked when the first is a
+  string (or bytes) that is a secret key name, by the rule of mapping keys. A pair is a two-item tuple,
+  one whose first item is bytes, or a two-item list among a list of such pairs: a lone two-item list of
+  strings is more often a list of names (``fields=["password", "email"]``) than a header.
 * **A named tuple** is recorded as a list, without its field names: the items of its secret-named
   fields are masked.
 * **An object's fields.** An object that is not a container, a dataclass or a pydantic model is
-  recorded by its repr, and a repr commonly prints every field (``Settings(api_key='...')``,
-  ``namespace(password='...')``). When one of its fields is secret-named it is recorded by its fields
-  instead, walked and masked as a dataclass is, and its repr is not called.
+  recorded by its repr, and a repr may print a field (``Settings(api_key='...')``,
+  ``namespace(password='...')``). When one of its fields is secret-named: a ``SimpleNamespace``, whose
+  repr is its fields, is recorded by its fields, walked and masked as a dataclass is; a class's own repr
+  is kept (it may leave out what its author keeps out of logs), with the secret-named fields' values
+  masked wherever it shows them (:func:`hide_values`). The default repr (type and address) shows no
+  field, and no field is read for it.
 
 Everything here reads the interpreter's own storage (the instance dict, slots, a tuple's items), never
 through the object's attribute look-up, so none of the user's code runs, as elsewhere in the walk.
@@ -19,16 +24,28 @@ through the object's attribute look-up, so none of the user's code runs, as else
 from __future__ import annotations
 
 import types
+from itertools import islice
 from typing import Any, Final
 
-from ._redact import is_secret_key
+from ._redact import REDACTED, is_secret_key
 
-__all__ = ["NOTHING_HIDDEN", "hidden_items", "secret_holding_fields"]
+__all__ = ["NOTHING_HIDDEN", "REPR_FIELDS", "REPR_NOTHING", "REPR_OWN", "hidden_items", "hide_values",
+           "pair_in_pairs", "repr_shows", "secret_holding_fields"]
 
 NOTHING_HIDDEN: Final[frozenset[int]] = frozenset()
 _SECOND: Final = frozenset({1})
 _OWN_STORAGE: Final = (types.GetSetDescriptorType, types.MemberDescriptorType)
 """What the interpreter puts in a class for ``__dict__`` and for each slot (a property is user code)."""
+_MAX_FIELDS: Final = 256
+"""Fields read to find a secret-named one: an object with more is rare, and its look-up stays bounded."""
+_SHORTEST_VALUE: Final = 4
+"""A secret's value shorter than this is masked in a repr only where it shows quoted (a bare "ab" would
+mask every "ab" in the text)."""
+REPR_NOTHING: Final = "nothing"
+REPR_FIELDS: Final = "fields"
+REPR_OWN: Final = "own"
+_OBJECT_REPR: Final = object.__dict__["__repr__"]
+_NAMESPACE_REPR: Final = types.SimpleNamespace.__dict__["__repr__"]
 
 
 def _names_a_secret(first: Any) -> bool:
@@ -41,9 +58,10 @@ def _names_a_secret(first: Any) -> bool:
 
 def hidden_items(kind: type, size: int, first: Any) -> frozenset[int]:
     """The positions of a list or tuple (of type ``kind``, ``size`` items, the first ``first``) whose
-    items are masked: a named tuple's secret-named fields, and a secret-named pair's value."""
+    items are masked: a named tuple's secret-named fields, and a secret-named pair's value (a tuple, or
+    bytes first; a list is a pair only among pairs, see :func:`pair_in_pairs`)."""
     hidden = NOTHING_HIDDEN
-    if size == 2 and _names_a_secret(first):
+    if size == 2 and (issubclass(kind, tuple) or isinstance(first, (bytes, bytearray))) and _names_a_secret(first):
         hidden = _SECOND
     if issubclass(kind, tuple) and kind is not tuple:
         names = getattr(kind, "_fields", None)
@@ -51,6 +69,47 @@ def hidden_items(kind: type, size: int, first: Any) -> frozenset[int]:
             named = frozenset(i for i, name in enumerate(names) if isinstance(name, str) and is_secret_key(name))
             hidden = hidden | named if named else hidden
     return hidden
+
+
+def pair_in_pairs(item: Any) -> bool:
+    """``item``, one of a list of pairs (``[["Cookie", "sid=..."], ...]``), is a list pair whose value is
+    a secret."""
+    return type(item) is list and len(item) == 2 and _names_a_secret(item[0])
+
+
+def repr_shows(kind: type) -> str:
+    """What ``kind``'s repr shows of an instance: :data:`REPR_NOTHING` (the default: type and address),
+    :data:`REPR_FIELDS` (``SimpleNamespace``: every field) or :data:`REPR_OWN` (the class's own repr).
+    Read from the classes' dicts, so no metaclass code runs."""
+    for klass in kind.__mro__:
+        found = klass.__dict__.get("__repr__")
+        if found is not None:
+            if found is _OBJECT_REPR:
+                return REPR_NOTHING
+            return REPR_FIELDS if found is _NAMESPACE_REPR else REPR_OWN
+    return REPR_NOTHING
+
+
+def hide_values(text: str, fields: list[tuple[str, Any]]) -> str:
+    """``text`` (an object's own repr) with the values of its secret-named ``fields`` masked wherever it
+    shows them, quoted or bare (a string, bytes or a whole number; read without running their code)."""
+    for name, value in fields:
+        if not is_secret_key(name):
+            continue
+        if isinstance(value, str):
+            bare = str.__str__(value)
+            quoted = repr(bare)
+        elif isinstance(value, (bytes, bytearray)):
+            quoted = repr(bytes(value))
+            bare = quoted[2:-1]
+        elif type(value) is int:
+            quoted = bare = repr(value)
+        else:
+            continue
+        text = text.replace(quoted, repr(REDACTED))
+        if len(bare) >= _SHORTEST_VALUE:
+            text = text.replace(bare, REDACTED)
+    return text
 
 
 def _instance_dict(value: Any, kind: type) -> dict[str, Any] | None:
@@ -89,7 +148,7 @@ def secret_holding_fields(value: Any) -> list[tuple[str, Any]] | None:
     kind = type(value)
     try:
         own = _instance_dict(value, kind)
-        fields = [(k, v) for k, v in dict.items(own) if type(k) is str] if own is not None else []
+        fields = [(k, v) for k, v in islice(dict.items(own), _MAX_FIELDS) if type(k) is str] if own is not None else []
         fields.extend(_slots(value, kind))
     except Exception:
         return None

@@ -44,10 +44,9 @@ def test_raw_header_pairs_in_bytes_are_masked(span_exporter: InMemorySpanExporte
     assert recorded["headers"][0][1] == "[REDACTED]" and "*/*" in recorded["headers"][1][1]
 
 
-def test_an_objects_secret_named_attribute_is_masked_not_shown_by_its_repr(
+def test_an_objects_own_repr_is_kept_with_its_secret_named_fields_masked(
         span_exporter: InMemorySpanExporter) -> None:
-    """A settings object whose repr prints its api_key is recorded by its fields, the key masked."""
-    reprs: list[int] = []
+    """A settings object whose repr prints its api_key is recorded by that repr, the key masked in it."""
 
     class Settings:
         def __init__(self) -> None:
@@ -55,12 +54,39 @@ def test_an_objects_secret_named_attribute_is_masked_not_shown_by_its_repr(
             self.model = "gpt-4o"
 
         def __repr__(self) -> str:
-            reprs.append(1)
             return f"Settings(api_key={self.api_key!r}, model={self.model!r})"
 
     assert _arguments(span_exporter, settings=Settings()) == {
-        "settings": {"api_key": "[REDACTED]", "model": "gpt-4o"}}
-    assert reprs == []
+        "settings": "Settings(api_key='[REDACTED]', model='gpt-4o')"}
+
+
+def test_a_repr_that_hides_personal_data_keeps_it_hidden(span_exporter: InMemorySpanExporter) -> None:
+    """A class whose own repr leaves its card number out is recorded by that repr, not by its fields,
+    even when one of its fields is secret-named."""
+
+    class Customer:
+        def __init__(self) -> None:
+            self.id = 42
+            self.card_number = "4111 1111 1111 1111"
+            self.auth_token = "opaque-session-value"
+
+        def __repr__(self) -> str:
+            return f"Customer(id={self.id})"
+
+    assert _arguments(span_exporter, customer=Customer()) == {"customer": "Customer(id=42)"}
+
+
+def test_a_default_repr_reads_no_field(span_exporter: InMemorySpanExporter) -> None:
+    """An object with the default repr (type and address) shows no field: it is recorded so, and a
+    secret-named field changes nothing."""
+
+    class Vault:
+        def __init__(self) -> None:
+            self.password = "hunter2hunter2"
+            self.card_number = "4111 1111 1111 1111"
+
+    recorded = _arguments(span_exporter, vault=Vault())["vault"]
+    assert "Vault object at" in recorded and "4111" not in recorded and "hunter2" not in recorded
 
 
 def test_a_slotted_objects_secret_named_attribute_is_masked(span_exporter: InMemorySpanExporter) -> None:
@@ -76,7 +102,17 @@ def test_a_slotted_objects_secret_named_attribute_is_masked(span_exporter: InMem
         def __repr__(self) -> str:
             return f"Login(user={self.user!r}, password={self.password!r})"
 
-    assert _arguments(span_exporter, login=Login()) == {"login": {"password": "[REDACTED]", "user": "ann"}}
+    assert _arguments(span_exporter, login=Login()) == {"login": "Login(user='ann', password='[REDACTED]')"}
+
+
+def test_a_lone_list_of_names_is_no_header_pair(span_exporter: InMemorySpanExporter) -> None:
+    """fields=["password", "email"] names two fields: it is recorded as given, and with_args matches it."""
+    from agentops_otel.testing import assert_tool_called
+
+    with agentops.session("names") as session:
+        recorded = _arguments(span_exporter, fields=["password", "email"], required=["token", "region"])
+    assert recorded == {"fields": ["password", "email"], "required": ["token", "region"]}
+    assert_tool_called(session, "send", with_args={"fields": ["password", "email"]})
 
 
 def test_a_simple_namespace_with_a_password_is_masked(span_exporter: InMemorySpanExporter) -> None:
