@@ -48,6 +48,7 @@ __all__ = [
     "Hook",
     "apply_hook",
     "cut_at",
+    "exception_type",
     "is_secret_key",
     "mask_text",
     "record_exception",
@@ -341,15 +342,21 @@ def scrub(attribute: str, text: str) -> str:
     return out if isinstance(out, str) else REDACTION_FAILED
 
 
-def record_exception(span: Span, exc: BaseException) -> None:
-    """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
+def exception_type(exc: BaseException) -> str:
+    """``module.Qualname`` of the exception's class (a builtin's bare name), as ``exception.type`` is
+    written: what tells ``myapp.ValidationError`` from pydantic's. Never raises."""
     try:
         module = type(exc).__module__
     except BaseException:
         module = None
     qualname = type_name(exc)
+    return f"{module}.{qualname}" if isinstance(module, str) and module and module != "builtins" else qualname
+
+
+def record_exception(span: Span, exc: BaseException) -> None:
+    """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
     span.add_event(semconv.EVENT_EXCEPTION, {
-        semconv.EXCEPTION_TYPE: f"{module}.{qualname}" if module and module != "builtins" else qualname,
+        semconv.EXCEPTION_TYPE: exception_type(exc),
         semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, safe_str(exc)),
         semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
     })

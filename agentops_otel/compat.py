@@ -313,6 +313,12 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                                                                      limit)
         start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
     error_text = None if isinstance(event, ErrorEvent) else reason_text(event.error)  # an exception: "Type: message"
+    raised = getattr(event, "error", None)
+    if isinstance(raised, BaseException) and error_text:
+        # Its class in full, as an escaping exception's: assert_error_in_step(step, TheClass) finds it.
+        short = type_name(raised, qualified=False)
+        if error_text.startswith(short):
+            error_text = _redact.exception_type(raised) + error_text[len(short):]
     if error_text:
         status = _fail(attrs, error_text)
     if isinstance(event, ErrorEvent):

@@ -173,6 +173,22 @@ def test_an_event_recorded_with_an_error_is_a_failed_step(span_exporter: InMemor
     assert "gpt-4o-mini: RateLimitError\n" in str(failed.value) and "ship: the courier never came" in str(failed.value)
 
 
+class CardDeclined(Exception):
+    """An application's own error, defined in a module of its own (this one)."""
+
+
+def test_an_event_recorded_with_an_exception_fails_with_that_exceptions_class(
+        span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent(error=CardDeclined(...))) is a step that failed with CardDeclined, found by
+    assert_error_in_step with the class, as a @tool raising it is."""
+    from agentops_otel.testing import assert_error_in_step
+
+    with agentops.session("declined") as s:
+        agentops.record(ActionEvent(action_type="pay", error=CardDeclined("no funds")))  # type: ignore[arg-type]
+    assert_error_in_step(s, "pay", CardDeclined)
+    assert [e.error for e in s.action_events] == [f"{__name__}.CardDeclined: no funds"]
+
+
 def test_error_event_trigger_reads_back_as_the_event(span_exporter: InMemorySpanExporter) -> None:
     """ErrorEvent(trigger_event=ActionEvent(...)) reads back with that ActionEvent as its trigger."""
     with agentops.session("s") as s:
