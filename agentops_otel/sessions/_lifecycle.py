@@ -39,9 +39,11 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
             out.append(str.__str__(tag))  # an enum's or a framework's str subclass: its text
         elif isinstance(tag, (int, float)) or (not isinstance(tag, (bytes, bytearray, Iterable)) and tag is not None):
             out.append(str(tag))  # a number (or another scalar) is a tag by its text
-        else:  # bytes, None, a nested list: recorded as "b'x'" or "None", a tag no filter would match
-            raise TypeError(f"{where} takes a string or a list of strings, got a tag of type "
-                            f"{type(tag).__name__} {safe_repr(tag)}")
+        else:
+            # None (an unset environment variable), bytes, a nested list: recorded, "None" or "b'x'" is a
+            # tag no filter would match. Left out and said once; raising would fail the agent's request.
+            config.config_warning(where, safe_repr(tag), f"holds a tag of type {type(tag).__name__}, "
+                                  "not a string: left out")
     return out
 
 
