@@ -1,5 +1,6 @@
 """``with_args`` judges only arguments that were recorded whole: a predicate is never handed arguments that
-were not recorded, or were cut, as if they were what the agent passed."""
+were not recorded, or a cut value as if it were what the agent passed (it gets a stand-in that refuses
+every use, so a predicate that never reads it still judges the call)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,54 @@ def test_an_exact_count_refuses_calls_whose_arguments_were_not_recorded(capture_
         delete_account("admin")
     with pytest.raises(AgentAssertionError, match=r"arguments not recorded"):
         assert_tool_called(s, "delete_account", times=0, with_args={"account": "admin"})
+
+
+@agentops.tool
+def summarise(mode: str, document: str) -> str:
+    return "ok"
+
+
+def test_a_predicate_that_never_reads_the_cut_argument_is_judged() -> None:
+    """Only the cut document is unknown: a predicate reading just the mode judges the call, as the dict form does."""
+    with agentops.session("agent") as s:
+        summarise("short", SCRIPT)
+    assert_tool_called(s, "summarise", with_args=lambda a: a["mode"] == "short")
+    assert_tool_called(s, "summarise", times=0, with_args=lambda a: a["mode"] == "long")
+    with pytest.raises(AgentAssertionError, match=r"called 0 times\.\n"):
+        assert_tool_called(s, "summarise", with_args=lambda a: a["mode"] == "long")
+
+
+@pytest.mark.parametrize("reads", [
+    lambda a: a["document"] == SCRIPT,
+    lambda a: a["document"] != "",
+    lambda a: "DROP TABLE" not in a["document"],
+    lambda a: len(a["document"]) > 10,
+    lambda a: a["document"].startswith("SELECT"),
+    lambda a: str(a["document"]).startswith("SELECT"),
+    lambda a: repr(a) != "",
+    lambda a: a["document"] in {SCRIPT},
+    lambda a: [line for line in a["document"]] != [],
+    lambda a: a["document"][0] == "S",
+    lambda a: "DROP" not in json.dumps(a),
+    lambda a: a == {"mode": "short", "document": SCRIPT},
+])
+def test_a_predicate_that_reads_the_cut_argument_refuses(reads: object) -> None:
+    """Whatever way the predicate reads the cut document, the call is not judged: the check names it and the limit."""
+    with agentops.session("agent") as s:
+        summarise("short", SCRIPT)
+    with pytest.raises(AgentAssertionError, match=r"(?s)argument 'document' was cut.*AGENTOPS_OTEL_MAX_VALUE_CHARS"):
+        assert_tool_called(s, "summarise", times=0, with_args=reads)
+
+
+def test_a_predicate_that_swallows_its_read_of_a_cut_argument_still_refuses() -> None:
+    """A predicate that caught the error of reading the cut value judged nothing it could see: refused."""
+    def lenient(a: dict[str, str]) -> bool:
+        try:
+            return "DROP TABLE" in a["document"]
+        except Exception:
+            return False
+
+    with agentops.session("agent") as s:
+        summarise("short", SCRIPT)
+    with pytest.raises(AgentAssertionError, match=r"argument 'document' was cut"):
+        assert_tool_called(s, "summarise", times=0, with_args=lenient)

@@ -15,6 +15,7 @@ from typing import Any, Final, TypeAlias
 from agentops_otel import config, semconv
 from agentops_otel._cut import MORE_KEY, TRUNCATED_MARKER, cut_marker
 from agentops_otel._json_equal import same_json
+from agentops_otel.testing._unread import Unread
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["CALL_KINDS", "ArgsMatcher", "args_match", "calls_in", "describe_args", "error_type_name",
@@ -75,17 +76,37 @@ def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
         return NOT_RECORDED
     args = _parse(step.input)
     if callable(with_args):
-        cut = _cut_argument(args)
-        if cut is not None:
-            return cut
-        try:
-            return bool(with_args(args))
-        except Exception:
-            return False
+        return _predicate_match(args, with_args)
     found = _subset(with_args, args)
     if found is None:
         return _cut_argument(args, with_args.keys()) or _cut_argument(args) or "arguments not recorded whole"
     return found
+
+
+def _predicate_match(recorded: Any, predicate: Callable[[Any], bool]) -> bool | str:
+    """The predicate's verdict on the arguments with each cut value a stand-in (:class:`Unread`): judged
+    when it never used one; refused, naming the argument, when it used one (even if it caught the error)
+    or raised with one among them (a use Python makes without asking the object, such as
+    ``x in "text"``, raises without being seen)."""
+    reads: list[str] = []
+    if not isinstance(recorded, Mapping) or MORE_KEY in recorded:
+        # Cut whole, or past the first arguments: which argument a predicate reads can't be told apart
+        # from one that was dropped.
+        cut = _cut_argument(recorded)
+        if cut is not None:
+            return cut
+        cut_keys: list[str] = []
+        args = recorded
+    else:
+        cut_keys = [key for key, value in recorded.items() if cut_marker(value) is not None]
+        args = {key: Unread(key, reads) if key in cut_keys else value for key, value in recorded.items()}
+    try:
+        verdict = bool(predicate(args))
+    except Exception:
+        verdict = None
+    if cut_keys and (reads or verdict is None):
+        return _cut_argument(recorded, reads[:1] or cut_keys[:1]) or "arguments not recorded whole"
+    return bool(verdict)
 
 
 def _cut_argument(args: Any, keys: Iterable[str] | None = None) -> str | None:
