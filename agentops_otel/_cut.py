@@ -14,6 +14,7 @@ from typing import Any, Final
 from ._redact import REDACTED, cut_at, mask_text
 
 __all__ = [
+    "BIG_INT",
     "BIG_INT_MARKER",
     "CYCLE_MARKER",
     "DEPTH_MARKER",
@@ -41,6 +42,8 @@ CYCLE_MARKER: Final = "<cycle>"
 DEPTH_MARKER: Final = "<max depth>"
 MAX_DEPTH: Final = 32
 """How deep the walk goes before it writes :data:`DEPTH_MARKER`."""
+BIG_INT: Final = 1 << 63
+"""An integer from here on (or below its negative) is past 64 bits: only its size is kept."""
 BIG_INT_MARKER: Final = "<int of {n} bits>"
 """Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
 UNREAD_MARKER: Final = "<{type} {kind}: not read>"

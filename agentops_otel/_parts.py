@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from . import _cut, _redact, _serialize, config, semconv
+from . import _cut, _flat, _redact, _serialize, config, semconv
 
 __all__ = [
     "JSONDict",
@@ -81,7 +81,7 @@ def structured(value: Any, limit: int) -> Any:
             except (msgspec.MsgspecError, ValueError, RecursionError):  # nested past the decoder's depth
                 return bounded(value, limit)
             if type(decoded) is dict:  # the usual arguments: a small flat object (bounded's first step)
-                flat = _serialize.flat_mapping(decoded, limit)
+                flat = _flat.flat_mapping(decoded, limit)
                 if flat is not None:
                     return flat
             return _serialize.bounded(decoded, limit)

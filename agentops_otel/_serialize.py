@@ -38,6 +38,7 @@ from typing import Any, Final
 import msgspec
 
 from ._cut import (
+    BIG_INT,
     BIG_INT_MARKER,
     CYCLE_MARKER,
     DEPTH_MARKER,
@@ -48,7 +49,8 @@ from ._cut import (
     UNREAD_MARKER,
     truncate_masked,
 )
-from ._redact import REDACTED, SHORTEST_SECRET, apply_hook, cut_at, is_secret_key, mask_text, secret_key_memo
+from ._flat import flat_mapping
+from ._redact import REDACTED, apply_hook, cut_at, is_secret_key, mask_text
 from ._shapes import (
     NOTHING_HIDDEN,
     REPR_FIELDS,
@@ -62,7 +64,6 @@ from ._shapes import (
 
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
-_BIG_INT: Final = 1 << 63
 _BUILTIN_SEQUENCES: Final = (list, tuple, set, frozenset, deque)
 """Read through their own ``__iter__``/``__len__`` (C code, whatever a subclass overrides)."""
 _PAIR_TYPES: Final = (list, tuple)
@@ -141,7 +142,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         return _masked(value, budget)
     if kind is int:
         budget.left -= 8
-        return value if -_BIG_INT <= value < _BIG_INT else BIG_INT_MARKER.format(n=value.bit_length())
+        return value if -BIG_INT <= value < BIG_INT else BIG_INT_MARKER.format(n=value.bit_length())
     if kind is dict or kind is list:
         if depth >= MAX_DEPTH:
             return _string(DEPTH_MARKER, budget)
@@ -164,7 +165,7 @@ def _walk(value: Any, budget: _Budget, depth: int) -> Any:
         return _masked(value, budget)
     if isinstance(value, int):
         budget.left -= 8
-        if -_BIG_INT <= value < _BIG_INT:
+        if -BIG_INT <= value < BIG_INT:
             return int(value)
         return BIG_INT_MARKER.format(n=value.bit_length())
     if isinstance(value, float):
@@ -280,67 +281,13 @@ def _safe_repr(value: Any) -> str:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
-_FLAT_MAX: Final = 16
-
-
-def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
-    """What :func:`_walk` (and so :func:`bounded`) makes of a small dict of strings to plain scalars
-    that fits ``limit`` whole (the usual tool-call arguments), without its bookkeeping; ``None`` for
-    anything else.
-
-    The same result, by construction: nothing is cut when the walk's own count of characters stays
-    within the budget (counted here with room to spare: a masked value costs the walk more than the
-    text it replaces), and keys and values are masked by the same rules.
-    """
-    if len(value) > _FLAT_MAX:
-        return None
-    used = 2
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if type(key) is not str:
-            return None
-        # is_secret_key's memo and mask_text's length test, probed here: this runs for every argument
-        # of every tool call in an answer, and each helper is one more cold frame.
-        secret = secret_key_memo.get(key)
-        if secret is None:
-            secret = is_secret_key(key)
-        kind = type(item)
-        if kind is str:
-            used += len(key) + len(item) + 16
-            out[key] = REDACTED if secret else item if len(item) < SHORTEST_SECRET else mask_text(item)
-        elif (item is None or kind is bool or (kind is int and -_BIG_INT <= item < _BIG_INT)
-              or (kind is float and math.isfinite(item))):
-            used += len(key) + 14
-            out[key] = REDACTED if secret else item
-        else:
-            return None
-        if used >= limit:
-            return None
-    return out
-
-
-def mask_strings(value: Any, depth: int = 0) -> Any:
-    """A copy of plain JSON data (a tool's schema) with credential-shaped runs masked in every string,
-    keys included, and the structure kept. Unlike :func:`bounded`, no value is masked for its key's name:
-    a schema's ``token`` property describes an argument, it holds none."""
-    if isinstance(value, str):
-        return mask_text(value)
-    if depth >= MAX_DEPTH:
-        return DEPTH_MARKER
-    if isinstance(value, Mapping):
-        return {mask_text(k) if isinstance(k, str) else k: mask_strings(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_strings(v, depth + 1) for v in value]
-    return value
-
-
 def bounded(value: Any, limit: int) -> Any:
     """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
     kind = type(value)
     if kind is str and len(value) <= limit:
         return mask_text(value)  # the common flat cases, without the walk's bookkeeping
     if kind is int or kind is bool or value is None:
-        if kind is not int or -_BIG_INT <= value < _BIG_INT:
+        if kind is not int or -BIG_INT <= value < BIG_INT:
             return value
         return BIG_INT_MARKER.format(n=value.bit_length())
     if kind is dict:

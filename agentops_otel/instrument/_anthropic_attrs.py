@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import _guard, _serialize, config, semconv
+from .. import _flat, _guard, config, semconv
 from .._parts import (
     JSONDict,
     bounded,
@@ -188,7 +188,7 @@ def _tool_entry(tool: Any, limit: int) -> JSONDict:
     for key, name in (("name", "name"), ("description", "description"), ("input_schema", "parameters")):
         value = _get(tool, key)
         if value is not None:
-            entry[name] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
+            entry[name] = bounded(value, limit) if isinstance(value, str) else _flat.mask_strings(value)
     return entry
 
 

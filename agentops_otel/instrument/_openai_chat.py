@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import msgspec
 
-from .. import _cut, _redact, _serialize, config, semconv
+from .. import _cut, _flat, _redact, config, semconv
 from .._parts import (
     JSONDict,
     bounded,
@@ -160,7 +160,7 @@ def _tool_entry(tool: Any, limit: int) -> JSONDict:
     for key in ("name", "description", "parameters"):
         value = field_of(src, key)
         if value is not None:
-            entry[key] = bounded(value, limit) if isinstance(value, str) else _serialize.mask_strings(value)
+            entry[key] = bounded(value, limit) if isinstance(value, str) else _flat.mask_strings(value)
     return entry
 
 

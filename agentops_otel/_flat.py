@@ -1,0 +1,69 @@
+"""Masking without the walk's bookkeeping, for the two shapes every model call records: the arguments of
+a tool call in an answer (a small flat dict, :func:`flat_mapping`) and a tool's schema
+(:func:`mask_strings`). Both give what the walk of :mod:`._serialize` would, for the data they take.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._cut import BIG_INT, DEPTH_MARKER, MAX_DEPTH
+from ._redact import REDACTED, SHORTEST_SECRET, is_secret_key, mask_text, secret_key_memo
+
+__all__ = ["flat_mapping", "mask_strings"]
+
+
+_FLAT_MAX: Final = 16
+
+
+def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
+    """What the walk of :mod:`._serialize` (and so its ``bounded``) makes of a small dict of strings to plain scalars
+    that fits ``limit`` whole (the usual tool-call arguments), without its bookkeeping; ``None`` for
+    anything else.
+
+    The same result, by construction: nothing is cut when the walk's own count of characters stays
+    within the budget (counted here with room to spare: a masked value costs the walk more than the
+    text it replaces), and keys and values are masked by the same rules.
+    """
+    if len(value) > _FLAT_MAX:
+        return None
+    used = 2
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        # is_secret_key's memo and mask_text's length test, probed here: this runs for every argument
+        # of every tool call in an answer, and each helper is one more cold frame.
+        secret = secret_key_memo.get(key)
+        if secret is None:
+            secret = is_secret_key(key)
+        kind = type(item)
+        if kind is str:
+            used += len(key) + len(item) + 16
+            out[key] = REDACTED if secret else item if len(item) < SHORTEST_SECRET else mask_text(item)
+        elif (item is None or kind is bool or (kind is int and -BIG_INT <= item < BIG_INT)
+              or (kind is float and math.isfinite(item))):
+            used += len(key) + 14
+            out[key] = REDACTED if secret else item
+        else:
+            return None
+        if used >= limit:
+            return None
+    return out
+
+
+def mask_strings(value: Any, depth: int = 0) -> Any:
+    """A copy of plain JSON data (a tool's schema) with credential-shaped runs masked in every string,
+    keys included, and the structure kept. Unlike the walk, no value is masked for its key's name:
+    a schema's ``token`` property describes an argument, it holds none."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if depth >= MAX_DEPTH:
+        return DEPTH_MARKER
+    if isinstance(value, Mapping):
+        return {mask_text(k) if isinstance(k, str) else k: mask_strings(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_strings(v, depth + 1) for v in value]
+    return value
