@@ -140,3 +140,25 @@ def test_a_predicate_that_swallows_its_read_of_a_cut_argument_still_refuses() ->
         summarise("short", SCRIPT)
     with pytest.raises(AgentAssertionError, match=r"argument 'document' was cut"):
         assert_tool_called(s, "summarise", times=0, with_args=lenient)
+
+
+@agentops.tool
+def charge(card_token: str, amount: int) -> str:
+    return "ok"
+
+
+def test_a_masked_argument_is_not_compared_as_if_it_differed() -> None:
+    """card_token is recorded masked: with_args naming it cannot tell, so times=0 refuses (it passed, the
+    masked value being "different") and the failure says the argument is masked."""
+    with agentops.session("pay") as s:
+        charge("tok_A", 5)
+    with pytest.raises(AgentAssertionError, match=r"card_token.*masked"):
+        assert_tool_called(s, "charge", with_args={"card_token": "tok_A"}, times=0)
+    assert_tool_called(s, "charge", with_args={"amount": 5}, times=1)
+
+
+def test_empty_with_args_matches_an_event_recorded_without_params() -> None:
+    """record(ToolEvent(name=...)) with no params is a call with no arguments: with_args={} matches it."""
+    with agentops.session("events") as s:
+        agentops.record(agentops.ToolEvent(name="lookup"))
+    assert_tool_called(s, "lookup", with_args={}, times=1)

@@ -15,6 +15,7 @@ from typing import Any, Final, TypeAlias
 from agentops_otel import config, semconv
 from agentops_otel._cut import MORE_KEY, TRUNCATED_MARKER, cut_marker
 from agentops_otel._json_equal import same_json
+from agentops_otel._redact import REDACTED
 from agentops_otel.testing._unread import Unread
 from agentops_otel.timeline import Step, Timeline
 
@@ -66,7 +67,7 @@ def _subset(expected: Any, actual: Any) -> bool | None:
         return None if unknown else True
     if same_json(expected, actual):
         return True
-    return None if cut_marker(actual) is not None else False
+    return None if actual == REDACTED or cut_marker(actual) is not None else False  # masked: not "different"
 
 
 def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
@@ -77,10 +78,23 @@ def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
     args = _parse(step.input)
     if callable(with_args):
         return _predicate_match(args, with_args)
+    if args is None and not with_args:
+        return True  # an event recorded without params: a call with no arguments, which {} describes
     found = _subset(with_args, args)
     if found is None:
-        return _cut_argument(args, with_args.keys()) or _cut_argument(args) or "arguments not recorded whole"
+        return (_masked_argument(args, with_args.keys()) or _cut_argument(args, with_args.keys())
+                or _cut_argument(args) or "arguments not recorded whole")
     return found
+
+
+def _masked_argument(args: Any, keys: Iterable[str]) -> str | None:
+    """Which of ``keys`` was recorded masked (a secret-named argument): no value can be compared with it."""
+    if isinstance(args, Mapping):
+        for key in keys:
+            if args.get(key) == REDACTED:
+                return (f"argument {key!r} is masked in the recording (a secret-named argument, or a "
+                        "credential-shaped value): leave it out of with_args")
+    return None
 
 
 def _predicate_match(recorded: Any, predicate: Callable[[Any], bool]) -> bool | str:
