@@ -224,16 +224,7 @@ def _wrap(fn: _F, step: _Step) -> _F:
     return run  # type: ignore[return-value]
 
 
-def _generator_step(step: _Step) -> _Step:
-    """Mark the step's spans as a generator's, once at decoration: set with the span's other fixed
-    attributes as it starts (under start's guard), nothing added per call."""
-    step.base_attrs = {**step.base_attrs, semconv.GENERATOR: True}
-    return step
-
-
 def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callable[..., Any]:
-    step = _generator_step(step)
-
     @functools.wraps(fn)
     def run_gen(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         started = step.start(args, kwargs)
@@ -271,8 +262,6 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
 
 
 def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> Callable[..., Any]:
-    step = _generator_step(step)
-
     @functools.wraps(fn)
     async def run_agen(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         started = step.start(args, kwargs)

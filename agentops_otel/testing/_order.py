@@ -6,11 +6,7 @@ assertions therefore judge by time. "A before B" means **A ended before B starte
 instant counts): a check such as "verify the card before charging it" is only met when the verification
 was over, not merely begun, when the charge began. Two calls that overlapped are in no order. The one
 exception is the call tree itself: a step that ran inside another (a tool called by an action) comes
-after its caller, as it always did, so sequential agents keep their verdicts. The other is a generator
-(a ``@tool`` or ``@record_action`` generator function, marked ``agentops.generator``): its span stays open
-while its consumer runs between its yields (``for hit in search(q): summarise(hit)``), by design, so it is
-before every step that started after it started. Ordinary steps keep the strict rule: a ``verify`` still
-running when ``charge`` starts is not before it.
+after its caller, as it always did, so sequential agents keep their verdicts.
 
 Times are the replay's, after any clock-skew repair. A step shifted to fit its caller (another service
 on another clock) is known to have run within the nearest caller on the session's clock, no more
@@ -25,7 +21,6 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TypeAlias
 
-from agentops_otel.semconv import GENERATOR
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["Reach", "RunOrder", "unordered_calls"]
@@ -42,16 +37,6 @@ def _start(step: Step) -> int:
 
 def _end(step: Step) -> int:
     return _start(step) + round(step.duration_s * 1e9)
-
-
-def _generator(step: Step) -> bool:
-    return step.attributes.get(GENERATOR) is True
-
-
-def _done(step: Step) -> int:
-    """From when a step counts as before the steps that start: a generator from its start (its
-    consumer runs between its yields), any other step from its end."""
-    return _start(step) if _generator(step) else _end(step)
 
 
 def _at(ns: int) -> str:
@@ -102,22 +87,18 @@ class RunOrder:
         return a.skew_ns == b.skew_ns or (a.service_name is not None and a.service_name == b.service_name)
 
     def before(self, a: Step, b: Step) -> bool:
-        """``a`` had ended (a generator: started) when ``b`` started, or ``a`` called ``b``; never a step
-        before itself."""
+        """``a`` had ended when ``b`` started, or ``a`` called ``b``; never a step before itself."""
         if a is b or self._ancestor(b, a):
             return False
         if self._ancestor(a, b):
             return True
         if self.same_clock(a, b):  # raw times: one clock, whatever shift the replay gave each
-            a_start, b_start = _start(a) - a.skew_ns, _start(b) - b.skew_ns
-            if _generator(a):  # started first; at the same instant, as the trace lists them
-                return a_start < b_start or (a_start == b_start and self._index.get(id(a), 0)
-                                             < self._index.get(id(b), 0))
-            a_end, b_end = _end(a) - a.skew_ns, _end(b) - b.skew_ns
+            a_start, a_end = _start(a) - a.skew_ns, _end(a) - a.skew_ns
+            b_start, b_end = _start(b) - b.skew_ns, _end(b) - b.skew_ns
             if a_end == b_start == b_end == a_start:  # two instants at once: as the trace lists them
                 return self._index.get(id(a), 0) < self._index.get(id(b), 0)
             return a_end <= b_start
-        a_end = self._window(a)[1] if a.skew_ns else _done(a)
+        a_end = self._window(a)[1] if a.skew_ns else _end(a)
         b_start = self._window(b)[0] if b.skew_ns else _start(b)
         return a_end <= b_start
 
@@ -159,7 +140,7 @@ class RunOrder:
         span_a = f"{_at(_start(a))}–{_at(_end(a))}"
         if self._ancestor(b, a):
             return f"'{first}' ran inside '{then}' ({span_a}), which called it"
-        if not self.same_clock(a, b) and _done(a) <= _start(b):
+        if not self.same_clock(a, b) and _end(a) <= _start(b):
             return (f"'{first}' ({span_a}) and '{then}' (from {_at(_start(b))}) ran on different "
                     "clocks: their order is only estimated (clock skew adjusted), not shown")
         if _start(b) < _start(a) or (_start(b) == _start(a) and not self.before(a, b)):

@@ -335,30 +335,3 @@ def test_export_of_concurrent_calls_asserts_how_often_each_ran_not_their_order(
     assert "assert_called_in_order(" not in text
     assert 'assert_tool_called(agent_session, "lookup", times=2)' in text
     assert "overlapped" in text
-
-
-def test_export_of_a_generator_tool_and_its_consumer_keeps_their_order(
-        tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
-    """A sequential agent summarising each hit a generator tool yields ran in one order: the exported
-    test pins it, though the generator's span was open while the summaries ran."""
-
-    @agentops_otel.tool
-    def search(query: str) -> Iterator[str]:
-        yield f"{query}: hit 1"
-        yield f"{query}: hit 2"
-
-    @agentops_otel.tool
-    def summarise(text: str) -> str:
-        return text.upper()
-
-    with agentops_otel.session("research") as session:
-        for hit in search("refund policy"):
-            summarise(hit)
-    traces = tmp_path / "traces.jsonl"
-    traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
-    test = tmp_path / "test_research.py"
-    assert main(["export-test", session.id, "--source", str(traces), "--call", "agent:run",
-                 "--out", str(test)], stdout=io.StringIO()) == 0
-    text = test.read_text()
-    assert "assert_called_in_order(agent_session, CALLS)" in text
-    assert "overlapped" not in text
