@@ -6,7 +6,9 @@ assertions therefore judge by time. "A before B" means **A ended before B starte
 instant counts): a check such as "verify the card before charging it" is only met when the verification
 was over, not merely begun, when the charge began. Two calls that overlapped are in no order. The one
 exception is the call tree itself: a step that ran inside another (a tool called by an action) comes
-after its caller, as it always did, so sequential agents keep their verdicts.
+after its caller, as it always did, so sequential agents keep their verdicts. A generator tool is no
+exception: its span stays open while its consumer runs between its yields, and its own work may run at
+any ``next()`` (a check done at the second one), so it overlaps the calls made meanwhile.
 
 Times are the replay's, after any clock-skew repair. A step shifted to fit its caller (another service
 on another clock) is known to have run within the nearest caller on the session's clock, no more
