@@ -42,8 +42,9 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
         else:
             # None (an unset environment variable), bytes, a nested list: recorded, "None" or "b'x'" is a
             # tag no filter would match. Left out and said once; raising would fail the agent's request.
-            config.config_warning(where, safe_repr(tag), f"holds a tag of type {type(tag).__name__}, "
-                                  "not a string: left out")
+            # Said once per type (never per value: a server tagging each request must not grow our memory).
+            config.config_warning(where, type(tag).__name__, "is the type of a tag that is not a string: "
+                                  "such tags are left out")
     return out
 
 

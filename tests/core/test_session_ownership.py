@@ -318,11 +318,11 @@ def test_tags_that_are_not_strings_get_a_clear_error(tags: object) -> None:
 @pytest.mark.parametrize("tags", [[b"billing"], ["ok", None], [["nested"]]])
 def test_a_tag_that_is_not_text_is_left_out_and_named(tags: list[object], caplog: pytest.LogCaptureFixture) -> None:
     """tags=["ok", None] (an unset environment variable) / [b"billing"] / a nested list: the session
-    starts, the tag is left out rather than recorded as "None" or "b'billing'", and a warning names it."""
+    starts, the tag is left out rather than recorded as "None" or "b'billing'", and a warning names its type."""
     s = agentops.start_session(tags=tags)  # type: ignore[arg-type]
     agentops.end_session("Success")
     assert s.end_state == "Success" and s.tags == [t for t in tags if isinstance(t, str)]
-    assert "start_session(tags=...)" in caplog.text and "not a string: left out" in caplog.text
+    assert "start_session(tags=...)" in caplog.text and "not a string: such tags are left out" in caplog.text
 
 
 def test_numbers_and_enums_as_tags_are_recorded_as_their_text() -> None:
