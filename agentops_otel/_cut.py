@@ -47,7 +47,8 @@ BIG_INT: Final = 1 << 63
 BIG_INT_MARKER: Final = "<int of {n} bits>"
 """Stands for an integer past 64 bits (a backend's JSON reader would round it): only its size is kept."""
 UNREAD_MARKER: Final = "<{type} {kind}: not read>"
-"""Stands for a mapping or sequence that is not a built-in container (``kind`` says which): only its type."""
+"""Stands for a mapping or sequence that is not a built-in container, or an object whose own repr may show
+a secret-named field (``kind`` says which): only its type."""
 _CUT_TEXT: Final = re.compile("|".join((
     re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d+ chars\]$",
     "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
@@ -56,7 +57,7 @@ _CUT_TEXT: Final = re.compile("|".join((
     "^" + re.escape(DEPTH_MARKER) + "$",
     "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
     r"^<\d+ bytes: .*…>$",
-    r"^<[^<>]+ (?:mapping|sequence): not read>$")))
+    r"^<[^<>]+ (?:mapping|sequence|object): not read>$")))
 """A string put in place of what was cut: the one test the diff, the recorder and the trace's cassette all
 use, so none of them calls a value whole that another knows was cut."""
 

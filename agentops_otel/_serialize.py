@@ -56,7 +56,7 @@ from ._shapes import (
     REPR_FIELDS,
     REPR_NOTHING,
     hidden_items,
-    hide_values,
+    own_fields,
     pair_in_pairs,
     repr_shows,
     secret_holding_fields,
@@ -224,11 +224,13 @@ def _container(value: Any, budget: _Budget, depth: int) -> Any:
         if isinstance(value, Sequence):
             return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="sequence"), budget)
         shows = repr_shows(kind)
-        own = None if shows == REPR_NOTHING else secret_holding_fields(value)
-        if own is not None:  # its repr may show a secret
-            if shows == REPR_FIELDS:  # a namespace: its fields, masked, are what its repr shows
-                return _mapping(iter(own), len(own), budget, depth)
-            return _masked(hide_values(_safe_repr(value), own), budget)
+        if shows == REPR_FIELDS:  # a namespace: its repr is its fields, walked and masked as a dict's
+            fields = own_fields(value)
+            if fields is not None:
+                return _mapping(dict.items(fields), dict.__len__(fields), budget, depth)
+        elif shows != REPR_NOTHING and secret_holding_fields(value) is not None:
+            # Its own repr may show the secret in any form, and its fields what the repr keeps out of logs.
+            return _string(UNREAD_MARKER.format(type=kind.__qualname__, kind="object"), budget)
     return _masked(_safe_repr(value), budget)
 
 

@@ -11,11 +11,12 @@ A mapping's secret-named key masks its value; three other shapes name a secret j
   fields are masked.
 * **An object's fields.** An object that is not a container, a dataclass or a pydantic model is
   recorded by its repr, and a repr may print a field (``Settings(api_key='...')``,
-  ``namespace(password='...')``). When one of its fields is secret-named: a ``SimpleNamespace``, whose
-  repr is its fields, is recorded by its fields, walked and masked as a dataclass is; a class's own repr
-  is kept (it may leave out what its author keeps out of logs), with the secret-named fields' values
-  masked wherever it shows them (:func:`hide_values`). The default repr (type and address) shows no
-  field, and no field is read for it.
+  ``namespace(password='...')``). A ``SimpleNamespace``, whose repr is its fields, is recorded by its
+  fields, walked and masked as a dict is. A class's own repr is recorded unless one of its fields is
+  secret-named (or it has too many to look through): then its repr may show the secret in any form
+  (nested, reformatted), and the fields may hold what the repr leaves out of logs, so neither is
+  recorded, only its type (an unread object). The default repr (type and address) shows no field, and
+  no field is read for it.
 
 Everything here reads the interpreter's own storage (the instance dict, slots, a tuple's items), never
 through the object's attribute look-up, so none of the user's code runs, as elsewhere in the walk.
@@ -27,9 +28,9 @@ import types
 from itertools import islice
 from typing import Any, Final
 
-from ._redact import REDACTED, is_secret_key
+from ._redact import is_secret_key
 
-__all__ = ["NOTHING_HIDDEN", "REPR_FIELDS", "REPR_NOTHING", "REPR_OWN", "hidden_items", "hide_values",
+__all__ = ["NOTHING_HIDDEN", "REPR_FIELDS", "REPR_NOTHING", "REPR_OWN", "hidden_items", "own_fields",
            "pair_in_pairs", "repr_shows", "secret_holding_fields"]
 
 NOTHING_HIDDEN: Final[frozenset[int]] = frozenset()
@@ -38,9 +39,6 @@ _OWN_STORAGE: Final = (types.GetSetDescriptorType, types.MemberDescriptorType)
 """What the interpreter puts in a class for ``__dict__`` and for each slot (a property is user code)."""
 _MAX_FIELDS: Final = 256
 """Fields read to find a secret-named one: an object with more is rare, and its look-up stays bounded."""
-_SHORTEST_VALUE: Final = 4
-"""A secret's value shorter than this is masked in a repr only where it shows quoted (a bare "ab" would
-mask every "ab" in the text)."""
 REPR_NOTHING: Final = "nothing"
 REPR_FIELDS: Final = "fields"
 REPR_OWN: Final = "own"
@@ -90,28 +88,6 @@ def repr_shows(kind: type) -> str:
     return REPR_NOTHING
 
 
-def hide_values(text: str, fields: list[tuple[str, Any]]) -> str:
-    """``text`` (an object's own repr) with the values of its secret-named ``fields`` masked wherever it
-    shows them, quoted or bare (a string, bytes or a whole number; read without running their code)."""
-    for name, value in fields:
-        if not is_secret_key(name):
-            continue
-        if isinstance(value, str):
-            bare = str.__str__(value)
-            quoted = repr(bare)
-        elif isinstance(value, (bytes, bytearray)):
-            quoted = repr(bytes(value))
-            bare = quoted[2:-1]
-        elif type(value) is int:
-            quoted = bare = repr(value)
-        else:
-            continue
-        text = text.replace(quoted, repr(REDACTED))
-        if len(bare) >= _SHORTEST_VALUE:
-            text = text.replace(bare, REDACTED)
-    return text
-
-
 def _instance_dict(value: Any, kind: type) -> dict[str, Any] | None:
     for klass in kind.__mro__:
         entry = klass.__dict__.get("__dict__")
@@ -142,14 +118,25 @@ def _slots(value: Any, kind: type) -> list[tuple[str, Any]]:
     return found
 
 
-def secret_holding_fields(value: Any) -> list[tuple[str, Any]] | None:
-    """``value``'s own fields (instance dict, then slots) when one is secret-named; ``None`` otherwise, or
-    when they can't be read without running the object's code."""
+def own_fields(value: Any) -> dict[str, Any] | None:
+    """``value``'s instance dict, read without its attribute look-up; ``None`` when it has none."""
+    try:
+        return _instance_dict(value, type(value))
+    except Exception:
+        return None
+
+
+def secret_holding_fields(value: Any) -> str | None:
+    """The name of a secret-named field of ``value`` (instance dict, then slots), or ``"..."`` when it
+    has more fields than are looked through; ``None`` when none is, or they can't be read without
+    running the object's code."""
     kind = type(value)
     try:
         own = _instance_dict(value, kind)
-        fields = [(k, v) for k, v in islice(dict.items(own), _MAX_FIELDS) if type(k) is str] if own is not None else []
-        fields.extend(_slots(value, kind))
+        fields = [k for k in islice(dict.keys(own), _MAX_FIELDS + 1)] if own is not None else []
+        fields.extend(name for name, _ in _slots(value, kind))
     except Exception:
         return None
-    return fields if any(is_secret_key(name) for name, _ in fields) else None
+    if len(fields) > _MAX_FIELDS:
+        return "..."
+    return next((name for name in fields if type(name) is str and is_secret_key(name)), None)
