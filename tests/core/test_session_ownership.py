@@ -344,3 +344,11 @@ def test_bad_end_state_message_names_the_mistake_and_the_choices() -> None:
                                          r"Indeterminate .*; the session was ended Indeterminate"):
         agentops.end_session("Bogus")
     assert s.end_state == "Indeterminate"
+
+
+def test_tags_that_are_not_text_are_warned_about_once_per_type(caplog: pytest.LogCaptureFixture) -> None:
+    """A server tagging each request with a different bytes value gets one warning, not one kept per value."""
+    for i in range(3):
+        agentops.start_session(tags=[bytearray(f"user-{i}".encode())])  # type: ignore[list-item]
+        agentops.end_session("Success")
+    assert caplog.text.count("bytearray") == 1
