@@ -12,7 +12,16 @@ every contender alike), each switched on and off with its own ``instrument()`` /
 * ``ours``: ``instrument_openai()`` with content capture on and the cost computed;
 * ``genai-off`` / ``genai-on``: ``opentelemetry-instrumentation-genai-openai`` (the official one,
   formerly ``-openai-v2``) with content capture off (its cheapest configuration) and on;
-* ``openinference``: ``openinference-instrumentation-openai`` (records content by default).
+* ``openinference``: ``openinference-instrumentation-openai`` (records content by default);
+* ``v2-off``: the last ``opentelemetry-instrumentation-openai-v2`` (2.4b0), content off, when it is
+  importable. It cannot share ``bench/.venv`` with ``-genai-openai`` (it needs
+  ``opentelemetry-util-genai==0.4b0``), so it is compared in a venv of its own::
+
+      python3.11 -m venv /tmp/v2 && /tmp/v2/bin/pip install -e . "openai>=3" \
+          opentelemetry-instrumentation-openai-v2==2.4b0 opentelemetry-util-genai==0.4b0
+      /tmp/v2/bin/python bench/bench_openai.py --no-reexec --peers v2-off
+
+  (On 2026-12-06 it added about as much as ``genai-off``: 222 / 251 µs on chat / tool calls.)
 
 The contenders are installed in ``bench/.venv`` (``bench/setup.sh``); this script re-runs itself
 there when it exists. Scenarios: a plain answer, a streamed answer (``include_usage``, word-by-word
@@ -283,6 +292,14 @@ def _installed_peers(provider: TracerProvider) -> list[Variant]:
         found.append(Variant("genai-on", with_capture("span_only",
                                                       lambda: official.instrument(tracer_provider=provider)),
                              official.uninstrument))
+    except ImportError:
+        pass
+    try:
+        from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor as OTelV2
+
+        v2 = OTelV2()
+        found.append(Variant("v2-off", with_capture("no_content", lambda: v2.instrument(tracer_provider=provider)),
+                             v2.uninstrument))
     except ImportError:
         pass
     try:
