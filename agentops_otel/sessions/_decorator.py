@@ -71,10 +71,7 @@ class SessionScope:
             return SessionScope(name, **kwargs)
 
         if inspect.isasyncgenfunction(fn):
-            @functools.wraps(fn)
-            def run_agen(*args: _P.args, **kw: _P.kwargs) -> AsyncGenerator[Any, Any]:
-                return _async_generator_in_session(scope(), fn, args, kw)
-            return run_agen
+            return _async_generator_in_session(scope, fn)
 
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
@@ -125,33 +122,41 @@ def _generator_in_session(scope: SessionScope, fn: Callable[..., Generator[Any, 
             sent, thrown = None, exc
 
 
-async def _async_generator_in_session(scope: SessionScope, fn: Callable[..., AsyncGenerator[Any, Any]],
-                                      args: Any, kw: Any) -> AsyncGenerator[Any, Any]:
-    ctx = contextvars.copy_context()
-    ctx.run(scope.__enter__)
-    agen = ctx.run(fn, *args, **kw)
-    sent: Any = None
-    thrown: BaseException | None = None
-    while True:
-        try:
-            step = agen.asend(sent) if thrown is None else agen.athrow(thrown)
-            item = await _InContext(ctx, step)
-        except StopAsyncIteration:
-            ctx.run(scope.__exit__, None, None, None)
-            return
-        except BaseException as exc:
-            ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
-            raise
-        try:
-            sent, thrown = (yield item), None
-        except GeneratorExit:
+def _async_generator_in_session(scope: Callable[[], SessionScope],
+                                fn: Callable[_P, AsyncGenerator[Any, Any]]) -> Callable[_P, AsyncGenerator[Any, Any]]:
+    """The wrapper is itself an async generator function (not a function returning one): pytest-asyncio,
+    FastAPI and others decide how to run a function by ``inspect.isasyncgenfunction``."""
+
+    @functools.wraps(fn)
+    async def run_agen(*args: _P.args, **kw: _P.kwargs) -> AsyncGenerator[Any, Any]:
+        this = scope()
+        ctx = contextvars.copy_context()
+        ctx.run(this.__enter__)
+        agen = ctx.run(fn, *args, **kw)
+        sent: Any = None
+        thrown: BaseException | None = None
+        while True:
             try:
-                await _InContext(ctx, agen.aclose())
-            finally:
-                ctx.run(scope.__exit__, None, None, None)
-            raise
-        except BaseException as exc:
-            sent, thrown = None, exc
+                step = agen.asend(sent) if thrown is None else agen.athrow(thrown)
+                item = await _InContext(ctx, step)
+            except StopAsyncIteration:
+                ctx.run(this.__exit__, None, None, None)
+                return
+            except BaseException as exc:
+                ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
+                raise
+            try:
+                sent, thrown = (yield item), None
+            except GeneratorExit:
+                try:
+                    await _InContext(ctx, agen.aclose())
+                finally:
+                    ctx.run(this.__exit__, None, None, None)
+                raise
+            except BaseException as exc:
+                sent, thrown = None, exc
+
+    return run_agen
 
 
 class _InContext:

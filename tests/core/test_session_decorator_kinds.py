@@ -1,0 +1,103 @@
+"""``@session`` on each kind of function: the decorated function is still that kind of function, as
+frameworks that look (pytest-asyncio, FastAPI, LangChain) see it, and the session covers its run."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+import agentops_otel as agentops
+
+
+def plain(x: int, *, y: str = "y") -> int:
+    return x
+
+
+async def coroutine(x: int, *, y: str = "y") -> int:
+    return x
+
+
+def generator(x: int, *, y: str = "y") -> Iterator[int]:
+    yield x
+
+
+async def async_generator(x: int, *, y: str = "y") -> AsyncIterator[int]:
+    yield x
+
+
+_KINDS = (inspect.isasyncgenfunction, inspect.isgeneratorfunction, inspect.iscoroutinefunction)
+
+
+@pytest.mark.parametrize("fn", [plain, coroutine, generator, async_generator], ids=lambda f: f.__name__)
+def test_session_decorator_keeps_the_kind_and_signature_of_the_function(fn: Callable[..., Any]) -> None:
+    """Code that inspects a decorated function sees what it would see on the undecorated one."""
+    decorated = agentops.session("kind")(fn)
+    assert [kind(decorated) for kind in _KINDS] == [kind(fn) for kind in _KINDS]
+    assert inspect.signature(decorated) == inspect.signature(fn)
+
+
+_fixture_sessions: list[agentops.Session | None] = []
+
+
+@pytest_asyncio.fixture
+@agentops.session("fixture agent")
+async def agent_resource() -> AsyncIterator[dict[str, bool]]:
+    _fixture_sessions.append(agentops.current_session())
+    yield {"ready": True}
+
+
+async def test_an_async_generator_session_works_as_a_pytest_asyncio_fixture(agent_resource: dict[str, bool]) -> None:
+    """pytest-asyncio runs a session-decorated async generator fixture and hands the test what it yields."""
+    assert agent_resource == {"ready": True}
+    s = _fixture_sessions[-1]
+    assert s is not None and s.name == "fixture agent" and s.end_state is None
+
+
+async def test_asend_and_athrow_reach_the_decorated_async_generator() -> None:
+    """Values sent and exceptions thrown into the generator reach its body, inside the session."""
+    seen: list[object] = []
+
+    @agentops.session("echo")
+    async def echo() -> AsyncIterator[int]:
+        got = yield 0
+        while True:
+            try:
+                got = yield got
+            except KeyError as exc:
+                seen.append((exc.args[0], agentops.current_session()))
+                got = -1
+
+    gen = echo()
+    assert await gen.asend(None) == 0
+    assert await gen.asend(5) == 5
+    assert await gen.athrow(KeyError("k")) == -1
+    s = seen[0][1]
+    assert seen[0][0] == "k" and s is not None and s.name == "echo"
+    await gen.aclose()
+    assert s.end_state == "Success"
+
+
+async def test_an_async_generator_session_ends_with_the_generator() -> None:
+    """Finished, closed early, or failed: the session ends when the generator does, Fail only for a failure."""
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("gen")
+    async def produce(fail: bool) -> AsyncIterator[int]:
+        sessions.append(agentops.current_session())
+        yield 1
+        yield 2
+        if fail:
+            raise LookupError("gone")
+
+    assert [x async for x in produce(False)] == [1, 2]
+    closed = produce(False)
+    assert await closed.__anext__() == 1
+    await closed.aclose()
+    with pytest.raises(LookupError, match="gone"):
+        _ = [x async for x in produce(True)]
+    assert [(s.end_state, s.end_state_reason) for s in sessions if s is not None] == [
+        ("Success", None), ("Success", None), ("Fail", "LookupError: gone")]
