@@ -95,9 +95,9 @@ class SessionScope:
 
 def _generator_in_session(scope: SessionScope, fn: Callable[..., Generator[Any, Any, Any]],
                           args: Any, kw: Any) -> Generator[Any, Any, Any]:
+    gen = fn(*args, **kw)  # before the session starts: a call with wrong arguments fails with none left open
     ctx = contextvars.copy_context()
     ctx.run(scope.__enter__)
-    gen = ctx.run(fn, *args, **kw)
     sent: Any = None
     thrown: BaseException | None = None
     while True:
@@ -129,10 +129,10 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
 
     @functools.wraps(fn)
     async def run_agen(*args: _P.args, **kw: _P.kwargs) -> AsyncGenerator[Any, Any]:
+        agen = fn(*args, **kw)  # before the session starts: a call with wrong arguments fails with none left open
         this = scope()
         ctx = contextvars.copy_context()
         ctx.run(this.__enter__)
-        agen = ctx.run(fn, *args, **kw)
         sent: Any = None
         thrown: BaseException | None = None
         while True:

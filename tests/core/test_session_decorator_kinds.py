@@ -101,3 +101,21 @@ async def test_an_async_generator_session_ends_with_the_generator() -> None:
         _ = [x async for x in produce(True)]
     assert [(s.end_state, s.end_state_reason) for s in sessions if s is not None] == [
         ("Success", None), ("Success", None), ("Fail", "LookupError: gone")]
+
+
+async def test_calling_a_decorated_generator_with_wrong_arguments_starts_no_session() -> None:
+    """The TypeError for a bad call reaches the caller and leaves no session open behind it."""
+
+    @agentops.session("sync")
+    def produce(x: int) -> Iterator[int]:
+        yield x
+
+    @agentops.session("async")
+    async def aproduce(x: int) -> AsyncIterator[int]:
+        yield x
+
+    with pytest.raises(TypeError):
+        next(produce())  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        await aproduce().__anext__()  # type: ignore[call-arg]
+    assert [s.name for s in agentops.end_all_sessions()] == []
