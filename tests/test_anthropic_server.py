@@ -186,6 +186,21 @@ def test_mid_stream_failure_raises_after_the_events_sent(client: Anthropic, serv
     assert seen == ["message_start", "content_block_start"]  # the third frame is a ping, which the SDK skips
 
 
+def test_an_error_after_chunks_arrives_as_an_error_event_inside_the_stream(client: Anthropic,
+                                                                          server: AnthropicServer) -> None:
+    """Reply.error(after_chunks=N) sends N events of an HTTP 200 stream, then Anthropic's error event."""
+    server.queue(Reply.error(529, after_chunks=3))
+
+    seen: list[str] = []
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        for event in client.messages.create(model=MODEL, max_tokens=100, messages=USER, stream=True):
+            seen.append(event.type)
+    assert seen == ["message_start", "content_block_start"]
+    body = caught.value.body
+    assert caught.value.status_code == 200 and isinstance(body, dict)
+    assert body["error"] == {"type": "overloaded_error", "message": "Overloaded"}
+
+
 def test_responder_branches_on_the_request(client: Anthropic, server: AnthropicServer) -> None:
     """The responder sees the system prompt and model; the same Reply vocabulary as OpenAIServer."""
 

@@ -413,6 +413,19 @@ def test_responses_mid_stream_failure_raises_connection_error(client: OpenAI, se
     ]
 
 
+def test_an_error_after_chunks_arrives_as_an_error_chunk_inside_the_stream(client: OpenAI,
+                                                                          server: OpenAIServer) -> None:
+    """Reply.error(after_chunks=N) sends N chunks of an HTTP 200 stream, then a chunk carrying the error."""
+    server.queue(Reply.error(500, "the model stopped", after_chunks=2))
+
+    received: list[str] = []
+    with pytest.raises(openai.APIError, match="the model stopped") as caught:
+        for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=USER, stream=True):
+            received.append(chunk.choices[0].delta.content or "")
+    assert "".join(received) == "an"
+    assert caught.value.type == "server_error"
+
+
 def test_non_stream_failure_drops_connection(client: OpenAI, server: OpenAIServer) -> None:
     """fail_after_chunks on a non-streaming call drops the connection before any response."""
     server.queue(Reply.text("never sent", fail_after_chunks=0))

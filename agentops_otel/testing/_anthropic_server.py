@@ -70,3 +70,6 @@ class AnthropicServer(ScriptedServer):
 
     def _sse_frames(self, reply: Reply, request: Request, endpoint: str, created: int) -> list[bytes]:
         return [sse_frame(event, str(event["type"])) for event in payloads.message_events(reply, request, self._new_id)]
+
+    def _stream_error_frame(self, body: JSON) -> bytes:
+        return sse_frame({"type": "error", "error": body["error"]}, "error")

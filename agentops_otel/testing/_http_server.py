@@ -165,6 +165,10 @@ class ScriptedServer:
     def _sse_frames(self, reply: Reply, request: Request, endpoint: str, created: int) -> list[bytes]:
         raise NotImplementedError
 
+    def _stream_error_frame(self, body: JSON) -> bytes:
+        """The server-sent event that reports ``body`` (an error body) inside a stream."""
+        raise NotImplementedError
+
     def _static(self, request: Request, endpoint: str) -> JSON | None:
         """A body for endpoints that need no reply (model lists); ``None`` for the scripted ones."""
         return None
@@ -310,6 +314,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.delay > 0 and owner._closing.wait(reply.delay):
             self._drop_connection()
+            return
+        if reply.kind == "error" and request.stream and reply.fail_after_chunks is not None:
+            answer = Reply.text("an answer cut short by an error")
+            frames = owner._sse_frames(answer, request, endpoint, int(time.time()))[:reply.fail_after_chunks]
+            error = owner._stream_error_frame(owner._error_body(reply.status, reply, "", self._request_id))
+            self._send_stream([*frames, error], None)
             return
         if reply.kind == "error":
             retry = [] if reply.retry_after is None else [("retry-after-ms", f"{reply.retry_after * 1000:g}")]

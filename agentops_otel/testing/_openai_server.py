@@ -89,6 +89,9 @@ class OpenAIServer(ScriptedServer):
             return payloads.response(reply, request, self._new_id, created)
         return payloads.embeddings(reply, request)
 
+    def _stream_error_frame(self, body: JSON) -> bytes:
+        return sse_frame(body)
+
     def _sse_frames(self, reply: Reply, request: Request, endpoint: str, created: int) -> list[bytes]:
         if endpoint == "chat":
             chunks = payloads.chat_chunks(reply, request, self._new_id, created)

@@ -160,14 +160,21 @@ class Reply:
         code: str | None = None,
         *,
         retry_after: float | None = None,
+        after_chunks: int | None = None,
     ) -> Reply:
         """An HTTP error in the provider's error body; type, code and message default to what its API sends.
 
         ``retry_after`` (seconds) sets ``retry-after-ms`` so a client with retries enabled retries
         at once instead of backing off for about a second; the retry then takes the next reply.
+        ``after_chunks=N`` makes it an error inside a stream, as the API reports one that happens while
+        the answer is generated: a streamed request gets an HTTP 200 stream of a text answer cut after
+        N server-sent events by the error (Anthropic's ``event: error``, OpenAI's ``{"error": ...}``
+        chunk), so the SDK raises it mid-iteration; a request that is not streamed gets the HTTP error.
         """
         if status < 400:
             raise ValueError(f"Reply.error needs an error status (>= 400), got {status}")
+        if after_chunks is not None and after_chunks < 0:
+            raise ValueError(f"Reply.error(after_chunks=...) must be 0 or more, got {after_chunks}")
         return cls(
             kind="error",
             status=status,
@@ -175,6 +182,7 @@ class Reply:
             error_type=type,
             error_code=code,
             retry_after=retry_after,
+            fail_after_chunks=after_chunks,
         )
 
     @classmethod
