@@ -109,6 +109,9 @@ class Content:
 def error_type(exc: BaseException) -> str:
     """HTTP status for API errors (what dashboards group by), else the exception's class name.
 
+    An error the API reports inside a response that was not an HTTP error (Anthropic's ``event: error``
+    mid-stream, which the SDK raises with the stream's status 200) is recorded by the type the API gave
+    it (``overloaded_error``): the 200 would group every such failure with nothing in common.
     Never raises: the exception is the user's, on its way to them (its ``status_code`` may be
     computed, and fail)."""
     try:
@@ -116,8 +119,30 @@ def error_type(exc: BaseException) -> str:
     except BaseException:  # whatever it raises, as in _guard.describe
         status = None
     if isinstance(status, int) and not isinstance(status, bool):
-        return str(status)
+        if status >= 400:
+            return str(status)
+        reported = _reported_error_type(exc)
+        if reported is not None:
+            return reported
     return _guard.type_name(exc)
+
+
+_MAX_REPORTED_TYPE = 64
+"""An API's error types are short names; anything longer is not one, and is not a low-cardinality key."""
+
+
+def _reported_error_type(exc: BaseException) -> str | None:
+    """``error.type`` of the body ``{"error": {"type": ...}}`` the SDK keeps on the exception, if it has one.
+
+    Only plain decoded JSON is read (``type() is dict``): nothing of the user's exception runs but its
+    ``body`` attribute, and whatever that raises is swallowed."""
+    try:
+        body = getattr(exc, "body", None)
+        error = body.get("error") if type(body) is dict else None
+        kind = error.get("type") if type(error) is dict else None
+    except BaseException:
+        return None
+    return kind if type(kind) is str and 0 < len(kind) <= _MAX_REPORTED_TYPE else None
 
 
 def usage_attributes(attrs: dict[str, Any], usage: TokenUsage | None, model: str | None,
