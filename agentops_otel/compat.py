@@ -268,6 +268,17 @@ def _add_exception(span: Any, text: str) -> None:
     span.add_event(semconv.EVENT_EXCEPTION, event)
 
 
+def _logs(attrs: dict[str, Any], logs: Any, limit: int) -> None:
+    """An event's ``logs=``: content like its payload (masked, bounded), so it reads back on the event."""
+    if logs is not None:
+        attrs[semconv.LOGS] = content_json(semconv.LOGS, logs, limit)
+
+
+def _identifier(value: object) -> str | None:
+    """A tool call's or an agent's id as text, as ``ErrorEvent.code`` is written; none when not given."""
+    return None if value is None or value == "" else str(value)
+
+
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .sessions import current_session
 
@@ -286,7 +297,10 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         kind = event.action_type or "action"
         name = f"{semconv.SPAN_ACTION} {kind}"
         attrs = {semconv.ACTION_TYPE: kind}
+        if (agent_id := _identifier(event.agent_id)) is not None:
+            attrs[semconv.GEN_AI_AGENT_ID] = agent_id
         if capture:
+            _logs(attrs, event.logs, limit)
             if event.params is not None:
                 attrs[semconv.ACTION_PARAMS] = content_json(semconv.ACTION_PARAMS, event.params, limit,
                                                             arguments=True)
@@ -297,7 +311,10 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         tool_name = event.name or "tool"
         name = f"{semconv.SPAN_TOOL} {tool_name}"
         attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
+        if (call_id := _identifier(event.tool_call_id)) is not None:
+            attrs[semconv.GEN_AI_TOOL_CALL_ID] = call_id
         if capture:
+            _logs(attrs, event.logs, limit)
             attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
                 semconv.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, limit, arguments=True)
             attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
@@ -333,6 +350,8 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.ERROR_MESSAGE] = detail
         if event.code:
             attrs[semconv.ERROR_CODE] = str(event.code)
+        if capture:
+            _logs(attrs, event.logs, limit)
         if event.trigger_event is not None and capture:
             attrs[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
             if isinstance(event.trigger_event, (ActionEvent, LLMEvent, ToolEvent)):

@@ -60,7 +60,9 @@ def action_events(spans: Iterable[ReadableSpan]) -> list[ActionEvent]:
             action_type=cast(str, a.get(semconv.ACTION_TYPE)),
             params=from_json(a.get(semconv.ACTION_PARAMS)),
             returns=from_json(a.get(semconv.ACTION_RETURNS)),
+            logs=from_json(a.get(semconv.LOGS)),
             **_step_fields(s),
+            agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
         )
         for s in spans
         if semconv.ACTION_TYPE in (a := s.attributes or {})
@@ -73,6 +75,7 @@ def tool_events(spans: Iterable[ReadableSpan]) -> list[ToolEvent]:
             name=cast(str, a.get(semconv.GEN_AI_TOOL_NAME)),
             params=from_json(a.get(semconv.GEN_AI_TOOL_CALL_ARGUMENTS)),
             returns=from_json(a.get(semconv.GEN_AI_TOOL_CALL_RESULT)),
+            logs=from_json(a.get(semconv.LOGS)),
             **_step_fields(s),
             tool_call_id=cast("str | None", a.get(semconv.GEN_AI_TOOL_CALL_ID)),
         )
@@ -154,6 +157,8 @@ def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
             ErrorEvent(
                 error_type=cast(str, a.get(semconv.ERROR_TYPE) or etype),
                 details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
+                code=cast("str | None", a.get(semconv.ERROR_CODE)),
+                logs=from_json(a.get(semconv.LOGS)),
                 init_timestamp=iso(s.start_time),
                 step_name=s.name,
                 span_id=span_id(s),

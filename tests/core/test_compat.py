@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -285,3 +287,76 @@ def test_an_llm_event_without_token_counts_fails_the_token_bound(span_exporter: 
         agentops.record(LLMEvent(model="gpt-4o", cost=0.1))
     with pytest.raises(AgentAssertionError, match=r"token count is incomplete[\s\S]*chat gpt-4o"):
         assert_tokens_below(s, 10)
+
+
+def test_tool_event_tool_call_id_reads_back(span_exporter: InMemorySpanExporter) -> None:
+    """record(ToolEvent(tool_call_id=...)) reads back with that id, the model's call it answered."""
+    from agentops_otel import ToolEvent
+
+    with agentops.session("s") as s:
+        agentops.record(ToolEvent(name="search", params={"q": "x"}, returns=[1], tool_call_id="call_abc"))
+    assert s.tool_events[0].tool_call_id == "call_abc"
+
+
+def test_logs_of_recorded_events_read_back(span_exporter: InMemorySpanExporter) -> None:
+    """The logs= given to a recorded ToolEvent, ActionEvent and ErrorEvent come back on each."""
+    from agentops_otel import ToolEvent
+
+    with agentops.session("s") as s:
+        agentops.record(ToolEvent(name="search", logs="tool log"))
+        agentops.record(ActionEvent(action_type="act", logs=["step 1", "step 2"]))
+        agentops.record(ErrorEvent(error_type="PaymentError", logs={"attempt": 2}))
+    assert s.tool_events[0].logs == "tool log"
+    assert s.action_events[0].logs == ["step 1", "step 2"]
+    assert s.errors[0].logs == {"attempt": 2}
+
+
+def test_logs_are_masked_and_bounded_like_other_content(span_exporter: InMemorySpanExporter) -> None:
+    """A secret in recorded logs is masked, and long logs are cut at the value limit."""
+    with agentops.session("s") as s:
+        agentops.record(ActionEvent(action_type="act", logs={"api_key": "abc123", "out": "x" * 10_000}))
+    logs = s.action_events[0].logs
+    assert logs["api_key"] == "[REDACTED]"
+    assert len(logs["out"]) < 4096 and re.search(r"…\[truncated \d+ chars\]$", logs["out"])
+
+
+def test_logs_are_not_recorded_without_content_capture(span_exporter: InMemorySpanExporter,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With capture set to no_content, recorded logs stay out of the trace, as arguments do."""
+    from agentops_otel import ToolEvent, config
+
+    monkeypatch.setattr(config.state, "capture_override", config.ContentCapture.NO_CONTENT)
+    with agentops.session("s") as s:
+        agentops.record(ToolEvent(name="search", logs="customer 4417 said hello"))
+    assert s.tool_events[0].logs is None
+    assert "customer 4417" not in str([dict(x.attributes or {}) for x in span_exporter.get_finished_spans()])
+
+
+def test_action_event_agent_id_reads_back(span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent(agent_id=...)) reads back with the agent that acted."""
+    with agentops.session("s") as s:
+        agentops.record(ActionEvent(action_type="act", agent_id="agent-7"))
+    assert s.action_events[0].agent_id == "agent-7"
+
+
+def test_error_event_code_reads_back(span_exporter: InMemorySpanExporter) -> None:
+    """record(ErrorEvent(code="E402")) is listed in session.errors with that code."""
+    with agentops.session("s") as s:
+        agentops.record(ErrorEvent(error_type="PaymentError", details="declined", code="E402"))
+    assert [(e.error_type, e.code) for e in s.errors] == [("PaymentError", "E402")]
+
+
+def test_recorded_fields_are_on_the_replayed_steps(span_exporter: InMemorySpanExporter) -> None:
+    """The tool call id, agent id, logs and error code are on the replay's steps, as a backend has them."""
+    from agentops_otel import ToolEvent
+
+    with agentops.session("s") as s:
+        agentops.record(ToolEvent(name="search", tool_call_id="call_abc", logs="tool log"))
+        agentops.record(ActionEvent(action_type="act", agent_id="agent-7"))
+        agentops.record(ErrorEvent(error_type="PaymentError", code="E402"))
+    tool, action, error = s.timeline().steps
+    assert tool.attributes[semconv.GEN_AI_TOOL_CALL_ID] == "call_abc"
+    assert tool.attributes[semconv.LOGS] == '"tool log"'
+    assert action.attributes[semconv.GEN_AI_AGENT_ID] == "agent-7"
+    assert error.attributes[semconv.ERROR_CODE] == "E402"
+
