@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Status, StatusCode
 
@@ -280,11 +281,16 @@ def _identifier(value: object) -> str | None:
 
 
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
+    from .processor import SESSION_CONTEXT_KEY
     from .sessions import current_session
 
     if current_session() is None:
-        report("record.no_session", RuntimeError(
-            "record() called outside a session: the event is exported as a lone span"))
+        if otel_context.get_value(SESSION_CONTEXT_KEY) is not None:  # session.record() on one that ended
+            report("record.after_end", RuntimeError(
+                "record() into a session that has ended: the event is recorded as a late step of it"))
+        else:
+            report("record.no_session", RuntimeError(
+                "record() called outside a session: the event is exported as a lone span"))
     limit = config.max_value_chars()
     capture = config.content_capture().on_span
     tracer = export.tracer()

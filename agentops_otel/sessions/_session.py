@@ -27,6 +27,7 @@ from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
+from ._agentops import AgentOpsMethods
 from ._context import note_ended, rebased, returning_context
 from ._rollup import Rollup
 
@@ -70,7 +71,7 @@ def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None]]) -
     return found
 
 
-class Session(Rollup):
+class Session(Rollup, AgentOpsMethods):
     """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
 
     parent: Session | None

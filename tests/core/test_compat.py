@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 
 import pytest
@@ -360,3 +361,37 @@ def test_recorded_fields_are_on_the_replayed_steps(span_exporter: InMemorySpanEx
     assert action.attributes[semconv.GEN_AI_AGENT_ID] == "agent-7"
     assert error.attributes[semconv.ERROR_CODE] == "E402"
 
+
+def test_session_record_records_into_that_session(span_exporter: InMemorySpanExporter) -> None:
+    """AgentOps 0.3's session.record(event) adds the step to that session, even while another is current."""
+    first = contextvars.copy_context().run(agentops.start_session, "first")  # another task's session
+    second = agentops.start_session("second")
+    first.record(ActionEvent(action_type="for_first"))
+    agentops.end_session("Success")
+    agentops.end_session("Success", session=first)
+    assert [e.action_type for e in first.action_events] == ["for_first"]
+    assert second.action_events == []
+
+
+def test_session_end_session_ends_that_session(span_exporter: InMemorySpanExporter) -> None:
+    """AgentOps 0.3's session.end_session(state, reason) ends that session, even while another is current."""
+    first = contextvars.copy_context().run(agentops.start_session, "first")  # another task's session
+    second = agentops.start_session("second")
+    first.end_session("Fail", "gave up")
+    assert (first.end_state, first.end_state_reason) == ("Fail", "gave up")
+    assert second.end_state is None and agentops.current_session() is second
+    second.end_session()
+    assert second.end_state == "Indeterminate"
+
+
+def test_session_record_after_its_end_is_a_late_step_of_it(span_exporter: InMemorySpanExporter,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    """session.record(event) after session.end_session() is kept as a late step of that session, said in the log."""
+    from agentops_otel._guard import reset_reports
+
+    reset_reports()
+    s = agentops.start_session("done")
+    s.end_session("Success")
+    s.record(ActionEvent(action_type="late"))
+    assert s.steps_outside_named == ["action late: started after the session ended"]
+    assert "record() into a session that has ended" in caplog.text
