@@ -49,6 +49,7 @@ CONTENT_KEYS = (
     "gen_ai.tool.call.result",
     "agentops.action.params",
     "agentops.action.returns",
+    "agentops.logs",
 )
 
 
@@ -96,7 +97,7 @@ def emit_session(
 
     ``tool_error="status"`` fails the tool span (exception event, error.type, status ERROR);
     ``"exception_only"`` records the exception and error.type but leaves every status UNSET.
-    ``with_action`` adds an ``action lookup`` span with ``agentops.action.params/returns``.
+    ``with_action`` adds an ``action lookup`` span with ``agentops.action.params/returns`` and ``agentops.logs``.
     """
     session_id = f"sess-{uuid.uuid4().hex[:12]}"
     common = {"session.id": session_id}
@@ -142,6 +143,7 @@ def emit_session(
                 "agentops.action.type": "lookup",
                 "agentops.action.params": json.dumps({"query": "order 1234", "token": FAKE_API_KEY}),
                 "agentops.action.returns": json.dumps({"status": "shipped"}),
+                "agentops.logs": json.dumps("looked up order 1234 for the customer"),
             }
             with tracer.start_as_current_span("action lookup", attributes=action_attributes):
                 pass
