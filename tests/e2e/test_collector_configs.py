@@ -50,6 +50,7 @@ CONTENT_KEYS = (
     "agentops.action.params",
     "agentops.action.returns",
     "agentops.logs",
+    "agentops.error.trigger",
 )
 
 
@@ -97,7 +98,8 @@ def emit_session(
 
     ``tool_error="status"`` fails the tool span (exception event, error.type, status ERROR);
     ``"exception_only"`` records the exception and error.type but leaves every status UNSET.
-    ``with_action`` adds an ``action lookup`` span with ``agentops.action.params/returns`` and ``agentops.logs``.
+    ``with_action`` adds an ``action lookup`` span with ``agentops.action.params/returns``,
+    ``agentops.logs`` and ``agentops.error.trigger``.
     """
     session_id = f"sess-{uuid.uuid4().hex[:12]}"
     common = {"session.id": session_id}
@@ -144,6 +146,8 @@ def emit_session(
                 "agentops.action.params": json.dumps({"query": "order 1234", "token": FAKE_API_KEY}),
                 "agentops.action.returns": json.dumps({"status": "shipped"}),
                 "agentops.logs": json.dumps("looked up order 1234 for the customer"),
+                # What record(ErrorEvent(trigger_event=...)) writes: the failed event's content.
+                "agentops.error.trigger": json.dumps({"query": "order 1234 for Ada"}),
             }
             with tracer.start_as_current_span("action lookup", attributes=action_attributes):
                 pass
