@@ -354,7 +354,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
-        if event.code:
+        if event.code is not None and event.code != "":
             attrs[semconv.ERROR_CODE] = str(event.code)
         if capture:
             _logs(attrs, event.logs, limit)

@@ -347,6 +347,13 @@ def test_error_event_code_reads_back(span_exporter: InMemorySpanExporter) -> Non
     assert [(e.error_type, e.code) for e in s.errors] == [("PaymentError", "E402")]
 
 
+def test_error_event_code_zero_reads_back(span_exporter: InMemorySpanExporter) -> None:
+    """An error code of 0 (a process exit status, an errno) is a code, not "no code"."""
+    with agentops.session("s") as s:
+        agentops.record(ErrorEvent(error_type="ExitError", details="tool exited", code=0))
+    assert [(e.error_type, e.code) for e in s.errors] == [("ExitError", "0")]
+
+
 def test_recorded_fields_are_on_the_replayed_steps(span_exporter: InMemorySpanExporter) -> None:
     """The tool call id, agent id, logs and error code are on the replay's steps, as a backend has them."""
     from agentops_otel import ToolEvent
