@@ -69,8 +69,17 @@ def usage_gap(step: Step) -> str | None:
         return None
     # An embeddings call has no output count; others say when theirs is missing (only then read).
     if step.input_tokens is None or (step.output_tokens is None and step.attributes.get(sc.USAGE_MISSING)):
-        return sc.GAP_USAGE_MISSING
+        return None if _unbilled_error(step) else sc.GAP_USAGE_MISSING
     return None
+
+
+def _unbilled_error(step: Step) -> bool:
+    """The API answered with an error status (not a timeout's): the call was not billed, its $0 is known,
+    and so are its tokens, none. Read here, not written as zero counts: no usage was ever reported."""
+    if step.status != "error" or step.cost_usd != 0:
+        return False
+    status = step.attributes.get(sc.ERROR_TYPE)
+    return isinstance(status, str) and status.isdigit() and status not in sc.STOPPED_WAITING_STATUSES
 
 
 def usage_gaps(steps: Iterable[Step]) -> list[tuple[Step, str]]:

@@ -196,9 +196,8 @@ def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, se
         attrs[semconv.COST_INCOMPLETE_REASON] = unpriced_reason(model, provider, service_tier, fallback_model, extras)
 
 
-_STOPPED_WAITING: Final = frozenset({"408", "504", "524"})
-"""Statuses that say something between us and the model stopped waiting (a request timeout, a gateway's
-timeout, Cloudflare's): not that the model never ran."""
+_STOPPED_WAITING: Final = semconv.STOPPED_WAITING_STATUSES
+"""An API error answered with any other status was not billed (see ``semconv``)."""
 
 
 class LLMCall:

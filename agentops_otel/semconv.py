@@ -230,6 +230,10 @@ GAP_RAW_RESPONSE: Final = "raw_response"
 """``with_raw_response`` / ``with_streaming_response``: the caller reads the body, we never see usage."""
 GAP_CALL_FAILED: Final = "call_failed"
 """The call raised before any usage was reported (an API error, a timeout)."""
+STOPPED_WAITING_STATUSES: Final = frozenset({"408", "504", "524"})
+"""``error.type`` statuses that say something between us and the model stopped waiting (a request timeout,
+a gateway's timeout, Cloudflare's): not that the model never ran. Any other status the API answered with
+is an unbilled call: $0, and no tokens."""
 GAP_MODEL_UNPRICED: Final = "model_unpriced"
 """Usage is known but the model has no price (``register_price`` adds one)."""
 GAP_USAGE_UNPRICED: Final = "usage_unpriced"

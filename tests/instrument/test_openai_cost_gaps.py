@@ -17,9 +17,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import agentops_otel
 from agentops_otel import semconv
+from agentops_otel.read import records_from_spans
+from agentops_otel.reassemble import reassemble
 from agentops_otel.render.json import render_json
 from agentops_otel.render.text import render_text
-from agentops_otel.testing import OpenAIServer, Reply, Usage
+from agentops_otel.testing import AgentAssertionError, OpenAIServer, Reply, Usage, assert_tokens_below
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Tell me a story"}]
 USAGE = Usage(prompt_tokens=20, completion_tokens=5)
@@ -128,6 +130,28 @@ def test_api_error_response_costs_nothing(client: OpenAI, server: OpenAIServer,
     a = attrs(only_span(span_exporter))
     assert a[semconv.COST_USD] == 0.0 and semconv.COST_INCOMPLETE_REASON not in a
     assert s.cost_complete and s.timeline().summary.cost_gaps == ()
+
+
+def test_api_error_response_used_no_tokens(client: OpenAI, server: OpenAIServer,
+                                          span_exporter: InMemorySpanExporter) -> None:
+    """An error response consumed no tokens it bills, as it cost $0: the token bound counts it as 0, read back too."""
+    server.queue(Reply.error(400, "Invalid 'messages'"))
+    with agentops_otel.session("rejected") as s, pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    assert_tokens_below(s, 1)
+    timeline = reassemble(records_from_spans(span_exporter.get_finished_spans())).timeline_for(s.id)
+    assert_tokens_below(timeline, 1)
+
+
+@pytest.mark.parametrize("status", [408, 504, 524])
+def test_a_timeout_answered_by_a_gateway_leaves_the_tokens_unknown(client: OpenAI, server: OpenAIServer,
+                                                                  status: int) -> None:
+    """A gateway that stopped waiting says nothing of the tokens the model may have used: the bound refuses."""
+    server.queue(Reply.error(status))
+    with agentops_otel.session("gateway") as s, pytest.raises(openai.APIStatusError):
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    with pytest.raises(AgentAssertionError, match="token count is incomplete"):
+        assert_tokens_below(s, 1_000_000)
 
 
 @pytest.mark.parametrize("status", [408, 504, 524])

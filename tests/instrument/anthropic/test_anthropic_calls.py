@@ -27,7 +27,7 @@ from agentops_otel.instrument.anthropic import (
     is_instrumented,
     uninstrument_anthropic,
 )
-from agentops_otel.testing import AnthropicServer, Reply, Usage
+from agentops_otel.testing import AnthropicServer, Reply, Usage, assert_tokens_below
 
 MODEL = "claude-haiku-4-5"  # priced: $1 in, $5 out, $0.10 cache read, $1.25 / $2 5m / 1h write per MTok
 
@@ -226,6 +226,17 @@ def test_api_error_sets_error_type(client: Anthropic, server: AnthropicServer,
     span = only_span(span_exporter)
     assert span.status.status_code is StatusCode.ERROR
     assert attrs(span)[semconv.ERROR_TYPE] == "529"
+
+
+def test_api_error_counts_no_tokens(client: Anthropic, server: AnthropicServer) -> None:
+    """A 429 is not billed: its tokens are a known 0 like its cost, so a token bound passes on it."""
+    server.queue(Reply.error(429))
+
+    with agentops.session("limited") as s, pytest.raises(anthropic.RateLimitError):
+        client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+
+    assert s.cost_complete
+    assert_tokens_below(s, 1)
 
 
 def test_mid_stream_failure_keeps_what_arrived(client: Anthropic, server: AnthropicServer,
