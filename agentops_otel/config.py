@@ -336,6 +336,7 @@ def service_name(arg: str | None = None) -> str:
 
 _DISABLED_KEY = _env_key(semconv.ENV_DISABLED)
 _disabled_memo: tuple[object, bool] = (None, False)
+_switched_on = 0
 
 
 def disabled() -> bool:
@@ -349,7 +350,16 @@ def disabled() -> bool:
         return memo[1]
     value = os.environ.get(semconv.ENV_DISABLED, "").strip().lower() in _LEGACY_TRUE
     _disabled_memo = (raw, value)
+    if value:
+        global _switched_on
+        _switched_on += 1
     return value
+
+
+def switched_on() -> int:
+    """How many times a call found the kill switch newly on. A session notes it as it starts and ends:
+    if it moved in between, calls made meanwhile passed through unrecorded and its verdicts refuse."""
+    return _switched_on
 
 
 def otlp_endpoint_configured() -> bool:

@@ -410,6 +410,27 @@ def test_cost_limit_marker(inline: pytest.Pytester, span_exporter: InMemorySpanE
                       "test_too_many_tokens": "Fail"}
 
 
+def test_cost_limit_marker_refuses_under_the_kill_switch(inline: pytest.Pytester,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``AGENTOPS_OTEL_DISABLED`` nothing is counted: a bounded test fails saying so, an unbounded one passes."""
+    monkeypatch.setenv("AGENTOPS_OTEL_DISABLED", "true")
+    inline.makepyfile(test_switched_off='''
+        import pytest
+        from agent import llm_call
+
+        @pytest.mark.agent_cost_limit(usd=0.01, llm_calls=0)
+        def test_bounded():
+            llm_call(tokens=1_000_000, cost=8.25)
+
+        def test_unbounded(agent_session):
+            llm_call(tokens=1_000_000, cost=8.25)
+    ''')
+    result = run_inline(inline)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*_ test_bounded _*", "agent_cost_limit cannot be checked: agentops_otel is "
+                                 "disabled (AGENTOPS_OTEL_DISABLED), so nothing of this session was recorded*"])
+
+
 def test_cost_limit_marker_rejects_unknown_limits(inline: pytest.Pytester) -> None:
     """A misspelt limit is a setup error naming the accepted keywords, not a silently ignored bound."""
     inline.makepyfile(test_bad='''

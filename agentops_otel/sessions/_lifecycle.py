@@ -119,8 +119,10 @@ def start_session(
         )
         if parent is not None and parent._local_tracer is not None:
             session._local_tracer, session.not_exported = parent._local_tracer, parent.not_exported
+            session._unrecorded = parent._unrecorded
         elif config.disabled():
             session.not_exported = f"agentops_otel is disabled ({semconv.ENV_DISABLED})"
+            session._unrecorded = True  # so no verdict passes on what it never saw (testing._partial)
             # Its steps follow it, even once the switch is cleared: recorded, they would have no
             # recorded root to hang from, and each would become a trace of its own.
             session._local_tracer = _UNRECORDED

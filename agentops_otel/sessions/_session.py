@@ -97,6 +97,10 @@ class Session(Rollup, AgentOpsMethods):
         self._local_tracer: trace.Tracer | None = None
         self.not_exported: str | None = None
         """Why no backend will have this session (it is recorded in this process only), or ``None``."""
+        self._unrecorded = False
+        """Started under the kill switch (or inside a session that was): none of its steps are recorded."""
+        self._switched_on: tuple[int, int | None] = (config.switched_on(), None)
+        """``config.switched_on()`` at its start and end: differing, the switch went on while it ran."""
         self._ctx: otel_context.Context | None = None
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
@@ -237,6 +241,7 @@ class Session(Rollup, AgentOpsMethods):
         with guard("session.still_running"):  # after end_state: a span starting now is noted as late
             self._note_still_running(self.open_at_end)
         self.end_time = datetime.now(UTC)
+        self._switched_on = (self._switched_on[0], config.switched_on())
         with guard("session.end"):
             self._finish_span(exception)
         with guard("session.restore_context"):

@@ -36,7 +36,7 @@ from agentops_otel.testing._matching import (
 from agentops_otel.testing._order import RunOrder
 from agentops_otel.testing._partial import partial_lines as _partial_lines
 from agentops_otel.testing._partial import partial_view, running_steps
-from agentops_otel.testing._verdicts import verdict
+from agentops_otel.testing._verdicts import end_state_verdict, verdict
 from agentops_otel.timeline import SessionSummary, Step, Timeline
 
 SessionLike: TypeAlias = Session | Timeline
@@ -286,7 +286,7 @@ def assert_called_before(session: SessionLike, first: str, then: str) -> None:
           [s.span_id for s in (a, b) if s is not None])
 
 
-@verdict
+@end_state_verdict
 def assert_ended_with(session: SessionLike, end_state: str) -> None:
     """The session ended in ``end_state`` (``Success``, ``Fail`` or ``Indeterminate``, any case)."""
     __tracebackhide__ = True

@@ -29,6 +29,7 @@ from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
 from agentops_otel.testing._budget import IncompleteCostWarning, _outside, cost_breakdown, cost_gaps, usage_gaps
+from agentops_otel.testing._partial import unrecorded
 
 from .. import _forksafe
 
@@ -112,6 +113,12 @@ class Spend:
             report("spend.sessionless_span", exc)
 
     # --- what the marker judges -----------------------------------------------------------------
+    def unrecorded(self) -> str | None:
+        """Why the kill switch kept the test's spend from being counted, if it did: no bound passes then."""
+        with self._lock:
+            others = list(self.others)
+        return next((why for s in (self.session, *others) if (why := unrecorded(s)) is not None), None)
+
     def parts(self, *, settled: bool = True) -> list[_Part]:
         """``settled=False``: the fixtures' teardown may still finish the calls in flight (a pool it joins),
         so they are counted but not yet called unknown."""
@@ -175,6 +182,8 @@ def limit_problems(spend: Spend, limits: Mapping[str, Any], name: str = "agent_c
     (unless ``warn=False``: a look before the final judgement must not warn twice). ``settled=False``
     looks before the fixtures' teardown, which may yet finish the calls still in flight.
     """
+    if (why := spend.unrecorded()) is not None:
+        return f"{name} cannot be checked: {why}."
     parts = spend.parts(settled=settled)
     cost = round(sum(p.cost for p in parts), 12)
     llm_calls = sum(p.llm_calls for p in parts)

@@ -32,9 +32,10 @@ from agentops_otel import _redact, config, semconv
 from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session
+from agentops_otel.testing._partial import unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["LABELS", "record_verdict", "verdict"]
+__all__ = ["LABELS", "end_state_verdict", "record_verdict", "verdict"]
 
 LABELS: Final = {True: semconv.EVAL_PASS, False: semconv.EVAL_FAIL, None: semconv.EVAL_SKIP}
 """``passed`` → ``gen_ai.evaluation.score.label``; the score is 1.0 / 0.0, absent for a skip."""
@@ -136,7 +137,27 @@ def verdict(check: Callable[_P, None]) -> Callable[_P, None]:
     """An assertion that records its verdict (named after it) on the session it was given.
 
     The failure message's first sentences are the explanation of a fail; a pass names what was checked.
+    On a session the kill switch left unrecorded it refuses (fails, saying so) before judging anything.
     """
+    return _judging(check, steps=True)
+
+
+def end_state_verdict(check: Callable[_P, None]) -> Callable[_P, None]:
+    """:func:`verdict` for a check of the session object's end state alone, which it keeps without any
+    span: it judges under the kill switch too."""
+    return _judging(check, steps=False)
+
+
+def _refuse_unrecorded(name: str, target: object) -> None:
+    __tracebackhide__ = True
+    why = unrecorded(target) if isinstance(target, Session) else None
+    if why is not None:
+        from agentops_otel.testing._assertions import AgentAssertionError  # it imports this module
+
+        raise AgentAssertionError(f"{name} cannot judge this session: {why}.")
+
+
+def _judging(check: Callable[_P, None], *, steps: bool) -> Callable[_P, None]:
     name = check.__name__
 
     @functools.wraps(check)
@@ -144,6 +165,8 @@ def verdict(check: Callable[_P, None]) -> Callable[_P, None]:
         __tracebackhide__ = True
         target = args[0] if args else kwargs.get("session")
         try:
+            if steps:
+                _refuse_unrecorded(name, target)
             check(*args, **kwargs)
         except AssertionError as exc:  # an AgentAssertionError: its summary leaves the replay out
             if isinstance(target, (Session, Timeline)):
