@@ -68,7 +68,8 @@ class _Tiered:
 
 _Entry = _Rates | _Tiered | None
 
-_custom: dict[tuple[str, str], _Rates] = {}
+_custom: dict[tuple[str | None, str], _Rates] = {}
+"""Registered prices by (provider, model), both in lower case; provider ``None``: any provider."""
 _custom_lock = _forksafe.lock()
 
 
@@ -83,15 +84,21 @@ def register_price(
     output_per_mtok: float,
     cache_read_per_mtok: float | None = None,
     cache_write_per_mtok: float | None = None,
-    provider: str = "openai",
+    provider: str | None = None,
 ) -> None:
     """Price a model genai-prices doesn't know (a fine-tune, a self-hosted model), or override its price.
 
+    Without ``provider`` the price is the model's whichever provider the call goes to (``"openai"``,
+    ``"anthropic"``, a recorded ``LLMEvent`` that names none): a model name is what users know, and a
+    price silently ignored because the call went through another client would let a bound pass on the
+    bundled price. With ``provider`` it is that provider's price of the model, and wins over one
+    registered for any provider on that provider's calls (a gateway billing the same model differently).
+
     Registered prices win over the bundled table. A call names two models, the one requested and the one
     the response names (often a dated one, ``gpt-4o`` answered as ``gpt-4o-2024-08-06``); the first of
-    these prices is used: registered for the response's model, registered for the requested model,
-    bundled for the response's model, bundled for the requested model. So registering the name you
-    request covers every dated name it is answered with.
+    these prices is used: registered for the call's provider (the response's model, then the requested
+    one), registered for any provider (the same two), bundled for the response's model, bundled for the
+    requested model. So registering the name you request covers every dated name it is answered with.
 
     A fine-tuned model (``ft:base:org::id``) the table doesn't know is unpriced, not priced as its base:
     fine-tuned inference is billed at other rates. Register the fine-tuned id itself.
@@ -99,6 +106,11 @@ def register_price(
     A registered price is the price of the model's tokens whatever the service tier or speed; a call
     that also used audio tokens or web searches, which it has no rate for, stays unpriced.
     """
+    if not isinstance(model, str) or not model:
+        raise TypeError(f"register_price(model) takes the model's name, got {model!r}")
+    if provider is not None and not isinstance(provider, str):
+        raise TypeError(f"register_price(provider=...) takes a provider name such as 'openai' or None (any "
+                        f"provider), got {type(provider).__name__}")
     rates = _Rates(
         input=float(input_per_mtok) / _PER_MTOK,
         output=float(output_per_mtok) / _PER_MTOK,
@@ -106,7 +118,7 @@ def register_price(
         cache_write=_per_token(cache_write_per_mtok),
     )
     with _custom_lock:
-        _custom[(provider.lower(), model.lower())] = rates
+        _custom[(provider.lower() if provider else None, model.lower())] = rates
     _lookup.cache_clear()
 
 
@@ -122,7 +134,7 @@ def _unregister_all() -> None:
     _lookup.cache_clear()
 
 
-def _context(provider: str, service_tier: str | None, speed: str | None) -> tuple[dict[str, str], bool]:
+def _context(provider: str | None, service_tier: str | None, speed: str | None) -> tuple[dict[str, str], bool]:
     """genai-prices' price context for a call, and whether it changes the bill (then a model without a
     variant for it is unpriced, not priced at its standard rates)."""
     context: dict[str, str] = {}
@@ -144,7 +156,7 @@ _BILLED_TIERS = frozenset({"priority", "flex"})
 """OpenAI service tiers billed at rates of their own (``default``/``auto`` are the standard rates)."""
 
 
-def _from_genai_prices(model: str, provider: str, service_tier: str | None, speed: str | None) -> _Entry:
+def _from_genai_prices(model: str, provider: str | None, service_tier: str | None, speed: str | None) -> _Entry:
     from genai_prices import Usage, calc_price
 
     context, billed = _context(provider, service_tier, speed)
@@ -175,16 +187,17 @@ def _from_genai_prices(model: str, provider: str, service_tier: str | None, spee
 
 
 @functools.lru_cache(maxsize=_LRU_SIZE)
-def _lookup(provider: str, model: str, fallback: str | None, service_tier: str | None,
+def _lookup(provider: str | None, model: str, fallback: str | None, service_tier: str | None,
             speed: str | None = None) -> _Entry:
     """The price of a call to ``model`` (the response's) requested as ``fallback``, in the order
     :func:`register_price` documents."""
     if _custom:
-        custom = _custom.get((provider, model.lower()))
-        if custom is None and fallback:
-            custom = _custom.get((provider, fallback.lower()))
-        if custom is not None:
-            return custom
+        names = (model.lower(), fallback.lower()) if fallback else (model.lower(),)
+        for owner in (provider, None) if provider else (None,):
+            for name in names:
+                custom = _custom.get((owner, name))
+                if custom is not None:
+                    return custom
     entry = _from_genai_prices(model, provider, service_tier, speed)
     if entry is None and fallback and fallback != model:
         entry = _from_genai_prices(fallback, provider, service_tier, speed)

@@ -71,6 +71,15 @@ def test_custom_price_overrides_the_table_and_is_case_insensitive() -> None:
     assert price_call("gpt-4o", input_tokens=1_000_000, output_tokens=0) == pytest.approx(1.0)
 
 
+def test_price_registered_for_one_provider_leaves_the_others_at_the_table() -> None:
+    """register_price(..., provider="openai") is OpenAI's price: a Claude call still costs the bundled rate."""
+    register_price("claude-haiku-4-5", input_per_mtok=1000, output_per_mtok=1000, provider="openai")
+    assert price_call("claude-haiku-4-5", input_tokens=1_000_000, output_tokens=0,
+                      provider="anthropic") == pytest.approx(1.0)
+    assert price_call("claude-haiku-4-5", input_tokens=1_000_000, output_tokens=0,
+                      provider="openai") == pytest.approx(1000.0)
+
+
 def test_cache_tokens_without_their_own_rate_cost_the_input_rate() -> None:
     """With no cache rates registered, cached tokens are charged as plain input (as genai-prices does)."""
     register_price("plain", input_per_mtok=3.0, output_per_mtok=0.0)

@@ -195,3 +195,13 @@ def test_record_action_given_neither_a_function_nor_a_name_says_so() -> None:
     """@record_action(123) names what it takes, as @tool(123) does."""
     with pytest.raises(TypeError, match=r"@record_action takes a function or the action's name, got int"):
         agentops.record_action(123)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(("model", "provider", "named"), [
+    (None, None, r"register_price\(model\)"), ("", None, r"register_price\(model\)"),
+    ("my-model", 42, r"register_price\(provider=\.\.\.\)")])
+def test_register_price_of_a_model_or_provider_that_is_not_a_name_gets_a_clear_error(
+        model: Any, provider: Any, named: str) -> None:
+    """register_price(None, ...) or provider=42 names the argument instead of failing inside .lower()."""
+    with pytest.raises(TypeError, match=named):
+        agentops.register_price(model, input_per_mtok=1, output_per_mtok=1, provider=provider)

@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from anthropic import Anthropic
-from genai_prices import Usage, calc_price
+from genai_prices import Usage as TableUsage
+from genai_prices import calc_price
 from openai_helpers import SECRET_KEY, Canned, attrs, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agentops_otel import semconv
+from agentops_otel.cost import register_price
+from agentops_otel.testing import AnthropicServer, Reply, Usage
 
 SEARCH_USAGE = {"input_tokens": 20_000, "output_tokens": 1000, "cache_read_input_tokens": 0,
                 "cache_creation_input_tokens": 0, "service_tier": "standard",
@@ -22,7 +25,7 @@ SEARCH_USAGE = {"input_tokens": 20_000, "output_tokens": 1000, "cache_read_input
 
 
 def _reference(model: str, context: dict[str, str] | None = None, **usage: int) -> float:
-    return float(calc_price(Usage(**usage), model, provider_id="anthropic", price_context=context).total_price)
+    return float(calc_price(TableUsage(**usage), model, provider_id="anthropic", price_context=context).total_price)
 
 
 def _message(model: str, usage: dict[str, Any]) -> dict[str, Any]:
@@ -83,3 +86,33 @@ def test_fast_mode_without_a_fast_price_leaves_the_cost_unknown(
     a = attrs(only_span(span_exporter))
     assert semconv.COST_USD not in a
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+def test_price_registered_without_a_provider_prices_claude_calls(
+        client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """A price registered for a Claude model without ``provider=`` wins over the bundled one on a Claude call."""
+    register_price("claude-sonnet-4-5", input_per_mtok=1000, output_per_mtok=1000)
+    server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=1000)))
+    client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=[{"role": "user", "content": "q"}])
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(2.0)
+
+
+def test_custom_claude_model_registered_without_a_provider_is_priced(
+        client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """A model the table doesn't know, served through the Anthropic API, is priced once registered by name."""
+    register_price("acme-claude-tuned", input_per_mtok=3, output_per_mtok=15)
+    server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=100)))
+    client.messages.create(model="acme-claude-tuned", max_tokens=10, messages=[{"role": "user", "content": "q"}])
+    a = attrs(only_span(span_exporter))
+    assert a[semconv.COST_USD] == pytest.approx((1000 * 3 + 100 * 15) / 1e6)
+    assert semconv.COST_INCOMPLETE_REASON not in a
+
+
+def test_price_registered_for_the_provider_wins_over_one_for_any_provider(
+        client: Anthropic, server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """With a price for any provider and one for ``provider="anthropic"``, a Claude call costs the latter."""
+    register_price("claude-sonnet-4-5", input_per_mtok=1000, output_per_mtok=1000, provider="anthropic")
+    register_price("claude-sonnet-4-5", input_per_mtok=1, output_per_mtok=1)
+    server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=1000)))
+    client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=[{"role": "user", "content": "q"}])
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(2.0)
