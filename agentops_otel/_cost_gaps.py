@@ -27,6 +27,7 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier or fast mode the price table "
                             "has no rate for"),
+    sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
@@ -117,9 +118,12 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
     extras: dict[str, int] = {}
+    unnamed = 0
     for step in steps:
         reason = step_gap(step)
-        if reason in sc.PRICE_GAPS:
+        if reason == sc.GAP_MODEL_MISSING:
+            unnamed += 1
+        elif reason in sc.PRICE_GAPS:
             counts = unpriced if reason == sc.GAP_MODEL_UNPRICED else extras
             model = step.model or "unknown model"
             counts[model] = counts.get(model, 0) + 1
@@ -127,6 +131,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
             usage[reason] += 1
     gaps = [f"{_plural(n)} {'with partial' if reason == sc.GAP_USAGE_PARTIAL else 'without'} usage "
             f"({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
+    if unnamed:
+        gaps.append(f"{_plural(unnamed)} without a model ({GAP_TEXT[sc.GAP_MODEL_MISSING]})")
     if unpriced:
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if extras:

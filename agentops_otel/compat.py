@@ -22,6 +22,7 @@ from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
 from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
+from .cost import price_tokens
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
@@ -237,7 +238,23 @@ def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
     elif not usage_known:
         attrs[semconv.COST_INCOMPLETE_REASON] = (semconv.GAP_USAGE_PARTIAL if tin is not None or tout is not None
                                                  else semconv.GAP_USAGE_MISSING)
+    else:
+        _price_event(attrs, event.model, tin or 0, tout or 0)
     return attrs
+
+
+def _price_event(attrs: dict[str, Any], model: str | None, tin: int, tout: int) -> None:
+    """An event recorded with tokens and no cost is priced as an instrumented call is (AgentOps priced
+    them): the bundled table, or a price registered for the model. An event names no provider, so a
+    price registered for any provider applies, and the table finds the provider by the model's name."""
+    if not model:
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_MISSING  # no name to register a price for
+        return
+    cost = price_tokens(model, None, None, tin, tout, 0, 0, 0)
+    if cost is None:
+        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_UNPRICED
+    else:
+        attrs[semconv.COST_USD] = cost
 
 
 def _error_parts(text: str) -> tuple[str, str | None]:

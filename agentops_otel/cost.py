@@ -225,12 +225,14 @@ def price_call(
                         cache_write_tokens, cache_write_1h_tokens)
 
 
-def price_tokens(model: str | None, provider: str, service_tier: str | None, input_tokens: int,
+def price_tokens(model: str | None, provider: str | None, service_tier: str | None, input_tokens: int,
                  output_tokens: int, cache_read_tokens: int, cache_write_tokens: int,
                  cache_write_1h_tokens: int, fallback_model: str | None = None,
                  extras: Extras | None = None) -> float | None:
     """:func:`price_call` with positional arguments, for the per-call path (keywords cost a little more);
-    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names).
+    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names);
+    ``None`` when the call names none (a recorded ``LLMEvent``): only prices registered for any provider
+    apply, and genai-prices finds the provider by the model's name.
     ``fallback_model`` is the requested model when ``model`` is the response's (see :func:`register_price`)."""
     try:
         if _guard.ARMED:
@@ -277,7 +279,7 @@ def _tiered_price(entry: _Tiered, input_tokens: int, output_tokens: int, cache_r
     return float(result["total_price"])
 
 
-def _price_extras(model: str, provider: str, service_tier: str | None, input_tokens: int, output_tokens: int,
+def _price_extras(model: str, provider: str | None, service_tier: str | None, input_tokens: int, output_tokens: int,
                   cache_read: int, cache_write: int, cache_write_1h: int, fallback: str | None,
                   extras: Extras) -> float | None:
     """A call with :class:`Extras`, priced by genai-prices from the whole usage; ``None`` when one of

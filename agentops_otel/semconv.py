@@ -239,7 +239,10 @@ GAP_MODEL_UNPRICED: Final = "model_unpriced"
 GAP_USAGE_UNPRICED: Final = "usage_unpriced"
 """Usage is known and the model priced, but something the call was billed for has no rate in the table
 (audio tokens, web searches, a priority/flex/batch tier or fast mode): left out it would understate the bill."""
-PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED})
+GAP_MODEL_MISSING: Final = "model_missing"
+"""Usage is known but no model was named (``LLMEvent`` without ``model=``): there is nothing to price it by,
+and no price to register."""
+PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_MODEL_MISSING})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Iterator
 
 import pytest
+from genai_prices import Usage as TableUsage
+from genai_prices import calc_price
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import ActionEvent, ErrorEvent, record_action, semconv
+from agentops_otel import ActionEvent, ErrorEvent, cost, record_action, semconv
 
 
 @record_action("fetch_customer_data")
@@ -402,3 +405,48 @@ def test_session_record_after_its_end_is_a_late_step_of_it(span_exporter: InMemo
     s.record(ActionEvent(action_type="late"))
     assert s.steps_outside_named == ["action late: started after the session ended"]
     assert "record() into a session that has ended" in caplog.text
+@pytest.fixture
+def registered_prices() -> Iterator[None]:
+    yield
+    cost._unregister_all()
+
+
+@pytest.mark.parametrize(("model", "provider"), [("gpt-4o-mini", "openai"), ("claude-haiku-4-5", "anthropic")])
+def test_an_llm_event_without_a_cost_is_priced_from_its_model_and_tokens(
+        span_exporter: InMemorySpanExporter, model: str, provider: str) -> None:
+    """record(LLMEvent(model, tokens)) without cost= costs what the bundled table says, as AgentOps priced it."""
+    from agentops_otel import LLMEvent
+
+    with agentops.session("priced") as s:
+        agentops.record(LLMEvent(model=model, prompt_tokens=1000, completion_tokens=10))
+    table = calc_price(TableUsage(input_tokens=1000, output_tokens=10), model, provider_id=provider)
+    expected = float(table.total_price)
+    assert s.cost_complete and s.cost == pytest.approx(expected)
+    assert s.llm_events[0].cost == pytest.approx(expected)
+
+
+def test_an_llm_event_of_a_registered_model_costs_the_registered_price(
+        span_exporter: InMemorySpanExporter, registered_prices: None) -> None:
+    """A model priced with register_price() (as the unpriced-call message advises) prices recorded events."""
+    from agentops_otel import LLMEvent
+
+    agentops.register_price("house-model", input_per_mtok=1.0, output_per_mtok=2.0)
+    with agentops.session("registered") as s:
+        agentops.record(LLMEvent(model="house-model", prompt_tokens=1000, completion_tokens=100))
+    assert s.cost_complete and s.cost == pytest.approx((1000 * 1.0 + 100 * 2.0) / 1e6)
+
+
+def test_an_llm_event_without_a_model_says_so_instead_of_advising_register_price(
+        span_exporter: InMemorySpanExporter, registered_prices: None) -> None:
+    """An event with tokens but no model can't be priced: the bound says the model is missing, tokens still count."""
+    from agentops_otel import LLMEvent
+    from agentops_otel.testing import AgentAssertionError, assert_cost_below, assert_tokens_below
+
+    agentops.register_price("unknown", input_per_mtok=1.0, output_per_mtok=1.0)  # not a way to price it
+    with agentops.session("no-model") as s:
+        agentops.record(LLMEvent(prompt_tokens=1000, completion_tokens=10))
+    assert not s.cost_complete
+    with pytest.raises(AgentAssertionError, match=r"no model named") as failed:
+        assert_cost_below(s, 1.0)
+    assert "register_price" not in str(failed.value)
+    assert_tokens_below(s, 2000)
