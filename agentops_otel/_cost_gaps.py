@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from . import genai_spans
 from . import semconv as sc
 from .timeline import FLAG_FOREIGN, Step, Timeline
 
@@ -55,6 +56,8 @@ def step_gap(step: Step) -> str | None:
     reason = step.attributes.get(sc.COST_INCOMPLETE_REASON)
     if isinstance(reason, str) and reason:
         return reason
+    if genai_spans.tokens_not_counts(step.attributes):
+        return sc.GAP_INVALID_TOKENS
     if step.attributes.get(sc.USAGE_MISSING) or (step.input_tokens is None and step.output_tokens is None):
         return sc.GAP_CALL_FAILED if step.status == "error" else sc.GAP_USAGE_MISSING
     return sc.GAP_MODEL_UNPRICED
@@ -70,6 +73,8 @@ def usage_gap(step: Step) -> str | None:
         return None
     # An embeddings call has no output count; others say when theirs is missing (only then read).
     if step.input_tokens is None or (step.output_tokens is None and step.attributes.get(sc.USAGE_MISSING)):
+        if genai_spans.tokens_not_counts(step.attributes):
+            return sc.GAP_INVALID_TOKENS
         return None if _unbilled_error(step) else sc.GAP_USAGE_MISSING
     return None
 

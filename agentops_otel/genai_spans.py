@@ -28,6 +28,8 @@ _CACHE_READ_KEYS = (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, sc.OPENLLMETRY_USAG
                     sc.OPENINFERENCE_TOKENS_CACHE_READ)
 _CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.LEGACY_USAGE_CACHE_WRITE_INPUT_TOKENS,
                      sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS, sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
+_TOKEN_KEYS = (_INPUT_KEYS, _OUTPUT_KEYS, _CACHE_READ_KEYS, _CACHE_WRITE_KEYS,
+               (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,))
 _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
 _SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER)
@@ -74,28 +76,33 @@ COUNT_KEYS = (*_INPUT_KEYS, *_OUTPUT_KEYS, *_CACHE_READ_KEYS, *_CACHE_WRITE_KEYS
 
 
 def whole(v: Any) -> int | None:
-    """A count as written: an int, or a double holding a whole number (JSON writers send every number as
-    one). None for anything else; NaN, infinities and fractions count nothing (:func:`not_whole` names them)."""
+    """A count as written: a non-negative int, or a double holding one (JSON writers send every number as
+    one). None for anything else: a negative number, a fraction, NaN, an infinity, true/false or text count
+    nothing (:func:`not_counts` names them), and summed they would pass a bound on a session that used more."""
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
-        return v
-    return int(v) if isinstance(v, float) and v.is_integer() else None
+        return v if v >= 0 else None
+    return int(v) if isinstance(v, float) and v.is_integer() and v >= 0 else None
 
 
-def not_whole(attrs: Mapping[str, Any]) -> list[str]:
-    """``"key is NaN, not a whole number"`` for each count in ``attrs`` written as a double that counts
-    nothing: read as absent, so a verdict must not trust the figures computed without it."""
+def not_counts(attrs: Mapping[str, Any]) -> list[str]:
+    """``"key is -5, not a count"`` for each count in ``attrs`` written as something that counts nothing:
+    read as absent, so a verdict must not trust the figures computed without it."""
     found: list[str] = []
     for key in COUNT_KEYS:
         v = attrs.get(key)
-        if isinstance(v, float) and not v.is_integer():
-            found.append(f"{key} is {_as_written(v)}, not a whole number")
+        if v is not None and whole(v) is None:
+            found.append(f"{key} is {_as_written(v)}, not a count")
     return found
 
 
-def _as_written(v: float) -> str:
-    """A double spelt as OTLP JSON writes it (``NaN``, ``-Infinity``, ``1.5``)."""
+def _as_written(v: Any) -> str:
+    """A value spelt as OTLP JSON writes it (``NaN``, ``-Infinity``, ``1.5``, ``-5``, ``true``, ``'12'``)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if not isinstance(v, float):
+        return repr(v)
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
@@ -103,11 +110,18 @@ def _as_written(v: float) -> str:
     return repr(v)
 
 
+_NOT_A_COUNT = -1
+"""What :func:`_int` gives for a count written as something else (see :func:`whole`)."""
+
+
 def _int(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    """The count under the first of ``keys`` written, None when none is, ``_NOT_A_COUNT`` when that
+    one counts nothing: another spelling beside it is no better to trust."""
     for key in keys:
-        n = whole(attrs.get(key))
-        if n is not None:
-            return n
+        v = attrs.get(key)
+        if v is not None:
+            n = whole(v)
+            return _NOT_A_COUNT if n is None else n
     return None
 
 
@@ -137,22 +151,35 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     cache_read = _int(attrs, _CACHE_READ_KEYS) or 0
     cache_write = _int(attrs, _CACHE_WRITE_KEYS) or 0
     reasoning = _int(attrs, (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,)) or 0
+    # One count that counts nothing makes the call's whole usage unknown: the others alone would price
+    # and bound it as a smaller call (step_gap names why: tokens_not_counts).
+    valid = _NOT_A_COUNT not in (tin, tout, cache_read, cache_write, reasoning)
+    if not valid:
+        tin = tout = None
+        cache_read = cache_write = reasoning = 0
     recorded = attrs.get(sc.COST_USD)
     cost: float | None
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
         cost = float(recorded) if math.isfinite(recorded) and recorded >= 0 else None  # not a price: unknown
-    elif not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
+    elif valid and not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
         from .cost import price_tokens
 
         # An embeddings span carries no output tokens (the conventions record none): it is still priced.
         # The span's price details count too: the one-hour cache-write share, the tier it was served at,
         # and the requested model (a price registered for it covers the dated name answered).
-        cost = price_tokens(model, provider, _str(attrs, _SERVICE_TIER_KEYS), tin, tout or 0, cache_read,
-                            cache_write, _int(attrs, (sc.ANTHROPIC_CACHE_WRITE_1H,)) or 0,
-                            _str(attrs, (sc.GEN_AI_REQUEST_MODEL,)))
+        write_1h = _int(attrs, (sc.ANTHROPIC_CACHE_WRITE_1H,)) or 0
+        cost = None if write_1h < 0 else price_tokens(
+            model, provider, _str(attrs, _SERVICE_TIER_KEYS), tin, tout or 0, cache_read, cache_write, write_1h,
+            _str(attrs, (sc.GEN_AI_REQUEST_MODEL,)))
     else:
         cost = None
     return LLMUsage(model, provider, tin, tout, cache_read, cache_write, reasoning, cost)
+
+
+def tokens_not_counts(attrs: Mapping[str, Any]) -> bool:
+    """True when one of the call's token counts counts nothing (:func:`llm_usage` then knows no usage):
+    asked only of calls whose cost or usage is unknown, to say why."""
+    return any(_int(attrs, keys) == _NOT_A_COUNT for keys in _TOKEN_KEYS)
 
 
 def wrappers(llm_spans: Iterable[tuple[str, str | None]]) -> set[str]:

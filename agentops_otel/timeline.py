@@ -133,7 +133,7 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
                 error = getattr(attrs, "decode_error", None)
                 if error:
                     found.append(f"{step.span_name}: {error}")
-            found.extend(f"{step.span_name}: {what}" for what in genai_spans.not_whole(attrs))
+            found.extend(f"{step.span_name}: {what}" for what in genai_spans.not_counts(attrs))
         return found
 
     def _of(self, kind: StepKind) -> list[Step]:

@@ -201,7 +201,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
     unreadable = [f"{r.name}: {err}" for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
     if root is not None:  # the root is no step: Timeline.unreadable_attributes does not see its counts
-        unreadable += [f"{root.name}: {what}" for what in genai_spans.not_whole(attrs)]
+        unreadable += [f"{root.name}: {what}" for what in genai_spans.not_counts(attrs)]
     unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")
     if unreadable:
         add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))

@@ -13,6 +13,7 @@ import pytest
 from agentops_otel.cli import main
 from agentops_otel.read import MalformedPayload, decode_otlp_json, read_otlp_file
 from agentops_otel.reassemble import Issue, reassemble
+from agentops_otel.testing import AgentAssertionError, assert_tokens_below
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 T0 = 1_764_000_000_000_000_000
@@ -175,3 +176,48 @@ def test_a_span_without_a_start_time_is_shown_at_its_end_and_flagged() -> None:
     assert tl.summary.duration_s == pytest.approx(0.1)
     assert Issue.UNREADABLE_ATTRIBUTES in tl.summary.issue_kinds
     assert any("startTimeUnixNano" in issue for issue in tl.summary.issues)
+
+
+# --- token counts that are no counts -----------------------------------------------------------------
+
+_NOT_COUNTS = [{"intValue": "-1000"}, {"doubleValue": -5.0}, {"doubleValue": 2.5}, {"boolValue": True},
+               {"stringValue": "5000"}]
+
+
+def _foreign_call(output_tokens: dict[str, Any]) -> bytes:
+    """A trace of another instrumentation's one chat call: 1,000 input tokens, ``output_tokens`` as written."""
+    attrs = [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+             {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+             {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}},
+             {"key": "gen_ai.usage.output_tokens", "value": output_tokens}]
+    span = _span("c" * 16, "chat gpt-4o-mini", attrs, kind=3)
+    doc = {"resourceSpans": [{"resource": {"attributes": _attrs(service_name="app")}, "scopeSpans": [
+        {"scope": {"name": "opentelemetry.instrumentation.genai.openai"}, "spans": [span]}]}]}
+    return json.dumps(doc).encode() + b"\n"
+
+
+@pytest.mark.parametrize("raw", _NOT_COUNTS)
+def test_a_token_count_that_is_no_count_is_never_within_the_token_bound(raw: dict[str, Any]) -> None:
+    """A negative, fractional, true/false or text token count leaves the call's usage unknown: no bound passes."""
+    (tl,) = reassemble(decode_otlp_json(_foreign_call(raw))).pseudo_sessions
+    with pytest.raises(AgentAssertionError, match="not counts"):
+        assert_tokens_below(tl, 2000)
+
+
+@pytest.mark.parametrize("raw", _NOT_COUNTS)
+def test_a_token_count_that_is_no_count_leaves_the_cost_unknown_saying_why(raw: dict[str, Any]) -> None:
+    """The call is not priced from a count it does not have, and the reason is the count, not the model."""
+    (tl,) = reassemble(decode_otlp_json(_foreign_call(raw))).pseudo_sessions
+    assert not tl.summary.cost_complete
+    assert any("token counts given were not counts" in gap for gap in tl.summary.cost_gaps), tl.summary.cost_gaps
+    assert not any("unpriced model" in gap for gap in tl.summary.cost_gaps)
+
+
+def test_replay_names_a_negative_token_count_and_sums_no_negative_tokens(tmp_path: Path) -> None:
+    """The header never shows negative tokens, and the replay's Issues name the count that is no count."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_foreign_call({"intValue": "-1000"}))
+    code, out, err = _cli("replay", TRACE, "--source", str(path), "--no-color")
+    assert code == 0, out + err
+    assert "-1000" not in out.split("Issues:")[0], out
+    assert "gen_ai.usage.output_tokens is -1000, not a count" in out.split("Issues:")[1], out
