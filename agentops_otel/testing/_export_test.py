@@ -15,8 +15,10 @@ The generated file is plain code using the public API, meant to be read, committ
 
 from __future__ import annotations
 
+import ast
 import builtins
 import json
+import keyword
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -94,8 +96,9 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
                 source: str, run_tools: bool, overlapping: Sequence[str] = ()) -> str:
     """The pytest module's text."""
     module, _, function = call.partition(":")
-    if not module or not function or not function.isidentifier():
-        raise CassetteError(f"--call must be module:function (got {call!r})")
+    if not all(map(_name, (*module.split("."), function))):
+        raise CassetteError("--call must be module:function, a dotted module name and a function name as "
+                            f"Python imports them, e.g. agents.support:run (got {call!r})")
     info = cassette.session
     state = info.end_state
     checks = "assert_tool_called" if overlapping else "assert_called_in_order"
@@ -117,7 +120,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"from agentops_otel.testing import {checks}, assert_cost_below, assert_ended_with, sessions_in",
         f"from {module} import {function}",
         "",
-        f"ARGS = {json.dumps(args, ensure_ascii=False)}",
+        f"ARGS = {_literal(args)}",
         f"CALLS = {json.dumps(_names(cassette), ensure_ascii=False)}",
         "",
         "",
@@ -142,7 +145,32 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
     if info.cost_usd:
         bound = float(f"{info.cost_usd * _COST_HEADROOM:.3g}")
         lines += [f"    assert_cost_below(agent_session, {bound!r})  # recorded: ${info.cost_usd:.8f}"]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    try:
+        compile(text, "<exported test>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise CassetteError(f"the generated test would not compile ({exc}); nothing written") from None
+    return text
+
+
+def _name(part: str) -> bool:
+    """One name of an import: what ``from a.b import c`` takes (a keyword there is a SyntaxError)."""
+    return part.isidentifier() and not keyword.iskeyword(part)
+
+
+def _literal(args: list[Any]) -> str:
+    """``--args`` (parsed JSON) as Python source, which must read back as the same values: JSON's null,
+    true and false are no Python names, and NaN, infinities or a list nested past the parser's limit have no
+    literal at all (the test would fail to collect)."""
+    try:
+        text = repr(args)
+        same = ast.literal_eval(text) == args
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        same = False
+    if not same:
+        raise CassetteError("--args holds values the test file cannot write as Python literals (NaN, an "
+                            "infinite number, or lists and objects nested too deep)")
+    return text
 
 
 def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[Any] | None = None,

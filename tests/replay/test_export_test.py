@@ -335,3 +335,58 @@ def test_export_of_concurrent_calls_asserts_how_often_each_ran_not_their_order(
     assert "assert_called_in_order(" not in text
     assert 'assert_tool_called(agent_session, "lookup", times=2)' in text
     assert "overlapped" in text
+
+
+def _lookup_session(tmp_path: Path, exporter: InMemorySpanExporter) -> tuple[str, Path]:
+    """A session of one tool call, saved to an OTLP file as the embedded sink writes it."""
+
+    @agentops_otel.tool
+    def lookup(customer_id: str) -> dict[str, str]:
+        return {"id": customer_id}
+
+    exporter.clear()
+    with agentops_otel.session("agent") as session:
+        lookup("42")
+    traces = tmp_path / "traces.jsonl"
+    traces.write_bytes(encode_batch(exporter.get_finished_spans()) + b"\n")
+    return session.id, traces
+
+
+def test_json_null_true_and_false_in_args_are_written_as_python(tmp_path: Path,
+                                                                 span_exporter: InMemorySpanExporter) -> None:
+    """--args '["42", null, true, {"a": false}]' becomes ARGS = ['42', None, True, {'a': False}] in the test."""
+    import ast
+
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    test = tmp_path / "test_lookup.py"
+    assert main(["export-test", sid, "--source", str(traces), "--call", "agent:run", "--args",
+                 '["42", null, true, {"a": false}]', "--out", str(test)], stdout=io.StringIO()) == 0
+    (args,) = [node.value for node in ast.parse(test.read_text()).body
+               if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "ARGS"]
+    assert ast.literal_eval(args) == ["42", None, True, {"a": False}]
+
+
+@pytest.mark.parametrize("call", ["my agent:run", "agent:class", "import.bot:run", ".agent:run", "agent..x:run",
+                                  "agent:run()", "1agent:run"])
+def test_a_call_that_is_not_a_dotted_name_is_refused(tmp_path: Path, span_exporter: InMemorySpanExporter,
+                                                     call: str) -> None:
+    """An entry point Python can't import as written is a usage error (exit 2), and nothing is written."""
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    test, err = tmp_path / "suite" / "test_lookup.py", io.StringIO()
+    code = main(["export-test", sid, "--source", str(traces), "--call", call, "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "--call must be" in err.getvalue() and repr(call) in err.getvalue()
+    assert not (tmp_path / "suite").exists()
+
+
+@pytest.mark.parametrize("args", ["[" * 300 + "]" * 300, "[NaN]", "[1e400]"])
+def test_args_python_cannot_read_back_are_refused(tmp_path: Path, span_exporter: InMemorySpanExporter,
+                                                  args: str) -> None:
+    """Arguments the generated file could not hold (nested past Python's parser, NaN, infinity) are refused
+    (exit 2), never written as a test that fails to collect."""
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    test, err = tmp_path / "suite" / "test_lookup.py", io.StringIO()
+    code = main(["export-test", sid, "--source", str(traces), "--call", "agent:run", "--args", args,
+                 "--out", str(test)], stdout=io.StringIO(), stderr=err)
+    assert code == 2 and "--args" in err.getvalue(), err.getvalue()
+    assert not (tmp_path / "suite").exists()
