@@ -83,6 +83,16 @@ def test_a_line_still_being_written_is_reported_as_not_seen(tmp_path: Path) -> N
     assert "Not seen (judged on what was seen):" in out and "line 2" in out and "still being written" in out
 
 
+@pytest.mark.parametrize("argv", [("gate", *_GATE), ("sessions",), ("sessions", "--tag", "support")])
+def test_a_line_still_being_written_is_warned_about_once(tmp_path: Path, argv: tuple[str, ...],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """However often a command reads the file, the line being written is one warning, not one per pass."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500])
+    run(*argv, "--source", str(traces))
+    warnings = [r for r in caplog.records if "still being written" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+
+
 def test_a_line_still_being_written_keeps_a_require_complete_gate_from_passing(tmp_path: Path) -> None:
     """--require-complete needs every session; one still being written may be the failing one: exit 3."""
     traces = _ok_then(tmp_path, _failed_line()[:1500])

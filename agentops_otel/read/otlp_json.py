@@ -128,6 +128,12 @@ def _lines(path: str) -> Iterator[tuple[int, memoryview, bool]]:
             released = pos
 
 
+_warned_lines: dict[str, int] = {}
+"""Per file, the line last warned about as still being written. A command streams a file several times
+(index, then select; the gate three): the same unfinished line is said once, not once per pass. A line
+finished since, and a new one being written, are another line: warned about again."""
+
+
 def _being_written(error: Exception) -> bool:
     """Whether a line without its newline reads like a writer's unfinished output: valid JSON that stops
     short. Anything else (zero bytes after a crash, garbage) is damage, whatever the position."""
@@ -162,8 +168,10 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
             if doc is None:
                 last = next(lines, None) is None
                 if last and not finished and _being_written(error):
-                    _log.warning("%s: skipping truncated last line %d, still being written (%s)", p, lineno,
-                                 why_undecodable(error))
+                    if _warned_lines.get(p) != lineno:
+                        _warned_lines[p] = lineno
+                        _log.warning("%s: skipping truncated last line %d, still being written (%s)", p,
+                                     lineno, why_undecodable(error))
                     if unseen is not None:
                         unseen.append(f"{p}, line {lineno}: still being written (no newline yet), "
                                       f"{chunk.nbytes:,} bytes not read")
