@@ -120,6 +120,14 @@ def _session_id(text: str) -> str:
     return text
 
 
+def _out_path(text: str) -> str:
+    """A file to write, as typed; an empty one is refused, as an empty id is: ``--html "$OUT"`` with the
+    variable unset would otherwise write nothing (or a file named by spaces) and still exit 0."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path (an unset shell variable?)")
+    return text
+
+
 def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:

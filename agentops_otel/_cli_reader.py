@@ -47,6 +47,9 @@ class Reader:
         self._console = Console(file=err, stderr=True) if _isatty(err) else None
         if self.is_file and not _file_path(uri).is_file():
             hint = f" (the default source; pass --source or set {semconv.ENV_FILE})" if default else ""
+            if _file_path(uri).is_dir():
+                raise CliError(f"{uri} is a directory: --source takes one OTLP JSON(-lines) file (.jsonl, .json "
+                               f"or .gz), jaeger://host:16686 or tempo://host:3200{hint}")
             raise CliError(f"no such file: {uri}{hint}")
 
     @property

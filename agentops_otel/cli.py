@@ -32,6 +32,7 @@ from agentops_otel._cli_args import (
     CliError,
     _confidence,
     _non_negative,
+    _out_path,
     _positive,
     _rate,
     _run_id,
@@ -86,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "as backends show them, leading zeros trimmed). For a file source the id is optional: "
                         "without it every session in the file is shown.")
     rp.add_argument("id", nargs="?", type=_session_id, help="session id or trace id")
-    rp.add_argument("--html", metavar="OUT", help="also write a self-contained HTML replay to OUT")
+    rp.add_argument("--html", metavar="OUT", type=_out_path,
+                    help="also write a self-contained HTML replay to OUT")
     rp.add_argument("--json", action="store_true", help="print the JSON document instead of text")
     rp.add_argument("--max-field", type=_non_negative(int), default=80,
                     help="characters shown per input/output in text (default 80)")
@@ -148,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--call", required=True, metavar="MODULE:FUNCTION", help="the agent's entry point")
     ex.add_argument("--args", metavar="JSON", help="its arguments as a JSON list (default: the first recorded "
                     "call's single text argument)")
-    ex.add_argument("--out", metavar="PATH", help="test file to write (default tests/test_session_<id>.py)")
+    ex.add_argument("--out", metavar="PATH", type=_out_path,
+                    help="test file to write (default tests/test_session_<id>.py)")
     ex.add_argument("--run-tools", action="store_true", help="run tools for real instead of answering them "
                     "from the recording")
     ex.add_argument("--agent-version", help="pin the cassette to this agent version")

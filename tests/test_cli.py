@@ -241,6 +241,12 @@ def test_missing_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "absent.jsonl" in err and "--source" in err
 
 
+def test_a_directory_as_source_says_it_is_a_directory(tmp_path: Path) -> None:
+    """--source naming a folder is not "no such file": it says the folder is one and what --source takes."""
+    err = _one_line_error(*run("sessions", "--source", str(tmp_path)))
+    assert "is a directory" in err and "no such file" not in err and ".jsonl" in err
+
+
 def test_malformed_file_is_one_line(tmp_path: Path) -> None:
     """A file that is not OTLP JSON exits 2 without a traceback."""
     bad = tmp_path / "bad.jsonl"
@@ -945,6 +951,19 @@ def test_an_empty_session_id_is_a_usage_error(traces: Path, argv: tuple[str, ...
     """An empty id (an unset shell variable) is the user's mistake, said so (exit 2), not every session shown."""
     code, out, _ = run(*argv, "--source", str(traces))
     assert code == 2 and "empty session id" in capsys.readouterr().err and "Session:" not in out
+
+
+@pytest.mark.parametrize("argv", [("replay", "s_0002", "--html", ""), ("replay", "--html", " ")])
+def test_an_empty_html_path_is_a_usage_error(traces: Path, argv: tuple[str, ...], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty --html (an unset shell variable) is the user's mistake (exit 2), not a page silently left out."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, out, _ = run(*argv, "--source", str(traces))
+    assert code == 2 and "empty path" in capsys.readouterr().err and "Session:" not in out
+    assert list(cwd.iterdir()) == []
 
 
 def test_an_uppercase_session_uuid_finds_its_session(tmp_path: Path) -> None:

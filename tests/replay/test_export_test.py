@@ -390,3 +390,15 @@ def test_args_python_cannot_read_back_are_refused(tmp_path: Path, span_exporter:
                  "--out", str(test)], stdout=io.StringIO(), stderr=err)
     assert code == 2 and "--args" in err.getvalue(), err.getvalue()
     assert not (tmp_path / "suite").exists()
+
+
+def test_an_empty_out_path_is_a_usage_error(tmp_path: Path, span_exporter: InMemorySpanExporter,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """--out '' (an unset shell variable) is the user's mistake (exit 2), not a test written to the default path."""
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    monkeypatch.chdir(tmp_path)
+    code = main(["export-test", sid, "--source", str(traces), "--call", "agent:run", "--out", ""],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 2 and "empty path" in capsys.readouterr().err
+    assert not (tmp_path / "tests").exists()
