@@ -128,6 +128,14 @@ def _out_path(text: str) -> str:
     return text
 
 
+def _source(text: str) -> str:
+    """A source as typed; an empty one is refused: read as "no --source", ``--source "$TRACES"`` with the
+    variable unset would judge the default file's sessions instead of the ones meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty source (an unset shell variable?)")
+    return text
+
+
 def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:

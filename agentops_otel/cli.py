@@ -37,6 +37,7 @@ from agentops_otel._cli_args import (
     _rate,
     _run_id,
     _session_id,
+    _source,
     parse_time,
 )
 from agentops_otel._cli_gate import GATE_SOURCES, GateSource, cmd_gate, gate_query
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     source = argparse.ArgumentParser(add_help=False)
-    source.add_argument("--source", "-s", help="file path, jaeger://host:port or tempo://host:port "
+    source.add_argument("--source", "-s", type=_source, help="file path, jaeger://host:port or tempo://host:port "
                         f"(default: ${semconv.ENV_FILE} or {config.DEFAULT_FILE})")
     source.add_argument("--timeout", type=_non_negative(float), default=10.0,
                         help="seconds to wait for a backend (default 10)")
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "a session lost).")
     df.add_argument("a", type=_session_id, help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", type=_session_id, help="session id or trace id (e.g. the failing run)")
-    df.add_argument("--source-b", help="read B from another source (default: --source)")
+    df.add_argument("--source-b", type=_source, help="read B from another source (default: --source)")
 
     ex = sub.add_parser("export-test", parents=[source], help="turn a session into a pytest regression test",
                         description="Write a pytest file and its cassette that replay the session through the "

@@ -966,6 +966,18 @@ def test_an_empty_html_path_is_a_usage_error(traces: Path, argv: tuple[str, ...]
     assert list(cwd.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv", [("sessions", "--source", ""), ("replay", "s_0001", "--source", " "),
+                                  ("diff", "s_0001", "s_0002", "--source-b", "")])
+def test_an_empty_source_is_a_usage_error(argv: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty --source (an unset shell variable) is refused, not read as the default file's sessions."""
+    monkeypatch.setenv("AGENTOPS_OTEL_FILE", str(tmp_path / "default.jsonl"))
+    (tmp_path / "default.jsonl").write_text(json.dumps(session_line(1, fail=False)) + "\n")
+    code, out, _ = run(*argv)
+    assert code == 2 and "empty source" in capsys.readouterr().err
+    assert "s_0001" not in out
+
+
 def test_an_uppercase_session_uuid_finds_its_session(tmp_path: Path) -> None:
     """A session UUID copied in upper case (as some tools show it) replays its session."""
     sid = "8905cc11-f12a-4c0e-aa85-3858565107ae"
