@@ -23,7 +23,6 @@ teardown (pytest's "ERROR at teardown"), with the same message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -46,9 +45,6 @@ SECTION = "agentops session replay"
 """Shown as ``Captured agentops session replay teardown`` under the failure (``setup`` for errors there)."""
 TEST_TAG = "test"
 
-_REASON_CHARS = 300
-_QUALIFIED = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*: )")
-"""``agentops_otel.testing._assertions.AgentAssertionError: ...``: the class name is enough in a reason."""
 
 
 @dataclass
@@ -63,6 +59,8 @@ class _TestRun:
     """The section went on the setup report already."""
     replay_in_message: bool = False
     """The test failed on an agent assertion, whose message carries a replay: the section stays short."""
+    outcome_recorded: bool = False
+    """The plugin ended the session with the outcome already (a setup error ends it at once)."""
 
 
 _RUN = pytest.StashKey[_TestRun]()
@@ -179,7 +177,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "setup" and report.failed:
         # The test will not run and pytest prints setup errors without their teardown sections:
         # end the session now and put the replay on this report.
-        _end(run, semconv.END_FAIL, f"error in setup: {_crash(report)}")
+        from agentops_otel.testing._pytest_outcome import crash
+
+        _end(run, semconv.END_FAIL, f"error in setup: {crash(report)}")
         report.sections.append((f"Captured {SECTION} setup", _section(run)))
         run.replay_shown = True
     return report
@@ -223,7 +223,9 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
     if run is None:
         return
     del item.stash[_RUN]
-    state, reason = _outcome(run.reports, teardown_error)
+    from agentops_otel.testing._pytest_outcome import outcome
+
+    state, reason = outcome(run.reports, teardown_error)
     limits = _limits(item) if state == semconv.END_SUCCESS else None
     problems = None
     try:
@@ -245,19 +247,25 @@ def _end_judged(run: _TestRun, limits: dict[str, Any]) -> tuple[str, str | None]
 
     Then nothing the session records escapes the bound: the fixtures' teardown has run in it, and
     ending it settled what was still open (a stream the test never finished). A bound broken before
-    the end ends the session Fail; one broken only by the end comes too late for the end state, but
-    both verdicts say so. Returns the test's state and the limit's message, if any.
+    the end ends the session Fail; one broken only by the end comes too late for the root, so the
+    ``pytest`` verdict ends it Fail for readers (as for a session the test ended itself). Returns the
+    test's state and the limit's message, if any.
     """
     from agentops_otel.testing._cost_limit import limit_problems
+    from agentops_otel.testing._pytest_outcome import verdict_after_end
     from agentops_otel.testing._verdicts import record_verdict
 
     early = limit_problems(_spend(run), limits, MARKER, warn=False)  # a call in a fixture's teardown
-    _end(run, semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early), verdict=False)
+    ended_by_test = run.session.ended
+    run.outcome_recorded = True
+    with guard("pytest_plugin.end_session"):
+        run.session.end(semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early))
+    sessions.clear_last_session()
     problems = limit_problems(_spend(run), limits, MARKER) or early
     record_verdict(run.session, MARKER, problems is None,
                    problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
-    record_verdict(run.session, semconv.EVAL_NAME_PYTEST, problems is None,
-                   _teardown_reason(problems) or "test passed")
+    verdict_after_end(run.session, problems is None, _teardown_reason(problems) or "test passed",
+                      ended_by_test=ended_by_test)
     return (semconv.END_FAIL if problems else semconv.END_SUCCESS), problems
 
 
@@ -269,56 +277,22 @@ def _teardown_reason(problems: str | None) -> str | None:
     if not problems:
         return None
     first = problems.partition("\n")[0]
-    return f"error in teardown: {first}"[:_REASON_CHARS]
+    from agentops_otel.testing._pytest_outcome import REASON_CHARS
+
+    return f"error in teardown: {first}"[:REASON_CHARS]
 
 
-def _outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None) -> tuple[str, str | None]:
-    setup, call = reports.get("setup"), reports.get("call")
-    if setup is not None and setup.failed:
-        return semconv.END_FAIL, f"error in setup: {_crash(setup)}"
-    if call is not None and call.failed:
-        return semconv.END_FAIL, f"test failed: {_crash(call)}"
-    if teardown_error is not None:
-        return semconv.END_FAIL, teardown_error
-    skipped = call if call is not None and call.skipped else setup if setup is not None and setup.skipped \
-        else None
-    if skipped is not None:
-        xfail = getattr(skipped, "wasxfail", None)
-        if xfail is not None:
-            return semconv.END_INDETERMINATE, "expected failure (xfail)" + (f": {xfail}" if xfail else "")
-        return semconv.END_INDETERMINATE, f"test skipped: {_crash(skipped)}"
-    return semconv.END_SUCCESS, None
+def _end(run: _TestRun, state: str, reason: str | None) -> None:
+    """End the test's session with the outcome (or record it after the end the code under test gave it)."""
+    from agentops_otel.testing._pytest_outcome import end_with_outcome
 
-
-def _crash(report: pytest.TestReport) -> str:
-    """The one line pytest itself would summarise the outcome with."""
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple):  # skips: (path, line, "Skipped: reason")
-        text = str(longrepr[2]).removeprefix("Skipped: ")
-    else:
-        crash = getattr(longrepr, "reprcrash", None)
-        # A missing fixture has no crash line, only its error string.
-        text = str(getattr(crash, "message", "") or getattr(longrepr, "errorstring", "") or longrepr
-                   or report.outcome)
-    first = text.strip().splitlines()[0] if text.strip() else report.outcome
-    return _QUALIFIED.sub(r"\1", first)[:_REASON_CHARS]
-
-
-_VERDICTS = {semconv.END_SUCCESS: True, semconv.END_FAIL: False, semconv.END_INDETERMINATE: None}
-
-
-def _end(run: _TestRun, state: str, reason: str | None, *, verdict: bool = True) -> None:
-    """End the test's session; ``verdict=False`` when the outcome is recorded after the end instead."""
-    if not run.session.ended:
-        from agentops_otel.testing._verdicts import record_verdict
-
-        if verdict:  # the outcome as a verdict on the root, while it can still take events
-            record_verdict(run.session, semconv.EVAL_NAME_PYTEST, _VERDICTS[state], reason or "test passed")
-        with guard("pytest_plugin.end_session"):
-            run.session.end(state, reason)
-            # get_session() falls back to the last session ended in this context; the next test must
-            # not find this test's session there.
-            sessions.clear_last_session()
+    if run.outcome_recorded:
+        return
+    run.outcome_recorded = True
+    end_with_outcome(run.session, state, reason)
+    # get_session() falls back to the last session ended in this context; the next test must not find
+    # this test's session there.
+    sessions.clear_last_session()
 
 
 def _section(run: _TestRun) -> str:

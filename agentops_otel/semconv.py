@@ -181,6 +181,11 @@ SESSION_TOOL_CALLS: Final = "agentops.session.tool_calls"
 SESSION_ACTIONS: Final = "agentops.session.actions"
 SESSION_ERRORS: Final = "agentops.session.errors"
 SESSION_FAILED_SPAN_ID: Final = "agentops.session.failed_span_id"
+VERDICT_END_STATE: Final = "agentops.verdict.session_end_state"
+"""On an ``evaluation`` span: the session failed after all (only ``Fail`` is read). The pytest plugin writes it
+when a test fails whose session the code under test had already ended otherwise: the root is frozen, so
+readers take this end state (and ``VERDICT_END_REASON``) over the root's."""
+VERDICT_END_REASON: Final = "agentops.verdict.session_end_reason"
 SESSION_FAILED_SPAN_NAME: Final = "agentops.session.failed_span_name"
 SESSION_PARENT_ID: Final = "agentops.session.parent_id"
 """On a nested session's root: the enclosing session's id (nesting survives a new_trace split)."""

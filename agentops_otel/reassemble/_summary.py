@@ -121,6 +121,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
 
     if verdict_spans:
         steps = [st for st in steps if st.kind != "evaluation"]
+        if root is not None and not sess.pseudo and end_state != sc.END_FAIL:
+            late = _failed_after_end(verdict_spans)
+            if late is not None:
+                end_state, end_reason = sc.END_FAIL, late
     evaluations = _evaluations(None if sess.pseudo else sess.key, root, verdict_spans, nested_evaluations)
     raw_cost = attrs.get(sc.SESSION_COST_USD) if root is not None else None
     cost = _as_float(raw_cost)
@@ -220,6 +224,16 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         partial=partial, evaluations=evaluations,
     )
     return Timeline(summary, tuple(steps))
+
+
+def _failed_after_end(verdict_spans: list[Step]) -> str | None:
+    """The end reason of a verdict that ended the session Fail after its root had ended (a test that failed
+    after the code under test ended its session Success: ``sc.VERDICT_END_STATE``), else None. Only Fail
+    is taken: a later record can make a run a failure, never turn a failure into a pass."""
+    for st in verdict_spans:
+        if canonical_end_state(st.attributes.get(sc.VERDICT_END_STATE)) == sc.END_FAIL:
+            return _str(st.attributes.get(sc.VERDICT_END_REASON)) or "failed after it ended"
+    return None
 
 
 def _evaluations(session_id: str | None, root: SpanRecord | None, verdict_spans: list[Step],

@@ -35,7 +35,7 @@ from agentops_otel.sessions import Session
 from agentops_otel.testing._partial import unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["LABELS", "end_state_verdict", "record_verdict", "verdict"]
+__all__ = ["LABELS", "end_state_verdict", "record_failure_after_end", "record_verdict", "verdict"]
 
 LABELS: Final = {True: semconv.EVAL_PASS, False: semconv.EVAL_FAIL, None: semconv.EVAL_SKIP}
 """``passed`` → ``gen_ai.evaluation.score.label``; the score is 1.0 / 0.0, absent for a skip."""
@@ -66,17 +66,19 @@ def _tracer(session: Session) -> trace.Tracer:
 
 
 def _emit(tracer: trace.Tracer, parent: trace.Span | None, name: str, attrs: dict[str, Any],
-          session_id: str | None) -> trace.Span:
+          session_id: str | None, span_attrs: dict[str, Any] | None = None) -> trace.Span:
     """The ``evaluation {name}`` span, started in a context of its own (no live session stamps it)."""
     ctx = trace.set_span_in_context(parent, otel_context.Context()) if parent is not None else otel_context.Context()
+    own = {**({semconv.SESSION_ID: session_id} if session_id else {}), **(span_attrs or {})}
     span = tracer.start_span(f"{semconv.SPAN_EVALUATION} {name}", context=ctx, kind=SpanKind.INTERNAL,
-                             attributes={semconv.SESSION_ID: session_id} if session_id else None)
+                             attributes=own or None)
     span.add_event(semconv.GEN_AI_EVALUATION_RESULT, attrs)
     span.end()
     return span
 
 
-def _on_session(session: Session, name: str, attrs: dict[str, Any]) -> None:
+def _on_session(session: Session, name: str, attrs: dict[str, Any],
+                span_attrs: dict[str, Any] | None = None) -> None:
     root = session._span
     if root is None:
         return
@@ -84,7 +86,7 @@ def _on_session(session: Session, name: str, attrs: dict[str, Any]) -> None:
         if root.is_recording():
             root.add_event(semconv.GEN_AI_EVALUATION_RESULT, attrs)
         return
-    span = _emit(_tracer(session), root, name, attrs, session.id)
+    span = _emit(_tracer(session), root, name, attrs, session.id, span_attrs)
     if isinstance(span, ReadableSpan):
         # The processor keeps spans of live sessions only: hand it to the ended session (and the ones
         # around it) so their in-process replays show the verdict too.
@@ -118,6 +120,19 @@ def record_verdict(session: Session | Timeline, name: str, passed: bool | None,
             _on_session(session, name, attrs)
         elif isinstance(session, Timeline):
             _on_timeline(session, name, attrs)
+
+
+def record_failure_after_end(session: Session, name: str, explanation: str, end_reason: str) -> None:
+    """Record a failing verdict on an ended session that readers then take as the session's end: ``Fail``.
+
+    The root span is frozen once ended, so when the code under test ended the test's own session
+    (ported AgentOps code calls ``end_session("Success")`` at the end of its run) and the test then
+    failed, this span is the only way the failure reaches the gate. Never raises."""
+    with guard("testing.verdict"):
+        attrs = _attributes(name, False, explanation)
+        reason = _redact.scrub(semconv.SESSION_END_REASON, truncate_masked(end_reason, config.max_value_chars()))
+        _on_session(session, name, attrs, {semconv.VERDICT_END_STATE: semconv.END_FAIL,
+                                           semconv.VERDICT_END_REASON: reason})
 
 
 def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
