@@ -83,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.addinivalue_line("markers", _pytest_replay.marker_help())
     config.pluginmanager.register(_pytest_replay.ReplayPlugin(), "agentops_otel.replay")
+    from agentops_otel.testing import _pytest_fixtures
+
+    config.pluginmanager.register(_pytest_fixtures.FixtureSessions(), _pytest_fixtures.NAME)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "
@@ -204,11 +207,18 @@ def _end_left_open(item: pytest.Item) -> None:
 
     A fixture whose teardown broke, or an agent that crashed before ``end_session()``, leaves its
     session open in the context the next test runs in; every later session would become its child.
+    A session a wider-scoped fixture started (its setup ran during this test's) is that fixture's while
+    it lives (``testing._pytest_fixtures``).
     """
+    from agentops_otel.testing._pytest_fixtures import NAME, FixtureSessions
+
+    fixtures = item.config.pluginmanager.get_plugin(NAME)
     before = item.stash.get(_LIVE_BEFORE, frozenset())
     run = item.stash.get(_RUN, None)
     own = run.session if run is not None else None
     for s in reversed(live_sessions()):
+        if isinstance(fixtures, FixtureSessions) and fixtures.owned_by_live_fixture(s.id):
+            continue
         if s.id not in before and s is not own and not s.ended:
             with guard("pytest_plugin.end_left_open"):
                 s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {item.nodeid}, "

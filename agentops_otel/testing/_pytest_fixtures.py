@@ -1,0 +1,65 @@
+"""Sessions a module-, class-, package- or session-scoped fixture starts are the fixture's, not the test's.
+
+The plugin ends the sessions a test left open before the next test starts, so a crashed agent cannot
+swallow the next test's sessions. A wider fixture's session is open on purpose across tests (one
+conversation over a module's turns): ending it after the first test would lose every later step and the
+fixture's own ``end_session()``. So the sessions started while such a fixture sets up are noted with it;
+the plugin leaves them alone while the fixture lives, and ends one only if it is still open once the
+fixture has been torn down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, Final
+
+import pytest
+
+from agentops_otel import semconv
+from agentops_otel._guard import guard
+from agentops_otel.processor import live_sessions
+from agentops_otel.sessions import Session
+
+__all__ = ["NAME", "FixtureSessions"]
+
+NAME: Final = "agentops_otel.fixture_sessions"
+"""The plugin's name in pytest's plugin manager."""
+
+
+class FixtureSessions:
+    """Which open sessions belong to a fixture wider than one test."""
+
+    def __init__(self) -> None:
+        self._owned: dict[str, tuple[Any, Session]] = {}
+        """Session id -> (the ``FixtureDef`` whose setup started it, the session)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None, Any, Any]:
+        if fixturedef.scope == "function":  # the test's: ended with it, as before
+            return (yield)
+        before = {s.id for s in live_sessions()}
+        try:
+            return (yield)
+        finally:
+            with guard("pytest_plugin.fixture_sessions"):
+                for s in live_sessions():
+                    # The fixtures it depends on set up before this hook; one it pulls in dynamically
+                    # claimed its own sessions first.
+                    if s.id not in before and s.id not in self._owned and isinstance(s, Session):
+                        self._owned[s.id] = (fixturedef, s)
+
+    def pytest_fixture_post_finalizer(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
+        """The fixture was torn down: a session it started and never ended is left open, ended here."""
+        mine = [sid for sid, (owner, _) in self._owned.items() if owner is fixturedef]
+        for sid in reversed(mine):  # innermost first
+            _, session = self._owned.pop(sid)
+            if not session.ended:
+                with guard("pytest_plugin.end_left_open"):
+                    session.end(semconv.END_INDETERMINATE,
+                                f"{semconv.NEVER_ENDED}: left open by fixture {fixturedef.argname!r} "
+                                f"({fixturedef.scope} scope), ended by the pytest plugin")
+
+    def owned_by_live_fixture(self, session_id: str) -> bool:
+        """Whether a fixture still set up (not yet torn down) started this session."""
+        entry = self._owned.get(session_id)
+        return entry is not None and entry[0].cached_result is not None

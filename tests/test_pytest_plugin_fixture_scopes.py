@@ -1,0 +1,89 @@
+"""Sessions started by module- or session-scoped fixtures belong to the fixture, not to the first test.
+
+The plugin ends what a test left open before the next test starts; a wider fixture's session is open on
+purpose across tests (one conversation over a module's turns) and is the fixture's to end.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import pytest_plugin
+
+pytest_plugins = ["pytester"]
+
+QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+
+CONVERSATION = '''
+import pytest
+import agentops_otel as agentops
+
+@agentops.tool
+def step(i):
+    return i
+
+@pytest.fixture(scope="{scope}")
+def conversation():
+    s = agentops.start_session("conversation")   # one session across the tests
+    yield s
+    {teardown}
+
+def test_turn1(conversation):
+    step(1)
+
+def test_turn2(conversation):
+    step(2)
+    assert not conversation.ended
+
+def test_turn3_elsewhere():
+    step(3)
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+            span_exporter: InMemorySpanExporter) -> pytest.Pytester:
+    """A project run in this process (its spans reach ``span_exporter``), no exporter settings inherited."""
+    for var in [v for v in os.environ if v.startswith(("OTEL_", "AGENTOPS_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+
+def _conversation(exporter: InMemorySpanExporter) -> tuple[dict[str, Any], list[Any]]:
+    """The conversation session's root attributes and the tools called in it."""
+    spans = exporter.get_finished_spans()
+    root = next(s for s in spans if (s.attributes or {}).get("agentops.session.name") == "conversation")
+    sid = (root.attributes or {})["session.id"]
+    tools = [(s.attributes or {}).get("gen_ai.tool.call.result") for s in spans
+             if s.name.startswith("execute_tool") and (s.attributes or {}).get("session.id") == sid]
+    return dict(root.attributes or {}), tools
+
+
+@pytest.mark.parametrize("scope", ["module", "session"])
+def test_a_wider_fixtures_session_lives_until_the_fixture_ends_it(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter, scope: str) -> None:
+    """The fixture's session takes every test's steps and ends as the fixture's teardown says."""
+    ends = 'agentops.end_session("Success", session=s)'
+    project.makepyfile(test_conv=CONVERSATION.format(scope=scope, teardown=ends))
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=3)
+    root, tools = _conversation(span_exporter)
+    assert (root["agentops.session.end_state"], root.get("agentops.session.end_reason")) == ("Success", None)
+    assert tools == ["1", "2", "3"]
+
+
+def test_a_wider_fixtures_session_left_open_ends_with_the_fixture(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
+    """A session the module fixture never ended is ended Indeterminate at its teardown, naming the fixture."""
+    project.makepyfile(test_conv=CONVERSATION.format(scope="module", teardown="pass"))
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=3)
+    root, tools = _conversation(span_exporter)
+    assert root["agentops.session.end_state"] == "Indeterminate"
+    assert root["agentops.session.end_reason"] == (
+        "never ended: left open by fixture 'conversation' (module scope), ended by the pytest plugin")
+    assert tools == ["1", "2", "3"]
