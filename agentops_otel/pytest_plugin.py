@@ -86,6 +86,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from agentops_otel.testing import _pytest_fixtures
 
     config.pluginmanager.register(_pytest_fixtures.FixtureSessions(), _pytest_fixtures.NAME)
+    from agentops_otel.testing import _pytest_variations
+
+    config.pluginmanager.register(_pytest_variations.VariationsSummary(), "agentops_otel.variations")
     config.addinivalue_line(
         "markers",
         f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "
@@ -358,25 +361,15 @@ def agent_session(request: pytest.FixtureRequest) -> Iterator[Session]:
     yield run.session
 
 
-_VARIATIONS = pytest.StashKey["VariationReport"]()
-
-
 @pytest.fixture(scope="session")
 def variation_report(request: pytest.FixtureRequest) -> Iterator[VariationReport]:
     """One report shared by a parametrised test's variants; its table is printed at the end of the run."""
+    from agentops_otel.testing._pytest_variations import REPORT
     from agentops_otel.testing._variations import VariationReport
 
     report = VariationReport()
-    request.config.stash[_VARIATIONS] = report
+    request.config.stash[REPORT] = report
     yield report
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    report = config.stash.get(_VARIATIONS, None)
-    if report is None or not report.results:
-        return
-    terminalreporter.write_sep("=", "agent variations")
-    terminalreporter.write_line(report.table())
 
 
 __all__ = ["agent_session", "variation_report"]

@@ -251,6 +251,55 @@ def test_parametrize_with_the_variation_report_fixture(pytester: pytest.Pytester
     ])
 
 
+PHRASINGS = '''
+import pytest
+import agentops_otel as agentops
+
+@agentops.tool
+def lookup(message):
+    return message
+
+def agent(message):
+    if "bad" not in message:
+        lookup(message)
+    return message
+
+def looked_up(session, result):
+    return bool(session.tool_events)
+
+@pytest.mark.parametrize("message", ["good 1", "bad 2", "good 3", "bad 4", "good 5", "bad 6"])
+def test_phrasing(message, variation_report):
+    variation_report.run(agent, message, check=looked_up).assert_passed()
+'''
+
+
+def _variations_section(result: pytest.RunResult) -> list[str]:
+    """The "agent variations" section of a run's summary, session URLs left out (they differ per run)."""
+    lines = result.stdout.lines
+    start = next((i for i, line in enumerate(lines) if "= agent variations =" in line), None)
+    assert start is not None, result.stdout.str()
+    section = []
+    for line in lines[start + 1:]:
+        if line.startswith("="):
+            break
+        section.append(re.sub(r"http://\S+", "URL", line))
+    return section
+
+
+@pytest.mark.slow  # pytest and pytest-xdist workers in subprocesses
+def test_variation_report_under_xdist_matches_the_serial_run(pytester: pytest.Pytester,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``-n 2`` the workers' variants come back to the controller, which prints the serial run's table."""
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_phrasings=PHRASINGS)
+    serial = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    serial.assert_outcomes(passed=3, failed=3)
+    parallel = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    parallel.assert_outcomes(passed=3, failed=3)
+    assert _variations_section(parallel) == _variations_section(serial)
+
+
 def _moody_agent() -> Any:
     """Always right on "always", wrong on every second run of "sometimes", always wrong on "never"."""
     calls: dict[str, int] = {}

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import msgspec
 
@@ -100,8 +100,21 @@ class VariantResult:
     def label(self) -> str:
         return _label(self.variant)
 
+    @property
+    def key(self) -> str:
+        """What tells this variant's runs from another variant's."""
+        return _key(self.variant)
+
+    @property
+    def session_name(self) -> str:
+        return self.session.name
+
     def timeline(self) -> Timeline:
         return as_timeline(self.session)
+
+    def decisions(self) -> Timeline:
+        """The timeline reduced to what the agent decided (see :func:`_decisions`)."""
+        return _decisions(self.timeline())
 
     def assert_passed(self) -> None:
         """Fail the calling test with this variant's reason, its session URL and its replay."""
@@ -130,6 +143,82 @@ def _key(variant: Any) -> str:
     return repr(variant)
 
 
+class VariantRow(Protocol):
+    """What the table shows of one run: a :class:`VariantResult`, or one a pytest-xdist worker sent."""
+
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def session_name(self) -> str: ...
+    def decisions(self) -> Timeline: ...
+
+
+def outcomes(rows: Sequence[VariantRow]) -> list[VariantOutcome]:
+    """Every variant once, in first-run order, with how many of its runs failed."""
+    groups: dict[str, VariantOutcome] = {}
+    for r in rows:
+        known = groups.get(r.key)
+        if known is None:
+            groups[r.key] = VariantOutcome(r.label, 1, int(not r.passed))
+        else:
+            groups[r.key] = VariantOutcome(known.label, known.runs + 1, known.failed + (not r.passed))
+    return list(groups.values())
+
+
+def divergences(rows: Sequence[VariantRow]) -> list[str | None]:
+    """Per run, where a failing one parted from the first passing one: the step where their decisions split."""
+    from agentops_otel.diff import diff_timelines
+
+    reference = next((r for r in rows if r.passed), None)
+    found: list[str | None] = []
+    for r in rows:
+        if r.passed:
+            found.append(None)
+        elif reference is None:
+            found.append("no passing variant to compare with")
+        else:
+            try:
+                diff = diff_timelines(reference.decisions(), r.decisions())
+            except Exception as exc:  # a diff bug must not hide which variants failed
+                found.append(f"(diff unavailable: {type(exc).__name__})")
+                continue
+            found.append(f"{diff.reason} as {reference.label}" if diff.diverged_at is None else
+                         f"step #{diff.diverged_at}: {_side(diff.b_step)} where {reference.label} had "
+                         f"{_side(diff.a_step)}")
+    return found
+
+
+def table_text(name: str | None, rows: Sequence[VariantRow], diverged: Sequence[str | None]) -> str:
+    """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
+    name = name or (rows[0].session_name.removesuffix(" variant") if rows else "agent")
+    lines = [f"Variations of {name}: {sum(r.passed for r in rows)} of {len(rows)} passed"]
+    width = max([len(r.label) for r in rows] + [7])
+    for i, (r, where) in enumerate(zip(rows, diverged, strict=True), 1):
+        lines.append(f"  {i:>2}. {'PASS' if r.passed else 'FAIL'}  {r.label:<{width}}  {r.url}")
+        if not r.passed:
+            why = (r.reason or "").strip().splitlines() or [""]
+            lines.append(f"      why:      {why[0]}")
+            lines.extend(f"                {line}" for line in why[1:])
+            if where:
+                lines.append(f"      diverged: {where}")
+    variants = outcomes(rows)
+    if any(v.runs > 1 for v in variants):
+        lines.append(f"By variant: {sum(v.verdict == 'FLAKY' for v in variants)} flaky (passed and failed "
+                     f"across repetitions), {sum(v.verdict == 'FAIL' for v in variants)} failing every time")
+        order = {"FLAKY": 0, "FAIL": 1, "PASS": 2}
+        for v in sorted(variants, key=lambda v: order[v.verdict]):
+            lines.append(f"  {v.verdict:<5}  {v.label:<{width}}  failed {v.failed} of {v.runs}")
+    return "\n".join(lines)
+
+
 class VariationReport:
     """Results of one agent over many variants: who passed, who failed, and where the failures diverged."""
 
@@ -146,17 +235,9 @@ class VariationReport:
 
     def by_variant(self) -> list[VariantOutcome]:
         """Every variant once, in first-run order, with how many of its runs failed."""
-        groups: dict[str, VariantOutcome] = {}
         with self._lock:
             results = list(self.results)
-        for r in results:
-            key = _key(r.variant)
-            known = groups.get(key)
-            if known is None:
-                groups[key] = VariantOutcome(r.label, 1, int(not r.passed))
-            else:
-                groups[key] = VariantOutcome(known.label, known.runs + 1, known.failed + (not r.passed))
-        return list(groups.values())
+        return outcomes(results)
 
     @property
     def flaky(self) -> list[VariantOutcome]:
@@ -216,54 +297,18 @@ class VariationReport:
 
     def _diverge(self) -> None:
         """Diff each failing run against the first passing one: the step where their decisions split."""
-        from agentops_otel.diff import diff_timelines
-
         with self._lock:
             if self._diverged_for == len(self.results):
                 return
             self._diverged_for = len(self.results)
             results = list(self.results)
-        reference = next((r for r in results if r.passed), None)
-        for r in results:
-            if r.passed:
-                continue
-            if reference is None:
-                r.diverged = "no passing variant to compare with"
-                continue
-            try:
-                diff = diff_timelines(_decisions(reference.timeline()), _decisions(r.timeline()))
-            except Exception as exc:  # a diff bug must not hide which variants failed
-                r.diverged = f"(diff unavailable: {type(exc).__name__})"
-                continue
-            if diff.diverged_at is None:
-                r.diverged = f"{diff.reason} as {reference.label}"
-            else:
-                r.diverged = (f"step #{diff.diverged_at}: {_side(diff.b_step)} where {reference.label} had "
-                              f"{_side(diff.a_step)}")
+        for r, where in zip(results, divergences(results), strict=True):
+            r.diverged = where
 
     def table(self) -> str:
         """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
         self._diverge()
-        first = self.results[0].session.name.removesuffix(" variant") if self.results else "agent"
-        name = self.name or first
-        lines = [f"Variations of {name}: {len(self.passed)} of {len(self.results)} passed"]
-        width = max([len(r.label) for r in self.results] + [7])
-        for i, r in enumerate(self.results, 1):
-            lines.append(f"  {i:>2}. {'PASS' if r.passed else 'FAIL'}  {r.label:<{width}}  {r.url}")
-            if not r.passed:
-                why = (r.reason or "").strip().splitlines() or [""]
-                lines.append(f"      why:      {why[0]}")
-                lines.extend(f"                {line}" for line in why[1:])
-                if r.diverged:
-                    lines.append(f"      diverged: {r.diverged}")
-        variants = self.by_variant()
-        if any(v.runs > 1 for v in variants):
-            lines.append(f"By variant: {sum(v.verdict == 'FLAKY' for v in variants)} flaky (passed and failed "
-                         f"across repetitions), {sum(v.verdict == 'FAIL' for v in variants)} failing every time")
-            order = {"FLAKY": 0, "FAIL": 1, "PASS": 2}
-            for v in sorted(variants, key=lambda v: order[v.verdict]):
-                lines.append(f"  {v.verdict:<5}  {v.label:<{width}}  failed {v.failed} of {v.runs}")
-        return "\n".join(lines)
+        return table_text(self.name, self.results, [r.diverged for r in self.results])
 
     def assert_all_passed(self) -> None:
         """Fail with the table when any variant failed."""
