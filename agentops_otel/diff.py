@@ -2,11 +2,14 @@
 
 A passing and a failing variant of the same test usually share a prefix of identical decisions and
 then split at one step; finding that step by eye in two long replays is slow. Steps are compared by
-what the agent decided, most telling difference first: *which* call it made (kind and name), then
-*with what* (the recorded input, compared as JSON so key order and spacing don't count), then *what
-came of it* (status and error). An LLM call's input is its messages and, beside them, its system
-instructions and tool definitions: the same question under another system prompt, or offered other
-tools, is another call. Outputs are not part of the signature — LLM outputs differ on every
+what the agent decided, most telling difference first: *which* call it made (kind and name), *who*
+made it (the chain of enclosing steps, from the spans' parent ids), then *with what* (the recorded
+input, compared as JSON so key order and spacing don't count), then *what came of it* (status and
+error). An LLM call's input is its messages and, beside them, its system instructions, tool definitions
+and request parameters (every ``gen_ai.request.*``, the output type, the provider's own request
+attributes): the same question under another system prompt, offered other tools or asked at another
+temperature, is another call. Parameters are no content: they are recorded, and compared, with content
+capture off too. Outputs are not part of the signature — LLM outputs differ on every
 run — but a differing output just before the split is reported as the likely cause.
 
 Steps are compared in the timeline's order: the call tree depth-first, each caller's calls by start.
@@ -28,9 +31,7 @@ the loss (where a run "ended" it may only have lost its spans).
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from rich.text import Text
 from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._cut import cut_marker
+from agentops_otel._diff_calls import Callers, aliased, call_ids, caller_text, json_text, request_params_json
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import from_json
@@ -110,65 +112,7 @@ def _same_value(a: str | None, b: str | None, ids: _Ids | None = None) -> bool:
         return True
     if ids is None:
         return same_json(from_json(a), from_json(b))
-    return same_json(_aliased(from_json(a), ids[0]), _aliased(from_json(b), ids[1]))
-
-
-_CALL_PARTS = frozenset({"tool_call", "tool_call_response"})
-
-
-def _id_slots(value: Any) -> Iterator[tuple[dict[str, Any], str]]:
-    """Where the provider's tool call ids sit in recorded messages, as ``(container, key)``: the ``id`` of
-    a GenAI tool call / result part, and in a provider's raw request (another instrumentation's
-    ``input.value``: ``{"messages": [...]}``) a message's ``tool_call_id`` and its ``tool_calls`` items'
-    ``id``. Only there: a tool's arguments or result may hold such names as data of their own."""
-    messages = value.get("messages") if isinstance(value, dict) else value
-    if not isinstance(messages, list):
-        return
-    for message in messages:
-        if not isinstance(message, dict):
-            continue
-        parts = message.get("parts")
-        if isinstance(parts, list):
-            for part in parts:
-                if isinstance(part, dict) and part.get("type") in _CALL_PARTS and isinstance(part.get("id"), str):
-                    yield part, "id"
-        if isinstance(message.get("tool_call_id"), str):
-            yield message, "tool_call_id"
-        calls = message.get("tool_calls")
-        if isinstance(calls, list):
-            for call in calls:
-                if isinstance(call, dict) and isinstance(call.get("id"), str):
-                    yield call, "id"
-
-
-def _call_ids(t: Timeline) -> dict[str, str]:
-    """The session's tool call ids by order of first appearance (``call#1``, ...).
-
-    The provider makes the ids up, so two runs of one agent name the same calls differently: compared
-    through this map they match by position, and a result sent back under another call's id still
-    differs (the map is one-to-one)."""
-    seen: dict[str, str] = {}
-    for step in t.steps:
-        if step.kind == "llm":
-            for raw in (step.input, step.output, _raw(genai_content.request(step.attributes))):
-                for slot, key in _id_slots(from_json(raw)):
-                    seen.setdefault(slot[key], f"call#{len(seen) + 1}")
-    return seen
-
-
-def _aliased(value: Any, ids: dict[str, str]) -> Any:
-    if not any(True for _ in _id_slots(value)):
-        return value
-    out = copy.deepcopy(value)
-    for slot, key in list(_id_slots(out)):
-        slot[key] = ids.get(slot[key], slot[key])
-    return out
-
-
-def _raw(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return same_json(aliased(from_json(a), ids[0]), aliased(from_json(b), ids[1]))
 
 
 def _inputs(step: Step) -> list[tuple[str, str | None]]:
@@ -176,8 +120,8 @@ def _inputs(step: Step) -> list[tuple[str, str | None]]:
     main = (_CONTENT.get(step.kind, "input"), step.input)
     if step.kind != "llm":
         return [main]
-    return [main, *((label, _raw(step.attributes.get(key))) for label, key in _LLM_EXTRAS),
-            ("request", _raw(genai_content.request(step.attributes)))]  # another instrumentation's raw request
+    return [main, *((label, json_text(step.attributes.get(key))) for label, key in _LLM_EXTRAS),
+            ("request", json_text(genai_content.request(step.attributes)))]  # another instrumentation's raw request
 
 
 def _first_difference(a: Any, b: Any) -> tuple[str, Any, Any]:
@@ -275,13 +219,19 @@ def _unknown_content(i: int, a: Step, b: Step) -> str | None:
     return f"step #{i} {a.kind} {a.name}: {'; '.join(parts)}"
 
 
-def _compare(a: Step, b: Step, ids: _Ids | None = None) -> tuple[str, list[str]] | None:
+def _compare(a: Step, b: Step, ids: _Ids | None = None,
+             callers: tuple[Callers, Callers] | None = None) -> tuple[str, list[str]] | None:
     """The reason two steps at the same position differ, or None when they count as the same."""
     if a.kind != b.kind:
         return DIFFERENT_KIND, [f"a: {a.kind} {a.name}", f"b: {b.kind} {b.name}"]
     noun = _NOUN.get(a.kind, "step")
     if a.name != b.name:
         return f"different {noun}", [f"a: {a.name}", f"b: {b.name}"]
+    if callers is not None:
+        ca, cb = callers[0].of(a), callers[1].of(b)
+        if ca is not None and cb is not None and ca != cb:  # None: a parent was lost, reported as such
+            return f"same {noun}, different caller", [f"a: {a.name} called by {caller_text(ca)}",
+                                                      f"b: {b.name} called by {caller_text(cb)}"]
     # Recorded on one side only: unknown there (reported by the caller), not different.
     recorded = not (a.kind in _CONTENT and (a.input is None or b.input is None))
     if recorded:
@@ -292,6 +242,10 @@ def _compare(a: Step, b: Step, ids: _Ids | None = None) -> tuple[str, list[str]]
                 return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
             path, va, vb = _first_difference(*(_ABSENT if raw is None else from_json(raw) for raw in (ia, ib)))
             return f"same {noun}, different input", [f"{label}{path}: {_brief(va)} → {_brief(vb)}"]
+    pa, pb = request_params_json(a), request_params_json(b)
+    if not _same_value(pa, pb):
+        path, va, vb = _first_difference(*({} if raw is None else from_json(raw) for raw in (pa, pb)))
+        return f"same {noun}, different request parameters", [f"request parameters{path}: {_brief(va)} → {_brief(vb)}"]
     if _outcome(a) != _outcome(b):
         return SAME_CALL_DIFFERENT_OUTCOME, [f"a: {_outcome_text(a)}", f"b: {_outcome_text(b)}"]
     return None
@@ -302,9 +256,10 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     hint: str | None = None
     unknown: list[str] = []
     lost = tuple(f"{side} not recorded in full: {why}" for side, t in (("a", a), ("b", b)) for why in unseen_steps(t))
-    ids = (_call_ids(a), _call_ids(b))
+    ids = (call_ids(a), call_ids(b))
+    callers = (Callers(a), Callers(b))
     for i, (sa, sb) in enumerate(zip(a.steps, b.steps, strict=False)):
-        found = _compare(sa, sb, ids)
+        found = _compare(sa, sb, ids, callers)
         if found is not None:
             reason, details = found
             return SessionDiff(a, b, i, sa, sb, reason, (*details, *lost), hint)

@@ -133,6 +133,19 @@ def _str(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     return None
 
 
+_REQUEST_PREFIXES = (sc.GEN_AI_REQUEST_PREFIX, *sc.PROVIDER_REQUEST_PREFIXES)
+_REQUEST_KEYS = (sc.GEN_AI_OUTPUT_TYPE, sc.OPENAI_API_TYPE, sc.OI_INVOCATION_PARAMETERS)
+"""Request attributes outside the request prefixes: the output asked for, which API, OpenInference's parameters."""
+
+
+def request_params(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """Every request parameter an LLM span records, by attribute key: the ``gen_ai.request.*`` family (the
+    model among them), the output type, and the provider-specific request attributes. Not the content (messages,
+    system instructions, tools: read with :mod:`genai_content`), nor anything the provider answered."""
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in attrs.items()
+            if (key.startswith(_REQUEST_PREFIXES) or key in _REQUEST_KEYS) and key != sc.ANTHROPIC_REQUEST_ID}
+
+
 def model_of(attrs: Mapping[str, Any]) -> str | None:
     """The model an LLM span names (response model first), in any of the three spellings."""
     return _str(attrs, _MODEL_KEYS)

@@ -39,6 +39,13 @@ GEN_AI_REQUEST_CHOICE_COUNT: Final = "gen_ai.request.choice.count"
 GEN_AI_REQUEST_ENCODING_FORMATS: Final = "gen_ai.request.encoding_formats"
 GEN_AI_REQUEST_STREAM: Final = "gen_ai.request.stream"
 GEN_AI_OUTPUT_TYPE: Final = "gen_ai.output.type"
+GEN_AI_REQUEST_PREFIX: Final = "gen_ai.request."
+"""Prefix of every request parameter the conventions name (model, sampling, limits, stream...): ``diff``
+compares all of them, ones named after these constants too."""
+PROVIDER_REQUEST_PREFIXES: Final = ("openai.request.", "gen_ai.openai.request.", "anthropic.request.")
+"""Provider-specific request attributes (``openai.request.service_tier``; earlier conventions'
+``gen_ai.openai.request.seed`` / ``.response_format``), compared like the standard ones, except
+``anthropic.request.id``: an id the provider makes up for each call."""
 GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
 GEN_AI_RESPONSE_ID: Final = "gen_ai.response.id"
 GEN_AI_RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
@@ -372,6 +379,8 @@ OI_MESSAGE_TOOL_CALLS: Final = "message.tool_calls."
 OI_TOOL_CALL_ID: Final = "tool_call.id"
 OI_TOOL_CALL_NAME: Final = "tool_call.function.name"
 OI_TOOL_CALL_ARGUMENTS: Final = "tool_call.function.arguments"
+OI_INVOCATION_PARAMETERS: Final = "llm.invocation_parameters"
+"""OpenInference: an LLM call's request parameters (temperature, max tokens...), as JSON text."""
 OI_REDACTED: Final = "__REDACTED__"
 """What OpenInference writes in place of content its ``TraceConfig`` hides (``hide_inputs``, ...)."""
 LEGACY_PROMPT: Final = "gen_ai.prompt."

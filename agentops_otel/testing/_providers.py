@@ -28,7 +28,7 @@ __all__ = ["CONTENT_DIGEST", "PROVIDERS", "Provider", "content_fields", "request
 
 _UNBOUNDED: Final = 1 << 62
 """No bound and no budget: a recording keeps each request whole (the history and the tools the trace cuts)."""
-_PARAM_PREFIX: Final = "gen_ai.request."
+_PARAM_PREFIX: Final = semconv.GEN_AI_REQUEST_PREFIX
 _CONTENT_KEYS: Final = {
     semconv.GEN_AI_INPUT_MESSAGES: "messages",
     semconv.GEN_AI_SYSTEM_INSTRUCTIONS: "system",
