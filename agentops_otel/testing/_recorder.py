@@ -12,7 +12,6 @@ agent gets back; only a failure to *save* the cassette is reported to the caller
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import os
@@ -28,7 +27,7 @@ from .._serialize import bounded, to_json
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events
-from ._seam import Exchange, install, uninstall
+from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Recorder", "record"]
 
@@ -39,7 +38,6 @@ DEFAULT_DIR = ".agentops-otel/cassettes"
 """Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``.
 
 Its top folder is ours, as the trace sink's is: private (0700) and git-ignored (``agentops_otel._private``)."""
-_parent: contextvars.ContextVar[int | None] = contextvars.ContextVar("agentops_replay_parent", default=None)
 
 
 class _Tee:
@@ -144,7 +142,7 @@ class Recorder:
             view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
             self._note_llm(f"llm {view.get('model') or ex.endpoint}", view)
             extra = mask(request_extra(ex.provider, ex.endpoint, ex.body))
-            parent = _parent.get()
+            parent = current_parent()
             step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent,
                                                extra=extra))
             return step if isinstance(step, LLMStep) else None
@@ -208,7 +206,7 @@ class Recorder:
             args = mask(_plain(arguments))
             for arg, value in args.items():
                 self._note_size(f"{kind} {name} argument {arg}", value)
-            parent = _parent.get()
+            parent = current_parent()
             step = self._add(lambda i: ToolStep(i, name, args, kind, parent=parent))
             return step if isinstance(step, ToolStep) else None
         except Exception as exc:
@@ -230,30 +228,24 @@ class Recorder:
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
         step = self._open_tool(kind, name, arguments)
-        token = _parent.set(step.index) if step is not None else None
         try:
-            result = run()
+            with inside(step.index if step is not None else None):
+                result = run()
         except BaseException as exc:
             self._close_tool(step, exc=exc)
             raise
-        finally:
-            if token is not None:
-                _parent.reset(token)
         self._close_tool(step, result)
         return result
 
     async def acall(self, kind: str, name: str, arguments: dict[str, Any],
                     run: Callable[[], Awaitable[Any]]) -> Any:
         step = self._open_tool(kind, name, arguments)
-        token = _parent.set(step.index) if step is not None else None
         try:
-            result = await run()
+            with inside(step.index if step is not None else None):
+                result = await run()
         except BaseException as exc:
             self._close_tool(step, exc=exc)
             raise
-        finally:
-            if token is not None:
-                _parent.reset(token)
         self._close_tool(step, result)
         return result
 

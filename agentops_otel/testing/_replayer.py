@@ -44,7 +44,7 @@ from ._divergence import (
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
 from ._replay_answers import connection_error, reply_with
-from ._seam import Exchange, install, uninstall
+from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
 
@@ -188,6 +188,24 @@ class Replayer:
             self.divergence = err
         return err
 
+    def _check_caller(self, expected: LLMStep | ToolStep) -> None:
+        """Who made the call is part of the step: a charge recorded inside ``verify_and_charge`` and made
+        after it returned is another agent. The caller is the recorded step whose call this one runs inside
+        (from the OpenTelemetry context, as the trace's parent ids say), never the order of the clock."""
+        __tracebackhide__ = True
+        parent = current_parent()
+        if parent != expected.parent:
+            raise self._diverge(expected, None, f"{step_label(expected)} was called by {self._callers(parent)}; "
+                                f"the recording has it called by {self._callers(expected.parent)}")
+
+    def _callers(self, index: int | None) -> str:
+        chain: list[str] = []
+        steps = self.cassette.steps
+        while index is not None and 0 <= index < len(steps) and len(chain) < len(steps):
+            chain.append(step_label(steps[index]))
+            index = steps[index].parent
+        return " > ".join(reversed(chain)) if chain else "the agent itself"
+
     # --- LLM calls ----------------------------------------------------------------------------
     def _llm_step(self, ex: Exchange) -> tuple[LLMStep | None, Any]:
         """The recorded step answering this request (None: forward to the provider)."""
@@ -218,6 +236,7 @@ class Replayer:
             if expected.endpoint != ex.endpoint:
                 raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
                                     f"agent called {ex.endpoint}")
+            self._check_caller(expected)
             recorded, actual = _without_stream_false(expected.request), _without_stream_false(view)
             if expected.extra is not None:  # the whole request was recorded: its other fields must match too
                 recorded, actual = with_extra(recorded, expected.extra, actual,
@@ -292,6 +311,7 @@ class Replayer:
             if not isinstance(expected, ToolStep) or expected.name != name:
                 raise self._diverge(expected, None, f"the recording has {step_label(expected)} here, the agent "
                                     f"called {kind} {name}")
+            self._check_caller(expected)
             diff = compare(expected.arguments, args, self.ignore)
             if diff is not None:
                 raise self._diverge(expected, diff, f"{kind} {name} was called with other arguments")
@@ -340,7 +360,8 @@ class Replayer:
         step, answer = self._tool_step(kind, name, arguments)
         if step is not None and answer:
             return self._answer(step)
-        return run()
+        with inside(step.index if step is not None else None):
+            return run()
 
     async def acall(self, kind: str, name: str, arguments: dict[str, Any],
                     run: Callable[[], Awaitable[Any]]) -> Any:
@@ -348,7 +369,8 @@ class Replayer:
         step, answer = self._tool_step(kind, name, arguments)
         if step is not None and answer:
             return self._answer(step)
-        return await run()
+        with inside(step.index if step is not None else None):
+            return await run()
 
 
 def _json_args(arguments: dict[str, Any]) -> Any:

@@ -9,15 +9,42 @@ pays for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import wrapt
+from opentelemetry import context as otel_context
 
 from .. import _forksafe, _replay_hook
 from ._providers import PROVIDERS, Provider
 
-__all__ = ["Exchange", "Handler", "install", "uninstall"]
+__all__ = ["Exchange", "Handler", "current_parent", "inside", "install", "uninstall"]
+
+_PARENT = otel_context.create_key("agentops_otel.replay_parent")
+"""The recorded step a call is made inside, kept in the OpenTelemetry context rather than a contextvar of
+its own: it then goes wherever the enclosing step's span goes (``SessionExecutor``, ``carry_context``,
+another propagation of the context), so a live recording, a replay and a cassette made from the trace's
+parent ids name the same caller."""
+
+
+def current_parent() -> int | None:
+    """The index of the recorded tool or action step the current call is made inside, if any."""
+    value = otel_context.get_value(_PARENT)
+    return value if isinstance(value, int) else None
+
+
+@contextmanager
+def inside(index: int | None) -> Iterator[None]:
+    """Calls made in this block (and in what it hands its context to) are made inside step ``index``."""
+    if index is None:
+        yield
+        return
+    token = otel_context.attach(otel_context.set_value(_PARENT, index))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 class Exchange:

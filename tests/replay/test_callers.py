@@ -1,0 +1,68 @@
+"""Replay checks who made each call: a tool or model call moved to another caller diverges there."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel.read import records_from_spans
+from agentops_otel.reassemble import reassemble
+from agentops_otel.testing import DivergenceError, cassette_from_timeline, record, replay
+
+
+@agentops.tool
+def charge_card(amount: int) -> str:
+    return "ok"
+
+
+def pay(nested: bool) -> None:
+    """The agent: charge_card inside verify_and_charge, or (changed) after it returned."""
+
+    @agentops.record_action("verify_and_charge")
+    def verify_and_charge(amount: int) -> bool:
+        if nested:
+            charge_card(amount)
+        return True
+
+    verify_and_charge(10)
+    if not nested:
+        charge_card(10)
+
+
+def test_a_tool_called_after_the_action_that_called_it_diverges() -> None:
+    """charge_card recorded inside verify_and_charge, replayed after it: the replay fails naming both callers."""
+    with record() as rec:
+        pay(nested=True)
+    with pytest.raises(DivergenceError) as err, replay(rec.cassette()):
+        pay(nested=False)
+    assert err.value.index == 1
+    assert ("tool charge_card was called by the agent itself; the recording has it called by action "
+            "verify_and_charge") in err.value.render()
+
+
+def test_a_tool_moved_into_an_action_diverges() -> None:
+    """charge_card recorded at the top of the session, replayed inside verify_and_charge: the replay fails."""
+    with record() as rec:
+        pay(nested=False)
+    with pytest.raises(DivergenceError, match="called by action verify_and_charge; the recording has it "
+                                              "called by the agent itself"), replay(rec.cassette()):
+        pay(nested=True)
+
+
+def test_a_tool_run_in_a_worker_thread_keeps_its_caller(span_exporter: InMemorySpanExporter) -> None:
+    """A tool an action runs through SessionExecutor replays from a live and from a trace-made cassette alike."""
+
+    @agentops.record_action("verify_and_charge")
+    def verify_and_charge(amount: int) -> str:
+        with agentops.SessionExecutor(ThreadPoolExecutor(2)) as pool:
+            return pool.submit(charge_card, amount).result()
+
+    with record() as rec, agentops.session("pay"):
+        verify_and_charge(10)
+    [timeline] = reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+    for cassette in (rec.cassette(), cassette_from_timeline(timeline)):
+        with replay(cassette), agentops.session("pay"):
+            verify_and_charge(10)
