@@ -26,8 +26,11 @@ class ToolHook(Protocol):
     async def acall(self, kind: str, name: str, arguments: dict[str, Any],
                     run: Callable[[], Awaitable[Any]]) -> Any: ...
 
-    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
-        """An ``ActionEvent`` / ``ToolEvent`` the agent recorded by hand (``agentops.record``)."""
+    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any,
+              error: tuple[str, str | None] | None = None) -> None:
+        """An event the agent recorded by hand (``agentops.record``): ``action`` / ``tool`` (an ``ActionEvent`` /
+        ``ToolEvent``), ``llm`` (an ``LLMEvent``: ``name`` is the model) or ``error`` (an ``ErrorEvent``: ``name``
+        is its type); ``error`` is the ``(type, message)`` it records, if any."""
 
 
 hook: ToolHook | None = None
@@ -62,18 +65,26 @@ async def acall(step: Any, fn: Callable[..., Awaitable[Any]], args: tuple[Any, .
     return await current.acall(kind, name, arguments, lambda: fn(*args, **kwargs))
 
 
-def event(recorded: Any) -> None:
-    """Show an event passed to ``agentops.record`` to the installed hook (actions and tools only)."""
+def event(recorded: Any, error: tuple[str, str | None] | None = None) -> None:
+    """Show an event passed to ``agentops.record`` to the installed hook, with the error it records.
+
+    An ``LLMEvent`` is a model call the agent made through a client we do not see: its request is the
+    model and the prompt (the completion is the model's, not the agent's). An ``ErrorEvent`` is the error
+    alone: its type is its name, its code its argument."""
     __tracebackhide__ = True
     current = hook
     if current is None:
         return
-    if hasattr(recorded, "action_type"):
-        kind, name = "action", recorded.action_type or "action"
-    elif type(recorded).__name__ == "ToolEvent":
-        kind, name = "tool", getattr(recorded, "name", None) or "tool"
-    else:
-        return
-    params = getattr(recorded, "params", None)
-    arguments = params if isinstance(params, dict) else {"*args": params}
-    current.event(kind, str(name), arguments, getattr(recorded, "returns", None))
+    kind_of = type(recorded).__name__
+    if hasattr(recorded, "action_type") or kind_of == "ToolEvent":
+        kind = "action" if hasattr(recorded, "action_type") else "tool"
+        name = (recorded.action_type if kind == "action" else getattr(recorded, "name", None)) or kind
+        params = getattr(recorded, "params", None)
+        arguments = params if isinstance(params, dict) else {"*args": params}
+        current.event(kind, str(name), arguments, getattr(recorded, "returns", None), error)
+    elif kind_of == "LLMEvent":
+        request = {"prompt": recorded.prompt, **({"operation": recorded.operation} if recorded.operation else {})}
+        current.event("llm", str(recorded.model or "unknown"), request, None, error)
+    elif kind_of == "ErrorEvent":
+        code = {"code": str(recorded.code)} if recorded.code else {}
+        current.event("error", error[0] if error else "Error", code, None, error)

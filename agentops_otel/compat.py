@@ -155,7 +155,8 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                         f"got {type_name(event, qualified=False)}")
     _check_timestamps(event)
     if _replay_hook.hook is not None:
-        _replay_hook.event(event)  # a replay checks it against the recording (and may fail the test)
+        # a replay checks it against the recording (and may fail the test)
+        _replay_hook.event(event, _event_error(event))
     if config.disabled():
         return
     try:
@@ -163,6 +164,20 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         _record(event)
     except Exception as exc:
         report("record", exc)
+
+
+def _event_error(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> tuple[str, str | None] | None:
+    """``(type, message)`` of the error an event records, as its span will show it; None when it records none.
+    A replay compares how each step ended: an event's error is part of what the agent did."""
+    with guard("record.replay_error"):
+        if isinstance(event, ErrorEvent):
+            etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
+            detail = reason_text(event.details) or (
+                _redact.safe_str(event.exception) if event.exception is not None else None)
+            return etype, detail
+        text = reason_text(event.error)
+        return _error_parts(text) if text else None
+    return None
 
 
 def _check_timestamps(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:

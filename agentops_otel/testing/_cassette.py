@@ -65,18 +65,20 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
 
 
 class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True):
-    """One ``@tool`` / ``@record_action`` call."""
+    """One ``@tool`` / ``@record_action`` call, or an event the agent recorded by hand (``agentops.record``)."""
 
     index: int
     name: str
     arguments: dict[str, Any]
     tool_type: str = "tool"
-    """``tool`` or ``action`` (``@record_action``)."""
+    """``tool`` or ``action`` (``@record_action``); ``llm`` for ``record(LLMEvent)`` (``name`` is the model,
+    ``arguments`` its prompt) and ``error`` for ``record(ErrorEvent)`` (``name`` is its type). Those two have
+    nothing a replay could answer, but they are what the agent did, so a replay checks them."""
     result: Any = None
     result_is_json: bool = True
     """False when the result was not plain JSON (an object): it is recorded by repr and cannot be answered."""
     error: dict[str, str] | None = None
-    """``{"type": ..., "message": ...}`` when the call raised."""
+    """``{"type": ..., "message": ...}`` when the call raised (or the recorded event carries an error)."""
     parent: int | None = None
 
 
@@ -106,12 +108,18 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
     """Why this cassette exists rather than replaying from the trace itself."""
     session: SessionInfo = msgspec.field(default_factory=SessionInfo)
     sdk: dict[str, str] = msgspec.field(default_factory=dict)
+    hand_events: bool = False
+    """True when ``record(LLMEvent)`` / ``record(ErrorEvent)`` calls and the errors of recorded events are
+    steps of this cassette (live recordings since they are kept). A cassette without them (recorded
+    earlier, or made from a trace) lets a replay pass those by, as it always did, rather than fail every
+    agent that records them; re-record it to check them."""
 
     @classmethod
     def new(cls, steps: list[Step], *, agent_version: str | None = None, recorded_from: str = "live",
-            why: str = "", session: SessionInfo | None = None, sdk: dict[str, str] | None = None) -> Cassette:
+            why: str = "", session: SessionInfo | None = None, sdk: dict[str, str] | None = None,
+            hand_events: bool = False) -> Cassette:
         return cls(FORMAT, list(steps), len(steps), agent_version, recorded_from, why,
-                   session or SessionInfo(), dict(sdk or {}))
+                   session or SessionInfo(), dict(sdk or {}), hand_events)
 
     def save(self, path: str | Path) -> Path:
         """Write the cassette (parent folders created); returns the path.

@@ -249,9 +249,13 @@ class Recorder:
         self._close_tool(step, result)
         return result
 
-    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
+    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any,
+              error: tuple[str, str | None] | None = None) -> None:
         step = self._open_tool(kind, name, arguments)
         self._close_tool(step, result)
+        if step is not None and error is not None:
+            with _guard.guard("replay.record_tool"):
+                step.error = mask({"type": error[0], "message": error[1] or ""})
 
     # --- the result -----------------------------------------------------------------------
     def _note_size(self, what: str, value: Any) -> None:
@@ -313,7 +317,7 @@ class Recorder:
                 pass
         _, why = self.where()
         return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session or self.session_info(),
-                            sdk=sdk)
+                            sdk=sdk, hand_events=True)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
         """Write the cassette; a recording that saw nothing is refused, as its replay would always pass."""

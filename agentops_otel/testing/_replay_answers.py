@@ -1,5 +1,6 @@
 """What a replay hands the SDK in place of the provider's answer: a recorded connection failure, or a
-recorded answer whose message a fork replaced.
+recorded answer whose message a fork replaced; and, for the while of the replay, an API key to build
+requests with (:class:`DummyKeys`).
 
 Built from the cassette alone, through the SDK's own transport types, so the agent's client reads them
 exactly as it would read the provider.
@@ -8,13 +9,47 @@ exactly as it would read the provider.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 from ._cassette import LLMStep
 from ._providers import sse_bytes
 from ._seam import Exchange
 
-__all__ = ["connection_error", "reply_with"]
+__all__ = ["DummyKeys", "connection_error", "reply_with"]
+
+_DUMMY_KEY = "sk-replay-no-network"
+_KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+
+
+class DummyKeys:
+    """The SDKs refuse to build a request without a key; the replay never sends one anywhere."""
+
+    def __init__(self) -> None:
+        self._env: dict[str, str | None] = {}
+
+    def ensure(self) -> None:
+        for var in _KEY_VARS:
+            if not os.environ.get(var):
+                self._env[var] = os.environ.get(var)
+                os.environ[var] = _DUMMY_KEY
+        openai = sys.modules.get("openai")
+        if openai is not None and getattr(openai, "api_key", "") is None:
+            self._env["openai.api_key"] = None
+            setattr(openai, "api_key", _DUMMY_KEY)  # noqa: B010 - a module found at run time
+
+    def restore(self) -> None:
+        for key, value in self._env.items():
+            if key == "openai.api_key":
+                openai = sys.modules.get("openai")
+                if openai is not None:
+                    setattr(openai, "api_key", value)  # noqa: B010
+            elif value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._env.clear()
 
 
 def connection_error(ex: Exchange, step: LLMStep) -> BaseException:

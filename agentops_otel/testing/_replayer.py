@@ -4,7 +4,8 @@ While a :class:`Replayer` is installed, each LLM request the agent's client send
 the next recorded step and answered from it — by the SDK itself, from the recorded bytes, so the
 agent gets a real ``ChatCompletion`` or a ``Stream`` that streams, and our instrumentation still
 writes the LLM span with its usage and cost. No socket is opened and no API key is needed. Tools
-run for real (their arguments are still checked) unless the test names them in ``answer_tools``;
+run for real (their arguments, their caller and how they ended are still checked) unless the test
+names them in ``answer_tools``;
 then the recorded result is handed back and the steps the tool made inside are skipped.
 ``answer_tools=True`` answers every tool; when one of them had made model calls inside (an action
 wrapping the LLM call), a passing replay ends with a :class:`ReplayWarning`, since those calls went
@@ -21,14 +22,13 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import sys
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import _forksafe
+from .. import _forksafe, _guard
 from ._answering import ReplayWarning, holding_llm, unchecked_note
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
 from ._divergence import (
@@ -43,7 +43,8 @@ from ._divergence import (
 )
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
-from ._replay_answers import connection_error, reply_with
+from ._replay_answers import DummyKeys, connection_error, reply_with
+from ._replay_checks import callers, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
@@ -51,8 +52,6 @@ __all__ = ["Fork", "Replayer", "replay"]
 _NOT_GIVEN: Any = object()
 _BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
                    if isinstance(cls, type) and issubclass(cls, Exception)}
-_DUMMY_KEY = "sk-replay-no-network"
-_KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -96,46 +95,23 @@ class Replayer:
         self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
         self._unchecked: list[ToolStep] = []
         self._lock = _forksafe.rlock()
-        self._env: dict[str, str | None] = {}
+        self._keys = DummyKeys()
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Replayer:
-        self._ensure_key()
+        self._keys.ensure()
         install(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         uninstall(self)
-        self._restore_key()
+        self._keys.restore()
         if self.divergence is not None and exc is not self.divergence:
             raise self.divergence  # the agent caught it: the test must still fail
         if exc_type is None and not self._forked:
             self._check_finished()
         if exc_type is None and self._unchecked:
             warnings.warn(ReplayWarning(unchecked_note(self.name, self.cassette, self._unchecked)), stacklevel=2)
-
-    def _ensure_key(self) -> None:
-        """The SDKs refuse to build a request without a key; the replay never sends one anywhere."""
-        for var in _KEY_VARS:
-            if not os.environ.get(var):
-                self._env[var] = os.environ.get(var)
-                os.environ[var] = _DUMMY_KEY
-        openai = sys.modules.get("openai")
-        if openai is not None and getattr(openai, "api_key", "") is None:
-            self._env["openai.api_key"] = None
-            setattr(openai, "api_key", _DUMMY_KEY)  # noqa: B010 - a module found at run time
-
-    def _restore_key(self) -> None:
-        for key, value in self._env.items():
-            if key == "openai.api_key":
-                openai = sys.modules.get("openai")
-                if openai is not None:
-                    setattr(openai, "api_key", value)  # noqa: B010
-            elif value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._env.clear()
 
     def _check_finished(self) -> None:
         nxt = self._peek()
@@ -183,7 +159,7 @@ class Replayer:
             self.expected.append(expected)
         at = len(self.actual) - 1 if index is None else index
         err = DivergenceError(at, reason, list(self.expected), list(self.actual), diff, self.name,
-                              _hint(self.ignore))
+                              hint(self.ignore))
         if self.divergence is None:
             self.divergence = err
         return err
@@ -195,16 +171,9 @@ class Replayer:
         __tracebackhide__ = True
         parent = current_parent()
         if parent != expected.parent:
-            raise self._diverge(expected, None, f"{step_label(expected)} was called by {self._callers(parent)}; "
-                                f"the recording has it called by {self._callers(expected.parent)}")
-
-    def _callers(self, index: int | None) -> str:
-        chain: list[str] = []
-        steps = self.cassette.steps
-        while index is not None and 0 <= index < len(steps) and len(chain) < len(steps):
-            chain.append(step_label(steps[index]))
-            index = steps[index].parent
-        return " > ".join(reversed(chain)) if chain else "the agent itself"
+            now, then = callers(self.cassette, parent), callers(self.cassette, expected.parent)
+            raise self._diverge(expected, None, f"{step_label(expected)} was called by {now}; the recording has it "
+                                f"called by {then}")
 
     # --- LLM calls ----------------------------------------------------------------------------
     def _llm_step(self, ex: Exchange) -> tuple[LLMStep | None, Any]:
@@ -237,7 +206,7 @@ class Replayer:
                 raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
                                     f"agent called {ex.endpoint}")
             self._check_caller(expected)
-            recorded, actual = _without_stream_false(expected.request), _without_stream_false(view)
+            recorded, actual = without_stream_false(expected.request), without_stream_false(view)
             if expected.extra is not None:  # the whole request was recorded: its other fields must match too
                 recorded, actual = with_extra(recorded, expected.extra, actual,
                                               mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
@@ -308,7 +277,7 @@ class Replayer:
             expected = self._take()
             if expected is None:
                 raise self._diverge(None, None, f"the agent called {kind} {name} after the last recorded step")
-            if not isinstance(expected, ToolStep) or expected.name != name:
+            if not isinstance(expected, ToolStep) or expected.name != name or expected.tool_type != kind:
                 raise self._diverge(expected, None, f"the recording has {step_label(expected)} here, the agent "
                                     f"called {kind} {name}")
             self._check_caller(expected)
@@ -343,9 +312,14 @@ class Replayer:
             raise cls(step.error["message"])
         return step.result
 
-    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any) -> None:
-        """A hand-recorded event is the agent's output: its returns are checked like arguments."""
+    def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any,
+              error: tuple[str, str | None] | None = None) -> None:
+        """A hand-recorded event is the agent's output: its returns are checked like arguments, and (in a
+        cassette that keeps them, :attr:`Cassette.hand_events`) its error, model calls and errors too."""
         __tracebackhide__ = True
+        whole = self.cassette.hand_events
+        if kind in ("llm", "error") and not whole:
+            return  # an older cassette never saw them
         step, _ = self._tool_step(kind, name, arguments)
         if step is None:
             return
@@ -354,6 +328,26 @@ class Replayer:
             diff = compare(step.result, actual, self.ignore)
             if diff is not None:
                 raise self._diverge(step, diff, f"{kind} {name} recorded another result")
+        if whole:
+            self._check_outcome(step, error[0] if error else None)
+
+    def _check_outcome(self, step: ToolStep, failed: str | None) -> None:
+        """How the step ended is part of it: a step that failed where the recording's succeeded (or the other
+        way round, or with another type of error) diverges, even when the agent handles the error."""
+        __tracebackhide__ = True
+        change = outcome_change(step, failed)
+        if change is not None:
+            with self._lock:
+                if self.divergence is None:
+                    raise self._diverge(step, None, change)
+
+    def _run_checked(self, step: ToolStep | None, exc: BaseException | None) -> None:
+        """Check the outcome of a tool that ran for real (not an interruption, nor our own divergence)."""
+        __tracebackhide__ = True
+        if step is None or self.divergence is not None:
+            return
+        if exc is None or (isinstance(exc, Exception) and not isinstance(exc, (DivergenceError, CassetteError))):
+            self._check_outcome(step, None if exc is None else _guard.type_name(exc, qualified=False))
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
         __tracebackhide__ = True
@@ -361,7 +355,13 @@ class Replayer:
         if step is not None and answer:
             return self._answer(step)
         with inside(step.index if step is not None else None):
-            return run()
+            try:
+                result = run()
+            except BaseException as exc:
+                self._run_checked(step, exc)
+                raise
+        self._run_checked(step, None)
+        return result
 
     async def acall(self, kind: str, name: str, arguments: dict[str, Any],
                     run: Callable[[], Awaitable[Any]]) -> Any:
@@ -370,19 +370,19 @@ class Replayer:
         if step is not None and answer:
             return self._answer(step)
         with inside(step.index if step is not None else None):
-            return await run()
+            try:
+                result = await run()
+            except BaseException as exc:
+                self._run_checked(step, exc)
+                raise
+        self._run_checked(step, None)
+        return result
 
 
 def _json_args(arguments: dict[str, Any]) -> Any:
     from ._recorder import _plain
 
     return _plain(arguments)
-
-
-def _hint(ignore: Sequence[str]) -> str:
-    shown = f" (ignoring: {', '.join(ignore)})" if ignore else ""
-    return (f"Matching is strict{shown}. If the change is intended, re-record the cassette "
-            "(pytest --record-mode=record); if a field may vary, pass ignore=[...].")
 
 
 def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | bool = (),
@@ -398,12 +398,3 @@ def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | b
         rel = os.path.relpath(cassette)
         loaded, name = load(cassette, agent_version=agent_version), rel if not rel.startswith("..") else str(cassette)
     return Replayer(loaded, answer_tools=answer_tools, ignore=ignore, fork=fork, name=name)
-
-
-def _without_stream_false(request: dict[str, Any]) -> dict[str, Any]:
-    """``stream: false`` is the default: cassettes recorded when spans still said so match either way."""
-    params = request.get("params")
-    if not isinstance(params, dict) or params.get("stream") is not False:
-        return request
-    rest = {k: v for k, v in params.items() if k != "stream"}
-    return {**request, "params": rest} if rest else {k: v for k, v in request.items() if k != "params"}

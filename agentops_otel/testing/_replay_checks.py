@@ -1,0 +1,58 @@
+"""What a replay compares beside each request and each call's arguments, and how it says so: who made
+the call, how the step ended, and the hint that ends every divergence.
+
+Pure functions of the cassette's steps, kept apart from :mod:`._replayer` (which walks the recording).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ._cassette import Cassette, ToolStep, step_label
+
+__all__ = ["callers", "hint", "outcome_change", "without_stream_false"]
+
+
+def callers(cassette: Cassette, index: int | None) -> str:
+    """The recorded steps a call ran inside, outermost first (``action plan > action verify_and_charge``)."""
+    chain: list[str] = []
+    steps = cassette.steps
+    while index is not None and 0 <= index < len(steps) and len(chain) < len(steps):
+        chain.append(step_label(steps[index]))
+        index = steps[index].parent
+    return " > ".join(reversed(chain)) if chain else "the agent itself"
+
+
+def _short(error_type: str | None) -> str | None:
+    return None if error_type is None else error_type.rsplit(".", 1)[-1]
+
+
+def _ended(error_type: str | None) -> str:
+    return "succeeded" if error_type is None else f"failed with {error_type}"
+
+
+def outcome_change(step: ToolStep, failed: str | None) -> str | None:
+    """Why the step ended otherwise than recorded (``failed`` is the error type, None for success), or None.
+
+    Types are compared by their last name: a cassette made from a trace holds them with their module, a
+    live one without."""
+    recorded = step.error.get("type") if step.error else None
+    if _short(recorded) == _short(failed):
+        return None
+    return f"{step.tool_type} {step.name} {_ended(failed)}; in the recording it {_ended(recorded)}"
+
+
+def hint(ignore: Sequence[str]) -> str:
+    shown = f" (ignoring: {', '.join(ignore)})" if ignore else ""
+    return (f"Matching is strict{shown}. If the change is intended, re-record the cassette "
+            "(pytest --record-mode=record); if a field may vary, pass ignore=[...].")
+
+
+def without_stream_false(request: dict[str, Any]) -> dict[str, Any]:
+    """``stream: false`` is the default: cassettes recorded when spans still said so match either way."""
+    params = request.get("params")
+    if not isinstance(params, dict) or params.get("stream") is not False:
+        return request
+    rest = {k: v for k, v in params.items() if k != "stream"}
+    return {**request, "params": rest} if rest else {k: v for k, v in request.items() if k != "params"}

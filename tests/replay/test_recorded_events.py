@@ -1,0 +1,110 @@
+"""Replay checks what the AgentOps-compatible API records (model calls, errors) and how each step ended."""
+
+from __future__ import annotations
+
+import pytest
+
+import agentops_otel as agentops
+from agentops_otel import ActionEvent, ErrorEvent, LLMEvent
+from agentops_otel.testing import Cassette, DivergenceError, record, replay
+
+
+def refund_agent(model: str = "gpt-4o-mini", prompt: str = "Refund order 1", *, fail: bool = False) -> None:
+    """An agent that records its steps by hand, as AgentOps code does."""
+    with agentops.session("refund"):
+        agentops.record(ActionEvent(action_type="plan", params={"goal": "refund"}))
+        agentops.record(LLMEvent(model=model, prompt=prompt, completion="ok", prompt_tokens=5, completion_tokens=1))
+        if fail:
+            agentops.record(ErrorEvent(error_type="PaymentError", details="card declined"))
+        agentops.record(ActionEvent(action_type="refund", params={"usd": 10},
+                                    error="PaymentError: declined" if fail else None))
+
+
+@pytest.fixture
+def cassette() -> Cassette:
+    with record() as rec:
+        refund_agent()
+    return rec.cassette()
+
+
+def test_unchanged_recorded_events_replay(cassette: Cassette) -> None:
+    """The same recorded actions, model call and outcomes replay without a divergence."""
+    with replay(cassette):
+        refund_agent()
+
+
+def test_a_recorded_model_call_with_another_model_diverges(cassette: Cassette) -> None:
+    """record(LLMEvent) naming gpt-4o where the recording has gpt-4o-mini fails the replay at that step."""
+    with pytest.raises(DivergenceError) as err, replay(cassette):
+        refund_agent(model="gpt-4o")
+    assert err.value.index == 1
+    assert "the recording has llm gpt-4o-mini here, the agent called llm gpt-4o" in err.value.render()
+
+
+def test_a_recorded_model_call_with_another_prompt_diverges(cassette: Cassette) -> None:
+    """record(LLMEvent) with another prompt fails the replay, showing both prompts."""
+    with pytest.raises(DivergenceError) as err, replay(cassette):
+        refund_agent(prompt="Refund ALL orders")
+    text = err.value.render()
+    assert "llm gpt-4o-mini was called with other arguments" in text
+    assert '+  "prompt": "Refund ALL orders"' in text
+
+
+def test_an_extra_recorded_error_diverges(cassette: Cassette) -> None:
+    """A record(ErrorEvent) the recording does not have fails the replay where it was recorded."""
+    with pytest.raises(DivergenceError, match="the recording has action refund here, the agent called error "
+                                              "PaymentError"), replay(cassette):
+        with agentops.session("refund"):
+            agentops.record(ActionEvent(action_type="plan", params={"goal": "refund"}))
+            agentops.record(LLMEvent(model="gpt-4o-mini", prompt="Refund order 1", completion="ok"))
+            agentops.record(ErrorEvent(error_type="PaymentError", details="card declined"))
+
+
+def test_a_recorded_action_that_now_failed_diverges(cassette: Cassette) -> None:
+    """record(ActionEvent(error=...)) where the recording's action succeeded fails the replay."""
+    with pytest.raises(DivergenceError, match="action refund failed with PaymentError; in the recording it "
+                                              "succeeded"), replay(cassette):
+        with agentops.session("refund"):
+            agentops.record(ActionEvent(action_type="plan", params={"goal": "refund"}))
+            agentops.record(LLMEvent(model="gpt-4o-mini", prompt="Refund order 1", completion="ok"))
+            agentops.record(ActionEvent(action_type="refund", params={"usd": 10}, error="PaymentError: declined"))
+
+
+def test_a_tool_that_raises_where_the_recording_succeeded_diverges() -> None:
+    """A @tool run for real that raises where it returned in the recording fails the replay, not only the agent."""
+    broken = False
+
+    @agentops.tool
+    def lookup(customer_id: str) -> str:
+        if broken:
+            raise LookupError(customer_id)
+        return "Ada"
+
+    with record() as rec:
+        lookup("4417")
+    broken = True
+    with pytest.raises(DivergenceError, match="tool lookup failed with LookupError; in the recording it "
+                                              "succeeded"), replay(rec.cassette()):
+        try:
+            lookup("4417")
+        except LookupError:
+            pass  # the agent handles it: the replay still fails
+
+
+def test_a_tool_that_returns_where_the_recording_raised_diverges() -> None:
+    """A @tool that returns where it raised in the recording fails the replay."""
+    broken = True
+
+    @agentops.tool
+    def lookup(customer_id: str) -> str:
+        if broken:
+            raise LookupError(customer_id)
+        return "Ada"
+
+    with record() as rec:
+        with pytest.raises(LookupError):
+            lookup("4417")
+    broken = False
+    with pytest.raises(DivergenceError, match="tool lookup succeeded; in the recording it failed with "
+                                              "LookupError"), replay(rec.cassette()):
+        lookup("4417")
