@@ -86,5 +86,5 @@ def event(recorded: Any, error: tuple[str, str | None] | None = None) -> None:
         request = {"prompt": recorded.prompt, **({"operation": recorded.operation} if recorded.operation else {})}
         current.event("llm", str(recorded.model or "unknown"), request, None, error)
     elif kind_of == "ErrorEvent":
-        code = {"code": str(recorded.code)} if recorded.code else {}
+        code = {"code": str(recorded.code)} if recorded.code is not None and recorded.code != "" else {}
         current.event("error", error[0] if error else "Error", code, None, error)

@@ -108,3 +108,15 @@ def test_a_tool_that_returns_where_the_recording_raised_diverges() -> None:
     with pytest.raises(DivergenceError, match="tool lookup succeeded; in the recording it failed with "
                                               "LookupError"), replay(rec.cassette()):
         lookup("4417")
+
+
+def test_an_error_code_of_zero_is_compared() -> None:
+    """An ErrorEvent recorded with code 0 and replayed without a code diverges: 0 is a code, not "no code"."""
+    def agent(code: int | None) -> None:
+        with agentops.session("exit"):
+            agentops.record(ErrorEvent(error_type="ExitError", details="tool exited", code=code))  # type: ignore[arg-type]
+
+    with record() as rec:
+        agent(0)
+    with pytest.raises(DivergenceError, match="other arguments"), replay(rec.cassette()):
+        agent(None)
