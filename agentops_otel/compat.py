@@ -11,7 +11,6 @@ import logging
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -20,6 +19,7 @@ from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKin
 
 from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
+from ._event_time import check_timestamps, ns
 from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
 from .cost import price_tokens
@@ -29,14 +29,6 @@ logger = logging.getLogger("agentops_otel")
 _init_lock = _forksafe.lock()
 _TYPED = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?", re.DOTALL)
 """An event's ``error`` text as read back from a failed step: ``"Type: message"`` or a bare ``"Type"``."""
-
-
-def _ns(ts: datetime | str | None) -> int | None:
-    if ts is None:
-        return None
-    if isinstance(ts, str):
-        ts = datetime.fromisoformat(ts)
-    return int(ts.timestamp() * 1e9)
 
 
 def init(
@@ -153,7 +145,7 @@ def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     if not isinstance(event, (ActionEvent, ErrorEvent, LLMEvent, ToolEvent)):
         raise TypeError(f"record() takes an ActionEvent, ErrorEvent, LLMEvent or ToolEvent, "
                         f"got {type_name(event, qualified=False)}")
-    _check_timestamps(event)
+    check_timestamps(event)
     if _replay_hook.hook is not None:
         # a replay checks it against the recording (and may fail the test)
         _replay_hook.event(event, _event_error(event))
@@ -178,22 +170,6 @@ def _event_error(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> tupl
         text = reason_text(event.error)
         return _error_parts(text) if text else None
     return None
-
-
-def _check_timestamps(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
-    """A timestamp that is not one is the caller's mistake, said here naming the field: read while
-    recording, it dropped the whole event as our internal error."""
-    for field in ("init_timestamp", "end_timestamp"):
-        value = getattr(event, field, None)
-        if value is None or isinstance(value, datetime):
-            continue
-        where = f"record(): {type(event).__name__}.{field} takes a datetime or an ISO 8601 string"
-        if not isinstance(value, str):
-            raise TypeError(f"{where}, got {type_name(value, qualified=False)}")
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{where}, got {value[:80]!r}") from None
 
 
 def _price(cost: object) -> float | None:
@@ -344,7 +320,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                                                             arguments=True)
             if event.returns is not None:
                 attrs[semconv.ACTION_RETURNS] = content_json(semconv.ACTION_RETURNS, event.returns, limit)
-        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+        start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, ToolEvent):
         tool_name = event.name or "tool"
         name = f"{semconv.SPAN_TOOL} {tool_name}"
@@ -356,7 +332,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
                 semconv.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, limit, arguments=True)
             attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
-        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+        start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
         attrs = _llm_attributes(event)
         name = f"{attrs[semconv.GEN_AI_OPERATION_NAME]} {attrs[semconv.GEN_AI_REQUEST_MODEL]}"
@@ -366,7 +342,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             if event.completion is not None:
                 attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = content_json(semconv.GEN_AI_OUTPUT_MESSAGES, event.completion,
                                                                      limit)
-        start_ns, end_ns = _ns(event.init_timestamp), _ns(event.end_timestamp)
+        start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     error_text = None if isinstance(event, ErrorEvent) else reason_text(event.error)  # an exception: "Type: message"
     raised = getattr(event, "error", None)
     if isinstance(raised, BaseException) and error_text:
@@ -396,7 +372,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                 attrs[semconv.ERROR_TRIGGER_TYPE] = type(event.trigger_event).__name__
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
-        start_ns = _ns(event.init_timestamp)
+        start_ns = ns(event.init_timestamp)
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
     if error is not None:
         _redact.record_exception(span, error)
