@@ -207,7 +207,8 @@ def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
         logger.info("agentops_otel: LLMEvent(operation=%r) is recorded as %r, a model call like any other",
                     op, semconv.OP_CHAT)
         op = semconv.OP_CHAT
-    attrs: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model}
+    attrs: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model,
+                             semconv.LLM_RECORDED_BY_HAND: True}  # a replay from the trace awaits no SDK call
     given = (event.prompt_tokens, event.completion_tokens)
     tin = None if given[0] is None else _count(given[0], "prompt_tokens")
     tout = None if given[1] is None else _count(given[1], "completion_tokens")

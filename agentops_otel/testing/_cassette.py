@@ -112,7 +112,8 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
     """True when ``record(LLMEvent)`` / ``record(ErrorEvent)`` calls and the errors of recorded events are
     steps of this cassette (live recordings since they are kept). A cassette without them (recorded
     earlier, or made from a trace) lets a replay pass those by, as it always did, rather than fail every
-    agent that records them; re-record it to check them."""
+    agent that records them; re-record it to check them. One made from a trace still holds the
+    ``record(LLMEvent)`` calls its spans mark (``llm`` steps), and a replay checks those."""
 
     @classmethod
     def new(cls, steps: list[Step], *, agent_version: str | None = None, recorded_from: str = "live",

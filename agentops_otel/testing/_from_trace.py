@@ -116,6 +116,24 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     return LLMStep(index, provider, _CHAT_ENDPOINT, view, 200, body=body, parent=parent)
 
 
+def _hand_llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -> ToolStep:
+    """A model call the agent reported with ``record(LLMEvent)``: the step a live recording makes of it, checked
+    by model and prompt. It has no answer to rebuild (no SDK call asks for one; the completion is the
+    model's), and replayed as a chat call it would wait for a request the agent never sends."""
+    attrs = _content(step)
+    model = str(attrs.get(semconv.GEN_AI_REQUEST_MODEL) or "unknown")
+    label = f"step {index} (llm {model})"
+    problems.extend(_holes(label, step, attrs, ()))
+    prompt = from_json(attrs.get(semconv.GEN_AI_INPUT_MESSAGES))
+    if cut_marker(prompt) is not None:
+        problems.append(f"{label}: the prompt was cut at the size bound ({semconv.GEN_AI_INPUT_MESSAGES})")
+    arguments: dict[str, Any] = {"prompt": prompt}
+    operation = attrs.get(semconv.GEN_AI_OPERATION_NAME)
+    if operation not in (semconv.OP_CHAT, None):  # the span's label: chat unless another known one was given
+        arguments["operation"] = operation
+    return ToolStep(index, model, mask(arguments), "llm", None, True, _tool_error(step), parent)
+
+
 def _message(msg: Mapping[str, Any]) -> dict[str, Any]:
     text = "".join(str(p.get("content", "")) for p in msg.get("parts", ()) if p.get("type") == "text")
     calls = [{"id": p.get("id") or f"call_{i}", "type": "function",
@@ -181,7 +199,9 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
             continue
         parent = _parent(step, spans, by_span)
         index = len(steps)
-        if step.kind == "llm":
+        if step.kind == "llm" and step.attributes.get(semconv.LLM_RECORDED_BY_HAND) is True:
+            steps.append(_hand_llm_step(step, index, parent, problems))
+        elif step.kind == "llm":
             steps.append(_llm_step(step, index, parent, problems))
         else:
             steps.append(_tool_step(step, index, parent, problems))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .. import semconv
 from ._cassette import Cassette, ToolStep, step_label
 
-__all__ = ["callers", "hint", "outcome_change", "without_stream_false"]
+__all__ = ["callers", "hand_arguments", "hint", "outcome_change", "without_stream_false"]
 
 
 def callers(cassette: Cassette, index: int | None) -> str:
@@ -41,6 +42,24 @@ def outcome_change(step: ToolStep, failed: str | None) -> str | None:
     if _short(recorded) == _short(failed):
         return None
     return f"{step.tool_type} {step.name} {_ended(failed)}; in the recording it {_ended(recorded)}"
+
+
+def hand_arguments(cassette: Cassette, kind: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
+    """What a hand-recorded event is checked by in this cassette, or None when the cassette does not hold
+    such events (it lets them pass, as before they were kept).
+
+    A live cassette (:attr:`Cassette.hand_events`) holds them all as the agent passed them. One made from a
+    trace holds ``record(LLMEvent)`` calls when their spans say so, but no ``record(ErrorEvent)``; its
+    operation is what the span shows: the one given if it is a known one other than chat."""
+    if cassette.hand_events or kind not in ("llm", "error"):
+        return arguments
+    if kind == "error" or not any(isinstance(s, ToolStep) and s.tool_type == "llm" for s in cassette.steps):
+        return None
+    shown = {k: v for k, v in arguments.items() if k != "operation"}
+    operation = arguments.get("operation")
+    if operation in semconv.LLM_OPERATIONS and operation != semconv.OP_CHAT:
+        shown["operation"] = operation
+    return shown
 
 
 def hint(ignore: Sequence[str]) -> str:

@@ -44,7 +44,7 @@ from ._divergence import (
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
 from ._replay_answers import DummyKeys, connection_error, reply_with
-from ._replay_checks import callers, hint, outcome_change, without_stream_false
+from ._replay_checks import callers, hand_arguments, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Fork", "Replayer", "replay"]
@@ -314,13 +314,13 @@ class Replayer:
 
     def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any,
               error: tuple[str, str | None] | None = None) -> None:
-        """A hand-recorded event is the agent's output: its returns are checked like arguments, and (in a
-        cassette that keeps them, :attr:`Cassette.hand_events`) its error, model calls and errors too."""
+        """A hand-recorded event is the agent's output: its returns are checked like arguments, and its model
+        calls, errors and error where the cassette keeps them (``hand_events``; ``hand_arguments``)."""
         __tracebackhide__ = True
         whole = self.cassette.hand_events
-        if kind in ("llm", "error") and not whole:
-            return  # an older cassette never saw them
-        step, _ = self._tool_step(kind, name, arguments)
+        if (checked := hand_arguments(self.cassette, kind, arguments)) is None:
+            return  # a cassette that never saw them (older, or made from a trace)
+        step, _ = self._tool_step(kind, name, checked)
         if step is None:
             return
         with self._lock:
