@@ -139,7 +139,8 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
         return out
 
     def tools(self) -> list[ToolStep]:
-        return [s for s in self.steps if isinstance(s, ToolStep)]
+        """The tool and action calls: not the model calls and errors recorded by hand, which run nothing."""
+        return [s for s in self.steps if isinstance(s, ToolStep) and s.tool_type not in ("llm", "error")]
 
     def llm_calls(self) -> list[LLMStep]:
         return [s for s in self.steps if isinstance(s, LLMStep)]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._answering import answerable
-from ._cassette import Cassette, CassetteError, ToolStep
+from ._cassette import Cassette, CassetteError
 
 __all__ = ["ExportedTest", "export_test", "infer_args"]
 
@@ -48,19 +48,17 @@ def _slug(text: str) -> str:
 
 def infer_args(cassette: Cassette) -> list[Any]:
     """The agent's input, when the first recorded call took a single text argument (its message)."""
-    for step in cassette.steps:
-        if isinstance(step, ToolStep):
-            values = list(step.arguments.values())
-            if len(values) == 1 and isinstance(values[0], str):
-                return values
-            break
+    calls = cassette.tools()
+    values = list(calls[0].arguments.values()) if calls else []
+    if len(values) == 1 and isinstance(values[0], str):
+        return values
     raise CassetteError("cannot tell the agent's input from the recording: pass --args '[...]' (a JSON list)")
 
 
 def _raised(cassette: Cassette) -> str | None:
     """The exception a failed session raised out of the agent: the last recorded error, if a builtin."""
-    for step in reversed(cassette.steps):
-        if isinstance(step, ToolStep) and step.error is not None:
+    for step in reversed(cassette.tools()):
+        if step.error is not None:
             name = step.error["type"]
             cls = getattr(builtins, name, None)
             return name if isinstance(cls, type) and issubclass(cls, BaseException) else "Exception"
@@ -68,7 +66,7 @@ def _raised(cassette: Cassette) -> str | None:
 
 
 def _names(cassette: Cassette) -> list[str]:
-    return [s.name for s in cassette.steps if isinstance(s, ToolStep)]
+    return [s.name for s in cassette.tools()]
 
 
 def _doc(text: object) -> str:

@@ -63,3 +63,13 @@ def test_a_recorded_model_call_naming_its_operation_replays_from_the_trace(
     [timeline] = reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
     with replay(cassette_from_timeline(timeline)):
         agent()
+
+
+def test_an_exported_test_does_not_call_a_recorded_model_a_tool(from_trace: Cassette) -> None:
+    """export-test pins the actions and tools called, not the model an LLMEvent named (no tool runs by that name)."""
+    from agentops_otel.testing._export_test import render_test
+
+    text = render_test(from_trace, call="agent:run", args=[], cassette_ref="c.json", test_name="test_it",
+                       source="traces.jsonl", run_tools=False)
+    assert 'CALLS = ["plan", "escalate"]' in text
+    assert "gpt-4o-mini" not in text
