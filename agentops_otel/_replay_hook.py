@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from . import semconv
+from ._end_states import reason_text
 
 
 class ToolHook(Protocol):
@@ -86,5 +87,6 @@ def event(recorded: Any, error: tuple[str, str | None] | None = None) -> None:
         request = {"prompt": recorded.prompt, **({"operation": recorded.operation} if recorded.operation else {})}
         current.event("llm", str(recorded.model or "unknown"), request, None, error)
     elif kind_of == "ErrorEvent":
-        code = {"code": str(recorded.code)} if recorded.code is not None and recorded.code != "" else {}
+        given = recorded.code is not None and not (isinstance(recorded.code, str) and not recorded.code)
+        code = {"code": reason_text(recorded.code)} if given else {}
         current.event("error", error[0] if error else "Error", code, None, error)

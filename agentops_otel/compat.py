@@ -201,7 +201,8 @@ def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
     """The span attributes of a recorded model call: always a call whatever its ``operation`` label (an
     unknown one is recorded as chat, so the session counts it), tokens never summed unless they are
     counts, and the reason when its cost or usage is unknown."""
-    model = event.model or "unknown"
+    named = reason_text(event.model) or None  # a model given as a number (an id) is named by its text
+    model = named or "unknown"
     op = event.operation or semconv.OP_CHAT
     if op not in semconv.LLM_OPERATIONS:
         logger.info("agentops_otel: LLMEvent(operation=%r) is recorded as %r, a model call like any other",
@@ -231,7 +232,7 @@ def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
         attrs[semconv.COST_INCOMPLETE_REASON] = (semconv.GAP_USAGE_PARTIAL if tin is not None or tout is not None
                                                  else semconv.GAP_USAGE_MISSING)
     else:
-        _price_event(attrs, event.model, tin or 0, tout or 0)
+        _price_event(attrs, named, tin or 0, tout or 0)
     return attrs
 
 
@@ -285,8 +286,12 @@ def _logs(attrs: dict[str, Any], logs: Any, limit: int) -> None:
 
 
 def _identifier(value: object) -> str | None:
-    """A tool call's or an agent's id as text, as ``ErrorEvent.code`` is written; none when not given."""
-    return None if value is None or value == "" else str(value)
+    """An error's code, a tool call's or an agent's id as text; none when not given. Only ``None`` and
+    ``""`` are "not given" (a code of 0 is a code), and the value is never compared (its ``__eq__`` is
+    the user's) nor printed outside a guard."""
+    if value is None or (isinstance(value, str) and not value):
+        return None
+    return reason_text(value)
 
 
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
@@ -363,8 +368,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
-        if event.code is not None and event.code != "":
-            attrs[semconv.ERROR_CODE] = str(event.code)
+        code = _identifier(event.code)
+        if code is not None:
+            attrs[semconv.ERROR_CODE] = code
         if capture:
             _logs(attrs, event.logs, limit)
         if event.trigger_event is not None and capture:

@@ -450,3 +450,16 @@ def test_an_llm_event_without_a_model_says_so_instead_of_advising_register_price
         assert_cost_below(s, 1.0)
     assert "register_price" not in str(failed.value)
     assert_tokens_below(s, 2000)
+
+
+def test_an_llm_event_whose_model_is_not_text_is_recorded_by_its_name(
+        span_exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture) -> None:
+    """LLMEvent(model=123) is a model named "123": unpriced, said as such, with no internal error logged."""
+    from agentops_otel import LLMEvent
+
+    with agentops.session("odd-model") as s:
+        agentops.record(LLMEvent(model=123, prompt_tokens=10, completion_tokens=10))  # type: ignore[arg-type]
+    assert "internal error" not in caplog.text
+    assert [e.model for e in s.llm_events] == ["123"]
+    assert not s.cost_complete
+
