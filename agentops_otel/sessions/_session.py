@@ -190,6 +190,9 @@ class Session(Rollup, AgentOpsMethods):
         from ..reassemble import reassemble
         from ..timeline import RUNNING_REASON
 
+        why = _views.unrecorded(self)
+        if self._unrecorded:
+            raise _views.SessionNotRecorded(f"session {self.id} has no timeline: {why}")
         records = list(records_from_spans(self.spans))
         root = self._root_readable if self.ended else self._span
         if isinstance(root, ReadableSpan):
@@ -199,9 +202,13 @@ class Session(Rollup, AgentOpsMethods):
                 records.insert(0, record)
         timeline = reassemble(records).timeline_for(self.id)
         changes: dict[str, object] = {}
+        added = []
         if self.not_exported:
-            changes["issues"] = (*timeline.summary.issues,
-                                 f"recorded in this process only, no backend will have it: {self.not_exported}")
+            added.append(f"recorded in this process only, no backend will have it: {self.not_exported}")
+        if why is not None:
+            added.append(why)  # the switch went on while it ran: a verdict on this timeline refuses
+        if added:
+            changes["issues"] = (*timeline.summary.issues, *added)
         if not self.ended:
             changes.update(end_state=None, end_reason=RUNNING_REASON)
         if not changes:

@@ -9,15 +9,45 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import genai_spans, semconv
+from .. import config, genai_spans, semconv
 from .._serialize import from_json
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+
+DISABLED_MIDWAY: Final = f"agentops_otel was disabled ({semconv.ENV_DISABLED}) while this session ran"
+"""How a timeline of such a session says so among its issues, and how a verdict on it knows to refuse."""
+
+
+class SessionNotRecorded(KeyError):
+    """``session.timeline()`` of a session the kill switch left unrecorded: it has no span to read.
+
+    A ``KeyError`` as a session missing from the spans always was, with a message that says why."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "session not recorded"
+
+
+def unrecorded(session: Session) -> str | None:
+    """Why the kill switch left this session's steps unrecorded, or None when it did not.
+
+    Under ``AGENTOPS_OTEL_DISABLED`` every wrapper passes straight through: the session saw no call, no
+    tool and no cost, so a bound on them would pass on nothing. Every verdict on its steps refuses.
+    """
+    if session._unrecorded:
+        return f"agentops_otel is disabled ({semconv.ENV_DISABLED}), so nothing of this session was recorded"
+    start, end = session._switched_on
+    if (config.switched_on() if end is None else end) != start:
+        return f"{DISABLED_MIDWAY}, so what ran meanwhile was not recorded"
+    return None
 
 
 def iso(ns: int | None) -> datetime | None:

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 
 from opentelemetry import trace
 
-from agentops_otel import config, semconv
+from agentops_otel import semconv
 from agentops_otel.reassemble._summary import Issue, unreadable_issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["partial_lines", "partial_view", "running_steps", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "partial_lines", "partial_view", "running_steps", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -50,21 +51,6 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         why.append(f"{len(running)} step(s) of this session are still running, so it has not seen them end: "
                    + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return why
-
-
-def unrecorded(session: Session) -> str | None:
-    """Why the kill switch left this session's steps unrecorded, or None when it did not.
-
-    Under ``AGENTOPS_OTEL_DISABLED`` every wrapper passes straight through: the session saw no call, no
-    tool and no cost, so a bound on them would pass on nothing. Every verdict on its steps refuses.
-    """
-    if session._unrecorded:
-        return f"agentops_otel is disabled ({semconv.ENV_DISABLED}), so nothing of this session was recorded"
-    start, end = session._switched_on
-    if (config.switched_on() if end is None else end) != start:
-        return (f"agentops_otel was disabled ({semconv.ENV_DISABLED}) while this session ran, so what ran "
-                "meanwhile was not recorded")
-    return None
 
 
 def running_steps(session: Session) -> list[str]:

@@ -32,7 +32,7 @@ from agentops_otel import _redact, config, semconv
 from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session
-from agentops_otel.testing._partial import unrecorded
+from agentops_otel.testing._partial import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
 __all__ = ["LABELS", "end_state_verdict", "record_failure_after_end", "record_verdict", "verdict"]
@@ -165,7 +165,11 @@ def end_state_verdict(check: Callable[_P, None]) -> Callable[_P, None]:
 
 def _refuse_unrecorded(name: str, target: object) -> None:
     __tracebackhide__ = True
-    why = unrecorded(target) if isinstance(target, Session) else None
+    if isinstance(target, Session):
+        why = unrecorded(target)
+    else:  # a session's timeline says so among its issues (see Session.timeline)
+        issues = target.summary.issues if isinstance(target, Timeline) else ()
+        why = next((issue for issue in issues if issue.startswith(DISABLED_MIDWAY)), None)
     if why is not None:
         from agentops_otel.testing._assertions import AgentAssertionError  # it imports this module
 

@@ -103,3 +103,28 @@ def test_the_switch_going_on_after_a_session_ended_leaves_its_verdicts_alone(
     client.chat.completions.create(model="gpt-4o", messages=USER)
     assert_llm_calls_at_most(s, 1)
     assert_tool_called(s, "refund", times=1)
+
+
+def test_the_timeline_of_a_session_run_with_the_kill_switch_on_says_why_it_has_none(
+        client: OpenAI, server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``s.timeline()`` of an unrecorded session is a clear error naming the switch, not a bare KeyError."""
+    monkeypatch.setenv(semconv.ENV_DISABLED, "true")
+    s = _agent(client, server)
+    with pytest.raises(LookupError, match=r"agentops_otel is disabled \(AGENTOPS_OTEL_DISABLED\)"):
+        s.timeline()
+
+
+@pytest.mark.parametrize("name", ["assert_cost_below", "assert_llm_calls_at_most", "assert_tool_not_called"])
+def test_a_timeline_of_a_session_the_switch_went_on_in_refuses_too(
+        client: OpenAI, server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Judging ``s.timeline()`` instead of ``s`` is no way around the refusal: the timeline says what was missed."""
+    server.queue(Reply.text("Refunding now", usage=BIG))
+    with agentops_otel.session("support-agent") as s:
+        monkeypatch.setenv(semconv.ENV_DISABLED, "true")
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+        refund("A-17")
+        monkeypatch.delenv(semconv.ENV_DISABLED)
+    timeline = s.timeline()
+    assert any("while this session ran" in issue for issue in timeline.summary.issues)
+    with pytest.raises(AgentAssertionError, match="cannot judge this session"):
+        VERDICTS[name](timeline)  # type: ignore[arg-type]
