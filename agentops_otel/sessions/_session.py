@@ -5,14 +5,12 @@ from __future__ import annotations
 import itertools
 import os
 import reprlib
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, cast
 
-import msgspec
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
@@ -186,35 +184,7 @@ class Session(Rollup, AgentOpsMethods):
         A session no backend will get (SDK disabled, trace sampled out, no exporter) has a timeline
         too, with an issue saying so.
         """
-        from ..read import records_from_spans
-        from ..reassemble import reassemble
-        from ..timeline import RUNNING_REASON
-
-        why = _views.unrecorded(self)
-        if self._unrecorded:
-            raise _views.SessionNotRecorded(f"session {self.id} has no timeline: {why}")
-        records = list(records_from_spans(self.spans))
-        root = self._root_readable if self.ended else self._span
-        if isinstance(root, ReadableSpan):
-            for record in records_from_spans([root]):
-                if not self.ended:
-                    record = msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns()))
-                records.insert(0, record)
-        timeline = reassemble(records).timeline_for(self.id)
-        changes: dict[str, object] = {}
-        added = []
-        if self.not_exported:
-            added.append(f"recorded in this process only, no backend will have it: {self.not_exported}")
-        if why is not None:
-            added.append(why)  # the switch went on while it ran: a verdict on this timeline refuses
-        if added:
-            changes["issues"] = (*timeline.summary.issues, *added)
-        if not self.ended:
-            changes.update(end_state=None, end_reason=RUNNING_REASON)
-        if not changes:
-            return timeline
-        summary = msgspec.structs.replace(timeline.summary, **changes)
-        return msgspec.structs.replace(timeline, summary=summary)
+        return _views.timeline_of(self)
 
     _root_readable: ReadableSpan | None = None
 

@@ -7,10 +7,12 @@ functions of the finished spans, so they show exactly what a backend would show.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
+import msgspec
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
@@ -20,6 +22,7 @@ from .._serialize import from_json
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 if TYPE_CHECKING:
+    from ..timeline import Timeline
     from ._session import Session
 
 
@@ -48,6 +51,39 @@ def unrecorded(session: Session) -> str | None:
     if (config.switched_on() if end is None else end) != start:
         return f"{DISABLED_MIDWAY}, so what ran meanwhile was not recorded"
     return None
+
+
+def timeline_of(session: Session) -> Timeline:
+    """:meth:`Session.timeline`: the spans it holds (its root still open while it runs), reassembled."""
+    from ..read import records_from_spans
+    from ..reassemble import reassemble
+    from ..timeline import RUNNING_REASON
+
+    why = unrecorded(session)
+    if session._unrecorded:
+        raise SessionNotRecorded(f"session {session.id} has no timeline: {why}")
+    records = list(records_from_spans(session.spans))
+    root = session._root_readable if session.ended else session._span
+    if isinstance(root, ReadableSpan):
+        for record in records_from_spans([root]):
+            if not session.ended:
+                record = msgspec.structs.replace(record, end_ns=max(record.start_ns, time.time_ns()))
+            records.insert(0, record)
+    timeline = reassemble(records).timeline_for(session.id)
+    changes: dict[str, object] = {}
+    added = []
+    if session.not_exported:
+        added.append(f"recorded in this process only, no backend will have it: {session.not_exported}")
+    if why is not None:
+        added.append(why)  # the switch went on while it ran: a verdict on this timeline refuses
+    if added:
+        changes["issues"] = (*timeline.summary.issues, *added)
+    if not session.ended:
+        changes.update(end_state=None, end_reason=RUNNING_REASON)
+    if not changes:
+        return timeline
+    summary = msgspec.structs.replace(timeline.summary, **changes)
+    return msgspec.structs.replace(timeline, summary=summary)
 
 
 def iso(ns: int | None) -> datetime | None:
