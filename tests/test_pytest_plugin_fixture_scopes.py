@@ -224,3 +224,67 @@ def test_one_call_in_a_thread(conversation):
     t.join()
 ''')
     project.runpytest_inprocess(*QUIET).assert_outcomes(passed=1)
+
+
+BROKEN = '''
+import pytest
+import agentops_otel as agentops
+
+@pytest.fixture(scope="module")
+def conversation():
+    s = agentops.start_session("conversation")
+    {setup}
+    yield s
+    {teardown}
+
+def test_uses_it(conversation):
+    pass
+'''
+
+LATER = '''
+def test_later(agent_session):
+    assert agent_session.parent is None, f"nested in {agent_session.parent.name!r}"
+'''
+
+SETUP_FAILS = BROKEN.format(setup='raise RuntimeError("backend down")', teardown="") + LATER
+
+
+def test_a_later_test_is_not_nested_in_the_session_of_a_wider_fixture_whose_setup_failed(
+        project: pytest.Pytester) -> None:
+    """A fixture whose setup failed will never be torn down by its own code, so it owns nothing still open."""
+    project.makepyfile(test_broken=SETUP_FAILS)
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=1, errors=1)
+
+
+@pytest.mark.parametrize("per_test", [(), PER_TEST], ids=["opt-in", "per-test"])
+def test_the_session_of_a_wider_fixture_whose_setup_failed_is_ended_naming_the_fixture_and_its_error(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter, per_test: tuple[str, ...]) -> None:
+    """The session the broken fixture left open is ended as never ended, saying which fixture broke and how."""
+    project.makepyfile(test_broken=SETUP_FAILS)
+    project.runpytest_inprocess(*QUIET, *per_test).assert_outcomes(passed=1, errors=1)
+    root = _sessions(span_exporter)["conversation"]
+    assert (root["agentops.session.end_state"], root["agentops.session.end_reason"]) == (
+        "Indeterminate", "never ended: left open by fixture 'conversation' (module scope), whose setup failed "
+                         "(RuntimeError: backend down), ended by the pytest plugin")
+
+
+def test_under_per_test_sessions_the_session_of_a_wider_fixture_whose_setup_failed_ends_before_the_next_test(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
+    """It is not kept open until the module ends: the fixture that would end it is gone already."""
+    project.makepyfile(test_broken=SETUP_FAILS)
+    project.runpytest_inprocess(*QUIET, *PER_TEST).assert_outcomes(passed=1, errors=1)
+    roots = {(s.attributes or {}).get("agentops.session.name"): s for s in span_exporter.get_finished_spans()
+             if "agentops.session.name" in (s.attributes or {})}
+    assert (roots["conversation"].end_time or 0) <= (roots["test_later"].start_time or 0)
+
+
+@pytest.mark.parametrize("per_test", [(), PER_TEST], ids=["opt-in", "per-test"])
+def test_a_later_test_is_not_nested_in_the_session_of_a_wider_fixture_whose_teardown_failed(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter, per_test: tuple[str, ...]) -> None:
+    """A teardown that raised before ending the fixture's session still has the session ended with the fixture."""
+    project.makepyfile(test_broken=BROKEN.format(setup="", teardown='raise RuntimeError("backend gone")'),
+                       test_later=LATER)
+    project.runpytest_inprocess(*QUIET, *per_test).assert_outcomes(passed=2, errors=1)
+    root = _sessions(span_exporter)["conversation"]
+    assert (root["agentops.session.end_state"], root["agentops.session.end_reason"]) == (
+        "Indeterminate", "never ended: left open by fixture 'conversation' (module scope), ended by the pytest plugin")
