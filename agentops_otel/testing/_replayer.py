@@ -332,13 +332,13 @@ class Replayer:
             self._check_outcome(step, error[0] if error else None)
 
     def _check_outcome(self, step: ToolStep, failed: str | None) -> None:
-        """How the step ended is part of it: a step that failed where the recording's succeeded (or the other
-        way round, or with another type of error) diverges, even when the agent handles the error."""
+        """How the step ended is part of it: failing where the recording's succeeded (or the other way round, or
+        with another error) diverges even when the agent handles it; not after a fork, whose what-if that is."""
         __tracebackhide__ = True
         change = outcome_change(step, failed)
         if change is not None:
             with self._lock:
-                if self.divergence is None:
+                if self.divergence is None and not self._forked:
                     raise self._diverge(step, None, change)
 
     def _run_checked(self, step: ToolStep | None, exc: BaseException | None) -> None:

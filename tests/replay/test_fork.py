@@ -6,6 +6,7 @@ import pytest
 from openai import OpenAI
 from replay_helpers import Agent
 
+import agentops_otel as agentops
 from agentops_otel.testing import Cassette, CassetteError, Fork, OpenAIServer, record, replay
 
 
@@ -63,3 +64,26 @@ def test_fork_at_an_unknown_tool(cassette: Cassette) -> None:
     """A fork naming a tool the session never called lists the tools it did call."""
     with pytest.raises(CassetteError, match=r"no such tool .*lookup_customer"):
         replay(cassette, fork=Fork(at="fetch_customer_data", tool_result=None))
+
+
+def test_a_fork_that_makes_its_enclosing_action_fail_runs_the_what_if(client: OpenAI, dead: OpenAI) -> None:
+    """An action failing after the fork point, where it succeeded in the recording, is the what-if, not a divergence."""
+
+    def agent(llm: OpenAI) -> str:
+        @agentops.record_action("plan")
+        def plan(goal: str) -> str:
+            reply = llm.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": goal}])
+            answer = reply.choices[0].message.content or ""
+            if answer == "nope":
+                raise ValueError(answer)
+            return answer
+
+        try:
+            return plan("refund")
+        except ValueError:
+            return "fallback"
+
+    with record() as rec:
+        agent(client)
+    with replay(rec.cassette(), fork=Fork(at=1, llm_reply="nope")):
+        assert agent(dead) == "fallback"
