@@ -1,6 +1,6 @@
 """What a replay hands the SDK in place of the provider's answer: a recorded connection failure, or a
-recorded answer whose message a fork replaced; and, for the while of the replay, an API key to build
-requests with (:class:`DummyKeys`).
+recorded answer whose message a fork replaced; what an answered tool raises (:func:`recorded_error`); and,
+for the while of the replay, an API key to build requests with (:class:`DummyKeys`).
 
 Built from the cassette alone, through the SDK's own transport types, so the agent's client reads them
 exactly as it would read the provider.
@@ -8,6 +8,7 @@ exactly as it would read the provider.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sys
@@ -17,10 +18,34 @@ from ._cassette import LLMStep
 from ._providers import sse_bytes
 from ._seam import Exchange
 
-__all__ = ["DummyKeys", "connection_error", "reply_with"]
+__all__ = ["DummyKeys", "RecordedToolError", "connection_error", "recorded_error", "reply_with"]
 
 _DUMMY_KEY = "sk-replay-no-network"
 _KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+_BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
+                   if isinstance(cls, type) and issubclass(cls, Exception)}
+
+
+class RecordedToolError(Exception):
+    """A recorded tool failure whose exception class is not a builtin (re-raised by name and message).
+
+    ``recorded_type`` is the class the recording names: a step the agent lets it pass through ended with
+    that error in the recording, so a replay reads it as that type when it compares how steps ended."""
+
+    def __init__(self, message: str, recorded_type: str = "") -> None:
+        super().__init__(message)
+        self.recorded_type = recorded_type
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (*self.args[:1], self.recorded_type)
+
+
+def recorded_error(error: dict[str, str]) -> Exception:
+    """What a tool answered from the recording raises (its step's ``error``): the builtin recorded, else a
+    stand-in for the agent's own class, which the replay cannot import."""
+    kind, message = error["type"], error["message"]
+    cls = _BUILTIN_ERRORS.get(kind)
+    return cls(message) if cls is not None else RecordedToolError(message, kind)
 
 
 class DummyKeys:

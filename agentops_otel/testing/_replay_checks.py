@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import semconv
+from .. import _guard, semconv
 from ._cassette import Cassette, ToolStep, step_label
+from ._replay_answers import RecordedToolError
 
-__all__ = ["callers", "hand_arguments", "hint", "outcome_change", "without_stream_false"]
+__all__ = ["callers", "ended_with", "hand_arguments", "hint", "outcome_change", "without_stream_false"]
 
 
 def callers(cassette: Cassette, index: int | None) -> str:
@@ -31,6 +32,14 @@ def _short(error_type: str | None) -> str | None:
 
 def _ended(error_type: str | None) -> str:
     return "succeeded" if error_type is None else f"failed with {error_type}"
+
+
+def ended_with(exc: BaseException) -> str:
+    """The error type a step ran for real ended with. An answered tool's :class:`RecordedToolError` stands for
+    the error the recording names, so a caller that passes it on ends as it did in the recording."""
+    if isinstance(exc, RecordedToolError) and exc.recorded_type:
+        return exc.recorded_type
+    return _guard.type_name(exc, qualified=False)
 
 
 def outcome_change(step: ToolStep, failed: str | None) -> str | None:

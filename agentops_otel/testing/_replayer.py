@@ -19,7 +19,6 @@ reply there (or go live), and let the agent continue.
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import warnings
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import _forksafe, _guard
+from .. import _forksafe
 from ._answering import ReplayWarning, holding_llm, unchecked_note
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
 from ._divergence import (
@@ -43,15 +42,13 @@ from ._divergence import (
 )
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
-from ._replay_answers import DummyKeys, connection_error, reply_with
-from ._replay_checks import callers, hand_arguments, hint, outcome_change, without_stream_false
+from ._replay_answers import DummyKeys, RecordedToolError, connection_error, recorded_error, reply_with
+from ._replay_checks import callers, ended_with, hand_arguments, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
-__all__ = ["Fork", "Replayer", "replay"]
+__all__ = ["Fork", "RecordedToolError", "Replayer", "replay"]
 
 _NOT_GIVEN: Any = object()
-_BUILTIN_ERRORS = {name: cls for name, cls in vars(builtins).items()
-                   if isinstance(cls, type) and issubclass(cls, Exception)}
 
 
 @dataclass(frozen=True)
@@ -70,10 +67,6 @@ class Fork:
     tool_error: BaseException | None = None
     llm_reply: str | None = None
     then: Literal["recorded", "live"] = "recorded"
-
-
-class RecordedToolError(Exception):
-    """A recorded tool failure whose exception class is not a builtin (re-raised by name and message)."""
 
 
 class Replayer:
@@ -308,8 +301,7 @@ class Replayer:
             if self.fork.tool_result is not _NOT_GIVEN:
                 return self.fork.tool_result
         if step.error is not None:
-            cls = _BUILTIN_ERRORS.get(step.error["type"], RecordedToolError)
-            raise cls(step.error["message"])
+            raise recorded_error(step.error)
         return step.result
 
     def event(self, kind: str, name: str, arguments: dict[str, Any], result: Any,
@@ -347,7 +339,7 @@ class Replayer:
         if step is None or self.divergence is not None:
             return
         if exc is None or (isinstance(exc, Exception) and not isinstance(exc, (DivergenceError, CassetteError))):
-            self._check_outcome(step, None if exc is None else _guard.type_name(exc, qualified=False))
+            self._check_outcome(step, None if exc is None else ended_with(exc))
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
         __tracebackhide__ = True

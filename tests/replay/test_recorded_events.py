@@ -120,3 +120,30 @@ def test_an_error_code_of_zero_is_compared() -> None:
         agent(0)
     with pytest.raises(DivergenceError, match="other arguments"), replay(rec.cassette()):
         agent(None)
+
+
+class CardDeclined(Exception):
+    """The agent's own error type, which a replay can only raise again by name."""
+
+
+def test_an_action_passing_on_an_answered_tools_custom_error_replays() -> None:
+    """A tool answered with its recorded custom error makes its caller end as recorded, so the replay passes."""
+
+    @agentops.tool
+    def charge_card(amount: int) -> str:
+        raise CardDeclined(f"declined {amount}")
+
+    @agentops.record_action("checkout")
+    def checkout(amount: int) -> str:
+        return charge_card(amount)
+
+    def agent() -> str:
+        try:
+            return checkout(42)
+        except Exception as exc:  # the agent expects checkout to fail here, in both runs
+            return str(exc)
+
+    with record() as rec:
+        agent()
+    with replay(rec.cassette(), answer_tools=["charge_card"]):
+        assert agent() == "declined 42"
