@@ -114,13 +114,18 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
     earlier, or made from a trace) lets a replay pass those by, as it always did, rather than fail every
     agent that records them; re-record it to check them. One made from a trace still holds the
     ``record(LLMEvent)`` calls its spans mark (``llm`` steps), and a replay checks those."""
+    callers: bool = False
+    """True when each step's ``parent`` is the call it ran inside, wherever its context went (live recordings
+    since the caller travels in the OpenTelemetry context, and every cassette made from a trace's parent ids).
+    An older live recording saved a tool handed to ``SessionExecutor`` or ``carry_context`` without its
+    caller, so a replay does not check the callers of a live cassette without this (see ``checks_callers``)."""
 
     @classmethod
     def new(cls, steps: list[Step], *, agent_version: str | None = None, recorded_from: str = "live",
             why: str = "", session: SessionInfo | None = None, sdk: dict[str, str] | None = None,
-            hand_events: bool = False) -> Cassette:
+            hand_events: bool = False, callers: bool = False) -> Cassette:
         return cls(FORMAT, list(steps), len(steps), agent_version, recorded_from, why,
-                   session or SessionInfo(), dict(sdk or {}), hand_events)
+                   session or SessionInfo(), dict(sdk or {}), hand_events, callers)
 
     def save(self, path: str | Path) -> Path:
         """Write the cassette (parent folders created); returns the path.

@@ -223,7 +223,7 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
                         why="the trace holds every step whole (content capture on, nothing cut); its LLM requests "
                             "are checked on what the spans carry (model, messages, system, tools, sampling "
                             "parameters), not on other request fields such as tool_choice or response_format's "
-                            "schema", session=info)
+                            "schema", session=info, callers=True)
 
 
 def _parent(step: Step, spans: Mapping[str, Step], by_span: Mapping[str, int]) -> int | None:

@@ -317,7 +317,7 @@ class Recorder:
                 pass
         _, why = self.where()
         return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session or self.session_info(),
-                            sdk=sdk, hand_events=True)
+                            sdk=sdk, hand_events=True, callers=True)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
         """Write the cassette; a recording that saw nothing is refused, as its replay would always pass."""

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import _guard, semconv
-from ._cassette import Cassette, ToolStep, step_label
+from ._cassette import Cassette, Step, ToolStep, step_label
 from ._replay_answers import RecordedToolError
 
-__all__ = ["callers", "ended_with", "hand_arguments", "hint", "outcome_change", "without_stream_false"]
+__all__ = ["caller_change", "callers", "checks_callers", "ended_with", "hand_arguments", "hint", "outcome_change",
+           "without_stream_false"]
 
 
 def callers(cassette: Cassette, index: int | None) -> str:
@@ -24,6 +25,23 @@ def callers(cassette: Cassette, index: int | None) -> str:
         chain.append(step_label(steps[index]))
         index = steps[index].parent
     return " > ".join(reversed(chain)) if chain else "the agent itself"
+
+
+def caller_change(cassette: Cassette, step: Step, parent: int | None) -> str | None:
+    """Why the call, made inside recorded step ``parent``, has another caller than ``step`` had, or None
+    (also when the cassette's parents are no callers to hold the agent to: :func:`checks_callers`)."""
+    if parent == step.parent or not checks_callers(cassette):
+        return None
+    return (f"{step_label(step)} was called by {callers(cassette, parent)}; the recording has it called by "
+            f"{callers(cassette, step.parent)}")
+
+
+def checks_callers(cassette: Cassette) -> bool:
+    """Whether the cassette's parents are callers a replay can hold the agent to. A live cassette recorded
+    before :attr:`Cassette.callers` saved a tool handed to another thread as called by the agent itself:
+    checking it would fail agents that did not change, so it replays as it did until re-recorded. A trace's
+    parent ids always were the callers."""
+    return cassette.callers or cassette.recorded_from != "live"
 
 
 def _short(error_type: str | None) -> str | None:

@@ -43,7 +43,7 @@ from ._divergence import (
 from ._masking import mask
 from ._providers import content_fields, request_extra, request_view, sse_bytes
 from ._replay_answers import DummyKeys, RecordedToolError, connection_error, recorded_error, reply_with
-from ._replay_checks import callers, ended_with, hand_arguments, hint, outcome_change, without_stream_false
+from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Fork", "RecordedToolError", "Replayer", "replay"]
@@ -162,11 +162,9 @@ class Replayer:
         after it returned is another agent. The caller is the recorded step whose call this one runs inside
         (from the OpenTelemetry context, as the trace's parent ids say), never the order of the clock."""
         __tracebackhide__ = True
-        parent = current_parent()
-        if parent != expected.parent:
-            now, then = callers(self.cassette, parent), callers(self.cassette, expected.parent)
-            raise self._diverge(expected, None, f"{step_label(expected)} was called by {now}; the recording has it "
-                                f"called by {then}")
+        change = caller_change(self.cassette, expected, current_parent())
+        if change is not None:
+            raise self._diverge(expected, None, change)
 
     # --- LLM calls ----------------------------------------------------------------------------
     def _llm_step(self, ex: Exchange) -> tuple[LLMStep | None, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -10,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import agentops_otel as agentops
 from agentops_otel.read import records_from_spans
 from agentops_otel.reassemble import reassemble
-from agentops_otel.testing import DivergenceError, cassette_from_timeline, record, replay
+from agentops_otel.testing import Cassette, DivergenceError, cassette_from_timeline, record, replay
 
 
 @agentops.tool
@@ -66,3 +68,42 @@ def test_a_tool_run_in_a_worker_thread_keeps_its_caller(span_exporter: InMemoryS
     for cassette in (rec.cassette(), cassette_from_timeline(timeline)):
         with replay(cassette), agentops.session("pay"):
             verify_and_charge(10)
+
+
+def saved_as_before_callers_were_kept(cassette: Cassette, path: Path, *, parents: bool = True) -> Path:
+    """The file an older version wrote: no word on callers and, without ``parents``, a tool handed to a worker
+    thread saved without its caller (that recorder kept it where executors did not carry it)."""
+    doc = json.loads(cassette.save(path).read_text())
+    doc.pop("callers", None)
+    for step in doc["steps"]:
+        if not parents:
+            step.pop("parent", None)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_a_cassette_recorded_before_callers_were_kept_is_not_checked_for_them(tmp_path: Path) -> None:
+    """An older cassette whose tool, run by an action through SessionExecutor, was saved without its caller replays."""
+
+    @agentops.record_action("verify_and_charge")
+    def verify_and_charge(amount: int) -> str:
+        with agentops.SessionExecutor(ThreadPoolExecutor(2)) as pool:
+            return pool.submit(charge_card, amount).result()
+
+    with record() as rec, agentops.session("pay"):
+        verify_and_charge(10)
+    with replay(saved_as_before_callers_were_kept(rec.cassette(), tmp_path / "c.json", parents=False)), \
+            agentops.session("pay"):
+        verify_and_charge(10)
+
+
+def test_a_cassette_made_from_a_trace_is_checked_for_callers(span_exporter: InMemorySpanExporter,
+                                                             tmp_path: Path) -> None:
+    """A trace's parent ids are real callers, whatever version saved the cassette: a caller moved still diverges."""
+    with agentops.session("pay"):
+        pay(nested=True)
+    [timeline] = reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+    path = saved_as_before_callers_were_kept(cassette_from_timeline(timeline), tmp_path / "c.json")
+    with pytest.raises(DivergenceError, match="tool charge_card was called by the agent itself"), \
+            replay(path), agentops.session("pay"):
+        pay(nested=False)
