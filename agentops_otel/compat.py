@@ -11,7 +11,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
@@ -163,13 +163,23 @@ def _event_error(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> tupl
     A replay compares how each step ended: an event's error is part of what the agent did."""
     with guard("record.replay_error"):
         if isinstance(event, ErrorEvent):
-            etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
-            detail = reason_text(event.details) or (
-                _redact.safe_str(event.exception) if event.exception is not None else None)
+            exc = event.exception
+            etype = event.error_type or _stand_in_type(exc) or (type_name(exc) if exc is not None else "Error")
+            detail = reason_text(event.details) or (_redact.safe_str(exc) if exc is not None else None)
             return etype, detail
+        stand_in = _stand_in_type(event.error)
+        if stand_in is not None:
+            return stand_in, _redact.safe_str(cast(BaseException, event.error))
         text = reason_text(event.error)
         return _error_parts(text) if text else None
     return None
+
+
+def _stand_in_type(error: object) -> str | None:
+    """The recorded class a replay's stand-in error (a tool answered from the cassette raising the agent's
+    own class, which it can only name) stands for: the agent recording it records that class."""
+    recorded = getattr(error, "recorded_type", None) if isinstance(error, BaseException) else None
+    return recorded if isinstance(recorded, str) and recorded else None
 
 
 def _price(cost: object) -> float | None:

@@ -147,3 +147,27 @@ def test_an_action_passing_on_an_answered_tools_custom_error_replays() -> None:
         agent()
     with replay(rec.cassette(), answer_tools=["charge_card"]):
         assert agent() == "declined 42"
+
+
+@pytest.mark.parametrize("how", ["error_event", "action_event"])
+def test_an_answered_tools_custom_error_recorded_by_hand_replays(how: str) -> None:
+    """An agent recording the answered tool's custom error (ErrorEvent / ActionEvent(error=)) records its type."""
+
+    @agentops.tool
+    def charge_card(amount: int) -> str:
+        raise CardDeclined(f"declined {amount}")
+
+    def agent() -> None:
+        with agentops.session("checkout"):
+            try:
+                charge_card(42)
+            except Exception as exc:  # the agent logs every failure, as AgentOps code does
+                if how == "error_event":
+                    agentops.record(ErrorEvent(exception=exc))
+                else:
+                    agentops.record(ActionEvent(action_type="charge", error=exc))
+
+    with record() as rec:
+        agent()
+    with replay(rec.cassette(), answer_tools=["charge_card"]):
+        agent()
