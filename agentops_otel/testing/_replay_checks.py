@@ -17,20 +17,31 @@ __all__ = ["caller_change", "callers", "checks_callers", "ended_with", "hand_arg
            "without_stream_false"]
 
 
-def callers(cassette: Cassette, index: int | None) -> str:
-    """The recorded steps a call ran inside, outermost first (``action plan > action verify_and_charge``)."""
+def _chain(cassette: Cassette, index: int | None) -> list[str]:
+    """The labels of the recorded steps a call ran inside, outermost first."""
     chain: list[str] = []
     steps = cassette.steps
     while index is not None and 0 <= index < len(steps) and len(chain) < len(steps):
         chain.append(step_label(steps[index]))
         index = steps[index].parent
-    return " > ".join(reversed(chain)) if chain else "the agent itself"
+    return chain[::-1]
+
+
+def callers(cassette: Cassette, index: int | None) -> str:
+    """The recorded steps a call ran inside, outermost first (``action plan > action verify_and_charge``)."""
+    return " > ".join(_chain(cassette, index)) or "the agent itself"
 
 
 def caller_change(cassette: Cassette, step: Step, parent: int | None) -> str | None:
     """Why the call, made inside recorded step ``parent``, has another caller than ``step`` had, or None
-    (also when the cassette's parents are no callers to hold the agent to: :func:`checks_callers`)."""
-    if parent == step.parent or not checks_callers(cassette):
+    (also when the cassette's parents are no callers to hold the agent to: :func:`checks_callers`).
+
+    A caller is its chain of enclosing steps by kind and name, not the recorded step's index: parallel
+    branches are paired with the recording in the order their calls arrive, so twin actions (three ``vote``
+    under ``SessionExecutor`` or ``asyncio.gather``) hand the same call to each other's recorded step from run
+    to run. Arguments are left out for the same reason: twins differing in one the call does not use
+    (``vote(voter=1)``) swap just as freely, and each caller's arguments are checked at its own step."""
+    if not checks_callers(cassette) or _chain(cassette, parent) == _chain(cassette, step.parent):
         return None
     return (f"{step_label(step)} was called by {callers(cassette, parent)}; the recording has it called by "
             f"{callers(cassette, step.parent)}")

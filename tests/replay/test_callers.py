@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from openai import AsyncOpenAI, OpenAI
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
@@ -107,3 +111,75 @@ def test_a_cassette_made_from_a_trace_is_checked_for_callers(span_exporter: InMe
     with pytest.raises(DivergenceError, match="tool charge_card was called by the agent itself"), \
             replay(path), agentops.session("pay"):
         pay(nested=False)
+
+
+def votes(client: OpenAI, order: Sequence[int], *, asked: str = "Classify: billing?") -> list[str]:
+    """Three twin ``vote`` actions run through SessionExecutor, their model calls made in ``order`` (vote 0 is
+    the first to start): the latency of a lookup before the call decides that order in a real agent."""
+    turns = [threading.Event() for _ in order]
+    started = threading.Event()
+    starts = iter(range(len(order)))
+
+    @agentops.record_action("vote")
+    def vote() -> str:
+        me = next(starts)  # votes start one at a time (see below), so this is the order they were matched in
+        started.set()
+        turns[me].wait(5)
+        try:
+            reply = client.chat.completions.create(model="gpt-4o-mini",
+                                                   messages=[{"role": "user", "content": asked}])
+        finally:  # the next vote's turn, even when this call diverged
+            position = list(order).index(me)
+            if position + 1 < len(order):
+                turns[order[position + 1]].set()
+        return reply.choices[0].message.content or ""
+
+    with agentops.session("votes"), agentops.SessionExecutor(ThreadPoolExecutor(len(order))) as pool:
+        futures = []
+        for _ in order:
+            started.clear()
+            futures.append(pool.submit(vote))
+            started.wait(5)
+        turns[order[0]].set()
+        return [f.result(timeout=10) for f in futures]
+
+
+def test_twin_actions_making_the_same_call_replay_in_another_order(client: OpenAI, dead_url: str,
+                                                                   offline: None) -> None:
+    """Twin actions whose identical model calls finish in another order than recorded replay: same kind, same name."""
+    with record() as rec:
+        votes(client, [0, 1, 2])
+    with OpenAI(base_url=dead_url, api_key="unused", max_retries=0) as replayed, replay(rec.cassette()):
+        votes(replayed, [2, 0, 1])
+
+
+async def avotes(client: AsyncOpenAI, order: Sequence[int]) -> list[str]:
+    """``vote(voter)`` for voters 0-2 under asyncio.gather, their model calls (one same request) made in ``order``."""
+    turns = [asyncio.Event() for _ in order]
+
+    @agentops.record_action("vote")
+    async def vote(voter: int) -> str:
+        await turns[voter].wait()
+        try:
+            reply = await client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "Classify: billing?"}])
+        finally:
+            position = list(order).index(voter)
+            if position + 1 < len(order):
+                turns[order[position + 1]].set()
+        return reply.choices[0].message.content or ""
+
+    with agentops.session("votes"):
+        turns[order[0]].set()
+        return list(await asyncio.gather(*(vote(voter) for voter in range(len(order)))))
+
+
+async def test_twin_actions_with_other_arguments_making_the_same_call_replay_in_another_order(
+        aclient: AsyncOpenAI, dead_url: str, offline: None) -> None:
+    """Twins differing only in an argument their same model call does not use replay with the calls in any order."""
+    with record() as rec:
+        await avotes(aclient, [0, 1, 2])
+    async with AsyncOpenAI(base_url=dead_url, api_key="unused", max_retries=0) as replayed:
+        with replay(rec.cassette()):
+            await avotes(replayed, [1, 2, 0])
+
