@@ -183,3 +183,28 @@ async def test_twin_actions_with_other_arguments_making_the_same_call_replay_in_
         with replay(rec.cassette()):
             await avotes(replayed, [1, 2, 0])
 
+
+async def verify_and_audit(charging: str) -> None:
+    """``verify`` and ``audit`` run side by side; the one named ``charging`` charges the card once both started."""
+    both_started = asyncio.Barrier(2)
+
+    async def step(name: str) -> None:
+        await both_started.wait()
+        if name == charging:
+            charge_card(10)
+
+    verify = agentops.record_action("verify")(step)
+    audit = agentops.record_action("audit")(step)
+    with agentops.session("pay"):
+        await asyncio.gather(verify("verify"), audit("audit"))
+
+
+async def test_a_tool_moved_to_a_concurrent_action_of_another_name_diverges() -> None:
+    """charge_card recorded inside verify, replayed at its step inside the concurrent audit: diverges, naming both."""
+    with record() as rec:
+        await verify_and_audit("verify")
+    with pytest.raises(DivergenceError) as err, replay(rec.cassette()):
+        await verify_and_audit("audit")
+    assert err.value.index == 2
+    assert ("tool charge_card was called by action audit; the recording has it called by action verify"
+            in err.value.render())
