@@ -129,14 +129,6 @@ def test_a_plain_test_after_an_opted_in_one_set_up_a_wider_fixture_records_in_th
     assert _tools_by_session(span_exporter) == {"test_turn1": ["1"], "conversation": ["2"]}
 
 
-def test_a_plain_test_that_left_a_session_open_does_not_have_it_ended_by_a_wider_fixtures_teardown(
-        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
-    """The fixture's argless ``end_session()`` ends the fixture's session, not the one the test left current."""
-    project.makepyfile(test_mixed=_conversation(body='agentops.start_session("crashed agent")'))
-    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=2)
-    assert _end(span_exporter, "conversation") == ("Success", None)
-
-
 def test_under_per_test_sessions_a_class_fixture_nests_in_the_module_fixture_it_depends_on(
         project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
     """A wider fixture sets up in the context the wider fixtures before it left, as without per-test sessions."""

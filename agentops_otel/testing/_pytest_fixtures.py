@@ -18,8 +18,8 @@ sessions, never in the test's) and what it leaves becomes that context, current 
 ends; so a later test that did not opt in sees the fixture's session current whichever test set it up.
 The test's own session starts outside every session (:func:`top_level`): a fixture set up by a test that
 did not opt in left its session current, and the next opted-in test must not nest in it. A wider
-fixture's teardown runs in the context its setup left (its own session current), whichever test tears
-it down, and the ``agent_cost_limit`` marker of either test does not count what it spends there.
+fixture's teardown runs in the context its setup left (its own session current), and the
+``agent_cost_limit`` marker of either test does not count what it spends there.
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ class _Outside:
 
 
 class _Teardown:
-    """Runs a wider fixture's teardown in the context its setup left, whichever test tears it down. pytest
-    runs a fixture's finalizers last-added first: :meth:`enter` is added after the fixture's own,
-    :meth:`leave` before them."""
+    """Runs a wider fixture's teardown, when a test with its own session tears it down, in the context its
+    setup left (a test without one has it current already: ``_TestRun.base``). pytest runs a fixture's
+    finalizers last-added first: :meth:`enter` is added after the fixture's own, :meth:`leave` before them."""
 
     def __init__(self, fixtures: FixtureSessions, fixturedef: Any) -> None:
         self._fixtures = fixtures
@@ -74,9 +74,7 @@ class _Teardown:
 
     def enter(self) -> None:
         self._run = self._fixtures._run()
-        # In a test without its own session the context is the run's own, the fixture's session current
-        # unless the test left one open over it; a fixture that started none is no business of ours there.
-        if self._run is not None or self._fixtures.owns_a_session(self._fixturedef):
+        if self._run is not None:
             self._outside = _Outside(self._run, self.ctx)
 
     def leave(self) -> None:
@@ -84,13 +82,8 @@ class _Teardown:
             return
         self._outside.leave()
         self._outside = None
-        # Past the session the teardown ended: outside the test's session, or, in a test without one, here.
-        if self._run is not None:
+        if self._run is not None:  # past the session the teardown ended, outside the test's session
             self._run.base = past_ended(self._run.base)
-        else:
-            here = otel_context.get_current()
-            if (after := past_ended(here)) is not here:
-                otel_context.attach(after)
 
 
 class FixtureSessions:
@@ -164,10 +157,6 @@ class FixtureSessions:
                     session.end(semconv.END_INDETERMINATE,
                                 f"{semconv.NEVER_ENDED}: left open by fixture {fixturedef.argname!r} "
                                 f"({fixturedef.scope} scope), ended by the pytest plugin")
-
-    def owns_a_session(self, fixturedef: Any) -> bool:
-        """Whether a session this fixture's setup started is still its (not yet ended as left open)."""
-        return any(owner is fixturedef for owner, _ in self._owned.values())
 
     def owned_by_live_fixture(self, session_id: str) -> bool:
         """Whether a fixture still set up (not yet torn down) started this session (one whose setup failed
