@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from opentelemetry import context as otel_context
 
 from agentops_otel import semconv, sessions
 from agentops_otel._guard import describe, guard
@@ -54,9 +53,6 @@ class _TestRun:
     """What the plugin keeps about one opted-in test between its phases."""
 
     session: Session
-    base: otel_context.Context
-    """The context outside the test's session, as a run without per-test sessions would have it here: what
-    the wider fixtures set up so far left current. Theirs to set up in, and current again after the test."""
     reports: dict[str, pytest.TestReport] = field(default_factory=dict)
     spend: Spend | None = None
     """What a marked test spent (its session, and what a thread its context missed spent), watched from the start."""
@@ -128,11 +124,7 @@ def _start(item: pytest.Item) -> _TestRun:
 
         agentops_otel.init()
         _initialised = True
-    from agentops_otel.testing._pytest_fixtures import top_level
-
-    base = otel_context.get_current()
-    otel_context.attach(top_level(base))  # never nested in a session a wider fixture left current
-    run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]), base)
+    run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
     item.stash[_RUN] = run
     if item.get_closest_marker(MARKER) is not None:
         _spend(run).start()  # stopped by _finish, after the last judgement
@@ -258,9 +250,6 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
     finally:
         if run.spend is not None:
             run.spend.stop()
-        from agentops_otel.testing._pytest_fixtures import past_ended
-
-        otel_context.attach(past_ended(run.base))  # the next test runs where a plain run would
     if state == semconv.END_FAIL and not run.replay_shown:
         item.add_report_section("teardown", SECTION, _section(run))
     if problems:

@@ -11,15 +11,10 @@ the scope ends): what it left open is ended at once, or it would stay current an
 With a session per test, the wider fixture sets up during the first test that asks for it and is torn
 down during the last one. Run in that test's context, its session would be nested in the first test's
 (and ended with it: "parent session ended first"), and its teardown's ``end_session()`` would end the
-last test's. So the plugin keeps, for an opted-in test, the context outside its session as a run without
-per-test sessions would have it (``_TestRun.base``: what the wider fixtures set up so far left current):
-a wider fixture sets up there (nested in the wider fixtures' sessions before it, as without per-test
-sessions, never in the test's) and what it leaves becomes that context, current again once the test
-ends; so a later test that did not opt in sees the fixture's session current whichever test set it up.
-The test's own session starts outside every session (:func:`top_level`): a fixture set up by a test that
-did not opt in left its session current, and the next opted-in test must not nest in it. A wider
-fixture's teardown runs in the context its setup left (its own session current), and the
-``agent_cost_limit`` marker of either test does not count what it spends there.
+last test's. So its setup runs in the context the test's session started in (the test's session and
+what the test layered on it detached), its teardown in the context its setup left (its own session
+current), and the ``agent_cost_limit`` marker of either test does not count what it spends there. The
+test's own context is back for the test afterwards: its body is in its session, as documented.
 """
 
 from __future__ import annotations
@@ -34,7 +29,7 @@ from agentops_otel import semconv
 from agentops_otel._guard import describe, guard
 from agentops_otel.processor import SESSION_CONTEXT_KEY, live_sessions
 from agentops_otel.sessions import Session
-from agentops_otel.sessions._context import rebased, returning_context
+from agentops_otel.sessions._context import returning_context
 
 if TYPE_CHECKING:
     from agentops_otel.pytest_plugin import _TestRun
@@ -62,28 +57,23 @@ class _Outside:
 
 class _Teardown:
     """Runs a wider fixture's teardown, when a test with its own session tears it down, in the context its
-    setup left (a test without one has it current already: ``_TestRun.base``). pytest runs a fixture's
-    finalizers last-added first: :meth:`enter` is added after the fixture's own, :meth:`leave` before them."""
+    setup left. pytest runs a fixture's finalizers last-added first: :meth:`enter` is added after the
+    fixture's own, :meth:`leave` before them."""
 
-    def __init__(self, fixtures: FixtureSessions, fixturedef: Any) -> None:
+    def __init__(self, fixtures: FixtureSessions) -> None:
         self._fixtures = fixtures
-        self._fixturedef = fixturedef
         self.ctx: otel_context.Context | None = None
         self._outside: _Outside | None = None
-        self._run: _TestRun | None = None
 
     def enter(self) -> None:
-        self._run = self._fixtures._run()
-        if self._run is not None:
-            self._outside = _Outside(self._run, self.ctx)
+        run = self._fixtures._run()
+        if run is not None:
+            self._outside = _Outside(run, self.ctx)
 
     def leave(self) -> None:
-        if self._outside is None:
-            return
-        self._outside.leave()
-        self._outside = None
-        if self._run is not None:  # past the session the teardown ended, outside the test's session
-            self._run.base = past_ended(self._run.base)
+        if self._outside is not None:
+            self._outside.leave()
+            self._outside = None
 
 
 class FixtureSessions:
@@ -114,9 +104,9 @@ class FixtureSessions:
         if fixturedef.scope == "function":  # the test's: nested in its session and ended with it, as documented
             return (yield)
         run = self._run()
-        teardown = _Teardown(self, fixturedef)
+        teardown = _Teardown(self)
         fixturedef.addfinalizer(teardown.leave)  # before the fixture adds its own: run after it
-        outside = _Outside(run, run.base if run is not None else None)
+        outside = _Outside(run, _outside_of(run))
         before = {s.id for s in live_sessions()}
         failed: BaseException | None = None
         try:
@@ -133,8 +123,6 @@ class FixtureSessions:
                 _end_orphaned(started, fixturedef, failed)
             after = otel_context.get_current()
             outside.leave()
-            if run is not None:  # what the next wider fixture sets up in, and the test leaves current
-                run.base = after
             teardown.ctx = after
             fixturedef.addfinalizer(teardown.enter)  # after the fixture's own: run before it
 
@@ -181,23 +169,13 @@ def _end_orphaned(started: list[Session], fixturedef: Any, error: BaseException)
                   f"whose setup failed ({crash}), ended by the pytest plugin")
 
 
-def top_level(ctx: otel_context.Context) -> otel_context.Context:
-    """``ctx`` outside every session current in it: the context its outermost session started in."""
-    current = otel_context.get_value(SESSION_CONTEXT_KEY, ctx)
+def _outside_of(run: _TestRun | None) -> otel_context.Context | None:
+    """The context the test's session started in, if that session is current here (or encloses the current one)."""
+    if run is None:
+        return None
+    current = otel_context.get_value(SESSION_CONTEXT_KEY)
     while isinstance(current, Session):
-        ctx = current._prev_ctx if current._prev_ctx is not None else otel_context.Context()
-        current = otel_context.get_value(SESSION_CONTEXT_KEY, ctx)
-    return ctx
-
-
-def past_ended(ctx: otel_context.Context) -> otel_context.Context:
-    """``ctx`` with an ended session that is current in it replaced by the one it returned to.
-
-    Ended elsewhere (the plugin ends a fixture's session left open, or a teardown ended it in the context
-    swapped in), it could not restore this context: a session started here would hang its root span from
-    the ended one's.
-    """
-    current = otel_context.get_value(SESSION_CONTEXT_KEY, ctx)
-    if isinstance(current, Session) and current.ended and current._ctx is not None:
-        return rebased(ctx, current._ctx, returning_context(current))
-    return ctx
+        if current is run.session:
+            return returning_context(run.session)
+        current = current.parent
+    return None
