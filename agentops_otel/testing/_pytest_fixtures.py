@@ -5,8 +5,7 @@ swallow the next test's sessions. A wider fixture's session is open on purpose a
 conversation over a module's turns): ending it after the first test would lose every later step and the
 fixture's own ``end_session()``. So the sessions started while such a fixture sets up are noted with it;
 the plugin leaves them alone while the fixture lives, and ends one only if it is still open once the
-fixture has been torn down. A fixture whose setup raised never runs again (pytest caches the error until
-the scope ends): what it left open is ended at once, or it would stay current and swallow later tests'.
+fixture has been torn down.
 
 With a session per test, the wider fixture sets up during the first test that asks for it and is torn
 down during the last one. Run in that test's context, its session would be nested in the first test's
@@ -26,7 +25,7 @@ import pytest
 from opentelemetry import context as otel_context
 
 from agentops_otel import semconv
-from agentops_otel._guard import describe, guard
+from agentops_otel._guard import guard
 from agentops_otel.processor import SESSION_CONTEXT_KEY, live_sessions
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._context import returning_context
@@ -108,32 +107,19 @@ class FixtureSessions:
         fixturedef.addfinalizer(teardown.leave)  # before the fixture adds its own: run after it
         outside = _Outside(run, _outside_of(run))
         before = {s.id for s in live_sessions()}
-        failed: BaseException | None = None
         try:
             return (yield)
-        except BaseException as exc:
-            failed = exc
-            raise
         finally:
-            started = self._started(before)
-            if failed is None:
-                for s in started:
-                    self._owned[s.id] = (fixturedef, s)
-            else:  # ended where it is current, so the context it started in is back; the test's spend paused
-                _end_orphaned(started, fixturedef, failed)
             after = otel_context.get_current()
             outside.leave()
+            with guard("pytest_plugin.fixture_sessions"):
+                for s in live_sessions():
+                    # The fixtures it depends on set up before this hook; one it pulls in dynamically
+                    # claimed its own sessions first.
+                    if s.id not in before and s.id not in self._owned and isinstance(s, Session):
+                        self._owned[s.id] = (fixturedef, s)
             teardown.ctx = after
             fixturedef.addfinalizer(teardown.enter)  # after the fixture's own: run before it
-
-    def _started(self, before: set[str]) -> list[Session]:
-        """The sessions still open that started during a fixture's setup and no fixture it set up claimed."""
-        with guard("pytest_plugin.fixture_sessions"):
-            # The fixtures it depends on set up before this hook; one it pulls in dynamically claimed its
-            # own sessions first.
-            return [s for s in live_sessions()
-                    if s.id not in before and s.id not in self._owned and isinstance(s, Session)]
-        return []
 
     def pytest_fixture_post_finalizer(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
         """The fixture was torn down: a session it started and never ended is left open, ended here."""
@@ -147,26 +133,9 @@ class FixtureSessions:
                                 f"({fixturedef.scope} scope), ended by the pytest plugin")
 
     def owned_by_live_fixture(self, session_id: str) -> bool:
-        """Whether a fixture still set up (not yet torn down) started this session (one whose setup failed
-        owns none: pytest caches its error until the scope ends, but what it started is ended at once)."""
+        """Whether a fixture still set up (not yet torn down) started this session."""
         entry = self._owned.get(session_id)
         return entry is not None and entry[0].cached_result is not None
-
-
-def _end_orphaned(started: list[Session], fixturedef: Any, error: BaseException) -> None:
-    """End, innermost first, the sessions a fixture whose setup failed left open.
-
-    pytest caches the failure and never runs the rest of the fixture, so no code of its will end them:
-    left open and current, they would swallow every later test's sessions until the scope ends.
-    """
-    from agentops_otel.testing._pytest_outcome import REASON_CHARS
-
-    crash = describe(error).strip().partition("\n")[0][:REASON_CHARS]  # the one line pytest's summary shows
-    for s in reversed(started):
-        with guard("pytest_plugin.end_left_open"):
-            s.end(semconv.END_INDETERMINATE,
-                  f"{semconv.NEVER_ENDED}: left open by fixture {fixturedef.argname!r} ({fixturedef.scope} scope), "
-                  f"whose setup failed ({crash}), ended by the pytest plugin")
 
 
 def _outside_of(run: _TestRun | None) -> otel_context.Context | None:
