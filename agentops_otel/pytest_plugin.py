@@ -6,10 +6,9 @@ the ini file. The plugin is installed with the package (``pytest11``), so in a p
 of this it must stay invisible: no session, no ``init()``, no change to any report.
 
 A test's session is named after the test and tagged ``test`` and its node id. It starts before the
-test's fixtures are set up and ends after they are torn down, so an agent started by a function-scoped
-fixture or by the test is nested in it: its spans, cost and errors count for the test, and the failure
-report can show the whole story (a wider fixture outlives the test, so it is none of the test's:
-``testing._pytest_fixtures``). The end state mirrors the outcome (``Fail`` for a failure or an error,
+test's fixtures are set up and ends after they are torn down, so an agent started by a fixture or by
+the test is nested in it: its spans, cost and errors count for the test, and the failure report can
+show the whole story. The end state mirrors the outcome (``Fail`` for a failure or an error,
 ``Indeterminate`` for a skip, ``Success`` otherwise), which is what a CI gate on the session failure
 rate then reads from the backend. The outcome (and the ``agent_cost_limit`` marker's verdict) is also
 recorded on the session as a ``gen_ai.evaluation.result`` event (see ``testing._verdicts``).
