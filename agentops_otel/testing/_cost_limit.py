@@ -72,8 +72,6 @@ class Spend:
         """Model calls started outside any session during the test and not ended yet: span id to name
         (plain dict operations from any thread, no lock, as a session's running steps)."""
         self._open_before: set[object] = set()
-        self._paused = 0
-        """How many wider fixtures' setups or teardowns are running now (see :meth:`pause`)."""
         self._lock = _forksafe.lock()
 
     def start(self) -> None:
@@ -82,22 +80,6 @@ class Spend:
 
     def stop(self) -> None:
         processor.unwatch(self)
-
-    def pause(self) -> set[object]:
-        """Stop counting while a fixture wider than the test sets up or tears down: it outlives the test,
-        so what it spends is not the test's. Nests (such a fixture sets up the wider ones it depends on).
-        Returns the calls open now, for :meth:`resume`."""
-        self._paused += 1
-        if self._paused == 1:
-            processor.unwatch(self)
-        return set(open_calls_in(None))
-
-    def resume(self, open_at_pause: set[object]) -> None:
-        """Count again; a stream the wider fixture opened meanwhile and left open stays its own."""
-        self._open_before |= set(open_calls_in(None)) - open_at_pause
-        self._paused -= 1
-        if self._paused == 0:
-            processor.watch(self)
 
     # --- processor.Watcher (any thread; never raises into the program) ---------------------------
     def session_started(self, session: object) -> None:
