@@ -87,3 +87,31 @@ def test_a_wider_fixtures_session_left_open_ends_with_the_fixture(
     assert root["agentops.session.end_reason"] == (
         "never ended: left open by fixture 'conversation' (module scope), ended by the pytest plugin")
     assert tools == ["1", "2", "3"]
+
+
+FAILED_SETUP = '''
+import pytest
+import agentops_otel as agentops
+
+@pytest.fixture(scope="module")
+def conversation():
+    s = agentops.start_session("conversation")
+    raise RuntimeError("backend down")  # the setup fails after its session started
+    yield s
+
+def test_uses_broken_fixture(conversation):
+    pass
+
+def test_other(agent_session):
+    assert agent_session.parent is None, agent_session.parent.name
+'''
+
+
+def test_a_wider_fixture_whose_setup_failed_leaves_no_session_open_for_later_tests(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
+    """A failed setup owns nothing alive: its session is ended after that test, and no later test nests in it."""
+    project.makepyfile(test_broken=FAILED_SETUP)
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=1, errors=1)
+    root, _ = _conversation(span_exporter)
+    assert root["agentops.session.end_state"] == "Indeterminate"
+    assert root["agentops.session.end_reason"].startswith("never ended")

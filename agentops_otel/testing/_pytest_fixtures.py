@@ -38,15 +38,14 @@ class FixtureSessions:
         if fixturedef.scope == "function":  # the test's: ended with it, as before
             return (yield)
         before = {s.id for s in live_sessions()}
-        try:
-            return (yield)
-        finally:
-            with guard("pytest_plugin.fixture_sessions"):
-                for s in live_sessions():
-                    # The fixtures it depends on set up before this hook; one it pulls in dynamically
-                    # claimed its own sessions first.
-                    if s.id not in before and s.id not in self._owned and isinstance(s, Session):
-                        self._owned[s.id] = (fixturedef, s)
+        result = yield  # a setup that raised owns nothing alive: what it started stays the test's, ended with it
+        with guard("pytest_plugin.fixture_sessions"):
+            for s in live_sessions():
+                # The fixtures it depends on set up before this hook; one it pulls in dynamically
+                # claimed its own sessions first.
+                if s.id not in before and s.id not in self._owned and isinstance(s, Session):
+                    self._owned[s.id] = (fixturedef, s)
+        return result
 
     def pytest_fixture_post_finalizer(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
         """The fixture was torn down: a session it started and never ended is left open, ended here."""
@@ -62,4 +61,5 @@ class FixtureSessions:
     def owned_by_live_fixture(self, session_id: str) -> bool:
         """Whether a fixture still set up (not yet torn down) started this session."""
         entry = self._owned.get(session_id)
-        return entry is not None and entry[0].cached_result is not None
+        cached = None if entry is None else entry[0].cached_result
+        return cached is not None and (len(cached) < 3 or cached[2] is None)  # (value, key, exception info)
