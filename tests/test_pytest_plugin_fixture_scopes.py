@@ -115,3 +115,39 @@ def test_a_wider_fixture_whose_setup_failed_leaves_no_session_open_for_later_tes
     root, _ = _conversation(span_exporter)
     assert root["agentops.session.end_state"] == "Indeterminate"
     assert root["agentops.session.end_reason"].startswith("never ended")
+
+
+FIXTURE_BAGGAGE = '''
+import pytest
+import agentops_otel as agentops
+from opentelemetry import baggage, context
+
+@pytest.fixture(scope="module")
+def conversation():
+    s = agentops.start_session("conversation")
+    token = context.attach(baggage.set_baggage("tenant", "acme"))  # the user's own OpenTelemetry context
+    yield s
+    context.detach(token)
+    agentops.end_session("Success")
+
+def test_first(conversation, {opt_in}):
+    assert baggage.get_baggage("tenant") == "acme"
+
+def test_second(conversation):
+    assert baggage.get_baggage("tenant") == "acme"
+'''
+
+AFTER_THE_MODULE = '''
+from opentelemetry import baggage
+
+def test_later_module():
+    assert baggage.get_baggage("tenant") is None, "a module fixture's detached baggage outlived it"
+'''
+
+
+@pytest.mark.parametrize("opt_in", ["request", "agent_session"])
+def test_the_plugin_leaves_a_fixtures_own_context_as_the_fixture_set_it(
+        project: pytest.Pytester, opt_in: str) -> None:
+    """Tests see what a wider fixture attached, and nothing of it once the fixture detached it, opted in or not."""
+    project.makepyfile(test_a=FIXTURE_BAGGAGE.format(opt_in=opt_in), test_b=AFTER_THE_MODULE)
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=3)
