@@ -59,6 +59,18 @@ def attribute_dict(attributes: object, where: str = "start_session(attributes=..
     return dict(attributes)
 
 
+def _past_ended(ctx: otel_context.Context, outer: object) -> otel_context.Context:
+    """``ctx`` for a new session's root: where the current session was ended elsewhere (another thread)
+    and its root is still the current span here, the span it was started under, so the new session is
+    not hung under a finished trace as a late step of it."""
+    if not (isinstance(outer, Session) and outer.ended and outer._span is not None):
+        return ctx
+    if trace.get_current_span(ctx) is not outer._span:
+        return ctx  # a span of the user's is current: the new session goes under it, as always
+    above = getattr(outer._span, "parent", None)
+    return trace.set_span_in_context(trace.NonRecordingSpan(above) if above is not None else trace.INVALID_SPAN, ctx)
+
+
 def start_session(
     name: str | Sequence[str] | None = None,
     tags: Iterable[str] | None = None,
@@ -77,7 +89,9 @@ def start_session(
         name, tags = None, name
     parent_ctx = otel_context.get_current()
     outer = otel_context.get_value(SESSION_CONTEXT_KEY, parent_ctx)
-    parent = outer if isinstance(outer, Session) and not outer.ended else None
+    parent = outer if isinstance(outer, Session) else None
+    while parent is not None and parent.ended:  # ended elsewhere (another thread) but still current here
+        parent = parent.parent
     tag_list = tag_strings(tags)
     attributes = attribute_dict(attributes)
     defaults = config.state.extra.get("default_tags")
@@ -91,7 +105,7 @@ def start_session(
     with guard("session.start"):
         fault_point("session.start")
         export.ensure_processor()
-        span_parent_ctx = otel_context.Context() if new_trace else parent_ctx
+        span_parent_ctx = otel_context.Context() if new_trace else _past_ended(parent_ctx, outer)
         root_ctx = otel_context.set_value(SESSION_CONTEXT_KEY, session, span_parent_ctx)
         attrs: dict[str, Any] = {
             semconv.GEN_AI_OPERATION_NAME: semconv.OP_INVOKE_AGENT,

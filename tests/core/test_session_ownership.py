@@ -352,3 +352,36 @@ def test_tags_that_are_not_text_are_warned_about_once_per_type(caplog: pytest.Lo
         agentops.start_session(tags=[bytearray(f"user-{i}".encode())])  # type: ignore[list-item]
         agentops.end_session("Success")
     assert caplog.text.count("bytearray") == 1
+
+
+def test_a_session_started_after_the_current_one_was_ended_elsewhere_is_a_trace_of_its_own(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A session ended from another thread stays in this context; the next one here is not hung under its root."""
+    first = agentops.start_session("first")
+    ender = threading.Thread(target=lambda: agentops.end_session("Success", session=first))
+    ender.start()
+    ender.join()
+    second = agentops.start_session("second")
+    agentops.end_session("Success", session=second)
+    assert second.parent is None
+    roots = {(s.attributes or {}).get(semconv.SESSION_NAME): s for s in span_exporter.get_finished_spans()
+             if s.name.startswith(semconv.SPAN_SESSION)}
+    assert roots["second"].parent is None
+    assert roots["second"].context.trace_id != roots["first"].context.trace_id
+
+
+def test_a_session_started_after_a_nested_one_was_ended_elsewhere_nests_in_the_live_outer_one(
+        span_exporter: InMemorySpanExporter) -> None:
+    """With the inner session ended from another thread, the next one here is the outer session's child again."""
+    with agentops.session("outer") as outer:
+        inner = agentops.start_session("inner")
+        ender = threading.Thread(target=lambda: agentops.end_session("Success", session=inner))
+        ender.start()
+        ender.join()
+        second = agentops.start_session("second")
+        agentops.end_session("Success", session=second)
+    assert second.parent is outer
+    roots = {(s.attributes or {}).get(semconv.SESSION_NAME): s for s in span_exporter.get_finished_spans()
+             if s.name.startswith(semconv.SPAN_SESSION)}
+    assert roots["second"].parent is not None
+    assert roots["second"].parent.span_id == roots["outer"].context.span_id
