@@ -342,7 +342,7 @@ _switched_on = 0
 def disabled() -> bool:
     """The kill switch, ``AGENTOPS_OTEL_DISABLED``: read on every call (1-3 times per span), so it is
     memoised on the stored value (see :func:`_raw`) and a change at run time applies at the next span."""
-    global _disabled_memo
+    global _disabled_memo, _switched_on
     data = getattr(os.environ, "_data", None)  # _raw, inlined: this runs on every span
     raw = data.get(_DISABLED_KEY) if type(data) is dict else os.environ.get(semconv.ENV_DISABLED)
     memo = _disabled_memo
@@ -351,7 +351,6 @@ def disabled() -> bool:
     value = os.environ.get(semconv.ENV_DISABLED, "").strip().lower() in _LEGACY_TRUE
     _disabled_memo = (raw, value)
     if value:
-        global _switched_on
         _switched_on += 1
     return value
 
