@@ -32,8 +32,8 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
     used = 2
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if type(key) is not str:
-            return None
+        if type(key) is not str or (len(key) >= SHORTEST_SECRET and mask_text(key) != key):
+            return None  # a credential as a key: the walk masks it, and keeps two such keys apart
         # is_secret_key's memo and mask_text's length test, probed here: this runs for every argument
         # of every tool call in an answer, and each helper is one more cold frame.
         secret = secret_key_memo.get(key)

@@ -172,3 +172,28 @@ def test_an_object_without_secret_named_fields_is_still_recorded_by_its_repr(
             return "Customer(4417)"
 
     assert _arguments(span_exporter, customer=Customer()) == {"customer": "Customer(4417)"}
+
+
+_KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123"
+_OTHER_KEY = "sk-proj-zyxwvutsrqponmlkjihgfedcba9876"
+
+
+def test_a_provider_key_used_as_a_mapping_key_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """quota={"sk-...": 100}: a credential is a credential where it sits, a key of the mapping included."""
+    recorded = _arguments(span_exporter, quota={_KEY: 100, "Bearer abc123def456ghi789": 5, "plain": 1})
+    text = json.dumps(recorded)
+    assert _KEY not in text and "abc123def456ghi789" not in text
+    assert recorded["quota"]["plain"] == 1 and 100 in recorded["quota"].values()
+
+
+def test_two_masked_mapping_keys_stay_two_entries(span_exporter: InMemorySpanExporter) -> None:
+    """Masking must not merge entries: two keys' quotas are both still there, told apart."""
+    recorded = _arguments(span_exporter, quota={_KEY: 100, _OTHER_KEY: 200})
+    assert sorted(recorded["quota"].values()) == [100, 200]
+    assert _KEY not in json.dumps(recorded) and _OTHER_KEY not in json.dumps(recorded)
+
+
+def test_a_provider_key_as_a_keyword_argument_name_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """send(**{"sk-...": 1}): the argument's name is recorded as a key too."""
+    recorded = _arguments(span_exporter, **{_KEY: 1})
+    assert _KEY not in json.dumps(recorded) and list(recorded.values()) == [1]
