@@ -22,6 +22,7 @@ __all__ = [
     "MORE_ITEMS_MARKER",
     "MORE_KEY",
     "OMITTED_MESSAGES_MARKER",
+    "OMITTED_PARTS_MARKER",
     "OMITTED_TOOLS_MARKER",
     "TRUNCATED_MARKER",
     "UNREAD_MARKER",
@@ -36,6 +37,8 @@ MORE_ITEMS_MARKER: Final = "…[{n} more items]"
 MORE_KEY: Final = "…"
 OMITTED_MESSAGES_MARKER: Final = "…[{n} earlier messages not recorded: over the content budget]"
 """Text of the marker message standing in for the older messages of a history cut by the budget."""
+OMITTED_PARTS_MARKER: Final = "…[{n} more parts not recorded: over the content budget]"
+"""Text of the last part of system instructions cut by the budget: how many parts were left out."""
 OMITTED_TOOLS_MARKER: Final = "…[{n} more tools not recorded: over the content budget]"
 """Description of the last entry of tool definitions cut by the budget: how many tools were left out."""
 CYCLE_MARKER: Final = "<cycle>"

@@ -23,6 +23,7 @@ __all__ = [
     "encode",
     "encode_content",
     "history_content",
+    "parts_content",
     "plain_message",
     "structured",
     "text_part",
@@ -218,6 +219,42 @@ def history_content(messages: Sequence[Any], shape: Callable[[Any, int], JSONDic
         head_text.append(encode(_omitted(dropped)))
     pieces.reverse()
     return "[" + ",".join(head_text + pieces) + "]"
+
+
+def parts_content(attribute: str, blocks: Sequence[Any], shape: Callable[[Any, int], JSONDict | None], limit: int,
+                  budget: int) -> str:
+    """One content attribute made of parts (``gen_ai.system_instructions``) within ``budget`` characters.
+
+    A system prompt can be a list of hundreds of blocks (cached rules, documents), each up to ``limit``:
+    whole parts are kept in order while they fit, then one text part counts those left out, and blocks
+    past the budget are never shaped. ``shape(block, limit)`` makes one part (``None``: not recorded).
+    """
+    kept: list[JSONDict] = []
+    used = 1  # the brackets; each part adds its text and a comma
+    sizes: list[int] = []
+    dropped = 0
+    for i, block in enumerate(blocks):
+        part = shape(block, limit)
+        if part is None:
+            continue
+        size = len(encode(part)) + 1
+        if used + size > budget:
+            dropped = len(blocks) - i
+            break
+        kept.append(part)
+        sizes.append(size)
+        used += size
+    if dropped:
+        marker: JSONDict = {"type": "text", "content": _cut.OMITTED_PARTS_MARKER.format(n=dropped)}
+        marker_size = len(encode(marker)) + 1
+        while kept and used + marker_size > budget:  # make room for the marker
+            kept.pop()
+            used -= sizes.pop()
+            dropped += 1
+            marker = {"type": "text", "content": _cut.OMITTED_PARTS_MARKER.format(n=dropped)}
+            marker_size = len(encode(marker)) + 1
+        kept.append(marker)
+    return encode_content(attribute, kept)
 
 
 def _omitted_tools(count: int) -> JSONDict:

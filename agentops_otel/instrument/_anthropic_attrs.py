@@ -25,6 +25,7 @@ from .._parts import (
     bounded,
     encode_content,
     history_content,
+    parts_content,
     text_part,
     tool_call_part,
     tool_definitions_content,
@@ -201,8 +202,10 @@ def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = 
     if isinstance(messages, (list, tuple)):
         content.input_messages = history_content(messages, _message, limit, budget, plain=True)
     system = kwargs.get("system")
-    if isinstance(system, (str, list, tuple)) and system:
+    if isinstance(system, str) and system:
         content.system_instructions = encode_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, _parts(system, limit))
+    elif isinstance(system, (list, tuple)) and system:
+        content.system_instructions = parts_content(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, system, _part, limit, budget)
     tools = kwargs.get("tools")
     if isinstance(tools, (list, tuple)) and tools:
         content.tool_definitions = tool_definitions_content(tools, _tool_entry, limit, budget)

@@ -400,6 +400,22 @@ def test_many_tools_keep_the_first_ones_within_the_content_budget(
     assert marker["omitted_tools"] == 200 - len(kept)
 
 
+def test_a_system_prompt_of_many_blocks_keeps_the_first_ones_within_the_content_budget(
+        client: Anthropic, server: AnthropicServer, monkeypatch: pytest.MonkeyPatch,
+        span_exporter: InMemorySpanExporter) -> None:
+    """system=[300 cached blocks]: whole blocks in order within a 5000-char budget, then one part counting
+    those left out, as for messages and tools (else the span carries every block, each up to the limit)."""
+    monkeypatch.setenv(semconv.ENV_MAX_CONTENT_CHARS, "5000")
+    server.queue(Reply.text("ok"))
+    system = [{"type": "text", "text": f"Rule {i}: " + "be careful. " * 40} for i in range(300)]
+    client.messages.create(model=MODEL, max_tokens=16, messages=USER, system=system)  # type: ignore[arg-type]
+    raw = attrs(only_span(span_exporter))[semconv.GEN_AI_SYSTEM_INSTRUCTIONS]
+    assert len(raw) <= 5000
+    *kept, marker = json.loads(raw)
+    assert kept and [p["content"] for p in kept] == [b["text"] for b in system[:len(kept)]]
+    assert str(300 - len(kept)) in marker["content"]
+
+
 def test_redaction_hook_sees_tool_definitions(client: Anthropic, server: AnthropicServer,
                                               span_exporter: InMemorySpanExporter) -> None:
     """The redaction hook (init(redact=...)) is given the tool definitions, as for openai; its answer is recorded."""
