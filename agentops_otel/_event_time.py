@@ -25,7 +25,7 @@ def ns(ts: datetime | str | None) -> int | None:
 def check_timestamps(event: Any) -> None:
     """A timestamp that is not one is the caller's mistake, said here naming the field: read while
     recording, it dropped the whole event as our internal error."""
-    for field in ("init_timestamp", "end_timestamp"):
+    for field in ("init_timestamp", "end_timestamp", "timestamp"):  # ErrorEvent.timestamp: AgentOps' own
         value = getattr(event, field, None)
         if value is None or isinstance(value, datetime):
             continue

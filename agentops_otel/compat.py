@@ -8,7 +8,6 @@ changing one import: ``import agentops_otel as agentops``.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable
 from typing import Any, cast
@@ -19,10 +18,10 @@ from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKin
 
 from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
+from ._event_attrs import identifier, llm_attributes, logs
 from ._event_time import check_timestamps, ns
 from ._guard import fault_point, guard, report, type_name
 from ._serialize import content_json
-from .cost import price_tokens
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
 logger = logging.getLogger("agentops_otel")
@@ -182,84 +181,6 @@ def _stand_in_type(error: object) -> str | None:
     return recorded if isinstance(recorded, str) and recorded else None
 
 
-def _price(cost: object) -> float | None:
-    """``LLMEvent.cost`` as dollars, or ``None`` (logged, naming it) when it is not a price: a NaN, infinite
-    or negative cost counted as given would make every bound on the session meaningless. Logged, not a
-    ``warnings.warn``: under ``-W error`` that would raise here and lose the whole call."""
-    value = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
-    if value is None or not math.isfinite(value) or value < 0:
-        logger.warning("agentops_otel: LLMEvent(cost=%r) is not a price in dollars; the call is recorded "
-                       "with its cost unknown", cost)
-        return None
-    return value
-
-
-def _count(value: object, name: str) -> int | None:
-    """An ``LLMEvent`` token count as an int, or ``None`` (logged, naming it) when it is not a count: a
-    negative, fractional or non-number count summed as given would make every token bound meaningless.
-    A whole float (``1000.0``, from JSON) is that count."""
-    if type(value) is int and value >= 0:
-        return value
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    logger.warning("agentops_otel: LLMEvent(%s=%r) is not a token count; the call is recorded with its "
-                   "usage unknown", name, value)
-    return None
-
-
-def _llm_attributes(event: LLMEvent) -> dict[str, Any]:
-    """The span attributes of a recorded model call: always a call whatever its ``operation`` label (an
-    unknown one is recorded as chat, so the session counts it), tokens never summed unless they are
-    counts, and the reason when its cost or usage is unknown."""
-    named = reason_text(event.model) or None  # a model given as a number (an id) is named by its text
-    model = named or "unknown"
-    op = event.operation or semconv.OP_CHAT
-    if op not in semconv.LLM_OPERATIONS:
-        logger.info("agentops_otel: LLMEvent(operation=%r) is recorded as %r, a model call like any other",
-                    op, semconv.OP_CHAT)
-        op = semconv.OP_CHAT
-    attrs: dict[str, Any] = {semconv.GEN_AI_OPERATION_NAME: op, semconv.GEN_AI_REQUEST_MODEL: model,
-                             semconv.LLM_RECORDED_BY_HAND: True}  # a replay from the trace awaits no SDK call
-    given = (event.prompt_tokens, event.completion_tokens)
-    tin = None if given[0] is None else _count(given[0], "prompt_tokens")
-    tout = None if given[1] is None else _count(given[1], "completion_tokens")
-    if tin is not None:
-        attrs[semconv.GEN_AI_USAGE_INPUT_TOKENS] = tin
-    if tout is not None:
-        attrs[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] = tout
-    invalid = (tin is None and given[0] is not None) or (tout is None and given[1] is not None)
-    usage_known = tin is not None and (tout is not None or op == semconv.OP_EMBEDDINGS)
-    if not usage_known:
-        attrs[semconv.USAGE_MISSING] = True  # what the token bound refuses to count as zero
-    cost = None if event.cost is None else _price(event.cost)
-    if cost is not None:
-        attrs[semconv.COST_USD] = cost
-    elif event.cost is not None:
-        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_COST
-    elif invalid:
-        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_INVALID_TOKENS
-    elif not usage_known:
-        attrs[semconv.COST_INCOMPLETE_REASON] = (semconv.GAP_USAGE_PARTIAL if tin is not None or tout is not None
-                                                 else semconv.GAP_USAGE_MISSING)
-    else:
-        _price_event(attrs, named, tin or 0, tout or 0)
-    return attrs
-
-
-def _price_event(attrs: dict[str, Any], model: str | None, tin: int, tout: int) -> None:
-    """An event recorded with tokens and no cost is priced as an instrumented call is (AgentOps priced
-    them): the bundled table, or a price registered for the model. An event names no provider, so a
-    price registered for any provider applies, and the table finds the provider by the model's name."""
-    if not model:
-        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_MISSING  # no name to register a price for
-        return
-    cost = price_tokens(model, None, None, tin, tout, 0, 0, 0)
-    if cost is None:
-        attrs[semconv.COST_INCOMPLETE_REASON] = semconv.GAP_MODEL_UNPRICED
-    else:
-        attrs[semconv.COST_USD] = cost
-
-
 def _error_parts(text: str) -> tuple[str, str | None]:
     """The type and message of an event's ``error`` text; a text with no type is of type ``_OTHER``."""
     typed = _TYPED.fullmatch(text)
@@ -289,21 +210,6 @@ def _add_exception(span: Any, text: str) -> None:
     span.add_event(semconv.EVENT_EXCEPTION, event)
 
 
-def _logs(attrs: dict[str, Any], logs: Any, limit: int) -> None:
-    """An event's ``logs=``: content like its payload (masked, bounded), so it reads back on the event."""
-    if logs is not None:
-        attrs[semconv.LOGS] = content_json(semconv.LOGS, logs, limit)
-
-
-def _identifier(value: object) -> str | None:
-    """An error's code, a tool call's or an agent's id as text; none when not given. Only ``None`` and
-    ``""`` are "not given" (a code of 0 is a code), and the value is never compared (its ``__eq__`` is
-    the user's) nor printed outside a guard."""
-    if value is None or (isinstance(value, str) and not value):
-        return None
-    return reason_text(value)
-
-
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .processor import SESSION_CONTEXT_KEY
     from .sessions import current_session
@@ -327,10 +233,10 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         kind = event.action_type or "action"
         name = f"{semconv.SPAN_ACTION} {kind}"
         attrs = {semconv.ACTION_TYPE: kind}
-        if (agent_id := _identifier(event.agent_id)) is not None:
+        if (agent_id := identifier(event.agent_id)) is not None:
             attrs[semconv.GEN_AI_AGENT_ID] = agent_id
         if capture:
-            _logs(attrs, event.logs, limit)
+            logs(attrs, event.logs, limit)
             if event.params is not None:
                 attrs[semconv.ACTION_PARAMS] = content_json(semconv.ACTION_PARAMS, event.params, limit,
                                                             arguments=True)
@@ -341,23 +247,19 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         tool_name = event.name or "tool"
         name = f"{semconv.SPAN_TOOL} {tool_name}"
         attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
-        if (call_id := _identifier(event.tool_call_id)) is not None:
+        if (call_id := identifier(event.tool_call_id)) is not None:
             attrs[semconv.GEN_AI_TOOL_CALL_ID] = call_id
+        if (agent_id := identifier(event.agent_id)) is not None:
+            attrs[semconv.GEN_AI_AGENT_ID] = agent_id
         if capture:
-            _logs(attrs, event.logs, limit)
+            logs(attrs, event.logs, limit)
             attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
                 semconv.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, limit, arguments=True)
             attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
-        attrs = _llm_attributes(event)
+        attrs = llm_attributes(event, capture, limit)
         name = f"{attrs[semconv.GEN_AI_OPERATION_NAME]} {attrs[semconv.GEN_AI_REQUEST_MODEL]}"
-        if capture:
-            if event.prompt is not None:
-                attrs[semconv.GEN_AI_INPUT_MESSAGES] = content_json(semconv.GEN_AI_INPUT_MESSAGES, event.prompt, limit)
-            if event.completion is not None:
-                attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = content_json(semconv.GEN_AI_OUTPUT_MESSAGES, event.completion,
-                                                                     limit)
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     error_text = None if isinstance(event, ErrorEvent) else reason_text(event.error)  # an exception: "Type: message"
     raised = getattr(event, "error", None)
@@ -378,18 +280,18 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
-        code = _identifier(event.code)
+        code = identifier(event.code)
         if code is not None:
             attrs[semconv.ERROR_CODE] = code
         if capture:
-            _logs(attrs, event.logs, limit)
+            logs(attrs, event.logs, limit)
         if event.trigger_event is not None and capture:
             attrs[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
             if isinstance(event.trigger_event, (ActionEvent, LLMEvent, ToolEvent)):
                 attrs[semconv.ERROR_TRIGGER_TYPE] = type(event.trigger_event).__name__
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
-        start_ns = ns(event.init_timestamp)
+        start_ns = ns(event.init_timestamp if event.init_timestamp is not None else event.timestamp)
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
     if error is not None:
         _redact.record_exception(span, error)

@@ -144,6 +144,7 @@ def tool_events(spans: Iterable[ReadableSpan]) -> list[ToolEvent]:
             logs=from_json(a.get(semconv.LOGS)),
             **_step_fields(s),
             tool_call_id=cast("str | None", a.get(semconv.GEN_AI_TOOL_CALL_ID)),
+            agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
         )
         for s in spans
         if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_EXECUTE_TOOL
@@ -176,6 +177,10 @@ def llm_events(spans: Iterable[ReadableSpan]) -> list[LLMEvent]:
             operation=cast(str, a.get(semconv.GEN_AI_OPERATION_NAME) or a.get(semconv.OPENLLMETRY_REQUEST_TYPE)
                            or a.get(semconv.OPENINFERENCE_SPAN_KIND)),
             **_step_fields(s),
+            agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
+            thread_id=cast("str | None", a.get(semconv.GEN_AI_CONVERSATION_ID)),
+            params=from_json(a.get(semconv.LLM_PARAMS)),
+            returns=from_json(a.get(semconv.LLM_RETURNS)),
         ))
     return events
 
@@ -225,7 +230,8 @@ def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
                 details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
                 code=cast("str | None", a.get(semconv.ERROR_CODE)),
                 logs=from_json(a.get(semconv.LOGS)),
-                init_timestamp=iso(s.start_time),
+                init_timestamp=(start := iso(s.start_time)),
+                timestamp=start,
                 step_name=s.name,
                 span_id=span_id(s),
                 trigger_event=_trigger(a.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE)),
