@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -203,13 +204,18 @@ def _trigger(raw: Any, kind: Any) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     if not set(value) <= fields:
         return value
-    stamps = {}
+    stamps: dict[str, Any] = {}
     for key in ("init_timestamp", "end_timestamp"):
         if isinstance(value.get(key), str):
             try:
                 stamps[key] = datetime.fromisoformat(value[key])
             except ValueError:
                 return value
+    if isinstance(value.get("id"), str):  # the triggering event's own id, to match it by, as AgentOps linked them
+        try:
+            stamps["id"] = uuid.UUID(value["id"])
+        except ValueError:
+            return value
     return cls(**{**value, **stamps})
 
 

@@ -139,3 +139,11 @@ def test_llm_event_params_and_returns_are_content(span_exporter: InMemorySpanExp
         agentops.record(LLMEvent(model="gpt-4o", params={"customer": "4417"}, returns={"text": "secret"}))
     assert (quiet.llm_events[0].params, quiet.llm_events[0].returns) == (None, None)
 
+
+def test_error_event_trigger_reads_back_with_the_triggering_events_id(span_exporter: InMemorySpanExporter) -> None:
+    """The trigger of a recorded error reads back with the id of the event that triggered it, as AgentOps links them."""
+    action = ActionEvent(action_type="pay")
+    with agentops.session("s") as s:
+        agentops.record(action)
+        agentops.record(ErrorEvent(trigger_event=action, error_type="CardDeclined"))
+    assert s.errors[0].trigger_event.id == action.id
