@@ -51,6 +51,8 @@ CONTENT_KEYS = (
     "agentops.action.returns",
     "agentops.logs",
     "agentops.error.trigger",
+    "agentops.llm.params",
+    "agentops.llm.returns",
 )
 
 
@@ -183,6 +185,8 @@ def _chat(tracer: Tracer, common: dict[str, str], *, seq: int, question: str) ->
         "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a support agent."}]),
         "gen_ai.input.messages": messages,
         "gen_ai.output.messages": answer,
+        "agentops.llm.params": json.dumps({"messages": question}),  # a recorded LLMEvent's params / returns
+        "agentops.llm.returns": json.dumps({"choices": ["It shipped."]}),
         "server.address": "api.openai.com",
     }
     with tracer.start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT, attributes=attributes) as span:
