@@ -31,6 +31,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
+    sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented while the session ran (no agentops.init()): "
+                              "its model calls, if any, were not seen"),
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
 }
@@ -150,5 +152,6 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     elif root_not_a_price:
         gaps.append(_ROOT_NOT_A_PRICE)
     elif root_incomplete and not gaps:
-        gaps.append(GAP_TEXT[sc.GAP_STEPS_OUTSIDE] if root_reason == sc.GAP_STEPS_OUTSIDE else _CULPRIT_LOST)
+        gaps.append(GAP_TEXT[root_reason] if root_reason in (sc.GAP_STEPS_OUTSIDE, sc.GAP_MODELS_UNWATCHED)
+                    else _CULPRIT_LOST)
     return tuple(gaps)

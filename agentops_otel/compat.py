@@ -102,6 +102,7 @@ def init(
             export.configure(tracer_provider, service_name)
         if instrument_llm_calls:
             _instrument_llms()
+        config.state.init_called = True
     if auto_start_session:
         from .sessions import current_session, start_session
 

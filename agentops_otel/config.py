@@ -177,10 +177,21 @@ class RuntimeState:
     url_template: str | None = None
     max_value_chars: int | None = None
     max_session_spans: int | None = None
+    init_called: bool = False
+    """``init()`` ran (not under the kill switch): it instrumented what model clients it could."""
+    instrumented: set[str] = field(default_factory=set)
+    """The model clients instrumented right now (``instrument_openai()`` and the like, by hand or by ``init()``)."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
 state = RuntimeState()
+
+
+def models_watched() -> bool:
+    """Whether an LLM call made now would be seen: ``init()`` ran (it instruments what it can; a provider it
+    doesn't know is the user's to record), or a model client was instrumented by hand. Read as a session
+    starts and ends: without it a session's bounds on calls, tokens and cost would pass on calls never seen."""
+    return state.init_called or bool(state.instrumented)
 
 
 _CAPTURE_KEY = _env_key(semconv.ENV_CAPTURE_CONTENT)

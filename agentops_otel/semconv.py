@@ -268,6 +268,9 @@ GAP_INVALID_COST: Final = "cost_not_a_price"
 GAP_INVALID_TOKENS: Final = "tokens_not_counts"
 """The token counts given for the call (``LLMEvent(prompt_tokens=...)``) were not counts: negative,
 fractional, NaN or not numbers. Never summed: the session's tokens would be meaningless."""
+GAP_MODELS_UNWATCHED: Final = "models_not_instrumented"
+"""On a session root (``SESSION_COST_INCOMPLETE_REASON``): no model client was instrumented while it ran
+(no ``init()``, no ``instrument_openai()``): the model calls it made, if any, were never seen."""
 GAP_STEPS_OUTSIDE: Final = "steps_outside_session"
 """On a session root (``SESSION_COST_INCOMPLETE_REASON``): steps of the session were still running when it
 ended, or started after it; the calls they made are in none of its totals, so it cannot vouch for its cost."""

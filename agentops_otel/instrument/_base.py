@@ -175,12 +175,14 @@ class Instrumentor(Generic[_K]):
                 _guard.report(f"{self.name}.instrument", exc)
                 return False
             self._active = active
+            config.state.instrumented.add(self.name)
             return True
 
     def uninstrument(self) -> None:
         """Restore the SDK's methods (no-op when not instrumented)."""
         with self._lock:
             active, self._active = self._active, None
+            config.state.instrumented.discard(self.name)
             if active is not None:
                 _restore(active)
 

@@ -54,6 +54,28 @@ def unrecorded(session: Session) -> str | None:
     return None
 
 
+MODELS_UNWATCHED: Final = "no model client was instrumented"
+"""How the reason a session's model calls were not seen begins (a timeline's issue, a verdict's refusal)."""
+
+
+def unwatched(session: Session) -> str | None:
+    """Why model calls of this session may have gone unseen, or None when a client was instrumented
+    (or ``init()`` had run) from its start to its end (see ``config.models_watched``).
+
+    Sessions and tools are recorded without ``init()``; model calls are not. A bound on calls, tokens or
+    cost would pass on the calls it never saw."""
+    start, end = session._watched
+    if end is None:
+        end = config.models_watched()
+    if start and end:
+        return None
+    if not start and not end:
+        return (f"{MODELS_UNWATCHED} while it ran: call agentops.init() (or instrument_openai() / "
+                "instrument_anthropic()) before the agent runs; its model calls, if any, were not seen")
+    return (f"{MODELS_UNWATCHED} for part of its run (agentops.init() came after it started, or a client was "
+            "uninstrumented before it ended): model calls made meanwhile were not seen")
+
+
 def timeline_of(session: Session) -> Timeline:
     """:meth:`Session.timeline`: the spans it holds (its root still open while it runs), reassembled."""
     from ..read import records_from_spans
@@ -77,6 +99,8 @@ def timeline_of(session: Session) -> Timeline:
         added.append(f"recorded in this process only, no backend will have it: {session.not_exported}")
     if why is not None:
         added.append(why)  # the switch went on while it ran: a verdict on this timeline refuses
+    elif (unseen := unwatched(session)) is not None:
+        added.append(unseen)  # a verdict on its model calls refuses
     if added:
         changes["issues"] = (*timeline.summary.issues, *added)
     if not session.ended:

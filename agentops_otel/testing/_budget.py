@@ -19,7 +19,7 @@ from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import partial_lines, partial_view, running_steps
-from agentops_otel.testing._verdicts import verdict
+from agentops_otel.testing._verdicts import model_verdict
 from agentops_otel.timeline import Timeline
 
 __all__ = [
@@ -129,7 +129,7 @@ def _outside(session: Session) -> list[str]:
     return named + ([f"{more} more steps outside the session"] if more > 0 else []) + running
 
 
-@verdict
+@model_verdict
 def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool = False) -> None:
     """The session's LLM calls (nested sessions included) cost less than ``usd`` dollars.
 
@@ -164,7 +164,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
           f"Cost by call:\n{cost_breakdown(timeline)}", focus)
 
 
-@verdict
+@model_verdict
 def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
     """The session made at most ``n`` model calls (nested sessions included)."""
     __tracebackhide__ = True
@@ -192,7 +192,7 @@ def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
           [s.span_id for s in timeline.llm_calls()])
 
 
-@verdict
+@model_verdict
 def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bool = False) -> None:
     """The session used fewer than ``n`` tokens, input and output together (nested sessions included).
 

@@ -27,6 +27,7 @@ from agentops_otel._open_calls import open_calls_in
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._rollup import Rollup
+from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
 from agentops_otel.testing._budget import IncompleteCostWarning, _outside, cost_breakdown, cost_gaps, usage_gaps
 from agentops_otel.testing._partial import unrecorded
@@ -114,10 +115,11 @@ class Spend:
 
     # --- what the marker judges -----------------------------------------------------------------
     def unrecorded(self) -> str | None:
-        """Why the kill switch kept the test's spend from being counted, if it did: no bound passes then."""
+        """Why the test's spend could not be counted (the kill switch, or no model client instrumented), if
+        so: no bound passes then."""
         with self._lock:
             others = list(self.others)
-        return next((why for s in (self.session, *others) if (why := unrecorded(s)) is not None), None)
+        return next((why for s in (self.session, *others) if (why := unrecorded(s) or unwatched(s)) is not None), None)
 
     def parts(self, *, settled: bool = True) -> list[_Part]:
         """``settled=False``: the fixtures' teardown may still finish the calls in flight (a pool it joins),

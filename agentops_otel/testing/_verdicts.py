@@ -32,10 +32,11 @@ from agentops_otel import _redact, config, semconv
 from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._views import MODELS_UNWATCHED, unwatched
 from agentops_otel.testing._partial import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["LABELS", "end_state_verdict", "record_failure_after_end", "record_verdict", "verdict"]
+__all__ = ["LABELS", "end_state_verdict", "model_verdict", "record_failure_after_end", "record_verdict", "verdict"]
 
 LABELS: Final = {True: semconv.EVAL_PASS, False: semconv.EVAL_FAIL, None: semconv.EVAL_SKIP}
 """``passed`` → ``gen_ai.evaluation.score.label``; the score is 1.0 / 0.0, absent for a skip."""
@@ -157,26 +158,35 @@ def verdict(check: Callable[_P, None]) -> Callable[_P, None]:
     return _judging(check, steps=True)
 
 
+def model_verdict(check: Callable[_P, None]) -> Callable[_P, None]:
+    """:func:`verdict` for a bound on model calls, tokens or cost: it also refuses on a session whose model
+    calls went unseen (no client instrumented while it ran, see ``sessions._views.unwatched``)."""
+    return _judging(check, steps=True, models=True)
+
+
 def end_state_verdict(check: Callable[_P, None]) -> Callable[_P, None]:
     """:func:`verdict` for a check of the session object's end state alone, which it keeps without any
     span: it judges under the kill switch too."""
     return _judging(check, steps=False)
 
 
-def _refuse_unrecorded(name: str, target: object) -> None:
+def _refuse_unrecorded(name: str, target: object, models: bool = False) -> None:
     __tracebackhide__ = True
     if isinstance(target, Session):
         why = unrecorded(target)
+        if why is None and models:
+            why = unwatched(target)
     else:  # a session's timeline says so among its issues (see Session.timeline)
         issues = target.summary.issues if isinstance(target, Timeline) else ()
-        why = next((issue for issue in issues if issue.startswith(DISABLED_MIDWAY)), None)
+        refused = (DISABLED_MIDWAY, MODELS_UNWATCHED) if models else (DISABLED_MIDWAY,)
+        why = next((issue for issue in issues if issue.startswith(refused)), None)
     if why is not None:
         from agentops_otel.testing._assertions import AgentAssertionError  # it imports this module
 
         raise AgentAssertionError(f"{name} cannot judge this session: {why}.")
 
 
-def _judging(check: Callable[_P, None], *, steps: bool) -> Callable[_P, None]:
+def _judging(check: Callable[_P, None], *, steps: bool, models: bool = False) -> Callable[_P, None]:
     name = check.__name__
 
     @functools.wraps(check)
@@ -185,7 +195,7 @@ def _judging(check: Callable[_P, None], *, steps: bool) -> Callable[_P, None]:
         target = args[0] if args else kwargs.get("session")
         try:
             if steps:
-                _refuse_unrecorded(name, target)
+                _refuse_unrecorded(name, target, models)
             check(*args, **kwargs)
         except AssertionError as exc:  # an AgentAssertionError: its summary leaves the replay out
             if isinstance(target, (Session, Timeline)):
