@@ -281,6 +281,13 @@ def test_empty_otlp_documents_are_read_as_no_spans(tmp_path: Path) -> None:
     assert code == 0 and "s_0001" in out
 
 
+def test_gate_on_a_file_holding_no_trace_export_is_an_error_naming_it(tmp_path: Path) -> None:
+    """Pointed at the logs file by mistake, the gate exits 2 naming it instead of judging no sessions."""
+    path = write_file(tmp_path / "logs.jsonl", [{"resourceLogs": [{"scopeLogs": []}]}, {}])
+    err = _one_line_error(*run("gate", "--source", str(path), "--max-failure-rate", "0.05"))
+    assert "logs.jsonl" in err and "trace export" in err
+
+
 def test_a_file_nested_deeper_than_the_reader_goes_is_one_line(tmp_path: Path) -> None:
     """A hostile (or corrupt) trace file with an attribute nested thousands deep exits 2, no traceback."""
     value = '{"arrayValue":{"values":[' * 3000 + '{"stringValue":"x"}' + "]}}" * 3000

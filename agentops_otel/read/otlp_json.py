@@ -147,7 +147,8 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
     still appending to (no newline yet, JSON cut short) is skipped with a warning, and said in ``unseen``
     when given: the gate must know it did not see those sessions. Any other line that can't be read,
     the last one included once its newline is written or when the file is a complete ``.gz`` (nothing
-    appends to one), raises ``MalformedPayload`` naming the line; so does a gzip stream that ends early.
+    appends to one), raises ``MalformedPayload`` naming the line; so does a gzip stream that ends early,
+    and a file whose documents are none of them a trace export (another signal's file, lines of ``{}``).
     Lines appended after the call are not seen.
 
     The records' attributes are views into a memory map of the file: rotating it by renaming is
@@ -179,6 +180,7 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                 if first:
                     # Maybe one multi-line document (a pretty-printed .json export).
                     yield from _whole_file(p, conv, lineno, error)
+                    _check_traces_seen(p, conv)
                     return
                 raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
             try:
@@ -187,6 +189,18 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                 raise MalformedPayload(f"{p}, line {lineno}: {exc}") from None
         first = False
         yield from records
+    _check_traces_seen(p, conv)
+
+
+def _check_traces_seen(path: str, conv: Converter) -> None:
+    """Raise when the file held documents but no trace export among them: the logs or metrics file given
+    for the traces one, or lines of ``{}``. Read as "no sessions", a gate would judge nothing and say
+    only that it found too few; an empty file, or one of empty trace batches, is no spans yet."""
+    if conv.documents and not conv.trace_exports:
+        held = ", ".join(sorted(conv.other_signals)) or "only empty objects"
+        if conv.other_signals:
+            held = f"only {held}, and no resourceSpans"
+        raise MalformedPayload(f"{path}: no line of it is an OTLP trace export ({held}): is it the traces file?")
 
 
 def _whole_file(path: str, conv: Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:

@@ -179,6 +179,44 @@ def test_a_resource_without_scope_spans_is_malformed(tmp_path: Path, session_spa
         list(read_otlp_file(path))
 
 
+@pytest.mark.parametrize("level", ["resource", "scope"])
+def test_spans_under_a_misspelled_inner_key_are_an_error_not_lost(tmp_path: Path, session_spans: list[ReadableSpan],
+                                                                   level: str) -> None:
+    """A misspelled scopeSpans (or spans) key hides the spans below it: the line is named, not read as empty."""
+    doc = collector_dialect(session_spans)
+    for rs in doc["resourceSpans"]:
+        if level == "resource":
+            rs["scopeSpan"] = rs.pop("scopeSpans")
+        else:
+            for ss in rs["scopeSpans"]:
+                ss["span"] = ss.pop("spans")
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(compact(collector_dialect(session_spans)) + b"\n" + compact(doc) + b"\n")
+    wrong = "scopeSpan" if level == "resource" else "span"
+    with pytest.raises(MalformedPayload, match=rf"t\.jsonl, line 2: .*'{wrong}'"):
+        list(read_otlp_file(path))
+
+
+@pytest.mark.parametrize("lines", [
+    [{}],
+    [{"resourceLogs": [{"scopeLogs": []}]}, {"resourceMetrics": [{"scopeMetrics": []}]}, {}],
+], ids=["empty objects", "other signals"])
+def test_a_file_without_any_trace_export_is_an_error_not_no_sessions(tmp_path: Path,
+                                                                     lines: list[dict[str, Any]]) -> None:
+    """A file none of whose lines exports traces (the logs file, a file of {}) is named, not read as no spans."""
+    path = tmp_path / "logs.jsonl"
+    path.write_bytes(b"".join(compact(line) + b"\n" for line in lines))
+    with pytest.raises(MalformedPayload, match=r"logs\.jsonl: no line of it is an OTLP trace export"):
+        list(read_otlp_file(path))
+
+
+def test_a_file_of_empty_trace_exports_is_no_spans(tmp_path: Path) -> None:
+    """Empty trace batches are a traces file with nothing in it yet: no spans, no error."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b'{"resourceSpans": []}\n{}\n{"resourceLogs": []}\n')
+    assert list(read_otlp_file(path)) == []
+
+
 def test_a_resource_with_an_empty_batch_left_out_is_no_spans(tmp_path: Path,
                                                               session_spans: list[ReadableSpan]) -> None:
     """A resourceSpans entry without scopeSpans (how proto3 JSON writes an empty batch) reads as no spans."""
