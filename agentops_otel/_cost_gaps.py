@@ -16,7 +16,7 @@ from . import genai_spans
 from . import semconv as sc
 from .timeline import FLAG_FOREIGN, Step, Timeline
 
-__all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps", "usage_gaps"]
+__all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps", "unknown_counts", "usage_gaps"]
 
 GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_MISSING: "no usage in the response",
@@ -88,6 +88,14 @@ def _unbilled_error(step: Step) -> bool:
         return False
     status = step.attributes.get(sc.ERROR_TYPE)
     return isinstance(status, str) and status.isdigit() and status not in sc.STOPPED_WAITING_STATUSES
+
+
+def unknown_counts(step: Step) -> tuple[bool, bool]:
+    """Whether this call's input and output token counts are unknown: left out by a usage gap, which is
+    not zero tokens (an embeddings call's missing output count is, and reads as known)."""
+    if step.kind != "llm" or usage_gap(step) is None:
+        return False, False
+    return step.input_tokens is None, step.output_tokens is None
 
 
 def usage_gaps(steps: Iterable[Step]) -> list[tuple[Step, str]]:

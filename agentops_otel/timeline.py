@@ -103,6 +103,11 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     """One ``reassemble.Issue`` value per entry of ``issues``, for code that decides on them."""
     evaluations: tuple[Evaluation, ...] = ()
     """Verdicts recorded on this session and the sessions nested in it, in the order they were made."""
+    input_tokens_complete: bool = True
+    """False when a model call's input count is unknown (no usage, or usage without it): ``input_tokens``
+    is then only a lower bound, what the other calls reported, and replays show it as ``≥ N`` or ``?``."""
+    output_tokens_complete: bool = True
+    """As ``input_tokens_complete``, for ``output_tokens``."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):

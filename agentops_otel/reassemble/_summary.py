@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
-from agentops_otel._cost_gaps import summary_gaps
+from agentops_otel._cost_gaps import summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
@@ -166,6 +166,11 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                              trace_cut=partial is not None, root_not_a_price=not_a_price, uncounted=uncounted,
                              root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
     cost_complete = cost_complete and not cost_gaps
+    in_unknown = out_unknown = False
+    for st in steps:  # a count no call reported is no 0: the totals are then a lower bound
+        if st.kind == "llm" and st.span_id not in wrapping:
+            no_in, no_out = unknown_counts(st)
+            in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
 
     failed: Step | None = None
     if root is not None:
@@ -221,7 +226,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         output_tokens=tout or 0,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
-        partial=partial, evaluations=evaluations,
+        partial=partial, evaluations=evaluations, input_tokens_complete=not in_unknown,
+        output_tokens_complete=not out_unknown,
     )
     return Timeline(summary, tuple(steps))
 

@@ -22,6 +22,16 @@ from agentops_otel.timeline import RUNNING_REASON, SessionSummary, Step
 
 ELLIPSIS = "…"
 
+
+def tokens(count: int | None, complete: bool = True) -> str:
+    """A token count as a replay shows it: a total some call did not report is a lower bound (``≥ 120``),
+    or unknown (``?``) when no call reported any; never a 0 the tool does not have."""
+    if count is None:
+        return "0" if complete else "?"
+    if complete:
+        return str(count)
+    return f"≥ {count}" if count else "?"
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACE = re.compile(r"\s+")
 

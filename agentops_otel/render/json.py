@@ -14,7 +14,9 @@ One session (``render_json(timeline)``)::
         "root_span_id": str|null, "parent_session_id": str|null,
         "start_unix_nano": str (int64 as a string, like OTLP JSON), "start_time": str (ISO 8601 UTC)|null,
         "duration_s": float, "cost_usd": float, "cost_complete": bool, "input_tokens": int,
-        "output_tokens": int, "llm_calls": int, "tool_calls": int, "actions": int, "errors": int,
+        "output_tokens": int, "input_tokens_complete": bool, "output_tokens_complete": bool (false: a
+        call's count is unknown, the total is only what the others reported), "llm_calls": int,
+        "tool_calls": int, "actions": int, "errors": int,
         "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
         "partial": str|null, "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is
         incomplete), "evaluations": [{"name": str, "label": "pass"|"fail"|"skip"|str|null,
@@ -28,7 +30,9 @@ One session (``render_json(timeline)``)::
         "status": "ok"|"error"|"unset", "error": {"type": str|null, "message": str|null,
         "stacktrace": str|null, "span_id": str}|null, "raised_here": bool, "input": str|null,
         "output": str|null, "model": str|null, "cost_usd": float|null, "input_tokens": int|null,
-        "output_tokens": int|null, "attributes": {str: scalar|[scalar]}, "flags": [str],
+        "output_tokens": int|null, "usage_gap": str|null (why the call's token counts are unknown, a
+        GAP_* value of semconv; null counts without it are none to have),
+        "attributes": {str: scalar|[scalar]}, "flags": [str],
         "skew_ns": int, "seq": int|null
       }]
     }
@@ -54,6 +58,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentops_otel import semconv as sc
+from agentops_otel._cost_gaps import usage_gap
 from agentops_otel.reassemble._summary import all_issues
 from agentops_otel.render._format import failed, propagated
 from agentops_otel.timeline import SessionSummary, Step, StepError, Timeline
@@ -151,6 +156,7 @@ def step_to_dict(step: Step, index: int, *, passed_through: bool = False) -> dic
         "cost_usd": _plain(step.cost_usd),
         "input_tokens": step.input_tokens,
         "output_tokens": step.output_tokens,
+        "usage_gap": usage_gap(step),
         "attributes": _attributes(step),
         "flags": list(step.flags),
         "skew_ns": step.skew_ns,
@@ -187,6 +193,8 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
         "cost_complete": summary.cost_complete,
         "input_tokens": summary.input_tokens,
         "output_tokens": summary.output_tokens,
+        "input_tokens_complete": summary.input_tokens_complete,
+        "output_tokens_complete": summary.output_tokens_complete,
         "llm_calls": summary.llm_calls,
         "tool_calls": summary.tool_calls,
         "actions": summary.actions,

@@ -26,6 +26,12 @@
     var t = Math.round(sec);
     return Math.floor(t / 60) + "m" + pad(t % 60, 2) + "s";
   }
+  // A count no call reported is unknown, not 0: "≥ N" for a total some calls left out, "?" for none known.
+  function tokens(n, complete) {
+    if (n === null || n === undefined) { return complete ? "0" : "?"; }
+    if (complete) { return String(n); }
+    return n ? "\u2265 " + n : "?";
+  }
   function money(usd) {
     if (usd === null || usd === undefined) { return "n/a"; }
     if (usd === 0) { return "$0"; }
@@ -112,7 +118,8 @@
     var gaps = sum.cost_gaps || [];
     fig("Cost", money(sum.cost_usd) + (sum.cost_complete ? "" : " (incomplete" +
         (gaps.length ? ": " + gaps.join("; ") : "") + ")"));
-    fig("Tokens", sum.input_tokens + " in / " + sum.output_tokens + " out");
+    fig("Tokens", tokens(sum.input_tokens, sum.input_tokens_complete !== false) + " in / " +
+        tokens(sum.output_tokens, sum.output_tokens_complete !== false) + " out");
     fig("LLM calls", String(sum.llm_calls));
     fig("Tool calls", String(sum.tool_calls));
     fig("Actions", String(sum.actions));
@@ -224,8 +231,9 @@
     row("Status", st.status);
     row("Span", st.span_name);
     row("Model", st.model);
-    if (st.input_tokens !== null || st.output_tokens !== null) {
-      row("Tokens", (st.input_tokens || 0) + " in / " + (st.output_tokens || 0) + " out");
+    if (st.input_tokens !== null || st.output_tokens !== null || st.usage_gap) {
+      row("Tokens", tokens(st.input_tokens, !st.usage_gap || st.input_tokens !== null) + " in / " +
+          tokens(st.output_tokens, !st.usage_gap || st.output_tokens !== null) + " out");
     }
     if (st.cost_usd !== null) { row("Cost", money(st.cost_usd)); }
     if (st.flags.length) { row("Flags", st.flags.join(", ")); }
@@ -270,12 +278,14 @@
     var total = parseFloat($("track").dataset.total || "1");
     $("cursor").style.left = (100 * s.steps[i].offset_s / total) + "%";
     $("scrub").value = String(i);
-    var cost = 0, tin = 0, tout = 0;
+    var cost = 0, tin = 0, tout = 0, inKnown = true, outKnown = true;
     for (var k = 0; k <= i; k++) {
-      cost += s.steps[k].cost_usd || 0; tin += s.steps[k].input_tokens || 0; tout += s.steps[k].output_tokens || 0;
+      var sk = s.steps[k];
+      cost += sk.cost_usd || 0; tin += sk.input_tokens || 0; tout += sk.output_tokens || 0;
+      if (sk.usage_gap) { inKnown = inKnown && sk.input_tokens !== null; outKnown = outKnown && sk.output_tokens !== null; }
     }
     $("pos").textContent = "Step " + (i + 1) + " / " + n + " · " + offset(s.steps[i].offset_s) +
-      " · so far " + money(cost) + ", " + tin + "/" + tout + " tok";
+      " · so far " + money(cost) + ", " + tokens(tin, inKnown) + "/" + tokens(tout, outKnown) + " tok";
     renderDetails(s, i);
   }
 

@@ -14,6 +14,7 @@ import io
 from rich.console import Console
 from rich.text import Text
 
+from agentops_otel._cost_gaps import unknown_counts
 from agentops_otel.reassemble._summary import all_issues
 from agentops_otel.render import _format as fmt
 from agentops_otel.timeline import Evaluation, SessionSummary, Step, Timeline
@@ -79,7 +80,8 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
         f"Tool calls: {summary.tool_calls}",
         f"Actions: {summary.actions}",
         f"Errors: {summary.errors}",
-        f"Tokens: {summary.input_tokens} in / {summary.output_tokens} out",
+        f"Tokens: {fmt.tokens(summary.input_tokens, summary.input_tokens_complete)} in / "
+        f"{fmt.tokens(summary.output_tokens, summary.output_tokens_complete)} out",
     ]
     lines.append(Text(" | ".join(counts), "dim"))
     if summary.cost_gaps:
@@ -119,8 +121,9 @@ def step_line(
     meta = [fmt.duration(step.duration_s)]
     if step.cost_usd is not None:
         meta.append(fmt.money(step.cost_usd))
-    if step.input_tokens is not None or step.output_tokens is not None:
-        meta.append(f"{step.input_tokens or 0}→{step.output_tokens or 0} tok")
+    no_in, no_out = unknown_counts(step)
+    if step.input_tokens is not None or step.output_tokens is not None or no_in or no_out:
+        meta.append(f"{fmt.tokens(step.input_tokens, not no_in)}→{fmt.tokens(step.output_tokens, not no_out)} tok")
     line.append(f" ({', '.join(meta)})", "dim")
 
     shown_in = fmt.short(step.input, max_field)

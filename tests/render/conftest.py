@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from render_fixtures import broken_timeline, story_timeline
 
@@ -18,3 +21,23 @@ def story() -> Timeline:
 def broken() -> Timeline:
     """A session with every repair the reassembler can report."""
     return broken_timeline()
+
+
+def _chromium_binary() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The browser binary; missing skips locally but fails in CI (CI=true), where it must be installed."""
+    binary = _chromium_binary()
+    if binary is None:
+        message = "chromium not installed (apt-get install -y --no-install-recommends chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
