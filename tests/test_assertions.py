@@ -272,6 +272,18 @@ def test_cost_below_shows_the_cost_of_each_call() -> None:
     ]
 
 
+def test_the_per_call_table_shows_unreported_tokens_as_unknown() -> None:
+    """A call without usage reads '? in / ? out' in the failure's table, and the total is a lower bound."""
+    with agentops.session("support") as s:
+        agentops.record(LLMEvent(model="gpt-4o", prompt_tokens=10, completion_tokens=5))
+        agentops.record(LLMEvent(model="gpt-4o"))
+    with pytest.raises(AgentAssertionError) as excinfo:
+        assert_llm_calls_at_most(s, 1)
+    lines = _message(excinfo).splitlines()
+    assert any(line.endswith("     ? in /     ? out    no usage") for line in lines), lines
+    assert any("total: 2 LLM calls, ≥ 10 in / ≥ 5 out tokens" in line for line in lines)
+
+
 def test_llm_calls_and_tokens_bounds() -> None:
     """Call count and token budget fail with the same per-call table."""
     with pytest.raises(AgentAssertionError,

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from agentops_otel._bounds import check_bound
-from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps
+from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps, unknown_counts
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import PRICE_GAPS
@@ -56,15 +56,18 @@ def cost_breakdown(timeline: Timeline) -> str:
         cost = fmt.money(step.cost_usd) if gap is None else "no usage" if gap not in PRICE_GAPS else "unpriced"
         parent = by_id.get(step.parent_span_id or "")
         within = f"  (in {parent.kind} {parent.name})" if parent is not None else ""
+        no_in, no_out = unknown_counts(step)
         lines.append(f"  {i:>2}. {fmt.offset(step.offset_s)}  {step.name:<20} "
-                     f"{step.input_tokens or 0:>6} in / {step.output_tokens or 0:>5} out  {cost:>10}{within}")
+                     f"{fmt.tokens(step.input_tokens, not no_in):>6} in / "
+                     f"{fmt.tokens(step.output_tokens, not no_out):>5} out  {cost:>10}{within}")
     summary = timeline.summary
     total = fmt.money(summary.cost_usd)
     if not summary.cost_complete:
         why = summary.cost_gaps or summary_gaps(timeline.steps, root_lost=False, root_incomplete=True)
         total += " (incomplete: " + "; ".join(why) + ")"
     lines.append(f"  total: {len(calls)} LLM call{'s' if len(calls) != 1 else ''}, "
-                 f"{summary.input_tokens} in / {summary.output_tokens} out tokens, {total}")
+                 f"{fmt.tokens(summary.input_tokens, summary.input_tokens_complete)} in / "
+                 f"{fmt.tokens(summary.output_tokens, summary.output_tokens_complete)} out tokens, {total}")
     return "\n".join(lines)
 
 
