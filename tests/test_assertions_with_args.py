@@ -4,7 +4,12 @@ every use, so a predicate that never reads it still judges the call)."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import decimal
+import enum
 import json
+import uuid
 
 import pytest
 
@@ -162,3 +167,55 @@ def test_empty_with_args_matches_an_event_recorded_without_params() -> None:
     with agentops.session("events") as s:
         agentops.record(agentops.ToolEvent(name="lookup"))
     assert_tool_called(s, "lookup", with_args={}, times=1)
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class Query:
+    text: str
+    limit: int
+
+
+@dataclasses.dataclass
+class Login:
+    user: str
+    password: str
+
+
+@agentops.tool
+def search(q: object) -> list[str]:
+    return []
+
+
+@pytest.mark.parametrize("value", [
+    datetime.date(2026, 1, 2), Query("hello", 5), Color.RED, decimal.Decimal("9.99"),
+    uuid.UUID("12345678-1234-5678-1234-567812345678"), ("a", 1), {"when": datetime.date(2026, 1, 2)},
+], ids=repr)
+def test_with_args_matches_the_very_object_the_tool_was_called_with(value: object) -> None:
+    """An object recorded in its JSON form (a date as text, a dataclass as its fields) matches itself."""
+    with agentops.session("agent") as s:
+        search(value)
+    assert_tool_called(s, "search", times=1, with_args={"q": value})
+
+
+def test_with_args_failure_shows_the_expected_object_as_it_would_be_recorded() -> None:
+    """The message shows both sides in the recorded form, so a test's author sees which field differs."""
+    with agentops.session("agent") as s:
+        search(Query("hello", 5))
+    with pytest.raises(AgentAssertionError) as excinfo:
+        assert_tool_called(s, "search", with_args={"q": Query("hello", 6)})
+    assert str(excinfo.value).startswith(
+        """expected 'search' with arguments ⊇ q={"text": "hello", "limit": 6} to be called at least once, """
+        "but it was called 0 times.\n'search' was called 1 time(s) with:\n"
+        """  - {"q":{"text":"hello","limit":5}}""")
+
+
+def test_an_object_with_a_masked_field_is_not_compared_as_if_it_matched() -> None:
+    """Login's password is recorded masked: the expected object masked the same way cannot tell either."""
+    with agentops.session("agent") as s:
+        search(Login("ann", "hunter2"))
+    with pytest.raises(AgentAssertionError, match=r"'q'.*masked"):
+        assert_tool_called(s, "search", with_args={"q": Login("ann", "other")})

@@ -28,6 +28,7 @@ from agentops_otel.testing._matching import (
     calls_in,
     describe_args,
     error_type_name,
+    expected_args,
     matches_name,
     same_error_type,
     unjudged_lines,
@@ -176,6 +177,8 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
                        with_args: ArgsMatcher | None = None) -> None:
     """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
     __tracebackhide__ = True
+    if with_args is not None:
+        with_args = expected_args(with_args)
     timeline = as_timeline(session)
     calls = RunOrder(timeline).by_start(calls_in(timeline))
     named = [s for s in calls if matches_name(s, name)]

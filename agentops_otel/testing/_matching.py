@@ -1,6 +1,10 @@
 """How the assertions match a step: by name, by a subset of its recorded arguments (compared as JSON, so
 ``true`` is not ``1``) or a predicate, and by error type.
 
+A dict of expected arguments goes through the same walk the recorded ones went through
+(:func:`.bounded_arguments`), so the objects the tool was called with (a date, a dataclass, an enum)
+match their recorded JSON form, and a failure shows both sides in that form.
+
 Pure functions of the recorded steps, shared by every assertion in :mod:`._assertions`.
 """
 
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
@@ -16,11 +21,12 @@ from agentops_otel import config, semconv
 from agentops_otel._cut import MORE_KEY, TRUNCATED_MARKER, cut_marker
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED
+from agentops_otel._serialize import bounded_arguments
 from agentops_otel.testing._unread import Unread
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["CALL_KINDS", "ArgsMatcher", "args_match", "calls_in", "describe_args", "error_type_name",
-           "matches_name", "same_error_type", "unjudged_lines", "unqualified_hint"]
+           "expected_args", "matches_name", "same_error_type", "unjudged_lines", "unqualified_hint"]
 
 NOT_RECORDED: Final = "arguments not recorded"
 _NAMED = 10
@@ -52,12 +58,36 @@ def _parse(raw: str | None) -> Any:
         return raw
 
 
+def expected_args(with_args: ArgsMatcher) -> ArgsMatcher:
+    """A dict of expected arguments in the form the recorded ones take (walked as they were, not cut),
+    or the predicate as given (it is handed the recorded arguments)."""
+    if callable(with_args):
+        return with_args
+    if isinstance(with_args, Mapping):
+        plain: Mapping[str, Any] = bounded_arguments(dict(with_args), sys.maxsize)
+        return plain
+    raise TypeError(f"with_args={reprlib.repr(with_args)} is not a dict or a predicate: give a dict of the "
+                    "arguments to match (a subset of the recorded ones) or a function of them returning a bool")
+
+
+def _masked(value: Any) -> bool:
+    """Whether plain data holds a masked value (a secret-named field, a credential-shaped run of text)."""
+    if isinstance(value, str):
+        return REDACTED in value
+    if isinstance(value, Mapping):
+        return any(_masked(k) or _masked(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_masked(v) for v in value)
+    return False
+
+
 def _subset(expected: Any, actual: Any) -> bool | None:
     """Dicts match when every expected key matches recursively; anything else by equality. None when
-    it cannot be told: what the expected value would be compared with was cut, or is past a cut."""
+    it cannot be told: what the expected value would be compared with was cut, or is past a cut, or was
+    masked (masked alike on both sides, two different secrets look the same)."""
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
-            return None if cut_marker(actual) is not None else False
+            return None if actual == REDACTED or cut_marker(actual) is not None else False
         unknown = False
         for key, value in expected.items():
             found = _subset(value, actual[key]) if key in actual else None if MORE_KEY in actual else False
@@ -65,9 +95,11 @@ def _subset(expected: Any, actual: Any) -> bool | None:
                 return False
             unknown = unknown or found is None
         return None if unknown else True
+    if actual == REDACTED or cut_marker(actual) is not None:
+        return None  # masked or cut: neither "different" nor the same
     if same_json(expected, actual):
-        return True
-    return None if actual == REDACTED or cut_marker(actual) is not None else False  # masked: not "different"
+        return None if _masked(expected) else True
+    return False
 
 
 def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
@@ -82,18 +114,22 @@ def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
         return True  # an event recorded without params: a call with no arguments, which {} describes
     found = _subset(with_args, args)
     if found is None:
-        return (_masked_argument(args, with_args.keys()) or _cut_argument(args, with_args.keys())
+        return (_masked_argument(args, with_args) or _cut_argument(args, with_args.keys())
                 or _cut_argument(args) or "arguments not recorded whole")
     return found
 
 
-def _masked_argument(args: Any, keys: Iterable[str]) -> str | None:
-    """Which of ``keys`` was recorded masked (a secret-named argument): no value can be compared with it."""
+def _masked_argument(args: Any, expected: Mapping[str, Any]) -> str | None:
+    """Which expected argument was recorded masked (a secret-named argument), or has a masked part that
+    could not be compared: no value can be compared with what was masked."""
     if isinstance(args, Mapping):
-        for key in keys:
+        for key, value in expected.items():
             if args.get(key) == REDACTED:
                 return (f"argument {key!r} is masked in the recording (a secret-named argument, or a "
                         "credential-shaped value): leave it out of with_args")
+            if key in args and _masked(args[key]) and _subset(value, args[key]) is None:
+                return (f"argument {key!r} is masked in part in the recording (a secret-named field, or a "
+                        "credential-shaped value): match its other fields with a dict, or leave it out of with_args")
     return None
 
 
