@@ -304,6 +304,26 @@ def test_cost_call_and_token_bounds_refuse_nan() -> None:
         assert_llm_calls_at_most(billing_ok(), -1)
 
 
+def test_times_that_is_not_a_whole_number_is_a_usage_error() -> None:
+    """times=True (read as 1) or times="1" is a mistake in the test: a TypeError naming times, not a verdict."""
+    for times in (True, "1", 1.0):
+        with pytest.raises(TypeError, match=rf"^assert_tool_called: times={times!r} is not a count: give an int"):
+            assert_tool_called(billing_ok(), "lookup_invoices", times=times)  # type: ignore[arg-type]
+
+
+def test_a_negative_times_is_a_usage_error() -> None:
+    """No call count is -1: a ValueError naming times rather than a failure no agent could pass."""
+    with pytest.raises(ValueError, match=r"^assert_tool_called: times=-1 is not a count: give an int of 0 or more"):
+        assert_tool_called(billing_ok(), "lookup_invoices", times=-1)
+
+
+def test_with_args_that_is_neither_a_dict_nor_a_predicate_is_a_usage_error() -> None:
+    """with_args=["customer_id"] is a TypeError naming with_args and what it takes."""
+    with pytest.raises(TypeError, match=r"^assert_tool_called: with_args=\['customer_id'\] is not a dict or a "
+                                        r"predicate: give a dict"):
+        assert_tool_called(billing_ok(), "lookup_invoices", with_args=["customer_id"])  # type: ignore[arg-type]
+
+
 def test_unpriced_calls_are_flagged() -> None:
     """A call without a known price shows as unpriced and the total as incomplete."""
     tl = _timeline(_step(1, "llm", "my-local-model", tokens=(10, 10)))

@@ -94,3 +94,27 @@ def test_a_type_recorded_without_its_module_cannot_match_a_class_of_a_module() -
     with pytest.raises(AgentAssertionError, match="records no module"):
         assert_error_in_step(tl, "parse_order", pydantic.ValidationError)
     assert_error_in_step(tl, "parse_order", "ValidationError")
+
+
+def test_a_tuple_of_classes_matches_any_of_them() -> None:
+    """As with pytest.raises and isinstance, (KeyError, ValidationError) matches a step that raised either."""
+    s = _run(parse_order, "x")
+    assert_error_in_step(s, "parse_order", (KeyError, ValidationError))
+    assert_error_in_step(s, "parse_order", (KeyError, "ValidationError"))
+
+
+def test_a_tuple_that_matches_none_names_each_class_in_the_failure() -> None:
+    """The failure says which classes were wanted and what the step raised instead."""
+    s = _run(parse_order, "x")
+    with pytest.raises(AgentAssertionError) as excinfo:
+        assert_error_in_step(s, "parse_order", (KeyError, TypeError))
+    assert str(excinfo.value).startswith("expected 'parse_order' to fail with KeyError or TypeError, but it failed "
+                                         f"with {__name__}.ValidationError: bug in our own parser.")
+
+
+def test_an_exception_instance_as_error_type_is_a_usage_error() -> None:
+    """error_type=ValueError("declined") is a TypeError naming error_type, not an AttributeError from inside."""
+    s = _run(read_config, "app.toml")
+    with pytest.raises(TypeError, match=r"^assert_error_in_step: error_type=ValueError\('declined'\) is not an "
+                                        r"exception class: give"):
+        assert_error_in_step(s, "read_config", ValueError("declined"))  # type: ignore[arg-type]

@@ -24,10 +24,13 @@ from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
 from agentops_otel.testing._matching import (
     ArgsMatcher,
+    ErrorTypes,
     args_match,
     calls_in,
+    check_times,
     describe_args,
     error_type_name,
+    error_types,
     expected_args,
     matches_name,
     same_error_type,
@@ -177,8 +180,10 @@ def assert_tool_called(session: SessionLike, name: str, times: int | None = None
                        with_args: ArgsMatcher | None = None) -> None:
     """``name`` (a tool or an action) ran: ``times`` times exactly if given, with ``with_args`` if given."""
     __tracebackhide__ = True
+    if times is not None:
+        check_times("assert_tool_called: times", times)
     if with_args is not None:
-        with_args = expected_args(with_args)
+        with_args = expected_args("assert_tool_called: with_args", with_args)
     timeline = as_timeline(session)
     calls = RunOrder(timeline).by_start(calls_in(timeline))
     named = [s for s in calls if matches_name(s, name)]
@@ -339,15 +344,17 @@ def assert_no_errors(session: SessionLike) -> None:
 
 @verdict
 def assert_error_in_step(session: SessionLike, name: str,
-                         error_type: type[BaseException] | str | None = None) -> None:
-    """The step ``name`` (tool, action, model or span name) failed, with ``error_type`` if given."""
+                         error_type: ErrorTypes | None = None) -> None:
+    """The step ``name`` (tool, action, model or span name) failed, with ``error_type`` if given: a class
+    (or a subclass of it), a type name, or a tuple of them of which any matches, as ``except`` reads one."""
     __tracebackhide__ = True
+    wanted = error_types("assert_error_in_step: error_type", error_type) if error_type is not None else ()
     timeline = as_timeline(session)
     failed = [s for s in timeline.errors() if matches_name(s, name)]
     types = [s.error.type if s.error else str(s.attributes.get("error.type") or "") for s in failed]
-    if failed and (error_type is None or any(same_error_type(t, error_type) for t in types)):
+    if failed and (not wanted or any(same_error_type(t, w) for t in types for w in wanted)):
         return
-    what = f"'{name}' to fail" + (f" with {error_type_name(error_type)}" if error_type is not None else "")
+    what = f"'{name}' to fail" + (f" with {' or '.join(map(error_type_name, wanted))}" if wanted else "")
     if failed:
         got = "; ".join(fmt.error_text(s) or "error" for s in failed)
         why = f"it failed with {got}"
@@ -356,7 +363,7 @@ def assert_error_in_step(session: SessionLike, name: str,
     else:
         why = "it never ran"
     others = [s for s in timeline.errors() if s.kind != "session"]
-    hints = {h for t in types if error_type is not None and (h := unqualified_hint(t, error_type))}
+    hints = {h for t in types for w in wanted if (h := unqualified_hint(t, w))}
     lines = [f"expected {what}, but {why}.", *sorted(hints), *_partial_lines(partial_view(session))]
     if others and not failed:
         lines.append("Steps that failed: " + "; ".join(f"{s.name} ({fmt.error_text(s) or 'error'})"

@@ -11,11 +11,12 @@ Pure functions of the recorded steps, shared by every assertion in :mod:`._asser
 from __future__ import annotations
 
 import json
+import operator
 import re
 import reprlib
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, SupportsIndex, TypeAlias
 
 from agentops_otel import config, semconv
 from agentops_otel._cut import MORE_KEY, TRUNCATED_MARKER, cut_marker
@@ -25,8 +26,9 @@ from agentops_otel._serialize import bounded_arguments
 from agentops_otel.testing._unread import Unread
 from agentops_otel.timeline import Step, Timeline
 
-__all__ = ["CALL_KINDS", "ArgsMatcher", "args_match", "calls_in", "describe_args", "error_type_name",
-           "expected_args", "matches_name", "same_error_type", "unjudged_lines", "unqualified_hint"]
+__all__ = ["CALL_KINDS", "ArgsMatcher", "ErrorType", "ErrorTypes", "args_match", "calls_in", "check_times",
+           "describe_args", "error_type_name", "error_types", "expected_args", "matches_name", "same_error_type",
+           "unjudged_lines", "unqualified_hint"]
 
 NOT_RECORDED: Final = "arguments not recorded"
 _NAMED = 10
@@ -35,6 +37,11 @@ _TRUNCATED_TAIL: Final = re.compile(re.escape(TRUNCATED_MARKER.split("{", 1)[0])
 
 ArgsMatcher: TypeAlias = Mapping[str, Any] | Callable[[Any], bool]
 """A subset of the recorded arguments (``{"customer_id": None}``) or a predicate over them."""
+
+ErrorType: TypeAlias = type[BaseException] | str
+"""An exception class (it or a subclass matches) or a recorded type's name."""
+ErrorTypes: TypeAlias = ErrorType | tuple[ErrorType, ...]
+"""One error type, or a tuple of them of which any matches (as ``except`` and ``pytest.raises`` take)."""
 
 CALL_KINDS = ("tool", "action")
 """Steps that count as "called": ``@tool`` / ``execute_tool`` spans and actions (``@record_action``,
@@ -58,16 +65,39 @@ def _parse(raw: str | None) -> Any:
         return raw
 
 
-def expected_args(with_args: ArgsMatcher) -> ArgsMatcher:
+def check_times(name: str, times: object) -> None:
+    """Raise naming ``name`` unless ``times`` is a count: ``True`` (an int to Python) or ``"1"`` is a
+    mistake in the test, and a verdict on it would judge a count nobody meant."""
+    wanted = f"{name}={reprlib.repr(times)} is not a count: give an int of 0 or more (or None: at least once)"
+    if isinstance(times, bool) or not isinstance(times, SupportsIndex):  # an int (numpy's too), not 1.0
+        raise TypeError(wanted)
+    if operator.index(times) < 0:
+        raise ValueError(wanted)
+
+
+def expected_args(name: str, with_args: object) -> ArgsMatcher:
     """A dict of expected arguments in the form the recorded ones take (walked as they were, not cut),
-    or the predicate as given (it is handed the recorded arguments)."""
+    or the predicate as given (it is handed the recorded arguments); raise naming ``name`` for anything else."""
     if callable(with_args):
         return with_args
     if isinstance(with_args, Mapping):
         plain: Mapping[str, Any] = bounded_arguments(dict(with_args), sys.maxsize)
         return plain
-    raise TypeError(f"with_args={reprlib.repr(with_args)} is not a dict or a predicate: give a dict of the "
-                    "arguments to match (a subset of the recorded ones) or a function of them returning a bool")
+    raise TypeError(f"{name}={reprlib.repr(with_args)} is not a dict or a predicate: give a dict of the arguments "
+                    "to match (a subset of the recorded ones) or a function of them returning a bool")
+
+
+def error_types(name: str, error_type: object) -> tuple[ErrorType, ...]:
+    """``error_type`` as the tuple of types of which any matches; raise naming ``name`` for anything that
+    is not an exception class, a type name, or a non-empty tuple of them."""
+    given = error_type if isinstance(error_type, tuple) else (error_type,)
+    wanted = "give an exception class, a type name, or a tuple of them"
+    if not given:
+        raise ValueError(f"{name}=() names no error type: {wanted}")
+    for one in given:
+        if not (isinstance(one, str) or (isinstance(one, type) and issubclass(one, BaseException))):
+            raise TypeError(f"{name}={reprlib.repr(error_type)} is not an exception class: {wanted}")
+    return given
 
 
 def _masked(value: Any) -> bool:
