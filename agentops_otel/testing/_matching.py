@@ -159,7 +159,8 @@ def _masked_argument(args: Any, expected: Mapping[str, Any]) -> str | None:
                         "credential-shaped value): leave it out of with_args")
             if key in args and _masked(args[key]) and _subset(value, args[key]) is None:
                 return (f"argument {key!r} is masked in part in the recording (a secret-named field, or a "
-                        "credential-shaped value): match its other fields with a dict, or leave it out of with_args")
+                        "credential-shaped run of text): leave it out of with_args, or match an object's other "
+                        "fields with a dict")
     return None
 
 
