@@ -280,8 +280,8 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
         return SessionDiff(a, b, None, None, None, "same steps, different end state", (*ends, *lost), hint)
-    odd = [f"{side}: end state {ea!r} is not Success, Fail or Indeterminate" for side, t in (("a", a), ("b", b))
-           if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
+    what = "no end state recorded" if ea is None else f"end state {ea!r} is not Success, Fail or Indeterminate"
+    odd = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
     if odd:  # both ended the same unknown way: nothing the diff understands says they agree
         return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, (*odd, *lost), hint)
     unread = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]

@@ -252,7 +252,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     # Any session, as above: a state nobody defined is neither a pass nor a failure, so no verdict.
     unknown = [t.summary for t in timelines if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
     if unknown:
-        named = ", ".join(f"{s.session_id}: {reprlib.repr(s.end_state)}" for s in unknown[:5])
+        named = ", ".join(f"{s.session_id}: " + ("no end state recorded" if s.end_state is None
+                                                 else reprlib.repr(s.end_state)) for s in unknown[:5])
         undecided.append(f"{_plural(len(unknown), 'session')} with an unknown end state ({named}"
                          f"{', …' if len(unknown) > 5 else ''}; not Success, Fail or Indeterminate)")
     # Any session: several roots under one session.id are several runs (an id reused by another writer,

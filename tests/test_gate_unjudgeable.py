@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 from test_cli import NOW_NS, run, session_line, write_file
 
+from agentops_otel.read import open_source
+from agentops_otel.reassemble import reassemble
+from agentops_otel.testing import AgentAssertionError, assert_ended_with
+
 _GATE = ("--since", "1h", "--max-failure-rate", "0")
 
 
@@ -160,6 +164,58 @@ def test_diff_does_not_call_sessions_with_an_unknown_end_state_identical(tmp_pat
     traces = write_file(tmp_path / "t.jsonl", [_ended(1, "Bogus"), _ended(2, "Bogus")])
     code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
     assert code == 1 and "identical" not in out and "Bogus" in out
+
+
+def _without_end_state(n: int, *, fail: bool = False) -> dict[str, Any]:
+    """Session ``n`` as recorded, but with the end state gone from its root (a collector processor that
+    drops attributes, a hand edit): the root is still ours, by its scope and session attributes."""
+    line = session_line(n, fail=fail)
+    root = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    root["attributes"] = [a for a in root["attributes"] if a["key"] != "agentops.session.end_state"]
+    return line
+
+
+def test_a_session_root_without_its_end_state_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """A root of ours whose end state is gone is not judged by its span status: INSUFFICIENT DATA (exit 3)."""
+    traces = write_file(tmp_path / "t.jsonl", [_without_end_state(1)])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "s_0001: no end state recorded" in out
+
+
+def test_replay_shows_a_missing_end_state_as_unknown(tmp_path: Path) -> None:
+    """The replay does not guess Success from the root's status: it says Unknown and names what is missing."""
+    traces = write_file(tmp_path / "t.jsonl", [_without_end_state(1)])
+    code, out, _ = run("replay", "s_0001", "--source", str(traces))
+    assert code == 0, out
+    assert "Status: Unknown" in out and "Status: Success" not in out
+    assert "no end state recorded (agentops.session.end_state missing from the root)" in out
+
+
+def test_sessions_does_not_list_a_missing_end_state_as_success(tmp_path: Path) -> None:
+    """Filtering on Success leaves out a session whose root lost its end state; the listing shows none."""
+    traces = write_file(tmp_path / "t.jsonl", [_without_end_state(1), session_line(2, fail=False)])
+    code, out, _ = run("sessions", "--source", str(traces), "--json")
+    assert code == 0
+    assert {s["session_id"]: s["end_state"] for s in json.loads(out)["sessions"]} == {"s_0001": None,
+                                                                                     "s_0002": "Success"}
+    code, out, _ = run("sessions", "--source", str(traces), "--state", "Success", "--json")
+    assert [s["session_id"] for s in json.loads(out)["sessions"]] == ["s_0002"]
+
+
+def test_diff_does_not_call_two_sessions_without_an_end_state_identical(tmp_path: Path) -> None:
+    """Two runs whose roots both lost their end state may have ended differently: not 'identical' (exit 1)."""
+    traces = write_file(tmp_path / "t.jsonl", [_without_end_state(1), _without_end_state(2)])
+    code, out, _ = run("diff", "s_0001", "s_0002", "--source", str(traces))
+    assert code == 1 and "identical" not in out and "no end state recorded" in out
+
+
+def test_an_end_state_assertion_on_a_session_read_back_without_one_fails(tmp_path: Path) -> None:
+    """assert_ended_with on a timeline whose root lost its end state fails, saying the end state is missing."""
+    traces = write_file(tmp_path / "t.jsonl", [_without_end_state(1)])
+    timeline = reassemble(open_source(str(traces)).search()).timeline_for("s_0001")
+    with pytest.raises(AgentAssertionError, match="has no recorded end state"):
+        assert_ended_with(timeline, "Success")
 
 
 # --- a root cost that is not a price -----------------------------------------------------------------

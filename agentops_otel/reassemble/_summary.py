@@ -49,7 +49,13 @@ class Issue(StrEnum):
     the gate does not judge it."""
     UNKNOWN_END_STATE = "unknown_end_state"
     """The root's end state is none of Success, Fail, Indeterminate in any case (another writer, a hand
-    edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure)."""
+    edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure).
+    Also a root of ours that carries no end state at all (a collector processor or a hand edit dropped
+    it): ``end_state`` is then None, never guessed from the span's status."""
+
+
+MISSING_END_STATE: Final = f"no end state recorded ({sc.SESSION_END_STATE} missing from the root)"
+"""The issue of a root of ours without an end state (see ``Issue.UNKNOWN_END_STATE``)."""
 
 
 PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
@@ -82,6 +88,11 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             if not sess.pseudo:
                 add(Issue.UNKNOWN_END_STATE, f"end state {reprlib.repr(raw_state)} is not Success, Fail or "
                     "Indeterminate: neither a pass nor a failure")
+        elif raw_state is None:
+            # Only a root of ours is a root (our scope, see is_session_root), and ours always carries its
+            # end state: gone, it was removed on the way, and its span status is no stand-in (an OK status
+            # would pass a run that may have failed).
+            add(Issue.UNKNOWN_END_STATE, MISSING_END_STATE)
         end_reason = _str(attrs.get(sc.SESSION_END_REASON))
         parent_sid = _str(attrs.get(sc.SESSION_PARENT_ID))
         raw_tags = attrs.get(sc.TAGS)
@@ -89,8 +100,6 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             tags = tuple(str(t) for t in raw_tags)
         elif isinstance(raw_tags, str) and raw_tags:
             tags = (raw_tags,)
-        if end_state is None:
-            end_state = {1: sc.END_SUCCESS, 2: sc.END_FAIL}.get(root.status_code, sc.END_INDETERMINATE)
     partial = _partial(sess.records)
     if partial is not None:
         add(Issue.TRACE_CUT, f"trace cut by the backend: {partial}")

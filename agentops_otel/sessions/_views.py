@@ -80,6 +80,7 @@ def timeline_of(session: Session) -> Timeline:
     """:meth:`Session.timeline`: the spans it holds (its root still open while it runs), reassembled."""
     from ..read import records_from_spans
     from ..reassemble import reassemble
+    from ..reassemble._summary import MISSING_END_STATE
     from ..timeline import RUNNING_REASON
 
     why = unrecorded(session)
@@ -94,6 +95,11 @@ def timeline_of(session: Session) -> Timeline:
             records.insert(0, record)
     timeline = reassemble(records).timeline_for(session.id)
     changes: dict[str, object] = {}
+    issues = timeline.summary.issues
+    if not session.ended and MISSING_END_STATE in issues:  # no end state yet, rather than one lost on the way
+        i, kinds = issues.index(MISSING_END_STATE), timeline.summary.issue_kinds
+        issues = changes["issues"] = issues[:i] + issues[i + 1:]
+        changes["issue_kinds"] = kinds[:i] + kinds[i + 1:]
     added = []
     if session.not_exported:
         added.append(f"recorded in this process only, no backend will have it: {session.not_exported}")
@@ -102,7 +108,7 @@ def timeline_of(session: Session) -> Timeline:
     elif (unseen := unwatched(session)) is not None:
         added.append(unseen)  # a verdict on its model calls refuses
     if added:
-        changes["issues"] = (*timeline.summary.issues, *added)
+        changes["issues"] = (*issues, *added)
     if not session.ended:
         changes.update(end_state=None, end_reason=RUNNING_REASON)
     if not changes:

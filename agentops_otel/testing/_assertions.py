@@ -305,7 +305,8 @@ def assert_ended_with(session: SessionLike, end_state: str) -> None:
         return
     if actual is None:
         state = ("is still running" if isinstance(session, Session)
-                 else "has no recorded end state (its root span is missing)")
+                 else "has no recorded end state (its root span is missing)" if timeline.summary.root_span_id is None
+                 else "has no recorded end state (its root span carries none)")
         message = f"expected the session to end {wanted}, but it {state}."
     else:
         reason = session.end_state_reason if isinstance(session, Session) else timeline.summary.end_reason

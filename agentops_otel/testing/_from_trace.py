@@ -209,7 +209,8 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
     summary = timeline.summary
     if Issue.UNKNOWN_END_STATE in summary.issue_kinds:
         # The generated test would pin a state the assertions don't know: it could only raise.
-        problems.append(f"session: end state {summary.end_state!r} is not Success, Fail or Indeterminate")
+        problems.append("session: no end state recorded" if summary.end_state is None
+                        else f"session: end state {summary.end_state!r} is not Success, Fail or Indeterminate")
     if problems:
         shown = "\n  ".join(problems[:20]) + (f"\n  … {len(problems) - 20} more" if len(problems) > 20 else "")
         raise CassetteError(f"session {summary.session_id} in {source} cannot be replayed from its trace:\n  "

@@ -15,6 +15,7 @@ from opentelemetry.trace import StatusCode
 
 import agentops_otel as agentops
 from agentops_otel import semconv
+from agentops_otel.testing import replay_text
 
 
 def _by_name(exporter: InMemorySpanExporter) -> dict[str, object]:
@@ -359,3 +360,11 @@ def test_sys_exit_with_an_int_enum_zero_ends_the_session_success(span_exporter: 
     with pytest.raises(SystemExit), agentops.session("cli"):
         raise SystemExit(pytest.ExitCode.OK)
     assert span_exporter.get_finished_spans()[-1].attributes[semconv.SESSION_END_STATE] == "Success"
+
+
+def test_a_running_sessions_timeline_says_running_without_issues(span_exporter: InMemorySpanExporter) -> None:
+    """A session not yet ended has no end state to miss: its timeline says Running and lists no issue."""
+    with agentops.session("support") as s:
+        timeline = s.timeline()
+    assert (timeline.summary.end_state, timeline.summary.issues, timeline.summary.issue_kinds) == (None, (), ())
+    assert "Status: Running" in replay_text(timeline)
