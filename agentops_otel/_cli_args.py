@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agentops_otel._bounds import is_bound
+from agentops_otel._end_states import canonical_end_state
 
 PROG = "agentops-otel"
 EXIT_OK = 0
@@ -134,6 +135,12 @@ def _source(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("empty source (an unset shell variable?)")
     return text
+
+
+def _end_state(text: str) -> str:
+    """An end state in any case, as ``end_session()`` and the assertions take it, read as the one recorded;
+    anything else is left as typed for argparse's choices to refuse, naming the three."""
+    return canonical_end_state(text) or text
 
 
 def _non_negative(kind: type[int] | type[float]) -> Callable[[str], Any]:

@@ -31,6 +31,7 @@ from agentops_otel._cli_args import (
     PROG,
     CliError,
     _confidence,
+    _end_state,
     _non_negative,
     _out_path,
     _positive,
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("sessions", parents=[source, filters, output], help="list recent sessions")
     ls.add_argument("--since", type=parse_time, help="start of the window: 1h, 30m, ISO time (default: all)")
-    ls.add_argument("--state", choices=semconv.END_STATES, help="only sessions that ended so")
+    ls.add_argument("--state", type=_end_state, choices=semconv.END_STATES,
+                    help="only sessions that ended so (any case)")
     ls.add_argument("--limit", type=_non_negative(int), default=20, help="at most N sessions (default 20; 0 for all)")
     ls.add_argument("--open", action="store_true",
                     help="only sessions the program never ended: ended by our exit hook or the pytest plugin, "

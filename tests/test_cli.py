@@ -392,6 +392,21 @@ def test_sessions_filters(traces: Path) -> None:
     assert len(json.loads(out)["sessions"]) == 2
 
 
+@pytest.mark.parametrize("state", ["fail", "FAIL", "Fail"])
+def test_sessions_state_is_matched_in_any_case(traces: Path, state: str) -> None:
+    """--state takes the end state in any case, as end_session() and assert_ended_with do."""
+    code, out, err = run("sessions", "--source", str(traces), "--state", state)
+    assert (code, err) == (0, "")
+    assert [ln.split()[0] for ln in out.splitlines()[1:]] == ["s_0002"]
+
+
+def test_sessions_state_that_is_no_end_state_is_refused(traces: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A state that is none of the three is a usage error naming the choices, not an empty listing."""
+    code, out, _ = run("sessions", "--source", str(traces), "--state", "failed")
+    err = capsys.readouterr().err
+    assert (code, out) == (2, "") and "'failed'" in err and "Indeterminate" in err
+
+
 def _nested(tmp_path: Path) -> Path:
     """A test's session s_0001 (tagged test, passing) holding the agent's session s_0002 (tagged support, failing),
     as agentops_session_per_test lays them out."""
