@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     gt.add_argument("--allow-unpriced", action="store_true",
                     help="bound only the priced calls; the report lists the sessions whose cost is a lower bound")
     gt.add_argument("--min-sessions", type=_non_negative(int), default=1,
-                    help="fail when fewer sessions are found (default 1: an empty window is suspicious)")
+                    help="INSUFFICIENT DATA (exit 3) when fewer sessions are found: too few to judge, never a "
+                    "pass (default 1: an empty window is suspicious)")
     gt.add_argument("--limit", type=_non_negative(int), default=None,
                     help="read at most N sessions (default: every session of the window)")
     gt.add_argument("--json", action="store_true", help="print the figures as JSON")

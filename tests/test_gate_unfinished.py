@@ -89,3 +89,16 @@ def test_an_empty_run_id_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     traces.write_text("")
     code, _ = _gate(traces, "--run", "", "--max-failure-rate", "0.1")
     assert code == 2 and "empty run id" in capsys.readouterr().err
+
+
+def test_help_says_too_few_sessions_is_insufficient_data_as_the_gate_does(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """--help describes --min-sessions by what a CI script sees: INSUFFICIENT DATA, exit 3, not a failure."""
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("")
+    code, text = _gate(traces, "--min-sessions", "2", "--max-failure-rate", "0.1")
+    assert code == 3 and text.splitlines()[-1].startswith("INSUFFICIENT DATA"), text
+    assert main(["gate", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    described = help_text[help_text.index("--min-sessions MIN_SESSIONS "):].split(" --", 1)[0]
+    assert "INSUFFICIENT DATA" in described and "exit 3" in described and "fail" not in described, described
