@@ -57,6 +57,7 @@ _CUT_TEXT: Final = re.compile("|".join((
     "^" + re.escape(MORE_ITEMS_MARKER.split("{", 1)[0]) + r"\d+ more items\]$",
     "^" + re.escape(OMITTED_MESSAGES_MARKER.split("{", 1)[0]) + r"\d+ earlier messages",
     "^" + re.escape(OMITTED_TOOLS_MARKER.split("{", 1)[0]) + r"\d+ more tools not recorded",
+    "^" + re.escape(OMITTED_PARTS_MARKER.split("{", 1)[0]) + r"\d+ more parts not recorded",
     "^" + re.escape(DEPTH_MARKER) + "$",
     "^" + re.escape(BIG_INT_MARKER.split("{", 1)[0]) + r"\d+ bits>$",
     r"^<\d+ bytes: .*…>$",

@@ -254,6 +254,18 @@ def test_cut_system_instructions_are_unknown_not_identical() -> None:
                          "(no longer valid JSON) in a and b",)
 
 
+def test_system_blocks_cut_by_the_content_budget_are_unknown_not_identical() -> None:
+    """Anthropic system=[...] blocks recorded as the first ones and a count: a difference past the cut is
+    unknown, so the runs are not called identical."""
+    from agentops_otel.instrument._anthropic_attrs import message_content
+
+    blocks = [{"type": "text", "text": f"Rule {i}: " + "be careful. " * 40} for i in range(50)]
+    recorded = message_content({"system": blocks}, 4096, 2000).system_instructions
+    d = diff_timelines(timeline("a", llm(system=recorded)), timeline("b", llm(system=recorded)))
+    assert not d.same
+    assert d.details == ("step #0 llm claude-sonnet-4-5: system instructions cut at the recording bound in a and b",)
+
+
 def test_masked_arguments_are_unknown_not_identical() -> None:
     """Two passwords both masked as [REDACTED] can't be said to agree."""
     masked = step("tool", "lookup", {"query": "q", "password": "[REDACTED]"})
