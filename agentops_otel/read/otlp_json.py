@@ -194,12 +194,10 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
 
 def _check_traces_seen(path: str, conv: Converter) -> None:
     """Raise when the file held documents but no trace export among them: the logs or metrics file given
-    for the traces one, or lines of ``{}``. Read as "no sessions", a gate would judge nothing and say
-    only that it found too few; an empty file, or one of empty trace batches, is no spans yet."""
-    if conv.documents and not conv.trace_exports:
-        held = ", ".join(sorted(conv.other_signals)) or "only empty objects"
-        if conv.other_signals:
-            held = f"only {held}, and no resourceSpans"
+    for the traces one. Read as "no sessions", a gate would judge nothing and say only that it found too
+    few; an empty file, or one of empty batches (``{}``, what a proto3 writer makes of one), is no spans yet."""
+    if conv.documents and not conv.trace_exports and conv.other_signals:
+        held = f"only {', '.join(sorted(conv.other_signals))}, and no resourceSpans"
         raise MalformedPayload(f"{path}: no line of it is an OTLP trace export ({held}): is it the traces file?")
 
 

@@ -198,16 +198,23 @@ def test_spans_under_a_misspelled_inner_key_are_an_error_not_lost(tmp_path: Path
 
 
 @pytest.mark.parametrize("lines", [
-    [{}],
+    [{"resourceLogs": [{"scopeLogs": []}]}],
     [{"resourceLogs": [{"scopeLogs": []}]}, {"resourceMetrics": [{"scopeMetrics": []}]}, {}],
-], ids=["empty objects", "other signals"])
+], ids=["logs", "other signals"])
 def test_a_file_without_any_trace_export_is_an_error_not_no_sessions(tmp_path: Path,
                                                                      lines: list[dict[str, Any]]) -> None:
-    """A file none of whose lines exports traces (the logs file, a file of {}) is named, not read as no spans."""
+    """A file none of whose lines exports traces (the logs or metrics file) is named, not read as no spans."""
     path = tmp_path / "logs.jsonl"
     path.write_bytes(b"".join(compact(line) + b"\n" for line in lines))
     with pytest.raises(MalformedPayload, match=r"logs\.jsonl: no line of it is an OTLP trace export"):
         list(read_otlp_file(path))
+
+
+def test_a_file_of_empty_objects_is_no_spans(tmp_path: Path) -> None:
+    """{} is what a proto3 writer makes of an empty batch (of any signal): a file of them is no spans yet."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"{}\n{}\n")
+    assert list(read_otlp_file(path)) == []
 
 
 def test_a_file_of_empty_trace_exports_is_no_spans(tmp_path: Path) -> None:
