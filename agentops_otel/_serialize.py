@@ -266,7 +266,7 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
             out[MORE_KEY] = MORE_ITEMS_MARKER.format(n=size - i)
             break
         whole = key if isinstance(key, str) else _safe_repr(key) if not isinstance(key, (int, float)) else str(key)
-        name = _free_name(out, _masked(whole, budget))  # a credential used as a key is masked too
+        name = free_name(out, _masked(whole, budget))  # a credential used as a key is masked too
         if is_secret_key(whole):  # the whole name: the budget may have cut ``db_password`` to ``db_passw…``
             out[name] = REDACTED
             budget.left -= len(REDACTED)
@@ -276,7 +276,7 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
     return out
 
 
-def _free_name(out: Mapping[str, Any], name: str) -> str:
+def free_name(out: Mapping[str, Any], name: str) -> str:
     """``name``, or ``name #2``, ``#3``… when it is taken: two keys masked (or cut) to the same text
     stay two entries, neither value lost."""
     if name not in out:
@@ -354,7 +354,7 @@ def bounded_arguments(arguments: Any, limit: int) -> Any:
         out: dict[str, Any] = {}
         for key, value in dict.items(arguments):
             name = key if isinstance(key, str) else str(key)
-            out[_free_name(out, mask_text(name))] = REDACTED if is_secret_key(name) else bounded(value, limit)
+            out[free_name(out, mask_text(name))] = REDACTED if is_secret_key(name) else bounded(value, limit)
         return out
     except Exception:
         return bounded(arguments, limit)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._redact import REDACTED, is_secret_key, mask_text
+from .._serialize import free_name
 
 __all__ = ["REDACTED", "mask"]
 
@@ -22,8 +23,13 @@ def mask(value: Any, *, keys: bool = True, in_pairs: bool = False) -> Any:
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
-        return {k: REDACTED if keys and isinstance(k, str) and is_secret_key(k) and v is not None
-                else mask(v, keys=keys) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            # A credential used as a key is masked as the trace masks it (two alike stay apart).
+            name = free_name(out, mask_text(k)) if isinstance(k, str) else k
+            out[name] = (REDACTED if keys and isinstance(k, str) and is_secret_key(k) and v is not None
+                         else mask(v, keys=keys))
+        return out
     if isinstance(value, (list, tuple)):
         if (keys and len(value) == 2 and (in_pairs or isinstance(value, tuple)) and isinstance(value[0], str)
                 and is_secret_key(value[0]) and value[1] is not None):

@@ -214,3 +214,27 @@ def test_a_number_too_big_for_the_trace_needs_a_cassette(span_exporter: InMemory
                   if t.summary.session_id == s.id]
     with pytest.raises(CassetteError, match=r"tool refund\): arguments was cut at the size bound"):
         cassette_from_timeline(timeline)
+
+
+def test_a_credential_used_as_a_key_is_masked_in_the_cassette_and_replays_from_either_cassette(
+        span_exporter: InMemorySpanExporter, tmp_path: Path) -> None:
+    """quotas={"sk-...": 100}: the saved cassette holds the key masked, as the trace does, and the agent
+    replays from the live cassette and from one made from its trace alike."""
+    import agentops_otel as agentops
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+    from agentops_otel.testing import cassette_from_timeline, replay
+
+    key = "sk-proj-abcdefghijklmnopqrstuvwx"
+
+    @agentops.tool
+    def set_quota(quotas: dict[str, int]) -> str:
+        return "ok"
+
+    with record() as rec, agentops.session("quota"):
+        set_quota({key: 100, "other": 1})
+    assert key not in rec.cassette().save(tmp_path / "c.json").read_text()
+    [timeline] = reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+    for cassette in (rec.cassette(), cassette_from_timeline(timeline)):
+        with replay(cassette), agentops.session("quota"):
+            set_quota({key: 100, "other": 1})
