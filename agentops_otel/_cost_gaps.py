@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Final
 
 from . import genai_spans
 from . import semconv as sc
 from .timeline import FLAG_FOREIGN, Step, Timeline
 
 __all__ = ["GAP_TEXT", "describe_step", "gap_lines", "step_gap", "summary_gaps", "unknown_counts", "usage_gaps"]
+
+MODELS_UNWATCHED: Final = "no model client was instrumented"
+"""How every reason a session's model calls went unseen begins (an issue of its timeline, a verdict's
+refusal): see ``sessions._views.unwatched``."""
 
 GAP_TEXT: dict[str, str] = {
     sc.GAP_USAGE_MISSING: "no usage in the response",
@@ -31,8 +36,9 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
-    sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented while the session ran (no agentops.init()): "
-                              "its model calls, if any, were not seen"),
+    sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented for all of the session's run (no agentops.init() "
+                              "before it started, or a client uninstrumented before it ended) and it holds no "
+                              "model call: any it made were not seen"),
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
 }

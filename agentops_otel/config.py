@@ -181,10 +181,19 @@ class RuntimeState:
     """``init()`` ran (not under the kill switch): it instrumented what model clients it could."""
     instrumented: set[str] = field(default_factory=set)
     """The model clients instrumented right now (``instrument_openai()`` and the like, by hand or by ``init()``)."""
+    uninstrumented: int = 0
+    """How many times a model client was uninstrumented: a session that saw it move, and no model call,
+    cannot say its calls were seen (another client still instrumented says nothing of this one's)."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
 state = RuntimeState()
+
+
+def models_watched_since(uninstrumented: int) -> bool:
+    """:func:`models_watched`, and no model client uninstrumented since ``state.uninstrumented`` was
+    ``uninstrumented``."""
+    return models_watched() and state.uninstrumented == uninstrumented
 
 
 def models_watched() -> bool:

@@ -182,7 +182,10 @@ class Instrumentor(Generic[_K]):
         """Restore the SDK's methods (no-op when not instrumented)."""
         with self._lock:
             active, self._active = self._active, None
-            config.state.instrumented.discard(self.name)
+            if self.name in config.state.instrumented:
+                config.state.instrumented.discard(self.name)
+                config.state.uninstrumented += 1
+                config.state.init_called = False  # what init() instrumented is undone: no longer vouched for
             if active is not None:
                 _restore(active)
 

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
-from agentops_otel._cost_gaps import summary_gaps, unknown_counts
+from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
@@ -47,6 +47,9 @@ class Issue(StrEnum):
     UNREADABLE_ATTRIBUTES = "unreadable_attributes"
     """Attribute values in the source that could not be read: the session is shown without them, and
     the gate does not judge it."""
+    MODELS_UNWATCHED = "models_not_instrumented"
+    """The root says no model client was instrumented while the session ran and it holds no model call:
+    the calls it made, if any, were never seen (a verdict on its calls, tokens or cost refuses)."""
     UNKNOWN_END_STATE = "unknown_end_state"
     """The root's end state is none of Success, Fail, Indeterminate in any case (another writer, a hand
     edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure).
@@ -175,6 +178,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                              trace_cut=partial is not None, root_not_a_price=not_a_price, uncounted=uncounted,
                              root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
     cost_complete = cost_complete and not cost_gaps
+    if root is not None and attrs.get(sc.SESSION_COST_INCOMPLETE_REASON) == sc.GAP_MODELS_UNWATCHED:
+        add(Issue.MODELS_UNWATCHED, GAP_TEXT[sc.GAP_MODELS_UNWATCHED])
     in_unknown = out_unknown = False
     for st in steps:  # a count no call reported is no 0: the totals are then a lower bound
         if st.kind == "llm" and st.span_id not in wrapping:

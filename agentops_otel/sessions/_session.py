@@ -100,7 +100,9 @@ class Session(Rollup, AgentOpsMethods):
         self._switched_on: tuple[int, int | None] = (config.switched_on(), None)
         """``config.switched_on()`` at its start and end: differing, the switch went on while it ran."""
         self._watched: tuple[bool, bool | None] = (config.models_watched(), None)
-        """``config.models_watched()`` at its start and end: a model call made while either is False went unseen."""
+        """``config.models_watched()`` at its start, and at its end with no client uninstrumented meanwhile:
+        a model call made while either is False may have gone unseen (see ``_views.unwatched``)."""
+        self._uninstrumented = config.state.uninstrumented
         self._ctx: otel_context.Context | None = None
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
@@ -221,8 +223,8 @@ class Session(Rollup, AgentOpsMethods):
             self._note_still_running(self.open_at_end)
         self.end_time = datetime.now(UTC)
         self._switched_on = (self._switched_on[0], config.switched_on())
-        self._watched = (self._watched[0], config.models_watched())
-        if not all(self._watched):  # written on the root: a reader of the trace knows it too
+        self._watched = (self._watched[0], config.models_watched_since(self._uninstrumented))
+        if not all(self._watched) and not self.llm_calls:  # see _views.unwatched; on the root for readers
             self.cost_complete = False
             self.cost_incomplete_reason = self.cost_incomplete_reason or semconv.GAP_MODELS_UNWATCHED
         with guard("session.end"):

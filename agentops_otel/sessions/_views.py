@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from .. import config, genai_spans, semconv
+from .._cost_gaps import MODELS_UNWATCHED
 from .._serialize import from_json
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
@@ -54,20 +55,18 @@ def unrecorded(session: Session) -> str | None:
     return None
 
 
-MODELS_UNWATCHED: Final = "no model client was instrumented"
-"""How the reason a session's model calls were not seen begins (a timeline's issue, a verdict's refusal)."""
-
-
 def unwatched(session: Session) -> str | None:
     """Why model calls of this session may have gone unseen, or None when a client was instrumented
-    (or ``init()`` had run) from its start to its end (see ``config.models_watched``).
+    (or ``init()`` had run) from its start to its end (see ``config.models_watched``), or when it holds
+    model calls: recorded by hand (``record(LLMEvent(...))``) or by another GenAI instrumentation, they
+    say the user records their calls some other way (and ``init()`` called inside it saw them).
 
     Sessions and tools are recorded without ``init()``; model calls are not. A bound on calls, tokens or
     cost would pass on the calls it never saw."""
     start, end = session._watched
     if end is None:
-        end = config.models_watched()
-    if start and end:
+        end = config.models_watched_since(session._uninstrumented)
+    if (start and end) or session.llm_calls:
         return None
     if not start and not end:
         return (f"{MODELS_UNWATCHED} while it ran: call agentops.init() (or instrument_openai() / "
@@ -105,7 +104,8 @@ def timeline_of(session: Session) -> Timeline:
         added.append(f"recorded in this process only, no backend will have it: {session.not_exported}")
     if why is not None:
         added.append(why)  # the switch went on while it ran: a verdict on this timeline refuses
-    elif (unseen := unwatched(session)) is not None:
+    elif (unseen := unwatched(session)) is not None and not any(
+            issue.startswith(MODELS_UNWATCHED) for issue in timeline.summary.issues):  # the ended root's says so
         added.append(unseen)  # a verdict on its model calls refuses
     if added:
         changes["issues"] = (*issues, *added)

@@ -29,10 +29,11 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from agentops_otel import _redact, config, semconv
+from agentops_otel._cost_gaps import MODELS_UNWATCHED
 from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session
-from agentops_otel.sessions._views import MODELS_UNWATCHED, unwatched
+from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._partial import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 

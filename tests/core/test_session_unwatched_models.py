@@ -79,3 +79,117 @@ def test_with_init_the_bounds_judge_the_call(tmp_path: Path) -> None:
     """The usual setup: init() instruments the client and the bound fails on the call it counted."""
     out = _run(tmp_path, "agentops.init()")
     assert out["calls"].startswith("FAIL") and "no model client was instrumented" not in out["calls"], out
+
+
+_CASE = """
+    import agentops_otel as agentops
+    from openai import OpenAI
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from agentops_otel.testing import (OpenAIServer, assert_cost_below, assert_llm_calls_at_most,
+                                       assert_tokens_below)
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+
+    def verdicts(s, n):
+        for name, check in [("calls", lambda: assert_llm_calls_at_most(s, n)),
+                            ("tokens", lambda: assert_tokens_below(s, 1_000_000)),
+                            ("cost", lambda: assert_cost_below(s, 1.0))]:
+            try:
+                check()
+                print(name, "PASS")
+            except AssertionError as exc:
+                print(name, "FAIL", str(exc).splitlines()[0])
+
+    with OpenAIServer() as server:
+        client = OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
+        def call():
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+BODY
+"""
+
+
+def _case(tmp_path: Path, body: str) -> dict[str, str]:
+    code = textwrap.dedent(_CASE.replace("BODY", textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_"))}
+    env.update(OTEL_TRACES_EXPORTER="none", PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+
+
+def _judged(out: dict[str, str]) -> bool:
+    return all(out[b] == "PASS" for b in ("calls", "tokens", "cost"))
+
+
+def _refused(out: dict[str, str]) -> bool:
+    return all(out[b].startswith("FAIL") and "no model client was instrumented" in out[b]
+               for b in ("calls", "tokens", "cost"))
+
+
+def test_calls_recorded_by_another_instrumentation_are_judged_without_init(tmp_path: Path) -> None:
+    """An official openai-v2 style span inside the session (no init()): the call was seen, the bounds judge it."""
+    out = _case(tmp_path, """
+        attrs = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+                 "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20}
+        with agentops.session("agent") as s:
+            with trace.get_tracer("opentelemetry.instrumentation.openai_v2").start_as_current_span(
+                    "chat gpt-4o-mini", attributes=attrs):
+                pass
+        verdicts(s, 1)
+    """)
+    assert _judged(out), out
+
+
+def test_calls_recorded_by_hand_are_judged_without_init(tmp_path: Path) -> None:
+    """record(LLMEvent(...)) for a provider nobody instruments: the bounds judge what was recorded."""
+    out = _case(tmp_path, """
+        with agentops.session("agent") as s:
+            agentops.record(agentops.LLMEvent(model="gpt-4o-mini", prompt_tokens=100, completion_tokens=20))
+        verdicts(s, 1)
+    """)
+    assert _judged(out), out
+
+
+def test_init_called_inside_the_session_before_its_calls_is_judged(tmp_path: Path) -> None:
+    """init() as the session's first step: its calls were all seen, the bounds judge them."""
+    out = _case(tmp_path, """
+        with agentops.session("agent") as s:
+            agentops.init()
+            call()
+        verdicts(s, 1)
+    """)
+    assert _judged(out), out
+
+
+def test_a_client_uninstrumented_while_the_session_ran_refuses(tmp_path: Path) -> None:
+    """init(), then uninstrument_openai() inside the session: its calls went unseen, the bounds refuse."""
+    out = _case(tmp_path, """
+        agentops.init()
+        with agentops.session("agent") as s:
+            agentops.uninstrument_openai()
+            call(); call()
+        verdicts(s, 0)
+    """)
+    assert _refused(out), out
+
+
+def test_the_refusal_survives_reading_the_session_back_from_its_spans(tmp_path: Path) -> None:
+    """A session whose calls went unseen, read back from the exported spans: its timeline refuses too."""
+    out = _case(tmp_path, """
+        from agentops_otel.read import records_from_spans
+        from agentops_otel.reassemble import reassemble
+        with agentops.session("agent") as s:
+            call(); call()
+            agentops.init(tracer_provider=provider)
+        [timeline] = [t for t in reassemble(records_from_spans(exporter.get_finished_spans())).sessions
+                      if t.summary.session_id == s.id]
+        verdicts(timeline, 0)
+    """)
+    assert _refused(out), out
