@@ -219,3 +219,11 @@ def test_an_object_with_a_masked_field_is_not_compared_as_if_it_matched() -> Non
         search(Login("ann", "hunter2"))
     with pytest.raises(AgentAssertionError, match=r"'q'.*masked"):
         assert_tool_called(s, "search", with_args={"q": Login("ann", "other")})
+
+
+def test_a_mapping_keyed_by_a_masked_credential_is_not_compared_as_if_it_matched() -> None:
+    """quotas={"sk-...A": 100} recorded with its key masked: another key with the same value cannot tell."""
+    with agentops.session("agent") as s:
+        search({"sk-proj-abcdefghijklmnopqrstuvwx": 100})
+    with pytest.raises(AgentAssertionError, match=r"'q'.*masked"):
+        assert_tool_called(s, "search", with_args={"q": {"sk-proj-zyxwvutsrqponmlkjihgfedc": 100}})

@@ -121,6 +121,8 @@ def _subset(expected: Any, actual: Any) -> bool | None:
         unknown = False
         for key, value in expected.items():
             found = _subset(value, actual[key]) if key in actual else None if MORE_KEY in actual else False
+            if found and isinstance(key, str) and REDACTED in key:
+                found = None  # a credential used as a key, masked alike on both sides: two keys look the same
             if found is False:
                 return False
             unknown = unknown or found is None
