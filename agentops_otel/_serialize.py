@@ -29,6 +29,7 @@ import enum
 import gc
 import json
 import math
+import re
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -287,9 +288,16 @@ def free_name(out: Mapping[str, Any], name: str) -> str:
     return f"{name} #{n}"
 
 
+_ADDRESS: Final = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
+"""The address in a default repr (``<Client object at 0x7f…>``, ``<function f at 0x7f…>``): where the
+object sat in this process, not what it is. Left in, every run records other arguments, so a replay or a
+diff of two runs of one agent always diverges."""
+
+
 def _safe_repr(value: Any) -> str:
     try:
-        return repr(value)
+        text = repr(value)
+        return _ADDRESS.sub("", text) if " at 0x" in text else text
     except Exception:
         return f"<unrepresentable {type(value).__qualname__}>"
 

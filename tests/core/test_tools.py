@@ -346,3 +346,22 @@ def test_a_generator_tools_return_value_is_not_read_with_capture_off(monkeypatch
     with agentops.session("s"):
         assert list(load()) == ["chunk"]
     assert reprs == []
+
+
+def test_an_object_argument_is_recorded_without_its_memory_address(span_exporter: InMemorySpanExporter) -> None:
+    """classify(client, msg) twice with two client objects: a default repr's "at 0x7f…" is where the object
+    sat in this process, not what it is, so both calls record the same arguments (replay and diff agree)."""
+
+    class Client:
+        pass
+
+    @agentops.record_action("classify")
+    def classify(client: Client, message: str, on_done: Callable[[], None]) -> str:
+        return "billing"
+
+    classify(Client(), "charged twice", lambda: None)
+    classify(Client(), "charged twice", lambda: None)
+    first, second = (json.loads(str(s.attributes[semconv.ACTION_PARAMS]))  # type: ignore[index]
+                     for s in span_exporter.get_finished_spans() if s.name.endswith("classify"))
+    assert first == second
+    assert " at 0x" not in json.dumps(first) and "Client object" in first["client"]
