@@ -25,6 +25,7 @@ from _backends import (
     free_ports,
 )
 from _prometheus import PrometheusBackend
+from opentelemetry import trace as otel_trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -411,3 +412,63 @@ def test_session_metrics_stores_session_counts_and_cost_by_end_state_in_promethe
     # The traces pipeline still forwards every span, unsampled.
     for emitted in (*failed, *ok):
         assert_whole_session(jaeger.wait_for_trace(emitted.trace_id, emitted.span_count), emitted)
+
+
+def _ended_then_failed(tracer: Tracer, *, root_state: EndState, nested_in: str | None = None,
+                       failed_after: bool = True) -> None:
+    """A session root ended ``root_state``, then the ``evaluation pytest`` span the pytest plugin writes
+    after it: a test that failed once the code under test had ended its session (``failed_after``), or a
+    passing verdict. Tags and run are copied from the root, as the plugin does."""
+    session_id = f"sess-{uuid.uuid4().hex[:12]}"
+    root_attributes: dict[str, AnyValue] = {
+        "session.id": session_id, "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support",
+        "agentops.session.end_state": root_state, "agentops.tags": ["test", "late"], "agentops.run.id": "ci-7",
+    }
+    if nested_in is not None:
+        root_attributes["agentops.session.parent_id"] = nested_in
+    root = tracer.start_span("invoke_agent support", attributes=root_attributes)
+    root.end()
+    verdict: dict[str, AnyValue] = {
+        key: value for key, value in root_attributes.items()
+        if key in ("session.id", "agentops.tags", "agentops.run.id", "agentops.session.parent_id")}
+    if failed_after:
+        verdict |= {"agentops.verdict.session_end_state": "Fail", "agentops.verdict.root_end_state": root_state,
+                    "agentops.verdict.session_end_reason": "test failed: AssertionError"}
+    with tracer.start_as_current_span("evaluation pytest", context=otel_trace.set_span_in_context(root),
+                                      attributes=verdict):
+        pass
+
+
+@pytest.mark.e2e
+def test_session_metrics_counts_failures_recorded_after_the_session_ended(
+    jaeger: JaegerBackend, otelcol_factory: CollectorFactory, prometheus: PrometheusBackend
+) -> None:
+    """session-metrics.yaml counts late Fail verdicts of top-level sessions by the root's end state, apart
+    from the session counts (which they leave unchanged), with the tags and run the gate filters on."""
+    collector = otelcol_factory.start(
+        "session-metrics.yaml", env={"AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint}
+    )
+    service = new_service("late-fail")
+    with otlp_tracer(collector.otlp_http_endpoint, "http", service) as tracer:
+        _ended_then_failed(tracer, root_state="Success")
+        _ended_then_failed(tracer, root_state="Success")
+        _ended_then_failed(tracer, root_state="Indeterminate")
+        _ended_then_failed(tracer, root_state="Success", failed_after=False)  # a passing verdict
+        _ended_then_failed(tracer, root_state="Success", nested_in="sess-outer")  # not a run of its own
+
+    late_q = ('sum by (agentops_verdict_root_end_state, agentops_tags, agentops_run_id) '
+              f'(increase(agentops_session_late_fails_total{{job="{service}"}}[10m] anchored))')
+    expected_late = {("Success", '["test","late"]', "ci-7"): 2.0, ("Indeterminate", '["test","late"]', "ci-7"): 1.0}
+    expected_calls = {"Success": 3.0, "Indeterminate": 1.0}
+    deadline = time.monotonic() + 40
+    late: dict[tuple[str, str, str], float] = {}
+    calls: dict[str, float] = {}
+    while time.monotonic() < deadline:
+        late = {(labels.get("agentops_verdict_root_end_state", ""), labels.get("agentops_tags", ""),
+                 labels.get("agentops_run_id", "")): value for labels, value in prometheus.query(late_q)}
+        calls = _by_end_state(prometheus, "agentops_session_calls_total", service)
+        if late == expected_late and calls == expected_calls:
+            break
+        time.sleep(0.5)
+    assert late == expected_late
+    assert calls == expected_calls  # verdict spans are no sessions: the session counts stay as the roots say
