@@ -194,6 +194,11 @@ VERDICT_END_STATE: Final = "agentops.verdict.session_end_state"
 when a test fails whose session the code under test had already ended otherwise: the root is frozen, so
 readers take this end state (and ``VERDICT_END_REASON``) over the root's."""
 VERDICT_END_REASON: Final = "agentops.verdict.session_end_reason"
+VERDICT_ROOT_END_STATE: Final = "agentops.verdict.root_end_state"
+"""On a late ``Fail`` verdict: the end state its session's frozen root shows (``Success``, ``Indeterminate``).
+Collectors count sessions by their root, one span at a time, and cannot join the verdict to it: this says
+which of their counts the session moves out of (``gate --source prometheus://`` moves it to ``Fail``). The
+span also copies the root's ``TAGS``, ``RUN_ID`` and ``SESSION_PARENT_ID``, so it is filtered like the root."""
 SESSION_FAILED_SPAN_NAME: Final = "agentops.session.failed_span_name"
 SESSION_PARENT_ID: Final = "agentops.session.parent_id"
 """On a nested session's root: the enclosing session's id (nesting survives a new_trace split)."""

@@ -64,6 +64,23 @@ def test_gate_counts_a_failing_test_whose_session_the_agent_ended_success(
     assert (result.failures, result.sessions, result.verdict) == (1, 2, "FAIL")
 
 
+def test_the_late_failure_names_the_end_state_the_session_had_and_its_tags_and_run(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, span_exporter: InMemorySpanExporter) -> None:
+    """The late Fail verdict says which end state the frozen root shows and carries the root's tags and run,
+    so a collector counting sessions by their root (``gate --source prometheus://``) can count it too."""
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)
+    monkeypatch.setenv("AGENTOPS_OTEL_RUN_ID", "ci-42")
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=1, failed=1)
+    spans = span_exporter.get_finished_spans()
+    (late,) = [s for s in spans if (s.attributes or {}).get("agentops.verdict.session_end_state") == "Fail"]
+    (root,) = [s for s in spans if s.name == "invoke_agent test_agent_ends_the_session_then_the_test_fails"]
+    assert root.attributes is not None and late.attributes is not None
+    assert late.attributes["agentops.verdict.root_end_state"] == "Success"
+    assert late.attributes["agentops.tags"] == root.attributes["agentops.tags"]
+    assert late.attributes["agentops.run.id"] == "ci-42" == root.attributes["agentops.run.id"]
+    assert "agentops.session.parent_id" not in late.attributes  # the test's session is a run of its own
+
+
 @pytest.fixture
 def recorded(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The project run as CI would, writing its sessions to a file."""

@@ -134,7 +134,22 @@ def record_failure_after_end(session: Session, name: str, explanation: str, end_
         attrs = _attributes(name, False, explanation)
         reason = _redact.scrub(semconv.SESSION_END_REASON, truncate_masked(end_reason, config.max_value_chars()))
         _on_session(session, name, attrs, {semconv.VERDICT_END_STATE: semconv.END_FAIL,
-                                           semconv.VERDICT_END_REASON: reason})
+                                           semconv.VERDICT_END_REASON: reason, **_root_dimensions(session)})
+
+
+_COPIED_FROM_ROOT: Final = (semconv.TAGS, semconv.RUN_ID, semconv.SESSION_PARENT_ID)
+
+
+def _root_dimensions(session: Session) -> dict[str, Any]:
+    """What a collector counting sessions by their root needs on the late verdict to count it alike: the
+    end state the root was frozen with (the count the session leaves) and the root's own filter values,
+    copied as the root has them (so a label written from either matches)."""
+    root_attrs = getattr(session._span, "attributes", None) or {}
+    out = {key: root_attrs[key] for key in _COPIED_FROM_ROOT if key in root_attrs}
+    state = root_attrs.get(semconv.SESSION_END_STATE)
+    if state is not None:
+        out[semconv.VERDICT_ROOT_END_STATE] = state
+    return out
 
 
 def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
