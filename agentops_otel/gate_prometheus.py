@@ -60,7 +60,14 @@ def evaluate_counts(counts: SessionCounts, *, max_failure_rate: float, min_sessi
     per_hour = counts.cost_usd / hours if hours > 0 else None
     mean = counts.cost_usd / counts.sessions if counts.sessions else None
     states = ", ".join(f"{state} {k}" for state, k in sorted(counts.by_state.items())) or "none"
-    notes = [f"Exact counts from the session metrics (no search cap); by end state: {states}",
+    late = []  # the pytest plugin's failures after the code under test had ended the session itself
+    if counts.late_fails:
+        late.append(f"{counts.late_fails} session(s) failed after the code under test had ended them "
+                    "(a late Fail verdict): counted Fail, not as their root says")
+    if counts.late_fails_outside:
+        late.append(f"{counts.late_fails_outside} late Fail verdict(s) of sessions not counted in the window: "
+                    "left out")
+    notes = [f"Exact counts from the session metrics (no search cap); by end state: {states}", *late,
              f"Cost in the window: {fmt.money(counts.cost_usd)}"
              + (f" ({fmt.money(per_hour)}/h)" if per_hour is not None else "")
              + (f", mean {fmt.money(mean)} per session" if mean is not None else "")
@@ -68,6 +75,7 @@ def evaluate_counts(counts: SessionCounts, *, max_failure_rate: float, min_sessi
     figures: dict[str, Any] = {
         "by_end_state": counts.by_state, "total_cost_usd": counts.cost_usd, "cost_per_hour_usd": per_hour,
         "incomplete_cost_sessions": counts.incomplete_cost, "until": counts.until.isoformat(),
+        "late_fails": counts.late_fails, "late_fails_outside_window": counts.late_fails_outside,
         "promql": counts.queries,
     }
     return GateResult(sessions=n, failures=failures, failure_rate=failures / n if n else None, max_cost=None,

@@ -1,8 +1,12 @@
 """Session counts and cost over a time window from a Prometheus that stores the session metrics.
 
 The collector (``collector-config/session-metrics.yaml``) counts every top-level session root before
-any sampling and pushes the counters to Prometheus over OTLP. A window's figures are then one PromQL
-query each, whatever the volume: no search depth, no sample, no spans fetched. The queries use
+any sampling and pushes the counters to Prometheus over OTLP. It also counts, apart, the late ``Fail``
+verdicts the pytest plugin writes when a test failed after the code under test had ended its session
+(the root is frozen and still says ``Success``): the collector cannot join them to their roots, so the
+counts here do, by the end state each verdict says its root shows (see :func:`fold_late_fails`).
+A window's figures are then one PromQL query each, whatever the volume: no search depth, no sample, no
+spans fetched. The queries use
 ``increase(...[window] anchored)``: no extrapolation to the window's edges, so the result is the exact
 difference of the counters (Prometheus stores a zero at each series' start with
 ``created-timestamp-zero-ingestion``, so a series born inside the window counts from zero).
@@ -32,8 +36,10 @@ __all__ = [
     "CALLS_METRIC",
     "COST_METRIC",
     "DURATION_BUCKET_METRIC",
+    "LATE_FAILS_METRIC",
     "PrometheusReader",
     "SessionCounts",
+    "fold_late_fails",
     "label",
     "window_selector",
 ]
@@ -44,6 +50,9 @@ COST_METRIC = "agentops_session_cost_micros_total"
 """Summed ``agentops.session.cost_micros`` (1e-6 USD) from the ``signal_to_metrics/cost`` connector."""
 DURATION_BUCKET_METRIC = "agentops_session_duration_milliseconds_bucket"
 """Session duration histogram buckets (``le`` in milliseconds)."""
+LATE_FAILS_METRIC = "agentops_session_late_fails_total"
+"""Late ``Fail`` verdicts of top-level sessions (``signal_to_metrics/late_fails``), by the end state their
+frozen root shows (``semconv.VERDICT_ROOT_END_STATE``); their roots are in ``CALLS_METRIC`` under it."""
 _COLLECTOR = "agentops_collector"
 """Which collector counted a series (several may push into one Prometheus)."""
 
@@ -94,7 +103,8 @@ class SessionCounts:
 
     sessions: int
     by_state: dict[str, int]
-    """Sessions by ``agentops.session.end_state`` (``unknown`` where a root carried none)."""
+    """Sessions by end state as the gate reads them: the root's ``agentops.session.end_state`` (``unknown``
+    where a root carried none), but ``Fail`` for a session that failed after its root had ended."""
     cost_usd: float
     """Summed cost of the window's sessions (only the priced part of an incomplete one)."""
     incomplete_cost: int
@@ -103,6 +113,11 @@ class SessionCounts:
     until: datetime
     queries: list[str] = field(default_factory=list)
     """The PromQL behind the figures, for the report."""
+    late_fails: int = 0
+    """Sessions moved to ``Fail`` from the end state their root shows (in ``by_state`` already)."""
+    late_fails_outside: int = 0
+    """Late ``Fail`` verdicts whose session is not counted in the window (its root was counted before it,
+    or is not yet): left out."""
 
     @property
     def failures(self) -> int:
@@ -164,15 +179,25 @@ class PrometheusReader:
                                               extra={label(semconv.SESSION_COST_COMPLETE): "false"})
         incomplete_q = f"sum(increase({CALLS_METRIC}{incomplete_selector}{window}))"
         cost_q = f"sum(increase({COST_METRIC}{selector}{window})) / 1e6"
-        by_state: dict[str, int] = {}
-        for labels, value in self.query(by_state_q, until):
-            state = labels.get(label(semconv.SESSION_END_STATE), "unknown")
-            by_state[state] = by_state.get(state, 0) + _count(value)
+        late_q = (f"sum by ({label(semconv.VERDICT_ROOT_END_STATE)}) "
+                  f"(increase({LATE_FAILS_METRIC}{selector}{window}))")
+        roots = self._by_label(by_state_q, until, label(semconv.SESSION_END_STATE))
+        late = self._by_label(late_q, until, label(semconv.VERDICT_ROOT_END_STATE))
+        by_state, moved, outside = fold_late_fails(roots, late)
         incomplete = sum(_count(value) for _, value in self.query(incomplete_q, until))
         cost = sum(value for _, value in self.query(cost_q, until) if math.isfinite(value))
         return SessionCounts(sessions=sum(by_state.values()), by_state=by_state, cost_usd=cost,
                              incomplete_cost=incomplete, since=since, until=until,
-                             queries=[by_state_q, cost_q, incomplete_q])
+                             queries=[by_state_q, late_q, cost_q, incomplete_q], late_fails=moved,
+                             late_fails_outside=outside)
+
+    def _by_label(self, promql: str, at: datetime, key: str) -> dict[str, int]:
+        """A ``sum by (key)`` query's counts by the label's value (``unknown`` where a series has none)."""
+        counts: dict[str, int] = {}
+        for labels, value in self.query(promql, at):
+            state = labels.get(key, "unknown")
+            counts[state] = counts.get(state, 0) + _count(value)
+        return counts
 
     def close(self) -> None:
         self._http.close()
@@ -183,6 +208,47 @@ class PrometheusReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def fold_late_fails(roots: Mapping[str, int], late: Mapping[str, int]) -> tuple[dict[str, int], int, int]:
+    """Sessions by the end state the gate reads them in, how many moved to ``Fail``, how many late verdicts
+    found no session of theirs in the window.
+
+    The metrics cannot pair a verdict with its root, only count both: each late ``Fail`` moves one session
+    out of the count of the end state it says its root shows, never out of ``Fail`` (that session is a
+    failure already) and never more than that count holds (the rest belong to roots counted outside the
+    window), so no session is counted twice. A verdict naming no end state (written before verdicts named
+    it) moves a pass first, then an ``Indeterminate``: a failing test never counts as a passing session."""
+    states = dict(roots)
+    moved = outside = 0
+
+    def take(state: str, wanted: int) -> int:
+        n = max(0, min(wanted, states.get(state, 0)))
+        if n:
+            states[state] -= n
+        return n
+
+    for state, k in sorted(late.items()):
+        canonical = canonical_end_state(state)
+        if k <= 0 or canonical == semconv.END_FAIL:
+            continue
+        got = take(state, k)
+        if got < k and canonical is None:
+            for other in _by_preference(states):
+                got += take(other, k - got)
+        moved += got
+        outside += k - got
+    if moved:
+        fail = next((s for s in states if canonical_end_state(s) == semconv.END_FAIL), semconv.END_FAIL)
+        states[fail] = states.get(fail, 0) + moved
+    return states, moved, outside
+
+
+def _by_preference(states: Mapping[str, int]) -> list[str]:
+    """The non-Fail end states a late Fail naming none is taken from: passes, then Indeterminate, then the rest."""
+    order = {semconv.END_SUCCESS: 0, semconv.END_INDETERMINATE: 1}
+    candidates = [s for s in states if canonical_end_state(s) != semconv.END_FAIL]
+    return sorted(candidates, key=lambda s: (order.get(canonical_end_state(s) or "", 2), s))
 
 
 def _count(value: float) -> int:

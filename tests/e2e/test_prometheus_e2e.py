@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from opentelemetry.trace import Status, StatusCode
 from agentops_otel.cli import main as cli_main
 
 pytestmark = pytest.mark.e2e
+pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
 FAILURE_RATE = ('sum(increase(agentops_session_calls_total{agentops_session_end_state="Fail"}[1h] anchored))\n'
@@ -127,3 +129,53 @@ def test_gate_over_prometheus_counts_the_example_agents_failed_sessions(
     assert (code, doc["sessions"], doc["failures"], doc["run"]) == (0, len(sessions), failed, run_id)
     code, doc = _gate(prometheus, "--service", "no-such-service", "--max-failure-rate", "1")
     assert code == 3 and doc["sessions"] == 0 and doc["verdict"] == "INSUFFICIENT DATA"
+
+
+ENDED_BY_THE_AGENT = '''
+import agentops_otel as agentops
+
+def test_agent_ends_success_then_the_test_fails(agent_session):
+    agentops.end_session("Success")  # what ported AgentOps code does at the end of an agent run
+    assert False, "the agent gave the wrong answer"
+
+def test_agent_ends_success_and_the_test_passes(agent_session):
+    agentops.end_session("Success")
+
+def test_agent_ends_indeterminate_then_the_test_fails(agent_session):
+    agentops.end_session("Indeterminate")
+    assert False, "the agent gave up"
+
+def test_agent_ends_fail_and_the_test_fails(agent_session):
+    agentops.end_session("Fail")
+    assert False, "the agent failed"
+'''
+
+
+def test_gate_over_prometheus_fails_tests_whose_session_the_agent_had_ended(
+    jaeger: JaegerBackend, otelcol_factory: CollectorFactory, prometheus: PrometheusBackend,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # after the backends: pytester moves HOME
+) -> None:
+    """A test failing after the code under test ended its session Success (or Indeterminate) is a failure
+    for gate --source prometheus://, as for the file gate; one that ended Fail is counted once."""
+    collector = otelcol_factory.start(
+        "session-metrics.yaml", env={"AGENTOPS_PROMETHEUS_OTLP_ENDPOINT": prometheus.otlp_endpoint})
+    service, run_id = new_service("late-fail"), f"ci-{uuid.uuid4().hex[:8]}"
+    for var in [v for v in os.environ if v.startswith(("OTEL_", "AGENTOPS_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.otlp_http_endpoint)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    monkeypatch.setenv("OTEL_SERVICE_NAME", service)
+    monkeypatch.setenv("AGENTOPS_OTEL_RUN_ID", run_id)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_agent=ENDED_BY_THE_AGENT)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=3)
+
+    deadline = time.monotonic() + 30
+    code, doc = _gate(prometheus, "--service", service, "--max-failure-rate", "0.5")
+    while (doc["sessions"], doc["failures"]) != (4, 3) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        code, doc = _gate(prometheus, "--service", service, "--max-failure-rate", "0.5")
+    assert (code, doc["sessions"], doc["failures"]) == (1, 4, 3), doc
+    assert doc["by_end_state"] == {"Success": 1, "Indeterminate": 0, "Fail": 3}
+    code, doc = _gate(prometheus, "--run", run_id, "--tag", "test", "--max-failure-rate", "0.5")
+    assert (code, doc["sessions"], doc["failures"]) == (1, 4, 3), doc  # filtered alike

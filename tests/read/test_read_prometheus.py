@@ -20,11 +20,15 @@ def _vector(*samples: tuple[dict[str, str], float]) -> dict[str, Any]:
 
 
 def _answer_counts(backend: FakeBackend, *, success: float, fail: float, cost_usd: float,
-                   incomplete: float = 0.0, indeterminate: float = 0.0) -> None:
-    """Answer the three gate queries the way Prometheus does (anchored increases are whole numbers)."""
+                   incomplete: float = 0.0, indeterminate: float = 0.0,
+                   late: dict[str, float] | None = None) -> None:
+    """Answer the gate's queries the way Prometheus does (anchored increases are whole numbers); ``late``:
+    the late Fail verdicts by the end state their root shows."""
 
     def handler(path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         promql = query["query"][0]
+        if promql.startswith("sum by (agentops_verdict_root_end_state)"):
+            return 200, _vector(*(({"agentops_verdict_root_end_state": s}, n) for s, n in (late or {}).items()))
         if promql.startswith("sum by (agentops_session_end_state)"):
             return 200, _vector(({"agentops_session_end_state": "Success"}, success),
                                 ({"agentops_session_end_state": "Fail"}, fail),
@@ -80,7 +84,7 @@ def test_gate_queries_anchored_increases_over_the_window_with_the_filters(backen
                          "--tag", "smoke", "--json")
     assert code == 0
     queries = [q["query"][0] for path, q in backend.requests if path == "/api/v1/query"]
-    assert len(queries) == 3
+    assert len(queries) == 4
     for promql in queries:
         window = re.search(r"\[(\d+)ms\] anchored\)", promql)
         assert window and abs(int(window.group(1)) - 7_200_000) < 5_000, promql
@@ -181,3 +185,42 @@ def test_gate_with_sessions_of_an_unknown_end_state_is_undecided(backend: FakeBa
     code, out, _ = _gate(backend, "--max-failure-rate", "0.05")
     assert code == 3, out
     assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and f"'{state}' 1" in out
+
+
+def test_gate_counts_tests_that_failed_after_the_agent_ended_their_session_success(backend: FakeBackend) -> None:
+    """A test that failed after the code under test ended its session Success fails the gate (exit 1)."""
+    _answer_counts(backend, success=10, fail=0, cost_usd=0.0, late={"Success": 2})
+    code, out, _ = _gate(backend, "--max-failure-rate", "0.05")
+    assert code == 1, out
+    assert "Failed: 2/10" in out and "by end state: Fail 2, Success 8" in out
+    assert "2 session(s) failed after the code under test had ended them" in out
+
+
+def test_a_late_failure_of_an_indeterminate_session_is_judged_a_failure(backend: FakeBackend) -> None:
+    """As the file gate reads it: a session ended Indeterminate whose test then failed is a failure."""
+    _answer_counts(backend, success=8, fail=0, indeterminate=2, cost_usd=0.0, late={"Indeterminate": 1})
+    code, out, _ = _gate(backend, "--max-failure-rate", "0.05", "--json")
+    doc = json.loads(out)
+    assert (code, doc["sessions"], doc["failures"]) == (1, 9, 1)
+    assert doc["by_end_state"] == {"Success": 8, "Indeterminate": 1, "Fail": 1}
+
+
+def test_late_failures_never_count_a_session_twice(backend: FakeBackend) -> None:
+    """A late Fail over a root already Fail changes nothing, and no more sessions move than their root's
+    end state counts in the window (the rest belong to sessions outside it)."""
+    _answer_counts(backend, success=5, fail=5, cost_usd=0.0, late={"Fail": 2, "Success": 7})
+    code, out, _ = _gate(backend, "--max-failure-rate", "1", "--json")
+    doc = json.loads(out)
+    assert (code, doc["sessions"], doc["failures"]) == (0, 10, 10)
+    assert doc["by_end_state"] == {"Success": 0, "Fail": 10}
+    assert doc["late_fails_outside_window"] == 2
+
+
+def test_late_failures_that_do_not_name_the_roots_end_state_move_successes_first(backend: FakeBackend) -> None:
+    """A late Fail written without the root's end state (agentops_otel before it named it) is taken from the
+    passes first: a failing test never counts as a passing session."""
+    _answer_counts(backend, success=5, fail=0, indeterminate=1, cost_usd=0.0, late={"unknown": 1})
+    code, out, _ = _gate(backend, "--max-failure-rate", "0.5", "--json")
+    doc = json.loads(out)
+    assert (code, doc["sessions"], doc["failures"]) == (0, 5, 1)
+    assert doc["by_end_state"] == {"Success": 4, "Indeterminate": 1, "Fail": 1}
