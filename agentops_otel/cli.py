@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         "jaeger://host:16686 (or http(s)://host:16686), tempo://host:3200; gate also takes "
         "prometheus://host:9090 (session metrics, collector-config/session-metrics.yaml).",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="store_true", help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")  # required, unless --version (see main)
 
     source = argparse.ArgumentParser(add_help=False)
     source.add_argument("--source", "-s", type=_source, help="file path, jaeger://host:port or tempo://host:port "
@@ -318,6 +319,15 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Reader, TextIO, TextIO], int]
 }
 
 
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agentops-otel-replay")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
     out = stdout or sys.stdout
@@ -325,6 +335,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.version:
+            print(f"{PROG} {_installed_version()}", file=out)
+            return EXIT_OK
+        if args.command is None:
+            parser.error("the following arguments are required: COMMAND")
     except SystemExit as exc:  # argparse has already printed usage and the message
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     since, until = getattr(args, "since", None), getattr(args, "until", None)

@@ -127,6 +127,20 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def test_version_is_printed_by_both_entry_points() -> None:
+    """`agentops-otel --version` and `python -m agentops_otel --version` say which version is installed."""
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    proc = subprocess.run([sys.executable, "-m", "agentops_otel", "--version"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"agentops-otel {version('agentops-otel-replay')}"
+    code, out, _ = run("--version")
+    assert (code, out.strip()) == (0, f"agentops-otel {version('agentops-otel-replay')}")
+
+
 # --- replay ----------------------------------------------------------------------------------------
 
 
