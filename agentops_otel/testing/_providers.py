@@ -43,8 +43,8 @@ class Provider:
     name: str
     targets: tuple[tuple[str, str, bool], ...]
     """``(module, class, is_async)`` of the clients whose ``send_method`` is patched: openai's client
-    classes (their ``_send_request``), anthropic's default HTTP client (``send``; a custom
-    ``http_client=`` passed to ``Anthropic()`` is not seen)."""
+    classes (their ``_send_request``), anthropic's default HTTP client (``send``). A client these do not
+    cover (its own ``http_client=``, openai 1.x) is routed to the handler by :mod:`._seam_calls`."""
     send_method: str
     attributes: Callable[[str, Mapping[str, Any]], dict[str, Any]]
     """endpoint, request body -> the GenAI request attributes the trace would carry."""

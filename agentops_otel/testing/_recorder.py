@@ -116,6 +116,7 @@ class Recorder:
         self.steps: list[LLMStep | ToolStep] = []
         self._lock = _forksafe.lock()
         self._cut: list[str] = []
+        self._unseen: list[str] = []
         self._session: Any = None
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -199,6 +200,11 @@ class Recorder:
             step.status = 0
             step.body = {"error": {"type": _guard.type_name(exc, qualified=False),
                                    "message": _guard.describe(exc).partition(": ")[2]}}
+
+    def unseen(self, call: str, why: str) -> None:
+        """The call runs live as it would unrecorded; the cassette, missing its step, is not saved."""
+        with self._lock:
+            self._unseen.append(f"{call}: {why}")
 
     # --- tools ----------------------------------------------------------------------------
     def _open_tool(self, kind: str, name: str, arguments: dict[str, Any]) -> ToolStep | None:
@@ -321,6 +327,11 @@ class Recorder:
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
         """Write the cassette; a recording that saw nothing is refused, as its replay would always pass."""
+        with self._lock:
+            unseen = list(self._unseen)
+        if unseen:  # its replay would send them live, or diverge on a step it never recorded
+            raise CassetteError(f"not saving {path}: the recording missed model calls the agent made, so the "
+                                "cassette would not hold them:\n  " + "\n  ".join(unseen))
         cassette = self.cassette(session)
         if not cassette.steps:
             raise CassetteError(f"not saving {path}: the recording saw no LLM or tool steps (is the agent's "

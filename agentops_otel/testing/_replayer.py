@@ -254,6 +254,19 @@ class Replayer:
             return await send()
         return self._respond(exchange, step, replaced)
 
+    def unseen(self, call: str, why: str) -> None:
+        """A model call the replay cannot answer fails it (before its request is sent, where the seam can
+        tell then): nothing goes live by accident, whatever client the agent built."""
+        __tracebackhide__ = True
+        with self._lock:
+            if self.divergence is not None:
+                raise self.divergence
+            if self._forked and self.fork is not None and self.fork.then == "live":
+                return
+            self.actual.append(ActualStep(f"llm {call}", why, None))
+            raise self._diverge(self._peek(), None, f"the agent made a model call the replay cannot answer, "
+                                f"{call}: {why}")
+
     # --- tools ----------------------------------------------------------------------------
     def _tool_step(self, kind: str, name: str, arguments: dict[str, Any]) -> tuple[ToolStep | None, bool]:
         """(recorded step, answer from it?) — or raise where the agent left the recording."""

@@ -1,5 +1,8 @@
 """Installing the recorder or replayer on the provider SDKs' send method and on the tool hook.
 
+The model-call methods are watched too (:mod:`._seam_calls`): a client whose requests do not pass the
+send method (its own ``http_client=``, a subclass, another SDK version) is routed to it or reported.
+
 Only one recorder or replayer is active at a time (a replay inside a recording would record the
 replay); installing a second one is an error rather than a silent stack. The patches are plain
 ``wrapt`` wrappers that exist only while the recording or replay runs, so production code never
@@ -18,6 +21,7 @@ from opentelemetry import context as otel_context
 
 from .. import _forksafe, _replay_hook
 from ._providers import PROVIDERS, Provider
+from ._seam_calls import Watched, mark_seen, watch
 
 __all__ = ["Exchange", "Handler", "current_parent", "inside", "install", "uninstall"]
 
@@ -84,12 +88,17 @@ class Handler(_replay_hook.ToolHook, Protocol):
 
     async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any: ...
 
+    def unseen(self, call: str, why: str) -> None:
+        """A model call whose request this handler does not get (``why``): a replay raises, before it is sent
+        when it can tell then; a recording notes it and refuses to be saved."""
+
 
 _INHERITED: Any = object()
 """The patched method was inherited: uninstalling deletes our wrapper instead of restoring one."""
 _lock = _forksafe.lock()
 _active: Handler | None = None
 _patched: list[tuple[type, str, Any]] = []
+_watched: list[Watched] = []
 
 
 def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
@@ -97,6 +106,7 @@ def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
         __tracebackhide__ = True
         request = args[0] if args else kwargs["request"]
         stream = bool(kwargs.get("stream", False))
+        mark_seen()
         return handler.send(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
 
     return wrapper
@@ -108,25 +118,35 @@ def _async_wrapper(provider: Provider, handler: Handler) -> Callable[..., Awaita
         __tracebackhide__ = True
         request = args[0] if args else kwargs["request"]
         stream = bool(kwargs.get("stream", False))
+        mark_seen()
         return await handler.asend(Exchange(provider, instance, request, stream), lambda: wrapped(*args, **kwargs))
 
     return wrapper
 
 
 def install(handler: Handler) -> None:
-    """Route every provider request and tool call through ``handler`` until :func:`uninstall`."""
+    """Route every provider request and tool call through ``handler`` until :func:`uninstall`.
+
+    All or nothing: if a patch fails half-way, what was patched is put back."""
     global _active
     with _lock:
         if _active is not None:
             raise RuntimeError("a recording or replay is already running in this process; finish it first")
-        for provider in PROVIDERS:
-            for cls, is_async in provider.classes():
-                if not hasattr(cls, provider.send_method):
-                    continue
-                original = vars(cls).get(provider.send_method, _INHERITED)
-                fn = _async_wrapper(provider, handler) if is_async else _sync_wrapper(provider, handler)
-                wrapt.wrap_function_wrapper(cls, provider.send_method, fn)
-                _patched.append((cls, provider.send_method, original))
+        try:
+            for provider in PROVIDERS:
+                for cls, is_async in provider.classes():
+                    if not hasattr(cls, provider.send_method):
+                        continue
+                    original = vars(cls).get(provider.send_method, _INHERITED)
+                    fn = _async_wrapper(provider, handler) if is_async else _sync_wrapper(provider, handler)
+                    wrapt.wrap_function_wrapper(cls, provider.send_method, fn)
+                    _patched.append((cls, provider.send_method, original))
+            covered = tuple((cls, method) for cls, method, _ in _patched)
+            for provider in PROVIDERS:
+                _watched.extend(watch(provider, handler, lambda: covered, lambda: _active is handler))
+        except BaseException:
+            _restore()
+            raise
         _replay_hook.hook = handler
         _active = handler
 
@@ -136,14 +156,22 @@ def uninstall(handler: Handler) -> None:
     with _lock:
         if _active is not handler:
             return
-        for cls, method, original in reversed(_patched):
-            if original is _INHERITED:
-                delattr(cls, method)
-            else:
-                setattr(cls, method, original)
-        _patched.clear()
+        _restore()
         _replay_hook.hook = None
         _active = None
+
+
+def _restore() -> None:
+    for cls, method, original in reversed(_patched):
+        if original is _INHERITED:
+            delattr(cls, method)
+        else:
+            setattr(cls, method, original)
+    _patched.clear()
+    for cls, method, original, ours in reversed(_watched):
+        if vars(cls).get(method) is ours:  # else wrapped over since (init() inside): ours stays, inert
+            setattr(cls, method, original)
+    _watched.clear()
 
 
 def patched_classes() -> list[type]:

@@ -1,0 +1,199 @@
+"""Watching the model-call methods while a recording or replay runs, so no call slips past it.
+
+The seam answers requests at the SDK's send method. A client built with its own ``http_client=`` (the
+SDKs' way to set a proxy or a timeout) may send without passing there: anthropic's client sends
+straight through the HTTP client it was given, and an SDK version without the send method we patch
+(openai 1.x) through whichever client it holds. A recording would then save no LLM step, and a replay
+would pass while the request went live.
+
+So for the while of a recording or replay the methods the instrumentation wraps (``messages.create``,
+``chat.completions.create``...) are wrapped too. A call whose client the seam does not cover is made
+through a copy of that client whose HTTP client hands each request to the recorder or replayer (the
+user's client still sends what is sent live); a client that cannot be routed so is reported to the
+handler before anything is sent (a replay fails naming the call, a recording refuses to be saved),
+and a call that returns without the seam having seen its request is reported after it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import wrapt
+
+from .._guard import type_name
+
+if TYPE_CHECKING:
+    from ._providers import Provider
+    from ._seam import Handler
+
+__all__ = ["Watched", "mark_seen", "watch"]
+
+_SEEN: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("agentops_otel.replay_seen", default=None)
+"""Set while a watched model call runs: the seam marks it when the call's request reaches it."""
+
+
+def _targets(provider: str) -> tuple[Any, ...]:
+    """The methods the instrumentation wraps for ``provider`` (its ``Target`` list)."""
+    if provider == "openai":
+        from ..instrument.openai import _TARGETS as openai_targets
+
+        return openai_targets
+    if provider == "anthropic":
+        from ..instrument.anthropic import _TARGETS as anthropic_targets
+
+        return anthropic_targets
+    return ()
+
+
+Watched = tuple[type, str, Any, Any]
+"""``(class, method, what was there, our wrapper)``."""
+
+
+def mark_seen() -> None:
+    """The seam got the current call's request."""
+    seen = _SEEN.get()
+    if seen is not None:
+        seen[0] = True
+
+
+def watch(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
+          active: Callable[[], bool]) -> list[Watched]:
+    """Wrap ``provider``'s model-call methods; ``covered`` are the classes whose send the seam patched.
+    (``stream`` returns a context manager that sends when entered: it is not checked after it returns.)"""
+    done: list[Watched] = []
+    for target in _targets(provider.name):
+        cls_name, method = target.cls, target.method
+        try:
+            cls = getattr(importlib.import_module(target.module), cls_name)
+        except (ImportError, AttributeError):
+            continue
+        original = vars(cls).get(method)
+        if original is None:
+            continue
+        label = f"{provider.name} {cls_name}.{method}"
+        fn = _async(provider, handler, covered, active, original, label) if target.is_async \
+            else _sync(provider, handler, covered, active, original, label, method != "stream")
+        wrapt.wrap_function_wrapper(cls, method, fn)
+        done.append((cls, method, original, vars(cls)[method]))
+    return done
+
+
+def _plan(provider: Provider, handler: Handler, instance: Any, covered: tuple[tuple[type, str], ...],
+          label: str, kwargs: dict[str, Any], is_async: bool) -> Any:
+    """``None`` when the seam sees this call's request as it is; else the resource to make the call on
+    instead, bound to a copy of the client that routes its requests through the seam. A client that
+    cannot be routed is reported to the handler (a replay raises here, before anything is sent)."""
+    client = getattr(instance, "_client", None)
+    http = getattr(client, "_client", None)
+    if _sends_through(client, covered) or _sends_through(http, covered):
+        return None
+    if client is None or not callable(getattr(http, "send", None)):
+        handler.unseen(_call(label, kwargs), f"its client ({type_name(client)}) is not one the recording "
+                       "and replay can answer: they see no request it sends")
+        return None
+    routed = copy.copy(client)
+    routed._client = (_AsyncRouted if is_async else _Routed)(http, provider, handler, client)
+    if getattr(routed, "_middleware_chain", None) is not None and hasattr(routed, "_build_middleware_chain"):
+        routed._middleware_chain = routed._build_middleware_chain()  # its handlers call the routed client's send
+    return type(instance)(routed)
+
+
+def _sends_through(obj: Any, covered: tuple[tuple[type, str], ...]) -> bool:
+    """Whether ``obj``'s send method is one the seam patched (not a subclass's override of it)."""
+    for cls, method in covered:
+        if isinstance(obj, cls):
+            owner = next((c for c in type(obj).__mro__ if method in vars(c)), None)
+            return owner is cls
+    return False
+
+
+def _call(label: str, kwargs: dict[str, Any]) -> str:
+    model = kwargs.get("model")
+    return f"{label}(model={model!r})" if isinstance(model, str) else label
+
+
+def _unseen_after(handler: Handler, label: str, kwargs: dict[str, Any], instance: Any) -> None:
+    client = getattr(instance, "_client", None)
+    handler.unseen(_call(label, kwargs), f"its request did not reach the recording or replay: {type_name(client)} "
+                   "sent it by a path they do not know (an SDK version or a client subclass)")
+
+
+def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
+          active: Callable[[], bool], original: Any, label: str, check_after: bool) -> Callable[..., Any]:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        __tracebackhide__ = True
+        if not active():
+            return wrapped(*args, **kwargs)
+        resource = _plan(provider, handler, instance, covered(), label, kwargs, False)
+        seen = [False]
+        token = _SEEN.set(seen)
+        try:
+            if resource is None:
+                result = wrapped(*args, **kwargs)
+            else:
+                result = original.__get__(resource, type(resource))(*args, **kwargs)
+        finally:
+            _SEEN.reset(token)
+        if check_after and not seen[0]:
+            _unseen_after(handler, label, kwargs, instance)
+        return result
+
+    return wrapper
+
+
+def _async(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
+           active: Callable[[], bool], original: Any, label: str) -> Callable[..., Any]:
+    async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Any:
+        __tracebackhide__ = True
+        if not active():
+            return await wrapped(*args, **kwargs)
+        resource = _plan(provider, handler, instance, covered(), label, kwargs, True)
+        seen = [False]
+        token = _SEEN.set(seen)
+        try:
+            if resource is None:
+                result = await wrapped(*args, **kwargs)
+            else:
+                result = await original.__get__(resource, type(resource))(*args, **kwargs)
+        finally:
+            _SEEN.reset(token)
+        if not seen[0]:
+            _unseen_after(handler, label, kwargs, instance)
+        return result
+
+    return wrapper
+
+
+class _Routed:
+    """The user's HTTP client as the copied SDK client sees it: each request goes through the handler,
+    which sends it on the user's client (live, recording) or answers it (replay)."""
+
+    def __init__(self, http: Any, provider: Provider, handler: Handler, client: Any) -> None:
+        self._http = http
+        self._provider = provider
+        self._handler = handler
+        self._sdk_client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._http, name)
+
+    def _exchange(self, request: Any, kwargs: dict[str, Any]) -> Any:
+        from ._seam import Exchange
+
+        mark_seen()
+        return Exchange(self._provider, self._sdk_client, request, bool(kwargs.get("stream", False)))
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        return self._handler.send(self._exchange(request, kwargs), lambda: self._http.send(request, **kwargs))
+
+
+class _AsyncRouted(_Routed):
+    async def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        __tracebackhide__ = True
+        return await self._handler.asend(self._exchange(request, kwargs), lambda: self._http.send(request, **kwargs))

@@ -1,0 +1,186 @@
+"""A client built with its own ``http_client=`` (the SDKs' way to set a proxy or a timeout) records and
+replays like one on the SDK's default, and a replay never lets one of its calls go live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import anthropic
+import httpx2
+import openai
+import pytest
+
+from agentops_otel.testing import (
+    AnthropicServer,
+    CassetteError,
+    DivergenceError,
+    LLMStep,
+    OpenAIServer,
+    Reply,
+    record,
+    replay,
+)
+
+PROMPT = [{"role": "user", "content": "Classify: charged twice"}]
+
+
+@pytest.fixture
+def claude() -> Iterator[AnthropicServer]:
+    with AnthropicServer() as running:
+        running.set_responder(lambda request: Reply.text("billing"))
+        yield running
+
+
+@pytest.fixture
+def gpt() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as running:
+        running.set_responder(lambda request: Reply.text("billing"))
+        yield running
+
+
+def _claude(server: AnthropicServer) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local", max_retries=0,
+                               http_client=httpx2.Client(timeout=30))
+
+
+def _ask_claude(client: anthropic.Anthropic) -> str:
+    reply = client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT)
+    block = reply.content[0]
+    assert isinstance(block, anthropic.types.TextBlock)
+    return block.text
+
+
+def test_anthropic_with_its_own_http_client_records_and_replays_offline(claude: AnthropicServer,
+                                                                        tmp_path: Path) -> None:
+    """messages.create through Anthropic(http_client=httpx2.Client()) is a recorded step, answered on replay."""
+    with record() as rec:
+        live = _ask_claude(_claude(claude))
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        replayed = _ask_claude(_claude(claude))
+    assert (replayed, len(claude.requests)) == (live, sent)
+
+
+def test_anthropic_stream_with_its_own_http_client_replays_offline(claude: AnthropicServer, tmp_path: Path) -> None:
+    """messages.stream through a client of its own is answered from the recording, not sent."""
+    def ask() -> str:
+        with _claude(claude).messages.stream(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT) as stream:
+            return "".join(stream.text_stream)
+
+    with record() as rec:
+        live = ask()
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        assert ask() == live
+    assert len(claude.requests) == sent
+
+
+async def test_async_anthropic_with_its_own_http_client_records_and_replays_offline(claude: AnthropicServer,
+                                                                                    tmp_path: Path) -> None:
+    """AsyncAnthropic(http_client=httpx2.AsyncClient()) records and replays as the default client does."""
+    async def ask() -> str:
+        client = anthropic.AsyncAnthropic(base_url=claude.base_url, api_key="sk-ant-local", max_retries=0,
+                                          http_client=httpx2.AsyncClient(timeout=30))
+        reply = await client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT)
+        block = reply.content[0]
+        assert isinstance(block, anthropic.types.TextBlock)
+        return block.text
+
+    with record() as rec:
+        live = await ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        assert await ask() == live
+    assert len(claude.requests) == sent
+
+
+def test_openai_with_its_own_http_client_records_and_replays_offline(gpt: OpenAIServer, tmp_path: Path) -> None:
+    """chat.completions.create through OpenAI(http_client=httpx2.Client()) is recorded and answered on replay."""
+    def ask() -> str | None:
+        client = openai.OpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0,
+                               http_client=httpx2.Client(timeout=30))
+        return client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT).choices[0].message.content  # type: ignore[arg-type]
+
+    with record() as rec:
+        live = ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(gpt.requests)
+    with replay(path):
+        assert ask() == live
+    assert len(gpt.requests) == sent
+
+
+async def test_async_openai_with_its_own_http_client_records_and_replays_offline(gpt: OpenAIServer,
+                                                                                 tmp_path: Path) -> None:
+    """AsyncOpenAI(http_client=httpx2.AsyncClient()) is recorded and answered on replay."""
+    async def ask() -> str | None:
+        client = openai.AsyncOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0,
+                                    http_client=httpx2.AsyncClient(timeout=30))
+        reply = await client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT)  # type: ignore[arg-type]
+        return reply.choices[0].message.content
+
+    with record() as rec:
+        live = await ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(gpt.requests)
+    with replay(path):
+        assert await ask() == live
+    assert len(gpt.requests) == sent
+
+
+class SignedOpenAI(openai.OpenAI):
+    """A user's client subclass that sends each request itself (to sign it, say)."""
+
+    def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: object) -> httpx2.Response:
+        request.headers["x-signature"] = "signed"
+        return self._client.send(request, stream=stream)
+
+
+class RelayedOpenAI(openai.OpenAI):
+    """A user's client subclass that sends through a client of its own the SDK does not know."""
+
+    def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: object) -> httpx2.Response:
+        with httpx2.Client() as relay:
+            return relay.send(request, stream=False)
+
+
+def _ask_gpt(client: openai.OpenAI) -> str | None:
+    return client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT).choices[0].message.content  # type: ignore[arg-type]
+
+
+def test_a_client_subclass_that_sends_itself_replays_offline(gpt: OpenAIServer, tmp_path: Path) -> None:
+    """A subclass overriding the SDK's send still has its requests recorded and answered, not sent."""
+    with record() as rec:
+        live = _ask_gpt(SignedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
+    path = rec.save(tmp_path / "c.json")
+    sent = len(gpt.requests)
+    with replay(path):
+        assert _ask_gpt(SignedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0)) == live
+    assert len(gpt.requests) == sent
+
+
+def test_a_recording_that_missed_a_model_call_is_not_saved(gpt: OpenAIServer, tmp_path: Path) -> None:
+    """A call whose request never reached the recorder makes saving fail, naming the call."""
+    with record() as rec:
+        _ask_gpt(RelayedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
+    with pytest.raises(CassetteError, match=r"(?s)missed model calls.*Completions\.create\(model='gpt-4o-mini'\)"):
+        rec.save(tmp_path / "c.json")
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_a_model_call_the_replay_did_not_answer_fails_it(gpt: OpenAIServer, tmp_path: Path) -> None:
+    """A model call that escaped the replay fails it with a DivergenceError naming the call, never a pass."""
+    with record() as rec:
+        _ask_gpt(openai.OpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
+    path = rec.save(tmp_path / "c.json")
+    with pytest.raises(DivergenceError, match=r"cannot answer, openai Completions\.create\(model='gpt-4o-mini'\)"):
+        with replay(path):
+            _ask_gpt(RelayedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
