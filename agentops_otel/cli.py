@@ -153,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "agent's entry point and assert what it did (calls in order, end state, cost bound).")
     ex.add_argument("id", type=_session_id, help="session id (the agent's session)")
     ex.add_argument("--call", required=True, metavar="MODULE:FUNCTION", help="the agent's entry point")
-    ex.add_argument("--args", metavar="JSON", help="its arguments as a JSON list (default: the first recorded "
-                    "call's single text argument)")
+    ex.add_argument("--args", metavar="JSON", help="its arguments as a JSON list, e.g. '[\"I was charged twice\"]' "
+                    "(needed: a session does not record what its entry point was called with)")
     ex.add_argument("--out", metavar="PATH", type=_out_path,
                     help="test file to write (default tests/test_session_<id>.py)")
     ex.add_argument("--run-tools", action="store_true", help="run tools for real instead of answering them "

@@ -29,7 +29,7 @@ from typing import Any
 from ._answering import answerable
 from ._cassette import Cassette, CassetteError
 
-__all__ = ["ExportedTest", "export_test", "infer_args"]
+__all__ = ["ExportedTest", "export_test"]
 
 _COST_HEADROOM = 1.5
 """The exported cost bound: the recorded cost times this (prices and token counts wobble a little)."""
@@ -46,13 +46,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "session"
 
 
-def infer_args(cassette: Cassette) -> list[Any]:
-    """The agent's input, when the first recorded call took a single text argument (its message)."""
+def _input_unknown(cassette: Cassette, call: str) -> CassetteError:
+    """A trace holds no record of what the entry point was called with (a session records no arguments), and
+    the first step's argument is that step's input, not the agent's (``fetch_customer("5")`` inside
+    ``run_agent("hello 5")``): a test replaying it would diverge at its first model call. So ask, never guess."""
     calls = cassette.tools()
-    values = list(calls[0].arguments.values()) if calls else []
-    if len(values) == 1 and isinstance(values[0], str):
-        return values
-    raise CassetteError("cannot tell the agent's input from the recording: pass --args '[...]' (a JSON list)")
+    seen = (f" (the first recorded step, {calls[0].name}, took {json.dumps(calls[0].arguments, ensure_ascii=False)}"
+            ": that step's input, not necessarily the agent's)") if calls else ""
+    return CassetteError(f"--args is needed: the session does not record what {call} was called with{seen}; "
+                         "pass its arguments as a JSON list, e.g. --args '[\"I was charged twice\"]'")
 
 
 def _raised(cassette: Cassette) -> str | None:
@@ -93,10 +95,7 @@ def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]
 def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
                 source: str, run_tools: bool, overlapping: Sequence[str] = ()) -> str:
     """The pytest module's text."""
-    module, _, function = call.partition(":")
-    if not all(map(_name, (*module.split("."), function))):
-        raise CassetteError("--call must be module:function, a dotted module name and a function name as "
-                            f"Python imports them, e.g. agents.support:run (got {call!r})")
+    module, function = _check_call(call)
     info = cassette.session
     state = info.end_state
     checks = "assert_tool_called" if overlapping else "assert_called_in_order"
@@ -151,6 +150,15 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
     return text
 
 
+def _check_call(call: str) -> tuple[str, str]:
+    """``--call`` as (module, function), or the usage error naming it."""
+    module, _, function = call.partition(":")
+    if not all(map(_name, (*module.split("."), function))):
+        raise CassetteError("--call must be module:function, a dotted module name and a function name as "
+                            f"Python imports them, e.g. agents.support:run (got {call!r})")
+    return module, function
+
+
 def _name(part: str) -> bool:
     """One name of an import: what ``from a.b import c`` takes (a keyword there is a SyntaxError)."""
     return part.isidentifier() and not keyword.iskeyword(part)
@@ -179,6 +187,9 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
     Raises ``FileExistsError`` when either exists, unless ``force``: a hand-written test or a cassette
     edited by hand must not be lost to a reused ``--out``.
     """
+    _check_call(call)
+    if args is None:
+        raise _input_unknown(cassette, call)
     test_path = Path(out)
     short = _slug(cassette.session.id or "session")[:8]
     cassette_ref = f"cassettes/{test_path.stem}.json"
@@ -187,7 +198,7 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
             if path.exists() or path.is_symlink():
                 raise FileExistsError(f"{path} exists already (pass --force to replace it)")
     name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
-    text = render_test(cassette, call=call, args=args if args is not None else infer_args(cassette),
+    text = render_test(cassette, call=call, args=args,
                        cassette_ref=cassette_ref, test_name=name, source=source, run_tools=run_tools,
                        overlapping=overlapping)
     cassette_path = cassette.save(test_path.parent / cassette_ref)

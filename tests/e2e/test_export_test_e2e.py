@@ -4,6 +4,7 @@ pytest file that replays the agent offline and passes."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,12 +33,12 @@ def test_jaeger_sessions_export_to_passing_offline_tests(jaeger: JaegerBackend, 
     service = new_service("agent-export")
     sessions = run_agent([BILLING, MISSING_ID], agent_env(jaeger.otlp_grpc_endpoint, "grpc", service))[0]
     source = jaeger.query_url.replace("http://", "jaeger://")
-    for n, s in enumerate(sessions):
+    for n, (s, message) in enumerate(zip(sessions, [BILLING, MISSING_ID], strict=True)):
         jaeger.wait_for_trace(s["trace_id"], min_spans=s["span_count"])
         test = tmp_path / "suite" / f"test_exported_{n}.py"
         out = io.StringIO()
-        code = main(["export-test", s["session_id"], "--source", source, "--call", CALL, "--out", str(test)],
-                    stdout=out, stderr=out)
+        code = main(["export-test", s["session_id"], "--source", source, "--call", CALL, "--out", str(test),
+                     "--args", json.dumps([message])], stdout=out, stderr=out)
         assert code == 0, out.getvalue()
         run = _offline_pytest(test)
         assert run.returncode == 0, run.stdout + run.stderr

@@ -66,7 +66,8 @@ def test_exported_session_passes_offline(tmp_path: Path, span_exporter: InMemory
     sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
     out = io.StringIO()
     test = tmp_path / "suite" / "test_billing.py"
-    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)], stdout=out) == 0
+    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test),
+                 "--args", '["There\'s a duplicate charge on account 2093"]'], stdout=out) == 0
     assert "wrote" in out.getvalue() and (tmp_path / "suite" / "cassettes" / "test_billing.json").is_file()
     text = test.read_text()
     assert 'CALLS = ["classify_intent", "fetch_customer_data", "lookup_invoices", "session_complete"]' in text
@@ -81,8 +82,8 @@ def test_exported_failing_session_pins_the_failure(tmp_path: Path, span_exporter
     """A session that failed (no account id) becomes a test expecting the same ValueError and Fail."""
     sid, traces = _session_file("I was charged twice for my subscription", tmp_path, span_exporter)
     test = tmp_path / "suite" / "test_no_account.py"
-    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
-                stdout=io.StringIO()) == 0
+    assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test),
+                 "--args", '["I was charged twice for my subscription"]'], stdout=io.StringIO()) == 0
     text = test.read_text()
     assert "with pytest.raises(ValueError):" in text and "assert_ended_with(agent, 'Fail')" in text
     run = _run_offline(test)
@@ -98,7 +99,7 @@ def test_export_of_a_session_without_content_says_what_is_missing(tmp_path: Path
     sid, traces = _session_file("There's a duplicate charge on account 2093", tmp_path, span_exporter)
     err = io.StringIO()
     test = tmp_path / "suite" / "test_x.py"
-    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--args", "[]"],
                 stdout=io.StringIO(), stderr=err)
     assert code == 2
     assert "cannot be replayed from its trace" in err.getvalue()
@@ -122,7 +123,7 @@ def test_export_of_a_session_with_unreadable_arguments_says_they_could_not_be_re
     traces.write_text(json.dumps(batch) + "\n")
     err = io.StringIO()
     test = tmp_path / "suite" / "test_x.py"
-    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--args", "[]"],
                 stdout=io.StringIO(), stderr=err)
     assert code == 2
     assert "could not read gen_ai.tool.call.arguments" in err.getvalue()
@@ -137,7 +138,7 @@ def test_export_of_a_session_with_an_unknown_end_state_is_refused(
     traces.write_text(traces.read_text().replace('"stringValue":"Success"', '"stringValue":"Bogus"'))
     err = io.StringIO()
     test = tmp_path / "suite" / "test_x.py"
-    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--args", "[]"],
                 stdout=io.StringIO(), stderr=err)
     assert code == 2
     assert "end state 'Bogus'" in err.getvalue()
@@ -154,7 +155,7 @@ def test_export_does_not_replace_an_existing_test_or_cassette(
     mine.write_text("def test_my_handwritten_regression():\n    assert True\n")
     err = io.StringIO()
     test = tmp_path / "suite" / "test_mine.py"
-    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test)],
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--args", "[]"],
                 stdout=io.StringIO(), stderr=err)
     assert code == 2
     assert "--force" in err.getvalue() and existing.split("/")[-1] in err.getvalue()
@@ -170,7 +171,8 @@ def test_export_with_force_replaces_the_test_and_cassette(
     (tmp_path / "suite" / "cassettes").mkdir(parents=True)
     test.write_text("old\n")
     (tmp_path / "suite" / "cassettes" / "test_mine.json").write_text("{}\n")
-    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--force"],
+    code = main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test), "--force",
+                 "--args", "[]"],
                 stdout=io.StringIO(), stderr=io.StringIO())
     assert code == 0
     assert "assert_called_in_order" in test.read_text()
@@ -330,7 +332,7 @@ def test_export_of_concurrent_calls_asserts_how_often_each_ran_not_their_order(
     traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
     test = tmp_path / "test_fan_out.py"
     assert main(["export-test", session.id, "--source", str(traces), "--call", "agent:run",
-                 "--out", str(test)], stdout=io.StringIO()) == 0
+                 "--args", "[]", "--out", str(test)], stdout=io.StringIO()) == 0
     text = test.read_text()
     assert "assert_called_in_order(" not in text
     assert 'assert_tool_called(agent_session, "lookup", times=2)' in text
@@ -402,3 +404,16 @@ def test_an_empty_out_path_is_a_usage_error(tmp_path: Path, span_exporter: InMem
                 stdout=io.StringIO(), stderr=io.StringIO())
     assert code == 2 and "empty path" in capsys.readouterr().err
     assert not (tmp_path / "tests").exists()
+
+
+def test_export_without_args_refuses_rather_than_guess_the_input_from_a_step(
+        tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """The session does not record what the agent was called with: without --args the command says so
+    (exit 2, naming the first step's input it will not take for the agent's) and writes nothing."""
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    test, err = tmp_path / "suite" / "test_lookup.py", io.StringIO()
+    code = main(["export-test", sid, "--source", str(traces), "--call", "agent:run", "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2, err.getvalue()
+    assert "--args" in err.getvalue() and "lookup" in err.getvalue() and '"42"' in err.getvalue()
+    assert not (tmp_path / "suite").exists()
