@@ -28,6 +28,7 @@ from typing import Any
 
 from ._answering import answerable
 from ._cassette import Cassette, CassetteError
+from ._entry_point import Kind, entry_point_kind
 
 __all__ = ["ExportedTest", "export_test"]
 
@@ -93,8 +94,10 @@ def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]
 
 
 def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
-                source: str, run_tools: bool, overlapping: Sequence[str] = ()) -> str:
-    """The pytest module's text."""
+                source: str, run_tools: bool, overlapping: Sequence[str] = (), kind: Kind = "function") -> str:
+    """The pytest module's text. A coroutine function is run with ``asyncio.run`` inside a plain test: an
+    ``async def`` test needs an async plugin configured to run it (pytest-asyncio's default strict mode
+    does not run an unmarked one), and a plain test runs in any project."""
     module, function = _check_call(call)
     info = cassette.session
     state = info.end_state
@@ -111,6 +114,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         "",
         "from __future__ import annotations",
         "",
+        *(["import asyncio", ""] if kind == "coroutine" else []),
         "import pytest",
         "",
         "from agentops_otel import Session",
@@ -125,10 +129,13 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"def {test_name}(agent_session: Session) -> None:",
         f'    """Session {_doc(info.id)}: the same calls in the same order, ending {_doc(state or "as recorded")}."""',
     ]
+    run = f"asyncio.run({function}(*ARGS))" if kind == "coroutine" else f"{function}(*ARGS)"
+    if kind == "coroutine":
+        lines += [f"    # {function} is a coroutine function: asyncio.run runs it to the end, no async plugin needed."]
     if state == "Fail":
-        lines += [f"    with pytest.raises({_raised(cassette)}):", f"        {function}(*ARGS)"]
+        lines += [f"    with pytest.raises({_raised(cassette)}):", f"        {run}"]
     else:
-        lines += [f"    {function}(*ARGS)"]
+        lines += [f"    {run}"]
     if overlapping:  # no order to pin: how often each ran, in the order they first appear
         named = ", ".join(json.dumps(name, ensure_ascii=False) for name in overlapping)  # data: one line
         lines += ["", f"    # {named} overlapped in the recording (they ran concurrently): "
@@ -187,9 +194,10 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
     Raises ``FileExistsError`` when either exists, unless ``force``: a hand-written test or a cassette
     edited by hand must not be lost to a reused ``--out``.
     """
-    _check_call(call)
+    module, function = _check_call(call)
     if args is None:
         raise _input_unknown(cassette, call)
+    _literal(args)
     test_path = Path(out)
     short = _slug(cassette.session.id or "session")[:8]
     cassette_ref = f"cassettes/{test_path.stem}.json"
@@ -198,9 +206,8 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
             if path.exists() or path.is_symlink():
                 raise FileExistsError(f"{path} exists already (pass --force to replace it)")
     name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
-    text = render_test(cassette, call=call, args=args,
-                       cassette_ref=cassette_ref, test_name=name, source=source, run_tools=run_tools,
-                       overlapping=overlapping)
+    text = render_test(cassette, call=call, args=args, cassette_ref=cassette_ref, test_name=name, source=source,
+                       run_tools=run_tools, overlapping=overlapping, kind=entry_point_kind(module, function))
     cassette_path = cassette.save(test_path.parent / cassette_ref)
     test_path.parent.mkdir(parents=True, exist_ok=True)
     test_path.write_text(text, encoding="utf-8")

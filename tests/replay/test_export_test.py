@@ -309,6 +309,15 @@ def test_a_session_name_cannot_end_the_exported_tests_docstring() -> None:
     assert not [node for node in ast.parse(text).body if isinstance(node, ast.Raise)], text
 
 
+@pytest.fixture
+def agent_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An importable ``agent:run`` (the exporter imports the entry point to see how to call it)."""
+    (tmp_path / "agent_module").mkdir()
+    (tmp_path / "agent_module" / "agent.py").write_text("def run(*args):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "agent_module"))
+
+
+@pytest.mark.usefixtures("agent_module")
 def test_export_of_concurrent_calls_asserts_how_often_each_ran_not_their_order(
         tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
     """Calls that overlapped in the recording (run in threads) have no order to pin: the exported test
@@ -354,6 +363,7 @@ def _lookup_session(tmp_path: Path, exporter: InMemorySpanExporter) -> tuple[str
     return session.id, traces
 
 
+@pytest.mark.usefixtures("agent_module")
 def test_json_null_true_and_false_in_args_are_written_as_python(tmp_path: Path,
                                                                  span_exporter: InMemorySpanExporter) -> None:
     """--args '["42", null, true, {"a": false}]' becomes ARGS = ['42', None, True, {'a': False}] in the test."""
