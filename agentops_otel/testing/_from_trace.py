@@ -32,6 +32,9 @@ _OMITTED = '"omitted_messages"'
 _OMITTED_TOOLS = '"omitted_tools"'
 """The last entry of tool definitions cut by the same budget."""
 _CHAT_ENDPOINT = "/chat/completions"
+_CAPTURE_OFF = "content capture was off for it"
+"""How a value missing from the trace is described: only then is turning content capture on the advice."""
+_PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic"}
 
 
 def _content(step: Step) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple
         value = attrs.get(key)
         if value is None:
             if not (unreadable and key in unreadable):
-                problems.append(f"{label}: no {what} ({key}) — content capture was off for it")
+                problems.append(f"{label}: no {what} ({key}) — {_CAPTURE_OFF}")
         elif isinstance(value, str) and _OMITTED in value:
             problems.append(f"{label}: older {what} were left out by the content budget ({key})")
         elif isinstance(value, str) and cut_marker(from_json(value)) is not None:
@@ -106,7 +109,8 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
                            ((semconv.GEN_AI_TOOL_DEFINITIONS, "tool definitions"),)))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
     if provider != semconv.PROVIDER_OPENAI:
-        problems.append(f"{label}: a {provider} answer cannot be rebuilt from the trace yet (record a cassette)")
+        name = _PROVIDER_NAMES.get(provider, provider)
+        problems.append(f"{label}: {name} answers are not rebuilt from traces yet (only OpenAI chat calls are)")
     view = mask(request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES}))
     outputs = from_json(attrs.get(semconv.GEN_AI_OUTPUT_MESSAGES))
     messages = outputs if isinstance(outputs, list) else []
@@ -213,9 +217,10 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
                         else f"session: end state {summary.end_state!r} is not Success, Fail or Indeterminate")
     if problems:
         shown = "\n  ".join(problems[:20]) + (f"\n  … {len(problems) - 20} more" if len(problems) > 20 else "")
+        capture = (f"with content capture on ({semconv.ENV_CAPTURE_CONTENT}=span_only) or "
+                   if any(_CAPTURE_OFF in problem for problem in problems) else "")
         raise CassetteError(f"session {summary.session_id} in {source} cannot be replayed from its trace:\n  "
-                            f"{shown}\nRecord it with content capture on "
-                            f"({semconv.ENV_CAPTURE_CONTENT}=span_only) or with a cassette "
+                            f"{shown}\nRecord it {capture}with a cassette "
                             "(agentops_otel.testing.record / pytest --record-mode=record).")
     if not steps:
         raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")

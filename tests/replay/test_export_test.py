@@ -427,3 +427,34 @@ def test_export_without_args_refuses_rather_than_guess_the_input_from_a_step(
     assert code == 2, err.getvalue()
     assert "--args" in err.getvalue() and "lookup" in err.getvalue() and '"42"' in err.getvalue()
     assert not (tmp_path / "suite").exists()
+
+
+def test_export_of_an_anthropic_session_says_it_cannot_be_rebuilt_from_a_trace(
+        tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """A Claude session recorded with content capture on is refused (exit 2) for what is true: Anthropic answers
+    are not rebuilt from traces; the advice is to record a cassette, not to turn capture on."""
+    import anthropic
+
+    from agentops_otel.instrument.anthropic import instrument_anthropic, uninstrument_anthropic
+    from agentops_otel.testing import AnthropicServer
+
+    instrument_anthropic()
+    try:
+        with AnthropicServer() as server, agentops_otel.session("claude-agent") as session:
+            client = anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-test", max_retries=0)
+            client.messages.create(model="claude-haiku-4-5", max_tokens=16,
+                                   messages=[{"role": "user", "content": "hello 5"}])
+    finally:
+        uninstrument_anthropic()
+    traces = tmp_path / "traces.jsonl"
+    traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
+    assert '"gen_ai.output.messages"' in traces.read_text()  # content capture was on
+    err = io.StringIO()
+    code = main(["export-test", session.id, "--source", str(traces), "--call", "agent:run", "--args", "[]",
+                 "--out", str(tmp_path / "test_claude.py")], stdout=io.StringIO(), stderr=err)
+    message = err.getvalue()
+    assert code == 2, message
+    assert "Anthropic answers are not rebuilt from traces yet" in message
+    assert "--record-mode=record" in message
+    assert "content capture on" not in message and "a anthropic" not in message
+    assert not (tmp_path / "test_claude.py").exists()
