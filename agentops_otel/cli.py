@@ -51,6 +51,7 @@ from agentops_otel.render import _format as fmt
 from agentops_otel.render.html import GENERATOR_META, render_html
 from agentops_otel.render.json import render_json, summary_to_dict
 from agentops_otel.render.text import render_text
+from agentops_otel.timeline import Timeline
 
 __all__ = ["EXIT_BOUND", "EXIT_OK", "EXIT_UNDECIDED", "EXIT_USAGE", "GATE_SOURCES", "PROG", "CliError", "GateSource",
            "Reader", "build_parser", "gate_query", "main", "parse_time"]
@@ -221,8 +222,11 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
 
 
 def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
+    # A file is read whole anyway, so every matching session is assembled and the ones --limit leaves out
+    # are counted; a backend is asked for one more than the limit, enough to say that more exist.
+    fetch = None if not args.limit or reader.is_file else args.limit + 1
     found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
-                          state=args.state, limit=args.limit or None)
+                          state=args.state, limit=fetch)
     # The reader selects whole traces; a trace it kept for one session can hold others (a tagged test's
     # session and the agent's nested one): each listed session must match on its own.
     found = [t for t in found if (args.state is None or t.summary.end_state == args.state)
@@ -230,24 +234,38 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
     if args.open:
         found = [t for t in found if never_ended(t.summary)]
     found.sort(key=lambda t: t.summary.start_ns, reverse=True)
+    more = max(len(found) - args.limit, 0) if args.limit else 0
     if args.limit:
         found = found[: args.limit]
     template = _url_template(reader.uri)
     if args.json:
         docs = [{**summary_to_dict(t.summary), "steps": len(t.steps), "url": fmt.url_for(t.summary, template)}
                 for t in found]
-        out.write(json.dumps({"schema": "agentops-otel/sessions@1", "sessions": docs}, indent=2) + "\n")
+        out.write(json.dumps({"schema": "agentops-otel/sessions@1", "sessions": docs, "more": more,
+                              "more_exact": reader.is_file or not more}, indent=2) + "\n")
         return EXIT_OK
     if not found:
         print(f"no sessions in {reader.uri} matching the filters", file=err)
         return EXIT_OK
+    _print_sessions(args, found, template, out)
+    if more:
+        count = f"{more} more session{'s' if more != 1 else ''}" if reader.is_file else "more sessions"
+        print(f"… {count} not shown (the newest {args.limit} are): --limit N lists N, --limit 0 all", file=err)
+    return EXIT_OK
+
+
+def _print_sessions(args: argparse.Namespace, found: list[Timeline], template: str, out: TextIO) -> None:
     header = ["SESSION", "START (UTC)", "NAME", "STATE", "DURATION", "COST", "STEPS", "URL"]
+    listed = {t.summary.session_id for t in found}
     rows = []
     for t in found:
         s = t.summary
         keyed = " (foreign session.id)" if s.foreign_session_id else " (no session.id)"
-        name = fmt.cut(fmt.clean(s.name or ""), 30) + (" (nested)" if s.parent_session_id else "") + (
-            keyed if s.pseudo else "")
+        # A nested session cut from its parent (by --limit or a filter) says where it ran: alone it reads
+        # as a run of its own.
+        nested = ("" if not s.parent_session_id else " (nested)" if s.parent_session_id in listed
+                  else f" (nested in {s.parent_session_id}, not listed)")
+        name = fmt.cut(fmt.clean(s.name or ""), 30) + nested + (keyed if s.pseudo else "")
         rows.append([s.session_id, fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
                      fmt.duration(s.duration_s), fmt.money(s.cost_usd) + ("" if s.cost_complete else "+"),
                      str(len(t.steps)), fmt.url_for(s, template)])
@@ -261,7 +279,6 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
             console.print(line, style=styles.get(t.summary.end_state or "", "yellow"), markup=False)
     else:
         out.write("\n".join(lines) + "\n")
-    return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:

@@ -436,11 +436,13 @@ def _nested(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("flt", [("--tag", "support"), ("--state", "Fail")])
 def test_sessions_filters_find_a_nested_session(tmp_path: Path, flt: tuple[str, str]) -> None:
-    """A nested session matching --tag or --state is listed (marked nested), though its parent does not match."""
+    """A nested session matching --tag or --state is listed, though its parent does not match: marked nested in
+    the parent that is not listed."""
     code, out, err = run("sessions", "--source", str(_nested(tmp_path)), *flt)
     rows = out.splitlines()[1:]
     assert code == 0 and err == ""
-    assert len(rows) == 1 and rows[0].startswith("s_0002") and "(nested)" in rows[0] and "Fail" in rows[0]
+    assert len(rows) == 1 and rows[0].startswith("s_0002") and "Fail" in rows[0]
+    assert "(nested in s_0001, not listed)" in rows[0]
 
 
 def test_sessions_tag_on_a_parent_leaves_out_its_untagged_children(tmp_path: Path) -> None:
