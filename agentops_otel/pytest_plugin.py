@@ -78,6 +78,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                        "(Fail/Success/Indeterminate from the outcome, replay in failure reports)")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> Generator[None, None, None]:
+    """``--record-mode`` once every plugin's and the root conftest's options are in (see ``add_alias``)."""
+    result = yield
+    from agentops_otel.testing import _pytest_replay
+
+    _pytest_replay.add_alias(parser)
+    return result
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from agentops_otel.testing import _pytest_replay
 

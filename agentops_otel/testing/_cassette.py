@@ -177,7 +177,7 @@ def load(path: str | Path, *, agent_version: str | None = None) -> Cassette:
     try:
         raw = where.read_bytes()
     except FileNotFoundError:
-        raise CassetteError(f"no cassette at {where} (record it first: pytest --record-mode=record, "
+        raise CassetteError(f"no cassette at {where} (record it first: pytest --agent-record-mode=record, "
                             "or agentops-otel export-test)") from None
     except OSError as exc:
         raise CassetteError(f"cannot read cassette {where}: {exc.strerror or exc}") from None
@@ -204,7 +204,7 @@ def loads(raw: bytes | str, where: str = "<cassette>", *, agent_version: str | N
     if agent_version is not None and cassette.agent_version != agent_version:
         raise CassetteError(
             f"cassette {where} was recorded with agent version {cassette.agent_version!r}, this is "
-            f"{agent_version!r}: re-record it (pytest --record-mode=record) or replay the matching version")
+            f"{agent_version!r}: re-record it (pytest --agent-record-mode=record) or replay the matching version")
     return cassette
 
 

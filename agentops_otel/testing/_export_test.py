@@ -7,7 +7,7 @@ a production session's tools (databases, payment APIs) rarely run in CI; ``run_t
 them run for real. The marker names the tools it answers rather than saying ``answer_tools=True``:
 a step that made model calls inside (an action wrapping the LLM call) is left out, so it runs and its
 calls are replayed — answered, they would be skipped, and the test would pass whatever that LLM call
-became, with a $0 cost bound. Once the agent is changed on purpose, ``--record-mode=record``
+became, with a $0 cost bound. Once the agent is changed on purpose, ``--agent-record-mode=record``
 re-records it.
 
 The generated file is plain code using the public API, meant to be read, committed and edited.
@@ -109,7 +109,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"Read from {_doc(source)}.",
         f"The cassette {cassette_ref} holds its steps; the test replays them through",
         f"{call} and asserts what the session did. Re-record after an intended change:",
-        "    pytest THIS_FILE --record-mode=record",
+        "    pytest THIS_FILE --agent-record-mode=record",
         '"""',
         "",
         "from __future__ import annotations",

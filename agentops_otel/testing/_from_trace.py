@@ -221,7 +221,7 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
                    if any(_CAPTURE_OFF in problem for problem in problems) else "")
         raise CassetteError(f"session {summary.session_id} in {source} cannot be replayed from its trace:\n  "
                             f"{shown}\nRecord it {capture}with a cassette "
-                            "(agentops_otel.testing.record / pytest --record-mode=record).")
+                            "(agentops_otel.testing.record / pytest --agent-record-mode=record).")
     if not steps:
         raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")
     info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags))

@@ -1,6 +1,7 @@
 """``@pytest.mark.agent_replay("cassettes/x.json")``: a test that records its agent once and replays it after.
 
-The modes are the ones VCR users know, chosen per run with ``--record-mode``:
+The modes are the ones VCR users know, chosen per run with ``--agent-record-mode`` (or ``--record-mode``
+where no other plugin has that name):
 
 ``auto`` (default; VCR's ``once``)
     replay when the cassette exists, else run live and record it.
@@ -17,6 +18,7 @@ The ``agent_replay`` fixture gives the test the running :class:`Replayer` (or :c
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Final
@@ -27,10 +29,13 @@ from ._cassette import CassetteError
 from ._recorder import Recorder
 from ._replayer import Replayer, replay
 
-__all__ = ["MARKER", "MODES", "ReplayPlugin", "add_options"]
+__all__ = ["MARKER", "MODES", "ReplayPlugin", "add_alias", "add_options"]
 
 MARKER: Final = "agent_replay"
-OPTION: Final = "--record-mode"
+OPTION: Final = "--agent-record-mode"
+ALIAS: Final = "--record-mode"
+"""Ours only where no other plugin has it: pytest-recording's VCR option has the same name."""
+DEST: Final = "agentops_record_mode"
 MODES: Final = {"auto": "auto", "once": "auto", "replay": "replay", "none": "replay", "record": "record",
                 "all": "record", "rewrite": "record"}
 _KEYWORDS: Final = frozenset({"answer_tools", "ignore", "agent_version", "fork"})
@@ -38,14 +43,29 @@ _ACTIVE = pytest.StashKey["Replayer | Recorder"]()
 
 
 def add_options(parser: pytest.Parser) -> None:
-    parser.addoption(OPTION, default="auto", choices=sorted(MODES),
+    parser.addoption(OPTION, dest=DEST, default="auto", choices=sorted(MODES),
                      help="agent_replay cassettes: auto (replay if present, else record; VCR 'once'), "
-                          "replay (never record; VCR 'none'), record (always re-record; VCR 'all')")
+                          f"replay (never record; VCR 'none'), record (always re-record; VCR 'all'). Also {ALIAS} "
+                          "where no other plugin (pytest-recording) has that option")
+
+
+def add_alias(parser: pytest.Parser) -> bool:
+    """Offer ``--record-mode`` too, unless another plugin registered it; returns whether it is ours.
+
+    Called once every plugin and the initial conftests have added their options, whatever order the
+    entry points loaded in: registered earlier, it broke pytest-recording's own registration (pytest
+    refuses a second option of that name or destination), and refusing theirs broke ours.
+    """
+    try:
+        parser.addoption(ALIAS, dest=DEST, default="auto", choices=sorted(MODES), help=f"same as {OPTION}")
+    except (ValueError, argparse.ArgumentError):  # pytest's check of names and dests, then argparse's
+        return False
+    return True
 
 
 def marker_help() -> str:
     return (f"{MARKER}(path, answer_tools=(), ignore=(), agent_version=None, fork=None): run the test's agent "
-            "against the recorded cassette at path (relative to the test file); --record-mode records it")
+            f"against the recorded cassette at path (relative to the test file); {OPTION} records it")
 
 
 def _cassette_path(item: pytest.Item, mark: pytest.Mark) -> Path:
@@ -66,7 +86,7 @@ class ReplayPlugin:
         if mark is None:
             return
         path = _cassette_path(item, mark)
-        mode = MODES[str(item.config.getoption(OPTION))]
+        mode = MODES[str(item.config.getoption(DEST))]
         if mode == "auto":
             mode = "replay" if path.exists() else "record"
         kwargs: dict[str, Any] = dict(mark.kwargs)

@@ -103,7 +103,7 @@ def hand_arguments(cassette: Cassette, kind: str, arguments: dict[str, Any]) -> 
 def hint(ignore: Sequence[str]) -> str:
     shown = f" (ignoring: {', '.join(ignore)})" if ignore else ""
     return (f"Matching is strict{shown}. If the change is intended, re-record the cassette "
-            "(pytest --record-mode=record); if a field may vary, pass ignore=[...].")
+            "(pytest --agent-record-mode=record); if a field may vary, pass ignore=[...].")
 
 
 def without_stream_false(request: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Each test runs the real agent code; its LLM calls are answered from ``cassettes/`` (no server, no
 key) and every step — each LLM request, each tool and action call with its arguments — must match
-the recording. ``pytest --record-mode=record`` re-records them after an intended change.
+the recording. ``pytest --agent-record-mode=record`` re-records them after an intended change.
 """
 
 from __future__ import annotations

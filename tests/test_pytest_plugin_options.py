@@ -1,0 +1,71 @@
+"""The plugin's command-line options next to other plugins', and what it costs a run that never opts in.
+
+pytest-recording (the common VCR plugin) owns ``--record-mode`` too; both plugins load from their
+``pytest11`` entry points in whatever order the installed distributions are found. The scenarios
+stand a tiny plugin in for it, loaded before ours (``-p``) and after ours (the project's conftest).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+"""Plugins the scenarios never use: hypothesis alone takes seconds to import in every run."""
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project with pytest-asyncio's loop scope set, as the other plugin tests' (it warns otherwise)."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+VCR_OPTION = '''
+def pytest_addoption(parser):
+    parser.getgroup("recording").addoption(
+        "--record-mode", action="store", default=None,
+        choices=["once", "new_episodes", "none", "all", "rewrite"], help="VCR.py record mode")
+'''
+
+REPLAY_TEST = '''
+import pytest
+
+def test_vcr_mode(request):
+    assert request.config.getoption("record_mode") == "new_episodes"
+
+@pytest.mark.agent_replay("cassettes/missing.json")
+def test_agent(agent_replay):
+    pass
+'''
+
+
+@pytest.mark.parametrize("loaded", ["before ours", "after ours"])
+def test_loads_beside_a_plugin_that_owns_record_mode(pytester: pytest.Pytester, loaded: str) -> None:
+    """With pytest-recording's ``--record-mode`` taken, both plugins load; ours is ``--agent-record-mode``."""
+    pytester.makepyfile(test_replay=REPLAY_TEST)
+    if loaded == "before ours":
+        pytester.makepyfile(vcr_plugin=VCR_OPTION)
+        pytester.syspathinsert()
+        args: tuple[str, ...] = ("-p", "vcr_plugin")
+    else:
+        pytester.makeconftest(VCR_OPTION)
+        args = ()
+    result = pytester.runpytest_inprocess(*QUIET, *args, "--record-mode=new_episodes",
+                                          "--agent-record-mode=replay")
+    result.assert_outcomes(passed=1, errors=1)  # replay only: the missing cassette is an error
+    result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
+
+
+def test_record_mode_stays_ours_where_no_other_plugin_has_it(pytester: pytest.Pytester) -> None:
+    """Without pytest-recording, ``--record-mode=replay`` still chooses the cassettes' mode."""
+    pytester.makepyfile(test_replay='''
+        import pytest
+
+        @pytest.mark.agent_replay("cassettes/missing.json")
+        def test_agent(agent_replay):
+            pass
+    ''')
+    result = pytester.runpytest_inprocess(*QUIET, "--record-mode=replay")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
