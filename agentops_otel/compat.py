@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -108,6 +109,37 @@ def init(
 
         if current_session() is None:
             start_session()
+    if service_name is not None:
+        _say_service_name_kept(service_name)  # last: under -W error it raises with everything set up
+
+
+def _say_service_name_kept(wanted: str) -> None:
+    """Warn when the provider spans go to names another service, so a later ``init(service_name=...)`` is
+    not lost in silence (``gate --service`` then finds nothing).
+
+    A provider's resource is fixed when it is built: the plugin's ``init()`` for the first opted-in test,
+    or any earlier ``init()``, built ours with the name of that time; one of the user's is theirs. Ours
+    is not rebuilt: spans already started (that test's session) would keep the old name in the same trace.
+    """
+    message = None
+    with guard("init.service_name"):
+        provider = export.provider()
+        if provider is None:  # the global provider is not an SDK one: configure() said so already
+            return
+        kept = provider.resource.attributes.get(semconv.SERVICE_NAME)
+        if kept is None or kept == wanted:
+            return
+        if export.is_own(provider):
+            why = ("comes too late", "its provider was built by an earlier init() (under pytest, the plugin's, when "
+                   f"the first test opted in). Set OTEL_SERVICE_NAME={wanted}, or call init(service_name={wanted!r}) "
+                   "before anything else does (in a test suite: at the top of conftest.py)")
+        else:
+            why = ("does not apply", "spans go to your TracerProvider, whose Resource names the service. Set "
+                   "service.name there (Resource.create({'service.name': ...})), or OTEL_SERVICE_NAME before "
+                   "building it")
+        message = f"agentops_otel: init(service_name={wanted!r}) {why[0]}: service.name stays {kept!r}; {why[1]}"
+    if message is not None:
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _check_provider(provider: object) -> None:

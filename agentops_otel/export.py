@@ -107,6 +107,11 @@ def provider() -> TracerProvider | None:
     return _provider
 
 
+def is_own(provider: TracerProvider) -> bool:
+    """Whether we built this provider (the user's, or a global one, is never ours to change)."""
+    return provider is _own
+
+
 def _attach(provider: TracerProvider) -> None:
     if provider not in _attached:
         provider.add_span_processor(SessionProcessor())

@@ -1,4 +1,4 @@
-"""The plugin's command-line options next to other plugins', and what it costs a run that never opts in.
+"""The plugin beside the rest of a project's setup: other plugins' options, the project's own ``init()``.
 
 pytest-recording (the common VCR plugin) owns ``--record-mode`` too; both plugins load from their
 ``pytest11`` entry points in whatever order the installed distributions are found. The scenarios
@@ -7,7 +7,11 @@ stand a tiny plugin in for it, loaded before ours (``-p``) and after ours (the p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+import agentops_otel
 
 pytest_plugins = ["pytester"]
 
@@ -69,3 +73,26 @@ def test_record_mode_stays_ours_where_no_other_plugin_has_it(pytester: pytest.Py
     result = pytester.runpytest_inprocess(*QUIET, "--record-mode=replay")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
+
+
+@pytest.mark.slow  # the plugin's own init() needs a process of its own
+def test_a_service_name_given_after_the_plugin_set_up_is_not_dropped_silently(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """init(service_name=...) in a session fixture, after the first test's init(), warns how to name the service."""
+    for var in ("OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "OTEL_TRACES_EXPORTER", "AGENTOPS_OTEL_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(Path(agentops_otel.__file__).parents[1]))  # this checkout
+    pytester.makeconftest('''
+        import pytest
+        import agentops_otel as agentops
+
+        @pytest.fixture(scope="session", autouse=True)
+        def telemetry():
+            agentops.init(service_name="mysvc")
+    ''')
+    pytester.makepyfile(test_agent="def test_agent(agent_session):\n    pass\n")
+    result = pytester.runpytest_subprocess(*QUIET)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*RuntimeWarning: agentops_otel: init(service_name='mysvc')*service.name stays "
+                                 "'agent'*OTEL_SERVICE_NAME=mysvc*"])

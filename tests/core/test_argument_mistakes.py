@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -149,6 +150,13 @@ def test_init_service_name_that_is_not_a_string_gets_a_clear_error() -> None:
     """init(service_name=123) names the argument instead of silently naming sessions after the default."""
     with pytest.raises(TypeError, match=r"init\(service_name=\.\.\.\) takes a string, got int"):
         agentops.init(service_name=123)  # type: ignore[arg-type]
+
+
+def test_init_service_name_your_provider_does_not_carry_is_said() -> None:
+    """init(service_name=...) cannot rename the service of a provider you built: a warning names the one kept."""
+    yours = TracerProvider(resource=Resource.create({"service.name": "billing"}))
+    with pytest.warns(RuntimeWarning, match=r"init\(service_name='support'\).*service.name stays 'billing'"):
+        agentops.init(tracer_provider=yours, service_name="support")
 
 
 @pytest.mark.parametrize(("field", "value", "error"), [
