@@ -47,7 +47,7 @@ def test_agent(agent_replay):
 @pytest.mark.parametrize("loaded", ["before ours", "after ours"])
 def test_loads_beside_a_plugin_that_owns_record_mode(pytester: pytest.Pytester, loaded: str) -> None:
     """With pytest-recording's ``--record-mode`` taken, both plugins load; ours is ``--agent-record-mode``."""
-    pytester.makepyfile(test_replay=REPLAY_TEST)
+    pytester.makepyfile(test_beside_vcr=REPLAY_TEST)
     if loaded == "before ours":
         pytester.makepyfile(vcr_plugin=VCR_OPTION)
         pytester.syspathinsert()
@@ -63,7 +63,7 @@ def test_loads_beside_a_plugin_that_owns_record_mode(pytester: pytest.Pytester, 
 
 def test_record_mode_stays_ours_where_no_other_plugin_has_it(pytester: pytest.Pytester) -> None:
     """Without pytest-recording, ``--record-mode=replay`` still chooses the cassettes' mode."""
-    pytester.makepyfile(test_replay='''
+    pytester.makepyfile(test_record_mode_alias='''
         import pytest
 
         @pytest.mark.agent_replay("cassettes/missing.json")
