@@ -8,44 +8,62 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .compat import init, record
-from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
-from .executor import SessionExecutor, carry_context
-from .export import flush, shutdown
-from .semconv import END_FAIL, END_INDETERMINATE, END_SUCCESS
-from .sessions import (
-    Session,
-    current_session,
-    end_all_sessions,
-    end_session,
-    get_session,
-    session,
-    start_session,
-)
-from .tools import record_action, record_tool, tool
-
 if TYPE_CHECKING:
+    from .compat import init, record
     from .cost import register_price
+    from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+    from .executor import SessionExecutor, carry_context
+    from .export import flush, shutdown
     from .instrument.anthropic import instrument_anthropic, uninstrument_anthropic
     from .instrument.openai import instrument_openai, uninstrument_openai
+    from .semconv import END_FAIL, END_INDETERMINATE, END_SUCCESS
+    from .sessions import (
+        Session,
+        current_session,
+        end_all_sessions,
+        end_session,
+        get_session,
+        session,
+        start_session,
+    )
+    from .tools import record_action, record_tool, tool
 
 _LAZY = {
-    "instrument_anthropic": ("agentops_otel.instrument.anthropic", "instrument_anthropic"),
-    "uninstrument_anthropic": ("agentops_otel.instrument.anthropic", "uninstrument_anthropic"),
-    "instrument_openai": ("agentops_otel.instrument.openai", "instrument_openai"),
-    "uninstrument_openai": ("agentops_otel.instrument.openai", "uninstrument_openai"),
-    "register_price": ("agentops_otel.cost", "register_price"),
+    **dict.fromkeys(("init", "record"), "compat"),
+    **dict.fromkeys(("ActionEvent", "ErrorEvent", "LLMEvent", "ToolEvent"), "events"),
+    **dict.fromkeys(("SessionExecutor", "carry_context"), "executor"),
+    **dict.fromkeys(("flush", "shutdown"), "export"),
+    **dict.fromkeys(("END_FAIL", "END_INDETERMINATE", "END_SUCCESS"), "semconv"),
+    **dict.fromkeys(("Session", "current_session", "end_all_sessions", "end_session", "get_session", "session",
+                     "start_session"), "sessions"),
+    **dict.fromkeys(("record_action", "record_tool", "tool"), "tools"),
+    **dict.fromkeys(("instrument_anthropic", "uninstrument_anthropic"), "instrument.anthropic"),
+    **dict.fromkeys(("instrument_openai", "uninstrument_openai"), "instrument.openai"),
+    "register_price": "cost",
 }
+"""Each public name and the module it lives in, imported on first use.
+
+``import agentops_otel`` costs next to nothing: the pytest plugin, installed with the package, is
+imported by every pytest run of a project that has it, and the modules behind these names pull in the
+OpenTelemetry SDK, the exporters and the readers (~0.2 s), which a run that never opts in must not pay.
+"""
 
 
 def __getattr__(name: str) -> Any:
-    """Import the LLM-client instrumentations and price tables only when asked for (they pull in more)."""
-    if name in _LAZY:
-        import importlib
+    """The public name from its module (then cached here), or a submodule not imported yet."""
+    import importlib
 
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'agentops_otel' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

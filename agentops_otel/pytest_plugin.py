@@ -3,7 +3,9 @@
 Opt in per test by asking for the ``agent_session`` fixture or by marking it
 ``@pytest.mark.agent_cost_limit(...)``, or for every test with ``agentops_session_per_test = true`` in
 the ini file. The plugin is installed with the package (``pytest11``), so in a project that does none
-of this it must stay invisible: no session, no ``init()``, no change to any report.
+of this it must stay invisible: no session, no ``init()``, no change to any report, and no import of
+the OpenTelemetry SDK, the exporters, the readers or the replay machinery until a test opts in (they
+cost a run ~0.2-0.5 s): every hook that runs for each test imports only this module's light neighbours.
 
 A test's session is named after the test and tagged ``test`` and its node id. It starts before the
 test's fixtures are set up and ends after they are torn down, so an agent started by a fixture or by
@@ -23,18 +25,19 @@ teardown (pytest's "ERROR at teardown"), with the same message.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from agentops_otel import semconv, sessions
+from agentops_otel import semconv
 from agentops_otel._guard import describe, guard
-from agentops_otel.processor import live_sessions
-from agentops_otel.sessions import Session, start_session
+from agentops_otel.testing._pytest_fixtures import live_sessions
 
 if TYPE_CHECKING:
+    from agentops_otel.sessions import Session
     from agentops_otel.testing._cost_limit import Spend
     from agentops_otel.testing._variations import VariationReport
 
@@ -133,6 +136,8 @@ def _start(item: pytest.Item) -> _TestRun:
 
         agentops_otel.init()
         _initialised = True
+    from agentops_otel.sessions import start_session
+
     run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
     item.stash[_RUN] = run
     if item.get_closest_marker(MARKER) is not None:
@@ -237,7 +242,15 @@ def _end_left_open(item: pytest.Item) -> None:
                 s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {item.nodeid}, "
                                                         "ended by the pytest plugin")
     if own is None:
-        sessions.clear_last_session()
+        _clear_last_session()
+
+
+def _clear_last_session() -> None:
+    """``get_session()`` must not find the previous test's session (none if sessions were never imported)."""
+    if "agentops_otel.sessions" in sys.modules:
+        from agentops_otel.sessions import clear_last_session
+
+        clear_last_session()
 
 
 def _finish(item: pytest.Item, teardown_error: str | None) -> None:
@@ -283,7 +296,7 @@ def _end_judged(run: _TestRun, limits: dict[str, Any]) -> tuple[str, str | None]
     run.outcome_recorded = True
     with guard("pytest_plugin.end_session"):
         run.session.end(semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early))
-    sessions.clear_last_session()
+    _clear_last_session()
     problems = limit_problems(_spend(run), limits, MARKER) or early
     record_verdict(run.session, MARKER, problems is None,
                    problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
@@ -315,7 +328,7 @@ def _end(run: _TestRun, state: str, reason: str | None) -> None:
     end_with_outcome(run.session, state, reason)
     # get_session() falls back to the last session ended in this context; the next test must not find
     # this test's session there.
-    sessions.clear_last_session()
+    _clear_last_session()
 
 
 def _section(run: _TestRun) -> str:

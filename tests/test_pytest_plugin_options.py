@@ -96,3 +96,25 @@ def test_a_service_name_given_after_the_plugin_set_up_is_not_dropped_silently(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*RuntimeWarning: agentops_otel: init(service_name='mysvc')*service.name stays "
                                  "'agent'*OTEL_SERVICE_NAME=mysvc*"])
+
+
+HEAVY = ("opentelemetry.sdk", "opentelemetry.exporter", "httpx", "msgspec", "openai", "anthropic", "genai_prices",
+         "agentops_otel.export", "agentops_otel.sessions", "agentops_otel.testing._replayer")
+"""What a run that opts in needs (the OTel SDK, readers, model clients, prices, replays); one that never, not."""
+
+
+@pytest.mark.slow  # what a fresh interpreter imports
+def test_a_run_where_no_test_opts_in_imports_none_of_the_heavy_parts(pytester: pytest.Pytester,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin costs a project that never asks for it no import of the SDK, the clients or the replay machinery."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(agentops_otel.__file__).parents[1]))  # this checkout
+    pytester.makepyfile(test_plain=f"""
+        import sys
+
+        def test_first():
+            pass
+
+        def test_after_a_whole_test_ran():
+            assert sorted(m for m in {HEAVY!r} if m in sys.modules) == []
+    """)
+    pytester.runpytest_subprocess(*QUIET).assert_outcomes(passed=2)

@@ -3,29 +3,91 @@ and deterministic replay of recorded sessions (cassettes, divergence, forks)."""
 
 from __future__ import annotations
 
-from ._answering import ReplayWarning
-from ._anthropic_server import AnthropicServer
-from ._assertions import (
-    AgentAssertionError,
-    assert_called_before,
-    assert_called_in_order,
-    assert_ended_with,
-    assert_error_in_step,
-    assert_no_errors,
-    assert_tool_called,
-    assert_tool_not_called,
-    replay_text,
-    sessions_in,
-)
-from ._budget import IncompleteCostWarning, assert_cost_below, assert_llm_calls_at_most, assert_tokens_below
-from ._cassette import Cassette, CassetteError, LLMStep, ToolStep
-from ._cassette import load as load_cassette
-from ._divergence import DivergenceError
-from ._from_trace import cassette_from_source, cassette_from_timeline
-from ._openai_server import OpenAIServer, Reply, Request, Usage
-from ._recorder import Recorder, record
-from ._replayer import Fork, Replayer, replay
-from ._variations import VariantResult, VariationReport, run_variations
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._answering import ReplayWarning
+    from ._anthropic_server import AnthropicServer
+    from ._assertions import (
+        AgentAssertionError,
+        assert_called_before,
+        assert_called_in_order,
+        assert_ended_with,
+        assert_error_in_step,
+        assert_no_errors,
+        assert_tool_called,
+        assert_tool_not_called,
+        replay_text,
+        sessions_in,
+    )
+    from ._budget import IncompleteCostWarning, assert_cost_below, assert_llm_calls_at_most, assert_tokens_below
+    from ._cassette import Cassette, CassetteError, LLMStep, ToolStep
+    from ._cassette import load as load_cassette
+    from ._divergence import DivergenceError
+    from ._from_trace import cassette_from_source, cassette_from_timeline
+    from ._openai_server import OpenAIServer, Reply, Request, Usage
+    from ._recorder import Recorder, record
+    from ._replayer import Fork, Replayer, replay
+    from ._variations import VariantResult, VariationReport, run_variations
+
+_LAZY = {
+    "AgentAssertionError": ("_assertions", "AgentAssertionError"),
+    "AnthropicServer": ("_anthropic_server", "AnthropicServer"),
+    "Cassette": ("_cassette", "Cassette"),
+    "CassetteError": ("_cassette", "CassetteError"),
+    "DivergenceError": ("_divergence", "DivergenceError"),
+    "Fork": ("_replayer", "Fork"),
+    "IncompleteCostWarning": ("_budget", "IncompleteCostWarning"),
+    "LLMStep": ("_cassette", "LLMStep"),
+    "OpenAIServer": ("_openai_server", "OpenAIServer"),
+    "Recorder": ("_recorder", "Recorder"),
+    "ReplayWarning": ("_answering", "ReplayWarning"),
+    "Replayer": ("_replayer", "Replayer"),
+    "Reply": ("_openai_server", "Reply"),
+    "Request": ("_openai_server", "Request"),
+    "ToolStep": ("_cassette", "ToolStep"),
+    "Usage": ("_openai_server", "Usage"),
+    "VariantResult": ("_variations", "VariantResult"),
+    "VariationReport": ("_variations", "VariationReport"),
+    "assert_called_before": ("_assertions", "assert_called_before"),
+    "assert_called_in_order": ("_assertions", "assert_called_in_order"),
+    "assert_cost_below": ("_budget", "assert_cost_below"),
+    "assert_ended_with": ("_assertions", "assert_ended_with"),
+    "assert_error_in_step": ("_assertions", "assert_error_in_step"),
+    "assert_llm_calls_at_most": ("_budget", "assert_llm_calls_at_most"),
+    "assert_no_errors": ("_assertions", "assert_no_errors"),
+    "assert_tokens_below": ("_budget", "assert_tokens_below"),
+    "assert_tool_called": ("_assertions", "assert_tool_called"),
+    "assert_tool_not_called": ("_assertions", "assert_tool_not_called"),
+    "cassette_from_source": ("_from_trace", "cassette_from_source"),
+    "cassette_from_timeline": ("_from_trace", "cassette_from_timeline"),
+    "load_cassette": ("_cassette", "load"),
+    "record": ("_recorder", "record"),
+    "replay": ("_replayer", "replay"),
+    "replay_text": ("_assertions", "replay_text"),
+    "run_variations": ("_variations", "run_variations"),
+    "sessions_in": ("_assertions", "sessions_in"),
+}
+"""Each public name: (its module, its name there), imported on first use, so the pytest plugin's own
+modules here (``_pytest_*``) load without the servers, readers and replay machinery."""
+
+
+def __getattr__(name: str) -> Any:
+    """The public name from its module (then cached here), or a submodule not imported yet."""
+    import importlib
+
+    where = _LAZY.get(name)
+    if where is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AgentAssertionError",

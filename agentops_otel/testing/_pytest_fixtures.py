@@ -10,20 +10,36 @@ fixture has been torn down.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
 from agentops_otel import semconv
 from agentops_otel._guard import guard
-from agentops_otel.processor import live_sessions
-from agentops_otel.sessions import Session
 
-__all__ = ["NAME", "FixtureSessions"]
+if TYPE_CHECKING:
+    from agentops_otel.processor import _LiveSession
+    from agentops_otel.sessions import Session
+
+__all__ = ["NAME", "FixtureSessions", "live_sessions"]
 
 NAME: Final = "agentops_otel.fixture_sessions"
 """The plugin's name in pytest's plugin manager."""
+
+
+def live_sessions() -> list[_LiveSession]:
+    """Every session open in the process: none while the module that registers them was never imported.
+
+    Asked around every test and wider fixture, opted in or not: importing the sessions for that would
+    load the OpenTelemetry SDK into every run of a project that never asks for the plugin.
+    """
+    if "agentops_otel.processor" not in sys.modules:
+        return []
+    from agentops_otel.processor import live_sessions as registered
+
+    return registered()
 
 
 class FixtureSessions:
@@ -41,6 +57,8 @@ class FixtureSessions:
         result = yield  # a setup that raised owns nothing alive: what it started stays the test's, ended with it
         with guard("pytest_plugin.fixture_sessions"):
             for s in live_sessions():
+                from agentops_otel.sessions import Session  # loaded, since a session is open
+
                 # The fixtures it depends on set up before this hook; one it pulls in dynamically
                 # claimed its own sessions first.
                 if s.id not in before and s.id not in self._owned and isinstance(s, Session):

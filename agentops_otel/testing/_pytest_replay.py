@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from ._cassette import CassetteError
-from ._recorder import Recorder
-from ._replayer import Replayer, replay
+if TYPE_CHECKING:  # imported by a test with the marker: every pytest run of the project loads this module
+    from ._recorder import Recorder
+    from ._replayer import Replayer
 
 __all__ = ["MARKER", "MODES", "ReplayPlugin", "add_alias", "add_options"]
 
@@ -90,6 +90,10 @@ class ReplayPlugin:
         if mode == "auto":
             mode = "replay" if path.exists() else "record"
         kwargs: dict[str, Any] = dict(mark.kwargs)
+        from ._cassette import CassetteError
+        from ._recorder import Recorder
+        from ._replayer import replay
+
         if mode == "record":
             item.stash[_ACTIVE] = Recorder(agent_version=kwargs.get("agent_version"))
             return
@@ -110,6 +114,8 @@ class ReplayPlugin:
             return (yield)
         with active:
             result = yield
+        from ._recorder import Recorder
+
         if isinstance(active, Recorder):
             mark = item.get_closest_marker(MARKER)
             assert mark is not None

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import msgspec
 import pytest
 
-from agentops_otel.testing._variations import VariantRow, VariationReport, divergences, table_text
-from agentops_otel.timeline import Timeline
+if TYPE_CHECKING:  # imported once a run has variations: every pytest run of the project loads this module
+    from agentops_otel.testing._variations import VariantRow, VariationReport
+    from agentops_otel.timeline import Timeline
 
 __all__ = ["REPORT", "VariationsSummary"]
 
-REPORT: Final = pytest.StashKey[VariationReport]()
+REPORT: Final = pytest.StashKey["VariationReport"]()
 """The run's report, set by the ``variation_report`` fixture."""
 _WIRE_KEY: Final = "agentops_otel.variations"
 """Where a worker puts its runs in ``workeroutput``."""
@@ -44,6 +44,10 @@ class _Received:
     timeline_json: str
 
     def decisions(self) -> Timeline:
+        import msgspec
+
+        from agentops_otel.timeline import Timeline
+
         return msgspec.json.decode(self.timeline_json, type=Timeline)
 
 
@@ -72,6 +76,8 @@ class VariationsSummary:
         output[_WIRE_KEY] = json.dumps([self._wire(report, i, r) for i, r in enumerate(report.results)])
 
     def _wire(self, report: VariationReport, seq: int, row: VariantRow) -> dict[str, Any]:
+        import msgspec
+
         return {"position": self._position(seq), "seq": seq, "passed": row.passed, "reason": row.reason,
                 "label": row.label, "url": row.url, "key": row.key, "session_name": row.session_name,
                 "name": report.name,
@@ -97,10 +103,11 @@ class VariationsSummary:
         if report is not None and report.results:
             text = report.table()
         elif self._received:
+            from agentops_otel.testing._variations import divergences, table_text
+
             rows = sorted(self._received, key=lambda r: (r.position, r.seq))
             text = table_text(rows[0].name, rows, divergences(rows))
         else:
             return
         terminalreporter.write_sep("=", _SECTION)
         terminalreporter.write_line(text)
-
