@@ -455,6 +455,6 @@ def test_export_of_an_anthropic_session_says_it_cannot_be_rebuilt_from_a_trace(
     message = err.getvalue()
     assert code == 2, message
     assert "Anthropic answers are not rebuilt from traces yet" in message
-    assert "--record-mode=record" in message
+    assert "--agent-record-mode=record" in message
     assert "content capture on" not in message and "a anthropic" not in message
     assert not (tmp_path / "test_claude.py").exists()
