@@ -223,8 +223,10 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
 
 def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
     # A file is read whole anyway, so every matching session is assembled and the ones --limit leaves out
-    # are counted; a backend is asked for one more than the limit, enough to say that more exist.
-    fetch = None if not args.limit or reader.is_file else args.limit + 1
+    # are counted (selected by their roots, as with a limit: no limit would read every span, a verdict
+    # written apart from its session's root among them, as a session); a backend is asked for one more
+    # than the limit, enough to say that more exist.
+    fetch = sys.maxsize if reader.is_file else args.limit + 1 if args.limit else None
     found = reader.search(since=args.since, until=args.until, service=args.service, tags=args.tag,
                           state=args.state, limit=fetch)
     # The reader selects whole traces; a trace it kept for one session can hold others (a tagged test's
