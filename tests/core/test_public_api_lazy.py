@@ -1,0 +1,60 @@
+"""The public API loads its names on first use (so a pytest run that never opts in stays cheap); to the
+user it must look and type-check as if everything were imported up front."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import agentops_otel
+import agentops_otel.testing
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("module", [agentops_otel, agentops_otel.testing], ids=["agentops_otel", "testing"])
+def test_dir_lists_every_public_name(module: object) -> None:
+    """dir() (tab completion, help()) shows the whole API, not only what was used so far."""
+    assert set(module.__all__) <= set(dir(module))  # type: ignore[attr-defined]
+
+
+def test_first_use_from_two_threads_at_once_works() -> None:
+    """Two threads using two testing names for the first time, together, both get them (a half-imported
+    module must not leak to the second thread)."""
+    code = textwrap.dedent("""
+        import threading
+        import agentops_otel.testing as t
+        errors = []
+        barrier = threading.Barrier(2)
+        def use(name):
+            barrier.wait()
+            try:
+                getattr(t, name)
+            except BaseException as exc:
+                errors.append(f"{name}: {exc!r}")
+        threads = [threading.Thread(target=use, args=(n,)) for n in ("cassette_from_timeline", "assert_cost_below")]
+        [th.start() for th in threads]
+        [th.join() for th in threads]
+        print("; ".join(errors) or "ok")
+    """)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for _ in range(6):  # the race was lost in most runs: six fresh processes make it near certain
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_a_misspelt_import_is_a_type_error(tmp_path: Path) -> None:
+    """mypy --strict tells `assert_tool_caled` from the real name, as with eager imports."""
+    from mypy import api
+
+    user = tmp_path / "user.py"
+    user.write_text("from agentops_otel.testing import assert_tool_caled\n"
+                    "from agentops_otel import start_sesion\n")
+    out, _, status = api.run(["--strict", "--no-incremental", str(user)])
+    assert status == 1 and "assert_tool_caled" in out and "start_sesion" in out, out
