@@ -70,6 +70,8 @@ def init(
         _check_provider(tracer_provider)
     if service_name is not None and not isinstance(service_name, str):
         raise TypeError(f"init(service_name=...) takes a string, got {type_name(service_name, qualified=False)}")
+    if not service_name:
+        service_name = None  # "" (an unset variable passed through) names no service, as leaving it out
     tags = None
     if default_tags is not None:
         from .sessions._lifecycle import tag_strings

@@ -159,6 +159,16 @@ def test_init_service_name_your_provider_does_not_carry_is_said() -> None:
         agentops.init(tracer_provider=yours, service_name="support")
 
 
+def test_init_with_an_empty_service_name_is_as_without_one() -> None:
+    """init(service_name="") (an unset variable passed through) names nothing: no warning about a name kept."""
+    import warnings
+
+    yours = TracerProvider(resource=Resource.create({"service.name": "billing"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        agentops.init(tracer_provider=yours, service_name="")
+
+
 @pytest.mark.parametrize(("field", "value", "error"), [
     ("init_timestamp", 1_700_000_000, TypeError), ("end_timestamp", "yesterday", ValueError)])
 def test_record_of_an_event_with_a_timestamp_that_is_not_one_gets_a_clear_error(
