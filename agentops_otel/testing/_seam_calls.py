@@ -75,8 +75,11 @@ def watch(provider: Provider, handler: Handler, covered: Callable[[], tuple[tupl
         if original is None:
             continue
         label = f"{provider.name} {cls_name}.{method}"
+        # Routed by the client's flavour, not the method's: ``AsyncMessages.stream`` is a plain function
+        # whose manager sends on an async client.
+        routes_async = cls_name.startswith("Async")
         fn = _async(provider, handler, covered, active, original, label) if target.is_async \
-            else _sync(provider, handler, covered, active, original, label, method != "stream")
+            else _sync(provider, handler, covered, active, original, label, method != "stream", routes_async)
         wrapt.wrap_function_wrapper(cls, method, fn)
         done.append((cls, method, original, vars(cls)[method]))
     return done
@@ -123,12 +126,13 @@ def _unseen_after(handler: Handler, label: str, kwargs: dict[str, Any], instance
 
 
 def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-          active: Callable[[], bool], original: Any, label: str, check_after: bool) -> Callable[..., Any]:
+          active: Callable[[], bool], original: Any, label: str, check_after: bool,
+          routes_async: bool) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         __tracebackhide__ = True
         if not active():
             return wrapped(*args, **kwargs)
-        resource = _plan(provider, handler, instance, covered(), label, kwargs, False)
+        resource = _plan(provider, handler, instance, covered(), label, kwargs, routes_async)
         seen = [False]
         token = _SEEN.set(seen)
         try:

@@ -100,6 +100,25 @@ async def test_async_anthropic_with_its_own_http_client_records_and_replays_offl
     assert len(claude.requests) == sent
 
 
+async def test_async_anthropic_stream_with_its_own_http_client_records_and_replays_offline(
+        claude: AnthropicServer, tmp_path: Path) -> None:
+    """``async with messages.stream()`` on AsyncAnthropic(http_client=httpx2.AsyncClient()) records and replays."""
+    async def ask() -> str:
+        client = anthropic.AsyncAnthropic(base_url=claude.base_url, api_key="sk-ant-local", max_retries=0,
+                                          http_client=httpx2.AsyncClient(timeout=30))
+        async with client.messages.stream(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT) as stream:
+            return "".join([text async for text in stream.text_stream])
+
+    with record() as rec:
+        live = await ask()
+    assert (live, [type(s) for s in rec.steps]) == ("billing", [LLMStep])
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        assert await ask() == live
+    assert len(claude.requests) == sent
+
+
 def test_openai_with_its_own_http_client_records_and_replays_offline(gpt: OpenAIServer, tmp_path: Path) -> None:
     """chat.completions.create through OpenAI(http_client=httpx2.Client()) is recorded and answered on replay."""
     def ask() -> str | None:
@@ -184,3 +203,4 @@ def test_a_model_call_the_replay_did_not_answer_fails_it(gpt: OpenAIServer, tmp_
     with pytest.raises(DivergenceError, match=r"cannot answer, openai Completions\.create\(model='gpt-4o-mini'\)"):
         with replay(path):
             _ask_gpt(RelayedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
+
