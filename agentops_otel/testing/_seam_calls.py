@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -72,17 +73,28 @@ def watch(provider: Provider, handler: Handler, covered: Callable[[], tuple[tupl
         except (ImportError, AttributeError):
             continue
         original = vars(cls).get(method)
-        if original is None:
+        if original is None or not _is_sdks(original, target.module):
             continue
         label = f"{provider.name} {cls_name}.{method}"
         # Routed by the client's flavour, not the method's: ``AsyncMessages.stream`` is a plain function
         # whose manager sends on an async client.
         routes_async = cls_name.startswith("Async")
-        fn = _async(provider, handler, covered, active, original, label) if target.is_async \
-            else _sync(provider, handler, covered, active, original, label, method != "stream", routes_async)
+        fn = _async(provider, handler, covered, active, cls, original, label) if target.is_async \
+            else _sync(provider, handler, covered, active, cls, original, label, method != "stream", routes_async)
         wrapt.wrap_function_wrapper(cls, method, fn)
         done.append((cls, method, original, vars(cls)[method]))
     return done
+
+
+def _is_sdks(method: Any, module: str) -> bool:
+    """Whether ``method`` is the SDK's own (under any wrappers): one a test replaced (a ``Mock``, a fake)
+    never reaches the SDK's send, and is the test's business, not a model call the recording missed."""
+    for _ in range(32):
+        inner = getattr(method, "__wrapped__", None)
+        if inner is None:
+            break
+        method = inner
+    return inspect.isfunction(method) and str(method.__module__).partition(".")[0] == module.partition(".")[0]
 
 
 def _plan(provider: Provider, handler: Handler, instance: Any, covered: tuple[tuple[type, str], ...],
@@ -126,11 +138,11 @@ def _unseen_after(handler: Handler, label: str, kwargs: dict[str, Any], instance
 
 
 def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-          active: Callable[[], bool], original: Any, label: str, check_after: bool,
+          active: Callable[[], bool], cls: type, original: Any, label: str, check_after: bool,
           routes_async: bool) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         __tracebackhide__ = True
-        if not active():
+        if not active() or not isinstance(instance, cls):  # not the SDK's resource: not its model call
             return wrapped(*args, **kwargs)
         resource = _plan(provider, handler, instance, covered(), label, kwargs, routes_async)
         seen = [False]
@@ -150,11 +162,11 @@ def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tupl
 
 
 def _async(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-           active: Callable[[], bool], original: Any, label: str) -> Callable[..., Any]:
+           active: Callable[[], bool], cls: type, original: Any, label: str) -> Callable[..., Any]:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
         __tracebackhide__ = True
-        if not active():
+        if not active() or not isinstance(instance, cls):
             return await wrapped(*args, **kwargs)
         resource = _plan(provider, handler, instance, covered(), label, kwargs, True)
         seen = [False]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import anthropic
 import httpx2
 import openai
 import pytest
+from openai.resources.embeddings import Embeddings
 
 from agentops_otel.testing import (
     AnthropicServer,
@@ -204,3 +206,20 @@ def test_a_model_call_the_replay_did_not_answer_fails_it(gpt: OpenAIServer, tmp_
         with replay(path):
             _ask_gpt(RelayedOpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0))
 
+
+def test_a_model_call_the_test_mocked_is_left_to_the_mock(gpt: OpenAIServer, tmp_path: Path) -> None:
+    """An SDK method the test mocked sends nothing: the recording saves and replays without it."""
+    def agent() -> str | None:
+        client = openai.OpenAI(base_url=gpt.base_url, api_key="sk-local", max_retries=0)
+        client.embeddings.create(model="text-embedding-3-small", input="charged twice")
+        return _ask_gpt(client)
+
+    with mock.patch.object(Embeddings, "create", return_value=mock.Mock(data=[])):
+        with record() as rec:
+            live = agent()
+        assert [type(s) for s in rec.steps] == [LLMStep]
+        path = rec.save(tmp_path / "c.json")
+        sent = len(gpt.requests)
+        with replay(path):
+            assert agent() == live
+    assert len(gpt.requests) == sent
