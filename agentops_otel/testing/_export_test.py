@@ -10,7 +10,10 @@ calls are replayed — answered, they would be skipped, and the test would pass 
 became, with a $0 cost bound. Once the agent is changed on purpose, ``--agent-record-mode=record``
 re-records it.
 
-The generated file is plain code using the public API, meant to be read, committed and edited.
+The generated file is plain code using the public API, meant to be read, committed and edited. The agent
+is not imported to write it: its module may import only where the tests run (a src layout on pytest's
+``pythonpath``), need credentials at import, or make calls there. So the test learns at run time how to
+run the entry point: a returned coroutine (an ``async def`` agent) is run to its end.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from typing import Any
 
 from ._answering import answerable
 from ._cassette import Cassette, CassetteError
-from ._entry_point import Kind, entry_point_kind
 
 __all__ = ["ExportedTest", "export_test"]
 
@@ -93,11 +95,24 @@ def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]
             f"@pytest.mark.agent_replay({cassette_ref!r}{answer})"]
 
 
-def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
-                source: str, run_tools: bool, overlapping: Sequence[str] = (), kind: Kind = "function") -> str:
-    """The pytest module's text. A coroutine function is run with ``asyncio.run`` inside a plain test: an
+def _run_to_end(call: str) -> list[str]:
+    """The generated file's helper. A coroutine is run with ``asyncio.run`` inside a plain test: an
     ``async def`` test needs an async plugin configured to run it (pytest-asyncio's default strict mode
-    does not run an unmarked one), and a plain test runs in any project."""
+    does not run an unmarked one), and a plain test runs in any project. A generator runs nothing until
+    consumed: calling it would pass a test whose agent never ran, so the test fails naming why."""
+    return [
+        "def run_to_end(result: object) -> object:",
+        '    """What the agent returned, once it ran: an async def agent runs here, no async plugin needed."""',
+        "    if inspect.isgenerator(result) or inspect.isasyncgen(result):",
+        f'        raise TypeError("{call} returned a generator, which runs nothing until consumed: "',
+        '                        "call a function that runs the agent to the end")',
+        "    return asyncio.run(result) if inspect.iscoroutine(result) else result",
+    ]
+
+
+def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref: str, test_name: str,
+                source: str, run_tools: bool, overlapping: Sequence[str] = ()) -> str:
+    """The pytest module's text."""
     module, function = _check_call(call)
     info = cassette.session
     state = info.end_state
@@ -114,7 +129,9 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         "",
         "from __future__ import annotations",
         "",
-        *(["import asyncio", ""] if kind == "coroutine" else []),
+        "import asyncio",
+        "import inspect",
+        "",
         "import pytest",
         "",
         "from agentops_otel import Session",
@@ -125,13 +142,14 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"CALLS = {json.dumps(_names(cassette), ensure_ascii=False)}",
         "",
         "",
+        *_run_to_end(call),
+        "",
+        "",
         *_marker(cassette, cassette_ref, run_tools),
         f"def {test_name}(agent_session: Session) -> None:",
         f'    """Session {_doc(info.id)}: the same calls in the same order, ending {_doc(state or "as recorded")}."""',
     ]
-    run = f"asyncio.run({function}(*ARGS))" if kind == "coroutine" else f"{function}(*ARGS)"
-    if kind == "coroutine":
-        lines += [f"    # {function} is a coroutine function: asyncio.run runs it to the end, no async plugin needed."]
+    run = f"run_to_end({function}(*ARGS))"
     if state == "Fail":
         lines += [f"    with pytest.raises({_raised(cassette)}):", f"        {run}"]
     else:
@@ -157,12 +175,21 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
     return text
 
 
+_FILE_NAMES = frozenset({"annotations", "asyncio", "inspect", "pytest", "Session", "assert_called_in_order",
+                         "assert_tool_called", "assert_cost_below", "assert_ended_with", "sessions_in", "ARGS",
+                         "CALLS", "run_to_end"})
+"""What the generated file imports or defines beside the entry point (the test's own name starts ``test_``)."""
+
+
 def _check_call(call: str) -> tuple[str, str]:
     """``--call`` as (module, function), or the usage error naming it."""
     module, _, function = call.partition(":")
     if not all(map(_name, (*module.split("."), function))):
         raise CassetteError("--call must be module:function, a dotted module name and a function name as "
                             f"Python imports them, e.g. agents.support:run (got {call!r})")
+    if function in _FILE_NAMES:
+        raise CassetteError(f"--call's function {function!r} is a name the test file uses for its own, so one "
+                            "would hide the other: export a function of another name (a wrapper calling it)")
     return module, function
 
 
@@ -194,7 +221,7 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
     Raises ``FileExistsError`` when either exists, unless ``force``: a hand-written test or a cassette
     edited by hand must not be lost to a reused ``--out``.
     """
-    module, function = _check_call(call)
+    _check_call(call)
     if args is None:
         raise _input_unknown(cassette, call)
     _literal(args)
@@ -207,7 +234,7 @@ def export_test(cassette: Cassette, out: str | Path, *, call: str, args: list[An
                 raise FileExistsError(f"{path} exists already (pass --force to replace it)")
     name = f"test_{_slug(cassette.session.name or 'session')}_{short}"
     text = render_test(cassette, call=call, args=args, cassette_ref=cassette_ref, test_name=name, source=source,
-                       run_tools=run_tools, overlapping=overlapping, kind=entry_point_kind(module, function))
+                       run_tools=run_tools, overlapping=overlapping)
     cassette_path = cassette.save(test_path.parent / cassette_ref)
     test_path.parent.mkdir(parents=True, exist_ok=True)
     test_path.write_text(text, encoding="utf-8")

@@ -391,6 +391,18 @@ def test_a_call_that_is_not_a_dotted_name_is_refused(tmp_path: Path, span_export
     assert not (tmp_path / "suite").exists()
 
 
+@pytest.mark.parametrize("call", ["bot:run_to_end", "bot:inspect", "bot:CALLS"])
+def test_a_call_named_like_the_test_files_own_names_is_refused(tmp_path: Path, span_exporter: InMemorySpanExporter,
+                                                               call: str) -> None:
+    """An entry point the generated file's own helper or imports would hide is a usage error (exit 2)."""
+    sid, traces = _lookup_session(tmp_path, span_exporter)
+    test, err = tmp_path / "suite" / "test_lookup.py", io.StringIO()
+    code = main(["export-test", sid, "--source", str(traces), "--call", call, "--args", "[]", "--out", str(test)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2 and repr(call.partition(":")[2]) in err.getvalue()
+    assert not (tmp_path / "suite").exists()
+
+
 @pytest.mark.parametrize("args", ["[" * 300 + "]" * 300, "[NaN]", "[1e400]"])
 def test_args_python_cannot_read_back_are_refused(tmp_path: Path, span_exporter: InMemorySpanExporter,
                                                   args: str) -> None:

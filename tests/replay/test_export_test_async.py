@@ -1,4 +1,5 @@
-"""``agentops-otel export-test`` on an ``async def`` agent: the exported test awaits it and passes offline."""
+"""``agentops-otel export-test`` on entry points of each kind, wherever the tests find them: the exported test
+runs an ``async def`` agent to its end and passes offline, and nothing of the agent is imported to write it."""
 
 from __future__ import annotations
 
@@ -91,25 +92,82 @@ def test_an_async_agent_is_exported_as_a_test_that_runs_it(
     assert "never awaited" not in result.stdout.str()
 
 
-def test_a_generator_entry_point_is_refused(
+def test_a_generator_entry_point_fails_the_exported_test_naming_why(
         pytester: pytest.Pytester, span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A generator function does nothing until consumed: exporting a test that only calls it is refused (exit 2)."""
+    """A generator function does nothing until consumed: the exported test fails, saying so, rather than pass empty."""
     sid, traces = _recorded(pytester, span_exporter, monkeypatch, GENERATOR_AGENT,
                             "list(bot.stream_agent('hello 5'))")
-    test, err = pytester.path / "tests" / "test_stream.py", io.StringIO()
-    code = main(["export-test", sid, "--source", str(traces), "--call", "bot:stream_agent",
-                 "--args", '["hello 5"]', "--out", str(test)], stdout=io.StringIO(), stderr=err)
-    assert code == 2 and "generator" in err.getvalue() and "bot:stream_agent" in err.getvalue()
-    assert not test.exists()
+    test = pytester.path / "tests" / "test_stream.py"
+    assert main(["export-test", sid, "--source", str(traces), "--call", "bot:stream_agent",
+                 "--args", '["hello 5"]', "--out", str(test)], stdout=io.StringIO()) == 0
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*bot:stream_agent returned a generator*"])
 
 
-def test_an_entry_point_that_does_not_import_is_refused(
+def test_an_entry_point_that_does_not_import_fails_the_exported_test_at_import(
         pytester: pytest.Pytester, span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A --call whose module does not import here would not import in the test either: exit 2, naming why."""
+    """Export does not import the agent: a --call that does not import fails the test at import, as any would."""
     sid, traces = _recorded(pytester, span_exporter, monkeypatch, GENERATOR_AGENT,
                             "list(bot.stream_agent('hello 5'))")
-    test, err = pytester.path / "tests" / "test_x.py", io.StringIO()
-    code = main(["export-test", sid, "--source", str(traces), "--call", "no_such_bot:run",
+    test = pytester.path / "tests" / "test_x.py"
+    assert main(["export-test", sid, "--source", str(traces), "--call", "no_such_bot:run",
+                 "--args", '["hello 5"]', "--out", str(test)], stdout=io.StringIO()) == 0
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*No module named 'no_such_bot'*"])
+
+
+SRC_LAYOUT_AGENT = '''
+import openai
+import agentops_otel as agentops
+from agentops_otel import tool
+
+client = openai.OpenAI(max_retries=0)  # built at import, as the SDK's README does: needs OPENAI_API_KEY
+
+@tool
+def fetch_customer(customer_id):
+    return {"id": customer_id}
+
+@agentops.session("src-bot")
+def run(message):
+    fetch_customer(message.split()[-1])
+    return client.chat.completions.create(model="gpt-4o",
+                                          messages=[{"role": "user", "content": message}]).choices[0].message.content
+'''
+
+
+def test_an_agent_only_the_tests_can_import_is_exported(
+        pytester: pytest.Pytester, span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A src layout (pytest's ``pythonpath = src``) whose module needs a key at import exports with neither here."""
+    pytester.makeini("[pytest]\npythonpath = src\n")
+    package = pytester.path / "src" / "mybot"
+    package.mkdir(parents=True)
+    (package / "__init__.py").touch()
+    (package / "agent.py").write_text(SRC_LAYOUT_AGENT, encoding="utf-8")
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)  # the inner run uses this process's provider
+    import anthropic  # noqa: F401  the replay patches its client too: imported here once, not by the inner run
+    with monkeypatch.context() as recording, OpenAIServer() as server:
+        recording.syspath_prepend(str(pytester.path / "src"))
+        recording.setenv("OPENAI_BASE_URL", server.base_url)
+        recording.setenv("OPENAI_API_KEY", "sk-test")
+        from mybot.agent import run  # type: ignore[import-not-found]
+
+        run("hello 5")
+    for name in ("mybot.agent", "mybot"):
+        del sys.modules[name]
+    [sid] = {str(s.attributes["session.id"]) for s in span_exporter.get_finished_spans()
+             if s.parent is None and s.attributes and "session.id" in s.attributes}
+    traces = pytester.path / "traces.jsonl"
+    traces.write_bytes(encode_batch(span_exporter.get_finished_spans()) + b"\n")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    test, err = pytester.path / "tests" / "test_src_bot.py", io.StringIO()
+
+    code = main(["export-test", sid, "--source", str(traces), "--call", "mybot.agent:run",
                  "--args", '["hello 5"]', "--out", str(test)], stdout=io.StringIO(), stderr=err)
-    assert code == 2 and "no_such_bot" in err.getvalue() and "ModuleNotFoundError" in err.getvalue()
-    assert not test.exists()
+
+    assert code == 0, err.getvalue()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-ci")  # the test's own environment builds the client
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: the replay answers
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", str(test))
+    result.assert_outcomes(passed=1)
