@@ -6,8 +6,9 @@ calls. ``import agentops_otel as agentops`` gives the AgentOps-style API on top.
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import loader
 
 if TYPE_CHECKING:
     from .compat import init, record
@@ -50,37 +51,6 @@ OpenTelemetry SDK, the exporters and the readers (~0.2 s), which a run that neve
 """
 
 
-_FIRST_USE = threading.RLock()
-
-
-def __dir__() -> list[str]:
-    """Every public name, used or not yet (tab completion, ``help()``)."""
-    return sorted({*globals(), *__all__})
-
-
-if not TYPE_CHECKING:  # to a type checker the names are the imports above: a misspelt one is an error
-
-    def __getattr__(name: str) -> Any:
-        """The public name from its module (then cached here), or a submodule not imported yet."""
-        import importlib
-
-        with _FIRST_USE:  # one thread imports at a time: a module half-imported by another is not seen
-            return _load(importlib, name)
-
-    def _load(importlib: Any, name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            try:
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-
 __all__ = [
     "END_FAIL",
     "END_INDETERMINATE",
@@ -111,3 +81,7 @@ __all__ = [
     "uninstrument_anthropic",
     "uninstrument_openai",
 ]
+
+if not TYPE_CHECKING:  # to a type checker the names are the imports above: a misspelt one is an error
+    __getattr__, __dir__ = loader(__name__, {name: (module, name) for name, module in _LAZY.items()}, globals(),
+                                  __all__)

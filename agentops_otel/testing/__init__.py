@@ -3,8 +3,9 @@ and deterministic replay of recorded sessions (cassettes, divergence, forks)."""
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import loader
 
 if TYPE_CHECKING:
     from ._answering import ReplayWarning
@@ -73,37 +74,6 @@ _LAZY = {
 modules here (``_pytest_*``) load without the servers, readers and replay machinery."""
 
 
-_FIRST_USE = threading.RLock()
-
-
-def __dir__() -> list[str]:
-    """Every public name, used or not yet (tab completion, ``help()``)."""
-    return sorted({*globals(), *__all__})
-
-
-if not TYPE_CHECKING:  # to a type checker the names are the imports above: a misspelt one is an error
-
-    def __getattr__(name: str) -> Any:
-        """The public name from its module (then cached here), or a submodule not imported yet."""
-        import importlib
-
-        with _FIRST_USE:  # one thread imports at a time: a module half-imported by another is not seen
-            return _load(importlib, name)
-
-    def _load(importlib: Any, name: str) -> Any:
-        where = _LAZY.get(name)
-        if where is None:
-            try:
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
-        globals()[name] = value
-        return value
-
-
 __all__ = [
     "AgentAssertionError",
     "AnthropicServer",
@@ -142,3 +112,6 @@ __all__ = [
     "run_variations",
     "sessions_in",
 ]
+
+if not TYPE_CHECKING:  # to a type checker the names are the imports above: a misspelt one is an error
+    __getattr__, __dir__ = loader(__name__, _LAZY, globals(), __all__)
