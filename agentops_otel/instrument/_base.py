@@ -266,13 +266,29 @@ def _detach(call: LLMCall) -> None:
             _guard.report("instrument.context", exc)
 
 
+_RETIRED = "_agentops_otel_retired"
+
+
+def retire(wrapper: Any) -> None:
+    """Mark a wrapper of ours that had to stay beneath another's as a pass-through: whichever of ours
+    restores what is beneath it later takes it out too (a recording's watch under ``init()``'s)."""
+    if isinstance(wrapper, wrapt.FunctionWrapper):
+        setattr(wrapper._self_wrapper, _RETIRED, True)
+
+
+def _past_retired(fn: Any) -> Any:
+    while isinstance(fn, wrapt.FunctionWrapper) and getattr(fn._self_wrapper, _RETIRED, False):
+        fn = fn.__wrapped__
+    return fn
+
+
 def _restore(active: Activation) -> None:
     """Put the SDK's functions back; under a foreign wrapper ours stays but stops recording."""
     active.on = False
     for cls, method, fn in reversed(active.patched):
         current = vars(cls).get(method)
         if isinstance(current, wrapt.FunctionWrapper) and current._self_wrapper is fn:
-            setattr(cls, method, current.__wrapped__)
+            setattr(cls, method, _past_retired(current.__wrapped__))
     active.patched.clear()
 
 

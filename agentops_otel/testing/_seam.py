@@ -20,6 +20,7 @@ import wrapt
 from opentelemetry import context as otel_context
 
 from .. import _forksafe, _replay_hook
+from ..instrument._base import retire
 from ._providers import PROVIDERS, Provider
 from ._seam_calls import Watched, mark_seen, watch
 
@@ -98,7 +99,14 @@ _INHERITED: Any = object()
 _lock = _forksafe.lock()
 _active: Handler | None = None
 _patched: list[tuple[type, str, Any]] = []
+_covered: tuple[tuple[type, str], ...] = ()
 _watched: list[Watched] = []
+
+
+def _running() -> tuple[Handler, tuple[tuple[type, str], ...]] | None:
+    """What the model-call watch answers for now (read at each call, see :mod:`._seam_calls`)."""
+    handler = _active
+    return None if handler is None else (handler, _covered)
 
 
 def _sync_wrapper(provider: Provider, handler: Handler) -> Callable[..., Any]:
@@ -128,7 +136,7 @@ def install(handler: Handler) -> None:
     """Route every provider request and tool call through ``handler`` until :func:`uninstall`.
 
     All or nothing: if a patch fails half-way, what was patched is put back."""
-    global _active
+    global _active, _covered
     with _lock:
         if _active is not None:
             raise RuntimeError("a recording or replay is already running in this process; finish it first")
@@ -141,9 +149,9 @@ def install(handler: Handler) -> None:
                     fn = _async_wrapper(provider, handler) if is_async else _sync_wrapper(provider, handler)
                     wrapt.wrap_function_wrapper(cls, provider.send_method, fn)
                     _patched.append((cls, provider.send_method, original))
-            covered = tuple((cls, method) for cls, method, _ in _patched)
+            _covered = tuple((cls, method) for cls, method, _ in _patched)
             for provider in PROVIDERS:
-                _watched.extend(watch(provider, handler, lambda: covered, lambda: _active is handler))
+                _watched.extend(watch(provider, _running))
         except BaseException:
             _restore()
             raise
@@ -169,8 +177,10 @@ def _restore() -> None:
             setattr(cls, method, original)
     _patched.clear()
     for cls, method, original, ours in reversed(_watched):
-        if vars(cls).get(method) is ours:  # else wrapped over since (init() inside): ours stays, inert
+        if vars(cls).get(method) is ours:
             setattr(cls, method, original)
+        else:  # wrapped over since (init() inside): ours stays as a pass-through until that one is undone
+            retire(ours)
     _watched.clear()
 
 

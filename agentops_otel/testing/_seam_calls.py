@@ -12,6 +12,11 @@ through a copy of that client whose HTTP client hands each request to the record
 user's client still sends what is sent live); a client that cannot be routed so is reported to the
 handler before anything is sent (a replay fails naming the call, a recording refuses to be saved),
 and a call that returns without the seam having seen its request is reported after it.
+
+The wrappers ask which recording or replay is running when called, rather than keeping the one they were
+made for: an SDK resource caches bound methods (``messages.with_raw_response`` holds the ``create`` it
+saw first), so a wrapper made for an earlier recording is still called in a later replay, and must
+answer for that replay. Nothing running, each is a pass-through that refers to no recorder.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from ._providers import Provider
     from ._seam import Handler
 
-__all__ = ["Watched", "mark_seen", "watch"]
+__all__ = ["Running", "Watched", "mark_seen", "watch"]
 
 _SEEN: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("agentops_otel.replay_seen", default=None)
 """Set while a watched model call runs: the seam marks it when the call's request reaches it."""
@@ -53,6 +58,9 @@ def _targets(provider: str) -> tuple[Any, ...]:
 Watched = tuple[type, str, Any, Any]
 """``(class, method, what was there, our wrapper)``."""
 
+Running = Callable[[], "tuple[Handler, tuple[tuple[type, str], ...]] | None"]
+"""The recording or replay running now and the classes whose send the seam patched; ``None`` when none."""
+
 
 def mark_seen() -> None:
     """The seam got the current call's request."""
@@ -61,9 +69,8 @@ def mark_seen() -> None:
         seen[0] = True
 
 
-def watch(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-          active: Callable[[], bool]) -> list[Watched]:
-    """Wrap ``provider``'s model-call methods; ``covered`` are the classes whose send the seam patched.
+def watch(provider: Provider, running: Running) -> list[Watched]:
+    """Wrap ``provider``'s model-call methods for whatever ``running`` says runs when one is called.
     (``stream`` returns a context manager that sends when entered: it is not checked after it returns.)"""
     done: list[Watched] = []
     for target in _targets(provider.name):
@@ -79,8 +86,8 @@ def watch(provider: Provider, handler: Handler, covered: Callable[[], tuple[tupl
         # Routed by the client's flavour, not the method's: ``AsyncMessages.stream`` is a plain function
         # whose manager sends on an async client.
         routes_async = cls_name.startswith("Async")
-        fn = _async(provider, handler, covered, active, cls, original, label) if target.is_async \
-            else _sync(provider, handler, covered, active, cls, original, label, method != "stream", routes_async)
+        fn = _async(provider, running, cls, original, label) if target.is_async \
+            else _sync(provider, running, cls, original, label, method != "stream", routes_async)
         wrapt.wrap_function_wrapper(cls, method, fn)
         done.append((cls, method, original, vars(cls)[method]))
     return done
@@ -137,14 +144,17 @@ def _unseen_after(handler: Handler, label: str, kwargs: dict[str, Any], instance
                    "sent it by a path they do not know (an SDK version or a client subclass)")
 
 
-def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-          active: Callable[[], bool], cls: type, original: Any, label: str, check_after: bool,
+def _sync(provider: Provider, running: Running, cls: type, original: Any, label: str, check_after: bool,
           routes_async: bool) -> Callable[..., Any]:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         __tracebackhide__ = True
-        if not active() or not isinstance(instance, cls):  # not the SDK's resource: not its model call
+        now = running()
+        # Not the SDK's resource: not its model call. Inside a watched call already: a wrapper of an
+        # earlier recording left beneath another's (``init()`` inside it), which must not route it twice.
+        if now is None or _SEEN.get() is not None or not isinstance(instance, cls):
             return wrapped(*args, **kwargs)
-        resource = _plan(provider, handler, instance, covered(), label, kwargs, routes_async)
+        handler, covered = now
+        resource = _plan(provider, handler, instance, covered, label, kwargs, routes_async)
         seen = [False]
         token = _SEEN.set(seen)
         try:
@@ -161,14 +171,15 @@ def _sync(provider: Provider, handler: Handler, covered: Callable[[], tuple[tupl
     return wrapper
 
 
-def _async(provider: Provider, handler: Handler, covered: Callable[[], tuple[tuple[type, str], ...]],
-           active: Callable[[], bool], cls: type, original: Any, label: str) -> Callable[..., Any]:
+def _async(provider: Provider, running: Running, cls: type, original: Any, label: str) -> Callable[..., Any]:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
                       kwargs: dict[str, Any]) -> Any:
         __tracebackhide__ = True
-        if not active() or not isinstance(instance, cls):
+        now = running()
+        if now is None or _SEEN.get() is not None or not isinstance(instance, cls):
             return await wrapped(*args, **kwargs)
-        resource = _plan(provider, handler, instance, covered(), label, kwargs, True)
+        handler, covered = now
+        resource = _plan(provider, handler, instance, covered, label, kwargs, True)
         seen = [False]
         token = _SEEN.set(seen)
         try:

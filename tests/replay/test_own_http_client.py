@@ -3,6 +3,8 @@ replays like one on the SDK's default, and a replay never lets one of its calls 
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -11,8 +13,10 @@ import anthropic
 import httpx2
 import openai
 import pytest
+from anthropic.resources.messages.messages import Messages
 from openai.resources.embeddings import Embeddings
 
+from agentops_otel import instrument_anthropic, uninstrument_anthropic
 from agentops_otel.testing import (
     AnthropicServer,
     CassetteError,
@@ -223,3 +227,44 @@ def test_a_model_call_the_test_mocked_is_left_to_the_mock(gpt: OpenAIServer, tmp
         with replay(path):
             assert agent() == live
     assert len(gpt.requests) == sent
+
+
+def test_a_long_lived_client_raw_response_replays_offline_after_a_recording(claude: AnthropicServer,
+                                                                             tmp_path: Path) -> None:
+    """with_raw_response, cached on the client during a recording, is still answered by a later replay."""
+    client = _claude(claude)
+
+    def ask() -> str:
+        reply = client.messages.with_raw_response.create(model="claude-haiku-4-5", max_tokens=10,
+                                                         messages=PROMPT).parse()
+        block = reply.content[0]
+        assert isinstance(block, anthropic.types.TextBlock)
+        return block.text
+
+    with record() as rec:
+        live = ask()
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        assert ask() == live
+    assert len(claude.requests) == sent
+
+
+def test_instrumenting_inside_a_recording_keeps_no_recorder_alive() -> None:
+    """A recorder whose recording ended is freed, though an instrument call inside it wrapped over its watch."""
+    with record() as rec:
+        instrument_anthropic()
+    recorder = weakref.ref(rec)
+    del rec
+    gc.collect()
+    uninstrument_anthropic()
+    assert recorder() is None
+
+
+def test_uninstrumenting_after_instrumenting_inside_a_recording_restores_the_sdk() -> None:
+    """After a recording that instrumented inside it ends, uninstrumenting leaves the SDK's own functions."""
+    originals = {name: vars(Messages)[name] for name in ("create", "parse", "stream")}
+    with record():
+        instrument_anthropic()
+    uninstrument_anthropic()
+    assert [name for name, sdks in originals.items() if vars(Messages)[name] is not sdks] == []
