@@ -224,7 +224,7 @@ class Session(Rollup, AgentOpsMethods):
         self.end_time = datetime.now(UTC)
         self._switched_on = (self._switched_on[0], config.switched_on())
         self._watched = (self._watched[0], config.models_watched_since(self._uninstrumented))
-        if not all(self._watched) and not self.llm_calls:  # see _views.unwatched; on the root for readers
+        if _views.unwatched(self) is not None:  # written on the root: a reader of the trace knows it too
             self.cost_complete = False
             self.cost_incomplete_reason = self.cost_incomplete_reason or semconv.GAP_MODELS_UNWATCHED
         with guard("session.end"):
