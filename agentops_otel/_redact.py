@@ -226,10 +226,33 @@ def is_secret_key(key: str) -> bool:
     return secret
 
 
+_SHORT_TEXT: Final = 64
+"""Texts up to this long are masked once and remembered (:data:`_short_masked`)."""
+_SHORT_MASKED_MAX: Final = 2048
+_short_masked: dict[str, str] = {}
+""":func:`mask_text`'s answers for short plain strings: tool-call argument names and short values recur on
+every call, and each scan tests every anchor (a few hundred bytecodes for an 11-character name)."""
+
+
 def mask_text(text: str) -> str:
     """``text`` with every credential-shaped run replaced by :data:`REDACTED`."""
-    if len(text) < SHORTEST_SECRET:
+    size = len(text)
+    if size < SHORTEST_SECRET:
         return text
+    if size <= _SHORT_TEXT and type(text) is str:
+        known = _short_masked.get(text)
+        if known is None:
+            known = _scan(text)
+            if len(_short_masked) >= _SHORT_MASKED_MAX:
+                _short_masked.clear()
+            _short_masked[text] = known
+        return known
+    return _scan(text)
+
+
+def _scan(text: str) -> str:
+    """The scan itself: each group of patterns whose gate character the text holds, each pattern whose anchor
+    it holds."""
     for gate, patterns in _PATTERN_GROUPS:
         if gate and gate not in text:
             continue

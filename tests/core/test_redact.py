@@ -380,3 +380,31 @@ def test_the_jwt_matcher_masks_exactly_what_the_jwt_regex_masks(pieces: str) -> 
     from agentops_otel._redact import _JWT_PATTERN, REDACTED, _JwtMatcher
 
     assert _JwtMatcher().sub(REDACTED, pieces) == re.sub(_JWT_PATTERN, REDACTED, pieces)
+
+
+def test_a_short_key_shaped_value_is_masked_on_every_call(span_exporter: InMemorySpanExporter) -> None:
+    """Short texts are masked once and remembered: a key is still masked the second and third time."""
+    key = "sk-" + "a1B2c3D4e5F6g7H8i9"
+
+    @agentops.record_action("login")
+    def login(token_hint: str) -> str:
+        return "ok"
+
+    for _ in range(3):
+        login(key)
+    spans = [s for s in span_exporter.get_finished_spans() if s.name == "action login"]
+    assert len(spans) == 3
+    for span in spans:
+        assert key not in _everything(span)
+        assert json.loads(span.attributes[semconv.ACTION_PARAMS])["token_hint"] == "[REDACTED]"  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["sk-", "Bearer ", "AKIA", "://", "u:p@", "a1B2c3D4", "_", " ", "x"]),
+                max_size=12).map("".join))
+def test_masking_a_text_twice_gives_what_the_first_time_gave(text: str) -> None:
+    """The memo of short texts never changes what is masked."""
+    from agentops_otel._redact import _scan, mask_text
+
+    assert mask_text(text) == _scan(text)
+    assert mask_text(text) == _scan(text)
