@@ -49,7 +49,6 @@ SECTION = "agentops session replay"
 TEST_TAG = "test"
 
 
-
 @dataclass
 class _TestRun:
     """What the plugin keeps about one opted-in test between its phases."""
@@ -89,6 +88,13 @@ def pytest_load_initial_conftests(parser: pytest.Parser) -> Generator[None, None
 
     _pytest_replay.add_alias(parser)
     return result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    from agentops_otel.testing import _pytest_replay
+
+    _pytest_replay.keep_old_dest(config)
 
 
 def pytest_configure(config: pytest.Config) -> None:

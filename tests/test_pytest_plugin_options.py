@@ -75,6 +75,26 @@ def test_record_mode_stays_ours_where_no_other_plugin_has_it(pytester: pytest.Py
     result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
 
 
+OLD_DEST_TEST = '''
+def test_old_dest(request):
+    assert request.config.getoption("record_mode") == request.config.mode_at_configure == {mode!r}
+'''
+READ_AT_CONFIGURE = '''
+def pytest_configure(config):
+    config.mode_at_configure = config.getoption("record_mode")
+'''
+
+
+@pytest.mark.parametrize(("args", "mode"), [(("--agent-record-mode=record",), "record"),
+                                            (("--record-mode=none",), "none"), ((), "auto")])
+def test_a_conftest_reading_the_old_dest_record_mode_gets_our_mode(pytester: pytest.Pytester, args: tuple[str, ...],
+                                                                   mode: str) -> None:
+    """``config.getoption("record_mode")``, the option's name before ``--agent-record-mode``, still reads the mode."""
+    pytester.makeconftest(READ_AT_CONFIGURE)
+    pytester.makepyfile(test_old_dest=OLD_DEST_TEST.format(mode=mode))
+    pytester.runpytest_inprocess(*QUIET, *args).assert_outcomes(passed=1)
+
+
 @pytest.mark.slow  # the plugin's own init() needs a process of its own
 def test_a_service_name_given_after_the_plugin_set_up_is_not_dropped_silently(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

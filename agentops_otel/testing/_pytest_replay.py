@@ -29,13 +29,15 @@ if TYPE_CHECKING:  # imported by a test with the marker: every pytest run of the
     from ._recorder import Recorder
     from ._replayer import Replayer
 
-__all__ = ["MARKER", "MODES", "ReplayPlugin", "add_alias", "add_options"]
+__all__ = ["MARKER", "MODES", "ReplayPlugin", "add_alias", "add_options", "keep_old_dest"]
 
 MARKER: Final = "agent_replay"
 OPTION: Final = "--agent-record-mode"
 ALIAS: Final = "--record-mode"
 """Ours only where no other plugin has it: pytest-recording's VCR option has the same name."""
 DEST: Final = "agentops_record_mode"
+OLD_DEST: Final = "record_mode"
+"""The dest before the rename to ``--agent-record-mode``: conftests read ``config.getoption("record_mode")``."""
 MODES: Final = {"auto": "auto", "once": "auto", "replay": "replay", "none": "replay", "record": "record",
                 "all": "record", "rewrite": "record"}
 _KEYWORDS: Final = frozenset({"answer_tools", "ignore", "agent_version", "fork"})
@@ -61,6 +63,17 @@ def add_alias(parser: pytest.Parser) -> bool:
     except (ValueError, argparse.ArgumentError):  # pytest's check of names and dests, then argparse's
         return False
     return True
+
+
+def keep_old_dest(config: pytest.Config) -> None:
+    """``config.getoption("record_mode")`` reads the mode too, unless another plugin's option has that dest.
+
+    Given the value once the command line is parsed, before any plugin or conftest is configured:
+    registering the dest with the option would refuse pytest-recording's ``--record-mode`` (pytest
+    allows one option a dest unless each passes it explicitly).
+    """
+    if not hasattr(config.option, OLD_DEST):
+        setattr(config.option, OLD_DEST, getattr(config.option, DEST))
 
 
 def marker_help() -> str:
