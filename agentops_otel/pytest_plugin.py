@@ -71,10 +71,10 @@ _LIVE_BEFORE = pytest.StashKey[frozenset[str]]()
 _initialised = False
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     from agentops_otel.testing import _pytest_replay
 
-    _pytest_replay.add_options(parser)
+    _pytest_replay.add_options(parser, pluginmanager)
     parser.addini(INI_PER_TEST, type="bool", default=False,
                   help="agentops_otel: run every test inside its own agent session "
                        "(Fail/Success/Indeterminate from the outcome, replay in failure reports)")

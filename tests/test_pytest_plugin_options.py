@@ -75,6 +75,46 @@ def test_record_mode_stays_ours_where_no_other_plugin_has_it(pytester: pytest.Py
     result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
 
 
+OURS_FROM_CONFTEST = 'pytest_plugins = ["agentops_otel.pytest_plugin"]\n'
+"""How a project loads the plugin when it runs with plugin autoload off (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``)."""
+
+MISSING_CASSETTE_TEST = '''
+import pytest
+
+@pytest.mark.agent_replay("cassettes/missing.json")
+def test_agent(agent_replay):
+    pass
+'''
+
+
+def test_record_mode_works_with_the_plugin_loaded_from_the_root_conftest(pytester: pytest.Pytester,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With autoload off and the plugin in conftest.py's ``pytest_plugins``, ``--record-mode=replay`` still works."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeconftest(OURS_FROM_CONFTEST)
+    pytester.makepyfile(test_record_mode_alias=MISSING_CASSETTE_TEST)
+    result = pytester.runpytest_inprocess(*QUIET, "--record-mode=replay")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
+
+
+@pytest.mark.parametrize("loaded", ["by the conftest, before ours", "after ours, in the same pytest_plugins"])
+def test_loads_beside_a_plugin_that_owns_record_mode_from_the_root_conftest(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, loaded: str) -> None:
+    """With autoload off, both load from the root conftest in either order; ours is only ``--agent-record-mode``."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_beside_vcr=REPLAY_TEST)
+    if loaded == "by the conftest, before ours":
+        pytester.makeconftest(VCR_OPTION + OURS_FROM_CONFTEST)
+    else:  # pytest-recording's own module name: it is known to own --record-mode before it loads
+        pytester.makepyfile(pytest_recording=VCR_OPTION)
+        pytester.syspathinsert()
+        pytester.makeconftest('pytest_plugins = ["agentops_otel.pytest_plugin", "pytest_recording"]\n')
+    result = pytester.runpytest_inprocess(*QUIET, "--record-mode=new_episodes", "--agent-record-mode=replay")
+    result.assert_outcomes(passed=1, errors=1)  # replay only: the missing cassette is an error
+    result.stdout.fnmatch_lines(["*no cassette at *cassettes/missing.json*"])
+
+
 OLD_DEST_TEST = '''
 def test_old_dest(request):
     assert request.config.getoption("record_mode") == request.config.mode_at_configure == {mode!r}

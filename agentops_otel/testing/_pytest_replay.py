@@ -19,6 +19,7 @@ The ``agent_replay`` fixture gives the test the running :class:`Replayer` (or :c
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -38,17 +39,33 @@ ALIAS: Final = "--record-mode"
 DEST: Final = "agentops_record_mode"
 OLD_DEST: Final = "record_mode"
 """The dest before the rename to ``--agent-record-mode``: conftests read ``config.getoption("record_mode")``."""
+_VCR_MODULE: Final = "pytest_recording"
 MODES: Final = {"auto": "auto", "once": "auto", "replay": "replay", "none": "replay", "record": "record",
                 "all": "record", "rewrite": "record"}
 _KEYWORDS: Final = frozenset({"answer_tools", "ignore", "agent_version", "fork"})
 _ACTIVE = pytest.StashKey["Replayer | Recorder"]()
 
 
-def add_options(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """The option, and ``--record-mode`` at once when the plugin is loaded too late for ``add_alias``'s turn.
+
+    A root conftest's ``pytest_plugins`` loads the plugin (the way with plugin autoload off) while
+    pytest loads the initial conftests: the hook wrapper that would add the alias after them is not
+    called, and an option added later is not parsed. The alias is then added here, unless another
+    plugin has that name already or pytest-recording can still be loaded after this plugin (its
+    registration would fail on ours).
+    """
     parser.addoption(OPTION, dest=DEST, default="auto", choices=sorted(MODES),
                      help="agent_replay cassettes: auto (replay if present, else record; VCR 'once'), "
                           f"replay (never record; VCR 'none'), record (always re-record; VCR 'all'). Also {ALIAS} "
                           "where no other plugin (pytest-recording) has that option")
+    if _conftests_loading(pluginmanager) and importlib.util.find_spec(_VCR_MODULE) is None:
+        add_alias(parser)
+
+
+def _conftests_loading(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """A conftest is registered: pytest is loading the initial conftests (or past them), no longer plugins."""
+    return any(Path(pluginmanager.get_name(p) or "").name == "conftest.py" for p in pluginmanager.get_plugins())
 
 
 def add_alias(parser: pytest.Parser) -> bool:
