@@ -85,6 +85,22 @@ def test_anthropic_stream_with_its_own_http_client_replays_offline(claude: Anthr
     assert len(claude.requests) == sent
 
 
+def test_anthropic_count_tokens_with_its_own_http_client_replays_offline(claude: AnthropicServer,
+                                                                        tmp_path: Path) -> None:
+    """messages.count_tokens through a client of its own is recorded and answered, as on the SDK's default."""
+    def ask() -> int:
+        return _claude(claude).messages.count_tokens(model="claude-haiku-4-5", messages=PROMPT).input_tokens
+
+    with record() as rec:
+        live = ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(claude.requests)
+    with replay(path):
+        assert ask() == live
+    assert len(claude.requests) == sent
+
+
 async def test_async_anthropic_with_its_own_http_client_records_and_replays_offline(claude: AnthropicServer,
                                                                                     tmp_path: Path) -> None:
     """AsyncAnthropic(http_client=httpx2.AsyncClient()) records and replays as the default client does."""
