@@ -28,6 +28,7 @@ from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
+from ._tee import tee_stream
 
 __all__ = ["Recorder", "record"]
 
@@ -38,74 +39,6 @@ DEFAULT_DIR = ".agentops-otel/cassettes"
 """Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``.
 
 Its top folder is ours, as the trace sink's is: private (0700) and git-ignored (``agentops_otel._private``)."""
-
-
-class _Tee:
-    """The response body as the SDK reads it, copied on the way past; the step completes at the end."""
-
-    def __init__(self, inner: Any, done: Callable[[bytes], None]) -> None:
-        self._inner = inner
-        self._done = done
-        self._chunks: list[bytes] = []
-        self._finished = False
-
-    def _finish(self) -> None:
-        if not self._finished:
-            self._finished = True
-            with _guard.guard("replay.record_stream"):
-                self._done(b"".join(self._chunks))
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            for chunk in self._inner:
-                self._chunks.append(chunk)
-                yield chunk
-        finally:
-            self._finish()
-
-    async def __aiter__(self) -> Any:
-        try:
-            async for chunk in self._inner:
-                self._chunks.append(chunk)
-                yield chunk
-        finally:
-            self._finish()
-
-    def close(self) -> None:
-        try:
-            self._inner.close()
-        finally:
-            self._finish()
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        finally:
-            self._finish()
-
-
-def _tee_stream(response: Any, done: Callable[[bytes], None], is_async: bool) -> None:
-    """Swap the response's byte stream for a copying one of the same (sync/async) kind."""
-    import importlib
-
-    httpx = importlib.import_module(type(response).__module__.split(".")[0])
-    tee = _Tee(response.stream, done)
-    base = httpx.AsyncByteStream if is_async else httpx.SyncByteStream
-
-    class _Stream(base):  # type: ignore[misc, valid-type]
-        def __iter__(self) -> Iterator[bytes]:
-            return iter(tee)
-
-        def __aiter__(self) -> Any:
-            return tee.__aiter__()
-
-        def close(self) -> None:
-            tee.close()
-
-        async def aclose(self) -> None:
-            await tee.aclose()
-
-    response.stream = _Stream()
 
 
 class Recorder:
@@ -162,7 +95,7 @@ class Recorder:
                 def done(raw: bytes) -> None:
                     step.events = mask(sse_events(raw), keys=False)
 
-                _tee_stream(response, done, is_async)
+                tee_stream(response, done, is_async)
             else:
                 step.body = None  # set below once the SDK (or we) read it
                 raw = response.read() if not is_async else None

@@ -1,6 +1,7 @@
-"""What a replay hands the SDK in place of the provider's answer: a recorded connection failure, or a
-recorded answer whose message a fork replaced; what an answered tool raises (:func:`recorded_error`); and,
-for the while of the replay, an API key to build requests with (:class:`DummyKeys`).
+"""What a replay hands the SDK in place of the provider's answer (:func:`respond`): the recorded answer, a
+recorded connection failure, or a recorded answer whose message a fork replaced; what an answered tool
+raises (:func:`recorded_error`); and, for the while of the replay, an API key to build requests with
+(:class:`DummyKeys`).
 
 Built from the cassette alone, through the SDK's own transport types, so the agent's client reads them
 exactly as it would read the provider.
@@ -18,7 +19,7 @@ from ._cassette import LLMStep
 from ._providers import sse_bytes
 from ._seam import Exchange
 
-__all__ = ["DummyKeys", "RecordedToolError", "connection_error", "recorded_error", "reply_with"]
+__all__ = ["DummyKeys", "RecordedToolError", "recorded_error", "reply_with", "respond"]
 
 _DUMMY_KEY = "sk-replay-no-network"
 _KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
@@ -77,7 +78,22 @@ class DummyKeys:
         self._env.clear()
 
 
-def connection_error(ex: Exchange, step: LLMStep) -> BaseException:
+def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None) -> Any:
+    """The SDK's own response for ``ex`` from the recorded ``step`` (or the answer a fork ``replaced`` it
+    with); a recorded connection failure is raised as the SDK's HTTP library would raise it."""
+    __tracebackhide__ = True
+    if replaced is not None:
+        status, content, ctype = replaced
+    elif step.events is not None:
+        status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
+    elif step.status == 0:
+        raise _connection_error(ex, step)
+    else:
+        status, content, ctype = step.status, json.dumps(step.body).encode(), "application/json"
+    return ex.response(status, content, ctype)
+
+
+def _connection_error(ex: Exchange, step: LLMStep) -> BaseException:
     import importlib
 
     httpx = importlib.import_module(type(ex.request).__module__.split(".")[0])

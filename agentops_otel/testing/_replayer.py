@@ -19,7 +19,6 @@ reply there (or go live), and let the agent continue.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -41,8 +40,8 @@ from ._divergence import (
     with_extra,
 )
 from ._masking import mask
-from ._providers import content_fields, request_extra, request_view, sse_bytes
-from ._replay_answers import DummyKeys, RecordedToolError, connection_error, recorded_error, reply_with
+from ._providers import content_fields, request_extra, request_view
+from ._replay_answers import DummyKeys, RecordedToolError, recorded_error, reply_with, respond
 from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
@@ -228,31 +227,19 @@ class Replayer:
             return None, None
         return expected, None
 
-    def _respond(self, ex: Exchange, step: LLMStep, replaced: Any) -> Any:
-        __tracebackhide__ = True
-        if replaced is not None:
-            status, content, ctype = replaced
-        elif step.events is not None:
-            status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
-        elif step.status == 0:
-            raise connection_error(ex, step)
-        else:
-            status, content, ctype = step.status, json.dumps(step.body).encode(), "application/json"
-        return ex.response(status, content, ctype)
-
     def send(self, exchange: Exchange, send: Callable[[], Any]) -> Any:
         __tracebackhide__ = True
         step, replaced = self._llm_step(exchange)
         if step is None:
             return send()  # a fork that asked to go live
-        return self._respond(exchange, step, replaced)
+        return respond(exchange, step, replaced)
 
     async def asend(self, exchange: Exchange, send: Callable[[], Awaitable[Any]]) -> Any:
         __tracebackhide__ = True
         step, replaced = self._llm_step(exchange)
         if step is None:
             return await send()
-        return self._respond(exchange, step, replaced)
+        return respond(exchange, step, replaced)
 
     def unseen(self, call: str, why: str) -> None:
         """A model call the replay cannot answer fails it (before its request is sent, where the seam can
