@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,19 @@ def test_the_replay_shows_the_verdicts_and_no_extra_step(span_exporter: InMemory
     assert [(e["name"], e["label"], e["score"]) for e in doc["summary"]["evaluations"]] == [
         ("assert_tool_called", "pass", 1.0), ("assert_tool_not_called", "fail", 0.0)]
     assert s.timeline().summary.evaluations == timeline.summary.evaluations  # in-process replay too
+
+
+def test_a_late_verdict_does_not_lengthen_the_session(span_exporter: InMemorySpanExporter) -> None:
+    """A check made well after the session ended leaves its duration and its end marker at the root's end."""
+    s = _run_agent()
+    time.sleep(0.3)
+    assert_tool_called(s, "lookup")
+    timeline = reassemble(records_from_spans(span_exporter.get_finished_spans())).timeline_for(s.id)
+    assert timeline.summary.duration_s < 0.2
+    assert json.loads(render_json(timeline))["summary"]["duration_s"] < 0.2
+    (end_line,) = [line for line in render_text(timeline, color=False).splitlines() if "Session ended" in line]
+    assert end_line.startswith("00:00.0"), end_line
+    assert [e.name for e in timeline.summary.evaluations] == ["assert_tool_called"]  # still shown
 
 
 def test_a_check_on_a_timeline_read_back_is_recorded_under_its_root(span_exporter: InMemorySpanExporter) -> None:

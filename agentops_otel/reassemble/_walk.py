@@ -184,8 +184,6 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
                 e0 += extra
                 shifted_subtrees += 1
                 shift_total += abs(extra)
-        if e0 > end_max:
-            end_max = e0
         resource = rec.resource
         if resource is not prev_resource:
             v = resource.get(sc.SERVICE_NAME)
@@ -196,7 +194,7 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
             if nested is not None:
                 inner = built[nested.key]
                 _splice(rec, nested, inner, depth, shift, s0, start, steps, svc)
-                inner_end = inner.summary.start_ns + shift + int(inner.summary.duration_s * 1e9)
+                inner_end = max(e0, inner.summary.start_ns + shift + int(inner.summary.duration_s * 1e9))
                 if inner_end > end_max:
                     end_max = inner_end
                 continue
@@ -216,6 +214,8 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
                 cache[name] = (kind, label)
         else:
             kind, label = classified
+        if e0 > end_max and kind != "evaluation":
+            end_max = e0  # a verdict judged after the end is shown after it, and lengthens nothing
         if parent is not None and not shift and own and plain:
             flags = no_flags
         else:
