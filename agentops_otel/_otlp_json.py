@@ -8,6 +8,8 @@ are encoded by ``_otlp_values``, which also holds their decoding, so the two dir
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +24,24 @@ from ._otlp_values import attributes_to_key_values
 from ._private import private_folder
 from ._serialize import str_subclass_as_str
 
+logger = logging.getLogger("agentops_otel")
 _encoder = msgspec.json.Encoder(enc_hook=str_subclass_as_str)
+
+
+def _unwritable(path: str) -> tuple[int, str] | None:
+    """What will stop ``path`` being written, with the errno its write would fail with (None: nothing
+    seen; the system may still refuse, and the export then says so)."""
+    if os.path.isdir(path):
+        return errno.EISDIR, "is a directory, not a file"
+    existing = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(existing):  # folders missing are created on first write
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return errno.ENOTDIR, f"cannot be created: {existing!r} is a file, not a folder"
+    target = path if os.path.lexists(path) else existing
+    if not os.access(target, os.W_OK):
+        return errno.EACCES, f"cannot be written: {target!r} is not writable by this process"
+    return None
 
 
 def span_to_json(span: ReadableSpan) -> dict[str, Any]:
@@ -88,12 +107,36 @@ class OTLPJsonFileExporter(SpanExporter):
     way. A folder of the user's that already exists is never changed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], own_folder: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], own_folder: bool = False, named: str | None = None) -> None:
         self.path = os.fspath(path)
         self.own_folder = own_folder
+        self.named = named or f"the trace file {self.path!r}"
+        """How the user chose this path (``AGENTOPS_OTEL_FILE='…'``), so an error names what to fix."""
         self._lock = _forksafe.lock()
         self._fd: int | None = None
         self._closed = False
+        self._told: set[int] = set()
+        """The errnos already said: one line per problem, not one per batch."""
+
+    def check(self) -> None:
+        """Say at set-up what will stop the file being written, as far as can be seen without creating
+        anything (the folders are made on first write): told at ``init()``, not at the first export."""
+        try:
+            found = _unwritable(self.path)
+        except (OSError, ValueError):  # seen at the first write instead
+            return
+        if found is not None:
+            self._tell(*found)
+
+    def _tell(self, errno_: int, problem: str) -> None:
+        """A configuration error, once per kind: the path is the user's to fix, not a bug of ours."""
+        if errno_ in self._told:
+            return
+        self._told.add(errno_)
+        try:
+            logger.warning("agentops_otel: %s %s: spans meant for the file are lost", self.named, problem)
+        except Exception:  # pragma: no cover - a broken logging config must not break the app either
+            pass
 
     def _open(self) -> int:
         folder = os.path.dirname(self.path)
@@ -121,6 +164,10 @@ class OTLPJsonFileExporter(SpanExporter):
                     self._fd = self._open()
                 self._write(self._fd, line)
             return SpanExportResult.SUCCESS
+        except OSError as exc:
+            where = f": {exc.filename!r}" if exc.filename and exc.filename != self.path else ""
+            self._tell(exc.errno or 0, f"cannot be written ({exc.strerror or exc}{where})")
+            return SpanExportResult.FAILURE
         except Exception as exc:
             report("file_exporter.export", exc)
             return SpanExportResult.FAILURE

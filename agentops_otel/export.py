@@ -160,7 +160,11 @@ def build_exporter() -> tuple[FallbackExporter | None, str]:
 def _file_exporter(path: str) -> OTLPJsonFileExporter:
     """The local sink; its default folder is ours to make private even if it exists already."""
     ours = os.path.normpath(os.path.dirname(path)) == os.path.normpath(os.path.dirname(config.DEFAULT_FILE))
-    return OTLPJsonFileExporter(path, own_folder=ours)
+    named = (f"{semconv.ENV_FILE}={path!r}" if os.environ.get(semconv.ENV_FILE)
+             else f"the default trace file {path!r} (set {semconv.ENV_FILE} to choose another)")
+    exporter = OTLPJsonFileExporter(path, own_folder=ours, named=named)
+    exporter.check()
+    return exporter
 
 
 def configure(tracer_provider: TracerProvider | None = None, service_name: str | None = None,

@@ -162,3 +162,54 @@ def test_file_exporter_failure_is_reported_not_raised(tmp_path: Path, span_expor
     blocker.write_text("x")
     exporter = OTLPJsonFileExporter(blocker / "sub" / "traces.jsonl")
     assert exporter.export(span_exporter.get_finished_spans()) is SpanExportResult.FAILURE
+
+
+SINK_ERRORS = """
+    import sys
+    import agentops_otel as agentops
+    agentops.init()
+    print("--- init done", file=sys.stderr, flush=True)
+    with agentops.session("s"):
+        pass
+    print(agentops.flush())
+"""
+
+
+def _sink_error(path: Path, tmp_path: Path) -> tuple[str, str, str]:
+    """Run an agent whose AGENTOPS_OTEL_FILE is ``path``: what init() said, what came after, and flush()."""
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENTOPS_OTEL_FILE": str(path),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(SINK_ERRORS)], cwd=tmp_path, env=base,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    at_init, _, later = proc.stderr.partition("--- init done")
+    return at_init, later, proc.stdout.strip()
+
+
+@pytest.mark.slow  # a child interpreter
+def test_a_directory_as_the_trace_file_is_named_at_init(tmp_path: Path) -> None:
+    """AGENTOPS_OTEL_FILE naming a directory is a configuration error said once, at init(), not an internal one."""
+    at_init, later, flushed = _sink_error(tmp_path, tmp_path)
+    assert f"AGENTOPS_OTEL_FILE={str(tmp_path)!r} is a directory" in at_init, at_init
+    assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
+    assert later.strip() == "" and flushed == "False"
+
+
+@pytest.mark.slow  # a child interpreter
+def test_a_trace_file_below_a_file_is_named_at_init(tmp_path: Path) -> None:
+    """AGENTOPS_OTEL_FILE below something that is a file, not a folder, is named at init(), with that file."""
+    (tmp_path / "notes").write_text("x")
+    at_init, later, flushed = _sink_error(tmp_path / "notes" / "traces.jsonl", tmp_path)
+    assert "AGENTOPS_OTEL_FILE=" in at_init, at_init
+    assert f"{str(tmp_path / 'notes')!r} is a file, not a folder" in at_init, at_init
+    assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
+    assert later.strip() == "" and flushed == "False"
+
+
+@pytest.mark.slow  # a child interpreter
+def test_a_trace_file_that_cannot_be_created_is_named_when_written(tmp_path: Path) -> None:
+    """A folder the system refuses to create (a name too long) is a configuration error naming the variable."""
+    at_init, later, flushed = _sink_error(tmp_path / ("x" * 300) / "traces.jsonl", tmp_path)
+    assert "AGENTOPS_OTEL_FILE=" in at_init + later and "File name too long" in at_init + later, at_init + later
+    assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
+    assert (at_init + later).count("AGENTOPS_OTEL_FILE=") == 1 and flushed == "False"
