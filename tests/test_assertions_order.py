@@ -71,6 +71,14 @@ def test_called_before_fails_when_a_concurrent_branch_ran_first() -> None:
                         r"it started at 00:00\.\d{6}, 'verify_card' only at 00:00\.\d{6}\.", first), first
 
 
+def test_called_before_with_one_name_on_both_sides_is_a_mistake_named() -> None:
+    """A step cannot run before itself: the same name twice is refused as a mistake in the test."""
+    s = asyncio.run(charge_first("4242"))
+    with pytest.raises(ValueError, match="'charge_card' on both sides"):
+        assert_called_before(s, "charge_card", "charge_card")
+    assert s.timeline().summary.evaluations == ()  # no verdict on a question never asked
+
+
 def test_called_in_order_fails_when_a_concurrent_branch_ran_first() -> None:
     """The same run read as a sequence: verify_card → charge_card does not hold."""
     s = asyncio.run(charge_first("4242"))

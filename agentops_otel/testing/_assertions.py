@@ -268,6 +268,9 @@ def assert_called_in_order(session: SessionLike, names: Sequence[str]) -> None:
 def assert_called_before(session: SessionLike, first: str, then: str) -> None:
     """A call of ``first`` ended before any call of ``then`` started (or called it); both must have run."""
     __tracebackhide__ = True
+    if first == then:  # no call runs before itself: judged, it would fail saying the call "ran first"
+        raise ValueError(f"assert_called_before: {first!r} on both sides: a call cannot run before itself; "
+                         "name two different steps")
     timeline = as_timeline(session)
     order = RunOrder(timeline)
     calls = order.by_start(calls_in(timeline))
