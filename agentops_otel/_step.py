@@ -133,17 +133,29 @@ class Step(msgspec.Struct, frozen=True, gc=False):
                 return v
         return None
 
+    def content_attribute(self, key: str) -> Any:
+        """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.system_instructions``...),
+        else of its inference details event: captured ``event_only``, the content is only there."""
+        value = self.attributes.get(key)
+        if value is None:
+            for ev in self.events:
+                if ev.name == sc.EVENT_INFERENCE_DETAILS:
+                    return ev.attributes.get(key)
+        return value
+
     @property
     def input(self) -> str | None:
         """Tool arguments / action params / LLM input messages: JSON text as recorded."""
         if self.kind == "llm":
-            return _text(genai_content.input_messages(self.attributes))
+            found = genai_content.input_messages(self.attributes)
+            return _text(found if found is not None else self.content_attribute(sc.GEN_AI_INPUT_MESSAGES))
         return _text(self._first(_INPUT_KEYS.get(self.kind, ())))
 
     @property
     def output(self) -> str | None:
         if self.kind == "llm":
-            return _text(genai_content.output_messages(self.attributes))
+            found = genai_content.output_messages(self.attributes)
+            return _text(found if found is not None else self.content_attribute(sc.GEN_AI_OUTPUT_MESSAGES))
         return _text(self._first(_OUTPUT_KEYS.get(self.kind, ())))
 
     @property

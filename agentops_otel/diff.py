@@ -120,7 +120,7 @@ def _inputs(step: Step) -> list[tuple[str, str | None]]:
     main = (_CONTENT.get(step.kind, "input"), step.input)
     if step.kind != "llm":
         return [main]
-    return [main, *((label, json_text(step.attributes.get(key))) for label, key in _LLM_EXTRAS),
+    return [main, *((label, json_text(step.content_attribute(key))) for label, key in _LLM_EXTRAS),
             ("request", json_text(genai_content.request(step.attributes)))]  # another instrumentation's raw request
 
 

@@ -10,8 +10,15 @@ from openai.types.chat import ChatCompletionMessageParam
 from openai_helpers import attrs, content, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import agentops_otel as agentops
 from agentops_otel import config, semconv
 from agentops_otel._cut import TRUNCATED_MARKER
+from agentops_otel.diff import diff_timelines
+from agentops_otel.read import records_from_spans
+from agentops_otel.reassemble import reassemble
+from agentops_otel.render.json import render_json
+from agentops_otel.render.text import render_text
+from agentops_otel.timeline import Timeline
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello there"}]
 CONTENT_KEYS = (semconv.GEN_AI_INPUT_MESSAGES, semconv.GEN_AI_OUTPUT_MESSAGES)
@@ -43,6 +50,40 @@ def test_capture_modes(mode: str, on_span: bool, on_event: bool, client: OpenAI,
         assert json.loads(event_attrs[semconv.GEN_AI_OUTPUT_MESSAGES])[0]["finish_reason"] == "stop"
     # tokens and cost are recorded whatever the content mode
     assert semconv.COST_USD in a
+
+
+def _read_back(exporter: InMemorySpanExporter, session: agentops.Session) -> Timeline:
+    return reassemble(records_from_spans(exporter.get_finished_spans())).timeline_for(session.id)
+
+
+def test_the_replay_shows_content_captured_on_the_event_only(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                              span_exporter: InMemorySpanExporter) -> None:
+    """With event_only capture the replay reads the call's input and output from its details event."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    with agentops.session("chat") as s:
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    (step,) = _read_back(span_exporter, s).steps
+    assert step.input is not None and "hello there" in step.input
+    assert step.output is not None and "stop" in step.output
+    assert "hello there" in render_text(_read_back(span_exporter, s), color=False)
+    (shown,) = json.loads(render_json(_read_back(span_exporter, s)))["steps"]
+    assert "hello there" in shown["input"]
+
+
+def test_diff_compares_tools_captured_on_the_event_only(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                        span_exporter: InMemorySpanExporter) -> None:
+    """Two runs whose calls differ only in the tools offered, captured event_only, are told apart there."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    runs = []
+    for purpose in ("Look up an order.", "Refund an order."):
+        with agentops.session("chat") as s:
+            client.chat.completions.create(model="gpt-4o", messages=USER, tools=[{"type": "function", "function": {
+                "name": "orders", "description": purpose, "parameters": {"type": "object", "properties": {}}}}])
+        runs.append(_read_back(span_exporter, s))
+    d = diff_timelines(*runs)
+    assert d.reason == "same LLM call, different input", d.reason
+    (detail,) = d.details
+    assert detail.startswith("tool definitions") and "Refund an order." in detail, detail
 
 
 def test_bare_instrumentor_captures_nothing_by_default(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
