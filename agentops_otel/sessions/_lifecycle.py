@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -15,6 +16,7 @@ from .. import config, export, semconv
 from .._guard import fault_point, guard
 from ..ci_run import run_attributes
 from ..processor import SESSION_CONTEXT_KEY, register
+from ._agentops import end_warning_of_bad_state
 from ._context import current_session
 from ._local import local_tracer, not_exported_reason, why_not_recorded
 from ._session import Session, normalize_end_state, safe_repr
@@ -171,6 +173,11 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: objec
     no-op that returns ``None`` and emits a ``RuntimeWarning``: it never ends a session that another
     thread or task started. ``end_state_reason=exc`` (or a status code) is recorded as text, an
     exception as ``"Type: message"`` the way one escaping a session is.
+
+    A bad end state ends the session Indeterminate (its end reason naming the state given) and raises a
+    ``ValueError`` saying so; while an exception is being handled (AgentOps' ``except Exception:
+    end_session("Failed"); raise``) it is a ``RuntimeWarning`` instead, so the agent's exception is the
+    one that propagates.
     """
     if session is not None and not isinstance(session, Session):
         raise TypeError(f"end_session(session=...) takes a Session, got {type(session).__name__}")
@@ -180,7 +187,10 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: objec
                       "task; nothing was ended (sessions follow the context that started them: pass "
                       "session=... to end another one)", RuntimeWarning, stacklevel=2)
         return None
-    target.end(end_state, end_state_reason)
+    if sys.exception() is None:
+        target.end(end_state, end_state_reason)
+    else:
+        end_warning_of_bad_state(target, end_state, end_state_reason)
     return target
 
 
