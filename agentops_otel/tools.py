@@ -1,4 +1,5 @@
-"""``@tool`` and ``@record_action``: each call of the decorated function becomes a child span.
+"""``@tool`` (and AgentOps' ``@record_action`` / ``@record_tool``, in :mod:`._agentops_tools`): each call of
+the decorated function becomes a child span.
 
 The wrapper is a thin shell around four guarded helpers (start, success, failure, end), so the user's
 function runs exactly once, outside any ``try`` of ours that could swallow its exceptions; the span is
@@ -24,6 +25,7 @@ from ._guard import describe, fault_point, record_exception, report, type_name
 from ._redact import scrub
 from ._serialize import BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import detach_keeping_sessions
+from .sessions._session import Session
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
@@ -33,17 +35,21 @@ _MAX_GEN_ITEMS = 100
 class _Step:
     """What one decorated function records: precomputed at decoration time, shared by its calls."""
 
-    __slots__ = ("arg_names", "base_attrs", "content_keys", "has_varargs", "skip_first", "span_name")
+    __slots__ = ("arg_names", "base_attrs", "content_keys", "has_varargs", "session_kw", "skip_first", "span_name")
 
     def __init__(self, fn: Callable[..., Any], span_name: str, base_attrs: dict[str, Any],
-                 content_keys: tuple[str, str]) -> None:
+                 content_keys: tuple[str, str], *, session_kw: bool = False) -> None:
         self.span_name = span_name
         self.base_attrs = base_attrs
         self.content_keys = content_keys
         names: list[str] = []
         self.has_varargs = False
+        declares_session = True  # a signature we cannot read may take it: never take it away then
         try:
-            for p in inspect.signature(fn).parameters.values():
+            params = inspect.signature(fn).parameters
+            declares_session = "session" in params and params["session"].kind in (
+                inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+            for p in params.values():
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
                     names.append(p.name)
                 elif p.kind is p.VAR_POSITIONAL:
@@ -52,6 +58,25 @@ class _Step:
             self.has_varargs = True
         self.skip_first = bool(names) and names[0] in ("self", "cls")
         self.arg_names = tuple(names)
+        # AgentOps' decorators take session= from the call (see session_context), unless it is the function's
+        self.session_kw = session_kw and not declares_session
+
+    @staticmethod
+    def session_context(kwargs: dict[str, Any]) -> otel_context.Context | None:
+        """AgentOps 0.3's ``session=`` on a call of a decorated function: taken out of ``kwargs`` (0.3's
+        decorators consume it: the function never sees it), and the context of that session returned, to
+        record the call in it (``None``: the current session, as 0.3 read it). A value that is not a
+        session is left for the function, which may take it in ``**kwargs``."""
+        if "session" not in kwargs:
+            return None
+        given = kwargs["session"]
+        if given is None:
+            del kwargs["session"]
+            return None
+        if not isinstance(given, Session):
+            return None
+        del kwargs["session"]
+        return given._ctx
 
     def arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Name the call's arguments the way the user wrote the signature (``self`` left out)."""
@@ -67,19 +92,21 @@ class _Step:
         bound.update(kwargs)
         return bound
 
-    def start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Span, object] | None:
-        """Start the span and make it current; ``None`` if telemetry failed (the call still runs)."""
+    def start(self, args: tuple[Any, ...], kwargs: dict[str, Any],
+              base: otel_context.Context | None = None) -> tuple[Span, object] | None:
+        """Start the span and make it current (over ``base``, a session's context, if given); ``None``
+        if telemetry failed (the call still runs)."""
         if config.disabled():
             return None
         try:
             fault_point("tool.start")
-            span = export.tracer().start_span(self.span_name, kind=SpanKind.INTERNAL,
+            span = export.tracer().start_span(self.span_name, context=base, kind=SpanKind.INTERNAL,
                                               attributes=self.base_attrs)
             if span.is_recording() and config.content_capture().on_span:
                 key = self.content_keys[0]
                 span.set_attribute(key, content_json(key, self.arguments(args, kwargs), config.max_value_chars(),
                                                      arguments=True))
-            return span, otel_context.attach(trace.set_span_in_context(span))
+            return span, otel_context.attach(trace.set_span_in_context(span, base))
         except Exception as exc:
             report("tool.start", exc)
             return None
@@ -139,9 +166,9 @@ class _Step:
         except Exception as exc:
             report("tool.detach", exc)
 
-    def resume(self, started: tuple[Span, object]) -> tuple[Span, object]:
+    def resume(self, started: tuple[Span, object], base: otel_context.Context | None) -> tuple[Span, object]:
         try:
-            return started[0], otel_context.attach(trace.set_span_in_context(started[0]))
+            return started[0], otel_context.attach(trace.set_span_in_context(started[0], base))
         except Exception as exc:
             report("tool.resume", exc)
             return started
@@ -188,7 +215,7 @@ class _Yielded:
         return {"yielded": self.count, "items": items, **{k: bounded(v, room) for k, v in outcome.items()}}
 
 
-def _wrap(fn: _F, step: _Step) -> _F:
+def wrap(fn: _F, step: _Step) -> _F:
     if inspect.isasyncgenfunction(fn):
         return _wrap_async_gen(fn, step)  # type: ignore[return-value]
     if inspect.isgeneratorfunction(fn):
@@ -196,7 +223,7 @@ def _wrap(fn: _F, step: _Step) -> _F:
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            started = step.start(args, kwargs)
+            started = step.start(args, kwargs, step.session_context(kwargs) if step.session_kw else None)
             if started is None:
                 return await _replay_hook.acall(step, fn, args, kwargs)
             try:
@@ -211,7 +238,7 @@ def _wrap(fn: _F, step: _Step) -> _F:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        started = step.start(args, kwargs)
+        started = step.start(args, kwargs, step.session_context(kwargs) if step.session_kw else None)
         if started is None:
             return _replay_hook.call(step, fn, args, kwargs)
         try:
@@ -227,7 +254,8 @@ def _wrap(fn: _F, step: _Step) -> _F:
 def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     def run_gen(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        started = step.start(args, kwargs)
+        base = step.session_context(kwargs) if step.session_kw else None
+        started = step.start(args, kwargs, base)
         if started is None:
             return (yield from fn(*args, **kwargs))
         yielded = _Yielded(step.records_content(started))
@@ -243,12 +271,12 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
                 try:
                     to_send = yield item
                 except GeneratorExit:
-                    started = step.resume(started)
+                    started = step.resume(started, base)
                     gen.close()
                     raise
                 except BaseException as exc:
                     to_throw = exc
-                started = step.resume(started)
+                started = step.resume(started, base)
         except StopIteration as stop:
             step.succeed(started, yielded.result({"return": stop.value}), plain=True)
             return stop.value
@@ -264,7 +292,8 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
 def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def run_agen(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        started = step.start(args, kwargs)
+        base = step.session_context(kwargs) if step.session_kw else None
+        started = step.start(args, kwargs, base)
         if started is None:
             async for item in fn(*args, **kwargs):
                 yield item
@@ -282,12 +311,12 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
                 try:
                     to_send = yield item
                 except GeneratorExit:
-                    started = step.resume(started)
+                    started = step.resume(started, base)
                     await agen.aclose()
                     raise
                 except BaseException as exc:
                     to_throw = exc
-                started = step.resume(started)
+                started = step.resume(started, base)
         except StopAsyncIteration:
             step.succeed(started, yielded.result({}), plain=True)
         except GeneratorExit:
@@ -299,7 +328,7 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
     return run_agen
 
 
-def _decorate_method(f: _F, decorate: Callable[[_F], _F]) -> _F:
+def decorate_method(f: _F, decorate: Callable[[_F], _F]) -> _F:
     """Decorate the function inside a ``@staticmethod`` / ``@classmethod`` and wrap it back, so the
     method binds (or does not) exactly as undecorated: our wrapper is a plain function, which an
     instance would otherwise bind as ``self``."""
@@ -327,45 +356,21 @@ def tool(fn: _F | str | None = None, /, *, name: str | None = None, tool_type: s
         raise TypeError(f"@tool takes a function or the tool's name, got {type(fn).__name__}")
 
     def decorate(f: _F) -> _F:
-        tool_name = name or getattr(f, "__name__", "tool")
-        attrs: dict[str, Any] = {
-            semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL,
-            semconv.GEN_AI_TOOL_NAME: tool_name,
-            semconv.GEN_AI_TOOL_TYPE: tool_type,
-        }
-        if description:
-            attrs[semconv.GEN_AI_TOOL_DESCRIPTION] = description
-        step = _Step(f, f"{semconv.SPAN_TOOL} {tool_name}", attrs,
-                     (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT))
-        return _wrap(f, step)
+        return wrap(f, tool_step(f, name, tool_type, description))
 
-    return _decorate_method(fn, decorate) if fn is not None else lambda f: _decorate_method(f, decorate)
+    return decorate_method(fn, decorate) if fn is not None else lambda f: decorate_method(f, decorate)
 
 
-@overload
-def record_action(action_type: _F, /) -> _F: ...
-@overload
-def record_action(action_type: str | None = None, /) -> Callable[[_F], _F]: ...
-def record_action(action_type: str | _F | None = None, /) -> _F | Callable[[_F], _F]:
-    """AgentOps' decorator: each call becomes an ``action {type}`` span and an ``ActionEvent``."""
-
-    def decorate(f: _F, kind: str | None) -> _F:
-        name = kind or getattr(f, "__name__", "action")
-        step = _Step(f, f"{semconv.SPAN_ACTION} {name}", {semconv.ACTION_TYPE: name},
-                     (semconv.ACTION_PARAMS, semconv.ACTION_RETURNS))
-        return _wrap(f, step)
-
-    if callable(action_type) or isinstance(action_type, classmethod):
-        return _decorate_method(action_type, lambda f: decorate(f, None))
-    if action_type is not None and not isinstance(action_type, str):
-        raise TypeError(f"@record_action takes a function or the action's name, got {type(action_type).__name__}")
-    return lambda f: _decorate_method(f, lambda g: decorate(g, action_type))
-
-
-@overload
-def record_tool(tool_name: _F, /) -> _F: ...
-@overload
-def record_tool(tool_name: str | None = None) -> Callable[[_F], _F]: ...
-def record_tool(tool_name: str | _F | None = None) -> _F | Callable[[_F], _F]:
-    """AgentOps' name for :func:`tool`: ``@record_tool("search")`` (or bare) records each call as that tool."""
-    return tool(tool_name)
+def tool_step(f: Callable[..., Any], name: str | None, tool_type: str = "function", description: str | None = None,
+              *, session_kw: bool = False) -> _Step:
+    """What ``@tool`` (and AgentOps' ``@record_tool``) records of each call of ``f``."""
+    tool_name = name or getattr(f, "__name__", "tool")
+    attrs: dict[str, Any] = {
+        semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL,
+        semconv.GEN_AI_TOOL_NAME: tool_name,
+        semconv.GEN_AI_TOOL_TYPE: tool_type,
+    }
+    if description:
+        attrs[semconv.GEN_AI_TOOL_DESCRIPTION] = description
+    return _Step(f, f"{semconv.SPAN_TOOL} {tool_name}", attrs,
+                 (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT), session_kw=session_kw)

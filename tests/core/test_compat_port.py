@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
+from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
+from agentops_otel import record_action
 from agentops_otel.testing import AgentAssertionError, assert_ended_with
 
 
@@ -64,3 +67,114 @@ def test_session_end_session_with_an_unknown_state_warns_as_agentops_does(
     with pytest.warns(RuntimeWarning, match=r"end_session\('Failed'\): end state must be one of Success, Fail"):
         s.end_session("Failed", "gave up")
     assert (s.end_state, s.end_state_reason) == ("Indeterminate", "invalid end state 'Failed': gave up")
+
+
+def test_record_action_takes_event_name_by_keyword(span_exporter: InMemorySpanExporter) -> None:
+    """@record_action(event_name="classify_intent"), AgentOps 0.3's spelling, names the action."""
+    @record_action(event_name="classify_intent")
+    def classify(message: str) -> str:
+        return "billing"
+
+    with agentops.session("s") as s:
+        assert classify("x") == "billing"
+    assert [e.action_type for e in s.action_events] == ["classify_intent"]
+
+
+@pytest.fixture
+def two_sessions() -> Iterator[tuple[agentops.Session, agentops.Session]]:
+    first = agentops.start_session(tags=["a"])
+    second = agentops.start_session(tags=["b"])
+    yield first, second
+    agentops.end_all_sessions()
+
+
+def test_session_keyword_records_the_action_in_that_session(
+        span_exporter: InMemorySpanExporter, two_sessions: tuple[agentops.Session, agentops.Session]) -> None:
+    """classify("hi", session=s1) records the action in s1 and does not hand session= to the function."""
+    s1, s2 = two_sessions
+
+    @record_action("classify_intent")
+    def classify(message: str) -> str:
+        return "billing"
+
+    assert classify("hi", session=s1) == "billing"
+    assert [(e.action_type, e.params) for e in s1.action_events] == [("classify_intent", {"message": "hi"})]
+    assert s2.action_events == []
+
+
+def test_session_keyword_puts_what_the_action_calls_in_that_session(
+        span_exporter: InMemorySpanExporter, two_sessions: tuple[agentops.Session, agentops.Session]) -> None:
+    """A tool the action calls is recorded in the session the action was given, with it."""
+    s1, s2 = two_sessions
+
+    @agentops.tool
+    def lookup(q: str) -> str:
+        return q
+
+    @record_action("route")
+    def route(message: str) -> str:
+        return lookup(message)
+
+    route("hi", session=s1)
+    assert [e.name for e in s1.tool_events] == ["lookup"] and s2.tool_events == []
+
+
+def test_session_keyword_records_the_tool_call_in_that_session(
+        span_exporter: InMemorySpanExporter, two_sessions: tuple[agentops.Session, agentops.Session]) -> None:
+    """search("q", session=s1) on a @record_tool function records the tool call in s1."""
+    s1, s2 = two_sessions
+
+    @agentops.record_tool(tool_name="search")
+    def search(q: str) -> list[str]:
+        return [q]
+
+    assert search("q", session=s1) == ["q"]
+    assert [e.name for e in s1.tool_events] == ["search"] and s2.tool_events == []
+
+
+def test_session_keyword_on_an_async_action_records_it_in_that_session(
+        span_exporter: InMemorySpanExporter, two_sessions: tuple[agentops.Session, agentops.Session]) -> None:
+    """An async @record_action takes session= too."""
+    s1, s2 = two_sessions
+
+    @record_action("classify_intent")
+    async def classify(message: str) -> str:
+        return "billing"
+
+    assert asyncio.run(classify("hi", session=s1)) == "billing"
+    assert [e.action_type for e in s1.action_events] == ["classify_intent"] and s2.action_events == []
+
+
+def test_session_keyword_on_a_generator_action_records_it_in_that_session(
+        span_exporter: InMemorySpanExporter, two_sessions: tuple[agentops.Session, agentops.Session]) -> None:
+    """A generator @record_action takes session= too."""
+    s1, s2 = two_sessions
+
+    @record_action("stream_reply")
+    def stream(message: str) -> Iterator[str]:
+        yield from message.split()
+
+    assert list(stream("a b", session=s1)) == ["a", "b"]
+    assert [e.action_type for e in s1.action_events] == ["stream_reply"] and s2.action_events == []
+
+
+def test_session_keyword_none_records_in_the_current_session(span_exporter: InMemorySpanExporter) -> None:
+    """session=None, as AgentOps took it, means the current session and is not handed to the function."""
+    @record_action("classify_intent")
+    def classify(message: str) -> str:
+        return "billing"
+
+    with agentops.session("s") as s:
+        assert classify("hi", session=None) == "billing"
+    assert [e.action_type for e in s.action_events] == ["classify_intent"]
+
+
+def test_a_function_with_its_own_session_parameter_receives_it(span_exporter: InMemorySpanExporter) -> None:
+    """A decorated function that declares session (a database session, say) gets the value it was given."""
+    @record_action("save")
+    def save(row: str, session: object = None) -> object:
+        return session
+
+    with agentops.session("s") as s:
+        assert save("r", session=s) is s
+    assert [e.action_type for e in s.action_events] == ["save"]
