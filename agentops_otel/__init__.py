@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ._lazy import loader
 
 if TYPE_CHECKING:
-    from ._agentops_tools import record_action, record_tool
+    from ._agentops_tools import record_action, record_function, record_tool
     from .compat import init, record
     from .cost import register_price
     from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -39,7 +39,7 @@ _LAZY = {
     **dict.fromkeys(("END_FAIL", "END_INDETERMINATE", "END_SUCCESS"), "semconv"),
     **dict.fromkeys(("Session", "current_session", "end_all_sessions", "end_session", "get_session", "session",
                      "start_session"), "sessions"),
-    **dict.fromkeys(("record_action", "record_tool"), "_agentops_tools"),
+    **dict.fromkeys(("record_action", "record_function", "record_tool"), "_agentops_tools"),
     "tool": "tools",
     **dict.fromkeys(("instrument_anthropic", "uninstrument_anthropic"), "instrument.anthropic"),
     **dict.fromkeys(("instrument_openai", "uninstrument_openai"), "instrument.openai"),
@@ -74,6 +74,7 @@ __all__ = [
     "instrument_openai",
     "record",
     "record_action",
+    "record_function",
     "record_tool",
     "register_price",
     "session",

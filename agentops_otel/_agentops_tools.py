@@ -1,4 +1,4 @@
-"""AgentOps 0.3's decorators: ``@record_action`` and ``@record_tool``.
+"""AgentOps 0.3's decorators: ``@record_action``, ``@record_tool`` and the deprecated ``@record_function``.
 
 They record as ``@tool`` does (:mod:`.tools`), with 0.3's signatures, so its code keeps its spelling
 (``record_action(event_name="...")``, ``record_tool(tool_name="...")``), and calls of the decorated
@@ -10,6 +10,7 @@ its argument, which no one's code can have relied on working).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
@@ -53,3 +54,16 @@ def record_tool(tool_name: str | _F | None = None) -> _F | Callable[[_F], _F]:
     """AgentOps' name for :func:`~agentops_otel.tool`: ``@record_tool("search")`` (or bare) records each
     call as that tool."""
     return _decorator(tool_name, "record_tool", lambda f, name: tool_step(f, name, session_kw=True))
+
+
+@overload
+def record_function(event_name: _F, /) -> _F: ...
+@overload
+def record_function(event_name: str | None = None) -> Callable[[_F], _F]: ...
+def record_function(event_name: str | _F | None = None) -> _F | Callable[[_F], _F]:
+    """AgentOps' old name of :func:`record_action`, deprecated there (0.3 logged a deprecation warning at
+    each use): kept so such code still runs, and warned about so it is renamed before it meets an
+    AgentOps that no longer has it."""
+    warnings.warn("record_function is deprecated: use record_action (AgentOps 0.3 renamed it; see also "
+                  "record_tool)", DeprecationWarning, stacklevel=2)
+    return _decorator(event_name, "record_function", _action_step)

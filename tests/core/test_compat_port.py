@@ -178,3 +178,15 @@ def test_a_function_with_its_own_session_parameter_receives_it(span_exporter: In
     with agentops.session("s") as s:
         assert save("r", session=s) is s
     assert [e.action_type for e in s.action_events] == ["save"]
+
+
+def test_record_function_is_the_deprecated_name_of_record_action(span_exporter: InMemorySpanExporter) -> None:
+    """@agentops.record_function("name") records an action, with the DeprecationWarning AgentOps 0.3 gave."""
+    with pytest.warns(DeprecationWarning, match="record_function is deprecated: use record_action"):
+        @agentops.record_function("classify_intent")
+        def classify(message: str) -> str:
+            return "billing"
+
+    with agentops.session("s") as s:
+        assert classify("hi") == "billing"
+    assert [e.action_type for e in s.action_events] == ["classify_intent"]
