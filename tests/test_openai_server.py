@@ -570,3 +570,45 @@ async def test_async_errors_and_mid_stream_failure(server: OpenAIServer) -> None
         with pytest.raises(openai.APIConnectionError):
             async for _ in stream:
                 pass
+
+
+# -- legacy completions, images, speech ------------------------------------------------------------
+
+
+def test_legacy_completion_echoes_the_prompt_with_usage(client: OpenAI, server: OpenAIServer) -> None:
+    """The legacy completions endpoint answers with a text_completion and its usage, queued or by default."""
+    server.queue(Reply.text("Hello.", usage=Usage(prompt_tokens=7, completion_tokens=2)))
+    queued = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hello")
+    default = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hello")
+
+    assert queued.object == "text_completion" and queued.choices[0].text == "Hello."
+    assert queued.usage is not None and (queued.usage.prompt_tokens, queued.usage.completion_tokens) == (7, 2)
+    assert default.choices[0].text == "ok: Say hello"
+
+
+def test_legacy_completion_stream_ends_with_usage_chunk(client: OpenAI, server: OpenAIServer) -> None:
+    """A streamed legacy completion sends the text in chunks and, asked for it, a last chunk with usage."""
+    server.queue(Reply.text("one two", usage=Usage(prompt_tokens=3, completion_tokens=2)))
+    chunks = list(client.completions.create(model="gpt-3.5-turbo-instruct", prompt="count", stream=True,
+                                            stream_options={"include_usage": True}))
+
+    assert "".join(c.choices[0].text for c in chunks if c.choices) == "one two"
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 5
+
+
+def test_image_generation_reports_usage_only_when_given(client: OpenAI, server: OpenAIServer) -> None:
+    """images.generate gets one image; usage as GPT Image models report it when the reply has it."""
+    server.queue(Reply.image(usage=Usage(prompt_tokens=10, completion_tokens=40)))
+    with_usage = client.images.generate(model="gpt-image-1", prompt="a cat")
+    without = client.images.generate(prompt="a cat")
+
+    assert with_usage.data and with_usage.data[0].b64_json
+    assert with_usage.usage is not None and with_usage.usage.total_tokens == 50
+    assert without.usage is None
+
+
+def test_speech_answers_with_audio_bytes(client: OpenAI, server: OpenAIServer) -> None:
+    """audio.speech.create gets bytes back: the queued ones, else placeholder bytes naming the input."""
+    server.queue(Reply.speech("RIFF-audio"))
+    assert client.audio.speech.create(model="tts-1", voice="alloy", input="hi").read() == b"RIFF-audio"
+    assert client.audio.speech.create(model="tts-1", voice="alloy", input="hi").read() == b"ID3fake-audio:hi"

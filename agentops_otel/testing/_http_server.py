@@ -29,6 +29,9 @@ __all__ = ["Responder", "ScriptedServer"]
 Responder = Callable[[Request], Reply | None]
 """Decides the reply to a request once the queue is empty; ``None`` means "use the default reply"."""
 
+_STREAMED = frozenset({"text", "tool_calls"})
+"""Reply kinds a streamed request gets as server-sent events; the others answer it whole."""
+
 # A test-setup mistake, not a simulated outage: tell the SDK not to retry it into the next reply.
 NO_RETRY = (("x-should-retry", "false"),)
 
@@ -168,6 +171,10 @@ class ScriptedServer:
     def _stream_error_frame(self, body: JSON) -> bytes:
         """The server-sent event that reports ``body`` (an error body) inside a stream."""
         raise NotImplementedError
+
+    def _binary_body(self, reply: Reply, request: Request, endpoint: str) -> tuple[bytes, str] | None:
+        """``(body, content type)`` for endpoints that answer with bytes rather than JSON (audio)."""
+        return None
 
     def _static(self, request: Request, endpoint: str) -> JSON | None:
         """A body for endpoints that need no reply (model lists); ``None`` for the scripted ones."""
@@ -329,10 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
         calls = tuple(c if c.call_id else replace(c, call_id=owner._new_id("call_")) for c in reply.calls)
         reply = replace(reply, calls=calls)
         created = int(time.time())
-        if request.stream and reply.kind != "embedding":
+        if request.stream and reply.kind in _STREAMED:
             self._send_stream(owner._sse_frames(reply, request, endpoint, created), reply.fail_after_chunks)
         elif reply.fail_after_chunks is not None:
             self._drop_connection()
+        elif (raw := owner._binary_body(reply, request, endpoint)) is not None:
+            self._send_bytes(*raw)
         else:
             self._send_json(200, owner._json_body(reply, request, endpoint, created))
 
@@ -347,6 +356,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("request-id", self._request_id)
         for name, value in headers:
             self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_bytes(self, data: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(data)))
+        self.send_header("x-request-id", self._request_id)
         self.end_headers()
         self.wfile.write(data)
 

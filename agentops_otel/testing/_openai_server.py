@@ -23,7 +23,9 @@ With retries on, ``Reply.error(..., retry_after=0.001)`` keeps the retry fast (t
 waits about a second); that is the way to test retry handling itself.
 
 Served under ``/v1``: ``POST /chat/completions`` (JSON and SSE), ``POST /responses`` (JSON and SSE),
-``POST /embeddings`` (float and base64), ``GET /models``. Anything else is a 404 with an OpenAI error
+``POST /embeddings`` (float and base64), the legacy ``POST /completions`` (JSON and SSE; ``Reply.text``),
+``POST /images/generations`` (``Reply.image``), ``POST /audio/speech`` (bytes; ``Reply.speech``),
+``GET /models``. Anything else is a 404 with an OpenAI error
 body. One choice per completion (``n`` is ignored). Every request, including 404s, is recorded.
 """
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from . import _openai_more_payloads as more
 from . import _openai_payloads as payloads
 from ._http_server import Responder, ScriptedServer, sse_frame
 from ._openai_payloads import JSON, Reply, Request, ToolCall, Usage
@@ -51,12 +54,18 @@ class OpenAIServer(ScriptedServer):
         ("POST", "/v1/chat/completions"): "chat",
         ("POST", "/v1/responses"): "responses",
         ("POST", "/v1/embeddings"): "embeddings",
+        ("POST", "/v1/completions"): "completions",
+        ("POST", "/v1/images/generations"): "images",
+        ("POST", "/v1/audio/speech"): "speech",
         ("GET", "/v1/models"): "models",
     }
     _reply_kinds: ClassVar[dict[str, frozenset[str]]] = {
         "chat": frozenset({"text", "tool_calls", "error"}),
         "responses": frozenset({"text", "tool_calls", "error"}),
         "embeddings": frozenset({"embedding", "error"}),
+        "completions": frozenset({"text", "error"}),
+        "images": frozenset({"image", "error"}),
+        "speech": frozenset({"speech", "error"}),
         "models": frozenset(),
     }
     _url_prefix = "/v1"
@@ -69,6 +78,10 @@ class OpenAIServer(ScriptedServer):
     def _default_reply(self, request: Request, endpoint: str) -> Reply:
         if endpoint == "embeddings":
             return Reply.embedding()
+        if endpoint == "images":
+            return Reply.image()
+        if endpoint == "speech":
+            return Reply.speech()
         return super()._default_reply(request, endpoint)
 
     def _static(self, request: Request, endpoint: str) -> JSON | None:
@@ -87,7 +100,14 @@ class OpenAIServer(ScriptedServer):
             return payloads.chat_completion(reply, request, self._new_id, created)
         if endpoint == "responses":
             return payloads.response(reply, request, self._new_id, created)
+        if endpoint == "completions":
+            return more.completion(reply, request, self._new_id, created)
+        if endpoint == "images":
+            return more.images(reply, request, created)
         return payloads.embeddings(reply, request)
+
+    def _binary_body(self, reply: Reply, request: Request, endpoint: str) -> tuple[bytes, str] | None:
+        return (more.speech(reply, request), "audio/mpeg") if endpoint == "speech" else None
 
     def _stream_error_frame(self, body: JSON) -> bytes:
         return sse_frame(body)
@@ -95,6 +115,9 @@ class OpenAIServer(ScriptedServer):
     def _sse_frames(self, reply: Reply, request: Request, endpoint: str, created: int) -> list[bytes]:
         if endpoint == "chat":
             chunks = payloads.chat_chunks(reply, request, self._new_id, created)
+            return [sse_frame(chunk) for chunk in chunks] + [b"data: [DONE]\n\n"]
+        if endpoint == "completions":
+            chunks = more.completion_chunks(reply, request, self._new_id, created)
             return [sse_frame(chunk) for chunk in chunks] + [b"data: [DONE]\n\n"]
         events = payloads.response_events(reply, request, self._new_id, created)
         return [sse_frame(event, str(event["type"])) for event in events]

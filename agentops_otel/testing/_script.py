@@ -20,7 +20,7 @@ JSON = dict[str, Any]
 IdFactory = Callable[[str], str]
 """Returns a fresh id with the given prefix (``"chatcmpl-"``, ``"msg_"``...), unique per server."""
 
-ReplyKind = Literal["text", "tool_calls", "error", "embedding"]
+ReplyKind = Literal["text", "tool_calls", "error", "embedding", "image", "speech"]
 
 @dataclass(frozen=True)
 class Usage:
@@ -192,6 +192,21 @@ class Reply:
             raise ValueError(f"embedding dim must be positive, got {dim}")
         return cls(kind="embedding", dim=dim, model=model, delay=delay)
 
+    @classmethod
+    def image(cls, *, usage: Usage | None = None, model: str | None = None, delay: float = 0.0) -> Reply:
+        """One generated image (a few placeholder bytes, base64), for ``images.generate``.
+
+        ``usage`` is reported as GPT Image models do (``input_tokens`` / ``output_tokens``); without it
+        the answer has no usage, as DALL-E's, which are billed per image.
+        """
+        return cls(kind="image", usage=usage, model=model, delay=delay)
+
+    @classmethod
+    def speech(cls, audio: str = "", *, delay: float = 0.0) -> Reply:
+        """Audio bytes for ``audio.speech.create`` (``audio``, else placeholder bytes naming the input).
+        The API reports no usage for speech: it bills the input's characters."""
+        return cls(kind="speech", content=audio, delay=delay)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -232,6 +247,9 @@ class Request:
         if not turns:
             if isinstance(raw_input, str):
                 return raw_input
+            prompt = self.json.get("prompt")
+            if raw_input is None and isinstance(prompt, str):
+                return prompt  # legacy completions
             turns = raw_input if isinstance(raw_input, list) else []
         for turn in reversed(turns):
             if isinstance(turn, dict) and turn.get("role") == "user":
