@@ -33,6 +33,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier or fast mode the price table "
                             "has no rate for"),
+    sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "
+                               "table lacks)"),
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
@@ -76,6 +78,8 @@ def usage_gap(step: Step) -> str | None:
     recorded with ``LLMEvent(cost=...)`` and no counts, or counts that were no counts."""
     gap = step_gap(step)
     if gap is not None:
+        if gap == sc.GAP_ENDPOINT_UNPRICED and step.attributes.get(sc.USAGE_MISSING):
+            return sc.GAP_USAGE_MISSING  # unpriced, and its response reported no tokens either
         return None if gap in sc.PRICE_GAPS else gap  # its tokens are known: only its price is not
     if step.kind != "llm":
         return None
@@ -140,10 +144,13 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     unpriced: dict[str, int] = {}
     extras: dict[str, int] = {}
     unnamed = 0
+    endpoints: dict[str, int] = {}
     for step in steps:
         reason = step_gap(step)
         if reason == sc.GAP_MODEL_MISSING:
             unnamed += 1
+        elif reason == sc.GAP_ENDPOINT_UNPRICED:
+            endpoints[step.span_name] = endpoints.get(step.span_name, 0) + 1
         elif reason in sc.PRICE_GAPS:
             counts = unpriced if reason == sc.GAP_MODEL_UNPRICED else extras
             model = step.model or "unknown model"
@@ -158,6 +165,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
     if extras:
         gaps.append(f"{_plural(sum(extras.values()))} {GAP_TEXT[sc.GAP_USAGE_UNPRICED]} ({', '.join(sorted(extras))})")
+    if endpoints:
+        gaps.append(f"{_plural(sum(endpoints.values()))} to an endpoint not priced ({', '.join(sorted(endpoints))})")
     if uncounted > 0:
         gaps.append(f"{_plural(uncounted)} in the trace the session's totals leave out (ended after the "
                     "session, or recorded elsewhere)")

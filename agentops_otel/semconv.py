@@ -266,7 +266,11 @@ GAP_USAGE_UNPRICED: Final = "usage_unpriced"
 GAP_MODEL_MISSING: Final = "model_missing"
 """Usage is known but no model was named (``LLMEvent`` without ``model=``): there is nothing to price it by,
 and no price to register."""
-PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_MODEL_MISSING})
+GAP_ENDPOINT_UNPRICED: Final = "endpoint_unpriced"
+"""A billed endpoint we record but do not price (openai images, audio, videos, decisions, compaction): billed
+per image, second or character, or at rates the price table does not hold. Its tokens are recorded when the
+response reports them; without them the span also says ``USAGE_MISSING``."""
+PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_MODEL_MISSING, GAP_ENDPOINT_UNPRICED})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""

@@ -18,7 +18,9 @@ from .._parts import JSONDict
 
 __all__ = [
     "CHAT_PARAMS",
+    "COMPLETIONS_PARAMS",
     "EMBEDDINGS_PARAMS",
+    "NO_PARAMS",
     "RESPONSES_PARAMS",
     "ParamTable",
     "field_of",
@@ -56,6 +58,12 @@ RESPONSES_PARAMS: Final[ParamTable] = {
     "max_output_tokens": (semconv.GEN_AI_REQUEST_MAX_TOKENS, _INT),
     "text": (semconv.GEN_AI_OUTPUT_TYPE, _TEXT_FORMAT),
 }
+COMPLETIONS_PARAMS: Final[ParamTable] = {
+    key: CHAT_PARAMS[key] for key in ("temperature", "top_p", "max_tokens", "seed", "n", "frequency_penalty",
+                                      "presence_penalty", "stop")
+}
+"""The legacy Completions API's sampling parameters: chat's, without the structured output and newer names."""
+NO_PARAMS: Final[ParamTable] = {}
 EMBEDDINGS_PARAMS: Final[ParamTable] = {
     "encoding_format": (semconv.GEN_AI_REQUEST_ENCODING_FORMATS, _STR_LIST),
 }

@@ -28,6 +28,7 @@ from .._parts import JSONDict, text_part, tool_call_part
 from ..llm import LLMCall, Outcome
 from ..processor import SESSION_CONTEXT_KEY
 from ._openai_chat import chat_usage, response_attributes
+from ._openai_other import CompletionAccumulator
 from ._openai_responses import responses_outcome
 
 __all__ = ["AsyncStreamProxy", "ChatAccumulator", "ResponsesAccumulator", "StreamProxy", "wrap_stream"]
@@ -184,7 +185,7 @@ class ResponsesAccumulator:
         return self.first
 
 
-Accumulator = ChatAccumulator | ResponsesAccumulator
+Accumulator = ChatAccumulator | ResponsesAccumulator | CompletionAccumulator
 
 
 class _StreamState:

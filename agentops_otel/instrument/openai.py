@@ -1,4 +1,5 @@
-"""OpenTelemetry spans for the ``openai`` client: chat completions, responses and embeddings.
+"""OpenTelemetry spans for the ``openai`` client: chat completions, responses, embeddings, legacy
+completions, and the other endpoints that bill per call (images, audio, videos...: see :mod:`._openai_other`).
 
 The SDK's resource classes are patched in place with ``wrapt`` (so the module-level client, explicit
 ``OpenAI()`` / ``AsyncOpenAI()`` clients and helpers built on ``create`` such as
@@ -25,8 +26,10 @@ from .. import config, semconv
 from ..llm import Content, LLMCall, Outcome, start_call
 from . import _openai_attrs as attrs
 from . import _openai_chat as chat
+from . import _openai_other as other
 from . import _openai_responses as responses
 from ._base import EntryPoint, Instrumentor, Target
+from ._openai_other import CompletionAccumulator
 from ._streams import Accumulator, ChatAccumulator, ResponsesAccumulator, wrap_stream
 
 __all__ = ["OpenAIInstrumentor", "instrument_openai", "uninstrument_openai"]
@@ -59,7 +62,26 @@ _TARGETS: Final = (
     Target("openai.resources.responses.responses", "AsyncResponses", "parse", "responses", is_async=True),
     Target("openai.resources.embeddings", "Embeddings", "create", "embeddings"),
     Target("openai.resources.embeddings", "AsyncEmbeddings", "create", "embeddings", is_async=True),
+    Target("openai.resources.completions", "Completions", "create", "completions"),
+    Target("openai.resources.completions", "AsyncCompletions", "create", "completions", is_async=True),
+    *(Target(module, prefix + cls, method, "unpriced", is_async=bool(prefix))
+      for module, cls, methods in (
+          ("openai.resources.images", "Images", ("generate", "edit", "create_variation")),
+          ("openai.resources.audio.speech", "Speech", ("create",)),
+          ("openai.resources.audio.transcriptions", "Transcriptions", ("create",)),
+          ("openai.resources.audio.translations", "Translations", ("create",)),
+          ("openai.resources.videos", "Videos", ("create", "edit", "extend", "remix")),
+          ("openai.resources.decisions", "Decisions", ("create",)),
+          ("openai.resources.responses.responses", "Responses", ("compact",)),
+          ("openai.resources.beta.responses.responses", "Responses", ("create", "compact")),
+          ("openai.resources.beta.threads.threads", "Threads", ("create_and_run",)),
+          ("openai.resources.beta.threads.runs.runs", "Runs", ("create", "submit_tool_outputs")),
+      )
+      for prefix in ("", "Async") for method in methods),
 )
+"""Every method that bills a model call. The ``unpriced`` ones are counted with the tokens they report and
+their cost unknown (``GAP_ENDPOINT_UNPRICED``); free ones (moderations, listings, retrievals) are left alone.
+Helpers built on a wrapped method (``create_and_poll``, ``chat.completions.stream``) are covered through it."""
 
 
 def _embeddings_end(call: LLMCall, resp: Any) -> None:
@@ -70,9 +92,13 @@ def _responses_end(call: LLMCall, resp: Any) -> None:
     call.end(responses.responses_outcome(resp, call.content is not None, call.limit))
 
 
+def _completions_end(call: LLMCall, resp: Any) -> None:
+    call.end(other.completion_outcome(resp, call.content is not None, call.limit))
+
+
 def _kinds() -> dict[str, _Kind]:
     """The endpoint families this SDK has (an older one has no Responses API: its targets are skipped)."""
-    from openai.types import CreateEmbeddingResponse
+    from openai.types import Completion, CreateEmbeddingResponse
     from openai.types.chat import ChatCompletion
 
     kinds = {
@@ -80,6 +106,10 @@ def _kinds() -> dict[str, _Kind]:
                       ChatAccumulator, (ChatCompletion,), semconv.OPENAI_API_CHAT_COMPLETIONS),
         "embeddings": _Kind(semconv.OP_EMBEDDINGS, attrs.EMBEDDINGS_PARAMS, None, _embeddings_end,
                             None, (CreateEmbeddingResponse,)),
+        "completions": _Kind(semconv.OP_TEXT_COMPLETION, attrs.COMPLETIONS_PARAMS, other.completion_content,
+                             _completions_end, CompletionAccumulator, (Completion,)),
+        # Whatever these return (a model, bytes, a stream, a raw response) ends the span: no stream proxy.
+        "unpriced": _Kind(semconv.OP_GENERATE_CONTENT, attrs.NO_PARAMS, None, other.unpriced_end, None, (object,)),
     }
     try:
         from openai.types.responses import Response
