@@ -7,6 +7,12 @@ session; neither reaches the test's totals, and a limit judged on them alone pas
 spent fifty times its budget. So while a bounded test runs, :class:`Spend` watches the process
 (``processor.watch``): a session started during the test outside its session is judged with it,
 and model calls made outside any session are counted like a session's, each named in the failure.
+
+What the watch sees is charged by when it *started*: a call (or session) that began while the test
+ran is the test's, wherever it ends. One a thread of an earlier test left running is not, though it
+ends during this test: it is not this test's spend, and it would fail a test that made no call. One
+this test started and left running when it ends is this test's, with its cost unknown (see
+:meth:`Spend.parts`); the next test is not charged for it either.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from .. import _forksafe
 __all__ = ["Spend", "limit_problems", "marker_limits"]
 
 OUTSIDE_TITLE = "Model calls outside any session during the test:"
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -69,9 +76,10 @@ class Spend:
         self.others: list[Session] = []
         """Sessions started during the test that are not nested in its session, nor in one another."""
         self._sessionless = Rollup("outside any session", None)
-        self._in_flight: dict[int, str] = {}
-        """Model calls started outside any session during the test and not ended yet: span id to name
-        (plain dict operations from any thread, no lock, as a session's running steps)."""
+        self._in_flight: dict[int, str | None] = {}
+        """Spans started outside any session during the test and not ended yet: span id to the name of a
+        model call, ``None`` for any other span (one becomes a model call only at its end, as OpenInference's
+        LangChain spans do). Plain dict operations from any thread, no lock, as a session's running steps."""
         self._open_before: set[object] = set()
         self._lock = _forksafe.lock()
 
@@ -96,18 +104,21 @@ class Spend:
             self.others.append(session)
 
     def sessionless_start(self, span: Span) -> None:
-        """A model call starting outside any session: counted now, so one still in flight as the test
-        ends is not passed over (its span, and with it its usage, comes only at its end)."""
+        """A span starting outside any session: noted now, so a model call still in flight as the test
+        ends is not passed over (its span, and with it its usage, comes only at its end), and one that
+        ends during the test is counted only if it started during it."""
         try:
-            if genai_spans.is_llm(span.attributes or {}):
-                self._in_flight[span.get_span_context().span_id] = span.name
+            llm = genai_spans.is_llm(span.attributes or {})
+            self._in_flight[span.get_span_context().span_id] = span.name if llm else None
         except Exception as exc:
             report("spend.sessionless_start", exc)
 
     def sessionless_span(self, span: ReadableSpan) -> None:
+        """A span ending outside any session: a model call counts if it started during the test (one an
+        earlier test left running is not this test's)."""
         try:
-            if span.context is not None:
-                self._in_flight.pop(span.context.span_id, None)
+            if span.context is None or self._in_flight.pop(span.context.span_id, _UNSEEN) is _UNSEEN:
+                return
             if genai_spans.is_llm(span.attributes or {}):
                 self._sessionless._record(span)
         except Exception as exc:
@@ -130,7 +141,8 @@ class Spend:
         parts += [_session_part(s, f"Session {s.name} {s.id} (started during the test, outside its session):")
                   for s in others]
         open_now = [c for c in open_calls_in(None) if c not in self._open_before]
-        in_flight = list(self._in_flight.copy().values())  # a copy: other threads add and drop entries
+        # A copy: other threads add and drop entries.
+        in_flight = [name for name in self._in_flight.copy().values() if name is not None]
         for stream in open_now:  # an open stream is a call in flight too: counted once, as a stream
             if stream.name in in_flight:
                 in_flight.remove(stream.name)
