@@ -54,16 +54,31 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
     return out
 
 
-def mask_strings(value: Any, depth: int = 0) -> Any:
+_SCHEMA_VALUES: Final = frozenset({"default", "example", "examples", "enum", "const"})
+"""Where a JSON schema gives values of the argument it describes (rather than describing it)."""
+
+
+def mask_strings(value: Any, depth: int = 0, values_are_secret: bool = False) -> Any:
     """A copy of plain JSON data (a tool's schema) with credential-shaped runs masked in every string,
-    keys included, and the structure kept. Unlike the walk, no value is masked for its key's name:
-    a schema's ``token`` property describes an argument, it holds none."""
+    keys included, and the structure kept. Unlike the walk, a value is not masked for its key's name:
+    a schema's ``token`` property describes an argument, it holds none. What the schema of such a
+    property gives as the argument's values (``default``, ``examples``, ``enum``, ``const``) is masked
+    whole, as the argument itself would be (``values_are_secret``: inside a secret-named key)."""
     if isinstance(value, str):
         return mask_text(value)
     if depth >= MAX_DEPTH:
         return DEPTH_MARKER
     if isinstance(value, Mapping):
-        return {mask_text(k) if isinstance(k, str) else k: mask_strings(v, depth + 1) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if isinstance(k, str):
+                if values_are_secret and k in _SCHEMA_VALUES:
+                    out[mask_text(k)] = REDACTED
+                    continue
+                out[mask_text(k)] = mask_strings(v, depth + 1, is_secret_key(k))
+            else:
+                out[k] = mask_strings(v, depth + 1)
+        return out
     if isinstance(value, (list, tuple)):
         return [mask_strings(v, depth + 1) for v in value]
     return value

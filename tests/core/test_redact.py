@@ -404,7 +404,8 @@ def test_a_short_key_shaped_value_is_masked_on_every_call(span_exporter: InMemor
                 max_size=12).map("".join))
 def test_masking_a_text_twice_gives_what_the_first_time_gave(text: str) -> None:
     """The memo of short texts never changes what is masked."""
-    from agentops_otel._redact import _scan, mask_text
+    from agentops_otel._redact import SHORTEST_SECRET, _scan, mask_text
 
-    assert mask_text(text) == _scan(text)
-    assert mask_text(text) == _scan(text)
+    expected = text if len(text) < SHORTEST_SECRET else _scan(text)
+    assert mask_text(text) == expected
+    assert mask_text(text) == expected

@@ -94,3 +94,22 @@ def test_a_key_cut_by_the_value_limit_is_recorded_in_neither_prompt_nor_answer(
     answer = content(span, semconv.GEN_AI_OUTPUT_MESSAGES)[0]["parts"][0]["content"]
     for recorded in (sent, answer):
         assert recorded.startswith("why is [REDACTED]…[truncated"), recorded
+
+
+def test_default_and_examples_of_a_secret_named_property_are_masked(client: OpenAI,
+                                                                    span_exporter: InMemorySpanExporter) -> None:
+    """A tool schema's ``password`` property keeps its schema, but the values it gives (default, examples,
+    enum, const) are an argument's values: masked like the argument itself would be."""
+    schema = {"type": "object", "properties": {
+        "password": {"type": "string", "description": "database password", "default": "hunter2-db-pass",
+                     "examples": ["correct-horse"], "enum": ["battery-staple"], "const": "tr0ub4dor"},
+        "db": {"type": "string", "default": "orders"},
+    }}
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                   tools=[{"type": "function", "function": {"name": "connect", "parameters": schema}}])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
+    properties = recorded[0]["parameters"]["properties"]
+    assert properties["password"] == {"type": "string", "description": "database password", "default": "[REDACTED]",
+                                      "examples": "[REDACTED]", "enum": "[REDACTED]", "const": "[REDACTED]"}
+    assert properties["db"] == {"type": "string", "default": "orders"}
+    assert "hunter2" not in json.dumps(recorded)

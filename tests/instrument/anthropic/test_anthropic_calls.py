@@ -383,6 +383,16 @@ def test_key_inside_a_tool_schema_is_masked(client: Anthropic, server: Anthropic
     assert recorded[0]["parameters"]["properties"]["key"]["default"] == "[REDACTED]"
 
 
+def test_the_default_of_a_password_property_is_masked(client: Anthropic, server: AnthropicServer,
+                                                      span_exporter: InMemorySpanExporter) -> None:
+    """A ``password`` property's default in a tool schema is the argument's value: masked, its schema kept."""
+    server.queue(Reply.text("ok"))
+    tool: ToolParam = {"name": "db_connect", "input_schema": {
+        "type": "object", "properties": {"password": {"type": "string", "default": "hunter2-db-pass"}}}}
+    client.messages.create(model=MODEL, max_tokens=16, messages=USER, tools=[tool])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
+    assert recorded[0]["parameters"]["properties"]["password"] == {"type": "string", "default": "[REDACTED]"}
+
 
 def test_many_tools_keep_the_first_ones_within_the_content_budget(
         client: Anthropic, server: AnthropicServer, monkeypatch: pytest.MonkeyPatch,
