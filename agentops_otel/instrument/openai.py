@@ -74,14 +74,14 @@ _TARGETS: Final = (
           ("openai.resources.decisions", "Decisions", ("create",)),
           ("openai.resources.responses.responses", "Responses", ("compact",)),
           ("openai.resources.beta.responses.responses", "Responses", ("create", "compact")),
-          ("openai.resources.beta.threads.threads", "Threads", ("create_and_run",)),
-          ("openai.resources.beta.threads.runs.runs", "Runs", ("create", "submit_tool_outputs")),
       )
       for prefix in ("", "Async") for method in methods),
 )
 """Every method that bills a model call. The ``unpriced`` ones are counted with the tokens they report and
 their cost unknown (``GAP_ENDPOINT_UNPRICED``); free ones (moderations, listings, retrievals) are left alone.
-Helpers built on a wrapped method (``create_and_poll``, ``chat.completions.stream``) are covered through it."""
+Helpers built on a wrapped method (``chat.completions.stream``) are covered through it. The Assistants API
+(``beta.threads``, retired by OpenAI in August 2026) is not wrapped: importing its SDK modules to patch them
+took half a second of every ``init()``."""
 
 
 def _embeddings_end(call: LLMCall, resp: Any) -> None:

@@ -3,7 +3,11 @@ audio, which we do not price, make cost and token bounds refuse instead of passi
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from openai import AsyncOpenAI, OpenAI
@@ -122,3 +126,15 @@ async def test_async_image_generation_is_counted(aclient: AsyncOpenAI, server: O
     a = attrs(only_span(span_exporter))
     assert a[semconv.GEN_AI_OPERATION_NAME] == semconv.OP_GENERATE_CONTENT
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_ENDPOINT_UNPRICED and a[semconv.USAGE_MISSING] is True
+
+
+def test_init_does_not_import_the_retired_assistants_api(tmp_path: Path) -> None:
+    """Patching the billed endpoints imports only their modules: the Assistants API's SDK modules (half a
+    second of imports, an API OpenAI has retired) are left unloaded."""
+    code = ("import sys, agentops_otel; agentops_otel.init(); "
+            "from agentops_otel.instrument.openai import is_instrumented; assert is_instrumented(); "
+            "print(sorted(m for m in sys.modules if m.startswith('openai.resources.beta.threads')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={**os.environ, "AGENTOPS_OTEL_FILE": "t.jsonl"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
