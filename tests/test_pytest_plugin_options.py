@@ -3,6 +3,8 @@
 pytest-recording (the common VCR plugin) owns ``--record-mode`` too; both plugins load from their
 ``pytest11`` entry points in whatever order the installed distributions are found. The scenarios
 stand a tiny plugin in for it, loaded before ours (``-p``) and after ours (the project's conftest).
+Its option sits in its own group: pytest 8 checks a name only within a group (argparse then crashes
+every run on the duplicate), so these are also what catches a clash missed on pytest 8.
 """
 
 from __future__ import annotations

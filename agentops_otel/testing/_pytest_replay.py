@@ -75,11 +75,28 @@ def add_alias(parser: pytest.Parser) -> bool:
     entry points loaded in: registered earlier, it broke pytest-recording's own registration (pytest
     refuses a second option of that name or destination), and refusing theirs broke ours.
     """
+    if _taken(parser):
+        return False
     try:
         parser.addoption(ALIAS, dest=DEST, default="auto", choices=sorted(MODES), help=f"same as {OPTION}")
     except (ValueError, argparse.ArgumentError):  # pytest's check of names and dests, then argparse's
         return False
     return True
+
+
+def _taken(parser: pytest.Parser) -> bool:
+    """Whether any option group has ``--record-mode`` already, the other plugin's own group included.
+
+    pytest 8 checks a new option's name only against its own group and leaves the clash to argparse
+    at every parse, so our alias beside pytest-recording's crashed each run. The groups are pytest's
+    private attributes (the anonymous one is not in ``_groups`` before pytest 9): read defensively,
+    and an unknown shape leaves the check to ``addoption`` as before.
+    """
+    try:
+        groups = [*(getattr(parser, "_groups", None) or ()), getattr(parser, "_anonymous", None)]
+        return any(ALIAS in option.names() for group in groups for option in getattr(group, "options", ()))
+    except (AttributeError, TypeError):
+        return False
 
 
 def keep_old_dest(config: pytest.Config) -> None:
