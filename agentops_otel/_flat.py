@@ -56,14 +56,20 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
 
 _SCHEMA_VALUES: Final = frozenset({"default", "example", "examples", "enum", "const"})
 """Where a JSON schema gives values of the argument it describes (rather than describing it)."""
+_SUBSCHEMAS: Final = frozenset({"anyOf", "oneOf", "allOf", "not", "if", "then", "else", "items", "prefixItems",
+                                "additionalItems", "contains"})
+"""Where a JSON schema describes the same argument again (its alternatives, its items): what they give as
+values is as secret as the argument."""
 
 
 def mask_strings(value: Any, depth: int = 0, values_are_secret: bool = False) -> Any:
     """A copy of plain JSON data (a tool's schema) with credential-shaped runs masked in every string,
     keys included, and the structure kept. Unlike the walk, a value is not masked for its key's name:
-    a schema's ``token`` property describes an argument, it holds none. What the schema of such a
-    property gives as the argument's values (``default``, ``examples``, ``enum``, ``const``) is masked
-    whole, as the argument itself would be (``values_are_secret``: inside a secret-named key)."""
+    a schema's ``token`` property describes an argument, it holds none. What a schema gives as an
+    argument's values (``default``, ``examples``, ``enum``, ``const``) is masked as the argument itself
+    would be: whole under a secret-named property (``values_are_secret``, kept through ``anyOf``,
+    ``items`` and the like), else walked with the arguments' rules (a ``password`` key in an object
+    default)."""
     if isinstance(value, str):
         return mask_text(value)
     if depth >= MAX_DEPTH:
@@ -71,14 +77,30 @@ def mask_strings(value: Any, depth: int = 0, values_are_secret: bool = False) ->
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            if isinstance(k, str):
-                if values_are_secret and k in _SCHEMA_VALUES:
-                    out[mask_text(k)] = REDACTED
-                    continue
-                out[mask_text(k)] = mask_strings(v, depth + 1, is_secret_key(k))
-            else:
+            if not isinstance(k, str):
                 out[k] = mask_strings(v, depth + 1)
+            elif k in _SCHEMA_VALUES:
+                out[mask_text(k)] = REDACTED if values_are_secret else _argument_value(v, depth + 1)
+            else:
+                secret = values_are_secret if k in _SUBSCHEMAS else is_secret_key(k)
+                out[mask_text(k)] = mask_strings(v, depth + 1, secret)
         return out
     if isinstance(value, (list, tuple)):
-        return [mask_strings(v, depth + 1) for v in value]
+        return [mask_strings(v, depth + 1, values_are_secret) for v in value]
+    return value
+
+
+def _argument_value(value: Any, depth: int) -> Any:
+    """A value a schema gives for its argument, masked as that argument's value would be (secret-named keys
+    whole, credential-shaped text)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if depth >= MAX_DEPTH:
+        return DEPTH_MARKER
+    if isinstance(value, Mapping):
+        return {mask_text(k) if isinstance(k, str) else k:
+                REDACTED if isinstance(k, str) and is_secret_key(k) else _argument_value(v, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_argument_value(v, depth + 1) for v in value]
     return value

@@ -113,3 +113,22 @@ def test_default_and_examples_of_a_secret_named_property_are_masked(client: Open
                                       "examples": "[REDACTED]", "enum": "[REDACTED]", "const": "[REDACTED]"}
     assert properties["db"] == {"type": "string", "default": "orders"}
     assert "hunter2" not in json.dumps(recorded)
+
+
+def test_secret_values_a_schema_gives_anywhere_in_it_are_masked(client: OpenAI,
+                                                                span_exporter: InMemorySpanExporter) -> None:
+    """An object default holding a password, a password's default inside ``anyOf`` or an array's ``items``:
+    masked as the same values passed as arguments would be."""
+    schema = {"type": "object", "properties": {
+        "db": {"type": "object", "default": {"host": "x", "password": "hunter2-db"}},
+        "password": {"anyOf": [{"type": "string", "default": "hunter2-anyof"}, {"type": "null"}]},
+        "secrets": {"type": "array", "items": {"type": "string", "examples": ["hunter2-keys"]}},
+    }}
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}],
+                                   tools=[{"type": "function", "function": {"name": "connect", "parameters": schema}}])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS)
+    properties = recorded[0]["parameters"]["properties"]
+    assert properties["db"]["default"] == {"host": "x", "password": "[REDACTED]"}
+    assert properties["password"]["anyOf"][0] == {"type": "string", "default": "[REDACTED]"}
+    assert properties["secrets"]["items"]["examples"] == "[REDACTED]"
+    assert "hunter2" not in json.dumps(recorded)
