@@ -227,11 +227,12 @@ def is_secret_key(key: str) -> bool:
 
 
 _SHORT_TEXT: Final = 64
-"""Texts up to this long are masked once and remembered (:data:`_short_masked`)."""
-_SHORT_MASKED_MAX: Final = 2048
-_short_masked: dict[str, str] = {}
-""":func:`mask_text`'s answers for short plain strings: tool-call argument names and short values recur on
-every call, and each scan tests every anchor (a few hundred bytecodes for an 11-character name)."""
+"""Texts up to this long that hold nothing to mask are remembered (:data:`_short_clean`)."""
+_SHORT_CLEAN_MAX: Final = 2048
+_short_clean: set[str] = set()
+"""Short plain strings :func:`mask_text` found nothing in: tool-call argument names and short values recur on
+every call, and each scan tests every anchor (a few hundred bytecodes for an 11-character name). A text
+that had something masked is not kept, so no credential stays in memory here."""
 
 
 def mask_text(text: str) -> str:
@@ -240,13 +241,14 @@ def mask_text(text: str) -> str:
     if size < SHORTEST_SECRET:
         return text
     if size <= _SHORT_TEXT and type(text) is str:
-        known = _short_masked.get(text)
-        if known is None:
-            known = _scan(text)
-            if len(_short_masked) >= _SHORT_MASKED_MAX:
-                _short_masked.clear()
-            _short_masked[text] = known
-        return known
+        if text in _short_clean:
+            return text
+        masked = _scan(text)
+        if masked is text:  # only texts holding nothing to mask are kept: never a credential
+            if len(_short_clean) >= _SHORT_CLEAN_MAX:
+                _short_clean.clear()
+            _short_clean.add(text)
+        return masked
     return _scan(text)
 
 

@@ -409,3 +409,15 @@ def test_masking_a_text_twice_gives_what_the_first_time_gave(text: str) -> None:
     expected = text if len(text) < SHORTEST_SECRET else _scan(text)
     assert mask_text(text) == expected
     assert mask_text(text) == expected
+
+
+def test_masking_keeps_no_credential_in_memory() -> None:
+    """What mask_text remembers of short texts holds no text it masked (a key stays out of the process's
+    caches once recorded)."""
+    from agentops_otel import _redact
+
+    key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
+    assert _redact.mask_text(key) == "[REDACTED]"
+    assert _redact.mask_text("customer_id") == "customer_id"
+    assert key not in _redact._short_clean
+    assert "customer_id" in _redact._short_clean
