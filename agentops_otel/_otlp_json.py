@@ -107,11 +107,15 @@ class OTLPJsonFileExporter(SpanExporter):
     way. A folder of the user's that already exists is never changed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], own_folder: bool = False, named: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], own_folder: bool = False, named: str | None = None,
+                 fallback: bool = False) -> None:
         self.path = os.fspath(path)
         self.own_folder = own_folder
         self.named = named or f"the trace file {self.path!r}"
         """How the user chose this path (``AGENTOPS_OTEL_FILE='…'``), so an error names what to fix."""
+        self.lost = ("spans the OTLP backend does not take would be lost" if fallback
+                     else "spans meant for the file are lost")
+        """What a file that cannot be written loses: everything, or (behind a backend) only what it misses."""
         self._lock = _forksafe.lock()
         self._fd: int | None = None
         self._closed = False
@@ -134,7 +138,7 @@ class OTLPJsonFileExporter(SpanExporter):
             return
         self._told.add(errno_)
         try:
-            logger.warning("agentops_otel: %s %s: spans meant for the file are lost", self.named, problem)
+            logger.warning("agentops_otel: %s %s: %s", self.named, problem, self.lost)
         except Exception:  # pragma: no cover - a broken logging config must not break the app either
             pass
 

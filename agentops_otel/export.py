@@ -153,16 +153,17 @@ def build_exporter() -> tuple[FallbackExporter | None, str]:
 
             otlp, kind = Http(), "HTTP"
         where = f"OTLP {kind} {getattr(otlp, '_endpoint', '')}".strip()
-        return FallbackExporter(otlp, _file_exporter(path)), f"{where} (what it misses: file {path})"
+        return FallbackExporter(otlp, _file_exporter(path, fallback=True)), f"{where} (what it misses: file {path})"
     return FallbackExporter(_file_exporter(path)), f"file {path}"
 
 
-def _file_exporter(path: str) -> OTLPJsonFileExporter:
-    """The local sink; its default folder is ours to make private even if it exists already."""
+def _file_exporter(path: str, fallback: bool = False) -> OTLPJsonFileExporter:
+    """The local sink (``fallback``: behind an OTLP backend); its default folder is ours to make private
+    even if it exists already."""
     ours = os.path.normpath(os.path.dirname(path)) == os.path.normpath(os.path.dirname(config.DEFAULT_FILE))
     named = (f"{semconv.ENV_FILE}={path!r}" if os.environ.get(semconv.ENV_FILE)
              else f"the default trace file {path!r} (set {semconv.ENV_FILE} to choose another)")
-    exporter = OTLPJsonFileExporter(path, own_folder=ours, named=named)
+    exporter = OTLPJsonFileExporter(path, own_folder=ours, named=named, fallback=fallback)
     exporter.check()
     return exporter
 

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from _exit_helpers import closed_port
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -175,10 +176,10 @@ SINK_ERRORS = """
 """
 
 
-def _sink_error(path: Path, tmp_path: Path) -> tuple[str, str, str]:
+def _sink_error(path: Path, tmp_path: Path, **env: str) -> tuple[str, str, str]:
     """Run an agent whose AGENTOPS_OTEL_FILE is ``path``: what init() said, what came after, and flush()."""
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENTOPS_OTEL_FILE": str(path),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env}
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(SINK_ERRORS)], cwd=tmp_path, env=base,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -193,6 +194,17 @@ def test_a_directory_as_the_trace_file_is_named_at_init(tmp_path: Path) -> None:
     assert f"AGENTOPS_OTEL_FILE={str(tmp_path)!r} is a directory" in at_init, at_init
     assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
     assert later.strip() == "" and flushed == "False"
+
+
+@pytest.mark.slow  # a child interpreter
+def test_an_unusable_fallback_file_is_named_as_the_fallback(tmp_path: Path) -> None:
+    """With an OTLP backend the file only takes what the backend does not: the warning says so, rather than
+    that every span is lost."""
+    at_init, _, _ = _sink_error(tmp_path, tmp_path, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{closed_port()}",
+                                AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS="500")
+    assert f"AGENTOPS_OTEL_FILE={str(tmp_path)!r} is a directory" in at_init, at_init
+    assert "spans the OTLP backend does not take would be lost" in at_init, at_init
+    assert "spans meant for the file are lost" not in at_init, at_init
 
 
 @pytest.mark.slow  # a child interpreter
