@@ -136,12 +136,7 @@ class Step(msgspec.Struct, frozen=True, gc=False):
     def content_attribute(self, key: str) -> Any:
         """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.system_instructions``...),
         else of its inference details event: captured ``event_only``, the content is only there."""
-        value = self.attributes.get(key)
-        if value is None:
-            for ev in self.events:
-                if ev.name == sc.EVENT_INFERENCE_DETAILS:
-                    return ev.attributes.get(key)
-        return value
+        return genai_content.content_attribute(self.attributes, self.events, key)
 
     @property
     def input(self) -> str | None:

@@ -13,12 +13,17 @@ differ, and two that agree can't be said to agree on what was not understood (:f
 
 Pure functions of the attributes, used only when a step's content is asked for, so reassembly stays as
 fast as before. Model, tokens and cost of such spans are ``genai_spans``' business.
+
+Captured ``event_only``, a call's content is not in its attributes at all but on its
+``gen_ai.client.inference.operation.details`` event: :func:`content_attribute` and
+:func:`with_event_content` are the one place every reader (replay, diff, a live session's views, a
+cassette built from a trace) looks there too, so none of them takes content on the event for no content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 import msgspec
 
@@ -147,6 +152,43 @@ def _messages(attrs: Mapping[str, Any], prefix: str,
     return messages
 
 
+class SpanEvent(Protocol):
+    """A span event as the SDK (``opentelemetry.sdk.trace.Event``) and our reader (``SpanEventRecord``) hold it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def attributes(self) -> Mapping[str, Any] | None: ...
+
+
+def content_attribute(attrs: Mapping[str, Any], events: Iterable[SpanEvent], key: str) -> Any:
+    """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.system_instructions``...), else
+    of its inference details event; None when neither has it."""
+    value = attrs.get(key)
+    if value is None:
+        for ev in events:
+            if ev.name == sc.EVENT_INFERENCE_DETAILS and ev.attributes:
+                found = ev.attributes.get(key)
+                if found is not None:
+                    return found
+    return value
+
+
+def with_event_content(attrs: Mapping[str, Any], events: Iterable[SpanEvent]) -> Mapping[str, Any]:
+    """The span's attributes plus, where it lacks them, its inference details event's: the call as it reads
+    with content captured on the span. ``attrs`` itself when the span has no such event."""
+    merged: dict[str, Any] | None = None
+    for ev in events:
+        if ev.name == sc.EVENT_INFERENCE_DETAILS and ev.attributes:
+            if merged is None:
+                merged = dict(attrs)
+            for key, value in ev.attributes.items():
+                if merged.get(key) is None:
+                    merged[key] = value
+    return attrs if merged is None else merged
+
+
 def _json(messages: list[dict[str, Any]]) -> str:
     return msgspec.json.encode(messages, enc_hook=repr).decode()
 
@@ -199,4 +241,5 @@ def unread(messages: Any) -> str | None:
     return None
 
 
-__all__ = ["UNREAD", "input_messages", "output_messages", "request", "unread"]
+__all__ = ["UNREAD", "SpanEvent", "content_attribute", "input_messages", "output_messages", "request", "unread",
+           "with_event_content"]

@@ -43,7 +43,9 @@ Several sessions (``render_json([t1, t2])``)::
 
 Keys always appear, in this order (``null`` when unknown); attribute keys are sorted. Ids are
 lowercase hex. ``input``/``output`` are the recorded JSON text, whole; the attribute each was read
-from is left out of ``attributes`` so content is not carried twice. ``raised_here`` is false on a
+from is left out of ``attributes`` so content is not carried twice. An LLM call's ``attributes`` include
+the content attributes of its ``gen_ai.client.inference.operation.details`` event (capture
+``event_only``), as they read with content on the span. ``raised_here`` is false on a
 step an error only passed through (OpenTelemetry records it on every span it leaves): the replay
 marks the deepest one. Consumers must ignore keys
 they do not know: new keys may be added within a version, never removed or retyped.
@@ -57,6 +59,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import usage_gap
 from agentops_otel.reassemble._summary import all_issues
@@ -109,10 +112,11 @@ def _attributes(step: Step) -> dict[str, Any]:
     """The span's attributes minus the one each of ``input``/``output`` was read from.
 
     Prompts and tool results are the bulk of a session; carrying them twice would double the HTML
-    page and the document for nothing.
+    page and the document for nothing. An LLM call's content captured on its inference details event
+    (``event_only``) is listed as if on the span: its system instructions and tools are shown either way.
     """
     shown = {step.input, step.output} - {None}
-    attrs = step.attributes
+    attrs = genai_content.with_event_content(step.attributes, step.events)
     keep = {}
     for key in attrs:
         value = attrs[key]

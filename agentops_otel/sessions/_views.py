@@ -18,7 +18,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import config, genai_spans, semconv
+from .. import config, genai_content, genai_spans, semconv
 from .._cost_gaps import MODELS_UNWATCHED
 from .._serialize import from_json
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -198,10 +198,11 @@ def llm_events(spans: Iterable[ReadableSpan]) -> list[LLMEvent]:
             continue
         a = s.attributes or {}
         usage = genai_spans.llm_usage(a, own=is_own(s))
+        content = genai_content.with_event_content(a, s.events)  # captured event_only, it is only there
         events.append(LLMEvent(
             model=cast(str, usage.model),
-            prompt=from_json(a.get(semconv.GEN_AI_INPUT_MESSAGES)),
-            completion=from_json(a.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
+            prompt=from_json(content.get(semconv.GEN_AI_INPUT_MESSAGES)),
+            completion=from_json(content.get(semconv.GEN_AI_OUTPUT_MESSAGES)),
             prompt_tokens=usage.input_tokens,
             completion_tokens=usage.output_tokens,
             cost=usage.cost_usd,

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .. import semconv
+from .. import genai_content, semconv
 from .._cut import cut_marker
 from .._serialize import from_json
 from ..reassemble._summary import Issue
@@ -39,12 +39,7 @@ _PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic"}
 
 def _content(step: Step) -> dict[str, Any]:
     """Attributes plus content that went to the inference event instead (``event_only`` capture)."""
-    attrs: dict[str, Any] = dict(step.attributes)
-    for ev in step.events:
-        if ev.name == semconv.EVENT_INFERENCE_DETAILS:
-            for key, value in ev.attributes.items():
-                attrs.setdefault(key, value)
-    return attrs
+    return dict(genai_content.with_event_content(step.attributes, step.events))
 
 
 def _holes(label: str, step: Step, attrs: Mapping[str, Any], needed: tuple[tuple[str, str], ...],

@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeAlias
 
 import msgspec
 
-from agentops_otel import config, semconv
+from agentops_otel import config, genai_content, semconv
 from agentops_otel._redact import scrub
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
@@ -338,13 +338,16 @@ def _decisions(timeline: Timeline) -> Timeline:
     Inputs go (variants differ in input by design: the phrasing, the customer id), and so do the
     outcomes of nested sessions, which only sum up their steps: compared as they are, every diff
     would stop at the first step. Which calls were made and how each ended is what is left; outputs
-    stay too, for the diff's hint.
+    stay too, for the diff's hint. An LLM call's content captured on its details event (``event_only``)
+    is read as if on the span, so its input goes too and the variants compare the same either way.
     """
     def reduce(step: Step) -> Step:
-        attrs = {k: v for k, v in step.attributes.items() if k not in _INPUT_KEYS}
+        content = genai_content.with_event_content(step.attributes, step.events)
+        attrs = {k: v for k, v in content.items() if k not in _INPUT_KEYS}
         if step.kind == "session":
             return msgspec.structs.replace(step, attributes=attrs, status="unset", events=())
-        return msgspec.structs.replace(step, attributes=attrs)
+        events = tuple(ev for ev in step.events if ev.name != semconv.EVENT_INFERENCE_DETAILS)
+        return msgspec.structs.replace(step, attributes=attrs, events=events)
 
     return msgspec.structs.replace(timeline, steps=tuple(reduce(s) for s in timeline.steps))
 

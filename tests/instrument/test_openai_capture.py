@@ -6,7 +6,7 @@ import json
 
 import pytest
 from openai import OpenAI
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from openai_helpers import attrs, content, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -18,6 +18,7 @@ from agentops_otel.read import records_from_spans
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render.json import render_json
 from agentops_otel.render.text import render_text
+from agentops_otel.testing import run_variations
 from agentops_otel.timeline import Timeline
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello there"}]
@@ -84,6 +85,53 @@ def test_diff_compares_tools_captured_on_the_event_only(client: OpenAI, monkeypa
     assert d.reason == "same LLM call, different input", d.reason
     (detail,) = d.details
     assert detail.startswith("tool definitions") and "Refund an order." in detail, detail
+
+
+ORDERS: list[ChatCompletionToolParam] = [{"type": "function", "function": {
+    "name": "orders", "description": "Look up an order.", "parameters": {"type": "object", "properties": {}}}}]
+
+
+def test_llm_events_carry_the_prompt_and_completion_captured_on_the_event_only(
+        client: OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture a live session's LLM events still carry the call's prompt and completion."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    with agentops.session("chat") as s:
+        client.chat.completions.create(model="gpt-4o", messages=USER)
+    (event,) = s.llm_events
+    assert event.prompt == [{"role": "user", "parts": [{"type": "text", "content": "hello there"}]}]
+    assert isinstance(event.completion, list) and event.completion[0]["finish_reason"] == "stop"
+
+
+def test_the_json_replay_lists_tools_captured_on_the_event_only(client: OpenAI,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture the JSON (and HTML) replay shows the call's tool definitions among its attributes."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    with agentops.session("chat") as s:
+        client.chat.completions.create(model="gpt-4o", messages=USER, tools=ORDERS)
+    (shown,) = json.loads(render_json(s.timeline()))["steps"]
+    assert "Look up an order." in shown["attributes"][semconv.GEN_AI_TOOL_DEFINITIONS]
+    assert semconv.GEN_AI_INPUT_MESSAGES not in shown["attributes"]  # it is the step's input, not shown twice
+
+
+def test_variants_captured_on_the_event_only_diverge_where_they_decide(client: OpenAI,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture a failing variant splits at its decision, not at the prompt it was given."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+    @agentops.record_action("refund")
+    def refund() -> str:
+        return "refunded"
+
+    @agentops.record_action("reply")
+    def reply() -> str:
+        return "replied"
+
+    def agent(message: str) -> str:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": message}])
+        return refund() if "refund" in message else reply()
+
+    report = run_variations(agent, ["refund order 1", "where is order 2"], check=lambda s, r: r == "refunded")
+    assert 'diverged: step #1: action reply where "refund order 1" had action refund' in report.table()
 
 
 def test_bare_instrumentor_captures_nothing_by_default(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
