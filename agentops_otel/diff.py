@@ -126,19 +126,42 @@ def _inputs(step: Step) -> list[tuple[str, str | None]]:
 
 def _first_difference(a: Any, b: Any) -> tuple[str, Any, Any]:
     """The path (``[0].content``) to the first place two decoded values differ, and both values there."""
-    path = ""
+    keys, a, b = _difference(a, b)
+    return _path_text(keys), a, b
+
+
+def _path_text(keys: list[tuple[bool, Any]]) -> str:
+    return "".join(f"[{k}]" if is_index else f".{k}" for is_index, k in keys)
+
+
+def _difference(a: Any, b: Any) -> tuple[list[tuple[bool, Any]], Any, Any]:
+    """:func:`_first_difference` with the path as ``(is_list_index, key)`` steps, to look the place up."""
+    keys: list[tuple[bool, Any]] = []
     while True:
         if isinstance(a, dict) and isinstance(b, dict):
-            keys = [*a, *(k for k in b if k not in a)]
-            key = next((k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT)), _ABSENT)
+            order = [*a, *(k for k in b if k not in a)]
+            key = next((k for k in order if a.get(k, _ABSENT) != b.get(k, _ABSENT)), _ABSENT)
             if key is _ABSENT:  # equal after all (NaN is never equal to itself): show the whole values
-                return path, a, b
-            path, a, b = f"{path}.{key}", a.get(key, _ABSENT), b.get(key, _ABSENT)
+                return keys, a, b
+            keys.append((False, key))
+            a, b = a.get(key, _ABSENT), b.get(key, _ABSENT)
         elif isinstance(a, list) and isinstance(b, list):
             i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-            path, a, b = f"{path}[{i}]", a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
+            keys.append((True, i))
+            a, b = a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
         else:
-            return path, a, b
+            return keys, a, b
+
+
+def _at(value: Any, keys: list[tuple[bool, Any]]) -> Any:
+    """The value at a path :func:`_difference` found (in the same structure before tool call ids were aliased)."""
+    for is_index, key in keys:
+        found = (key < len(value)) if is_index and isinstance(value, list) else (
+            not is_index and isinstance(value, dict) and key in value)
+        if not found:
+            return _ABSENT
+        value = value[key]
+    return value
 
 
 def _outcome(step: Step) -> tuple[str, str | None, str | None]:
@@ -152,19 +175,27 @@ def _brief(value: Any) -> str:
     return fmt.cut(fmt.clean(json.dumps(value, ensure_ascii=False, default=str)), 60)
 
 
-def _input_details(a: Step, b: Step) -> list[str]:
+def _input_details(a: Step, b: Step, ids: _Ids | None) -> list[str]:
+    """Where the main inputs differ: each differing argument, or the first differing place in a message
+    list, down to the value that differs (the replay's one-line view of two message lists shows the
+    last message, which may well be the same in both)."""
     pa, pb = from_json(a.input), from_json(b.input)
-    if isinstance(pa, dict) and isinstance(pb, dict):
-        lines = []
-        for key in [*pa, *(k for k in pb if k not in pa)]:
-            if key not in pb:
-                lines.append(f"{key}: {_brief(pa[key])} → (absent)")
-            elif key not in pa:
-                lines.append(f"{key}: (absent) → {_brief(pb[key])}")
-            elif pa[key] != pb[key]:
-                lines.append(f"{key}: {_brief(pa[key])} → {_brief(pb[key])}")
-        return lines
+    # Tool call ids the provider made up differ on every run: the place is found with them compared by
+    # position, and shown with the ids as recorded.
+    ca, cb = (pa, pb) if ids is None else (aliased(pa, ids[0]), aliased(pb, ids[1]))
+    if isinstance(ca, dict) and isinstance(cb, dict):
+        return [_difference_line(str(key), ca.get(key, _ABSENT), cb.get(key, _ABSENT), pa.get(key, _ABSENT),
+                                 pb.get(key, _ABSENT))
+                for key in [*ca, *(k for k in cb if k not in ca)] if ca.get(key, _ABSENT) != cb.get(key, _ABSENT)]
+    if isinstance(ca, list) and isinstance(cb, list):
+        return [_difference_line(_CONTENT.get(a.kind, "input"), ca, cb, pa, pb)]
     return [f"a: {fmt.short(a.input, 70) or '(none)'}", f"b: {fmt.short(b.input, 70) or '(none)'}"]
+
+
+def _difference_line(label: str, ca: Any, cb: Any, pa: Any, pb: Any) -> str:
+    """``label.path: a → b`` at the first place ``ca`` and ``cb`` differ, showing ``pa``'s and ``pb``'s values there."""
+    keys, _, _ = _difference(ca, cb)
+    return f"{label}{_path_text(keys)}: {_brief(_at(pa, keys))} → {_brief(_at(pb, keys))}"
 
 
 def _outcome_text(step: Step) -> str:
@@ -239,7 +270,8 @@ def _compare(a: Step, b: Step, ids: _Ids | None = None,
             if _same_value(ia, ib, ids if a.kind == "llm" else None):
                 continue
             if n == 0:
-                return f"same {noun}, different {_ARGS.get(a.kind, 'input')}", _input_details(a, b)
+                return (f"same {noun}, different {_ARGS.get(a.kind, 'input')}",
+                        _input_details(a, b, ids if a.kind == "llm" else None))
             path, va, vb = _first_difference(*(_ABSENT if raw is None else from_json(raw) for raw in (ia, ib)))
             return f"same {noun}, different input", [f"{label}{path}: {_brief(va)} → {_brief(vb)}"]
     pa, pb = request_params_json(a), request_params_json(b)

@@ -42,6 +42,10 @@ with OpenAIServer() as srv:
     for name, kw in SETTINGS:
         with a.session(name):
             c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], **kw)
+    for name, system in (("terse", "Answer in one word."), ("verbose", "Answer at length.")):
+        with a.session(name):
+            c.chat.completions.create(model="gpt-4o-mini", messages=[
+                {"role": "system", "content": system}, {"role": "user", "content": "hello there"}])
 for name, NESTED in (("nested", True), ("nested-again", True), ("after", False)):
     with a.session(name):
         verify_and_charge(10)
@@ -101,6 +105,14 @@ def test_diff_finds_another_temperature_without_content_capture(runs: tuple[Path
     code, out = diff(runs, "off-t0", "off-t1")
     assert code == 1
     assert "Diverged at step #0: same LLM call, different request parameters" in out
+
+
+def test_diff_shows_the_system_message_that_differs(runs: tuple[Path, dict[str, str]]) -> None:
+    """Two runs asking the same question under another system message show both system texts, not the question twice."""
+    code, out = diff(runs, "terse", "verbose")
+    assert code == 1
+    assert "Diverged at step #0: same LLM call, different input" in out
+    assert '  input messages[0].parts[0].content: "Answer in one word." → "Answer at length."' in out, out
 
 
 def test_diff_finds_a_tool_called_by_another_caller(runs: tuple[Path, dict[str, str]]) -> None:

@@ -338,8 +338,8 @@ def oi_call(user: str, **extra: str) -> Step:
 def test_foreign_calls_whose_message_contents_differ_diverge() -> None:
     """Two OpenInference calls whose user message text differs are different calls, not identical."""
     d = diff_timelines(timeline("a", oi_call("refund 5")), timeline("b", oi_call("refund 500")))
-    assert (d.diverged_at, d.reason, d.details) == (0, "same LLM call, different input",
-                                                    ('a: "refund 5"', 'b: "refund 500"'))
+    assert (d.diverged_at, d.reason, d.details) == (
+        0, "same LLM call, different input", ('input messages[0].parts[0].content: "refund 5" → "refund 500"',))
 
 
 def test_foreign_calls_whose_tool_calls_sent_back_differ_diverge() -> None:
@@ -406,6 +406,12 @@ def test_a_tool_result_sent_back_for_another_call_still_differs() -> None:
     """The ids are compared as a pairing: a result sent back under an id no call had is a difference."""
     d = diff_timelines(_agent_run("a", "call_Xa81"), _agent_run("b", "call_Q7c2", answered="call_other"))
     assert (d.diverged_at, d.reason) == (2, "same LLM call, different input")
+
+
+def test_a_tool_result_sent_back_for_another_call_names_both_ids() -> None:
+    """The detail points at the result's call id, as recorded, not at a message text both runs share."""
+    d = diff_timelines(_agent_run("a", "call_Xa81"), _agent_run("b", "call_Q7c2", answered="call_other"))
+    assert d.details == ('input messages[2].parts[0].id: "call_Xa81" → "call_other"',)
 
 
 def _oi_run(session_id: str, call_id: str) -> Timeline:
