@@ -22,6 +22,8 @@ from typing import Any, Final, Literal
 
 import msgspec
 
+from ._bodies import bad_body
+
 __all__ = [
     "FORMAT",
     "Cassette",
@@ -54,7 +56,8 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     """model, messages, system, tools, params: what divergence compares."""
     status: int
     body: Any = None
-    """The JSON body of a non-streamed answer (or of an error)."""
+    """The JSON body of a non-streamed answer (or of an error); for any other answer its text, or its bytes
+    in base64 (``body_encoding``)."""
     events: list[dict[str, Any]] | None = None
     """A streamed answer: server-sent events as ``{"event": ..., "data": ...}`` in order."""
     parent: int | None = None
@@ -62,6 +65,11 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     """The request's other body fields (``tool_choice``, ``response_format``, ``stream_options``, ...),
     compared too. None when they are unknown — a cassette built from a trace, or recorded before they
     were kept — and then a replay compares ``request`` alone."""
+    content_type: str | None = None
+    """The answer's content type when it was not JSON (audio, a file's text): a replay sends ``body`` back
+    as these bytes. None for JSON, and in cassettes recorded before it was kept (which replay as JSON)."""
+    body_encoding: str | None = None
+    """``base64`` when ``body`` holds the answer's bytes (media, or bytes that are not text)."""
 
 
 class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True):
@@ -226,6 +234,9 @@ def _check_steps(cassette: Cassette, where: str) -> None:
         if isinstance(step, LLMStep) and step.body is None and step.events is None:
             raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) has neither a body nor "
                                 "stream events: its answer is missing")
+        if isinstance(step, LLMStep) and (why := bad_body(step)) is not None:
+            raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) {why}: it was edited "
+                                "by hand; re-record it")
 
 
 def step_label(step: Step) -> str:

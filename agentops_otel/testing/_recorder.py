@@ -22,8 +22,8 @@ from typing import Any
 from .. import _forksafe, _guard, config
 from .._cut import cut_marker
 from .._private import private_folder
-from .._redact import mask_text
 from .._serialize import bounded, to_json
+from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
 from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events
@@ -98,9 +98,8 @@ class Recorder:
                 tee_stream(response, done, is_async)
             else:
                 step.body = None  # set below once the SDK (or we) read it
-                raw = response.read() if not is_async else None
-                if raw is not None:
-                    step.body = _body(raw)
+                if not is_async:
+                    _keep(step, response, response.read())
         except Exception as exc:
             _guard.report("replay.record_response", exc)
 
@@ -124,7 +123,7 @@ class Recorder:
         self._answer(step, response, True)
         if step is not None and step.events is None:
             with _guard.guard("replay.record_response"):
-                step.body = _body(await response.aread())
+                _keep(step, response, await response.aread())
         return response
 
     @staticmethod
@@ -304,12 +303,10 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _body(raw: bytes) -> Any:
-    """The answer as the cassette keeps it: credential-shaped text masked, as in streamed events."""
-    try:
-        return mask(json.loads(raw), keys=False)
-    except (ValueError, RecursionError):
-        return mask_text(raw.decode("utf-8", errors="replace"))
+def _keep(step: LLMStep, response: Any, raw: bytes) -> None:
+    """The answer as the cassette keeps it: credential-shaped text masked, as in streamed events; an answer
+    that is not JSON with its content type, so that its replay hands the agent the bytes it got."""
+    step.body, step.content_type, step.body_encoding = kept(raw, response.headers.get("content-type", ""))
 
 
 def _plain(value: Any) -> Any:

@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Any
 
+from ._bodies import sent
 from ._cassette import LLMStep
 from ._providers import sse_bytes
 from ._seam import Exchange
@@ -89,7 +90,8 @@ def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None
     elif step.status == 0:
         raise _connection_error(ex, step)
     else:
-        status, content, ctype = step.status, json.dumps(step.body).encode(), "application/json"
+        content, ctype = sent(step)
+        status = step.status
     return ex.response(status, content, ctype)
 
 
