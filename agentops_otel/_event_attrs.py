@@ -46,10 +46,11 @@ def _count(value: object, name: str) -> int | None:
     return None
 
 
-def llm_attributes(event: LLMEvent, capture: bool, limit: int) -> dict[str, Any]:
+def llm_attributes(event: LLMEvent, content: dict[str, Any] | None, limit: int) -> dict[str, Any]:
     """The span attributes of a recorded model call: always a call whatever its ``operation`` label (an
     unknown one is recorded as chat, so the session counts it), tokens never summed unless they are
-    counts, and the reason when its cost or usage is unknown; its content only with ``capture`` on."""
+    counts, and the reason when its cost or usage is unknown; its content goes to ``content`` (None: capture
+    is off), which the caller puts on the span or its details event as capture says."""
     named = reason_text(event.model) or None  # a model given as a number (an id) is named by its text
     model = named or "unknown"
     op = event.operation or semconv.OP_CHAT
@@ -85,12 +86,12 @@ def llm_attributes(event: LLMEvent, capture: bool, limit: int) -> dict[str, Any]
     for key, value in ((semconv.GEN_AI_AGENT_ID, event.agent_id), (semconv.GEN_AI_CONVERSATION_ID, event.thread_id)):
         if (text := identifier(value)) is not None:
             attrs[key] = text
-    if capture:
-        for key, content in ((semconv.GEN_AI_INPUT_MESSAGES, event.prompt),
-                             (semconv.GEN_AI_OUTPUT_MESSAGES, event.completion),
-                             (semconv.LLM_PARAMS, event.params), (semconv.LLM_RETURNS, event.returns)):
-            if content is not None:
-                attrs[key] = content_json(key, content, limit)
+    if content is not None:
+        for key, value in ((semconv.GEN_AI_INPUT_MESSAGES, event.prompt),
+                           (semconv.GEN_AI_OUTPUT_MESSAGES, event.completion),
+                           (semconv.LLM_PARAMS, event.params), (semconv.LLM_RETURNS, event.returns)):
+            if value is not None:
+                content[key] = content_json(key, value, limit)
     return attrs
 
 

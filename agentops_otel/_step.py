@@ -131,11 +131,16 @@ class Step(msgspec.Struct, frozen=True, gc=False):
             v = attrs.get(k)
             if v is not None:
                 return v
+        if self.events:  # captured event_only, a tool's or action's content is on an event of its span
+            for k in keys:
+                v = self.content_attribute(k)
+                if v is not None:
+                    return v
         return None
 
     def content_attribute(self, key: str) -> Any:
-        """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.system_instructions``...),
-        else of its inference details event: captured ``event_only``, the content is only there."""
+        """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.tool.call.arguments``...),
+        else of its content event: captured ``event_only``, the content is only there."""
         return genai_content.content_attribute(self.attributes, self.events, key)
 
     @property

@@ -257,7 +257,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             report("record.no_session", RuntimeError(
                 "record() called outside a session: the event is exported as a lone span"))
     limit = config.max_value_chars()
-    capture = config.content_capture().on_span
+    capture = config.content_capture()
+    # The event's content, masked and bounded once: on the span, an event of it, or both (see below).
+    content: dict[str, Any] | None = {} if capture.recorded else None
     tracer = export.tracer()
     attrs: dict[str, Any]
     start_ns: int | None
@@ -270,13 +272,13 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         attrs = {semconv.ACTION_TYPE: kind}
         if (agent_id := identifier(event.agent_id)) is not None:
             attrs[semconv.GEN_AI_AGENT_ID] = agent_id
-        if capture:
-            logs(attrs, event.logs, limit)
+        if content is not None:
+            logs(content, event.logs, limit)
             if event.params is not None:
-                attrs[semconv.ACTION_PARAMS] = content_json(semconv.ACTION_PARAMS, event.params, limit,
-                                                            arguments=True)
+                content[semconv.ACTION_PARAMS] = content_json(semconv.ACTION_PARAMS, event.params, limit,
+                                                              arguments=True)
             if event.returns is not None:
-                attrs[semconv.ACTION_RETURNS] = content_json(semconv.ACTION_RETURNS, event.returns, limit)
+                content[semconv.ACTION_RETURNS] = content_json(semconv.ACTION_RETURNS, event.returns, limit)
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, ToolEvent):
         tool_name = event.name or "tool"
@@ -286,14 +288,15 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
             attrs[semconv.GEN_AI_TOOL_CALL_ID] = call_id
         if (agent_id := identifier(event.agent_id)) is not None:
             attrs[semconv.GEN_AI_AGENT_ID] = agent_id
-        if capture:
-            logs(attrs, event.logs, limit)
-            attrs[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
+        if content is not None:
+            logs(content, event.logs, limit)
+            content[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = content_json(
                 semconv.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, limit, arguments=True)
-            attrs[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns, limit)
+            content[semconv.GEN_AI_TOOL_CALL_RESULT] = content_json(semconv.GEN_AI_TOOL_CALL_RESULT, event.returns,
+                                                                    limit)
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, LLMEvent):
-        attrs = llm_attributes(event, capture, limit)
+        attrs = llm_attributes(event, content, limit)
         name = f"{attrs[semconv.GEN_AI_OPERATION_NAME]} {attrs[semconv.GEN_AI_REQUEST_MODEL]}"
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     error_text = None if isinstance(event, ErrorEvent) else reason_text(event.error)  # an exception: "Type: message"
@@ -318,16 +321,21 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         code = identifier(event.code)
         if code is not None:
             attrs[semconv.ERROR_CODE] = code
-        if capture:
-            logs(attrs, event.logs, limit)
-        if event.trigger_event is not None and capture:
-            attrs[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
+        if content is not None:
+            logs(content, event.logs, limit)
+        if event.trigger_event is not None and content is not None:
+            content[semconv.ERROR_TRIGGER] = content_json(semconv.ERROR_TRIGGER, event.trigger_event, limit)
             if isinstance(event.trigger_event, (ActionEvent, LLMEvent, ToolEvent)):
                 attrs[semconv.ERROR_TRIGGER_TYPE] = type(event.trigger_event).__name__
         error = event.exception
         status = Status(StatusCode.ERROR, detail or etype)
         start_ns = ns(event.init_timestamp if event.init_timestamp is not None else event.timestamp)
+    if content and capture.on_span:
+        attrs.update(content)
     span = tracer.start_span(name, kind=SpanKind.INTERNAL, attributes=attrs, start_time=start_ns)
+    if content and capture.on_event:
+        span.add_event(semconv.EVENT_INFERENCE_DETAILS if isinstance(event, LLMEvent) else semconv.EVENT_STEP_CONTENT,
+                       content, timestamp=start_ns)
     if error is not None:
         _redact.record_exception(span, error)
     elif error_text:

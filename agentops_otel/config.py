@@ -51,6 +51,11 @@ class ContentCapture(enum.Enum):
     def on_event(self) -> bool:
         return self in (ContentCapture.EVENT_ONLY, ContentCapture.SPAN_AND_EVENT)
 
+    @property
+    def recorded(self) -> bool:
+        """Content is recorded somewhere (on the span, an event of it, or both)."""
+        return self is not ContentCapture.NO_CONTENT
+
 
 _LEGACY_TRUE = {"true", "1", "yes", "on"}
 _LEGACY_FALSE = {"false", "0", "no", "off", ""}

@@ -14,10 +14,12 @@ differ, and two that agree can't be said to agree on what was not understood (:f
 Pure functions of the attributes, used only when a step's content is asked for, so reassembly stays as
 fast as before. Model, tokens and cost of such spans are ``genai_spans``' business.
 
-Captured ``event_only``, a call's content is not in its attributes at all but on its
-``gen_ai.client.inference.operation.details`` event: :func:`content_attribute` and
-:func:`with_event_content` are the one place every reader (replay, diff, a live session's views, a
-cassette built from a trace) looks there too, so none of them takes content on the event for no content.
+Captured ``event_only``, a step's content is not in its attributes at all but on an event of its span
+(:data:`~agentops_otel.semconv.CONTENT_EVENTS`: an LLM call's ``gen_ai.client.inference.operation.details``,
+a tool's, action's or recorded error's ``agentops.step.content``), under the names it has on the span:
+:func:`content_attribute` and :func:`with_event_content` are the one place every reader (replay, diff,
+``with_args``, a live session's views, a cassette built from a trace) looks there too, so none of them takes
+content on the event for no content.
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ def _messages(attrs: Mapping[str, Any], prefix: str,
     return messages
 
 
+_CONTENT_EVENTS = sc.CONTENT_EVENTS
+
+
 class SpanEvent(Protocol):
     """A span event as the SDK (``opentelemetry.sdk.trace.Event``) and our reader (``SpanEventRecord``) hold it."""
 
@@ -163,12 +168,12 @@ class SpanEvent(Protocol):
 
 
 def content_attribute(attrs: Mapping[str, Any], events: Iterable[SpanEvent], key: str) -> Any:
-    """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.system_instructions``...), else
-    of its inference details event; None when neither has it."""
+    """A content attribute of the span (``gen_ai.input.messages``, ``gen_ai.tool.call.arguments``...), else
+    of its content event; None when neither has it."""
     value = attrs.get(key)
     if value is None:
         for ev in events:
-            if ev.name == sc.EVENT_INFERENCE_DETAILS and ev.attributes:
+            if ev.name in _CONTENT_EVENTS and ev.attributes:
                 found = ev.attributes.get(key)
                 if found is not None:
                     return found
@@ -176,11 +181,11 @@ def content_attribute(attrs: Mapping[str, Any], events: Iterable[SpanEvent], key
 
 
 def with_event_content(attrs: Mapping[str, Any], events: Iterable[SpanEvent]) -> Mapping[str, Any]:
-    """The span's attributes plus, where it lacks them, its inference details event's: the call as it reads
-    with content captured on the span. ``attrs`` itself when the span has no such event."""
+    """The span's attributes plus, where it lacks them, its content events': the step as it reads with
+    content captured on the span. ``attrs`` itself when the span has no such event."""
     merged: dict[str, Any] | None = None
     for ev in events:
-        if ev.name == sc.EVENT_INFERENCE_DETAILS and ev.attributes:
+        if ev.name in _CONTENT_EVENTS and ev.attributes:
             if merged is None:
                 merged = dict(attrs)
             for key, value in ev.attributes.items():

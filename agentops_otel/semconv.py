@@ -363,6 +363,13 @@ INSTRUMENTATION_SCOPE: Final = "agentops_otel"
 # --- added by the openai instrumentation (issue 3) ----------------------------------------------
 EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
 """Span event carrying the message content when capture is ``event_only`` / ``span_and_event``."""
+EVENT_STEP_CONTENT: Final = "agentops.step.content"
+"""Span event carrying a tool's, an action's or a recorded error's content (``gen_ai.tool.call.arguments`` /
+``.result``, ``agentops.action.params`` / ``.returns``, ``agentops.logs``...) when capture is ``event_only`` /
+``span_and_event``, under the attribute names it has on the span. Ours: the conventions define the inference
+details event for inference spans only, and no content event for ``execute_tool``."""
+CONTENT_EVENTS: Final = frozenset({EVENT_INFERENCE_DETAILS, EVENT_STEP_CONTENT})
+"""The span events content may be recorded on instead of the span's attributes."""
 
 # --- content as other instrumentations write it (read only, issue 11) ---------------------------
 OI_INPUT_VALUE: Final = "input.value"

@@ -102,10 +102,11 @@ class _Step:
             fault_point("tool.start")
             span = export.tracer().start_span(self.span_name, context=base, kind=SpanKind.INTERNAL,
                                               attributes=self.base_attrs)
-            if span.is_recording() and config.content_capture().on_span:
+            capture = config.content_capture()
+            if capture.recorded and span.is_recording():
                 key = self.content_keys[0]
-                span.set_attribute(key, content_json(key, self.arguments(args, kwargs), config.max_value_chars(),
-                                                     arguments=True))
+                _put(span, capture, key, content_json(key, self.arguments(args, kwargs), config.max_value_chars(),
+                                                      arguments=True))
             return span, otel_context.attach(trace.set_span_in_context(span, base))
         except Exception as exc:
             report("tool.start", exc)
@@ -114,7 +115,7 @@ class _Step:
     def records_content(self, started: tuple[Span, object]) -> bool:
         """Whether this call's result is recorded (worth serialising yielded items for)."""
         try:
-            return started[0].is_recording() and config.content_capture().on_span
+            return config.content_capture().recorded and started[0].is_recording()
         except Exception as exc:
             report("tool.capture", exc)
             return False
@@ -124,10 +125,11 @@ class _Step:
         span, token = started
         try:
             fault_point("tool.end")
-            if span.is_recording() and config.content_capture().on_span:
+            capture = config.content_capture()
+            if capture.recorded and span.is_recording():
                 key = self.content_keys[1]
-                span.set_attribute(key, plain_content_json(key, result) if plain
-                                   else content_json(key, result, config.max_value_chars()))
+                _put(span, capture, key, plain_content_json(key, result) if plain
+                     else content_json(key, result, config.max_value_chars()))
         except Exception as exc:
             report("tool.end", exc)
         self.close(span, token)
@@ -172,6 +174,15 @@ class _Step:
         except Exception as exc:
             report("tool.resume", exc)
             return started
+
+
+def _put(span: Span, capture: config.ContentCapture, key: str, value: str) -> None:
+    """Record one content value where capture puts it: the span's attribute, and/or an event of the span
+    under the same name (``event_only``: the arguments when the call starts, the result when it ends)."""
+    if capture.on_span:
+        span.set_attribute(key, value)
+    if capture.on_event:
+        span.add_event(semconv.EVENT_STEP_CONTENT, {key: value})
 
 
 class _Yielded:

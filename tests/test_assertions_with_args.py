@@ -10,11 +10,16 @@ import decimal
 import enum
 import json
 import uuid
+from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import config
+from agentops_otel import config, semconv
+from agentops_otel._otlp_json import OTLPJsonFileExporter
+from agentops_otel.read import read_otlp_file
+from agentops_otel.reassemble import reassemble
 from agentops_otel.testing import AgentAssertionError, assert_tool_called
 
 SCRIPT = "SELECT * FROM invoices WHERE customer_id = 42;\n" * 120 + "DROP TABLE customers;\n"
@@ -227,3 +232,41 @@ def test_a_mapping_keyed_by_a_masked_credential_is_not_compared_as_if_it_matched
         search({"sk-proj-abcdefghijklmnopqrstuvwx": 100})
     with pytest.raises(AgentAssertionError, match=r"'q'.*masked"):
         assert_tool_called(s, "search", with_args={"q": {"sk-proj-zyxwvutsrqponmlkjihgfedc": 100}})
+
+
+@pytest.fixture
+def event_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Content captured on events (``event_only``) for this test only."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+
+def test_with_args_judges_arguments_captured_on_the_event_only(event_only: None) -> None:
+    """With event_only capture with_args still sees a tool's arguments: a match passes and a mismatch fails."""
+    with agentops.session("agent") as s:
+        delete_account("guest")
+    assert_tool_called(s, "delete_account", with_args={"account": "guest"})
+    with pytest.raises(AgentAssertionError, match=r"(?s)called 0 times.*'delete_account' was called 1 time\(s\) "
+                                                  r'with:\n  - \{"account":"guest"\}') as err:
+        assert_tool_called(s, "delete_account", with_args={"account": "admin"})
+    assert "cannot be judged" not in str(err.value)
+
+
+def test_with_args_judges_arguments_captured_on_the_event_only_read_back_from_the_trace(
+        event_only: None, span_exporter: InMemorySpanExporter, tmp_path: Path) -> None:
+    """A timeline read back from the trace file judges event_only arguments as the live session does."""
+    with agentops.session("agent") as s:
+        delete_account("guest")
+    path = tmp_path / "traces.jsonl"
+    OTLPJsonFileExporter(path).export(span_exporter.get_finished_spans())
+    timeline = reassemble(read_otlp_file(path)).timeline_for(s.id)
+    assert_tool_called(timeline, "delete_account", with_args=lambda a: a["account"] == "guest")
+    with pytest.raises(AgentAssertionError, match="called 0 times"):
+        assert_tool_called(timeline, "delete_account", with_args={"account": "admin"})
+
+
+def test_with_args_refuses_with_capture_off_naming_capture(capture_off: None) -> None:
+    """Content capture off: a dict with_args neither passes nor fails on a mismatch, it says capture is off."""
+    with agentops.session("agent") as s:
+        delete_account("admin")
+    with pytest.raises(AgentAssertionError, match=r"(?s)cannot be judged.*not recorded.*CAPTURE_MESSAGE_CONTENT"):
+        assert_tool_called(s, "delete_account", with_args={"account": "admin"})

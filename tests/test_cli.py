@@ -697,6 +697,11 @@ with a.session("big-a"):
     refund(2**64 + 1)
 with a.session("big-b"):
     refund(2**64 + 999)
+a.init(capture_content="event_only")
+with a.session("event-small"):
+    refund(10, note="first refund")
+with a.session("event-large"):
+    refund(10000, note="first refund")
 """
 
 
@@ -739,6 +744,22 @@ def test_diff_does_not_call_sessions_identical_when_numbers_were_too_big_to_reco
     code, out, _ = run("diff", ids["big-a"], ids["big-b"], "--source", str(path))
     assert code == 1 and "identical" not in out
     assert "  step #0 tool refund: arguments cut at the recording bound in a and b" in out
+
+
+def test_replay_shows_tool_arguments_captured_on_the_event_only(refunds: tuple[Path, dict[str, str]]) -> None:
+    """Recorded with event_only capture, a tool's arguments and result are in the text replay of the trace."""
+    path, ids = refunds
+    code, out, _ = run("replay", ids["event-small"], "--source", str(path))
+    assert code == 0
+    assert 'tool    refund' in out and 'in: amount=10, note="first refund"  out: "ok"' in out, out
+
+
+def test_diff_finds_tool_arguments_captured_on_the_event_only(refunds: tuple[Path, dict[str, str]]) -> None:
+    """refund(10) and refund(10000) recorded event_only differ in their arguments, which the diff names."""
+    path, ids = refunds
+    code, out, _ = run("diff", ids["event-small"], ids["event-large"], "--source", str(path))
+    assert code == 1 and "not recorded" not in out, out
+    assert "amount" in out and "10000" in out, out
 
 
 def test_diff_still_reports_a_divergence_beside_cut_content(refunds: tuple[Path, dict[str, str]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -151,6 +151,11 @@ def _step_fields(span: ReadableSpan) -> dict[str, Any]:
             "error": span_error(span), "span_id": span_id(span)}
 
 
+def _content(span: ReadableSpan) -> Mapping[str, Any]:
+    """The span's attributes with its content, wherever capture put it (``event_only``: on an event)."""
+    return genai_content.with_event_content(span.attributes or {}, span.events)
+
+
 def action_events(spans: Iterable[ReadableSpan]) -> list[ActionEvent]:
     return [
         ActionEvent(
@@ -162,7 +167,8 @@ def action_events(spans: Iterable[ReadableSpan]) -> list[ActionEvent]:
             agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
         )
         for s in spans
-        if semconv.ACTION_TYPE in (a := s.attributes or {})
+        if semconv.ACTION_TYPE in (s.attributes or {})
+        for a in (_content(s),)
     ]
 
 
@@ -178,7 +184,8 @@ def tool_events(spans: Iterable[ReadableSpan]) -> list[ToolEvent]:
             agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
         )
         for s in spans
-        if (a := s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_EXECUTE_TOOL
+        if (s.attributes or {}).get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_EXECUTE_TOOL
+        for a in (_content(s),)
     ]
 
 
@@ -211,8 +218,8 @@ def llm_events(spans: Iterable[ReadableSpan]) -> list[LLMEvent]:
             **_step_fields(s),
             agent_id=cast("str | None", a.get(semconv.GEN_AI_AGENT_ID)),
             thread_id=cast("str | None", a.get(semconv.GEN_AI_CONVERSATION_ID)),
-            params=from_json(a.get(semconv.LLM_PARAMS)),
-            returns=from_json(a.get(semconv.LLM_RETURNS)),
+            params=from_json(content.get(semconv.LLM_PARAMS)),
+            returns=from_json(content.get(semconv.LLM_RETURNS)),
         ))
     return events
 
@@ -266,12 +273,12 @@ def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
                 error_type=cast(str, a.get(semconv.ERROR_TYPE) or etype),
                 details=cast("str | None", a.get(semconv.ERROR_MESSAGE)) or details or text,
                 code=cast("str | None", a.get(semconv.ERROR_CODE)),
-                logs=from_json(a.get(semconv.LOGS)),
+                logs=from_json((content := _content(s)).get(semconv.LOGS)),
                 init_timestamp=(start := iso(s.start_time)),
                 timestamp=start,
                 step_name=s.name,
                 span_id=span_id(s),
-                trigger_event=_trigger(a.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE)),
+                trigger_event=_trigger(content.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE)),
             )
         )
     return out

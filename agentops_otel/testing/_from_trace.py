@@ -38,7 +38,7 @@ _PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic"}
 
 
 def _content(step: Step) -> dict[str, Any]:
-    """Attributes plus content that went to the inference event instead (``event_only`` capture)."""
+    """Attributes plus content that went to an event of the span instead (``event_only`` capture)."""
     return dict(genai_content.with_event_content(step.attributes, step.events))
 
 
@@ -80,7 +80,7 @@ def _tool_error(step: Step) -> dict[str, str] | None:
 
 
 def _tool_step(step: Step, index: int, parent: int | None, problems: list[str]) -> ToolStep:
-    attrs = step.attributes
+    attrs = _content(step)
     is_tool = step.kind == "tool"
     args_key = semconv.GEN_AI_TOOL_CALL_ARGUMENTS if is_tool else semconv.ACTION_PARAMS
     result_key = semconv.GEN_AI_TOOL_CALL_RESULT if is_tool else semconv.ACTION_RETURNS

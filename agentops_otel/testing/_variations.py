@@ -338,7 +338,7 @@ def _decisions(timeline: Timeline) -> Timeline:
     Inputs go (variants differ in input by design: the phrasing, the customer id), and so do the
     outcomes of nested sessions, which only sum up their steps: compared as they are, every diff
     would stop at the first step. Which calls were made and how each ended is what is left; outputs
-    stay too, for the diff's hint. An LLM call's content captured on its details event (``event_only``)
+    stay too, for the diff's hint. A step's content captured on an event of its span (``event_only``)
     is read as if on the span, so its input goes too and the variants compare the same either way.
     """
     def reduce(step: Step) -> Step:
@@ -346,7 +346,7 @@ def _decisions(timeline: Timeline) -> Timeline:
         attrs = {k: v for k, v in content.items() if k not in _INPUT_KEYS}
         if step.kind == "session":
             return msgspec.structs.replace(step, attributes=attrs, status="unset", events=())
-        events = tuple(ev for ev in step.events if ev.name != semconv.EVENT_INFERENCE_DETAILS)
+        events = tuple(ev for ev in step.events if ev.name not in semconv.CONTENT_EVENTS)
         return msgspec.structs.replace(step, attributes=attrs, events=events)
 
     return msgspec.structs.replace(timeline, steps=tuple(reduce(s) for s in timeline.steps))

@@ -463,3 +463,40 @@ def test_an_llm_event_whose_model_is_not_text_is_recorded_by_its_name(
     assert [e.model for e in s.llm_events] == ["123"]
     assert not s.cost_complete
 
+
+
+def test_event_only_capture_keeps_recorded_events_content_in_the_sessions_views(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture, record()ed tools, actions and model calls read back with their content."""
+    from agentops_otel import LLMEvent, ToolEvent
+
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    with agentops.session("s") as s:
+        agentops.record(ToolEvent(name="search", params={"q": "refund"}, returns=["doc 1"], logs="2 hits"))
+        agentops.record(ActionEvent(action_type="plan", params={"ticket": 7}, returns="ok"))
+        agentops.record(LLMEvent(model="gpt-4o", prompt="Triage 7", completion="urgent", params={"temperature": 0},
+                                 returns={"id": "r1"}, prompt_tokens=3, completion_tokens=1))
+    tool, = s.tool_events
+    assert (tool.params, tool.returns, tool.logs) == ({"q": "refund"}, ["doc 1"], "2 hits")
+    action, = s.action_events
+    assert (action.params, action.returns) == ({"ticket": 7}, "ok")
+    llm, = s.llm_events
+    assert (llm.prompt, llm.completion, llm.params, llm.returns) == ("Triage 7", "urgent", {"temperature": 0},
+                                                                     {"id": "r1"})
+    assert not any("refund" in str(v) or "Triage" in str(v) for sp in span_exporter.get_finished_spans()
+                   for v in (sp.attributes or {}).values())
+
+
+def test_event_only_capture_keeps_a_decorated_actions_arguments_in_the_sessions_views(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture, a @record_action call reads back with its arguments and result."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+    @record_action("classify")
+    def classify(text: str) -> str:
+        return "billing"
+
+    with agentops.session("s") as s:
+        classify("my invoice is wrong")
+    action, = s.action_events
+    assert (action.params, action.returns) == ({"text": "my invoice is wrong"}, "billing")

@@ -365,3 +365,74 @@ def test_an_object_argument_is_recorded_without_its_memory_address(span_exporter
                      for s in span_exporter.get_finished_spans() if s.name.endswith("classify"))
     assert first == second
     assert " at 0x" not in json.dumps(first) and "Client object" in first["client"]
+
+
+def _event_content(span: Any) -> dict[str, Any]:
+    """Every attribute the span's events carry, whatever they are named (content there reads the same)."""
+    return {k: v for ev in span.events for k, v in (ev.attributes or {}).items()}
+
+
+def test_event_only_capture_records_a_tools_arguments_and_result_on_an_event(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture a tool's arguments and result are on an event of its span, not its attributes."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+    @agentops.tool
+    def fetch(customer_id: str) -> dict[str, str]:
+        return {"id": customer_id}
+
+    with agentops.session("s"):
+        fetch("4417")
+    span = _only(span_exporter, "execute_tool fetch")
+    assert semconv.GEN_AI_TOOL_CALL_ARGUMENTS not in span.attributes
+    assert semconv.GEN_AI_TOOL_CALL_RESULT not in span.attributes
+    content = _event_content(span)
+    assert json.loads(content[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]) == {"customer_id": "4417"}
+    assert json.loads(content[semconv.GEN_AI_TOOL_CALL_RESULT]) == {"id": "4417"}
+
+
+def test_event_only_capture_masks_and_bounds_a_tools_arguments_as_on_the_span(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the event a secret-named argument is masked and a long one cut, exactly as on the span."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+    @agentops.tool
+    def login(user: str, password: str, note: str) -> str:
+        return "ok"
+
+    with agentops.session("s"):
+        login("ann", "hunter2", "x" * 10_000)
+    args = json.loads(_event_content(_only(span_exporter, "execute_tool login"))[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])
+    assert args["user"] == "ann" and args["password"] == "[REDACTED]"
+    assert args["note"].endswith("chars]") and len(args["note"]) < 4200
+
+
+def test_event_only_capture_records_a_generator_tools_items_on_an_event(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With event_only capture a generator tool's yielded items are recorded, on the event."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+
+    @agentops.tool
+    def pages() -> Iterator[str]:
+        yield "page 1"
+        yield "page 2"
+
+    with agentops.session("s"):
+        assert list(pages()) == ["page 1", "page 2"]
+    result = json.loads(_event_content(_only(span_exporter, "execute_tool pages"))[semconv.GEN_AI_TOOL_CALL_RESULT])
+    assert result["items"] == ["page 1", "page 2"]
+
+
+def test_no_content_capture_records_a_tools_arguments_nowhere(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With capture off nothing of a tool's arguments or result is on its span or its events."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "no_content")
+
+    @agentops.tool
+    def fetch(customer_id: str) -> str:
+        return "found " + customer_id
+
+    with agentops.session("s"):
+        fetch("4417")
+    span = _only(span_exporter, "execute_tool fetch")
+    assert "4417" not in str(dict(span.attributes)) and "4417" not in str(_event_content(span))

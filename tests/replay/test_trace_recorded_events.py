@@ -6,7 +6,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import ActionEvent, LLMEvent
+from agentops_otel import ActionEvent, LLMEvent, semconv
 from agentops_otel.read import records_from_spans
 from agentops_otel.reassemble import reassemble
 from agentops_otel.testing import Cassette, DivergenceError, cassette_from_timeline, replay
@@ -73,3 +73,17 @@ def test_an_exported_test_does_not_call_a_recorded_model_a_tool(from_trace: Cass
                        source="traces.jsonl", run_tools=False)
     assert 'CALLS = ["plan", "escalate"]' in text
     assert "gpt-4o-mini" not in text
+
+
+def test_a_cassette_from_an_event_only_trace_checks_the_recorded_arguments(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recorded event_only, the trace-made cassette holds the steps' arguments and prompt, and checks them."""
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    triage_agent()
+    [timeline] = reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+    cassette = cassette_from_timeline(timeline)
+    with replay(cassette):
+        triage_agent()
+    with pytest.raises(DivergenceError) as err, replay(cassette):
+        triage_agent(prompt="Close ticket 7")
+    assert '+  "prompt": "Close ticket 7"' in err.value.render()
