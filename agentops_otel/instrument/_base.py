@@ -8,6 +8,11 @@ wrap and *what* to record:
 - **Atomic**: every target is resolved (module imported, class and method found) before anything is
   patched; a target missing from this SDK version is skipped, and if patching fails half-way what was
   patched is restored. Imports of the SDK happen inside the guard.
+- **Late**: a target marked ``late`` lives in a module the SDK imports only when first used (a heavy
+  one, most programs never load it). ``instrument()`` patches it at once if that module is loaded;
+  otherwise it wraps the provider's ``late_hooks`` (methods every object of such a class is made
+  through), and the first of them to run after the module is loaded patches it there, under the lock,
+  all of that module's targets or none. The hooks are put back once nothing is left to patch.
 - **Idempotent**: a second :meth:`Instrumentor.instrument` (a second ``init()``, or the
   ``opentelemetry-instrument`` entry point after ``init()``) changes nothing.
 - **Reversible**: :meth:`Instrumentor.uninstrument` puts the SDK's functions back; where someone else
@@ -23,6 +28,7 @@ The API a provider module uses (keep it this small)::
     class _Anthropic(Instrumentor[_Kind]):
         name = "anthropic"                       # guard sites: "anthropic.start", "anthropic.response"
         targets = (Target("anthropic.resources.messages", "Messages", "create", "chat"), ...)
+        late_hooks = ()                          # (module, class, method) run when a late target's object is made
         def load(self) -> Mapping[str, _Kind]: ...   # import SDK types; ImportError = not installed
         def begin(self, kind, instance, kwargs, tracer, ctx) -> LLMCall: ...    # open the span (child in ctx)
         def complete(self, call, kind, result, is_async) -> Any: ...  # end it; return the user's value
@@ -44,9 +50,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import wrapt
 from opentelemetry import context as otel_context
@@ -54,6 +61,7 @@ from opentelemetry import trace
 
 from .. import _forksafe, _guard, config, export, semconv
 from ..llm import LLMCall
+from ._entry_point import EntryPoint
 
 __all__ = ["EntryPoint", "Instrumentor", "Target", "Wrapper"]
 
@@ -76,6 +84,8 @@ class Target:
     method: str
     kind: str
     is_async: bool = False
+    late: bool = False
+    """Its module is imported by the SDK only when first used: patched then, not imported by ``instrument()``."""
 
 
 @dataclass(slots=True)
@@ -85,6 +95,9 @@ class Activation:
     tracer_provider: trace.TracerProvider | None
     on: bool = True
     patched: list[tuple[type, str, Wrapper]] = field(default_factory=list)
+    pending: tuple[Target, ...] = ()
+    """Late targets whose modules were not loaded yet (see :meth:`Instrumentor._patch_late`)."""
+    hooks: list[tuple[type, str, Wrapper]] = field(default_factory=list)
     _tracer: trace.Tracer | None = None
 
     def tracer(self) -> trace.Tracer:
@@ -118,6 +131,8 @@ class Instrumentor(Generic[_K]):
 
     name: ClassVar[str] = ""
     targets: ClassVar[tuple[Target, ...]] = ()
+    late_hooks: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """``(module, class, method)`` through which every object of a late target's class is made."""
 
     def __init__(self) -> None:
         self._lock = _forksafe.lock()
@@ -165,11 +180,15 @@ class Instrumentor(Generic[_K]):
                 return False
             active = Activation(tracer_provider)
             try:
-                plan = [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
-                        for target, cls in self._resolve() if target.kind in kinds]
-                for cls, method, fn in plan:
-                    wrapt.wrap_function_wrapper(cls, method, fn)
-                    active.patched.append((cls, method, fn))
+                targets = [t for t in self.targets if t.kind in kinds]
+                active.pending = tuple(t for t in targets if t.late and not _loaded(t.module))
+                hooks = _resolve_hooks(self.late_hooks) if active.pending else []
+                if not hooks:  # nothing would see those modules load: import them now
+                    active.pending = ()
+                now = [t for t in targets if t not in active.pending]
+                _patch(active.patched, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
+                                        for target, cls in _resolve(self.name, now)])
+                _patch(active.hooks, [(cls, method, self._late_hook(active, kinds)) for cls, method in hooks])
             except Exception as exc:
                 _restore(active)
                 _guard.report(f"{self.name}.instrument", exc)
@@ -189,19 +208,48 @@ class Instrumentor(Generic[_K]):
             if active is not None:
                 _restore(active)
 
-    def _resolve(self) -> list[tuple[Target, type]]:
-        """Every target this SDK version has; nothing is patched until all are known."""
-        found: list[tuple[Target, type]] = []
-        for target in self.targets:
+    def _late_hook(self, active: Activation, kinds: Mapping[str, _K]) -> Wrapper:
+        """Runs the SDK's method, then (in the guard) patches the late targets loaded since."""
+        modules = sys.modules
+
+        def hook(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            result = wrapped(*args, **kwargs)
+            for target in active.pending:
+                if target.module in modules:
+                    try:
+                        self._patch_late(active, kinds)
+                    except Exception as exc:
+                        _guard.report(f"{self.name}.instrument", exc)
+                    break
+            return result
+
+        return hook
+
+    def _patch_late(self, active: Activation, kinds: Mapping[str, _K]) -> None:
+        """Patch the pending late targets whose modules are loaded now: all of them or, if that fails
+        half-way, none, and no more tries: the caller reports it, and a session running meanwhile with no
+        model call seen refuses its bounds, as after an ``uninstrument()``."""
+        with self._lock:
+            if self._active is not active:
+                return
+            ready = [t for t in active.pending if _loaded(t.module)]
+            if not ready:
+                return
+            active.pending = tuple(t for t in active.pending if t not in ready)
+            done: list[tuple[type, str, Wrapper]] = []
             try:
-                module = importlib.import_module(target.module)
-            except ImportError:
-                logger.debug("agentops_otel: %s has no module %s; skipped", self.name, target.module)
-                continue
-            cls = getattr(module, target.cls, None)
-            if isinstance(cls, type) and target.method in vars(cls):
-                found.append((target, cls))
-        return found
+                _guard.fault_point(f"{self.name}.late")
+                _patch(done, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
+                              for target, cls in _resolve(self.name, ready)])
+            except Exception:
+                _unpatch(done)
+                active.pending = ()
+                config.state.uninstrumented += 1
+                raise
+            finally:
+                active.patched.extend(done)
+                if not active.pending:
+                    _unpatch(active.hooks)
 
     def wrapper(self, active: Activation, target: Target, kind: _K) -> Wrapper:
         """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
@@ -282,14 +330,57 @@ def _past_retired(fn: Any) -> Any:
     return fn
 
 
-def _restore(active: Activation) -> None:
-    """Put the SDK's functions back; under a foreign wrapper ours stays but stops recording."""
-    active.on = False
-    for cls, method, fn in reversed(active.patched):
+def _loaded(name: str) -> bool:
+    """Whether module ``name`` is imported (and not half-way: another thread may be running it)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
+def _resolve(provider: str, targets: Collection[Target]) -> list[tuple[Target, type]]:
+    """Every one of ``targets`` this SDK version has; nothing is patched until all are known."""
+    found: list[tuple[Target, type]] = []
+    for target in targets:
+        try:
+            module = importlib.import_module(target.module)
+        except ImportError:
+            logger.debug("agentops_otel: %s has no module %s; skipped", provider, target.module)
+            continue
+        cls = getattr(module, target.cls, None)
+        if isinstance(cls, type) and target.method in vars(cls):
+            found.append((target, cls))
+    return found
+
+
+def _resolve_hooks(hooks: Collection[tuple[str, str, str]]) -> list[tuple[type, str]]:
+    """The late hooks this SDK has, or none (then late targets are imported at once): all or nothing."""
+    try:
+        found = [(getattr(importlib.import_module(module), name), method) for module, name, method in hooks]
+    except (ImportError, AttributeError):
+        return []
+    return found if all(isinstance(cls, type) and method in vars(cls) for cls, method in found) else []
+
+
+def _patch(into: list[tuple[type, str, Wrapper]], plan: list[tuple[type, str, Wrapper]]) -> None:
+    for cls, method, fn in plan:
+        wrapt.wrap_function_wrapper(cls, method, fn)
+        into.append((cls, method, fn))
+
+
+def _unpatch(patched: list[tuple[type, str, Wrapper]]) -> None:
+    """Put back what ``patched`` lists; under a foreign wrapper ours stays (it no longer records)."""
+    for cls, method, fn in reversed(patched):
         current = vars(cls).get(method)
         if isinstance(current, wrapt.FunctionWrapper) and current._self_wrapper is fn:
             setattr(cls, method, _past_retired(current.__wrapped__))
-    active.patched.clear()
+    patched.clear()
+
+
+def _restore(active: Activation) -> None:
+    """Put the SDK's functions back; under a foreign wrapper ours stays but stops recording."""
+    active.on = False
+    active.pending = ()
+    _unpatch(active.hooks)
+    _unpatch(active.patched)
 
 
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:
@@ -321,48 +412,3 @@ def _async_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrappe
         return inst.close(call, kind, result, True)
 
     return wrapper
-
-
-class _PlainInstrumentor:
-    """The protocol ``opentelemetry-instrument`` drives, for when opentelemetry-instrumentation is absent."""
-
-    def instrument(self, **kwargs: Any) -> None:
-        self._instrument(**kwargs)
-
-    def uninstrument(self, **kwargs: Any) -> None:
-        self._uninstrument(**kwargs)
-
-    def _instrument(self, **kwargs: Any) -> None:
-        raise NotImplementedError
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        raise NotImplementedError
-
-
-if TYPE_CHECKING:
-    _OTelBase = _PlainInstrumentor
-else:
-    try:
-        from opentelemetry.instrumentation.instrumentor import BaseInstrumentor as _OTelBase
-    except ImportError:
-        _OTelBase = _PlainInstrumentor
-
-
-class EntryPoint(_OTelBase):
-    """Base of each provider's ``opentelemetry_instrumentor`` entry point (``opentelemetry-instrument``)."""
-
-    instrumentation: ClassVar[Instrumentor[Any]]
-    dependencies: ClassVar[tuple[str, ...]] = ()
-
-    def instrumentation_dependencies(self) -> Collection[str]:
-        return self.dependencies
-
-    @property
-    def is_instrumented_by_opentelemetry(self) -> bool:
-        return self.instrumentation.is_instrumented
-
-    def _instrument(self, **kwargs: Any) -> None:
-        self.instrumentation.instrument(tracer_provider=kwargs.get("tracer_provider"))
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        self.instrumentation.uninstrument()

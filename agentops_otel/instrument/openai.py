@@ -73,15 +73,26 @@ _TARGETS: Final = (
           ("openai.resources.videos", "Videos", ("create", "edit", "extend", "remix")),
           ("openai.resources.decisions", "Decisions", ("create",)),
           ("openai.resources.responses.responses", "Responses", ("compact",)),
-          ("openai.resources.beta.responses.responses", "Responses", ("create", "compact")),
       )
       for prefix in ("", "Async") for method in methods),
+    *(Target("openai.resources.beta.responses.responses", prefix + "Responses", method, "unpriced",
+             is_async=bool(prefix), late=True)
+      for prefix in ("", "Async") for method in ("create", "compact")),
 )
 """Every method that bills a model call. The ``unpriced`` ones are counted with the tokens they report and
 their cost unknown (``GAP_ENDPOINT_UNPRICED``); free ones (moderations, listings, retrievals) are left alone.
-Helpers built on a wrapped method (``chat.completions.stream``) are covered through it. The Assistants API
-(``beta.threads``, retired by OpenAI in August 2026) is not wrapped: importing its SDK modules to patch them
-took half a second of every ``init()``."""
+Helpers built on a wrapped method (``chat.completions.stream``) are covered through it.
+
+``beta.responses`` is ``late``: its module imports the whole ``openai.types.beta`` package (about 500
+modules, a third of a second), which the SDK loads only when a program first uses ``client.beta``. It is
+patched then, by the hook below, so ``init()`` does not pay for it. The Assistants API (``beta.threads``,
+retired by OpenAI in August 2026) is not wrapped."""
+
+_LATE_HOOKS: Final = (("openai._resource", "SyncAPIResource", "__init__"),
+                      ("openai._resource", "AsyncAPIResource", "__init__"))
+"""Every resource object (``client.beta`` is one, made after the SDK imports its modules) is made through
+these: the module-level client, ``OpenAI()`` / ``AsyncOpenAI()`` and a ``Responses(client)`` the program
+built from its own import alike. A resource is made once per client (the client caches it), not per call."""
 
 
 def _embeddings_end(call: LLMCall, resp: Any) -> None:
@@ -126,6 +137,7 @@ class _OpenAI(Instrumentor[_Kind]):
 
     name = "openai"
     targets = _TARGETS
+    late_hooks = _LATE_HOOKS
 
     def __init__(self) -> None:
         super().__init__()
