@@ -31,6 +31,7 @@ import contextvars
 import copy
 import importlib
 import inspect
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -89,7 +90,10 @@ def watch(provider: Provider, running: Running) -> list[Watched]:
     for target in _targets(provider.name):
         cls_name, method = target.cls, target.method
         try:
-            cls = getattr(importlib.import_module(target.module), cls_name)
+            # A late target's module is not imported here (init() leaves it unloaded; it costs half a
+            # second): a call through it is watched at the client's ``request`` like any other.
+            module = sys.modules.get(target.module) if target.late else importlib.import_module(target.module)
+            cls = getattr(module, cls_name)
         except (ImportError, AttributeError):
             continue
         original = vars(cls).get(method)
