@@ -23,7 +23,7 @@ from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
-from ._providers import request_view
+from ._providers import TRACE_ANSWERS, request_view
 
 __all__ = ["cassette_from_source", "cassette_from_timeline"]
 
@@ -31,7 +31,7 @@ _OMITTED = '"omitted_messages"'
 """The marker message standing in for a history cut by AGENTOPS_OTEL_MAX_CONTENT_CHARS."""
 _OMITTED_TOOLS = '"omitted_tools"'
 """The last entry of tool definitions cut by the same budget."""
-_CHAT_ENDPOINT = "/chat/completions"
+_CHAT_ENDPOINT = TRACE_ANSWERS[1]
 _CAPTURE_OFF = "content capture was off for it"
 """How a value missing from the trace is described: only then is turning content capture on the advice."""
 _PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic"}

@@ -23,9 +23,11 @@ from .. import semconv
 from ..llm import content_attributes
 from ._masking import mask
 
-__all__ = ["CONTENT_DIGEST", "PROVIDERS", "Provider", "content_fields", "request_extra", "request_view", "sse_bytes",
-           "sse_events"]
+__all__ = ["CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "Provider", "content_fields", "request_extra",
+           "request_view", "sse_bytes", "sse_events"]
 
+TRACE_ANSWERS: Final = (semconv.PROVIDER_OPENAI, "/chat/completions")
+"""The only calls a replay built from a trace answers (:mod:`._from_trace`): any other needs a cassette."""
 _UNBOUNDED: Final = 1 << 62
 """No bound and no budget: a recording keeps each request whole (the history and the tools the trace cuts)."""
 _PARAM_PREFIX: Final = semconv.GEN_AI_REQUEST_PREFIX

@@ -26,7 +26,7 @@ from .._serialize import bounded, to_json
 from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
-from ._providers import CONTENT_DIGEST, request_extra, request_view, sse_events
+from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
 from ._tee import tee_stream
 
@@ -228,6 +228,11 @@ class Recorder:
         with self._lock:
             extra = sorted({f for s in self.steps if isinstance(s, LLMStep) and s.extra for f in s.extra
                             if f != CONTENT_DIGEST})
+            others = sorted({f"{s.provider} {s.endpoint}" for s in self.steps if isinstance(s, LLMStep)
+                             and (s.provider, s.endpoint) != TRACE_ANSWERS})
+        if others:  # a replay from the trace answers OpenAI chat completions only
+            reasons.append(f"a replay from the trace answers only openai {TRACE_ANSWERS[1]}, and the session "
+                           f"called {', '.join(others)}")
         if extra:  # a replay from the trace could not check them: a change there would pass
             reasons.append(f"the requests set {', '.join(extra)}, which the trace does not hold")
         if reasons:

@@ -116,3 +116,13 @@ def test_anthropic_cache_control_changed_diverges(messages_url: str, dead_url: s
     with pytest.raises(DivergenceError, match=r"request differs from the recording in .*messages"), \
             replay(rec.cassette()):
         ask(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0), 1)
+
+
+def test_an_anthropic_recording_asks_for_a_cassette(messages_url: str) -> None:
+    """A replay from the trace answers OpenAI chat completions only: a session with Claude calls needs its
+    cassette, so save_beside() writes one (and says why) rather than leave nothing to replay."""
+    with record() as rec:
+        _ask(anthropic.Anthropic(base_url=messages_url, api_key="sk-ant-test", max_retries=0), "hi")
+    where, why = rec.where()
+    assert where == "cassette", why
+    assert "anthropic" in why
