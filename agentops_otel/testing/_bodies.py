@@ -27,7 +27,7 @@ __all__ = ["BASE64", "bad_body", "kept", "sent"]
 
 BASE64: Final = "base64"
 _MEDIA: Final = ("audio/", "image/", "video/", "font/")
-"""Content whose bytes are never text: kept as base64 without looking for text in it."""
+"""Content whose bytes are not text (but an SVG, ``+xml``): kept as base64 unless a credential shows in them."""
 
 
 def kept(raw: bytes, content_type: str) -> tuple[Any, str | None, str | None]:
@@ -38,16 +38,16 @@ def kept(raw: bytes, content_type: str) -> tuple[Any, str | None, str | None]:
             return mask(json.loads(raw), keys=False), None, None
         except (ValueError, RecursionError):
             pass  # not JSON whatever it says: kept as the text or bytes it is
-    if media.startswith(_MEDIA):
-        return _b64(raw), content_type, BASE64
     charset = _charset(content_type)
-    try:
-        return mask_text(raw.decode(charset)), content_type, None
-    except UnicodeDecodeError:
-        pass
-    if mask_text(raw.decode("latin-1")) != raw.decode("latin-1"):
-        # Bytes that are not text in their charset but hold a credential: losing a few bytes of the
-        # answer is better than keeping the credential.
+    if not media.startswith(_MEDIA) or media.endswith("+xml"):  # an SVG is XML text
+        try:
+            return mask_text(raw.decode(charset)), content_type, None
+        except UnicodeDecodeError:
+            pass
+    view = raw.decode("latin-1")
+    if mask_text(view) != view:
+        # Bytes that are not text but hold a credential (an ID3 or EXIF tag, a binary blob): losing a
+        # few bytes of the answer is better than keeping the credential.
         return mask_text(raw.decode(charset, errors="replace")), content_type, None
     return _b64(raw), content_type, BASE64
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Iterator
@@ -136,3 +137,24 @@ def test_audio_edited_into_something_not_base64_is_refused(client: OpenAI, serve
     path.write_text(json.dumps(doc))
     with pytest.raises(CassetteError, match=r"step 0 \(/audio/speech\) has a body that is not base64"):
         load_cassette(path)
+
+
+def test_a_key_inside_audio_metadata_never_reaches_the_cassette(client: OpenAI, server: OpenAIServer,
+                                                                tmp_path: Path) -> None:
+    """Media bytes can carry text (an ID3 tag, EXIF, an SVG): a credential in them is masked before the
+    cassette is written, at the price of those bytes replaying lossy."""
+    server.queue(Reply.speech(f"ID3\x03\x00TXXX {_KEY}"))
+    with record() as rec:
+        _speak(client)
+    text = rec.save(tmp_path / "speech.json").read_text()
+    step = json.loads(text)["steps"][0]
+    body = step["body"] if step.get("body_encoding") != "base64" else base64.b64decode(step["body"]).decode("latin-1")
+    assert _KEY not in body and _KEY not in text
+
+
+def test_an_svg_answer_is_kept_as_masked_text() -> None:
+    """image/svg+xml is XML text: it is kept readable and masked, not as opaque base64."""
+    from agentops_otel.testing._bodies import kept
+
+    body, content_type, encoding = kept(f"<svg><!-- {_KEY} --></svg>".encode(), "image/svg+xml")
+    assert (body, content_type, encoding) == ("<svg><!-- [REDACTED] --></svg>", "image/svg+xml", None)
