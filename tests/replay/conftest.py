@@ -16,7 +16,7 @@ from replay_helpers import Agent
 
 from agentops_otel import config, semconv
 from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
-from agentops_otel.testing import OpenAIServer
+from agentops_otel.testing import AnthropicServer, OpenAIServer, Reply
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +68,19 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def agent() -> Agent:
     return Agent()
+
+
+@pytest.fixture
+def claude() -> Iterator[AnthropicServer]:
+    """A local Anthropic server answering every call "billing"."""
+    with AnthropicServer() as running:
+        running.set_responder(lambda request: Reply.text("billing"))
+        yield running
+
+
+@pytest.fixture
+def gpt() -> Iterator[OpenAIServer]:
+    """A local OpenAI server answering every call "billing"."""
+    with OpenAIServer() as running:
+        running.set_responder(lambda request: Reply.text("billing"))
+        yield running

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anthropic
+import httpx2
 from openai import AsyncOpenAI, OpenAI
 
 from agentops_otel import tool
+from agentops_otel.testing import AnthropicServer
 
 
 class Agent:
@@ -48,3 +51,9 @@ class Agent:
             model="gpt-4o-mini", messages=[{"role": "user", "content": json.dumps(customer)}], stream=True)
         parts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
         return f"{first.choices[0].message.content}|" + "".join(parts)
+
+
+def claude_client(server: AnthropicServer) -> anthropic.Anthropic:
+    """An Anthropic client with its own HTTP client (the case the SDK's default send does not cover)."""
+    return anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local", max_retries=0,
+                               http_client=httpx2.Client(timeout=30))

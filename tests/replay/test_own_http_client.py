@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -15,6 +14,7 @@ import openai
 import pytest
 from anthropic.resources.messages.messages import Messages
 from openai.resources.embeddings import Embeddings
+from replay_helpers import claude_client
 
 from agentops_otel import instrument_anthropic, uninstrument_anthropic
 from agentops_otel.testing import (
@@ -23,7 +23,6 @@ from agentops_otel.testing import (
     DivergenceError,
     LLMStep,
     OpenAIServer,
-    Reply,
     record,
     replay,
 )
@@ -31,26 +30,9 @@ from agentops_otel.testing import (
 PROMPT = [{"role": "user", "content": "Classify: charged twice"}]
 
 
-@pytest.fixture
-def claude() -> Iterator[AnthropicServer]:
-    with AnthropicServer() as running:
-        running.set_responder(lambda request: Reply.text("billing"))
-        yield running
 
 
-@pytest.fixture
-def gpt() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as running:
-        running.set_responder(lambda request: Reply.text("billing"))
-        yield running
-
-
-def _claude(server: AnthropicServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local", max_retries=0,
-                               http_client=httpx2.Client(timeout=30))
-
-
-def _ask_claude(client: anthropic.Anthropic) -> str:
+def _askclaude_client(client: anthropic.Anthropic) -> str:
     reply = client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT)
     block = reply.content[0]
     assert isinstance(block, anthropic.types.TextBlock)
@@ -61,19 +43,19 @@ def test_anthropic_with_its_own_http_client_records_and_replays_offline(claude: 
                                                                         tmp_path: Path) -> None:
     """messages.create through Anthropic(http_client=httpx2.Client()) is a recorded step, answered on replay."""
     with record() as rec:
-        live = _ask_claude(_claude(claude))
+        live = _askclaude_client(claude_client(claude))
     assert [type(s) for s in rec.steps] == [LLMStep]
     path = rec.save(tmp_path / "c.json")
     sent = len(claude.requests)
     with replay(path):
-        replayed = _ask_claude(_claude(claude))
+        replayed = _askclaude_client(claude_client(claude))
     assert (replayed, len(claude.requests)) == (live, sent)
 
 
 def test_anthropic_stream_with_its_own_http_client_replays_offline(claude: AnthropicServer, tmp_path: Path) -> None:
     """messages.stream through a client of its own is answered from the recording, not sent."""
     def ask() -> str:
-        with _claude(claude).messages.stream(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT) as stream:
+        with claude_client(claude).messages.stream(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT) as stream:
             return "".join(stream.text_stream)
 
     with record() as rec:
@@ -89,7 +71,7 @@ def test_anthropic_count_tokens_with_its_own_http_client_replays_offline(claude:
                                                                         tmp_path: Path) -> None:
     """messages.count_tokens through a client of its own is recorded and answered, as on the SDK's default."""
     def ask() -> int:
-        return _claude(claude).messages.count_tokens(model="claude-haiku-4-5", messages=PROMPT).input_tokens
+        return claude_client(claude).messages.count_tokens(model="claude-haiku-4-5", messages=PROMPT).input_tokens
 
     with record() as rec:
         live = ask()
@@ -248,7 +230,7 @@ def test_a_model_call_the_test_mocked_is_left_to_the_mock(gpt: OpenAIServer, tmp
 def test_a_long_lived_client_raw_response_replays_offline_after_a_recording(claude: AnthropicServer,
                                                                              tmp_path: Path) -> None:
     """with_raw_response, cached on the client during a recording, is still answered by a later replay."""
-    client = _claude(claude)
+    client = claude_client(claude)
 
     def ask() -> str:
         reply = client.messages.with_raw_response.create(model="claude-haiku-4-5", max_tokens=10,

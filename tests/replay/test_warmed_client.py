@@ -4,36 +4,19 @@ any other: a replay never lets its calls go live."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import anthropic
 import httpx2
 import openai
 import pytest
+from replay_helpers import claude_client
 
-from agentops_otel.testing import AnthropicServer, DivergenceError, LLMStep, OpenAIServer, Reply, record, replay
+from agentops_otel.testing import AnthropicServer, DivergenceError, LLMStep, OpenAIServer, record, replay
 
 PROMPT = [{"role": "user", "content": "Classify: charged twice"}]
 
 
-@pytest.fixture
-def claude() -> Iterator[AnthropicServer]:
-    with AnthropicServer() as running:
-        running.set_responder(lambda request: Reply.text("billing"))
-        yield running
-
-
-@pytest.fixture
-def gpt() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as running:
-        running.set_responder(lambda request: Reply.text("billing"))
-        yield running
-
-
-def _claude(server: AnthropicServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local", max_retries=0,
-                               http_client=httpx2.Client(timeout=30))
 
 
 def _text(reply: anthropic.types.Message) -> str:
@@ -56,13 +39,13 @@ def _streamed(client: anthropic.Anthropic) -> str:
 def _cassette(server: AnthropicServer, path: Path) -> tuple[Path, str]:
     """A recording of the one call, made on a client of its own (no warmed-up cache)."""
     with record() as rec:
-        live = _text(_claude(server).messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT))
+        live = _text(claude_client(server).messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT))
     return rec.save(path), live
 
 
 def test_a_warmed_raw_response_is_recorded_as_a_step(claude: AnthropicServer) -> None:
     """messages.with_raw_response used before the recording still makes a recorded LLM step."""
-    client = _claude(claude)
+    client = claude_client(claude)
     _raw(client)
     with record() as rec:
         _raw(client)
@@ -71,7 +54,7 @@ def test_a_warmed_raw_response_is_recorded_as_a_step(claude: AnthropicServer) ->
 
 def test_a_warmed_raw_response_replays_offline(claude: AnthropicServer, tmp_path: Path) -> None:
     """messages.with_raw_response used before the replay is answered from the cassette, not sent."""
-    client = _claude(claude)
+    client = claude_client(claude)
     _raw(client)
     path, live = _cassette(claude, tmp_path / "c.json")
     sent = len(claude.requests)
@@ -82,7 +65,7 @@ def test_a_warmed_raw_response_replays_offline(claude: AnthropicServer, tmp_path
 
 def test_a_warmed_streaming_response_replays_offline(claude: AnthropicServer, tmp_path: Path) -> None:
     """messages.with_streaming_response used before the replay is answered from the cassette, not sent."""
-    client = _claude(claude)
+    client = claude_client(claude)
     _streamed(client)
     path, live = _cassette(claude, tmp_path / "c.json")
     sent = len(claude.requests)
@@ -136,12 +119,12 @@ def test_a_warmed_openai_raw_response_replays_offline(gpt: OpenAIServer, tmp_pat
 
 def test_a_warmed_call_the_recording_lacks_fails_the_replay(claude: AnthropicServer, tmp_path: Path) -> None:
     """An extra call through a with_raw_response used before the replay diverges instead of going live."""
-    client = _claude(claude)
+    client = claude_client(claude)
     _raw(client)
     path, _ = _cassette(claude, tmp_path / "c.json")
     sent = len(claude.requests)
     with pytest.raises(DivergenceError, match=r"step 1: the agent made an LLM call \(/v1/messages\) after the last"):
         with replay(path):
-            _text(_claude(claude).messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT))
+            _text(claude_client(claude).messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT))
             _raw(client)
     assert len(claude.requests) == sent
