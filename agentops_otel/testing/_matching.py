@@ -221,7 +221,7 @@ def unjudged_lines(name: str, unjudged: Sequence[str]) -> list[str]:
         lines.append(f"  - and {len(unjudged) - _NAMED} more")
     if NOT_RECORDED in unjudged:
         lines.append(f"Arguments are recorded only with content capture on "
-                     f"({semconv.ENV_CAPTURE_CONTENT}=span_only turns it on).")
+                     f"({semconv.ENV_CAPTURE_CONTENT}=span_only, event_only or span_and_event).")
     if len(unjudged) > unjudged.count(NOT_RECORDED):
         lines.append(f"Each value is recorded up to {semconv.ENV_MAX_VALUE_CHARS} = {config.max_value_chars()} "
                      "characters (raise it to record longer ones whole); a dict with_args matches the "
