@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 from unittest import mock
 
 import anthropic
@@ -27,12 +29,37 @@ from agentops_otel.testing import (
     replay,
 )
 
+T = TypeVar("T")
 PROMPT = [{"role": "user", "content": "Classify: charged twice"}]
 
 
+def _replays_offline(ask: Callable[[], T], server: AnthropicServer | OpenAIServer, tmp_path: Path) -> None:
+    """``ask()`` is one recorded LLM step, and its replay gives the same answer without a request reaching
+    ``server``."""
+    with record() as rec:
+        live = ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(server.requests)
+    with replay(path):
+        assert ask() == live
+    assert len(server.requests) == sent
 
 
-def _askclaude_client(client: anthropic.Anthropic) -> str:
+async def _replays_offline_async(ask: Callable[[], Awaitable[T]], server: AnthropicServer | OpenAIServer,
+                                 tmp_path: Path) -> None:
+    """:func:`_replays_offline` for an async ``ask``."""
+    with record() as rec:
+        live = await ask()
+    assert [type(s) for s in rec.steps] == [LLMStep]
+    path = rec.save(tmp_path / "c.json")
+    sent = len(server.requests)
+    with replay(path):
+        assert await ask() == live
+    assert len(server.requests) == sent
+
+
+def _ask_claude(client: anthropic.Anthropic) -> str:
     reply = client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=PROMPT)
     block = reply.content[0]
     assert isinstance(block, anthropic.types.TextBlock)
@@ -42,14 +69,7 @@ def _askclaude_client(client: anthropic.Anthropic) -> str:
 def test_anthropic_with_its_own_http_client_records_and_replays_offline(claude: AnthropicServer,
                                                                         tmp_path: Path) -> None:
     """messages.create through Anthropic(http_client=httpx2.Client()) is a recorded step, answered on replay."""
-    with record() as rec:
-        live = _askclaude_client(claude_client(claude))
-    assert [type(s) for s in rec.steps] == [LLMStep]
-    path = rec.save(tmp_path / "c.json")
-    sent = len(claude.requests)
-    with replay(path):
-        replayed = _askclaude_client(claude_client(claude))
-    assert (replayed, len(claude.requests)) == (live, sent)
+    _replays_offline(lambda: _ask_claude(claude_client(claude)), claude, tmp_path)
 
 
 def test_anthropic_stream_with_its_own_http_client_replays_offline(claude: AnthropicServer, tmp_path: Path) -> None:
@@ -73,14 +93,7 @@ def test_anthropic_count_tokens_with_its_own_http_client_replays_offline(claude:
     def ask() -> int:
         return claude_client(claude).messages.count_tokens(model="claude-haiku-4-5", messages=PROMPT).input_tokens
 
-    with record() as rec:
-        live = ask()
-    assert [type(s) for s in rec.steps] == [LLMStep]
-    path = rec.save(tmp_path / "c.json")
-    sent = len(claude.requests)
-    with replay(path):
-        assert ask() == live
-    assert len(claude.requests) == sent
+    _replays_offline(ask, claude, tmp_path)
 
 
 async def test_async_anthropic_with_its_own_http_client_records_and_replays_offline(claude: AnthropicServer,
@@ -94,14 +107,7 @@ async def test_async_anthropic_with_its_own_http_client_records_and_replays_offl
         assert isinstance(block, anthropic.types.TextBlock)
         return block.text
 
-    with record() as rec:
-        live = await ask()
-    assert [type(s) for s in rec.steps] == [LLMStep]
-    path = rec.save(tmp_path / "c.json")
-    sent = len(claude.requests)
-    with replay(path):
-        assert await ask() == live
-    assert len(claude.requests) == sent
+    await _replays_offline_async(ask, claude, tmp_path)
 
 
 async def test_async_anthropic_stream_with_its_own_http_client_records_and_replays_offline(
@@ -130,14 +136,7 @@ def test_openai_with_its_own_http_client_records_and_replays_offline(gpt: OpenAI
                                http_client=httpx2.Client(timeout=30))
         return client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT).choices[0].message.content  # type: ignore[arg-type]
 
-    with record() as rec:
-        live = ask()
-    assert [type(s) for s in rec.steps] == [LLMStep]
-    path = rec.save(tmp_path / "c.json")
-    sent = len(gpt.requests)
-    with replay(path):
-        assert ask() == live
-    assert len(gpt.requests) == sent
+    _replays_offline(ask, gpt, tmp_path)
 
 
 async def test_async_openai_with_its_own_http_client_records_and_replays_offline(gpt: OpenAIServer,
@@ -149,14 +148,7 @@ async def test_async_openai_with_its_own_http_client_records_and_replays_offline
         reply = await client.chat.completions.create(model="gpt-4o-mini", messages=PROMPT)  # type: ignore[arg-type]
         return reply.choices[0].message.content
 
-    with record() as rec:
-        live = await ask()
-    assert [type(s) for s in rec.steps] == [LLMStep]
-    path = rec.save(tmp_path / "c.json")
-    sent = len(gpt.requests)
-    with replay(path):
-        assert await ask() == live
-    assert len(gpt.requests) == sent
+    await _replays_offline_async(ask, gpt, tmp_path)
 
 
 class SignedOpenAI(openai.OpenAI):

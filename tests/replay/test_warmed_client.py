@@ -17,8 +17,6 @@ from agentops_otel.testing import AnthropicServer, DivergenceError, LLMStep, Ope
 PROMPT = [{"role": "user", "content": "Classify: charged twice"}]
 
 
-
-
 def _text(reply: anthropic.types.Message) -> str:
     block = reply.content[0]
     assert isinstance(block, anthropic.types.TextBlock)
