@@ -23,7 +23,14 @@ _FIRST_USE = threading.RLock()
 def loader(package: str, names: Mapping[str, tuple[str, str]], namespace: dict[str, Any],
            public: Sequence[str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``: ``names`` maps each public name to (its submodule, its
-    name there); a loaded name is kept in ``namespace`` (the package's globals), so it costs one look-up."""
+    name there); a loaded name is kept in ``namespace`` (the package's globals), so it costs one look-up.
+
+    Every name of that submodule is kept at once: pytester's in-process runs drop the modules a run
+    imported first, so a name first used in a later run would come from a fresh copy of the submodule
+    while its siblings kept from an earlier run (a server and its own reply type) come from the old one."""
+    modules: dict[str, list[tuple[str, str]]] = {}
+    for public_name, (module_name, attr) in names.items():
+        modules.setdefault(module_name, []).append((public_name, attr))
 
     def load(name: str) -> Any:
         where = names.get(name)
@@ -34,9 +41,10 @@ def loader(package: str, names: Mapping[str, tuple[str, str]], namespace: dict[s
                 if exc.name != f"{package}.{name}":
                     raise
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{where[0]}"), where[1])
-        namespace[name] = value
-        return value
+        module = importlib.import_module(f"{package}.{where[0]}")
+        for sibling, attr in modules[where[0]]:
+            namespace[sibling] = getattr(module, attr)
+        return namespace[name]
 
     def get(name: str) -> Any:
         with _FIRST_USE:

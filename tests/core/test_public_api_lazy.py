@@ -60,3 +60,24 @@ def test_a_misspelt_import_is_a_type_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout
     assert proc.returncode == 1 and "assert_tool_caled" in out and "start_sesion" in out, out
+
+
+def test_names_used_across_in_process_pytest_runs_belong_together() -> None:
+    """pytester's in-process runs drop the modules a run imported first: a name used in a later run (``Reply``)
+    must come from the same module as one kept from an earlier run (``OpenAIServer``), or the server
+    refuses its own reply type."""
+    code = textwrap.dedent("""
+        import sys
+        import agentops_otel.testing
+        before = set(sys.modules)
+        from agentops_otel.testing import OpenAIServer  # the first run uses the server only
+        for name in set(sys.modules) - before:  # what pytester does after an in-process run
+            del sys.modules[name]
+        from agentops_otel.testing import Reply  # the next run queues a reply
+        with OpenAIServer() as server:
+            server.queue(Reply.text("hi"))
+        print("ok")
+    """)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stdout + proc.stderr
