@@ -132,3 +132,35 @@ def test_secret_values_a_schema_gives_anywhere_in_it_are_masked(client: OpenAI,
     assert properties["password"]["anyOf"][0] == {"type": "string", "default": "[REDACTED]"}
     assert properties["secrets"]["items"]["examples"] == "[REDACTED]"
     assert "hunter2" not in json.dumps(recorded)
+
+
+def test_the_hook_sees_content_captured_on_the_event_only(client: OpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                          span_exporter: InMemorySpanExporter) -> None:
+    """With event_only capture the hook still sees every content value (a tool's arguments and result, the
+    call's messages), and only what it returns reaches the events."""
+    import agentops_otel as agentops
+
+    monkeypatch.setenv(semconv.ENV_CAPTURE_CONTENT, "event_only")
+    seen: set[str] = set()
+
+    def scrub(attribute: str, value: Any) -> Any:
+        seen.add(attribute)
+        return json.loads(json.dumps(value).replace("ann@example.com", "<email>"))
+
+    @agentops.tool
+    def notify(to: str) -> str:
+        return "sent to ann@example.com"
+
+    _redact.set_hook(scrub)
+    try:
+        with agentops.session("hooked"):
+            notify("ann@example.com")
+            client.chat.completions.create(model="gpt-4o",
+                                           messages=[{"role": "user", "content": "mail ann@example.com"}])
+    finally:
+        _redact.set_hook(None)
+    assert {semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT, semconv.GEN_AI_INPUT_MESSAGES,
+            semconv.GEN_AI_OUTPUT_MESSAGES} <= seen
+    recorded = json.dumps([dict(e.attributes or {}) for s in span_exporter.get_finished_spans() for e in s.events])
+    assert "ann@example.com" not in recorded
+    assert recorded.count("<email>") >= 3  # the tool's argument and result, and the prompt
