@@ -612,3 +612,27 @@ def test_speech_answers_with_audio_bytes(client: OpenAI, server: OpenAIServer) -
     server.queue(Reply.speech("RIFF-audio"))
     assert client.audio.speech.create(model="tts-1", voice="alloy", input="hi").read() == b"RIFF-audio"
     assert client.audio.speech.create(model="tts-1", voice="alloy", input="hi").read() == b"ID3fake-audio:hi"
+
+
+def test_image_edit_reads_the_form_and_answers_with_an_image(client: OpenAI, server: OpenAIServer) -> None:
+    """images.edit sends multipart/form-data: its fields are recorded (files by name and size) and it gets an image."""
+    server.queue(Reply.image(usage=Usage(prompt_tokens=10, completion_tokens=20)))
+    edited = client.images.edit(model="gpt-image-1", image=("cat.png", b"\x89PNG-cat"), prompt="add a hat")
+    assert edited.data and edited.data[0].b64_json and edited.usage and edited.usage.output_tokens == 20
+    (request,) = server.requests
+    assert request.path == "/v1/images/edits"
+    assert request.model == "gpt-image-1" and request.json["prompt"] == "add a hat"
+    assert request.json["image"] == {"filename": "cat.png", "size": 8}
+
+
+def test_transcription_answers_with_text_and_usage(client: OpenAI, server: OpenAIServer) -> None:
+    """audio.transcriptions.create gets the queued text, with token usage when the reply has it (as
+    gpt-4o-transcribe reports it) and a duration otherwise (as whisper-1 does)."""
+    server.queue(Reply.text("hello there", usage=Usage(prompt_tokens=30, completion_tokens=4)), Reply.text("hi"))
+    tokens = client.audio.transcriptions.create(model="gpt-4o-transcribe", file=("a.mp3", b"ID3"))
+    seconds = client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", b"ID3"))
+    assert tokens.text == "hello there" and tokens.usage is not None and tokens.usage.type == "tokens"
+    assert (tokens.usage.input_tokens, tokens.usage.output_tokens) == (30, 4)
+    assert seconds.text == "hi" and seconds.usage is not None and seconds.usage.type == "duration"
+    assert client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", b"ID3"), response_format="text") \
+        .startswith("ok")

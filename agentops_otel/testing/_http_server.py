@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Self, cast
 from urllib.parse import urlsplit
 
 from .. import _forksafe
+from ._form import decode_form
 from ._openai_payloads import JSON, Reply, Request
 
 __all__ = ["Responder", "ScriptedServer"]
@@ -295,11 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(request, endpoint)
 
     def _read_request(self) -> tuple[Request, bool]:
-        """The request as recorded, and whether its body was a JSON object (an empty body counts)."""
+        """The request as recorded, and whether its body was a JSON object or a form (an empty body counts)."""
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b"{}"
+        content_type = self.headers.get("content-type") or ""
         try:
-            body: Any = json.loads(raw)
+            body: Any = (decode_form(content_type, raw) if content_type.startswith("multipart/form-data")
+                         else json.loads(raw))
         except ValueError:
             body = None
         headers = {name.lower(): value for name, value in self.headers.items()}

@@ -92,3 +92,19 @@ def speech(reply: Reply, request: Request) -> bytes:
         return reply.content.encode()
     text = request.json.get("input")
     return b"ID3fake-audio:" + (text.encode() if isinstance(text, str) else b"")
+
+
+PLAIN_TRANSCRIPTS = frozenset({"text", "srt", "vtt"})
+"""Transcript formats answered as plain text rather than JSON."""
+
+
+def transcription(reply: Reply) -> JSON:
+    """A ``Transcription``: usage in tokens as gpt-4o-transcribe reports it when the reply has it, else the
+    audio's duration, as whisper-1 bills it."""
+    usage = reply.usage
+    if usage is None:
+        return {"text": reply.content, "usage": {"type": "duration", "seconds": 3}}
+    return {"text": reply.content, "usage": {
+        "type": "tokens", "input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "input_token_details": {"text_tokens": 0, "audio_tokens": usage.prompt_tokens}}}

@@ -24,9 +24,11 @@ waits about a second); that is the way to test retry handling itself.
 
 Served under ``/v1``: ``POST /chat/completions`` (JSON and SSE), ``POST /responses`` (JSON and SSE),
 ``POST /embeddings`` (float and base64), the legacy ``POST /completions`` (JSON and SSE; ``Reply.text``),
-``POST /images/generations`` (``Reply.image``), ``POST /audio/speech`` (bytes; ``Reply.speech``),
-``GET /models``. Anything else is a 404 with an OpenAI error
-body. One choice per completion (``n`` is ignored). Every request, including 404s, is recorded.
+``POST /images/generations``, ``/images/edits`` and ``/images/variations`` (``Reply.image``),
+``POST /audio/speech`` (bytes; ``Reply.speech``), ``POST /audio/transcriptions`` and ``/audio/translations``
+(``Reply.text``; token usage when the reply has it, else a duration), ``GET /models``. A form upload
+(``multipart/form-data``) is recorded as its fields, a file as ``{"filename", "size"}``. Anything else is a
+404 with an OpenAI error body. One choice per completion (``n`` is ignored). Every request, including 404s, is recorded.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class OpenAIServer(ScriptedServer):
         ("POST", "/v1/embeddings"): "embeddings",
         ("POST", "/v1/completions"): "completions",
         ("POST", "/v1/images/generations"): "images",
+        ("POST", "/v1/images/edits"): "images",
+        ("POST", "/v1/images/variations"): "images",
+        ("POST", "/v1/audio/transcriptions"): "transcriptions",
+        ("POST", "/v1/audio/translations"): "transcriptions",
         ("POST", "/v1/audio/speech"): "speech",
         ("GET", "/v1/models"): "models",
     }
@@ -66,6 +72,7 @@ class OpenAIServer(ScriptedServer):
         "completions": frozenset({"text", "error"}),
         "images": frozenset({"image", "error"}),
         "speech": frozenset({"speech", "error"}),
+        "transcriptions": frozenset({"text", "error"}),
         "models": frozenset(),
     }
     _url_prefix = "/v1"
@@ -104,10 +111,16 @@ class OpenAIServer(ScriptedServer):
             return more.completion(reply, request, self._new_id, created)
         if endpoint == "images":
             return more.images(reply, request, created)
+        if endpoint == "transcriptions":
+            return more.transcription(reply)
         return payloads.embeddings(reply, request)
 
     def _binary_body(self, reply: Reply, request: Request, endpoint: str) -> tuple[bytes, str] | None:
-        return (more.speech(reply, request), "audio/mpeg") if endpoint == "speech" else None
+        if endpoint == "speech":
+            return more.speech(reply, request), "audio/mpeg"
+        if endpoint == "transcriptions" and request.json.get("response_format") in more.PLAIN_TRANSCRIPTS:
+            return reply.content.encode(), "text/plain; charset=utf-8"
+        return None
 
     def _stream_error_frame(self, body: JSON) -> bytes:
         return sse_frame(body)

@@ -138,3 +138,39 @@ def test_init_does_not_import_the_retired_assistants_api(tmp_path: Path) -> None
                           cwd=tmp_path, env={**os.environ, "AGENTOPS_OTEL_FILE": "t.jsonl"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_image_edit_is_a_call_with_tokens_and_no_price(client: OpenAI, server: OpenAIServer,
+                                                       span_exporter: InMemorySpanExporter) -> None:
+    """images.edit (a form upload) is a model call with the tokens it reports and a cost unknown; the user
+    gets the SDK's own response."""
+    server.queue(Reply.image(usage=Usage(prompt_tokens=1_000, completion_tokens=4_000)))
+    edited = client.images.edit(model="gpt-image-1", image=("cat.png", b"\x89PNG-cat"), prompt="add a hat")
+    assert edited.usage is not None and edited.usage.output_tokens == 4_000
+    span = only_span(span_exporter)
+    a = attrs(span)
+    assert span.name == "generate_content gpt-image-1"
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (1_000, 4_000)
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_ENDPOINT_UNPRICED and semconv.COST_USD not in a
+
+
+def test_token_billed_transcription_counts_its_tokens(client: OpenAI, server: OpenAIServer) -> None:
+    """A gpt-4o-transcribe transcription's tokens count against a token bound; its cost is unknown."""
+    server.queue(Reply.text("hello there", usage=Usage(prompt_tokens=300, completion_tokens=4)))
+    with agentops_otel.session("transcribe") as s:
+        text = client.audio.transcriptions.create(model="gpt-4o-transcribe", file=("a.mp3", b"ID3")).text
+    assert text == "hello there"
+    assert (s.llm_calls, s.input_tokens, s.output_tokens) == (1, 300, 4)
+    with pytest.raises(AgentAssertionError, match="used 304"):
+        assert_tokens_below(s, 100)
+    with pytest.raises(AgentAssertionError, match="cost is incomplete"):
+        assert_cost_below(s, 1.0)
+
+
+def test_duration_billed_transcription_makes_token_bounds_refuse(client: OpenAI, server: OpenAIServer) -> None:
+    """A whisper-1 transcription reports seconds, not tokens: a token bound refuses rather than read it as 0."""
+    with agentops_otel.session("whisper") as s:
+        client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", b"ID3"))
+    assert s.llm_calls == 1
+    with pytest.raises(AgentAssertionError, match="token count is incomplete"):
+        assert_tokens_below(s, 10)
