@@ -107,11 +107,13 @@ def request_attributes(kwargs: Mapping[str, Any], streaming: bool) -> tuple[str 
 
 # --- content ------------------------------------------------------------------------------------
 
-def _image_part(source: Any) -> JSONDict:
-    """An image by reference, or a marker of its size: inline bytes never reach a span."""
+def _image_part(source: Any, limit: int) -> JSONDict:
+    """An image by reference (its URL masked: it may carry a password), or a marker of its size: inline
+    bytes never reach a span."""
     kind = _get(source, "type")
     if kind == "url":
-        return {"type": "uri", "modality": "image", "uri": _get(source, "url")}
+        url = _get(source, "url")
+        return {"type": "uri", "modality": "image", "uri": bounded(url, limit) if isinstance(url, str) else None}
     if kind == "file":
         return {"type": "file", "modality": "image", "file_id": _get(source, "file_id")}
     data = _get(source, "data")
@@ -154,7 +156,7 @@ def _part(block: Any, limit: int) -> JSONDict | None:
     if kind == "redacted_thinking":
         return {"type": "reasoning", "content": "<redacted>"}
     if kind == "image":
-        return _image_part(_get(block, "source"))
+        return _image_part(_get(block, "source"), limit)
     if kind == "document":
         source = _get(block, "source")
         return {"type": "file", "modality": "document", "mime_type": _get(source, "media_type"),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import _guard, semconv
-from .._parts import JSONDict
+from .._parts import JSONDict, bounded
 
 __all__ = [
     "CHAT_PARAMS",
@@ -225,12 +225,13 @@ def text_of(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-def media_part(kind: str, url: Any, modality: str) -> JSONDict:
-    """Images and files by reference; inline (``data:``) payloads are summarised, never copied."""
+def media_part(kind: str, url: Any, modality: str, limit: int) -> JSONDict:
+    """Images and files by reference; inline (``data:``) payloads are summarised, never copied. A URL is
+    recorded text like any other: a signed or ``user:password@`` one carries a credential."""
     if isinstance(url, str):
         if url.startswith("data:"):
             mime = url[5:].split(";", 1)[0].split(",", 1)[0]
             return {"type": "blob", "modality": modality, "mime_type": mime or None,
                     "content": f"<{len(url)} chars inline>"}
-        return {"type": "uri", "modality": modality, "uri": url}
+        return {"type": "uri", "modality": modality, "uri": bounded(url, limit)}
     return {"type": kind, "modality": modality}

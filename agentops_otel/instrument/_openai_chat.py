@@ -54,7 +54,7 @@ def _chat_parts(content: Any, limit: int) -> list[JSONDict]:
         elif kind == "refusal":
             parts.append({"type": "refusal", "content": bounded(field_of(part, "refusal") or "", limit)})
         elif kind == "image_url":
-            parts.append(media_part("image", field_of(field_of(part, "image_url"), "url"), "image"))
+            parts.append(media_part("image", field_of(field_of(part, "image_url"), "url"), "image", limit))
         elif kind == "input_audio":
             fmt = field_of(field_of(part, "input_audio"), "format")
             parts.append({"type": "blob", "modality": "audio", "mime_type": f"audio/{fmt}" if fmt else None,

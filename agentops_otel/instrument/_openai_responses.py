@@ -44,7 +44,7 @@ def _responses_parts(content: Any, limit: int) -> list[JSONDict]:
             parts.append({"type": "refusal", "content": bounded(field_of(part, "refusal") or "", limit)})
         elif kind == "input_image":
             url = field_of(part, "image_url")
-            parts.append(media_part("image", url, "image") if url else
+            parts.append(media_part("image", url, "image", limit) if url else
                          {"type": "file", "modality": "image", "file_id": field_of(part, "file_id")})
         elif kind == "input_file":
             parts.append({"type": "file", "file_id": field_of(part, "file_id"), "name": field_of(part, "filename")})

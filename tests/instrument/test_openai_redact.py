@@ -164,3 +164,22 @@ def test_the_hook_sees_content_captured_on_the_event_only(client: OpenAI, monkey
     recorded = json.dumps([dict(e.attributes or {}) for s in span_exporter.get_finished_spans() for e in s.events])
     assert "ann@example.com" not in recorded
     assert recorded.count("<email>") >= 3  # the tool's argument and result, and the prompt
+
+
+SIGNED_IMAGE = "https://bot:hunter2-img-pass@images.example/cat.png"
+
+
+def test_credentials_in_an_image_url_are_masked(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """An image passed by a URL with ``user:password@`` keeps its address on the span, never the password."""
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": [
+        {"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": SIGNED_IMAGE}}]}])
+    parts = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)[0]["parts"]
+    assert parts[1] == {"type": "uri", "modality": "image", "uri": "https://[REDACTED]@images.example/cat.png"}
+
+
+def test_credentials_in_a_responses_image_url_are_masked(client: OpenAI,
+                                                         span_exporter: InMemorySpanExporter) -> None:
+    """The Responses API's ``input_image`` by URL is masked the same way as a chat message's."""
+    client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [
+        {"type": "input_image", "image_url": SIGNED_IMAGE, "detail": "auto"}]}])
+    assert "hunter2" not in str(only_span(span_exporter).attributes)
