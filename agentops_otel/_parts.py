@@ -19,6 +19,7 @@ from . import _cut, _flat, _redact, _serialize, config, semconv
 
 __all__ = [
     "JSONDict",
+    "block_results",
     "bounded",
     "encode",
     "encode_content",
@@ -98,6 +99,15 @@ def tool_call_part(call_id: str | None, name: str | None, arguments: Any, limit:
 
 def tool_response_part(call_id: str | None, response: Any, limit: int) -> JSONDict:
     return {"type": "tool_call_response", "id": call_id, "response": structured(response, limit)}
+
+
+def block_results(texts: list[str], limit: int) -> Any:
+    """A tool result given as content blocks: one block is the result itself, several a list of their
+    values, each read as JSON on its own. Joined, two blocks are no JSON (``found:{"api_key": ...}``),
+    and the secret-named keys inside would be recorded unmasked."""
+    if len(texts) <= 1:
+        return texts[0] if texts else ""
+    return [structured(text, limit) for text in texts]
 
 
 _LEADING_ROLES = ("system", "developer")

@@ -22,6 +22,7 @@ from typing import Any, Final
 from .. import _flat, _guard, config, semconv
 from .._parts import (
     JSONDict,
+    block_results,
     bounded,
     encode_content,
     history_content,
@@ -122,8 +123,8 @@ def _image_part(source: Any, limit: int) -> JSONDict:
             "content": f"<{size} chars inline>"}
 
 
-def _result_text(content: Any) -> Any:
-    """A tool result's content: the string, or the text of its text blocks (images become markers)."""
+def _result_text(content: Any, limit: int) -> Any:
+    """A tool result's content: the string, or its blocks' texts (images and documents become markers)."""
     if isinstance(content, str) or content is None:
         return content
     if isinstance(content, (list, tuple)):
@@ -134,7 +135,7 @@ def _result_text(content: Any) -> Any:
                 texts.append(_get(block, "text") or "")
             elif isinstance(kind, str):
                 texts.append(f"<{kind}>")
-        return "".join(texts)
+        return block_results(texts, limit)
     return str(content)
 
 
@@ -146,7 +147,7 @@ def _part(block: Any, limit: int) -> JSONDict | None:
         # The input dict as is: each argument is bounded on its own, so it stays a JSON object.
         return tool_call_part(_get(block, "id"), _get(block, "name"), _get(block, "input"), limit)
     if kind == "tool_result":
-        response = _result_text(_get(block, "content"))
+        response = _result_text(_get(block, "content"), limit)
         part = tool_response_part(_get(block, "tool_use_id"), response, limit)
         if _get(block, "is_error") is True:
             part["is_error"] = True

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import _guard, semconv
-from .._parts import JSONDict, bounded
+from .._parts import JSONDict, block_results, bounded
 
 __all__ = [
     "CHAT_PARAMS",
@@ -26,6 +26,7 @@ __all__ = [
     "field_of",
     "media_part",
     "request_attributes",
+    "result_of",
     "server_attributes",
     "text_of",
 ]
@@ -223,6 +224,13 @@ def text_of(content: Any) -> str:
     if isinstance(content, (list, tuple)):
         return "".join(t for p in content if isinstance(t := field_of(p, "text"), str))
     return "" if content is None else str(content)
+
+
+def result_of(content: Any, limit: int) -> Any:
+    """A tool result given as a string or a list of text parts (kept apart: see ``block_results``)."""
+    if isinstance(content, (list, tuple)):
+        return block_results([t for p in content if isinstance(t := field_of(p, "text"), str)], limit)
+    return text_of(content)
 
 
 def media_part(kind: str, url: Any, modality: str, limit: int) -> JSONDict:

@@ -26,7 +26,7 @@ from .._parts import (
 )
 from ..cost import Extras
 from ..llm import Content, LLMCall, TokenUsage, is_count, partial_usage, token_attributes
-from ._openai_attrs import field_of, media_part, text_of
+from ._openai_attrs import field_of, media_part, result_of
 
 __all__ = [
     "chat_content",
@@ -95,9 +95,9 @@ def chat_message(msg: Any, limit: int) -> JSONDict:
     role = field_of(msg, "role")
     content = field_of(msg, "content")
     if role == "tool":
-        parts = [tool_response_part(field_of(msg, "tool_call_id"), text_of(content), limit)]
+        parts = [tool_response_part(field_of(msg, "tool_call_id"), result_of(content, limit), limit)]
     elif role == "function":  # the pre-tools API
-        parts = [tool_response_part(field_of(msg, "name"), text_of(content), limit)]
+        parts = [tool_response_part(field_of(msg, "name"), result_of(content, limit), limit)]
     else:
         parts = _chat_parts(content, limit)
         refusal = field_of(msg, "refusal")

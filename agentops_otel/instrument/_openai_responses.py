@@ -18,7 +18,7 @@ from .._parts import (
 )
 from ..cost import Extras
 from ..llm import Content, Outcome, TokenUsage, is_count
-from ._openai_attrs import field_of, media_part, text_of
+from ._openai_attrs import field_of, media_part, result_of, text_of
 from ._openai_chat import response_attributes, tool_definitions
 
 __all__ = [
@@ -67,8 +67,7 @@ def responses_item(item: Any, limit: int) -> JSONDict | None:
     if kind in ("function_call_output", "custom_tool_call_output"):
         output = field_of(item, "output")
         return {"role": "tool", "parts": [
-            tool_response_part(field_of(item, "call_id"), output if isinstance(output, str) else text_of(output),
-                               limit)]}
+            tool_response_part(field_of(item, "call_id"), result_of(output, limit), limit)]}
     if kind == "reasoning":
         summary = text_of(field_of(item, "summary"))
         return {"role": "assistant", "parts": [{"type": "reasoning", "content": bounded(summary, limit)}]}

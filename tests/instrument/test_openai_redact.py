@@ -183,3 +183,17 @@ def test_credentials_in_a_responses_image_url_are_masked(client: OpenAI,
     client.responses.create(model="gpt-4o", input=[{"role": "user", "content": [
         {"type": "input_image", "image_url": SIGNED_IMAGE, "detail": "auto"}]}])
     assert "hunter2" not in str(only_span(span_exporter).attributes)
+
+
+def test_a_secret_named_key_in_a_tool_result_of_several_text_parts_is_masked(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A tool result sent as several text parts, one of them JSON with an ``api_key``, is masked as the same
+    result sent as one string is."""
+    client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "user", "content": "connect"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "creds", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": [
+            {"type": "text", "text": "found:"}, {"type": "text", "text": json.dumps({"api_key": "hunter2-creds"})}]}])
+    recorded = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
+    assert recorded[2]["parts"][0]["response"] == ["found:", {"api_key": "[REDACTED]"}]
