@@ -22,15 +22,22 @@ from typing import Any, Final
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from .. import config, semconv
+from .. import _guard, config, semconv
 from ..llm import Content, LLMCall, Outcome, start_call
 from . import _openai_attrs as attrs
 from . import _openai_chat as chat
 from . import _openai_other as other
 from . import _openai_responses as responses
-from ._base import EntryPoint, Instrumentor, Target
+from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
 from ._openai_other import CompletionAccumulator
-from ._streams import Accumulator, ChatAccumulator, ResponsesAccumulator, wrap_stream
+from ._streams import (
+    Accumulator,
+    AsyncStreamProxy,
+    ChatAccumulator,
+    ResponsesAccumulator,
+    StreamProxy,
+    wrap_stream,
+)
 
 __all__ = ["OpenAIInstrumentor", "instrument_openai", "uninstrument_openai"]
 
@@ -88,6 +95,16 @@ modules, a third of a second), which the SDK loads only when a program first use
 patched then, by the hook below, so ``init()`` does not pay for it. The Assistants API (``beta.threads``,
 retired by OpenAI in August 2026) is not wrapped."""
 
+_HELPER_CLOSES: Final = tuple(
+    Target(module, prefix + cls, "close", "helper_close", is_async=bool(prefix))
+    for module, cls in (("openai.lib.streaming.chat._completions", "ChatCompletionStream"),
+                        ("openai.lib.streaming.responses._responses", "ResponseStream"))
+    for prefix in ("", "Async"))
+"""No model calls: the streams of ``chat.completions.stream()`` / ``responses.stream()`` close their HTTP
+response directly, past the raw stream (our proxy) they read, so leaving their ``with`` block early would
+leave the call's span open until the proxy is collected (never, while the program holds it). Their
+``close`` ends that span too."""
+
 _LATE_HOOKS: Final = (("openai._resource", "SyncAPIResource", "__init__"),
                       ("openai._resource", "AsyncAPIResource", "__init__"))
 """Every resource object (``client.beta`` is one, made after the SDK imports its modules) is made through
@@ -107,6 +124,38 @@ def _completions_end(call: LLMCall, resp: Any) -> None:
     call.end(other.completion_outcome(resp, call.content is not None, call.limit))
 
 
+def _no_end(call: LLMCall, resp: Any) -> None:  # pragma: no cover - helper_close opens no span
+    call.end(Outcome())
+
+
+_HELPER_CLOSE: Final = _Kind(semconv.OP_CHAT, attrs.NO_PARAMS, None, _no_end, None, ())
+"""The kind of a stream helper's ``close``: it records nothing, it ends the span of the stream it read."""
+
+
+def _end_raw_stream(helper: Any) -> None:
+    try:
+        raw = helper.__dict__.get("_raw_stream")
+        if isinstance(raw, (StreamProxy, AsyncStreamProxy)):
+            raw._self_state.finish()
+    except Exception as exc:
+        _guard.report("openai.stream.finish", exc)
+
+
+def _helper_close(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    try:
+        return wrapped(*args, **kwargs)
+    finally:
+        _end_raw_stream(instance)
+
+
+async def _async_helper_close(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                              kwargs: dict[str, Any]) -> Any:
+    try:
+        return await wrapped(*args, **kwargs)
+    finally:
+        _end_raw_stream(instance)
+
+
 def _kinds() -> dict[str, _Kind]:
     """The endpoint families this SDK has (an older one has no Responses API: its targets are skipped)."""
     from openai.types import Completion, CreateEmbeddingResponse
@@ -121,6 +170,7 @@ def _kinds() -> dict[str, _Kind]:
                              _completions_end, CompletionAccumulator, (Completion,)),
         # Whatever these return (a model, bytes, a stream, a raw response) ends the span: no stream proxy.
         "unpriced": _Kind(semconv.OP_GENERATE_CONTENT, attrs.NO_PARAMS, None, other.unpriced_end, None, (object,)),
+        "helper_close": _HELPER_CLOSE,
     }
     try:
         from openai.types.responses import Response
@@ -136,7 +186,7 @@ class _OpenAI(Instrumentor[_Kind]):
     """The openai client's targets on the shared instrumentor base."""
 
     name = "openai"
-    targets = _TARGETS
+    targets = (*_TARGETS, *_HELPER_CLOSES)
     late_hooks = _LATE_HOOKS
 
     def __init__(self) -> None:
@@ -149,6 +199,11 @@ class _OpenAI(Instrumentor[_Kind]):
         kinds = _kinds()
         self._stream_types = (openai.Stream, openai.AsyncStream)
         return kinds
+
+    def wrapper(self, active: Activation, target: Target, kind: _Kind) -> Wrapper:
+        if kind is _HELPER_CLOSE:
+            return _async_helper_close if target.is_async else _helper_close
+        return super().wrapper(active, target, kind)
 
     def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
               ctx: otel_context.Context | None = None) -> LLMCall:
