@@ -13,7 +13,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   :data:`REDACTED`.
 * **By value shape.** Any recorded string is scanned for credentials with a recognisable shape
   (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS,
-  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``);
+  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``,
+  the values of secret-named or signature query parameters);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same
@@ -32,12 +33,13 @@ import re
 import string
 import traceback
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from opentelemetry.trace import Span
 
 from . import semconv
 from ._guard import report, type_name
+from ._matchers import JwtMatcher, QueryMatcher, Substitutes
 
 __all__ = [
     "REDACTED",
@@ -87,9 +89,16 @@ _BASE64: Final = "A-Za-z0-9+/"
 
 _JWT_PATTERN: Final = _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
 """A JSON Web Token: header and payload (both base64url JSON, so ``eyJ…``) and a signature. Matched by
-:class:`_JwtMatcher`, not by this regex: run by ``re``, every ``eyJ`` of a long run of token characters
+:class:`~._matchers.JwtMatcher`, not by this regex: run by ``re``, every ``eyJ`` of a long run of token characters
 (``_eyJ_eyJ…``, no dot) is a start that scans to the run's end, so a 100 kB exception message took
 seconds to mask."""
+
+
+_QUERY_PARAMETER: Final = r"[?&;]([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
+"""A URL query parameter (or a form field): its value is masked when its name is secret-named
+(``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
+Azure's ``sig``): a presigned URL is a credential. Matched by :class:`~._matchers.QueryMatcher`."""
+_SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
 
 
 def _not_a_word(charset: str) -> str:
@@ -111,6 +120,7 @@ SECRET_PATTERNS: Final = (
     (("hf_",), _GLUED + r"hf_[A-Za-z0-9]{30,}"),
     (("eyJ",), _JWT_PATTERN),
     (("://",), r"(?<=://)[^\s:/@]*:[^\s/]+(?=@)"),
+    (("=",), _QUERY_PARAMETER),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
@@ -125,59 +135,21 @@ _GATES: Final = "-_:A"
 (a ``memchr``) rules out the whole group, so plain prose is scanned about half as many times."""
 
 
-class _Substitutes(Protocol):
-    def sub(self, repl: str, string: str) -> str: ...
-
-
-_TOKEN_RUN: Final = re.compile(r"[A-Za-z0-9_\-]+")
-
-
-def _run_end(text: str, start: int) -> int:
-    """Where the run of token characters from ``start`` ends (``start`` when there is none)."""
-    run = _TOKEN_RUN.match(text, start)
-    return start if run is None else run.end()
-
-
-class _JwtMatcher:
-    """``re.sub`` of :data:`_JWT_PATTERN`, in one pass over the text.
-
-    The regex's match from a start is forced (each part is a whole run of token characters, ended by a
-    dot), and every start inside one run shares that run's end: so each run is read once, and the
-    leftmost start that fits is the match, as ``re`` would find it.
-    """
-
-    def sub(self, repl: str, string: str) -> str:
-        text, out, done, i = string, [], 0, 0
-        while (p := text.find("eyJ", i)) >= 0:
-            if p and text[p - 1].isascii() and text[p - 1].isalnum():
-                i = p + 1  # glued to a word: not a start (the pattern's lookbehind)
-                continue
-            end = _run_end(text, p)  # the header's run: shared by every start inside it
-            if end - p - 3 < 8 or not text.startswith(".eyJ", end):
-                i = end  # no start in this run fits
-                continue
-            payload = _run_end(text, end + 4)
-            signature = _run_end(text, payload + 1) if text.startswith(".", payload) else -1
-            if payload - end - 4 < 8 or signature - payload - 1 < 8:
-                i = end
-                continue
-            out.append(text[done:p])
-            out.append(repl)
-            done = i = signature
-        if not out:
-            return text
-        out.append(text[done:])
-        return "".join(out)
-
-
-def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], _Substitutes], ...]], ...]:
+def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ...]], ...]:
     """The patterns grouped by the first gate character all their anchors contain ("" for none)."""
-    groups: dict[str, list[tuple[tuple[str, ...], _Substitutes]]] = {}
+    groups: dict[str, list[tuple[tuple[str, ...], Substitutes]]] = {}
     for anchors, pattern in SECRET_PATTERNS:
         gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
-        matcher: _Substitutes = _JwtMatcher() if pattern == _JWT_PATTERN else re.compile(pattern)
+        matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
+                                else QueryMatcher(pattern, _secret_parameter) if pattern == _QUERY_PARAMETER
+                                else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
+
+
+def _secret_parameter(name: str) -> bool:
+    words = _WORDS_RE.findall(name)
+    return is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS)
 
 
 _PATTERN_GROUPS: Final = _grouped()

@@ -377,9 +377,10 @@ def test_the_jwt_matcher_masks_exactly_what_the_jwt_regex_masks(pieces: str) -> 
     """The one-pass JWT matcher agrees with the regex it stands for, on texts built of JWT-ish pieces."""
     import re
 
-    from agentops_otel._redact import _JWT_PATTERN, REDACTED, _JwtMatcher
+    from agentops_otel._matchers import JwtMatcher
+    from agentops_otel._redact import _JWT_PATTERN, REDACTED
 
-    assert _JwtMatcher().sub(REDACTED, pieces) == re.sub(_JWT_PATTERN, REDACTED, pieces)
+    assert JwtMatcher().sub(REDACTED, pieces) == re.sub(_JWT_PATTERN, REDACTED, pieces)
 
 
 def test_a_short_key_shaped_value_is_masked_on_every_call(span_exporter: InMemorySpanExporter) -> None:
@@ -421,3 +422,23 @@ def test_masking_keeps_no_credential_in_memory() -> None:
     assert _redact.mask_text("customer_id") == "customer_id"
     assert key not in _redact._short_clean
     assert "customer_id" in _redact._short_clean
+
+
+@pytest.mark.parametrize(("url", "masked"), [
+    ("https://b.s3.amazonaws.com/cat.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=IQoJb3JpZ2luX2Vj"
+     "&X-Amz-Signature=0f1e2d3c4b5a6978&X-Amz-Expires=300",
+     "https://b.s3.amazonaws.com/cat.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=[REDACTED]"
+     "&X-Amz-Signature=[REDACTED]&X-Amz-Expires=300"),
+    ("https://api.example.com/v1/data?access_token=abc123def456&page=2",
+     "https://api.example.com/v1/data?access_token=[REDACTED]&page=2"),
+    ("https://acct.blob.core.windows.net/c/cat.png?sv=2022-11-02&sig=abcDEF123%3D",
+     "https://acct.blob.core.windows.net/c/cat.png?sv=2022-11-02&sig=[REDACTED]"),
+    ("see https://x.example/cb?code=1&client_secret=s3cr3tvalue#frag now",
+     "see https://x.example/cb?code=1&client_secret=[REDACTED]#frag now"),
+])
+def test_secret_named_query_parameters_of_a_url_are_masked(span_exporter: InMemorySpanExporter, url: str,
+                                                           masked: str) -> None:
+    """A presigned or token-carrying URL (its signature, session token, access_token) is a credential too:
+    the values of its secret-named query parameters are masked, the rest of the URL kept."""
+    text = _arguments_text(span_exporter, image=url)
+    assert json.loads(text)["image"] == masked

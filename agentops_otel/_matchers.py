@@ -1,0 +1,72 @@
+"""Credential shapes that one regex cannot mask well, each with the ``sub`` of a compiled pattern (see
+:data:`agentops_otel._redact.SECRET_PATTERNS`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final, Protocol
+
+__all__ = ["JwtMatcher", "QueryMatcher", "Substitutes"]
+
+
+class Substitutes(Protocol):
+    def sub(self, repl: str, string: str) -> str: ...
+
+
+_TOKEN_RUN: Final = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _run_end(text: str, start: int) -> int:
+    """Where the run of token characters from ``start`` ends (``start`` when there is none)."""
+    run = _TOKEN_RUN.match(text, start)
+    return start if run is None else run.end()
+
+
+class JwtMatcher:
+    """``re.sub`` of the JWT pattern, in one pass over the text.
+
+    The regex's match from a start is forced (each part is a whole run of token characters, ended by a
+    dot), and every start inside one run shares that run's end: so each run is read once, and the
+    leftmost start that fits is the match, as ``re`` would find it.
+    """
+
+    def sub(self, repl: str, string: str) -> str:
+        text, out, done, i = string, [], 0, 0
+        while (p := text.find("eyJ", i)) >= 0:
+            if p and text[p - 1].isascii() and text[p - 1].isalnum():
+                i = p + 1  # glued to a word: not a start (the pattern's lookbehind)
+                continue
+            end = _run_end(text, p)  # the header's run: shared by every start inside it
+            if end - p - 3 < 8 or not text.startswith(".eyJ", end):
+                i = end  # no start in this run fits
+                continue
+            payload = _run_end(text, end + 4)
+            signature = _run_end(text, payload + 1) if text.startswith(".", payload) else -1
+            if payload - end - 4 < 8 or signature - payload - 1 < 8:
+                i = end
+                continue
+            out.append(text[done:p])
+            out.append(repl)
+            done = i = signature
+        if not out:
+            return text
+        out.append(text[done:])
+        return "".join(out)
+
+
+class QueryMatcher:
+    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2) that keeps every name and masks the values
+    of the names ``is_secret`` picks: a regex alone cannot judge a name by the key rules."""
+
+    def __init__(self, pattern: str, is_secret: Callable[[str], bool]) -> None:
+        self._pattern = re.compile(pattern)
+        self._is_secret = is_secret
+
+    def sub(self, repl: str, string: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            if self._is_secret(match.group(1)):
+                return string[match.start():match.start(2)] + repl
+            return match.group(0)
+
+        return self._pattern.sub(one, string)
