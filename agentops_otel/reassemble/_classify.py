@@ -88,7 +88,9 @@ def _classify(rec: SpanRecord, own: bool) -> tuple[StepKind, str, bool]:
         model = attrs.get(sc.GEN_AI_REQUEST_MODEL) or genai_spans.model_of(attrs)
         return kind, str(model) if model else name, False
     if kind == "tool":
-        tool = attrs.get(sc.GEN_AI_TOOL_NAME) or attrs.get("tool.name")
+        # OpenLLMetry names a tool's span "get_weather.tool": the tool is its entity name, or
+        # assert_tool_not_called("get_weather") would pass on a call it did not recognise.
+        tool = attrs.get(sc.GEN_AI_TOOL_NAME) or attrs.get(sc.OI_TOOL_NAME) or attrs.get(sc.TL_ENTITY_NAME)
         return kind, str(tool) if tool else name, False
     return kind, name, False
 
