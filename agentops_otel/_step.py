@@ -55,15 +55,18 @@ class StepError(msgspec.Struct, frozen=True, gc=False):
     span_id: str
 
 
+# A tool another instrumentation traced keeps its arguments and result where that one writes a span's
+# input and output (OpenInference's TOOL spans, OpenLLMetry's @tool): without them its calls would
+# replay empty and with_args would refuse them as if content capture were off.
 _INPUT_KEYS: dict[str, tuple[str, ...]] = {
-    "tool": (sc.GEN_AI_TOOL_CALL_ARGUMENTS,),
+    "tool": (sc.GEN_AI_TOOL_CALL_ARGUMENTS, _OI_INPUT, _TL_INPUT),
     "action": (sc.ACTION_PARAMS,),
     "llm": (sc.GEN_AI_INPUT_MESSAGES,),
     "agent": (_OI_INPUT, _TL_INPUT),
     "other": (_OI_INPUT, _TL_INPUT),
 }
 _OUTPUT_KEYS: dict[str, tuple[str, ...]] = {
-    "tool": (sc.GEN_AI_TOOL_CALL_RESULT,),
+    "tool": (sc.GEN_AI_TOOL_CALL_RESULT, _OI_OUTPUT, _TL_OUTPUT),
     "action": (sc.ACTION_RETURNS,),
     "llm": (sc.GEN_AI_OUTPUT_MESSAGES,),
     "agent": (_OI_OUTPUT, _TL_OUTPUT),

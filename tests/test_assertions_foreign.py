@@ -30,3 +30,26 @@ def test_tool_not_called_fails_when_openllmetry_traced_that_tool() -> None:
     with pytest.raises(AgentAssertionError, match="expected 'get_weather' not to be called, but it was called once"):
         assert_tool_not_called(s, "get_weather")
     assert_tool_called(s, "get_weather", times=1)
+
+
+def _openinference_tool(name: str, arguments: dict[str, object], result: str) -> None:
+    """What OpenInference records for one tool call: its arguments and result as input.value / output.value."""
+    with trace.get_tracer("openinference.instrumentation.langchain").start_as_current_span(name) as span:
+        span.set_attribute("openinference.span.kind", "TOOL")
+        span.set_attribute("tool.name", name)
+        span.set_attribute("input.value", json.dumps(arguments))
+        span.set_attribute("input.mime_type", "application/json")
+        span.set_attribute("output.value", result)
+
+
+def test_with_args_judges_the_arguments_openinference_recorded() -> None:
+    """OpenInference records a tool's arguments in input.value: with_args matches them, and a wrong
+    expectation fails listing them, instead of refusing as if content capture were off."""
+    with agentops.session("lookup") as s:
+        _openinference_tool("lookup_invoices", {"customer_id": "4417"}, "[]")
+
+    assert_tool_called(s, "lookup_invoices", with_args={"customer_id": "4417"})
+    with pytest.raises(AgentAssertionError) as excinfo:
+        assert_tool_called(s, "lookup_invoices", with_args={"customer_id": "9"})
+    assert '  - {"customer_id": "4417"}' in str(excinfo.value)
+    assert "content capture" not in str(excinfo.value)
