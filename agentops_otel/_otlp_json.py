@@ -44,6 +44,20 @@ def _unwritable(path: str) -> tuple[int, str] | None:
     return None
 
 
+def _ends_mid_line(path: str, size: int) -> bool:
+    """Whether the file ends in a line cut short (a writer killed mid-write, a full disk): appended to as
+    is, our first batch would be glued onto it into one line no reader can read, and every later session
+    in the file would be unreadable with it. Unknown (not readable by us) counts as not."""
+    if not size:
+        return False
+    try:
+        with open(path, "rb") as existing:
+            existing.seek(size - 1)
+            return existing.read(1) not in (b"\n", b"")
+    except OSError:
+        return False
+
+
 def span_to_json(span: ReadableSpan) -> dict[str, Any]:
     ctx = span.context
     out: dict[str, Any] = {
@@ -146,7 +160,14 @@ class OTLPJsonFileExporter(SpanExporter):
         folder = os.path.dirname(self.path)
         if folder:
             private_folder(folder, folder if self.own_folder else None)
-        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if _ends_mid_line(self.path, os.fstat(fd).st_size):
+                self._write(fd, b"\n")
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     def _write(self, fd: int, line: bytes) -> None:
         """The whole line, with plain ``os.write``: a buffered file object has a lock of its own, which a

@@ -17,6 +17,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import agentops_otel as agentops
 from agentops_otel import export, semconv
 from agentops_otel._otlp_json import OTLPJsonFileExporter
+from agentops_otel.read import read_otlp_file
+from agentops_otel.reassemble import reassemble
 
 
 def _run(code: str, env: dict[str, str], tmp_path: Path) -> str:
@@ -163,6 +165,25 @@ def test_file_exporter_failure_is_reported_not_raised(tmp_path: Path, span_expor
     blocker.write_text("x")
     exporter = OTLPJsonFileExporter(blocker / "sub" / "traces.jsonl")
     assert exporter.export(span_exporter.get_finished_spans()) is SpanExportResult.FAILURE
+
+
+def test_a_run_after_a_crash_mid_write_starts_a_line_of_its_own(tmp_path: Path,
+                                                                 span_exporter: InMemorySpanExporter) -> None:
+    """A process killed mid-write leaves a cut last line; the next run's spans must not be glued onto it,
+    where no reader could ever read them again."""
+    with agentops.session("after the crash"):
+        pass
+    trace_file = tmp_path / "traces.jsonl"
+    cut = b'{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"agentops'
+    trace_file.write_bytes(cut)
+
+    OTLPJsonFileExporter(trace_file).export(span_exporter.get_finished_spans())
+
+    first, second = trace_file.read_bytes().split(b"\n")[:2]
+    assert first == cut  # the remnant stays as it was, on its own line
+    (trace_file.with_suffix(".rest.jsonl")).write_bytes(second + b"\n")
+    [found] = reassemble(read_otlp_file(trace_file.with_suffix(".rest.jsonl"))).sessions
+    assert found.summary.name == "after the crash"
 
 
 SINK_ERRORS = """
