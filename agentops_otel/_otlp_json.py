@@ -12,7 +12,7 @@ import errno
 import logging
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 from opentelemetry.sdk.trace import ReadableSpan
@@ -41,7 +41,25 @@ def _unwritable(path: str) -> tuple[int, str] | None:
     target = path if os.path.lexists(path) else existing
     if not os.access(target, os.W_OK):
         return errno.EACCES, f"cannot be written: {target!r} is not writable by this process"
-    return None
+    return _foreign(path)
+
+
+_TRACE_STARTS: Final = (b'{"resourceSpans"', b'{"resource_spans"')
+_FOREIGN: Final = (errno.EEXIST, "is not a trace file (its first line is not OTLP JSON): it is left as it is")
+
+
+def _foreign(path: str) -> tuple[int, str] | None:
+    """Refuse a file that holds something else (a replay page, a script, a config the variable names by
+    mistake): spans appended to it would damage the user's file and be unreadable themselves."""
+    try:
+        with open(path, "rb") as existing:
+            head = existing.read(256)
+    except OSError:  # absent (created on first write), or unreadable: the write says so
+        return None
+    start = b"".join(head.split())  # blanks apart, as a JSON reader sees it
+    if not start or start.startswith(_TRACE_STARTS) or any(t.startswith(start) for t in _TRACE_STARTS):
+        return None
+    return _FOREIGN
 
 
 def _ends_mid_line(path: str, size: int) -> bool:
@@ -162,6 +180,8 @@ class OTLPJsonFileExporter(SpanExporter):
             private_folder(folder, folder if self.own_folder else None)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
+            if os.fstat(fd).st_size and _foreign(self.path) is not None:
+                raise OSError(_FOREIGN[0], _FOREIGN[1])
             if _ends_mid_line(self.path, os.fstat(fd).st_size):
                 self._write(fd, b"\n")
         except BaseException:

@@ -246,3 +246,30 @@ def test_a_trace_file_that_cannot_be_created_is_named_when_written(tmp_path: Pat
     assert "AGENTOPS_OTEL_FILE=" in at_init + later and "File name too long" in at_init + later, at_init + later
     assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
     assert (at_init + later).count("AGENTOPS_OTEL_FILE=") == 1 and flushed == "False"
+
+
+@pytest.mark.slow  # a child interpreter
+def test_a_file_that_is_not_a_trace_file_is_never_appended_to(tmp_path: Path) -> None:
+    """AGENTOPS_OTEL_FILE naming the user's own file (a replay page, a script) is refused at init(), and the
+    file is left exactly as it was: appending spans to it would damage it and make the spans unreadable."""
+    page = tmp_path / "replay.html"
+    page.write_text("<!doctype html>\n<p>my replay page</p>\n")
+    at_init, later, flushed = _sink_error(page, tmp_path)
+    assert f"AGENTOPS_OTEL_FILE={str(page)!r} is not a trace file" in at_init, at_init
+    assert page.read_text() == "<!doctype html>\n<p>my replay page</p>\n"
+    assert "internal error" not in at_init + later and "Traceback" not in at_init + later, at_init + later
+    assert flushed == "False"
+
+
+def test_an_existing_trace_file_is_appended_to(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
+    """A file that already holds OTLP JSON lines (an earlier run's) takes the next run's spans after them."""
+    trace_file = tmp_path / "traces.jsonl"
+    with agentops.session("first"):
+        pass
+    OTLPJsonFileExporter(trace_file).export(span_exporter.get_finished_spans())
+    span_exporter.clear()
+    with agentops.session("second"):
+        pass
+    OTLPJsonFileExporter(trace_file).export(span_exporter.get_finished_spans())
+    names = sorted(s.summary.name for s in reassemble(read_otlp_file(trace_file)).sessions)
+    assert names == ["first", "second"]
