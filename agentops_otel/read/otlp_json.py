@@ -134,6 +134,10 @@ _warned_lines: dict[str, int] = {}
 finished since, and a new one being written, are another line: warned about again."""
 
 
+_warned_remnants: set[tuple[str, int]] = set()
+"""Lines cut by a crash already said (a command streams a file several times)."""
+
+
 def _being_written(error: Exception) -> bool:
     """Whether a line without its newline reads like a writer's unfinished output: valid JSON that stops
     short. Anything else (zero bytes after a crash, garbage) is damage, whatever the position."""
@@ -145,8 +149,10 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
 
     A file holding one pretty-printed document (``.json``) is accepted as well. A last line a writer is
     still appending to (no newline yet, JSON cut short) is skipped with a warning, and said in ``unseen``
-    when given: the gate must know it did not see those sessions. Any other line that can't be read,
-    the last one included once its newline is written or when the file is a complete ``.gz`` (nothing
+    when given: the gate must know it did not see those sessions. So is a line a writer killed mid-line
+    left (JSON cut short) with lines written after it, as our sink starts a new line after such a
+    remnant. Any other line that can't be read, the last one included once its newline is written or
+    when the file is a complete ``.gz`` (nothing
     appends to one), raises ``MalformedPayload`` naming the line; so does a gzip stream that ends early,
     and a file whose documents are none of them a trace export (another signal's file, lines of ``{}``).
     Lines appended after the call are not seen.
@@ -159,7 +165,10 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
     conv = Converter()
     lines = _lines(p)
     first = True
-    for lineno, chunk, finished in lines:
+    ahead: tuple[int, memoryview, bool] | None = None  # a line read ahead, after one cut by a crash
+    while (item := ahead if ahead is not None else next(lines, None)) is not None:
+        ahead = None
+        lineno, chunk, finished = item
         with gc_paused():
             try:
                 doc = DOC_DECODER.decode(chunk)
@@ -167,7 +176,8 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                 doc = None
                 error = exc
             if doc is None:
-                last = next(lines, None) is None
+                following = next(lines, None)
+                last = following is None
                 if last and not finished and _being_written(error):
                     if _warned_lines.get(p) != lineno:
                         _warned_lines[p] = lineno
@@ -177,12 +187,27 @@ def read_otlp_file(path: str | os.PathLike[str], *, unseen: list[str] | None = N
                         unseen.append(f"{p}, line {lineno}: still being written (no newline yet), "
                                       f"{chunk.nbytes:,} bytes not read")
                     return
+                remnant = following is not None and _being_written(error)
                 if first:
                     # Maybe one multi-line document (a pretty-printed .json export).
-                    yield from _whole_file(p, conv, lineno, error)
-                    _check_traces_seen(p, conv)
-                    return
-                raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
+                    whole = _whole_file(p, conv, lineno, error, quiet=remnant)
+                    if whole is not None:
+                        yield from whole
+                        _check_traces_seen(p, conv)
+                        return
+                if not remnant or following is None:
+                    raise MalformedPayload(f"{p}, line {lineno}: not OTLP JSON ({why_undecodable(error)})")
+                # A writer killed mid-line, and lines written after it (our sink starts a new line after
+                # such a remnant): what follows is read, the remnant is said, and named as not seen.
+                if (p, lineno) not in _warned_remnants:
+                    _warned_remnants.add((p, lineno))
+                    _log.warning("%s: skipping line %d, cut short by a writer that stopped mid-line (%s)", p,
+                                 lineno, why_undecodable(error))
+                if unseen is not None:
+                    unseen.append(f"{p}, line {lineno}: cut short (a writer stopped mid-line), "
+                                  f"{chunk.nbytes:,} bytes not read")
+                ahead = following
+                continue
             try:
                 records = conv.records(doc, chunk)
             except MalformedPayload as exc:
@@ -201,17 +226,21 @@ def _check_traces_seen(path: str, conv: Converter) -> None:
         raise MalformedPayload(f"{path}: no line of it is an OTLP trace export ({held}): is it the traces file?")
 
 
-def _whole_file(path: str, conv: Converter, lineno: int, error: Exception) -> Iterator[SpanRecord]:
+def _whole_file(path: str, conv: Converter, lineno: int, error: Exception,
+                quiet: bool = False) -> list[SpanRecord] | None:
+    """The records of a file that is one multi-line document; ``None`` when it is none and ``quiet`` (a
+    first line cut by a crash, with lines after it), else ``MalformedPayload`` naming the first line."""
     data, _, _ = _open_map(path)
     with gc_paused():
         try:
             doc = DOC_DECODER.decode(memoryview(data))
         except DECODE_ERRORS:
+            if quiet:
+                return None
             raise MalformedPayload(f"{path}, line {lineno}: not OTLP JSON ({why_undecodable(error)})") from None
         try:
-            records = conv.records(doc, data)
+            return conv.records(doc, data)
         except MalformedPayload as exc:
             raise MalformedPayload(f"{path}: {exc}") from None
-    yield from records
 
 

@@ -412,3 +412,17 @@ def test_a_value_the_decoder_refuses_loses_only_itself(bad: str) -> None:
     attrs = LazyAttributes(raw)
     assert dict(attrs) == {"gen_ai.request.model": "gpt-4o", "agentops.seq": 3}
     assert attrs.decode_error is not None and "vendor.bad" in attrs.decode_error
+
+
+def test_a_line_cut_by_a_crash_is_skipped_and_named_in_unseen(tmp_path: Path, session_spans: list[ReadableSpan],
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A writer killed mid-line leaves a remnant the next run's spans follow on lines of their own: those
+    are read, and the remnant is skipped, said, and named in unseen (what it held is not seen), rather
+    than making the whole file unreadable."""
+    line = compact(collector_dialect(session_spans))
+    path = tmp_path / "crashed.jsonl"
+    path.write_bytes(line[:100] + b"\n" + line + b"\n")
+    unseen: list[str] = []
+    assert len(list(read_otlp_file(path, unseen=unseen))) == len(session_spans)
+    assert unseen == [f"{path}, line 1: cut short (a writer stopped mid-line), 100 bytes not read"]
+    assert "line 1" in caplog.text and "cut short" in caplog.text
