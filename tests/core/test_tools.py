@@ -7,8 +7,8 @@ import gc
 import inspect
 import json
 import threading
-import time
 import weakref
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -303,29 +303,34 @@ def test_tool_over_staticmethod_and_classmethod_works_through_an_instance(span_e
     assert json.loads(spans["action label"].attributes[semconv.ACTION_PARAMS]) == {"suffix": "!"}
 
 
-def test_recording_a_generator_tools_items_costs_about_what_a_returned_list_does() -> None:
-    """Each yielded item is serialised once: a generator tool costs about what a tool returning its items does."""
-    items = [{"delta": "some token text", "index": i, "meta": {"a": [1, 2, 3]}} for i in range(100)]
+def test_recording_a_generator_tools_items_reads_each_item_as_a_returned_list_does() -> None:
+    """Each yielded item is serialised once: a generator tool reads its items as often as a tool returning
+    them does (counted, not timed: timings on a shared machine are noise)."""
+    reads = Counter[str]()
+
+    class Item:
+        def __init__(self, index: int) -> None:
+            self.index = index
+
+        def __repr__(self) -> str:  # what the record of an object shows: read once per recording
+            reads[current] += 1
+            return f"Item({self.index})"
+
+    items = [Item(i) for i in range(100)]
 
     @agentops.tool
-    def streamed() -> Iterator[dict[str, Any]]:
+    def streamed() -> Iterator[Item]:
         yield from items
 
     @agentops.tool
-    def returned() -> list[dict[str, Any]]:
+    def returned() -> list[Item]:
         return items
 
-    def best(call: Callable[[], object]) -> float:
-        timings = []
-        for _ in range(15):
-            start = time.perf_counter()
-            for _ in range(5):
-                call()
-            timings.append(time.perf_counter() - start)
-        return min(timings)
-
-    ratio = best(lambda: list(streamed())) / best(returned)
-    assert ratio < 2.2, f"a generator tool costs {ratio:.1f}x a tool returning the same items"
+    current = "streamed"
+    assert list(streamed()) == items
+    current = "returned"
+    assert returned() == items
+    assert reads == {"streamed": 100, "returned": 100}
 
 
 def test_a_generator_tools_return_value_is_not_read_with_capture_off(monkeypatch: pytest.MonkeyPatch) -> None:
