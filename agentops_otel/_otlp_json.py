@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -52,6 +53,8 @@ def _foreign(path: str) -> tuple[int, str] | None:
     """Refuse a file that holds something else (a replay page, a script, a config the variable names by
     mistake): spans appended to it would damage the user's file and be unreadable themselves."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a pipe, a device (/dev/stdout): streamed to, never read here (a read would block)
         with open(path, "rb") as existing:
             head = existing.read(256)
     except OSError:  # absent (created on first write), or unreadable: the write says so

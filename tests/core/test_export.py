@@ -273,3 +273,22 @@ def test_an_existing_trace_file_is_appended_to(tmp_path: Path, span_exporter: In
     OTLPJsonFileExporter(trace_file).export(span_exporter.get_finished_spans())
     names = sorted(s.summary.name for s in reassemble(read_otlp_file(trace_file)).sessions)
     assert names == ["first", "second"]
+
+
+@pytest.mark.slow  # a child interpreter
+def test_a_named_pipe_as_the_trace_file_does_not_block_init(tmp_path: Path) -> None:
+    """AGENTOPS_OTEL_FILE naming a pipe (a log shipper reading it) is streamed to: init() never reads it
+    to check what it holds, which would block the program until something writes to the pipe."""
+    import os
+
+    fifo = tmp_path / "spans.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENTOPS_OTEL_FILE": str(fifo),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        proc = subprocess.run([sys.executable, "-c", "import agentops_otel as a; a.init(); print('ready')"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(reader)
+    assert proc.stdout.strip() == "ready", proc.stderr
