@@ -10,8 +10,10 @@ at once both get them (a module half-imported by one thread is never handed to t
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 __all__ = ["loader"]
@@ -25,12 +27,20 @@ def loader(package: str, names: Mapping[str, tuple[str, str]], namespace: dict[s
     """``(__getattr__, __dir__)`` for ``package``: ``names`` maps each public name to (its submodule, its
     name there); a loaded name is kept in ``namespace`` (the package's globals), so it costs one look-up.
 
-    Every name of that submodule is kept at once: pytester's in-process runs drop the modules a run
-    imported first, so a name first used in a later run would come from a fresh copy of the submodule
-    while its siblings kept from an earlier run (a server and its own reply type) come from the old one."""
+    pytester's in-process runs drop the modules a run imported first, so a name first used in a later run
+    comes from fresh copies of the modules while the names kept from an earlier run come from the old ones
+    (a server refusing the reply type of the fresh copy). So every name of a submodule is kept at once,
+    and a name first used refreshes the kept names whose submodule was dropped since: only on a miss."""
     modules: dict[str, list[tuple[str, str]]] = {}
     for public_name, (module_name, attr) in names.items():
         modules.setdefault(module_name, []).append((public_name, attr))
+    kept: dict[str, ModuleType] = {}  # each submodule whose names are in ``namespace``, as it was imported
+
+    def keep(module_name: str) -> None:
+        module = importlib.import_module(f"{package}.{module_name}")
+        for public_name, attr in modules[module_name]:
+            namespace[public_name] = getattr(module, attr)
+        kept[module_name] = module
 
     def load(name: str) -> Any:
         where = names.get(name)
@@ -41,9 +51,10 @@ def loader(package: str, names: Mapping[str, tuple[str, str]], namespace: dict[s
                 if exc.name != f"{package}.{name}":
                     raise
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module = importlib.import_module(f"{package}.{where[0]}")
-        for sibling, attr in modules[where[0]]:
-            namespace[sibling] = getattr(module, attr)
+        for module_name, module in list(kept.items()):
+            if sys.modules.get(f"{package}.{module_name}") is not module:  # dropped since: kept names are stale
+                keep(module_name)
+        keep(where[0])
         return namespace[name]
 
     def get(name: str) -> Any:

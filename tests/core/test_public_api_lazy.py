@@ -81,3 +81,23 @@ def test_names_used_across_in_process_pytest_runs_belong_together() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stdout + proc.stderr
+
+
+def test_a_name_kept_from_an_earlier_in_process_run_matches_one_from_another_module() -> None:
+    """The Anthropic server kept from an earlier pytester run must take a ``Reply`` first used in a later
+    one, although the two live in different modules: both must come from the same fresh imports."""
+    code = textwrap.dedent("""
+        import sys
+        import agentops_otel.testing
+        before = set(sys.modules)
+        from agentops_otel.testing import AnthropicServer  # the first run uses the Anthropic server only
+        for name in set(sys.modules) - before:  # what pytester does after an in-process run
+            del sys.modules[name]
+        from agentops_otel.testing import AnthropicServer, Reply  # the next run queues a reply
+        with AnthropicServer() as server:
+            server.queue(Reply.text("hi"))
+        print("ok")
+    """)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stdout + proc.stderr
