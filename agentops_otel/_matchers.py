@@ -55,6 +55,28 @@ class JwtMatcher:
         return "".join(out)
 
 
+_OPENERS: Final = {")": "(", "]": "[", "}": "{", "`": "`"}
+_TRAILING: Final = ".,"
+
+
+def _value_end(value: str) -> int:
+    """Where a masked value ends: before the text a URL sits in (the ``)`` of a markdown link, a closing
+    backtick, a sentence's comma or full stop), which the value's character class cannot tell apart. A
+    closer the value itself opened (``p(a)ss``) is its own; a value all of such characters is masked whole."""
+    end = len(value)
+    while end > 1:
+        last = value[end - 1]
+        opener = _OPENERS.get(last)
+        if opener is not None:
+            held = value[:end - 1]
+            if (held.count(opener) % 2 == 1) if opener == last else held.count(opener) >= held.count(last) + 1:
+                break
+        elif last not in _TRAILING:
+            break
+        end -= 1
+    return end
+
+
 class QueryMatcher:
     """``re.sub`` of a ``name=value`` pattern (groups 1 and 2) that keeps every name and masks the values
     of the names ``is_secret`` picks: a regex alone cannot judge a name by the key rules."""
@@ -66,7 +88,8 @@ class QueryMatcher:
     def sub(self, repl: str, string: str) -> str:
         def one(match: re.Match[str]) -> str:
             if self._is_secret(match.group(1)):
-                return string[match.start():match.start(2)] + repl
+                value = match.group(2)
+                return string[match.start():match.start(2)] + repl + value[_value_end(value):]
             return match.group(0)
 
         return self._pattern.sub(one, string)

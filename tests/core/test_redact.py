@@ -442,3 +442,22 @@ def test_secret_named_query_parameters_of_a_url_are_masked(span_exporter: InMemo
     the values of its secret-named query parameters are masked, the rest of the URL kept."""
     text = _arguments_text(span_exporter, image=url)
     assert json.loads(text)["image"] == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("![chart](https://cdn.example/c.png?sig=abcDEF123) and more",
+     "![chart](https://cdn.example/c.png?sig=[REDACTED]) and more"),
+    ("open `https://x.example/f?access_token=abc123def` in a browser",
+     "open `https://x.example/f?access_token=[REDACTED]` in a browser"),
+    ("[the file](https://x.example/f?X-Amz-Signature=0f1e2d3c).",
+     "[the file](https://x.example/f?X-Amz-Signature=[REDACTED])."),
+    ("fetched https://x.example/f?access_token=abc123def, then parsed it",
+     "fetched https://x.example/f?access_token=[REDACTED], then parsed it"),
+    ("a=1&password=hunter(2)",  # a closer the value opened is the value's own
+     "a=1&password=[REDACTED]"),
+])
+def test_a_masked_query_value_stops_before_the_text_around_the_url(span_exporter: InMemorySpanExporter, text: str,
+                                                                    masked: str) -> None:
+    """A signed URL in a model's markdown answer keeps the link's closing bracket, backtick or comma:
+    only the parameter's value is masked, so the recorded text still reads (and renders) as written."""
+    assert json.loads(_arguments_text(span_exporter, text=text))["text"] == masked
