@@ -81,11 +81,16 @@ class QueryMatcher:
     """``re.sub`` of a ``name=value`` pattern (groups 1 and 2) that keeps every name and masks the values
     of the names ``is_secret`` picks: a regex alone cannot judge a name by the key rules."""
 
-    def __init__(self, pattern: str, is_secret: Callable[[str], bool]) -> None:
+    def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str) -> None:
         self._pattern = re.compile(pattern)
         self._is_secret = is_secret
+        self._starts = starts
+        """The characters every match starts with: text with none of them (code with ``=``, base64) is not
+        scanned, which halves the cost of masking it."""
 
     def sub(self, repl: str, string: str) -> str:
+        if not any(c in string for c in self._starts):
+            return string
         def one(match: re.Match[str]) -> str:
             if self._is_secret(match.group(1)):
                 value = match.group(2)

@@ -141,7 +141,7 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
     for anchors, pattern in SECRET_PATTERNS:
         gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
-                                else QueryMatcher(pattern, _secret_parameter) if pattern == _QUERY_PARAMETER
+                                else QueryMatcher(pattern, _secret_parameter, "?&;") if pattern == _QUERY_PARAMETER
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
