@@ -62,39 +62,23 @@ def test_a_misspelt_import_is_a_type_error(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "assert_tool_caled" in out and "start_sesion" in out, out
 
 
-def test_names_used_across_in_process_pytest_runs_belong_together() -> None:
-    """pytester's in-process runs drop the modules a run imported first: a name used in a later run (``Reply``)
-    must come from the same module as one kept from an earlier run (``OpenAIServer``), or the server
-    refuses its own reply type."""
-    code = textwrap.dedent("""
+@pytest.mark.parametrize(("first_run", "next_run", "server"), [
+    ("OpenAIServer", "Reply", "OpenAIServer"),  # names of one module
+    ("AnthropicServer", "AnthropicServer, Reply", "AnthropicServer"),  # names of two modules
+])
+def test_names_used_across_in_process_pytest_runs_belong_together(first_run: str, next_run: str, server: str) -> None:
+    """pytester's in-process runs drop the modules a run imported first: a server kept from an earlier run
+    must take a ``Reply`` first used in a later one (from its own module or another), or it refuses its
+    own reply type."""
+    code = textwrap.dedent(f"""
         import sys
         import agentops_otel.testing
         before = set(sys.modules)
-        from agentops_otel.testing import OpenAIServer  # the first run uses the server only
+        from agentops_otel.testing import {first_run}  # the first run uses the server only
         for name in set(sys.modules) - before:  # what pytester does after an in-process run
             del sys.modules[name]
-        from agentops_otel.testing import Reply  # the next run queues a reply
-        with OpenAIServer() as server:
-            server.queue(Reply.text("hi"))
-        print("ok")
-    """)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert (proc.returncode, proc.stdout.strip()) == (0, "ok"), proc.stdout + proc.stderr
-
-
-def test_a_name_kept_from_an_earlier_in_process_run_matches_one_from_another_module() -> None:
-    """The Anthropic server kept from an earlier pytester run must take a ``Reply`` first used in a later
-    one, although the two live in different modules: both must come from the same fresh imports."""
-    code = textwrap.dedent("""
-        import sys
-        import agentops_otel.testing
-        before = set(sys.modules)
-        from agentops_otel.testing import AnthropicServer  # the first run uses the Anthropic server only
-        for name in set(sys.modules) - before:  # what pytester does after an in-process run
-            del sys.modules[name]
-        from agentops_otel.testing import AnthropicServer, Reply  # the next run queues a reply
-        with AnthropicServer() as server:
+        from agentops_otel.testing import {next_run}  # the next run queues a reply
+        with {server}() as server:
             server.queue(Reply.text("hi"))
         print("ok")
     """)
