@@ -53,3 +53,15 @@ def test_with_args_judges_the_arguments_openinference_recorded() -> None:
         assert_tool_called(s, "lookup_invoices", with_args={"customer_id": "9"})
     assert '  - {"customer_id": "4417"}' in str(excinfo.value)
     assert "content capture" not in str(excinfo.value)
+
+
+def test_with_args_judges_an_openllmetry_tools_keyword_arguments_by_name() -> None:
+    """OpenLLMetry records a call as {"args": [], "kwargs": {...}}: with_args names the arguments as the
+    tool's signature does (a predicate sees them so too), and a wrong one still fails."""
+    with agentops.session("weather") as s:
+        _openllmetry_tool("get_weather", {"city": "Paris"}, "sunny")
+
+    assert_tool_called(s, "get_weather", with_args={"city": "Paris"})
+    assert_tool_called(s, "get_weather", with_args=lambda args: args["city"] == "Paris")
+    with pytest.raises(AgentAssertionError):
+        assert_tool_called(s, "get_weather", with_args={"city": "Rome"})

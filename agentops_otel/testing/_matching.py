@@ -139,7 +139,7 @@ def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
     called on arguments that were not recorded, or not whole: it would judge what the agent never passed)."""
     if step.input is None:
         return NOT_RECORDED
-    args = _parse(step.input)
+    args = _named_arguments(step, _parse(step.input))
     if callable(with_args):
         return _predicate_match(args, with_args)
     if args is None and not with_args:
@@ -149,6 +149,19 @@ def args_match(step: Step, with_args: ArgsMatcher) -> bool | str:
         return (_masked_argument(args, with_args) or _cut_argument(args, with_args.keys())
                 or _cut_argument(args) or "arguments not recorded whole")
     return found
+
+
+def _named_arguments(step: Step, args: Any) -> Any:
+    """OpenLLMetry's ``@tool`` records a call as ``{"args": [...], "kwargs": {...}}``: a call made with
+    keywords only is judged by its arguments' names, as the tool's signature gives them (positional ones
+    have no name to judge by: the record stays as written)."""
+    attrs = step.attributes
+    if semconv.TL_ENTITY_INPUT not in attrs or semconv.GEN_AI_TOOL_CALL_ARGUMENTS in attrs:
+        return args
+    keywords = args.get("kwargs") if isinstance(args, Mapping) and len(args) == 2 and args.get("args") == [] else None
+    if isinstance(keywords, Mapping):
+        return keywords
+    return args
 
 
 def _masked_argument(args: Any, expected: Mapping[str, Any]) -> str | None:
