@@ -78,18 +78,24 @@ def _value_end(value: str) -> int:
 
 
 class QueryMatcher:
-    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2) that keeps every name and masks the values
-    of the names ``is_secret`` picks: a regex alone cannot judge a name by the key rules."""
+    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2: a URL's query parameter, an ``.env`` line) that
+    keeps every name and masks the values of the names ``is_secret`` picks: a regex alone cannot judge a
+    name by the key rules."""
 
-    def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str) -> None:
+    def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str = "",
+                 probe: str | None = None) -> None:
         self._pattern = re.compile(pattern)
         self._is_secret = is_secret
         self._starts = starts
         """The characters every match starts with: text with none of them (code with ``=``, base64) is not
         scanned, which halves the cost of masking it."""
+        self._probe = None if probe is None else re.compile(probe)
+        """What every match holds, found in one pass: text without it is not scanned line by line."""
 
     def sub(self, repl: str, string: str) -> str:
-        if not any(c in string for c in self._starts):
+        if self._starts and not any(c in string for c in self._starts):
+            return string
+        if self._probe is not None and self._probe.search(string) is None:
             return string
         def one(match: re.Match[str]) -> str:
             if self._is_secret(match.group(1)):

@@ -99,6 +99,12 @@ _QUERY_PARAMETER: Final = r"[?&;]([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
 (``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
 Azure's ``sig``): a presigned URL is a credential. Matched by :class:`~._matchers.QueryMatcher`."""
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
+_ENV_NAME_ENDS: Final = "|".join(sorted({w.upper() for w in SECRET_WORDS} | {"KEY"}, key=len, reverse=True))
+_ENV_PROBE: Final = f"(?:{_ENV_NAME_ENDS})="
+_ENV_LINE: Final = rf"(?m)^[ \t]*(?:export[ \t]+)?([A-Z0-9_]*(?:{_ENV_NAME_ENDS}))=[\"']?([^\s\"'`]+)"
+"""A line of an ``.env`` file or a shell script (``DB_PASSWORD=hunter2``, ``export GITHUB_TOKEN=…``) whose
+name ends like a secret's: its value is masked when the key rules judge the name secret (``SORT_KEY`` is
+not). Only a text holding such an ending before an ``=`` (:data:`_ENV_PROBE`, one pass) is read line by line."""
 
 
 def _not_a_word(charset: str) -> str:
@@ -121,6 +127,7 @@ SECRET_PATTERNS: Final = (
     (("eyJ",), _JWT_PATTERN),
     (("://",), r"(?<=://)[^\s:/@]*:[^\s/]+(?=@)"),
     (("=",), _QUERY_PARAMETER),
+    (("=",), _ENV_LINE),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
@@ -130,7 +137,7 @@ URL parser reads it, so one holding an ``@`` is masked whole."""
 
 SHORTEST_SECRET: Final = 8
 """No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
-_GATES: Final = "-_:A"
+_GATES: Final = "-_:A="
 """Characters that every anchor of several patterns contains: one ``in`` test for a single character
 (a ``memchr``) rules out the whole group, so plain prose is scanned about half as many times."""
 
@@ -142,9 +149,14 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
         gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
                                 else QueryMatcher(pattern, _secret_parameter, "?&;") if pattern == _QUERY_PARAMETER
+                                else QueryMatcher(pattern, _secret_line, probe=_ENV_PROBE) if pattern == _ENV_LINE
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
+
+
+def _secret_line(name: str) -> bool:
+    return is_secret_key(name)  # looked up when called: defined below
 
 
 def _secret_parameter(name: str) -> bool:

@@ -461,3 +461,15 @@ def test_a_masked_query_value_stops_before_the_text_around_the_url(span_exporter
     """A signed URL in a model's markdown answer keeps the link's closing bracket, backtick or comma:
     only the parameter's value is masked, so the recorded text still reads (and renders) as written."""
     assert json.loads(_arguments_text(span_exporter, text=text))["text"] == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("my .env:\nDB_PASSWORD=hunter2\nDEBUG=1\nexport GITHUB_TOKEN=abc123\n  API_KEY='k-123'\n",
+     "my .env:\nDB_PASSWORD=[REDACTED]\nDEBUG=1\nexport GITHUB_TOKEN=[REDACTED]\n  API_KEY='[REDACTED]'\n"),
+    ("MAX_TOKENS=100\nSORT_KEY=name\nx = a if TOKEN=b", "MAX_TOKENS=100\nSORT_KEY=name\nx = a if TOKEN=b"),
+])
+def test_secret_named_lines_of_an_env_file_in_text_are_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                              masked: str) -> None:
+    """An .env file pasted into a prompt or read by a tool holds its secrets under their names, not in a
+    known shape: the values of its secret-named lines are masked, the rest kept."""
+    assert json.loads(_arguments_text(span_exporter, pasted=text))["pasted"] == masked
