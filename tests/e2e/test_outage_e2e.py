@@ -71,7 +71,9 @@ def test_outage_never_blocks_the_agent_and_recovers(private_jaeger: JaegerBacken
     assert len(sessions) == len(messages), "every agent call returned"
     assert sum(r["end_state"] == "Fail" for r in sessions) == 30  # only the agent's own failures
     slowest = max(r["seconds"] for r in sessions)
-    assert slowest < 1.0, f"an agent call took {slowest:.2f}s during the outage"
+    # An export that blocked the agent would hold a call for the exporter's timeout (5 s); the bound is half
+    # that, far above what a loaded 2-core machine adds to a call (1.06 s seen once under load).
+    assert slowest < 2.5, f"an agent call took {slowest:.2f}s: blocked by the export during the outage?"
     growth_mib = (done["rss_kib"] - sessions[0]["rss_kib"]) / 1024
     assert growth_mib < 40, f"RSS grew {growth_mib:.1f} MiB"
 
