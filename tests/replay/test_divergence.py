@@ -87,6 +87,18 @@ def test_an_agent_that_stops_early_fails_at_exit(cassette: Cassette, dead: OpenA
                                      messages=[{"role": "user", "content": "who is 4417?"}])
 
 
+def test_an_agent_that_raises_before_the_recording_ends_diverges(dead: OpenAI) -> None:
+    """An agent that raises its own error steps earlier than recorded diverges, its error kept as the cause."""
+    agent = Agent()
+    with record() as rec, pytest.raises(LookupError):
+        agent.lookup_customer("4417")
+        agent.lookup_customer("0")  # raises LookupError, as the agent's run did when it was recorded
+    with pytest.raises(DivergenceError, match="the agent raised ValueError: bad input, but the recording "
+                                              "continues with tool lookup_customer") as err, replay(rec.cassette()):
+        raise ValueError("bad input")  # the changed agent fails before its first step
+    assert isinstance(err.value.__cause__, ValueError)
+
+
 def test_a_swallowed_divergence_still_fails(cassette: Cassette, dead: OpenAI) -> None:
     """An agent that catches every exception cannot hide the divergence: it is raised again at exit."""
     with pytest.raises(DivergenceError), replay(cassette):
