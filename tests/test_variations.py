@@ -125,6 +125,15 @@ def test_check_verdicts() -> None:
                              "but it was called 0 times.")
 
 
+def test_a_check_returning_neither_a_verdict_nor_a_reason_fails_saying_so() -> None:
+    """A truthy match object (``re.search``) is no reason string: the variant fails naming what to return."""
+    [result] = run_variations(agent, VARIANTS[:1], check=lambda s, r: re.search("refunded", r)).results
+    assert not result.passed
+    assert result.reason is not None
+    assert result.reason.startswith("check returned re.Match, which is no verdict: return True or None to pass, "
+                                    "False or a reason string to fail")
+
+
 def test_dict_and_tuple_variants_are_arguments() -> None:
     """A dict variant is keyword arguments, a tuple positional ones."""
     seen: list[tuple[Any, ...]] = []

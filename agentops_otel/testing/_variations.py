@@ -46,7 +46,8 @@ from .. import _forksafe
 
 Check: TypeAlias = Callable[[Session, Any], "bool | str | None"]
 """``check(session, result)``: True, None or "" pass; False or a reason string fail. An
-``AssertionError`` raised inside (e.g. by ``assert_tool_called``) fails the variant with its message."""
+``AssertionError`` raised inside (e.g. by ``assert_tool_called``) fails the variant with its message; any
+other value (a ``re.Match``, a number) fails it as no verdict."""
 
 DEFAULT_TAGS = ("variation",)
 _LABEL_CHARS = 60
@@ -375,7 +376,13 @@ def _judge(check: Check, session: Session, result: Any) -> str | None:
         return "check returned False"
     if verdict is None or verdict is True or verdict == "":
         return None
-    return str(verdict)
+    if isinstance(verdict, str):
+        return verdict
+    # A truthy re.Match or a count read as a reason would fail exactly the runs the check meant to pass.
+    kind = type(verdict)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return (f"check returned {name}, which is no verdict: return True or None to pass, False or a reason "
+            f"string to fail (got {verdict!r:.80})")
 
 
 def run_variations(agent_fn: Callable[..., Any], variants: Iterable[Any], check: Check | None = None, *,
