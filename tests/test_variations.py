@@ -107,6 +107,21 @@ def test_the_agents_own_session_is_nested_in_the_variant_session() -> None:
     assert root_names == ["invoke_agent support-agent"]
 
 
+def test_without_a_check_an_agent_session_ending_fail_fails_the_variant() -> None:
+    """With no check, the agent's own verdict counts: a variant whose agent ended its session Fail (and
+    returned normally) fails, naming that session and its reason; one that ended Success passes."""
+    def graceful(message: str) -> str:
+        with agentops.session("support-agent") as s:
+            if "bad" in message:
+                s.end_session("Fail", end_state_reason="could not parse the order number")
+        return "sorry"
+
+    report = run_variations(graceful, ["good order 12", "bad order"])
+    assert [r.passed for r in report.results] == [True, False]
+    assert report.results[1].reason == ("the agent's session 'support-agent' ended Fail: "
+                                         "could not parse the order number")
+
+
 def test_check_verdicts() -> None:
     """True/None/"" pass; False and a reason string fail; an assertion inside the check gives its message."""
     def verdicts(check: Any) -> tuple[bool, str | None]:

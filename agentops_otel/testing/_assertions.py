@@ -18,7 +18,7 @@ from typing import TypeAlias
 
 import msgspec
 
-from agentops_otel import config
+from agentops_otel import config, semconv
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
@@ -125,6 +125,15 @@ def sessions_in(session: Session, *, name: str | None = None, tag: str | None = 
     found.sort(key=lambda tl: tl.summary.start_ns)
     return [tl for tl in found
             if (name is None or tl.summary.name == name) and (tag is None or tag in tl.summary.tags)]
+
+
+def failed_inside(session: Session) -> str | None:
+    """Why a session the agent started inside ``session`` ended ``Fail`` (the first such); ``None`` if none did."""
+    for inner in sessions_in(session):
+        if inner.summary.end_state == semconv.END_FAIL:
+            why = inner.summary.end_reason
+            return f"the agent's session {inner.summary.name!r} ended Fail" + (f": {why}" if why else "")
+    return None
 
 
 # --- building blocks ------------------------------------------------------------------------------------

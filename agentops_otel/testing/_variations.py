@@ -39,7 +39,7 @@ from agentops_otel._redact import scrub
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
-from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, replay_text
+from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, failed_inside, replay_text
 from agentops_otel.timeline import Step, Timeline
 
 from .. import _forksafe
@@ -286,8 +286,8 @@ class VariationReport:
             session.end(semconv.END_INDETERMINATE, "async agent: not run")
             raise TypeError("run_variations runs synchronous agents; wrap an async one, e.g. "
                             "lambda m: asyncio.run(agent(m))")
-        if error is None and check is not None:
-            reason = _judge(check, session, result)
+        if error is None:
+            reason = _judge(check, session, result) if check is not None else failed_inside(session)
         passed = reason is None
         session.end(semconv.END_SUCCESS if passed else semconv.END_FAIL,
                     None if passed else _first_line(reason or ""))
@@ -389,7 +389,8 @@ def run_variations(agent_fn: Callable[..., Any], variants: Iterable[Any], check:
                    tags: Iterable[str] = DEFAULT_TAGS, name: str | None = None, repeat: int = 1) -> VariationReport:
     """Run ``agent_fn`` ``repeat`` times per variant, each run in its own session, and report who passed.
 
-    A run fails when the agent raises or when ``check(session, result)`` says so. ``session`` is the
+    A run fails when the agent raises or when ``check(session, result)`` says so; with no check, also when
+    the agent ended a session of its own ``Fail`` (its own verdict). ``session`` is the
     run's session, with the agent's own session (if it starts one) nested inside. With ``repeat`` > 1
     the report separates flaky variants from consistently failing ones (:meth:`VariationReport.flaky`).
     """
