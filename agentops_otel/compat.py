@@ -72,6 +72,15 @@ def init(
         raise TypeError(f"init(service_name=...) takes a string, got {type_name(service_name, qualified=False)}")
     if not service_name:
         service_name = None  # "" (an unset variable passed through) names no service, as leaving it out
+    legacy_tags = _agentops_kwargs.get("tags")
+    if legacy_tags is not None:
+        # AgentOps 0.3 applied its deprecated init(tags=) as default_tags: ignored, every session of a
+        # ported suite would silently lose them.
+        warnings.warn("init(tags=...) is AgentOps' deprecated name of default_tags: taken as default_tags"
+                      + (", which were given too and win" if default_tags is not None else ""),
+                      DeprecationWarning, stacklevel=2)
+        if default_tags is None:
+            default_tags = legacy_tags
     tags = None
     if default_tags is not None:
         from .sessions._lifecycle import tag_strings

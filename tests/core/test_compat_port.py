@@ -190,3 +190,19 @@ def test_record_function_is_the_deprecated_name_of_record_action(span_exporter: 
     with agentops.session("s") as s:
         assert classify("hi") == "billing"
     assert [e.action_type for e in s.action_events] == ["classify_intent"]
+
+
+@pytest.fixture
+def default_tags_reset() -> Iterator[None]:
+    yield
+    agentops.init(default_tags=[])
+
+
+def test_init_tags_are_the_default_tags_as_in_agentops(span_exporter: InMemorySpanExporter,
+                                                       default_tags_reset: None) -> None:
+    """AgentOps 0.3's init(tags=[...]) (its deprecated name of default_tags) tags every session, not none."""
+    with pytest.warns(DeprecationWarning, match=r"init\(tags=\.\.\.\) is AgentOps' deprecated name of default_tags"):
+        agentops.init(api_key="k", tags=["legacy", "v1"])
+    s = agentops.start_session(tags=["run"])
+    agentops.end_session("Success")
+    assert s.tags == ["legacy", "v1", "run"]
