@@ -8,6 +8,7 @@ Apart from :mod:`._session`, which is at its size limit; these only delegate to 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 
 from .. import semconv
+from .._end_states import canonical_end_state
 
 if TYPE_CHECKING:
     from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+    from ._session import Session
 
 
 class AgentOpsMethods:
@@ -72,3 +75,38 @@ def end_warning_of_bad_state(session: AgentOpsMethods, end_state: object, end_st
             if not handling:
                 raise
             logging.getLogger("agentops_otel").warning("%s", message)
+
+
+def warn_late_end(session: Session, outer: Session, end_state: object) -> None:
+    """Say that ending ``session`` changes nothing: ``outer``, the session it was nested in, ended first
+    and ended it too (Indeterminate).
+
+    AgentOps 0.3's sessions overlap freely (``s1 = start_session(); s2 = start_session(); s1.end_session();
+    s2.end_session("Fail")``); here the second nests in the first and ends with it. Dropped in silence,
+    that ``"Fail"`` left the session Indeterminate for a check or a gate that expected it Fail. Only a
+    state that differs is said; an unknown one is said by the end itself. While an exception is being
+    handled, a warning turned into an error goes to the log instead of replacing that exception.
+    """
+    wanted = canonical_end_state(end_state)
+    if wanted is None or wanted == session.end_state:
+        return
+    message = (f"agentops_otel: end_session({wanted!r}) comes too late: session {session.name!r} {session.id} "
+               f"had been ended {session.end_state} when the session it was nested in, {outer.name!r} {outer.id}, "
+               f"ended, and keeps that end state. A session started while another is current is nested in it "
+               f"and ends with it: end the inner one first")
+    handling = sys.exception() is not None
+    try:
+        warnings.warn(message, RuntimeWarning, stacklevel=_callers_level())
+    except Warning:
+        if not handling:
+            raise
+        logging.getLogger("agentops_otel").warning("%s", message)
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package: the user's line that ended the session."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -25,7 +25,7 @@ from .._redact import scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
-from ._agentops import AgentOpsMethods
+from ._agentops import AgentOpsMethods, warn_late_end
 from ._context import note_ended, rebased, returning_context
 from ._rollup import Rollup
 
@@ -106,6 +106,8 @@ class Session(Rollup, AgentOpsMethods):
         self._ctx: otel_context.Context | None = None
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
+        self._ended_by: Session | None = None
+        """The enclosing session whose end ended this one: a later end of this one is then said to come too late."""
         self._seq = itertools.count(1)
         self._pid = os.getpid()
         """The process that owns the root span: a forked child's copy of the session never ends it."""
@@ -200,6 +202,8 @@ class Session(Rollup, AgentOpsMethods):
         ``end_state_reason`` is text; an exception or a number given instead is recorded as text
         (see :func:`reason_text`)."""
         if self.end_state is not None:
+            if self._ended_by is not None:
+                warn_late_end(self, self._ended_by, end_state)
             return
         end_state_reason = reason_text(end_state_reason)
         bad_state: ValueError | None = None
@@ -216,6 +220,7 @@ class Session(Rollup, AgentOpsMethods):
         for child in list(self._children):
             if child.end_state is None:
                 child.end(semconv.END_INDETERMINATE, "parent session ended first")
+                child._ended_by = self
         with guard("session.open_calls"):
             self.note_open_calls([call.name for call in open_calls_in(self.id)])
         self.end_state, self.end_state_reason = state, end_state_reason

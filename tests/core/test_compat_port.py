@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -206,3 +206,21 @@ def test_init_tags_are_the_default_tags_as_in_agentops(span_exporter: InMemorySp
     s = agentops.start_session(tags=["run"])
     agentops.end_session("Success")
     assert s.tags == ["legacy", "v1", "run"]
+
+
+@pytest.mark.parametrize("end", [
+    lambda s: s.end_session("Fail", end_state_reason="bad"),
+    lambda s: agentops.end_session("Fail", end_state_reason="bad", session=s),
+    lambda s: s.end("Fail", "bad"),
+], ids=["session.end_session", "end_session(session=)", "session.end"])
+def test_ending_a_session_its_outer_session_already_ended_warns_that_its_end_state_stays(
+        span_exporter: InMemorySpanExporter, end: Callable[[agentops.Session], object]) -> None:
+    """AgentOps' overlapping sessions nest here: ending the inner one after the outer one ended it is said."""
+    outer = agentops.start_session(tags=["a"])
+    inner = agentops.start_session(tags=["b"])
+    outer.end_session("Success")
+    with pytest.warns(RuntimeWarning, match=r"end_session\('Fail'\) comes too late: session .* had been ended "
+                                            r"Indeterminate when the session it was nested in, .* ended") as caught:
+        end(inner)
+    assert caught[0].filename == __file__
+    assert inner.end_state == "Indeterminate"
