@@ -106,7 +106,7 @@ def warn_late_end(session: Session, outer: Session, end_state: object) -> None:
 def _callers_level() -> int:
     """The ``stacklevel`` of the first frame outside this package: the user's line that ended the session."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame, level = sys._getframe(1), 2
+    frame, level = sys._getframe(1), 1
     while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level

@@ -222,5 +222,5 @@ def test_ending_a_session_its_outer_session_already_ended_warns_that_its_end_sta
     with pytest.warns(RuntimeWarning, match=r"end_session\('Fail'\) comes too late: session .* had been ended "
                                             r"Indeterminate when the session it was nested in, .* ended") as caught:
         end(inner)
-    assert caught[0].filename == __file__
+    assert (caught[0].filename, caught[0].lineno) == (__file__, end.__code__.co_firstlineno)  # the line ending it
     assert inner.end_state == "Indeterminate"
