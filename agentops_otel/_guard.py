@@ -65,6 +65,22 @@ def report(site: str, exc: BaseException) -> None:
         pass
 
 
+def notice(site: str, message: str) -> None:
+    """Say once per ``site`` what happens in a situation the user's program made (not a failure of ours):
+    a plain warning, no traceback."""
+    key = (site, "notice", "")
+    with _lock:
+        if key in _reported:
+            return
+        if len(_reported) >= MAX_REMEMBERED:
+            _reported.clear()
+        _reported.add(key)
+    try:
+        logger.warning("agentops_otel: %s", message)
+    except Exception:  # pragma: no cover - a broken logging config must not break the app either
+        pass
+
+
 def reset_reports() -> None:
     """Forget which failures were already reported (tests use it to see the log line again)."""
     with _lock:

@@ -21,7 +21,7 @@ from . import _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
 from ._event_attrs import identifier, llm_attributes, logs
 from ._event_time import check_timestamps, ns
-from ._guard import fault_point, guard, report, type_name
+from ._guard import fault_point, guard, notice, report, type_name
 from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 
@@ -260,11 +260,10 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
 
     if current_session() is None:
         if otel_context.get_value(SESSION_CONTEXT_KEY) is not None:  # session.record() on one that ended
-            report("record.after_end", RuntimeError(
-                "record() into a session that has ended: the event is recorded as a late step of it"))
+            notice("record.after_end", "record() into a session that has ended: the event is recorded as a "
+                   "late step of it")
         else:
-            report("record.no_session", RuntimeError(
-                "record() called outside a session: the event is exported as a lone span"))
+            notice("record.no_session", "record() called outside a session: the event is exported as a lone span")
     limit = config.max_value_chars()
     capture = config.content_capture()
     # The event's content, masked and bounded once: on the span, an event of it, or both (see below).
