@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import uuid
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,15 @@ class AgentOpsMethods:
 
     if TYPE_CHECKING:
         _ctx: otel_context.Context | None
+        id: str
 
         def end(self, end_state: object = ..., end_state_reason: object = None) -> None: ...
+
+    @property
+    def session_id(self) -> uuid.UUID:
+        """AgentOps 0.3's name for the session's id, a UUID (``str()`` of it is :attr:`id`): ported code
+        looks sessions up with ``get_session(str(session.session_id))``."""
+        return uuid.UUID(self.id)
 
     def record(self, event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         """``agentops.record(event)`` into this session, wherever it is called: with another session

@@ -224,3 +224,16 @@ def test_ending_a_session_its_outer_session_already_ended_warns_that_its_end_sta
         end(inner)
     assert (caught[0].filename, caught[0].lineno) == (__file__, end.__code__.co_firstlineno)  # the line ending it
     assert inner.end_state == "Indeterminate"
+
+
+def test_session_id_is_the_uuid_agentops_code_looks_sessions_up_by() -> None:
+    """AgentOps 0.3 code reads ``session.session_id`` (a UUID) and looks the session up by its text."""
+    import uuid
+
+    session = agentops.start_session(tags=["port"])
+    assert session is not None
+    try:
+        assert isinstance(session.session_id, uuid.UUID) and str(session.session_id) == session.id
+        assert agentops.get_session(str(session.session_id)) is session
+    finally:
+        agentops.end_session("Success", session=session)
