@@ -49,15 +49,21 @@ def _safe_repr(exc: BaseException) -> str:
         return f"<unprintable {type_name(exc)}>"
 
 
-def report(site: str, exc: BaseException) -> None:
-    """Log an internal failure the first time this failure happens at ``site``; repeats stay quiet."""
-    key = (site, type(exc).__qualname__, _shape(exc))
+def _first_time(key: tuple[str, str, str]) -> bool:
+    """Whether ``key`` is said for the first time (then remembered): repeats stay quiet."""
     with _lock:
         if key in _reported:
-            return
+            return False
         if len(_reported) >= MAX_REMEMBERED:
             _reported.clear()
         _reported.add(key)
+    return True
+
+
+def report(site: str, exc: BaseException) -> None:
+    """Log an internal failure the first time this failure happens at ``site``; repeats stay quiet."""
+    if not _first_time((site, type(exc).__qualname__, _shape(exc))):
+        return
     try:
         logger.warning("agentops_otel: internal error in %s (telemetry skipped, your call proceeds): %s",
                        site, _safe_repr(exc), exc_info=exc)
@@ -68,13 +74,8 @@ def report(site: str, exc: BaseException) -> None:
 def notice(site: str, message: str) -> None:
     """Say once per ``site`` what happens in a situation the user's program made (not a failure of ours):
     a plain warning, no traceback."""
-    key = (site, "notice", "")
-    with _lock:
-        if key in _reported:
-            return
-        if len(_reported) >= MAX_REMEMBERED:
-            _reported.clear()
-        _reported.add(key)
+    if not _first_time((site, "notice", "")):
+        return
     try:
         logger.warning("agentops_otel: %s", message)
     except Exception:  # pragma: no cover - a broken logging config must not break the app either
