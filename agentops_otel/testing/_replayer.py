@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import _forksafe
+from .._guard import describe
 from ._answering import ReplayWarning, holding_llm, unchecked_note
 from ._cassette import Cassette, CassetteError, LLMStep, ToolStep, load, step_label
 from ._divergence import (
@@ -102,14 +103,14 @@ class Replayer:
             raise self.divergence  # the agent caught it: the test must still fail
         if exc_type is None and not self._forked:
             self._check_finished()
-        if (nxt := self._stopped_early(exc)) is not None:
-            raise self._diverge(nxt, None, f"the agent raised {type(exc).__name__}: {exc}, but the recording "
+        if exc is not None and (nxt := self._stopped_early(exc)) is not None:
+            raise self._diverge(nxt, None, f"the agent raised {describe(exc)}, but the recording "
                                 f"continues with {step_label(nxt)} ({describe_recorded(nxt)})",
                                 index=len(self.actual)) from exc
         if exc_type is None and self._unchecked:
             warnings.warn(ReplayWarning(unchecked_note(self.name, self.cassette, self._unchecked)), stacklevel=2)
 
-    def _stopped_early(self, exc: BaseException | None) -> LLMStep | ToolStep | None:
+    def _stopped_early(self, exc: BaseException) -> LLMStep | ToolStep | None:
         """The agent's own error left the replay before the recording's end: a test expecting that error
         (``pytest.raises`` around the replay) must not pass on an agent that now fails sooner. A failed
         assertion is the test's own verdict and stays the headline; skips and interrupts are not errors."""

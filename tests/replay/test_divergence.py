@@ -99,6 +99,21 @@ def test_an_agent_that_raises_before_the_recording_ends_diverges(dead: OpenAI) -
     assert isinstance(err.value.__cause__, ValueError)
 
 
+def test_an_early_error_whose_text_cannot_be_read_still_diverges(dead: OpenAI) -> None:
+    """The agent's early error with a __str__ that raises still makes a clear divergence, kept as its cause."""
+    class Unprintable(ValueError):
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    agent = Agent()
+    with record() as rec:
+        agent.lookup_customer("4417")
+    with pytest.raises(DivergenceError, match="the agent raised Unprintable: <unprintable exception>") as err, \
+            replay(rec.cassette()):
+        raise Unprintable()
+    assert isinstance(err.value.__cause__, Unprintable)
+
+
 def test_a_swallowed_divergence_still_fails(cassette: Cassette, dead: OpenAI) -> None:
     """An agent that catches every exception cannot hide the divergence: it is raised again at exit."""
     with pytest.raises(DivergenceError), replay(cassette):
