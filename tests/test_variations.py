@@ -149,6 +149,16 @@ def test_a_check_returning_neither_a_verdict_nor_a_reason_fails_saying_so() -> N
                                     "False or a reason string to fail")
 
 
+def test_a_check_returning_an_unprintable_object_still_fails_the_variant() -> None:
+    """A non-verdict whose repr raises still fails just its variant, not the whole run."""
+    class Opaque:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    [result] = run_variations(agent, VARIANTS[:1], check=lambda s, r: Opaque()).results
+    assert not result.passed and result.reason is not None and "which is no verdict" in result.reason
+
+
 def test_dict_and_tuple_variants_are_arguments() -> None:
     """A dict variant is keyword arguments, a tuple positional ones."""
     seen: list[tuple[Any, ...]] = []

@@ -381,8 +381,12 @@ def _judge(check: Check, session: Session, result: Any) -> str | None:
     # A truthy re.Match or a count read as a reason would fail exactly the runs the check meant to pass.
     kind = type(verdict)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    try:
+        shown = repr(verdict)[:80]
+    except Exception:
+        shown = "an object whose repr fails"
     return (f"check returned {name}, which is no verdict: return True or None to pass, False or a reason "
-            f"string to fail (got {verdict!r:.80})")
+            f"string to fail (got {shown})")
 
 
 def run_variations(agent_fn: Callable[..., Any], variants: Iterable[Any], check: Check | None = None, *,
