@@ -117,8 +117,31 @@ def compare(recorded: Any, actual: Any, ignore: Sequence[str]) -> str | None:
     b = strip_ignored(actual, ignore)
     if same_json(a, b):
         return None
+    a, b = _without_shown_digests(a, b)
     lines = difflib.unified_diff(_pretty(a), _pretty(b), "recorded", "actual", n=2, lineterm="")
     return "\n".join(lines)
+
+
+def _without_shown_digests(a: Any, b: Any) -> tuple[Any, Any]:
+    """Both views without the digests of the content fields whose own views differ: the diff of the field
+    says what changed, and two hashes above it would only be noise. A digest stays where the views agree
+    (a change in a part the view does not show)."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return a, b
+    x, y = a.get("extra"), b.get("extra")
+    if not (isinstance(x, dict) and isinstance(y, dict)):
+        return a, b
+    dx, dy = x.get(CONTENT_DIGEST), y.get(CONTENT_DIGEST)
+    if not (isinstance(dx, dict) and isinstance(dy, dict)):
+        return a, b
+    shown = {name for name in set(dx) | set(dy) if not same_json(a.get(name), b.get(name))}
+    if not shown:
+        return a, b
+    def trimmed(view: dict[str, Any], extra: dict[str, Any], digests: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in digests.items() if k not in shown}
+        return {**view, "extra": {**{k: v for k, v in extra.items() if k != CONTENT_DIGEST},
+                                  **({CONTENT_DIGEST: kept} if kept else {})}}
+    return trimmed(a, x, dx), trimmed(b, y, dy)
 
 
 def differing_fields(recorded: Any, actual: Any, ignore: Sequence[str]) -> list[str]:

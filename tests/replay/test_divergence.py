@@ -36,6 +36,7 @@ def test_other_messages_fail_with_a_diff_and_both_stories(cassette: Cassette, de
     assert '-          "content": "who is 4417?",' in text
     assert '+          "content": "who is 2093?",' in text
     assert "Recorded, steps 0-0:" in text and "Actual, steps 0-0:" in text
+    assert "content_sha256" not in text  # the messages' own diff says what changed: no digest noise above it
 
 
 def test_other_tool_arguments_fail_at_the_tool_step(cassette: Cassette, dead: OpenAI) -> None:
