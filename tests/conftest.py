@@ -20,7 +20,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel
+import agentops_otel.sessions  # loaded here, not first inside a pytester in-process run (below)
 from agentops_otel import processor
+
+# pytester's in-process runs drop the modules a run imported first: a sessions module first imported by one
+# run would be imported afresh by the next, its sessions unknown to the registry kept from the first
+# (tests/test_pytest_plugin_fixture_scopes.py failed when run on its own).
 
 
 class _ToCurrentTest(SpanProcessor):
