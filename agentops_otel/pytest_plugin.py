@@ -143,8 +143,10 @@ def _start(item: pytest.Item) -> _TestRun:
         agentops_otel.init()
         _initialised = True
     from agentops_otel.sessions import start_session
+    from agentops_otel.sessions._lifecycle import owned_by_harness
 
     run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
+    owned_by_harness(run.session)
     item.stash[_RUN] = run
     if item.get_closest_marker(MARKER) is not None:
         _spend(run).start()  # stopped by _finish, after the last judgement

@@ -151,3 +151,28 @@ def test_the_plugin_leaves_a_fixtures_own_context_as_the_fixture_set_it(
     """Tests see what a wider fixture attached, and nothing of it once the fixture detached it, opted in or not."""
     project.makepyfile(test_a=FIXTURE_BAGGAGE.format(opt_in=opt_in), test_b=AFTER_THE_MODULE)
     project.runpytest_inprocess(*QUIET).assert_outcomes(passed=3)
+
+
+END_ALL_IN_TEARDOWN = '''
+import pytest
+import agentops_otel as agentops
+
+@pytest.fixture(autouse=True)
+def clean_up():
+    yield
+    agentops.end_all_sessions()  # the AgentOps habit: end whatever the agent left open
+
+def test_passes(agent_session):
+    agentops.start_session("left open by the agent")
+'''
+
+
+def test_end_all_sessions_in_a_teardown_leaves_the_tests_own_session_to_the_plugin(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
+    """end_all_sessions() in a user's teardown ends the agent's sessions, not the plugin's session of the
+    test, which still ends with the test's outcome (it read Indeterminate for a passing test)."""
+    project.makepyfile(test_end_all=END_ALL_IN_TEARDOWN)
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=1)
+    states = {(s.attributes or {}).get("agentops.session.name"): (s.attributes or {}).get("agentops.session.end_state")
+              for s in span_exporter.get_finished_spans() if (s.attributes or {}).get("agentops.session.name")}
+    assert states == {"test_passes": "Success", "left open by the agent": "Indeterminate"}

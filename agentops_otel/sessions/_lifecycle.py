@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -194,10 +195,21 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: objec
     return target
 
 
+_harness_owned: weakref.WeakSet[Session] = weakref.WeakSet()
+"""Sessions the pytest plugin started for its tests: theirs to end with the test's outcome."""
+
+
+def owned_by_harness(session: Session) -> None:
+    """Keep ``session`` (the plugin's session of a test) out of :func:`end_all_sessions`: a user's teardown
+    that ends whatever the agent left open must not end the test's own session before its outcome is known."""
+    _harness_owned.add(session)
+
+
 def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_reason: object = None,
                      **_agentops_kwargs: Any) -> list[Session]:
     """AgentOps' ``end_all_sessions()``: end every session still open anywhere in the process, nested ones
-    before the sessions around them, and return them. Indeterminate by default, as AgentOps ends them."""
+    before the sessions around them, and return them. Indeterminate by default, as AgentOps ends them. The
+    pytest plugin's session of the running test is left to the plugin (:func:`owned_by_harness`)."""
     from ..processor import live_sessions
 
     try:  # a wrong end state is the caller's mistake: said before anything ends
@@ -206,7 +218,7 @@ def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_re
         raise ValueError(f"end_all_sessions(): {exc}") from None
     ended: list[Session] = []
     for open_session in reversed(live_sessions()):
-        if isinstance(open_session, Session) and not open_session.ended:
+        if isinstance(open_session, Session) and not open_session.ended and open_session not in _harness_owned:
             open_session.end(end_state, end_state_reason)
             ended.append(open_session)
     return ended
