@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
 from agentops_otel.read._http import HttpReader, norm_trace_id
 from agentops_otel.read._paging import Coverage, Load, page_window
@@ -31,7 +33,7 @@ class JaegerReader(HttpReader):
     def trace(self, trace_id: str) -> list[SpanRecord]:
         """Every span of the trace; ``TraceNotFound`` when Jaeger has none."""
         tid = norm_trace_id(trace_id)
-        resp = self._http.get(f"/api/v3/traces/{tid}")
+        resp = self._get_or_no_match(f"/api/v3/traces/{tid}")
         records = self._decode(resp.content, f"trace {tid}") if resp is not None else []
         if not records:
             raise TraceNotFound(f"Jaeger at {self.base_url} has no trace {tid}")
@@ -51,7 +53,7 @@ class JaegerReader(HttpReader):
         if attributes:
             params["query.attributes"] = json.dumps(
                 {str(k): str(v) for k, v in attributes.items()}, separators=(",", ":"))
-        resp = self._http.get("/api/v3/traces", params)
+        resp = self._get_or_no_match("/api/v3/traces", params)
         if resp is None:
             return []  # 404: nothing matched in this service
         return self._decode(resp.content, f"search in {svc!r}")
@@ -97,6 +99,23 @@ class JaegerReader(HttpReader):
                     seen.add(key)
                     out.append(rec)
         return out
+
+    def _get_or_no_match(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.Response | None:
+        """The answer, or None for Jaeger's own "No traces found" 404 (a JSON error object).
+
+        Any other 404 (the OTLP port's "404 page not found", a proxy's page) means the URL is not
+        Jaeger's query API: read as "no match" it would let a gate with ``--min-sessions 0`` pass on nothing.
+        """
+        resp = self._http.get_any(path, params)
+        if resp.status_code != 404:
+            return resp
+        try:
+            body = resp.json()
+        except (ValueError, RecursionError):
+            body = None
+        if not isinstance(body, dict):
+            raise self._http.not_the_api(path, 16686)
+        return None
 
     def services(self) -> list[str]:
         """Service names Jaeger has seen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from fake_backend import FakeBackend
 from opentelemetry.sdk.trace import ReadableSpan
 from otlp_samples import collector_dialect, make_session_spans
 
+from agentops_otel.cli import main
 from agentops_otel.read import BackendUnreachable, JaegerReader, MalformedPayload, ReadError, TraceNotFound
 
 NO_TRACES = (404, {"error": {"httpCode": 404, "message": "No traces found"}})
@@ -139,3 +141,28 @@ def test_bad_trace_id_and_empty_range() -> None:
         JaegerReader("http://127.0.0.1:1").trace("xyz")
     with pytest.raises(ReadError, match="empty time range"):
         JaegerReader("http://127.0.0.1:1").search(service="s", since=10, until=5)
+
+
+def test_a_search_404_from_another_server_is_an_error(backend: FakeBackend) -> None:
+    """With a service given, a bare 404 (Jaeger's OTLP port) is a wrong URL, not "no sessions" to judge."""
+    backend.route("/", (404, "404 page not found"))
+    with pytest.raises(ReadError, match=r"not Jaeger's query API \(HTTP 404 on /api/v3/traces\)"):
+        JaegerReader(backend.url).search(service="shop")
+
+
+def test_a_trace_404_from_another_server_is_an_error(backend: FakeBackend) -> None:
+    """A bare 404 for a trace id says the URL is not Jaeger's, not that the trace is missing."""
+    backend.route("/", (404, "404 page not found"))
+    with pytest.raises(ReadError, match=r"not Jaeger's query API") as caught:
+        JaegerReader(backend.url).trace("abc")
+    assert not isinstance(caught.value, TraceNotFound)
+
+
+def test_a_gate_with_min_sessions_0_does_not_pass_on_another_server(backend: FakeBackend) -> None:
+    """``gate --service`` pointed at a server that is not Jaeger's query API exits 2, never PASS on nothing."""
+    backend.route("/", (404, "404 page not found"))
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["gate", "--source", backend.url, "--service", "shop", "--since", "1h", "--max-failure-rate",
+                 "0.05", "--min-sessions", "0"], stdout=out, stderr=err)
+    assert code == 2, out.getvalue()
+    assert "not Jaeger's query API" in err.getvalue()
