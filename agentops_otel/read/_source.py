@@ -214,9 +214,14 @@ class JaegerSource:
         attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
         if state is not None:
             attrs[sc.SESSION_END_STATE] = state
+        if _pages(limit, tags):
+            found = self.reader.scan(service, since, until, attrs if state is not None or tags else None,
+                                     page=_SEARCH_DEPTH, coverage=Coverage())
+            yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
+            return
         depth = max(limit or _SEARCH_DEPTH, 1)
         found = self.reader.search(service=service, since=since, until=until, attributes=attrs, limit=depth)
-        if state is None and not tags:  # a trace without session can match: look beyond session roots
+        if state is None:  # a trace without session can match: look beyond session roots
             found += self.reader.search(service=service, since=since, until=until, attributes=None, limit=depth)
         yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
 
@@ -272,8 +277,11 @@ class TempoSource:
             conds.append(f'span."{sc.SESSION_END_STATE}" = {_traceql_string(state)}')
         if service is not None:
             conds.append(f"resource.service.name = {_traceql_string(service)}")
-        found = self.reader.search("{ " + " && ".join(conds) + " }", since=since, until=until,
-                                   limit=max(limit or _SEARCH_DEPTH, 1))
+        traceql = "{ " + " && ".join(conds) + " }"
+        if _pages(limit, tags):
+            found = self.reader.scan(traceql, since, until, page=_SEARCH_DEPTH, coverage=Coverage())
+        else:
+            found = self.reader.search(traceql, since=since, until=until, limit=max(limit or _SEARCH_DEPTH, 1))
         yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
 
     def scan(self, query: Query) -> Scan:
@@ -289,6 +297,13 @@ class TempoSource:
 
     def close(self) -> None:
         self.reader.close()
+
+
+def _pages(limit: int | None, tags: Sequence[str] | None) -> bool:
+    """Whether a listing must page through the whole window: for every session (no limit), or with tags,
+    which the backends cannot match on (a list attribute), so a search ``limit`` traces deep would only
+    see the newest traces and miss an older tagged session outright."""
+    return limit is None or bool(tags)
 
 
 def _traceql_roots(*, with_llm_spans: bool) -> str:

@@ -104,3 +104,46 @@ def test_what_the_search_cap_hides_is_reported_and_fails_closed(jaeger: JaegerBa
     assert f"Jaeger service {service!r}: saw 5 of at least 5 traces starting between" in gap
     code, doc = _gate(jaeger, *args, "--require-complete")
     assert (code, doc["verdict"]) == (3, "INSUFFICIENT DATA")
+
+
+TAGGED_FIRST = """
+import agentops_otel as agentops
+
+agentops.init()
+agentops.start_session("oldest", tags=["needle"]).end("Fail", "planted")
+for _ in range(130):
+    agentops.start_session("newer").end("Success")
+agentops.shutdown()
+"""
+
+
+def _sessions(jaeger: JaegerBackend, *args: str) -> dict[str, Any]:
+    out = io.StringIO()
+    code = cli_main(["sessions", "--source", f"jaeger://{jaeger.query_url.removeprefix('http://')}", "--json", *args],
+                    stdout=out, stderr=io.StringIO())
+    assert code == 0
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def needle_service(jaeger: JaegerBackend) -> str:
+    """A service whose oldest of 131 sessions is the only one tagged ``needle``."""
+    service = f"needle-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_", "GITHUB_"))}
+    env.update(PYTHONPATH=str(ROOT), OTEL_SERVICE_NAME=service, OTEL_EXPORTER_OTLP_ENDPOINT=jaeger.otlp_http_endpoint,
+               OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    subprocess.run([sys.executable, "-c", TAGGED_FIRST], env=env, check=True, timeout=300)
+    _settled(jaeger, 131, "--service", service, "--since", "1h", "--max-failure-rate", "1")
+    return service
+
+
+def test_sessions_with_a_tag_finds_one_older_than_the_newest_traces(jaeger: JaegerBackend, needle_service: str) -> None:
+    """``sessions --tag`` lists the tagged session although 130 newer untagged ones fill a search's depth."""
+    doc = _sessions(jaeger, "--service", needle_service, "--tag", "needle")
+    assert [s["name"] for s in doc["sessions"]] == ["oldest"]
+
+
+def test_sessions_limit_0_lists_every_session_beyond_one_search(jaeger: JaegerBackend, needle_service: str) -> None:
+    """``sessions --limit 0`` ("all") lists all 131 sessions, not the 100 one Jaeger search returns."""
+    doc = _sessions(jaeger, "--service", needle_service, "--limit", "0")
+    assert len(doc["sessions"]) == 131 and doc["more"] == 0
