@@ -350,6 +350,35 @@ def test_redact_content_drops_message_content_and_masks_api_keys(
     _assert_metadata_survives(trace, emitted)
 
 
+#: The prompt and completion as OpenInference, OpenLLMetry and Traceloop spans carry them (README:
+#: "Traces from other instrumentations"); a pipeline that "drops prompts" must drop these too.
+FOREIGN_CONTENT = {
+    "input.value": "PROMPT-SECRET-1", "output.value": "ANSWER-SECRET-2",
+    "llm.input_messages.0.message.content": "PROMPT-SECRET-3",
+    "llm.output_messages.0.message.content": "ANSWER-SECRET-4",
+    "gen_ai.prompt.0.content": "PROMPT-SECRET-5", "gen_ai.completion.0.content": "ANSWER-SECRET-6",
+    "traceloop.entity.input": "PROMPT-SECRET-7", "traceloop.entity.output": "ANSWER-SECRET-8",
+}
+
+
+@pytest.mark.e2e
+def test_redact_content_drops_other_instrumentations_prompts_too(
+    jaeger: JaegerBackend, otelcol_factory: CollectorFactory
+) -> None:
+    """An OpenInference / OpenLLMetry LLM span loses its prompt and completion, and keeps its model and usage."""
+    collector = otelcol_factory.start("redact-content.yaml")
+    service = new_service("redact-foreign")
+    with otlp_tracer(collector.otlp_http_endpoint, "http", service) as tracer:
+        with tracer.start_as_current_span("ChatCompletion", kind=SpanKind.CLIENT) as span:
+            span.set_attributes({**FOREIGN_CONTENT, "llm.model_name": "gpt-4o", "gen_ai.usage.input_tokens": 7})
+            trace_id = format(span.get_span_context().trace_id, "032x")
+    (span_view,) = jaeger.wait_for_trace(trace_id, min_spans=1).spans
+    assert [k for k, v in span_view.attributes.items() if "SECRET" in str(v)] == []
+    assert span_view.attributes["llm.model_name"] == "gpt-4o"
+    assert span_view.attributes["gen_ai.usage.input_tokens"] == 7
+    assert span_view.attributes["agentops.content.redacted"] is True
+
+
 def _assert_metadata_survives(trace: Trace, emitted: Emitted) -> None:
     """Redaction keeps what a replay needs besides the text: ids, models, usage, cost, status."""
     root = trace.root
