@@ -57,6 +57,9 @@ class Extras:
     web_searches: int = 0
     speed: str | None = None
     """Anthropic's ``usage.speed`` when not ``"standard"`` (``"fast"`` is billed at its own rates)."""
+    geo: str | None = None
+    """Anthropic's ``usage.inference_geo`` when not a standard-rate one: ``"us"`` is billed at 1.1x on
+    Claude 4.6 and later, a rate genai-prices has no variant for, so such a call stays unpriced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +288,7 @@ def _price_extras(model: str, provider: str | None, service_tier: str | None, in
     """A call with :class:`Extras`, priced by genai-prices from the whole usage; ``None`` when one of
     them has no rate in the price found."""
     entry = _lookup(provider, model, fallback, service_tier, extras.speed)
-    if entry is None:
+    if entry is None or extras.geo is not None:
         return None
     audio_in, audio_out, searches = extras.input_audio_tokens, extras.output_audio_tokens, extras.web_searches
     source = entry.model_price if isinstance(entry, _Tiered) else entry.source

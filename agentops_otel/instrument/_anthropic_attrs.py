@@ -237,18 +237,27 @@ def usage(raw: Any) -> TokenUsage | None:
         out.reasoning = _get(details, "thinking_tokens")
     server_tools = _get(raw, "server_tool_use")
     speed = _get(raw, "speed")
-    if server_tools is not None or (speed is not None and speed != "standard"):
-        out.extras = _extras(server_tools, speed)
+    geo = _get(raw, "inference_geo")
+    if (server_tools is not None or (speed is not None and speed != "standard")
+            or (geo is not None and geo not in _STANDARD_GEOS)):
+        out.extras = _extras(server_tools, speed, geo)
     return out
 
 
-def _extras(server_tools: Any, speed: Any) -> Extras | None:
-    """Server-side web searches (billed per search) and fast mode (its own rates); ``None`` without either."""
+_STANDARD_GEOS: Final = frozenset({"global", "not_available"})
+"""``usage.inference_geo`` values billed at the standard rates (``"not_available"``: a model without the
+choice); any other (``"us"``: 1.1x) makes the call unpriced rather than priced 10% short."""
+
+
+def _extras(server_tools: Any, speed: Any, geo: Any = None) -> Extras | None:
+    """Server-side web searches (billed per search), fast mode and a non-global inference geography (their
+    own rates); ``None`` without any."""
     searches = None if server_tools is None else _get(server_tools, "web_search_requests")
     fast = speed if isinstance(speed, str) and speed != "standard" else None
-    if not searches and fast is None:
+    region = str(geo) if geo is not None and geo not in _STANDARD_GEOS else None
+    if not searches and fast is None and region is None:
         return None
-    return Extras(web_searches=searches if isinstance(searches, int) else 0, speed=fast)
+    return Extras(web_searches=searches if isinstance(searches, int) else 0, speed=fast, geo=region)
 
 
 def _tier(raw: Any) -> str | None:
@@ -268,7 +277,8 @@ def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
 
 
 _USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
-                        "cache_creation", "output_tokens_details", "service_tier", "server_tool_use", "speed")
+                        "cache_creation", "output_tokens_details", "service_tier", "server_tool_use", "speed",
+                        "inference_geo")
 _PREAMBLE: Final = frozenset({"message_start", "ping"})
 _DELTA_TEXT: Final = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
 """Delta type → the field holding its piece of text (citations and signatures add no text)."""

@@ -15,9 +15,10 @@ from genai_prices import calc_price
 from openai_helpers import SECRET_KEY, Canned, attrs, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import agentops_otel as agentops
 from agentops_otel import semconv
 from agentops_otel.cost import register_price
-from agentops_otel.testing import AnthropicServer, Reply, Usage
+from agentops_otel.testing import AgentAssertionError, AnthropicServer, Reply, Usage, assert_cost_below
 
 SEARCH_USAGE = {"input_tokens": 20_000, "output_tokens": 1000, "cache_read_input_tokens": 0,
                 "cache_creation_input_tokens": 0, "service_tier": "standard",
@@ -116,3 +117,50 @@ def test_price_registered_for_the_provider_wins_over_one_for_any_provider(
     server.queue(Reply.text("x", usage=Usage(prompt_tokens=1000, completion_tokens=1000)))
     client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=[{"role": "user", "content": "q"}])
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(2.0)
+
+
+def test_us_only_inference_leaves_the_cost_unknown(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """A call that ran with ``inference_geo: "us"`` (billed 1.1x, a rate genai-prices lacks) is not priced at 1x."""
+    usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "inference_geo": "us"}
+    canned.answer(_message("claude-opus-4-7", usage))
+    with agentops.session("us-only") as s, _client(canned) as client:
+        client.messages.create(model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}],
+                               inference_geo="us")
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+    with pytest.raises(AgentAssertionError, match="cost is incomplete"):
+        assert_cost_below(s, 100.0)
+
+
+def test_streamed_us_only_inference_leaves_the_cost_unknown(canned: Canned,
+                                                            span_exporter: InMemorySpanExporter) -> None:
+    """The geography a stream's ``message_start`` reports is kept until its usage is priced."""
+    start = _message("claude-opus-4-7", {"input_tokens": 10_000, "output_tokens": 1, "inference_geo": "us"})
+    start["content"] = []
+    canned.answer([
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+         "usage": {"input_tokens": 10_000, "output_tokens": 2000}},
+        {"type": "message_stop"}])
+    with _client(canned) as client, client.messages.stream(
+            model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
+        stream.until_done()
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+@pytest.mark.parametrize("geo", ["global", "not_available"])
+def test_global_inference_is_priced_at_the_standard_rates(geo: str, canned: Canned,
+                                                          span_exporter: InMemorySpanExporter) -> None:
+    """Inference the API reports as global (or without a geography) costs the table's standard rates."""
+    usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "inference_geo": geo}
+    canned.answer(_message("claude-opus-4-7", usage))
+    with _client(canned) as client:
+        client.messages.create(model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    expected = _reference("claude-opus-4-7", input_tokens=10_000, output_tokens=2000)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
