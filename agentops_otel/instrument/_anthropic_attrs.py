@@ -232,6 +232,9 @@ def usage(raw: Any) -> TokenUsage | None:
     split = _get(raw, "cache_creation")
     if split is not None:
         out.cache_write_1h = _get(split, "ephemeral_1h_input_tokens") or 0
+    iterations = _get(raw, "iterations")
+    if iterations:
+        _add_compactions(out, iterations)
     details = _get(raw, "output_tokens_details")
     if details is not None:
         out.reasoning = _get(details, "thinking_tokens")
@@ -247,6 +250,26 @@ def usage(raw: Any) -> TokenUsage | None:
 _STANDARD_GEOS: Final = frozenset({"global", "not_available"})
 """``usage.inference_geo`` values billed at the standard rates (``"not_available"``: a model without the
 choice); any other (``"us"``: 1.1x) makes the call unpriced rather than priced 10% short."""
+
+
+def _add_compactions(out: TokenUsage, iterations: Any) -> None:
+    """Add the compactions the API ran (beta): billed, but their tokens are left out of the top-level usage."""
+    if not isinstance(iterations, (list, tuple)):
+        return
+    for entry in iterations:
+        if _get(entry, "type") != "compaction":
+            continue
+        counts = [_get(entry, name) for name in ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                                                 "cache_creation_input_tokens")]
+        uncached, output, read, written = (c if is_count(c) else 0 for c in counts)
+        out.input = (out.input or 0) + uncached + read + written
+        out.output = (out.output or 0) + output
+        out.cache_read = (out.cache_read or 0) + read
+        out.cache_write = (out.cache_write or 0) + written
+        split = _get(entry, "cache_creation")
+        hour: Any = 0 if split is None else _get(split, "ephemeral_1h_input_tokens")
+        if is_count(hour):
+            out.cache_write_1h = (out.cache_write_1h or 0) + hour
 
 
 def _extras(server_tools: Any, speed: Any, geo: Any = None) -> Extras | None:
@@ -278,7 +301,7 @@ def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
 
 _USAGE_FIELDS: Final = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
                         "cache_creation", "output_tokens_details", "service_tier", "server_tool_use", "speed",
-                        "inference_geo")
+                        "inference_geo", "iterations")
 _PREAMBLE: Final = frozenset({"message_start", "ping"})
 _DELTA_TEXT: Final = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
 """Delta type → the field holding its piece of text (citations and signatures add no text)."""

@@ -164,3 +164,42 @@ def test_global_inference_is_priced_at_the_standard_rates(geo: str, canned: Cann
         client.messages.create(model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}])
     expected = _reference("claude-opus-4-7", input_tokens=10_000, output_tokens=2000)
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+COMPACTED_USAGE = {"input_tokens": 2000, "output_tokens": 500, "cache_read_input_tokens": 0,
+                   "cache_creation_input_tokens": 0, "service_tier": "standard",
+                   "iterations": [
+                       {"type": "compaction", "input_tokens": 150_000, "output_tokens": 3000,
+                        "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+                       {"type": "message", "input_tokens": 2000, "output_tokens": 500,
+                        "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}]}
+
+
+def test_a_compaction_iteration_is_counted_and_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The compaction the API ran is billed but left out of the top-level usage: its tokens are added to the call's."""
+    canned.answer(_message("claude-opus-4-7", COMPACTED_USAGE))
+    with _client(canned) as client:
+        client.beta.messages.create(model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+    a = attrs(only_span(span_exporter))
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (152_000, 3500)
+    expected = _reference("claude-opus-4-7", input_tokens=152_000, output_tokens=3500)
+    assert a[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_a_streamed_compaction_iteration_is_counted(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The iterations a stream reports in its final ``message_delta`` usage count the same way."""
+    start = _message("claude-opus-4-7", {"input_tokens": 2000, "output_tokens": 1})
+    start["content"] = []
+    canned.answer([
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+         "usage": COMPACTED_USAGE},
+        {"type": "message_stop"}])
+    with _client(canned) as client, client.beta.messages.stream(
+            model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
+        stream.until_done()
+    a = attrs(only_span(span_exporter))
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (152_000, 3500)
