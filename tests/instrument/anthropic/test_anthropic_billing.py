@@ -133,19 +133,25 @@ def test_us_only_inference_leaves_the_cost_unknown(canned: Canned, span_exporter
         assert_cost_below(s, 100.0)
 
 
-def test_streamed_us_only_inference_leaves_the_cost_unknown(canned: Canned,
-                                                            span_exporter: InMemorySpanExporter) -> None:
-    """The geography a stream's ``message_start`` reports is kept until its usage is priced."""
-    start = _message("claude-opus-4-7", {"input_tokens": 10_000, "output_tokens": 1, "inference_geo": "us"})
+def _stream(start_usage: dict[str, Any], final_usage: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a streamed "ok" answer: ``start_usage`` in its ``message_start``, ``final_usage`` at its end."""
+    start = _message("claude-opus-4-7", start_usage)
     start["content"] = []
-    canned.answer([
+    return [
         {"type": "message_start", "message": start},
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
         {"type": "content_block_stop", "index": 0},
         {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-         "usage": {"input_tokens": 10_000, "output_tokens": 2000}},
-        {"type": "message_stop"}])
+         "usage": final_usage},
+        {"type": "message_stop"}]
+
+
+def test_streamed_us_only_inference_leaves_the_cost_unknown(canned: Canned,
+                                                            span_exporter: InMemorySpanExporter) -> None:
+    """The geography a stream's ``message_start`` reports is kept until its usage is priced."""
+    canned.answer(_stream({"input_tokens": 10_000, "output_tokens": 1, "inference_geo": "us"},
+                          {"input_tokens": 10_000, "output_tokens": 2000}))
     with _client(canned) as client, client.messages.stream(
             model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
         stream.until_done()
@@ -188,16 +194,7 @@ def test_a_compaction_iteration_is_counted_and_priced(canned: Canned, span_expor
 
 def test_a_streamed_compaction_iteration_is_counted(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """The iterations a stream reports in its final ``message_delta`` usage count the same way."""
-    start = _message("claude-opus-4-7", {"input_tokens": 2000, "output_tokens": 1})
-    start["content"] = []
-    canned.answer([
-        {"type": "message_start", "message": start},
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
-        {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-         "usage": COMPACTED_USAGE},
-        {"type": "message_stop"}])
+    canned.answer(_stream({"input_tokens": 2000, "output_tokens": 1}, COMPACTED_USAGE))
     with _client(canned) as client, client.beta.messages.stream(
             model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
         stream.until_done()
