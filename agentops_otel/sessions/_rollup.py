@@ -178,6 +178,8 @@ class Rollup:
         }
         if self.cache_read_tokens:
             attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
+        if self.cache_write_tokens:
+            attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self.cache_write_tokens
         if self.reasoning_tokens:
             attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
         if self.cost_incomplete_reason is not None:

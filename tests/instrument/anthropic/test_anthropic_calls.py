@@ -436,3 +436,16 @@ def test_redaction_hook_sees_tool_definitions(client: Anthropic, server: Anthrop
     finally:
         _redact.set_hook(None)
     assert content(only_span(span_exporter), semconv.GEN_AI_TOOL_DEFINITIONS) == "[hidden]"
+
+
+def test_the_session_root_carries_its_cache_write_total(client: Anthropic, server: AnthropicServer,
+                                                        span_exporter: InMemorySpanExporter) -> None:
+    """A backend reading only the session's root sees its prompt-cache writes, as it sees its cache reads."""
+    server.queue(Reply.text("a", usage=Usage(prompt_tokens=1000, completion_tokens=5, cached_tokens=100,
+                                             cache_write_tokens=400)))
+    with agentops.session("cached") as s:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    root = next(sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("invoke_agent")
+                and attrs(sp).get(semconv.SESSION_ID) == s.id)
+    assert attrs(root)[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] == 100
+    assert attrs(root)[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] == 400
