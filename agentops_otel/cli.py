@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from rich.console import Console
 
@@ -42,6 +42,7 @@ from agentops_otel._cli_args import (
     parse_time,
 )
 from agentops_otel._cli_gate import GATE_SOURCES, GateSource, cmd_gate, gate_query
+from agentops_otel._cli_output import Output
 from agentops_otel._cli_reader import Reader, _color, _source_uri, _url_template
 from agentops_otel.diff import diff_timelines, render_diff
 from agentops_otel.gate import never_ended, top_level
@@ -349,7 +350,7 @@ def _installed_version() -> str:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run one command; returns the exit code (the console script passes it to ``sys.exit``)."""
-    out = stdout or sys.stdout
+    out = cast(TextIO, Output(stdout or sys.stdout))  # see _cli_output: the exit code survives a lost reader
     err = stderr or sys.stderr
     parser = build_parser()
     try:
@@ -368,7 +369,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     reader: Reader | None = None
     try:
         reader = Reader(_source_uri(args), args.timeout, err, default=not args.source, headers=args.header)
-        return _COMMANDS[args.command](args, reader, out, err)
+        code = _COMMANDS[args.command](args, reader, out, err)
+        out.flush()  # a write error buffered until now is reported here, not by the interpreter at exit
+        return code
     except (CliError, ReadError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=err)
         return EXIT_USAGE
