@@ -33,6 +33,12 @@ def gate_query(args: argparse.Namespace) -> Query:
         run = found.id
     default_window = timedelta(hours=24 if run is not None else 1)
     since = args.since or datetime.now(UTC) - default_window
+    if args.since is None and args.until is not None and args.until < since:
+        # main() refuses --until before an explicit --since; the default start needs the same check, or the
+        # empty window reads as "no sessions" (a PASS under --min-sessions 0).
+        hours = int(default_window.total_seconds() // 3600)
+        raise CliError(f"--until ({args.until.isoformat()}) is before the default --since ({hours}h ago, "
+                       f"{since.isoformat()}): pass --since too")
     return Query(since=since, until=args.until, service=args.service, tags=tuple(args.tag), run=run,
                  page=args.page_size, limit=args.limit)
 

@@ -1004,6 +1004,17 @@ def test_a_window_that_ends_before_it_starts_is_a_usage_error(traces: Path, comm
     assert code == 2 and "--until" in err and "before --since" in err
 
 
+@pytest.mark.parametrize("run_args", [(), ("--run", "build-7")])
+def test_gate_until_before_its_default_since_is_a_usage_error(tmp_path: Path, run_args: tuple[str, ...]) -> None:
+    """``gate --until 2h`` ends before the default window starts (1h ago): exit 2, not a PASS on no sessions."""
+    traces = write_file(tmp_path / "traces.jsonl", [])
+    until = "30h" if run_args else "2h"  # the default window is 24h under --run
+    code, out, err = run("gate", "--source", str(traces), "--max-failure-rate", "0.1", "--min-sessions", "0",
+                         "--until", until, *run_args)
+    assert (code, out) == (2, "")
+    assert "--until" in err and "before" in err and "default" in err and "--since" in err
+
+
 @pytest.mark.parametrize("argv", [("replay", ""), ("replay", "  "), ("export-test", ""), ("diff", "", "s_0001")])
 def test_an_empty_session_id_is_a_usage_error(traces: Path, argv: tuple[str, ...],
                                               capsys: pytest.CaptureFixture[str]) -> None:
