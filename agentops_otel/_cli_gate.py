@@ -74,7 +74,7 @@ def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
     code = EXIT_OK if res.ok else EXIT_BOUND if res.broken else EXIT_UNDECIDED
     since = cast(datetime, query.since)
     if args.json:
-        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.uri, "run": query.run}
+        doc = {**report_doc(res), "since": since.isoformat(), "source": reader.shown, "run": query.run}
         out.write(json.dumps(doc, indent=2) + "\n")
         return code
     template = _url_template(reader.uri)
@@ -84,7 +84,7 @@ def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
         return fmt.url_for(by_id[sid].summary, template) if sid in by_id else ""
 
     run = f" of run {query.run}" if query.run is not None else ""
-    lines = [f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.uri}: {res.sessions}"
+    lines = [f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.shown}: {res.sessions}"
              f" (min {args.min_sessions})", *report_lines(res, link)]
     if _color(args, out):
         console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)

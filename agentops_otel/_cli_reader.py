@@ -17,7 +17,7 @@ from agentops_otel import config, semconv
 from agentops_otel._cli_args import _JAEGER, _SCHEME, _TRACE_ID, _UUID, PROG, CliError
 from agentops_otel.gate import top_level
 from agentops_otel.read import Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
-from agentops_otel.read._http import parse_headers
+from agentops_otel.read._http import link_url, parse_headers, shown_url
 from agentops_otel.read._source import Query, Scan
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render import _format as fmt
@@ -40,6 +40,8 @@ class Reader:
     def __init__(self, uri: str, timeout: float, err: TextIO, *, default: bool = False,
                  headers: Sequence[str] = ()) -> None:
         self.uri = uri
+        self.shown = shown_url(uri)
+        """The source as messages and reports show it: without credentials (``https://ci:token@…``)."""
         self.is_file = _is_file(uri)
         self._timeout = timeout
         self._headers = parse_headers(list(headers)) if headers else None
@@ -65,7 +67,7 @@ class Reader:
     def _status(self, what: str) -> AbstractContextManager[Any]:
         if self._console is None:
             return nullcontext()
-        return self._console.status(f"{what} from {self.uri}…", spinner="dots")
+        return self._console.status(f"{what} from {self.shown}…", spinner="dots")
 
     def collect(self, what: str, fetch: Callable[[], Iterable[SpanRecord]]) -> list[SpanRecord]:
         """Drain a reader with a spinner and a running count (files can hold millions of spans)."""
@@ -75,14 +77,14 @@ class Reader:
             for record in fetch():
                 out.append(record)
                 if status is not None and time.monotonic() - last > 0.1:
-                    status.update(f"{what} from {self.uri}… {len(out):,} spans")
+                    status.update(f"{what} from {self.shown}… {len(out):,} spans")
                     last = time.monotonic()
             return out
 
     def all_spans(self) -> list[SpanRecord]:
         if not self.is_file:
             raise CliError("a session or trace id is required for a backend source "
-                           f"(list recent ones with: {PROG} sessions --source {self.uri})")
+                           f"(list recent ones with: {PROG} sessions --source {self.shown})")
         return self.collect("Reading spans", lambda: read_otlp_file(_file_path(self.uri)))
 
     def sessions_for(self, ident: str) -> list[Timeline]:
@@ -106,7 +108,7 @@ class Reader:
             return self.sessions_for(ident.lower())
         if not exact:
             kind = "session or trace" if _TRACE_ID.match(ident) else "session"
-            raise CliError(f"no {kind} {ident!r} in {self.uri}")
+            raise CliError(f"no {kind} {ident!r} in {self.shown}")
         return exact
 
     def session(self, ident: str) -> Timeline:
@@ -150,7 +152,8 @@ def _url_template(uri: str) -> str:
     match = _JAEGER.match(uri)
     if match:
         scheme = "https" if match.group(1).endswith("https") else "http"
-        return f"{scheme}://{uri[match.end():].rstrip('/')}" + "/trace/{trace_id}?uiFind={span_id}"
+        host = link_url(uri)[match.end():].rstrip("/")  # credentials stay out of links
+        return f"{scheme}://{host}" + "/trace/{trace_id}?uiFind={span_id}"
     return config.url_template()
 
 

@@ -176,7 +176,7 @@ def cmd_replay(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextI
     else:
         timelines = top_level(Reader._assemble(reader.all_spans()))
         if not timelines:
-            raise CliError(f"no sessions in {reader.uri}")
+            raise CliError(f"no sessions in {reader.shown}")
     if args.html:
         _write_page(Path(args.html), render_html(timelines if len(timelines) > 1 else timelines[0]))
         print(f"wrote {args.html} ({len(timelines)} session{'s' if len(timelines) != 1 else ''})", file=err)
@@ -248,7 +248,7 @@ def cmd_sessions(args: argparse.Namespace, reader: Reader, out: TextIO, err: Tex
                               "more_exact": reader.is_file or not more}, indent=2) + "\n")
         return EXIT_OK
     if not found:
-        print(f"no sessions in {reader.uri} matching the filters", file=err)
+        print(f"no sessions in {reader.shown} matching the filters", file=err)
         return EXIT_OK
     _print_sessions(args, found, template, out)
     if more:
@@ -314,9 +314,9 @@ def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: 
         raise CliError("--args must be a JSON list, e.g. '[\"I was charged twice\"]'")
     try:
         timeline = reader.session(args.id)
-        cassette = cassette_from_timeline(timeline, source=reader.uri, agent_version=args.agent_version)
+        cassette = cassette_from_timeline(timeline, source=reader.shown, agent_version=args.agent_version)
         target = args.out or f"tests/test_session_{re.sub(r'[^0-9a-zA-Z]+', '_', args.id)[:12]}.py"
-        done = export_test(cassette, target, call=args.call, args=call_args, source=reader.uri,
+        done = export_test(cassette, target, call=args.call, args=call_args, source=reader.shown,
                            run_tools=args.run_tools, force=args.force,
                            overlapping=unordered_calls(timeline, calls_in(timeline)))
     except CassetteError as exc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentops_otel.gate import REPORTED_CONFIDENCE, GateResult, judge_rate
 from agentops_otel.read._errors import ReadError
-from agentops_otel.read._http import parse_headers, split_url
+from agentops_otel.read._http import parse_headers, shown_url, split_url
 from agentops_otel.read._source import Query
 from agentops_otel.read._time import window
 from agentops_otel.read.prometheus import PrometheusReader, SessionCounts
@@ -39,7 +39,7 @@ def prometheus_base_url(uri: str) -> str:
     """``prometheus://host:9090/prefix`` -> ``http://host:9090/prefix``."""
     parts = split_url(uri)
     if not parts.netloc:
-        raise ReadError(f"no host in {uri!r}: use prometheus://host:9090")
+        raise ReadError(f"no host in {shown_url(uri)!r}: use prometheus://host:9090")
     return f"{_SCHEMES[parts.scheme.lower()]}://{parts.netloc}{parts.path.rstrip('/')}"
 
 

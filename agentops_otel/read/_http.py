@@ -2,11 +2,14 @@
 base every backend reader shares (client, headers, decoding, context manager).
 
 Headers (a tenant's ``X-Scope-OrgID``, an ``Authorization`` token) travel as headers, never in the
-URL, so they stay out of error messages, logs and the replay's links.
+URL, so they stay out of error messages, logs and the replay's links. Credentials a user put in the URL
+itself (``https://ci:token@jaeger.example``: httpx sends them as basic auth) are used the same way and
+shown nowhere: every message names the backend by :func:`shown_url`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,6 +31,8 @@ class HttpBackend:
                  headers: Mapping[str, str] | None = None) -> None:
         self.kind = kind
         self.base_url = base_url.rstrip("/")
+        self.shown_url = shown_url(self.base_url)
+        """``base_url`` as messages may show it: without credentials."""
         self.timeout = timeout
         self._own_client = client is None
         self.client = client or httpx.Client(timeout=timeout)
@@ -46,34 +51,34 @@ class HttpBackend:
             resp = self.client.get(url, params=params, headers=self.headers)
         except httpx.TimeoutException:
             raise BackendUnreachable(
-                f"{self.kind} at {self.base_url} did not answer within {self.timeout:g}s ({path})"
+                f"{self.kind} at {self.shown_url} did not answer within {self.timeout:g}s ({path})"
             ) from None
         except httpx.TransportError as exc:
             raise BackendUnreachable(
-                f"cannot reach {self.kind} at {self.base_url}: {exc or type(exc).__name__}. "
+                f"cannot reach {self.kind} at {self.shown_url}: {exc or type(exc).__name__}. "
                 f"Is it running, and is the URL right?"
             ) from None
         except httpx.InvalidURL as exc:
-            raise ReadError(f"invalid {self.kind} URL {url!r}: {exc}") from None
+            raise ReadError(f"invalid {self.kind} URL {shown_url(url)!r}: {exc}") from None
         if resp.status_code == 404:
             return resp
         if resp.status_code >= 500:
             raise BackendUnreachable(
-                f"{self.kind} at {self.base_url} failed with HTTP {resp.status_code}: {snippet(resp)}"
+                f"{self.kind} at {self.shown_url} failed with HTTP {resp.status_code}: {snippet(resp)}"
             )
         if resp.status_code in (401, 403):
-            raise ReadError(f"{self.kind} at {self.base_url} refused {path} (HTTP {resp.status_code}): "
+            raise ReadError(f"{self.kind} at {self.shown_url} refused {path} (HTTP {resp.status_code}): "
                             f"{snippet(resp)}. Does it need a header (--header 'Authorization: …', "
                             "'X-Scope-OrgID: …')?")
         if resp.status_code >= 400:
-            raise ReadError(f"{self.kind} at {self.base_url} rejected {path} (HTTP {resp.status_code}): "
+            raise ReadError(f"{self.kind} at {self.shown_url} rejected {path} (HTTP {resp.status_code}): "
                             f"{snippet(resp)}")
         return resp
 
     def not_the_api(self, path: str, port: int) -> ReadError:
         """For a 404 on a route every release has: the URL is some other server (or the backend's
         OTLP port), and reading that as "no sessions" would let a gate pass on nothing."""
-        return ReadError(f"{self.kind} at {self.base_url}: this is not {self.kind}'s query API (HTTP 404 on "
+        return ReadError(f"{self.kind} at {self.shown_url}: this is not {self.kind}'s query API (HTTP 404 on "
                          f"{path}); is the URL the query service's (port {port} by default)?")
 
     def close(self) -> None:
@@ -94,19 +99,20 @@ class HttpReader:
                  headers: Mapping[str, str] | None = None) -> None:
         self._http = HttpBackend(self.KIND, base_url, timeout, client, headers)
         self.base_url = self._http.base_url
+        self.shown_url = self._http.shown_url
         self.timeout = timeout
 
     def _decode(self, content: bytes, what: str) -> list[SpanRecord]:
         try:
             return list(decode_otlp_json(content))
         except MalformedPayload as exc:
-            raise MalformedPayload(f"{self.KIND} at {self.base_url}, {what}: {exc}") from None
+            raise MalformedPayload(f"{self.KIND} at {self.shown_url}, {what}: {exc}") from None
 
     def _json(self, resp: httpx.Response, what: str) -> Any:
         try:
             return resp.json()
         except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-            raise MalformedPayload(f"{self.KIND} at {self.base_url}: {what} is not JSON") from None
+            raise MalformedPayload(f"{self.KIND} at {self.shown_url}: {what} is not JSON") from None
 
     def close(self) -> None:
         self._http.close()
@@ -117,6 +123,23 @@ class HttpReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+"""A scheme and the userinfo after it, up to the last ``@`` of the authority."""
+
+
+def shown_url(url: str) -> str:
+    """The URL with any userinfo replaced by ``***``: what an error message, a report or a generated file
+    may carry. The whole userinfo goes, the user name too: a token is often passed as the user alone."""
+    match = _USERINFO.match(url)
+    return url if match is None else f"{match.group(1)}***@{url[match.end():]}"
+
+
+def link_url(url: str) -> str:
+    """The URL without userinfo, for links a browser opens (it asks for credentials itself)."""
+    match = _USERINFO.match(url)
+    return url if match is None else match.group(1) + url[match.end():]
 
 
 def snippet(resp: httpx.Response) -> str:
@@ -143,7 +166,7 @@ def split_url(uri: str) -> SplitResult:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - checks the port's digits and range, or raises ValueError
     except ValueError as exc:
-        raise ReadError(f"invalid source URL {uri!r}: {exc}") from None
+        raise ReadError(f"invalid source URL {shown_url(uri)!r}: {exc}") from None
     return parts
 
 

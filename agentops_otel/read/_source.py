@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel.read._errors import ReadError, TraceNotFound
-from agentops_otel.read._http import norm_trace_id, parse_headers, split_url
+from agentops_otel.read._http import norm_trace_id, parse_headers, shown_url, split_url
 from agentops_otel.read._paging import Coverage
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read._select import (
@@ -196,7 +196,7 @@ class JaegerSource:
     def session(self, session_id: str) -> list[SpanRecord]:
         found = self.reader.search(attributes={sc.SESSION_ID: session_id}, limit=_SEARCH_DEPTH)
         if not found:
-            raise TraceNotFound(f"Jaeger at {self.reader.base_url} has no spans with "
+            raise TraceNotFound(f"Jaeger at {self.reader.shown_url} has no spans with "
                                 f"{sc.SESSION_ID}={session_id}")
         # Sessions nested in a separate trace name their parent on the root.
         found += self.reader.search(attributes={sc.SESSION_PARENT_ID: session_id}, limit=_SEARCH_DEPTH)
@@ -260,7 +260,7 @@ class TempoSource:
             f'{{ span."{sc.SESSION_ID}" = {sid} || span."{sc.SESSION_PARENT_ID}" = {sid} }}',
             limit=_SEARCH_DEPTH)
         if not found:
-            raise TraceNotFound(f"Tempo at {self.reader.base_url} has no spans with {sc.SESSION_ID}={session_id}")
+            raise TraceNotFound(f"Tempo at {self.reader.shown_url} has no spans with {sc.SESSION_ID}={session_id}")
         return filter_records(dedup(found), {session_id})
 
     def search(
@@ -353,7 +353,7 @@ def open_source(uri: str, *, timeout: float = 10.0, headers: Mapping[str, str] |
     if scheme == "file":
         return FileSource(parts.path)
     if scheme and len(scheme) > 1:  # not a Windows drive letter
-        raise ReadError(f"unknown source scheme {scheme!r} in {uri!r}: use a file path, "
+        raise ReadError(f"unknown source scheme {scheme!r} in {shown_url(uri)!r}: use a file path, "
                         "jaeger://host:16686, http(s)://… (Jaeger) or tempo://host:3200")
     if not os.path.exists(text):
         hint = "" if text.endswith(_FILE_SUFFIXES) else " (expected a .jsonl, .json or .gz file)"

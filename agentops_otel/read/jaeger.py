@@ -36,7 +36,7 @@ class JaegerReader(HttpReader):
         resp = self._get_or_no_match(f"/api/v3/traces/{tid}")
         records = self._decode(resp.content, f"trace {tid}") if resp is not None else []
         if not records:
-            raise TraceNotFound(f"Jaeger at {self.base_url} has no trace {tid}")
+            raise TraceNotFound(f"Jaeger at {self.shown_url} has no trace {tid}")
         return records
 
     def _search_once(self, svc: str, start: str, end: str, attributes: Mapping[str, str] | None, limit: int,
@@ -127,7 +127,7 @@ class JaegerReader(HttpReader):
         if services is None:
             return []
         if not isinstance(services, list):
-            raise MalformedPayload(f"Jaeger at {self.base_url}: unexpected services answer {body!r:.200}")
+            raise MalformedPayload(f"Jaeger at {self.shown_url}: unexpected services answer {body!r:.200}")
         return sorted(str(s) for s in services)
 
 

@@ -150,6 +150,7 @@ class PrometheusReader:
                  headers: Mapping[str, str] | None = None) -> None:
         self._http = HttpBackend(self.KIND, base_url, timeout, client, headers)
         self.base_url = self._http.base_url
+        self.shown_url = self._http.shown_url
 
     def query(self, promql: str, at: datetime | None = None) -> list[tuple[dict[str, str], float]]:
         """An instant query: ``(labels, value)`` per series of the vector (a scalar has no labels)."""
@@ -158,12 +159,12 @@ class PrometheusReader:
             params["time"] = f"{at.timestamp():.3f}"
         resp = self._http.get_any("/api/v1/query", params)
         if resp.status_code == 404:
-            raise ReadError(f"{self.KIND} at {self.base_url} has no /api/v1/query: is it Prometheus?")
+            raise ReadError(f"{self.KIND} at {self.shown_url} has no /api/v1/query: is it Prometheus?")
         try:
             doc = resp.json()
         except (ValueError, RecursionError):
-            raise MalformedPayload(f"{self.KIND} at {self.base_url}: the query answer is not JSON") from None
-        return _vector(doc, self.base_url)
+            raise MalformedPayload(f"{self.KIND} at {self.shown_url}: the query answer is not JSON") from None
+        return _vector(doc, self.shown_url)
 
     def session_counts(self, since: datetime, until: datetime | None = None, *, service: str | None = None,
                        tags: Sequence[str] = (), run_id: str | None = None) -> SessionCounts:

@@ -66,17 +66,17 @@ class TempoReader(HttpReader):
             if resp.status_code != 404:
                 return self._records(tid, resp.content)
             if _ROUTE_MISSING not in resp.text:
-                raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+                raise TraceNotFound(f"Tempo at {self.shown_url} has no trace {tid}")
             self._v1_only = True  # a Tempo before v2 of the API: ask v1 from now on
         v1 = self._http.get(f"/api/traces/{tid}", params or None)
         if v1 is None:
-            raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+            raise TraceNotFound(f"Tempo at {self.shown_url} has no trace {tid}")
         return self._records(tid, v1.content)
 
     def _records(self, tid: str, content: bytes) -> list[SpanRecord]:
         records = self._decode(content, f"trace {tid}")
         if not records:
-            raise TraceNotFound(f"Tempo at {self.base_url} has no trace {tid}")
+            raise TraceNotFound(f"Tempo at {self.shown_url} has no trace {tid}")
         try:
             head = _STATUS.decode(content)
         except DECODE_ERRORS:
@@ -96,12 +96,12 @@ class TempoReader(HttpReader):
         if traces is None:
             return []
         if not isinstance(traces, list):
-            raise MalformedPayload(f"Tempo at {self.base_url}: unexpected search answer {body!r:.200}")
+            raise MalformedPayload(f"Tempo at {self.shown_url}: unexpected search answer {body!r:.200}")
         ids: list[str] = []
         for t in traces:
             tid = t.get("traceID") if isinstance(t, dict) else None
             if not isinstance(tid, str):
-                raise MalformedPayload(f"Tempo at {self.base_url}: search result without traceID: {t!r:.200}")
+                raise MalformedPayload(f"Tempo at {self.shown_url}: search result without traceID: {t!r:.200}")
             ids.append(norm_trace_id(tid))
         return ids
 
