@@ -84,8 +84,8 @@ def cmd_gate(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
         return fmt.url_for(by_id[sid].summary, template) if sid in by_id else ""
 
     run = f" of run {query.run}" if query.run is not None else ""
-    lines = [f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.shown}: {res.sessions}"
-             f" (min {args.min_sessions})", *report_lines(res, link)]
+    lines = [fmt.escape(f"Sessions{run} since {since.strftime('%Y-%m-%d %H:%M:%S')} UTC in {reader.shown}: "
+                        f"{res.sessions} (min {args.min_sessions})"), *report_lines(res, link)]
     if _color(args, out):
         console = Console(file=out, force_terminal=True, highlight=False, soft_wrap=True)
         for line in lines[:-1]:

@@ -267,9 +267,9 @@ def _print_sessions(args: argparse.Namespace, found: list[Timeline], template: s
         # A nested session cut from its parent (by --limit or a filter) says where it ran: alone it reads
         # as a run of its own.
         nested = ("" if not s.parent_session_id else " (nested)" if s.parent_session_id in listed
-                  else f" (nested in {s.parent_session_id}, not listed)")
+                  else f" (nested in {fmt.escape(s.parent_session_id)}, not listed)")
         name = fmt.cut(fmt.clean(s.name or ""), 30) + nested + (keyed if s.pseudo else "")
-        rows.append([s.session_id, fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
+        rows.append([fmt.escape(s.session_id), fmt.start_time(s.start_ns).removesuffix(" UTC"), name, fmt.status_of(s),
                      fmt.duration(s.duration_s), fmt.money(s.cost_usd) + ("" if s.cost_complete else "+"),
                      str(len(t.steps)), fmt.url_for(s, template)])
     lines = _table(rows, header)

@@ -330,7 +330,7 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
 
 def _who(t: Timeline) -> str:
     s = t.summary
-    return f"{s.session_id} ({fmt.status_of(s)}, {len(t.steps)} steps, {fmt.duration(s.duration_s)})"
+    return f"{fmt.escape(s.session_id)} ({fmt.status_of(s)}, {len(t.steps)} steps, {fmt.duration(s.duration_s)})"
 
 
 def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int = 60) -> str:

@@ -373,4 +373,6 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
         lines.append("INSUFFICIENT DATA: " + "; ".join(result.undecided))
     else:
         lines.append("PASS")
-    return lines
+    # Session ids and variant names are recorded text (any instrumentation's session.id): in a CI log an
+    # escape sequence or a carriage return among them could rewrite the lines around it.
+    return [fmt.escape(line) for line in lines]

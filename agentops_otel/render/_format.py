@@ -32,7 +32,11 @@ def tokens(count: int | None, complete: bool = True) -> str:
         return str(count)
     return f"≥ {count}" if count else "?"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_INVISIBLE = ("\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+              "\U000e0000-\U000e007f")
+"""Characters that show as nothing, or reorder the text around them (bidi embeddings, overrides and
+isolates): a name holding one reads as another, and a prompt can hide text (Unicode tags) from a reader."""
+_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_INVISIBLE}]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -111,10 +115,23 @@ def status_of(summary: SessionSummary) -> str:
     return summary.end_state or "Unknown"
 
 
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def escape(text: str) -> str:
+    """Control, invisible and bidi characters as escapes (``\\x1b``, ``\\u202e``), everything else as is.
+
+    For ids and lines whose spacing matters (a session id, a diff's values): recorded text must neither
+    drive the terminal (``ESC[2K`` erasing a FAIL line in a CI log) nor read as other text than it is.
+    """
+    return _CONTROL.sub(_escaped, text)
+
+
 def clean(text: str) -> str:
     """One line, no terminal control characters: recorded content must not drive the terminal."""
-    text = _SPACE.sub(" ", text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).strip()
+    return escape(_SPACE.sub(" ", text)).strip()
 
 
 def cut(text: str, limit: int) -> str:

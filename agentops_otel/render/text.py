@@ -50,7 +50,7 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
         cost += " (incomplete)"
     head = Text()
     head.append("Session: ", "bold")
-    head.append(summary.session_id, "bold")
+    head.append(fmt.escape(summary.session_id), "bold")
     head.append(f" | Duration: {fmt.duration(summary.duration_s)} | Cost: {cost} | Status: ")
     head.append(status, STATUS_STYLE.get(status, "bold"))
     lines = [head]
@@ -67,7 +67,7 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
 
     ids = ["Trace: " + (", ".join(summary.trace_ids) if summary.trace_ids else "unknown")]
     if summary.parent_session_id:
-        ids.append(f"Parent session: {summary.parent_session_id}")
+        ids.append(f"Parent session: {fmt.escape(summary.parent_session_id)}")
     if summary.foreign_session_id:
         ids.append("another instrumentation's session.id")
     elif summary.pseudo:
@@ -162,7 +162,7 @@ def verdict_line(evaluation: Evaluation, session_id: str, max_field: int = 80) -
     if evaluation.score is not None and evaluation.label not in _VERDICT_STYLE:
         line.append(f" (score {evaluation.score:g})")
     if evaluation.session_id and evaluation.session_id != session_id:
-        line.append(f" [session {evaluation.session_id}]", "dim")
+        line.append(f" [session {fmt.escape(evaluation.session_id)}]", "dim")
     if evaluation.explanation:
         line.append(": " + fmt.cut(fmt.clean(evaluation.explanation), max(max_field, 40) * 2))
     return line
