@@ -6,10 +6,21 @@
   var state = { session: 0, step: 0 };
 
   function $(id) { return document.getElementById(id); }
+  // Control, invisible and bidi characters (the text replay's set, render/_format.py) as escapes: a
+  // right-to-left override would show "\u202Egnp.exe" as "exe.png", a zero-width space make two names
+  // read the same. Line breaks and tabs stay: the details panel keeps the recorded layout.
+  var HIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  function hex(n, w) { var h = n.toString(16); while (h.length < w) { h = "0" + h; } return h; }
+  function visible(text) {
+    return String(text).replace(HIDDEN, function (c) {
+      var code = c.length > 1 ? 0x10000 + ((c.charCodeAt(0) - 0xd800) << 10) + (c.charCodeAt(1) - 0xdc00) : c.charCodeAt(0);
+      return code < 0x100 ? "\\x" + hex(code, 2) : code < 0x10000 ? "\\u" + hex(code, 4) : "\\U" + hex(code, 8);
+    });
+  }
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (text !== undefined && text !== null) { node.textContent = visible(text); }
     return node;
   }
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
@@ -100,12 +111,12 @@
 
   function renderHeader(s) {
     var sum = s.summary, status = sum.end_state || (sum.end_reason === "still running" ? "Running" : "Unknown");
-    $("session-id").textContent = sum.session_id;
+    $("session-id").textContent = visible(sum.session_id);
     var badge = $("status");
-    badge.textContent = status;
+    badge.textContent = visible(status);
     badge.className = "badge " + status;
-    $("session-name").textContent = sum.name ? sum.name : "";
-    document.title = "Session " + sum.session_id + " · " + status;
+    $("session-name").textContent = sum.name ? visible(sum.name) : "";
+    document.title = visible("Session " + sum.session_id + " · " + status);
     var figs = $("figures");
     clear(figs);
     function fig(label, value) {
@@ -130,7 +141,7 @@
     if (sum.parent_session_id) { fig("Parent session", sum.parent_session_id); }
     fig("Trace", sum.trace_ids.length ? sum.trace_ids.join(", ") : "unknown");
     var reason = $("reason");
-    reason.textContent = sum.end_reason ? "Reason: " + sum.end_reason : "";
+    reason.textContent = sum.end_reason ? visible("Reason: " + sum.end_reason) : "";
     reason.hidden = !sum.end_reason;
     var issues = $("issues");
     clear(issues);
@@ -154,7 +165,7 @@
       bar.style.left = (100 * st.offset_s / total) + "%";
       bar.style.width = Math.max(100 * st.duration_s / total, 0.3) + "%";
       bar.style.top = (4 + 10 * Math.min(st.depth, 4)) + "px";
-      bar.title = offset(st.offset_s) + " " + st.kind + " " + st.name;
+      bar.title = visible(offset(st.offset_s) + " " + st.kind + " " + st.name);
       bar.dataset.index = String(i);
       track.appendChild(bar);
     });
@@ -368,7 +379,7 @@
       $("session-select").value = String(si);
       $("session-select").dispatchEvent(new Event("change"));
       var n = s.steps.length, f = s.summary.failed_step_index;
-      check("session " + si + " header shows its id", $("session-id").textContent === s.summary.session_id);
+      check("session " + si + " header shows its id", $("session-id").textContent === visible(s.summary.session_id));
       check("session " + si + " opens on the failed step (or the first)", state.step === (f !== null ? f : 0));
       check("session " + si + " lists every step", $("steps").children.length === n);
       if (f !== null) {
@@ -396,7 +407,7 @@
       $("scrub").dispatchEvent(new Event("input"));
       check("session " + si + " slider scrubs to the last step", state.step === n - 1);
       check("session " + si + " details follow the slider",
-        $("details").querySelector("h2").textContent.indexOf(s.steps[n - 1].name) >= 0);
+        $("details").querySelector("h2").textContent.indexOf(visible(s.steps[n - 1].name)) >= 0);
       if (f !== null) {
         press("Home"); press("f");
         check("session " + si + " f jumps to the failed step", state.step === f);

@@ -123,3 +123,25 @@ def test_console_errors_fail_the_autotest(chromium: str, tmp_path: Path) -> None
     report = run_autotest(chromium, page, tmp_path)
     assert report["status"] == "fail"
     assert report["errors"] == ["console.error: boom"]
+
+
+@pytest.mark.slow  # the agent in a child process, then a headless Chromium
+def test_invisible_and_bidi_characters_show_as_escapes(chromium: str, tmp_path: Path) -> None:
+    """A bidi override or zero-width space in a recorded name or argument is shown as an escape, never obeyed."""
+    from cli_recordings import record
+
+    from agentops_otel.cli import main
+
+    traces, ids = record(tmp_path / "rec", {
+        "hidden\u202e": {"name": "agent\u2066x", "steps": [{"tool": "lookup\u200b", "args": {"q": "\u202egnp.exe"}}]},
+    })
+    page_path = tmp_path / "replay.html"
+    assert main(["replay", ids["hidden\u202e"], "--source", str(traces), "--html", str(page_path)]) == 0
+    report = run_autotest(chromium, page_path.read_text(encoding="utf-8"), tmp_path)
+    assert report["status"] == "pass"
+    tool = report["visited"][1]
+    assert tool["heading"] == "#1 tool · lookup\\u200b"
+    assert "\\u202egnp.exe" in tool["input"]
+    shown = DATA.sub("", report["dom"])  # the page as displayed, without the data block
+    assert "agent\\u2066x" in shown
+    assert not {"\u202e", "\u200b", "\u2066"} & set(shown)
