@@ -169,10 +169,29 @@ def _outcome(step: Step) -> tuple[str, str | None, str | None]:
     return (step.status, err.type if err else None, err.message if err else None)
 
 
-def _brief(value: Any) -> str:
+_BRIEF = 60
+"""Characters shown of each of two differing values."""
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON, every character that could pass for another (spacing, invisible ones) escaped."""
     if value is _ABSENT:
         return "(absent)"
-    return fmt.cut(fmt.clean(json.dumps(value, ensure_ascii=False, default=str)), 60)
+    return fmt.escape(json.dumps(value, ensure_ascii=False, default=str), spaces=True)
+
+
+def _briefs(a: Any, b: Any) -> str:
+    """``a → b``, both cut to the same window around the first character where they differ: two long
+    values that differ late would otherwise print as the same beginning twice."""
+    ta, tb = _shown(a), _shown(b)
+    at = next((i for i, (x, y) in enumerate(zip(ta, tb, strict=False)) if x != y), min(len(ta), len(tb)))
+    start = at - _BRIEF // 3 if at > _BRIEF - 10 else 0
+
+    def window(text: str) -> str:
+        lead = fmt.ELLIPSIS if start else ""
+        return lead + fmt.cut(text[start:], _BRIEF - len(lead))
+
+    return f"{window(ta)} → {window(tb)}"
 
 
 def _input_details(a: Step, b: Step, ids: _Ids | None) -> list[str]:
@@ -195,7 +214,7 @@ def _input_details(a: Step, b: Step, ids: _Ids | None) -> list[str]:
 def _difference_line(label: str, ca: Any, cb: Any, pa: Any, pb: Any) -> str:
     """``label.path: a → b`` at the first place ``ca`` and ``cb`` differ, showing ``pa``'s and ``pb``'s values there."""
     keys, _, _ = _difference(ca, cb)
-    return f"{label}{_path_text(keys)}: {_brief(_at(pa, keys))} → {_brief(_at(pb, keys))}"
+    return f"{label}{_path_text(keys)}: {_briefs(_at(pa, keys), _at(pb, keys))}"
 
 
 def _outcome_text(step: Step) -> str:
@@ -273,11 +292,11 @@ def _compare(a: Step, b: Step, ids: _Ids | None = None,
                 return (f"same {noun}, different {_ARGS.get(a.kind, 'input')}",
                         _input_details(a, b, ids if a.kind == "llm" else None))
             path, va, vb = _first_difference(*(_ABSENT if raw is None else from_json(raw) for raw in (ia, ib)))
-            return f"same {noun}, different input", [f"{label}{path}: {_brief(va)} → {_brief(vb)}"]
+            return f"same {noun}, different input", [f"{label}{path}: {_briefs(va, vb)}"]
     pa, pb = request_params_json(a), request_params_json(b)
     if not _same_value(pa, pb):
         path, va, vb = _first_difference(*({} if raw is None else from_json(raw) for raw in (pa, pb)))
-        return f"same {noun}, different request parameters", [f"request parameters{path}: {_brief(va)} → {_brief(vb)}"]
+        return f"same {noun}, different request parameters", [f"request parameters{path}: {_briefs(va, vb)}"]
     if _outcome(a) != _outcome(b):
         return SAME_CALL_DIFFERENT_OUTCOME, [f"a: {_outcome_text(a)}", f"b: {_outcome_text(b)}"]
     return None
@@ -361,7 +380,7 @@ def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int 
                 row.append_text(step_line(side, max_field=max_field, indent=False))
             lines.append(row)
     for detail in diff.details:
-        lines.append(Text(f"  {fmt.clean(detail)}", "yellow"))
+        lines.append(Text(f"  {fmt.escape(detail)}", "yellow"))  # spacing kept: it may be the difference
     if diff.hint:
         lines.append(Text(f"Hint: {diff.hint}", "dim"))
     use_color = fmt.want_color() if color is None else color

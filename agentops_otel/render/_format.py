@@ -38,6 +38,8 @@ _INVISIBLE = ("\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\
 isolates): a name holding one reads as another, and a prompt can hide text (Unicode tags) from a reader."""
 _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_INVISIBLE}]")
 _SPACE = re.compile(r"\s+")
+_NOT_A_SPACE = re.compile(r"[^\S ]")
+"""Whitespace other than the plain space: a no-break space or a tab reads as a space."""
 
 
 def want_color(stream: TextIO | None = None) -> bool:
@@ -120,13 +122,16 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def escape(text: str) -> str:
+def escape(text: str, *, spaces: bool = False) -> str:
     """Control, invisible and bidi characters as escapes (``\\x1b``, ``\\u202e``), everything else as is.
 
     For ids and lines whose spacing matters (a session id, a diff's values): recorded text must neither
     drive the terminal (``ESC[2K`` erasing a FAIL line in a CI log) nor read as other text than it is.
+    ``spaces`` escapes every whitespace character but the plain space too (``\\xa0``), where two values
+    are shown to differ.
     """
-    return _CONTROL.sub(_escaped, text)
+    text = _CONTROL.sub(_escaped, text)
+    return _NOT_A_SPACE.sub(_escaped, text) if spaces else text
 
 
 def clean(text: str) -> str:
