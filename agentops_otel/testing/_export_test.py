@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentops_otel.render import _format as fmt
+
 from ._answering import answerable
 from ._cassette import Cassette, CassetteError
 
@@ -74,9 +76,16 @@ def _names(cassette: Cassette) -> list[str]:
     return [s.name for s in cassette.tools()]
 
 
+def _code(value: object) -> str:
+    """Recorded data as a literal in the generated source: JSON (a Python literal too, for the strings
+    and lists written here) with control, invisible and bidi characters as escapes. Raw, a right-to-left
+    override in a tool's name would make the committed test read otherwise than it runs (Trojan Source)."""
+    return fmt.escape(json.dumps(value, ensure_ascii=False))
+
+
 def _doc(text: object) -> str:
     """Recorded text as it may stand inside the generated docstrings: it ends none, and escapes nothing."""
-    return json.dumps(str(text), ensure_ascii=False)[1:-1]
+    return _code(str(text))[1:-1]
 
 
 def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]:
@@ -87,7 +96,7 @@ def _marker(cassette: Cassette, cassette_ref: str, run_tools: bool) -> list[str]
     if not calling:
         return [f"@pytest.mark.agent_replay({cassette_ref!r}, answer_tools=True)"]
     they = "it makes" if len(calling) == 1 else "they make"
-    answer = f", answer_tools={json.dumps(quiet, ensure_ascii=False)}" if quiet else ""
+    answer = f", answer_tools={_code(quiet)}" if quiet else ""
     named = ", ".join(name if name.replace(".", "_").isidentifier() else json.dumps(name)  # data: one line
                       for name in calling)
     return [f"# {named} run{'s' if len(calling) == 1 else ''} for real: {they} the model calls "
@@ -139,7 +148,7 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
         f"from {module} import {function}",
         "",
         f"ARGS = {_literal(args)}",
-        f"CALLS = {json.dumps(_names(cassette), ensure_ascii=False)}",
+        f"CALLS = {_code(_names(cassette))}",
         "",
         "",
         *_run_to_end(call),
@@ -155,10 +164,10 @@ def render_test(cassette: Cassette, *, call: str, args: list[Any], cassette_ref:
     else:
         lines += [f"    {run}"]
     if overlapping:  # no order to pin: how often each ran, in the order they first appear
-        named = ", ".join(json.dumps(name, ensure_ascii=False) for name in overlapping)  # data: one line
+        named = ", ".join(_code(name) for name in overlapping)  # data: one line
         lines += ["", f"    # {named} overlapped in the recording (they ran concurrently): "
                       "their order", "    # may differ from run to run, so how often each ran is asserted."]
-        lines += [f"    assert_tool_called(agent_session, {json.dumps(name, ensure_ascii=False)}, times={n})"
+        lines += [f"    assert_tool_called(agent_session, {_code(name)}, times={n})"
                   for name, n in Counter(_names(cassette)).items()]
     else:
         lines += ["", "    assert_called_in_order(agent_session, CALLS)"]
