@@ -52,6 +52,9 @@ class Reader:
             if _file_path(uri).is_dir():
                 raise CliError(f"{uri} is a directory: --source takes one OTLP JSON(-lines) file (.jsonl, .json "
                                f"or .gz), jaeger://host:16686 or tempo://host:3200{hint}")
+            if _file_path(uri).exists():  # a pipe (--source <(zcat …)) or a device: read more than once
+                raise CliError(f"{uri} is not a regular file (a pipe or a device): save it to a file first, "
+                               f"--source reads its file more than once{hint}")
             raise CliError(f"no such file: {uri}{hint}")
 
     @property

@@ -261,6 +261,15 @@ def test_a_directory_as_source_says_it_is_a_directory(tmp_path: Path) -> None:
     assert "is a directory" in err and "no such file" not in err and ".jsonl" in err
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_as_source_says_it_is_not_a_file(tmp_path: Path) -> None:
+    """--source <(zcat traces.gz) names a pipe: said so, with what to do, not "no such file"."""
+    pipe = tmp_path / "traces.jsonl"
+    os.mkfifo(pipe)
+    err = _one_line_error(*run("sessions", "--source", str(pipe)))
+    assert "not a regular file" in err and "no such file" not in err and "save it to a file" in err
+
+
 def test_malformed_file_is_one_line(tmp_path: Path) -> None:
     """A file that is not OTLP JSON exits 2 without a traceback."""
     bad = tmp_path / "bad.jsonl"
