@@ -62,6 +62,9 @@ _PREFIX_SHOWN = 5
 B_ENDED = "b ended here"
 UNREADABLE = "no divergence in what could be read, but some attributes could not be read"
 """Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
+DIFFERENT_END_REASON = "same steps, different end reason"
+"""Both runs ended alike (both Fail) after the same steps, for different reasons: the error raised in the
+agent's own code between its steps, which no step records."""
 UNKNOWN_END_STATE = "same steps, but an end state that is not Success, Fail or Indeterminate"
 """Not ``identical`` either: equal unknown end states say nothing about whether both runs went well."""
 CONTENT_UNKNOWN = "content unknown: some arguments or messages were not recorded, were cut or were masked"
@@ -91,8 +94,8 @@ class SessionDiff:
     b_step: Step | None
     reason: str
     """``different tool``, ``same tool, different arguments``, ``same call, different outcome``,
-    ``a ended here``, ... or ``identical`` / ``same steps, different end state`` / :data:`CONTENT_UNKNOWN` /
-    :data:`UNREADABLE` / :data:`INCOMPLETE`."""
+    ``a ended here``, ... or ``identical`` / ``same steps, different end state`` / :data:`DIFFERENT_END_REASON`
+    / :data:`CONTENT_UNKNOWN` / :data:`UNREADABLE` / :data:`INCOMPLETE`."""
     details: tuple[str, ...] = field(default=())
     """What exactly differed (argument keys, error types), one line each."""
     hint: str | None = None
@@ -331,6 +334,11 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     if ea != eb:
         ends = (f"a: {ea or 'Unknown'}", f"b: {eb or 'Unknown'}")
         return SessionDiff(a, b, None, None, None, "same steps, different end state", (*ends, *lost), hint)
+    ra, rb = a.summary.end_reason, b.summary.end_reason
+    if ra != rb:  # the agent's own code failed otherwise between the steps (a KeyError, not a RuntimeError)
+        why = [f"{side}: {end or 'Unknown'} ({text or 'no reason recorded'})"
+               for side, end, text in (("a", ea, ra), ("b", eb, rb))]
+        return SessionDiff(a, b, None, None, None, DIFFERENT_END_REASON, (*why, *lost), hint)
     what = "no end state recorded" if ea is None else f"end state {ea!r} is not Success, Fail or Indeterminate"
     odd = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
     if odd:  # both ended the same unknown way: nothing the diff understands says they agree

@@ -41,7 +41,9 @@ for variant, spec in plan["variants"].items():
                                            messages=[{"role": "user", "content": spec.get("prompt", "hi")}])
             for step in spec.get("steps", []):
                 tools[step["tool"]](**step.get("args", {}))
-    except ValueError:
+            if "raise" in spec:  # the agent's own code fails after its steps
+                raise {"KeyError": KeyError, "RuntimeError": RuntimeError}[spec["raise"][0]](spec["raise"][1])
+    except Exception:
         pass
     ids[variant] = s.id
 agentops.flush()
@@ -53,7 +55,8 @@ def record(folder: Path, variants: dict[str, dict[str, object]], *, reply: str =
     """Run the agent once per variant into ``folder/traces.jsonl``; the file and each variant's session id.
 
     A variant is ``{"name": session name, "prompt": text, "steps": [{"tool": name, "args": {...}}]}``;
-    an argument ``"_fail": true`` makes that tool raise (the session then ends Fail).
+    an argument ``"_fail": true`` makes that tool raise (the session then ends Fail); ``"raise":
+    ["KeyError" or "RuntimeError", message]`` makes the agent raise after its steps.
     """
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "agent.py"
