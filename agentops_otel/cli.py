@@ -112,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     gt = sub.add_parser("gate", parents=[source, filters, output], help="fail CI when sessions fail too often",
                         description="Check recent sessions against bounds: exit 0 PASS, 1 FAIL (a bound is broken), "
                         f"{EXIT_UNDECIDED} INSUFFICIENT DATA (too few sessions, an interval too wide to decide "
-                        "under --confidence, or an incomplete read under --require-complete). Backends are read "
-                        "page by page over the whole window.")
+                        "under --confidence, or a source that could not show every session: see "
+                        "--allow-incomplete). Backends are read page by page over the whole window.")
     gt.add_argument("--since", type=parse_time, default=None,
                     help="start of the window (default 1h; 24h with --run/--this-run)")
     run = gt.add_mutually_exclusive_group()
@@ -122,8 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"only sessions of the CI run this runs in (${semconv.ENV_RUN_ID}, else GITHUB_RUN_ID-"
                      "GITHUB_RUN_ATTEMPT, CI_PIPELINE_ID, BUILDKITE_BUILD_ID, CIRCLE_WORKFLOW_ID, Jenkins' "
                      "BUILD_TAG, BUILD_ID, …: the same lookup the sessions were stamped with)")
-    gt.add_argument("--require-complete", action="store_true",
-                    help=f"exit {EXIT_UNDECIDED} unless the source showed every session of the window")
+    complete = gt.add_mutually_exclusive_group()
+    complete.add_argument("--require-complete", dest="require_complete", action="store_true", default=True,
+                          help=f"exit {EXIT_UNDECIDED} unless the source showed every session of the window "
+                          "(the default; kept for scripts that say so)")
+    complete.add_argument("--allow-incomplete", dest="require_complete", action="store_false",
+                          help="judge the sessions the source showed when it could not show them all (a line "
+                          "still being written, a backend's cut, --limit): the report lists what was not seen")
     gt.add_argument("--confidence", type=_confidence, metavar="LEVEL",
                     help="decide on the Wilson interval at this level (e.g. 0.95): PASS needs its upper end "
                     f"within --max-failure-rate, else INSUFFICIENT DATA (exit {EXIT_UNDECIDED})")

@@ -10,9 +10,10 @@ the same verdict to timelines it already holds::
 
 The verdict is one of three: PASS, FAIL (a bound is broken) and INSUFFICIENT DATA (fewer sessions than
 ``min_sessions``; under ``confidence``, a Wilson interval whose upper end is above the bound while the
-observed rate is not; under ``require_complete``, a source that could not show every session of the
-window; data that contradicts itself: an unknown end state, unreadable attributes, several root spans
-under one session id). Only PASS is ``ok``. The interval is always reported, at ``confidence`` or 95%.
+observed rate is not; a source that could not show every session of the window, unless
+``require_complete`` is False; data that contradicts itself: an unknown end state, unreadable
+attributes, several root spans under one session id). Only PASS is ``ok``. The interval is always
+reported, at ``confidence`` or 95%.
 
 A cost bound never passes on missing data: a session with a call whose cost is unknown (no usage,
 an unpriced model, a lost root) breaks it, naming the calls, unless the caller opts out with
@@ -81,7 +82,7 @@ class GateResult:
     """Why the data cannot support a verdict (too few sessions, too wide an interval, an incomplete read)."""
     unseen: list[str] = field(default_factory=list)
     """What the source could not show of the window (a search cap, a page it could not narrow)."""
-    require_complete: bool = False
+    require_complete: bool = True
     flaky_variants: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Variant label -> (failed, runs), for variants that both passed and failed."""
     failing_variants: dict[str, int] = field(default_factory=dict)
@@ -214,13 +215,14 @@ def variants_of(records: Iterable[SpanRecord]) -> dict[str, str]:
 
 def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max_cost: float | None = None,
                   min_sessions: int = 1, allow_unpriced: bool = False, confidence: float | None = None,
-                  unseen: Sequence[str] = (), require_complete: bool = False,
+                  unseen: Sequence[str] = (), require_complete: bool = True,
                   variants: Mapping[str, str] | None = None) -> GateResult:
     """Apply the bounds to top-level sessions (nested sessions are part of their parent's run; a trace
     without a session.id is a run of its own).
 
     ``unseen`` is what the source says it could not show, to which the traces it cut (``summary.partial``)
-    are added; with ``require_complete`` it makes the verdict INSUFFICIENT DATA. ``variants`` maps session
+    are added; unless ``require_complete`` is False it makes the verdict INSUFFICIENT DATA (a session not
+    seen may be the failing one: a pass would be a pass on missing data). ``variants`` maps session
     ids of variation runs to their variant's label.
     """
     if max_cost is not None:  # a NaN bound compares false with every cost: it would pass them all
@@ -241,7 +243,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
                                              confidence=confidence, min_sessions=min_sessions,
                                              not_judged=len(indeterminate))
     if unseen and require_complete:
-        undecided.append("the source did not show every session of the window (--require-complete)")
+        undecided.append("the source did not show every session of the window (--allow-incomplete judges "
+                         "what it showed)")
     # Any session, nested ones too: what a nested session lost is part of its run's verdict.
     unreadable = [t.summary.session_id for t in timelines
                   if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds or t.unreadable_attributes()]
@@ -325,8 +328,9 @@ def report_lines(result: GateResult, url_for: Callable[[str], str] | None = None
         lines.append(f"{_plural(n, 'session')} ended Indeterminate (not judged): "
                      + ", ".join(result.indeterminate[:_SHOWN]) + (", …" if n > _SHOWN else ""))
     if result.unseen:
-        lines.append("Not seen" + (" (the verdict needs every session: --require-complete)"
-                                   if result.require_complete else " (judged on what was seen)") + ":")
+        lines.append("Not seen" + (" (the verdict needs every session; --allow-incomplete judges what was seen)"
+                                   if result.require_complete else " (judged on what was seen: --allow-incomplete)")
+                     + ":")
         lines.extend(f"  {gap}" for gap in result.unseen[:_SHOWN])
     if result.flaky_variants:
         lines.append("Flaky variants (passed and failed across repetitions):")

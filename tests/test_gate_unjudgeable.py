@@ -79,12 +79,21 @@ def test_replay_sessions_and_diff_report_an_unreadable_last_line_like_the_gate(t
         assert code == 2 and "line 2: not OTLP JSON" in err, (argv, out, err)
 
 
-def test_a_line_still_being_written_is_reported_as_not_seen(tmp_path: Path) -> None:
-    """Without its newline the last line is a writer's work in progress: judged without it, and said so."""
+def test_a_line_still_being_written_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """The session on the unread last line may be the failing one: no PASS by default, exit 3 naming it."""
     traces = _ok_then(tmp_path, _failed_line()[:1500])
     code, out, _ = run("gate", "--source", str(traces), *_GATE)
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "line 2" in out and "still being written" in out
+    assert "--allow-incomplete" in out, out
+
+
+def test_allow_incomplete_judges_what_was_seen_and_says_so(tmp_path: Path) -> None:
+    """--allow-incomplete: the gate judges the sessions it read, listing the line it could not."""
+    traces = _ok_then(tmp_path, _failed_line()[:1500])
+    code, out, _ = run("gate", "--source", str(traces), *_GATE, "--allow-incomplete")
     assert code == 0, out
-    assert "Not seen (judged on what was seen):" in out and "line 2" in out and "still being written" in out
+    assert "Not seen (judged on what was seen: --allow-incomplete):" in out and "line 2" in out
 
 
 @pytest.mark.parametrize("argv", [("gate", *_GATE), ("sessions",), ("sessions", "--tag", "support")])

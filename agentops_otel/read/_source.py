@@ -163,7 +163,7 @@ class FileSource:
 
     def scan(self, query: Query) -> Scan:
         index = Index()
-        # A last line still being written is not seen: the gate says so (and --require-complete won't pass).
+        # A last line still being written is not seen: the gate says so (and won't pass unless --allow-incomplete).
         unseen: list[str] = []
         for r in self._stream(unseen):
             index.add(r)

@@ -6,7 +6,7 @@ exit codes (0 within bounds, 1 a bound broken, 2 the backend could not be read, 
 decide). Any other gate option is passed through::
 
     python examples/ci/check_session_metrics.py --max-failure-rate 0.05
-    python examples/ci/check_session_metrics.py --max-failure-rate 0.05 --this-run --require-complete
+    python examples/ci/check_session_metrics.py --max-failure-rate 0.05 --this-run
     python examples/ci/check_session_metrics.py --source jaeger://jaeger:16686 --since 30m --service my-agent
 """
 

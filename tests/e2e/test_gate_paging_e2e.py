@@ -1,8 +1,8 @@
 """The run-scoped gate over the real Jaeger: more sessions than one search returns, two runs in one store.
 
 Jaeger answers a search with at most ``num_traces`` traces; the gate pages through the window and
-counts every session of the run, or says what it could not see and, with ``--require-complete``,
-refuses to pass.
+counts every session of the run, or says what it could not see and refuses to pass (unless
+``--allow-incomplete``).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _root(trace_id: str, span_id: str, start_ns: int, run: str) -> dict[str, Any
 
 def test_what_the_search_cap_hides_is_reported_and_fails_closed(jaeger: JaegerBackend) -> None:
     """12 sessions starting in the same microsecond, 5 per request: the gate says what it could not see,
-    and --require-complete makes that INSUFFICIENT DATA (exit 3) instead of a pass on 5 of them."""
+    and answers INSUFFICIENT DATA (exit 3) instead of a pass on 5 of them; --allow-incomplete judges the 5."""
     service = f"same-instant-{uuid.uuid4().hex[:8]}"
     start = (time.time_ns() - 60_000_000_000) // 1000 * 1000
     spans = [_root(uuid.uuid4().hex, uuid.uuid4().hex[:16], start, "run-C") for _ in range(12)]
@@ -99,11 +99,11 @@ def test_what_the_search_cap_hides_is_reported_and_fails_closed(jaeger: JaegerBa
     _settled(jaeger, 5, *args)
     time.sleep(1)
     code, doc = _gate(jaeger, *args)
-    assert (code, doc["sessions"], doc["complete"], doc["verdict"]) == (0, 5, False, "PASS")
+    assert (code, doc["sessions"], doc["complete"], doc["verdict"]) == (3, 5, False, "INSUFFICIENT DATA")
     (gap,) = doc["unseen"]
     assert f"Jaeger service {service!r}: saw 5 of at least 5 traces starting between" in gap
-    code, doc = _gate(jaeger, *args, "--require-complete")
-    assert (code, doc["verdict"]) == (3, "INSUFFICIENT DATA")
+    code, doc = _gate(jaeger, *args, "--allow-incomplete")
+    assert (code, doc["verdict"]) == (0, "PASS")
 
 
 TAGGED_FIRST = """
