@@ -143,20 +143,22 @@ def _context(provider: str | None, service_tier: str | None, speed: str | None) 
     context: dict[str, str] = {}
     billed = False
     if service_tier:
-        if provider == PROVIDER_ANTHROPIC and service_tier == "batch":
+        if service_tier == "batch" and provider in (PROVIDER_ANTHROPIC, PROVIDER_OPENAI):
             context["processing"] = "batch"
             billed = True
         else:
             context["service_tier"] = service_tier
-            billed = provider == PROVIDER_OPENAI and service_tier in _BILLED_TIERS
+            billed = provider == PROVIDER_OPENAI and service_tier not in _STANDARD_TIERS
     if speed and speed != "standard":
         context["speed"] = speed
         billed = True
     return context, billed
 
 
-_BILLED_TIERS = frozenset({"priority", "flex"})
-"""OpenAI service tiers billed at rates of their own (``default``/``auto`` are the standard rates)."""
+_STANDARD_TIERS = frozenset({"default", "auto"})
+"""OpenAI service tiers billed at the standard rates. Every other one a response names (``flex``,
+``priority``, ``fast``, ``ultrafast``, ``scale``, one added after this was written) is billed at rates of
+its own, or by a commitment (``scale``): priced only where the table has a variant for it."""
 
 
 def _from_genai_prices(model: str, provider: str | None, service_tier: str | None, speed: str | None) -> _Entry:
