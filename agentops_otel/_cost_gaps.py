@@ -33,6 +33,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier, fast mode or US-only inference "
                             "the price table has no rate for"),
+    sc.GAP_TIER_UNCONFIRMED: ("asked for a service tier billed at its own rates, and the response did not say "
+                              "which tier served it"),
     sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "
                                "table lacks)"),
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
@@ -142,7 +144,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     """
     usage: Counter[str] = Counter()
     unpriced: dict[str, int] = {}
-    extras: dict[str, int] = {}
+    extras: dict[str, dict[str, int]] = {}
+    """Calls to a priced model billed for something without a rate, by reason, then by model."""
     unnamed = 0
     endpoints: dict[str, int] = {}
     for step in steps:
@@ -152,7 +155,7 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         elif reason == sc.GAP_ENDPOINT_UNPRICED:
             endpoints[step.span_name] = endpoints.get(step.span_name, 0) + 1
         elif reason in sc.PRICE_GAPS:
-            counts = unpriced if reason == sc.GAP_MODEL_UNPRICED else extras
+            counts = unpriced if reason == sc.GAP_MODEL_UNPRICED else extras.setdefault(reason, {})
             model = step.model or "unknown model"
             counts[model] = counts.get(model, 0) + 1
         elif reason is not None:
@@ -163,8 +166,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(f"{_plural(unnamed)} without a model ({GAP_TEXT[sc.GAP_MODEL_MISSING]})")
     if unpriced:
         gaps.append(f"{_plural(sum(unpriced.values()))} to an unpriced model ({', '.join(sorted(unpriced))})")
-    if extras:
-        gaps.append(f"{_plural(sum(extras.values()))} {GAP_TEXT[sc.GAP_USAGE_UNPRICED]} ({', '.join(sorted(extras))})")
+    for reason, models in sorted(extras.items()):
+        gaps.append(f"{_plural(sum(models.values()))} {GAP_TEXT.get(reason, reason)} ({', '.join(sorted(models))})")
     if endpoints:
         gaps.append(f"{_plural(sum(endpoints.values()))} to an endpoint not priced ({', '.join(sorted(endpoints))})")
     if uncounted > 0:

@@ -20,12 +20,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from . import _forksafe, _guard
-from .semconv import GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, PROVIDER_ANTHROPIC, PROVIDER_OPENAI
+from .semconv import (
+    GAP_MODEL_UNPRICED,
+    GAP_TIER_UNCONFIRMED,
+    GAP_USAGE_UNPRICED,
+    PROVIDER_ANTHROPIC,
+    PROVIDER_OPENAI,
+)
 
-__all__ = ["Extras", "clear_price_cache", "price_call", "register_price"]
+__all__ = ["TIER_UNCONFIRMED", "Extras", "billed_tier", "clear_price_cache", "price_call", "register_price"]
 
 _PER_MTOK = 1_000_000
 _LRU_SIZE = 1024
@@ -148,7 +154,8 @@ def _context(provider: str | None, service_tier: str | None, speed: str | None) 
             billed = True
         else:
             context["service_tier"] = service_tier
-            billed = provider == PROVIDER_OPENAI and service_tier not in _STANDARD_TIERS
+            billed = service_tier == TIER_UNCONFIRMED or (provider == PROVIDER_OPENAI
+                                                           and service_tier not in _STANDARD_TIERS)
     if speed and speed != "standard":
         context["speed"] = speed
         billed = True
@@ -159,6 +166,22 @@ _STANDARD_TIERS = frozenset({"default", "auto"})
 """OpenAI service tiers billed at the standard rates. Every other one a response names (``flex``,
 ``priority``, ``fast``, ``ultrafast``, ``scale``, one added after this was written) is billed at rates of
 its own, or by a commitment (``scale``): priced only where the table has a variant for it."""
+
+TIER_UNCONFIRMED: Final = "<unconfirmed>"
+"""The tier of a call that asked for one billed at its own rates and whose response named none: no table has
+rates for it, so only a registered price (the model's whatever the tier) prices such a call."""
+
+
+def billed_tier(served: object, requested: object) -> str | None:
+    """The tier to price an OpenAI call at: the one its response says served it. A response naming none, or
+    only ``auto`` (a request setting, not a tier that serves), to a request that asked for a tier billed at its
+    own rates leaves the tier unknown (:data:`TIER_UNCONFIRMED`): the request's may not be the one served (a
+    priority request over its limit is served at default), and the standard rates may be short of the bill."""
+    if isinstance(served, str) and served and served != "auto":
+        return served
+    if isinstance(requested, str) and requested and requested not in _STANDARD_TIERS:
+        return TIER_UNCONFIRMED
+    return served if isinstance(served, str) and served else None
 
 
 def _from_genai_prices(model: str, provider: str | None, service_tier: str | None, speed: str | None) -> _Entry:
@@ -322,7 +345,7 @@ def unpriced_reason(model: str | None, provider: str, service_tier: str | None, 
     something the call used (a service tier, fast mode, audio, web searches) has none. Off the per-call path."""
     try:
         if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None):
-            return GAP_USAGE_UNPRICED
+            return GAP_TIER_UNCONFIRMED if service_tier == TIER_UNCONFIRMED else GAP_USAGE_UNPRICED
     except Exception as exc:
         _guard.report("cost.price_call", exc)
     return GAP_MODEL_UNPRICED

@@ -34,6 +34,8 @@ _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFEREN
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
 _SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER)
 """The tier the response was served (and billed) at; the request's may be ``auto``."""
+_REQUESTED_TIER_KEYS = (sc.OPENAI_REQUEST_SERVICE_TIER, sc.LEGACY_OPENAI_REQUEST_SERVICE_TIER)
+"""The tier asked for: one the response does not confirm leaves the call unpriced (``cost.billed_tier``)."""
 
 
 class LLMUsage(NamedTuple):
@@ -175,14 +177,15 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
         cost = float(recorded) if math.isfinite(recorded) and recorded >= 0 else None  # not a price: unknown
     elif valid and not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
-        from .cost import price_tokens
+        from .cost import billed_tier, price_tokens
 
         # An embeddings span carries no output tokens (the conventions record none): it is still priced.
         # The span's price details count too: the one-hour cache-write share, the tier it was served at,
         # and the requested model (a price registered for it covers the dated name answered).
         write_1h = _int(attrs, (sc.ANTHROPIC_CACHE_WRITE_1H,)) or 0
         cost = None if write_1h < 0 else price_tokens(
-            model, provider, _str(attrs, _SERVICE_TIER_KEYS), tin, tout or 0, cache_read, cache_write, write_1h,
+            model, provider, billed_tier(_str(attrs, _SERVICE_TIER_KEYS), _str(attrs, _REQUESTED_TIER_KEYS)), tin,
+            tout or 0, cache_read, cache_write, write_1h,
             _str(attrs, (sc.GEN_AI_REQUEST_MODEL,)))
     else:
         cost = None

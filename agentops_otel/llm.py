@@ -23,7 +23,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _guard, _redact, config, semconv
 from ._parts import ENCODER, JSONDict, encode, encode_content
-from .cost import Extras, price_tokens, unpriced_reason
+from .cost import Extras, billed_tier, price_tokens, unpriced_reason
 
 __all__ = [
     "Content",
@@ -203,8 +203,8 @@ _STOPPED_WAITING: Final = semconv.STOPPED_WAITING_STATUSES
 class LLMCall:
     """The span of one model call, ended exactly once whichever way the call finishes."""
 
-    __slots__ = ("_done", "content", "limit", "on_event", "on_span", "provider", "request_model", "span",
-                 "started", "token")
+    __slots__ = ("_done", "content", "limit", "on_event", "on_span", "provider", "request_model",
+                 "requested_tier", "span", "started", "token")
 
     def __init__(self, span: Span, request_model: str | None, provider: str, settings: config.CallSettings,
                  content: Content | None) -> None:
@@ -219,6 +219,9 @@ class LLMCall:
         self._done = False
         self.token: object | None = None
         """The context token while the span is current during the SDK's call (see ``instrument._base``)."""
+        self.requested_tier: str | None = None
+        """The service tier the request asked for, if any: a response that does not confirm it is unpriced
+        (see ``cost.billed_tier``)."""
 
     @property
     def done(self) -> bool:
@@ -245,7 +248,10 @@ class LLMCall:
                 attrs[semconv.GEN_AI_RESPONSE_MODEL] = model
             if outcome.finish_reasons:
                 attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = outcome.finish_reasons
-            usage_attributes(attrs, outcome.usage, model or self.request_model, self.provider, outcome.service_tier,
+            tier = outcome.service_tier
+            if self.requested_tier is not None:
+                tier = billed_tier(tier, self.requested_tier)
+            usage_attributes(attrs, outcome.usage, model or self.request_model, self.provider, tier,
                              self.request_model, outcome.usage_gap)
             if outcome.provider_attributes:
                 attrs.update(outcome.provider_attributes)

@@ -89,6 +89,10 @@ EVAL_NAME_PYTEST: Final = "pytest"
 OPENAI_API_TYPE: Final = "openai.api.type"
 OPENAI_API_CHAT_COMPLETIONS: Final = "chat_completions"
 OPENAI_API_RESPONSES: Final = "responses"
+OPENAI_REQUEST_SERVICE_TIER: Final = "openai.request.service_tier"
+"""The tier the request asked for; the one billed is the response's (a priority request may be served at default)."""
+LEGACY_OPENAI_REQUEST_SERVICE_TIER: Final = "gen_ai.openai.request.service_tier"
+"""The same, as earlier GenAI conventions (and instrumentations that follow them) spelt it."""
 OPENAI_RESPONSE_SERVICE_TIER: Final = "openai.response.service_tier"
 LEGACY_OPENAI_RESPONSE_SERVICE_TIER: Final = "gen_ai.openai.response.service_tier"
 """The same, as earlier GenAI conventions (and instrumentations that follow them) spelt it."""
@@ -271,7 +275,12 @@ GAP_ENDPOINT_UNPRICED: Final = "endpoint_unpriced"
 """A billed endpoint we record but do not price (openai images, audio, videos, decisions, compaction): billed
 per image, second or character, or at rates the price table does not hold. Its tokens are recorded when the
 response reports them; without them the span also says ``USAGE_MISSING``."""
-PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_MODEL_MISSING, GAP_ENDPOINT_UNPRICED})
+GAP_TIER_UNCONFIRMED: Final = "service_tier_unconfirmed"
+"""Usage is known and the model priced, but the request asked for a service tier billed at rates of its own
+(priority, flex...) and the response named none (or only ``auto``): the tier it was billed at is unknown, and the
+standard rates could be short of the bill (an OpenAI-compatible gateway that drops the field)."""
+PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_TIER_UNCONFIRMED, GAP_MODEL_MISSING,
+                               GAP_ENDPOINT_UNPRICED})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""

@@ -38,6 +38,7 @@ _STOP: Final = 2
 _CHAT_FORMAT: Final = 3
 _TEXT_FORMAT: Final = 4
 _STR_LIST: Final = 5
+_STR: Final = 6
 
 ParamTable = Mapping[str, tuple[str, int]]
 
@@ -52,12 +53,14 @@ CHAT_PARAMS: Final[ParamTable] = {
     "presence_penalty": (semconv.GEN_AI_REQUEST_PRESENCE_PENALTY, _FLOAT),
     "stop": (semconv.GEN_AI_REQUEST_STOP_SEQUENCES, _STOP),
     "response_format": (semconv.GEN_AI_OUTPUT_TYPE, _CHAT_FORMAT),
+    "service_tier": (semconv.OPENAI_REQUEST_SERVICE_TIER, _STR),
 }
 RESPONSES_PARAMS: Final[ParamTable] = {
     "temperature": (semconv.GEN_AI_REQUEST_TEMPERATURE, _FLOAT),
     "top_p": (semconv.GEN_AI_REQUEST_TOP_P, _FLOAT),
     "max_output_tokens": (semconv.GEN_AI_REQUEST_MAX_TOKENS, _INT),
     "text": (semconv.GEN_AI_OUTPUT_TYPE, _TEXT_FORMAT),
+    "service_tier": (semconv.OPENAI_REQUEST_SERVICE_TIER, _STR),
 }
 COMPLETIONS_PARAMS: Final[ParamTable] = {
     key: CHAT_PARAMS[key] for key in ("temperature", "top_p", "max_tokens", "seed", "n", "frequency_penalty",
@@ -99,6 +102,8 @@ def _convert(kind: int, value: Any) -> Any:
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return list(value)
         return None
+    if kind == _STR:
+        return value if isinstance(value, str) and value else None
     if kind == _CHAT_FORMAT:
         return _format_type(value)
     if kind == _TEXT_FORMAT:

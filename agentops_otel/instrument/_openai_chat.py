@@ -24,7 +24,7 @@ from .._parts import (
     tool_definitions_content,
     tool_response_part,
 )
-from ..cost import Extras
+from ..cost import Extras, billed_tier
 from ..llm import Content, LLMCall, TokenUsage, is_count, partial_usage, token_attributes
 from ._openai_attrs import field_of, media_part, result_of
 
@@ -302,7 +302,9 @@ def chat_end(call: LLMCall, resp: Any) -> None:
             out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
             reasoning = out_counts.get("reasoning_tokens")
             audio_out = out_counts.get("audio_tokens")
-        token_attributes(attrs, model or call.request_model, call.provider, tier, call.request_model,
+        token_attributes(attrs, model or call.request_model, call.provider,
+                         tier if call.requested_tier is None else billed_tier(tier, call.requested_tier),
+                         call.request_model,
                          prompt, completion, cached, cache_write,
                          None, reasoning, audio_extras(audio_in, audio_out) if audio_in or audio_out else None)
     if isinstance(tier, str) and tier:  # response_attributes, written out

@@ -217,7 +217,9 @@ class _OpenAI(Instrumentor[_Kind]):
         if kind.content is not None and settings.capture is not config.ContentCapture.NO_CONTENT:
             content = kind.content(kwargs, settings.limit, settings.budget)
         name = f"{kind.operation} {model}" if model else kind.operation
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content, ctx)
+        call = start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content, ctx)
+        call.requested_tier = attributes.get(semconv.OPENAI_REQUEST_SERVICE_TIER)
+        return call
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         if isinstance(result, kind.result_types):

@@ -146,3 +146,13 @@ def test_foreign_openai_call_prices_its_service_tier(tracer_provider: TracerProv
     expected = calc_price(Usage(input_tokens=100_000, output_tokens=10_000), "gpt-4o", provider_id="openai",
                           price_context={"service_tier": "priority"})
     assert s.cost == pytest.approx(float(expected.total_price))
+
+
+def test_foreign_openai_call_asking_a_tier_its_response_does_not_confirm_is_unpriced(
+        tracer_provider: TracerProvider) -> None:
+    """An openai-v2 span that asked for priority and names no response tier leaves the session's cost unknown."""
+    s = _foreign_cost(tracer_provider, "opentelemetry.instrumentation.openai_v2", {
+        "gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
+        "gen_ai.response.model": "gpt-4o-2024-08-06", "gen_ai.usage.input_tokens": 100_000,
+        "gen_ai.usage.output_tokens": 10_000, "openai.request.service_tier": "priority"})
+    assert not s.cost_complete

@@ -103,3 +103,58 @@ def test_a_cost_bound_refuses_a_session_with_one_call_at_an_unpriced_tier(
     assert not s.cost_complete
     with pytest.raises(AgentAssertionError, match="chat gpt-5"):
         assert_cost_below(s, 100.0)
+
+
+@pytest.mark.parametrize("answered", [None, "auto"])
+@pytest.mark.parametrize("asked", ["priority", "flex"])
+def test_a_requested_tier_the_response_does_not_confirm_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter, asked: str, answered: str | None) -> None:
+    """Asked for a tier billed at its own rates, answered with no tier (or only ``auto``): which rates apply is
+    unknown, so the call is unpriced rather than priced at the standard ones."""
+    canned.answer(_completion("gpt-5", answered))
+    _chat(canned, "gpt-5", service_tier=asked)
+    a = attrs(only_span(span_exporter))
+    assert _unpriced(a), a.get(semconv.COST_USD)
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_TIER_UNCONFIRMED
+
+
+def test_a_request_without_a_tier_answered_without_one_costs_the_standard_rates(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """No tier asked, none answered (an OpenAI-compatible server): the standard rates, as before."""
+    canned.answer(_completion("gpt-5", None))
+    _chat(canned, "gpt-5", service_tier="auto")
+    expected = calc_price(Usage(input_tokens=10_000, output_tokens=2000), "gpt-5", provider_id="openai").total_price
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(float(expected))
+
+
+def test_the_requested_tier_is_recorded(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """``openai.request.service_tier`` says what was asked, beside the response's tier that was billed."""
+    canned.answer(_completion("gpt-5", "default"))
+    _chat(canned, "gpt-5", service_tier="priority")
+    a = attrs(only_span(span_exporter))
+    assert (a[semconv.OPENAI_REQUEST_SERVICE_TIER], a[semconv.OPENAI_RESPONSE_SERVICE_TIER]) == ("priority", "default")
+    assert semconv.COST_USD in a
+
+
+def test_a_stream_whose_chunks_do_not_confirm_the_requested_tier_is_unpriced(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """A priority stream whose chunks name no tier is unpriced too."""
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-5-2025-08-07"}
+    canned.answer([
+        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": None}]},
+        {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {**chunk, "choices": [], "usage": USAGE}])
+    with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
+        for _ in client.chat.completions.create(model="gpt-5", messages=USER, stream=True, service_tier="priority",
+                                                stream_options={"include_usage": True}):
+            pass
+    assert attrs(only_span(span_exporter))[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_TIER_UNCONFIRMED
+
+
+def test_a_cost_bound_names_an_unconfirmed_tier(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The bound's failure says the response did not confirm the tier asked for."""
+    canned.answer(_completion("gpt-5", None))
+    with agentops_otel.session("tiers") as s:
+        _chat(canned, "gpt-5", service_tier="priority")
+    with pytest.raises(AgentAssertionError, match="did not say which tier served it"):
+        assert_cost_below(s, 100.0)
