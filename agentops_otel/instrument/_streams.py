@@ -236,7 +236,9 @@ class _StreamState:
         self.item_failed = True
         self.finish()
 
-    def finish(self, exc: BaseException | None = None) -> None:
+    def finish(self, exc: BaseException | None = None, *, exhausted: bool = False) -> None:
+        """End the span from what arrived. ``exhausted``: the stream was read to its end; any other way out
+        (closed, dropped, broken) may have come before a usage chunk that was on its way."""
         call = self.call
         release(self)
         if call.done:
@@ -245,6 +247,9 @@ class _StreamState:
             if _guard.ARMED:
                 _guard.fault_point("openai.stream.finish")
             outcome = self.acc.outcome(call.limit)
+            if not exhausted and outcome.usage_gap == semconv.GAP_STREAM_WITHOUT_USAGE:
+                # Left at its finish reason (a loop that breaks there): the usage chunk comes after it.
+                outcome.usage_gap = semconv.GAP_STREAM_NOT_FINISHED
             extra: dict[str, Any] = {}
             first = self.acc.first_chunk
             if first is not None:
@@ -276,7 +281,7 @@ class StreamProxy(wrapt.ObjectProxy[Any]):
         try:
             item = next(self.__wrapped__)
         except StopIteration:
-            self._self_state.finish()
+            self._self_state.finish(exhausted=True)
             raise
         except BaseException as exc:
             self._self_state.finish(exc)
@@ -318,7 +323,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy[Any]):
         try:
             item = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            self._self_state.finish()
+            self._self_state.finish(exhausted=True)
             raise
         except BaseException as exc:
             self._self_state.finish(exc)

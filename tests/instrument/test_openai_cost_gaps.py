@@ -53,6 +53,20 @@ def test_stream_closed_before_its_usage_chunk_names_the_reason(
     assert _reason(span_exporter) == semconv.GAP_STREAM_NOT_FINISHED
 
 
+def test_stream_left_at_its_finish_reason_names_the_reason(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """A loop that stops at the finish reason, before the usage chunk it asked for, is "stream not finished":
+    not told to request the usage it did request."""
+    server.queue(Reply.text("Once upon a time", usage=USAGE))
+    stream = client.chat.completions.create(model="gpt-4o", messages=USER, stream=True,
+                                            stream_options={"include_usage": True})
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].finish_reason:
+            break
+    stream.close()
+    assert _reason(span_exporter) == semconv.GAP_STREAM_NOT_FINISHED
+
+
 def test_stream_helper_names_the_reason(client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
     """``chat.completions.stream()`` without include_usage records a span that says why it has no cost."""
     with client.chat.completions.stream(model="gpt-4o", messages=USER) as stream:
