@@ -31,8 +31,9 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_RAW_RESPONSE: "with_raw_response/with_streaming_response: the caller read the body",
     sc.GAP_CALL_FAILED: "the call failed before reporting usage",
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
-    sc.GAP_USAGE_UNPRICED: ("billed for audio, web searches, a service tier, fast mode or US-only inference "
-                            "the price table has no rate for"),
+    sc.GAP_USAGE_UNPRICED: ("billed for audio, web or file searches, hosted tools (code interpreter, image "
+                            "generation), a service tier, fast mode or US-only inference the price table has no "
+                            "rate for"),
     sc.GAP_TIER_UNCONFIRMED: ("asked for a service tier billed at its own rates, and the response did not say "
                               "which tier served it"),
     sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "

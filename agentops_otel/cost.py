@@ -9,8 +9,8 @@ object, because a flat rate would be wrong for them.
 Unknown models are not an error: :func:`price_call` returns ``None``, the span carries no cost, and the
 session is marked incomplete by the processor. Nothing here raises into the caller.
 
-What a call is billed for beyond its tokens at the text rates (audio tokens, server-side web searches,
-Anthropic's fast mode) arrives as :class:`Extras`, rare enough to be priced by genai-prices itself on
+What a call is billed for beyond its tokens at the text rates (audio tokens, server-side web and file searches,
+hosted tools, Anthropic's fast mode) arrives as :class:`Extras`, rare enough to be priced by genai-prices itself on
 each call; the per-call path only tests it for ``None``. A charge the table has no rate for leaves the
 call unpriced rather than priced without it: a cost that is known must be the whole bill.
 """
@@ -61,6 +61,11 @@ class Extras:
     input_audio_tokens: int = 0
     output_audio_tokens: int = 0
     web_searches: int = 0
+    file_searches: int = 0
+    """OpenAI's ``file_search_call`` items, billed per call (genai-prices' ``storage_searches``)."""
+    unpriced_tools: int = 0
+    """Hosted tool calls billed beside the tokens at rates the table lacks (a code interpreter's container, a
+    generated image): such a call stays unpriced."""
     speed: str | None = None
     """Anthropic's ``usage.speed`` when not ``"standard"`` (``"fast"`` is billed at its own rates)."""
     geo: str | None = None
@@ -113,7 +118,7 @@ def register_price(
     fine-tuned inference is billed at other rates. Register the fine-tuned id itself.
 
     A registered price is the price of the model's tokens whatever the service tier or speed; a call
-    that also used audio tokens or web searches, which it has no rate for, stays unpriced.
+    that also used audio tokens or web or file searches, which it has no rate for, stays unpriced.
     """
     if not isinstance(model, str) or not model:
         raise TypeError(f"register_price(model) takes the model's name, got {model!r}")
@@ -313,26 +318,27 @@ def _price_extras(model: str, provider: str | None, service_tier: str | None, in
     """A call with :class:`Extras`, priced by genai-prices from the whole usage; ``None`` when one of
     them has no rate in the price found."""
     entry = _lookup(provider, model, fallback, service_tier, extras.speed)
-    if entry is None or extras.geo is not None:
+    if entry is None or extras.geo is not None or extras.unpriced_tools:
         return None
     audio_in, audio_out, searches = extras.input_audio_tokens, extras.output_audio_tokens, extras.web_searches
+    files = extras.file_searches
     source = entry.model_price if isinstance(entry, _Tiered) else entry.source
     if source is None:  # a registered price: the tokens' rates only
-        if audio_in or audio_out or searches:
+        if audio_in or audio_out or searches or files:
             return None
         return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read, cache_write,
                             cache_write_1h, fallback)
     if ((audio_in and source.input_audio_mtok is None) or (audio_out and source.output_audio_mtok is None)
-            or (searches and source.web_searches_kcount is None)):
+            or (searches and source.web_searches_kcount is None) or (files and source.storage_searches_kcount is None)):
         return None
-    if audio_in > input_tokens or audio_out > output_tokens or min(audio_in, audio_out, searches) < 0:
+    if audio_in > input_tokens or audio_out > output_tokens or min(audio_in, audio_out, searches, files) < 0:
         return None  # inconsistent usage: don't guess
     from genai_prices import Usage
 
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read or None,
                   cache_write_tokens=cache_write or None, cache_write_1h_tokens=cache_write_1h or None,
                   input_audio_tokens=audio_in or None, output_audio_tokens=audio_out or None,
-                  web_searches=searches or None)
+                  web_searches=searches or None, storage_searches=files or None)
     try:
         return float(source.calc_price(usage)["total_price"])
     except ValueError:

@@ -126,3 +126,32 @@ def test_responses_web_search_calls_are_priced(canned: Canned, span_exporter: In
         client.responses.create(model="gpt-4o", input="search", tools=[{"type": "web_search"}])
     expected = _reference("gpt-4o", input_tokens=5000, output_tokens=500, web_searches=3)
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+def test_responses_file_search_calls_are_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """Each ``file_search_call`` item is billed per call, as genai-prices prices storage searches."""
+    searches = [{"type": "file_search_call", "id": f"fs_{i}", "status": "completed", "queries": ["q"]}
+                for i in range(2)]
+    canned.answer(_response(searches))
+    with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
+        client.responses.create(model="gpt-4o", input="find",
+                                tools=[{"type": "file_search", "vector_store_ids": ["v"]}])
+    expected = _reference("gpt-4o", input_tokens=5000, output_tokens=500, storage_searches=2)
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("item", [
+    {"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "code": "1+1", "container_id": "cntr_1",
+     "outputs": []},
+    {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "aGk="},
+])
+def test_responses_hosted_tools_billed_beyond_tokens_leave_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter, item: dict[str, Any]) -> None:
+    """A code interpreter container or a generated image is billed beside the tokens, at rates the table lacks:
+    the call is unpriced, not priced as its tokens alone."""
+    canned.answer(_response([item]))
+    with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
+        client.responses.create(model="gpt-4o", input="do it")
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
