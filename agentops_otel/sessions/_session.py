@@ -372,7 +372,9 @@ class Session(Rollup, AgentOpsMethods):
 
     def __repr__(self) -> str:
         state = self.end_state or "running"
-        return f"<Session {self.name!r} {self.id} {state} cost=${self.cost:.6f}>"
+        # What a user prints is what they read as the bill: a sum that leaves calls out says so.
+        cost = f"cost=${self.cost:.6f}" if self.cost_complete else f"cost>=${self.cost:.6f} (incomplete)"
+        return f"<Session {self.name!r} {self.id} {state} {cost}>"
 
 
 _SUCCESS: Final = object()
