@@ -65,7 +65,7 @@ class Extras:
     """OpenAI's ``file_search_call`` items, billed per call (genai-prices' ``storage_searches``)."""
     unpriced_tools: int = 0
     """Hosted tool calls billed beside the tokens at rates the table lacks (a code interpreter's container, a
-    generated image): such a call stays unpriced."""
+    generated image, the web search of a Chat Completions search model): such a call stays unpriced."""
     speed: str | None = None
     """Anthropic's ``usage.speed`` when not ``"standard"`` (``"fast"`` is billed at its own rates)."""
     geo: str | None = None

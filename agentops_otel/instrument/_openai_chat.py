@@ -210,7 +210,8 @@ def _chat_output(msg: Mapping[str, Any], finish_reason: Any, limit: int) -> JSON
     return {"role": msg.get("role") or "assistant", "parts": parts, "finish_reason": finish_reason}
 
 
-def chat_usage(usage: Any) -> TokenUsage | None:
+def chat_usage(usage: Any, model: str | None = None) -> TokenUsage | None:
+    """The counts of a ``CompletionUsage``, and what ``model`` was billed for beside them."""
     if usage is None:
         return None
     prompt = getattr(usage, "prompt_tokens", None)
@@ -224,7 +225,8 @@ def chat_usage(usage: Any) -> TokenUsage | None:
                       None if details is None else getattr(details, "cache_write_tokens", None),
                       None,
                       None if out_details is None else out_details.reasoning_tokens,
-                      audio_extras(getattr(details, "audio_tokens", None), getattr(out_details, "audio_tokens", None)))
+                      search_extras(model, audio_extras(getattr(details, "audio_tokens", None),
+                                                        getattr(out_details, "audio_tokens", None))))
 
 
 def audio_extras(audio_in: Any, audio_out: Any) -> Extras | None:
@@ -233,6 +235,23 @@ def audio_extras(audio_in: Any, audio_out: Any) -> Extras | None:
         return None
     return Extras(input_audio_tokens=audio_in if isinstance(audio_in, int) else 0,
                   output_audio_tokens=audio_out if isinstance(audio_out, int) else 0)
+
+
+_SEARCH_MODELS: Final = ("search-preview", "search-api")
+"""What the names of the Chat Completions search models hold (``gpt-4o-mini-search-preview``, ``gpt-5-search-api``,
+and their dated names): they search the web before every answer, and each search is billed per call."""
+
+
+def search_extras(model: str | None, extras: Extras | None) -> Extras | None:
+    """``extras`` plus the web search a search model makes on every call. The table has no rate for it (it
+    prices ``gpt-4o-mini-search-preview`` as ``gpt-4o-mini``, whose per-search rate is the Responses tool's):
+    such a call is unpriced, not priced as its tokens alone."""
+    if not model or "search-" not in model or not any(name in model for name in _SEARCH_MODELS):
+        return extras
+    if extras is None:
+        return Extras(unpriced_tools=1)
+    return Extras(input_audio_tokens=extras.input_audio_tokens, output_audio_tokens=extras.output_audio_tokens,
+                  unpriced_tools=1)
 
 
 def response_attributes(service_tier: Any, fingerprint: Any) -> JSONDict | None:
@@ -302,11 +321,12 @@ def chat_end(call: LLMCall, resp: Any) -> None:
             out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
             reasoning = out_counts.get("reasoning_tokens")
             audio_out = out_counts.get("audio_tokens")
-        token_attributes(attrs, model or call.request_model, call.provider,
+        priced = model or call.request_model
+        extras = audio_extras(audio_in, audio_out) if audio_in or audio_out else None
+        token_attributes(attrs, priced, call.provider,
                          tier if call.requested_tier is None else billed_tier(tier, call.requested_tier),
-                         call.request_model,
-                         prompt, completion, cached, cache_write,
-                         None, reasoning, audio_extras(audio_in, audio_out) if audio_in or audio_out else None)
+                         call.request_model, prompt, completion, cached, cache_write, None, reasoning,
+                         search_extras(priced, extras) if priced and "search-" in priced else extras)
     if isinstance(tier, str) and tier:  # response_attributes, written out
         attrs[semconv.OPENAI_RESPONSE_SERVICE_TIER] = tier
     fingerprint = fields.get("system_fingerprint")

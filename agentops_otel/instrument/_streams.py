@@ -104,7 +104,7 @@ class ChatAccumulator:
 
     def outcome(self, limit: int) -> Outcome:
         reasons = [self.reasons[i] for i in sorted(self.reasons)]
-        outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage), self.service_tier,
+        outcome = Outcome(self.response_id, self.model, reasons, chat_usage(self.usage, self.model), self.service_tier,
                           provider_attributes=response_attributes(self.service_tier, self.fingerprint))
         if self.usage is None:
             # The usage chunk comes after every finish reason: without one the stream stopped early.

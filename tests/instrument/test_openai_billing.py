@@ -155,3 +155,24 @@ def test_responses_hosted_tools_billed_beyond_tokens_leave_the_cost_unknown(
     a = attrs(only_span(span_exporter))
     assert semconv.COST_USD not in a
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_chat_search_model_call_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter, stream: bool) -> None:
+    """A Chat Completions search model searches the web on every call, billed per call beside the tokens at a
+    rate the table lacks: the call is unpriced, not priced as its tokens alone."""
+    model = "gpt-4o-mini-search-preview-2025-03-11"
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model}
+    canned.answer([{**chunk, "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]},
+                   {**chunk, "choices": [], "usage": usage}] if stream else _completion(model, usage))
+    with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
+        answer = client.chat.completions.create(model="gpt-4o-mini-search-preview", web_search_options={},
+                                                messages=[{"role": "user", "content": "news?"}], stream=stream,
+                                                **({"stream_options": {"include_usage": True}} if stream else {}))
+        for _ in answer if stream else ():
+            pass
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
