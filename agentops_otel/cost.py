@@ -112,7 +112,8 @@ def register_price(
     the response names (often a dated one, ``gpt-4o`` answered as ``gpt-4o-2024-08-06``); the first of
     these prices is used: registered for the call's provider (the response's model, then the requested
     one), registered for any provider (the same two), bundled for the response's model, bundled for the
-    requested model. So registering the name you request covers every dated name it is answered with.
+    requested model (not when the response names a dated snapshot of it the table does not list: snapshots
+    are billed differently). So registering the name you request covers every dated name it is answered with.
 
     A fine-tuned model (``ft:base:org::id``) the table doesn't know is unpriced, not priced as its base:
     fine-tuned inference is billed at other rates. Register the fine-tuned id itself.
@@ -232,9 +233,17 @@ def _lookup(provider: str | None, model: str, fallback: str | None, service_tier
                 if custom is not None:
                     return custom
     entry = _from_genai_prices(model, provider, service_tier, speed)
-    if entry is None and fallback and fallback != model:
+    if entry is None and fallback and fallback != model and not _snapshot_of(model, fallback):
         entry = _from_genai_prices(fallback, provider, service_tier, speed)
     return entry
+
+
+def _snapshot_of(model: str, requested: str) -> bool:
+    """``model`` is a dated snapshot of ``requested`` (``gpt-4o-2099-01-01`` of ``gpt-4o``, ``-0613``,
+    ``-20250929``). The table lists the snapshots of a name whose prices differ (``gpt-4o-2024-05-13`` costs
+    twice ``gpt-4o-2024-08-06``): one it does not list is unpriced, not priced as the name it answered."""
+    prefix = requested.lower() + "-"
+    return model.lower().startswith(prefix) and model[len(prefix):len(prefix) + 4].isdigit()
 
 
 def price_call(

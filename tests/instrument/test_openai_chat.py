@@ -451,6 +451,17 @@ def test_cost_uses_the_response_model(client: OpenAI, server: OpenAIServer,
     assert a[semconv.COST_USD] == pytest.approx(1000 * 2.5 / 1e6)
 
 
+def test_a_snapshot_of_the_requested_model_the_table_does_not_know_is_unpriced(
+        client: OpenAI, server: OpenAIServer, span_exporter: InMemorySpanExporter) -> None:
+    """gpt-4o answered as a dated snapshot the table has no price for is unpriced, not priced as the alias: snapshots
+    of one name are billed differently (gpt-4o-2024-05-13 costs twice gpt-4o-2024-08-06)."""
+    server.queue(Reply.text("x", model="gpt-4o-2099-01-01", usage=Usage(prompt_tokens=1000, completion_tokens=0)))
+    client.chat.completions.create(model="gpt-4o", messages=USER)
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_MODEL_UNPRICED
+
+
 def test_cost_falls_back_to_the_request_model(client: OpenAI, server: OpenAIServer,
                                               span_exporter: InMemorySpanExporter) -> None:
     """A gateway answering with a model name nobody prices still gets the requested model's price."""
