@@ -137,6 +137,15 @@ class _Anthropic(Instrumentor[_Kind]):
             call.end(Outcome(usage_gap=semconv.GAP_RAW_RESPONSE))  # an unread body is the user's to read
         return result
 
+    @staticmethod
+    def failed(call: LLMCall, exc: BaseException) -> None:
+        """The base's, with the request id the API error carries: the one thing Anthropic's support asks for."""
+        try:
+            _request_id(call, getattr(exc, "request_id", None))
+        except Exception as err:  # the user's exception: a computed attribute may fail
+            _guard.report("anthropic.request_id", err)
+        Instrumentor.failed(call, exc)
+
     def wrapper(self, active: Activation, target: Target, kind: _Kind) -> Wrapper:
         if not kind.helper:
             return super().wrapper(active, target, kind)

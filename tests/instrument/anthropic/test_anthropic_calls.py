@@ -228,6 +228,18 @@ def test_api_error_sets_error_type(client: Anthropic, server: AnthropicServer,
     assert attrs(span)[semconv.ERROR_TYPE] == "529"
 
 
+def test_api_error_keeps_the_request_id(client: Anthropic, server: AnthropicServer,
+                                       span_exporter: InMemorySpanExporter) -> None:
+    """A failed call's span carries the request id the error carries: what Anthropic's support asks for."""
+    server.queue(Reply.error(529))
+
+    with pytest.raises(anthropic.OverloadedError) as raised:
+        client.messages.create(model=MODEL, max_tokens=64, messages=USER)
+
+    assert raised.value.request_id and raised.value.request_id.startswith("req_")
+    assert attrs(only_span(span_exporter))[semconv.ANTHROPIC_REQUEST_ID] == raised.value.request_id
+
+
 def test_api_error_counts_no_tokens(client: Anthropic, server: AnthropicServer) -> None:
     """A 429 is not billed: its tokens are a known 0 like its cost, so a token bound passes on it."""
     server.queue(Reply.error(429))
