@@ -161,16 +161,22 @@ class _Step:
         except Exception as exc:
             report("tool.end_span", exc)
 
-    def suspend(self, started: tuple[Span, object]) -> None:
-        """Between two yields the consumer runs: our span must not be its current span."""
+    def suspend(self, started: tuple[Span, object]) -> otel_context.Context:
+        """Between two yields the consumer runs: our span must not be its current span. Returns the body's
+        own context, to :meth:`resume` it in."""
+        body = otel_context.get_current()
         try:
             detach_keeping_sessions(started[1], started[0])
         except Exception as exc:
             report("tool.detach", exc)
+        return body
 
-    def resume(self, started: tuple[Span, object], base: otel_context.Context | None) -> tuple[Span, object]:
+    def resume(self, started: tuple[Span, object], body: otel_context.Context) -> tuple[Span, object]:
+        """The body goes on in the context it left, not in the consumer's: a generator handed to another
+        thread, task or session still makes its calls as a step of the session it was started in (the
+        consumer's session would count calls made under a span of another trace, and this one lose them)."""
         try:
-            return started[0], otel_context.attach(trace.set_span_in_context(started[0], base))
+            return started[0], otel_context.attach(body)
         except Exception as exc:
             report("tool.resume", exc)
             return started
@@ -278,16 +284,16 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
                 to_throw = None
                 yielded.add(item)
-                step.suspend(started)
+                body = step.suspend(started)
                 try:
                     to_send = yield item
                 except GeneratorExit:
-                    started = step.resume(started, base)
+                    started = step.resume(started, body)
                     gen.close()
                     raise
                 except BaseException as exc:
                     to_throw = exc
-                started = step.resume(started, base)
+                started = step.resume(started, body)
         except StopIteration as stop:
             step.succeed(started, yielded.result({"return": stop.value}), plain=True)
             return stop.value
@@ -318,16 +324,16 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
                 item = await (agen.athrow(to_throw) if to_throw is not None else agen.asend(to_send))
                 to_throw = None
                 yielded.add(item)
-                step.suspend(started)
+                body = step.suspend(started)
                 try:
                     to_send = yield item
                 except GeneratorExit:
-                    started = step.resume(started, base)
+                    started = step.resume(started, body)
                     await agen.aclose()
                     raise
                 except BaseException as exc:
                     to_throw = exc
-                started = step.resume(started, base)
+                started = step.resume(started, body)
         except StopAsyncIteration:
             step.succeed(started, yielded.result({}), plain=True)
         except GeneratorExit:
