@@ -22,7 +22,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Tracer
 
-from . import semconv
+from . import _sessionless, semconv
 from ._guard import guard, report
 from ._open_calls import end_open_calls
 
@@ -158,6 +158,8 @@ class SessionProcessor(SpanProcessor):
         try:
             session: _LiveSession | None = otel_context.get_value(SESSION_CONTEXT_KEY, parent_context)  # type: ignore[assignment]
             if session is None:
+                if _live and _sessionless.is_step(span.attributes or {}):  # only while a session is open
+                    _sessionless.note(span.name)
                 if _watchers:  # only while a bounded test runs
                     for watcher in _watchers:
                         watcher.sessionless_start(span)

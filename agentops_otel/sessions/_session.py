@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from .. import config, semconv
+from .. import _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._open_calls import open_calls_in
@@ -103,6 +103,8 @@ class Session(Rollup, AgentOpsMethods):
         """``config.models_watched()`` at its start, and at its end with no client uninstrumented meanwhile:
         a model call made while either is False may have gone unseen (see ``_views.unwatched``)."""
         self._uninstrumented = config.state.uninstrumented
+        self._sessionless: tuple[int, int | None] = (_sessionless.mark(), None)
+        """``_sessionless.mark()`` at its start and end: steps started outside any session meanwhile."""
         self._ctx: otel_context.Context | None = None
         self._prev_ctx: otel_context.Context | None = None
         self._children: list[Session] = []
@@ -229,6 +231,7 @@ class Session(Rollup, AgentOpsMethods):
         self.end_time = datetime.now(UTC)
         self._switched_on = (self._switched_on[0], config.switched_on())
         self._watched = (self._watched[0], config.models_watched_since(self._uninstrumented))
+        self._sessionless = (self._sessionless[0], _sessionless.mark())
         if _views.unwatched(self) is not None:  # written on the root: a reader of the trace knows it too
             self.cost_complete = False
             self.cost_incomplete_reason = self.cost_incomplete_reason or semconv.GAP_MODELS_UNWATCHED

@@ -18,7 +18,7 @@ from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
-from agentops_otel.testing._partial import partial_lines, partial_view, running_steps
+from agentops_otel.testing._partial import partial_lines, partial_view, running_steps, sessionless_lines
 from agentops_otel.testing._verdicts import model_verdict
 from agentops_otel.timeline import Timeline
 
@@ -144,7 +144,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
     check_bound("assert_cost_below: usd", usd)
     timeline = as_timeline(session)
     cost = session.cost if isinstance(session, Session) else timeline.summary.cost_usd
-    gaps = cost_gaps(session)
+    gaps = cost_gaps(session) + sessionless_lines(session)
     focus = [s.span_id for s in timeline.llm_calls()]
     if gaps and not allow_unpriced:
         _fail(session, timeline,
@@ -175,10 +175,12 @@ def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
     timeline = as_timeline(session)
     count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
     outside = _outside(session) if isinstance(session, Session) else []
-    if outside and count <= n:
+    unclaimed = sessionless_lines(session)
+    if (outside or unclaimed) and count <= n:
+        what = "of steps it never saw end" if outside else "made outside any session while it ran"
         _fail(session, timeline,
               f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session cannot count the calls "
-              f"of steps it never saw end ({count} counted):\n" + _gap_block("Steps outside the session:", outside),
+              f"{what} ({count} counted):\n" + _gap_block("Steps outside the session:", outside + unclaimed),
               [s.span_id for s in timeline.llm_calls()])
     # Read back, the count is of the calls found: a lost span may be one more.
     lost = partial_view(session) if not isinstance(session, Session) and count <= n else []
@@ -209,7 +211,7 @@ def assert_tokens_below(session: SessionLike, n: int, *, allow_missing_usage: bo
         used = session.input_tokens + session.output_tokens
     else:
         used = timeline.summary.input_tokens + timeline.summary.output_tokens
-    gaps = usage_gaps(session)
+    gaps = usage_gaps(session) + sessionless_lines(session)
     focus = [s.span_id for s in timeline.llm_calls()]
     if gaps and not allow_missing_usage:
         _fail(session, timeline,

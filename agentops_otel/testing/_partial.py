@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from opentelemetry import trace
 
-from agentops_otel import semconv
+from agentops_otel import _sessionless, semconv
 from agentops_otel.reassemble._summary import Issue, unreadable_issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "partial_lines", "partial_view", "running_steps", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "partial_lines", "partial_view", "running_steps", "sessionless_lines", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -45,12 +45,28 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         more = session.steps_outside - len(named)
         why.append(f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them "
                    "end: " + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
+    why.extend(sessionless_lines(session))
     if running := running_steps(session):
         named = running[:_NAMED]
         more = len(running) - len(named)
         why.append(f"{len(running)} step(s) of this session are still running, so it has not seen them end: "
                    + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return why
+
+
+def sessionless_lines(session: Session | Timeline) -> list[str]:
+    """The steps that started outside any session in this process while ``session`` ran (empty when none,
+    or for a session read back): any of them may have been its own, run where its context did not reach."""
+    if not isinstance(session, Session):
+        return []
+    count, names = _sessionless.between(*session._sessionless)
+    if not count:
+        return []
+    more = count - len(names)
+    shown = ": " + "; ".join(names) + (f"; and {more} more" if more > 0 and names else "") if names else ""
+    return [f"{count} step(s) ran outside any session in this process while this session ran, so it cannot "
+            "tell whether they were its own (a thread its context did not reach, such as a ThreadPoolExecutor's "
+            "worker: submit through agentops.SessionExecutor(pool) or agentops.carry_context(fn))" + shown]
 
 
 def running_steps(session: Session) -> list[str]:

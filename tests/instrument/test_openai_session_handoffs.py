@@ -1,11 +1,14 @@
-"""A tool's model calls count for the tool's session, wherever its generator is consumed afterwards."""
+"""A session's calls count for it and no other when work moves between threads, tasks and sessions; calls no
+session could claim keep its verdicts from passing."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from openai import AsyncOpenAI, OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai_helpers import attrs, llm_spans
@@ -15,6 +18,13 @@ import agentops_otel as agentops
 from agentops_otel import semconv
 from agentops_otel.read import records_from_spans
 from agentops_otel.reassemble import reassemble
+from agentops_otel.testing import (
+    AgentAssertionError,
+    assert_cost_below,
+    assert_llm_calls_at_most,
+    assert_tokens_below,
+    assert_tool_not_called,
+)
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
@@ -97,3 +107,76 @@ def test_generator_tool_resumed_inside_a_session_the_consumer_opened_keeps_its_c
     assert b.llm_calls == 0
     assert a.steps_outside >= 1  # the late call is named for A's verdicts, never counted for B
     assert {attrs(sp)[semconv.SESSION_ID] for sp in llm_spans(span_exporter)} == {a.id}
+
+
+def _plain_pool_calls(client: OpenAI, n: int) -> None:
+    """n model calls from a ThreadPoolExecutor's workers, which do not inherit the caller's session."""
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: client.chat.completions.create(model="gpt-4o-mini", messages=USER), range(n)))
+
+
+def test_calls_in_a_plain_thread_pool_keep_the_sessions_call_bound_from_passing(client: OpenAI) -> None:
+    """Model calls made outside any session while a session runs fail its call bound, pointing at SessionExecutor."""
+    with agentops.session("agent") as s:
+        _plain_pool_calls(client, 2)
+    with pytest.raises(AgentAssertionError, match="SessionExecutor") as caught:
+        assert_llm_calls_at_most(s, 0)
+    assert "2 step(s) ran outside any session" in str(caught.value)
+    assert "chat gpt-4o-mini" in str(caught.value)
+
+
+def test_calls_in_a_plain_thread_pool_keep_the_sessions_cost_and_token_bounds_from_passing(client: OpenAI) -> None:
+    """The cost and token bounds of a session refuse to pass while model calls ran outside any session."""
+    with agentops.session("agent") as s:
+        _plain_pool_calls(client, 1)
+    with pytest.raises(AgentAssertionError, match="outside any session"):
+        assert_cost_below(s, 1.0)
+    with pytest.raises(AgentAssertionError, match="outside any session"):
+        assert_tokens_below(s, 1_000_000)
+
+
+def test_a_tool_in_a_plain_thread_pool_keeps_tool_not_called_from_passing(client: OpenAI) -> None:
+    """assert_tool_not_called refuses to pass when that tool may have run outside any session meanwhile."""
+
+    @agentops.tool
+    def lookup(item: int) -> int:
+        return item
+
+    with agentops.session("agent") as s, ThreadPoolExecutor(1) as pool:
+        pool.submit(lookup, 1).result()
+    with pytest.raises(AgentAssertionError, match="execute_tool lookup"):
+        assert_tool_not_called(s, "lookup")
+
+
+def test_sessionless_calls_before_and_after_a_session_leave_its_verdicts_alone(client: OpenAI) -> None:
+    """Calls outside any session made before a session started or after it ended do not touch its verdicts."""
+    _plain_pool_calls(client, 1)
+    with agentops.session("agent") as s:
+        client.chat.completions.create(model="gpt-4o-mini", messages=USER)
+    _plain_pool_calls(client, 1)
+    assert_llm_calls_at_most(s, 1)
+    assert_cost_below(s, 1.0)
+    assert_tool_not_called(s, "lookup")
+
+
+def test_two_sessions_in_two_threads_judge_their_own_calls(client: OpenAI) -> None:
+    """Two agents running at once, each in its own thread's session, each pass their own bounds."""
+    started = threading.Barrier(2)
+    sessions: dict[str, agentops.Session] = {}
+
+    def agent(name: str, calls: int) -> None:
+        with agentops.session(name) as s:
+            sessions[name] = s
+            started.wait()
+            for _ in range(calls):
+                client.chat.completions.create(model="gpt-4o-mini", messages=USER)
+
+    workers = [threading.Thread(target=agent, args=("A", 2)), threading.Thread(target=agent, args=("B", 3))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert_llm_calls_at_most(sessions["A"], 2)
+    assert_llm_calls_at_most(sessions["B"], 3)
+    with pytest.raises(AgentAssertionError, match="made 3"):
+        assert_llm_calls_at_most(sessions["B"], 2)
