@@ -22,6 +22,9 @@ from typing import Generic, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
+from ._guard import guard
+from .processor import SESSION_CONTEXT_KEY
+
 __all__ = ["SessionExecutor", "carry_context"]
 
 _P = ParamSpec("_P")
@@ -34,6 +37,8 @@ class _Carried(Generic[_P, _R]):
     A context cannot cross a process boundary, so what a ``ProcessPoolExecutor`` (or any pickler)
     sends is the plain function, and there it runs as it would unwrapped. A closure could not do
     this: ``functools.wraps`` gives it ``fn``'s name, and pickle then refuses it as an impostor.
+    Its steps there reach no session of this process, so the session it was carried from notes it as
+    a step outside it: no verdict on that session's absence of calls, call count or cost passes without them.
     """
 
     def __init__(self, fn: Callable[_P, _R], captured: otel_context.Context) -> None:
@@ -49,6 +54,12 @@ class _Carried(Generic[_P, _R]):
             otel_context.detach(token)
 
     def __reduce__(self) -> tuple[Callable[[Callable[_P, _R]], Callable[_P, _R]], tuple[Callable[_P, _R]]]:
+        with guard("executor.sent_away"):
+            session = otel_context.get_value(SESSION_CONTEXT_KEY, self._captured)
+            note = getattr(session, "note_outside", None)
+            if note is not None:
+                note([f"{getattr(self._fn, '__qualname__', None) or type(self._fn).__name__}: sent to another "
+                      "process, where the session cannot see its steps"])
         return _itself, (self._fn,)
 
     def __copy__(self) -> _Carried[_P, _R]:

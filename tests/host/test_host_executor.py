@@ -7,10 +7,12 @@ import operator
 import pickle
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import semconv
+from agentops_otel.testing import AgentAssertionError, assert_llm_calls_at_most, assert_tool_not_called
 
 worker_name: contextvars.ContextVar[str] = contextvars.ContextVar("worker_name")
 
@@ -81,3 +83,14 @@ def test_carried_callable_keeps_the_wrapped_function_s_name_and_pickles_as_it() 
     carried = agentops.carry_context(triple)
     assert (carried.__name__, carried.__wrapped__) == ("triple", triple)  # type: ignore[attr-defined]
     assert pickle.loads(pickle.dumps(carried)) is triple
+
+
+def test_work_a_session_sends_to_a_process_pool_keeps_its_verdicts_on_absence_from_passing() -> None:
+    """A task SessionExecutor sends to another process is named, and no verdict on absence passes without it."""
+    with agentops.session("procs") as s, agentops.SessionExecutor(ProcessPoolExecutor(1)) as pool:
+        assert pool.submit(work, 1).result() == 2
+    assert s.steps_outside == 1
+    with pytest.raises(AgentAssertionError, match="work: sent to another process"):
+        assert_tool_not_called(s, "work")
+    with pytest.raises(AgentAssertionError, match="work: sent to another process"):
+        assert_llm_calls_at_most(s, 0)
