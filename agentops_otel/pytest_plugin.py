@@ -234,7 +234,8 @@ def _end_left_open(item: pytest.Item) -> None:
     A fixture whose teardown broke, or an agent that crashed before ``end_session()``, leaves its
     session open in the context the next test runs in; every later session would become its child.
     A session a wider-scoped fixture started (its setup ran during this test's) is that fixture's while
-    it lives (``testing._pytest_fixtures``).
+    it lives (``testing._pytest_fixtures``). Under a runner that runs tests at once in threads, another
+    running test's session, and the sessions nested in it, are that test's.
     """
     from agentops_otel.testing._pytest_fixtures import NAME, FixtureSessions
 
@@ -245,12 +246,26 @@ def _end_left_open(item: pytest.Item) -> None:
     for s in reversed(live_sessions()):
         if isinstance(fixtures, FixtureSessions) and fixtures.owned_by_live_fixture(s.id):
             continue
+        if _another_tests(s, own):
+            continue
         if s.id not in before and s is not own and not s.ended:
             with guard("pytest_plugin.end_left_open"):
                 s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {item.nodeid}, "
                                                         "ended by the pytest plugin")
     if own is None:
         _clear_last_session()
+
+
+def _another_tests(session: object, own: Session | None) -> bool:
+    """Whether ``session`` runs in the plugin's session of a test other than this one (a test running at
+    the same time, in another thread)."""
+    from agentops_otel.sessions import Session
+    from agentops_otel.sessions._lifecycle import harness_session
+
+    if not isinstance(session, Session):
+        return False
+    test = harness_session(session)
+    return test is not None and test is not own and not test.ended
 
 
 def _clear_last_session() -> None:

@@ -205,6 +205,14 @@ def owned_by_harness(session: Session) -> None:
     _harness_owned.add(session)
 
 
+def harness_session(session: Session) -> Session | None:
+    """The pytest plugin's session of the test ``session`` runs in (itself, or the one it is nested in), if any."""
+    found: Session | None = session
+    while found is not None and found not in _harness_owned:
+        found = found.parent
+    return found
+
+
 def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_reason: object = None,
                      **_agentops_kwargs: Any) -> list[Session]:
     """AgentOps' ``end_all_sessions()``: end every session still open anywhere in the process, nested ones

@@ -1,0 +1,94 @@
+"""Tests run at once in threads of one process (a thread-parallel runner): each test's sessions stay its own."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import pytest_plugin
+
+pytest_plugins = ["pytester"]
+
+QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+
+THREADED_RUNNER = '''
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from _pytest.runner import SetupState
+
+FINISHED = {}
+
+
+class _PerThread:
+    """pytest's setup stack, one per worker thread, as a thread-parallel runner keeps it."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def __getattr__(self, name):
+        if not hasattr(self._local, "state"):
+            self._local.state = SetupState()
+        return getattr(self._local.state, name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    session._setupstate = _PerThread()
+    for item in session.items:
+        FINISHED[item.name] = threading.Event()
+    with ThreadPoolExecutor(len(session.items)) as pool:
+        list(pool.map(lambda item: item.ihook.pytest_runtest_protocol(item=item, nextitem=None), session.items))
+    return True
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    FINISHED[nodeid.rpartition("::")[2]].set()
+'''
+
+TESTS = '''
+import agentops_otel as agentops
+from conftest import FINISHED
+
+@agentops.tool
+def step(i):
+    return i
+
+def test_fast():
+    step(1)
+
+def test_slow():
+    agent = agentops.start_session("agent")
+    assert FINISHED["test_fast"].wait(10)  # test_fast has run its teardown meanwhile
+    step(2)
+    agentops.end_session("Success")
+    assert agent.end_state_reason is None, agent.end_state_reason
+    assert agent.tool_calls == 1
+'''
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+            span_exporter: InMemorySpanExporter) -> pytest.Pytester:
+    """A project run in this process (its spans reach ``span_exporter``), no exporter settings inherited."""
+    for var in [v for v in os.environ if v.startswith(("OTEL_", "AGENTOPS_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)
+    pytester.makeini("[pytest]\nagentops_session_per_test = true\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeconftest(THREADED_RUNNER)
+    return pytester
+
+
+def test_a_test_finishing_first_leaves_a_running_tests_sessions_open(
+        project: pytest.Pytester, span_exporter: InMemorySpanExporter) -> None:
+    """The teardown of a test that finished first ends neither another running test's session nor its agent's."""
+    project.makepyfile(test_par=TESTS)
+    project.runpytest_inprocess(*QUIET).assert_outcomes(passed=2)
+    roots = {(s.attributes or {}).get("agentops.session.name"): dict(s.attributes or {})
+             for s in span_exporter.get_finished_spans() if s.name.startswith("invoke_agent")}
+    assert roots["test_slow"]["agentops.session.end_state"] == "Success"
+    assert roots["test_slow"]["agentops.session.tool_calls"] == 1
+    assert roots["agent"]["agentops.session.end_state"] == "Success"
