@@ -8,6 +8,8 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agentops_otel import pytest_plugin
+from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
+from agentops_otel.testing import OpenAIServer
 
 pytest_plugins = ["pytester"]
 
@@ -92,3 +94,45 @@ def test_a_test_finishing_first_leaves_a_running_tests_sessions_open(
     assert roots["test_slow"]["agentops.session.end_state"] == "Success"
     assert roots["test_slow"]["agentops.session.tool_calls"] == 1
     assert roots["agent"]["agentops.session.end_state"] == "Success"
+
+
+MARKED = '''
+import os
+import threading
+import pytest
+import agentops_otel as agentops
+from openai import OpenAI
+from conftest import FINISHED
+
+BOUNDED_RUNNING = threading.Event()
+
+def _call():
+    client = OpenAI(base_url=os.environ["TEST_OPENAI_URL"], api_key="sk-test", max_retries=0)
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+
+@pytest.mark.agent_cost_limit(llm_calls=1)
+def test_bounded():
+    _call()
+    BOUNDED_RUNNING.set()
+    assert FINISHED["test_busy"].wait(10)  # the other test spent meanwhile
+
+def test_busy():
+    assert BOUNDED_RUNNING.wait(10)
+    with agentops.session("busy agent"):  # started while the bounded test runs
+        _call()
+        _call()
+'''
+
+
+def test_a_tests_cost_limit_leaves_out_a_test_running_beside_it(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bounded test is not charged for the calls of another test running at the same time."""
+    instrument_openai()
+    try:
+        with OpenAIServer() as server:
+            monkeypatch.setenv("TEST_OPENAI_URL", server.base_url)
+            project.makepyfile(test_par=MARKED)
+            result = project.runpytest_inprocess(*QUIET)
+    finally:
+        uninstrument_openai()
+    result.assert_outcomes(passed=2)

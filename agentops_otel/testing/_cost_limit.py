@@ -32,6 +32,7 @@ from agentops_otel._guard import report
 from agentops_otel._open_calls import open_calls_in
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._lifecycle import harness_session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
@@ -125,18 +126,24 @@ class Spend:
             report("spend.sessionless_span", exc)
 
     # --- what the marker judges -----------------------------------------------------------------
+    def _others(self) -> list[Session]:
+        """The sessions started during the test outside its session, less those of another test running at
+        the same time (a runner that runs tests in threads): that test's session and the ones nested in it
+        are that test's spend. Asked when judging: a test's session is known as such only once it started."""
+        with self._lock:
+            others = list(self.others)
+        return [s for s in others if harness_session(s) in (None, self.session)]
+
     def unrecorded(self) -> str | None:
         """Why the test's spend could not be counted (the kill switch, or no model client instrumented), if
         so: no bound passes then."""
-        with self._lock:
-            others = list(self.others)
+        others = self._others()
         return next((why for s in (self.session, *others) if (why := unrecorded(s) or unwatched(s)) is not None), None)
 
     def parts(self, *, settled: bool = True) -> list[_Part]:
         """``settled=False``: the fixtures' teardown may still finish the calls in flight (a pool it joins),
         so they are counted but not yet called unknown."""
-        with self._lock:
-            others = list(self.others)
+        others = self._others()
         parts = [_session_part(self.session, None)]
         parts += [_session_part(s, f"Session {s.name} {s.id} (started during the test, outside its session):")
                   for s in others]
