@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import reprlib
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -111,6 +112,9 @@ class Session(Rollup, AgentOpsMethods):
         self._ended_by: Session | None = None
         """The enclosing session whose end ended this one: a later end of this one is then said to come too late."""
         self._seq = itertools.count(1)
+        self._ending: int | None = None
+        """The thread ending it, from the start of ``end()``: another thread's ``end()`` meanwhile only waits."""
+        self._end_done = threading.Event()
         self._pid = os.getpid()
         """The process that owns the root span: a forked child's copy of the session never ends it."""
 
@@ -207,6 +211,17 @@ class Session(Rollup, AgentOpsMethods):
             if self._ended_by is not None:
                 warn_late_end(self, self._ended_by, end_state)
             return
+        me = threading.get_ident()
+        with self._lock:
+            ending, self._ending = self._ending, self._ending or me
+        if ending is not None and ending != me:
+            # Another thread is ending it (end_session(session=s) there, end_all_sessions(), the pytest
+            # plugin): one end, its state the one written, and this caller finds it ended on return. Ended
+            # twice, the root said one state and the session object the other, which a verdict then judged.
+            # The same thread again is a signal handler's end arriving inside this one's: it goes on, as it
+            # always did (see _end_cut_short).
+            self._end_done.wait(_END_WAIT_S)
+            return
         end_state_reason = reason_text(end_state_reason)
         bad_state: ValueError | None = None
         try:
@@ -241,6 +256,7 @@ class Session(Rollup, AgentOpsMethods):
             self._restore_context()
         note_ended(self)
         unregister(self.id)
+        self._end_done.set()
         if self.parent is not None:
             with self.parent._lock:
                 if self in self.parent._children:
@@ -379,6 +395,9 @@ class Session(Rollup, AgentOpsMethods):
         cost = f"cost=${self.cost:.6f}" if self.cost_complete else f"cost>=${self.cost:.6f} (incomplete)"
         return f"<Session {self.name!r} {self.id} {state} {cost}>"
 
+
+_END_WAIT_S: Final = 5.0
+"""How long an ``end()`` racing another thread's waits for it to finish (it only blocks in a redaction hook)."""
 
 _SUCCESS: Final = object()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -385,3 +386,38 @@ def test_a_session_started_after_a_nested_one_was_ended_elsewhere_nests_in_the_l
              if s.name.startswith(semconv.SPAN_SESSION)}
     assert roots["second"].parent is not None
     assert roots["second"].parent.span_id == roots["outer"].context.span_id
+
+
+def test_a_session_ended_from_two_threads_at_once_ends_once_as_the_first_said(
+        span_exporter: InMemorySpanExporter) -> None:
+    """Two threads ending one session at once: it ends once, and the root says the state the session object says."""
+    from agentops_otel import _redact
+
+    second_may_end, second_done = threading.Event(), threading.Event()
+    seen: list[str | None] = []
+
+    def hook(key: str, value: object) -> object:
+        if value == "parent session ended first" and not second_may_end.is_set():
+            second_may_end.set()  # the first end is under way (ending the nested session)
+            second_done.wait(0.5)  # the second end runs meanwhile (it takes milliseconds)
+        return value
+
+    started_in = contextvars.copy_context()  # this test's own context stays as it was
+    outer = started_in.run(agentops.start_session, "outer")
+    started_in.run(agentops.start_session, "inner")
+    agentops.init(redact=hook, instrument_llm_calls=False)
+    try:
+        first = threading.Thread(target=outer.end, args=("Success",))
+        first.start()
+        assert second_may_end.wait(5)
+        second = threading.Thread(target=lambda: (outer.end("Fail", "ended elsewhere"), seen.append(outer.end_state),
+                                                  second_done.set()))
+        second.start()
+        first.join(5)
+        second.join(5)
+    finally:
+        _redact.set_hook(None)
+    roots = [s for s in span_exporter.get_finished_spans() if s.name == "invoke_agent outer"]
+    assert len(roots) == 1
+    assert (roots[0].attributes or {})[semconv.SESSION_END_STATE] == outer.end_state == "Success"
+    assert seen == ["Success"]  # the second caller found it ended on return
