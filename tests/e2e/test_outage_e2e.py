@@ -46,7 +46,7 @@ def test_outage_never_blocks_the_agent_and_recovers(private_jaeger: JaegerBacken
     """Stop Jaeger mid-stream, bring it back: every call returns promptly and later sessions arrive."""
     jaeger = private_jaeger
     service = new_service("agent-outage")
-    messages = [BILLING, GENERAL, MISSING_ID] * 30
+    messages = [BILLING, GENERAL, MISSING_ID] * 40
     env = agent_env(jaeger.otlp_http_endpoint, "http", service, {"OTEL_EXPORTER_OTLP_TIMEOUT": "5000"})
     proc = subprocess.Popen([sys.executable, str(HERE / "agent_run.py"), json.dumps(messages), "--interval", "0.1"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -58,7 +58,7 @@ def test_outage_never_blocks_the_agent_and_recovers(private_jaeger: JaegerBacken
         time.sleep(0.05)
     jaeger.process.stop()
     down_at = time.time()
-    time.sleep(3.0)
+    time.sleep(6.0)  # longer than the exporter's timeout: an export that blocked would hold a call for all of it
     jaeger.process.start()
     up_at = time.time()
     proc.wait(timeout=180)
@@ -69,11 +69,12 @@ def test_outage_never_blocks_the_agent_and_recovers(private_jaeger: JaegerBacken
     sessions = [r for r in records if "session_id" in r]
     done = records[-1]
     assert len(sessions) == len(messages), "every agent call returned"
-    assert sum(r["end_state"] == "Fail" for r in sessions) == 30  # only the agent's own failures
+    assert sum(r["end_state"] == "Fail" for r in sessions) == 40  # only the agent's own failures
     slowest = max(r["seconds"] for r in sessions)
-    # An export that blocked the agent would hold a call for the exporter's timeout (5 s); the bound is half
-    # that, far above what a loaded 2-core machine adds to a call (1.06 s seen once under load).
-    assert slowest < 2.5, f"an agent call took {slowest:.2f}s: blocked by the export during the outage?"
+    # An export that blocked the agent would hold the first call of the outage for the exporter's whole
+    # timeout (5 s: the backend stays down longer); the bound is well below that and well above what a
+    # loaded 2-core machine adds to a call (2.65 s seen once, at a load average of 5).
+    assert slowest < 4.0, f"an agent call took {slowest:.2f}s: blocked by the export during the outage?"
     growth_mib = (done["rss_kib"] - sessions[0]["rss_kib"]) / 1024
     assert growth_mib < 40, f"RSS grew {growth_mib:.1f} MiB"
 
