@@ -21,7 +21,7 @@ from agentops_otel.read._http import link_url, parse_headers, shown_url
 from agentops_otel.read._source import Query, Scan
 from agentops_otel.reassemble import reassemble
 from agentops_otel.render import _format as fmt
-from agentops_otel.timeline import Timeline
+from agentops_otel.timeline import PSEUDO_SESSION_PREFIX, Timeline
 
 # --- reading ---------------------------------------------------------------------------------------
 
@@ -92,6 +92,10 @@ class Reader:
 
     def sessions_for(self, ident: str) -> list[Timeline]:
         """Sessions for an id: a hex trace id (16-32 digits) is tried as a trace first, then as a session id."""
+        trace_id = ident.removeprefix(PSEUDO_SESSION_PREFIX)
+        if trace_id != ident and _TRACE_ID.match(trace_id):
+            # The id `sessions` and `gate` show for a trace without session.id names that trace.
+            return self.sessions_for(trace_id)
         if _TRACE_ID.match(ident):
             try:
                 found = top_level(self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident))))

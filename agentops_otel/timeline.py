@@ -50,6 +50,10 @@ class Evaluation(msgspec.Struct, frozen=True, gc=False):
 RUNNING_REASON: Final = "still running"
 """``end_reason`` of a session read while it runs (no end state yet): replays say "Running"."""
 
+PSEUDO_SESSION_PREFIX: Final = "trace:"
+"""The id of a trace that carried no ``session.id``, judged as a session of its own, is this plus its trace
+id: listed so by ``sessions`` and ``gate``, and taken back by ``replay`` and ``diff``."""
+
 
 class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     """One line per session: what a listing or a test assertion needs without walking steps."""
@@ -92,7 +96,7 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     def foreign_session_id(self) -> bool:
         """A pseudo-session keyed by another instrumentation's ``session.id`` (OpenInference's
         ``using_session``) rather than by trace."""
-        return self.pseudo and not self.session_id.startswith("trace:")
+        return self.pseudo and not self.session_id.startswith(PSEUDO_SESSION_PREFIX)
 
     cost_gaps: tuple[str, ...] = ()
     """Why ``cost_usd`` is incomplete, one line per reason ("2 calls without usage (...)", an unpriced

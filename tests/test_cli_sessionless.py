@@ -96,3 +96,10 @@ def test_gate_passes_a_conversation_keyed_by_openinference(tmp_path: Path) -> No
     code, out, err = _run("gate", "--source", str(path), "--since", "2000-01-01T00:00:00", "--max-failure-rate", "0")
     assert code == 0, out + err
     assert "Never ended" not in out
+
+
+def test_replay_takes_the_id_sessions_lists_for_a_trace_without_session(traces: Path) -> None:
+    """`replay trace:<id>`, the id `sessions` and `gate` show for a session-less trace, replays that trace."""
+    code, out, err = _run("replay", f"trace:{_FOREIGN}", "--source", str(traces))
+    assert code == 0, err
+    assert out.startswith(f"Session: trace:{_FOREIGN} ") and "no session.id" in out

@@ -31,7 +31,7 @@ from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import PSEUDO_REASON, Issue
 from agentops_otel.reassemble._unseen import check_root_counts
 from agentops_otel.reassemble._walk import _build
-from agentops_otel.timeline import SessionSummary, Timeline
+from agentops_otel.timeline import PSEUDO_SESSION_PREFIX, SessionSummary, Timeline
 
 FOREIGN_SESSION_REASON = "another instrumentation's session.id: state from its top spans"
 """The end reason of a session keyed by another instrumentation's ``session.id`` (a pseudo-session)."""
@@ -154,7 +154,7 @@ def _reassemble(records: Iterable[SpanRecord]) -> Reassembly:
     pseudo: list[Timeline] = []
     dups = sum(s.dups for s in sessions.values())
     for tid, recs in by_trace.items():
-        ps = _Session(f"trace:{tid}", recs, True)
+        ps = _Session(PSEUDO_SESSION_PREFIX + tid, recs, True)
         _prepare(ps)
         dups += ps.dups
         pseudo.append(_build(ps, {}))
