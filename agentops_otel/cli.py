@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", parents=[source, output], help="show one session (or all in a file)",
                         description="Replay a session by session id or trace id (32 hex digits, or fewer "
                         "as backends show them, leading zeros trimmed). For a file source the id is optional: "
-                        "without it every session in the file is shown.")
-    rp.add_argument("id", nargs="?", type=_session_id, help="session id or trace id")
+                        "without it every session in the file is shown (`replay FILE` is `replay --source FILE`).")
+    rp.add_argument("id", nargs="?", type=_session_id, help="session id or trace id (or a trace file: all of it)")
     rp.add_argument("--html", metavar="OUT", type=_out_path,
                     help="also write a self-contained HTML replay to OUT")
     rp.add_argument("--json", action="store_true", help="print the JSON document instead of text")
@@ -371,6 +371,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if since is not None and until is not None and until < since:  # an empty window would read as no sessions
         print(f"{PROG}: error: --until ({until.isoformat()}) is before --since ({since.isoformat()})", file=err)
         return EXIT_USAGE
+    if args.command == "replay" and args.id and not args.source and os.path.isfile(args.id):
+        args.source, args.id = args.id, None  # `replay FILE`: every session in it, as `replay --source FILE`
     reader: Reader | None = None
     try:
         reader = Reader(_source_uri(args), args.timeout, err, default=not args.source, headers=args.header)

@@ -168,6 +168,16 @@ def test_replay_file_without_id_shows_every_session(traces: Path) -> None:
         "Session: s_0001", "Session: s_0002", "Session: s_0003", "Session: s_0004"]
 
 
+def test_replay_of_a_file_named_as_the_argument_shows_every_session(traces: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`replay FILE`, without --source, replays every session in FILE rather than looking for a session so named."""
+    monkeypatch.chdir(traces.parent)
+    monkeypatch.delenv("AGENTOPS_OTEL_FILE", raising=False)
+    code, out, err = run("replay", traces.name)
+    assert (code, err) == (0, "")
+    assert out == run("replay", "--source", str(traces))[1]
+
+
 def test_replay_json(traces: Path) -> None:
     """--json prints the timeline@1 document."""
     code, out, _ = run("replay", "s_0002", "--source", str(traces), "--json")
