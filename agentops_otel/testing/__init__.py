@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._from_trace import cassette_from_source, cassette_from_timeline
     from ._openai_server import OpenAIServer, Reply, Request, Usage
     from ._recorder import Recorder, record
+    from ._replay_answers import RecordedToolError
     from ._replayer import Fork, Replayer, replay
     from ._variations import VariantResult, VariationReport, run_variations
 
@@ -42,6 +43,7 @@ _LAZY = {
     "IncompleteCostWarning": ("_budget", "IncompleteCostWarning"),
     "LLMStep": ("_cassette", "LLMStep"),
     "OpenAIServer": ("_openai_server", "OpenAIServer"),
+    "RecordedToolError": ("_replay_answers", "RecordedToolError"),
     "Recorder": ("_recorder", "Recorder"),
     "ReplayWarning": ("_answering", "ReplayWarning"),
     "Replayer": ("_replayer", "Replayer"),
@@ -84,6 +86,7 @@ __all__ = [
     "IncompleteCostWarning",
     "LLMStep",
     "OpenAIServer",
+    "RecordedToolError",
     "Recorder",
     "ReplayWarning",
     "Replayer",

@@ -117,6 +117,26 @@ def test_recorded_tool_error_is_raised_again_when_answered(client: OpenAI, dead_
         agent.lookup_customer("0")
 
 
+def test_an_answered_tool_error_of_the_agents_own_class_is_caught_by_its_public_name() -> None:
+    """A tool that raised one of the agent's own classes raises ``agentops_otel.testing.RecordedToolError`` when
+    answered, with the recorded message and type: a test can name it in ``pytest.raises``."""
+    from agentops_otel.testing import RecordedToolError
+
+    class CardDeclined(Exception):
+        pass
+
+    @agentops.tool
+    def charge(card: str) -> str:
+        raise CardDeclined(f"card {card} declined")
+
+    with record() as rec, pytest.raises(CardDeclined):
+        charge("4242")
+    with replay(rec.cassette(), answer_tools=True), \
+            pytest.raises(RecordedToolError, match="card 4242 declined") as caught:
+        charge("4242")
+    assert caught.value.recorded_type.endswith("CardDeclined")
+
+
 def test_trace_derived_cassette_replays_like_the_live_one(agent: Agent, client: OpenAI, dead_url: str,
                                                           span_exporter: InMemorySpanExporter) -> None:
     """With content captured whole, the trace is the recording: its steps equal the live cassette's."""
