@@ -28,14 +28,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-failure-rate", required=True, help="e.g. 0.05 (5%% of sessions may fail)")
     parser.add_argument("--source", default=os.environ.get(SOURCE_ENV, DEFAULT_SOURCE),
                         help=f"where the sessions are (default ${SOURCE_ENV} or {DEFAULT_SOURCE})")
-    parser.add_argument("--since", default="1h", help="how far back to look (default 1h)")
+    parser.add_argument("--since", help="how far back to look (default the gate's: 1h, or 24h with --run / "
+                        "--this-run, so a long CI run is judged whole)")
     parser.add_argument("--service", default=os.environ.get("OTEL_SERVICE_NAME"),
                         help="only this service's sessions (default $OTEL_SERVICE_NAME)")
     parser.add_argument("--tag", action="append", default=[], help="only sessions with this tag")
     args, passed_through = parser.parse_known_args(argv)
 
-    gate = ["gate", "--source", args.source, "--since", args.since,
-            "--max-failure-rate", args.max_failure_rate]
+    gate = ["gate", "--source", args.source, "--max-failure-rate", args.max_failure_rate]
+    if args.since:
+        gate += ["--since", args.since]
     if args.service:
         gate += ["--service", args.service]
     for tag in args.tag:
