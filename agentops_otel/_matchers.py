@@ -83,7 +83,7 @@ class QueryMatcher:
     name by the key rules."""
 
     def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str = "",
-                 probe: str | None = None) -> None:
+                 probe: str | None = None, head: str | None = None) -> None:
         self._pattern = re.compile(pattern)
         self._is_secret = is_secret
         self._starts = starts
@@ -91,16 +91,26 @@ class QueryMatcher:
         scanned, which halves the cost of masking it."""
         self._probe = None if probe is None else re.compile(probe)
         """What every match holds, found in one pass: text without it is not scanned line by line."""
+        self._head = None if head is None else re.compile(head)
+        """The same two groups, anchored where a match needs none of ``starts`` (a form body's first field)."""
 
     def sub(self, repl: str, string: str) -> str:
+        if self._head is not None:
+            first = self._head.match(string)
+            if first is not None and self._is_secret(first.group(1)):
+                string = _masked(first, repl) + string[first.end():]
         if self._starts and not any(c in string for c in self._starts):
             return string
         if self._probe is not None and self._probe.search(string) is None:
             return string
+
         def one(match: re.Match[str]) -> str:
-            if self._is_secret(match.group(1)):
-                value = match.group(2)
-                return string[match.start():match.start(2)] + repl + value[_value_end(value):]
-            return match.group(0)
+            return _masked(match, repl) if self._is_secret(match.group(1)) else match.group(0)
 
         return self._pattern.sub(one, string)
+
+
+def _masked(match: re.Match[str], repl: str) -> str:
+    """A ``name=value`` match with its value masked, up to the text the value sits in (see :func:`_value_end`)."""
+    value = match.group(2)
+    return match.string[match.start():match.start(2)] + repl + value[_value_end(value):]

@@ -97,7 +97,11 @@ seconds to mask."""
 _QUERY_PARAMETER: Final = r"[?&;]([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
 """A URL query parameter (or a form field): its value is masked when its name is secret-named
 (``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
-Azure's ``sig``): a presigned URL is a credential. Matched by :class:`~._matchers.QueryMatcher`."""
+Azure's ``sig``): a presigned URL is a credential. A form body's first field, which no ``&`` precedes
+(``client_secret=…&grant_type=…``), is :data:`_FORM_HEAD`. Matched by :class:`~._matchers.QueryMatcher`."""
+_FORM_HEAD: Final = r"\A([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
+"""A field at the very start of the text, the one place a parameter needs no ``?&;`` before it: matched
+there only, apart from the scan, so text holding none of ``?&;`` costs one anchored match more."""
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
 _ENV_NAME_ENDS: Final = "|".join(sorted({w.upper() for w in SECRET_WORDS} | {"KEY"}, key=len, reverse=True))
 _ENV_PROBE: Final = f"(?:{_ENV_NAME_ENDS})="
@@ -147,8 +151,9 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
     groups: dict[str, list[tuple[tuple[str, ...], Substitutes]]] = {}
     for anchors, pattern in SECRET_PATTERNS:
         gate = next((g for g in _GATES if all(g in a for a in anchors)), "")
+        query = pattern == _QUERY_PARAMETER
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
-                                else QueryMatcher(pattern, _secret_parameter, "?&;") if pattern == _QUERY_PARAMETER
+                                else QueryMatcher(pattern, _secret_parameter, "?&;", head=_FORM_HEAD) if query
                                 else QueryMatcher(pattern, _secret_line, probe=_ENV_PROBE) if pattern == _ENV_LINE
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))

@@ -473,3 +473,17 @@ def test_secret_named_lines_of_an_env_file_in_text_are_masked(span_exporter: InM
     """An .env file pasted into a prompt or read by a tool holds its secrets under their names, not in a
     known shape: the values of its secret-named lines are masked, the rest kept."""
     assert json.loads(_arguments_text(span_exporter, pasted=text))["pasted"] == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("client_secret=s3cr3tvalue&grant_type=client_credentials",
+     "client_secret=[REDACTED]&grant_type=client_credentials"),
+    ("password=hunter2&username=ann", "password=[REDACTED]&username=ann"),
+    ("access_token=abc123def", "access_token=[REDACTED]"),
+    ("max_tokens=100&token_count=3", "max_tokens=100&token_count=3"),
+])
+def test_the_first_field_of_a_form_body_is_masked_like_the_others(span_exporter: InMemorySpanExporter, text: str,
+                                                                   masked: str) -> None:
+    """A form-encoded body (an OAuth token request) starts with a field no ``&`` precedes: a secret-named
+    first field is masked as a later one is."""
+    assert json.loads(_arguments_text(span_exporter, body=text))["body"] == masked
