@@ -149,11 +149,14 @@ _warned: set[tuple[str, str]] = set()
 
 def config_warning(name: str, raw: str, message: str) -> None:
     """Tell the user, once per value, that ``name=raw`` is not obeyed (a log line, never an exception:
-    a variable is often set far from the code, and a typo in it must not stop their program)."""
+    a variable is often set far from the code, and a typo in it must not stop their program). The value
+    is shown masked: a link template may carry a token, and a key is easily pasted into the wrong variable."""
     if (name, raw) in _warned:
         return
     _warned.add((name, raw))
-    logging.getLogger("agentops_otel").warning("agentops_otel: %s=%r %s", name, raw, message)
+    from ._redact import mask_text  # not at import: this module is read by every pytest run, used or not
+
+    logging.getLogger("agentops_otel").warning("agentops_otel: %s=%r %s", name, mask_text(raw), message)
 
 
 def positive_int_env(name: str, default: int) -> int:

@@ -95,6 +95,21 @@ def test_a_bad_url_template_variable_is_named_and_the_default_link_used(tmp_path
     assert semconv.ENV_URL_TEMPLATE in err and "internal error" not in err, err
 
 
+def test_a_bad_url_template_variable_is_named_without_the_credential_it_holds(tmp_path: Path) -> None:
+    """A link template with a token in it that can't make a link is warned about by name, its token masked."""
+    token = "sk-proj-Abcdefghijklmnop0123456789XYZ"
+    seen, err = _run(tmp_path, {semconv.ENV_URL_TEMPLATE: f"https://ci:{token}@grafana.example/{{trace}}?t={token}"})
+    assert seen["URL"].startswith("http://localhost:16686/trace/"), seen
+    assert semconv.ENV_URL_TEMPLATE in err and token not in err, err
+
+
+def test_a_bad_exit_timeout_variable_is_named_without_the_key_pasted_into_it(tmp_path: Path) -> None:
+    """A key pasted into the wrong variable (AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS) is masked in the warning naming it."""
+    token = "sk-proj-Abcdefghijklmnop0123456789XYZ"
+    _, err = _run(tmp_path, {semconv.ENV_EXIT_TIMEOUT_MILLIS: token})
+    assert semconv.ENV_EXIT_TIMEOUT_MILLIS in err and token not in err, err
+
+
 def test_failing_steps_of_init_still_instrument_the_llm_client(tmp_path: Path) -> None:
     """When init() can't apply its settings or set up export, the OpenAI client is still instrumented."""
     out, err = run_python_streams(PRELUDE + """
