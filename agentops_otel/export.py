@@ -27,6 +27,7 @@ from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
 from ._overflow import OverflowingBatchSpanProcessor
+from ._redact import REDACTED, mask_text
 from .ci_run import run_attributes
 from .processor import SessionProcessor, end_all_live, local_tracer
 
@@ -152,9 +153,22 @@ def build_exporter() -> tuple[FallbackExporter | None, str]:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
 
             otlp, kind = Http(), "HTTP"
-        where = f"OTLP {kind} {getattr(otlp, '_endpoint', '')}".strip()
+        where = f"OTLP {kind} {_shown_endpoint(str(getattr(otlp, '_endpoint', '')))}".strip()
         return FallbackExporter(otlp, _file_exporter(path, fallback=True)), f"{where} (what it misses: file {path})"
     return FallbackExporter(_file_exporter(path)), f"file {path}"
+
+
+def _shown_endpoint(endpoint: str) -> str:
+    """The endpoint as our log and a failing test's report name it: its userinfo masked (a collector
+    behind basic auth, ``https://ci:token@otlp.example``; the gRPC exporter keeps it with no scheme
+    before it, where no URL rule can see it) and any credential-shaped text or secret-named query parameter."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        scheme, rest = "", endpoint
+    authority = rest[:next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))]
+    if "@" in authority:
+        rest = f"{REDACTED}@{rest[authority.rfind('@') + 1:]}"
+    return mask_text(scheme + sep + rest)
 
 
 def _file_exporter(path: str, fallback: bool = False) -> OTLPJsonFileExporter:

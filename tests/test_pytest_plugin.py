@@ -480,6 +480,21 @@ def otlp_receiver() -> Iterator[ThreadingHTTPServer]:
 
 
 @pytest.mark.slow
+def test_a_failing_tests_report_names_the_otlp_endpoint_without_its_credentials(
+        project: pytest.Pytester, otlp_receiver: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's "Spans exported to" line names the endpoint with its password and token masked."""
+    host, port = otlp_receiver.server_address[:2]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://ci:hunter2pw@{host}:{port}/?api_key=k3y-{port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    project.makepyfile(test_one="def test_fails(agent_session):\n    assert 1 == 2\n")
+    result = project.runpytest_subprocess(*QUIET_SUBPROCESS)
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert f"Spans exported to OTLP HTTP http://[REDACTED]@{host}:{port}/" in out, out
+    assert "hunter2pw" not in out and f"k3y-{port}" not in out, out
+
+
+@pytest.mark.slow
 def test_sessions_go_to_the_configured_otlp_endpoint(project: pytest.Pytester,
                                                      otlp_receiver: ThreadingHTTPServer,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
