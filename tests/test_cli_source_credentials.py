@@ -83,3 +83,15 @@ def test_an_exported_test_does_not_carry_the_password(guarded: str, tmp_path: Pa
     written = target.read_text(encoding="utf-8") + (tmp_path / "cassettes" / "test_exported.json").read_text()
     assert guarded in written
     assert PASSWORD not in written + out + err
+
+
+@pytest.mark.parametrize("source", [f"http://127.0.0.1:1/?access_token={PASSWORD}",
+                                    f"tempo://127.0.0.1:1/?sig={PASSWORD}&org=1",
+                                    f"prometheus://127.0.0.1:1/?api_key={PASSWORD}"])
+def test_a_token_in_the_source_urls_query_is_not_echoed(source: str) -> None:
+    """A backend named with a secret-named query parameter (a proxy's ?access_token=) is named without its value."""
+    command = ("gate", "--max-failure-rate", "0.1") if source.startswith("prometheus") else ("sessions",)
+    code, out, err = run(*command, "--source", source, "--timeout", "2")
+    assert code == 2
+    assert "127.0.0.1:1" in err
+    assert PASSWORD not in out + err

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
+from agentops_otel._redact import mask_text
 from agentops_otel.read._errors import BackendUnreachable, MalformedPayload, ReadError
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.read.otlp_json import decode_otlp_json
@@ -131,9 +132,10 @@ _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 
 def shown_url(url: str) -> str:
     """The URL with any userinfo replaced by ``***``: what an error message, a report or a generated file
-    may carry. The whole userinfo goes, the user name too: a token is often passed as the user alone."""
+    may carry. The whole userinfo goes, the user name too: a token is often passed as the user alone. A
+    secret-named query parameter (a proxy's ``?access_token=``) is masked as in a recorded value."""
     match = _USERINFO.match(url)
-    return url if match is None else f"{match.group(1)}***@{url[match.end():]}"
+    return mask_text(url if match is None else f"{match.group(1)}***@{url[match.end():]}")
 
 
 def link_url(url: str) -> str:
