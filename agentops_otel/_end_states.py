@@ -6,6 +6,7 @@ from typing import Final
 
 from agentops_otel import semconv
 from agentops_otel._guard import describe, type_name
+from agentops_otel._redact import mask_text
 
 _BY_NAME: Final = {s.lower(): s for s in semconv.END_STATES}
 
@@ -20,15 +21,30 @@ def canonical_end_state(value: object) -> str | None:
 def reason_text(reason: object) -> str | None:
     """An end reason as the text recorded: an exception as ``"Type: message"`` (masked, as one escaping
     a session is), anything else as ``str()``. Passing the exception or a status code itself is an easy
-    slip; read as text here, it can't cost the session's root its summary."""
-    if reason is None or isinstance(reason, str):
-        return reason
+    slip; read as text here, it can't cost the session's root its summary.
+
+    Masked here, where it becomes text, so the session object and every report that prints it hold what
+    the span does: a credential-shaped run anywhere, and a dict's (AgentOps' ``ErrorEvent(details={...})``)
+    secret-named values, which its ``str()`` would turn into prose no key rule can read."""
+    if reason is None:
+        return None
+    if isinstance(reason, str):
+        return mask_text(reason)
     if isinstance(reason, BaseException):
         return describe(reason)
+    if isinstance(reason, _CONTAINERS):
+        from agentops_otel import config
+        from agentops_otel._serialize import bounded  # not at import: readers share this module
+
+        return str(bounded(reason, config.max_value_chars()))
     try:
-        return str(reason)
+        return mask_text(str(reason))
     except BaseException:  # the user's __str__: whatever it raises, the session still ends (see describe)
         return f"<unprintable {type_name(reason)}>"
+
+
+_CONTAINERS: Final = (dict, list, tuple, set, frozenset)
+"""Reasons read as data (their secret-named keys and pairs masked), not by their ``str()``."""
 
 
 __all__ = ["canonical_end_state", "reason_text"]

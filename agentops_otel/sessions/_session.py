@@ -22,7 +22,7 @@ from .. import _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, record_exception, report, type_name
 from .._open_calls import open_calls_in
-from .._redact import scrub
+from .._redact import mask_text, scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
@@ -83,8 +83,8 @@ class Session(Rollup, AgentOpsMethods):
         conversation_id: str | None,
     ) -> None:
         super().__init__(str(uuid.uuid4()), parent)
-        self.name = name
-        self.tags: list[str] = [str(t) for t in tags]
+        self.name = mask_text(name)  # a name or tag holding a key is shown, exported and printed masked
+        self.tags: list[str] = [mask_text(str(t)) for t in tags]
         self.conversation_id = conversation_id
         self.end_state: str | None = None
         self.end_state_reason: str | None = None
