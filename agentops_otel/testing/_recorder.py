@@ -25,7 +25,7 @@ from .._private import private_folder
 from .._serialize import bounded, to_json
 from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
-from ._masking import mask
+from ._masking import mask, mask_events
 from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
 from ._tee import tee_stream
@@ -93,7 +93,7 @@ class Recorder:
                 step.events = []
 
                 def done(raw: bytes) -> None:
-                    step.events = mask(sse_events(raw), keys=False)
+                    step.events = mask_events(sse_events(raw))
 
                 tee_stream(response, done, is_async)
             else:
