@@ -9,9 +9,10 @@ same way before comparing it with the recording, so a masked argument still matc
 A provider's answer is masked by shape only (``keys=False``: its schema's ``token`` fields, a logprob's
 ``token``, are not secrets), except where it holds what the model wrote for a tool: a tool call's
 ``arguments`` (JSON text) and a ``tool_use`` block's ``input`` are read by their keys too, as the trace
-reads them. A streamed answer sends its text in pieces a few characters long, so no piece holds a whole
-key: :func:`mask_events` joins each stream of pieces, masks the whole, and hands the pieces back with
-the masked text in place of the secret (the pieces before and after it unchanged).
+reads them, and so is the ``metadata`` an answer echoes from its request (masked so in the request). A
+streamed answer sends its text in pieces a few characters long, so no piece holds a whole key:
+:func:`mask_events` joins each stream of pieces, masks the whole, and hands the pieces back with the
+masked text in place of the secret (the pieces before and after it unchanged).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = ["REDACTED", "mask", "mask_events"]
 
 _ARGUMENTS: Final = "arguments"
 """The field holding a tool call's arguments as JSON text (Chat Completions, Responses, MCP calls)."""
+_METADATA: Final = "metadata"
+"""The request's own metadata, which a Responses answer echoes: masked by key there as in the request."""
 
 
 def mask(value: Any, *, keys: bool = True, in_pairs: bool = False) -> Any:
@@ -39,6 +42,7 @@ def mask(value: Any, *, keys: bool = True, in_pairs: bool = False) -> Any:
         out: dict[Any, Any] = {}
         tool_use = not keys and str(value.get("type", "")).endswith("tool_use")
         for k, v in value.items():
+            by_key = keys or (k == "input" and tool_use) or k == _METADATA
             # A credential used as a key is masked as the trace masks it (two alike stay apart).
             name = free_name(out, mask_text(k)) if isinstance(k, str) else k
             if k == _ARGUMENTS and isinstance(v, str):
@@ -46,7 +50,7 @@ def mask(value: Any, *, keys: bool = True, in_pairs: bool = False) -> Any:
             elif keys and isinstance(k, str) and is_secret_key(k) and v is not None:
                 out[name] = REDACTED
             else:
-                out[name] = mask(v, keys=keys or (tool_use and k == "input"))
+                out[name] = mask(v, keys=by_key)
         return out
     if isinstance(value, (list, tuple)):
         if (keys and len(value) == 2 and (in_pairs or isinstance(value, tuple)) and isinstance(value[0], str)

@@ -135,3 +135,18 @@ def test_responses_answers_reach_the_cassette_masked_and_replay(tmp_path: Path, 
     with replay(saved):
         replayed = _responses_agent(OpenAI(base_url=dead_url, api_key="unused", max_retries=0), stream)
     assert (replayed, PASSWORDS) == ("done; your key [REDACTED] works", ["[REDACTED]"])
+
+
+def test_request_metadata_the_answer_echoes_is_masked_as_in_the_request(tmp_path: Path, dead_url: str) -> None:
+    """The Responses API echoes a request's metadata in its answer: a secret-named entry is masked there
+    too, not only in the recorded request; the cassette replays."""
+    def ask(client: OpenAI) -> str:
+        return client.responses.create(model="gpt-4o", input="hi", metadata={"session_token": PASSWORD}).output_text
+
+    with OpenAIServer() as server:
+        with record() as rec:
+            ask(OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0))
+        saved = rec.save(tmp_path / "c.json")
+    assert PASSWORD not in saved.read_text(encoding="utf-8")
+    with replay(saved):
+        assert ask(OpenAI(base_url=dead_url, api_key="unused", max_retries=0)) == "ok: hi"
