@@ -118,6 +118,11 @@ class ScriptedServer:
         """What to pass as the client's ``base_url``."""
         return f"http://{self._host}:{self.port}{self._url_prefix}"
 
+    def _endpoint(self, method: str, path: str) -> str | None:
+        """The endpoint a request names (``None``: a 404); a server whose clients spell one path several
+        ways (Azure's deployment paths) maps them here."""
+        return self._routes.get((method, path))
+
     # -- scripting ---------------------------------------------------------------------------------
 
     def queue(self, *replies: Reply) -> None:
@@ -285,7 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._request_id = owner._new_id("req_")
         request, body_ok = self._read_request()
         owner._record(request)
-        endpoint = owner._routes.get((request.method, request.path))
+        endpoint = owner._endpoint(request.method, request.path)
         if not body_ok:
             self._send_error(400, "We could not parse the JSON body of your request.")
         elif endpoint is None:

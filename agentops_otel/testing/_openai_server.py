@@ -29,6 +29,13 @@ Served under ``/v1``: ``POST /chat/completions`` (JSON and SSE), ``POST /respons
 (``Reply.text``; token usage when the reply has it, else a duration), ``GET /models``. A form upload
 (``multipart/form-data``) is recorded as its fields, a file as ``{"filename", "size"}``. Anything else is a
 404 with an OpenAI error body. One choice per completion (``n`` is ignored). Every request, including 404s, is recorded.
+
+The same endpoints answer the ``AzureOpenAI`` / ``AsyncAzureOpenAI`` clients, made with
+``azure_endpoint=server.azure_endpoint``: they send to ``/openai/deployments/<deployment>/...`` (chat, embeddings,
+completions, images, audio) or ``/openai/...`` (responses), with ``?api-version=``; Azure's v1 paths
+(``/openai/v1/...``) answer too. Requests are logged with the path as sent. Like any request, one to a deployment
+is answered as the model its body names (the deployment's name, for Azure clients) unless the reply names one:
+Azure answers with the deployed model's own name (``Reply.text(..., model="gpt-4o-2024-08-06")``).
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ from ._openai_payloads import JSON, Reply, Request, ToolCall, Usage
 __all__ = ["OpenAIServer", "Reply", "Request", "Responder", "ToolCall", "Usage"]
 
 _MODELS = (payloads.DEFAULT_MODEL, "gpt-4o", payloads.DEFAULT_EMBEDDING_MODEL)
+_AZURE_PREFIX = "/openai/"
+_AZURE_DEPLOYMENTS = "/openai/deployments/"
 
 
 class OpenAIServer(ScriptedServer):
@@ -81,6 +90,22 @@ class OpenAIServer(ScriptedServer):
     def base_url(self) -> str:
         """What to pass as ``OpenAI(base_url=...)``, ``/v1`` included."""
         return super().base_url
+
+    @property
+    def azure_endpoint(self) -> str:
+        """What to pass as ``AzureOpenAI(azure_endpoint=...)``: the server's origin (the client adds ``/openai``)."""
+        return super().base_url.removesuffix(self._url_prefix)
+
+    def _endpoint(self, method: str, path: str) -> str | None:
+        """Azure's paths name the same endpoints: ``/openai/deployments/<name>/chat/completions``,
+        ``/openai/responses`` and ``/openai/v1/chat/completions`` are ``/v1/chat/completions`` and ``/v1/responses``."""
+        if path.startswith(_AZURE_PREFIX):
+            if path.startswith(_AZURE_DEPLOYMENTS):
+                _, slash, rest = path[len(_AZURE_DEPLOYMENTS):].partition("/")
+                path = self._url_prefix + slash + rest
+            else:
+                path = self._url_prefix + "/" + path[len(_AZURE_PREFIX):].removeprefix("v1/")
+        return super()._endpoint(method, path)
 
     def _default_reply(self, request: Request, endpoint: str) -> Reply:
         if endpoint == "embeddings":
