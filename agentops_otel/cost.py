@@ -28,6 +28,7 @@ from .semconv import (
     GAP_TIER_UNCONFIRMED,
     GAP_USAGE_UNPRICED,
     PROVIDER_ANTHROPIC,
+    PROVIDER_AZURE_OPENAI,
     PROVIDER_OPENAI,
 )
 
@@ -155,18 +156,21 @@ def _context(provider: str | None, service_tier: str | None, speed: str | None) 
     context: dict[str, str] = {}
     billed = False
     if service_tier:
-        if service_tier == "batch" and provider in (PROVIDER_ANTHROPIC, PROVIDER_OPENAI):
+        if service_tier == "batch" and provider in (PROVIDER_ANTHROPIC, *_OPENAI_APIS):
             context["processing"] = "batch"
             billed = True
         else:
             context["service_tier"] = service_tier
-            billed = service_tier == TIER_UNCONFIRMED or (provider == PROVIDER_OPENAI
+            billed = service_tier == TIER_UNCONFIRMED or (provider in _OPENAI_APIS
                                                            and service_tier not in _STANDARD_TIERS)
     if speed and speed != "standard":
         context["speed"] = speed
         billed = True
     return context, billed
 
+
+_OPENAI_APIS: Final = (PROVIDER_OPENAI, PROVIDER_AZURE_OPENAI)
+"""Providers serving OpenAI's API, with its service tiers (Azure OpenAI's ``priority`` among them)."""
 
 _STANDARD_TIERS = frozenset({"default", "auto"})
 """OpenAI service tiers billed at the standard rates. Every other one a response names (``flex``,

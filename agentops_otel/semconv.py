@@ -156,6 +156,13 @@ LLM_OPERATIONS: Final = frozenset({OP_CHAT, OP_TEXT_COMPLETION, OP_GENERATE_CONT
 
 PROVIDER_OPENAI: Final = "openai"
 PROVIDER_ANTHROPIC: Final = "anthropic"
+PROVIDER_AZURE_OPENAI: Final = "azure.ai.openai"
+"""Azure OpenAI, through the ``openai`` SDK's ``AzureOpenAI`` / ``AsyncAzureOpenAI`` clients or a client sent to an
+Azure OpenAI host. Its request's ``model`` names a deployment (a label the user chose), not a model: the
+response's ``model`` names the model served."""
+AZURE_OPENAI_ALIASES: Final = frozenset({PROVIDER_AZURE_OPENAI, "az.ai.openai", "azure"})
+"""How spans name Azure OpenAI (lower-cased): the conventions' value, their earlier ``gen_ai.system`` one
+(``az.ai.openai``), OpenInference's ``llm.provider`` (``azure``); all read as :data:`PROVIDER_AZURE_OPENAI`."""
 
 # --- anthropic's own names, kept for what the conventions do not split --------------------------
 ANTHROPIC_CACHE_WRITE_5M: Final = "anthropic.usage.cache_creation.ephemeral_5m_input_tokens"

@@ -137,11 +137,45 @@ def request_attributes(operation: str, params: ParamTable, kwargs: Mapping[str, 
 _DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 
 
-_servers: dict[int, tuple[Any, str | None, int | None]] = {}
-"""``server.*`` per base_url object (by id; the URL is kept, so the id can't be reused): parsing the
-URL's host and port took a few µs on every call. URLs are immutable; a client given a new base_url
-holds a new object."""
+_servers: dict[int, tuple[Any, str | None, int | None, str]] = {}
+"""``server.*`` and the provider per base_url object (by id; the URL is kept, so the id can't be reused):
+parsing the URL's host and port took a few µs on every call. URLs are immutable; a client given a new
+base_url holds a new object, and one URL object is one client's (or its ``with_options`` copies', of its class)."""
 _SERVERS_MAX: Final = 64
+
+_AZURE_HOSTS: Final = tuple(f".{service}.azure.{tld}" for service in ("openai", "cognitiveservices")
+                            for tld in ("com", "us", "cn"))
+"""Hosts of Azure OpenAI resources (public cloud, US Government, China): a plain ``OpenAI`` client sent there
+(Azure's v1 API, ``base_url=".../openai/v1/"``) calls Azure OpenAI."""
+_AZURE_FOUNDRY: Final = ".services.ai.azure.com"
+"""An Azure AI Foundry resource: Azure OpenAI under its ``/openai`` paths (its ``/models`` are another API)."""
+_azure_clients: tuple[type, ...] | None = None
+
+
+def _azure_client_types() -> tuple[type, ...]:
+    """The openai SDK's Azure client base (both ``AzureOpenAI`` and ``AsyncAzureOpenAI``, and the module-level
+    client when ``openai.api_type = "azure"``); none in an SDK without it."""
+    global _azure_clients
+    if _azure_clients is None:
+        module = sys.modules.get("openai.lib.azure")
+        base = getattr(module, "BaseAzureClient", None)
+        if module is None:
+            return ()  # not imported yet: asked again at the next new URL
+        _azure_clients = (base,) if isinstance(base, type) else ()
+    return _azure_clients
+
+
+def _provider(client: Any, host: str | None, path: str) -> str:
+    """``gen_ai.provider.name`` of a client's calls: Azure OpenAI for the SDK's Azure clients and for a client
+    sent to an Azure OpenAI host; else openai (an OpenAI-compatible server we cannot name is left as that)."""
+    if isinstance(client, _azure_client_types()):
+        return semconv.PROVIDER_AZURE_OPENAI
+    if host:
+        host = host.lower()
+        if host.endswith(_AZURE_HOSTS) or (host.endswith(_AZURE_FOUNDRY) and "/openai" in path):
+            return semconv.PROVIDER_AZURE_OPENAI
+    return semconv.PROVIDER_OPENAI
+
 
 _url_fields: dict[int, str | None] = {}
 """Per ``base_url`` property of the openai SDK's own client classes (by id; they are kept in
@@ -187,9 +221,10 @@ def _url_field(prop: Any, client: Any) -> str | None:
     return field
 
 
-def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
-    """``server.*`` from the client's base_url (never its headers: those carry the API key); none when
-    the client is not one that can say (an odd stand-in), rather than no span at all."""
+def server_attributes(attrs: dict[str, Any], resource: Any) -> str:
+    """``server.*`` from the client's base_url (never its headers: those carry the API key); no ``server.*``
+    when the client is not one that can say (an odd stand-in), rather than no span at all. Returns the provider
+    an openai client's calls go to (openai or Azure OpenAI), decided once per client's URL, not per call."""
     client = resource._client
     try:
         prop = None
@@ -203,21 +238,22 @@ def server_attributes(attrs: dict[str, Any], resource: Any) -> None:
         url = client.__dict__.get(field) if field is not None else None
         if url is None:
             url = client.base_url
+        hit = _servers.get(id(url))
+        if hit is None or hit[0] is not url:
+            host = url.host or None
+            port = (url.port or _DEFAULT_PORTS.get(url.scheme) or None) if host else None
+            hit = (url, host, port, _provider(client, host, str(url.path)))
+            if len(_servers) >= _SERVERS_MAX:
+                _servers.clear()
+            _servers[id(url)] = hit
     except Exception as exc:
         _guard.report("instrument.server_address", exc)
-        return
-    hit = _servers.get(id(url))
-    if hit is None or hit[0] is not url:
-        host = url.host or None
-        port = (url.port or _DEFAULT_PORTS.get(url.scheme) or None) if host else None
-        hit = (url, host, port)
-        if len(_servers) >= _SERVERS_MAX:
-            _servers.clear()
-        _servers[id(url)] = hit
+        return semconv.PROVIDER_OPENAI
     if hit[1]:
         attrs[semconv.SERVER_ADDRESS] = hit[1]
         if hit[2]:
             attrs[semconv.SERVER_PORT] = hit[2]
+    return hit[3]
 
 
 # --- shared by the content readers ----------------------------------------------------------

@@ -209,7 +209,9 @@ class _OpenAI(Instrumentor[_Kind]):
               ctx: otel_context.Context | None = None) -> LLMCall:
         streaming = kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kind.operation, kind.params, kwargs, streaming)
-        attrs.server_attributes(attributes, instance)
+        provider = attrs.server_attributes(attributes, instance)
+        if provider is not semconv.PROVIDER_OPENAI:  # Azure OpenAI (decided once per client, see server_attributes)
+            attributes[semconv.GEN_AI_PROVIDER_NAME] = provider
         if kind.api_type is not None:
             attributes[semconv.OPENAI_API_TYPE] = kind.api_type
         settings = config.call_settings()
@@ -217,7 +219,7 @@ class _OpenAI(Instrumentor[_Kind]):
         if kind.content is not None and settings.capture is not config.ContentCapture.NO_CONTENT:
             content = kind.content(kwargs, settings.limit, settings.budget)
         name = f"{kind.operation} {model}" if model else kind.operation
-        call = start_call(tracer, name, attributes, model, semconv.PROVIDER_OPENAI, settings, content, ctx)
+        call = start_call(tracer, name, attributes, model, provider, settings, content, ctx)
         call.requested_tier = attributes.get(semconv.OPENAI_REQUEST_SERVICE_TIER)
         return call
 
