@@ -36,6 +36,10 @@ GAP_TEXT: dict[str, str] = {
                             "rate for"),
     sc.GAP_TIER_UNCONFIRMED: ("asked for a service tier billed at its own rates, and the response did not say "
                               "which tier served it"),
+    sc.GAP_DEPLOYMENT_TYPE_UNKNOWN: ("Azure OpenAI deployment of unknown type (Data Zone and Regional ones cost more "
+                                     "than Global, and the response does not say which); set "
+                                     f"{sc.ENV_AZURE_DEPLOYMENT}=global if yours are Global, or register_price(..., "
+                                     "provider='azure.ai.openai') your deployment's rates"),
     sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "
                                "table lacks)"),
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",

@@ -293,6 +293,27 @@ def max_content_chars() -> int:
     return memo[1]
 
 
+_AZURE_KEY = _env_key(semconv.ENV_AZURE_DEPLOYMENT)
+_azure_memo: tuple[object, str | None] = (None, None)
+
+
+def azure_deployment() -> str | None:
+    """The Azure OpenAI deployment type the program declared (``AGENTOPS_OTEL_AZURE_DEPLOYMENT``), or ``None``;
+    a value that is none of them is said once and taken as unset. Memoised on the raw value: read per Azure call."""
+    global _azure_memo
+    raw = _raw(semconv.ENV_AZURE_DEPLOYMENT, _AZURE_KEY)
+    memo = _azure_memo
+    if raw is not memo[0]:
+        text = os.environ.get(semconv.ENV_AZURE_DEPLOYMENT) or ""
+        value: str | None = text.strip().lower() or None
+        if value is not None and value not in semconv.AZURE_DEPLOYMENT_TYPES:
+            kinds = ", ".join(semconv.AZURE_DEPLOYMENT_TYPES)
+            config_warning(semconv.ENV_AZURE_DEPLOYMENT, text, f"is not one of {kinds}; Azure calls stay unpriced")
+            value = None
+        memo = _azure_memo = (raw, value)
+    return memo[1]
+
+
 @dataclass(frozen=True, slots=True)
 class CallSettings:
     """What one LLM call reads from the settings: the capture mode and the two content limits."""

@@ -13,6 +13,14 @@ What a call is billed for beyond its tokens at the text rates (audio tokens, ser
 hosted tools, Anthropic's fast mode) arrives as :class:`Extras`, rare enough to be priced by genai-prices itself on
 each call; the per-call path only tests it for ``None``. A charge the table has no rate for leaves the
 call unpriced rather than priced without it: a cost that is known must be the whole bill.
+
+Azure OpenAI calls are priced from genai-prices' Azure table, by the model the *response* names: the request
+names a deployment, a label the user chose (a deployment called ``gpt-4o`` may serve another model). Its rates are
+those of Global deployments; Data Zone and Regional ones cost about 10% more and nothing in a response says which
+served it, so they are used only when the program says its deployments are Global
+(``AGENTOPS_OTEL_AZURE_DEPLOYMENT=global``): otherwise the call is unpriced (``deployment_type_unknown``) and a cost
+bound refuses it, rather than pass a bill up to a tenth short. A price registered for the deployment's name or the
+model (for Azure) prices it whatever the deployment type.
 """
 
 from __future__ import annotations
@@ -22,8 +30,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from . import _forksafe, _guard
+from . import _forksafe, _guard, config
 from .semconv import (
+    AZURE_GLOBAL,
+    AZURE_OPENAI_ALIASES,
+    GAP_DEPLOYMENT_TYPE_UNKNOWN,
     GAP_MODEL_UNPRICED,
     GAP_TIER_UNCONFIRMED,
     GAP_USAGE_UNPRICED,
@@ -32,7 +43,8 @@ from .semconv import (
     PROVIDER_OPENAI,
 )
 
-__all__ = ["TIER_UNCONFIRMED", "Extras", "billed_tier", "clear_price_cache", "price_call", "register_price"]
+__all__ = ["TIER_UNCONFIRMED", "Extras", "billed_tier", "canonical_provider", "clear_price_cache", "price_call",
+           "register_price"]
 
 _PER_MTOK = 1_000_000
 _LRU_SIZE = 1024
@@ -104,6 +116,7 @@ def register_price(
     """Price a model genai-prices doesn't know (a fine-tune, a self-hosted model), or override its price.
 
     Without ``provider`` the price is the model's whichever provider the call goes to (``"openai"``,
+    ``"azure.ai.openai"`` (or ``"azure"``),
     ``"anthropic"``, a recorded ``LLMEvent`` that names none): a model name is what users know, and a
     price silently ignored because the call went through another client would let a bound pass on the
     bundled price. With ``provider`` it is that provider's price of the model, and wins over one
@@ -118,6 +131,11 @@ def register_price(
 
     A fine-tuned model (``ft:base:org::id``) the table doesn't know is unpriced, not priced as its base:
     fine-tuned inference is billed at other rates. Register the fine-tuned id itself.
+
+    An Azure OpenAI call names a deployment, not a model: a price registered with ``provider="azure.ai.openai"``
+    for the deployment's name prices its calls (your deployment's rates: Data Zone, Regional, provisioned), and one
+    for the model its response names too; a price registered for any provider applies to the response's model
+    only, never to a deployment's name.
 
     A registered price is the price of the model's tokens whatever the service tier or speed; a call
     that also used audio tokens or web or file searches, which it has no rate for, stays unpriced.
@@ -134,8 +152,19 @@ def register_price(
         cache_write=_per_token(cache_write_per_mtok),
     )
     with _custom_lock:
-        _custom[(provider.lower() if provider else None, model.lower())] = rates
+        _custom[(canonical_provider(provider.lower()) if provider else None, model.lower())] = rates
     _lookup.cache_clear()
+
+
+_PRICES_IDS: Final = {PROVIDER_AZURE_OPENAI: "azure"}
+"""genai-prices' provider id where it differs from ``gen_ai.provider.name`` (its ``azure`` table holds Azure
+OpenAI's Global rates, and falls back to OpenAI's for models it does not list)."""
+
+
+def canonical_provider(provider: str) -> str:
+    """One name per provider (lower case given): the spellings of Azure OpenAI (``azure``, ``az.ai.openai``) are
+    ``azure.ai.openai``, so a price registered under one applies to spans that say another."""
+    return PROVIDER_AZURE_OPENAI if provider in AZURE_OPENAI_ALIASES else provider
 
 
 def clear_price_cache() -> None:
@@ -200,10 +229,11 @@ def _from_genai_prices(model: str, provider: str | None, service_tier: str | Non
     context, billed = _context(provider, service_tier, speed)
     try:
         # One throwaway calculation resolves the model, its dated price and the service-tier variant.
-        calc = calc_price(Usage(input_tokens=1, output_tokens=1), model, provider_id=provider,
+        prices_id = _PRICES_IDS.get(provider, provider) if provider else None
+        calc = calc_price(Usage(input_tokens=1, output_tokens=1), model, provider_id=prices_id,
                           price_context=context or None)
         if billed and calc.model_price == calc_price(Usage(input_tokens=1, output_tokens=1), model,
-                                                     provider_id=provider).model_price:
+                                                     provider_id=prices_id).model_price:
             return None  # the table has no rates for this tier / speed: the standard ones would be wrong
     except LookupError:
         return None
@@ -225,17 +255,23 @@ def _from_genai_prices(model: str, provider: str | None, service_tier: str | Non
 
 
 @functools.lru_cache(maxsize=_LRU_SIZE)
-def _lookup(provider: str | None, model: str, fallback: str | None, service_tier: str | None,
-            speed: str | None = None) -> _Entry:
+def _lookup(provider: str | None, model: str | None, fallback: str | None, service_tier: str | None,
+            speed: str | None = None, deployment: str | None = None) -> _Entry:
     """The price of a call to ``model`` (the response's) requested as ``fallback``, in the order
-    :func:`register_price` documents."""
+    :func:`register_price` documents. An Azure OpenAI call's ``fallback`` is its deployment: a label, priced only
+    by a price registered for Azure under it; ``model`` (``None``: the response named none) at Azure's table only
+    for ``deployment="global"``."""
+    azure = provider == PROVIDER_AZURE_OPENAI
     if _custom:
-        names = (model.lower(), fallback.lower()) if fallback else (model.lower(),)
         for owner in (provider, None) if provider else (None,):
-            for name in names:
-                custom = _custom.get((owner, name))
+            for name in (model, fallback) if owner is not None or not azure else (model,):
+                custom = _custom.get((owner, name.lower())) if name else None
                 if custom is not None:
                     return custom
+    if not model:
+        return None
+    if azure:
+        return _from_genai_prices(model, provider, service_tier, speed) if deployment == AZURE_GLOBAL else None
     entry = _from_genai_prices(model, provider, service_tier, speed)
     if entry is None and fallback and fallback != model and not _snapshot_of(model, fallback):
         entry = _from_genai_prices(fallback, provider, service_tier, speed)
@@ -267,8 +303,8 @@ def price_call(
     convention); the cached share is charged at its own rate when the model has one.
     ``cache_write_1h_tokens`` is the part of ``cache_write_tokens`` written with a one-hour TTL.
     """
-    return price_tokens(model, provider.lower(), service_tier, input_tokens, output_tokens, cache_read_tokens,
-                        cache_write_tokens, cache_write_1h_tokens)
+    return price_tokens(model, canonical_provider(provider.lower()), service_tier, input_tokens, output_tokens,
+                        cache_read_tokens, cache_write_tokens, cache_write_1h_tokens)
 
 
 def price_tokens(model: str | None, provider: str | None, service_tier: str | None, input_tokens: int,
@@ -276,19 +312,26 @@ def price_tokens(model: str | None, provider: str | None, service_tier: str | No
                  cache_write_1h_tokens: int, fallback_model: str | None = None,
                  extras: Extras | None = None) -> float | None:
     """:func:`price_call` with positional arguments, for the per-call path (keywords cost a little more);
-    ``provider`` already in lower case (the instrumentations pass the ``semconv.PROVIDER_*`` names);
+    ``provider`` already in lower case and canonical (the instrumentations pass the ``semconv.PROVIDER_*`` names);
     ``None`` when the call names none (a recorded ``LLMEvent``): only prices registered for any provider
     apply, and genai-prices finds the provider by the model's name.
-    ``fallback_model`` is the requested model when ``model`` is the response's (see :func:`register_price`)."""
+    ``fallback_model`` is the requested model when ``model`` is the response's (see :func:`register_price`); for
+    Azure OpenAI, the deployment, and ``model`` is the response's only (``None`` when it named none)."""
     try:
         if _guard.ARMED:
             _guard.fault_point("cost.price_call")
-        if not model:
+        deployment = None
+        if provider == PROVIDER_AZURE_OPENAI:
+            deployment = config.azure_deployment()
+            if not model and not fallback_model:
+                return None
+        elif not model:
             return None
         if extras is not None:
             return _price_extras(model, provider, service_tier or None, input_tokens, output_tokens,
-                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, fallback_model, extras)
-        entry = _lookup(provider, model, fallback_model, service_tier or None)
+                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, fallback_model, extras,
+                                 deployment)
+        entry = _lookup(provider, model, fallback_model, service_tier or None, None, deployment)
         if entry is None:
             return None
         if isinstance(entry, _Tiered):
@@ -325,12 +368,12 @@ def _tiered_price(entry: _Tiered, input_tokens: int, output_tokens: int, cache_r
     return float(result["total_price"])
 
 
-def _price_extras(model: str, provider: str | None, service_tier: str | None, input_tokens: int, output_tokens: int,
-                  cache_read: int, cache_write: int, cache_write_1h: int, fallback: str | None,
-                  extras: Extras) -> float | None:
+def _price_extras(model: str | None, provider: str | None, service_tier: str | None, input_tokens: int,
+                  output_tokens: int, cache_read: int, cache_write: int, cache_write_1h: int, fallback: str | None,
+                  extras: Extras, deployment: str | None = None) -> float | None:
     """A call with :class:`Extras`, priced by genai-prices from the whole usage; ``None`` when one of
     them has no rate in the price found."""
-    entry = _lookup(provider, model, fallback, service_tier, extras.speed)
+    entry = _lookup(provider, model, fallback, service_tier, extras.speed, deployment)
     if entry is None or extras.geo is not None or extras.unpriced_tools:
         return None
     audio_in, audio_out, searches = extras.input_audio_tokens, extras.output_audio_tokens, extras.web_searches
@@ -360,10 +403,16 @@ def _price_extras(model: str, provider: str | None, service_tier: str | None, in
 
 def unpriced_reason(model: str | None, provider: str, service_tier: str | None, fallback_model: str | None,
                     extras: Extras | None) -> str:
-    """Why :func:`price_tokens` gave ``None`` (a ``semconv.GAP_*`` value): the model has no price, or
-    something the call used (a service tier, fast mode, audio, web searches) has none. Off the per-call path."""
+    """Why :func:`price_tokens` gave ``None`` (a ``semconv.GAP_*`` value): the model has no price, the Azure
+    deployment's type is unknown, or something the call used (a service tier, fast mode, audio, web searches) has
+    none. Off the per-call path."""
     try:
-        if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None):
+        deployment = config.azure_deployment() if provider == PROVIDER_AZURE_OPENAI else None
+        if (provider == PROVIDER_AZURE_OPENAI and model and deployment != AZURE_GLOBAL
+                and _lookup(provider, model, fallback_model, None, None, AZURE_GLOBAL)):
+            return GAP_DEPLOYMENT_TYPE_UNKNOWN
+        if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None, None,
+                                                                      deployment):
             return GAP_TIER_UNCONFIRMED if service_tier == TIER_UNCONFIRMED else GAP_USAGE_UNPRICED
     except Exception as exc:
         _guard.report("cost.price_call", exc)

@@ -31,6 +31,9 @@ _CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.LEGACY_USAG
 _TOKEN_KEYS = (_INPUT_KEYS, _OUTPUT_KEYS, _CACHE_READ_KEYS, _CACHE_WRITE_KEYS,
                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,))
 _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
+_SERVED_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.OPENINFERENCE_MODEL_NAME)
+"""The model that answered (OpenInference names the response's); an Azure call is priced by it only: its request
+names a deployment, a label."""
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
 _SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER)
 """The tier the response was served (and billed) at; the request's may be ``auto``."""
@@ -161,7 +164,11 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     usage, and stays ``None`` (unpriced) when either is missing or the model has no known price.
     """
     model = model_of(attrs)
-    provider = (_str(attrs, _PROVIDER_KEYS) or "openai").lower()
+    provider = (_str(attrs, _PROVIDER_KEYS) or sc.PROVIDER_OPENAI).lower()
+    requested = _str(attrs, (sc.GEN_AI_REQUEST_MODEL,))
+    priced = model
+    if provider in sc.AZURE_OPENAI_ALIASES:
+        provider, priced = sc.PROVIDER_AZURE_OPENAI, _str(attrs, _SERVED_KEYS)
     tin, tout = _int(attrs, _INPUT_KEYS), _int(attrs, _OUTPUT_KEYS)
     cache_read = _int(attrs, _CACHE_READ_KEYS) or 0
     cache_write = _int(attrs, _CACHE_WRITE_KEYS) or 0
@@ -176,7 +183,8 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     cost: float | None
     if isinstance(recorded, (int, float)) and not isinstance(recorded, bool):
         cost = float(recorded) if math.isfinite(recorded) and recorded >= 0 else None  # not a price: unknown
-    elif valid and not own and model and tin is not None and (tout is not None or _is_embeddings(attrs)):
+    elif (valid and not own and (priced or requested) and tin is not None
+          and (tout is not None or _is_embeddings(attrs))):
         from .cost import billed_tier, price_tokens
 
         # An embeddings span carries no output tokens (the conventions record none): it is still priced.
@@ -184,9 +192,8 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
         # and the requested model (a price registered for it covers the dated name answered).
         write_1h = _int(attrs, (sc.ANTHROPIC_CACHE_WRITE_1H,)) or 0
         cost = None if write_1h < 0 else price_tokens(
-            model, provider, billed_tier(_str(attrs, _SERVICE_TIER_KEYS), _str(attrs, _REQUESTED_TIER_KEYS)), tin,
-            tout or 0, cache_read, cache_write, write_1h,
-            _str(attrs, (sc.GEN_AI_REQUEST_MODEL,)))
+            priced, provider, billed_tier(_str(attrs, _SERVICE_TIER_KEYS), _str(attrs, _REQUESTED_TIER_KEYS)), tin,
+            tout or 0, cache_read, cache_write, write_1h, requested)
     else:
         cost = None
     return LLMUsage(model, provider, tin, tout, cache_read, cache_write, reasoning, cost)

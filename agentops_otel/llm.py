@@ -204,12 +204,15 @@ class LLMCall:
     """The span of one model call, ended exactly once whichever way the call finishes."""
 
     __slots__ = ("_done", "content", "limit", "on_event", "on_span", "provider", "request_model",
-                 "requested_tier", "span", "started", "token")
+                 "request_priced", "requested_tier", "span", "started", "token")
 
     def __init__(self, span: Span, request_model: str | None, provider: str, settings: config.CallSettings,
                  content: Content | None) -> None:
         self.span = span
         self.request_model = request_model
+        self.request_priced = None if provider == semconv.PROVIDER_AZURE_OPENAI else request_model
+        """The model to price a call whose response names none: the request's, unless it names an Azure
+        deployment (a label: ``gpt-4o`` may serve another model), which only a price registered for it prices."""
         self.provider = provider
         self.on_span = settings.on_span
         self.on_event = settings.on_event
@@ -251,7 +254,7 @@ class LLMCall:
             tier = outcome.service_tier
             if self.requested_tier is not None:
                 tier = billed_tier(tier, self.requested_tier)
-            usage_attributes(attrs, outcome.usage, model or self.request_model, self.provider, tier,
+            usage_attributes(attrs, outcome.usage, model or self.request_priced, self.provider, tier,
                              self.request_model, outcome.usage_gap)
             if outcome.provider_attributes:
                 attrs.update(outcome.provider_attributes)

@@ -286,8 +286,12 @@ GAP_TIER_UNCONFIRMED: Final = "service_tier_unconfirmed"
 """Usage is known and the model priced, but the request asked for a service tier billed at rates of its own
 (priority, flex...) and the response named none (or only ``auto``): the tier it was billed at is unknown, and the
 standard rates could be short of the bill (an OpenAI-compatible gateway that drops the field)."""
+GAP_DEPLOYMENT_TYPE_UNKNOWN: Final = "deployment_type_unknown"
+"""Usage is known and the model has Azure's (Global) rates, but the call went to an Azure OpenAI deployment of
+unknown type: Data Zone and Regional deployments cost about 10% more, provisioned ones are billed by the hour, and
+the response does not say which served it (``ENV_AZURE_DEPLOYMENT``, or a registered price, settles it)."""
 PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_TIER_UNCONFIRMED, GAP_MODEL_MISSING,
-                               GAP_ENDPOINT_UNPRICED})
+                               GAP_ENDPOINT_UNPRICED, GAP_DEPLOYMENT_TYPE_UNKNOWN})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
@@ -340,6 +344,13 @@ ENV_MAX_CONTENT_CHARS: Final = "AGENTOPS_OTEL_MAX_CONTENT_CHARS"
 are recorded, the older ones replaced by one marker saying how many."""
 ENV_MAX_SESSION_SPANS: Final = "AGENTOPS_OTEL_MAX_SESSION_SPANS"
 """How many finished spans one live session keeps in memory for ``get_session()``."""
+ENV_AZURE_DEPLOYMENT: Final = "AGENTOPS_OTEL_AZURE_DEPLOYMENT"
+"""The type of the Azure OpenAI deployments the program calls: ``global`` prices their calls at Azure's (Global)
+rates; ``data_zone``, ``regional`` or ``provisioned`` (billed above them, or by the hour), or unset, leaves them
+unpriced (``GAP_DEPLOYMENT_TYPE_UNKNOWN``) unless a price is registered. Read at each Azure call."""
+AZURE_DEPLOYMENT_TYPES: Final = ("global", "data_zone", "regional", "provisioned")
+"""The values :data:`ENV_AZURE_DEPLOYMENT` takes; only ``global`` has rates in the price table."""
+AZURE_GLOBAL: Final = "global"
 ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
 """``true`` turns every wrapper into a pass-through (an escape hatch in production)."""
 ENV_SOURCE_HEADERS: Final = "AGENTOPS_OTEL_SOURCE_HEADERS"

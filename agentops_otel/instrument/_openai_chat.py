@@ -321,7 +321,7 @@ def chat_end(call: LLMCall, resp: Any) -> None:
             out_counts = out_details if type(out_details) is dict else getattr(out_details, "__dict__", _NO_FIELDS)
             reasoning = out_counts.get("reasoning_tokens")
             audio_out = out_counts.get("audio_tokens")
-        priced = model or call.request_model
+        priced = model or call.request_priced
         extras = audio_extras(audio_in, audio_out) if audio_in or audio_out else None
         token_attributes(attrs, priced, call.provider,
                          tier if call.requested_tier is None else billed_tier(tier, call.requested_tier),

@@ -271,9 +271,10 @@ async def test_async_responses_stream_with_tool_call(aclient: AsyncOpenAI, serve
 
 
 def test_an_azure_stream_is_priced_by_the_model_after_its_filter_results_chunk(
-        span_exporter: InMemorySpanExporter) -> None:
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
     """Azure opens a stream with a prompt_filter_results chunk whose model is "": the call is priced by the
     model the later chunks name, as the same call unstreamed is, not left unpriced under the deployment."""
+    monkeypatch.setenv(semconv.ENV_AZURE_DEPLOYMENT, "global")  # Azure's table holds the Global rates
     with payload_server() as gateway:
         _azure_stream(gateway)
     a = attrs(only_span(span_exporter))

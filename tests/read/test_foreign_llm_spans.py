@@ -150,3 +150,18 @@ def test_embeddings_span_without_output_tokens_is_priced(tmp_path: Path) -> None
         "gen_ai.request.model": "text-embedding-3-small", "gen_ai.usage.input_tokens": 1000}))
     assert step.cost_usd == pytest.approx(1000 * 0.02 / 1e6)
     assert step.output_tokens is None
+
+
+@pytest.mark.parametrize(("provider_key", "provider"), [("gen_ai.provider.name", "azure.ai.openai"),
+                                                        ("gen_ai.system", "az.ai.openai"),
+                                                        ("llm.provider", "azure")])
+def test_another_instrumentations_azure_call_is_priced_by_the_model_served(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider_key: str, provider: str) -> None:
+    """An Azure OpenAI span, however it names Azure, costs the response model's rates, never its deployment's name."""
+    monkeypatch.setenv("AGENTOPS_OTEL_AZURE_DEPLOYMENT", "global")
+    base = {"gen_ai.operation.name": "chat", provider_key: provider, "gen_ai.request.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100}
+    (unnamed,) = _llm_steps(_conventions_span(tmp_path, base))
+    (served,) = _llm_steps(_conventions_span(tmp_path, {**base, "gen_ai.response.model": "gpt-4o-mini-2024-07-18"}))
+    assert unnamed.cost_usd is None
+    assert served.cost_usd == pytest.approx((1000 * 0.15 + 100 * 0.6) / 1e6)  # gpt-4o-mini: $0.15 / $0.60 per MTok
