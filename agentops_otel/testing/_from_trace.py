@@ -23,7 +23,7 @@ from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._masking import mask
-from ._providers import TRACE_ANSWERS, request_view
+from ._providers import TRACE_ANSWERS, TRACE_SDKS, request_view
 
 __all__ = ["cassette_from_source", "cassette_from_timeline"]
 
@@ -103,16 +103,19 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
                                                 (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages")),
                            ((semconv.GEN_AI_TOOL_DEFINITIONS, "tool definitions"),)))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
-    if provider != semconv.PROVIDER_OPENAI:
+    sdk = TRACE_SDKS.get(provider)
+    if sdk != TRACE_ANSWERS[0]:
         name = _PROVIDER_NAMES.get(provider, provider)
-        problems.append(f"{label}: {name} answers are not rebuilt from traces yet (only OpenAI chat calls are)")
+        problems.append(f"{label}: {name} answers are not rebuilt from traces yet (only OpenAI and Azure OpenAI "
+                        "chat calls are)")
     view = mask(request_view({k: v for k, v in attrs.items() if k != semconv.GEN_AI_OUTPUT_MESSAGES}))
     outputs = from_json(attrs.get(semconv.GEN_AI_OUTPUT_MESSAGES))
     messages = outputs if isinstance(outputs, list) else []
     body = _completion(attrs, messages, step.start_ns)
+    client = sdk or provider  # the recording names the SDK that answers, as a live one does
     if attrs.get(semconv.GEN_AI_REQUEST_STREAM) is True:
-        return LLMStep(index, provider, _CHAT_ENDPOINT, view, 200, events=_chunks(body), parent=parent)
-    return LLMStep(index, provider, _CHAT_ENDPOINT, view, 200, body=body, parent=parent)
+        return LLMStep(index, client, _CHAT_ENDPOINT, view, 200, events=_chunks(body), parent=parent)
+    return LLMStep(index, client, _CHAT_ENDPOINT, view, 200, body=body, parent=parent)
 
 
 def _hand_llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -> ToolStep:

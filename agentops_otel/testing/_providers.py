@@ -23,11 +23,25 @@ from .. import semconv
 from ..llm import content_attributes
 from ._masking import mask
 
-__all__ = ["CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "Provider", "content_fields", "request_extra",
-           "request_view", "sse_bytes", "sse_events"]
+__all__ = ["CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "TRACE_SDKS", "Provider", "content_fields", "plain_endpoint",
+           "request_extra", "request_view", "sse_bytes", "sse_events"]
 
 TRACE_ANSWERS: Final = (semconv.PROVIDER_OPENAI, "/chat/completions")
 """The only calls a replay built from a trace answers (:mod:`._from_trace`): any other needs a cassette."""
+TRACE_SDKS: Final = {semconv.PROVIDER_OPENAI: "openai", semconv.PROVIDER_AZURE_OPENAI: "openai"}
+"""The SDK (a :class:`Provider`'s name) whose client made a call a span names by ``gen_ai.provider.name``: Azure
+OpenAI's calls are the ``openai`` SDK's (``AzureOpenAI``), answered as OpenAI's are."""
+_DEPLOYMENTS: Final = "/deployments/"
+
+
+def plain_endpoint(endpoint: str) -> str:
+    """The endpoint a request path names past the client's base URL: an ``AzureOpenAI`` client not bound to a
+    deployment sends to ``/deployments/<name>/chat/completions``, the chat endpoint (the deployment is the
+    request's ``model``, compared as such); one bound to it, or an ``OpenAI`` client, sends to ``/chat/completions``."""
+    if endpoint.startswith(_DEPLOYMENTS):
+        _, slash, rest = endpoint[len(_DEPLOYMENTS):].partition("/")
+        return slash + rest if slash else endpoint
+    return endpoint
 _UNBOUNDED: Final = 1 << 62
 """No bound and no budget: a recording keeps each request whole (the history and the tools the trace cuts)."""
 _PARAM_PREFIX: Final = semconv.GEN_AI_REQUEST_PREFIX

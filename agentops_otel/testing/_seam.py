@@ -21,7 +21,7 @@ from opentelemetry import context as otel_context
 
 from .. import _forksafe, _replay_hook
 from ..instrument._base import retire
-from ._providers import PROVIDERS, Provider
+from ._providers import PROVIDERS, Provider, plain_endpoint
 from ._seam_calls import Watched, mark_seen, watch
 
 __all__ = ["Exchange", "Handler", "current_parent", "inside", "install", "uninstall"]
@@ -65,7 +65,7 @@ class Exchange:
         base_url = getattr(client, "base_url", None)
         base = str(getattr(base_url, "path", "") or "").rstrip("/")
         path = request.url.path
-        self.endpoint = path[len(base):] if base and path.startswith(base) else path
+        self.endpoint = plain_endpoint(path[len(base):] if base and path.startswith(base) else path)
         try:
             parsed = json.loads(request.content or b"{}")
         except (ValueError, UnicodeDecodeError):
