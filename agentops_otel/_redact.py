@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import string
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from opentelemetry.trace import Span
@@ -52,6 +52,7 @@ __all__ = [
     "cut_at",
     "exception_type",
     "is_secret_key",
+    "known_secrets",
     "mask_text",
     "record_exception",
     "safe_str",
@@ -349,11 +350,45 @@ def _stacktrace(exc: BaseException) -> str:
         return ""
 
 
-def scrub(attribute: str, text: str) -> str:
+def scrub(attribute: str, text: str, known: tuple[str, ...] = ()) -> str:
     """Error text (an exception's message, a status, an end reason) as recorded: masked, then past the
-    user's hook, which is told ``attribute``; a hook returning a non-string fails closed."""
+    user's hook, which is told ``attribute``; a hook returning a non-string fails closed. ``known`` are
+    secret values the text may repeat (see :func:`known_secrets`), masked wherever they appear."""
+    for value in known:
+        text = text.replace(value, REDACTED)
     out = apply_hook(attribute, mask_text(text))
     return out if isinstance(out, str) else REDACTION_FAILED
+
+
+SHORTEST_KNOWN: Final = 6
+"""A secret argument's value shorter than this is not searched for in error text: "no" or "1234" would mask
+ordinary words and numbers, and a password that short is not one worth hiding from a trace."""
+_KNOWN_MAX: Final = 32
+_KNOWN_DEPTH: Final = 6
+
+
+def known_secrets(arguments: Mapping[str, Any]) -> tuple[str, ...]:
+    """The string values a call's arguments hold under secret-named keys (``password``, ``config["api_token"]``):
+    masked by their name in the recorded arguments, they are masked in the call's error text too, which often
+    repeats them (``denied for password=…``). Off the per-call path: read only when a call failed."""
+    found: list[str] = []
+
+    def walk(value: Any, depth: int) -> None:
+        if depth > _KNOWN_DEPTH or len(found) >= _KNOWN_MAX:
+            return
+        if isinstance(value, Mapping):
+            for key, item in list(value.items())[:_KNOWN_MAX * 8]:
+                if isinstance(key, str) and is_secret_key(key):
+                    if isinstance(item, str) and len(item) >= SHORTEST_KNOWN:
+                        found.append(item)
+                else:
+                    walk(item, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value[:_KNOWN_MAX * 8]:
+                walk(item, depth + 1)
+
+    walk(arguments, 0)
+    return tuple(sorted(set(found), key=len, reverse=True))  # the longest first: one may contain another
 
 
 def exception_type(exc: BaseException) -> str:
@@ -367,10 +402,11 @@ def exception_type(exc: BaseException) -> str:
     return f"{module}.{qualname}" if isinstance(module, str) and module and module != "builtins" else qualname
 
 
-def record_exception(span: Span, exc: BaseException) -> None:
-    """``span.record_exception`` with message and stack trace masked; ``exc`` itself is left alone."""
+def record_exception(span: Span, exc: BaseException, known: tuple[str, ...] = ()) -> None:
+    """``span.record_exception`` with message and stack trace masked (``known`` too, see :func:`scrub`);
+    ``exc`` itself is left alone."""
     span.add_event(semconv.EVENT_EXCEPTION, {
         semconv.EXCEPTION_TYPE: exception_type(exc),
-        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, safe_str(exc)),
-        semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc)),
+        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, safe_str(exc), known),
+        semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc), known),
     })

@@ -21,8 +21,9 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _deferred, _replay_hook, config, export, semconv
 from ._cut import MORE_ITEMS_MARKER
-from ._guard import describe, fault_point, record_exception, report, type_name
-from ._redact import scrub
+from ._guard import describe, fault_point, report, type_name
+from ._redact import known_secrets, scrub
+from ._redact import record_exception as record_masked
 from ._serialize import BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import detach_keeping_sessions
 from .sessions._session import Session
@@ -134,13 +135,17 @@ class _Step:
             report("tool.end", exc)
         self.close(span, token)
 
-    def fail(self, started: tuple[Span, object], exc: BaseException) -> None:
+    def fail(self, started: tuple[Span, object], exc: BaseException, args: tuple[Any, ...] = (),
+             kwargs: dict[str, Any] | None = None) -> None:
+        """End the call as failed; the error's text is masked like its arguments (a secret argument it
+        repeats, ``denied for password=…``, included)."""
         span, token = started
         try:
             fault_point("tool.error")
-            record_exception(span, exc)
+            known = known_secrets(self.arguments(args, kwargs or {})) if args or kwargs else ()
+            record_masked(span, exc, known)
             span.set_attribute(semconv.ERROR_TYPE, type_name(exc))
-            span.set_status(Status(StatusCode.ERROR, scrub(semconv.STATUS_DESCRIPTION, describe(exc))))
+            span.set_status(Status(StatusCode.ERROR, scrub(semconv.STATUS_DESCRIPTION, describe(exc), known)))
         except Exception as err:
             report("tool.error", err)
         self.close(span, token)
@@ -247,7 +252,7 @@ def wrap(fn: _F, step: _Step) -> _F:
                 result = await (fn(*args, **kwargs) if _replay_hook.hook is None
                                 else _replay_hook.acall(step, fn, args, kwargs))
             except BaseException as exc:
-                step.fail(started, exc)
+                step.fail(started, exc, args, kwargs)
                 raise
             step.succeed(started, result)
             return result
@@ -261,7 +266,7 @@ def wrap(fn: _F, step: _Step) -> _F:
         try:
             result = fn(*args, **kwargs) if _replay_hook.hook is None else _replay_hook.call(step, fn, args, kwargs)
         except BaseException as exc:
-            step.fail(started, exc)
+            step.fail(started, exc, args, kwargs)
             raise
         step.succeed(started, result)
         return result
@@ -301,7 +306,7 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
             step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise
         except BaseException as exc:
-            step.fail(started, exc)
+            step.fail(started, exc, args, kwargs)
             raise
     return run_gen
 
@@ -340,7 +345,7 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
             step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise
         except BaseException as exc:
-            step.fail(started, exc)
+            step.fail(started, exc, args, kwargs)
             raise
     return run_agen
 

@@ -1,0 +1,63 @@
+"""A tool whose error repeats a secret argument (``denied for password=hunter2…``): the argument is masked by
+its name, so its value is masked in the recorded error too."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+
+PASSWORD = "hunter2-correct-horse"
+
+
+def _tool_span(exporter: InMemorySpanExporter) -> ReadableSpan:
+    (span,) = [s for s in exporter.get_finished_spans() if s.name.startswith("execute_tool")]
+    return span
+
+
+def _recorded(span: ReadableSpan) -> str:
+    events = [str(dict(e.attributes or {})) for e in span.events]
+    return "\n".join([str(dict(span.attributes or {})), str(span.status.description), *events])
+
+
+def test_a_secret_argument_repeated_in_the_tools_error_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """The error's message, stack trace and status keep their text with the password's value masked;
+    the user still gets their exception, message untouched."""
+    @agentops.tool
+    def login(user: str, password: str) -> None:
+        raise PermissionError(f"denied for {user}: password={password} rejected")
+
+    with agentops.session("login"), pytest.raises(PermissionError) as raised:
+        login("ada", password=PASSWORD)
+
+    assert PASSWORD in str(raised.value)
+    recorded = _recorded(_tool_span(span_exporter))
+    assert PASSWORD not in recorded
+    assert "denied for ada: password=[REDACTED] rejected" in recorded
+
+
+def test_a_nested_secret_argument_repeated_in_the_tools_error_is_masked(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A secret-named field inside a dict argument is masked in the error as in the arguments."""
+    @agentops.tool
+    def connect(config: dict[str, str]) -> None:
+        raise ConnectionError(f"cannot connect with {config['api_token']}")
+
+    with agentops.session("connect"), pytest.raises(ConnectionError):
+        connect({"host": "db", "api_token": PASSWORD})
+
+    assert PASSWORD not in _recorded(_tool_span(span_exporter))
+
+
+def test_a_short_secret_value_does_not_mask_ordinary_words(span_exporter: InMemorySpanExporter) -> None:
+    """A secret argument too short to be told from ordinary text ("no") is not searched for in the error."""
+    @agentops.tool
+    def login(password: str) -> None:
+        raise PermissionError("no such user")
+
+    with agentops.session("login"), pytest.raises(PermissionError):
+        login(password="no")
+
+    assert "no such user" in _recorded(_tool_span(span_exporter))
