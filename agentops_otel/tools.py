@@ -25,12 +25,16 @@ from ._guard import describe, fault_point, report, type_name
 from ._redact import known_secrets, scrub
 from ._redact import record_exception as record_masked
 from ._serialize import BoundedItems, bounded, content_json, plain_content_json
-from .sessions._context import detach_keeping_sessions
+from .sessions._context import current_session, detach_keeping_sessions
 from .sessions._session import Session
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _MAX_GEN_ITEMS = 100
 """Yielded items recorded in a generator tool's result at most (the count is always recorded)."""
+
+
+_KNOWN_PER_SESSION = 64
+"""How many failed tools' secret values a session keeps for its own records (the longest)."""
 
 
 class _Step:
@@ -144,6 +148,12 @@ class _Step:
             fault_point("tool.error")
             known = known_secrets(self.arguments(args, kwargs or {})) if args or kwargs else ()
             record_masked(span, exc, known)
+            if known:  # the error may escape the sessions around it: their records mask these too
+                session = current_session()
+                while session is not None:
+                    merged = sorted({*session.known_secrets, *known}, key=len, reverse=True)
+                    session.known_secrets = tuple(merged[:_KNOWN_PER_SESSION])
+                    session = session.parent
             span.set_attribute(semconv.ERROR_TYPE, type_name(exc))
             span.set_status(Status(StatusCode.ERROR, scrub(semconv.STATUS_DESCRIPTION, describe(exc), known)))
         except Exception as err:

@@ -20,9 +20,9 @@ from opentelemetry.util.types import AttributeValue
 
 from .. import _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
-from .._guard import describe, fault_point, guard, record_exception, report, type_name
+from .._guard import describe, fault_point, guard, report, type_name
 from .._open_calls import open_calls_in
-from .._redact import mask_text, scrub
+from .._redact import REDACTED, mask_text, record_exception, scrub
 from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
@@ -112,6 +112,9 @@ class Session(Rollup, AgentOpsMethods):
         self._ended_by: Session | None = None
         """The enclosing session whose end ended this one: a later end of this one is then said to come too late."""
         self._seq = itertools.count(1)
+        self.known_secrets: tuple[str, ...] = ()
+        """Secret argument values of its tools that failed (``_redact.known_secrets``): their errors may escape
+        this session and repeat them, in its end reason and its root's exception."""
         self._ending: int | None = None
         """The thread ending it, from the start of ``end()``: another thread's ``end()`` meanwhile only waits."""
         self._end_done = threading.Event()
@@ -223,6 +226,8 @@ class Session(Rollup, AgentOpsMethods):
             self._end_done.wait(_END_WAIT_S)
             return
         end_state_reason = reason_text(end_state_reason)
+        for value in self.known_secrets:
+            end_state_reason = end_state_reason and end_state_reason.replace(value, REDACTED)
         bad_state: ValueError | None = None
         try:
             state = normalize_end_state(end_state)
@@ -323,7 +328,7 @@ class Session(Rollup, AgentOpsMethods):
         if exception is not None:
             with guard("session.exception"):
                 fault_point("session.exception")
-                record_exception(span, exception)
+                record_exception(span, exception, self.known_secrets)
         with guard("session.content_edges"):
             attrs.update(self._content_edges())
         span.set_attributes(attrs)

@@ -61,3 +61,18 @@ def test_a_short_secret_value_does_not_mask_ordinary_words(span_exporter: InMemo
         login(password="no")
 
     assert "no such user" in _recorded(_tool_span(span_exporter))
+
+
+def test_the_tools_error_escaping_its_session_is_masked_on_the_session_too(
+        span_exporter: InMemorySpanExporter) -> None:
+    """The same error ends the session Fail: its reason, its root's exception and status mask the value too."""
+    @agentops.tool
+    def login(password: str) -> None:
+        raise PermissionError(f"denied: password={password}")
+
+    with pytest.raises(PermissionError), agentops.session("login") as s:
+        login(PASSWORD)
+
+    (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("invoke_agent")]
+    assert PASSWORD not in _recorded(root)
+    assert PASSWORD not in str(s.end_state_reason) and "[REDACTED]" in str(s.end_state_reason)
