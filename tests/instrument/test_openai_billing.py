@@ -144,17 +144,36 @@ def test_responses_file_search_calls_are_priced(canned: Canned, span_exporter: I
     {"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "code": "1+1", "container_id": "cntr_1",
      "outputs": []},
     {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "aGk="},
+    {"type": "shell_call", "id": "sh_1", "call_id": "c1", "status": "completed", "action": {"commands": ["ls"]}},
+    {"type": "tool_search_call", "id": "ts_1", "status": "completed"},
+    {"type": "a_hosted_tool_released_next_year_call", "id": "x_1", "status": "completed"},
 ])
 def test_responses_hosted_tools_billed_beyond_tokens_leave_the_cost_unknown(
         canned: Canned, span_exporter: InMemorySpanExporter, item: dict[str, Any]) -> None:
-    """A code interpreter container or a generated image is billed beside the tokens, at rates the table lacks:
-    the call is unpriced, not priced as its tokens alone."""
+    """A code interpreter container or a generated image is billed beside the tokens, at rates the table lacks,
+    and an item we cannot vouch is billed as tokens alone (a hosted shell's container, a tool this code predates)
+    may be too: the call is unpriced, not priced as its tokens alone."""
     canned.answer(_response([item]))
     with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
         client.responses.create(model="gpt-4o", input="do it")
     a = attrs(only_span(span_exporter))
     assert semconv.COST_USD not in a
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+@pytest.mark.parametrize("item", [
+    {"type": "function_call", "id": "fc_1", "call_id": "c1", "name": "lookup", "arguments": "{}",
+     "status": "completed"},
+    {"type": "mcp_call", "id": "mcp_1", "name": "lookup", "arguments": "{}", "server_label": "docs"},
+    {"type": "reasoning", "id": "rs_1", "summary": []},
+])
+def test_responses_items_billed_as_tokens_alone_keep_the_cost(
+        canned: Canned, span_exporter: InMemorySpanExporter, item: dict[str, Any]) -> None:
+    """A function call, a remote MCP call or reasoning is billed as the tokens it used: the call stays priced."""
+    canned.answer(_response([item]))
+    with OpenAI(base_url=canned.url + "/v1", api_key=SECRET_KEY, max_retries=0) as client:
+        client.responses.create(model="gpt-4o", input="do it")
+    assert semconv.COST_USD in attrs(only_span(span_exporter))
 
 
 @pytest.mark.parametrize("stream", [False, True])
