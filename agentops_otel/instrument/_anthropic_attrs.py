@@ -32,8 +32,8 @@ from .._parts import (
     tool_definitions_content,
     tool_response_part,
 )
-from ..cost import Extras
-from ..llm import Content, Outcome, TokenUsage, is_count
+from ..llm import Content, Outcome
+from ._anthropic_usage import billed_tool, tier, usage, with_billed_tools
 
 __all__ = [
     "MessageAccumulator",
@@ -217,82 +217,12 @@ def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = 
 
 # --- usage and outcome --------------------------------------------------------------------------
 
-def usage(raw: Any) -> TokenUsage | None:
-    """Convention token counts from an Anthropic ``Usage`` (a message's, or one accumulated from a stream)."""
-    if raw is None:
-        return None
-    read = _get(raw, "cache_read_input_tokens")
-    read = read if is_count(read) else 0  # absent: nothing cached
-    written = _get(raw, "cache_creation_input_tokens")
-    written = written if is_count(written) else 0
-    uncached, output = _get(raw, "input_tokens"), _get(raw, "output_tokens")
-    if not (is_count(uncached) and is_count(output)):  # a count left out is unknown, never 0
-        return TokenUsage(uncached + read + written if is_count(uncached) else None, output, partial=True)
-    out = TokenUsage(input=uncached + read + written, output=output, cache_read=read, cache_write=written)
-    split = _get(raw, "cache_creation")
-    if split is not None:
-        out.cache_write_1h = _get(split, "ephemeral_1h_input_tokens") or 0
-    iterations = _get(raw, "iterations")
-    if iterations:
-        _add_compactions(out, iterations)
-    details = _get(raw, "output_tokens_details")
-    if details is not None:
-        out.reasoning = _get(details, "thinking_tokens")
-    server_tools = _get(raw, "server_tool_use")
-    speed = _get(raw, "speed")
-    geo = _get(raw, "inference_geo")
-    if (server_tools is not None or (speed is not None and speed != "standard")
-            or (geo is not None and geo not in _STANDARD_GEOS)):
-        out.extras = _extras(server_tools, speed, geo)
-    return out
-
-
-_STANDARD_GEOS: Final = frozenset({"global", "not_available"})
-"""``usage.inference_geo`` values billed at the standard rates (``"not_available"``: a model without the
-choice); any other (``"us"``: 1.1x) makes the call unpriced rather than priced 10% short."""
-
-
-def _add_compactions(out: TokenUsage, iterations: Any) -> None:
-    """Add the compactions the API ran (beta): billed, but their tokens are left out of the top-level usage."""
-    if not isinstance(iterations, (list, tuple)):
-        return
-    for entry in iterations:
-        if _get(entry, "type") != "compaction":
-            continue
-        counts = [_get(entry, name) for name in ("input_tokens", "output_tokens", "cache_read_input_tokens",
-                                                 "cache_creation_input_tokens")]
-        uncached, output, read, written = (c if is_count(c) else 0 for c in counts)
-        out.input = (out.input or 0) + uncached + read + written
-        out.output = (out.output or 0) + output
-        out.cache_read = (out.cache_read or 0) + read
-        out.cache_write = (out.cache_write or 0) + written
-        split = _get(entry, "cache_creation")
-        hour: Any = 0 if split is None else _get(split, "ephemeral_1h_input_tokens")
-        if is_count(hour):
-            out.cache_write_1h = (out.cache_write_1h or 0) + hour
-
-
-def _extras(server_tools: Any, speed: Any, geo: Any = None) -> Extras | None:
-    """Server-side web searches (billed per search), fast mode and a non-global inference geography (their
-    own rates); ``None`` without any."""
-    searches = None if server_tools is None else _get(server_tools, "web_search_requests")
-    fast = speed if isinstance(speed, str) and speed != "standard" else None
-    region = str(geo) if geo is not None and geo not in _STANDARD_GEOS else None
-    if not searches and fast is None and region is None:
-        return None
-    return Extras(web_searches=searches if isinstance(searches, int) else 0, speed=fast, geo=region)
-
-
-def _tier(raw: Any) -> str | None:
-    tier = _get(raw, "service_tier")
-    return tier if isinstance(tier, str) else None
-
-
 def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
     reason = finish_reason(message.stop_reason)
     raw = message.usage
+    billed_tools = sum(1 for block in message.content or () if billed_tool(block))
     outcome = Outcome(message.id, message.model if isinstance(message.model, str) else None,
-                      [reason] if reason else [], usage(raw), _tier(raw))
+                      [reason] if reason else [], with_billed_tools(usage(raw), billed_tools), tier(raw))
     if with_content:
         outcome.output_messages = [{"role": "assistant", "parts": _parts(message.content, limit),
                                     "finish_reason": reason}]
@@ -314,7 +244,7 @@ class MessageAccumulator:
     every field is *assigned* from the latest event that carries it, never added.
     """
 
-    __slots__ = ("blocks", "first", "model", "reason", "response_id", "usage")
+    __slots__ = ("billed_tools", "blocks", "first", "model", "reason", "response_id", "usage")
 
     def __init__(self, with_content: bool) -> None:
         self.first: float | None = None
@@ -323,6 +253,7 @@ class MessageAccumulator:
         self.reason: str | None = None
         self.usage: dict[str, Any] | None = None
         self.blocks: dict[int, list[Any]] | None = {} if with_content else None
+        self.billed_tools = 0
 
     def _take_usage(self, raw: Any) -> None:
         if raw is None:
@@ -361,8 +292,11 @@ class MessageAccumulator:
         if kind == "message_delta":
             self.reason = event.delta.stop_reason or self.reason
             self._take_usage(event.usage)
-        elif kind == "content_block_start" and self.blocks is not None:
-            self.blocks[event.index] = [event.content_block, []]
+        elif kind == "content_block_start":
+            if billed_tool(event.content_block):
+                self.billed_tools += 1
+            if self.blocks is not None:
+                self.blocks[event.index] = [event.content_block, []]
 
     def _first_output(self) -> None:
         # message_start is sent before the model produces anything: the first block is what a user
@@ -377,7 +311,8 @@ class MessageAccumulator:
         # pricing them would understate the call, so an unfinished stream says so instead.
         finished = self.reason is not None
         outcome = Outcome(self.response_id, self.model, [reason] if reason else [],
-                          usage(self.usage) if finished else None, _tier(self.usage))
+                          with_billed_tools(usage(self.usage), self.billed_tools) if finished else None,
+                          tier(self.usage))
         if not finished:
             outcome.usage_gap = semconv.GAP_STREAM_NOT_FINISHED
         if self.blocks is not None and (self.blocks or self.response_id is not None):

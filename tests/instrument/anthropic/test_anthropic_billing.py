@@ -200,3 +200,54 @@ def test_a_streamed_compaction_iteration_is_counted(canned: Canned, span_exporte
         stream.until_done()
     a = attrs(only_span(span_exporter))
     assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (152_000, 3500)
+
+
+_CODE_EXECUTION = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "code_execution",
+                   "input": {"code": "print(1)"}}
+
+
+def test_a_code_execution_call_leaves_the_cost_unknown(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """Claude's code execution runs in a container billed by the hour beside the tokens (after free hours the
+    response does not count): the call is unpriced, not priced as its tokens alone."""
+    message = _message("claude-sonnet-4-5-20250929", {"input_tokens": 1000, "output_tokens": 100})
+    message["content"] = [_CODE_EXECUTION, {"type": "text", "text": "1"}]
+    canned.answer(message)
+    with _client(canned) as client:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+def test_a_streamed_code_execution_call_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The same call streamed: the container's block makes it unpriced."""
+    start = _message("claude-sonnet-4-5-20250929", {"input_tokens": 1000, "output_tokens": 1})
+    start["content"] = []
+    canned.answer([
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": {**_CODE_EXECUTION, "input": {}}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "input_json_delta", "partial_json": '{"code": "print(1)"}'}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+         "usage": {"input_tokens": 1000, "output_tokens": 100}},
+        {"type": "message_stop"}])
+    with _client(canned) as client, client.messages.stream(
+            model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}]) as stream:
+        stream.until_done()
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
+def test_a_web_fetch_is_billed_as_tokens_alone(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """Web fetch costs only the tokens it brings in: the call stays priced."""
+    message = _message("claude-sonnet-4-5-20250929", {"input_tokens": 1000, "output_tokens": 100,
+                                                      "server_tool_use": {"web_fetch_requests": 1}})
+    message["content"] = [{"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_fetch",
+                           "input": {"url": "https://example.com"}}, {"type": "text", "text": "ok"}]
+    canned.answer(message)
+    with _client(canned) as client:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
+    assert semconv.COST_USD in attrs(only_span(span_exporter))
