@@ -38,6 +38,19 @@ def _client(canned: Canned) -> Anthropic:
     return Anthropic(base_url=canned.url, api_key=SECRET_KEY, max_retries=0)
 
 
+def _ask(canned: Canned, model: str = "claude-sonnet-4-5") -> None:
+    """One plain call through the real client, answered with what ``canned`` holds."""
+    with _client(canned) as client:
+        client.messages.create(model=model, max_tokens=1000, messages=[{"role": "user", "content": "q"}])
+
+
+def _assert_unpriced(span_exporter: InMemorySpanExporter) -> None:
+    """The call's cost is unknown because something it was billed for has no rate, not because of its model."""
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+
+
 def test_web_searches_are_priced(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
     """``server_tool_use.web_search_requests`` is billed per search, as genai-prices prices it."""
     canned.answer(_message("claude-sonnet-4-5-20250929", SEARCH_USAGE))
@@ -82,11 +95,8 @@ def test_fast_mode_without_a_fast_price_leaves_the_cost_unknown(
     """Fast mode on a model the table has no fast rates for is not priced at the standard rates."""
     usage = {"input_tokens": 10_000, "output_tokens": 2000, "service_tier": "standard", "speed": "fast"}
     canned.answer(_message("claude-haiku-4-5", usage))
-    with _client(canned) as client:
-        client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=[{"role": "user", "content": "x"}])
-    a = attrs(only_span(span_exporter))
-    assert semconv.COST_USD not in a
-    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+    _ask(canned, "claude-haiku-4-5")
+    _assert_unpriced(span_exporter)
 
 
 def test_price_registered_without_a_provider_prices_claude_calls(
@@ -155,9 +165,7 @@ def test_streamed_us_only_inference_leaves_the_cost_unknown(canned: Canned,
     with _client(canned) as client, client.messages.stream(
             model="claude-opus-4-7", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
         stream.until_done()
-    a = attrs(only_span(span_exporter))
-    assert semconv.COST_USD not in a
-    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+    _assert_unpriced(span_exporter)
 
 
 @pytest.mark.parametrize("geo", ["global", "not_available"])
@@ -212,11 +220,8 @@ def test_a_code_execution_call_leaves_the_cost_unknown(canned: Canned, span_expo
     message = _message("claude-sonnet-4-5-20250929", {"input_tokens": 1000, "output_tokens": 100})
     message["content"] = [_CODE_EXECUTION, {"type": "text", "text": "1"}]
     canned.answer(message)
-    with _client(canned) as client:
-        client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
-    a = attrs(only_span(span_exporter))
-    assert semconv.COST_USD not in a
-    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+    _ask(canned)
+    _assert_unpriced(span_exporter)
 
 
 def test_a_streamed_code_execution_call_leaves_the_cost_unknown(
@@ -248,6 +253,5 @@ def test_a_web_fetch_is_billed_as_tokens_alone(canned: Canned, span_exporter: In
     message["content"] = [{"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_fetch",
                            "input": {"url": "https://example.com"}}, {"type": "text", "text": "ok"}]
     canned.answer(message)
-    with _client(canned) as client:
-        client.messages.create(model="claude-sonnet-4-5", max_tokens=1000, messages=[{"role": "user", "content": "q"}])
+    _ask(canned)
     assert semconv.COST_USD in attrs(only_span(span_exporter))
