@@ -233,16 +233,16 @@ def _error_parts(text: str) -> tuple[str, str | None]:
     return typed.group(1), typed.group(2)
 
 
-def _fail(attrs: dict[str, Any], text: str) -> Status:
+def _fail(attrs: dict[str, Any], text: str, known: tuple[str, ...] = ()) -> Status:
     """Mark a recorded step failed the way a raising ``@tool`` is, so it reads back with the same error."""
     etype, message = _error_parts(text)
     attrs[semconv.ERROR_TYPE] = etype
     if message is None:  # a bare type: saying it again as the description would read "T: T"
         return Status(StatusCode.ERROR)
-    return Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, text))
+    return Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, text, known))
 
 
-def _add_exception(span: Any, text: str) -> None:
+def _add_exception(span: Any, text: str, known: tuple[str, ...] = ()) -> None:
     """The exception event a failed ``@tool`` step carries, read first by every reader (no stack trace:
     nothing was raised here); a text of no known type has none, its status says it all."""
     etype, message = _error_parts(text)
@@ -250,7 +250,7 @@ def _add_exception(span: Any, text: str) -> None:
         return
     event = {semconv.EXCEPTION_TYPE: etype}
     if message:
-        event[semconv.EXCEPTION_MESSAGE] = _redact.scrub(semconv.EXCEPTION_MESSAGE, message)
+        event[semconv.EXCEPTION_MESSAGE] = _redact.scrub(semconv.EXCEPTION_MESSAGE, message, known)
     span.add_event(semconv.EVENT_EXCEPTION, event)
 
 
@@ -258,7 +258,10 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .processor import SESSION_CONTEXT_KEY
     from .sessions import current_session
 
-    if current_session() is None:
+    session = current_session()
+    known = session.known_secrets if session is not None else ()
+    # Secret values of this session's failed tools: an error recorded here is often one of theirs.
+    if session is None:
         if otel_context.get_value(SESSION_CONTEXT_KEY) is not None:  # session.record() on one that ended
             notice("record.after_end", "record() into a session that has ended: the event is recorded as a "
                    "late step of it")
@@ -315,14 +318,14 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         if error_text.startswith(short):
             error_text = _redact.exception_type(raised) + error_text[len(short):]
     if error_text:
-        status = _fail(attrs, error_text)
+        status = _fail(attrs, error_text, known)
     if isinstance(event, ErrorEvent):
         etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = reason_text(event.details) or (
             _redact.safe_str(event.exception) if event.exception is not None else None)
         if detail:
-            detail = _redact.scrub(semconv.ERROR_MESSAGE, detail)
+            detail = _redact.scrub(semconv.ERROR_MESSAGE, detail, known)
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
@@ -345,9 +348,9 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         span.add_event(semconv.EVENT_INFERENCE_DETAILS if isinstance(event, LLMEvent) else semconv.EVENT_STEP_CONTENT,
                        content, timestamp=start_ns)
     if error is not None:
-        _redact.record_exception(span, error)
+        _redact.record_exception(span, error, known)
     elif error_text:
-        _add_exception(span, error_text)
+        _add_exception(span, error_text, known)
     if status is not None:
         span.set_status(status)
     span.end(end_time=end_ns if end_ns is not None and start_ns is not None and end_ns >= start_ns else None)

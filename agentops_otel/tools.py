@@ -147,13 +147,17 @@ class _Step:
         try:
             fault_point("tool.error")
             known = known_secrets(self.arguments(args, kwargs or {})) if args or kwargs else ()
-            record_masked(span, exc, known)
+            session = current_session()
             if known:  # the error may escape the sessions around it: their records mask these too
-                session = current_session()
-                while session is not None:
-                    merged = sorted({*session.known_secrets, *known}, key=len, reverse=True)
-                    session.known_secrets = tuple(merged[:_KNOWN_PER_SESSION])
-                    session = session.parent
+                outer = session
+                while outer is not None:
+                    merged = sorted({*outer.known_secrets, *known}, key=len, reverse=True)
+                    outer.known_secrets = tuple(merged[:_KNOWN_PER_SESSION])
+                    outer = outer.parent
+            if session is not None and session.known_secrets:
+                # An inner tool's error passing through this one: this tool never saw the secret it repeats.
+                known = session.known_secrets
+            record_masked(span, exc, known)
             span.set_attribute(semconv.ERROR_TYPE, type_name(exc))
             span.set_status(Status(StatusCode.ERROR, scrub(semconv.STATUS_DESCRIPTION, describe(exc), known)))
         except Exception as err:

@@ -76,3 +76,39 @@ def test_the_tools_error_escaping_its_session_is_masked_on_the_session_too(
     (root,) = [sp for sp in span_exporter.get_finished_spans() if sp.name.startswith("invoke_agent")]
     assert PASSWORD not in _recorded(root)
     assert PASSWORD not in str(s.end_state_reason) and "[REDACTED]" in str(s.end_state_reason)
+
+
+def test_the_tools_error_passing_through_an_outer_tool_is_masked_there_too(
+        span_exporter: InMemorySpanExporter) -> None:
+    """An outer tool the error escapes through (one that never saw the password) records it masked as well."""
+    @agentops.tool
+    def login(password: str) -> None:
+        raise PermissionError(f"denied: password={password}")
+
+    @agentops.tool
+    def run_task(task: str) -> None:
+        login(PASSWORD)
+
+    with pytest.raises(PermissionError), agentops.session("task"):
+        run_task("checkout")
+
+    (outer,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool run_task"]
+    assert PASSWORD not in _recorded(outer)
+    assert "password=[REDACTED]" in _recorded(outer)
+
+
+def test_the_tools_error_recorded_as_an_error_event_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """An agent that catches the tool's error and records it (agentops.record(ErrorEvent(exception=...))) records
+    it masked, as the tool's span does."""
+    @agentops.tool
+    def login(password: str) -> None:
+        raise PermissionError(f"denied: password={password}")
+
+    with agentops.session("task"):
+        try:
+            login(PASSWORD)
+        except PermissionError as exc:
+            agentops.record(agentops.ErrorEvent(exception=exc))
+
+    (error,) = [s for s in span_exporter.get_finished_spans() if s.name.startswith("error")]
+    assert PASSWORD not in _recorded(error)
