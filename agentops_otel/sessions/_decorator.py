@@ -24,6 +24,15 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+_entered: contextvars.ContextVar[tuple[tuple[SessionScope, Session], ...]] = contextvars.ContextVar(
+    "agentops_otel_session_scopes", default=())
+"""The sessions each ``session(...)`` object entered here and has not exited, innermost last.
+
+One variable for the process, never one per object: a variable set in a context stays in it for the
+context's life, and a decorated function makes a new object per call, so a thread that serves requests
+for days would have kept one entry per session it ever ran."""
+
+
 class SessionScope:
     """What ``session("name", ...)`` returns: a context manager, async context manager and decorator."""
 
@@ -36,19 +45,22 @@ class SessionScope:
         self._kwargs: dict[str, Any] = dict(tags=tag_list, new_trace=new_trace, conversation_id=conversation_id,
                                             attributes=attribute_dict(attributes, "session(attributes=...)"))
         self._name = name
-        self._active: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
-            "agentops_otel_session_scope", default=())
 
     def __enter__(self) -> Session:
         s = start_session(self._name, **self._kwargs)
-        self._active.set((*self._active.get(), s))
+        _entered.set((*_entered.get(), (self, s)))
         return s
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        *rest, s = self._active.get()
-        self._active.set(tuple(rest))
-        s.__exit__(exc_type, exc, tb)
+        entered = _entered.get()
+        for at in range(len(entered) - 1, -1, -1):  # the latest entry of this scope: it may be nested in itself
+            scope, s = entered[at]
+            if scope is self:
+                _entered.set(entered[:at] + entered[at + 1:])
+                s.__exit__(exc_type, exc, tb)
+                return
+        raise RuntimeError("session(...) exited in a context where it was not entered")
 
     async def __aenter__(self) -> Session:
         return self.__enter__()

@@ -1,0 +1,41 @@
+"""A process that runs agents for days: what each session, call or init() cycle leaves behind stays bounded.
+
+Each test runs a modest loop twice in a child interpreter and compares a count taken after the first
+run with one taken after the second (objects, context entries, registry entries: never time), so
+growth per session shows as a difference however small each leftover is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _subproc import run_python
+
+pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
+
+
+def test_sessions_run_in_one_thread_leave_its_context_the_same_size(tmp_path: Path) -> None:
+    """Thousands of ``with session()`` blocks and decorated calls in one thread add nothing to its context."""
+    out = run_python("""
+import contextvars
+import agentops_otel as agentops
+agentops.init()
+
+@agentops.session("handler")
+def handle(i):
+    return i
+
+def serve(n):
+    for i in range(n):
+        with agentops.session("request"):
+            pass
+        handle(i)
+
+serve(100)
+before = len(contextvars.copy_context())
+serve(1000)
+print(len(contextvars.copy_context()) - before)
+""", tmp_path)
+    assert out.split() == ["0"]
+
