@@ -18,7 +18,7 @@ from .._guard import fault_point, guard
 from ..ci_run import run_attributes
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._agentops import end_warning_of_bad_state
-from ._context import current_session
+from ._context import current_session, rebased, returning_context
 from ._local import local_tracer, not_exported_reason, why_not_recorded
 from ._session import Session, normalize_end_state, safe_repr
 
@@ -72,6 +72,19 @@ def _past_ended(ctx: otel_context.Context, outer: object) -> otel_context.Contex
         return ctx  # a span of the user's is current: the new session goes under it, as always
     above = getattr(outer._span, "parent", None)
     return trace.set_span_in_context(trace.NonRecordingSpan(above) if above is not None else trace.INVALID_SPAN, ctx)
+
+
+def _past_ended_sessions(ctx: otel_context.Context, outer: object) -> otel_context.Context:
+    """``ctx`` for a new session to return to: where the current session was ended elsewhere (another
+    thread), what it returns to, with whatever the program layered on it since.
+
+    Returning to ``ctx`` itself would work as well (an ended session is never current), but it holds the
+    ended session, whose own context held the one ended before it: a worker thread whose sessions
+    another thread ends kept every one of them alive, spans and all.
+    """
+    if not (isinstance(outer, Session) and outer.ended and outer._ctx is not None):
+        return ctx
+    return rebased(ctx, outer._ctx, returning_context(outer))
 
 
 def start_session(
@@ -157,7 +170,7 @@ def start_session(
         session.span_id = trace.format_span_id(span_ctx.span_id)
         new_ctx = trace.set_span_in_context(span, new_ctx)
     # Current here even when telemetry broke above: end_session() and get_session() must still find it.
-    session._prev_ctx = parent_ctx
+    session._prev_ctx = _past_ended_sessions(parent_ctx, outer)
     session._ctx = new_ctx
     otel_context.attach(new_ctx)
     if parent is not None:

@@ -39,3 +39,30 @@ print(len(contextvars.copy_context()) - before)
 """, tmp_path)
     assert out.split() == ["0"]
 
+
+def test_sessions_ended_from_another_thread_are_freed(tmp_path: Path) -> None:
+    """A worker thread's sessions that another thread ends are not kept alive by the worker's next session."""
+    out = run_python("""
+import gc
+from concurrent.futures import ThreadPoolExecutor
+import agentops_otel as agentops
+agentops.init()
+worker = ThreadPoolExecutor(1)
+
+def serve(n):
+    for _ in range(n):
+        session = worker.submit(agentops.start_session, "request").result()
+        agentops.end_session(session=session)
+
+def alive():
+    gc.collect()
+    return sum(isinstance(o, agentops.Session) for o in gc.get_objects())
+
+serve(50)
+before = alive()
+serve(300)
+print(before, alive())
+""", tmp_path)
+    before, after = out.split()
+    assert after == before
+
