@@ -94,12 +94,16 @@ def warn_late_end(session: Session, outer: Session, end_state: object) -> None:
     that ``"Fail"`` left the session Indeterminate for a check or a gate that expected it Fail. Only a
     state that differs is said; an unknown one is said by the end itself. While an exception is being
     handled, a warning turned into an error goes to the log instead of replacing that exception.
+
+    The text names the sessions, never their ids: Python keeps every distinct text a line warned with in
+    that module's ``__warningregistry__``, so a server whose requests all end this way would have kept one
+    entry per session. The same line then warns once, as Python's default does for any warning.
     """
     wanted = canonical_end_state(end_state)
     if wanted is None or wanted == session.end_state:
         return
-    message = (f"agentops_otel: end_session({wanted!r}) comes too late: session {session.name!r} {session.id} "
-               f"had been ended {session.end_state} when the session it was nested in, {outer.name!r} {outer.id}, "
+    message = (f"agentops_otel: end_session({wanted!r}) comes too late: session {session.name!r} "
+               f"had been ended {session.end_state} when the session it was nested in, {outer.name!r}, "
                f"ended, and keeps that end state. A session started while another is current is nested in it "
                f"and ends with it: end the inner one first")
     handling = sys.exception() is not None

@@ -66,3 +66,25 @@ print(before, alive())
     before, after = out.split()
     assert after == before
 
+
+def test_late_end_warnings_do_not_grow_the_callers_warning_registry(tmp_path: Path) -> None:
+    """AgentOps 0.3's overlapping sessions, ended in the wrong order per request, leave one registry entry."""
+    out = run_python("""
+import sys
+import agentops_otel as agentops
+agentops.init()
+
+def serve(n):
+    for _ in range(n):
+        outer = agentops.start_session("outer")
+        inner = agentops.start_session("inner")
+        outer.end_session("Success")
+        inner.end_session("Fail")
+
+serve(20)
+before = len(__warningregistry__)
+serve(200)
+print(len(__warningregistry__) - before)
+""", tmp_path)
+    assert out.split() == ["0"]
+
