@@ -99,9 +99,7 @@ class OverflowingBatchSpanProcessor(BatchSpanProcessor):
             self._queue = collections.deque(maxlen=limit + _SLACK)
             inner._queue = self._queue
             inner._max_queue_size = limit + _SLACK
-            if hasattr(os, "register_at_fork"):
-                after_fork = weakref.WeakMethod(self._after_fork)  # a handler can't be removed: hold no processor
-                os.register_at_fork(after_in_child=lambda: (method := after_fork()) is not None and method())
+            _processors.add(self)
 
     def _after_fork(self) -> None:
         """In a forked child: the parent's overflow is the parent's to write, and a writer thread that was
@@ -153,6 +151,23 @@ class OverflowingBatchSpanProcessor(BatchSpanProcessor):
         self._closed = True
         self._write()
         super().shutdown()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
+
+
+_processors: weakref.WeakSet[OverflowingBatchSpanProcessor] = weakref.WeakSet()
+"""Every processor alive, for the one fork handler below.
+
+``os.register_at_fork`` handlers can never be removed: one per processor grew the process by a handler
+(and a closure) at each ``init()`` after a ``shutdown()``, for good. One handler walking a weak set
+holds no processor and does not grow."""
+
+
+def _after_fork_in_child() -> None:
+    for processor in list(_processors):
+        processor._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _beside(write: Callable[[], None]) -> None:

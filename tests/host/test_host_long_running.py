@@ -88,3 +88,33 @@ print(len(__warningregistry__) - before)
 """, tmp_path)
     assert out.split() == ["0"]
 
+
+def test_init_shutdown_cycles_leave_no_objects_of_ours_behind(tmp_path: Path) -> None:
+    """init() and shutdown() again and again: no instance or function of the package accumulates."""
+    out = run_python("""
+import gc, types
+import agentops_otel as agentops
+
+def of_ours(o):
+    module = o.__module__ if isinstance(o, types.FunctionType) else vars(type(o)).get("__module__")
+    return isinstance(module, str) and module.startswith("agentops_otel")
+
+def ours():
+    gc.collect()
+    return sum(map(of_ours, gc.get_objects()))
+
+def cycles(n):
+    for _ in range(n):
+        agentops.init()
+        with agentops.session("request"):
+            pass
+        agentops.shutdown()
+
+cycles(10)
+ours()  # the first look at every object loads what the openai package loads lazily: our late patches follow
+cycles(10)
+before = ours()
+cycles(40)
+print(ours() - before)
+""", tmp_path)
+    assert out.split() == ["0"]
