@@ -8,6 +8,7 @@ are encoded by ``_otlp_values``, which also holds their decoding, so the two dir
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -210,7 +211,16 @@ class OTLPJsonFileExporter(SpanExporter):
             with self._lock:
                 if self._fd is None:
                     self._fd = self._open()
-                self._write(self._fd, line)
+                try:
+                    self._write(self._fd, line)
+                except OSError:
+                    # Part of the line may be in the file (a full disk): written on, the next batch would be
+                    # glued onto it, one line no reader can decode, and the whole file unreadable. Reopened
+                    # instead, the file is seen to end mid-line and the next batch starts a line of its own.
+                    fd, self._fd = self._fd, None
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                    raise
             return SpanExportResult.SUCCESS
         except OSError as exc:
             where = f": {exc.filename!r}" if exc.filename and exc.filename != self.path else ""

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from _subproc import run_python
 
+from agentops_otel.read.otlp_json import read_otlp_file
+
 pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
 
@@ -118,3 +120,26 @@ cycles(40)
 print(ours() - before)
 """, tmp_path)
     assert out.split() == ["0"]
+
+
+def test_the_trace_file_stays_readable_after_the_disk_was_full_for_a_while(tmp_path: Path) -> None:
+    """A batch cut short by a full disk is lost alone: sessions written before it and after room returns read back."""
+    run_python("""
+import os, resource
+import agentops_otel as agentops
+agentops.init()
+with agentops.session("before"):
+    pass
+agentops.flush()
+room = os.path.getsize(".agentops-otel/traces.jsonl") + 100
+resource.setrlimit(resource.RLIMIT_FSIZE, (room, resource.RLIM_INFINITY))  # the disk fills up mid-batch
+with agentops.session("lost"):
+    pass
+agentops.flush()
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))  # room again
+with agentops.session("after"):
+    pass
+agentops.flush()
+""", tmp_path)
+    names = [record.name for record in read_otlp_file(tmp_path / ".agentops-otel" / "traces.jsonl")]
+    assert names == ["invoke_agent before", "invoke_agent after"]
