@@ -141,6 +141,9 @@ class OTLPJsonFileExporter(SpanExporter):
     ``git status`` clean. ``own_folder`` marks the folder as ours even when it exists already (the
     embedded default ``.agentops-otel``, perhaps left by an older version): it is tightened the same
     way. A folder of the user's that already exists is never changed.
+
+    The file is never rotated here, but it may be rotated from outside while the process runs: a path
+    that names another file at the next batch (renamed, deleted) is opened anew.
     """
 
     def __init__(self, path: str | os.PathLike[str], own_folder: bool = False, named: str | None = None,
@@ -154,6 +157,8 @@ class OTLPJsonFileExporter(SpanExporter):
         """What a file that cannot be written loses: everything, or (behind a backend) only what it misses."""
         self._lock = _forksafe.lock()
         self._fd: int | None = None
+        self._file_id: tuple[int, int] = (0, 0)
+        """Device and inode of the file ``_fd`` writes to: another file at the path means it was rotated."""
         self._closed = False
         self._told: set[int] = set()
         """The errnos already said: one line per problem, not one per batch."""
@@ -184,14 +189,34 @@ class OTLPJsonFileExporter(SpanExporter):
             private_folder(folder, folder if self.own_folder else None)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            if os.fstat(fd).st_size and _foreign(self.path) is not None:
+            opened = os.fstat(fd)
+            if opened.st_size and _foreign(self.path) is not None:
                 raise OSError(_FOREIGN[0], _FOREIGN[1])
-            if _ends_mid_line(self.path, os.fstat(fd).st_size):
+            if _ends_mid_line(self.path, opened.st_size):
                 self._write(fd, b"\n")
         except BaseException:
             os.close(fd)
             raise
+        self._file_id = (opened.st_dev, opened.st_ino)
         return fd
+
+    def _moved(self) -> bool:
+        """Whether the path no longer names the file we write to: renamed by a rotation (logrotate's default),
+        or deleted. Written on, a process that runs for days would fill the rotated file, or a deleted one
+        whose disk space nothing can free until it exits. One ``stat`` per batch."""
+        try:
+            now = os.stat(self.path)
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        except OSError:  # can't tell (no longer allowed to look): keep writing where we were
+            return False
+        return (now.st_dev, now.st_ino) != self._file_id
+
+    def _close_file(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _write(self, fd: int, line: bytes) -> None:
         """The whole line, with plain ``os.write``: a buffered file object has a lock of its own, which a
@@ -209,6 +234,8 @@ class OTLPJsonFileExporter(SpanExporter):
         try:
             line = encode_batch(spans) + b"\n"
             with self._lock:
+                if self._fd is not None and self._moved():
+                    self._close_file()
                 if self._fd is None:
                     self._fd = self._open()
                 try:
@@ -217,9 +244,7 @@ class OTLPJsonFileExporter(SpanExporter):
                     # Part of the line may be in the file (a full disk): written on, the next batch would be
                     # glued onto it, one line no reader can decode, and the whole file unreadable. Reopened
                     # instead, the file is seen to end mid-line and the next batch starts a line of its own.
-                    fd, self._fd = self._fd, None
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+                    self._close_file()
                     raise
             return SpanExportResult.SUCCESS
         except OSError as exc:
@@ -236,6 +261,4 @@ class OTLPJsonFileExporter(SpanExporter):
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            self._close_file()

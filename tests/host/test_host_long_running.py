@@ -143,3 +143,22 @@ agentops.flush()
 """, tmp_path)
     names = [record.name for record in read_otlp_file(tmp_path / ".agentops-otel" / "traces.jsonl")]
     assert names == ["invoke_agent before", "invoke_agent after"]
+
+
+def test_a_trace_file_rotated_by_renaming_is_written_anew(tmp_path: Path) -> None:
+    """logrotate's default (rename, then the writer makes a new file): later sessions go to a new file at the path."""
+    run_python("""
+import os
+import agentops_otel as agentops
+agentops.init()
+with agentops.session("before"):
+    pass
+agentops.flush()
+os.rename(".agentops-otel/traces.jsonl", ".agentops-otel/traces.jsonl.1")
+with agentops.session("after"):
+    pass
+agentops.flush()
+""", tmp_path)
+    folder = tmp_path / ".agentops-otel"
+    assert [record.name for record in read_otlp_file(folder / "traces.jsonl.1")] == ["invoke_agent before"]
+    assert [record.name for record in read_otlp_file(folder / "traces.jsonl")] == ["invoke_agent after"]
