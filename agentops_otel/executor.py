@@ -57,7 +57,7 @@ class _Carried(Generic[_P, _R]):
         with guard("executor.sent_away"):
             session = otel_context.get_value(SESSION_CONTEXT_KEY, self._captured)
             note = getattr(session, "note_outside", None)
-            if note is not None:
+            if note is not None and not getattr(session, "ended", True):  # an ended one's totals are on its root
                 note([f"{getattr(self._fn, '__qualname__', None) or type(self._fn).__name__}: sent to another "
                       "process, where the session cannot see its steps"])
         return _itself, (self._fn,)

@@ -94,3 +94,13 @@ def test_work_a_session_sends_to_a_process_pool_keeps_its_verdicts_on_absence_fr
         assert_tool_not_called(s, "work")
     with pytest.raises(AgentAssertionError, match="work: sent to another process"):
         assert_llm_calls_at_most(s, 0)
+
+
+def test_pickling_a_carried_function_after_its_session_ended_leaves_the_session_as_it_ended() -> None:
+    """A carried function pickled once its session has ended (sent later, kept in a queue) changes nothing on
+    that session: its totals were already written to its root."""
+    with agentops.session("done") as s:
+        carried = agentops.carry_context(work)
+    assert (s.steps_outside, s.cost_complete) == (0, True)
+    pickle.dumps(carried)
+    assert (s.steps_outside, s.cost_complete) == (0, True)
