@@ -4,6 +4,7 @@ chunks, a secret-named argument of a tool call it asked for — and the cassette
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,41 +68,43 @@ def _script(server: OpenAIServer | AnthropicServer) -> None:
                  Reply.text(f"done; your key {KEY} works", chunk_size=3))
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
-def test_openai_answers_reach_the_cassette_masked_and_replay(tmp_path: Path, dead_url: str, stream: bool) -> None:
-    """Neither the password the model passed to a tool nor the key it streamed is in the cassette; replayed,
-    the agent gets both masked, and the replay agrees with the recording."""
-    with OpenAIServer() as server:
-        _script(server)
-        with record() as rec:
-            live = _openai_agent(OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0), stream)
-        saved = rec.save(tmp_path / "c.json")
+def _round_trip(tmp_path: Path, server: OpenAIServer | AnthropicServer, live_agent: Callable[[], str],
+                replay_agent: Callable[[], str]) -> None:
+    """Record the scripted agent against ``server``, check the cassette holds neither secret, replay it and
+    check the agent gets both masked: what the cassette streams back, its pieces joined, even split across
+    chunks."""
+    _script(server)
+    with record() as rec:
+        live = live_agent()
+    saved = rec.save(tmp_path / "c.json")
     assert live == f"done; your key {KEY} works"
     text = saved.read_text(encoding="utf-8")
     assert PASSWORD not in text and KEY not in text
     PASSWORDS.clear()
     with replay(saved):
-        replayed = _openai_agent(OpenAI(base_url=dead_url, api_key="unused", max_retries=0), stream)
-    # What the cassette streams back, its pieces joined: nothing of either, even split across chunks.
+        replayed = replay_agent()
     assert (replayed, PASSWORDS) == ("done; your key [REDACTED] works", ["[REDACTED]"])
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_openai_answers_reach_the_cassette_masked_and_replay(tmp_path: Path, dead_url: str, stream: bool) -> None:
+    """Neither the password the model passed to a tool nor the key it streamed is in the cassette; replayed,
+    the agent gets both masked, and the replay agrees with the recording."""
+    with OpenAIServer() as server:
+        _round_trip(tmp_path, server,
+                    lambda: _openai_agent(OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0), stream),
+                    lambda: _openai_agent(OpenAI(base_url=dead_url, api_key="unused", max_retries=0), stream))
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_anthropic_answers_reach_the_cassette_masked_and_replay(tmp_path: Path, dead_url: str, stream: bool) -> None:
     """The same for Claude: a tool_use input's secret-named field and a key streamed in text deltas."""
     with AnthropicServer() as server:
-        _script(server)
-        with record() as rec:
-            live = _anthropic_agent(anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local",
-                                                        max_retries=0), stream)
-        saved = rec.save(tmp_path / "c.json")
-    assert live == f"done; your key {KEY} works"
-    text = saved.read_text(encoding="utf-8")
-    assert PASSWORD not in text and KEY not in text
-    PASSWORDS.clear()
-    with replay(saved):
-        replayed = _anthropic_agent(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0), stream)
-    assert (replayed, PASSWORDS) == ("done; your key [REDACTED] works", ["[REDACTED]"])
+        _round_trip(tmp_path, server,
+                    lambda: _anthropic_agent(anthropic.Anthropic(base_url=server.base_url, api_key="sk-ant-local",
+                                                                 max_retries=0), stream),
+                    lambda: _anthropic_agent(anthropic.Anthropic(base_url=dead_url, api_key="unused", max_retries=0),
+                                             stream))
 
 
 def _responses_agent(client: OpenAI, stream: bool) -> str:
@@ -124,17 +127,10 @@ def _responses_agent(client: OpenAI, stream: bool) -> str:
 def test_responses_answers_reach_the_cassette_masked_and_replay(tmp_path: Path, dead_url: str, stream: bool) -> None:
     """The same on the Responses API: a function call's arguments and a key streamed in output text deltas."""
     with OpenAIServer() as server:
-        _script(server)
-        with record() as rec:
-            live = _responses_agent(OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0), stream)
-        saved = rec.save(tmp_path / "c.json")
-    assert live == f"done; your key {KEY} works"
-    text = saved.read_text(encoding="utf-8")
-    assert PASSWORD not in text and KEY not in text
-    PASSWORDS.clear()
-    with replay(saved):
-        replayed = _responses_agent(OpenAI(base_url=dead_url, api_key="unused", max_retries=0), stream)
-    assert (replayed, PASSWORDS) == ("done; your key [REDACTED] works", ["[REDACTED]"])
+        _round_trip(tmp_path, server,
+                    lambda: _responses_agent(OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0),
+                                             stream),
+                    lambda: _responses_agent(OpenAI(base_url=dead_url, api_key="unused", max_retries=0), stream))
 
 
 def test_request_metadata_the_answer_echoes_is_masked_as_in_the_request(tmp_path: Path, dead_url: str) -> None:
