@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -65,8 +65,14 @@ _watchers: tuple[Watcher, ...] = ()
 """Replaced whole, never changed in place: the hooks read it without the lock."""
 
 _live: MutableMapping[str, _LiveSession] = weakref.WeakValueDictionary()
-"""Sessions that accept spans, by id. Weak, so an abandoned session (never ended) cannot leak."""
+"""Sessions that accept spans, by id (weak: see :data:`_open`)."""
 _live_lock = threading.Lock()
+_open: dict[str, _LiveSession] = {}
+"""The latest :data:`OPEN_KEPT` sessions not ended yet, held strongly: one left open where nothing else holds
+it (started in an asyncio task or a thread that finished) would otherwise vanish with its context, and the
+exit hook could not end and write it as it does the others. Past the bound the oldest are held only by the
+program (an abandoned one is then lost): a program that never ends its sessions cannot grow without bound."""
+OPEN_KEPT: Final = 256
 
 
 def _forget_parents_sessions() -> None:
@@ -74,8 +80,9 @@ def _forget_parents_sessions() -> None:
     the fork are the parent's: the parent ends and exports them. The child's exit path (its SIGTERM
     handler, inherited) must not end them a second time, Indeterminate, as its own; a lock another
     thread held at the fork would never be released here."""
-    global _live, _live_lock
+    global _live, _live_lock, _open
     _live = weakref.WeakValueDictionary()
+    _open = {}
     _live_lock = threading.Lock()
 
 
@@ -111,6 +118,9 @@ def unwatch(watcher: Watcher) -> None:
 def register(session: _LiveSession) -> None:
     with _live_lock:
         _live[session.id] = session
+        _open[session.id] = session
+        if len(_open) > OPEN_KEPT:
+            del _open[next(iter(_open))]  # the oldest: dicts keep insertion order
     for watcher in _watchers:
         with guard("processor.watch_session"):
             watcher.session_started(session)
@@ -119,6 +129,7 @@ def register(session: _LiveSession) -> None:
 def unregister(session_id: str) -> None:
     with _live_lock:
         _live.pop(session_id, None)
+        _open.pop(session_id, None)
 
 
 def live_session(session_id: str) -> _LiveSession | None:

@@ -267,3 +267,25 @@ def test_init_after_a_session_found_the_global_provider_still_ends_sessions_open
         print("{READY}", flush=True)
     """, tmp_path)
     assert end_states(tmp_path / "mine.jsonl", "open at exit") == [semconv.END_INDETERMINATE], outcome.stderr
+
+
+def test_sessions_left_open_in_finished_asyncio_tasks_are_ended_at_exit(tmp_path: Path) -> None:
+    """A session started in an asyncio task that finished without ending it is still ended Indeterminate
+    at exit and written, as one left open in the main thread is; it was lost with the task's context."""
+    outcome = run(f"""
+        import asyncio, gc
+        import agentops_otel as agentops
+        agentops.init()
+        print("{READY}", flush=True)
+        async def handle(i):
+            agentops.start_session(f"task-{{i}}")
+            await asyncio.sleep(0)
+        async def main():
+            await asyncio.gather(*(handle(i) for i in range(3)))
+        asyncio.run(main())
+        gc.collect()
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    for i in range(3):
+        assert end_states(tmp_path / SINK, f"task-{i}") == [semconv.END_INDETERMINATE], outcome.stderr
+    assert "task-0" in outcome.stderr and "never ended" in outcome.stderr
