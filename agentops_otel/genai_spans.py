@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from . import semconv as sc
+from ._azure import is_azure_openai_host
 
 _INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.OPENLLMETRY_USAGE_PROMPT_TOKENS, sc.OPENINFERENCE_TOKENS_PROMPT)
 _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.OPENLLMETRY_USAGE_COMPLETION_TOKENS,
@@ -156,6 +157,11 @@ def model_of(attrs: Mapping[str, Any]) -> str | None:
     return _str(attrs, _MODEL_KEYS)
 
 
+def _azure_host(attrs: Mapping[str, Any]) -> bool:
+    host = attrs.get(sc.SERVER_ADDRESS)
+    return isinstance(host, str) and is_azure_openai_host(host)
+
+
 def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     """Model, tokens and cost of an LLM span (call :func:`is_llm` first).
 
@@ -167,7 +173,8 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     provider = (_str(attrs, _PROVIDER_KEYS) or sc.PROVIDER_OPENAI).lower()
     requested = _str(attrs, (sc.GEN_AI_REQUEST_MODEL,))
     priced = model
-    if provider in sc.AZURE_OPENAI_ALIASES:
+    if provider in sc.AZURE_OPENAI_ALIASES or (provider == sc.PROVIDER_OPENAI and _azure_host(attrs)):
+        # Some instrumentations name an Azure OpenAI call "openai"; its host still says Azure.
         provider, priced = sc.PROVIDER_AZURE_OPENAI, _str(attrs, _SERVED_KEYS)
     tin, tout = _int(attrs, _INPUT_KEYS), _int(attrs, _OUTPUT_KEYS)
     cache_read = _int(attrs, _CACHE_READ_KEYS) or 0

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import _guard, semconv
+from .._azure import is_azure_openai_host
 from .._parts import JSONDict, block_results, bounded
 
 __all__ = [
@@ -143,12 +144,6 @@ parsing the URL's host and port took a few µs on every call. URLs are immutable
 base_url holds a new object, and one URL object is one client's (or its ``with_options`` copies', of its class)."""
 _SERVERS_MAX: Final = 64
 
-_AZURE_HOSTS: Final = tuple(f".{service}.azure.{tld}" for service in ("openai", "cognitiveservices")
-                            for tld in ("com", "us", "cn"))
-"""Hosts of Azure OpenAI resources (public cloud, US Government, China): a plain ``OpenAI`` client sent there
-(Azure's v1 API, ``base_url=".../openai/v1/"``) calls Azure OpenAI."""
-_AZURE_FOUNDRY: Final = ".services.ai.azure.com"
-"""An Azure AI Foundry resource: Azure OpenAI under its ``/openai`` paths (its ``/models`` are another API)."""
 _azure_clients: tuple[type, ...] | None = None
 
 
@@ -170,10 +165,8 @@ def _provider(client: Any, host: str | None, path: str) -> str:
     sent to an Azure OpenAI host; else openai (an OpenAI-compatible server we cannot name is left as that)."""
     if isinstance(client, _azure_client_types()):
         return semconv.PROVIDER_AZURE_OPENAI
-    if host:
-        host = host.lower()
-        if host.endswith(_AZURE_HOSTS) or (host.endswith(_AZURE_FOUNDRY) and "/openai" in path):
-            return semconv.PROVIDER_AZURE_OPENAI
+    if host and is_azure_openai_host(host, path):
+        return semconv.PROVIDER_AZURE_OPENAI
     return semconv.PROVIDER_OPENAI
 
 

@@ -165,3 +165,18 @@ def test_another_instrumentations_azure_call_is_priced_by_the_model_served(
     (served,) = _llm_steps(_conventions_span(tmp_path, {**base, "gen_ai.response.model": "gpt-4o-mini-2024-07-18"}))
     assert unnamed.cost_usd is None
     assert served.cost_usd == pytest.approx((1000 * 0.15 + 100 * 0.6) / 1e6)  # gpt-4o-mini: $0.15 / $0.60 per MTok
+
+
+@pytest.mark.parametrize("host", ["myres.openai.azure.com", "myres.cognitiveservices.azure.com"])
+def test_another_instrumentations_call_to_an_azure_host_is_priced_as_azure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    """An instrumentation that names an Azure OpenAI call "openai" (openai-v2, OpenLLMetry) but records its
+    Azure host: priced as Azure (unpriced until the deployments are said to be Global), not at OpenAI's rates."""
+    base = {"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "server.address": host,
+            "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+            "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100}
+    (step,) = _llm_steps(_conventions_span(tmp_path, base))
+    assert step.cost_usd is None
+    monkeypatch.setenv("AGENTOPS_OTEL_AZURE_DEPLOYMENT", "global")
+    (global_step,) = _llm_steps(_conventions_span(tmp_path, base))
+    assert global_step.cost_usd == pytest.approx((1000 * 0.15 + 100 * 0.6) / 1e6)
