@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -29,15 +29,21 @@ from agentops_otel.testing import (
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 
 
-def test_generator_tool_handed_to_another_threads_session_keeps_its_calls(
-        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
-    """A generator tool started in session A and finished by a thread in session B counts every call for A."""
-
+def _pages_tool(client: OpenAI) -> Callable[[int], Iterator[int]]:
+    """A generator tool that makes one model call per page it yields."""
     @agentops.tool
     def pages(n: int) -> Iterator[int]:
         for i in range(n):
             client.chat.completions.create(model="gpt-4o-mini", messages=USER)
             yield i
+    return pages
+
+
+def test_generator_tool_handed_to_another_threads_session_keeps_its_calls(
+        client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
+    """A generator tool started in session A and finished by a thread in session B counts every call for A."""
+
+    pages = _pages_tool(client)
 
     other: list[agentops.Session] = []
 
@@ -93,11 +99,7 @@ def test_generator_tool_resumed_inside_a_session_the_consumer_opened_keeps_its_c
         client: OpenAI, span_exporter: InMemorySpanExporter) -> None:
     """A generator tool of session A resumed while the consumer runs a session of its own counts its call for A."""
 
-    @agentops.tool
-    def pages(n: int) -> Iterator[int]:
-        for i in range(n):
-            client.chat.completions.create(model="gpt-4o-mini", messages=USER)
-            yield i
+    pages = _pages_tool(client)
 
     with agentops.session("A", new_trace=True) as a:
         gen = pages(2)
