@@ -206,6 +206,38 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
     return LLMUsage(model, provider, tin, tout, cache_read, cache_write, reasoning, cost)
 
 
+_OWN_MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL)
+_OWN_PROVIDERS = frozenset({sc.PROVIDER_OPENAI, sc.PROVIDER_ANTHROPIC, sc.PROVIDER_AZURE_OPENAI})
+"""What our instrumentations write as the provider: canonical, Azure OpenAI already told apart by its host."""
+
+
+def own_usage(attrs: Mapping[str, Any]) -> LLMUsage:
+    """:func:`llm_usage` of one of our own spans as it ends in this process, for the live rollup.
+
+    The rollup reads every model call of a session on the caller's thread, so this reads what this version
+    writes: the current attribute names (the other spellings are other instrumentations' and older versions',
+    read back from a backend), counts that are counts, a recorded cost, a canonical provider name (Azure decided
+    by the instrumentation). Anything else (a count that counts nothing) is left to :func:`llm_usage`.
+    """
+    get = attrs.get
+    tin = get(sc.GEN_AI_USAGE_INPUT_TOKENS)
+    tout = get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)
+    cache_read = get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
+    cache_write = get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)
+    reasoning = get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)
+    cost = get(sc.COST_USD)
+    provider = get(sc.GEN_AI_PROVIDER_NAME)
+    if ((tin is None or (type(tin) is int and tin >= 0)) and (tout is None or (type(tout) is int and tout >= 0))
+            and (cache_read is None or (type(cache_read) is int and cache_read >= 0))
+            and (cache_write is None or (type(cache_write) is int and cache_write >= 0))
+            and (reasoning is None or (type(reasoning) is int and reasoning >= 0))
+            and (cost is None or (type(cost) is float and 0.0 <= cost < math.inf))
+            and provider in _OWN_PROVIDERS):
+        return LLMUsage(_str(attrs, _OWN_MODEL_KEYS), provider, tin, tout, cache_read or 0, cache_write or 0,
+                        reasoning or 0, cost)
+    return llm_usage(attrs, own=True)
+
+
 def tokens_not_counts(attrs: Mapping[str, Any]) -> bool:
     """True when one of the call's token counts counts nothing (:func:`llm_usage` then knows no usage):
     asked only of calls whose cost or usage is unknown, to say why."""

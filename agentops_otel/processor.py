@@ -27,7 +27,7 @@ from ._guard import guard, report
 from ._open_calls import end_open_calls
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
+    from collections.abc import Mapping, MutableMapping
 
 logger = logging.getLogger("agentops_otel")
 
@@ -43,7 +43,7 @@ class _LiveSession(Protocol):
 
     def _started(self, span: Span) -> int: ...
 
-    def _record(self, span: ReadableSpan) -> None: ...
+    def _record(self, span: ReadableSpan, attrs: Mapping[str, object] | None = None) -> None: ...
 
     def end(self, end_state: object = ..., end_state_reason: object = None) -> None: ...
 
@@ -188,6 +188,11 @@ class SessionProcessor(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         try:
             attrs = span.attributes
+            copy = getattr(attrs, "copy", None)
+            if copy is not None:
+                # One plain dict: each look-up in the SDK's mapping (here, in the rollup, in every
+                # verdict-bearing count) is a Python-level call, and a key it lacks a raised KeyError.
+                attrs = copy()
             if not attrs:
                 return
             session_id = attrs.get(semconv.SESSION_ID)
@@ -195,9 +200,10 @@ class SessionProcessor(SpanProcessor):
                 for watcher in _watchers:
                     watcher.sessionless_span(span)
                 return
-            session = _live.get(session_id) if isinstance(session_id, str) else None
+            # A plain dict first (the sessions open now, nearly always): the weak one's look-up costs more.
+            session = _open.get(session_id) or _live.get(session_id) if isinstance(session_id, str) else None
             if session is not None:
-                session._record(span)
+                session._record(span, attrs)
         except Exception as exc:
             report("processor.on_end", exc)
 

@@ -8,6 +8,7 @@ session and to every enclosing one. The totals are written on the root span when
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -59,16 +60,20 @@ class Rollup:
         self.steps_outside_named: list[str] = []
         """The first few of ``steps_outside``, each as "span name: why" (bounded)."""
 
-    def _record(self, span: ReadableSpan) -> None:
-        """Called by the processor for each finished span of this session (and of nested ones)."""
+    def _record(self, span: ReadableSpan, attrs: Mapping[str, Any] | None = None) -> None:
+        """Called by the processor for each finished span of this session (and of nested ones), with its
+        attributes when it has read them already."""
         ctx = span.context
         if ctx is not None:
             self._running.pop(ctx.span_id, None)
-        attrs = span.attributes or {}
+        if attrs is None:
+            attrs = span.attributes or {}
         op = attrs.get(semconv.GEN_AI_OPERATION_NAME)
         failed = span.status.status_code is StatusCode.ERROR
         llm = genai_spans.is_llm(attrs)
-        usage = genai_spans.llm_usage(attrs, own=is_own(span)) if llm and not self._wraps_llm(span) else None
+        usage = None
+        if llm and not self._wraps_llm(span):
+            usage = genai_spans.own_usage(attrs) if is_own(span) else genai_spans.llm_usage(attrs, own=False)
         parent = span.parent
         llm_parent = parent.span_id if llm and parent is not None else None
         # A session's own root is summarised by the session itself; it only counts for the outer ones.
