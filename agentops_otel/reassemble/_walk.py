@@ -20,6 +20,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _sort_siblings,
 )
+from agentops_otel.reassemble._masked import foreign_content
 from agentops_otel.reassemble._repair import _cut_cycles
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import _summarise
@@ -231,12 +232,16 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
             if no_session and id(rec) in no_session:
                 flags = (*flags, FLAG_NO_SESSION)
         span_id = rec.span_id
+        if own:
+            attrs, events, message = rec.attributes, rec.events, rec.status_message
+        else:  # masked as ours are at capture: every reader of the step's content reads it masked
+            attrs, events, message = foreign_content(rec)
         # The one positional construction of a Step (keywords cost ~3x per span here, measured);
         # tests/test_reassemble_split.py pins the field order it relies on.
         append(Step(span_id, rec.parent_span_id, rec.trace_id, sid, kind, label, name,
                     (s0 - start) / 1e9, (rec.end_ns - rec.start_ns) / 1e9, depth,
                     status_names[rec.status_code] if 0 <= rec.status_code <= 2 else "error",
-                    rec.attributes, rec.events, flags, shift, svc, rec.status_message, s0))
+                    attrs, events, flags, shift, svc, message, s0))
         kids = children_get(span_id)
         nest = nested_at.get(span_id) if nested_at else None
         if kids is None and nest is None:

@@ -1,0 +1,146 @@
+"""Secrets in what other instrumentations recorded stay out of our replays, as they stay out of our own spans.
+
+The trace below is what an app traced by OpenInference, the official openai-v2 instrumentation and
+OpenLLMetry exports inside one of our sessions: a tool call whose arguments hold an API key (and a
+password, a secret by its name only) and prompts holding a bearer token. Our capture masks such content
+before it reaches a span; theirs does not, and a replay page is an artefact CI uploads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentops_otel.cli import main
+
+KEY = "sk-proj-abcdef1234567890abcdef"
+BEARER = "Bearer abcdefghijklmnop1234"
+PASSWORD = "correct horse battery"  # no credential's shape: masked for its key's name only
+SECRETS = (KEY, "abcdefghijklmnop1234", PASSWORD)
+ROOT = "10" * 8
+
+
+def _args(account: str) -> str:
+    return json.dumps({"api_key": KEY, "db_password": PASSWORD, "account": account})
+
+
+def _prompt(account: str) -> str:
+    return f"call the billing API with {BEARER} for account {account}"
+
+
+def _value(v: Any) -> dict[str, Any]:
+    return {"intValue": str(v)} if isinstance(v, int) else {"stringValue": str(v)}
+
+
+def _attrs(d: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": k, "value": _value(v)} for k, v in d.items()]
+
+
+def _span(run: tuple[str, str], n: int, name: str, attrs: dict[str, Any],
+          events: tuple[tuple[str, dict[str, Any]], ...] = ()) -> dict[str, Any]:
+    sid, trace = run
+    start = 1_700_000_000_000_000_000 + n * 1_000_000
+    return {"traceId": trace, "spanId": f"{n:016x}", "parentSpanId": ROOT, "name": name, "kind": 1,
+            "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 500_000), "status": {"code": 1},
+            "attributes": _attrs({"session.id": sid, **attrs}),
+            "events": [{"name": e, "timeUnixNano": str(start), "attributes": _attrs(a)} for e, a in events]}
+
+
+def _scope(name: str, *spans: dict[str, Any]) -> dict[str, Any]:
+    return {"scope": {"name": name}, "spans": list(spans)}
+
+
+def _messages(text: str) -> str:
+    return json.dumps([{"role": "user", "parts": [{"type": "text", "content": text}]}])
+
+
+def _calls(args: str) -> str:
+    return json.dumps([{"role": "assistant", "parts": [
+        {"type": "tool_call", "id": "call_1", "name": "lookup_account", "arguments": json.loads(args)}]}])
+
+
+def _resource_spans(sid: str, trace: str, account: str) -> dict[str, Any]:
+    """One session of the billing agent: its root (ours) and the spans the three instrumentations wrote."""
+    run, args, prompt = (sid, trace), _args(account), _prompt(account)
+    start = 1_700_000_000_000_000_000
+    root = {"traceId": trace, "spanId": ROOT, "parentSpanId": "", "name": "invoke_agent billing", "kind": 1,
+            "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 100_000_000), "status": {"code": 1},
+            "attributes": _attrs({"session.id": sid, "gen_ai.operation.name": "invoke_agent",
+                                  "gen_ai.agent.name": "billing", "agentops.session.end_state": "Success"})}
+    llm = {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5}
+    openinference = _scope(
+        "openinference.instrumentation.openai",
+        _span(run, 1, "ChatCompletion", {
+            "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+            "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": prompt,
+            "llm.output_messages.0.message.role": "assistant",
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "lookup_account",
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": args,
+            "input.value": json.dumps({"messages": [{"role": "user", "content": prompt}], "model": "gpt-4o-mini"})}),
+        _span(run, 2, "lookup_account", {"openinference.span.kind": "TOOL", "tool.name": "lookup_account",
+                                         "input.value": args, "output.value": '{"ok": true}'}))
+    openai_v2 = _scope(
+        "opentelemetry.instrumentation.openai_v2",
+        _span(run, 3, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat", **llm, "gen_ai.input.messages":
+                                           _messages(prompt), "gen_ai.output.messages": _calls(args)}),
+        _span(run, 4, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat", **llm}, (
+            ("gen_ai.client.inference.operation.details",
+             {"gen_ai.input.messages": _messages(prompt), "gen_ai.output.messages": _calls(args)}),)),
+        _span(run, 5, "execute_tool lookup_account", {"gen_ai.operation.name": "execute_tool",
+                                                      "gen_ai.tool.name": "lookup_account",
+                                                      "gen_ai.tool.call.arguments": args}))
+    openllmetry = _scope(
+        "opentelemetry.instrumentation.openai.v1",
+        _span(run, 6, "openai.chat", {"llm.request.type": "chat", "gen_ai.request.model": "gpt-4o-mini",
+                                      "gen_ai.usage.prompt_tokens": 10, "gen_ai.usage.completion_tokens": 5,
+                                      "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": prompt,
+                                      "gen_ai.completion.0.role": "assistant",
+                                      "gen_ai.completion.0.tool_calls.0.name": "lookup_account",
+                                      "gen_ai.completion.0.tool_calls.0.arguments": args}))
+    return {"resource": {"attributes": _attrs({"service.name": "billing"})},
+            "scopeSpans": [_scope("agentops_otel", root), openinference, openai_v2, openllmetry]}
+
+
+def _trace(tmp_path: Path, *runs: tuple[str, str, str]) -> Path:
+    path = tmp_path / "traces.jsonl"
+    path.write_text("".join(json.dumps({"resourceSpans": [_resource_spans(*run)]}) + "\n"
+                            for run in runs or [("sess-a", "ab" * 16, "4417")]))
+    return path
+
+
+def _cli(*argv: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    assert code in (0, 1), err.getvalue()
+    return out.getvalue()
+
+
+def _replay(path: Path, *options: str) -> str:
+    return _cli("replay", "--source", str(path), "--max-field", "100000", *options)
+
+
+@pytest.mark.parametrize("form", ["text", "json", "html"])
+def test_secrets_in_other_instrumentations_content_are_masked_in_each_replay(form: str, tmp_path: Path) -> None:
+    """Keys and tokens in their tool arguments and prompts read as [REDACTED]; tool and model names stay."""
+    path = _trace(tmp_path)
+    shown = _replay(path, "--json") if form == "json" else _replay(path)
+    if form == "html":
+        page = tmp_path / "replay.html"
+        _replay(path, "--html", str(page))
+        shown = page.read_text()
+    assert "lookup_account" in shown and "gpt-4o-mini" in shown
+    assert [s for s in SECRETS if s in shown] == []
+    assert "[REDACTED]" in shown
+
+
+def test_secrets_in_other_instrumentations_content_are_masked_in_a_diff(tmp_path: Path) -> None:
+    """Two runs that differ in one argument: the diff shows the difference, and no key or token."""
+    path = _trace(tmp_path, ("sess-a", "ab" * 16, "4417"), ("sess-b", "cd" * 16, "4418"))
+    shown = _cli("diff", "--source", str(path), "sess-a", "sess-b")
+    assert "4417" in shown and "4418" in shown
+    assert [s for s in SECRETS if s in shown] == []
+    assert "[REDACTED]" in shown
