@@ -50,9 +50,14 @@ GAP_TEXT: dict[str, str] = {
                               "model call: any it made were not seen"),
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
+    sc.GAP_TOTALS_INTERRUPTED: ("the process was stopped (SIGTERM) while the session's totals were being updated: "
+                                "the step being counted may be in none of them, nor in the trace"),
 }
 """One phrase per reason, for replays and failure messages."""
 
+_ROOT_REASONS: Final = frozenset({sc.GAP_STEPS_OUTSIDE, sc.GAP_MODELS_UNWATCHED, sc.GAP_TOTALS_INTERRUPTED})
+"""The reasons a root gives for its own cost being incomplete (``SESSION_COST_INCOMPLETE_REASON``) that no
+call carries: named as they are."""
 _ROOT_LOST = "root span missing: the session's own totals are lost, the cost is summed from the calls found"
 _ROOT_CUT = ("root span not in the part of the trace the backend returned: the session's own totals are "
              "lost, the cost is summed from the calls found")
@@ -182,7 +187,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(_ROOT_CUT if trace_cut else _ROOT_LOST)
     elif root_not_a_price:
         gaps.append(_ROOT_NOT_A_PRICE)
+    elif root_reason == sc.GAP_TOTALS_INTERRUPTED:  # the step it lost may be none of the calls above
+        gaps.append(GAP_TEXT[sc.GAP_TOTALS_INTERRUPTED])
     elif root_incomplete and not gaps:
-        gaps.append(GAP_TEXT[root_reason] if root_reason in (sc.GAP_STEPS_OUTSIDE, sc.GAP_MODELS_UNWATCHED)
-                    else _CULPRIT_LOST)
+        gaps.append(GAP_TEXT[root_reason] if root_reason in _ROOT_REASONS else _CULPRIT_LOST)
     return tuple(gaps)

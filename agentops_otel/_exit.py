@@ -21,6 +21,11 @@ Every wait is bounded by :func:`agentops_otel.config.exit_timeout_millis`. The w
 thread, so a lock held by the interrupted main thread cannot hang the exit, and the batch processor's
 ``force_flush`` (which ignores its timeout) cannot either. At the deadline the exporters we built stop
 waiting for their backend and write what is left to the local file (:mod:`._fallback`).
+
+Ending the open sessions needs their locks, and the main thread may hold one: the signal lands between
+any two bytecodes, in the middle of rolling a step up into its session. That thread never resumes, so on
+the helper thread each such wait is short (:func:`lock_free`): what is still held after it is taken as
+the interrupted thread's, and the session is written without it.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -46,10 +52,41 @@ FOREVER_MILLIS = 365 * 86_400_000
 """The longest wait we pass on: a year is forever to a program, while ``flush(10**13)`` passed on as it is
 overflows the thread join (``threading.TIMEOUT_MAX``) and the wait failed instead of waiting."""
 
+STUCK_AFTER_SECONDS = 0.5
+"""On the exit thread, how long a session's lock is waited for before it is taken as held by a thread that
+will not let go (the one the signal interrupted): our locks are only ever held for a few dict and counter
+updates."""
+
 _previous: Any = None
 """What SIGTERM did before ``init()``: ``signal.SIG_DFL`` or the program's own handler."""
 _installed = False
 _stopping = False
+
+
+class _Lock(Protocol):
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+class _ExitThread(threading.local):
+    until: float | None = None
+    """Set on the thread doing the exit work: the ``time.monotonic()`` past which it waits for no one."""
+
+
+_here = _ExitThread()
+
+
+def lock_free(lock: _Lock) -> bool:
+    """Whether ``lock`` can be taken, waited for at most until the exit's short bound; always ``True`` off
+    the exit thread (nothing to free there). ``False``: its holder is stuck, and the caller stops using it."""
+    until = _here.until
+    if until is None:
+        return True
+    if not lock.acquire(True, max(0.0, until - time.monotonic())):
+        return False
+    lock.release()
+    return True
 
 
 class _Task(Generic[_T]):
@@ -96,10 +133,16 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     the file once the deadline has passed (the process is on its way out).
     """
     timeout_millis = min(timeout_millis, FOREVER_MILLIS)
+    stuck_after = min(STUCK_AFTER_SECONDS, timeout_millis / 2000)
+
     def work() -> bool:
-        _deferred.run()  # span ends a finaliser handed over: they belong to the sessions ending now
-        if end_live is not None:
-            end_live()
+        _here.until = time.monotonic() + stuck_after
+        try:
+            if end_live is not None:
+                end_live()  # frees what the interrupted thread holds first, then runs what finalisers deferred
+            _deferred.run()  # span ends a finaliser handed over: they belong to the sessions ending now
+        finally:
+            _here.until = None
         ok = provider is None or bool(provider.force_flush(int(timeout_millis)))
         if own is not None:
             own.shutdown()

@@ -22,7 +22,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Tracer
 
-from . import _sessionless, semconv
+from . import _deferred, _exit, _sessionless, semconv
 from ._guard import guard, report
 from ._open_calls import end_open_calls
 
@@ -48,6 +48,8 @@ class _LiveSession(Protocol):
     def end(self, end_state: object = ..., end_state_reason: object = None) -> None: ...
 
     def _end_cut_short(self) -> bool: ...
+
+    def _free_locks_at_exit(self) -> None: ...
 
 
 class Watcher(Protocol):
@@ -145,9 +147,19 @@ def live_sessions() -> list[_LiveSession]:
 def end_all_live(reason: str) -> None:
     """At exit: sessions still open end Indeterminate with ``reason`` (each named in a warning), so
     their spans are exported and the forgotten ``end_session()`` is visible. A session caught in the
-    middle of ending (the signal arrived inside ``end()``) has its root span ended here, named too."""
+    middle of ending (the signal arrived inside ``end()``) has its root span ended here, named too.
+
+    First, on the exit thread, the locks the interrupted thread holds are given up (the registry's, the
+    sessions'), then the span ends finalisers deferred run: both need them."""
+    global _live_lock
+    if not _exit.lock_free(_live_lock):
+        _live_lock = threading.Lock()  # held by the thread the signal interrupted, which never resumes
     with _live_lock:
         registered = list(_live.values())
+    for s in registered:
+        with guard("session.atexit"):
+            s._free_locks_at_exit()
+    _deferred.run()
     for s in registered:  # outer sessions first: ending one ends its nested ones, which are then skipped
         with guard("session.atexit"):
             name = getattr(s, "name", "session")

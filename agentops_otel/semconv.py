@@ -304,6 +304,10 @@ GAP_MODELS_UNWATCHED: Final = "models_not_instrumented"
 GAP_STEPS_OUTSIDE: Final = "steps_outside_session"
 """On a session root (``SESSION_COST_INCOMPLETE_REASON``): steps of the session were still running when it
 ended, or started after it; the calls they made are in none of its totals, so it cannot vouch for its cost."""
+GAP_TOTALS_INTERRUPTED: Final = "totals_interrupted"
+"""On a session root (``SESSION_COST_INCOMPLETE_REASON``): the process was stopped (SIGTERM) while the session's
+totals were being updated or written, and the exit wrote the root without waiting for that: the step being
+counted may be in none of its totals nor in the trace, so its calls, tokens and cost are only a lower bound."""
 
 # --- span names (prefix + " " + subject) -------------------------------------------------------
 SPAN_SESSION: Final = "invoke_agent"

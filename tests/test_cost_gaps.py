@@ -98,3 +98,14 @@ def test_root_naming_steps_outside_the_session_says_so() -> None:
     assert not tl.summary.cost_complete
     assert tl.summary.cost_gaps == ("steps still running when the session ended, or started after it: "
                                     "model calls they made are not in its totals",)
+
+
+def test_root_cut_short_by_sigterm_leaves_cost_tokens_and_steps_incomplete() -> None:
+    """A root whose totals the process was stopped in the middle of (SIGTERM) is a lower bound of its cost,
+    tokens and steps: the summary names it, even beside a call's own gap, and is no complete view."""
+    tl = one([llm(2, start=1, model="unpriced-model", cost=None),
+              root(attrs={sc.SESSION_COST_USD: 0.0, sc.SESSION_COST_COMPLETE: False, sc.SESSION_LLM_CALLS: 1,
+                          sc.SESSION_COST_INCOMPLETE_REASON: sc.GAP_TOTALS_INTERRUPTED})])
+    assert not tl.summary.cost_complete and not tl.summary.complete
+    assert not tl.summary.input_tokens_complete and not tl.summary.output_tokens_complete
+    assert tl.summary.cost_gaps[-1].startswith("the process was stopped (SIGTERM)")

@@ -50,6 +50,10 @@ class Issue(StrEnum):
     MODELS_UNWATCHED = "models_not_instrumented"
     """The root says no model client was instrumented while the session ran and it holds no model call:
     the calls it made, if any, were never seen (a verdict on its calls, tokens or cost refuses)."""
+    TOTALS_INTERRUPTED = "totals_interrupted"
+    """The root says the process was stopped while the session's totals were being updated or written
+    (``GAP_TOTALS_INTERRUPTED``): a step may be in none of its totals nor among the spans, so its calls,
+    tokens and cost are a lower bound (the verdicts on them, and on absence, refuse)."""
     UNKNOWN_END_STATE = "unknown_end_state"
     """The root's end state is none of Success, Fail, Indeterminate in any case (another writer, a hand
     edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure).
@@ -180,6 +184,9 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     cost_complete = cost_complete and not cost_gaps
     if root is not None and attrs.get(sc.SESSION_COST_INCOMPLETE_REASON) == sc.GAP_MODELS_UNWATCHED:
         add(Issue.MODELS_UNWATCHED, GAP_TEXT[sc.GAP_MODELS_UNWATCHED])
+    interrupted = root is not None and attrs.get(sc.SESSION_COST_INCOMPLETE_REASON) == sc.GAP_TOTALS_INTERRUPTED
+    if interrupted:
+        add(Issue.TOTALS_INTERRUPTED, GAP_TEXT[sc.GAP_TOTALS_INTERRUPTED])
     in_unknown = out_unknown = False
     for st in steps:  # a count no call reported is no 0: the totals are then a lower bound
         if st.kind == "llm" and st.span_id not in wrapping:
@@ -229,7 +236,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if unreadable:
         add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))
     complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
-                and Issue.STEPS_MISSING not in kinds)
+                and Issue.STEPS_MISSING not in kinds and not interrupted)
     own = len(sess.records) - sess.dups
     summary = SessionSummary(
         session_id=sess.key, name=name, tags=tags, end_state=end_state, end_reason=end_reason,
@@ -240,8 +247,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         output_tokens=tout or 0,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
-        partial=partial, evaluations=evaluations, input_tokens_complete=not in_unknown,
-        output_tokens_complete=not out_unknown,
+        partial=partial, evaluations=evaluations, input_tokens_complete=not (in_unknown or interrupted),
+        output_tokens_complete=not (out_unknown or interrupted),
     )
     return Timeline(summary, tuple(steps))
 

@@ -21,10 +21,11 @@ from agentops_otel.timeline import Timeline
 __all__ = ["UNSEEN_KINDS", "check_root_counts", "unseen_steps"]
 
 UNSEEN_KINDS: Final = frozenset({Issue.TRACE_CUT, Issue.ROOT_MISSING, Issue.STEPS_MISSING,
-                                 Issue.FAILED_STEP_MISSING, Issue.ORPHANS, Issue.CYCLES})
+                                 Issue.FAILED_STEP_MISSING, Issue.ORPHANS, Issue.CYCLES, Issue.TOTALS_INTERRUPTED})
 """Issues that mean steps of the session are not among (or not in their place in) the steps found:
 the root's counts say more, its failing step is absent, a parent never arrived, the backend cut the
-trace, or there is no root to count anything. Clock skew, duplicates and adoption lose no step."""
+trace, there is no root to count anything, or the process was stopped while it counted a step. Clock
+skew, duplicates and adoption lose no step."""
 
 
 def _count(value: Any) -> int | None:

@@ -14,13 +14,14 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import _forksafe, config, genai_spans, semconv
+from .. import _exit, _forksafe, config, genai_spans, semconv
 from ._views import is_own, span_id
 
 _WRAP_WINDOW = 16
 """How many of the latest spans are searched for the inner LLM span of a wrapping one."""
 _OUTSIDE_NAMED = 20
 """How many of the steps outside a session are named; the rest are only counted."""
+_INTERRUPTED = "a step being counted when the process was stopped: it may be in no total, nor in the trace"
 
 
 class Rollup:
@@ -125,11 +126,12 @@ class Rollup:
                 target.open_at_end.extend(names)
             target = target.parent
 
-    def note_outside(self, lines: list[str]) -> None:
+    def note_outside(self, lines: list[str], reason: str = semconv.GAP_STEPS_OUTSIDE) -> None:
         """Steps this session will never see end (``"name: why"``): counted here and in every enclosing
         session, whose counters miss them as well, and named (the first few) for the verdicts that
         refuse to judge absence without them. The model calls they make are in no total of these
-        sessions, so none of them can vouch for its cost any more."""
+        sessions, so none of them can vouch for its cost any more. ``GAP_TOTALS_INTERRUPTED`` replaces
+        the reason already noted: it says more (the tokens are a lower bound too)."""
         if not lines:
             return
         target: Rollup | None = self
@@ -137,11 +139,28 @@ class Rollup:
             with target._lock:
                 target.steps_outside += len(lines)
                 target.cost_complete = False
-                target.cost_incomplete_reason = target.cost_incomplete_reason or semconv.GAP_STEPS_OUTSIDE
+                if reason == semconv.GAP_TOTALS_INTERRUPTED or target.cost_incomplete_reason is None:
+                    target.cost_incomplete_reason = reason
                 room = _OUTSIDE_NAMED - len(target.steps_outside_named)
                 if room > 0:
                     target.steps_outside_named.extend(lines[:room])
             target = target.parent
+
+    def _free_locks_at_exit(self) -> None:
+        """On the exit thread: the lock of this session, or of an enclosing one, that is still held after a
+        short wait is the interrupted thread's (SIGTERM landed while it counted a step), and that thread
+        never resumes. Ending the session would wait on it to the exit's deadline and its root would never be
+        written: the lock is replaced, and the totals that update was changing are marked incomplete."""
+        chain: list[Rollup] = []
+        target: Rollup | None = self
+        while target is not None:
+            chain.append(target)
+            target = target.parent
+        stuck = [t for t in chain if not _exit.lock_free(t._lock)]
+        for t in stuck:
+            t._lock = _forksafe.lock()  # its holder releases the old one, if it ever resumes
+        if stuck:
+            stuck[0].note_outside([_INTERRUPTED], semconv.GAP_TOTALS_INTERRUPTED)  # and every one around it
 
     def _add_llm(self, usage: genai_spans.LLMUsage) -> None:
         self.llm_calls += 1

@@ -12,10 +12,11 @@ import warnings
 from collections.abc import Sequence
 
 from agentops_otel._bounds import check_bound
-from agentops_otel._cost_gaps import gap_lines, step_gap, summary_gaps, unknown_counts
+from agentops_otel._cost_gaps import GAP_TEXT, gap_lines, step_gap, summary_gaps, unknown_counts
+from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import PRICE_GAPS
+from agentops_otel.semconv import GAP_TOTALS_INTERRUPTED, PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import partial_lines, partial_view, running_steps, sessionless_lines
@@ -103,11 +104,14 @@ def usage_gaps(session: SessionLike) -> list[str]:
 
 def _root_totals_lost(session: SessionLike, timeline: Timeline) -> list[str]:
     """Read back without its root (or with the trace cut), the session's token totals are those of the
-    calls found: a lost call's tokens are in none of them."""
+    calls found: a lost call's tokens are in none of them. With a root that says its totals were cut short
+    (the process stopped as it counted a step), they are a lower bound as well."""
     summary = timeline.summary
-    if isinstance(session, Session) or summary.root_span_id is not None or (
-            summary.pseudo and summary.partial is None):
+    if isinstance(session, Session):
         return []
+    if summary.root_span_id is not None or (summary.pseudo and summary.partial is None):
+        interrupted = Issue.TOTALS_INTERRUPTED in summary.issue_kinds
+        return [f"{GAP_TEXT[GAP_TOTALS_INTERRUPTED]}: its token totals are a lower bound"] if interrupted else []
     return [f"{why}: the session's own token totals are lost, only the calls found are counted"
             for why in unseen_steps(timeline)]
 
