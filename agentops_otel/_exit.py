@@ -23,9 +23,9 @@ thread, so a lock held by the interrupted main thread cannot hang the exit, and 
 waiting for their backend and write what is left to the local file (:mod:`._fallback`).
 
 Ending the open sessions needs their locks, and the main thread may hold one: the signal lands between
-any two bytecodes, in the middle of rolling a step up into its session. That thread never resumes, so on
-the helper thread each such wait is short (:func:`lock_free`): what is still held after it is taken as
-the interrupted thread's, and the session is written without it.
+any two bytecodes, in the middle of rolling a step up into its session, or of ending one. That thread
+never resumes, so on the helper thread each such wait is short (:func:`lock_free`, :func:`wait_seconds`):
+what is still held after it is taken as the interrupted thread's, and the session is written without it.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ FOREVER_MILLIS = 365 * 86_400_000
 overflows the thread join (``threading.TIMEOUT_MAX``) and the wait failed instead of waiting."""
 
 STUCK_AFTER_SECONDS = 0.5
-"""On the exit thread, how long a session's lock is waited for before it is taken as held by a thread that
-will not let go (the one the signal interrupted): our locks are only ever held for a few dict and counter
-updates."""
+"""On the exit thread, how long a session's lock, or another thread's end of a session, is waited for before
+it is taken as held by a thread that will not let go (the one the signal interrupted): our locks are only
+ever held for a few dict and counter updates, and an end only runs the program's hooks."""
 
 _previous: Any = None
 """What SIGTERM did before ``init()``: ``signal.SIG_DFL`` or the program's own handler."""
@@ -87,6 +87,16 @@ def lock_free(lock: _Lock) -> bool:
         return False
     lock.release()
     return True
+
+
+def wait_seconds(usual: float) -> float:
+    """How long to wait for another thread: ``usual``, or on the exit thread what is left of its short bound."""
+    until = _here.until
+    return usual if until is None else min(usual, max(0.0, until - time.monotonic()))
+
+
+def on_exit_thread() -> bool:
+    return _here.until is not None
 
 
 class _Task(Generic[_T]):

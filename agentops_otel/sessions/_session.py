@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from .. import _sessionless, config, semconv
+from .. import _exit, _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, report, type_name
 from .._open_calls import open_calls_in
@@ -223,7 +223,11 @@ class Session(Rollup, AgentOpsMethods):
             # twice, the root said one state and the session object the other, which a verdict then judged.
             # The same thread again is a signal handler's end arriving inside this one's: it goes on, as it
             # always did (see _end_cut_short).
-            self._end_done.wait(_END_WAIT_S)
+            if not self._end_done.wait(_exit.wait_seconds(_END_WAIT_S)) and _exit.on_exit_thread():
+                # At exit, an end that has not finished by now may never finish (the thread the signal
+                # interrupted, or one stuck in a hook): the root is written as it stands, not lost.
+                self._end_cut_short(semconv.END_INDETERMINATE,
+                                    end_state_reason if isinstance(end_state_reason, str) else None)
             return
         end_state_reason = reason_text(end_state_reason)
         for value in self.known_secrets:
@@ -285,19 +289,26 @@ class Session(Rollup, AgentOpsMethods):
             if isinstance(span, ReadableSpan):
                 self._root_readable = span
 
-    def _end_cut_short(self) -> bool:
+    def _end_cut_short(self, state: str | None = None, reason: str | None = None) -> bool:
         """At exit: end the root span of a session whose ``end()`` was cut short before it ended it (a
-        SIGTERM arriving inside ``end()``: the handler runs on this thread, which never resumes), so the
-        session is still written. ``False`` when there was nothing to end.
+        SIGTERM arriving inside ``end()``: the handler runs on this thread, which never resumes; or an end
+        on another thread that does not finish in time), so the session is still written. Its end state is
+        the one that end chose, or else ``state`` (with ``reason``). ``False`` when there was nothing to end.
 
         No program code runs here (no redaction hook; it may be what sent the signal): a summary not
-        yet written keeps only the end state, and the cost is marked incomplete.
+        yet written keeps only the end state, and the totals are marked incomplete.
         """
         span = self._span
-        if self.end_state is None or span is None or not span.is_recording():
+        state = self.end_state or state
+        if state is None or span is None or not span.is_recording():
             return False
         if semconv.SESSION_END_STATE not in (getattr(span, "attributes", None) or {}):
-            span.set_attributes({semconv.SESSION_END_STATE: self.end_state, semconv.SESSION_COST_COMPLETE: False})
+            attrs: dict[str, AttributeValue] = {
+                semconv.SESSION_END_STATE: state, semconv.SESSION_COST_COMPLETE: False,
+                semconv.SESSION_COST_INCOMPLETE_REASON: semconv.GAP_TOTALS_INTERRUPTED}
+            if self.end_state is None and reason:
+                attrs[semconv.SESSION_END_REASON] = reason
+            span.set_attributes(attrs)
         span.end()
         return True
 

@@ -1,6 +1,6 @@
 """SIGTERM landing while the program is inside our own bookkeeping: the handler runs on the main thread,
-which never resumes, so whatever it held (a session's lock) must not keep the exit from writing every
-session, within the exit's time bound."""
+which never resumes, so whatever it held (a session's lock, a session's end half done) must not keep the
+exit from writing every session, within the exit's time bound."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from _exit_helpers import READY, SINK, run, span_names
+from _exit_helpers import READY, SINK, finish, run, span_names, start
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
@@ -103,3 +103,50 @@ def test_totals_cut_by_sigterm_fail_cost_and_token_bounds_read_back(tmp_path: Pa
     with pytest.raises(AssertionError, match="does not hold every step"):
         assert_llm_calls_at_most(timeline, 100)
 
+
+def test_sigterm_inside_end_session_before_the_end_state_is_set_still_writes_it(tmp_path: Path) -> None:
+    """SIGTERM arriving while end_session() reads the reason it was given (the object's __str__) does not
+    make the exit wait for that end, which never finishes: the session is written, in time."""
+    outcome = run(AGENT + f"""
+    class Reason:
+        def __str__(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # the container is stopped right now
+            return "all done"
+
+    print("{READY}", flush=True)
+    agentops.end_session("Success", end_state_reason=Reason())
+    """, tmp_path)
+    assert outcome.returncode == -signal.SIGTERM, outcome.stderr
+    assert outcome.seconds_after_ready < EXIT_BOUND_S, outcome
+    assert [r.get(semconv.SESSION_END_STATE) for r in _roots(tmp_path / SINK, "open at the signal")] == [
+        semconv.END_INDETERMINATE], outcome.stderr
+    assert "invoke_agent before the signal" in span_names(tmp_path / SINK)
+
+
+def test_sigterm_while_a_worker_thread_is_ending_a_session_writes_every_session(tmp_path: Path) -> None:
+    """A worker thread stuck ending its session (its reason's __str__ blocks) as SIGTERM arrives: the exit
+    stops waiting for it well within its bound, writes that session, and still ends the sessions after it."""
+    outcome = finish(start(AGENT + f"""
+    entered = threading.Event()
+    class SlowReason:
+        def __str__(self):
+            entered.set()
+            time.sleep(60)
+            return "done at last"
+
+    def worker():
+        mine = agentops.start_session("worker")
+        agentops.end_session("Success", end_state_reason=SlowReason(), session=mine)
+
+    threading.Thread(target=worker, daemon=True).start()
+    entered.wait(30)
+    later = threading.Thread(target=agentops.start_session, args=("started after the worker's",))
+    later.start(); later.join()  # left open, in no session of the others
+    print("{READY}", flush=True)
+    time.sleep(120)
+    """, tmp_path), signal.SIGTERM)
+    assert outcome.returncode == -signal.SIGTERM, outcome.stderr
+    assert outcome.seconds_after_ready < EXIT_BOUND_S, outcome
+    for name in ("worker", "started after the worker's", "open at the signal"):
+        assert [r.get(semconv.SESSION_END_STATE) for r in _roots(tmp_path / SINK, name)] == [
+            semconv.END_INDETERMINATE], (name, outcome.stderr)
