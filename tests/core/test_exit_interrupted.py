@@ -150,3 +150,18 @@ def test_sigterm_while_a_worker_thread_is_ending_a_session_writes_every_session(
     for name in ("worker", "started after the worker's", "open at the signal"):
         assert [r.get(semconv.SESSION_END_STATE) for r in _roots(tmp_path / SINK, name)] == [
             semconv.END_INDETERMINATE], (name, outcome.stderr)
+
+
+def test_sigterm_while_a_session_is_being_registered_still_writes_the_open_ones(tmp_path: Path) -> None:
+    """SIGTERM arriving while the main thread registers a new session (the registry's lock held) still
+    writes the sessions already open, in time."""
+    outcome = run(HOLD_THE_LOCK + f"""
+    from agentops_otel import processor
+    processor._live_lock = StoppedInside(processor._live_lock)  # fault injection, in the child only
+    print("{READY}", flush=True)
+    agentops.start_session("starting at the signal")
+    """, tmp_path)
+    assert outcome.returncode == -signal.SIGTERM, outcome.stderr
+    assert outcome.seconds_after_ready < EXIT_BOUND_S, outcome
+    assert [r.get(semconv.SESSION_END_STATE) for r in _roots(tmp_path / SINK, "open at the signal")] == [
+        semconv.END_INDETERMINATE], outcome.stderr
