@@ -412,6 +412,8 @@ def report_instructions(counts: dict[str, dict[str, float]], ours: str, floor: s
             ok &= ratio <= TARGET
             line += (f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
                      f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]")
+            for other in (n for n in res if n.startswith(ours + "+")):  # ours in another setting: shown, not judged
+                line += f"\n{'':<11} {other}/cheapest peer = {added(other) / added(cheapest):5.2f}   (not judged)"
         print(line)
     if peer_names:
         print(f"\ntarget (ours <= {TARGET} x the cheapest peer, instructions, every scenario): "

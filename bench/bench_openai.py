@@ -10,6 +10,9 @@ every contender alike), each switched on and off with its own ``instrument()`` /
 * ``span+attrs``: the same wrapper, its span carrying the attributes ours records (precomputed):
   the share of ours that is the SDK's span and attribute handling;
 * ``ours``: ``instrument_openai()`` with content capture on and the cost computed;
+* ``ours+session``: the same after ``init()``, each call inside an open session (the session processor
+  stamps the span and rolls its tokens and cost up): printed beside the ratio, not judged (no peer has
+  sessions; the target compares each contender switched on by its own ``instrument()``);
 * ``genai-off`` / ``genai-on``: ``opentelemetry-instrumentation-genai-openai`` (the official one,
   formerly ``-openai-v2``) with content capture off (its cheapest configuration) and on;
 * ``openinference``: ``openinference-instrumentation-openai`` (records content by default);
@@ -107,7 +110,7 @@ if __name__ == "__main__" and "--serve" not in sys.argv:
 import httpx2  # noqa: E402
 import openai  # noqa: E402
 import wrapt  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
@@ -327,13 +330,45 @@ def our_attributes(client: openai.OpenAI, sc: Scenario) -> dict[str, Any]:
     return {"_name": span.name, **dict(span.attributes or {})}
 
 
-def variants_for(provider: TracerProvider, client: openai.OpenAI, sc: Scenario, others: list[Variant]) -> list[Variant]:
-    """Every variant for one scenario: bare, the two hand-written wrappers, ours, then the peers."""
+IN_SESSION = "ours+session"
+"""Ours as the product is used: ``init()`` on the provider, each call inside an open session (its processor stamps
+the span and rolls its tokens and cost up into the session). Printed, not judged: the target compares each
+contender switched on by its own ``instrument()``, and the peers have no sessions."""
+
+
+def in_session(processor: SpanProcessor) -> Variant:
+    """:data:`IN_SESSION` on a provider of its own (the session processor would add its hooks to every span of
+    the shared one) exporting through ``processor`` (one like the shared provider's), ``init()`` routed to it, and
+    a session opened by switching on and ended by switching off (one warm-up and one timed call in each)."""
+    import agentops_otel
+
+    own = TracerProvider()
+    own.add_span_processor(processor)
+    agentops_otel.init(tracer_provider=own, instrument_llm_calls=False)
+    open_session: list[Any] = []
+
+    def on() -> None:
+        os.environ[CAPTURE_ENV] = "span_only"
+        instrument_openai(tracer_provider=own)
+        open_session.append(agentops_otel.start_session("bench"))
+
+    def off() -> None:
+        uninstrument_openai()
+        while open_session:
+            open_session.pop().end(agentops_otel.END_SUCCESS)
+
+    return Variant(IN_SESSION, on, off)
+
+
+def variants_for(provider: TracerProvider, client: openai.OpenAI, sc: Scenario, others: list[Variant],
+                 session: Variant) -> list[Variant]:
+    """Every variant for one scenario: bare, the two hand-written wrappers, ours (alone, then in a session),
+    then the peers."""
     return [Variant("bare", noop, noop), hand_wrapper(provider, "floor", None),
             hand_wrapper(provider, "span+attrs", our_attributes(client, sc)),
             Variant("ours", with_capture("span_only", lambda: instrument_openai(tracer_provider=provider)),
                     uninstrument_openai),
-            *others]
+            session, *others]
 
 
 def recorded_replies() -> dict[str, Recorded]:
@@ -352,11 +387,12 @@ def count_instructions_child(out_dir: Path, scenarios: list[Scenario], keep_peer
     provider = TracerProvider()
     provider.add_span_processor(quiet_batch_processor())
     others = peers(provider, keep_peers)
+    session = in_session(quiet_batch_processor())
     recorded = recorded_replies()
     loops = []
     for sc in scenarios:
         client = replay_client(recorded[sc.name])
-        variants = variants_for(provider, client, sc, others)
+        variants = variants_for(provider, client, sc, others, session)
         loops.append(Loop(sc.name, variants, {v.name: functools.partial(call, client, sc) for v in variants}))
     count_loops(loops, out_dir, warmup, calls)
     os.environ[CAPTURE_ENV] = "span_only"
@@ -410,6 +446,9 @@ def print_table(title: str, results: dict[str, dict[str, Added]], names: list[st
                     line += (f" (95% CI {interval[0]:.2f} to {interval[1]:.2f})" if interval else
                              " (95% CI unbounded)")
                 line += f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]"
+                if IN_SESSION in res and added(cheapest) > 0:
+                    line += (f"\n{'':<11} {IN_SESSION}/cheapest peer = {added(IN_SESSION) / added(cheapest):5.2f}"
+                             "   (not judged: init() and an open session, which no peer has)")
         print(line)
     return ok
 
@@ -445,6 +484,7 @@ def main(argv: list[str]) -> int:
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DropExporter()))
     others = peers(provider, args.peers)
+    session = in_session(BatchSpanProcessor(DropExporter()))
     load_before = load_average()
     results: dict[str, dict[str, Added]] = {}
     server = ServerProcess()
@@ -453,7 +493,7 @@ def main(argv: list[str]) -> int:
         for sc in scenarios:
             client = (replay_client(recorded[sc.name]) if args.mock else
                       openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0))
-            variants = variants_for(provider, client, sc, others)
+            variants = variants_for(provider, client, sc, others, session)
             fns: dict[str, Callable[[], None]] = {v.name: functools.partial(call, client, sc) for v in variants}
             results[sc.name] = measure_interleaved(fns, variants, cycles)
             client.close()
@@ -462,7 +502,7 @@ def main(argv: list[str]) -> int:
         os.environ[CAPTURE_ENV] = "span_only"
     provider.shutdown()
 
-    names = ["bare", "floor", "span+attrs", "ours", *(v.name for v in others)]
+    names = ["bare", "floor", "span+attrs", "ours", IN_SESSION, *(v.name for v in others)]
     transport = ("in-process httpx2.MockTransport replaying OpenAIServer's bytes" if args.mock else
                  "real HTTP on 127.0.0.1 to OpenAIServer in a child process")
     print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: {transport}")
