@@ -24,8 +24,10 @@ waiting for their backend and write what is left to the local file (:mod:`._fall
 
 Ending the open sessions needs their locks, and the main thread may hold one: the signal lands between
 any two bytecodes, in the middle of rolling a step up into its session, or of ending one. That thread
-never resumes, so on the helper thread each such wait is short (:func:`lock_free`, :func:`wait_seconds`):
-what is still held after it is taken as the interrupted thread's, and the session is written without it.
+never resumes, so on the helper thread each such wait is short (:func:`lock_free`): what is still held
+after it is taken as the interrupted thread's, and the session is written without it. An end that thread
+had begun is not waited for; one another thread is running is, for part of the bound (:func:`wait_seconds`):
+that thread runs on.
 """
 
 from __future__ import annotations
@@ -53,9 +55,15 @@ FOREVER_MILLIS = 365 * 86_400_000
 overflows the thread join (``threading.TIMEOUT_MAX``) and the wait failed instead of waiting."""
 
 STUCK_AFTER_SECONDS = 0.5
-"""On the exit thread, how long a session's lock, or another thread's end of a session, is waited for before
-it is taken as held by a thread that will not let go (the one the signal interrupted): our locks are only
-ever held for a few dict and counter updates, and an end only runs the program's hooks."""
+"""On the exit thread, how long a session's lock is waited for before it is taken as held by a thread that
+will not let go (the one the signal interrupted): our locks are only ever held for a few dict and counter
+updates. An end of a session that the thread asking for the exit had begun is not waited for at all."""
+OTHERS_SHARE = 0.5
+"""Share of the exit's time bound within which an end of a session running on another thread is waited for.
+That thread is running (a signal stops only the one it lands on; at a normal exit none is stopped) and an end
+only runs the program's hooks: cut short after half a second, a session it was ending Success in a slow hook
+was written Indeterminate, its totals marked cut short. One stuck for good still leaves the other half to
+write every session."""
 
 _previous: Any = None
 """What SIGTERM did before ``init()``: ``signal.SIG_DFL`` or the program's own handler."""
@@ -71,7 +79,11 @@ class _Lock(Protocol):
 
 class _ExitThread(threading.local):
     until: float | None = None
-    """Set on the thread doing the exit work: the ``time.monotonic()`` past which it waits for no one."""
+    """Set on the thread doing the exit work: the ``time.monotonic()`` past which it waits for no lock."""
+    others_until: float = 0.0
+    """Past which it waits for no end of a session running on another thread (:data:`OTHERS_SHARE`)."""
+    asker: int | None = None
+    """The thread that asked for the exit (the one a signal interrupted): an end it had begun never resumes."""
 
 
 _here = _ExitThread()
@@ -89,10 +101,15 @@ def lock_free(lock: _Lock) -> bool:
     return True
 
 
-def wait_seconds(usual: float) -> float:
-    """How long to wait for another thread: ``usual``, or on the exit thread what is left of its short bound."""
-    until = _here.until
-    return usual if until is None else min(usual, max(0.0, until - time.monotonic()))
+def wait_seconds(usual: float, thread: int | None) -> float:
+    """How long to wait for ``thread`` to finish what it is doing: ``usual``, or on the exit thread none for
+    the thread that asked for the exit and what is left of the others' share (:data:`OTHERS_SHARE`) for any
+    other."""
+    if _here.until is None:
+        return usual
+    if thread is None or thread == _here.asker:
+        return 0.0
+    return min(usual, max(0.0, _here.others_until - time.monotonic()))
 
 
 def on_exit_thread() -> bool:
@@ -144,15 +161,18 @@ def finish(provider: TracerProvider | None, own: TracerProvider | None, timeout_
     """
     timeout_millis = min(timeout_millis, FOREVER_MILLIS)
     stuck_after = min(STUCK_AFTER_SECONDS, timeout_millis / 2000)
+    asker = threading.get_ident()
 
     def work() -> bool:
-        _here.until = time.monotonic() + stuck_after
+        now = time.monotonic()
+        _here.until, _here.asker = now + stuck_after, asker
+        _here.others_until = now + timeout_millis * OTHERS_SHARE / 1000
         try:
             if end_live is not None:
                 end_live()  # frees what the interrupted thread holds first, then runs what finalisers deferred
             _deferred.run()  # span ends a finaliser handed over: they belong to the sessions ending now
         finally:
-            _here.until = None
+            _here.until = _here.asker = None
         ok = provider is None or bool(provider.force_flush(int(timeout_millis)))
         if own is not None:
             own.shutdown()

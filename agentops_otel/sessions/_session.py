@@ -223,7 +223,7 @@ class Session(Rollup, AgentOpsMethods):
             # twice, the root said one state and the session object the other, which a verdict then judged.
             # The same thread again is a signal handler's end arriving inside this one's: it goes on, as it
             # always did (see _end_cut_short).
-            if not self._end_done.wait(_exit.wait_seconds(_END_WAIT_S)) and _exit.on_exit_thread():
+            if not self._end_done.wait(_exit.wait_seconds(_END_WAIT_S, ending)) and _exit.on_exit_thread():
                 # At exit, an end that has not finished by now may never finish (the thread the signal
                 # interrupted, or one stuck in a hook): the root is written as it stands, not lost.
                 self._end_cut_short(semconv.END_INDETERMINATE,
@@ -292,12 +292,15 @@ class Session(Rollup, AgentOpsMethods):
     def _end_cut_short(self, state: str | None = None, reason: str | None = None) -> bool:
         """At exit: end the root span of a session whose ``end()`` was cut short before it ended it (a
         SIGTERM arriving inside ``end()``: the handler runs on this thread, which never resumes; or an end
-        on another thread that does not finish in time), so the session is still written. Its end state is
-        the one that end chose, or else ``state`` (with ``reason``). ``False`` when there was nothing to end.
+        on another thread that does not finish in time, waited for here too), so the session is still
+        written. Its end state is the one that end chose, or else ``state`` (with ``reason``). ``False`` when
+        there was nothing to end.
 
         No program code runs here (no redaction hook; it may be what sent the signal): a summary not
         yet written keeps only the end state, and the totals are marked incomplete.
         """
+        if self._end_done.wait(_exit.wait_seconds(_END_WAIT_S, self._ending)):
+            return False  # another thread's end, which finished meanwhile: it wrote the root whole
         span = self._span
         state = self.end_state or state
         if state is None or span is None or not span.is_recording():
