@@ -204,7 +204,10 @@ class SessionProcessor(SpanProcessor):
             if copy is not None:
                 # One plain dict: each look-up in the SDK's mapping (here, in the rollup, in every
                 # verdict-bearing count) is a Python-level call, and a key it lacks a raised KeyError.
-                attrs = copy()
+                try:
+                    attrs = copy()
+                except AttributeError:  # a proxy of a Mapping without copy() (a span another library rebuilt):
+                    pass  # read as it is; raising here left the call out of every total
             if not attrs:
                 return
             session_id = attrs.get(semconv.SESSION_ID)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanContext
 
 import agentops_otel as agentops
 from agentops_otel import ErrorEvent, semconv
+from agentops_otel.processor import SessionProcessor
 
 
 @agentops.tool
@@ -156,3 +161,32 @@ def test_foreign_openai_call_asking_a_tier_its_response_does_not_confirm_is_unpr
         "gen_ai.response.model": "gpt-4o-2024-08-06", "gen_ai.usage.input_tokens": 100_000,
         "gen_ai.usage.output_tokens": 10_000, "openai.request.service_tier": "priority"})
     assert not s.cost_complete
+
+
+class _StoredAttributes(Mapping[str, object]):
+    """Read-only attributes as a span store hands them back: a Mapping, without dict's copy()."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> object:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def test_a_span_rebuilt_with_a_plain_mapping_of_attributes_is_counted() -> None:
+    """A span another library rebuilt (its attributes any read-only Mapping) and handed on counts in its session."""
+    s = agentops.start_session("rebuilt")
+    attrs = {semconv.SESSION_ID: s.id, "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
+             "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20}
+    rebuilt = ReadableSpan("chat gpt-4o-mini", SpanContext(0xAB, 0xCD, is_remote=False),
+                           attributes=_StoredAttributes(attrs),  # type: ignore[arg-type]
+                           instrumentation_scope=InstrumentationScope("opentelemetry.instrumentation.openai_v2"))
+    SessionProcessor().on_end(rebuilt)
+    agentops.end_session("Success")
+    assert (s.llm_calls, s.input_tokens, s.output_tokens) == (1, 100, 20)
