@@ -33,8 +33,8 @@ FLAG_DUPLICATE = "duplicate"
 FLAG_CYCLE = "parent_cycle"
 """The span's parent chain looped back onto itself; the loop was cut here."""
 FLAG_FOREIGN = "foreign"
-"""The span came from another instrumentation (OpenInference, traceloop, ...); its attributes, events and status
-message read masked as ours are at capture (``reassemble/_masked.py``)."""
+"""The span came from another instrumentation (OpenInference, traceloop, ...); its name, attributes, events and
+status message read masked as ours are at capture (``reassemble/_masked.py``)."""
 FLAG_NO_SESSION = "no_session"
 """The span carried no ``session.id`` and sits in a per-trace pseudo-session."""
 

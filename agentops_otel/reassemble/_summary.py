@@ -11,6 +11,7 @@ from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
+from agentops_otel._redact import mask_text
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
     _as_float,
@@ -88,6 +89,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         if not name:
             _, _, tail = root.name.partition(" ")
             name = tail or root.name
+        if sess.pseudo:  # another instrumentation's top span, its name unmasked (one after the URL it fetched)
+            name = mask_text(name)
         raw_state = attrs.get(sc.SESSION_END_STATE)
         end_state = canonical_end_state(raw_state)
         if end_state is None and raw_state is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from agentops_otel import semconv as sc
+from agentops_otel._redact import mask_text
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
     _KIND_CACHE_FOREIGN,
@@ -236,6 +237,7 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
             attrs, events, message = rec.attributes, rec.events, rec.status_message
         else:  # masked as ours are at capture: every reader of the step's content reads it masked
             attrs, events, message = foreign_content(rec)
+            label, name = mask_text(label), mask_text(name)  # a span named after the URL it fetched, key and all
         # The one positional construction of a Step (keywords cost ~3x per span here, measured);
         # tests/test_reassemble_split.py pins the field order it relies on.
         append(Step(span_id, rec.parent_span_id, rec.trace_id, sid, kind, label, name,

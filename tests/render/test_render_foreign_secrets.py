@@ -144,3 +144,21 @@ def test_secrets_in_other_instrumentations_content_are_masked_in_a_diff(tmp_path
     assert "4417" in shown and "4418" in shown
     assert [s for s in SECRETS if s in shown] == []
     assert "[REDACTED]" in shown
+
+
+def test_a_key_in_other_spans_names_is_masked_in_the_replay(tmp_path: Path) -> None:
+    """A span named after the URL it fetched (the key in its query), in a session or in a trace without one:
+    the step and the session named after it read [REDACTED]."""
+    trace = "ab" * 16
+    resource = _resource_spans("sess-a", trace, "4417")
+    fetched = _span(("sess-a", trace), 7, f"GET https://maps.example.com/v1/geocode?api_key={KEY}", {})
+    resource["scopeSpans"].append(_scope("my_http_client", fetched))
+    alone = {"traceId": "ef" * 16, "spanId": "f" * 16, "parentSpanId": "",
+             "name": f"POST https://x.example.com/?token={KEY}", "kind": 2, "status": {"code": 1},
+             "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000100000000"}
+    resource["scopeSpans"].append(_scope("my_http_client", alone))
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [resource]}) + "\n")
+    shown = _replay(path) + _replay(path, "--json")
+    assert "maps.example.com" in shown and "x.example.com" in shown
+    assert KEY not in shown
