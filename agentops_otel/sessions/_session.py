@@ -344,40 +344,15 @@ class Session(Rollup, AgentOpsMethods):
                 fault_point("session.exception")
                 record_exception(span, exception, self.known_secrets)
         with guard("session.content_edges"):
-            attrs.update(self._content_edges())
+            if config.content_capture().on_span:
+                with self._lock:
+                    held = list(self._spans)
+                attrs.update(_views.content_edges(held))
         span.set_attributes(attrs)
         with guard("session.status"):
             fault_point("session.status")
             span.set_status(Status(_STATUS_FOR_STATE[state], scrub(semconv.STATUS_DESCRIPTION, reason)
                                    if reason and state == semconv.END_FAIL else None))
-
-    def _content_edges(self) -> dict[str, str]:
-        """The first model call's input and the last one's output, for the root span.
-
-        Trace viewers (Phoenix's sessions list, a trace's root row) show a run by its root's input and
-        output; the calls keep their own. Found once, when the session ends, among the spans it holds
-        (bounded: in a session longer than that, the earliest held call stands in for the first).
-        """
-        if not config.content_capture().on_span:
-            return {}
-        first: ReadableSpan | None = None
-        last: ReadableSpan | None = None
-        with self._lock:
-            held = list(self._spans)
-        for sp in held:
-            a = sp.attributes or {}
-            if a.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_INVOKE_AGENT:
-                continue  # a nested session's root: its calls are here themselves
-            if semconv.GEN_AI_INPUT_MESSAGES in a and (first is None or (sp.start_time or 0) < (first.start_time or 0)):
-                first = sp
-            if semconv.GEN_AI_OUTPUT_MESSAGES in a and (last is None or (sp.end_time or 0) >= (last.end_time or 0)):
-                last = sp
-        edges: dict[str, str] = {}
-        for key, found in ((semconv.GEN_AI_INPUT_MESSAGES, first), (semconv.GEN_AI_OUTPUT_MESSAGES, last)):
-            value = (found.attributes or {}).get(key) if found is not None else None
-            if isinstance(value, str):
-                edges[key] = value
-        return edges
 
     def _restore_context(self) -> None:
         """Make the enclosing session current again, if this session is the current one here.

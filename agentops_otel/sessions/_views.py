@@ -290,3 +290,28 @@ def all_events(spans: list[ReadableSpan]) -> list[ActionEvent | ToolEvent | LLME
                                                          *llm_events(spans)]
     merged.sort(key=lambda e: e.init_timestamp or datetime.min.replace(tzinfo=UTC))
     return merged
+
+
+def content_edges(held: Iterable[ReadableSpan]) -> dict[str, str]:
+    """The first model call's input and the last one's output among a session's ``held`` spans, for its root.
+
+    Trace viewers (Phoenix's sessions list, a trace's root row) show a run by its root's input and output;
+    the calls keep their own. Found once, when the session ends, among the spans it holds (bounded: in a
+    session longer than that, the earliest held call stands in for the first).
+    """
+    first: ReadableSpan | None = None
+    last: ReadableSpan | None = None
+    for sp in held:
+        a = sp.attributes or {}
+        if a.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OP_INVOKE_AGENT:
+            continue  # a nested session's root: its calls are here themselves
+        if semconv.GEN_AI_INPUT_MESSAGES in a and (first is None or (sp.start_time or 0) < (first.start_time or 0)):
+            first = sp
+        if semconv.GEN_AI_OUTPUT_MESSAGES in a and (last is None or (sp.end_time or 0) >= (last.end_time or 0)):
+            last = sp
+    edges: dict[str, str] = {}
+    for key, found in ((semconv.GEN_AI_INPUT_MESSAGES, first), (semconv.GEN_AI_OUTPUT_MESSAGES, last)):
+        value = (found.attributes or {}).get(key) if found is not None else None
+        if isinstance(value, str):
+            edges[key] = value
+    return edges
