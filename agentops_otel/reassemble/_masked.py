@@ -33,7 +33,7 @@ from agentops_otel._mask_plain import mask, masked_arguments
 from agentops_otel._redact import REDACTED, is_secret_key, mask_text
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 
-__all__ = ["MaskedAttributes", "foreign_content", "masked_value"]
+__all__ = ["MaskedAttributes", "foreign_content", "is_own", "masked_value", "unreadable_note"]
 
 _SCHEMAS: Final = frozenset({sc.GEN_AI_TOOL_DEFINITIONS})
 """Attributes holding tool schemas: a ``token`` property describes an argument, it holds none."""
@@ -116,8 +116,9 @@ class MaskedAttributes(Mapping[str, Any]):
 
     @property
     def decode_error(self) -> str | None:
+        """What could not be read, masked: a value that is no number is quoted in it as written."""
         error = getattr(self._inner, "decode_error", None)
-        return error if isinstance(error, str) else None
+        return mask_text(error) if isinstance(error, str) else None
 
     def decoded(self) -> Mapping[str, Any]:
         """Decode the attributes now, so that ``decode_error`` is known; the view itself."""
@@ -125,6 +126,17 @@ class MaskedAttributes(Mapping[str, Any]):
         if decode is not None:
             decode()
         return self
+
+
+def is_own(rec: SpanRecord) -> bool:
+    """Whether ``rec`` is one of our spans (masked at capture), by its instrumentation scope."""
+    return rec.scope.startswith(sc.INSTRUMENTATION_SCOPE)
+
+
+def unreadable_note(rec: SpanRecord, error: str) -> str:
+    """``"span: error"``, what could not be read of the span's attributes, as an issue names it: another
+    instrumentation's span name and the value quoted in ``error`` are masked, as its step's are."""
+    return f"{rec.name}: {error}" if is_own(rec) else f"{mask_text(rec.name)}: {mask_text(error)}"
 
 
 def foreign_content(rec: SpanRecord) -> tuple[Mapping[str, Any], tuple[SpanEventRecord, ...], str]:

@@ -19,6 +19,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _str,
 )
+from agentops_otel.reassemble._masked import unreadable_note
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.timeline import (
     Evaluation,
@@ -232,7 +233,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
-    unreadable = [f"{r.name}: {err}" for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
+    unreadable = [unreadable_note(r, err) for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
     if root is not None:  # the root is no step: Timeline.unreadable_attributes does not see its counts
         unreadable += [f"{root.name}: {what}" for what in genai_spans.not_counts(attrs)]
     unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")

@@ -162,3 +162,31 @@ def test_a_key_in_other_spans_names_is_masked_in_the_replay(tmp_path: Path) -> N
     shown = _replay(path) + _replay(path, "--json")
     assert "maps.example.com" in shown and "x.example.com" in shown
     assert KEY not in shown
+
+
+def _unreadable(span: dict[str, Any]) -> dict[str, Any]:
+    """``span`` with an attribute whose value can't be read, the key as its text (an int64 that is none)."""
+    span.setdefault("attributes", []).append({"key": "vendor.retries", "value": {"intValue": KEY}})
+    return span
+
+
+def test_the_issue_naming_other_spans_whose_attributes_could_not_be_read_shows_no_key(tmp_path: Path) -> None:
+    """A span named after the URL it fetched, one of its values unreadable, in a session, in a trace without one
+    and in a diff: the issue names the span and the attribute, masked."""
+    def resource(sid: str, trace: str, account: str) -> dict[str, Any]:
+        found = _resource_spans(sid, trace, account)
+        fetched = _span((sid, trace), 7, f"GET https://maps.example.com/v1/geocode?api_key={KEY}", {})
+        alone = {"traceId": trace[::-1], "spanId": "f" * 16, "parentSpanId": "",
+                 "name": f"POST https://x.example.com/?token={KEY}", "kind": 2, "status": {"code": 1},
+                 "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000100000000"}
+        found["scopeSpans"].append(_scope("my_http_client", _unreadable(fetched), _unreadable(alone)))
+        return found
+
+    path = tmp_path / "traces.jsonl"
+    path.write_text("".join(json.dumps({"resourceSpans": [resource(*run)]}) + "\n"
+                            for run in (("sess-a", "ab" * 16, "4417"), ("sess-b", "cd" * 16, "4417"))))
+    shown = _replay(path) + _replay(path, "--json") + _cli("diff", "--source", str(path), "sess-a", "sess-b")
+    assert "could not be read" in shown and "vendor.retries" in shown
+    assert "maps.example.com" in shown and "x.example.com" in shown
+    assert KEY not in shown
+
