@@ -33,7 +33,7 @@ from agentops_otel._mask_plain import mask, masked_arguments
 from agentops_otel._redact import REDACTED, is_secret_key, mask_text
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 
-__all__ = ["MaskedAttributes", "foreign_content", "is_own", "masked_value", "unreadable_note"]
+__all__ = ["MaskedAttributes", "foreign_content", "is_own", "masked_value", "shown_content", "unreadable_note"]
 
 _SCHEMAS: Final = frozenset({sc.GEN_AI_TOOL_DEFINITIONS})
 """Attributes holding tool schemas: a ``token`` property describes an argument, it holds none."""
@@ -144,3 +144,14 @@ def foreign_content(rec: SpanRecord) -> tuple[Mapping[str, Any], tuple[SpanEvent
     events = tuple(SpanEventRecord(ev.name, ev.time_ns, MaskedAttributes(ev.attributes)) if ev.attributes else ev
                    for ev in rec.events)
     return MaskedAttributes(rec.attributes), events, mask_text(rec.status_message)
+
+
+def shown_content(rec: SpanRecord) -> tuple[Mapping[str, Any], tuple[SpanEventRecord, ...], str, str]:
+    """Attributes, events, status message and name of a span as a replay shows them: ours as recorded,
+    another writer's masked. For the spans read outside the walk (a session's root, which is no step of its
+    own session): one written in our schema by another writer (its scope not ours, our end state on it)
+    carries what its agent was given, unmasked."""
+    if is_own(rec):
+        return rec.attributes, rec.events, rec.status_message, rec.name
+    attrs, events, message = foreign_content(rec)
+    return attrs, events, message, mask_text(rec.name)

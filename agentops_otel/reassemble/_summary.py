@@ -11,15 +11,14 @@ from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
-from agentops_otel._redact import mask_text
-from agentops_otel.read._record import SpanRecord
+from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.reassemble._classify import (
     _as_float,
     _as_int,
     _service,
     _str,
 )
-from agentops_otel.reassemble._masked import unreadable_note
+from agentops_otel.reassemble._masked import shown_content, unreadable_note
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.timeline import (
     Evaluation,
@@ -81,17 +80,19 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         kinds.append(kind)
         issues.append(text)
 
-    attrs: Mapping[str, Any] = root.attributes if root is not None else {}
+    attrs: Mapping[str, Any] = {}
+    root_events: tuple[SpanEventRecord, ...] = ()
+    root_name = ""
+    if root is not None:  # one another writer recorded in our schema reads masked, as its steps would
+        attrs, root_events, _, root_name = shown_content(root)
     name: str | None = None
     end_state = end_reason = parent_sid = None
     tags: tuple[str, ...] = ()
     if root is not None:
         name = _str(attrs.get(sc.SESSION_NAME) or attrs.get(sc.GEN_AI_AGENT_NAME))
         if not name:
-            _, _, tail = root.name.partition(" ")
-            name = tail or root.name
-        if sess.pseudo:  # another instrumentation's top span, its name unmasked (one after the URL it fetched)
-            name = mask_text(name)
+            _, _, tail = root_name.partition(" ")
+            name = tail or root_name
         raw_state = attrs.get(sc.SESSION_END_STATE)
         end_state = canonical_end_state(raw_state)
         if end_state is None and raw_state is not None:
@@ -145,7 +146,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             late = _failed_after_end(verdict_spans)
             if late is not None:
                 end_state, end_reason = sc.END_FAIL, late
-    evaluations = _evaluations(None if sess.pseudo else sess.key, root, verdict_spans, nested_evaluations)
+    evaluations = _evaluations(None if sess.pseudo else sess.key, root_events, verdict_spans, nested_evaluations)
     raw_cost = attrs.get(sc.SESSION_COST_USD) if root is not None else None
     cost = _as_float(raw_cost)
     # NaN, infinity or a negative number is not a price (another writer, a hand edit): the calls' sum
@@ -235,7 +236,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
     unreadable = [unreadable_note(r, err) for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
     if root is not None:  # the root is no step: Timeline.unreadable_attributes does not see its counts
-        unreadable += [f"{root.name}: {what}" for what in genai_spans.not_counts(attrs)]
+        unreadable += [f"{root_name}: {what}" for what in genai_spans.not_counts(attrs)]
     unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")
     if unreadable:
         add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))
@@ -267,12 +268,12 @@ def _failed_after_end(verdict_spans: list[Step]) -> str | None:
     return None
 
 
-def _evaluations(session_id: str | None, root: SpanRecord | None, verdict_spans: list[Step],
+def _evaluations(session_id: str | None, root_events: tuple[SpanEventRecord, ...], verdict_spans: list[Step],
                  nested: tuple[Evaluation, ...]) -> tuple[Evaluation, ...]:
-    """Verdicts on the root (made while the session ran), on ``evaluation`` spans (made after it
-    ended) and those of nested sessions, in the order they were made."""
+    """Verdicts on the root (``root_events``: made while the session ran), on ``evaluation`` spans (made after
+    it ended) and those of nested sessions, in the order they were made."""
     found: list[Evaluation] = []
-    events = list(root.events) if root is not None else []
+    events = list(root_events)
     for st in verdict_spans:
         events.extend(st.events)
     for ev in events:

@@ -21,7 +21,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _sort_siblings,
 )
-from agentops_otel.reassemble._masked import foreign_content
+from agentops_otel.reassemble._masked import foreign_content, is_own, shown_content
 from agentops_otel.reassemble._repair import _cut_cycles
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import _summarise
@@ -266,13 +266,17 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
 def _splice(rec: SpanRecord, nested: _Session, inner: Timeline, depth: int, shift: int, s0: int, start: int,
             steps: list[Step], svc: str | None) -> None:
     """A nested session in its parent's timeline: one ``session`` step, then its steps beneath."""
+    attrs, events, message, span_name = shown_content(rec)
+    flags = (FLAG_CLOCK_SKEW,) if shift else _NO_FLAGS
+    if not is_own(rec):
+        flags = (*flags, FLAG_FOREIGN)
     steps.append(Step(
         span_id=rec.span_id, parent_span_id=rec.parent_span_id, trace_id=rec.trace_id, session_id=nested.key,
-        kind="session", name=inner.summary.name or rec.name, span_name=rec.name, offset_s=(s0 - start) / 1e9,
+        kind="session", name=inner.summary.name or span_name, span_name=span_name, offset_s=(s0 - start) / 1e9,
         duration_s=(rec.end_ns - rec.start_ns) / 1e9, depth=depth,
         status=_STATUS[rec.status_code] if 0 <= rec.status_code <= 2 else "error",
-        attributes=rec.attributes, events=rec.events, flags=(FLAG_CLOCK_SKEW,) if shift else _NO_FLAGS,
-        skew_ns=shift, service_name=svc, status_message=rec.status_message, start_ns=s0))
+        attributes=attrs, events=events, flags=flags,
+        skew_ns=shift, service_name=svc, status_message=message, start_ns=s0))
     for st in inner.steps:
         st_start = st.start_ns + shift
         st_flags = st.flags if not shift or FLAG_CLOCK_SKEW in st.flags else (*st.flags, FLAG_CLOCK_SKEW)

@@ -190,3 +190,52 @@ def test_the_issue_naming_other_spans_whose_attributes_could_not_be_read_shows_n
     assert "maps.example.com" in shown and "x.example.com" in shown
     assert KEY not in shown
 
+
+
+def _root_of_another_writer(sid: str, trace: str) -> dict[str, Any]:
+    """A session root another writer recorded in our schema (its scope not ours, our end state on it): the
+    agent's name, tags, reason and a verdict's explanation quote a key and a token."""
+    start = 1_700_000_000_000_000_000
+    verdict = {"gen_ai.evaluation.name": "no_auth_leak", "gen_ai.evaluation.score.label": "fail",
+               "gen_ai.evaluation.explanation": f"the reply quoted {BEARER} and {KEY}"}
+    return {"traceId": trace, "spanId": ROOT, "parentSpanId": "", "name": f"invoke_agent billing {KEY}", "kind": 1,
+            "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 100_000_000), "status": {"code": 2},
+            "attributes": _attrs({"session.id": sid, "gen_ai.operation.name": "invoke_agent",
+                                  "agentops.session.end_state": "Fail",
+                                  "agentops.session.end_reason": f"401 for {BEARER}",
+                                  "gen_ai.usage.input_tokens": 17, "gen_ai.usage.output_tokens": 4,
+                                  "agentops.session.llm_calls": 0}),
+            "events": [{"name": "gen_ai.evaluation.result", "timeUnixNano": str(start + 50_000_000),
+                        "attributes": _attrs(verdict)}]}
+
+
+@pytest.mark.parametrize("form", ["text", "json", "html"])
+def test_a_session_root_another_writer_recorded_is_shown_masked(form: str, tmp_path: Path) -> None:
+    """Its name, end reason and verdicts read [REDACTED] where they held a key; state, counts and verdict stay."""
+    root = _root_of_another_writer("sess-x", "ab" * 16)
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": _attrs({"service.name": "billing"})},
+                                                   "scopeSpans": [_scope("billing_agent_port", root)]}]}) + "\n")
+    shown = _replay(path, "--json") if form == "json" else _replay(path)
+    if form == "html":
+        page = tmp_path / "replay.html"
+        _replay(path, "--html", str(page))
+        shown = page.read_text()
+    assert "no_auth_leak" in shown and "Fail" in shown and "17" in shown
+    assert [s for s in SECRETS if s in shown] == []
+    assert "[REDACTED]" in shown
+
+
+def test_a_session_root_another_writer_recorded_is_masked_where_it_nests(tmp_path: Path) -> None:
+    """Nested in one of our sessions, it is a step of ours: its name, attributes and verdicts read masked."""
+    trace = "ab" * 16
+    outer = _resource_spans("sess-a", trace, "4417")
+    inner = _root_of_another_writer("sess-x", trace)
+    inner.update(spanId="20" * 8, parentSpanId=ROOT)
+    inner["attributes"] += _attrs({"agentops.session.parent_id": "sess-a", "agentops.seq": 9})
+    outer["scopeSpans"].append(_scope("billing_agent_port", inner))
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [outer]}) + "\n")
+    shown = _cli("replay", "sess-a", "--source", str(path), "--max-field", "100000", "--json")
+    assert "no_auth_leak" in shown and "sess-x" in shown
+    assert [s for s in SECRETS if s in shown] == []
