@@ -10,6 +10,8 @@ from typing import Final
 
 import msgspec
 
+from agentops_otel._redact import mask_text
+
 
 class ReadError(Exception):
     """Base of every failure to read spans from a file or a backend."""
@@ -33,10 +35,14 @@ than the decoder goes (a corrupt or hostile file), which is bad input like any o
 
 
 def why_undecodable(exc: BaseException) -> str:
-    """The reason a :data:`DECODE_ERRORS` failure gives, in words a user can act on."""
+    """The reason a :data:`DECODE_ERRORS` failure gives, in words a user can act on.
+
+    Masked by shape: a decoder quotes the value it could not read (an int64 written as text), and the reason
+    reaches a replay's issues, a diff and a CI log, whoever wrote the value (another instrumentation, a
+    resource attribute set by hand)."""
     if isinstance(exc, RecursionError):
         return "values nested too deeply to read"
-    return str(exc)
+    return mask_text(str(exc))
 
 
 __all__ = ["DECODE_ERRORS", "BackendUnreachable", "MalformedPayload", "ReadError", "TraceNotFound", "why_undecodable"]

@@ -239,3 +239,14 @@ def test_a_session_root_another_writer_recorded_is_masked_where_it_nests(tmp_pat
     shown = _cli("replay", "sess-a", "--source", str(path), "--max-field", "100000", "--json")
     assert "no_auth_leak" in shown and "sess-x" in shown
     assert [s for s in SECRETS if s in shown] == []
+
+
+def test_an_unreadable_resource_value_is_not_quoted_in_the_replay(tmp_path: Path) -> None:
+    """A resource attribute whose value can't be read: the issue names it, and masks the value it quotes."""
+    resource = _resource_spans("sess-a", "ab" * 16, "4417")
+    resource["resource"]["attributes"].append({"key": "deployment.shard", "value": {"intValue": KEY}})
+    path = tmp_path / "traces.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [resource]}) + "\n")
+    shown = _replay(path) + _replay(path, "--json")
+    assert "could not read deployment.shard" in shown
+    assert KEY not in shown
