@@ -40,6 +40,8 @@ GAP_TEXT: dict[str, str] = {
                                      "than Global, and the response does not say which); set "
                                      f"{sc.ENV_AZURE_DEPLOYMENT}=global if yours are Global, or register_price(..., "
                                      "provider='azure.ai.openai') your deployment's rates"),
+    sc.GAP_CACHE_TTL_UNKNOWN: ("cache writes the response did not split by TTL (one-hour ones cost 1.6x "
+                               "five-minute ones)"),
     sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "
                                "table lacks)"),
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",

@@ -34,6 +34,7 @@ from . import _forksafe, _guard, config
 from .semconv import (
     AZURE_GLOBAL,
     AZURE_OPENAI_ALIASES,
+    GAP_CACHE_TTL_UNKNOWN,
     GAP_DEPLOYMENT_TYPE_UNKNOWN,
     GAP_MODEL_UNPRICED,
     GAP_TIER_UNCONFIRMED,
@@ -84,6 +85,9 @@ class Extras:
     geo: str | None = None
     """Anthropic's ``usage.inference_geo`` when not a standard-rate one: ``"us"`` is billed at 1.1x on
     Claude 4.6 and later, a rate genai-prices has no variant for, so such a call stays unpriced."""
+    cache_ttl_unknown: bool = False
+    """Anthropic cache writes the response did not split by TTL: the table's one-hour and five-minute rates
+    differ, so only a registered price (one cache-write rate) prices such a call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +388,8 @@ def _price_extras(model: str | None, provider: str | None, service_tier: str | N
             return None
         return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read, cache_write,
                             cache_write_1h, fallback)
+    if extras.cache_ttl_unknown:
+        return None
     if ((audio_in and source.input_audio_mtok is None) or (audio_out and source.output_audio_mtok is None)
             or (searches and source.web_searches_kcount is None) or (files and source.storage_searches_kcount is None)):
         return None
@@ -413,7 +419,9 @@ def unpriced_reason(model: str | None, provider: str, service_tier: str | None, 
             return GAP_DEPLOYMENT_TYPE_UNKNOWN
         if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None, None,
                                                                       deployment):
-            return GAP_TIER_UNCONFIRMED if service_tier == TIER_UNCONFIRMED else GAP_USAGE_UNPRICED
+            if service_tier == TIER_UNCONFIRMED:
+                return GAP_TIER_UNCONFIRMED
+            return GAP_CACHE_TTL_UNKNOWN if extras is not None and extras.cache_ttl_unknown else GAP_USAGE_UNPRICED
     except Exception as exc:
         _guard.report("cost.price_call", exc)
     return GAP_MODEL_UNPRICED

@@ -290,8 +290,12 @@ GAP_DEPLOYMENT_TYPE_UNKNOWN: Final = "deployment_type_unknown"
 """Usage is known and the model has Azure's (Global) rates, but the call went to an Azure OpenAI deployment of
 unknown type: Data Zone and Regional deployments cost about 10% more, provisioned ones are billed by the hour, and
 the response does not say which served it (``ENV_AZURE_DEPLOYMENT``, or a registered price, settles it)."""
+GAP_CACHE_TTL_UNKNOWN: Final = "cache_ttl_unknown"
+"""Usage is known and the model priced, but the response did not say how many of its cache writes had the
+one-hour TTL (Anthropic's ``usage.cache_creation`` split missing or short of the total): those cost 1.6x the
+five-minute ones, so pricing them all as five-minute writes could be short of the bill."""
 PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_TIER_UNCONFIRMED, GAP_MODEL_MISSING,
-                               GAP_ENDPOINT_UNPRICED, GAP_DEPLOYMENT_TYPE_UNKNOWN})
+                               GAP_ENDPOINT_UNPRICED, GAP_DEPLOYMENT_TYPE_UNKNOWN, GAP_CACHE_TTL_UNKNOWN})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
 """The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""

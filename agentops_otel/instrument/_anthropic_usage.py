@@ -12,7 +12,7 @@ from typing import Any, Final
 from ..cost import Extras
 from ..llm import TokenUsage, is_count
 
-__all__ = ["billed_tool", "tier", "usage", "with_billed_tools"]
+__all__ = ["billed_tool", "cache_writes", "tier", "usage", "with_billed_tools"]
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -27,18 +27,17 @@ def usage(raw: Any) -> TokenUsage | None:
         return None
     read = _get(raw, "cache_read_input_tokens")
     read = read if is_count(read) else 0  # absent: nothing cached
-    written = _get(raw, "cache_creation_input_tokens")
-    written = written if is_count(written) else 0
+    written, hour = cache_writes(raw)
     uncached, output = _get(raw, "input_tokens"), _get(raw, "output_tokens")
     if not (is_count(uncached) and is_count(output)):  # a count left out is unknown, never 0
         return TokenUsage(uncached + read + written if is_count(uncached) else None, output, partial=True)
     out = TokenUsage(input=uncached + read + written, output=output, cache_read=read, cache_write=written)
-    split = _get(raw, "cache_creation")
-    if split is not None:
-        out.cache_write_1h = _get(split, "ephemeral_1h_input_tokens") or 0
+    if _get(raw, "cache_creation") is not None:
+        out.cache_write_1h = hour
+    ttl_unknown = hour is None
     iterations = _get(raw, "iterations")
     if iterations:
-        _add_compactions(out, iterations)
+        ttl_unknown = _add_compactions(out, iterations) or ttl_unknown
     details = _get(raw, "output_tokens_details")
     if details is not None:
         out.reasoning = _get(details, "thinking_tokens")
@@ -48,7 +47,28 @@ def usage(raw: Any) -> TokenUsage | None:
     if (server_tools is not None or (speed is not None and speed != "standard")
             or (geo is not None and geo not in _STANDARD_GEOS)):
         out.extras = _extras(server_tools, speed, geo)
+    if ttl_unknown:
+        out.extras = dataclasses.replace(out.extras or Extras(), cache_ttl_unknown=True)
     return out
+
+
+def cache_writes(raw: Any) -> tuple[int, int | None]:
+    """Tokens written to the cache, and how many of them with the one-hour TTL (billed 1.6x the five-minute
+    rate): ``None`` when the response does not say, so the bill is unknown. The total is at least what the
+    ``cache_creation`` split places (a usage may leave out its total), and only writes the split places in a
+    TTL are known to be of it: a split short of the total (or none at all) leaves the rest unknown."""
+    written = _get(raw, "cache_creation_input_tokens")
+    written = written if is_count(written) else 0
+    split = _get(raw, "cache_creation")
+    if split is None:
+        return written, (0 if written == 0 else None)
+    five, hour = _get(split, "ephemeral_5m_input_tokens"), _get(split, "ephemeral_1h_input_tokens")
+    if is_count(hour):
+        if not is_count(five):
+            return max(written, hour), hour  # the rest can only be five-minute writes
+        return max(written, five + hour), (hour if written <= five + hour else None)
+    five = five if is_count(five) else 0
+    return max(written, five), (0 if written <= five else None)
 
 
 _STANDARD_GEOS: Final = frozenset({"global", "not_available"})
@@ -56,24 +76,27 @@ _STANDARD_GEOS: Final = frozenset({"global", "not_available"})
 choice); any other (``"us"``: 1.1x) makes the call unpriced rather than priced 10% short."""
 
 
-def _add_compactions(out: TokenUsage, iterations: Any) -> None:
-    """Add the compactions the API ran (beta): billed, but their tokens are left out of the top-level usage."""
+def _add_compactions(out: TokenUsage, iterations: Any) -> bool:
+    """Add the compactions the API ran (beta): billed, but their tokens are left out of the top-level usage.
+    True when one of them wrote to the cache without saying how much of it for an hour."""
     if not isinstance(iterations, (list, tuple)):
-        return
+        return False
+    ttl_unknown = False
     for entry in iterations:
         if _get(entry, "type") != "compaction":
             continue
-        counts = [_get(entry, name) for name in ("input_tokens", "output_tokens", "cache_read_input_tokens",
-                                                 "cache_creation_input_tokens")]
-        uncached, output, read, written = (c if is_count(c) else 0 for c in counts)
+        counts = [_get(entry, name) for name in ("input_tokens", "output_tokens", "cache_read_input_tokens")]
+        uncached, output, read = (c if is_count(c) else 0 for c in counts)
+        written, hour = cache_writes(entry)
         out.input = (out.input or 0) + uncached + read + written
         out.output = (out.output or 0) + output
         out.cache_read = (out.cache_read or 0) + read
         out.cache_write = (out.cache_write or 0) + written
-        split = _get(entry, "cache_creation")
-        hour: Any = 0 if split is None else _get(split, "ephemeral_1h_input_tokens")
-        if is_count(hour):
+        if hour is None:
+            ttl_unknown = True
+        elif hour > 0:
             out.cache_write_1h = (out.cache_write_1h or 0) + hour
+    return ttl_unknown
 
 
 def _extras(server_tools: Any, speed: Any, geo: Any = None) -> Extras | None:
