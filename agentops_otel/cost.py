@@ -194,8 +194,9 @@ def _context(provider: str | None, service_tier: str | None, speed: str | None) 
             billed = True
         else:
             context["service_tier"] = service_tier
-            billed = service_tier == TIER_UNCONFIRMED or (provider in _OPENAI_APIS
-                                                           and service_tier not in _STANDARD_TIERS)
+            billed = (service_tier == TIER_UNCONFIRMED
+                      or (provider in _OPENAI_APIS and service_tier not in _STANDARD_TIERS)
+                      or (provider == PROVIDER_ANTHROPIC and service_tier != _ANTHROPIC_STANDARD_TIER))
     if speed and speed != "standard":
         context["speed"] = speed
         billed = True
@@ -209,6 +210,11 @@ _STANDARD_TIERS = frozenset({"default", "auto"})
 """OpenAI service tiers billed at the standard rates. Every other one a response names (``flex``,
 ``priority``, ``fast``, ``ultrafast``, ``scale``, one added after this was written) is billed at rates of
 its own, or by a commitment (``scale``): priced only where the table has a variant for it."""
+
+_ANTHROPIC_STANDARD_TIER: Final = "standard"
+"""The one Anthropic ``usage.service_tier`` billed at the standard rates (``batch`` has genai-prices' batch variant).
+``priority`` (Priority Tier) is billed through a capacity commitment, and a tier added after this was written may
+have rates of its own: priced only where the table has a variant for it."""
 
 TIER_UNCONFIRMED: Final = "<unconfirmed>"
 """The tier of a call that asked for one billed at its own rates and whose response named none: no table has

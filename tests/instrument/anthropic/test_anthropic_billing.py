@@ -255,3 +255,35 @@ def test_a_web_fetch_is_billed_as_tokens_alone(canned: Canned, span_exporter: In
     canned.answer(message)
     _ask(canned)
     assert semconv.COST_USD in attrs(only_span(span_exporter))
+
+
+def test_a_priority_tier_call_leaves_the_cost_unknown(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """Priority Tier is billed through a capacity commitment, not at the standard rates: the call is unpriced."""
+    canned.answer(_message("claude-opus-4-7", {"input_tokens": 10_000, "output_tokens": 2000,
+                                               "service_tier": "priority"}))
+    with agentops.session("priority") as s:
+        _ask(canned, "claude-opus-4-7")
+    _assert_unpriced(span_exporter)
+    with pytest.raises(AgentAssertionError, match="cost is incomplete"):
+        assert_cost_below(s, 100.0)
+
+
+def test_a_streamed_priority_tier_call_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The tier a stream's ``message_start`` reports is the tier its usage is priced at."""
+    canned.answer(_stream({"input_tokens": 10_000, "output_tokens": 1, "service_tier": "priority"},
+                          {"input_tokens": 10_000, "output_tokens": 2000}))
+    with _client(canned) as client:
+        for _ in client.messages.create(model="claude-opus-4-7", max_tokens=10, stream=True,
+                                        messages=[{"role": "user", "content": "x"}]):
+            pass
+    _assert_unpriced(span_exporter)
+
+
+def test_a_registered_price_prices_a_priority_tier_call(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """A price you register (your commitment's) prices the model's tokens whatever the tier."""
+    register_price("claude-opus-4-7", input_per_mtok=6, output_per_mtok=30)
+    canned.answer(_message("claude-opus-4-7", {"input_tokens": 10_000, "output_tokens": 2000,
+                                               "service_tier": "priority"}))
+    _ask(canned, "claude-opus-4-7")
+    assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx((10_000 * 6 + 2000 * 30) / 1e6)
