@@ -1,6 +1,6 @@
 """What a Claude call is billed for: its token counts, and what comes beside them (web searches, fast mode,
-a non-global inference geography, server tools billed by the hour), read from an Anthropic ``Usage`` and the
-response's server-tool blocks. Kept apart from the content readers: the rules follow Anthropic's price list,
+a non-global inference geography, server tools billed by the hour, an advisor model's sub-inferences, cache
+writes by TTL), read from an Anthropic ``Usage`` and the response's server-tool blocks. Kept apart from the content readers: the rules follow Anthropic's price list,
 not the message format.
 """
 
@@ -35,9 +35,11 @@ def usage(raw: Any) -> TokenUsage | None:
     if _get(raw, "cache_creation") is not None:
         out.cache_write_1h = hour
     ttl_unknown = hour is None
+    advisors = 0
     iterations = _get(raw, "iterations")
     if iterations:
-        ttl_unknown = _add_compactions(out, iterations) or ttl_unknown
+        apart_ttl_unknown, advisors = _add_iterations_apart(out, iterations)
+        ttl_unknown = ttl_unknown or apart_ttl_unknown
     details = _get(raw, "output_tokens_details")
     if details is not None:
         out.reasoning = _get(details, "thinking_tokens")
@@ -49,6 +51,8 @@ def usage(raw: Any) -> TokenUsage | None:
         out.extras = _extras(server_tools, speed, geo)
     if ttl_unknown:
         out.extras = dataclasses.replace(out.extras or Extras(), cache_ttl_unknown=True)
+    if advisors:  # another model's tokens, at its rates: not priced as the executor's
+        out.extras = dataclasses.replace(out.extras or Extras(), unpriced_tools=advisors)
     return out
 
 
@@ -76,15 +80,23 @@ _STANDARD_GEOS: Final = frozenset({"global", "not_available"})
 choice); any other (``"us"``: 1.1x) makes the call unpriced rather than priced 10% short."""
 
 
-def _add_compactions(out: TokenUsage, iterations: Any) -> bool:
-    """Add the compactions the API ran (beta): billed, but their tokens are left out of the top-level usage.
-    True when one of them wrote to the cache without saying how much of it for an hour."""
+_APART: Final = frozenset({"compaction", "advisor_message"})
+"""``usage.iterations`` entries (beta) whose tokens the top-level usage leaves out, though they are billed: the
+compactions the API ran, and the advisor tool's sub-inferences (on the advisor's model, at its rates)."""
+
+
+def _add_iterations_apart(out: TokenUsage, iterations: Any) -> tuple[bool, int]:
+    """Add the tokens of the iterations left out of the top-level usage (:data:`_APART`). Returns whether one
+    of them wrote to the cache without saying how much of it for an hour, and how many advisor calls ran."""
     if not isinstance(iterations, (list, tuple)):
-        return False
+        return False, 0
     ttl_unknown = False
+    advisors = 0
     for entry in iterations:
-        if _get(entry, "type") != "compaction":
+        kind = _get(entry, "type")
+        if kind not in _APART:
             continue
+        advisors += kind == "advisor_message"
         counts = [_get(entry, name) for name in ("input_tokens", "output_tokens", "cache_read_input_tokens")]
         uncached, output, read = (c if is_count(c) else 0 for c in counts)
         written, hour = cache_writes(entry)
@@ -96,7 +108,7 @@ def _add_compactions(out: TokenUsage, iterations: Any) -> bool:
             ttl_unknown = True
         elif hour > 0:
             out.cache_write_1h = (out.cache_write_1h or 0) + hour
-    return ttl_unknown
+    return ttl_unknown, advisors
 
 
 def _extras(server_tools: Any, speed: Any, geo: Any = None) -> Extras | None:

@@ -18,7 +18,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import agentops_otel as agentops
 from agentops_otel import semconv
 from agentops_otel.cost import register_price
-from agentops_otel.testing import AgentAssertionError, AnthropicServer, Reply, Usage, assert_cost_below
+from agentops_otel.testing import (
+    AgentAssertionError,
+    AnthropicServer,
+    Reply,
+    Usage,
+    assert_cost_below,
+    assert_tokens_below,
+)
 
 SEARCH_USAGE = {"input_tokens": 20_000, "output_tokens": 1000, "cache_read_input_tokens": 0,
                 "cache_creation_input_tokens": 0, "service_tier": "standard",
@@ -287,3 +294,46 @@ def test_a_registered_price_prices_a_priority_tier_call(canned: Canned, span_exp
                                                "service_tier": "priority"}))
     _ask(canned, "claude-opus-4-7")
     assert attrs(only_span(span_exporter))[semconv.COST_USD] == pytest.approx((10_000 * 6 + 2000 * 30) / 1e6)
+
+
+ADVISED_USAGE = {"input_tokens": 2000, "output_tokens": 500, "cache_read_input_tokens": 0,
+                 "cache_creation_input_tokens": 0, "service_tier": "standard",
+                 "iterations": [
+                     {"type": "message", "input_tokens": 1000, "output_tokens": 20,
+                      "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+                     {"type": "advisor_message", "model": "claude-opus-4-7", "input_tokens": 40_000,
+                      "output_tokens": 1600, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+                     {"type": "message", "input_tokens": 1000, "output_tokens": 480,
+                      "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}]}
+_ADVICE = [{"type": "server_tool_use", "id": "srvtoolu_3", "name": "advisor", "input": {}},
+           {"type": "advisor_tool_result", "tool_use_id": "srvtoolu_3",
+            "content": {"type": "advisor_result", "text": "plan", "stop_reason": "end_turn"}},
+           {"type": "text", "text": "done"}]
+
+
+def test_an_advisor_iteration_is_counted_and_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The advisor's sub-inference runs on another model and is left out of the top-level usage: its tokens are
+    the call's too, and the call is not priced as the executor's tokens alone."""
+    message = _message("claude-haiku-4-5", ADVISED_USAGE)
+    message["content"] = _ADVICE
+    canned.answer(message)
+    with agentops.session("advised") as s, _client(canned) as client:
+        client.beta.messages.create(model="claude-haiku-4-5", max_tokens=10,
+                                    messages=[{"role": "user", "content": "x"}])
+    a = attrs(only_span(span_exporter))
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (42_000, 2100)
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
+    with pytest.raises(AgentAssertionError, match="expected fewer than 10000 tokens"):
+        assert_tokens_below(s, 10_000)
+
+
+def test_a_streamed_advisor_iteration_is_counted(canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """The iterations a stream's final ``message_delta`` reports count the same way, block or no block."""
+    canned.answer(_stream({"input_tokens": 2000, "output_tokens": 1}, ADVISED_USAGE))
+    with _client(canned) as client, client.beta.messages.stream(
+            model="claude-haiku-4-5", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream:
+        stream.until_done()
+    a = attrs(only_span(span_exporter))
+    assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (42_000, 2100)
+    assert semconv.COST_USD not in a
