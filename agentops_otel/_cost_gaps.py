@@ -32,8 +32,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_CALL_FAILED: "the call failed before reporting usage",
     sc.GAP_MODEL_UNPRICED: "model without a known price; add one with register_price()",
     sc.GAP_USAGE_UNPRICED: ("billed for audio, web or file searches, hosted tools (code interpreter, image "
-                            "generation), a service tier, fast mode or US-only inference the price table has no "
-                            "rate for"),
+                            "generation), a service tier, fast mode, US-only inference or a Vertex AI region the "
+                            "price table has no rate for"),
     sc.GAP_TIER_UNCONFIRMED: ("asked for a service tier billed at its own rates, and the response did not say "
                               "which tier served it"),
     sc.GAP_DEPLOYMENT_TYPE_UNKNOWN: ("Azure OpenAI deployment of unknown type (Data Zone and Regional ones cost more "

@@ -85,6 +85,9 @@ class Extras:
     geo: str | None = None
     """Anthropic's ``usage.inference_geo`` when not a standard-rate one: ``"us"`` is billed at 1.1x on
     Claude 4.6 and later, a rate genai-prices has no variant for, so such a call stays unpriced."""
+    region: str | None = None
+    """A cloud region billed above the table's rates: a Google Vertex AI region other than ``global`` (regional and
+    multi-region endpoints cost 10% more on Claude Sonnet 4.5 and later); only a registered price prices it."""
     cache_ttl_unknown: bool = False
     """Anthropic cache writes the response did not split by TTL: the table's one-hour and five-minute rates
     differ, so only a registered price (one cache-write rate) prices such a call."""
@@ -394,7 +397,7 @@ def _price_extras(model: str | None, provider: str | None, service_tier: str | N
             return None
         return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read, cache_write,
                             cache_write_1h, fallback)
-    if extras.cache_ttl_unknown:
+    if extras.cache_ttl_unknown or extras.region is not None:
         return None
     if ((audio_in and source.input_audio_mtok is None) or (audio_out and source.output_audio_mtok is None)
             or (searches and source.web_searches_kcount is None) or (files and source.storage_searches_kcount is None)):

@@ -100,6 +100,9 @@ OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = "openai.response.system_fingerprint"
 
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
+CLOUD_REGION: Final = "cloud.region"
+"""OpenTelemetry's cloud region; on a Claude call through Google Vertex AI (``AnthropicVertex``) the region its
+client sends to (``global``, ``us``, ``us-east5``...): any but ``global`` is billed above the price table's rates."""
 ERROR_TYPE: Final = "error.type"
 ERROR_TYPE_OTHER: Final = "_OTHER"
 """OpenTelemetry's ``error.type`` for a failure of no known type (a recorded event's error text with no

@@ -33,7 +33,7 @@ from .._parts import (
     tool_response_part,
 )
 from ..llm import Content, Outcome
-from ._anthropic_usage import billed_tool, tier, usage, with_billed_tools
+from ._anthropic_usage import billed_tool, tier, usage, with_billed_tools, with_region
 
 __all__ = [
     "MessageAccumulator",
@@ -217,12 +217,14 @@ def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = 
 
 # --- usage and outcome --------------------------------------------------------------------------
 
-def message_outcome(message: Any, with_content: bool, limit: int) -> Outcome:
+def message_outcome(message: Any, with_content: bool, limit: int, region: str | None = None) -> Outcome:
+    """``region``: the Vertex AI region the call was sent to (:func:`._anthropic_usage.vertex_region`)."""
     reason = finish_reason(message.stop_reason)
     raw = message.usage
     billed_tools = sum(1 for block in message.content or () if billed_tool(block))
+    found = with_region(with_billed_tools(usage(raw), billed_tools), region)
     outcome = Outcome(message.id, message.model if isinstance(message.model, str) else None,
-                      [reason] if reason else [], with_billed_tools(usage(raw), billed_tools), tier(raw))
+                      [reason] if reason else [], found, tier(raw))
     if with_content:
         outcome.output_messages = [{"role": "assistant", "parts": _parts(message.content, limit),
                                     "finish_reason": reason}]
@@ -244,9 +246,11 @@ class MessageAccumulator:
     every field is *assigned* from the latest event that carries it, never added.
     """
 
-    __slots__ = ("billed_tools", "blocks", "first", "model", "reason", "response_id", "usage")
+    __slots__ = ("billed_tools", "blocks", "first", "model", "reason", "region", "response_id", "usage")
 
-    def __init__(self, with_content: bool) -> None:
+    def __init__(self, with_content: bool, region: str | None = None) -> None:
+        self.region = region
+        """The Vertex AI region the call was sent to (see :func:`message_outcome`)."""
         self.first: float | None = None
         self.response_id: str | None = None
         self.model: str | None = None
@@ -311,7 +315,8 @@ class MessageAccumulator:
         # pricing them would understate the call, so an unfinished stream says so instead.
         finished = self.reason is not None
         outcome = Outcome(self.response_id, self.model, [reason] if reason else [],
-                          with_billed_tools(usage(self.usage), self.billed_tools) if finished else None,
+                          with_region(with_billed_tools(usage(self.usage), self.billed_tools), self.region)
+                          if finished else None,
                           tier(self.usage))
         if not finished:
             outcome.usage_gap = semconv.GAP_STREAM_NOT_FINISHED

@@ -1,7 +1,7 @@
 """What a Claude call is billed for: its token counts, and what comes beside them (web searches, fast mode,
-a non-global inference geography, server tools billed by the hour, an advisor model's sub-inferences, cache
-writes by TTL), read from an Anthropic ``Usage`` and the response's server-tool blocks. Kept apart from the content readers: the rules follow Anthropic's price list,
-not the message format.
+a non-global inference geography or Vertex AI region, server tools billed by the hour, an advisor model's
+sub-inferences, cache writes by TTL), read from an Anthropic ``Usage``, the response's server-tool blocks and the
+client. Kept apart from the content readers: the rules follow the price lists, not the message format.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Final
 from ..cost import Extras
 from ..llm import TokenUsage, is_count
 
-__all__ = ["billed_tool", "cache_writes", "tier", "usage", "with_billed_tools"]
+__all__ = ["billed_tool", "cache_writes", "tier", "usage", "vertex_region", "with_billed_tools", "with_region"]
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -142,4 +142,24 @@ def with_billed_tools(found: TokenUsage | None, count: int) -> TokenUsage | None
     if found is not None and count:
         found.extras = (Extras(unpriced_tools=count) if found.extras is None
                         else dataclasses.replace(found.extras, unpriced_tools=count))
+    return found
+
+
+def vertex_region(client: Any) -> str | None:
+    """The region a Google Vertex AI client sends to; ``None`` for any other client. Its class says it is one as
+    it tells the SDK's own tracing (``_otel_platform``), so a subclass or a client built on another URL counts."""
+    if getattr(type(client), "_otel_platform", None) != "vertex":
+        return None
+    region = getattr(client, "region", None)
+    return region if isinstance(region, str) and region else None
+
+
+_GLOBAL_REGION: Final = "global"
+"""Vertex AI's global endpoint: Claude at Anthropic's list rates (those genai-prices has)."""
+
+
+def with_region(found: TokenUsage | None, region: str | None) -> TokenUsage | None:
+    """A call sent to a Vertex AI region other than global is billed above the table's rates: say so."""
+    if found is not None and region is not None and region != _GLOBAL_REGION:
+        found.extras = dataclasses.replace(found.extras or Extras(), region=region)
     return found

@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, cast
 
 import wrapt
@@ -38,6 +39,7 @@ from opentelemetry import trace
 from .. import _forksafe, _guard, config, semconv
 from ..llm import LLMCall, Outcome, start_call
 from . import _anthropic_attrs as attrs
+from ._anthropic_usage import vertex_region
 from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
 from ._openai_attrs import server_attributes
 from ._streams import wrap_stream
@@ -114,6 +116,9 @@ class _Anthropic(Instrumentor[_Kind]):
         streaming = kind.helper or kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kwargs, streaming)
         server_attributes(attributes, instance)
+        region = vertex_region(instance._client)
+        if region is not None:
+            attributes[semconv.CLOUD_REGION] = region
         settings = config.call_settings()
         content = (attrs.message_content(kwargs, settings.limit, settings.budget)
                    if settings.capture is not config.ContentCapture.NO_CONTENT else None)
@@ -122,9 +127,12 @@ class _Anthropic(Instrumentor[_Kind]):
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         value: Any = result
+        region = _region(call)
         if isinstance(result, self._stream_types):
             _request_id(call, value.response.headers.get("request-id"))
-            return wrap_stream(result, call, cast(Any, attrs.MessageAccumulator), is_async)
+            accumulator = attrs.MessageAccumulator if region is None else partial(attrs.MessageAccumulator,
+                                                                                  region=region)
+            return wrap_stream(result, call, cast(Any, accumulator), is_async)
         message = value
         if self._raw_type is not None and isinstance(result, self._raw_type):
             # with_raw_response on a plain call: the body is already read, and parse() caches what it
@@ -132,7 +140,7 @@ class _Anthropic(Instrumentor[_Kind]):
             message = value.parse() if value.http_response.is_closed else None
         if isinstance(message, kind.messages):
             _request_id(call, getattr(message, "_request_id", None))
-            call.end(attrs.message_outcome(message, call.wants_output, call.limit))
+            call.end(attrs.message_outcome(message, call.wants_output, call.limit, region))
         else:
             call.end(Outcome(usage_gap=semconv.GAP_RAW_RESPONSE))  # an unread body is the user's to read
         return result
@@ -207,6 +215,13 @@ class _Awaitable:
 
     def __await__(self) -> Any:
         return self._fn().__await__()
+
+
+def _region(call: LLMCall) -> str | None:
+    """The Vertex AI region :meth:`_Anthropic.begin` found the call sent to (on its span)."""
+    span_attrs: Any = getattr(call.span, "attributes", None)
+    region = span_attrs.get(semconv.CLOUD_REGION) if span_attrs is not None else None
+    return region if isinstance(region, str) else None
 
 
 def _request_id(call: LLMCall, value: Any) -> None:
