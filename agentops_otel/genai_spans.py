@@ -36,7 +36,8 @@ _SERVED_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 """The model that answered (OpenInference names the response's); an Azure call is priced by it only: its request
 names a deployment, a label."""
 _PROVIDER_KEYS = (sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM, sc.OPENINFERENCE_PROVIDER, sc.OPENINFERENCE_SYSTEM)
-_SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER)
+_SERVICE_TIER_KEYS = (sc.OPENAI_RESPONSE_SERVICE_TIER, sc.LEGACY_OPENAI_RESPONSE_SERVICE_TIER,
+                      sc.ANTHROPIC_RESPONSE_SERVICE_TIER)
 """The tier the response was served (and billed) at; the request's may be ``auto``."""
 _REQUESTED_TIER_KEYS = (sc.OPENAI_REQUEST_SERVICE_TIER, sc.LEGACY_OPENAI_REQUEST_SERVICE_TIER)
 """The tier asked for: one the response does not confirm leaves the call unpriced (``cost.billed_tier``)."""

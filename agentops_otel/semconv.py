@@ -172,6 +172,8 @@ ANTHROPIC_CACHE_WRITE_5M: Final = "anthropic.usage.cache_creation.ephemeral_5m_i
 """Cache writes with the 5-minute TTL (a share of ``gen_ai.usage.cache_write.input_tokens``)."""
 ANTHROPIC_CACHE_WRITE_1H: Final = "anthropic.usage.cache_creation.ephemeral_1h_input_tokens"
 """Cache writes with the 1-hour TTL, priced higher; the names the anthropic SDK's own spans use."""
+ANTHROPIC_RESPONSE_SERVICE_TIER: Final = "anthropic.response.service_tier"
+"""The tier the anthropic SDK's own span says served the call (``usage.service_tier``): read back for its price."""
 ANTHROPIC_REQUEST_ID: Final = "anthropic.request.id"
 """The ``request-id`` Anthropic support asks for (also on the SDK's own spans, which ours replace)."""
 ANTHROPIC_SDK_SCOPE: Final = "com.anthropic.sdk.python"

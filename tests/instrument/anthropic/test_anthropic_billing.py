@@ -12,12 +12,13 @@ import pytest
 from anthropic import Anthropic
 from genai_prices import Usage as TableUsage
 from genai_prices import calc_price
-from openai_helpers import SECRET_KEY, Canned, attrs, only_span
+from openai_helpers import SECRET_KEY, Canned, attrs, llm_spans, only_span
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import semconv
 from agentops_otel.cost import register_price
+from agentops_otel.instrument.anthropic import uninstrument_anthropic
 from agentops_otel.testing import (
     AgentAssertionError,
     AnthropicServer,
@@ -337,3 +338,17 @@ def test_a_streamed_advisor_iteration_is_counted(canned: Canned, span_exporter: 
     a = attrs(only_span(span_exporter))
     assert (a[semconv.GEN_AI_USAGE_INPUT_TOKENS], a[semconv.GEN_AI_USAGE_OUTPUT_TOKENS]) == (42_000, 2100)
     assert semconv.COST_USD not in a
+
+
+def test_the_sdks_own_span_of_a_priority_tier_call_leaves_the_cost_unknown(
+        canned: Canned, span_exporter: InMemorySpanExporter) -> None:
+    """A call we did not trace keeps the SDK's own span, which names the tier as ``anthropic.response.service_tier``:
+    a priority one is not priced at the standard rates either."""
+    uninstrument_anthropic()
+    canned.answer(_message("claude-opus-4-7", {"input_tokens": 10_000, "output_tokens": 2000,
+                                               "service_tier": "priority"}))
+    with agentops.session("sdk-span") as s:
+        _ask(canned, "claude-opus-4-7")
+    assert [sp.name for sp in llm_spans(span_exporter)] == ["anthropic.messages.create"]
+    with pytest.raises(AgentAssertionError, match="cost is incomplete"):
+        assert_cost_below(s, 100.0)
