@@ -70,6 +70,10 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     as these bytes. None for JSON, and in cassettes recorded before it was kept (which replay as JSON)."""
     body_encoding: str | None = None
     """``base64`` when ``body`` holds the answer's bytes (media, or bytes that are not text)."""
+    stream_error: dict[str, str] | None = None
+    """``{"type": ..., "message": ...}`` when the connection failed while the answer streamed (dropped, timed
+    out): ``events`` are what arrived before it, and a replay raises it after them, as the agent saw it. A
+    connection that failed before any answer is ``status`` 0 with the error as ``body``."""
 
 
 class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True):
@@ -234,6 +238,9 @@ def _check_steps(cassette: Cassette, where: str) -> None:
         if isinstance(step, LLMStep) and step.body is None and step.events is None:
             raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) has neither a body nor "
                                 "stream events: its answer is missing")
+        if isinstance(step, LLMStep) and step.stream_error is not None and step.events is None:
+            raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) has a stream_error but no "
+                                "stream events: it was edited by hand; re-record it")
         if isinstance(step, LLMStep) and (why := bad_body(step)) is not None:
             raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) {why}: it was edited "
                                 "by hand; re-record it")

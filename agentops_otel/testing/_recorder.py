@@ -92,8 +92,10 @@ class Recorder:
             if "text/event-stream" in response.headers.get("content-type", ""):
                 step.events = []
 
-                def done(raw: bytes) -> None:
+                def done(raw: bytes, error: Exception | None) -> None:
                     step.events = mask_events(sse_events(raw))
+                    if error is not None:
+                        step.stream_error = _failure(error)
 
                 tee_stream(response, done, is_async)
             else:
@@ -130,8 +132,7 @@ class Recorder:
     def _failed(step: LLMStep | None, exc: BaseException) -> None:
         if step is not None:
             step.status = 0
-            step.body = {"error": {"type": _guard.type_name(exc, qualified=False),
-                                   "message": _guard.describe(exc).partition(": ")[2]}}
+            step.body = {"error": _failure(exc)}
 
     def unseen(self, call: str, why: str) -> None:
         """The call runs live as it would unrecorded; the cassette, missing its step, is not saved."""
@@ -230,6 +231,11 @@ class Recorder:
                             if f != CONTENT_DIGEST})
             others = sorted({f"{s.provider} {s.endpoint}" for s in self.steps if isinstance(s, LLMStep)
                              and (s.provider, s.endpoint) != TRACE_ANSWERS})
+            failed = sorted({f"{s.provider} {s.endpoint} ({_failed_with(s)})" for s in self.steps
+                             if isinstance(s, LLMStep) and _failed_with(s)})
+        if failed:  # a span says the call failed, not how the connection did, nor what had streamed by then
+            reasons.append(f"a model call's connection failed ({', '.join(failed)}), which a replay from the "
+                           "trace cannot reproduce")
         if others:  # a replay from the trace answers OpenAI chat completions only
             reasons.append(f"a replay from the trace answers only openai {TRACE_ANSWERS[1]}, and the session "
                            f"called {', '.join(others)}")
@@ -295,6 +301,19 @@ class Recorder:
         path = self.save(Path(directory) / f"{sid}.json")
         logger.info("agentops_otel: session %s recorded in cassette %s: %s", sid, path, why)
         return path
+
+
+def _failed_with(step: LLMStep) -> str | None:
+    """The type of the transport error a recorded model call failed with (before or while it streamed)."""
+    if step.stream_error is not None:
+        return step.stream_error.get("type")
+    error = step.body.get("error") if step.status == 0 and isinstance(step.body, dict) else None
+    return error.get("type") if isinstance(error, dict) else None
+
+
+def _failure(exc: BaseException) -> dict[str, str]:
+    """How a model call's connection failed, as the cassette keeps it (its type names what a replay raises)."""
+    return {"type": _guard.type_name(exc, qualified=False), "message": _guard.describe(exc).partition(": ")[2]}
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -87,21 +87,26 @@ def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None
         status, content, ctype = replaced
     elif step.events is not None:
         status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
+        if step.stream_error is not None:
+            return ex.response(status, content, ctype, _transport_error(ex, step.stream_error, "RemoteProtocolError"))
     elif step.status == 0:
-        raise _connection_error(ex, step)
+        error = step.body.get("error") if isinstance(step.body, dict) else None
+        raise _transport_error(ex, error if isinstance(error, dict) else {}, "ConnectError")
     else:
         content, ctype = sent(step)
         status = step.status
     return ex.response(status, content, ctype)
 
 
-def _connection_error(ex: Exchange, step: LLMStep) -> BaseException:
-    import importlib
-
-    httpx = importlib.import_module(type(ex.request).__module__.split(".")[0])
-    message = step.body.get("error", {}).get("message", "recorded connection failure") \
-        if isinstance(step.body, dict) else "recorded connection failure"
-    return httpx.ConnectError(str(message), request=ex.request)  # type: ignore[no-any-return]
+def _transport_error(ex: Exchange, error: dict[str, Any], fallback: str) -> BaseException:
+    """The HTTP library's error the recording names (a timeout stays a timeout: the SDK maps it to its own
+    timeout error, which an agent may handle otherwise than a refused connection); one the library does not
+    have (a cassette recorded before types were kept, another transport's) is ``fallback``."""
+    httpx = ex.http_library()
+    cls = getattr(httpx, str(error.get("type", "")), None)
+    if not (isinstance(cls, type) and issubclass(cls, httpx.TransportError)):
+        cls = getattr(httpx, fallback)
+    return cls(str(error.get("message") or "recorded connection failure"), request=ex.request)  # type: ignore[no-any-return]
 
 
 def reply_with(step: LLMStep, text: str) -> tuple[int, bytes, str]:

@@ -72,14 +72,35 @@ class Exchange:
             parsed = {}
         self.body: dict[str, Any] = parsed if isinstance(parsed, dict) else {"body": parsed}
 
-    def response(self, status: int, content: bytes, content_type: str) -> Any:
-        """A response of the SDK's own HTTP library, as if the server had sent these bytes."""
-        module = type(self.request).__module__.split(".")[0]
+    def http_library(self) -> Any:
+        """The SDK's own HTTP library module (``httpx``, or the copy an SDK vendors), as its request says."""
         import importlib
 
-        httpx = importlib.import_module(module)
-        return httpx.Response(status, headers={"content-type": content_type}, content=content,
-                              request=self.request)
+        return importlib.import_module(type(self.request).__module__.split(".")[0])
+
+    def response(self, status: int, content: bytes, content_type: str, cut: BaseException | None = None) -> Any:
+        """A response of the SDK's own HTTP library, as if the server had sent these bytes (and then failed
+        with ``cut``, as a connection dropped mid-answer does: the SDK raises it as it reads the body)."""
+        httpx = self.http_library()
+        headers = {"content-type": content_type}
+        if cut is None:
+            return httpx.Response(status, headers=headers, content=content, request=self.request)
+        return httpx.Response(status, headers=headers, stream=_cut_stream(httpx, content, cut), request=self.request)
+
+
+def _cut_stream(httpx: Any, content: bytes, cut: BaseException) -> Any:
+    """A body of ``content`` whose reading then raises ``cut`` (sync or async, as the SDK's client reads)."""
+
+    class _Cut(httpx.SyncByteStream, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __iter__(self) -> Iterator[bytes]:
+            yield content
+            raise cut
+
+        async def __aiter__(self) -> Any:
+            yield content
+            raise cut
+
+    return _Cut()
 
 
 class Handler(_replay_hook.ToolHook, Protocol):
