@@ -13,6 +13,7 @@ copy the context, and a replay must see those calls too (it refuses to let one s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from . import semconv
@@ -36,6 +37,22 @@ class ToolHook(Protocol):
 
 hook: ToolHook | None = None
 """The installed recorder/replayer, or None (production)."""
+
+LINEAGE: ContextVar[Any] = ContextVar("agentops_otel.replay_lineage", default=None)
+"""Where the code running here stands among the agent's branches while a recording runs: ``(branch, clock)``
+of its last step (set by the recorder, inherited by the asyncio tasks it creates), or a :class:`Fork` in a
+carried call that has made no step yet. A replay may meet the calls of two branches in either order, but
+not a call from before the fork that started them after it (``testing._concurrency``)."""
+
+
+class Fork:
+    """One carried call (``SessionExecutor``, ``carry_context``): a branch of its own, forked from ``parent``, the
+    submitter's :data:`LINEAGE` when it was submitted. Two tasks one pool thread runs in turn are two branches."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent: Any) -> None:
+        self.parent = parent
 
 
 def _describe(step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

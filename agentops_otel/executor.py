@@ -22,6 +22,7 @@ from typing import Generic, ParamSpec, TypeVar
 
 from opentelemetry import context as otel_context
 
+from . import _replay_hook
 from ._guard import guard
 from .processor import SESSION_CONTEXT_KEY
 
@@ -45,12 +46,17 @@ class _Carried(Generic[_P, _R]):
         functools.update_wrapper(self, fn)
         self._fn = fn
         self._captured = captured
+        self._lineage = _replay_hook.LINEAGE.get() if _replay_hook.hook is not None else None
 
     def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         token = otel_context.attach(self._captured)
+        # While a recording runs, the call is a branch of the agent forked where it was submitted.
+        forked = None if _replay_hook.hook is None else _replay_hook.LINEAGE.set(_replay_hook.Fork(self._lineage))
         try:
             return self._fn(*args, **kwargs)
         finally:
+            if forked is not None:
+                _replay_hook.LINEAGE.reset(forked)
             otel_context.detach(token)
 
     def __reduce__(self) -> tuple[Callable[[Callable[_P, _R]], Callable[_P, _R]], tuple[Callable[_P, _R]]]:

@@ -70,6 +70,9 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     as these bytes. None for JSON, and in cassettes recorded before it was kept (which replay as JSON)."""
     body_encoding: str | None = None
     """``base64`` when ``body`` holds the answer's bytes (media, or bytes that are not text)."""
+    concurrent: list[int] = msgspec.field(default_factory=list)
+    """The earlier steps this one ran alongside (threads, ``asyncio.gather``): a replay may meet it before them.
+    Empty for a step that began once every earlier step had ended or was one of its callers (``_concurrency``)."""
     stream_error: dict[str, str] | None = None
     """``{"type": ..., "message": ...}`` when the connection failed while the answer streamed (dropped, timed
     out): ``events`` are what arrived before it, and a replay raises it after them, as the agent saw it. A
@@ -92,6 +95,9 @@ class ToolStep(msgspec.Struct, tag="tool", tag_field="kind", omit_defaults=True)
     error: dict[str, str] | None = None
     """``{"type": ..., "message": ...}`` when the call raised (or the recorded event carries an error)."""
     parent: int | None = None
+    concurrent: list[int] = msgspec.field(default_factory=list)
+    """The earlier steps this one ran alongside (threads, ``asyncio.gather``): a replay may meet it before them.
+    Empty for a step that began once every earlier step had ended or was one of its callers (``_concurrency``)."""
 
 
 Step = LLMStep | ToolStep
@@ -167,10 +173,14 @@ _EVENT_MARK = "\x00event:"
 
 
 def dumps(cassette: Cassette) -> str:
-    """Stable, reviewable JSON: sorted keys, one value per line, one stream event per line."""
+    """Stable, reviewable JSON: sorted keys, one value per line, one stream event (and one list of steps run
+    alongside) per line."""
     doc = msgspec.to_builtins(cassette)
     events: list[str] = []
     for step in doc["steps"]:
+        if step.get("concurrent"):  # one line, however many calls ran alongside
+            events.append(json.dumps(step["concurrent"]))
+            step["concurrent"] = f"{_EVENT_MARK}{len(events) - 1}"
         if step.get("events"):
             marked = []
             for ev in step["events"]:
@@ -235,6 +245,9 @@ def _check_steps(cassette: Cassette, where: str) -> None:
         if step.parent is not None and not 0 <= step.parent < position:
             raise CassetteError(f"cassette {where}: step {position} names parent {step.parent}, "
                                 "which is not an earlier step")
+        if any(not 0 <= other < position for other in step.concurrent):
+            raise CassetteError(f"cassette {where}: step {position} names steps {step.concurrent} it ran alongside, "
+                                "not all of them earlier steps")
         if isinstance(step, LLMStep) and step.body is None and step.events is None:
             raise CassetteError(f"cassette {where}: step {position} ({step.endpoint}) has neither a body nor "
                                 "stream events: its answer is missing")

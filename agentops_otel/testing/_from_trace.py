@@ -22,6 +22,7 @@ from .._serialize import from_json
 from ..reassemble._summary import Issue
 from ..timeline import Step, Timeline
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
+from ._concurrency import Timing, marked
 from ._masking import mask
 from ._providers import TRACE_ANSWERS, TRACE_SDKS, request_view
 
@@ -193,6 +194,7 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
                            agent_version: str | None = None) -> Cassette:
     """The session's steps as a cassette; :class:`CassetteError` lists every step the trace cannot replay."""
     steps: list[LLMStep | ToolStep] = []
+    timings: list[Timing] = []
     by_span: dict[str, int] = {}
     problems: list[str] = []
     spans = {s.span_id: s for s in timeline.steps}
@@ -208,6 +210,7 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
         else:
             steps.append(_tool_step(step, index, parent, problems))
             by_span[step.span_id] = index
+        timings.append(Timing(step.start_ns, step.start_ns + round(step.duration_s * 1e9)))
     summary = timeline.summary
     if Issue.UNKNOWN_END_STATE in summary.issue_kinds:
         # The generated test would pin a state the assertions don't know: it could only raise.
@@ -223,6 +226,7 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
     if not steps:
         raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")
     info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags))
+    steps = marked(steps, timings)  # spans that overlapped ran alongside
     return Cassette.new(steps, agent_version=agent_version, recorded_from=source,
                         why="the trace holds every step whole (content capture on, nothing cut); its LLM requests "
                             "are checked on what the spans carry (model, messages, system, tools, sampling "

@@ -12,19 +12,23 @@ agent gets back; only a failure to *save* the cassette is reported to the caller
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Iterator
+from contextvars import Token
 from pathlib import Path
 from typing import Any
 
-from .. import _forksafe, _guard, config
+from .. import _forksafe, _guard, _replay_hook, config
 from .._cut import cut_marker
 from .._private import private_folder
 from .._serialize import bounded, to_json
 from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
+from ._concurrency import Branch, Lineage, Timing, marked
 from ._masking import mask, mask_events
 from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
@@ -51,24 +55,54 @@ class Recorder:
         self._cut: list[str] = []
         self._unseen: list[str] = []
         self._session: Any = None
+        self._clock = 0
+        self._timings: list[Timing] = []
+        """When each step ran, by index (a logical clock: the order of begins and ends, not the time)."""
+        self._lines: dict[Branch, Lineage | None] = {}
+        """Each branch the agent ran steps in, and the branch and clock it was forked from (None: not known)."""
+        self._root: Token[Any] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Recorder:
         install(self)
+        root: Branch = (*_here(), None)
+        self._lines[root] = None
+        self._root = _replay_hook.LINEAGE.set((root, 0))  # the code recorded: tasks it starts fork from it
         return self
 
     def __exit__(self, *exc: object) -> None:
         uninstall(self)
+        if self._root is not None:
+            with _guard.guard("replay.record_step"):  # a context other than the one entered in (a generator)
+                _replay_hook.LINEAGE.reset(self._root)
+            self._root = None
 
     def _add(self, make: Callable[[int], LLMStep | ToolStep]) -> LLMStep | ToolStep:
         if self._session is None:
             from .. import current_session
 
             self._session = current_session()  # the session the agent runs in: the cassette's name
+        branch, forked_from, new = _branch()
         with self._lock:
             step = make(len(self.steps))
             self.steps.append(step)
-            return step
+            self._clock += 1
+            self._timings.append(Timing(self._clock, None, branch))
+            if branch not in self._lines:
+                self._lines[branch] = forked_from if new and forked_from and forked_from[0] in self._lines else None
+            clock = self._clock
+        _replay_hook.LINEAGE.set((branch, clock))  # this branch's last step: what tasks it starts fork from
+        return step
+
+    def _ended(self, step: LLMStep | ToolStep | None) -> None:
+        """The step's call returned (a model call: its answer began to arrive) or raised."""
+        if step is None:
+            return
+        with _guard.guard("replay.record_step"), self._lock:
+            self._clock += 1
+            if step.index < len(self._timings):
+                began = self._timings[step.index]
+                self._timings[step.index] = Timing(began.began, self._clock, began.branch)
 
     # --- LLM exchanges --------------------------------------------------------------------
     def _begin(self, ex: Exchange) -> LLMStep | None:
@@ -111,7 +145,9 @@ class Recorder:
             response = send()
         except BaseException as exc:
             self._failed(step, exc)
+            self._ended(step)
             raise
+        self._ended(step)
         self._answer(step, response, False)
         return response
 
@@ -121,7 +157,9 @@ class Recorder:
             response = await send()
         except BaseException as exc:
             self._failed(step, exc)
+            self._ended(step)
             raise
+        self._ended(step)
         self._answer(step, response, True)
         if step is not None and step.events is None:
             with _guard.guard("replay.record_response"):
@@ -155,6 +193,7 @@ class Recorder:
     def _close_tool(self, step: ToolStep | None, result: Any = None, exc: BaseException | None = None) -> None:
         if step is None:
             return
+        self._ended(step)
         with _guard.guard("replay.record_tool"):
             if exc is not None:
                 step.error = {"type": _guard.type_name(exc, qualified=False),
@@ -258,6 +297,10 @@ class Recorder:
 
         with self._lock:
             steps = list(self.steps)
+            timings = self._timings[:len(steps)]
+            lines = dict(self._lines)
+        if len(timings) == len(steps):
+            steps = marked(steps, timings, lines)
         sdk: dict[str, str] = {}
         for dist in [*sorted({s.provider for s in steps if isinstance(s, LLMStep)}), "agentops-otel-replay"]:
             try:
@@ -301,6 +344,37 @@ class Recorder:
         path = self.save(Path(directory) / f"{sid}.json")
         logger.info("agentops_otel: session %s recorded in cassette %s: %s", sid, path, why)
         return path
+
+
+def _here() -> tuple[int, int | None]:
+    """The thread and asyncio task running now."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop in this thread
+        task = None
+    return threading.get_ident(), None if task is None else id(task)
+
+
+def _branch() -> tuple[Branch, Lineage | None, bool]:
+    """``(branch, where it was forked from, new?)`` of the code making a step: a thread, asyncio task or
+    carried call (``SessionExecutor``), the steps of which ran one after the other (see ``_concurrency``)."""
+    thread, task = _here()
+    lineage = _replay_hook.LINEAGE.get()
+    if isinstance(lineage, _replay_hook.Fork):  # a carried call's first step
+        return (thread, task, lineage), _lineage(lineage.parent), True
+    known = _lineage(lineage)
+    if known is None:  # a thread the agent started itself: no word on where from
+        return (thread, task, None), None, True
+    if known[0][:2] == (thread, task):
+        return known[0], None, False
+    return (thread, task, known[0][2]), known, True  # an asyncio task (or to_thread) started by that branch
+
+
+def _lineage(value: object) -> Lineage | None:
+    """A :data:`~agentops_otel._replay_hook.LINEAGE` value of ours (another recording's may be left in a thread)."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple) and len(value[0]) == 3:
+        return value[0], value[1]
+    return None
 
 
 def _failed_with(step: LLMStep) -> str | None:

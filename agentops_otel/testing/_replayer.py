@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -82,7 +82,11 @@ class Replayer:
         self.actual: list[ActualStep] = []
         self.expected: list[LLMStep | ToolStep] = []
         self.divergence: DivergenceError | None = None
-        self._cursor = 0
+        self._taken = [False] * len(cassette.steps)
+        self._first = 0
+        """The first step not yet met: the one a call is compared with, unless it matches one run alongside."""
+        self._alongside = [frozenset(step.concurrent) for step in cassette.steps]
+        self._any_alongside = any(self._alongside)
         self._forked = False
         self._fork_index = self._resolve_fork(fork)
         self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
@@ -141,22 +145,40 @@ class Replayer:
     # --- walking the recording --------------------------------------------------------------
     def _peek(self) -> LLMStep | ToolStep | None:
         steps = self.cassette.steps
-        return steps[self._cursor] if self._cursor < len(steps) else None
+        return steps[self._first] if self._first < len(steps) else None
 
-    def _take(self) -> LLMStep | ToolStep | None:
-        step = self._peek()
+    def _mark(self, index: int) -> None:
+        self._taken[index] = True
+        while self._first < len(self._taken) and self._taken[self._first]:
+            self._first += 1
+
+    def _take(self, step: LLMStep | ToolStep | None) -> LLMStep | ToolStep | None:
         if step is not None:
-            self._cursor += 1
+            self._mark(step.index)
             self.expected.append(step)
         return step
 
-    def _skip_children(self, parent: int) -> None:
-        """The tool was answered: the steps it made inside never happen in this replay."""
-        inside = {parent}
+    def _alongside_first(self) -> Iterator[LLMStep | ToolStep]:
+        """The steps after the first not met that the agent may meet now: each ran alongside every earlier
+        step not yet met (see ``_concurrency``). Calls made side by side arrive in the order the scheduler
+        picks this run; calls made one after the other still keep their order."""
         steps = self.cassette.steps
-        while self._cursor < len(steps) and steps[self._cursor].parent in inside:
-            inside.add(steps[self._cursor].index)
-            self._cursor += 1
+        waiting = {self._first}
+        for index in range(self._first + 1, len(steps) if self._any_alongside else 0):
+            if self._taken[index]:
+                continue
+            if waiting <= self._alongside[index]:
+                yield steps[index]
+            waiting.add(index)
+
+    def _skip_children(self, parent: int) -> None:
+        """The tool was answered: the steps it made inside never happen in this replay (wherever calls made
+        alongside put them in the recording)."""
+        inside = {parent}
+        for step in self.cassette.steps[parent + 1:]:
+            if step.parent in inside:
+                inside.add(step.index)
+                self._mark(step.index)
 
     def _diverge(self, expected: LLMStep | ToolStep | None, diff: str | None, reason: str,
                  index: int | None = None) -> DivergenceError:
@@ -196,7 +218,11 @@ class Replayer:
                     raise self._diverge(None, None, "after the fork the agent made more LLM calls than the "
                                         "recording holds (use Fork(then='live') to let it talk to the provider)")
                 return step, None
-            expected = self._take()
+            expected = self._peek()
+            if expected is not None and self._llm_differs(expected, ex, view) is not None:
+                expected = next((s for s in self._alongside_first() if self._llm_differs(s, ex, view) is None),
+                                expected)
+            self._take(expected)
             if expected is not None and expected.index == self._fork_index:
                 return self._fork_llm(expected)
             if expected is None:
@@ -209,11 +235,7 @@ class Replayer:
                 raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
                                     f"agent called {ex.endpoint}")
             self._check_caller(expected)
-            recorded, actual = without_stream_false(expected.request), without_stream_false(view)
-            if expected.extra is not None:  # the whole request was recorded: its other fields must match too
-                recorded, actual = with_extra(recorded, expected.extra, actual,
-                                              mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
-                                              content_fields(ex.endpoint, ex.body))
+            recorded, actual = self._llm_views(expected, ex, view)
             diff = compare(recorded, actual, self.ignore)
             if diff is not None:
                 fields = ", ".join(differing_fields(recorded, actual, self.ignore))
@@ -221,8 +243,29 @@ class Replayer:
                                     "recording" + (f" in {fields}" if fields else ""))
             return expected, None
 
+    def _llm_views(self, expected: LLMStep, ex: Exchange,
+                   view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The recorded request and this one, as compared."""
+        recorded, actual = without_stream_false(expected.request), without_stream_false(view)
+        if expected.extra is not None:  # the whole request was recorded: its other fields must match too
+            recorded, actual = with_extra(recorded, expected.extra, actual,
+                                          mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
+                                          content_fields(ex.endpoint, ex.body))
+        return recorded, actual
+
+    def _llm_differs(self, step: LLMStep | ToolStep, ex: Exchange, view: dict[str, Any]) -> str | None:
+        """Why this request is not ``step``'s (None: it is, caller included); the fork's step never matches
+        out of its turn."""
+        if not isinstance(step, LLMStep) or step.index == self._fork_index:
+            return "another step"
+        if plain_endpoint(step.endpoint) != ex.endpoint:
+            return "another endpoint"
+        if caller_change(self.cassette, step, current_parent()) is not None:
+            return "another caller"
+        return compare(*self._llm_views(step, ex, view), self.ignore)
+
     def _next_llm(self) -> LLMStep | None:
-        while (step := self._take()) is not None:
+        while (step := self._take(self._peek())) is not None:
             if isinstance(step, LLMStep):
                 return step
         return None
@@ -278,7 +321,11 @@ class Replayer:
             self.actual.append(ActualStep(f"{kind} {name}", describe_args(args), args))
             if self._forked:
                 return None, False
-            expected = self._take()
+            expected = self._peek()
+            if expected is not None and not self._tool_fits(expected, kind, name, args):
+                expected = next((s for s in self._alongside_first() if self._tool_fits(s, kind, name, args)),
+                                expected)
+            self._take(expected)
             if expected is None:
                 raise self._diverge(None, None, f"the agent called {kind} {name} after the last recorded step")
             if not isinstance(expected, ToolStep) or expected.name != name or expected.tool_type != kind:
@@ -303,6 +350,13 @@ class Replayer:
                 if expected.index in self._holding_llm:
                     self._unchecked.append(expected)
             return expected, answer
+
+    def _tool_fits(self, step: LLMStep | ToolStep, kind: str, name: str, args: Any) -> bool:
+        """Whether this call is ``step``'s: same tool, caller and arguments (the fork's step only in its turn)."""
+        return (isinstance(step, ToolStep) and step.name == name and step.tool_type == kind
+                and step.index != self._fork_index
+                and caller_change(self.cassette, step, current_parent()) is None
+                and compare(step.arguments, args, self.ignore) is None)
 
     def _answer(self, step: ToolStep) -> Any:
         __tracebackhide__ = True
