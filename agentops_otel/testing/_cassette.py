@@ -73,6 +73,9 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     concurrent: list[int] = msgspec.field(default_factory=list)
     """The earlier steps this one ran alongside (threads, ``asyncio.gather``): a replay may meet it before them.
     Empty for a step that began once every earlier step had ended or was one of its callers (``_concurrency``)."""
+    headers: dict[str, str] | None = None
+    """The request's headers that turn provider features on (``anthropic-beta``, ``openai-beta``), when it sent
+    any: compared where the cassette keeps them (:attr:`Cassette.beta_headers`)."""
     stream_error: dict[str, str] | None = None
     """``{"type": ..., "message": ...}`` when the connection failed while the answer streamed (dropped, timed
     out): ``events`` are what arrived before it, and a replay raises it after them, as the agent saw it. A
@@ -137,13 +140,16 @@ class Cassette(msgspec.Struct, forbid_unknown_fields=False):
     since the caller travels in the OpenTelemetry context, and every cassette made from a trace's parent ids).
     An older live recording saved a tool handed to ``SessionExecutor`` or ``carry_context`` without its
     caller, so a replay does not check the callers of a live cassette without this (see ``checks_callers``)."""
+    beta_headers: bool = False
+    """True when each model call's :attr:`LLMStep.headers` are the beta headers its request sent (live recordings
+    since they are kept). Without it (recorded earlier, or made from a trace) a replay does not compare them."""
 
     @classmethod
     def new(cls, steps: list[Step], *, agent_version: str | None = None, recorded_from: str = "live",
             why: str = "", session: SessionInfo | None = None, sdk: dict[str, str] | None = None,
-            hand_events: bool = False, callers: bool = False) -> Cassette:
+            hand_events: bool = False, callers: bool = False, beta_headers: bool = False) -> Cassette:
         return cls(FORMAT, list(steps), len(steps), agent_version, recorded_from, why,
-                   session or SessionInfo(), dict(sdk or {}), hand_events, callers)
+                   session or SessionInfo(), dict(sdk or {}), hand_events, callers, beta_headers)
 
     def save(self, path: str | Path) -> Path:
         """Write the cassette (parent folders created); returns the path.

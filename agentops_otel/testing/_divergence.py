@@ -155,7 +155,7 @@ def differing_fields(recorded: Any, actual: Any, ignore: Sequence[str]) -> list[
         x, y = a.get(key), b.get(key)
         if same_json(x, y):
             continue
-        if key in ("params", "extra") and isinstance(x, dict) and isinstance(y, dict):
+        if key in ("params", "extra", "headers") and isinstance(x, dict) and isinstance(y, dict):
             for k in sorted(set(x) | set(y), key=str):
                 if same_json(x.get(k), y.get(k)):
                     continue

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .. import semconv
+from .._redact import mask_text
 from ..llm import content_attributes
 from ._masking import mask
 
-__all__ = ["CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "TRACE_SDKS", "Provider", "content_fields", "plain_endpoint",
-           "request_extra", "request_view", "sse_bytes", "sse_events"]
+__all__ = ["BETA_HEADERS", "CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "TRACE_SDKS", "Provider", "content_fields",
+           "plain_endpoint", "request_extra", "request_headers", "request_view", "sse_bytes", "sse_events"]
 
 TRACE_ANSWERS: Final = (semconv.PROVIDER_OPENAI, "/chat/completions")
 """The only calls a replay built from a trace answers (:mod:`._from_trace`): any other needs a cassette."""
@@ -172,6 +173,18 @@ def _digest(value: Any) -> str:
     """Of the value as masked (a rotated key in a prompt is not a change), key order aside."""
     text = json.dumps(mask(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+BETA_HEADERS: Final = ("anthropic-beta", "openai-beta")
+"""Request headers that change what the provider does (``betas=[...]``, ``extra_headers``): part of the step."""
+
+
+def request_headers(request: Any) -> dict[str, str]:
+    """The :data:`BETA_HEADERS` the request sends, by their lower-case names (credential-shaped text masked)."""
+    headers = getattr(request, "headers", None)
+    if headers is None:
+        return {}
+    return {name: mask_text(str(headers[name])) for name in BETA_HEADERS if name in headers}
 
 
 def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:

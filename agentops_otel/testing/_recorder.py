@@ -30,7 +30,7 @@ from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._concurrency import Branch, Lineage, Timing, marked
 from ._masking import mask, mask_events
-from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_view, sse_events
+from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_headers, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
 from ._tee import tee_stream
 
@@ -111,8 +111,9 @@ class Recorder:
             self._note_llm(f"llm {view.get('model') or ex.endpoint}", view)
             extra = mask(request_extra(ex.provider, ex.endpoint, ex.body))
             parent = current_parent()
+            headers = request_headers(ex.request) or None
             step = self._add(lambda i: LLMStep(i, ex.provider.name, ex.endpoint, view, 0, parent=parent,
-                                               extra=extra))
+                                               extra=extra, headers=headers))
             return step if isinstance(step, LLMStep) else None
         except Exception as exc:
             _guard.report("replay.record_request", exc)
@@ -309,7 +310,7 @@ class Recorder:
                 pass
         _, why = self.where()
         return Cassette.new(steps, agent_version=self.agent_version, why=why, session=session or self.session_info(),
-                            sdk=sdk, hand_events=True, callers=True)
+                            sdk=sdk, hand_events=True, callers=True, beta_headers=True)
 
     def save(self, path: str | Path, session: SessionInfo | None = None) -> Path:
         """Write the cassette; a recording that saw nothing is refused, as its replay would always pass."""

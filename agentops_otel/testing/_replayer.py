@@ -41,7 +41,7 @@ from ._divergence import (
     with_extra,
 )
 from ._masking import mask
-from ._providers import content_fields, plain_endpoint, request_extra, request_view
+from ._providers import content_fields, plain_endpoint, request_extra, request_headers, request_view
 from ._replay_answers import DummyKeys, RecordedToolError, recorded_error, reply_with, respond
 from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change, without_stream_false
 from ._seam import Exchange, current_parent, inside, install, uninstall
@@ -251,6 +251,9 @@ class Replayer:
             recorded, actual = with_extra(recorded, expected.extra, actual,
                                           mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
                                           content_fields(ex.endpoint, ex.body))
+        if self.cassette.beta_headers:  # the features it turned on (betas=[...]) are part of the request
+            recorded = {**recorded, "headers": expected.headers or {}}
+            actual = {**actual, "headers": request_headers(ex.request)}
         return recorded, actual
 
     def _llm_differs(self, step: LLMStep | ToolStep, ex: Exchange, view: dict[str, Any]) -> str | None:
