@@ -100,8 +100,12 @@ def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -
     operation = attrs.get(semconv.GEN_AI_OPERATION_NAME)
     if operation not in (semconv.OP_CHAT, None):
         problems.append(f"{label}: a {operation} call's answer is not in the trace (only chat calls are)")
-    problems.extend(_holes(label, step, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"),
-                                                (semconv.GEN_AI_OUTPUT_MESSAGES, "output messages")),
+    failed = _tool_error(step)
+    if failed is not None:  # what had streamed may be on the span; how the call then broke is not
+        problems.append(f"{label}: the call failed ({failed['type']}), and a trace holds no answer that fails "
+                        "as it did: a replay from it would hand the agent a clean one")
+    outputs_needed = () if failed is not None else ((semconv.GEN_AI_OUTPUT_MESSAGES, "output messages"),)
+    problems.extend(_holes(label, step, attrs, ((semconv.GEN_AI_INPUT_MESSAGES, "input messages"), *outputs_needed),
                            ((semconv.GEN_AI_TOOL_DEFINITIONS, "tool definitions"),)))
     provider = str(attrs.get(semconv.GEN_AI_PROVIDER_NAME) or semconv.PROVIDER_OPENAI)
     sdk = TRACE_SDKS.get(provider)

@@ -8,8 +8,20 @@ import anthropic
 import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from agentops_otel.testing import AnthropicServer, OpenAIServer, Reply, record, replay
+import agentops_otel as agentops
+from agentops_otel.read import records_from_spans
+from agentops_otel.reassemble import reassemble
+from agentops_otel.testing import (
+    AnthropicServer,
+    CassetteError,
+    OpenAIServer,
+    Reply,
+    cassette_from_timeline,
+    record,
+    replay,
+)
 
 _ASK = [{"role": "user", "content": "who is 4417?"}]
 
@@ -137,3 +149,19 @@ def test_a_failed_connection_needs_a_cassette(server: OpenAIServer) -> None:
     where, why = rec.where()
     assert where == "cassette"
     assert "connection failed (openai /chat/completions (RemoteProtocolError))" in why
+
+
+@pytest.mark.parametrize("reply", [Reply.text("one two three four five", fail_after_chunks=3),
+                                   Reply.error(429, after_chunks=3)], ids=["cut", "error mid-stream"])
+def test_a_trace_with_a_failed_model_call_is_refused(server: OpenAIServer, client: OpenAI, reply: Reply,
+                                                     span_exporter: InMemorySpanExporter) -> None:
+    """A model call that failed mid-stream is not rebuilt from its span as a clean answer: the trace is refused,
+    naming the call and its error (a cassette recorded live replays it)."""
+    server.queue(reply)
+    with agentops.session("broken") as s:
+        streamed_or_why(client)
+    [timeline] = [t for t in reassemble(records_from_spans(span_exporter.get_finished_spans())).sessions
+                  if t.summary.session_id == s.id]
+    with pytest.raises(CassetteError, match=r"step 0 \(llm gpt-4o-mini\): the call failed \((APIConnectionError|"
+                                            r"APIError|RemoteProtocolError)"):
+        cassette_from_timeline(timeline)
