@@ -26,15 +26,18 @@ that overlapped in time ran alongside.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
 import msgspec
 
+from .. import _replay_hook
 from ._cassette import LLMStep, ToolStep
 
-__all__ = ["Branch", "Lineage", "Timing", "concurrent_steps", "marked"]
+__all__ = ["Branch", "Lineage", "Timing", "branch_here", "concurrent_steps", "marked", "running_here"]
 
 Branch: TypeAlias = tuple[int, "int | None", object]
 """A thread, the asyncio task in it (or None) and the carried call it runs (or None)."""
@@ -75,6 +78,37 @@ def marked(steps: Sequence[LLMStep | ToolStep], timings: Sequence[Timing],
     alongside = concurrent_steps(timings, [s.parent for s in steps], lines)
     return [msgspec.structs.replace(step, concurrent=others) if others else step
             for step, others in zip(steps, alongside, strict=True)]
+
+
+def running_here() -> tuple[int, int | None]:
+    """The thread and asyncio task running now."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop in this thread
+        task = None
+    return threading.get_ident(), None if task is None else id(task)
+
+
+def branch_here() -> tuple[Branch, Lineage | None, bool]:
+    """``(branch, where it was forked from, new?)`` of the code making a step: a thread, asyncio task or
+    carried call (``SessionExecutor``), the steps of which ran one after the other (see ``_concurrency``)."""
+    thread, task = running_here()
+    lineage = _replay_hook.LINEAGE.get()
+    if isinstance(lineage, _replay_hook.Fork):  # a carried call's first step
+        return (thread, task, lineage), _lineage(lineage.parent), True
+    known = _lineage(lineage)
+    if known is None:  # a thread the agent started itself: no word on where from
+        return (thread, task, None), None, True
+    if known[0][:2] == (thread, task):
+        return known[0], None, False
+    return (thread, task, known[0][2]), known, True  # an asyncio task (or to_thread) started by that branch
+
+
+def _lineage(value: object) -> Lineage | None:
+    """A :data:`~agentops_otel._replay_hook.LINEAGE` value of ours (another recording's may be left in a thread)."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple) and len(value[0]) == 3:
+        return value[0], value[1]
+    return None
 
 
 def _ancestors(parents: Sequence[int | None], index: int) -> set[int]:

@@ -12,11 +12,9 @@ agent gets back; only a failure to *save* the cassette is reported to the caller
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import Token
 from pathlib import Path
@@ -28,7 +26,7 @@ from .._private import private_folder
 from .._serialize import bounded, to_json
 from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
-from ._concurrency import Branch, Lineage, Timing, marked
+from ._concurrency import Branch, Lineage, Timing, branch_here, marked, running_here
 from ._masking import mask, mask_events
 from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_headers, request_view, sse_events
 from ._seam import Exchange, current_parent, inside, install, uninstall
@@ -65,7 +63,7 @@ class Recorder:
     # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Recorder:
         install(self)
-        root: Branch = (*_here(), None)
+        root: Branch = (*running_here(), None)
         self._lines[root] = None
         self._root = _replay_hook.LINEAGE.set((root, 0))  # the code recorded: tasks it starts fork from it
         return self
@@ -82,7 +80,7 @@ class Recorder:
             from .. import current_session
 
             self._session = current_session()  # the session the agent runs in: the cassette's name
-        branch, forked_from, new = _branch()
+        branch, forked_from, new = branch_here()
         with self._lock:
             step = make(len(self.steps))
             self.steps.append(step)
@@ -345,37 +343,6 @@ class Recorder:
         path = self.save(Path(directory) / f"{sid}.json")
         logger.info("agentops_otel: session %s recorded in cassette %s: %s", sid, path, why)
         return path
-
-
-def _here() -> tuple[int, int | None]:
-    """The thread and asyncio task running now."""
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no event loop in this thread
-        task = None
-    return threading.get_ident(), None if task is None else id(task)
-
-
-def _branch() -> tuple[Branch, Lineage | None, bool]:
-    """``(branch, where it was forked from, new?)`` of the code making a step: a thread, asyncio task or
-    carried call (``SessionExecutor``), the steps of which ran one after the other (see ``_concurrency``)."""
-    thread, task = _here()
-    lineage = _replay_hook.LINEAGE.get()
-    if isinstance(lineage, _replay_hook.Fork):  # a carried call's first step
-        return (thread, task, lineage), _lineage(lineage.parent), True
-    known = _lineage(lineage)
-    if known is None:  # a thread the agent started itself: no word on where from
-        return (thread, task, None), None, True
-    if known[0][:2] == (thread, task):
-        return known[0], None, False
-    return (thread, task, known[0][2]), known, True  # an asyncio task (or to_thread) started by that branch
-
-
-def _lineage(value: object) -> Lineage | None:
-    """A :data:`~agentops_otel._replay_hook.LINEAGE` value of ours (another recording's may be left in a thread)."""
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple) and len(value[0]) == 3:
-        return value[0], value[1]
-    return None
 
 
 def _failed_with(step: LLMStep) -> str | None:

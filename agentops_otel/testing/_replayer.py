@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +44,7 @@ from ._masking import mask
 from ._providers import content_fields, plain_endpoint, request_extra, request_headers, request_view
 from ._replay_answers import DummyKeys, RecordedToolError, recorded_error, reply_with, respond
 from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change, without_stream_false
+from ._replay_walk import Walk
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
 __all__ = ["Fork", "RecordedToolError", "Replayer", "replay"]
@@ -82,11 +83,7 @@ class Replayer:
         self.actual: list[ActualStep] = []
         self.expected: list[LLMStep | ToolStep] = []
         self.divergence: DivergenceError | None = None
-        self._taken = [False] * len(cassette.steps)
-        self._first = 0
-        """The first step not yet met: the one a call is compared with, unless it matches one run alongside."""
-        self._alongside = [frozenset(step.concurrent) for step in cassette.steps]
-        self._any_alongside = any(self._alongside)
+        self._walk = Walk(cassette.steps)
         self._forked = False
         self._fork_index = self._resolve_fork(fork)
         self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
@@ -144,41 +141,13 @@ class Replayer:
 
     # --- walking the recording --------------------------------------------------------------
     def _peek(self) -> LLMStep | ToolStep | None:
-        steps = self.cassette.steps
-        return steps[self._first] if self._first < len(steps) else None
-
-    def _mark(self, index: int) -> None:
-        self._taken[index] = True
-        while self._first < len(self._taken) and self._taken[self._first]:
-            self._first += 1
+        return self._walk.peek()
 
     def _take(self, step: LLMStep | ToolStep | None) -> LLMStep | ToolStep | None:
         if step is not None:
-            self._mark(step.index)
+            self._walk.meet(step.index)
             self.expected.append(step)
         return step
-
-    def _alongside_first(self) -> Iterator[LLMStep | ToolStep]:
-        """The steps after the first not met that the agent may meet now: each ran alongside every earlier
-        step not yet met (see ``_concurrency``). Calls made side by side arrive in the order the scheduler
-        picks this run; calls made one after the other still keep their order."""
-        steps = self.cassette.steps
-        waiting = {self._first}
-        for index in range(self._first + 1, len(steps) if self._any_alongside else 0):
-            if self._taken[index]:
-                continue
-            if waiting <= self._alongside[index]:
-                yield steps[index]
-            waiting.add(index)
-
-    def _skip_children(self, parent: int) -> None:
-        """The tool was answered: the steps it made inside never happen in this replay (wherever calls made
-        alongside put them in the recording)."""
-        inside = {parent}
-        for step in self.cassette.steps[parent + 1:]:
-            if step.parent in inside:
-                inside.add(step.index)
-                self._mark(step.index)
 
     def _diverge(self, expected: LLMStep | ToolStep | None, diff: str | None, reason: str,
                  index: int | None = None) -> DivergenceError:
@@ -218,11 +187,7 @@ class Replayer:
                     raise self._diverge(None, None, "after the fork the agent made more LLM calls than the "
                                         "recording holds (use Fork(then='live') to let it talk to the provider)")
                 return step, None
-            expected = self._peek()
-            if expected is not None and self._llm_differs(expected, ex, view) is not None:
-                expected = next((s for s in self._alongside_first() if self._llm_differs(s, ex, view) is None),
-                                expected)
-            self._take(expected)
+            expected = self._take(self._walk.next_for(lambda s: self._llm_differs(s, ex, view) is None))
             if expected is not None and expected.index == self._fork_index:
                 return self._fork_llm(expected)
             if expected is None:
@@ -324,11 +289,7 @@ class Replayer:
             self.actual.append(ActualStep(f"{kind} {name}", describe_args(args), args))
             if self._forked:
                 return None, False
-            expected = self._peek()
-            if expected is not None and not self._tool_fits(expected, kind, name, args):
-                expected = next((s for s in self._alongside_first() if self._tool_fits(s, kind, name, args)),
-                                expected)
-            self._take(expected)
+            expected = self._take(self._walk.next_for(lambda s: self._tool_fits(s, kind, name, args)))
             if expected is None:
                 raise self._diverge(None, None, f"the agent called {kind} {name} after the last recorded step")
             if not isinstance(expected, ToolStep) or expected.name != name or expected.tool_type != kind:
@@ -340,7 +301,7 @@ class Replayer:
                 raise self._diverge(expected, diff, f"{kind} {name} was called with other arguments")
             if expected.index == self._fork_index:
                 self._forked = True
-                self._skip_children(expected.index)
+                self._walk.skip_children(expected.index)
                 return expected, True
             answer = self.answer_tools is True or (not isinstance(self.answer_tools, bool)
                                                    and name in self.answer_tools)
@@ -349,7 +310,7 @@ class Replayer:
                     raise CassetteError(f"{self.name}: {kind} {name} (step {expected.index}) returned an object the "
                                         "cassette holds only as text; it cannot be answered from the recording — "
                                         "let it run for real")
-                self._skip_children(expected.index)
+                self._walk.skip_children(expected.index)
                 if expected.index in self._holding_llm:
                     self._unchecked.append(expected)
             return expected, answer
