@@ -57,7 +57,7 @@ class Outcome:
 def child_env(tmp_path: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A clean environment: this checkout first on the path, no OTel settings from the caller."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-           "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+           "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     env.update(extra or {})
     return env
 
@@ -83,7 +83,14 @@ def finish(proc: subprocess.Popen[str], send: signal.Signals | None = None, time
     began = time.monotonic()
     if send is not None:
         proc.send_signal(send)
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # A child that never left: make it print where every thread of it stands (faulthandler, set in
+        # child_env, dumps them on SIGABRT), so a hang is diagnosed from the failure itself.
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=30)
+        raise AssertionError(f"the child did not exit within {timeout} s; its threads:\n{err}\n{out}") from None
     return Outcome(proc.returncode, out, err, time.monotonic() - began)
 
 
