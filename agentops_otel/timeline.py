@@ -112,6 +112,12 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     is then only a lower bound, what the other calls reported, and replays show it as ``≥ N`` or ``?``."""
     output_tokens_complete: bool = True
     """As ``input_tokens_complete``, for ``output_tokens``."""
+    raised: str | None = None
+    """The class of the exception that left the session (``module.Qualname``, a builtin's bare name), from its
+    root's ``exception`` event: one that left ``with session`` / ``@session``. None when none is recorded: none
+    did, or the agent ended the session itself (``end_session("Fail")``, after which it may have raised), or the
+    root is missing. A test made from the session expects it, not the last error a step recorded (which the agent
+    may have handled, or turned into another)."""
 
 
 class Timeline(msgspec.Struct, frozen=True, gc=False):

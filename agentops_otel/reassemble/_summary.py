@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Final
 
@@ -253,7 +253,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
         partial=partial, evaluations=evaluations, input_tokens_complete=not (in_unknown or interrupted),
-        output_tokens_complete=not (out_unknown or interrupted),
+        output_tokens_complete=not (out_unknown or interrupted), raised=raised_by(root_events),
     )
     return Timeline(summary, tuple(steps))
 
@@ -265,6 +265,16 @@ def _failed_after_end(verdict_spans: list[Step]) -> str | None:
     for st in verdict_spans:
         if canonical_end_state(st.attributes.get(sc.VERDICT_END_STATE)) == sc.END_FAIL:
             return _str(st.attributes.get(sc.VERDICT_END_REASON)) or "failed after it ended"
+    return None
+
+
+def raised_by(root_events: Sequence[Any]) -> str | None:
+    """The type of the exception that left the session: its root's (last) ``exception`` event's, which the
+    session records only for one that escaped it (see ``Session.end``)."""
+    for event in reversed(root_events):
+        if event.name == sc.EVENT_EXCEPTION:
+            found = (event.attributes or {}).get(sc.EXCEPTION_TYPE)
+            return found if isinstance(found, str) and found else None
     return None
 
 

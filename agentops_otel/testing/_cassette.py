@@ -114,6 +114,10 @@ class SessionInfo(msgspec.Struct, omit_defaults=True):
     end_state: str | None = None
     cost_usd: float | None = None
     tags: list[str] = msgspec.field(default_factory=list)
+    raised: str | None = None
+    """The class of the exception that left the session (:attr:`SessionSummary.raised`): a test exported from a
+    failed session expects it. None when none is recorded: the agent ended the session itself (it may have
+    raised after), or the cassette was recorded before this was kept; such a test accepts either outcome."""
 
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=False):

@@ -229,7 +229,8 @@ def cassette_from_timeline(timeline: Timeline, *, source: str = "trace",
                             "(agentops_otel.testing.record / pytest --agent-record-mode=record).")
     if not steps:
         raise CassetteError(f"session {summary.session_id} in {source} has no LLM or tool steps to replay")
-    info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags))
+    info = SessionInfo(summary.session_id, summary.name, summary.end_state, summary.cost_usd, list(summary.tags),
+                       summary.raised)
     steps = marked(steps, timings)  # spans that overlapped ran alongside
     return Cassette.new(steps, agent_version=agent_version, recorded_from=source,
                         why="the trace holds every step whole (content capture on, nothing cut); its LLM requests "

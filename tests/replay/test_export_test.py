@@ -79,13 +79,14 @@ def test_exported_session_passes_offline(tmp_path: Path, span_exporter: InMemory
 @pytest.mark.slow
 @pytest.mark.usefixtures("support_llm")
 def test_exported_failing_session_pins_the_failure(tmp_path: Path, span_exporter: InMemorySpanExporter) -> None:
-    """A session that failed (no account id) becomes a test expecting the same ValueError and Fail."""
+    """A session the agent ended Fail itself (no account id) and then re-raised becomes a test expecting Fail: the
+    trace does not say that it raised, so the test accepts it either way."""
     sid, traces = _session_file("I was charged twice for my subscription", tmp_path, span_exporter)
     test = tmp_path / "suite" / "test_no_account.py"
     assert main(["export-test", sid, "--source", str(traces), "--call", CALL, "--out", str(test),
                  "--args", '["I was charged twice for my subscription"]'], stdout=io.StringIO()) == 0
     text = test.read_text()
-    assert "with pytest.raises(ValueError):" in text and "assert_ended_with(agent, 'Fail')" in text
+    assert "except Exception:" in text and "assert_ended_with(agent, 'Fail')" in text
     run = _run_offline(test)
     assert run.returncode == 0, run.stdout + run.stderr
 
