@@ -166,6 +166,16 @@ def test_errors_raise_the_sdks_exception(client: Anthropic, server: AnthropicSer
     assert isinstance(body, dict) and body["type"] == "error" and body["error"]["type"]
 
 
+def test_an_error_the_server_says_not_to_retry_is_raised_at_once(server: AnthropicServer) -> None:
+    """Reply.error(retry=False) sends x-should-retry: false, so a client with retries raises on the first answer."""
+    server.queue(Reply.error(529, retry=False), Reply.text("a retry would get this"))
+
+    with Anthropic(base_url=server.base_url, api_key="test", max_retries=2) as retrying, \
+            pytest.raises(anthropic.OverloadedError):
+        retrying.messages.create(model=MODEL, max_tokens=100, messages=USER)
+    assert len(server.requests) == 1
+
+
 def test_error_type_and_message_can_be_scripted(client: Anthropic, server: AnthropicServer) -> None:
     """A scripted error type and message reach the client unchanged."""
     server.queue(Reply.error(400, "prompt is too long", type="invalid_request_error"))

@@ -363,6 +363,28 @@ def test_retry_takes_the_next_reply(server: OpenAIServer) -> None:
     assert [r.headers["x-stainless-retry-count"] for r in server.requests] == ["0", "1"]
 
 
+def test_an_error_the_server_says_not_to_retry_is_raised_at_once(server: OpenAIServer) -> None:
+    """Reply.error(retry=False) sends x-should-retry: false, so a client with retries raises on the first answer."""
+    server.queue(Reply.error(503, "down for good", retry=False), Reply.text("a retry would get this"))
+
+    with (
+        OpenAI(base_url=server.base_url, api_key="test", max_retries=2) as retrying,
+        pytest.raises(openai.InternalServerError, match="down for good"),
+    ):
+        retrying.chat.completions.create(model="gpt-4o-mini", messages=USER)
+    assert len(server.requests) == 1
+
+
+def test_an_error_the_server_says_to_retry_is_retried(server: OpenAIServer) -> None:
+    """Reply.error(retry=True) sends x-should-retry: true, so the SDK retries even a status it would not."""
+    server.queue(Reply.error(400, retry=True, retry_after=0.001), Reply.text("after retry"))
+
+    with OpenAI(base_url=server.base_url, api_key="test", max_retries=2) as retrying:
+        completion = retrying.chat.completions.create(model="gpt-4o-mini", messages=USER)
+    assert completion.choices[0].message.content == "after retry"
+    assert len(server.requests) == 2
+
+
 def test_responder_failure_is_a_non_retried_500(server: OpenAIServer) -> None:
     """A responder that raises gives a 500 the SDK does not retry, naming the exception."""
 

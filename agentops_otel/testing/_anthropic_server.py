@@ -18,7 +18,8 @@ defaults), so one scripted conversation plays on either provider. Served: ``POST
 (JSON and SSE; the beta surface posts to the same path), ``POST /v1/messages/count_tokens`` and
 ``GET /v1/models``. Errors carry Anthropic's ``{"type": "error", "error": {...}}`` body, so the SDK
 raises its own exception classes. As with the OpenAI server, pass ``max_retries=0`` to the client
-when a test expects an error: the SDK retries 408/409/429/5xx and each retry takes the next reply.
+when a test expects an error: the SDK retries 408/409/429/5xx and each retry takes the next reply
+(unless the reply says otherwise: ``Reply.error(..., retry=False)``).
 """
 
 from __future__ import annotations

@@ -337,8 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_stream([*frames, error], None)
             return
         if reply.kind == "error":
-            retry = [] if reply.retry_after is None else [("retry-after-ms", f"{reply.retry_after * 1000:g}")]
-            self._send_json(reply.status, owner._error_body(reply.status, reply, "", self._request_id), retry)
+            self._send_json(reply.status, owner._error_body(reply.status, reply, "", self._request_id),
+                            reply.retry_headers())
             return
         # Number missing call ids once, so a stream's deltas and its final object name the same calls.
         calls = tuple(c if c.call_id else replace(c, call_id=owner._new_id("call_")) for c in reply.calls)

@@ -20,7 +20,8 @@ Pass ``max_retries=0`` to the client when a test expects an error. The SDK retri
 and dropped connections twice by default, and each retry consumes the next reply, so a queued
 ``Reply.error(429)`` would be followed by the default "ok" answer and the test would see success.
 With retries on, ``Reply.error(..., retry_after=0.001)`` keeps the retry fast (the SDK otherwise
-waits about a second); that is the way to test retry handling itself.
+waits about a second); that is the way to test retry handling itself. ``Reply.error(..., retry=False)``
+sends ``x-should-retry: false``, as the API does for an error a retry cannot cure: the SDK raises at once.
 
 Served under ``/v1``: ``POST /chat/completions`` (JSON and SSE), ``POST /responses`` (JSON and SSE),
 ``POST /embeddings`` (float and base64), the legacy ``POST /completions`` (JSON and SSE; ``Reply.text``),

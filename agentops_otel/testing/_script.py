@@ -75,6 +75,7 @@ class Reply:
     error_type: str | None = None
     error_code: str | None = None
     retry_after: float | None = None
+    retry: bool | None = None
     dim: int | None = None
     thinking: str = ""
     """Reasoning the model shows before answering (Anthropic ``thinking`` blocks; ignored by OpenAI)."""
@@ -160,12 +161,16 @@ class Reply:
         code: str | None = None,
         *,
         retry_after: float | None = None,
+        retry: bool | None = None,
         after_chunks: int | None = None,
     ) -> Reply:
         """An HTTP error in the provider's error body; type, code and message default to what its API sends.
 
         ``retry_after`` (seconds) sets ``retry-after-ms`` so a client with retries enabled retries
         at once instead of backing off for about a second; the retry then takes the next reply.
+        ``retry`` sets ``x-should-retry`` (``true`` / ``false``), which the openai and anthropic SDKs obey
+        over their status rule: ``retry=False`` makes a client with retries raise on this answer (as the
+        API does for an error a retry cannot cure), ``retry=True`` makes it retry a status it would not.
         ``after_chunks=N`` makes it an error inside a stream, as the API reports one that happens while
         the answer is generated: a streamed request gets an HTTP 200 stream of a text answer cut after
         N server-sent events by the error (Anthropic's ``event: error``, OpenAI's ``{"error": ...}``
@@ -182,8 +187,16 @@ class Reply:
             error_type=type,
             error_code=code,
             retry_after=retry_after,
+            retry=retry,
             fail_after_chunks=after_chunks,
         )
+
+    def retry_headers(self) -> list[tuple[str, str]]:
+        """The headers an HTTP error answer carries to steer the SDK's retries (``retry_after``, ``retry``)."""
+        headers = [] if self.retry_after is None else [("retry-after-ms", f"{self.retry_after * 1000:g}")]
+        if self.retry is not None:
+            headers.append(("x-should-retry", "true" if self.retry else "false"))
+        return headers
 
     @classmethod
     def embedding(cls, dim: int | None = None, *, model: str | None = None, delay: float = 0.0) -> Reply:
