@@ -76,6 +76,10 @@ class LLMStep(msgspec.Struct, tag="llm", tag_field="kind", omit_defaults=True):
     headers: dict[str, str] | None = None
     """The request's headers that turn provider features on (``anthropic-beta``, ``openai-beta``), when it sent
     any: compared where the cassette keeps them (:attr:`Cassette.beta_headers`)."""
+    answer_headers: dict[str, str] | None = None
+    """The answer's headers that steer the SDK's retries (``x-should-retry``, ``retry-after-ms``, ``retry-after``),
+    when it sent any: a replay sends them back with the answer. None in cassettes recorded before they were kept
+    and in those made from a trace, which replay as before: the SDK retries by status, after its own backoff."""
     stream_error: dict[str, str] | None = None
     """``{"type": ..., "message": ...}`` when the connection failed while the answer streamed (dropped, timed
     out): ``events`` are what arrived before it, and a replay raises it after them, as the agent saw it. A

@@ -24,8 +24,9 @@ from .._redact import mask_text
 from ..llm import content_attributes
 from ._masking import mask
 
-__all__ = ["BETA_HEADERS", "CONTENT_DIGEST", "PROVIDERS", "TRACE_ANSWERS", "TRACE_SDKS", "Provider", "content_fields",
-           "plain_endpoint", "request_extra", "request_headers", "request_view", "sse_bytes", "sse_events"]
+__all__ = ["BETA_HEADERS", "CONTENT_DIGEST", "PROVIDERS", "RETRY_HEADERS", "TRACE_ANSWERS", "TRACE_SDKS", "Provider",
+           "answer_headers", "content_fields", "plain_endpoint", "request_extra", "request_headers", "request_view",
+           "sse_bytes", "sse_events"]
 
 TRACE_ANSWERS: Final = (semconv.PROVIDER_OPENAI, "/chat/completions")
 """The only calls a replay built from a trace answers (:mod:`._from_trace`): any other needs a cassette."""
@@ -185,6 +186,21 @@ def request_headers(request: Any) -> dict[str, str]:
     if headers is None:
         return {}
     return {name: mask_text(str(headers[name])) for name in BETA_HEADERS if name in headers}
+
+
+RETRY_HEADERS: Final = ("x-should-retry", "retry-after-ms", "retry-after")
+"""Answer headers the openai and anthropic SDKs decide by whether, and how soon, to send a call again
+(``_should_retry`` / ``_calculate_retry_timeout``): ``x-should-retry`` overrides the status rule, the other two
+the backoff. Part of the answer, so a replay retries where the recording did, after the same wait. The SDKs read
+others only to show them (``x-request-id``, ``request-id``, ``anthropic-workspace-id``): those stay out."""
+
+
+def answer_headers(response: Any) -> dict[str, str]:
+    """The :data:`RETRY_HEADERS` an answer carries, by their lower-case names (credential-shaped text masked)."""
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return {}
+    return {name: mask_text(str(headers[name])) for name in RETRY_HEADERS if name in headers}
 
 
 def request_view(attributes: Mapping[str, Any]) -> dict[str, Any]:

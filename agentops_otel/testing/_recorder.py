@@ -28,7 +28,15 @@ from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._concurrency import Branch, Lineage, Timing, branch_here, marked, running_here
 from ._masking import mask, mask_events
-from ._providers import CONTENT_DIGEST, TRACE_ANSWERS, request_extra, request_headers, request_view, sse_events
+from ._providers import (
+    CONTENT_DIGEST,
+    TRACE_ANSWERS,
+    answer_headers,
+    request_extra,
+    request_headers,
+    request_view,
+    sse_events,
+)
 from ._seam import Exchange, current_parent, inside, install, uninstall
 from ._tee import tee_stream
 
@@ -122,6 +130,7 @@ class Recorder:
             return
         try:
             step.status = int(response.status_code)
+            step.answer_headers = answer_headers(response) or None
             if "text/event-stream" in response.headers.get("content-type", ""):
                 step.events = []
 

@@ -83,19 +83,21 @@ def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None
     """The SDK's own response for ``ex`` from the recorded ``step`` (or the answer a fork ``replaced`` it
     with); a recorded connection failure is raised as the SDK's HTTP library would raise it."""
     __tracebackhide__ = True
-    if replaced is not None:
-        status, content, ctype = replaced
+    headers = step.answer_headers or {}
+    if replaced is not None:  # another answer: the recorded one's retry advice is not its own
+        (status, content, ctype), headers = replaced, {}
     elif step.events is not None:
         status, content, ctype = step.status or 200, sse_bytes(step.events), "text/event-stream"
         if step.stream_error is not None:
-            return ex.response(status, content, ctype, _transport_error(ex, step.stream_error, "RemoteProtocolError"))
+            cut = _transport_error(ex, step.stream_error, "RemoteProtocolError")
+            return ex.response(status, content, ctype, cut, headers=headers)
     elif step.status == 0:
         error = step.body.get("error") if isinstance(step.body, dict) else None
         raise _transport_error(ex, error if isinstance(error, dict) else {}, "ConnectError")
     else:
         content, ctype = sent(step)
         status = step.status
-    return ex.response(status, content, ctype)
+    return ex.response(status, content, ctype, headers=headers)
 
 
 def _transport_error(ex: Exchange, error: dict[str, Any], fallback: str) -> BaseException:

@@ -12,7 +12,7 @@ pays for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -78,11 +78,12 @@ class Exchange:
 
         return importlib.import_module(type(self.request).__module__.split(".")[0])
 
-    def response(self, status: int, content: bytes, content_type: str, cut: BaseException | None = None) -> Any:
-        """A response of the SDK's own HTTP library, as if the server had sent these bytes (and then failed
-        with ``cut``, as a connection dropped mid-answer does: the SDK raises it as it reads the body)."""
+    def response(self, status: int, content: bytes, content_type: str, cut: BaseException | None = None, *,
+                 headers: Mapping[str, str] | None = None) -> Any:
+        """A response of the SDK's own HTTP library, as if the server had sent these bytes with ``headers`` (and
+        then failed with ``cut``, as a connection dropped mid-answer does: the SDK raises it as it reads the body)."""
         httpx = self.http_library()
-        headers = {"content-type": content_type}
+        headers = {**(headers or {}), "content-type": content_type}
         if cut is None:
             return httpx.Response(status, headers=headers, content=content, request=self.request)
         return httpx.Response(status, headers=headers, stream=_cut_stream(httpx, content, cut), request=self.request)
