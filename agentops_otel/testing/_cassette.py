@@ -123,6 +123,18 @@ class SessionInfo(msgspec.Struct, omit_defaults=True):
     failed session expects it. None when none is recorded: the agent ended the session itself (it may have
     raised after), or the cassette was recorded before this was kept; such a test accepts either outcome."""
 
+    @classmethod
+    def of(cls, session: Any) -> SessionInfo:
+        """What a live ``session`` shows; which exception left it is read back from its ended root, as from a
+        trace (unknown while it runs, or when it was not recorded)."""
+        raised = None
+        if session.end_state is not None:
+            try:
+                raised = session.timeline().summary.raised
+            except Exception:  # not recorded (switched off while it ran): nothing to say
+                raised = None
+        return cls(session.id, session.name, session.end_state, float(session.cost), list(session.tags), raised)
+
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=False):
     """A recorded session; ``step_count`` guards against a cut or hand-shortened file."""

@@ -298,7 +298,7 @@ class Recorder:
         s = self._session
         if s is None:
             return SessionInfo()
-        return SessionInfo(s.id, s.name, s.end_state, float(s.cost), list(s.tags), _raised(s))
+        return SessionInfo.of(s)
 
     def cassette(self, session: SessionInfo | None = None) -> Cassette:
         import importlib.metadata as md
@@ -405,13 +405,3 @@ def _is_json(value: Any) -> bool:
 def record(*, agent_version: str | None = None) -> Recorder:
     """``with record() as rec: run_agent(...)`` then ``rec.save("cassettes/x.json")``."""
     return Recorder(agent_version=agent_version)
-
-
-def _raised(session: Any) -> str | None:
-    """:attr:`SessionInfo.raised` of the live ``session``, read back from its ended root as from a trace."""
-    if session.end_state is None:
-        return None
-    try:
-        return session.timeline().summary.raised  # type: ignore[no-any-return]
-    except Exception:  # not recorded (switched off while it ran): nothing to say
-        return None
