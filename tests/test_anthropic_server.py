@@ -238,3 +238,25 @@ def test_unknown_path_is_an_anthropic_404(client: Anthropic) -> None:
     """A path the server does not serve answers 404 in Anthropic's error envelope."""
     with pytest.raises(anthropic.NotFoundError):
         client.get("/v1/nowhere", cast_to=object)
+
+
+def test_batch_submit_answers_with_the_batch_created(client: Anthropic, server: AnthropicServer) -> None:
+    """messages.batches.create (plain and beta) gets a message_batch with every request still processing."""
+    requests = [{"custom_id": f"r{i}", "params": {"model": MODEL, "max_tokens": 10, "messages": USER}}
+                for i in range(3)]
+    batch = client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+    beta = client.beta.messages.batches.create(requests=requests[:1])  # type: ignore[arg-type]
+
+    assert batch.id.startswith("msgbatch_") and batch.type == "message_batch"
+    assert batch.processing_status == "in_progress" and batch.results_url is None
+    assert batch.request_counts.processing == 3 and batch.request_counts.succeeded == 0
+    assert batch.expires_at > batch.created_at
+    assert beta.request_counts.processing == 1
+    assert [r.path for r in server.requests] == ["/v1/messages/batches"] * 2
+
+
+def test_batch_submit_can_be_refused(client: Anthropic, server: AnthropicServer) -> None:
+    """A queued error refuses the batch submit with the SDK's exception."""
+    server.queue(Reply.error(400))
+    with pytest.raises(anthropic.BadRequestError):
+        client.messages.batches.create(requests=[])

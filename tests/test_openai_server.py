@@ -658,3 +658,15 @@ def test_transcription_answers_with_text_and_usage(client: OpenAI, server: OpenA
     assert seconds.text == "hi" and seconds.usage is not None and seconds.usage.type == "duration"
     assert client.audio.transcriptions.create(model="whisper-1", file=("a.mp3", b"ID3"), response_format="text") \
         .startswith("ok")
+
+
+def test_batch_submit_answers_with_the_batch_validating(client: OpenAI, server: OpenAIServer) -> None:
+    """batches.create gets a batch still validating its input file (no request counted yet), or a queued error."""
+    batch = client.batches.create(input_file_id="file-abc", endpoint="/v1/chat/completions", completion_window="24h")
+    assert batch.id.startswith("batch_") and batch.status == "validating"
+    assert (batch.endpoint, batch.input_file_id, batch.completion_window) == ("/v1/chat/completions", "file-abc", "24h")
+    assert batch.request_counts is not None and batch.request_counts.total == 0
+    server.queue(Reply.error(400))
+    with pytest.raises(openai.BadRequestError):
+        client.batches.create(input_file_id="file-abc", endpoint="/v1/embeddings", completion_window="24h")
+    assert [r.path for r in server.requests] == ["/v1/batches"] * 2

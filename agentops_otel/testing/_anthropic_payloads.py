@@ -11,11 +11,12 @@ real API reports it.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from ._script import JSON, IdFactory, Reply, Request, Usage, _argument_pieces, _pieces, usage_for
 
-__all__ = ["DEFAULT_MODEL", "error_body", "message", "message_events"]
+__all__ = ["DEFAULT_MODEL", "error_body", "message", "message_batch", "message_events"]
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 
@@ -151,3 +152,29 @@ def message_events(reply: Reply, request: Request, new_id: IdFactory) -> list[JS
 def _leading(reply: Reply) -> int:
     """How many blocks come before the first ``tool_use`` block."""
     return int(bool(reply.thinking)) + int(bool(reply.content) or reply.kind == "text")
+
+
+_BATCH_HOURS = 24
+"""A batch expires (stops processing) this long after it was created."""
+
+
+def _rfc3339(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def message_batch(request: Request, new_id: IdFactory, created: int) -> JSON:
+    """The ``message_batch`` a submit creates: every request still ``processing``, no results yet."""
+    requests = request.json.get("requests")
+    count = len(requests) if isinstance(requests, list) else 0
+    return {
+        "id": new_id("msgbatch_"),
+        "type": "message_batch",
+        "processing_status": "in_progress",
+        "request_counts": {"processing": count, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+        "created_at": _rfc3339(created),
+        "expires_at": _rfc3339(created + _BATCH_HOURS * 3600),
+        "ended_at": None,
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": None,
+    }

@@ -15,11 +15,12 @@ the loop::
 
 It is scripted exactly like ``OpenAIServer`` (same ``Reply``, queue, responder, request log and
 defaults), so one scripted conversation plays on either provider. Served: ``POST /v1/messages``
-(JSON and SSE; the beta surface posts to the same path), ``POST /v1/messages/count_tokens`` and
-``GET /v1/models``. Errors carry Anthropic's ``{"type": "error", "error": {...}}`` body, so the SDK
-raises its own exception classes. As with the OpenAI server, pass ``max_retries=0`` to the client
-when a test expects an error: the SDK retries 408/409/429/5xx and each retry takes the next reply
-(unless the reply says otherwise: ``Reply.error(..., retry=False)``).
+(JSON and SSE; the beta surface posts to the same path), ``POST /v1/messages/batches`` (the batch as
+created, every request still processing; ``Reply.batch``, the default there), ``POST
+/v1/messages/count_tokens`` and ``GET /v1/models``. Errors carry Anthropic's ``{"type": "error",
+"error": {...}}`` body, so the SDK raises its own exception classes. As with the OpenAI server, pass
+``max_retries=0`` to the client when a test expects an error: the SDK retries 408/409/429/5xx and each
+retry takes the next reply (unless the reply says otherwise: ``Reply.error(..., retry=False)``).
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ class AnthropicServer(ScriptedServer):
 
     _routes: ClassVar[dict[tuple[str, str], str]] = {
         ("POST", "/v1/messages"): "messages",
+        ("POST", "/v1/messages/batches"): "batches",
         ("POST", "/v1/messages/count_tokens"): "count_tokens",
         ("GET", "/v1/models"): "models",
     }
     _reply_kinds: ClassVar[dict[str, frozenset[str]]] = {
         "messages": frozenset({"text", "tool_calls", "error"}),
+        "batches": frozenset({"batch", "error"}),
         "count_tokens": frozenset(),
         "models": frozenset(),
     }
@@ -53,6 +56,9 @@ class AnthropicServer(ScriptedServer):
     def base_url(self) -> str:
         """What to pass as ``Anthropic(base_url=...)`` (no ``/v1``: the SDK adds it)."""
         return super().base_url
+
+    def _default_reply(self, request: Request, endpoint: str) -> Reply:
+        return Reply.batch() if endpoint == "batches" else super()._default_reply(request, endpoint)
 
     def _static(self, request: Request, endpoint: str) -> JSON | None:
         if endpoint == "count_tokens":
@@ -67,6 +73,8 @@ class AnthropicServer(ScriptedServer):
         return payloads.error_body(status, reply, message, request_id)
 
     def _json_body(self, reply: Reply, request: Request, endpoint: str, created: int) -> JSON:
+        if endpoint == "batches":
+            return payloads.message_batch(request, self._new_id, created)
         return payloads.message(reply, request, self._new_id)
 
     def _sse_frames(self, reply: Reply, request: Request, endpoint: str, created: int) -> list[bytes]:

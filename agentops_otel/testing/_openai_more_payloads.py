@@ -1,5 +1,5 @@
 """Wire shapes of the fake OpenAI server's other billed endpoints: legacy Completions (JSON and SSE),
-image generation and speech.
+image generation, speech and batches.
 
 Kept beside :mod:`._openai_payloads` (chat, responses, embeddings) and pure in the same way: the same
 request and reply always give the same bodies, apart from ``created`` and the ids the caller passes in.
@@ -12,7 +12,7 @@ import hashlib
 
 from ._script import JSON, IdFactory, Reply, Request, Usage, _pieces, _strings, count_tokens
 
-__all__ = ["completion", "completion_chunks", "images", "speech"]
+__all__ = ["batch", "completion", "completion_chunks", "images", "speech"]
 
 DEFAULT_COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
 DEFAULT_IMAGE_MODEL = "dall-e-2"
@@ -108,3 +108,27 @@ def transcription(reply: Reply) -> JSON:
         "type": "tokens", "input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
         "input_token_details": {"text_tokens": 0, "audio_tokens": usage.prompt_tokens}}}
+
+
+_BATCH_WINDOW = 24 * 3600
+"""``completion_window="24h"``: the batch expires this long after it was created."""
+
+
+def batch(request: Request, new_id: IdFactory, created: int) -> JSON:
+    """The ``batch`` a submit creates: ``validating`` its input file, so no request is counted yet (the API
+    reports ``request_counts.total`` 0 until it has read the file)."""
+    body = request.json
+    return {
+        "id": new_id("batch_"),
+        "object": "batch",
+        "endpoint": body.get("endpoint"),
+        "input_file_id": body.get("input_file_id"),
+        "completion_window": body.get("completion_window"),
+        "status": "validating",
+        "created_at": created,
+        "expires_at": created + _BATCH_WINDOW,
+        "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        "metadata": body.get("metadata"),
+        "errors": None, "output_file_id": None, "error_file_id": None, "in_progress_at": None, "finalizing_at": None,
+        "completed_at": None, "failed_at": None, "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+    }

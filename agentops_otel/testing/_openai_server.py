@@ -27,7 +27,8 @@ Served under ``/v1``: ``POST /chat/completions`` (JSON and SSE), ``POST /respons
 ``POST /embeddings`` (float and base64), the legacy ``POST /completions`` (JSON and SSE; ``Reply.text``),
 ``POST /images/generations``, ``/images/edits`` and ``/images/variations`` (``Reply.image``),
 ``POST /audio/speech`` (bytes; ``Reply.speech``), ``POST /audio/transcriptions`` and ``/audio/translations``
-(``Reply.text``; token usage when the reply has it, else a duration), ``GET /models``. A form upload
+(``Reply.text``; token usage when the reply has it, else a duration), ``POST /batches`` (the batch as
+created, still validating its input file; ``Reply.batch``, the default there), ``GET /models``. A form upload
 (``multipart/form-data``) is recorded as its fields, a file as ``{"filename", "size"}``. Anything else is a
 404 with an OpenAI error body. One choice per completion (``n`` is ignored). Every request, including 404s, is recorded.
 
@@ -73,6 +74,7 @@ class OpenAIServer(ScriptedServer):
         ("POST", "/v1/audio/transcriptions"): "transcriptions",
         ("POST", "/v1/audio/translations"): "transcriptions",
         ("POST", "/v1/audio/speech"): "speech",
+        ("POST", "/v1/batches"): "batches",
         ("GET", "/v1/models"): "models",
     }
     _reply_kinds: ClassVar[dict[str, frozenset[str]]] = {
@@ -83,6 +85,7 @@ class OpenAIServer(ScriptedServer):
         "images": frozenset({"image", "error"}),
         "speech": frozenset({"speech", "error"}),
         "transcriptions": frozenset({"text", "error"}),
+        "batches": frozenset({"batch", "error"}),
         "models": frozenset(),
     }
     _url_prefix = "/v1"
@@ -115,6 +118,8 @@ class OpenAIServer(ScriptedServer):
             return Reply.image()
         if endpoint == "speech":
             return Reply.speech()
+        if endpoint == "batches":
+            return Reply.batch()
         return super()._default_reply(request, endpoint)
 
     def _static(self, request: Request, endpoint: str) -> JSON | None:
@@ -139,6 +144,8 @@ class OpenAIServer(ScriptedServer):
             return more.images(reply, request, created)
         if endpoint == "transcriptions":
             return more.transcription(reply)
+        if endpoint == "batches":
+            return more.batch(request, self._new_id, created)
         return payloads.embeddings(reply, request)
 
     def _binary_body(self, reply: Reply, request: Request, endpoint: str) -> tuple[bytes, str] | None:

@@ -20,7 +20,7 @@ JSON = dict[str, Any]
 IdFactory = Callable[[str], str]
 """Returns a fresh id with the given prefix (``"chatcmpl-"``, ``"msg_"``...), unique per server."""
 
-ReplyKind = Literal["text", "tool_calls", "error", "embedding", "image", "speech"]
+ReplyKind = Literal["text", "tool_calls", "error", "embedding", "image", "speech", "batch"]
 
 @dataclass(frozen=True)
 class Usage:
@@ -219,6 +219,13 @@ class Reply:
         """Audio bytes for ``audio.speech.create`` (``audio``, else placeholder bytes naming the input).
         The API reports no usage for speech: it bills the input's characters."""
         return cls(kind="speech", content=audio, delay=delay)
+
+    @classmethod
+    def batch(cls, *, delay: float = 0.0) -> Reply:
+        """The batch a batch submit created (``messages.batches.create``, ``batches.create``), as the API
+        answers before any of its requests ran: queued, no results, no usage. The default answer there;
+        queue it only to keep a scripted conversation in order (``Reply.error`` refuses the submit)."""
+        return cls(kind="batch", delay=delay)
 
 
 @dataclass(frozen=True)
