@@ -45,6 +45,8 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_ENDPOINT_UNPRICED: ("endpoint not priced (billed per image, second or character, or at rates the "
                                "table lacks)"),
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
+    sc.GAP_BATCH_QUEUED: ("batch submitted: its requests run, and are billed, later and outside the session; their "
+                          "cost and tokens are unknown at submit time"),
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented for all of the session's run (no agentops.init() "
@@ -158,12 +160,14 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     unpriced: dict[str, int] = {}
     extras: dict[str, dict[str, int]] = {}
     """Calls to a priced model billed for something without a rate, by reason, then by model."""
-    unnamed = 0
+    unnamed = batches = 0
     endpoints: dict[str, int] = {}
     for step in steps:
         reason = step_gap(step)
         if reason == sc.GAP_MODEL_MISSING:
             unnamed += 1
+        elif reason == sc.GAP_BATCH_QUEUED:
+            batches += 1
         elif reason == sc.GAP_ENDPOINT_UNPRICED:
             endpoints[step.span_name] = endpoints.get(step.span_name, 0) + 1
         elif reason in sc.PRICE_GAPS:
@@ -174,6 +178,10 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
             usage[reason] += 1
     gaps = [f"{_plural(n)} {'with partial' if reason == sc.GAP_USAGE_PARTIAL else 'without'} usage "
             f"({GAP_TEXT.get(reason, reason)})" for reason, n in usage.most_common()]
+    if batches:
+        gaps.append(f"{batches} {GAP_TEXT[sc.GAP_BATCH_QUEUED]}" if batches == 1 else
+                    f"{batches} batches submitted: their requests run, and are billed, later and outside the "
+                    "session; their cost and tokens are unknown at submit time")
     if unnamed:
         gaps.append(f"{_plural(unnamed)} without a model ({GAP_TEXT[sc.GAP_MODEL_MISSING]})")
     if unpriced:

@@ -78,7 +78,8 @@ def _is_embeddings(attrs: Mapping[str, Any]) -> bool:
 
 
 COUNT_KEYS = (*_INPUT_KEYS, *_OUTPUT_KEYS, *_CACHE_READ_KEYS, *_CACHE_WRITE_KEYS,
-              sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, sc.SEQ, sc.SESSION_LLM_CALLS, sc.SESSION_TOOL_CALLS)
+              sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, sc.SEQ, sc.SESSION_LLM_CALLS, sc.SESSION_TOOL_CALLS,
+              sc.BATCH_REQUESTS)
 """Every attribute the readers take as a count (tokens, calls, the start order)."""
 
 

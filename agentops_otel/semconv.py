@@ -252,6 +252,17 @@ ERROR_TRIGGER_TYPE: Final = "agentops.error.trigger_type"
 """The event class (``ActionEvent``, ``ToolEvent``, ``LLMEvent``) an error's trigger was, so it reads back as one."""
 LLM_RECORDED_BY_HAND: Final = "agentops.llm.recorded_by_hand"
 """True on the span of ``record(LLMEvent)``: a call the agent reported, which no SDK call will ask a replay for."""
+BATCH_ENDPOINT: Final = "agentops.batch.endpoint"
+"""On a batch submit's span, and only there: the endpoint its requests run on (``/v1/messages``,
+``/v1/chat/completions``...). The span is then no one model call but as many as the batch holds."""
+BATCH_REQUESTS: Final = "agentops.batch.requests"
+"""On a batch submit's span: how many requests the batch holds, when the submit or its answer says (an anthropic
+list of requests does; an openai input file is counted by the API only after the submit). Absent: unknown."""
+BATCH_ID: Final = "agentops.batch.id"
+"""On a batch submit's span: the provider's id of the batch created (``msgbatch_...``, ``batch_...``), to find its
+results and its bill."""
+BATCH_SPAN_TARGET: Final = "batch"
+"""A batch submit's span is named ``{operation} batch`` (``chat batch``): its requests may name several models."""
 USAGE_MISSING: Final = "agentops.usage.missing"
 """True on an LLM span whose response carried no usage (e.g. a stream without include_usage)."""
 COST_INCOMPLETE_REASON: Final = "agentops.cost.incomplete_reason"
@@ -287,6 +298,11 @@ GAP_ENDPOINT_UNPRICED: Final = "endpoint_unpriced"
 """A billed endpoint we record but do not price (openai images, audio, videos, decisions, compaction): billed
 per image, second or character, or at rates the price table does not hold. Its tokens are recorded when the
 response reports them; without them the span also says ``USAGE_MISSING``."""
+GAP_BATCH_QUEUED: Final = "batch_queued"
+"""A batch submit (anthropic ``messages.batches.create``, openai ``batches.create``): billable work queued to run
+outside the session, for up to a day after it; what its requests cost and how many tokens they use is unknown at
+submit time (the span also says ``USAGE_MISSING``). Cost and token bounds refuse it; call bounds count its requests
+(``BATCH_REQUESTS``), and refuse one whose number is unknown."""
 GAP_TIER_UNCONFIRMED: Final = "service_tier_unconfirmed"
 """Usage is known and the model priced, but the request asked for a service tier billed at rates of its own
 (priority, flex...) and the response named none (or only ``auto``): the tier it was billed at is unknown, and the

@@ -1,4 +1,5 @@
-"""OpenTelemetry spans for the ``anthropic`` client: ``messages.create`` / ``.parse`` / ``.stream()``, beta too.
+"""OpenTelemetry spans for the ``anthropic`` client: ``messages.create`` / ``.parse`` / ``.stream()`` and the
+batch submits ``messages.batches.create``, beta too.
 
 Like the openai module this one only says *what* to wrap (the target table) and *what* to record
 (``begin`` / ``complete``, from the pure functions in :mod:`._anthropic_attrs`); the shared base
@@ -20,8 +21,14 @@ span of its own for every call (usage, no content, no cost, its own stop-reason 
 our ``chat`` spans that span would be a second LLM call for the same request, so while our span is
 the current one the SDK is told not to start its span: ours replaces it and carries what it had
 (usage with the cache split, response id and model, ``anthropic.request.id``, ``error.type``) plus
-content, finish reasons and cost. Calls we do not instrument (``count_tokens``, batches, or any call
-while ``AGENTOPS_OTEL_DISABLED`` is set or after ``uninstrument_anthropic()``) keep the SDK's spans.
+content, finish reasons and cost. Calls we do not instrument (``count_tokens``, a batch's ``retrieve`` /
+``results`` / ``cancel``, or any call while ``AGENTOPS_OTEL_DISABLED`` is set or after ``uninstrument_anthropic()``)
+keep the SDK's spans.
+
+**Batches.** ``messages.batches.create`` queues requests that run, and are billed, after the session may have
+ended; its span (``chat batch``) records how many requests it holds and the batch's id, with its cost and usage
+unknown (``GAP_BATCH_QUEUED``), so no cost or token bound passes on it (see :mod:`._batches`). Its results,
+fetched later with ``batches.results()``, are not model calls of their own: they are not counted again.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from opentelemetry import trace
 from .. import _forksafe, _guard, config, semconv
 from ..llm import LLMCall, Outcome, start_call
 from . import _anthropic_attrs as attrs
+from . import _batches as batches
 from ._anthropic_usage import vertex_region
 from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
 from ._openai_attrs import server_attributes
@@ -49,13 +57,20 @@ __all__ = ["AnthropicInstrumentor", "instrument_anthropic", "uninstrument_anthro
 _MESSAGES: Final = "anthropic.resources.messages.messages"
 _BETA: Final = "anthropic.resources.beta.messages.messages"
 
-_TARGETS: Final = tuple(
-    # ``AsyncMessages.stream`` is a plain function returning an async context manager: not a coroutine.
-    Target(module, cls, method, prefix + kind, is_async=cls == "AsyncMessages" and method != "stream")
-    for module, prefix in ((_MESSAGES, ""), (_BETA, "beta_"))
-    for cls in ("Messages", "AsyncMessages")
-    for method, kind in (("create", "call"), ("parse", "call"), ("stream", "stream"))
+_TARGETS: Final = (
+    *(
+        # ``AsyncMessages.stream`` is a plain function returning an async context manager: not a coroutine.
+        Target(module, cls, method, prefix + kind, is_async=cls == "AsyncMessages" and method != "stream")
+        for module, prefix in ((_MESSAGES, ""), (_BETA, "beta_"))
+        for cls in ("Messages", "AsyncMessages")
+        for method, kind in (("create", "call"), ("parse", "call"), ("stream", "stream"))
+    ),
+    *(Target(module, cls, "create", "batch", is_async=cls == "AsyncBatches")
+      for module in ("anthropic.resources.messages.batches", "anthropic.resources.beta.messages.batches")
+      for cls in ("Batches", "AsyncBatches")),
 )
+"""Every method that sends a model call, and the batch submits that queue them (see :mod:`._batches`). An SDK
+without one of these modules (batches came later than messages) has its other targets patched all the same."""
 
 _SDK_SPAN_MODULE: Final = "anthropic._base_client"
 _SDK_SPAN_FUNCTION: Final = "start_api_call_span"
@@ -67,6 +82,8 @@ class _Kind:
     """``messages.stream()``: returns a manager that sends the request when entered."""
     messages: tuple[type, ...]
     """What a plain call returns (``Message`` / ``BetaMessage`` and their parsed subclasses)."""
+    batch: bool = False
+    """``messages.batches.create``: queues requests that run, and are billed, after the call returns."""
 
 
 class _Anthropic(Instrumentor[_Kind]):
@@ -88,7 +105,7 @@ class _Anthropic(Instrumentor[_Kind]):
 
         self._stream_types = (anthropic.Stream, anthropic.AsyncStream)
         self._raw_type = getattr(importlib.import_module("anthropic._response"), "APIResponse", None)
-        kinds = {"call": _Kind(False, (Message,)), "stream": _Kind(True, (Message,))}
+        kinds = {"call": _Kind(False, (Message,)), "stream": _Kind(True, (Message,)), "batch": _Kind(False, (), True)}
         try:
             from anthropic.types.beta import BetaMessage
         except ImportError:
@@ -113,6 +130,9 @@ class _Anthropic(Instrumentor[_Kind]):
 
     def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
               ctx: otel_context.Context | None = None) -> LLMCall:
+        if kind.batch:
+            return batches.start_batch(tracer, instance, semconv.PROVIDER_ANTHROPIC, semconv.OP_CHAT,
+                                       batches.ANTHROPIC_ENDPOINT, batches.anthropic_requests(kwargs), ctx)
         streaming = kind.helper or kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kwargs, streaming)
         server_attributes(attributes, instance)
@@ -126,6 +146,10 @@ class _Anthropic(Instrumentor[_Kind]):
         return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, settings, content, ctx)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
+        if kind.batch:
+            _request_id(call, getattr(result, "_request_id", None))
+            batches.batch_end(call, result)
+            return result
         value: Any = result
         region = _region(call)
         if isinstance(result, self._stream_types):

@@ -1,5 +1,6 @@
 """OpenTelemetry spans for the ``openai`` client: chat completions, responses, embeddings, legacy
-completions, and the other endpoints that bill per call (images, audio, videos...: see :mod:`._openai_other`).
+completions, the other endpoints that bill per call (images, audio, videos...: see :mod:`._openai_other`), and
+batch submits, billed later (see :mod:`._batches`).
 
 The SDK's resource classes are patched in place with ``wrapt`` (so the module-level client, explicit
 ``OpenAI()`` / ``AsyncOpenAI()`` clients and helpers built on ``create`` such as
@@ -24,6 +25,7 @@ from opentelemetry import trace
 
 from .. import _guard, config, semconv
 from ..llm import Content, LLMCall, Outcome, start_call
+from . import _batches as batches
 from . import _openai_attrs as attrs
 from . import _openai_chat as chat
 from . import _openai_other as other
@@ -85,9 +87,13 @@ _TARGETS: Final = (
     *(Target("openai.resources.beta.responses.responses", prefix + "Responses", method, "unpriced",
              is_async=bool(prefix), late=True)
       for prefix in ("", "Async") for method in ("create", "compact")),
+    Target("openai.resources.batches", "Batches", "create", "batch"),
+    Target("openai.resources.batches", "AsyncBatches", "create", "batch", is_async=True),
 )
-"""Every method that bills a model call. The ``unpriced`` ones are counted with the tokens they report and
-their cost unknown (``GAP_ENDPOINT_UNPRICED``); free ones (moderations, listings, retrievals) are left alone.
+"""Every method that bills a model call, and the batch submit that queues them (billed later: see
+:mod:`._batches`; a batch of free moderations passes straight through). The ``unpriced`` ones are counted with
+the tokens they report and their cost unknown (``GAP_ENDPOINT_UNPRICED``); free ones (moderations, listings,
+retrievals) are left alone.
 Helpers built on a wrapped method (``chat.completions.stream``) are covered through it.
 
 ``beta.responses`` is ``late``: its module imports the whole ``openai.types.beta`` package (about 500
@@ -131,6 +137,29 @@ def _no_end(call: LLMCall, resp: Any) -> None:  # pragma: no cover - helper_clos
 _HELPER_CLOSE: Final = _Kind(semconv.OP_CHAT, attrs.NO_PARAMS, None, _no_end, None, ())
 """The kind of a stream helper's ``close``: it records nothing, it ends the span of the stream it read."""
 
+_BATCH: Final = _Kind(semconv.OP_GENERATE_CONTENT, attrs.NO_PARAMS, None, batches.batch_end, None, (object,))
+"""``batches.create``: whatever it returns (a ``Batch``, a raw response) ends the span; its operation is that of
+the endpoint its requests run on."""
+
+
+def _batch_shell(shell: Wrapper, is_async: bool) -> Wrapper:
+    """A batch of free requests (moderations) is no model call: it passes straight through, unrecorded."""
+    if is_async:
+        async def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
+                                kwargs: dict[str, Any]) -> Any:
+            if kwargs.get("endpoint") in batches.FREE_ENDPOINTS:
+                return await wrapped(*args, **kwargs)
+            return await shell(wrapped, instance, args, kwargs)
+
+        return async_wrapper
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if kwargs.get("endpoint") in batches.FREE_ENDPOINTS:
+            return wrapped(*args, **kwargs)
+        return shell(wrapped, instance, args, kwargs)
+
+    return wrapper
+
 
 def _end_raw_stream(helper: Any) -> None:
     try:
@@ -171,6 +200,7 @@ def _kinds() -> dict[str, _Kind]:
         # Whatever these return (a model, bytes, a stream, a raw response) ends the span: no stream proxy.
         "unpriced": _Kind(semconv.OP_GENERATE_CONTENT, attrs.NO_PARAMS, None, other.unpriced_end, None, (object,)),
         "helper_close": _HELPER_CLOSE,
+        "batch": _BATCH,
     }
     try:
         from openai.types.responses import Response
@@ -203,10 +233,16 @@ class _OpenAI(Instrumentor[_Kind]):
     def wrapper(self, active: Activation, target: Target, kind: _Kind) -> Wrapper:
         if kind is _HELPER_CLOSE:
             return _async_helper_close if target.is_async else _helper_close
+        if kind is _BATCH:
+            return _batch_shell(super().wrapper(active, target, kind), target.is_async)
         return super().wrapper(active, target, kind)
 
     def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
               ctx: otel_context.Context | None = None) -> LLMCall:
+        if kind is _BATCH:
+            endpoint = kwargs.get("endpoint")
+            return batches.start_batch(tracer, instance, semconv.PROVIDER_OPENAI, batches.openai_operation(endpoint),
+                                       endpoint, None, ctx)
         streaming = kwargs.get("stream") is True
         model, attributes = attrs.request_attributes(kind.operation, kind.params, kwargs, streaming)
         provider = attrs.server_attributes(attributes, instance)

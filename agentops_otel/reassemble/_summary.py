@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
+from agentops_otel._batch_calls import step_calls
 from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
@@ -132,7 +133,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         if k == "llm":
             if st.span_id in wrapping:
                 continue
-            llm += 1
+            llm += step_calls(st)  # a batch: the requests it queued
         elif k == "tool":
             tool += 1
         elif k == "action":

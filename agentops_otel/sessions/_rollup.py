@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from .. import _exit, _forksafe, config, genai_spans, semconv
+from .._batch_calls import batch_calls
 from ._views import is_own, span_id
 
 _WRAP_WINDOW = 16
@@ -36,6 +37,10 @@ class Rollup:
         """For the latest spans of ``_spans`` (same window): the parent span id of each LLM span, else None."""
         self.spans_dropped = 0
         self.llm_calls = 0
+        """Model calls, a batch submit counted as the requests it queued (see ``_batch_calls``)."""
+        self.unsized_batches = 0
+        """Batch submits whose number of requests is unknown: each is in ``llm_calls`` as one, so that count is
+        only a lower bound, and no call bound passes on it."""
         self.tool_calls = 0
         self.actions = 0
         self.error_count = 0
@@ -73,8 +78,11 @@ class Rollup:
         failed = span.status.status_code is StatusCode.ERROR
         llm = genai_spans.is_llm(attrs)
         usage = None
+        calls, unsized = 1, False
         if llm and not self._wraps_llm(span):
             usage = genai_spans.own_usage(attrs) if is_own(span) else genai_spans.llm_usage(attrs, own=False)
+            if semconv.BATCH_ENDPOINT in attrs:
+                calls, unsized = batch_calls(attrs)
         parent = span.parent
         llm_parent = parent.span_id if llm and parent is not None else None
         # A session's own root is summarised by the session itself; it only counts for the outer ones.
@@ -88,7 +96,8 @@ class Rollup:
                 target._llm_parents.append(llm_parent)
                 if llm:
                     if usage is not None:
-                        target._add_llm(usage)
+                        target._add_llm(usage, calls)
+                        target.unsized_batches += unsized
                 elif op == semconv.OP_EXECUTE_TOOL:
                     target.tool_calls += 1
                 elif semconv.ACTION_TYPE in attrs:
@@ -162,8 +171,8 @@ class Rollup:
         if stuck:
             stuck[0].note_outside([_INTERRUPTED], semconv.GAP_TOTALS_INTERRUPTED)  # and every one around it
 
-    def _add_llm(self, usage: genai_spans.LLMUsage) -> None:
-        self.llm_calls += 1
+    def _add_llm(self, usage: genai_spans.LLMUsage, calls: int = 1) -> None:
+        self.llm_calls += calls
         self.input_tokens += usage.input_tokens or 0
         self.output_tokens += usage.output_tokens or 0
         self.cache_read_tokens += usage.cache_read_tokens

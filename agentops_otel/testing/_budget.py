@@ -11,12 +11,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from agentops_otel._batch_calls import is_batch, step_calls, unsized_batches
 from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import GAP_TEXT, gap_lines, step_gap, summary_gaps, unknown_counts
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import GAP_TOTALS_INTERRUPTED, PRICE_GAPS
+from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_TOTALS_INTERRUPTED, PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import partial_lines, partial_view, running_steps, sessionless_lines
@@ -30,6 +31,7 @@ __all__ = [
     "assert_tokens_below",
     "cost_breakdown",
     "cost_gaps",
+    "unsized_batch_lines",
     "usage_gaps",
 ]
 
@@ -52,11 +54,19 @@ def cost_breakdown(timeline: Timeline) -> str:
         return "  no LLM calls recorded"
     by_id = {s.span_id: s for s in timeline.steps}
     lines = []
+    count = 0
     for i, step in enumerate(calls, 1):
         gap = step_gap(step)
-        cost = fmt.money(step.cost_usd) if gap is None else "no usage" if gap not in PRICE_GAPS else "unpriced"
+        cost = (fmt.money(step.cost_usd) if gap is None else "queued" if gap == GAP_BATCH_QUEUED
+                else "no usage" if gap not in PRICE_GAPS else "unpriced")
         parent = by_id.get(step.parent_span_id or "")
         within = f"  (in {parent.kind} {parent.name})" if parent is not None else ""
+        requests = step_calls(step)
+        count += requests
+        if is_batch(step):
+            size = "number of requests unknown" if unsized_batches((step,)) else \
+                f"{requests} request{'s' if requests != 1 else ''}"
+            within = f"  (a batch: {size}){within}"
         no_in, no_out = unknown_counts(step)
         lines.append(f"  {i:>2}. {fmt.offset(step.offset_s)}  {step.name:<20} "
                      f"{fmt.tokens(step.input_tokens, not no_in):>6} in / "
@@ -66,7 +76,8 @@ def cost_breakdown(timeline: Timeline) -> str:
     if not summary.cost_complete:
         why = summary.cost_gaps or summary_gaps(timeline.steps, root_lost=False, root_incomplete=True)
         total += " (incomplete: " + "; ".join(why) + ")"
-    lines.append(f"  total: {len(calls)} LLM call{'s' if len(calls) != 1 else ''}, "
+    unsized = "at least " if unsized_batches(calls) else ""
+    lines.append(f"  total: {unsized}{_calls_text(count)}, "
                  f"{fmt.tokens(summary.input_tokens, summary.input_tokens_complete)} in / "
                  f"{fmt.tokens(summary.output_tokens, summary.output_tokens_complete)} out tokens, {total}")
     return "\n".join(lines)
@@ -136,6 +147,20 @@ def _outside(session: Session) -> list[str]:
     return named + ([f"{more} more steps outside the session"] if more > 0 else []) + running
 
 
+def unsized_batch_lines(session: SessionLike, timeline: Timeline | None = None) -> list[str]:
+    """One line per batch submit whose number of requests is unknown: each is counted as one model call, so the
+    session's count is only a lower bound (see ``_batch_calls``)."""
+    if timeline is None:
+        timeline = as_timeline(session)
+    steps = unsized_batches(timeline.steps)
+    lines = [f"{s.span_name} at {fmt.offset(s.offset_s)}: a batch whose number of requests is unknown (each of "
+             "them is a model call)" for s in steps]
+    more = session.unsized_batches - len(steps) if isinstance(session, Session) else 0
+    if more > 0:  # their spans are no longer held in memory
+        lines.append(f"{more} more batch{'es' if more != 1 else ''} whose number of requests is unknown")
+    return lines
+
+
 @model_verdict
 def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool = False) -> None:
     """The session's LLM calls (nested sessions included) cost less than ``usd`` dollars.
@@ -173,11 +198,18 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
 
 @model_verdict
 def assert_llm_calls_at_most(session: SessionLike, n: int) -> None:
-    """The session made at most ``n`` model calls (nested sessions included)."""
+    """The session made at most ``n`` model calls (nested sessions included); a batch it submitted counts as the
+    requests it queued, and one whose number of requests is unknown makes the bound fail rather than pass."""
     __tracebackhide__ = True
     check_bound("assert_llm_calls_at_most: n", n)
     timeline = as_timeline(session)
     count = session.llm_calls if isinstance(session, Session) else timeline.summary.llm_calls
+    unsized = unsized_batch_lines(session, timeline)
+    if unsized and count <= n:
+        _fail(session, timeline,
+              f"expected at most {n} LLM call{'s' if n != 1 else ''}, but the session submitted batches whose "
+              f"requests it cannot count ({count} counted, each such batch as one):\n"
+              + _gap_block("Batches of unknown size:", unsized), [s.span_id for s in timeline.llm_calls()])
     outside = _outside(session) if isinstance(session, Session) else []
     unclaimed = sessionless_lines(session)
     if (outside or unclaimed) and count <= n:

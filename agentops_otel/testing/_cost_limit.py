@@ -36,7 +36,14 @@ from agentops_otel.sessions._lifecycle import harness_session
 from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, as_timeline
-from agentops_otel.testing._budget import IncompleteCostWarning, _outside, cost_breakdown, cost_gaps, usage_gaps
+from agentops_otel.testing._budget import (
+    IncompleteCostWarning,
+    _outside,
+    cost_breakdown,
+    cost_gaps,
+    unsized_batch_lines,
+    usage_gaps,
+)
 from agentops_otel.testing._partial import unrecorded
 
 from .. import _forksafe
@@ -61,12 +68,16 @@ class _Part:
     usage_gaps: Callable[[], list[str]]
     outside: Callable[[], list[str]]
     breakdown: Callable[[], str]
+    unsized_batches: int = 0
+    """Batches of unknown size among its calls (each counted as one: ``llm_calls`` is a lower bound)."""
+    unsized: Callable[[], list[str]] = list
 
 
 def _session_part(session: Session, title: str | None) -> _Part:
     return _Part(title, session.cost, session.llm_calls, session.input_tokens, session.output_tokens,
                  session.steps_outside, lambda: cost_gaps(session), lambda: usage_gaps(session),
-                 lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)))
+                 lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)),
+                 session.unsized_batches, lambda: unsized_batch_lines(session))
 
 
 class Spend:
@@ -163,8 +174,18 @@ class Spend:
                                rollup.input_tokens, rollup.output_tokens, 0,
                                lambda: self._gaps(usage_only=False) + unknown,
                                lambda: self._gaps(usage_only=True) + unknown, list,
-                               lambda: self._breakdown([c.name for c in open_now], in_flight)))
+                               lambda: self._breakdown([c.name for c in open_now], in_flight),
+                               rollup.unsized_batches, self._unsized))
         return parts
+
+    def _unsized(self) -> list[str]:
+        from agentops_otel.read import records_from_spans
+        from agentops_otel.reassemble import reassemble
+
+        timelines = reassemble(records_from_spans(self._sessionless.spans)).pseudo_sessions
+        lines = [f"{line} (outside any session)" for t in timelines for line in unsized_batch_lines(t)]
+        return lines or [f"{self._sessionless.unsized_batches} batches outside any session whose number of requests "
+                         "is unknown"]
 
     def _calls(self) -> list[tuple[str, int | None, int | None, float | None, str | None, str | None]]:
         """(name, input tokens, output tokens, cost, why the cost is unknown, why the tokens are) of each
@@ -226,10 +247,16 @@ def limit_problems(spend: Spend, limits: Mapping[str, Any], name: str = "agent_c
             allowed.append(f"usd bound checked with allow_unpriced=True: {fmt.money(cost)} leaves out "
                            + "; ".join(gaps))
     if calls is not None and llm_calls > int(calls):
-        over.append(f"{llm_calls} LLM calls are over the limit of {int(calls)}")
-    elif calls is not None and any(p.steps_outside for p in parts):
-        unknown.append("Steps the session never saw end (their LLM calls are not counted):")
-        unknown.extend(f"  - {g}" for p in parts for g in p.outside())
+        over.append(f"{'at least ' if any(p.unsized_batches for p in parts) else ''}{llm_calls} LLM calls are "
+                    f"over the limit of {int(calls)}")
+    elif calls is not None:
+        if any(p.steps_outside for p in parts):
+            unknown.append("Steps the session never saw end (their LLM calls are not counted):")
+            unknown.extend(f"  - {g}" for p in parts for g in p.outside())
+        if any(p.unsized_batches for p in parts):
+            unknown.append("Batches whose number of requests is unknown (each counted as one LLM call, the least "
+                           "it can be):")
+            unknown.extend(f"  - {g}" for p in parts if p.unsized_batches for g in p.unsized())
     if tokens is not None:
         gaps = [g for p in parts for g in p.usage_gaps()]
         if tin + tout > int(tokens):

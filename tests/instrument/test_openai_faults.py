@@ -20,7 +20,7 @@ from agentops_otel.testing import OpenAIServer, Reply, Usage
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 USAGE = Usage(prompt_tokens=9, completion_tokens=3)
-VOLATILE = {"id", "created", "created_at", "completed_at", "item_id", "sequence_number"}
+VOLATILE = {"id", "created", "created_at", "completed_at", "expires_at", "item_id", "sequence_number"}
 
 
 class Answer(BaseModel):
@@ -94,9 +94,17 @@ async def embeddings_async(c: OpenAI, a: AsyncOpenAI) -> Any:
     return await a.embeddings.create(model="text-embedding-3-small", input="a")
 
 
+async def batch_sync(c: OpenAI, a: AsyncOpenAI) -> Any:
+    return c.batches.create(input_file_id="file-abc", endpoint="/v1/chat/completions", completion_window="24h")
+
+
+async def batch_async(c: OpenAI, a: AsyncOpenAI) -> Any:
+    return await a.batches.create(input_file_id="file-abc", endpoint="/v1/responses", completion_window="24h")
+
+
 CALLS: list[Call] = [chat_sync, chat_async, parse_sync, parse_async, chat_stream_sync, chat_stream_async,
                      responses_sync, responses_async, responses_stream_sync, responses_stream_async,
-                     embeddings_sync, embeddings_async]
+                     embeddings_sync, embeddings_async, batch_sync, batch_async]
 SITES = ["openai.start", "openai.response", "llm.end", "openai.stream.chunk", "openai.stream.finish",
          "cost.price_call", "*"]
 
@@ -104,6 +112,8 @@ SITES = ["openai.start", "openai.response", "llm.end", "openai.stream.chunk", "o
 def _reply(call: Call) -> Reply:
     if call.__name__.startswith("embeddings"):
         return Reply.embedding()
+    if call.__name__.startswith("batch"):
+        return Reply.batch()
     if call.__name__.startswith("parse"):
         return Reply.text('{"answer": "yes"}', usage=USAGE)
     return Reply.text("the same answer", usage=USAGE)
