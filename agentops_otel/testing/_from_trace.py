@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import genai_content, semconv
+from .._batch_calls import is_batch
 from .._cut import cut_marker
 from .._serialize import from_json
 from ..reassemble._summary import Issue
@@ -97,6 +98,10 @@ def _tool_step(step: Step, index: int, parent: int | None, problems: list[str]) 
 def _llm_step(step: Step, index: int, parent: int | None, problems: list[str]) -> LLMStep:
     attrs = _content(step)
     label = f"step {index} (llm {step.model or step.name})"
+    if is_batch(step):  # no content to capture: nothing else is missing, and a capture setting would not help
+        problems.append(f"{label}: a batch submit: the batch it created is not in the trace (a live recording's "
+                        "cassette answers it)")
+        return LLMStep(index, str(attrs.get(semconv.GEN_AI_PROVIDER_NAME)), "", {}, 0, parent=parent)
     operation = attrs.get(semconv.GEN_AI_OPERATION_NAME)
     if operation not in (semconv.OP_CHAT, None):
         problems.append(f"{label}: a {operation} call's answer is not in the trace (only chat calls are)")
