@@ -112,6 +112,9 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     is then only a lower bound, what the other calls reported, and replays show it as ``≥ N`` or ``?``."""
     output_tokens_complete: bool = True
     """As ``input_tokens_complete``, for ``output_tokens``."""
+    llm_calls_complete: bool = True
+    """False when ``llm_calls`` is only a lower bound: a batch submit whose number of requests is unknown counts
+    as one (see ``_batch_calls``); replays show it as ``≥ N``."""
     raised: str | None = None
     """The class of the exception that left the session (``module.Qualname``, a builtin's bare name), from its
     root's ``exception`` event: one that left ``with session`` / ``@session``. None when none is recorded: none

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
-from agentops_otel._batch_calls import step_calls
+from agentops_otel._batch_calls import step_calls, unsized_batches
 from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
@@ -255,6 +255,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
         partial=partial, evaluations=evaluations, input_tokens_complete=not (in_unknown or interrupted),
         output_tokens_complete=not (out_unknown or interrupted), raised=raised_by(root_events),
+        llm_calls_complete=not (interrupted or unsized_batches(steps)),
     )
     return Timeline(summary, tuple(steps))
 

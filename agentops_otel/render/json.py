@@ -16,6 +16,7 @@ One session (``render_json(timeline)``)::
         "duration_s": float, "cost_usd": float, "cost_complete": bool, "input_tokens": int,
         "output_tokens": int, "input_tokens_complete": bool, "output_tokens_complete": bool (false: a
         call's count is unknown, the total is only what the others reported), "llm_calls": int,
+        "llm_calls_complete": bool (false: a batch's number of requests is unknown, a lower bound),
         "tool_calls": int, "actions": int, "errors": int,
         "failed_step_index": int|null, "failed_span_id": str|null, "complete": bool, "pseudo": bool,
         "partial": str|null, "span_count": int, "issues": [str], "cost_gaps": [str] (why the cost is
@@ -200,6 +201,7 @@ def summary_to_dict(summary: SessionSummary, failed_index: int | None = None) ->
         "input_tokens_complete": summary.input_tokens_complete,
         "output_tokens_complete": summary.output_tokens_complete,
         "llm_calls": summary.llm_calls,
+        "llm_calls_complete": summary.llm_calls_complete,
         "tool_calls": summary.tool_calls,
         "actions": summary.actions,
         "errors": summary.errors,

@@ -131,7 +131,7 @@
         (gaps.length ? ": " + gaps.join("; ") : "") + ")"));
     fig("Tokens", tokens(sum.input_tokens, sum.input_tokens_complete !== false) + " in / " +
         tokens(sum.output_tokens, sum.output_tokens_complete !== false) + " out");
-    fig("LLM calls", String(sum.llm_calls));
+    fig("LLM calls", (sum.llm_calls_complete === false ? "≥ " : "") + String(sum.llm_calls));
     fig("Tool calls", String(sum.tool_calls));
     fig("Actions", String(sum.actions));
     fig("Errors", String(sum.errors));

@@ -76,7 +76,7 @@ def header_lines(summary: SessionSummary, steps: int | None = None) -> list[Text
 
     counts = [
         *([f"Steps: {steps}"] if steps is not None else []),
-        f"LLM calls: {summary.llm_calls}",
+        f"LLM calls: {summary.llm_calls if summary.llm_calls_complete else f'≥ {summary.llm_calls}'}",
         f"Tool calls: {summary.tool_calls}",
         f"Actions: {summary.actions}",
         f"Errors: {summary.errors}",

@@ -112,3 +112,16 @@ def test_kill_switch_uninstrument_and_a_second_instrument(client: OpenAI, server
     assert instrument_openai() and instrument_openai()
     _submit(client)
     assert len(llm_spans(span_exporter)) == 1
+
+
+def test_replay_shows_the_call_count_of_an_unsized_batch_as_a_lower_bound(
+        client: OpenAI, server: OpenAIServer) -> None:
+    """A batch whose requests are not counted yet is at least one call: the replay says ``≥ 1``, never a bare 1."""
+    from agentops_otel.render import render_json, render_text
+
+    with agentops_otel.session("batch") as s:
+        _submit(client)
+    timeline = s.timeline()
+    assert timeline.summary.llm_calls == 1 and not timeline.summary.llm_calls_complete
+    assert "LLM calls: ≥ 1" in render_text(timeline, color=False)
+    assert '"llm_calls_complete": false' in render_json(timeline)
