@@ -63,9 +63,13 @@ class _TestRun:
     """The test failed on an agent assertion, whose message carries a replay: the section stays short."""
     outcome_recorded: bool = False
     """The plugin ended the session with the outcome already (a setup error ends it at once)."""
+    failed_subtests: list[str] = field(default_factory=list)
+    """What each failed subtest said (its report passes the test's own call report by)."""
 
 
 _RUN = pytest.StashKey[_TestRun]()
+_BY_NODEID: dict[str, _TestRun] = {}
+"""The opted-in tests running now: a subtest's report names its test by node id only."""
 _LIVE_BEFORE = pytest.StashKey[frozenset[str]]()
 """Ids of the sessions already open when the test's setup began (not the test's to end)."""
 _initialised = False
@@ -147,7 +151,7 @@ def _start(item: pytest.Item) -> _TestRun:
 
     run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
     owned_by_harness(run.session)
-    item.stash[_RUN] = run
+    item.stash[_RUN] = _BY_NODEID[item.nodeid] = run
     if item.get_closest_marker(MARKER) is not None:
         _spend(run).start()  # stopped by _finish, after the last judgement
     return run
@@ -212,6 +216,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((f"Captured {SECTION} setup", _section(run)))
         run.replay_shown = True
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A failed subtest fails its test's session (see ``_pytest_outcome.subtest_failure``)."""
+    run = _BY_NODEID.get(report.nodeid)
+    if run is not None and report.failed:
+        from agentops_otel.testing._pytest_outcome import subtest_failure
+
+        failure = subtest_failure(report)
+        if failure is not None:
+            run.failed_subtests.append(failure)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -282,9 +297,10 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
     if run is None:
         return
     del item.stash[_RUN]
+    _BY_NODEID.pop(item.nodeid, None)
     from agentops_otel.testing._pytest_outcome import outcome
 
-    state, reason = outcome(run.reports, teardown_error)
+    state, reason = outcome(run.reports, teardown_error, run.failed_subtests)
     limits = _limits(item) if state == semconv.END_SUCCESS else None
     problems = None
     try:

@@ -10,6 +10,7 @@ read. A failing test must never count as a passing session.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 import pytest
@@ -18,7 +19,7 @@ from agentops_otel import semconv
 from agentops_otel._guard import guard
 from agentops_otel.sessions import Session
 
-__all__ = ["REASON_CHARS", "crash", "end_with_outcome", "outcome", "verdict_after_end"]
+__all__ = ["REASON_CHARS", "crash", "end_with_outcome", "outcome", "subtest_failure", "verdict_after_end"]
 
 REASON_CHARS: Final = 300
 _QUALIFIED: Final = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*: )")
@@ -26,11 +27,23 @@ _QUALIFIED: Final = re.compile(r"^(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*: )")
 _VERDICTS: Final = {semconv.END_SUCCESS: True, semconv.END_FAIL: False, semconv.END_INDETERMINATE: None}
 
 
-def outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None) -> tuple[str, str | None]:
-    """The end state and reason the phases' reports give the test's session."""
+def outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None,
+            failed_subtests: Sequence[str] = ()) -> tuple[str, str | None]:
+    """The end state and reason the phases' reports (and the failed subtests, see :func:`subtest_failure`)
+    give the test's session.
+
+    A failing ``unittest`` ``subTest`` leaves the test's own call report passed (pytest fails the run on
+    the subtest's report alone), so the subtests count on their own; the first one failed before the
+    body ended, so it names the failure.
+    """
     setup, call = reports.get("setup"), reports.get("call")
     if setup is not None and setup.failed:
         return semconv.END_FAIL, f"error in setup: {crash(setup)}"
+    if failed_subtests:
+        more = len(failed_subtests) - 1
+        reason = f"test failed: {failed_subtests[0]}"
+        suffix = f" (and {more} more failed subtest{'s' if more > 1 else ''})" if more else ""
+        return semconv.END_FAIL, reason[:REASON_CHARS - len(suffix)] + suffix
     if call is not None and call.failed:
         return semconv.END_FAIL, f"test failed: {crash(call)}"
     if teardown_error is not None:
@@ -43,6 +56,22 @@ def outcome(reports: dict[str, pytest.TestReport], teardown_error: str | None) -
             return semconv.END_INDETERMINATE, "expected failure (xfail)" + (f": {xfail}" if xfail else "")
         return semconv.END_INDETERMINATE, f"test skipped: {crash(skipped)}"
     return semconv.END_SUCCESS, None
+
+
+def subtest_failure(report: pytest.TestReport) -> str | None:
+    """``subtest (prompt='invoice') failed: AssertionError: ...`` for a failed subtest's report, else None.
+
+    pytest (9's ``subtests`` fixture and ``unittest`` ``subTest``, as the ``pytest-subtests`` plugin
+    before it) reports each subtest as a ``when == "call"`` report carrying a ``context`` with the
+    subtest's ``msg`` and ``kwargs``; the test's own call report has none.
+    """
+    context = getattr(report, "context", None)
+    if context is None or report.when != "call" or not report.failed:
+        return None
+    msg, kwargs = getattr(context, "msg", None), getattr(context, "kwargs", None) or {}
+    parts = ([f"[{msg}]"] if msg is not None else []) + (
+        [f"({', '.join(f'{k}={v}' for k, v in dict(kwargs).items())})"] if kwargs else [])
+    return f"subtest {' '.join(parts) or '(<subtest>)'} failed: {crash(report)}"
 
 
 def crash(report: pytest.TestReport) -> str:
