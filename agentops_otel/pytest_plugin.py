@@ -244,43 +244,15 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def _end_left_open(item: pytest.Item) -> None:
-    """End, innermost first, the sessions this test started and left open, so the next test's are not nested.
+    """End the sessions this test started and left open (see ``_pytest_fixtures.end_left_open``)."""
+    from agentops_otel.testing._pytest_fixtures import NAME, end_left_open
 
-    A fixture whose teardown broke, or an agent that crashed before ``end_session()``, leaves its
-    session open in the context the next test runs in; every later session would become its child.
-    A session a wider-scoped fixture started (its setup ran during this test's) is that fixture's while
-    it lives (``testing._pytest_fixtures``). Under a runner that runs tests at once in threads, another
-    running test's session, and the sessions nested in it, are that test's.
-    """
-    from agentops_otel.testing._pytest_fixtures import NAME, FixtureSessions
-
-    fixtures = item.config.pluginmanager.get_plugin(NAME)
-    before = item.stash.get(_LIVE_BEFORE, frozenset())
     run = item.stash.get(_RUN, None)
     own = run.session if run is not None else None
-    for s in reversed(live_sessions()):
-        if isinstance(fixtures, FixtureSessions) and fixtures.owned_by_live_fixture(s.id):
-            continue
-        if _another_tests(s, own):
-            continue
-        if s.id not in before and s is not own and not s.ended:
-            with guard("pytest_plugin.end_left_open"):
-                s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {item.nodeid}, "
-                                                        "ended by the pytest plugin")
+    end_left_open(item.nodeid, item.stash.get(_LIVE_BEFORE, frozenset()), own,
+                  item.config.pluginmanager.get_plugin(NAME))
     if own is None:
         _clear_last_session()
-
-
-def _another_tests(session: object, own: Session | None) -> bool:
-    """Whether ``session`` runs in the plugin's session of a test other than this one (a test running at
-    the same time, in another thread)."""
-    from agentops_otel.sessions import Session
-    from agentops_otel.sessions._lifecycle import harness_session
-
-    if not isinstance(session, Session):
-        return False
-    test = harness_session(session)
-    return test is not None and test is not own and not test.ended
 
 
 def _clear_last_session() -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from agentops_otel.processor import _LiveSession
     from agentops_otel.sessions import Session
 
-__all__ = ["NAME", "FixtureSessions", "live_sessions"]
+__all__ = ["NAME", "FixtureSessions", "end_left_open", "live_sessions"]
 
 NAME: Final = "agentops_otel.fixture_sessions"
 """The plugin's name in pytest's plugin manager."""
@@ -40,6 +40,39 @@ def live_sessions() -> list[_LiveSession]:
     from agentops_otel.processor import live_sessions as registered
 
     return registered()
+
+
+def end_left_open(nodeid: str, before: frozenset[str], own: Session | None, fixtures: object) -> None:
+    """End, innermost first, the sessions test ``nodeid`` started and left open, so the next test's are
+    not nested; ``before`` are the ids open when its setup began, ``own`` the plugin's session of it.
+
+    A fixture whose teardown broke, or an agent that crashed before ``end_session()``, leaves its
+    session open in the context the next test runs in; every later session would become its child.
+    A session a wider-scoped fixture started (its setup ran during this test's) is that fixture's while
+    it lives (:class:`FixtureSessions`). Under a runner that runs tests at once in threads, another
+    running test's session, and the sessions nested in it, are that test's.
+    """
+    for s in reversed(live_sessions()):
+        if isinstance(fixtures, FixtureSessions) and fixtures.owned_by_live_fixture(s.id):
+            continue
+        if _another_tests(s, own):
+            continue
+        if s.id not in before and s is not own and not s.ended:
+            with guard("pytest_plugin.end_left_open"):
+                s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {nodeid}, "
+                                                 "ended by the pytest plugin")
+
+
+def _another_tests(session: object, own: Session | None) -> bool:
+    """Whether ``session`` runs in the plugin's session of a test other than this one (a test running at
+    the same time, in another thread)."""
+    from agentops_otel.sessions import Session
+    from agentops_otel.sessions._lifecycle import harness_session
+
+    if not isinstance(session, Session):
+        return False
+    test = harness_session(session)
+    return test is not None and test is not own and not test.ended
 
 
 class FixtureSessions:
