@@ -349,7 +349,8 @@ def _section(run: _TestRun) -> str:
     session = run.session
     parts: list[str] = []
     try:
-        from agentops_otel.testing._assertions import replay_text, session_url, sessions_in
+        from agentops_otel.testing._assertions import replay_text, session_url
+        from agentops_otel.testing._nested import nested_sessions
 
         if run.replay_in_message:
             reason = f" ({session.end_state_reason})" if session.end_state_reason else ""
@@ -357,7 +358,7 @@ def _section(run: _TestRun) -> str:
                          f"Session URL: {session.url}")
         else:
             parts.append(replay_text(session))
-        nested = sessions_in(session)
+        nested = nested_sessions(session)  # what was recorded: the replay says what was not
         if nested:
             parts.append("Sessions started inside this test:")
             for tl in nested:

@@ -184,8 +184,9 @@ class Rollup:
             self._cost_usd += usage.cost_usd
 
     @property
-    def cost(self) -> float:
-        """USD spent by the LLM calls of this session and its nested sessions (0.0 if none priced)."""
+    def _known_cost(self) -> float:
+        """USD spent by the priced LLM calls of this session and its nested sessions (0.0 if none priced): the
+        cost when ``cost_complete``, else its known part. What this package reads; users read ``cost``."""
         return round(self._cost_usd, 12)
 
     @property
@@ -199,7 +200,7 @@ class Rollup:
     def totals_attributes(self) -> dict[str, Any]:
         """The root span's summary attributes: what a backend reads without the session's other spans."""
         attrs: dict[str, Any] = {
-            semconv.SESSION_COST_USD: self.cost,
+            semconv.SESSION_COST_USD: self._known_cost,
             semconv.SESSION_COST_MICROS: round(self._cost_usd * 1_000_000),
             semconv.SESSION_COST_COMPLETE: self.cost_complete,
             semconv.SESSION_LLM_CALLS: self.llm_calls,

@@ -23,11 +23,11 @@ from .._end_states import canonical_end_state, reason_text
 from .._guard import describe, fault_point, guard, report, type_name
 from .._open_calls import open_calls_in
 from .._redact import REDACTED, mask_text, record_exception, scrub
-from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._agentops import AgentOpsMethods, warn_late_end
 from ._context import note_ended, rebased, returning_context
+from ._judged import JudgedReads
 from ._rollup import Rollup
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None]]) -
     return found
 
 
-class Session(Rollup, AgentOpsMethods):
+class Session(Rollup, JudgedReads, AgentOpsMethods):
     """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
 
     parent: Session | None
@@ -168,28 +168,6 @@ class Session(Rollup, AgentOpsMethods):
             report("session.url", ValueError(f"{semconv.ENV_URL_TEMPLATE} can't make a link; using the default"))
             made = config.link(config.DEFAULT_URL_TEMPLATE, *values)
         return made or ""
-
-    @property
-    def action_events(self) -> list[ActionEvent]:
-        return _views.action_events(self.spans)
-
-    @property
-    def tool_events(self) -> list[ToolEvent]:
-        return _views.tool_events(self.spans)
-
-    @property
-    def llm_events(self) -> list[LLMEvent]:
-        return _views.llm_events(self.spans)
-
-    @property
-    def errors(self) -> list[ErrorEvent]:
-        """Every step that ended in error, innermost first as they happened."""
-        return _views.error_events(self.spans)
-
-    @property
-    def events(self) -> list[ActionEvent | ToolEvent | LLMEvent]:
-        """Actions, tools and LLM calls together, in start order."""
-        return _views.all_events(self.spans)
 
     def timeline(self) -> Timeline:
         """The reassembled, ordered timeline of this session (see :mod:`agentops_otel.timeline`).
@@ -386,7 +364,8 @@ class Session(Rollup, AgentOpsMethods):
     def __repr__(self) -> str:
         state = self.end_state or "running"
         # What a user prints is what they read as the bill: a sum that leaves calls out says so.
-        cost = f"cost=${self.cost:.6f}" if self.cost_complete else f"cost>=${self.cost:.6f} (incomplete)"
+        known = self._known_cost
+        cost = f"cost=${known:.6f}" if self.cost_complete else f"cost>=${known:.6f} (incomplete)"
         return f"<Session {self.name!r} {self.id} {state} {cost}>"
 
 

@@ -20,14 +20,15 @@ if TYPE_CHECKING:
         assert_tool_called,
         assert_tool_not_called,
         replay_text,
-        sessions_in,
     )
     from ._budget import IncompleteCostWarning, assert_cost_below, assert_llm_calls_at_most, assert_tokens_below
     from ._cassette import Cassette, CassetteError, LLMStep, ToolStep
     from ._cassette import load as load_cassette
     from ._divergence import DivergenceError
     from ._from_trace import cassette_from_source, cassette_from_timeline
+    from ._nested import sessions_in
     from ._openai_server import OpenAIServer, Reply, Request, Usage
+    from ._partial import NotJudgeable
     from ._recorder import Recorder, record
     from ._replay_answers import RecordedToolError
     from ._replayer import Fork, Replayer, replay
@@ -42,6 +43,7 @@ _LAZY = {
     "Fork": ("_replayer", "Fork"),
     "IncompleteCostWarning": ("_budget", "IncompleteCostWarning"),
     "LLMStep": ("_cassette", "LLMStep"),
+    "NotJudgeable": ("_partial", "NotJudgeable"),
     "OpenAIServer": ("_openai_server", "OpenAIServer"),
     "RecordedToolError": ("_replay_answers", "RecordedToolError"),
     "Recorder": ("_recorder", "Recorder"),
@@ -70,7 +72,7 @@ _LAZY = {
     "replay": ("_replayer", "replay"),
     "replay_text": ("_assertions", "replay_text"),
     "run_variations": ("_variations", "run_variations"),
-    "sessions_in": ("_assertions", "sessions_in"),
+    "sessions_in": ("_nested", "sessions_in"),
 }
 """Each public name: (its module, its name there), imported on first use, so the pytest plugin's own
 modules here (``_pytest_*``) load without the servers, readers and replay machinery."""
@@ -85,6 +87,7 @@ __all__ = [
     "Fork",
     "IncompleteCostWarning",
     "LLMStep",
+    "NotJudgeable",
     "OpenAIServer",
     "RecordedToolError",
     "Recorder",

@@ -18,7 +18,7 @@ from typing import TypeAlias
 
 import msgspec
 
-from agentops_otel import config, semconv
+from agentops_otel import config
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
 from agentops_otel.sessions import Session, normalize_end_state
@@ -95,7 +95,7 @@ def _empty_timeline(session: Session) -> Timeline:
         trace_ids=(session.trace_id,) if session.trace_id else (), root_span_id=session.span_id,
         parent_session_id=session.parent.id if session.parent is not None else None, start_ns=start_ns,
         duration_s=(end - session.start_time).total_seconds() if end is not None else 0.0,
-        cost_usd=session.cost, cost_complete=session.cost_complete, input_tokens=session.input_tokens,
+        cost_usd=session._known_cost, cost_complete=session.cost_complete, input_tokens=session.input_tokens,
         output_tokens=session.output_tokens, llm_calls=session.llm_calls, tool_calls=session.tool_calls,
         actions=session.actions, errors=session.error_count, failed_step=None, complete=False,
         issues=("no spans recorded for this session",),
@@ -108,32 +108,6 @@ def session_url(session: SessionLike) -> str:
     if isinstance(session, Session):
         return session.url
     return fmt.url_for(session.summary, config.url_template())
-
-
-def sessions_in(session: Session, *, name: str | None = None, tag: str | None = None) -> list[Timeline]:
-    """Sessions started inside ``session`` (an agent's own session inside a test's), in start order.
-
-    ``get_session()`` inside a test that runs in its own session returns that outer session; this is
-    how the test reaches the session the agent started, e.g. to check that *it* ended ``Fail``.
-    """
-    from agentops_otel.read import records_from_spans
-    from agentops_otel.reassemble import reassemble
-
-    spans = session.spans  # nested roots included: an ended nested session counts for its parents
-    found = [tl for tl in reassemble(records_from_spans(spans)).sessions
-             if tl.summary.session_id != session.id]
-    found.sort(key=lambda tl: tl.summary.start_ns)
-    return [tl for tl in found
-            if (name is None or tl.summary.name == name) and (tag is None or tag in tl.summary.tags)]
-
-
-def failed_inside(session: Session) -> str | None:
-    """Why a session the agent started inside ``session`` ended ``Fail`` (the first such); ``None`` if none did."""
-    for inner in sessions_in(session):
-        if inner.summary.end_state == semconv.END_FAIL:
-            why = inner.summary.end_reason
-            return f"the agent's session {inner.summary.name!r} ended Fail" + (f": {why}" if why else "")
-    return None
 
 
 # --- building blocks ------------------------------------------------------------------------------------
@@ -401,5 +375,4 @@ __all__ = [
     "partial_view",
     "replay_text",
     "session_url",
-    "sessions_in",
 ]

@@ -133,7 +133,7 @@ class SessionInfo(msgspec.Struct, omit_defaults=True):
                 raised = session.timeline().summary.raised
             except Exception:  # not recorded (switched off while it ran): nothing to say
                 raised = None
-        return cls(session.id, session.name, session.end_state, float(session.cost), list(session.tags), raised)
+        return cls(session.id, session.name, session.end_state, session._known_cost, list(session.tags), raised)
 
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=False):

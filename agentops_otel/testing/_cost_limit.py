@@ -74,7 +74,7 @@ class _Part:
 
 
 def _session_part(session: Session, title: str | None) -> _Part:
-    return _Part(title, session.cost, session.llm_calls, session.input_tokens, session.output_tokens,
+    return _Part(title, session._known_cost, session.llm_calls, session.input_tokens, session.output_tokens,
                  session.steps_outside, lambda: cost_gaps(session), lambda: usage_gaps(session),
                  lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)),
                  session.unsized_batches, lambda: unsized_batch_lines(session))
@@ -170,7 +170,7 @@ class Spend:
                        "(its usage comes at its end)" for c in open_now]
             unknown += [f"{name} (outside any session): a call still in flight at the end of the test "
                         "(its usage comes at its end)" for name in in_flight if settled]
-            parts.append(_Part(OUTSIDE_TITLE, rollup.cost, rollup.llm_calls + len(open_now) + len(in_flight),
+            parts.append(_Part(OUTSIDE_TITLE, rollup._known_cost, rollup.llm_calls + len(open_now) + len(in_flight),
                                rollup.input_tokens, rollup.output_tokens, 0,
                                lambda: self._gaps(usage_only=False) + unknown,
                                lambda: self._gaps(usage_only=True) + unknown, list,

@@ -18,10 +18,12 @@ from agentops_otel import _sessionless, semconv
 from agentops_otel.reassemble._summary import Issue, unreadable_issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._judged import NotJudgeable
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "partial_lines", "partial_view", "running_steps", "sessionless_lines", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "partial_lines", "partial_view", "running_steps", "sessionless_lines",
+           "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""

@@ -39,7 +39,8 @@ from agentops_otel._redact import scrub
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
-from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, failed_inside, replay_text
+from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, replay_text
+from agentops_otel.testing._nested import failed_inside
 from agentops_otel.timeline import Step, Timeline
 
 from .. import _forksafe

@@ -85,3 +85,19 @@ with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="k", max
 print(sorted(sp.name for sp in exporter.get_finished_spans()))
 """, tmp_path, env=DISABLED)
     assert out.splitlines()[-1] == "['execute_tool lookup', 'invoke_agent after']"
+
+
+def test_outside_a_test_the_fields_of_an_unrecorded_session_read_as_before(tmp_path: Path) -> None:
+    """A program (no pytest) reads an unrecorded session's fields empty and compares its cost, as before."""
+    out = run_python("""
+import agentops_otel as agentops
+
+@agentops.tool
+def lookup(x):
+    return x
+
+with agentops.session("s") as s:
+    lookup(1)
+print(s.errors, s.tool_events, s.llm_events, s.action_events, s.events, s.cost < 0.01, type(s.cost).__name__)
+""", tmp_path, env={"AGENTOPS_OTEL_DISABLED": "true"})
+    assert out.strip() == "[] [] [] [] [] True float"

@@ -1,0 +1,140 @@
+"""The AgentOps-style fields of a session, refused to a test's own code where they would let a check pass
+on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_events``, ``events`` and ``cost``.
+
+Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``.
+Under the kill switch those fields read empty and $0; the assertions of ``agentops_otel.testing`` refuse
+to judge such a session, a bare ``assert`` cannot. So the read refuses instead, where it is a test's
+verdict, with :class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test, not an error).
+
+Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
+under test is that program (its budget check ``if session.cost > limit`` must run under test as in
+production). So a read is refused only while a pytest test runs (``PYTEST_CURRENT_TEST``) and only to
+code pytest treats as test code: a module it rewrote for assertions (test modules, ``conftest.py``,
+modules given to ``pytest.register_assert_rewrite``) or, under ``--assert=plain``, the running test's own
+file. Everyone else, including this package's own readers, reads what they always read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from . import _views
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import ReadableSpan
+
+    from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+    from ._session import Session
+
+__all__ = ["Cost", "JudgedReads", "NotJudgeable", "read_by_test"]
+
+_CURRENT_TEST: Final = "PYTEST_CURRENT_TEST"
+"""Set by pytest for each phase of the test it runs: ``path/to/test_x.py::test_name (call)``."""
+_REWRITTEN: Final = "@pytest_ar"
+"""A name pytest's assertion rewriting puts in every module it rewrites (and no valid identifier can be)."""
+_OWN_PACKAGE: Final = __name__.partition(".")[0]
+
+
+class NotJudgeable(AssertionError):
+    """A test read a field of a session that cannot back a verdict: nothing of the session was recorded
+    (the kill switch), or its cost is not known whole. The message says which and why."""
+
+    __module__ = "agentops_otel.testing"  # how tracebacks name it: the public path
+
+
+def read_by_test(frame: FrameType | None) -> bool:
+    """Whether the code running ``frame`` is a running pytest test's own code (see the module docstring)."""
+    current = os.environ.get(_CURRENT_TEST)
+    if not current or frame is None:
+        return False
+    module = frame.f_globals.get("__name__")
+    if isinstance(module, str) and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")):
+        return False  # installed as a pytest plugin, the package itself is rewritten too
+    if _REWRITTEN in frame.f_globals:
+        return True
+    test_file = current.partition("::")[0].replace("\\", "/")
+    return bool(test_file) and frame.f_code.co_filename.replace("\\", "/").endswith("/" + test_file)
+
+
+def _refuse_unrecorded(session: Session, name: str, frame: FrameType | None) -> None:
+    if read_by_test(frame) and (why := _views.unrecorded(session)) is not None:
+        raise NotJudgeable(f"session.{name} cannot be judged: {why}; a check on it would pass on nothing")
+
+
+class Cost(float):
+    """A session's cost as a test's own code reads it when it cannot back a verdict: it formats, converts
+    (``float(cost)``) and adds up as the known figure, and every comparison fails with :class:`NotJudgeable`
+    saying why (a lower bound cannot say either way whether a bound holds). Pickled or copied, it is a
+    plain float."""
+
+    _why: str
+
+    def __new__(cls, known: float, why: str) -> Cost:
+        cost = super().__new__(cls, known)
+        cost._why = why
+        return cost
+
+    def _refuse(self, *_: object) -> bool:
+        __tracebackhide__ = True
+        raise NotJudgeable(self._why)
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse  # type: ignore[assignment]
+    __hash__ = float.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return float, (float(self),)
+
+
+class JudgedReads:
+    """Mixed into :class:`~agentops_otel.sessions.Session`: its AgentOps-style event views and its cost."""
+
+    if TYPE_CHECKING:
+        @property
+        def spans(self) -> list[ReadableSpan]: ...
+        @property
+        def _known_cost(self) -> float: ...
+
+    def _checked(self, name: str) -> Session:
+        session = cast("Session", self)
+        _refuse_unrecorded(session, name, sys._getframe(2))
+        return session
+
+    @property
+    def action_events(self) -> list[ActionEvent]:
+        return _views.action_events(self._checked("action_events").spans)
+
+    @property
+    def tool_events(self) -> list[ToolEvent]:
+        return _views.tool_events(self._checked("tool_events").spans)
+
+    @property
+    def llm_events(self) -> list[LLMEvent]:
+        return _views.llm_events(self._checked("llm_events").spans)
+
+    @property
+    def errors(self) -> list[ErrorEvent]:
+        """Every step that ended in error, innermost first as they happened."""
+        return _views.error_events(self._checked("errors").spans)
+
+    @property
+    def events(self) -> list[ActionEvent | ToolEvent | LLMEvent]:
+        """Actions, tools and LLM calls together, in start order."""
+        return _views.all_events(self._checked("events").spans)
+
+    @property
+    def cost(self) -> float:
+        """USD spent by the LLM calls of this session and its nested sessions (0.0 if none priced).
+
+        Read by a test's own code while nothing of the session was recorded, a :class:`Cost`: comparing it
+        fails saying why."""
+        known = self._known_cost
+        frame = sys._getframe(1)
+        if not read_by_test(frame):
+            return known
+        why = _views.unrecorded(cast("Session", self))
+        if why is None:
+            return known
+        return Cost(known, f"session.cost cannot be compared: {why}; ${known:.6f} counts nothing")
