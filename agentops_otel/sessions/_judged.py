@@ -2,9 +2,11 @@
 on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_events``, ``events`` and ``cost``.
 
 Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``.
-Under the kill switch those fields read empty and $0; the assertions of ``agentops_otel.testing`` refuse
-to judge such a session, a bare ``assert`` cannot. So the read refuses instead, where it is a test's
-verdict, with :class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test, not an error).
+Under the kill switch those fields read empty and $0, and with a call whose cost is unknown (an unpriced
+model) the cost is only the known part; the assertions of ``agentops_otel.testing`` refuse to judge on
+either, a bare ``assert`` cannot. So the read refuses instead, where it is a test's verdict, with
+:class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test, not an error). The cost still
+prints and converts (:class:`Cost`): only comparing it fails.
 
 Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from .._guard import describe
 from . import _views
 
 if TYPE_CHECKING:
@@ -36,6 +40,8 @@ _CURRENT_TEST: Final = "PYTEST_CURRENT_TEST"
 _REWRITTEN: Final = "@pytest_ar"
 """A name pytest's assertion rewriting puts in every module it rewrites (and no valid identifier can be)."""
 _OWN_PACKAGE: Final = __name__.partition(".")[0]
+_SHOWN: Final = 5
+"""How many calls without a known cost a refusal names; the rest are counted."""
 
 
 class NotJudgeable(AssertionError):
@@ -66,26 +72,43 @@ def _refuse_unrecorded(session: Session, name: str, frame: FrameType | None) -> 
 
 class Cost(float):
     """A session's cost as a test's own code reads it when it cannot back a verdict: it formats, converts
-    (``float(cost)``) and adds up as the known figure, and every comparison fails with :class:`NotJudgeable`
-    saying why (a lower bound cannot say either way whether a bound holds). Pickled or copied, it is a
-    plain float."""
+    (``float(cost)``) and adds up as the known figure, and every comparison (and truth test) fails with
+    :class:`NotJudgeable` saying why (a lower bound cannot say either way whether a bound holds). Pickled or
+    copied, it is a plain float."""
 
-    _why: str
+    _why: Callable[[], str]
 
-    def __new__(cls, known: float, why: str) -> Cost:
+    def __new__(cls, known: float, why: Callable[[], str]) -> Cost:
         cost = super().__new__(cls, known)
-        cost._why = why
+        cost._why = why  # worked out when compared: printing the cost must not pay for it
         return cost
 
     def _refuse(self, *_: object) -> bool:
         __tracebackhide__ = True
-        raise NotJudgeable(self._why)
+        raise NotJudgeable(self._why())
 
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse  # type: ignore[assignment]
+    # ``not cost`` is ``cost == 0``: a truth test is a comparison too.
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse  # type: ignore[assignment]
     __hash__ = float.__hash__
 
     def __reduce__(self) -> tuple[Any, ...]:
         return float, (float(self),)
+
+
+def _incomplete(session: Session, known: float) -> str:
+    """Why the cost is not known whole, in the words ``assert_cost_below`` uses (only ever in a test)."""
+    try:
+        from ..testing._budget import unknown_cost_reasons
+
+        reasons = unknown_cost_reasons(session)
+    except Exception as exc:  # the refusal stands whatever happens to its explanation
+        reasons = [f"the calls could not be listed: {describe(exc)}"]
+    shown = "; ".join(reasons[:_SHOWN]) + (f"; and {len(reasons) - _SHOWN} more" if len(reasons) > _SHOWN else "")
+    return (f"session.cost cannot be compared: the session's cost is incomplete, ${known:.6f} is only what the "
+            f"priced calls cost ({shown}). A lower bound cannot say whether a bound holds: use "
+            "assert_cost_below(session, usd), which names each call without a known cost (allow_unpriced=True "
+            "bounds the priced calls, with a warning), or compare float(session.cost) to judge the known part "
+            "on purpose")
 
 
 class JudgedReads:
@@ -128,13 +151,16 @@ class JudgedReads:
     def cost(self) -> float:
         """USD spent by the LLM calls of this session and its nested sessions (0.0 if none priced).
 
-        Read by a test's own code while nothing of the session was recorded, a :class:`Cost`: comparing it
-        fails saying why."""
+        Read by a test's own code while nothing of the session was recorded or its cost is not known whole
+        (``cost_complete`` false: a call without a known cost; or no model client watched), a :class:`Cost`:
+        comparing it fails saying why."""
         known = self._known_cost
-        frame = sys._getframe(1)
-        if not read_by_test(frame):
+        if not read_by_test(sys._getframe(1)):
             return known
-        why = _views.unrecorded(cast("Session", self))
-        if why is None:
+        session = cast("Session", self)
+        why = _views.unrecorded(session)
+        if why is not None:
+            return Cost(known, lambda: f"session.cost cannot be compared: {why}; ${known:.6f} counts nothing")
+        if session.cost_complete and _views.unwatched(session) is None:
             return known
-        return Cost(known, f"session.cost cannot be compared: {why}; ${known:.6f} counts nothing")
+        return Cost(known, lambda: _incomplete(session, known))

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from agentops_otel._batch_calls import is_batch, step_calls, unsized_batches
 from agentops_otel._bounds import check_bound
-from agentops_otel._cost_gaps import GAP_TEXT, gap_lines, step_gap, summary_gaps, unknown_counts
+from agentops_otel._cost_gaps import GAP_TEXT, MODELS_UNWATCHED, gap_lines, step_gap, summary_gaps, unknown_counts
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_TOTALS_INTERRUPTED, PRICE_GAPS
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import partial_lines, partial_view, running_steps, sessionless_lines
 from agentops_otel.testing._verdicts import model_verdict
@@ -31,6 +32,7 @@ __all__ = [
     "assert_tokens_below",
     "cost_breakdown",
     "cost_gaps",
+    "unknown_cost_reasons",
     "unsized_batch_lines",
     "usage_gaps",
 ]
@@ -107,6 +109,16 @@ def cost_gaps(session: SessionLike) -> list[str]:
     return lines
 
 
+def unknown_cost_reasons(session: Session) -> list[str]:
+    """Why a live session's cost is not known whole, one line each: its calls without a known cost (as
+    :func:`cost_gaps`) and, with no model client watched, that calls may have gone unseen."""
+    lines = cost_gaps(session)
+    unseen = unwatched(session)
+    if unseen is not None and not any(line.startswith(MODELS_UNWATCHED) for line in lines):
+        lines.append(unseen)
+    return lines
+
+
 def usage_gaps(session: SessionLike) -> list[str]:
     """One line per model call whose token counts are unknown, and why."""
     timeline = as_timeline(session)
@@ -172,7 +184,7 @@ def assert_cost_below(session: SessionLike, usd: float, *, allow_unpriced: bool 
     __tracebackhide__ = True
     check_bound("assert_cost_below: usd", usd)
     timeline = as_timeline(session)
-    cost = session.cost if isinstance(session, Session) else timeline.summary.cost_usd
+    cost = session._known_cost if isinstance(session, Session) else timeline.summary.cost_usd
     gaps = cost_gaps(session) + sessionless_lines(session)
     focus = [s.span_id for s in timeline.llm_calls()]
     if gaps and not allow_unpriced:

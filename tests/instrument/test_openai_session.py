@@ -30,7 +30,7 @@ def test_calls_roll_up_into_the_session(client: OpenAI, server: OpenAIServer,
     assert s.llm_calls == 2
     assert s.input_tokens == 100
     assert s.cache_read_tokens == 40
-    assert s.cost == pytest.approx((60 * 2.5 + 40 * 1.25 + 10 * 10) / 1e6)
+    assert float(s.cost) == pytest.approx((60 * 2.5 + 40 * 1.25 + 10 * 10) / 1e6)  # the known part
     assert s.cost_complete is False
 
 
@@ -39,5 +39,5 @@ def test_a_session_with_an_unpriced_call_shows_its_cost_as_a_lower_bound(client:
     with agentops.session("support") as s:
         client.chat.completions.create(model="gpt-4o", messages=USER)
         client.chat.completions.create(model="acme-llm-9", messages=USER)
-    assert s.cost > 0 and not s.cost_complete
+    assert float(s.cost) > 0 and not s.cost_complete
     assert f"cost>=${s.cost:.6f} (incomplete)" in repr(s)
