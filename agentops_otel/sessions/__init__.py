@@ -10,12 +10,14 @@ what was really emitted (the same data a backend would show), not from a paralle
 
 One private module per concept: ``_session`` (the object and its end), ``_context`` (which session
 is current here), ``_lifecycle`` (start/end the AgentOps way), ``_decorator`` (``session(...)``),
-``_rollup`` (counters), ``_views`` (the AgentOps event lists) and ``_judged`` (those lists and the cost
-as a session's fields, refused to a test's own code where they would pass a check on nothing).
+``_rollup`` (counters), ``_forks`` (sessions a forked child took along), ``_views`` (the AgentOps event
+lists) and ``_judged`` (those lists and the cost as a session's fields, refused to a test's own code where
+they would pass a check on nothing).
 """
 
 from __future__ import annotations
 
+from . import _forks  # noqa: F401  (its fork hook marks the sessions a child process inherits)
 from ._context import clear_last_session, current_session, get_session
 from ._decorator import session
 from ._lifecycle import end_all_sessions, end_session, start_session

@@ -65,6 +65,10 @@ class Rollup:
         it ended, or started in its context after it ended. What a verdict on absence cannot pass over."""
         self.steps_outside_named: list[str] = []
         """The first few of ``steps_outside``, each as "span name: why" (bounded)."""
+        self.forks = 0
+        """How many times this process forked while this session (or a nested one) was current in the forking
+        thread: each child took it along, and what it ran there is in the trace, not in these counters
+        (see ``_forks``)."""
 
     def _record(self, span: ReadableSpan, attrs: Mapping[str, Any] | None = None) -> None:
         """Called by the processor for each finished span of this session (and of nested ones), with its

@@ -38,8 +38,8 @@ from agentops_otel.testing._matching import (
     unqualified_hint,
 )
 from agentops_otel.testing._order import RunOrder
+from agentops_otel.testing._partial import forked_lines, partial_view, running_steps, sessionless_lines
 from agentops_otel.testing._partial import partial_lines as _partial_lines
-from agentops_otel.testing._partial import partial_view, running_steps, sessionless_lines
 from agentops_otel.testing._verdicts import end_state_verdict, verdict
 from agentops_otel.timeline import SessionSummary, Step, Timeline
 
@@ -313,7 +313,7 @@ def assert_no_errors(session: SessionLike) -> None:
     counted = session.error_count if isinstance(session, Session) and session.spans_dropped else 0
     why = partial_view(session, values=False)
     blind = (session.steps_outside or running_steps(session) or sessionless_lines(session)
-             ) if isinstance(session, Session) else why
+             or forked_lines(session)) if isinstance(session, Session) else why
     if not errors and not counted and not blind:
         return
     if errors or counted:

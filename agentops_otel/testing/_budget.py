@@ -21,7 +21,7 @@ from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_TOTALS_INTERRUPTED, PRIC
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
-from agentops_otel.testing._partial import partial_lines, partial_view, running_steps, sessionless_lines
+from agentops_otel.testing._partial import forked_lines, partial_lines, partial_view, running_steps, sessionless_lines
 from agentops_otel.testing._verdicts import model_verdict
 from agentops_otel.timeline import Timeline
 
@@ -151,12 +151,13 @@ def _still_open(session: SessionLike) -> list[str]:
 
 
 def _outside(session: Session) -> list[str]:
-    """Steps whose model calls are in no total of the session: never seen end, or (live) not yet."""
+    """Steps whose model calls are in no total of the session: never seen end, or (live) not yet, or run in a
+    child process forked while it was current."""
     named = [f"{line} (model calls it makes are not counted)" for line in session.steps_outside_named]
     more = session.steps_outside - len(named)
     running = [f"{name}: still running (model calls it makes are not counted yet)"
                for name in running_steps(session)]
-    return named + ([f"{more} more steps outside the session"] if more > 0 else []) + running
+    return forked_lines(session) + named + ([f"{more} more steps outside the session"] if more > 0 else []) + running
 
 
 def unsized_batch_lines(session: SessionLike, timeline: Timeline | None = None) -> list[str]:

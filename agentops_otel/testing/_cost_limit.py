@@ -64,6 +64,7 @@ class _Part:
     input_tokens: int
     output_tokens: int
     steps_outside: int
+    """Steps the session never saw end, plus the forks that took it into a child: its call count is no whole count."""
     cost_gaps: Callable[[], list[str]]
     usage_gaps: Callable[[], list[str]]
     outside: Callable[[], list[str]]
@@ -75,7 +76,7 @@ class _Part:
 
 def _session_part(session: Session, title: str | None) -> _Part:
     return _Part(title, session._known_cost, session.llm_calls, session.input_tokens, session.output_tokens,
-                 session.steps_outside, lambda: cost_gaps(session), lambda: usage_gaps(session),
+                 session.steps_outside + session.forks, lambda: cost_gaps(session), lambda: usage_gaps(session),
                  lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)),
                  session.unsized_batches, lambda: unsized_batch_lines(session))
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from opentelemetry import trace
 
-from agentops_otel import _sessionless, semconv
+from agentops_otel import _sessionless, config, semconv
 from agentops_otel.reassemble._summary import Issue, unreadable_issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.sessions import Session
@@ -22,8 +22,8 @@ from agentops_otel.sessions._judged import NotJudgeable
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "partial_lines", "partial_view", "running_steps", "sessionless_lines",
-           "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "forked_lines", "partial_lines", "partial_view", "running_steps",
+           "sessionless_lines", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -48,6 +48,7 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         why.append(f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them "
                    "end: " + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     why.extend(sessionless_lines(session))
+    why.extend(forked_lines(session))
     if running := running_steps(session):
         named = running[:_NAMED]
         more = len(running) - len(named)
@@ -69,6 +70,21 @@ def sessionless_lines(session: Session | Timeline) -> list[str]:
     return [f"{count} step(s) ran outside any session in this process while this session ran, so it cannot "
             "tell whether they were its own (a thread its context did not reach, such as a ThreadPoolExecutor's "
             "worker: submit through agentops.SessionExecutor(pool) or agentops.carry_context(fn))" + shown]
+
+
+def forked_lines(session: Session | Timeline) -> list[str]:
+    """Why a live session cannot vouch for what a child process it was forked into did (empty when this process
+    never forked while it was current, or for a session read back: the trace holds the children's steps)."""
+    if not isinstance(session, Session) or not session.forks:
+        return []
+    times = "once" if session.forks == 1 else f"{session.forks} times"
+    return [f"this process forked {times} while this session was current (a multiprocessing fork Pool, Process or "
+            "ProcessPoolExecutor, os.fork()): the child took the session along, and the steps it ran are in the trace "
+            "under this session's id but in none of this session object's steps, counts or cost. Judge the session "
+            "read back from the trace once the children have exited (each saves its spans as it exits): "
+            f"agentops.flush(), then reassemble(open_source(SOURCE).session({session.id!r})).timeline_for("
+            f"{session.id!r}) (agentops_otel.reassemble, agentops_otel.read), which every assertion takes; SOURCE is "
+            f"the local file ({config.file_path()}) or your backend (jaeger://host:16686)"]
 
 
 def running_steps(session: Session) -> list[str]:

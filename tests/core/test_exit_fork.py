@@ -370,3 +370,52 @@ def test_forked_child_does_not_end_a_step_the_parents_collector_finalised(tmp_pa
     """, tmp_path)
     assert end_states(tmp_path / SINK, "child job") == [semconv.END_SUCCESS], outcome.stderr
     assert [r.name for r in read_otlp_file(tmp_path / SINK)].count("execute_tool pages") == 1, outcome.stderr
+
+
+def test_a_fork_pool_workers_steps_are_judged_on_the_session_read_back(tmp_path: Path) -> None:
+    """A worker forked inside a session saves its model call and tool under that session: the live session refuses
+    to count without them, the session read back from the file counts them, and its root claims nothing more."""
+    outcome = run(f"""
+        import multiprocessing
+        from openai import OpenAI
+        import agentops_otel as agentops
+        from agentops_otel.read import open_source
+        from agentops_otel.reassemble import reassemble
+        from agentops_otel.testing import (AgentAssertionError, OpenAIServer, assert_cost_below,
+                                           assert_llm_calls_at_most, assert_tool_called, assert_tool_not_called)
+        agentops.init()
+        server = OpenAIServer().start()
+        print("{READY}", flush=True)
+
+        @agentops.tool
+        def refund(order):
+            return "refunded"
+
+        def worker(url):
+            with OpenAI(base_url=url, api_key="sk-test", max_retries=0) as client:
+                client.chat.completions.create(model="gpt-4o", messages=[{{"role": "user", "content": "hi"}}])
+            refund(1)
+
+        with agentops.session("parent") as s:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                pool.map(worker, [server.base_url])
+        try:
+            assert_llm_calls_at_most(s, 0)
+        except AgentAssertionError as exc:
+            print("live refused:", "forked" in str(exc), flush=True)
+        agentops.flush()
+        timeline = reassemble(open_source("{SINK}").session(s.id)).timeline_for(s.id)
+        assert_llm_calls_at_most(timeline, 1)
+        assert_tool_called(timeline, "refund", times=1)
+        assert_cost_below(timeline, 1.0, allow_unpriced=True)  # what was found: the root's totals miss the child's
+        try:
+            assert_tool_not_called(timeline, "refund")
+        except AgentAssertionError as exc:
+            print("read back:", str(exc).splitlines()[0], flush=True)
+        server.close()
+    """, tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    assert "live refused: True" in outcome.stdout, outcome.stdout + outcome.stderr
+    assert "read back: expected 'refund' not to be called, but it was called once" in outcome.stdout, outcome.stderr
+    [root] = [r for r in read_otlp_file(tmp_path / SINK) if r.name == "invoke_agent parent"]
+    assert semconv.SESSION_COST_INCOMPLETE_REASON not in root.attributes
