@@ -152,7 +152,8 @@ class JudgedReads:
         """USD spent by the LLM calls of this session and its nested sessions (0.0 if none priced).
 
         Read by a test's own code while nothing of the session was recorded or its cost is not known whole
-        (``cost_complete`` false: a call without a known cost; or no model client watched), a :class:`Cost`:
+        (``cost_complete`` false: a call without a known cost; no model client watched; or a child process forked
+        while it was current took it along), a :class:`Cost`:
         comparing it fails saying why."""
         known = self._known_cost
         if not read_by_test(sys._getframe(1)):
@@ -161,6 +162,6 @@ class JudgedReads:
         why = _views.unrecorded(session)
         if why is not None:
             return Cost(known, lambda: f"session.cost cannot be compared: {why}; ${known:.6f} counts nothing")
-        if session.cost_complete and _views.unwatched(session) is None:
+        if session.cost_complete and not session.forks and _views.unwatched(session) is None:
             return known
         return Cost(known, lambda: _incomplete(session, known))

@@ -137,3 +137,40 @@ def test_a_ported_cost_check_fails_in_the_test_and_not_in_the_agent(
     result.stdout.fnmatch_lines(["*_ test_ported_cost_check _*",
                                  "E *NotJudgeable: session.cost cannot be compared: the session's cost is incomplete*"
                                  "acme-llm-9*model without a known price*"])
+
+
+def test_comparing_the_cost_of_a_session_a_forked_child_took_along_fails(client: OpenAI) -> None:
+    """A child forked inside the session made calls this process never saw: its cost cannot be compared either."""
+    with agentops.session("support") as s:
+        client.chat.completions.create(model="gpt-4o-mini", messages=USER)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    assert s.cost_complete
+    with pytest.raises(NotJudgeable, match="forked once while this session was current"):
+        assert s.cost < 1.0
+
+
+def test_comparing_the_cost_while_a_step_still_runs_fails(client: OpenAI) -> None:
+    """A tool still running in a thread when the session ended may call a model outside its totals: no comparison."""
+    import threading
+
+    from agentops_otel import carry_context, tool
+
+    release = threading.Event()
+
+    @tool
+    def slow_lookup() -> str:
+        release.wait(5)
+        return "done"
+
+    with agentops.session("support") as s:
+        worker = threading.Thread(target=carry_context(slow_lookup))
+        worker.start()
+    try:
+        with pytest.raises(NotJudgeable, match="slow_lookup"):
+            assert s.cost < 1.0
+    finally:
+        release.set()
+        worker.join()
