@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from . import semconv
+from ._redact import mask_text
 from .tools import _Step, decorate_method, tool_step, wrap
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -32,7 +33,7 @@ def _decorator(name: str | _F | None, what: str, step: Callable[[Callable[..., A
 
 
 def _action_step(f: Callable[..., Any], event_name: str | None) -> _Step:
-    name = event_name or getattr(f, "__name__", "action")
+    name = mask_text(str(event_name or getattr(f, "__name__", "action")))  # a type holding a key is recorded masked
     return _Step(f, f"{semconv.SPAN_ACTION} {name}", {semconv.ACTION_TYPE: name},
                  (semconv.ACTION_PARAMS, semconv.ACTION_RETURNS), session_kw=True)
 

@@ -254,6 +254,11 @@ def _add_exception(span: Any, text: str, known: tuple[str, ...] = ()) -> None:
     span.add_event(semconv.EVENT_EXCEPTION, event)
 
 
+def _step_name(given: Any, default: str) -> Any:
+    """An event's name or type as recorded: a key in it masked (a name is text the user chose, as a session's)."""
+    return _redact.mask_text(given) if isinstance(given, str) and given else given or default
+
+
 def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     from .processor import SESSION_CONTEXT_KEY
     from .sessions import current_session
@@ -278,7 +283,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     error: BaseException | None = None
     status: Status | None = None
     if isinstance(event, ActionEvent):
-        kind = event.action_type or "action"
+        kind = _step_name(event.action_type, "action")
         name = f"{semconv.SPAN_ACTION} {kind}"
         attrs = {semconv.ACTION_TYPE: kind}
         if (agent_id := identifier(event.agent_id)) is not None:
@@ -292,7 +297,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
                 content[semconv.ACTION_RETURNS] = content_json(semconv.ACTION_RETURNS, event.returns, limit)
         start_ns, end_ns = ns(event.init_timestamp), ns(event.end_timestamp)
     elif isinstance(event, ToolEvent):
-        tool_name = event.name or "tool"
+        tool_name = _step_name(event.name, "tool")
         name = f"{semconv.SPAN_TOOL} {tool_name}"
         attrs = {semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL, semconv.GEN_AI_TOOL_NAME: tool_name}
         if (call_id := identifier(event.tool_call_id)) is not None:
@@ -320,7 +325,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     if error_text:
         status = _fail(attrs, error_text, known)
     if isinstance(event, ErrorEvent):
-        etype = event.error_type or (type_name(event.exception) if event.exception is not None else "Error")
+        etype = _step_name(event.error_type, type_name(event.exception) if event.exception is not None else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = reason_text(event.details) or (
             _redact.safe_str(event.exception) if event.exception is not None else None)

@@ -22,7 +22,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from . import _deferred, _replay_hook, config, export, semconv
 from ._cut import MORE_ITEMS_MARKER
 from ._guard import describe, fault_point, report, type_name
-from ._redact import known_secrets, scrub
+from ._redact import known_secrets, mask_text, scrub
 from ._redact import record_exception as record_masked
 from ._serialize import BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import current_session, detach_keeping_sessions
@@ -400,13 +400,13 @@ def tool(fn: _F | str | None = None, /, *, name: str | None = None, tool_type: s
 def tool_step(f: Callable[..., Any], name: str | None, tool_type: str = "function", description: str | None = None,
               *, session_kw: bool = False) -> _Step:
     """What ``@tool`` (and AgentOps' ``@record_tool``) records of each call of ``f``."""
-    tool_name = name or getattr(f, "__name__", "tool")
+    tool_name = mask_text(str(name or getattr(f, "__name__", "tool")))  # a name holding a key is recorded masked
     attrs: dict[str, Any] = {
         semconv.GEN_AI_OPERATION_NAME: semconv.OP_EXECUTE_TOOL,
         semconv.GEN_AI_TOOL_NAME: tool_name,
         semconv.GEN_AI_TOOL_TYPE: tool_type,
     }
     if description:
-        attrs[semconv.GEN_AI_TOOL_DESCRIPTION] = description
+        attrs[semconv.GEN_AI_TOOL_DESCRIPTION] = mask_text(description)
     return _Step(f, f"{semconv.SPAN_TOOL} {tool_name}", attrs,
                  (semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.GEN_AI_TOOL_CALL_RESULT), session_kw=session_kw)
