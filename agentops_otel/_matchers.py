@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Final, Protocol
 
-__all__ = ["JwtMatcher", "QueryMatcher", "Substitutes"]
+__all__ = ["JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "value_end"]
 
 
 class Substitutes(Protocol):
@@ -59,7 +59,7 @@ _OPENERS: Final = {")": "(", "]": "[", "}": "{", "`": "`"}
 _TRAILING: Final = ".,"
 
 
-def _value_end(value: str) -> int:
+def value_end(value: str) -> int:
     """Where a masked value ends: before the text a URL sits in (the ``)`` of a markdown link, a closing
     backtick, a sentence's comma or full stop), which the value's character class cannot tell apart. A
     closer the value itself opened (``p(a)ss``) is its own; a value all of such characters is masked whole."""
@@ -111,6 +111,17 @@ class QueryMatcher:
 
 
 def _masked(match: re.Match[str], repl: str) -> str:
-    """A ``name=value`` match with its value masked, up to the text the value sits in (see :func:`_value_end`)."""
+    """A ``name=value`` match with its value masked, up to the text the value sits in (see :func:`value_end`)."""
     value = match.group(2)
-    return match.string[match.start():match.start(2)] + repl + value[_value_end(value):]
+    return match.string[match.start():match.start(2)] + repl + value[value_end(value):]
+
+
+class PemMatcher:
+    """``re.sub`` of a pattern whose groups 1 and 3 are kept around the masked group 2: a PEM block's armour
+    lines say what was there, its body is the secret."""
+
+    def __init__(self, pattern: str) -> None:
+        self._pattern = re.compile(pattern)
+
+    def sub(self, repl: str, string: str) -> str:
+        return self._pattern.sub(lambda m: m.group(1) + repl + m.group(3), string)

@@ -13,8 +13,10 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   :data:`REDACTED`.
 * **By value shape.** Any recorded string is scanned for credentials with a recognisable shape
   (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS,
-  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``,
-  the values of secret-named or signature query parameters);
+  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``
+  and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
+  and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
+  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same
@@ -39,7 +41,9 @@ from opentelemetry.trace import Span
 
 from . import semconv
 from ._guard import report, type_name
-from ._matchers import JwtMatcher, QueryMatcher, Substitutes
+from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
+from ._named_values import mask_named_values
+from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
 
 __all__ = [
     "REDACTED",
@@ -57,6 +61,7 @@ __all__ = [
     "record_exception",
     "safe_str",
     "scrub",
+    "secret_key_memo",
     "set_hook",
 ]
 
@@ -68,16 +73,6 @@ REDACTED: Final = "[REDACTED]"
 REDACTION_FAILED: Final = "[REDACTION HOOK FAILED: value not recorded]"
 """Recorded instead of a value when the user's hook raised on it."""
 
-SECRET_WORDS: Final = frozenset({
-    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials",
-    "passphrase", "passwd", "password", "pwd", "secret", "secrets", "token",
-})
-"""A key whose last word is one of these is a secret (``access_token``, ``Authorization``)."""
-SECRET_WORD_PAIRS: Final = frozenset({
-    ("access", "key"), ("api", "key"), ("encryption", "key"), ("private", "key"), ("secret", "key"),
-    ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),
-})
-"""Two-word endings that are secrets although their last word alone (``key``) is not."""
 
 _GLUED: Final = r"(?<![A-Za-z0-9])"
 """Where a prefixed token may start: after anything but a letter or digit, so one glued to a name by an
@@ -104,12 +99,14 @@ _FORM_HEAD: Final = r"\A([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
 """A field at the very start of the text, the one place a parameter needs no ``?&;`` before it: matched
 there only, apart from the scan, so text holding none of ``?&;`` costs one anchored match more."""
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
-_ENV_NAME_ENDS: Final = "|".join(sorted({w.upper() for w in SECRET_WORDS} | {"KEY"}, key=len, reverse=True))
-_ENV_PROBE: Final = f"(?:{_ENV_NAME_ENDS})="
-_ENV_LINE: Final = rf"(?m)^[ \t]*(?:export[ \t]+)?([A-Z0-9_]*(?:{_ENV_NAME_ENDS}))=[\"']?([^\s\"'`]+)"
-"""A line of an ``.env`` file or a shell script (``DB_PASSWORD=hunter2``, ``export GITHUB_TOKEN=…``) whose
-name ends like a secret's: its value is masked when the key rules judge the name secret (``SORT_KEY`` is
-not). Only a text holding such an ending before an ``=`` (:data:`_ENV_PROBE`, one pass) is read line by line."""
+_PEM_PATTERN: Final = (r"(?s)(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)"
+                       r"(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)")
+"""A PEM (or PGP) private key: its body is masked, its armour lines kept to say what was there; a block cut
+before its end line is masked to the end of the text. Matched by :class:`~._matchers.PemMatcher`."""
+_USERINFO: Final = r"(?<=://)(?:[^\s:/@]*:[^\s/]+|(?![a-z][a-z._\-]{0,31}@)[^\s:/@]+)(?=@)"
+"""The credentials in a URL: ``user:password`` (the user may be empty, ``redis://:password@host``; the
+password runs to the last ``@`` before the host, as a URL parser reads it, so one holding an ``@`` is masked
+whole), or a lone user that is no plain name (``https://TOKEN@github.com``; ``ssh://git@host`` is kept)."""
 
 
 def _not_a_word(charset: str) -> str:
@@ -130,18 +127,18 @@ SECRET_PATTERNS: Final = (
     (("AIza",), _GLUED + r"AIza[0-9A-Za-z_\-]{35}"),
     (("hf_",), _GLUED + r"hf_[A-Za-z0-9]{30,}"),
     (("eyJ",), _JWT_PATTERN),
-    (("://",), r"(?<=://)[^\s:/@]*:[^\s/]+(?=@)"),
+    (("://",), _USERINFO),
+    (("PRIVATE KEY",), _PEM_PATTERN),
     (("=",), _QUERY_PARAMETER),
-    (("=",), _ENV_LINE),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
 substrings one of which must be present for it to match (a plain ``in`` test, much cheaper than the
-regex: most text contains none of them). The last one masks ``user:password`` in a URL: the user may
-be empty (``redis://:password@host``) and the password runs to the last ``@`` before the host, as a
-URL parser reads it, so one holding an ``@`` is masked whole."""
+regex: most text contains none of them). Secret-named ``name=value`` / ``name: value`` pairs are masked
+after these (:mod:`._named_values`)."""
 
 SHORTEST_SECRET: Final = 8
-"""No pattern matches fewer characters (``a://b:c@`` is the shortest): shorter text is not scanned."""
+"""Shorter text is not scanned: no credential shape is shorter (``a://b:c@``), and a pair that short
+(``pwd=abc``) holds no value worth hiding."""
 _GATES: Final = "-_:A="
 """Characters that every anchor of several patterns contains: one ``in`` test for a single character
 (a ``memchr``) rules out the whole group, so plain prose is scanned about half as many times."""
@@ -155,30 +152,18 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
         query = pattern == _QUERY_PARAMETER
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
                                 else QueryMatcher(pattern, _secret_parameter, "?&;", head=_FORM_HEAD) if query
-                                else QueryMatcher(pattern, _secret_line, probe=_ENV_PROBE) if pattern == _ENV_LINE
+                                else PemMatcher(pattern) if pattern == _PEM_PATTERN
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
 
 
-def _secret_line(name: str) -> bool:
-    return is_secret_key(name)  # looked up when called: defined below
-
-
 def _secret_parameter(name: str) -> bool:
-    words = _WORDS_RE.findall(name)
+    words = WORDS_RE.findall(name)
     return is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS)
 
 
 _PATTERN_GROUPS: Final = _grouped()
-_WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-secret_key_memo: dict[str, bool] = {}
-""":func:`is_secret_key`'s answers by key; per-call paths probe it inline before calling the function."""
-_KEY_CACHE_MAX: Final = 4096
-_KEY_TAIL: Final = 64
-"""How much of a key's end :func:`is_secret_key` reads: more than any two secret words and a separator.
-A last word cut there is still longer than every secret word; a cut word before it can only mask more."""
-
 installed_hook: Hook | None = None
 """The user's hook, or ``None``: read as ``_redact.installed_hook is not None`` on the per-call path
 (one attribute read rather than a call to :func:`hook_installed`)."""
@@ -194,26 +179,6 @@ def set_hook(hook: Hook | None) -> None:
 
 def hook_installed() -> bool:
     return installed_hook is not None
-
-
-def is_secret_key(key: str) -> bool:
-    """Whether a value stored under ``key`` is masked whole (see the module docstring for the rule)."""
-    if len(key) > _KEY_TAIL:  # only the last two words count: a huge key costs no more than a short one
-        key = key[-_KEY_TAIL:]
-    known = secret_key_memo.get(key)
-    if known is not None:
-        return known
-    words = [w.lower() for w in _WORDS_RE.findall(key)]
-    if words and words[-1].isdigit():  # a numbered or versioned name (password1, token_2, api_key_v2)
-        while words and words[-1].isdigit():
-            words.pop()
-        if words and words[-1] == "v":
-            words.pop()
-    secret = bool(words) and (words[-1] in SECRET_WORDS
-                              or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
-    if len(secret_key_memo) < _KEY_CACHE_MAX:
-        secret_key_memo[key] = secret
-    return secret
 
 
 _SHORT_TEXT: Final = 64
@@ -253,6 +218,8 @@ def _scan(text: str) -> str:
                 if anchor in text:
                     text = pattern.sub(REDACTED, text)
                     break
+    if ":" in text or "=" in text:
+        text = mask_named_values(text, REDACTED)
     return text
 
 

@@ -40,6 +40,18 @@ def test_key_pasted_into_a_prompt_is_masked(client: OpenAI, span_exporter: InMem
     assert sent[0]["parts"][0]["content"] == "why is [REDACTED] rejected?"
 
 
+def test_a_secret_named_value_in_a_system_message_is_masked(client: OpenAI,
+                                                           span_exporter: InMemorySpanExporter) -> None:
+    """``db password: …`` in the instructions is masked mid-text; the rest of the message, and prose about
+    passwords, are kept."""
+    client.chat.completions.create(model="gpt-4o", messages=[
+        {"role": "system", "content": "Use db password: SYSPW999 for the report."},
+        {"role": "user", "content": "a password reset link was sent"}])
+    sent = content(only_span(span_exporter), semconv.GEN_AI_INPUT_MESSAGES)
+    assert [m["parts"][0]["content"] for m in sent] == [
+        "Use db password: [REDACTED] for the report.", "a password reset link was sent"]
+
+
 def test_key_inside_a_tool_schema_is_masked_and_the_schema_kept(client: OpenAI,
                                                                 span_exporter: InMemorySpanExporter) -> None:
     """A key pasted into a tool's JSON schema (a default, an example) is masked; a property named

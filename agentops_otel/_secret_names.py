@@ -1,0 +1,48 @@
+"""Which names hold a secret: the key rule of :mod:`._redact` (see its docstring), shared by the walk of dicts
+and by the reading of ``name=value`` pairs in text (:mod:`._named_values`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "is_secret_key", "secret_key_memo"]
+
+SECRET_WORDS: Final = frozenset({
+    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials",
+    "passphrase", "passwd", "password", "pwd", "secret", "secrets", "token",
+})
+"""A key whose last word is one of these is a secret (``access_token``, ``Authorization``)."""
+SECRET_WORD_PAIRS: Final = frozenset({
+    ("access", "key"), ("api", "key"), ("encryption", "key"), ("private", "key"), ("secret", "key"),
+    ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),
+})
+"""Two-word endings that are secrets although their last word alone (``key``) is not."""
+
+WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+secret_key_memo: dict[str, bool] = {}
+""":func:`is_secret_key`'s answers by key; per-call paths probe it inline before calling the function."""
+_KEY_CACHE_MAX: Final = 4096
+_KEY_TAIL: Final = 64
+"""How much of a key's end :func:`is_secret_key` reads: more than any two secret words and a separator.
+A last word cut there is still longer than every secret word; a cut word before it can only mask more."""
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a value stored under ``key`` is masked whole (the rule: :mod:`._redact`'s docstring)."""
+    if len(key) > _KEY_TAIL:  # only the last two words count: a huge key costs no more than a short one
+        key = key[-_KEY_TAIL:]
+    known = secret_key_memo.get(key)
+    if known is not None:
+        return known
+    words = [w.lower() for w in WORDS_RE.findall(key)]
+    if words and words[-1].isdigit():  # a numbered or versioned name (password1, token_2, api_key_v2)
+        while words and words[-1].isdigit():
+            words.pop()
+        if words and words[-1] == "v":
+            words.pop()
+    secret = bool(words) and (words[-1] in SECRET_WORDS
+                              or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
+    if len(secret_key_memo) < _KEY_CACHE_MAX:
+        secret_key_memo[key] = secret
+    return secret

@@ -1,0 +1,128 @@
+"""A secret-named value written out in free text (``password=…``, ``db password: …``, a header line), a URL's
+userinfo and a PEM private key are masked wherever they sit in a recorded string; prose that only mentions
+passwords or tokens is kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+from agentops_otel._redact import mask_text
+
+
+def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
+    """What a tool called with ``text`` recorded for it."""
+    @agentops.tool
+    def send(text: str) -> str:
+        return "ok"
+
+    send(text)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
+    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["text"])
+
+
+def _everything(span: ReadableSpan) -> str:
+    events = [str(dict(e.attributes or {})) for e in span.events]
+    return "\n".join([span.name, str(dict(span.attributes or {})), str(span.status.description), *events])
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("login failed: password=PROSEPW333 for bob", "login failed: password=[REDACTED] for bob"),
+    ("mysql -u root --password=CLIPW454 -h db", "mysql -u root --password=[REDACTED] -h db"),
+    ("retry with api_key = 'QUOTED987' later", "retry with api_key = '[REDACTED]' later"),
+    ("the db password: YAMLPW888\nhost: db", "the db password: [REDACTED]\nhost: db"),
+    ("config:\n  password: swordfish\n  user: ann", "config:\n  password: [REDACTED]\n  user: ann"),
+    ("Authorization: Token HDRTOK000\nAccept: */*", "Authorization: [REDACTED]\nAccept: */*"),
+    ("curl -H 'X-Api-Key: XAKHDR121' https://x.example", "curl -H 'X-Api-Key: [REDACTED]' https://x.example"),
+    ("Cookie: sid=abc123; theme=dark", "Cookie: [REDACTED]"),
+    ('got {"id": 7, "client_secret": "s3cr3t value"} back', 'got {"id": 7, "client_secret": "[REDACTED]"} back'),
+    ("access_key: AKIAZZZ-not-quite-aws, done", "access_key: [REDACTED], done"),
+    ("the private key: hunter2.", "the private key: [REDACTED]."),
+    ("x = a if TOKEN=b", "x = a if TOKEN=[REDACTED]"),
+    ("'password' => 'phpsecret1'", "'password' => '[REDACTED]'"),
+    ('got {"pin": 1, "api_key": 12345678}', 'got {"pin": 1, "api_key": "[REDACTED]"}'),
+])
+def test_a_secret_named_value_anywhere_in_text_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                         masked: str) -> None:
+    """``name=value`` and ``name: value`` pairs whose name is a secret's are masked mid-sentence too (a bare
+    value after a JSON key as a string, so the JSON stays valid)."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "the token count was 42",
+    "password reset link sent to ann@example.com",
+    "Password: must be at least 8 characters long",
+    "Token: a unit of text the model reads",
+    "max_tokens=100, token_count: 42, sort_key=name, secret_name: prod",
+    "if password == expected: return True",
+    "token := next(tokens)",
+    "password = getpass.getpass()",
+    "key: value pairs such as retries: 3",
+    "the author: Ann, the topic: auth",
+    "see https://git@github.com/x.git and ssh://deploy@host/path",
+    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQ\n-----END PUBLIC KEY-----",
+    'got {"token": null, "auth": true}',
+    "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} or --token=$GITHUB_TOKEN",
+    "if token: return token",
+])
+def test_prose_that_mentions_secrets_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """Words about tokens and passwords, comparisons, calls, variables, literals and public keys are recorded as
+    written."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("clone https://TOKENONLY787@github.com/x.git", "clone https://[REDACTED]@github.com/x.git"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAPEMKEYBODY\n-----END RSA PRIVATE KEY-----\nthen",
+     "-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\nthen"),
+    ("key: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk", "key: -----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]"),
+])
+def test_a_urls_token_userinfo_and_a_private_key_block_are_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                                  masked: str) -> None:
+    """``https://TOKEN@host`` and a PEM private key's body (cut or whole) are masked, the rest kept."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+def test_a_secret_named_value_in_an_exceptions_message_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A tool's error text holding ``password=…`` is masked in the exception event and the status; the caller's
+    exception is untouched."""
+    @agentops.tool
+    def connect(dsn: str) -> None:
+        raise RuntimeError("could not connect with password=EXCPW444 to db")
+
+    with agentops.session("s"), pytest.raises(RuntimeError) as raised:
+        connect("db")
+    assert "EXCPW444" in str(raised.value)
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool connect"]
+    assert span.status.status_code is StatusCode.ERROR
+    assert "EXCPW444" not in _everything(span)
+    (event,) = [e for e in span.events if e.name == "exception"]
+    assert (event.attributes or {})["exception.message"] == "could not connect with password=[REDACTED] to db"
+
+
+def test_masked_text_masked_again_is_unchanged(span_exporter: InMemorySpanExporter) -> None:
+    """What a first masking made is recorded as it is when met again (a replayed request, a copied note)."""
+    once = _recorded_argument(span_exporter, "password: hunter2 and Authorization: Token abc123")
+    span_exporter.clear()
+    assert _recorded_argument(span_exporter, once) == once == "password: [REDACTED] and Authorization: [REDACTED]"
+
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["password", "api key", "Authorization", "Cookie", "token_2", "=", ":", "=>", " ", "\n",
+                                 '"', "'", "\\", "**", "hunter2", "Token", "must be", "[REDACTED]", "null", "$X", "(",
+                                 "{", ",", ";", "&", "://", "@", "-----BEGIN EC PRIVATE KEY-----"]),
+                max_size=14).map("".join))
+def test_masking_is_idempotent(text: str) -> None:
+    """Whatever a first masking made, masking it again leaves as it is (a replayed request is recorded as sent)."""
+    once = mask_text(text)
+    assert mask_text(once) == once
