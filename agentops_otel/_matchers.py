@@ -78,19 +78,17 @@ def value_end(value: str) -> int:
 
 
 class QueryMatcher:
-    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2: a URL's query parameter, an ``.env`` line) that
+    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2: a URL's query parameter, a form field) that
     keeps every name and masks the values of the names ``is_secret`` picks: a regex alone cannot judge a
     name by the key rules."""
 
     def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str = "",
-                 probe: str | None = None, head: str | None = None) -> None:
+                 head: str | None = None) -> None:
         self._pattern = re.compile(pattern)
         self._is_secret = is_secret
         self._starts = starts
         """The characters every match starts with: text with none of them (code with ``=``, base64) is not
         scanned, which halves the cost of masking it."""
-        self._probe = None if probe is None else re.compile(probe)
-        """What every match holds, found in one pass: text without it is not scanned line by line."""
         self._head = None if head is None else re.compile(head)
         """The same two groups, anchored where a match needs none of ``starts`` (a form body's first field)."""
 
@@ -100,8 +98,6 @@ class QueryMatcher:
             if first is not None and self._is_secret(first.group(1)):
                 string = _masked(first, repl) + string[first.end():]
         if self._starts and not any(c in string for c in self._starts):
-            return string
-        if self._probe is not None and self._probe.search(string) is None:
             return string
 
         def one(match: re.Match[str]) -> str:
