@@ -12,7 +12,10 @@ from typing import Any, Final
 from ._cut import BIG_INT, DEPTH_MARKER, MAX_DEPTH
 from ._redact import REDACTED, SHORTEST_SECRET, is_secret_key, mask_text, secret_key_memo
 
-__all__ = ["flat_mapping", "mask_strings"]
+__all__ = ["JSON_STARTS", "flat_mapping", "mask_strings"]
+
+JSON_STARTS: Final = ("{", "[")
+"""How JSON text worth reading by its keys starts: a string starting so is left to the walk, which reads it."""
 
 
 _FLAT_MAX: Final = 16
@@ -41,6 +44,8 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
             secret = is_secret_key(key)
         kind = type(item)
         if kind is str:
+            if item[:1] in JSON_STARTS:
+                return None  # JSON text: the walk reads it by its keys
             used += len(key) + len(item) + 16
             out[key] = REDACTED if secret else item if len(item) < SHORTEST_SECRET else mask_text(item)
         elif (item is None or kind is bool or (kind is int and -BIG_INT <= item < BIG_INT)

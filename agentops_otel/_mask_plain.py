@@ -10,17 +10,20 @@ A provider's answer is masked by shape only (``keys=False``: its schema's ``toke
 ``token``, are not secrets), except where it holds what the model wrote for a tool: a tool call's
 ``arguments`` (JSON text) and a ``tool_use`` block's ``input`` are read by their keys too, as the trace
 reads them, and so is the ``metadata`` an answer echoes from its request (masked so in the request).
+
+:func:`masked_arguments` is also how capture masks a tool's argument or result that is JSON text
+(:func:`._serialize.masked_string`): by its keys, as the same data given as a dict.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Final
 
 from ._redact import REDACTED, is_secret_key, mask_text
-from ._serialize import free_name
 
-__all__ = ["ARGUMENTS", "mask", "masked_arguments"]
+__all__ = ["ARGUMENTS", "free_name", "mask", "masked_arguments"]
 
 ARGUMENTS: Final = "arguments"
 """The field holding a tool call's arguments as JSON text (Chat Completions, Responses, MCP calls)."""
@@ -73,3 +76,14 @@ def masked_arguments(text: str) -> str:
     if masked == parsed:
         return mask_text(text)
     return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+
+
+def free_name(out: Mapping[str, Any], name: str) -> str:
+    """``name``, or ``name #2``, ``#3``… when it is taken: two keys masked (or cut) to the same text
+    stay two entries, neither value lost."""
+    if name not in out:
+        return name
+    n = 2
+    while f"{name} #{n}" in out:
+        n += 1
+    return f"{name} #{n}"

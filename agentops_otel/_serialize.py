@@ -17,7 +17,8 @@ left out, as its repr leaves it out.
 Tool and action arguments are bounded *per argument* (:func:`arguments_json`): one 100 kB argument
 is cut on its own and the others stay intact, so ``assert_tool_called(with_args=...)`` still
 matches them. The walk also applies the masking rules of :mod:`._redact` (secret-named keys,
-key-shaped strings) on the way, and those of :mod:`._shapes` (secret-named pairs, named tuples' and
+key-shaped strings) on the way, reading a string that is JSON text by its keys as well
+(:func:`masked_string`), and those of :mod:`._shapes` (secret-named pairs, named tuples' and
 objects' fields), and :func:`content_json` hands the result to the user's hook.
 """
 
@@ -50,7 +51,8 @@ from ._cut import (
     UNREAD_MARKER,
     truncate_masked,
 )
-from ._flat import flat_mapping
+from ._flat import JSON_STARTS, flat_mapping
+from ._mask_plain import free_name, masked_arguments
 from ._redact import REDACTED, apply_hook, cut_at, is_secret_key, mask_text
 from ._shapes import (
     NOTHING_HIDDEN,
@@ -117,7 +119,19 @@ def _masked(text: str, budget: _Budget) -> str:
         budget.left -= room + 2
         return truncate_masked(text, room)
     budget.left -= len(text) + 2
-    return mask_text(text)
+    return masked_string(text)
+
+
+def masked_string(text: str) -> str:
+    """A whole string as recorded: masked, and when it is JSON text (a tool handed ``json.dumps(config)``) masked
+    by its keys too, as the same data given as a dict would be (written anew, compact, only when a rule masked
+    something in it: JSON text with nothing to mask is recorded as given)."""
+    if text[:1] not in JSON_STARTS:
+        return mask_text(text)
+    try:
+        return masked_arguments(text)
+    except RecursionError:  # nested past what the walk follows: as text
+        return mask_text(text)
 
 
 def _bytes(raw: bytes | bytearray | memoryview) -> str:
@@ -277,17 +291,6 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
     return out
 
 
-def free_name(out: Mapping[str, Any], name: str) -> str:
-    """``name``, or ``name #2``, ``#3``… when it is taken: two keys masked (or cut) to the same text
-    stay two entries, neither value lost."""
-    if name not in out:
-        return name
-    n = 2
-    while f"{name} #{n}" in out:
-        n += 1
-    return f"{name} #{n}"
-
-
 _ADDRESS: Final = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 """The address in a default repr (``<Client object at 0x7f…>``, ``<function f at 0x7f…>``): where the
 object sat in this process, not what it is. Left in, every run records other arguments, so a replay or a
@@ -306,7 +309,7 @@ def bounded(value: Any, limit: int) -> Any:
     """``value`` as plain JSON data of about ``limit`` characters at most, markers where cut."""
     kind = type(value)
     if kind is str and len(value) <= limit:
-        return mask_text(value)  # the common flat cases, without the walk's bookkeeping
+        return masked_string(value)  # the common flat cases, without the walk's bookkeeping
     if kind is int or kind is bool or value is None:
         if kind is not int or -BIG_INT <= value < BIG_INT:
             return value
