@@ -16,7 +16,7 @@ Cheap on text without such a pair, which is every message of every model call: t
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
 ``:`` the same regex reads the *end* of the name before it (``…word``, ``…token``, ``…key``) and gives up there;
 nothing is done in Python until one of those endings stands right before a separator. Measured on 2 kB: about
-2 µs for prose, about 20 µs for JSON dense with keys (~130 separators, each tried once).
+2 µs for prose, about 18 µs for JSON dense with keys (~130 separators, each tried once).
 """
 
 from __future__ import annotations
@@ -71,13 +71,13 @@ _AT_SEPARATOR: Final = [*_ENDINGS, rf"[0-9][0-9_.vV\-]{{0,7}}{_ENDING}"]
 
 
 def _finder(separator: str) -> re.Pattern[str]:
-    """Over the reversed text: ``separator``, what may stand between it and the name (a closing quote, an
-    escaped one; spaces or markdown's ``**``), and the name's end. Every branch starts with a character class
-    and the separator is a literal: the engine searches for the separator in C and, at each one, rules out
-    all but the branch its next character starts."""
-    ending = "(?:" + "|".join(_AT_SEPARATOR) + ")"
-    quoted = "(?:" + "|".join([*_AT_SEPARATOR, rf"\\{ending}"]) + ")"  # no optional part: each costs a call
-    branches = [*_AT_SEPARATOR, rf"[\"']{quoted}", rf"[ \t*][ \t*\"'\\]{{0,3}}{ending}"]
+    """Over the reversed text: ``separator``, what may stand between it and the name (a closing quote, maybe
+    escaped; spaces or markdown's ``**``), and the name's end. The separator is a literal, which the engine
+    searches for in C; at each one, a single class of the letters a secret word can end with (and digits) rules
+    out most names before any branch is entered (a JSON text's every ``"name":`` comes this far)."""
+    firsts = "".join(sorted({branch[1:3] for branch in _ENDINGS}))
+    ending = f"(?=[{firsts}0-9])(?:" + "|".join(_AT_SEPARATOR) + ")"
+    branches = [rf"[\"']\\?{ending}", ending, rf"[ \t*][ \t*\"'\\]{{0,3}}{ending}"]
     return re.compile(re.escape(separator) + "(?:" + "|".join(branches) + ")")
 
 
