@@ -91,8 +91,9 @@ _FINDERS: Final = tuple((sep, _finder(sep)) for sep in ("=", ":"))
 _GAP: Final = r"(?![=:])>?\**[ \t]*"
 """After the separator: not ``==``, ``:=``, ``::`` (a comparison, a walrus, a scope); ``=>`` of a PHP or Ruby
 hash; markdown's closing ``**``; spaces."""
-_QUOTED: Final = r"\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<sq>[^'\r\n]*)'|\\\"(?P<eq>[^\"\\\r\n]*)\\\""
-"""A value in double, single or escaped double quotes (JSON inside a JSON string): masked inside its quotes."""
+_QUOTED: Final = r"\\\"(?P<eq>[^\"\\\r\n]*)(?:\\\")?|\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"?|'(?P<sq>[^'\r\n]*)'?"
+"""A value in escaped double (JSON inside a JSON string), double or single quotes: masked inside its quotes, or
+to the end of the line where the quote is never closed (a text cut short)."""
 _VALUE: Final = re.compile(rf"{_GAP}(?:{_QUOTED}|(?P<bare>[^\s\"'`<>&;]+))")
 """A value: quoted, or a run up to a space, a quote, ``&`` (the next query parameter) or ``;`` (the next field
 of a connection string)."""

@@ -49,6 +49,7 @@ def _everything(span: ReadableSpan) -> str:
     ("x = a if TOKEN=b", "x = a if TOKEN=[REDACTED]"),
     ("'password' => 'phpsecret1'", "'password' => '[REDACTED]'"),
     ('got {"pin": 1, "api_key": 12345678}', 'got {"pin": 1, "api_key": "[REDACTED]"}'),
+    ('cut short: password="unterminated secret\nnext', 'cut short: password="[REDACTED]\nnext'),
 ])
 def test_a_secret_named_value_anywhere_in_text_is_masked(span_exporter: InMemorySpanExporter, text: str,
                                                          masked: str) -> None:
