@@ -27,6 +27,7 @@ __all__ = [
     "key_values_json_to_python",
     "key_values_to_python",
     "python_to_any_value",
+    "same_value",
 ]
 
 
@@ -123,6 +124,20 @@ def key_values_to_python(kvs: list[KeyValue]) -> dict[str, Any]:
         if kv.key not in out:
             out[kv.key] = any_value_to_python(kv.value)
     return out
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two decoded attribute values are one value: of one type (``True`` is no ``1``), NaN equal to
+    NaN (a number read twice from one text must compare the same), arrays and key-value lists item by item."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return bool(a == b)
 
 
 def key_values_json_to_python(raw: Any) -> dict[str, Any]:

@@ -11,8 +11,9 @@ the same verdict to timelines it already holds::
 The verdict is one of three: PASS, FAIL (a bound is broken) and INSUFFICIENT DATA (fewer sessions than
 ``min_sessions``; under ``confidence``, a Wilson interval whose upper end is above the bound while the
 observed rate is not; a source that could not show every session of the window, unless
-``require_complete`` is False; data that contradicts itself: an unknown end state, unreadable
-attributes, several root spans under one session id). Only PASS is ``ok``. The interval is always
+``require_complete`` is False; data that does not say how a session ended: an unknown end state,
+unreadable attributes, several root spans under one session id, copies of one span that differ). Only
+PASS is ``ok``. The interval is always
 reported, at ``confidence`` or 95%.
 
 A cost bound never passes on missing data: a session with a call whose cost is unknown (no usage,
@@ -22,7 +23,6 @@ an unpriced model, a lost root) breaks it, naming the calls, unless the caller o
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 from . import semconv
 from ._bounds import check_bound
 from ._cost_gaps import gap_lines
+from ._gate_contradictions import unjudgeable
 from ._interval import sessions_needed, wilson_interval
 from .read._record import SpanRecord, is_session_root
 from .reassemble._summary import Issue
@@ -166,13 +167,6 @@ def failed(s: SessionSummary) -> bool:
     return s.end_state == semconv.END_FAIL or never_ended(s) or root_cut(s)
 
 
-def _root_count(s: SessionSummary) -> str:
-    """How many root spans the reassembler found, from its issue ("2 root spans; ...")."""
-    text = s.issues[s.issue_kinds.index(Issue.DUPLICATE_ROOTS)] if len(s.issues) == len(s.issue_kinds) else ""
-    count = text.split(" ", 1)[0]
-    return count if count.isdigit() else "several"
-
-
 def _cut_traces(timelines: Iterable[Timeline]) -> list[str]:
     """What the backend cut from the sessions' traces, one line per session: part of the window not seen."""
     return [f"{t.summary.session_id}: trace cut by the backend ({t.summary.partial})"
@@ -245,28 +239,8 @@ def evaluate_gate(timelines: Sequence[Timeline], *, max_failure_rate: float, max
     if unseen and require_complete:
         undecided.append("the source did not show every session of the window (--allow-incomplete judges "
                          "what it showed)")
-    # Any session, nested ones too: what a nested session lost is part of its run's verdict.
-    unreadable = [t.summary.session_id for t in timelines
-                  if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds or t.unreadable_attributes()]
-    if unreadable:
-        undecided.append(f"{_plural(len(unreadable), 'session')} with attributes that could not be read "
-                         f"({', '.join(str(sid) for sid in unreadable[:5])}{', …' if len(unreadable) > 5 else ''}): "
-                         "see `agentops-otel replay` for which")
-    # Any session, as above: a state nobody defined is neither a pass nor a failure, so no verdict.
-    unknown = [t.summary for t in timelines if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
-    if unknown:
-        named = ", ".join(f"{s.session_id}: " + ("no end state recorded" if s.end_state is None
-                                                 else reprlib.repr(s.end_state)) for s in unknown[:5])
-        undecided.append(f"{_plural(len(unknown), 'session')} with an unknown end state ({named}"
-                         f"{', …' if len(unknown) > 5 else ''}; not Success, Fail or Indeterminate)")
-    # Any session: several roots under one session.id are several runs (an id reused by another writer,
-    # a run exported twice under new span ids). Which of their end states is the session's, and whose
-    # cost, the data does not say: counted as one run by its earliest root, a Fail would pass unseen.
-    merged = [t.summary for t in timelines if Issue.DUPLICATE_ROOTS in t.summary.issue_kinds]
-    if merged:
-        named = ", ".join(f"{s.session_id}: {_root_count(s)} roots" for s in merged[:5])
-        undecided.append(f"{_plural(len(merged), 'session')} with more than one root span ({named}"
-                         f"{', …' if len(merged) > 5 else ''}): runs sharing a session id can't be judged apart")
+    # Any session, nested ones too: data that does not say how a session ended is no evidence either way.
+    undecided.extend(unjudgeable(timelines))
     # Variation runs nested in a test's own session (agentops_session_per_test) count as runs here too.
     flaky, failing = variant_outcomes(timelines, variants or {})
     over: list[str] = []

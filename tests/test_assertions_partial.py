@@ -271,7 +271,7 @@ def read_back(span_exporter: InMemorySpanExporter, tmp_path: Path) -> ReadBack:
         poll(1)
     spans = list(span_exporter.get_finished_spans())
 
-    def read(*lose: str, corrupt: str | None = None) -> Timeline:
+    def read(*lose: str, corrupt: str | None = None, copy_as: str | None = None) -> Timeline:
         def lost(span: ReadableSpan) -> bool:
             is_root = span.context is not None and f"{span.context.span_id:016x}" == s.span_id
             return ("root" in lose and is_root) or any(span.name == f"execute_tool {n}" for n in lose)
@@ -285,6 +285,16 @@ def read_back(span_exporter: InMemorySpanExporter, tmp_path: Path) -> ReadBack:
             for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]:
                 if sp["name"] == f"execute_tool {corrupt}":
                     sp["attributes"].append({"key": "vendor.retries", "value": {"intValue": "abc"}})
+            path.write_text(json.dumps(doc) + "\n")
+        if copy_as is not None:  # poll's span again, same ids, naming another tool: a copy that contradicts it
+            doc = json.loads(path.read_text())
+            written = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+            again = json.loads(json.dumps(next(sp for sp in written if sp["name"] == "execute_tool poll")))
+            again["name"] = f"execute_tool {copy_as}"
+            for attr in again["attributes"]:
+                if attr["key"] == "gen_ai.tool.name":
+                    attr["value"] = {"stringValue": copy_as}
+            written.append(again)
             path.write_text(json.dumps(doc) + "\n")
         return reassemble(read_otlp_file(path)).timeline_for(s.id)
 
@@ -338,6 +348,13 @@ def test_read_back_unreadable_values_refuse_verdicts_on_names_not_on_errors(read
         assert_tool_not_called(timeline, "refund")
     with pytest.raises(AgentAssertionError, match="1 step"):
         assert_no_errors(timeline)
+
+
+def test_read_back_copies_of_a_span_that_differ_refuse_verdicts_on_absence(read_back: ReadBack) -> None:
+    """One span in two copies naming different tools: the tool not called may be the other copy's."""
+    timeline = read_back(copy_as="refund")
+    with pytest.raises(AgentAssertionError, match="copies of one span that differ"):
+        assert_tool_not_called(timeline, "refund")
 
 
 def test_read_back_of_a_whole_trace_passes_as_before(read_back: ReadBack) -> None:

@@ -10,6 +10,7 @@ from agentops_otel.reassemble._classify import (
     _root_key,
     _str,
 )
+from agentops_otel.reassemble._copies import differences
 from agentops_otel.reassemble._state import _Session
 
 
@@ -71,7 +72,11 @@ def _prepare(sess: _Session) -> None:
 
 
 def _dedup(sess: _Session, recs: list[SpanRecord]) -> dict[Any, SpanRecord]:
-    """Keep one copy per (trace, span id); equal span ids in different traces are different spans."""
+    """Keep one copy per (trace, span id); equal span ids in different traces are different spans.
+
+    Copies that differ are noted (``sess.conflicts``: see ``_copies``); of those, the one that saw the span
+    end last is kept, and of two that ended together the failed one, so the replay does not show a
+    failure's copy as fine."""
     by_id: dict[Any, SpanRecord] = {}
     for r in recs:
         k: Any = r.span_id
@@ -84,8 +89,12 @@ def _dedup(sess: _Session, recs: list[SpanRecord]) -> dict[Any, SpanRecord]:
             continue
         sess.dups += 1
         sess.dup_ids.add(r.span_id)
-        if r.end_ns > o.end_ns:
-            by_id[k] = r  # keep the copy that saw the span end last
+        if r is not o:
+            fields = differences(o, r)
+            if fields:
+                sess.conflicts.setdefault(k, (o, set()))[1].update(fields)
+        if (r.end_ns, r.status_code == 2) > (o.end_ns, o.status_code == 2):
+            by_id[k] = r
     return by_id
 
 

@@ -13,6 +13,7 @@ class _Session:
     __slots__ = (
         "anchor",
         "children",
+        "conflicts",
         "cut",
         "cycles",
         "dup_ids",
@@ -49,6 +50,8 @@ class _Session:
         self.top: list[SpanRecord] = []
         self.dups = 0
         self.dup_ids: set[str] = set()
+        self.conflicts: dict[Any, tuple[SpanRecord, set[str]]] = {}
+        """Span key -> (a copy, what its copies disagree on), for copies of one span that differ."""
         self.orphans = 0
         self.cycles = 0
         self.presumed_root: str | None = None

@@ -19,6 +19,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _str,
 )
+from agentops_otel.reassemble._copies import conflict_note
 from agentops_otel.reassemble._masked import shown_content, unreadable_note
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.timeline import (
@@ -44,6 +45,9 @@ class Issue(StrEnum):
     CYCLES = "cycles"
     CLOCK_SKEW = "clock_skew"
     DUPLICATES = "duplicates"
+    CONFLICTING_COPIES = "conflicting_copies"
+    """Copies of one span (same trace and span id) that differ in what they say: which copy is right the
+    data does not say, and the gate does not judge the session (see ``reassemble._copies``)."""
     ADOPTED = "adopted"
     """Spans without session.id attached to the session by ancestry."""
     UNREADABLE_ATTRIBUTES = "unreadable_attributes"
@@ -231,6 +235,8 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                       f"by {shift_total / 1e9:.3g}s")
     if sess.dups:
         add(Issue.DUPLICATES, f"{sess.dups} duplicate span{'s' if sess.dups != 1 else ''} dropped")
+    if sess.conflicts:
+        add(Issue.CONFLICTING_COPIES, conflicts_issue(sess))
     if sess.no_session:
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
@@ -258,6 +264,13 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         llm_calls_complete=not (interrupted or unsized_batches(steps)),
     )
     return Timeline(summary, tuple(steps))
+
+
+def conflicts_issue(sess: _Session) -> str:
+    """The issue line for copies of one span that differ, naming the spans and what differs."""
+    notes = [conflict_note(rec, fields) for rec, fields in sess.conflicts.values()]
+    more = f" (and {len(notes) - 3} more)" if len(notes) > 3 else ""
+    return f"copies of one span that differ: {'; '.join(notes[:3])}{more}"
 
 
 def _failed_after_end(verdict_spans: list[Step]) -> str | None:

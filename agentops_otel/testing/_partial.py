@@ -5,7 +5,8 @@ a step it started may still be running (as the test checks it, or after it ended
 it ended. Its counters are complete;
 the held spans are not. A session read back from a trace lost spans on the way when its root is
 missing, counts more steps than arrived, or the backend cut the trace; attributes that could not be
-read hide what a step was. A verdict on absence, an exact count or an order refuses to pass on such a view.
+read, or copies of a span that differ, hide what a step was. A verdict on absence, an exact count or an
+order refuses to pass on such a view.
 """
 
 from __future__ import annotations
@@ -115,8 +116,10 @@ def running_steps(session: Session) -> list[str]:
 def _read_back(timeline: Timeline, values: bool) -> list[str]:
     """The issues of a session read back that mean steps were lost, as the replay words them."""
     why = unseen_steps(timeline)
+    kinds = timeline.summary.issue_kinds
+    if Issue.CONFLICTING_COPIES in kinds:  # a step in two versions (its status too): either may be the true one
+        why.append(timeline.summary.issues[kinds.index(Issue.CONFLICTING_COPIES)])
     if values:
-        kinds = timeline.summary.issue_kinds
         if Issue.UNREADABLE_ATTRIBUTES in kinds:
             why.append(timeline.summary.issues[kinds.index(Issue.UNREADABLE_ATTRIBUTES)])
         elif found := timeline.unreadable_attributes():

@@ -1,0 +1,123 @@
+"""Data that contradicts itself is never judged by whichever copy came first: two copies of one span that
+differ, an attribute key given twice with different values, a root whose end state and status disagree.
+And a session whose recorded parent can't be its parent (itself, a cycle, one not in the source) is still
+counted."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import run, session_line, write_file
+
+from agentops_otel.read import open_source
+from agentops_otel.reassemble import Issue, reassemble
+
+_GATE = ("--since", "1h", "--max-failure-rate", "0")
+
+
+def _spans(line: dict[str, Any]) -> list[dict[str, Any]]:
+    spans: list[dict[str, Any]] = line["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    return spans
+
+
+def _set(span: dict[str, Any], key: str, value: dict[str, Any]) -> None:
+    for attr in span["attributes"]:
+        if attr["key"] == key:
+            attr["value"] = value
+            return
+    span["attributes"].append({"key": key, "value": value})
+
+
+def _one_span(line: dict[str, Any], span: dict[str, Any]) -> dict[str, Any]:
+    """A line holding only ``span``, with ``line``'s resource and scope (a batch exported again)."""
+    out = copy.deepcopy(line)
+    out["resourceSpans"][0]["scopeSpans"][0]["spans"] = [span]
+    return out
+
+
+def _gate(tmp_path: Path, lines: list[dict[str, Any]], *extra: str) -> tuple[int, str]:
+    code, out, err = run("gate", "--source", str(write_file(tmp_path / "t.jsonl", lines)), *_GATE, *extra)
+    return code, out + err
+
+
+def _timeline_issues(tmp_path: Path, lines: list[dict[str, Any]], session_id: str) -> tuple[list[Issue], str]:
+    records = open_source(str(write_file(tmp_path / "r.jsonl", lines))).search()
+    summary = reassemble(records).timeline_for(session_id).summary
+    return list(summary.issue_kinds), " | ".join(summary.issues)
+
+
+# --- two copies of one span --------------------------------------------------------------------------
+
+
+def _passing_copy_of_failed_root() -> dict[str, Any]:
+    """Session 2's root again (same trace and span id) but saying Success, status OK: a contradicting copy."""
+    root = copy.deepcopy(_spans(session_line(2, fail=True))[0])
+    _set(root, "agentops.session.end_state", {"stringValue": "Success"})
+    root["attributes"] = [a for a in root["attributes"] if a["key"] != "error.type"]
+    root["status"] = {"code": 1}
+    return _one_span(session_line(2, fail=True), root)
+
+
+@pytest.mark.parametrize("passing_copy_first", [True, False])
+def test_a_root_copied_with_another_end_state_keeps_the_gate_from_passing(tmp_path: Path,
+                                                                          passing_copy_first: bool) -> None:
+    """Two copies of a root, one Fail and one Success: exit 3 naming the session, whichever line comes first."""
+    ok = [session_line(1, fail=False), session_line(3, fail=False)]
+    lines = ([_passing_copy_of_failed_root(), *ok, session_line(2, fail=True)] if passing_copy_first
+             else [*ok, session_line(2, fail=True), _passing_copy_of_failed_root()])
+    code, out = _gate(tmp_path, lines, "--max-failure-rate", "0.9")
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "s_0002" in out
+    assert "copies of one span that differ" in out
+
+
+def test_copies_that_differ_name_the_span_and_what_differs(tmp_path: Path) -> None:
+    """The reassembled session lists the span, its id and the fields its copies disagree on."""
+    kinds, issues = _timeline_issues(tmp_path, [session_line(2, fail=True), _passing_copy_of_failed_root()],
+                                     "s_0002")
+    assert Issue.CONFLICTING_COPIES in kinds, issues
+    assert "invoke_agent support-agent (span 0000000200000001)" in issues
+    assert "agentops.session.end_state" in issues and "status" in issues and "error.type" in issues
+
+
+@pytest.mark.parametrize("change", ["cost", "tokens", "end", "tool_status"])
+def test_a_step_copied_with_other_figures_keeps_the_gate_from_passing(tmp_path: Path, change: str) -> None:
+    """A model call or tool copied with another cost, token count, end time or status is not judged (exit 3)."""
+    line = session_line(1, fail=False)
+    llm = copy.deepcopy(_spans(line)[1] if change != "tool_status" else _spans(line)[2])
+    if change == "cost":
+        _set(llm, "agentops.cost.usd", {"doubleValue": 0.5})
+    elif change == "tokens":
+        _set(llm, "gen_ai.usage.output_tokens", {"intValue": "9999"})
+    elif change == "end":
+        llm["endTimeUnixNano"] = str(int(llm["endTimeUnixNano"]) + 10**9)
+    else:
+        llm["status"] = {"code": 2, "message": "boom"}
+    code, out = _gate(tmp_path, [line, _one_span(line, llm)])
+    assert code == 3, out
+    assert "s_0001" in out and "copies of one span that differ" in out
+
+
+def test_exact_copies_of_every_span_change_no_verdict(tmp_path: Path) -> None:
+    """A batch exported twice (a retry) is counted once: the same figures and verdict as without the copies."""
+    lines = [session_line(1, fail=False), session_line(2, fail=True), session_line(3, fail=False)]
+    once = _gate(tmp_path, lines, "--max-failure-rate", "0.5", "--json")
+    twice = _gate(tmp_path, lines + lines, "--max-failure-rate", "0.5", "--json")
+    assert once[0] == twice[0] == 0, twice[1]
+    assert (json.loads(twice[1])["sessions"], json.loads(twice[1])["failures"]) == (3, 1)
+
+
+def test_copies_written_in_another_spelling_are_the_same_span(tmp_path: Path) -> None:
+    """A copy whose numbers are written as JSON numbers rather than strings, keys reordered, is no conflict."""
+    line = session_line(1, fail=False)
+    again = copy.deepcopy(line)
+    for span in _spans(again):
+        span["startTimeUnixNano"] = int(span["startTimeUnixNano"])
+        span["attributes"] = [{"key": a["key"], "value": {"intValue": int(a["value"]["intValue"])}}
+                              if "intValue" in a["value"] else a for a in reversed(span["attributes"])]
+    code, out = _gate(tmp_path, [line, again])
+    assert code == 0, out
