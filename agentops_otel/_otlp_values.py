@@ -21,10 +21,12 @@ __all__ = [
     "ArrayValue",
     "KeyValue",
     "KvList",
+    "Twice",
     "any_value_to_python",
     "attributes_to_key_values",
+    "given_twice",
+    "key_values_json_checked",
     "key_values_json_leniently",
-    "key_values_json_to_python",
     "key_values_to_python",
     "python_to_any_value",
     "same_value",
@@ -118,7 +120,8 @@ def any_value_to_python(v: AnyValue | None) -> Any:
 
 def key_values_to_python(kvs: list[KeyValue]) -> dict[str, Any]:
     """A decoded ``KeyValue`` list as a plain dict; of a key listed twice (OTLP forbids it, some writers
-    do it) the first counts, as the Collector's own lookups read it and as the readers' shortcuts do."""
+    do it) the first counts, as the Collector's own lookups read it and as the readers' shortcuts do; the
+    readers then say it was given twice with another value (:func:`given_twice`)."""
     out: dict[str, Any] = {}
     for kv in kvs:
         if kv.key not in out:
@@ -140,9 +143,36 @@ def same_value(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def key_values_json_to_python(raw: Any) -> dict[str, Any]:
-    """An OTLP JSON attribute list (bytes-like, undecoded) as a dict; ``msgspec`` errors propagate."""
-    return key_values_to_python(_KV_LIST_DECODER.decode(raw))
+Twice = tuple[str, Any, Any]
+"""A key listed more than once with values that differ: the key, the first value, the first that differs."""
+
+
+def given_twice(kvs: list[KeyValue], first: dict[str, Any]) -> list[Twice]:
+    """The keys listed again with another value than the first (``first``: the list read, the first of each
+    key counting). The same value twice is a writer's repeat and says nothing new; another value says the
+    opposite of the first, and which one holds the list does not say."""
+    seen: set[str] = set()
+    found: dict[str, Twice] = {}
+    for kv in kvs:
+        key = kv.key
+        if key not in seen:
+            seen.add(key)
+        elif key not in found:
+            again = any_value_to_python(kv.value)
+            if not same_value(first[key], again):
+                found[key] = (key, first[key], again)
+    return list(found.values())
+
+
+def key_values_json_checked(raw: Any) -> tuple[dict[str, Any], list[Twice]]:
+    """An OTLP JSON attribute list (bytes-like, undecoded) as a dict, and the keys it gives twice with
+    different values (:func:`given_twice`); ``msgspec`` errors propagate.
+
+    Checked only when the dict comes out shorter than the list: a list without a repeated key costs one
+    ``len`` more."""
+    kvs = _KV_LIST_DECODER.decode(raw)
+    out = key_values_to_python(kvs)
+    return out, ([] if len(out) == len(kvs) else given_twice(kvs, out))
 
 
 _ANY_LIST_DECODER: Final = msgspec.json.Decoder(list[Any])
@@ -158,10 +188,10 @@ def _finite_float(text: str) -> float | _OutOfRange:
     return _OutOfRange() if math.isinf(value) else value
 
 
-def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
-    """The attributes of a list :func:`key_values_json_to_python` refused, each read on its own: what
-    can be read, and the keys of those that can't (``"*"`` when the list itself can't be read). One bad
-    value costs only itself, and the caller can say which."""
+def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str], list[Twice]]:
+    """The attributes of a list :func:`key_values_json_checked` refused, each read on its own: what
+    can be read, the keys of those that can't (``"*"`` when the list itself can't be read), and the keys
+    given twice with different values. One bad value costs only itself, and the caller can say which."""
     try:
         items = _ANY_LIST_DECODER.decode(raw)
         checked = False
@@ -171,12 +201,13 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
         try:
             items = json.loads(bytes(raw), parse_float=_finite_float)
         except (ValueError, RecursionError):
-            return {}, ["*"]
+            return {}, ["*"], []
         if not isinstance(items, list):
-            return {}, ["*"]
+            return {}, ["*"], []
         checked = True
     out: dict[str, Any] = {}
     lost: list[str] = []
+    twice: dict[str, Twice] = {}
     for item in items:
         try:
             kv = msgspec.convert(item, KeyValue, strict=False)
@@ -185,7 +216,9 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str]]:
                 _ENCODER.encode(value)  # a lone surrogate can't be written out again: lost, not kept
             if kv.key not in out:  # the first of a key listed twice, as key_values_to_python reads it
                 out[kv.key] = value
+            elif kv.key not in twice and not same_value(out[kv.key], value):
+                twice[kv.key] = (kv.key, out[kv.key], value)
         except (msgspec.ValidationError, ValueError, KeyError, TypeError, RecursionError):
             key = item.get("key") if isinstance(item, dict) else None
             lost.append(key if isinstance(key, str) else "?")
-    return out, lost
+    return out, lost, list(twice.values())

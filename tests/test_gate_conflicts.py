@@ -121,3 +121,38 @@ def test_copies_written_in_another_spelling_are_the_same_span(tmp_path: Path) ->
                               if "intValue" in a["value"] else a for a in reversed(span["attributes"])]
     code, out = _gate(tmp_path, [line, again])
     assert code == 0, out
+
+
+# --- an attribute key given twice ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("last", ["Success", "Fail"])
+def test_an_end_state_given_twice_with_different_values_keeps_the_gate_from_passing(tmp_path: Path,
+                                                                                    last: str) -> None:
+    """agentops.session.end_state listed twice on one root, Success and Fail in either order: exit 3."""
+    line = session_line(2, fail=True)
+    root = _spans(line)[0]
+    _set(root, "agentops.session.end_state", {"stringValue": "Fail" if last == "Success" else "Success"})
+    root["attributes"].append({"key": "agentops.session.end_state", "value": {"stringValue": last}})
+    code, out = _gate(tmp_path, [session_line(1, fail=False), line], "--max-failure-rate", "0.9")
+    assert code == 3, out
+    assert "s_0002" in out and "attributes that could not be read" in out
+
+
+def test_replay_names_the_key_given_twice(tmp_path: Path) -> None:
+    """The replay's issues say which key was given twice, with which values."""
+    line = session_line(1, fail=False)
+    _spans(line)[2]["attributes"].append({"key": "gen_ai.tool.name", "value": {"stringValue": "refund"}})
+    code, out, _ = run("replay", "s_0001", "--source", str(write_file(tmp_path / "t.jsonl", [line])))
+    assert code == 0, out
+    assert "gen_ai.tool.name given twice with different values ('fetch_customer_data', 'refund')" in out
+
+
+def test_a_key_given_twice_with_the_same_value_is_harmless(tmp_path: Path) -> None:
+    """The same attribute written twice, same value (a writer that appends it again), is judged as usual."""
+    line = session_line(1, fail=False)
+    for span in _spans(line):
+        span["attributes"] = span["attributes"] + copy.deepcopy(span["attributes"])
+    code, out = _gate(tmp_path, [line])
+    assert code == 0, out
+    assert "Failed: 0/1" in out

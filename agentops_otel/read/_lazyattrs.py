@@ -11,12 +11,14 @@ decode, so the shortcut can make things faster but never wrong.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import msgspec
 
-from agentops_otel._otlp_values import key_values_json_leniently, key_values_json_to_python
+from agentops_otel._otlp_values import key_values_json_checked, key_values_json_leniently
+from agentops_otel._redact import is_secret_key
 from agentops_otel.read._errors import DECODE_ERRORS, why_undecodable
 from agentops_otel.semconv import SESSION_ID
 
@@ -77,13 +79,22 @@ def top_level_session_id(raw: Any) -> bytes | None:
     return m.group(1)
 
 
+def _twice_note(key: str, first: Any, again: Any) -> str:
+    """What a span that gives ``key`` twice says: the first value counts where one is read (as the
+    Collector reads it), and the note makes the session unjudgeable, since the list says both. A value
+    under a secret-named key is not quoted (a replay masks it whole)."""
+    values = "" if is_secret_key(key) else f" ({reprlib.repr(first)}, {reprlib.repr(again)})"
+    return f"{key} given twice with different values{values}: the first is shown"
+
+
 class LazyAttributes(msgspec.Struct, gc=False):
     """Read-only mapping over an undecoded OTLP attribute list.
 
     Not GC-tracked and without a ``__dict__`` so a million of them stay cheap; the decoded dict is
     cached on first full access. A value that can't be read is left out and named in ``decode_error``
-    (invalid JSON: an empty mapping), never an exception in a renderer; the session that holds the span
-    reports it as an issue, and the gate does not judge it.
+    (invalid JSON: an empty mapping), never an exception in a renderer; so is a key given twice with
+    different values (its first value kept). The session that holds the span reports it as an issue, and
+    the gate does not judge it.
     """
 
     raw: Any
@@ -143,15 +154,19 @@ class LazyAttributes(msgspec.Struct, gc=False):
         d = self._decoded
         if d is None:
             try:
-                d = key_values_json_to_python(self.raw)
+                d, twice = key_values_json_checked(self.raw)
             except (*DECODE_ERRORS, ValueError, KeyError) as exc:
-                d, lost = key_values_json_leniently(self.raw)
+                d, lost, twice = key_values_json_leniently(self.raw)
                 what = "the attribute list" if lost == ["*"] else ", ".join(lost)
-                note = f"could not read {what} ({why_undecodable(exc)})"
-                # A reader may have noted a value of the span's own (its status) already: keep both.
-                self.decode_error = f"{self.decode_error}; {note}" if self.decode_error else note
+                self._note(f"could not read {what} ({why_undecodable(exc)})")
+            if twice:
+                self._note("; ".join(_twice_note(*t) for t in twice))
             self._decoded = d
         return d
+
+    def _note(self, note: str) -> None:
+        # A reader may have noted a value of the span's own (its status) already: keep both.
+        self.decode_error = f"{self.decode_error}; {note}" if self.decode_error else note
 
     def __getitem__(self, key: str) -> Any:
         if key == SESSION_ID and self._decoded is None:
