@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import run, session_line, write_file
+from test_cli import _Jaeger, run, session_line, write_file
 
 from agentops_otel.read import open_source
 from agentops_otel.reassemble import Issue, reassemble
@@ -82,6 +85,27 @@ def test_copies_that_differ_name_the_span_and_what_differs(tmp_path: Path) -> No
     assert Issue.CONFLICTING_COPIES in kinds, issues
     assert "invoke_agent support-agent (span 0000000200000001)" in issues
     assert "agentops.session.end_state" in issues and "status" in issues and "error.type" in issues
+
+
+@pytest.fixture
+def jaeger_with_copies() -> Iterator[str]:
+    """A local Jaeger-v3 look-alike holding session 2's root in two copies (Success, then Fail)."""
+    _Jaeger.lines = [_passing_copy_of_failed_root(), session_line(1, fail=False), session_line(2, fail=True)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Jaeger)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"jaeger://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_copies_that_differ_in_a_backend_keep_the_gate_from_passing(jaeger_with_copies: str) -> None:
+    """A backend holding a span in two copies that differ is judged like the file: exit 3, not PASS."""
+    code, out, err = run("gate", "--source", jaeger_with_copies, *_GATE, "--max-failure-rate", "0.9")
+    assert code == 3, out + err
+    assert "copies of one span that differ" in out
 
 
 @pytest.mark.parametrize("change", ["cost", "tokens", "end", "tool_status"])

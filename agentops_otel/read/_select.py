@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from agentops_otel import semconv as sc
 from agentops_otel._end_states import canonical_end_state
+from agentops_otel.read._copies import drop_copies
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read._time import TimeArg, to_ns
 
@@ -169,14 +170,9 @@ def filter_records(records: list[SpanRecord], sids: set[str]) -> list[SpanRecord
 
 
 def dedup(records: list[SpanRecord]) -> list[SpanRecord]:
-    seen: set[tuple[str, str]] = set()
-    out: list[SpanRecord] = []
-    for r in records:
-        key = (r.trace_id, r.span_id)
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return out
+    """Without the exact copies of a span (a trace found by two searches); copies that differ stay, for the
+    reassembler to name (see ``_copies``)."""
+    return drop_copies(records)
 
 
 def search_in(found: list[SpanRecord], since: TimeArg, until: TimeArg, service: str | None,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from agentops_otel.read._copies import drop_copies
 from agentops_otel.read._errors import MalformedPayload, TraceNotFound
 from agentops_otel.read._http import HttpReader, norm_trace_id
 from agentops_otel.read._paging import Coverage, Load, page_window
@@ -90,15 +91,10 @@ class JaegerReader(HttpReader):
         """
         start, end = window(since, until, DEFAULT_LOOKBACK)
         services = [service] if service else self.services()
-        seen: set[tuple[str, str]] = set()
-        out: list[SpanRecord] = []
-        for svc in services:
-            for rec in self._search_once(svc, rfc3339(start), rfc3339(end), attributes, limit, operation):
-                key = (rec.trace_id, rec.span_id)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(rec)
-        return out
+        # A trace through several services is found once per service: its exact copies are dropped.
+        return drop_copies(rec for svc in services
+                           for rec in self._search_once(svc, rfc3339(start), rfc3339(end), attributes, limit,
+                                                        operation))
 
     def _get_or_no_match(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.Response | None:
         """The answer, or None for Jaeger's own "No traces found" 404 (a JSON error object).

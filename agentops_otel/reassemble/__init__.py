@@ -7,7 +7,7 @@ ends up in exactly one session (as its root or one of its steps), in a per-trace
 when it carried no ``session.id`` and no ancestor did, in a pseudo-session of its own when its
 ``session.id`` is another instrumentation's (OpenInference's ``using_session``: no span of that
 session is ours), or in the duplicate count (copies that differ are an issue of their session:
-see ``_copies``). ``Accounting``
+see ``read._copies``). ``Accounting``
 states the totals so callers (and the property tests) can check it.
 
 Only ``session.id`` is decoded per span up front; classification uses the span name, which the

@@ -33,7 +33,8 @@ from agentops_otel._mask_plain import mask, masked_arguments
 from agentops_otel._redact import REDACTED, is_secret_key, mask_text
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 
-__all__ = ["MaskedAttributes", "foreign_content", "is_own", "masked_value", "shown_content", "unreadable_note"]
+__all__ = ["MaskedAttributes", "conflict_note", "foreign_content", "is_own", "masked_value", "shown_content",
+           "unreadable_note"]
 
 _SCHEMAS: Final = frozenset({sc.GEN_AI_TOOL_DEFINITIONS})
 """Attributes holding tool schemas: a ``token`` property describes an argument, it holds none."""
@@ -137,6 +138,13 @@ def unreadable_note(rec: SpanRecord, error: str) -> str:
     """``"span: error"``, what could not be read of the span's attributes, as an issue names it: another
     instrumentation's span name and the value quoted in ``error`` are masked, as its step's are."""
     return f"{rec.name}: {error}" if is_own(rec) else f"{mask_text(rec.name)}: {mask_text(error)}"
+
+
+def conflict_note(rec: SpanRecord, fields: set[str]) -> str:
+    """``"name (span id) in field, field"``: what the copies of a span disagree on, as an issue names it
+    (another instrumentation's span name masked, as its step's is)."""
+    name = rec.name if is_own(rec) else mask_text(rec.name)
+    return f"{name} (span {rec.span_id}) in {', '.join(sorted(fields))}"
 
 
 def foreign_content(rec: SpanRecord) -> tuple[Mapping[str, Any], tuple[SpanEventRecord, ...], str]:

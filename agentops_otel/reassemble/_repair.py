@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from agentops_otel import semconv as sc
+from agentops_otel.read._copies import differences
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.reassemble._classify import (
     _root_key,
     _str,
 )
-from agentops_otel.reassemble._copies import differences
 from agentops_otel.reassemble._state import _Session
 
 
@@ -74,7 +74,7 @@ def _prepare(sess: _Session) -> None:
 def _dedup(sess: _Session, recs: list[SpanRecord]) -> dict[Any, SpanRecord]:
     """Keep one copy per (trace, span id); equal span ids in different traces are different spans.
 
-    Copies that differ are noted (``sess.conflicts``: see ``_copies``); of those, the one that saw the span
+    Copies that differ are noted (``sess.conflicts``: see ``read._copies``); of those, the one that saw the span
     end last is kept, and of two that ended together the failed one, so the replay does not show a
     failure's copy as fine."""
     by_id: dict[Any, SpanRecord] = {}

@@ -19,8 +19,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _str,
 )
-from agentops_otel.reassemble._copies import conflict_note
-from agentops_otel.reassemble._masked import shown_content, unreadable_note
+from agentops_otel.reassemble._masked import conflict_note, shown_content, unreadable_note
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.timeline import (
     Evaluation,
@@ -47,7 +46,7 @@ class Issue(StrEnum):
     DUPLICATES = "duplicates"
     CONFLICTING_COPIES = "conflicting_copies"
     """Copies of one span (same trace and span id) that differ in what they say: which copy is right the
-    data does not say, and the gate does not judge the session (see ``reassemble._copies``)."""
+    data does not say, and the gate does not judge the session (see ``read._copies``)."""
     ADOPTED = "adopted"
     """Spans without session.id attached to the session by ancestry."""
     UNREADABLE_ATTRIBUTES = "unreadable_attributes"

@@ -5,7 +5,9 @@ that the fallback file kept too, a trace found twice while paging. Such copies a
 is dropped. Copies that differ (another writer reusing ids, a hand edit, a pipeline that rewrote the
 span on one path) contradict each other, and the copy a reader keeps would decide the verdict: the
 first in the file, or the one that ended last. So the session names the span and what its copies
-disagree on (``Issue.CONFLICTING_COPIES``), and the gate does not judge it.
+disagree on (``Issue.CONFLICTING_COPIES``), and the gate does not judge it. A reader that drops copies
+itself (a backend's trace found under two services) drops only the exact ones (:func:`drop_copies`), so
+the reassembler sees the others.
 
 Everything a verdict reads is compared: times, status, name, parent, scope, attributes and events.
 Not the resource: a collector on one path may add to it (``k8s.*``, ``deployment.*``) and the verdicts
@@ -15,16 +17,14 @@ source without copies pays nothing and one with identical copies one byte compar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from agentops_otel._otlp_values import same_value
-from agentops_otel._redact import mask_text
 from agentops_otel.read._lazyattrs import LazyAttributes
 from agentops_otel.read._record import SpanRecord
-from agentops_otel.reassemble._masked import is_own
 
-__all__ = ["conflict_note", "differences"]
+__all__ = ["differences", "drop_copies"]
 
 _ABSENT: Final[Any] = object()
 
@@ -42,10 +42,19 @@ def differences(a: SpanRecord, b: SpanRecord) -> set[str]:
     return found
 
 
-def conflict_note(rec: SpanRecord, fields: set[str]) -> str:
-    """``"name (span id) in field, field"``; another instrumentation's span name masked, as its step's is."""
-    name = rec.name if is_own(rec) else mask_text(rec.name)
-    return f"{name} (span {rec.span_id}) in {', '.join(sorted(fields))}"
+def drop_copies(records: Iterable[SpanRecord]) -> list[SpanRecord]:
+    """The records without the exact copies of a span kept before; a copy that differs is kept too."""
+    first: dict[tuple[str, str], SpanRecord] = {}
+    out: list[SpanRecord] = []
+    for r in records:
+        key = (r.trace_id, r.span_id)
+        o = first.get(key)
+        if o is None:
+            first[key] = r
+            out.append(r)
+        elif o is not r and differences(o, r):
+            out.append(r)
+    return out
 
 
 def _attributes(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
