@@ -33,6 +33,7 @@ from ._cost_gaps import gap_lines
 from ._gate_contradictions import unjudgeable
 from ._interval import sessions_needed, wilson_interval
 from .read._record import SpanRecord, is_session_root
+from .read._select import on_cycles
 from .reassemble._summary import Issue
 from .render import _format as fmt
 from .timeline import SessionSummary, Timeline
@@ -48,10 +49,15 @@ _SHOWN = 20
 
 
 def top_level(timelines: Iterable[Timeline]) -> list[Timeline]:
-    """Sessions not nested in another one found alongside: nested steps already show inside them."""
+    """Sessions not nested in another one found alongside: nested steps already show inside them.
+
+    A session whose parents lead back to it (its own id, two naming each other: the reassembler clears
+    such a parent, a summary built elsewhere may not) is nested in none of them: a run of its own."""
     items = list(timelines)
+    parent = {t.summary.session_id: p for t in items if (p := t.summary.parent_session_id) is not None}
+    cyclic = on_cycles(parent) if parent else set()
     ids = {t.summary.session_id for t in items}
-    return [t for t in items if t.summary.parent_session_id not in ids]
+    return [t for t in items if t.summary.parent_session_id not in ids or t.summary.session_id in cyclic]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from test_cli import _Jaeger, run, session_line, write_file
 
+from agentops_otel.gate import evaluate_gate
 from agentops_otel.read import open_source
 from agentops_otel.reassemble import Issue, reassemble
 
@@ -180,3 +182,66 @@ def test_a_key_given_twice_with_the_same_value_is_harmless(tmp_path: Path) -> No
     code, out = _gate(tmp_path, [line])
     assert code == 0, out
     assert "Failed: 0/1" in out
+
+
+# --- the parent a session names ------------------------------------------------------------------------
+
+
+def _with_parent(n: int, parent: str, *, fail: bool) -> dict[str, Any]:
+    line = session_line(n, fail=fail)
+    _set(_spans(line)[0], "agentops.session.parent_id", {"stringValue": parent})
+    return line
+
+
+def _three_ok(*skip: int) -> list[dict[str, Any]]:
+    return [session_line(n, fail=False) for n in (1, 3, 4) if n not in skip]
+
+
+def test_a_session_naming_itself_as_parent_is_counted(tmp_path: Path) -> None:
+    """A failed root whose parent id is its own session id is a run of its own: 1/4 failed, exit 1."""
+    code, out = _gate(tmp_path, [*_three_ok(), _with_parent(2, "s_0002", fail=True)])
+    assert code == 1, out
+    assert "Failed: 1/4" in out and "s_0002" in out
+
+
+def test_two_sessions_naming_each_other_as_parent_are_both_counted(tmp_path: Path) -> None:
+    """A parent cycle decides nothing: both of its sessions are runs of their own (2/4 failed)."""
+    lines = [*_three_ok(3), _with_parent(2, "s_0003", fail=True), _with_parent(3, "s_0002", fail=True)]
+    code, out = _gate(tmp_path, lines)
+    assert code == 1, out
+    assert "Failed: 2/4" in out
+
+
+def test_a_parent_cycle_is_an_issue_of_each_of_its_sessions(tmp_path: Path) -> None:
+    """The replay of each session on the cycle says its recorded parent was not followed, and why."""
+    lines = [_with_parent(2, "s_0003", fail=True), _with_parent(3, "s_0002", fail=False)]
+    for sid, other in (("s_0002", "s_0003"), ("s_0003", "s_0002")):
+        kinds, issues = _timeline_issues(tmp_path, lines, sid)
+        assert Issue.SESSION_PARENT_CYCLE in kinds, issues
+        assert f"parent session {other}" in issues
+
+
+def test_evaluate_gate_counts_sessions_whose_given_parents_form_a_cycle(tmp_path: Path) -> None:
+    """Timelines a CI script holds (summaries built elsewhere) naming each other as parents are both runs."""
+    records = open_source(str(write_file(tmp_path / "r.jsonl", [session_line(2, fail=True),
+                                                               session_line(3, fail=False)]))).search()
+    built = reassemble(records).sessions
+    cyclic = [replace(t, summary=replace(t.summary, parent_session_id=other))
+              for t, other in zip(built, ("s_0003", "s_0002"), strict=True)]
+    result = evaluate_gate(cyclic, max_failure_rate=0)
+    assert (result.sessions, result.failures, result.verdict) == (2, 1, "FAIL")
+
+
+def test_a_session_whose_parent_is_not_in_the_source_is_counted(tmp_path: Path) -> None:
+    """A nested session whose parent was not read (another file, outside the window) is a run of its own."""
+    code, out = _gate(tmp_path, [*_three_ok(), _with_parent(2, "s_elsewhere", fail=True)])
+    assert code == 1, out
+    assert "Failed: 1/4" in out
+
+
+def test_sessions_lists_a_self_parented_session_as_top_level(tmp_path: Path) -> None:
+    """`sessions` does not hide the session or call it nested."""
+    traces = write_file(tmp_path / "t.jsonl", [_with_parent(2, "s_0002", fail=True)])
+    code, out, _ = run("sessions", "--source", str(traces), "--no-color")
+    assert code == 0, out
+    assert "s_0002" in out and "(nested" not in out

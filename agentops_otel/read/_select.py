@@ -15,7 +15,7 @@ from agentops_otel.read._copies import drop_copies
 from agentops_otel.read._record import SpanRecord, is_session_root
 from agentops_otel.read._time import TimeArg, to_ns
 
-__all__ = ["Index", "RootFilter", "dedup", "filter_records", "search_in", "select"]
+__all__ = ["Index", "RootFilter", "dedup", "filter_records", "on_cycles", "search_in", "select"]
 
 
 class RootFilter:
@@ -123,6 +123,24 @@ class Index:
         return wanted
 
 
+def on_cycles(parent: dict[str, str]) -> set[str]:
+    """The keys whose chain of parents comes back to them (a key its own parent included): each walked once."""
+    done: set[str] = set()
+    found: set[str] = set()
+    for start in parent:
+        path: list[str] = []
+        on_path: set[str] = set()
+        k: str | None = start
+        while k is not None and k not in done and k not in on_path:
+            path.append(k)
+            on_path.add(k)
+            k = parent.get(k)
+        if k is not None and k in on_path:
+            found.update(path[path.index(k):])
+        done.update(path)
+    return found
+
+
 def matching_roots(index: Index, flt: RootFilter, *, nested: bool = False) -> list[SpanRecord]:
     """The roots (or stand-ins) of the sessions and session-less traces that match, newest first.
 
@@ -139,8 +157,10 @@ def matching_roots(index: Index, flt: RootFilter, *, nested: bool = False) -> li
         in_sessions = set().union(*index.traces_of.values()) if index.traces_of else set()
         matched += [r for tid, r in index.loose_first.items() if tid not in in_sessions and flt.matches(r)]
     if not nested:  # a nested session is part of its parent's run: only outermost matches
+        # Sessions whose parents lead back to them are nested in none of them (as the reassembler reads them).
+        cyclic = on_cycles(index.parent_of)
         matched = [r for r in matched if r.session_id not in index.parent_of
-                   or index.parent_of[r.session_id or ""] not in index.roots]
+                   or index.parent_of[r.session_id or ""] not in index.roots or r.session_id in cyclic]
     matched.sort(key=lambda r: r.start_ns, reverse=True)
     return matched
 

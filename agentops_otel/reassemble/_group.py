@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agentops_otel import semconv as sc
 from agentops_otel.read._record import SpanRecord, is_session_root
+from agentops_otel.read._select import on_cycles
 from agentops_otel.reassemble._state import _Session
 
 
@@ -69,7 +70,11 @@ def _adopt_by_ancestry(groups: dict[str | None, list[SpanRecord]], loose: list[S
 
 
 def _link_nested(sessions: dict[str, _Session]) -> None:
-    """Attach each nested session to the one it ran in (by anchor span or recorded parent id)."""
+    """Attach each nested session to the one it ran in (by anchor span or recorded parent id).
+
+    Recorded parents that lead back to the session (its own id, or two sessions naming each other) say
+    nothing about which ran in which: every session on such a cycle stays a session of its own, with
+    the parent it named in ``parent_cycle`` (an issue of its summary), never hidden inside another."""
     # Sorted, so that which of two contradicting links wins never depends on arrival order.
     pending = sorted((s for s in sessions.values() if s.root is not None and (s.anchor or s.parent_sid)),
                      key=lambda s: s.key)
@@ -84,19 +89,23 @@ def _link_nested(sessions: dict[str, _Session]) -> None:
             for r in s.records:
                 if r.span_id in wanted and r.span_id not in where:
                     where[r.span_id] = s
+    outer_of: dict[str, _Session] = {}
     for s in pending:
         outer = where.get(s.anchor) if s.anchor else None
         if outer is None or outer is s:
             outer = sessions.get(s.parent_sid) if s.parent_sid else None
-            if outer is None or outer is s:
+            if outer is None:
                 continue
             s.anchor = None if not (s.anchor and s.anchor in where and where[s.anchor] is outer) else s.anchor
-        # Refuse links that would make the nesting circular.
-        cur: _Session | None = outer
-        while cur is not None and cur is not s:
-            cur = cur.nest_parent
-        if cur is s:
+        outer_of[s.key] = outer
+    cyclic = on_cycles({k: o.key for k, o in outer_of.items()})
+    for s in pending:
+        outer = outer_of.get(s.key)
+        if outer is None:
+            continue
+        if s.key in cyclic:
             s.anchor = None
+            s.parent_cycle = outer.key
             continue
         outer.nested.append(s)
         s.nest_parent = outer

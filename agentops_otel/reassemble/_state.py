@@ -25,6 +25,7 @@ class _Session:
         "nested",
         "no_session",
         "orphans",
+        "parent_cycle",
         "parent_sid",
         "presumed_root",
         "pseudo",
@@ -41,6 +42,9 @@ class _Session:
         self.root: SpanRecord | None = None
         self.duplicate_roots: list[SpanRecord] = []
         self.parent_sid: str | None = None
+        self.parent_cycle: str | None = None
+        """The session the root named as its parent (by id or anchor span) when following that leads back
+        to this session: not nested in it (see ``_group._link_nested``)."""
         self.anchor: str | None = None
         self.nested: list[_Session] = []
         self.nest_parent: _Session | None = None

@@ -42,6 +42,9 @@ class Issue(StrEnum):
     """The root counts more LLM or tool calls than were found."""
     ORPHANS = "orphans"
     CYCLES = "cycles"
+    SESSION_PARENT_CYCLE = "session_parent_cycle"
+    """The root names as its parent session itself, or one whose parents lead back to it: not nested in
+    it (``parent_session_id`` is None), so the gate counts it as a run of its own."""
     CLOCK_SKEW = "clock_skew"
     DUPLICATES = "duplicates"
     CONFLICTING_COPIES = "conflicting_copies"
@@ -229,6 +232,12 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         add(Issue.ORPHANS, f"{sess.orphans} orphan span{'s' if sess.orphans != 1 else ''} (parent never arrived)")
     if sess.cycles:
         add(Issue.CYCLES, f"{sess.cycles} parent cycle{'s' if sess.cycles != 1 else ''} cut")
+    if sess.parent_cycle is not None:
+        parent_sid = None
+        named = ("is this session itself" if sess.parent_cycle == sess.key
+                 else "names this session among its own parents")
+        add(Issue.SESSION_PARENT_CYCLE, f"parent session {sess.parent_cycle} {named} (a cycle): shown and "
+            "counted as a session of its own")
     if shifted:
         add(Issue.CLOCK_SKEW, f"clock skew: shifted {shifted} subtree{'s' if shifted != 1 else ''} "
                       f"by {shift_total / 1e9:.3g}s")
