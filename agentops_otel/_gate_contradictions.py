@@ -4,6 +4,7 @@ A verdict on such a session would be a guess: counted by whichever value came fi
 given twice, one of two copies of a span, the earliest of several roots) or by a state nobody defined,
 a Fail could pass unseen. Each rule names the sessions it holds back, and any of them makes the verdict
 INSUFFICIENT DATA. Nested sessions count too: what a nested session says is part of its run's verdict.
+A contradiction that can only make a run fail (a Fail root with status OK) is no reason: it fails.
 """
 
 from __future__ import annotations
@@ -70,4 +71,11 @@ def unjudgeable(timelines: Sequence[Timeline]) -> list[str]:
                  for s in copies]
         why.append(f"{_plural(len(copies), 'session')} with copies of one span that differ ({_named(named)}): "
                    "which copy is right the data does not say")
+    # Success on a root whose status is ERROR: one of them is wrong, and a pass would trust the end state.
+    contradicted = [t.summary for t in timelines if Issue.STATE_CONTRADICTED in t.summary.issue_kinds]
+    if contradicted:
+        named = [f"{s.session_id}: {_issue(s, Issue.STATE_CONTRADICTED).partition(':')[0] or 'Success and ERROR'}"
+                 for s in contradicted]
+        why.append(f"{_plural(len(contradicted), 'session')} whose root contradicts itself ({_named(named)}): "
+                   "a pass would take the end state's word over the status")
     return why

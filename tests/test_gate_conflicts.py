@@ -245,3 +245,24 @@ def test_sessions_lists_a_self_parented_session_as_top_level(tmp_path: Path) -> 
     code, out, _ = run("sessions", "--source", str(traces), "--no-color")
     assert code == 0, out
     assert "s_0002" in out and "(nested" not in out
+
+
+# --- end state against status -------------------------------------------------------------------------
+
+
+def test_a_success_root_with_an_error_status_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """End state Success on a root whose span status is ERROR (error.type set) contradicts itself: exit 3."""
+    line = session_line(2, fail=True)
+    _set(_spans(line)[0], "agentops.session.end_state", {"stringValue": "Success"})
+    code, out = _gate(tmp_path, [session_line(1, fail=False), line])
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
+    assert "s_0002: end state Success, span status ERROR (error.type ValueError)" in out
+
+
+def test_a_fail_root_with_an_ok_status_is_still_a_failure(tmp_path: Path) -> None:
+    """End state Fail on an OK root is judged a failure (exit 1): a contradiction never turns it into a pass."""
+    line = session_line(2, fail=True)
+    _spans(line)[0]["status"] = {"code": 1}
+    code, out = _gate(tmp_path, [line])
+    assert code == 1, out

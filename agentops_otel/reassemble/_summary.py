@@ -62,6 +62,10 @@ class Issue(StrEnum):
     """The root says the process was stopped while the session's totals were being updated or written
     (``GAP_TOTALS_INTERRUPTED``): a step may be in none of its totals nor among the spans, so its calls,
     tokens and cost are a lower bound (the verdicts on them, and on absence, refuse)."""
+    STATE_CONTRADICTED = "state_contradicted"
+    """The root's end state is Success but its span status is ERROR: our writer sets OK for Success, so
+    something else (another writer, a pipeline, a hand edit) says the run failed. Which is right the data
+    does not say: the gate does not judge it (a Fail with status OK is judged a failure: no pass is at stake)."""
     UNKNOWN_END_STATE = "unknown_end_state"
     """The root's end state is none of Success, Fail, Indeterminate in any case (another writer, a hand
     edit, a number): shown as written, and the gate does not judge it (neither a pass nor a failure).
@@ -153,6 +157,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
             late = _failed_after_end(verdict_spans)
             if late is not None:
                 end_state, end_reason = sc.END_FAIL, late
+    if root is not None and not sess.pseudo and end_state == sc.END_SUCCESS and root.status_code == 2:
+        etype = _str(attrs.get(sc.ERROR_TYPE))
+        add(Issue.STATE_CONTRADICTED, f"end state Success, span status ERROR"
+            f"{f' (error.type {etype})' if etype else ''}: the root says both")
     evaluations = _evaluations(None if sess.pseudo else sess.key, root_events, verdict_spans, nested_evaluations)
     raw_cost = attrs.get(sc.SESSION_COST_USD) if root is not None else None
     cost = _as_float(raw_cost)
