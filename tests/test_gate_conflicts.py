@@ -20,6 +20,7 @@ from test_cli import _Jaeger, run, session_line, write_file
 from agentops_otel.gate import evaluate_gate
 from agentops_otel.read import open_source
 from agentops_otel.reassemble import Issue, reassemble
+from agentops_otel.testing import AgentAssertionError, assert_ended_with
 
 _GATE = ("--since", "1h", "--max-failure-rate", "0")
 
@@ -266,3 +267,31 @@ def test_a_fail_root_with_an_ok_status_is_still_a_failure(tmp_path: Path) -> Non
     _spans(line)[0]["status"] = {"code": 1}
     code, out = _gate(tmp_path, [line])
     assert code == 1, out
+
+
+# --- the assertions on a session read back -------------------------------------------------------------
+
+
+def _read_back(tmp_path: Path, lines: list[dict[str, Any]], session_id: str) -> Any:
+    return reassemble(open_source(str(write_file(tmp_path / "a.jsonl", lines))).search()).timeline_for(session_id)
+
+
+def test_assert_ended_with_refuses_a_root_whose_end_state_and_status_disagree(tmp_path: Path) -> None:
+    """Read back, a Success root with status ERROR is no Success to assert: the assertion fails, naming why."""
+    line = session_line(2, fail=True)
+    _set(_spans(line)[0], "agentops.session.end_state", {"stringValue": "Success"})
+    with pytest.raises(AgentAssertionError, match="span status ERROR"):
+        assert_ended_with(_read_back(tmp_path, [line], "s_0002"), "Success")
+
+
+def test_assert_ended_with_refuses_a_root_in_two_copies_that_differ(tmp_path: Path) -> None:
+    """Two copies of the root, Fail and Success: asserting either end state fails, whichever line came first."""
+    timeline = _read_back(tmp_path, [_passing_copy_of_failed_root(), session_line(2, fail=True)], "s_0002")
+    for state in ("Success", "Fail"):
+        with pytest.raises(AgentAssertionError, match="copies of one span that differ"):
+            assert_ended_with(timeline, state)
+
+
+def test_assert_ended_with_passes_on_a_root_that_agrees_with_itself(tmp_path: Path) -> None:
+    """An ordinary failed session read back still asserts as Fail."""
+    assert_ended_with(_read_back(tmp_path, [session_line(2, fail=True)], "s_0002"), "Fail")

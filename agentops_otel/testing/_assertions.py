@@ -19,8 +19,10 @@ from typing import TypeAlias
 import msgspec
 
 from agentops_otel import config
+from agentops_otel.reassemble._summary import Issue
 from agentops_otel.render import _format as fmt
 from agentops_otel.render.text import render_text
+from agentops_otel.semconv import SESSION_END_STATE
 from agentops_otel.sessions import Session, normalize_end_state
 from agentops_otel.testing._matching import (
     ArgsMatcher,
@@ -287,6 +289,9 @@ def assert_ended_with(session: SessionLike, end_state: str) -> None:
     wanted = normalize_end_state(end_state)
     timeline = as_timeline(session)
     actual = session.end_state if isinstance(session, Session) else timeline.summary.end_state
+    if not isinstance(session, Session) and (why := _end_state_contested(timeline.summary)):
+        _fail(session, timeline, f"cannot tell whether the session ended {wanted}: {why}; its recorded end state "
+                                 "is not to be trusted, whichever way it reads")
     if actual == wanted:
         return
     if actual is None:
@@ -299,6 +304,18 @@ def assert_ended_with(session: SessionLike, end_state: str) -> None:
         message = f"expected the session to end {wanted}, but it ended {actual}" + (
             f" ({reason})." if reason else ".")
     _fail(session, timeline, message)
+
+
+def _end_state_contested(summary: SessionSummary) -> str:
+    """What in a session read back says two things about how it ended (as the gate refuses to judge it): copies
+    of its root that differ, several roots, a root whose status contradicts its end state, or an end state
+    given twice; empty when nothing does."""
+    found = [text for kind, text in zip(summary.issue_kinds, summary.issues, strict=False)
+             if kind in _CONTESTING or (kind == Issue.UNREADABLE_ATTRIBUTES and SESSION_END_STATE in text)]
+    return "; ".join(found)
+
+
+_CONTESTING = frozenset({Issue.CONFLICTING_COPIES, Issue.DUPLICATE_ROOTS, Issue.STATE_CONTRADICTED})
 
 
 @verdict
