@@ -1,7 +1,9 @@
 """The span processor that ties every span to its session.
 
 ``on_start`` stamps ``session.id`` and ``agentops.seq`` from the parent context, so spans made by
-*any* instrumentation inside a session carry them (the reassembler groups by them). ``on_end`` hands
+*any* instrumentation inside a session carry them (the reassembler groups by them). In a CI run whose
+id the provider's resource lacks (the program's own provider), ``agentops.run.id`` too: a session killed
+before its root is exported is still one of the run's (``gate --this-run``). ``on_end`` hands
 each finished span to its live session, which keeps a bounded copy for ``get_session()`` and rolls
 up counts, tokens and cost. The root span's totals are written by the session itself just before it
 ends, because an ended span is frozen.
@@ -37,6 +39,7 @@ SESSION_CONTEXT_KEY = otel_context.create_key("agentops_otel.session")
 
 class _LiveSession(Protocol):
     id: str
+    _run_stamp: str | None
 
     @property
     def ended(self) -> bool: ...
@@ -190,6 +193,9 @@ class SessionProcessor(SpanProcessor):
             # One write (one lock, one pass of the SDK's checks) rather than two; the id is stamped
             # even if numbering fails, so the span still reaches its session.
             attrs: dict[str, str | int] = {semconv.SESSION_ID: session.id}
+            run = session._run_stamp  # decided once per session: None unless the resource lacks the run id
+            if run is not None:
+                attrs[semconv.RUN_ID] = run
             try:
                 attrs[semconv.SEQ] = session._started(span)
             finally:

@@ -158,3 +158,49 @@ def test_confidence_never_passes_an_empty_window(two_runs: Path) -> None:
                       "--confidence", "0.95")
     assert code == 3
     assert out.strip().splitlines()[-1] == "INSUFFICIENT DATA: no sessions: nothing to be 95% confident about"
+
+
+OWN_PROVIDER_AGENT = """
+import os, sys
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+import agentops_otel as agentops
+from agentops_otel.export import OTLPJsonFileExporter
+
+provider = TracerProvider(resource=Resource.create({"service.name": "own-provider-agent"}))
+provider.add_span_processor(SimpleSpanProcessor(OTLPJsonFileExporter(sys.argv[1])))
+agentops.init(tracer_provider=provider)
+
+@agentops.tool
+def lookup(x):
+    return x
+
+for i in range(3):
+    with agentops.session("finished"):
+        lookup(i)
+agentops.start_session("killed")
+if sys.argv[2] == "ours":
+    lookup(99)
+else:  # another instrumentation's span is all that reaches the file
+    with provider.get_tracer("another-instrumentation").start_as_current_span("GET /inventory"):
+        pass
+os._exit(1)  # a CI timeout's SIGKILL: the open session's root never reaches the file
+"""
+
+
+@pytest.mark.parametrize("last_span", ["ours", "foreign"])
+def test_this_run_fails_on_a_killed_session_under_the_users_provider(tmp_path: Path, last_span: str) -> None:
+    """--run/--this-run count a session killed mid-run under the program's own provider as never ended: no PASS."""
+    traces = tmp_path / "traces.jsonl"
+    proc = subprocess.run([sys.executable, "-c", OWN_PROVIDER_AGENT, str(traces), last_span],
+                          env=_env(tmp_path / "unused.jsonl", AGENTOPS_OTEL_RUN_ID="r7"), timeout=120,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    code, out = _gate(traces, "--run", "r7", "--max-failure-rate", "0")
+    assert code == 1, out
+    assert "Failed: 1/4" in out and "Never ended" in out, out
+    code, out = _gate(traces, "--this-run", "--max-failure-rate", "0", AGENTOPS_OTEL_RUN_ID="r7")
+    assert code == 1, out
+    code, out = _gate(traces, "--run", "another-run", "--max-failure-rate", "0", "--min-sessions", "0")
+    assert "Sessions of run another-run " in out and ": 0 (min 0)" in out, out

@@ -15,7 +15,7 @@ from opentelemetry.trace import Link, SpanKind
 
 from .. import config, export, semconv
 from .._guard import fault_point, guard
-from ..ci_run import run_attributes
+from ..ci_run import run_attributes, run_to_stamp
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._agentops import end_warning_of_bad_state
 from ._context import current_session, rebased, returning_context
@@ -123,6 +123,7 @@ def start_session(
         export.ensure_processor()
         span_parent_ctx = otel_context.Context() if new_trace else _past_ended(parent_ctx, outer)
         root_ctx = otel_context.set_value(SESSION_CONTEXT_KEY, session, span_parent_ctx)
+        run = run_attributes()
         attrs: dict[str, Any] = {
             semconv.GEN_AI_OPERATION_NAME: semconv.OP_INVOKE_AGENT,
             semconv.GEN_AI_AGENT_NAME: session.name,
@@ -130,7 +131,7 @@ def start_session(
             semconv.TAGS: session.tags,
             # Also on the root, not only our resource: a provider the user built has a resource we
             # cannot change, and the gate must find the run's sessions either way.
-            **run_attributes(),
+            **run,
         }
         if conversation_id:
             # The user's conversation only: the conventions say never to generate one (session.id is ours).
@@ -165,6 +166,7 @@ def start_session(
         else:
             session.not_exported = not_exported_reason()
         session._span = span
+        session._run_stamp = run_to_stamp(run, span)  # its steps' copy, for when the root is never exported
         span_ctx = span.get_span_context()
         session.trace_id = trace.format_trace_id(span_ctx.trace_id)
         session.span_id = trace.format_span_id(span_ctx.span_id)

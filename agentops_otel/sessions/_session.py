@@ -120,6 +120,9 @@ class Session(Rollup, JudgedReads, AgentOpsMethods):
         self._end_done = threading.Event()
         self._pid = os.getpid()
         """The process that owns the root span: a forked child's copy of the session never ends it."""
+        self._run_stamp: str | None = None
+        """The CI run id the processor stamps on each of its spans (set once the root exists; ``None`` outside a
+        run or when the provider's resource names the run): see ``ci_run.run_to_stamp``."""
 
     def _started(self, span: trace.Span) -> int:
         """The processor hands each span started in this session here (hot path) and stamps it with
