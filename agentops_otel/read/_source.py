@@ -227,10 +227,12 @@ class JaegerSource:
 
     def scan(self, query: Query) -> Scan:
         attrs: dict[str, str] | None = None
-        if query.run is not None or query.tags:
+        if query.run is not None:
+            # The run id alone: a session killed before its root was exported has no invoke_agent span, but
+            # each of its spans names the run (on the span, or on the resource of the provider we built).
+            attrs = {sc.RUN_ID: query.run}
+        elif query.tags:
             attrs = {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT}
-            if query.run is not None:
-                attrs[sc.RUN_ID] = query.run  # on the root span too, so a span-only match finds it
         # else a trace without session can match: page through every trace of the window once (a
         # superset of the session roots; Jaeger 2.13 ignores the attribute filter anyway).
         coverage = Coverage()
@@ -285,11 +287,14 @@ class TempoSource:
         yield from search_in(_agent_traces(found), since, until, service, tags, state, limit, nested=True)
 
     def scan(self, query: Query) -> Scan:
-        conds = [_traceql_roots(with_llm_spans=query.run is None and not query.tags)]
+        if query.run is not None:
+            # Any span of one of the run's sessions, not only its root: one killed before its root was
+            # exported is still the run's (each span names the run, on the span or its resource).
+            conds = [f'span."{sc.SESSION_ID}" != nil', f".{sc.RUN_ID} = {_traceql_string(query.run)}"]
+        else:
+            conds = [_traceql_roots(with_llm_spans=not query.tags)]
         if query.service is not None:
             conds.append(f"resource.service.name = {_traceql_string(query.service)}")
-        if query.run is not None:
-            conds.append(f".{sc.RUN_ID} = {_traceql_string(query.run)}")  # unscoped: span or resource
         coverage = Coverage()
         found = self.reader.scan("{ " + " && ".join(conds) + " }", query.since, query.until, page=query.page,
                                  coverage=coverage, max_traces=query.limit)

@@ -147,3 +147,45 @@ def test_sessions_limit_0_lists_every_session_beyond_one_search(jaeger: JaegerBa
     """``sessions --limit 0`` ("all") lists all 131 sessions, not the 100 one Jaeger search returns."""
     doc = _sessions(jaeger, "--service", needle_service, "--limit", "0")
     assert len(doc["sessions"]) == 131 and doc["more"] == 0
+
+
+OWN_PROVIDER_KILLED = """
+import os, sys
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+import agentops_otel as agentops
+
+provider = TracerProvider(resource=Resource.create({"service.name": sys.argv[2]}))
+provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=sys.argv[1] + "/v1/traces")))
+agentops.init(tracer_provider=provider)
+
+@agentops.tool
+def lookup(x):
+    return x
+
+for i in range(3):
+    with agentops.session("finished"):
+        lookup(i)
+agentops.start_session("killed")
+lookup(99)
+os._exit(1)  # a CI timeout's SIGKILL: the open session's root never reaches Jaeger
+"""
+
+
+def test_this_run_over_jaeger_fails_on_a_session_killed_under_the_users_provider(jaeger: JaegerBackend) -> None:
+    """The program's own provider, 3 sessions ended and 1 killed mid-run: --run counts it never ended, no PASS."""
+    service = f"own-provider-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_", "GITHUB_"))}
+    env.update(PYTHONPATH=str(ROOT), AGENTOPS_OTEL_RUN_ID="run-K", AGENTOPS_OTEL_FILE=os.devnull)
+    proc = subprocess.run([sys.executable, "-c", OWN_PROVIDER_KILLED, jaeger.otlp_http_endpoint, service], env=env,
+                          timeout=300, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    args = ("--service", service, "--run", "run-K", "--max-failure-rate", "0")
+    deadline = time.monotonic() + 60
+    while (found := _gate(jaeger, *args))[1]["sessions"] < 4 and time.monotonic() < deadline:
+        time.sleep(1)
+    code, doc = found
+    assert (code, doc["sessions"], doc["failures"], doc["verdict"]) == (1, 4, 1, "FAIL"), doc
+    assert len(doc["never_ended"]) == 1, doc

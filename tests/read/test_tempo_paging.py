@@ -73,7 +73,7 @@ def test_the_gate_pages_through_tempo_by_time(backend: FakeBackend) -> None:
                       "--require-complete")
     assert (code, doc["sessions"], doc["failures"], doc["complete"]) == (0, 45, 5, True)
     queries = {q["q"][0] for p, q in backend.requests if p == "/api/search"}
-    assert queries == {'{ span."gen_ai.operation.name" = "invoke_agent" && .agentops.run.id = "nightly-7" }'}
+    assert queries == {'{ span."session.id" != nil && .agentops.run.id = "nightly-7" }'}
     assert all(int(q["limit"][0]) == 10 for p, q in backend.requests if p == "/api/search")
 
 
@@ -83,7 +83,7 @@ def test_a_second_tempo_cannot_split_is_reported_and_fails_closed(backend: FakeB
     _serve(backend, _store([BASE_S] * 25, "r"))
     code, doc = _gate(backend, "--run", "r", "--page-size", "1", "--max-failure-rate", "0.2", "--require-complete")
     assert (code, doc["verdict"], doc["sessions"], doc["complete"]) == (3, "INSUFFICIENT DATA", 16, False)
-    assert doc["unseen"] == ['Tempo { span."gen_ai.operation.name" = "invoke_agent" && .agentops.run.id = "r" }: '
+    assert doc["unseen"] == ['Tempo { span."session.id" != nil && .agentops.run.id = "r" }: '
                              "saw 16 of at least 16 traces starting between 2026-09-21T14:13:20Z and "
                              "2026-09-21T14:13:21Z (the search limit, in a window that cannot be narrowed): "
                              "the rest were not seen"]
