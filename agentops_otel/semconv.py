@@ -219,8 +219,9 @@ SESSION_FAILED_SPAN_NAME: Final = "agentops.session.failed_span_name"
 SESSION_PARENT_ID: Final = "agentops.session.parent_id"
 """On a nested session's root: the enclosing session's id (nesting survives a new_trace split)."""
 RUN_ID: Final = "agentops.run.id"
-"""The CI run a session belongs to (a resource attribute of our provider, and on every session root so
-it survives a provider we did not build): ``gate --run`` / ``--this-run`` judge exactly these sessions.
+"""The CI run a session belongs to (a resource attribute of our provider, and on every session root; with a
+provider we did not build, on every span of the session too, so one killed before its root was exported is
+still found): ``gate --run`` / ``--this-run`` judge exactly these sessions.
 Ours rather than ``cicd.pipeline.run.id``: it may be composite (GitHub's run id and attempt) or chosen
 by the user (``AGENTOPS_OTEL_RUN_ID``)."""
 RUN_SYSTEM: Final = "agentops.run.system"
