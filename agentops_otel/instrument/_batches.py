@@ -25,7 +25,7 @@ from .. import config, semconv
 from ..llm import LLMCall, is_count, start_call
 from ._openai_attrs import field_of, server_attributes
 
-__all__ = ["ANTHROPIC_ENDPOINT", "FREE_ENDPOINTS", "anthropic_requests", "batch_end", "openai_operation",
+__all__ = ["ANTHROPIC_ENDPOINT", "FREE_ENDPOINTS", "anthropic_requests", "batch_end", "free", "openai_operation",
            "start_batch"]
 
 ANTHROPIC_ENDPOINT: Final = "/v1/messages"
@@ -34,6 +34,11 @@ ANTHROPIC_ENDPOINT: Final = "/v1/messages"
 FREE_ENDPOINTS: Final = frozenset({"/v1/moderations"})
 """Batch endpoints that bill nothing (moderations are free): such a batch is no model call, and left alone,
 as ``moderations.create`` is."""
+
+
+def free(endpoint: object) -> bool:
+    """Whether ``endpoint`` is one of :data:`FREE_ENDPOINTS`; never raises (the SDK takes any value as given)."""
+    return type(endpoint) is str and endpoint in FREE_ENDPOINTS
 
 _OPENAI_OPERATIONS: Final = {
     "/v1/chat/completions": semconv.OP_CHAT,

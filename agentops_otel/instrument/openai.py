@@ -147,14 +147,14 @@ def _batch_shell(shell: Wrapper, is_async: bool) -> Wrapper:
     if is_async:
         async def async_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],
                                 kwargs: dict[str, Any]) -> Any:
-            if kwargs.get("endpoint") in batches.FREE_ENDPOINTS:
+            if batches.free(kwargs.get("endpoint")):
                 return await wrapped(*args, **kwargs)
             return await shell(wrapped, instance, args, kwargs)
 
         return async_wrapper
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if kwargs.get("endpoint") in batches.FREE_ENDPOINTS:
+        if batches.free(kwargs.get("endpoint")):
             return wrapped(*args, **kwargs)
         return shell(wrapped, instance, args, kwargs)
 

@@ -125,3 +125,21 @@ def test_replay_shows_the_call_count_of_an_unsized_batch_as_a_lower_bound(
     assert timeline.summary.llm_calls == 1 and not timeline.summary.llm_calls_complete
     assert "LLM calls: ≥ 1" in render_text(timeline, color=False)
     assert '"llm_calls_complete": false' in render_json(timeline)
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_an_endpoint_the_sdk_takes_as_given_reaches_it_unchanged(server: OpenAIServer, is_async: bool) -> None:
+    """An endpoint that is no string (a list, unhashable) is the SDK's to send or refuse: the wrapper never raises."""
+    import asyncio
+
+    kwargs = {"input_file_id": "file-1", "endpoint": ["/v1/chat/completions"], "completion_window": "24h"}
+    if is_async:
+        async def submit() -> object:
+            async with AsyncOpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0) as client:
+                return await client.batches.create(**kwargs)  # type: ignore[arg-type]
+
+        batch = asyncio.run(submit())
+    else:
+        with OpenAI(base_url=server.base_url, api_key="sk-local", max_retries=0) as client:
+            batch = client.batches.create(**kwargs)  # type: ignore[arg-type]
+    assert type(batch).__name__ == "Batch"
