@@ -13,7 +13,7 @@ import builtins
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Final
 
 from ._bodies import sent
 from ._cassette import LLMStep
@@ -83,7 +83,7 @@ def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None
     """The SDK's own response for ``ex`` from the recorded ``step`` (or the answer a fork ``replaced`` it
     with); a recorded connection failure is raised as the SDK's HTTP library would raise it."""
     __tracebackhide__ = True
-    headers = step.answer_headers or {}
+    headers = _retry_advice(step.answer_headers)
     if replaced is not None:  # another answer: the recorded one's retry advice is not its own
         (status, content, ctype), headers = replaced, {}
     elif step.events is not None:
@@ -98,6 +98,22 @@ def respond(ex: Exchange, step: LLMStep, replaced: tuple[int, bytes, str] | None
         content, ctype = sent(step)
         status = step.status
     return ex.response(status, content, ctype, headers=headers)
+
+
+_NO_WAIT: Final = {"retry-after-ms": "1"}
+"""A recorded delay as the replay sends it: the SDKs retry after 1 ms (0 would make them fall back to their own
+backoff), so a replay never waits out what the provider asked the live run to wait."""
+
+
+def _retry_advice(recorded: dict[str, str] | None) -> dict[str, str]:
+    """The recorded answer headers the SDK retries by: ``x-should-retry`` as recorded (whether it retries is what
+    the agent saw), a delay as :data:`_NO_WAIT` (how long it waited is not: the replay runs offline)."""
+    if not recorded:
+        return {}
+    advice = {k: v for k, v in recorded.items() if k not in ("retry-after", "retry-after-ms")}
+    if len(advice) < len(recorded):
+        advice.update(_NO_WAIT)
+    return advice
 
 
 def _transport_error(ex: Exchange, error: dict[str, Any], fallback: str) -> BaseException:

@@ -87,6 +87,30 @@ def test_a_recorded_retry_delay_is_the_replays_retry_delay(server: OpenAIServer,
     assert waits == [0.001]
 
 
+def test_a_replay_does_not_wait_out_a_long_recorded_retry_delay(
+        server: OpenAIServer, dead_url: str, tmp_path: Path, offline: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 429 that asked for half a second is retried in the replay as in the recording, but at once: a replay
+    runs offline and the delay changes nothing the agent does."""
+    waits: list[float] = []
+    me, real_sleep = threading.get_ident(), time.sleep
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == me:
+            waits.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    server.queue(Reply.error(429, retry_after=0.5), Reply.text("after the wait"))
+    with OpenAI(base_url=server.base_url, api_key="sk-local") as live, record() as rec:
+        recorded = live.chat.completions.create(model="gpt-4o-mini", messages=_ASK).choices[0].message.content
+    assert waits == [0.5]
+    waits.clear()
+    with OpenAI(base_url=dead_url, api_key="unused") as replayed, replay(rec.save(tmp_path / "c.json")):
+        assert replayed.chat.completions.create(model="gpt-4o-mini", messages=_ASK).choices[0].message.content \
+            == recorded
+    assert len(waits) == 1 and waits[0] <= 0.001
+
+
 def test_the_cassette_keeps_the_retry_headers_and_no_other(server: OpenAIServer, tmp_path: Path) -> None:
     """The step keeps x-should-retry and retry-after-ms, not the request ids the server also sent."""
     server.queue(Reply.error(503, retry=False, retry_after=0.001))
