@@ -112,6 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from agentops_otel.testing import _pytest_variations
 
     config.pluginmanager.register(_pytest_variations.VariationsSummary(), "agentops_otel.variations")
+    from agentops_otel.testing import _pytest_judged
+
+    config.pluginmanager.register(_pytest_judged.TestFiles(), _pytest_judged.NAME)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "

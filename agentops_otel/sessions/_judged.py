@@ -10,14 +10,17 @@ prints and converts (:class:`Cost`): only comparing it fails.
 
 Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
-production). So a read is refused only while a pytest test runs (``PYTEST_CURRENT_TEST``) and only to
-code pytest treats as test code: a module it rewrote for assertions (test modules, ``conftest.py``,
-modules given to ``pytest.register_assert_rewrite``) or, under ``--assert=plain``, the running test's own
-file. Everyone else, including this package's own readers, reads what they always read.
+production). So a read is refused only to code in the file of the test pytest is running (a test function,
+its module's helpers and fixtures), which our pytest plugin tells this module as each test starts
+(:func:`entering_test`). Everyone else reads what they always read: the agent's modules (even ones pytest
+rewrites for assertions: a plugin's package, ``register_assert_rewrite``), ``conftest.py`` and helper
+modules, a doctest (its "test file" is the agent's own module), this package's own readers, and any program
+outside pytest.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -33,15 +36,15 @@ if TYPE_CHECKING:
     from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
     from ._session import Session
 
-__all__ = ["Cost", "JudgedReads", "NotJudgeable", "read_by_test"]
+__all__ = ["Cost", "JudgedReads", "NotJudgeable", "entering_test", "left_test", "read_by_test"]
 
 _CURRENT_TEST: Final = "PYTEST_CURRENT_TEST"
-"""Set by pytest for each phase of the test it runs: ``path/to/test_x.py::test_name (call)``."""
-_REWRITTEN: Final = "@pytest_ar"
-"""A name pytest's assertion rewriting puts in every module it rewrites (and no valid identifier can be)."""
+"""Set by pytest for each phase of the test it runs: none, no test is running (whatever the plugin last said)."""
 _OWN_PACKAGE: Final = __name__.partition(".")[0]
 _SHOWN: Final = 5
 """How many calls without a known cost a refusal names; the rest are counted."""
+_test_file: str | None = None
+"""The running test's file (a test function's, never a doctest's), as :func:`entering_test` was told."""
 
 
 class NotJudgeable(AssertionError):
@@ -51,18 +54,32 @@ class NotJudgeable(AssertionError):
     __module__ = "agentops_otel.testing"  # how tracebacks name it: the public path
 
 
+def _path(name: str) -> str:
+    return os.path.normcase(os.path.realpath(name))
+
+
+def entering_test(test_file: str | None) -> str | None:
+    """The running test's file from now on (None: no test function runs, e.g. a doctest); returns the one
+    before, to put back when the test is over (a test that runs pytest inside, as ``pytester`` does)."""
+    global _test_file
+    before, _test_file = _test_file, None if test_file is None else _path(test_file)
+    return before
+
+
+def left_test(before: str | None) -> None:
+    global _test_file
+    _test_file = before
+
+
 def read_by_test(frame: FrameType | None) -> bool:
-    """Whether the code running ``frame`` is a running pytest test's own code (see the module docstring)."""
-    current = os.environ.get(_CURRENT_TEST)
-    if not current or frame is None:
+    """Whether the code running ``frame`` is the running pytest test's own (see the module docstring)."""
+    test_file = _test_file
+    if test_file is None or frame is None or not os.environ.get(_CURRENT_TEST):
         return False
     module = frame.f_globals.get("__name__")
     if isinstance(module, str) and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")):
-        return False  # installed as a pytest plugin, the package itself is rewritten too
-    if _REWRITTEN in frame.f_globals:
-        return True
-    test_file = current.partition("::")[0].replace("\\", "/")
-    return bool(test_file) and frame.f_code.co_filename.replace("\\", "/").endswith("/" + test_file)
+        return False
+    return _path(frame.f_code.co_filename) == test_file
 
 
 def _refuse_unrecorded(session: Session, name: str, frame: FrameType | None) -> None:
@@ -78,7 +95,7 @@ class Cost(float):
 
     _why: Callable[[], str]
 
-    def __new__(cls, known: float, why: Callable[[], str]) -> Cost:
+    def __new__(cls, known: float, why: Callable[[], str] = lambda: _UNKNOWN) -> Cost:
         cost = super().__new__(cls, known)
         cost._why = why  # worked out when compared: printing the cost must not pay for it
         return cost
@@ -87,12 +104,46 @@ class Cost(float):
         __tracebackhide__ = True
         raise NotJudgeable(self._why())
 
+    # A comparison the unknown part cannot change is answered: with itself (``o != o``, how ``json`` and containers
+    # tell NaN apart) and with an infinity or NaN (a finite cost is below infinity whatever it is). Any other is
+    # a verdict on a lower bound, and fails.
+    def __eq__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__eq__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[return-value]
+
+    def __ne__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__ne__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[return-value]
+
+    def __lt__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__lt__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__le__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__gt__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        return float.__ge__(self, other) if _answerable(self, other) else self._refuse()  # type: ignore[operator]
+
     # ``not cost`` is ``cost == 0``: a truth test is a comparison too.
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse  # type: ignore[assignment]
+    __bool__ = _refuse  # type: ignore[assignment]
     __hash__ = float.__hash__
 
     def __reduce__(self) -> tuple[Any, ...]:
         return float, (float(self),)
+
+
+_UNKNOWN: Final = "session.cost cannot be compared: the session's cost is not known whole"
+
+
+def _answerable(cost: float, other: object) -> bool:
+    return other is cost or (type(other) is float and not math.isfinite(other))
 
 
 def _incomplete(session: Session, known: float) -> str:

@@ -174,3 +174,59 @@ def test_comparing_the_cost_while_a_step_still_runs_fails(client: OpenAI) -> Non
     finally:
         release.set()
         worker.join()
+
+
+DOCTESTED_AGENT = '''
+import agentops_otel as agentops
+from agentops_otel import LLMEvent
+
+def agent():
+    """Runs within its budget:
+
+    >>> agent().over_budget
+    False
+    """
+    with agentops.session("agent") as s:
+        agentops.record(LLMEvent(model="acme-llm-9", prompt_tokens=10, completion_tokens=5))
+        s.over_budget = s.cost > 1.0  # the agent's own check
+    return s
+'''
+
+
+def _isolated(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in [v for v in os.environ if v.startswith(("OTEL_", "AGENTOPS_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(pytest_plugin, "_initialised", True)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+
+def test_the_agents_own_check_runs_as_in_production_under_doctest_modules(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``--doctest-modules`` the agent's module is what pytest runs: its own budget check still reads a float."""
+    _isolated(pytester, monkeypatch)
+    pytester.makepyfile(agent=DOCTESTED_AGENT)
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "--doctest-modules")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_agents_own_check_runs_as_in_production_when_pytest_rewrites_its_module(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agent module pytest rewrites for assertions (a plugin's, or one a conftest registers) is still the agent."""
+    _isolated(pytester, monkeypatch)
+    pytester.makeconftest('import pytest\npytest.register_assert_rewrite("agent")\n')
+    pytester.makepyfile(agent=AGENT, test_agent=TESTS.split("def test_ported_cost_check")[0]
+                        + "def test_budget():\n    s = agent()\n    assert s.over_budget is False\n")
+    result = pytester.runpytest_inprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_an_incomplete_cost_still_serialises_and_averages(client: OpenAI) -> None:
+    """Writing the cost out (JSON, pretty-printed too) or averaging it is no verdict: it uses the known figure."""
+    import json
+    import statistics
+
+    s = _partly_priced(client)
+    cost = s.cost
+    assert json.loads(json.dumps({"cost": cost}, indent=2))["cost"] == float(cost)
+    assert statistics.mean([float(cost), float(cost)]) == float(cost)
+    assert isinstance(statistics.mean([cost, cost]), float)
