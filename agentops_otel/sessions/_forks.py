@@ -11,7 +11,9 @@ which holds the children's steps.
 
 Conservative: at the fork nobody knows whether the child will make a step, so a child that makes none
 marks the session too. A thread whose context holds no session forks a child that inherits none, and
-marks nothing. ``subprocess`` runs no fork hooks and its child is a new program: nothing is inherited.
+marks nothing. ``subprocess`` (even with ``preexec_fn``, which runs the fork hooks) and ``pty.fork`` start a new
+program in the child, which inherits nothing: they mark nothing. A direct ``os.fork()`` / ``os.forkpty()`` marks,
+whatever the child does next.
 
 The hook runs in the forking thread just before the fork, while another thread may hold any lock of
 ours (see :mod:`.._forksafe`): it takes none (one ``int`` bumped per session, under the GIL), never
@@ -21,6 +23,8 @@ raises, and costs one context lookup when no session is current.
 from __future__ import annotations
 
 import os
+import sys
+from typing import Final
 
 from opentelemetry import context as otel_context
 
@@ -28,12 +32,21 @@ from .. import _guard
 from ..processor import SESSION_CONTEXT_KEY
 from ._rollup import Rollup
 
+_EXEC_NEXT: Final = frozenset({"subprocess", "pty"})
+"""Modules whose fork is followed by a new program in the child (``subprocess`` with ``preexec_fn``, ``pty.fork``
+as pexpect uses it): it inherits no session, so such a fork marks nothing."""
+
 
 def _mark_inherited_sessions() -> None:
     try:
         if _guard.ARMED:
             _guard.fault_point("session.fork")
         session = otel_context.get_value(SESSION_CONTEXT_KEY)
+        if session is None:
+            return
+        forker = sys._getframe(1)  # the Python code that called os.fork() / fork_exec() / os.forkpty()
+        if forker.f_globals.get("__name__") in _EXEC_NEXT:
+            return
         while isinstance(session, Rollup):
             session.forks += 1
             session = session.parent

@@ -176,3 +176,27 @@ def test_a_fault_in_the_fork_hook_leaves_the_fork_and_the_child_alone() -> None:
         if pid == 0:
             os._exit(7)
         assert os.waitpid(pid, 0)[1] >> 8 == 7
+
+
+def _preexec_subprocess() -> None:
+    subprocess.run([sys.executable, "-c", "pass"], check=True, preexec_fn=os.getpid)
+
+
+def _pty_child() -> None:
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "pass"])
+    os.waitpid(pid, 0)
+    os.close(fd)
+
+
+@pytest.mark.parametrize("start", [_preexec_subprocess, _pty_child], ids=["preexec_fn", "pty.fork"])
+def test_a_new_program_started_through_a_fork_marks_nothing(start: Callable[[], None]) -> None:
+    """subprocess with preexec_fn and pty.fork (what pexpect runs a shell with) fork, then run a new program that
+    inherits no session: the session is not marked."""
+    with agentops.session("agent") as s:
+        start()
+    assert_tool_not_called(s, "refund")
+    assert_no_errors(s)
