@@ -12,7 +12,8 @@ temperature, is another call. Parameters are no content: they are recorded, and 
 capture off too. Outputs are not part of the signature — LLM outputs differ on every
 run — but a differing output just before the split is reported as the likely cause.
 
-Steps are compared in the timeline's order: the call tree depth-first, each caller's calls by start.
+Steps are compared in the timeline's order: the call tree depth-first, each caller's calls by start
+(by the order their process started them, ``agentops.seq``, where its clock went back).
 Calls in concurrent branches (``asyncio.gather``, threads) interleave differently from run to run, so
 comparing them by the clock would report noise as a divergence; which ran first is the ordering
 assertions' question (:mod:`agentops_otel.testing._order`), not the diff's.

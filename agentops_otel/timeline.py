@@ -19,6 +19,7 @@ from typing import Any, Final
 import msgspec
 
 from agentops_otel import genai_spans
+from agentops_otel._start_order import StartOrder
 from agentops_otel._step import (
     FLAG_CLOCK_SKEW,
     FLAG_CYCLE,
@@ -132,6 +133,9 @@ class Timeline(msgspec.Struct, frozen=True, gc=False):
 
     summary: SessionSummary
     steps: tuple[Step, ...]
+    start_order: StartOrder | None = None
+    """Where steps one process numbered (``agentops.seq``) carry times that disagree with their numbers
+    (the clock went back): which started first, for the order assertions. None when the times agree."""
 
     @property
     def session_id(self) -> str:
@@ -201,6 +205,7 @@ __all__ = [
     "STEP_KINDS",
     "Evaluation",
     "SessionSummary",
+    "StartOrder",
     "Step",
     "StepError",
     "StepKind",

@@ -31,6 +31,7 @@ _SID_SPACED_RE: Final = re.compile(
 _SID_MAYBE_RE: Final = re.compile(rb'"session\.id"|\\u')
 """The key in any other layout, or an escape that could spell it: only a full decode can tell."""
 _number_patterns: dict[str, re.Pattern[bytes]] = {}
+_int_patterns: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {}
 UNKNOWN: Final[Any] = object()
 """Marker: the hot value has not been looked for yet."""
 
@@ -144,6 +145,30 @@ class LazyAttributes(msgspec.Struct, gc=False):
                 _number_patterns[key] = pattern
         m = pattern.search(self.raw)
         return m is not None and _first_at_top(self.raw, m.start(), key)
+
+    def whole_number(self, key: str) -> int | None:
+        """``key``'s value when it is a non-negative integer, else None; read from the raw bytes while
+        nothing is decoded when they hold it in the compact form (our exporter's and the Collector's).
+        The reassembler asks this of every span for ``agentops.seq``; decoding a tool's attributes means
+        decoding its arguments and result."""
+        if self._decoded is None:
+            patterns = _int_patterns.get(key)
+            if patterns is None:
+                quoted = re.escape(b'"' + key.encode() + b'"')
+                patterns = (re.compile(b"\\{\"key\":" + quoted + rb',"value":\{"intValue":"?([0-9]{1,18})"?\}\}'),
+                            re.compile(quoted + rb"|\\u"))
+                if len(_int_patterns) < 64:
+                    _int_patterns[key] = patterns
+            raw = self.raw
+            m = patterns[0].search(raw)
+            if m is not None and _first_at_top(raw, m.start(), key):
+                return int(m.group(1))
+            if m is None and patterns[1].search(raw) is None:
+                return None  # the key is nowhere, nor an escape that could spell it: nothing to decode
+        value = self._dict().get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return int(value) if value >= 0 and float(value).is_integer() else None
 
     # --- Mapping protocol ---------------------------------------------------------------------
     def decoded(self) -> dict[str, Any]:

@@ -126,8 +126,16 @@ def _as_float(v: Any, *, finite: bool = True) -> float | None:
     return f if not finite or math.isfinite(f) else None
 
 
+def seq_of(rec: SpanRecord) -> int | None:
+    """The span's ``agentops.seq``, without decoding its other attributes where the bytes allow."""
+    attrs = rec.attributes
+    if type(attrs) is _LAZY:
+        return attrs.whole_number(sc.SEQ)  # type: ignore[attr-defined,no-any-return]
+    return _as_int(attrs.get(sc.SEQ))
+
+
 def _seq_key(rec: SpanRecord) -> tuple[int, int, str, str]:
-    seq = _as_int(rec.attributes.get(sc.SEQ))
+    seq = seq_of(rec)
     return (rec.start_ns, seq if seq is not None else 1 << 62, rec.span_id, rec.trace_id)
 
 

@@ -12,6 +12,7 @@ from agentops_otel import semconv as sc
 from agentops_otel._batch_calls import step_calls, unsized_batches
 from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
 from agentops_otel._end_states import canonical_end_state
+from agentops_otel._start_order import StartOrder
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.reassemble._classify import (
     _as_float,
@@ -46,6 +47,10 @@ class Issue(StrEnum):
     """The root names as its parent session itself, or one whose parents lead back to it: not nested in
     it (``parent_session_id`` is None), so the gate counts it as a run of its own."""
     CLOCK_SKEW = "clock_skew"
+    CLOCK_WENT_BACK = "clock_went_back"
+    """Steps one process started in one order carry times in another (``agentops.seq`` against the clock):
+    the clock was set back while the session ran. Listed, and judged by the order assertions, by number
+    (see ``_start_order``)."""
     DUPLICATES = "duplicates"
     CONFLICTING_COPIES = "conflicting_copies"
     """Copies of one span (same trace and span id) that differ in what they say: which copy is right the
@@ -82,7 +87,8 @@ PSEUDO_REASON: Final = "no session.id: state from the trace's top spans"
 
 
 def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shifted: int,
-               shift_total: int, nested_evaluations: tuple[Evaluation, ...] = ()) -> Timeline:
+               shift_total: int, nested_evaluations: tuple[Evaluation, ...] = (),
+               start_order: StartOrder | None = None) -> Timeline:
     root = sess.root
     issues: list[str] = []
     kinds: list[Issue] = []
@@ -249,6 +255,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     if shifted:
         add(Issue.CLOCK_SKEW, f"clock skew: shifted {shifted} subtree{'s' if shifted != 1 else ''} "
                       f"by {shift_total / 1e9:.3g}s")
+    if start_order is not None:
+        n = start_order.steps_back
+        add(Issue.CLOCK_WENT_BACK, f"clock went back: {n} step{'s' if n != 1 else ''} started, by the clock, before "
+            "steps their process had started earlier; listed in the order it started them (agentops.seq)")
     if sess.dups:
         add(Issue.DUPLICATES, f"{sess.dups} duplicate span{'s' if sess.dups != 1 else ''} dropped")
     if sess.conflicts:
@@ -279,7 +289,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         output_tokens_complete=not (out_unknown or interrupted), raised=raised_by(root_events),
         llm_calls_complete=not (interrupted or unsized_batches(steps)),
     )
-    return Timeline(summary, tuple(steps))
+    return Timeline(summary, tuple(steps), start_order)
 
 
 def conflicts_issue(sess: _Session) -> str:

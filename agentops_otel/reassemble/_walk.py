@@ -9,6 +9,7 @@ import msgspec
 
 from agentops_otel import semconv as sc
 from agentops_otel._redact import mask_text
+from agentops_otel._start_order import StartOrder, in_seq_order
 from agentops_otel.read._record import SpanRecord
 from agentops_otel.reassemble._classify import (
     _KIND_CACHE_FOREIGN,
@@ -16,13 +17,14 @@ from agentops_otel.reassemble._classify import (
     _NO_FLAGS,
     _OWN_SCOPE,
     _STATUS,
-    _as_int,
     _classify,
     _service,
     _sort_siblings,
+    seq_of,
 )
 from agentops_otel.reassemble._masked import foreign_content, is_own, shown_content
 from agentops_otel.reassemble._repair import _cut_cycles
+from agentops_otel.reassemble._seq import clock_groups
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._summary import _summarise
 from agentops_otel.timeline import (
@@ -86,7 +88,7 @@ def _order(level: list[SpanRecord], base: int, parent: SpanRecord | None, pstart
 
     def key(k: SpanRecord) -> tuple[int, int, str, str]:
         p = None if loose and id(k) in loose else parent
-        seq = _as_int(k.attributes.get(sc.SEQ))
+        seq = seq_of(k)
         return (k.start_ns + _skew_of(k, base, p, pstart, pend), seq if seq is not None else 1 << 62,
                 k.span_id, k.trace_id)
 
@@ -95,17 +97,24 @@ def _order(level: list[SpanRecord], base: int, parent: SpanRecord | None, pstart
 
 def _build(sess: _Session, built: dict[str, Timeline]) -> Timeline:
     """Timeline of one session, splicing in the already-built timelines of sessions nested in it."""
-    steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
+    by_seq, start_order = clock_groups(sess)
+    steps, start, end_max, visited, shifted, shift_total = _walk(sess, built, by_seq)
     if visited < sess.expected:
         # Some spans hang below a parent cycle and were never reached: cut the cycles, walk again.
         _cut_cycles(sess)
-        steps, start, end_max, visited, shifted, shift_total = _walk(sess, built)
-    nested = tuple(e for n in sess.nested if n.key in built for e in built[n.key].summary.evaluations)
-    return _summarise(sess, steps, start, end_max, shifted, shift_total, nested)
+        steps, start, end_max, visited, shifted, shift_total = _walk(sess, built, by_seq)
+    inner = [built[n.key] for n in sess.nested if n.key in built]
+    nested = tuple(e for tl in inner for e in tl.summary.evaluations)
+    inner_orders = [tl.start_order for tl in inner if tl.start_order is not None]
+    if inner_orders:  # the nested sessions' steps are listed here too
+        start_order = (start_order or StartOrder({}, {})).merged(inner_orders)
+    return _summarise(sess, steps, start, end_max, shifted, shift_total, nested, start_order)
 
 
-def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, int, int, int, int]:
-    """Depth-first walk producing steps in causal order, repairing clock skew on the way."""
+def _walk(sess: _Session, built: dict[str, Timeline],
+          by_seq: dict[int, tuple[str, int]]) -> tuple[list[Step], int, int, int, int, int]:
+    """Depth-first walk producing steps in causal order, repairing clock skew on the way; the steps of
+    a clock group that went back (``by_seq``) are ordered among themselves by their numbers."""
     root = sess.root
     children = sess.children
     nested_at: dict[str | None, list[SpanRecord]] = {}
@@ -128,6 +137,9 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
         _sort_siblings(level0)
     else:
         _order(level0, 0, root, root.start_ns, root.end_ns, {id(r) for r in loose_top} if loose_top else None)
+    seq_in_group = by_seq.get
+    if by_seq:
+        in_seq_order(level0, lambda r: seq_in_group(id(r)))
     # DFS stack items: (record, depth, inherited shift, parent record, parent's effective start, end)
     stack: list[tuple[SpanRecord, int, int, SpanRecord | None, int, int]] = []
     if root is None:
@@ -257,6 +269,8 @@ def _walk(sess: _Session, built: dict[str, Timeline]) -> tuple[list[Step], int, 
         if nest:
             level += nest
         _order(level, shift, rec, s0, e0)
+        if by_seq:
+            in_seq_order(level, lambda r: seq_in_group(id(r)))
         d1 = depth + 1
         for kid in reversed(level):
             push((kid, d1, shift, rec, s0, e0))

@@ -15,6 +15,13 @@ on another clock) is known to have run within the nearest caller on the session'
 precisely: its order against a step of another clock is judged from that caller's interval, and when
 that cannot tell, the step is not "before". Steps on one clock (same service, or shifted alike) compare
 exactly. Two zero-length steps at the same instant keep the order the trace lists them in.
+
+Where the clock was set back while the session ran, steps one process numbered (``agentops.seq``) carry
+times that disagree with the order it started them (``Timeline.start_order``, see ``_start_order``): the
+numbers decide which started first. A step started later is never "before" whatever its times say; one
+started first is before when its times say it ended first, and its order is unknown (the verdict refuses,
+saying so) when they do not and the clock went back between them: passing on the numbers alone would call
+two calls that overlapped ordered, and failing on the times would blame the agent for the clock.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TypeAlias
 
+from agentops_otel._start_order import in_seq_order
 from agentops_otel.timeline import Step, Timeline
 
 __all__ = ["Reach", "RunOrder", "unordered_calls"]
@@ -59,10 +67,20 @@ class RunOrder:
         self._by_span = {s.span_id: s for s in steps}
         self._limit = len(steps)
         self._session_end = round(timeline.summary.duration_s * 1e9)
+        self._numbers = timeline.start_order
 
     def by_start(self, steps: Sequence[Step]) -> list[Step]:
-        """``steps`` in the order they started (ties: the trace's order, which puts a caller first)."""
-        return sorted(steps, key=lambda s: (_start(s), self._index.get(id(s), 0)))
+        """``steps`` in the order they started (ties: the trace's order, which puts a caller first; steps one
+        process numbered, whose clock went back: their numbers' order)."""
+        ordered = sorted(steps, key=lambda s: (_start(s), self._index.get(id(s), 0)))
+        numbers = self._numbers
+        if numbers is not None:
+            in_seq_order(ordered, lambda s: numbers.seqs.get(s.span_id))
+        return ordered
+
+    def _numbered(self, a: Step, b: Step) -> tuple[int, int, bool] | None:
+        """``StartOrder.pair`` of two steps whose process's clock went back, else None."""
+        return self._numbers.pair(a.span_id, b.span_id) if self._numbers is not None else None
 
     def _ancestor(self, a: Step, b: Step) -> bool:
         """``a`` is a caller (at any depth) of ``b``."""
@@ -94,6 +112,9 @@ class RunOrder:
             return False
         if self._ancestor(a, b):
             return True
+        numbered = self._numbered(a, b)
+        if numbered is not None and numbered[0] > numbered[1]:
+            return False  # a started after b: it had not ended when b started, whatever its times say
         if self.same_clock(a, b):  # raw times: one clock, whatever shift the replay gave each
             a_start, a_end = _start(a) - a.skew_ns, _end(a) - a.skew_ns
             b_start, b_end = _start(b) - b.skew_ns, _end(b) - b.skew_ns
@@ -142,6 +163,13 @@ class RunOrder:
         span_a = f"{_at(_start(a))}–{_at(_end(a))}"
         if self._ancestor(b, a):
             return f"'{first}' ran inside '{then}' ({span_a}), which called it"
+        numbered = self._numbered(a, b)
+        if numbered is not None and numbered[0] > numbered[1]:
+            return (f"'{then}' ran first: its process started it before '{first}' (agentops.seq), though its "
+                    "clock, set back in between, shows the opposite")
+        if numbered is not None and numbered[2]:
+            return (f"'{first}' started before '{then}' (agentops.seq), but the clock went back between them: "
+                    f"whether '{first}' had ended when '{then}' started is not known")
         if not self.same_clock(a, b) and _end(a) <= _start(b):
             return (f"'{first}' ({span_a}) and '{then}' (from {_at(_start(b))}) ran on different "
                     "clocks: their order is only estimated (clock skew adjusted), not shown")

@@ -402,6 +402,31 @@ def test_has_number_answers_from_the_raw_bytes_only_what_decoding_would_confirm(
         assert fast  # the compact forms our exporter and the Collector write are answered without decoding
 
 
+@pytest.mark.parametrize("value", [
+    {"intValue": "3"}, {"intValue": 3}, {"doubleValue": 7.0}, {"doubleValue": 2.5}, {"intValue": "-3"},
+    {"stringValue": "3"}, {"boolValue": True}, {"intValue": "123456789012345678901"}, {}, None,
+])
+@pytest.mark.parametrize("nested", [False, True])
+def test_whole_number_from_the_raw_bytes_is_what_decoding_reads(value: Any, nested: bool) -> None:
+    """A span's seq read from the bytes is the decoded value's (a non-negative integer, else None), and
+    the compact forms are read without decoding the rest (a tool's arguments, say)."""
+    items: list[dict[str, Any]] = [
+        {"key": "gen_ai.tool.call.arguments", "value": {"stringValue": '{"agentops.seq": 9}'}}]
+    if nested:
+        items.append({"key": "m", "value": {"kvlistValue": {"values": [{"key": sc.SEQ, "value": {"intValue": "8"}}]}}})
+    if value is not None:
+        items.append({"key": sc.SEQ, "value": value})
+    raw = json.dumps(items, separators=(",", ":")).encode()
+    fast = LazyAttributes(raw)
+    found = fast.whole_number(sc.SEQ)
+    decoded = LazyAttributes(raw).get(sc.SEQ)
+    expected = (int(decoded) if isinstance(decoded, (int, float)) and not isinstance(decoded, bool)
+                and decoded >= 0 and float(decoded).is_integer() else None)
+    assert found == expected
+    if value in ({"intValue": "3"}, {"intValue": 3}, None) and not nested:
+        assert fast._decoded is None
+
+
 
 @pytest.mark.parametrize("bad", ['{"doubleValue":1e400}', '{"stringValue":"\\ud800"}',
                                  '{"arrayValue":{"values":[{"stringValue":"ok"},{"stringValue":"\\udfff"}]}}'])
