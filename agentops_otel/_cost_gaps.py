@@ -47,7 +47,7 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_MODEL_MISSING: "no model named, so no price; record it with LLMEvent(model=...) or LLMEvent(cost=...)",
     sc.GAP_BATCH_QUEUED: ("batch submitted: its requests run, and are billed, later and outside the session; their "
                           "cost and tokens are unknown at submit time"),
-    sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite or negative)",
+    sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite, negative or not a number)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented for all of the session's run (no agentops.init() "
                               "before it started, or a client uninstrumented before it ended) and it holds no "
@@ -74,14 +74,16 @@ def step_gap(step: Step) -> str | None:
     """Why this model call has no cost (a ``semconv.GAP_*`` value), or None when it has one."""
     if step.kind != "llm":
         return None
-    has_number = getattr(step.attributes, "has_number", None)
-    if has_number is not None and FLAG_FOREIGN not in step.flags and has_number(sc.COST_USD):
+    has_price = getattr(step.attributes, "has_price", None)
+    if has_price is not None and FLAG_FOREIGN not in step.flags and has_price(sc.COST_USD):
         return None  # our call, priced as recorded: known without decoding its attributes
     if step.cost_usd is not None:
         return None
     reason = step.attributes.get(sc.COST_INCOMPLETE_REASON)
     if isinstance(reason, str) and reason:
         return reason
+    if step.attributes.get(sc.COST_USD) is not None:
+        return sc.GAP_INVALID_COST  # recorded, but NaN, infinite, negative or text: no price, not $0
     if genai_spans.tokens_not_counts(step.attributes):
         return sc.GAP_INVALID_TOKENS
     if step.attributes.get(sc.USAGE_MISSING) or (step.input_tokens is None and step.output_tokens is None):
@@ -160,12 +162,14 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
     unpriced: dict[str, int] = {}
     extras: dict[str, dict[str, int]] = {}
     """Calls to a priced model billed for something without a rate, by reason, then by model."""
-    unnamed = batches = 0
+    unnamed = batches = not_prices = 0
     endpoints: dict[str, int] = {}
     for step in steps:
         reason = step_gap(step)
         if reason == sc.GAP_MODEL_MISSING:
             unnamed += 1
+        elif reason == sc.GAP_INVALID_COST:
+            not_prices += 1
         elif reason == sc.GAP_BATCH_QUEUED:
             batches += 1
         elif reason == sc.GAP_ENDPOINT_UNPRICED:
@@ -182,6 +186,8 @@ def summary_gaps(steps: Iterable[Step], *, root_lost: bool, root_incomplete: boo
         gaps.append(f"{batches} {GAP_TEXT[sc.GAP_BATCH_QUEUED]}" if batches == 1 else
                     f"{batches} batches submitted: their requests run, and are billed, later and outside the "
                     "session; their cost and tokens are unknown at submit time")
+    if not_prices:
+        gaps.append(f"{_plural(not_prices)} whose cost was not a price (NaN, infinite, negative or not a number)")
     if unnamed:
         gaps.append(f"{_plural(unnamed)} without a model ({GAP_TEXT[sc.GAP_MODEL_MISSING]})")
     if unpriced:

@@ -321,7 +321,8 @@ PRICE_GAPS: Final = frozenset({GAP_MODEL_UNPRICED, GAP_USAGE_UNPRICED, GAP_TIER_
                                GAP_ENDPOINT_UNPRICED, GAP_DEPLOYMENT_TYPE_UNKNOWN, GAP_CACHE_TTL_UNKNOWN})
 """The reasons of calls whose tokens are known (only their price is not): token bounds count them."""
 GAP_INVALID_COST: Final = "cost_not_a_price"
-"""The cost given for the call (``LLMEvent(cost=...)``) was not a price: NaN, infinite or negative."""
+"""The cost given for the call (``LLMEvent(cost=...)``), or recorded on its span, was not a price: NaN, infinite,
+negative or not a number."""
 GAP_INVALID_TOKENS: Final = "tokens_not_counts"
 """The token counts given for the call (``LLMEvent(prompt_tokens=...)``) were not counts: negative,
 fractional, NaN or not numbers. Never summed: the session's tokens would be meaningless."""

@@ -73,7 +73,8 @@ class SessionSummary(msgspec.Struct, frozen=True, gc=False):
     start_ns: int
     duration_s: float
     cost_usd: float
-    """The root's total when recorded, else the sum over the session's LLM steps."""
+    """The root's total when recorded, else the sum over the session's LLM steps; never below that sum (a root
+    total below it is replaced by it: issue ``totals_below_calls``)."""
     cost_complete: bool
     input_tokens: int
     output_tokens: int

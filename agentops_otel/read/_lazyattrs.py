@@ -10,6 +10,7 @@ decode, so the shortcut can make things faster but never wrong.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 from collections.abc import Iterator, Mapping
@@ -30,7 +31,7 @@ _SID_SPACED_RE: Final = re.compile(
 )
 _SID_MAYBE_RE: Final = re.compile(rb'"session\.id"|\\u')
 """The key in any other layout, or an escape that could spell it: only a full decode can tell."""
-_number_patterns: dict[str, re.Pattern[bytes]] = {}
+_price_patterns: dict[str, re.Pattern[bytes]] = {}
 _int_patterns: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {}
 UNKNOWN: Final[Any] = object()
 """Marker: the hot value has not been looked for yet."""
@@ -128,21 +129,24 @@ class LazyAttributes(msgspec.Struct, gc=False):
             return None
         return value if isinstance(value, str) else str(value)
 
-    def has_number(self, key: str) -> bool:
-        """Whether ``key`` holds a number, answered from the raw bytes while nothing is decoded (the
-        compact form every known producer writes; any other spelling answers ``False``, and the caller
-        then reads the value the slow way). Reassembly asks this of every model call's cost, and
-        decoding a call's attributes means decoding its whole message history."""
+    def has_price(self, key: str) -> bool:
+        """Whether ``key`` holds a price (a finite number, not below zero), answered from the raw bytes while
+        nothing is decoded (the compact form every known producer writes, a plain decimal; any other
+        spelling answers ``False``, and the caller then reads the value the slow way). Reassembly asks this
+        of every model call's cost, and decoding a call's attributes means decoding its whole message history."""
         d = self._decoded
         if d is not None:
             value = d.get(key)
-            return isinstance(value, (int, float)) and not isinstance(value, bool)
-        pattern = _number_patterns.get(key)
+            return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                    and value >= 0)
+        pattern = _price_patterns.get(key)
         if pattern is None:
+            # No sign, at most a two-digit exponent (1e99 is finite; 1e999 would not be), and the value's end.
             pattern = re.compile(b'\\{"key":"' + re.escape(key.encode())
-                                 + rb'","value":\{"(?:doubleValue|intValue)":"?-?[0-9]')
-            if len(_number_patterns) < 64:
-                _number_patterns[key] = pattern
+                                 + rb'","value":\{"(?:doubleValue|intValue)":"?[0-9]+(?:\.[0-9]*)?'
+                                 + rb'(?:[eE][-+]?[0-9]{1,2})?"?\}\}')
+            if len(_price_patterns) < 64:
+                _price_patterns[key] = pattern
         m = pattern.search(self.raw)
         return m is not None and _first_at_top(self.raw, m.start(), key)
 

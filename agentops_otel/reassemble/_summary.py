@@ -10,7 +10,7 @@ from typing import Any, Final
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._batch_calls import step_calls, unsized_batches
-from agentops_otel._cost_gaps import GAP_TEXT, summary_gaps, unknown_counts
+from agentops_otel._cost_gaps import GAP_TEXT
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel._start_order import StartOrder
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
@@ -22,6 +22,7 @@ from agentops_otel.reassemble._classify import (
 )
 from agentops_otel.reassemble._masked import conflict_note, shown_content, unreadable_note
 from agentops_otel.reassemble._state import _Session
+from agentops_otel.reassemble._totals import session_totals
 from agentops_otel.timeline import (
     Evaluation,
     SessionSummary,
@@ -63,6 +64,9 @@ class Issue(StrEnum):
     MODELS_UNWATCHED = "models_not_instrumented"
     """The root says no model client was instrumented while the session ran and it holds no model call:
     the calls it made, if any, were never seen (a verdict on its calls, tokens or cost refuses)."""
+    TOTALS_BELOW_CALLS = "totals_below_calls"
+    """The root's cost or token totals are below what the session's own model calls report (another writer,
+    a hand edit, a rollup that missed calls): the calls' figures are used, so no bound passes on the root's."""
     TOTALS_INTERRUPTED = "totals_interrupted"
     """The root says the process was stopped while the session's totals were being updated or written
     (``GAP_TOTALS_INTERRUPTED``): a step may be in none of its totals nor among the spans, so its calls,
@@ -168,56 +172,16 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         add(Issue.STATE_CONTRADICTED, f"end state Success, span status ERROR"
             f"{f' (error.type {etype})' if etype else ''}: the root says both")
     evaluations = _evaluations(None if sess.pseudo else sess.key, root_events, verdict_spans, nested_evaluations)
-    raw_cost = attrs.get(sc.SESSION_COST_USD) if root is not None else None
-    cost = _as_float(raw_cost)
-    # NaN, infinity or a negative number is not a price (another writer, a hand edit): the calls' sum
-    # stands in, as for a cost written as text, but never as the whole cost.
-    not_a_price = cost is None and raw_cost is not None and _as_float(raw_cost, finite=False) is not None
-    if cost is not None and cost < 0:
-        cost, not_a_price = None, True
-    cost_complete_attr = attrs.get(sc.SESSION_COST_COMPLETE) if root is not None else None
-    tin = _as_int(attrs.get(sc.GEN_AI_USAGE_INPUT_TOKENS)) if root is not None else None
-    tout = _as_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)) if root is not None else None
-    cost_complete = bool(cost_complete_attr) if isinstance(cost_complete_attr, bool) else cost is not None
-    # More calls in the trace than the root counted: its totals leave them out (a call that ended after
-    # the session, one recorded by another process), so they are no whole cost, only a lower bound.
-    declared_llm = _as_int(attrs.get(sc.SESSION_LLM_CALLS)) if root is not None else None
-    uncounted = llm - declared_llm if declared_llm is not None and llm > declared_llm else 0
-    if cost is None or tin is None or tout is None or uncounted:
-        s_cost = 0.0
-        s_in = s_out = 0
-        priced = True
-        for st in steps:
-            if st.kind != "llm" or st.span_id in wrapping:
-                continue
-            c = st.cost_usd
-            if c is None:
-                priced = False
-            else:
-                s_cost += c
-            s_in += st.input_tokens or 0
-            s_out += st.output_tokens or 0
-        if cost is None:
-            cost = s_cost
-            cost_complete = priced and (root is not None or sess.pseudo)
-        tin = s_in if tin is None else max(tin, s_in) if uncounted else tin
-        tout = s_out if tout is None else max(tout, s_out) if uncounted else tout
-        if uncounted:
-            cost = max(cost, s_cost)
-    cost_gaps = summary_gaps(steps, root_lost=root is None and not sess.pseudo, root_incomplete=not cost_complete,
-                             trace_cut=partial is not None, root_not_a_price=not_a_price, uncounted=uncounted,
-                             root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
-    cost_complete = cost_complete and not cost_gaps
+    totals = session_totals(attrs, has_root=root is not None, pseudo=sess.pseudo, steps=steps, wrapping=wrapping,
+                            llm_calls=llm, trace_cut=partial is not None)
+    if totals.below_calls is not None:
+        add(Issue.TOTALS_BELOW_CALLS, f"the root's totals are below what its model calls report "
+            f"({totals.below_calls}): the calls' figures are used")
     if root is not None and attrs.get(sc.SESSION_COST_INCOMPLETE_REASON) == sc.GAP_MODELS_UNWATCHED:
         add(Issue.MODELS_UNWATCHED, GAP_TEXT[sc.GAP_MODELS_UNWATCHED])
     interrupted = root is not None and attrs.get(sc.SESSION_COST_INCOMPLETE_REASON) == sc.GAP_TOTALS_INTERRUPTED
     if interrupted:
         add(Issue.TOTALS_INTERRUPTED, GAP_TEXT[sc.GAP_TOTALS_INTERRUPTED])
-    in_unknown = out_unknown = False
-    for st in steps:  # a count no call reported is no 0: the totals are then a lower bound
-        if st.kind == "llm" and st.span_id not in wrapping:
-            no_in, no_out = unknown_counts(st)
-            in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
 
     failed: Step | None = None
     if root is not None:
@@ -281,12 +245,12 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         service_name=_service(root) if root is not None else (steps[0].service_name if steps else None),
         trace_ids=sess.trace_ids, root_span_id=root.span_id if root is not None else None,
         parent_session_id=parent_sid, start_ns=start, duration_s=max(0, end_max - start) / 1e9,
-        cost_usd=cost, cost_complete=cost_complete, cost_gaps=cost_gaps, input_tokens=tin or 0,
-        output_tokens=tout or 0,
+        cost_usd=totals.cost, cost_complete=totals.cost_complete, cost_gaps=totals.cost_gaps,
+        input_tokens=totals.input_tokens, output_tokens=totals.output_tokens,
         llm_calls=llm, tool_calls=tool, actions=actions, errors=errors, failed_step=failed,
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
-        partial=partial, evaluations=evaluations, input_tokens_complete=not (in_unknown or interrupted),
-        output_tokens_complete=not (out_unknown or interrupted), raised=raised_by(root_events),
+        partial=partial, evaluations=evaluations, input_tokens_complete=not (totals.input_unknown or interrupted),
+        output_tokens_complete=not (totals.output_unknown or interrupted), raised=raised_by(root_events),
         llm_calls_complete=not (interrupted or unsized_batches(steps)),
     )
     return Timeline(summary, tuple(steps), start_order)

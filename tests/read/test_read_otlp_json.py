@@ -382,23 +382,25 @@ def test_any_value_encoding_and_decoding_agree(value: Any) -> None:
 
 
 @pytest.mark.parametrize("value", [
-    {"doubleValue": 0.0021}, {"doubleValue": -1e-05}, {"intValue": "3"}, {"intValue": 3}, {"doubleValue": "NaN"},
-    {"boolValue": True}, {"stringValue": "0.5"}, {"intValue": "abc"}, {}, None,
+    {"doubleValue": 0.0021}, {"doubleValue": 2.1e-05}, {"doubleValue": -1e-05}, {"intValue": "3"}, {"intValue": 3},
+    {"doubleValue": "NaN"}, {"doubleValue": "Infinity"}, {"doubleValue": 1e308}, {"boolValue": True},
+    {"stringValue": "0.5"}, {"intValue": "abc"}, {}, None,
 ])
-def test_has_number_answers_from_the_raw_bytes_only_what_decoding_would_confirm(value: Any) -> None:
-    """The raw-bytes shortcut for a model call's cost: when it says "a number", decoding agrees; when it
-    can't tell, it says no and the caller decodes."""
+def test_has_price_answers_from_the_raw_bytes_only_what_decoding_would_confirm(value: Any) -> None:
+    """The raw-bytes shortcut for a model call's cost: when it says "a price" (finite, not negative),
+    decoding agrees; when it can't tell, it says no and the caller decodes."""
     items = [{"key": "gen_ai.input.messages", "value": {"stringValue": '[{"x": "agentops.cost.usd"}]'}}]
     if value is not None:
         items.append({"key": sc.COST_USD, "value": value})
     raw = json.dumps(items, separators=(",", ":")).encode()
-    fast = LazyAttributes(raw).has_number(sc.COST_USD)
+    fast = LazyAttributes(raw).has_price(sc.COST_USD)
     decoded = LazyAttributes(raw)
     recorded = decoded.get(sc.COST_USD)
-    is_number = isinstance(recorded, (int, float)) and not isinstance(recorded, bool)
-    assert not fast or is_number
-    assert decoded.has_number(sc.COST_USD) == is_number  # once decoded, the decoded value decides
-    if value in ({"doubleValue": 0.0021}, {"intValue": "3"}, {"intValue": 3}):
+    is_price = (isinstance(recorded, (int, float)) and not isinstance(recorded, bool) and math.isfinite(recorded)
+                and recorded >= 0)
+    assert not fast or is_price
+    assert decoded.has_price(sc.COST_USD) == is_price  # once decoded, the decoded value decides
+    if value in ({"doubleValue": 0.0021}, {"doubleValue": 2.1e-05}, {"intValue": "3"}, {"intValue": 3}):
         assert fast  # the compact forms our exporter and the Collector write are answered without decoding
 
 

@@ -139,7 +139,7 @@ def test_a_cost_read_from_the_bytes_is_the_one_the_attributes_show(attributes: s
     """The raw-bytes answer to "is the cost a number" agrees with the decoded attributes."""
     from agentops_otel.read._lazyattrs import LazyAttributes
 
-    fast = LazyAttributes(attributes.encode()).has_number("agentops.cost.usd")
+    fast = LazyAttributes(attributes.encode()).has_price("agentops.cost.usd")
     shown = dict(LazyAttributes(attributes.encode())).get("agentops.cost.usd")
     assert fast == isinstance(shown, float | int)
 
