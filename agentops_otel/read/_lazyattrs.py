@@ -32,7 +32,7 @@ _SID_SPACED_RE: Final = re.compile(
 _SID_MAYBE_RE: Final = re.compile(rb'"session\.id"|\\u')
 """The key in any other layout, or an escape that could spell it: only a full decode can tell."""
 _price_patterns: dict[str, re.Pattern[bytes]] = {}
-_int_patterns: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {}
+_int_patterns: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]] = {}
 UNKNOWN: Final[Any] = object()
 """Marker: the hot value has not been looked for yet."""
 
@@ -87,6 +87,18 @@ def _twice_note(key: str, first: Any, again: Any) -> str:
     under a secret-named key is not quoted (a replay masks it whole)."""
     values = "" if is_secret_key(key) else f" ({reprlib.repr(first)}, {reprlib.repr(again)})"
     return f"{key} given twice with different values{values}: the first is shown"
+
+
+def _int_patterns_for(key: str) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """For ``whole_number``: the element of ``key`` holding an integer after nothing but plain scalar elements
+    of other keys (no list, no escape: it is at the top level and the first of its key), the same anywhere,
+    and the key, or an escape that could spell it, anywhere."""
+    name = re.escape(key.encode())
+    element = rb'\{"key":"' + name + rb'","value":\{"intValue":"?([0-9]{1,18})"?\}\}'
+    scalar = (rb'\{"key":"(?!' + name + rb'")[^"\\]*","value":\{"(?:stringValue":"[^"\\]*"|intValue":"?-?[0-9]+"?|'
+              rb'doubleValue":"?[-+.0-9eEaNIinfty]+"?|boolValue":(?:true|false))\}\},')
+    return (re.compile(rb"\[(?:" + scalar + rb")*" + element), re.compile(element),
+            re.compile(rb'"' + name + rb'"|\\u'))
 
 
 class LazyAttributes(msgspec.Struct, gc=False):
@@ -158,16 +170,17 @@ class LazyAttributes(msgspec.Struct, gc=False):
         if self._decoded is None:
             patterns = _int_patterns.get(key)
             if patterns is None:
-                quoted = re.escape(b'"' + key.encode() + b'"')
-                patterns = (re.compile(b"\\{\"key\":" + quoted + rb',"value":\{"intValue":"?([0-9]{1,18})"?\}\}'),
-                            re.compile(quoted + rb"|\\u"))
+                patterns = _int_patterns_for(key)
                 if len(_int_patterns) < 64:
                     _int_patterns[key] = patterns
             raw = self.raw
-            m = patterns[0].search(raw)
+            m = patterns[0].match(raw)  # after plain scalars only: surely the first at the top (the usual case)
+            if m is not None:
+                return int(m.group(1))
+            m = patterns[1].search(raw)
             if m is not None and _first_at_top(raw, m.start(), key):
                 return int(m.group(1))
-            if m is None and patterns[1].search(raw) is None:
+            if m is None and patterns[2].search(raw) is None:
                 return None  # the key is nowhere, nor an escape that could spell it: nothing to decode
         value = self._dict().get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):

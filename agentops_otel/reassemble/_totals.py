@@ -44,22 +44,28 @@ class Totals(NamedTuple):
     """Which of the root's totals were below its calls' (the figures used instead), else None."""
 
 
-def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, bool]:
-    """(cost, input tokens, output tokens, every call priced) summed over the calls, each once."""
+def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, bool, bool, bool]:
+    """(cost, input tokens, output tokens, every call priced, an input count unknown, an output count
+    unknown) over the calls, each once: one read of each call's usage for all of them."""
     cost = 0.0
     tin = tout = 0
     priced = True
+    in_unknown = out_unknown = False
     for st in steps:
         if st.kind != "llm" or st.span_id in wrapping:
             continue
-        usage = genai_spans.llm_usage(st.attributes, own=FLAG_FOREIGN not in st.flags)  # one read for all three
+        usage = genai_spans.llm_usage(st.attributes, own=FLAG_FOREIGN not in st.flags)
         if usage.cost_usd is None:
             priced = False
         else:
             cost += usage.cost_usd
+        if usage.input_tokens is None or usage.output_tokens is None:
+            # A count no call reported is no 0: the totals are then a lower bound (its gap says whether).
+            no_in, no_out = unknown_counts(st)
+            in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
         tin += usage.input_tokens or 0
         tout += usage.output_tokens or 0
-    return cost, tin, tout, priced
+    return cost, tin, tout, priced, in_unknown, out_unknown
 
 
 def _above(calls: float, total: float) -> bool:
@@ -82,7 +88,7 @@ def session_totals(attrs: Mapping[str, Any], *, has_root: bool, pseudo: bool, st
     # the session, one recorded by another process), so they are no whole cost, only a lower bound.
     declared = _as_int(attrs.get(sc.SESSION_LLM_CALLS)) if has_root else None
     uncounted = llm_calls - declared if declared is not None and llm_calls > declared else 0
-    s_cost, s_in, s_out, priced = _calls(steps, wrapping)
+    s_cost, s_in, s_out, priced, in_unknown, out_unknown = _calls(steps, wrapping)
     below: list[str] = []
     if cost is None:
         cost = s_cost
@@ -98,11 +104,6 @@ def session_totals(attrs: Mapping[str, Any], *, has_root: bool, pseudo: bool, st
     gaps = summary_gaps(steps, root_lost=not has_root and not pseudo, root_incomplete=not cost_complete,
                         trace_cut=trace_cut, root_not_a_price=not_a_price, uncounted=uncounted,
                         root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
-    in_unknown = out_unknown = False
-    for st in steps:  # a count no call reported is no 0: the totals are then a lower bound
-        if st.kind == "llm" and st.span_id not in wrapping:
-            no_in, no_out = unknown_counts(st)
-            in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
     # Calls the root did not count explain totals below the calls' (the gap above says so).
     why = "; ".join(below) if below and not uncounted and has_root else None
     return Totals(cost, cost_complete and not gaps, gaps, tin, tout, in_unknown, out_unknown, why)
