@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import weakref
+from time import time_ns
 from typing import TYPE_CHECKING, Final, Protocol
 
 from opentelemetry import context as otel_context
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, MutableMapping
 
 logger = logging.getLogger("agentops_otel")
+
+_BACKDATED_NS: Final = 1_000_000
+"""A span that reaches ``on_start`` this long after its start time was started at a time its caller gave
+(``record(event)`` with the event's own timestamps, another instrumentation replaying callbacks): a
+number given now is not its place in the start order, which the reassembler trusts over the clock
+(``_start_order``). It is left unnumbered, and ordered by its times."""
 
 SESSION_CONTEXT_KEY = otel_context.create_key("agentops_otel.session")
 """Context key holding the innermost live session; follows contextvars into threads and tasks."""
@@ -197,7 +204,10 @@ class SessionProcessor(SpanProcessor):
             if run is not None:
                 attrs[semconv.RUN_ID] = run
             try:
-                attrs[semconv.SEQ] = session._started(span)
+                seq = session._started(span)
+                start = span.start_time
+                if start is None or time_ns() - start < _BACKDATED_NS:
+                    attrs[semconv.SEQ] = seq
             finally:
                 span.set_attributes(attrs)
         except Exception as exc:

@@ -189,7 +189,8 @@ other instrumentation's span is only what its attributes say: a websocket's ``ch
 # --- ours: agentops.* only where the conventions have nothing ---------------------------------
 SEQ: Final = "agentops.seq"
 """Per-session start order (int), from one counter per session object in the process that runs it: the order
-the reassembler lists that process's steps in when start times collide or its clock went back (``_start_order``)."""
+the reassembler lists that process's steps in when start times collide or its clock went back (``_start_order``).
+Absent on a span started at an earlier time its caller gave (``processor._BACKDATED_NS``)."""
 TAGS: Final = "agentops.tags"
 SESSION_NAME: Final = "agentops.session.name"
 SESSION_END_STATE: Final = "agentops.session.end_state"

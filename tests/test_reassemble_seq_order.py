@@ -3,12 +3,17 @@ shows: a clock set back while the session ran (NTP, a VM migration) must not reo
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from test_cli import NOW_NS, _attrs, _span, run, write_file
 
+import agentops_otel as agentops
+from agentops_otel import ActionEvent
 from agentops_otel.read import open_source
 from agentops_otel.reassemble import Issue, reassemble
 from agentops_otel.testing import AgentAssertionError, assert_called_before, assert_called_in_order
@@ -189,3 +194,24 @@ def test_a_nested_session_is_ordered_by_its_own_numbers_in_its_parent(tmp_path: 
     assert [s.name for s in outer.steps if s.kind == "tool"] == ["a", "b"]
     with pytest.raises(AgentAssertionError):
         assert_called_in_order(outer, ["b", "a"])
+
+
+def test_an_event_recorded_after_the_fact_keeps_its_own_time(span_exporter: InMemorySpanExporter) -> None:
+    """record(ActionEvent) of an action done before a tool ran, recorded after it: listed and judged by its own
+    times (it was numbered when recorded, not when it started), with no clock issue."""
+    @agentops.tool
+    def charge() -> str:
+        time.sleep(0.003)
+        return "ok"
+
+    with agentops.session("pay") as s:
+        verify = ActionEvent(action_type="verify", init_timestamp=datetime.now(UTC))
+        time.sleep(0.003)
+        verify.end_timestamp = datetime.now(UTC)
+        time.sleep(0.003)
+        charge()
+        agentops.record(verify)
+    tl = s.timeline()
+    assert [st.name for st in tl.steps] == ["verify", "charge"]
+    assert Issue.CLOCK_WENT_BACK not in tl.summary.issue_kinds
+    assert_called_before(tl, "verify", "charge")
