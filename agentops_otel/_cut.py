@@ -89,16 +89,50 @@ def cut_marker(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def truncate_masked(text: str, limit: int) -> str:
+def truncate_masked(text: str, limit: int, known: tuple[str, ...] = ()) -> str:
     """``text`` cut to ``limit`` characters plus :data:`TRUNCATED_MARKER`, and masked
-    (:func:`._redact.mask_text`), never keeping part of a credential.
+    (:func:`._redact.mask_text`), never keeping part of a credential; ``known`` are secret values masked
+    wherever they appear (see :func:`._error_text.known_secrets`).
 
-    Masking after the cut would leave the start of a key the cut splits (``sk-proj-Ab…``: too short
-    for its pattern), so the cut moves back to where that key begins (:func:`._redact.cut_at`) and
-    :data:`REDACTED` stands in its place before the marker, which counts every character not shown.
+    Cut first, then masked: masking costs about as much per character as reading, so a megabyte of error
+    text costs what ``limit`` characters do. Masking after the cut would leave the start of a key the cut
+    splits (``sk-proj-Ab…``: too short for its pattern), so the cut moves back to where that key (or a known
+    value) begins (:func:`._redact.cut_at`) and :data:`REDACTED` stands in its place before the marker, which
+    counts every character not shown. Text a cut to ``limit`` made already (its marker at the end) is masked
+    as it is, not cut again.
     """
-    if limit <= 0 or len(text) <= limit:
-        return mask_text(text)
+    if limit <= 0 or len(text) <= limit or _cut_already(text, limit):
+        return mask_text(_replaced(text, known))
     keep = cut_at(text, limit)
-    head = mask_text(text[:keep])
+    for _ in range(_MAX_MOVES):
+        moved = _before_known(text, keep, known)
+        if moved == keep:
+            break
+        keep = cut_at(text, moved) if moved > 0 else 0
+    head = mask_text(_replaced(text[:keep], known))
     return (head + REDACTED if keep < limit else head) + TRUNCATED_MARKER.format(n=len(text) - keep)
+
+
+_MAX_MOVES: Final = 4
+_CUT_END: Final = re.compile(re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d{1,20} chars\]\Z")
+
+
+def _cut_already(text: str, limit: int) -> bool:
+    """Whether ``text`` is what a cut to ``limit`` gave: what it kept, maybe :data:`REDACTED`, the marker."""
+    end = _CUT_END.search(text, max(0, len(text) - 48))
+    return end is not None and end.start() <= limit + len(REDACTED)
+
+
+def _replaced(text: str, known: tuple[str, ...]) -> str:
+    for value in known:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def _before_known(text: str, keep: int, known: tuple[str, ...]) -> int:
+    """``keep``, or the start of a known value the cut at ``keep`` would split."""
+    for value in known:
+        at = text.find(value, max(0, keep - len(value) + 1), keep + len(value) - 1)
+        if 0 <= at < keep:
+            keep = at
+    return keep

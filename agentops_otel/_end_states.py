@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from agentops_otel import semconv
+from agentops_otel import config, semconv
+from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import describe, type_name
-from agentops_otel._redact import mask_text
 
 _BY_NAME: Final = {s.lower(): s for s in semconv.END_STATES}
 
@@ -29,18 +29,22 @@ def reason_text(reason: object) -> str | None:
     if reason is None:
         return None
     if isinstance(reason, str):
-        return mask_text(reason)
+        return _bounded(reason)
     if isinstance(reason, BaseException):
         return describe(reason)
     if isinstance(reason, _CONTAINERS):
-        from agentops_otel import config
         from agentops_otel._serialize import bounded  # not at import: readers share this module
 
         return str(bounded(reason, config.max_value_chars()))
     try:
-        return mask_text(str(reason))
+        return _bounded(str(reason))
     except BaseException:  # the user's __str__: whatever it raises, the session still ends (see describe)
         return f"<unprintable {type_name(reason)}>"
+
+
+def _bounded(text: str) -> str:
+    """``text`` cut to the value bound, then masked: an end reason may be any size (an error page's text)."""
+    return truncate_masked(text, config.max_value_chars())
 
 
 _CONTAINERS: Final = (dict, list, tuple, set, frozenset)

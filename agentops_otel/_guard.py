@@ -144,16 +144,19 @@ def describe(exc: BaseException) -> str:
     even with a ``KeyboardInterrupt`` or ``SystemExit`` its ``__str__`` raises. So every error is
     caught here, at the price of swallowing a real Ctrl-C that lands inside this ``str()`` call: the
     user's exception still propagates, so the program unwinds either way.
-    Credential-shaped text in it is masked (a provider's error may echo the key it was given).
+    Credential-shaped text in it is masked (a provider's error may echo the key it was given), after a cut
+    to the value bound: the text may be a megabyte (an HTML error page), and this runs before the caller
+    gets the exception.
     """
-    from ._redact import mask_text  # _redact reports through this module
+    from . import config  # _redact and _cut report through this module
+    from ._cut import truncate_masked
 
     name = type_name(exc, qualified=False)
     try:
         text = str(exc)
     except BaseException:
         text = "<unprintable exception>"
-    return mask_text(f"{name}: {text}" if text else name)
+    return truncate_masked(f"{name}: {text}" if text else name, config.max_value_chars())
 
 
 def type_name(exc: object, *, qualified: bool = True) -> str:
@@ -171,6 +174,6 @@ def type_name(exc: object, *, qualified: bool = True) -> str:
 
 def record_exception(span: Any, exc: BaseException) -> None:
     """``span.record_exception(exc)`` with message and stack trace masked; never calls ``str`` unsafely."""
-    from ._redact import record_exception as record_masked
+    from ._error_text import record_exception as record_masked
 
     record_masked(span, exc)

@@ -57,20 +57,29 @@ class JwtMatcher:
 
 _OPENERS: Final = {")": "(", "]": "[", "}": "{", "`": "`"}
 _TRAILING: Final = ".,"
+_BRACKETS: Final = "()[]{}`"
 
 
 def value_end(value: str) -> int:
     """Where a masked value ends: before the text a URL sits in (the ``)`` of a markdown link, a closing
     backtick, a sentence's comma or full stop), which the value's character class cannot tell apart. A
-    closer the value itself opened (``p(a)ss``) is its own; a value all of such characters is masked whole."""
+    closer the value itself opened (``p(a)ss``) is its own; a value all of such characters is masked whole.
+    Linear: the brackets are counted once, then each character stripped from the end is taken off the count
+    (counting again at each step took a second for 40 000 ``)``)."""
     end = len(value)
+    counts: dict[str, int] | None = None
     while end > 1:
         last = value[end - 1]
         opener = _OPENERS.get(last)
         if opener is not None:
-            held = value[:end - 1]
-            if (held.count(opener) % 2 == 1) if opener == last else held.count(opener) >= held.count(last) + 1:
+            if counts is None:  # in value[:end]
+                counts = {c: value.count(c, 0, end) for c in _BRACKETS}
+            if opener == last:
+                if (counts[last] - 1) % 2 == 1:
+                    break
+            elif counts[opener] >= counts[last]:  # value[:end - 1] opens more than it closes
                 break
+            counts[last] -= 1
         elif last not in _TRAILING:
             break
         end -= 1

@@ -16,7 +16,9 @@ Cheap on text without such a pair, which is every message of every model call: t
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
 ``:`` the same regex reads the *end* of the name before it (``…word``, ``…token``, ``…key``) and gives up there;
 nothing is done in Python until one of those endings stands right before a separator. Measured on 2 kB: about
-2 µs for prose, about 18 µs for JSON dense with keys (~130 separators, each tried once).
+2 µs for prose, about 18 µs for JSON dense with keys (~130 separators, each tried once). Linear on any text: a
+value is refused by what it starts with, before its end is looked for (:func:`_value`), so a refused value is
+never read to its end, and an accepted one is masked, the pairs inside it not read again.
 """
 
 from __future__ import annotations
@@ -88,16 +90,17 @@ of ``db password``, ``api`` of ``api key``)."""
 
 _FINDERS: Final = tuple((sep, _finder(sep)) for sep in ("=", ":"))
 
-_GAP: Final = r"(?![=:])>?\**[ \t]*"
+_GAP: Final = re.compile(r"(?![=:])>?\**[ \t]*")
 """After the separator: not ``==``, ``:=``, ``::`` (a comparison, a walrus, a scope); ``=>`` of a PHP or Ruby
 hash; markdown's closing ``**``; spaces."""
-_QUOTED: Final = r"\\\"(?P<eq>[^\"\\\r\n]*)(?:\\\")?|\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"?|'(?P<sq>[^'\r\n]*)'?"
-"""A value in escaped double (JSON inside a JSON string), double or single quotes: masked inside its quotes, or
-to the end of the line where the quote is never closed (a text cut short)."""
-_VALUE: Final = re.compile(rf"{_GAP}(?:{_QUOTED}|(?P<bare>[^\s\"'`<>&;]+))")
-"""A value: quoted, or a run up to a space, a quote, ``&`` (the next query parameter) or ``;`` (the next field
+_QUOTED: Final = {'\\"': re.compile(r'[^"\\\r\n]*'), '"': re.compile(r'(?:[^"\\\r\n]|\\.)*'),
+                  "'": re.compile(r"[^'\r\n]*")}
+"""A value in escaped double (JSON inside a JSON string), double or single quotes, after its opening quote:
+masked inside its quotes, or to the end of the line where the quote is never closed (a text cut short)."""
+_BARE: Final = re.compile(r"[^\s\"'`<>&;]+")
+"""A value not quoted: a run up to a space, a quote, ``&`` (the next query parameter) or ``;`` (the next field
 of a connection string)."""
-_HEADER_VALUE: Final = re.compile(rf"{_GAP}(?:{_QUOTED}|(?P<bare>[^\s\"'`<>][^\r\n\"'`<>]*))")
+_HEADER: Final = re.compile(r"[^\r\n\"'`<>]+")
 """The value of a header whose value is a scheme and a credential (``Token …``) or a list (a cookie's
 ``a=1; b=2``): the rest of the line, to a quote that would close the text it sits in."""
 _HEADER_WORDS: Final = frozenset({"authorization", "cookie", "cookies"})
@@ -109,8 +112,10 @@ _NOT_A_VALUE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[(\[]|\$\{|\$[A-Z_][A-
 """Where a value comes from, not the value: a call or an index (``getpass.getpass()``, ``os.environ["…"]``), a
 variable (``$GITHUB_TOKEN``, ``${{ secrets.X }}``); structured data (which the walk reads by its keys); the
 marker of a value masked already."""
-_LITERALS: Final = frozenset({"null", "none", "nil", "undefined", "true", "false"})
-"""Values that say there is no secret (``"token": null``, ``auth: true``)."""
+_LITERAL: Final = r"(?i:null|none|nil|undefined|true|false)[).,\]}]*"
+_LITERALS: Final = (re.compile(_LITERAL + r"(?![^\s\"'`<>&;])"), re.compile(_LITERAL + r"[ \t]*(?![^\r\n\"'`<>])"))
+"""Values that say there is no secret (``"token": null``, ``auth: true``), up to where a bare value or a header's
+ends (the text it sits in after it: a full stop, a closing bracket)."""
 _CODE_WORDS: Final = frozenset({"if", "elif", "while", "not", "lambda"})
 """Words before a name that make ``name:`` a line of code (``if token: return``), not a pair."""
 
@@ -153,22 +158,34 @@ def mask_named_values(text: str, marker: str) -> str:
 
 def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:
     """Where the value after the separator at ``at`` lies, and the quote the marker needs (a bare number after a
-    JSON key is masked as a string, so the JSON stays valid), or ``None`` when there is none to mask."""
-    words = WORDS_RE.findall(name)
-    match = (_HEADER_VALUE if words and words[-1].lower() in _HEADER_WORDS else _VALUE).match(text, at + 1)
-    if match is None:
+    JSON key is masked as a string, so the JSON stays valid), or ``None`` when there is none to mask.
+
+    Each reason to refuse a value is read at its start, before its end is looked for: a value refused after a
+    scan to its end (to the end of a line with no space, in a minified script) made the text's every refused
+    pair read the rest of it again. An accepted value is masked, and the pairs inside it are not read again."""
+    gap = _GAP.match(text, at + 1)
+    if gap is None:
         return None
-    for group in ("dq", "sq", "eq"):
-        start = match.start(group)
-        if start >= 0:
-            end = match.end(group)
-            return None if start == end or text.startswith(_MARKER, start) else (start, end, "")
-    start = match.start("bare")
-    bare = match.group("bare").rstrip()
-    bare = bare[:value_end(bare)]  # not the text the value sits in: a sentence's full stop, a link's ``)``
-    if _NOT_A_VALUE.match(bare) is not None or bare.lower() in _LITERALS:
+    start = gap.end()
+    opening = "\\\"" if text.startswith("\\\"", start) else text[start:start + 1]
+    scan = _QUOTED.get(opening)
+    if scan is not None:
+        start += len(opening)
+        if text.startswith(_MARKER, start):
+            return None
+        inside = scan.match(text, start)
+        return None if inside is None or inside.end() == start else (start, inside.end(), "")
+    words = WORDS_RE.findall(name)
+    header = bool(words) and words[-1].lower() in _HEADER_WORDS
+    if (_NOT_A_VALUE.match(text, start) is not None or _LITERALS[header].match(text, start) is not None
+            or not text[start:start + 1].strip()):
         return None
     spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
     if spaced and _PROSE.match(text, start) is not None:
         return None
+    run = (_HEADER if header else _BARE).match(text, start)
+    if run is None:
+        return None
+    bare = run.group().rstrip()
+    bare = bare[:value_end(bare)]  # not the text the value sits in: a sentence's full stop, a link's ``)``
     return start, start + len(bare), '"' if quoted_name else ""

@@ -19,8 +19,9 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
-Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same
-value-shape masking in the exception event and status; the exception object itself is never touched.
+Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
+the exception event and status, cut to the value bound first (:mod:`._error_text`); the exception object itself
+is never touched.
 
 The user's hook (``init(redact=fn)``) runs after these rules, once per recorded value, with the
 attribute name and a plain JSON-ready copy (dicts, lists, strings, numbers) that it may change or
@@ -33,14 +34,10 @@ from __future__ import annotations
 
 import re
 import string
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Final
 
-from opentelemetry.trace import Span
-
-from . import semconv
-from ._guard import report, type_name
+from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
@@ -54,13 +51,8 @@ __all__ = [
     "Hook",
     "apply_hook",
     "cut_at",
-    "exception_type",
     "is_secret_key",
-    "known_secrets",
     "mask_text",
-    "record_exception",
-    "safe_str",
-    "scrub",
     "secret_key_memo",
     "set_hook",
 ]
@@ -299,81 +291,3 @@ def apply_hook(attribute: str, value: Any) -> Any:
     except Exception as exc:
         report("redact.hook", exc)
         return REDACTION_FAILED
-
-
-def safe_str(exc: BaseException) -> str:
-    """``str(exc)``, or a marker when that raises anything at all: the exception is the user's, on its
-    way to them, and must not be replaced by what its ``__str__`` raises (see ``_guard.describe``)."""
-    try:
-        return str(exc)
-    except BaseException:
-        return f"<unprintable {type_name(exc)}>"
-
-
-def _stacktrace(exc: BaseException) -> str:
-    try:
-        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except BaseException:
-        return ""
-
-
-def scrub(attribute: str, text: str, known: tuple[str, ...] = ()) -> str:
-    """Error text (an exception's message, a status, an end reason) as recorded: masked, then past the
-    user's hook, which is told ``attribute``; a hook returning a non-string fails closed. ``known`` are
-    secret values the text may repeat (see :func:`known_secrets`), masked wherever they appear."""
-    for value in known:
-        text = text.replace(value, REDACTED)
-    out = apply_hook(attribute, mask_text(text))
-    return out if isinstance(out, str) else REDACTION_FAILED
-
-
-SHORTEST_KNOWN: Final = 6
-"""A secret argument's value shorter than this is not searched for in error text: "no" or "1234" would mask
-ordinary words and numbers, and a password that short is not one worth hiding from a trace."""
-_KNOWN_MAX: Final = 32
-_KNOWN_DEPTH: Final = 6
-
-
-def known_secrets(arguments: Mapping[str, Any]) -> tuple[str, ...]:
-    """The string values a call's arguments hold under secret-named keys (``password``, ``config["api_token"]``):
-    masked by their name in the recorded arguments, they are masked in the call's error text too, which often
-    repeats them (``denied for password=…``). Off the per-call path: read only when a call failed."""
-    found: list[str] = []
-
-    def walk(value: Any, depth: int) -> None:
-        if depth > _KNOWN_DEPTH or len(found) >= _KNOWN_MAX:
-            return
-        if isinstance(value, Mapping):
-            for key, item in list(value.items())[:_KNOWN_MAX * 8]:
-                if isinstance(key, str) and is_secret_key(key):
-                    if isinstance(item, str) and len(item) >= SHORTEST_KNOWN:
-                        found.append(item)
-                else:
-                    walk(item, depth + 1)
-        elif isinstance(value, (list, tuple)):
-            for item in value[:_KNOWN_MAX * 8]:
-                walk(item, depth + 1)
-
-    walk(arguments, 0)
-    return tuple(sorted(set(found), key=len, reverse=True))  # the longest first: one may contain another
-
-
-def exception_type(exc: BaseException) -> str:
-    """``module.Qualname`` of the exception's class (a builtin's bare name), as ``exception.type`` is
-    written: what tells ``myapp.ValidationError`` from pydantic's. Never raises."""
-    try:
-        module = type(exc).__module__
-    except BaseException:
-        module = None
-    qualname = type_name(exc)
-    return f"{module}.{qualname}" if isinstance(module, str) and module and module != "builtins" else qualname
-
-
-def record_exception(span: Span, exc: BaseException, known: tuple[str, ...] = ()) -> None:
-    """``span.record_exception`` with message and stack trace masked (``known`` too, see :func:`scrub`);
-    ``exc`` itself is left alone."""
-    span.add_event(semconv.EVENT_EXCEPTION, {
-        semconv.EXCEPTION_TYPE: exception_type(exc),
-        semconv.EXCEPTION_MESSAGE: scrub(semconv.EXCEPTION_MESSAGE, safe_str(exc), known),
-        semconv.EXCEPTION_STACKTRACE: scrub(semconv.EXCEPTION_STACKTRACE, _stacktrace(exc), known),
-    })

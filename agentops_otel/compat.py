@@ -17,7 +17,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Status, StatusCode
 
-from . import _forksafe, _redact, _replay_hook, config, export, semconv
+from . import _error_text, _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
 from ._event_attrs import identifier, llm_attributes, logs
 from ._event_time import check_timestamps, ns
@@ -208,11 +208,11 @@ def _event_error(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> tupl
         if isinstance(event, ErrorEvent):
             exc = event.exception
             etype = event.error_type or _stand_in_type(exc) or (type_name(exc) if exc is not None else "Error")
-            detail = reason_text(event.details) or (_redact.safe_str(exc) if exc is not None else None)
+            detail = reason_text(event.details) or (_error_text.safe_str(exc) if exc is not None else None)
             return etype, detail
         stand_in = _stand_in_type(event.error)
         if stand_in is not None:
-            return stand_in, _redact.safe_str(cast(BaseException, event.error))
+            return stand_in, _error_text.safe_str(cast(BaseException, event.error))
         text = reason_text(event.error)
         return _error_parts(text) if text else None
     return None
@@ -239,7 +239,7 @@ def _fail(attrs: dict[str, Any], text: str, known: tuple[str, ...] = ()) -> Stat
     attrs[semconv.ERROR_TYPE] = etype
     if message is None:  # a bare type: saying it again as the description would read "T: T"
         return Status(StatusCode.ERROR)
-    return Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, text, known))
+    return Status(StatusCode.ERROR, _error_text.scrub(semconv.STATUS_DESCRIPTION, text, known))
 
 
 def _add_exception(span: Any, text: str, known: tuple[str, ...] = ()) -> None:
@@ -250,7 +250,7 @@ def _add_exception(span: Any, text: str, known: tuple[str, ...] = ()) -> None:
         return
     event = {semconv.EXCEPTION_TYPE: etype}
     if message:
-        event[semconv.EXCEPTION_MESSAGE] = _redact.scrub(semconv.EXCEPTION_MESSAGE, message, known)
+        event[semconv.EXCEPTION_MESSAGE] = _error_text.scrub(semconv.EXCEPTION_MESSAGE, message, known)
     span.add_event(semconv.EVENT_EXCEPTION, event)
 
 
@@ -321,16 +321,16 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         # Its class in full, as an escaping exception's: assert_error_in_step(step, TheClass) finds it.
         short = type_name(raised, qualified=False)
         if error_text.startswith(short):
-            error_text = _redact.exception_type(raised) + error_text[len(short):]
+            error_text = _error_text.exception_type(raised) + error_text[len(short):]
     if error_text:
         status = _fail(attrs, error_text, known)
     if isinstance(event, ErrorEvent):
         etype = _step_name(event.error_type, type_name(event.exception) if event.exception is not None else "Error")
         name = f"{semconv.SPAN_ERROR} {etype}"
         detail = reason_text(event.details) or (
-            _redact.safe_str(event.exception) if event.exception is not None else None)
+            _error_text.safe_str(event.exception) if event.exception is not None else None)
         if detail:
-            detail = _redact.scrub(semconv.ERROR_MESSAGE, detail, known)
+            detail = _error_text.scrub(semconv.ERROR_MESSAGE, detail, known)
         attrs = {semconv.ERROR_TYPE: etype}
         if detail:
             attrs[semconv.ERROR_MESSAGE] = detail
@@ -353,7 +353,7 @@ def _record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         span.add_event(semconv.EVENT_INFERENCE_DETAILS if isinstance(event, LLMEvent) else semconv.EVENT_STEP_CONTENT,
                        content, timestamp=start_ns)
     if error is not None:
-        _redact.record_exception(span, error, known)
+        _error_text.record_exception(span, error, known)
     elif error_text:
         _add_exception(span, error_text, known)
     if status is not None:

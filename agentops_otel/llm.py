@@ -21,7 +21,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import _guard, _redact, config, semconv
+from . import _error_text, _guard, _redact, config, semconv
 from ._parts import ENCODER, JSONDict, encode, encode_content
 from .cost import Extras, billed_tier, price_tokens, unpriced_reason
 
@@ -260,7 +260,8 @@ class LLMCall:
                 attrs.update(outcome.provider_attributes)
             if outcome.error is not None:
                 attrs[semconv.ERROR_TYPE] = outcome.error
-                self.span.set_status(Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, outcome.error)))
+                described = _error_text.scrub(semconv.STATUS_DESCRIPTION, outcome.error)
+                self.span.set_status(Status(StatusCode.ERROR, described))
             if extra:
                 attrs.update(extra)
         except Exception as exc:
@@ -354,7 +355,8 @@ class LLMCall:
 
     def _record_exception(self, exc: BaseException) -> None:
         _guard.record_exception(self.span, exc)
-        self.span.set_status(Status(StatusCode.ERROR, _redact.scrub(semconv.STATUS_DESCRIPTION, _guard.describe(exc))))
+        described = _error_text.scrub(semconv.STATUS_DESCRIPTION, _guard.describe(exc))
+        self.span.set_status(Status(StatusCode.ERROR, described))
 
     def abort(self) -> None:
         """End the span with nothing more recorded (our own bookkeeping failed; the user's call didn't)."""

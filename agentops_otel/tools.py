@@ -21,9 +21,10 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _deferred, _replay_hook, config, export, semconv
 from ._cut import MORE_ITEMS_MARKER
+from ._error_text import known_secrets, scrub
+from ._error_text import record_exception as record_masked
 from ._guard import describe, fault_point, report, type_name
-from ._redact import known_secrets, mask_text, scrub
-from ._redact import record_exception as record_masked
+from ._redact import mask_text
 from ._serialize import BoundedItems, bounded, content_json, plain_content_json
 from .sessions._context import current_session, detach_keeping_sessions
 from .sessions._session import Session

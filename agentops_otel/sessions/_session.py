@@ -20,9 +20,10 @@ from opentelemetry.util.types import AttributeValue
 
 from .. import _exit, _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
+from .._error_text import record_exception, scrub
 from .._guard import describe, fault_point, guard, report, type_name
 from .._open_calls import open_calls_in
-from .._redact import REDACTED, mask_text, record_exception, scrub
+from .._redact import REDACTED, mask_text
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._agentops import AgentOpsMethods, warn_late_end
@@ -113,7 +114,7 @@ class Session(Rollup, JudgedReads, AgentOpsMethods):
         """The enclosing session whose end ended this one: a later end of this one is then said to come too late."""
         self._seq = itertools.count(1)
         self.known_secrets: tuple[str, ...] = ()
-        """Secret argument values of its tools that failed (``_redact.known_secrets``): their errors may escape
+        """Secret argument values of its tools that failed (``_error_text.known_secrets``): their errors may escape
         this session and repeat them, in its end reason and its root's exception."""
         self._ending: int | None = None
         """The thread ending it, from the start of ``end()``: another thread's ``end()`` meanwhile only waits."""

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeAlias
 import msgspec
 
 from agentops_otel import config, genai_content, semconv
-from agentops_otel._redact import scrub
+from agentops_otel._error_text import scrub
 from agentops_otel.compat import init
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session

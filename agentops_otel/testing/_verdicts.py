@@ -28,7 +28,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from agentops_otel import _redact, config, semconv
+from agentops_otel import _error_text, config, semconv
 from agentops_otel._cost_gaps import MODELS_UNWATCHED
 from agentops_otel._cut import truncate_masked
 from agentops_otel._guard import guard
@@ -55,7 +55,7 @@ def _attributes(name: str, passed: bool | None, explanation: str | None) -> dict
     if explanation:
         # A failure message quotes what the agent said and what the test expected: user text, so the
         # user's hook sees it like every other error text we record.
-        attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _redact.scrub(
+        attrs[semconv.GEN_AI_EVALUATION_EXPLANATION] = _error_text.scrub(
             semconv.GEN_AI_EVALUATION_EXPLANATION, truncate_masked(explanation, config.max_value_chars()))
     return attrs
 
@@ -132,7 +132,7 @@ def record_failure_after_end(session: Session, name: str, explanation: str, end_
     failed, this span is the only way the failure reaches the gate. Never raises."""
     with guard("testing.verdict"):
         attrs = _attributes(name, False, explanation)
-        reason = _redact.scrub(semconv.SESSION_END_REASON, truncate_masked(end_reason, config.max_value_chars()))
+        reason = _error_text.scrub(semconv.SESSION_END_REASON, truncate_masked(end_reason, config.max_value_chars()))
         _on_session(session, name, attrs, {semconv.VERDICT_END_STATE: semconv.END_FAIL,
                                            semconv.VERDICT_END_REASON: reason, **_root_dimensions(session)})
 

@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
+from agentops_otel import config
 
 PASSWORD = "hunter2-correct-horse"
 
@@ -112,3 +113,21 @@ def test_the_tools_error_recorded_as_an_error_event_is_masked(span_exporter: InM
 
     (error,) = [s for s in span_exporter.get_finished_spans() if s.name.startswith("error")]
     assert PASSWORD not in _recorded(error)
+
+
+def test_a_secret_argument_the_cut_of_a_long_error_would_split_is_masked_whole(
+        span_exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error longer than the value bound is cut before a repeated secret argument the cut falls inside: no
+    part of it is recorded, and the marker says what was left out."""
+    monkeypatch.setattr(config.state, "max_value_chars", 40)
+
+    @agentops.tool
+    def login(password: str) -> None:
+        raise PermissionError("denied, tried " + "x" * 20 + PASSWORD + " " + "y" * 100)
+
+    with agentops.session("login"), pytest.raises(PermissionError):
+        login(password=PASSWORD)
+
+    recorded = _recorded(_tool_span(span_exporter))
+    assert PASSWORD[:6] not in recorded
+    assert "denied, tried xxxxxxxxxxxxxxxxxxxx[REDACTED]…[truncated 122 chars]" in recorded

@@ -1,0 +1,104 @@
+"""Masking costs a bounded amount per character, whatever the text (a minified script, an HTML error page, a
+run of one character), and error text is cut to the value bound before it is masked: a tool's exception
+reaches the caller at once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import config, semconv
+from agentops_otel._redact import mask_text
+
+_SMALL, _BIG = 100_000, 1_000_000
+_BOUND = 2.0
+"""Seconds for a megabyte: generous on a loaded machine (linear masking takes a fraction of it)."""
+
+
+def _repeated(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+_ADVERSARIAL = {
+    "a run of closing brackets": lambda n: "error: password=" + ")" * n,
+    "a run of square brackets": lambda n: "error: password=" + "]" * n,
+    "calls after a secret name": lambda n: "x " + _repeated("password=g(", n),
+    "variables after a secret name": lambda n: "x " + _repeated("token=${x}", n),
+    "header names with variables": lambda n: _repeated("Authorization: ${x} ", n),
+    "header names with masked values": lambda n: _repeated("Cookie: [REDACTED ", n),
+    "header names with null": lambda n: _repeated("Cookie: null ", n),
+    "minified script": lambda n: "!function(){" + _repeated("o.auth=g(e,t),n.token=r(o),", n) + "}()",
+    "repeated separators": lambda n: _repeated("token:=:", n),
+    "prose after secret names": lambda n: _repeated("password: is set ", n),
+    "unclosed quotes": lambda n: _repeated('password="', n),
+    "urls without hosts": lambda n: _repeated("a://b:c", n),
+    "query parameters": lambda n: "?" + _repeated("token=a;b", n),
+    "private key headers": lambda n: _repeated("-----BEGIN RSA PRIVATE KEY-----", n),
+    "one long word": lambda n: "x" * n,
+}
+
+
+def _seconds(text: str, runs: int = 1) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        mask_text(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("make", list(_ADVERSARIAL.values()), ids=list(_ADVERSARIAL))
+def test_masking_adversarial_text_grows_linearly(make: object) -> None:
+    """A megabyte of text built to make a scan go back over what it read is masked well under the bound, in
+    about ten times what a tenth of it takes (a quadratic scan takes a hundred times)."""
+    assert callable(make)
+    small = _seconds(make(_SMALL), runs=3)
+    assert small < _BOUND / 4, f"100 kB took {small:.2f}s"
+    big = _seconds(make(_BIG))
+    assert big < _BOUND, f"1 MB took {big:.2f}s"
+    assert big < 40 * small + 0.2, f"1 MB took {big:.3f}s, 100 kB {small:.4f}s: not linear"
+
+
+def test_a_tool_raising_a_huge_message_without_spaces_returns_to_the_caller_at_once(
+        span_exporter: InMemorySpanExporter) -> None:
+    """A tool's 1 MB error text in one line (a minified script, a proxy's HTML page) is cut to the value bound
+    before masking: the exception reaches the caller promptly, message and stack trace bounded and marked."""
+    body = "!function(){" + _repeated("o.auth=g(e,t),n.token=r(o),", _BIG) + "}()"
+
+    @agentops.tool
+    def fetch_page(url: str) -> str:
+        raise RuntimeError("page script failed: " + body)
+
+    with agentops.session("s"):
+        started = time.perf_counter()
+        with pytest.raises(RuntimeError) as raised:
+            fetch_page("https://example.com")
+        elapsed = time.perf_counter() - started
+    assert elapsed < _BOUND
+    assert str(raised.value).endswith(body)  # the user's exception is untouched
+    limit = config.max_value_chars()
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool fetch_page"]
+    (event,) = [e for e in span.events if e.name == semconv.EVENT_EXCEPTION]
+    message = str((event.attributes or {})[semconv.EXCEPTION_MESSAGE])
+    trace = str((event.attributes or {})[semconv.EXCEPTION_STACKTRACE])
+    assert message.startswith("page script failed: !function(){o.auth=")
+    assert message.endswith(f"…[truncated {len(str(raised.value)) - limit} chars]")
+    assert len(message) < limit + 64
+    assert len(trace) < limit + 64 and "fetch_page" in trace and "RuntimeError: page script failed" in trace
+    assert len(span.status.description or "") < limit + 64
+
+
+def test_a_sessions_end_reason_from_a_huge_exception_is_cut_before_masking(
+        span_exporter: InMemorySpanExporter) -> None:
+    """An exception leaving a session with a 1 MB message ends it promptly, its end reason cut to the bound."""
+    started = time.perf_counter()
+    with pytest.raises(ValueError), agentops.session("s"):
+        raise ValueError("error: password=" + ")" * _BIG)
+    assert time.perf_counter() - started < _BOUND
+    (root,) = [s for s in span_exporter.get_finished_spans() if s.name.startswith("invoke_agent")]
+    reason = str((root.attributes or {})[semconv.SESSION_END_REASON])
+    assert reason.startswith("ValueError: error: password=[REDACTED]") and "truncated" in reason
+    assert len(reason) < config.max_value_chars() + 64
