@@ -6,10 +6,14 @@ another instrumentation recorded, which the replay reads unmasked from the trace
 a two-item list among a list of such pairs, whose first item is a secret key name is a (name, value)
 pair whose value is masked, as in the trace.
 
-A provider's answer is masked by shape only (``keys=False``: its schema's ``token`` fields, a logprob's
-``token``, are not secrets), except where it holds what the model wrote for a tool: a tool call's
-``arguments`` (JSON text) and a ``tool_use`` block's ``input`` are read by their keys too, as the trace
-reads them, and so is the ``metadata`` an answer echoes from its request (masked so in the request).
+What a cassette hands back to a replayed agent (``answer=True``: a provider's answer, a tool's result) has
+its text masked by shape only (:func:`._redact.mask_shapes`), never where it writes a secret-named pair: a
+model's code answer (``def login(user, password=None)``) rewritten to ``password=[REDACTED]`` would be a
+SyntaxError in the replay, changing what the agent does. A provider's answer is read without its keys too
+(``keys=False``: its schema's ``token`` fields, a logprob's ``token``, are not secrets), except where it holds
+what the model wrote for a tool: a tool call's ``arguments`` (JSON text) and a ``tool_use`` block's ``input``
+are read by their keys, as the trace reads them, and so is the ``metadata`` an answer echoes from its request
+(masked so in the request).
 
 :func:`masked_arguments` is also how capture masks a tool's argument or result that is JSON text
 (:func:`._serialize.masked_string`): by its keys, as the same data given as a dict.
@@ -21,7 +25,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._redact import REDACTED, is_secret_key, mask_text
+from ._redact import REDACTED, is_secret_key, mask_shapes, mask_text
 
 __all__ = ["ARGUMENTS", "free_name", "mask", "masked_arguments"]
 
@@ -31,50 +35,53 @@ _METADATA: Final = "metadata"
 """The request's own metadata, which a Responses answer echoes: masked by key there as in the request."""
 
 
-def mask(value: Any, *, keys: bool = True, in_pairs: bool = False) -> Any:
-    """A copy of ``value`` with secrets masked: under secret-named keys (when ``keys``) and by shape.
-    ``in_pairs``: ``value`` is an item of a list of pairs (see ``agentops_otel._shapes``). Tool-call
-    arguments are masked by their keys in either case (see the module docstring)."""
+def mask(value: Any, *, keys: bool = True, in_pairs: bool = False, answer: bool = False) -> Any:
+    """A copy of ``value`` with secrets masked: under secret-named keys (when ``keys``) and in its text (by shape
+    only when ``answer``). ``in_pairs``: ``value`` is an item of a list of pairs (see ``agentops_otel._shapes``).
+    Tool-call arguments are masked by their keys in either case (see the module docstring)."""
+    text = mask_shapes if answer else mask_text
     if isinstance(value, str):
-        return mask_text(value)
+        return text(value)
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         tool_use = not keys and str(value.get("type", "")).endswith("tool_use")
         for k, v in value.items():
             by_key = keys or (k == "input" and tool_use) or k == _METADATA
             # A credential used as a key is masked as the trace masks it (two alike stay apart).
-            name = free_name(out, mask_text(k)) if isinstance(k, str) else k
+            name = free_name(out, text(k)) if isinstance(k, str) else k
             if k == ARGUMENTS and isinstance(v, str):
-                out[name] = masked_arguments(v)
+                out[name] = masked_arguments(v, answer=answer)
             elif keys and isinstance(k, str) and is_secret_key(k) and v is not None:
                 out[name] = REDACTED
             else:
-                out[name] = mask(v, keys=by_key)
+                out[name] = mask(v, keys=by_key, answer=answer)
         return out
     if isinstance(value, (list, tuple)):
         if (keys and len(value) == 2 and (in_pairs or isinstance(value, tuple)) and isinstance(value[0], str)
                 and is_secret_key(value[0]) and value[1] is not None):
-            return [mask_text(value[0]), REDACTED]  # a (name, value) pair: a header list's ("Authorization", ...)
+            return [text(value[0]), REDACTED]  # a (name, value) pair: a header list's ("Authorization", ...)
         pairs = bool(value) and isinstance(value[0], (list, tuple)) and len(value[0]) == 2
-        return [mask(v, keys=keys, in_pairs=pairs) for v in value]
+        return [mask(v, keys=keys, in_pairs=pairs, answer=answer) for v in value]
     return value
 
 
-def masked_arguments(text: str) -> str:
-    """A tool call's arguments (JSON text) with their secret-named values masked as well as by shape.
+def masked_arguments(text: str, *, answer: bool = False) -> str:
+    """A tool call's arguments (JSON text) with their secret-named values masked as well as by shape (their text
+    by shape only when ``answer``: see :func:`mask`).
 
     When a key rule masks something the text is written anew, compact and in its order: the same text
     whether it is masked on the way into a cassette or met again in a replayed request (already masked,
     then left as it is), so the two agree."""
+    plain = mask_shapes if answer else mask_text
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
-        return mask_text(text)
+        return plain(text)
     if not isinstance(parsed, (dict, list)):
-        return mask_text(text)
-    masked = mask(parsed)
+        return plain(text)
+    masked = mask(parsed, answer=answer)
     if masked == parsed:
-        return mask_text(text)
+        return plain(text)
     return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
 
 

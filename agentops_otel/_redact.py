@@ -52,6 +52,7 @@ __all__ = [
     "apply_hook",
     "cut_at",
     "is_secret_key",
+    "mask_shapes",
     "mask_text",
     "secret_key_memo",
     "set_hook",
@@ -199,9 +200,23 @@ def mask_text(text: str) -> str:
     return _scan(text)
 
 
+def mask_shapes(text: str) -> str:
+    """``text`` with every credential-shaped run replaced by :data:`REDACTED` (:data:`SECRET_PATTERNS`), and no
+    secret-named pair read: what a cassette hands back to a replayed agent (a model's answer, a tool's result),
+    which must be what it was recorded as, code's ``password=None`` and ``token: str`` included."""
+    return text if len(text) < SHORTEST_SECRET else _shapes(text)
+
+
 def _scan(text: str) -> str:
-    """The scan itself: each group of patterns whose gate character the text holds, each pattern whose anchor
-    it holds."""
+    """The scan itself: the shapes, then the secret-named pairs."""
+    text = _shapes(text)
+    if ":" in text or "=" in text:
+        text = mask_named_values(text, REDACTED)
+    return text
+
+
+def _shapes(text: str) -> str:
+    """Each group of patterns whose gate character the text holds, each pattern whose anchor it holds."""
     for gate, patterns in _PATTERN_GROUPS:
         if gate and gate not in text:
             continue
@@ -210,8 +225,6 @@ def _scan(text: str) -> str:
                 if anchor in text:
                     text = pattern.sub(REDACTED, text)
                     break
-    if ":" in text or "=" in text:
-        text = mask_named_values(text, REDACTED)
     return text
 
 

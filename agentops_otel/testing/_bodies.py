@@ -17,7 +17,7 @@ import codecs
 import json
 from typing import TYPE_CHECKING, Any, Final
 
-from .._redact import mask_text
+from .._redact import mask_shapes
 from ._masking import mask
 
 if TYPE_CHECKING:
@@ -35,20 +35,20 @@ def kept(raw: bytes, content_type: str) -> tuple[Any, str | None, str | None]:
     media = content_type.partition(";")[0].strip().lower()
     if not media or "json" in media:
         try:
-            return mask(json.loads(raw), keys=False), None, None
+            return mask(json.loads(raw), keys=False, answer=True), None, None
         except (ValueError, RecursionError):
             pass  # not JSON whatever it says: kept as the text or bytes it is
     charset = _charset(content_type)
     if not media.startswith(_MEDIA) or media.endswith("+xml"):  # an SVG is XML text
         try:
-            return mask_text(raw.decode(charset)), content_type, None
+            return mask_shapes(raw.decode(charset)), content_type, None
         except UnicodeDecodeError:
             pass
     view = raw.decode("latin-1")
-    if mask_text(view) != view:
+    if mask_shapes(view) != view:
         # Bytes that are not text but hold a credential (an ID3 or EXIF tag, a binary blob): losing a
         # few bytes of the answer is better than keeping the credential.
-        return mask_text(raw.decode(charset, errors="replace")), content_type, None
+        return mask_shapes(raw.decode(charset, errors="replace")), content_type, None
     return _b64(raw), content_type, BASE64
 
 

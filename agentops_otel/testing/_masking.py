@@ -1,4 +1,6 @@
-"""Secrets stay masked in cassettes: the same rules the trace applies, on whole (uncut) values.
+"""Secrets stay masked in cassettes: the rules the trace applies, on whole (uncut) values, except that what a
+cassette hands back to a replayed agent (a model's answer, a tool's result) has its text masked by shape only,
+so that it replays as it was (see :mod:`agentops_otel._mask_plain`).
 
 The walk over plain data (:func:`agentops_otel._mask_plain.mask`) is shared with the replay of other
 instrumentations' content. A replay masks what the agent does now the same way before comparing it with
@@ -14,7 +16,7 @@ from collections.abc import Hashable, Iterator
 from typing import Any, Final
 
 from .._mask_plain import ARGUMENTS, mask, masked_arguments
-from .._redact import REDACTED, mask_text
+from .._redact import REDACTED, mask_shapes
 
 __all__ = ["REDACTED", "mask", "mask_events"]
 
@@ -69,14 +71,15 @@ def _pieces(data: Any) -> Iterator[tuple[Hashable, bool, dict[str, Any], str]]:
 
 def mask_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A streamed answer's events (``{"event", "data"}``) masked: each stream of text pieces as one text,
-    then every event as a non-streamed answer is (:func:`mask` by shape, tool calls by key too)."""
+    then every event as a non-streamed answer is (:func:`mask` by shape, tool calls by key too; never by the
+    secret-named pairs its text writes, see :mod:`agentops_otel._mask_plain`)."""
     streams: dict[Hashable, tuple[bool, list[tuple[dict[str, Any], str]]]] = {}
     for event in events:
         for stream, is_json, holder, field in _pieces(event.get("data") if isinstance(event, dict) else None):
             streams.setdefault(stream, (is_json, []))[1].append((holder, field))
     for is_json, pieces in streams.values():
         _mask_joined(pieces, is_json)
-    return [mask(event, keys=False) for event in events]
+    return [mask(event, keys=False, answer=True) for event in events]
 
 
 def _mask_joined(pieces: list[tuple[dict[str, Any], str]], is_json: bool) -> None:
@@ -84,7 +87,7 @@ def _mask_joined(pieces: list[tuple[dict[str, Any], str]], is_json: bool) -> Non
     first change starts, the pieces it spanned after that become empty, and the rest stay as they were."""
     texts = [holder[field] for holder, field in pieces]
     whole = "".join(texts)
-    masked = masked_arguments(whole) if is_json else mask_text(whole)
+    masked = masked_arguments(whole, answer=True) if is_json else mask_shapes(whole)
     if masked == whole:
         return
     shortest = min(len(whole), len(masked))

@@ -209,7 +209,7 @@ class Recorder:
                 return
             plain = _plain(result)
             step.result_is_json = _is_json(result)
-            step.result = mask(plain)
+            step.result = mask(plain, answer=True)  # handed back by a replay that answers the tool
             self._note_size(f"{step.tool_type} {step.name} result", step.result)
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
