@@ -101,8 +101,11 @@ def truncate_masked(text: str, limit: int, known: tuple[str, ...] = ()) -> str:
     counts every character not shown. Text a cut to ``limit`` made already (its marker at the end) is masked
     as it is, not cut again.
     """
-    if limit <= 0 or len(text) <= limit or _cut_already(text, limit):
+    if limit <= 0 or len(text) <= limit:
         return mask_text(_replaced(text, known))
+    marker = _cut_already(text, limit)
+    if marker >= 0:  # what a cut kept, masked again; its marker as it is (masked with it, it could be read as a value)
+        return mask_text(_replaced(text[:marker], known)) + text[marker:]
     keep = cut_at(text, limit)
     for _ in range(_MAX_MOVES):
         moved = _before_known(text, keep, known)
@@ -117,10 +120,11 @@ _MAX_MOVES: Final = 4
 _CUT_END: Final = re.compile(re.escape(TRUNCATED_MARKER.split("{", 1)[0]) + r"\d{1,20} chars\]\Z")
 
 
-def _cut_already(text: str, limit: int) -> bool:
-    """Whether ``text`` is what a cut to ``limit`` gave: what it kept, maybe :data:`REDACTED`, the marker."""
+def _cut_already(text: str, limit: int) -> int:
+    """Where the marker starts when ``text`` is what a cut to ``limit`` gave (what it kept, maybe
+    :data:`REDACTED`, the marker), else -1."""
     end = _CUT_END.search(text, max(0, len(text) - 48))
-    return end is not None and end.start() <= limit + len(REDACTED)
+    return end.start() if end is not None and end.start() <= limit + len(REDACTED) else -1
 
 
 def _replaced(text: str, known: tuple[str, ...]) -> str:

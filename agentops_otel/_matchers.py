@@ -88,10 +88,10 @@ def value_end(value: str) -> int:
 
 class QueryMatcher:
     """``re.sub`` of a ``name=value`` pattern (groups 1 and 2: a URL's query parameter, a form field) that
-    keeps every name and masks the values of the names ``is_secret`` picks: a regex alone cannot judge a
-    name by the key rules."""
+    keeps every name and masks the values ``is_secret(name, value)`` picks (the value up to the text it sits
+    in, see :func:`value_end`): a regex alone cannot judge a name by the key rules."""
 
-    def __init__(self, pattern: str, is_secret: Callable[[str], bool], starts: str = "",
+    def __init__(self, pattern: str, is_secret: Callable[[str, str], bool], starts: str = "",
                  head: str | None = None) -> None:
         self._pattern = re.compile(pattern)
         self._is_secret = is_secret
@@ -104,15 +104,19 @@ class QueryMatcher:
     def sub(self, repl: str, string: str) -> str:
         if self._head is not None:
             first = self._head.match(string)
-            if first is not None and self._is_secret(first.group(1)):
+            if first is not None and self._is_secret(first.group(1), _held(first.group(2))):
                 string = _masked(first, repl) + string[first.end():]
         if self._starts and not any(c in string for c in self._starts):
             return string
 
         def one(match: re.Match[str]) -> str:
-            return _masked(match, repl) if self._is_secret(match.group(1)) else match.group(0)
+            return _masked(match, repl) if self._is_secret(match.group(1), _held(match.group(2))) else match.group(0)
 
         return self._pattern.sub(one, string)
+
+
+def _held(value: str) -> str:
+    return value[:value_end(value)]
 
 
 def _masked(match: re.Match[str], repl: str) -> str:
@@ -121,12 +125,51 @@ def _masked(match: re.Match[str], repl: str) -> str:
     return match.string[match.start():match.start(2)] + repl + value[value_end(value):]
 
 
-class PemMatcher:
-    """``re.sub`` of a pattern whose groups 1 and 3 are kept around the masked group 2: a PEM block's armour
-    lines say what was there, its body is the secret."""
+_ARMOUR: Final = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_BEGIN: Final = re.compile("-----BEGIN " + _ARMOUR)
+_END: Final = re.compile("-----END " + _ARMOUR)
+_NEXT_LINE: Final = re.compile(r"[ \t]*(?:\r?\n|(?:\\r)?\\n)|[ \t]?[A-Za-z0-9+/]{16}")
+"""A key's body starts on the line after its BEGIN line (a newline, or one escaped in JSON text), or right after
+it on the same line when the key was flattened to one (base64, not the words of a sentence)."""
+_BODY_STOP: Final = re.compile(r"\r?\n[ \t]*\r?\n|(?:(?:\\r)?\\n){2}|[\"'`<]")
+"""Where a body cut before its END line stops: a blank line, or the quote that closes the string it sits in."""
+_LEGACY_HEADERS: Final = re.compile(r"(?:\r?\n|(?:\\r)?\\n)Proc-Type:")
+"""An encrypted key of the old kind: its headers are followed by a blank line, then the body."""
 
-    def __init__(self, pattern: str) -> None:
-        self._pattern = re.compile(pattern)
+
+class PemMatcher:
+    """``re.sub`` of a PEM (or PGP) private key: its armour lines are kept to say what was there, its body is
+    masked. A body runs to its END line; one cut before it (no END before the next BEGIN) to a blank line or the
+    quote closing the string it sits in; a BEGIN line with no line after it (a sentence mentioning one) masks
+    nothing. In one pass: each BEGIN, END and stop is searched for once."""
 
     def sub(self, repl: str, string: str) -> str:
-        return self._pattern.sub(lambda m: m.group(1) + repl + m.group(3), string)
+        out: list[str] = []
+        done = 0
+        begin = _BEGIN.search(string)
+        end: re.Match[str] | None = None
+        no_end_after = len(string) + 1  # no END line from here on
+        while begin is not None:
+            after = begin.end()
+            following = _BEGIN.search(string, after)
+            bound = following.start() if following is not None else len(string)
+            if (end is None or end.start() < after) and after < no_end_after:
+                end = _END.search(string, after)
+                if end is None:
+                    no_end_after = after
+            if end is not None and end.start() >= after and end.start() < bound:
+                out += [string[done:after], repl]
+                done = end.start()
+            elif after == len(string) or _NEXT_LINE.match(string, after) is not None:
+                search_from = after
+                if _LEGACY_HEADERS.match(string, after) is not None:
+                    blank = _BODY_STOP.search(string, after, bound)
+                    search_from = blank.end() if blank is not None else bound
+                stop = _BODY_STOP.search(string, search_from, bound)
+                out += [string[done:after], repl]
+                done = stop.start() if stop is not None else bound
+            begin = following  # after ``done``: a body stops before the next BEGIN
+        if not out:
+            return string
+        out.append(string[done:])
+        return "".join(out)

@@ -7,10 +7,11 @@ message (``login failed: password=… for bob``), a command line or a config fil
 cut short or quoted inside a sentence. The name is judged by :func:`._redact.is_secret_key` (with the word
 before it, for ``db password`` and ``api key``), and only the value is replaced by the marker.
 
-Prose is kept: a name only counts before ``=`` or ``:``; a comparison (``==``, ``:=``), a call or an index
-(``getpass()``, ``os.environ[…]``), a variable (``$TOKEN``, ``${{ secrets.X }}``) and ``null`` / ``true`` are
-no value; after ``:`` (or a spaced ``=``) two plain words in a row are a sentence going on (``Password: must be
-8 characters``, ``Token: a unit of text``), not a secret; ``if token:`` is code.
+Prose, code and templates are kept: a name only counts before ``=`` or ``:``; a comparison (``==``, ``:=``) is
+none; after ``:`` (or a spaced ``=``) two plain words in a row are a sentence going on (``Password: must be 8
+characters``, ``Token: a unit of text``), not a secret; ``if token:`` is code, and so is a pair whose separator
+closes a quoted string (``grep "token:"``). What stands where a value would be without being one (a call, a
+variable, a placeholder, an annotation, the name passed on) is judged by :mod:`._code_values`.
 
 Cheap on text without such a pair, which is every message of every model call: the separators are found by a
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import value_end
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key
 
@@ -103,19 +105,12 @@ of a connection string)."""
 _HEADER: Final = re.compile(r"[^\r\n\"'`<>]+")
 """The value of a header whose value is a scheme and a credential (``Token …``) or a list (a cookie's
 ``a=1; b=2``): the rest of the line, to a quote that would close the text it sits in."""
+_STRING_PREFIX: Final = re.compile(r"[rRbBfFuU]{1,2}(?=[\"'])")
 _HEADER_WORDS: Final = frozenset({"authorization", "cookie", "cookies"})
 _MARKER: Final = "[REDACTED"
 
 _PROSE: Final = re.compile(r"[A-Za-z][a-z]*[ \t]+[A-Za-z][a-z]*\b")
 """Two plain words in a row: a sentence going on after ``Password:``, not a value."""
-_NOT_A_VALUE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[(\[]|\$\{|\$[A-Z_][A-Z0-9_]*\b|[{\[]|\[REDACTED")
-"""Where a value comes from, not the value: a call or an index (``getpass.getpass()``, ``os.environ["…"]``), a
-variable (``$GITHUB_TOKEN``, ``${{ secrets.X }}``); structured data (which the walk reads by its keys); the
-marker of a value masked already."""
-_LITERAL: Final = r"(?i:null|none|nil|undefined|true|false)[).,\]}]*"
-_LITERALS: Final = (re.compile(_LITERAL + r"(?![^\s\"'`<>&;])"), re.compile(_LITERAL + r"[ \t]*(?![^\r\n\"'`<>])"))
-"""Values that say there is no secret (``"token": null``, ``auth: true``), up to where a bare value or a header's
-ends (the text it sits in after it: a full stop, a closing bracket)."""
 _CODE_WORDS: Final = frozenset({"if", "elif", "while", "not", "lambda"})
 """Words before a name that make ``name:`` a line of code (``if token: return``), not a pair."""
 
@@ -144,7 +139,12 @@ def mask_named_values(text: str, marker: str) -> str:
         if at < done or (text[at] == ":" and before in _CODE_WORDS) or not is_secret_key(
                 f"{before} {name}" if before else name):
             continue
-        value = _value(text, at, name, quoted_name='"' in text[name_end:at])
+        between = text[name_end:at]
+        opened = name_end - len(name) - (len(before) + 1 if before else 0) - 1
+        if (opened >= 0 and text[opened] in "\"'" and text[opened] not in between
+                and text.startswith(text[opened], at + 1)):
+            continue  # ``"token:"``, ``'password='``: the separator ends a quoted string (a search, a pattern)
+        value = _value(text, at, name, quoted_name='"' in between)
         if value is not None:
             start, end, quote = value
             out.append(text[done:start])
@@ -167,18 +167,24 @@ def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, 
     if gap is None:
         return None
     start = gap.end()
+    prefix = _STRING_PREFIX.match(text, start)  # f"…", b'…', r"…"
+    start = start if prefix is None else prefix.end()
     opening = "\\\"" if text.startswith("\\\"", start) else text[start:start + 1]
     scan = _QUOTED.get(opening)
     if scan is not None:
         start += len(opening)
-        if text.startswith(_MARKER, start):
+        if text.startswith(_MARKER, start) or is_template(text, start, opening):
             return None
         inside = scan.match(text, start)
         return None if inside is None or inside.end() == start else (start, inside.end(), "")
+    if not text[start:start + 1].strip():
+        return None
+    default = annotated_default(text, start, text[at])
+    if default is not None:  # ``api_key: str = "…"``: the value is the default's
+        return _value(text, default, name, quoted_name)
     words = WORDS_RE.findall(name)
     header = bool(words) and words[-1].lower() in _HEADER_WORDS
-    if (_NOT_A_VALUE.match(text, start) is not None or _LITERALS[header].match(text, start) is not None
-            or not text[start:start + 1].strip()):
+    if no_value_at(text, at, start, name, header):
         return None
     spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
     if spaced and _PROSE.match(text, start) is not None:

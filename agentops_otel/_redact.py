@@ -37,6 +37,7 @@ import string
 from collections.abc import Callable
 from typing import Any, Final
 
+from ._code_values import stands_for_value
 from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
@@ -94,8 +95,9 @@ there only, apart from the scan, so text holding none of ``?&;`` costs one ancho
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
 _PEM_PATTERN: Final = (r"(?s)(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)"
                        r"(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)")
-"""A PEM (or PGP) private key: its body is masked, its armour lines kept to say what was there; a block cut
-before its end line is masked to the end of the text. Matched by :class:`~._matchers.PemMatcher`."""
+"""A PEM (or PGP) private key: its body is masked, its armour lines kept to say what was there. Matched by
+:class:`~._matchers.PemMatcher`, which masks a block cut before its end line only to a blank line or the quote
+closing its string, and nothing after a BEGIN line mentioned in a sentence (this regex masks at least as much)."""
 _USERINFO: Final = r"(?<=://)(?:[^\s:/@]*:[^\s/]+|(?![a-z][a-z._\-]{0,31}@)[^\s:/@]+)(?=@)"
 """The credentials in a URL: ``user:password`` (the user may be empty, ``redis://:password@host``; the
 password runs to the last ``@`` before the host, as a URL parser reads it, so one holding an ``@`` is masked
@@ -145,15 +147,17 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
         query = pattern == _QUERY_PARAMETER
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
                                 else QueryMatcher(pattern, _secret_parameter, "?&;", head=_FORM_HEAD) if query
-                                else PemMatcher(pattern) if pattern == _PEM_PATTERN
+                                else PemMatcher() if pattern == _PEM_PATTERN
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
 
 
-def _secret_parameter(name: str) -> bool:
+def _secret_parameter(name: str, value: str) -> bool:
+    """A parameter is masked by its name, unless its value stands for one (``?token={token}``, ``auth=True``)."""
     words = WORDS_RE.findall(name)
-    return is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS)
+    return ((is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS))
+            and not stands_for_value(value, name))
 
 
 _PATTERN_GROUPS: Final = _grouped()
