@@ -52,7 +52,7 @@ from ._cut import (
     truncate_masked,
 )
 from ._flat import JSON_STARTS, flat_mapping
-from ._mask_plain import free_name, masked_arguments
+from ._mask_plain import cut_masked, free_name, masked_arguments
 from ._redact import REDACTED, apply_hook, cut_at, is_secret_key, mask_text
 from ._shapes import (
     NOTHING_HIDDEN,
@@ -113,11 +113,11 @@ def _string(text: str, budget: _Budget) -> str:
 
 
 def _masked(text: str, budget: _Budget) -> str:
-    """``text`` cut to the room left and masked, never cut inside a credential (see :func:`truncate_masked`)."""
+    """``text`` cut to the room left and masked, JSON text by its keys first (see :func:`cut_masked`)."""
     room = _room(budget)
     if len(text) > room:
         budget.left -= room + 2
-        return truncate_masked(text, room)
+        return cut_masked(text, room)
     budget.left -= len(text) + 2
     return masked_string(text)
 
