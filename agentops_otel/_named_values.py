@@ -96,9 +96,10 @@ _GAP: Final = re.compile(r"(?![=:])>?\**[ \t]*")
 """After the separator: not ``==``, ``:=``, ``::`` (a comparison, a walrus, a scope); ``=>`` of a PHP or Ruby
 hash; markdown's closing ``**``; spaces."""
 _QUOTED: Final = {'\\"': re.compile(r'[^"\\\r\n]*'), '"': re.compile(r'(?:[^"\\\r\n]|\\.)*'),
-                  "'": re.compile(r"[^'\r\n]*")}
-"""A value in escaped double (JSON inside a JSON string), double or single quotes, after its opening quote:
-masked inside its quotes, or to the end of the line where the quote is never closed (a text cut short)."""
+                  "'": re.compile(r"[^'\r\n]*"), "`": re.compile(r"[^`\r\n]*")}
+"""A value in escaped double (JSON inside a JSON string), double or single quotes or markdown's backticks, after
+its opening quote: masked inside its quotes, or to the end of the line where the quote is never closed (a text
+cut short)."""
 _BARE: Final = re.compile(r"[^\s\"'`<>&;]+")
 """A value not quoted: a run up to a space, a quote, ``&`` (the next query parameter) or ``;`` (the next field
 of a connection string)."""
@@ -141,9 +142,9 @@ def mask_named_values(text: str, marker: str) -> str:
             continue
         between = text[name_end:at]
         opened = name_end - len(name) - (len(before) + 1 if before else 0) - 1
-        if (opened >= 0 and text[opened] in "\"'" and text[opened] not in between
+        if (opened >= 0 and text[opened] in "\"'`" and text[opened] not in between
                 and text.startswith(text[opened], at + 1)):
-            continue  # ``"token:"``, ``'password='``: the separator ends a quoted string (a search, a pattern)
+            continue  # ``"token:"``, ``'password='``, ```token:```: the separator ends a quoted string
         value = _value(text, at, name, quoted_name='"' in between)
         if value is not None:
             start, end, quote = value

@@ -127,3 +127,15 @@ def test_masking_is_idempotent(text: str) -> None:
     """Whatever a first masking made, masking it again leaves as it is (a replayed request is recorded as sent)."""
     once = mask_text(text)
     assert mask_text(once) == once
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("Your new password: `Zq8xW2vLp9` (change it soon)", "Your new password: `[REDACTED]` (change it soon)"),
+    ("- **API key**: `Zq8x W2vL Lp9`\n- **Region**: eu", "- **API key**: `[REDACTED]`\n- **Region**: eu"),
+    ("set `token:` in the config, then `token: ``", "set `token:` in the config, then `token: ``"),
+])
+def test_a_value_in_backticks_is_masked_inside_them(span_exporter: InMemorySpanExporter, text: str,
+                                                    masked: str) -> None:
+    """Markdown's backticks quote a value as quotes do: masked inside them, whole, the backticks kept; a name
+    inside backticks, or empty backticks, hold none."""
+    assert _recorded_argument(span_exporter, text) == masked
