@@ -38,6 +38,10 @@ _ADVERSARIAL = {
     "query parameters": lambda n: "?" + _repeated("token=a;b", n),
     "private key headers": lambda n: _repeated("-----BEGIN RSA PRIVATE KEY-----", n),
     "one long word": lambda n: "x" * n,
+    "annotations with defaults": lambda n: "x " + _repeated("api_key: str = ", n),
+    "arguments passed on in brackets": lambda n: "f(" + _repeated("password=pw,", n),
+    "backtick-quoted values": lambda n: _repeated("password: `", n),
+    "private keys cut by blank lines": lambda n: _repeated("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n\n", n),
 }
 
 
