@@ -12,7 +12,7 @@ Where it is a test's verdict only: instrumentation never raises into the user's 
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
 production). So a read is refused only to code in the file of the test pytest is running (a test function,
 its module's helpers and fixtures), which our pytest plugin tells this module as each test starts
-(:func:`entering_test`). Everyone else reads what they always read: the agent's modules (even ones pytest
+(:mod:`.._test_file`). Everyone else reads what they always read: the agent's modules (even ones pytest
 rewrites for assertions: a plugin's package, ``register_assert_rewrite``), ``conftest.py`` and helper
 modules, a doctest (its "test file" is the agent's own module), this package's own readers, and any program
 outside pytest.
@@ -27,6 +27,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from .. import _test_file
 from .._guard import describe
 from . import _views
 
@@ -36,15 +37,13 @@ if TYPE_CHECKING:
     from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
     from ._session import Session
 
-__all__ = ["Cost", "JudgedReads", "NotJudgeable", "entering_test", "left_test", "read_by_test"]
+__all__ = ["Cost", "JudgedReads", "NotJudgeable", "read_by_test"]
 
 _CURRENT_TEST: Final = "PYTEST_CURRENT_TEST"
 """Set by pytest for each phase of the test it runs: none, no test is running (whatever the plugin last said)."""
 _OWN_PACKAGE: Final = __name__.partition(".")[0]
 _SHOWN: Final = 5
 """How many calls without a known cost a refusal names; the rest are counted."""
-_test_file: str | None = None
-"""The running test's file (a test function's, never a doctest's), as :func:`entering_test` was told."""
 
 
 class NotJudgeable(AssertionError):
@@ -54,32 +53,15 @@ class NotJudgeable(AssertionError):
     __module__ = "agentops_otel.testing"  # how tracebacks name it: the public path
 
 
-def _path(name: str) -> str:
-    return os.path.normcase(os.path.realpath(name))
-
-
-def entering_test(test_file: str | None) -> str | None:
-    """The running test's file from now on (None: no test function runs, e.g. a doctest); returns the one
-    before, to put back when the test is over (a test that runs pytest inside, as ``pytester`` does)."""
-    global _test_file
-    before, _test_file = _test_file, None if test_file is None else _path(test_file)
-    return before
-
-
-def left_test(before: str | None) -> None:
-    global _test_file
-    _test_file = before
-
-
 def read_by_test(frame: FrameType | None) -> bool:
     """Whether the code running ``frame`` is the running pytest test's own (see the module docstring)."""
-    test_file = _test_file
+    test_file = _test_file.current()
     if test_file is None or frame is None or not os.environ.get(_CURRENT_TEST):
         return False
     module = frame.f_globals.get("__name__")
     if isinstance(module, str) and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")):
         return False
-    return _path(frame.f_code.co_filename) == test_file
+    return _test_file.same_file(frame.f_code.co_filename, test_file)
 
 
 def _refuse_unrecorded(session: Session, name: str, frame: FrameType | None) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Generator
 
 import pytest
 
-from agentops_otel.sessions._judged import entering_test, left_test
+from agentops_otel._test_file import entering_test, left_test
 
 __all__ = ["NAME", "TestFiles"]
 
