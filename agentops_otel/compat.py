@@ -17,7 +17,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Status, StatusCode
 
-from . import _error_text, _forksafe, _redact, _replay_hook, config, export, semconv
+from . import _arguments, _error_text, _forksafe, _redact, _replay_hook, config, export, semconv
 from ._end_states import reason_text
 from ._event_attrs import identifier, llm_attributes, logs
 from ._event_time import check_timestamps, ns
@@ -61,11 +61,11 @@ def init(
     """
     # The caller's mistakes are said clearly, here, before anything changes (outside the guard, which
     # would log them as our failure and leave telemetry half set up).
-    capture = None if capture_content is None else config.capture_argument(capture_content)
+    capture = None if capture_content is None else _arguments.capture_argument(capture_content)
     if url_template is not None:
-        config.url_template_argument(url_template)
+        _arguments.url_template_argument(url_template)
     if max_value_chars is not None:
-        config.positive_int_argument("init(max_value_chars=...)", max_value_chars)
+        _arguments.positive_int_argument("init(max_value_chars=...)", max_value_chars)
     if tracer_provider is not None:
         _check_provider(tracer_provider)
     if service_name is not None and not isinstance(service_name, str):

@@ -22,7 +22,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
-from . import _deferred, _exit, _forksafe, _mp_exit, config, semconv
+from . import _arguments, _deferred, _exit, _forksafe, _mp_exit, config, semconv
 from ._fallback import FallbackExporter
 from ._guard import guard
 from ._otlp_json import OTLPJsonFileExporter
@@ -244,7 +244,7 @@ def flush(timeout_millis: float = 30_000) -> bool:
     provider to export with at all (unless ``AGENTOPS_OTEL_DISABLED`` says not to export). With your
     own provider, only the timeout is seen: its exporters and its queue are yours.
     """
-    return _flush(config.millis_argument("flush(timeout_millis=...)", timeout_millis), ours=False)
+    return _flush(_arguments.millis_argument("flush(timeout_millis=...)", timeout_millis), ours=False)
 
 
 def flush_ours(timeout_millis: int) -> bool:
@@ -288,7 +288,7 @@ def shutdown(timeout_millis: float | None = None) -> None:
     backend; what it has not taken by then goes to the local file. Runs by itself at interpreter exit.
     """
     if timeout_millis is not None:  # the caller's mistake, said before any session ends
-        timeout_millis = config.millis_argument("shutdown(timeout_millis=...)", timeout_millis)
+        timeout_millis = _arguments.millis_argument("shutdown(timeout_millis=...)", timeout_millis)
     shutdown_for("process exited before the session ended", timeout_millis)
 
 
