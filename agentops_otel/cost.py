@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from . import _forksafe, _guard, config
+from ._tiers import TIER_UNCONFIRMED, billed_tier, price_context
 from .semconv import (
     AZURE_GLOBAL,
     AZURE_OPENAI_ALIASES,
@@ -39,9 +40,7 @@ from .semconv import (
     GAP_MODEL_UNPRICED,
     GAP_TIER_UNCONFIRMED,
     GAP_USAGE_UNPRICED,
-    PROVIDER_ANTHROPIC,
     PROVIDER_AZURE_OPENAI,
-    PROVIDER_OPENAI,
 )
 
 __all__ = ["TIER_UNCONFIRMED", "Extras", "billed_tier", "canonical_provider", "clear_price_cache", "price_call",
@@ -186,60 +185,10 @@ def _unregister_all() -> None:
     _lookup.cache_clear()
 
 
-def _context(provider: str | None, service_tier: str | None, speed: str | None) -> tuple[dict[str, str], bool]:
-    """genai-prices' price context for a call, and whether it changes the bill (then a model without a
-    variant for it is unpriced, not priced at its standard rates)."""
-    context: dict[str, str] = {}
-    billed = False
-    if service_tier:
-        if service_tier == "batch" and provider in (PROVIDER_ANTHROPIC, *_OPENAI_APIS):
-            context["processing"] = "batch"
-            billed = True
-        else:
-            context["service_tier"] = service_tier
-            billed = (service_tier == TIER_UNCONFIRMED
-                      or (provider in _OPENAI_APIS and service_tier not in _STANDARD_TIERS)
-                      or (provider == PROVIDER_ANTHROPIC and service_tier != _ANTHROPIC_STANDARD_TIER))
-    if speed and speed != "standard":
-        context["speed"] = speed
-        billed = True
-    return context, billed
-
-
-_OPENAI_APIS: Final = (PROVIDER_OPENAI, PROVIDER_AZURE_OPENAI)
-"""Providers serving OpenAI's API, with its service tiers (Azure OpenAI's ``priority`` among them)."""
-
-_STANDARD_TIERS = frozenset({"default", "auto"})
-"""OpenAI service tiers billed at the standard rates. Every other one a response names (``flex``,
-``priority``, ``fast``, ``ultrafast``, ``scale``, one added after this was written) is billed at rates of
-its own, or by a commitment (``scale``): priced only where the table has a variant for it."""
-
-_ANTHROPIC_STANDARD_TIER: Final = "standard"
-"""The one Anthropic ``usage.service_tier`` billed at the standard rates (``batch`` has genai-prices' batch variant).
-``priority`` (Priority Tier) is billed through a capacity commitment, and a tier added after this was written may
-have rates of its own: priced only where the table has a variant for it."""
-
-TIER_UNCONFIRMED: Final = "<unconfirmed>"
-"""The tier of a call that asked for one billed at its own rates and whose response named none: no table has
-rates for it, so only a registered price (the model's whatever the tier) prices such a call."""
-
-
-def billed_tier(served: object, requested: object) -> str | None:
-    """The tier to price an OpenAI call at: the one its response says served it. A response naming none, or
-    only ``auto`` (a request setting, not a tier that serves), to a request that asked for a tier billed at its
-    own rates leaves the tier unknown (:data:`TIER_UNCONFIRMED`): the request's may not be the one served (a
-    priority request over its limit is served at default), and the standard rates may be short of the bill."""
-    if isinstance(served, str) and served and served != "auto":
-        return served
-    if isinstance(requested, str) and requested and requested not in _STANDARD_TIERS:
-        return TIER_UNCONFIRMED
-    return served if isinstance(served, str) and served else None
-
-
 def _from_genai_prices(model: str, provider: str | None, service_tier: str | None, speed: str | None) -> _Entry:
     from genai_prices import Usage, calc_price
 
-    context, billed = _context(provider, service_tier, speed)
+    context, billed = price_context(provider, service_tier, speed)
     try:
         # One throwaway calculation resolves the model, its dated price and the service-tier variant.
         prices_id = _PRICES_IDS.get(provider, provider) if provider else None
