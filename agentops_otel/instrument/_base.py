@@ -48,20 +48,19 @@ different shell (a method returning a context manager) overrides :meth:`Instrume
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
-import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from .. import _forksafe, _guard, config, export, semconv
 from ..llm import LLMCall
 from ._entry_point import EntryPoint
+from ._patching import Wrapper, loaded, patch, resolve, resolve_hooks, restore, unpatch
 
 __all__ = ["EntryPoint", "Instrumentor", "Target", "Wrapper"]
 
@@ -71,8 +70,6 @@ SUPPRESS_KEY: Final = getattr(otel_context, "_SUPPRESS_INSTRUMENTATION_KEY", "su
 """The context key OpenTelemetry instrumentations agree on for "make no spans here"."""
 
 _K = TypeVar("_K")
-Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
-"""A ``wrapt`` function wrapper: ``(wrapped, instance, args, kwargs) -> result``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,16 +178,16 @@ class Instrumentor(Generic[_K]):
             active = Activation(tracer_provider)
             try:
                 targets = [t for t in self.targets if t.kind in kinds]
-                active.pending = tuple(t for t in targets if t.late and not _loaded(t.module))
-                hooks = _resolve_hooks(self.late_hooks) if active.pending else []
+                active.pending = tuple(t for t in targets if t.late and not loaded(t.module))
+                hooks = resolve_hooks(self.late_hooks) if active.pending else []
                 if not hooks:  # nothing would see those modules load: import them now
                     active.pending = ()
                 now = [t for t in targets if t not in active.pending]
-                _patch(active.patched, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
-                                        for target, cls in _resolve(self.name, now)])
-                _patch(active.hooks, [(cls, method, self._late_hook(active, kinds)) for cls, method in hooks])
+                patch(active.patched, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
+                                        for target, cls in resolve(self.name, now)])
+                patch(active.hooks, [(cls, method, self._late_hook(active, kinds)) for cls, method in hooks])
             except Exception as exc:
-                _restore(active)
+                restore(active)
                 _guard.report(f"{self.name}.instrument", exc)
                 return False
             self._active = active
@@ -206,7 +203,7 @@ class Instrumentor(Generic[_K]):
                 config.state.uninstrumented += 1
                 config.state.init_called = False  # what init() instrumented is undone: no longer vouched for
             if active is not None:
-                _restore(active)
+                restore(active)
 
     def _late_hook(self, active: Activation, kinds: Mapping[str, _K]) -> Wrapper:
         """Runs the SDK's method, then (in the guard) patches the late targets loaded since."""
@@ -232,24 +229,24 @@ class Instrumentor(Generic[_K]):
         with self._lock:
             if self._active is not active:
                 return
-            ready = [t for t in active.pending if _loaded(t.module)]
+            ready = [t for t in active.pending if loaded(t.module)]
             if not ready:
                 return
             active.pending = tuple(t for t in active.pending if t not in ready)
             done: list[tuple[type, str, Wrapper]] = []
             try:
                 _guard.fault_point(f"{self.name}.late")
-                _patch(done, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
-                              for target, cls in _resolve(self.name, ready)])
+                patch(done, [(cls, target.method, self.wrapper(active, target, kinds[target.kind]))
+                              for target, cls in resolve(self.name, ready)])
             except Exception:
-                _unpatch(done)
+                unpatch(done)
                 active.pending = ()
                 config.state.uninstrumented += 1
                 raise
             finally:
                 active.patched.extend(done)
                 if not active.pending:
-                    _unpatch(active.hooks)
+                    unpatch(active.hooks)
 
     def wrapper(self, active: Activation, target: Target, kind: _K) -> Wrapper:
         """The thin shell around ``begin``/``complete`` for one target (sync or async)."""
@@ -312,75 +309,6 @@ def _detach(call: LLMCall) -> None:
             otel_context.detach(token)  # type: ignore[arg-type]
         except Exception as exc:
             _guard.report("instrument.context", exc)
-
-
-_RETIRED = "_agentops_otel_retired"
-
-
-def retire(wrapper: Any) -> None:
-    """Mark a wrapper of ours that had to stay beneath another's as a pass-through: whichever of ours
-    restores what is beneath it later takes it out too (a recording's watch under ``init()``'s)."""
-    if isinstance(wrapper, wrapt.FunctionWrapper):
-        setattr(wrapper._self_wrapper, _RETIRED, True)
-
-
-def _past_retired(fn: Any) -> Any:
-    while isinstance(fn, wrapt.FunctionWrapper) and getattr(fn._self_wrapper, _RETIRED, False):
-        fn = fn.__wrapped__
-    return fn
-
-
-def _loaded(name: str) -> bool:
-    """Whether module ``name`` is imported (and not half-way: another thread may be running it)."""
-    module = sys.modules.get(name)
-    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
-
-
-def _resolve(provider: str, targets: Collection[Target]) -> list[tuple[Target, type]]:
-    """Every one of ``targets`` this SDK version has; nothing is patched until all are known."""
-    found: list[tuple[Target, type]] = []
-    for target in targets:
-        try:
-            module = importlib.import_module(target.module)
-        except ImportError:
-            logger.debug("agentops_otel: %s has no module %s; skipped", provider, target.module)
-            continue
-        cls = getattr(module, target.cls, None)
-        if isinstance(cls, type) and target.method in vars(cls):
-            found.append((target, cls))
-    return found
-
-
-def _resolve_hooks(hooks: Collection[tuple[str, str, str]]) -> list[tuple[type, str]]:
-    """The late hooks this SDK has, or none (then late targets are imported at once): all or nothing."""
-    try:
-        found = [(getattr(importlib.import_module(module), name), method) for module, name, method in hooks]
-    except (ImportError, AttributeError):
-        return []
-    return found if all(isinstance(cls, type) and method in vars(cls) for cls, method in found) else []
-
-
-def _patch(into: list[tuple[type, str, Wrapper]], plan: list[tuple[type, str, Wrapper]]) -> None:
-    for cls, method, fn in plan:
-        wrapt.wrap_function_wrapper(cls, method, fn)
-        into.append((cls, method, fn))
-
-
-def _unpatch(patched: list[tuple[type, str, Wrapper]]) -> None:
-    """Put back what ``patched`` lists; under a foreign wrapper ours stays (it no longer records)."""
-    for cls, method, fn in reversed(patched):
-        current = vars(cls).get(method)
-        if isinstance(current, wrapt.FunctionWrapper) and current._self_wrapper is fn:
-            setattr(cls, method, _past_retired(current.__wrapped__))
-    patched.clear()
-
-
-def _restore(active: Activation) -> None:
-    """Put the SDK's functions back; under a foreign wrapper ours stays but stops recording."""
-    active.on = False
-    active.pending = ()
-    _unpatch(active.hooks)
-    _unpatch(active.patched)
 
 
 def _sync_shell(inst: Instrumentor[_K], active: Activation, kind: _K) -> Wrapper:

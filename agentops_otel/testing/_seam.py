@@ -20,7 +20,7 @@ import wrapt
 from opentelemetry import context as otel_context
 
 from .. import _forksafe, _replay_hook
-from ..instrument._base import retire
+from ..instrument._patching import retire
 from ._providers import PROVIDERS, Provider, plain_endpoint
 from ._seam_calls import Watched, mark_seen, watch
 
