@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from . import semconv as sc
 from ._azure import is_azure_openai_host
@@ -31,6 +31,8 @@ _CACHE_WRITE_KEYS = (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.LEGACY_USAG
                      sc.OPENLLMETRY_USAGE_CACHE_WRITE_TOKENS, sc.OPENINFERENCE_TOKENS_CACHE_WRITE)
 _TOKEN_KEYS = (_INPUT_KEYS, _OUTPUT_KEYS, _CACHE_READ_KEYS, _CACHE_WRITE_KEYS,
                (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,))
+TOKEN_KEYS: Final = tuple(key for keys in _TOKEN_KEYS for key in keys)
+"""Every spelling of every token count :func:`llm_usage` reads."""
 _MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 _SERVED_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.OPENINFERENCE_MODEL_NAME)
 """The model that answered (OpenInference names the response's); an Azure call is priced by it only: its request

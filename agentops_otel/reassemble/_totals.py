@@ -17,16 +17,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
 from agentops_otel._cost_gaps import summary_gaps, unknown_counts
+from agentops_otel.read._lazyattrs import LazyAttributes
 from agentops_otel.reassemble._classify import _as_float, _as_int
 from agentops_otel.timeline import FLAG_FOREIGN, Step
 
 __all__ = ["Totals", "session_totals"]
 
+_OTHER_SPELLINGS: Final = frozenset(genai_spans.TOKEN_KEYS) - {
+    sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+    sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS}
+"""Counts spelt as another instrumentation (or an older version) writes them: read by the general reader, which
+knows every spelling (``own_usage`` reads what this version writes)."""
 _TOLERANCE = 1e-9
 """Relative and absolute (USD): far below a cent, far above a float sum's rounding."""
 
@@ -54,7 +60,12 @@ def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, 
     for st in steps:
         if st.kind != "llm" or st.span_id in wrapping:
             continue
-        usage = genai_spans.llm_usage(st.attributes, own=FLAG_FOREIGN not in st.flags)
+        attrs = st.attributes
+        if isinstance(attrs, LazyAttributes):
+            attrs = attrs.decoded()  # a plain dict for the many look-ups below (the cost checks read it too)
+        own = FLAG_FOREIGN not in st.flags
+        usage = (genai_spans.own_usage(attrs) if own and _OTHER_SPELLINGS.isdisjoint(attrs)
+                 else genai_spans.llm_usage(attrs, own=own))
         if usage.cost_usd is None:
             priced = False
         else:
