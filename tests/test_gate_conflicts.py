@@ -185,6 +185,47 @@ def test_a_key_given_twice_with_the_same_value_is_harmless(tmp_path: Path) -> No
     assert "Failed: 0/1" in out
 
 
+# --- an event attribute key given twice -----------------------------------------------------------------
+
+
+def _event_type_twice(line: dict[str, Any], span: int, first: str, again: str) -> None:
+    """The span's exception event lists exception.type twice: ``first``, then ``again``."""
+    attrs = _spans(line)[span]["events"][0]["attributes"]
+    for attr in attrs:
+        if attr["key"] == "exception.type":
+            attr["value"] = {"stringValue": first}
+    attrs.append({"key": "exception.type", "value": {"stringValue": again}})
+
+
+@pytest.mark.parametrize("span", [0, 2], ids=["root", "tool"])
+@pytest.mark.parametrize("first", ["ValueError", "KeyError"])
+def test_an_exception_type_given_twice_keeps_the_gate_from_passing(tmp_path: Path, span: int, first: str) -> None:
+    """An exception event naming two exception types (root or step, either order) is not judged: exit 3."""
+    line = session_line(2, fail=True)
+    _event_type_twice(line, span, first, "KeyError" if first == "ValueError" else "ValueError")
+    code, out = _gate(tmp_path, [session_line(1, fail=False), line], "--max-failure-rate", "0.9")
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA") and "s_0002" in out
+
+
+def test_replay_names_the_event_key_given_twice(tmp_path: Path) -> None:
+    """The replay's issues name the event, the key and both values."""
+    line = session_line(2, fail=True)
+    _event_type_twice(line, 2, "ValueError", "KeyError")
+    code, out, _ = run("replay", "s_0002", "--source", str(write_file(tmp_path / "t.jsonl", [line])))
+    assert code == 0, out
+    assert "event 'exception': exception.type given twice with different values ('ValueError', 'KeyError')" in out
+
+
+def test_an_event_key_given_twice_with_the_same_value_is_harmless(tmp_path: Path) -> None:
+    """An exception event repeating a key with the same value is judged as usual (a failure: exit 1)."""
+    line = session_line(2, fail=True)
+    _event_type_twice(line, 0, "ValueError", "ValueError")
+    code, out = _gate(tmp_path, [session_line(1, fail=False), line], "--max-failure-rate", "0.4")
+    assert code == 1, out
+    assert "Failed: 1/2" in out
+
+
 # --- the parent a session names ------------------------------------------------------------------------
 
 

@@ -81,7 +81,7 @@ def top_level_session_id(raw: Any) -> bytes | None:
     return m.group(1)
 
 
-def _twice_note(key: str, first: Any, again: Any) -> str:
+def twice_note(key: str, first: Any, again: Any) -> str:
     """What a span that gives ``key`` twice says: the first value counts where one is read (as the
     Collector reads it), and the note makes the session unjudgeable, since the list says both. A value
     under a secret-named key is not quoted (a replay masks it whole)."""
@@ -202,7 +202,7 @@ class LazyAttributes(msgspec.Struct, gc=False):
                 what = "the attribute list" if lost == ["*"] else ", ".join(lost)
                 self._note(f"could not read {what} ({why_undecodable(exc)})")
             if twice:
-                self._note("; ".join(_twice_note(*t) for t in twice))
+                self._note("; ".join(twice_note(*t) for t in twice))
             self._decoded = d
         return d
 
@@ -260,4 +260,4 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
 Mapping.register(LazyAttributes)
 
-__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes", "top_level_session_id"]
+__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes", "top_level_session_id", "twice_note"]

@@ -21,9 +21,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from agentops_otel._gc import gc_paused
-from agentops_otel._otlp_values import KeyValue, key_values_to_python
+from agentops_otel._otlp_values import KeyValue, given_twice, key_values_to_python
 from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
-from agentops_otel.read._lazyattrs import UNKNOWN, LazyAttributes, top_level_session_id
+from agentops_otel.read._lazyattrs import UNKNOWN, LazyAttributes, top_level_session_id, twice_note
 from agentops_otel.read._otlp_shape import check_containers, check_entry_keys
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import READ_UNREADABLE, SPAN_SESSION
@@ -166,9 +166,12 @@ def _bad_time(field: str, value: int, span: str) -> MalformedPayload:
                             "0 to 2**64-1)")
 
 
-def _events(raw: msgspec.Raw, span: str) -> tuple[SpanEventRecord, ...]:
+def _events(raw: msgspec.Raw, span: str) -> tuple[tuple[SpanEventRecord, ...], str | None]:
+    """The span's events, and what they say twice: a key an event lists again with another value (an
+    ``exception`` event naming two exception types) is read first-wins, as the span's own attributes
+    are, and noted on the span, so that its session is not judged on whichever came first."""
     if len(raw) <= 2:
-        return ()
+        return (), None
     try:
         events = _EVENTS_DECODER.decode(raw)
     except DECODE_ERRORS as exc:
@@ -176,13 +179,18 @@ def _events(raw: msgspec.Raw, span: str) -> tuple[SpanEventRecord, ...]:
     for e in events:
         if not 0 <= e.timeUnixNano < _TIME_END:
             raise _bad_time("timeUnixNano", e.timeUnixNano, f"{span}, event {e.name}")
+    notes: list[str] = []
+    out: list[SpanEventRecord] = []
     try:
-        return tuple(
-            SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(key_values_to_python(e.attributes)))
-            for e in events
-        )
+        for e in events:
+            attrs = key_values_to_python(e.attributes)
+            if len(attrs) < len(e.attributes):
+                where = f"event {reprlib.repr(e.name)}"
+                notes.extend(f"{where}: {twice_note(*t)}" for t in given_twice(e.attributes, attrs))
+            out.append(SpanEventRecord(e.name, e.timeUnixNano, MappingProxyType(attrs)))
     except (ValueError, KeyError, RecursionError) as exc:  # a value of the right shape that can't be read
         raise MalformedPayload(f"malformed span event attributes: {why_undecodable(exc)}") from None
+    return tuple(out), "; ".join(notes) or None
 
 
 class Converter:
@@ -324,6 +332,9 @@ class Converter:
                             start = end
                             unreadable = f"{unreadable}; {_NO_START}" if unreadable else _NO_START
                         ev = s.events
+                        events, twice = _events(ev, name) if len(ev) > 2 else ((), None)
+                        if twice:
+                            unreadable = f"{unreadable}; {twice}" if unreadable else twice
                         attrs = LazyAttributes(raw, None, session, unreadable)
                         if name.startswith(SPAN_SESSION):
                             # Session roots are read by every reassembly: decode them while their page
@@ -334,7 +345,7 @@ class Converter:
                         append(SpanRecord(
                             tid, span_id, pid, name, kind, start, end,
                             code, message, attrs,  # type: ignore[arg-type]
-                            _events(ev, name) if len(ev) > 2 else (), resource, scope,
+                            events, resource, scope,
                         ))
         return out
 
