@@ -20,7 +20,8 @@ unknown (not recorded, cut, unreadable): never ``identical`` on data that isn't 
 EXIT_USAGE = 2
 """Bad arguments, unreadable source, unknown id."""
 EXIT_UNDECIDED = 3
-"""``gate``: INSUFFICIENT DATA, too little to decide either way (never a pass)."""
+"""``gate``: INSUFFICIENT DATA, too little to decide either way (never a pass); ``diff``: a session's data
+contradicts itself (what the gate does not judge), so neither "identical" nor a divergence can be trusted."""
 
 _TRACE_ID = re.compile(r"^[0-9a-fA-F]{16,32}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

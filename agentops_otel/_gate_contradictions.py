@@ -43,8 +43,10 @@ def _named(found: Sequence[str]) -> str:
 def unjudgeable(timelines: Sequence[Timeline]) -> list[str]:
     """Why the verdict can't be given, one line per rule that holds a session back (empty: none does)."""
     why: list[str] = []
+    # A key given twice with different values reads as its first: lumped with what could not be read.
     unreadable = [str(t.summary.session_id) for t in timelines
-                  if Issue.UNREADABLE_ATTRIBUTES in t.summary.issue_kinds or t.unreadable_attributes()]
+                  if {Issue.UNREADABLE_ATTRIBUTES, Issue.GIVEN_TWICE} & set(t.summary.issue_kinds)
+                  or t.unreadable_attributes()]
     if unreadable:
         why.append(f"{_plural(len(unreadable), 'session')} with attributes that could not be read "
                    f"({_named(unreadable)}): see `agentops-otel replay` for which")

@@ -4,9 +4,9 @@ The CLI is the CI-facing side of the package: ``gate`` is the session-failure-ra
 runs after the agent tests, ``replay``/``diff`` are what a developer runs on the session link from a
 failed build. So it is careful about two things: exit codes a script can rely on (0 fine, 1 a bound
 broken or — for ``diff`` — the runs differ or can't be shown to agree, 2 usage or source trouble, 3
-``gate`` could not decide) and errors a human can act on (one line naming the source and what to
-check, never a traceback). The gate command lives in ``_cli_gate``, the source handling in
-``_cli_reader``, the argument parsers in ``_cli_args``.
+``gate`` could not decide, or ``diff`` compared data that contradicts itself) and errors a human can
+act on (one line naming the source and what to check, never a traceback). The gate command lives in
+``_cli_gate``, the source handling in ``_cli_reader``, the argument parsers in ``_cli_args``.
 """
 
 from __future__ import annotations
@@ -150,7 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     df = sub.add_parser("diff", parents=[source, output], help="where two sessions diverge",
                         description="Exit 0 when the sessions' steps agree, 1 when they differ or can't be shown "
                                     "to agree (arguments or messages not recorded, cut, or unreadable; spans of "
-                                    "a session lost).")
+                                    "a session lost), 3 when a session's data contradicts itself (copies of one "
+                                    "span that differ, an attribute key given twice with different values, "
+                                    "several roots, a Success root with status ERROR: what the gate does not "
+                                    "judge), whatever the steps compared as kept.")
     df.add_argument("a", type=_session_id, help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", type=_session_id, help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", type=_source, help="read B from another source (default: --source)")
@@ -301,7 +304,8 @@ def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO)
         b = reader.session(args.b)
     diff = diff_timelines(a, b)
     out.write(render_diff(diff, color=_color(args, out)))
-    return EXIT_OK if diff.same else EXIT_BOUND
+    # Like the gate's INSUFFICIENT DATA: what the data says two ways decides nothing, either way.
+    return EXIT_UNDECIDED if diff.contradictions else EXIT_OK if diff.same else EXIT_BOUND
 
 
 def cmd_export_test(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:

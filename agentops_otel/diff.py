@@ -27,13 +27,15 @@ mark, but a cut JSON object or list never parses, so such a value of our own ste
 Two secrets masked as ``[REDACTED]`` read the same whatever they were, so a masked value is unknown.
 A session that lost spans on the way (its root missing, fewer steps than its root counted, the trace cut)
 may differ in the steps lost: the outcome is :data:`INCOMPLETE`, and a divergence found beside it names
-the loss (where a run "ended" it may only have lost its spans).
+the loss (where a run "ended" it may only have lost its spans). Data that contradicts itself (copies of
+a span that differ, a key given twice, a root saying Success with status ERROR: what the gate refuses to
+judge) is compared as kept, and ``contradictions`` names it: never ``same`` (:data:`CONTRADICTORY`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich.text import Text
@@ -42,6 +44,7 @@ from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._cut import cut_marker
 from agentops_otel._diff_calls import Callers, aliased, call_ids, caller_text, json_text, request_params_json
+from agentops_otel._diff_contradictions import contradictions, step_notes
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import from_json
@@ -74,6 +77,8 @@ bound or after it) or masked can't be said to agree; ``details`` names the steps
 INCOMPLETE = "not recorded in full: spans of a session were lost, its steps can't be shown to agree"
 """Not ``identical``: steps a session lost on the way to the backend may be where the runs part;
 ``details`` names what each side lost."""
+CONTRADICTORY = "no divergence in what was kept, but the data contradicts itself"
+"""Not ``identical``: copies, values or roots that say two things were compared as kept (``contradictions``)."""
 _CONTENT = {"tool": "arguments", "action": "arguments", "llm": "input messages"}
 """The kinds whose input the recorder writes when content capture is on, and what that input is."""
 _LLM_EXTRAS = (("system instructions", sc.GEN_AI_SYSTEM_INSTRUCTIONS), ("tool definitions", sc.GEN_AI_TOOL_DEFINITIONS))
@@ -101,10 +106,12 @@ class SessionDiff:
     """What exactly differed (argument keys, error types), one line each."""
     hint: str | None = None
     """The nearest earlier step whose output differed: often why the runs split."""
+    contradictions: tuple[str, ...] = ()
+    """``side: session: what``, for each thing a session says two ways: the outcome rests on what was kept."""
 
     @property
     def same(self) -> bool:
-        return self.diverged_at is None and self.reason == "identical"
+        return self.diverged_at is None and self.reason == "identical" and not self.contradictions
 
 
 _Ids = tuple[dict[str, str], dict[str, str]]
@@ -308,6 +315,16 @@ def _compare(a: Step, b: Step, ids: _Ids | None = None,
 
 def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     """Compare two sessions step by step and stop at the first difference."""
+    said = tuple(f"{side}: {t.summary.session_id}: {what}" for side, t in (("a", a), ("b", b))
+                 for what in contradictions(t))
+    found = _diff(a, b, step_notes(a) | step_notes(b) if said else set())
+    if not said:
+        return found
+    return replace(found, reason=CONTRADICTORY if found.same else found.reason, contradictions=said)
+
+
+def _diff(a: Timeline, b: Timeline, twice: set[str]) -> SessionDiff:
+    """:func:`diff_timelines` on what was kept; ``twice``: unreadable-attribute entries named as contradictions."""
     hint: str | None = None
     unknown: list[str] = []
     lost = tuple(f"{side} not recorded in full: {why}" for side, t in (("a", a), ("b", b)) for why in unseen_steps(t))
@@ -344,7 +361,8 @@ def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
     odd = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) if Issue.UNKNOWN_END_STATE in t.summary.issue_kinds]
     if odd:  # both ended the same unknown way: nothing the diff understands says they agree
         return SessionDiff(a, b, None, None, None, UNKNOWN_END_STATE, (*odd, *lost), hint)
-    unread = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()]
+    unread = [f"{side}: {what}" for side, t in (("a", a), ("b", b)) for what in t.unreadable_attributes()
+              if what not in twice]
     if len(unknown) > _MAX_UNKNOWN:
         unknown[_MAX_UNKNOWN:] = [f"… {len(unknown) - _MAX_UNKNOWN} more step(s) with unknown content"]
     if lost:  # the steps a side lost may be where they part
@@ -392,8 +410,11 @@ def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int 
         lines.append(Text(f"  {fmt.escape(detail)}", "yellow"))  # spacing kept: it may be the difference
     if diff.hint:
         lines.append(Text(f"Hint: {diff.hint}", "dim"))
+    if diff.contradictions:
+        lines.append(Text("The data contradicts itself (the comparison rests on the copy or value kept):", "bold red"))
+        lines.extend(Text(f"  {fmt.escape(what)}", "red") for what in diff.contradictions)
     use_color = fmt.want_color() if color is None else color
     return to_string(lines, color=use_color, width=None)
 
 
-__all__ = ["INCOMPLETE", "SessionDiff", "diff_timelines", "render_diff"]
+__all__ = ["CONTRADICTORY", "INCOMPLETE", "SessionDiff", "diff_timelines", "render_diff"]

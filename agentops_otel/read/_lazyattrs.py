@@ -107,15 +107,35 @@ class LazyAttributes(msgspec.Struct, gc=False):
     Not GC-tracked and without a ``__dict__`` so a million of them stay cheap; the decoded dict is
     cached on first full access. A value that can't be read is left out and named in ``decode_error``
     (invalid JSON: an empty mapping), never an exception in a renderer; so is a key given twice with
-    different values (its first value kept). The session that holds the span reports it as an issue, and
-    the gate does not judge it.
+    different values (its first value kept), on the span or on one of its events. The session that holds
+    the span reports it as an issue, and the gate does not judge it. The two are kept apart: a value lost
+    is a gap, a key given twice a contradiction (``diff`` says so), and ``decode_error`` names both.
     """
 
     raw: Any
     """A bytes-like object: ``bytes`` or a ``msgspec.Raw`` view into the source buffer."""
     _decoded: dict[str, Any] | None = None
     _sid: Any = UNKNOWN
-    decode_error: str | None = None
+    _unread: str | None = None
+    """What could not be read (values, and the reader's notes on the span's own fields)."""
+    _twice: str | None = None
+    """Keys given twice with different values (the reader's notes on the span's events, then the list's own)."""
+
+    @property
+    def decode_error(self) -> str | None:
+        """Everything the values can't be trusted for: what could not be read, and keys given twice."""
+        unread, twice = self._unread, self._twice
+        return f"{unread}; {twice}" if unread and twice else unread or twice
+
+    @property
+    def unread_error(self) -> str | None:
+        """What could not be read, without the keys given twice (known once the attributes are decoded)."""
+        return self._unread
+
+    @property
+    def given_twice(self) -> str | None:
+        """The keys given twice with different values, of the span and its events (known once decoded)."""
+        return self._twice
 
     # --- the hot path -----------------------------------------------------------------------
     def session_id(self) -> str | None:
@@ -200,15 +220,14 @@ class LazyAttributes(msgspec.Struct, gc=False):
             except (*DECODE_ERRORS, ValueError, KeyError) as exc:
                 d, lost, twice = key_values_json_leniently(self.raw)
                 what = "the attribute list" if lost == ["*"] else ", ".join(lost)
-                self._note(f"could not read {what} ({why_undecodable(exc)})")
+                note = f"could not read {what} ({why_undecodable(exc)})"
+                # A reader may have noted a value of the span's own (its status) already: keep both.
+                self._unread = f"{self._unread}; {note}" if self._unread else note
             if twice:
-                self._note("; ".join(twice_note(*t) for t in twice))
+                note = "; ".join(twice_note(*t) for t in twice)
+                self._twice = f"{self._twice}; {note}" if self._twice else note
             self._decoded = d
         return d
-
-    def _note(self, note: str) -> None:
-        # A reader may have noted a value of the span's own (its status) already: keep both.
-        self.decode_error = f"{self.decode_error}; {note}" if self.decode_error else note
 
     def __getitem__(self, key: str) -> Any:
         if key == SESSION_ID and self._decoded is None:

@@ -333,9 +333,7 @@ class Converter:
                             unreadable = f"{unreadable}; {_NO_START}" if unreadable else _NO_START
                         ev = s.events
                         events, twice = _events(ev, name) if len(ev) > 2 else ((), None)
-                        if twice:
-                            unreadable = f"{unreadable}; {twice}" if unreadable else twice
-                        attrs = LazyAttributes(raw, None, session, unreadable)
+                        attrs = LazyAttributes(raw, None, session, unreadable, twice)
                         if name.startswith(SPAN_SESSION):
                             # Session roots are read by every reassembly: decode them while their page
                             # is resident. Touching a released page later maps its neighbours back in

@@ -78,8 +78,8 @@ def masked_value(key: str, value: Any) -> Any:
 class MaskedAttributes(Mapping[str, Any]):
     """A read-only view of a foreign span's attributes whose values come out masked (each once, cached).
 
-    Forwards ``decode_error`` and ``decoded`` of a lazily decoded mapping, which readers of a step ask for
-    to say what could not be read."""
+    Forwards ``decode_error`` (``unread_error``, ``given_twice``) and ``decoded`` of a lazily decoded mapping,
+    which readers of a step ask for to say what could not be read."""
 
     __slots__ = ("_inner", "_masked")
 
@@ -118,7 +118,18 @@ class MaskedAttributes(Mapping[str, Any]):
     @property
     def decode_error(self) -> str | None:
         """What could not be read, masked: a value that is no number is quoted in it as written."""
-        error = getattr(self._inner, "decode_error", None)
+        return self._masked_note("decode_error")
+
+    @property
+    def unread_error(self) -> str | None:
+        return self._masked_note("unread_error")
+
+    @property
+    def given_twice(self) -> str | None:
+        return self._masked_note("given_twice")
+
+    def _masked_note(self, name: str) -> str | None:
+        error = getattr(self._inner, name, None)
         return mask_text(error) if isinstance(error, str) else None
 
     def decoded(self) -> Mapping[str, Any]:

@@ -61,6 +61,10 @@ class Issue(StrEnum):
     UNREADABLE_ATTRIBUTES = "unreadable_attributes"
     """Attribute values in the source that could not be read: the session is shown without them, and
     the gate does not judge it."""
+    GIVEN_TWICE = "given_twice"
+    """An attribute key listed twice with different values, on a span or on one of its events (OTLP
+    lists attributes as key/value pairs): the first is shown, which is right the data does not say. The
+    gate does not judge the session, and ``diff`` says its comparison rests on contradictory data."""
     MODELS_UNWATCHED = "models_not_instrumented"
     """The root says no model client was instrumented while the session ran and it holds no model call:
     the calls it made, if any, were never seen (a verdict on its calls, tokens or cost refuses)."""
@@ -231,12 +235,15 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
-    unreadable = [unreadable_note(r, err) for r in sess.records if (err := getattr(r.attributes, "decode_error", None))]
+    unreadable = [unreadable_note(r, err) for r in sess.records if (err := _unread(r.attributes))]
+    twice = [unreadable_note(r, err) for r in sess.records if (err := getattr(r.attributes, "given_twice", None))]
     if root is not None:  # the root is no step: Timeline.unreadable_attributes does not see its counts
         unreadable += [f"{root_name}: {what}" for what in genai_spans.not_counts(attrs)]
     unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")
     if unreadable:
         add(Issue.UNREADABLE_ATTRIBUTES, unreadable_issue(unreadable))
+    if twice:
+        add(Issue.GIVEN_TWICE, twice_issue(twice))
     complete = (root is not None and partial is None and not sess.orphans and not sess.cycles
                 and Issue.STEPS_MISSING not in kinds and not interrupted)
     own = len(sess.records) - sess.dups
@@ -310,11 +317,25 @@ def all_issues(timeline: Timeline) -> list[str]:
     """The session's issues, with attributes that could not be read on spans reassembly did not need to
     read (see ``Timeline.unreadable_attributes``) added: what a replay shows under "Issues"."""
     issues = list(timeline.summary.issues)
-    if Issue.UNREADABLE_ATTRIBUTES not in timeline.summary.issue_kinds:
+    kinds = timeline.summary.issue_kinds
+    if Issue.UNREADABLE_ATTRIBUTES not in kinds and Issue.GIVEN_TWICE not in kinds:
         found = timeline.unreadable_attributes()
         if found:
             issues.append(unreadable_issue(found))
     return issues
+
+
+def _unread(attrs: Mapping[str, Any]) -> str | None:
+    """What could not be read of a span's attributes (a lazy mapping's own split, else its one note)."""
+    if hasattr(attrs, "given_twice"):
+        return getattr(attrs, "unread_error", None)
+    return getattr(attrs, "decode_error", None)
+
+
+def twice_issue(found: list[str]) -> str:
+    """The issue line for ``"span: key given twice …"`` entries."""
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    return f"values given twice that differ: {'; '.join(found[:3])}{more}"
 
 
 def unreadable_issue(found: list[str]) -> str:

@@ -311,11 +311,12 @@ def _end_state_contested(summary: SessionSummary) -> str:
     of its root that differ, several roots, a root whose status contradicts its end state, or an end state
     given twice; empty when nothing does."""
     found = [text for kind, text in zip(summary.issue_kinds, summary.issues, strict=False)
-             if kind in _CONTESTING or (kind == Issue.UNREADABLE_ATTRIBUTES and SESSION_END_STATE in text)]
+             if kind in _CONTESTING or (kind in _NOTED_VALUES and SESSION_END_STATE in text)]
     return "; ".join(found)
 
 
 _CONTESTING = frozenset({Issue.CONFLICTING_COPIES, Issue.DUPLICATE_ROOTS, Issue.STATE_CONTRADICTED})
+_NOTED_VALUES = frozenset({Issue.UNREADABLE_ATTRIBUTES, Issue.GIVEN_TWICE})
 
 
 @verdict

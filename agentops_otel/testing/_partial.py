@@ -120,8 +120,10 @@ def _read_back(timeline: Timeline, values: bool) -> list[str]:
     if Issue.CONFLICTING_COPIES in kinds:  # a step in two versions (its status too): either may be the true one
         why.append(timeline.summary.issues[kinds.index(Issue.CONFLICTING_COPIES)])
     if values:
-        if Issue.UNREADABLE_ATTRIBUTES in kinds:
-            why.append(timeline.summary.issues[kinds.index(Issue.UNREADABLE_ATTRIBUTES)])
+        noted = [timeline.summary.issues[kinds.index(k)] for k in (Issue.UNREADABLE_ATTRIBUTES, Issue.GIVEN_TWICE)
+                 if k in kinds]
+        if noted:
+            why.extend(noted)
         elif found := timeline.unreadable_attributes():
             why.append(unreadable_issue(found))
     return why
