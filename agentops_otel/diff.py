@@ -38,8 +38,6 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rich.text import Text
-
 from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._cut import cut_marker
@@ -51,7 +49,7 @@ from agentops_otel._serialize import from_json
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
-from agentops_otel.render.text import step_line, to_string
+from agentops_otel.render.diff import render_diff
 from agentops_otel.timeline import FLAG_FOREIGN, Step, Timeline
 
 _NOUN = {"tool": "tool", "llm": "LLM call", "action": "action", "error": "error event",
@@ -61,8 +59,6 @@ _ARGS = {"tool": "arguments", "action": "arguments"}
 DIFFERENT_KIND = "different kind of step"
 SAME_CALL_DIFFERENT_OUTCOME = "same call, different outcome"
 A_ENDED = "a ended here"
-_PREFIX_SHOWN = 5
-"""How many of the shared steps before the split are listed: the ones that lead up to it."""
 B_ENDED = "b ended here"
 UNREADABLE = "no divergence in what could be read, but some attributes could not be read"
 """Not ``identical``: values that could not be read (a corrupt source) can't be said to agree."""
@@ -372,49 +368,6 @@ def _diff(a: Timeline, b: Timeline, twice: set[str]) -> SessionDiff:
     if unknown:  # nor can what was never recorded, or was cut
         return SessionDiff(a, b, None, None, None, CONTENT_UNKNOWN, tuple(unknown), hint)
     return SessionDiff(a, b, None, None, None, "identical", (), hint)
-
-
-def _who(t: Timeline) -> str:
-    s = t.summary
-    return f"{fmt.escape(s.session_id)} ({fmt.status_of(s)}, {len(t.steps)} steps, {fmt.duration(s.duration_s)})"
-
-
-def render_diff(diff: SessionDiff, *, color: bool | None = None, max_field: int = 60) -> str:
-    """The diff as text: the shared prefix in brief, then both sides of the diverging step."""
-    lines: list[Text] = [Text(f"a: {_who(diff.a)}"), Text(f"b: {_who(diff.b)}")]
-    common = diff.diverged_at if diff.diverged_at is not None else min(len(diff.a.steps), len(diff.b.steps))
-    if common:
-        lines.append(Text(f"Same first {common} step(s):", "dim"))
-        first = max(0, common - _PREFIX_SHOWN)
-        if first:
-            lines.append(Text(f"  … {first} earlier step(s)", "dim"))
-        for i in range(first, common):
-            step = diff.a.steps[i]
-            lines.append(Text(f"  #{i} {fmt.offset(step.offset_s)} {step.kind} {fmt.clean(step.name)}", "dim"))
-    if diff.diverged_at is None:
-        head = Text("No divergence: ", "bold")
-        head.append(diff.reason, "bold green" if diff.reason == "identical" else "bold yellow")
-        lines.append(head)
-    else:
-        head = Text(f"Diverged at step #{diff.diverged_at}: ", "bold")
-        head.append(diff.reason, "bold red")
-        lines.append(head)
-        for label, side in (("a", diff.a_step), ("b", diff.b_step)):
-            row = Text(f"  {label}  ")
-            if side is None:
-                row.append("(no more steps)", "dim")
-            else:
-                row.append_text(step_line(side, max_field=max_field, indent=False))
-            lines.append(row)
-    for detail in diff.details:
-        lines.append(Text(f"  {fmt.escape(detail)}", "yellow"))  # spacing kept: it may be the difference
-    if diff.hint:
-        lines.append(Text(f"Hint: {diff.hint}", "dim"))
-    if diff.contradictions:
-        lines.append(Text("The data contradicts itself (the comparison rests on the copy or value kept):", "bold red"))
-        lines.extend(Text(f"  {fmt.escape(what)}", "red") for what in diff.contradictions)
-    use_color = fmt.want_color() if color is None else color
-    return to_string(lines, color=use_color, width=None)
 
 
 __all__ = ["CONTRADICTORY", "INCOMPLETE", "SessionDiff", "diff_timelines", "render_diff"]
