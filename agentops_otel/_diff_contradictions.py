@@ -16,7 +16,7 @@ from agentops_otel.timeline import Timeline
 __all__ = ["contradictions", "step_notes"]
 
 _CONTRADICTING = frozenset({Issue.CONFLICTING_COPIES, Issue.DUPLICATE_ROOTS, Issue.STATE_CONTRADICTED,
-                            Issue.GIVEN_TWICE})
+                            Issue.GIVEN_TWICE, Issue.SESSION_PARENT_CONTESTED})
 
 
 def contradictions(t: Timeline) -> list[str]:

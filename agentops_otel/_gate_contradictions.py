@@ -80,4 +80,12 @@ def unjudgeable(timelines: Sequence[Timeline]) -> list[str]:
                  for s in contradicted]
         why.append(f"{_plural(len(contradicted), 'session')} whose root contradicts itself ({_named(named)}): "
                    "a pass would take the end state's word over the status")
+    # A root under a span of one session naming another as its parent: nested in the one, its Fail would be
+    # handled by a passing run; counted on its own, its pass would add a run. Which, the data does not say.
+    contested = [t.summary for t in timelines if Issue.SESSION_PARENT_CONTESTED in t.summary.issue_kinds]
+    if contested:
+        named = [f"{s.session_id}: {_issue(s, Issue.SESSION_PARENT_CONTESTED).partition(':')[0] or 'two parents'}"
+                 for s in contested]
+        why.append(f"{_plural(len(contested), 'session')} under a span of one session naming another as its parent "
+                   f"({_named(named)}): which run it was part of the data does not say")
     return why

@@ -152,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "to agree (arguments or messages not recorded, cut, or unreadable; spans of "
                                     "a session lost), 3 when a session's data contradicts itself (copies of one "
                                     "span that differ, an attribute key given twice with different values, "
-                                    "several roots, a Success root with status ERROR: what the gate does not "
-                                    "judge), whatever the steps compared as kept.")
+                                    "several roots, a Success root with status ERROR, a root under one session's "
+                                    "span naming another as its parent: what the gate does not judge), whatever "
+                                    "the steps compared as kept.")
     df.add_argument("a", type=_session_id, help="session id or trace id (e.g. the passing run)")
     df.add_argument("b", type=_session_id, help="session id or trace id (e.g. the failing run)")
     df.add_argument("--source-b", type=_source, help="read B from another source (default: --source)")

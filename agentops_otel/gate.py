@@ -12,7 +12,8 @@ The verdict is one of three: PASS, FAIL (a bound is broken) and INSUFFICIENT DAT
 ``min_sessions``; under ``confidence``, a Wilson interval whose upper end is above the bound while the
 observed rate is not; a source that could not show every session of the window, unless
 ``require_complete`` is False; data that does not say how a session ended: an unknown end state,
-unreadable attributes, several root spans under one session id, copies of one span that differ). Only
+unreadable attributes, several root spans under one session id, copies of one span that differ, a root
+under one session's span naming another as its parent). Only
 PASS is ``ok``. The interval is always
 reported, at ``confidence`` or 95%.
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from test_cli import run, session_line, write_file
-from test_gate_conflicts import _event_type_twice, _one_span, _set, _spans
+from test_gate_conflicts import _event_type_twice, _one_span, _set, _spans, _under
 
 from agentops_otel.diff import diff_timelines
 from agentops_otel.read import open_source
@@ -114,6 +114,16 @@ def test_the_diff_api_reports_the_contradiction(tmp_path: Path) -> None:
     assert not result.same
     assert len(result.contradictions) == 1
     assert result.contradictions[0].startswith("b: s_0002: copies of one span that differ")
+
+
+def test_a_contested_parent_is_a_contradiction_of_the_diff_api(tmp_path: Path) -> None:
+    """Reassembled with both of its parents, a session under one naming the other is named as contradictory."""
+    lines = [session_line(1, fail=False), _under(2, 1, fail=False, parent="s_0003"), session_line(3, fail=False)]
+    found = reassemble(open_source(str(write_file(tmp_path / "r.jsonl", lines))).search())
+    result = diff_timelines(found.timeline_for("s_0003"), found.timeline_for("s_0002"))
+    assert not result.same
+    assert result.contradictions == ("b: s_0002: parent span in s_0001, parent session s_0003: shown as a session "
+                                     "of its own",)
 
 
 def test_exact_copies_still_diff_identical(tmp_path: Path) -> None:

@@ -289,6 +289,70 @@ def test_sessions_lists_a_self_parented_session_as_top_level(tmp_path: Path) -> 
     assert "s_0002" in out and "(nested" not in out
 
 
+def _under(n: int, outer: int, *, fail: bool, parent: str | None = None, same_trace: bool = True) -> dict[str, Any]:
+    """Session ``n`` whose root's span parent is session ``outer``'s tool span (in ``outer``'s trace, or in a
+    trace of its own), recording ``parent`` as its parent session (none when None)."""
+    line = session_line(n, fail=fail) if parent is None else _with_parent(n, parent, fail=fail)
+    if same_trace:
+        for span in _spans(line):
+            span["traceId"] = f"{outer:032x}"
+    _spans(line)[0]["parentSpanId"] = f"{outer:08x}00000003"
+    return line
+
+
+def test_a_failed_root_under_one_session_naming_another_as_parent_keeps_the_gate_from_passing(tmp_path: Path) -> None:
+    """A failed root hung under s_0001's tool span but naming s_0003 as its parent session is nested in
+    neither run for sure: not hidden inside a passing one (it was: PASS 0/2), exit 3 naming it."""
+    lines = [session_line(1, fail=False), _under(2, 1, fail=True, parent="s_0003"), session_line(3, fail=False)]
+    code, out = _gate(tmp_path, lines, "--max-failure-rate", "0.9")
+    assert code == 3, out
+    assert out.splitlines()[-1].startswith("INSUFFICIENT DATA")
+    assert "s_0002: parent span in s_0001, parent session s_0003" in out
+
+
+def test_a_session_with_a_contested_parent_is_shown_on_its_own(tmp_path: Path) -> None:
+    """Neither session holds its steps; its replay names both parents as an issue."""
+    lines = [session_line(1, fail=False), _under(2, 1, fail=True, parent="s_0003"), session_line(3, fail=False)]
+    found = reassemble(open_source(str(write_file(tmp_path / "r.jsonl", lines))).search())
+    assert [len(found.timeline_for(sid).steps) for sid in ("s_0001", "s_0003")] == [2, 2]
+    summary = found.timeline_for("s_0002").summary
+    assert Issue.SESSION_PARENT_CONTESTED in summary.issue_kinds, summary.issues
+    assert summary.parent_session_id is None
+    assert any("s_0001" in i and "s_0003" in i for i in summary.issues)
+
+
+def test_a_session_nested_where_it_says_is_judged_with_its_parent(tmp_path: Path) -> None:
+    """A root under s_0001's span naming s_0001 as its parent is nested there, as before: one run, its own
+    failure handled by the outer run (exit 0)."""
+    code, out = _gate(tmp_path, [session_line(1, fail=False), _under(2, 1, fail=True, parent="s_0001")])
+    assert code == 0, out
+    assert "Failed: 0/1" in out
+
+
+def test_a_session_under_a_session_nested_in_the_parent_it_names_is_no_contradiction(tmp_path: Path) -> None:
+    """Started under a span of s_0001 once s_0001 had ended elsewhere, a session names s_0001's own parent
+    (s_0003): nested as recorded, judged with s_0003's run (exit 0)."""
+    lines = [session_line(3, fail=False), _under(1, 3, fail=False, parent="s_0003"),
+             _under(2, 1, fail=True, parent="s_0003")]
+    found = reassemble(open_source(str(write_file(tmp_path / "r.jsonl", lines))).search())
+    assert Issue.SESSION_PARENT_CONTESTED not in found.timeline_for("s_0002").summary.issue_kinds
+    code, out = _gate(tmp_path, lines)
+    assert code == 0, out
+    assert "Failed: 0/1" in out
+
+
+def test_a_parent_span_id_from_another_trace_nests_nothing(tmp_path: Path) -> None:
+    """A root in a trace of its own whose parent span id is one of s_0001's spans (in another trace) is no
+    step of s_0001: s_0001 keeps its own steps and cost, and the root's run is counted on its own."""
+    lines = [session_line(1, fail=False), _under(2, 1, fail=True, same_trace=False)]
+    found = reassemble(open_source(str(write_file(tmp_path / "r.jsonl", lines))).search())
+    outer = found.timeline_for("s_0001")
+    assert (len(outer.steps), outer.summary.cost_usd) == (2, pytest.approx(0.002))
+    code, out = _gate(tmp_path, lines, "--max-failure-rate", "0.9", "--max-cost-per-session", "0.003")
+    assert code == 0, out
+    assert "Failed: 1/2" in out
+
+
 # --- end state against status -------------------------------------------------------------------------
 
 

@@ -74,29 +74,40 @@ def _link_nested(sessions: dict[str, _Session]) -> None:
 
     Recorded parents that lead back to the session (its own id, or two sessions naming each other) say
     nothing about which ran in which: every session on such a cycle stays a session of its own, with
-    the parent it named in ``parent_cycle`` (an issue of its summary), never hidden inside another."""
+    the parent it named in ``parent_cycle`` (an issue of its summary), never hidden inside another.
+    The anchor is the root's parent span, in the root's own trace (a span id means nothing across traces).
+    A root under a span of one session that names, as its parent session, another one (not that session
+    nor a session it ran in: ours records the one it ran in) says two things about which run it was part
+    of: it stays a session of its own, with the session of its span parent in ``parent_contested``."""
     # Sorted, so that which of two contradicting links wins never depends on arrival order.
     pending = sorted((s for s in sessions.values() if s.root is not None and (s.anchor or s.parent_sid)),
                      key=lambda s: s.key)
     if not pending:
         return
     # Where does each anchor span live?
-    wanted = {s.anchor for s in pending if s.anchor}
-    where: dict[str, _Session] = {}
+    wanted = {(s.root.trace_id, s.anchor) for s in pending if s.anchor and s.root is not None}
+    where: dict[tuple[str, str], _Session] = {}
     if wanted:
         for key in sorted(sessions):
             s = sessions[key]
             for r in s.records:
-                if r.span_id in wanted and r.span_id not in where:
-                    where[r.span_id] = s
+                span = (r.trace_id, r.span_id)
+                if span in wanted and span not in where:
+                    where[span] = s
     outer_of: dict[str, _Session] = {}
     for s in pending:
-        outer = where.get(s.anchor) if s.anchor else None
+        anchored = where.get((s.root.trace_id, s.anchor)) if s.anchor and s.root is not None else None
+        outer = anchored
         if outer is None or outer is s:
             outer = sessions.get(s.parent_sid) if s.parent_sid else None
             if outer is None:
                 continue
-            s.anchor = None if not (s.anchor and s.anchor in where and where[s.anchor] is outer) else s.anchor
+            if anchored is not outer:
+                s.anchor = None
+        elif s.parent_sid and not _ran_in(outer, s.parent_sid, sessions):
+            s.anchor = None
+            s.parent_contested = outer.key
+            continue
         outer_of[s.key] = outer
     cyclic = on_cycles({k: o.key for k, o in outer_of.items()})
     for s in pending:
@@ -109,6 +120,19 @@ def _link_nested(sessions: dict[str, _Session]) -> None:
             continue
         outer.nested.append(s)
         s.nest_parent = outer
+
+
+def _ran_in(inner: _Session, sid: str, sessions: dict[str, _Session]) -> bool:
+    """Whether ``inner`` is session ``sid`` or ran in it, by the parents recorded on the way up (a session
+    started under a span of one whose end was called elsewhere names that one's parent)."""
+    seen: set[str] = set()
+    cur: _Session | None = inner
+    while cur is not None and cur.key not in seen:
+        if cur.key == sid or cur.parent_sid == sid:
+            return True
+        seen.add(cur.key)
+        cur = sessions.get(cur.parent_sid) if cur.parent_sid else None
+    return False
 
 
 def _children_first(sessions: dict[str, _Session]) -> list[_Session]:

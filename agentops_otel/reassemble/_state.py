@@ -25,6 +25,7 @@ class _Session:
         "nested",
         "no_session",
         "orphans",
+        "parent_contested",
         "parent_cycle",
         "parent_sid",
         "presumed_root",
@@ -45,6 +46,9 @@ class _Session:
         self.parent_cycle: str | None = None
         """The session the root named as its parent (by id or anchor span) when following that leads back
         to this session: not nested in it (see ``_group._link_nested``)."""
+        self.parent_contested: str | None = None
+        """The session holding the root's span parent when the root names another, not leading to it, as its
+        parent session: nested in neither (see ``_group._link_nested``)."""
         self.anchor: str | None = None
         self.nested: list[_Session] = []
         self.nest_parent: _Session | None = None

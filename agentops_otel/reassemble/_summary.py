@@ -47,6 +47,10 @@ class Issue(StrEnum):
     SESSION_PARENT_CYCLE = "session_parent_cycle"
     """The root names as its parent session itself, or one whose parents lead back to it: not nested in
     it (``parent_session_id`` is None), so the gate counts it as a run of its own."""
+    SESSION_PARENT_CONTESTED = "session_parent_contested"
+    """The root's span parent is in one session, and it names another as its parent session (not that one,
+    nor one that session ran in): which run it was part of the data does not say. Nested in neither
+    (``parent_session_id`` is None), and the gate does not judge it."""
     CLOCK_SKEW = "clock_skew"
     CLOCK_WENT_BACK = "clock_went_back"
     """Steps one process started in one order carry times in another (``agentops.seq`` against the clock):
@@ -220,6 +224,10 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
                  else "names this session among its own parents")
         add(Issue.SESSION_PARENT_CYCLE, f"parent session {sess.parent_cycle} {named} (a cycle): shown and "
             "counted as a session of its own")
+    if sess.parent_contested is not None:
+        add(Issue.SESSION_PARENT_CONTESTED, f"parent span in {sess.parent_contested}, parent session {parent_sid}: "
+            "shown as a session of its own")
+        parent_sid = None
     if shifted:
         add(Issue.CLOCK_SKEW, f"clock skew: shifted {shifted} subtree{'s' if shifted != 1 else ''} "
                       f"by {shift_total / 1e9:.3g}s")
