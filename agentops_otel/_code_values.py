@@ -10,6 +10,8 @@ secret is elsewhere. So a value is no value when it is
 * a literal saying there is none (``null``, ``None``, ``true``), or a table's ``|``, a rule, ``********``;
 * a template: placeholders (``{token}``, ``${X}``, ``$X``, ``%s``, ``%(pw)s``, ``<your-password>``) with at most
   an auth scheme and separators around them (``Bearer {token}``, ``{user}:{password}``);
+* a count: an integer after a name that counts a model's tokens (``token: 512``, ``max_token=4096``; see
+  :func:`._secret_names.counts_tokens`), up to nine digits: a longer run of digits may be a credential;
 * code: an attribute path (``request.cookies``, ``self.token``), the name itself (``password=password``), a
   type annotation after ``:`` (``token: str``; a default after it, ``api_key: str = "…"``, is the value), or a
   lower-case word passed on inside a call's or a literal's brackets (``f(password=pw)``, ``{token: t}``).
@@ -26,6 +28,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ._secret_names import counts_tokens
+
 __all__ = ["annotated_default", "is_template", "no_value_at", "stands_for_value"]
 
 NOT_A_VALUE: Final = re.compile(r"(?:(?:await|new|yield)[ \t]+)?[A-Za-z_][A-Za-z0-9_.]*[(\[]|\$\{|\$[A-Z_][A-Z0-9_]*\b"
@@ -38,6 +42,8 @@ _ENDS: Final = (r"(?:[\s\"'`<>&;]|\Z)", r"[ \t]*(?:[\r\n\"'`<>]|\Z)")
 _LITERALS: Final = tuple(re.compile(_LITERAL + end) for end in _ENDS)
 _PUNCTUATION: Final = tuple(re.compile(r"[|*\-_.~#]+" + end) for end in _ENDS)
 """A table's ``|``, a rule, stars shown in place of a value: no value (other symbols may be a password's)."""
+_COUNT: Final = tuple(re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3}){1,2}|[0-9]{1,9})[).,:;\]}]*" + end) for end in _ENDS)
+"""An integer (``512``, ``1,200``) that is the whole value: a count after a name that counts tokens."""
 _PLACEHOLDER: Final = (r"\{\{?[^{}\r\n\"'`]{1,100}\}\}?|\$\{\{?[^{}\r\n\"'`]{1,100}\}\}?|\$[A-Za-z_]\w{0,100}"
                        r"|%\(\w{1,100}\)[sdr]|%[sdr]|<[A-Za-z][\w\- ]{0,100}>")
 _AROUND: Final = r"[:/@.,\-]"
@@ -65,7 +71,8 @@ def no_value_at(text: str, at: int, start: int, name: str, header: bool) -> bool
     """Whether what starts at ``start`` (after ``name`` and its separator at ``at``, not a quote) stands for a
     value rather than holding one (see the module docstring); ``header``: it would run to the end of the line."""
     if (NOT_A_VALUE.match(text, start) is not None or _LITERALS[header].match(text, start) is not None
-            or _PUNCTUATION[header].match(text, start) is not None or is_template(text, start, "", header)):
+            or _PUNCTUATION[header].match(text, start) is not None or is_template(text, start, "", header)
+            or (_COUNT[header].match(text, start) is not None and counts_tokens(name))):
         return True
     identifier = _IDENTIFIER.match(text, start)
     if identifier is None or _IDENTIFIER_ENDS[header].match(text, identifier.end()) is None:
@@ -112,7 +119,8 @@ def stands_for_value(value: str, name: str) -> bool:
     """Whether a whole value (a query parameter's or a form field's) is a placeholder, a variable, a literal or
     the name itself (``?token={token}``, ``password=password``, ``auth=True``)."""
     return (_VARIABLE.match(value) is not None or _LITERALS[0].fullmatch(value) is not None
-            or _TEMPLATE.fullmatch(value) is not None or _same_name(value, name))
+            or _TEMPLATE.fullmatch(value) is not None or _same_name(value, name)
+            or (_COUNT[0].fullmatch(value) is not None and counts_tokens(name)))
 
 
 def _same_name(word: str, name: str) -> bool:

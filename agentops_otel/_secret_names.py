@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "is_secret_key", "secret_key_memo"]
+__all__ = ["SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "counts_tokens", "is_secret_key", "secret_key_memo"]
 
 SECRET_WORDS: Final = frozenset({
     "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials",
@@ -19,6 +19,13 @@ SECRET_WORD_PAIRS: Final = frozenset({
 })
 """Two-word endings that are secrets although their last word alone (``key``) is not."""
 
+_COUNT_WORDS: Final = frozenset({
+    "max", "min", "num", "n", "total", "input", "output", "prompt", "completion", "cached", "cache", "reasoning",
+    "context",
+})
+"""Words before ``token`` in a name that counts tokens (``max_token``, ``input_token``), as a model's usage and
+limits are written; a name with any other word before it (``access_token``, ``csrf_token``) names a credential."""
+
 WORDS_RE: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 secret_key_memo: dict[str, bool] = {}
 """:func:`is_secret_key`'s answers by key; per-call paths probe it inline before calling the function."""
@@ -28,6 +35,24 @@ _KEY_TAIL: Final = 64
 A last word cut there is still longer than every secret word; a cut word before it can only mask more."""
 
 
+def _words(key: str) -> list[str]:
+    """The key's words in lower case, a trailing number or version dropped (``password1``, ``api_key_v2``)."""
+    words = [w.lower() for w in WORDS_RE.findall(key)]
+    if words and words[-1].isdigit():
+        while words and words[-1].isdigit():
+            words.pop()
+        if words and words[-1] == "v":
+            words.pop()
+    return words
+
+
+def counts_tokens(name: str) -> bool:
+    """Whether ``name`` may hold a count of a model's tokens (``token``, ``max_token``, ``Token``): an integer under
+    it is the count (``token: 512``), as ``max_tokens`` would hold, not a credential."""
+    words = _words(name[-_KEY_TAIL:])
+    return bool(words) and words[-1] == "token" and all(w in _COUNT_WORDS for w in words[:-1])
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a value stored under ``key`` is masked whole (the rule: :mod:`._redact`'s docstring)."""
     if len(key) > _KEY_TAIL:  # only the last two words count: a huge key costs no more than a short one
@@ -35,12 +60,7 @@ def is_secret_key(key: str) -> bool:
     known = secret_key_memo.get(key)
     if known is not None:
         return known
-    words = [w.lower() for w in WORDS_RE.findall(key)]
-    if words and words[-1].isdigit():  # a numbered or versioned name (password1, token_2, api_key_v2)
-        while words and words[-1].isdigit():
-            words.pop()
-        if words and words[-1] == "v":
-            words.pop()
+    words = _words(key)
     secret = bool(words) and (words[-1] in SECRET_WORDS
                               or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
     if len(secret_key_memo) < _KEY_CACHE_MAX:

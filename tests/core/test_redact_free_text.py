@@ -139,3 +139,25 @@ def test_a_value_in_backticks_is_masked_inside_them(span_exporter: InMemorySpanE
     """Markdown's backticks quote a value as quotes do: masked inside them, whole, the backticks kept; a name
     inside backticks, or empty backticks, hold none."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "token: 512", "max_tokens: 512", "tokens=1200", "input_tokens: 420", "Token: 1,200.", 'got {"token": 15496}',
+    "max_token=4096, total token: 99",
+])
+def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """An integer after a name that counts tokens (``token``, ``max_token``) is a count, not a credential."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("token: 8f3a9c12d4", "token: [REDACTED]"),
+    ("token: 512abc", "token: [REDACTED]"),
+    ("access_token: 123456", "access_token: [REDACTED]"),
+    ("token: 12345678901234", "token: [REDACTED]"),
+    ("password: 123456", "password: [REDACTED]"),
+])
+def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                     masked: str) -> None:
+    """A token with letters, a credential's token, a long digit run and a numeric password are masked still."""
+    assert _recorded_argument(span_exporter, text) == masked

@@ -42,6 +42,7 @@ _ADVERSARIAL = {
     "arguments passed on in brackets": lambda n: "f(" + _repeated("password=pw,", n),
     "backtick-quoted values": lambda n: _repeated("password: `", n),
     "private keys cut by blank lines": lambda n: _repeated("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n\n", n),
+    "token counts with digit groups": lambda n: _repeated("token: 1,000,000,", n),
 }
 
 
