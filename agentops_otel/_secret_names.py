@@ -9,7 +9,7 @@ from typing import Final
 __all__ = ["SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "counts_tokens", "is_secret_key", "secret_key_memo"]
 
 SECRET_WORDS: Final = frozenset({
-    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials",
+    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials", "pass",
     "passphrase", "passwd", "password", "pwd", "secret", "secrets", "token",
 })
 """A key whose last word is one of these is a secret (``access_token``, ``Authorization``)."""

@@ -161,3 +161,23 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
                                                      masked: str) -> None:
     """A token with letters, a credential's token, a long digit run and a numeric password are masked still."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("login: bob, pass: hunter2x", "login: bob, pass: [REDACTED]"),
+    ("SMTP_PASS=hunter2x\nSMTP_USER=bob", "SMTP_PASS=[REDACTED]\nSMTP_USER=bob"),
+    ("passwd=hunter2x and pwd: Zq8xW2", "passwd=[REDACTED] and pwd: [REDACTED]"),
+    ('auth: {user: "bob", pass: "hunter2x"}', 'auth: {user: "bob", pass: "[REDACTED]"}'),
+])
+def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """``pass``, ``passwd`` and ``pwd`` name a password as ``password`` does."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "pass: the ball to the left", "if ok: pass", "bypass: true, compass: north", "pass_rate: 0.9",
+])
+def test_pass_in_prose_and_code_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """``pass`` followed by a sentence, Python's ``pass`` and words ending in it hold no secret."""
+    assert _recorded_argument(span_exporter, text) == text
+
