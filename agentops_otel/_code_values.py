@@ -6,7 +6,8 @@ Masked, such text stops reading as what it was (and, in a replay, as code at all
 secret is elsewhere. So a value is no value when it is
 
 * where a value comes from: a call or an index (``getpass()``, ``os.environ["…"]``, ``await getToken()``), a
-  variable (``$TOKEN``, ``${{ secrets.X }}``), structured data (read by its keys elsewhere), the marker;
+  variable (``$TOKEN``, ``${{ secrets.X }}``), a command's output (``$(cat token.txt)``), structured data (read
+  by its keys elsewhere), the marker;
 * a literal saying there is none (``null``, ``None``, ``true``), or a table's ``|``, a rule, ``********``;
 * a template: placeholders (``{token}``, ``${X}``, ``$X``, ``%s``, ``%(pw)s``, ``<your-password>``) with at most
   an auth scheme and separators around them (``Bearer {token}``, ``{user}:{password}``);
@@ -32,10 +33,11 @@ from ._secret_names import counts_tokens
 
 __all__ = ["annotated_default", "is_template", "no_value_at", "stands_for_value"]
 
-NOT_A_VALUE: Final = re.compile(r"(?:(?:await|new|yield)[ \t]+)?[A-Za-z_][A-Za-z0-9_.]*[(\[]|\$\{|\$[A-Z_][A-Z0-9_]*\b"
-                                r"|[{\[]|\[REDACTED")
-"""Where a value comes from, not the value: a call or an index, a variable, structured data, the marker."""
-_VARIABLE: Final = re.compile(r"\$\{|\$[A-Z_][A-Z0-9_]*\b|\{|\[REDACTED")
+NOT_A_VALUE: Final = re.compile(r"(?:(?:await|new|yield)[ \t]+)?[A-Za-z_][A-Za-z0-9_.]*[(\[]"
+                                r"|\$[{(]|\$[A-Z_][A-Z0-9_]*\b|[{\[]|\[REDACTED")
+"""Where a value comes from, not the value: a call or an index, a variable or a command's output (``$(cat f)``),
+structured data, the marker."""
+_VARIABLE: Final = re.compile(r"\$[{(]|\$[A-Z_][A-Z0-9_]*\b|\{|\[REDACTED")
 _LITERAL: Final = r"(?i:null|none|nil|undefined|true|false)[).,:\]}]*"
 _ENDS: Final = (r"(?:[\s\"'`<>&;]|\Z)", r"[ \t]*(?:[\r\n\"'`<>]|\Z)")
 """Where a bare value ends, and where a header's (the rest of its line) does."""

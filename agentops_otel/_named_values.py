@@ -31,7 +31,7 @@ from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import value_end
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key
 
-__all__ = ["mask_named_values"]
+__all__ = ["mask_named_values", "value_after"]
 
 
 def _endings() -> list[str]:
@@ -167,7 +167,16 @@ def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, 
     gap = _GAP.match(text, at + 1)
     if gap is None:
         return None
-    start = gap.end()
+    spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
+    return value_after(text, at, gap.end(), name, quoted_name, spaced)
+
+
+def value_after(text: str, at: int, start: int, name: str, quoted_name: bool,
+                spaced: bool) -> tuple[int, int, str] | None:
+    """The value starting at ``start``, after ``name`` and what separates them (ending at ``at``), as for
+    :func:`_value`: a quoted one inside its quotes, a bare one to its end; ``None`` where none is held (code,
+    a template, a count, two plain words when ``spaced``: a sentence). Shared with the readers of other ways to
+    write a name and its value (a command line's flags)."""
     prefix = _STRING_PREFIX.match(text, start)  # f"…", b'…', r"…"
     start = start if prefix is None else prefix.end()
     opening = "\\\"" if text.startswith("\\\"", start) else text[start:start + 1]
@@ -187,7 +196,6 @@ def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, 
     header = bool(words) and words[-1].lower() in _HEADER_WORDS
     if no_value_at(text, at, start, name, header):
         return None
-    spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
     if spaced and _PROSE.match(text, start) is not None:
         return None
     run = (_HEADER if header else _BARE).match(text, start)

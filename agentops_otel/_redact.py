@@ -16,7 +16,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``
   and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
   and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
-  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``);
+  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``), and
+  on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
@@ -38,6 +39,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ._code_values import stands_for_value
+from ._command_line_values import mask_command_lines
 from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
@@ -212,10 +214,12 @@ def mask_shapes(text: str) -> str:
 
 
 def _scan(text: str) -> str:
-    """The scan itself: the shapes, then the secret-named pairs."""
+    """The scan itself: the shapes, then the secret-named pairs, then the secrets of command lines."""
     text = _shapes(text)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
+    if "-" in text:
+        text = mask_command_lines(text, REDACTED)
     return text
 
 

@@ -55,6 +55,7 @@ def test_code_that_names_secrets_is_kept(span_exporter: InMemorySpanExporter, te
     'cursor.execute("UPDATE users SET password=%s WHERE id=%s", (pw, uid))',
     "login with password: <your-password>",
     '"Authorization": "Basic {user}:{password}"',
+    "PGPASSWORD=$(cat ~/.pgpass) psql",
 ])
 def test_placeholders_and_variables_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """A template's placeholders (f-strings, format fields, ``$VAR``, ``${{ … }}``, ``%s``, ``<…>``) stand for

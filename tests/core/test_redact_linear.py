@@ -43,6 +43,11 @@ _ADVERSARIAL = {
     "backtick-quoted values": lambda n: _repeated("password: `", n),
     "private keys cut by blank lines": lambda n: _repeated("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n\n", n),
     "token counts with digit groups": lambda n: _repeated("token: 1,000,000,", n),
+    "secret-named flags before flags": lambda n: _repeated("--password --token ", n),
+    "secret-named flags before words": lambda n: _repeated("--password pw.x ", n),
+    "flags glued into one long name": lambda n: "--" + "a-" * (n // 2),
+    "basic auth flags without passwords": lambda n: _repeated("-u a:1000 --user=b:", n),
+    "basic auth flags before an unclosed quote": lambda n: _repeated('-u "a:', n),
 }
 
 

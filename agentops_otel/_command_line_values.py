@@ -1,0 +1,118 @@
+"""Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
+``--token X``, ``["--api-key", "X"]``) and basic-auth credentials (``curl -u user:X``, ``--user user:X``).
+
+A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
+raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
+value as the next word, or as ``user:password`` after ``-u``. The flag's name is judged by
+:func:`._secret_names.is_secret_key` (``--password-file``, ``--token-count`` name no secret; ``--no-password`` is
+a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count,
+two plain words of a sentence are none), and further it is no value when it is another flag, a file's path
+(``--private-key ~/.ssh/id``) or, alone, a word of a sentence about the flag (``the --token flag``,
+``--password and --user``). After ``-u``, the part after the first ``:`` is masked, the user kept, unless it is
+digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a path (``-u
+http://…``: a URL).
+
+Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
+starts with, and an accepted one is masked, the flags inside it not read again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ._code_values import stands_for_value
+from ._matchers import value_end
+from ._named_values import value_after
+from ._secret_names import WORDS_RE, is_secret_key
+
+__all__ = ["mask_command_lines"]
+
+_FLAG: Final = re.compile(r"--(?<![\w-]--)(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63})(?:[ \t]+|[\"'],[ \t]*)")
+"""A long flag not glued to a word (``x--token``), followed by a space, or closing its string in an argv list
+(``"--password", "…"``)."""
+_PATH: Final = re.compile(r"~?\.{0,2}/")
+"""A file's path (``/etc/creds``, ``~/.ssh/id``, ``./key``): where the secret is kept, not the secret."""
+_FLAG_PROSE: Final = frozenset({
+    "flag", "flags", "option", "options", "argument", "arguments", "parameter", "parameters", "switch",
+    "and", "or", "to", "is", "instead", "too", "also",
+})
+"""Words that follow a flag's name in a sentence about it, alone or before punctuation (``the --token flag.``)."""
+_WORD: Final = re.compile(r"[a-z]+")
+
+_BASIC: Final = re.compile(r"-(?<![\w-]-)(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)(?P<quote>[\"']?)"
+                           r"(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
+"""``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:``."""
+_QUOTED: Final = {'"': re.compile(r'[^"\r\n]*'), "'": re.compile(r"[^'\r\n]*"), "": re.compile(r"[^\s\"'`<>;&|]*")}
+"""The password after ``user:``: to the closing quote (or the end of the line), else to a space."""
+_NOT_PASSWORD: Final = re.compile(r"[0-9]*\Z|/|-|\[REDACTED")
+"""A group id (``1000:1000``), a URL's ``//`` (``-u http://…``), a flag, the marker: no password."""
+
+
+def mask_command_lines(text: str, marker: str) -> str:
+    """``text`` with the value of each secret-named flag and the password of each ``-u user:password`` replaced
+    by ``marker`` (see the module docstring)."""
+    found: list[tuple[int, int]] = []
+    if "--" in text:
+        found.extend(_flag_values(text))
+    if "-u" in text or "-U" in text:
+        found.extend(_passwords(text))
+    if not found:
+        return text
+    found.sort()
+    out: list[str] = []
+    done = 0
+    for start, end in found:
+        if start < done:
+            continue
+        out.append(text[done:start])
+        out.append(marker)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _flag_values(text: str) -> list[tuple[int, int]]:
+    """Where each secret-named flag's value lies."""
+    found: list[tuple[int, int]] = []
+    done = 0
+    for flag in _FLAG.finditer(text):
+        start, name = flag.end(), flag.group("name")
+        if start <= done or not is_secret_key(name):
+            continue
+        words = WORDS_RE.findall(name)
+        if words[0].lower() == "no" or _no_value(text, start):
+            continue
+        value = value_after(text, start - 1, start, name, quoted_name=False, spaced=True)
+        if value is not None:
+            found.append(value[:2])
+            done = value[1]
+    return found
+
+
+def _no_value(text: str, start: int) -> bool:
+    """Whether what starts at ``start`` (maybe in quotes) is no flag's value: nothing, another flag, a path, a
+    word of a sentence about the flag."""
+    lead = start + 1 if text[start:start + 1] in ("'", '"') else start
+    if text[lead:lead + 1] in ("", "-") or _PATH.match(text, lead) is not None:
+        return True
+    word = _WORD.match(text, start)
+    return word is not None and word.group() in _FLAG_PROSE and not text[word.end():word.end() + 1].isalnum()
+
+
+def _passwords(text: str) -> list[tuple[int, int]]:
+    """Where each ``-u user:password``'s password lies."""
+    found: list[tuple[int, int]] = []
+    for basic in _BASIC.finditer(text):
+        start = basic.end()
+        run = _QUOTED[basic.group("quote")].match(text, start)
+        if run is None:
+            continue
+        password = run.group()
+        if not basic.group("quote"):
+            password = password[:value_end(password)]
+        if (not password or _NOT_PASSWORD.match(password) is not None or password == basic.group("user")
+                or stands_for_value(password, "")):
+            continue
+        found.append((start, start + len(password)))
+    return found

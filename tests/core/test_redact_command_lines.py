@@ -1,0 +1,114 @@
+"""A secret on a command line a tool runs or reports: a secret-named flag's value as the next word
+(``--password X``) and the credentials of ``curl -u user:X``; flags that name a file, a variable or nothing
+are kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
+    """What a tool called with ``text`` recorded for it."""
+    @agentops.tool
+    def run(command: str) -> str:
+        return "ok"
+
+    run(command=text)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool run"]
+    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["command"])
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("mysql --password hunter2x -u bob", "mysql --password [REDACTED] -u bob"),
+    ("gh run --token abc123def now", "gh run --token [REDACTED] now"),
+    ("cli --api-key Zq8xW2vLp9 --region eu", "cli --api-key [REDACTED] --region eu"),
+    ("cli --api-key sk-abcdefghijklmnopqrstu", "cli --api-key [REDACTED]"),
+    ("vault login --client-secret 'Zq8x W2vL'", "vault login --client-secret '[REDACTED]'"),
+    ("mysql --password swordfish", "mysql --password [REDACTED]"),
+    ('run(["mysql", "--password", "hunter2x"])', 'run(["mysql", "--password", "[REDACTED]"])'),
+])
+def test_a_secret_named_flags_next_word_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                  masked: str) -> None:
+    """``--password X``, ``--token X``, ``--api-key X`` (and the argv list form) mask X as ``--password=X`` does."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("curl -u user:hunter2x https://api.example.com", "curl -u user:[REDACTED] https://api.example.com"),
+    ("curl --user user:hunter2x https://x.example", "curl --user user:[REDACTED] https://x.example"),
+    ("curl --user=ann:Zq8xW2 -X GET", "curl --user=ann:[REDACTED] -X GET"),
+    ('curl -u "ann:pa ss word" https://x.example', 'curl -u "ann:[REDACTED]" https://x.example'),
+    ("curl -U proxy:hunter2x -x http://p:3128", "curl -U proxy:[REDACTED] -x http://p:3128"),
+])
+def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                             masked: str) -> None:
+    """``-u user:password`` / ``--user user:password`` keep the user and mask the password."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "use the --token flag to log in",
+    "pass --password to be prompted",
+    "the --api-key option.",
+    "docker login --password-stdin < pw.txt",
+    "mysql --no-password --verbose",
+    "mysql --password -u bob",
+    "cli --token $GITHUB_TOKEN and --password ${DB_PASSWORD}",
+    "cli --token $(cat token.txt) --api-key {api_key}",
+    "ansible --private-key ~/.ssh/id_ed25519 all",
+    "cli --credentials /etc/app/creds.json",
+    "cli --token-count 42 --max-tokens 512",
+    "docker run -u 1000:1000 image",
+    "docker run --user app:app image",
+    'curl -u "$USER:$PASS" https://x.example',
+    "sort -u file.txt",
+    "word -- word and -----",
+])
+def test_command_lines_and_prose_without_a_secret_are_kept(span_exporter: InMemorySpanExporter,
+                                                           text: str) -> None:
+    """A flag followed by another flag, a file, a variable, a placeholder or a sentence, and a uid:gid, hold none."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+def test_a_flags_secret_in_a_tools_error_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A tool's exception quoting the command it ran masks the flag's value in the event and status."""
+    @agentops.tool
+    def dump(db: str) -> None:
+        raise RuntimeError("command failed: mysqldump --password hunter2x -u bob " + db)
+
+    with agentops.session("s"), pytest.raises(RuntimeError) as raised:
+        dump("shop")
+    assert "hunter2x" in str(raised.value)
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool dump"]
+    (event,) = [e for e in span.events if e.name == "exception"]
+    assert (event.attributes or {})["exception.message"] == (
+        "command failed: mysqldump --password [REDACTED] -u bob shop")
+    assert "hunter2x" not in str(span.status.description)
+
+
+def test_basic_auth_in_a_tools_result_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A tool returning the command it ran records it with the password masked."""
+    @agentops.tool
+    def plan() -> str:
+        return "run: curl -u deploy:hunter2x https://ci.example/api"
+
+    plan()
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool plan"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_RESULT])) == (
+        "run: curl -u deploy:[REDACTED] https://ci.example/api")
+
+
+@pytest.mark.parametrize("text", [
+    "mysql --password hunter2x -u bob", "curl -u ann:hunter2x --token 'a b' x", '["--api-key", "Zq8xW2"]',
+])
+def test_a_masked_command_line_masked_again_is_unchanged(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """What a first masking made of a command line is recorded as it is when met again."""
+    once = _recorded_argument(span_exporter, text)
+    span_exporter.clear()
+    assert once != text and _recorded_argument(span_exporter, once) == once
