@@ -17,7 +17,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
   and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
   pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``), and
-  on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`);
+  on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`),
+  and the text of a secret-named XML or HTML element (:mod:`._element_values`: ``<password>…</password>``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
@@ -40,6 +41,7 @@ from typing import Any, Final
 
 from ._code_values import stands_for_value
 from ._command_line_values import mask_command_lines
+from ._element_values import mask_elements
 from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
@@ -214,12 +216,14 @@ def mask_shapes(text: str) -> str:
 
 
 def _scan(text: str) -> str:
-    """The scan itself: the shapes, then the secret-named pairs, then the secrets of command lines."""
+    """The scan itself: the shapes, then the secret-named pairs, the secrets of command lines, and elements."""
     text = _shapes(text)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
     if "-" in text:
         text = mask_command_lines(text, REDACTED)
+    if "</" in text:
+        text = mask_elements(text, REDACTED)
     return text
 
 

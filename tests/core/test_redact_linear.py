@@ -48,6 +48,10 @@ _ADVERSARIAL = {
     "flags glued into one long name": lambda n: "--" + "a-" * (n // 2),
     "basic auth flags without passwords": lambda n: _repeated("-u a:1000 --user=b:", n),
     "basic auth flags before an unclosed quote": lambda n: _repeated('-u "a:', n),
+    "secret-named elements never closed": lambda n: _repeated("<password>hunter2x</passwor", n),
+    "elements with long attributes": lambda n: "</" + _repeated('<token a="' + "x" * 300 + '">', n),
+    "a run of opening brackets": lambda n: "</" + "<" * n,
+    "secret-named elements closed": lambda n: _repeated("<token>abc</token>", n),
 }
 
 

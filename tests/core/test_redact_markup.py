@@ -1,0 +1,51 @@
+"""A secret-named element of XML or HTML (``<password>…</password>``, a SOAP header, a model told to answer in
+tags) has its content masked, the tags kept; an element that only counts or names one is kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _recorded_result(exporter: InMemorySpanExporter, text: str) -> str:
+    """What a tool returning ``text`` recorded for its result."""
+    @agentops.tool
+    def read_config() -> str:
+        return text
+
+    read_config()
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool read_config"]
+    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_RESULT])))
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("<db><user>bob</user><password>hunter2x</password></db>",
+     "<db><user>bob</user><password>[REDACTED]</password></db>"),
+    ("<api_key>Zq8xW2vLp9</api_key>", "<api_key>[REDACTED]</api_key>"),
+    ("<Token>abc</Token> then", "<Token>[REDACTED]</Token> then"),
+    ('<wsse:Password Type="PasswordText">correct horse</wsse:Password>',
+     '<wsse:Password Type="PasswordText">[REDACTED]</wsse:Password>'),
+    ("<secret>\n  s3cr3t\n</secret>", "<secret>\n  [REDACTED]\n</secret>"),
+])
+def test_a_secret_named_elements_content_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                   masked: str) -> None:
+    """The text inside ``<password>``, ``<api_key>``, ``<Token>`` (attributes, namespaces, any case) is masked."""
+    assert _recorded_result(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "<token_count>42</token_count><sort_key>name</sort_key>",
+    "<password></password><token>   </token>",
+    "<password>${DB_PASSWORD}</password><token>{{ token }}</token>",
+    "<token>512</token>",
+    "enter your <password> and press <b>Go</b>",
+    "<p>Reset your <strong>password</strong> here.</p>",
+])
+def test_markup_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """Elements named like no secret, empty ones, placeholders, a count and a lone ``<password>`` are kept."""
+    assert _recorded_result(span_exporter, text) == text
