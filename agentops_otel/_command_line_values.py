@@ -55,7 +55,7 @@ def mask_command_lines(text: str, marker: str) -> str:
     found: list[tuple[int, int]] = []
     if "--" in text:
         found.extend(_flag_values(text))
-    if "-u" in text or "-U" in text:
+    if "-u " in text or "-U " in text or "-user" in text:  # not "re-use"
         found.extend(_passwords(text))
     if not found:
         return text

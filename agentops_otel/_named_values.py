@@ -29,45 +29,12 @@ from typing import Final
 
 from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import value_end
-from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key
+from ._secret_names import WORDS_RE, either_case, is_secret_key, secret_endings
 
 __all__ = ["mask_named_values", "value_after"]
 
 
-def _endings() -> list[str]:
-    """The last words a secret's name can end with, none a suffix of another (``key`` covers ``apikey``)."""
-    words = set(SECRET_WORDS) | {last for _, last in SECRET_WORD_PAIRS}
-    return sorted(w for w in words if not any(o != w and w.endswith(o) for o in words))
-
-
-_Trie = dict[str, "_Trie"]
-
-
-def _either_case(words: list[str]) -> list[str]:
-    """Regex branches that together match any of ``words`` in any case: a trie of ``[xX]`` classes, one branch
-    per first letter. Each branch starts with a class, which the engine tests before entering the branch
-    (``(?i)`` would enter every branch)."""
-    trie: _Trie = {}
-    for word in words:
-        node = trie
-        for c in word:
-            node = node.setdefault(c, {})
-        node[""] = {}
-
-    def emit(node: _Trie) -> str:
-        alts = branches(node)
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
-        return body + "?" if "" in node else body
-
-    def branches(node: _Trie) -> list[str]:
-        return [f"[{c}{c.upper()}]" + emit(sub) for c, sub in sorted(node.items()) if c]
-
-    return branches(trie)
-
-
-_ENDINGS: Final = _either_case([w[::-1] for w in _endings()])
+_ENDINGS: Final = either_case([w[::-1] for w in secret_endings()])
 """A secret word's end, read backwards (``drow`` for ``…word``), as branches."""
 _ENDING: Final = "(?:" + "|".join(_ENDINGS) + ")"
 _AT_SEPARATOR: Final = [*_ENDINGS, rf"[0-9][0-9_.vV\-]{{0,7}}{_ENDING}"]

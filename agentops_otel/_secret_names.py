@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "counts_tokens", "is_secret_key", "secret_key_memo"]
+__all__ = [
+    "SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "counts_tokens", "either_case", "is_secret_key", "secret_endings",
+    "secret_key_memo",
+]
 
 SECRET_WORDS: Final = frozenset({
     "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials", "pass",
@@ -66,3 +69,36 @@ def is_secret_key(key: str) -> bool:
     if len(secret_key_memo) < _KEY_CACHE_MAX:
         secret_key_memo[key] = secret
     return secret
+
+
+def secret_endings() -> list[str]:
+    """The last words a secret's name can end with, none a suffix of another (``key`` covers ``apikey``)."""
+    words = set(SECRET_WORDS) | {last for _, last in SECRET_WORD_PAIRS}
+    return sorted(w for w in words if not any(o != w and w.endswith(o) for o in words))
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def either_case(words: list[str]) -> list[str]:
+    """Regex branches that together match any of ``words`` in any case: a trie of ``[xX]`` classes, one branch
+    per first letter. Each branch starts with a class, which the engine tests before entering the branch
+    (``(?i)`` would enter every branch)."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for c in word:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        alts = branches(node)
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body
+
+    def branches(node: _Trie) -> list[str]:
+        return [f"[{c}{c.upper()}]" + emit(sub) for c, sub in sorted(node.items()) if c]
+
+    return branches(trie)
