@@ -49,3 +49,13 @@ def test_a_secret_named_elements_content_is_masked(span_exporter: InMemorySpanEx
 def test_markup_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """Elements named like no secret, empty ones, placeholders, a count and a lone ``<password>`` are kept."""
     assert _recorded_result(span_exporter, text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "<password>hunter2x</password>", 'Cookie: //<password>"x"</password>', "<token>token: abc123</token>",
+])
+def test_masked_markup_masked_again_is_unchanged(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """What a first masking made of an element (its text quoted, after a header, holding a pair) stays as it is."""
+    once = _recorded_result(span_exporter, text)
+    span_exporter.clear()
+    assert once != text and _recorded_result(span_exporter, once) == once
