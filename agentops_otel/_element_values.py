@@ -5,7 +5,9 @@ An element's name says that its text is a secret as a key's does (:func:`._secre
 name with its namespace: ``wsse:Password``, ``Token``), and its text, between the opening and the closing tag,
 is the whole value: masked whole, the tags and the white space around it kept. Only an element closed by its
 own name right after its text counts: ``enter your <password> and press <b>Go</b>`` holds a placeholder, not an
-element, and an element holding other elements (``<token><value>…</value></token>``) is read by those. Text that
+element, and an element holding other elements (``<token><value>…</value></token>``) is read by those. One cut
+short by the text's end (a long result cut to the value bound, then masked) counts too, unless its text begins
+with a space: ``Replace <api_key> with yours`` is a sentence. Text that
 stands for a value (a variable, a template, a literal, the name itself, a count of tokens) is kept, as in a pair
 (:func:`._code_values.stands_for_value`).
 
@@ -24,10 +26,17 @@ from ._secret_names import either_case, is_secret_key, secret_endings
 __all__ = ["mask_elements"]
 
 _ELEMENT: Final = re.compile(r"<(?P<name>(?=[A-Za-z_])[\w.:\-]{0,63}?(?:" + "|".join(either_case(secret_endings()))
-                             + r")[0-9_.vV\-]{0,8})(?:[ \t\r\n][^<>]{0,256})?>(?P<text>[^<]*+)</(?P=name)[ \t\r\n]*>")
-"""An element with text only, closed by its own name, the name ending in a secret word (maybe numbered:
-``token_2``; :func:`._secret_names.is_secret_key` has the last say), so that the elements of an HTML page
-cost no step in Python (about 35 ms for a megabyte of tags); attributes up to 256 characters."""
+                             + r")[0-9_.vV\-]{0,8})(?:[ \t\r\n][^<>]{0,256})?>(?P<text>[^<]*+)"
+                             r"(?:</(?P=name)[ \t\r\n]*>|\Z)")
+"""An element with text only, closed by its own name (or cut short by the text's end), the name ending in a
+secret word (maybe numbered: ``token_2``; :func:`._secret_names.is_secret_key` has the last say), so that the
+elements of an HTML page cost no step in Python (about 35 ms for a megabyte of tags); attributes up to 256
+characters."""
+_CUT: Final = re.compile(r"[\w\"']|[ \t]*\r?\n")
+"""How the text of an element the text's end cuts short begins, to be its value: at once, or on the next line
+(pretty-printed XML); after a space it is a sentence going on past a placeholder (``Replace <api_key> with
+yours``). Holding the marker, it is what a masking left (a quoted value masked to the end of its line swallows
+the ``<`` that ended the element): masked again, it would be recorded unlike the first time."""
 _MARKER: Final = "[REDACTED"
 
 
@@ -40,7 +49,9 @@ def mask_elements(text: str, marker: str) -> str:
         stripped = value.strip()
         name = element.group("name")
         if (not stripped or stripped.startswith(_MARKER) or not is_secret_key(name)
-                or stands_for_value(stripped, name)):
+                or stands_for_value(stripped, name)
+                or (element.end() == len(text) and not text.endswith(">")
+                    and (_CUT.match(value) is None or _MARKER in value))):
             continue
         start = element.start("text") + len(value) - len(value.lstrip())
         out.append(text[done:start])

@@ -4,12 +4,13 @@ tags) has its content masked, the tags kept; an element that only counts or name
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
-from agentops_otel import semconv
+from agentops_otel import config, semconv
 
 
 def _recorded_result(exporter: InMemorySpanExporter, text: str) -> str:
@@ -59,3 +60,24 @@ def test_masked_markup_masked_again_is_unchanged(span_exporter: InMemorySpanExpo
     once = _recorded_result(span_exporter, text)
     span_exporter.clear()
     assert once != text and _recorded_result(span_exporter, once) == once
+
+
+@pytest.mark.parametrize("opening", ["<password>", "<db:Password>\n    ", "<api_key>'"])
+def test_an_element_cut_by_the_value_limit_leaves_none_of_its_text(span_exporter: InMemorySpanExporter,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   opening: str) -> None:
+    """A long result cut inside a secret-named element (no closing tag left to read) records none of its text."""
+    head = "<config><host>db</host>" + opening
+    text = head + "hunter2xyz</password></config>"
+    for limit in range(len(head) + 1, len(head) + 10):
+        monkeypatch.setattr(config.state, "max_value_chars", limit)
+        span_exporter.clear()
+        recorded = _recorded_result(span_exporter, text)
+        assert re.fullmatch(r"<config><host>db</host><[\w:]+>\s*\[REDACTED\]…\[truncated \d+ chars\]", recorded), (
+            limit, recorded)
+
+
+def test_a_placeholder_element_ending_a_sentence_is_kept(span_exporter: InMemorySpanExporter) -> None:
+    """``Replace <api_key> with yours`` at the end of a text (no closing tag after it) is prose, kept."""
+    text = "Replace <api_key> with yours, or <token>."
+    assert _recorded_result(span_exporter, text) == text
