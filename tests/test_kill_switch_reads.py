@@ -1,9 +1,9 @@
 """Under the kill switch a test's own checks on the session object fail rather than pass on nothing recorded.
 
 ``sessions_in`` refuses as ``timeline()`` does, and the AgentOps-style fields (``errors``, ``tool_events``,
-``llm_events``, ``action_events``, ``events``; comparing ``cost``) refuse where a test's own code reads
-them. The agent under test, and any program outside a test, reads them as before: instrumentation never
-raises into the user's program.
+``llm_events``, ``action_events``, ``events``; comparing ``cost``) and the counts (``llm_calls``, ``tool_calls``,
+``actions``, ``error_count``, the token totals) refuse where a test's own code reads them. The agent under test,
+and any program outside a test, reads them as before: instrumentation never raises into the user's program.
 """
 
 from __future__ import annotations
@@ -92,6 +92,27 @@ def test_a_tests_read_of_an_unrecorded_sessions_field_fails_naming_the_switch(
     assert isinstance(info.value, AssertionError)
 
 
+COUNTS = ("llm_calls", "tool_calls", "actions", "error_count", "input_tokens", "output_tokens", "cache_read_tokens",
+          "cache_write_tokens", "reasoning_tokens")
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_tests_read_of_an_unrecorded_sessions_count_fails_naming_the_switch(
+        monkeypatch: pytest.MonkeyPatch, count: str) -> None:
+    """Read by a test, each count of an unrecorded session fails (an AssertionError) saying why, not 0."""
+    outer = _run_under_the_switch(monkeypatch)
+    with pytest.raises(NotJudgeable, match=rf"session\.{count} .*agentops_otel is disabled"):
+        getattr(outer, count)
+
+
+def test_a_recorded_sessions_counts_read_as_before() -> None:
+    """With the switch off, the counts read as plain numbers."""
+    with agentops.session("test") as outer:
+        _agent()
+    assert (outer.tool_calls, outer.llm_calls, outer.error_count) == (1, 0, 0)
+    assert type(outer.tool_calls) is int
+
+
 def test_cost_of_an_unrecorded_session_still_formats_and_converts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Printing or converting the cost of an unrecorded session works; only comparing it fails."""
     outer = _run_under_the_switch(monkeypatch)
@@ -159,4 +180,48 @@ def test_a_test_suite_under_the_kill_switch_fails_its_own_checks_not_the_agents(
     result.stdout.fnmatch_lines([
         "*_ test_loop_over_sessions_in _*", "E * session * agentops_otel is disabled (AGENTOPS_OTEL_DISABLED)*",
         "*_ test_agentops_style _*", "E *NotJudgeable: session.errors *agentops_otel is disabled*",
+    ])
+
+
+COUNT_TESTS = '''
+import agentops_otel as agentops
+from agent import agent
+
+def test_ported_call_bound():
+    s = agent()
+    assert s.llm_calls <= 3
+
+def test_the_agent_reads_its_counts_as_in_production():
+    assert agent().seen == (0, 0, 0)
+'''
+
+COUNT_AGENT = '''
+import agentops_otel as agentops
+
+@agentops.tool
+def delete_account(i):
+    return "deleted"
+
+def agent():
+    with agentops.session("agent") as s:
+        delete_account(1)
+        s.seen = (s.llm_calls, s.tool_calls, s.input_tokens + s.output_tokens)  # the agent's own reads
+    return s
+'''
+
+
+def test_a_ported_count_check_fails_under_the_kill_switch_while_the_agent_reads_numbers(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a pytest run with AGENTOPS_OTEL_DISABLED=1, ``assert s.llm_calls <= 3`` fails naming the switch,
+    while the agent module reading the same counts gets numbers."""
+    for var in [v for v in os.environ if v.startswith(("OTEL_", "AGENTOPS_"))]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv(semconv.ENV_DISABLED, "1")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(agent=COUNT_AGENT, test_agent=COUNT_TESTS)
+    result = pytester.runpytest_subprocess(*QUIET)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*_ test_ported_call_bound _*",
+        "E *NotJudgeable: session.llm_calls cannot be judged: agentops_otel is disabled (AGENTOPS_OTEL_DISABLED)*",
     ])

@@ -1,12 +1,14 @@
-"""The AgentOps-style fields of a session, refused to a test's own code where they would let a check pass
-on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_events``, ``events`` and ``cost``.
+"""The AgentOps-style fields of a session and its counts, refused to a test's own code where they would let a
+check pass on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_events``, ``events``, ``cost``, and
+``llm_calls``, ``tool_calls``, ``actions``, ``error_count`` and the token totals.
 
-Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``.
-Under the kill switch those fields read empty and $0, and with a call whose cost is unknown (an unpriced
-model) the cost is only the known part; the assertions of ``agentops_otel.testing`` refuse to judge on
-either, a bare ``assert`` cannot. So the read refuses instead, where it is a test's verdict, with
-:class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test, not an error). The cost still
-prints and converts (:class:`Cost`): only comparing it fails.
+Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``,
+``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0, and with a call
+whose cost is unknown (an unpriced model) the cost is only the known part; the assertions of
+``agentops_otel.testing`` refuse to judge on either, a bare ``assert`` cannot. So the read refuses instead,
+where it is a test's verdict, with :class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test,
+not an error). The cost still prints and converts (:class:`Cost`): only comparing it fails. A count refuses as
+it is read: ``s.input_tokens + s.output_tokens`` would be a plain number again, compared without a word.
 
 Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
@@ -25,11 +27,12 @@ import os
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from .. import _test_file
 from .._guard import describe
 from . import _views
+from ._rollup import Rollup, Total
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
@@ -64,9 +67,32 @@ def read_by_test(frame: FrameType | None) -> bool:
     return _test_file.same_file(frame.f_code.co_filename, test_file)
 
 
-def _refuse_unrecorded(session: Session, name: str, frame: FrameType | None) -> None:
+def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False) -> None:
+    """Fail a test's own read of ``session.<name>`` where nothing of the session was recorded."""
+    __tracebackhide__ = True
     if read_by_test(frame) and (why := _views.unrecorded(session)) is not None:
         raise NotJudgeable(f"session.{name} cannot be judged: {why}; a check on it would pass on nothing")
+
+
+class _Count(Total):
+    """A count of the session: a plain ``int`` to everyone but the running test's own code, which :func:`_refuse`
+    may fail instead (``models``: a count of model calls or their tokens)."""
+
+    def __init__(self, *, models: bool = False) -> None:
+        self._models = models
+
+    @overload
+    def __get__(self, rollup: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, rollup: Rollup, owner: type | None = None) -> int: ...
+    def __get__(self, rollup: Rollup | None, owner: type | None = None) -> int | Self:
+        __tracebackhide__ = True
+        if rollup is None:
+            return self
+        value = super().__get__(rollup, owner)
+        if _test_file.current() is not None:  # else no test function runs: nobody to refuse
+            _refuse(cast("Session", rollup), self.name, sys._getframe(1), models=self._models)
+        return value
 
 
 class Cost(float):
@@ -145,7 +171,8 @@ def _incomplete(session: Session, known: float) -> str:
 
 
 class JudgedReads:
-    """Mixed into :class:`~agentops_otel.sessions.Session`: its AgentOps-style event views and its cost."""
+    """Mixed into :class:`~agentops_otel.sessions.Session`, before :class:`Rollup`: its AgentOps-style event views,
+    its cost, and its counts (which ``Rollup`` keeps, read through these)."""
 
     if TYPE_CHECKING:
         @property
@@ -153,9 +180,20 @@ class JudgedReads:
         @property
         def _known_cost(self) -> float: ...
 
+    llm_calls = _Count(models=True)
+    tool_calls = _Count()
+    actions = _Count()
+    error_count = _Count()
+    input_tokens = _Count(models=True)
+    output_tokens = _Count(models=True)
+    cache_read_tokens = _Count(models=True)
+    cache_write_tokens = _Count(models=True)
+    reasoning_tokens = _Count(models=True)
+
     def _checked(self, name: str) -> Session:
+        __tracebackhide__ = True
         session = cast("Session", self)
-        _refuse_unrecorded(session, name, sys._getframe(2))
+        _refuse(session, name, sys._getframe(2))
         return session
 
     @property

@@ -2,14 +2,16 @@
 
 The processor hands every finished span of a session to :meth:`Rollup.record`, which adds it to the
 session and to every enclosing one. The totals are written on the root span when the session ends
-(an ended span is frozen, so they cannot be updated later).
+(an ended span is frozen, so they cannot be updated later). The counts are kept under private names and
+read through :class:`Total`: a session's reads may refuse a test (``_judged``), its bookkeeping never pays
+for that check.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self, cast, overload
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
@@ -25,8 +27,37 @@ _OUTSIDE_NAMED = 20
 _INTERRUPTED = "a step being counted when the process was stopped: it may be in no total, nor in the trace"
 
 
+class Total:
+    """A count of a :class:`Rollup`, kept under ``_<name>``: each span's bookkeeping adds to that directly, and
+    everyone else reads the public name, which a session's judged reads take over (``_judged._Count``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self._stored = name, "_" + name
+
+    @overload
+    def __get__(self, rollup: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, rollup: Rollup, owner: type | None = None) -> int: ...
+    def __get__(self, rollup: Rollup | None, owner: type | None = None) -> int | Self:
+        return self if rollup is None else cast(int, getattr(rollup, self._stored))
+
+    def __set__(self, rollup: Rollup, value: int) -> None:
+        setattr(rollup, self._stored, value)
+
+
 class Rollup:
     """Bounded copies of a session's finished spans and the totals rolled up from them."""
+
+    llm_calls = Total()
+    """Model calls, a batch submit counted as the requests it queued (see ``_batch_calls``)."""
+    tool_calls = Total()
+    actions = Total()
+    error_count = Total()
+    input_tokens = Total()
+    output_tokens = Total()
+    cache_read_tokens = Total()
+    cache_write_tokens = Total()
+    reasoning_tokens = Total()
 
     def __init__(self, session_id: str, parent: Rollup | None) -> None:
         self.id = session_id
@@ -36,19 +67,18 @@ class Rollup:
         self._llm_parents: deque[int | None] = deque(maxlen=min(_WRAP_WINDOW, self._spans.maxlen or 1))
         """For the latest spans of ``_spans`` (same window): the parent span id of each LLM span, else None."""
         self.spans_dropped = 0
-        self.llm_calls = 0
-        """Model calls, a batch submit counted as the requests it queued (see ``_batch_calls``)."""
+        self._llm_calls = 0
         self.unsized_batches = 0
         """Batch submits whose number of requests is unknown: each is in ``llm_calls`` as one, so that count is
         only a lower bound, and no call bound passes on it."""
-        self.tool_calls = 0
-        self.actions = 0
-        self.error_count = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read_tokens = 0
-        self.cache_write_tokens = 0
-        self.reasoning_tokens = 0
+        self._tool_calls = 0
+        self._actions = 0
+        self._error_count = 0
+        self._input_tokens = 0
+        self._output_tokens = 0
+        self._cache_read_tokens = 0
+        self._cache_write_tokens = 0
+        self._reasoning_tokens = 0
         self._cost_usd = 0.0
         self.cost_complete = True
         self.cost_incomplete_reason: str | None = None
@@ -103,11 +133,11 @@ class Rollup:
                         target._add_llm(usage, calls)
                         target.unsized_batches += unsized
                 elif op == semconv.OP_EXECUTE_TOOL:
-                    target.tool_calls += 1
+                    target._tool_calls += 1
                 elif semconv.ACTION_TYPE in attrs:
-                    target.actions += 1
+                    target._actions += 1
                 if failed and op != semconv.OP_INVOKE_AGENT:
-                    target.error_count += 1
+                    target._error_count += 1
                     if target.failed_span_id is None:
                         target.failed_span_id = span_id(span)
                         target.failed_span_name = span.name
@@ -134,7 +164,7 @@ class Rollup:
         target: Rollup | None = self
         while target is not None:
             with target._lock:
-                target.llm_calls += len(names)
+                target._llm_calls += len(names)
                 target.cost_complete = False
                 target.open_at_end.extend(names)
             target = target.parent
@@ -176,12 +206,12 @@ class Rollup:
             stuck[0].note_outside([_INTERRUPTED], semconv.GAP_TOTALS_INTERRUPTED)  # and every one around it
 
     def _add_llm(self, usage: genai_spans.LLMUsage, calls: int = 1) -> None:
-        self.llm_calls += calls
-        self.input_tokens += usage.input_tokens or 0
-        self.output_tokens += usage.output_tokens or 0
-        self.cache_read_tokens += usage.cache_read_tokens
-        self.cache_write_tokens += usage.cache_write_tokens
-        self.reasoning_tokens += usage.reasoning_tokens
+        self._llm_calls += calls
+        self._input_tokens += usage.input_tokens or 0
+        self._output_tokens += usage.output_tokens or 0
+        self._cache_read_tokens += usage.cache_read_tokens
+        self._cache_write_tokens += usage.cache_write_tokens
+        self._reasoning_tokens += usage.reasoning_tokens
         if usage.cost_usd is None:
             self.cost_complete = False
         else:
@@ -207,19 +237,19 @@ class Rollup:
             semconv.SESSION_COST_USD: self._known_cost,
             semconv.SESSION_COST_MICROS: round(self._cost_usd * 1_000_000),
             semconv.SESSION_COST_COMPLETE: self.cost_complete,
-            semconv.SESSION_LLM_CALLS: self.llm_calls,
-            semconv.SESSION_TOOL_CALLS: self.tool_calls,
-            semconv.SESSION_ACTIONS: self.actions,
-            semconv.SESSION_ERRORS: self.error_count,
-            semconv.GEN_AI_USAGE_INPUT_TOKENS: self.input_tokens,
-            semconv.GEN_AI_USAGE_OUTPUT_TOKENS: self.output_tokens,
+            semconv.SESSION_LLM_CALLS: self._llm_calls,
+            semconv.SESSION_TOOL_CALLS: self._tool_calls,
+            semconv.SESSION_ACTIONS: self._actions,
+            semconv.SESSION_ERRORS: self._error_count,
+            semconv.GEN_AI_USAGE_INPUT_TOKENS: self._input_tokens,
+            semconv.GEN_AI_USAGE_OUTPUT_TOKENS: self._output_tokens,
         }
-        if self.cache_read_tokens:
-            attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self.cache_read_tokens
-        if self.cache_write_tokens:
-            attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self.cache_write_tokens
-        if self.reasoning_tokens:
-            attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self.reasoning_tokens
+        if self._cache_read_tokens:
+            attrs[semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = self._cache_read_tokens
+        if self._cache_write_tokens:
+            attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self._cache_write_tokens
+        if self._reasoning_tokens:
+            attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self._reasoning_tokens
         if self.cost_incomplete_reason is not None:
             attrs[semconv.SESSION_COST_INCOMPLETE_REASON] = self.cost_incomplete_reason
         return attrs

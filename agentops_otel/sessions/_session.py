@@ -71,7 +71,7 @@ def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None]]) -
     return found
 
 
-class Session(Rollup, JudgedReads, AgentOpsMethods):
+class Session(JudgedReads, Rollup, AgentOpsMethods):
     """A live or ended agent session; what ``start_session()`` and ``get_session()`` return."""
 
     parent: Session | None
