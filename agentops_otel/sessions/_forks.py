@@ -5,9 +5,10 @@ server) copies the forking thread's context into the child, current session incl
 spans carry that session's id and reach the trace (it exports and saves them at its exit), but never
 this process's session object: its counts, tokens, cost and held spans, which are all a live verdict
 reads, leave out whatever the child did. So a fork made while a session is current marks that session
-and the ones it is nested in (:attr:`Rollup.forks`); their live verdicts on absence, counts and cost
-then refuse to pass (``testing._partial.forked_lines``) and point at the session read back from the trace,
-which holds the children's steps.
+and the ones it is nested in (:attr:`Rollup.forks`); their live verdicts on absence, counts and cost, and a
+test's own reads of their counts, event lists and cost (``_judged``), then refuse to pass
+(``testing._partial.forked_lines``) and point at the session read back from the trace, which holds the
+children's steps.
 
 Conservative: at the fork nobody knows whether the child will make a step, so a child that makes none
 marks the session too. A thread whose context holds no session forks a child that inherits none, and

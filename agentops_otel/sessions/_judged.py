@@ -3,12 +3,14 @@ check pass on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_eve
 ``llm_calls``, ``tool_calls``, ``actions``, ``error_count`` and the token totals.
 
 Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``,
-``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0, and with a call
-whose cost is unknown (an unpriced model) the cost is only the known part; the assertions of
-``agentops_otel.testing`` refuse to judge on either, a bare ``assert`` cannot. So the read refuses instead,
-where it is a test's verdict, with :class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test,
-not an error). The cost still prints and converts (:class:`Cost`): only comparing it fails. A count refuses as
-it is read: ``s.input_tokens + s.output_tokens`` would be a plain number again, compared without a word.
+``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0; a child forked
+while the session was current, or a step it never saw end, ran steps that none of them has; with no model
+client watched, model calls went unseen; and with a call whose cost is unknown (an unpriced model) the cost is
+only the known part. The assertions of ``agentops_otel.testing`` refuse to judge on any of these, a bare
+``assert`` cannot. So the read refuses instead, where it is a test's verdict, with :class:`NotJudgeable` (an
+``AssertionError``: pytest reports a failed test, not an error). The cost still prints and converts
+(:class:`Cost`): only comparing it fails. A count refuses as it is read: ``s.input_tokens + s.output_tokens``
+would be a plain number again, compared without a word.
 
 Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
@@ -68,10 +70,25 @@ def read_by_test(frame: FrameType | None) -> bool:
 
 
 def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False) -> None:
-    """Fail a test's own read of ``session.<name>`` where nothing of the session was recorded."""
+    """Fail a test's own read of ``session.<name>`` where the session object left steps out of it: nothing was
+    recorded, a forked child or a step it never saw end ran steps it has not, or (``models``: a count of model
+    calls or their tokens) no model client was watched."""
     __tracebackhide__ = True
-    if read_by_test(frame) and (why := _views.unrecorded(session)) is not None:
+    if not read_by_test(frame):
+        return
+    why = _views.unrecorded(session)
+    if why is not None:
         raise NotJudgeable(f"session.{name} cannot be judged: {why}; a check on it would pass on nothing")
+    lines: list[str] = []
+    if session.forks or session.steps_outside:
+        from ..testing._partial import forked_lines, outside_lines
+
+        lines = forked_lines(session) + outside_lines(session)
+    if models and (unseen := _views.unwatched(session)) is not None:
+        lines.append(unseen)
+    if lines:
+        raise NotJudgeable(f"session.{name} cannot be judged: " + "; ".join(lines)
+                           + "; a check on it would pass without the steps it left out")
 
 
 class _Count(Total):

@@ -23,8 +23,8 @@ from agentops_otel.sessions._judged import NotJudgeable
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "forked_lines", "partial_lines", "partial_view", "running_steps",
-           "sessionless_lines", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "forked_lines", "outside_lines", "partial_lines", "partial_view",
+           "running_steps", "sessionless_lines", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -43,11 +43,7 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
     if session.spans_dropped:
         why.append(f"{session.spans_dropped} steps of this session were not kept: it holds only its last "
                    f"{session._spans.maxlen} spans (raise {semconv.ENV_MAX_SESSION_SPANS} to keep more)")
-    if session.steps_outside:
-        named = session.steps_outside_named
-        more = session.steps_outside - len(named)
-        why.append(f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them "
-                   "end: " + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
+    why.extend(outside_lines(session))
     why.extend(sessionless_lines(session))
     why.extend(forked_lines(session))
     if running := running_steps(session):
@@ -56,6 +52,17 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         why.append(f"{len(running)} step(s) of this session are still running, so it has not seen them end: "
                    + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return why
+
+
+def outside_lines(session: Session) -> list[str]:
+    """The steps of a live session it never saw end (still running as it ended, or started after), which none of
+    its counters and held spans have (empty when none)."""
+    if not session.steps_outside:
+        return []
+    named = session.steps_outside_named
+    more = session.steps_outside - len(named)
+    return [f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them end: "
+            + "; ".join(named) + (f"; and {more} more" if more > 0 else "")]
 
 
 def sessionless_lines(session: Session | Timeline) -> list[str]:

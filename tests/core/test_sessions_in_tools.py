@@ -79,7 +79,9 @@ def test_ending_the_current_session_inside_a_tool_returns_to_the_enclosing_sessi
         assert agentops.current_session() is outer
         after()
     assert inner.end_state == "Success" and inside == [outer]
-    assert [e.action_type for e in outer.action_events] == ["after"]
+    # Its spans, not its action_events: the tool, still running as inner ended, is a step outer never saw end,
+    # so a test's read of outer's event lists refuses (NotJudgeable).
+    assert [s.name for s in outer.spans if s.name.startswith("action")] == ["action after"]
 
 
 def test_ending_the_session_in_a_nested_tool_returns_every_caller_to_the_enclosing_session() -> None:

@@ -24,6 +24,7 @@ import agentops_otel as agentops
 from agentops_otel._guard import FaultInjector
 from agentops_otel.testing import (
     AgentAssertionError,
+    NotJudgeable,
     OpenAIServer,
     assert_called_before,
     assert_cost_below,
@@ -139,6 +140,36 @@ def test_a_fork_in_a_nested_session_marks_the_sessions_around_it(server: OpenAIS
     assert "forked" in _refused(lambda: assert_tool_not_called(outer, "refund"))
 
 
+COUNTS = ("llm_calls", "tool_calls", "actions", "error_count", "input_tokens", "output_tokens", "cache_read_tokens",
+          "cache_write_tokens", "reasoning_tokens")
+EVENT_LISTS = ("errors", "tool_events", "llm_events", "action_events", "events")
+
+
+def _not_judgeable(session: agentops.Session, field: str) -> str:
+    with pytest.raises(NotJudgeable) as caught:
+        getattr(session, field)
+    return str(caught.value)
+
+
+def test_a_tests_read_of_the_counts_of_a_session_a_fork_worker_took_along_fails(server: OpenAIServer) -> None:
+    """``assert s.llm_calls <= 3`` cannot pass on a session whose forked worker called the model: each count,
+    read by the test, fails naming the fork (the worker's call and tool are in none of them)."""
+    with agentops.session("agent") as s:
+        _in_fork_pool(_model_call_and_refund, server.base_url)
+    for count in COUNTS:
+        message = _not_judgeable(s, count)
+        assert message.startswith(f"session.{count} cannot be judged: this process forked once"), message
+
+
+def test_a_tests_read_of_the_event_lists_of_a_session_a_fork_worker_took_along_fails() -> None:
+    """``assert not s.errors`` cannot pass on a session whose forked worker's step failed: each event list, read
+    by the test, fails naming the fork."""
+    with agentops.session("agent") as s:
+        assert _in_fork_pool(_failing_charge, 0) == ["card declined for 1"]
+    for field in EVENT_LISTS:
+        assert "forked once" in _not_judgeable(s, field)
+
+
 def test_a_session_opened_after_the_fork_is_judged_as_usual(client: OpenAI, server: OpenAIServer) -> None:
     """A fork before the session started (outside any session) leaves the session's verdicts alone."""
     _in_fork_pool(_model_call_and_refund, server.base_url)
@@ -148,6 +179,7 @@ def test_a_session_opened_after_the_fork_is_judged_as_usual(client: OpenAI, serv
     assert_cost_below(s, 1.0)
     assert_tokens_below(s, 1_000_000)
     assert_tool_not_called(s, "refund")
+    assert (s.llm_calls, s.tool_calls, s.errors) == (1, 0, [])
 
 
 def test_a_fork_from_a_thread_the_session_did_not_reach_marks_nothing() -> None:
