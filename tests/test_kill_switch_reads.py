@@ -210,6 +210,7 @@ def agent():
 '''
 
 
+@pytest.mark.slow
 def test_a_ported_count_check_fails_under_the_kill_switch_while_the_agent_reads_numbers(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """In a pytest run with AGENTOPS_OTEL_DISABLED=1, ``assert s.llm_calls <= 3`` fails naming the switch,

@@ -82,6 +82,7 @@ def test_ported_call_bound():
 '''
 
 
+@pytest.mark.slow
 def test_a_tests_read_of_the_model_counts_without_a_watched_client_fails(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """No init(), no client instrumented: the call the session never saw fails ``assert s.llm_calls == 0``, naming
