@@ -11,7 +11,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
@@ -24,6 +24,9 @@ from ._event_time import check_timestamps, ns
 from ._guard import fault_point, guard, notice, report, type_name
 from ._serialize import content_json
 from .events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
+
+if TYPE_CHECKING:
+    from .sessions import Session
 
 logger = logging.getLogger("agentops_otel")
 _init_lock = _forksafe.lock()
@@ -44,8 +47,12 @@ def init(
     auto_start_session: bool = False,
     redact: _redact.Hook | None = None,
     **_agentops_kwargs: Any,
-) -> None:
+) -> Session | None:
     """Set up once; calling it again (every test does) only refreshes the settings given.
+
+    Returns the current session when ``auto_start_session=True`` (the one it started, or the one already
+    current, which it does not nest another in), else ``None``: AgentOps 0.3 code holds on to what
+    ``session = agentops.init(..., auto_start_session=True)`` returned, and ends that.
 
     ``api_key`` and other AgentOps arguments are accepted for compatibility and ignored: spans go to
     the user's provider, or to OTLP per the ``OTEL_*`` variables, or to the local file sink. Message
@@ -90,7 +97,7 @@ def init(
         _redact.set_hook(redact)
     if config.disabled():
         logger.info("agentops_otel: %s is set; init() does nothing", semconv.ENV_DISABLED)
-        return
+        return _auto_started() if auto_start_session else None  # unrecorded, as any session is under the switch
     # Each step under its own guard: one that fails (a bad OTEL_* value the SDK refuses, an exporter
     # that can't be built) must not skip the others. Behind one guard, a failed export setup left the
     # LLM clients uninstrumented, and the session read $0 and 0 calls for calls that happened.
@@ -115,13 +122,18 @@ def init(
         if instrument_llm_calls:
             _instrument_llms()
         config.state.init_called = True
-    if auto_start_session:
-        from .sessions import current_session, start_session
-
-        if current_session() is None:
-            start_session()
+    started = _auto_started() if auto_start_session else None
     if service_name is not None:
         _say_service_name_kept(service_name)  # last: under -W error it raises with everything set up
+    return started
+
+
+def _auto_started() -> Session:
+    """The session ``init(auto_start_session=True)`` hands back: the current one, started here if there is none."""
+    from .sessions import current_session, start_session
+
+    current = current_session()
+    return current if current is not None else start_session()
 
 
 def _say_service_name_kept(wanted: str) -> None:

@@ -237,3 +237,40 @@ def test_session_id_is_the_uuid_agentops_code_looks_sessions_up_by() -> None:
         assert agentops.get_session(str(session.session_id)) is session
     finally:
         agentops.end_session("Success", session=session)
+
+
+def test_init_with_auto_start_session_returns_the_session_it_started(span_exporter: InMemorySpanExporter) -> None:
+    """AgentOps 0.3's ``session = agentops.init(..., auto_start_session=True)`` hands back the session it started."""
+    session = agentops.init(api_key="k", auto_start_session=True)
+    try:
+        assert isinstance(session, agentops.Session) and agentops.get_session() is session
+        session.record(agentops.ActionEvent(action_type="step"))
+        session.end_session("Success")
+        assert [e.action_type for e in session.action_events] == ["step"]
+    finally:
+        agentops.end_all_sessions()
+
+
+def test_init_with_auto_start_session_under_the_kill_switch_still_returns_a_session(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under AGENTOPS_OTEL_DISABLED the ported ``session = init(auto_start_session=True)`` still gets one to end."""
+    from agentops_otel import semconv
+
+    monkeypatch.setenv(semconv.ENV_DISABLED, "true")
+    session = agentops.init(api_key="k", auto_start_session=True)
+    try:
+        assert isinstance(session, agentops.Session) and agentops.get_session() is session
+        session.end_session("Success")
+        assert session.end_state == "Success"
+    finally:
+        agentops.end_all_sessions()
+
+
+def test_init_with_auto_start_session_inside_a_session_returns_that_one(span_exporter: InMemorySpanExporter) -> None:
+    """Inside a session (the plugin's, for a test) it starts no nested one and returns the current session."""
+    outer = agentops.start_session(tags=["outer"])
+    try:
+        assert agentops.init(api_key="k", auto_start_session=True) is outer
+        assert agentops.init(api_key="k") is None
+    finally:
+        agentops.end_all_sessions()
