@@ -12,6 +12,7 @@ import os
 import sys
 import uuid
 import warnings
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
@@ -32,6 +33,7 @@ class AgentOpsMethods:
         id: str
 
         def end(self, end_state: object = ..., end_state_reason: object = None) -> None: ...
+        def _cost_as_read(self, frame: FrameType | None) -> float: ...
 
     @property
     def session_id(self) -> uuid.UUID:
@@ -54,13 +56,18 @@ class AgentOpsMethods:
             otel_context.detach(token)
 
     def end_session(self, end_state: object = semconv.END_INDETERMINATE, end_state_reason: object = None,
-                    **_agentops_kwargs: Any) -> None:
+                    **_agentops_kwargs: Any) -> float:
         """End this session, as ``agentops.end_session(..., session=this)`` does. Indeterminate by default,
         as AgentOps' own ``Session.end_session()``; its other arguments (``video``) are ignored.
+
+        Returns the session's cost, as AgentOps 0.3 returned its token cost (ported code checks
+        ``cost = session.end_session("Success")``): :attr:`cost` as the caller reads it, so a test comparing
+        a cost that is not known whole fails saying why, as with ``session.cost``.
 
         An end state AgentOps does not know (``"Failed"``) is a warning, as AgentOps logs one, not an
         error: see :func:`end_warning_of_bad_state`."""
         end_warning_of_bad_state(self, end_state, end_state_reason)
+        return self._cost_as_read(sys._getframe(1))
 
 
 def end_warning_of_bad_state(session: AgentOpsMethods, end_state: object, end_state_reason: object) -> None:

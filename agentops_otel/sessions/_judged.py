@@ -243,8 +243,12 @@ class JudgedReads:
         (``cost_complete`` false: a call without a known cost; no model client watched; or a child process forked
         while it was current took it along), a :class:`Cost`:
         comparing it fails saying why."""
+        return self._cost_as_read(sys._getframe(1))
+
+    def _cost_as_read(self, frame: FrameType | None) -> float:
+        """:attr:`cost` as the code running ``frame`` reads it (also what ``end_session()`` hands back)."""
         known = self._known_cost
-        if not read_by_test(sys._getframe(1)):
+        if not read_by_test(frame):
             return known
         session = cast("Session", self)
         why = _views.unrecorded(session)

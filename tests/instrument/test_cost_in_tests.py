@@ -230,3 +230,20 @@ def test_an_incomplete_cost_still_serialises_and_averages(client: OpenAI) -> Non
     assert json.loads(json.dumps({"cost": cost}, indent=2))["cost"] == float(cost)
     assert statistics.mean([float(cost), float(cost)]) == float(cost)
     assert isinstance(statistics.mean([cost, cost]), float)
+
+
+def test_session_end_session_returns_the_cost_as_agentops_does(client: OpenAI) -> None:
+    """AgentOps 0.3's ``cost = session.end_session("Success")`` is the session's cost, as ``session.cost`` reads it."""
+    s = agentops.start_session(tags=["port"])
+    client.chat.completions.create(model="gpt-4o-mini", messages=USER)
+    cost = s.end_session("Success")
+    assert cost is not None and cost == s.cost and 0 < cost < 0.01
+
+
+def test_the_cost_session_end_session_returns_refuses_comparison_when_incomplete(client: OpenAI) -> None:
+    """The cost ``end_session`` hands a test is refused as ``session.cost`` is when part of it is unknown."""
+    s = agentops.start_session(tags=["port"])
+    client.chat.completions.create(model="acme-llm-9", messages=USER)  # no price known
+    cost = s.end_session("Success")
+    with pytest.raises(NotJudgeable, match="chat acme-llm-9"):
+        assert cost is not None and cost < 0.01
