@@ -171,6 +171,24 @@ def _answerable(cost: float, other: object) -> bool:
     return other is cost or (type(other) is float and not math.isfinite(other))
 
 
+def _steps_unaccounted(session: Session) -> bool:
+    """Whether steps ran whose model calls may be the session's and are in none of its totals, so its cost
+    is a lower bound however well its own calls are priced: ``assert_cost_below`` refuses on these too.
+
+    Steps started outside any session while it ran (a ``ThreadPoolExecutor`` worker its context did not
+    reach: AgentOps 0.3's sessions were process-wide, so a ported agent's pool calls were counted), its
+    streams left open at its end, and steps of it that it never saw end or has not yet. Cheap checks, as a
+    read of ``session.cost`` makes them: the reasons are worked out only if a comparison refuses.
+    """
+    from .. import _sessionless
+
+    if session.open_at_end or session.steps_outside or _sessionless.between(*session._sessionless)[0]:
+        return True
+    from ..testing._partial import running_steps
+
+    return bool(running_steps(session))
+
+
 def _incomplete(session: Session, known: float) -> str:
     """Why the cost is not known whole, in the words ``assert_cost_below`` uses (only ever in a test)."""
     try:
@@ -254,6 +272,7 @@ class JudgedReads:
         why = _views.unrecorded(session)
         if why is not None:
             return Cost(known, lambda: f"session.cost cannot be compared: {why}; ${known:.6f} counts nothing")
-        if session.cost_complete and not session.forks and _views.unwatched(session) is None:
+        if (session.cost_complete and not session.forks and _views.unwatched(session) is None
+                and not _steps_unaccounted(session)):
             return known
         return Cost(known, lambda: _incomplete(session, known))

@@ -111,9 +111,10 @@ def cost_gaps(session: SessionLike) -> list[str]:
 
 def unknown_cost_reasons(session: Session) -> list[str]:
     """Why a live session's cost is not known whole, one line each: its calls without a known cost (as
-    :func:`cost_gaps`), the children forked while it was current (their calls are in the trace only) and, with
-    no model client watched, that calls may have gone unseen."""
-    lines = cost_gaps(session) + forked_lines(session)
+    :func:`cost_gaps`), the children forked while it was current (their calls are in the trace only), steps
+    started outside any session while it ran (as ``assert_cost_below`` says them) and, with no model client
+    watched, that calls may have gone unseen."""
+    lines = cost_gaps(session) + forked_lines(session) + sessionless_lines(session)
     unseen = unwatched(session)
     if unseen is not None and not any(line.startswith(MODELS_UNWATCHED) for line in lines):
         lines.append(unseen)

@@ -247,3 +247,29 @@ def test_the_cost_session_end_session_returns_refuses_comparison_when_incomplete
     cost = s.end_session("Success")
     with pytest.raises(NotJudgeable, match="chat acme-llm-9"):
         assert cost is not None and cost < 0.01
+
+
+def test_comparing_the_cost_fails_when_model_calls_ran_outside_any_session_meanwhile(client: OpenAI) -> None:
+    """A pool worker's call (no session there) may be the session's: comparing its $0 fails, as in assert_cost_below."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = agentops.start_session(tags=["port"])
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(client.chat.completions.create, model="gpt-4o-mini", messages=USER).result()
+    agentops.end_session("Success")
+    assert s.cost_complete and float(s.cost) == 0.0
+    with pytest.raises(NotJudgeable, match=r"ran outside any session .*SessionExecutor.*chat gpt-4o-mini"):
+        assert s.cost < 0.01
+    with pytest.raises(NotJudgeable):
+        assert s.end_session() < 0.01  # the cost end_session hands back, as AgentOps 0.3 code reads it
+
+
+def test_comparing_the_cost_works_when_the_pool_carries_the_session(client: OpenAI) -> None:
+    """Submitted through SessionExecutor, the worker's call is the session's: its cost compares as usual."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = agentops.start_session(tags=["port"])
+    with agentops.SessionExecutor(ThreadPoolExecutor(1)) as pool:
+        pool.submit(client.chat.completions.create, model="gpt-4o-mini", messages=USER).result()
+    agentops.end_session("Success")
+    assert 0 < s.cost < 0.01
