@@ -278,10 +278,22 @@ def error_events(spans: Iterable[ReadableSpan]) -> list[ErrorEvent]:
                 timestamp=start,
                 step_name=s.name,
                 span_id=span_id(s),
-                trigger_event=_trigger(content.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE)),
+                trigger_event=_trigger(content.get(semconv.ERROR_TRIGGER), a.get(semconv.ERROR_TRIGGER_TYPE))
+                if semconv.ERROR_TRIGGER in content else _step_event(s),
             )
         )
     return out
+
+
+def _step_event(span: ReadableSpan) -> ActionEvent | ToolEvent | LLMEvent | None:
+    """The step a failed span was, as the trigger of its error: AgentOps 0.3's ``@record_action``,
+    ``@record_tool`` and LLM tracker recorded a failure as ``ErrorEvent(trigger_event=<that step>)``,
+    so ported checks read ``session.errors[0].trigger_event.action_type``. ``None`` for any other span."""
+    for view in (action_events, tool_events, llm_events):
+        found: list[ActionEvent] | list[ToolEvent] | list[LLMEvent] = view([span])
+        if found:
+            return found[0]
+    return None
 
 
 def all_events(spans: list[ReadableSpan]) -> list[ActionEvent | ToolEvent | LLMEvent]:

@@ -147,3 +147,26 @@ def test_error_event_trigger_reads_back_with_the_triggering_events_id(span_expor
         agentops.record(action)
         agentops.record(ErrorEvent(trigger_event=action, error_type="CardDeclined"))
     assert s.errors[0].trigger_event.id == action.id
+
+
+def test_a_failed_decorated_step_reads_back_as_an_error_triggered_by_that_step(
+        span_exporter: InMemorySpanExporter) -> None:
+    """As AgentOps 0.3's ``@record_action`` / ``@record_tool`` recorded it, the error's trigger is the failed step."""
+    @agentops.record_action("charge")
+    def charge(amount: int) -> None:
+        raise ValueError("card declined")
+
+    @agentops.record_tool("lookup")
+    def lookup(customer_id: str) -> None:
+        raise KeyError(customer_id)
+
+    with agentops.session("s") as s:
+        for step, arg in ((charge, 5), (lookup, "42")):
+            with pytest.raises((ValueError, KeyError)):
+                step(arg)
+    action_error, tool_error = s.errors
+    assert isinstance(action_error.trigger_event, ActionEvent)
+    assert (action_error.trigger_event.action_type, action_error.trigger_event.params) == ("charge", {"amount": 5})
+    assert action_error.trigger_event == s.action_events[0]
+    assert isinstance(tool_error.trigger_event, ToolEvent) and tool_error.trigger_event.name == "lookup"
+    assert tool_error.trigger_event == s.tool_events[0]

@@ -41,3 +41,17 @@ def test_a_session_with_an_unpriced_call_shows_its_cost_as_a_lower_bound(client:
         client.chat.completions.create(model="acme-llm-9", messages=USER)
     assert float(s.cost) > 0 and not s.cost_complete
     assert f"cost>=${s.cost:.6f} (incomplete)" in repr(s)
+
+
+def test_a_failed_model_call_reads_back_as_an_error_triggered_by_that_call(client: OpenAI, server: OpenAIServer
+                                                                           ) -> None:
+    """As AgentOps 0.3's LLM tracker recorded it, a failed call's error has the call's LLMEvent as its trigger."""
+    import openai
+
+    server.queue(Reply.error(500))
+    with agentops.session("s") as s:
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    [error] = s.errors
+    assert isinstance(error.trigger_event, agentops.LLMEvent) and error.trigger_event.model == "gpt-4o-mini"
+    assert error.trigger_event == s.llm_events[0]
