@@ -38,7 +38,7 @@ class AgentOpsMethods:
     @property
     def session_id(self) -> uuid.UUID:
         """AgentOps 0.3's name for the session's id, a UUID (``str()`` of it is :attr:`id`): ported code
-        looks sessions up with ``get_session(str(session.session_id))``."""
+        looks sessions up with ``get_session(session.session_id)`` (or its text)."""
         return uuid.UUID(self.id)
 
     def record(self, event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:

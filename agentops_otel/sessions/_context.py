@@ -11,6 +11,7 @@ there (the AgentOps flow ``end_session(); get_session().url``).
 from __future__ import annotations
 
 import contextvars
+import uuid
 from typing import TYPE_CHECKING, cast
 
 from opentelemetry import context as otel_context
@@ -104,19 +105,35 @@ def current_session() -> Session | None:
     return _live(otel_context.get_current())
 
 
-def get_session(session_id: str | None = None) -> Session | None:
+def get_session(session_id: str | uuid.UUID | None = None) -> Session | None:
     """The innermost live session here, else the last one ended in this context, else ``None``.
 
     With ``session_id``: that session if it is still open (anywhere in the process) or was the
-    last one ended here.
+    last one ended here. The id is its text or AgentOps 0.3's ``session.session_id`` (a ``UUID``, which
+    0.3 compared with), in any spelling of it.
     """
     if session_id is not None:
+        session_id = _id_text(session_id)
         found = cast("Session | None", live_session(session_id))
         if found is not None:
             return found
         last = _last_ended.get()
         return last if last is not None and last.id == session_id else None
     return current_session() or _last_ended.get()
+
+
+def _id_text(session_id: object) -> str:
+    """A session id as the session holds it (``str(uuid4())``): given as a ``UUID``, or as a UUID's text in
+    another spelling (``.hex``, upper case), the same id; anything else not text is the caller's mistake."""
+    if isinstance(session_id, uuid.UUID):
+        return str(session_id)
+    if not isinstance(session_id, str):
+        raise TypeError("get_session(session_id=...) takes the session's id (a str or UUID), got "
+                        f"{type(session_id).__name__}; get_session() with no id returns the current session")
+    try:
+        return str(uuid.UUID(session_id))
+    except ValueError:
+        return session_id  # no UUID: no session has it, and the lookup says so with None
 
 
 def clear_last_session() -> None:

@@ -274,3 +274,26 @@ def test_init_with_auto_start_session_inside_a_session_returns_that_one(span_exp
         assert agentops.init(api_key="k") is None
     finally:
         agentops.end_all_sessions()
+
+
+def test_get_session_finds_the_session_by_its_uuid() -> None:
+    """``agentops.get_session(session.session_id)``, the UUID as AgentOps 0.3 compared it, finds the session."""
+    session = agentops.start_session(tags=["port"])
+    try:
+        assert agentops.get_session(session.session_id) is session
+        assert agentops.get_session(session.session_id.hex) is session
+        assert agentops.get_session(session.id.upper()) is session
+    finally:
+        agentops.end_session("Success", session=session)
+    assert agentops.get_session(session.session_id) is session  # the last one ended here, as by its text
+
+
+def test_get_session_given_no_id_says_so() -> None:
+    """A session object or a number given as the id is a clear TypeError, not a silent ``None``."""
+    session = agentops.start_session(tags=["port"])
+    try:
+        with pytest.raises(TypeError, match=r"get_session\(session_id=\.\.\.\) takes the session's id \(a str or "
+                                            r"UUID\), got Session"):
+            agentops.get_session(session)  # type: ignore[arg-type]
+    finally:
+        agentops.end_session("Success", session=session)
