@@ -1,8 +1,10 @@
-"""AgentOps 0.3's methods on the session object: ``session.record(event)`` and
-``session.end_session(...)``, for suites that hold on to the session ``start_session()`` returned.
+"""AgentOps 0.3's methods and fields on the session object: ``session.record(event)``,
+``session.end_session(...)``, ``event_counts``, ``get_analytics()``, ``token_cost``, ``session_url``,
+``is_running`` and the ISO timestamps, for suites that hold on to the session ``start_session()`` returned.
 
-Apart from :mod:`._session`, which is at its size limit; these only delegate to ``record()`` and
-``Session.end``.
+Apart from :mod:`._session`, which is at its size limit; these only delegate to ``record()``,
+``Session.end`` and the session's own fields (the summaries through :mod:`._agentops_fields`, which refuses
+what a test's own read could pass on nothing).
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import os
 import sys
 import uuid
 import warnings
+from collections.abc import Mapping
+from datetime import datetime
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry import context as otel_context
 
 from .. import semconv
 from .._end_states import canonical_end_state
+from . import _agentops_fields
 
 if TYPE_CHECKING:
     from ..events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent
@@ -31,7 +36,13 @@ class AgentOpsMethods:
     if TYPE_CHECKING:
         _ctx: otel_context.Context | None
         id: str
+        start_time: datetime
+        end_time: datetime | None
 
+        @property
+        def url(self) -> str: ...
+        @property
+        def ended(self) -> bool: ...
         def end(self, end_state: object = ..., end_state_reason: object = None) -> None: ...
         def _cost_as_read(self, frame: FrameType | None) -> float: ...
 
@@ -40,6 +51,48 @@ class AgentOpsMethods:
         """AgentOps 0.3's name for the session's id, a UUID (``str()`` of it is :attr:`id`): ported code
         looks sessions up with ``get_session(session.session_id)`` (or its text)."""
         return uuid.UUID(self.id)
+
+    @property
+    def session_url(self) -> str:
+        """AgentOps 0.3's link to the session (its dashboard's): here :attr:`url`, the trace UI's."""
+        return self.url
+
+    @property
+    def is_running(self) -> bool:
+        """AgentOps 0.3's flag: ``True`` until the session ends."""
+        return not self.ended
+
+    @property
+    def init_timestamp(self) -> str:
+        """The start as AgentOps 0.3 kept it: ISO-8601 text in UTC (:attr:`start_time` as a ``datetime``)."""
+        return self.start_time.isoformat()
+
+    @property
+    def end_timestamp(self) -> str | None:
+        """The end as ISO-8601 text in UTC, ``None`` while the session runs (:attr:`end_time` as a ``datetime``)."""
+        return None if self.end_time is None else self.end_time.isoformat()
+
+    @property
+    def token_cost(self) -> float:
+        """AgentOps 0.3's cost of the session: :attr:`cost`, a float in USD (0.3 kept a ``Decimal``), refused to a
+        test's comparison as :attr:`cost` is when it is not known whole."""
+        return self._cost_as_read(sys._getframe(1))
+
+    @property
+    def event_counts(self) -> Mapping[str, int]:
+        """AgentOps 0.3's counts by event type: ``llms`` (:attr:`llm_calls`), ``tools``, ``actions``, ``errors``
+        (failed steps, as :attr:`error_count`) and ``apis`` (always 0: no step here is an API event).
+
+        A plain dict, except to the running test's own code for a session that cannot back a verdict on a
+        count: then each such count fails as it is read, as :attr:`llm_calls` does (see :mod:`._agentops_fields`)."""
+        return _agentops_fields.event_counts(cast("Session", self), sys._getframe(1))
+
+    def get_analytics(self) -> Mapping[str, int | str]:
+        """AgentOps 0.3's summary: ``"LLM calls"``, ``"Tool calls"``, ``"Actions"``, ``"Errors"`` as ints,
+        ``"Duration"`` as text (``"2m 3.4s"``; until now while the session runs) and ``"Cost"`` as text in USD
+        without the sign (``"0.00"``, else six decimals). Its counts and cost refuse a test's own read as
+        :attr:`event_counts` and :attr:`cost` do."""
+        return _agentops_fields.analytics(cast("Session", self), sys._getframe(1))
 
     def record(self, event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
         """``agentops.record(event)`` into this session, wherever it is called: with another session
