@@ -181,9 +181,18 @@ def start_session(
     return session
 
 
-def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: object = None,
-                *, session: Session | None = None, **_agentops_kwargs: Any) -> Session | None:
+_UNSET: Final = object()
+
+
+def end_session(state_or_session: object = _UNSET, reason: object = _UNSET, /, *, end_state: object = _UNSET,
+                end_state_reason: object = _UNSET, session: Session | None = None,
+                **_agentops_kwargs: Any) -> Session | None:
     """End the given (or this context's current) session and return it.
+
+    AgentOps 0.3's ways to say the end state and reason, by position or keyword (``end_session("Fail",
+    "why")``, ``end_session(end_state="Fail", end_state_reason="why")``), Success by default. A :class:`Session`
+    first is the session to end, as AgentOps 0.4's ``end_session(session)`` took it, the state and reason then
+    by keyword (``end_session(s, end_state="Fail")``).
 
     Where no session is open in this thread or task (none started here, none inherited), this is a
     no-op that returns ``None`` and emits a ``RuntimeWarning``: it never ends a session that another
@@ -193,8 +202,17 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: objec
     A bad end state ends the session Indeterminate (its end reason naming the state given) and raises a
     ``ValueError`` saying so; while an exception is being handled (AgentOps' ``except Exception:
     end_session("Failed"); raise``) it is a ``RuntimeWarning`` instead, so the agent's exception is the
-    one that propagates.
+    one that propagates. A call whose arguments do not say which session, state or reason (a session first
+    and more after it by position, two sessions, a state or reason given twice) is a ``TypeError`` that ends
+    nothing: a session is never ended otherwise than meant.
     """
+    if isinstance(state_or_session, Session):
+        session = _session_given_first(state_or_session, reason, session)
+    else:
+        end_state = _once("end state", state_or_session, "end_state", end_state)
+        end_state_reason = _once("end state reason", reason, "end_state_reason", end_state_reason)
+    end_state = semconv.END_SUCCESS if end_state is _UNSET else end_state
+    end_state_reason = None if end_state_reason is _UNSET else end_state_reason
     if session is not None and not isinstance(session, Session):
         raise TypeError(f"end_session(session=...) takes a Session, got {type(session).__name__}")
     target = session or current_session()
@@ -208,6 +226,31 @@ def end_session(end_state: object = semconv.END_SUCCESS, end_state_reason: objec
     else:
         end_warning_of_bad_state(target, end_state, end_state_reason)
     return target
+
+
+def _session_given_first(given: Session, more: object, session: Session | None) -> Session:
+    """The session ``end_session(given, ...)`` ends (AgentOps 0.4's call), or a ``TypeError`` before anything
+    ends where the rest of the call would end it otherwise than meant: more by position (0.4 took nothing
+    more: ``end_session(s, "Fail")`` would have ended it Success with the reason "Fail"), or another session."""
+    if more is not _UNSET:
+        raise TypeError(f"end_session(session, {safe_repr(more)}): after a session, pass the end state and "
+                        "reason by keyword: end_session(session, end_state=\"Fail\", end_state_reason=\"...\"), "
+                        "or end_session(\"Fail\", \"...\", session=session); nothing was ended")
+    if session is not None and session is not given:
+        raise TypeError("end_session() was given two sessions, one first and one as session=...: pass one; nothing "
+                        "was ended")
+    return given
+
+
+def _once(what: str, positional: object, keyword: str, given: object) -> object:
+    """An argument of ``end_session`` given by position or by keyword, never both (Python's own rule for one
+    parameter, which the session-first call splits in two)."""
+    if positional is _UNSET:
+        return given
+    if given is not _UNSET:
+        raise TypeError(f"end_session() was given the {what} twice: {safe_repr(positional)} by position and "
+                        f"{keyword}={safe_repr(given)}; pass one; nothing was ended")
+    return positional
 
 
 _harness_owned: weakref.WeakSet[Session] = weakref.WeakSet()
