@@ -54,7 +54,8 @@ def init(
     current, which it does not nest another in), else ``None``: AgentOps 0.3 code holds on to what
     ``session = agentops.init(..., auto_start_session=True)`` returned, and ends that.
 
-    ``api_key`` and other AgentOps arguments are accepted for compatibility and ignored: spans go to
+    ``api_key`` and other AgentOps arguments are accepted for compatibility and ignored (``inherited_session_id``
+    said once in the log: a session is not continued from its id here): spans go to
     the user's provider, or to OTLP per the ``OTEL_*`` variables, or to the local file sink. Message
     content capture is switched on when ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` is
     unset, because replay without inputs and outputs shows little. With ``AGENTOPS_OTEL_DISABLED``
@@ -79,6 +80,10 @@ def init(
         raise TypeError(f"init(service_name=...) takes a string, got {type_name(service_name, qualified=False)}")
     if not service_name:
         service_name = None  # "" (an unset variable passed through) names no service, as leaving it out
+    if _agentops_kwargs.get("inherited_session_id") is not None:
+        from .sessions._lifecycle import say_not_inherited
+
+        say_not_inherited(_agentops_kwargs)
     legacy_tags = _agentops_kwargs.get("tags")
     if legacy_tags is not None:
         # AgentOps 0.3 applied its deprecated init(tags=) as default_tags: ignored, every session of a

@@ -14,7 +14,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
 from .. import config, export, semconv
-from .._guard import fault_point, guard
+from .._guard import fault_point, guard, notice
 from ..ci_run import run_attributes, run_to_stamp
 from ..processor import SESSION_CONTEXT_KEY, register
 from ._agentops import end_warning_of_bad_state
@@ -87,6 +87,26 @@ def _past_ended_sessions(ctx: otel_context.Context, outer: object) -> otel_conte
     return rebased(ctx, outer._ctx, returning_context(outer))
 
 
+INHERITED_UNSUPPORTED: Final = (
+    "inherited_session_id= is not supported: a session is not continued from its id (AgentOps 0.3 continued it "
+    "in another process or worker); a new session was started instead. Carry the session itself: into executor "
+    "threads with agentops.SessionExecutor(pool) or pool.submit(agentops.carry_context(fn), ...), into a thread "
+    "with contextvars.copy_context().run, into a child process by forking it inside the session; record into a "
+    "session you hold with session.record(event), a decorated call's session= keyword, or end_session(..., "
+    "session=s). A separate process starts its own session (start_session(conversation_id=...) groups them)")
+"""What a port passing AgentOps' ``inherited_session_id=`` is told, once."""
+
+
+def say_not_inherited(agentops_kwargs: Mapping[str, Any]) -> None:
+    """Say once that ``inherited_session_id=`` continues nothing here: dropped in silence, a worker's steps went
+    to a session of their own while the suite judged the one it meant to continue, missing them.
+
+    Not implemented: the id names no trace to continue (a session is its root span, whose trace and span ids
+    the id does not carry), and a session open in this process is carried by its context, not found by id."""
+    if agentops_kwargs.get("inherited_session_id") is not None:
+        notice("compat.inherited_session_id", INHERITED_UNSUPPORTED)
+
+
 def start_session(
     name: str | Sequence[str] | None = None,
     tags: Iterable[str] | None = None,
@@ -98,9 +118,10 @@ def start_session(
 ) -> Session:
     """Start a session and make it current in this context (explicit-style API).
 
-    Unknown keyword arguments of the AgentOps API (``inherited_session_id``...) are accepted and
-    ignored, so existing calls keep working.
+    Unknown keyword arguments of the AgentOps API are accepted and ignored, so existing calls keep working;
+    ``inherited_session_id`` starts a new session too, said once in the log (:func:`say_not_inherited`).
     """
+    say_not_inherited(_agentops_kwargs)
     if isinstance(name, (list, tuple)) and tags is None:  # AgentOps: start_session(["tag"])
         name, tags = None, name
     parent_ctx = otel_context.get_current()

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
+from agentops_otel._guard import reset_reports
 
 
 def test_end_session_with_the_session_first_ends_it_success_as_agentops_0_4(
@@ -68,3 +71,21 @@ def test_end_session_takes_the_state_by_keyword_alone(span_exporter: InMemorySpa
     s = agentops.start_session()
     agentops.end_session(end_state="Fail", end_state_reason="gave up")
     assert (s.end_state, s.end_state_reason) == ("Fail", "gave up")
+
+
+@pytest.mark.parametrize("start", [
+    lambda: agentops.start_session(inherited_session_id="5b8f...") ,
+    lambda: agentops.init(inherited_session_id="5b8f...", auto_start_session=True),
+], ids=["start_session", "init"])
+def test_inherited_session_id_is_said_to_be_unsupported_once_with_what_to_use(
+        span_exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture, start: object) -> None:
+    """inherited_session_id= starts a new session, saying once in the log that it is not continued and how to
+    carry a session instead."""
+    reset_reports()
+    with caplog.at_level(logging.WARNING, logger="agentops_otel"):
+        s = start()  # type: ignore[operator]
+        agentops.end_session(session=s)
+        agentops.end_session(session=agentops.start_session(inherited_session_id="5b8f..."))
+    lines = [r.getMessage() for r in caplog.records if "inherited_session_id" in r.getMessage()]
+    assert len(lines) == 1
+    assert "not supported" in lines[0] and "SessionExecutor" in lines[0] and "carry_context" in lines[0]
