@@ -203,6 +203,10 @@ def _instrument_llms() -> None:
 def record(event: ActionEvent | ErrorEvent | ToolEvent | LLMEvent) -> None:
     """Record an event as a step of the current session (a span, so backends see it too)."""
     if not isinstance(event, (ActionEvent, ErrorEvent, LLMEvent, ToolEvent)):
+        if isinstance(event, type) and issubclass(event, (ActionEvent, ErrorEvent, LLMEvent, ToolEvent)):
+            # record(ActionEvent): "got type" left the user to spot the missing call
+            raise TypeError(f"record() takes an event, got the class {event.__name__}: pass an instance: "
+                            f"{event.__name__}(...)")
         raise TypeError(f"record() takes an ActionEvent, ErrorEvent, LLMEvent or ToolEvent, "
                         f"got {type_name(event, qualified=False)}")
     check_timestamps(event)

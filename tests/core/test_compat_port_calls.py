@@ -9,6 +9,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
+from agentops_otel import ActionEvent, ToolEvent
 from agentops_otel._guard import reset_reports
 
 
@@ -89,3 +90,11 @@ def test_inherited_session_id_is_said_to_be_unsupported_once_with_what_to_use(
     lines = [r.getMessage() for r in caplog.records if "inherited_session_id" in r.getMessage()]
     assert len(lines) == 1
     assert "not supported" in lines[0] and "SessionExecutor" in lines[0] and "carry_context" in lines[0]
+
+
+@pytest.mark.parametrize("cls", [ActionEvent, ToolEvent])
+def test_record_of_an_event_class_says_to_pass_an_instance(span_exporter: InMemorySpanExporter, cls: type) -> None:
+    """record(ActionEvent), the class, says to pass an instance: ActionEvent(...)."""
+    with agentops.session("s"), pytest.raises(
+            TypeError, match=rf"got the class {cls.__name__}: pass an instance: {cls.__name__}\(\.\.\.\)"):
+        agentops.record(cls)  # type: ignore[arg-type]
