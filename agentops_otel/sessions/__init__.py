@@ -11,8 +11,9 @@ what was really emitted (the same data a backend would show), not from a paralle
 One private module per concept: ``_session`` (the object and its end), ``_context`` (which session
 is current here), ``_lifecycle`` (start/end the AgentOps way), ``_decorator`` (``session(...)``),
 ``_rollup`` (counters), ``_forks`` (sessions a forked child took along), ``_views`` (the AgentOps event
-lists) and ``_judged`` (those lists, the cost and the counts as a session's fields, refused to a test's own
-code where they would pass a check on nothing).
+lists), ``_judged`` (those lists, the cost and the counts as a session's fields, refused to a test's own
+code where they would pass a check on nothing), ``_agentops`` (AgentOps' methods and fields on the session
+object) and ``_agentops_fields`` (its ``event_counts`` and ``get_analytics()``, refused the same way).
 """
 
 from __future__ import annotations
