@@ -31,7 +31,7 @@ from typing import Final
 
 from ._secret_names import counts_tokens
 
-__all__ = ["annotated_default", "is_template", "no_value_at", "stands_for_value"]
+__all__ = ["annotated_default", "is_template", "no_value_at", "stands_for_value", "variable_at"]
 
 NOT_A_VALUE: Final = re.compile(r"(?:(?:await|new|yield)[ \t]+)?[A-Za-z_][A-Za-z0-9_.]*[(\[]"
                                 r"|\$[{(]|\$[A-Z_][A-Z0-9_]*\b|[{\[]|\[REDACTED")
@@ -115,6 +115,12 @@ def is_template(text: str, start: int, closing: str, header: bool = False) -> bo
     if closing:
         return text.startswith(closing, end) or end == len(text) or text[end] in "\r\n"
     return _TEMPLATE_ENDS[header].match(text, end) is not None
+
+
+def variable_at(text: str, start: int) -> bool:
+    """Whether what starts at ``start`` is where a value comes from (``${X}``, ``$(cmd)``, ``$TOKEN``, ``{``,
+    the marker), said by its start alone: for a value too long to be read whole before it is judged."""
+    return _VARIABLE.match(text, start) is not None
 
 
 def stands_for_value(value: str, name: str) -> bool:

@@ -13,7 +13,10 @@ digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a use
 http://…``: a URL).
 
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
-starts with, and an accepted one is masked, the flags inside it not read again.
+starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
+judged on its first :data:`_AHEAD` characters: a word glued to the next ``-u=…:`` (``-u=a:/-u=a:/…``) would
+otherwise be read to its end once per ``-u`` in it (16 s for 200 kB). One longer than that is masked whole
+unless its start says it is none (a path, a flag, a variable).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ._code_values import stands_for_value
+from ._code_values import stands_for_value, variable_at
 from ._matchers import value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
@@ -43,10 +46,17 @@ _WORD: Final = re.compile(r"[a-z]+")
 _BASIC: Final = re.compile(r"-(?<![\w-]-)(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)(?P<quote>[\"']?)"
                            r"(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
 """``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:``."""
-_QUOTED: Final = {'"': re.compile(r'[^"\r\n]*'), "'": re.compile(r"[^'\r\n]*"), "": re.compile(r"[^\s\"'`<>;&|]*")}
+_AHEAD: Final = 256
+"""How much of a password not in quotes is read before it is judged (see the module docstring)."""
+_BARE_CHARS: Final = r"[^\s\"'`<>;&|]"
+_QUOTED: Final = {'"': re.compile(r'[^"\r\n]*'), "'": re.compile(r"[^'\r\n]*"),
+                  "": re.compile(_BARE_CHARS + f"{{0,{_AHEAD}}}")}
 """The password after ``user:``: to the closing quote (or the end of the line), else to a space."""
+_BARE_REST: Final = re.compile(_BARE_CHARS + "+")
 _NOT_PASSWORD: Final = re.compile(r"[0-9]*\Z|/|-|\[REDACTED")
 """A group id (``1000:1000``), a URL's ``//`` (``-u http://…``), a flag, the marker: no password."""
+_NOT_PASSWORD_START: Final = re.compile(r"/|-|\[REDACTED")
+"""What says a password too long to read first is none, by its start: a path or URL, a flag, the marker."""
 
 
 def mask_command_lines(text: str, marker: str) -> str:
@@ -103,16 +113,36 @@ def _no_value(text: str, start: int) -> bool:
 def _passwords(text: str) -> list[tuple[int, int]]:
     """Where each ``-u user:password``'s password lies."""
     found: list[tuple[int, int]] = []
+    done = 0
     for basic in _BASIC.finditer(text):
         start = basic.end()
-        run = _QUOTED[basic.group("quote")].match(text, start)
+        if start < done:  # inside a password found already: masked with it
+            continue
+        quote = basic.group("quote")
+        run = _QUOTED[quote].match(text, start)
         if run is None:
             continue
         password = run.group()
-        if not basic.group("quote"):
+        if not quote and len(password) == _AHEAD and _BARE_REST.match(text, run.end(), run.end() + 1):
+            if _NOT_PASSWORD_START.match(text, start) is not None or variable_at(text, start):
+                continue
+            whole = _long_password(text, start)  # read once: the -u's inside it are not read again
+            done = start + len(whole)
+            found.append((start, done))
+            continue
+        if not quote:
             password = password[:value_end(password)]
         if (not password or _NOT_PASSWORD.match(password) is not None or password == basic.group("user")
                 or stands_for_value(password, "")):
             continue
-        found.append((start, start + len(password)))
+        done = start + len(password)
+        found.append((start, done))
     return found
+
+
+def _long_password(text: str, start: int) -> str:
+    """A password not in quotes longer than :data:`_AHEAD` (not a group id, the user, a literal or a template:
+    none is that long), to its end."""
+    run = _BARE_REST.match(text, start)
+    whole = text[start:start if run is None else run.end()]
+    return whole[:value_end(whole)]
