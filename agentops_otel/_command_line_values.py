@@ -45,13 +45,15 @@ _WORD: Final = re.compile(r"[a-z]+")
 
 _BASIC: Final = re.compile(r"-(?<![\w-]-)(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)(?P<quote>[\"']?)"
                            r"(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
-"""``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:``."""
+"""``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:``, the two
+quoted together (``-u "bob:…"``) or the password on its own (``-u bob:'…'``)."""
 _AHEAD: Final = 256
 """How much of a password not in quotes is read before it is judged (see the module docstring)."""
 _BARE_CHARS: Final = r"[^\s\"'`<>;&|]"
 _QUOTED: Final = {'"': re.compile(r'[^"\r\n]*'), "'": re.compile(r"[^'\r\n]*"),
                   "": re.compile(_BARE_CHARS + f"{{0,{_AHEAD}}}")}
 """The password after ``user:``: to the closing quote (or the end of the line), else to a space."""
+_QUOTES: Final = ("'", '"')
 _BARE_REST: Final = re.compile(_BARE_CHARS + "+")
 _NOT_PASSWORD: Final = re.compile(r"[0-9]*\Z|/|-|\[REDACTED")
 """A group id (``1000:1000``), a URL's ``//`` (``-u http://…``), a flag, the marker: no password."""
@@ -119,6 +121,9 @@ def _passwords(text: str) -> list[tuple[int, int]]:
         if start < done:  # inside a password found already: masked with it
             continue
         quote = basic.group("quote")
+        if not quote and text[start:start + 1] in _QUOTES:  # the password quoted on its own: -u bob:'…'
+            quote = text[start]
+            start += 1
         run = _QUOTED[quote].match(text, start)
         if run is None:
             continue

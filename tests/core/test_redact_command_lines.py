@@ -45,6 +45,8 @@ def test_a_secret_named_flags_next_word_is_masked(span_exporter: InMemorySpanExp
     ("curl --user=ann:Zq8xW2 -X GET", "curl --user=ann:[REDACTED] -X GET"),
     ('curl -u "ann:pa ss word" https://x.example', 'curl -u "ann:[REDACTED]" https://x.example'),
     ("curl -U proxy:hunter2x -x http://p:3128", "curl -U proxy:[REDACTED] -x http://p:3128"),
+    ("curl -u ann:'hunter2x' https://x.example", "curl -u ann:'[REDACTED]' https://x.example"),
+    ('curl --user ann:"pa ss;word" -X GET', 'curl --user ann:"[REDACTED]" -X GET'),
 ])
 def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMemorySpanExporter, text: str,
                                                              masked: str) -> None:
