@@ -29,7 +29,7 @@ from ._matchers import value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
 
-__all__ = ["mask_command_lines"]
+__all__ = ["mask_argument_after", "mask_command_lines"]
 
 _FLAG: Final = re.compile(r"--(?<![\w-]--)(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63})(?:[ \t]+|[\"'],[ \t]*)")
 """A long flag not glued to a word (``x--token``), followed by a space, or closing its string in an argv list
@@ -82,6 +82,27 @@ def mask_command_lines(text: str, marker: str) -> str:
         done = end
     out.append(text[done:])
     return "".join(out)
+
+
+_ARGV_FLAG: Final = re.compile(r"--?[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+"""A list item that is one flag, as a command given as a list (``subprocess.run``'s) holds it."""
+
+
+def mask_argument_after(flag: str, item: str, marker: str) -> str:
+    """``item``, the item after ``flag`` in a command given as a list (``["mysql", "--password", X]``,
+    ``["curl", "-u", "bob:X"]``), masked as the same two words in a command's text are, except that the item
+    is the flag's whole value (spaces and all): a list's items are walked one at a time, so neither rule would
+    see the flag and its value together."""
+    if _ARGV_FLAG.fullmatch(flag) is None:
+        return item
+    joined = f"{flag} {item}"
+    at = len(flag) + 1
+    if flag.startswith("--") and any(start - at in (0, 1) for start, _ in _flag_values(joined)):
+        return marker
+    if _BASIC.match(joined) is None:
+        return item
+    masked = mask_command_lines(joined, marker)
+    return item if masked is joined else masked[at:]
 
 
 def _flag_values(text: str) -> list[tuple[int, int]]:

@@ -39,6 +39,7 @@ from typing import Any, Final
 
 import msgspec
 
+from ._command_line_values import mask_argument_after
 from ._cut import (
     BIG_INT,
     BIG_INT_MARKER,
@@ -255,6 +256,7 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
     out: list[Any] = []
     budget.left -= 2
     pairs = False
+    flag: Any = None
     for i, item in enumerate(value):
         if budget.left <= 0:
             out.append(MORE_ITEMS_MARKER.format(n=size - i))
@@ -268,7 +270,11 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
             out.append([_walk(item[0], budget, depth + 2), REDACTED])
             budget.left -= len(REDACTED) + 3
         else:
-            out.append(_walk(item, budget, depth + 1))
+            walked = _walk(item, budget, depth + 1)
+            if type(flag) is str and flag[:1] == "-" and type(walked) is str:  # a command as a list: argv
+                walked = mask_argument_after(flag, walked, REDACTED)
+            out.append(walked)
+        flag = item
         budget.left -= 1
     return out
 

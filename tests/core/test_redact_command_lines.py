@@ -78,6 +78,39 @@ def test_command_lines_and_prose_without_a_secret_are_kept(span_exporter: InMemo
     assert _recorded_argument(span_exporter, text) == text
 
 
+def _recorded_argv(exporter: InMemorySpanExporter, argv: list[str]) -> list[str]:
+    """What a tool called with the argument list ``argv`` recorded for it."""
+    @agentops.tool
+    def run(argv: list[str]) -> str:
+        return "ok"
+
+    run(argv)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool run"]
+    return list(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["argv"])
+
+
+@pytest.mark.parametrize(("argv", "masked"), [
+    (["mysql", "--password", "hunter2x", "-u", "bob"], ["mysql", "--password", "[REDACTED]", "-u", "bob"]),
+    (["vault", "login", "--client-secret", "Zq8x W2vL"], ["vault", "login", "--client-secret", "[REDACTED]"]),
+    (["curl", "-u", "bob:hunter2x", "https://x.example"], ["curl", "-u", "bob:[REDACTED]", "https://x.example"]),
+    (("gh", "--token", "abc123def"), ["gh", "--token", "[REDACTED]"]),
+])
+def test_a_secret_in_an_argument_list_is_masked(span_exporter: InMemorySpanExporter, argv: list[str],
+                                                masked: list[str]) -> None:
+    """A tool given the command as a list (``subprocess.run``'s form) masks the item after a secret-named flag,
+    and the password of the item after ``-u``, as in the command's text."""
+    assert _recorded_argv(span_exporter, argv) == masked
+
+
+@pytest.mark.parametrize("argv", [
+    ["mysql", "--password", "--verbose"], ["docker", "run", "-u", "1000:1000", "img"],
+    ["ansible", "--private-key", "~/.ssh/id", "all"], ["cli", "--token", "$TOKEN"], ["cli", "--token-count", "42"],
+])
+def test_an_argument_list_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, argv: list[str]) -> None:
+    """A flag followed by another flag, a path, a variable or a count, and a uid:gid, hold none in a list either."""
+    assert _recorded_argv(span_exporter, argv) == argv
+
+
 def test_a_flags_secret_in_a_tools_error_is_masked(span_exporter: InMemorySpanExporter) -> None:
     """A tool's exception quoting the command it ran masks the flag's value in the event and status."""
     @agentops.tool
