@@ -4,7 +4,8 @@ check pass on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_eve
 
 Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``,
 ``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0; a child forked
-while the session was current, or a step it never saw end, ran steps that none of them has; with no model
+while the session was current, or a step it never saw end, ran steps that none of them has; a thread its
+context did not reach (a pool worker) ran steps outside any session, which may be its own; with no model
 client watched, model calls went unseen; and with a call whose cost is unknown (an unpriced model) the cost is
 only the known part. The assertions of ``agentops_otel.testing`` refuse to judge on any of these, a bare
 ``assert`` cannot. So the read refuses instead, where it is a test's verdict, with :class:`NotJudgeable` (an
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
-from .. import _test_file
+from .. import _sessionless, _test_file
 from .._guard import describe
 from . import _views
 from ._rollup import Rollup, Total
@@ -71,8 +72,9 @@ def read_by_test(frame: FrameType | None) -> bool:
 
 def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False) -> None:
     """Fail a test's own read of ``session.<name>`` where the session object left steps out of it: nothing was
-    recorded, a forked child or a step it never saw end ran steps it has not, or (``models``: a count of model
-    calls or their tokens) no model client was watched."""
+    recorded, a forked child or a step it never saw end ran steps it has not, steps started outside any session
+    while it ran (they may be its own), or (``models``: a count of model calls or their tokens) no model client
+    was watched."""
     __tracebackhide__ = True
     if not read_by_test(frame):
         return
@@ -80,10 +82,10 @@ def _refuse(session: Session, name: str, frame: FrameType | None, *, models: boo
     if why is not None:
         raise NotJudgeable(f"session.{name} cannot be judged: {why}; a check on it would pass on nothing")
     lines: list[str] = []
-    if session.forks or session.steps_outside:
-        from ..testing._partial import forked_lines, outside_lines
+    if session.forks or session.steps_outside or _sessionless.between(*session._sessionless)[0]:
+        from ..testing._partial import forked_lines, outside_lines, sessionless_lines
 
-        lines = forked_lines(session) + outside_lines(session)
+        lines = forked_lines(session) + outside_lines(session) + sessionless_lines(session)
     if models and (unseen := _views.unwatched(session)) is not None:
         lines.append(unseen)
     if lines:
@@ -180,8 +182,6 @@ def _steps_unaccounted(session: Session) -> bool:
     streams left open at its end, and steps of it that it never saw end or has not yet. Cheap checks, as a
     read of ``session.cost`` makes them: the reasons are worked out only if a comparison refuses.
     """
-    from .. import _sessionless
-
     if session.open_at_end or session.steps_outside or _sessionless.between(*session._sessionless)[0]:
         return True
     from ..testing._partial import running_steps
