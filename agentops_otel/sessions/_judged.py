@@ -5,7 +5,8 @@ check pass on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_eve
 Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``,
 ``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0; a child forked
 while the session was current, or a step it never saw end, ran steps that none of them has; a thread its
-context did not reach (a pool worker) ran steps outside any session, which may be its own; with no model
+context did not reach (a pool worker) ran steps outside any session, which may be its own; past its span cap
+the event lists show only the spans it still holds (the counts still count every step); with no model
 client watched, model calls went unseen; and with a call whose cost is unknown (an unpriced model) the cost is
 only the known part. The assertions of ``agentops_otel.testing`` refuse to judge on any of these, a bare
 ``assert`` cannot. So the read refuses instead, where it is a test's verdict, with :class:`NotJudgeable` (an
@@ -70,11 +71,12 @@ def read_by_test(frame: FrameType | None) -> bool:
     return _test_file.same_file(frame.f_code.co_filename, test_file)
 
 
-def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False) -> None:
+def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False,
+            events: bool = False) -> None:
     """Fail a test's own read of ``session.<name>`` where the session object left steps out of it: nothing was
     recorded, a forked child or a step it never saw end ran steps it has not, steps started outside any session
-    while it ran (they may be its own), or (``models``: a count of model calls or their tokens) no model client
-    was watched."""
+    while it ran (they may be its own), (``events``: an event list, built from the held spans) spans it no longer
+    holds past its cap, or (``models``: a count of model calls or their tokens) no model client was watched."""
     __tracebackhide__ = True
     if not read_by_test(frame):
         return
@@ -82,10 +84,12 @@ def _refuse(session: Session, name: str, frame: FrameType | None, *, models: boo
     if why is not None:
         raise NotJudgeable(f"session.{name} cannot be judged: {why}; a check on it would pass on nothing")
     lines: list[str] = []
-    if session.forks or session.steps_outside or _sessionless.between(*session._sessionless)[0]:
-        from ..testing._partial import forked_lines, outside_lines, sessionless_lines
+    if (session.forks or session.steps_outside or (events and session.spans_dropped)
+            or _sessionless.between(*session._sessionless)[0]):
+        from ..testing._partial import dropped_lines, forked_lines, outside_lines, sessionless_lines
 
-        lines = forked_lines(session) + outside_lines(session) + sessionless_lines(session)
+        lines = (forked_lines(session) + outside_lines(session) + sessionless_lines(session)
+                 + (dropped_lines(session) if events else []))
     if models and (unseen := _views.unwatched(session)) is not None:
         lines.append(unseen)
     if lines:
@@ -228,7 +232,7 @@ class JudgedReads:
     def _checked(self, name: str) -> Session:
         __tracebackhide__ = True
         session = cast("Session", self)
-        _refuse(session, name, sys._getframe(2))
+        _refuse(session, name, sys._getframe(2), events=True)
         return session
 
     @property

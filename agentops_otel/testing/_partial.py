@@ -23,8 +23,8 @@ from agentops_otel.sessions._judged import NotJudgeable
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "forked_lines", "outside_lines", "partial_lines", "partial_view",
-           "running_steps", "sessionless_lines", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "dropped_lines", "forked_lines", "outside_lines", "partial_lines",
+           "partial_view", "running_steps", "sessionless_lines", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -39,10 +39,7 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
     """
     if isinstance(session, Timeline):
         return _read_back(session, values)
-    why: list[str] = []
-    if session.spans_dropped:
-        why.append(f"{session.spans_dropped} steps of this session were not kept: it holds only its last "
-                   f"{session._spans.maxlen} spans (raise {semconv.ENV_MAX_SESSION_SPANS} to keep more)")
+    why = dropped_lines(session)
     why.extend(outside_lines(session))
     why.extend(sessionless_lines(session))
     why.extend(forked_lines(session))
@@ -52,6 +49,15 @@ def partial_view(session: Session | Timeline, *, values: bool = True) -> list[st
         why.append(f"{len(running)} step(s) of this session are still running, so it has not seen them end: "
                    + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return why
+
+
+def dropped_lines(session: Session) -> list[str]:
+    """The spans a live session no longer holds past its cap (empty when it holds them all): its counters still
+    count their steps, its event lists do not show them."""
+    if not session.spans_dropped:
+        return []
+    return [f"{session.spans_dropped} steps of this session were not kept: it holds only its last "
+            f"{session._spans.maxlen} spans (raise {semconv.ENV_MAX_SESSION_SPANS} to keep more)"]
 
 
 def outside_lines(session: Session) -> list[str]:
