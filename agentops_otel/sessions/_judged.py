@@ -7,12 +7,13 @@ Ported AgentOps checks read the session object: ``assert not session.errors and 
 while the session was current, or a step it never saw end, ran steps that none of them has; a thread its
 context did not reach (a pool worker) ran steps outside any session, which may be its own; past its span cap
 the event lists show only the spans it still holds (the counts still count every step); with no model
-client watched, model calls went unseen; and with a call whose cost is unknown (an unpriced model) the cost is
-only the known part. The assertions of ``agentops_otel.testing`` refuse to judge on any of these, a bare
-``assert`` cannot. So the read refuses instead, where it is a test's verdict, with :class:`NotJudgeable` (an
-``AssertionError``: pytest reports a failed test, not an error). The cost still prints and converts
-(:class:`Cost`): only comparing it fails. A count refuses as it is read: ``s.input_tokens + s.output_tokens``
-would be a plain number again, compared without a word.
+client watched, model calls went unseen; a batch of unknown size counted as one call, or a call that reported
+no usage, leaves the call count or a token total a lower bound (``_lower_bounds``); and with a call whose cost
+is unknown (an unpriced model) the cost is only the known part. The assertions of ``agentops_otel.testing``
+refuse to judge on any of these, a bare ``assert`` cannot. So the read refuses instead, where it is a test's
+verdict, with :class:`NotJudgeable` (an ``AssertionError``: pytest reports a failed test, not an error). The
+cost still prints and converts (:class:`Cost`): only comparing it fails. A count refuses as it is read:
+``s.input_tokens + s.output_tokens`` would be a plain number again, compared without a word.
 
 Where it is a test's verdict only: instrumentation never raises into the user's program, and the agent
 under test is that program (its budget check ``if session.cost > limit`` must run under test as in
@@ -35,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from .. import _sessionless, _test_file
 from .._guard import describe
-from . import _views
+from . import _lower_bounds, _views
+from ._lower_bounds import LowerBound
 from ._rollup import Rollup, Total
 
 if TYPE_CHECKING:
@@ -72,11 +74,12 @@ def read_by_test(frame: FrameType | None) -> bool:
 
 
 def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False,
-            events: bool = False) -> None:
+            events: bool = False, bound: LowerBound | None = None) -> None:
     """Fail a test's own read of ``session.<name>`` where the session object left steps out of it: nothing was
     recorded, a forked child or a step it never saw end ran steps it has not, steps started outside any session
     while it ran (they may be its own), (``events``: an event list, built from the held spans) spans it no longer
-    holds past its cap, or (``models``: a count of model calls or their tokens) no model client was watched."""
+    holds past its cap, or (``models``: a count of model calls or their tokens) no model client was watched; or
+    (``bound``) the count is only a lower bound."""
     __tracebackhide__ = True
     if not read_by_test(frame):
         return
@@ -95,14 +98,19 @@ def _refuse(session: Session, name: str, frame: FrameType | None, *, models: boo
     if lines:
         raise NotJudgeable(f"session.{name} cannot be judged: " + "; ".join(lines)
                            + "; a check on it would pass without the steps it left out")
+    if bound is not None and (lines := bound.lines(session)):
+        shown = "; ".join(lines[:_SHOWN]) + (f"; and {len(lines) - _SHOWN} more" if len(lines) > _SHOWN else "")
+        raise NotJudgeable(f"session.{name} cannot be judged: it is only a lower bound, {bound.left_out} ({shown}); "
+                           f"a bound on it would pass on part of the count: use {bound.instead}")
 
 
 class _Count(Total):
     """A count of the session: a plain ``int`` to everyone but the running test's own code, which :func:`_refuse`
-    may fail instead (``models``: a count of model calls or their tokens)."""
+    may fail instead (``models``: a count of model calls or their tokens; ``bound``: what can leave it a lower
+    bound)."""
 
-    def __init__(self, *, models: bool = False) -> None:
-        self._models = models
+    def __init__(self, *, models: bool = False, bound: LowerBound | None = None) -> None:
+        self._models, self._bound = models, bound
 
     @overload
     def __get__(self, rollup: None, owner: type | None = None) -> Self: ...
@@ -114,7 +122,7 @@ class _Count(Total):
             return self
         value = super().__get__(rollup, owner)
         if _test_file.current() is not None:  # else no test function runs: nobody to refuse
-            _refuse(cast("Session", rollup), self.name, sys._getframe(1), models=self._models)
+            _refuse(cast("Session", rollup), self.name, sys._getframe(1), models=self._models, bound=self._bound)
         return value
 
 
@@ -219,15 +227,15 @@ class JudgedReads:
         @property
         def _known_cost(self) -> float: ...
 
-    llm_calls = _Count(models=True)
+    llm_calls = _Count(models=True, bound=_lower_bounds.CALLS)
     tool_calls = _Count()
     actions = _Count()
     error_count = _Count()
-    input_tokens = _Count(models=True)
-    output_tokens = _Count(models=True)
-    cache_read_tokens = _Count(models=True)
-    cache_write_tokens = _Count(models=True)
-    reasoning_tokens = _Count(models=True)
+    input_tokens = _Count(models=True, bound=_lower_bounds.INPUT)
+    output_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT)
+    cache_read_tokens = _Count(models=True, bound=_lower_bounds.INPUT)  # a part of the input count
+    cache_write_tokens = _Count(models=True, bound=_lower_bounds.INPUT)
+    reasoning_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT)  # a part of the output count
 
     def _checked(self, name: str) -> Session:
         __tracebackhide__ = True

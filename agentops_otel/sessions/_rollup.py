@@ -24,6 +24,9 @@ _WRAP_WINDOW = 16
 """How many of the latest spans are searched for the inner LLM span of a wrapping one."""
 _OUTSIDE_NAMED = 20
 """How many of the steps outside a session are named; the rest are only counted."""
+_USAGE_DOUBTS_KEPT = 100
+"""How many model calls whose usage lacked a count a session keeps, to tell at a test's read which of its token
+totals they leave a lower bound (past that, every total is taken as one)."""
 _INTERRUPTED = "a step being counted when the process was stopped: it may be in no total, nor in the trace"
 
 
@@ -71,6 +74,11 @@ class Rollup:
         self.unsized_batches = 0
         """Batch submits whose number of requests is unknown: each is in ``llm_calls`` as one, so that count is
         only a lower bound, and no call bound passes on it."""
+        self._usage_doubts = 0
+        """Model calls counted whose usage lacked a token count: a superset of those whose counts are unknown
+        (an embeddings call reports no output count, a refused call none), told apart only when a test reads a
+        token total (``_lower_bounds``), from the first few of them kept here."""
+        self._usage_doubt_spans: list[ReadableSpan] = []
         self._tool_calls = 0
         self._actions = 0
         self._error_count = 0
@@ -112,11 +120,13 @@ class Rollup:
         failed = span.status.status_code is StatusCode.ERROR
         llm = genai_spans.is_llm(attrs)
         usage = None
-        calls, unsized = 1, False
+        calls, unsized, doubt = 1, False, False
         if llm and not self._wraps_llm(span):
             usage = genai_spans.own_usage(attrs) if is_own(span) else genai_spans.llm_usage(attrs, own=False)
             if semconv.BATCH_ENDPOINT in attrs:
                 calls, unsized = batch_calls(attrs)
+            doubt = usage.input_tokens is None or (usage.output_tokens is None and (
+                usage.cost_usd is None or bool(attrs.get(semconv.USAGE_MISSING))))
         parent = span.parent
         llm_parent = parent.span_id if llm and parent is not None else None
         # A session's own root is summarised by the session itself; it only counts for the outer ones.
@@ -132,6 +142,10 @@ class Rollup:
                     if usage is not None:
                         target._add_llm(usage, calls)
                         target.unsized_batches += unsized
+                        if doubt:
+                            target._usage_doubts += 1
+                            if len(target._usage_doubt_spans) < _USAGE_DOUBTS_KEPT:
+                                target._usage_doubt_spans.append(span)
                 elif op == semconv.OP_EXECUTE_TOOL:
                     target._tool_calls += 1
                 elif semconv.ACTION_TYPE in attrs:
