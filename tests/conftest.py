@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpcore2  # noqa: F401  loaded here, not first inside a pytester in-process run (below)
 import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -25,7 +26,11 @@ from agentops_otel import processor
 
 # pytester's in-process runs drop the modules a run imported first: a sessions module first imported by one
 # run would be imported afresh by the next, its sessions unknown to the registry kept from the first
-# (tests/test_pytest_plugin_fixture_scopes.py failed when run on its own).
+# (tests/test_pytest_plugin_fixture_scopes.py failed when run on its own). Likewise httpcore2, which the SDKs'
+# HTTP library (httpx2) imports only when a client is made: httpx2 keeps the httpcore2 errors it first saw
+# in a module-level map, so after a run that made the first client, a later copy's ReadTimeout or
+# RemoteProtocolError passed unmapped and openai raised it raw instead of APITimeoutError/APIConnectionError
+# (tests/replay/test_transport_failures.py after tests/test_pytest_plugin_threads.py).
 
 
 class _ToCurrentTest(SpanProcessor):
