@@ -9,7 +9,8 @@ up counts, tokens and cost. The root span's totals are written by the session it
 ends, because an ended span is frozen.
 
 Both hooks run on the user's thread for every span: they do a context lookup, one attribute write
-(of two attributes) and a dict lookup, and never raise.
+(of two attributes) and a dict lookup, and never raise. While a session that ended has a step still running
+(``_left_running``), each also tells that step's start of a child, or its end, to that session.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Tracer
 
-from . import _deferred, _exit, _sessionless, semconv
+from . import _deferred, _exit, _left_running, _sessionless, semconv
 from ._guard import guard, report
 from ._open_calls import end_open_calls
 
@@ -184,12 +185,20 @@ def end_all_live(reason: str) -> None:
         end_open_calls()  # streams opened outside any session, never finished: not lost either
 
 
+def _started_under(span: Span, session: _LiveSession | None) -> None:
+    parent = span.parent
+    if parent is not None:
+        _left_running.started_under(parent.span_id, span.name, session)
+
+
 class SessionProcessor(SpanProcessor):
     """Stamps and collects spans of live sessions; exports nothing itself (the user's pipeline does)."""
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
             session: _LiveSession | None = otel_context.get_value(SESSION_CONTEXT_KEY, parent_context)  # type: ignore[assignment]
+            if _left_running.steps:  # under a step a session left running as it ended: started after its end
+                _started_under(span, session)
             if session is None:
                 if _live and _sessionless.is_step(span.attributes or {}):  # only while a session is open
                     _sessionless.note(span.name)
@@ -215,6 +224,8 @@ class SessionProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
+            if _left_running.steps and span.context is not None:
+                _left_running.ended(span.context.span_id)
             attrs = span.attributes
             copy = getattr(attrs, "copy", None)
             if copy is not None:

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from .. import _test_file
+from .._left_running import ACTION_READS, MODEL_READS, TOOL_READS
 from ._judged import Cost, NotJudgeable, _refuse, read_by_test
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ EVENT_COUNTS: Final = ("llms", "tools", "actions", "errors", "apis")
 """AgentOps 0.3's ``event_counts`` keys, named for its event types (``EventType``)."""
 ANALYTICS_COUNTS: Final = {"LLM calls": "llms", "Tool calls": "tools", "Actions": "actions", "Errors": "errors"}
 """The counts among 0.3's ``get_analytics()`` keys, and the ``event_counts`` key each repeats."""
+_READS: Final = {"llms": MODEL_READS, "tools": TOOL_READS, "actions": ACTION_READS}
+"""The kinds of step each ``event_counts`` count counts (any, for the others: see ``_left_running``)."""
 
 
 class JudgedDict(Mapping[str, V]):
@@ -59,23 +62,24 @@ class JudgedDict(Mapping[str, V]):
         return repr(self._values)
 
 
-def _refusal(session: Session, name: str, frame: FrameType, *, models: bool) -> str | None:
-    """What :func:`._judged._refuse` says to the code running ``frame`` reading ``session.<name>``, if it refuses."""
+def _refusal(session: Session, name: str, frame: FrameType, of: str) -> str | None:
+    """What :func:`._judged._refuse` says to the code running ``frame`` reading ``session.<name>``, the count
+    ``event_counts[of]``, if it refuses."""
     try:
-        _refuse(session, name, frame, models=models)
+        _refuse(session, name, frame, models=of == "llms", reads=_READS.get(of))
     except NotJudgeable as exc:
         return str(exc)
     return None
 
 
-def _judged(session: Session, values: dict[str, V], field: str, models: dict[str, bool],
+def _judged(session: Session, values: dict[str, V], field: str, counts: dict[str, str],
             frame: FrameType | None) -> dict[str, V] | JudgedDict[V]:
-    """``values`` as the code running ``frame`` reads ``session.<field>``: each key in ``models`` is a count,
-    refused as ``_refuse`` refuses it (``True``: a count of model calls)."""
+    """``values`` as the code running ``frame`` reads ``session.<field>``: each key in ``counts`` is a count,
+    refused as ``_refuse`` refuses the ``event_counts`` count it names."""
     if _test_file.current() is None or frame is None or not read_by_test(frame):
         return values
-    refused = {key: why for key, of_models in models.items()
-               if (why := _refusal(session, f"{field}[{key!r}]", frame, models=of_models)) is not None}
+    refused = {key: why for key, of in counts.items()
+               if (why := _refusal(session, f"{field}[{key!r}]", frame, of)) is not None}
     return JudgedDict(values, refused) if refused else values
 
 
@@ -83,7 +87,7 @@ def event_counts(session: Session, frame: FrameType | None) -> dict[str, int] | 
     """:attr:`Session.event_counts` as the code running ``frame`` reads it."""
     counts = {"llms": session._llm_calls, "tools": session._tool_calls, "actions": session._actions,
               "errors": session._error_count, "apis": 0}
-    return _judged(session, counts, "event_counts", {key: key == "llms" for key in EVENT_COUNTS}, frame)
+    return _judged(session, counts, "event_counts", {key: key for key in EVENT_COUNTS}, frame)
 
 
 def analytics(session: Session, frame: FrameType | None) -> dict[str, int | str] | JudgedDict[int | str]:
@@ -93,8 +97,7 @@ def analytics(session: Session, frame: FrameType | None) -> dict[str, int | str]
     values: dict[str, int | str] = {key: counts[of] for key, of in ANALYTICS_COUNTS.items()}
     values["Duration"] = duration_text(session.start_time, session.end_time or datetime.now(UTC))
     values["Cost"] = cost_text(float(cost))
-    judged = _judged(session, values, "get_analytics()",
-                     {key: of == "llms" for key, of in ANALYTICS_COUNTS.items()}, frame)
+    judged = _judged(session, values, "get_analytics()", ANALYTICS_COUNTS, frame)
     if not isinstance(cost, Cost):
         return judged
     refused = dict(judged._refused) if isinstance(judged, JudgedDict) else {}

@@ -4,7 +4,9 @@ check pass on nothing: ``errors``, ``tool_events``, ``llm_events``, ``action_eve
 
 Ported AgentOps checks read the session object: ``assert not session.errors and session.cost < 0.01``,
 ``assert session.llm_calls <= 3``. Under the kill switch those fields read empty, 0 and $0; a child forked
-while the session was current, or a step it never saw end, ran steps that none of them has; a thread its
+while the session was current, or a step it never saw end, ran steps that none of them has (a step it left
+running as it ended, once ended, only itself: it refuses the figures of its own kind, ``_left_running``,
+so ``end_session()`` inside an action leaves ``llm_calls`` whole and ``actions`` not); a thread its
 context did not reach (a pool worker) ran steps outside any session, which may be its own; past its span cap
 the event lists show only the spans it still holds (the counts still count every step); with no model
 client watched, model calls went unseen; a batch of unknown size counted as one call, or a call that reported
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, cast, overload
 
 from .. import _sessionless, _test_file
 from .._guard import describe
+from .._left_running import ACTION_READS, MODEL_READS, TOOL_READS
 from . import _lower_bounds, _views
 from ._lower_bounds import LowerBound
 from ._rollup import Rollup, Total
@@ -74,12 +77,13 @@ def read_by_test(frame: FrameType | None) -> bool:
 
 
 def _refuse(session: Session, name: str, frame: FrameType | None, *, models: bool = False,
-            events: bool = False, bound: LowerBound | None = None) -> None:
+            events: bool = False, bound: LowerBound | None = None, reads: frozenset[str] | None = None) -> None:
     """Fail a test's own read of ``session.<name>`` where the session object left steps out of it: nothing was
-    recorded, a forked child or a step it never saw end ran steps it has not, steps started outside any session
-    while it ran (they may be its own), (``events``: an event list, built from the held spans) spans it no longer
-    holds past its cap, or (``models``: a count of model calls or their tokens) no model client was watched; or
-    (``bound``) the count is only a lower bound."""
+    recorded, a forked child or a step it never saw end ran steps it has not (of a step left running at its end
+    and ended since, only one of the kinds ``reads`` counts, ``None`` for any: ``_left_running``), steps started
+    outside any session while it ran (they may be its own), (``events``: an event list, built from the held
+    spans) spans it no longer holds past its cap, or (``models``: a count of model calls or their tokens) no model
+    client was watched; or (``bound``) the count is only a lower bound."""
     __tracebackhide__ = True
     if not read_by_test(frame):
         return
@@ -91,7 +95,7 @@ def _refuse(session: Session, name: str, frame: FrameType | None, *, models: boo
             or _sessionless.between(*session._sessionless)[0]):
         from ..testing._partial import dropped_lines, forked_lines, outside_lines, sessionless_lines
 
-        lines = (forked_lines(session) + outside_lines(session) + sessionless_lines(session)
+        lines = (forked_lines(session) + outside_lines(session, reads) + sessionless_lines(session)
                  + (dropped_lines(session) if events else []))
     if models and (unseen := _views.unwatched(session)) is not None:
         lines.append(unseen)
@@ -107,10 +111,11 @@ def _refuse(session: Session, name: str, frame: FrameType | None, *, models: boo
 class _Count(Total):
     """A count of the session: a plain ``int`` to everyone but the running test's own code, which :func:`_refuse`
     may fail instead (``models``: a count of model calls or their tokens; ``bound``: what can leave it a lower
-    bound)."""
+    bound; ``reads``: the kinds of step it counts, ``None`` for any)."""
 
-    def __init__(self, *, models: bool = False, bound: LowerBound | None = None) -> None:
-        self._models, self._bound = models, bound
+    def __init__(self, *, models: bool = False, bound: LowerBound | None = None,
+                 reads: frozenset[str] | None = None) -> None:
+        self._models, self._bound, self._reads = models, bound, reads
 
     @overload
     def __get__(self, rollup: None, owner: type | None = None) -> Self: ...
@@ -122,7 +127,8 @@ class _Count(Total):
             return self
         value = super().__get__(rollup, owner)
         if _test_file.current() is not None:  # else no test function runs: nobody to refuse
-            _refuse(cast("Session", rollup), self.name, sys._getframe(1), models=self._models, bound=self._bound)
+            _refuse(cast("Session", rollup), self.name, sys._getframe(1), models=self._models, bound=self._bound,
+                    reads=self._reads)
         return value
 
 
@@ -191,10 +197,13 @@ def _steps_unaccounted(session: Session) -> bool:
 
     Steps started outside any session while it ran (a ``ThreadPoolExecutor`` worker its context did not
     reach: AgentOps 0.3's sessions were process-wide, so a ported agent's pool calls were counted), its
-    streams left open at its end, and steps of it that it never saw end or has not yet. Cheap checks, as a
-    read of ``session.cost`` makes them: the reasons are worked out only if a comparison refuses.
+    streams left open at its end, and steps of it that it never saw end (but an action or a tool left running
+    at its end, which has ended since: it made no model call after the end, or that is noted) or has not yet.
+    Cheap checks, as a read of ``session.cost`` makes them: the reasons are worked out only if a comparison
+    refuses.
     """
-    if session.open_at_end or session.steps_outside or _sessionless.between(*session._sessionless)[0]:
+    if (session.open_at_end or session.outside_count(MODEL_READS)
+            or _sessionless.between(*session._sessionless)[0]):
         return True
     from ..testing._partial import running_steps
 
@@ -227,33 +236,33 @@ class JudgedReads:
         @property
         def _known_cost(self) -> float: ...
 
-    llm_calls = _Count(models=True, bound=_lower_bounds.CALLS)
-    tool_calls = _Count()
-    actions = _Count()
-    error_count = _Count()
-    input_tokens = _Count(models=True, bound=_lower_bounds.INPUT)
-    output_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT)
-    cache_read_tokens = _Count(models=True, bound=_lower_bounds.INPUT)  # a part of the input count
-    cache_write_tokens = _Count(models=True, bound=_lower_bounds.INPUT)
-    reasoning_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT)  # a part of the output count
+    llm_calls = _Count(models=True, bound=_lower_bounds.CALLS, reads=MODEL_READS)
+    tool_calls = _Count(reads=TOOL_READS)
+    actions = _Count(reads=ACTION_READS)
+    error_count = _Count()  # any step left running may yet have failed
+    input_tokens = _Count(models=True, bound=_lower_bounds.INPUT, reads=MODEL_READS)
+    output_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT, reads=MODEL_READS)
+    cache_read_tokens = _Count(models=True, bound=_lower_bounds.INPUT, reads=MODEL_READS)  # a part of the input count
+    cache_write_tokens = _Count(models=True, bound=_lower_bounds.INPUT, reads=MODEL_READS)
+    reasoning_tokens = _Count(models=True, bound=_lower_bounds.OUTPUT, reads=MODEL_READS)  # a part of the output
 
-    def _checked(self, name: str) -> Session:
+    def _checked(self, name: str, reads: frozenset[str] | None = None) -> Session:
         __tracebackhide__ = True
         session = cast("Session", self)
-        _refuse(session, name, sys._getframe(2), events=True)
+        _refuse(session, name, sys._getframe(2), events=True, reads=reads)
         return session
 
     @property
     def action_events(self) -> list[ActionEvent]:
-        return _views.action_events(self._checked("action_events").spans)
+        return _views.action_events(self._checked("action_events", ACTION_READS).spans)
 
     @property
     def tool_events(self) -> list[ToolEvent]:
-        return _views.tool_events(self._checked("tool_events").spans)
+        return _views.tool_events(self._checked("tool_events", TOOL_READS).spans)
 
     @property
     def llm_events(self) -> list[LLMEvent]:
-        return _views.llm_events(self._checked("llm_events").spans)
+        return _views.llm_events(self._checked("llm_events", MODEL_READS).spans)
 
     @property
     def errors(self) -> list[ErrorEvent]:

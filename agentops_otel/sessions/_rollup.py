@@ -16,7 +16,7 @@ from typing import Any, Self, cast, overload
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from .. import _exit, _forksafe, config, genai_spans, semconv
+from .. import _exit, _forksafe, _left_running, config, genai_spans, semconv
 from .._batch_calls import batch_calls
 from ._views import is_own, span_id
 
@@ -88,21 +88,30 @@ class Rollup:
         self._cache_write_tokens = 0
         self._reasoning_tokens = 0
         self._cost_usd = 0.0
-        self.cost_complete = True
+        self._cost_complete = True
         self.cost_incomplete_reason: str | None = None
         """Why the cost is incomplete when no call says (a ``semconv.GAP_*``), written on the root."""
         self.failed_span_id: str | None = None
         self.failed_span_name: str | None = None
         self.open_at_end: list[str] = []
         """Span names of streams still open when this session (or a nested one) ended."""
-        self._running: dict[int, tuple[str, int | None]] = {}
-        """Spans started in this session (not nested ones) and not ended yet, by span id: the processor
-        adds each as it starts and :meth:`_record` drops it as it ends (plain dict operations, no lock)."""
+        self._running: dict[int, tuple[str, int | None, bool]] = {}
+        """Spans started in this session (not nested ones) and not ended yet, by span id, with their name, parent
+        span id and whether they are ours: the processor adds each as it starts and :meth:`_record` drops it as it
+        ends (plain dict operations, no lock)."""
         self.steps_outside = 0
         """Steps of this session (or a nested one) its counters and held spans miss: still running when
-        it ended, or started in its context after it ended. What a verdict on absence cannot pass over."""
+        it ended, or started after it ended (in its context, or under a step it left running). What a verdict
+        on absence cannot pass over."""
         self.steps_outside_named: list[str] = []
         """The first few of ``steps_outside``, each as "span name: why" (bounded)."""
+        self.left_running: dict[str, int] = {}
+        """Of ``steps_outside``, those still running as it ended, by kind (``_left_running.LLM``, ``TOOL``,
+        ``ACTION``, ``OTHER``): once ended, each left out only itself, of the figures of its kind."""
+        self._left_running_named: list[tuple[str, str]] = []
+        """The first few of ``left_running``: (kind, "span name: why")."""
+        self._outliving: dict[int, str] = {}
+        """Of ``left_running``, those not ended yet, by span id: what they start next is in no figure."""
         self.forks = 0
         """How many times this process forked while this session (or a nested one) was current in the forking
         thread: each child took it along, and what it ran there is in the trace, not in these counters
@@ -183,25 +192,69 @@ class Rollup:
                 target.open_at_end.extend(names)
             target = target.parent
 
-    def note_outside(self, lines: list[str], reason: str = semconv.GAP_STEPS_OUTSIDE) -> None:
-        """Steps this session will never see end (``"name: why"``): counted here and in every enclosing
-        session, whose counters miss them as well, and named (the first few) for the verdicts that
-        refuse to judge absence without them. The model calls they make are in no total of these
-        sessions, so none of them can vouch for its cost any more. ``GAP_TOTALS_INTERRUPTED`` replaces
-        the reason already noted: it says more (the tokens are a lower bound too)."""
+    def note_outside(self, lines: list[str], reason: str = semconv.GAP_STEPS_OUTSIDE, *,
+                     counted_in: object = None) -> None:
+        """Steps this session will never see at all (``"name: why"``: started after it ended, sent to another
+        process): counted here and in every enclosing session up to ``counted_in`` (the one that counts them),
+        whose counters miss them as well, and named (the first few) for the verdicts that refuse to judge
+        absence without them. The model calls they make are in no total of these sessions, so none of them
+        can vouch for its cost any more. ``GAP_TOTALS_INTERRUPTED`` replaces the reason already noted: it says
+        more (the tokens are a lower bound too)."""
+        self._note(lines, reason, [], counted_in)
+
+    def note_left_running(self, left: list[tuple[int, str, str]]) -> None:
+        """Steps still running as this session ends, each (span id, kind, ``"name: why"``): noted as
+        :meth:`note_outside` notes steps, with their kind, so that each, once ended, refuses only the figures
+        of its kind (only a model call, or a step of unknown kind, leaves the cost unknown). Until it ends,
+        each leaves out whatever it starts next as well (:mod:`.._left_running` follows them)."""
+        self._note([line for _, _, line in left], semconv.GAP_STEPS_OUTSIDE, left, None)
+        _left_running.keep([sid for sid, _, _ in left], self)
+
+    def _note(self, lines: list[str], reason: str, left: list[tuple[int, str, str]], counted_in: object) -> None:
         if not lines:
             return
+        costly = not left or any(kind in _left_running.MODEL_READS for _, kind, _ in left)
         target: Rollup | None = self
-        while target is not None:
+        while target is not None and target is not counted_in:
             with target._lock:
                 target.steps_outside += len(lines)
-                target.cost_complete = False
-                if reason == semconv.GAP_TOTALS_INTERRUPTED or target.cost_incomplete_reason is None:
-                    target.cost_incomplete_reason = reason
+                for sid, kind, line in left:
+                    target.left_running[kind] = target.left_running.get(kind, 0) + 1
+                    target._outliving[sid] = line
+                    if len(target._left_running_named) < _OUTSIDE_NAMED:
+                        target._left_running_named.append((kind, line))
+                if costly:
+                    target.cost_complete = False
+                    if reason == semconv.GAP_TOTALS_INTERRUPTED or target.cost_incomplete_reason is None:
+                        target.cost_incomplete_reason = reason
                 room = _OUTSIDE_NAMED - len(target.steps_outside_named)
                 if room > 0:
                     target.steps_outside_named.extend(lines[:room])
             target = target.parent
+
+    def _left_step_ended(self, span_id: int) -> None:
+        """A step left running as this session ended has ended (``_left_running``): from now on it leaves out
+        only itself, here and in the sessions it was noted in."""
+        target: Rollup | None = self
+        while target is not None:
+            target._outliving.pop(span_id, None)
+            target = target.parent
+
+    def _late_step(self, name: str, counted_in: object) -> None:
+        """A step started under one this session left running, after it ended, where it was no longer current
+        (``_left_running``): a step it never sees, as one started in its own context after its end."""
+        self.note_outside([f"{name}: started after the session ended"], counted_in=counted_in)
+
+    def outside_count(self, reads: frozenset[str] | None = None) -> int:
+        """How many of ``steps_outside`` a figure counting the kinds ``reads`` of step (``None``: any) leaves out:
+        only the steps of those kinds left running at the end, once every step left running has ended and none
+        started after the end; else every one."""
+        with self._lock:
+            left = dict(self.left_running)
+            outliving = bool(self._outliving)
+        if reads is None or outliving or self.steps_outside > sum(left.values()):
+            return self.steps_outside
+        return sum(n for kind, n in left.items() if kind in reads)
 
     def _free_locks_at_exit(self) -> None:
         """On the exit thread: the lock of this session, or of an enclosing one, that is still held after a
@@ -230,6 +283,18 @@ class Rollup:
             self.cost_complete = False
         else:
             self._cost_usd += usage.cost_usd
+
+    @property
+    def cost_complete(self) -> bool:
+        """Whether the cost is known whole: every call counted has a price, no call is known to be missing,
+        and no step left running at the end is running still (it may make calls none of the totals will have;
+        an action or a tool that has ended since made none, or they are noted as started after the end). So a
+        root written while such a step runs says incomplete, though the session may say complete later."""
+        return self._cost_complete and not self._outliving
+
+    @cost_complete.setter
+    def cost_complete(self, value: bool) -> None:
+        self._cost_complete = value
 
     @property
     def _known_cost(self) -> float:
@@ -264,8 +329,9 @@ class Rollup:
             attrs[semconv.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = self._cache_write_tokens
         if self._reasoning_tokens:
             attrs[semconv.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = self._reasoning_tokens
-        if self.cost_incomplete_reason is not None:
-            attrs[semconv.SESSION_COST_INCOMPLETE_REASON] = self.cost_incomplete_reason
+        reason = self.cost_incomplete_reason or (semconv.GAP_STEPS_OUTSIDE if self._outliving else None)
+        if reason is not None:
+            attrs[semconv.SESSION_COST_INCOMPLETE_REASON] = reason
         return attrs
 
     def failing_error_type(self) -> str | None:

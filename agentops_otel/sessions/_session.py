@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from .. import _exit, _sessionless, config, semconv
+from .. import _exit, _left_running, _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._error_text import record_exception, scrub
 from .._guard import describe, fault_point, guard, report, type_name
@@ -62,7 +62,12 @@ def _span_name(span: object) -> str:
     return name if isinstance(name, str) else "a span"
 
 
-def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None]]) -> list[int]:
+def _own(span: object) -> bool:
+    scope = getattr(span, "instrumentation_scope", None)
+    return scope is not None and scope.name == semconv.INSTRUMENTATION_SCOPE
+
+
+def _ancestors(parent: int | None, running: dict[int, tuple[str, int | None, bool]]) -> list[int]:
     """Ids of the ``running`` spans above a span whose parent is ``parent``, innermost first."""
     found: list[int] = []
     while parent is not None and parent in running and parent not in found:
@@ -134,29 +139,28 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
         # it still running or leaves it here to be noted as late: never neither.
         sid = span.get_span_context().span_id
         parent = getattr(span, "parent", None)
-        self._running[sid] = (_span_name(span), parent.span_id if parent is not None else None)
+        self._running[sid] = (_span_name(span), parent.span_id if parent is not None else None, _own(span))
         if self.end_state is not None and self._running.pop(sid, None) is not None:
             self.note_outside([f"{_span_name(span)}: started after the session ended"])
         return next(self._seq)
 
     def _note_still_running(self, streams: list[str]) -> None:
         """Steps started here and still running as the session ends, less the ``streams`` already noted
-        as open calls (and the spans inside them): the session will not see them end."""
+        as open calls (and the spans inside them): the session will not see them end. Each with its kind,
+        which tells the figures it can be missing from (see :mod:`.._left_running`)."""
         running = self._running.copy()
         self._running.clear()
         if self._span is not None:
             running.pop(self._span.get_span_context().span_id, None)
         streams_left, skipped = list(streams), set()
-        for sid, (name, _) in running.items():
+        for sid, (name, _, _) in running.items():
             if name in streams_left:
                 streams_left.remove(name)
                 skipped.add(sid)
-        lines: list[str] = []
-        for sid, (name, parent) in running.items():
-            if sid in skipped or any(p in skipped for p in _ancestors(parent, running)):
-                continue
-            lines.append(f"{name}: still running when the session ended")
-        self.note_outside(lines)
+        left = [(sid, _left_running.kind_of(name, own), f"{name}: still running when the session ended")
+                for sid, (name, parent, own) in running.items()
+                if sid not in skipped and not any(p in skipped for p in _ancestors(parent, running))]
+        self.note_left_running(left)
 
     # --- what users read ------------------------------------------------------------------------
     @property

@@ -14,14 +14,22 @@ from collections.abc import Sequence
 from agentops_otel._batch_calls import is_batch, step_calls, unsized_batches
 from agentops_otel._bounds import check_bound
 from agentops_otel._cost_gaps import GAP_TEXT, MODELS_UNWATCHED, gap_lines, step_gap, summary_gaps, unknown_counts
+from agentops_otel._left_running import MODEL_READS
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
-from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_TOTALS_INTERRUPTED, PRICE_GAPS
+from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_STEPS_OUTSIDE, GAP_TOTALS_INTERRUPTED, PRICE_GAPS
 from agentops_otel.sessions import Session
 from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
-from agentops_otel.testing._partial import forked_lines, partial_lines, partial_view, running_steps, sessionless_lines
+from agentops_otel.testing._partial import (
+    forked_lines,
+    outside_named,
+    partial_lines,
+    partial_view,
+    running_steps,
+    sessionless_lines,
+)
 from agentops_otel.testing._verdicts import model_verdict
 from agentops_otel.timeline import Timeline
 
@@ -103,7 +111,12 @@ def cost_gaps(session: SessionLike) -> list[str]:
     """
     timeline = as_timeline(session)
     complete = session.cost_complete if isinstance(session, Session) else timeline.summary.cost_complete
-    lines = gap_lines(timeline) + _still_open(session)
+    lines = gap_lines(timeline)
+    if isinstance(session, Session):
+        # Its root, written as it ended, says steps left running may yet make calls; the session itself knows
+        # which have (``_outside``, below): an action or a tool that has ended since leaves out no call.
+        lines = [line for line in lines if line != GAP_TEXT[GAP_STEPS_OUTSIDE]]
+    lines += _still_open(session)
     if not lines and not complete:
         lines = ["some LLM calls have no known cost (their spans are no longer held in memory)"]
     return lines
@@ -154,9 +167,11 @@ def _still_open(session: SessionLike) -> list[str]:
 
 def _outside(session: Session) -> list[str]:
     """Steps whose model calls are in no total of the session: never seen end, or (live) not yet, or run in a
-    child process forked while it was current."""
-    named = [f"{line} (model calls it makes are not counted)" for line in session.steps_outside_named]
-    more = session.steps_outside - len(named)
+    child process forked while it was current. Not an action or a tool left running at its end that has ended
+    since: it made no model call after the end, or that call is named as started after it (``_left_running``)."""
+    count = session.outside_count(MODEL_READS)
+    named = [f"{line} (model calls it makes are not counted)" for line in outside_named(session, MODEL_READS)]
+    more = count - len(named)
     running = [f"{name}: still running (model calls it makes are not counted yet)"
                for name in running_steps(session)]
     return forked_lines(session) + named + ([f"{more} more steps outside the session"] if more > 0 else []) + running

@@ -29,6 +29,7 @@ from agentops_otel import genai_spans, processor
 from agentops_otel._bounds import is_bound, not_a_bound
 from agentops_otel._cost_gaps import GAP_TEXT, step_gap, usage_gap
 from agentops_otel._guard import report
+from agentops_otel._left_running import MODEL_READS
 from agentops_otel._open_calls import open_calls_in
 from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session
@@ -64,7 +65,8 @@ class _Part:
     input_tokens: int
     output_tokens: int
     steps_outside: int
-    """Steps the session never saw end, plus the forks that took it into a child: its call count is no whole count."""
+    """Steps the session never saw end that may be model calls or make them (``_left_running.MODEL_READS``), plus
+    the forks that took it into a child: its call count is no whole count."""
     cost_gaps: Callable[[], list[str]]
     usage_gaps: Callable[[], list[str]]
     outside: Callable[[], list[str]]
@@ -76,8 +78,8 @@ class _Part:
 
 def _session_part(session: Session, title: str | None) -> _Part:
     return _Part(title, session._known_cost, session.llm_calls, session.input_tokens, session.output_tokens,
-                 session.steps_outside + session.forks, lambda: cost_gaps(session), lambda: usage_gaps(session),
-                 lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)),
+                 session.outside_count(MODEL_READS) + session.forks, lambda: cost_gaps(session),
+                 lambda: usage_gaps(session), lambda: _outside(session), lambda: cost_breakdown(as_timeline(session)),
                  session.unsized_batches, lambda: unsized_batch_lines(session))
 
 

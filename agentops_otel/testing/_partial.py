@@ -23,8 +23,8 @@ from agentops_otel.sessions._judged import NotJudgeable
 from agentops_otel.sessions._views import DISABLED_MIDWAY, unrecorded
 from agentops_otel.timeline import Timeline
 
-__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "dropped_lines", "forked_lines", "outside_lines", "partial_lines",
-           "partial_view", "running_steps", "sessionless_lines", "unrecorded"]
+__all__ = ["DISABLED_MIDWAY", "NotJudgeable", "dropped_lines", "forked_lines", "outside_lines", "outside_named",
+           "partial_lines", "partial_view", "running_steps", "sessionless_lines", "unrecorded"]
 
 _NAMED = 20
 """How many running steps a refusal names; the rest are counted."""
@@ -60,15 +60,30 @@ def dropped_lines(session: Session) -> list[str]:
             f"{session._spans.maxlen} spans (raise {semconv.ENV_MAX_SESSION_SPANS} to keep more)"]
 
 
-def outside_lines(session: Session) -> list[str]:
+def outside_lines(session: Session, reads: frozenset[str] | None = None) -> list[str]:
     """The steps of a live session it never saw end (still running as it ended, or started after), which none of
-    its counters and held spans have (empty when none)."""
-    if not session.steps_outside:
+    its counters and held spans have (empty when none). ``reads``: only those a figure counting these kinds of
+    step (``_left_running.MODEL_READS``...) leaves out, which are the steps of those kinds left running at the
+    end, once they have all ended and none started after the end (see ``_left_running``)."""
+    count = session.outside_count(reads)
+    if not count:
         return []
-    named = session.steps_outside_named
-    more = session.steps_outside - len(named)
-    return [f"{session.steps_outside} step(s) of this session ran outside it, so it never saw them end: "
-            + "; ".join(named) + (f"; and {more} more" if more > 0 else "")]
+    named = outside_named(session, reads)
+    shown = "; ".join([*named, *([f"and {count - len(named)} more"] if count > len(named) else [])])
+    if count < session.steps_outside:
+        return [f"{count} step(s) of this session were still running when it ended, so it never saw them end: "
+                + shown]
+    outliving = len(session._outliving)
+    return [f"{count} step(s) of this session ran outside it, so it never saw them end: " + shown
+            + (f" ({outliving} of them still running: what they start next is in none of its figures)"
+               if outliving else "")]
+
+
+def outside_named(session: Session, reads: frozenset[str] | None = None) -> list[str]:
+    """The first few of the steps :func:`outside_lines` counts for ``reads``, each as "span name: why"."""
+    if session.outside_count(reads) < session.steps_outside:
+        return [line for kind, line in session._left_running_named if reads is not None and kind in reads]
+    return list(session.steps_outside_named)
 
 
 def sessionless_lines(session: Session | Timeline) -> list[str]:
@@ -108,7 +123,7 @@ def running_steps(session: Session) -> list[str]:
     whatever those still do happens after this check, in the caller's own flow; a step they run
     elsewhere meanwhile is among the running ones itself.
     """
-    running: dict[int, tuple[str, int | None]] = {}
+    running: dict[int, tuple[str, int | None, bool]] = {}
     roots: set[int] = set()
     todo = [session]
     while todo:
@@ -123,7 +138,7 @@ def running_steps(session: Session) -> list[str]:
     while here is not None and here in running and here not in roots:
         roots.add(here)
         here = running[here][1]
-    return [name for sid, (name, _) in running.items() if sid not in roots]
+    return [name for sid, (name, _, _) in running.items() if sid not in roots]
 
 
 def _read_back(timeline: Timeline, values: bool) -> list[str]:
