@@ -149,11 +149,9 @@ def _start(item: pytest.Item) -> _TestRun:
 
         agentops_otel.init()
         _initialised = True
-    from agentops_otel.sessions import start_session
-    from agentops_otel.sessions._lifecycle import owned_by_harness
+    from agentops_otel.sessions._lifecycle import start_harness_session
 
-    run = _TestRun(start_session(item.name, tags=[TEST_TAG, item.nodeid]))
-    owned_by_harness(run.session)
+    run = _TestRun(start_harness_session(item.name, [TEST_TAG, item.nodeid]))
     item.stash[_RUN] = _BY_NODEID[item.nodeid] = run
     if item.get_closest_marker(MARKER) is not None:
         _spend(run).start()  # stopped by _finish, after the last judgement

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agentops_otel import pytest_plugin
@@ -94,6 +97,51 @@ def test_a_test_finishing_first_leaves_a_running_tests_sessions_open(
     assert roots["test_slow"]["agentops.session.end_state"] == "Success"
     assert roots["test_slow"]["agentops.session.tool_calls"] == 1
     assert roots["agent"]["agentops.session.end_state"] == "Success"
+
+
+class _SlowStartDuringFastTeardown(SpanProcessor):
+    """Forces one interleaving: ``test_slow``'s session starts after ``test_fast``'s setup and is still
+    starting (its root span's ``on_start``, a user's processor taking its time) while ``test_fast`` is
+    torn down; a plugin object of the inner run holds each test at its step, this processor the start."""
+
+    def __init__(self) -> None:
+        self.fast_running, self.slow_starting, self.fast_ended = (threading.Event() for _ in range(3))
+        self.timed_out: list[str] = []
+
+    def _wait(self, event: threading.Event, what: str) -> None:
+        if not event.wait(10):
+            self.timed_out.append(what)
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        if span.name == "invoke_agent test_slow":
+            self.slow_starting.set()
+            self._wait(self.fast_ended, "test_fast's session to end")
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.name == "invoke_agent test_fast":
+            self.fast_ended.set()
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        if nodeid.endswith("::test_slow"):
+            self._wait(self.fast_running, "test_fast to run")
+
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        if item.name == "test_fast":
+            self.fast_running.set()
+            self._wait(self.slow_starting, "test_slow's session to start")
+
+
+def test_a_test_torn_down_while_another_tests_session_starts_leaves_that_session_to_its_test(
+        project: pytest.Pytester, tracer_provider: TracerProvider, span_exporter: InMemorySpanExporter) -> None:
+    """A test's session still starting while another test is torn down is ended by its own test, once."""
+    order = _SlowStartDuringFastTeardown()
+    tracer_provider.add_span_processor(order)
+    project.makepyfile(test_par="def test_fast():\n    pass\n\ndef test_slow():\n    pass\n")
+    project.runpytest_inprocess(*QUIET, plugins=[order]).assert_outcomes(passed=2)
+    assert order.timed_out == []
+    roots = [dict(s.attributes or {}) for s in span_exporter.get_finished_spans() if s.name == "invoke_agent test_slow"]
+    assert [(r["agentops.session.end_state"], r.get("agentops.session.end_reason")) for r in roots] == [
+        ("Success", None)]
 
 
 MARKED = '''

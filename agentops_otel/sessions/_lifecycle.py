@@ -124,6 +124,13 @@ def start_session(
     say_not_inherited(_agentops_kwargs)
     if isinstance(name, (list, tuple)) and tags is None:  # AgentOps: start_session(["tag"])
         name, tags = None, name
+    return _start(name, tags, new_trace=new_trace, conversation_id=conversation_id, attributes=attributes)
+
+
+def _start(name: str | Sequence[str] | None, tags: Iterable[str] | None, *, new_trace: bool = False,
+           conversation_id: str | None = None, attributes: dict[str, Any] | None = None,
+           harness: bool = False) -> Session:
+    """:func:`start_session`'s work; ``harness`` marks the session the pytest plugin's before anything else sees it."""
     parent_ctx = otel_context.get_current()
     outer = otel_context.get_value(SESSION_CONTEXT_KEY, parent_ctx)
     parent = outer if isinstance(outer, Session) else None
@@ -138,6 +145,8 @@ def start_session(
         default = config.state.extra.get("service_name")
         name = config.service_name(default if isinstance(default, str) else None)
     session = Session(name, tag_list, parent, conversation_id)
+    if harness:
+        _harness_owned.add(session)
     new_ctx = otel_context.set_value(SESSION_CONTEXT_KEY, session, parent_ctx)
     with guard("session.start"):
         fault_point("session.start")
@@ -278,10 +287,14 @@ _harness_owned: weakref.WeakSet[Session] = weakref.WeakSet()
 """Sessions the pytest plugin started for its tests: theirs to end with the test's outcome."""
 
 
-def owned_by_harness(session: Session) -> None:
-    """Keep ``session`` (the plugin's session of a test) out of :func:`end_all_sessions`: a user's teardown
-    that ends whatever the agent left open must not end the test's own session before its outcome is known."""
-    _harness_owned.add(session)
+def start_harness_session(name: str, tags: Sequence[str]) -> Session:
+    """Start the pytest plugin's session of a test, kept out of :func:`end_all_sessions`: a user's teardown that
+    ends whatever the agent left open must not end the test's own session before its outcome is known.
+
+    Marked as the harness's before it is registered, never after: under a runner that runs tests at once in
+    threads, another test's teardown ending the sessions it left open found it registered but not yet marked,
+    took it for a leftover of its own and ended it (Indeterminate, or with its root lost while it started)."""
+    return _start(name, tags, harness=True)
 
 
 def harness_session(session: Session) -> Session | None:
@@ -296,7 +309,7 @@ def end_all_sessions(end_state: object = semconv.END_INDETERMINATE, end_state_re
                      **_agentops_kwargs: Any) -> list[Session]:
     """AgentOps' ``end_all_sessions()``: end every session still open anywhere in the process, nested ones
     before the sessions around them, and return them. Indeterminate by default, as AgentOps ends them. The
-    pytest plugin's session of the running test is left to the plugin (:func:`owned_by_harness`)."""
+    pytest plugin's session of the running test is left to the plugin (:func:`start_harness_session`)."""
     from ..processor import live_sessions
 
     try:  # a wrong end state is the caller's mistake: said before anything ends
