@@ -173,7 +173,6 @@ def _start(name: str | Sequence[str] | None, tags: Iterable[str] | None, *, new_
         links: tuple[Link, ...] = ()
         if new_trace and parent is not None and parent._span is not None:
             links = (Link(parent._span.get_span_context()),)
-        register(session)
         span = export.tracer().start_span(
             f"{semconv.SPAN_SESSION} {session.name}", context=root_ctx, kind=SpanKind.INTERNAL,
             attributes=attrs, links=links,
@@ -201,7 +200,11 @@ def _start(name: str | Sequence[str] | None, tags: Iterable[str] | None, *, new_
         session.trace_id = trace.format_trace_id(span_ctx.trace_id)
         session.span_id = trace.format_span_id(span_ctx.span_id)
         new_ctx = trace.set_span_in_context(span, new_ctx)
-    # Current here even when telemetry broke above: end_session() and get_session() must still find it.
+    # Open to the rest of the process (end_all_sessions(), the exit hook, a test's teardown) only once it has its
+    # root: ended from another thread while a processor's on_start still held the root's start, the session had no
+    # root to end, and the one started next was never ended nor exported. Registered even when telemetry broke
+    # above, and current here: end_session() and get_session() must still find it.
+    register(session)
     session._prev_ctx = _past_ended_sessions(parent_ctx, outer)
     session._ctx = new_ctx
     otel_context.attach(new_ctx)
