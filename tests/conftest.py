@@ -10,6 +10,7 @@ never in this one's.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpcore2  # noqa: F401  loaded here, not first inside a pytester in-process run (below)
@@ -82,3 +83,13 @@ def tracer_provider(_isolated_tracing: tuple[TracerProvider, InMemorySpanExporte
 def span_exporter(_isolated_tracing: tuple[TracerProvider, InMemorySpanExporter]) -> InMemorySpanExporter:
     """Finished spans of this test only, in the order they ended."""
     return _isolated_tracing[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under CI the property tests draw the same examples on every run (no example database either): a failure
+    there is a defect found, reproducible from the log, never one run's luck. Elsewhere they search afresh."""
+    if os.environ.get("CI"):
+        from hypothesis import settings
+
+        settings.register_profile("agentops-ci", derandomize=True, database=None)
+        settings.load_profile("agentops-ci")
