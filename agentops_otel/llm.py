@@ -23,6 +23,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import _error_text, _guard, _redact, config, semconv
 from ._parts import ENCODER, JSONDict, encode, encode_content
+from ._span_attrs import set_attributes
 from .cost import Extras, billed_tier, price_tokens, unpriced_reason
 
 __all__ = [
@@ -303,7 +304,7 @@ class LLMCall:
                         output = encode(output_messages)
                 if self.on_span:
                     attrs[semconv.GEN_AI_OUTPUT_MESSAGES] = output
-            span.set_attributes(attrs)
+            set_attributes(span, attrs)
             if content is not None and self.on_event:
                 self._emit_event(output)
         except Exception as exc:

@@ -29,6 +29,7 @@ from opentelemetry.trace import Tracer
 from . import _deferred, _exit, _left_running, _sessionless, semconv
 from ._guard import guard, report
 from ._open_calls import end_open_calls
+from ._span_attrs import set_attributes
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, MutableMapping
@@ -218,7 +219,7 @@ class SessionProcessor(SpanProcessor):
                 if start is None or time_ns() - start < _BACKDATED_NS:
                     attrs[semconv.SEQ] = seq
             finally:
-                span.set_attributes(attrs)
+                set_attributes(span, attrs)
         except Exception as exc:
             report("processor.on_start", exc)
 

@@ -1,0 +1,103 @@
+"""A call's end attributes written straight into the SDK span hold exactly what ``set_attributes`` would."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from openai import OpenAI
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agentops_otel import semconv
+from agentops_otel._span_attrs import set_attributes
+from agentops_otel.instrument.openai import instrument_openai, uninstrument_openai
+from agentops_otel.testing import OpenAIServer
+
+_scalars = st.one_of(st.text(max_size=30), st.integers(), st.floats(), st.booleans())
+_values = st.one_of(
+    _scalars, st.none(), st.lists(_scalars, max_size=3), st.lists(_scalars, max_size=3).map(tuple),
+    st.lists(st.one_of(_scalars, st.none(), st.lists(_scalars, max_size=2)), max_size=3),
+    st.dictionaries(st.text(max_size=3), _scalars, max_size=2), st.just(object()), st.binary(max_size=4),
+)
+_keys = st.one_of(st.sampled_from(["a", "b", "gen_ai.response.id", ""]), st.text(max_size=8))
+_attrs = st.dictionaries(_keys, _values, max_size=8)
+_limits = st.one_of(st.none(), st.integers(min_value=0, max_value=12))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _span(before: dict[str, Any], count: int | None, length: int | None) -> Any:
+    limits = SpanLimits(max_span_attributes=count, max_attribute_length=length)
+    provider = TracerProvider(span_limits=limits)
+    return provider.get_tracer("t").start_span("s", attributes=before)
+
+
+@given(before=_attrs, attrs=_attrs, count=_limits, length=_limits, ended=st.booleans())
+def test_attributes_set_directly_equal_those_the_sdk_sets(before: dict[str, Any], attrs: dict[str, Any],
+                                                          count: int | None, length: int | None,
+                                                          ended: bool) -> None:
+    """Any values, keys, limits and span state: the span ends up with the SDK's attributes, in its order."""
+    ours, sdk = _span(before, count, length), _span(before, count, length)
+    if ended:
+        ours.end()
+        sdk.end()
+    set_attributes(ours, dict(attrs))
+    sdk.set_attributes(dict(attrs))
+    got, want = list(ours.attributes.items()), list(sdk.attributes.items())
+    assert [k for k, _ in got] == [k for k, _ in want]
+    assert all(_same(g, w) for (_, g), (_, w) in zip(got, want, strict=True)), (got, want)
+    assert ours.dropped_attributes == sdk.dropped_attributes
+
+
+def _chat_span(provider: TracerProvider, exporter: InMemorySpanExporter) -> Any:
+    with OpenAIServer() as server, OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0) as client:
+        uninstrument_openai()  # the fixture's, on the test's own provider: this test brings its limits
+        instrument_openai(tracer_provider=provider)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi there"}])
+        finally:
+            uninstrument_openai()
+            instrument_openai()
+    (span,) = exporter.get_finished_spans()
+    return span
+
+
+def test_a_chat_call_under_the_users_value_length_limit_is_cut_to_it() -> None:
+    """OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT (here as SpanLimits) cuts the answer we record, as the SDK does."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=SpanLimits(max_attribute_length=12))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = _chat_span(provider, exporter)
+    assert len(span.attributes[semconv.GEN_AI_OUTPUT_MESSAGES]) == 12
+    assert span.attributes[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+
+
+def test_a_chat_call_under_the_users_attribute_count_limit_keeps_the_newest() -> None:
+    """A count limit drops the oldest attributes and counts them, as the SDK does."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=SpanLimits(max_span_attributes=5))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = _chat_span(provider, exporter)
+    assert len(span.attributes) == 5
+    assert semconv.GEN_AI_OUTPUT_MESSAGES in span.attributes
+    assert span.dropped_attributes > 0
+
+
+def test_a_chat_calls_finish_reasons_read_back_as_a_tuple() -> None:
+    """Lists we record are tuples on the span, as the SDK makes them (exporters and processors expect it)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = _chat_span(provider, exporter)
+    assert span.attributes[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert span.attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] > 0
