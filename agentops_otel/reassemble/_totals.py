@@ -50,15 +50,21 @@ class Totals(NamedTuple):
     """Which of the root's totals were below its calls' (the figures used instead), else None."""
 
 
-def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, bool, bool, bool]:
+def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, bool, bool, bool, list[Step]]:
     """(cost, input tokens, output tokens, every call priced, an input count unknown, an output count
-    unknown) over the calls, each once: one read of each call's usage for all of them."""
+    unknown, the calls that may lack a cost) over the calls, each once: one read of each call's usage for all
+    of them. A call whose cost is known has no cost gap (``step_gap`` reads the same cost): ``summary_gaps``
+    need not read it again."""
     cost = 0.0
     tin = tout = 0
     priced = True
     in_unknown = out_unknown = False
+    unpriced: list[Step] = []
     for st in steps:
-        if st.kind != "llm" or st.span_id in wrapping:
+        if st.kind != "llm":
+            continue
+        if st.span_id in wrapping:
+            unpriced.append(st)  # not counted again, yet its cost gap is one of the session's
             continue
         attrs = st.attributes
         if isinstance(attrs, LazyAttributes):
@@ -68,6 +74,7 @@ def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, 
                  else genai_spans.llm_usage(attrs, own=own))
         if usage.cost_usd is None:
             priced = False
+            unpriced.append(st)
         else:
             cost += usage.cost_usd
         if usage.input_tokens is None or usage.output_tokens is None:
@@ -76,7 +83,7 @@ def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, 
             in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
         tin += usage.input_tokens or 0
         tout += usage.output_tokens or 0
-    return cost, tin, tout, priced, in_unknown, out_unknown
+    return cost, tin, tout, priced, in_unknown, out_unknown, unpriced
 
 
 def _above(calls: float, total: float) -> bool:
@@ -99,7 +106,7 @@ def session_totals(attrs: Mapping[str, Any], *, has_root: bool, pseudo: bool, st
     # the session, one recorded by another process), so they are no whole cost, only a lower bound.
     declared = _as_int(attrs.get(sc.SESSION_LLM_CALLS)) if has_root else None
     uncounted = llm_calls - declared if declared is not None and llm_calls > declared else 0
-    s_cost, s_in, s_out, priced, in_unknown, out_unknown = _calls(steps, wrapping)
+    s_cost, s_in, s_out, priced, in_unknown, out_unknown, unpriced = _calls(steps, wrapping)
     below: list[str] = []
     if cost is None:
         cost = s_cost
@@ -112,7 +119,7 @@ def session_totals(attrs: Mapping[str, Any], *, has_root: bool, pseudo: bool, st
             below.append(f"{label} {total} < {found}")
     tin = s_in if tin is None else max(tin, s_in)
     tout = s_out if tout is None else max(tout, s_out)
-    gaps = summary_gaps(steps, root_lost=not has_root and not pseudo, root_incomplete=not cost_complete,
+    gaps = summary_gaps(unpriced, root_lost=not has_root and not pseudo, root_incomplete=not cost_complete,
                         trace_cut=trace_cut, root_not_a_price=not_a_price, uncounted=uncounted,
                         root_reason=attrs.get(sc.SESSION_COST_INCOMPLETE_REASON))
     # Calls the root did not count explain totals below the calls' (the gap above says so).
