@@ -21,7 +21,7 @@ import msgspec
 from agentops_otel._otlp_values import key_values_json_checked, key_values_json_leniently
 from agentops_otel._redact import is_secret_key
 from agentops_otel.read._errors import DECODE_ERRORS, why_undecodable
-from agentops_otel.semconv import SESSION_ID
+from agentops_otel.semconv import SEQ, SESSION_ID
 
 # A whole ``session.id`` element in the compact form every known producer writes (the fast path), and
 # the same with whitespace. A match counts only once ``_first_at_top`` has seen where it stands.
@@ -29,6 +29,12 @@ SESSION_ID_RE: Final = re.compile(rb'\{"key":"session\.id","value":\{"stringValu
 _SID_SPACED_RE: Final = re.compile(
     rb'\{\s*"key"\s*:\s*"session\.id"\s*,\s*"value"\s*:\s*\{\s*"stringValue"\s*:\s*"([^"\\]*)"\s*\}\s*\}'
 )
+SID_SEQ_RE: Final = re.compile(
+    rb'\[\{"key":"session\.id","value":\{"stringValue":"([^"\\]*)"\}\}'
+    rb'(?:,\{"key":"agentops\.seq","value":\{"intValue":(?:([0-9]{1,18})|"([0-9]{1,18})")\}\})?')
+"""``session.id`` as the list's first element, and ``agentops.seq`` when it is the second, both in the compact
+form, as our exporter writes every span: the first of each key, at the top level. A reader takes both at once
+(the seq is read for every span, to tell whether a process's clock went back)."""
 _SID_MAYBE_RE: Final = re.compile(rb'"session\.id"|\\u')
 """The key in any other layout, or an escape that could spell it: only a full decode can tell."""
 _price_patterns: dict[str, re.Pattern[bytes]] = {}
@@ -120,6 +126,8 @@ class LazyAttributes(msgspec.Struct, gc=False):
     """What could not be read (values, and the reader's notes on the span's own fields)."""
     _twice: str | None = None
     """Keys given twice with different values (the reader's notes on the span's events, then the list's own)."""
+    _seq: Any = UNKNOWN
+    """``agentops.seq`` as :meth:`whole_number` reads it, once read (a reader may give it with the session id)."""
 
     @property
     def decode_error(self) -> str | None:
@@ -181,6 +189,13 @@ class LazyAttributes(msgspec.Struct, gc=False):
                 _price_patterns[key] = pattern
         m = pattern.search(self.raw)
         return m is not None and _first_at_top(self.raw, m.start(), key)
+
+    def seq(self) -> int | None:
+        """``agentops.seq`` as :meth:`whole_number` reads it (cached): read for every span by a reassembly."""
+        seq = self._seq
+        if seq is UNKNOWN:
+            seq = self._seq = self.whole_number(SEQ)
+        return seq  # type: ignore[no-any-return]
 
     def whole_number(self, key: str) -> int | None:
         """``key``'s value when it is a non-negative integer, else None; read from the raw bytes while
@@ -279,4 +294,4 @@ class LazyAttributes(msgspec.Struct, gc=False):
 
 Mapping.register(LazyAttributes)
 
-__all__ = ["SESSION_ID_RE", "UNKNOWN", "LazyAttributes", "top_level_session_id", "twice_note"]
+__all__ = ["SESSION_ID_RE", "SID_SEQ_RE", "UNKNOWN", "LazyAttributes", "top_level_session_id", "twice_note"]

@@ -23,7 +23,7 @@ from msgspec import UNSET, UnsetType
 from agentops_otel._gc import gc_paused
 from agentops_otel._otlp_values import KeyValue, given_twice, key_values_to_python
 from agentops_otel.read._errors import DECODE_ERRORS, MalformedPayload, ReadError, why_undecodable
-from agentops_otel.read._lazyattrs import UNKNOWN, LazyAttributes, top_level_session_id, twice_note
+from agentops_otel.read._lazyattrs import SID_SEQ_RE, UNKNOWN, LazyAttributes, top_level_session_id, twice_note
 from agentops_otel.read._otlp_shape import check_containers, check_entry_keys
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 from agentops_otel.semconv import READ_UNREADABLE, SPAN_SESSION
@@ -256,6 +256,7 @@ class Converter:
         out: list[SpanRecord] = []
         append = out.append
         sid_of = top_level_session_id
+        sid_seq = SID_SEQ_RE.match
         unknown = UNKNOWN
         keys_checked = False
         for batches in (doc.resourceSpans, doc.batches, doc.result and doc.result.resourceSpans,
@@ -315,7 +316,15 @@ class Converter:
                         kind = s.kind
                         kind = (kind - 1 if kind > 0 else 0) if type(kind) is int else _kind(kind)
                         raw = s.attributes
-                        key = sid_of(raw)
+                        found = sid_seq(raw)  # the compact form our exporter writes: both at once
+                        seq: Any = unknown
+                        if found is None:
+                            key = sid_of(raw)
+                        else:
+                            key = found.group(1)
+                            digits = found.group(2) or found.group(3)
+                            if digits is not None:
+                                seq = int(digits)
                         session: Any = unknown  # absent, or in a form only the full decode reads
                         if key is not None:
                             session = sids.get(key, unknown)
@@ -333,7 +342,7 @@ class Converter:
                             unreadable = f"{unreadable}; {_NO_START}" if unreadable else _NO_START
                         ev = s.events
                         events, twice = _events(ev, name) if len(ev) > 2 else ((), None)
-                        attrs = LazyAttributes(raw, None, session, unreadable, twice)
+                        attrs = LazyAttributes(raw, None, session, unreadable, twice, seq)
                         if name.startswith(SPAN_SESSION):
                             # Session roots are read by every reassembly: decode them while their page
                             # is resident. Touching a released page later maps its neighbours back in

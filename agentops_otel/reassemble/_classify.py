@@ -130,7 +130,7 @@ def seq_of(rec: SpanRecord) -> int | None:
     """The span's ``agentops.seq``, without decoding its other attributes where the bytes allow."""
     attrs = rec.attributes
     if type(attrs) is _LAZY:
-        return attrs.whole_number(sc.SEQ)  # type: ignore[attr-defined,no-any-return]
+        return attrs.seq()  # type: ignore[attr-defined,no-any-return]
     return _as_int(attrs.get(sc.SEQ))
 
 
