@@ -198,8 +198,9 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str], list
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         # msgspec refuses the whole text for one number out of range or one lone surrogate; the stdlib
         # reads both, so each can be lost on its own below (a number out of range comes back marked).
+        # A byte that is no UTF-8 (JSON text must be) is read as a lone surrogate, lost below with its value.
         try:
-            items = json.loads(bytes(raw), parse_float=_finite_float)
+            items = json.loads(bytes(raw).decode("utf-8", "surrogateescape"), parse_float=_finite_float)
         except (ValueError, RecursionError):
             return {}, ["*"], []
         if not isinstance(items, list):
@@ -213,12 +214,13 @@ def key_values_json_leniently(raw: Any) -> tuple[dict[str, Any], list[str], list
             kv = msgspec.convert(item, KeyValue, strict=False)
             value = any_value_to_python(kv.value)
             if checked:
-                _ENCODER.encode(value)  # a lone surrogate can't be written out again: lost, not kept
+                _ENCODER.encode((kv.key, value))  # a lone surrogate can't be written out again: lost, not kept
             if kv.key not in out:  # the first of a key listed twice, as key_values_to_python reads it
                 out[kv.key] = value
             elif kv.key not in twice and not same_value(out[kv.key], value):
                 twice[kv.key] = (kv.key, out[kv.key], value)
         except (msgspec.ValidationError, ValueError, KeyError, TypeError, RecursionError):
             key = item.get("key") if isinstance(item, dict) else None
-            lost.append(key if isinstance(key, str) else "?")
+            # Named so that it can be printed and written out: a lone surrogate spelt as its escape.
+            lost.append(key.encode("utf-8", "backslashreplace").decode() if isinstance(key, str) else "?")
     return out, lost, list(twice.values())

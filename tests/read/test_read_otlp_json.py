@@ -453,3 +453,23 @@ def test_a_line_cut_by_a_crash_is_skipped_and_named_in_unseen(tmp_path: Path, se
     assert len(list(read_otlp_file(path, unseen=unseen))) == len(session_spans)
     assert unseen == [f"{path}, line 1: cut short (a writer stopped mid-line), 100 bytes not read"]
     assert "line 1" in caplog.text and "cut short" in caplog.text
+
+
+def test_a_byte_that_is_not_utf8_loses_only_its_value() -> None:
+    """A writer that put one raw non-UTF-8 byte in a value (JSON must be UTF-8) loses that value, named;
+    the span's other attributes, its session id among them, are read."""
+    raw = (b'[{"key":"session.id","value":{"stringValue":"s1"}},{"key":"tool.result","value":{"stringValue":"ok\xff"}},'
+           b'{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}}]')
+    attrs = LazyAttributes(raw)
+    assert dict(attrs) == {"session.id": "s1", "gen_ai.request.model": "gpt-4o"}
+    assert attrs.decode_error is not None and "tool.result" in attrs.decode_error
+
+
+def test_a_key_that_is_not_utf8_loses_only_its_attribute() -> None:
+    """The same byte in a key: that attribute is lost and said, the others are read."""
+    raw = (b'[{"key":"vendor.\xff","value":{"stringValue":"x"}},'
+           b'{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}}]')
+    attrs = LazyAttributes(raw)
+    assert dict(attrs) == {"gen_ai.request.model": "gpt-4o"}
+    assert attrs.decode_error is not None and "could not read vendor." in attrs.decode_error
+    attrs.decode_error.encode()  # the note itself can be printed and written out
