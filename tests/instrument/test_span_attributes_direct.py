@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openai import OpenAI
+from opentelemetry.sdk.trace import Span as SdkSpan
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -101,3 +105,73 @@ def test_a_chat_calls_finish_reasons_read_back_as_a_tuple() -> None:
     span = _chat_span(provider, exporter)
     assert span.attributes[semconv.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
     assert span.attributes[semconv.GEN_AI_USAGE_OUTPUT_TOKENS] > 0
+
+
+def _redacting(original: Any) -> Any:
+    def set_attributes(self: Any, attributes: Any) -> None:
+        original(self, {k: "<redacted>" for k in attributes})
+    return set_attributes
+
+
+def test_a_set_attributes_patched_on_the_sdk_span_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library that patches the SDK's ``Span.set_attributes`` (a redactor) sees our call's attributes."""
+    provider = TracerProvider()
+    set_attributes(provider.get_tracer("t").start_span("before"), {"a": "b"})  # the class seen before the patch
+    monkeypatch.setattr(SdkSpan, "set_attributes", _redacting(SdkSpan.set_attributes))
+    span = provider.get_tracer("t").start_span("s")
+    set_attributes(span, {semconv.GEN_AI_RESPONSE_ID: "chatcmpl-secret"})
+    assert dict(span.attributes) == {semconv.GEN_AI_RESPONSE_ID: "<redacted>"}
+
+
+def test_a_set_attributes_given_to_one_span_is_called() -> None:
+    """A span given its own ``set_attributes`` (by a processor, say) has it called."""
+    span: Any = TracerProvider().get_tracer("t").start_span("s")
+    span.set_attributes = _redacting(SdkSpan.set_attributes).__get__(span)
+    set_attributes(span, {semconv.GEN_AI_RESPONSE_ID: "chatcmpl-secret"})
+    assert dict(span.attributes) == {semconv.GEN_AI_RESPONSE_ID: "<redacted>"}
+
+
+def test_a_patched_attribute_cleaning_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patch of the SDK's value cleaning (``_clean_attribute_value``) is not skipped either."""
+    import opentelemetry.attributes as sdk_attributes
+
+    original = sdk_attributes._clean_attribute_value
+    monkeypatch.setattr(sdk_attributes, "_clean_attribute_value",
+                        lambda value, limit: "<cut>" if value == "secret" else original(value, limit))
+    span = TracerProvider().get_tracer("t").start_span("s")
+    set_attributes(span, {"k": "secret"})
+    assert dict(span.attributes) == {"k": "<cut>"}
+
+
+class _ReadsAttributesWhenCollected:
+    """A user's object whose finaliser reads a live span's attributes (the SDK's attribute lock)."""
+
+    def __init__(self, span: Any) -> None:
+        self.span, self.me = span, self  # a cycle: only the cyclic collector frees it
+
+    def __del__(self) -> None:
+        list(self.span.attributes)
+
+
+def test_a_finaliser_reading_the_span_during_our_write_does_not_hang() -> None:
+    """Whatever allocation starts the collector, no finaliser it runs can find the span's locks held by us."""
+    span = TracerProvider().get_tracer("t").start_span("s")
+    hung: list[int] = []
+
+    def write(threshold: int) -> None:
+        gc.collect()
+        _ReadsAttributesWhenCollected(span)
+        gc.set_threshold(threshold)
+        try:
+            set_attributes(span, {f"k{threshold}": "v", f"n{threshold}": ("a", "b")})
+        finally:
+            gc.set_threshold(700)
+
+    for threshold in range(1, 15):
+        worker = threading.Thread(target=write, args=(threshold,), daemon=True)
+        worker.start()
+        worker.join(5)
+        if worker.is_alive():
+            hung.append(threshold)
+            break
+    assert not hung
