@@ -17,9 +17,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from .._step import Step
+    from ._rollup import Rollup
     from ._session import Session
 
-__all__ = ["CALLS", "INPUT", "OUTPUT", "LowerBound", "input_unknown", "output_unknown", "unsized_calls"]
+__all__ = ["CALLS", "INPUT", "OUTPUT", "LowerBound", "doubted_calls", "input_unknown", "output_unknown",
+           "unsized_calls"]
 
 
 class LowerBound(NamedTuple):
@@ -56,22 +59,32 @@ def _unknown(session: Session, *, output: bool) -> list[str]:
         return []
     lines = [f"{name}: a stream still open when the session ended (its usage comes at its end)"
              for name in session.open_at_end]
-    with session._lock:
-        spans, doubts = list(session._usage_doubt_spans), session._usage_doubts
-    if spans:
-        from .._cost_gaps import GAP_TEXT, unknown_counts, usage_gap
-        from ..read import records_from_spans
-        from ..reassemble import reassemble
+    from .._cost_gaps import GAP_TEXT, unknown_counts, usage_gap
 
-        found = reassemble(records_from_spans(spans))
-        for timeline in (*found.sessions, *found.pseudo_sessions):
-            for step in timeline.steps:
-                if unknown_counts(step)[output]:
-                    gap = usage_gap(step) or ""
-                    lines.append(f"{step.span_name}: {GAP_TEXT.get(gap, gap)}")
-    if doubts > len(spans):  # not held to tell which: none of them may be taken as whole
-        lines.append(f"{doubts - len(spans)} more model calls whose usage lacked a token count")
+    steps, more = doubted_calls(session)
+    for step in steps:
+        if unknown_counts(step)[output]:
+            gap = usage_gap(step) or ""
+            lines.append(f"{step.span_name}: {GAP_TEXT.get(gap, gap)}")
+    if more:  # not held to tell which: none of them may be taken as whole
+        lines.append(f"{more} more model calls whose usage lacked a token count")
     return lines
+
+
+def doubted_calls(rollup: Rollup) -> tuple[list[Step], int]:
+    """The model calls counted whose usage lacked a count that ``rollup`` kept (whether or not it still holds their
+    spans past its cap), as steps, and how many more it counted without keeping them. Kept apart from the held
+    spans because these decide whether a token total is whole: past the cap, a dropped one is still named."""
+    with rollup._lock:
+        spans, doubts = list(rollup._usage_doubt_spans), rollup._usage_doubts
+    if not spans:
+        return [], doubts
+    from ..read import records_from_spans
+    from ..reassemble import reassemble
+
+    found = reassemble(records_from_spans(spans))
+    steps = [step for timeline in (*found.sessions, *found.pseudo_sessions) for step in timeline.steps]
+    return steps, max(0, doubts - len(spans))
 
 
 _TOKENS_INSTEAD = ("assert_tokens_below(session, n), which names each call without usage (allow_missing_usage=True "

@@ -9,17 +9,27 @@ warns with :class:`IncompleteCostWarning`, a failure says the figure is only a l
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from agentops_otel._batch_calls import is_batch, step_calls, unsized_batches
 from agentops_otel._bounds import check_bound
-from agentops_otel._cost_gaps import GAP_TEXT, MODELS_UNWATCHED, gap_lines, step_gap, summary_gaps, unknown_counts
+from agentops_otel._cost_gaps import (
+    GAP_TEXT,
+    MODELS_UNWATCHED,
+    gap_lines,
+    step_gap,
+    summary_gaps,
+    unknown_counts,
+    usage_gap,
+)
 from agentops_otel._left_running import MODEL_READS
 from agentops_otel.reassemble._summary import Issue
 from agentops_otel.reassemble._unseen import unseen_steps
 from agentops_otel.render import _format as fmt
 from agentops_otel.semconv import GAP_BATCH_QUEUED, GAP_STEPS_OUTSIDE, GAP_TOTALS_INTERRUPTED, PRICE_GAPS
 from agentops_otel.sessions import Session
+from agentops_otel.sessions._lower_bounds import doubted_calls
+from agentops_otel.sessions._rollup import Rollup
 from agentops_otel.sessions._views import unwatched
 from agentops_otel.testing._assertions import MAX_REPLAY_STEPS, SessionLike, _fail, as_timeline
 from agentops_otel.testing._partial import (
@@ -40,6 +50,7 @@ __all__ = [
     "assert_tokens_below",
     "cost_breakdown",
     "cost_gaps",
+    "unheld_gaps",
     "unknown_cost_reasons",
     "unsized_batch_lines",
     "usage_gaps",
@@ -116,6 +127,7 @@ def cost_gaps(session: SessionLike) -> list[str]:
         # Its root, written as it ended, says steps left running may yet make calls; the session itself knows
         # which have (``_outside``, below): an action or a tool that has ended since leaves out no call.
         lines = [line for line in lines if line != GAP_TEXT[GAP_STEPS_OUTSIDE]]
+        lines += unheld_gaps(session, [s.span_id for s in timeline.steps], usage_only=False)
     lines += _still_open(session)
     if not lines and not complete:
         lines = ["some LLM calls have no known cost (their spans are no longer held in memory)"]
@@ -137,7 +149,29 @@ def unknown_cost_reasons(session: Session) -> list[str]:
 def usage_gaps(session: SessionLike) -> list[str]:
     """One line per model call whose token counts are unknown, and why."""
     timeline = as_timeline(session)
-    return gap_lines(timeline, usage_only=True) + _still_open(session) + _root_totals_lost(session, timeline)
+    unheld = unheld_gaps(session, [s.span_id for s in timeline.steps]) if isinstance(session, Session) else []
+    return (gap_lines(timeline, usage_only=True) + unheld + _still_open(session)
+            + _root_totals_lost(session, timeline))
+
+
+def unheld_gaps(rollup: Rollup, held: Collection[str], *, usage_only: bool = True, where: str = "") -> list[str]:
+    """The calls without usage (``usage_only=False``: without a known cost) among the spans a live session (or the
+    calls outside any session) no longer holds past its cap: its held spans show none of them, its totals count
+    them all, so a bound on the totals would pass on them. ``held``: the span ids of the steps at hand; ``where``
+    follows each call's name.
+
+    The session keeps the calls whose usage lacked a count apart from its held spans (the first hundred, as its
+    token reads judge by them); one it counted without keeping may be any of the calls not held."""
+    if not rollup.spans_dropped:
+        return []
+    steps, more = doubted_calls(rollup)
+    held = set(held)
+    lines = [f"{s.span_name}{where}: {GAP_TEXT.get(gap, gap)} (its span is no longer held, past the span cap)"
+             for s in steps if s.span_id not in held and (gap := usage_gap(s) if usage_only else step_gap(s))]
+    if more and usage_only:
+        lines.append(f"{more} more model calls{where} whose usage lacked a token count (not all of their spans are "
+                     "held, past the span cap)")
+    return lines
 
 
 def _root_totals_lost(session: SessionLike, timeline: Timeline) -> list[str]:

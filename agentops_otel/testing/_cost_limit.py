@@ -42,6 +42,7 @@ from agentops_otel.testing._budget import (
     _outside,
     cost_breakdown,
     cost_gaps,
+    unheld_gaps,
     unsized_batch_lines,
     usage_gaps,
 )
@@ -202,9 +203,17 @@ class Spend:
 
     def _gaps(self, *, usage_only: bool) -> list[str]:
         # The token bound asks why the counts are unknown (a priced call can lack them too), as in a session.
-        return [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}"
-                for name, _, _, _, cost_gap, usage in self._calls()
-                if (gap := usage if usage_only else cost_gap) is not None]
+        lines = [f"{name} (outside any session): {GAP_TEXT.get(gap, gap)}"
+                 for name, _, _, _, cost_gap, usage in self._calls()
+                 if (gap := usage if usage_only else cost_gap) is not None]
+        # Past the cap the held spans are the last ones: a call dropped before them is still in the totals.
+        rollup = self._sessionless
+        held = [format(s.context.span_id, "016x") for s in rollup.spans if s.context is not None]
+        lines += unheld_gaps(rollup, held, usage_only=usage_only, where=" (outside any session)")
+        if not usage_only and not lines and not rollup.cost_complete:  # only calls with usage are kept apart
+            lines.append("some calls outside any session have no known cost (their spans are no longer held in "
+                         "memory)")
+        return lines
 
     def _breakdown(self, streams: list[str], in_flight: list[str]) -> str:
         calls = self._calls()
