@@ -15,6 +15,7 @@ from rich.console import Console
 
 from agentops_otel import config, semconv
 from agentops_otel._cli_args import _JAEGER, _SCHEME, _TRACE_ID, _UUID, PROG, CliError
+from agentops_otel._diff_contradictions import nested_in
 from agentops_otel.gate import top_level
 from agentops_otel.read import Source, SpanRecord, TraceNotFound, open_source, read_otlp_file
 from agentops_otel.read._http import link_url, parse_headers, shown_url
@@ -92,17 +93,21 @@ class Reader:
 
     def sessions_for(self, ident: str) -> list[Timeline]:
         """Sessions for an id: a hex trace id (16-32 digits) is tried as a trace first, then as a session id."""
+        return self._read(ident)[0]
+
+    def _read(self, ident: str) -> tuple[list[Timeline], list[Timeline]]:
+        """:meth:`sessions_for`, with every session reassembled from what was read for it (nested ones too)."""
         trace_id = ident.removeprefix(PSEUDO_SESSION_PREFIX)
         if trace_id != ident and _TRACE_ID.match(trace_id):
             # The id `sessions` and `gate` show for a trace without session.id names that trace.
-            return self.sessions_for(trace_id)
+            return self._read(trace_id)
         if _TRACE_ID.match(ident):
             try:
-                found = top_level(self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident))))
+                everything = self._assemble(self.collect("Reading trace", lambda: self.source.trace(ident)))
             except TraceNotFound:
-                found = []
-            if found:
-                return found
+                everything = []
+            if found := top_level(everything):
+                return found, everything
         try:
             records = self.collect("Reading session", lambda: self.source.session(ident))
         except TraceNotFound:
@@ -112,14 +117,19 @@ class Reader:
         if not exact and _UUID.match(ident) and ident != ident.lower():
             # A UUID is the same id in either case (RFC 9562), and ours are written in lower case:
             # one copied from a tool that shows it upper-cased still names its session.
-            return self.sessions_for(ident.lower())
+            return self._read(ident.lower())
         if not exact:
             kind = "session or trace" if _TRACE_ID.match(ident) else "session"
             raise CliError(f"no {kind} {ident!r} in {self.shown}")
-        return exact
+        return exact, timelines
 
     def session(self, ident: str) -> Timeline:
         return self.sessions_for(ident)[0]
+
+    def session_with_nested(self, ident: str) -> tuple[Timeline, list[Timeline]]:
+        """:meth:`session`, and the sessions nested in it read along with it (see ``_diff_contradictions``)."""
+        found, everything = self._read(ident)
+        return found[0], nested_in(found[0], everything)
 
     def search(self, *, since: datetime | None, until: datetime | None, service: str | None,
                tags: Sequence[str], state: str | None, limit: int | None) -> list[Timeline]:

@@ -294,16 +294,17 @@ def _print_sessions(args: argparse.Namespace, found: list[Timeline], template: s
 
 
 def cmd_diff(args: argparse.Namespace, reader: Reader, out: TextIO, err: TextIO) -> int:
-    a = reader.session(args.a)
+    # With the sessions nested in each: what they say two ways leaves the diff as undecided as the gate.
+    a, nested_a = reader.session_with_nested(args.a)
     if args.source_b:
         other = Reader(args.source_b, args.timeout, err, headers=args.header)
         try:
-            b = other.session(args.b)
+            b, nested_b = other.session_with_nested(args.b)
         finally:
             other.close()
     else:
-        b = reader.session(args.b)
-    diff = diff_timelines(a, b)
+        b, nested_b = reader.session_with_nested(args.b)
+    diff = diff_timelines(a, b, nested_a=nested_a, nested_b=nested_b)
     out.write(render_diff(diff, color=_color(args, out)))
     # Like the gate's INSUFFICIENT DATA: what the data says two ways decides nothing, either way.
     return EXIT_UNDECIDED if diff.contradictions else EXIT_OK if diff.same else EXIT_BOUND

@@ -29,12 +29,14 @@ A session that lost spans on the way (its root missing, fewer steps than its roo
 may differ in the steps lost: the outcome is :data:`INCOMPLETE`, and a divergence found beside it names
 the loss (where a run "ended" it may only have lost its spans). Data that contradicts itself (copies of
 a span that differ, a key given twice, a root saying Success with status ERROR: what the gate refuses to
-judge) is compared as kept, and ``contradictions`` names it: never ``same`` (:data:`CONTRADICTORY`).
+judge) is compared as kept, and ``contradictions`` names it: never ``same`` (:data:`CONTRADICTORY`). So is
+such data in a session nested in either, given with it (the gate judges nested sessions with their run).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,7 +44,7 @@ from agentops_otel import genai_content
 from agentops_otel import semconv as sc
 from agentops_otel._cut import cut_marker
 from agentops_otel._diff_calls import Callers, aliased, call_ids, caller_text, json_text, request_params_json
-from agentops_otel._diff_contradictions import contradictions, step_notes
+from agentops_otel._diff_contradictions import contradictions, nested_contradictions, step_notes
 from agentops_otel._json_equal import same_json
 from agentops_otel._redact import REDACTED, REDACTION_FAILED
 from agentops_otel._serialize import from_json
@@ -309,10 +311,14 @@ def _compare(a: Step, b: Step, ids: _Ids | None = None,
     return None
 
 
-def diff_timelines(a: Timeline, b: Timeline) -> SessionDiff:
-    """Compare two sessions step by step and stop at the first difference."""
-    said = tuple(f"{side}: {t.summary.session_id}: {what}" for side, t in (("a", a), ("b", b))
-                 for what in contradictions(t))
+def diff_timelines(a: Timeline, b: Timeline, *, nested_a: Sequence[Timeline] = (),
+                   nested_b: Sequence[Timeline] = ()) -> SessionDiff:
+    """Compare two sessions step by step and stop at the first difference. ``nested_a`` / ``nested_b``: the
+    sessions nested in each, read with it (``_diff_contradictions.nested_in``): what they say two ways is named."""
+    said_by = [(side, t, contradictions(t), nested) for side, t, nested in (("a", a, nested_a), ("b", b, nested_b))]
+    said = tuple(f"{side}: {line}" for side, t, own, nested in said_by
+                 for line in (*(f"{t.summary.session_id}: {what}" for what in own),
+                              *nested_contradictions(t, nested, own)))
     found = _diff(a, b, step_notes(a) | step_notes(b) if said else set())
     if not said:
         return found
