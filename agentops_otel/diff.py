@@ -320,6 +320,13 @@ def diff_timelines(a: Timeline, b: Timeline, *, nested_a: Sequence[Timeline] = (
                  for line in (*(f"{t.summary.session_id}: {what}" for what in own),
                               *nested_contradictions(t, nested, own)))
     found = _diff(a, b, step_notes(a) | step_notes(b) if said else set())
+    # A nested session ending in a state nobody defined says no more than the compared one's own (UNKNOWN_END_STATE).
+    odd = [f"{side}: {c.summary.session_id} (nested in {c.summary.parent_session_id or t.summary.session_id}): "
+           + ("no end state recorded" if c.summary.end_state is None else f"end state {c.summary.end_state!r}")
+           + " is not Success, Fail or Indeterminate"
+           for side, t, _, nested in said_by for c in nested if Issue.UNKNOWN_END_STATE in c.summary.issue_kinds]
+    if odd and found.reason == "identical":
+        found = replace(found, reason=UNKNOWN_END_STATE, details=tuple(odd))
     if not said:
         return found
     return replace(found, reason=CONTRADICTORY if found.same else found.reason, contradictions=said)

@@ -1,6 +1,7 @@
 """``diff`` of two sessions looks inside the sessions nested in them, as ``gate`` does: a nested session whose data
 contradicts itself (copies of a span that differ, a key given twice, a Success root with status ERROR) is named,
-with the compared session it is nested in, and the diff exits 3, never 0 from whichever copy came first."""
+with the compared session it is nested in, and the diff exits 3, never 0 from whichever copy came first. A nested
+session with an end state nobody defined leaves the runs not identical, as the compared sessions' own does."""
 
 from __future__ import annotations
 
@@ -81,3 +82,17 @@ def test_the_exit_code_for_a_nested_contradiction_reaches_a_script(tmp_path: Pat
     proc = subprocess.run([sys.executable, "-m", "agentops_otel", "diff", "s_0001", "s_0002", "--source", str(traces)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3, proc.stdout + proc.stderr
+
+
+def test_nested_sessions_with_an_unknown_end_state_are_not_identical(tmp_path: Path) -> None:
+    """Children on both sides ending in a state that is not Success, Fail or Indeterminate leave the runs not shown to
+    agree (the gate refuses them): exit 1 naming the children, as for the compared sessions' own end state."""
+    children = []
+    for n, parent in ((11, 1), (12, 2)):
+        child = _under(n, parent, fail=False, parent=f"s_{parent:04d}")
+        _set(_spans(child)[0], "agentops.session.end_state", {"stringValue": "Weird"})
+        children.append(child)
+    code, out = _diff(tmp_path, [session_line(1, fail=False), children[0], session_line(2, fail=False), children[1]])
+    assert code == 1, out
+    assert "identical" not in out
+    assert "a: s_0011 (nested in s_0001): end state 'Weird'" in out and "b: s_0012 (nested in s_0002)" in out
