@@ -217,7 +217,7 @@ class LazyAttributes(msgspec.Struct, gc=False):
                 return int(m.group(1))
             if m is None and patterns[2].search(raw) is None:
                 return None  # the key is nowhere, nor an escape that could spell it: nothing to decode
-        value = self._dict().get(key)
+        value = self.read_once().get(key)  # not kept: asked of every span, this must not keep every dict
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         return int(value) if value >= 0 and float(value).is_integer() else None
@@ -226,6 +226,19 @@ class LazyAttributes(msgspec.Struct, gc=False):
     def decoded(self) -> dict[str, Any]:
         """Decode now (cached); the returned dict is the cache: do not mutate it."""
         return self._dict()
+
+    def read_once(self) -> dict[str, Any]:
+        """The decoded attributes without keeping them, when they decode cleanly (else decoded and kept, with
+        what could not be read or was given twice noted, as :meth:`decoded`). For a reassembly's reads of every
+        model call: a million calls' dicts kept would weigh ~1 GB more than their bytes; do not mutate it."""
+        d = self._decoded
+        if d is not None:
+            return d
+        try:
+            d, twice = key_values_json_checked(self.raw)
+        except (*DECODE_ERRORS, ValueError, KeyError):
+            return self._dict()
+        return self._dict() if twice else d
 
     def _dict(self) -> dict[str, Any]:
         d = self._decoded

@@ -68,7 +68,7 @@ def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, 
             continue
         attrs = st.attributes
         if isinstance(attrs, LazyAttributes):
-            attrs = attrs.decoded()  # a plain dict for the many look-ups below (the cost checks read it too)
+            attrs = attrs.read_once()  # a plain dict for the look-ups below, not kept (the memory of a million calls)
         own = FLAG_FOREIGN not in st.flags
         usage = (genai_spans.own_usage(attrs) if own and _OTHER_SPELLINGS.isdisjoint(attrs)
                  else genai_spans.llm_usage(attrs, own=own))
