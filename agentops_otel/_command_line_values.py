@@ -1,5 +1,6 @@
 """Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
-``--token X``, ``["--api-key", "X"]``) and basic-auth credentials (``curl -u user:X``, ``--user user:X``).
+``--token X``, ``["--api-key", "X"]``) and basic-auth credentials (``curl -u user:X``, ``--user user:X``,
+``-uuser:X``).
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -8,9 +9,9 @@ value as the next word, or as ``user:password`` after ``-u``. The flag's name is
 a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count,
 two plain words of a sentence are none), and further it is no value when it is another flag, a file's path
 (``--private-key ~/.ssh/id``) or, alone, a word of a sentence about the flag (``the --token flag``,
-``--password and --user``). After ``-u``, the part after the first ``:`` is masked, the user kept, unless it is
-digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a path (``-u
-http://…``: a URL).
+``--password and --user``). After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first
+``:`` is masked, the user kept, unless it is digits or the user again (``docker run -u 1000:1000``, ``--user
+app:app``: a user and a group) or a path (``-u http://…``: a URL).
 
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
 starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
@@ -43,10 +44,11 @@ _FLAG_PROSE: Final = frozenset({
 """Words that follow a flag's name in a sentence about it, alone or before punctuation (``the --token flag.``)."""
 _WORD: Final = re.compile(r"[a-z]+")
 
-_BASIC: Final = re.compile(r"-(?<![\w-]-)(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)(?P<quote>[\"']?)"
-                           r"(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
-"""``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:``, the two
-quoted together (``-u "bob:…"``) or the password on its own (``-u bob:'…'``)."""
+_BASIC: Final = re.compile(r"-(?<![\w-]-)(?:(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)|[uU](?=[^\s=\-]))"
+                           r"(?P<quote>[\"']?)(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
+"""``-u`` / ``-U`` / ``--user`` / ``--proxy-user`` (curl's, httpie's, many clients'), then ``user:`` (after
+``-u`` maybe glued: ``-uuser:…``), the two quoted together (``-u "bob:…"``) or the password on its own (``-u
+bob:'…'``)."""
 _AHEAD: Final = 256
 """How much of a password not in quotes is read before it is judged (see the module docstring)."""
 _BARE_CHARS: Final = r"[^\s\"'`<>;&|]"
@@ -67,7 +69,7 @@ def mask_command_lines(text: str, marker: str) -> str:
     found: list[tuple[int, int]] = []
     if "--" in text:
         found.extend(_flag_values(text))
-    if "-u " in text or "-U " in text or "-user" in text:  # not "re-use"
+    if "-u" in text or "-U" in text:
         found.extend(_passwords(text))
     if not found:
         return text

@@ -46,6 +46,8 @@ def test_a_secret_named_flags_next_word_is_masked(span_exporter: InMemorySpanExp
     ('curl -u "ann:pa ss word" https://x.example', 'curl -u "ann:[REDACTED]" https://x.example'),
     ("curl -U proxy:hunter2x -x http://p:3128", "curl -U proxy:[REDACTED] -x http://p:3128"),
     ("curl -u ann:'hunter2x' https://x.example", "curl -u ann:'[REDACTED]' https://x.example"),
+    ("curl -uuser:hunter2x https://x.example", "curl -uuser:[REDACTED] https://x.example"),
+    ('curl -U"proxy:hunter2x" -x http://p:3128', 'curl -U"proxy:[REDACTED]" -x http://p:3128'),
     ('curl --user ann:"pa ss;word" -X GET', 'curl --user ann:"[REDACTED]" -X GET'),
 ])
 def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMemorySpanExporter, text: str,
@@ -71,6 +73,7 @@ def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMe
     'curl -u "$USER:$PASS" https://x.example',
     "sort -u file.txt",
     "word -- word and -----",
+    "-curl -uuser:1000 x",
 ])
 def test_command_lines_and_prose_without_a_secret_are_kept(span_exporter: InMemorySpanExporter,
                                                            text: str) -> None:

@@ -55,6 +55,7 @@ _ADVERSARIAL = {
     "elements with long attributes": lambda n: "</" + _repeated('<token a="' + "x" * 300 + '">', n),
     "a run of opening brackets": lambda n: "</" + "<" * n,
     "secret-named elements closed": lambda n: _repeated("<token>abc</token>", n),
+    "glued basic auth flags": lambda n: _repeated("-ua:-Ub:1000 ", n),
 }
 
 
