@@ -6,12 +6,14 @@ A tool that runs a command records it as an argument, reports it in its result, 
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
 value as the next word, or as ``user:password`` after ``-u``. The flag's name is judged by
 :func:`._secret_names.is_secret_key` (``--password-file``, ``--token-count`` name no secret; ``--no-password`` is
-a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count,
-two plain words of a sentence are none), and further it is no value when it is another flag, a file's path
-(``--private-key ~/.ssh/id``) or, alone, a word of a sentence about the flag (``the --token flag``,
-``--password and --user``). After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first
-``:`` is masked, the user kept, unless it is digits or the user again (``docker run -u 1000:1000``, ``--user
-app:app``: a user and a group) or a path (``-u http://…``: a URL).
+a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count
+are none), and further it is no value when it is another flag, a file's path
+(``--private-key ~/.ssh/id``) or a word of a sentence about the flag (``the --token flag``, ``--password and
+--user``, ``set --password when prompted``: :data:`_FLAG_PROSE`). Unlike a pair's, a flag's plain word followed by
+another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``). After ``-u``
+(or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept, unless it is
+digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a path (``-u
+http://…``: a URL).
 
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
 starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
@@ -38,10 +40,12 @@ _FLAG: Final = re.compile(r"--(?<![\w-]--)(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63}
 _PATH: Final = re.compile(r"~?\.{0,2}/")
 """A file's path (``/etc/creds``, ``~/.ssh/id``, ``./key``): where the secret is kept, not the secret."""
 _FLAG_PROSE: Final = frozenset({
-    "flag", "flags", "option", "options", "argument", "arguments", "parameter", "parameters", "switch",
-    "and", "or", "to", "is", "instead", "too", "also",
+    "flag", "flags", "option", "options", "argument", "arguments", "parameter", "parameters", "switch", "value",
+    "and", "or", "to", "is", "instead", "too", "also", "when", "if", "with", "without", "for", "in", "on", "of", "as",
+    "the", "a", "an", "must", "should", "can", "will", "was", "are", "be", "not", "before", "after", "then", "so",
 })
-"""Words that follow a flag's name in a sentence about it, alone or before punctuation (``the --token flag.``)."""
+"""Words that follow a flag's name in a sentence about it, alone or before punctuation (``the --token flag.``,
+``set --password when prompted``): a function word or one naming the flag, no one's password."""
 _WORD: Final = re.compile(r"[a-z]+")
 
 _BASIC: Final = re.compile(r"-(?<![\w-]-)(?:(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)|[uU](?=[^\s=\-]))"
@@ -118,7 +122,7 @@ def _flag_values(text: str) -> list[tuple[int, int]]:
         words = WORDS_RE.findall(name)
         if words[0].lower() == "no" or _no_value(text, start):
             continue
-        value = value_after(text, start - 1, start, name, quoted_name=False, spaced=True)
+        value = value_after(text, start - 1, start, name, quoted_name=False, spaced=False)
         if value is not None:
             found.append(value[:2])
             done = value[1]

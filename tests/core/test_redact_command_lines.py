@@ -40,6 +40,17 @@ def test_a_secret_named_flags_next_word_is_masked(span_exporter: InMemorySpanExp
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("mysql --password swordfish mydb", "mysql --password [REDACTED] mydb"),
+    ("cli --token abcdef now --verbose", "cli --token [REDACTED] now --verbose"),
+    ('vault login --client-secret Swordfish Prod', 'vault login --client-secret [REDACTED] Prod'),
+])
+def test_a_flags_plain_word_before_more_arguments_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                            masked: str) -> None:
+    """A secret-named flag's value that is a plain word followed by more arguments is masked, not read as prose."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("curl -u user:hunter2x https://api.example.com", "curl -u user:[REDACTED] https://api.example.com"),
     ("curl --user user:hunter2x https://x.example", "curl --user user:[REDACTED] https://x.example"),
     ("curl --user=ann:Zq8xW2 -X GET", "curl --user=ann:[REDACTED] -X GET"),
@@ -73,6 +84,8 @@ def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMe
     'curl -u "$USER:$PASS" https://x.example',
     "sort -u file.txt",
     "word -- word and -----",
+    "set --password when you are prompted",
+    "the --token value must be fresh",
     "-curl -uuser:1000 x",
 ])
 def test_command_lines_and_prose_without_a_secret_are_kept(span_exporter: InMemorySpanExporter,

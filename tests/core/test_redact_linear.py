@@ -56,6 +56,7 @@ _ADVERSARIAL = {
     "a run of opening brackets": lambda n: "</" + "<" * n,
     "secret-named elements closed": lambda n: _repeated("<token>abc</token>", n),
     "glued basic auth flags": lambda n: _repeated("-ua:-Ub:1000 ", n),
+    "flags before plain words": lambda n: _repeated("--password swordfish mydb ", n),
 }
 
 
