@@ -1,6 +1,6 @@
 """Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
-``--token X``, ``["--api-key", "X"]``) and basic-auth credentials (``curl -u user:X``, ``--user user:X``,
-``-uuser:X``).
+``--token X``, ``["--api-key", "X"]``), basic-auth credentials (``curl -u user:X``, ``--user user:X``, ``-uuser:X``)
+and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``).
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -15,11 +15,20 @@ another is the value: a command's arguments go on after it (``mysql --password s
 digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a path (``-u
 http://…``: a URL).
 
+``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
+5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
+-p``). After a client of MySQL or MariaDB (:data:`_MYSQL`), up to the end of that command (a newline, ``;``,
+``|``, ``&``), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads that as a prompt and a
+database named X, but a command written so most often means X as the password, and a database's name lost
+from a trace costs less than a password kept in it. PostgreSQL's tools are not among them: their ``-p`` is the
+port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``).
+
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
 starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
 judged on its first :data:`_AHEAD` characters: a word glued to the next ``-u=…:`` (``-u=a:/-u=a:/…``) would
 otherwise be read to its end once per ``-u`` in it (16 s for 200 kB). One longer than that is masked whole
-unless its start says it is none (a path, a flag, a variable).
+unless its start says it is none (a path, a flag, a variable). A MySQL command is read once to its end, and each
+``-p`` in it is judged by its value's start before the value is read.
 """
 
 from __future__ import annotations
@@ -75,6 +84,8 @@ def mask_command_lines(text: str, marker: str) -> str:
         found.extend(_flag_values(text))
     if "-u" in text or "-U" in text:
         found.extend(_passwords(text))
+    if "-p" in text and ("mysql" in text or "mariadb" in text):
+        found.extend(_mysql_passwords(text))
     if not found:
         return text
     found.sort()
@@ -178,3 +189,58 @@ def _long_password(text: str, start: int) -> str:
     run = _BARE_REST.match(text, start)
     whole = text[start:start if run is None else run.end()]
     return whole[:value_end(whole)]
+
+
+_MYSQL: Final = re.compile(r"(?<![\w.\-])(?:mysql(?:admin|binlog|check|dump|import|pump|show|slap)?|mariadb"
+                           r"(?:-(?:admin|binlog|check|dump|import|show|slap))?)(?:\.exe)?(?=[ \t\"'])"
+                           r"[^\r\n;|&`]*")
+"""A client of MySQL or MariaDB whose ``-p`` is the password (``/usr/bin/mysql``, ``"mysqldump"`` of a list too), and
+its command to the end (a newline, ``;``, ``|``, ``&``): read once, a later client in it not read again."""
+_SHORT_P: Final = re.compile(r"(?<![^ \t\"'])-p")
+
+
+def _mysql_passwords(text: str) -> list[tuple[int, int]]:
+    """Where the value of each ``-p`` after a MySQL or MariaDB client lies (see the module docstring)."""
+    found: list[tuple[int, int]] = []
+    done = 0  # a quoted password may run past its command's end (``-p'a;b'``): masked, it is not read again
+    for command in _MYSQL.finditer(text):
+        for flag in _SHORT_P.finditer(text, command.start(), command.end()):
+            at = flag.end()
+            if at < done:
+                continue
+            value = _short_password(text, at, flag.start(), command.end())
+            if value is not None:
+                found.append(value)
+                done = value[1]
+    return found
+
+
+def _short_password(text: str, at: int, flag: int, end: int) -> tuple[int, int] | None:
+    """Where the password after the ``-p`` ending at ``at`` lies: glued (``-pX``, ``-p'X'``), the next word (``-p
+    X``) or the next item of a list (``"-p", "X"``); ``None`` when there is none (a flag, a path, a variable, a
+    word of a sentence, nothing)."""
+    after = text[at:at + 1]
+    if after in _QUOTES and text[flag - 1:flag] == after and text.startswith(",", at + 1):  # "-p", "X"
+        start = at + 2
+        while text[start:start + 1] in (" ", "\t"):
+            start += 1
+    elif after in (" ", "\t"):
+        start = at + 1
+        while text[start:start + 1] in (" ", "\t"):
+            start += 1
+        if _no_value(text, start):
+            return None
+    elif after and not after.isspace():
+        start = at
+    else:
+        return None
+    quote = text[start:start + 1]
+    if quote in _QUOTES:
+        start += 1
+    if start >= end or variable_at(text, start) or text[start:start + 1] in ("", "-"):
+        return None
+    run = _QUOTED[quote].match(text, start) if quote in _QUOTES else _BARE_REST.match(text, start, end)
+    if run is None:
+        return None
+    value = run.group() if quote in _QUOTES else run.group()[:value_end(run.group())]
+    return (start, start + len(value)) if value.strip() else None

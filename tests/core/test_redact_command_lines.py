@@ -51,6 +51,20 @@ def test_a_flags_plain_word_before_more_arguments_is_masked(span_exporter: InMem
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("mysql -u root -pS3cretPw db", "mysql -u root -p[REDACTED] db"),
+    ("mysql -u root -p S3cretPw db", "mysql -u root -p [REDACTED] db"),
+    ("mysqldump -uroot -pswordfish shop > shop.sql", "mysqldump -uroot -p[REDACTED] shop > shop.sql"),
+    ("mysqladmin -u root -p'pa;ss' status", "mysqladmin -u root -p'[REDACTED]' status"),
+    ('/usr/bin/mariadb -h db -p"S3cret" -e "select 1"', '/usr/bin/mariadb -h db -p"[REDACTED]" -e "select 1"'),
+    ("cd /srv && mysql -pS3cretPw shop; ssh -p 22 host", "cd /srv && mysql -p[REDACTED] shop; ssh -p 22 host"),
+])
+def test_a_mysql_short_password_flags_value_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                       masked: str) -> None:
+    """After mysql, mysqldump, mysqladmin or mariadb, ``-pX`` and ``-p X`` mask X (their ``-p`` is a password)."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("curl -u user:hunter2x https://api.example.com", "curl -u user:[REDACTED] https://api.example.com"),
     ("curl --user user:hunter2x https://x.example", "curl --user user:[REDACTED] https://x.example"),
     ("curl --user=ann:Zq8xW2 -X GET", "curl --user=ann:[REDACTED] -X GET"),
@@ -84,7 +98,9 @@ def test_basic_auth_credentials_on_a_command_line_are_masked(span_exporter: InMe
     'curl -u "$USER:$PASS" https://x.example',
     "sort -u file.txt",
     "word -- word and -----",
-    "set --password when you are prompted",
+    "ssh -p 22 host", "docker run -p 8080:80 img", "python -m pytest -p no:cacheprovider", "mkdir -p dir/sub",
+    "psql -h db -p 5432 shop", "mysql -h db -P 3306 -u bob -p", "mysql -u bob -p -e 'show tables'",
+    "mysql -u bob -p$MYSQL_PWD shop", "set --password when you are prompted",
     "the --token value must be fresh",
     "-curl -uuser:1000 x",
 ])

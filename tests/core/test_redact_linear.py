@@ -57,6 +57,10 @@ _ADVERSARIAL = {
     "secret-named elements closed": lambda n: _repeated("<token>abc</token>", n),
     "glued basic auth flags": lambda n: _repeated("-ua:-Ub:1000 ", n),
     "flags before plain words": lambda n: _repeated("--password swordfish mydb ", n),
+    "mysql short flags before flags": lambda n: "mysql " + _repeated("-p -p$x -p'' ", n),
+    "mysql short flags as list items": lambda n: '["mysql", ' + _repeated('"-p", "-p", ', n),
+    "mysql commands after one another": lambda n: _repeated("mysql -p ", n),
+    "mysql quoted passwords never closed": lambda n: _repeated("mysql -p'x;", n),
 }
 
 
