@@ -9,10 +9,13 @@ element, and an element holding other elements (``<token><value>…</value></tok
 short by the text's end (a long result cut to the value bound, then masked) counts too, unless its text begins
 with a space: ``Replace <api_key> with yours`` is a sentence. Text that
 stands for a value (a variable, a template, a literal, the name itself, a count of tokens) is kept, as in a pair
-(:func:`._code_values.stands_for_value`).
+(:func:`._code_values.stands_for_value`). Text given as a CDATA section (``<password><![CDATA[…]]></password>``,
+white space around it) is the section's content, which may hold ``<``: masked inside the section, its delimiters
+kept; one the text's end cuts short is masked to that end.
 
 Linear: the regex starts with a literal ``<`` and reads a bounded name and attributes, then the text to the next
-``<``, which no other element's start reads.
+``<``, which no other element's start reads. A CDATA section is read once to its end, the elements that seem to
+start inside it not read.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ __all__ = ["mask_elements"]
 
 _ELEMENT: Final = re.compile(r"<(?P<name>(?=[A-Za-z_])[\w.:\-]{0,63}?(?:" + "|".join(either_case(secret_endings()))
                              + r")[0-9_.vV\-]{0,8})(?:[ \t\r\n][^<>]{0,256})?>(?P<text>[^<]*+)"
-                             r"(?:</(?P=name)[ \t\r\n]*>|\Z)")
+                             r"(?:</(?P=name)[ \t\r\n]*>|\Z|(?P<cdata><!\[CDATA\[))")
 """An element with text only, closed by its own name (or cut short by the text's end), the name ending in a
 secret word (maybe numbered: ``token_2``; :func:`._secret_names.is_secret_key` has the last say), so that the
 elements of an HTML page cost no step in Python (about 35 ms for a megabyte of tags); attributes up to 256
-characters."""
+characters. Or the start of a CDATA section after its text (``cdata``), whose end is found in Python."""
+_CDATA_END: Final = "]]>"
 _CUT: Final = re.compile(r"[\w\"']|[ \t]*\r?\n")
 """How the text of an element the text's end cuts short begins, to be its value: at once, or on the next line
 (pretty-printed XML); after a space it is a sentence going on past a placeholder (``Replace <api_key> with
@@ -44,10 +48,27 @@ def mask_elements(text: str, marker: str) -> str:
     """``text`` with the text of each secret-named element replaced by ``marker`` (see the module docstring)."""
     out: list[str] = []
     done = 0
+    cdata_end = -1  # where the last CDATA section ends (the text's end when it is never closed)
     for element in _ELEMENT.finditer(text):
+        if element.start() < cdata_end:  # inside a CDATA section: its text, no element
+            continue
         value = element.group("text")
         stripped = value.strip()
         name = element.group("name")
+        if element.group("cdata") is not None:
+            start = element.end()
+            found = text.find(_CDATA_END, start)
+            cdata_end = len(text) if found < 0 else found
+            inside = text[start:cdata_end]
+            section = inside.strip()
+            if (stripped or not section or section.startswith(_MARKER) or not is_secret_key(name)
+                    or stands_for_value(section, name)):
+                continue
+            start += len(inside) - len(inside.lstrip())
+            out.append(text[done:start])
+            out.append(marker)
+            done = start + len(section)
+            continue
         if (not stripped or stripped.startswith(_MARKER) or not is_secret_key(name)
                 or stands_for_value(stripped, name)
                 or (element.end() == len(text) and not text.endswith(">")

@@ -218,7 +218,8 @@ def mask_shapes(text: str) -> str:
 def _scan(text: str) -> str:
     """The scan itself: the shapes, then secret-named elements, pairs and the secrets of command lines."""
     text = _shapes(text)
-    if "</" in text:  # before the pairs: an element's text masked whole reads the same when met again
+    if "</" in text or "<![CDATA[" in text:
+        # before the pairs: an element's text masked whole reads the same when met again
         text = mask_elements(text, REDACTED)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)

@@ -61,6 +61,8 @@ _ADVERSARIAL = {
     "mysql short flags as list items": lambda n: '["mysql", ' + _repeated('"-p", "-p", ', n),
     "mysql commands after one another": lambda n: _repeated("mysql -p ", n),
     "mysql quoted passwords never closed": lambda n: _repeated("mysql -p'x;", n),
+    "cdata sections never closed": lambda n: _repeated("<password><![CDATA[", n),
+    "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
 }
 
 

@@ -39,6 +39,17 @@ def test_a_secret_named_elements_content_is_masked(span_exporter: InMemorySpanEx
     assert _recorded_result(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("<password><![CDATA[hunter2]]></password>", "<password><![CDATA[[REDACTED]]]></password>"),
+    ("<db><api_key>\n  <![CDATA[Zq8x<W2]vL]]>\n</api_key></db>",
+     "<db><api_key>\n  <![CDATA[[REDACTED]]]>\n</api_key></db>"),
+    ("<token><![CDATA[abc123x", "<token><![CDATA[[REDACTED]"),
+])
+def test_a_secret_named_elements_cdata_is_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """A secret-named element's text given as a CDATA section (``<![CDATA[…]]>``, cut short too) is masked."""
+    assert _recorded_result(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "<token_count>42</token_count><sort_key>name</sort_key>",
     "<password></password><token>   </token>",
@@ -46,6 +57,7 @@ def test_a_secret_named_elements_content_is_masked(span_exporter: InMemorySpanEx
     "<token>512</token>",
     "enter your <password> and press <b>Go</b>",
     "<p>Reset your <strong>password</strong> here.</p>",
+    "<password><![CDATA[${DB_PASSWORD}]]></password><note><![CDATA[hunter2]]></note>",
 ])
 def test_markup_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """Elements named like no secret, empty ones, placeholders, a count and a lone ``<password>`` are kept."""
@@ -53,7 +65,8 @@ def test_markup_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, te
 
 
 @pytest.mark.parametrize("text", [
-    "<password>hunter2x</password>", 'Cookie: //<password>"x"</password>', "<token>token: abc123</token>",
+    "<password>hunter2x</password>", "<password><![CDATA[hunter2]]></password>", 'Cookie: //<password>"x"</password>',
+    "<token>token: abc123</token>",
 ])
 def test_masked_markup_masked_again_is_unchanged(span_exporter: InMemorySpanExporter, text: str) -> None:
     """What a first masking made of an element (its text quoted, after a header, holding a pair) stays as it is."""
