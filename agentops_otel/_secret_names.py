@@ -12,10 +12,11 @@ __all__ = [
 ]
 
 SECRET_WORDS: Final = frozenset({
-    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials", "pass",
+    "apikey", "authorization", "auth", "cookie", "cookies", "credential", "credentials", "pass", "passcode",
     "passphrase", "passwd", "password", "pwd", "secret", "secrets", "token",
 })
-"""A key whose last word is one of these is a secret (``access_token``, ``Authorization``)."""
+"""A key whose last word is one of these is a secret (``access_token``, ``Authorization``). ``pin`` is not: as a
+word of a key it is as often a pinned version, a pin of a board or a map (``pin: true``)."""
 SECRET_WORD_PAIRS: Final = frozenset({
     ("access", "key"), ("api", "key"), ("encryption", "key"), ("private", "key"), ("secret", "key"),
     ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),

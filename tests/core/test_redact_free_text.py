@@ -186,6 +186,16 @@ def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporte
     assert _recorded_argument(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("passcode: 123456", "passcode: [REDACTED]"),
+    ("door passcode=987654, pin: 1234", "door passcode=[REDACTED], pin: 1234"),
+    ('{"user": "bob", "passcode": "4711x"}', '{"user":"bob","passcode":"[REDACTED]"}'),
+])
+def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """``passcode`` names a secret as ``passphrase`` does; ``pin`` stays no secret name (too common a word)."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "pass: the ball to the left", "if ok: pass", "bypass: true, compass: north", "pass_rate: 0.9",
 ])
