@@ -13,6 +13,13 @@ characters``, ``Token: a unit of text``), not a secret; ``if token:`` is code, a
 closes a quoted string (``grep "token:"``). What stands where a value would be without being one (a call, a
 variable, a placeholder, an annotation, the name passed on) is judged by :mod:`._code_values`.
 
+``pass`` (:data:`._secret_names.PROSE_WORDS`) is a word of prose and reports as often as a password's name, so
+written alone before a spaced ``:`` it names one only in a pair's shape (:func:`_prose_pass`): ``Pass: ok``,
+``first pass: parse``, ``Boarding pass: 12B``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
+``"pass": …``, ``pass: "…"``, ``SMTP_PASS: …`` and ``pass: hunter2x`` (a value no plain word or number) are
+masked. Kept so too: a plain-word password under a lone ``pass:`` (``pass: swordfish``) and one after a spaced
+word (``db pass: …``, read as ``boarding pass: …`` is).
+
 Cheap on text without such a pair, which is every message of every model call: the separators are found by a
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
 ``:`` the same regex reads the *end* of the name before it (``…word``, ``…token``, ``…key``) and gives up there;
@@ -29,7 +36,7 @@ from typing import Final
 
 from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import value_end
-from ._secret_names import WORDS_RE, either_case, is_secret_key, secret_endings
+from ._secret_names import PROSE_WORDS, WORDS_RE, either_case, is_secret_key, secret_endings
 
 __all__ = ["mask_named_values", "value_after"]
 
@@ -112,6 +119,8 @@ def mask_named_values(text: str, marker: str) -> str:
         if (opened >= 0 and text[opened] in "\"'`" and text[opened] not in between
                 and text.startswith(text[opened], at + 1)):
             continue  # ``"token:"``, ``'password='``, ```token:```: the separator ends a quoted string
+        if name.lower() in PROSE_WORDS and _prose_pass(text, at, between, opened, before):
+            continue
         value = _value(text, at, name, quoted_name='"' in between)
         if value is not None:
             start, end, quote = value
@@ -122,6 +131,23 @@ def mask_named_values(text: str, marker: str) -> str:
         return text
     out.append(text[done:])
     return "".join(out)
+
+
+_PROSE_VALUE: Final = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]{1,4}(?:[./,][0-9]+)*%?)(?![^\s,.;:!?)\]])")
+"""A plain word or a small number, ratio or share (``ok``, ``OK``, ``parse``, ``3``, ``12/12``, ``98.5%``), to its end:
+a report's or a sentence's word after ``Pass:``."""
+
+
+def _prose_pass(text: str, at: int, between: str, opened: int, before: str) -> bool:
+    """Whether a lone ``pass`` before the ``:`` at ``at`` is a word of prose or a report, not a password's name (see
+    the module docstring): the ``:`` spaced, neither name nor value quoted, and either a word before it (``first
+    pass:``) or a plain word or number after it (``Pass: ok``)."""
+    if text[at] != ":" or "'" in between or '"' in between or (opened >= 0 and text[opened] in "\"'`"):
+        return False
+    gap = _GAP.match(text, at + 1)
+    if gap is None or gap.end() == at + 1 or text[gap.end():gap.end() + 1] in ("\"", "'", "`"):
+        return False
+    return bool(before) or _PROSE_VALUE.match(text, gap.end()) is not None
 
 
 def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:

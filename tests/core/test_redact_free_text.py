@@ -180,6 +180,9 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
     ("SMTP_PASS=hunter2x\nSMTP_USER=bob", "SMTP_PASS=[REDACTED]\nSMTP_USER=bob"),
     ("passwd=hunter2x and pwd: Zq8xW2", "passwd=[REDACTED] and pwd: [REDACTED]"),
     ('auth: {user: "bob", pass: "hunter2x"}', 'auth: {user: "bob", pass: "[REDACTED]"}'),
+    ("pass:swordfish, PASS = swordfish", "pass:[REDACTED], PASS = [REDACTED]"),
+    ("{'user': 'bob', 'pass': 'ok'}", "{'user': 'bob', 'pass': '[REDACTED]'}"),
+    ("db_pass: swordfish\npass: hunter2x", "db_pass: [REDACTED]\npass: [REDACTED]"),
 ])
 def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``pass``, ``passwd`` and ``pwd`` name a password as ``password`` does."""
@@ -194,6 +197,16 @@ def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporte
 def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``passcode`` names a secret as ``passphrase`` does; ``pin`` stays no secret name (too common a word)."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "Pass: ok", "Lint: ok\nPass: ok\nFail: 0", "first pass: parse, second pass: type-check", "Boarding pass: 12B",
+    "**Pass:** 12/12 (100%)",
+])
+def test_pass_as_a_word_of_prose_before_a_colon_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """``Pass: ok``, ``first pass: parse``, ``Boarding pass: 12B``: a lone spaced ``pass:`` before a plain word or
+    a number, or ``pass`` after another word, is prose or a report, not a credential."""
+    assert _recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize("text", [

@@ -63,6 +63,7 @@ _ADVERSARIAL = {
     "mysql quoted passwords never closed": lambda n: _repeated("mysql -p'x;", n),
     "cdata sections never closed": lambda n: _repeated("<password><![CDATA[", n),
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
+    "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
 }
 
 
