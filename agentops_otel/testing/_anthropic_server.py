@@ -21,6 +21,14 @@ created, every request still processing; ``Reply.batch``, the default there), ``
 "error": {...}}`` body, so the SDK raises its own exception classes. As with the OpenAI server, pass
 ``max_retries=0`` to the client when a test expects an error: the SDK retries 408/409/429/5xx and each
 retry takes the next reply (unless the reply says otherwise: ``Reply.error(..., retry=False)``).
+
+The same endpoint answers the cloud clients made with ``base_url=server.base_url``: ``AnthropicBedrock`` (with an
+``api_key``: no AWS credentials) posts to ``/model/<model>/invoke``, ``AnthropicVertex`` (with an
+``access_token``) to ``/projects/<p>/locations/<region>/publishers/anthropic/models/<model>:rawPredict`` (or
+``:streamRawPredict``, SSE as above). Their bodies leave the model out (it is in the path), so the answer names the
+server's default model unless the reply names one: both clouds answer with Anthropic's own id
+(``Reply.text(..., model="claude-sonnet-4-5-20250929")``). Bedrock's streams (``invoke-with-response-stream``) are
+AWS event-stream frames, not SSE: not served.
 """
 
 from __future__ import annotations
@@ -34,6 +42,11 @@ from ._script import JSON, Reply, Request, ToolCall, Usage, prompt_tokens
 __all__ = ["AnthropicServer", "Reply", "Request", "Responder", "ToolCall", "Usage"]
 
 _MODELS = (payloads.DEFAULT_MODEL, "claude-sonnet-4-5", "claude-opus-4-1")
+_BEDROCK_PREFIX = "/model/"
+_BEDROCK_INVOKE = "/invoke"
+_VERTEX_PREFIX = "/projects/"
+_VERTEX_MODELS = "/publishers/anthropic/models/"
+_VERTEX_METHODS = (":rawPredict", ":streamRawPredict")
 
 
 class AnthropicServer(ScriptedServer):
@@ -56,6 +69,15 @@ class AnthropicServer(ScriptedServer):
     def base_url(self) -> str:
         """What to pass as ``Anthropic(base_url=...)`` (no ``/v1``: the SDK adds it)."""
         return super().base_url
+
+    def _endpoint(self, method: str, path: str) -> str | None:
+        """Bedrock's and Vertex AI's paths for a model call name ``/v1/messages`` (the model is in the path)."""
+        if method == "POST" and (
+                (path.startswith(_BEDROCK_PREFIX) and path.endswith(_BEDROCK_INVOKE))
+                or (path.startswith(_VERTEX_PREFIX) and _VERTEX_MODELS in path and path.endswith(_VERTEX_METHODS)
+                    and "/count-tokens:" not in path)):
+            path = "/v1/messages"
+        return super()._endpoint(method, path)
 
     def _default_reply(self, request: Request, endpoint: str) -> Reply:
         return Reply.batch() if endpoint == "batches" else super()._default_reply(request, endpoint)
