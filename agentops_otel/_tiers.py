@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .semconv import PROVIDER_ANTHROPIC, PROVIDER_AZURE_OPENAI, PROVIDER_OPENAI
+from .semconv import CLAUDE_PROVIDERS, PROVIDER_ANTHROPIC, PROVIDER_AZURE_OPENAI, PROVIDER_OPENAI
 
 __all__ = ["TIER_UNCONFIRMED", "billed_tier", "price_context"]
 
@@ -26,7 +26,7 @@ def price_context(provider: str | None, service_tier: str | None, speed: str | N
             context["service_tier"] = service_tier
             billed = (service_tier == TIER_UNCONFIRMED
                       or (provider in _OPENAI_APIS and service_tier not in _STANDARD_TIERS)
-                      or (provider == PROVIDER_ANTHROPIC and service_tier != _ANTHROPIC_STANDARD_TIER))
+                      or (provider in CLAUDE_PROVIDERS and service_tier != _ANTHROPIC_STANDARD_TIER))
     if speed and speed != "standard":
         context["speed"] = speed
         billed = True

@@ -21,6 +21,12 @@ served it, so they are used only when the program says its deployments are Globa
 (``AGENTOPS_OTEL_AZURE_DEPLOYMENT=global``): otherwise the call is unpriced (``deployment_type_unknown``) and a cost
 bound refuses it, rather than pass a bill up to a tenth short. A price registered for the deployment's name or the
 model (for Azure) prices it whatever the deployment type.
+
+Claude through AWS Bedrock (``aws.bedrock``) is priced from genai-prices' Bedrock table by the model id *requested*:
+its inference profile (``global.`` or a regional one such as ``us.``) sets the rates, and the response names only
+Anthropic's model id. Through Google Vertex AI (``gcp.vertex_ai``) it is priced from the table's Google entries, at
+the global endpoint's rates (another region is unpriced, see ``Extras.region``). A model the cloud's table does not
+list is unpriced, never priced at Anthropic's own rates.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ from .semconv import (
     GAP_MODEL_UNPRICED,
     GAP_TIER_UNCONFIRMED,
     GAP_USAGE_UNPRICED,
+    PROVIDER_AWS_BEDROCK,
     PROVIDER_AZURE_OPENAI,
+    PROVIDER_GCP_VERTEX_AI,
 )
 
 __all__ = ["TIER_UNCONFIRMED", "Extras", "billed_tier", "canonical_provider", "clear_price_cache", "price_call",
@@ -123,7 +131,8 @@ def register_price(
 
     Without ``provider`` the price is the model's whichever provider the call goes to (``"openai"``,
     ``"azure.ai.openai"`` (or ``"azure"``),
-    ``"anthropic"``, a recorded ``LLMEvent`` that names none): a model name is what users know, and a
+    ``"anthropic"``, ``"aws.bedrock"``, ``"gcp.vertex_ai"``, a recorded ``LLMEvent`` that names none): a model name
+    is what users know, and a
     price silently ignored because the call went through another client would let a bound pass on the
     bundled price. With ``provider`` it is that provider's price of the model, and wins over one
     registered for any provider on that provider's calls (a gateway billing the same model differently).
@@ -162,9 +171,14 @@ def register_price(
     _lookup.cache_clear()
 
 
-_PRICES_IDS: Final = {PROVIDER_AZURE_OPENAI: "azure"}
-"""genai-prices' provider id where it differs from ``gen_ai.provider.name`` (its ``azure`` table holds Azure
-OpenAI's Global rates, and falls back to OpenAI's for models it does not list)."""
+_PRICES_IDS: Final = {PROVIDER_AZURE_OPENAI: "azure", PROVIDER_AWS_BEDROCK: "aws", PROVIDER_GCP_VERTEX_AI: "google"}
+"""genai-prices' provider id where it differs from ``gen_ai.provider.name``: its ``azure`` table holds Azure
+OpenAI's Global rates (and falls back to OpenAI's for models it does not list), ``aws`` is Bedrock's, ``google``
+lists Claude on Vertex AI at its global rates."""
+_BORROWED_OK: Final = frozenset({PROVIDER_AZURE_OPENAI})
+"""Providers whose calls may be priced from the table genai-prices falls back to for a model their own does not list
+(Azure OpenAI bills OpenAI's models at OpenAI's rates). For any other, such a price is refused: the ``google`` table
+falls back to Anthropic's, and a Claude model it does not list for Vertex AI is unpriced, not Anthropic's."""
 
 
 def canonical_provider(provider: str) -> str:
@@ -194,6 +208,9 @@ def _from_genai_prices(model: str, provider: str | None, service_tier: str | Non
         prices_id = _PRICES_IDS.get(provider, provider) if provider else None
         calc = calc_price(Usage(input_tokens=1, output_tokens=1), model, provider_id=prices_id,
                           price_context=context or None)
+        if (prices_id is not None and provider not in _BORROWED_OK
+                and not any(listed is calc.model for listed in calc.provider.models)):
+            return None  # the model found in the table the provider's falls back to: not this provider's price
         if billed and calc.model_price == calc_price(Usage(input_tokens=1, output_tokens=1), model,
                                                      provider_id=prices_id).model_price:
             return None  # the table has no rates for this tier / speed: the standard ones would be wrong
@@ -234,6 +251,10 @@ def _lookup(provider: str | None, model: str | None, fallback: str | None, servi
         return None
     if azure:
         return _from_genai_prices(model, provider, service_tier, speed) if deployment == AZURE_GLOBAL else None
+    if provider == PROVIDER_AWS_BEDROCK:
+        # The model id requested names the inference profile that sets the rates (``global.`` or regional); the
+        # response's names only the model, which Bedrock's table prices at its regional rates whichever served it.
+        return _from_genai_prices(fallback, provider, service_tier, speed) if fallback else None
     entry = _from_genai_prices(model, provider, service_tier, speed)
     if entry is None and fallback and fallback != model and not _snapshot_of(model, fallback):
         entry = _from_genai_prices(fallback, provider, service_tier, speed)
@@ -287,7 +308,7 @@ def price_tokens(model: str | None, provider: str | None, service_tier: str | No
             deployment = config.azure_deployment()
             if not model and not fallback_model:
                 return None
-        elif not model:
+        elif not model and (provider != PROVIDER_AWS_BEDROCK or not fallback_model):
             return None
         if extras is not None:
             return _price_extras(model, provider, service_tier or None, input_tokens, output_tokens,

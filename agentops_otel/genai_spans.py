@@ -211,7 +211,7 @@ def llm_usage(attrs: Mapping[str, Any], *, own: bool) -> LLMUsage:
 
 
 _OWN_MODEL_KEYS = (sc.GEN_AI_RESPONSE_MODEL, sc.GEN_AI_REQUEST_MODEL)
-_OWN_PROVIDERS = frozenset({sc.PROVIDER_OPENAI, sc.PROVIDER_ANTHROPIC, sc.PROVIDER_AZURE_OPENAI})
+_OWN_PROVIDERS = frozenset({sc.PROVIDER_OPENAI, sc.PROVIDER_AZURE_OPENAI, *sc.CLAUDE_PROVIDERS})
 """What our instrumentations write as the provider: canonical, Azure OpenAI already told apart by its host."""
 
 

@@ -163,6 +163,17 @@ PROVIDER_AZURE_OPENAI: Final = "azure.ai.openai"
 """Azure OpenAI, through the ``openai`` SDK's ``AzureOpenAI`` / ``AsyncAzureOpenAI`` clients or a client sent to an
 Azure OpenAI host. Its request's ``model`` names a deployment (a label the user chose), not a model: the
 response's ``model`` names the model served."""
+PROVIDER_AWS_BEDROCK: Final = "aws.bedrock"
+"""Claude through AWS Bedrock (the ``anthropic`` SDK's ``AnthropicBedrock`` / ``AsyncAnthropicBedrock`` clients): the
+conventions' value for Bedrock, the one the SDK's own spans write. Its request's ``model`` is a Bedrock model id or
+inference profile (``us.anthropic.claude-...-v1:0``, ``global.anthropic...``), which sets the price: the response's
+``model`` is Anthropic's own id, the same whichever profile served it."""
+PROVIDER_GCP_VERTEX_AI: Final = "gcp.vertex_ai"
+"""Claude through Google Vertex AI (``AnthropicVertex`` / ``AsyncAnthropicVertex``): the conventions' value for
+Vertex AI, the one the SDK's own spans write; the region the client sends to is ``CLOUD_REGION``."""
+CLAUDE_PROVIDERS: Final = frozenset({PROVIDER_ANTHROPIC, PROVIDER_AWS_BEDROCK, PROVIDER_GCP_VERTEX_AI})
+"""Where the anthropic instrumentation's calls go: Anthropic's API and the clouds serving it (same Messages API,
+same usage and service tiers; each cloud's own prices)."""
 AZURE_OPENAI_ALIASES: Final = frozenset({PROVIDER_AZURE_OPENAI, "az.ai.openai", "azure"})
 """How spans name Azure OpenAI (lower-cased): the conventions' value, their earlier ``gen_ai.system`` one
 (``az.ai.openai``), OpenInference's ``llm.provider`` (``azure``); all read as :data:`PROVIDER_AZURE_OPENAI`."""

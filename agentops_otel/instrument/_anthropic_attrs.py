@@ -76,14 +76,16 @@ def finish_reason(stop_reason: Any) -> str | None:
     return FINISH_REASONS.get(stop_reason, stop_reason)
 
 
-def request_attributes(kwargs: Mapping[str, Any], streaming: bool) -> tuple[str | None, dict[str, Any]]:
-    """The request model and the attributes known before the call (operation, params, stream flag)."""
+def request_attributes(kwargs: Mapping[str, Any], streaming: bool,
+                       provider: str = semconv.PROVIDER_ANTHROPIC) -> tuple[str | None, dict[str, Any]]:
+    """The request model and the attributes known before the call (operation, params, stream flag); ``provider``:
+    the cloud the client sends to (:func:`._anthropic_clouds.client_provider`)."""
     model = kwargs.get("model")
     if not isinstance(model, str):
         model = None
     attrs: dict[str, Any] = {
         semconv.GEN_AI_OPERATION_NAME: semconv.OP_CHAT,
-        semconv.GEN_AI_PROVIDER_NAME: semconv.PROVIDER_ANTHROPIC,
+        semconv.GEN_AI_PROVIDER_NAME: provider,
     }
     if streaming:
         attrs[semconv.GEN_AI_REQUEST_STREAM] = True  # the conventions: set only when streaming
@@ -218,7 +220,7 @@ def message_content(kwargs: Mapping[str, Any], limit: int, budget: int | None = 
 # --- usage and outcome --------------------------------------------------------------------------
 
 def message_outcome(message: Any, with_content: bool, limit: int, region: str | None = None) -> Outcome:
-    """``region``: the Vertex AI region the call was sent to (:func:`._anthropic_usage.vertex_region`)."""
+    """``region``: the Vertex AI region the call was sent to (:func:`._anthropic_clouds.vertex_region`)."""
     reason = finish_reason(message.stop_reason)
     raw = message.usage
     billed_tools = sum(1 for block in message.content or () if billed_tool(block))

@@ -12,7 +12,7 @@ from typing import Any, Final
 from ..cost import Extras
 from ..llm import TokenUsage, is_count
 
-__all__ = ["billed_tool", "cache_writes", "tier", "usage", "vertex_region", "with_billed_tools", "with_region"]
+__all__ = ["billed_tool", "cache_writes", "tier", "usage", "with_billed_tools", "with_region"]
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -143,15 +143,6 @@ def with_billed_tools(found: TokenUsage | None, count: int) -> TokenUsage | None
         found.extras = (Extras(unpriced_tools=count) if found.extras is None
                         else dataclasses.replace(found.extras, unpriced_tools=count))
     return found
-
-
-def vertex_region(client: Any) -> str | None:
-    """The region a Google Vertex AI client sends to; ``None`` for any other client. Its class says it is one as
-    it tells the SDK's own tracing (``_otel_platform``), so a subclass or a client built on another URL counts."""
-    if getattr(type(client), "_otel_platform", None) != "vertex":
-        return None
-    region = getattr(client, "region", None)
-    return region if isinstance(region, str) and region else None
 
 
 _GLOBAL_REGION: Final = "global"

@@ -47,7 +47,7 @@ from .. import _forksafe, _guard, config, semconv
 from ..llm import LLMCall, Outcome, start_call
 from . import _anthropic_attrs as attrs
 from . import _batches as batches
-from ._anthropic_usage import vertex_region
+from ._anthropic_clouds import client_provider, vertex_region
 from ._base import Activation, EntryPoint, Instrumentor, Target, Wrapper
 from ._openai_attrs import server_attributes
 from ._streams import wrap_stream
@@ -130,20 +130,23 @@ class _Anthropic(Instrumentor[_Kind]):
 
     def begin(self, kind: _Kind, instance: Any, kwargs: Mapping[str, Any], tracer: trace.Tracer,
               ctx: otel_context.Context | None = None) -> LLMCall:
+        client = instance._client
+        provider = client_provider(client)  # Bedrock, Vertex AI: their own names and prices
         if kind.batch:
-            return batches.start_batch(tracer, instance, semconv.PROVIDER_ANTHROPIC, semconv.OP_CHAT,
+            return batches.start_batch(tracer, instance, provider, semconv.OP_CHAT,
                                        batches.ANTHROPIC_ENDPOINT, batches.anthropic_requests(kwargs), ctx)
         streaming = kind.helper or kwargs.get("stream") is True
-        model, attributes = attrs.request_attributes(kwargs, streaming)
+        model, attributes = attrs.request_attributes(kwargs, streaming, provider)
         server_attributes(attributes, instance)
-        region = vertex_region(instance._client)
-        if region is not None:
-            attributes[semconv.CLOUD_REGION] = region
+        if provider is semconv.PROVIDER_GCP_VERTEX_AI:
+            region = vertex_region(client)
+            if region is not None:
+                attributes[semconv.CLOUD_REGION] = region
         settings = config.call_settings()
         content = (attrs.message_content(kwargs, settings.limit, settings.budget)
                    if settings.capture is not config.ContentCapture.NO_CONTENT else None)
         name = f"{semconv.OP_CHAT} {model}" if model else semconv.OP_CHAT
-        return start_call(tracer, name, attributes, model, semconv.PROVIDER_ANTHROPIC, settings, content, ctx)
+        return start_call(tracer, name, attributes, model, provider, settings, content, ctx)
 
     def complete(self, call: LLMCall, kind: _Kind, result: Any, is_async: bool) -> Any:
         if kind.batch:
@@ -254,13 +257,14 @@ def _request_id(call: LLMCall, value: Any) -> None:
 
 
 def _ours_is_current() -> bool:
-    """Whether the current span is one of our anthropic ``chat`` spans (the SDK's would duplicate it)."""
+    """Whether the current span is one of our anthropic ``chat`` spans, to Anthropic's API or a cloud's (the SDK's
+    would duplicate it)."""
     span = trace.get_current_span()
     scope = getattr(span, "instrumentation_scope", None)
     if scope is None or scope.name != semconv.INSTRUMENTATION_SCOPE:
         return False
     span_attrs: Any = getattr(span, "attributes", None)
-    return span_attrs is not None and span_attrs.get(semconv.GEN_AI_PROVIDER_NAME) == semconv.PROVIDER_ANTHROPIC
+    return span_attrs is not None and span_attrs.get(semconv.GEN_AI_PROVIDER_NAME) in semconv.CLAUDE_PROVIDERS
 
 
 def _skip_sdk_span(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...],

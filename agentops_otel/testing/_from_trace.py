@@ -36,7 +36,8 @@ _OMITTED_TOOLS = '"omitted_tools"'
 _CHAT_ENDPOINT = TRACE_ANSWERS[1]
 _CAPTURE_OFF = "content capture was off for it"
 """How a value missing from the trace is described: only then is turning content capture on the advice."""
-_PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic"}
+_PROVIDER_NAMES = {semconv.PROVIDER_ANTHROPIC: "Anthropic", semconv.PROVIDER_AWS_BEDROCK: "AWS Bedrock",
+                   semconv.PROVIDER_GCP_VERTEX_AI: "Vertex AI"}
 
 
 def _content(step: Step) -> dict[str, Any]:
