@@ -317,6 +317,8 @@ def price_tokens(model: str | None, provider: str | None, service_tier: str | No
         entry = _lookup(provider, model, fallback_model, service_tier or None, None, deployment)
         if entry is None:
             return None
+        if cache_write_1h_tokens > 0 and _no_hour_rate(entry):
+            return None
         if isinstance(entry, _Tiered):
             return _tiered_price(entry, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                                  cache_write_1h_tokens)
@@ -335,6 +337,14 @@ def price_tokens(model: str | None, provider: str | None, service_tier: str | No
     except Exception as exc:
         _guard.report("cost.price_call", exc)
         return None
+
+
+def _no_hour_rate(entry: _Rates | _Tiered) -> bool:
+    """A bundled price without a one-hour cache-write rate (Google's for Claude Sonnet 4 on Vertex AI, Bedrock's for
+    Claude 3.x): one-hour writes cost more than the five-minute rate it has (genai-prices would charge that one), so a
+    call that made them is unpriced. A registered price has one cache-write rate for both, as documented."""
+    source = entry.model_price if isinstance(entry, _Tiered) else entry.source
+    return source is not None and getattr(source, "cache_write_1h_mtok", None) is None
 
 
 def _tiered_price(entry: _Tiered, input_tokens: int, output_tokens: int, cache_read: int,
@@ -367,7 +377,7 @@ def _price_extras(model: str | None, provider: str | None, service_tier: str | N
             return None
         return price_tokens(model, provider, service_tier, input_tokens, output_tokens, cache_read, cache_write,
                             cache_write_1h, fallback)
-    if extras.cache_ttl_unknown or extras.region is not None:
+    if extras.cache_ttl_unknown or extras.region is not None or (cache_write_1h > 0 and _no_hour_rate(entry)):
         return None
     if ((audio_in and source.input_audio_mtok is None) or (audio_out and source.output_audio_mtok is None)
             or (searches and source.web_searches_kcount is None) or (files and source.storage_searches_kcount is None)):
@@ -387,15 +397,19 @@ def _price_extras(model: str | None, provider: str | None, service_tier: str | N
 
 
 def unpriced_reason(model: str | None, provider: str, service_tier: str | None, fallback_model: str | None,
-                    extras: Extras | None) -> str:
+                    extras: Extras | None, cache_write_1h: int = 0) -> str:
     """Why :func:`price_tokens` gave ``None`` (a ``semconv.GAP_*`` value): the model has no price, the Azure
-    deployment's type is unknown, or something the call used (a service tier, fast mode, audio, web searches) has
-    none. Off the per-call path."""
+    deployment's type is unknown, or something the call used (a service tier, fast mode, audio, web searches,
+    one-hour cache writes) has none. Off the per-call path."""
     try:
         deployment = config.azure_deployment() if provider == PROVIDER_AZURE_OPENAI else None
         if (provider == PROVIDER_AZURE_OPENAI and model and deployment != AZURE_GLOBAL
                 and _lookup(provider, model, fallback_model, None, None, AZURE_GLOBAL)):
             return GAP_DEPLOYMENT_TYPE_UNKNOWN
+        if cache_write_1h > 0 and (model or fallback_model):
+            entry = _lookup(provider, model, fallback_model, service_tier or None, None, deployment)
+            if entry is not None and _no_hour_rate(entry):
+                return GAP_USAGE_UNPRICED
         if model and (extras is not None or service_tier) and _lookup(provider, model, fallback_model, None, None,
                                                                       deployment):
             if service_tier == TIER_UNCONFIRMED:

@@ -194,7 +194,8 @@ def token_attributes(attrs: dict[str, Any], model: str | None, provider: str, se
     if cost is not None:
         attrs[semconv.COST_USD] = cost
     else:
-        attrs[semconv.COST_INCOMPLETE_REASON] = unpriced_reason(model, provider, service_tier, fallback_model, extras)
+        attrs[semconv.COST_INCOMPLETE_REASON] = unpriced_reason(model, provider, service_tier, fallback_model, extras,
+                                                                hour)
 
 
 _STOPPED_WAITING: Final = semconv.STOPPED_WAITING_STATUSES

@@ -304,7 +304,7 @@ GAP_MODEL_UNPRICED: Final = "model_unpriced"
 GAP_USAGE_UNPRICED: Final = "usage_unpriced"
 """Usage is known and the model priced, but something the call was billed for has no rate in the table
 (audio tokens, web or file searches, a code interpreter or generated image, a service tier such as priority, flex,
-scale or batch, or fast mode): left out it would understate the bill."""
+scale or batch, fast mode, one-hour cache writes): left out it would understate the bill."""
 GAP_MODEL_MISSING: Final = "model_missing"
 """Usage is known but no model was named (``LLMEvent`` without ``model=``): there is nothing to price it by,
 and no price to register."""

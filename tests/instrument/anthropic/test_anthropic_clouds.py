@@ -136,3 +136,14 @@ def test_a_plain_anthropic_call_still_names_anthropic(
     assert a[semconv.GEN_AI_PROVIDER_NAME] == "anthropic"
     assert a[semconv.COST_USD] == pytest.approx((10_000 * 3 + 2000 * 15) / 1e6)
     assert len(llm_spans(span_exporter)) == 1
+
+
+def test_one_hour_cache_writes_without_a_one_hour_rate_are_unpriced(
+        server: AnthropicServer, span_exporter: InMemorySpanExporter) -> None:
+    """Google's table has no one-hour cache-write rate for Sonnet 4: such writes (2x input) leave the call unpriced."""
+    server.queue(Reply.text("ok", model="claude-sonnet-4-20250514", usage=Usage(
+        prompt_tokens=10_000, completion_tokens=2000, cache_write_tokens=8000, cache_write_1h_tokens=8000)))
+    _ask(_vertex(server), "claude-sonnet-4@20250514")
+    a = attrs(only_span(span_exporter))
+    assert semconv.COST_USD not in a
+    assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_USAGE_UNPRICED
