@@ -17,8 +17,8 @@ variable, a placeholder, an annotation, the name passed on) is judged by :mod:`.
 written alone before a spaced ``:`` it names one only in a pair's shape (:func:`_prose_pass`): ``Pass: ok``,
 ``first pass: parse``, ``Boarding pass: 12B``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
 ``"pass": …``, ``pass: "…"``, ``SMTP_PASS: …`` and ``pass: hunter2x`` (a value no plain word or number) are
-masked. Kept so too: a plain-word password under a lone ``pass:`` (``pass: swordfish``) and one after a spaced
-word (``db pass: …``, read as ``boarding pass: …`` is).
+masked. Kept so too: a plain-word password under a lone ``pass:`` (``pass: swordfish``), and after another word
+(``boarding pass: 12B``) a plain word or a token of at most four characters; ``db pass: S3cret!x`` is masked.
 
 Cheap on text without such a pair, which is every message of every model call: the separators are found by a
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
@@ -138,6 +138,10 @@ _PROSE_VALUE: Final = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]{1,4}(?:[./,][0-9
 a report's or a sentence's word after ``Pass:``."""
 
 
+_SHORT_VALUE: Final = re.compile(r"(?:[^\s,;]{1,4}|[A-Za-z]+(?:-[A-Za-z]+)+)(?![^\s,.;:!?)\]])")
+"""A token of at most four characters, or words of letters joined by hyphens (``type-check``), to its end."""
+
+
 def _prose_pass(text: str, at: int, between: str, opened: int, before: str) -> bool:
     """Whether a lone ``pass`` before the ``:`` at ``at`` is a word of prose or a report, not a password's name (see
     the module docstring): the ``:`` spaced, neither name nor value quoted, and either a word before it (``first
@@ -147,7 +151,11 @@ def _prose_pass(text: str, at: int, between: str, opened: int, before: str) -> b
     gap = _GAP.match(text, at + 1)
     if gap is None or gap.end() == at + 1 or text[gap.end():gap.end() + 1] in ("\"", "'", "`"):
         return False
-    return bool(before) or _PROSE_VALUE.match(text, gap.end()) is not None
+    if _PROSE_VALUE.match(text, gap.end()) is not None:
+        return True
+    # After another word (``Boarding pass: 12B``) a short token is a seat, a gate, a level; a longer one with
+    # digits, capitals or signs is a password however it is named (``db pass: S3cret!x``).
+    return bool(before) and _SHORT_VALUE.match(text, gap.end()) is not None
 
 
 def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:

@@ -183,6 +183,8 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
     ("pass:swordfish, PASS = swordfish", "pass:[REDACTED], PASS = [REDACTED]"),
     ("{'user': 'bob', 'pass': 'ok'}", "{'user': 'bob', 'pass': '[REDACTED]'}"),
     ("db_pass: swordfish\npass: hunter2x", "db_pass: [REDACTED]\npass: [REDACTED]"),
+    ("db pass: S3cret!x", "db pass: [REDACTED]"),
+    ("the admin pass: Zq8xW2-long", "the admin pass: [REDACTED]"),
 ])
 def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``pass``, ``passwd`` and ``pwd`` name a password as ``password`` does."""
