@@ -34,14 +34,15 @@ unless its start says it is none (a path, a flag, a variable). A MySQL command i
 from __future__ import annotations
 
 import re
-from typing import Final
+from bisect import bisect_right
+from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
 from ._matchers import value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
 
-__all__ = ["mask_argument_after", "mask_command_lines"]
+__all__ = ["mask_argv", "mask_command_lines"]
 
 _FLAG: Final = re.compile(r"--(?<![\w-]--)(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63})(?:[ \t]+|[\"'],[ \t]*)")
 """A long flag not glued to a word (``x--token``), followed by a space, or closing its string in an argv list
@@ -79,16 +80,9 @@ _NOT_PASSWORD_START: Final = re.compile(r"/|-|\[REDACTED")
 def mask_command_lines(text: str, marker: str) -> str:
     """``text`` with the value of each secret-named flag and the password of each ``-u user:password`` replaced
     by ``marker`` (see the module docstring)."""
-    found: list[tuple[int, int]] = []
-    if "--" in text:
-        found.extend(_flag_values(text))
-    if "-u" in text or "-U" in text:
-        found.extend(_passwords(text))
-    if "-p" in text and ("mysql" in text or "mariadb" in text):
-        found.extend(_mysql_passwords(text))
+    found = _secrets(text)
     if not found:
         return text
-    found.sort()
     out: list[str] = []
     done = 0
     for start, end in found:
@@ -101,25 +95,69 @@ def mask_command_lines(text: str, marker: str) -> str:
     return "".join(out)
 
 
-_ARGV_FLAG: Final = re.compile(r"--?[A-Za-z][A-Za-z0-9_.\-]{0,63}")
-"""A list item that is one flag, as a command given as a list (``subprocess.run``'s) holds it."""
+def _secrets(text: str) -> list[tuple[int, int]]:
+    """Where each secret of :func:`mask_command_lines` lies, in order of start."""
+    found: list[tuple[int, int]] = []
+    if "--" in text:
+        found.extend(_flag_values(text))
+    if "-u" in text or "-U" in text:
+        found.extend(_passwords(text))
+    if "-p" in text and ("mysql" in text or "mariadb" in text):
+        found.extend(_mysql_passwords(text))
+    found.sort()
+    return found
 
 
-def mask_argument_after(flag: str, item: str, marker: str) -> str:
-    """``item``, the item after ``flag`` in a command given as a list (``["mysql", "--password", X]``,
-    ``["curl", "-u", "bob:X"]``), masked as the same two words in a command's text are, except that the item
-    is the flag's whole value (spaces and all): a list's items are walked one at a time, so neither rule would
-    see the flag and its value together."""
-    if _ARGV_FLAG.fullmatch(flag) is None:
-        return item
-    joined = f"{flag} {item}"
-    at = len(flag) + 1
-    if flag.startswith("--") and any(start - at in (0, 1) for start, _ in _flag_values(joined)):
-        return marker
-    if _BASIC.match(joined) is None:
-        return item
-    masked = mask_command_lines(joined, marker)
-    return item if masked is joined else masked[at:]
+_SPACE: Final = re.compile(r"\s")
+_NOT_A_WORD: Final = "_"
+"""What stands for an item that is no string (``["mysql", "-P", 3306, …]``) in a list read as one command line: a
+word no rule reads as a value."""
+
+
+def mask_argv(items: list[Any], marker: str) -> list[Any]:
+    """``items`` (a list already walked, each string masked on its own) read as one command line
+    (``subprocess.run``'s ``["mysql", "-u", "root", "-pX", "db"]``), each secret there masked: ``items`` itself
+    when there is none.
+
+    The items joined by spaces are the command's text, so each rule finds what it finds in that text (a flag's
+    next word, ``-u user:X``, a MySQL client's ``-pX`` or ``-p X`` anywhere after it). But an item is one
+    argument, spaces and all: a secret that starts in an item's first word (the item after ``--password`` or
+    ``-p``, the ``X`` of ``-pX`` or of ``bob:X``) is masked to the item's end, as the text's rules would leave
+    the rest of a value with a space or a ``;`` in it. One that starts after a space inside an item (a script
+    given to ``sh -c``) is masked as in that item's own text."""
+    words = [item if type(item) is str else _NOT_A_WORD for item in items]
+    starts = [0]  # where each item starts in the text, and one past its end
+    for word in words:
+        starts.append(starts[-1] + len(word) + 1)
+    found = _secrets(" ".join(words))
+    for at, word in enumerate(words):  # a flag's glued value masked on its own (-ubob:[REDACTED] rest): whole
+        if word[:1] == "-" and marker in word:
+            head = word.split(None, 1)[0]
+            if marker in head and len(head) < len(word):
+                found.append((starts[at] + head.rindex(marker), starts[at + 1] - 1))
+    if not found:
+        return items
+    found.sort()
+    spans: dict[int, list[tuple[int, int]]] = {}
+    first_word: dict[int, int] = {}  # where an item's first word ends: looked for once per item
+    for start, end in found:
+        at = bisect_right(starts, start) - 1
+        word, start = words[at], start - starts[at]
+        if start < len(word) and type(items[at]) is str:
+            if at not in first_word:
+                space = _SPACE.search(word)
+                first_word[at] = len(word) if space is None else space.start()
+            whole = start < first_word[at]  # a value in the item's first word: to its end
+            spans.setdefault(at, []).append((start, len(word) if whole else min(end - starts[at], len(word))))
+    out = list(items)
+    for at, where in spans.items():
+        word, pieces, done = words[at], [], 0
+        for start, end in where:
+            if start >= done:
+                pieces += [word[done:start], marker]
+                done = end
+        out[at] = "".join(pieces) + word[done:]
+    return out if any(out[at] != words[at] for at in spans) else items
 
 
 def _flag_values(text: str) -> list[tuple[int, int]]:

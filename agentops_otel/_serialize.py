@@ -39,7 +39,7 @@ from typing import Any, Final
 
 import msgspec
 
-from ._command_line_values import mask_argument_after
+from ._command_line_values import mask_argv
 from ._cut import (
     BIG_INT,
     BIG_INT_MARKER,
@@ -255,8 +255,7 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
     """The items as a list; those at the ``hidden`` positions are masked (see :mod:`._shapes`)."""
     out: list[Any] = []
     budget.left -= 2
-    pairs = False
-    flag: Any = None
+    pairs = dashed = False
     for i, item in enumerate(value):
         if budget.left <= 0:
             out.append(MORE_ITEMS_MARKER.format(n=size - i))
@@ -271,12 +270,11 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
             budget.left -= len(REDACTED) + 3
         else:
             walked = _walk(item, budget, depth + 1)
-            if type(flag) is str and flag[:1] == "-" and type(walked) is str:  # a command as a list: argv
-                walked = mask_argument_after(flag, walked, REDACTED)
+            if type(walked) is str and walked[:1] == "-":
+                dashed = True
             out.append(walked)
-        flag = item
         budget.left -= 1
-    return out
+    return mask_argv(out, REDACTED) if dashed and len(out) > 1 else out  # maybe a command as a list: argv
 
 
 def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, Any]:

@@ -143,6 +143,55 @@ def test_an_argument_list_without_a_secret_is_kept(span_exporter: InMemorySpanEx
     assert _recorded_argv(span_exporter, argv) == argv
 
 
+@pytest.mark.parametrize(("argv", "masked"), [
+    (["mysql", "-u", "root", "-pS3cretPw", "db"], ["mysql", "-u", "root", "-p[REDACTED]", "db"]),
+    (["mysql", "-p", "S3cretPw", "db"], ["mysql", "-p", "[REDACTED]", "db"]),
+    (["/usr/bin/mysqldump", "-uroot", "-pa;b c", "shop"], ["/usr/bin/mysqldump", "-uroot", "-p[REDACTED]", "shop"]),
+    (["mariadb", "-h", "db", "-p", "pa ss;word"], ["mariadb", "-h", "db", "-p", "[REDACTED]"]),
+    (["sudo", "mysql", "-P", 3306, "-p", "S3cretPw"], ["sudo", "mysql", "-P", 3306, "-p", "[REDACTED]"]),
+])
+def test_a_mysql_password_in_an_argument_list_is_masked(span_exporter: InMemorySpanExporter, argv: list[object],
+                                                        masked: list[object]) -> None:
+    """A MySQL or MariaDB client given as a list masks ``-pX`` and the item after ``-p`` as its text would."""
+    assert _recorded_argv(span_exporter, argv) == masked  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("argv", "masked"), [
+    (["curl", "-u", "bob:pa ss", "https://x.example"], ["curl", "-u", "bob:[REDACTED]", "https://x.example"]),
+    (["curl", "-ubob:pa ss"], ["curl", "-ubob:[REDACTED]"]),
+    (["vault", "--token", "Zq8x;W2 vL"], ["vault", "--token", "[REDACTED]"]),
+])
+def test_a_list_items_secret_is_masked_whole(span_exporter: InMemorySpanExporter, argv: list[str],
+                                             masked: list[str]) -> None:
+    """A password given as a list's item (or glued to its flag in one) is masked to the item's end, spaces and all:
+    the item is one argument."""
+    assert _recorded_argv(span_exporter, argv) == masked
+
+
+@pytest.mark.parametrize("argv", [
+    ["ssh", "-p", "22", "host"], ["mysql", "-u", "bob", "-p", "-e", "show tables"], ["mysql", "-p"],
+    ["mysql", "-p$MYSQL_PWD", "shop"], ["psql", "-h", "db", "-p", "5432"], ["pytest", "-p", "no:cacheprovider"],
+    ["ls", "-l", "mysql", "-p"],
+])
+def test_an_argument_list_read_as_a_command_keeps_what_its_text_keeps(span_exporter: InMemorySpanExporter,
+                                                                     argv: list[str]) -> None:
+    """A port, a prompt, a variable, a plugin after ``-p`` hold no password in a list either."""
+    assert _recorded_argv(span_exporter, argv) == argv
+
+
+def test_an_argument_list_in_json_text_with_a_secret_key_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """JSON text masked by its keys (so written anew) masks a command list in it as the same list given as such."""
+    text = json.dumps({"api_key": "Zq8xW2vLp9", "argv": ["mysql", "-pS3cretPw", "--password", "hunter2x", "db"]})
+    assert json.loads(_recorded_argument(span_exporter, text)) == {
+        "api_key": "[REDACTED]", "argv": ["mysql", "-p[REDACTED]", "--password", "[REDACTED]", "db"]}
+
+
+def test_a_script_items_text_after_a_password_is_kept(span_exporter: InMemorySpanExporter) -> None:
+    """An item that is a script of its own (``sh -c "…"``) is masked as text: what follows the password stays."""
+    argv = ["sh", "-c", "mysql -u bob -pS3cretPw db; ssh -p 22 host"]
+    assert _recorded_argv(span_exporter, argv) == ["sh", "-c", "mysql -u bob -p[REDACTED] db; ssh -p 22 host"]
+
+
 def test_a_flags_secret_in_a_tools_error_is_masked(span_exporter: InMemorySpanExporter) -> None:
     """A tool's exception quoting the command it ran masks the flag's value in the event and status."""
     @agentops.tool

@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import agentops_otel as agentops
 from agentops_otel import config, semconv
 from agentops_otel._redact import mask_text
+from agentops_otel._serialize import bounded
 
 _SMALL, _BIG = 100_000, 1_000_000
 _BOUND = 2.0
@@ -65,6 +66,36 @@ _ADVERSARIAL = {
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
     "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
 }
+
+
+_ADVERSARIAL_LISTS = {
+    "mysql short flags as items": lambda n: ["mysql"] + ["-p"] * (n // 3),
+    "mysql passwords as items": lambda n: ["mysql"] + ["-p", "pw x;y"] * (n // 12),
+    "basic auth passwords as items": lambda n: ["curl"] + ["-u", "a:b c"] * (n // 9),
+    "glued values with spaces as items": lambda n: ["-ua:b c"] * (n // 8),
+    "one script item of mysql passwords": lambda n: ["sh", "-c", "mysql " + _repeated("-p a ", n)],
+    "one script item of flags": lambda n: ["sh", "-c", _repeated("--password pw.x ", n)],
+}
+
+
+@pytest.mark.parametrize("make", list(_ADVERSARIAL_LISTS.values()), ids=list(_ADVERSARIAL_LISTS))
+def test_masking_an_adversarial_argument_list_grows_linearly(make: object) -> None:
+    """A megabyte of list items read as one command line is masked well under the bound, linearly."""
+    assert callable(make)
+
+    def seconds(items: list[str], runs: int = 1) -> float:
+        best = float("inf")
+        for _ in range(runs):
+            started = time.perf_counter()
+            bounded(items, 4 * _BIG)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small = seconds(make(_SMALL), runs=3)
+    assert small < _BOUND / 4, f"100 kB took {small:.2f}s"
+    big = seconds(make(_BIG))
+    assert big < 2 * _BOUND, f"1 MB took {big:.2f}s"
+    assert big < 40 * small + 0.2, f"1 MB took {big:.3f}s, 100 kB {small:.4f}s: not linear"
 
 
 def _seconds(text: str, runs: int = 1) -> float:
