@@ -38,12 +38,12 @@ from ._divergence import (
     describe_args,
     describe_recorded,
     differing_fields,
-    with_extra,
 )
 from ._masking import mask
-from ._providers import content_fields, plain_endpoint, request_extra, request_headers, request_view
+from ._providers import plain_endpoint, request_view
 from ._replay_answers import DummyKeys, RecordedToolError, recorded_error, reply_with, respond
-from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change, without_stream_false
+from ._replay_checks import caller_change, ended_with, hand_arguments, hint, outcome_change
+from ._replay_match import fork_index, json_args, llm_differs, llm_views, tool_fits
 from ._replay_walk import Walk
 from ._seam import Exchange, current_parent, inside, install, uninstall
 
@@ -85,7 +85,7 @@ class Replayer:
         self.divergence: DivergenceError | None = None
         self._walk = Walk(cassette.steps)
         self._forked = False
-        self._fork_index = self._resolve_fork(fork)
+        self._fork_index = fork_index(cassette, fork, name)
         self._holding_llm = holding_llm(cassette.steps) if answer_tools is True else {}
         self._unchecked: list[ToolStep] = []
         self._lock = _forksafe.rlock()
@@ -124,20 +124,6 @@ class Replayer:
         if nxt is not None:
             raise self._diverge(nxt, None, "the agent finished, but the recording continues with "
                                 f"{step_label(nxt)} ({describe_recorded(nxt)})", index=len(self.actual))
-
-    def _resolve_fork(self, fork: Fork | None) -> int | None:
-        if fork is None:
-            return None
-        steps = self.cassette.steps
-        if isinstance(fork.at, int):
-            if not 0 <= fork.at < len(steps):
-                raise CassetteError(f"fork at step {fork.at}: {self.name} has steps 0-{len(steps) - 1}")
-            return fork.at
-        for step in steps:
-            if isinstance(step, ToolStep) and step.name == fork.at:
-                return step.index
-        names = sorted({s.name for s in steps if isinstance(s, ToolStep)})
-        raise CassetteError(f"fork at {fork.at!r}: {self.name} has no such tool (tools: {', '.join(names)})")
 
     # --- walking the recording --------------------------------------------------------------
     def _peek(self) -> LLMStep | ToolStep | None:
@@ -187,7 +173,8 @@ class Replayer:
                     raise self._diverge(None, None, "after the fork the agent made more LLM calls than the "
                                         "recording holds (use Fork(then='live') to let it talk to the provider)")
                 return step, None
-            expected = self._take(self._walk.next_for(lambda s: self._llm_differs(s, ex, view) is None))
+            expected = self._take(self._walk.next_for(
+                lambda s: llm_differs(self.cassette, self.ignore, self._fork_index, s, ex, view) is None))
             if expected is not None and expected.index == self._fork_index:
                 return self._fork_llm(expected)
             if expected is None:
@@ -200,37 +187,13 @@ class Replayer:
                 raise self._diverge(expected, None, f"the recording has a call to {expected.endpoint} here, the "
                                     f"agent called {ex.endpoint}")
             self._check_caller(expected)
-            recorded, actual = self._llm_views(expected, ex, view)
+            recorded, actual = llm_views(self.cassette, self.ignore, expected, ex, view)
             diff = compare(recorded, actual, self.ignore)
             if diff is not None:
                 fields = ", ".join(differing_fields(recorded, actual, self.ignore))
                 raise self._diverge(expected, diff, f"the {step_label(expected)} request differs from the "
                                     "recording" + (f" in {fields}" if fields else ""))
             return expected, None
-
-    def _llm_views(self, expected: LLMStep, ex: Exchange,
-                   view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The recorded request and this one, as compared."""
-        recorded, actual = without_stream_false(expected.request), without_stream_false(view)
-        if expected.extra is not None:  # the whole request was recorded: its other fields must match too
-            recorded, actual = with_extra(recorded, expected.extra, actual,
-                                          mask(request_extra(ex.provider, ex.endpoint, ex.body)), self.ignore,
-                                          content_fields(ex.endpoint, ex.body))
-        if self.cassette.beta_headers:  # the features it turned on (betas=[...]) are part of the request
-            recorded = {**recorded, "headers": expected.headers or {}}
-            actual = {**actual, "headers": request_headers(ex.request)}
-        return recorded, actual
-
-    def _llm_differs(self, step: LLMStep | ToolStep, ex: Exchange, view: dict[str, Any]) -> str | None:
-        """Why this request is not ``step``'s (None: it is, caller included); the fork's step never matches
-        out of its turn."""
-        if not isinstance(step, LLMStep) or step.index == self._fork_index:
-            return "another step"
-        if plain_endpoint(step.endpoint) != ex.endpoint:
-            return "another endpoint"
-        if caller_change(self.cassette, step, current_parent()) is not None:
-            return "another caller"
-        return compare(*self._llm_views(step, ex, view), self.ignore)
 
     def _next_llm(self) -> LLMStep | None:
         while (step := self._take(self._peek())) is not None:
@@ -285,11 +248,12 @@ class Replayer:
         with self._lock:
             if self.divergence is not None:
                 raise self.divergence
-            args = mask(_json_args(arguments))
+            args = mask(json_args(arguments))
             self.actual.append(ActualStep(f"{kind} {name}", describe_args(args), args))
             if self._forked:
                 return None, False
-            expected = self._take(self._walk.next_for(lambda s: self._tool_fits(s, kind, name, args)))
+            expected = self._take(self._walk.next_for(
+                lambda s: tool_fits(self.cassette, self.ignore, self._fork_index, s, kind, name, args)))
             if expected is None:
                 raise self._diverge(None, None, f"the agent called {kind} {name} after the last recorded step")
             if not isinstance(expected, ToolStep) or expected.name != name or expected.tool_type != kind:
@@ -315,13 +279,6 @@ class Replayer:
                     self._unchecked.append(expected)
             return expected, answer
 
-    def _tool_fits(self, step: LLMStep | ToolStep, kind: str, name: str, args: Any) -> bool:
-        """Whether this call is ``step``'s: same tool, caller and arguments (the fork's step only in its turn)."""
-        return (isinstance(step, ToolStep) and step.name == name and step.tool_type == kind
-                and step.index != self._fork_index
-                and caller_change(self.cassette, step, current_parent()) is None
-                and compare(step.arguments, args, self.ignore) is None)
-
     def _answer(self, step: ToolStep) -> Any:
         __tracebackhide__ = True
         if step.index == self._fork_index and self.fork is not None:
@@ -345,7 +302,7 @@ class Replayer:
         if step is None:
             return
         with self._lock:
-            actual = mask(_json_args({"result": result}))["result"]
+            actual = mask(json_args({"result": result}))["result"]
             # The recorded result's text is masked by shape only (a cassette's answers are), a trace's by the pair
             # rules too: both read by the pair rules here, as the agent's is.
             diff = compare(mask(step.result), actual, self.ignore)
@@ -400,12 +357,6 @@ class Replayer:
                 raise
         self._run_checked(step, None)
         return result
-
-
-def _json_args(arguments: dict[str, Any]) -> Any:
-    from ._recorder import _plain
-
-    return _plain(arguments)
 
 
 def replay(cassette: Cassette | str | Path, *, answer_tools: Collection[str] | bool = (),
