@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 if TYPE_CHECKING:  # imported once a run has variations: every pytest run of the project loads this module
-    from agentops_otel.testing._variations import VariantRow, VariationReport
+    from agentops_otel.testing._variation_table import VariantRow
+    from agentops_otel.testing._variations import VariationReport
     from agentops_otel.timeline import Timeline
 
 __all__ = ["REPORT", "VariationsSummary"]
@@ -103,7 +104,7 @@ class VariationsSummary:
         if report is not None and report.results:
             text = report.table()
         elif self._received:
-            from agentops_otel.testing._variations import divergences, table_text
+            from agentops_otel.testing._variation_table import divergences, table_text
 
             rows = sorted(self._received, key=lambda r: (r.position, r.seq))
             text = table_text(rows[0].name, rows, divergences(rows))

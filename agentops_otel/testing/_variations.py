@@ -22,26 +22,25 @@ one it gets wrong sometimes. ``run_variations(..., repeat=5)`` (or the same vari
 through the fixture) reports FLAKY variants (passed and failed across repetitions) apart from those
 that FAIL every time: the first call for a retry budget or a sharper prompt, the second for a fix.
 Each session carries its variant (``agentops.variant``), so ``agentops-otel gate`` tells them apart too.
+How the runs are compared and tabulated is in ``_variation_table``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
-import msgspec
-
-from agentops_otel import config, genai_content, semconv
+from agentops_otel import config, semconv
 from agentops_otel._error_text import scrub
 from agentops_otel.compat import init
-from agentops_otel.render import _format as fmt
 from agentops_otel.sessions import Session, start_session
 from agentops_otel.testing._assertions import AgentAssertionError, as_timeline, replay_text
 from agentops_otel.testing._nested import failed_inside
-from agentops_otel.timeline import Step, Timeline
+from agentops_otel.testing._variation_table import VariantOutcome, decisions, divergences, outcomes, table_text
+from agentops_otel.timeline import Timeline
 
 from .. import _forksafe
 
@@ -63,14 +62,6 @@ def _digest(name: str, variant: Any) -> str:
     """Which input this is, whole: repetitions of one variant share it, different inputs never do."""
     text = variant if isinstance(variant, str) else repr(variant)
     return hashlib.sha256(f"{name}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _side(step: Step | None) -> str:
-    """One side of a divergence: the call made there and how it ended."""
-    if step is None:
-        return "nothing (its session ended)"
-    error = fmt.error_text(step)
-    return f"{step.kind} {step.name}" + (f" failing with {error}" if error else "")
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -115,8 +106,8 @@ class VariantResult:
         return as_timeline(self.session)
 
     def decisions(self) -> Timeline:
-        """The timeline reduced to what the agent decided (see :func:`_decisions`)."""
-        return _decisions(self.timeline())
+        """The timeline reduced to what the agent decided (see :func:`._variation_table.decisions`)."""
+        return decisions(self.timeline())
 
     def assert_passed(self) -> None:
         """Fail the calling test with this variant's reason, its session URL and its replay."""
@@ -127,98 +118,8 @@ class VariantResult:
                                   replay_text(self.session))
 
 
-@dataclass(frozen=True)
-class VariantOutcome:
-    """One variant over all its runs."""
-
-    label: str
-    runs: int
-    failed: int
-
-    @property
-    def verdict(self) -> str:
-        """``PASS`` (never failed), ``FAIL`` (failed every run) or ``FLAKY`` (both)."""
-        return "PASS" if not self.failed else "FAIL" if self.failed == self.runs else "FLAKY"
-
-
 def _key(variant: Any) -> str:
     return repr(variant)
-
-
-class VariantRow(Protocol):
-    """What the table shows of one run: a :class:`VariantResult`, or one a pytest-xdist worker sent."""
-
-    @property
-    def passed(self) -> bool: ...
-    @property
-    def reason(self) -> str | None: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def key(self) -> str: ...
-    @property
-    def session_name(self) -> str: ...
-    def decisions(self) -> Timeline: ...
-
-
-def outcomes(rows: Sequence[VariantRow]) -> list[VariantOutcome]:
-    """Every variant once, in first-run order, with how many of its runs failed."""
-    groups: dict[str, VariantOutcome] = {}
-    for r in rows:
-        known = groups.get(r.key)
-        if known is None:
-            groups[r.key] = VariantOutcome(r.label, 1, int(not r.passed))
-        else:
-            groups[r.key] = VariantOutcome(known.label, known.runs + 1, known.failed + (not r.passed))
-    return list(groups.values())
-
-
-def divergences(rows: Sequence[VariantRow]) -> list[str | None]:
-    """Per run, where a failing one parted from the first passing one: the step where their decisions split."""
-    from agentops_otel.diff import diff_timelines
-
-    reference = next((r for r in rows if r.passed), None)
-    found: list[str | None] = []
-    for r in rows:
-        if r.passed:
-            found.append(None)
-        elif reference is None:
-            found.append("no passing variant to compare with")
-        else:
-            try:
-                diff = diff_timelines(reference.decisions(), r.decisions())
-            except Exception as exc:  # a diff bug must not hide which variants failed
-                found.append(f"(diff unavailable: {type(exc).__name__})")
-                continue
-            found.append(f"{diff.reason} as {reference.label}" if diff.diverged_at is None else
-                         f"step #{diff.diverged_at}: {_side(diff.b_step)} where {reference.label} had "
-                         f"{_side(diff.a_step)}")
-    return found
-
-
-def table_text(name: str | None, rows: Sequence[VariantRow], diverged: Sequence[str | None]) -> str:
-    """Every variant with its verdict and session URL; failing ones with their reason and divergence."""
-    name = name or (rows[0].session_name.removesuffix(" variant") if rows else "agent")
-    lines = [f"Variations of {name}: {sum(r.passed for r in rows)} of {len(rows)} passed"]
-    width = max([len(r.label) for r in rows] + [7])
-    for i, (r, where) in enumerate(zip(rows, diverged, strict=True), 1):
-        lines.append(f"  {i:>2}. {'PASS' if r.passed else 'FAIL'}  {r.label:<{width}}  {r.url}")
-        if not r.passed:
-            why = (r.reason or "").strip().splitlines() or [""]
-            lines.append(f"      why:      {why[0]}")
-            lines.extend(f"                {line}" for line in why[1:])
-            if where:
-                lines.append(f"      diverged: {where}")
-    variants = outcomes(rows)
-    if any(v.runs > 1 for v in variants):
-        lines.append(f"By variant: {sum(v.verdict == 'FLAKY' for v in variants)} flaky (passed and failed "
-                     f"across repetitions), {sum(v.verdict == 'FAIL' for v in variants)} failing every time")
-        order = {"FLAKY": 0, "FAIL": 1, "PASS": 2}
-        for v in sorted(variants, key=lambda v: order[v.verdict]):
-            lines.append(f"  {v.verdict:<5}  {v.label:<{width}}  failed {v.failed} of {v.runs}")
-    return "\n".join(lines)
 
 
 class VariationReport:
@@ -328,30 +229,6 @@ class VariationReport:
 
     def __str__(self) -> str:
         return self.table()
-
-
-_INPUT_KEYS = frozenset({semconv.GEN_AI_TOOL_CALL_ARGUMENTS, semconv.ACTION_PARAMS,
-                         semconv.GEN_AI_INPUT_MESSAGES, semconv.OI_INPUT_VALUE, semconv.TL_ENTITY_INPUT})
-
-
-def _decisions(timeline: Timeline) -> Timeline:
-    """The timeline reduced to what the agent decided, for comparing variants.
-
-    Inputs go (variants differ in input by design: the phrasing, the customer id), and so do the
-    outcomes of nested sessions, which only sum up their steps: compared as they are, every diff
-    would stop at the first step. Which calls were made and how each ended is what is left; outputs
-    stay too, for the diff's hint. A step's content captured on an event of its span (``event_only``)
-    is read as if on the span, so its input goes too and the variants compare the same either way.
-    """
-    def reduce(step: Step) -> Step:
-        content = genai_content.with_event_content(step.attributes, step.events)
-        attrs = {k: v for k, v in content.items() if k not in _INPUT_KEYS}
-        if step.kind == "session":
-            return msgspec.structs.replace(step, attributes=attrs, status="unset", events=())
-        events = tuple(ev for ev in step.events if ev.name not in semconv.CONTENT_EVENTS)
-        return msgspec.structs.replace(step, attributes=attrs, events=events)
-
-    return msgspec.structs.replace(timeline, steps=tuple(reduce(s) for s in timeline.steps))
 
 
 def _call(agent_fn: Callable[..., Any], variant: Any) -> Any:
