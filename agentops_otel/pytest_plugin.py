@@ -21,20 +21,23 @@ A thread does not inherit the test's session, so the marker also counts a sessio
 test outside it and model calls made outside any session (``testing._cost_limit``).
 A bound the test body already broke fails the test there; one broken only afterwards fails its
 teardown (pytest's "ERROR at teardown"), with the same message.
+The marker's side of the plugin is ``testing._pytest_cost_limit``; the replay section under a failure,
+``testing._pytest_section``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from agentops_otel import semconv
-from agentops_otel._guard import describe, guard
-from agentops_otel.testing._pytest_fixtures import live_sessions
+from agentops_otel._guard import describe
+from agentops_otel.testing._pytest_cost_limit import MARKER, end_judged, fail_if_broken, limits, marker_help, spend
+from agentops_otel.testing._pytest_fixtures import clear_last_session, live_sessions
+from agentops_otel.testing._pytest_section import section
 
 if TYPE_CHECKING:
     from agentops_otel.sessions import Session
@@ -43,7 +46,6 @@ if TYPE_CHECKING:
 
 INI_PER_TEST = "agentops_session_per_test"
 FIXTURE = "agent_session"
-MARKER = "agent_cost_limit"
 SECTION = "agentops session replay"
 """Shown as ``Captured agentops session replay teardown`` under the failure (``setup`` for errors there)."""
 TEST_TAG = "test"
@@ -115,15 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from agentops_otel.testing import _pytest_judged
 
     config.pluginmanager.register(_pytest_judged.TestFiles(), _pytest_judged.NAME)
-    config.addinivalue_line(
-        "markers",
-        f"{MARKER}(usd=None, llm_calls=None, tokens=None, allow_unpriced=False, allow_missing_usage=False): "
-        "fail the test when its agent sessions (nested ones, ones started in other threads during the test "
-        "and model calls outside any session included) cost more than usd dollars, make more "
-        "than llm_calls model calls or use more than tokens tokens; the failure lists the cost of each call. "
-        "A call whose cost (usd) or usage (tokens) is unknown fails the bound by name unless allowed by the "
-        "allow_* keywords, which then warn. Markers of the module and class apply too; the lowest bound holds",
-    )
+    config.addinivalue_line("markers", marker_help())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -154,17 +148,8 @@ def _start(item: pytest.Item) -> _TestRun:
     run = _TestRun(start_harness_session(item.name, [TEST_TAG, item.nodeid]))
     item.stash[_RUN] = _BY_NODEID[item.nodeid] = run
     if item.get_closest_marker(MARKER) is not None:
-        _spend(run).start()  # stopped by _finish, after the last judgement
+        spend(run).start()  # stopped by _finish, after the last judgement
     return run
-
-
-def _spend(run: _TestRun) -> Spend:
-    """What the ``agent_cost_limit`` marker judges (made on first use: a test without one imports nothing)."""
-    if run.spend is None:
-        from agentops_otel.testing._cost_limit import Spend
-
-        run.spend = Spend(run.session)
-    return run.spend
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -173,24 +158,19 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _wanted(item) and _RUN not in item.stash:
         _start(item)
     result = yield
-    _limits(item)  # a misspelt or NaN limit fails here, before the test spends anything
+    limits(item)  # a misspelt or NaN limit fails here, before the test spends anything
     return result
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """A bound the body broke fails the test here (totals only grow); the final judgement is :func:`_end_judged`."""
+    """A bound the body broke fails the test here (totals only grow); the final judgement is
+    :func:`~agentops_otel.testing._pytest_cost_limit.end_judged`."""
     result = yield
     run = item.stash.get(_RUN, None)
-    limits = _limits(item)
-    if run is not None and limits is not None:
-        from agentops_otel.testing._cost_limit import limit_problems
-        from agentops_otel.testing._verdicts import record_verdict
-
-        problems = limit_problems(_spend(run), limits, MARKER, warn=False, settled=False)
-        if problems:
-            record_verdict(run.session, MARKER, False, problems.partition("\n")[0])
-            pytest.fail(problems, pytrace=False)
+    bounds = limits(item)
+    if run is not None and bounds is not None:
+        fail_if_broken(run, bounds)
     return result
 
 
@@ -214,7 +194,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from agentops_otel.testing._pytest_outcome import crash
 
         _end(run, semconv.END_FAIL, f"error in setup: {crash(report)}")
-        report.sections.append((f"Captured {SECTION} setup", _section(run)))
+        report.sections.append((f"Captured {SECTION} setup", section(run.session, run.replay_in_message)))
         run.replay_shown = True
     return report
 
@@ -253,14 +233,6 @@ def _end_left_open(item: pytest.Item) -> None:
     end_left_open(item.nodeid, item.stash.get(_LIVE_BEFORE, frozenset()), own,
                   item.config.pluginmanager.get_plugin(NAME))
     if own is None:
-        _clear_last_session()
-
-
-def _clear_last_session() -> None:
-    """``get_session()`` must not find the previous test's session (none if sessions were never imported)."""
-    if "agentops_otel.sessions" in sys.modules:
-        from agentops_otel.sessions import clear_last_session
-
         clear_last_session()
 
 
@@ -274,60 +246,20 @@ def _finish(item: pytest.Item, teardown_error: str | None) -> None:
     from agentops_otel.testing._pytest_outcome import outcome
 
     state, reason = outcome(run.reports, teardown_error, run.failed_subtests)
-    limits = _limits(item) if state == semconv.END_SUCCESS else None
+    bounds = limits(item) if state == semconv.END_SUCCESS else None
     problems = None
     try:
-        if limits is None:
+        if bounds is None:
             _end(run, state, reason)
         else:
-            state, problems = _end_judged(run, limits)
+            state, problems = end_judged(run, bounds)
     finally:
         if run.spend is not None:
             run.spend.stop()
     if state == semconv.END_FAIL and not run.replay_shown:
-        item.add_report_section("teardown", SECTION, _section(run))
+        item.add_report_section("teardown", SECTION, section(run.session, run.replay_in_message))
     if problems:
         pytest.fail(problems, pytrace=False)
-
-
-def _end_judged(run: _TestRun, limits: dict[str, Any]) -> tuple[str, str | None]:
-    """End a test that passed so far, then judge its ``agent_cost_limit`` on the ended session's totals.
-
-    Then nothing the session records escapes the bound: the fixtures' teardown has run in it, and
-    ending it settled what was still open (a stream the test never finished). A bound broken before
-    the end ends the session Fail; one broken only by the end comes too late for the root, so the
-    ``pytest`` verdict ends it Fail for readers (as for a session the test ended itself). Returns the
-    test's state and the limit's message, if any.
-    """
-    from agentops_otel.testing._cost_limit import limit_problems
-    from agentops_otel.testing._pytest_outcome import verdict_after_end
-    from agentops_otel.testing._verdicts import record_verdict
-
-    early = limit_problems(_spend(run), limits, MARKER, warn=False)  # a call in a fixture's teardown
-    ended_by_test = run.session.ended
-    run.outcome_recorded = True
-    with guard("pytest_plugin.end_session"):
-        run.session.end(semconv.END_FAIL if early else semconv.END_SUCCESS, _teardown_reason(early))
-    _clear_last_session()
-    problems = limit_problems(_spend(run), limits, MARKER) or early
-    record_verdict(run.session, MARKER, problems is None,
-                   problems.partition("\n")[0] if problems else f"{MARKER}({_limits_text(limits)})")
-    verdict_after_end(run.session, problems is None, _teardown_reason(problems) or "test passed",
-                      ended_by_test=ended_by_test)
-    return (semconv.END_FAIL if problems else semconv.END_SUCCESS), problems
-
-
-def _limits_text(limits: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in limits.items())
-
-
-def _teardown_reason(problems: str | None) -> str | None:
-    if not problems:
-        return None
-    first = problems.partition("\n")[0]
-    from agentops_otel.testing._pytest_outcome import REASON_CHARS
-
-    return f"error in teardown: {first}"[:REASON_CHARS]
 
 
 def _end(run: _TestRun, state: str, reason: str | None) -> None:
@@ -340,52 +272,7 @@ def _end(run: _TestRun, state: str, reason: str | None) -> None:
     end_with_outcome(run.session, state, reason)
     # get_session() falls back to the last session ended in this context; the next test must not find
     # this test's session there.
-    _clear_last_session()
-
-
-def _section(run: _TestRun) -> str:
-    """The test's replay (agent sessions nested in it included), then where each session can be opened."""
-    from agentops_otel.export import flush_ours, sink_description
-
-    session = run.session
-    parts: list[str] = []
-    try:
-        from agentops_otel.testing._assertions import replay_text, session_url
-        from agentops_otel.testing._nested import nested_sessions
-
-        if run.replay_in_message:
-            reason = f" ({session.end_state_reason})" if session.end_state_reason else ""
-            parts.append(f"Session {session.id} ({session.name}): {session.end_state}{reason}\n"
-                         f"Session URL: {session.url}")
-        else:
-            parts.append(replay_text(session))
-        nested = nested_sessions(session)  # what was recorded: the replay says what was not
-        if nested:
-            parts.append("Sessions started inside this test:")
-            for tl in nested:
-                s = tl.summary
-                reason = f" ({s.end_reason})" if s.end_reason else ""
-                parts.append(f"  - {s.name or 'session'} {s.session_id}: {s.end_state or 'Unknown'}{reason}"
-                             f"  {session_url(tl)}")
-        if run.replay_in_message:
-            parts.append("The replay is in the assertion message above.")
-    except Exception as exc:  # the report must survive a replay bug; the URL still helps
-        parts.append(f"(replay unavailable: {type(exc).__name__}: {exc})\nSession URL: {session.url}")
-    with guard("pytest_plugin.flush"):
-        flush_ours(5_000)  # so the URL opens on something when the developer clicks it right away
-    sink = sink_description()
-    if sink:
-        parts.append(f"Spans exported to {sink}")
-    return "\n".join(parts) + "\n"
-
-
-def _limits(item: pytest.Item) -> dict[str, Any] | None:
-    """The ``agent_cost_limit`` bounds that apply to the test, or None; imports nothing for a test without one."""
-    if item.get_closest_marker(MARKER) is None:
-        return None
-    from agentops_otel.testing._cost_limit import marker_limits
-
-    return marker_limits(item, MARKER)
+    clear_last_session()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from agentops_otel.processor import _LiveSession
     from agentops_otel.sessions import Session
 
-__all__ = ["NAME", "FixtureSessions", "end_left_open", "live_sessions"]
+__all__ = ["NAME", "FixtureSessions", "clear_last_session", "end_left_open", "live_sessions"]
 
 NAME: Final = "agentops_otel.fixture_sessions"
 """The plugin's name in pytest's plugin manager."""
@@ -61,6 +61,14 @@ def end_left_open(nodeid: str, before: frozenset[str], own: Session | None, fixt
             with guard("pytest_plugin.end_left_open"):
                 s.end(semconv.END_INDETERMINATE, f"{semconv.NEVER_ENDED}: left open by test {nodeid}, "
                                                  "ended by the pytest plugin")
+
+
+def clear_last_session() -> None:
+    """``get_session()`` must not find the previous test's session (none if sessions were never imported)."""
+    if "agentops_otel.sessions" in sys.modules:
+        from agentops_otel.sessions import clear_last_session as clear
+
+        clear()
 
 
 def _another_tests(session: object, own: Session | None) -> bool:
