@@ -15,22 +15,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from contextvars import Token
 from pathlib import Path
 from typing import Any
 
-from .. import _forksafe, _guard, _replay_hook, config
-from .._cut import cut_marker
+from .. import _forksafe, _guard, _replay_hook
 from .._private import private_folder
-from .._serialize import bounded, to_json
+from .._serialize import to_json
 from ._bodies import kept
 from ._cassette import Cassette, CassetteError, LLMStep, SessionInfo, ToolStep
 from ._concurrency import Branch, Lineage, Timing, branch_here, marked, running_here
 from ._masking import mask, mask_events
 from ._providers import (
-    CONTENT_DIGEST,
-    TRACE_ANSWERS,
     answer_headers,
     request_extra,
     request_headers,
@@ -39,12 +36,11 @@ from ._providers import (
 )
 from ._seam import Exchange, current_parent, inside, install, uninstall
 from ._tee import tee_stream
+from ._trace_enough import WHOLE, llm_notes, size_notes, trace_gaps, trace_or_cassette
 
 __all__ = ["Recorder", "record"]
 
 logger = logging.getLogger("agentops_otel")
-_WHOLE = 1 << 40
-"""A bound no value reaches: cassettes keep values whole."""
 DEFAULT_DIR = ".agentops-otel/cassettes"
 """Where ``save_beside`` writes, next to the default trace file ``.agentops-otel/traces.jsonl``.
 
@@ -114,7 +110,7 @@ class Recorder:
     def _begin(self, ex: Exchange) -> LLMStep | None:
         try:
             view = mask(request_view(ex.provider.attributes(ex.endpoint, ex.body)))
-            self._note_llm(f"llm {view.get('model') or ex.endpoint}", view)
+            self._cut.extend(llm_notes(f"llm {view.get('model') or ex.endpoint}", view))
             extra = mask(request_extra(ex.provider, ex.endpoint, ex.body))
             parent = current_parent()
             headers = request_headers(ex.request) or None
@@ -190,7 +186,7 @@ class Recorder:
         try:
             args = mask(_plain(arguments))
             for arg, value in args.items():
-                self._note_size(f"{kind} {name} argument {arg}", value)
+                self._cut.extend(size_notes(f"{kind} {name} argument {arg}", value))
             parent = current_parent()
             step = self._add(lambda i: ToolStep(i, name, args, kind, parent=parent))
             return step if isinstance(step, ToolStep) else None
@@ -210,7 +206,7 @@ class Recorder:
             plain = _plain(result)
             step.result_is_json = _is_json(result)
             step.result = mask(plain, answer=True)  # handed back by a replay that answers the tool
-            self._note_size(f"{step.tool_type} {step.name} result", step.result)
+            self._cut.extend(size_notes(f"{step.tool_type} {step.name} result", step.result))
 
     def call(self, kind: str, name: str, arguments: dict[str, Any], run: Callable[[], Any]) -> Any:
         step = self._open_tool(kind, name, arguments)
@@ -244,54 +240,11 @@ class Recorder:
                 step.error = mask({"type": error[0], "message": error[1] or ""})
 
     # --- the result -----------------------------------------------------------------------
-    def _note_size(self, what: str, value: Any) -> None:
-        limit = config.max_value_chars()
-        if len(to_json(value, _WHOLE)) > limit:
-            self._cut.append(f"{what} is over {limit} characters (cut in the trace)")
-            return
-        marker = cut_marker(bounded(value, _WHOLE))  # short, but held in part (a number past 64 bits)
-        if marker is not None:
-            self._cut.append(f"{what} is recorded in the trace only in part (as {marker})")
-
-    def _note_llm(self, what: str, view: dict[str, Any]) -> None:
-        """An LLM request is cut in the trace per string, and its history and its tools to the content budget."""
-        limit = config.max_value_chars()
-        if any(len(text) > limit for text in _strings(view)):
-            self._cut.append(f"{what} has a text over {limit} characters (cut in the trace)")
-        budget = config.max_content_chars()
-        if len(to_json(view.get("messages"), _WHOLE)) > budget:
-            self._cut.append(f"{what} message history is over the {budget}-character content budget "
-                             "(older messages left out of the trace)")
-        if len(to_json(view.get("tools"), _WHOLE)) > budget:
-            self._cut.append(f"{what} tool definitions are over the {budget}-character content budget "
-                             "(the last tools left out of the trace)")
-
     def where(self) -> tuple[str, str]:
         """``("trace" | "cassette", why)``: can the trace alone replay this session?"""
-        capture = config.content_capture()
-        reasons: list[str] = []
-        if not capture.on_span:
-            reasons.append(f"content capture is {capture.value} (the trace holds no span content)")
-        reasons.extend(self._cut)
         with self._lock:
-            extra = sorted({f for s in self.steps if isinstance(s, LLMStep) and s.extra for f in s.extra
-                            if f != CONTENT_DIGEST})
-            others = sorted({f"{s.provider} {s.endpoint}" for s in self.steps if isinstance(s, LLMStep)
-                             and (s.provider, s.endpoint) != TRACE_ANSWERS})
-            failed = sorted({f"{s.provider} {s.endpoint} ({_failed_with(s)})" for s in self.steps
-                             if isinstance(s, LLMStep) and _failed_with(s)})
-        if failed:  # a span says the call failed, not how the connection did, nor what had streamed by then
-            reasons.append(f"a model call's connection failed ({', '.join(failed)}), which a replay from the "
-                           "trace cannot reproduce")
-        if others:  # a replay from the trace answers OpenAI chat completions only
-            reasons.append(f"a replay from the trace answers only openai {TRACE_ANSWERS[1]}, and the session "
-                           f"called {', '.join(others)}")
-        if extra:  # a replay from the trace could not check them: a change there would pass
-            reasons.append(f"the requests set {', '.join(extra)}, which the trace does not hold")
-        if reasons:
-            return "cassette", "; ".join(reasons)
-        return "trace", f"content capture is {capture.value} and no value reached the {config.max_value_chars()}-" \
-                        "character bound: the trace holds every step whole"
+            gaps = trace_gaps(self.steps)
+        return trace_or_cassette(self._cut, *gaps)
 
     def session_info(self) -> SessionInfo:
         """What the recorded session showed (its id, name, end state, cost, tags), when one was live."""
@@ -354,28 +307,9 @@ class Recorder:
         return path
 
 
-def _failed_with(step: LLMStep) -> str | None:
-    """The type of the transport error a recorded model call failed with (before or while it streamed)."""
-    if step.stream_error is not None:
-        return step.stream_error.get("type")
-    error = step.body.get("error") if step.status == 0 and isinstance(step.body, dict) else None
-    return error.get("type") if isinstance(error, dict) else None
-
-
 def _failure(exc: BaseException) -> dict[str, str]:
     """How a model call's connection failed, as the cassette keeps it (its type names what a replay raises)."""
     return {"type": _guard.type_name(exc, qualified=False), "message": _guard.describe(exc).partition(": ")[2]}
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _keep(step: LLMStep, response: Any, raw: bytes) -> None:
@@ -388,7 +322,7 @@ def _plain(value: Any) -> Any:
     """JSON data for a recorded value (tuples become lists, objects their JSON form or repr)."""
     if _is_json(value):
         return json.loads(json.dumps(value))
-    return json.loads(to_json(value, _WHOLE))
+    return json.loads(to_json(value, WHOLE))
 
 
 def _is_json(value: Any) -> bool:
