@@ -7,9 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Final, Protocol
 
-from ._code_values import stands_for_value
-
-__all__ = ["BareUserinfoMatcher", "JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "value_end"]
+__all__ = ["JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "value_end"]
 
 
 class Substitutes(Protocol):
@@ -175,53 +173,3 @@ class PemMatcher:
             return string
         out.append(string[done:])
         return "".join(out)
-
-
-_BARE_USERINFO: Final = re.compile(
-    r"(?<![^\s\"'`(\[{<,;=|])(?P<user>[A-Za-z0-9_][A-Za-z0-9._%+\-]{0,63}):(?P<password>[^\s:/@\"'`<>\\]{1,128})@"
-    r"(?P<host>[A-Za-z0-9][A-Za-z0-9\-]{0,62}(?:\.[A-Za-z0-9\-]{1,63}){0,16}|\[[0-9A-Fa-f:.]{2,45}\])"
-    r"(?![A-Za-z0-9_\-@]|\.[A-Za-z0-9])")
-"""``user:password@host`` with no ``scheme://`` before it: the one ``:`` before the ``@`` starts the password, the
-user starts a word (after a space, a quote, a bracket, ``=``…: not after ``/``, ``:`` or ``@``), and the host is a
-name or an address that ends there. Every quantifier is bounded, so a try reads at most a few hundred characters."""
-_PLAIN_NAME: Final = re.compile(r"[a-z][a-z._\-]{0,31}")
-_NO_PASSWORD: Final = re.compile(r"[0-9]+|v?[0-9]+(?:\.[0-9]+)+")
-_DIGEST: Final = re.compile(r"sha(?:1|224|256|384|512)", re.IGNORECASE)
-_SERVER_AFTER: Final = re.compile(r":[0-9/~]|\(")
-"""After a host, what says it is a server's, not an e-mail domain: a port, a path (``host:/tmp``), Go's ``tcp(…)``."""
-_ADDRESS_SCHEMES: Final = frozenset({"mailto", "sip", "sips", "xmpp", "acct", "npm"})
-"""Schemes written without ``//`` whose part after the ``:`` is an address (``mailto:bob42@example.com``) or a
-package (``npm:pkg2@4``): no credential."""
-
-
-class BareUserinfoMatcher:
-    """``re.sub`` of credentials before a host without a URL's scheme (``scp f bob:X@host:/tmp``, a proxy's
-    ``bob:X@proxy:3128``, Go's MySQL DSN ``root:X@tcp(db:3306)/shop``): the password is masked, the user and the
-    host kept.
-
-    Without ``scheme://`` only the shape says it is a password, and ``word:word@host`` is also a field before an
-    e-mail address (``author:alice@example.com``, ``user:bob@example.com``, a search's ``from:ann.lee@…``). So the
-    part after the ``:`` is no password when it is digits (a uid, ``nobody:65534@host``; a time, ``10:30@cafe``), a
-    version (``nginx:1.25@sha256:…``; an image's digest after any tag, ``python:3.12-slim@sha256:…``), the user
-    again (``app:app@host``: a user and a group), a placeholder or a variable, or follows an address's scheme
-    (:data:`_ADDRESS_SCHEMES`); and a plain lower-case name (an address's local part) is one only before a host
-    that no e-mail has: a name without a dot (``user:pass@host``) or one followed by a port, a path or ``(``
-    (``root:toor@db.example.com:5432``). The price: ``root:toor@db.example.com`` alone is kept; digits or
-    capitals, as a real password has, are masked anywhere. ``name@host``, ``git@github.com:org/repo.git`` and
-    ``a:b:c@host`` have no lone ``:`` before the ``@`` and are not read."""
-
-    def sub(self, repl: str, string: str) -> str:
-        if ":" not in string:
-            return string
-
-        def one(match: re.Match[str]) -> str:
-            text, user, password, host = match.string, match.group("user"), match.group("password"), match.group("host")
-            if (_NO_PASSWORD.fullmatch(password) is not None or password == user or password.startswith("[REDACTED")
-                    or user.lower() in _ADDRESS_SCHEMES or _DIGEST.fullmatch(host) is not None
-                    or stands_for_value(password, "")
-                    or (_PLAIN_NAME.fullmatch(password) is not None and "." in host
-                        and _SERVER_AFTER.match(text, match.end()) is None)):
-                return match.group(0)
-            return text[match.start():match.start("password")] + repl + text[match.end("password"):match.end()]
-
-        return _BARE_USERINFO.sub(one, string)

@@ -14,9 +14,7 @@ an attribute has leaked. Two rules run on every recorded content value, always:
 * **By value shape.** Any recorded string is scanned for credentials with a recognisable shape
   (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS,
   GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``
-  and ``scheme://TOKEN@host``, a ``user:password@host`` without a scheme when its shape says password, not an
-  e-mail address (:class:`~._matchers.BareUserinfoMatcher`), PEM private keys, the values of secret-named or
-  signature query parameters),
+  and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
   and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
   pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``), and
   on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`),
@@ -45,7 +43,7 @@ from ._code_values import stands_for_value
 from ._command_line_values import mask_command_lines
 from ._element_values import mask_elements
 from ._guard import report
-from ._matchers import BareUserinfoMatcher, JwtMatcher, PemMatcher, QueryMatcher, Substitutes
+from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
 
@@ -108,12 +106,6 @@ _USERINFO: Final = r"(?<=://)(?:[^\s:/@]*:[^\s/]+|(?![a-z][a-z._\-]{0,31}@)[^\s:
 """The credentials in a URL: ``user:password`` (the user may be empty, ``redis://:password@host``; the
 password runs to the last ``@`` before the host, as a URL parser reads it, so one holding an ``@`` is masked
 whole), or a lone user that is no plain name (``https://TOKEN@github.com``; ``ssh://git@host`` is kept)."""
-_BARE_USERINFO: Final = r"(?<![^\s:/@])[^\s:/@]{1,64}:[^\s:/@]{1,128}@[^\s:/@]{1,256}"
-"""``user:password@host`` with no scheme before it (``scp f bob:X@host:/tmp``): matched by
-:class:`~._matchers.BareUserinfoMatcher`, which tells a password from an address by its shape (this regex masks
-at least as much, and says how far :func:`cut_at` looks for one)."""
-_BARE_USERINFO_RE: Final = re.compile(_BARE_USERINFO)
-_BARE_REACH: Final = 64 + 1 + 128 + 1 + 256
 
 
 def _not_a_word(charset: str) -> str:
@@ -135,7 +127,6 @@ SECRET_PATTERNS: Final = (
     (("hf_",), _GLUED + r"hf_[A-Za-z0-9]{30,}"),
     (("eyJ",), _JWT_PATTERN),
     (("://",), _USERINFO),
-    (("@",), _BARE_USERINFO),
     (("PRIVATE KEY",), _PEM_PATTERN),
     (("=",), _QUERY_PARAMETER),
 )
@@ -161,7 +152,6 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
                                 else QueryMatcher(pattern, _secret_parameter, "?&;", head=_FORM_HEAD) if query
                                 else PemMatcher() if pattern == _PEM_PATTERN
-                                else BareUserinfoMatcher() if pattern == _BARE_USERINFO
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())
@@ -271,9 +261,8 @@ def cut_at(text: str, limit: int) -> int:
     only whole. So a cut inside a run of token characters moves back to the start of a token-shaped
     credential (an anchor such as ``sk-`` or ``eyJ`` not glued to a word) in that run, or to the word
     ``Bearer``/``Basic`` before the run; a cut inside a URL's authority with an ``@`` still to come moves
-    back to just after ``://``, and one inside a ``user:password@host`` without a scheme back to the user.
-    Conservative by design: an anchor in the run moves the cut even when what follows would not have
-    matched (an e-mail address after a label moves it too). Reads at most the kept text and a few hundred characters
+    back to just after ``://``. Conservative by design: an anchor in the run moves the cut even when
+    what follows would not have matched. Reads at most the kept text and a few hundred characters
     past the cut, so the cost stays bounded by the limit. A moved cut can land inside another
     credential (``sk-…Bearer`` reads as one key), so it is checked again, a few times at most; past
     them the whole text is dropped, which no real text reaches.
@@ -315,14 +304,6 @@ def _cut_once(text: str, limit: int) -> int:
             end = ahead.end() if ahead is not None else limit
             if text.startswith("@", end) or end - limit >= _USERINFO_AHEAD:
                 cut = scheme + 3
-    start = max(0, limit - _BARE_REACH)
-    if text.find("@", start, limit + _BARE_REACH) >= 0:  # inside a user:password@host: back to the user
-        for bare in _BARE_USERINFO_RE.finditer(text, start, limit + _BARE_REACH):
-            if bare.start() >= limit:
-                break
-            if bare.end() > limit:
-                cut = min(cut, bare.start())
-                break
     return cut
 
 

@@ -41,7 +41,6 @@ def _recorded(exporter: InMemorySpanExporter, text: str, limit: int) -> str:
     ("ghp_" + "a1B2c3D4e5" * 4, "ghp_"),
     (_JWT, "eyJ"),
     ("postgres://ann:s3cr3t-pw@db.internal/x", "postgres://"),
-    ("bob:hunter2x@db.internal", ""),
 ])
 def test_a_credential_cut_anywhere_by_the_limit_leaves_none_of_it_recorded(
         span_exporter: InMemorySpanExporter, secret: str, visible: str) -> None:

@@ -65,11 +65,6 @@ _ADVERSARIAL = {
     "cdata sections never closed": lambda n: _repeated("<password><![CDATA[", n),
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
     "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
-    "users and passwords without hosts": lambda n: _repeated(" a:" + "B1" * 70, n),
-    "passwords before long dotted hosts": lambda n: _repeated(",a:B1@" + "h." * 40, n),
-    "passwords before long hosts": lambda n: _repeated("=a:B1@" + "h" * 300 + " ", n),
-    "passwords glued before one another": lambda n: "(" + _repeated("a:B1@b:C2@", n),
-    "labelled addresses": lambda n: _repeated("from:ann@example.com ", n),
 }
 
 
