@@ -15,10 +15,12 @@ variable, a placeholder, an annotation, the name passed on) is judged by :mod:`.
 
 ``pass`` (:data:`._secret_names.PROSE_WORDS`) is a word of prose and reports as often as a password's name, so
 written alone before a spaced ``:`` it names one only in a pair's shape (:func:`_prose_pass`): ``Pass: ok``,
-``first pass: parse``, ``Boarding pass: 12B``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
+``first pass: parse``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
 ``"pass": …``, ``pass: "…"``, ``SMTP_PASS: …`` and ``pass: hunter2x`` (a value no plain word or number) are
-masked. Kept so too: a plain-word password under a lone ``pass:`` (``pass: swordfish``), and after another word
-(``boarding pass: 12B``) a plain word or a token of at most four characters; ``db pass: S3cret!x`` is masked.
+masked. ``Pass:`` or ``PASS:`` as a report's heading, or ``pass`` after another word, before a plain word or number
+that is the whole value, is kept; a lower-case ``pass:`` on its own is a config's key (``pass: swordfish`` is masked),
+and so is anything else after ``pass:`` (``Pass: Admin!2024``, ``db pass: S3cret!x``, ``Boarding pass: 12B`` too: a
+seat number is lost rather than a password kept).
 
 Cheap on text without such a pair, which is every message of every model call: the separators are found by a
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
@@ -119,7 +121,7 @@ def mask_named_values(text: str, marker: str) -> str:
         if (opened >= 0 and text[opened] in "\"'`" and text[opened] not in between
                 and text.startswith(text[opened], at + 1)):
             continue  # ``"token:"``, ``'password='``, ```token:```: the separator ends a quoted string
-        if name.lower() in PROSE_WORDS and _prose_pass(text, at, between, opened, before):
+        if name.lower() in PROSE_WORDS and _prose_pass(text, at, between, opened, before, name):
             continue
         value = _value(text, at, name, quoted_name='"' in between)
         if value is not None:
@@ -133,29 +135,24 @@ def mask_named_values(text: str, marker: str) -> str:
     return "".join(out)
 
 
-_PROSE_VALUE: Final = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]{1,4}(?:[./,][0-9]+)*%?)(?![^\s,.;:!?)\]])")
-"""A plain word or a small number, ratio or share (``ok``, ``OK``, ``parse``, ``3``, ``12/12``, ``98.5%``), to its end:
-a report's or a sentence's word after ``Pass:``."""
+_PROSE_VALUE: Final = re.compile(
+    r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]{1,4}(?:[./,][0-9]+)*%?)[,.;:!?)\]]?(?:\s|\Z)")
+"""A plain word or a small number, ratio or share (``ok``, ``OK``, ``parse``, ``3``, ``12/12``, ``98.5%``) that is the
+whole value (a sign of punctuation at most, then a space or the end): a report's or a sentence's word after ``Pass:``.
+``Admin!2024`` starts like one and is a password."""
 
 
-_SHORT_VALUE: Final = re.compile(r"(?:[^\s,;]{1,4}|[A-Za-z]+(?:-[A-Za-z]+)+)(?![^\s,.;:!?)\]])")
-"""A token of at most four characters, or words of letters joined by hyphens (``type-check``), to its end."""
-
-
-def _prose_pass(text: str, at: int, between: str, opened: int, before: str) -> bool:
+def _prose_pass(text: str, at: int, between: str, opened: int, before: str, name: str) -> bool:
     """Whether a lone ``pass`` before the ``:`` at ``at`` is a word of prose or a report, not a password's name (see
-    the module docstring): the ``:`` spaced, neither name nor value quoted, and either a word before it (``first
-    pass:``) or a plain word or number after it (``Pass: ok``)."""
+    the module docstring): the ``:`` spaced, neither name nor value quoted, a plain word or number as the whole value,
+    and ``pass`` written as a report's heading (``Pass:``, ``PASS:``) or after another word (``first pass:``). A
+    lower-case ``pass:`` on its own is a config's key (``pass: swordfish`` under ``db:``)."""
     if text[at] != ":" or "'" in between or '"' in between or (opened >= 0 and text[opened] in "\"'`"):
         return False
     gap = _GAP.match(text, at + 1)
     if gap is None or gap.end() == at + 1 or text[gap.end():gap.end() + 1] in ("\"", "'", "`"):
         return False
-    if _PROSE_VALUE.match(text, gap.end()) is not None:
-        return True
-    # After another word (``Boarding pass: 12B``) a short token is a seat, a gate, a level; a longer one with
-    # digits, capitals or signs is a password however it is named (``db pass: S3cret!x``).
-    return bool(before) and _SHORT_VALUE.match(text, gap.end()) is not None
+    return (bool(before) or not name.islower()) and _PROSE_VALUE.match(text, gap.end()) is not None
 
 
 def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:

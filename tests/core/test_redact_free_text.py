@@ -184,6 +184,13 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
     ("{'user': 'bob', 'pass': 'ok'}", "{'user': 'bob', 'pass': '[REDACTED]'}"),
     ("db_pass: swordfish\npass: hunter2x", "db_pass: [REDACTED]\npass: [REDACTED]"),
     ("db pass: S3cret!x", "db pass: [REDACTED]"),
+    ("pass: Admin!2024", "pass: [REDACTED]"),
+    ("Pass: Summer.2024", "Pass: [REDACTED]"),
+    ("smtp:\n  user: alerts\n  pass: Winter!2024\n", "smtp:\n  user: alerts\n  pass: [REDACTED]\n"),
+    ("auth:\n  user: admin\n  pass: 8462\n", "auth:\n  user: admin\n  pass: [REDACTED]\n"),
+    ("db:\n  user: app\n  pass: swordfish\n", "db:\n  user: app\n  pass: [REDACTED]\n"),
+    ("wifi pass: correct-horse-battery-staple", "wifi pass: [REDACTED]"),
+    ("door pass: 4821x", "door pass: [REDACTED]"),
     ("the admin pass: Zq8xW2-long", "the admin pass: [REDACTED]"),
 ])
 def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
@@ -202,12 +209,12 @@ def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter
 
 
 @pytest.mark.parametrize("text", [
-    "Pass: ok", "Lint: ok\nPass: ok\nFail: 0", "first pass: parse, second pass: type-check", "Boarding pass: 12B",
-    "**Pass:** 12/12 (100%)",
+    "Pass: ok", "Lint: ok\nPass: ok\nFail: 0", "first pass: parse, second pass: lint", "Boarding pass: printed.",
+    "**Pass:** 12/12 (100%)", "PASS: 3",
 ])
 def test_pass_as_a_word_of_prose_before_a_colon_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
-    """``Pass: ok``, ``first pass: parse``, ``Boarding pass: 12B``: a lone spaced ``pass:`` before a plain word or
-    a number, or ``pass`` after another word, is prose or a report, not a credential."""
+    """``Pass: ok``, ``first pass: parse``: a report's ``Pass:`` heading, or ``pass`` after another word, before a
+    plain word or number that is the whole value, is prose or a report, not a credential."""
     assert _recorded_argument(span_exporter, text) == text
 
 
