@@ -48,22 +48,34 @@ def mask_elements(text: str, marker: str) -> str:
     """``text`` with the text of each secret-named element replaced by ``marker`` (see the module docstring)."""
     out: list[str] = []
     done = 0
-    cdata_end = -1  # where the last CDATA section ends (the text's end when it is never closed)
+    cdata_end = -1  # where the last closed CDATA section ends
+    never_closed = len(text)  # from where on no CDATA section is closed
     for element in _ELEMENT.finditer(text):
-        if element.start() < cdata_end:  # inside a CDATA section: its text, no element
+        if element.start() < cdata_end or element.start() < done:  # inside a CDATA section, or masked already
             continue
         value = element.group("text")
         stripped = value.strip()
         name = element.group("name")
         if element.group("cdata") is not None:
             start = element.end()
-            found = text.find(_CDATA_END, start)
-            cdata_end = len(text) if found < 0 else found
-            inside = text[start:cdata_end]
-            section = inside.strip()
-            if (stripped or not section or section.startswith(_MARKER) or not is_secret_key(name)
-                    or stands_for_value(section, name)):
-                continue
+            found = -1 if start >= never_closed else text.find(_CDATA_END, start)
+            if found < 0:
+                # Never closed (a text cut short, or a stray start): a secret element's section is masked to the
+                # end; after any other, what follows is still read for elements (the cut may have taken its end).
+                never_closed = min(never_closed, start)  # no later section is closed either: not looked for again
+                if stripped or not is_secret_key(name) or text.startswith(_MARKER, start):
+                    continue
+                inside = text[start:]
+                section = inside.strip()
+                if not section or section.startswith(_MARKER):
+                    continue
+            else:
+                cdata_end = found
+                inside = text[start:found]
+                section = inside.strip()
+                if (stripped or not section or section.startswith(_MARKER) or not is_secret_key(name)
+                        or stands_for_value(section, name)):
+                    continue
             start += len(inside) - len(inside.lstrip())
             out.append(text[done:start])
             out.append(marker)

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import agentops_otel as agentops
 from agentops_otel import config, semconv
+from agentops_otel._redact import mask_text
 
 
 def _recorded_result(exporter: InMemorySpanExporter, text: str) -> str:
@@ -94,3 +95,12 @@ def test_a_placeholder_element_ending_a_sentence_is_kept(span_exporter: InMemory
     """``Replace <api_key> with yours`` at the end of a text (no closing tag after it) is prose, kept."""
     text = "Replace <api_key> with yours, or <token>."
     assert _recorded_result(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("<password>x<![CDATA[\n<token>Zq8xW2vLp9</token>", "<password>x<![CDATA[\n<token>[REDACTED]</token>"),
+    ("<bypass><![CDATA[ <apiKey>Zq8xW2vLp9</apiKey>", "<bypass><![CDATA[ <apiKey>[REDACTED]</apiKey>"),
+])
+def test_a_cdata_section_never_closed_hides_no_element_after_it(text: str, masked: str) -> None:
+    """An unclosed ``<![CDATA[`` (a stray start, a text cut short) does not keep later secret elements in clear."""
+    assert mask_text(text) == masked
