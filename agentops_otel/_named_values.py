@@ -13,14 +13,11 @@ characters``, ``Token: a unit of text``), not a secret; ``if token:`` is code, a
 closes a quoted string (``grep "token:"``). What stands where a value would be without being one (a call, a
 variable, a placeholder, an annotation, the name passed on) is judged by :mod:`._code_values`.
 
-``pass`` (:data:`._secret_names.PROSE_WORDS`) is a word of prose and reports as often as a password's name, so
-written alone before a spaced ``:`` it names one only in a pair's shape (:func:`_prose_pass`): ``Pass: ok``,
-``first pass: parse``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
-``"pass": …``, ``pass: "…"``, ``SMTP_PASS: …`` and ``pass: hunter2x`` (a value no plain word or number) are
-masked. ``Pass:`` or ``PASS:`` as a report's heading, or ``pass`` after another word, before a plain word or number
-that is the whole value, is kept; a lower-case ``pass:`` on its own is a config's key (``pass: swordfish`` is masked),
-and so is anything else after ``pass:`` (``Pass: Admin!2024``, ``db pass: S3cret!x``, ``Boarding pass: 12B`` too: a
-seat number is lost rather than a password kept).
+``pass`` (:data:`._secret_names.PROSE_WORDS`) is a report's word as often as a password's name: written alone before
+a spaced ``:`` it is kept only before a verdict word, ratio or share that is the whole value (:func:`_prose_pass`):
+``Pass: ok``, ``PASS: failed``, ``first pass: ok``, ``**Pass:** 12/12`` are kept, while ``pass=…``, ``pass:…``,
+``"pass": …``, ``pass: "…"``, ``SMTP_PASS: …``, ``pass: swordfish``, ``Pass: 4821``, ``door pass: 4821`` and
+``Boarding pass: 12B`` are masked (a seat number lost rather than a password kept).
 
 Cheap on text without such a pair, which is every message of every model call: the separators are found by a
 regex whose literal first character is searched for in C, run on the text reversed, so that at each ``=`` or
@@ -136,23 +133,23 @@ def mask_named_values(text: str, marker: str) -> str:
 
 
 _PROSE_VALUE: Final = re.compile(
-    r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]{1,4}(?:[./,][0-9]+)*%?)[,.;:!?)\]]?(?:\s|\Z)")
-"""A plain word or a small number, ratio or share (``ok``, ``OK``, ``parse``, ``3``, ``12/12``, ``98.5%``) that is the
-whole value (a sign of punctuation at most, then a space or the end): a report's or a sentence's word after ``Pass:``.
-``Admin!2024`` starts like one and is a password."""
+    r"(?:(?i:ok|okay|yes|no|true|false|none|null|n/a|done|passed|failed|pass|fail|skipped|skip|pending|green|red|all"
+    r"|success|error|warning)|[0-9]{1,4}(?:[./][0-9]+)+%?|[0-9]{1,3}(?:\.[0-9]+)?%)[,.;:!?)\]]?(?:\s|\Z)")
+"""A report's verdict word, ratio or share (``ok``, ``OK``, ``failed``, ``12/12``, ``98.5%``) that is the whole value
+(a sign of punctuation at most, then a space or the end). Any other word or number may be a password (``Pass:
+swordfish``, ``door pass: 4821``): a word of prose lost is cheaper than a password kept."""
 
 
 def _prose_pass(text: str, at: int, between: str, opened: int, before: str, name: str) -> bool:
-    """Whether a lone ``pass`` before the ``:`` at ``at`` is a word of prose or a report, not a password's name (see
-    the module docstring): the ``:`` spaced, neither name nor value quoted, a plain word or number as the whole value,
-    and ``pass`` written as a report's heading (``Pass:``, ``PASS:``) or after another word (``first pass:``). A
-    lower-case ``pass:`` on its own is a config's key (``pass: swordfish`` under ``db:``)."""
+    """Whether a lone ``pass`` before the ``:`` at ``at`` is a report's, not a password's name (see the module
+    docstring): the ``:`` spaced, neither name nor value quoted, and a verdict word, ratio or share as the whole
+    value (``Pass: ok``, ``first pass: failed``, ``**Pass:** 12/12``)."""
     if text[at] != ":" or "'" in between or '"' in between or (opened >= 0 and text[opened] in "\"'`"):
         return False
     gap = _GAP.match(text, at + 1)
     if gap is None or gap.end() == at + 1 or text[gap.end():gap.end() + 1] in ("\"", "'", "`"):
         return False
-    return (bool(before) or not name.islower()) and _PROSE_VALUE.match(text, gap.end()) is not None
+    return _PROSE_VALUE.match(text, gap.end()) is not None
 
 
 def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:

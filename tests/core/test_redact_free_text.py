@@ -191,6 +191,10 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
     ("db:\n  user: app\n  pass: swordfish\n", "db:\n  user: app\n  pass: [REDACTED]\n"),
     ("wifi pass: correct-horse-battery-staple", "wifi pass: [REDACTED]"),
     ("door pass: 4821x", "door pass: [REDACTED]"),
+    ("Pass: swordfish", "Pass: [REDACTED]"),
+    ("- **Pass:** 4821", "- **Pass:** [REDACTED]"),
+    ("SMTP pass: swordfish", "SMTP pass: [REDACTED]"),
+    ("door pass: 4821", "door pass: [REDACTED]"),
     ("the admin pass: Zq8xW2-long", "the admin pass: [REDACTED]"),
 ])
 def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
@@ -209,12 +213,12 @@ def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter
 
 
 @pytest.mark.parametrize("text", [
-    "Pass: ok", "Lint: ok\nPass: ok\nFail: 0", "first pass: parse, second pass: lint", "Boarding pass: printed.",
-    "**Pass:** 12/12 (100%)", "PASS: 3",
+    "Pass: ok", "Lint: ok\nPass: ok\nFail: 0", "first pass: ok, second pass: failed", "PASS: 98.5%",
+    "**Pass:** 12/12 (100%)",
 ])
 def test_pass_as_a_word_of_prose_before_a_colon_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
-    """``Pass: ok``, ``first pass: parse``: a report's ``Pass:`` heading, or ``pass`` after another word, before a
-    plain word or number that is the whole value, is prose or a report, not a credential."""
+    """``Pass: ok``, ``**Pass:** 12/12``: ``pass:`` before a verdict word, ratio or share that is the whole value is a
+    report's line, not a credential."""
     assert _recorded_argument(span_exporter, text) == text
 
 
