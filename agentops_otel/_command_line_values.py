@@ -7,13 +7,13 @@ raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a
 value as the next word, or as ``user:password`` after ``-u``. The flag's name is judged by
 :func:`._secret_names.is_secret_key` (``--password-file``, ``--token-count`` name no secret; ``--no-password`` is
 a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count
-are none), and further it is no value when it is another flag, a file's path
-(``--private-key ~/.ssh/id``) or a word of a sentence about the flag (``the --token flag``, ``--password and
---user``, ``set --password when prompted``: :data:`_FLAG_PROSE`). Unlike a pair's, a flag's plain word followed by
-another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``). After ``-u``
-(or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept, unless it is
-digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a path (``-u
-http://…``: a URL).
+are none), and further it is no value when it is another flag, a file's path (``--private-key ~/.ssh/id``) or a
+word of a sentence about the flag (``the --token flag``, ``--password and --user``, ``set --password when
+prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``). Unlike a pair's, a flag's plain
+word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``).
+After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept,
+unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a
+path (``-u http://…``: a URL).
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
@@ -54,9 +54,12 @@ _FLAG_PROSE: Final = frozenset({
     "and", "or", "to", "is", "instead", "too", "also", "when", "if", "with", "without", "for", "in", "on", "of", "as",
     "the", "a", "an", "must", "should", "can", "will", "was", "are", "be", "not", "before", "after", "then", "so",
 })
-"""Words that follow a flag's name in a sentence about it, alone or before punctuation (``the --token flag.``,
-``set --password when prompted``): a function word or one naming the flag, no one's password."""
+"""Words that follow a flag's name in a sentence about it, alone or before a sentence's punctuation (``the --token
+flag.``, ``set --password when prompted``): a function word or one naming the flag, no one's password."""
 _WORD: Final = re.compile(r"[a-z]+")
+_PROSE_END: Final = re.compile(r"[.,;:!?)]{0,3}(?:\s|\Z)")
+"""What ends a word of prose: a space or the end, maybe after a sentence's punctuation (``the --api-key option.``).
+A word glued to more (``a-Str0ng-P@ss``, ``on#Fire99``, ``the_Best_pw1``) is a password starting like one."""
 
 _BASIC: Final = re.compile(r"-(?<![\w-]-)(?:(?:-(?:proxy-)?user|[uU])(?:[ \t]+|=)|[uU](?=[^\s=\-]))"
                            r"(?P<quote>[\"']?)(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")
@@ -185,7 +188,7 @@ def _no_value(text: str, start: int) -> bool:
     if text[lead:lead + 1] in ("", "-") or _PATH.match(text, lead) is not None:
         return True
     word = _WORD.match(text, start)
-    return word is not None and word.group() in _FLAG_PROSE and not text[word.end():word.end() + 1].isalnum()
+    return word is not None and word.group() in _FLAG_PROSE and _PROSE_END.match(text, word.end()) is not None
 
 
 def _passwords(text: str) -> list[tuple[int, int]]:

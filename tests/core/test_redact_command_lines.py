@@ -228,3 +228,25 @@ def test_a_masked_command_line_masked_again_is_unchanged(span_exporter: InMemory
     once = _recorded_argument(span_exporter, text)
     span_exporter.clear()
     assert once != text and _recorded_argument(span_exporter, once) == once
+
+
+def _recorded(exporter: InMemorySpanExporter, given: str | list[str]) -> str | list[str]:
+    """What a tool recorded for a command given as text or as a list."""
+    return _recorded_argument(exporter, given) if isinstance(given, str) else _recorded_argv(exporter, given)
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("mysql --password a-Str0ng-P@ss", "mysql --password [REDACTED]"),
+    ("cli --api-key on#Fire99 --region eu", "cli --api-key [REDACTED] --region eu"),
+    ("app --token the_Best_pw1 --verbose", "app --token [REDACTED] --verbose"),
+    ("vault login --token so-Sekret-42", "vault login --token [REDACTED]"),
+    ("mysql --password as-fig-pun-wry", "mysql --password [REDACTED]"),
+    ("mysql -u root -p a-Str0ng-P@ss shop", "mysql -u root -p [REDACTED] shop"),
+    (["mysql", "-u", "root", "--password", "on-Call#2024"], ["mysql", "-u", "root", "--password", "[REDACTED]"]),
+    (["cli", "--client-secret", "the_Best_pw1"], ["cli", "--client-secret", "[REDACTED]"]),
+    (["mysql", "-p", "the_Best_pw1"], ["mysql", "-p", "[REDACTED]"]),
+])
+def test_a_password_starting_with_a_function_word_is_masked(span_exporter: InMemorySpanExporter,
+                                                            given: str | list[str], masked: str | list[str]) -> None:
+    """A flag's value that starts with a word of prose glued to more (``a-Str0ng-P@ss``, ``the_Best_pw1``) is masked."""
+    assert _recorded(span_exporter, given) == masked
