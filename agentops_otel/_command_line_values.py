@@ -17,11 +17,12 @@ path (``-u http://…``: a URL).
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
--p``). After a client of MySQL or MariaDB (:data:`_MYSQL`), up to the end of that command (a newline, ``;``,
-``|``, ``&``), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads that as a prompt and a
-database named X, but a command written so most often means X as the password, and a database's name lost
-from a trace costs less than a password kept in it. PostgreSQL's tools are not among them: their ``-p`` is the
-port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``).
+-p``). In the command of a client of MySQL or MariaDB (:data:`_MYSQL`: the program it runs, not an argument,
+:mod:`._command_position`; ``--name mysql``, ``find /var/lib/mysql -perm``, ``sudo -u mysql mkdir -p``), up to its
+end (a newline, ``;``, ``|``, ``&``), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads
+that as a prompt and a database named X, but a command written so most often means X as the password, and a
+database's name lost from a trace costs less than a password kept in it. PostgreSQL's tools are not among them:
+their ``-p`` is the port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``).
 
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
 starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
@@ -38,6 +39,7 @@ from bisect import bisect_right
 from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
+from ._command_position import programs
 from ._matchers import value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
@@ -232,19 +234,25 @@ def _long_password(text: str, start: int) -> str:
     return whole[:value_end(whole)]
 
 
-_MYSQL: Final = re.compile(r"(?<![\w.\-])(?:mysql(?:admin|binlog|check|dump|import|pump|show|slap)?|mariadb"
-                           r"(?:-(?:admin|binlog|check|dump|import|show|slap))?)(?:\.exe)?(?=[ \t\"'])"
-                           r"[^\r\n;|&`]*")
-"""A client of MySQL or MariaDB whose ``-p`` is the password (``/usr/bin/mysql``, ``"mysqldump"`` of a list too), and
-its command to the end (a newline, ``;``, ``|``, ``&``): read once, a later client in it not read again."""
+_MYSQL: Final = re.compile(r"(?:mysql(?:admin|binlog|check|dump|import|pump|show|slap)?|mariadb"
+                           r"(?:-(?:admin|binlog|check|dump|import|show|slap))?)(?:\.exe)?")
+"""A client of MySQL or MariaDB whose ``-p`` is the password, by the name of the program a command runs."""
+_COMMAND_REST: Final = re.compile(r"[^\r\n;|&`]*")
+"""A command to its end (a newline, ``;``, ``|``, ``&``, a backtick)."""
 _SHORT_P: Final = re.compile(r"(?<![^ \t\"'])-p")
 
 
 def _mysql_passwords(text: str) -> list[tuple[int, int]]:
-    """Where the value of each ``-p`` after a MySQL or MariaDB client lies (see the module docstring)."""
+    """Where the value of each ``-p`` in the command of a MySQL or MariaDB client lies (see the module docstring)."""
     found: list[tuple[int, int]] = []
     done = 0  # a quoted password may run past its command's end (``-p'a;b'``): masked, it is not read again
-    for command in _MYSQL.finditer(text):
+    reach = 0  # a client's command is read once, a later client in it not read again
+    for start, name in programs(text):
+        if start < reach or _MYSQL.fullmatch(name) is None:
+            continue
+        command = _COMMAND_REST.match(text, start)
+        assert command is not None  # the pattern matches the empty string
+        reach = command.end()
         for flag in _SHORT_P.finditer(text, command.start(), command.end()):
             at = flag.end()
             if at < done:

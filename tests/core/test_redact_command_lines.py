@@ -250,3 +250,39 @@ def test_a_password_starting_with_a_function_word_is_masked(span_exporter: InMem
                                                             given: str | list[str], masked: str | list[str]) -> None:
     """A flag's value that starts with a word of prose glued to more (``a-Str0ng-P@ss``, ``the_Best_pw1``) is masked."""
     assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "docker run -d --name mysql -p 3306:3306 -e X=$PW mysql:8",
+    "find /var/lib/mysql -type f -perm 644 -print",
+    "tree /etc/mysql -pug",
+    "sudo -u mysql mkdir -p backups/daily",
+    "sudo -u mysql cp -p my.cnf my.cnf.bak",
+    "docker compose up -d mysql -p myproject",
+    ["docker", "run", "--name", "mysql", "-p", "3306:3306", "mysql:8"],
+    ["sudo", "-u", "mysql", "mkdir", "-p", "backups/daily"],
+    "the --token flag", "the --api-key option.", "set --password when prompted",
+])
+def test_mysql_as_an_argument_keeps_the_commands_short_p(span_exporter: InMemorySpanExporter,
+                                                          given: str | list[str]) -> None:
+    """``mysql`` as a name, a path or a user (not the command run) leaves another command's ``-p`` alone."""
+    assert _recorded(span_exporter, given) == given
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("sudo -u bob mysql -pS3cretPw shop", "sudo -u bob mysql -p[REDACTED] shop"),
+    ("env MYSQL_HOST=db time ./mysql -p S3cretPw", "env MYSQL_HOST=db time ./mysql -p [REDACTED]"),
+    ("echo x | xargs -n 1 /usr/bin/mysqldump -pS3cretPw", "echo x | xargs -n 1 /usr/bin/mysqldump -p[REDACTED]"),
+    ("out=$(mysql -pS3cretPw -e 'select 1')", "out=$(mysql -p[REDACTED] -e 'select 1')"),
+    ("docker exec -it db mysql -uroot -pS3cretPw", "docker exec -it db mysql -uroot -p[REDACTED]"),
+    ("kubectl exec -it db-0 -- mariadb -pS3cretPw", "kubectl exec -it db-0 -- mariadb -p[REDACTED]"),
+    ("command failed: mysqldump -pS3cretPw shop", "command failed: mysqldump -p[REDACTED] shop"),
+    ("$ mysql -pS3cretPw", "$ mysql -p[REDACTED]"),
+    (["/usr/bin/mysql", "-pS3cretPw"], ["/usr/bin/mysql", "-p[REDACTED]"]),
+    (["sudo", "-u", "bob", "mysql", "-p", "S3cretPw"], ["sudo", "-u", "bob", "mysql", "-p", "[REDACTED]"]),
+])
+def test_a_mysql_client_run_through_a_wrapper_masks_its_password(span_exporter: InMemorySpanExporter,
+                                                                 given: str | list[str],
+                                                                 masked: str | list[str]) -> None:
+    """A MySQL client run by ``sudo``, ``env``, ``xargs``, ``$(…)``, ``docker exec`` or by its path masks ``-p``."""
+    assert _recorded(span_exporter, given) == masked

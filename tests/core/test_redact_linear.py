@@ -62,6 +62,12 @@ _ADVERSARIAL = {
     "mysql short flags as list items": lambda n: '["mysql", ' + _repeated('"-p", "-p", ', n),
     "mysql commands after one another": lambda n: _repeated("mysql -p ", n),
     "mysql quoted passwords never closed": lambda n: _repeated("mysql -p'x;", n),
+    "function words glued to passwords": lambda n: _repeated("--password the_x -p a-b ", n),
+    "mysql as an argument before -p": lambda n: _repeated("find /var/lib/mysql -perm -p x ", n),
+    "wrapper options before a mysql client": lambda n: "sudo " + _repeated("-u a ", n) + " mysql -p x",
+    "wrappers and separators before mysql": lambda n: _repeated("sudo env time mysql -p x; ", n),
+    "quotes opening mysql commands": lambda n: _repeated("'mysql -p 'x ", n),
+    "kubectl exec without its --": lambda n: "mysql -p " + _repeated("kubectl exec -c a ", n),
     "cdata sections never closed": lambda n: _repeated("<password><![CDATA[", n),
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
     "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
@@ -74,6 +80,8 @@ _ADVERSARIAL_LISTS = {
     "basic auth passwords as items": lambda n: ["curl"] + ["-u", "a:b c"] * (n // 9),
     "glued values with spaces as items": lambda n: ["-ua:b c"] * (n // 8),
     "one script item of mysql passwords": lambda n: ["sh", "-c", "mysql " + _repeated("-p a ", n)],
+    "wrapper items before a mysql client": lambda n: ["sudo"] + ["-u", "a"] * (n // 5) + ["mysql", "-p", "x"],
+    "mysql as an argument item": lambda n: ["find"] + ["/var/lib/mysql", "-p", "x"] * (n // 20),
     "one script item of flags": lambda n: ["sh", "-c", _repeated("--password pw.x ", n)],
 }
 

@@ -1,0 +1,122 @@
+"""Which program a command line runs: the word in command position, so that a rule meant for one program's flags
+(MySQL's ``-p``, a password) is not applied to another's (``mkdir -p``, ``docker run -p``) because the program's
+name appears as an argument (``--name mysql``, ``/var/lib/mysql``, ``sudo -u mysql mkdir -p x``).
+
+A command starts at the start of the text or of a line, after ``;``, ``|``, ``&`` (so ``&&`` and ``||``), a
+backtick, ``(`` (``$(…)``, a subshell), ``{``, ``[`` (a list written as text: ``["mysql", "-p", …]``), a colon
+(``failed: mysql …``) and a quote opening a command's text (``sh -c "mysql …"``). Its program is its first word (past
+a prompt, ``$``, or a bullet, ``1.``), past ``NAME=value`` assignments and past wrappers that run the word after
+their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, ``xargs -n 1``, ``timeout 30``,
+``docker exec -it db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
+value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
+``./mysql``, ``C:\\bin\\mysql.exe``) is its last part.
+
+Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
+words, and a word stops at the next such place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+__all__ = ["programs"]
+
+_START: Final = re.compile(r"[\r\n;|&`(\[{]|:(?=[ \t])|[\"'](?=[^\s\"']+[ \t])")
+"""Where a command may start: after a line's end, ``;``, ``|``, ``&``, a backtick, ``(``, ``[``, ``{``, a colon
+ending a sentence's words (``command failed: mysqldump …``) or a quote opening a command's text (``sh -c "mysql
+-p…"``, ``ssh db 'mysql …'``; not an item of a list: ``"mysql",``)."""
+_WORD: Final = re.compile(r"[ \t]*(?:\"(?P<dq>[^\"\s]*)\"|'(?P<sq>[^'\s]*)'|(?P<bare>[^\s\"'`;|&()\[\]{},]+)),?")
+"""The next word of a command: bare, or in quotes as a list's item written as text (``"mysql",``)."""
+_PROMPT: Final = re.compile(r"[$#>%*-]|[0-9]{1,3}[.)]")
+"""A shell's prompt or a list's bullet before a command's first word (``$ mysql …``, ``1. mysql …``)."""
+_ASSIGNMENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_DIRECTORY: Final = re.compile(r"[\\/]")
+"""What ends a directory in a program's path (``/usr/bin/mysql``, ``C:\\bin\\mysql.exe``)."""
+
+_WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
+    "sudo": (frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-T", "-U", "--user", "--group", "--host",
+                        "--prompt", "--close-from", "--chdir", "--role", "--type", "--command-timeout",
+                        "--other-user"}), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "env": (frozenset({"-u", "-C", "-S", "--unset", "--chdir", "--split-string"}), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "nohup": (frozenset(), 0),
+    "command": (frozenset(), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "xargs": (frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--eof",
+                         "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "ssh": (frozenset({"-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p",
+                       "-Q", "-R", "-S", "-W", "-w"}), 1),
+    **{keyword: (frozenset(), 0) for keyword in ("if", "then", "else", "elif", "while", "until", "do", "!")},
+}
+"""A wrapper: its options that take the next word as their value, and how many words it reads before the program
+(``timeout``'s duration, ``ssh``'s host); a shell's keyword runs the next word too (``then mysql …``)."""
+_EXEC_OPTIONS: Final = frozenset({"-e", "-u", "-w", "--env", "--env-file", "--user", "--workdir", "--detach-keys",
+                                  "--index", "-c", "--container", "-n", "--namespace"})
+"""Options of ``docker exec``, ``podman exec``, ``docker compose exec``, ``kubectl exec`` taking the next word."""
+_CONTAINER_TOOLS: Final = frozenset({"docker", "podman", "nerdctl", "kubectl", "oc"})
+_MAX_WORDS: Final = 64
+"""How many words before its program a command is read: no real wrapper chain is longer."""
+
+
+def programs(text: str) -> Iterator[tuple[int, str]]:
+    """Where each command's program in ``text`` starts, with its name (a path's last part, no quotes)."""
+    found = _program(text, 0)
+    if found is not None:
+        yield found
+    for start in _START.finditer(text):
+        found = _program(text, start.end())
+        if found is not None:
+            yield found
+
+
+def _program(text: str, at: int) -> tuple[int, str] | None:
+    """The program of the command starting at ``at``, past assignments and wrappers (``None`` past a separator)."""
+    takes: frozenset[str] = frozenset()  # the current wrapper's options taking a value
+    skip = 0  # words the current wrapper reads before the program (and an option's value)
+    options = False  # whether words starting with "-" are the current wrapper's options
+    container = ""  # a container tool seen ("docker"), waiting for its "exec"
+    for count in range(_MAX_WORDS):
+        word = _WORD.match(text, at)
+        if word is None:
+            return None
+        start, at = word.start(word.lastgroup or "bare"), word.end()
+        name = word.group(word.lastgroup or "bare")
+        if not count and _PROMPT.fullmatch(name):
+            continue
+        if options and name == "--":
+            options, skip = False, 0
+            continue
+        if options and name.startswith("-"):
+            if name in takes:
+                value = _WORD.match(text, at)
+                at = at if value is None else value.end()
+            continue
+        if skip:
+            skip -= 1
+            continue
+        if _ASSIGNMENT.match(name) and (options or not container):
+            continue
+        base = _DIRECTORY.split(name)[-1]
+        if container:
+            if base in ("compose", "container"):
+                continue
+            if base != "exec":
+                return None
+            takes, options = _EXEC_OPTIONS, True
+            skip = 1 if container != "kubectl" else _MAX_WORDS  # the container; kubectl's program follows "--"
+            container = ""
+            continue
+        if base in _CONTAINER_TOOLS:
+            container = "kubectl" if base in ("kubectl", "oc") else base
+            continue
+        if base in _WRAPPERS:
+            takes, skip = _WRAPPERS[base]
+            options = True
+            continue
+        return start, base
+    return None
