@@ -62,6 +62,25 @@ def counts_tokens(name: str) -> bool:
     return bool(words) and words[-1] == "token" and all(w in _COUNT_WORDS for w in words[:-1])
 
 
+_GLUED_WORDS: Final = ("password", "passwd", "passphrase", "passcode", "secret", "token", "apikey", "credential",
+                       "credentials")
+"""Secret words that name a secret glued to the end of a one-word name too (libpq's ``PGPASSWORD``, ``DBPASSWORD``,
+``githubtoken``); the short ones do not (``OLDPWD`` is a directory, ``BYPASS``, ``COMPASS``, ``OAUTH`` are no
+secrets)."""
+
+
+def _glued(word: str) -> bool:
+    """Whether ``word`` (lower case, no separator in it) ends with a long secret word after two letters or more,
+    none of them a word that counts tokens (``maxtoken``)."""
+    if len(word) < 7:
+        return False
+    for secret in _GLUED_WORDS:
+        if word.endswith(secret):
+            head = word[:-len(secret)]
+            return len(head) >= 2 and head not in _COUNT_WORDS
+    return False
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a value stored under ``key`` is masked whole (the rule: :mod:`._redact`'s docstring)."""
     if len(key) > _KEY_TAIL:  # only the last two words count: a huge key costs no more than a short one
@@ -71,7 +90,8 @@ def is_secret_key(key: str) -> bool:
         return known
     words = _words(key)
     secret = bool(words) and (words[-1] in SECRET_WORDS
-                              or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS))
+                              or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS)
+                              or _glued(words[-1]))
     if len(secret_key_memo) < _KEY_CACHE_MAX:
         secret_key_memo[key] = secret
     return secret

@@ -241,3 +241,24 @@ def test_a_label_before_an_address_and_other_word_colon_word_at_shapes_are_kept(
     """``label:address@host`` (a mail search, an Erlang node, a matmul, a log's object id) holds no password: only a
     URL's ``scheme://user:password@host`` is read as credentials."""
     assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("export PGPASSWORD=S3cretPw!", "export PGPASSWORD=[REDACTED]"),
+    ("PGPASSWORD=S3cretPw! psql -h db -U postgres shop", "PGPASSWORD=[REDACTED] psql -h db -U postgres shop"),
+    ("DBPASSWORD: Zq8xW2vLp9", "DBPASSWORD: [REDACTED]"),
+    ("githubtoken=Zq8xW2vLp9", "githubtoken=[REDACTED]"),
+])
+def test_a_secret_word_glued_to_the_end_of_a_one_word_name_is_a_secret_name(
+        span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """``PGPASSWORD`` (libpq's), ``DBPASSWORD``: a name ending in a long secret word with no separator names one."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "OLDPWD=/home/bob", "BYPASS=true", "COMPASS: north", "OAUTH: enabled", "MAXTOKEN=4096",
+])
+def test_a_short_secret_word_glued_to_a_name_is_no_secret_name(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """Only long secret words count glued (``pwd``, ``pass``, ``auth`` end ``OLDPWD``, ``BYPASS``, ``OAUTH``), and
+    not after a word that counts tokens."""
+    assert _recorded_argument(span_exporter, text) == text
