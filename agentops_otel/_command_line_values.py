@@ -1,6 +1,7 @@
 """Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
 ``--token X``, ``["--api-key", "X"]``), basic-auth credentials (``curl -u user:X``, ``--user user:X``, ``-uuser:X``)
-and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``).
+and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``) and of a few others
+(``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``: :data:`_CLIENT_FLAGS`).
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -107,8 +108,8 @@ def _secrets(text: str) -> list[tuple[int, int]]:
         found.extend(_flag_values(text))
     if "-u" in text or "-U" in text:
         found.extend(_passwords(text))
-    if "-p" in text and ("mysql" in text or "mariadb" in text):
-        found.extend(_mysql_passwords(text))
+    if ("-p" in text or "-a" in text or "-P" in text or "-w" in text) and _CLIENT_HINT.search(text) is not None:
+        found.extend(_client_passwords(text))
     found.sort()
     return found
 
@@ -237,23 +238,45 @@ def _long_password(text: str, start: int) -> str:
 _MYSQL: Final = re.compile(r"(?:mysql(?:admin|binlog|check|dump|import|pump|show|slap)?|mariadb"
                            r"(?:-(?:admin|binlog|check|dump|import|show|slap))?)(?:\.exe)?")
 """A client of MySQL or MariaDB whose ``-p`` is the password, by the name of the program a command runs."""
+_SHORT_P: Final = re.compile(r"(?<![^ \t\"'])-p")
+_CLIENT_FLAGS: Final = {
+    "redis-cli": re.compile(r"(?<![^ \t\"'])-a"), "sshpass": _SHORT_P, "sqlcmd": re.compile(r"(?<![^ \t\"'])-P"),
+    **dict.fromkeys(("mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat",
+                     "mongotop"), _SHORT_P),
+    **dict.fromkeys(("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare",
+                     "ldapmodrdn", "ldapexop"), re.compile(r"(?<![^ \t\"'])-w")),
+}
+"""Other clients whose short flag is a password, by the program a command runs: ``redis-cli -a``, ``sshpass -p``,
+``sqlcmd -P``, MongoDB's tools' ``-p``, OpenLDAP's tools' ``-w`` (their ``-W`` prompts)."""
+_CLIENT_HINT: Final = re.compile(r"mysql|mariadb|redis-cli|sshpass|sqlcmd|mongo|ldap")
+"""Text naming none of the clients holds none of their passwords: the commands are not looked for."""
 _COMMAND_REST: Final = re.compile(r"[^\r\n;|&`]*")
 """A command to its end (a newline, ``;``, ``|``, ``&``, a backtick)."""
-_SHORT_P: Final = re.compile(r"(?<![^ \t\"'])-p")
 
 
-def _mysql_passwords(text: str) -> list[tuple[int, int]]:
-    """Where the value of each ``-p`` in the command of a MySQL or MariaDB client lies (see the module docstring)."""
+def _client_flag(name: str) -> re.Pattern[str] | None:
+    """The short password flag of the client ``name`` (a program's name, ``.exe`` dropped), or None."""
+    if _MYSQL.fullmatch(name) is not None:
+        return _SHORT_P
+    return _CLIENT_FLAGS.get(name.removesuffix(".exe"))
+
+
+def _client_passwords(text: str) -> list[tuple[int, int]]:
+    """Where the value of each short password flag in the command of a client that has one lies (see the module
+    docstring)."""
     found: list[tuple[int, int]] = []
     done = 0  # a quoted password may run past its command's end (``-p'a;b'``): masked, it is not read again
     reach = 0  # a client's command is read once, a later client in it not read again
     for start, name in programs(text):
-        if start < reach or _MYSQL.fullmatch(name) is None:
+        if start < reach:
+            continue
+        flags = _client_flag(name)
+        if flags is None:
             continue
         command = _COMMAND_REST.match(text, start)
         assert command is not None  # the pattern matches the empty string
         reach = command.end()
-        for flag in _SHORT_P.finditer(text, command.start(), command.end()):
+        for flag in flags.finditer(text, command.start(), command.end()):
             at = flag.end()
             if at < done:
                 continue

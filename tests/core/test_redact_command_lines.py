@@ -286,3 +286,34 @@ def test_a_mysql_client_run_through_a_wrapper_masks_its_password(span_exporter: 
                                                                  masked: str | list[str]) -> None:
     """A MySQL client run by ``sudo``, ``env``, ``xargs``, ``$(…)``, ``docker exec`` or by its path masks ``-p``."""
     assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("redis-cli -h cache -a S3cretPw! ping", "redis-cli -h cache -a [REDACTED] ping"),
+    ("sshpass -p 'S3cretPw!' ssh deploy@10.0.0.5", "sshpass -p '[REDACTED]' ssh deploy@10.0.0.5"),
+    ("sqlcmd -S db -U sa -P S3cretPw! -Q 'select 1'", "sqlcmd -S db -U sa -P [REDACTED] -Q 'select 1'"),
+    ("mongosh -u admin -p S3cretPw! --authenticationDatabase admin",
+     "mongosh -u admin -p [REDACTED] --authenticationDatabase admin"),
+    ("ldapsearch -x -D cn=admin,dc=corp -w S3cretPw! -b dc=corp",
+     "ldapsearch -x -D cn=admin,dc=corp -w [REDACTED] -b dc=corp"),
+])
+def test_other_clients_short_password_flags_value_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                              masked: str) -> None:
+    """``redis-cli -a``, ``sshpass -p``, ``sqlcmd -P``, MongoDB's ``-p``, OpenLDAP's ``-w`` take the password."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "ldapsearch -x -W -b dc=corp", "mongosh --port 27017 -u admin", "redis-cli -h cache ping",
+    "sshpass -f ~/.pw ssh host", "sqlcmd -S db -E", "ssh -p 22 host", "wget -a log.txt https://x.io",
+])
+def test_those_clients_other_flags_and_other_commands_flags_are_kept(span_exporter: InMemorySpanExporter,
+                                                                     text: str) -> None:
+    """Their prompting flags, their other flags, and the same letters in other commands hold no password."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+def test_a_redis_password_in_an_argument_list_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """As a tool's list argument too."""
+    assert _recorded_argv(span_exporter, ["redis-cli", "-a", "S3cretPw!", "ping"]) == [
+        "redis-cli", "-a", "[REDACTED]", "ping"]

@@ -69,6 +69,8 @@ _ADVERSARIAL = {
     "quotes opening mysql commands": lambda n: _repeated("'mysql -p 'x ", n),
     "kubectl exec without its --": lambda n: "mysql -p " + _repeated("kubectl exec -c a ", n),
     "cdata sections never closed": lambda n: _repeated("<password><![CDATA[", n),
+    "redis-cli password flags": lambda n: _repeated("redis-cli -a x ", n),
+    "ldap clients glued to their flags": lambda n: _repeated("ldapsearch -wldapsearch -w", n),
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
     "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
 }
