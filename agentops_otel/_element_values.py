@@ -14,8 +14,9 @@ white space around it) is the section's content, which may hold ``<``: masked in
 kept; one the text's end cuts short is masked to that end.
 
 Linear: the regex starts with a literal ``<`` and reads a bounded name and attributes, then the text to the next
-``<``, which no other element's start reads. A CDATA section is read once to its end, the elements that seem to
-start inside it not read.
+``<``, which no other element's start reads. A closed CDATA section is read once to its end, the elements that seem
+to start inside it not read; after one never closed, the elements that follow are read (its end may be what a cut
+took), and no section's end is looked for twice.
 """
 
 from __future__ import annotations

@@ -19,9 +19,10 @@ SECRET_WORDS: Final = frozenset({
 """A key whose last word is one of these is a secret (``access_token``, ``Authorization``). ``pin`` is not: as a
 word of a key it is as often a pinned version, a pin of a board or a map (``pin: true``)."""
 PROSE_WORDS: Final = frozenset({"pass"})
-"""Secret words that are also common words of prose and reports (``Pass: ok``, ``first pass: parse``, ``Boarding
-pass: 12B``): written alone before a spaced ``:`` in text, they name a secret only in a pair's config shape
-(:mod:`._named_values`). As a key, a flag, an element's name or part of a longer name (``SMTP_PASS``) they always do."""
+"""Secret words that are also words of reports (``Pass: ok``, ``**Pass:** 12/12``): written alone before a spaced ``:``
+in text and followed by a verdict word, ratio or share as the whole value, they name no secret (:mod:`._named_values`);
+before anything else they do (``Pass: swordfish``). As a key, a flag, an element's name or part of a longer name
+(``SMTP_PASS``) they always do."""
 SECRET_WORD_PAIRS: Final = frozenset({
     ("access", "key"), ("api", "key"), ("encryption", "key"), ("private", "key"), ("secret", "key"),
     ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),
