@@ -14,6 +14,7 @@ another type, an ended span, a key already there, an SDK whose internals moved) 
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Any, Final
 
 from opentelemetry.trace import Span
@@ -31,23 +32,23 @@ __all__ = ["set_attributes"]
 
 _SCALARS: Final = frozenset({str, int, float, bool})
 """Values the SDK keeps as they are (a string only while no length limit is set)."""
-_WITH_SEQUENCES: Final = _SCALARS | {list, tuple}
+_SEQUENCES: Final = frozenset({list, tuple})
+_WITH_SEQUENCES: Final = _SCALARS | _SEQUENCES
 _TEXT: Final = frozenset({str})
 
 
 def _clean(attrs: dict[str, Any]) -> bool:
     """Whether the SDK's cleaning would keep every key and value of ``attrs``, once each list in it is the
-    tuple the SDK makes of it (done here, in place)."""
+    tuple the SDK makes of it (done here, in place). The values are tested by C-level passes over their
+    types; only the sequences among them (a call's finish reasons) are visited one by one."""
     if not _SCALARS.issuperset(map(type, attrs.values())):
         if not _WITH_SEQUENCES.issuperset(map(type, attrs.values())):
             return False
-        for key, value in attrs.items():
-            kind = type(value)
-            if kind is list or kind is tuple:
-                if not _SCALARS.issuperset(map(type, value)):
-                    return False
-                if kind is list:
-                    attrs[key] = tuple(value)  # a value replaced, no key added: the iteration goes on
+        for key, value in compress(attrs.items(), map(_SEQUENCES.__contains__, map(type, attrs.values()))):
+            if not _SCALARS.issuperset(map(type, value)):
+                return False
+            if type(value) is list:
+                attrs[key] = tuple(value)
     return "" not in attrs and _TEXT.issuperset(map(type, attrs))
 
 
