@@ -43,8 +43,12 @@ in the same cycle, and ours/cheapest peer comes with a bootstrap 95 % interval. 
 rounds of 25 calls per variant. On the 2-core shared machine, two batches of five alternating runs
 of each, 400 timed calls per variant on chat, gave ours/genai-off from 0.05 to 0.80 and from 0.24 to
 0.77 with rounds (standard deviation 0.28 and 0.21), from 0.61 to 0.69 and from 0.66 to 0.77 call by
-call (0.03 and 0.04), in about the same time.) Target: ours at most half the
-cheapest peer configuration's added time.
+call (0.03 and 0.04), in about the same time.) The cycles are split over five worker processes run
+one after the other (``--processes``) and pooled: on 2026-12-07 nine single-process runs minutes apart
+gave ours/genai-off from 0.42 to 0.57 on tool calls, each with an interval of about ±0.04, so what is
+fixed for the life of a process (its memory layout, the machine's load while it runs) moved the ratio
+more than its cycles' spread. The interval resamples processes, then cycles, and each process's own
+ratio is printed. Target: ours at most half the cheapest peer configuration's added time.
 
 ``--instructions``: a deterministic table instead, immune to machine load. The bench re-runs itself
 under valgrind's callgrind (``_harness.run_under_callgrind``); the child makes every variant's calls
@@ -57,16 +61,21 @@ takes 15-25 minutes (``--peers genai-off`` leaves out the two expensive peer con
 
 Run: ``python bench/bench_openai.py`` (``--quick`` for a smoke run, ``--mock`` for the in-process
 transport, ``--only chat,stream`` for some scenarios, ``--peers genai-off`` for some peers,
-``--instructions`` for the instruction counts, ``--no-reexec`` to stay in the current interpreter).
+``--instructions`` for the instruction counts, ``--processes 1`` for one process, ``--no-reexec`` to stay
+in the current interpreter).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
+import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +92,7 @@ from _harness import (
     maybe_reexec,
     measure_interleaved,
     noop,
+    pool,
     quiet_batch_processor,
     ratio_interval,
 )
@@ -442,10 +452,12 @@ def print_table(title: str, results: dict[str, dict[str, Added]], names: list[st
                 num, den = ((res["ours"].cpu_diffs, res[cheapest].cpu_diffs) if clock == "cpu" else
                             (res["ours"].wall_diffs, res[cheapest].wall_diffs))
                 if num:
-                    interval = ratio_interval(num, den)
+                    interval = ratio_interval(num, den, processes=res["ours"].processes)
                     line += (f" (95% CI {interval[0]:.2f} to {interval[1]:.2f})" if interval else
                              " (95% CI unbounded)")
                 line += f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]"
+                if num:
+                    line += _per_process(num, den, res["ours"].processes)
                 if IN_SESSION in res and added(cheapest) > 0:
                     line += (f"\n{'':<11} {IN_SESSION}/cheapest peer = {added(IN_SESSION) / added(cheapest):5.2f}"
                              "   (not judged: init() and an open session, which no peer has)")
@@ -453,39 +465,24 @@ def print_table(title: str, results: dict[str, dict[str, Added]], names: list[st
     return ok
 
 
-# --- main ---------------------------------------------------------------------------------------
+def _per_process(num: list[float], den: list[float], processes: list[int] | None) -> str:
+    """Each worker process's own ratio, to show how far they spread (empty for one process)."""
+    if not processes or len(processes) < 2:
+        return ""
+    out, start = [], 0
+    for size in processes:
+        d = statistics.median(den[start:start + size])
+        out.append(f"{statistics.median(num[start:start + size]) / d:.2f}" if d > 0 else "n/a")
+        start += size
+    return f"\n{'':<11} per process: {' '.join(out)}"
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--mock", action="store_true", help="in-process MockTransport instead of real HTTP")
-    parser.add_argument("--cycles", type=int, default=0, help="cycles per scenario (each: one timed call per variant)")
-    parser.add_argument("--only", default="", help="comma-separated scenario names")
-    parser.add_argument("--peers", default="", help="comma-separated peer configurations to keep (default: all)")
-    parser.add_argument("--instructions", action="store_true",
-                        help="count the calling thread's instructions under valgrind instead of timing")
-    parser.add_argument("--calls", type=int, default=0, help="--instructions: measured calls per variant")
-    parser.add_argument(CHILD_FLAG, type=Path, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-reexec", action="store_true")
-    args = parser.parse_args(argv)
-    if args.serve:
-        return serve()
-    scenarios = [sc for sc in SCENARIOS if not args.only or sc.name in args.only.split(",")]
-    if args.instructions or args.instructions_child:
-        warmup, calls = (5, 10) if args.quick else (20, 100)
-        calls = args.calls or calls
-        if args.instructions_child:
-            return count_instructions_child(args.instructions_child, scenarios, args.peers, warmup, calls)
-        child_argv = [a for a in argv if a not in ("--instructions", "--no-reexec")]
-        return count_instructions(child_argv, warmup, calls, args.peers)
-    cycles = args.cycles or (40 if args.quick else 600)
 
+def measure(args: argparse.Namespace, scenarios: list[Scenario], cycles: int) -> dict[str, dict[str, Added]]:
+    """Every scenario's variants measured in this process (see the module's docstring)."""
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(DropExporter()))
     others = peers(provider, args.peers)
     session = in_session(BatchSpanProcessor(DropExporter()))
-    load_before = load_average()
     results: dict[str, dict[str, Added]] = {}
     server = ServerProcess()
     try:
@@ -501,13 +498,77 @@ def main(argv: list[str]) -> int:
         server.close()
         os.environ[CAPTURE_ENV] = "span_only"
     provider.shutdown()
+    return results
+
+
+def measure_in_processes(args: argparse.Namespace, cycles: int) -> dict[str, dict[str, Added]]:
+    """``args.processes`` worker processes, one after the other, each measuring ``cycles / processes``
+    cycles of every scenario; their figures pooled (:func:`_harness.pool`)."""
+    per = -(-cycles // args.processes)
+    runs: list[dict[str, dict[str, Added]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.processes):
+            out = Path(tmp) / f"worker{i}.json"
+            argv = [sys.executable, __file__, "--no-reexec", "--processes", "1", "--cycles", str(per),
+                    "--worker-out", str(out)]
+            argv += ["--mock"] if args.mock else []
+            argv += ["--only", args.only] if args.only else []
+            argv += ["--peers", args.peers] if args.peers else []
+            subprocess.run(argv, check=True)
+            data = json.loads(out.read_text())
+            runs.append({sc: {v: Added(**a) for v, a in by_v.items()} for sc, by_v in data.items()})
+            print(f"  worker process {i + 1}/{args.processes} done ({per} cycles)", flush=True)
+    return {sc: {v: pool([run[sc][v] for run in runs]) for v in runs[0][sc]} for sc in runs[0]}
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--mock", action="store_true", help="in-process MockTransport instead of real HTTP")
+    parser.add_argument("--cycles", type=int, default=0, help="cycles per scenario (each: one timed call per variant)")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--peers", default="", help="comma-separated peer configurations to keep (default: all)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the calling thread's instructions under valgrind instead of timing")
+    parser.add_argument("--calls", type=int, default=0, help="--instructions: measured calls per variant")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="worker processes the cycles are split over, one by one (default 5; 1 with --quick)")
+    parser.add_argument("--worker-out", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(CHILD_FLAG, type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-reexec", action="store_true")
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+    scenarios = [sc for sc in SCENARIOS if not args.only or sc.name in args.only.split(",")]
+    if args.instructions or args.instructions_child:
+        warmup, calls = (5, 10) if args.quick else (20, 100)
+        calls = args.calls or calls
+        if args.instructions_child:
+            return count_instructions_child(args.instructions_child, scenarios, args.peers, warmup, calls)
+        child_argv = [a for a in argv if a not in ("--instructions", "--no-reexec")]
+        return count_instructions(child_argv, warmup, calls, args.peers)
+    cycles = args.cycles or (40 if args.quick else 600)
+    processes = args.processes or (1 if args.quick else 5)
+    args.processes = processes
+    if args.worker_out is not None:
+        results = measure(args, scenarios, cycles)
+        args.worker_out.write_text(json.dumps({sc: {v: dataclasses.asdict(a) for v, a in by_v.items()}
+                                               for sc, by_v in results.items()}))
+        return 0
+    others = peers(TracerProvider(), args.peers)
+    load_before = load_average()
+    results = measure(args, scenarios, cycles) if processes == 1 else measure_in_processes(args, cycles)
 
     names = ["bare", "floor", "span+attrs", "ours", IN_SESSION, *(v.name for v in others)]
     transport = ("in-process httpx2.MockTransport replaying OpenAIServer's bytes" if args.mock else
                  "real HTTP on 127.0.0.1 to OpenAIServer in a child process")
     print(f"python {sys.version.split()[0]}, openai {openai.__version__}; transport: {transport}")
-    print(f"{cycles} cycles per scenario, each switching every variant on in turn (rotating order) for one "
-          "warm-up and one timed call")
+    print(f"{cycles} cycles per scenario" + (f" over {processes} worker processes run one after the other"
+                                              if processes > 1 else "") +
+          ", each cycle switching every variant on in turn (rotating order) for one warm-up and one timed call")
     print(f"BatchSpanProcessor to a dropping exporter; load average before {load_before}, after {load_average()}")
     if not others:
         print("peers not installed: run bench/setup.sh (creates bench/.venv) to compare")
