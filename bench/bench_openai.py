@@ -68,14 +68,10 @@ in the current interpreter).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
-import json
 import os
-import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,11 +88,10 @@ from _harness import (
     maybe_reexec,
     measure_interleaved,
     noop,
-    pool,
     quiet_batch_processor,
-    ratio_interval,
 )
 from _harness import count_instructions as harness_count_instructions
+from _paired_report import IN_SESSION, dump_results, print_table, run_workers
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 os.environ[CAPTURE_ENV] = "span_only"
@@ -340,11 +335,6 @@ def our_attributes(client: openai.OpenAI, sc: Scenario) -> dict[str, Any]:
     return {"_name": span.name, **dict(span.attributes or {})}
 
 
-IN_SESSION = "ours+session"
-"""Ours as the product is used: ``init()`` on the provider, each call inside an open session (its processor stamps
-the span and rolls its tokens and cost up into the session). Printed, not judged: the target compares each
-contender switched on by its own ``instrument()``, and the peers have no sessions."""
-
 
 def in_session(processor: SpanProcessor) -> Variant:
     """:data:`IN_SESSION` on a provider of its own (the session processor would add its hooks to every span of
@@ -414,69 +404,6 @@ def count_instructions(argv: list[str], warmup: int, calls: int, keep_peers: str
                                       [v.name for v in peers(TracerProvider(), keep_peers)], "ours")
 
 
-# --- report -------------------------------------------------------------------------------------
-
-def print_table(title: str, results: dict[str, dict[str, Added]], names: list[str], peer_names: list[str],
-                clock: str) -> bool:
-    """One clock's table and ratios; True when ours met the target in every scenario."""
-    print(f"\n{title}")
-    header = f"{'scenario':<11}{'bare µs':>9}" + "".join(f"{'+' + n:>15}" for n in names if n != "bare")
-    print(header + "      (added µs per call: median / trimmed mean of per-cycle differences)")
-    print("-" * len(header))
-    for sc_name, res in results.items():
-        base = res["bare"].base_cpu if clock == "cpu" else res["bare"].base_wall
-        cells = []
-        for n in names:
-            if n == "bare":
-                continue
-            a = res[n]
-            med, trim = (a.cpu_median, a.cpu_trimmed) if clock == "cpu" else (a.wall_median, a.wall_trimmed)
-            cells.append(f"{med:>7.1f}/{trim:<7.1f}")
-        print(f"{sc_name:<11}{base:>9.1f}" + "".join(f"{c:>15}" for c in cells))
-    ok = True
-    for sc_name, res in results.items():
-        def added(n: str, res: dict[str, Added] = res) -> float:
-            return res[n].cpu_median if clock == "cpu" else res[n].wall_median
-        ours, floor = added("ours"), added("floor")
-        line = f"{sc_name:<11} ours/floor = {ours / floor:5.2f}" if floor > 0 else f"{sc_name:<11} ours/floor = n/a"
-        if peer_names:
-            cheapest = min(peer_names, key=added)
-            if added(cheapest) <= 0 or ours <= 0:
-                line += (f"   ours/cheapest peer ({cheapest}): n/a (an added time at or below 0: "
-                         "below this clock's noise)")
-                ok = False
-            else:
-                ratio = ours / added(cheapest)
-                ok &= ratio <= TARGET
-                line += f"   ours/cheapest peer ({cheapest}) = {ratio:5.2f}"
-                num, den = ((res["ours"].cpu_diffs, res[cheapest].cpu_diffs) if clock == "cpu" else
-                            (res["ours"].wall_diffs, res[cheapest].wall_diffs))
-                if num:
-                    interval = ratio_interval(num, den, processes=res["ours"].processes)
-                    line += (f" (95% CI {interval[0]:.2f} to {interval[1]:.2f})" if interval else
-                             " (95% CI unbounded)")
-                line += f"   [target <= {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}]"
-                if num:
-                    line += _per_process(num, den, res["ours"].processes)
-                if IN_SESSION in res and added(cheapest) > 0:
-                    line += (f"\n{'':<11} {IN_SESSION}/cheapest peer = {added(IN_SESSION) / added(cheapest):5.2f}"
-                             "   (not judged: init() and an open session, which no peer has)")
-        print(line)
-    return ok
-
-
-def _per_process(num: list[float], den: list[float], processes: list[int] | None) -> str:
-    """Each worker process's own ratio, to show how far they spread (empty for one process)."""
-    if not processes or len(processes) < 2:
-        return ""
-    out, start = [], 0
-    for size in processes:
-        d = statistics.median(den[start:start + size])
-        out.append(f"{statistics.median(num[start:start + size]) / d:.2f}" if d > 0 else "n/a")
-        start += size
-    return f"\n{'':<11} per process: {' '.join(out)}"
-
-
 def measure(args: argparse.Namespace, scenarios: list[Scenario], cycles: int) -> dict[str, dict[str, Added]]:
     """Every scenario's variants measured in this process (see the module's docstring)."""
     provider = TracerProvider()
@@ -502,23 +429,11 @@ def measure(args: argparse.Namespace, scenarios: list[Scenario], cycles: int) ->
 
 
 def measure_in_processes(args: argparse.Namespace, cycles: int) -> dict[str, dict[str, Added]]:
-    """``args.processes`` worker processes, one after the other, each measuring ``cycles / processes``
-    cycles of every scenario; their figures pooled (:func:`_harness.pool`)."""
-    per = -(-cycles // args.processes)
-    runs: list[dict[str, dict[str, Added]]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.processes):
-            out = Path(tmp) / f"worker{i}.json"
-            argv = [sys.executable, __file__, "--no-reexec", "--processes", "1", "--cycles", str(per),
-                    "--worker-out", str(out)]
-            argv += ["--mock"] if args.mock else []
-            argv += ["--only", args.only] if args.only else []
-            argv += ["--peers", args.peers] if args.peers else []
-            subprocess.run(argv, check=True)
-            data = json.loads(out.read_text())
-            runs.append({sc: {v: Added(**a) for v, a in by_v.items()} for sc, by_v in data.items()})
-            print(f"  worker process {i + 1}/{args.processes} done ({per} cycles)", flush=True)
-    return {sc: {v: pool([run[sc][v] for run in runs]) for v in runs[0][sc]} for sc in runs[0]}
+    """``args.processes`` worker processes, one after the other, each measuring its share of ``cycles`` of
+    every scenario; their figures pooled (:func:`_paired_report.run_workers`)."""
+    argv = [sys.executable, __file__, "--no-reexec", *(["--mock"] if args.mock else []),
+            *(["--only", args.only] if args.only else []), *(["--peers", args.peers] if args.peers else [])]
+    return run_workers(argv, args.processes, cycles)
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -555,8 +470,7 @@ def main(argv: list[str]) -> int:
     args.processes = processes
     if args.worker_out is not None:
         results = measure(args, scenarios, cycles)
-        args.worker_out.write_text(json.dumps({sc: {v: dataclasses.asdict(a) for v, a in by_v.items()}
-                                               for sc, by_v in results.items()}))
+        dump_results(args.worker_out, results)
         return 0
     others = peers(TracerProvider(), args.peers)
     load_before = load_average()
