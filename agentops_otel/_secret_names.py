@@ -66,13 +66,28 @@ def counts_tokens(name: str) -> bool:
 _GLUED_WORDS: Final = ("password", "passwd", "passphrase", "passcode", "secret", "token", "apikey", "credential",
                        "credentials")
 """Secret words that name a secret glued to the end of a one-word name too (libpq's ``PGPASSWORD``, ``DBPASSWORD``,
-``githubtoken``); the short ones do not (``OLDPWD`` is a directory, ``BYPASS``, ``COMPASS``, ``OAUTH`` are no
-secrets)."""
+``githubtoken``). The short ones end words of prose (``OLDPWD`` is a directory, ``BYPASS``, ``COMPASS``, ``SURPASS``,
+``OAUTH`` are no secrets): glued, they count only after an account's or a service's name (:data:`_ACCOUNT_WORDS`)."""
+_GLUED_SHORT: Final = ("pass", "pwd")
+_ACCOUNT_WORDS: Final = frozenset({
+    "admin", "amqp", "api", "app", "auth", "bind", "db", "ftp", "git", "imap", "kafka", "key", "keystore", "ldap",
+    "login", "mail", "mongo", "mq", "mssql", "my", "mysql", "pg", "pop", "postgres", "psql", "rabbit", "rdp",
+    "redis", "root", "rpc", "sa", "sftp", "smb", "smtp", "sql", "ssh", "store", "svn", "sys", "truststore", "user",
+    "vnc", "vpn", "wifi",
+})
+"""Names of an account or a service that ``pass`` or ``pwd`` glued after name a password (``DBPASS``, ``SSHPASS``,
+sshpass's variable, ``SMTPPASS``, ``DBPWD``); the longer ones after more letters too (``MYSQLROOTPASS``)."""
+_ACCOUNT_ENDINGS: Final = tuple(w for w in _ACCOUNT_WORDS if len(w) >= 4)
+"""Those long enough that no word of prose ends with one before ``pass`` (``es`` would take ``TRESPASS``)."""
 
 
 def _glued(word: str) -> bool:
     """Whether ``word`` (lower case, no separator in it) ends with a long secret word after two letters or more,
-    none of them a word that counts tokens (``maxtoken``)."""
+    none of them a word that counts tokens (``maxtoken``), or with a short one after an account's name."""
+    for secret in _GLUED_SHORT:
+        if word.endswith(secret):
+            head = word[:-len(secret)]
+            return head in _ACCOUNT_WORDS or head.endswith(_ACCOUNT_ENDINGS)
     if len(word) < 7:
         return False
     for secret in _GLUED_WORDS:

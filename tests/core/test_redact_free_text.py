@@ -256,9 +256,25 @@ def test_a_secret_word_glued_to_the_end_of_a_one_word_name_is_a_secret_name(
 
 
 @pytest.mark.parametrize("text", [
-    "OLDPWD=/home/bob", "BYPASS=true", "COMPASS: north", "OAUTH: enabled", "MAXTOKEN=4096",
+    "OLDPWD=/home/bob", "BYPASS=true", "COMPASS: north", "OAUTH: enabled", "MAXTOKEN=4096", "SURPASS=yes",
+    "passes: 3", "TRESPASS: no", "encompass=all", "OVERPASS=1", "boardingpass: 12B",
 ])
 def test_a_short_secret_word_glued_to_a_name_is_no_secret_name(span_exporter: InMemorySpanExporter, text: str) -> None:
-    """Only long secret words count glued (``pwd``, ``pass``, ``auth`` end ``OLDPWD``, ``BYPASS``, ``OAUTH``), and
-    not after a word that counts tokens."""
+    """A short secret word glued to a word of prose names none (``pwd``, ``pass``, ``auth`` end ``OLDPWD``,
+    ``BYPASS``, ``SURPASS``, ``OAUTH``), nor does a long one after a word that counts tokens."""
     assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("export DBPASS=Xk9mQ2vLr8", "export DBPASS=[REDACTED]"),
+    ("SSHPASS=Xk9mQ2vLr8 sshpass -e ssh host", "SSHPASS=[REDACTED] sshpass -e ssh host"),
+    ("smtppass: Xk9mQ2vLr8", "smtppass: [REDACTED]"),
+    ("MYSQLROOTPASS=Xk9mQ2vLr8", "MYSQLROOTPASS=[REDACTED]"),
+    ("export DBPWD=Xk9mQ2vLr8", "export DBPWD=[REDACTED]"),
+])
+def test_pass_glued_to_a_service_or_account_word_is_a_secret_name(span_exporter: InMemorySpanExporter, text: str,
+                                                                 masked: str) -> None:
+    """``DBPASS``, ``SSHPASS`` (sshpass's variable), ``SMTPPASS``: ``pass`` or ``pwd`` glued after the name of a
+    service or an account names a password."""
+    assert _recorded_argument(span_exporter, text) == masked
+
