@@ -93,9 +93,11 @@ _QUERY_PARAMETER: Final = r"[?&;]([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
 (``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
 Azure's ``sig``): a presigned URL is a credential. A form body's first field, which no ``&`` precedes
 (``client_secret=…&grant_type=…``), is :data:`_FORM_HEAD`. Matched by :class:`~._matchers.QueryMatcher`."""
-_FORM_HEAD: Final = r"\A([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
+_FORM_HEAD: Final = r"\A([A-Za-z0-9_.\-]+)=([^&#\s\"'<>][^&\s\"'<>]*)"
 """A field at the very start of the text, the one place a parameter needs no ``?&;`` before it: matched
-there only, apart from the scan, so text holding none of ``?&;`` costs one anchored match more."""
+there only, apart from the scan, so text holding none of ``?&;`` costs one anchored match more. No URL's
+fragment follows it, and a form body's ``#`` is written ``%23``: a ``#`` inside the value is the value's
+(``DB_PASSWORD=xK9#mQ2`` of an ``.env`` line), one after a space a comment."""
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
 _PEM_PATTERN: Final = (r"(?s)(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)"
                        r"(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)")

@@ -278,3 +278,13 @@ def test_pass_glued_to_a_service_or_account_word_is_a_secret_name(span_exporter:
     service or an account names a password."""
     assert _recorded_argument(span_exporter, text) == masked
 
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("DB_PASSWORD=xK9#mQ2$vL", "DB_PASSWORD=[REDACTED]"),
+    ("DB_PASSWORD=xK9#mQ2$vL\nDB_USER=app", "DB_PASSWORD=[REDACTED]\nDB_USER=app"),
+    ("DB_PASSWORD=xK9mQ2 # the staging one", "DB_PASSWORD=[REDACTED] # the staging one"),
+])
+def test_a_hash_inside_a_bare_value_at_the_texts_start_is_masked_with_it(span_exporter: InMemorySpanExporter,
+                                                                         text: str, masked: str) -> None:
+    """A text starting ``NAME=value`` masks a value with ``#`` in it whole; a comment after a space stays."""
+    assert _recorded_argument(span_exporter, text) == masked
