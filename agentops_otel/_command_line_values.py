@@ -1,7 +1,9 @@
 """Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
 ``--token X``, ``["--api-key", "X"]``), basic-auth credentials (``curl -u user:X``, ``--user user:X``, ``-uuser:X``)
 and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``) and of a few others
-(``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``: :data:`_CLIENT_FLAGS`).
+(``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``, ``docker login -p X``:
+:data:`_CLIENT_FLAGS`), and the password a client's own flag gives with the user (httpie's ``-a user:X``, Samba's
+``-U user%X``: :data:`_USER_FLAGS`).
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -23,7 +25,9 @@ path (``-u http://…``: a URL).
 end (a newline, ``;``, ``|``, ``&``), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads
 that as a prompt and a database named X, but a command written so most often means X as the password, and a
 database's name lost from a trace costs less than a password kept in it. PostgreSQL's tools are not among them:
-their ``-p`` is the port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``).
+their ``-p`` is the port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``). So with ``-a`` and ``-U``:
+``user:X`` after httpie's ``-a``, ``user%X`` after Samba's ``-U`` mask X (digits too: no group id there), while ``ls
+-a``, ``wget -a log``, ``date -u +%Y`` and a user alone (a prompt) keep theirs.
 
 Linear: each regex starts with a literal ``-`` and reads a bounded flag name; a value is refused by what it
 starts with, and an accepted one is masked, the flags inside it not read again. A password not in quotes is
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
@@ -108,7 +113,7 @@ def _secrets(text: str) -> list[tuple[int, int]]:
         found.extend(_flag_values(text))
     if "-u" in text or "-U" in text:
         found.extend(_passwords(text))
-    if ("-p" in text or "-a" in text or "-P" in text or "-w" in text) and _CLIENT_HINT.search(text) is not None:
+    if _CLIENT_GATE.search(text) is not None and _CLIENT_HINT.search(text) is not None:
         found.extend(_client_passwords(text))
     found.sort()
     return found
@@ -196,9 +201,15 @@ def _no_value(text: str, start: int) -> bool:
 
 def _passwords(text: str) -> list[tuple[int, int]]:
     """Where each ``-u user:password``'s password lies."""
+    return _user_passwords(text, _BASIC.finditer(text), group_ids=True)
+
+
+def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) -> list[tuple[int, int]]:
+    """Where the password lies after each of ``flags`` (ending at the password, with the ``quote`` opened before the
+    user and the ``user``); ``group_ids``: digits after the user are a group, not a password (``-u 1000:1000``)."""
     found: list[tuple[int, int]] = []
     done = 0
-    for basic in _BASIC.finditer(text):
+    for basic in flags:
         start = basic.end()
         if start < done:  # inside a password found already: masked with it
             continue
@@ -219,8 +230,8 @@ def _passwords(text: str) -> list[tuple[int, int]]:
             continue
         if not quote:
             password = password[:value_end(password)]
-        if (not password or _NOT_PASSWORD.match(password) is not None or password == basic.group("user")
-                or stands_for_value(password, "")):
+        if (not password or (_NOT_PASSWORD if group_ids else _NOT_PASSWORD_START).match(password) is not None
+                or password == basic.group("user") or stands_for_value(password, "")):
             continue
         done = start + len(password)
         found.append((start, done))
@@ -245,10 +256,24 @@ _CLIENT_FLAGS: Final = {
                      "mongotop"), _SHORT_P),
     **dict.fromkeys(("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare",
                      "ldapmodrdn", "ldapexop"), re.compile(r"(?<![^ \t\"'])-w")),
+    **dict.fromkeys(("docker login", "podman login", "nerdctl login", "oc login"), _SHORT_P),
 }
 """Other clients whose short flag is a password, by the program a command runs: ``redis-cli -a``, ``sshpass -p``,
-``sqlcmd -P``, MongoDB's tools' ``-p``, OpenLDAP's tools' ``-w`` (their ``-W`` prompts)."""
-_CLIENT_HINT: Final = re.compile(r"mysql|mariadb|redis-cli|sshpass|sqlcmd|mongo|ldap")
+``sqlcmd -P``, MongoDB's tools' ``-p``, OpenLDAP's tools' ``-w`` (their ``-W`` prompts), a container registry's
+``login -p`` (:mod:`._command_position` names it with its tool)."""
+_USER_FLAGS: Final = {
+    **dict.fromkeys(("http", "https", "xh", "xhs"), re.compile(
+        r"(?<![^ \t\"'])-a(?:[ \t]+|(?=[^\s\-]))(?P<quote>[\"']?)(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")),
+    **dict.fromkeys(("smbclient", "rpcclient", "smbcacls", "smbcquotas", "smbget", "smbtree", "net"), re.compile(
+        r"(?<![^ \t\"'])(?:-U[ \t]*|--user(?:=|[ \t]+))(?P<quote>[\"']?)(?P<user>(?!-)[^\s%\"'`/]{1,64})%")),
+}
+"""Clients whose flag gives the user and the password together, by the program a command runs: httpie's (and
+xh's) ``-a user:password``, Samba's tools' ``-U user%password`` (``--user=``, ``DOMAIN\\user``)."""
+_CLIENT_GATE: Final = re.compile(r"-(?<![^ \t\"']-)(?:[paPwU]|-user)")
+"""A client's flag (:data:`_CLIENT_FLAGS`, :data:`_USER_FLAGS`), not glued to a word as prose's hyphens are
+(``co-pilot``, ``two-way``): text with none holds no client's password (a literal ``-`` first, searched in C)."""
+_CLIENT_HINT: Final = re.compile(r"mysql|mariadb|redis-cli|sshpass|sqlcmd|mongo|ldap|login|smb|rpcclient"
+                                 r"|https?[ \t\"']|xhs?[ \t\"']|net[ \t\"']")
 """Text naming none of the clients holds none of their passwords: the commands are not looked for."""
 _COMMAND_REST: Final = re.compile(r"[^\r\n;|&`]*")
 """A command to its end (a newline, ``;``, ``|``, ``&``, a backtick)."""
@@ -261,6 +286,11 @@ def _client_flag(name: str) -> re.Pattern[str] | None:
     return _CLIENT_FLAGS.get(name.removesuffix(".exe"))
 
 
+def _user_flag(name: str) -> re.Pattern[str] | None:
+    """The flag of the client ``name`` giving a user and a password together, or None."""
+    return _USER_FLAGS.get(name.removesuffix(".exe"))
+
+
 def _client_passwords(text: str) -> list[tuple[int, int]]:
     """Where the value of each short password flag in the command of a client that has one lies (see the module
     docstring)."""
@@ -270,13 +300,15 @@ def _client_passwords(text: str) -> list[tuple[int, int]]:
     for start, name in programs(text):
         if start < reach:
             continue
-        flags = _client_flag(name)
-        if flags is None:
+        flags, users = _client_flag(name), _user_flag(name)
+        if flags is None and users is None:
             continue
         command = _COMMAND_REST.match(text, start)
         assert command is not None  # the pattern matches the empty string
         reach = command.end()
-        for flag in flags.finditer(text, command.start(), command.end()):
+        if users is not None:
+            found.extend(_user_passwords(text, users.finditer(text, command.start(), command.end()), group_ids=False))
+        for flag in () if flags is None else flags.finditer(text, command.start(), command.end()):
             at = flag.end()
             if at < done:
                 continue

@@ -9,7 +9,8 @@ a prompt, ``$``, or a bullet, ``1.``), past ``NAME=value`` assignments and past 
 their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, ``xargs -n 1``, ``timeout 30``,
 ``docker exec -it db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
 value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
-``./mysql``, ``C:\\bin\\mysql.exe``) is its last part.
+``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A container tool's ``login`` (``docker login``, ``oc
+login``) is a program of its own, named with its tool: its ``-p`` is a password, unlike ``docker run``'s.
 
 Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
 words, and a word stops at the next such place.
@@ -59,12 +60,17 @@ _EXEC_OPTIONS: Final = frozenset({"-e", "-u", "-w", "--env", "--env-file", "--us
                                   "--index", "-c", "--container", "-n", "--namespace"})
 """Options of ``docker exec``, ``podman exec``, ``docker compose exec``, ``kubectl exec`` taking the next word."""
 _CONTAINER_TOOLS: Final = frozenset({"docker", "podman", "nerdctl", "kubectl", "oc"})
+_KUBECTL: Final = frozenset({"kubectl", "oc"})
+"""Container tools whose ``exec`` runs the program given after ``--``."""
+_SUBCOMMANDS: Final = frozenset({"login"})
+"""A container tool's subcommands named as programs of their own (``docker login``)."""
 _MAX_WORDS: Final = 64
 """How many words before its program a command is read: no real wrapper chain is longer."""
 
 
 def programs(text: str) -> Iterator[tuple[int, str]]:
-    """Where each command's program in ``text`` starts, with its name (a path's last part, no quotes)."""
+    """Where each command's program in ``text`` starts, with its name (a path's last part, no quotes; a container
+    tool's subcommand of :data:`_SUBCOMMANDS` with its tool: ``docker login``)."""
     found = _program(text, 0)
     if found is not None:
         yield found
@@ -105,14 +111,16 @@ def _program(text: str, at: int) -> tuple[int, str] | None:
         if container:
             if base in ("compose", "container"):
                 continue
+            if base in _SUBCOMMANDS:
+                return start, f"{container} {base}"
             if base != "exec":
                 return None
             takes, options = _EXEC_OPTIONS, True
-            skip = 1 if container != "kubectl" else _MAX_WORDS  # the container; kubectl's program follows "--"
+            skip = _MAX_WORDS if container in _KUBECTL else 1  # the container; kubectl's program follows "--"
             container = ""
             continue
         if base in _CONTAINER_TOOLS:
-            container = "kubectl" if base in ("kubectl", "oc") else base
+            container = base
             continue
         if base in _WRAPPERS:
             takes, skip = _WRAPPERS[base]

@@ -317,3 +317,54 @@ def test_a_redis_password_in_an_argument_list_is_masked(span_exporter: InMemoryS
     """As a tool's list argument too."""
     assert _recorded_argv(span_exporter, ["redis-cli", "-a", "S3cretPw!", "ping"]) == [
         "redis-cli", "-a", "[REDACTED]", "ping"]
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("docker login -u bob -p Xk9mQ2vLr8 registry.example.com",
+     "docker login -u bob -p [REDACTED] registry.example.com"),
+    ("sudo podman login -u bob -pXk9mQ2vLr8 quay.io", "sudo podman login -u bob -p[REDACTED] quay.io"),
+    ("oc login -u admin -p Xk9mQ2vLr8 https://api.ocp:6443", "oc login -u admin -p [REDACTED] https://api.ocp:6443"),
+    (["docker", "login", "-u", "bob", "-p", "Xk9mQ2vLr8"], ["docker", "login", "-u", "bob", "-p", "[REDACTED]"]),
+])
+def test_a_registry_logins_short_password_flag_is_masked(span_exporter: InMemorySpanExporter,
+                                                        given: str | list[str], masked: str | list[str]) -> None:
+    """``docker login -p X`` (and podman's, nerdctl's, ``oc login``'s) takes the password as its ``--password``."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("smbclient //srv/share -U bob%Xk9mQ2vLr8", "smbclient //srv/share -U bob%[REDACTED]"),
+    ("smbclient -L srv -UCORP\\bob%Xk9mQ2vLr8 -m SMB3", "smbclient -L srv -UCORP\\bob%[REDACTED] -m SMB3"),
+    ("rpcclient -U 'bob%Xk9 mQ2' srv", "rpcclient -U 'bob%[REDACTED]' srv"),
+    ("net ads join --user=administrator%Xk9mQ2vLr8", "net ads join --user=administrator%[REDACTED]"),
+    (["smbclient", "//srv/share", "-U", "bob%Xk9mQ2vLr8"], ["smbclient", "//srv/share", "-U", "bob%[REDACTED]"]),
+])
+def test_a_samba_clients_user_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                                 masked: str | list[str]) -> None:
+    """Samba's tools take ``-U user%password``: the user is kept, the password masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("http -a bob:Xk9mQ2vLr8 example.com", "http -a bob:[REDACTED] example.com"),
+    ("https -a 'bob:Xk9 mQ2' POST api.example.com", "https -a 'bob:[REDACTED]' POST api.example.com"),
+    ("http --auth bob:Xk9mQ2vLr8 example.com", "http --auth [REDACTED] example.com"),
+    ("xh -a bob:4821 example.com", "xh -a bob:[REDACTED] example.com"),
+    (["http", "-a", "bob:Xk9mQ2vLr8", "example.com"], ["http", "-a", "bob:[REDACTED]", "example.com"]),
+])
+def test_httpies_auth_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                         masked: str | list[str]) -> None:
+    """httpie's ``-a user:password`` keeps the user and masks the password, as ``--auth`` does."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "docker run -p 8080:80 nginx", "docker login -u bob --password-stdin registry.example.com",
+    "docker login -u bob -p $REGISTRY_PASSWORD", "smbclient -L srv -U bob", "smbclient -L srv -N",
+    "date -u +%Y-%m-%d", "http -a bob example.com", "ls -a /tmp", "tar -U x%y.tar", "wget -a bob:log.txt x",
+    "rpcclient -U bob%$SMB_PASS srv",
+])
+def test_those_commands_other_flags_and_the_same_flags_elsewhere_are_kept(span_exporter: InMemorySpanExporter,
+                                                                          text: str) -> None:
+    """A port, a prompt, a variable, a user alone, and ``-U``, ``-a``, ``-p`` of other commands hold no password."""
+    assert _recorded_argument(span_exporter, text) == text
