@@ -17,6 +17,12 @@ Linear: the regex starts with a literal ``<`` and reads a bounded name and attri
 ``<``, which no other element's start reads. A closed CDATA section is read once to its end, the elements that seem
 to start inside it not read; after one never closed, the elements that follow are read (its end may be what a cut
 took), and no section's end is looked for twice.
+
+A config written as attributes names its secret in one attribute and holds it in another: .NET's ``<add
+key="ApiKey" value="…"/>``, Spring's and Ant's ``<property name="db.password" value="…"/>``. A tag whose ``key`` or
+``name`` attribute is secret-named has its ``value`` attribute masked, inside its quotes (:func:`mask_attributes`),
+unless that stands for a value as an element's text would. The regex reads a tag only when one of its attributes
+ends in a secret word, so the tags of a form (``<option value="1">``) cost no step in Python.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Final
 from ._code_values import stands_for_value
 from ._secret_names import either_case, is_secret_key, secret_endings
 
-__all__ = ["mask_elements"]
+__all__ = ["mask_attributes", "mask_elements"]
 
 _ELEMENT: Final = re.compile(r"<(?P<name>(?=[A-Za-z_])[\w.:\-]{0,63}?(?:" + "|".join(either_case(secret_endings()))
                              + r")[0-9_.vV\-]{0,8})(?:[ \t\r\n][^<>]{0,256})?>(?P<text>[^<]*+)"
@@ -91,6 +97,47 @@ def mask_elements(text: str, marker: str) -> str:
         out.append(text[done:start])
         out.append(marker)
         done = start + len(stripped)
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
+
+_NAMING: Final = re.compile(r"[ \t\r\n](?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'<>]{0,63}?(?:"
+                            + "|".join(either_case(secret_endings())) + r")[0-9_.vV\-]{0,8})[\"']")
+"""A ``key`` or ``name`` attribute whose value ends in a secret word (maybe numbered; the key rule has the last say).
+Only these are read in Python: a form's tags (``<option value="1">``) are passed over in C."""
+HOLDS_VALUE: Final = re.compile(r"value[ \t]*=")
+"""Text holding none has no ``value`` attribute to mask: a literal first, searched for in C."""
+_VALUE: Final = re.compile(r"[ \t\r\n]value[ \t\r\n]*=[ \t\r\n]*(?:\"(?P<dq>[^\"<>]*)\"|'(?P<sq>[^'<>]*)')")
+_TAG_MAX: Final = 1024
+"""How far from a naming attribute its tag's ``<`` and ``>`` are looked for."""
+
+
+def mask_attributes(text: str, marker: str) -> str:
+    """``text`` with the ``value`` attribute of each tag whose ``key`` or ``name`` is secret-named replaced by
+    ``marker`` (see the module docstring)."""
+    out: list[str] = []
+    done = 0
+    for naming in _NAMING.finditer(text):
+        name = naming.group("name")
+        if naming.start() < done or not is_secret_key(name):
+            continue
+        opened = text.rfind("<", max(0, naming.start() - _TAG_MAX), naming.start())
+        closed = text.find(">", naming.end(), naming.end() + _TAG_MAX)
+        if opened < 0 or closed < 0 or ">" in text[opened:naming.start()] or "<" in text[naming.end():closed]:
+            continue  # not inside a tag
+        held = _VALUE.search(text, max(opened, done), closed)
+        if held is None:
+            continue
+        group = "dq" if held.group("dq") is not None else "sq"
+        value = held.group(group).strip()
+        if not value or value.startswith(_MARKER) or stands_for_value(value, name):
+            continue
+        out.append(text[done:held.start(group)])
+        out.append(marker)
+        done = held.end(group)
     if not out:
         return text
     out.append(text[done:])

@@ -41,7 +41,7 @@ from typing import Any, Final
 
 from ._code_values import stands_for_value
 from ._command_line_values import mask_command_lines
-from ._element_values import mask_elements
+from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
 from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import mask_named_values
@@ -223,6 +223,8 @@ def _scan(text: str) -> str:
     if "</" in text or "<![CDATA[" in text:
         # before the pairs: an element's text masked whole reads the same when met again
         text = mask_elements(text, REDACTED)
+    if "<" in text and HOLDS_VALUE.search(text) is not None:
+        text = mask_attributes(text, REDACTED)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
     if "-" in text:

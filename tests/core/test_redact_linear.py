@@ -73,6 +73,9 @@ _ADVERSARIAL = {
     "ldap clients glued to their flags": lambda n: _repeated("ldapsearch -wldapsearch -w", n),
     "cdata sections holding variables": lambda n: _repeated("<password><![CDATA[${X}</password>", n),
     "pass before plain words": lambda n: _repeated("Pass: ok first pass: parse ", n),
+    "secret-named key attributes in one tag": lambda n: "<add value= " + _repeated(' key="ApiKey"', n) + ">",
+    "secret-named key attributes in unclosed tags": lambda n: _repeated('<add key="ApiKey" value="x" ', n),
+    "secret-named key attributes before values": lambda n: _repeated('<add key="ApiKey" value="$X"/>', n),
 }
 
 

@@ -104,3 +104,27 @@ def test_a_placeholder_element_ending_a_sentence_is_kept(span_exporter: InMemory
 def test_a_cdata_section_never_closed_hides_no_element_after_it(text: str, masked: str) -> None:
     """An unclosed ``<![CDATA[`` (a stray start, a text cut short) does not keep later secret elements in clear."""
     assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ('<appSettings>\n  <add key="ApiKey" value="Xk9mQ2vLr8"/>\n</appSettings>',
+     '<appSettings>\n  <add key="ApiKey" value="[REDACTED]"/>\n</appSettings>'),
+    ('<add name="x" key="DbPassword" value="Xk9mQ2vLr8" />', '<add name="x" key="DbPassword" value="[REDACTED]" />'),
+    ("<property name='db.password' value='Xk9mQ2vLr8'/>", "<property name='db.password' value='[REDACTED]'/>"),
+])
+def test_a_value_attribute_under_a_secret_named_key_attribute_is_masked(span_exporter: InMemorySpanExporter,
+                                                                       text: str, masked: str) -> None:
+    """A config's ``<add key="ApiKey" value="…"/>`` (or ``name="db.password"``) masks the ``value`` attribute."""
+    assert _recorded_result(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    '<add key="Region" value="eu-west-1"/><add key="MaxTokens" value="4096"/>',
+    '<add key="ApiKey" value=""/><add key="DbPassword" value="$(DbPassword)"/>',
+    '<input type="password" name="password" value="">',
+    '<add key="Token" value="512"/>',
+    '<option value="token">Token</option>',
+])
+def test_value_attributes_holding_no_secret_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """Keys naming no secret, empty values, variables, counts and a lone ``value`` are kept."""
+    assert _recorded_result(span_exporter, text) == text
