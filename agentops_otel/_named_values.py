@@ -1,5 +1,7 @@
 """Secret-named values written out in text: ``password=…`` mid-sentence, ``--password=…``, ``db password: …``,
-``"api_key": "…"``, ``'password' => '…'``, header lines (``Authorization: Token …``, ``X-Api-Key: …``).
+``"api_key": "…"``, ``'password' => '…'``, header lines (``Authorization: Token …``, ``X-Api-Key: …``), a subscript
+assigned (``os.environ["API_TOKEN"] = "…"``) and a variable set by a call (``os.putenv("API_TOKEN", "…")``:
+:func:`mask_setter_values`).
 
 A key's name says that a value is a secret where the value's shape cannot (``hunter2``). The walk of
 :mod:`._serialize` masks what a dict holds under such a name; text holds the same pairs as often: an error
@@ -37,7 +39,7 @@ from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import value_end
 from ._secret_names import PROSE_WORDS, WORDS_RE, either_case, is_secret_key, secret_endings
 
-__all__ = ["mask_named_values", "value_after"]
+__all__ = ["mask_named_values", "mask_setter_values", "value_after"]
 
 
 _ENDINGS: Final = either_case([w[::-1] for w in secret_endings()])
@@ -49,16 +51,19 @@ _AT_SEPARATOR: Final = [*_ENDINGS, rf"[0-9][0-9_.vV\-]{{0,7}}{_ENDING}"]
 
 def _finder(separator: str) -> re.Pattern[str]:
     """Over the reversed text: ``separator``, what may stand between it and the name (a closing quote, maybe
-    escaped; spaces or markdown's ``**``), and the name's end. The separator is a literal, which the engine
-    searches for in C; at each one, a single class of the letters a secret word can end with (and digits) rules
-    out most names before any branch is entered (a JSON text's every ``"name":`` comes this far)."""
+    escaped; spaces or markdown's ``**``; before ``=``, a subscript's closing ``"]``), and the name's end. The
+    separator is a literal, which the engine searches for in C; at each one, a single class of the letters a secret
+    word can end with (and digits) rules out most names before any branch is entered (a JSON text's every
+    ``"name":`` comes this far)."""
     firsts = "".join(sorted({branch[1:3] for branch in _ENDINGS}))
     ending = f"(?=[{firsts}0-9])(?:" + "|".join(_AT_SEPARATOR) + ")"
     branches = [rf"[\"']\\?{ending}", ending, rf"[ \t*][ \t*\"'\\]{{0,3}}{ending}"]
+    if separator == "=":
+        branches.append(rf"[ \t]{{0,3}}\][\"']{ending}")
     return re.compile(re.escape(separator) + "(?:" + "|".join(branches) + ")")
 
 
-_NAME: Final = re.compile(rf"[=:][ \t*\"'\\]{{0,4}}(?P<name>[0-9_.vV\-]{{0,8}}{_ENDING}[A-Za-z0-9_.\-]*)"
+_NAME: Final = re.compile(rf"[=:][ \t*\"'\\\]]{{0,5}}(?P<name>[0-9_.vV\-]{{0,8}}{_ENDING}[A-Za-z0-9_.\-]*)"
                           r"(?P<before> [A-Za-z]+)?")
 """At a separator the finder stopped at, over the reversed text: the whole name, and the word before it (``db``
 of ``db password``, ``api`` of ``api key``)."""
@@ -120,7 +125,7 @@ def mask_named_values(text: str, marker: str) -> str:
             continue  # ``"token:"``, ``'password='``, ```token:```: the separator ends a quoted string
         if name.lower() in PROSE_WORDS and _prose_pass(text, at, between, opened, before, name):
             continue
-        value = _value(text, at, name, quoted_name='"' in between)
+        value = _value(text, at, name, quoted_name='"' in between and "]" not in between)
         if value is not None:
             start, end, quote = value
             out.append(text[done:start])
@@ -199,3 +204,33 @@ def value_after(text: str, at: int, start: int, name: str, quoted_name: bool,
     bare = run.group().rstrip()
     bare = bare[:value_end(bare)]  # not the text the value sits in: a sentence's full stop, a link's ``)``
     return start, start + len(bare), '"' if quoted_name else ""
+
+
+_SETTER: Final = re.compile(r"(?:setdefault|putenv|[sS]etenv)\([ \t]*(?P<quote>[\"'])(?P<name>[A-Za-z_][\w.\-]{0,63})"
+                            r"(?P=quote)[ \t]*,[ \t]*")
+"""A call setting a variable by its name and value: ``os.environ.setdefault``, ``os.putenv``, ``monkeypatch.setenv``,
+Go's ``os.Setenv``; the name quoted as the first argument, the value after the comma."""
+SETTER_HINT: Final = ("env(", "setdefault(")
+"""Text holding none of these holds no such call."""
+
+
+def mask_setter_values(text: str, marker: str) -> str:
+    """``text`` with the value each call of :data:`_SETTER` gives a secret-named variable replaced by ``marker``, as a
+    pair's value would be (a variable passed on, a call, a template are kept)."""
+    out: list[str] = []
+    done = 0
+    for call in _SETTER.finditer(text):
+        name = call.group("name")
+        if call.start() < done or not is_secret_key(name):
+            continue
+        comma = text.rindex(",", call.start(), call.end())
+        value = value_after(text, comma, call.end(), name, quoted_name=False, spaced=False)
+        if value is not None:
+            start, end, quote = value
+            out.append(text[done:start])
+            out.append(f"{quote}{marker}{quote}")
+            done = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)

@@ -16,9 +16,11 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``
   and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
   and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
-  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``), and
-  on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`),
-  and the text of a secret-named XML or HTML element (:mod:`._element_values`: ``<password>…</password>``);
+  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``,
+  ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
+  word and ``-u user:password`` (:mod:`._command_line_values`), and the text of a secret-named XML or HTML element
+  or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
+  ``<add key="ApiKey" value="…"/>``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
@@ -44,7 +46,7 @@ from ._command_line_values import mask_command_lines
 from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
 from ._guard import report
 from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
-from ._named_values import mask_named_values
+from ._named_values import SETTER_HINT, mask_named_values, mask_setter_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
 
 __all__ = [
@@ -227,6 +229,8 @@ def _scan(text: str) -> str:
         text = mask_attributes(text, REDACTED)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
+    if SETTER_HINT[0] in text or SETTER_HINT[1] in text:
+        text = mask_setter_values(text, REDACTED)
     if "-" in text:
         text = mask_command_lines(text, REDACTED)
     return text

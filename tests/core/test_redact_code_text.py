@@ -123,3 +123,29 @@ def test_code_at_the_start_of_a_text_read_as_a_form_is_kept(text: str) -> None:
     """A text starting ``name=value`` is read as a form body; a placeholder, a literal or the name itself is no
     value there either."""
     assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("os.environ['API_TOKEN'] = 'Xk9mQ2vLr8'", "os.environ['API_TOKEN'] = '[REDACTED]'"),
+    ('os.environ["DB_PASSWORD"]="Xk9mQ2vLr8"', 'os.environ["DB_PASSWORD"]="[REDACTED]"'),
+    ('os.environ.setdefault("API_TOKEN", "Xk9mQ2vLr8")', 'os.environ.setdefault("API_TOKEN", "[REDACTED]")'),
+    ('os.putenv("API_TOKEN", "Xk9mQ2vLr8")', 'os.putenv("API_TOKEN", "[REDACTED]")'),
+    ("monkeypatch.setenv('OPENAI_API_KEY', 'Xk9mQ2vLr8')", "monkeypatch.setenv('OPENAI_API_KEY', '[REDACTED]')"),
+    ("$config['db_password'] = 'Xk9mQ2vLr8';", "$config['db_password'] = '[REDACTED]';"),
+])
+def test_a_secret_set_by_subscript_or_by_an_env_setter_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                                 masked: str) -> None:
+    """``os.environ["API_TOKEN"] = "…"``, ``setdefault``, ``putenv``, ``setenv`` with a secret name mask the value."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    'os.environ["API_TOKEN"] = api_token', "os.environ['API_TOKEN'] = os.getenv('OTHER')",
+    'if os.environ["API_TOKEN"] == "x":', 'os.environ.setdefault("API_TOKEN", token)',
+    'os.putenv("API_TOKEN", "")', 'os.environ.get("API_TOKEN", "default")', 'os.environ["REGION"] = "eu-west-1"',
+    'cfg["token"] = 512', 'os.environ["API_TOKEN"] = "${API_TOKEN}"',
+])
+def test_a_subscript_or_env_setter_passing_on_no_secret_is_kept(span_exporter: InMemorySpanExporter,
+                                                                text: str) -> None:
+    """A variable, a call, a comparison, an empty string, a getter's default, a count, a template are kept."""
+    assert _recorded_argument(span_exporter, text) == text

@@ -76,6 +76,9 @@ _ADVERSARIAL = {
     "secret-named key attributes in one tag": lambda n: "<add value= " + _repeated(' key="ApiKey"', n) + ">",
     "secret-named key attributes in unclosed tags": lambda n: _repeated('<add key="ApiKey" value="x" ', n),
     "secret-named key attributes before values": lambda n: _repeated('<add key="ApiKey" value="$X"/>', n),
+    "secret-named subscripts assigned": lambda n: _repeated("x['token'] = ", n),
+    "env setters before calls": lambda n: _repeated('putenv("token", f(', n),
+    "env setters never closed": lambda n: _repeated('setenv("token", "', n),
 }
 
 
