@@ -229,7 +229,7 @@ def _scan(text: str) -> str:
         text = mask_attributes(text, REDACTED)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
-    if SETTER_HINT[0] in text or SETTER_HINT[1] in text:
+    if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
     if "-" in text:
         text = mask_command_lines(text, REDACTED)
