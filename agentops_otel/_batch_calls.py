@@ -19,9 +19,10 @@ from . import genai_spans
 from . import semconv as sc
 from .timeline import Step
 
-__all__ = ["batch_calls", "is_batch", "step_calls", "unsized_batches"]
+__all__ = ["BATCH_SUFFIX", "batch_calls", "is_batch", "step_calls", "unsized_batches"]
 
-_SUFFIX: Final = " " + sc.BATCH_SPAN_TARGET
+BATCH_SUFFIX: Final = " " + sc.BATCH_SPAN_TARGET
+"""How a batch submit's span name ends (``_maybe_batch``): a step named otherwise is no batch."""
 
 
 def _refused(attrs: Mapping[str, Any]) -> bool:
@@ -40,7 +41,7 @@ def batch_calls(attrs: Mapping[str, Any]) -> tuple[int, bool]:
 
 def _maybe_batch(step: Step) -> bool:
     """Only our batch spans are named so: any other step is settled without decoding its attributes."""
-    return step.kind == "llm" and step.span_name.endswith(_SUFFIX)
+    return step.kind == "llm" and step.span_name.endswith(BATCH_SUFFIX)
 
 
 def is_batch(step: Step) -> bool:

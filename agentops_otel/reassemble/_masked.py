@@ -31,10 +31,11 @@ from agentops_otel import semconv as sc
 from agentops_otel._flat import mask_strings
 from agentops_otel._mask_plain import mask, masked_arguments
 from agentops_otel._redact import REDACTED, is_secret_key, mask_text
+from agentops_otel.read._lazyattrs import LazyAttributes
 from agentops_otel.read._record import SpanEventRecord, SpanRecord
 
-__all__ = ["MaskedAttributes", "conflict_note", "foreign_content", "is_own", "masked_value", "shown_content",
-           "unreadable_note"]
+__all__ = ["MaskedAttributes", "attribute_notes", "conflict_note", "foreign_content", "is_own", "masked_value",
+           "shown_content", "unreadable_note"]
 
 _SCHEMAS: Final = frozenset({sc.GEN_AI_TOOL_DEFINITIONS})
 """Attributes holding tool schemas: a ``token`` property describes an argument, it holds none."""
@@ -149,6 +150,34 @@ def unreadable_note(rec: SpanRecord, error: str) -> str:
     """``"span: error"``, what could not be read of the span's attributes, as an issue names it: another
     instrumentation's span name and the value quoted in ``error`` are masked, as its step's are."""
     return f"{rec.name}: {error}" if is_own(rec) else f"{mask_text(rec.name)}: {mask_text(error)}"
+
+
+def attribute_notes(records: list[SpanRecord]) -> tuple[list[str], list[str]]:
+    """``"span: what"`` for the spans whose attributes could not all be read, and for those giving a key twice
+    with different values (a lazy mapping's notes are read off it directly: this looks at every span)."""
+    unreadable: list[str] = []
+    twice: list[str] = []
+    lazy: Any = LazyAttributes
+    for r in records:
+        attrs: Any = r.attributes
+        if type(attrs) is lazy:
+            err, again = attrs._unread, attrs._twice
+            if err is None and again is None:
+                continue
+        else:
+            err, again = _unread(attrs), getattr(attrs, "given_twice", None)
+        if err:
+            unreadable.append(unreadable_note(r, err))
+        if again:
+            twice.append(unreadable_note(r, again))
+    return unreadable, twice
+
+
+def _unread(attrs: Mapping[str, Any]) -> str | None:
+    """What could not be read of a span's attributes (a lazy mapping's own split, else its one note)."""
+    if hasattr(attrs, "given_twice"):
+        return getattr(attrs, "unread_error", None)
+    return getattr(attrs, "decode_error", None)
 
 
 def conflict_note(rec: SpanRecord, fields: set[str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from agentops_otel import genai_spans
 from agentops_otel import semconv as sc
-from agentops_otel._batch_calls import step_calls, unsized_batches
+from agentops_otel._batch_calls import BATCH_SUFFIX, step_calls, unsized_batches
 from agentops_otel._cost_gaps import GAP_TEXT
 from agentops_otel._end_states import canonical_end_state
 from agentops_otel._start_order import StartOrder
@@ -20,7 +20,7 @@ from agentops_otel.reassemble._classify import (
     _service,
     _str,
 )
-from agentops_otel.reassemble._masked import conflict_note, shown_content, unreadable_note
+from agentops_otel.reassemble._masked import attribute_notes, conflict_note, shown_content
 from agentops_otel.reassemble._state import _Session
 from agentops_otel.reassemble._totals import session_totals
 from agentops_otel.timeline import (
@@ -153,15 +153,19 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
     # An LLM step wrapping another is the same call seen by a second instrumentation: counted once.
     wrapping = genai_spans.wrappers((st.span_id, st.parent_span_id) for st in steps if st.kind == "llm")
     verdict_spans: list[Step] = []
+    maybe_batches: list[Step] = []
     for st in steps:
         k = st.kind
         if k == "evaluation":
             verdict_spans.append(st)
             continue
         if k == "llm":
+            batch = st.span_name.endswith(BATCH_SUFFIX)
+            if batch:
+                maybe_batches.append(st)
             if st.span_id in wrapping:
                 continue
-            llm += step_calls(st)  # a batch: the requests it queued
+            llm += step_calls(st) if batch else 1  # a batch: the requests it queued
         elif k == "tool":
             tool += 1
         elif k == "action":
@@ -243,8 +247,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         add(Issue.ADOPTED, f"{len(sess.no_session)} span{'s' if len(sess.no_session) != 1 else ''} without "
                       "session.id attached by ancestry")
     # Among the spans read so far (the root's always is); Timeline.unreadable_attributes reads the rest.
-    unreadable = [unreadable_note(r, err) for r in sess.records if (err := _unread(r.attributes))]
-    twice = [unreadable_note(r, err) for r in sess.records if (err := getattr(r.attributes, "given_twice", None))]
+    unreadable, twice = attribute_notes(sess.records)
     if root is not None:  # the root is no step: Timeline.unreadable_attributes does not see its counts
         unreadable += [f"{root_name}: {what}" for what in genai_spans.not_counts(attrs)]
     unreadable += _resource_notes(sess.records, sc.READ_UNREADABLE, "resource")
@@ -266,7 +269,7 @@ def _summarise(sess: _Session, steps: list[Step], start: int, end_max: int, shif
         complete=complete, issues=tuple(issues), issue_kinds=tuple(kinds), span_count=own, pseudo=sess.pseudo,
         partial=partial, evaluations=evaluations, input_tokens_complete=not (totals.input_unknown or interrupted),
         output_tokens_complete=not (totals.output_unknown or interrupted), raised=raised_by(root_events),
-        llm_calls_complete=not (interrupted or unsized_batches(steps)),
+        llm_calls_complete=not (interrupted or unsized_batches(maybe_batches)),
     )
     return Timeline(summary, tuple(steps), start_order)
 
@@ -331,13 +334,6 @@ def all_issues(timeline: Timeline) -> list[str]:
         if found:
             issues.append(unreadable_issue(found))
     return issues
-
-
-def _unread(attrs: Mapping[str, Any]) -> str | None:
-    """What could not be read of a span's attributes (a lazy mapping's own split, else its one note)."""
-    if hasattr(attrs, "given_twice"):
-        return getattr(attrs, "unread_error", None)
-    return getattr(attrs, "decode_error", None)
 
 
 def twice_issue(found: list[str]) -> str:
