@@ -230,16 +230,37 @@ def own_usage(attrs: Mapping[str, Any]) -> LLMUsage:
     cache_write = get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)
     reasoning = get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)
     cost = get(sc.COST_USD)
-    provider = get(sc.GEN_AI_PROVIDER_NAME)
-    if ((tin is None or (type(tin) is int and tin >= 0)) and (tout is None or (type(tout) is int and tout >= 0))
-            and (cache_read is None or (type(cache_read) is int and cache_read >= 0))
-            and (cache_write is None or (type(cache_write) is int and cache_write >= 0))
-            and (reasoning is None or (type(reasoning) is int and reasoning >= 0))
-            and (cost is None or (type(cost) is float and 0.0 <= cost < math.inf))
-            and provider in _OWN_PROVIDERS):
+    provider: Any = get(sc.GEN_AI_PROVIDER_NAME)  # a str once the check below holds
+    if _as_written_here(tin, tout, cache_read, cache_write, reasoning, cost, provider):
         return LLMUsage(_str(attrs, _OWN_MODEL_KEYS), provider, tin, tout, cache_read or 0, cache_write or 0,
                         reasoning or 0, cost)
     return llm_usage(attrs, own=True)
+
+
+def own_totals(attrs: Mapping[str, Any]) -> tuple[float | None, int | None, int | None]:
+    """``(cost_usd, input_tokens, output_tokens)`` of :func:`own_usage`, without the rest of it: a reassembly
+    sums them over every model call of a file (the model's name and the usage tuple cost a fifth of the read)."""
+    get = attrs.get
+    tin = get(sc.GEN_AI_USAGE_INPUT_TOKENS)
+    tout = get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)
+    cost = get(sc.COST_USD)
+    if _as_written_here(tin, tout, get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+                        get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS), get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+                        cost, get(sc.GEN_AI_PROVIDER_NAME)):
+        return cost, tin, tout
+    usage = llm_usage(attrs, own=True)
+    return usage.cost_usd, usage.input_tokens, usage.output_tokens
+
+
+def _as_written_here(tin: Any, tout: Any, cache_read: Any, cache_write: Any, reasoning: Any, cost: Any,
+                     provider: Any) -> bool:
+    """Whether a call's figures are as this version writes them (see :func:`own_usage`): then they are its usage."""
+    return bool((tin is None or (type(tin) is int and tin >= 0)) and (tout is None or (type(tout) is int and tout >= 0))
+                and (cache_read is None or (type(cache_read) is int and cache_read >= 0))
+                and (cache_write is None or (type(cache_write) is int and cache_write >= 0))
+                and (reasoning is None or (type(reasoning) is int and reasoning >= 0))
+                and (cost is None or (type(cost) is float and 0.0 <= cost < math.inf))
+                and provider in _OWN_PROVIDERS)
 
 
 def tokens_not_counts(attrs: Mapping[str, Any]) -> bool:

@@ -32,7 +32,7 @@ _OTHER_SPELLINGS: Final = frozenset(genai_spans.TOKEN_KEYS) - {
     sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS}
 """Counts spelt as another instrumentation (or an older version) writes them: read by the general reader, which
-knows every spelling (``own_usage`` reads what this version writes)."""
+knows every spelling (``own_totals`` reads what this version writes)."""
 _TOLERANCE = 1e-9
 """Relative and absolute (USD): far below a cent, far above a float sum's rounding."""
 
@@ -70,19 +70,22 @@ def _calls(steps: Sequence[Step], wrapping: set[str]) -> tuple[float, int, int, 
         if isinstance(attrs, LazyAttributes):
             attrs = attrs.read_once()  # a plain dict for the look-ups below, not kept (the memory of a million calls)
         own = FLAG_FOREIGN not in st.flags
-        usage = (genai_spans.own_usage(attrs) if own and _OTHER_SPELLINGS.isdisjoint(attrs)
-                 else genai_spans.llm_usage(attrs, own=own))
-        if usage.cost_usd is None:
+        if own and _OTHER_SPELLINGS.isdisjoint(attrs):
+            c, n_in, n_out = genai_spans.own_totals(attrs)
+        else:
+            usage = genai_spans.llm_usage(attrs, own=own)
+            c, n_in, n_out = usage.cost_usd, usage.input_tokens, usage.output_tokens
+        if c is None:
             priced = False
             unpriced.append(st)
         else:
-            cost += usage.cost_usd
-        if usage.input_tokens is None or usage.output_tokens is None:
+            cost += c
+        if n_in is None or n_out is None:
             # A count no call reported is no 0: the totals are then a lower bound (its gap says whether).
             no_in, no_out = unknown_counts(st)
             in_unknown, out_unknown = in_unknown or no_in, out_unknown or no_out
-        tin += usage.input_tokens or 0
-        tout += usage.output_tokens or 0
+        tin += n_in or 0
+        tout += n_out or 0
     return cost, tin, tout, priced, in_unknown, out_unknown, unpriced
 
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agentops_otel import semconv as sc
-from agentops_otel.genai_spans import llm_usage, own_usage
+from agentops_otel.genai_spans import llm_usage, own_totals, own_usage
 
 written = st.one_of(st.none(), st.integers(min_value=-5, max_value=10**9), st.booleans(), st.text(max_size=3),
                     st.floats(allow_nan=True, allow_infinity=True), st.integers(0, 10**6).map(float))
@@ -36,3 +36,10 @@ def own_call_attributes(draw: st.DrawFn) -> dict[str, Any]:
 def test_own_calls_read_as_the_general_reader_reads_them(attrs: dict[str, Any]) -> None:
     """Model, provider, every count (a count that counts nothing voids them all) and the recorded cost."""
     assert own_usage(attrs) == llm_usage(attrs, own=True)
+
+
+@given(own_call_attributes())
+def test_a_reassemblys_totals_read_the_figures_own_usage_reads(attrs: dict[str, Any]) -> None:
+    """Cost and both counts, as :func:`own_usage` gives them (a count that counts nothing voids both)."""
+    usage = own_usage(attrs)
+    assert own_totals(attrs) == (usage.cost_usd, usage.input_tokens, usage.output_tokens)
