@@ -321,10 +321,9 @@ class Converter:
                         if found is None:
                             key = sid_of(raw)
                         else:
-                            key = found.group(1)
-                            digits = found.group(2) or found.group(3)
-                            if digits is not None:
-                                seq = int(digits)
+                            key, digits, quoted = found.groups()
+                            if digits is not None or quoted is not None:
+                                seq = int(digits or quoted)
                         session: Any = unknown  # absent, or in a form only the full decode reads
                         if key is not None:
                             session = sids.get(key, unknown)
