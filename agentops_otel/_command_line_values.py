@@ -1,9 +1,9 @@
 """Secrets on a command line: a secret-named flag's value given as the next word (``mysql --password X``,
 ``--token X``, ``["--api-key", "X"]``), basic-auth credentials (``curl -u user:X``, ``--user user:X``, ``-uuser:X``)
 and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``) and of a few others
-(``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``, ``docker login -p X``:
-:data:`_CLIENT_FLAGS`), and the password a client's own flag gives with the user (httpie's ``-a user:X``, Samba's
-``-U user%X``: :data:`_USER_FLAGS`).
+(``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``, ``docker login -p X``,
+``az login -p X``: :data:`_CLIENT_FLAGS`), and the password a client's own flag gives with the user (httpie's ``-a
+user:X``, Samba's ``-U user%X``: :data:`_USER_FLAGS`).
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -16,13 +16,15 @@ prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``)
 word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``).
 After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept,
 unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a
-path (``-u http://…``: a URL).
+path (``-u http://…``: a URL). A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it
+(``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
 -p``). In the command of a client of MySQL or MariaDB (:data:`_MYSQL`: the program it runs, not an argument,
 :mod:`._command_position`; ``--name mysql``, ``find /var/lib/mysql -perm``, ``sudo -u mysql mkdir -p``), up to its
-end (a newline, ``;``, ``|``, ``&``), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads
+end (a newline not continued by a backslash, ``;``, ``|``, an ``&`` not glued inside a word:
+:data:`._command_position.COMMAND_REST`), ``-pX`` and ``-p"X"`` mask X, and so does ``-p X``: the client itself reads
 that as a prompt and a database named X, but a command written so most often means X as the password, and a
 database's name lost from a trace costs less than a password kept in it. PostgreSQL's tools are not among them:
 their ``-p`` is the port (a password comes from ``PGPASSWORD`` or a prompt, ``-W``). So with ``-a`` and ``-U``:
@@ -45,8 +47,8 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
-from ._command_position import programs
-from ._matchers import value_end
+from ._command_position import COMMAND_REST, command_starts, program_at
+from ._matchers import ampersand_end, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
 
@@ -234,16 +236,24 @@ def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) 
                 or password == basic.group("user") or stands_for_value(password, "")):
             continue
         done = start + len(password)
+        if not quote and done == run.end():  # judged on its start, then read on past an & that is its own
+            done = start + len(_glued_on(text, start, done))
         found.append((start, done))
     return found
+
+
+def _glued_on(text: str, start: int, end: int) -> str:
+    """A bare password from ``start`` read to ``end``, an ``&`` there read as its own (``-pTr0ub4dor&3``: see
+    :data:`._matchers.GLUED_AMPERSAND`), then cut before the text it sits in."""
+    whole = text[start:ampersand_end(text, end)]
+    return whole[:value_end(whole)]
 
 
 def _long_password(text: str, start: int) -> str:
     """A password not in quotes longer than :data:`_AHEAD` (not a group id, the user, a literal or a template:
     none is that long), to its end."""
     run = _BARE_REST.match(text, start)
-    whole = text[start:start if run is None else run.end()]
-    return whole[:value_end(whole)]
+    return _glued_on(text, start, start) if run is None else _glued_on(text, start, run.end())
 
 
 _MYSQL: Final = re.compile(r"(?:mysql(?:admin|binlog|check|dump|import|pump|show|slap)?|mariadb"
@@ -256,11 +266,12 @@ _CLIENT_FLAGS: Final = {
                      "mongotop"), _SHORT_P),
     **dict.fromkeys(("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare",
                      "ldapmodrdn", "ldapexop"), re.compile(r"(?<![^ \t\"'])-w")),
-    **dict.fromkeys(("docker login", "podman login", "nerdctl login", "oc login"), _SHORT_P),
+    **dict.fromkeys(("docker login", "podman login", "nerdctl login", "oc login", "az login"), _SHORT_P),
 }
 """Other clients whose short flag is a password, by the program a command runs: ``redis-cli -a``, ``sshpass -p``,
 ``sqlcmd -P``, MongoDB's tools' ``-p``, OpenLDAP's tools' ``-w`` (their ``-W`` prompts), a container registry's
-``login -p`` (:mod:`._command_position` names it with its tool)."""
+``login -p`` and ``az login -p`` (a password or a service principal's secret; its certificate's path is kept):
+:mod:`._command_position` names these with their tool."""
 _USER_FLAGS: Final = {
     **dict.fromkeys(("http", "https", "xh", "xhs"), re.compile(
         r"(?<![^ \t\"'])-a(?:[ \t]+|(?=[^\s\-]))(?P<quote>[\"']?)(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")),
@@ -275,8 +286,6 @@ _CLIENT_GATE: Final = re.compile(r"-(?<![^ \t\"']-)(?:[paPwU]|-user)")
 _CLIENT_HINT: Final = re.compile(r"mysql|mariadb|redis-cli|sshpass|sqlcmd|mongo|ldap|login|smb|rpcclient"
                                  r"|https?[ \t\"']|xhs?[ \t\"']|net[ \t\"']")
 """Text naming none of the clients holds none of their passwords: the commands are not looked for."""
-_COMMAND_REST: Final = re.compile(r"[^\r\n;|&`]*")
-"""A command to its end (a newline, ``;``, ``|``, ``&``, a backtick)."""
 
 
 def _client_flag(name: str) -> re.Pattern[str] | None:
@@ -297,13 +306,17 @@ def _client_passwords(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     done = 0  # a quoted password may run past its command's end (``-p'a;b'``): masked, it is not read again
     reach = 0  # a client's command is read once, a later client in it not read again
-    for start, name in programs(text):
+    for at in command_starts(text):
+        found_program = None if at < reach else program_at(text, at)
+        if found_program is None:
+            continue
+        start, name = found_program
         if start < reach:
             continue
         flags, users = _client_flag(name), _user_flag(name)
         if flags is None and users is None:
             continue
-        command = _COMMAND_REST.match(text, start)
+        command = COMMAND_REST.match(text, start)
         assert command is not None  # the pattern matches the empty string
         reach = command.end()
         if users is not None:
@@ -346,5 +359,10 @@ def _short_password(text: str, at: int, flag: int, end: int) -> tuple[int, int] 
     run = _QUOTED[quote].match(text, start) if quote in _QUOTES else _BARE_REST.match(text, start, end)
     if run is None:
         return None
-    value = run.group() if quote in _QUOTES else run.group()[:value_end(run.group())]
+    if quote in _QUOTES:
+        value = run.group()
+    else:
+        value = run.group()[:value_end(run.group())]
+        if len(value) == len(run.group()) and value:
+            value = _glued_on(text, start, run.end())
     return (start, start + len(value)) if value.strip() else None

@@ -10,7 +10,8 @@ their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, 
 ``docker exec -it db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
 value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
 ``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A container tool's ``login`` (``docker login``, ``oc
-login``) is a program of its own, named with its tool: its ``-p`` is a password, unlike ``docker run``'s.
+login``) and the Azure CLI's (``az login``) are programs of their own, named with their tool: their ``-p`` is a
+password, unlike ``docker run``'s. A backslash before a line's end continues the command on the next line.
 
 Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
 words, and a word stops at the next such place.
@@ -22,14 +23,22 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-__all__ = ["programs"]
+__all__ = ["COMMAND_REST", "GAP", "command_starts", "program_at"]
 
-_START: Final = re.compile(r"[\r\n;|&`(\[{]|:(?=[ \t])|[\"'](?=[^\s\"']+[ \t])")
-"""Where a command may start: after a line's end, ``;``, ``|``, ``&``, a backtick, ``(``, ``[``, ``{``, a colon
+_START: Final = re.compile(r"(?<!\\)(?<!\\\r)[\r\n]|[;|&`(\[{]|:(?=[ \t])|[\"'](?=[^\s\"']+[ \t])")
+"""Where a command may start: after a line's end (not one a backslash continues: the same command goes on, and a
+run of them read from each would be read again and again), ``;``, ``|``, ``&``, a backtick, ``(``, ``[``, ``{``, a colon
 ending a sentence's words (``command failed: mysqldump …``) or a quote opening a command's text (``sh -c "mysql
 -p…"``, ``ssh db 'mysql …'``; not an item of a list: ``"mysql",``)."""
-_WORD: Final = re.compile(r"[ \t]*(?:\"(?P<dq>[^\"\s]*)\"|'(?P<sq>[^'\s]*)'|(?P<bare>[^\s\"'`;|&()\[\]{},]+)),?")
+GAP: Final = r"(?:[ \t]|\\\r?\n)*"
+"""What separates two words of a command: spaces, and a backslash before a line's end (the command goes on on the
+next line: ``mysql -h db \\`` then ``-pX``)."""
+_WORD: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\s]*)\"|'(?P<sq>[^'\s]*)'|(?P<bare>[^\s\"'`;|&()\[\]{},]+)),?")
 """The next word of a command: bare, or in quotes as a list's item written as text (``"mysql",``)."""
+COMMAND_REST: Final = re.compile(r"(?:[^\r\n;|&`]|(?<=\\)\r?\n|&(?=[^\s;|&<>`]))*")
+"""A command from where it starts to its end: a line's end not continued by a backslash, ``;``, ``|``, an ``&`` that
+runs it in the background or joins another (``&&``, ``& ``; one glued to more, ``-pTr0ub4dor&3``, ``2>&1``, is
+inside the command), a backtick."""
 _PROMPT: Final = re.compile(r"[$#>%*-]|[0-9]{1,3}[.)]")
 """A shell's prompt or a list's bullet before a command's first word (``$ mysql …``, ``1. mysql …``)."""
 _ASSIGNMENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -60,6 +69,8 @@ _EXEC_OPTIONS: Final = frozenset({"-e", "-u", "-w", "--env", "--env-file", "--us
                                   "--index", "-c", "--container", "-n", "--namespace"})
 """Options of ``docker exec``, ``podman exec``, ``docker compose exec``, ``kubectl exec`` taking the next word."""
 _CONTAINER_TOOLS: Final = frozenset({"docker", "podman", "nerdctl", "kubectl", "oc"})
+_LOGIN_TOOLS: Final = _CONTAINER_TOOLS | {"az"}
+"""Tools whose ``login`` is named as a program of its own: the container tools', and the Azure CLI's."""
 _KUBECTL: Final = frozenset({"kubectl", "oc"})
 """Container tools whose ``exec`` runs the program given after ``--``."""
 _SUBCOMMANDS: Final = frozenset({"login"})
@@ -68,20 +79,19 @@ _MAX_WORDS: Final = 64
 """How many words before its program a command is read: no real wrapper chain is longer."""
 
 
-def programs(text: str) -> Iterator[tuple[int, str]]:
-    """Where each command's program in ``text`` starts, with its name (a path's last part, no quotes; a container
-    tool's subcommand of :data:`_SUBCOMMANDS` with its tool: ``docker login``)."""
-    found = _program(text, 0)
-    if found is not None:
-        yield found
+def command_starts(text: str) -> Iterator[int]:
+    """Where each command in ``text`` may start (see :data:`_START`), in order. A reader that has read a command to
+    its end passes over the starts inside it (a quote, a ``(``, an ``&`` glued to a word), each of which would cost a
+    reading of its own."""
+    yield 0
     for start in _START.finditer(text):
-        found = _program(text, start.end())
-        if found is not None:
-            yield found
+        yield start.end()
 
 
-def _program(text: str, at: int) -> tuple[int, str] | None:
-    """The program of the command starting at ``at``, past assignments and wrappers (``None`` past a separator)."""
+def program_at(text: str, at: int) -> tuple[int, str] | None:
+    """Where the program of the command starting at ``at`` starts, past assignments and wrappers, with its name (a
+    path's last part, no quotes; a container tool's subcommand of :data:`_SUBCOMMANDS` with its tool: ``docker
+    login``), or ``None`` (a separator, no word)."""
     takes: frozenset[str] = frozenset()  # the current wrapper's options taking a value
     skip = 0  # words the current wrapper reads before the program (and an option's value)
     options = False  # whether words starting with "-" are the current wrapper's options
@@ -109,17 +119,17 @@ def _program(text: str, at: int) -> tuple[int, str] | None:
             continue
         base = _DIRECTORY.split(name)[-1]
         if container:
-            if base in ("compose", "container"):
+            if base in ("compose", "container") and container in _CONTAINER_TOOLS:
                 continue
             if base in _SUBCOMMANDS:
                 return start, f"{container} {base}"
-            if base != "exec":
+            if base != "exec" or container not in _CONTAINER_TOOLS:
                 return None
             takes, options = _EXEC_OPTIONS, True
             skip = _MAX_WORDS if container in _KUBECTL else 1  # the container; kubectl's program follows "--"
             container = ""
             continue
-        if base in _CONTAINER_TOOLS:
+        if base in _LOGIN_TOOLS:
             container = base
             continue
         if base in _WRAPPERS:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Final, Protocol
 
-__all__ = ["JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "value_end"]
+__all__ = ["GLUED_AMPERSAND", "JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "ampersand_end", "value_end"]
 
 
 class Substitutes(Protocol):
@@ -86,9 +86,29 @@ def value_end(value: str) -> int:
     return end
 
 
+GLUED_AMPERSAND: Final = (r"&(?![A-Za-z0-9_.\-\[\]]*=|[A-Za-z][A-Za-z0-9]{1,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};"
+                           r"|[\s&;|<>\"'`]|\Z)")
+"""An ``&`` inside a bare value, not ending it: glued to more than the next field's ``name=`` (``a=1&b=2``), an HTML
+entity (``&amp;``), a space (a command run in the background), ``&&`` or a redirection (``&>``). A value is read to
+an ``&`` as a query string's is (``password=x&b=2`` keeps ``b=2``), but a password holds one as often
+(``DB_PASSWORD=Tr0ub4dor&3``, ``-pTr0ub4dor&3``): cut there, its end was recorded in clear. Not read in a URL's query
+(after ``?`` or another field's ``&``), where an ``&`` always starts a field."""
+_AMPERSAND_REST: Final = re.compile("(?:" + GLUED_AMPERSAND + r"[^\s\"'`<>&;|]+)*")
+
+
+def ampersand_end(text: str, end: int) -> int:
+    """Where a bare value read up to ``end`` ends when the ``&`` there (and any after it) is the value's own
+    (:data:`GLUED_AMPERSAND`): ``end`` itself when it is not. Linear: one match, each ``&`` read once with what
+    follows it up to the next one."""
+    if not text.startswith("&", end):
+        return end
+    more = _AMPERSAND_REST.match(text, end)
+    return end if more is None else more.end()
+
+
 class QueryMatcher:
-    """``re.sub`` of a ``name=value`` pattern (groups 1 and 2: a URL's query parameter, a form field) that
-    keeps every name and masks the values ``is_secret(name, value)`` picks (the value up to the text it sits
+    """``re.sub`` of a ``name=value`` pattern (groups ``name`` and ``value``: a URL's query parameter, a form field)
+    that keeps every name and masks the values ``is_secret(name, value)`` picks (the value up to the text it sits
     in, see :func:`value_end`): a regex alone cannot judge a name by the key rules."""
 
     def __init__(self, pattern: str, is_secret: Callable[[str, str], bool], starts: str = "",
@@ -104,13 +124,14 @@ class QueryMatcher:
     def sub(self, repl: str, string: str) -> str:
         if self._head is not None:
             first = self._head.match(string)
-            if first is not None and self._is_secret(first.group(1), _held(first.group(2))):
+            if first is not None and self._is_secret(first.group("name"), _held(first.group("value"))):
                 string = _masked(first, repl) + string[first.end():]
         if self._starts and not any(c in string for c in self._starts):
             return string
 
         def one(match: re.Match[str]) -> str:
-            return _masked(match, repl) if self._is_secret(match.group(1), _held(match.group(2))) else match.group(0)
+            return (_masked(match, repl) if self._is_secret(match.group("name"), _held(match.group("value")))
+                    else match.group(0))
 
         return self._pattern.sub(one, string)
 
@@ -121,8 +142,8 @@ def _held(value: str) -> str:
 
 def _masked(match: re.Match[str], repl: str) -> str:
     """A ``name=value`` match with its value masked, up to the text the value sits in (see :func:`value_end`)."""
-    value = match.group(2)
-    return match.string[match.start():match.start(2)] + repl + value[value_end(value):]
+    value = match.group("value")
+    return match.string[match.start():match.start("value")] + repl + value[value_end(value):]
 
 
 _ARMOUR: Final = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"

@@ -36,7 +36,7 @@ import re
 from typing import Final
 
 from ._code_values import annotated_default, is_template, no_value_at
-from ._matchers import value_end
+from ._matchers import ampersand_end, value_end
 from ._secret_names import PROSE_WORDS, WORDS_RE, either_case, is_secret_key, secret_endings
 
 __all__ = ["mask_named_values", "mask_setter_values", "value_after"]
@@ -79,8 +79,8 @@ _QUOTED: Final = {'\\"': re.compile(r'[^"\\\r\n]*'), '"': re.compile(r'(?:[^"\\\
 its opening quote: masked inside its quotes, or to the end of the line where the quote is never closed (a text
 cut short)."""
 _BARE: Final = re.compile(r"[^\s\"'`<>&;]+")
-"""A value not quoted: a run up to a space, a quote, ``&`` (the next query parameter) or ``;`` (the next field
-of a connection string)."""
+"""A value not quoted: a run up to a space, a quote, ``&`` (the next query parameter; one glued inside the value
+is the value's: :data:`._matchers.GLUED_AMPERSAND`) or ``;`` (the next field of a connection string)."""
 _HEADER: Final = re.compile(r"[^\r\n\"'`<>]+")
 """The value of a header whose value is a scheme and a credential (``Token …``) or a list (a cookie's
 ``a=1; b=2``): the rest of the line, to a quote that would close the text it sits in."""
@@ -201,7 +201,7 @@ def value_after(text: str, at: int, start: int, name: str, quoted_name: bool,
     run = (_HEADER if header else _BARE).match(text, start)
     if run is None:
         return None
-    bare = run.group().rstrip()
+    bare = run.group().rstrip() if header else text[start:ampersand_end(text, run.end())]
     bare = bare[:value_end(bare)]  # not the text the value sits in: a sentence's full stop, a link's ``)``
     return start, start + len(bare), '"' if quoted_name else ""
 

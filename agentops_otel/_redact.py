@@ -45,7 +45,7 @@ from ._code_values import stands_for_value
 from ._command_line_values import mask_command_lines
 from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
 from ._guard import report
-from ._matchers import JwtMatcher, PemMatcher, QueryMatcher, Substitutes
+from ._matchers import GLUED_AMPERSAND, JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import SETTER_HINT, mask_named_values, mask_setter_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
 
@@ -90,16 +90,21 @@ _JWT_PATTERN: Final = _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[
 seconds to mask."""
 
 
-_QUERY_PARAMETER: Final = r"[?&;]([A-Za-z0-9_.\-]+)=([^&#\s\"'<>]+)"
+_QUERY_PARAMETER: Final = (r"(?:[?&]|(?P<semi>;))(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^&#\s\"'<>]+"
+                           r"(?(semi)(?:" + GLUED_AMPERSAND + r"[^&#\s\"'<>]+)*))")
 """A URL query parameter (or a form field): its value is masked when its name is secret-named
 (``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
 Azure's ``sig``): a presigned URL is a credential. A form body's first field, which no ``&`` precedes
-(``client_secret=…&grant_type=…``), is :data:`_FORM_HEAD`. Matched by :class:`~._matchers.QueryMatcher`."""
-_FORM_HEAD: Final = r"\A([A-Za-z0-9_.\-]+)=([^&#\s\"'<>][^&\s\"'<>]*)"
+(``client_secret=…&grant_type=…``), is :data:`_FORM_HEAD`. After ``;`` (a connection string's field) an ``&`` glued
+inside the value is the value's (:data:`~._matchers.GLUED_AMPERSAND`: ``…;Password=Tr0ub4dor&3``); after ``?`` or
+``&`` it starts the next field. Matched by :class:`~._matchers.QueryMatcher`."""
+_FORM_HEAD: Final = (r"\A(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^&#\s\"'<>][^&\s\"'<>]*(?:" + GLUED_AMPERSAND
+                     + r"[^&\s\"'<>]+)*)")
 """A field at the very start of the text, the one place a parameter needs no ``?&;`` before it: matched
 there only, apart from the scan, so text holding none of ``?&;`` costs one anchored match more. No URL's
 fragment follows it, and a form body's ``#`` is written ``%23``: a ``#`` inside the value is the value's
-(``DB_PASSWORD=xK9#mQ2`` of an ``.env`` line), one after a space a comment."""
+(``DB_PASSWORD=xK9#mQ2`` of an ``.env`` line), one after a space a comment; so is an ``&`` glued inside it that
+starts no next field (``DB_PASSWORD=Tr0ub4dor&3``; ``client_secret=…&grant_type=…`` keeps its second field)."""
 _SIGNATURE_WORDS: Final = frozenset({"signature", "sig"})
 _PEM_PATTERN: Final = (r"(?s)(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)"
                        r"(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)")

@@ -368,3 +368,58 @@ def test_those_commands_other_flags_and_the_same_flags_elsewhere_are_kept(span_e
                                                                           text: str) -> None:
     """A port, a prompt, a variable, a user alone, and ``-U``, ``-a``, ``-p`` of other commands hold no password."""
     assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("az login -u bob@corp.com -p Xk9mQ2vLr8", "az login -u bob@corp.com -p [REDACTED]"),
+    ("az login --service-principal -u app-id -p Xk9mQ2vLr8 --tenant t1",
+     "az login --service-principal -u app-id -p [REDACTED] --tenant t1"),
+    (["az", "login", "-u", "bob@corp.com", "-p", "Xk9mQ2vLr8"],
+     ["az", "login", "-u", "bob@corp.com", "-p", "[REDACTED]"]),
+])
+def test_azure_clis_login_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                             masked: str | list[str]) -> None:
+    """``az login``'s ``-p`` is the password (or a service principal's secret): masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "az login -u bob@corp.com", "az login --service-principal -u app-id -p ~/certs/app.pem --tenant t1",
+    "az vm open-port -g rg -n vm1 --port 80", "az webapp config set -p 8080 -g rg",
+])
+def test_azure_clis_other_commands_and_a_certificates_path_are_kept(span_exporter: InMemorySpanExporter,
+                                                                    text: str) -> None:
+    """``az login`` with a prompt or a certificate's path, and other ``az`` commands' flags, hold no password."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("mysql -h db \\\n  -u root \\\n  -pXk9mQ2vLr8", "mysql -h db \\\n  -u root \\\n  -p[REDACTED]"),
+    ("mysql -h db \\\r\n  -u root \\\r\n  -pXk9mQ2vLr8 \\\r\n  shop",
+     "mysql -h db \\\r\n  -u root \\\r\n  -p[REDACTED] \\\r\n  shop"),
+    ("sudo \\\n  mysql -p Xk9mQ2vLr8", "sudo \\\n  mysql -p [REDACTED]"),
+])
+def test_a_command_continued_over_lines_is_read_as_one(span_exporter: InMemorySpanExporter, text: str,
+                                                       masked: str) -> None:
+    """A backslash before a line's end continues the command: a client's password on a later line is masked."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+def test_a_line_after_a_command_not_continued_is_another_command(span_exporter: InMemorySpanExporter) -> None:
+    """Without the backslash, the next line is a command of its own: mysql's ``-p`` does not reach ``mkdir -p``."""
+    text = "mysql -h db -u root\nmkdir -p backups"
+    assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("mysql -u root -pTr0ub4dor&3 shop", "mysql -u root -p[REDACTED] shop"),
+    ("curl -u bob:Tr0ub4dor&3 https://x.example", "curl -u bob:[REDACTED] https://x.example"),
+    ("mysqldump -u root --password Tr0ub4dor&3 shop > dump.sql",
+     "mysqldump -u root --password [REDACTED] shop > dump.sql"),
+    ("mysql -pXk9mQ2vLr8&&echo ok", "mysql -p[REDACTED]&&echo ok"),
+    ("mysql -pXk9mQ2vLr8 2>&1 | tee log", "mysql -p[REDACTED] 2>&1 | tee log"),
+])
+def test_a_flags_password_holding_an_ampersand_is_masked_whole(span_exporter: InMemorySpanExporter, text: str,
+                                                               masked: str) -> None:
+    """An ``&`` glued inside a ``-p``/``-u``/``--password`` value is the value's; ``&&`` and a redirection are not."""
+    assert _recorded_argument(span_exporter, text) == masked

@@ -288,3 +288,32 @@ def test_a_hash_inside_a_bare_value_at_the_texts_start_is_masked_with_it(span_ex
                                                                          text: str, masked: str) -> None:
     """A text starting ``NAME=value`` masks a value with ``#`` in it whole; a comment after a space stays."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("DB_PASSWORD=Tr0ub4dor&3", "DB_PASSWORD=[REDACTED]"),
+    ("export DB_PASSWORD=Tr0ub4dor&3 && ./run", "export DB_PASSWORD=[REDACTED] && ./run"),
+    ("Here's the token: Tr0ub4dor&3", "Here's the token: [REDACTED]"),
+    ("Server=db;User Id=sa;Password=Tr0ub4dor&3", "Server=db;User Id=sa;Password=[REDACTED]"),
+    ("password=a&b&c=1", "password=[REDACTED]&c=1"),
+])
+def test_an_ampersand_inside_a_bare_value_is_masked_with_it(span_exporter: InMemorySpanExporter, text: str,
+                                                            masked: str) -> None:
+    """A secret-named bare value with an ``&`` glued inside (not before another ``name=``) is masked whole."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("a=1&password=Xk9mQ2vLr8&b=2", "a=1&password=[REDACTED]&b=2"),
+    ("client_secret=Xk9mQ2vLr8&grant_type=client_credentials",
+     "client_secret=[REDACTED]&grant_type=client_credentials"),
+    ("https://x.example/cb?token=Xk9mQ2vLr8&state=abc", "https://x.example/cb?token=[REDACTED]&state=abc"),
+    ("https://x.example/cb?token=Xk9mQ2vLr8&debug", "https://x.example/cb?token=[REDACTED]&debug"),
+    ('<a href="/login?password=Xk9mQ2vLr8&amp;next=/">', '<a href="/login?password=[REDACTED]&amp;next=/">'),
+    ("password: Xk9mQ2vLr8&amp;more", "password: [REDACTED]&amp;more"),
+    ("DB_PASSWORD=Xk9mQ2vLr8& echo started", "DB_PASSWORD=[REDACTED]& echo started"),
+])
+def test_an_ampersand_starting_another_field_or_an_entity_ends_the_value(span_exporter: InMemorySpanExporter,
+                                                                        text: str, masked: str) -> None:
+    """In a query string or a form body, before ``name=``, an HTML entity or a space, ``&`` ends the value."""
+    assert _recorded_argument(span_exporter, text) == masked

@@ -79,6 +79,13 @@ _ADVERSARIAL = {
     "secret-named subscripts assigned": lambda n: _repeated("x['token'] = ", n),
     "env setters before calls": lambda n: _repeated('putenv("token", f(', n),
     "env setters never closed": lambda n: _repeated('setenv("token", "', n),
+    "continued lines before a mysql client": lambda n: "sudo " + _repeated("\\\n", n) + " mysql -p x",
+    "continued lines of short flags": lambda n: "mysql " + _repeated("-p \\\n", n),
+    "ampersands glued in a secret-named value": lambda n: "password=" + _repeated("a&", n),
+    "secret-named values before ampersands": lambda n: _repeated("password=x&", n),
+    "ampersands glued after a mysql password": lambda n: "mysql -pa" + _repeated("&a", n),
+    "connection string fields with ampersands": lambda n: _repeated("a;token=b&c", n),
+    "html entities after a secret-named value": lambda n: "token=" + _repeated("&amp;", n),
 }
 
 
