@@ -3,7 +3,8 @@
 and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``mysqldump -p X``) and of a few others
 (``redis-cli -a X``, ``sshpass -p X``, ``sqlcmd -P X``, ``mongosh -p X``, ``ldapsearch -w X``, ``docker login -p X``,
 ``az login -p X``: :data:`_CLIENT_FLAGS`), and the password a client's own flag gives with the user (httpie's ``-a
-user:X``, Samba's ``-U user%X``: :data:`_USER_FLAGS`).
+user:X``, Samba's ``-U user%X``: :data:`_USER_FLAGS`). Secrets a command takes as plain arguments (htpasswd's, a config
+tool's, an scp remote's) are found by :mod:`._command_arguments`, on the same text.
 
 A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
 raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
@@ -47,6 +48,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
+from ._command_arguments import argument_secrets, holds_argument_secrets
 from ._command_position import COMMAND_REST, command_starts, program_at
 from ._matchers import ampersand_end, value_end
 from ._named_values import value_after
@@ -117,11 +119,16 @@ def _secrets(text: str) -> list[tuple[int, int]]:
         found.extend(_passwords(text))
     if _CLIENT_GATE.search(text) is not None and _CLIENT_HINT.search(text) is not None:
         found.extend(_client_passwords(text))
+    if holds_argument_secrets(text):
+        found.extend(argument_secrets(text))
     found.sort()
     return found
 
 
 _SPACE: Final = re.compile(r"\s")
+_VALUE_STOPS: Final = frozenset(";&|<>\"'`")
+"""Where a bare value stops in text, which inside one item of a list is still the value's (``["-p", "pw;x"]``); a
+value stopping anywhere else ends there (``bob:X`` of ``["scp", "bob:X@host:/tmp"]``)."""
 _NOT_A_WORD: Final = "_"
 """What stands for an item that is no string (``["mysql", "-P", 3306, …]``) in a list read as one command line: a
 word no rule reads as a value."""
@@ -135,9 +142,10 @@ def mask_argv(items: list[Any], marker: str) -> list[Any]:
     The items joined by spaces are the command's text, so each rule finds what it finds in that text (a flag's
     next word, ``-u user:X``, a MySQL client's ``-pX`` or ``-p X`` anywhere after it). But an item is one
     argument, spaces and all: a secret that starts in an item's first word (the item after ``--password`` or
-    ``-p``, the ``X`` of ``-pX`` or of ``bob:X``) is masked to the item's end, as the text's rules would leave
-    the rest of a value with a space or a ``;`` in it. One that starts after a space inside an item (a script
-    given to ``sh -c``) is masked as in that item's own text."""
+    ``-p``, the ``X`` of ``-pX`` or of ``bob:X``) and ends where a bare value stops (a space, a ``;``) is masked
+    to the item's end, as the text's rules would leave the rest of a value with a space or a ``;`` in it; one
+    ending before any such stop ends there (``bob:X`` of an scp remote ``bob:X@host:/tmp``). One that starts
+    after a space inside an item (a script given to ``sh -c``) is masked as in that item's own text."""
     words = [item if type(item) is str else _NOT_A_WORD for item in items]
     starts = [0]  # where each item starts in the text, and one past its end
     for word in words:
@@ -160,7 +168,9 @@ def mask_argv(items: list[Any], marker: str) -> list[Any]:
             if at not in first_word:
                 space = _SPACE.search(word)
                 first_word[at] = len(word) if space is None else space.start()
-            whole = start < first_word[at]  # a value in the item's first word: to its end
+            ends = end - starts[at]
+            # a value in the item's first word, to where a bare value stops (a space, ``;``): to the item's end
+            whole = start < first_word[at] and (ends >= first_word[at] or word[ends] in _VALUE_STOPS)
             spans.setdefault(at, []).append((start, len(word) if whole else min(end - starts[at], len(word))))
     out = list(items)
     for at, where in spans.items():

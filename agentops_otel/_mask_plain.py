@@ -25,6 +25,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._command_arguments import runs_argument_program
 from ._command_line_values import mask_argv
 from ._cut import truncate_masked
 from ._flat import JSON_STARTS
@@ -65,7 +66,8 @@ def mask(value: Any, *, keys: bool = True, in_pairs: bool = False, answer: bool 
             return [text(value[0]), REDACTED]  # a (name, value) pair: a header list's ("Authorization", ...)
         pairs = bool(value) and isinstance(value[0], (list, tuple)) and len(value[0]) == 2
         items = [mask(v, keys=keys, in_pairs=pairs, answer=answer) for v in value]
-        if answer or not any(type(v) is str and v[:1] == "-" for v in items):
+        if answer or not any(type(v) is str and (v[:1] == "-" or (not i and runs_argument_program(v)))
+                             for i, v in enumerate(items)):
             return items
         return mask_argv(items, REDACTED)  # maybe a command as a list, read as its text is
     return value

@@ -18,7 +18,9 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
   pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``,
   ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
-  word and ``-u user:password`` (:mod:`._command_line_values`), and the text of a secret-named XML or HTML element
+  word and ``-u user:password`` (:mod:`._command_line_values`) and the arguments a program takes as secrets
+  (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure set aws_secret_access_key X``, ``scp f
+  bob:X@host:/tmp``), and the text of a secret-named XML or HTML element
   or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
   ``<add key="ApiKey" value="…"/>``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
@@ -42,6 +44,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ._code_values import stands_for_value
+from ._command_arguments import holds_argument_secrets
 from ._command_line_values import mask_command_lines
 from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
 from ._guard import report
@@ -240,7 +243,7 @@ def _scan(text: str) -> str:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
-    if "-" in text:
+    if "-" in text or "config" in text or ("@" in text and holds_argument_secrets(text)):
         text = mask_command_lines(text, REDACTED)
     return text
 

@@ -39,6 +39,7 @@ from typing import Any, Final
 
 import msgspec
 
+from ._command_arguments import runs_argument_program
 from ._command_line_values import mask_argv
 from ._cut import (
     BIG_INT,
@@ -255,7 +256,7 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
     """The items as a list; those at the ``hidden`` positions are masked (see :mod:`._shapes`)."""
     out: list[Any] = []
     budget.left -= 2
-    pairs = dashed = False
+    pairs = command = False  # command: maybe a command as a list (argv), read as its text is
     for i, item in enumerate(value):
         if budget.left <= 0:
             out.append(MORE_ITEMS_MARKER.format(n=size - i))
@@ -270,11 +271,11 @@ def _sequence(value: Any, size: int, budget: _Budget, depth: int,
             budget.left -= len(REDACTED) + 3
         else:
             walked = _walk(item, budget, depth + 1)
-            if type(walked) is str and walked[:1] == "-":
-                dashed = True
+            if type(walked) is str and (walked[:1] == "-" or (i == 0 and runs_argument_program(walked))):
+                command = True  # a flag, or a program whose arguments hold secrets (["scp", …])
             out.append(walked)
         budget.left -= 1
-    return mask_argv(out, REDACTED) if dashed and len(out) > 1 else out  # maybe a command as a list: argv
+    return mask_argv(out, REDACTED) if command and len(out) > 1 else out
 
 
 def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, Any]:

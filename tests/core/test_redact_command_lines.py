@@ -398,6 +398,7 @@ def test_azure_clis_other_commands_and_a_certificates_path_are_kept(span_exporte
     ("mysql -h db \\\r\n  -u root \\\r\n  -pXk9mQ2vLr8 \\\r\n  shop",
      "mysql -h db \\\r\n  -u root \\\r\n  -p[REDACTED] \\\r\n  shop"),
     ("sudo \\\n  mysql -p Xk9mQ2vLr8", "sudo \\\n  mysql -p [REDACTED]"),
+    ("htpasswd -b \\\n  .htpasswd admin \\\n  Xk9mQ2vLr8", "htpasswd -b \\\n  .htpasswd admin \\\n  [REDACTED]"),
 ])
 def test_a_command_continued_over_lines_is_read_as_one(span_exporter: InMemorySpanExporter, text: str,
                                                        masked: str) -> None:

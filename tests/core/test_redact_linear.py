@@ -86,6 +86,12 @@ _ADVERSARIAL = {
     "ampersands glued after a mysql password": lambda n: "mysql -pa" + _repeated("&a", n),
     "connection string fields with ampersands": lambda n: _repeated("a;token=b&c", n),
     "html entities after a secret-named value": lambda n: "token=" + _repeated("&amp;", n),
+    "ampersands glued in a config commands value": lambda n: "aws configure set a_token " + _repeated("x&", n),
+    "htpasswd commands one after another": lambda n: _repeated("htpasswd -b;", n),
+    "htpasswd options taking values": lambda n: "htpasswd " + _repeated("-C ", n),
+    "config command options taking values": lambda n: "git config " + _repeated("--file ", n),
+    "scp remotes with many at signs": lambda n: "scp " + _repeated("a:b@c@", n),
+    "scp commands in brackets": lambda n: _repeated("(scp a ", n),
 }
 
 
@@ -98,6 +104,8 @@ _ADVERSARIAL_LISTS = {
     "wrapper items before a mysql client": lambda n: ["sudo"] + ["-u", "a"] * (n // 5) + ["mysql", "-p", "x"],
     "mysql as an argument item": lambda n: ["find"] + ["/var/lib/mysql", "-p", "x"] * (n // 20),
     "one script item of flags": lambda n: ["sh", "-c", _repeated("--password pw.x ", n)],
+    "scp remotes as items": lambda n: ["scp"] + ["a:b@c:/x"] * (n // 9),
+    "htpasswd passwords with ampersands as items": lambda n: ["htpasswd", "-b"] + ["a&b"] * (n // 4),
 }
 
 

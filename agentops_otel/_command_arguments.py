@@ -1,0 +1,179 @@
+"""Secrets a command takes as plain arguments, where only the program run says which argument is one: htpasswd's
+password after ``-b`` (``htpasswd -b FILE USER PASSWORD``, ``-nb USER PASSWORD``), the value a config tool sets under
+a secret-named key (``aws configure set aws_secret_access_key X``, ``git config --global github.token X``, ``npm``,
+``pnpm``, ``yarn`` and ``pip config set``, ``dotnet user-secrets set``: :data:`_SETTERS`) and the password of an scp
+or rsync remote written ``user:password@host:path``.
+
+No flag or name stands before these values in the text, so :mod:`._command_line_values` and :mod:`._named_values`
+cannot see them; the same words after another program are no secret (``echo bob:x@host:/tmp``, a mail search's
+``from:alice2@gmail.com``), so each rule reads only the command of its program (:mod:`._command_position`). A value is
+judged as a pair's is (:func:`._code_values.stands_for_value`): a variable, a template or the marker is kept; in quotes
+it is masked inside them, bare to its end (an ``&`` glued inside it is its own: :data:`._matchers.GLUED_AMPERSAND`).
+A config key is judged by :func:`._secret_names.is_secret_key` (``user.name``, ``region`` are kept), and a command
+reading or removing a key (``git config --get``, ``--unset``) sets none.
+
+Linear: a command is read once, word by word, from its program to its end; a later program inside it is not read
+again, and a remote is matched within its own word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from ._code_values import stands_for_value, variable_at
+from ._command_position import COMMAND_REST, GAP, command_starts, program_at
+from ._matchers import ampersand_end, value_end
+from ._secret_names import is_secret_key
+
+__all__ = ["argument_secrets", "holds_argument_secrets", "runs_argument_program"]
+
+_SETTERS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "aws": (("configure", "set"),),
+    "git": (("config",), ("config", "set")),
+    **dict.fromkeys(("npm", "pnpm", "yarn"), (("config", "set"),)),
+    **dict.fromkeys(("pip", "pip3"), (("config", "set"),)),
+    "dotnet": (("user-secrets", "set"),),
+}
+"""Config tools by program, with the words that make a command of theirs set a key (``KEY VALUE`` follow them)."""
+_VALUE_OPTIONS: Final = frozenset({
+    "-f", "--file", "--blob", "--type", "--profile", "--region", "--output", "--endpoint-url", "-L", "--location",
+    "--userconfig", "--editor", "-p", "--project", "--id", "-c", "--configuration", "-w", "--workspace",
+})
+"""Options of those tools taking the next word as their value (``git config --file F``, ``--profile prod``)."""
+_NOT_SETTING: Final = ("--get", "--unset", "--remove", "--rename", "--list", "-l", "--edit", "-e")
+"""Options that make a config command read or remove a key instead (``git config --get-all``, ``--unset``)."""
+_REMOTE_TOOLS: Final = frozenset({"scp", "rsync"})
+_REMOTE: Final = re.compile(r"[^\s:@/\"'`]{1,64}:(?P<password>[^\s/\"'`]+)@(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):")
+"""An scp or rsync remote with a password: ``user:password@host:path``. The password runs to the last ``@`` before
+the host (it may hold one: ``bob:P@ss@host:/tmp``)."""
+PROGRAMS: Final = frozenset({"htpasswd", *_SETTERS, *_REMOTE_TOOLS})
+"""The programs these rules read: an argument list starting with one is read as a command line."""
+
+_ARGUMENT: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\r\n]*)\"|'(?P<sq>[^'\r\n]*)'|(?P<bare>[^\s\"'`;|&<>()]+))")
+"""A command's next argument: in double or single quotes, or bare (a redirection, ``>``, ends the reading)."""
+_Word = tuple[int, int, str]
+"""An argument: where its text starts and ends (inside its quotes), and the quote around it ("" for none)."""
+
+
+def runs_argument_program(item: str) -> bool:
+    """Whether ``item``, an argument list's first, names one of the programs these rules read (``["scp", …]``), so
+    that the list is read as a command line although no item is a flag."""
+    return item.rpartition("/")[2].rpartition("\\")[2].removesuffix(".exe") in PROGRAMS
+
+
+def holds_argument_secrets(text: str) -> bool:
+    """Whether ``text`` may hold a secret these rules read: a config command (``config`` is in ``configure``), a
+    remote's ``@``, htpasswd's ``-b`` or ``user-secrets``. Every text is asked: one substring search when it holds
+    neither ``@`` nor ``-``."""
+    return ("config" in text or ("@" in text and ("scp" in text or "rsync" in text))
+            or ("-" in text and ("htpasswd" in text or "user-secrets" in text)))
+
+
+def argument_secrets(text: str) -> list[tuple[int, int]]:
+    """Where each secret these rules find in ``text`` lies (see the module docstring)."""
+    found: list[tuple[int, int]] = []
+    reach = 0  # a program's command is read once, a later program inside it not read again
+    for at in command_starts(text):
+        program = None if at < reach else program_at(text, at)
+        if program is None:
+            continue
+        start, name = program[0], program[1].removesuffix(".exe")
+        if start < reach or name not in PROGRAMS:
+            continue
+        command = COMMAND_REST.match(text, start)
+        assert command is not None  # the pattern matches the empty string
+        reach = command.end()
+        words = _words(text, start, reach)
+        next(words, None)  # the program itself
+        if name in _REMOTE_TOOLS:
+            found.extend(_remote_passwords(text, words))
+            continue
+        value = _htpasswd_password(text, words) if name == "htpasswd" else _set_value(text, words, _SETTERS[name])
+        span = None if value is None else _value(text, value[0], value[1], bare=not value[2])
+        if span is not None:
+            found.append(span)
+    return found
+
+
+def _words(text: str, start: int, end: int) -> Iterator[_Word]:
+    """The arguments of the command from ``start`` to ``end``, up to a redirection; a bare one read on past an ``&``
+    that is its own."""
+    at = start
+    while (word := _ARGUMENT.match(text, at, end)) is not None:
+        group = word.lastgroup or "bare"
+        if group == "bare":
+            at = ampersand_end(text, word.end())
+            yield word.start(group), at, ""
+        else:
+            at = word.end()
+            yield word.start(group), word.end(group), '"' if group == "dq" else "'"
+
+
+def _htpasswd_password(text: str, words: Iterator[_Word]) -> _Word | None:
+    """htpasswd's password argument: with ``-b``, the third (with ``-n``, no file: the second) after its options."""
+    batch = no_file = takes_value = False
+    positional: list[_Word] = []
+    for word in words:
+        arg = text[word[0]:word[1]]
+        if takes_value:  # -C's cost, -r's rounds
+            takes_value = False
+        elif not positional and not word[2] and arg.startswith("-") and len(arg) > 1:
+            letters = arg[1:]
+            batch, no_file = batch or "b" in letters, no_file or "n" in letters
+            takes_value = letters[-1] in "Cr"
+        else:
+            positional.append(word)
+            if len(positional) == 3:
+                break
+    at = 1 if no_file else 2
+    return positional[at] if batch and len(positional) > at else None
+
+
+def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> _Word | None:
+    """The value a config command sets under a secret-named key (``None`` when it reads, removes or sets another)."""
+    positional: list[str] = []
+    words_at: list[_Word] = []
+    longest = max(len(path) for path in paths) + 2
+    takes_value = False
+    for word in words:
+        arg = text[word[0]:word[1]]
+        if takes_value:
+            takes_value = False
+        elif not word[2] and arg.startswith("-"):
+            if arg.startswith(_NOT_SETTING):
+                return None
+            takes_value = arg in _VALUE_OPTIONS
+        else:
+            positional.append(arg)
+            words_at.append(word)
+            if len(positional) == longest:
+                break
+    for path in paths:
+        at = len(path)
+        if (tuple(positional[:at]) == path and len(positional) > at + 1 and "=" not in positional[at]
+                and is_secret_key(positional[at])):
+            return words_at[at + 1]
+    return None
+
+
+def _value(text: str, start: int, end: int, bare: bool) -> tuple[int, int] | None:
+    """Where the secret from ``start`` to ``end`` lies (a ``bare`` argument cut before the text it sits in: a
+    sentence's full stop), or ``None`` when it stands for one (a variable, a template, the marker)."""
+    value = text[start:end]
+    if bare:
+        value = value[:value_end(value)]
+    if not value.strip() or variable_at(text, start) or stands_for_value(value, ""):
+        return None
+    return start, start + len(value)
+
+
+def _remote_passwords(text: str, words: Iterator[_Word]) -> Iterator[tuple[int, int]]:
+    """The password of each scp or rsync remote among ``words`` (a variable or a template kept)."""
+    for start, end, _ in words:
+        remote = _REMOTE.match(text, start, end)
+        if remote is not None:
+            span = _value(text, remote.start("password"), remote.end("password"), bare=False)
+            if span is not None:
+                yield span

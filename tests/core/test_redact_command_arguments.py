@@ -1,0 +1,106 @@
+"""A secret a command takes as a plain argument, where only the program says what the argument is: htpasswd's
+password after ``-b``, the value a config tool sets under a secret-named key (``aws configure set
+aws_secret_access_key X``), and the password of an scp or rsync remote written ``user:password@host:path``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _recorded(exporter: InMemorySpanExporter, given: str | list[str]) -> str | list[str]:
+    """What a tool called with ``given`` (a command's text or its argument list) recorded for it."""
+    @agentops.tool
+    def run(command: str | list[str]) -> str:
+        return "ok"
+
+    run(given)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool run"]
+    recorded: str | list[str] = json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["command"]
+    return recorded
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("htpasswd -b .htpasswd admin Xk9mQ2vLr8", "htpasswd -b .htpasswd admin [REDACTED]"),
+    ("htpasswd -bc /etc/nginx/.htpasswd admin Xk9mQ2vLr8", "htpasswd -bc /etc/nginx/.htpasswd admin [REDACTED]"),
+    ("sudo htpasswd -Bb -C 12 f admin 'Xk9 mQ2vLr8'", "sudo htpasswd -Bb -C 12 f admin '[REDACTED]'"),
+    ("htpasswd -nb admin Xk9mQ2vLr8 > users", "htpasswd -nb admin [REDACTED] > users"),
+    ("htpasswd -b f admin Tr0ub4dor&3", "htpasswd -b f admin [REDACTED]"),
+    (["htpasswd", "-b", "f", "admin", "Xk9mQ2vLr8"], ["htpasswd", "-b", "f", "admin", "[REDACTED]"]),
+])
+def test_htpasswds_batch_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                            masked: str | list[str]) -> None:
+    """With ``-b`` (alone or among other letters) htpasswd's last argument, after the file and the user, is masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("aws configure set aws_secret_access_key Xk9mQ2vLr8", "aws configure set aws_secret_access_key [REDACTED]"),
+    ("aws configure set default.aws_session_token Xk9mQ2vLr8 --profile prod",
+     "aws configure set default.aws_session_token [REDACTED] --profile prod"),
+    ("git config --global github.token Xk9mQ2vLr8", "git config --global github.token [REDACTED]"),
+    ("npm config set //registry.npmjs.org/:_authToken Xk9mQ2vLr8",
+     "npm config set //registry.npmjs.org/:_authToken [REDACTED]"),
+    ('yarn config set npmAuthToken "Xk9mQ2vLr8"', 'yarn config set npmAuthToken "[REDACTED]"'),
+    ("pip config set global.password Xk9mQ2vLr8", "pip config set global.password [REDACTED]"),
+    ('dotnet user-secrets set "Db:Password" Xk9mQ2vLr8', 'dotnet user-secrets set "Db:Password" [REDACTED]'),
+    (["git", "config", "--global", "github.token", "Xk9mQ2vLr8"],
+     ["git", "config", "--global", "github.token", "[REDACTED]"]),
+    (["aws", "configure", "set", "aws_secret_access_key", "Xk9mQ2vLr8"],
+     ["aws", "configure", "set", "aws_secret_access_key", "[REDACTED]"]),
+])
+def test_a_config_tools_value_under_a_secret_named_key_is_masked(span_exporter: InMemorySpanExporter,
+                                                                 given: str | list[str],
+                                                                 masked: str | list[str]) -> None:
+    """A config tool setting a secret-named key (``aws configure set``, ``git config``, ``npm``/``yarn``/``pip config
+    set``, ``dotnet user-secrets set``) has the value after the key masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("scp f bob:Xk9mQ2vLr8@host:/tmp", "scp f bob:[REDACTED]@host:/tmp"),
+    ("rsync -a d bob:Xk9mQ2vLr8@host:/d", "rsync -a d bob:[REDACTED]@host:/d"),
+    ("rsync -e ssh bob:a-Str0ng-P@ss@host:/srv/ ./srv", "rsync -e ssh bob:[REDACTED]@host:/srv/ ./srv"),
+    ("cd /srv && scp -P 2222 bob:on#Fire99@10.0.0.5:/backup/x.tgz .",
+     "cd /srv && scp -P 2222 bob:[REDACTED]@10.0.0.5:/backup/x.tgz ."),
+    (["scp", "f", "bob:Xk9mQ2vLr8@host:/tmp"], ["scp", "f", "bob:[REDACTED]@host:/tmp"]),
+])
+def test_an_scp_or_rsync_remotes_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                                     masked: str | list[str]) -> None:
+    """An scp or rsync argument ``user:password@host:path`` keeps the user, the host and the path, not the password."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "htpasswd -c .htpasswd admin", "htpasswd -D .htpasswd admin", "htpasswd -b .htpasswd admin \"$ADMIN_PASSWORD\"",
+    "htpasswd -B .htpasswd admin", "the htpasswd -b flag takes the password last", "htpasswd -b f admin",
+    "git config --global user.name bob", "git config --get github.token", "git config --global --unset github.token",
+    "aws configure set region eu-west-1", "aws configure get aws_secret_access_key",
+    "aws configure set aws_secret_access_key $AWS_SECRET_ACCESS_KEY", "npm config get //registry.npmjs.org/:_authToken",
+    "echo config set password later", "git config --global github.token",
+    "scp bob@host:/tmp/f .", "scp ./a:b@c:d host:/x", "rsync -av alice@host:/srv/ .",
+    "echo bob:Xk9mQ2vLr8@host:/tmp", "mail from:alice2@gmail.com via scp", "scp f bob:$PASS@host:/tmp",
+    ["scp", "bob@host:/tmp/f", "."], ["git", "config", "--global", "user.email", "bob@corp.com"],
+])
+def test_other_arguments_of_those_commands_and_other_commands_are_kept(span_exporter: InMemorySpanExporter,
+                                                                     given: str | list[str]) -> None:
+    """Without ``-b``, a key that names no secret, a read of a key, a variable, a remote with no password, and the same
+    shapes after another program hold no secret."""
+    assert _recorded(span_exporter, given) == given
+
+
+def test_an_scp_password_in_a_tools_result_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A tool returning the command it ran records the remote's password masked."""
+    @agentops.tool
+    def deploy() -> str:
+        return "ran: scp build.tgz deploy:Xk9mQ2vLr8@web1:/srv"
+
+    deploy()
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool deploy"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_RESULT])) == (
+        "ran: scp build.tgz deploy:[REDACTED]@web1:/srv")
