@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ._cut import BIG_INT, DEPTH_MARKER, MAX_DEPTH
 from ._redact import REDACTED, SHORTEST_SECRET, is_secret_key, mask_text, secret_key_memo
+from ._userinfo_values import PROXY_KEYS, masked_under
 
 __all__ = ["JSON_STARTS", "flat_mapping", "mask_strings"]
 
@@ -48,6 +49,8 @@ def flat_mapping(value: dict[Any, Any], limit: int) -> dict[str, Any] | None:
                 return None  # JSON text: the walk reads it by its keys
             used += len(key) + len(item) + 16
             out[key] = REDACTED if secret else item if len(item) < SHORTEST_SECRET else mask_text(item)
+            if "@" in item and key.endswith(PROXY_KEYS):  # a proxy's user:password@host: see _userinfo_values
+                out[key] = masked_under(key, out[key], REDACTED)
         elif (item is None or kind is bool or (kind is int and -BIG_INT <= item < BIG_INT)
               or (kind is float and math.isfinite(item))):
             used += len(key) + 14

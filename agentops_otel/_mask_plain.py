@@ -30,6 +30,7 @@ from ._command_line_values import mask_argv
 from ._cut import truncate_masked
 from ._flat import JSON_STARTS
 from ._redact import REDACTED, is_secret_key, mask_shapes, mask_text, secret_key_memo
+from ._userinfo_values import masked_under
 
 __all__ = ["ARGUMENTS", "PARSED_MAX", "cut_masked", "free_name", "mask", "masked_arguments"]
 
@@ -58,7 +59,9 @@ def mask(value: Any, *, keys: bool = True, in_pairs: bool = False, answer: bool 
             elif keys and isinstance(k, str) and is_secret_key(k) and v is not None:
                 out[name] = REDACTED
             else:
-                out[name] = mask(v, keys=by_key, answer=answer)
+                held = mask(v, keys=by_key, answer=answer)
+                proxy = by_key and type(held) is str and "@" in held and isinstance(k, str)
+                out[name] = masked_under(k, held, REDACTED) if proxy else held
         return out
     if isinstance(value, (list, tuple)):
         if (keys and len(value) == 2 and (in_pairs or isinstance(value, tuple)) and isinstance(value[0], str)
@@ -123,6 +126,8 @@ def _keyed(value: Any, in_pairs: bool) -> Any:
             if secret is None:
                 secret = is_secret_key(k)
             new = REDACTED if secret and v is not None else _keyed(v, False)
+            if type(new) is str and "@" in new:
+                new = masked_under(k, new, REDACTED)
             if new is not v:
                 out = dict(value) if out is None else out
                 out[k] = new

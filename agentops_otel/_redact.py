@@ -20,7 +20,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
   word and ``-u user:password`` (:mod:`._command_line_values`) and the arguments a program takes as secrets
   (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure set aws_secret_access_key X``, ``scp f
-  bob:X@host:/tmp``), and the text of a secret-named XML or HTML element
+  bob:X@host:/tmp``), the password of ``user:password@host`` where no scheme says so but a proxy's name or a Go
+  DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML element
   or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
   ``<add key="ApiKey" value="…"/>``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
@@ -51,6 +52,7 @@ from ._guard import report
 from ._matchers import GLUED_AMPERSAND, JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import SETTER_HINT, mask_named_values, mask_setter_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
+from ._userinfo_values import holds_userinfo, mask_userinfo
 
 __all__ = [
     "REDACTED",
@@ -232,7 +234,8 @@ def mask_shapes(text: str) -> str:
 
 
 def _scan(text: str) -> str:
-    """The scan itself: the shapes, then secret-named elements, pairs and the secrets of command lines."""
+    """The scan itself: the shapes, then secret-named elements, pairs, the secrets of command lines and the passwords
+    of proxies and DSNs; each asked only when the text holds a character (or, for config commands, a word) it needs."""
     text = _shapes(text)
     if "</" in text or "<![CDATA[" in text:
         # before the pairs: an element's text masked whole reads the same when met again
@@ -243,8 +246,11 @@ def _scan(text: str) -> str:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
-    if "-" in text or "config" in text or ("@" in text and holds_argument_secrets(text)):
+    at_sign = "@" in text
+    if "-" in text or "config" in text or (at_sign and holds_argument_secrets(text)):
         text = mask_command_lines(text, REDACTED)
+    if at_sign and holds_userinfo(text):
+        text = mask_userinfo(text, REDACTED)
     return text
 
 

@@ -66,6 +66,7 @@ from ._shapes import (
     repr_shows,
     secret_holding_fields,
 )
+from ._userinfo_values import PROXY_KEYS, masked_under
 
 _MIN_STRING: Final = 16
 """A string met after the budget ran low still keeps this many characters (so it says what it was)."""
@@ -291,7 +292,9 @@ def _mapping(items: Any, size: int, budget: _Budget, depth: int) -> dict[str, An
             out[name] = REDACTED
             budget.left -= len(REDACTED)
         else:
-            out[name] = _walk(item, budget, depth + 1)
+            walked = _walk(item, budget, depth + 1)
+            proxy = type(walked) is str and "@" in walked and whole.endswith(PROXY_KEYS)
+            out[name] = masked_under(whole, walked, REDACTED) if proxy else walked
         budget.left -= 2
     return out
 
@@ -370,7 +373,9 @@ def bounded_arguments(arguments: Any, limit: int) -> Any:
         out: dict[str, Any] = {}
         for key, value in dict.items(arguments):
             name = key if isinstance(key, str) else str(key)
-            out[free_name(out, mask_text(name))] = REDACTED if is_secret_key(name) else bounded(value, limit)
+            held = REDACTED if is_secret_key(name) else bounded(value, limit)
+            proxy = type(held) is str and "@" in held and name.endswith(PROXY_KEYS)
+            out[free_name(out, mask_text(name))] = masked_under(name, held, REDACTED) if proxy else held
         return out
     except Exception:
         return bounded(arguments, limit)

@@ -92,6 +92,11 @@ _ADVERSARIAL = {
     "config command options taking values": lambda n: "git config " + _repeated("--file ", n),
     "scp remotes with many at signs": lambda n: "scp " + _repeated("a:b@c@", n),
     "scp commands in brackets": lambda n: _repeated("(scp a ", n),
+    "proxy names glued into one word": lambda n: _repeated("proxy=a:", n),
+    "proxy values with at signs and dots": lambda n: "proxy=a:" + _repeated("@a.", n),
+    "proxy flags before passwords": lambda n: _repeated("--proxy a:b@c@", n),
+    "dsn anchors one after another": lambda n: _repeated("a:b@tcp(", n),
+    "dsn anchors after long words": lambda n: _repeated("x" * 400 + "@tcp(", n),
 }
 
 

@@ -1,0 +1,93 @@
+"""``user:password@host`` written without a scheme, masked only where what holds it says it is credentials: a proxy
+setting's value (``HTTPS_PROXY=bob:X@proxy:3128``) and a Go MySQL DSN (``root:X@tcp(db:3306)/app``). The same shape
+elsewhere (a mail search's ``from:alice2@gmail.com``, an Erlang node, a matrix product) is kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import agentops_otel as agentops
+from agentops_otel import semconv
+
+
+def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
+    """What a tool called with ``text`` recorded for it."""
+    @agentops.tool
+    def send(text: str) -> str:
+        return "ok"
+
+    send(text)
+    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
+    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["text"])
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("HTTPS_PROXY=bob:Xk9mQ2vLr8@proxy:3128", "HTTPS_PROXY=bob:[REDACTED]@proxy:3128"),
+    ("export https_proxy=bob:Xk9mQ2vLr8@proxy:3128 && curl x",
+     "export https_proxy=bob:[REDACTED]@proxy:3128 && curl x"),
+    ('{"ALL_PROXY": "bob:a-Str0ng-P@ss@proxy.corp:1080"}', '{"ALL_PROXY":"bob:[REDACTED]@proxy.corp:1080"}'),
+    ('"ALL_PROXY": "bob:a-Str0ng-P@ss@proxy.corp:1080",', '"ALL_PROXY": "bob:[REDACTED]@proxy.corp:1080",'),
+    ("proxy: bob:Xk9mQ2vLr8@proxy.corp.local:8080", "proxy: bob:[REDACTED]@proxy.corp.local:8080"),
+    ("pip install --proxy bob:Xk9mQ2vLr8@proxy:3128 x", "pip install --proxy bob:[REDACTED]@proxy:3128 x"),
+    ("git config --global http.proxy bob:Xk9mQ2vLr8@proxy:8080",
+     "git config --global http.proxy bob:[REDACTED]@proxy:8080"),
+    ("export http_proxy=http://bob:Xk9mQ2vLr8@proxy:3128", "export http_proxy=http://[REDACTED]@proxy:3128"),
+])
+def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """The password of a proxy variable's, key's or flag's ``user:password@host`` value is masked, scheme or not."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ('dsn := "root:Xk9mQ2vLr8@tcp(db:3306)/app"', 'dsn := "root:[REDACTED]@tcp(db:3306)/app"'),
+    ("root:Xk9mQ2vLr8@unix(/tmp/mysql.sock)/app", "root:[REDACTED]@unix(/tmp/mysql.sock)/app"),
+    ("dsn=root:p@ssW0rd2024@tcp(127.0.0.1:3306)/shop", "dsn=root:[REDACTED]@tcp(127.0.0.1:3306)/shop"),
+    ('sql.Open("mysql", "app:Tr0ub4dor&3@tcp(db)/app?parseTime=true")',
+     'sql.Open("mysql", "app:[REDACTED]@tcp(db)/app?parseTime=true")'),
+])
+def test_a_go_mysql_dsns_credentials_are_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
+    """A Go MySQL DSN's ``user:password`` before ``@tcp(`` or ``@unix(`` is masked (the user kept, as after ``-u``)."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "HTTPS_PROXY=http://proxy.corp:3128", "NO_PROXY=localhost,.corp.local", "HTTPS_PROXY=proxy.corp:3128",
+    "https_proxy=bob@proxy:3128", "proxy: $HTTPS_PROXY", "HTTP_PROXY=${USER}:${PASS}@proxy:3128",
+    "the proxy from:alice2@gmail.com", "noproxy=a:b@c",
+    'fmt.Sprintf("%s:%s@tcp(%s)/%s", user, pass, host, db)', "root@tcp(db:3306)/app", "app:@tcp(db)/app",
+    "mysql://[REDACTED]@tcp(db)/app", "from:alice2@gmail.com", "node:rabbit@localhost", "y = W[:, 0:H]@x",
+])
+def test_the_same_shapes_holding_no_password_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """A proxy with no password or a variable for it, a DSN template or one with no password, and ``a:b@c`` anywhere
+    else are kept."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+def test_a_dsn_in_a_tools_result_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A tool returning its connection string records it with the credentials masked."""
+    @agentops.tool
+    def config() -> dict[str, str]:
+        return {"dsn": "app:Xk9mQ2vLr8@tcp(db:3306)/app"}
+
+    config()
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool config"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_RESULT])) == {
+        "dsn": "app:[REDACTED]@tcp(db:3306)/app"}
+
+
+def test_a_proxy_variables_password_in_a_mapping_or_an_argument_is_masked(span_exporter: InMemorySpanExporter) -> None:
+    """A value under a proxy-named key (an ``env`` mapping's ``HTTPS_PROXY``) or a ``proxy`` argument has its password
+    masked, the user and the host kept; other keys' values are kept."""
+    @agentops.tool
+    def fetch(url: str, proxy: str, env: dict[str, str]) -> str:
+        return "ok"
+
+    fetch("https://x.example", "bob:Xk9mQ2vLr8@proxy:3128",
+          {"HTTPS_PROXY": "bob:Xk9mQ2vLr8@proxy:3128", "NO_PROXY": "localhost", "SEARCH": "from:alice2@gmail.com"})
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool fetch"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])) == {
+        "url": "https://x.example", "proxy": "bob:[REDACTED]@proxy:3128",
+        "env": {"HTTPS_PROXY": "bob:[REDACTED]@proxy:3128", "NO_PROXY": "localhost", "SEARCH": "from:alice2@gmail.com"}}
