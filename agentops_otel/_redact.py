@@ -237,11 +237,12 @@ def _scan(text: str) -> str:
     """The scan itself: the shapes, then secret-named elements, pairs, the secrets of command lines and the passwords
     of proxies and DSNs; each asked only when the text holds a character (or, for config commands, a word) it needs."""
     text = _shapes(text)
-    if "</" in text or "<![CDATA[" in text:
-        # before the pairs: an element's text masked whole reads the same when met again
-        text = mask_elements(text, REDACTED)
-    if "<" in text and HOLDS_VALUE.search(text) is not None:
-        text = mask_attributes(text, REDACTED)
+    if "<" in text:  # one character is found fastest: most text holds no tag
+        if "</" in text or "<![CDATA[" in text:
+            # before the pairs: an element's text masked whole reads the same when met again
+            text = mask_elements(text, REDACTED)
+        if HOLDS_VALUE.search(text) is not None:
+            text = mask_attributes(text, REDACTED)
     if ":" in text or "=" in text:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
