@@ -32,11 +32,11 @@ list is unpriced, never priced at Anthropic's own rates.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from . import _forksafe, _guard, config
+from ._price_types import Extras, _Rates, _Tiered
 from ._tiers import TIER_UNCONFIRMED, billed_tier, price_context
 from .semconv import (
     AZURE_GLOBAL,
@@ -58,60 +58,19 @@ _PER_MTOK = 1_000_000
 _LRU_SIZE = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class _Rates:
-    """USD per token; ``None`` for a cache rate means those tokens cost the plain input rate."""
-
-    input: float
-    output: float
-    cache_read: float | None
-    cache_write: float | None
-    cache_write_1h: float | None = None
-    """One-hour-TTL cache writes (Anthropic); ``None``: priced as other cache writes."""
-    source: Any = None
-    """The genai-prices price these rates came from (``None`` for a registered price), for :class:`Extras`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Extras:
-    """What a call used beyond tokens at the text rates; built only when one of them is there.
-
-    The audio counts are shares of the input / output token totals (as the providers report them).
-    """
-
-    input_audio_tokens: int = 0
-    output_audio_tokens: int = 0
-    web_searches: int = 0
-    file_searches: int = 0
-    """OpenAI's ``file_search_call`` items, billed per call (genai-prices' ``storage_searches``)."""
-    unpriced_tools: int = 0
-    """Hosted tool calls billed beside the tokens at rates the table lacks (a code interpreter's container, a
-    generated image, the web search of a Chat Completions search model): such a call stays unpriced."""
-    speed: str | None = None
-    """Anthropic's ``usage.speed`` when not ``"standard"`` (``"fast"`` is billed at its own rates)."""
-    geo: str | None = None
-    """Anthropic's ``usage.inference_geo`` when not a standard-rate one: ``"us"`` is billed at 1.1x on
-    Claude 4.6 and later, a rate genai-prices has no variant for, so such a call stays unpriced."""
-    region: str | None = None
-    """A cloud region billed above the table's rates: a Google Vertex AI region other than ``global`` (regional and
-    multi-region endpoints cost 10% more on Claude Sonnet 4.5 and later); only a registered price prices it."""
-    cache_ttl_unknown: bool = False
-    """Anthropic cache writes the response did not split by TTL: the table's one-hour and five-minute rates
-    differ, so only a registered price (one cache-write rate) prices such a call."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Tiered:
-    """A genai-prices price whose rates depend on the prompt size: priced by genai-prices itself."""
-
-    model_price: Any
-
-
 _Entry = _Rates | _Tiered | None
 
 _custom: dict[tuple[str | None, str], _Rates] = {}
 """Registered prices by (provider, model), both in lower case; provider ``None``: any provider."""
 _custom_lock = _forksafe.lock()
+_TokenRates = tuple[float, float, float | None, float | None, float | None]
+"""A :class:`_Rates`' input, output, cache-read, cache-write and one-hour cache-write rates, as one tuple."""
+_token_rates: dict[tuple[str | None, str | None, str | None, str | None], _TokenRates] = {}
+"""Plain token rates :func:`price_tokens` found, by (model, provider, service tier, fallback): its common case
+(no extras, no one-hour cache writes, not Azure, whose deployment type is read per call) looks them up here in one
+dict read, skipping the checks before ``_lookup``, its LRU bookkeeping and the rate object's slot descriptors. On
+the per-call path this runs with cold caches, where each object touched costs a memory read."""
+_TOKEN_RATES_MAX: Final = 256
 
 
 def _per_token(per_mtok: float | Decimal | None) -> float | None:
@@ -168,7 +127,7 @@ def register_price(
     )
     with _custom_lock:
         _custom[(canonical_provider(provider.lower()) if provider else None, model.lower())] = rates
-    _lookup.cache_clear()
+    _forget_resolved()
 
 
 _PRICES_IDS: Final = {PROVIDER_AZURE_OPENAI: "azure", PROVIDER_AWS_BEDROCK: "aws", PROVIDER_GCP_VERTEX_AI: "google"}
@@ -189,14 +148,19 @@ def canonical_provider(provider: str) -> str:
 
 def clear_price_cache() -> None:
     """Forget resolved prices (after ``genai_prices.UpdatePrices`` refreshed the table, or in tests)."""
-    _lookup.cache_clear()
+    _forget_resolved()
 
 
 def _unregister_all() -> None:
     """Drop every registered price (tests)."""
     with _custom_lock:
         _custom.clear()
+    _forget_resolved()
+
+
+def _forget_resolved() -> None:
     _lookup.cache_clear()
+    _token_rates.clear()
 
 
 def _from_genai_prices(model: str, provider: str | None, service_tier: str | None, speed: str | None) -> _Entry:
@@ -301,42 +265,64 @@ def price_tokens(model: str | None, provider: str | None, service_tier: str | No
     ``fallback_model`` is the requested model when ``model`` is the response's (see :func:`register_price`); for
     Azure OpenAI, the deployment, and ``model`` is the response's only (``None`` when it named none)."""
     try:
-        if _guard.ARMED:
-            _guard.fault_point("cost.price_call")
-        deployment = None
-        if provider == PROVIDER_AZURE_OPENAI:
-            deployment = config.azure_deployment()
-            if not model and not fallback_model:
-                return None
-        elif not model and (provider != PROVIDER_AWS_BEDROCK or not fallback_model):
-            return None
-        if extras is not None:
-            return _price_extras(model, provider, service_tier or None, input_tokens, output_tokens,
-                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, fallback_model, extras,
-                                 deployment)
-        entry = _lookup(provider, model, fallback_model, service_tier or None, None, deployment)
-        if entry is None:
-            return None
-        if cache_write_1h_tokens > 0 and _no_hour_rate(entry):
-            return None
-        if isinstance(entry, _Tiered):
-            return _tiered_price(entry, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                                 cache_write_1h_tokens)
+        rates = (_token_rates.get((model, provider, service_tier, fallback_model))
+                 if extras is None and not cache_write_1h_tokens and not _guard.ARMED else None)
+        if rates is None:
+            resolved = _resolve(model, provider, service_tier, input_tokens, output_tokens, cache_read_tokens,
+                                cache_write_tokens, cache_write_1h_tokens, fallback_model, extras)
+            if not isinstance(resolved, tuple):
+                return resolved  # a cost already worked out (extras, a size-tiered price), or None
+            rates = resolved
+        rate_in, rate_out, rate_read, rate_write, rate_write_1h = rates
         uncached = input_tokens
-        cost = output_tokens * entry.output
-        if entry.cache_read is not None:
+        cost = output_tokens * rate_out
+        if rate_read is not None:
             uncached -= cache_read_tokens
-            cost += cache_read_tokens * entry.cache_read
-        if entry.cache_write is not None:
+            cost += cache_read_tokens * rate_read
+        if rate_write is not None:
             uncached -= cache_write_tokens
-            hour = min(cache_write_1h_tokens, cache_write_tokens) if entry.cache_write_1h is not None else 0
-            cost += (cache_write_tokens - hour) * entry.cache_write + hour * (entry.cache_write_1h or 0.0)
+            hour = min(cache_write_1h_tokens, cache_write_tokens) if rate_write_1h is not None else 0
+            cost += (cache_write_tokens - hour) * rate_write + hour * (rate_write_1h or 0.0)
         if uncached < 0 or output_tokens < 0:
             return None  # inconsistent usage (cached share larger than the prompt): don't guess
-        return cost + uncached * entry.input
+        return cost + uncached * rate_in
     except Exception as exc:
         _guard.report("cost.price_call", exc)
         return None
+
+
+def _resolve(model: str | None, provider: str | None, service_tier: str | None, input_tokens: int,
+             output_tokens: int, cache_read_tokens: int, cache_write_tokens: int, cache_write_1h_tokens: int,
+             fallback_model: str | None, extras: Extras | None) -> _TokenRates | float | None:
+    """:func:`price_tokens` past its memo: the plain rates to apply (kept in :data:`_token_rates` when the
+    call's case allows), or the cost itself when genai-prices works it out, or ``None``: unpriced."""
+    if _guard.ARMED:
+        _guard.fault_point("cost.price_call")
+    deployment = None
+    if provider == PROVIDER_AZURE_OPENAI:
+        deployment = config.azure_deployment()
+        if not model and not fallback_model:
+            return None
+    elif not model and (provider != PROVIDER_AWS_BEDROCK or not fallback_model):
+        return None
+    if extras is not None:
+        return _price_extras(model, provider, service_tier or None, input_tokens, output_tokens,
+                             cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, fallback_model, extras,
+                             deployment)
+    entry = _lookup(provider, model, fallback_model, service_tier or None, None, deployment)
+    if entry is None:
+        return None
+    if cache_write_1h_tokens > 0 and _no_hour_rate(entry):
+        return None
+    if isinstance(entry, _Tiered):
+        return _tiered_price(entry, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                             cache_write_1h_tokens)
+    rates = (entry.input, entry.output, entry.cache_read, entry.cache_write, entry.cache_write_1h)
+    if provider != PROVIDER_AZURE_OPENAI and not cache_write_1h_tokens:
+        if len(_token_rates) >= _TOKEN_RATES_MAX:
+            _token_rates.clear()
+        _token_rates[(model, provider, service_tier, fallback_model)] = rates
+    return rates
 
 
 def _no_hour_rate(entry: _Rates | _Tiered) -> bool:

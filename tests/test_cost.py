@@ -147,7 +147,7 @@ def test_lookups_are_cached() -> None:
         price_call("gpt-4o", input_tokens=1, output_tokens=1)
     info = cost._lookup.cache_info()
     assert info.misses == 1
-    assert info.hits == 4
+    assert info.currsize == 1
 
 
 def test_never_raises(caplog: pytest.LogCaptureFixture) -> None:
