@@ -40,8 +40,10 @@ _SETTERS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
 _VALUE_OPTIONS: Final = frozenset({
     "-f", "--file", "--blob", "--type", "--profile", "--region", "--output", "--endpoint-url", "-L", "--location",
     "--userconfig", "--editor", "-p", "--project", "--id", "-c", "--configuration", "-w", "--workspace",
+    "-C", "--git-dir", "--work-tree",
 })
-"""Options of those tools taking the next word as their value (``git config --file F``, ``--profile prod``)."""
+"""Options of those tools taking the next word as their value (``git config --file F``, ``--profile prod``, git's own
+``-C DIR`` before ``config``)."""
 _NOT_SETTING: Final = ("--get", "--unset", "--remove", "--rename", "--list", "-l", "--edit", "-e")
 """Options that make a config command read or remove a key instead (``git config --get-all``, ``--unset``)."""
 _REMOTE_TOOLS: Final = frozenset({"scp", "rsync"})
