@@ -53,6 +53,7 @@ from ._command_position import COMMAND_REST, command_starts, program_at
 from ._matchers import ampersand_end, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
+from ._userinfo_values import proxy_password
 
 __all__ = ["mask_argv", "mask_command_lines"]
 
@@ -151,6 +152,9 @@ def mask_argv(items: list[Any], marker: str) -> list[Any]:
     for word in words:
         starts.append(starts[-1] + len(word) + 1)
     found = _secrets(" ".join(words))
+    for at in range(1, len(words)):  # the text's proxy rule reads a flag's next word, which here is the next item
+        if "@" in words[at] and (password := proxy_password(words[at - 1], words[at])) is not None:
+            found.append((starts[at] + password[0], starts[at] + password[1]))
     for at, word in enumerate(words):  # a flag's glued value masked on its own (-ubob:[REDACTED] rest): whole
         if word[:1] == "-" and marker in word:
             head = word.split(None, 1)[0]

@@ -20,7 +20,7 @@ from typing import Final
 
 from ._code_values import stands_for_value
 
-__all__ = ["PROXY_KEYS", "holds_userinfo", "mask_userinfo", "masked_under"]
+__all__ = ["PROXY_KEYS", "holds_userinfo", "mask_userinfo", "masked_under", "proxy_password"]
 
 _PROXY_NAME: Final = re.compile(r"(?:(?<![A-Za-z0-9])(?:proxy|PROXY|Proxy)|(?<=[a-z])Proxy)(?![A-Za-z0-9])"
                                 r"(?:[\"']?[ \t]*[=:][ \t]*|(?<=[-.]proxy)[ \t]+)[\"']?")
@@ -29,8 +29,10 @@ then ``=`` or ``:`` (maybe after a key's closing quote), or spaces after a flag'
 ``git config http.proxy X``; ``the proxy X`` of a sentence is not read), and an opening quote."""
 _VALUE: Final = re.compile(r"[^\s\"'`]*")
 _USER: Final = re.compile(r"[^\s:@/\"'`]{1,64}:")
-_HOST: Final = re.compile(r"(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?[).,;]?\Z")
-"""A proxy's host after the ``@``, maybe with its port: the whole rest of the value (a sentence's stop after it)."""
+_HOST: Final = re.compile(r"(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?"
+                          r"(?:[).,]|[;&|][\s\S]*)?\Z")
+"""A proxy's host after the ``@``, maybe with its port: the whole rest of the value (a sentence's stop after it, or
+the next command or setting glued on: ``…:3128&&curl x``, ``…:3128;NO_PROXY=…``)."""
 _DSN_ANCHOR: Final = re.compile(r"@(?:tcp6?|udp|unix)\(")
 """Where a Go MySQL DSN's address starts: its network and ``(``, right after ``user:password@``."""
 _DSN_BACK: Final = 320
@@ -101,10 +103,16 @@ def masked_under(name: str, value: str, marker: str) -> str:
     (``HTTPS_PROXY``, ``proxy``, ``httpsProxy``) and ``value`` is ``user:password@host``, else as it is. The value
     alone names nothing (``bob:X@proxy:3128``), so the rule of text cannot see it: the walks of mappings and
     arguments ask here (:data:`PROXY_KEYS`)."""
-    if not name.endswith(PROXY_KEYS) or "@" not in value:
-        return value
-    password = _password(value, 0, len(value))
+    password = proxy_password(name, value)
     return value if password is None else value[:password[0]] + marker + value[password[1]:]
+
+
+def proxy_password(name: str, value: str) -> tuple[int, int] | None:
+    """Where the password of ``value`` lies when :func:`masked_under` masks it: an argument list's item after
+    ``--proxy`` (``["pip", "--proxy", "bob:X@proxy:3128"]``) is judged by the item before it, as a key's value is."""
+    if not name.endswith(PROXY_KEYS) or "@" not in value:
+        return None
+    return _password(value, 0, len(value))
 
 
 def _dsn_passwords(text: str) -> list[tuple[int, int]]:

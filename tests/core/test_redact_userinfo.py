@@ -35,6 +35,9 @@ def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
     ("git config --global http.proxy bob:Xk9mQ2vLr8@proxy:8080",
      "git config --global http.proxy bob:[REDACTED]@proxy:8080"),
     ("export http_proxy=http://bob:Xk9mQ2vLr8@proxy:3128", "export http_proxy=http://[REDACTED]@proxy:3128"),
+    ("export https_proxy=bob:Xk9mQ2vLr8@proxy:3128&&curl x", "export https_proxy=bob:[REDACTED]@proxy:3128&&curl x"),
+    ("HTTPS_PROXY=bob:Xk9mQ2vLr8@proxy:3128;NO_PROXY=localhost",
+     "HTTPS_PROXY=bob:[REDACTED]@proxy:3128;NO_PROXY=localhost"),
 ])
 def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """The password of a proxy variable's, key's or flag's ``user:password@host`` value is masked, scheme or not."""
@@ -91,3 +94,23 @@ def test_a_proxy_variables_password_in_a_mapping_or_an_argument_is_masked(span_e
     assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])) == {
         "url": "https://x.example", "proxy": "bob:[REDACTED]@proxy:3128",
         "env": {"HTTPS_PROXY": "bob:[REDACTED]@proxy:3128", "NO_PROXY": "localhost", "SEARCH": "from:alice2@gmail.com"}}
+
+
+@pytest.mark.parametrize(("argv", "masked"), [
+    (["pip", "install", "--proxy", "bob:Xk9mQ2vLr8@proxy:3128", "x"],
+     ["pip", "install", "--proxy", "bob:[REDACTED]@proxy:3128", "x"]),
+    (["git", "config", "--global", "http.proxy", "bob:Xk9mQ2vLr8@proxy:8080"],
+     ["git", "config", "--global", "http.proxy", "bob:[REDACTED]@proxy:8080"]),
+    (["curl", "-x", "proxy:3128", "--proxy-user", "bob", "https://x"],
+     ["curl", "-x", "proxy:3128", "--proxy-user", "bob", "https://x"]),
+])
+def test_a_proxy_flags_password_in_an_argument_list_is_masked(span_exporter: InMemorySpanExporter, argv: list[str],
+                                                              masked: list[str]) -> None:
+    """A command given as a list masks the password of the ``user:password@host`` after ``--proxy`` as its text does."""
+    @agentops.tool
+    def run(command: list[str]) -> str:
+        return "ok"
+
+    run(argv)
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool run"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["command"] == masked
