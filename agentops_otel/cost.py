@@ -71,6 +71,8 @@ _token_rates: dict[tuple[str | None, str | None, str | None, str | None], _Token
 dict read, skipping the checks before ``_lookup``, its LRU bookkeeping and the rate object's slot descriptors. On
 the per-call path this runs with cold caches, where each object touched costs a memory read."""
 _TOKEN_RATES_MAX: Final = 256
+_generation = 0
+"""Bumped each time prices are forgotten: rates looked up across such a moment are not kept."""
 
 
 def _per_token(per_mtok: float | Decimal | None) -> float | None:
@@ -159,6 +161,8 @@ def _unregister_all() -> None:
 
 
 def _forget_resolved() -> None:
+    global _generation
+    _generation += 1  # before the clears: a lookup that began before them keeps nothing (see _resolve)
     _lookup.cache_clear()
     _token_rates.clear()
 
@@ -298,6 +302,7 @@ def _resolve(model: str | None, provider: str | None, service_tier: str | None, 
     call's case allows), or the cost itself when genai-prices works it out, or ``None``: unpriced."""
     if _guard.ARMED:
         _guard.fault_point("cost.price_call")
+    generation = _generation
     deployment = None
     if provider == PROVIDER_AZURE_OPENAI:
         deployment = config.azure_deployment()
@@ -321,7 +326,10 @@ def _resolve(model: str | None, provider: str | None, service_tier: str | None, 
     if provider != PROVIDER_AZURE_OPENAI and not cache_write_1h_tokens:
         if len(_token_rates) >= _TOKEN_RATES_MAX:
             _token_rates.clear()
-        _token_rates[(model, provider, service_tier, fallback_model)] = rates
+        key = (model, provider, service_tier, fallback_model)
+        _token_rates[key] = rates
+        if generation != _generation:  # prices were forgotten meanwhile (another thread registered one)
+            _token_rates.pop(key, None)
     return rates
 
 

@@ -69,3 +69,20 @@ def test_memoised_prices_equal_the_full_lookup(calls: list[tuple[str, str, str |
         cost._forget_resolved()
         assert price_tokens(model, provider, tier, inp, out, read, write, 0, model) == got
         price_tokens(model, provider, tier, inp, out, read, write, 0, model)  # remembered again for the next
+
+
+def test_a_price_registered_during_a_lookup_applies_to_the_next_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A price registered while another call is looking the model up (a thread between its lookup and its
+    memo) applies from the next call on: the racing call's old rates are not kept."""
+    lookup = cost._lookup
+
+    def racing(*args: object) -> object:
+        found = lookup(*args)  # type: ignore[arg-type]
+        monkeypatch.setattr(cost, "_lookup", lookup)  # once
+        register_price("gpt-4o", input_per_mtok=99.0, output_per_mtok=1.0)
+        return found
+
+    racing.cache_clear = lookup.cache_clear  # type: ignore[attr-defined]
+    monkeypatch.setattr(cost, "_lookup", racing)
+    price_call("gpt-4o", input_tokens=1_000_000, output_tokens=0)  # raced: the bundled price, as looked up
+    assert price_call("gpt-4o", input_tokens=1_000_000, output_tokens=0) == pytest.approx(99.0)
