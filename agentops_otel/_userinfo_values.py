@@ -38,6 +38,11 @@ _DSN_ANCHOR: Final = re.compile(r"@(?:tcp6?|udp|unix)\(")
 _DSN_BACK: Final = 320
 """How far back from ``@tcp(`` a DSN's ``user:password`` is looked for: more than any real one."""
 _DSN_START: Final = " \t\r\n\"'`"
+_DSN_STOPS: Final = ")/,"
+"""What a DSN's password is not read across when a ``user:`` follows it: the ``)`` and ``/`` closing the previous
+DSN's address and starting its path, the ``,`` between two (``dsn=root:X@tcp(db:3306)/app,dsn2=root:Y@tcp(…``). A
+password holding one with no ``user:`` after it (``root:ab/cd@tcp(``) is read whole, unless the reading started at
+the previous DSN's ``@tcp(``: then it is that DSN's address and path, and holds no password."""
 """What a DSN's text starts after: a space or a quote (or ``dsn=``: an ``=`` before its user's ``:``)."""
 _MARKER: Final = "[REDACTED"
 
@@ -121,11 +126,18 @@ def _dsn_passwords(text: str) -> list[tuple[int, int]]:
     floor = 0  # where the previous DSN's anchor ended: none is read back past it
     for anchor in _DSN_ANCHOR.finditer(text):
         at, back = anchor.start(), max(floor, anchor.start() - _DSN_BACK)
-        floor = anchor.end()
+        previous, floor = floor, anchor.end()
         start = max(back, *(text.rfind(c, back, at) + 1 for c in _DSN_START))
         colon = text.find(":", start, at)
         if colon < 0:
             continue
+        cut = max(text.rfind(c, colon + 1, at) for c in _DSN_STOPS)
+        if cut >= 0:  # the reading runs over a ) / or , : the user:password after it, if there is one
+            narrower = text.find(":", cut + 1, at)
+            if narrower >= 0:
+                start, colon = cut + 1, narrower
+            elif previous and start == previous:  # none of its own: the previous DSN's address and path
+                continue
         user = text[start:colon]
         user = user[user.rfind("=") + 1:]  # dsn=root:…
         password = text[colon + 1:at]

@@ -50,9 +50,23 @@ def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter
     ("dsn=root:p@ssW0rd2024@tcp(127.0.0.1:3306)/shop", "dsn=root:[REDACTED]@tcp(127.0.0.1:3306)/shop"),
     ('sql.Open("mysql", "app:Tr0ub4dor&3@tcp(db)/app?parseTime=true")',
      'sql.Open("mysql", "app:[REDACTED]@tcp(db)/app?parseTime=true")'),
+    ("root:ab/c,d@tcp(db)/app", "root:[REDACTED]@tcp(db)/app"),
 ])
 def test_a_go_mysql_dsns_credentials_are_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """A Go MySQL DSN's ``user:password`` before ``@tcp(`` or ``@unix(`` is masked (the user kept, as after ``-u``)."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("dsn=root:S3cr3t@tcp(db:3306)/app,dsn2=root:Other@tcp(db:3306)/app",
+     "dsn=root:[REDACTED]@tcp(db:3306)/app,dsn2=root:[REDACTED]@tcp(db:3306)/app"),
+    ("root:S3cr3t@tcp(db:3306)/app,root:Other@tcp(db:3306)/app",
+     "root:[REDACTED]@tcp(db:3306)/app,root:[REDACTED]@tcp(db:3306)/app"),
+    ("root:S3cr3t@tcp(db:3306)/app,app@tcp(db:3306)/app", "root:[REDACTED]@tcp(db:3306)/app,app@tcp(db:3306)/app"),
+])
+def test_each_of_two_dsns_in_one_text_keeps_its_own_address(span_exporter: InMemorySpanExporter, text: str,
+                                                            masked: str) -> None:
+    """A second DSN's password is read after the first DSN's address and path, which are kept."""
     assert _recorded_argument(span_exporter, text) == masked
 
 
