@@ -1,8 +1,10 @@
 """Secrets a command takes as plain arguments, where only the program run says which argument is one: htpasswd's
 password after ``-b`` (``htpasswd -b FILE USER PASSWORD``, ``-nb USER PASSWORD``), the value a config tool sets under
 a secret-named key (``aws configure set aws_secret_access_key X``, ``git config --global github.token X``, ``npm``,
-``pnpm``, ``yarn`` and ``pip config set``, ``dotnet user-secrets set``: :data:`_SETTERS`) and the password of an scp
-or rsync remote written ``user:password@host:path``.
+``pnpm``, ``yarn`` and ``pip config set``, ``dotnet user-secrets set``: :data:`_SETTERS`), the password of the
+``user:password@host`` it sets under a proxy-named key (``npm config set proxy bob:X@proxy:3128``, ``httpsProxy``: the
+key is a word of its own, not ``proxy=``, so :mod:`._userinfo_values` cannot see it in text) and the password of an
+scp or rsync remote written ``user:password@host:path``.
 
 No flag or name stands before these values in the text, so :mod:`._command_line_values` and :mod:`._named_values`
 cannot see them; the same words after another program are no secret (``echo bob:x@host:/tmp``, a mail search's
@@ -26,6 +28,7 @@ from ._code_values import stands_for_value, variable_at
 from ._command_position import COMMAND_REST, GAP, command_starts, program_at
 from ._matchers import ampersand_end, value_end
 from ._secret_names import is_secret_key
+from ._userinfo_values import PROXY_KEYS, proxy_password
 
 __all__ = ["argument_secrets", "holds_argument_secrets", "runs_argument_program"]
 
@@ -92,8 +95,11 @@ def argument_secrets(text: str) -> list[tuple[int, int]]:
         if name in _REMOTE_TOOLS:
             found.extend(_remote_passwords(text, words))
             continue
-        value = _htpasswd_password(text, words) if name == "htpasswd" else _set_value(text, words, _SETTERS[name])
-        span = None if value is None else _value(text, value[0], value[1], bare=not value[2])
+        if name == "htpasswd":
+            value = _htpasswd_password(text, words)
+            span = None if value is None else _value(text, value[0], value[1], bare=not value[2])
+        else:
+            span = _set_secret(text, words, _SETTERS[name])
         if span is not None:
             found.append(span)
     return found
@@ -133,8 +139,23 @@ def _htpasswd_password(text: str, words: Iterator[_Word]) -> _Word | None:
     return positional[at] if batch and len(positional) > at else None
 
 
-def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> _Word | None:
-    """The value a config command sets under a secret-named key (``None`` when it reads, removes or sets another)."""
+def _set_secret(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> tuple[int, int] | None:
+    """Where the secret a config command sets lies: the value under a secret-named key, the password of the
+    ``user:password@host`` under a proxy-named key (``npm config set proxy …``, ``httpsProxy``: as a mapping's key's,
+    :func:`._userinfo_values.masked_under`)."""
+    found = _set_value(text, words, paths)
+    if found is None:
+        return None
+    key, (start, end, quote) = found
+    if is_secret_key(key):
+        return _value(text, start, end, bare=not quote)
+    password = proxy_password(key, text[start:end])
+    return None if password is None else (start + password[0], start + password[1])
+
+
+def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> tuple[str, _Word] | None:
+    """The key a config command sets, with its value, when the key names a secret or a proxy (``None`` when it
+    reads, removes or sets another)."""
     positional: list[str] = []
     words_at: list[_Word] = []
     longest = max(len(path) for path in paths) + 2
@@ -154,9 +175,9 @@ def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], 
                 break
     for path in paths:
         at = len(path)
-        if (tuple(positional[:at]) == path and len(positional) > at + 1 and "=" not in positional[at]
-                and is_secret_key(positional[at])):
-            return words_at[at + 1]
+        key = positional[at] if tuple(positional[:at]) == path and len(positional) > at + 1 else "="
+        if "=" not in key and (key.endswith(PROXY_KEYS) or is_secret_key(key)):
+            return key, words_at[at + 1]
     return None
 
 

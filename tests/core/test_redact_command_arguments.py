@@ -68,6 +68,21 @@ def test_a_config_tools_value_under_a_secret_named_key_is_masked(span_exporter: 
 
 
 @pytest.mark.parametrize(("given", "masked"), [
+    ("npm config set proxy bob:Xk9mQ2vLr8@proxy:3128", "npm config set proxy bob:[REDACTED]@proxy:3128"),
+    ("npm config set https-proxy bob:Xk9mQ2vLr8@proxy:3128", "npm config set https-proxy bob:[REDACTED]@proxy:3128"),
+    ("yarn config set httpsProxy bob:Xk9mQ2vLr8@proxy:3128", "yarn config set httpsProxy bob:[REDACTED]@proxy:3128"),
+    ('pnpm config set proxy "bob:Xk9mQ2vLr8@proxy:3128" && pnpm i',
+     'pnpm config set proxy "bob:[REDACTED]@proxy:3128" && pnpm i'),
+    (["npm", "config", "set", "proxy", "bob:Xk9mQ2vLr8@proxy:3128"],
+     ["npm", "config", "set", "proxy", "bob:[REDACTED]@proxy:3128"]),
+])
+def test_a_config_tools_proxy_keys_password_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                                      masked: str | list[str]) -> None:
+    """A config tool setting a proxy-named key to ``user:password@host`` has the password masked, user and host kept."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
     ("scp f bob:Xk9mQ2vLr8@host:/tmp", "scp f bob:[REDACTED]@host:/tmp"),
     ("rsync -a d bob:Xk9mQ2vLr8@host:/d", "rsync -a d bob:[REDACTED]@host:/d"),
     ("rsync -e ssh bob:a-Str0ng-P@ss@host:/srv/ ./srv", "rsync -e ssh bob:[REDACTED]@host:/srv/ ./srv"),
@@ -88,7 +103,9 @@ def test_an_scp_or_rsync_remotes_password_is_masked(span_exporter: InMemorySpanE
     "aws configure set region eu-west-1", "aws configure get aws_secret_access_key",
     "aws configure set aws_secret_access_key $AWS_SECRET_ACCESS_KEY", "npm config get //registry.npmjs.org/:_authToken",
     "echo config set password later", "git config --global github.token",
-    "scp bob@host:/tmp/f .", "scp ./a:b@c:d host:/x", "rsync -av alice@host:/srv/ .",
+    "npm config set proxy proxy.corp:3128", "npm config get proxy", "yarn config set httpsProxy $HTTPS_PROXY",
+    "echo set proxy bob:Xk9mQ2vLr8@host", "scp bob@host:/tmp/f .", "scp ./a:b@c:d host:/x",
+    "rsync -av alice@host:/srv/ .",
     "echo bob:Xk9mQ2vLr8@host:/tmp", "mail from:alice2@gmail.com via scp", "scp f bob:$PASS@host:/tmp",
     ["scp", "bob@host:/tmp/f", "."], ["git", "config", "--global", "user.email", "bob@corp.com"],
 ])
