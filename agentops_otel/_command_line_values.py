@@ -17,8 +17,9 @@ prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``)
 word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``).
 After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept,
 unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a
-path (``-u http://…``: a URL). A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it
-(``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
+path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's ``--update`` (``rsync -u remote:backup/ .``).
+A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it (``-pTr0ub4dor&3``, ``-u
+bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
@@ -49,7 +50,7 @@ from typing import Any, Final
 
 from ._code_values import stands_for_value, variable_at
 from ._command_arguments import argument_secrets, holds_argument_secrets
-from ._command_position import COMMAND_REST, command_starts, program_at
+from ._command_position import COMMAND_REST, command_starts, commands_of, program_at
 from ._matchers import ampersand_end, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
@@ -216,8 +217,30 @@ def _no_value(text: str, start: int) -> bool:
 
 
 def _passwords(text: str) -> list[tuple[int, int]]:
-    """Where each ``-u user:password``'s password lies."""
-    return _user_passwords(text, _BASIC.finditer(text), group_ids=True)
+    """Where each ``-u user:password``'s password lies (none after the ``-u`` of :data:`_UPDATE_TOOLS`)."""
+    flags = _BASIC.finditer(text)
+    return _user_passwords(text, flags if _UPDATE_HINT.search(text) is None else _users(text, flags), group_ids=True)
+
+
+_UPDATE_TOOLS: Final = frozenset({"rsync", "cp", "mv"})
+"""Programs whose ``-u`` is ``--update`` (rsync's ``-U`` is ``--atimes``): ``rsync -u remote:backup/ .`` names a
+remote's path, no user and password."""
+_UPDATE_HINT: Final = re.compile(r"(?<![\w.-])(?:rsync|cp|mv)(?![\w-])")
+"""Text naming none of :data:`_UPDATE_TOOLS` runs none: its commands are not looked for."""
+
+
+def _users(text: str, flags: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """``flags`` without the short ones (``-u``, ``-U``) in the command of one of :data:`_UPDATE_TOOLS`."""
+    updates: list[tuple[int, int]] | None = None  # those commands' spans, found at the first short flag
+    for flag in flags:
+        if flag.group().startswith("--"):
+            yield flag
+            continue
+        if updates is None:
+            updates = commands_of(text, _UPDATE_TOOLS)
+        at = bisect_right(updates, (flag.start(), len(text))) - 1
+        if at < 0 or updates[at][1] <= flag.start():
+            yield flag
 
 
 def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-__all__ = ["COMMAND_REST", "GAP", "command_starts", "program_at"]
+__all__ = ["COMMAND_REST", "GAP", "command_starts", "commands_of", "program_at"]
 
 _START: Final = re.compile(r"(?<!\\)(?<!\\\r)[\r\n]|[;|&`(\[{]|:(?=[ \t])|[\"'](?=[^\s\"']+[ \t])")
 """Where a command may start: after a line's end (not one a backslash continues: the same command goes on, and a
@@ -138,3 +138,18 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
             continue
         return start, base
     return None
+
+
+def commands_of(text: str, programs: frozenset[str]) -> list[tuple[int, int]]:
+    """Where each command of one of ``programs`` lies in ``text``, from its program to its end, in order."""
+    found: list[tuple[int, int]] = []
+    reach = 0  # a command is read once, a later program in it not read again
+    for at in command_starts(text):
+        program = None if at < reach else program_at(text, at)
+        if program is None or program[0] < reach or program[1].removesuffix(".exe") not in programs:
+            continue
+        command = COMMAND_REST.match(text, program[0])
+        assert command is not None  # the pattern matches the empty string
+        reach = command.end()
+        found.append((program[0], reach))
+    return found

@@ -110,6 +110,27 @@ def test_command_lines_and_prose_without_a_secret_are_kept(span_exporter: InMemo
     assert _recorded_argument(span_exporter, text) == text
 
 
+@pytest.mark.parametrize("text", [
+    "rsync -u remote:backup/ .", "rsync -av -u remote:backup/ .", "sudo rsync -u host:srv/ /srv", "cp -u a:b c",
+    "mv -u a:b c", "/bin/cp -u a:b c && ls", "cp -U a:b c",
+])
+def test_the_update_flag_of_rsync_cp_and_mv_is_no_user(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """rsync's, cp's and mv's ``-u`` is ``--update``: a ``host:path`` after it is kept."""
+    assert _recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("rsync -u remote:backup/ . && curl -u bob:hunter2x https://x",
+     "rsync -u remote:backup/ . && curl -u bob:[REDACTED] https://x"),
+    ("rsync -u bob:hunter2x@host:/d .", "rsync -u bob:[REDACTED]@host:/d ."),
+    ("echo cp; curl -u bob:hunter2x https://x", "echo cp; curl -u bob:[REDACTED] https://x"),
+])
+def test_a_user_password_after_rsync_cp_or_mv_is_still_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                               masked: str) -> None:
+    """Another command's ``-u user:password`` and an rsync remote's own password are masked still."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
 def _recorded_argv(exporter: InMemorySpanExporter, argv: list[str]) -> list[str]:
     """What a tool called with the argument list ``argv`` recorded for it."""
     @agentops.tool
@@ -137,9 +158,11 @@ def test_a_secret_in_an_argument_list_is_masked(span_exporter: InMemorySpanExpor
 @pytest.mark.parametrize("argv", [
     ["mysql", "--password", "--verbose"], ["docker", "run", "-u", "1000:1000", "img"],
     ["ansible", "--private-key", "~/.ssh/id", "all"], ["cli", "--token", "$TOKEN"], ["cli", "--token-count", "42"],
+    ["rsync", "-u", "remote:backup/", "."],
 ])
 def test_an_argument_list_without_a_secret_is_kept(span_exporter: InMemorySpanExporter, argv: list[str]) -> None:
-    """A flag followed by another flag, a path, a variable or a count, and a uid:gid, hold none in a list either."""
+    """A flag followed by another flag, a path, a variable or a count, a uid:gid and rsync's ``-u`` (``--update``)
+    hold none in a list either."""
     assert _recorded_argv(span_exporter, argv) == argv
 
 
