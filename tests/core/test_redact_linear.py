@@ -97,6 +97,10 @@ _ADVERSARIAL = {
     "proxy flags before passwords": lambda n: _repeated("--proxy a:b@c@", n),
     "dsn anchors one after another": lambda n: _repeated("a:b@tcp(", n),
     "dsn anchors after long words": lambda n: _repeated("x" * 400 + "@tcp(", n),
+    "dsns one after another with addresses": lambda n: _repeated("a:b@tcp(c:1)/d,", n),
+    "rsync update flags one after another": lambda n: _repeated("rsync -u a:b ", n),
+    "update flags before an rsync command": lambda n: _repeated("-u a:b ", n) + "; rsync x",
+    "npm proxy settings one after another": lambda n: _repeated("npm config set proxy a:b@c;", n),
 }
 
 
