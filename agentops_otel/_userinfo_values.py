@@ -39,11 +39,9 @@ _DSN_BACK: Final = 320
 """How far back from ``@tcp(`` a DSN's ``user:password`` is looked for: more than any real one."""
 _DSN_START: Final = " \t\r\n\"'`"
 _DSN_STOPS: Final = ")/,"
-"""What a DSN's password is not read across when a ``user:`` follows it: the ``)`` and ``/`` closing the previous
-DSN's address and starting its path, the ``,`` between two (``dsn=root:X@tcp(db:3306)/app,dsn2=root:Y@tcp(…``). A
-password holding one with no ``user:`` after it (``root:ab/cd@tcp(``) is read whole, unless the reading started at
-the previous DSN's ``@tcp(``: then it is that DSN's address and path, and holds no password."""
-"""What a DSN's text starts after: a space or a quote (or ``dsn=``: an ``=`` before its user's ``:``)."""
+"""What a DSN's password is not read across when it is read from the previous DSN's ``@tcp(``: the ``)`` and ``/``
+ending that DSN's address and starting its path, the ``,`` between two (``…@tcp(db:3306)/app,dsn2=root:Y@tcp(…``:
+``root:Y`` is read after the last of them). A lone DSN's password holding one (``root:a/b,c@tcp(``) is read whole."""
 _MARKER: Final = "[REDACTED"
 
 
@@ -131,12 +129,10 @@ def _dsn_passwords(text: str) -> list[tuple[int, int]]:
         colon = text.find(":", start, at)
         if colon < 0:
             continue
-        cut = max(text.rfind(c, colon + 1, at) for c in _DSN_STOPS)
-        if cut >= 0:  # the reading runs over a ) / or , : the user:password after it, if there is one
-            narrower = text.find(":", cut + 1, at)
-            if narrower >= 0:
-                start, colon = cut + 1, narrower
-            elif previous and start == previous:  # none of its own: the previous DSN's address and path
+        cut = -1 if not previous or start != previous else max(text.rfind(c, colon + 1, at) for c in _DSN_STOPS)
+        if cut >= 0:  # read from the previous DSN's @tcp( over its address and path: the user:password after them
+            start, colon = cut + 1, text.find(":", cut + 1, at)
+            if colon < 0:  # none: the DSN has no password
                 continue
         user = text[start:colon]
         user = user[user.rfind("=") + 1:]  # dsn=root:…

@@ -51,6 +51,7 @@ def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter
     ('sql.Open("mysql", "app:Tr0ub4dor&3@tcp(db)/app?parseTime=true")',
      'sql.Open("mysql", "app:[REDACTED]@tcp(db)/app?parseTime=true")'),
     ("root:ab/c,d@tcp(db)/app", "root:[REDACTED]@tcp(db)/app"),
+    ("root:a,b:c9X@tcp(db)/app", "root:[REDACTED]@tcp(db)/app"),
 ])
 def test_a_go_mysql_dsns_credentials_are_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """A Go MySQL DSN's ``user:password`` before ``@tcp(`` or ``@unix(`` is masked (the user kept, as after ``-u``)."""
