@@ -16,7 +16,9 @@ from agentops_otel._serialize import bounded
 
 _SMALL, _BIG = 100_000, 1_000_000
 _BOUND = 2.0
-"""Seconds for a megabyte: generous on a loaded machine (linear masking takes a fraction of it)."""
+"""Seconds of the calling thread's CPU time for a megabyte (linear masking takes a fraction of it). CPU time, not
+the wall clock: on a shared machine under load the wall clock also counts time spent waiting for a core, which
+made these bounds fail on a busy two-core machine while the masking itself was linear."""
 
 
 def _repeated(unit: str, size: int) -> str:
@@ -126,9 +128,9 @@ def test_masking_an_adversarial_argument_list_grows_linearly(make: object) -> No
     def seconds(items: list[str], runs: int = 1) -> float:
         best = float("inf")
         for _ in range(runs):
-            started = time.perf_counter()
+            started = time.thread_time()
             bounded(items, 4 * _BIG)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.thread_time() - started)
         return best
 
     small = seconds(make(_SMALL), runs=3)
@@ -141,9 +143,9 @@ def test_masking_an_adversarial_argument_list_grows_linearly(make: object) -> No
 def _seconds(text: str, runs: int = 1) -> float:
     best = float("inf")
     for _ in range(runs):
-        started = time.perf_counter()
+        started = time.thread_time()
         mask_text(text)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.thread_time() - started)
     return best
 
 
@@ -170,10 +172,10 @@ def test_a_tool_raising_a_huge_message_without_spaces_returns_to_the_caller_at_o
         raise RuntimeError("page script failed: " + body)
 
     with agentops.session("s"):
-        started = time.perf_counter()
+        started = time.thread_time()
         with pytest.raises(RuntimeError) as raised:
             fetch_page("https://example.com")
-        elapsed = time.perf_counter() - started
+        elapsed = time.thread_time() - started
     assert elapsed < _BOUND
     assert str(raised.value).endswith(body)  # the user's exception is untouched
     limit = config.max_value_chars()
@@ -191,10 +193,10 @@ def test_a_tool_raising_a_huge_message_without_spaces_returns_to_the_caller_at_o
 def test_a_sessions_end_reason_from_a_huge_exception_is_cut_before_masking(
         span_exporter: InMemorySpanExporter) -> None:
     """An exception leaving a session with a 1 MB message ends it promptly, its end reason cut to the bound."""
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(ValueError), agentops.session("s"):
         raise ValueError("error: password=" + ")" * _BIG)
-    assert time.perf_counter() - started < _BOUND
+    assert time.thread_time() - started < _BOUND
     (root,) = [s for s in span_exporter.get_finished_spans() if s.name.startswith("invoke_agent")]
     reason = str((root.attributes or {})[semconv.SESSION_END_REASON])
     assert reason.startswith("ValueError: error: password=") and reason.endswith(" chars]")
