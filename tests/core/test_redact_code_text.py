@@ -4,25 +4,11 @@ armour line. Real secrets written the same ways stay masked."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from _recorded import recorded_argument
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-import agentops_otel as agentops
-from agentops_otel import semconv
 from agentops_otel._redact import mask_text
-
-
-def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
-    """What a tool called with ``text`` recorded for it."""
-    @agentops.tool
-    def send(text: str) -> str:
-        return "ok"
-
-    send(text)
-    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
-    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["text"])
 
 
 @pytest.mark.parametrize("text", [
@@ -42,7 +28,7 @@ def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
 ])
 def test_code_that_names_secrets_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """Annotations, arguments passed on by name, attribute paths and calls are code, not secrets."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +46,7 @@ def test_code_that_names_secrets_is_kept(span_exporter: InMemorySpanExporter, te
 def test_placeholders_and_variables_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """A template's placeholders (f-strings, format fields, ``$VAR``, ``${{ … }}``, ``%s``, ``<…>``) stand for
     a value; the text holding them is recorded as written."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize("text", [
@@ -71,14 +57,14 @@ def test_placeholders_and_variables_are_kept(span_exporter: InMemorySpanExporter
 def test_a_name_inside_a_quoted_search_or_a_table_keeps_the_rest_of_the_line(
         span_exporter: InMemorySpanExporter, text: str) -> None:
     """A pair whose separator closes a quoted string, or whose value is punctuation only, holds no value."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 def test_a_private_key_mentioned_in_prose_keeps_the_text_after_it(span_exporter: InMemorySpanExporter) -> None:
     """``-----BEGIN … PRIVATE KEY-----`` in a sentence, with no key body after it, masks nothing."""
     text = ("Check that the file starts with -----BEGIN OPENSSH PRIVATE KEY----- and is mode 0600.\n\n"
             "Then run:\n\n  ssh-add ~/.ssh/id_ed25519\n\nand retry the push.")
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -93,7 +79,7 @@ def test_a_cut_private_key_is_masked_to_a_blank_line_or_the_end_of_its_string(
         span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """A key body whose END line is missing is masked up to a blank line (or the quote closing the string it
     sits in), not to the end of the text; a whole block up to its END line."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -113,7 +99,7 @@ def test_a_cut_private_key_is_masked_to_a_blank_line_or_the_end_of_its_string(
 def test_secrets_written_like_code_stay_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """A value that is no identifier, placeholder or annotation (digits, capitals, text around a placeholder, a
     default after an annotation, a line of an env file) is masked."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -136,7 +122,7 @@ def test_code_at_the_start_of_a_text_read_as_a_form_is_kept(text: str) -> None:
 def test_a_secret_set_by_subscript_or_by_an_env_setter_is_masked(span_exporter: InMemorySpanExporter, text: str,
                                                                  masked: str) -> None:
     """``os.environ["API_TOKEN"] = "…"``, ``setdefault``, ``putenv``, ``setenv`` with a secret name mask the value."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -148,4 +134,4 @@ def test_a_secret_set_by_subscript_or_by_an_env_setter_is_masked(span_exporter: 
 def test_a_subscript_or_env_setter_passing_on_no_secret_is_kept(span_exporter: InMemorySpanExporter,
                                                                 text: str) -> None:
     """A variable, a call, a comparison, an empty string, a getter's default, a count, a template are kept."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text

@@ -4,9 +4,8 @@ passwords or tokens is kept."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from _recorded import recorded_argument
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opentelemetry.sdk.trace import ReadableSpan
@@ -14,19 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 import agentops_otel as agentops
-from agentops_otel import semconv
 from agentops_otel._redact import mask_text
-
-
-def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
-    """What a tool called with ``text`` recorded for it."""
-    @agentops.tool
-    def send(text: str) -> str:
-        return "ok"
-
-    send(text)
-    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
-    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["text"])
 
 
 def _everything(span: ReadableSpan) -> str:
@@ -55,7 +42,7 @@ def test_a_secret_named_value_anywhere_in_text_is_masked(span_exporter: InMemory
                                                          masked: str) -> None:
     """``name=value`` and ``name: value`` pairs whose name is a secret's are masked mid-sentence too (a bare
     value after a JSON key as a string, so the JSON stays valid)."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -78,7 +65,7 @@ def test_a_secret_named_value_anywhere_in_text_is_masked(span_exporter: InMemory
 def test_prose_that_mentions_secrets_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """Words about tokens and passwords, comparisons, calls, variables, literals and public keys are recorded as
     written."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -90,7 +77,7 @@ def test_prose_that_mentions_secrets_is_kept(span_exporter: InMemorySpanExporter
 def test_a_urls_token_userinfo_and_a_private_key_block_are_masked(span_exporter: InMemorySpanExporter, text: str,
                                                                   masked: str) -> None:
     """``https://TOKEN@host`` and a PEM private key's body (cut or whole) are masked, the rest kept."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 def test_a_secret_named_value_in_an_exceptions_message_is_masked(span_exporter: InMemorySpanExporter) -> None:
@@ -112,9 +99,9 @@ def test_a_secret_named_value_in_an_exceptions_message_is_masked(span_exporter: 
 
 def test_masked_text_masked_again_is_unchanged(span_exporter: InMemorySpanExporter) -> None:
     """What a first masking made is recorded as it is when met again (a replayed request, a copied note)."""
-    once = _recorded_argument(span_exporter, "password: hunter2 and Authorization: Token abc123")
+    once = recorded_argument(span_exporter, "password: hunter2 and Authorization: Token abc123")
     span_exporter.clear()
-    assert _recorded_argument(span_exporter, once) == once == "password: [REDACTED] and Authorization: [REDACTED]"
+    assert recorded_argument(span_exporter, once) == once == "password: [REDACTED] and Authorization: [REDACTED]"
 
 
 
@@ -150,7 +137,7 @@ def test_a_value_in_backticks_is_masked_inside_them(span_exporter: InMemorySpanE
                                                     masked: str) -> None:
     """Markdown's backticks quote a value as quotes do: masked inside them, whole, the backticks kept; a name
     inside backticks, or empty backticks, hold none."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -159,7 +146,7 @@ def test_a_value_in_backticks_is_masked_inside_them(span_exporter: InMemorySpanE
 ])
 def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """An integer after a name that counts tokens (``token``, ``max_token``) is a count, not a credential."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -172,7 +159,7 @@ def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -
 def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpanExporter, text: str,
                                                      masked: str) -> None:
     """A token with letters, a credential's token, a long digit run and a numeric password are masked still."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -199,7 +186,7 @@ def test_numbers_that_may_be_credentials_stay_masked(span_exporter: InMemorySpan
 ])
 def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``pass``, ``passwd`` and ``pwd`` name a password as ``password`` does."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -209,7 +196,7 @@ def test_short_secret_names_mask_their_values(span_exporter: InMemorySpanExporte
 ])
 def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``passcode`` names a secret as ``passphrase`` does; ``pin`` stays no secret name (too common a word)."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -219,7 +206,7 @@ def test_a_passcode_is_masked_and_a_pin_kept(span_exporter: InMemorySpanExporter
 def test_pass_as_a_word_of_prose_before_a_colon_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """``Pass: ok``, ``**Pass:** 12/12``: ``pass:`` before a verdict word, ratio or share that is the whole value is a
     report's line, not a credential."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize("text", [
@@ -227,7 +214,7 @@ def test_pass_as_a_word_of_prose_before_a_colon_is_kept(span_exporter: InMemoryS
 ])
 def test_pass_in_prose_and_code_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """``pass`` followed by a sentence, Python's ``pass`` and words ending in it hold no secret."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 
@@ -240,7 +227,7 @@ def test_a_label_before_an_address_and_other_word_colon_word_at_shapes_are_kept(
         span_exporter: InMemorySpanExporter, text: str) -> None:
     """``label:address@host`` (a mail search, an Erlang node, a matmul, a log's object id) holds no password: only a
     URL's ``scheme://user:password@host`` is read as credentials."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -252,7 +239,7 @@ def test_a_label_before_an_address_and_other_word_colon_word_at_shapes_are_kept(
 def test_a_secret_word_glued_to_the_end_of_a_one_word_name_is_a_secret_name(
         span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """``PGPASSWORD`` (libpq's), ``DBPASSWORD``: a name ending in a long secret word with no separator names one."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -262,7 +249,7 @@ def test_a_secret_word_glued_to_the_end_of_a_one_word_name_is_a_secret_name(
 def test_a_short_secret_word_glued_to_a_name_is_no_secret_name(span_exporter: InMemorySpanExporter, text: str) -> None:
     """A short secret word glued to a word of prose names none (``pwd``, ``pass``, ``auth`` end ``OLDPWD``,
     ``BYPASS``, ``SURPASS``, ``OAUTH``), nor does a long one after a word that counts tokens."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -276,7 +263,7 @@ def test_pass_glued_to_a_service_or_account_word_is_a_secret_name(span_exporter:
                                                                  masked: str) -> None:
     """``DBPASS``, ``SSHPASS`` (sshpass's variable), ``SMTPPASS``: ``pass`` or ``pwd`` glued after the name of a
     service or an account names a password."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -287,7 +274,7 @@ def test_pass_glued_to_a_service_or_account_word_is_a_secret_name(span_exporter:
 def test_a_hash_inside_a_bare_value_at_the_texts_start_is_masked_with_it(span_exporter: InMemorySpanExporter,
                                                                          text: str, masked: str) -> None:
     """A text starting ``NAME=value`` masks a value with ``#`` in it whole; a comment after a space stays."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -300,7 +287,7 @@ def test_a_hash_inside_a_bare_value_at_the_texts_start_is_masked_with_it(span_ex
 def test_an_ampersand_inside_a_bare_value_is_masked_with_it(span_exporter: InMemorySpanExporter, text: str,
                                                             masked: str) -> None:
     """A secret-named bare value with an ``&`` glued inside (not before another ``name=``) is masked whole."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -316,4 +303,4 @@ def test_an_ampersand_inside_a_bare_value_is_masked_with_it(span_exporter: InMem
 def test_an_ampersand_starting_another_field_or_an_entity_ends_the_value(span_exporter: InMemorySpanExporter,
                                                                         text: str, masked: str) -> None:
     """In a query string or a form body, before ``name=``, an HTML entity or a space, ``&`` ends the value."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked

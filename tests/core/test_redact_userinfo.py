@@ -7,21 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from _recorded import recorded_argument
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import agentops_otel as agentops
 from agentops_otel import semconv
-
-
-def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
-    """What a tool called with ``text`` recorded for it."""
-    @agentops.tool
-    def send(text: str) -> str:
-        return "ok"
-
-    send(text)
-    (span,) = [s for s in exporter.get_finished_spans() if s.name == "execute_tool send"]
-    return str(json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS]))["text"])
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -41,7 +31,7 @@ def _recorded_argument(exporter: InMemorySpanExporter, text: str) -> str:
 ])
 def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """The password of a proxy variable's, key's or flag's ``user:password@host`` value is masked, scheme or not."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -55,7 +45,7 @@ def test_a_proxy_settings_password_is_masked(span_exporter: InMemorySpanExporter
 ])
 def test_a_go_mysql_dsns_credentials_are_masked(span_exporter: InMemorySpanExporter, text: str, masked: str) -> None:
     """A Go MySQL DSN's ``user:password`` before ``@tcp(`` or ``@unix(`` is masked (the user kept, as after ``-u``)."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -68,7 +58,7 @@ def test_a_go_mysql_dsns_credentials_are_masked(span_exporter: InMemorySpanExpor
 def test_each_of_two_dsns_in_one_text_keeps_its_own_address(span_exporter: InMemorySpanExporter, text: str,
                                                             masked: str) -> None:
     """A second DSN's password is read after the first DSN's address and path, which are kept."""
-    assert _recorded_argument(span_exporter, text) == masked
+    assert recorded_argument(span_exporter, text) == masked
 
 
 @pytest.mark.parametrize("text", [
@@ -81,7 +71,7 @@ def test_each_of_two_dsns_in_one_text_keeps_its_own_address(span_exporter: InMem
 def test_the_same_shapes_holding_no_password_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """A proxy with no password or a variable for it, a DSN template or one with no password, and ``a:b@c`` anywhere
     else are kept."""
-    assert _recorded_argument(span_exporter, text) == text
+    assert recorded_argument(span_exporter, text) == text
 
 
 def test_a_dsn_in_a_tools_result_is_masked(span_exporter: InMemorySpanExporter) -> None:
