@@ -95,14 +95,16 @@ _JWT_PATTERN: Final = _GLUED + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[
 seconds to mask."""
 
 
-_QUERY_PARAMETER: Final = (r"(?:[?&]|(?P<semi>;))(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^&#\s\"'<>]+"
-                           r"(?(semi)(?:" + GLUED_AMPERSAND + r"[^&#\s\"'<>]+)*))")
+_QUERY_PARAMETER: Final = (r"(?:[?&]|(?P<semi>;))(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^&#;\s\"'<>]+"
+                           r"(?(semi)(?:" + GLUED_AMPERSAND + r"[^&#;\s\"'<>]+)*))")
 """A URL query parameter (or a form field): its value is masked when its name is secret-named
 (``access_token``, ``client_secret``, ``X-Amz-Security-Token``) or names a signature (``X-Amz-Signature``,
 Azure's ``sig``): a presigned URL is a credential. A form body's first field, which no ``&`` precedes
 (``client_secret=…&grant_type=…``), is :data:`_FORM_HEAD`. After ``;`` (a connection string's field) an ``&`` glued
 inside the value is the value's (:data:`~._matchers.GLUED_AMPERSAND`: ``…;Password=Tr0ub4dor&3``); after ``?`` or
-``&`` it starts the next field. Matched by :class:`~._matchers.QueryMatcher`."""
+``&`` it starts the next field. A ``;`` ends the value: it starts a connection string's next field
+(``;Password=…;Database=shop`` keeps ``Database``), as it may a query's (a password holding one is quoted there,
+and a URL writes it ``%3B``). Matched by :class:`~._matchers.QueryMatcher`."""
 _FORM_HEAD: Final = (r"\A(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^&#\s\"'<>][^&\s\"'<>]*(?:" + GLUED_AMPERSAND
                      + r"[^&\s\"'<>]+)*)")
 """A field at the very start of the text, the one place a parameter needs no ``?&;`` before it: matched

@@ -291,6 +291,18 @@ def test_an_ampersand_inside_a_bare_value_is_masked_with_it(span_exporter: InMem
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("Server=db;Password=abc1234;Database=shop", "Server=db;Password=[REDACTED];Database=shop"),
+    ("Data Source=db;Password=Tr0ub4dor&3;Initial Catalog=shop;User Id=sa",
+     "Data Source=db;Password=[REDACTED];Initial Catalog=shop;User Id=sa"),
+    ("Host=db;Pwd=abc1234;Port=5432", "Host=db;Pwd=[REDACTED];Port=5432"),
+])
+def test_a_connection_strings_fields_after_its_password_are_kept(span_exporter: InMemorySpanExporter, text: str,
+                                                                  masked: str) -> None:
+    """In a connection string the password ends at the ``;`` starting the next field: the fields after it stay."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("a=1&password=Xk9mQ2vLr8&b=2", "a=1&password=[REDACTED]&b=2"),
     ("client_secret=Xk9mQ2vLr8&grant_type=client_credentials",
      "client_secret=[REDACTED]&grant_type=client_credentials"),
