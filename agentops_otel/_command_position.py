@@ -62,9 +62,11 @@ _WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "ssh": (frozenset({"-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p",
                        "-Q", "-R", "-S", "-W", "-w"}), 1),
     **{keyword: (frozenset(), 0) for keyword in ("if", "then", "else", "elif", "while", "until", "do", "!")},
+    "RUN": (frozenset({"--mount", "--network", "--security"}), 0),
 }
 """A wrapper: its options that take the next word as their value, and how many words it reads before the program
-(``timeout``'s duration, ``ssh``'s host); a shell's keyword runs the next word too (``then mysql …``)."""
+(``timeout``'s duration, ``ssh``'s host); a shell's keyword runs the next word too (``then mysql …``), and so does a
+Dockerfile's ``RUN`` (its own options written ``--mount=…``, or ``--mount …``)."""
 _EXEC_OPTIONS: Final = frozenset({"-e", "-u", "-w", "--env", "--env-file", "--user", "--workdir", "--detach-keys",
                                   "--index", "-c", "--container", "-n", "--namespace"})
 """Options of ``docker exec``, ``podman exec``, ``docker compose exec``, ``kubectl exec`` taking the next word."""

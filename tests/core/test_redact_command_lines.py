@@ -51,6 +51,18 @@ def test_a_flags_plain_word_before_more_arguments_is_masked(span_exporter: InMem
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("FROM mysql:8\nRUN mysql -u root -pS3cretPw -e 'select 1'",
+     "FROM mysql:8\nRUN mysql -u root -p[REDACTED] -e 'select 1'"),
+    ("RUN htpasswd -b /etc/nginx/.htpasswd admin S3cretPw", "RUN htpasswd -b /etc/nginx/.htpasswd admin [REDACTED]"),
+    ("RUN sshpass -p S3cretPw ssh host", "RUN sshpass -p [REDACTED] ssh host"),
+])
+def test_a_dockerfiles_run_line_is_read_as_a_command(span_exporter: InMemorySpanExporter, text: str,
+                                                     masked: str) -> None:
+    """A Dockerfile's ``RUN`` runs the command after it: that client's password flag is masked as on a shell line."""
+    assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("mysql -u root -pS3cretPw db", "mysql -u root -p[REDACTED] db"),
     ("mysql -u root -p S3cretPw db", "mysql -u root -p [REDACTED] db"),
     ("mysqldump -uroot -pswordfish shop > shop.sql", "mysqldump -uroot -p[REDACTED] shop > shop.sql"),
