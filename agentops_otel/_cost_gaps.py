@@ -50,8 +50,9 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_INVALID_COST: "the cost given was not a price (NaN, infinite, negative or not a number)",
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented for all of the session's run (no agentops.init() "
-                              "before it started, or a client uninstrumented before it ended) and it holds no "
-                              "model call: any it made were not seen"),
+                              "before it started, a client uninstrumented before it ended, or one imported while "
+                              f"{sc.ENV_DISABLED_INSTRUMENTATIONS} switched it off) and it holds no model call: "
+                              "any it made were not seen"),
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
     sc.GAP_TOTALS_INTERRUPTED: ("the process was stopped (SIGTERM) while the session's totals were being updated: "

@@ -190,11 +190,23 @@ def _check_provider(provider: object) -> None:
 
 
 def _instrument_llms() -> None:
-    """Each provider module instruments its SDK if installed (atomically, at most once)."""
+    """Each provider module instruments its SDK if installed (atomically, at most once), unless its entry
+    point is named in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``: then its SDK is not even imported (importing
+    ``anthropic`` alone takes over a second), as ``opentelemetry-instrument`` would leave it."""
     from .instrument.anthropic import instrument_anthropic
     from .instrument.openai import instrument_openai
 
-    for name, instrument in (("openai", instrument_openai), ("anthropic", instrument_anthropic)):
+    off = config.instrumentations_switched_off()
+    switched_off = config.state.switched_off
+    switched_off.clear()
+    for name, entry_point, instrument in (("openai", semconv.INSTRUMENTOR_OPENAI, instrument_openai),
+                                          ("anthropic", semconv.INSTRUMENTOR_ANTHROPIC, instrument_anthropic)):
+        if entry_point in off or semconv.INSTRUMENTORS_ALL in off:
+            switched_off[name] = entry_point
+            logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name,
+                        entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL,
+                        semconv.ENV_DISABLED_INSTRUMENTATIONS)
+            continue
         with guard(f"init.instrument.{name}"):  # one SDK that can't be patched leaves the other patched
             fault_point(f"init.instrument.{name}")
             instrument()

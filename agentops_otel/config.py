@@ -143,6 +143,10 @@ class RuntimeState:
     """``init()`` ran (not under the kill switch): it instrumented what model clients it could."""
     instrumented: set[str] = field(default_factory=set)
     """The model clients instrumented right now (``instrument_openai()`` and the like, by hand or by ``init()``)."""
+    switched_off: dict[str, str] = field(default_factory=dict)
+    """Model SDKs (module name) ``init()`` left uninstrumented because the entry point named after each is
+    in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``: a session that ran while such an SDK was imported may hold
+    calls nobody saw (see ``sessions._views.unwatched``)."""
     uninstrumented: int = 0
     """How many times a model client was uninstrumented: a session that saw it move, and no model call,
     cannot say its calls were seen (another client still instrumented says nothing of this one's)."""
@@ -156,6 +160,13 @@ def models_watched_since(uninstrumented: int) -> bool:
     """:func:`models_watched`, and no model client uninstrumented since ``state.uninstrumented`` was
     ``uninstrumented``."""
     return models_watched() and state.uninstrumented == uninstrumented
+
+
+def instrumentations_switched_off() -> frozenset[str]:
+    """The entry point names in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``, read as ``opentelemetry-instrument``
+    reads them (comma-separated, spaces around a name ignored, ``*`` for all)."""
+    raw = os.environ.get(semconv.ENV_DISABLED_INSTRUMENTATIONS, "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def models_watched() -> bool:

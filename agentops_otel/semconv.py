@@ -395,6 +395,13 @@ unpriced (``GAP_DEPLOYMENT_TYPE_UNKNOWN``) unless a price is registered. Read at
 AZURE_DEPLOYMENT_TYPES: Final = ("global", "data_zone", "regional", "provisioned")
 """The values :data:`ENV_AZURE_DEPLOYMENT` takes; only ``global`` has rates in the price table."""
 AZURE_GLOBAL: Final = "global"
+ENV_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+"""OpenTelemetry's comma-separated list of instrumentor entry points not to load (``*``: none); ``init()``
+reads it for ours too (:data:`INSTRUMENTOR_OPENAI`, :data:`INSTRUMENTOR_ANTHROPIC`)."""
+INSTRUMENTOR_OPENAI: Final = "agentops_openai"
+"""The ``opentelemetry_instrumentor`` entry point of our openai instrumentation (``pyproject.toml``)."""
+INSTRUMENTOR_ANTHROPIC: Final = "agentops_anthropic"
+INSTRUMENTORS_ALL: Final = "*"
 ENV_DISABLED: Final = "AGENTOPS_OTEL_DISABLED"
 """``true`` turns every wrapper into a pass-through (an escape hatch in production)."""
 ENV_SOURCE_HEADERS: Final = "AGENTOPS_OTEL_SOURCE_HEADERS"

@@ -7,6 +7,7 @@ functions of the finished spans, so they show exactly what a backend would show.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -63,16 +64,32 @@ def unwatched(session: Session) -> str | None:
 
     Sessions and tools are recorded without ``init()``; model calls are not. A bound on calls, tokens or
     cost would pass on the calls it never saw."""
+    if session.llm_calls:
+        return None
     start, end = session._watched
     if end is None:
         end = config.models_watched_since(session._uninstrumented)
-    if (start and end) or session.llm_calls:
-        return None
+    if start and end:
+        return _switched_off()
     if not start and not end:
         return (f"{MODELS_UNWATCHED} while it ran: call agentops.init() (or instrument_openai() / "
                 "instrument_anthropic()) before the agent runs; its model calls, if any, were not seen")
     return (f"{MODELS_UNWATCHED} for part of its run (agentops.init() came after it started, or a client was "
             "uninstrumented before it ended): model calls made meanwhile were not seen")
+
+
+def _switched_off() -> str | None:
+    """Why a model SDK the program imported is not watched although ``init()`` ran: its entry point is in
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (an SDK never imported made no call)."""
+    state = config.state
+    off = [(name, entry) for name, entry in state.switched_off.items()
+           if name in sys.modules and name not in state.instrumented]
+    if not off:
+        return None
+    return (f"{MODELS_UNWATCHED} for " + " or ".join(name for name, _ in off) + ": "
+            + ", ".join(f"{entry} is in {semconv.ENV_DISABLED_INSTRUMENTATIONS} and the program imported {name}"
+                        for name, entry in off)
+            + "; its model calls, if any, were not seen")
 
 
 def timeline_of(session: Session) -> Timeline:

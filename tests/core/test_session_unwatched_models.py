@@ -50,10 +50,10 @@ BODY
 """
 
 
-def _case(tmp_path: Path, body: str) -> dict[str, str]:
+def _case(tmp_path: Path, body: str, **extra_env: str) -> dict[str, str]:
     code = textwrap.dedent(_CASE.replace("BODY", textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_"))}
-    env.update(OTEL_TRACES_EXPORTER="none", PYTHONPATH=str(REPO))
+    env.update(OTEL_TRACES_EXPORTER="none", PYTHONPATH=str(REPO), **extra_env)
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -165,3 +165,21 @@ def test_the_refusal_survives_reading_the_session_back_from_its_spans(tmp_path: 
         verdicts(timeline, 0)
     """)
     assert _refused(out), out
+
+
+def test_init_does_not_import_a_client_named_in_otel_python_disabled_instrumentations(tmp_path: Path) -> None:
+    """OpenTelemetry's variable names our anthropic entry point: init() leaves anthropic unimported (over a
+    second saved) and still records the openai call, which the bounds judge."""
+    out = _case(tmp_path, "agentops.init()\nimport sys\nprint('anthropic_imported', 'anthropic' in sys.modules)\n"
+                + _AGENT_RUN, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="requests, agentops_anthropic ")
+    assert out["anthropic_imported"] == "False", out
+    assert out["calls"].startswith("FAIL") and "no model client was instrumented" not in out["calls"], out
+
+
+def test_a_client_switched_off_by_the_variable_but_imported_makes_the_bounds_refuse(tmp_path: Path) -> None:
+    """``*`` switches every instrumentation off: the program's openai call goes unseen, so the bounds refuse,
+    naming the variable, rather than pass on no calls."""
+    out = _case(tmp_path, "agentops.init()\n" + _AGENT_RUN, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="*")
+    assert _refused(out), out
+    assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
+    assert out["cost_complete"] == "False"
