@@ -1,10 +1,14 @@
 """Secrets a command takes as plain arguments, where only the program run says which argument is one: htpasswd's
 password after ``-b`` (``htpasswd -b FILE USER PASSWORD``, ``-nb USER PASSWORD``), the value a config tool sets under
 a secret-named key (``aws configure set aws_secret_access_key X``, ``git config --global github.token X``, ``npm``,
-``pnpm``, ``yarn`` and ``pip config set``, ``dotnet user-secrets set``: :data:`_SETTERS`), the password of the
-``user:password@host`` it sets under a proxy-named key (``npm config set proxy bob:X@proxy:3128``, ``httpsProxy``: the
-key is a word of its own, not ``proxy=``, so :mod:`._userinfo_values` cannot see it in text) and the password of an
-scp or rsync remote written ``user:password@host:path``.
+``pnpm``, ``yarn``, ``pip`` and ``poetry config``, ``kubectl config set users.dev.token X``, ``dotnet user-secrets
+set``: :data:`_SETTERS`) or under a key of Poetry's naming a repository's credentials (``http-basic.REPO USER
+PASSWORD``, ``pypi-token.REPO TOKEN``: :data:`_POETRY_SLOTS`), the password of the ``user:password@host`` it sets under
+a proxy-named key (``npm config set proxy bob:X@proxy:3128``, ``httpsProxy``: the key is a word of its own, not
+``proxy=``, so :mod:`._userinfo_values` cannot see it in text) or that curl takes as its proxy (``-x bob:X@proxy:3128``,
+no scheme: ``-x`` names no proxy elsewhere, ``tar -x``), the token a login takes as its argument (``cargo login X``,
+``wandb login X``: :data:`_LOGINS`), the value of a GitHub secret (``gh secret set NAME --body X``, ``-b X``: the body
+of ``gh pr create`` is none) and the password of an scp or rsync remote written ``user:password@host:path``.
 
 No flag or name stands before these values in the text, so :mod:`._command_line_values` and :mod:`._named_values`
 cannot see them; the same words after another program are no secret (``echo bob:x@host:/tmp``, a mail search's
@@ -28,7 +32,7 @@ from ._code_values import stands_for_value, variable_at
 from ._command_position import COMMAND_REST, GAP, command_starts, program_at
 from ._matchers import ampersand_end, value_end
 from ._secret_names import is_secret_key
-from ._userinfo_values import PROXY_KEYS, proxy_password
+from ._userinfo_values import proxy_password
 
 __all__ = ["argument_secrets", "holds_argument_secrets", "runs_argument_program"]
 
@@ -37,23 +41,35 @@ _SETTERS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "git": (("config",), ("config", "set")),
     **dict.fromkeys(("npm", "pnpm", "yarn"), (("config", "set"),)),
     **dict.fromkeys(("pip", "pip3"), (("config", "set"),)),
+    "poetry": (("config",),),
+    **dict.fromkeys(("kubectl", "oc"), (("config", "set"),)),
     "dotnet": (("user-secrets", "set"),),
 }
 """Config tools by program, with the words that make a command of theirs set a key (``KEY VALUE`` follow them)."""
 _VALUE_OPTIONS: Final = frozenset({
     "-f", "--file", "--blob", "--type", "--profile", "--region", "--output", "--endpoint-url", "-L", "--location",
     "--userconfig", "--editor", "-p", "--project", "--id", "-c", "--configuration", "-w", "--workspace",
-    "-C", "--git-dir", "--work-tree",
+    "-C", "--git-dir", "--work-tree", "--directory", "--kubeconfig", "--context", "--cluster",
 })
 """Options of those tools taking the next word as their value (``git config --file F``, ``--profile prod``, git's own
-``-C DIR`` before ``config``)."""
+``-C DIR`` before ``config``, ``kubectl --kubeconfig F``)."""
+_POETRY_SLOTS: Final = (("http-basic.", 1), ("pypi-token.", 0))
+"""Poetry's keys naming a repository's credentials, by how they start, with which of the words after the key is the
+secret: ``http-basic.REPO USER PASSWORD`` (with the user alone Poetry prompts), ``pypi-token.REPO TOKEN``."""
+_LOGINS: Final = {"cargo": frozenset({"--registry", "--config", "--color", "-Z"}), "wandb": frozenset({"--host"})}
+"""Programs whose ``login`` takes the token as its first argument (``cargo login TOKEN``, ``wandb login KEY``; without
+it they read it from stdin or a prompt), with their options taking the next word as their value."""
+_GH_BODY: Final = ("-b", "--body", "--body=")
+"""The flags of ``gh secret set`` giving the secret's value as the next word (or glued: ``-bX``, ``--body=X``)."""
+_CURL_PROXY: Final = ("-x", "--preproxy", "--preproxy=")
+"""curl's proxy flags that name no proxy in text (``--proxy`` does: :mod:`._userinfo_values` reads it everywhere)."""
 _NOT_SETTING: Final = ("--get", "--unset", "--remove", "--rename", "--list", "-l", "--edit", "-e")
 """Options that make a config command read or remove a key instead (``git config --get-all``, ``--unset``)."""
 _REMOTE_TOOLS: Final = frozenset({"scp", "rsync"})
 _REMOTE: Final = re.compile(r"[^\s:@/\"'`]{1,64}:(?P<password>[^\s/\"'`]+)@(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):")
 """An scp or rsync remote with a password: ``user:password@host:path``. The password runs to the last ``@`` before
 the host (it may hold one: ``bob:P@ss@host:/tmp``)."""
-PROGRAMS: Final = frozenset({"htpasswd", *_SETTERS, *_REMOTE_TOOLS})
+PROGRAMS: Final = frozenset({"htpasswd", "gh", "curl", *_SETTERS, *_LOGINS, *_REMOTE_TOOLS})
 """The programs these rules read: an argument list starting with one is read as a command line."""
 
 _ARGUMENT: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\r\n]*)\"|'(?P<sq>[^'\r\n]*)'|(?P<bare>[^\s\"'`;|&<>()]+))")
@@ -70,10 +86,11 @@ def runs_argument_program(item: str) -> bool:
 
 def holds_argument_secrets(text: str) -> bool:
     """Whether ``text`` may hold a secret these rules read: a config command (``config`` is in ``configure``), a
-    remote's ``@``, htpasswd's ``-b`` or ``user-secrets``. Every text is asked: one substring search when it holds
-    neither ``@`` nor ``-``."""
-    return ("config" in text or ("@" in text and ("scp" in text or "rsync" in text))
-            or ("-" in text and ("htpasswd" in text or "user-secrets" in text)))
+    login, a remote's or a proxy's ``@``, htpasswd's ``-b``, ``user-secrets`` or ``gh secret``'s ``-b``. Every text is
+    asked: three substring searches when it holds neither ``@`` nor ``-``."""
+    return ("config" in text or "login" in text
+            or ("@" in text and ("scp" in text or "rsync" in text or "curl" in text))
+            or ("-" in text and ("htpasswd" in text or "secret" in text)))
 
 
 def argument_secrets(text: str) -> list[tuple[int, int]]:
@@ -95,14 +112,24 @@ def argument_secrets(text: str) -> list[tuple[int, int]]:
         if name in _REMOTE_TOOLS:
             found.extend(_remote_passwords(text, words))
             continue
-        if name == "htpasswd":
-            value = _htpasswd_password(text, words)
-            span = None if value is None else _value(text, value[0], value[1], bare=not value[2])
-        else:
-            span = _set_secret(text, words, _SETTERS[name])
+        if name == "curl":
+            found.extend(_curl_proxy_passwords(text, words))
+            continue
+        span = _set_secret(text, words, name) if name in _SETTERS else _argument(text, words, name)
         if span is not None:
             found.append(span)
     return found
+
+
+def _argument(text: str, words: Iterator[_Word], name: str) -> tuple[int, int] | None:
+    """Where the secret that htpasswd, ``gh secret set`` or a login (``name``) takes as an argument lies."""
+    if name == "htpasswd":
+        value = _htpasswd_password(text, words)
+    elif name == "gh":
+        value = _flag_value(text, words, ("secret", "set"), _GH_BODY)
+    else:
+        value = _login_token(text, words, _LOGINS[name])
+    return None if value is None else _value(text, value[0], value[1], bare=not value[2])
 
 
 def _words(text: str, start: int, end: int) -> Iterator[_Word]:
@@ -139,26 +166,33 @@ def _htpasswd_password(text: str, words: Iterator[_Word]) -> _Word | None:
     return positional[at] if batch and len(positional) > at else None
 
 
-def _set_secret(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> tuple[int, int] | None:
-    """Where the secret a config command sets lies: the value under a secret-named key, the password of the
+def _set_secret(text: str, words: Iterator[_Word], name: str) -> tuple[int, int] | None:
+    """Where the secret a config command of ``name`` sets lies: the value under a secret-named key, the word after a
+    Poetry key naming credentials that is the secret (:data:`_POETRY_SLOTS`), the password of the
     ``user:password@host`` under a proxy-named key (``npm config set proxy …``, ``httpsProxy``: as a mapping's key's,
     :func:`._userinfo_values.masked_under`)."""
-    found = _set_value(text, words, paths)
+    found = _set_value(text, words, _SETTERS[name])
     if found is None:
         return None
-    key, (start, end, quote) = found
+    key, values = found
+    if name == "poetry":
+        slot = next((at for prefix, at in _POETRY_SLOTS if key.startswith(prefix)), None)
+        if slot is not None:
+            return None if len(values) <= slot else _value(text, values[slot][0], values[slot][1], not values[slot][2])
+    start, end, quote = values[0]
     if is_secret_key(key):
         return _value(text, start, end, bare=not quote)
     password = proxy_password(key, text[start:end])
     return None if password is None else (start + password[0], start + password[1])
 
 
-def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], ...]) -> tuple[str, _Word] | None:
-    """The key a config command sets, with its value, when the key names a secret or a proxy (``None`` when it
-    reads, removes or sets another)."""
+def _set_value(text: str, words: Iterator[_Word],
+               paths: tuple[tuple[str, ...], ...]) -> tuple[str, list[_Word]] | None:
+    """The key a config command sets, with the words after it (two at most; ``None`` when it reads or removes a key,
+    or sets none)."""
     positional: list[str] = []
     words_at: list[_Word] = []
-    longest = max(len(path) for path in paths) + 2
+    longest = max(len(path) for path in paths) + 3
     takes_value = False
     for word in words:
         arg = text[word[0]:word[1]]
@@ -176,9 +210,68 @@ def _set_value(text: str, words: Iterator[_Word], paths: tuple[tuple[str, ...], 
     for path in paths:
         at = len(path)
         key = positional[at] if tuple(positional[:at]) == path and len(positional) > at + 1 else "="
-        if "=" not in key and (key.endswith(PROXY_KEYS) or is_secret_key(key)):
-            return key, words_at[at + 1]
+        if "=" not in key:
+            return key, words_at[at + 1:at + 3]
     return None
+
+
+def _login_token(text: str, words: Iterator[_Word], options: frozenset[str]) -> _Word | None:
+    """The token a ``login`` takes as its first argument (past the options, ``options`` taking a value), if given."""
+    first = next(words, None)
+    if first is not None and text[first[0]:first[1]].startswith("+"):  # cargo's toolchain: cargo +nightly login
+        first = next(words, None)
+    if first is None or text[first[0]:first[1]] != "login":
+        return None
+    takes_value = False
+    for word in words:
+        arg = text[word[0]:word[1]]
+        if takes_value:
+            takes_value = False
+        elif not word[2] and arg.startswith("-"):
+            takes_value = arg in options
+        else:
+            return word
+    return None
+
+
+def _flag_value(text: str, words: Iterator[_Word], path: tuple[str, ...], flags: tuple[str, ...]) -> _Word | None:
+    """The value of the first of ``flags`` (given as the next word, or glued: ``-bX``, ``--body=X``) in a command whose
+    words start with ``path`` (``gh secret set``)."""
+    for expected in path:
+        word = next(words, None)
+        if word is None or text[word[0]:word[1]] != expected:
+            return None
+    for start, end, quote in words:
+        arg = text[start:end]
+        if quote or not arg.startswith("-"):
+            continue
+        if arg in flags:
+            return next(words, None)
+        glued = _glued(arg, flags)
+        if glued:
+            return start + glued, end, ""
+    return None
+
+
+def _glued(arg: str, flags: tuple[str, ...]) -> int:
+    """How long the flag of ``flags`` is that ``arg`` starts with, its value glued on (``-bX``, ``--body=X``; a long
+    flag only with its ``=``): 0 for none."""
+    return next((len(flag) for flag in flags
+                 if arg.startswith(flag) and (flag.endswith("=") or not flag.startswith("--"))), 0)
+
+
+def _curl_proxy_passwords(text: str, words: Iterator[_Word]) -> Iterator[tuple[int, int]]:
+    """The password of each ``user:password@host`` curl takes as a proxy after a flag of :data:`_CURL_PROXY`."""
+    for start, end, quote in words:
+        arg = text[start:end]
+        if quote or not arg.startswith("-"):
+            continue
+        glued = _glued(arg, _CURL_PROXY)
+        value = next(words, None) if arg in _CURL_PROXY else (start + glued, end, "") if glued else None
+        if value is not None:
+            password = proxy_password("proxy", text[value[0]:value[1]])
+            if password is not None:
+                yield value[0] + password[0], value[0] + password[1]
 
 
 def _value(text: str, start: int, end: int, bare: bool) -> tuple[int, int] | None:

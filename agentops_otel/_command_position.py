@@ -11,7 +11,8 @@ their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, 
 value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
 ``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A container tool's ``login`` (``docker login``, ``oc
 login``) and the Azure CLI's (``az login``) are programs of their own, named with their tool: their ``-p`` is a
-password, unlike ``docker run``'s. A backslash before a line's end continues the command on the next line.
+password, unlike ``docker run``'s; under any other subcommand the program is the tool itself (``kubectl config
+set …``, ``docker run …``). A backslash before a line's end continues the command on the next line.
 
 Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
 words, and a word stops at the next such place.
@@ -98,6 +99,7 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
     skip = 0  # words the current wrapper reads before the program (and an option's value)
     options = False  # whether words starting with "-" are the current wrapper's options
     container = ""  # a container tool seen ("docker"), waiting for its "exec"
+    tool = 0  # where that tool's name starts
     for count in range(_MAX_WORDS):
         word = _WORD.match(text, at)
         if word is None:
@@ -126,13 +128,13 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
             if base in _SUBCOMMANDS:
                 return start, f"{container} {base}"
             if base != "exec" or container not in _CONTAINER_TOOLS:
-                return None
+                return tool, container  # the tool's own subcommand (``kubectl config``, ``docker run``)
             takes, options = _EXEC_OPTIONS, True
             skip = _MAX_WORDS if container in _KUBECTL else 1  # the container; kubectl's program follows "--"
             container = ""
             continue
         if base in _LOGIN_TOOLS:
-            container = base
+            container, tool = base, start
             continue
         if base in _WRAPPERS:
             takes, skip = _WRAPPERS[base]

@@ -237,7 +237,8 @@ def mask_shapes(text: str) -> str:
 
 def _scan(text: str) -> str:
     """The scan itself: the shapes, then secret-named elements, pairs, the secrets of command lines and the passwords
-    of proxies and DSNs; each asked only when the text holds a character (or, for config commands, a word) it needs."""
+    of proxies and DSNs; each asked only when the text holds a character (or, for config commands and logins, a word) it
+    needs."""
     text = _shapes(text)
     if "<" in text:  # one character is found fastest: most text holds no tag
         if "</" in text or "<![CDATA[" in text:
@@ -249,10 +250,9 @@ def _scan(text: str) -> str:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
-    at_sign = "@" in text
-    if "-" in text or "config" in text or (at_sign and holds_argument_secrets(text)):
+    if "-" in text or holds_argument_secrets(text):
         text = mask_command_lines(text, REDACTED)
-    if at_sign and holds_userinfo(text):
+    if "@" in text and holds_userinfo(text):
         text = mask_userinfo(text, REDACTED)
     return text
 

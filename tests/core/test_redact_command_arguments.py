@@ -126,3 +126,91 @@ def test_an_scp_password_in_a_tools_result_is_masked(span_exporter: InMemorySpan
     (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool deploy"]
     assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_RESULT])) == (
         "ran: scp build.tgz deploy:[REDACTED]@web1:/srv")
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("poetry config http-basic.myrepo alice Xk9mQ2vLr8", "poetry config http-basic.myrepo alice [REDACTED]"),
+    ("poetry config pypi-token.pypi Xk9mQ2vLr8", "poetry config pypi-token.pypi [REDACTED]"),
+    ("poetry config --local http-basic.corp alice 'Xk9 mQ2vLr8'",
+     "poetry config --local http-basic.corp alice '[REDACTED]'"),
+    (["poetry", "config", "http-basic.myrepo", "alice", "Xk9mQ2vLr8"],
+     ["poetry", "config", "http-basic.myrepo", "alice", "[REDACTED]"]),
+])
+def test_poetrys_repository_password_and_token_are_masked(span_exporter: InMemorySpanExporter,
+                                                          given: str | list[str], masked: str | list[str]) -> None:
+    """Poetry's ``config http-basic.REPO USER PASSWORD`` masks the password, ``pypi-token.REPO TOKEN`` the token."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("kubectl config set users.dev.token Xk9mQ2vLr8", "kubectl config set users.dev.token [REDACTED]"),
+    ("oc config set users.dev.password Xk9mQ2vLr8", "oc config set users.dev.password [REDACTED]"),
+    ("kubectl --kubeconfig ~/.kube/dev config set users.dev.token Xk9mQ2vLr8",
+     "kubectl --kubeconfig ~/.kube/dev config set users.dev.token [REDACTED]"),
+    (["kubectl", "config", "set", "users.dev.token", "Xk9mQ2vLr8"],
+     ["kubectl", "config", "set", "users.dev.token", "[REDACTED]"]),
+])
+def test_kubectls_config_set_of_a_secret_named_property_is_masked(span_exporter: InMemorySpanExporter,
+                                                                  given: str | list[str],
+                                                                  masked: str | list[str]) -> None:
+    """``kubectl config set`` (and ``oc``'s) of a secret-named property has the value masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("cargo login Xk9mQ2vLr8", "cargo login [REDACTED]"),
+    ("cargo login --registry corp Xk9mQ2vLr8", "cargo login --registry corp [REDACTED]"),
+    ("wandb login --relogin Xk9mQ2vLr8", "wandb login --relogin [REDACTED]"),
+    (["cargo", "login", "Xk9mQ2vLr8"], ["cargo", "login", "[REDACTED]"]),
+])
+def test_a_logins_token_given_as_its_argument_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                                        masked: str | list[str]) -> None:
+    """``cargo login TOKEN`` and ``wandb login KEY`` have the token masked, their options kept."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("gh secret set API_KEY --body Xk9mQ2vLr8", "gh secret set API_KEY --body [REDACTED]"),
+    ("gh secret set API_KEY -b Xk9mQ2vLr8 --repo org/app", "gh secret set API_KEY -b [REDACTED] --repo org/app"),
+    ("gh secret set API_KEY --body=Xk9mQ2vLr8", "gh secret set API_KEY --body=[REDACTED]"),
+    ('gh secret set API_KEY -b"Xk9 mQ2vLr8"', 'gh secret set API_KEY -b"[REDACTED]"'),
+    (["gh", "secret", "set", "API_KEY", "--body", "Xk9mQ2vLr8"],
+     ["gh", "secret", "set", "API_KEY", "--body", "[REDACTED]"]),
+])
+def test_a_github_secrets_body_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                         masked: str | list[str]) -> None:
+    """``gh secret set NAME --body X`` (``-b X``, ``--body=X``, ``-bX``) has the secret's value masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("curl -x bob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -x bob:[REDACTED]@proxy:3128 https://a"),
+    ("curl -sS -xbob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -sS -xbob:[REDACTED]@proxy:3128 https://a"),
+    ("curl --preproxy bob:Xk9mQ2vLr8@socks:1080 https://a", "curl --preproxy bob:[REDACTED]@socks:1080 https://a"),
+    (["curl", "-x", "bob:Xk9mQ2vLr8@proxy:3128", "https://a"],
+     ["curl", "-x", "bob:[REDACTED]@proxy:3128", "https://a"]),
+])
+def test_a_curl_proxys_password_without_a_scheme_is_masked(span_exporter: InMemorySpanExporter,
+                                                           given: str | list[str], masked: str | list[str]) -> None:
+    """curl's ``-x user:password@host:port`` (or ``--preproxy``) has the password masked, user and host kept."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "poetry config http-basic.myrepo alice", "poetry config --unset http-basic.myrepo",
+    "poetry config repositories.corp https://pypi.corp/simple", 'poetry config pypi-token.pypi "$PYPI_TOKEN"',
+    "kubectl config set clusters.dev.server https://k8s.corp:6443", "kubectl config set-context dev --user=dev",
+    "kubectl get secret db -o yaml", "docker run -p 8080:80 nginx",
+    "cargo login", "cargo login --registry corp", "echo $TOKEN | cargo login", "cargo login $CARGO_TOKEN",
+    "please login first with cargo", "wandb login",
+    "gh secret set API_KEY < key.txt", 'gh secret set API_KEY --body "$API_KEY"', "gh secret list",
+    "gh pr create --body 'Fixes the login page' -b main", "gh variable set REGION --body eu-west-1",
+    "curl -x proxy.corp:3128 https://a", "curl -x $PROXY https://a", "curl -X POST bob:x@h:1",
+    "tar -x bob:a@host:1 -f f.tar",
+    ["cargo", "login"], ["gh", "secret", "set", "API_KEY"],
+])
+def test_other_arguments_of_the_login_and_secret_commands_are_kept(span_exporter: InMemorySpanExporter,
+                                                                   given: str | list[str]) -> None:
+    """Those commands without a secret (a prompt, stdin, a variable, a key naming none) and the same words after another
+    program or subcommand are kept."""
+    assert _recorded(span_exporter, given) == given
