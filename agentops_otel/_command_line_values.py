@@ -16,10 +16,11 @@ word of a sentence about the flag (``the --token flag``, ``--password and --user
 prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``). Unlike a pair's, a flag's plain
 word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``).
 After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept,
-unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group) or a
-path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's ``--update`` (``rsync -u remote:backup/ .``).
-A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it (``-pTr0ub4dor&3``, ``-u
-bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
+unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group; not so
+after ``-U``, ``--proxy-user``) or a path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's
+``--update`` (``rsync -u remote:backup/ .``). A bare value runs to a space, a quote or a separator, and over an ``&``
+glued inside it (``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that
+is read.
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
@@ -92,6 +93,8 @@ _NOT_PASSWORD: Final = re.compile(r"[0-9]*\Z|/|-|\[REDACTED")
 """A group id (``1000:1000``), a URL's ``//`` (``-u http://…``), a flag, the marker: no password."""
 _NOT_PASSWORD_START: Final = re.compile(r"/|-|\[REDACTED")
 """What says a password too long to read first is none, by its start: a path or URL, a flag, the marker."""
+_NO_GROUP: Final = ("-U", "--proxy-user")
+"""Flags after which no group follows the user (curl's proxy user): digits there are a password."""
 
 
 def mask_command_lines(text: str, marker: str) -> str:
@@ -245,7 +248,7 @@ def _users(text: str, flags: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]
 
 def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) -> list[tuple[int, int]]:
     """Where the password lies after each of ``flags`` (ending at the password, with the ``quote`` opened before the
-    user and the ``user``); ``group_ids``: digits after the user are a group, not a password (``-u 1000:1000``)."""
+    user and the ``user``); ``group_ids``: digits after ``-u`` are a group, not a password (``-u 1000:1000``)."""
     found: list[tuple[int, int]] = []
     done = 0
     for basic in flags:
@@ -269,7 +272,8 @@ def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) 
             continue
         if not quote:
             password = password[:value_end(password)]
-        if (not password or (_NOT_PASSWORD if group_ids else _NOT_PASSWORD_START).match(password) is not None
+        groups = group_ids and not basic.group().startswith(_NO_GROUP)
+        if (not password or (_NOT_PASSWORD if groups else _NOT_PASSWORD_START).match(password) is not None
                 or password == basic.group("user") or stands_for_value(password, "")):
             continue
         done = start + len(password)

@@ -459,3 +459,13 @@ def test_a_flags_password_holding_an_ampersand_is_masked_whole(span_exporter: In
                                                                masked: str) -> None:
     """An ``&`` glued inside a ``-p``/``-u``/``--password`` value is the value's; ``&&`` and a redirection are not."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("curl --proxy-user bob:4821 https://a", "curl --proxy-user bob:[REDACTED] https://a"),
+    ("curl -U bob:4821 -x proxy:3128 https://a", "curl -U bob:[REDACTED] -x proxy:3128 https://a"),
+])
+def test_a_proxy_users_password_of_digits_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                    masked: str) -> None:
+    """After ``--proxy-user`` or ``-U`` digits are the password (no group id is given there), unlike after ``-u``."""
+    assert _recorded_argument(span_exporter, text) == masked
