@@ -7,10 +7,11 @@ A URL's userinfo is a credential shape of its own (:mod:`._redact`), the scheme 
 a log's object id: read everywhere, it masked a third of ordinary texts. So it is read only after a proxy's name (pip,
 curl and the ``*_proxy`` variables take ``[user:password@]host:port``) and before the ``@tcp(`` or ``@unix(`` that only
 a DSN holds; an scp or rsync remote is read in its command (:mod:`._command_arguments`). The user and the host are
-kept; a password that stands for one (a variable, a template, the marker) is kept too.
+kept; a password that stands for one (a variable, a template, the marker) is kept too. A DSN given as a field
+after one holding a ``:`` (``url=http://x:8080/a,dsn=root:X@tcp(``) is read from the field's start.
 
 Linear: each proxy's name reads the one word after it, and the search goes on past that word; each DSN reads back at
-most :data:`_DSN_BACK` characters, never before the previous one.
+most :data:`_DSN_BACK` characters, never before the previous one (its fields in that stretch too).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _DSN_ANCHOR: Final = re.compile(r"@(?:tcp6?|udp|unix)\(")
 _DSN_BACK: Final = 320
 """How far back from ``@tcp(`` a DSN's ``user:password`` is looked for: more than any real one."""
 _DSN_START: Final = " \t\r\n\"'`"
+_FIELD: Final = re.compile(r"[,;&](?P<field>[^\s,;&:@/]*):")
+"""A field of a list, a connection string or a query up to its first ``:`` (``,dsn=root:``): where a DSN's user
+starts when the text before it holds another ``:`` (``url=http://x:8080/a,dsn=root:X@tcp(``: the DSN is the field
+after the URL's)."""
 _DSN_STOPS: Final = ")/,"
 """What a DSN's password is not read across when it is read from the previous DSN's ``@tcp(``: the ``)`` and ``/``
 ending that DSN's address and starting its path, the ``,`` between two (``…@tcp(db:3306)/app,dsn2=root:Y@tcp(…``:
@@ -136,9 +141,14 @@ def _dsn_passwords(text: str) -> list[tuple[int, int]]:
                 continue
         user = text[start:colon]
         user = user[user.rfind("=") + 1:]  # dsn=root:…
-        password = text[colon + 1:at]
-        if user and "@" not in user and "/" not in user and _secret(password):
+        if user and "@" not in user and "/" not in user and _secret(text[colon + 1:at]):
             found.append((colon + 1, at))
+            continue
+        for field in _FIELD.finditer(text, colon + 1, at):  # that colon another field's: the DSN is a later field
+            user = field.group("field")
+            if user[user.rfind("=") + 1:] and _secret(text[field.end():at]):
+                found.append((field.end(), at))
+                break
     return found
 
 

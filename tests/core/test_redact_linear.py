@@ -103,6 +103,12 @@ _ADVERSARIAL = {
     "rsync update flags one after another": lambda n: _repeated("rsync -u a:b ", n),
     "update flags before an rsync command": lambda n: _repeated("-u a:b ", n) + "; rsync x",
     "npm proxy settings one after another": lambda n: _repeated("npm config set proxy a:b@c;", n),
+    "dsn fields before refused passwords": lambda n: _repeated("x:" + ",a:/" * 80 + "@tcp(", n),
+    "gh secret body flags one after another": lambda n: "gh secret set X " + _repeated("-b -b$X --body= ", n),
+    "curl proxy flags one after another": lambda n: "curl " + _repeated("-x a:b@c@ -xa:", n),
+    "login options taking values": lambda n: "cargo login " + _repeated("--registry ", n),
+    "poetry credential keys one after another": lambda n: _repeated("poetry config http-basic.a b;", n),
+    "kubectl subcommands one after another": lambda n: _repeated("kubectl config set a.token ", n),
 }
 
 
@@ -117,6 +123,7 @@ _ADVERSARIAL_LISTS = {
     "one script item of flags": lambda n: ["sh", "-c", _repeated("--password pw.x ", n)],
     "scp remotes as items": lambda n: ["scp"] + ["a:b@c:/x"] * (n // 9),
     "htpasswd passwords with ampersands as items": lambda n: ["htpasswd", "-b"] + ["a&b"] * (n // 4),
+    "curl proxy flags as items": lambda n: ["curl"] + ["-x", "a:b@c:1"] * (n // 10),
 }
 
 

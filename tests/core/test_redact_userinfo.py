@@ -61,6 +61,19 @@ def test_each_of_two_dsns_in_one_text_keeps_its_own_address(span_exporter: InMem
     assert recorded_argument(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("url=http://x:8080/a,dsn=root:B3xK9mQ2@tcp(db)/app", "url=http://x:8080/a,dsn=root:[REDACTED]@tcp(db)/app"),
+    ("url=http://x/a;dsn=root:B3xK9mQ2@tcp(db)/app", "url=http://x/a;dsn=root:[REDACTED]@tcp(db)/app"),
+    ("?next=http://x/a&dsn=root:B3xK9mQ2@tcp(db)/app", "?next=http://x/a&dsn=root:[REDACTED]@tcp(db)/app"),
+    ("url=http://x:8080/a,dsn=root:a,b@tcp(db)/app", "url=http://x:8080/a,dsn=root:[REDACTED]@tcp(db)/app"),
+])
+def test_a_dsn_after_a_field_holding_a_url_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                     masked: str) -> None:
+    """A DSN given as a field after one holding a URL (``url=http://…,dsn=root:X@tcp(…``) has its password masked, the
+    URL kept."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "HTTPS_PROXY=http://proxy.corp:3128", "NO_PROXY=localhost,.corp.local", "HTTPS_PROXY=proxy.corp:3128",
     "https_proxy=bob@proxy:3128", "proxy: $HTTPS_PROXY", "HTTP_PROXY=${USER}:${PASS}@proxy:3128",
