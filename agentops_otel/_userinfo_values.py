@@ -7,7 +7,8 @@ A URL's userinfo is a credential shape of its own (:mod:`._redact`), the scheme 
 a log's object id: read everywhere, it masked a third of ordinary texts. So it is read only after a proxy's name (pip,
 curl and the ``*_proxy`` variables take ``[user:password@]host:port``) and before the ``@tcp(`` or ``@unix(`` that only
 a DSN holds; an scp or rsync remote is read in its command (:mod:`._command_arguments`). The user and the host are
-kept; a password that stands for one (a variable, a template, the marker) is kept too. A DSN given as a field
+kept; a password that stands for one (a variable, a template, the marker) is kept too, and so is an image pinned by its
+digest after a proxy's name (``proxy: nginx:1.25@sha256:0123``: no host follows its ``@``). A DSN given as a field
 after one holding a ``:`` (``url=http://x:8080/a,dsn=root:X@tcp(``) is read from the field's start.
 
 Linear: each proxy's name reads the one word after it, and the search goes on past that word; each DSN reads back at
@@ -34,6 +35,9 @@ _HOST: Final = re.compile(r"(?:[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*|\[[0-9A-Fa-
                           r"(?:[).,]|[;&|][\s\S]*)?\Z")
 """A proxy's host after the ``@``, maybe with its port: the whole rest of the value (a sentence's stop after it, or
 the next command or setting glued on: ``…:3128&&curl x``, ``…:3128;NO_PROXY=…``)."""
+_DIGEST: Final = re.compile(r"(?:sha256|sha384|sha512|blake3):[0-9a-f]")
+"""A container image's digest after its ``name:tag@`` (``nginx:1.25@sha256:0123…``; a short one reads as a host and a
+port): no host, so no user and password before it."""
 _DSN_ANCHOR: Final = re.compile(r"@(?:tcp6?|udp|unix)\(")
 """Where a Go MySQL DSN's address starts: its network and ``(``, right after ``user:password@``."""
 _DSN_BACK: Final = 320
@@ -96,7 +100,8 @@ def _password(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     start = user.end()
     last = text.rfind("@", start, end)  # the password may hold an @: the host follows the last
-    if last > start and _HOST.match(text, last + 1, end) is not None and _secret(text[start:last]):
+    if (last > start and _HOST.match(text, last + 1, end) is not None and _DIGEST.match(text, last + 1, end) is None
+            and _secret(text[start:last])):
         return start, last
     return None
 

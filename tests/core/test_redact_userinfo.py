@@ -75,6 +75,27 @@ def test_a_dsn_after_a_field_holding_a_url_is_masked(span_exporter: InMemorySpan
 
 
 @pytest.mark.parametrize("text", [
+    "reverse proxy: nginx:1.25@sha256:01234", "--proxy nginx:1.25@sha256:0123", "HTTPS_PROXY=nginx:1.25@sha512:9876",
+    "reverse proxy: nginx:1.25@sha256:0123abcd",
+])
+def test_an_image_digest_after_a_proxys_name_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """A container image pinned by its digest (``nginx:1.25@sha256:…``) after a proxy's name is no user and password."""
+    assert recorded_argument(span_exporter, text) == text
+
+
+def test_an_image_digest_under_a_proxy_key_is_kept(span_exporter: InMemorySpanExporter) -> None:
+    """A ``proxy`` argument holding an image pinned by a short digest is recorded as it is."""
+    @agentops.tool
+    def deploy(proxy: str) -> str:
+        return "ok"
+
+    deploy("nginx:1.25@sha256:0123")
+    (span,) = [s for s in span_exporter.get_finished_spans() if s.name == "execute_tool deploy"]
+    assert json.loads(str((span.attributes or {})[semconv.GEN_AI_TOOL_CALL_ARGUMENTS])) == {
+        "proxy": "nginx:1.25@sha256:0123"}
+
+
+@pytest.mark.parametrize("text", [
     "HTTPS_PROXY=http://proxy.corp:3128", "NO_PROXY=localhost,.corp.local", "HTTPS_PROXY=proxy.corp:3128",
     "https_proxy=bob@proxy:3128", "proxy: $HTTPS_PROXY", "HTTP_PROXY=${USER}:${PASS}@proxy:3128",
     "the proxy from:alice2@gmail.com", "noproxy=a:b@c",
