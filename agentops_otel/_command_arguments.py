@@ -59,6 +59,8 @@ secret: ``http-basic.REPO USER PASSWORD`` (with the user alone Poetry prompts), 
 _LOGINS: Final = {"cargo": frozenset({"--registry", "--config", "--color", "-Z"}), "wandb": frozenset({"--host"})}
 """Programs whose ``login`` takes the token as its first argument (``cargo login TOKEN``, ``wandb login KEY``; without
 it they read it from stdin or a prompt), with their options taking the next word as their value."""
+_PLAIN_WORD: Final = re.compile(r"[A-Za-z][a-z]*[.,:;!?)]*\Z")
+"""A word of prose after ``login`` (``cargo login failed: …``), which no token these tools issue is (``cio…``, hex)."""
 _GH_BODY: Final = ("-b", "--body", "--body=")
 """The flags of ``gh secret set`` giving the secret's value as the next word (or glued: ``-bX``, ``--body=X``)."""
 _CURL_PROXY: Final = ("-x", "--preproxy", "--preproxy=")
@@ -230,7 +232,7 @@ def _login_token(text: str, words: Iterator[_Word], options: frozenset[str]) -> 
         elif not word[2] and arg.startswith("-"):
             takes_value = arg in options
         else:
-            return word
+            return None if _PLAIN_WORD.match(arg) else word
     return None
 
 
