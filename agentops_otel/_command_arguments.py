@@ -88,8 +88,8 @@ def runs_argument_program(item: str) -> bool:
 
 def holds_argument_secrets(text: str) -> bool:
     """Whether ``text`` may hold a secret these rules read: a config command (``config`` is in ``configure``), a
-    login, a remote's or a proxy's ``@``, htpasswd's ``-b``, ``user-secrets`` or ``gh secret``'s ``-b``. Every text is
-    asked: three substring searches when it holds neither ``@`` nor ``-``."""
+    login, a remote's or a proxy's ``@``, htpasswd's ``-b``, ``user-secrets`` or ``gh secret``'s ``-b``. A text holding
+    none of ``-``, ``config``, ``login`` and ``@`` is not asked (:func:`._redact.mask_text` tests those inline)."""
     return ("config" in text or "login" in text
             or ("@" in text and ("scp" in text or "rsync" in text or "curl" in text))
             or ("-" in text and ("htpasswd" in text or "secret" in text)))

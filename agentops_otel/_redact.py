@@ -250,7 +250,7 @@ def _scan(text: str) -> str:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
-    if "-" in text or holds_argument_secrets(text):
+    if "-" in text or "config" in text or "login" in text or ("@" in text and holds_argument_secrets(text)):
         text = mask_command_lines(text, REDACTED)
     if "@" in text and holds_userinfo(text):
         text = mask_userinfo(text, REDACTED)
