@@ -40,6 +40,7 @@ for i in range(total):
 def _env(traces: Path, **ci: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _CI_VARS and not k.startswith(("OTEL_", "AGENTOPS_"))}
     env.update(PYTHONPATH=str(ROOT), AGENTOPS_OTEL_FILE=str(traces), **ci)
+    env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = "agentops_anthropic"  # no anthropic call: skip its import
     return env
 
 

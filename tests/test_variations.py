@@ -325,6 +325,7 @@ def test_variation_report_under_xdist_matches_the_serial_run(pytester: pytest.Py
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``-n 2`` the workers' variants come back to the controller, which prints the serial run's table."""
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "agentops_anthropic")  # its init() skips that import
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_phrasings=PHRASINGS)
     serial = pytester.runpytest_subprocess("-p", "no:cacheprovider")

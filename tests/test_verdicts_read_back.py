@@ -49,6 +49,7 @@ agentops.shutdown()
 def _python(code: str, sink: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_"))}
     env.update(PYTHONPATH=str(ROOT), AGENTOPS_OTEL_FILE=str(sink))
+    env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = "agentops_anthropic"  # no anthropic call: skip its import
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

@@ -23,7 +23,8 @@ from agentops_otel.reassemble import reassemble
 
 def _run(code: str, env: dict[str, str], tmp_path: Path) -> str:
     """Run in a fresh interpreter: the global provider can be set once per process."""
-    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+            "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_anthropic"}  # no anthropic call: init() skips its import
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, env={**base, **env},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -200,6 +201,7 @@ SINK_ERRORS = """
 def _sink_error(path: Path, tmp_path: Path, **env: str) -> tuple[str, str, str]:
     """Run an agent whose AGENTOPS_OTEL_FILE is ``path``: what init() said, what came after, and flush()."""
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AGENTOPS_OTEL_FILE": str(path),
+            "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_anthropic",  # no anthropic call: init() skips its import
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env}
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(SINK_ERRORS)], cwd=tmp_path, env=base,
                           capture_output=True, text=True, timeout=60)

@@ -14,6 +14,10 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+OPENAI_ONLY = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_anthropic"}
+"""In every child's environment unless the test's own says otherwise (``{"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS":
+""}`` for a child that calls anthropic): init() then skips importing anthropic, over a second of each child's
+start, which these children never call."""
 
 
 def run_python(code: str, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 90) -> str:
@@ -46,7 +50,8 @@ def llm_names(exporter):
 def run_python_streams(code: str, tmp_path: Path, env: dict[str, str] | None = None,
                        timeout: float = 90) -> tuple[str, str]:
     """stdout and stderr of ``code`` run in ``tmp_path`` (for the warnings a user sees); as :func:`run_python`."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+            **OPENAI_ONLY}
     try:
         proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
                               env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout)

@@ -47,6 +47,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "AGENTOPS_OTEL_FILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PYTHONPATH", str(Path(agentops_otel.__file__).parents[1]))  # this checkout, not another
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "agentops_anthropic")  # its init() skips that import
     pytester.makepyfile(test_agent=TESTS)
     return pytester
 
