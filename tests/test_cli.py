@@ -736,6 +736,7 @@ def refunds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     return path, {s["name"]: s["session_id"] for s in json.loads(out)["sessions"]}
 
 
+@pytest.mark.slow  # a child interpreter
 def test_diff_does_not_call_sessions_identical_when_arguments_were_not_recorded(
         refunds: tuple[Path, dict[str, str]]) -> None:
     """refund(10) and refund(10000) recorded without content: the diff says the arguments are unknown."""
@@ -844,6 +845,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[s
     return paths[0], paths[1], ids
 
 
+@pytest.mark.slow  # a child interpreter
 def test_diff_finds_different_system_prompts(inputs: tuple[Path, Path, dict[str, str]]) -> None:
     """Claude calls with the same messages under other system prompts diverge at that call."""
     path, _, ids = inputs

@@ -78,6 +78,7 @@ def diff(runs: tuple[Path, dict[str, str]], a: str, b: str) -> tuple[int, str]:
     return run("diff", ids[a], ids[b], "--source", str(path))
 
 
+@pytest.mark.slow  # a child interpreter
 def test_diff_finds_another_temperature(runs: tuple[Path, dict[str, str]]) -> None:
     """The same question asked at temperature 0 and at 1 diverges at that call, naming the parameter."""
     code, out = diff(runs, "t0", "t1")

@@ -55,6 +55,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
     return pytester
 
 
+@pytest.mark.slow  # a child interpreter
 def test_cost_limit_refuses_a_test_that_forked_a_worker_inside_its_session(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each bound of the marker fails naming the fork, never passing on a session that did not see the worker's call."""

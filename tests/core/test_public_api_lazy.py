@@ -23,6 +23,7 @@ def test_dir_lists_every_public_name(module: object) -> None:
     assert set(module.__all__) <= set(dir(module))  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # a child interpreter
 def test_first_use_from_two_threads_at_once_works() -> None:
     """Two threads using two testing names for the first time, together, both get them (a half-imported
     module must not leak to the second thread)."""

@@ -14,6 +14,8 @@ from agentops_otel import config, semconv
 from agentops_otel._redact import mask_text
 from agentops_otel._serialize import bounded
 
+pytestmark = pytest.mark.slow  # each masks adversarial inputs of up to a megabyte (make test runs them)
+
 _SMALL, _BIG = 100_000, 1_000_000
 _BOUND = 2.0
 """Seconds of the calling thread's CPU time for a megabyte (linear masking takes a fraction of it). CPU time, not

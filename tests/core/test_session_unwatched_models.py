@@ -9,6 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each runs the agent in a child interpreter
+
 REPO = Path(__file__).resolve().parents[2]
 
 _CASE = """

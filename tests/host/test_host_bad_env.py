@@ -10,6 +10,8 @@ from _subproc import PRELUDE, run_python_streams
 
 from agentops_otel import semconv
 
+pytestmark = pytest.mark.slow  # each runs the agent in a child interpreter
+
 AGENT = """
 import os
 from openai import OpenAI

@@ -17,6 +17,8 @@ import pytest
 
 from agentops_otel.testing import OpenAIServer, Reply, Usage
 
+pytestmark = pytest.mark.slow  # each runs the agent in a child interpreter
+
 PRELUDE = """
 import sys, asyncio, openai, agentops_otel
 from agentops_otel.testing import AgentAssertionError, assert_cost_below

@@ -128,6 +128,7 @@ async def test_async_image_generation_is_counted(aclient: AsyncOpenAI, server: O
     assert a[semconv.COST_INCOMPLETE_REASON] == semconv.GAP_ENDPOINT_UNPRICED and a[semconv.USAGE_MISSING] is True
 
 
+@pytest.mark.slow  # a child interpreter
 def test_init_does_not_import_the_retired_assistants_api(tmp_path: Path) -> None:
     """Patching the billed endpoints imports only their modules: the Assistants API's SDK modules (half a
     second of imports, an API OpenAI has retired) are left unloaded."""

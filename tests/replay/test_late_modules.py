@@ -13,8 +13,11 @@ from pathlib import Path
 
 import httpx2
 import openai
+import pytest
 
 from agentops_otel.testing import LLMStep, OpenAIServer, Reply, record
+
+pytestmark = pytest.mark.slow  # each runs the agent in a child interpreter
 
 PRELUDE = """
 import sys, httpx2, openai
