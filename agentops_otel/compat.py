@@ -197,15 +197,17 @@ def _instrument_llms() -> None:
     from .instrument.openai import instrument_openai
 
     off = config.instrumentations_switched_off()
+    before = dict(config.state.switched_off)
     switched_off = config.state.switched_off
     switched_off.clear()
     for name, entry_point, instrument in (("openai", semconv.INSTRUMENTOR_OPENAI, instrument_openai),
                                           ("anthropic", semconv.INSTRUMENTOR_ANTHROPIC, instrument_anthropic)):
         if entry_point in off or semconv.INSTRUMENTORS_ALL in off:
             switched_off[name] = entry_point
-            logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name,
-                        entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL,
-                        semconv.ENV_DISABLED_INSTRUMENTATIONS)
+            if name not in before:  # said once, not at every init() (the pytest plugin's, per test)
+                logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name,
+                            entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL,
+                            semconv.ENV_DISABLED_INSTRUMENTATIONS)
             continue
         with guard(f"init.instrument.{name}"):  # one SDK that can't be patched leaves the other patched
             fault_point(f"init.instrument.{name}")
