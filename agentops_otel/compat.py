@@ -197,13 +197,16 @@ def _instrument_llms() -> None:
     from .instrument.openai import instrument_openai
 
     off = config.instrumentations_switched_off()
-    before = dict(config.state.switched_off)
-    switched_off = config.state.switched_off
-    switched_off.clear()
-    for name, entry_point, instrument in (("openai", semconv.INSTRUMENTOR_OPENAI, instrument_openai),
-                                          ("anthropic", semconv.INSTRUMENTOR_ANTHROPIC, instrument_anthropic)):
-        if entry_point in off or semconv.INSTRUMENTORS_ALL in off:
-            switched_off[name] = entry_point
+    clients = (("openai", semconv.INSTRUMENTOR_OPENAI, instrument_openai),
+               ("anthropic", semconv.INSTRUMENTOR_ANTHROPIC, instrument_anthropic))
+    before = config.state.switched_off
+    switched_off = {name: entry_point for name, entry_point, _ in clients
+                    if entry_point in off or semconv.INSTRUMENTORS_ALL in off}
+    # Replaced whole, never changed in place: a session ending in another thread meanwhile reads the old
+    # table or the new one (emptied then refilled, it read none, or raised iterating it).
+    config.state.switched_off = switched_off
+    for name, entry_point, instrument in clients:
+        if name in switched_off:
             if name not in before:  # said once, not at every init() (the pytest plugin's, per test)
                 logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name,
                             entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL,

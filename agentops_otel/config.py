@@ -146,7 +146,8 @@ class RuntimeState:
     switched_off: dict[str, str] = field(default_factory=dict)
     """Model SDKs (module name) ``init()`` left uninstrumented because the entry point named after each is
     in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``: a session that ran while such an SDK was imported may hold
-    calls nobody saw (see ``sessions._views.unwatched``)."""
+    calls nobody saw (see ``sessions._views.unwatched``). Replaced whole by ``init()``, never changed in place:
+    other threads read it without a lock."""
     uninstrumented: int = 0
     """How many times a model client was uninstrumented: a session that saw it move, and no model call,
     cannot say its calls were seen (another client still instrumented says nothing of this one's)."""

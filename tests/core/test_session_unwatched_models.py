@@ -187,3 +187,37 @@ def test_a_client_switched_off_by_the_variable_but_imported_makes_the_bounds_ref
     assert _refused(out), out
     assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
     assert out["cost_complete"] == "False"
+
+
+_OPENAI_OFF = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_openai"}
+
+
+def test_init_in_another_thread_never_breaks_a_session_ending_nor_its_refusal(tmp_path: Path) -> None:
+    """init() looping in a thread while sessions end in another: no end raises, and every one refuses."""
+    out = _case(tmp_path, """
+        import sys, threading, time
+        from agentops_otel.sessions._views import unwatched
+        agentops.init()
+        stop = threading.Event()
+        def again():
+            while not stop.is_set():
+                agentops.init()
+        thread = threading.Thread(target=again)
+        thread.start()
+        sys.setswitchinterval(1e-6)
+        raised = judged = 0
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline and not (raised or judged):
+            try:
+                with agentops.session("agent") as s:
+                    pass
+            except RuntimeError:
+                raised += 1
+                continue
+            judged += unwatched(s) is None
+        stop.set()
+        thread.join()
+        print("raised", raised)
+        print("judged", judged)
+    """, **_OPENAI_OFF)
+    assert out["raised"] == "0" and out["judged"] == "0", out
