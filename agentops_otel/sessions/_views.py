@@ -70,7 +70,7 @@ def unwatched(session: Session) -> str | None:
     if end is None:
         end = config.models_watched_since(session._uninstrumented)
     if start and end:
-        return _switched_off()
+        return _switched_off(session)
     if not start and not end:
         return (f"{MODELS_UNWATCHED} while it ran: call agentops.init() (or instrument_openai() / "
                 "instrument_anthropic()) before the agent runs; its model calls, if any, were not seen")
@@ -78,12 +78,20 @@ def unwatched(session: Session) -> str | None:
             "uninstrumented before it ended): model calls made meanwhile were not seen")
 
 
-def _switched_off() -> str | None:
-    """Why a model SDK the program imported is not watched although ``init()`` ran: its entry point is in
-    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (an SDK never imported made no call)."""
+def switched_off_imported() -> tuple[tuple[str, str], ...]:
+    """The model SDKs (module name, entry point) ``init()`` left uninstrumented because
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names them, not instrumented by hand since, that the program
+    imported: calls to them go unseen. Taken as a session ends (``Session._switched_off``): a later ``init()``
+    without the variable, or an SDK imported after, says nothing of the calls it made."""
     state = config.state
-    off = [(name, entry) for name, entry in state.switched_off.items()
-           if name in sys.modules and name not in state.instrumented]
+    return tuple((name, entry) for name, entry in state.switched_off.items()
+                 if name in sys.modules and name not in state.instrumented)
+
+
+def _switched_off(session: Session) -> str | None:
+    """Why a model SDK the program imported was not watched although ``init()`` ran: its entry point is in
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (an SDK never imported made no call)."""
+    off = session._switched_off if session._switched_off is not None else switched_off_imported()
     if not off:
         return None
     return (f"{MODELS_UNWATCHED} for " + " or ".join(name for name, _ in off) + ": "

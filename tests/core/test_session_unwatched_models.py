@@ -192,6 +192,45 @@ def test_a_client_switched_off_by_the_variable_but_imported_makes_the_bounds_ref
 _OPENAI_OFF = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_openai"}
 
 
+def test_a_later_init_without_the_variable_keeps_an_ended_sessions_refusal(tmp_path: Path) -> None:
+    """The variable cleared and init() run again after the session: its calls stay unseen, the bounds still refuse."""
+    out = _case(tmp_path, """
+        import os
+        agentops.init()
+        with agentops.session("agent") as s:
+            call(); call()
+        os.environ["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = ""
+        agentops.init()
+        verdicts(s, 0, tokens=10, usd=1e-9)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+    assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
+
+
+def test_a_client_instrumented_by_hand_after_the_session_keeps_its_refusal(tmp_path: Path) -> None:
+    """instrument_openai() after a session whose calls the variable left unseen: its bounds still refuse."""
+    out = _case(tmp_path, """
+        agentops.init()
+        with agentops.session("agent") as s:
+            call(); call()
+        agentops.instrument_openai()
+        verdicts(s, 0, tokens=10, usd=1e-9)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+
+
+def test_a_client_imported_after_the_session_ended_is_no_reason_to_refuse_it(tmp_path: Path) -> None:
+    """anthropic, switched off by the variable, imported only after the session: it made no call there."""
+    out = _case(tmp_path, """
+        agentops.init()
+        with agentops.session("agent") as s:
+            lookup("1234")
+        import anthropic
+        verdicts(s, 0)
+    """, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="agentops_anthropic")
+    assert _judged(out), out
+
+
 def test_init_in_another_thread_never_breaks_a_session_ending_nor_its_refusal(tmp_path: Path) -> None:
     """init() looping in a thread while sessions end in another: no end raises, and every one refuses."""
     out = _case(tmp_path, """
