@@ -7,7 +7,7 @@ import os
 import reprlib
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, cast
@@ -110,8 +110,10 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
         """``config.models_watched()`` at its start, and at its end with no client uninstrumented meanwhile:
         a model call made while either is False may have gone unseen (see ``_views.unwatched``)."""
         self._uninstrumented = config.state.uninstrumented
-        self._switched_off: tuple[tuple[str, str], ...] | None = None
-        """At its end, ``_views.switched_off_imported()``: SDKs whose calls the variable left unseen."""
+        self._switched_off: tuple[Mapping[str, str], tuple[tuple[str, str], ...] | None] = (
+            _views.switched_off_unwatched(), None)
+        """The SDKs ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` left unwatched at its start, and at its end those
+        of either moment the program had imported: their calls went unseen (see ``_views.unwatched``)."""
         self._sessionless: tuple[int, int | None] = (_sessionless.mark(), None)
         """``_sessionless.mark()`` at its start and end: steps started outside any session meanwhile."""
         self._ctx: otel_context.Context | None = None
@@ -243,7 +245,7 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
         self.end_time = datetime.now(UTC)
         self._switched_on = (self._switched_on[0], config.switched_on())
         self._watched = (self._watched[0], config.models_watched_since(self._uninstrumented))
-        self._switched_off = _views.switched_off_imported()
+        self._switched_off = (self._switched_off[0], _views.switched_off_imported(self._switched_off[0]))
         self._sessionless = (self._sessionless[0], _sessionless.mark())
         if _views.unwatched(self) is not None:  # written on the root: a reader of the trace knows it too
             self.cost_complete = False

@@ -78,20 +78,31 @@ def unwatched(session: Session) -> str | None:
             "uninstrumented before it ended): model calls made meanwhile were not seen")
 
 
-def switched_off_imported() -> tuple[tuple[str, str], ...]:
-    """The model SDKs (module name, entry point) ``init()`` left uninstrumented because
-    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names them, not instrumented by hand since, that the program
-    imported: calls to them go unseen. Taken as a session ends (``Session._switched_off``): a later ``init()``
-    without the variable, or an SDK imported after, says nothing of the calls it made."""
+def switched_off_unwatched() -> Mapping[str, str]:
+    """The model SDKs (module name to entry point) ``init()`` left uninstrumented because
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names them, and not instrumented by hand since: calls to them
+    now go unseen. Taken as a session starts (``Session._switched_off``): instrumented midway, by hand or by
+    an ``init()`` without the variable, the calls made before were still not seen."""
     state = config.state
-    return tuple((name, entry) for name, entry in state.switched_off.items()
-                 if name in sys.modules and name not in state.instrumented)
+    off = state.switched_off  # replaced whole, never changed in place: no copy needed to iterate it
+    return {name: entry for name, entry in off.items() if name not in state.instrumented} if off else off
+
+
+def switched_off_imported(at_start: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Those of :func:`switched_off_unwatched` at a session's start (``at_start``) or now that the program
+    imported (an SDK never imported made no call). Taken as it ends: a later ``init()`` without the variable,
+    or an SDK imported after, says nothing of the calls it made."""
+    now = switched_off_unwatched()
+    if not at_start and not now:
+        return ()
+    return tuple((name, entry) for name, entry in {**at_start, **now}.items() if name in sys.modules)
 
 
 def _switched_off(session: Session) -> str | None:
     """Why a model SDK the program imported was not watched although ``init()`` ran: its entry point is in
     ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (an SDK never imported made no call)."""
-    off = session._switched_off if session._switched_off is not None else switched_off_imported()
+    start, end = session._switched_off
+    off = end if end is not None else switched_off_imported(start)
     if not off:
         return None
     return (f"{MODELS_UNWATCHED} for " + " or ".join(name for name, _ in off) + ": "

@@ -219,6 +219,33 @@ def test_a_client_instrumented_by_hand_after_the_session_keeps_its_refusal(tmp_p
     assert _refused(out), out
 
 
+def test_a_client_instrumented_by_hand_midway_refuses(tmp_path: Path) -> None:
+    """instrument_openai() inside the session, after calls the variable left unseen: the bounds refuse."""
+    out = _case(tmp_path, """
+        agentops.init()
+        with agentops.session("agent") as s:
+            call(); call()
+            agentops.instrument_openai()
+        verdicts(s, 0, tokens=10, usd=1e-9)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+    assert out["cost_complete"] == "False", out
+
+
+def test_init_without_the_variable_inside_the_session_refuses(tmp_path: Path) -> None:
+    """The variable cleared and init() run again inside the session, after unseen calls: the bounds refuse."""
+    out = _case(tmp_path, """
+        import os
+        agentops.init()
+        with agentops.session("agent") as s:
+            call(); call()
+            os.environ["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = ""
+            agentops.init()
+        verdicts(s, 0, tokens=10, usd=1e-9)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+
+
 def test_a_client_imported_after_the_session_ended_is_no_reason_to_refuse_it(tmp_path: Path) -> None:
     """anthropic, switched off by the variable, imported only after the session: it made no call there."""
     out = _case(tmp_path, """
