@@ -200,16 +200,15 @@ def _instrument_llms() -> None:
     clients = (("openai", semconv.INSTRUMENTOR_OPENAI, instrument_openai),
                ("anthropic", semconv.INSTRUMENTOR_ANTHROPIC, instrument_anthropic))
     before = config.state.switched_off
-    switched_off = {name: entry_point for name, entry_point, _ in clients
-                    if entry_point in off or semconv.INSTRUMENTORS_ALL in off}
+    switched_off = {name: entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL
+                    for name, entry_point, _ in clients if entry_point in off or semconv.INSTRUMENTORS_ALL in off}
     # Replaced whole, never changed in place: a session ending in another thread meanwhile reads the old
     # table or the new one (emptied then refilled, it read none, or raised iterating it).
     config.state.switched_off = switched_off
-    for name, entry_point, instrument in clients:
+    for name, _, instrument in clients:
         if name in switched_off:
             if name not in before:  # said once, not at every init() (the pytest plugin's, per test)
-                logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name,
-                            entry_point if entry_point in off else semconv.INSTRUMENTORS_ALL,
+                logger.info("agentops_otel: %s calls are not recorded: %s is in %s", name, switched_off[name],
                             semconv.ENV_DISABLED_INSTRUMENTATIONS)
             continue
         with guard(f"init.instrument.{name}"):  # one SDK that can't be patched leaves the other patched

@@ -144,10 +144,10 @@ class RuntimeState:
     instrumented: set[str] = field(default_factory=set)
     """The model clients instrumented right now (``instrument_openai()`` and the like, by hand or by ``init()``)."""
     switched_off: dict[str, str] = field(default_factory=dict)
-    """Model SDKs (module name) ``init()`` left uninstrumented because the entry point named after each is
-    in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``: a session that ran while such an SDK was imported may hold
-    calls nobody saw (see ``sessions._views.unwatched``). Replaced whole by ``init()``, never changed in place:
-    other threads read it without a lock."""
+    """Model SDKs (module name) ``init()`` left uninstrumented because ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``
+    names them, each to what the variable holds for it (its entry point, or ``*``): a session that ran while
+    such an SDK was imported may hold calls nobody saw (see ``sessions._views.unwatched``). Replaced whole by
+    ``init()``, never changed in place: other threads read it without a lock."""
     uninstrumented: int = 0
     """How many times a model client was uninstrumented: a session that saw it move, and no model call,
     cannot say its calls were seen (another client still instrumented says nothing of this one's)."""

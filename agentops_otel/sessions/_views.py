@@ -79,10 +79,10 @@ def unwatched(session: Session) -> str | None:
 
 
 def switched_off_unwatched() -> Mapping[str, str]:
-    """The model SDKs (module name to entry point) ``init()`` left uninstrumented because
-    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names them, and not instrumented by hand since: calls to them
-    now go unseen. Taken as a session starts (``Session._switched_off``): instrumented midway, by hand or by
-    an ``init()`` without the variable, the calls made before were still not seen."""
+    """The model SDKs ``init()`` left uninstrumented because ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names
+    them (module name to what the variable holds for it: its entry point or ``*``), not instrumented by hand
+    since: calls to them now go unseen. Taken as a session starts (``Session._switched_off``): instrumented
+    midway, by hand or by an ``init()`` without the variable, the calls made before were still not seen."""
     state = config.state
     off = state.switched_off  # replaced whole, never changed in place: no copy needed to iterate it
     return {name: entry for name, entry in off.items() if name not in state.instrumented} if off else off
@@ -99,16 +99,17 @@ def switched_off_imported(at_start: Mapping[str, str]) -> tuple[tuple[str, str],
 
 
 def _switched_off(session: Session) -> str | None:
-    """Why a model SDK the program imported was not watched although ``init()`` ran: its entry point is in
-    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (an SDK never imported made no call)."""
+    """Why a model SDK the program imported was not watched although ``init()`` ran:
+    ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names it (an SDK never imported made no call)."""
     start, end = session._switched_off
     off = end if end is not None else switched_off_imported(start)
     if not off:
         return None
-    return (f"{MODELS_UNWATCHED} for " + " or ".join(name for name, _ in off) + ": "
-            + ", ".join(f"{entry} is in {semconv.ENV_DISABLED_INSTRUMENTATIONS} and the program imported {name}"
-                        for name, entry in off)
-            + "; its model calls, if any, were not seen")
+    names = " and ".join(name for name, _ in off)
+    given = ", ".join(dict.fromkeys(entry for _, entry in off))  # "*" once for both SDKs
+    it, its = ("it", "its") if len(off) == 1 else ("them", "their")
+    return (f"{MODELS_UNWATCHED} for {names}, which the program imported: {semconv.ENV_DISABLED_INSTRUMENTATIONS} "
+            f"names {given}, so init() left {it} uninstrumented; {its} calls, if any, were not seen")
 
 
 def timeline_of(session: Session) -> Timeline:

@@ -287,3 +287,11 @@ def test_init_in_another_thread_never_breaks_a_session_ending_nor_its_refusal(tm
         print("judged", judged)
     """, **_OPENAI_OFF)
     assert out["raised"] == "0" and out["judged"] == "0", out
+
+
+def test_the_refusal_under_the_wildcard_names_what_the_variable_holds(tmp_path: Path) -> None:
+    """``*`` in the variable: the refusal says ``*``, which the user finds there, not an entry point never written."""
+    out = _case(tmp_path, "agentops.init()\n" + _AGENT_RUN, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="*")
+    assert _refused(out), out
+    assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS names *" in out["calls"], out
+    assert "agentops_openai" not in out["calls"], out
