@@ -56,9 +56,10 @@ _VALUE_OPTIONS: Final = frozenset({
 _POETRY_SLOTS: Final = (("http-basic.", 1), ("pypi-token.", 0))
 """Poetry's keys naming a repository's credentials, by how they start, with which of the words after the key is the
 secret: ``http-basic.REPO USER PASSWORD`` (with the user alone Poetry prompts), ``pypi-token.REPO TOKEN``."""
-_LOGINS: Final = {"cargo": frozenset({"--registry", "--config", "--color", "-Z"}), "wandb": frozenset({"--host"})}
+_LOGINS: Final = {"cargo": frozenset({"--registry", "--config", "--color", "-Z", "-C"}), "wandb": frozenset({"--host"})}
 """Programs whose ``login`` takes the token as its first argument (``cargo login TOKEN``, ``wandb login KEY``; without
-it they read it from stdin or a prompt), with their options taking the next word as their value."""
+it they read it from stdin or a prompt), with their options (their own before ``login`` too) taking the next word as
+their value."""
 _PLAIN_WORD: Final = re.compile(r"[A-Za-z][a-z]*[.,:;!?)]*\Z")
 """A word of prose after ``login`` (``cargo login failed: …``), which no token these tools issue is (``cio…``, hex)."""
 _GH_BODY: Final = ("-b", "--body", "--body=")
@@ -218,13 +219,17 @@ def _set_value(text: str, words: Iterator[_Word],
 
 
 def _login_token(text: str, words: Iterator[_Word], options: frozenset[str]) -> _Word | None:
-    """The token a ``login`` takes as its first argument (past the options, ``options`` taking a value), if given."""
+    """The token a ``login`` takes as its first argument (past the options, ``options`` taking a value, the program's
+    own before ``login`` too: ``cargo --locked login``, ``cargo -Z registry-auth login``), if given."""
     first = next(words, None)
     if first is not None and text[first[0]:first[1]].startswith("+"):  # cargo's toolchain: cargo +nightly login
         first = next(words, None)
+    takes_value = False
+    while first is not None and (takes_value or (not first[2] and text[first[0]:first[1]].startswith("-"))):
+        takes_value = not takes_value and text[first[0]:first[1]] in options
+        first = next(words, None)
     if first is None or text[first[0]:first[1]] != "login":
         return None
-    takes_value = False
     for word in words:
         arg = text[word[0]:word[1]]
         if takes_value:

@@ -170,6 +170,19 @@ def test_a_logins_token_given_as_its_argument_is_masked(span_exporter: InMemoryS
 
 
 @pytest.mark.parametrize(("given", "masked"), [
+    ("cargo --locked login Xk9mQ2vLr8", "cargo --locked login [REDACTED]"),
+    ("cargo -Z registry-auth login Xk9mQ2vLr8", "cargo -Z registry-auth login [REDACTED]"),
+    ("cargo +nightly --config net.retry=2 login Xk9mQ2vLr8", "cargo +nightly --config net.retry=2 login [REDACTED]"),
+    (["cargo", "-Z", "registry-auth", "login", "Xk9mQ2vLr8"], ["cargo", "-Z", "registry-auth", "login", "[REDACTED]"]),
+])
+def test_a_logins_token_after_the_programs_own_options_is_masked(span_exporter: InMemorySpanExporter,
+                                                                 given: str | list[str],
+                                                                 masked: str | list[str]) -> None:
+    """cargo's own options before ``login`` (``--locked``, ``-Z FLAG``, ``--config KV``): the token is still masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
     ("gh secret set API_KEY --body Xk9mQ2vLr8", "gh secret set API_KEY --body [REDACTED]"),
     ("gh secret set API_KEY -b Xk9mQ2vLr8 --repo org/app", "gh secret set API_KEY -b [REDACTED] --repo org/app"),
     ("gh secret set API_KEY --body=Xk9mQ2vLr8", "gh secret set API_KEY --body=[REDACTED]"),
