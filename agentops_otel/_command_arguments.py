@@ -66,6 +66,9 @@ _GH_BODY: Final = ("-b", "--body", "--body=")
 """The flags of ``gh secret set`` giving the secret's value as the next word (or glued: ``-bX``, ``--body=X``)."""
 _CURL_PROXY: Final = ("-x", "--preproxy", "--preproxy=")
 """curl's proxy flags that name no proxy in text (``--proxy`` does: :mod:`._userinfo_values` reads it everywhere)."""
+_CURL_GROUPED_X: Final = re.compile(r"-[A-Za-z0-9#:]+?x")
+"""``-x`` grouped after other short options (``-sx``, ``-sSLx``), its value the next word or glued on (``-sxVALUE``),
+as curl reads a group."""
 _NOT_SETTING: Final = ("--get", "--unset", "--remove", "--rename", "--list", "-l", "--edit", "-e")
 """Options that make a config command read or remove a key instead (``git config --get-all``, ``--unset``)."""
 _REMOTE_TOOLS: Final = frozenset({"scp", "rsync"})
@@ -268,17 +271,26 @@ def _glued(arg: str, flags: tuple[str, ...]) -> int:
 
 
 def _curl_proxy_passwords(text: str, words: Iterator[_Word]) -> Iterator[tuple[int, int]]:
-    """The password of each ``user:password@host`` curl takes as a proxy after a flag of :data:`_CURL_PROXY`."""
+    """The password of each ``user:password@host`` curl takes as a proxy after a flag of :data:`_CURL_PROXY` (or ``-x``
+    grouped after other short options: :data:`_CURL_GROUPED_X`)."""
     for start, end, quote in words:
         arg = text[start:end]
         if quote or not arg.startswith("-"):
             continue
-        glued = _glued(arg, _CURL_PROXY)
-        value = next(words, None) if arg in _CURL_PROXY else (start + glued, end, "") if glued else None
+        glued = _glued(arg, _CURL_PROXY) or _grouped_x(arg)
+        value = (next(words, None) if arg in _CURL_PROXY or glued == len(arg)
+                 else (start + glued, end, "") if glued else None)
         if value is not None:
             password = proxy_password("proxy", text[value[0]:value[1]])
             if password is not None:
                 yield value[0] + password[0], value[0] + password[1]
+
+
+def _grouped_x(arg: str) -> int:
+    """How long the group of short options ending in curl's ``-x`` is that ``arg`` starts with (``-sx``, ``-sSxVALUE``:
+    3, 4): 0 for none."""
+    group = _CURL_GROUPED_X.match(arg)
+    return 0 if group is None else group.end()
 
 
 def _value(text: str, start: int, end: int, bare: bool) -> tuple[int, int] | None:

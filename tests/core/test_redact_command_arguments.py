@@ -209,6 +209,19 @@ def test_a_curl_proxys_password_without_a_scheme_is_masked(span_exporter: InMemo
     assert _recorded(span_exporter, given) == masked
 
 
+@pytest.mark.parametrize(("given", "masked"), [
+    ("curl -sx bob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -sx bob:[REDACTED]@proxy:3128 https://a"),
+    ("curl -sSLx bob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -sSLx bob:[REDACTED]@proxy:3128 https://a"),
+    ("curl -fsxbob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -fsxbob:[REDACTED]@proxy:3128 https://a"),
+    (["curl", "-sx", "bob:Xk9mQ2vLr8@proxy:3128", "https://a"], ["curl", "-sx", "bob:[REDACTED]@proxy:3128", "https://a"]),
+])
+def test_a_curl_proxys_password_after_grouped_short_options_is_masked(span_exporter: InMemorySpanExporter,
+                                                                      given: str | list[str],
+                                                                      masked: str | list[str]) -> None:
+    """``-x`` grouped after other short options (``-sx``, ``-sSLx``, ``-fsxVALUE``), as curl reads it: still masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
 @pytest.mark.parametrize("given", [
     "poetry config http-basic.myrepo alice", "poetry config --unset http-basic.myrepo",
     "poetry config repositories.corp https://pypi.corp/simple", 'poetry config pypi-token.pypi "$PYPI_TOKEN"',
