@@ -60,8 +60,9 @@ _LOGINS: Final = {"cargo": frozenset({"--registry", "--config", "--color", "-Z",
 """Programs whose ``login`` takes the token as its first argument (``cargo login TOKEN``, ``wandb login KEY``; without
 it they read it from stdin or a prompt), with their options (their own before ``login`` too) taking the next word as
 their value."""
-_PLAIN_WORD: Final = re.compile(r"[A-Za-z][a-z]*[.,:;!?)]*\Z")
-"""A word of prose after ``login`` (``cargo login failed: …``), which no token these tools issue is (``cio…``, hex)."""
+_PLAIN_WORD: Final = re.compile(r"(?:[A-Za-z][a-z]*|[0-9]{1,6})[.,:;!?)]*\Z")
+"""A word of prose after ``login`` (``cargo login failed: …``) or a small number (``wandb login 401 Unauthorized``, ``3
+times``), which no token these tools issue is (``cio`` and 32 letters and digits, 40 hex digits)."""
 _GH_BODY: Final = ("-b", "--body", "--body=")
 """The flags of ``gh secret set`` giving the secret's value as the next word (or glued: ``-bX``, ``--body=X``)."""
 _CURL_PROXY: Final = ("-x", "--preproxy", "--preproxy=")

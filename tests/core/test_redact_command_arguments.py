@@ -229,6 +229,7 @@ def test_a_curl_proxys_password_after_grouped_short_options_is_masked(span_expor
     "kubectl get secret db -o yaml", "docker run -p 8080:80 nginx",
     "cargo login", "cargo login --registry corp", "echo $TOKEN | cargo login", "cargo login $CARGO_TOKEN",
     "please login first with cargo", "wandb login", "cargo login failed: no token found", "wandb login successful.",
+    "wandb login 401 Unauthorized", "cargo login 3 times, then gave up",
     "gh secret set API_KEY < key.txt", 'gh secret set API_KEY --body "$API_KEY"', "gh secret list",
     "gh pr create --body 'Fixes the login page' -b main", "gh variable set REGION --body eu-west-1",
     "curl -x proxy.corp:3128 https://a", "curl -x $PROXY https://a", "curl -X POST bob:x@h:1",
