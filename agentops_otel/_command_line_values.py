@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
 from ._code_values import stands_for_value, variable_at
 from ._command_arguments import argument_secrets, holds_argument_secrets
@@ -55,9 +55,8 @@ from ._command_position import COMMAND_REST, command_starts, commands_of, progra
 from ._matchers import ampersand_end, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
-from ._userinfo_values import proxy_password
 
-__all__ = ["mask_argv", "mask_command_lines"]
+__all__ = ["command_line_secrets", "mask_command_lines"]
 
 _FLAG: Final = re.compile(r"--(?<![\w-]--)(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,63})(?:[ \t]+|[\"'],[ \t]*)")
 """A long flag not glued to a word (``x--token``), followed by a space, or closing its string in an argv list
@@ -100,7 +99,7 @@ _NO_GROUP: Final = ("-U", "--proxy-user")
 def mask_command_lines(text: str, marker: str) -> str:
     """``text`` with the value of each secret-named flag and the password of each ``-u user:password`` replaced
     by ``marker`` (see the module docstring)."""
-    found = _secrets(text)
+    found = command_line_secrets(text)
     if not found:
         return text
     out: list[str] = []
@@ -115,7 +114,7 @@ def mask_command_lines(text: str, marker: str) -> str:
     return "".join(out)
 
 
-def _secrets(text: str) -> list[tuple[int, int]]:
+def command_line_secrets(text: str) -> list[tuple[int, int]]:
     """Where each secret of :func:`mask_command_lines` lies, in order of start."""
     found: list[tuple[int, int]] = []
     if "--" in text:
@@ -128,67 +127,6 @@ def _secrets(text: str) -> list[tuple[int, int]]:
         found.extend(argument_secrets(text))
     found.sort()
     return found
-
-
-_SPACE: Final = re.compile(r"\s")
-_VALUE_STOPS: Final = frozenset(";&|<>\"'`")
-"""Where a bare value stops in text, which inside one item of a list is still the value's (``["-p", "pw;x"]``); a
-value stopping anywhere else ends there (``bob:X`` of ``["scp", "bob:X@host:/tmp"]``)."""
-_NOT_A_WORD: Final = "_"
-"""What stands for an item that is no string (``["mysql", "-P", 3306, …]``) in a list read as one command line: a
-word no rule reads as a value."""
-
-
-def mask_argv(items: list[Any], marker: str) -> list[Any]:
-    """``items`` (a list already walked, each string masked on its own) read as one command line
-    (``subprocess.run``'s ``["mysql", "-u", "root", "-pX", "db"]``), each secret there masked: ``items`` itself
-    when there is none.
-
-    The items joined by spaces are the command's text, so each rule finds what it finds in that text (a flag's
-    next word, ``-u user:X``, a MySQL client's ``-pX`` or ``-p X`` anywhere after it). But an item is one
-    argument, spaces and all: a secret that starts in an item's first word (the item after ``--password`` or
-    ``-p``, the ``X`` of ``-pX`` or of ``bob:X``) and ends where a bare value stops (a space, a ``;``) is masked
-    to the item's end, as the text's rules would leave the rest of a value with a space or a ``;`` in it; one
-    ending before any such stop ends there (``bob:X`` of an scp remote ``bob:X@host:/tmp``). One that starts
-    after a space inside an item (a script given to ``sh -c``) is masked as in that item's own text."""
-    words = [item if type(item) is str else _NOT_A_WORD for item in items]
-    starts = [0]  # where each item starts in the text, and one past its end
-    for word in words:
-        starts.append(starts[-1] + len(word) + 1)
-    found = _secrets(" ".join(words))
-    for at in range(1, len(words)):  # the text's proxy rule reads a flag's next word, which here is the next item
-        if "@" in words[at] and (password := proxy_password(words[at - 1], words[at])) is not None:
-            found.append((starts[at] + password[0], starts[at] + password[1]))
-    for at, word in enumerate(words):  # a flag's glued value masked on its own (-ubob:[REDACTED] rest): whole
-        if word[:1] == "-" and marker in word:
-            head = word.split(None, 1)[0]
-            if marker in head and len(head) < len(word):
-                found.append((starts[at] + head.rindex(marker), starts[at + 1] - 1))
-    if not found:
-        return items
-    found.sort()
-    spans: dict[int, list[tuple[int, int]]] = {}
-    first_word: dict[int, int] = {}  # where an item's first word ends: looked for once per item
-    for start, end in found:
-        at = bisect_right(starts, start) - 1
-        word, start = words[at], start - starts[at]
-        if start < len(word) and type(items[at]) is str:
-            if at not in first_word:
-                space = _SPACE.search(word)
-                first_word[at] = len(word) if space is None else space.start()
-            ends = end - starts[at]
-            # a value in the item's first word, to where a bare value stops (a space, ``;``): to the item's end
-            whole = start < first_word[at] and (ends >= first_word[at] or word[ends] in _VALUE_STOPS)
-            spans.setdefault(at, []).append((start, len(word) if whole else min(end - starts[at], len(word))))
-    out = list(items)
-    for at, where in spans.items():
-        word, pieces, done = words[at], [], 0
-        for start, end in where:
-            if start >= done:
-                pieces += [word[done:start], marker]
-                done = end
-        out[at] = "".join(pieces) + word[done:]
-    return out if any(out[at] != words[at] for at in spans) else items
 
 
 def _flag_values(text: str) -> list[tuple[int, int]]:

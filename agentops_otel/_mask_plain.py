@@ -25,8 +25,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._argument_lists import mask_argv
 from ._command_arguments import runs_argument_program
-from ._command_line_values import mask_argv
 from ._cut import truncate_masked
 from ._flat import JSON_STARTS
 from ._redact import REDACTED, is_secret_key, mask_shapes, mask_text, secret_key_memo

@@ -39,8 +39,8 @@ from typing import Any, Final
 
 import msgspec
 
+from ._argument_lists import mask_argv
 from ._command_arguments import runs_argument_program
-from ._command_line_values import mask_argv
 from ._cut import (
     BIG_INT,
     BIG_INT_MARKER,
