@@ -34,7 +34,7 @@ from ._matchers import ampersand_end, value_end
 from ._secret_names import is_secret_key
 from ._userinfo_values import proxy_password
 
-__all__ = ["argument_secrets", "holds_argument_secrets", "runs_argument_program"]
+__all__ = ["PROGRAMS", "argument_secrets", "holds_argument_secrets", "runs_argument_program"]
 
 _SETTERS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "aws": (("configure", "set"),),

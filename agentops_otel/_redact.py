@@ -20,7 +20,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
   word and ``-u user:password`` (:mod:`._command_line_values`) and the arguments a program takes as secrets
   (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure set aws_secret_access_key X``, ``scp f
-  bob:X@host:/tmp``), the password of ``user:password@host`` where no scheme says so but a proxy's name or a Go
+  bob:X@host:/tmp``), also in a command written as a list (:mod:`._argument_lists`: ``["htpasswd", "-b", "f", "user",
+  "X"]``), the password of ``user:password@host`` where no scheme says so but a proxy's name or a Go
   DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML element
   or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
   ``<add key="ApiKey" value="…"/>``);
@@ -44,6 +45,7 @@ import string
 from collections.abc import Callable
 from typing import Any, Final
 
+from ._argument_lists import holds_argument_list, mask_argument_lists
 from ._code_values import stands_for_value
 from ._command_arguments import holds_argument_secrets
 from ._command_line_values import mask_command_lines
@@ -252,6 +254,8 @@ def _scan(text: str) -> str:
         text = mask_setter_values(text, REDACTED)
     if "-" in text or "config" in text or "login" in text or ("@" in text and holds_argument_secrets(text)):
         text = mask_command_lines(text, REDACTED)
+        if "[" in text and ('"' in text or "'" in text) and holds_argument_list(text):
+            text = mask_argument_lists(text, REDACTED)  # a command written as a list: what a flag or program needs
     if "@" in text and holds_userinfo(text):
         text = mask_userinfo(text, REDACTED)
     return text

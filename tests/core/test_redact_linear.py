@@ -111,6 +111,11 @@ _ADVERSARIAL = {
     "login options taking values": lambda n: "cargo login " + _repeated("--registry ", n),
     "poetry credential keys one after another": lambda n: _repeated("poetry config http-basic.a b;", n),
     "kubectl subcommands one after another": lambda n: _repeated("kubectl config set a.token ", n),
+    "htpasswd list literals one after another": lambda n: _repeated('["htpasswd", "-b", "f", "u", "p"] ', n),
+    "a list literal never closed": lambda n: '["htpasswd", ' + _repeated('"-b", ', n),
+    "escaped quotes in a list literal's item": lambda n: '["-p", "' + _repeated('\\"', n) + '"]',
+    "list literals opened in a quoted item": lambda n: '["-", ' + _repeated("['a ", n),
+    "list literals nested": lambda n: _repeated('["-p", [', n),
 }
 
 
