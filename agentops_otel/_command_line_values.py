@@ -71,6 +71,8 @@ _FLAG_PROSE: Final = frozenset({
 """Words that follow a flag's name in a sentence about it, alone or before a sentence's punctuation (``the --token
 flag.``, ``set --password when prompted``): a function word or one naming the flag, no one's password."""
 _WORD: Final = re.compile(r"[a-z]+")
+_ITEM_ENDS: Final = (",", "]", ")")
+"""What follows a list's item written as text after its closing quote."""
 _PROSE_END: Final = re.compile(r"[.,;:!?)]{0,3}(?:\s|\Z)")
 """What ends a word of prose: a space or the end, maybe after a sentence's punctuation (``the --api-key option.``).
 A word glued to more (``a-Str0ng-P@ss``, ``on#Fire99``, ``the_Best_pw1``) is a password starting like one."""
@@ -153,8 +155,12 @@ def _no_value(text: str, start: int) -> bool:
     lead = start + 1 if text[start:start + 1] in ("'", '"') else start
     if text[lead:lead + 1] in ("", "-") or _PATH.match(text, lead) is not None:
         return True
-    word = _WORD.match(text, start)
-    return word is not None and word.group() in _FLAG_PROSE and _PROSE_END.match(text, word.end()) is not None
+    word = _WORD.match(text, lead)
+    if word is None or word.group() not in _FLAG_PROSE:
+        return False
+    if lead > start:  # quoted: a word of a sentence only as an item of a list written as text (``"to",``)
+        return text.startswith(text[start], word.end()) and text[word.end() + 1:word.end() + 2] in _ITEM_ENDS
+    return _PROSE_END.match(text, word.end()) is not None
 
 
 def _passwords(text: str) -> list[tuple[int, int]]:
@@ -195,6 +201,8 @@ def _user_passwords(text: str, flags: Iterator[re.Match[str]], group_ids: bool) 
             continue
         quote = basic.group("quote")
         if not quote and text[start:start + 1] in _QUOTES:  # the password quoted on its own: -u bob:'…'
+            if text[basic.start() - 1:basic.start()] == text[start]:  # no: the quote closes the flag's item, "-Ux:"
+                continue
             quote = text[start]
             start += 1
         run = _QUOTED[quote].match(text, start)
@@ -316,7 +324,9 @@ def _short_password(text: str, at: int, flag: int, end: int) -> tuple[int, int] 
     X``) or the next item of a list (``"-p", "X"``); ``None`` when there is none (a flag, a path, a variable, a
     word of a sentence, nothing)."""
     after = text[at:at + 1]
-    if after in _QUOTES and text[flag - 1:flag] == after and text.startswith(",", at + 1):  # "-p", "X"
+    if after in _QUOTES and text[flag - 1:flag] == after:  # the flag a list's item: "-p", "X"
+        if not text.startswith(",", at + 1):  # the last item ("-p"]): no value, the client prompts
+            return None
         start = at + 2
         while text[start:start + 1] in (" ", "\t"):
             start += 1

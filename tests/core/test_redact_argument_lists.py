@@ -47,3 +47,13 @@ def test_a_command_written_as_a_list_literal_has_its_secret_masked(span_exporter
 def test_a_list_literal_holding_no_secret_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """A list written in text with no secret among its items (a variable, a name, a port) is recorded as given."""
     assert recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize("text", [
+    'args=["Use", "--password", "to", "supply", "a", "password"]', "args=['set', '--password', 'when', 'prompted']",
+    'run ["mysql", "-u", "root", "-p"]', 'run ("mysql", "-p") to be prompted', 'x ["-Usage:", "see", "README"]',
+])
+def test_a_list_literals_quotes_and_commas_are_no_value(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """A flag that is a list item of its own takes no value from the quote closing it or from the comma after it, and
+    a word of a sentence as the next item is no value, as in the same list given as an argument."""
+    assert recorded_argument(span_exporter, text) == text
