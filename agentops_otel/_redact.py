@@ -24,7 +24,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   "X"]``), the password of ``user:password@host`` where no scheme says so but a proxy's name or a Go
   DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML element
   or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
-  ``<add key="ApiKey" value="…"/>``);
+  ``<add key="ApiKey" value="…"/>``); commands, lists and proxies quoted in JSON inside a JSON string are read with
+  their escaped quotes undone (:mod:`._escaped_text`: ``{"cmd": "htpasswd -b f user \\"X\\""}``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
@@ -50,6 +51,7 @@ from ._code_values import stands_for_value
 from ._command_arguments import holds_argument_secrets
 from ._command_line_values import mask_command_lines
 from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
+from ._escaped_text import mask_escaped
 from ._guard import report
 from ._matchers import GLUED_AMPERSAND, JwtMatcher, PemMatcher, QueryMatcher, Substitutes
 from ._named_values import SETTER_HINT, mask_named_values, mask_setter_values
@@ -252,6 +254,8 @@ def _scan(text: str) -> str:
         text = mask_named_values(text, REDACTED)
     if "(" in text and (SETTER_HINT[0] in text or SETTER_HINT[1] in text):  # one character is found fastest
         text = mask_setter_values(text, REDACTED)
+    if '"' in text and "\\" in text and '\\"' in text:  # JSON in a JSON string: commands, proxies read unescaped
+        return mask_escaped(text, REDACTED)
     if "-" in text or "config" in text or "login" in text or ("@" in text and holds_argument_secrets(text)):
         text = mask_command_lines(text, REDACTED)
         if "[" in text and ('"' in text or "'" in text) and holds_argument_list(text):

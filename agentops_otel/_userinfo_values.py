@@ -22,7 +22,7 @@ from typing import Final
 
 from ._code_values import stands_for_value
 
-__all__ = ["PROXY_KEYS", "holds_userinfo", "mask_userinfo", "masked_under", "proxy_password"]
+__all__ = ["PROXY_KEYS", "holds_userinfo", "mask_userinfo", "masked_under", "proxy_password", "userinfo_secrets"]
 
 _PROXY_NAME: Final = re.compile(r"(?:(?<![A-Za-z0-9])(?:proxy|PROXY|Proxy)|(?<=[a-z])Proxy)(?![A-Za-z0-9])"
                                 r"(?:[\"']?[ \t]*[=:][ \t]*|(?<=[-.]proxy)[ \t]+)[\"']?")
@@ -62,10 +62,9 @@ def holds_userinfo(text: str) -> bool:
 def mask_userinfo(text: str, marker: str) -> str:
     """``text`` with the password of each proxy setting's and each Go MySQL DSN's ``user:password@`` replaced by
     ``marker`` (see the module docstring)."""
-    found = _proxy_passwords(text) + _dsn_passwords(text)
+    found = userinfo_secrets(text)
     if not found:
         return text
-    found.sort()
     out: list[str] = []
     done = 0
     for start, end in found:
@@ -75,6 +74,13 @@ def mask_userinfo(text: str, marker: str) -> str:
         done = end
     out.append(text[done:])
     return "".join(out)
+
+
+def userinfo_secrets(text: str) -> list[tuple[int, int]]:
+    """Where each password :func:`mask_userinfo` masks lies, in order."""
+    found = _proxy_passwords(text) + _dsn_passwords(text)
+    found.sort()
+    return found
 
 
 def _proxy_passwords(text: str) -> list[tuple[int, int]]:

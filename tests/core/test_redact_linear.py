@@ -116,6 +116,10 @@ _ADVERSARIAL = {
     "escaped quotes in a list literal's item": lambda n: '["-p", "' + _repeated('\\"', n) + '"]',
     "list literals opened in a quoted item": lambda n: '["-", ' + _repeated("['a ", n),
     "list literals nested": lambda n: _repeated('["-p", [', n),
+    "escaped quotes three levels deep": lambda n: _repeated('\\\\\\\\\\\\\\"', n),
+    "escaped passwords of mysql commands": lambda n: _repeated('mysql -p\\"x\\" ', n),
+    "escaped proxy settings": lambda n: _repeated('HTTPS_PROXY=\\"a:b@c:1\\" ', n),
+    "escaped list literals": lambda n: _repeated('[\\"htpasswd\\", \\"-b\\", \\"f\\", \\"u\\", \\"p\\"] ', n),
 }
 
 
