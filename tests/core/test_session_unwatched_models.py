@@ -192,58 +192,38 @@ def test_a_client_switched_off_by_the_variable_but_imported_makes_the_bounds_ref
 _OPENAI_OFF = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "agentops_openai"}
 
 
-def test_a_later_init_without_the_variable_keeps_an_ended_sessions_refusal(tmp_path: Path) -> None:
-    """The variable cleared and init() run again after the session: its calls stay unseen, the bounds still refuse."""
-    out = _case(tmp_path, """
-        import os
-        agentops.init()
+@pytest.mark.parametrize("body", [
+    pytest.param("""
         with agentops.session("agent") as s:
             call(); call()
         os.environ["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = ""
         agentops.init()
-        verdicts(s, 0, tokens=10, usd=1e-9)
-    """, **_OPENAI_OFF)
-    assert _refused(out), out
-    assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
-
-
-def test_a_client_instrumented_by_hand_after_the_session_keeps_its_refusal(tmp_path: Path) -> None:
-    """instrument_openai() after a session whose calls the variable left unseen: its bounds still refuse."""
-    out = _case(tmp_path, """
-        agentops.init()
-        with agentops.session("agent") as s:
-            call(); call()
-        agentops.instrument_openai()
-        verdicts(s, 0, tokens=10, usd=1e-9)
-    """, **_OPENAI_OFF)
-    assert _refused(out), out
-
-
-def test_a_client_instrumented_by_hand_midway_refuses(tmp_path: Path) -> None:
-    """instrument_openai() inside the session, after calls the variable left unseen: the bounds refuse."""
-    out = _case(tmp_path, """
-        agentops.init()
-        with agentops.session("agent") as s:
-            call(); call()
-            agentops.instrument_openai()
-        verdicts(s, 0, tokens=10, usd=1e-9)
-    """, **_OPENAI_OFF)
-    assert _refused(out), out
-    assert out["cost_complete"] == "False", out
-
-
-def test_init_without_the_variable_inside_the_session_refuses(tmp_path: Path) -> None:
-    """The variable cleared and init() run again inside the session, after unseen calls: the bounds refuse."""
-    out = _case(tmp_path, """
-        import os
-        agentops.init()
+    """, id="init() without the variable after the session"),
+    pytest.param("""
         with agentops.session("agent") as s:
             call(); call()
             os.environ["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] = ""
             agentops.init()
-        verdicts(s, 0, tokens=10, usd=1e-9)
-    """, **_OPENAI_OFF)
+    """, id="init() without the variable inside the session, after its calls"),
+    pytest.param("""
+        with agentops.session("agent") as s:
+            call(); call()
+        agentops.instrument_openai()
+    """, id="instrument_openai() after the session"),
+    pytest.param("""
+        with agentops.session("agent") as s:
+            call(); call()
+            agentops.instrument_openai()
+    """, id="instrument_openai() inside the session, after its calls"),
+])
+def test_openai_watched_only_after_the_calls_the_variable_left_unseen_still_refuses(tmp_path: Path, body: str) -> None:
+    """openai switched off by the variable, watched again (init() without it, or by hand) only after the session's
+    calls: they stay unseen, so its bounds still refuse, naming the variable."""
+    out = _case(tmp_path, "import os\nagentops.init()\n" + textwrap.dedent(body).strip("\n")
+                + "\nverdicts(s, 0, tokens=10, usd=1e-9)\n", **_OPENAI_OFF)
     assert _refused(out), out
+    assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
+    assert out["cost_complete"] == "False", out
 
 
 def test_a_client_imported_after_the_session_ended_is_no_reason_to_refuse_it(tmp_path: Path) -> None:
