@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from ._command_arguments import PROGRAMS, holds_argument_secrets
 from ._command_line_values import command_line_secrets
+from ._matchers import masked_spans
 from ._userinfo_values import proxy_password
 
 __all__ = ["argv_secrets", "holds_argument_list", "mask_argument_lists", "mask_argv"]
@@ -134,17 +135,7 @@ def holds_argument_list(text: str) -> bool:
 def mask_argument_lists(text: str, marker: str) -> str:
     """``text`` with the secrets of each command written in it as a list literal replaced by ``marker`` (see the module
     docstring)."""
-    found = argument_list_secrets(text, marker)
-    if not found:
-        return text
-    out: list[str] = []
-    done = 0
-    for start, end in found:
-        if start >= done:
-            out += [text[done:start], marker]
-        done = max(done, end)
-    out.append(text[done:])
-    return "".join(out)
+    return masked_spans(text, argument_list_secrets(text, marker), marker)
 
 
 def argument_list_secrets(text: str, marker: str) -> list[tuple[int, int]]:

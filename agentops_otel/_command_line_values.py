@@ -52,7 +52,7 @@ from typing import Final
 from ._code_values import stands_for_value, variable_at
 from ._command_arguments import argument_secrets, holds_argument_secrets
 from ._command_position import COMMAND_REST, command_starts, commands_of, program_at
-from ._matchers import ampersand_end, value_end
+from ._matchers import ampersand_end, masked_spans, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
 
@@ -101,19 +101,7 @@ _NO_GROUP: Final = ("-U", "--proxy-user")
 def mask_command_lines(text: str, marker: str) -> str:
     """``text`` with the value of each secret-named flag and the password of each ``-u user:password`` replaced
     by ``marker`` (see the module docstring)."""
-    found = command_line_secrets(text)
-    if not found:
-        return text
-    out: list[str] = []
-    done = 0
-    for start, end in found:
-        if start < done:
-            continue
-        out.append(text[done:start])
-        out.append(marker)
-        done = end
-    out.append(text[done:])
-    return "".join(out)
+    return masked_spans(text, command_line_secrets(text), marker)
 
 
 def command_line_secrets(text: str) -> list[tuple[int, int]]:

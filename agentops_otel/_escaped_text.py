@@ -26,6 +26,7 @@ from typing import Final
 from ._argument_lists import argument_list_secrets, holds_argument_list
 from ._command_arguments import holds_argument_secrets
 from ._command_line_values import command_line_secrets
+from ._matchers import masked_spans
 from ._userinfo_values import holds_userinfo, userinfo_secrets
 
 __all__ = ["mask_escaped"]
@@ -51,17 +52,8 @@ def mask_escaped(text: str, marker: str) -> str:
         spans = [(_start_in(start, levels), _end_in(end, levels)) for start, end in spans if end > start]
     if "[" in text:  # a list written as it is, its items decoding their own escapes (``[\\"`` starts none)
         spans += argument_list_secrets(text, marker)
-    if not spans:
-        return text
     spans.sort()
-    out: list[str] = []
-    done = 0
-    for start, end in spans:
-        if start >= done:
-            out += [text[done:start], marker]
-        done = max(done, end)
-    out.append(text[done:])
-    return "".join(out)
+    return masked_spans(text, spans, marker)
 
 
 def _unescaped(view: str) -> str:

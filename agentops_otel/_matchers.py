@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Final, Protocol
 
-__all__ = ["GLUED_AMPERSAND", "JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "ampersand_end", "value_end"]
+__all__ = ["GLUED_AMPERSAND", "JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "ampersand_end",
+           "masked_spans", "value_end"]
 
 
 class Substitutes(Protocol):
@@ -194,3 +195,18 @@ class PemMatcher:
             return string
         out.append(string[done:])
         return "".join(out)
+
+
+def masked_spans(text: str, spans: list[tuple[int, int]], marker: str) -> str:
+    """``text`` with each of ``spans`` (sorted by start) replaced by one ``marker``; spans that overlap, or start
+    inside one before, are masked as one run: what the rules reading commands, lists and userinfo find."""
+    if not spans:
+        return text
+    out: list[str] = []
+    done = 0
+    for start, end in spans:
+        if start >= done:
+            out += [text[done:start], marker]
+        done = max(done, end)
+    out.append(text[done:])
+    return "".join(out)

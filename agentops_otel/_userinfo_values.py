@@ -21,6 +21,7 @@ import re
 from typing import Final
 
 from ._code_values import stands_for_value
+from ._matchers import masked_spans
 
 __all__ = ["PROXY_KEYS", "holds_userinfo", "mask_userinfo", "masked_under", "proxy_password", "userinfo_secrets"]
 
@@ -62,18 +63,7 @@ def holds_userinfo(text: str) -> bool:
 def mask_userinfo(text: str, marker: str) -> str:
     """``text`` with the password of each proxy setting's and each Go MySQL DSN's ``user:password@`` replaced by
     ``marker`` (see the module docstring)."""
-    found = userinfo_secrets(text)
-    if not found:
-        return text
-    out: list[str] = []
-    done = 0
-    for start, end in found:
-        if start < done:
-            continue
-        out += [text[done:start], marker]
-        done = end
-    out.append(text[done:])
-    return "".join(out)
+    return masked_spans(text, userinfo_secrets(text), marker)
 
 
 def userinfo_secrets(text: str) -> list[tuple[int, int]]:
