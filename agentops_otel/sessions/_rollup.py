@@ -71,6 +71,10 @@ class Rollup:
         """For the latest spans of ``_spans`` (same window): the parent span id of each LLM span, else None."""
         self.spans_dropped = 0
         self._llm_calls = 0
+        self._client_calls = 0
+        """Those of ``_llm_calls`` our client instrumentations recorded (not by hand, not another GenAI
+        instrumentation): when they are all of them, a client switched off meanwhile made none that was seen
+        (see ``_views.unwatched``)."""
         self.unsized_batches = 0
         """Batch submits whose number of requests is unknown: each is in ``llm_calls`` as one, so that count is
         only a lower bound, and no call bound passes on it."""
@@ -129,9 +133,11 @@ class Rollup:
         failed = span.status.status_code is StatusCode.ERROR
         llm = genai_spans.is_llm(attrs)
         usage = None
-        calls, unsized, doubt = 1, False, False
+        calls, unsized, doubt, client = 1, False, False, False
         if llm and not self._wraps_llm(span):
-            usage = genai_spans.own_usage(attrs) if is_own(span) else genai_spans.llm_usage(attrs, own=False)
+            own = is_own(span)
+            usage = genai_spans.own_usage(attrs) if own else genai_spans.llm_usage(attrs, own=False)
+            client = own and not attrs.get(semconv.LLM_RECORDED_BY_HAND)
             if semconv.BATCH_ENDPOINT in attrs:
                 calls, unsized = batch_calls(attrs)
             doubt = usage.input_tokens is None or (usage.output_tokens is None and (
@@ -150,6 +156,8 @@ class Rollup:
                 if llm:
                     if usage is not None:
                         target._add_llm(usage, calls)
+                        if client:
+                            target._client_calls += calls
                         target.unsized_batches += unsized
                         if doubt:
                             target._usage_doubts += 1

@@ -60,12 +60,15 @@ def unwatched(session: Session) -> str | None:
     """Why model calls of this session may have gone unseen, or None when a client was instrumented
     (or ``init()`` had run) from its start to its end (see ``config.models_watched``), or when it holds
     model calls: recorded by hand (``record(LLMEvent(...))``) or by another GenAI instrumentation, they
-    say the user records their calls some other way (and ``init()`` called inside it saw them).
+    say the user records their calls some other way (and ``init()`` called inside it saw them). Calls of our
+    own clients alone say nothing of a client ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` switched off.
 
     Sessions and tools are recorded without ``init()``; model calls are not. A bound on calls, tokens or
     cost would pass on the calls it never saw."""
-    if session.llm_calls:
-        return None
+    if session._llm_calls:
+        # Calls recorded by hand or by another instrumentation: the user records them some other way. Only our
+        # clients' calls: a client switched off by the variable may have made others, unseen.
+        return _switched_off(session) if session._client_calls == session._llm_calls else None
     start, end = session._watched
     if end is None:
         end = config.models_watched_since(session._uninstrumented)

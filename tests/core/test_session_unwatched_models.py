@@ -275,3 +275,37 @@ def test_the_refusal_under_the_wildcard_names_what_the_variable_holds(tmp_path: 
     assert _refused(out), out
     assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS names *" in out["calls"], out
     assert "agentops_openai" not in out["calls"], out
+
+
+def test_calls_of_the_other_client_do_not_hide_the_switched_off_ones(tmp_path: Path) -> None:
+    """openai switched off by the variable, anthropic instrumented: a session holding one seen anthropic call and
+    five unseen openai ones refuses its bounds rather than judge the one call it saw."""
+    out = _case(tmp_path, """
+        agentops.init()
+        import anthropic
+        from agentops_otel.testing import AnthropicServer
+        with AnthropicServer() as other:
+            claude = anthropic.Anthropic(base_url=other.base_url, api_key="k", max_retries=0)
+            with agentops.session("agent") as s:
+                claude.messages.create(model="claude-sonnet-4-5", max_tokens=100,
+                                       messages=[{"role": "user", "content": "hi"}])
+                for _ in range(5):
+                    call()
+        verdicts(s, 1, tokens=100_000, usd=1.0)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+    assert all("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out[b] for b in ("calls", "tokens", "cost")), out
+    assert out["cost_complete"] == "False", out
+
+
+def test_calls_recorded_another_way_beside_a_switched_off_client_are_judged(tmp_path: Path) -> None:
+    """openai switched off by the variable and its calls recorded by hand (as by another instrumentation): the user
+    records them some other way, so the bounds judge what was recorded."""
+    out = _case(tmp_path, """
+        agentops.init()
+        with agentops.session("agent") as s:
+            call()
+            agentops.record(agentops.LLMEvent(model="gpt-4o-mini", prompt_tokens=100, completion_tokens=20))
+        verdicts(s, 1)
+    """, **_OPENAI_OFF)
+    assert _judged(out), out
