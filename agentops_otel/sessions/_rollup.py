@@ -196,6 +196,7 @@ class Rollup:
         while target is not None:
             with target._lock:
                 target._llm_calls += len(names)
+                target._client_calls += len(names)  # only our clients' streams are held open
                 target.cost_complete = False
                 target.open_at_end.extend(names)
             target = target.parent

@@ -309,3 +309,33 @@ def test_calls_recorded_another_way_beside_a_switched_off_client_are_judged(tmp_
         verdicts(s, 1)
     """, **_OPENAI_OFF)
     assert _judged(out), out
+
+
+_STREAM_LEFT_OPEN = """
+    from agentops_otel.read import records_from_spans
+    from agentops_otel.reassemble import reassemble
+    agentops.init(tracer_provider=provider)
+    import anthropic
+    from agentops_otel.testing import AnthropicServer
+    with AnthropicServer() as other:
+        claude = anthropic.Anthropic(base_url=other.base_url, api_key="k", max_retries=0)
+        with agentops.session("agent") as s:
+            stream = claude.messages.create(model="claude-sonnet-4-5", max_tokens=100, stream=True,
+                                            messages=[{"role": "user", "content": "hi"}])
+            for _ in range(5):
+                call()
+        for _ in stream:
+            pass
+    [timeline] = [t for t in reassemble(records_from_spans(exporter.get_finished_spans())).sessions
+                  if t.summary.session_id == s.id]
+    verdicts(TARGET, 1, tokens=100_000, usd=1.0)
+"""
+
+
+@pytest.mark.parametrize("target", ["s", "timeline"])
+def test_a_stream_left_open_does_not_hide_the_switched_off_calls(tmp_path: Path, target: str) -> None:
+    """openai switched off, an anthropic stream still open as the session ends beside five unseen openai calls:
+    the bounds refuse, live and read back, rather than judge the one call seen."""
+    out = _case(tmp_path, _STREAM_LEFT_OPEN.replace("TARGET", target), **_OPENAI_OFF)
+    assert out["calls"].startswith("FAIL") and "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out["calls"], out
+    assert out["tokens"].startswith("FAIL") and "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out["tokens"], out
