@@ -51,8 +51,9 @@ GAP_TEXT: dict[str, str] = {
     sc.GAP_INVALID_TOKENS: "the token counts given were not counts (negative, fractional or not numbers)",
     sc.GAP_MODELS_UNWATCHED: ("no model client was instrumented for all of the session's run (no agentops.init() "
                               "before it started, a client uninstrumented before it ended, or one imported while "
-                              f"{sc.ENV_DISABLED_INSTRUMENTATIONS} switched it off) and it holds no model call: "
-                              "any it made were not seen"),
+                              f"{sc.ENV_DISABLED_INSTRUMENTATIONS} switched it off) and it holds no model call "
+                              "recorded another way (by hand or by another instrumentation): the calls of that "
+                              "client, if any, were not seen"),
     sc.GAP_STEPS_OUTSIDE: ("steps still running when the session ended, or started after it: model calls they "
                            "made are not in its totals"),
     sc.GAP_TOTALS_INTERRUPTED: ("the process was stopped (SIGTERM) while the session's totals were being updated: "

@@ -70,8 +70,9 @@ class Issue(StrEnum):
     lists attributes as key/value pairs): the first is shown, which is right the data does not say. The
     gate does not judge the session, and ``diff`` says its comparison rests on contradictory data."""
     MODELS_UNWATCHED = "models_not_instrumented"
-    """The root says no model client was instrumented while the session ran and it holds no model call:
-    the calls it made, if any, were never seen (a verdict on its calls, tokens or cost refuses)."""
+    """The root says a model client was not instrumented while the session ran and it holds no model call
+    recorded another way: that client's calls, if any, were never seen (a verdict on its calls, tokens or cost
+    refuses)."""
     TOTALS_BELOW_CALLS = "totals_below_calls"
     """The root's cost or token totals are below what the session's own model calls report (another writer,
     a hand edit, a rollup that missed calls): the calls' figures are used, so no bound passes on the root's."""

@@ -339,3 +339,27 @@ def test_a_stream_left_open_does_not_hide_the_switched_off_calls(tmp_path: Path,
     out = _case(tmp_path, _STREAM_LEFT_OPEN.replace("TARGET", target), **_OPENAI_OFF)
     assert out["calls"].startswith("FAIL") and "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out["calls"], out
     assert out["tokens"].startswith("FAIL") and "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out["tokens"], out
+
+
+def test_read_back_the_refusal_beside_a_call_seen_does_not_say_it_holds_none(tmp_path: Path) -> None:
+    """A session holding a seen anthropic call beside openai ones the variable left unseen, read back from its
+    spans: the refusal names the variable and does not claim the session holds no model call."""
+    out = _case(tmp_path, """
+        from agentops_otel.read import records_from_spans
+        from agentops_otel.reassemble import reassemble
+        agentops.init(tracer_provider=provider)
+        import anthropic
+        from agentops_otel.testing import AnthropicServer
+        with AnthropicServer() as other:
+            claude = anthropic.Anthropic(base_url=other.base_url, api_key="k", max_retries=0)
+            with agentops.session("agent") as s:
+                claude.messages.create(model="claude-sonnet-4-5", max_tokens=100,
+                                       messages=[{"role": "user", "content": "hi"}])
+                call()
+        [timeline] = [t for t in reassemble(records_from_spans(exporter.get_finished_spans())).sessions
+                      if t.summary.session_id == s.id]
+        verdicts(timeline, 1, tokens=100_000, usd=1.0)
+    """, **_OPENAI_OFF)
+    assert _refused(out), out
+    assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS" in out["calls"], out
+    assert "holds no model call:" not in out["calls"], out
