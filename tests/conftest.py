@@ -85,6 +85,19 @@ def span_exporter(_isolated_tracing: tuple[TracerProvider, InMemorySpanExporter]
     return _isolated_tracing[1]
 
 
+@pytest.fixture
+def clean_prices() -> Iterator[None]:
+    """No price registered and no fault armed before or after the test (the cost tests' own state)."""
+    from agentops_otel import cost
+    from agentops_otel._guard import FaultInjector, reset_reports
+
+    cost._unregister_all()
+    yield
+    cost._unregister_all()
+    FaultInjector.armed.clear()
+    reset_reports()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under CI the property tests draw the same examples on every run (no example database either): a failure
     there is a defect found, reproducible from the log, never one run's luck. Elsewhere they search afresh."""

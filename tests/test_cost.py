@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from genai_prices import Usage, calc_price
 
 from agentops_otel import cost
-from agentops_otel._guard import FaultInjector, reset_reports
+from agentops_otel._guard import FaultInjector
 from agentops_otel.cost import clear_price_cache, price_call, register_price
 
-
-@pytest.fixture(autouse=True)
-def clean_prices() -> Iterator[None]:
-    cost._unregister_all()
-    yield
-    cost._unregister_all()
-    FaultInjector.armed.clear()
-    reset_reports()
+pytestmark = pytest.mark.usefixtures("clean_prices")
 
 
 def _genai(model: str, **tokens: int) -> float:

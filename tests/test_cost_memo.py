@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentops_otel import cost
-from agentops_otel._guard import FaultInjector, reset_reports
+from agentops_otel._guard import FaultInjector
 from agentops_otel.cost import price_call, price_tokens, register_price
 
-
-@pytest.fixture(autouse=True)
-def clean_prices() -> Iterator[None]:
-    cost._unregister_all()
-    yield
-    cost._unregister_all()
-    FaultInjector.armed.clear()
-    reset_reports()
+pytestmark = pytest.mark.usefixtures("clean_prices")
 
 
 def test_a_price_registered_after_calls_applies_to_the_next_call() -> None:
