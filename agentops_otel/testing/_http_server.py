@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .. import _forksafe
 from ._form import decode_form
 from ._openai_payloads import JSON, Reply, Request
+from ._prompt_close import PromptlyClosed
 
 __all__ = ["Responder", "ScriptedServer"]
 
@@ -230,7 +231,7 @@ def dumps(body: JSON) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class _HTTPServer(PromptlyClosed, ThreadingHTTPServer):
     daemon_threads = True
     # Don't join handler threads on close: a keep-alive connection or a long delay would block it.
     block_on_close = False

@@ -11,6 +11,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agentops_otel.testing._prompt_close import PromptlyClosed
+
+
+class _PromptServer(PromptlyClosed, ThreadingHTTPServer):
+    """Closed at once at the end of each test, not at its next poll."""
+
+
 _Answer = tuple[str, bytes]
 
 
@@ -56,8 +63,8 @@ class PayloadServer:
 def payload_server() -> Iterator[PayloadServer]:
     answers: queue.Queue[_Answer] = queue.Queue()
     handler = type("Handler", (_Handler,), {"answers": answers})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    server = _PromptServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield PayloadServer(f"http://127.0.0.1:{server.server_address[1]}", answers)
     finally:

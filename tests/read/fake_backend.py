@@ -12,6 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from agentops_otel.testing._prompt_close import PromptlyClosed
+
+
+class _PromptServer(PromptlyClosed, ThreadingHTTPServer):
+    """Closed at once at the end of each test, not at its next poll."""
+
+
 Handler = Callable[[str, dict[str, list[str]]], tuple[int, bytes | str | dict[str, Any]]]
 
 
@@ -61,9 +68,9 @@ def serve() -> Iterator[FakeBackend]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _PromptServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
