@@ -23,3 +23,4 @@ def test_cached_and_fresh_shaping_record_the_same_history(messages: list[dict[st
                                                           limit: int) -> None:
     cached = history_content(messages, chat_message, limit, budget, plain=True)
     assert cached == history_content(messages, chat_message, limit, budget)
+    assert history_content(messages, chat_message, limit, budget, plain=True) == cached  # every message a hit now
