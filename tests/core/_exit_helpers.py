@@ -23,6 +23,7 @@ from pathlib import Path
 
 from agentops_otel import semconv
 from agentops_otel.read.otlp_json import read_otlp_file
+from agentops_otel.testing._prompt_close import PromptlyClosed
 
 REPO = Path(__file__).resolve().parents[2]
 READY = "agent ready"
@@ -143,6 +144,10 @@ def silent_port() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+class _PromptServer(PromptlyClosed, ThreadingHTTPServer):
+    """Closed at once at the end of each test, not at its next poll (half a second by default)."""
+
+
 class OTLPReceiver:
     """A real OTLP/HTTP endpoint on loopback that keeps every span name it receives, answering each
     request after ``delay`` seconds (a backend slower than the program)."""
@@ -168,7 +173,7 @@ class OTLPReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _PromptServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
