@@ -29,11 +29,13 @@ MAX_REMEMBERED = 512
 
 _reported: set[tuple[str, str, str]] = set()
 _lock = _forksafe.lock()
-_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b|\d+")
+"""Addresses, hexadecimal words holding a digit (a span or trace id, each part of a uuid), then any digits."""
 
 
 def _shape(exc: BaseException) -> str:
-    """The message with its numbers and addresses blanked: ``index 3`` and ``index 7`` are one failure."""
+    """The message with its numbers, ids and addresses blanked: ``index 3`` and ``index 7`` are one failure, and
+    so are the same failure on span ``00f067aa0ba902b7`` and on span ``53995c3f42cd8ad8``."""
     try:
         text = str(exc)
     except BaseException:  # a message that can't be rendered (see describe) is still one kind of failure

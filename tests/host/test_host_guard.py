@@ -34,3 +34,31 @@ def test_distinct_failures_are_remembered_up_to_a_bound(caplog: pytest.LogCaptur
     for n in range(_guard.MAX_REMEMBERED + 50):
         report(f"site{n}", RuntimeError("x"))
     assert len(_guard._reported) <= _guard.MAX_REMEMBERED
+
+
+def test_one_failure_naming_a_span_id_is_logged_once(caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patch of the SDK's span that fails on every tool call, naming each span by its hex id (or a uuid),
+    is one failure: logged once, not once per call."""
+    import uuid
+
+    from opentelemetry.sdk.trace import Span
+
+    import agentops_otel as agentops
+
+    original = Span.set_attribute
+
+    def rejecting(self: Span, key: str, value: object) -> None:
+        if key.startswith("gen_ai.tool.call"):
+            raise ValueError(f"redactor rejected {key} on span {self.context.span_id:016x} (ticket {uuid.uuid4()})")
+        original(self, key, value)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Span, "set_attribute", rejecting)
+
+    @agentops.tool
+    def lookup(x: int) -> int:
+        return x
+
+    for i in range(20):
+        assert lookup(i) == i
+    assert caplog.text.count("internal error in") == 1
