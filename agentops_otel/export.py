@@ -282,7 +282,8 @@ def drain(timeout_millis: float | None = None) -> bool:
 
 
 def shutdown(timeout_millis: float | None = None) -> None:
-    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's).
+    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's, though
+    it is let go too: the next ``init()`` picks a provider as the first one did).
 
     Waits at most ``timeout_millis`` (default: ``AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS``, 3 s) for the
     backend; what it has not taken by then goes to the local file. Runs by itself at interpreter exit.
@@ -305,8 +306,11 @@ def shutdown_for(reason: str, timeout_millis: float | None = None) -> None:
     with _lock:
         if own is not None and _own is own:
             _own = None
-            if _provider is own:  # the next init() builds a fresh one (ours was never global)
-                _provider, _tracer = None, None
+        if _provider is provider:
+            # Let go of whichever provider this was, ours or the user's: the next init() chooses afresh, as a
+            # first one does. Kept, a provider passed to an earlier init() (which its owner may shut down
+            # next) took every later session, and flush() reported them delivered.
+            _provider, _tracer = None, None
 
 
 def _exit_limit(timeout_millis: float | None) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _subproc import PRELUDE, run_python
+from _subproc import PRELUDE, run_python, run_python_streams
 
 pytestmark = pytest.mark.slow  # each test runs a child interpreter: make test, not make unit
 
@@ -39,6 +39,57 @@ agentops.shutdown()
     text = (tmp_path / ".agentops-otel" / "traces.jsonl").read_text()
     assert "invoke_agent first" in text
     assert "invoke_agent second" in text
+
+
+def test_init_after_shutdown_does_not_keep_a_provider_given_before(tmp_path: Path) -> None:
+    """init(tracer_provider=tp), shutdown(), tp.shutdown(), init(): the new session reaches our local sink, not tp."""
+    out, err = run_python_streams(PRELUDE + """
+provider, exporter = memory_provider()
+agentops.init(tracer_provider=provider)
+with agentops.session("first"):
+    pass
+agentops.shutdown()
+provider.shutdown()
+agentops.init()
+with agentops.session("second"):
+    pass
+agentops.shutdown()
+print([s.name for s in exporter.get_finished_spans()])
+""", tmp_path)
+    assert out.split() == ["['invoke_agent", "first']"]
+    assert "invoke_agent second" in (tmp_path / ".agentops-otel" / "traces.jsonl").read_text()
+    assert "already shutdown" not in err
+
+
+def test_init_after_shutdown_uses_the_global_provider_set_since(tmp_path: Path) -> None:
+    """A provider passed to an init() before shutdown() gives way to the global one the next init() finds."""
+    out = run_python(PRELUDE + """
+from opentelemetry import trace
+before, old = memory_provider()
+agentops.init(tracer_provider=before)
+agentops.shutdown()
+glob, new = memory_provider()
+trace.set_tracer_provider(glob)
+agentops.init()
+with agentops.session("second"):
+    pass
+print(len(old.get_finished_spans()), [s.name for s in new.get_finished_spans()])
+""", tmp_path)
+    assert out.split() == ["0", "['invoke_agent", "second']"]
+
+
+@pytest.mark.parametrize("given", ["tracer_provider=provider", ""])
+def test_flush_after_shutdown_is_false(tmp_path: Path, given: str) -> None:
+    """flush() between shutdown() and the next init() says nothing can be delivered, as the README says."""
+    out = run_python(PRELUDE + f"""
+provider, exporter = memory_provider()
+agentops.init({given})
+with agentops.session("s"):
+    pass
+agentops.shutdown()
+print(agentops.flush())
+""", tmp_path)
+    assert out.split() == ["False"]
 
 
 def test_global_provider_set_after_init_is_accepted(tmp_path: Path) -> None:
