@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Gene
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
-from ._lifecycle import attribute_dict, start_session, tag_strings
+from ._lifecycle import attribute_dict, name_or_tags, start_session, tag_strings
 from ._session import Session
 
 _P = ParamSpec("_P")
@@ -39,8 +39,9 @@ class SessionScope:
     def __init__(self, name: str | None = None, *, tags: Iterable[str] | None = None,
                  new_trace: bool = False, conversation_id: str | None = None,
                  attributes: dict[str, Any] | None = None) -> None:
-        # A bad tags= fails where it is written, not at the first call; a generator is read once here
-        # (every session this scope starts gets the same tags).
+        # A bad name or tags= fails where it is written, not at the first call; a generator is read once
+        # here (every session this scope starts gets the same tags).
+        name, tags = name_or_tags(name, tags, "session()")
         tag_list = None if tags is None else tag_strings(tags, "session(tags=...)")
         self._kwargs: dict[str, Any] = dict(tags=tag_list, new_trace=new_trace, conversation_id=conversation_id,
                                             attributes=attribute_dict(attributes, "session(attributes=...)"))

@@ -7,7 +7,7 @@ import sys
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeGuard, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -33,9 +33,10 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
         return []
     if isinstance(tags, str):
         return [tags]
-    if isinstance(tags, (bytes, bytearray)) or not isinstance(tags, Iterable):
+    if not _tag_list(tags):
+        hint = "; attributes= takes a dict" if isinstance(tags, Mapping) else ""
         raise TypeError(f"{where} takes a string or a list of strings, got "
-                        f"{type(tags).__name__} {safe_repr(tags)}")
+                        f"{type(tags).__name__} {safe_repr(tags)}{hint}")
     out: list[str] = []
     for tag in tags:
         if isinstance(tag, str):
@@ -49,6 +50,28 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
             config.config_warning(where, type(tag).__name__, "is the type of a tag that is not a string: "
                                   "such tags are left out")
     return out
+
+
+def _tag_list(value: object) -> TypeGuard[Iterable[object]]:
+    """Whether ``value`` can be a list of tags. Bytes iterate as numbers and a dict as its keys (its values
+    dropped): neither is what a caller meant, and taken as given they tagged a session with neither."""
+    return isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, Mapping))
+
+
+def name_or_tags(first: object, tags: Iterable[str] | None, where: str) -> tuple[str | None, Iterable[str] | None]:
+    """The name and tags given to ``where``, whose first argument is a session name, or AgentOps' first
+    argument of ``start_session``: its tags (a ported ``start_session(["a", "b"])``). Anything else is
+    refused by name: it used to be dropped, and ``start_session(123)`` ran as a session named after the
+    service, untagged, which no filter of the suite's would find."""
+    if first is None or isinstance(first, str):
+        return first, tags
+    if not _tag_list(first):
+        raise TypeError(f"{where} takes a session name (a string) or, as AgentOps' start_session does, a list of "
+                        f"tags first, got {type(first).__name__} {safe_repr(first)}")
+    if tags is not None:
+        raise TypeError(f"{where} was given tags twice: {safe_repr(first)} first (AgentOps' tags) and "
+                        f"tags={safe_repr(tags)}; pass one")
+    return None, cast(Iterable[str], first)
 
 
 def attribute_dict(attributes: object, where: str = "start_session(attributes=...)") -> dict[str, Any] | None:
@@ -108,7 +131,7 @@ def say_not_inherited(agentops_kwargs: Mapping[str, Any]) -> None:
 
 
 def start_session(
-    name: str | Sequence[str] | None = None,
+    name: str | Iterable[str] | None = None,
     tags: Iterable[str] | None = None,
     *,
     new_trace: bool = False,
@@ -118,16 +141,16 @@ def start_session(
 ) -> Session:
     """Start a session and make it current in this context (explicit-style API).
 
+    The first argument is the session's name, or its tags as AgentOps takes them (``start_session(["a"])``).
     Unknown keyword arguments of the AgentOps API are accepted and ignored, so existing calls keep working;
     ``inherited_session_id`` starts a new session too, said once in the log (:func:`say_not_inherited`).
     """
+    name, tags = name_or_tags(name, tags, "start_session()")  # the caller's mistake, said before anything starts
     say_not_inherited(_agentops_kwargs)
-    if isinstance(name, (list, tuple)) and tags is None:  # AgentOps: start_session(["tag"])
-        name, tags = None, name
     return _start(name, tags, new_trace=new_trace, conversation_id=conversation_id, attributes=attributes)
 
 
-def _start(name: str | Sequence[str] | None, tags: Iterable[str] | None, *, new_trace: bool = False,
+def _start(name: str | None, tags: Iterable[str] | None, *, new_trace: bool = False,
            conversation_id: str | None = None, attributes: dict[str, Any] | None = None,
            harness: bool = False) -> Session:
     """:func:`start_session`'s work; ``harness`` marks the session the pytest plugin's before anything else sees it."""

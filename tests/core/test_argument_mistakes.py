@@ -22,7 +22,7 @@ def default_tags_reset() -> Iterator[None]:
     agentops.init(default_tags=[])
 
 
-@pytest.mark.parametrize("tags", [123, b"abc", 4.5])
+@pytest.mark.parametrize("tags", [123, b"abc", 4.5, {"user": 42}])
 def test_init_default_tags_that_are_not_strings_get_a_clear_error(
         tracer_provider: TracerProvider, span_exporter: InMemorySpanExporter, tags: object) -> None:
     """init(default_tags=123) names the argument; sessions are still recorded afterwards."""
@@ -133,6 +133,30 @@ def test_session_tags_from_a_generator_are_recorded_on_every_use(span_exporter: 
         return agentops.get_session().tags  # type: ignore[union-attr]
 
     assert run() == run() == ["billing", "v2"]
+
+
+@pytest.mark.parametrize("first", [123, b"abc", {"user": 42}, 4.5])
+def test_start_session_first_argument_that_is_neither_name_nor_tags_gets_a_clear_error(first: object) -> None:
+    """start_session(123) names its first argument (a name, or AgentOps' tags) instead of silently dropping it."""
+    with pytest.raises(TypeError, match=r"start_session\(\) takes a session name \(a string\) or, as AgentOps' "
+                                        rf"start_session does, a list of tags first, got {type(first).__name__}"):
+        agentops.start_session(first)  # type: ignore[arg-type]
+    assert agentops.current_session() is None
+
+
+@pytest.mark.parametrize("first", [123, b"abc", {"user": 42}])
+def test_session_first_argument_that_is_neither_name_nor_tags_gets_a_clear_error(first: object) -> None:
+    """session(123) is refused where it is written, instead of a session silently named after the service."""
+    with pytest.raises(TypeError, match=rf"session\(\) takes a session name .* got {type(first).__name__}"):
+        agentops.session(first)  # type: ignore[call-overload]
+
+
+def test_start_session_given_tags_first_and_by_keyword_gets_a_clear_error() -> None:
+    """start_session(["a"], tags=["b"]) says tags were given twice instead of dropping the first list."""
+    with pytest.raises(TypeError, match=r"start_session\(\) was given tags twice: \['a'\] first .* and "
+                                        r"tags=\['b'\]"):
+        agentops.start_session(["a"], tags=["b"])
+    assert agentops.current_session() is None
 
 
 @pytest.mark.parametrize(("start", "where"), [

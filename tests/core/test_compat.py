@@ -127,6 +127,24 @@ def test_positional_tags_like_agentops(span_exporter: InMemorySpanExporter) -> N
     assert s.tags == ["a", "b"]
 
 
+def test_positional_tags_of_any_iterable_like_agentops(span_exporter: InMemorySpanExporter) -> None:
+    """start_session(t for t in ...) takes the tags given first, as AgentOps does, not only a list."""
+    s = agentops.start_session(t for t in ["a", "b"])
+    agentops.end_session("Success")
+    assert s.tags == ["a", "b"] and s.name == agentops.start_session().name
+    agentops.end_session("Success")
+
+
+def test_session_decorator_with_tags_first_is_named_after_the_function(span_exporter: InMemorySpanExporter) -> None:
+    """@session(["billing"]) tags each call's session and names it after the function, as @session("x") would."""
+    @agentops.session(["billing"])  # type: ignore[call-overload]
+    def handle() -> agentops.Session | None:
+        return agentops.get_session()
+
+    s = handle()
+    assert s is not None and (s.name, s.tags) == ("handle", ["billing"])
+
+
 def test_url_template_is_configurable() -> None:
     """A Tempo/Grafana user can point session URLs at their UI."""
     agentops.init(url_template="https://grafana.local/explore?traceId={trace_id}&session={session_id}",
