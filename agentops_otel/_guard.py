@@ -29,8 +29,10 @@ MAX_REMEMBERED = 512
 
 _reported: set[tuple[str, str, str]] = set()
 _lock = _forksafe.lock()
-_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b|\d+")
-"""Addresses, hexadecimal words holding a digit (a span or trace id, each part of a uuid), then any digits."""
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"
+                      r"|\b[0-9a-fA-F]{8,}\b|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b|\d+")
+"""Addresses, uuids, ids (hexadecimal words of eight digits or more: a span or trace id, even one without a decimal
+digit), shorter hexadecimal words holding a digit, then any digits."""
 
 
 def _shape(exc: BaseException) -> str:
