@@ -248,18 +248,19 @@ _CLIENT_FLAGS: Final = {
 ``login -p`` and ``az login -p`` (a password or a service principal's secret; its certificate's path is kept):
 :mod:`._command_position` names these with their tool."""
 _USER_FLAGS: Final = {
-    **dict.fromkeys(("http", "https", "xh", "xhs"), re.compile(
+    **dict.fromkeys(("http", "https", "xh", "xhs", "httpie"), re.compile(
         r"(?<![^ \t\"'])-a(?:[ \t]+|(?=[^\s\-]))(?P<quote>[\"']?)(?P<user>(?!-)[^\s:\"'`@/]{0,64}):")),
     **dict.fromkeys(("smbclient", "rpcclient", "smbcacls", "smbcquotas", "smbget", "smbtree", "net"), re.compile(
         r"(?<![^ \t\"'])(?:-U[ \t]*|--user(?:=|[ \t]+))(?P<quote>[\"']?)(?P<user>(?!-)[^\s%\"'`/]{1,64})%")),
 }
 """Clients whose flag gives the user and the password together, by the program a command runs: httpie's (and
-xh's) ``-a user:password``, Samba's tools' ``-U user%password`` (``--user=``, ``DOMAIN\\user``)."""
+xh's; ``python -m httpie``'s) ``-a user:password``, Samba's tools' ``-U user%password`` (``--user=``,
+``DOMAIN\\user``)."""
 _CLIENT_GATE: Final = re.compile(r"-(?<![^ \t\"']-)(?:[paPwU]|-user)")
 """A client's flag (:data:`_CLIENT_FLAGS`, :data:`_USER_FLAGS`), not glued to a word as prose's hyphens are
 (``co-pilot``, ``two-way``): text with none holds no client's password (a literal ``-`` first, searched in C)."""
 _CLIENT_HINT: Final = re.compile(r"mysql|mariadb|redis-cli|sshpass|sqlcmd|mongo|ldap|login|smb|rpcclient"
-                                 r"|https?[ \t\"']|xhs?[ \t\"']|net[ \t\"']")
+                                 r"|https?[ \t\"']|httpie|xhs?[ \t\"']|net[ \t\"']")
 """Text naming none of the clients holds none of their passwords: the commands are not looked for."""
 
 

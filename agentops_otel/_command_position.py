@@ -9,10 +9,12 @@ a prompt, ``$``, or a bullet, ``1.``), past ``NAME=value`` assignments and past 
 their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, ``xargs -n 1``, ``timeout 30``,
 ``docker exec -it db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
 value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
-``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A container tool's ``login`` (``docker login``, ``oc
-login``) and the Azure CLI's (``az login``) are programs of their own, named with their tool: their ``-p`` is a
-password, unlike ``docker run``'s; under any other subcommand the program is the tool itself (``kubectl config
-set …``, ``docker run …``). A backslash before a line's end continues the command on the next line.
+``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A module a Python interpreter runs is the program (``python
+-m wandb login``, ``python3.11 -u -X dev -m pip``: the module's own command follows), as it is when run by its own
+name. A container tool's ``login`` (``docker login``, ``oc login``) and the Azure CLI's (``az login``) are programs
+of their own, named with their tool: their ``-p`` is a password, unlike ``docker run``'s; under any other subcommand
+the program is the tool itself (``kubectl config set …``, ``docker run …``). A backslash before a line's end
+continues the command on the next line.
 
 Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
 words, and a word stops at the next such place.
@@ -80,6 +82,11 @@ _SUBCOMMANDS: Final = frozenset({"login"})
 """A container tool's subcommands named as programs of their own (``docker login``)."""
 _MAX_WORDS: Final = 64
 """How many words before its program a command is read: no real wrapper chain is longer."""
+_PYTHON: Final = re.compile(r"(?:python|pypy)(?:[0-9]+(?:\.[0-9]+)*)?(?:\.exe)?|py(?:\.exe)?")
+"""A Python interpreter (``python3.11``, ``pypy3``, Windows' ``py`` launcher): run with ``-m``, the program is the
+module (``python -m wandb login``)."""
+_PYTHON_VALUES: Final = "XW"
+"""The interpreter's short options taking a value (``-X dev``, ``-W ignore``), glued or as the next word."""
 
 
 def command_starts(text: str) -> Iterator[int]:
@@ -140,7 +147,42 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
             takes, skip = _WRAPPERS[base]
             options = True
             continue
+        if base[:2] == "py" and _PYTHON.fullmatch(base) is not None:  # the prefix first: every program comes here
+            return _module_at(text, at) or (start, base)
         return start, base
+    return None
+
+
+def _module_at(text: str, at: int) -> tuple[int, str] | None:
+    """Where the module a Python interpreter runs with ``-m`` starts, with its name, past the interpreter's options
+    from ``at`` (grouped, ``-um``, or glued, ``-mwandb``, as the interpreter reads them); ``None`` when a script or
+    ``-c`` code runs instead."""
+    for _ in range(_MAX_WORDS):
+        word = _WORD.match(text, at)
+        if word is None:
+            return None
+        group = word.lastgroup or "bare"
+        name, at = word.group(group), word.end()
+        if name.startswith("--") or not name.startswith("-") or len(name) < 2:
+            if name != "--check-hash-based-pycs":  # its one long option taking a value; any other word ends them
+                return None
+            value = _WORD.match(text, at)
+            at = at if value is None else value.end()
+            continue
+        for index, letter in enumerate(name[1:], 2):
+            if letter == "c":
+                return None
+            if letter == "m":
+                if index < len(name):
+                    return word.start(group) + index, name[index:]
+                module = _WORD.match(text, at)
+                return None if module is None else (module.start(module.lastgroup or "bare"),
+                                                    module.group(module.lastgroup or "bare"))
+            if letter in _PYTHON_VALUES:
+                if index == len(name):
+                    value = _WORD.match(text, at)
+                    at = at if value is None else value.end()
+                break
     return None
 
 

@@ -241,3 +241,32 @@ def test_other_arguments_of_the_login_and_secret_commands_are_kept(span_exporter
     """Those commands without a secret (a prompt, stdin, a variable, a key naming none) and the same words after another
     program or subcommand are kept."""
     assert _recorded(span_exporter, given) == given
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("python -m wandb login 0123456789abcdef0123456789abcdef01234567", "python -m wandb login [REDACTED]"),
+    ("python3 -m wandb login --relogin Xk9mQ2vLr8", "python3 -m wandb login --relogin [REDACTED]"),
+    ("python3.11 -u -X dev -m wandb login Xk9mQ2vLr8", "python3.11 -u -X dev -m wandb login [REDACTED]"),
+    ("/usr/bin/python3 -Bm wandb login Xk9mQ2vLr8", "/usr/bin/python3 -Bm wandb login [REDACTED]"),
+    ("python -m pip config set global.password Xk9mQ2vLr8", "python -m pip config set global.password [REDACTED]"),
+    ("python -m httpie -a bob:Xk9mQ2vLr8 example.com", "python -m httpie -a bob:[REDACTED] example.com"),
+    (["python3", "-m", "wandb", "login", "Xk9mQ2vLr8"], ["python3", "-m", "wandb", "login", "[REDACTED]"]),
+])
+def test_a_program_run_as_a_python_module_is_read_as_that_program(span_exporter: InMemorySpanExporter,
+                                                                  given: str | list[str],
+                                                                  masked: str | list[str]) -> None:
+    """``python -m wandb login KEY`` (any python, its own options before ``-m``) masks the key as ``wandb login`` does,
+    and so for the other programs read by what they run (``pip config set``, httpie's ``-a``)."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "python -m wandb login", "python3 -m wandb login 401 Unauthorized", "python -m wandb sync Xk9mQ2vLr8",
+    "python -c 'import wandb' login Xk9mQ2vLr8", "python login.py login Xk9mQ2vLr8", "python -m pytest -k login x",
+    ["python3", "-m", "wandb", "login"],
+])
+def test_a_python_module_without_its_secret_is_kept(span_exporter: InMemorySpanExporter,
+                                                    given: str | list[str]) -> None:
+    """A module's command with no token, another module, a script or ``-c`` code run by python hold no secret."""
+    assert _recorded(span_exporter, given) == given
+
