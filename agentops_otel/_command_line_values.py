@@ -6,21 +6,20 @@ and the short password flag of MySQL's and MariaDB's clients (``mysql -pX``, ``m
 user:X``, Samba's ``-U user%X``: :data:`_USER_FLAGS`). Secrets a command takes as plain arguments (htpasswd's, a config
 tool's, an scp remote's) are found by :mod:`._command_arguments`, on the same text.
 
-A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it
-raises; ``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the
-value as the next word, or as ``user:password`` after ``-u``. The flag's name is judged by
-:func:`._secret_names.is_secret_key` (``--password-file``, ``--token-count`` name no secret; ``--no-password`` is
-a switch), and its value as a pair's is (:func:`._named_values.value_after`: a variable, a placeholder, a count
-are none), and further it is no value when it is another flag, a file's path (``--private-key ~/.ssh/id``) or a
-word of a sentence about the flag (``the --token flag``, ``--password and --user``, ``set --password when
-prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``). Unlike a pair's, a flag's plain
-word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish mydb``).
-After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user kept,
-unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group; not so
-after ``-U``, ``--proxy-user``) or a path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's
-``--update`` (``rsync -u remote:backup/ .``). A bare value runs to a space, a quote or a separator, and over an ``&``
-glued inside it (``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that
-is read.
+A tool that runs a command records it as an argument, reports it in its result, and quotes it in the error it raises;
+``--password=X`` is a ``name=value`` pair (:mod:`._named_values`), but a command line as often gives the value as the
+next word, or as ``user:password`` after ``-u``. The flag's name is judged by :func:`._secret_names.is_secret_key`
+(``--password-file``, ``--token-count`` name no secret; ``--no-password`` is a switch), and its value as a pair's is
+(:func:`._named_values.value_after`: a variable, a placeholder, a count are none; digits after ``--token`` alone are a
+token: :func:`._secret_names.counts_tokens`), and further it is no value when it is another flag, a file's path
+(``--private-key ~/.ssh/id``) or a word of a sentence about the flag (``the --token flag``, ``--password and --user``,
+``set --password when prompted``: :data:`_FLAG_PROSE`, alone, not glued to more like ``the_Best_pw1``). Unlike a pair's,
+a flag's plain word followed by another is the value: a command's arguments go on after it (``mysql --password swordfish
+mydb``). After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user
+kept, unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group; not so
+after ``-U``, ``--proxy-user``) or a path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's ``--update``
+(``rsync -u remote:backup/ .``). A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it
+(``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
@@ -130,7 +129,8 @@ def _flag_values(text: str) -> list[tuple[int, int]]:
         words = WORDS_RE.findall(name)
         if words[0].lower() == "no" or _no_value(text, start):
             continue
-        value = value_after(text, start - 1, start, name, quoted_name=False, spaced=False)
+        flag_name = text[flag.start():flag.end("name")]  # with its dashes: ``--token`` is given no count
+        value = value_after(text, start - 1, start, flag_name, quoted_name=False, spaced=False)
         if value is not None:
             found.append(value[:2])
             done = value[1]

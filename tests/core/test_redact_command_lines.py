@@ -469,3 +469,28 @@ def test_a_proxy_users_password_of_digits_is_masked(span_exporter: InMemorySpanE
                                                     masked: str) -> None:
     """After ``--proxy-user`` or ``-U`` digits are the password (no group id is given there), unlike after ``-u``."""
     assert _recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("mytool --token=4821", "mytool --token=[REDACTED]"),
+    ("mytool --token 48213377", "mytool --token [REDACTED]"),
+    ("mytool -token=4821 run", "mytool -token=[REDACTED] run"),
+    ("cli --password 1234 --api-key=5555 --secret 77 --client-secret 9999",
+     "cli --password [REDACTED] --api-key=[REDACTED] --secret [REDACTED] --client-secret [REDACTED]"),
+    (["mytool", "--token", "4821"], ["mytool", "--token", "[REDACTED]"]),
+])
+def test_a_secret_named_flags_value_of_digits_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                                        masked: str | list[str]) -> None:
+    """``--token 4821`` (or ``=4821``) is a token of digits, not a count of tokens: masked as ``API_TOKEN=4821`` is."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "llm --max-tokens 4096 --tokens 10 --token-limit 4096 --num-tokens=8",
+    "gen --password-min-length 12 --secret-count 3 --max-token 512", "token: 512", "max_token=4096",
+    ["llm", "--max-tokens", "4096", "--token-limit", "4096"],
+])
+def test_a_count_after_a_flag_naming_one_is_kept(span_exporter: InMemorySpanExporter, given: str | list[str]) -> None:
+    """A flag counting tokens or setting a length or a number keeps its count, as a pair counting tokens does."""
+    assert _recorded(span_exporter, given) == given
+
