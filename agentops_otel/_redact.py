@@ -5,7 +5,8 @@ an attribute has leaked. Two rules run on every recorded content value, always:
 
 * **By key name.** A mapping key (or a tool argument name) is a secret when, split into words at
   ``_``, ``-``, ``.``, spaces and camelCase humps, its *last* word is one of :data:`SECRET_WORDS`, or
-  its last two words are one of :data:`SECRET_WORD_PAIRS`; a trailing number or version is no word
+  its last two (three) words are one of :data:`SECRET_WORD_PAIRS` (``SECRET_WORD_TRIPLES``: a kubeconfig's
+  ``client-key-data``); a trailing number or version is no word
   (``password1``, ``token_2``, ``api_key_v2``). So ``api_key``, ``X-Api-Key``,
   ``accessToken``, ``client_secret``, ``DB_PASSWORD``, ``Set-Cookie`` are masked, while ``token_count``,
   ``max_tokens``, ``secret_name``, ``sort_key`` and ``key`` are not: a word that only *describes* a

@@ -7,9 +7,8 @@ import re
 from typing import Final
 
 __all__ = [
-    "PROSE_WORDS", "SECRET_WORDS", "SECRET_WORD_PAIRS", "WORDS_RE", "counts_tokens", "either_case", "is_secret_key",
-    "secret_endings",
-    "secret_key_memo",
+    "PROSE_WORDS", "SECRET_WORDS", "SECRET_WORD_PAIRS", "SECRET_WORD_TRIPLES", "TRIPLE_ENDINGS", "WORDS_RE",
+    "counts_tokens", "either_case", "is_secret_key", "secret_endings", "secret_key_memo",
 ]
 
 SECRET_WORDS: Final = frozenset({
@@ -28,6 +27,13 @@ SECRET_WORD_PAIRS: Final = frozenset({
     ("session", "key"), ("signing", "key"), ("client", "secret"), ("set", "cookie"),
 })
 """Two-word endings that are secrets although their last word alone (``key``) is not."""
+SECRET_WORD_TRIPLES: Final = frozenset({("client", "key", "data")})
+"""Three-word endings that are secrets although their last two words are not: a kubeconfig's ``client-key-data`` is
+its user's private key (base64), while ``client-certificate-data`` and ``certificate-authority-data`` are public."""
+_JOINS: Final = ("-", "_", "")
+TRIPLE_ENDINGS: Final = frozenset(f"{second}{join}{last}" for _, second, last in SECRET_WORD_TRIPLES for join in _JOINS)
+"""How the last two words of a three-word ending are written in a name (``client-key-data``, ``client_key_data``,
+``clientKeyData``): each spelling is an ending of :func:`secret_endings`, so text is searched for the name's end."""
 
 _COUNT_WORDS: Final = frozenset({
     "max", "min", "num", "n", "total", "input", "output", "prompt", "completion", "cached", "cache", "reasoning",
@@ -110,6 +116,7 @@ def is_secret_key(key: str) -> bool:
     words = _words(key)
     secret = bool(words) and (words[-1] in SECRET_WORDS
                               or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_WORD_PAIRS)
+                              or (len(words) >= 3 and (words[-3], words[-2], words[-1]) in SECRET_WORD_TRIPLES)
                               or _glued(words[-1]))
     if len(secret_key_memo) < _KEY_CACHE_MAX:
         secret_key_memo[key] = secret
@@ -117,8 +124,10 @@ def is_secret_key(key: str) -> bool:
 
 
 def secret_endings() -> list[str]:
-    """The last words a secret's name can end with, none a suffix of another (``key`` covers ``apikey``)."""
+    """The last words a secret's name can end with, none a suffix of another (``key`` covers ``apikey``); a three-word
+    ending's last two, each way they are joined (``key-data``: ``data`` alone would stop at every JSON ``"data":``)."""
     words = set(SECRET_WORDS) | {last for _, last in SECRET_WORD_PAIRS}
+    words |= TRIPLE_ENDINGS
     return sorted(w for w in words if not any(o != w and w.endswith(o) for o in words))
 
 

@@ -270,3 +270,32 @@ def test_a_python_module_without_its_secret_is_kept(span_exporter: InMemorySpanE
     """A module's command with no token, another module, a script or ``-c`` code run by python hold no secret."""
     assert _recorded(span_exporter, given) == given
 
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("kubectl config set users.dev.client-key-data LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==",
+     "kubectl config set users.dev.client-key-data [REDACTED]"),
+    ("kubectl config set-credentials dev --client-key-data=LS0tLS1CRUdJTiBSU0E",
+     "kubectl config set-credentials dev --client-key-data=[REDACTED]"),
+    ("kubectl config set-credentials dev --client-key-data LS0tLS1CRUdJTiBSU0E --embed-certs",
+     "kubectl config set-credentials dev --client-key-data [REDACTED] --embed-certs"),
+    ("users:\n- name: dev\n  user:\n    client-key-data: LS0tLS1CRUdJTiBSU0E\n",
+     "users:\n- name: dev\n  user:\n    client-key-data: [REDACTED]\n"),
+    (["kubectl", "config", "set", "users.dev.client-key-data", "LS0tLS1CRUdJTiBSU0E"],
+     ["kubectl", "config", "set", "users.dev.client-key-data", "[REDACTED]"]),
+])
+def test_kubectls_client_key_data_is_masked(span_exporter: InMemorySpanExporter, given: str | list[str],
+                                            masked: str | list[str]) -> None:
+    """A kubeconfig's ``client-key-data`` (a private key) is masked: set by ``kubectl config``, or written out."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "kubectl config set users.dev.client-certificate-data LS0tLS1CRUdJTiBDRVJU",
+    "kubectl config set clusters.dev.certificate-authority-data LS0tLS1CRUdJTiBDRVJU",
+    "kubectl config set-credentials dev --client-certificate-data=LS0tLS1CRUdJTiBDRVJU",
+    "kubectl config set-credentials dev --client-key=~/.kube/dev.key",
+    "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJU\n",
+])
+def test_kubectls_certificate_data_is_kept(span_exporter: InMemorySpanExporter, given: str) -> None:
+    """A client's or an authority's certificate data is public, and ``--client-key`` names a file: both are kept."""
+    assert _recorded(span_exporter, given) == given
