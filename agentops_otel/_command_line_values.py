@@ -18,8 +18,10 @@ a flag's plain word followed by another is the value: a command's arguments go o
 mydb``). After ``-u`` (or ``-u`` glued to the user: ``-uuser:X``), the part after the first ``:`` is masked, the user
 kept, unless it is digits or the user again (``docker run -u 1000:1000``, ``--user app:app``: a user and a group; not so
 after ``-U``, ``--proxy-user``) or a path (``-u http://…``: a URL), or the ``-u`` is rsync's, cp's or mv's ``--update``
-(``rsync -u remote:backup/ .``). A bare value runs to a space, a quote or a separator, and over an ``&`` glued inside it
-(``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is read.
+(``rsync -u remote:backup/ .``) or a container tool's own, naming the user and the group a container runs as (``docker
+run -u bob:staff``: :mod:`._container_options`). A bare value runs to a space, a quote or a separator, and over an ``&``
+glued inside it (``-pTr0ub4dor&3``, ``-u bob:Tr0ub4dor&3``: :data:`._matchers.GLUED_AMPERSAND`), judged before that is
+read.
 
 ``-p`` is a password only where the command says so: most tools read it as a port (``ssh -p 22``, ``psql -p
 5432``), a publish (``docker run -p 8080:80``), a plugin (``pytest -p no:cacheprovider``) or a switch (``mkdir
@@ -51,6 +53,7 @@ from typing import Final
 from ._code_values import stands_for_value, variable_at
 from ._command_arguments import argument_secrets, holds_argument_secrets
 from ._command_position import COMMAND_REST, command_starts, commands_of, program_at
+from ._container_options import container_options, holds_container_command
 from ._matchers import ampersand_end, masked_spans, value_end
 from ._named_values import value_after
 from ._secret_names import WORDS_RE, is_secret_key
@@ -152,9 +155,14 @@ def _no_value(text: str, start: int) -> bool:
 
 
 def _passwords(text: str) -> list[tuple[int, int]]:
-    """Where each ``-u user:password``'s password lies (none after the ``-u`` of :data:`_UPDATE_TOOLS`)."""
-    flags = _BASIC.finditer(text)
-    return _user_passwords(text, flags if _UPDATE_HINT.search(text) is None else _users(text, flags), group_ids=True)
+    """Where each ``-u user:password``'s password lies (none after the ``-u`` of :data:`_UPDATE_TOOLS`, nor after a
+    container tool's own ``-u`` / ``--user``: :mod:`._container_options`)."""
+    flags: Iterator[re.Match[str]] = _BASIC.finditer(text)
+    if _UPDATE_HINT.search(text) is not None:
+        flags = _users(text, flags)
+    if holds_container_command(text):
+        flags = _outside_container_options(text, flags)
+    return _user_passwords(text, flags, group_ids=True)
 
 
 _UPDATE_TOOLS: Final = frozenset({"rsync", "cp", "mv"})
@@ -175,6 +183,21 @@ def _users(text: str, flags: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]
             updates = commands_of(text, _UPDATE_TOOLS)
         at = bisect_right(updates, (flag.start(), len(text))) - 1
         if at < 0 or updates[at][1] <= flag.start():
+            yield flag
+
+
+def _outside_container_options(text: str, flags: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """``flags`` without ``-u`` and ``--user`` among a container tool's own options (``docker run -u bob:staff``: a
+    user and a group)."""
+    options: list[tuple[int, int]] | None = None  # found at the first such flag
+    for flag in flags:
+        if flag.group().startswith(_NO_GROUP):
+            yield flag
+            continue
+        if options is None:
+            options = container_options(text)
+        at = bisect_right(options, (flag.start(), len(text))) - 1
+        if at < 0 or options[at][1] <= flag.start():
             yield flag
 
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-__all__ = ["COMMAND_REST", "GAP", "command_starts", "commands_of", "program_at"]
+__all__ = ["COMMAND_REST", "COMMAND_WORD", "GAP", "command_starts", "commands_of", "program_at"]
 
 _START: Final = re.compile(r"(?<!\\)(?<!\\\r)[\r\n]|[;|&`(\[{]|:(?=[ \t])|[\"'](?=[^\s\"']+[ \t])")
 """Where a command may start: after a line's end (not one a backslash continues: the same command goes on, and a
@@ -36,7 +36,7 @@ ending a sentence's words (``command failed: mysqldump …``) or a quote opening
 GAP: Final = r"(?:[ \t]|\\\r?\n)*"
 """What separates two words of a command: spaces, and a backslash before a line's end (the command goes on on the
 next line: ``mysql -h db \\`` then ``-pX``)."""
-_WORD: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\s]*)\"|'(?P<sq>[^'\s]*)'|(?P<bare>[^\s\"'`;|&()\[\]{},]+)),?")
+COMMAND_WORD: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\s]*)\"|'(?P<sq>[^'\s]*)'|(?P<bare>[^\s\"'`;|&()\[\]{},]+)),?")
 """The next word of a command: bare, or in quotes as a list's item written as text (``"mysql",``)."""
 COMMAND_REST: Final = re.compile(r"(?:[^\r\n;|&`]|(?<=\\)\r?\n|&(?=[^\s;|&<>`]))*")
 """A command from where it starts to its end: a line's end not continued by a backslash, ``;``, ``|``, an ``&`` that
@@ -108,7 +108,7 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
     container = ""  # a container tool seen ("docker"), waiting for its "exec"
     tool = 0  # where that tool's name starts
     for count in range(_MAX_WORDS):
-        word = _WORD.match(text, at)
+        word = COMMAND_WORD.match(text, at)
         if word is None:
             return None
         start, at = word.start(word.lastgroup or "bare"), word.end()
@@ -120,7 +120,7 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
             continue
         if options and name.startswith("-"):
             if name in takes:
-                value = _WORD.match(text, at)
+                value = COMMAND_WORD.match(text, at)
                 at = at if value is None else value.end()
             continue
         if skip:
@@ -158,7 +158,7 @@ def _module_at(text: str, at: int) -> tuple[int, str] | None:
     from ``at`` (grouped, ``-um``, or glued, ``-mwandb``, as the interpreter reads them); ``None`` when a script or
     ``-c`` code runs instead."""
     for _ in range(_MAX_WORDS):
-        word = _WORD.match(text, at)
+        word = COMMAND_WORD.match(text, at)
         if word is None:
             return None
         group = word.lastgroup or "bare"
@@ -166,7 +166,7 @@ def _module_at(text: str, at: int) -> tuple[int, str] | None:
         if name.startswith("--") or not name.startswith("-") or len(name) < 2:
             if name != "--check-hash-based-pycs":  # its one long option taking a value; any other word ends them
                 return None
-            value = _WORD.match(text, at)
+            value = COMMAND_WORD.match(text, at)
             at = at if value is None else value.end()
             continue
         for index, letter in enumerate(name[1:], 2):
@@ -175,12 +175,12 @@ def _module_at(text: str, at: int) -> tuple[int, str] | None:
             if letter == "m":
                 if index < len(name):
                     return word.start(group) + index, name[index:]
-                module = _WORD.match(text, at)
+                module = COMMAND_WORD.match(text, at)
                 return None if module is None else (module.start(module.lastgroup or "bare"),
                                                     module.group(module.lastgroup or "bare"))
             if letter in _PYTHON_VALUES:
                 if index == len(name):
-                    value = _WORD.match(text, at)
+                    value = COMMAND_WORD.match(text, at)
                     at = at if value is None else value.end()
                 break
     return None

@@ -494,3 +494,30 @@ def test_a_count_after_a_flag_naming_one_is_kept(span_exporter: InMemorySpanExpo
     """A flag counting tokens or setting a length or a number keeps its count, as a pair counting tokens does."""
     assert _recorded(span_exporter, given) == given
 
+
+@pytest.mark.parametrize("given", [
+    "docker run -u bob:staff alpine id", "docker run --rm -it -u bob:staff alpine sh",
+    "podman exec --user bob:staff web id", "docker create --user=bob:staff alpine",
+    "sudo docker run -e X=1 --name app -ubob:staff alpine", "docker compose run -u bob:staff web id",
+    "nerdctl container run -d -u bob:wheel alpine", "docker exec -it -u www-data:www-data web sh",
+    ["docker", "run", "-u", "bob:staff", "alpine", "id"],
+])
+def test_a_container_runs_user_and_group_are_kept(span_exporter: InMemorySpanExporter, given: str | list[str]) -> None:
+    """``docker run|create|exec -u USER:GROUP`` (podman's, nerdctl's, compose's) names a user and a group: kept."""
+    assert _recorded(span_exporter, given) == given
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("docker run -u bob:staff alpine curl -u bob:hunter2x https://x",
+     "docker run -u bob:staff alpine curl -u bob:[REDACTED] https://x"),
+    ("docker exec web curl --user bob:hunter2x https://x", "docker exec web curl --user bob:[REDACTED] https://x"),
+    ("echo docker run; curl -u bob:hunter2x https://x", "echo docker run; curl -u bob:[REDACTED] https://x"),
+    ("docker login -u bob -p hunter2x registry.io", "docker login -u bob -p [REDACTED] registry.io"),
+    (["docker", "run", "alpine", "curl", "-u", "bob:hunter2x", "x"],
+     ["docker", "run", "alpine", "curl", "-u", "bob:[REDACTED]", "x"]),
+])
+def test_a_user_password_inside_a_container_command_is_still_masked(span_exporter: InMemorySpanExporter,
+                                                                    given: str | list[str],
+                                                                    masked: str | list[str]) -> None:
+    """``-u user:password`` of the command a container runs, or of another command, and a login's password: masked."""
+    assert _recorded(span_exporter, given) == masked
