@@ -4,7 +4,8 @@ A finaliser (``__del__``) runs wherever the collector happens to start, possibly
 thread holds a lock that ending a span needs (the SDK's, a session's, an exporter's): doing the work
 there deadlocks. So finalisers only :func:`defer` (a ``deque.append``, atomic and lock-free) and the
 work runs on the next ordinary path: the next span any instrumentation starts
-(:func:`agentops_otel.export.tracer`), ``flush()``, ``shutdown()`` and the exit path.
+(:func:`agentops_otel.export.tracer`), the next session ending or reading its timeline, ``flush()``,
+``shutdown()`` and the exit path.
 
 Only the thread running the collection is interrupted: other threads keep ending their spans
 themselves, even while a finaliser there blocks (sleeps, closes a socket) with the GIL released.
@@ -50,6 +51,13 @@ def in_collection() -> bool:
     """Whether this thread is inside the cyclic garbage collector (a finaliser may then have
     interrupted any of its code, holding any lock)."""
     return _collecting == get_ident()
+
+
+def catch_up() -> None:
+    """Run what finalisers deferred before an ordinary path reads or ends a session (which must see a
+    nested session the collector ended as ended); inside a collection it stays queued."""
+    if _queue and not in_collection():
+        run()
 
 
 def defer(fn: Callable[[], None]) -> None:

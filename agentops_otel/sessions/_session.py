@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from .. import _exit, _left_running, _sessionless, config, semconv
+from .. import _deferred, _exit, _left_running, _sessionless, config, semconv
 from .._end_states import canonical_end_state, reason_text
 from .._error_text import record_exception, scrub
 from .._guard import describe, fault_point, guard, report, type_name
@@ -27,6 +27,7 @@ from .._redact import REDACTED, mask_text
 from ..processor import SESSION_CONTEXT_KEY, unregister
 from . import _views
 from ._agentops import AgentOpsMethods, warn_late_end
+from ._collected import end_after_collection
 from ._context import note_ended, rebased, returning_context
 from ._judged import JudgedReads
 from ._rollup import Rollup
@@ -189,6 +190,7 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
         A session no backend will get (SDK disabled, trace sampled out, no exporter) has a timeline
         too, with an issue saying so.
         """
+        _deferred.catch_up()  # a nested session the collector ended is in it, ended
         return _views.timeline_of(self)
 
     _root_readable: ReadableSpan | None = None
@@ -200,10 +202,22 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
         ``end_state_reason`` is text; an exception or a number given instead is recorded as text
         (see :func:`reason_text`)."""
+        if _deferred.in_collection():  # a finaliser's: the end waits for an ordinary path (see _collected)
+            end_after_collection(self, end_state, end_state_reason, exception)
+            return
+        _deferred.catch_up()  # a nested session's end the collector handed over comes first, as it would have
+        bad_state = self._end(end_state, end_state_reason, exception, here=True)
+        if bad_state is not None:
+            raise bad_state
+
+    def _end(self, end_state: object, end_state_reason: object, exception: BaseException | None, *,
+             here: bool) -> ValueError | None:
+        """:meth:`end`, returning the error for a bad end state. ``here``: in the context the session
+        was ended in; ``False`` when the end was deferred, the context having been left already."""
         if self.end_state is not None:
             if self._ended_by is not None:
                 warn_late_end(self, self._ended_by, end_state)
-            return
+            return None
         me = threading.get_ident()
         with self._lock:
             ending, self._ending = self._ending, self._ending or me
@@ -218,7 +232,7 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
                 # interrupted, or one stuck in a hook): the root is written as it stands, not lost.
                 self._end_cut_short(semconv.END_INDETERMINATE,
                                     end_state_reason if isinstance(end_state_reason, str) else None)
-            return
+            return None
         end_state_reason = reason_text(end_state_reason)
         for value in self.known_secrets:
             end_state_reason = end_state_reason and end_state_reason.replace(value, REDACTED)
@@ -235,7 +249,7 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
                 f": {end_state_reason}" if end_state_reason else "")
         for child in list(self._children):
             if child.end_state is None:
-                child.end(semconv.END_INDETERMINATE, "parent session ended first")
+                child._end(semconv.END_INDETERMINATE, "parent session ended first", None, here=here)
                 child._ended_by = self
         with guard("session.open_calls"):
             self.note_open_calls([call.name for call in open_calls_in(self.id)])
@@ -252,17 +266,17 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
             self.cost_incomplete_reason = self.cost_incomplete_reason or semconv.GAP_MODELS_UNWATCHED
         with guard("session.end"):
             self._finish_span(exception)
-        with guard("session.restore_context"):
-            self._restore_context()
-        note_ended(self)
+        if here:
+            with guard("session.restore_context"):
+                self._restore_context()
+            note_ended(self)
         unregister(self.id)
         self._end_done.set()
         if self.parent is not None:
             with self.parent._lock:
                 if self in self.parent._children:
                     self.parent._children.remove(self)
-        if bad_state is not None:
-            raise bad_state
+        return bad_state
 
     def _finish_span(self, exception: BaseException | None) -> None:
         span = self._span
