@@ -54,8 +54,8 @@ def in_collection() -> bool:
 
 
 def catch_up() -> None:
-    """Run what finalisers deferred before an ordinary path reads or ends a session (which must see a
-    nested session the collector ended as ended); inside a collection it stays queued."""
+    """:func:`run`, from a path a finaliser may take too (starting a span, ending or reading a session):
+    inside a collection the work stays queued, the code it interrupted still holding its locks."""
     if _queue and not in_collection():
         run()
 

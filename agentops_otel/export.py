@@ -76,7 +76,7 @@ def tracer() -> trace.Tracer:
     if config.disabled():
         return _NOOP
     if _deferred.pending:
-        _deferred.run()
+        _deferred.catch_up()  # not inside a collection: a finaliser starting a span there must not run it
     local = local_tracer()
     if local is not None:  # inside a session recorded in-process only (see sessions/_local.py)
         return local
