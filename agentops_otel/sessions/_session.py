@@ -377,7 +377,9 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc is None:
+        if exc is None or isinstance(exc, GeneratorExit):
+            # GeneratorExit: the block is in a generator whose consumer stopped early (``close()``, ``break``,
+            # garbage collection), which is no failure of the session's: a decorated generator's ends alike.
             self.end(semconv.END_SUCCESS)
         elif isinstance(exc, SystemExit) and _exit_code(exc) is _SUCCESS:
             # sys.exit(0) inside the session: the program finishing as it meant to, not a failure

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import threading
 import warnings
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -252,6 +253,38 @@ def test_ending_outer_first_ends_open_inner_indeterminate(span_exporter: InMemor
     assert inner.end_state == "Indeterminate"
     assert [sp.name for sp in span_exporter.get_finished_spans()] == ["invoke_agent i", "invoke_agent o"]
     assert agentops.current_session() is None
+
+
+def test_a_with_session_in_a_generator_its_consumer_stops_early_is_no_failure() -> None:
+    """``with session()`` around a ``yield`` in the program's generator, closed early by its consumer (``close()``,
+    ``break``): the session ends Success, as a decorated generator's does, not Fail "GeneratorExit"."""
+
+    def answers() -> Iterator[agentops.Session]:
+        with agentops.session("stream") as s:
+            yield s
+            yield s
+
+    it = answers()
+    s = next(it)
+    it.close()
+    assert s.end_state == semconv.END_SUCCESS
+
+
+def test_an_async_with_session_in_an_async_generator_its_consumer_stops_early_is_no_failure() -> None:
+    """The same for ``async with session()`` in an async generator closed by ``aclose()``."""
+
+    async def answers() -> AsyncIterator[agentops.Session]:
+        async with agentops.session("stream") as s:
+            yield s
+            yield s
+
+    async def consume() -> agentops.Session:
+        it = answers()
+        s = await it.__anext__()
+        await it.aclose()
+        return s
+
+    assert asyncio.run(consume()).end_state == semconv.END_SUCCESS
 
 
 def test_session_decorator_sync_and_async(span_exporter: InMemorySpanExporter) -> None:
