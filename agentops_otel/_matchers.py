@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
+import binascii
 import re
 from collections.abc import Callable
 from typing import Final, Protocol
 
-__all__ = ["GLUED_AMPERSAND", "JwtMatcher", "PemMatcher", "QueryMatcher", "Substitutes", "ampersand_end",
-           "masked_spans", "value_end"]
+__all__ = [
+    "ENCODED_PEM_BEGIN",
+    "ENCODED_PEM_PATTERN",
+    "GLUED_AMPERSAND",
+    "EncodedPemMatcher",
+    "JwtMatcher",
+    "PemMatcher",
+    "QueryMatcher",
+    "Substitutes",
+    "ampersand_end",
+    "masked_spans",
+    "value_end",
+]
 
 
 class Substitutes(Protocol):
@@ -195,6 +207,33 @@ class PemMatcher:
             return string
         out.append(string[done:])
         return "".join(out)
+
+
+ENCODED_PEM_BEGIN: Final = "LS0tLS1CRUdJTi"
+"""``-----BEGIN `` in base64, as every base64 PEM block starts (the next character depends on what follows)."""
+ENCODED_PEM_PATTERN: Final = ENCODED_PEM_BEGIN + r"[A-Za-z0-9+/]*={0,2}"
+"""A base64 PEM block, matched by :class:`EncodedPemMatcher`, which masks it when it holds a private key."""
+_ENCODED_PEM: Final = re.compile(ENCODED_PEM_PATTERN)
+_ENCODED_HEAD: Final = 64
+"""Base64 characters read to find the BEGIN line's type: 48 bytes, the longest BEGIN line and more."""
+
+
+class EncodedPemMatcher:
+    """``re.sub`` of a PEM private key written in base64 (a Kubernetes secret's ``tls.key``, a kubeconfig's key
+    data under any name): the whole run is masked when its BEGIN line names a private key. A certificate (public)
+    in base64 starts the same way, and is kept: the run's head is decoded to tell them apart."""
+
+    def sub(self, repl: str, string: str) -> str:
+        return _ENCODED_PEM.sub(lambda found: repl if _private_key(found.group()) else found.group(), string)
+
+
+def _private_key(run: str) -> bool:
+    head = run[:_ENCODED_HEAD]
+    try:
+        begin = binascii.a2b_base64(head[:len(head) - len(head) % 4])
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in begin.split(b"\n", 1)[0]
 
 
 def masked_spans(text: str, spans: list[tuple[int, int]], marker: str) -> str:

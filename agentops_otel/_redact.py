@@ -54,7 +54,16 @@ from ._command_line_values import mask_command_lines
 from ._element_values import HOLDS_VALUE, mask_attributes, mask_elements
 from ._escaped_text import mask_escaped
 from ._guard import report
-from ._matchers import GLUED_AMPERSAND, JwtMatcher, PemMatcher, QueryMatcher, Substitutes
+from ._matchers import (
+    ENCODED_PEM_BEGIN,
+    ENCODED_PEM_PATTERN,
+    GLUED_AMPERSAND,
+    EncodedPemMatcher,
+    JwtMatcher,
+    PemMatcher,
+    QueryMatcher,
+    Substitutes,
+)
 from ._named_values import SETTER_HINT, mask_named_values, mask_setter_values
 from ._secret_names import SECRET_WORD_PAIRS, SECRET_WORDS, WORDS_RE, is_secret_key, secret_key_memo
 from ._userinfo_values import holds_userinfo, mask_userinfo
@@ -149,6 +158,7 @@ SECRET_PATTERNS: Final = (
     (("eyJ",), _JWT_PATTERN),
     (("://",), _USERINFO),
     (("PRIVATE KEY",), _PEM_PATTERN),
+    ((ENCODED_PEM_BEGIN,), ENCODED_PEM_PATTERN),
     (("=",), _QUERY_PARAMETER),
 )
 """Shapes of credentials masked wherever they appear in a recorded string, each with the literal
@@ -173,6 +183,7 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
         matcher: Substitutes = (JwtMatcher() if pattern == _JWT_PATTERN
                                 else QueryMatcher(pattern, _secret_parameter, "?&;", head=_FORM_HEAD) if query
                                 else PemMatcher() if pattern == _PEM_PATTERN
+                                else EncodedPemMatcher() if pattern == ENCODED_PEM_PATTERN
                                 else re.compile(pattern))
         groups.setdefault(gate, []).append((anchors, matcher))
     return tuple((gate, tuple(members)) for gate, members in groups.items())

@@ -197,3 +197,24 @@ def test_a_provider_key_as_a_keyword_argument_name_is_masked(span_exporter: InMe
     """send(**{"sk-...": 1}): the argument's name is recorded as a key too."""
     recorded = _arguments(span_exporter, **{_KEY: 1})
     assert _KEY not in json.dumps(recorded) and list(recorded.values()) == [1]
+
+
+_PEM_KEY = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MaZu\n"
+            "-----END RSA PRIVATE KEY-----\n")
+
+
+def test_a_private_key_held_in_base64_is_masked_a_certificate_kept(span_exporter: InMemorySpanExporter) -> None:
+    """A Kubernetes secret's ``tls.key`` (a PEM private key in base64, what ``kubectl get secret -o yaml`` shows)
+    is masked wherever it appears; its ``tls.crt`` (a certificate: public) is kept."""
+    import base64
+
+    key = base64.b64encode(_PEM_KEY.encode()).decode()
+    for kind in ("EC PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
+        other = base64.b64encode(_PEM_KEY.replace("RSA PRIVATE KEY", kind).encode()).decode()
+        assert other not in json.dumps(_arguments(span_exporter, value=f"x {other} y"))
+        span_exporter.clear()
+    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n"
+                            b"-----END CERTIFICATE-----\n").decode()
+    listing = f"apiVersion: v1\ndata:\n  tls.crt: {cert}\n  tls.key: {key}\nkind: Secret\n"
+    recorded = _arguments(span_exporter, output=listing)["output"]
+    assert recorded == f"apiVersion: v1\ndata:\n  tls.crt: {cert}\n  tls.key: [REDACTED]\nkind: Secret\n"
