@@ -190,10 +190,15 @@ def _grouped() -> tuple[tuple[str, tuple[tuple[tuple[str, ...], Substitutes], ..
 
 
 def _secret_parameter(name: str, value: str) -> bool:
-    """A parameter is masked by its name, unless its value stands for one (``?token={token}``, ``auth=True``)."""
+    """A parameter is masked by its name, unless its value stands for one (``?token={token}``, ``auth=True``). A
+    ``token`` of digits is one too (a reset link's, a one-time code): a count of tokens in a URL or a form is
+    named for what it bounds (``max_tokens=512``), where a config's ``token: 512`` may count."""
     words = WORDS_RE.findall(name)
-    return ((is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS))
-            and not stands_for_value(value, name))
+    if not (is_secret_key(name) or (bool(words) and words[-1].lower() in _SIGNATURE_WORDS)):
+        return False
+    if value.isascii() and value.isdigit() and name.lower() == "token":
+        return True
+    return not stands_for_value(value, name)
 
 
 _PATTERN_GROUPS: Final = _grouped()

@@ -140,9 +140,20 @@ def test_a_value_in_backticks_is_masked_inside_them(span_exporter: InMemorySpanE
     assert recorded_argument(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("https://x.example/reset?token=48213377&uid=7", "https://x.example/reset?token=[REDACTED]&uid=7"),
+    ("GET /verify?email=a@b.c&Token=482133 200", "GET /verify?email=a@b.c&Token=[REDACTED] 200"),
+    ("token=4821&grant_type=otp", "token=[REDACTED]&grant_type=otp"),
+])
+def test_a_query_parameter_named_token_is_masked_even_of_digits(span_exporter: InMemorySpanExporter, text: str,
+                                                                masked: str) -> None:
+    """A URL's (or a form's) ``token=`` of digits is a token (a reset link's, a one-time code), not a count."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "token: 512", "max_tokens: 512", "tokens=1200", "input_tokens: 420", "Token: 1,200.", 'got {"token": 15496}',
-    "max_token=4096, total token: 99",
+    "max_token=4096, total token: 99", "https://x.example/v1/chat?max_tokens=512&n=2",
 ])
 def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
     """An integer after a name that counts tokens (``token``, ``max_token``) is a count, not a credential."""
