@@ -13,6 +13,7 @@ themselves, even while a finaliser there blocks (sleeps, closes a socket) with t
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 from collections import deque
@@ -60,9 +61,21 @@ def catch_up() -> None:
         run()
 
 
+_exit_hook = False
+
+
 def defer(fn: Callable[[], None]) -> None:
-    """Queue ``fn`` for the next ordinary path; safe to call from a finaliser."""
+    """Queue ``fn`` for the next ordinary path; safe to call from a finaliser.
+
+    The first time, the queue is also given to ``atexit`` (a C-level append, no lock): a program that never
+    called ``init()`` (whose exit runs it) and starts no span afterwards would otherwise never run it, and a
+    session the collector ended would be lost. Registered this late, it runs before the exit hook of a provider
+    made earlier, which is still there to export what it ends."""
+    global _exit_hook
     _queue.append(fn)
+    if not _exit_hook:
+        _exit_hook = True
+        atexit.register(catch_up)
 
 
 def run() -> None:

@@ -254,7 +254,7 @@ def flush_ours(timeout_millis: int) -> bool:
 
 
 def _flush(timeout_millis: float, *, ours: bool) -> bool:
-    _deferred.run()
+    _deferred.catch_up()  # not inside a collection: a finaliser's flush must not run them under a held lock
     provider = _provider
     if provider is None:
         glob = trace.get_tracer_provider()  # set by the program, no session started since

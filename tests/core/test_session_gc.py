@@ -135,3 +135,77 @@ def test_a_session_the_collector_ends_is_recorded_as_one_the_program_closed(shap
                                                             if k not in _NOT_COMPARED))) for r in inner}
     assert len(written) == 1, written
     assert next(iter(written))[:2] == (outer[0].trace_id, outer[0].span_id)
+
+
+def test_a_session_the_collector_ends_reaches_the_programs_provider_at_exit_without_init(tmp_path: Path) -> None:
+    """No ``init()``, a provider the program set: a session the collector ended, the program then exiting without
+    another span, is exported all the same (its end is run at exit, before the provider shuts down)."""
+    code = f"""
+        import gc
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+        class Printer(SpanExporter):
+            def export(self, spans):
+                for span in spans:
+                    print("exported", span.name, span.attributes.get("{semconv.SESSION_END_STATE}"), flush=True)
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(Printer()))
+        trace.set_tracer_provider(provider)
+        import agentops_otel as agentops
+        print("{READY}", flush=True)
+
+        def steps():
+            with agentops.session("abandoned"):
+                yield 1
+
+        gen = steps()
+        next(gen)
+        cycle = [gen]
+        cycle.append(cycle)
+        del gen, cycle
+        gc.collect()
+    """
+    outcome = finish(start(code, tmp_path), timeout=30)
+    assert outcome.returncode == 0, outcome.stderr
+    assert "exported invoke_agent abandoned" in outcome.stdout, outcome.stdout + outcome.stderr
+
+
+def test_a_flush_in_a_collected_generators_cleanup_does_not_deadlock(tmp_path: Path) -> None:
+    """A generator whose ``finally`` calls ``flush()``, closed by the collector while the enclosing session is
+    read: the flush leaves the deferred ends queued rather than running them under that session's lock."""
+    code = f"""
+        import gc
+        import agentops_otel as agentops
+        agentops.init(instrument_llm_calls=False)
+        print("{READY}", flush=True)
+
+        def steps():
+            try:
+                with agentops.session("inner"):
+                    yield 1
+                    yield 2
+            finally:
+                agentops.flush(timeout_millis=1000)
+
+        with agentops.session("outer") as outer:
+            for k in range({ROUNDS}):
+                gc.disable()
+                gen = steps()
+                next(gen)
+                cycle = [gen]
+                cycle.append(cycle)
+                del gen, cycle
+                gc.set_threshold(gc.get_count()[0] + k)
+                gc.enable()
+                outer.timeline()
+                gc.set_threshold(700)
+            gc.collect()
+        print("done", outer.end_state, flush=True)
+    """
+    outcome = finish(start(code, tmp_path), timeout=30)
+    assert outcome.returncode == 0, outcome.stderr
+    assert f"done {semconv.END_SUCCESS}" in outcome.stdout
