@@ -377,10 +377,12 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc is None or isinstance(exc, GeneratorExit):
-            # GeneratorExit: the block is in a generator whose consumer stopped early (``close()``, ``break``,
-            # garbage collection), which is no failure of the session's: a decorated generator's ends alike.
+        if exc is None:
             self.end(semconv.END_SUCCESS)
+        elif isinstance(exc, GeneratorExit):
+            # The block is in a generator (or coroutine) closed before it finished (``close()``, ``break``, a client
+            # gone, garbage collection): nothing failed, and the run did not finish either.
+            self.end(semconv.END_INDETERMINATE, "stopped early: closed before it finished (GeneratorExit)")
         elif isinstance(exc, SystemExit) and _exit_code(exc) is _SUCCESS:
             # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
             self.end(semconv.END_SUCCESS, "the program exited with status 0")
