@@ -39,6 +39,8 @@ _provider: TracerProvider | None = None
 """The provider every instrumentation uses once configured (the user's or ours)."""
 _own: TracerProvider | None = None
 """The provider we built (never made global, so the user can still set theirs); ``None`` after shutdown."""
+_released: TracerProvider | None = None
+"""The user's provider :func:`shutdown` let go: used until the next :func:`configure`, which chooses afresh."""
 _tracer: trace.Tracer | None = None
 _global_seen: object = None
 """The global provider when :data:`_tracer` was cached: a change means the user set theirs."""
@@ -189,14 +191,17 @@ def configure(tracer_provider: TracerProvider | None = None, service_name: str |
     A provider we build stays private: it is never installed as the global provider, so a
     ``trace.set_tracer_provider()`` the user calls later is accepted (and then used, see :func:`tracer`).
     """
-    global _provider, _tracer, _sink, _own
+    global _provider, _tracer, _sink, _own, _released
     with _lock:
+        released, _released = _released, None
         if tracer_provider is not None:
             _attach(tracer_provider)
             if _provider is not tracer_provider:
                 _provider, _tracer = tracer_provider, None
             _register_atexit()
             return tracer_provider
+        if _provider is not None and _provider is released:
+            _provider, _tracer = None, None  # the user's, let go by shutdown(): chosen afresh below
         if _provider is not None:
             # Found before by a session started without init(), or by an init() on a worker thread
             # (where Python lets no one set a signal handler): hook exit and SIGTERM now, once.
@@ -282,8 +287,8 @@ def drain(timeout_millis: float | None = None) -> bool:
 
 
 def shutdown(timeout_millis: float | None = None) -> None:
-    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's, though
-    it is let go too: the next ``init()`` picks a provider as the first one did).
+    """End open sessions (Indeterminate), flush, and shut our own provider down (never the user's, which stays in
+    use until the next ``init()``: that one picks a provider as the first one did).
 
     Waits at most ``timeout_millis`` (default: ``AGENTOPS_OTEL_EXIT_TIMEOUT_MILLIS``, 3 s) for the
     backend; what it has not taken by then goes to the local file. Runs by itself at interpreter exit.
@@ -303,14 +308,17 @@ def shutdown_for(reason: str, timeout_millis: float | None = None) -> None:
         provider, own = _provider, _own
     with guard("export.shutdown"):
         _exit.finish(provider, own, _exit_limit(timeout_millis), end_live)
+    global _released
     with _lock:
         if own is not None and _own is own:
             _own = None
-        if _provider is provider:
-            # Let go of whichever provider this was, ours or the user's: the next init() chooses afresh, as a
-            # first one does. Kept, a provider passed to an earlier init() (which its owner may shut down
-            # next) took every later session, and flush() reported them delivered.
-            _provider, _tracer = None, None
+            if _provider is own:  # the next init() builds a fresh one (ours was never global)
+                _provider, _tracer = None, None
+        elif _provider is provider and provider is not None:
+            # The user's: still theirs to use (a session after shutdown() goes to it, as before), but the next
+            # init() without one chooses afresh, as a first one does. Kept for good, a provider passed to an
+            # earlier init() (which its owner may shut down next) took every later init()'s sessions, lost.
+            _released = provider
 
 
 def _exit_limit(timeout_millis: float | None) -> float:

@@ -78,12 +78,26 @@ print(len(old.get_finished_spans()), [s.name for s in new.get_finished_spans()])
     assert out.split() == ["0", "['invoke_agent", "second']"]
 
 
-@pytest.mark.parametrize("given", ["tracer_provider=provider", ""])
-def test_flush_after_shutdown_is_false(tmp_path: Path, given: str) -> None:
-    """flush() between shutdown() and the next init() says nothing can be delivered, as the README says."""
-    out = run_python(PRELUDE + f"""
+def test_a_session_after_shutdown_still_reaches_the_live_provider_given_before(tmp_path: Path) -> None:
+    """init(tracer_provider=tp), shutdown(), then a session with no new init(): tp, still the user's and alive,
+    gets it (a test that calls shutdown() leaves the next tests' sessions exported where the conftest said)."""
+    out = run_python(PRELUDE + """
 provider, exporter = memory_provider()
-agentops.init({given})
+agentops.init(tracer_provider=provider)
+agentops.shutdown()
+with agentops.session("after"):
+    pass
+print(agentops.flush(), [s.name for s in exporter.get_finished_spans()])
+""", tmp_path)
+    assert out.split() == ["True", "['invoke_agent", "after']"]
+
+
+def test_flush_after_shutdown_is_false(tmp_path: Path) -> None:
+    """flush() between shutdown() and the next init() says nothing can be delivered (our provider is gone), as the
+    README says."""
+    out = run_python(PRELUDE + """
+provider, exporter = memory_provider()
+agentops.init()
 with agentops.session("s"):
     pass
 agentops.shutdown()
