@@ -34,9 +34,10 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
     if isinstance(tags, str):
         return [tags]
     if not _tag_list(tags):
-        hint = "; attributes= takes a dict" if isinstance(tags, Mapping) else ""
         raise TypeError(f"{where} takes a string or a list of strings, got "
-                        f"{type(tags).__name__} {safe_repr(tags)}{hint}")
+                        f"{type(tags).__name__} {safe_repr(tags)}")
+    if isinstance(tags, Mapping):  # AgentOps 0.4's dict of tags: each pair a key:value tag (its keys alone lost them)
+        tags = [f"{key}:{value}" if value is not None else key for key, value in tags.items()]
     out: list[str] = []
     for tag in tags:
         if isinstance(tag, str):
@@ -53,9 +54,9 @@ def tag_strings(tags: object, where: str = "start_session(tags=...)") -> list[st
 
 
 def _tag_list(value: object) -> TypeGuard[Iterable[object]]:
-    """Whether ``value`` can be a list of tags. Bytes iterate as numbers and a dict as its keys (its values
-    dropped): neither is what a caller meant, and taken as given they tagged a session with neither."""
-    return isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, Mapping))
+    """Whether ``value`` can be a list of tags (a dict too: AgentOps 0.4 takes one, see :func:`tag_strings`). Bytes
+    iterate as numbers, which no caller meant."""
+    return isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray))
 
 
 def name_or_tags(first: object, tags: Iterable[str] | None, where: str) -> tuple[str | None, Iterable[str] | None]:
@@ -66,8 +67,8 @@ def name_or_tags(first: object, tags: Iterable[str] | None, where: str) -> tuple
     if first is None or isinstance(first, str):
         return first, tags
     if not _tag_list(first):
-        raise TypeError(f"{where} takes a session name (a string) or, as AgentOps' start_session does, a list of "
-                        f"tags first, got {type(first).__name__} {safe_repr(first)}")
+        raise TypeError(f"{where} takes a session name (a string) or, as AgentOps' start_session does, a list (or "
+                        f"dict) of tags first, got {type(first).__name__} {safe_repr(first)}")
     if tags is not None:
         raise TypeError(f"{where} was given tags twice: {safe_repr(first)} first (AgentOps' tags) and "
                         f"tags={safe_repr(tags)}; pass one")

@@ -22,7 +22,7 @@ def default_tags_reset() -> Iterator[None]:
     agentops.init(default_tags=[])
 
 
-@pytest.mark.parametrize("tags", [123, b"abc", 4.5, {"user": 42}])
+@pytest.mark.parametrize("tags", [123, b"abc", 4.5])
 def test_init_default_tags_that_are_not_strings_get_a_clear_error(
         tracer_provider: TracerProvider, span_exporter: InMemorySpanExporter, tags: object) -> None:
     """init(default_tags=123) names the argument; sessions are still recorded afterwards."""
@@ -135,16 +135,17 @@ def test_session_tags_from_a_generator_are_recorded_on_every_use(span_exporter: 
     assert run() == run() == ["billing", "v2"]
 
 
-@pytest.mark.parametrize("first", [123, b"abc", {"user": 42}, 4.5])
+@pytest.mark.parametrize("first", [123, b"abc", 4.5])
 def test_start_session_first_argument_that_is_neither_name_nor_tags_gets_a_clear_error(first: object) -> None:
     """start_session(123) names its first argument (a name, or AgentOps' tags) instead of silently dropping it."""
     with pytest.raises(TypeError, match=r"start_session\(\) takes a session name \(a string\) or, as AgentOps' "
-                                        rf"start_session does, a list of tags first, got {type(first).__name__}"):
+                                        rf"start_session does, a list \(or dict\) of tags first, "
+                                        rf"got {type(first).__name__}"):
         agentops.start_session(first)  # type: ignore[arg-type]
     assert agentops.current_session() is None
 
 
-@pytest.mark.parametrize("first", [123, b"abc", {"user": 42}])
+@pytest.mark.parametrize("first", [123, b"abc"])
 def test_session_first_argument_that_is_neither_name_nor_tags_gets_a_clear_error(first: object) -> None:
     """session(123) is refused where it is written, instead of a session silently named after the service."""
     with pytest.raises(TypeError, match=rf"session\(\) takes a session name .* got {type(first).__name__}"):
@@ -247,3 +248,15 @@ def test_register_price_of_a_model_or_provider_that_is_not_a_name_gets_a_clear_e
     """register_price(None, ...) or provider=42 names the argument instead of failing inside .lower()."""
     with pytest.raises(TypeError, match=named):
         agentops.register_price(model, input_per_mtok=1, output_per_mtok=1, provider=provider)
+
+
+def test_agentops_dict_tags_are_recorded_as_key_value_tags() -> None:
+    """AgentOps 0.4 takes tags as a dict too (``start_session({"env": "prod"})``, ``tags={...}``): each pair is a
+    ``key:value`` tag, neither refused nor reduced to its keys."""
+    first = agentops.start_session({"env": "prod", "user": 42})  # type: ignore[arg-type]
+    agentops.end_session("Success")
+    keyword = agentops.start_session("named", tags={"env": "prod"})  # type: ignore[arg-type]
+    agentops.end_session("Success")
+    with agentops.session(tags={"team": "billing"}) as scoped:  # type: ignore[arg-type]
+        pass
+    assert (first.tags, keyword.tags, scoped.tags) == (["env:prod", "user:42"], ["env:prod"], ["team:billing"])

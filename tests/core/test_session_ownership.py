@@ -307,7 +307,7 @@ def test_exception_of_a_nameless_class_escapes_a_tool_unchanged(span_exporter: I
     assert tool.status.status_code.name == "ERROR"
 
 
-@pytest.mark.parametrize("tags", [123, b"abc", 4.5, {"user": 42}])
+@pytest.mark.parametrize("tags", [123, b"abc", 4.5])
 def test_tags_that_are_not_strings_get_a_clear_error(tags: object) -> None:
     """start_session(tags=123) / tags=b"abc" raise a TypeError that names tags= and what was given."""
     with pytest.raises(TypeError, match=rf"start_session\(tags=\.\.\.\) takes a string or a list of strings, "
