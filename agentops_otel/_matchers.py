@@ -212,28 +212,54 @@ class PemMatcher:
 ENCODED_PEM_BEGIN: Final = "LS0tLS1CRUdJTi"
 """``-----BEGIN `` in base64, as every base64 PEM block starts (the next character depends on what follows)."""
 ENCODED_PEM_PATTERN: Final = ENCODED_PEM_BEGIN + r"[A-Za-z0-9+/]*={0,2}"
-"""A base64 PEM block, matched by :class:`EncodedPemMatcher`, which masks it when it holds a private key."""
+"""A base64 PEM block's first line, matched by :class:`EncodedPemMatcher`, which masks the block (its following
+lines too) when it holds a private key."""
 _ENCODED_PEM: Final = re.compile(ENCODED_PEM_PATTERN)
-_ENCODED_HEAD: Final = 64
-"""Base64 characters read to find the BEGIN line's type: 48 bytes, the longest BEGIN line and more."""
+_WRAPPED_LINE: Final = re.compile(r"\r?\n([A-Za-z0-9+/]+={0,2})")
+_WRAP_WIDTHS: Final = frozenset({64, 76})
+"""The widths base64 tools wrap at (``openssl base64``: 64, ``base64``: 76): a line of exactly one of them that
+ends without padding goes on, on the next line."""
+_ENCODED_READ_MAX: Final = 1 << 20
+"""Base64 characters decoded at most to find a private key's BEGIN line in a block (a bundle's key may follow
+its certificates)."""
 
 
 class EncodedPemMatcher:
-    """``re.sub`` of a PEM private key written in base64 (a Kubernetes secret's ``tls.key``, a kubeconfig's key
-    data under any name): the whole run is masked when its BEGIN line names a private key. A certificate (public)
-    in base64 starts the same way, and is kept: the run's head is decoded to tell them apart."""
+    """``re.sub`` of a PEM private key written in base64 (a Kubernetes secret's ``tls.key``, ``base64 key.pem``
+    wrapped over lines, a bundle of a certificate and its key): the whole block is masked when a BEGIN line in it
+    names a private key. A certificate (public) in base64 starts the same way, and is kept: the block is decoded
+    to tell them apart."""
 
     def sub(self, repl: str, string: str) -> str:
-        return _ENCODED_PEM.sub(lambda found: repl if _private_key(found.group()) else found.group(), string)
+        out: list[str] = []
+        done = reach = 0
+        for found in _ENCODED_PEM.finditer(string):
+            if found.start() < reach:
+                continue  # inside a block read already (each line is read once: linear)
+            end, lines = found.end(), [found.group()]
+            while len(lines[-1]) in _WRAP_WIDTHS and not lines[-1].endswith("="):
+                more = _WRAPPED_LINE.match(string, end)
+                if more is None:
+                    break
+                lines.append(more.group(1))
+                end = more.end()
+            reach = end
+            if _private_key("".join(lines)):
+                out += [string[done:found.start()], repl]
+                done = end
+        if not out:
+            return string
+        out.append(string[done:])
+        return "".join(out)
 
 
 def _private_key(run: str) -> bool:
-    head = run[:_ENCODED_HEAD]
+    head = run[:_ENCODED_READ_MAX]
     try:
-        begin = binascii.a2b_base64(head[:len(head) - len(head) % 4])
+        decoded = binascii.a2b_base64(head[:len(head) - len(head) % 4])
     except (binascii.Error, ValueError):
         return False
-    return b"PRIVATE KEY" in begin.split(b"\n", 1)[0]
+    return b"PRIVATE KEY-----" in decoded
 
 
 def masked_spans(text: str, spans: list[tuple[int, int]], marker: str) -> str:

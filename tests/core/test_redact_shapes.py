@@ -218,3 +218,21 @@ def test_a_private_key_held_in_base64_is_masked_a_certificate_kept(span_exporter
     listing = f"apiVersion: v1\ndata:\n  tls.crt: {cert}\n  tls.key: {key}\nkind: Secret\n"
     recorded = _arguments(span_exporter, output=listing)["output"]
     assert recorded == f"apiVersion: v1\ndata:\n  tls.crt: {cert}\n  tls.key: [REDACTED]\nkind: Secret\n"
+
+
+def test_a_base64_private_key_wrapped_over_lines_or_after_a_certificate_is_masked(
+        span_exporter: InMemorySpanExporter) -> None:
+    """``base64 key.pem`` wraps at 76 columns (``openssl base64`` at 64): every line of the key is masked, and a
+    bundle (a certificate, then its key, in one base64 run) is masked too; the text after it is kept."""
+    import base64
+    import textwrap
+
+    body = "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MaZu" * 6
+    key = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    cert = "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n-----END CERTIFICATE-----\n"
+    for width in (76, 64):
+        for pem in (key, cert + key):
+            wrapped = "\n".join(textwrap.wrap(base64.b64encode(pem.encode()).decode(), width))
+            recorded = _arguments(span_exporter, output=f"$ base64 key.pem\n{wrapped}\nkind: done\n")["output"]
+            assert recorded == "$ base64 key.pem\n[REDACTED]\nkind: done\n", (width, recorded)
+            span_exporter.clear()
