@@ -124,15 +124,23 @@ def _generator_in_session(scope: SessionScope, fn: Callable[..., Generator[Any, 
             raise
         try:
             sent, thrown = (yield item), None
-        except GeneratorExit:
-            # The consumer stopped early (``break``, ``close()``, garbage collection): not a failure.
-            try:
-                ctx.run(gen.close)
-            finally:
-                ctx.run(scope.__exit__, None, None, None)
+        except GeneratorExit as stop:
+            # The consumer stopped early (``break``, ``close()``, garbage collection): the run neither failed nor
+            # finished (Indeterminate, as a ``with`` block around the same ``yield``), unless closing it fails.
+            _close_in_session(ctx, scope, gen.close, stop)
             raise
         except BaseException as exc:
             sent, thrown = None, exc
+
+
+def _close_in_session(ctx: contextvars.Context, scope: SessionScope, close: Callable[[], object],
+                      stop: GeneratorExit) -> None:
+    try:
+        ctx.run(close)
+    except BaseException as exc:
+        ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    ctx.run(scope.__exit__, GeneratorExit, stop, stop.__traceback__)
 
 
 def _async_generator_in_session(scope: Callable[[], SessionScope],
@@ -160,11 +168,13 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
                 raise
             try:
                 sent, thrown = (yield item), None
-            except GeneratorExit:
+            except GeneratorExit as stop:
                 try:
                     await _InContext(ctx, agen.aclose())
-                finally:
-                    ctx.run(this.__exit__, None, None, None)
+                except BaseException as exc:
+                    ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
+                    raise
+                ctx.run(this.__exit__, GeneratorExit, stop, stop.__traceback__)
                 raise
             except BaseException as exc:
                 sent, thrown = None, exc
@@ -206,7 +216,8 @@ def session(name: Any = None, *, tags: Iterable[str] | None = None, new_trace: b
     """A session as ``with session("name"):``, ``async with``, ``@session("name")`` or bare ``@session``.
 
     An exception escaping the block ends the session ``Fail`` with the exception recorded, then
-    propagates unchanged; a normal exit ends it ``Success`` unless it was ended explicitly inside.
+    propagates unchanged; a normal exit ends it ``Success`` unless it was ended explicitly inside. A generator
+    closed before it finished (its consumer stopped reading) ends it ``Indeterminate``, "stopped early".
     """
     if callable(name) or isinstance(name, classmethod):
         return SessionScope()(name)

@@ -12,6 +12,8 @@ import pytest_asyncio
 
 import agentops_otel as agentops
 
+STOPPED_EARLY = ("Indeterminate", "stopped early: closed before it finished (GeneratorExit)")
+
 
 def plain(x: int, *, y: str = "y") -> int:
     return x
@@ -78,11 +80,12 @@ async def test_asend_and_athrow_reach_the_decorated_async_generator() -> None:
     s = seen[0][1]
     assert seen[0][0] == "k" and s is not None and s.name == "echo"
     await gen.aclose()
-    assert s.end_state == "Success"
+    assert s.end_state == "Indeterminate"  # closed while running: see the stopped-early tests below
 
 
 async def test_an_async_generator_session_ends_with_the_generator() -> None:
-    """Finished, closed early, or failed: the session ends when the generator does, Fail only for a failure."""
+    """Finished, closed early, or failed: the session ends when the generator does, Success only when it
+    finished, Fail only for a failure."""
     sessions: list[agentops.Session | None] = []
 
     @agentops.session("gen")
@@ -100,7 +103,7 @@ async def test_an_async_generator_session_ends_with_the_generator() -> None:
     with pytest.raises(LookupError, match="gone"):
         _ = [x async for x in produce(True)]
     assert [(s.end_state, s.end_state_reason) for s in sessions if s is not None] == [
-        ("Success", None), ("Success", None), ("Fail", "LookupError: gone")]
+        ("Success", None), STOPPED_EARLY, ("Fail", "LookupError: gone")]
 
 
 async def test_calling_a_decorated_generator_with_wrong_arguments_starts_no_session() -> None:
@@ -119,3 +122,77 @@ async def test_calling_a_decorated_generator_with_wrong_arguments_starts_no_sess
     with pytest.raises(TypeError):
         await aproduce().__anext__()  # type: ignore[call-arg]
     assert [s.name for s in agentops.end_all_sessions()] == []
+
+
+
+def test_a_decorated_generator_its_consumer_stops_early_ends_indeterminate_as_a_with_block_does() -> None:
+    """A consumer that stops reading (``break``, ``close()``, a client gone) leaves the run unfinished: the
+    session neither passed nor failed, as for ``with session()`` around the same ``yield``s."""
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("chunks")
+    def chunks() -> Iterator[int]:
+        sessions.append(agentops.current_session())
+        yield from range(4)
+
+    for chunk in chunks():
+        if chunk == 1:
+            break
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == STOPPED_EARLY
+
+
+async def test_a_decorated_async_generator_its_consumer_stops_early_ends_indeterminate() -> None:
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("chunks")
+    async def chunks() -> AsyncIterator[int]:
+        sessions.append(agentops.current_session())
+        for i in range(4):
+            yield i
+
+    gen = chunks()
+    assert await gen.__anext__() == 0
+    await gen.aclose()
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == STOPPED_EARLY
+
+
+def test_a_decorated_generator_failing_as_it_is_closed_ends_fail_and_the_error_reaches_the_consumer() -> None:
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("cleanup")
+    def cleanup() -> Iterator[int]:
+        sessions.append(agentops.current_session())
+        try:
+            yield 1
+            yield 2
+        finally:
+            raise OSError("disk gone")
+
+    gen = cleanup()
+    next(gen)
+    with pytest.raises(OSError, match="disk gone"):
+        gen.close()
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == ("Fail", "OSError: disk gone")
+
+
+async def test_a_decorated_async_generator_failing_as_it_is_closed_ends_fail() -> None:
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("cleanup")
+    async def cleanup() -> AsyncIterator[int]:
+        sessions.append(agentops.current_session())
+        try:
+            yield 1
+            yield 2
+        finally:
+            raise OSError("disk gone")
+
+    gen = cleanup()
+    await gen.__anext__()
+    with pytest.raises(OSError, match="disk gone"):
+        await gen.aclose()
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == ("Fail", "OSError: disk gone")
