@@ -124,7 +124,6 @@ async def test_calling_a_decorated_generator_with_wrong_arguments_starts_no_sess
     assert [s.name for s in agentops.end_all_sessions()] == []
 
 
-
 def test_a_decorated_generator_its_consumer_stops_early_ends_indeterminate_as_a_with_block_does() -> None:
     """A consumer that stops reading (``break``, ``close()``, a client gone) leaves the run unfinished: the
     session neither passed nor failed, as for ``with session()`` around the same ``yield``s."""
@@ -143,6 +142,7 @@ def test_a_decorated_generator_its_consumer_stops_early_ends_indeterminate_as_a_
 
 
 async def test_a_decorated_async_generator_its_consumer_stops_early_ends_indeterminate() -> None:
+    """``aclose()`` before the end leaves the async generator's run unfinished: Indeterminate, stopped early."""
     sessions: list[agentops.Session | None] = []
 
     @agentops.session("chunks")
@@ -159,6 +159,7 @@ async def test_a_decorated_async_generator_its_consumer_stops_early_ends_indeter
 
 
 def test_a_decorated_generator_failing_as_it_is_closed_ends_fail_and_the_error_reaches_the_consumer() -> None:
+    """A cleanup that raises as the generator is closed ends the session Fail, and ``close()`` raises it."""
     sessions: list[agentops.Session | None] = []
 
     @agentops.session("cleanup")
@@ -179,6 +180,7 @@ def test_a_decorated_generator_failing_as_it_is_closed_ends_fail_and_the_error_r
 
 
 async def test_a_decorated_async_generator_failing_as_it_is_closed_ends_fail() -> None:
+    """A cleanup that raises as the async generator is closed ends the session Fail, and ``aclose()`` raises it."""
     sessions: list[agentops.Session | None] = []
 
     @agentops.session("cleanup")
