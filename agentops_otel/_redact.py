@@ -202,10 +202,13 @@ def _secret_parameter(name: str, value: str) -> bool:
 
 
 _PATTERN_GROUPS: Final = _grouped()
-_PROBES: Final = tuple(probe for gate, patterns in _PATTERN_GROUPS
-                       for probe in ((gate,) if gate else (a for anchors, _ in patterns for a in anchors)))
+_ALL_PROBES: Final = tuple(probe for gate, patterns in _PATTERN_GROUPS
+                           for probe in ((gate,) if gate else (a for anchors, _ in patterns for a in anchors)))
+_PROBES: Final = tuple(p for p in _ALL_PROBES if not any(o != p and o in p for o in _ALL_PROBES))
 """Each group's gate character, and the anchors of the group without one, in one flat tuple: a text holding
-none of them has nothing :func:`_shapes` masks (a single character is found fastest)."""
+none of them has nothing :func:`_shapes` masks (a single character is found fastest). A probe holding another
+(``EARER`` and ``ASIC`` hold the gate ``A``) is left out: a text holding it holds the other, so the answer is the same
+and plain prose, which holds none, is searched two times fewer."""
 installed_hook: Hook | None = None
 """The user's hook, or ``None``: read as ``_redact.installed_hook is not None`` on the per-call path
 (one attribute read rather than a call to :func:`hook_installed`)."""
