@@ -69,12 +69,13 @@ _TYPES: Final = frozenset({
 _DEFAULT: Final = re.compile(r"[ \t]*=(?![=>])")
 
 
-def no_value_at(text: str, at: int, start: int, name: str, header: bool) -> bool:
+def no_value_at(text: str, at: int, start: int, name: str, header: bool, alone: bool = True) -> bool:
     """Whether what starts at ``start`` (after ``name`` and its separator at ``at``, not a quote) stands for a
-    value rather than holding one (see the module docstring); ``header``: it would run to the end of the line."""
+    value rather than holding one (see the module docstring); ``header``: it would run to the end of the line;
+    ``alone``: whether ``token`` alone may count (:func:`._secret_names.counts_tokens`)."""
     if (NOT_A_VALUE.match(text, start) is not None or _LITERALS[header].match(text, start) is not None
             or _PUNCTUATION[header].match(text, start) is not None or is_template(text, start, "", header)
-            or (_COUNT[header].match(text, start) is not None and counts_tokens(name))):
+            or (_COUNT[header].match(text, start) is not None and counts_tokens(name, alone))):
         return True
     identifier = _IDENTIFIER.match(text, start)
     if identifier is None or _IDENTIFIER_ENDS[header].match(text, identifier.end()) is None:
@@ -123,12 +124,13 @@ def variable_at(text: str, start: int) -> bool:
     return _VARIABLE.match(text, start) is not None
 
 
-def stands_for_value(value: str, name: str) -> bool:
+def stands_for_value(value: str, name: str, alone: bool = True) -> bool:
     """Whether a whole value (a query parameter's or a form field's) is a placeholder, a variable, a literal or
-    the name itself (``?token={token}``, ``password=password``, ``auth=True``)."""
+    the name itself (``?token={token}``, ``password=password``, ``auth=True``), or a count under a name counting tokens
+    (``alone``: :func:`._secret_names.counts_tokens`)."""
     return (_VARIABLE.match(value) is not None or _LITERALS[0].fullmatch(value) is not None
             or _TEMPLATE.fullmatch(value) is not None or _same_name(value, name)
-            or (_COUNT[0].fullmatch(value) is not None and counts_tokens(name)))
+            or (_COUNT[0].fullmatch(value) is not None and counts_tokens(name, alone)))
 
 
 def _same_name(word: str, name: str) -> bool:

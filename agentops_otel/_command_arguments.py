@@ -8,7 +8,9 @@ a proxy-named key (``npm config set proxy bob:X@proxy:3128``, ``httpsProxy``: th
 ``proxy=``, so :mod:`._userinfo_values` cannot see it in text) or that curl takes as its proxy (``-x bob:X@proxy:3128``,
 no scheme: ``-x`` names no proxy elsewhere, ``tar -x``), the token a login takes as its argument (``cargo login X``,
 ``wandb login X``: :data:`_LOGINS`), the value of a GitHub secret (``gh secret set NAME --body X``, ``-b X``: the body
-of ``gh pr create`` is none) and the password of an scp or rsync remote written ``user:password@host:path``.
+of ``gh pr create`` is none), the value csh's ``setenv NAME X`` gives a secret-named variable (digits under ``TOKEN``
+too: a program's environment is no config, :mod:`._shell_assignments`) and the password of an scp or rsync remote
+written ``user:password@host:path``.
 
 No flag or name stands before these values in the text, so :mod:`._command_line_values` and :mod:`._named_values`
 cannot see them; the same words after another program are no secret (``echo bob:x@host:/tmp``, a mail search's
@@ -76,7 +78,7 @@ _REMOTE_TOOLS: Final = frozenset({"scp", "rsync"})
 _REMOTE: Final = re.compile(r"[^\s:@/\"'`]{1,64}:(?P<password>[^\s/\"'`]+)@(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):")
 """An scp or rsync remote with a password: ``user:password@host:path``. The password runs to the last ``@`` before
 the host (it may hold one: ``bob:P@ss@host:/tmp``)."""
-PROGRAMS: Final = frozenset({"htpasswd", "gh", "curl", *_SETTERS, *_LOGINS, *_REMOTE_TOOLS})
+PROGRAMS: Final = frozenset({"htpasswd", "gh", "curl", "setenv", *_SETTERS, *_LOGINS, *_REMOTE_TOOLS})
 """The programs these rules read: an argument list starting with one is read as a command line."""
 
 _ARGUMENT: Final = re.compile(GAP + r"(?:\"(?P<dq>[^\"\r\n]*)\"|'(?P<sq>[^'\r\n]*)'|(?P<bare>[^\s\"'`;|&<>()]+))")
@@ -93,9 +95,10 @@ def runs_argument_program(item: str) -> bool:
 
 def holds_argument_secrets(text: str) -> bool:
     """Whether ``text`` may hold a secret these rules read: a config command (``config`` is in ``configure``), a
-    login, a remote's or a proxy's ``@``, htpasswd's ``-b``, ``user-secrets`` or ``gh secret``'s ``-b``. A text holding
-    none of ``-``, ``config``, ``login`` and ``@`` is not asked (:func:`._redact.mask_text` tests those inline)."""
-    return ("config" in text or "login" in text
+    login, a ``setenv``, a remote's or a proxy's ``@``, htpasswd's ``-b``, ``user-secrets`` or ``gh secret``'s
+    ``-b``. A text holding none of ``-``, ``config``, ``login``, ``setenv`` and ``@`` is not asked
+    (:func:`._redact.mask_text` tests those inline)."""
+    return ("config" in text or "login" in text or "setenv" in text
             or ("@" in text and ("scp" in text or "rsync" in text or "curl" in text))
             or ("-" in text and ("htpasswd" in text or "secret" in text)))
 
@@ -129,7 +132,9 @@ def argument_secrets(text: str) -> list[tuple[int, int]]:
 
 
 def _argument(text: str, words: Iterator[_Word], name: str) -> tuple[int, int] | None:
-    """Where the secret that htpasswd, ``gh secret set`` or a login (``name``) takes as an argument lies."""
+    """Where the secret that htpasswd, ``gh secret set``, ``setenv`` or a login (``name``) takes as an argument lies."""
+    if name == "setenv":
+        return _setenv_value(text, words)
     if name == "htpasswd":
         value = _htpasswd_password(text, words)
     elif name == "gh":
@@ -151,6 +156,15 @@ def _words(text: str, start: int, end: int) -> Iterator[_Word]:
         else:
             at = word.end()
             yield word.start(group), word.end(group), '"' if group == "dq" else "'"
+
+
+def _setenv_value(text: str, words: Iterator[_Word]) -> tuple[int, int] | None:
+    """Where the value csh's ``setenv NAME VALUE`` gives a secret-named variable lies; a count only under a name saying
+    what it counts (``MAX_TOKENS``, not ``TOKEN``: :func:`._secret_names.counts_tokens`)."""
+    variable, value = next(words, None), next(words, None)
+    if variable is None or value is None or variable[2] or not is_secret_key(name := text[variable[0]:variable[1]]):
+        return None
+    return _value(text, value[0], value[1], bare=not value[2], name=name)
 
 
 def _htpasswd_password(text: str, words: Iterator[_Word]) -> _Word | None:
@@ -294,13 +308,14 @@ def _grouped_x(arg: str) -> int:
     return 0 if group is None else group.end()
 
 
-def _value(text: str, start: int, end: int, bare: bool) -> tuple[int, int] | None:
+def _value(text: str, start: int, end: int, bare: bool, name: str = "") -> tuple[int, int] | None:
     """Where the secret from ``start`` to ``end`` lies (a ``bare`` argument cut before the text it sits in: a
-    sentence's full stop), or ``None`` when it stands for one (a variable, a template, the marker)."""
+    sentence's full stop), or ``None`` when it stands for one (a variable, a template, the marker; a count under a
+    ``name`` saying what it counts)."""
     value = text[start:end]
     if bare:
         value = value[:value_end(value)]
-    if not value.strip() or variable_at(text, start) or stands_for_value(value, ""):
+    if not value.strip() or variable_at(text, start) or stands_for_value(value, name, alone=False):
         return None
     return start, start + len(value)
 

@@ -13,7 +13,9 @@ Prose, code and templates are kept: a name only counts before ``=`` or ``:``; a 
 none; after ``:`` (or a spaced ``=``) two plain words in a row are a sentence going on (``Password: must be 8
 characters``, ``Token: a unit of text``), not a secret; ``if token:`` is code, and so is a pair whose separator
 closes a quoted string (``grep "token:"``). What stands where a value would be without being one (a call, a
-variable, a placeholder, an annotation, the name passed on) is judged by :mod:`._code_values`.
+variable, a placeholder, an annotation, the name passed on) is judged by :mod:`._code_values`; digits under
+``token`` alone count tokens there, except where a shell puts the name in a program's environment (``export
+TOKEN=4821``: :mod:`._shell_assignments`).
 
 ``pass`` (:data:`._secret_names.PROSE_WORDS`) is a report's word as often as a password's name: written alone before
 a spaced ``:`` it is kept only before a verdict word, ratio or share that is the whole value (:func:`_prose_pass`):
@@ -38,6 +40,7 @@ from typing import Final
 from ._code_values import annotated_default, is_template, no_value_at
 from ._matchers import ampersand_end, value_end
 from ._secret_names import PROSE_WORDS, TRIPLE_ENDINGS, WORDS_RE, either_case, is_secret_key, secret_endings
+from ._shell_assignments import sets_environment
 
 __all__ = ["mask_named_values", "mask_setter_values", "value_after"]
 
@@ -103,6 +106,9 @@ _MARKER: Final = "[REDACTED"
 
 _PROSE: Final = re.compile(r"[A-Za-z][a-z]*[ \t]+[A-Za-z][a-z]*\b")
 """Two plain words in a row: a sentence going on after ``Password:``, not a value."""
+_DIGIT_AHEAD: Final = re.compile(r"[ \t]*[0-9]")
+"""A value starting with a digit: the only one a name counting tokens may keep, so the only one for which it matters
+whether a shell sets the name (:func:`._shell_assignments.sets_environment`)."""
 _CODE_WORDS: Final = frozenset({"if", "elif", "while", "not", "lambda"})
 """Words before a name that make ``name:`` a line of code (``if token: return``), not a pair."""
 
@@ -138,7 +144,9 @@ def mask_named_values(text: str, marker: str) -> str:
             continue  # ``"token:"``, ``'password='``, ```token:```: the separator ends a quoted string
         if name.lower() in PROSE_WORDS and _prose_pass(text, at, between, opened, before, name):
             continue
-        value = _value(text, at, name, quoted_name='"' in between and "]" not in between)
+        alone = (text[at] != "=" or name[-5:].lower() != "token" or _DIGIT_AHEAD.match(text, at + 1) is None
+                 or not sets_environment(text, name_end - len(name), at))  # ``export TOKEN=4821``: no count
+        value = _value(text, at, name, quoted_name='"' in between and "]" not in between, alone=alone)
         if value is not None:
             start, end, quote = value
             out.append(text[done:start])
@@ -170,7 +178,7 @@ def _prose_pass(text: str, at: int, between: str, opened: int, before: str, name
     return _PROSE_VALUE.match(text, gap.end()) is not None
 
 
-def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, str] | None:
+def _value(text: str, at: int, name: str, quoted_name: bool, alone: bool = True) -> tuple[int, int, str] | None:
     """Where the value after the separator at ``at`` lies, and the quote the marker needs (a bare number after a
     JSON key is masked as a string, so the JSON stays valid), or ``None`` when there is none to mask.
 
@@ -181,15 +189,15 @@ def _value(text: str, at: int, name: str, quoted_name: bool) -> tuple[int, int, 
     if gap is None:
         return None
     spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
-    return value_after(text, at, gap.end(), name, quoted_name, spaced)
+    return value_after(text, at, gap.end(), name, quoted_name, spaced, alone)
 
 
-def value_after(text: str, at: int, start: int, name: str, quoted_name: bool,
-                spaced: bool) -> tuple[int, int, str] | None:
+def value_after(text: str, at: int, start: int, name: str, quoted_name: bool, spaced: bool,
+                alone: bool = True) -> tuple[int, int, str] | None:
     """The value starting at ``start``, after ``name`` and what separates them (ending at ``at``), as for
     :func:`_value`: a quoted one inside its quotes, a bare one to its end; ``None`` where none is held (code,
-    a template, a count, two plain words when ``spaced``: a sentence). Shared with the readers of other ways to
-    write a name and its value (a command line's flags)."""
+    a template, a count, two plain words when ``spaced``: a sentence; ``alone``: whether ``token`` alone may count).
+    Shared with the readers of other ways to write a name and its value (a command line's flags)."""
     prefix = _STRING_PREFIX.match(text, start)  # f"…", b'…', r"…"
     start = start if prefix is None else prefix.end()
     opening = "\\\"" if text.startswith("\\\"", start) else text[start:start + 1]
@@ -204,10 +212,10 @@ def value_after(text: str, at: int, start: int, name: str, quoted_name: bool,
         return None
     default = annotated_default(text, start, text[at])
     if default is not None:  # ``api_key: str = "…"``: the value is the default's
-        return _value(text, default, name, quoted_name)
+        return _value(text, default, name, quoted_name, alone)
     words = WORDS_RE.findall(name)
     header = bool(words) and words[-1].lower() in _HEADER_WORDS
-    if no_value_at(text, at, start, name, header):
+    if no_value_at(text, at, start, name, header, alone):
         return None
     if spaced and _PROSE.match(text, start) is not None:
         return None

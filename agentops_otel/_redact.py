@@ -21,10 +21,10 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
   word and ``-u user:password`` (:mod:`._command_line_values`) and the arguments a program takes as secrets
   (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure set aws_secret_access_key X``, ``scp f
-  bob:X@host:/tmp``), also in a command written as a list (:mod:`._argument_lists`: ``["htpasswd", "-b", "f", "user",
-  "X"]``), the password of ``user:password@host`` where no scheme says so but a proxy's name or a Go
-  DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML element
-  or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
+  bob:X@host:/tmp``, ``setenv API_KEY X``), also in a command written as a list (:mod:`._argument_lists`:
+  ``["htpasswd", "-b", "f", "user", "X"]``), the password of ``user:password@host`` where no scheme says so but a
+  proxy's name or a Go DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML
+  element or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
   ``<add key="ApiKey" value="…"/>``); commands, lists and proxies quoted in JSON inside a JSON string are read with
   their escaped quotes undone (:mod:`._escaped_text`: ``{"cmd": "htpasswd -b f user \\"X\\""}``);
   only the matching run of characters is replaced, so the rest of the text stays readable.
@@ -261,8 +261,8 @@ def mask_shapes(text: str) -> str:
 
 def _scan(text: str) -> str:
     """The scan itself: the shapes, then secret-named elements, pairs, the secrets of command lines and the passwords
-    of proxies and DSNs; each asked only when the text holds a character (or, for config commands and logins, a word) it
-    needs."""
+    of proxies and DSNs; each asked only when the text holds a character (or, for config commands, logins and csh's
+    ``setenv``, a word) it needs."""
     text = _shapes(text)
     if "<" in text:  # one character is found fastest: most text holds no tag
         if "</" in text or "<![CDATA[" in text:
@@ -276,7 +276,8 @@ def _scan(text: str) -> str:
         text = mask_setter_values(text, REDACTED)
     if '"' in text and "\\" in text and '\\"' in text:  # JSON in a JSON string: commands, proxies read unescaped
         return mask_escaped(text, REDACTED)
-    if "-" in text or "config" in text or "login" in text or ("@" in text and holds_argument_secrets(text)):
+    if ("-" in text or "config" in text or "login" in text or "setenv" in text
+            or ("@" in text and holds_argument_secrets(text))):
         text = mask_command_lines(text, REDACTED)
         if "[" in text and ('"' in text or "'" in text) and holds_argument_list(text):
             text = mask_argument_lists(text, REDACTED)  # a command written as a list: what a flag or program needs

@@ -62,14 +62,15 @@ def _words(key: str) -> list[str]:
     return words
 
 
-def counts_tokens(name: str) -> bool:
+def counts_tokens(name: str, alone: bool = True) -> bool:
     """Whether ``name`` may hold a count of a model's tokens (``token``, ``max_token``, ``Token``): an integer under
     it is the count (``token: 512``), as ``max_tokens`` would hold, not a credential. Not so a command line's flag
-    named ``token`` alone (``--token 4821``, ``-token=4821``): a flag taking a count says what it counts or bounds
-    (``--max-token``, ``--num-tokens``), so this one is given a token, of digits as any other."""
+    named ``token`` alone (``--token 4821``, ``-token=4821``), nor a shell's environment variable when the caller
+    says so (``alone=False``: ``export TOKEN=4821``): a flag or a program's variable taking a count says what it counts
+    or bounds (``--max-token``, ``MAX_TOKENS``), so this one is given a token, of digits as any other."""
     words = _words(name[-_KEY_TAIL:])
     return (bool(words) and words[-1] == "token" and all(w in _COUNT_WORDS for w in words[:-1])
-            and not (len(words) == 1 and name.startswith("-")))
+            and (len(words) > 1 or (alone and not name.startswith("-"))))
 
 
 _GLUED_WORDS: Final = ("password", "passwd", "passphrase", "passcode", "secret", "token", "apikey", "credential",

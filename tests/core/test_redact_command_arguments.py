@@ -197,6 +197,27 @@ def test_a_github_secrets_body_is_masked(span_exporter: InMemorySpanExporter, gi
 
 
 @pytest.mark.parametrize(("given", "masked"), [
+    ("setenv API_KEY Xk9mQ2vLr8", "setenv API_KEY [REDACTED]"),
+    ("setenv TOKEN 48213377", "setenv TOKEN [REDACTED]"),
+    ("% setenv GITHUB_TOKEN 48213377; ./deploy.csh", "% setenv GITHUB_TOKEN [REDACTED]; ./deploy.csh"),
+    ('cd app && setenv DB_PASSWORD "Xk9 mQ2vLr8"', 'cd app && setenv DB_PASSWORD "[REDACTED]"'),
+])
+def test_a_csh_setenv_of_a_secret_named_variable_is_masked(span_exporter: InMemorySpanExporter, given: str,
+                                                           masked: str) -> None:
+    """csh's ``setenv NAME VALUE`` masks the value of a secret-named variable, digits under ``TOKEN`` too."""
+    assert _recorded(span_exporter, given) == masked
+
+
+@pytest.mark.parametrize("given", [
+    "setenv PATH /usr/local/bin:/usr/bin", "setenv MAX_TOKENS 4096", "setenv MAX_TOKEN 4096",
+    "setenv API_KEY $API_KEY", "setenv TOKEN", "echo setenv TOKEN Xk9mQ2vLr8",
+])
+def test_a_csh_setenv_of_another_variable_or_a_count_is_kept(span_exporter: InMemorySpanExporter, given: str) -> None:
+    """``setenv`` of a variable naming no secret, one counting tokens, a variable's value passed on: kept."""
+    assert _recorded(span_exporter, given) == given
+
+
+@pytest.mark.parametrize(("given", "masked"), [
     ("curl -x bob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -x bob:[REDACTED]@proxy:3128 https://a"),
     ("curl -sS -xbob:Xk9mQ2vLr8@proxy:3128 https://a", "curl -sS -xbob:[REDACTED]@proxy:3128 https://a"),
     ("curl --preproxy bob:Xk9mQ2vLr8@socks:1080 https://a", "curl --preproxy bob:[REDACTED]@socks:1080 https://a"),

@@ -161,6 +161,34 @@ def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("export TOKEN=48213377", "export TOKEN=[REDACTED]"),
+    ("run: export TOKEN=48213377 && ./deploy.sh", "run: export TOKEN=[REDACTED] && ./deploy.sh"),
+    ("cd app\n  export token=4096\n", "cd app\n  export token=[REDACTED]\n"),
+    ("export A=1 TOKEN=48213377", "export A=1 TOKEN=[REDACTED]"),
+    ("declare -x TOKEN=48213377", "declare -x TOKEN=[REDACTED]"),
+    ("typeset -rx TOKEN=48213377; ./deploy.sh", "typeset -rx TOKEN=[REDACTED]; ./deploy.sh"),
+    ("cd app && env -i TOKEN=48213377 ./deploy.sh", "cd app && env -i TOKEN=[REDACTED] ./deploy.sh"),
+    ("cd app && TOKEN=48213377 ./deploy.sh", "cd app && TOKEN=[REDACTED] ./deploy.sh"),
+    ("$ TOKEN=48213377 ./deploy.sh", "$ TOKEN=[REDACTED] ./deploy.sh"),
+    ("PS> $env:TOKEN = 48213377", "PS> $env:TOKEN = [REDACTED]"),
+])
+def test_a_shell_variable_named_token_is_masked_even_of_digits(span_exporter: InMemorySpanExporter, text: str,
+                                                               masked: str) -> None:
+    """``export TOKEN=48213377`` (``declare -x``, ``env``, a command's prefix) sets a token, as a flag would."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "export MAX_TOKENS=4096", "export TOKEN_LIMIT=8", "export NUM_TOKENS=8", "export MAX_TOKEN=4096",
+    "declare -x INPUT_TOKEN=512", "MAX_TOKEN=4096 ./run.sh", "a note\ntoken=5 means five", "with token=5 ./x",
+    "declare -r TOKEN=5", "local TOKEN=5",
+])
+def test_a_shell_variable_counting_tokens_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """A shell's variable whose name says what it counts keeps its count, as ``--max-token 512`` does."""
+    assert recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("token: 8f3a9c12d4", "token: [REDACTED]"),
     ("token: 512abc", "token: [REDACTED]"),
     ("access_token: 123456", "access_token: [REDACTED]"),

@@ -120,6 +120,9 @@ _ADVERSARIAL = {
     "escaped passwords of mysql commands": lambda n: _repeated('mysql -p\\"x\\" ', n),
     "escaped proxy settings": lambda n: _repeated('HTTPS_PROXY=\\"a:b@c:1\\" ', n),
     "escaped list literals": lambda n: _repeated('[\\"htpasswd\\", \\"-b\\", \\"f\\", \\"u\\", \\"p\\"] ', n),
+    "exported token variables one after another": lambda n: "export " + _repeated("TOKEN=1 ", n),
+    "token variables before commands": lambda n: _repeated("TOKEN=1 a ", n),
+    "csh setenv commands one after another": lambda n: _repeated("setenv TOKEN 1;", n),
 }
 
 
