@@ -13,21 +13,22 @@ an attribute has leaked. Two rules run on every recorded content value, always:
   secret (a count, a name, a sort key) is not one. The whole value under such a key becomes
   :data:`REDACTED`.
 * **By value shape.** Any recorded string is scanned for credentials with a recognisable shape
-  (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS,
-  GitHub, Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host``
-  and ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters),
-  and for the key rule written out in text: the value of a secret-named ``name=value`` or ``name: value``
-  pair anywhere in it (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``,
-  ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``), and on a command line a secret-named flag's next
-  word and ``-u user:password`` (:mod:`._command_line_values`) and the arguments a program takes as secrets
-  (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure set aws_secret_access_key X``, ``scp f
-  bob:X@host:/tmp``, ``setenv API_KEY X``), also in a command written as a list (:mod:`._argument_lists`:
-  ``["htpasswd", "-b", "f", "user", "X"]``), the password of ``user:password@host`` where no scheme says so but a
-  proxy's name or a Go DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text of a secret-named XML or HTML
-  element or the ``value`` attribute under a secret-named ``key`` (:mod:`._element_values`: ``<password>…</password>``,
-  ``<add key="ApiKey" value="…"/>``); commands, lists and proxies quoted in JSON inside a JSON string are read with
-  their escaped quotes undone (:mod:`._escaped_text`: ``{"cmd": "htpasswd -b f user \\"X\\""}``);
-  only the matching run of characters is replaced, so the rest of the text stays readable.
+  (:data:`SECRET_PATTERNS`: OpenAI / Anthropic ``sk-…`` keys, ``Bearer …`` / ``Basic …`` headers, AWS, GitHub,
+  Slack, Google and Hugging Face tokens, JWTs, the credentials in ``scheme://user:password@host`` and
+  ``scheme://TOKEN@host``, PEM private keys, the values of secret-named or signature query parameters), and for the
+  key rule written out in text: the value of a secret-named ``name=value`` or ``name: value`` pair anywhere in it
+  (:mod:`._named_values`: ``login failed: password=… for bob``, ``Authorization: …``, the YAML block below
+  ``client-key-data: |`` by :mod:`._yaml_blocks`, ``os.environ["API_TOKEN"] = …``, ``os.putenv("API_TOKEN", …)``),
+  and on a command line a secret-named flag's next word and ``-u user:password`` (:mod:`._command_line_values`) and
+  the arguments a program takes as secrets (:mod:`._command_arguments`: ``htpasswd -b f user X``, ``aws configure
+  set aws_secret_access_key X``, ``scp f bob:X@host:/tmp``, ``setenv API_KEY X``), also in a command written as a
+  list (:mod:`._argument_lists`: ``["htpasswd", "-b", "f", "user", "X"]``), the password of ``user:password@host``
+  where no scheme says so but a proxy's name or a Go DSN's ``@tcp(`` does (:mod:`._userinfo_values`), and the text
+  of a secret-named XML or HTML element or the ``value`` attribute under a secret-named ``key``
+  (:mod:`._element_values`: ``<password>…</password>``, ``<add key="ApiKey" value="…"/>``); commands, lists and
+  proxies quoted in JSON inside a JSON string are read with their escaped quotes undone (:mod:`._escaped_text`:
+  ``{"cmd": "htpasswd -b f user \\"X\\""}``); only the matching run of characters is replaced, so the rest of the
+  text stays readable.
 
 Exceptions recorded on our spans (a provider's error that echoes the key it was given) get the same masking in
 the exception event and status, cut to the value bound first (:mod:`._error_text`); the exception object itself

@@ -310,12 +310,35 @@ def test_kubectls_client_key_data_is_masked(span_exporter: InMemorySpanExporter,
     assert _recorded(span_exporter, given) == masked
 
 
+_KEY_LINES = "      LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFcFFJQkFBS0NBUUVB\n      QUJDREVGR0hJSktMTU5PUFFS\n"
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("users:\n- name: dev\n  user:\n    client-key-data: |\n" + _KEY_LINES + "    username: dev\n",
+     "users:\n- name: dev\n  user:\n    client-key-data: |\n      [REDACTED]\n    username: dev\n"),
+    ("    client-key-data: >-\n" + _KEY_LINES + "- name: next\n",
+     "    client-key-data: >-\n      [REDACTED]\n- name: next\n"),
+    ("client-key-data: |2\r\n  QUJDREVGR0hJSktMTU5P\r\n\r\n  UFFSU1RVVldYWVo=\r\nnext: 1",
+     "client-key-data: |2\r\n  [REDACTED]\r\nnext: 1"),
+    ("export CLIENT_KEY_DATA=LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVk && kubectl get pods",
+     "export CLIENT_KEY_DATA=[REDACTED] && kubectl get pods"),
+    ("the env has CLIENT_KEY_DATA=QUJDREVGR0hJSktMTU5P set", "the env has CLIENT_KEY_DATA=[REDACTED] set"),
+])
+def test_kubeconfig_client_key_data_as_a_block_or_in_capitals_is_masked(span_exporter: InMemorySpanExporter,
+                                                                         given: str, masked: str) -> None:
+    """``client-key-data: |`` (or ``>-``) with the key on the lines below, and ``CLIENT_KEY_DATA=…``, are masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
 @pytest.mark.parametrize("given", [
     "kubectl config set users.dev.client-certificate-data LS0tLS1CRUdJTiBDRVJU",
     "kubectl config set clusters.dev.certificate-authority-data LS0tLS1CRUdJTiBDRVJU",
     "kubectl config set-credentials dev --client-certificate-data=LS0tLS1CRUdJTiBDRVJU",
     "kubectl config set-credentials dev --client-key=~/.kube/dev.key",
     "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJU\n",
+    "    client-certificate-data: |\n      LS0tLS1CRUdJTiBDRVJU\n      QUJDREVGR0hJSktMTU5P\n",
+    "    certificate-authority-data: >-\n      LS0tLS1CRUdJTiBDRVJU\n",
+    "export CLIENT_CERTIFICATE_DATA=QUJDREVGR0hJSktMTU5P && x", "x CERTIFICATE_AUTHORITY_DATA=QUJDREVGR0hJSktMTU5P",
 ])
 def test_kubectls_certificate_data_is_kept(span_exporter: InMemorySpanExporter, given: str) -> None:
     """A client's or an authority's certificate data is public, and ``--client-key`` names a file: both are kept."""

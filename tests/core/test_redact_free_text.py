@@ -161,6 +161,29 @@ def test_token_counts_are_kept(span_exporter: InMemorySpanExporter, text: str) -
 
 
 @pytest.mark.parametrize(("text", "masked"), [
+    ("stringData:\n  password: |\n    hunter2\n  username: bob\n",
+     "stringData:\n  password: |\n    [REDACTED]\n  username: bob\n"),
+    ("- api_key: >\n    Xk9mQ2vLr8\n    folded on\n  region: eu", "- api_key: >\n    [REDACTED]\n  region: eu"),
+    ('"token": |-\n  abc\n  def', '"token": |-\n  [REDACTED]'),
+    ("private_key: | # the deploy key\n  line one\n\n  line two\n\nnext: 1",
+     "private_key: | # the deploy key\n  [REDACTED]\n\nnext: 1"),
+])
+def test_a_secret_named_keys_yaml_block_scalar_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                         masked: str) -> None:
+    """A secret-named key's value written as a YAML block (``|``, ``>``, ``|-``) on the lines below is masked whole."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "password: |\nnext: 1", "| token: | value |\n|---|---|\n| a | b |", "description: |\n  the token: is kept\n",
+    "  password: |\n  user: bob", "secret: >\n---\nnext: 1",
+])
+def test_a_secret_named_key_before_no_block_is_kept(span_exporter: InMemorySpanExporter, text: str) -> None:
+    """A ``|`` after a secret name with no more-indented line below (an empty block, a table's cell) masks nothing."""
+    assert recorded_argument(span_exporter, text) == text
+
+
+@pytest.mark.parametrize(("text", "masked"), [
     ("export TOKEN=48213377", "export TOKEN=[REDACTED]"),
     ("run: export TOKEN=48213377 && ./deploy.sh", "run: export TOKEN=[REDACTED] && ./deploy.sh"),
     ("cd app\n  export token=4096\n", "cd app\n  export token=[REDACTED]\n"),

@@ -123,6 +123,9 @@ _ADVERSARIAL = {
     "exported token variables one after another": lambda n: "export " + _repeated("TOKEN=1 ", n),
     "token variables before commands": lambda n: _repeated("TOKEN=1 a ", n),
     "csh setenv commands one after another": lambda n: _repeated("setenv TOKEN 1;", n),
+    "yaml blocks one after another": lambda n: _repeated("password: |\n  x\n", n),
+    "yaml block indicators before blank lines": lambda n: _repeated("token: |-\n\n\n\n", n),
+    "a yaml block never ending": lambda n: "private_key: >\n" + _repeated("  token: |\n", n),
 }
 
 
