@@ -1,5 +1,6 @@
 """Where a container tool's own options lie in the command that runs or enters a container (``docker run``,
-``create``, ``exec``; podman's, nerdctl's, ``docker compose run``), so that its ``-u USER:GROUP`` (``--user``) is read
+``create``, ``exec``; podman's, nerdctl's, ``docker compose run`` and the standalone ``docker-compose run``,
+``podman-compose exec``), so that its ``-u USER:GROUP`` (``--user``) is read
 as what it is, a user and a group, not as curl's ``-u user:password``: ``docker run -u bob:staff alpine id`` names
 no password, while the command the container runs is a command like any other (``docker run alpine curl -u
 bob:X``).
@@ -28,10 +29,14 @@ from ._command_position import COMMAND_REST, COMMAND_WORD
 
 __all__ = ["container_options", "holds_container_command"]
 
-_TOOL_NAMES: Final = tuple((tool, re.compile(tool + r"(?=[ \t\"',])")) for tool in ("docker", "podman", "nerdctl"))
+_TOOL_NAMES: Final = tuple((tool, re.compile(tool + r"(?=[ \t\"',])"))
+                           for tool in ("docker", "podman", "nerdctl", "docker-compose", "podman-compose"))
 """Each tool's name before a space, a quote or a comma: a command of theirs may follow. Searched for by its literal,
-in C, one tool at a time (a regex of the three would read a text's every character), and taken where it is a word,
-maybe a path's last part (``/usr/bin/docker``), not the end of a longer one (``my-docker``)."""
+in C, one tool at a time (a regex of them all would read a text's every character), and taken where it is a word,
+maybe a path's last part (``/usr/bin/docker``), not the end of a longer one (``my-docker``). The standalone compose
+tools are tools of their own (``docker`` before a ``-`` is no tool's whole name), whose ``run`` and ``exec`` take the
+options ``docker compose run`` takes; a text holding one holds ``docker`` or ``podman``
+(:func:`holds_container_command`)."""
 _GLUED: Final = frozenset("_.-")
 _RUNS: Final = frozenset({"run", "create", "exec"})
 """The subcommands whose ``-u`` / ``--user`` names the user (and group) a container's process runs as."""

@@ -507,6 +507,29 @@ def test_a_container_runs_user_and_group_are_kept(span_exporter: InMemorySpanExp
     assert _recorded(span_exporter, given) == given
 
 
+@pytest.mark.parametrize("given", [
+    "docker-compose run -u bob:staff web id", "docker-compose exec -u bob:staff web id",
+    "docker-compose -f ci.yml run --rm --user bob:staff web id", "/usr/local/bin/docker-compose run -ubob:staff web",
+    "docker compose exec --user bob:staff web id", "podman-compose run -u bob:staff web id",
+    ["docker-compose", "run", "-u", "bob:staff", "web", "id"],
+])
+def test_a_compose_services_user_and_group_are_kept(span_exporter: InMemorySpanExporter,
+                                                   given: str | list[str]) -> None:
+    """``docker-compose run|exec -u USER:GROUP`` (hyphenated, podman-compose's) reads as ``docker compose run`` does."""
+    assert _recorded(span_exporter, given) == given
+
+
+@pytest.mark.parametrize(("given", "masked"), [
+    ("docker-compose run -u bob:staff web curl -u bob:hunter2x https://x",
+     "docker-compose run -u bob:staff web curl -u bob:[REDACTED] https://x"),
+    ("my-docker-compose run -u bob:hunter2x web", "my-docker-compose run -u bob:[REDACTED] web"),
+])
+def test_a_password_after_a_compose_services_options_is_still_masked(span_exporter: InMemorySpanExporter, given: str,
+                                                                     masked: str) -> None:
+    """The command a compose service runs, and a tool merely named like compose, still have ``-u``'s password masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
 @pytest.mark.parametrize(("given", "masked"), [
     ("docker run -u bob:staff alpine curl -u bob:hunter2x https://x",
      "docker run -u bob:staff alpine curl -u bob:[REDACTED] https://x"),
