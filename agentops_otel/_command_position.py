@@ -2,19 +2,19 @@
 (MySQL's ``-p``, a password) is not applied to another's (``mkdir -p``, ``docker run -p``) because the program's
 name appears as an argument (``--name mysql``, ``/var/lib/mysql``, ``sudo -u mysql mkdir -p x``).
 
-A command starts at the start of the text or of a line, after ``;``, ``|``, ``&`` (so ``&&`` and ``||``), a
-backtick, ``(`` (``$(…)``, a subshell), ``{``, ``[`` (a list written as text: ``["mysql", "-p", …]``), a colon
-(``failed: mysql …``) and a quote opening a command's text (``sh -c "mysql …"``). Its program is its first word (past
-a prompt, ``$``, or a bullet, ``1.``), past ``NAME=value`` assignments and past wrappers that run the word after
-their own options (``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, ``xargs -n 1``, ``timeout 30``,
-``docker exec -it db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
-value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``,
-``./mysql``, ``C:\\bin\\mysql.exe``) is its last part. A module a Python interpreter runs is the program (``python
--m wandb login``, ``python3.11 -u -X dev -m pip``: the module's own command follows), as it is when run by its own
-name. A container tool's ``login`` (``docker login``, ``oc login``) and the Azure CLI's (``az login``) are programs
-of their own, named with their tool: their ``-p`` is a password, unlike ``docker run``'s; under any other subcommand
-the program is the tool itself (``kubectl config set …``, ``docker run …``). A backslash before a line's end
-continues the command on the next line.
+A command starts at the start of the text or of a line, after ``;``, ``|``, ``&`` (so ``&&`` and ``||``), a backtick,
+``(`` (``$(…)``, a subshell), ``{``, ``[`` (a list written as text: ``["mysql", "-p", …]``), a colon (``failed: mysql
+…``) and a quote opening a command's text (``sh -c "mysql …"``). Its program is its first word (past a prompt, ``$``,
+or a bullet, ``1.``), past ``NAME=value`` assignments and past wrappers that run the word after their own options
+(``sudo -u bob``, ``env X=1``, ``time``, ``exec``, ``nohup``, ``xargs -n 1``, ``timeout 30``, ``docker exec -it db``,
+``docker-compose exec db``, ``kubectl exec pod --``, ``ssh -p 22 host``, ``then``): a wrapper's option that takes a
+value (``-u`` of ``sudo``) takes the next word with it. A program given by its path (``/usr/bin/mysql``, ``./mysql``,
+``C:\\bin\\mysql.exe``) is its last part. A module a Python interpreter runs is the program (``python -m wandb
+login``, ``python3.11 -u -X dev -m pip``: the module's own command follows), as it is when run by its own name. A
+container tool's ``login`` (``docker login``, ``oc login``) and the Azure CLI's (``az login``) are programs of their
+own, named with their tool: their ``-p`` is a password, unlike ``docker run``'s; under any other subcommand the
+program is the tool itself (``kubectl config set …``, ``docker run …``). A backslash before a line's end continues
+the command on the next line.
 
 Linear: each place a command may start is read word by word up to its program, at most :data:`_MAX_WORDS`
 words, and a word stops at the next such place.
@@ -74,6 +74,9 @@ _EXEC_OPTIONS: Final = frozenset({"-e", "-u", "-w", "--env", "--env-file", "--us
                                   "--index", "-c", "--container", "-n", "--namespace"})
 """Options of ``docker exec``, ``podman exec``, ``docker compose exec``, ``kubectl exec`` taking the next word."""
 _CONTAINER_TOOLS: Final = frozenset({"docker", "podman", "nerdctl", "kubectl", "oc"})
+_COMPOSE_TOOLS: Final = {"docker-compose": "docker", "podman-compose": "podman"}
+"""The standalone compose tools, by the tool whose ``compose`` they are: ``docker-compose exec db mysql`` runs the
+client as ``docker compose exec db mysql`` does."""
 _LOGIN_TOOLS: Final = _CONTAINER_TOOLS | {"az"}
 """Tools whose ``login`` is named as a program of its own: the container tools', and the Azure CLI's."""
 _KUBECTL: Final = frozenset({"kubectl", "oc"})
@@ -140,8 +143,8 @@ def program_at(text: str, at: int) -> tuple[int, str] | None:
             skip = _MAX_WORDS if container in _KUBECTL else 1  # the container; kubectl's program follows "--"
             container = ""
             continue
-        if base in _LOGIN_TOOLS:
-            container, tool = base, start
+        if base in _LOGIN_TOOLS or base in _COMPOSE_TOOLS:
+            container, tool = _COMPOSE_TOOLS.get(base, base), start
             continue
         if base in _WRAPPERS:
             takes, skip = _WRAPPERS[base]

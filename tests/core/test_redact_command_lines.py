@@ -323,6 +323,17 @@ def test_a_mysql_client_run_through_a_wrapper_masks_its_password(span_exporter: 
     assert _recorded(span_exporter, given) == masked
 
 
+@pytest.mark.parametrize(("given", "masked"), [
+    ("docker-compose exec db mysql -uroot -pS3cretPw", "docker-compose exec db mysql -uroot -p[REDACTED]"),
+    ("podman-compose exec -T db mariadb -pS3cretPw", "podman-compose exec -T db mariadb -p[REDACTED]"),
+    ("/usr/bin/docker-compose exec db mysql -pS3cretPw", "/usr/bin/docker-compose exec db mysql -p[REDACTED]"),
+])
+def test_a_mysql_client_run_by_docker_compose_exec_masks_its_password(span_exporter: InMemorySpanExporter, given: str,
+                                                                      masked: str) -> None:
+    """``docker-compose exec SERVICE mysql -pX`` runs the client as ``docker compose exec`` does: masked."""
+    assert _recorded(span_exporter, given) == masked
+
+
 @pytest.mark.parametrize(("text", "masked"), [
     ("redis-cli -h cache -a S3cretPw! ping", "redis-cli -h cache -a [REDACTED] ping"),
     ("sshpass -p 'S3cretPw!' ssh deploy@10.0.0.5", "sshpass -p '[REDACTED]' ssh deploy@10.0.0.5"),
