@@ -87,10 +87,7 @@ class SessionScope:
             return _async_generator_in_session(scope, fn)
 
         if inspect.isgeneratorfunction(fn):
-            @functools.wraps(fn)
-            def run_gen(*args: _P.args, **kw: _P.kwargs) -> Generator[Any, Any, Any]:
-                return (yield from _generator_in_session(scope(), fn, args, kw))
-            return run_gen
+            return _generator_in_session(scope, fn)
 
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
@@ -106,41 +103,38 @@ class SessionScope:
         return run
 
 
-def _generator_in_session(scope: SessionScope, fn: Callable[..., Generator[Any, Any, Any]],
-                          args: Any, kw: Any) -> Generator[Any, Any, Any]:
-    gen = fn(*args, **kw)  # before the session starts: a call with wrong arguments fails with none left open
-    ctx = contextvars.copy_context()
-    ctx.run(scope.__enter__)
-    sent: Any = None
-    thrown: BaseException | None = None
-    while True:
-        try:
-            item = ctx.run(gen.send, sent) if thrown is None else ctx.run(gen.throw, thrown)
-        except StopIteration as stop:
-            ctx.run(scope.__exit__, None, None, None)
-            return stop.value
-        except BaseException as exc:
-            ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
-            raise
-        try:
-            sent, thrown = (yield item), None
-        except GeneratorExit as stop:
-            # The consumer stopped early (``break``, ``close()``, garbage collection): the run neither failed nor
-            # finished (Indeterminate, as a ``with`` block around the same ``yield``), unless closing it fails.
-            _close_in_session(ctx, scope, gen.close, stop)
-            raise
-        except BaseException as exc:
-            sent, thrown = None, exc
+def _generator_in_session(scope: Callable[[], SessionScope],
+                          fn: Callable[_P, Generator[Any, Any, Any]]) -> Callable[_P, Generator[Any, Any, Any]]:
+    """The wrapper steps the body itself, never by ``yield from``: that would ``close()`` the body when
+    ``GeneratorExit`` is thrown in, where an undecorated body has it thrown (and may catch it)."""
 
+    @functools.wraps(fn)
+    def run_gen(*args: _P.args, **kw: _P.kwargs) -> Generator[Any, Any, Any]:
+        gen = fn(*args, **kw)  # before the session starts: a call with wrong arguments fails with none left open
+        this = scope()
+        ctx = contextvars.copy_context()
+        ctx.run(this.__enter__)
+        sent: Any = None
+        thrown: BaseException | None = None
+        while True:
+            try:
+                item = ctx.run(gen.send, sent) if thrown is None else ctx.run(gen.throw, thrown)
+            except StopIteration as stop:
+                ctx.run(this.__exit__, None, None, None)
+                return stop.value
+            except BaseException as exc:
+                ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
+                raise
+            try:
+                sent, thrown = (yield item), None
+            except BaseException as exc:
+                # ``GeneratorExit`` too: thrown into the body, as ``close()`` (a consumer stopping early: ``break``,
+                # a client gone, garbage collection) throws it undecorated. Escaping the body, it ends the session
+                # Indeterminate, "stopped early", as for a ``with`` block around the same ``yield``; a body that
+                # catches it and yields again gets the same ``RuntimeError`` from ``close()`` as undecorated.
+                sent, thrown = None, exc
 
-def _close_in_session(ctx: contextvars.Context, scope: SessionScope, close: Callable[[], object],
-                      stop: GeneratorExit) -> None:
-    try:
-        ctx.run(close)
-    except BaseException as exc:
-        ctx.run(scope.__exit__, type(exc), exc, exc.__traceback__)
-        raise
-    ctx.run(scope.__exit__, GeneratorExit, stop, stop.__traceback__)
+    return run_gen
 
 
 def _async_generator_in_session(scope: Callable[[], SessionScope],
@@ -168,15 +162,7 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
                 raise
             try:
                 sent, thrown = (yield item), None
-            except GeneratorExit as stop:
-                try:
-                    await _InContext(ctx, agen.aclose())
-                except BaseException as exc:
-                    ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
-                    raise
-                ctx.run(this.__exit__, GeneratorExit, stop, stop.__traceback__)
-                raise
-            except BaseException as exc:
+            except BaseException as exc:  # GeneratorExit too (see _generator_in_session)
                 sent, thrown = None, exc
 
     return run_agen

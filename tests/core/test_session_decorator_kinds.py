@@ -198,3 +198,36 @@ async def test_a_decorated_async_generator_failing_as_it_is_closed_ends_fail() -
         await gen.aclose()
     s = sessions[0]
     assert s is not None and (s.end_state, s.end_state_reason) == ("Fail", "OSError: disk gone")
+
+
+def _catches_generator_exit() -> Iterator[str]:
+    try:
+        yield "first"
+    except GeneratorExit:
+        yield "caught"
+
+
+def test_generator_exit_thrown_into_a_decorated_generator_reaches_its_body_as_undecorated() -> None:
+    """``throw(GeneratorExit)`` is an exception like any other to a generator that catches it: decorated, the body
+    sees it and its next value is returned, as undecorated, rather than the body being closed."""
+    plain_gen = _catches_generator_exit()
+    next(plain_gen)
+    decorated = agentops.session("catcher")(_catches_generator_exit)()
+    next(decorated)
+    assert decorated.throw(GeneratorExit()) == plain_gen.throw(GeneratorExit()) == "caught"
+
+
+async def test_generator_exit_thrown_into_a_decorated_async_generator_reaches_its_body_as_undecorated() -> None:
+    """The same for ``athrow(GeneratorExit)`` into an async generator."""
+
+    async def catcher() -> AsyncIterator[str]:
+        try:
+            yield "first"
+        except GeneratorExit:
+            yield "caught"
+
+    plain_gen = catcher()
+    await plain_gen.__anext__()
+    decorated = agentops.session("catcher")(catcher)()
+    await decorated.__anext__()
+    assert await decorated.athrow(GeneratorExit()) == await plain_gen.athrow(GeneratorExit()) == "caught"
