@@ -289,17 +289,31 @@ def wrap(fn: _F, step: _Step) -> _F:
 
 
 def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callable[..., Any]:
+    """The wrapper steps the body itself, recorded or not, never by ``yield from``: that would ``close()`` the
+    body when ``GeneratorExit`` is thrown in, where an undecorated body has it thrown (and may catch it, yield
+    again or return). ``close()`` on the wrapper throws it in the same way, so a body that yields again makes
+    ``close()`` raise the ``RuntimeError`` it raises undecorated, and goes on."""
+
     @functools.wraps(fn)
     def run_gen(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         base = step.session_context(kwargs) if step.session_kw else None
         started = step.start(args, kwargs, base)
+        to_send: Any = None
+        to_throw: BaseException | None = None
         if started is None:
-            return (yield from fn(*args, **kwargs))
+            plain = fn(*args, **kwargs)
+            while True:
+                try:
+                    item = plain.throw(to_throw) if to_throw is not None else plain.send(to_send)
+                except StopIteration as stop:
+                    return stop.value
+                try:
+                    to_send, to_throw = (yield item), None
+                except BaseException as exc:  # GeneratorExit too
+                    to_send, to_throw = None, exc
         yielded = _Yielded(step.records_content(started))
         try:
             gen = fn(*args, **kwargs)
-            to_send: Any = None
-            to_throw: BaseException | None = None
             while True:
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
                 to_throw = None
@@ -307,15 +321,13 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
                 body = step.suspend(started)
                 try:
                     to_send = yield item
-                except GeneratorExit:
-                    started = step.resume(started, body)
-                    gen.close()
-                    raise
-                except BaseException as exc:
+                except BaseException as exc:  # GeneratorExit too: the consumer closing it (break, close(), GC)
                     to_throw = exc
                 started = step.resume(started, body)
         except StopIteration as stop:
-            step.succeed(started, yielded.result({"return": stop.value}), plain=True)
+            # A body that returns when closed was still stopped early by its consumer (recorded as before).
+            step.succeed(started, yielded.result({"closed_early": True} if isinstance(to_throw, GeneratorExit)
+                                                 else {"return": stop.value}), plain=True)
             return stop.value
         except GeneratorExit:
             step.succeed(started, yielded.result({"closed_early": True}), plain=True)
@@ -327,19 +339,29 @@ def _wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Calla
 
 
 def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> Callable[..., Any]:
+    """The same for an async generator: ``asend``/``athrow`` reach the body recorded or not (an ``async for``
+    hands it ``None`` and throws nothing in), and ``GeneratorExit`` is thrown in, not turned into ``aclose()``."""
+
     @functools.wraps(fn)
     async def run_agen(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         base = step.session_context(kwargs) if step.session_kw else None
         started = step.start(args, kwargs, base)
+        to_send: Any = None
+        to_throw: BaseException | None = None
         if started is None:
-            async for item in fn(*args, **kwargs):
-                yield item
-            return
+            plain = fn(*args, **kwargs)
+            while True:
+                try:
+                    item = await (plain.athrow(to_throw) if to_throw is not None else plain.asend(to_send))
+                except StopAsyncIteration:
+                    return
+                try:
+                    to_send, to_throw = (yield item), None
+                except BaseException as exc:  # GeneratorExit too
+                    to_send, to_throw = None, exc
         yielded = _Yielded(step.records_content(started))
         try:
             agen = fn(*args, **kwargs)
-            to_send: Any = None
-            to_throw: BaseException | None = None
             while True:
                 item = await (agen.athrow(to_throw) if to_throw is not None else agen.asend(to_send))
                 to_throw = None
@@ -347,15 +369,12 @@ def _wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) ->
                 body = step.suspend(started)
                 try:
                     to_send = yield item
-                except GeneratorExit:
-                    started = step.resume(started, body)
-                    await agen.aclose()
-                    raise
-                except BaseException as exc:
+                except BaseException as exc:  # GeneratorExit too (see _wrap_gen)
                     to_throw = exc
                 started = step.resume(started, body)
         except StopAsyncIteration:
-            step.succeed(started, yielded.result({}), plain=True)
+            step.succeed(started, yielded.result({"closed_early": True} if isinstance(to_throw, GeneratorExit)
+                                                 else {}), plain=True)
         except GeneratorExit:
             step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise
