@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator, Iterable
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
@@ -123,7 +124,9 @@ def _generator_in_session(scope: Callable[[], SessionScope],
                 ctx.run(this.__exit__, None, None, None)
                 return stop.value
             except BaseException as exc:
-                ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
+                # The traceback as the interpreter holds it: reading ``exc.__traceback__`` runs the user's
+                # ``__getattribute__``, outside any guard, and what it raises would replace their exception.
+                ctx.run(this.__exit__, type(exc), exc, sys.exc_info()[2])
                 raise
             try:
                 sent, thrown = (yield item), None
@@ -158,7 +161,7 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
                 ctx.run(this.__exit__, None, None, None)
                 return
             except BaseException as exc:
-                ctx.run(this.__exit__, type(exc), exc, exc.__traceback__)
+                ctx.run(this.__exit__, type(exc), exc, sys.exc_info()[2])  # see _generator_in_session
                 raise
             try:
                 sent, thrown = (yield item), None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -220,6 +220,67 @@ def test_unprintable_exception_escapes_a_tool_unchanged(span_exporter: InMemoryS
     tool = next(sp for sp in span_exporter.get_finished_spans() if sp.name == "execute_tool broken")
     assert tool.attributes[semconv.ERROR_TYPE] == "_Unprintable"
     assert tool.status.status_code.name == "ERROR"
+
+
+class _TracebackUnreadable(Exception):
+    """An exception whose ``__traceback__`` cannot be read from Python (a proxy guarding its attributes)
+    until the test lets it be (pytest reads it to report a failure)."""
+
+    guarded = True
+
+    def __getattribute__(self, name: str) -> object:
+        if name == "__traceback__" and type(self).guarded:
+            raise RuntimeError("__traceback__ is guarded")
+        return super().__getattribute__(name)
+
+
+def _escaping(run: Callable[[], object]) -> BaseException | None:
+    """What ``run`` raised, with the traceback guard lifted again for pytest's report."""
+    try:
+        run()
+    except BaseException as exc:
+        return exc
+    finally:
+        _TracebackUnreadable.guarded = False
+    return None
+
+
+def test_exception_with_unreadable_traceback_escapes_a_decorated_generator_unchanged() -> None:
+    """A @session generator's body raising an exception whose __traceback__ can't be read hands the consumer
+    that exception, as undecorated, and the session ends Fail."""
+    err = _TracebackUnreadable("gone")
+    inside: list[agentops.Session | None] = []
+
+    @agentops.session("producer")
+    def produce() -> Iterator[int]:
+        inside.append(agentops.current_session())
+        yield 1
+        raise err
+
+    _TracebackUnreadable.guarded = True
+    assert _escaping(lambda: list(produce())) is err
+    s = inside[0]
+    assert s is not None and s.end_state == "Fail"
+
+
+def test_exception_with_unreadable_traceback_escapes_a_decorated_async_generator_unchanged() -> None:
+    """The same from a @session async generator, stepped by hand (asyncio itself reads the traceback)."""
+    err = _TracebackUnreadable("gone")
+    inside: list[agentops.Session | None] = []
+
+    @agentops.session("producer")
+    async def produce() -> AsyncIterator[int]:
+        inside.append(agentops.current_session())
+        yield 1
+        raise err
+
+    agen = produce()
+    with pytest.raises(StopIteration):
+        agen.__anext__().send(None)
+    _TracebackUnreadable.guarded = True
+    assert _escaping(lambda: agen.__anext__().send(None)) is err
+    s = inside[0]
+    assert s is not None and s.end_state == "Fail"
 
 
 class _StrInterrupts(Exception):
