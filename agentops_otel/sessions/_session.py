@@ -377,16 +377,19 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        # The exception's class as the interpreter holds it: isinstance() reads ``__class__`` through the
+        # exception's own ``__getattribute__``, outside any guard, and what that raises would replace it.
+        kind = type(exc)
         if exc is None:
             self.end(semconv.END_SUCCESS)
-        elif isinstance(exc, GeneratorExit):
+        elif issubclass(kind, GeneratorExit):
             # The block is in a generator (or coroutine) closed before it finished (``close()``, ``break``, a client
             # gone, garbage collection): nothing failed, and the run did not finish either.
             self.end(semconv.END_INDETERMINATE, "stopped early: closed before it finished (GeneratorExit)")
-        elif isinstance(exc, SystemExit) and _exit_code(exc) is _SUCCESS:
+        elif issubclass(kind, SystemExit) and _exit_code(cast(SystemExit, exc)) is _SUCCESS:
             # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
             self.end(semconv.END_SUCCESS, "the program exited with status 0")
-        elif isinstance(exc, KeyboardInterrupt):
+        elif issubclass(kind, KeyboardInterrupt):
             # Ctrl-C: the run was stopped from outside, neither finished nor failed
             self.end(semconv.END_INDETERMINATE, "interrupted (KeyboardInterrupt)")
         else:

@@ -222,33 +222,34 @@ def test_unprintable_exception_escapes_a_tool_unchanged(span_exporter: InMemoryS
     assert tool.status.status_code.name == "ERROR"
 
 
-class _TracebackUnreadable(Exception):
-    """An exception whose ``__traceback__`` cannot be read from Python (a proxy guarding its attributes)
-    until the test lets it be (pytest reads it to report a failure)."""
+class _Guarded(Exception):
+    """An exception some of whose attributes cannot be read from Python (a proxy guarding them), while a
+    test runs the code under test (pytest reads them to report a failure)."""
 
-    guarded = True
+    unreadable: tuple[str, ...] = ()
 
     def __getattribute__(self, name: str) -> object:
-        if name == "__traceback__" and type(self).guarded:
-            raise RuntimeError("__traceback__ is guarded")
+        if name in _Guarded.unreadable:
+            raise RuntimeError(f"{name} is guarded")
         return super().__getattribute__(name)
 
 
-def _escaping(run: Callable[[], object]) -> BaseException | None:
-    """What ``run`` raised, with the traceback guard lifted again for pytest's report."""
+def _escaping(run: Callable[[], object], *unreadable: str) -> BaseException | None:
+    """What ``run`` raised, run with those attributes of a ``_Guarded`` unreadable."""
+    _Guarded.unreadable = unreadable
     try:
         run()
     except BaseException as exc:
         return exc
     finally:
-        _TracebackUnreadable.guarded = False
+        _Guarded.unreadable = ()
     return None
 
 
 def test_exception_with_unreadable_traceback_escapes_a_decorated_generator_unchanged() -> None:
     """A @session generator's body raising an exception whose __traceback__ can't be read hands the consumer
     that exception, as undecorated, and the session ends Fail."""
-    err = _TracebackUnreadable("gone")
+    err = _Guarded("gone")
     inside: list[agentops.Session | None] = []
 
     @agentops.session("producer")
@@ -257,15 +258,14 @@ def test_exception_with_unreadable_traceback_escapes_a_decorated_generator_uncha
         yield 1
         raise err
 
-    _TracebackUnreadable.guarded = True
-    assert _escaping(lambda: list(produce())) is err
+    assert _escaping(lambda: list(produce()), "__traceback__") is err
     s = inside[0]
     assert s is not None and s.end_state == "Fail"
 
 
 def test_exception_with_unreadable_traceback_escapes_a_decorated_async_generator_unchanged() -> None:
     """The same from a @session async generator, stepped by hand (asyncio itself reads the traceback)."""
-    err = _TracebackUnreadable("gone")
+    err = _Guarded("gone")
     inside: list[agentops.Session | None] = []
 
     @agentops.session("producer")
@@ -277,10 +277,38 @@ def test_exception_with_unreadable_traceback_escapes_a_decorated_async_generator
     agen = produce()
     with pytest.raises(StopIteration):
         agen.__anext__().send(None)
-    _TracebackUnreadable.guarded = True
-    assert _escaping(lambda: agen.__anext__().send(None)) is err
+    assert _escaping(lambda: agen.__anext__().send(None), "__traceback__") is err
     s = inside[0]
     assert s is not None and s.end_state == "Fail"
+
+
+def test_exception_with_unreadable_class_attribute_escapes_a_session_unchanged() -> None:
+    """An exception whose ``__class__`` attribute can't be read (isinstance() reads it) leaves a ``with`` block,
+    a decorated function and an ``async with`` block as itself; each session ends Fail."""
+    err = _Guarded("gone")
+    seen: list[agentops.Session] = []
+
+    def in_with() -> None:
+        with agentops.session("w") as s:
+            seen.append(s)
+            raise err
+
+    @agentops.session("d")
+    def decorated() -> None:
+        s = agentops.current_session()
+        assert s is not None
+        seen.append(s)
+        raise err
+
+    async def in_async_with() -> None:
+        async with agentops.session("a") as s:
+            seen.append(s)
+            raise err
+
+    assert _escaping(in_with, "__class__") is err
+    assert _escaping(decorated, "__class__") is err
+    assert _escaping(lambda: in_async_with().send(None), "__class__") is err  # asyncio reads it itself
+    assert [s.end_state for s in seen] == ["Fail", "Fail", "Fail"]
 
 
 class _StrInterrupts(Exception):
