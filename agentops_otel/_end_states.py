@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 from agentops_otel import config, semconv
 from agentops_otel._cut import truncate_masked
@@ -52,3 +52,40 @@ _CONTAINERS: Final = (dict, list, tuple, set, frozenset)
 
 
 __all__ = ["canonical_end_state", "reason_text"]
+
+
+_SUCCESS: Final = object()
+
+
+def block_end(exc: BaseException | None) -> tuple[str, str | None]:
+    """The end state and reason of a session whose block (``with``, a decorated function or generator) is left
+    with ``exc`` (None: it finished). Sorted by the class the interpreter holds: ``isinstance()`` reads
+    ``__class__`` through the exception's own ``__getattribute__``, outside any guard, and what that raised would
+    replace the program's exception."""
+    if exc is None:
+        return semconv.END_SUCCESS, None
+    kind = type(exc)
+    if issubclass(kind, GeneratorExit):
+        # In a generator (or coroutine) closed before it finished (``close()``, ``break``, a client gone, garbage
+        # collection): nothing failed, and the run did not finish either.
+        return semconv.END_INDETERMINATE, "stopped early: closed before it finished (GeneratorExit)"
+    if issubclass(kind, SystemExit) and _exit_code(cast(SystemExit, exc)) is _SUCCESS:
+        # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
+        return semconv.END_SUCCESS, "the program exited with status 0"
+    if issubclass(kind, KeyboardInterrupt):
+        # Ctrl-C: the run was stopped from outside, neither finished nor failed
+        return semconv.END_INDETERMINATE, "interrupted (KeyboardInterrupt)"
+    return semconv.END_FAIL, describe(exc)
+
+
+def _exit_code(exc: SystemExit) -> object:
+    """:data:`_SUCCESS` when the interpreter would exit with status 0 (``None``, ``0``, ``False``), else the
+    status. Read without running any of the program's code (a status object's ``__eq__``, a subclass's
+    property): its exit must reach it unchanged."""
+    try:
+        code = exc.code
+    except Exception:
+        return None
+    if code is None or (isinstance(code, int) and int.__eq__(code, 0) is True):  # an IntEnum too, its == not run
+        return _SUCCESS
+    return code

@@ -19,9 +19,9 @@ from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from .. import _deferred, _exit, _left_running, _sessionless, config, semconv
-from .._end_states import canonical_end_state, reason_text
+from .._end_states import block_end, canonical_end_state, reason_text
 from .._error_text import record_exception, scrub
-from .._guard import describe, fault_point, guard, report, type_name
+from .._guard import fault_point, guard, report, type_name
 from .._open_calls import open_calls_in
 from .._redact import REDACTED, mask_text
 from ..processor import SESSION_CONTEXT_KEY, unregister
@@ -377,23 +377,8 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        # The exception's class as the interpreter holds it: isinstance() reads ``__class__`` through the
-        # exception's own ``__getattribute__``, outside any guard, and what that raises would replace it.
-        kind = type(exc)
-        if exc is None:
-            self.end(semconv.END_SUCCESS)
-        elif issubclass(kind, GeneratorExit):
-            # The block is in a generator (or coroutine) closed before it finished (``close()``, ``break``, a client
-            # gone, garbage collection): nothing failed, and the run did not finish either.
-            self.end(semconv.END_INDETERMINATE, "stopped early: closed before it finished (GeneratorExit)")
-        elif issubclass(kind, SystemExit) and _exit_code(cast(SystemExit, exc)) is _SUCCESS:
-            # sys.exit(0) inside the session: the program finishing as it meant to, not a failure
-            self.end(semconv.END_SUCCESS, "the program exited with status 0")
-        elif issubclass(kind, KeyboardInterrupt):
-            # Ctrl-C: the run was stopped from outside, neither finished nor failed
-            self.end(semconv.END_INDETERMINATE, "interrupted (KeyboardInterrupt)")
-        else:
-            self.end(semconv.END_FAIL, describe(exc), exception=exc)
+        state, reason = block_end(exc)
+        self.end(state, reason, exception=exc if state == semconv.END_FAIL else None)
 
     def __repr__(self) -> str:
         state = self.end_state or "running"
@@ -405,18 +390,3 @@ class Session(JudgedReads, Rollup, AgentOpsMethods):
 
 _END_WAIT_S: Final = 5.0
 """How long an ``end()`` racing another thread's waits for it to finish (it only blocks in a redaction hook)."""
-
-_SUCCESS: Final = object()
-
-
-def _exit_code(exc: SystemExit) -> object:
-    """:data:`_SUCCESS` when the interpreter would exit with status 0 (``None``, ``0``, ``False``), else the
-    status. Read without running any of the program's code (a status object's ``__eq__``, a subclass's
-    property): its exit must reach it unchanged."""
-    try:
-        code = exc.code
-    except Exception:
-        return None
-    if code is None or (isinstance(code, int) and int.__eq__(code, 0) is True):  # an IntEnum too, its == not run
-        return _SUCCESS
-    return code
