@@ -62,6 +62,13 @@ class _Yielded:
         return {"yielded": self.count, "items": items, **{k: bounded(v, room) for k, v in outcome.items()}}
 
 
+def _closing(thrown: BaseException | None) -> bool:
+    """Whether what was thrown in is ``GeneratorExit`` (the consumer closing), by the class the interpreter holds:
+    ``isinstance()`` reads ``__class__`` through the exception's own ``__getattribute__``, and what that raised would
+    replace the body's return."""
+    return thrown is not None and issubclass(type(thrown), GeneratorExit)
+
+
 def wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callable[..., Any]:
     """The wrapper steps the body itself, recorded or not, never by ``yield from``: that would ``close()`` the
     body when ``GeneratorExit`` is thrown in, where an undecorated body has it thrown (and may catch it, yield
@@ -100,7 +107,7 @@ def wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callab
                 started = step.resume(started, body)
         except StopIteration as stop:
             # A body that returns when closed was still stopped early by its consumer (recorded as before).
-            step.succeed(started, yielded.result({"closed_early": True} if isinstance(to_throw, GeneratorExit)
+            step.succeed(started, yielded.result({"closed_early": True} if _closing(to_throw)
                                                  else {"return": stop.value}), plain=True)
             return stop.value
         except GeneratorExit:
@@ -147,8 +154,7 @@ def wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> 
                     to_throw = exc
                 started = step.resume(started, body)
         except StopAsyncIteration:
-            step.succeed(started, yielded.result({"closed_early": True} if isinstance(to_throw, GeneratorExit)
-                                                 else {}), plain=True)
+            step.succeed(started, yielded.result({"closed_early": True} if _closing(to_throw) else {}), plain=True)
         except GeneratorExit:
             step.succeed(started, yielded.result({"closed_early": True}), plain=True)
             raise

@@ -267,3 +267,46 @@ async def test_an_async_generator_failing_as_it_is_closed_is_recorded_failed(
         await agen.aclose()
     [span] = span_exporter.get_finished_spans()
     assert span.status.status_code is StatusCode.ERROR and span.attributes[semconv.ERROR_TYPE] == "OSError"
+
+
+class _ClassGuarded(Exception):
+    """An exception whose ``__class__`` can't be read from Python (a proxy guarding it): ``isinstance()`` reads it."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name == "__class__":
+            raise RuntimeError("__class__ is guarded")
+        return super().__getattribute__(name)
+
+
+def _returns_on_error() -> Generator[str, None, str]:
+    try:
+        yield "first"
+    except Exception:
+        return "handled"
+    return "finished"
+
+
+def test_an_error_with_unreadable_class_a_generator_body_returns_on_ends_it_as_undecorated() -> None:
+    """``throw(exc)`` of an exception whose ``__class__`` can't be read, into a recorded body that returns on it,
+    raises ``StopIteration`` with the body's value, as undecorated, not the error reading it raised."""
+    gen = agentops.tool(_returns_on_error)()
+    next(gen)
+    with pytest.raises(StopIteration) as stopped:
+        gen.throw(_ClassGuarded())
+    assert stopped.value.value == "handled"
+
+
+def test_an_error_with_unreadable_class_an_async_generator_body_returns_on_ends_it_as_undecorated() -> None:
+    """The same for ``athrow(exc)`` into an async generator, stepped by hand (asyncio reads ``__class__`` itself)."""
+
+    async def returns_on_error() -> AsyncGenerator[str, None]:
+        try:
+            yield "first"
+        except Exception:
+            return
+
+    agen = agentops.tool(returns_on_error)()
+    with pytest.raises(StopIteration):
+        agen.__anext__().send(None)
+    with pytest.raises(StopAsyncIteration):
+        agen.athrow(_ClassGuarded()).send(None)
