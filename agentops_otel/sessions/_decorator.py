@@ -121,7 +121,7 @@ def _generator_in_session(scope: Callable[[], SessionScope],
             try:
                 item = ctx.run(gen.send, sent) if thrown is None else ctx.run(gen.throw, thrown)
             except StopIteration as stop:
-                ctx.run(this.__exit__, None, None, None)
+                ctx.run(this.__exit__, *_how_it_ended(thrown))
                 return stop.value
             except BaseException as exc:
                 # The traceback as the interpreter holds it: reading ``exc.__traceback__`` runs the user's
@@ -158,7 +158,7 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
                 step = agen.asend(sent) if thrown is None else agen.athrow(thrown)
                 item = await _InContext(ctx, step)
             except StopAsyncIteration:
-                ctx.run(this.__exit__, None, None, None)
+                ctx.run(this.__exit__, *_how_it_ended(thrown))
                 return
             except BaseException as exc:
                 ctx.run(this.__exit__, type(exc), exc, sys.exc_info()[2])  # see _generator_in_session
@@ -169,6 +169,16 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
                 sent, thrown = None, exc
 
     return run_agen
+
+
+def _how_it_ended(thrown: BaseException | None) -> tuple[type[BaseException] | None, BaseException | None, None]:
+    """The session's exit for a body that returned after ``thrown`` was thrown in: a body returning on
+    ``GeneratorExit`` (``close()``, ``break``) was still stopped by its consumer before it finished, so its session
+    ends as if the exit had escaped (Indeterminate, stopped early), not Success. Sorted by ``type()``, never
+    ``isinstance()`` (see :func:`.._end_states.block_end`)."""
+    if thrown is not None and issubclass(type(thrown), GeneratorExit):
+        return type(thrown), thrown, None
+    return None, None, None
 
 
 class _InContext:

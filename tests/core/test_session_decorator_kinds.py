@@ -158,6 +158,47 @@ async def test_a_decorated_async_generator_its_consumer_stops_early_ends_indeter
     assert s is not None and (s.end_state, s.end_state_reason) == STOPPED_EARLY
 
 
+def test_a_decorated_generator_whose_body_returns_when_closed_still_ends_indeterminate() -> None:
+    """A body that catches ``GeneratorExit`` and returns was still stopped by its consumer before it finished: the
+    session ends Indeterminate, stopped early, not Success, and ``close()`` returns as undecorated."""
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("chunks")
+    def chunks() -> Iterator[int]:
+        sessions.append(agentops.current_session())
+        try:
+            yield 1
+            yield 2
+        except GeneratorExit:
+            return
+
+    gen = chunks()
+    next(gen)
+    assert gen.close() is None
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == STOPPED_EARLY
+
+
+async def test_a_decorated_async_generator_whose_body_returns_when_closed_still_ends_indeterminate() -> None:
+    """The same for ``aclose()`` on an async generator whose body returns on ``GeneratorExit``."""
+    sessions: list[agentops.Session | None] = []
+
+    @agentops.session("chunks")
+    async def chunks() -> AsyncIterator[int]:
+        sessions.append(agentops.current_session())
+        try:
+            yield 1
+            yield 2
+        except GeneratorExit:
+            return
+
+    gen = chunks()
+    await gen.__anext__()
+    await gen.aclose()
+    s = sessions[0]
+    assert s is not None and (s.end_state, s.end_state_reason) == STOPPED_EARLY
+
+
 def test_a_decorated_generator_failing_as_it_is_closed_ends_fail_and_the_error_reaches_the_consumer() -> None:
     """A cleanup that raises as the generator is closed ends the session Fail, and ``close()`` raises it."""
     sessions: list[agentops.Session | None] = []
