@@ -22,9 +22,11 @@ from typing import Final
 
 __all__ = ["block_after"]
 
-_INDICATOR: Final = re.compile(r"[ \t]*[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]+#[^\r\n]*)?[ \t]*(?=\r?\n)")
+_INDICATOR: Final = re.compile(r"[ \t]*(?:[!&][^\s|>]*[ \t]+){0,2}"
+                               r"[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]+#[^\r\n]*)?[ \t]*(?=\r?\n)")
 """After the key's ``:``: the block indicator, with its chomping (``-``, ``+``) and indentation (``1``-``9``) indicators
-in either order, and a comment, ending the line."""
+in either order, and a comment, ending the line. A tag and an anchor may stand before it (``!!binary |``: base64 of
+the secret itself, Ansible's ``!vault |``, ``&key |``): the block is the value all the same."""
 _INDENT: Final = re.compile(r" *")
 _BLANK: Final = re.compile(r"[ \t]*(?:\r?\n|\r?\Z)")
 

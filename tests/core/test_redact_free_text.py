@@ -174,6 +174,19 @@ def test_a_secret_named_keys_yaml_block_scalar_is_masked(span_exporter: InMemory
     assert recorded_argument(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("password: !!binary |\n  aHVudGVyMg==\nnext: 1", "password: !!binary |\n  [REDACTED]\nnext: 1"),
+    ("db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231336539\n", "db_password: !vault |\n  [REDACTED]\n"),
+    ("api_key: &key |-\n  Xk9mQ2vLr8\nother: *key", "api_key: &key |-\n  [REDACTED]\nother: *key"),
+    ("client-key-data: &k !!binary >\n  LS0tLS1CRUdJTg==\n", "client-key-data: &k !!binary >\n  [REDACTED]\n"),
+])
+def test_a_yaml_block_after_a_tag_or_anchor_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                      masked: str) -> None:
+    """A secret-named key's block with a tag or an anchor before its ``|`` (``!!binary``, Ansible's ``!vault``,
+    ``&key``) is masked whole, not the tag."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "password: |\nnext: 1", "| token: | value |\n|---|---|\n| a | b |", "description: |\n  the token: is kept\n",
     "  password: |\n  user: bob", "secret: >\n---\nnext: 1",

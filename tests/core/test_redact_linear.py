@@ -126,6 +126,7 @@ _ADVERSARIAL = {
     "yaml blocks one after another": lambda n: _repeated("password: |\n  x\n", n),
     "yaml block indicators before blank lines": lambda n: _repeated("token: |-\n\n\n\n", n),
     "a yaml block never ending": lambda n: "private_key: >\n" + _repeated("  token: |\n", n),
+    "yaml tags before no block": lambda n: _repeated("password: !" + "t" * 200 + " &a ", n),
 }
 
 
