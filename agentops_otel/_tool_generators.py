@@ -11,6 +11,7 @@ from . import config
 from ._cut import MORE_ITEMS_MARKER
 from ._guard import report
 from ._serialize import BoundedItems, bounded
+from ._thrown import unwound
 
 if TYPE_CHECKING:
     from .tools import _Step
@@ -91,7 +92,7 @@ def wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callab
                 try:
                     to_send, to_throw = (yield item), None
                 except BaseException as exc:  # GeneratorExit too
-                    to_send, to_throw = None, exc
+                    to_send, to_throw = None, unwound(exc)
         yielded = _Yielded(step.records_content(started))
         try:
             gen = fn(*args, **kwargs)
@@ -103,7 +104,7 @@ def wrap_gen(fn: Callable[..., Generator[Any, Any, Any]], step: _Step) -> Callab
                 try:
                     to_send = yield item
                 except BaseException as exc:  # GeneratorExit too: the consumer closing it (break, close(), GC)
-                    to_throw = exc
+                    to_throw = unwound(exc)
                 started = step.resume(started, body)
         except StopIteration as stop:
             # A body that returns when closed was still stopped early by its consumer (recorded as before).
@@ -139,7 +140,7 @@ def wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> 
                 try:
                     to_send, to_throw = (yield item), None
                 except BaseException as exc:  # GeneratorExit too
-                    to_send, to_throw = None, exc
+                    to_send, to_throw = None, unwound(exc)
         yielded = _Yielded(step.records_content(started))
         try:
             agen = fn(*args, **kwargs)
@@ -151,7 +152,7 @@ def wrap_async_gen(fn: Callable[..., AsyncGenerator[Any, Any]], step: _Step) -> 
                 try:
                     to_send = yield item
                 except BaseException as exc:  # GeneratorExit too (see wrap_gen)
-                    to_throw = exc
+                    to_throw = unwound(exc)
                 started = step.resume(started, body)
         except StopAsyncIteration:
             step.succeed(started, yielded.result({"closed_early": True} if _closing(to_throw) else {}), plain=True)

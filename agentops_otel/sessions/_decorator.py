@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Gene
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
+from .._thrown import unwound
 from ._lifecycle import attribute_dict, name_or_tags, start_session, tag_strings
 from ._session import Session
 
@@ -135,7 +136,7 @@ def _generator_in_session(scope: Callable[[], SessionScope],
                 # a client gone, garbage collection) throws it undecorated. Escaping the body, it ends the session
                 # Indeterminate, "stopped early", as for a ``with`` block around the same ``yield``; a body that
                 # catches it and yields again gets the same ``RuntimeError`` from ``close()`` as undecorated.
-                sent, thrown = None, exc
+                sent, thrown = None, unwound(exc)
 
     return run_gen
 
@@ -166,7 +167,7 @@ def _async_generator_in_session(scope: Callable[[], SessionScope],
             try:
                 sent, thrown = (yield item), None
             except BaseException as exc:  # GeneratorExit too (see _generator_in_session)
-                sent, thrown = None, exc
+                sent, thrown = None, unwound(exc)
 
     return run_agen
 
@@ -202,7 +203,7 @@ class _InContext:
             try:
                 sent, thrown = (yield item), None
             except BaseException as exc:
-                sent, thrown = None, exc
+                sent, thrown = None, unwound(exc)
 
 
 @overload
