@@ -196,8 +196,19 @@ def _value(text: str, at: int, name: str, quoted_name: bool, alone: bool = True)
     gap = _GAP.match(text, at + 1)
     if gap is None:
         return None
+    start = gap.end()
+    if text[at] == ":" and text[start:start + 1] in ("!", "&"):
+        properties = _YAML_PROPERTIES.match(text, start)  # ``password: !!binary aHVu…``, ``password: &pw hunter2``
+        if properties is not None:
+            start = properties.end()
     spaced = text[at] == ":" or (text[at - 1:at] in (" ", "\t") and text[at + 1:at + 2] in (" ", "\t"))
-    return value_after(text, at, gap.end(), name, quoted_name, spaced, alone)
+    return value_after(text, at, start, name, quoted_name, spaced, alone)
+
+
+_YAML_PROPERTIES: Final = re.compile(r"(?:[!&][^\s,\[\]{}]*[ \t]+){1,2}(?=[^\s#|>])")
+"""A YAML value's tag and anchor (``!!binary``, ``!vault``, ``&pw``), at most one of each, before the value on the same
+line: the value after them is the secret (the tag is a type's name; when nothing follows on the line, the tag is
+read as the value, as before)."""
 
 
 def value_after(text: str, at: int, start: int, name: str, quoted_name: bool, spaced: bool,

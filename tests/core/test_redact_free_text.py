@@ -187,6 +187,19 @@ def test_a_yaml_block_after_a_tag_or_anchor_is_masked(span_exporter: InMemorySpa
     assert recorded_argument(span_exporter, text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("password: !!binary aHVudGVyMg==", "password: !!binary [REDACTED]"),
+    ("password: &pw hunter2\nuser: bob", "password: &pw [REDACTED]\nuser: bob"),
+    ("api_key: !vault abc123XYZ", "api_key: !vault [REDACTED]"),
+    ("token: &t !!str sk-live-abc123", "token: &t !!str [REDACTED]"),
+])
+def test_a_yaml_value_after_a_tag_or_anchor_on_its_line_is_masked(span_exporter: InMemorySpanExporter, text: str,
+                                                                   masked: str) -> None:
+    """A secret-named key's value on its own line after a tag or an anchor (``!!binary``, ``&pw``) is masked, not the
+    tag: the value was recorded (base64 of the secret, or the password itself)."""
+    assert recorded_argument(span_exporter, text) == masked
+
+
 @pytest.mark.parametrize("text", [
     "password: |\nnext: 1", "| token: | value |\n|---|---|\n| a | b |", "description: |\n  the token: is kept\n",
     "  password: |\n  user: bob", "secret: >\n---\nnext: 1",
