@@ -206,9 +206,9 @@ def _value(text: str, at: int, name: str, quoted_name: bool, alone: bool = True)
 
 
 _YAML_PROPERTIES: Final = re.compile(r"(?:[!&][^\s,\[\]{}]*[ \t]+){1,2}(?=[^\s#|>])")
-"""A YAML value's tag and anchor (``!!binary``, ``!vault``, ``&pw``), at most one of each, before the value on the same
-line: the value after them is the secret (the tag is a type's name; when nothing follows on the line, the tag is
-read as the value, as before)."""
+"""A YAML value's node properties (``!!binary``, ``!vault``, ``&pw``), one or two of them (a tag and an anchor),
+before the value on the same line: the value after them is the secret (the tag is a type's name; when nothing follows
+on the line, the tag is read as the value, as before)."""
 
 
 def value_after(text: str, at: int, start: int, name: str, quoted_name: bool, spaced: bool,
