@@ -22,12 +22,12 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -52,6 +52,27 @@ class BackendUnavailable(Exception):
 
 class BackendStartError(Exception):
     """A backend process exited or never became healthy; the message ends with its log's tail."""
+
+
+class PortTaken(BackendStartError):
+    """The backend could not bind a port chosen free a moment before: another process (a second test worker starting
+    its own backend) took it in between. Choosing fresh ports and starting again is the remedy."""
+
+
+_PORT_TAKEN = "address already in use"
+_START_TRIES = 3
+_T = TypeVar("_T")
+
+
+def start_with_fresh_ports(start: Callable[[], _T]) -> _T:
+    """``start()``, which chooses its ports itself, tried again (up to :data:`_START_TRIES` times in all) while the
+    backend finds one of them taken."""
+    for _ in range(_START_TRIES - 1):
+        try:
+            return start()
+        except PortTaken:
+            pass
+    return start()
 
 
 # --- locating binaries -------------------------------------------------------------------------------
@@ -121,6 +142,7 @@ class BackendProcess:
     log_path: Path
     health_url: str
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _log_start: int = field(default=0, init=False, repr=False)
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the process and wait until its health endpoint answers 200.
@@ -128,6 +150,7 @@ class BackendProcess:
         Raises :class:`BackendStartError` (process stopped, log tail in the message) on failure.
         """
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.popen = subprocess.Popen(
                 self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -136,7 +159,7 @@ class BackendProcess:
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if self.popen.poll() is not None:
-                    self._fail(f"exited with status {self.popen.returncode} during startup")
+                    self._fail(f"exited with status {self.popen.returncode} during startup", self._port_taken())
                 try:
                     if client.get(self.health_url).status_code == 200:
                         return
@@ -147,8 +170,14 @@ class BackendProcess:
                     self._fail(f"not healthy at {self.health_url} after {timeout:.0f}s")
                 time.sleep(0.1)
 
-    def _fail(self, why: str) -> None:
-        raise BackendStartError(
+    def _port_taken(self) -> bool:
+        """Whether this start's own lines of the log (the file may hold earlier starts') say a port was taken."""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_start)
+            return _PORT_TAKEN in log.read().decode(errors="replace")
+
+    def _fail(self, why: str, port_taken: bool = False) -> None:
+        raise (PortTaken if port_taken else BackendStartError)(
             f"{self.name} {why}.\ncommand: {' '.join(self.argv)}\nlog: {self.log_path}\n"
             f"--- last lines of the log ---\n{log_tail(self.log_path)}"
         )
@@ -439,6 +468,10 @@ def _as_text(value: Any) -> str:
 
 def start_jaeger(binary: Path, log_dir: Path, *, timeout: float = 30.0) -> JaegerBackend:
     """Start ``binary`` with ``collector-config/jaeger-local.yaml`` on free loopback ports."""
+    return start_with_fresh_ports(lambda: _start_jaeger(binary, log_dir, timeout))
+
+
+def _start_jaeger(binary: Path, log_dir: Path, timeout: float) -> JaegerBackend:
     grpc, http, query, query_grpc, health, metrics = free_ports(6)
     env = _child_env(
         {
@@ -506,6 +539,10 @@ class CollectorFactory:
         ``env`` overrides the defaults: :data:`FAST_COLLECTOR_ENV`, ports, ``AGENTOPS_JAEGER_ENDPOINT``.
         """
         paths = [Path(c) if Path(c).is_absolute() else CONFIG_DIR / c for c in configs]
+        return start_with_fresh_ports(lambda: self._start(paths, env, name, timeout))
+
+    def _start(self, paths: list[Path], env: Mapping[str, str] | None, name: str | None,
+               timeout: float) -> CollectorProcess:
         grpc, http, health, metrics = free_ports(4)
         settings = {
             **FAST_COLLECTOR_ENV,

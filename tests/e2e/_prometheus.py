@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _backends import CONFIG_DIR, LOOPBACK, BackendProcess, _child_env, free_ports
+from _backends import CONFIG_DIR, LOOPBACK, BackendProcess, _child_env, free_ports, start_with_fresh_ports
 
 
 @dataclass
@@ -67,6 +67,10 @@ class PrometheusBackend:
 
 def start_prometheus(binary: Path, log_dir: Path, *, timeout: float = 60.0) -> PrometheusBackend:
     """Start ``binary`` with prometheus-local.yml on a free loopback port, data in ``log_dir``."""
+    return start_with_fresh_ports(lambda: _start_prometheus(binary, log_dir, timeout))
+
+
+def _start_prometheus(binary: Path, log_dir: Path, timeout: float) -> PrometheusBackend:
     (port,) = free_ports(1)
     data = log_dir / f"prometheus-data-{port}"
     process = BackendProcess(
